@@ -1,0 +1,95 @@
+// The adapter interface: the only door between the proxy core and a runtime.
+// Everything under src/ except src/runtime/ and src/main.ts is written against
+// these types and never touches Bun.* or Deno.*.
+
+/** What a socket tells its owner. Exactly one owner sets these at a time. */
+export interface SocketEvents {
+  /**
+   * Bytes from the peer. The chunk belongs to the receiver from then on: the
+   * adapter never reuses or mutates it, so it may be kept or written elsewhere
+   * without a copy.
+   */
+  data(chunk: Uint8Array): void;
+  /** Everything written so far has been handed to the kernel (after write() returned false). */
+  drain(): void;
+  /** The peer shut its write side (FIN). The socket may still be written to. */
+  end(): void;
+  /** The socket is fully closed; called exactly once, last. `error` if it died of one. */
+  close(error?: Error): void;
+}
+
+export interface Socket {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** Replaceable: a socket changes owner (accept → session, pool → stream). */
+  events: SocketEvents;
+  /**
+   * Queue bytes for the peer. Returns true when nothing is left pending, false
+   * when the adapter holds a remainder: the caller should stop producing (pause
+   * its source) until `drain`. The caller must not mutate `chunk` afterwards.
+   */
+  write(chunk: Uint8Array): boolean;
+  /** Bytes accepted by write() but not yet handed to the kernel. */
+  readonly pending: number;
+  /** Half-close: send FIN once pending bytes are flushed. Reading goes on. */
+  end(): void;
+  /** Close now, dropping pending bytes. `close` follows (once). Safe to call twice. */
+  destroy(): void;
+  /** Stop delivering `data` (the kernel buffer fills, TCP pushes back on the peer). */
+  pause(): void;
+  resume(): void;
+  readonly closed: boolean;
+}
+
+export interface ListenOptions {
+  hostname: string;
+  port: number;
+}
+
+export interface Listener {
+  readonly hostname: string;
+  readonly port: number;
+  /** Stop accepting; sockets already accepted live on. */
+  close(): void;
+}
+
+export interface ConnectOptions {
+  hostname: string;
+  port: number;
+  /** Give up after this many ms (rejects with ConnectError code 'timeout'). 0 = no limit. */
+  timeoutMs: number;
+}
+
+export type ConnectFailure = "refused" | "timeout" | "unreachable" | "error";
+
+/** A failed connect, typed so the caller can log and count it. */
+export class ConnectError extends Error {
+  constructor(
+    readonly code: ConnectFailure,
+    readonly hostname: string,
+    readonly port: number,
+    detail?: string,
+  ) {
+    super(`connect to ${hostname}:${port} failed: ${code}${detail ? ` (${detail})` : ""}`);
+    this.name = "ConnectError";
+  }
+}
+
+export type SignalName = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGUSR1" | "SIGUSR2";
+
+export interface Runtime {
+  readonly name: "bun" | "deno";
+  readonly version: string;
+  /** Accept connections; `onAccept` must set `socket.events` before returning. */
+  listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener>;
+  /** Open a connection; `events` are in place before any byte can arrive. */
+  connect(options: ConnectOptions, events: SocketEvents): Promise<Socket>;
+  /** Monotonic milliseconds, for timers and durations. */
+  now(): number;
+  onSignal(signal: SignalName, handler: () => void): void;
+  /** The process's command-line arguments after the program (and script) name. */
+  args(): string[];
+  exit(code: number): never;
+}
