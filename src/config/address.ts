@@ -1,0 +1,92 @@
+// Addresses as HAProxy writes them on `bind` and `server` lines.
+
+/** A bind listens: a missing host means every interface. A server connects: it needs a host. */
+export type AddressRole = "bind" | "server";
+
+export type AddressResult =
+  | { ok: true; host: string; port: number }
+  | { ok: false; error: string };
+
+export const ANY_HOST = "0.0.0.0";
+
+const FORMS = "expected HOST:PORT, :PORT, *:PORT or [IPv6]:PORT";
+const LABEL = "[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?";
+const HOSTNAME = new RegExp(`^${LABEL}(\\.${LABEL})*\\.?$`);
+const IPV6 = /^[0-9A-Fa-f:.]+$/;
+
+export function parseAddress(text: string, role: AddressRole = "bind"): AddressResult {
+  const split = splitHostPort(text);
+  if ("error" in split) return { ok: false, error: split.error };
+  const { host: rawHost, port: rawPort, bracketed } = split;
+
+  const port = parsePort(rawPort, text);
+  if (typeof port === "string") return { ok: false, error: port };
+
+  if (bracketed) {
+    if (!IPV6.test(rawHost) || !rawHost.includes(":")) {
+      return { ok: false, error: `invalid IPv6 address '${rawHost}' in '${text}'` };
+    }
+    return { ok: true, host: rawHost, port };
+  }
+  if (rawHost === "" || rawHost === "*") {
+    if (role === "server") {
+      return {
+        ok: false,
+        error: `missing host in '${text}' (a server needs a host to connect to)`,
+      };
+    }
+    return { ok: true, host: ANY_HOST, port };
+  }
+  if (/^[\d.]+$/.test(rawHost)) {
+    const parts = rawHost.split(".");
+    if (parts.length !== 4 || parts.some((p) => p === "" || Number(p) > 255)) {
+      return { ok: false, error: `invalid IPv4 address '${rawHost}' in '${text}'` };
+    }
+    return { ok: true, host: parts.map(Number).join("."), port };
+  }
+  if (!HOSTNAME.test(rawHost)) {
+    return { ok: false, error: `invalid host '${rawHost}' in '${text}'` };
+  }
+  return { ok: true, host: rawHost, port };
+}
+
+/** The address as a user would write it: IPv6 hosts get their brackets back. */
+export function formatAddress(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** `0.0.0.0` and `::` take the port on every interface, so they clash with any host. */
+export function isWildcardHost(host: string): boolean {
+  return host === ANY_HOST || host === "::";
+}
+
+function splitHostPort(
+  text: string,
+): { host: string; port: string; bracketed: boolean } | { error: string } {
+  if (text.startsWith("[")) {
+    const close = text.indexOf("]");
+    if (close < 0) return { error: `missing ']' in '${text}' (${FORMS})` };
+    const rest = text.slice(close + 1);
+    if (!rest.startsWith(":")) return { error: `missing port in '${text}' (${FORMS})` };
+    return { host: text.slice(1, close), port: rest.slice(1), bracketed: true };
+  }
+  const colon = text.indexOf(":");
+  if (colon < 0) return { error: `missing port in '${text}' (${FORMS})` };
+  if (text.indexOf(":", colon + 1) >= 0) {
+    return { error: `IPv6 addresses need brackets, as in [::1]:8080 (got '${text}')` };
+  }
+  return { host: text.slice(0, colon), port: text.slice(colon + 1), bracketed: false };
+}
+
+function parsePort(raw: string, text: string): number | string {
+  if (raw === "") return `missing port in '${text}' (${FORMS})`;
+  if (/^\d+-\d+$/.test(raw)) return `port ranges are not supported yet (got '${raw}' in '${text}')`;
+  if (!/^\d+$/.test(raw)) {
+    return `invalid port '${raw}' in '${text}' (expected a number from 1 to 65535)`;
+  }
+  const port = Number(raw);
+  if (port < 1 || port > 65535) {
+    return `port ${raw.replace(/^0+(?=\d)/, "")} is out of range (1-65535)`;
+  }
+  return port;
+}

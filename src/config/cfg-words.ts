@@ -1,0 +1,72 @@
+// Splits one haproxy.cfg line into words with HAProxy's quoting rules:
+// `\` escapes outside single quotes, "..." keeps spaces and `#` but still
+// honours escapes, '...' is fully literal, quotes glue onto adjacent text.
+
+export type WordsResult = { ok: true; words: string[] } | { ok: false; error: string };
+
+const ESCAPES: Record<string, string> = { r: "\r", n: "\n", t: "\t" };
+
+export function splitWords(line: string): WordsResult {
+  const words: string[] = [];
+  let word = "";
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = null;
+      else word += c;
+      continue;
+    }
+    if (c === "\\") {
+      const next = line[i + 1];
+      if (next === undefined) return { ok: false, error: "backslash at end of line" };
+      if (next === "x") {
+        const hex = line.slice(i + 2, i + 4);
+        if (!/^[0-9A-Fa-f]{2}$/.test(hex)) {
+          return { ok: false, error: `invalid escape '\\x${hex}'` };
+        }
+        word += String.fromCharCode(parseInt(hex, 16));
+        i += 3;
+      } else {
+        word += ESCAPES[next] ?? next;
+        i += 1;
+      }
+      inWord = true;
+      continue;
+    }
+    if (quote === '"') {
+      if (c === '"') quote = null;
+      else if (c === "$" && /[{A-Za-z_]/.test(line[i + 1] ?? "")) {
+        // HAProxy expands environment variables here; passing "$X" through
+        // literally would silently mean something else.
+        return {
+          ok: false,
+          error:
+            "environment variables in double quotes are not supported yet (write \\$ for a literal '$')",
+        };
+      } else word += c;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+      continue;
+    }
+    if (c === "#") break;
+    if (c === " " || c === "\t") {
+      if (inWord) words.push(word);
+      word = "";
+      inWord = false;
+      continue;
+    }
+    word += c;
+    inWord = true;
+  }
+  if (quote) {
+    return { ok: false, error: `unterminated ${quote === '"' ? "double" : "single"} quote` };
+  }
+  if (inWord) words.push(word);
+  return { ok: true, words };
+}

@@ -1,0 +1,279 @@
+// haproxy.cfg syntax → raw segments. Only syntax lives here: which keywords
+// exist and how many words they take. Whether a keyword is allowed in a
+// section and whether its values make sense is model.ts's business, so both
+// syntaxes get the same checks and the same messages.
+
+import { ConfigError, type SourcePos } from "./errors.ts";
+import { splitWords } from "./cfg-words.ts";
+import {
+  isReservedName,
+  newSegment,
+  pathKey,
+  type PathSeg,
+  type ProxyCategory,
+  type RawSegment,
+  type SyntaxResult,
+} from "./raw.ts";
+
+const PROXY_HEADERS: Record<string, ProxyCategory> = {
+  frontend: "frontends",
+  backend: "backends",
+  listen: "listen",
+};
+
+/** Other HAProxy sections: recognised so that one error covers the whole section. */
+const OTHER_SECTIONS = new Set([
+  "peers",
+  "resolvers",
+  "userlist",
+  "cache",
+  "program",
+  "http-errors",
+  "ring",
+  "mailers",
+  "crt-store",
+  "traces",
+  "log-forward",
+  "fcgi-app",
+]);
+
+const SINGLE_ARG: Record<string, string> = {
+  mode: "mode tcp|http",
+  maxconn: "maxconn <number>",
+  retries: "retries <number>",
+  default_backend: "default_backend <backend>",
+  "hard-stop-after": "hard-stop-after <time>",
+};
+const USAGE: Record<string, string> = {
+  ...SINGLE_ARG,
+  balance: "balance <algorithm>",
+  option: "option <name>",
+  bind: "bind <address>[,<address>...]",
+  server: "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>]",
+  timeout: "timeout <name> <time>",
+};
+const SERVER_FLAGS = new Set(["backup", "disabled"]);
+const SERVER_VALUES = new Set(["weight", "maxconn"]);
+
+interface Section {
+  /** Where this section's keywords go in the raw document; null: skip its lines. */
+  base: PathSeg[] | null;
+  context: string[];
+}
+
+export function parseCfg(file: string, text: string): SyntaxResult {
+  return new CfgParser(file).parse(text);
+}
+
+class CfgParser {
+  private segments: RawSegment[] = [];
+  private seg: RawSegment;
+  private errors: ConfigError[] = [];
+  private section: Section | undefined;
+  private at: SourcePos;
+
+  constructor(private file: string) {
+    this.seg = newSegment(file);
+    this.segments.push(this.seg);
+    this.at = { file };
+  }
+
+  parse(text: string): SyntaxResult {
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      this.at = { file: this.file, line: i + 1 };
+      const split = splitWords(lines[i]!.replace(/\r$/, ""));
+      if (!split.ok) {
+        this.error(split.error, this.section?.context ?? []);
+        continue;
+      }
+      if (split.words.length === 0) continue;
+      const [keyword, ...args] = split.words as [string, ...string[]];
+      if (this.header(keyword, args)) continue;
+      if (!this.section) {
+        this.error(
+          `'${keyword}' appears before any section (expected a section header: global, defaults, frontend, backend or listen)`,
+        );
+        continue;
+      }
+      if (this.section.base) this.keyword(this.section.base, keyword, args);
+    }
+    return { segments: this.segments, errors: this.errors };
+  }
+
+  private error(detail: string, context: string[] = this.section?.context ?? []): void {
+    this.errors.push(new ConfigError(this.at, context, detail));
+  }
+
+  private mark(path: PathSeg[]): void {
+    this.seg.keys.set(pathKey(path), this.at);
+    this.seg.values.set(pathKey(path), this.at);
+  }
+
+  /** Returns false when `keyword` does not open a section. */
+  private header(keyword: string, args: string[]): boolean {
+    if (keyword === "global") {
+      this.section = { base: null, context: ["global"] };
+      if (args.length > 0) return this.headerError(`'global' takes no arguments, got '${args[0]}'`);
+      this.section.base = ["global"];
+      this.seg.doc.global ??= {};
+      this.mark(["global"]);
+      return true;
+    }
+    if (keyword === "defaults") {
+      this.section = { base: null, context: ["defaults"] };
+      if (args.length > 1) {
+        return this.headerError(
+          `too many arguments for 'defaults': '${args[1]}' (usage: defaults [<name>])`,
+        );
+      }
+      this.seg = newSegment(this.file);
+      this.segments.push(this.seg);
+      this.seg.doc.defaults = {};
+      this.section.base = ["defaults"];
+      this.mark(["defaults"]);
+      return true;
+    }
+    const category = PROXY_HEADERS[keyword];
+    if (category) {
+      const [name, ...rest] = args;
+      this.section = { base: null, context: name === undefined ? [] : [`${keyword} '${name}'`] };
+      if (name === undefined) {
+        return this.headerError(`missing name for '${keyword}' (usage: ${keyword} <name>)`);
+      }
+      if (isReservedName(name)) return this.headerError(`'${name}' cannot be used as a name`);
+      if (rest.length > 0 && category !== "listen") {
+        return this.headerError(
+          `too many arguments for '${keyword}': '${rest[0]}' (usage: ${keyword} <name>)`,
+        );
+      }
+      const byName = (this.seg.doc[category] ??= {}) as Record<string, unknown>;
+      if (name in byName) {
+        // A second section of that name: put it in a segment of its own (same
+        // defaults) so that it reaches the duplicate check like any other.
+        this.seg = newSegment(this.file);
+        this.segments.push(this.seg);
+      }
+      const bucket = (this.seg.doc[category] ??= {}) as Record<string, unknown>;
+      bucket[name] = {};
+      const base = [category, name];
+      this.mark(base);
+      this.section.base = base;
+      if (rest.length > 0) this.bind(base, rest);
+      return true;
+    }
+    if (OTHER_SECTIONS.has(keyword)) {
+      this.section = { base: null, context: [] };
+      return this.headerError(`section '${keyword}' is not supported yet`);
+    }
+    return false;
+  }
+
+  private headerError(detail: string): true {
+    this.error(detail);
+    return true;
+  }
+
+  private keyword(base: PathSeg[], keyword: string, args: string[]): void {
+    const raw = this.node(base);
+    if (keyword in SINGLE_ARG) {
+      if (!this.arity(keyword, args, 1, 1)) return;
+      raw[keyword] = args[0];
+      this.mark([...base, keyword]);
+    } else if (keyword === "balance" || keyword === "option") {
+      // Unsupported algorithms/options may take arguments; keep them so the
+      // message names what was asked for.
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      if (keyword === "balance") {
+        raw.balance = args.join(" ");
+        this.mark([...base, "balance"]);
+      } else {
+        const list = (raw.option ??= []) as string[];
+        this.mark([...base, "option"]);
+        this.mark([...base, "option", list.length]);
+        list.push(args.join(" "));
+      }
+    } else if (keyword === "timeout") {
+      if (!this.arity(keyword, args, 2, 2)) return;
+      const [name, time] = args as [string, string];
+      if (isReservedName(name)) return this.error(`'timeout ${name}' is not supported yet`);
+      const timeouts = (raw.timeout ??= {}) as Record<string, string>;
+      timeouts[name] = time;
+      this.mark([...base, "timeout"]);
+      this.mark([...base, "timeout", name]);
+    } else if (keyword === "bind") {
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      this.bind(base, args);
+    } else if (keyword === "server") {
+      if (!this.arity(keyword, args, 2, Infinity)) return;
+      this.server(base, args);
+    } else {
+      this.error(`keyword '${keyword}' is not supported yet`);
+    }
+  }
+
+  private node(path: PathSeg[]): Record<string, unknown> {
+    let node: Record<string, unknown> = this.seg.doc;
+    for (const p of path) node = node[p] as Record<string, unknown>;
+    return node;
+  }
+
+  private arity(keyword: string, args: string[], min: number, max: number): boolean {
+    if (args.length < min) {
+      this.error(`missing argument for '${keyword}' (usage: ${USAGE[keyword]})`);
+      return false;
+    }
+    if (args.length > max) {
+      this.error(`too many arguments for '${keyword}': '${args[max]}' (usage: ${USAGE[keyword]})`);
+      return false;
+    }
+    return true;
+  }
+
+  /** `bind a:1,b:2` and `bind a:1, b:2` both list two addresses; anything after is a bind option. */
+  private bind(base: PathSeg[], args: string[]): void {
+    let list = args[0]!;
+    let i = 1;
+    while (i < args.length && (list.endsWith(",") || args[i]!.startsWith(","))) list += args[i++];
+    if (i < args.length) this.error(`bind option '${args[i]}' is not supported yet`);
+    const raw = this.node(base);
+    const binds = (raw.bind ??= []) as string[];
+    this.mark([...base, "bind"]);
+    this.mark([...base, "bind", binds.length]);
+    binds.push(list);
+  }
+
+  private server(base: PathSeg[], args: string[]): void {
+    const [name, address, ...options] = args as [string, string, ...string[]];
+    const context = [...(this.section?.context ?? []), `server '${name}'`];
+    if (isReservedName(name)) return this.error(`'${name}' cannot be used as a name`, context);
+    const entry: Record<string, unknown> = { name, address };
+    for (let i = 0; i < options.length; i++) {
+      const option = options[i]!;
+      if (SERVER_FLAGS.has(option)) {
+        entry[option] = true;
+      } else if (SERVER_VALUES.has(option)) {
+        const value = options[++i];
+        if (value === undefined) {
+          return this.error(
+            `missing argument for '${option}' (usage: ${option} <number>)`,
+            context,
+          );
+        }
+        entry[option] = value;
+      } else {
+        return this.error(
+          `option '${option}' is not supported yet (supported: weight, backup, disabled, maxconn)`,
+          context,
+        );
+      }
+    }
+    const raw = this.node(base);
+    const servers = (raw.servers ??= []) as unknown[];
+    const path = [...base, "servers", servers.length];
+    this.mark([...base, "servers"]);
+    this.mark(path);
+    for (const key of Object.keys(entry)) this.mark([...path, key]);
+    servers.push(entry);
+  }
+}

@@ -1,0 +1,106 @@
+// Entry point: files or texts in, a Config or every problem found out.
+// Files are read as if concatenated in order, like HAProxy's `-f a -f b`:
+// `defaults` carry on into the next file, `global` settings add up, and a
+// proxy name used in two files is a duplicate.
+
+import { readFileSync } from "node:fs";
+import { parseCfg } from "./cfg.ts";
+import { ConfigError } from "./errors.ts";
+import { buildDraft } from "./build.ts";
+import type { SyntaxResult } from "./raw.ts";
+import { type CheckedSegment, checkSegment } from "./sections.ts";
+import type { Config } from "./types.ts";
+import { validate } from "./validate.ts";
+import { parseYaml } from "./yaml.ts";
+
+export type * from "./types.ts";
+export { ConfigError } from "./errors.ts";
+
+export type LoadResult =
+  | { ok: true; config: Config; warnings: ConfigError[] }
+  | { ok: false; errors: ConfigError[]; warnings: ConfigError[] };
+
+export interface ConfigSource {
+  /** Shown in messages; its extension picks the syntax. */
+  name: string;
+  text: string;
+}
+
+export function loadConfigFiles(paths: string[]): LoadResult {
+  const sources: ConfigSource[] = [];
+  const unreadable: ConfigError[] = [];
+  for (const path of paths) {
+    try {
+      sources.push({ name: path, text: readFileSync(path, "utf8") });
+    } catch (e) {
+      unreadable.push(new ConfigError({ file: path }, [], `cannot read file (${readError(e)})`));
+    }
+  }
+  return load(sources, paths, unreadable);
+}
+
+export function loadConfigTexts(sources: ConfigSource[]): LoadResult {
+  return load(sources, sources.map((s) => s.name), []);
+}
+
+function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): LoadResult {
+  const checked: CheckedSegment[] = [];
+  for (const source of sources) {
+    const syntax = parseSource(source);
+    errors.push(...syntax.errors);
+    for (const seg of syntax.segments) checked.push(checkSegment(seg, errors));
+  }
+  const draft = buildDraft(checked);
+  const found = validate(draft);
+  errors.push(...found.errors);
+
+  const sort = byPosition(order);
+  const warnings = sort(found.warnings);
+  if (errors.length > 0) return { ok: false, errors: sort(errors), warnings };
+  return {
+    ok: true,
+    warnings,
+    config: {
+      global: draft.global,
+      frontends: draft.frontends.map((f) => f.config),
+      backends: draft.backends.map((b) => b.config),
+    },
+  };
+}
+
+function parseSource(source: ConfigSource): SyntaxResult {
+  const ext = /\.([^./\\]+)$/.exec(source.name)?.[1]?.toLowerCase();
+  if (ext === "cfg") return parseCfg(source.name, source.text);
+  if (ext === "yaml" || ext === "yml" || ext === "json") return parseYaml(source.name, source.text);
+  const what = ext ? `'.${ext}'` : "(no extension)";
+  return {
+    segments: [],
+    errors: [
+      new ConfigError(
+        { file: source.name },
+        [],
+        `unknown config file type ${what} (expected .cfg, .yaml, .yml or .json)`,
+      ),
+    ],
+  };
+}
+
+/** File order as given, then line, then column; stable, so same-place errors keep their order. */
+function byPosition(order: string[]) {
+  const rank = (file: string) => {
+    const i = order.indexOf(file);
+    return i < 0 ? order.length : i;
+  };
+  return (list: ConfigError[]) =>
+    [...list].sort((a, b) =>
+      rank(a.file) - rank(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)
+    );
+}
+
+function readError(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES") return "permission denied";
+  if (code === "EISDIR") return "is a directory";
+  return e instanceof Error ? e.message : String(e);
+}

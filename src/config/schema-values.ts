@@ -1,0 +1,174 @@
+// Valibot schemas for single values: numbers, times, addresses, names and
+// the enumerated keywords. Each turns raw text (or a YAML scalar) into its
+// typed value, or reports what was expected.
+
+import * as v from "valibot";
+import { type AddressRole, parseAddress } from "./address.ts";
+import { parseDuration } from "./duration.ts";
+import type { Mode } from "./types.ts";
+
+/** How a raw value reads in a message. */
+export function describe(x: unknown): string {
+  if (x === null || x === undefined) return "nothing";
+  if (Array.isArray(x)) return "a list";
+  if (typeof x === "object") return "a mapping";
+  if (typeof x === "string") return `'${x}'`;
+  return String(x);
+}
+
+export function isMapping(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === "object" && !Array.isArray(x);
+}
+
+export function integer(name: string, min: number, max?: number) {
+  const range = max === undefined ? `at least ${min}` : `${min}-${max}`;
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const x = dataset.value;
+      const n = typeof x === "number"
+        ? x
+        : typeof x === "string" && /^[+-]?\d+$/.test(x.trim())
+        ? Number(x)
+        : NaN;
+      if (!Number.isSafeInteger(n)) {
+        addIssue({ message: `invalid ${name} ${describe(x)} (expected an integer, ${range})` });
+        return NEVER;
+      }
+      if (n < min || (max !== undefined && n > max)) {
+        addIssue({ message: `${name} ${n} is out of range (${range})` });
+        return NEVER;
+      }
+      return n;
+    }),
+  );
+}
+
+/** `label` prefixes the message when the path gives no context (timeouts get "timeout X" from it). */
+export function duration(label?: string) {
+  const prefix = label ? `${label}: ` : "";
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const x = dataset.value;
+      if (typeof x !== "string" && typeof x !== "number") {
+        addIssue({
+          message: `${prefix}invalid time ${
+            describe(x)
+          } (expected a string like '5s' or a number of ms)`,
+        });
+        return NEVER;
+      }
+      const r = parseDuration(x);
+      if (!r.ok) {
+        addIssue({ message: prefix + r.error });
+        return NEVER;
+      }
+      return r.ms;
+    }),
+  );
+}
+
+export function address(role: AddressRole) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const x = dataset.value;
+      if (typeof x !== "string") {
+        addIssue({
+          message: `invalid address ${describe(x)} (expected a string like '127.0.0.1:8080')`,
+        });
+        return NEVER;
+      }
+      const r = parseAddress(x, role);
+      if (!r.ok) {
+        addIssue({ message: r.error });
+        return NEVER;
+      }
+      return { host: r.host, port: r.port };
+    }),
+  );
+}
+
+export function flag(name: string) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      if (typeof dataset.value === "boolean") return dataset.value;
+      addIssue({ message: `invalid ${name} ${describe(dataset.value)} (expected true or false)` });
+      return NEVER;
+    }),
+  );
+}
+
+/** HAProxy's proxy and server name characters. */
+const NAME = /^[A-Za-z0-9_.:-]+$/;
+
+function checkName<T>(kind: string) {
+  return v.rawTransform<T, string>(({ dataset, addIssue, NEVER }) => {
+    const x: unknown = dataset.value;
+    const s = typeof x === "string" || typeof x === "number" ? String(x) : undefined;
+    if (s === undefined || !NAME.test(s)) {
+      addIssue({
+        message: `invalid ${kind} name ${
+          describe(x)
+        } (allowed: letters, digits, '-', '_', '.', ':')`,
+      });
+      return NEVER;
+    }
+    return s;
+  });
+}
+
+export function nameSchema(kind: string) {
+  return v.pipe(v.unknown(), checkName<unknown>(kind));
+}
+
+/** The same check for mapping keys, which valibot records want typed as strings. */
+export function nameKey(kind: string) {
+  return v.pipe(v.string(), checkName<string>(kind));
+}
+
+export const ModeSchema = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }): Mode => {
+    const x = dataset.value;
+    if (x === "tcp" || x === "http") return x;
+    addIssue({ message: `invalid mode ${describe(x)} (expected tcp or http)` });
+    return NEVER;
+  }),
+);
+
+export const BalanceSchema = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }): "roundrobin" => {
+    const x = dataset.value;
+    if (x === "roundrobin") return x;
+    addIssue({
+      message: typeof x === "string"
+        ? `balance '${x}' is not supported yet (supported: roundrobin)`
+        : `invalid balance ${describe(x)} (expected roundrobin)`,
+    });
+    return NEVER;
+  }),
+);
+
+const OptionEntry = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }): "tcp" | "http" => {
+    const x = dataset.value;
+    if (x === "tcplog") return "tcp";
+    if (x === "httplog") return "http";
+    addIssue({
+      message: typeof x === "string"
+        ? `option '${x}' is not supported yet (supported: tcplog, httplog)`
+        : `invalid option ${describe(x)} (expected tcplog or httplog)`,
+    });
+    return NEVER;
+  }),
+);
+
+/** `option` once or as a list; like HAProxy, the last log format named wins. */
+export const OptionsSchema = v.lazy((x) =>
+  Array.isArray(x) ? v.pipe(v.array(OptionEntry), v.transform((list) => list.at(-1))) : OptionEntry
+);

@@ -1,0 +1,87 @@
+// Runs the schemas of model.ts over one raw segment, section by section, so a
+// broken section still leaves the others (and its own name) to be checked.
+
+import * as v from "valibot";
+import { ConfigError } from "./errors.ts";
+import { locate, toErrors } from "./issues.ts";
+import {
+  DefaultsSchema,
+  DocumentSchema,
+  type GlobalPart,
+  GlobalSchema,
+  nameSchema,
+  PROXY_SCHEMAS,
+  type ProxyPart,
+} from "./model.ts";
+import {
+  type PathSeg,
+  PROXY_KINDS,
+  type ProxyCategory,
+  type ProxyKind,
+  type RawSegment,
+} from "./raw.ts";
+import type { Origin } from "./types.ts";
+
+export interface CheckedProxy {
+  kind: ProxyKind;
+  name: string;
+  seg: RawSegment;
+  /** [category, name]: where its keywords are in the raw document. */
+  path: PathSeg[];
+  origin: Origin;
+  /** Undefined when the section has errors (already reported). */
+  part?: ProxyPart;
+}
+
+export interface CheckedSegment {
+  global?: GlobalPart;
+  /** Absent: the segment keeps the defaults in force. null: its `defaults` has errors. */
+  defaults?: ProxyPart | null;
+  /** In the order they were written. */
+  proxies: CheckedProxy[];
+}
+
+export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSegment {
+  const doc = seg.doc;
+  const out: CheckedSegment = { proxies: [] };
+
+  const outline = v.safeParse(DocumentSchema, doc);
+  if (!outline.success) errors.push(...toErrors(outline.issues, [], seg));
+
+  if (doc.global !== undefined) {
+    const r = v.safeParse(GlobalSchema, doc.global);
+    if (r.success) out.global = r.output;
+    else errors.push(...toErrors(r.issues, ["global"], seg));
+  }
+  if ("defaults" in doc) {
+    const r = v.safeParse(DefaultsSchema, doc.defaults);
+    out.defaults = r.success ? r.output : null;
+    if (!r.success) errors.push(...toErrors(r.issues, ["defaults"], seg));
+  }
+
+  for (const category of Object.keys(PROXY_KINDS) as ProxyCategory[]) {
+    const group = doc[category];
+    if (group === null || typeof group !== "object" || Array.isArray(group)) continue;
+    const kind = PROXY_KINDS[category];
+    for (const [name, raw] of Object.entries(group)) {
+      const path = [category, name];
+      const origin = locate(seg, path, true);
+      const checkedName = v.safeParse(nameSchema(kind), name);
+      if (!checkedName.success) {
+        errors.push(
+          ...checkedName.issues.map((issue) => new ConfigError(origin, [], issue.message)),
+        );
+      }
+      const r = v.safeParse(PROXY_SCHEMAS[category], raw);
+      if (!r.success) errors.push(...toErrors(r.issues, path, seg));
+      const proxy: CheckedProxy = { kind, name, seg, path, origin };
+      if (r.success) proxy.part = r.output;
+      out.proxies.push(proxy);
+    }
+  }
+  // Categories are separate mappings; the file interleaves them.
+  out.proxies.sort((a, b) =>
+    (a.origin.line ?? 0) - (b.origin.line ?? 0) || (a.origin.col ?? 0) - (b.origin.col ?? 0)
+  );
+  return out;
+}

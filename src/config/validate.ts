@@ -1,0 +1,166 @@
+// Checks that need the whole configuration: names across sections and
+// files, references, modes, and addresses.
+//
+// Severity choices:
+// - A backend (or listen) without servers is a WARNING: HAProxy accepts it
+//   (servers may come later), its connections simply fail.
+// - A frontend without default_backend is a WARNING: sluice has no
+//   use_backend yet, so its connections are refused, but HAProxy accepts it.
+// - A frontend without bind is an ERROR, as in HAProxy: it could never run.
+
+import { formatAddress, isWildcardHost } from "./address.ts";
+import { ConfigError, formatPos } from "./errors.ts";
+import type { Draft, DraftBackend, DraftFrontend, NamedProxy } from "./build.ts";
+import type { BindConfig } from "./types.ts";
+
+export interface Findings {
+  errors: ConfigError[];
+  warnings: ConfigError[];
+}
+
+export function validate(draft: Draft): Findings {
+  const found: Findings = { errors: [], warnings: [] };
+  const { duplicates, backendNames } = checkNames(draft.named, found);
+  const frontends = draft.frontends.filter((f) => !duplicates.has(f.named));
+  const backends = draft.backends.filter((b) => !duplicates.has(b.named));
+  const byName = new Map(backends.map((b) => [b.config.name, b]));
+
+  for (const b of backends) checkServers(b, found);
+  for (const f of frontends) checkFrontend(f, byName, backendNames, found);
+  checkBinds(frontends, found);
+  return found;
+}
+
+function where(p: NamedProxy): string {
+  return `${p.kind} '${p.name}'`;
+}
+
+/** A listen is a frontend and a backend: it clashes with either, as in HAProxy. */
+function checkNames(named: NamedProxy[], found: Findings) {
+  const frontends = new Map<string, NamedProxy>();
+  const backends = new Map<string, NamedProxy>();
+  const duplicates = new Set<NamedProxy>();
+  for (const p of named) {
+    const roles = p.kind === "listen"
+      ? [frontends, backends]
+      : p.kind === "frontend"
+      ? [frontends]
+      : [backends];
+    const first = roles.map((r) => r.get(p.name)).find((x) => x !== undefined);
+    if (first) {
+      duplicates.add(p);
+      found.errors.push(
+        new ConfigError(
+          p.origin,
+          [where(p)],
+          `duplicate name (${where(first)} is already defined at ${formatPos(first.origin)})`,
+        ),
+      );
+      continue;
+    }
+    for (const r of roles) r.set(p.name, p);
+  }
+  return { duplicates, backendNames: new Set(backends.keys()) };
+}
+
+function checkServers(b: DraftBackend, found: Findings): void {
+  const seen = new Map<string, BindConfig["origin"]>();
+  for (const s of b.config.servers) {
+    const first = seen.get(s.name);
+    if (first) {
+      found.errors.push(
+        new ConfigError(
+          s.origin,
+          [where(b.named), `server '${s.name}'`],
+          `duplicate name (server '${s.name}' is already defined at ${formatPos(first)})`,
+        ),
+      );
+    } else {
+      seen.set(s.name, s.origin);
+    }
+  }
+  if (b.config.servers.length === 0) {
+    found.warnings.push(
+      new ConfigError(
+        b.config.origin,
+        [where(b.named)],
+        "no server (connections sent here will fail)",
+      ),
+    );
+  }
+}
+
+function checkFrontend(
+  f: DraftFrontend,
+  backends: Map<string, DraftBackend>,
+  backendNames: Set<string>,
+  found: Findings,
+): void {
+  const ctx = [where(f.named)];
+  if (f.config.binds.length === 0) {
+    found.errors.push(
+      new ConfigError(
+        f.config.origin,
+        ctx,
+        "no bind (a frontend needs at least one address to listen on)",
+      ),
+    );
+  }
+  const target = f.config.defaultBackend;
+  if (target === undefined) {
+    found.warnings.push(
+      new ConfigError(f.config.origin, ctx, "no default_backend (connections will be refused)"),
+    );
+    return;
+  }
+  if (!backendNames.has(target)) {
+    found.errors.push(
+      new ConfigError(
+        f.defaultBackendAt,
+        ctx,
+        `default_backend '${target}' is not defined (no backend or listen has that name)`,
+      ),
+    );
+    return;
+  }
+  // Absent when the backend's own section has errors: already reported.
+  const b = backends.get(target);
+  if (b && b.config.mode !== f.config.mode) {
+    found.errors.push(
+      new ConfigError(
+        f.defaultBackendAt,
+        ctx,
+        `default_backend '${target}' is in ${b.config.mode} mode but this ${f.named.kind} is in ${f.config.mode} mode (they must match)`,
+      ),
+    );
+  }
+}
+
+/** Two binds clash on the same port when the hosts are equal or either is a wildcard. */
+function checkBinds(frontends: DraftFrontend[], found: Findings): void {
+  const taken: { bind: BindConfig; owner: NamedProxy }[] = [];
+  for (const f of frontends) {
+    for (const bind of f.config.binds) {
+      const host = bind.host.toLowerCase();
+      const clash = taken.find(
+        (t) =>
+          t.bind.port === bind.port &&
+          (t.bind.host.toLowerCase() === host || isWildcardHost(t.bind.host) ||
+            isWildcardHost(bind.host)),
+      );
+      if (clash) {
+        found.errors.push(
+          new ConfigError(
+            bind.origin,
+            [where(f.named), "bind"],
+            `${formatAddress(bind.host, bind.port)} conflicts with ${
+              formatAddress(clash.bind.host, clash.bind.port)
+            } (${where(clash.owner)} at ${formatPos(clash.bind.origin)})`,
+          ),
+        );
+      } else {
+        taken.push({ bind, owner: f.named });
+      }
+    }
+  }
+}

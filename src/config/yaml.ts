@@ -1,0 +1,178 @@
+// YAML and JSON syntax → one raw segment. JSON goes through the YAML parser
+// too (JSON is YAML), so both get line:col positions.
+//
+// The document shape (keys are spelled as the haproxy.cfg keywords):
+//
+//   global:
+//     maxconn: 10000
+//     hard-stop-after: 30s
+//   defaults:                        # one mapping, applies to every proxy below
+//     mode: tcp                      # tcp | http
+//     retries: 3
+//     maxconn: 1000                  # frontends' maxconn
+//     balance: roundrobin
+//     option: tcplog                 # or httplog; a list is allowed
+//     timeout: { connect: 5s, client: 50s, server: 50s }
+//   frontends:
+//     web:
+//       bind: [":8080", "127.0.0.1:8443"]   # a single string also allowed
+//       default_backend: app
+//       maxconn: 1000
+//   backends:
+//     app:
+//       balance: roundrobin
+//       servers:
+//         a1: { address: "127.0.0.1:9001", weight: 3 }
+//         a2: "127.0.0.1:9002"                 # short form
+//         a3: { address: "127.0.0.1:9003", backup: true, disabled: false, maxconn: 100 }
+//       # or, as a list:  servers: [{ name: a1, address: "127.0.0.1:9001" }]
+//   listen:
+//     db:
+//       bind: ":5432"
+//       mode: tcp
+//       servers: { pg1: "10.0.0.1:5432" }
+//
+// Timeout names: connect, client, server, queue, tunnel, client-fin,
+// server-fin, http-request, http-keep-alive. Numbers may be YAML numbers or
+// strings; times are "5s"-style strings or a number of milliseconds.
+//
+// A YAML file's `defaults` replaces the defaults in force, as a haproxy.cfg
+// `defaults` section would at that point; a file without one keeps them.
+
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { ConfigError, formatPos, type SourcePos } from "./errors.ts";
+import { contextOf } from "./context.ts";
+import {
+  isReservedName,
+  newSegment,
+  pathKey,
+  type PathSeg,
+  type RawSegment,
+  type SyntaxResult,
+} from "./raw.ts";
+
+/** Anchors can point at their own ancestors; real configs never nest this deep. */
+const MAX_DEPTH = 32;
+
+export function parseYaml(file: string, text: string): SyntaxResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
+  const posAt = (offset: number): SourcePos => ({ file, ...lines.linePos(offset) });
+
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
+    // The tree after a syntax error is a guess; checking it would only add noise.
+    return {
+      segments: [],
+      errors: problems.map((e) => new ConfigError(posAt(e.pos[0]), [], e.message)),
+    };
+  }
+
+  const seg = newSegment(file);
+  const walker = new Walker(seg, doc, posAt);
+  const root = walker.walk(doc.contents, [], 0);
+  if (root === null || root === undefined) return { segments: [seg], errors: walker.errors() };
+  if (typeof root !== "object" || Array.isArray(root)) {
+    const at = doc.contents ? posAt(doc.contents.range[0]) : { file };
+    return {
+      segments: [],
+      errors: [
+        new ConfigError(
+          at,
+          [],
+          "the document must be a mapping of sections (global, defaults, frontends, backends, listen)",
+        ),
+      ],
+    };
+  }
+  seg.doc = root as Record<string, unknown>;
+  return { segments: [seg], errors: walker.errors() };
+}
+
+interface Problem {
+  path: PathSeg[];
+  at: SourcePos;
+  detail: string;
+}
+
+class Walker {
+  private problems: Problem[] = [];
+
+  constructor(
+    private seg: RawSegment,
+    private doc: ReturnType<typeof parseDocument>,
+    private posAt: (offset: number) => SourcePos,
+  ) {}
+
+  errors(): ConfigError[] {
+    // Context needs the finished document (list entries carry their names).
+    return this.problems.map((p) =>
+      new ConfigError(p.at, contextOf(p.path, this.seg.doc), p.detail)
+    );
+  }
+
+  walk(node: unknown, path: PathSeg[], depth: number): unknown {
+    if (node === null || node === undefined) return null;
+    if (depth > MAX_DEPTH) {
+      this.problem(path, node as Node, "the document is nested too deeply (a recursive alias?)");
+      return null;
+    }
+    if (isAlias(node)) return this.walk(node.resolve(this.doc), path, depth + 1);
+    if (isScalar(node)) return node.value;
+    if (isSeq(node)) {
+      return node.items.map((item, i) => {
+        const itemPath = [...path, i];
+        const at = this.nodePos(item) ?? this.nodePos(node);
+        if (at) this.mark(itemPath, at, at);
+        return this.walk(item, itemPath, depth + 1);
+      });
+    }
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      const seen = new Map<string, SourcePos>();
+      for (const pair of node.items) {
+        const keyAt = this.nodePos(pair.key) ?? this.nodePos(node)!;
+        const key = isScalar(pair.key) ? pair.key.value : undefined;
+        if (typeof key !== "string" && typeof key !== "number") {
+          this.problems.push({ path, at: keyAt, detail: "mapping keys must be plain names" });
+          continue;
+        }
+        const name = String(key);
+        const keyPath = [...path, name];
+        if (isReservedName(name)) {
+          this.problems.push({ path, at: keyAt, detail: `'${name}' cannot be used as a name` });
+          continue;
+        }
+        const first = seen.get(name);
+        if (first) {
+          this.problems.push({
+            path,
+            at: keyAt,
+            detail: `duplicate key '${name}' (first defined at ${formatPos(first)})`,
+          });
+          continue;
+        }
+        seen.set(name, keyAt);
+        this.mark(keyPath, keyAt, this.nodePos(pair.value) ?? keyAt);
+        out[name] = this.walk(pair.value, keyPath, depth + 1);
+      }
+      return out;
+    }
+    this.problem(path, node as Node, "unsupported YAML value");
+    return null;
+  }
+
+  private problem(path: PathSeg[], node: Node, detail: string): void {
+    this.problems.push({ path, at: this.nodePos(node) ?? { file: this.seg.file }, detail });
+  }
+
+  private nodePos(node: unknown): SourcePos | undefined {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    return range ? this.posAt(range[0]) : undefined;
+  }
+
+  private mark(path: PathSeg[], keyAt: SourcePos, valueAt: SourcePos): void {
+    this.seg.keys.set(pathKey(path), keyAt);
+    this.seg.values.set(pathKey(path), valueAt);
+  }
+}

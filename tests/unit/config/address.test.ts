@@ -1,0 +1,63 @@
+import { describe, expect, test } from "bun:test";
+import { formatAddress, parseAddress } from "../../../src/config/address.ts";
+
+describe("parseAddress", () => {
+  test.each(
+    [
+      ["127.0.0.1:80", "127.0.0.1", 80],
+      [":8080", "0.0.0.0", 8080],
+      ["*:8080", "0.0.0.0", 8080],
+      ["0.0.0.0:1", "0.0.0.0", 1],
+      ["[::1]:443", "::1", 443],
+      ["[::]:443", "::", 443],
+      ["[2001:db8::1]:65535", "2001:db8::1", 65535],
+      ["localhost:9000", "localhost", 9000],
+      ["db-1.internal.example:5432", "db-1.internal.example", 5432],
+      ["my_service:80", "my_service", 80],
+      ["10.0.0.1:080", "10.0.0.1", 80],
+    ] as const,
+  )("%p", (text, host, port) => {
+    expect(parseAddress(text)).toEqual({ ok: true, host, port });
+  });
+
+  const FORMS = "expected HOST:PORT, :PORT, *:PORT or [IPv6]:PORT";
+  test.each([
+    ["127.0.0.1:99999", "port 99999 is out of range (1-65535)"],
+    ["127.0.0.1:0", "port 0 is out of range (1-65535)"],
+    ["127.0.0.1:65536", "port 65536 is out of range (1-65535)"],
+    ["127.0.0.1", `missing port in '127.0.0.1' (${FORMS})`],
+    ["127.0.0.1:", `missing port in '127.0.0.1:' (${FORMS})`],
+    ["8080", `missing port in '8080' (${FORMS})`],
+    ["", `missing port in '' (${FORMS})`],
+    ["host:http", "invalid port 'http' in 'host:http' (expected a number from 1 to 65535)"],
+    [":8080-8090", "port ranges are not supported yet (got '8080-8090' in ':8080-8090')"],
+    ["::1:80", "IPv6 addresses need brackets, as in [::1]:8080 (got '::1:80')"],
+    ["[::1]", `missing port in '[::1]' (${FORMS})`],
+    ["[::1:80", `missing ']' in '[::1:80' (${FORMS})`],
+    ["[zz]:80", "invalid IPv6 address 'zz' in '[zz]:80'"],
+    ["256.1.1.1:80", "invalid IPv4 address '256.1.1.1' in '256.1.1.1:80'"],
+    ["1.2.3:80", "invalid IPv4 address '1.2.3' in '1.2.3:80'"],
+    ["bad host:80", "invalid host 'bad host' in 'bad host:80'"],
+    ["-bad:80", "invalid host '-bad' in '-bad:80'"],
+  ])("rejects %p", (text, error) => {
+    expect(parseAddress(text)).toEqual({ ok: false, error });
+  });
+
+  test("a server needs a host", () => {
+    expect(parseAddress(":9001", "server")).toEqual({
+      ok: false,
+      error: "missing host in ':9001' (a server needs a host to connect to)",
+    });
+    expect(parseAddress("*:9001", "server").ok).toBe(false);
+    expect(parseAddress("127.0.0.1:9001", "server")).toEqual({
+      ok: true,
+      host: "127.0.0.1",
+      port: 9001,
+    });
+  });
+
+  test("formatAddress puts IPv6 hosts back in brackets", () => {
+    expect(formatAddress("::1", 80)).toBe("[::1]:80");
+    expect(formatAddress("10.0.0.1", 80)).toBe("10.0.0.1:80");
+  });
+});

@@ -1,0 +1,428 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError } from "../../../src/config/errors.ts";
+import { loadConfigTexts } from "../../../src/config/load.ts";
+import { errorsOf, lines, warningsOf } from "./helpers.ts";
+
+const cfg = (...l: string[]) => ({ name: "sluice.cfg", text: lines(...l) });
+const yaml = (...l: string[]) => ({ name: "sluice.yaml", text: lines(...l) });
+const TIME = "(expected a number with unit us, ms, s, m, h or d)";
+
+/** A valid frontend/backend pair to put next to the line under test. */
+const PAIR = [
+  "frontend web",
+  "    bind :80",
+  "    default_backend api",
+  "backend api",
+  "    server a1 127.0.0.1:9001",
+];
+
+describe("ConfigError", () => {
+  test("formats FILE:LINE: CONTEXT: DETAIL, with :COL when known, FILE alone without a line", () => {
+    const e = new ConfigError(
+      { file: "sluice.cfg", line: 14 },
+      ["backend 'api'", "server 'a1'"],
+      "port 99999 is out of range (1-65535)",
+    );
+    expect(e).toBeInstanceOf(Error);
+    expect(e.message).toBe(
+      "sluice.cfg:14: backend 'api': server 'a1': port 99999 is out of range (1-65535)",
+    );
+    expect(String(e)).toBe(e.message);
+    expect(e).toMatchObject({
+      file: "sluice.cfg",
+      line: 14,
+      context: ["backend 'api'", "server 'a1'"],
+      detail: "port 99999 is out of range (1-65535)",
+    });
+    expect(new ConfigError({ file: "s.yaml", line: 3, col: 5 }, ["global"], "x").message).toBe(
+      "s.yaml:3:5: global: x",
+    );
+    expect(new ConfigError({ file: "s.cfg" }, [], "cannot read file").message).toBe(
+      "s.cfg: cannot read file",
+    );
+  });
+});
+
+describe("haproxy.cfg errors", () => {
+  test.each([
+    [
+      "port out of range",
+      ["backend api", "    server a1 127.0.0.1:99999"],
+      "sluice.cfg:2: backend 'api': server 'a1': port 99999 is out of range (1-65535)",
+    ],
+    [
+      "bad bind address",
+      ["frontend web", "    bind 127.0.0.1:80,nohost"],
+      "sluice.cfg:2: frontend 'web': bind: missing port in 'nohost' (expected HOST:PORT, :PORT, *:PORT or [IPv6]:PORT)",
+    ],
+    [
+      "bad time",
+      ["defaults", "    timeout connect 5x"],
+      `sluice.cfg:2: defaults: timeout connect: invalid time '5x' ${TIME}`,
+    ],
+    [
+      "bad global time",
+      ["global", "    hard-stop-after soon"],
+      `sluice.cfg:2: global: hard-stop-after: invalid time 'soon' ${TIME}`,
+    ],
+    [
+      "unknown timeout",
+      ["defaults", "    timeout check 5s"],
+      "sluice.cfg:2: defaults: unknown timeout 'check' (expected one of: connect, client, server, queue, tunnel, client-fin, server-fin, http-request, http-keep-alive)",
+    ],
+    [
+      "not-supported keyword",
+      ["global", "    daemon"],
+      "sluice.cfg:2: global: keyword 'daemon' is not supported yet",
+    ],
+    [
+      "log is not supported yet",
+      ["defaults", "    log global"],
+      "sluice.cfg:2: defaults: keyword 'log' is not supported yet",
+    ],
+    [
+      "unsupported section",
+      ["userlist admins"],
+      "sluice.cfg:1: section 'userlist' is not supported yet",
+    ],
+    [
+      "keyword not allowed in section",
+      ["backend api", "    bind :80"],
+      "sluice.cfg:2: backend 'api': 'bind' is not allowed in a backend section",
+    ],
+    [
+      "server not allowed in a frontend",
+      ["frontend web", "    server a 127.0.0.1:1"],
+      "sluice.cfg:2: frontend 'web': 'server' is not allowed in a frontend section",
+    ],
+    [
+      "default_backend not allowed in defaults",
+      ["defaults", "    default_backend api"],
+      "sluice.cfg:2: defaults: 'default_backend' is not allowed in a defaults section",
+    ],
+    [
+      "proxy keyword in global",
+      ["global", "    mode tcp"],
+      "sluice.cfg:2: global: 'mode' is not allowed in a global section",
+    ],
+    [
+      "timeout not allowed in section",
+      ["frontend web", "    timeout server 5s"],
+      "sluice.cfg:2: frontend 'web': 'timeout server' is not allowed in a frontend section",
+    ],
+    [
+      "missing argument",
+      ["global", "    maxconn"],
+      "sluice.cfg:2: global: missing argument for 'maxconn' (usage: maxconn <number>)",
+    ],
+    [
+      "too many arguments",
+      ["backend api", "    retries 3 4"],
+      "sluice.cfg:2: backend 'api': too many arguments for 'retries': '4' (usage: retries <number>)",
+    ],
+    [
+      "missing server address",
+      ["backend api", "    server a1"],
+      "sluice.cfg:2: backend 'api': missing argument for 'server' (usage: server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>])",
+    ],
+    [
+      "missing server option value",
+      ["backend api", "    server a1 127.0.0.1:1 weight"],
+      "sluice.cfg:2: backend 'api': server 'a1': missing argument for 'weight' (usage: weight <number>)",
+    ],
+    [
+      "unknown server option",
+      ["backend api", "    server a1 127.0.0.1:1 check"],
+      "sluice.cfg:2: backend 'api': server 'a1': option 'check' is not supported yet (supported: weight, backup, disabled, maxconn)",
+    ],
+    [
+      "weight out of range",
+      ["backend api", "    server a1 127.0.0.1:1 weight 257"],
+      "sluice.cfg:2: backend 'api': server 'a1': weight 257 is out of range (0-256)",
+    ],
+    [
+      "bad number",
+      ["defaults", "    retries many"],
+      "sluice.cfg:2: defaults: invalid retries 'many' (expected an integer, at least 0)",
+    ],
+    [
+      "unsupported balance",
+      ["backend api", "    balance leastconn"],
+      "sluice.cfg:2: backend 'api': balance 'leastconn' is not supported yet (supported: roundrobin)",
+    ],
+    [
+      "bad mode",
+      ["defaults", "    mode udp"],
+      "sluice.cfg:2: defaults: invalid mode 'udp' (expected tcp or http)",
+    ],
+    [
+      "unsupported option",
+      ["defaults", "    option forwardfor"],
+      "sluice.cfg:2: defaults: option 'forwardfor' is not supported yet (supported: tcplog, httplog)",
+    ],
+    [
+      "bind option",
+      ["frontend web", "    bind :443 ssl crt x.pem"],
+      "sluice.cfg:2: frontend 'web': bind option 'ssl' is not supported yet",
+    ],
+    [
+      "missing proxy name",
+      ["backend"],
+      "sluice.cfg:1: missing name for 'backend' (usage: backend <name>)",
+    ],
+    [
+      "invalid proxy name",
+      ["backend 'a b'"],
+      "sluice.cfg:1: invalid backend name 'a b' (allowed: letters, digits, '-', '_', '.', ':')",
+    ],
+    [
+      "line before any section",
+      ["maxconn 10"],
+      "sluice.cfg:1: 'maxconn' appears before any section (expected a section header: global, defaults, frontend, backend or listen)",
+    ],
+    [
+      "unterminated quote",
+      ["global", '    maxconn "10'],
+      "sluice.cfg:2: global: unterminated double quote",
+    ],
+  ])("%s", (_, text, message) => {
+    // Sections with errors add no cross-check errors of their own: this line's error comes alone.
+    expect(errorsOf(cfg(...text))).toEqual([message]);
+  });
+
+  test("several errors in one file are all reported, in line order", () => {
+    expect(errorsOf(cfg(
+      "global",
+      "    maxconn lots",
+      "    daemon",
+      "defaults",
+      "    timeout client 1x",
+      "frontend web",
+      "    bind :99999",
+      "    default_backend nowhere",
+      "backend api",
+      "    server a1 127.0.0.1:1 weight -1",
+      "    balance first",
+    ))).toEqual([
+      "sluice.cfg:2: global: invalid maxconn 'lots' (expected an integer, at least 1)",
+      "sluice.cfg:3: global: keyword 'daemon' is not supported yet",
+      `sluice.cfg:5: defaults: timeout client: invalid time '1x' ${TIME}`,
+      "sluice.cfg:7: frontend 'web': bind: port 99999 is out of range (1-65535)",
+      "sluice.cfg:10: backend 'api': server 'a1': weight -1 is out of range (0-256)",
+      "sluice.cfg:11: backend 'api': balance 'first' is not supported yet (supported: roundrobin)",
+    ]);
+  });
+});
+
+describe("YAML errors carry line:col", () => {
+  test.each([
+    [
+      "unknown keyword",
+      ["backends:", "  app:", "    servers: { a1: '127.0.0.1:1' }", "    balanse: roundrobin"],
+      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, servers, retries, timeout)",
+    ],
+    [
+      "unknown server keyword",
+      ["backends:", "  app:", "    servers:", "      a1: { address: '127.0.0.1:1', wieght: 2 }"],
+      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn)",
+    ],
+    [
+      "unknown section",
+      ["frontend:", "  web: {}"],
+      "sluice.yaml:1:1: unknown section 'frontend' (expected one of: global, defaults, frontends, backends, listen)",
+    ],
+    [
+      "keyword not allowed in section",
+      ["backends:", "  app:", "    bind: ':80'"],
+      "sluice.yaml:3:5: backend 'app': 'bind' is not allowed in a backend section",
+    ],
+    [
+      "port out of range",
+      ["backends:", "  app:", "    servers:", "      a1: '127.0.0.1:99999'"],
+      "sluice.yaml:4:11: backend 'app': server 'a1': port 99999 is out of range (1-65535)",
+    ],
+    ["port out of range in a list entry", [
+      "backends:",
+      "  app:",
+      "    servers: [{ name: a1, address: '127.0.0.1:99999' }]",
+    ], "sluice.yaml:3:36: backend 'app': server 'a1': port 99999 is out of range (1-65535)"],
+    [
+      "missing server address",
+      ["backends:", "  app:", "    servers:", "      a1: { weight: 2 }"],
+      "sluice.yaml:4:7: backend 'app': server 'a1': missing 'address'",
+    ],
+    [
+      "bad time",
+      ["defaults:", "  timeout:", "    connect: 5x"],
+      `sluice.yaml:3:14: defaults: timeout connect: invalid time '5x' ${TIME}`,
+    ],
+    [
+      "wrong type",
+      ["global:", "  maxconn: [1, 2]"],
+      "sluice.yaml:2:12: global: invalid maxconn a list (expected an integer, at least 1)",
+    ],
+    [
+      "section not a mapping",
+      ["frontends:", "  web: ':80'"],
+      "sluice.yaml:2:8: frontend 'web': expected a mapping of frontend keywords, got ':80'",
+    ],
+    [
+      "bad flag",
+      ["backends:", "  app:", "    servers: { a1: { address: '127.0.0.1:1', backup: 'yes' } }"],
+      "sluice.yaml:3:54: backend 'app': server 'a1': invalid backup 'yes' (expected true or false)",
+    ],
+    [
+      "duplicate key",
+      ["backends:", "  app: {}", "  app: {}"],
+      "sluice.yaml:3:3: duplicate key 'app' (first defined at sluice.yaml:2:3)",
+    ],
+    [
+      "syntax error",
+      ["frontends:", "  web: { bind: ':80'"],
+      "sluice.yaml:3:1: Flow map in block collection must be sufficiently indented and end with a }",
+    ],
+    [
+      "document not a mapping",
+      ["- a", "- b"],
+      "sluice.yaml:1:1: the document must be a mapping of sections (global, defaults, frontends, backends, listen)",
+    ],
+  ])("%s", (_, text, message) => {
+    expect(errorsOf(yaml(...text))).toEqual([message]);
+  });
+
+  test("JSON positions too", () => {
+    expect(errorsOf({ name: "s.json", text: '{\n  "global": { "maxconn": "x" }\n}\n' })).toEqual([
+      "s.json:2:26: global: invalid maxconn 'x' (expected an integer, at least 1)",
+    ]);
+  });
+
+  test("every unknown key of a section is reported", () => {
+    expect(errorsOf(yaml("global:", "  a: 1", "  b: 2"))).toEqual([
+      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after)",
+      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after)",
+    ]);
+  });
+});
+
+describe("cross-checks", () => {
+  test("undefined default_backend", () => {
+    expect(errorsOf(cfg("frontend web", "    bind :80", "    default_backend nope"))).toEqual([
+      "sluice.cfg:3: frontend 'web': default_backend 'nope' is not defined (no backend or listen has that name)",
+    ]);
+  });
+
+  test("a default_backend whose section has errors is still defined", () => {
+    expect(errorsOf(cfg(...PAIR, "    retries x"))).toEqual([
+      "sluice.cfg:6: backend 'api': invalid retries 'x' (expected an integer, at least 0)",
+    ]);
+  });
+
+  test("duplicate proxies: same kind, or a listen against either", () => {
+    expect(errorsOf(cfg(
+      ...PAIR,
+      "backend api",
+      "    server a2 127.0.0.1:9002",
+      "listen web",
+      "    bind :81",
+      "    server w 127.0.0.1:1",
+      "frontend api",
+      "    bind :82",
+      "    default_backend api",
+    ))).toEqual([
+      "sluice.cfg:6: backend 'api': duplicate name (backend 'api' is already defined at sluice.cfg:4)",
+      "sluice.cfg:8: listen 'web': duplicate name (frontend 'web' is already defined at sluice.cfg:1)",
+    ]);
+  });
+
+  test("two listens of one name", () => {
+    expect(errorsOf(
+      yaml(
+        "listen:",
+        "  x: { bind: ':1', servers: { s: '127.0.0.1:1' } }",
+      ),
+      yaml(
+        "listen:",
+        "  x: { bind: ':2', servers: { s: '127.0.0.1:1' } }",
+      ),
+    )).toEqual([
+      "sluice.yaml:2:3: listen 'x': duplicate name (listen 'x' is already defined at sluice.yaml:2:3)",
+    ]);
+  });
+
+  test("duplicate server", () => {
+    expect(errorsOf(cfg(...PAIR, "    server a1 127.0.0.1:9002"))).toEqual([
+      "sluice.cfg:6: backend 'api': server 'a1': duplicate name (server 'a1' is already defined at sluice.cfg:5)",
+    ]);
+    expect(errorsOf(yaml(
+      "backends:",
+      "  api:",
+      "    servers:",
+      "      - { name: a1, address: '127.0.0.1:1' }",
+      "      - { name: a1, address: '127.0.0.1:2' }",
+    ))).toEqual([
+      "sluice.yaml:5:9: backend 'api': server 'a1': duplicate name (server 'a1' is already defined at sluice.yaml:4:9)",
+    ]);
+  });
+
+  test("address conflicts: same host and port, or a wildcard on the same port", () => {
+    expect(errorsOf(cfg(
+      ...PAIR,
+      "frontend second",
+      "    bind 127.0.0.1:80",
+      "    bind 127.0.0.1:81,127.0.0.1:81",
+      "    bind [::1]:82",
+      "    default_backend api",
+      "listen third",
+      "    bind *:82",
+      "    server s 127.0.0.1:1",
+    ))).toEqual([
+      "sluice.cfg:7: frontend 'second': bind: 127.0.0.1:80 conflicts with 0.0.0.0:80 (frontend 'web' at sluice.cfg:2)",
+      "sluice.cfg:8: frontend 'second': bind: 127.0.0.1:81 conflicts with 127.0.0.1:81 (frontend 'second' at sluice.cfg:8)",
+      "sluice.cfg:12: listen 'third': bind: 0.0.0.0:82 conflicts with [::1]:82 (frontend 'second' at sluice.cfg:9)",
+    ]);
+  });
+
+  test("different hosts on one port do not conflict", () => {
+    const r = loadConfigTexts([cfg(
+      "frontend a",
+      "    bind 127.0.0.1:80",
+      "    bind 127.0.0.2:80",
+      "    default_backend b",
+      "backend b",
+      "    server s 127.0.0.1:1",
+    )]);
+    expect(r.ok).toBe(true);
+  });
+
+  test("mode mismatch between a frontend and its default_backend", () => {
+    expect(errorsOf(cfg(...PAIR, "    mode http"))).toEqual([
+      "sluice.cfg:3: frontend 'web': default_backend 'api' is in http mode but this frontend is in tcp mode (they must match)",
+    ]);
+  });
+
+  test("a frontend without bind is an error", () => {
+    expect(
+      errorsOf(
+        cfg("frontend web", "    default_backend api", "backend api", "    server a 127.0.0.1:1"),
+      ),
+    ).toEqual([
+      "sluice.cfg:1: frontend 'web': no bind (a frontend needs at least one address to listen on)",
+    ]);
+  });
+
+  test("warnings: a backend without servers, a frontend without default_backend", () => {
+    const sources = [cfg("frontend web", "    bind :80", "backend empty", "listen l :81")];
+    expect(loadConfigTexts(sources).ok).toBe(true);
+    expect(warningsOf(...sources)).toEqual([
+      "sluice.cfg:1: frontend 'web': no default_backend (connections will be refused)",
+      "sluice.cfg:3: backend 'empty': no server (connections sent here will fail)",
+      "sluice.cfg:4: listen 'l': no server (connections sent here will fail)",
+    ]);
+  });
+
+  test("unknown file type", () => {
+    expect(errorsOf({ name: "sluice.conf", text: "" })).toEqual([
+      "sluice.conf: unknown config file type '.conf' (expected .cfg, .yaml, .yml or .json)",
+    ]);
+  });
+});

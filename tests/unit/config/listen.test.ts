@@ -1,0 +1,64 @@
+import { describe, expect, test } from "bun:test";
+import { lines, loadOk, withoutOrigins } from "./helpers.ts";
+
+describe("listen", () => {
+  test("becomes a frontend and a backend of the same name", () => {
+    const c = loadOk({
+      name: "l.cfg",
+      text: lines(
+        "defaults",
+        "    retries 4",
+        "listen db 127.0.0.1:5432",
+        "    bind :6432",
+        "    mode tcp",
+        "    maxconn 50",
+        "    timeout connect 2s",
+        "    server pg1 10.0.0.1:5432 weight 2",
+      ),
+    });
+    const timeouts = { connect: 2000, client: 50000, server: 50000 };
+    expect(withoutOrigins(c)).toStrictEqual({
+      global: { maxconn: 4096, hardStopAfter: 30000 },
+      frontends: [{
+        name: "db",
+        mode: "tcp",
+        binds: [{ host: "127.0.0.1", port: 5432 }, { host: "0.0.0.0", port: 6432 }],
+        defaultBackend: "db",
+        maxconn: 50,
+        timeouts,
+      }],
+      backends: [{
+        name: "db",
+        mode: "tcp",
+        balance: "roundrobin",
+        servers: [{
+          name: "pg1",
+          host: "10.0.0.1",
+          port: 5432,
+          weight: 2,
+          backup: false,
+          disabled: false,
+        }],
+        retries: 4,
+        timeouts,
+      }],
+    });
+    expect(c.frontends[0]!.origin).toEqual({ file: "l.cfg", line: 3 });
+    expect(c.backends[0]!.origin).toEqual({ file: "l.cfg", line: 3 });
+    expect(c.frontends[0]!.binds.map((b) => b.origin.line)).toEqual([3, 4]);
+  });
+
+  test("a listen may send its traffic to another backend", () => {
+    const c = loadOk({
+      name: "l.yaml",
+      text: lines(
+        "listen:",
+        "  front: { bind: ':80', default_backend: other }",
+        "backends:",
+        "  other: { servers: { s: '127.0.0.1:1' } }",
+      ),
+    });
+    expect(c.frontends[0]!.defaultBackend).toBe("other");
+    expect(c.backends.map((b) => b.name)).toEqual(["front", "other"]);
+  });
+});

@@ -1,0 +1,294 @@
+import { describe, expect, test } from "bun:test";
+import { fileURLToPath } from "node:url";
+import { type Config, loadConfigFiles } from "../../../src/config/load.ts";
+import { lines, loadOk, withoutOrigins } from "./helpers.ts";
+
+const CFG = lines(
+  "# every supported keyword once",
+  "global",
+  "    maxconn 10000",
+  "    hard-stop-after 1m",
+  "",
+  "defaults",
+  "    mode tcp",
+  "    retries 2",
+  "    maxconn 2000",
+  "    balance roundrobin",
+  "    option tcplog",
+  "    timeout connect 4s",
+  "    timeout client 40s",
+  "    timeout server 40s",
+  "    timeout queue 10s",
+  "",
+  "frontend web",
+  "    mode http",
+  "    bind :8080,127.0.0.1:8443",
+  "    bind [::1]:8081",
+  "    option httplog",
+  "    default_backend app",
+  "    maxconn 1000",
+  "    timeout client 20s",
+  "    timeout http-request 5s",
+  "    timeout http-keep-alive 2s",
+  "",
+  "frontend raw",
+  "    bind 127.0.0.1:7000",
+  "    default_backend pool",
+  "",
+  "backend app",
+  "    mode http",
+  "    server a1 127.0.0.1:9001 weight 3",
+  "    server a2 127.0.0.1:9002",
+  "    server a3 127.0.0.1:9003 backup disabled maxconn 100",
+  "    timeout server 1m",
+  "    timeout tunnel 1h",
+  "",
+  "backend pool",
+  "    retries 5",
+  "    server p1 localhost:9101 weight 0",
+  "",
+  "listen db 0.0.0.0:5432",
+  "    timeout client-fin 1s",
+  "    timeout server-fin 1s",
+  "    server pg1 10.0.0.1:5432",
+);
+
+const YAML = lines(
+  "# every supported keyword once",
+  "global:",
+  "  maxconn: 10000",
+  "  hard-stop-after: 1m",
+  "defaults:",
+  "  mode: tcp",
+  "  retries: 2",
+  "  maxconn: '2000'",
+  "  balance: roundrobin",
+  "  option: tcplog",
+  "  timeout: { connect: 4s, client: 40s, server: 40s, queue: 10s }",
+  "frontends:",
+  "  web:",
+  "    mode: http",
+  "    bind: [':8080', '127.0.0.1:8443', '[::1]:8081']",
+  "    option: [httplog]",
+  "    default_backend: app",
+  "    maxconn: 1000",
+  "    timeout: { client: 20s, http-request: 5s, http-keep-alive: 2000 }",
+  "  raw:",
+  "    bind: 127.0.0.1:7000",
+  "    default_backend: pool",
+  "backends:",
+  "  app:",
+  "    mode: http",
+  "    servers:",
+  "      a1: { address: '127.0.0.1:9001', weight: 3 }",
+  "      a2: '127.0.0.1:9002'",
+  "      a3: { address: '127.0.0.1:9003', backup: true, disabled: true, maxconn: '100' }",
+  "    timeout: { server: 60000, tunnel: 1h }",
+  "  pool:",
+  "    retries: 5",
+  "    servers: [{ name: p1, address: 'localhost:9101', weight: 0 }]",
+  "listen:",
+  "  db:",
+  "    bind: 0.0.0.0:5432",
+  "    timeout:",
+  "      client-fin: 1s",
+  "      server-fin: 1000",
+  "    servers: { pg1: '10.0.0.1:5432' }",
+);
+
+const base = { connect: 4000, client: 40000, server: 40000, queue: 10000 };
+const server = (name: string, host: string, port: number, extra: object = {}) => ({
+  name,
+  host,
+  port,
+  weight: 1,
+  backup: false,
+  disabled: false,
+  ...extra,
+});
+
+const EXPECTED = {
+  global: { maxconn: 10000, hardStopAfter: 60000 },
+  frontends: [
+    {
+      name: "web",
+      mode: "http",
+      binds: [
+        { host: "0.0.0.0", port: 8080 },
+        { host: "127.0.0.1", port: 8443 },
+        { host: "::1", port: 8081 },
+      ],
+      defaultBackend: "app",
+      maxconn: 1000,
+      timeouts: { ...base, client: 20000, httpRequest: 5000, httpKeepAlive: 2000 },
+      log: "http",
+    },
+    {
+      name: "raw",
+      mode: "tcp",
+      binds: [{ host: "127.0.0.1", port: 7000 }],
+      defaultBackend: "pool",
+      maxconn: 2000,
+      timeouts: base,
+      log: "tcp",
+    },
+    {
+      name: "db",
+      mode: "tcp",
+      binds: [{ host: "0.0.0.0", port: 5432 }],
+      defaultBackend: "db",
+      maxconn: 2000,
+      timeouts: { ...base, clientFin: 1000, serverFin: 1000 },
+      log: "tcp",
+    },
+  ],
+  backends: [
+    {
+      name: "app",
+      mode: "http",
+      balance: "roundrobin",
+      servers: [
+        server("a1", "127.0.0.1", 9001, { weight: 3 }),
+        server("a2", "127.0.0.1", 9002),
+        server("a3", "127.0.0.1", 9003, { backup: true, disabled: true, maxconn: 100 }),
+      ],
+      retries: 2,
+      timeouts: { ...base, server: 60000, tunnel: 3_600_000 },
+    },
+    {
+      name: "pool",
+      mode: "tcp",
+      balance: "roundrobin",
+      servers: [server("p1", "localhost", 9101, { weight: 0 })],
+      retries: 5,
+      timeouts: base,
+    },
+    {
+      name: "db",
+      mode: "tcp",
+      balance: "roundrobin",
+      servers: [server("pg1", "10.0.0.1", 5432)],
+      retries: 2,
+      timeouts: { ...base, clientFin: 1000, serverFin: 1000 },
+    },
+  ],
+};
+
+describe("one model, two syntaxes", () => {
+  const fromCfg = loadOk({ name: "sluice.cfg", text: CFG });
+  const fromYaml = loadOk({ name: "sluice.yaml", text: YAML });
+
+  test("haproxy.cfg gives the expected Config", () => {
+    expect(withoutOrigins(fromCfg)).toStrictEqual(EXPECTED);
+  });
+
+  test("its YAML twin gives the same Config", () => {
+    expect(withoutOrigins(fromYaml)).toStrictEqual(withoutOrigins(fromCfg));
+  });
+
+  test("JSON is read like YAML", () => {
+    const json = JSON.stringify(
+      {
+        frontends: { f: { bind: ":1", default_backend: "b" } },
+        backends: { b: { servers: { s: "127.0.0.1:2" } } },
+      },
+      null,
+      2,
+    );
+    const c = loadOk({ name: "sluice.json", text: json });
+    expect(c.frontends[0]!.binds[0]).toEqual({
+      host: "0.0.0.0",
+      port: 1,
+      origin: { file: "sluice.json", line: 4, col: 15 },
+    });
+  });
+
+  test("origins point at the line (cfg) or line:col (YAML)", () => {
+    const web = (c: Config) => c.frontends[0]!;
+    const app = (c: Config) => c.backends[0]!;
+    expect(web(fromCfg).origin).toEqual({ file: "sluice.cfg", line: 17 });
+    expect(web(fromCfg).binds.map((b) => b.origin.line)).toEqual([19, 19, 20]);
+    expect(app(fromCfg).servers[2]!.origin).toEqual({ file: "sluice.cfg", line: 36 });
+    expect(web(fromYaml).origin).toEqual({ file: "sluice.yaml", line: 13, col: 3 });
+    expect(web(fromYaml).binds.map((b) => b.origin)).toEqual([
+      { file: "sluice.yaml", line: 15, col: 12 },
+      { file: "sluice.yaml", line: 15, col: 21 },
+      { file: "sluice.yaml", line: 15, col: 39 },
+    ]);
+    expect(app(fromYaml).servers[1]!.origin).toEqual({ file: "sluice.yaml", line: 28, col: 7 });
+    expect(fromYaml.backends[1]!.servers[0]!.origin).toEqual({
+      file: "sluice.yaml",
+      line: 33,
+      col: 15,
+    });
+  });
+
+  test("the YAML shape documented in yaml.ts loads", () => {
+    const c = loadOk({
+      name: "doc.yaml",
+      text: lines(
+        "global:",
+        "  maxconn: 10000",
+        "  hard-stop-after: 30s",
+        "defaults:",
+        "  mode: tcp",
+        "  retries: 3",
+        "  timeout: { connect: 5s, client: 50s, server: 50s }",
+        "frontends:",
+        "  web:",
+        '    bind: [":8080", "127.0.0.1:8443"]',
+        "    default_backend: app",
+        "    maxconn: 1000",
+        "backends:",
+        "  app:",
+        "    balance: roundrobin",
+        "    servers:",
+        '      a1: { address: "127.0.0.1:9001", weight: 3 }',
+        '      a2: "127.0.0.1:9002"',
+        '      a3: { address: "127.0.0.1:9003", backup: true, disabled: false, maxconn: 100 }',
+        "listen:",
+        "  db:",
+        '    bind: ":5432"',
+        "    mode: tcp",
+        '    servers: { pg1: "10.0.0.1:5432" }',
+      ),
+    });
+    expect(c.frontends.map((f) => f.name)).toEqual(["web", "db"]);
+    expect(c.backends.map((b) => [b.name, b.servers.length])).toEqual([["app", 3], ["db", 1]]);
+  });
+});
+
+describe("examples/", () => {
+  const path = (name: string) =>
+    fileURLToPath(new URL(`../../../examples/${name}`, import.meta.url));
+
+  test("tcp.cfg and tcp.yaml load to equal configs", () => {
+    const cfg = loadConfigFiles([path("tcp.cfg")]);
+    const yaml = loadConfigFiles([path("tcp.yaml")]);
+    if (!cfg.ok || !yaml.ok) throw new Error("examples must load");
+    expect(cfg.warnings).toEqual([]);
+    expect(withoutOrigins(yaml.config)).toStrictEqual(withoutOrigins(cfg.config));
+    expect(withoutOrigins(cfg.config)).toStrictEqual({
+      global: { maxconn: 4096, hardStopAfter: 30000 },
+      frontends: [{
+        name: "tcp_in",
+        mode: "tcp",
+        binds: [{ host: "127.0.0.1", port: 8080 }],
+        defaultBackend: "app",
+        maxconn: 4096,
+        timeouts: { connect: 5000, client: 30000, server: 30000 },
+      }],
+      backends: [{
+        name: "app",
+        mode: "tcp",
+        balance: "roundrobin",
+        servers: [
+          { name: "s1", host: "127.0.0.1", port: 9001, weight: 3, backup: false, disabled: false },
+          { name: "s2", host: "127.0.0.1", port: 9002, weight: 1, backup: false, disabled: false },
+        ],
+        retries: 3,
+        timeouts: { connect: 5000, client: 30000, server: 30000 },
+      }],
+    });
+  });
+});
