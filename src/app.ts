@@ -1,0 +1,125 @@
+// What each command does, given a runtime. main.ts picks the runtime; this
+// module never knows which one it got.
+import { type Command, parseCommandLine, usage } from "./cli.ts";
+import { loadConfigFiles, loadConfigTexts, type LoadResult } from "./config/load.ts";
+import type { Config } from "./config/types.ts";
+import { unsupportedByCore } from "./core/capabilities.ts";
+import { Proxy } from "./core/proxy.ts";
+import { startDemoBackend } from "./demo/backends.ts";
+import { demoConfigYaml } from "./demo/config.ts";
+import type { Listener, Runtime } from "./runtime/types.ts";
+import { VERSION } from "./version.ts";
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const DEMO_PORT = 8080;
+const DEMO_BACKENDS = 3;
+
+/** Runs the command line; resolves with the exit code once sluice should exit. */
+export async function runCommandLine(runtime: Runtime, argv: readonly string[], io: Output): Promise<number> {
+  const command = parseCommandLine(argv);
+  return await execute(runtime, command, io);
+}
+
+async function execute(runtime: Runtime, command: Command, io: Output): Promise<number> {
+  switch (command.kind) {
+    case "usage-error":
+      io.err(`sluice: ${command.message}\n${usage(command.topic)}`);
+      return 2;
+    case "help":
+      io.out(usage(command.topic));
+      return 0;
+    case "version":
+      io.out(`sluice ${VERSION} (${runtime.name} ${runtime.version})`);
+      return 0;
+    case "check":
+      return check(load(command.files), io);
+    case "run": {
+      const loaded = load(command.files);
+      if (!loaded.ok) return check(loaded, io);
+      for (const w of loaded.warnings) io.err(`warning: ${w.message}`);
+      return await serve(runtime, loaded.config, io);
+    }
+    case "demo":
+      return await demo(runtime, io);
+  }
+}
+
+/** Loads the files and adds what the core cannot serve to the errors. */
+function load(files: string[]): LoadResult {
+  const loaded = loadConfigFiles(files);
+  if (!loaded.ok) return loaded;
+  const errors = unsupportedByCore(loaded.config);
+  return errors.length === 0 ? loaded : { ok: false, errors, warnings: loaded.warnings };
+}
+
+function check(loaded: LoadResult, io: Output): number {
+  if (!loaded.ok) {
+    for (const e of loaded.errors) io.err(e.message);
+    io.err(`${loaded.errors.length} error${loaded.errors.length === 1 ? "" : "s"} in the configuration`);
+    return 1;
+  }
+  for (const w of loaded.warnings) io.err(`warning: ${w.message}`);
+  io.out("Configuration is valid");
+  return 0;
+}
+
+async function serve(runtime: Runtime, config: Config, io: Output, onStop?: () => void): Promise<number> {
+  const proxy = new Proxy(config, runtime, (line) => io.err(line));
+  try {
+    await proxy.start();
+  } catch (error) {
+    io.err(`sluice: cannot start: ${(error as Error).message}`);
+    return 1;
+  }
+  for (const f of proxy.frontends) {
+    for (const l of f.listening) io.err(`frontend '${f.name}' listening on ${l.hostname}:${l.port}`);
+  }
+  io.err(`sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`);
+  return await new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (name: string) => {
+      signals++;
+      if (signals > 1) {
+        io.err(`${name} again: stopping now`);
+        for (const f of proxy.frontends) f.killAll();
+        return;
+      }
+      io.err(`${name}: stopping; ${proxy.sessions} open connection(s) may finish within ` +
+        `${config.global.hardStopAfter} ms`);
+      proxy.stop().then(() => {
+        onStop?.();
+        io.err("stopped");
+        resolve(0);
+      });
+    };
+    runtime.onSignal("SIGTERM", () => onSignal("SIGTERM"));
+    runtime.onSignal("SIGINT", () => onSignal("SIGINT"));
+  });
+}
+
+async function demo(runtime: Runtime, io: Output): Promise<number> {
+  const backends: Listener[] = [];
+  for (let i = 1; i <= DEMO_BACKENDS; i++) backends.push(await startDemoBackend(runtime, `demo-${i}`));
+  const loaded = loadConfigTexts([{
+    name: "<demo>.yaml",
+    text: demoConfigYaml(DEMO_PORT, backends.map((b) => b.port)),
+  }]);
+  if (!loaded.ok) {
+    // The demo's own config is fixed: an error here is a bug in sluice.
+    for (const e of loaded.errors) io.err(e.message);
+    return 1;
+  }
+  io.out(`sluice demo: ${DEMO_BACKENDS} backends on ${backends.map((b) => `127.0.0.1:${b.port}`).join(", ")}
+behind a TCP frontend on 127.0.0.1:${DEMO_PORT}, balanced round-robin. Try:
+
+  curl localhost:${DEMO_PORT}      (a few times: each answer names another backend)
+
+Ctrl-C stops it. Your own configuration: sluice -f examples/tcp.cfg`);
+  return await serve(runtime, loaded.config, io, () => {
+    for (const b of backends) b.close();
+  });
+}

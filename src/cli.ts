@@ -1,0 +1,119 @@
+// Command-line parsing, in one module so that the parser can be swapped in one
+// place (the design names @std/cli; node:util's parseArgs is what both runtimes
+// ship, and JSR is out of reach).
+import { parseArgs } from "node:util";
+
+export type Command =
+  | { kind: "run"; files: string[] }
+  | { kind: "check"; files: string[] }
+  | { kind: "demo" }
+  | { kind: "version" }
+  | { kind: "help"; topic?: string }
+  | { kind: "usage-error"; message: string; topic?: string };
+
+const COMMANDS = ["run", "check", "demo", "version", "help"] as const;
+type CommandName = (typeof COMMANDS)[number];
+
+const USAGE: Record<CommandName | "main", string> = {
+  main: `Usage: sluice [COMMAND] [OPTIONS]
+
+An edge reverse proxy and load balancer.
+
+Commands:
+  run -f CONFIG...    run the proxy (the default when -f is given)
+  check -f CONFIG...  validate the configuration, print every error, exit 0 or 1
+  demo                run a built-in demo: three backends behind 127.0.0.1:8080
+  version             print the version
+  help [COMMAND]      print help for a command
+
+Options:
+  -f, --config FILE   configuration file (.cfg haproxy syntax, .yaml, .yml, .json);
+                      several -f merge in order
+  -c, --check         same as the check command (as in HAProxy)
+  -v, --version       print the version
+  -h, --help          print this help
+
+With no command and no -f, sluice runs the demo.`,
+  run: `Usage: sluice run -f CONFIG [-f CONFIG...]
+
+Runs the proxy. SIGTERM or SIGINT stops accepting, lets open connections
+finish for up to hard-stop-after (default 30s), then exits 0.`,
+  check: `Usage: sluice check -f CONFIG [-f CONFIG...]   (or: sluice -c -f CONFIG)
+
+Validates the configuration. Prints every error as FILE:LINE: CONTEXT: MESSAGE
+and exits 1 if there is any, else prints "Configuration is valid" and exits 0.`,
+  demo: `Usage: sluice demo
+
+Starts three demo backends on loopback and a TCP frontend on 127.0.0.1:8080
+that balances across them. Try: curl localhost:8080 (a few times).`,
+  version: `Usage: sluice version
+
+Prints the version of sluice and of the runtime it runs on.`,
+  help: `Usage: sluice help [COMMAND]
+
+Prints help for sluice or for one of its commands: ${COMMANDS.join(", ")}.`,
+};
+
+export function usage(topic?: string): string {
+  return topic !== undefined && topic in USAGE ? USAGE[topic as CommandName] : USAGE.main;
+}
+
+function isCommand(word: string): word is CommandName {
+  return (COMMANDS as readonly string[]).includes(word);
+}
+
+/** Parses the arguments after the program name. Pure: never prints or exits. */
+export function parseCommandLine(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: "string", short: "f", multiple: true },
+        check: { type: "boolean", short: "c" },
+        version: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    return { kind: "usage-error", message: (error as Error).message.split("\n")[0]! };
+  }
+  const { values, positionals } = parsed;
+  const files = values.config ?? [];
+  const [first, ...rest] = positionals;
+  if (first !== undefined && !isCommand(first)) {
+    return { kind: "usage-error", message: `unknown command '${first}'` };
+  }
+  const name: CommandName | undefined = first;
+  if (values.help) return { kind: "help", topic: name };
+  if (name === "help") {
+    if (rest.length > 1) return { kind: "usage-error", message: "help takes at most one command", topic: "help" };
+    const topic = rest[0];
+    if (topic !== undefined && !isCommand(topic)) {
+      return { kind: "usage-error", message: `unknown command '${topic}'`, topic: "help" };
+    }
+    return { kind: "help", topic };
+  }
+  if (rest.length > 0) {
+    return { kind: "usage-error", message: `unexpected argument '${rest[0]}'`, topic: name };
+  }
+  if (values.version || name === "version") return { kind: "version" };
+  const wantsCheck = values.check === true || name === "check";
+  if (wantsCheck && name !== undefined && name !== "check") {
+    return { kind: "usage-error", message: `-c cannot be combined with '${name}'`, topic: name };
+  }
+  if (name === "demo") {
+    if (files.length > 0) return { kind: "usage-error", message: "demo takes no -f", topic: "demo" };
+    return { kind: "demo" };
+  }
+  if (wantsCheck) {
+    if (files.length === 0) return { kind: "usage-error", message: "check needs -f CONFIG", topic: "check" };
+    return { kind: "check", files };
+  }
+  if (name === "run" && files.length === 0) {
+    return { kind: "usage-error", message: "run needs -f CONFIG", topic: "run" };
+  }
+  return files.length > 0 ? { kind: "run", files } : { kind: "demo" };
+}

@@ -1,0 +1,88 @@
+// A backend: its servers, its balancing algorithm and its queue of streams
+// waiting for a server slot (when every server is at its maxconn).
+import { type Balancer, createBalancer } from "../balance/index.ts";
+import type { BackendConfig, Timeouts } from "../config/types.ts";
+import { Server } from "./server.ts";
+
+/** Something waiting in the backend queue for a server with a free slot. */
+export interface QueueWaiter {
+  /** Called once a slot was taken for it on `server`. */
+  granted(server: Server): void;
+  /** Servers this waiter must avoid when others are free (already failed). */
+  readonly tried: ReadonlySet<Server>;
+}
+
+export type Pick =
+  | { kind: "server"; server: Server }
+  | { kind: "full" } // usable servers exist but all are at maxconn: queue
+  | { kind: "none" }; // no usable server at all
+
+export class Backend {
+  readonly name: string;
+  readonly mode: BackendConfig["mode"];
+  readonly retries: number;
+  readonly timeouts: Timeouts;
+  readonly servers: Server[];
+  private readonly active: Balancer<Server>;
+  private readonly backups: Balancer<Server>;
+  private readonly queue: QueueWaiter[] = [];
+
+  constructor(config: BackendConfig) {
+    this.name = config.name;
+    this.mode = config.mode;
+    this.retries = config.retries;
+    this.timeouts = config.timeouts;
+    this.servers = config.servers.map((s) => new Server(config.name, s));
+    this.active = createBalancer(config.balance, this.servers.filter((s) => !s.backup));
+    this.backups = createBalancer(config.balance, this.servers.filter((s) => s.backup));
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Picks a server and takes a slot on it. Backup servers serve only when no
+   * active server can. Servers in `tried` are avoided while another can serve,
+   * so a retry goes to the next server; if only tried ones remain, one of them
+   * is tried again.
+   */
+  take(tried: ReadonlySet<Server>): Pick {
+    const fresh = (s: Server) => s.usable && s.hasSlot && !tried.has(s);
+    const any = (s: Server) => s.usable && s.hasSlot;
+    const server = this.active.pick(fresh) ?? this.backups.pick(fresh) ?? this.active.pick(any) ??
+      this.backups.pick(any);
+    if (server !== undefined) {
+      this.occupy(server);
+      return { kind: "server", server };
+    }
+    return this.servers.some((s) => s.usable) ? { kind: "full" } : { kind: "none" };
+  }
+
+  enqueue(waiter: QueueWaiter): void {
+    this.queue.push(waiter);
+  }
+
+  /** Removes a waiter that gave up (queue timeout, client gone). */
+  dequeue(waiter: QueueWaiter): void {
+    const i = this.queue.indexOf(waiter);
+    if (i >= 0) this.queue.splice(i, 1);
+  }
+
+  /** Gives back a slot on `server`; the oldest waiter that can use a free slot gets one. */
+  release(server: Server): void {
+    server.current--;
+    while (this.queue.length > 0) {
+      const waiter = this.queue[0]!;
+      const pick = this.take(waiter.tried);
+      if (pick.kind !== "server") return;
+      this.queue.shift();
+      waiter.granted(pick.server);
+    }
+  }
+
+  private occupy(server: Server): void {
+    server.current++;
+    server.totalConnections++;
+  }
+}

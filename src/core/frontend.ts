@@ -1,0 +1,127 @@
+// A frontend: its listeners, its connection limit and the sessions it accepted.
+// Past maxconn, accepted sockets wait paused (their bytes stay in the kernel)
+// until a session ends: they queue, they are not refused.
+import type { FrontendConfig } from "../config/types.ts";
+import type { Listener, Runtime, Socket, SocketEvents } from "../runtime/types.ts";
+import { type SessionHost, TcpSession } from "../session/tcp-session.ts";
+import type { Backend } from "./backend.ts";
+
+/** Shared limits above the frontends (global maxconn). */
+export interface AcceptGate {
+  /** May one more session start now? */
+  admits(): boolean;
+  started(): void;
+  ended(): void;
+}
+
+/** A socket accepted past maxconn, waiting for a slot. */
+class Waiting implements SocketEvents {
+  early: Uint8Array[] = [];
+  constructor(readonly frontend: Frontend, readonly socket: Socket) {}
+  data(chunk: Uint8Array): void {
+    this.early.push(chunk);
+    this.socket.pause();
+  }
+  drain(): void {}
+  end(): void {}
+  close(): void {
+    this.frontend.forget(this);
+  }
+}
+
+export class Frontend implements SessionHost {
+  readonly name: string;
+  readonly clientTimeout: number;
+  readonly clientFinTimeout: number | undefined;
+  readonly maxconn: number;
+  current = 0;
+  totalSessions = 0;
+  readonly sessions = new Set<TcpSession>();
+  private listeners: Listener[] = [];
+  private readonly waiting: Waiting[] = [];
+
+  constructor(
+    readonly config: FrontendConfig,
+    readonly backend: Backend | undefined,
+    readonly runtime: Runtime,
+    private readonly gate: AcceptGate,
+    readonly log: (line: string) => void,
+  ) {
+    this.name = config.name;
+    this.clientTimeout = config.timeouts.client;
+    this.clientFinTimeout = config.timeouts.clientFin;
+    this.maxconn = config.maxconn;
+  }
+
+  get listening(): readonly Listener[] {
+    return this.listeners;
+  }
+
+  async start(): Promise<void> {
+    for (const bind of this.config.binds) {
+      const listener = await this.runtime.listen({ hostname: bind.host, port: bind.port }, (s) => this.accept(s));
+      this.listeners.push(listener);
+    }
+  }
+
+  /** Stops accepting; sessions and waiting sockets go on. */
+  stopListening(): void {
+    for (const l of this.listeners) l.close();
+    this.listeners = [];
+  }
+
+  /** Hard stop: every session and waiting socket is closed now. */
+  killAll(): void {
+    for (const w of this.waiting.splice(0)) w.socket.destroy();
+    for (const s of [...this.sessions]) s.kill();
+  }
+
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  forget(waiting: Waiting): void {
+    const i = this.waiting.indexOf(waiting);
+    if (i >= 0) this.waiting.splice(i, 1);
+  }
+
+  sessionEnded(session: TcpSession): void {
+    this.sessions.delete(session);
+    this.current--;
+    this.gate.ended();
+  }
+
+  /** Starts waiting sockets while limits allow; called when any session ends. */
+  admitWaiting(): void {
+    while (this.waiting.length > 0 && this.current < this.maxconn && this.gate.admits()) {
+      const w = this.waiting.shift()!;
+      this.startSession(w.socket, w.early);
+    }
+  }
+
+  private accept(socket: Socket): void {
+    if (this.current >= this.maxconn || !this.gate.admits() || this.waiting.length > 0) {
+      const w = new Waiting(this, socket);
+      socket.events = w;
+      socket.pause();
+      this.waiting.push(w);
+      return;
+    }
+    this.startSession(socket, []);
+  }
+
+  private startSession(socket: Socket, early: Uint8Array[]): void {
+    if (this.backend === undefined) {
+      // No default_backend: nothing can serve this connection.
+      this.log(`${socket.remoteAddress}:${socket.remotePort} ${this.name} <NOBACKEND> connection closed`);
+      socket.destroy();
+      return;
+    }
+    this.current++;
+    this.totalSessions++;
+    this.gate.started();
+    const session = new TcpSession(this, this.backend, socket);
+    this.sessions.add(session);
+    session.begin(early);
+  }
+}

@@ -1,0 +1,84 @@
+// The proxy graph built from a config: backends, frontends and their listeners;
+// start, graceful stop and hard stop.
+import type { Config } from "../config/types.ts";
+import type { Runtime } from "../runtime/types.ts";
+import { Backend } from "./backend.ts";
+import { type AcceptGate, Frontend } from "./frontend.ts";
+
+export class Proxy implements AcceptGate {
+  readonly backends = new Map<string, Backend>();
+  readonly frontends: Frontend[] = [];
+  private current = 0;
+  private readonly maxconn: number;
+  private stopping: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(readonly config: Config, readonly runtime: Runtime, readonly log: (line: string) => void) {
+    this.maxconn = config.global.maxconn;
+    for (const b of config.backends) this.backends.set(b.name, new Backend(b));
+    for (const f of config.frontends) {
+      const backend = f.defaultBackend === undefined ? undefined : this.backends.get(f.defaultBackend);
+      this.frontends.push(new Frontend(f, backend, runtime, this, log));
+    }
+  }
+
+  /** Opens every listener; on failure closes the ones already open and rethrows. */
+  async start(): Promise<void> {
+    try {
+      for (const f of this.frontends) await f.start();
+    } catch (error) {
+      for (const f of this.frontends) f.stopListening();
+      throw error;
+    }
+  }
+
+  get sessions(): number {
+    return this.current;
+  }
+
+  admits(): boolean {
+    return this.current < this.maxconn;
+  }
+
+  started(): void {
+    this.current++;
+  }
+
+  ended(): void {
+    this.current--;
+    // Waiting sockets are established client connections: they are served
+    // even while stopping, so a stop drops no connection it accepted.
+    for (const f of this.frontends) f.admitWaiting();
+    if (this.current === 0 && this.totalWaiting() === 0) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /**
+   * Graceful stop: no new connections; open sessions finish by themselves
+   * until `hardStopAfter` ms, then whatever is left is closed.
+   */
+  stop(hardStopAfter = this.config.global.hardStopAfter): Promise<void> {
+    this.stopping ??= this.drain(hardStopAfter);
+    return this.stopping;
+  }
+
+  private totalWaiting(): number {
+    return this.frontends.reduce((n, f) => n + f.waitingCount, 0);
+  }
+
+  private async drain(hardStopAfter: number): Promise<void> {
+    for (const f of this.frontends) f.stopListening();
+    if (this.current === 0 && this.totalWaiting() === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    const deadline = new Promise<"deadline">((resolve) => {
+      timer = setTimeout(() => resolve("deadline"), hardStopAfter);
+    });
+    const first = await Promise.race([idle, deadline]);
+    clearTimeout(timer);
+    if (first === "deadline") {
+      for (const f of this.frontends) f.killAll();
+    }
+  }
+}

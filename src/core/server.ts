@@ -1,0 +1,44 @@
+// One server of a backend: where it is, its weight, and what it carries now.
+import type { WeightedTarget } from "../balance/roundrobin.ts";
+import type { ServerConfig } from "../config/types.ts";
+
+export class Server implements WeightedTarget {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly weight: number;
+  readonly backup: boolean;
+  readonly maxconn: number;
+  rrCurrent = 0;
+  /** Administrative state (a later health check will add operational state). */
+  disabled: boolean;
+  /** Connections carried now. */
+  current = 0;
+  /** Counters since start. */
+  totalConnections = 0;
+  connectFailures = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  constructor(readonly backendName: string, settings: ServerConfig) {
+    this.name = settings.name;
+    this.host = settings.host;
+    this.port = settings.port;
+    this.weight = settings.weight;
+    this.backup = settings.backup;
+    this.disabled = settings.disabled;
+    this.maxconn = settings.maxconn ?? 0;
+  }
+
+  get id(): string {
+    return `${this.backendName}/${this.name}`;
+  }
+
+  get usable(): boolean {
+    return !this.disabled && this.weight > 0;
+  }
+
+  get hasSlot(): boolean {
+    return this.maxconn === 0 || this.current < this.maxconn;
+  }
+}

@@ -1,0 +1,45 @@
+// The end-of-connection log line of TCP mode, HAProxy's `option tcplog` order
+// with the bytes of both directions:
+//   client:port [accept date] frontend backend/server Tw/Tc/Tt bytes_out bytes_in state fe/be/srv/retries
+// bytes_out: server → client; bytes_in: client → server. Timers in ms, -1 when
+// the step was never reached (HAProxy's convention).
+
+export interface TcpLogRecord {
+  clientAddress: string;
+  clientPort: number;
+  acceptDate: Date;
+  frontend: string;
+  backend: string;
+  server: string;
+  /** ms waiting in queues, connecting, in total. */
+  tw: number;
+  tc: number;
+  tt: number;
+  bytesOut: number;
+  bytesIn: number;
+  /** Termination state, two characters (e.g. "--", "SC", "cD"). */
+  termination: string;
+  frontendConns: number;
+  backendConns: number;
+  serverConns: number;
+  retries: number;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
+/** HAProxy's accept date: 25/Nov/2026:08:20:00.123 (UTC). */
+export function formatAcceptDate(d: Date): string {
+  return `${pad(d.getUTCDate(), 2)}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
+    `${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.` +
+    pad(d.getUTCMilliseconds(), 3);
+}
+
+export function formatTcpLog(r: TcpLogRecord): string {
+  return `${r.clientAddress}:${r.clientPort} [${formatAcceptDate(r.acceptDate)}] ${r.frontend} ` +
+    `${r.backend}/${r.server} ${r.tw}/${r.tc}/${r.tt} ${r.bytesOut} ${r.bytesIn} ${r.termination} ` +
+    `${r.frontendConns}/${r.backendConns}/${r.serverConns}/${r.retries}`;
+}

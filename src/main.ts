@@ -1,0 +1,21 @@
+// Entry point: picks the runtime adapter, runs the command line, exits.
+import { runCommandLine } from "./app.ts";
+import type { Runtime } from "./runtime/types.ts";
+
+// Deno's adapter is loaded by a computed specifier so that Bun's bundler (the
+// compiled binary is Bun-only) and the Bun-typed `tsc` pass leave it alone;
+// `deno check src/runtime/deno.ts` checks it against Deno's own types.
+const DENO_ADAPTER = "./runtime/deno.ts";
+
+async function pickRuntime(): Promise<Runtime> {
+  if (typeof Bun !== "undefined") return (await import("./runtime/bun.ts")).bunRuntime;
+  if ("Deno" in globalThis) return ((await import(DENO_ADAPTER)) as { denoRuntime: Runtime }).denoRuntime;
+  throw new Error("sluice runs on Bun or Deno");
+}
+
+const runtime = await pickRuntime();
+const code = await runCommandLine(runtime, runtime.args(), {
+  out: (text) => console.log(text),
+  err: (text) => console.error(text),
+});
+runtime.exit(code);

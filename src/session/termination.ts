@@ -1,0 +1,24 @@
+// HAProxy's two-letter termination state: who ended the session, and in which phase.
+
+/** First letter: the cause. */
+export const Cause = {
+  none: "-",
+  clientAbort: "C",
+  serverAbort: "S",
+  clientTimeout: "c",
+  serverTimeout: "s",
+  proxy: "P",
+  resource: "R",
+  killed: "K",
+} as const;
+
+/** Second letter: the phase the session was in. */
+export const Phase = {
+  none: "-",
+  queue: "Q",
+  connect: "C",
+  data: "D",
+} as const;
+
+export type CauseCode = (typeof Cause)[keyof typeof Cause];
+export type PhaseCode = (typeof Phase)[keyof typeof Phase];

@@ -1,0 +1,104 @@
+// The command line end to end: demo, check, usage errors, version — per target.
+import { describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { selectedTargets, sleep, spawnSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
+import { VERSION } from "../../src/version.ts";
+
+function runSync(command: string[], cwd?: string) {
+  const r = spawnSync(command[0]!, command.slice(1), { cwd, encoding: "utf8", timeout: 20000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const BROKEN_CFG = `global
+    maxconn 100
+    daemon
+
+defaults
+    mode tcp
+    timeout connect 5x
+
+frontend web
+    bind 127.0.0.1:8080
+    default_backend nowhere
+
+backend api
+    balance leastconn
+    server a1 127.0.0.1:99999
+    server a2 127.0.0.1:9002 wieght 3
+
+backend twice
+    server t1 127.0.0.1:9003
+    server t1 127.0.0.1:9004
+`;
+
+for (const target of selectedTargets()) {
+  describe(`command line (${target.name})`, () => {
+    test("version", () => {
+      const r = runSync(target.command(["version"]));
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^sluice ${VERSION.replaceAll(".", "\\.")} \\((bun|deno) [0-9.]+\\)\\n$`));
+    });
+
+    test("unknown command and unknown flag: one-line error, usage, exit 2", () => {
+      const a = runSync(target.command(["frobnicate"]));
+      expect(a.code).toBe(2);
+      expect(a.err.split("\n")[0]).toBe("sluice: unknown command 'frobnicate'");
+      expect(a.err).toContain("Usage: sluice");
+      const b = runSync(target.command(["--frob"]));
+      expect(b.code).toBe(2);
+      expect(b.err.split("\n")[0]).toContain("--frob");
+      expect(b.err).toContain("Usage: sluice");
+    });
+
+    test("help for a command", () => {
+      const r = runSync(target.command(["help", "check"]));
+      expect(r.code).toBe(0);
+      expect(r.out).toContain("Usage: sluice check -f CONFIG");
+    });
+
+    test("check: a valid example passes, a broken file lists every error with file and line", () => {
+      const ok = runSync(target.command(["check", "-f", "examples/tcp.cfg"]), join(import.meta.dir, "../.."));
+      expect(ok.err).toBe("");
+      expect(ok.code).toBe(0);
+      expect(ok.out).toBe("Configuration is valid\n");
+      const dir = tempDir();
+      writeFileSync(join(dir, "sluice.cfg"), BROKEN_CFG);
+      const bad = runSync(target.command(["-c", "-f", "sluice.cfg"]), dir);
+      expect(bad.code).toBe(1);
+      const lines = bad.err.trim().split("\n");
+      expect(lines).toEqual(EXPECTED_ERRORS);
+    });
+
+    test("the demo serves three different backends on :8080, and stops on SIGINT", async () => {
+      const run = spawnSluice(target, ["demo"]);
+      try {
+        await waitFor(() => run.errLines.some((l) => l.includes(") ready")), 15000, "demo to start");
+        expect(run.outText()).toContain("curl localhost:8080");
+        const names = new Set<string>();
+        for (let i = 0; i < 3; i++) {
+          const r = runSync(["curl", "-sS", "--max-time", "5", "http://localhost:8080/"]);
+          expect(r.code).toBe(0);
+          names.add(r.out.trim());
+        }
+        expect([...names].sort()).toEqual(["Hello from demo-1", "Hello from demo-2", "Hello from demo-3"]);
+        run.kill("SIGINT");
+        expect(await Promise.race([run.exited, sleep(8000).then(() => -1)])).toBe(0);
+      } finally {
+        await stopSluice(run);
+      }
+    });
+  });
+}
+
+const EXPECTED_ERRORS = [
+  "sluice.cfg:3: global: keyword 'daemon' is not supported yet",
+  "sluice.cfg:7: defaults: timeout connect: invalid time '5x' (expected a number with unit us, ms, s, m, h or d)",
+  "sluice.cfg:11: frontend 'web': default_backend 'nowhere' is not defined (no backend or listen has that name)",
+  "sluice.cfg:14: backend 'api': balance 'leastconn' is not supported yet (supported: roundrobin)",
+  "sluice.cfg:15: backend 'api': server 'a1': port 99999 is out of range (1-65535)",
+  "sluice.cfg:16: backend 'api': server 'a2': option 'wieght' is not supported yet (supported: weight, backup, disabled, maxconn)",
+  "sluice.cfg:20: backend 'twice': server 't1': duplicate name (server 't1' is already defined at sluice.cfg:19)",
+  "7 errors in the configuration",
+];

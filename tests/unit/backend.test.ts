@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { Backend, type QueueWaiter } from "../../src/core/backend.ts";
+import type { Server } from "../../src/core/server.ts";
+
+const origin = { file: "t.cfg", line: 1 };
+function backend(servers: { name: string; weight?: number; backup?: boolean; disabled?: boolean; maxconn?: number }[]) {
+  return new Backend({
+    name: "be",
+    mode: "tcp",
+    balance: "roundrobin",
+    retries: 3,
+    timeouts: { connect: 1000, client: 1000, server: 1000 },
+    origin,
+    servers: servers.map((s, i) => ({
+      name: s.name,
+      host: "127.0.0.1",
+      port: 9000 + i,
+      weight: s.weight ?? 1,
+      backup: s.backup ?? false,
+      disabled: s.disabled ?? false,
+      maxconn: s.maxconn,
+      origin,
+    })),
+  });
+}
+const none = new Set<Server>();
+const name = (p: ReturnType<Backend["take"]>) => (p.kind === "server" ? p.server.name : p.kind);
+
+describe("Backend.take", () => {
+  test("backups serve only when no active server can", () => {
+    const b = backend([{ name: "a" }, { name: "bk", backup: true }]);
+    expect(name(b.take(none))).toBe("a");
+    b.servers[0]!.disabled = true;
+    expect(name(b.take(none))).toBe("bk");
+  });
+  test("tried servers are avoided while another can serve, reused when none can", () => {
+    const b = backend([{ name: "a" }, { name: "b" }]);
+    const a = b.servers[0]!;
+    for (let i = 0; i < 4; i++) expect(name(b.take(new Set([a])))).toBe("b");
+    expect(name(b.take(new Set(b.servers)))).toMatch(/^[ab]$/);
+  });
+  test("disabled and weight-0 servers never serve; nothing usable gives none", () => {
+    const b = backend([{ name: "a", disabled: true }, { name: "z", weight: 0 }]);
+    expect(b.take(none).kind).toBe("none");
+  });
+  test("maxconn: full servers make the backend 'full'; a release hands the slot to the oldest waiter", () => {
+    const b = backend([{ name: "a", maxconn: 1 }]);
+    const first = b.take(none);
+    expect(name(first)).toBe("a");
+    expect(b.take(none).kind).toBe("full");
+    const got: string[] = [];
+    const w1: QueueWaiter = { tried: none, granted: (s) => got.push(`w1:${s.name}`) };
+    const w2: QueueWaiter = { tried: none, granted: (s) => got.push(`w2:${s.name}`) };
+    b.enqueue(w1);
+    b.enqueue(w2);
+    expect(b.queued).toBe(2);
+    b.release(b.servers[0]!);
+    expect(got).toEqual(["w1:a"]);
+    expect(b.servers[0]!.current).toBe(1);
+    b.dequeue(w2);
+    b.release(b.servers[0]!);
+    expect(got).toEqual(["w1:a"]);
+    expect(b.servers[0]!.current).toBe(0);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, test } from "bun:test";
+import { parseCommandLine, usage } from "../../src/cli.ts";
+import { VERSION } from "../../src/version.ts";
+import pkg from "../../package.json" with { type: "json" };
+
+describe("command line", () => {
+  test("no arguments runs the demo", () => {
+    expect(parseCommandLine([])).toEqual({ kind: "demo" });
+  });
+  test("-f runs, several -f merge in order", () => {
+    expect(parseCommandLine(["-f", "a.cfg", "-f", "b.yaml"])).toEqual({ kind: "run", files: ["a.cfg", "b.yaml"] });
+    expect(parseCommandLine(["run", "--config", "a.cfg"])).toEqual({ kind: "run", files: ["a.cfg"] });
+  });
+  test("check and -c", () => {
+    expect(parseCommandLine(["check", "-f", "a.cfg"])).toEqual({ kind: "check", files: ["a.cfg"] });
+    expect(parseCommandLine(["-c", "-f", "a.cfg"])).toEqual({ kind: "check", files: ["a.cfg"] });
+    expect(parseCommandLine(["check"])).toMatchObject({ kind: "usage-error", message: "check needs -f CONFIG" });
+  });
+  test("version, help", () => {
+    expect(parseCommandLine(["version"])).toEqual({ kind: "version" });
+    expect(parseCommandLine(["-v"])).toEqual({ kind: "version" });
+    expect(parseCommandLine(["--help"])).toEqual({ kind: "help", topic: undefined });
+    expect(parseCommandLine(["help", "check"])).toEqual({ kind: "help", topic: "check" });
+    expect(parseCommandLine(["check", "--help"])).toEqual({ kind: "help", topic: "check" });
+    expect(usage("check")).toContain("sluice check -f CONFIG");
+  });
+  test("unknown command, flag, extra argument are usage errors", () => {
+    expect(parseCommandLine(["frobnicate"])).toEqual({ kind: "usage-error", message: "unknown command 'frobnicate'" });
+    const flag = parseCommandLine(["--frob"]);
+    expect(flag.kind).toBe("usage-error");
+    expect((flag as { message: string }).message).toContain("--frob");
+    expect(parseCommandLine(["run", "-f", "a.cfg", "extra"])).toMatchObject({
+      kind: "usage-error",
+      message: "unexpected argument 'extra'",
+    });
+    expect(parseCommandLine(["help", "nope"])).toMatchObject({ kind: "usage-error", message: "unknown command 'nope'" });
+    expect(parseCommandLine(["run"])).toMatchObject({ kind: "usage-error", message: "run needs -f CONFIG" });
+  });
+  test("version constant matches package.json", () => {
+    expect(VERSION).toBe(pkg.version);
+  });
+});
