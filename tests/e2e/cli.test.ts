@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { selectedTargets, sleep, spawnSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
+import { exchange, nameBackend, selectedTargets, sleep, spawnSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
 import { VERSION } from "../../src/version.ts";
 
 function runSync(command: string[], cwd?: string) {
@@ -69,6 +69,27 @@ for (const target of selectedTargets()) {
       expect(bad.code).toBe(1);
       const lines = bad.err.trim().split("\n");
       expect(lines).toEqual(EXPECTED_ERRORS);
+    });
+
+    test("examples/tcp.cfg and its YAML twin balance 3:1 between their two servers", async () => {
+      const s1 = await nameBackend("1", 9001);
+      const s2 = await nameBackend("2", 9002);
+      try {
+        for (const example of ["examples/tcp.cfg", "examples/tcp.yaml"]) {
+          const run = spawnSluice(target, ["-f", example]);
+          try {
+            await waitFor(() => run.errLines.some((l) => l.includes(") ready")), 15000, `sluice on ${example}`);
+            let seen = "";
+            for (let i = 0; i < 8; i++) seen += (await exchange(8080)).data.toString();
+            expect(seen).toBe("11211121");
+          } finally {
+            expect(await stopSluice(run)).toBe(0);
+          }
+        }
+      } finally {
+        await s1.close();
+        await s2.close();
+      }
     });
 
     test("the demo serves three different backends on :8080, and stops on SIGINT", async () => {
