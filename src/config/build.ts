@@ -1,8 +1,14 @@
 // Assembles checked segments into the Config: applies `defaults` in order,
 // then built-in values, and splits each `listen` into a frontend and a backend.
+//
+// Logging: the global targets are the global sections' `log` lines (every
+// file, in order), stderr when there are none. A frontend's are its
+// defaults' `log` lines then its own (HAProxy adds them up), `global`
+// replaced by the global targets. When no section anywhere has a `log` line,
+// every frontend logs to stderr: sluice logs there unless told otherwise.
 
 import { locate } from "./issues.ts";
-import type { ProxyPart } from "./model.ts";
+import type { LogEntry, ProxyPart } from "./model.ts";
 import type { ProxyKind } from "./raw.ts";
 import type { CheckedProxy, CheckedSegment } from "./sections.ts";
 import {
@@ -10,6 +16,7 @@ import {
   BUILTIN,
   type FrontendConfig,
   type GlobalConfig,
+  type LogTarget,
   type Origin,
   type Timeouts,
 } from "./types.ts";
@@ -44,8 +51,23 @@ export interface Draft {
 const NO_DEFAULTS: ProxyPart = { timeouts: {} };
 
 export function buildDraft(segments: CheckedSegment[]): Draft {
-  const global: GlobalConfig = { ...BUILTIN.global };
-  for (const seg of segments) Object.assign(global, seg.global);
+  const global: GlobalConfig = { ...BUILTIN.global, logTargets: [] };
+  for (const seg of segments) {
+    const { logs, ...settings } = seg.global ?? {};
+    Object.assign(global, settings);
+    if (logs) global.logTargets.push(...logs);
+  }
+  const anyLog = global.logTargets.length > 0 ||
+    segments.some((seg) =>
+      (seg.defaults?.logs?.length ?? 0) > 0 ||
+      seg.proxies.some((p) => (p.part?.logs?.length ?? 0) > 0)
+    );
+  global.logTargets = unique(global.logTargets);
+  if (global.logTargets.length === 0) global.logTargets.push({ ...BUILTIN.logTarget });
+  const logTargets = (entries: LogEntry[]): LogTarget[] =>
+    anyLog
+      ? unique(entries.flatMap((e) => (e === "global" ? global.logTargets : [e])))
+      : [{ ...BUILTIN.logTarget }];
 
   const draft: Draft = { global, named: [], frontends: [], backends: [] };
   let defaults = NO_DEFAULTS;
@@ -58,7 +80,19 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
       const part = proxy.part;
       if (!part) continue;
       if (proxy.kind !== "backend") {
-        draft.frontends.push(frontend(proxy, named, part, defaults, global));
+        draft.frontends.push(
+          frontend(
+            proxy,
+            named,
+            part,
+            defaults,
+            global,
+            logTargets([
+              ...(defaults.logs ?? []),
+              ...(part.logs ?? []),
+            ]),
+          ),
+        );
       }
       if (proxy.kind !== "frontend") draft.backends.push(backend(proxy, named, part, defaults));
     }
@@ -70,12 +104,24 @@ function timeouts(defaults: ProxyPart, part: ProxyPart): Timeouts {
   return { ...BUILTIN.timeouts, ...defaults.timeouts, ...part.timeouts };
 }
 
+/** A target listed twice (say `log global` in defaults and in the frontend) gets each line once. */
+function unique(targets: LogTarget[]): LogTarget[] {
+  const seen = new Set<string>();
+  return targets.filter((t) => {
+    const key = `${t.kind}\u0000${t.path ?? ""}\u0000${t.format}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  }).map((t) => ({ ...t }));
+}
+
 function frontend(
   proxy: CheckedProxy,
   named: NamedProxy,
   part: ProxyPart,
   defaults: ProxyPart,
   global: GlobalConfig,
+  logTargets: LogTarget[],
 ): DraftFrontend {
   const config: FrontendConfig = {
     name: proxy.name,
@@ -87,6 +133,9 @@ function frontend(
     })),
     maxconn: part.maxconn ?? defaults.maxconn ?? global.maxconn,
     timeouts: timeouts(defaults, part),
+    logTargets,
+    httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
+    errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
     origin: proxy.origin,
   };
   // A listen is its own default backend unless it names another.
@@ -94,6 +143,10 @@ function frontend(
   if (defaultBackend !== undefined) config.defaultBackend = defaultBackend;
   const log = part.log ?? defaults.log;
   if (log !== undefined) config.log = log;
+  const logFormat = part.logFormat ?? defaults.logFormat;
+  if (logFormat !== undefined) config.logFormat = logFormat;
+  const forwardFor = part.forwardFor ?? defaults.forwardFor;
+  if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
   return {
     config,
     named,
@@ -109,19 +162,24 @@ function backend(
   part: ProxyPart,
   defaults: ProxyPart,
 ): DraftBackend {
-  return {
-    named,
-    config: {
-      name: proxy.name,
-      mode: part.mode ?? defaults.mode ?? BUILTIN.mode,
-      balance: part.balance ?? defaults.balance ?? BUILTIN.balance,
-      servers: (part.servers ?? []).map((s) => {
-        const { path, ...server } = s;
-        return { ...server, origin: locate(proxy.seg, [...proxy.path, ...path], true) };
-      }),
-      retries: part.retries ?? defaults.retries ?? BUILTIN.retries,
-      timeouts: timeouts(defaults, part),
-      origin: proxy.origin,
-    },
+  const config: BackendConfig = {
+    name: proxy.name,
+    mode: part.mode ?? defaults.mode ?? BUILTIN.mode,
+    balance: part.balance ?? defaults.balance ?? BUILTIN.balance,
+    servers: (part.servers ?? []).map((s) => {
+      const { path, ...server } = s;
+      return { ...server, origin: locate(proxy.seg, [...proxy.path, ...path], true) };
+    }),
+    retries: part.retries ?? defaults.retries ?? BUILTIN.retries,
+    timeouts: timeouts(defaults, part),
+    httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
+    errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
+    redispatch: part.redispatch ?? defaults.redispatch ?? false,
+    origin: proxy.origin,
   };
+  const forwardFor = part.forwardFor ?? defaults.forwardFor;
+  if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
+  const forwarded = part.forwarded ?? defaults.forwarded;
+  if (forwarded !== undefined) config.forwarded = { ...forwarded };
+  return { named, config };
 }

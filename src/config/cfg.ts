@@ -43,6 +43,9 @@ const SINGLE_ARG: Record<string, string> = {
   retries: "retries <number>",
   default_backend: "default_backend <backend>",
   "hard-stop-after": "hard-stop-after <time>",
+  "tune.bufsize": "tune.bufsize <number>",
+  "tune.http.maxhdr": "tune.http.maxhdr <number>",
+  "log-format": 'log-format "<format>"',
 };
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
@@ -51,6 +54,8 @@ const USAGE: Record<string, string> = {
   bind: "bind <address>[,<address>...]",
   server: "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>]",
   timeout: "timeout <name> <time>",
+  errorfile: "errorfile <code> <file>",
+  log: "log stdout|stderr|<file> [format raw|json], or log global",
 };
 const SERVER_FLAGS = new Set(["backup", "disabled"]);
 const SERVER_VALUES = new Set(["weight", "maxconn"]);
@@ -180,19 +185,34 @@ class CfgParser {
       if (!this.arity(keyword, args, 1, 1)) return;
       raw[keyword] = args[0];
       this.mark([...base, keyword]);
-    } else if (keyword === "balance" || keyword === "option") {
-      // Unsupported algorithms/options may take arguments; keep them so the
-      // message names what was asked for.
+    } else if (keyword === "balance") {
+      // Unsupported algorithms may take arguments; keep them so the message
+      // names what was asked for.
       if (!this.arity(keyword, args, 1, Infinity)) return;
-      if (keyword === "balance") {
-        raw.balance = args.join(" ");
-        this.mark([...base, "balance"]);
-      } else {
-        const list = (raw.option ??= []) as string[];
-        this.mark([...base, "option"]);
-        this.mark([...base, "option", list.length]);
-        list.push(args.join(" "));
+      raw.balance = args.join(" ");
+      this.mark([...base, "balance"]);
+    } else if (keyword === "option" || keyword === "log") {
+      // One string per line, its words as written: schema-http.ts reads them.
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      const spaced = args.find((a) => /\s/.test(a));
+      if (spaced !== undefined) {
+        return this.error(`'${keyword}' arguments cannot contain spaces (got '${spaced}')`);
       }
+      const list = (raw[keyword] ??= []) as string[];
+      this.mark([...base, keyword]);
+      this.mark([...base, keyword, list.length]);
+      list.push(args.join(" "));
+    } else if (keyword === "errorfile") {
+      if (!this.arity(keyword, args, 2, 2)) return;
+      const [code, file] = args as [string, string];
+      if (isReservedName(code)) return this.error(`invalid errorfile status '${code}'`);
+      // A later line for the same code replaces the earlier one, as in HAProxy.
+      const files = (raw.errorfile ??= {}) as Record<string, string>;
+      files[code] = file;
+      this.mark([...base, "errorfile"]);
+      this.mark([...base, "errorfile", code]);
+    } else if (keyword === "no" && args.length > 0) {
+      this.error(`'no ${args.join(" ")}' is not supported yet`);
     } else if (keyword === "timeout") {
       if (!this.arity(keyword, args, 2, 2)) return;
       const [name, time] = args as [string, string];

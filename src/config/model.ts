@@ -3,7 +3,7 @@
 // produce typed parts with times in ms and addresses split; build.ts applies
 // defaults and assembles the Config. Every message says what was expected.
 // Value schemas live in schema-values.ts, timeouts/binds/servers in
-// schema-parts.ts.
+// schema-parts.ts, option/log/log-format/errorfile in schema-http.ts.
 
 import * as v from "valibot";
 import { keywords, type MappingText } from "./schema-keywords.ts";
@@ -20,6 +20,16 @@ import {
   timeoutsSchema,
 } from "./schema-parts.ts";
 import {
+  type ErrorFilePart,
+  ErrorFilesSchema,
+  GlobalLogsSchema,
+  type LogEntry,
+  LogFormatSchema,
+  logsSchema,
+  type OptionsPart,
+  optionsSchema,
+} from "./schema-http.ts";
+import {
   BalanceSchema,
   describe,
   duration,
@@ -27,16 +37,26 @@ import {
   isMapping,
   ModeSchema,
   nameSchema,
-  OptionsSchema,
 } from "./schema-values.ts";
-import type { Mode } from "./types.ts";
+import type {
+  ErrorFiles,
+  Forwarded,
+  ForwardFor,
+  HttpConnectionMode,
+  LogTarget,
+  Mode,
+} from "./types.ts";
 
 export { nameSchema } from "./schema-values.ts";
 export type { BindPart, ServerPart, TimeoutsPart } from "./schema-parts.ts";
+export type { ErrorFilePart, LogEntry } from "./schema-http.ts";
 
 const GLOBAL = {
   maxconn: v.optional(integer("maxconn", 1)),
   "hard-stop-after": v.optional(duration("hard-stop-after")),
+  "tune.bufsize": v.optional(integer("tune.bufsize", 1024, 1048576)),
+  "tune.http.maxhdr": v.optional(integer("tune.http.maxhdr", 1, 32767)),
+  log: v.optional(GlobalLogsSchema),
 };
 const DEFAULTS = {
   mode: v.optional(ModeSchema),
@@ -44,7 +64,10 @@ const DEFAULTS = {
   retries: v.optional(integer("retries", 0)),
   maxconn: v.optional(integer("maxconn", 1)),
   balance: v.optional(BalanceSchema),
-  option: v.optional(OptionsSchema),
+  option: v.optional(optionsSchema("defaults")),
+  log: v.optional(logsSchema("defaults")),
+  "log-format": v.optional(LogFormatSchema),
+  errorfile: v.optional(ErrorFilesSchema),
 };
 const FRONTEND = {
   mode: v.optional(ModeSchema),
@@ -52,7 +75,10 @@ const FRONTEND = {
   default_backend: v.optional(nameSchema("backend")),
   maxconn: v.optional(integer("maxconn", 1)),
   timeout: v.optional(timeoutsSchema("frontend", FRONTEND_TIMEOUTS)),
-  option: v.optional(OptionsSchema),
+  option: v.optional(optionsSchema("frontend")),
+  log: v.optional(logsSchema("frontend")),
+  "log-format": v.optional(LogFormatSchema),
+  errorfile: v.optional(ErrorFilesSchema),
 };
 const BACKEND = {
   mode: v.optional(ModeSchema),
@@ -60,6 +86,8 @@ const BACKEND = {
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
   timeout: v.optional(timeoutsSchema("backend", BACKEND_TIMEOUTS)),
+  option: v.optional(optionsSchema("backend")),
+  errorfile: v.optional(ErrorFilesSchema),
 };
 const LISTEN = {
   mode: v.optional(ModeSchema),
@@ -70,7 +98,10 @@ const LISTEN = {
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
   timeout: v.optional(timeoutsSchema("listen", TIMEOUT_NAMES)),
-  option: v.optional(OptionsSchema),
+  option: v.optional(optionsSchema("listen")),
+  log: v.optional(logsSchema("listen")),
+  "log-format": v.optional(LogFormatSchema),
+  errorfile: v.optional(ErrorFilesSchema),
 };
 
 const KNOWN_KEYWORDS = new Set(
@@ -80,13 +111,22 @@ const KNOWN_KEYWORDS = new Set(
 /** haproxy.cfg writes one `server` per line; the raw key is `servers`. */
 const SPELLING: Record<string, string> = { servers: "server" };
 
+/** Keywords HAProxy allows in a section that sluice does not implement there yet. */
+const NOT_YET: Partial<Record<SectionName, Record<string, string>>> = {
+  backend: {
+    log:
+      "'log' in a backend section is not supported yet (traffic is logged by frontends: put it in the frontend or in defaults)",
+  },
+};
+
 function sectionText(section: SectionName, entries: v.ObjectEntries): MappingText {
   return {
     expected: `a mapping of ${section} keywords`,
     unknown: (key) =>
-      KNOWN_KEYWORDS.has(key)
-        ? `'${SPELLING[key] ?? key}' is not allowed in a ${section} section`
-        : `unknown keyword '${key}' (expected one of: ${Object.keys(entries).join(", ")})`,
+      NOT_YET[section]?.[key] ??
+        (KNOWN_KEYWORDS.has(key)
+          ? `'${SPELLING[key] ?? key}' is not allowed in a ${section} section`
+          : `unknown keyword '${key}' (expected one of: ${Object.keys(entries).join(", ")})`),
   };
 }
 
@@ -101,6 +141,17 @@ export interface ProxyPart {
   balance?: "roundrobin";
   servers?: ServerPart[];
   retries?: number;
+  forwardFor?: ForwardFor;
+  forwarded?: Forwarded;
+  httpMode?: HttpConnectionMode;
+  redispatch?: true;
+  /** `log` lines in order; file paths are joined to the config file's directory by sections.ts. */
+  logs?: LogEntry[];
+  logFormat?: string;
+  /** `errorfile` lines as written... */
+  errorFiles?: ErrorFilePart[];
+  /** ...and their checked contents, read by sections.ts. */
+  errorResponses?: ErrorFiles;
 }
 
 function proxyPart(o: {
@@ -109,26 +160,40 @@ function proxyPart(o: {
   default_backend?: string;
   maxconn?: number;
   timeout?: TimeoutsPart;
-  option?: "tcp" | "http" | undefined;
+  option?: OptionsPart;
   balance?: "roundrobin";
   servers?: ServerPart[];
   retries?: number;
+  log?: LogEntry[];
+  "log-format"?: string;
+  errorfile?: ErrorFilePart[];
 }): ProxyPart {
   const part: ProxyPart = { timeouts: o.timeout ?? {} };
   if (o.mode !== undefined) part.mode = o.mode;
   if (o.bind !== undefined) part.binds = o.bind;
   if (o.default_backend !== undefined) part.defaultBackend = o.default_backend;
   if (o.maxconn !== undefined) part.maxconn = o.maxconn;
-  if (o.option !== undefined) part.log = o.option;
   if (o.balance !== undefined) part.balance = o.balance;
   if (o.servers !== undefined) part.servers = o.servers;
   if (o.retries !== undefined) part.retries = o.retries;
+  const option = o.option ?? {};
+  if (option.log !== undefined) part.log = option.log;
+  if (option.forwardFor !== undefined) part.forwardFor = option.forwardFor;
+  if (option.forwarded !== undefined) part.forwarded = option.forwarded;
+  if (option.httpMode !== undefined) part.httpMode = option.httpMode;
+  if (option.redispatch !== undefined) part.redispatch = option.redispatch;
+  if (o.log !== undefined) part.logs = o.log;
+  if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
+  if (o.errorfile !== undefined) part.errorFiles = o.errorfile;
   return part;
 }
 
 export interface GlobalPart {
   maxconn?: number;
   hardStopAfter?: number;
+  bufsize?: number;
+  maxHeaderFields?: number;
+  logs?: LogTarget[];
 }
 
 export const GlobalSchema = v.pipe(
@@ -137,6 +202,9 @@ export const GlobalSchema = v.pipe(
     const part: GlobalPart = {};
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
+    if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];
+    if (g["tune.http.maxhdr"] !== undefined) part.maxHeaderFields = g["tune.http.maxhdr"];
+    if (g.log !== undefined) part.logs = g.log;
     return part;
   }),
 );

@@ -152,23 +152,3 @@ export const BalanceSchema = v.pipe(
     return NEVER;
   }),
 );
-
-const OptionEntry = v.pipe(
-  v.unknown(),
-  v.rawTransform(({ dataset, addIssue, NEVER }): "tcp" | "http" => {
-    const x = dataset.value;
-    if (x === "tcplog") return "tcp";
-    if (x === "httplog") return "http";
-    addIssue({
-      message: typeof x === "string"
-        ? `option '${x}' is not supported yet (supported: tcplog, httplog)`
-        : `invalid option ${describe(x)} (expected tcplog or httplog)`,
-    });
-    return NEVER;
-  }),
-);
-
-/** `option` once or as a list; like HAProxy, the last log format named wins. */
-export const OptionsSchema = v.lazy((x) =>
-  Array.isArray(x) ? v.pipe(v.array(OptionEntry), v.transform((list) => list.at(-1))) : OptionEntry
-);

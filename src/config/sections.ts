@@ -1,7 +1,11 @@
 // Runs the schemas of model.ts over one raw segment, section by section, so a
 // broken section still leaves the others (and its own name) to be checked.
+// Then the files a section names: `errorfile`s are read and checked, `log`
+// file paths joined to the directory of the config file (see errorfile.ts).
 
 import * as v from "valibot";
+import { contextOf } from "./context.ts";
+import { nearConfig, readErrorFile } from "./errorfile.ts";
 import { ConfigError } from "./errors.ts";
 import { locate, toErrors } from "./issues.ts";
 import {
@@ -20,7 +24,7 @@ import {
   type ProxyKind,
   type RawSegment,
 } from "./raw.ts";
-import type { Origin } from "./types.ts";
+import type { LogTarget, Origin } from "./types.ts";
 
 export interface CheckedProxy {
   kind: ProxyKind;
@@ -50,13 +54,18 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSeg
 
   if (doc.global !== undefined) {
     const r = v.safeParse(GlobalSchema, doc.global);
-    if (r.success) out.global = r.output;
-    else errors.push(...toErrors(r.issues, ["global"], seg));
+    if (r.success) {
+      out.global = r.output;
+      for (const target of r.output.logs ?? []) placeLogFile(target, seg);
+    } else {
+      errors.push(...toErrors(r.issues, ["global"], seg));
+    }
   }
   if ("defaults" in doc) {
     const r = v.safeParse(DefaultsSchema, doc.defaults);
     out.defaults = r.success ? r.output : null;
-    if (!r.success) errors.push(...toErrors(r.issues, ["defaults"], seg));
+    if (r.success) readFiles(r.output, seg, ["defaults"], errors);
+    else errors.push(...toErrors(r.issues, ["defaults"], seg));
   }
 
   for (const category of Object.keys(PROXY_KINDS) as ProxyCategory[]) {
@@ -75,7 +84,10 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSeg
       const r = v.safeParse(PROXY_SCHEMAS[category], raw);
       if (!r.success) errors.push(...toErrors(r.issues, path, seg));
       const proxy: CheckedProxy = { kind, name, seg, path, origin };
-      if (r.success) proxy.part = r.output;
+      if (r.success) {
+        readFiles(r.output, seg, path, errors);
+        proxy.part = r.output;
+      }
       out.proxies.push(proxy);
     }
   }
@@ -84,4 +96,29 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSeg
     (a.origin.line ?? 0) - (b.origin.line ?? 0) || (a.origin.col ?? 0) - (b.origin.col ?? 0)
   );
   return out;
+}
+
+/** Reads the section's errorfiles into `part.errorResponses`; places its log files. */
+function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[]): void {
+  for (const entry of part.logs ?? []) if (entry !== "global") placeLogFile(entry, seg);
+  if (part.errorFiles === undefined) return;
+  part.errorResponses = {};
+  for (const { code, file } of part.errorFiles) {
+    const r = readErrorFile(code, file, seg.file);
+    if (r.ok) {
+      part.errorResponses[code] = r.response;
+    } else {
+      errors.push(
+        new ConfigError(
+          locate(seg, [...base, "errorfile", String(code)]),
+          contextOf(base, seg.doc),
+          `errorfile ${code} '${file}': ${r.error}`,
+        ),
+      );
+    }
+  }
+}
+
+function placeLogFile(target: LogTarget, seg: RawSegment): void {
+  if (target.path !== undefined) target.path = nearConfig(seg.file, target.path);
 }

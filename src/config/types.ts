@@ -48,6 +48,49 @@ export interface ServerConfig {
   origin: Origin;
 }
 
+/** `option forwardfor [except NETWORK] [header NAME] [if-none]`. */
+export interface ForwardFor {
+  /** Default "X-Forwarded-For"; a valid field name (token). */
+  header: string;
+  /** A network as written, already checked by `parseNetwork` (src/rules/network.ts): no header for clients in it. */
+  except?: string;
+  /** Add the field only when the request has none. */
+  ifNone: boolean;
+}
+
+/**
+ * `option forwarded [proto] [host] [by] [for]` (RFC 7239): which parameters
+ * the Forwarded field carries. Without arguments: proto and for, as HAProxy.
+ */
+export interface Forwarded {
+  proto: boolean;
+  host: boolean;
+  by: boolean;
+  for: boolean;
+}
+
+/**
+ * `option http-keep-alive` (the default) | `option http-server-close` |
+ * `option httpclose`. A frontend and its backend may disagree: the engine
+ * applies HAProxy's rule, the more closing one wins.
+ */
+export type HttpConnectionMode = "keep-alive" | "server-close" | "close";
+
+/** One `log` line: `log stdout|stderr|FILE [format raw|json]`. */
+export interface LogTarget {
+  kind: "stdout" | "stderr" | "file";
+  /** kind "file" only: as written if absolute, else joined to the directory of the config file that names it. */
+  path?: string;
+  format: "raw" | "json";
+}
+
+/**
+ * `errorfile CODE FILE`, read at load: code → a complete raw HTTP response
+ * (status line, headers, CRLF CRLF, body) to send as is. The head's line
+ * endings are CRLF even where the file had bare LF.
+ */
+export type ErrorFiles = Record<number, Uint8Array>;
+
 export interface BackendConfig {
   name: string;
   mode: Mode;
@@ -55,6 +98,13 @@ export interface BackendConfig {
   servers: ServerConfig[];
   retries: number;
   timeouts: Timeouts;
+  forwardFor?: ForwardFor;
+  forwarded?: Forwarded;
+  httpMode: HttpConnectionMode;
+  /** Inherited from `defaults` code by code; the section's own win. */
+  errorFiles: ErrorFiles;
+  /** `option redispatch`: a retry may go to another server. */
+  redispatch: boolean;
   origin: Origin;
 }
 
@@ -68,12 +118,34 @@ export interface FrontendConfig {
   timeouts: Timeouts;
   /** From `option tcplog` / `option httplog`; undefined: no traffic log asked for. */
   log?: "tcp" | "http";
+  /** `log-format` as written; its %variables are known ones (LOG_FORMAT_VARIABLES in log-format.ts). */
+  logFormat?: string;
+  /**
+   * Where this frontend's traffic logs go: the `log` lines of its `defaults`
+   * then its own (HAProxy adds them up), `log global` replaced by the global
+   * targets, duplicates removed. Empty: no traffic log. When no section of
+   * the configuration has a `log` line, every frontend logs to stderr (raw).
+   */
+  logTargets: LogTarget[];
+  forwardFor?: ForwardFor;
+  httpMode: HttpConnectionMode;
+  /** Inherited from `defaults` code by code; the section's own win. */
+  errorFiles: ErrorFiles;
   origin: Origin;
 }
 
 export interface GlobalConfig {
   maxconn: number;
   hardStopAfter: number;
+  /** `tune.bufsize`: bytes, 1024-1048576, default 16384. */
+  bufsize: number;
+  /** `tune.http.maxhdr`: header fields per message, 1-32767, default 101. */
+  maxHeaderFields: number;
+  /**
+   * The global section's `log` lines (of every file, in order): where sluice's
+   * own messages go and what `log global` means. Default: stderr, raw.
+   */
+  logTargets: LogTarget[];
 }
 
 export interface Config {
@@ -88,11 +160,17 @@ export const BUILTIN = {
   balance: "roundrobin",
   retries: 3,
   timeouts: { connect: 5000, client: 50000, server: 50000 },
-  global: { maxconn: 4096, hardStopAfter: 30000 },
+  httpMode: "keep-alive",
+  forwardForHeader: "X-Forwarded-For",
+  logTarget: { kind: "stderr", format: "raw" },
+  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101 },
 } as const satisfies {
   mode: Mode;
   balance: "roundrobin";
   retries: number;
   timeouts: Timeouts;
-  global: GlobalConfig;
+  httpMode: HttpConnectionMode;
+  forwardForHeader: string;
+  logTarget: LogTarget;
+  global: Omit<GlobalConfig, "logTargets">;
 };

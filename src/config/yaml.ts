@@ -6,12 +6,21 @@
 //   global:
 //     maxconn: 10000
 //     hard-stop-after: 30s
+//     tune.bufsize: 16384            # bytes, 1024-1048576
+//     tune.http.maxhdr: 101          # header fields per message, 1-32767
+//     log: stderr                    # or a list, one string per cfg `log` line:
+//                                    # [stdout, "/var/log/sluice.log format json"]
 //   defaults:                        # one mapping, applies to every proxy below
 //     mode: tcp                      # tcp | http
 //     retries: 3
 //     maxconn: 1000                  # frontends' maxconn
 //     balance: roundrobin
-//     option: tcplog                 # or httplog; a list is allowed
+//     option: tcplog                 # or a list, one string per cfg `option` line:
+//                                    # [httplog, "forwardfor except 10.0.0.0/8 if-none",
+//                                    #  "forwarded proto host", http-server-close, redispatch]
+//     log: global                    # `log global` or targets, as in global
+//     log-format: "%ci:%cp [%tr] %ft %b/%s %ST %B"
+//     errorfile: { 503: errors/503.http }   # status → file, relative to this file
 //     timeout: { connect: 5s, client: 50s, server: 50s }
 //   frontends:
 //     web:
@@ -35,6 +44,8 @@
 // Timeout names: connect, client, server, queue, tunnel, client-fin,
 // server-fin, http-request, http-keep-alive. Numbers may be YAML numbers or
 // strings; times are "5s"-style strings or a number of milliseconds.
+// `option`, `log`, `log-format` and `errorfile` go in the sections where
+// haproxy.cfg allows them (see model.ts).
 //
 // A YAML file's `defaults` replaces the defaults in force, as a haproxy.cfg
 // `defaults` section would at that point; a file without one keeps them.

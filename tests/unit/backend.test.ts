@@ -9,6 +9,9 @@ function backend(servers: { name: string; weight?: number; backup?: boolean; dis
     mode: "tcp",
     balance: "roundrobin",
     retries: 3,
+    httpMode: "keep-alive",
+    errorFiles: {},
+    redispatch: false,
     timeouts: { connect: 1000, client: 1000, server: 1000 },
     origin,
     servers: servers.map((s, i) => ({

@@ -76,9 +76,9 @@ describe("haproxy.cfg errors", () => {
       "sluice.cfg:2: global: keyword 'daemon' is not supported yet",
     ],
     [
-      "log is not supported yet",
-      ["defaults", "    log global"],
-      "sluice.cfg:2: defaults: keyword 'log' is not supported yet",
+      "syslog log targets are not supported yet",
+      ["defaults", "    log 127.0.0.1:514 local0"],
+      "sluice.cfg:2: defaults: log: syslog address '127.0.0.1:514' is not supported yet (supported: stdout, stderr, a file path containing '/', global)",
     ],
     [
       "unsupported section",
@@ -157,8 +157,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "unsupported option",
-      ["defaults", "    option forwardfor"],
-      "sluice.cfg:2: defaults: option 'forwardfor' is not supported yet (supported: tcplog, httplog)",
+      ["defaults", "    option abortonclose"],
+      "sluice.cfg:2: defaults: option 'abortonclose' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch)",
     ],
     [
       "bind option",
@@ -219,7 +219,7 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown keyword",
       ["backends:", "  app:", "    servers: { a1: '127.0.0.1:1' }", "    balanse: roundrobin"],
-      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, servers, retries, timeout)",
+      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, servers, retries, timeout, option, errorfile)",
     ],
     [
       "unknown server keyword",
@@ -298,8 +298,8 @@ describe("YAML errors carry line:col", () => {
 
   test("every unknown key of a section is reported", () => {
     expect(errorsOf(yaml("global:", "  a: 1", "  b: 2"))).toEqual([
-      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after)",
-      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after)",
+      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, log)",
+      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, log)",
     ]);
   });
 });

@@ -27,6 +27,7 @@ export function warningsOf(...sources: Source[]): string[] {
 /** Origins differ between two syntaxes of the same config; everything else must not. */
 export function withoutOrigins(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutOrigins);
+  if (ArrayBuffer.isView(value)) return value;
   if (value && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value).filter(([k]) => k !== "origin").map(([k, v]) => [k, withoutOrigins(v)]),

@@ -17,8 +17,15 @@ describe("listen", () => {
       ),
     });
     const timeouts = { connect: 2000, client: 50000, server: 50000 };
+    const stderr = { kind: "stderr", format: "raw" };
     expect(withoutOrigins(c)).toStrictEqual({
-      global: { maxconn: 4096, hardStopAfter: 30000 },
+      global: {
+        maxconn: 4096,
+        hardStopAfter: 30000,
+        bufsize: 16384,
+        maxHeaderFields: 101,
+        logTargets: [stderr],
+      },
       frontends: [{
         name: "db",
         mode: "tcp",
@@ -26,6 +33,9 @@ describe("listen", () => {
         defaultBackend: "db",
         maxconn: 50,
         timeouts,
+        logTargets: [stderr],
+        httpMode: "keep-alive",
+        errorFiles: {},
       }],
       backends: [{
         name: "db",
@@ -41,6 +51,9 @@ describe("listen", () => {
         }],
         retries: 4,
         timeouts,
+        httpMode: "keep-alive",
+        errorFiles: {},
+        redispatch: false,
       }],
     });
     expect(c.frontends[0]!.origin).toEqual({ file: "l.cfg", line: 3 });

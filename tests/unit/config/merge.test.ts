@@ -27,7 +27,13 @@ describe("several files", () => {
         ),
       },
     );
-    expect(c.global).toEqual({ maxconn: 200, hardStopAfter: 1000 });
+    expect(c.global).toEqual({
+      maxconn: 200,
+      hardStopAfter: 1000,
+      bufsize: 16384,
+      maxHeaderFields: 101,
+      logTargets: [{ kind: "stderr", format: "raw" }],
+    });
     expect(c.frontends.map((f) => [f.name, f.maxconn, f.origin.file])).toEqual([[
       "web",
       200,

@@ -8,6 +8,10 @@ const CFG = lines(
   "global",
   "    maxconn 10000",
   "    hard-stop-after 1m",
+  "    tune.bufsize 32768",
+  "    tune.http.maxhdr 200",
+  "    log stdout",
+  "    log /var/log/sluice.log format json",
   "",
   "defaults",
   "    mode tcp",
@@ -15,16 +19,23 @@ const CFG = lines(
   "    maxconn 2000",
   "    balance roundrobin",
   "    option tcplog",
+  "    option redispatch",
   "    timeout connect 4s",
   "    timeout client 40s",
   "    timeout server 40s",
   "    timeout queue 10s",
+  "    log global",
+  '    log-format "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts"',
   "",
   "frontend web",
   "    mode http",
   "    bind :8080,127.0.0.1:8443",
   "    bind [::1]:8081",
   "    option httplog",
+  "    option forwardfor except 10.0.0.0/8 header X-Real-IP if-none",
+  "    option http-server-close",
+  "    log stderr format json",
+  "    log-format '%ci %HM %HU %ST %{+Q}r'",
   "    default_backend app",
   "    maxconn 1000",
   "    timeout client 20s",
@@ -37,6 +48,9 @@ const CFG = lines(
   "",
   "backend app",
   "    mode http",
+  "    option forwarded proto host by for",
+  "    option forwardfor",
+  "    option httpclose",
   "    server a1 127.0.0.1:9001 weight 3",
   "    server a2 127.0.0.1:9002",
   "    server a3 127.0.0.1:9003 backup disabled maxconn 100",
@@ -48,6 +62,7 @@ const CFG = lines(
   "    server p1 localhost:9101 weight 0",
   "",
   "listen db 0.0.0.0:5432",
+  "    option http-keep-alive",
   "    timeout client-fin 1s",
   "    timeout server-fin 1s",
   "    server pg1 10.0.0.1:5432",
@@ -58,18 +73,28 @@ const YAML = lines(
   "global:",
   "  maxconn: 10000",
   "  hard-stop-after: 1m",
+  "  tune.bufsize: 32768",
+  "  tune.http.maxhdr: '200'",
+  "  log: [stdout, /var/log/sluice.log format json]",
   "defaults:",
   "  mode: tcp",
   "  retries: 2",
   "  maxconn: '2000'",
   "  balance: roundrobin",
-  "  option: tcplog",
+  "  option: [tcplog, redispatch]",
   "  timeout: { connect: 4s, client: 40s, server: 40s, queue: 10s }",
+  "  log: global",
+  "  log-format: '%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts'",
   "frontends:",
   "  web:",
   "    mode: http",
   "    bind: [':8080', '127.0.0.1:8443', '[::1]:8081']",
-  "    option: [httplog]",
+  "    option:",
+  "      - httplog",
+  "      - forwardfor except 10.0.0.0/8 header X-Real-IP if-none",
+  "      - http-server-close",
+  "    log: [stderr format json]",
+  '    log-format: "%ci %HM %HU %ST %{+Q}r"',
   "    default_backend: app",
   "    maxconn: 1000",
   "    timeout: { client: 20s, http-request: 5s, http-keep-alive: 2000 }",
@@ -79,6 +104,7 @@ const YAML = lines(
   "backends:",
   "  app:",
   "    mode: http",
+  "    option: ['forwarded proto host by for', forwardfor, httpclose]",
   "    servers:",
   "      a1: { address: '127.0.0.1:9001', weight: 3 }",
   "      a2: '127.0.0.1:9002'",
@@ -90,6 +116,7 @@ const YAML = lines(
   "listen:",
   "  db:",
   "    bind: 0.0.0.0:5432",
+  "    option: http-keep-alive",
   "    timeout:",
   "      client-fin: 1s",
   "      server-fin: 1000",
@@ -107,8 +134,18 @@ const server = (name: string, host: string, port: number, extra: object = {}) =>
   ...extra,
 });
 
+const stdout = { kind: "stdout", format: "raw" };
+const file = { kind: "file", path: "/var/log/sluice.log", format: "json" };
+const TCP_FORMAT = "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts";
+
 const EXPECTED = {
-  global: { maxconn: 10000, hardStopAfter: 60000 },
+  global: {
+    maxconn: 10000,
+    hardStopAfter: 60000,
+    bufsize: 32768,
+    maxHeaderFields: 200,
+    logTargets: [stdout, file],
+  },
   frontends: [
     {
       name: "web",
@@ -122,6 +159,11 @@ const EXPECTED = {
       maxconn: 1000,
       timeouts: { ...base, client: 20000, httpRequest: 5000, httpKeepAlive: 2000 },
       log: "http",
+      logFormat: "%ci %HM %HU %ST %{+Q}r",
+      logTargets: [stdout, file, { kind: "stderr", format: "json" }],
+      forwardFor: { header: "X-Real-IP", except: "10.0.0.0/8", ifNone: true },
+      httpMode: "server-close",
+      errorFiles: {},
     },
     {
       name: "raw",
@@ -131,6 +173,10 @@ const EXPECTED = {
       maxconn: 2000,
       timeouts: base,
       log: "tcp",
+      logFormat: TCP_FORMAT,
+      logTargets: [stdout, file],
+      httpMode: "keep-alive",
+      errorFiles: {},
     },
     {
       name: "db",
@@ -140,6 +186,10 @@ const EXPECTED = {
       maxconn: 2000,
       timeouts: { ...base, clientFin: 1000, serverFin: 1000 },
       log: "tcp",
+      logFormat: TCP_FORMAT,
+      logTargets: [stdout, file],
+      httpMode: "keep-alive",
+      errorFiles: {},
     },
   ],
   backends: [
@@ -154,6 +204,11 @@ const EXPECTED = {
       ],
       retries: 2,
       timeouts: { ...base, server: 60000, tunnel: 3_600_000 },
+      forwardFor: { header: "X-Forwarded-For", ifNone: false },
+      forwarded: { proto: true, host: true, by: true, for: true },
+      httpMode: "close",
+      errorFiles: {},
+      redispatch: true,
     },
     {
       name: "pool",
@@ -162,6 +217,9 @@ const EXPECTED = {
       servers: [server("p1", "localhost", 9101, { weight: 0 })],
       retries: 5,
       timeouts: base,
+      httpMode: "keep-alive",
+      errorFiles: {},
+      redispatch: true,
     },
     {
       name: "db",
@@ -170,6 +228,9 @@ const EXPECTED = {
       servers: [server("pg1", "10.0.0.1", 5432)],
       retries: 2,
       timeouts: { ...base, clientFin: 1000, serverFin: 1000 },
+      httpMode: "keep-alive",
+      errorFiles: {},
+      redispatch: true,
     },
   ],
 };
@@ -206,19 +267,19 @@ describe("one model, two syntaxes", () => {
   test("origins point at the line (cfg) or line:col (YAML)", () => {
     const web = (c: Config) => c.frontends[0]!;
     const app = (c: Config) => c.backends[0]!;
-    expect(web(fromCfg).origin).toEqual({ file: "sluice.cfg", line: 17 });
-    expect(web(fromCfg).binds.map((b) => b.origin.line)).toEqual([19, 19, 20]);
-    expect(app(fromCfg).servers[2]!.origin).toEqual({ file: "sluice.cfg", line: 36 });
-    expect(web(fromYaml).origin).toEqual({ file: "sluice.yaml", line: 13, col: 3 });
+    expect(web(fromCfg).origin).toEqual({ file: "sluice.cfg", line: 24 });
+    expect(web(fromCfg).binds.map((b) => b.origin.line)).toEqual([26, 26, 27]);
+    expect(app(fromCfg).servers[2]!.origin).toEqual({ file: "sluice.cfg", line: 50 });
+    expect(web(fromYaml).origin).toEqual({ file: "sluice.yaml", line: 18, col: 3 });
     expect(web(fromYaml).binds.map((b) => b.origin)).toEqual([
-      { file: "sluice.yaml", line: 15, col: 12 },
-      { file: "sluice.yaml", line: 15, col: 21 },
-      { file: "sluice.yaml", line: 15, col: 39 },
+      { file: "sluice.yaml", line: 20, col: 12 },
+      { file: "sluice.yaml", line: 20, col: 21 },
+      { file: "sluice.yaml", line: 20, col: 39 },
     ]);
-    expect(app(fromYaml).servers[1]!.origin).toEqual({ file: "sluice.yaml", line: 28, col: 7 });
+    expect(app(fromYaml).servers[1]!.origin).toEqual({ file: "sluice.yaml", line: 39, col: 7 });
     expect(fromYaml.backends[1]!.servers[0]!.origin).toEqual({
       file: "sluice.yaml",
-      line: 33,
+      line: 44,
       col: 15,
     });
   });
@@ -230,9 +291,18 @@ describe("one model, two syntaxes", () => {
         "global:",
         "  maxconn: 10000",
         "  hard-stop-after: 30s",
+        "  tune.bufsize: 16384",
+        "  tune.http.maxhdr: 101",
+        "  log: stderr",
         "defaults:",
         "  mode: tcp",
         "  retries: 3",
+        "  maxconn: 1000",
+        "  balance: roundrobin",
+        "  option: [httplog, 'forwardfor except 10.0.0.0/8 if-none',",
+        "           'forwarded proto host', http-server-close, redispatch]",
+        "  log: global",
+        '  log-format: "%ci:%cp [%tr] %ft %b/%s %ST %B"',
         "  timeout: { connect: 5s, client: 50s, server: 50s }",
         "frontends:",
         "  web:",
@@ -268,8 +338,15 @@ describe("examples/", () => {
     if (!cfg.ok || !yaml.ok) throw new Error("examples must load");
     expect(cfg.warnings).toEqual([]);
     expect(withoutOrigins(yaml.config)).toStrictEqual(withoutOrigins(cfg.config));
+    const stderr = { kind: "stderr", format: "raw" };
     expect(withoutOrigins(cfg.config)).toStrictEqual({
-      global: { maxconn: 4096, hardStopAfter: 30000 },
+      global: {
+        maxconn: 4096,
+        hardStopAfter: 30000,
+        bufsize: 16384,
+        maxHeaderFields: 101,
+        logTargets: [stderr],
+      },
       frontends: [{
         name: "tcp_in",
         mode: "tcp",
@@ -277,6 +354,9 @@ describe("examples/", () => {
         defaultBackend: "app",
         maxconn: 4096,
         timeouts: { connect: 5000, client: 30000, server: 30000 },
+        logTargets: [stderr],
+        httpMode: "keep-alive",
+        errorFiles: {},
       }],
       backends: [{
         name: "app",
@@ -288,6 +368,9 @@ describe("examples/", () => {
         ],
         retries: 3,
         timeouts: { connect: 5000, client: 30000, server: 30000 },
+        httpMode: "keep-alive",
+        errorFiles: {},
+        redispatch: false,
       }],
     });
   });

@@ -1,0 +1,107 @@
+// `errorfile CODE FILE`: the file is a complete raw HTTP response that sluice
+// sends instead of its own page for that status (HAProxy semantics). It is
+// read once, at load, and checked here.
+//
+// FILE is resolved relative to the directory of the config file that names
+// it. HAProxy resolves it against its working directory; ours works the
+// same whichever directory `sluice -f path/to/sluice.cfg` is run from.
+
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
+
+/** The statuses HAProxy lets `errorfile` replace, with their reason phrases. */
+export const ERRORFILE_CODES: Readonly<Record<number, string>> = {
+  200: "OK",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  407: "Proxy Authentication Required",
+  408: "Request Timeout",
+  410: "Gone",
+  413: "Content Too Large",
+  425: "Too Early",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+export function isErrorFileCode(code: number): boolean {
+  return Object.hasOwn(ERRORFILE_CODES, code);
+}
+
+/** `file` as the process can open it: absolute, or next to `configFile`. */
+export function nearConfig(configFile: string, file: string): string {
+  return isAbsolute(file) ? file : join(dirname(configFile), file);
+}
+
+export type ErrorFileResult = { ok: true; response: Uint8Array } | { ok: false; error: string };
+
+/** Reads and checks `file` (as written in `configFile`); the error names neither the code nor the file. */
+export function readErrorFile(code: number, file: string, configFile: string): ErrorFileResult {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(nearConfig(configFile, file));
+  } catch (e) {
+    const reason = (e as { code?: unknown }).code;
+    return {
+      ok: false,
+      error: `cannot read it (${typeof reason === "string" ? reason : String(e)})`,
+    };
+  }
+  return normalizeResponse(code, bytes);
+}
+
+const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: [^\r\n]*)?$/;
+
+/**
+ * Checks that `bytes` is a raw HTTP/1.x response and returns a copy whose head
+ * ends its lines with CRLF (files edited by hand often have bare LF). The
+ * body is kept byte for byte.
+ */
+export function normalizeResponse(code: number, bytes: Uint8Array): ErrorFileResult {
+  const lines: string[] = [];
+  let start = 0;
+  let bodyAt = -1;
+  while (start <= bytes.length) {
+    const lf = bytes.indexOf(10, start);
+    if (lf < 0) break;
+    const end = lf > start && bytes[lf - 1] === 13 ? lf - 1 : lf;
+    if (end === start) {
+      bodyAt = lf + 1;
+      break;
+    }
+    lines.push(latin1(bytes, start, end));
+    start = lf + 1;
+  }
+  const first = lines[0] ?? latin1(bytes, 0, Math.min(bytes.length, 64));
+  if (!STATUS_LINE.test(first)) {
+    return {
+      ok: false,
+      error: `not an HTTP response (it must start with a status line such as "HTTP/1.1 ${code} ${
+        ERRORFILE_CODES[code] ?? "Reason"
+      }")`,
+    };
+  }
+  if (bodyAt < 0) {
+    return {
+      ok: false,
+      error: "not an HTTP response (its headers must end with an empty line)",
+    };
+  }
+  const head = lines.join("\r\n") + "\r\n\r\n";
+  const out = new Uint8Array(head.length + bytes.length - bodyAt);
+  for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i);
+  out.set(bytes.subarray(bodyAt), head.length);
+  return { ok: true, response: out };
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let s = "";
+  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}

@@ -1,0 +1,377 @@
+// Valibot schemas for the keywords of HTTP mode and logging: `option`,
+// `log`, `log-format`, `errorfile`. In both syntaxes an `option` or `log`
+// entry is the text after the keyword, one string per line ("forwardfor
+// except 10.0.0.0/8 if-none", "stdout format json"); the word grammars below
+// are the one place that reads them.
+
+import * as v from "valibot";
+import { ERRORFILE_CODES, isErrorFileCode } from "./errorfile.ts";
+import { checkLogFormat } from "./log-format.ts";
+import { parseNetwork } from "../rules/network.ts";
+import type { SectionName } from "./schema-parts.ts";
+import { describe, isMapping } from "./schema-values.ts";
+import {
+  BUILTIN,
+  type Forwarded,
+  type ForwardFor,
+  type HttpConnectionMode,
+  type LogTarget,
+} from "./types.ts";
+
+// ---------------------------------------------------------------- option
+
+/** Which section may carry which option, after HAProxy's tables. */
+const OPTION_SECTIONS = {
+  tcplog: ["defaults", "frontend", "listen"],
+  httplog: ["defaults", "frontend", "listen"],
+  forwardfor: ["defaults", "frontend", "backend", "listen"],
+  // HAProxy ignores it in a frontend (with a warning): the field is added
+  // where the request leaves for a server.
+  forwarded: ["defaults", "backend", "listen"],
+  "http-keep-alive": ["defaults", "frontend", "backend", "listen"],
+  "http-server-close": ["defaults", "frontend", "backend", "listen"],
+  httpclose: ["defaults", "frontend", "backend", "listen"],
+  redispatch: ["defaults", "backend", "listen"],
+} as const satisfies Record<string, readonly SectionName[]>;
+type OptionName = keyof typeof OPTION_SECTIONS;
+
+const HTTP_MODES = {
+  "http-keep-alive": "keep-alive",
+  "http-server-close": "server-close",
+  httpclose: "close",
+} as const satisfies Partial<Record<OptionName, HttpConnectionMode>>;
+
+/** Options that take arguments in HAProxy which sluice does not implement yet. */
+const ARGS_NOT_YET = new Set<string>(["httplog", "tcplog", "redispatch"]);
+
+/** What a section's `option` lines set; the last line wins for each field. */
+export interface OptionsPart {
+  log?: "tcp" | "http";
+  forwardFor?: ForwardFor;
+  forwarded?: Forwarded;
+  httpMode?: HttpConnectionMode;
+  redispatch?: true;
+}
+
+type OptionItem = (part: OptionsPart) => void;
+
+const FORWARDFOR_USAGE = "usage: option forwardfor [except <network>] [header <name>] [if-none]";
+const FORWARDED_USAGE = "usage: option forwarded [proto] [host] [by] [for]";
+/** RFC 9110 §5.6.2. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function parseOption(text: string, section: SectionName): OptionItem | string {
+  const [name = "", ...args] = words(text);
+  if (!Object.hasOwn(OPTION_SECTIONS, name)) {
+    return `option '${name}' is not supported yet (supported: ${supportedOptions(section)})`;
+  }
+  const option = name as OptionName;
+  if (!(OPTION_SECTIONS[option] as readonly string[]).includes(section)) {
+    return `'option ${option}' is not allowed in a ${section} section`;
+  }
+  if (option === "forwardfor") return forwardFor(args);
+  if (option === "forwarded") return forwarded(args);
+  if (args.length > 0) {
+    return ARGS_NOT_YET.has(option)
+      ? `option ${option}: argument '${args[0]}' is not supported yet (usage: option ${option})`
+      : `option ${option}: unexpected argument '${args[0]}' (usage: option ${option})`;
+  }
+  if (option === "tcplog" || option === "httplog") {
+    const log = option === "tcplog" ? "tcp" : "http";
+    return (p) => (p.log = log);
+  }
+  if (option === "redispatch") return (p) => (p.redispatch = true);
+  const mode = HTTP_MODES[option];
+  return (p) => (p.httpMode = mode);
+}
+
+function supportedOptions(section: SectionName): string {
+  return Object.entries(OPTION_SECTIONS)
+    .filter(([, sections]) => (sections as readonly string[]).includes(section))
+    .map(([name]) => name)
+    .join(", ");
+}
+
+function forwardFor(args: string[]): OptionItem | string {
+  const value: ForwardFor = { header: BUILTIN.forwardForHeader, ifNone: false };
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!;
+    if (word === "except") {
+      const text = args[++i];
+      if (text === undefined) {
+        return `option forwardfor: missing network after 'except' (${FORWARDFOR_USAGE})`;
+      }
+      const network = parseNetwork(text);
+      if (typeof network === "string") return `option forwardfor: ${network}`;
+      value.except = text;
+    } else if (word === "header") {
+      const header = args[++i];
+      if (header === undefined) {
+        return `option forwardfor: missing name after 'header' (${FORWARDFOR_USAGE})`;
+      }
+      if (!TOKEN.test(header)) {
+        return `option forwardfor: invalid header name '${header}' (expected a token: letters, digits and !#$%&'*+-.^_\`|~)`;
+      }
+      value.header = header;
+    } else if (word === "if-none") {
+      value.ifNone = true;
+    } else {
+      return `option forwardfor: unknown argument '${word}' (${FORWARDFOR_USAGE})`;
+    }
+  }
+  return (p) => (p.forwardFor = value);
+}
+
+const FORWARDED_PARAMS = ["proto", "host", "by", "for"] as const;
+/** HAProxy's other `option forwarded` arguments. */
+const FORWARDED_NOT_YET = new Set([
+  "host-expr",
+  "by-expr",
+  "by_port",
+  "by_port-expr",
+  "for-expr",
+  "for_port",
+  "for_port-expr",
+]);
+
+function forwarded(args: string[]): OptionItem | string {
+  // Without arguments HAProxy sends proto and for.
+  if (args.length === 0) {
+    const value: Forwarded = { proto: true, host: false, by: false, for: true };
+    return (p) => (p.forwarded = value);
+  }
+  const value: Forwarded = { proto: false, host: false, by: false, for: false };
+  for (const word of args) {
+    if ((FORWARDED_PARAMS as readonly string[]).includes(word)) {
+      value[word as keyof Forwarded] = true;
+    } else if (FORWARDED_NOT_YET.has(word)) {
+      return `option forwarded: '${word}' is not supported yet (supported: ${
+        FORWARDED_PARAMS.join(", ")
+      })`;
+    } else {
+      return `option forwarded: unknown argument '${word}' (${FORWARDED_USAGE})`;
+    }
+  }
+  return (p) => (p.forwarded = value);
+}
+
+function words(text: string): string[] {
+  const trimmed = text.trim();
+  return trimmed === "" ? [] : trimmed.split(/\s+/);
+}
+
+/** One entry, or a list of them; each is one `option` line. */
+function listOf<T>(entry: v.GenericSchema<unknown, T>) {
+  return v.lazy((x) =>
+    Array.isArray(x) ? v.array(entry) : v.pipe(entry, v.transform((one): T[] => [one]))
+  );
+}
+
+export function optionsSchema(section: SectionName) {
+  const entry = v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }): OptionItem => {
+      const x = dataset.value;
+      const r = typeof x === "string" && x.trim() !== ""
+        ? parseOption(x, section)
+        : `invalid option ${
+          describe(x)
+        } (expected a string such as 'httplog' or 'forwardfor if-none')`;
+      if (typeof r === "string") {
+        addIssue({ message: r });
+        return NEVER;
+      }
+      return r;
+    }),
+  );
+  return v.pipe(
+    listOf(entry),
+    v.transform((items) => {
+      const part: OptionsPart = {};
+      for (const apply of items) apply(part);
+      return part;
+    }),
+  );
+}
+
+// ---------------------------------------------------------------- log
+
+/** A `log` line: a target, or `global` (the global section's targets). */
+export type LogEntry = LogTarget | "global";
+
+const LOG_USAGE = "usage: log stdout|stderr|<file> [format raw|json], or log global";
+const FACILITIES = new Set([
+  "kern",
+  "user",
+  "mail",
+  "daemon",
+  "auth",
+  "syslog",
+  "lpr",
+  "news",
+  "uucp",
+  "cron",
+  "auth2",
+  "ftp",
+  "ntp",
+  "audit",
+  "alert",
+  "cron2",
+  "local0",
+  "local1",
+  "local2",
+  "local3",
+  "local4",
+  "local5",
+  "local6",
+  "local7",
+]);
+/** HAProxy's other `log` arguments. */
+const LOG_ARGS_NOT_YET = new Set(["len", "sample", "profile"]);
+
+type Failed = { error: string };
+
+function parseLog(text: string, section: SectionName): LogEntry | Failed {
+  const [target = "", ...args] = words(text);
+  if (target === "global") {
+    if (section === "global") return { error: "'log global' is not allowed in a global section" };
+    if (args.length > 0) {
+      return { error: `log global: unexpected argument '${args[0]}' (usage: log global)` };
+    }
+    return "global";
+  }
+  const supported = `supported: stdout, stderr, a file path containing '/'${
+    section === "global" ? "" : ", global"
+  }`;
+  let entry: LogTarget;
+  if (target === "stdout" || target === "stderr") {
+    entry = { kind: target, format: "raw" };
+  } else if (target.includes("@")) {
+    return { error: `log: target '${target}' is not supported yet (${supported})` };
+  } else if (target.includes("/")) {
+    entry = { kind: "file", path: target, format: "raw" };
+  } else {
+    return { error: `log: syslog address '${target}' is not supported yet (${supported})` };
+  }
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!;
+    if (word === "format") {
+      const format = args[++i];
+      if (format === undefined) {
+        return { error: `log: missing argument for 'format' (${LOG_USAGE})` };
+      }
+      if (format !== "raw" && format !== "json") {
+        return { error: `log: format '${format}' is not supported yet (supported: raw, json)` };
+      }
+      entry.format = format;
+    } else if (FACILITIES.has(word)) {
+      return { error: `log: syslog facility '${word}' is not supported yet (${LOG_USAGE})` };
+    } else if (LOG_ARGS_NOT_YET.has(word)) {
+      return { error: `log: argument '${word}' is not supported yet (${LOG_USAGE})` };
+    } else {
+      return { error: `log: unexpected argument '${word}' (${LOG_USAGE})` };
+    }
+  }
+  return entry;
+}
+
+/** Every `log` line of a section, in order. */
+export function logsSchema(section: SectionName) {
+  const entry = v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }): LogEntry => {
+      const x = dataset.value;
+      const r = typeof x === "string" && x.trim() !== ""
+        ? parseLog(x, section)
+        : { error: `invalid log ${describe(x)} (expected a string such as 'stderr' or 'global')` };
+      if (typeof r === "object" && "error" in r) {
+        addIssue({ message: r.error });
+        return NEVER;
+      }
+      return r;
+    }),
+  );
+  return listOf(entry);
+}
+
+/** The global section has no `log global`: its entries are targets. */
+export const GlobalLogsSchema = v.pipe(
+  logsSchema("global"),
+  v.transform((entries) => entries.filter((e): e is LogTarget => e !== "global")),
+);
+
+// ---------------------------------------------------------------- log-format
+
+export const LogFormatSchema = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }): string => {
+    const x = dataset.value;
+    if (typeof x !== "string") {
+      addIssue({
+        message: `invalid log-format ${describe(x)} (expected a string such as '%ci:%cp %ST %B')`,
+      });
+      return NEVER;
+    }
+    const problem = checkLogFormat(x);
+    if (problem !== undefined) {
+      addIssue({ message: `log-format: ${problem}` });
+      return NEVER;
+    }
+    return x;
+  }),
+);
+
+// ---------------------------------------------------------------- errorfile
+
+/** An `errorfile` line before its file is read (sections.ts reads it). */
+export interface ErrorFilePart {
+  code: number;
+  /** As written. */
+  file: string;
+}
+
+const CODES = Object.keys(ERRORFILE_CODES).join(", ");
+
+/** code → file; in haproxy.cfg a later line for the same code replaces the earlier one. */
+export const ErrorFilesSchema = v.pipe(
+  v.unknown(),
+  v.transform((x) => x ?? {}),
+  v.custom<Record<string, unknown>>(
+    isMapping,
+    (issue) =>
+      `invalid errorfile ${describe(issue.input)} (expected a mapping of status codes to files)`,
+  ),
+  v.rawTransform(({ dataset, addIssue, NEVER }): ErrorFilePart[] => {
+    const byCode = dataset.value;
+    const out: ErrorFilePart[] = [];
+    let failed = false;
+    for (const [key, file] of Object.entries(byCode)) {
+      const at = {
+        path: [{
+          type: "object" as const,
+          origin: "value" as const,
+          input: byCode,
+          key,
+          value: file,
+        }] as [v.ObjectPathItem],
+      };
+      const code = /^\d+$/.test(key) ? Number(key) : NaN;
+      if (!isErrorFileCode(code)) {
+        addIssue({
+          message: `errorfile: status '${key}' is not supported (expected one of: ${CODES})`,
+          ...at,
+        });
+        failed = true;
+      } else if (typeof file !== "string" || file === "") {
+        addIssue({
+          message: `errorfile ${key}: invalid file ${describe(file)} (expected a file name)`,
+          ...at,
+        });
+        failed = true;
+      } else {
+        out.push({ code, file });
+      }
+    }
+    return failed ? NEVER : out;
+  }),
+);

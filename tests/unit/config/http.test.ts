@@ -1,0 +1,714 @@
+import { describe, expect, test } from "bun:test";
+import { LOG_FORMAT_VARIABLES } from "../../../src/config/log-format.ts";
+import type { LogTarget } from "../../../src/config/types.ts";
+import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
+
+const cfg = (...l: string[]) => ({ name: "sluice.cfg", text: lines(...l) });
+const yaml = (...l: string[]) => ({ name: "sluice.yaml", text: lines(...l) });
+
+/** An http frontend/backend pair; `fe` and `be` lines go into each section. */
+function pair(fe: string[] = [], be: string[] = []): string[] {
+  return [
+    "frontend web",
+    "    mode http",
+    "    bind :80",
+    "    default_backend app",
+    ...fe.map((l) => `    ${l}`),
+    "backend app",
+    "    mode http",
+    "    server a 127.0.0.1:9000",
+    ...be.map((l) => `    ${l}`),
+  ];
+}
+
+const T = (
+  kind: LogTarget["kind"],
+  format: LogTarget["format"] = "raw",
+  path?: string,
+): LogTarget => path === undefined ? { kind, format } : { kind, path, format };
+const stderr = T("stderr");
+const stdout = T("stdout");
+
+describe("option forwardfor, option forwarded", () => {
+  test("forwardfor without arguments: X-Forwarded-For, always", () => {
+    const c = loadOk(cfg(...pair(["option forwardfor"], ["option forwardfor"])));
+    expect(c.frontends[0]!.forwardFor).toEqual({ header: "X-Forwarded-For", ifNone: false });
+    expect(c.backends[0]!.forwardFor).toEqual({ header: "X-Forwarded-For", ifNone: false });
+  });
+
+  test("forwardfor arguments in any order; a later line replaces the whole option", () => {
+    const c = loadOk(cfg(...pair([
+      "option forwardfor except 10.0.0.0/8",
+      "option forwardfor if-none header X-Client except 2001:db8::/32",
+    ], ["option forwardfor header X-Real-IP"])));
+    expect(c.frontends[0]!.forwardFor).toEqual({
+      header: "X-Client",
+      except: "2001:db8::/32",
+      ifNone: true,
+    });
+    expect(c.backends[0]!.forwardFor).toEqual({ header: "X-Real-IP", ifNone: false });
+  });
+
+  test("forwarded without arguments sends proto and for, as HAProxy does", () => {
+    const c = loadOk(cfg(...pair([], ["option forwarded"])));
+    expect(c.backends[0]!.forwarded).toEqual({ proto: true, host: false, by: false, for: true });
+  });
+
+  test("forwarded with arguments sends those only", () => {
+    const c = loadOk(cfg(...pair([], ["option forwarded by host"])));
+    expect(c.backends[0]!.forwarded).toEqual({ proto: false, host: true, by: true, for: false });
+  });
+
+  test("unset: no field, nothing added", () => {
+    const c = loadOk(cfg(...pair()));
+    expect(c.frontends[0]!.forwardFor).toBeUndefined();
+    expect(c.backends[0]!.forwardFor).toBeUndefined();
+    expect(c.backends[0]!.forwarded).toBeUndefined();
+  });
+
+  test("YAML: the same words, one string per line", () => {
+    const c = loadOk(yaml(
+      "frontends:",
+      "  web:",
+      "    mode: http",
+      "    bind: ':80'",
+      "    default_backend: app",
+      "    option: 'forwardfor   except 10.0.0.0/8  if-none'",
+      "backends:",
+      "  app:",
+      "    mode: http",
+      "    option: [forwarded proto]",
+      "    servers: { a: '127.0.0.1:9000' }",
+    ));
+    expect(c.frontends[0]!.forwardFor).toEqual({
+      header: "X-Forwarded-For",
+      except: "10.0.0.0/8",
+      ifNone: true,
+    });
+    expect(c.backends[0]!.forwarded).toEqual({ proto: true, host: false, by: false, for: false });
+  });
+});
+
+describe("connection modes and redispatch", () => {
+  test("keep-alive by default; the last mode line of a section wins", () => {
+    const c = loadOk(cfg(
+      ...pair(
+        ["option httpclose", "option http-keep-alive", "option http-server-close"],
+        ["option http-server-close", "option httpclose"],
+      ),
+      "backend other",
+      "    server b 127.0.0.1:9001",
+    ));
+    expect(c.frontends[0]!.httpMode).toBe("server-close");
+    expect(c.backends.map((b) => [b.name, b.httpMode])).toEqual([
+      ["app", "close"],
+      ["other", "keep-alive"],
+    ]);
+  });
+
+  test("a frontend and its backend may disagree: both values are kept", () => {
+    const c = loadOk(cfg(...pair(["option http-keep-alive"], ["option httpclose"])));
+    expect(c.frontends[0]!.httpMode).toBe("keep-alive");
+    expect(c.backends[0]!.httpMode).toBe("close");
+  });
+
+  test("redispatch: off by default, on with the option", () => {
+    const c = loadOk(
+      cfg(...pair([], ["option redispatch"]), "backend b2", "    server b 127.0.0.1:1"),
+    );
+    expect(c.backends.map((b) => [b.name, b.redispatch])).toEqual([["app", true], ["b2", false]]);
+  });
+});
+
+describe("defaults carry the new options", () => {
+  test("into frontends, backends and listens; a section's own setting wins", () => {
+    const c = loadOk(cfg(
+      "defaults",
+      "    mode http",
+      "    option forwardfor header X-Client",
+      "    option forwarded host",
+      "    option http-server-close",
+      "    option redispatch",
+      "    option httplog",
+      "    log-format %ci\\ %ST",
+      "frontend inherits",
+      "    bind :80",
+      "    default_backend app",
+      "frontend own",
+      "    bind :81",
+      "    default_backend app",
+      "    option forwardfor if-none",
+      "    option httpclose",
+      "    log-format '%ci %B'",
+      "backend app",
+      "    option forwarded for",
+      "    option http-keep-alive",
+      "    server a 127.0.0.1:1",
+      "listen both :82",
+      "    server b 127.0.0.1:2",
+    ));
+    expect(c.frontends.map((f) => [f.name, f.forwardFor, f.httpMode, f.log, f.logFormat])).toEqual([
+      ["inherits", { header: "X-Client", ifNone: false }, "server-close", "http", "%ci %ST"],
+      ["own", { header: "X-Forwarded-For", ifNone: true }, "close", "http", "%ci %B"],
+      ["both", { header: "X-Client", ifNone: false }, "server-close", "http", "%ci %ST"],
+    ]);
+    expect(c.backends.map((b) => [b.name, b.forwardFor, b.forwarded, b.httpMode, b.redispatch]))
+      .toEqual([
+        [
+          "app",
+          { header: "X-Client", ifNone: false },
+          { proto: false, host: false, by: false, for: true },
+          "keep-alive",
+          true,
+        ],
+        [
+          "both",
+          { header: "X-Client", ifNone: false },
+          { proto: false, host: true, by: false, for: false },
+          "server-close",
+          true,
+        ],
+      ]);
+  });
+
+  test("a later defaults section replaces them", () => {
+    const c = loadOk(cfg(
+      "defaults",
+      "    option redispatch",
+      "    option httpclose",
+      "defaults",
+      "backend b",
+      "    server s 127.0.0.1:1",
+    ));
+    expect(c.backends[0]).toMatchObject({ redispatch: false, httpMode: "keep-alive" });
+    expect(c.backends[0]!.forwardFor).toBeUndefined();
+  });
+
+  test("the YAML twin of the defaults test gives the same Config", () => {
+    const fromCfg = loadOk(cfg(
+      "defaults",
+      "    mode http",
+      "    option forwardfor header X-Client",
+      "    option forwarded",
+      "    option http-server-close",
+      "    option redispatch",
+      "    log-format %ci",
+      "frontend f",
+      "    bind :80",
+      "    default_backend b",
+      "    option httpclose",
+      "backend b",
+      "    server s 127.0.0.1:1",
+    ));
+    const fromYaml = loadOk(yaml(
+      "defaults:",
+      "  mode: http",
+      "  option: [forwardfor header X-Client, forwarded, http-server-close, redispatch]",
+      "  log-format: '%ci'",
+      "frontends:",
+      "  f: { bind: ':80', default_backend: b, option: httpclose }",
+      "backends:",
+      "  b: { servers: { s: '127.0.0.1:1' } }",
+    ));
+    expect(withoutOrigins(fromYaml)).toStrictEqual(withoutOrigins(fromCfg));
+  });
+});
+
+describe("option errors", () => {
+  const FF_USAGE = "(usage: option forwardfor [except <network>] [header <name>] [if-none])";
+  test.each([
+    [
+      "forwardfor: missing network",
+      ["frontend f", "    option forwardfor except"],
+      `sluice.cfg:2: frontend 'f': option forwardfor: missing network after 'except' ${FF_USAGE}`,
+    ],
+    [
+      "forwardfor: bad prefix",
+      ["frontend f", "    option forwardfor except 10.0.0.0/33"],
+      "sluice.cfg:2: frontend 'f': option forwardfor: invalid prefix length '33' in '10.0.0.0/33' (expected 0-32 or a netmask such as 255.255.0.0)",
+    ],
+    [
+      "forwardfor: not a network",
+      ["defaults", "    option forwardfor except lan"],
+      "sluice.cfg:2: defaults: option forwardfor: invalid network 'lan' (expected an IPv4 or IPv6 address with an optional /prefix, such as 10.0.0.0/8, 10.1.2.3 or 2001:db8::/32)",
+    ],
+    [
+      "forwardfor: missing header name",
+      ["backend b", "    option forwardfor header"],
+      `sluice.cfg:2: backend 'b': option forwardfor: missing name after 'header' ${FF_USAGE}`,
+    ],
+    [
+      "forwardfor: header name not a token",
+      ["backend b", "    option forwardfor header X-Client:"],
+      "sluice.cfg:2: backend 'b': option forwardfor: invalid header name 'X-Client:' (expected a token: letters, digits and !#$%&'*+-.^_`|~)",
+    ],
+    [
+      "forwardfor: unknown argument",
+      ["listen l", "    option forwardfor always"],
+      `sluice.cfg:2: listen 'l': option forwardfor: unknown argument 'always' ${FF_USAGE}`,
+    ],
+    [
+      "forwardfor: a quoted word with a space",
+      ["defaults", '    option forwardfor header "X Client"'],
+      "sluice.cfg:2: defaults: 'option' arguments cannot contain spaces (got 'X Client')",
+    ],
+    [
+      "forwarded: HAProxy's expression arguments",
+      ["backend b", "    option forwarded for-expr src"],
+      "sluice.cfg:2: backend 'b': option forwarded: 'for-expr' is not supported yet (supported: proto, host, by, for)",
+    ],
+    [
+      "forwarded: unknown argument",
+      ["backend b", "    option forwarded proto secret"],
+      "sluice.cfg:2: backend 'b': option forwarded: unknown argument 'secret' (usage: option forwarded [proto] [host] [by] [for])",
+    ],
+    [
+      "forwarded in a frontend (HAProxy ignores it there)",
+      ["frontend f", "    option forwarded"],
+      "sluice.cfg:2: frontend 'f': 'option forwarded' is not allowed in a frontend section",
+    ],
+    [
+      "redispatch in a frontend",
+      ["frontend f", "    option redispatch"],
+      "sluice.cfg:2: frontend 'f': 'option redispatch' is not allowed in a frontend section",
+    ],
+    [
+      "httplog in a backend",
+      ["backend b", "    option httplog"],
+      "sluice.cfg:2: backend 'b': 'option httplog' is not allowed in a backend section",
+    ],
+    [
+      "unknown option in a backend lists the backend's",
+      ["backend b", "    option http-buffer-request"],
+      "sluice.cfg:2: backend 'b': option 'http-buffer-request' is not supported yet (supported: forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch)",
+    ],
+    [
+      "unknown option in a frontend lists the frontend's",
+      ["frontend f", "    option dontlognull"],
+      "sluice.cfg:2: frontend 'f': option 'dontlognull' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose)",
+    ],
+    [
+      "redispatch interval",
+      ["backend b", "    option redispatch 3"],
+      "sluice.cfg:2: backend 'b': option redispatch: argument '3' is not supported yet (usage: option redispatch)",
+    ],
+    [
+      "httplog clf",
+      ["frontend f", "    option httplog clf"],
+      "sluice.cfg:2: frontend 'f': option httplog: argument 'clf' is not supported yet (usage: option httplog)",
+    ],
+    [
+      "a connection mode takes no argument",
+      ["defaults", "    option httpclose now"],
+      "sluice.cfg:2: defaults: option httpclose: unexpected argument 'now' (usage: option httpclose)",
+    ],
+    [
+      "no option",
+      ["defaults", "    no option http-server-close"],
+      "sluice.cfg:2: defaults: 'no option http-server-close' is not supported yet",
+    ],
+  ])("%s", (_, text, message) => {
+    expect(errorsOf(cfg(...text))).toEqual([message]);
+  });
+
+  test("every bad option line is reported", () => {
+    expect(errorsOf(cfg(
+      "frontend f",
+      "    option forwarded",
+      "    option httplog",
+      "    option forwardfor except x",
+    ))).toEqual([
+      "sluice.cfg:2: frontend 'f': 'option forwarded' is not allowed in a frontend section",
+      "sluice.cfg:4: frontend 'f': option forwardfor: invalid network 'x' (expected an IPv4 or IPv6 address with an optional /prefix, such as 10.0.0.0/8, 10.1.2.3 or 2001:db8::/32)",
+    ]);
+  });
+
+  test.each([
+    [
+      "a list entry that is not a string",
+      ["frontends:", "  f:", "    option: [httplog, 5]"],
+      "sluice.yaml:3:23: frontend 'f': invalid option 5 (expected a string such as 'httplog' or 'forwardfor if-none')",
+    ],
+    [
+      "a mapping",
+      ["backends:", "  b:", "    option: { forwardfor: true }"],
+      "sluice.yaml:3:13: backend 'b': invalid option a mapping (expected a string such as 'httplog' or 'forwardfor if-none')",
+    ],
+    [
+      "an empty string",
+      ["defaults:", "  option: ''"],
+      "sluice.yaml:2:11: defaults: invalid option '' (expected a string such as 'httplog' or 'forwardfor if-none')",
+    ],
+    [
+      "not allowed here",
+      ["frontends:", "  f:", "    option:", "      - httplog", "      - redispatch"],
+      "sluice.yaml:5:9: frontend 'f': 'option redispatch' is not allowed in a frontend section",
+    ],
+  ])("YAML: %s", (_, text, message) => {
+    expect(errorsOf(yaml(...text))).toEqual([message]);
+  });
+});
+
+describe("log", () => {
+  test("nothing configured anywhere: sluice and every frontend log to stderr", () => {
+    const c = loadOk(cfg(...pair(), "listen l :81", "    server s 127.0.0.1:1"));
+    expect(c.global.logTargets).toEqual([stderr]);
+    expect(c.frontends.map((f) => f.logTargets)).toEqual([[stderr], [stderr]]);
+  });
+
+  test("once something is configured, a frontend without log lines logs nothing", () => {
+    const c = loadOk(cfg(
+      "global",
+      "    log stdout",
+      ...pair(),
+      "frontend other",
+      "    mode http",
+      "    bind :81",
+      "    default_backend app",
+      "    log stderr format json",
+    ));
+    expect(c.global.logTargets).toEqual([stdout]);
+    expect(c.frontends.map((f) => [f.name, f.logTargets])).toEqual([
+      ["web", []],
+      ["other", [T("stderr", "json")]],
+    ]);
+  });
+
+  test("log global uses the global targets; defaults' lines and a section's own add up, once each", () => {
+    const c = loadOk(cfg(
+      "global",
+      "    log stdout",
+      "    log /var/log/sluice.log format json",
+      "defaults",
+      "    log global",
+      "    log stderr",
+      "frontend web",
+      "    bind :80",
+      "    default_backend app",
+      "    log stdout",
+      "    log global",
+      "    log stderr format json",
+      "listen l :81",
+      "    server s 127.0.0.1:1",
+      "backend app",
+      "    server a 127.0.0.1:9000",
+    ));
+    const file = T("file", "json", "/var/log/sluice.log");
+    expect(c.global.logTargets).toEqual([stdout, file]);
+    expect(c.frontends.map((f) => [f.name, f.logTargets])).toEqual([
+      ["web", [stdout, file, stderr, T("stderr", "json")]],
+      ["l", [stdout, file, stderr]],
+    ]);
+  });
+
+  test("log global without global log lines means stderr", () => {
+    const c = loadOk(cfg(...pair(["log global"])));
+    expect(c.global.logTargets).toEqual([stderr]);
+    expect(c.frontends[0]!.logTargets).toEqual([stderr]);
+  });
+
+  test("global log lines of every file add up, in order", () => {
+    const c = loadOk(
+      { name: "a.cfg", text: lines("global", "    log stdout") },
+      { name: "b.yaml", text: lines("global:", "  log: [stderr format json]") },
+    );
+    expect(c.global.logTargets).toEqual([stdout, T("stderr", "json")]);
+  });
+
+  test("a file path is joined to the directory of the config file that names it", () => {
+    const c = loadOk(
+      {
+        name: "/etc/sluice/sluice.cfg",
+        text: lines("global", "    log ./logs/sluice.log", "    log /var/log/abs.log"),
+      },
+      {
+        name: "/etc/sluice/conf.d/web.yaml",
+        text: lines(
+          "frontends:",
+          "  web: { bind: ':80', log: [global, '../access.log format json'] }",
+        ),
+      },
+    );
+    const own = T("file", "raw", "/etc/sluice/logs/sluice.log");
+    const abs = T("file", "raw", "/var/log/abs.log");
+    expect(c.global.logTargets).toEqual([own, abs]);
+    expect(c.frontends[0]!.logTargets).toEqual([
+      own,
+      abs,
+      T("file", "json", "/etc/sluice/access.log"),
+    ]);
+  });
+
+  test("cfg and YAML twins", () => {
+    const fromCfg = loadOk(cfg(
+      "global",
+      "    log stdout format raw",
+      "defaults",
+      "    log global",
+      "frontend f",
+      "    bind :80",
+      "    log logs/f.log format json",
+    ));
+    const fromYaml = loadOk(yaml(
+      "global: { log: stdout }",
+      "defaults: { log: [global] }",
+      "frontends:",
+      "  f: { bind: ':80', log: logs/f.log format json }",
+    ));
+    expect(withoutOrigins(fromYaml)).toStrictEqual(withoutOrigins(fromCfg));
+    expect(fromCfg.frontends[0]!.logTargets).toEqual([
+      stdout,
+      T("file", "json", "logs/f.log"),
+    ]);
+  });
+
+  const USAGE = "(usage: log stdout|stderr|<file> [format raw|json], or log global)";
+  test.each([
+    [
+      "a syslog facility",
+      ["global", "    log stdout format raw local0"],
+      `sluice.cfg:2: global: log: syslog facility 'local0' is not supported yet ${USAGE}`,
+    ],
+    [
+      "a syslog address",
+      ["global", "    log 127.0.0.1:514 local0 info"],
+      "sluice.cfg:2: global: log: syslog address '127.0.0.1:514' is not supported yet (supported: stdout, stderr, a file path containing '/')",
+    ],
+    [
+      "a bare file name reads as a syslog host",
+      ["frontend f", "    log access.log"],
+      "sluice.cfg:2: frontend 'f': log: syslog address 'access.log' is not supported yet (supported: stdout, stderr, a file path containing '/', global)",
+    ],
+    [
+      "a prefixed target",
+      ["defaults", "    log udp@10.0.0.1:514"],
+      "sluice.cfg:2: defaults: log: target 'udp@10.0.0.1:514' is not supported yet (supported: stdout, stderr, a file path containing '/', global)",
+    ],
+    [
+      "another format",
+      ["global", "    log stderr format rfc5424"],
+      "sluice.cfg:2: global: log: format 'rfc5424' is not supported yet (supported: raw, json)",
+    ],
+    [
+      "format without a value",
+      ["global", "    log stderr format"],
+      `sluice.cfg:2: global: log: missing argument for 'format' ${USAGE}`,
+    ],
+    [
+      "len",
+      ["global", "    log stderr len 4096"],
+      `sluice.cfg:2: global: log: argument 'len' is not supported yet ${USAGE}`,
+    ],
+    [
+      "an unknown word",
+      ["global", "    log stderr please"],
+      `sluice.cfg:2: global: log: unexpected argument 'please' ${USAGE}`,
+    ],
+    [
+      "log global in global",
+      ["global", "    log global"],
+      "sluice.cfg:2: global: 'log global' is not allowed in a global section",
+    ],
+    [
+      "log global with more",
+      ["defaults", "    log global local0"],
+      "sluice.cfg:2: defaults: log global: unexpected argument 'local0' (usage: log global)",
+    ],
+    [
+      "log without target",
+      ["defaults", "    log"],
+      `sluice.cfg:2: defaults: missing argument for 'log' ${USAGE}`,
+    ],
+    [
+      "log in a backend",
+      ["backend b", "    log global"],
+      "sluice.cfg:2: backend 'b': 'log' in a backend section is not supported yet (traffic is logged by frontends: put it in the frontend or in defaults)",
+    ],
+    [
+      "no log",
+      ["defaults", "    no log"],
+      "sluice.cfg:2: defaults: 'no log' is not supported yet",
+    ],
+  ])("%s", (_, text, message) => {
+    expect(errorsOf(cfg(...text))).toEqual([message]);
+  });
+
+  test.each([
+    [
+      "not a string",
+      ["global:", "  log: [stdout, 514]"],
+      "sluice.yaml:2:17: global: invalid log 514 (expected a string such as 'stderr' or 'global')",
+    ],
+    [
+      "a mapping",
+      ["frontends:", "  f: { log: { target: stdout } }"],
+      "sluice.yaml:2:13: frontend 'f': invalid log a mapping (expected a string such as 'stderr' or 'global')",
+    ],
+    [
+      "facility",
+      ["defaults:", "  log: stdout daemon"],
+      "sluice.yaml:2:8: defaults: log: syslog facility 'daemon' is not supported yet (usage: log stdout|stderr|<file> [format raw|json], or log global)",
+    ],
+  ])("YAML: %s", (_, text, message) => {
+    expect(errorsOf(yaml(...text))).toEqual([message]);
+  });
+});
+
+describe("log-format", () => {
+  const HTTPLOG =
+    "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r";
+  const TCPLOG = "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq";
+
+  test("HAProxy's own httplog and tcplog formats are accepted and stored as written", () => {
+    const c = loadOk(cfg(
+      "frontend a",
+      "    bind :80",
+      `    log-format "${HTTPLOG}"`,
+      "frontend b",
+      "    bind :81",
+      `    log-format '${TCPLOG}'`,
+    ));
+    expect(c.frontends.map((f) => f.logFormat)).toEqual([HTTPLOG, TCPLOG]);
+  });
+
+  test("escaped spaces, %% and flags; every listed variable is accepted", () => {
+    const all = LOG_FORMAT_VARIABLES.map((name) => `%${name}`).join(" ");
+    const c = loadOk(
+      cfg("frontend a", "    bind :80", "    log-format %ci\\ 100%%\\ %{+Q+E}HU\\ %{-Q}r"),
+      yaml("frontends:", "  b:", "    bind: ':81'", `    log-format: '${all}'`),
+    );
+    expect(c.frontends.map((f) => f.logFormat)).toEqual(["%ci 100%% %{+Q+E}HU %{-Q}r", all]);
+  });
+
+  const KNOWN = `(known: ${LOG_FORMAT_VARIABLES.join(", ")})`;
+  const SHAPE =
+    "(expected %name or %{flags}name, such as %ci or %{+Q}r; write %% for a literal '%')";
+  test.each([
+    [
+      "an unknown variable",
+      ["frontend f", "    log-format '%ci %bogus'"],
+      `sluice.cfg:2: frontend 'f': log-format: unknown variable '%bogus' ${KNOWN}`,
+    ],
+    [
+      "a variable name runs to the last letter",
+      ["defaults", "    log-format %cip"],
+      `sluice.cfg:2: defaults: log-format: unknown variable '%cip' ${KNOWN}`,
+    ],
+    [
+      "a '%' before a digit",
+      ["defaults", "    log-format 'done 100% %ST'"],
+      `sluice.cfg:2: defaults: log-format: malformed variable '%' ${SHAPE}`,
+    ],
+    [
+      "a '%' at the end",
+      ["defaults", "    log-format '%ST %'"],
+      `sluice.cfg:2: defaults: log-format: malformed variable '%' ${SHAPE}`,
+    ],
+    [
+      "unclosed flags",
+      ["listen l", "    log-format '%{+Q r'"],
+      `sluice.cfg:2: listen 'l': log-format: malformed variable '%{+Q' ${SHAPE}`,
+    ],
+    [
+      "flags without a sign",
+      ["listen l", "    log-format '%{Q}r'"],
+      `sluice.cfg:2: listen 'l': log-format: malformed variable '%{Q}r' ${SHAPE}`,
+    ],
+    [
+      "flags without a variable",
+      ["listen l", "    log-format '%{+Q} x'"],
+      `sluice.cfg:2: listen 'l': log-format: malformed variable '%{+Q}' ${SHAPE}`,
+    ],
+    [
+      "a sample expression",
+      ["frontend f", "    log-format '%ci %[src,ipmask(24)]'"],
+      "sluice.cfg:2: frontend 'f': log-format: sample expressions such as '%[src,ipmask(24)]' are not supported yet",
+    ],
+    [
+      "several words",
+      ["defaults", "    log-format %ci %ST"],
+      `sluice.cfg:2: defaults: too many arguments for 'log-format': '%ST' (usage: log-format "<format>")`,
+    ],
+    [
+      "in a backend",
+      ["backend b", "    log-format %ci"],
+      "sluice.cfg:2: backend 'b': 'log-format' is not allowed in a backend section",
+    ],
+  ])("%s", (_, text, message) => {
+    expect(errorsOf(cfg(...text))).toEqual([message]);
+  });
+
+  test("YAML: not a string", () => {
+    expect(errorsOf(yaml("defaults:", "  log-format: [a]"))).toEqual([
+      "sluice.yaml:2:15: defaults: invalid log-format a list (expected a string such as '%ci:%cp %ST %B')",
+    ]);
+  });
+});
+
+describe("global tuning", () => {
+  test("defaults: tune.bufsize 16384, tune.http.maxhdr 101", () => {
+    expect(loadOk(cfg("global")).global).toMatchObject({ bufsize: 16384, maxHeaderFields: 101 });
+  });
+
+  test("set in either syntax, limits included", () => {
+    expect(loadOk(cfg("global", "    tune.bufsize 1024", "    tune.http.maxhdr 32767")).global)
+      .toMatchObject({ bufsize: 1024, maxHeaderFields: 32767 });
+    expect(loadOk(yaml("global: { tune.bufsize: 1048576, tune.http.maxhdr: '1' }")).global)
+      .toMatchObject({ bufsize: 1048576, maxHeaderFields: 1 });
+  });
+
+  test.each([
+    [
+      ["global", "    tune.bufsize 1023"],
+      "sluice.cfg:2: global: tune.bufsize 1023 is out of range (1024-1048576)",
+    ],
+    [
+      ["global", "    tune.bufsize 16k"],
+      "sluice.cfg:2: global: invalid tune.bufsize '16k' (expected an integer, 1024-1048576)",
+    ],
+    [
+      ["global", "    tune.http.maxhdr 0"],
+      "sluice.cfg:2: global: tune.http.maxhdr 0 is out of range (1-32767)",
+    ],
+    [
+      ["global", "    tune.http.maxhdr 32768"],
+      "sluice.cfg:2: global: tune.http.maxhdr 32768 is out of range (1-32767)",
+    ],
+    [
+      ["global", "    tune.maxrewrite 1024"],
+      "sluice.cfg:2: global: keyword 'tune.maxrewrite' is not supported yet",
+    ],
+    [
+      ["defaults", "    tune.bufsize 4096"],
+      "sluice.cfg:2: defaults: 'tune.bufsize' is not allowed in a defaults section",
+    ],
+  ])("%j", (text, message) => {
+    expect(errorsOf(cfg(...text))).toEqual([message]);
+  });
+});
+
+describe("HTTP timeouts", () => {
+  test("http-request and http-keep-alive are allowed in defaults, frontend, listen and backend, as in HAProxy", () => {
+    const c = loadOk(cfg(
+      "defaults",
+      "    timeout http-request 1s",
+      "    timeout http-keep-alive 2s",
+      "frontend f",
+      "    bind :80",
+      "    default_backend b",
+      "    timeout http-request 3s",
+      "listen l :81",
+      "    timeout http-keep-alive 4s",
+      "    server s 127.0.0.1:1",
+      "backend b",
+      "    timeout http-request 5s",
+      "    server s 127.0.0.1:1",
+    ));
+    expect(c.frontends.map((f) => [f.name, f.timeouts.httpRequest, f.timeouts.httpKeepAlive]))
+      .toEqual([["f", 3000, 2000], ["l", 1000, 4000]]);
+    expect(c.backends.map((b) => [b.name, b.timeouts.httpRequest])).toEqual([
+      ["l", 1000],
+      ["b", 5000],
+    ]);
+  });
+});
