@@ -3,6 +3,7 @@
 //   client:port [accept date] frontend backend/server Tw/Tc/Tt bytes_out bytes_in state fe/be/srv/retries
 // bytes_out: server → client; bytes_in: client → server. Timers in ms, -1 when
 // the step was never reached (HAProxy's convention).
+import { formatLogDate } from "./text.ts";
 
 export interface TcpLogRecord {
   clientAddress: string;
@@ -25,21 +26,15 @@ export interface TcpLogRecord {
   retries: number;
 }
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, "0");
-}
-
-/** HAProxy's accept date: 25/Nov/2026:08:20:00.123 (UTC). */
-export function formatAcceptDate(d: Date): string {
-  return `${pad(d.getUTCDate(), 2)}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
-    `${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.` +
-    pad(d.getUTCMilliseconds(), 3);
+/** HAProxy's accept date: 25/Nov/2026:08:20:00.123 (UTC). Takes a Date or epoch ms. */
+export function formatAcceptDate(d: Date | number): string {
+  return formatLogDate(typeof d === "number" ? d : d.getTime());
 }
 
 export function formatTcpLog(r: TcpLogRecord): string {
-  return `${r.clientAddress}:${r.clientPort} [${formatAcceptDate(r.acceptDate)}] ${r.frontend} ` +
+  return `${r.clientAddress}:${r.clientPort} [${
+    formatLogDate(r.acceptDate.getTime())
+  }] ${r.frontend} ` +
     `${r.backend}/${r.server} ${r.tw}/${r.tc}/${r.tt} ${r.bytesOut} ${r.bytesIn} ${r.termination} ` +
     `${r.frontendConns}/${r.backendConns}/${r.serverConns}/${r.retries}`;
 }

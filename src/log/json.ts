@@ -1,0 +1,84 @@
+// One JSON object per line, with stable keys in a stable order. Strings go
+// through JSON.stringify (so no field can break the line); numbers are printed
+// as integers (timers rounded); -1 keeps HAProxy's meaning "never reached".
+//
+// HTTP records (formatHttpJson):
+//   type             "http"
+//   client           "ip:port" of the client (%ci:%cp)
+//   client_ip        %ci                         client_port       %cp
+//   frontend         %f                          bind              "ip:port" the connection came in on (%fi:%fp)
+//   backend          %b                          server            %s ("<NOSRV>" when none)
+//   server_addr      "ip:port" of the server connection (%si:%sp), "" when none
+//   source_addr      "ip:port" of its local side (%bi:%bp), "" when none
+//   accept_date      ISO 8601 UTC with ms, connection accepted (%t)
+//   request_date     ISO 8601 UTC with ms, first byte of the request (%tr)
+//   time_handshake   Th    time_idle      Ti    time_request   TR    time_queue   Tw
+//   time_connect     Tc    time_response  Tr    time_active    Ta    time_total   Tt
+//   status           %ST (-1 when no response was sent)
+//   bytes_out        %B, to the client           bytes_in          %U, from the client
+//   termination      %tsc, 4 characters          actconn %ac  feconn %fc  beconn %bc  srv_conn %sc
+//   retries          %rc                         srv_queue %sq     backend_queue %bq
+//   method %HM   uri %HU   path %HP   version %HV   request %r (the request line; "" when none)
+//   session_id       the client connection's number
+//   stream_id        %rt                         unique_id %ID ("" when none)
+//
+// TCP records (formatTcpJson):
+//   type "tcp", client, client_ip, client_port, frontend, backend, server, accept_date,
+//   time_queue (Tw), time_connect (Tc), time_total (Tt), bytes_out, bytes_in,
+//   termination (%ts, 2 characters), feconn, beconn, srv_conn, retries
+import type { HttpLogRecord } from "./http-log.ts";
+import type { TcpLogRecord } from "./tcp-log.ts";
+import { formatIsoDate } from "./text.ts";
+
+/** A JSON string: quotes only when nothing needs escaping (the common case), else JSON.stringify. */
+function q(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+      return JSON.stringify(s);
+    }
+  }
+  return '"' + s + '"';
+}
+const n = (v: number): string => "" + Math.round(v);
+
+function addr(ip: string, port: number): string {
+  if (ip === "") return '""';
+  return q(ip + ":" + (port < 0 ? "-" : port));
+}
+
+export function formatHttpJson(r: HttpLogRecord): string {
+  return '{"type":"http","client":' + addr(r.clientAddress, r.clientPort) +
+    ',"client_ip":' + q(r.clientAddress) + ',"client_port":' + r.clientPort +
+    ',"frontend":' + q(r.frontend) + ',"bind":' + addr(r.frontendAddress, r.frontendPort) +
+    ',"backend":' + q(r.backend) + ',"server":' + q(r.server) +
+    ',"server_addr":' + addr(r.serverAddress, r.serverPort) +
+    ',"source_addr":' + addr(r.backendSourceAddress, r.backendSourcePort) +
+    ',"accept_date":"' + formatIsoDate(r.acceptTime) +
+    '","request_date":"' + formatIsoDate(r.requestTime > 0 ? r.requestTime : r.acceptTime) +
+    '","time_handshake":' + n(r.Th) + ',"time_idle":' + n(r.Ti) + ',"time_request":' + n(r.TR) +
+    ',"time_queue":' + n(r.Tw) + ',"time_connect":' + n(r.Tc) + ',"time_response":' + n(r.Tr) +
+    ',"time_active":' + n(r.Ta) + ',"time_total":' + n(r.Tt) +
+    ',"status":' + r.status + ',"bytes_out":' + r.bytesOut + ',"bytes_in":' + r.bytesIn +
+    ',"termination":' + q(r.termination) +
+    ',"actconn":' + r.actconn + ',"feconn":' + r.feconn + ',"beconn":' + r.beconn +
+    ',"srv_conn":' + r.srvConn + ',"retries":' + r.retries +
+    ',"srv_queue":' + r.srvQueue + ',"backend_queue":' + r.backendQueue +
+    ',"method":' + q(r.method) + ',"uri":' + q(r.uri) + ',"path":' + q(r.path) +
+    ',"version":' + q(r.httpVersion) + ',"request":' + q(r.requestLine) +
+    ',"session_id":' + r.sessionId + ',"stream_id":' + r.streamId + ',"unique_id":' +
+    q(r.uniqueId) + "}";
+}
+
+export function formatTcpJson(r: TcpLogRecord): string {
+  return '{"type":"tcp","client":' + addr(r.clientAddress, r.clientPort) +
+    ',"client_ip":' + q(r.clientAddress) + ',"client_port":' + r.clientPort +
+    ',"frontend":' + q(r.frontend) + ',"backend":' + q(r.backend) + ',"server":' + q(r.server) +
+    ',"accept_date":"' + formatIsoDate(r.acceptDate.getTime()) +
+    '","time_queue":' + n(r.tw) + ',"time_connect":' + n(r.tc) + ',"time_total":' + n(r.tt) +
+    ',"bytes_out":' + r.bytesOut + ',"bytes_in":' + r.bytesIn + ',"termination":' +
+    q(r.termination) +
+    ',"feconn":' + r.frontendConns + ',"beconn":' + r.backendConns + ',"srv_conn":' +
+    r.serverConns +
+    ',"retries":' + r.retries + "}";
+}
