@@ -1,0 +1,112 @@
+// The Head implementation: offsets into the head's own bytes; strings only on
+// demand (target, host and upgrade are decoded on first read, then cached).
+
+import { asciiString, latin1, LOWER, lowerLatin1 } from "./chars.ts";
+import { storeWords, wordsSlab } from "./slab.ts";
+import { BodyKind, type Head } from "./types.ts";
+
+export const NO_TOKENS: readonly string[] = Object.freeze([]);
+
+export class H1Head implements Head {
+  // Assigned in the constructor body rather than as class fields: define
+  // semantics made construction measurably slower under Bun.
+  private declare targetString: string | undefined;
+  private declare hostString: string | undefined;
+  private declare upgradeString: string | undefined;
+  private declare offsetsView: Uint32Array | undefined;
+
+  constructor(
+    readonly isRequest: boolean,
+    readonly raw: Uint8Array,
+    readonly method: string,
+    readonly status: number,
+    readonly versionMinor: 0 | 1,
+    readonly fieldCount: number,
+    /** The field offsets live in fw[fb .. fb + 4 * fieldCount) (a shared slab); fieldOffsets is a view made on demand. */
+    readonly fw: Uint32Array,
+    readonly fb: number,
+    readonly bodyKind: BodyKind,
+    readonly contentLength: number,
+    readonly keepAlive: boolean,
+    readonly connectionTokens: readonly string[],
+    readonly expectContinue: boolean,
+    /** Requests: the request-target is raw[targetStart..targetEnd). */
+    readonly targetStart: number,
+    readonly targetEnd: number,
+    /** Index of the Host field, or -1. */
+    readonly hostIndex: number,
+    /** Index of the Upgrade field when it counts (Connection: upgrade), or -1. */
+    readonly upgradeIndex: number,
+  ) {
+    this.targetString = undefined;
+    this.hostString = undefined;
+    this.upgradeString = undefined;
+    this.offsetsView = undefined;
+  }
+
+  get fieldOffsets(): Uint32Array {
+    return (this.offsetsView ??= this.fw.subarray(this.fb, this.fb + 4 * this.fieldCount));
+  }
+
+  get target(): string {
+    return (this.targetString ??= asciiString(this.raw, this.targetStart, this.targetEnd));
+  }
+
+  get host(): string | undefined {
+    if (this.hostIndex < 0) return undefined;
+    return (this.hostString ??= this.value(this.hostIndex));
+  }
+
+  get upgrade(): string | undefined {
+    if (this.upgradeIndex < 0) return undefined;
+    return (this.upgradeString ??= this.value(this.upgradeIndex));
+  }
+
+  name(i: number): string {
+    const f = this.fw;
+    const o = this.fb + 4 * i;
+    return lowerLatin1(this.raw, f[o]!, f[o + 1]!);
+  }
+
+  value(i: number): string {
+    const f = this.fw;
+    const o = this.fb + 4 * i;
+    return latin1(this.raw, f[o + 2]!, f[o + 3]!);
+  }
+
+  nameIs(i: number, lowerName: Uint8Array): boolean {
+    const f = this.fw;
+    const o = this.fb + 4 * i;
+    const a = f[o]!;
+    const len = lowerName.length;
+    if (f[o + 1]! - a !== len) return false;
+    const raw = this.raw;
+    for (let k = 0; k < len; k++) if (LOWER[raw[a + k]!] !== lowerName[k]) return false;
+    return true;
+  }
+
+  /** Index of the first field named `lowerName` (lower-case) at or after `from`, or -1. */
+  indexOf(lowerName: string, from = 0): number {
+    const f = this.fw;
+    const raw = this.raw;
+    const len = lowerName.length;
+    outer: for (let i = from; i < this.fieldCount; i++) {
+      const a = f[this.fb + 4 * i]!;
+      if (f[this.fb + 4 * i + 1]! - a !== len) continue;
+      for (let k = 0; k < len; k++) if (LOWER[raw[a + k]!] !== lowerName.charCodeAt(k)) continue outer;
+      return i;
+    }
+    return -1;
+  }
+
+  get(lowerName: string): string | undefined {
+    const i = this.indexOf(lowerName);
+    return i < 0 ? undefined : this.value(i);
+  }
+}
+
+/** A trailer section as a Head: fields only. */
+export function trailerHead(isRequest: boolean, raw: Uint8Array, versionMinor: 0 | 1, count: number, scratch: Uint32Array): H1Head {
+  const fb = storeWords(scratch, count << 2);
+  return new H1Head(isRequest, raw, "", 0, versionMinor, count, wordsSlab(), fb, BodyKind.None, -1, true, NO_TOKENS, false, 0, 0, -1, -1);
+}

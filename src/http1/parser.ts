@@ -1,0 +1,768 @@
+// H1Parser: the strict, incremental HTTP/1.1 message parser (RFC 9112), for
+// either side of the proxy. Bytes in, H1Events out.
+//
+// - One resumable state machine: a byte is looked at once, whatever the
+//   splits; while a head is incomplete only the scan position and the offsets
+//   found so far are kept, and the pieces are joined once, when it completes.
+// - Body and chunk payload bytes go out as subarrays of the pushed chunks.
+// - After end() (and after a 101 / a 2xx to CONNECT) nothing is parsed until
+//   next() / tunnel(); bytes are held in the meantime.
+// - Callbacks may call next(), tunnel(), setRequestMethod(), push() and
+//   finish() re-entrantly: the running loop picks the change up.
+
+import { asciiString, COLON, CR, FVCHAR, VCHAR_WS, HEXVAL, HTAB, LF, QDTEXT, QPAIR, REASON, SEMI, SP, TARGET, TCHAR, DQUOTE, BACKSLASH, EQUALS } from "./chars.ts";
+import { trailerHead } from "./head.ts";
+import { allocBytes } from "./slab.ts";
+import { buildRequestHead, buildResponseHead } from "./semantics.ts";
+import { BodyKind, DEFAULT_LIMITS, H1Error, type H1Events, type H1Limits } from "./types.ts";
+
+const enum S {
+  // message start (leading CRLFs on requests)
+  Start,
+  StartLF,
+  // start lines
+  Method,
+  Target,
+  Version,
+  RVersion,
+  Status,
+  Reason,
+  LineLF,
+  // field lines (head and trailer section)
+  FieldStart,
+  Name,
+  Ows,
+  Value,
+  FieldLF,
+  EndLF,
+  // bodies
+  Length,
+  ChunkSize,
+  ChunkSizeWs,
+  Ext0,
+  ExtName,
+  ExtNameWs,
+  ExtVal0,
+  ExtToken,
+  ExtQuoted,
+  ExtQuotedEsc,
+  ExtAfterQuoted,
+  ExtValWs,
+  ChunkLF,
+  ChunkData,
+  ChunkDataCR,
+  ChunkDataLF,
+  UntilClose,
+  // stops
+  Ended,
+  WaitTunnel,
+  Tunnel,
+  Dead,
+}
+
+/** "HTTP/1." */
+const HTTP1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e];
+
+/** Largest chunk size that can take one more hex digit and stay ≤ 2^53 - 1. */
+const CHUNK_SIZE_MAX_PREFIX = 0x1ffffffffffff;
+
+const REQUEST_STATUS: Record<string, number> = {
+  "line-too-long": 414,
+  "head-too-large": 431,
+  "too-many-fields": 431,
+};
+
+const MESSAGES: Record<string, string> = {
+  "cl-te": "both Content-Length and Transfer-Encoding",
+  "cl-dup": "several differing Content-Length values",
+  "cl-invalid": "Content-Length is not a decimal number within 2^53",
+  "te-not-chunked": "Transfer-Encoding does not end with a single chunked",
+  "te-http10": "Transfer-Encoding in an HTTP/1.0 message",
+  "chunk-size": "invalid chunk size",
+  "chunk-ext": "invalid chunk extension",
+  "chunk-crlf": "chunk data not followed by CRLF",
+  "obs-fold": "obsolete line folding",
+  "bare-lf": "LF without CR",
+  "bare-cr": "CR without LF",
+  "space-before-colon": "whitespace between field name and colon",
+  "bad-name": "invalid field name",
+  "bad-value": "invalid byte in a field value",
+  "bad-method": "invalid method",
+  "bad-target": "invalid request-target",
+  "bad-version": "not HTTP/1.0 or HTTP/1.1",
+  "bad-status": "invalid status line",
+  "bad-host": "invalid Host value",
+  "host-missing": "HTTP/1.1 request without Host",
+  "host-dup": "several Host fields",
+  "host-mismatch": "absolute-form target's authority differs from Host",
+  "line-too-long": "start line longer than the head limit",
+  "head-too-large": "head larger than the limit",
+  "too-many-fields": "more header fields than the limit",
+  "truncated": "connection closed in the middle of a message",
+};
+
+function methodString(raw: Uint8Array, end: number): string {
+  const c0 = raw[0];
+  switch (end) {
+    case 3:
+      if (c0 === 0x47 && raw[1] === 0x45 && raw[2] === 0x54) return "GET";
+      if (c0 === 0x50 && raw[1] === 0x55 && raw[2] === 0x54) return "PUT";
+      break;
+    case 4:
+      if (c0 === 0x50 && raw[1] === 0x4f && raw[2] === 0x53 && raw[3] === 0x54) return "POST";
+      if (c0 === 0x48 && raw[1] === 0x45 && raw[2] === 0x41 && raw[3] === 0x44) return "HEAD";
+      break;
+    case 5:
+      if (c0 === 0x50 && raw[1] === 0x41 && raw[2] === 0x54 && raw[3] === 0x43 && raw[4] === 0x48) return "PATCH";
+      break;
+    case 6:
+      if (c0 === 0x44 && raw[1] === 0x45 && raw[2] === 0x4c && raw[3] === 0x45 && raw[4] === 0x54 && raw[5] === 0x45) return "DELETE";
+      break;
+    case 7: {
+      const s = asciiString(raw, 0, 7);
+      if (s === "OPTIONS") return "OPTIONS";
+      if (s === "CONNECT") return "CONNECT";
+      return s;
+    }
+  }
+  return asciiString(raw, 0, end);
+}
+
+export class H1Parser {
+  private readonly isRequest: boolean;
+  private readonly maxHead: number;
+  private readonly maxF4: number;
+  private state: S;
+  /** Field offsets of the head being scanned (relative to its first byte). */
+  private readonly fo: Uint32Array;
+  /** Fields completed so far in the current head / trailer section. */
+  private nf = 0;
+  /** Start of the current head in the current chunk; -1: starts at the next byte. */
+  private hs = -1;
+  /** Bytes of the current head held in earlier chunks. */
+  private base = 0;
+  private readonly pieces: Uint8Array[] = [];
+  /** Bytes of leading CRLFs skipped before the request line. */
+  private lead = 0;
+  private trailerMode = false;
+  // start line
+  private vpos = 0;
+  private minor: 0 | 1 = 1;
+  private status = 0;
+  private methodEnd = 0;
+  private targetStart = 0;
+  private targetEnd = 0;
+  // bodies
+  private remaining = 0;
+  private chunkSize = 0;
+  private chunkDigits = 0;
+  private chunkLine = 0;
+  private tunnelAfter = false;
+  // response side
+  private requestMethod = "";
+  // flow
+  private readonly q: Uint8Array[] = [];
+  private qoff = 0;
+  private running = false;
+  private closed = false;
+
+  constructor(side: "request" | "response", private readonly events: H1Events, limits: H1Limits = DEFAULT_LIMITS) {
+    this.isRequest = side === "request";
+    this.maxHead = limits.maxHeadBytes;
+    this.maxF4 = limits.maxFields * 4;
+    this.fo = new Uint32Array(this.maxF4);
+    this.state = S.Start;
+  }
+
+  /** Bytes held and not yet scanned (pipelined messages, bytes after a response, bytes waiting for tunnel()). */
+  get buffered(): number {
+    let n = 0 - this.qoff;
+    for (let i = 0; i < this.q.length; i++) n += this.q[i]!.length;
+    return n;
+  }
+
+  /** The method of the request the next response(s) answer ("HEAD" → no body, "CONNECT" + 2xx → tunnel). */
+  setRequestMethod(method: string): void {
+    this.requestMethod = method;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.closed || this.state === S.Dead || chunk.length === 0) return;
+    if (this.running || this.q.length !== 0) {
+      this.q.push(chunk);
+      this.pump();
+      return;
+    }
+    this.running = true;
+    let p: number;
+    try {
+      p = this.parse(chunk, 0);
+    } finally {
+      this.running = false;
+    }
+    if (this.isDead()) return;
+    if (p < chunk.length) {
+      this.q.unshift(chunk);
+      this.qoff = p;
+    }
+    if (this.q.length !== 0 || this.closed) this.pump();
+  }
+
+  next(): void {
+    const st = this.state;
+    if (st === S.Dead) return;
+    if (st !== S.Ended) throw new Error(`H1Parser.next() while a message is in progress`);
+    this.reset();
+    this.pump();
+  }
+
+  tunnel(): void {
+    const st = this.state;
+    if (st === S.Dead || st === S.Tunnel) return;
+    if (st !== S.Ended && st !== S.WaitTunnel && !(st === S.Start && this.lead === 0)) {
+      throw new Error(`H1Parser.tunnel() in the middle of a message`);
+    }
+    this.state = S.Tunnel;
+    this.pump();
+  }
+
+  finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pump();
+  }
+
+  // ---- flow ----
+
+  private reset(): void {
+    this.state = S.Start;
+    this.nf = 0;
+    this.hs = -1;
+    this.base = 0;
+    if (this.pieces.length !== 0) this.pieces.length = 0;
+    this.lead = 0;
+    this.trailerMode = false;
+    this.tunnelAfter = false;
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (;;) {
+        const st = this.state;
+        if (st === S.Ended || st === S.WaitTunnel || st === S.Dead) break;
+        const q = this.q;
+        if (q.length !== 0) {
+          const c = q[0]!;
+          const p = this.parse(c, this.qoff);
+          if (this.state === S.Dead) break;
+          if (p >= c.length) {
+            q.shift();
+            this.qoff = 0;
+          } else this.qoff = p;
+          continue;
+        }
+        if (this.closed && this.onClosed()) continue;
+        break;
+      }
+    } finally {
+      this.running = false;
+    }
+    if (this.state === S.Dead) this.q.length = 0;
+  }
+
+  /** The peer closed and every held byte is parsed. True when an end() was emitted. */
+  private onClosed(): boolean {
+    switch (this.state) {
+      case S.UntilClose:
+        this.endMessage();
+        return true;
+      case S.Start:
+      case S.StartLF:
+      case S.Ended:
+      case S.WaitTunnel:
+      case S.Tunnel:
+      case S.Dead:
+        return false;
+      default:
+        this.fail("truncated");
+        return false;
+    }
+  }
+
+  /** Read through a method so that TypeScript does not narrow `state` across callbacks. */
+  private isDead(): boolean {
+    return this.state === S.Dead;
+  }
+
+  private fail(code: string): number {
+    this.state = S.Dead;
+    this.pieces.length = 0;
+    const status = this.isRequest ? (REQUEST_STATUS[code] ?? 400) : 502;
+    this.events.error(new H1Error(status, code, MESSAGES[code] ?? code));
+    return -1;
+  }
+
+  private endMessage(): void {
+    this.state = this.tunnelAfter ? S.WaitTunnel : S.Ended;
+    this.events.end();
+  }
+
+  /** Parses b from p until it is consumed or the parser stops; returns where it stopped. */
+  private parse(b: Uint8Array, p: number): number {
+    const n = b.length;
+    while (p < n) {
+      switch (this.state) {
+        case S.Length: {
+          const rem = this.remaining;
+          if (n - p < rem) {
+            this.remaining = rem - (n - p);
+            this.events.data(p === 0 ? b : b.subarray(p));
+            return n;
+          }
+          this.remaining = 0;
+          if (rem !== 0) this.events.data(p === 0 && rem === n ? b : b.subarray(p, p + rem));
+          p += rem;
+          this.endMessage();
+          break;
+        }
+        case S.ChunkData: {
+          const rem = this.remaining;
+          if (n - p < rem) {
+            this.remaining = rem - (n - p);
+            this.events.data(p === 0 ? b : b.subarray(p));
+            return n;
+          }
+          this.remaining = 0;
+          this.state = S.ChunkDataCR;
+          this.events.data(p === 0 && rem === n ? b : b.subarray(p, p + rem));
+          p += rem;
+          break;
+        }
+        case S.UntilClose:
+        case S.Tunnel:
+          this.events.data(p === 0 ? b : b.subarray(p));
+          return n;
+        case S.Ended:
+        case S.WaitTunnel:
+          return p;
+        case S.Dead:
+          return n;
+        default:
+          p = this.state >= S.ChunkSize ? this.scanChunk(b, p, n) : this.scanHead(b, p, n);
+      }
+    }
+    return n;
+  }
+
+  // ---- heads and trailer sections ----
+
+  private scanHead(b: Uint8Array, p: number, n: number): number {
+    let st = this.state;
+    if (st === S.Start || st === S.StartLF) {
+      for (;;) {
+        if (p >= n) {
+          this.state = st;
+          return p;
+        }
+        const c = b[p]!;
+        if (st === S.StartLF) {
+          if (c !== LF) return this.fail("bare-cr");
+          p++;
+          st = S.Start;
+        } else if (c === CR && this.isRequest) {
+          if ((this.lead += 2) > this.maxHead) return this.fail("head-too-large");
+          p++;
+          st = S.StartLF;
+        } else if (c === LF && this.isRequest) {
+          return this.fail("bare-lf");
+        } else break;
+      }
+      st = this.isRequest ? S.Method : S.RVersion;
+      this.vpos = 0;
+      this.hs = p;
+    } else if (this.hs < 0) this.hs = p;
+
+    const fo = this.fo;
+    const tchar = TCHAR;
+    const vchar = VCHAR_WS;
+    let k4 = this.nf << 2;
+    const delta = this.base - this.hs;
+    const lim = Math.min(n, this.hs + this.maxHead - this.base);
+    let c = 0;
+    out: for (;;) {
+      switch (st) {
+        case S.Method:
+          while (p < lim && tchar[b[p]!] === 1) p++;
+          if (p >= lim) break out;
+          if (b[p] !== SP || p + delta === 0) return this.fail("bad-method");
+          this.methodEnd = p + delta;
+          p++;
+          this.targetStart = p + delta;
+          st = S.Target;
+          continue;
+        case S.Target:
+          while (p < lim && TARGET[b[p]!] === 1) p++;
+          if (p >= lim) break out;
+          if (b[p] !== SP || p + delta === this.targetStart) return this.fail("bad-target");
+          this.targetEnd = p + delta;
+          p++;
+          this.vpos = 0;
+          st = S.Version;
+          continue;
+        case S.Version:
+        case S.RVersion: {
+          let v = this.vpos;
+          while (p < lim && v < 8) {
+            c = b[p]!;
+            if (v < 7) {
+              if (c !== HTTP1[v]) return this.fail("bad-version");
+            } else if (c === 0x31) this.minor = 1;
+            else if (c === 0x30) this.minor = 0;
+            else return this.fail("bad-version");
+            v++;
+            p++;
+          }
+          this.vpos = v;
+          if (p >= lim) break out;
+          c = b[p]!;
+          if (st === S.Version) {
+            if (c !== CR) return this.fail(c === LF ? "bare-lf" : "bad-version");
+            p++;
+            st = S.LineLF;
+            continue;
+          }
+          if (c !== SP) return this.fail("bad-version");
+          p++;
+          this.vpos = 0;
+          this.status = 0;
+          st = S.Status;
+          continue;
+        }
+        case S.Status: {
+          let v = this.vpos;
+          let s = this.status;
+          while (p < lim && v < 3) {
+            const d = b[p]! - 0x30;
+            if (d < 0 || d > 9) return this.fail("bad-status");
+            s = s * 10 + d;
+            v++;
+            p++;
+          }
+          this.vpos = v;
+          this.status = s;
+          if (p >= lim) break out;
+          if (s < 100) return this.fail("bad-status");
+          c = b[p]!;
+          p++;
+          if (c === SP) st = S.Reason;
+          else if (c === CR) st = S.LineLF;
+          else return this.fail(c === LF ? "bare-lf" : "bad-status");
+          continue;
+        }
+        case S.Reason:
+          while (p < lim && REASON[b[p]!] === 1) p++;
+          if (p >= lim) break out;
+          c = b[p]!;
+          if (c !== CR) return this.fail(c === LF ? "bare-lf" : "bad-status");
+          p++;
+          st = S.LineLF;
+          continue;
+        case S.LineLF:
+          if (p >= lim) break out;
+          if (b[p] !== LF) return this.fail("bare-cr");
+          p++;
+          st = S.FieldStart;
+          continue;
+        case S.FieldStart:
+          if (p >= lim) break out;
+          c = b[p]!;
+          if (TCHAR[c] === 1) {
+            if (k4 >= this.maxF4) return this.fail("too-many-fields");
+            fo[k4] = p + delta;
+            p++;
+            st = S.Name;
+            continue;
+          }
+          if (c === CR) {
+            p++;
+            st = S.EndLF;
+            continue;
+          }
+          if (c === SP || c === HTAB) return this.fail("obs-fold");
+          return this.fail(c === LF ? "bare-lf" : "bad-name");
+        case S.Name:
+          while (p < lim && tchar[b[p]!] === 1) p++;
+          if (p >= lim) break out;
+          c = b[p]!;
+          if (c === COLON) {
+            fo[k4 + 1] = p + delta;
+            p++;
+            st = S.Ows;
+            continue;
+          }
+          return this.fail(c === SP || c === HTAB ? "space-before-colon" : "bad-name");
+        case S.Ows:
+          while (p < lim && ((c = b[p]!) === SP || c === HTAB)) p++;
+          if (p >= lim) break out;
+          c = b[p]!;
+          if (FVCHAR[c] === 1) {
+            fo[k4 + 2] = p + delta;
+            st = S.Value;
+            continue;
+          }
+          if (c === CR) {
+            fo[k4 + 2] = fo[k4 + 3] = p + delta;
+            p++;
+            st = S.FieldLF;
+            continue;
+          }
+          return this.fail(c === LF ? "bare-lf" : "bad-value");
+        case S.Value: {
+          // One pass over the value (field-vchar, SP, HTAB); then trailing
+          // whitespace is walked back over, within this chunk only (so each
+          // byte is walked back at most once, whatever the splits).
+          while (p < lim && vchar[b[p]!] === 1) p++;
+          const from = fo[k4 + 2]! - delta;
+          const floor = from > 0 ? from : 0;
+          let e = p;
+          while (e > floor && ((c = b[e - 1]!) === SP || c === HTAB)) e--;
+          if (e > floor || from >= 0) fo[k4 + 3] = e + delta;
+          if (p >= lim) break out;
+          c = b[p]!;
+          if (c === CR) {
+            p++;
+            st = S.FieldLF;
+            continue;
+          }
+          return this.fail(c === LF ? "bare-lf" : "bad-value");
+        }
+        case S.FieldLF:
+          if (p >= lim) break out;
+          if (b[p] !== LF) return this.fail("bare-cr");
+          p++;
+          k4 += 4;
+          st = S.FieldStart;
+          continue;
+        case S.EndLF:
+          if (p >= lim) break out;
+          if (b[p] !== LF) return this.fail("bare-cr");
+          this.nf = k4 >> 2;
+          return this.complete(b, p + 1);
+        default:
+          throw new Error(`H1Parser: scanHead in state ${st}`);
+      }
+    }
+    // Out of bytes (p === n), or at the size limit with more bytes to come (p === lim < n).
+    if (p < n) {
+      if (this.trailerMode) return this.fail("head-too-large");
+      return this.fail(st <= S.LineLF ? "line-too-long" : "head-too-large");
+    }
+    this.nf = k4 >> 2;
+    this.state = st;
+    if (this.hs < n) this.pieces.push(this.hs === 0 ? b : b.subarray(this.hs, n));
+    this.base += n - this.hs;
+    this.hs = 0;
+    return n;
+  }
+
+  /** A head or trailer section ends just before `end` in b. */
+  private complete(b: Uint8Array, end: number): number {
+    let raw: Uint8Array;
+    const pieces = this.pieces;
+    if (pieces.length === 0) raw = this.hs === 0 && end === b.length ? b : b.subarray(this.hs, end);
+    else {
+      raw = allocBytes(this.base + end);
+      let o = 0;
+      for (let i = 0; i < pieces.length; i++) {
+        raw.set(pieces[i]!, o);
+        o += pieces[i]!.length;
+      }
+      raw.set(end === b.length ? b : b.subarray(0, end), o);
+      pieces.length = 0;
+    }
+    const count = this.nf;
+    const fo = this.fo; // scratch: the Head keeps its own copy
+    this.base = 0;
+    this.hs = -1;
+    this.nf = 0;
+
+    if (this.trailerMode) {
+      this.state = S.Ended; // provisional; endMessage sets the final stop
+      if (count !== 0) this.events.trailers(trailerHead(this.isRequest, raw, this.minor, count, fo));
+      if (this.isDead()) return -1;
+      this.endMessage();
+      return end;
+    }
+
+    const r = this.isRequest
+      ? buildRequestHead(raw, fo, count, this.minor, methodString(raw, this.methodEnd), this.targetStart, this.targetEnd)
+      : buildResponseHead(raw, fo, count, this.minor, this.status, this.requestMethod);
+    if (typeof r === "string") return this.fail(r);
+
+    const status = this.status;
+    let none = false;
+    switch (r.bodyKind) {
+      case BodyKind.Length:
+        this.remaining = r.contentLength;
+        none = r.contentLength === 0;
+        this.state = S.Length;
+        break;
+      case BodyKind.Chunked:
+        this.chunkSize = 0;
+        this.chunkDigits = 0;
+        this.chunkLine = 0;
+        this.state = S.ChunkSize;
+        break;
+      case BodyKind.UntilClose:
+        this.state = S.UntilClose;
+        break;
+      default:
+        none = true;
+        if (!this.isRequest && status < 200 && status !== 101) {
+          // an interim response: the final one follows, parsed at once
+          this.reset();
+          this.events.head(r);
+          return end;
+        }
+        this.tunnelAfter = !this.isRequest && (status === 101 || (this.requestMethod === "CONNECT" && status < 300));
+        this.remaining = 0;
+        this.state = S.Length; // ends right after head()
+    }
+    this.events.head(r);
+    if (none && !this.isDead()) this.endMessage();
+    return end;
+  }
+
+  // ---- chunked framing ----
+
+  private scanChunk(b: Uint8Array, p: number, n: number): number {
+    let st = this.state;
+    let size = this.chunkSize;
+    let digits = this.chunkDigits;
+    let line = this.chunkLine;
+    const maxLine = this.maxHead;
+    while (p < n) {
+      const c = b[p]!;
+      if (st <= S.ChunkLF && ++line > maxLine) return this.fail(st === S.ChunkSize ? "chunk-size" : "chunk-ext");
+      switch (st) {
+        case S.ChunkSize: {
+          const v = HEXVAL[c]!;
+          if (v !== 255) {
+            if (size > CHUNK_SIZE_MAX_PREFIX) return this.fail("chunk-size");
+            size = size * 16 + v;
+            digits++;
+            p++;
+            continue;
+          }
+          if (digits === 0) return this.fail("chunk-size");
+          p++;
+          if (c === CR) st = S.ChunkLF;
+          else if (c === SEMI) st = S.Ext0;
+          else if (c === SP || c === HTAB) st = S.ChunkSizeWs;
+          else return this.fail(c === LF ? "bare-lf" : "chunk-size");
+          continue;
+        }
+        case S.ChunkSizeWs:
+          p++;
+          if (c === SEMI) st = S.Ext0;
+          else if (c !== SP && c !== HTAB) return this.fail("chunk-size");
+          continue;
+        case S.Ext0:
+          p++;
+          if (TCHAR[c] === 1) st = S.ExtName;
+          else if (c !== SP && c !== HTAB) return this.fail("chunk-ext");
+          continue;
+        case S.ExtName:
+          p++;
+          if (TCHAR[c] === 1) continue;
+          if (c === EQUALS) st = S.ExtVal0;
+          else if (c === SEMI) st = S.Ext0;
+          else if (c === SP || c === HTAB) st = S.ExtNameWs;
+          else if (c === CR) st = S.ChunkLF;
+          else return this.fail(c === LF ? "bare-lf" : "chunk-ext");
+          continue;
+        case S.ExtNameWs:
+          p++;
+          if (c === EQUALS) st = S.ExtVal0;
+          else if (c === SEMI) st = S.Ext0;
+          else if (c !== SP && c !== HTAB) return this.fail("chunk-ext");
+          continue;
+        case S.ExtVal0:
+          p++;
+          if (TCHAR[c] === 1) st = S.ExtToken;
+          else if (c === DQUOTE) st = S.ExtQuoted;
+          else if (c !== SP && c !== HTAB) return this.fail("chunk-ext");
+          continue;
+        case S.ExtToken:
+          p++;
+          if (TCHAR[c] === 1) continue;
+          if (c === SEMI) st = S.Ext0;
+          else if (c === SP || c === HTAB) st = S.ExtValWs;
+          else if (c === CR) st = S.ChunkLF;
+          else return this.fail(c === LF ? "bare-lf" : "chunk-ext");
+          continue;
+        case S.ExtQuoted:
+          p++;
+          if (c === DQUOTE) st = S.ExtAfterQuoted;
+          else if (c === BACKSLASH) st = S.ExtQuotedEsc;
+          else if (QDTEXT[c] !== 1) return this.fail("chunk-ext");
+          continue;
+        case S.ExtQuotedEsc:
+          p++;
+          if (QPAIR[c] !== 1) return this.fail("chunk-ext");
+          st = S.ExtQuoted;
+          continue;
+        case S.ExtAfterQuoted:
+          p++;
+          if (c === SEMI) st = S.Ext0;
+          else if (c === SP || c === HTAB) st = S.ExtValWs;
+          else if (c === CR) st = S.ChunkLF;
+          else return this.fail(c === LF ? "bare-lf" : "chunk-ext");
+          continue;
+        case S.ExtValWs:
+          p++;
+          if (c === SEMI) st = S.Ext0;
+          else if (c !== SP && c !== HTAB) return this.fail("chunk-ext");
+          continue;
+        case S.ChunkLF:
+          if (c !== LF) return this.fail("bare-cr");
+          p++;
+          this.chunkLine = 0;
+          if (size === 0) {
+            // last-chunk: the trailer section follows
+            this.trailerMode = true;
+            this.hs = -1;
+            this.base = 0;
+            this.nf = 0;
+            this.state = S.FieldStart;
+          } else {
+            this.remaining = size;
+            this.state = S.ChunkData;
+          }
+          return p;
+        case S.ChunkDataCR:
+          if (c !== CR) return this.fail(c === LF ? "bare-lf" : "chunk-crlf");
+          p++;
+          st = S.ChunkDataLF;
+          continue;
+        case S.ChunkDataLF:
+          if (c !== LF) return this.fail("bare-cr");
+          p++;
+          st = S.ChunkSize;
+          size = 0;
+          digits = 0;
+          line = 0;
+          continue;
+        default:
+          throw new Error(`H1Parser: scanChunk in state ${st}`);
+      }
+    }
+    this.state = st;
+    this.chunkSize = size;
+    this.chunkDigits = digits;
+    this.chunkLine = line;
+    return n;
+  }
+}

@@ -1,0 +1,46 @@
+// Small buffers carved out of shared slabs. Allocating a fresh ArrayBuffer
+// per message costs ~0.5–1 µs under Deno (measured here: new Uint8Array(250)
+// 1.1 µs, a view of a slab 0.06 µs); a view costs ~0.1 µs on both runtimes.
+// Views are never recycled: a slab is freed by the GC when no view of it is
+// left, so handing them to sockets or keeping them in Heads is safe.
+
+const BYTES_SLAB = 32 * 1024;
+const BYTES_MAX = 4096;
+let bytes = new Uint8Array(BYTES_SLAB);
+let bytesOff = 0;
+
+/** A fresh byte buffer of length n, zero-filled (never handed out before). */
+export function allocBytes(n: number): Uint8Array {
+  if (n > BYTES_MAX) return new Uint8Array(n);
+  if (bytesOff + n > BYTES_SLAB) {
+    bytes = new Uint8Array(BYTES_SLAB);
+    bytesOff = 0;
+  }
+  const out = bytes.subarray(bytesOff, bytesOff + n);
+  bytesOff += n;
+  return out;
+}
+
+const WORDS_SLAB = 8 * 1024;
+let words = new Uint32Array(WORDS_SLAB);
+let wordsOff = 0;
+
+/**
+ * Copies src[0..n) into the current words slab and returns where; read the
+ * slab with wordsSlab() after the call (a full slab is replaced, never reused).
+ */
+export function storeWords(src: Uint32Array, n: number): number {
+  if (wordsOff + n > WORDS_SLAB) {
+    words = new Uint32Array(Math.max(WORDS_SLAB, n));
+    wordsOff = 0;
+  }
+  const at = wordsOff;
+  const w = words;
+  for (let i = 0; i < n; i++) w[at + i] = src[i]!;
+  wordsOff = at + n;
+  return at;
+}
+
+export function wordsSlab(): Uint32Array {
+  return words;
+}
