@@ -3,8 +3,8 @@
 import { type Command, parseCommandLine, usage } from "./cli.ts";
 import { loadConfigFiles, loadConfigTexts, type LoadResult } from "./config/load.ts";
 import type { Config } from "./config/types.ts";
-import { unsupportedByCore } from "./core/capabilities.ts";
 import { Proxy } from "./core/proxy.ts";
+import { SinkPool } from "./log/sink.ts";
 import { startDemoBackend } from "./demo/backends.ts";
 import { demoConfigYaml } from "./demo/config.ts";
 import type { Listener, Runtime } from "./runtime/types.ts";
@@ -36,9 +36,9 @@ async function execute(runtime: Runtime, command: Command, io: Output): Promise<
       io.out(`sluice ${VERSION} (${runtime.name} ${runtime.version})`);
       return 0;
     case "check":
-      return check(load(command.files), io);
+      return check(loadConfigFiles(command.files), io);
     case "run": {
-      const loaded = load(command.files);
+      const loaded = loadConfigFiles(command.files);
       if (!loaded.ok) return check(loaded, io);
       for (const w of loaded.warnings) io.err(`warning: ${w.message}`);
       return await serve(runtime, loaded.config, io);
@@ -46,14 +46,6 @@ async function execute(runtime: Runtime, command: Command, io: Output): Promise<
     case "demo":
       return await demo(runtime, io);
   }
-}
-
-/** Loads the files and adds what the core cannot serve to the errors. */
-function load(files: string[]): LoadResult {
-  const loaded = loadConfigFiles(files);
-  if (!loaded.ok) return loaded;
-  const errors = unsupportedByCore(loaded.config);
-  return errors.length === 0 ? loaded : { ok: false, errors, warnings: loaded.warnings };
 }
 
 function check(loaded: LoadResult, io: Output): number {
@@ -68,7 +60,8 @@ function check(loaded: LoadResult, io: Output): number {
 }
 
 async function serve(runtime: Runtime, config: Config, io: Output, onStop?: () => void): Promise<number> {
-  const proxy = new Proxy(config, runtime, (line) => io.err(line));
+  const pool = new SinkPool();
+  const proxy = new Proxy(config, runtime, pool);
   try {
     await proxy.start();
   } catch (error) {
@@ -90,8 +83,10 @@ async function serve(runtime: Runtime, config: Config, io: Output, onStop?: () =
       }
       io.err(`${name}: stopping; ${proxy.sessions} open connection(s) may finish within ` +
         `${config.global.hardStopAfter} ms`);
-      proxy.stop().then(() => {
+      proxy.stop().then(async () => {
         onStop?.();
+        // Log lines still buffered are written before the process goes.
+        await pool.close();
         io.err("stopped");
         resolve(0);
       });

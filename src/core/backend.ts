@@ -23,12 +23,18 @@ export class Backend {
   readonly retries: number;
   readonly timeouts: Timeouts;
   readonly servers: Server[];
+  readonly redispatch: boolean;
+  readonly httpMode: BackendConfig["httpMode"];
+  readonly errorFiles: BackendConfig["errorFiles"];
   private readonly active: Balancer<Server>;
   private readonly backups: Balancer<Server>;
   private readonly queue: QueueWaiter[] = [];
 
-  constructor(config: BackendConfig) {
+  constructor(readonly config: BackendConfig) {
     this.name = config.name;
+    this.redispatch = config.redispatch;
+    this.httpMode = config.httpMode;
+    this.errorFiles = config.errorFiles;
     this.mode = config.mode;
     this.retries = config.retries;
     this.timeouts = config.timeouts;

@@ -2,9 +2,19 @@
 // Past maxconn, accepted sockets wait paused (their bytes stay in the kernel)
 // until a session ends: they queue, they are not refused.
 import type { FrontendConfig } from "../config/types.ts";
+import type { Logger } from "../log/sink.ts";
+import type { TcpLogRecord } from "../log/tcp-log.ts";
 import type { Listener, Runtime, Socket, SocketEvents } from "../runtime/types.ts";
+import { HttpSession } from "../session/http-session.ts";
 import { type SessionHost, TcpSession } from "../session/tcp-session.ts";
 import type { Backend } from "./backend.ts";
+import { HttpHost, type HttpLogSink } from "./http-host.ts";
+
+/** A client connection being served, whatever its mode. */
+interface ClientSession {
+  begin(early: Uint8Array[]): void;
+  kill(): void;
+}
 
 /** Shared limits above the frontends (global maxconn). */
 export interface AcceptGate {
@@ -36,7 +46,9 @@ export class Frontend implements SessionHost {
   readonly maxconn: number;
   current = 0;
   totalSessions = 0;
-  readonly sessions = new Set<TcpSession>();
+  readonly sessions = new Set<ClientSession>();
+  /** Set in HTTP mode: what HTTP sessions share. */
+  readonly http: HttpHost | undefined;
   private listeners: Listener[] = [];
   private readonly waiting: Waiting[] = [];
 
@@ -45,12 +57,21 @@ export class Frontend implements SessionHost {
     readonly backend: Backend | undefined,
     readonly runtime: Runtime,
     private readonly gate: AcceptGate,
-    readonly log: (line: string) => void,
+    readonly logger: Logger,
+    httpLog?: HttpLogSink,
+    limits?: { maxHeadBytes: number; maxFields: number },
   ) {
     this.name = config.name;
+    this.http = config.mode === "http" && httpLog !== undefined
+      ? new HttpHost(config, runtime, limits ?? {}, httpLog, (s) => this.sessionEnded(s))
+      : undefined;
     this.clientTimeout = config.timeouts.client;
     this.clientFinTimeout = config.timeouts.clientFin;
     this.maxconn = config.maxconn;
+  }
+
+  logTcp(record: TcpLogRecord): void {
+    this.logger.tcp(record);
   }
 
   get listening(): readonly Listener[] {
@@ -85,7 +106,7 @@ export class Frontend implements SessionHost {
     if (i >= 0) this.waiting.splice(i, 1);
   }
 
-  sessionEnded(session: TcpSession): void {
+  sessionEnded(session: ClientSession): void {
     this.sessions.delete(session);
     this.current--;
     this.gate.ended();
@@ -113,14 +134,16 @@ export class Frontend implements SessionHost {
   private startSession(socket: Socket, early: Uint8Array[]): void {
     if (this.backend === undefined) {
       // No default_backend: nothing can serve this connection.
-      this.log(`${socket.remoteAddress}:${socket.remotePort} ${this.name} <NOBACKEND> connection closed`);
+      this.logger.event(`${socket.remoteAddress}:${socket.remotePort} ${this.name}: no default_backend, connection closed`);
       socket.destroy();
       return;
     }
     this.current++;
     this.totalSessions++;
     this.gate.started();
-    const session = new TcpSession(this, this.backend, socket);
+    const session: ClientSession = this.http !== undefined
+      ? new HttpSession(this.http, this.backend, socket)
+      : new TcpSession(this, this.backend, socket);
     this.sessions.add(session);
     session.begin(early);
   }

@@ -4,6 +4,9 @@ import type { Config } from "../config/types.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { Backend } from "./backend.ts";
 import { type AcceptGate, Frontend } from "./frontend.ts";
+import { HttpLogWriter } from "./http-log-writer.ts";
+import { compileLogFormat } from "../log/format.ts";
+import { createLogger, type SinkPool } from "../log/sink.ts";
 
 export class Proxy implements AcceptGate {
   readonly backends = new Map<string, Backend>();
@@ -13,12 +16,22 @@ export class Proxy implements AcceptGate {
   private stopping: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(readonly config: Config, readonly runtime: Runtime, readonly log: (line: string) => void) {
+  /** @param pool where every frontend's log lines go (closed by the caller after stop). */
+  constructor(readonly config: Config, readonly runtime: Runtime, pool: SinkPool) {
     this.maxconn = config.global.maxconn;
     for (const b of config.backends) this.backends.set(b.name, new Backend(b));
     for (const f of config.frontends) {
       const backend = f.defaultBackend === undefined ? undefined : this.backends.get(f.defaultBackend);
-      this.frontends.push(new Frontend(f, backend, runtime, this, log));
+      const logger = createLogger(f.logTargets, { pool });
+      let frontend: Frontend | undefined;
+      const httpLog = f.mode === "http"
+        ? new HttpLogWriter(logger, f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat), this, () => frontend?.current ?? 0)
+        : undefined;
+      frontend = new Frontend(f, backend, runtime, this, logger, httpLog, {
+        maxHeadBytes: config.global.bufsize,
+        maxFields: config.global.maxHeaderFields,
+      });
+      this.frontends.push(frontend);
     }
   }
 
@@ -30,6 +43,11 @@ export class Proxy implements AcceptGate {
       for (const f of this.frontends) f.stopListening();
       throw error;
     }
+  }
+
+  /** Connections on the whole process (HAProxy's actconn). */
+  get active(): number {
+    return this.current;
   }
 
   get sessions(): number {

@@ -1,6 +1,7 @@
 // One server of a backend: where it is, its weight, and what it carries now.
 import type { WeightedTarget } from "../balance/roundrobin.ts";
 import type { ServerConfig } from "../config/types.ts";
+import { IdlePool } from "../pool/idle-pool.ts";
 
 export class Server implements WeightedTarget {
   readonly name: string;
@@ -12,6 +13,8 @@ export class Server implements WeightedTarget {
   rrCurrent = 0;
   /** Administrative state (a later health check will add operational state). */
   disabled: boolean;
+  /** Idle HTTP connections to this server, ready for reuse. */
+  readonly idle = new IdlePool();
   /** Connections carried now. */
   current = 0;
   /** Counters since start. */

@@ -2,7 +2,7 @@
 // It owns both sockets and its one timer; it ends when both sockets are closed.
 import type { Backend, QueueWaiter } from "../core/backend.ts";
 import type { Server } from "../core/server.ts";
-import { formatTcpLog } from "../log/tcp-log.ts";
+import type { TcpLogRecord } from "../log/tcp-log.ts";
 import { ConnectError, type Runtime, type Socket, type SocketEvents } from "../runtime/types.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 
@@ -13,7 +13,7 @@ export interface SessionHost {
   readonly clientFinTimeout: number | undefined;
   readonly current: number;
   readonly runtime: Pick<Runtime, "connect" | "now">;
-  log(line: string): void;
+  logTcp(record: TcpLogRecord): void;
   sessionEnded(session: TcpSession): void;
 }
 
@@ -389,7 +389,7 @@ export class TcpSession implements QueueWaiter {
       this.releaseSlot(server);
     }
     this.host.sessionEnded(this);
-    this.host.log(formatTcpLog({
+    this.host.logTcp({
       clientAddress: this.client.remoteAddress,
       clientPort: this.client.remotePort,
       acceptDate: this.acceptDate,
@@ -406,6 +406,6 @@ export class TcpSession implements QueueWaiter {
       backendConns: this.backend.servers.reduce((n, s) => n + s.current, 0),
       serverConns: server?.current ?? 0,
       retries: this.retries,
-    }));
+    });
   }
 }

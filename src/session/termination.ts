@@ -15,9 +15,13 @@ export const Cause = {
 /** Second letter: the phase the session was in. */
 export const Phase = {
   none: "-",
+  request: "R",
   queue: "Q",
   connect: "C",
+  header: "H",
   data: "D",
+  /** Transferring the last data to the client (response complete, client slow). */
+  lastData: "L",
 } as const;
 
 export type CauseCode = (typeof Cause)[keyof typeof Cause];

@@ -1,0 +1,69 @@
+// What a frontend gives its HTTP sessions: limits, timeouts, connection modes,
+// error pages, forwarding fields per backend, logging and counters.
+import type { FrontendConfig, HttpConnectionMode } from "../config/types.ts";
+import { DEFAULT_LIMITS, type H1Error, type H1Limits } from "../http1/types.ts";
+import type { Runtime } from "../runtime/types.ts";
+import { ForwardingPlan } from "../session/forwarding.ts";
+import type { HttpSession, HttpSessionHost } from "../session/http-session.ts";
+import type { HttpStream } from "../session/http-stream.ts";
+import type { CauseCode, PhaseCode } from "../session/termination.ts";
+import type { Backend } from "./backend.ts";
+
+/** HAProxy's rule: of the frontend's and the backend's modes, the more closing one applies. */
+const CLOSING_RANK: Record<HttpConnectionMode, number> = { "keep-alive": 0, "server-close": 1, close: 2 };
+
+export interface HttpLogSink {
+  stream(session: HttpSession, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void;
+}
+
+export class HttpHost implements HttpSessionHost {
+  readonly name: string;
+  readonly limits: H1Limits;
+  readonly timeouts: HttpSessionHost["timeouts"];
+  readonly errorFiles: Readonly<Record<number, Uint8Array>>;
+  readonly clientKeepAlive: boolean;
+  /** Requests and responses refused by the codec, by code. */
+  readonly protocolErrors = new Map<string, number>();
+  private readonly plans = new Map<Backend, ForwardingPlan>();
+
+  constructor(
+    private readonly config: FrontendConfig,
+    readonly runtime: Pick<Runtime, "connect" | "now">,
+    limits: Partial<H1Limits>,
+    private readonly log: HttpLogSink,
+    private readonly ended: (session: HttpSession) => void,
+  ) {
+    this.name = config.name;
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.timeouts = config.timeouts;
+    this.errorFiles = config.errorFiles;
+    this.clientKeepAlive = config.httpMode !== "close";
+  }
+
+  serverKeepAlive(backend: Backend): boolean {
+    const mode = CLOSING_RANK[this.config.httpMode] >= CLOSING_RANK[backend.httpMode] ? this.config.httpMode : backend.httpMode;
+    return mode === "keep-alive";
+  }
+
+  forwarding(backend: Backend): ForwardingPlan {
+    let plan = this.plans.get(backend);
+    if (plan === undefined) {
+      plan = new ForwardingPlan(this.config, backend.config);
+      this.plans.set(backend, plan);
+    }
+    return plan;
+  }
+
+  logStream(session: HttpSession, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
+    this.log.stream(session, stream, status, cause, phase);
+  }
+
+  sessionEnded(session: HttpSession): void {
+    this.ended(session);
+  }
+
+  countProtocolError(side: "request" | "response", error: H1Error): void {
+    const key = `${side}:${error.code}`;
+    this.protocolErrors.set(key, (this.protocolErrors.get(key) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,81 @@
+// Turns an ended stream (or a refused request) into its log record, reusing one
+// record object, and hands it to the frontend's logger.
+import { createHttpLogRecord, type HttpLogRecord, resetHttpLogRecord } from "../log/http-log.ts";
+import type { LogFormatter } from "../log/format.ts";
+import type { Logger } from "../log/sink.ts";
+import type { HttpSession } from "../session/http-session.ts";
+import type { HttpStream } from "../session/http-stream.ts";
+import type { CauseCode, PhaseCode } from "../session/termination.ts";
+import type { HttpLogSink } from "./http-host.ts";
+
+export interface ConnectionCounts {
+  /** Connections on the whole process. */
+  readonly active: number;
+}
+
+let nextStreamId = 1;
+
+export class HttpLogWriter implements HttpLogSink {
+  private readonly record: HttpLogRecord = createHttpLogRecord();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly format: LogFormatter | undefined,
+    private readonly counts: ConnectionCounts,
+    private readonly frontendCount: () => number,
+  ) {}
+
+  stream(session: HttpSession, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
+    const r = this.record;
+    resetHttpLogRecord(r);
+    const now = session.now();
+    const client = session.client;
+    r.clientAddress = client.remoteAddress;
+    r.clientPort = client.remotePort;
+    r.frontend = session.host.name;
+    r.frontendAddress = client.localAddress;
+    r.frontendPort = client.localPort;
+    r.backend = session.backend.name;
+    r.acceptTime = session.acceptDate;
+    r.requestTime = session.acceptDate + Math.round(session.requestStart - session.accepted);
+    r.Th = 0;
+    r.Ti = Math.round(session.requestStart - session.idleSince);
+    r.Tt = Math.round(now - session.accepted);
+    r.status = status;
+    r.termination = cause + phase + "--";
+    r.actconn = this.counts.active;
+    r.feconn = this.frontendCount();
+    r.sessionId = session.id;
+    r.streamId = nextStreamId++;
+    r.bytesIn = session.bytesIn;
+    if (stream !== undefined) {
+      const req = stream.request;
+      const server = stream.server;
+      if (server !== undefined) {
+        r.server = server.name;
+        r.serverAddress = server.host;
+        r.serverPort = server.port;
+        r.srvConn = server.current;
+      }
+      r.beconn = session.backend.servers.reduce((n, s) => n + s.current, 0) + session.backend.queued;
+      r.TR = Math.round(stream.started - session.requestStart);
+      r.Tw = Math.round(stream.tw);
+      r.Tc = Math.round(stream.tc);
+      r.Tr = stream.tr < 0 ? -1 : Math.max(0, Math.round(stream.tr - Math.max(0, stream.tw) - Math.max(0, stream.tc)));
+      r.Ta = Math.round(now - session.requestStart);
+      r.retries = stream.retries;
+      r.bytesOut = stream.bytesToClient;
+      r.method = req.method;
+      r.uri = req.target;
+      const q = req.target.indexOf("?");
+      r.path = q < 0 ? req.target : req.target.slice(0, q);
+      r.httpVersion = req.versionMinor === 1 ? "HTTP/1.1" : "HTTP/1.0";
+      r.requestLine = `${req.method} ${req.target} ${r.httpVersion}`;
+    } else {
+      r.requestLine = "<BADREQ>";
+      r.Ta = Math.round(now - session.requestStart);
+      r.TR = -1;
+    }
+    this.logger.http(r, this.format);
+  }
+}

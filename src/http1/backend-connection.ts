@@ -1,0 +1,146 @@
+// The server-facing HTTP/1.1 side: one TCP connection to a server, carrying one
+// stream at a time, its response parser, and the facts the pools need
+// (requests carried, whether it ended clean). It belongs to one stream while in
+// use and to its server's pool while idle; it never decides where it goes.
+import type { Server } from "../core/server.ts";
+import type { Socket, SocketEvents } from "../runtime/types.ts";
+import { H1Parser } from "./parser.ts";
+import type { H1Error, H1Events, H1Limits, Head } from "./types.ts";
+
+/** The stream using a connection: it hears the response and the connection's fate. */
+export interface ConnectionUser {
+  responseHead(head: Head): void;
+  responseData(chunk: Uint8Array): void;
+  responseTrailers(trailers: Head): void;
+  responseEnd(): void;
+  responseError(error: H1Error): void;
+  /** One received chunk was parsed: write what it produced. */
+  responseFlush(): void;
+  /** The connection can take more request bytes. */
+  connectionDrain(): void;
+  /** The connection closed while this user had it. */
+  connectionClosed(error: Error | undefined): void;
+}
+
+export type ConnectionState = "busy" | "idle" | "closed";
+
+let nextConnectionId = 1;
+
+export class BackendConnection {
+  readonly id = nextConnectionId++;
+  state: ConnectionState = "busy";
+  /** Requests this connection has carried (a reused one has carried at least one before). */
+  requests = 0;
+  /** Monotonic ms when it last went idle. */
+  idleSince = 0;
+  /** The server sent its FIN: no further request may go on this connection. */
+  peerEnded = false;
+  user: ConnectionUser | undefined;
+  readonly parser: H1Parser;
+  /** Called when an idle connection dies, so that its pool forgets it. */
+  onIdleClose: ((conn: BackendConnection) => void) | undefined;
+  private socket: Socket | undefined;
+  readonly socketEvents: SocketEvents;
+
+  constructor(readonly server: Server, limits: H1Limits) {
+    const parserEvents: H1Events = {
+      head: (head) => this.user?.responseHead(head),
+      data: (chunk) => this.user?.responseData(chunk),
+      trailers: (t) => this.user?.responseTrailers(t),
+      end: () => this.user?.responseEnd(),
+      error: (e) => this.user?.responseError(e),
+    };
+    this.parser = new H1Parser("response", parserEvents, limits);
+    this.socketEvents = {
+      data: (chunk) => this.onData(chunk),
+      drain: () => this.user?.connectionDrain(),
+      end: () => this.onEnd(),
+      close: (error) => this.onClose(error),
+    };
+  }
+
+  attachSocket(socket: Socket): void {
+    this.socket = socket;
+  }
+
+  get open(): boolean {
+    return this.state !== "closed" && this.socket !== undefined && !this.socket.closed;
+  }
+
+  /** Fit for another request: open, clean, nothing left over, the server did not end. */
+  get reusable(): boolean {
+    return this.open && !this.peerEnded && this.parser.buffered === 0;
+  }
+
+  write(bytes: Uint8Array): boolean {
+    return this.socket!.write(bytes);
+  }
+
+  pause(): void {
+    this.socket?.pause();
+  }
+
+  resume(): void {
+    this.socket?.resume();
+  }
+
+  /** Half-close towards the server (tunnels pass the client's FIN on). */
+  endWrite(): void {
+    this.socket?.end();
+  }
+
+  /** Hands the connection to a stream for one request. */
+  take(user: ConnectionUser, method: string): void {
+    this.state = "busy";
+    this.user = user;
+    this.requests++;
+    this.parser.setRequestMethod(method);
+  }
+
+  /** Back from a stream after a complete exchange; the caller puts it in a pool or closes it. */
+  release(now: number): void {
+    this.user = undefined;
+    this.state = "idle";
+    this.idleSince = now;
+    this.parser.next();
+    this.socket?.resume();
+  }
+
+  close(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.user = undefined;
+    this.socket?.destroy();
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.state === "idle") {
+      // A server speaking while nobody asked: the connection is out of sync.
+      this.close();
+      this.onIdleClose?.(this);
+      return;
+    }
+    const user = this.user;
+    this.parser.push(chunk);
+    user?.responseFlush();
+  }
+
+  private onEnd(): void {
+    this.peerEnded = true;
+    if (this.state === "idle") {
+      this.close();
+      this.onIdleClose?.(this);
+      return;
+    }
+    this.parser.finish();
+  }
+
+  private onClose(error: Error | undefined): void {
+    const user = this.user;
+    const wasIdle = this.state === "idle";
+    this.state = "closed";
+    this.user = undefined;
+    if (wasIdle) this.onIdleClose?.(this);
+    user?.connectionClosed(error);
+  }
+}

@@ -1,0 +1,50 @@
+// Output collected while one received chunk is processed, written once after
+// it: a small response's head and body leave in one write, not three.
+const JOIN_BELOW = 64 * 1024;
+
+export interface ByteSink {
+  write(bytes: Uint8Array): boolean;
+}
+
+export class Corked {
+  private pieces: Uint8Array[] = [];
+  size = 0;
+
+  get empty(): boolean {
+    return this.size === 0;
+  }
+
+  push(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.pieces.push(bytes);
+    this.size += bytes.length;
+  }
+
+  /** Drops what was collected, optionally starting again with `first`. */
+  reset(first?: Uint8Array): void {
+    this.pieces = [];
+    this.size = 0;
+    if (first !== undefined) this.push(first);
+  }
+
+  /** Writes everything to `sink`; false when the sink pushed back. */
+  writeTo(sink: ByteSink): boolean {
+    const pieces = this.pieces;
+    const size = this.size;
+    this.pieces = [];
+    this.size = 0;
+    if (pieces.length === 1) return sink.write(pieces[0]!);
+    if (size <= JOIN_BELOW) {
+      const joined = new Uint8Array(size);
+      let at = 0;
+      for (const p of pieces) {
+        joined.set(p, at);
+        at += p.length;
+      }
+      return sink.write(joined);
+    }
+    let ok = true;
+    for (const p of pieces) ok = sink.write(p) && ok;
+    return ok;
+  }
+}

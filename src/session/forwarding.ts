@@ -1,0 +1,84 @@
+// The fields sluice adds to a forwarded request: X-Forwarded-For (option
+// forwardfor) and RFC 7239 Forwarded (option forwarded). Settings are compiled
+// once per proxy; per request this only formats the client's address.
+import type { Forwarded, ForwardFor } from "../config/types.ts";
+import type { Head } from "../http1/types.ts";
+import { type Network, parseNetwork } from "../rules/network.ts";
+
+export type AddedFields = [string, string][];
+
+interface ForwardForPlan {
+  header: string;
+  lowerHeader: string;
+  except: Network | undefined;
+  ifNone: boolean;
+}
+
+export interface ConnectionFacts {
+  clientAddress: string;
+  frontendAddress: string;
+  frontendPort: number;
+}
+
+/** Strips the IPv4-mapped IPv6 prefix so that logs and headers show 10.1.2.3, not ::ffff:10.1.2.3. */
+export function plainAddress(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+function forwardedNode(address: string): string {
+  return address.includes(":") ? `"[${address}]"` : address;
+}
+
+function forwardedValue(value: string): string {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, "\\$&")}"`;
+}
+
+export class ForwardingPlan {
+  private readonly ff: ForwardForPlan[];
+  private readonly forwarded: Forwarded[];
+
+  /** Settings of the frontend and of the backend; both apply, as in HAProxy. */
+  constructor(...sources: ({ forwardFor?: ForwardFor; forwarded?: Forwarded } | undefined)[]) {
+    this.ff = [];
+    this.forwarded = [];
+    const seenHeaders = new Set<string>();
+    for (const s of sources) {
+      if (s?.forwardFor !== undefined) {
+        const lower = s.forwardFor.header.toLowerCase();
+        if (seenHeaders.has(lower)) continue;
+        seenHeaders.add(lower);
+        const except = s.forwardFor.except === undefined ? undefined : parseNetwork(s.forwardFor.except);
+        this.ff.push({
+          header: s.forwardFor.header,
+          lowerHeader: lower,
+          except: typeof except === "string" ? undefined : except,
+          ifNone: s.forwardFor.ifNone,
+        });
+      }
+      if (s?.forwarded !== undefined && this.forwarded.length === 0) this.forwarded.push(s.forwarded);
+    }
+  }
+
+  get empty(): boolean {
+    return this.ff.length === 0 && this.forwarded.length === 0;
+  }
+
+  /** Appends the fields for `request` to `out`. */
+  add(request: Head, facts: ConnectionFacts, out: AddedFields): void {
+    const client = plainAddress(facts.clientAddress);
+    for (const ff of this.ff) {
+      if (ff.except?.contains(facts.clientAddress)) continue;
+      if (ff.ifNone && request.get(ff.lowerHeader) !== undefined) continue;
+      out.push([ff.header, client]);
+    }
+    const fwd = this.forwarded[0];
+    if (fwd !== undefined) {
+      const parts: string[] = [];
+      if (fwd.by) parts.push(`by=${forwardedNode(plainAddress(facts.frontendAddress))}`);
+      if (fwd.for) parts.push(`for=${forwardedNode(client)}`);
+      if (fwd.host && request.host !== undefined) parts.push(`host=${forwardedValue(request.host)}`);
+      if (fwd.proto) parts.push("proto=http");
+      if (parts.length > 0) out.push(["Forwarded", parts.join(";")]);
+    }
+  }
+}

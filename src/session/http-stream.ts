@@ -1,0 +1,409 @@
+// One HTTP/1.1 request/response exchange of a session: picks a server, gets a
+// backend connection (its pool's, or a new one), forwards the request with its
+// body, relays the response with backpressure, and decides afterwards whether
+// each connection may be kept.
+import type { Backend, QueueWaiter } from "../core/backend.ts";
+import type { Server } from "../core/server.ts";
+import { BackendConnection, type ConnectionUser } from "../http1/backend-connection.ts";
+import {
+  chunkPrefix,
+  CRLF,
+  type Framing,
+  serializeRequestHead,
+  serializeResponseHead,
+  serializeTrailers,
+} from "../http1/serialize.ts";
+import { BodyKind, type H1Error, type Head } from "../http1/types.ts";
+import { ConnectError } from "../runtime/types.ts";
+import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
+import type { AddedFields } from "./forwarding.ts";
+import type { HttpSession } from "./http-session.ts";
+import { Corked } from "./corked.ts";
+
+type StreamState = "queue" | "connect" | "exchange" | "tunnel" | "done";
+
+/** Methods whose requests may be sent again after a reused connection failed (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+export class HttpStream implements ConnectionUser, QueueWaiter {
+  readonly tried = new Set<Server>();
+  state: StreamState = "connect";
+  server: Server | undefined;
+  conn: BackendConnection | undefined;
+  retries = 0;
+  status = -1;
+  /** Response head sent to the client: from here on an error can only cut the connection. */
+  responseStarted = false;
+  requestComplete = false;
+  responseComplete = false;
+  cause: CauseCode = Cause.none;
+  phase: PhaseCode = Phase.none;
+  /** Body bytes received from the server. */
+  bytesOut = 0;
+  /** The session's client byte count when this stream began (for the log's %B). */
+  private readonly clientBytesAtStart: number;
+  // HAProxy's timers (ms, -1 when not reached).
+  tw = -1;
+  tc = -1;
+  tr = -1;
+  readonly started: number;
+  private queueStart = -1;
+  private connectStart = 0;
+  private slotHeld = false;
+  /** Request bytes for the server, collected while a client chunk is processed. */
+  readonly toServer = new Corked();
+  /** The request head as serialized, kept for a retry on a fresh connection. */
+  private readonly requestHead: Uint8Array;
+  private headSent = false;
+  /** Some body bytes left for the server: from then on the request cannot be sent again. */
+  private bodySent = false;
+  private reqFraming: Framing;
+  private clientChunked = false;
+  private closeClient = false;
+  private keepServer = false;
+
+  constructor(
+    readonly session: HttpSession,
+    readonly request: Head,
+    readonly backend: Backend,
+    added: AddedFields,
+  ) {
+    this.started = session.now();
+    this.clientBytesAtStart = session.clientBytesOut;
+    const kind = request.bodyKind;
+    this.reqFraming = kind === BodyKind.Length
+      ? { kind: "length", length: request.contentLength }
+      : kind === BodyKind.Chunked
+      ? { kind: "chunked" }
+      : { kind: "none" };
+    const upgrade = request.upgrade !== undefined;
+    this.requestHead = serializeRequestHead(request, {
+      framing: this.reqFraming,
+      connection: upgrade ? "upgrade" : session.serverKeepAlive ? undefined : "close",
+      keepUpgrade: upgrade,
+      add: added,
+    });
+    this.toServer.push(this.requestHead);
+    if (kind === BodyKind.None) this.requestComplete = true;
+  }
+
+  // ---- server, queue, connection ----
+
+  start(): void {
+    const pick = this.backend.take(this.tried);
+    if (pick.kind === "server") {
+      this.slotHeld = true;
+      if (this.tw < 0) this.tw = 0;
+      return this.useServer(pick.server);
+    }
+    if (pick.kind === "none") return this.fail(503, Cause.serverAbort, Phase.connect);
+    this.state = "queue";
+    this.queueStart = this.session.now();
+    this.backend.enqueue(this);
+    this.session.rearm();
+  }
+
+  granted(server: Server): void {
+    if (this.state !== "queue") {
+      this.backend.release(server);
+      return;
+    }
+    this.slotHeld = true;
+    this.tw = this.session.now() - this.queueStart;
+    this.useServer(server);
+  }
+
+  /** Monotonic ms at which the queue wait ends, or Infinity. */
+  queueDeadline(): number {
+    if (this.state !== "queue") return Infinity;
+    const t = this.backend.timeouts;
+    const limit = t.queue || t.connect;
+    return limit > 0 ? this.queueStart + limit : Infinity;
+  }
+
+  queueExpired(): void {
+    this.backend.dequeue(this);
+    this.tw = this.session.now() - this.queueStart;
+    this.fail(503, Cause.serverTimeout, Phase.queue);
+  }
+
+  private useServer(server: Server): void {
+    this.server = server;
+    this.state = "connect";
+    const pooled = this.session.serverKeepAlive ? server.idle.take() : undefined;
+    if (pooled !== undefined) {
+      this.tc = 0;
+      return this.attach(pooled);
+    }
+    this.connectStart = this.session.now();
+    const conn = new BackendConnection(server, this.session.limits);
+    this.session.runtime.connect(
+      { hostname: server.host, port: server.port, timeoutMs: this.backend.timeouts.connect },
+      conn.socketEvents,
+    ).then(
+      (socket) => {
+        conn.attachSocket(socket);
+        if (this.state !== "connect" || this.conn !== undefined) {
+          // The stream ended while we connected: nobody needs this connection.
+          conn.close();
+          return;
+        }
+        this.tc = this.session.now() - this.connectStart;
+        this.attach(conn);
+      },
+      (error) => this.connectFailed(server, error),
+    );
+  }
+
+  private connectFailed(server: Server, error: unknown): void {
+    server.connectFailures++;
+    if (this.state !== "connect") return;
+    this.tried.add(server);
+    if (this.retries < this.backend.retries) {
+      this.retries++;
+      // Without redispatch a retry goes to the same server, as in HAProxy.
+      if (this.backend.redispatch) {
+        this.releaseSlot();
+        return this.start();
+      }
+      return this.useServer(server);
+    }
+    const timedOut = error instanceof ConnectError && error.code === "timeout";
+    this.fail(503, timedOut ? Cause.serverTimeout : Cause.serverAbort, Phase.connect);
+  }
+
+  private attach(conn: BackendConnection): void {
+    this.conn = conn;
+    this.state = "exchange";
+    conn.take(this, this.request.method);
+    this.session.serverActivity();
+    this.flushToServer();
+    this.session.rearm();
+    if (this.request.bodyKind !== BodyKind.None) this.session.resumeClient();
+  }
+
+  // ---- request body, from the session's parser ----
+
+  requestData(chunk: Uint8Array): void {
+    if (this.state === "tunnel" || this.reqFraming.kind !== "chunked") {
+      this.toServer.push(chunk);
+    } else {
+      this.toServer.push(chunkPrefix(chunk.length));
+      this.toServer.push(chunk);
+      this.toServer.push(CRLF);
+    }
+  }
+
+  requestTrailers(trailers: Head): void {
+    this.pendingTrailers = trailers;
+  }
+  private pendingTrailers: Head | undefined;
+
+  requestEnd(): void {
+    if (this.reqFraming.kind === "chunked") {
+      this.toServer.push(serializeTrailers(this.pendingTrailers));
+      this.pendingTrailers = undefined;
+    }
+    this.requestComplete = true;
+  }
+
+  /** Writes what the client sent to the server (called after each client chunk). */
+  flushToServer(): void {
+    const conn = this.conn;
+    if (conn === undefined || this.toServer.empty) return;
+    if (this.toServer.size > (this.headSent ? 0 : this.requestHead.length)) this.bodySent = true;
+    this.headSent = true;
+    if (!this.toServer.writeTo(conn)) this.session.holdClient();
+    this.session.serverActivity();
+  }
+
+  connectionDrain(): void {
+    this.session.serverActivity();
+    this.session.releaseClient();
+  }
+
+  // ---- response, from the backend connection ----
+
+  responseHead(head: Head): void {
+    this.session.serverActivity();
+    if (head.status < 200) {
+      if (head.status === 101) return this.startTunnel(head);
+      // 100 Continue, 103 Early Hints: passed on as they are.
+      this.session.toClient(serializeResponseHead(head, { framing: { kind: "none" } }));
+      return;
+    }
+    if (this.tr < 0) this.tr = this.session.now() - this.started;
+    this.status = head.status;
+    const client = this.request;
+    const kind = head.bodyKind;
+    let framing: Framing;
+    this.closeClient = !this.session.clientKeepAlive || !client.keepAlive || this.session.clientEnded ||
+      !this.requestComplete;
+    if (kind === BodyKind.Length) {
+      framing = { kind: "length", length: head.contentLength };
+    } else if (kind === BodyKind.Chunked || kind === BodyKind.UntilClose) {
+      if (client.versionMinor === 1) {
+        framing = { kind: "chunked" };
+        this.clientChunked = true;
+      } else {
+        framing = { kind: "none" };
+        this.closeClient = true;
+      }
+    } else {
+      // No body. A response to HEAD (or a 304) still tells the length a GET would get.
+      framing = client.method === "HEAD" || head.status === 304 ? { kind: "keep" } : { kind: "none" };
+    }
+    this.keepServer = head.keepAlive && this.session.serverKeepAlive;
+    const connection = this.closeClient ? "close" : client.versionMinor === 0 ? "keep-alive" : undefined;
+    this.responseStarted = true;
+    this.session.toClient(serializeResponseHead(head, { framing, connection }));
+  }
+
+  responseData(chunk: Uint8Array): void {
+    this.bytesOut += chunk.length;
+    if (this.clientChunked) {
+      this.session.toClient(chunkPrefix(chunk.length));
+      this.session.toClient(chunk);
+      this.session.toClient(CRLF);
+    } else {
+      this.session.toClient(chunk);
+    }
+  }
+
+  responseTrailers(trailers: Head): void {
+    this.responseTrailersHead = trailers;
+  }
+  private responseTrailersHead: Head | undefined;
+
+  responseEnd(): void {
+    if (this.state === "tunnel") {
+      // The 101's head is complete: from here on both directions are raw bytes.
+      this.conn!.parser.tunnel();
+      this.session.startTunnel();
+      return;
+    }
+    if (this.clientChunked) this.session.toClient(serializeTrailers(this.responseTrailersHead));
+    this.responseComplete = true;
+    this.finish();
+  }
+
+  responseError(error: H1Error): void {
+    this.session.noteServerError(error);
+    if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
+    this.fail(502, Cause.proxy, Phase.data);
+  }
+
+  /** Flushes response bytes to the client (called after each server chunk). */
+  responseFlush(): void {
+    this.session.flushToClient();
+  }
+
+  connectionClosed(_error: Error | undefined): void {
+    this.conn = undefined;
+    if (this.state === "done") return;
+    if (this.state === "tunnel") return this.session.tunnelClosed();
+    if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
+    const server = this.server!;
+    // A reused connection the server closed before answering: an idempotent
+    // request that did not send its body yet can go again on a fresh one.
+    if (this.tr < 0 && !this.bodySent && IDEMPOTENT.has(this.request.method) && this.retries < this.backend.retries) {
+      this.retries++;
+      this.headSent = false;
+      this.toServer.reset(this.requestHead);
+      return this.useServer(server);
+    }
+    this.fail(502, Cause.serverAbort, Phase.data);
+  }
+
+  // ---- tunnel (101 Switching Protocols) ----
+
+  private startTunnel(head: Head): void {
+    this.status = 101;
+    if (this.tr < 0) this.tr = this.session.now() - this.started;
+    this.responseStarted = true;
+    this.state = "tunnel";
+    this.session.toClient(serializeResponseHead(head, { framing: { kind: "none" }, connection: "upgrade", keepUpgrade: true }));
+  }
+
+  // ---- the end ----
+
+  /** Both directions are complete: decide the connections' fate and hand back to the session. */
+  private finish(): void {
+    const conn = this.conn;
+    this.state = "done";
+    this.releaseSlot();
+    if (conn !== undefined) {
+      this.conn = undefined;
+      if (this.keepServer && this.requestComplete && conn.reusable) {
+        conn.release(this.session.now());
+        if (!this.server!.idle.put(conn)) conn.close();
+      } else {
+        conn.close();
+      }
+    }
+    this.session.streamDone(this, !this.closeClient);
+  }
+
+  /** Ends the exchange with an error response (nothing was sent to the client yet). */
+  fail(status: number, cause: CauseCode, phase: PhaseCode): void {
+    if (this.state === "done") return;
+    this.setTermination(cause, phase);
+    this.status = status;
+    if (this.state === "queue") this.backend.dequeue(this);
+    this.state = "done";
+    this.releaseSlot();
+    this.conn?.close();
+    this.conn = undefined;
+    this.session.streamFailed(this, status);
+  }
+
+  /** Ends the exchange after the response began: the client connection is cut. */
+  cut(cause: CauseCode, phase: PhaseCode): void {
+    if (this.state === "done") return;
+    this.setTermination(cause, phase);
+    this.state = "done";
+    this.releaseSlot();
+    this.conn?.close();
+    this.conn = undefined;
+    this.session.streamCut(this);
+  }
+
+  /** The client went away: the server side is dropped (never pooled mid-exchange). */
+  abort(cause: CauseCode): void {
+    if (this.state === "done") return;
+    this.setTermination(cause, this.phaseNow());
+    if (this.state === "queue") this.backend.dequeue(this);
+    this.state = "done";
+    this.releaseSlot();
+    this.conn?.close();
+    this.conn = undefined;
+  }
+
+  setTermination(cause: CauseCode, phase: PhaseCode): void {
+    if (this.cause !== Cause.none) return;
+    this.cause = cause;
+    this.phase = phase;
+  }
+
+  phaseNow(): PhaseCode {
+    if (this.state === "queue") return Phase.queue;
+    if (this.state === "connect") return Phase.connect;
+    return this.responseStarted ? Phase.data : Phase.header;
+  }
+
+  /** Bytes written to the client for this stream, head included. */
+  get bytesToClient(): number {
+    return this.session.clientBytesOut - this.clientBytesAtStart;
+  }
+
+  /** True while the stream waits on the server (for timeout server). */
+  get waitingOnServer(): boolean {
+    return this.state === "exchange" && !this.responseComplete;
+  }
+
+  private releaseSlot(): void {
+    if (!this.slotHeld) return;
+    this.slotHeld = false;
+    this.backend.release(this.server!);
+  }
+}
