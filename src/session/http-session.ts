@@ -174,7 +174,9 @@ export class HttpSession {
   private onRequestHead(head: Head): void {
     this.requests++;
     this.state = "stream";
-    const added: AddedFields = [];
+    // An HTTP/1.0 request without Host goes out as HTTP/1.1, which requires
+    // one: an empty Host, as RFC 9112 §3.2 says for a target without authority.
+    const added: AddedFields = head.host === undefined ? [["Host", ""]] : [];
     const plan = this.host.forwarding(this.backend);
     if (!plan.empty) {
       plan.add(head, {
