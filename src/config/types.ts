@@ -118,7 +118,7 @@ export interface FrontendConfig {
   timeouts: Timeouts;
   /** From `option tcplog` / `option httplog`; undefined: no traffic log asked for. */
   log?: "tcp" | "http";
-  /** `log-format` as written; its %variables are known ones (LOG_FORMAT_VARIABLES in log-format.ts). */
+  /** `log-format` as written; parseLogFormat (src/log/format.ts) accepts it. */
   logFormat?: string;
   /**
    * Where this frontend's traffic logs go: the `log` lines of its `defaults`

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { LOG_FORMAT_VARIABLES } from "../../../src/config/log-format.ts";
 import type { LogTarget } from "../../../src/config/types.ts";
+import { LOG_FORMAT_VARIABLE_NAMES } from "../../../src/log/format.ts";
 import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
 
 const cfg = (...l: string[]) => ({ name: "sluice.cfg", text: lines(...l) });
@@ -572,7 +572,7 @@ describe("log-format", () => {
   });
 
   test("escaped spaces, %% and flags; every listed variable is accepted", () => {
-    const all = LOG_FORMAT_VARIABLES.map((name) => `%${name}`).join(" ");
+    const all = LOG_FORMAT_VARIABLE_NAMES.map((name) => `%${name}`).join(" ");
     const c = loadOk(
       cfg("frontend a", "    bind :80", "    log-format %ci\\ 100%%\\ %{+Q+E}HU\\ %{-Q}r"),
       yaml("frontends:", "  b:", "    bind: ':81'", `    log-format: '${all}'`),
@@ -580,7 +580,15 @@ describe("log-format", () => {
     expect(c.frontends.map((f) => f.logFormat)).toEqual(["%ci 100%% %{+Q+E}HU %{-Q}r", all]);
   });
 
-  const KNOWN = `(known: ${LOG_FORMAT_VARIABLES.join(", ")})`;
+  test("the log engine's language: comma-separated flags, %o, flags without a sign", () => {
+    // HAProxy ignores a flag it does not know, a sign-less one included.
+    const c = loadOk(
+      cfg("frontend a", "    bind :80", "    log-format '%{+Q,+E}HU %{+Q}o%b %{Q}r'"),
+    );
+    expect(c.frontends.map((f) => f.logFormat)).toEqual(["%{+Q,+E}HU %{+Q}o%b %{Q}r"]);
+  });
+
+  const KNOWN = `(known: ${LOG_FORMAT_VARIABLE_NAMES.join(", ")})`;
   const SHAPE =
     "(expected %name or %{flags}name, such as %ci or %{+Q}r; write %% for a literal '%')";
   test.each([
@@ -593,6 +601,11 @@ describe("log-format", () => {
       "a variable name runs to the last letter",
       ["defaults", "    log-format %cip"],
       `sluice.cfg:2: defaults: log-format: unknown variable '%cip' ${KNOWN}`,
+    ],
+    [
+      "a variable name runs to the last letter or digit",
+      ["defaults", "    log-format %b2"],
+      `sluice.cfg:2: defaults: log-format: unknown variable '%b2' ${KNOWN}`,
     ],
     [
       "a '%' before a digit",
@@ -608,11 +621,6 @@ describe("log-format", () => {
       "unclosed flags",
       ["listen l", "    log-format '%{+Q r'"],
       `sluice.cfg:2: listen 'l': log-format: malformed variable '%{+Q' ${SHAPE}`,
-    ],
-    [
-      "flags without a sign",
-      ["listen l", "    log-format '%{Q}r'"],
-      `sluice.cfg:2: listen 'l': log-format: malformed variable '%{Q}r' ${SHAPE}`,
     ],
     [
       "flags without a variable",
