@@ -4,17 +4,20 @@
 // - One resumable state machine: a byte is looked at once, whatever the
 //   splits; while a head is incomplete only the scan position and the offsets
 //   found so far are kept, and the pieces are joined once, when it completes.
-// - Body and chunk payload bytes go out as subarrays of the pushed chunks.
+// - Body and chunk payload bytes go out as subarrays of the pushed chunks;
+//   the chunk-size lines and the CRLF after each chunk are read by
+//   ChunkFraming (chunked.ts).
 // - After end() (and after a 101 / a 2xx to CONNECT) nothing is parsed until
 //   next() / tunnel(); bytes are held in the meantime.
 // - Callbacks may call next(), tunnel(), setRequestMethod(), push() and
 //   finish() re-entrantly: the running loop picks the change up.
 
-import { asciiString, COLON, CR, FVCHAR, VCHAR_WS, HEXVAL, HTAB, LF, QDTEXT, QPAIR, REASON, SEMI, SP, TARGET, TCHAR, DQUOTE, BACKSLASH, EQUALS } from "./chars.ts";
+import { COLON, CR, FVCHAR, VCHAR_WS, HTAB, LF, REASON, SP, TARGET, TCHAR } from "./chars.ts";
+import { ChunkFraming } from "./chunked.ts";
 import { trailerHead } from "./head.ts";
 import { allocBytes } from "./slab.ts";
-import { buildRequestHead, buildResponseHead } from "./semantics.ts";
-import { BodyKind, DEFAULT_LIMITS, H1Error, type H1Events, type H1Limits } from "./types.ts";
+import { buildRequestHead, buildResponseHead, methodString } from "./semantics.ts";
+import { BodyKind, DEFAULT_LIMITS, h1Error, type H1Events, type H1Limits } from "./types.ts";
 
 const enum S {
   // message start (leading CRLFs on requests)
@@ -37,21 +40,9 @@ const enum S {
   EndLF,
   // bodies
   Length,
-  ChunkSize,
-  ChunkSizeWs,
-  Ext0,
-  ExtName,
-  ExtNameWs,
-  ExtVal0,
-  ExtToken,
-  ExtQuoted,
-  ExtQuotedEsc,
-  ExtAfterQuoted,
-  ExtValWs,
-  ChunkLF,
+  /** A chunk-size line, or the CRLF after a chunk's data (ChunkFraming). */
+  ChunkLine,
   ChunkData,
-  ChunkDataCR,
-  ChunkDataLF,
   UntilClose,
   // stops
   Ended,
@@ -62,71 +53,6 @@ const enum S {
 
 /** "HTTP/1." */
 const HTTP1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e];
-
-/** Largest chunk size that can take one more hex digit and stay ≤ 2^53 - 1. */
-const CHUNK_SIZE_MAX_PREFIX = 0x1ffffffffffff;
-
-const REQUEST_STATUS: Record<string, number> = {
-  "line-too-long": 414,
-  "head-too-large": 431,
-  "too-many-fields": 431,
-};
-
-const MESSAGES: Record<string, string> = {
-  "cl-te": "both Content-Length and Transfer-Encoding",
-  "cl-dup": "several differing Content-Length values",
-  "cl-invalid": "Content-Length is not a decimal number within 2^53",
-  "te-not-chunked": "Transfer-Encoding does not end with a single chunked",
-  "te-http10": "Transfer-Encoding in an HTTP/1.0 message",
-  "chunk-size": "invalid chunk size",
-  "chunk-ext": "invalid chunk extension",
-  "chunk-crlf": "chunk data not followed by CRLF",
-  "obs-fold": "obsolete line folding",
-  "bare-lf": "LF without CR",
-  "bare-cr": "CR without LF",
-  "space-before-colon": "whitespace between field name and colon",
-  "bad-name": "invalid field name",
-  "bad-value": "invalid byte in a field value",
-  "bad-method": "invalid method",
-  "bad-target": "invalid request-target",
-  "bad-version": "not HTTP/1.0 or HTTP/1.1",
-  "bad-status": "invalid status line",
-  "bad-host": "invalid Host value",
-  "host-missing": "HTTP/1.1 request without Host",
-  "host-dup": "several Host fields",
-  "host-mismatch": "absolute-form target's authority differs from Host",
-  "line-too-long": "start line longer than the head limit",
-  "head-too-large": "head larger than the limit",
-  "too-many-fields": "more header fields than the limit",
-  "truncated": "connection closed in the middle of a message",
-};
-
-function methodString(raw: Uint8Array, end: number): string {
-  const c0 = raw[0];
-  switch (end) {
-    case 3:
-      if (c0 === 0x47 && raw[1] === 0x45 && raw[2] === 0x54) return "GET";
-      if (c0 === 0x50 && raw[1] === 0x55 && raw[2] === 0x54) return "PUT";
-      break;
-    case 4:
-      if (c0 === 0x50 && raw[1] === 0x4f && raw[2] === 0x53 && raw[3] === 0x54) return "POST";
-      if (c0 === 0x48 && raw[1] === 0x45 && raw[2] === 0x41 && raw[3] === 0x44) return "HEAD";
-      break;
-    case 5:
-      if (c0 === 0x50 && raw[1] === 0x41 && raw[2] === 0x54 && raw[3] === 0x43 && raw[4] === 0x48) return "PATCH";
-      break;
-    case 6:
-      if (c0 === 0x44 && raw[1] === 0x45 && raw[2] === 0x4c && raw[3] === 0x45 && raw[4] === 0x54 && raw[5] === 0x45) return "DELETE";
-      break;
-    case 7: {
-      const s = asciiString(raw, 0, 7);
-      if (s === "OPTIONS") return "OPTIONS";
-      if (s === "CONNECT") return "CONNECT";
-      return s;
-    }
-  }
-  return asciiString(raw, 0, end);
-}
 
 export class H1Parser {
   private readonly isRequest: boolean;
@@ -154,9 +80,7 @@ export class H1Parser {
   private targetEnd = 0;
   // bodies
   private remaining = 0;
-  private chunkSize = 0;
-  private chunkDigits = 0;
-  private chunkLine = 0;
+  private readonly chunks: ChunkFraming;
   private tunnelAfter = false;
   // response side
   private requestMethod = "";
@@ -171,6 +95,7 @@ export class H1Parser {
     this.maxHead = limits.maxHeadBytes;
     this.maxF4 = limits.maxFields * 4;
     this.fo = new Uint32Array(this.maxF4);
+    this.chunks = new ChunkFraming(this.maxHead);
     this.state = S.Start;
   }
 
@@ -299,8 +224,7 @@ export class H1Parser {
   private fail(code: string): number {
     this.state = S.Dead;
     this.pieces.length = 0;
-    const status = this.isRequest ? (REQUEST_STATUS[code] ?? 400) : 502;
-    this.events.error(new H1Error(status, code, MESSAGES[code] ?? code));
+    this.events.error(h1Error(code, this.isRequest));
     return -1;
   }
 
@@ -335,11 +259,15 @@ export class H1Parser {
             return n;
           }
           this.remaining = 0;
-          this.state = S.ChunkDataCR;
+          this.state = S.ChunkLine;
+          this.chunks.afterData();
           this.events.data(p === 0 && rem === n ? b : b.subarray(p, p + rem));
           p += rem;
           break;
         }
+        case S.ChunkLine:
+          p = this.scanChunkLine(b, p, n);
+          break;
         case S.UntilClose:
         case S.Tunnel:
           this.events.data(p === 0 ? b : b.subarray(p));
@@ -350,7 +278,7 @@ export class H1Parser {
         case S.Dead:
           return n;
         default:
-          p = this.state >= S.ChunkSize ? this.scanChunk(b, p, n) : this.scanHead(b, p, n);
+          p = this.scanHead(b, p, n);
       }
     }
     return n;
@@ -610,10 +538,8 @@ export class H1Parser {
         this.state = S.Length;
         break;
       case BodyKind.Chunked:
-        this.chunkSize = 0;
-        this.chunkDigits = 0;
-        this.chunkLine = 0;
-        this.state = S.ChunkSize;
+        this.chunks.start();
+        this.state = S.ChunkLine;
         break;
       case BodyKind.UntilClose:
         this.state = S.UntilClose;
@@ -637,132 +563,22 @@ export class H1Parser {
 
   // ---- chunked framing ----
 
-  private scanChunk(b: Uint8Array, p: number, n: number): number {
-    let st = this.state;
-    let size = this.chunkSize;
-    let digits = this.chunkDigits;
-    let line = this.chunkLine;
-    const maxLine = this.maxHead;
-    while (p < n) {
-      const c = b[p]!;
-      if (st <= S.ChunkLF && ++line > maxLine) return this.fail(st === S.ChunkSize ? "chunk-size" : "chunk-ext");
-      switch (st) {
-        case S.ChunkSize: {
-          const v = HEXVAL[c]!;
-          if (v !== 255) {
-            if (size > CHUNK_SIZE_MAX_PREFIX) return this.fail("chunk-size");
-            size = size * 16 + v;
-            digits++;
-            p++;
-            continue;
-          }
-          if (digits === 0) return this.fail("chunk-size");
-          p++;
-          if (c === CR) st = S.ChunkLF;
-          else if (c === SEMI) st = S.Ext0;
-          else if (c === SP || c === HTAB) st = S.ChunkSizeWs;
-          else return this.fail(c === LF ? "bare-lf" : "chunk-size");
-          continue;
-        }
-        case S.ChunkSizeWs:
-          p++;
-          if (c === SEMI) st = S.Ext0;
-          else if (c !== SP && c !== HTAB) return this.fail("chunk-size");
-          continue;
-        case S.Ext0:
-          p++;
-          if (TCHAR[c] === 1) st = S.ExtName;
-          else if (c !== SP && c !== HTAB) return this.fail("chunk-ext");
-          continue;
-        case S.ExtName:
-          p++;
-          if (TCHAR[c] === 1) continue;
-          if (c === EQUALS) st = S.ExtVal0;
-          else if (c === SEMI) st = S.Ext0;
-          else if (c === SP || c === HTAB) st = S.ExtNameWs;
-          else if (c === CR) st = S.ChunkLF;
-          else return this.fail(c === LF ? "bare-lf" : "chunk-ext");
-          continue;
-        case S.ExtNameWs:
-          p++;
-          if (c === EQUALS) st = S.ExtVal0;
-          else if (c === SEMI) st = S.Ext0;
-          else if (c !== SP && c !== HTAB) return this.fail("chunk-ext");
-          continue;
-        case S.ExtVal0:
-          p++;
-          if (TCHAR[c] === 1) st = S.ExtToken;
-          else if (c === DQUOTE) st = S.ExtQuoted;
-          else if (c !== SP && c !== HTAB) return this.fail("chunk-ext");
-          continue;
-        case S.ExtToken:
-          p++;
-          if (TCHAR[c] === 1) continue;
-          if (c === SEMI) st = S.Ext0;
-          else if (c === SP || c === HTAB) st = S.ExtValWs;
-          else if (c === CR) st = S.ChunkLF;
-          else return this.fail(c === LF ? "bare-lf" : "chunk-ext");
-          continue;
-        case S.ExtQuoted:
-          p++;
-          if (c === DQUOTE) st = S.ExtAfterQuoted;
-          else if (c === BACKSLASH) st = S.ExtQuotedEsc;
-          else if (QDTEXT[c] !== 1) return this.fail("chunk-ext");
-          continue;
-        case S.ExtQuotedEsc:
-          p++;
-          if (QPAIR[c] !== 1) return this.fail("chunk-ext");
-          st = S.ExtQuoted;
-          continue;
-        case S.ExtAfterQuoted:
-          p++;
-          if (c === SEMI) st = S.Ext0;
-          else if (c === SP || c === HTAB) st = S.ExtValWs;
-          else if (c === CR) st = S.ChunkLF;
-          else return this.fail(c === LF ? "bare-lf" : "chunk-ext");
-          continue;
-        case S.ExtValWs:
-          p++;
-          if (c === SEMI) st = S.Ext0;
-          else if (c !== SP && c !== HTAB) return this.fail("chunk-ext");
-          continue;
-        case S.ChunkLF:
-          if (c !== LF) return this.fail("bare-cr");
-          p++;
-          this.chunkLine = 0;
-          if (size === 0) {
-            // last-chunk: the trailer section follows
-            this.trailerMode = true;
-            this.hs = -1;
-            this.base = 0;
-            this.nf = 0;
-            this.state = S.FieldStart;
-          } else {
-            this.remaining = size;
-            this.state = S.ChunkData;
-          }
-          return p;
-        case S.ChunkDataCR:
-          if (c !== CR) return this.fail(c === LF ? "bare-lf" : "chunk-crlf");
-          p++;
-          st = S.ChunkDataLF;
-          continue;
-        case S.ChunkDataLF:
-          if (c !== LF) return this.fail("bare-cr");
-          p++;
-          st = S.ChunkSize;
-          size = 0;
-          digits = 0;
-          line = 0;
-          continue;
-        default:
-          throw new Error(`H1Parser: scanChunk in state ${st}`);
-      }
+  private scanChunkLine(b: Uint8Array, p: number, n: number): number {
+    const chunks = this.chunks;
+    p = chunks.scan(b, p, n);
+    if (p < 0) return this.fail(chunks.error);
+    if (!chunks.done()) return p;
+    if (chunks.size === 0) {
+      // last-chunk: the trailer section follows
+      this.trailerMode = true;
+      this.hs = -1;
+      this.base = 0;
+      this.nf = 0;
+      this.state = S.FieldStart;
+    } else {
+      this.remaining = chunks.size;
+      this.state = S.ChunkData;
     }
-    this.state = st;
-    this.chunkSize = size;
-    this.chunkDigits = digits;
-    this.chunkLine = line;
-    return n;
+    return p;
   }
 }

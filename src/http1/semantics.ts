@@ -3,7 +3,7 @@
 // Runs once per head, over the field names (by length, then bytes), and over
 // the values of the few fields that decide framing and routing.
 
-import { COMMA, HOSTCHAR, HTAB, LOWER, lowerLatin1, SP, TCHAR } from "./chars.ts";
+import { asciiString, COMMA, HOSTCHAR, HTAB, LOWER, lowerLatin1, SP, TCHAR } from "./chars.ts";
 import { CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING, UPGRADE } from "./fields.ts";
 import { H1Head, NO_TOKENS } from "./head.ts";
 import { storeWords, wordsSlab } from "./slab.ts";
@@ -181,6 +181,34 @@ function framingError(minor: 0 | 1): string | undefined {
     if ((te & 4) !== 0 || (te & 2) === 0) return "te-not-chunked";
   }
   return clError;
+}
+
+/** The method token raw[0..end) as a string; the common ones without decoding. */
+export function methodString(raw: Uint8Array, end: number): string {
+  const c0 = raw[0];
+  switch (end) {
+    case 3:
+      if (c0 === 0x47 && raw[1] === 0x45 && raw[2] === 0x54) return "GET";
+      if (c0 === 0x50 && raw[1] === 0x55 && raw[2] === 0x54) return "PUT";
+      break;
+    case 4:
+      if (c0 === 0x50 && raw[1] === 0x4f && raw[2] === 0x53 && raw[3] === 0x54) return "POST";
+      if (c0 === 0x48 && raw[1] === 0x45 && raw[2] === 0x41 && raw[3] === 0x44) return "HEAD";
+      break;
+    case 5:
+      if (c0 === 0x50 && raw[1] === 0x41 && raw[2] === 0x54 && raw[3] === 0x43 && raw[4] === 0x48) return "PATCH";
+      break;
+    case 6:
+      if (c0 === 0x44 && raw[1] === 0x45 && raw[2] === 0x4c && raw[3] === 0x45 && raw[4] === 0x54 && raw[5] === 0x45) return "DELETE";
+      break;
+    case 7: {
+      const s = asciiString(raw, 0, 7);
+      if (s === "OPTIONS") return "OPTIONS";
+      if (s === "CONNECT") return "CONNECT";
+      return s;
+    }
+  }
+  return asciiString(raw, 0, end);
 }
 
 export function buildRequestHead(

@@ -81,6 +81,49 @@ export class H1Error extends Error {
   }
 }
 
+/** Requests refused for their size get their own status; any other refusal is a 400. */
+const REQUEST_STATUS: Record<string, number> = {
+  "line-too-long": 414,
+  "head-too-large": 431,
+  "too-many-fields": 431,
+};
+
+/** What each code means, for the H1Error's message. */
+const MESSAGES: Record<string, string> = {
+  "cl-te": "both Content-Length and Transfer-Encoding",
+  "cl-dup": "several differing Content-Length values",
+  "cl-invalid": "Content-Length is not a decimal number within 2^53",
+  "te-not-chunked": "Transfer-Encoding does not end with a single chunked",
+  "te-http10": "Transfer-Encoding in an HTTP/1.0 message",
+  "chunk-size": "invalid chunk size",
+  "chunk-ext": "invalid chunk extension",
+  "chunk-crlf": "chunk data not followed by CRLF",
+  "obs-fold": "obsolete line folding",
+  "bare-lf": "LF without CR",
+  "bare-cr": "CR without LF",
+  "space-before-colon": "whitespace between field name and colon",
+  "bad-name": "invalid field name",
+  "bad-value": "invalid byte in a field value",
+  "bad-method": "invalid method",
+  "bad-target": "invalid request-target",
+  "bad-version": "not HTTP/1.0 or HTTP/1.1",
+  "bad-status": "invalid status line",
+  "bad-host": "invalid Host value",
+  "host-missing": "HTTP/1.1 request without Host",
+  "host-dup": "several Host fields",
+  "host-mismatch": "absolute-form target's authority differs from Host",
+  "line-too-long": "start line longer than the head limit",
+  "head-too-large": "head larger than the limit",
+  "too-many-fields": "more header fields than the limit",
+  "truncated": "connection closed in the middle of a message",
+};
+
+/** The H1Error for a refusal code: a request's gets a 4xx, a response's a 502. */
+export function h1Error(code: string, isRequest: boolean): H1Error {
+  const status = isRequest ? (REQUEST_STATUS[code] ?? 400) : 502;
+  return new H1Error(status, code, MESSAGES[code] ?? code);
+}
+
 /** What a parser tells its owner. */
 export interface H1Events {
   /** A complete, validated head. For 1xx responses (other than 101) another head follows. */
