@@ -14,6 +14,8 @@ import { HttpHost, type HttpLogSink } from "./http-host.ts";
 interface ClientSession {
   begin(early: Uint8Array[]): void;
   kill(): void;
+  /** Finish what is under way, then close (HTTP: idle keep-alive connections close at once). */
+  softStop?(): void;
 }
 
 /** Shared limits above the frontends (global maxconn). */
@@ -91,6 +93,11 @@ export class Frontend implements SessionHost {
     this.listeners = [];
   }
 
+  /** Graceful stop: sessions finish their current exchange, then close. */
+  softStop(): void {
+    for (const s of this.sessions) s.softStop?.();
+  }
+
   /** Hard stop: every session and waiting socket is closed now. */
   killAll(): void {
     for (const w of this.waiting.splice(0)) w.socket.destroy();
@@ -131,6 +138,13 @@ export class Frontend implements SessionHost {
     this.startSession(socket, []);
   }
 
+  private stopping = false;
+
+  /** Sessions started after a stop began (sockets that waited past maxconn) stop after one exchange too. */
+  markStopping(): void {
+    this.stopping = true;
+  }
+
   private startSession(socket: Socket, early: Uint8Array[]): void {
     if (this.backend === undefined) {
       // No default_backend: nothing can serve this connection.
@@ -146,5 +160,6 @@ export class Frontend implements SessionHost {
       : new TcpSession(this, this.backend, socket);
     this.sessions.add(session);
     session.begin(early);
+    if (this.stopping) session.softStop?.();
   }
 }

@@ -86,7 +86,19 @@ export class Proxy implements AcceptGate {
   }
 
   private async drain(hardStopAfter: number): Promise<void> {
-    for (const f of this.frontends) f.stopListening();
+    for (const f of this.frontends) {
+      f.stopListening();
+      f.markStopping();
+      f.softStop();
+    }
+    try {
+      await this.waitForSessions(hardStopAfter);
+    } finally {
+      for (const b of this.backends.values()) for (const s of b.servers) s.idle.closeAll();
+    }
+  }
+
+  private async waitForSessions(hardStopAfter: number): Promise<void> {
     if (this.current === 0 && this.totalWaiting() === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));

@@ -116,9 +116,24 @@ export class HttpSession {
 
   kill(): void {
     if (this.state === "closed") return;
-    this.stream?.abort(Cause.killed);
+    const stream = this.stream;
+    if (stream !== undefined && stream.state !== "done") {
+      stream.abort(Cause.killed);
+      this.host.logStream(this, stream, stream.status, stream.cause, stream.phase);
+      this.stream = undefined;
+    }
     this.client.destroy();
   }
+
+  /**
+   * The proxy is stopping: an idle connection closes now, a busy one after
+   * its current response (which says `Connection: close`).
+   */
+  softStop(): void {
+    this.stopping = true;
+    if (this.state === "idle") this.closeClient();
+  }
+  stopping = false;
 
   // ---- client side ----
 
@@ -271,7 +286,7 @@ export class HttpSession {
     this.host.logStream(this, stream, stream.status, stream.cause, stream.phase);
     this.stream = undefined;
     this.bytesIn = 0;
-    if (!keepClient || this.clientEnded) return this.closeClient();
+    if (!keepClient || this.clientEnded || this.stopping) return this.closeClient();
     this.state = "idle";
     this.idleSince = this.now();
     this.rearm();

@@ -238,7 +238,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     const kind = head.bodyKind;
     let framing: Framing;
     this.closeClient = !this.session.clientKeepAlive || !client.keepAlive || this.session.clientEnded ||
-      !this.requestComplete;
+      !this.requestComplete || this.session.stopping;
     if (kind === BodyKind.Length) {
       framing = { kind: "length", length: head.contentLength };
     } else if (kind === BodyKind.Chunked || kind === BodyKind.UntilClose) {

@@ -484,6 +484,24 @@ for (const target of selectedTargets()) {
       run = undefined;
     });
 
+    test("graceful stop closes idle keep-alive connections at once and exits well before hard-stop-after", async () => {
+      const a = await backend("A");
+      const port = await freePort();
+      run = await startSluice(target, httpConfig(port, `    server a 127.0.0.1:${a.port}`).replace("hard-stop-after 3s", "hard-stop-after 20s"));
+      const socket = net.connect({ port, host: "127.0.0.1" });
+      let got = "";
+      socket.on("data", (d) => (got += d));
+      const closed = new Promise<void>((r) => socket.on("close", () => r()));
+      socket.write("GET /idle HTTP/1.1\r\nHost: x\r\n\r\n");
+      await waitFor(() => got.includes("A GET /idle 0\n"), 3000, "response");
+      const started = Date.now();
+      run.kill("SIGTERM");
+      await closed;
+      expect(await run.exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5000);
+      run = undefined;
+    });
+
     test("the log has one line per request with status and termination state", async () => {
       const a = await backend("A");
       const port = await freePort();
