@@ -12,6 +12,9 @@ export interface QueueWaiter {
   readonly tried: ReadonlySet<Server>;
 }
 
+/** An empty set of servers, shared. */
+export const NO_SERVERS: ReadonlySet<Server> = new Set();
+
 export type Pick =
   | { kind: "server"; server: Server }
   | { kind: "full" } // usable servers exist but all are at maxconn: queue
@@ -29,6 +32,10 @@ export class Backend {
   private readonly active: Balancer<Server>;
   private readonly backups: Balancer<Server>;
   private readonly queue: QueueWaiter[] = [];
+  /** The servers `take` avoids during the current call (no closure per call on the hot path). */
+  private avoid: ReadonlySet<Server> = NO_SERVERS;
+  private readonly any = (s: Server) => s.usable && s.hasSlot;
+  private readonly fresh = (s: Server) => s.usable && s.hasSlot && !this.avoid.has(s);
 
   constructor(readonly config: BackendConfig) {
     this.name = config.name;
@@ -54,10 +61,12 @@ export class Backend {
    * is tried again.
    */
   take(tried: ReadonlySet<Server>): Pick {
-    const fresh = (s: Server) => s.usable && s.hasSlot && !tried.has(s);
-    const any = (s: Server) => s.usable && s.hasSlot;
-    const server = this.active.pick(fresh) ?? this.backups.pick(fresh) ?? this.active.pick(any) ??
-      this.backups.pick(any);
+    this.avoid = tried;
+    const server = tried.size === 0
+      ? this.active.pick(this.any) ?? this.backups.pick(this.any)
+      : this.active.pick(this.fresh) ?? this.backups.pick(this.fresh) ?? this.active.pick(this.any) ??
+        this.backups.pick(this.any);
+    this.avoid = NO_SERVERS;
     if (server !== undefined) {
       this.occupy(server);
       return { kind: "server", server };

@@ -2,7 +2,7 @@
 // backend connection (its pool's, or a new one), forwards the request with its
 // body, relays the response with backpressure, and decides afterwards whether
 // each connection may be kept.
-import type { Backend, QueueWaiter } from "../core/backend.ts";
+import { type Backend, NO_SERVERS, type QueueWaiter } from "../core/backend.ts";
 import type { Server } from "../core/server.ts";
 import { BackendConnection, type ConnectionUser } from "../http1/backend-connection.ts";
 import {
@@ -26,7 +26,8 @@ type StreamState = "queue" | "connect" | "exchange" | "tunnel" | "done";
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 export class HttpStream implements ConnectionUser, QueueWaiter {
-  readonly tried = new Set<Server>();
+  /** Servers that failed this stream; shared and empty until one does. */
+  tried: ReadonlySet<Server> = NO_SERVERS;
   state: StreamState = "connect";
   server: Server | undefined;
   conn: BackendConnection | undefined;
@@ -158,7 +159,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   private connectFailed(server: Server, error: unknown): void {
     server.connectFailures++;
     if (this.state !== "connect") return;
-    this.tried.add(server);
+    this.tried = new Set(this.tried).add(server);
     if (this.retries < this.backend.retries) {
       this.retries++;
       // Without redispatch a retry goes to the same server, as in HAProxy.
