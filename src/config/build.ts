@@ -64,10 +64,14 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
     );
   global.logTargets = unique(global.logTargets);
   if (global.logTargets.length === 0) global.logTargets.push({ ...BUILTIN.logTarget });
-  const logTargets = (entries: LogEntry[]): LogTarget[] =>
-    anyLog
-      ? unique(entries.flatMap((e) => (e === "global" ? global.logTargets : [e])))
-      : [{ ...BUILTIN.logTarget }];
+  const expand = (entries: LogEntry[]): LogTarget[] =>
+    unique(entries.flatMap((e) => (e === "global" ? global.logTargets : e === "none" ? [] : [e])));
+  const logTargets = (entries: LogEntry[]): LogTarget[] => {
+    // `no log` drops every target before it (from defaults or the same section).
+    const cut = entries.lastIndexOf("none");
+    if (cut >= 0) return expand(entries.slice(cut + 1));
+    return anyLog ? expand(entries) : [{ ...BUILTIN.logTarget }];
+  };
 
   const draft: Draft = { global, named: [], frontends: [], backends: [] };
   let defaults = NO_DEFAULTS;

@@ -180,6 +180,8 @@ class CfgParser {
   }
 
   private keyword(base: PathSeg[], keyword: string, args: string[]): void {
+    // `no log` (HAProxy: this proxy logs nothing) is the log line "none".
+    if (keyword === "no" && args.length === 1 && args[0] === "log") return this.keyword(base, "log", ["none"]);
     const raw = this.node(base);
     if (keyword in SINGLE_ARG) {
       if (!this.arity(keyword, args, 1, 1)) return;

@@ -196,8 +196,11 @@ export function optionsSchema(section: SectionName) {
 
 // ---------------------------------------------------------------- log
 
-/** A `log` line: a target, or `global` (the global section's targets). */
-export type LogEntry = LogTarget | "global";
+/**
+ * A `log` line: a target, `global` (the global section's targets), or `none`
+ * (haproxy.cfg's `no log`: this proxy logs nothing, whatever came before).
+ */
+export type LogEntry = LogTarget | "global" | "none";
 
 const LOG_USAGE = "usage: log stdout|stderr|<file> [format raw|json], or log global";
 const FACILITIES = new Set([
@@ -233,6 +236,11 @@ type Failed = { error: string };
 
 function parseLog(text: string, section: SectionName): LogEntry | Failed {
   const [target = "", ...args] = words(text);
+  if (target === "none") {
+    if (section === "global") return { error: "'no log' is not allowed in a global section" };
+    if (args.length > 0) return { error: `no log: unexpected argument '${args[0]}'` };
+    return "none";
+  }
   if (target === "global") {
     if (section === "global") return { error: "'log global' is not allowed in a global section" };
     if (args.length > 0) {
@@ -297,7 +305,7 @@ export function logsSchema(section: SectionName) {
 /** The global section has no `log global`: its entries are targets. */
 export const GlobalLogsSchema = v.pipe(
   logsSchema("global"),
-  v.transform((entries) => entries.filter((e): e is LogTarget => e !== "global")),
+  v.transform((entries) => entries.filter((e): e is LogTarget => e !== "global" && e !== "none")),
 );
 
 // ---------------------------------------------------------------- log-format

@@ -100,7 +100,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSeg
 
 /** Reads the section's errorfiles into `part.errorResponses`; places its log files. */
 function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[]): void {
-  for (const entry of part.logs ?? []) if (entry !== "global") placeLogFile(entry, seg);
+  for (const entry of part.logs ?? []) if (entry !== "global" && entry !== "none") placeLogFile(entry, seg);
   if (part.errorFiles === undefined) return;
   part.errorResponses = {};
   for (const { code, file } of part.errorFiles) {

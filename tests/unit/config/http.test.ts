@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { LogTarget } from "../../../src/config/types.ts";
 import { LOG_FORMAT_VARIABLE_NAMES } from "../../../src/log/format.ts";
 import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
+import { loadConfigTexts } from "../../../src/config/load.ts";
 
 const cfg = (...l: string[]) => ({ name: "sluice.cfg", text: lines(...l) });
 const yaml = (...l: string[]) => ({ name: "sluice.yaml", text: lines(...l) });
@@ -525,9 +526,9 @@ describe("log", () => {
       "sluice.cfg:2: backend 'b': 'log' in a backend section is not supported yet (traffic is logged by frontends: put it in the frontend or in defaults)",
     ],
     [
-      "no log",
-      ["defaults", "    no log"],
-      "sluice.cfg:2: defaults: 'no log' is not supported yet",
+      "no log with an argument",
+      ["defaults", "    no log stdout"],
+      "sluice.cfg:2: defaults: 'no log stdout' is not supported yet",
     ],
   ])("%s", (_, text, message) => {
     expect(errorsOf(cfg(...text))).toEqual([message]);
@@ -718,5 +719,23 @@ describe("HTTP timeouts", () => {
       ["l", 1000],
       ["b", 5000],
     ]);
+  });
+});
+
+describe("no log", () => {
+  test("haproxy.cfg `no log` in defaults silences its proxies; a later log line adds a target again", () => {
+    const r = loadConfigTexts([{
+      name: "n.cfg",
+      text: "defaults\n    mode http\n    no log\nfrontend a\n    bind :1\nfrontend b\n    bind :2\n    log stdout\n",
+    }]);
+    if (!r.ok) throw new Error(r.errors.map((e) => e.message).join("\n"));
+    expect(r.config.frontends.map((f) => f.logTargets)).toEqual([[], [{ kind: "stdout", format: "raw" }]]);
+  });
+  test("YAML `log: [none]` is the same; `no log` is refused in global", () => {
+    const y = loadConfigTexts([{ name: "n.yaml", text: 'frontends:\n  a:\n    bind: ":1"\n    log: [none]\n' }]);
+    if (!y.ok) throw new Error(y.errors.map((e) => e.message).join("\n"));
+    expect(y.config.frontends[0]!.logTargets).toEqual([]);
+    const g = loadConfigTexts([{ name: "g.cfg", text: "global\n    no log\n" }]);
+    expect(g.ok ? [] : g.errors.map((e) => e.message)).toEqual(["g.cfg:2: global: 'no log' is not allowed in a global section"]);
   });
 });
