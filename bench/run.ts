@@ -1,0 +1,744 @@
+// Side-by-side benchmark: HAProxy, sluice under Bun, sluice under Deno, in front
+// of the same nginx backend, under the same wrk load, in one run; it reports
+// ratios against HAProxy. Performance claims of this project come from here.
+//
+// Usage: bun bench/run.ts [--mode http|tcp] [--case NAME[,NAME]]... [--duration S]
+//                         [--warmup S] [--repeat N] [--proxy haproxy,bun,deno]
+//                         [--connections N] [--rev GIT-REV] [--baseline] [--wait-quiet S]
+//                         [--retry-busy N] [--quick] [--out FILE]
+//
+// --rev runs sluice as committed at GIT-REV (exported with `git archive` to a
+// temp dir) instead of the working tree, which others may be editing.
+// --baseline adds a row with wrk straight at nginx: the ceiling of the load side.
+// --wait-quiet S (default 30, --quick 3; 0: off): before each run, wait up to S seconds for
+// other processes on the machine to go quiet; their CPU use is reported per run.
+// --retry-busy N (default 2, --quick 0): measure again, up to N times, a run
+// during which other processes used ≥ 20 % of a core.
+//
+// CPU placement (2 cores): the proxy runs alone on core 0 (taskset -c 0); nginx
+// (1 worker) and wrk (1 thread) share core 1.
+//
+// Results go to stdout and to bench/results/latest.md (--quick: quick.md).
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+const root = resolve(import.meta.dir, "..");
+const BUN = join(root, "node_modules/.bin/bun");
+const DENO = join(root, "node_modules/.bin/deno");
+let sluiceRoot = root; // where src/main.ts is taken from (see --rev)
+const MAIN = () => join(sluiceRoot, "src/main.ts");
+const PROXY_CORE = "0";
+const LOAD_CORE = "1";
+
+// ---------------------------------------------------------------- arguments
+
+const { values: opts } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    mode: { type: "string", default: "http" },
+    case: { type: "string", multiple: true },
+    duration: { type: "string" },
+    warmup: { type: "string" },
+    repeat: { type: "string", default: "1" },
+    proxy: { type: "string" },
+    connections: { type: "string", default: "50" },
+    quick: { type: "boolean", default: false },
+    out: { type: "string" },
+    rev: { type: "string" },
+    baseline: { type: "boolean", default: false },
+    "wait-quiet": { type: "string" },
+    "retry-busy": { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+interface Case {
+  name: string;
+  what: string;
+  path: string;
+  method: "GET" | "POST";
+  uploadBytes?: number;
+  connectionClose?: boolean;
+  /** Body bytes every response must carry (checked against wrk's byte count). */
+  responseBody: number;
+}
+
+const SMALL = "Hello, world\n";
+const CASES: Case[] = [
+  { name: "small-keepalive", what: `GET 13-byte body, keep-alive`, path: "/small", method: "GET", responseBody: SMALL.length },
+  { name: "16k-body", what: "GET 16 KiB body, keep-alive", path: "/16k", method: "GET", responseBody: 16 * 1024 },
+  { name: "1m-body", what: "GET 1 MiB body, keep-alive", path: "/1m", method: "GET", responseBody: 1024 * 1024 },
+  { name: "new-conn", what: "GET 13-byte body, `Connection: close` (a new connection per request)", path: "/small", method: "GET", connectionClose: true, responseBody: SMALL.length },
+  { name: "upload-1m", what: "POST 1 MiB body (nginx reads it all before answering 3 bytes), keep-alive", path: "/upload", method: "POST", uploadBytes: 1024 * 1024, responseBody: 3 },
+];
+
+type ProxyId = "haproxy" | "bun" | "deno" | "direct";
+const PROXIES: { id: ProxyId; label: string }[] = [
+  { id: "haproxy", label: "HAProxy" },
+  { id: "bun", label: "sluice (Bun)" },
+  { id: "deno", label: "sluice (Deno)" },
+  { id: "direct", label: "no proxy (wrk → nginx)" },
+];
+
+if (opts.help) {
+  console.log(readFileSync(import.meta.path, "utf8").split("\nimport ")[0]);
+  console.log(`cases: ${CASES.map((c) => c.name).join(", ")}`);
+  process.exit(0);
+}
+
+function fail(msg: string): never {
+  console.error(`bench/run.ts: ${msg}`);
+  process.exit(2);
+}
+function positive(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) fail(`--${name} wants a positive number, got '${v}'`);
+  return n;
+}
+
+const mode = opts.mode;
+if (mode !== "http" && mode !== "tcp") fail(`--mode must be http or tcp, got '${mode}'`);
+const duration = Math.round(positive("duration", opts.duration, opts.quick ? 2 : 10));
+const warmup = Math.round(positive("warmup", opts.warmup, opts.quick ? 1 : 2));
+const repeat = Math.round(positive("repeat", opts.repeat, 1));
+const connections = Math.round(positive("connections", opts.connections, 50));
+const retryBusy = opts["retry-busy"] === "0" ? 0 : Math.round(positive("retry-busy", opts["retry-busy"], opts.quick ? 0 : 2));
+const quietLimit = opts["wait-quiet"] === "0" ? 0 : positive("wait-quiet", opts["wait-quiet"], opts.quick ? 3 : 30);
+const wantedCases = (opts.case ?? []).flatMap((c) => c.split(",")).filter(Boolean);
+for (const c of wantedCases) if (!CASES.some((k) => k.name === c)) fail(`unknown case '${c}' (cases: ${CASES.map((k) => k.name).join(", ")})`);
+const cases = wantedCases.length ? CASES.filter((c) => wantedCases.includes(c.name)) : CASES;
+const wantedProxies = (opts.proxy ?? "").split(",").filter(Boolean);
+for (const p of wantedProxies) if (!PROXIES.some((k) => k.id === p && p !== "direct")) fail(`unknown proxy '${p}' (haproxy, bun, deno)`);
+const proxies = PROXIES.filter((p) => (p.id === "direct" ? opts.baseline : !wantedProxies.length || wantedProxies.includes(p.id)));
+const outFile = resolve(opts.out ?? join(root, "bench/results", opts.quick ? "quick.md" : "latest.md"));
+const commandLine = ["node_modules/.bin/bun", "bench/run.ts", ...Bun.argv.slice(2)].join(" ");
+
+// ---------------------------------------------------------------- helpers
+
+/** Children alive right now (proxy, wrk), killed on SIGINT/SIGTERM. */
+const live = new Set<Bun.Subprocess>();
+function track<T extends Bun.Subprocess>(proc: T): T {
+  live.add(proc);
+  void proc.exited.then(() => live.delete(proc));
+  return proc;
+}
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+
+async function freePort(): Promise<number> {
+  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  try {
+    const sock = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    sock.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a child's stream to the end, keeping the text (so that a pipe never fills). */
+function drain(stream: ReadableStream<Uint8Array> | number | undefined | null, sink: { text: string }): Promise<void> {
+  if (!stream || typeof stream === "number") return Promise.resolve();
+  return (async () => {
+    const dec = new TextDecoder();
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (sink.text.length < 1 << 20) sink.text += dec.decode(value, { stream: true });
+    }
+  })().catch(() => {});
+}
+
+function run(cmd: string[]): { ok: boolean; out: string } {
+  try {
+    const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
+    return { ok: r.exitCode === 0, out: (r.stdout.toString() + r.stderr.toString()).trim() };
+  } catch (e) {
+    return { ok: false, out: String(e) };
+  }
+}
+
+function readStatus(pid: number, key: string): number | undefined {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const CLK_TCK = Number(run(["getconf", "CLK_TCK"]).out) || 100;
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime (fields 14, 15)
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds used so far by processes that are not ours (not this harness or
+ * its descendants: proxy, nginx, wrk) and not kernel threads. The difference
+ * over a run is the background load that competed with the benchmark (the
+ * machine has 2 cores and other people's tests may be running). Children that
+ * a foreign process reaps count through its cutime/cstime.
+ */
+function foreignCpuSeconds(): number {
+  const procs = new Map<number, { ppid: number; ticks: number }>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      procs.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+    } catch {}
+  }
+  let ticks = 0;
+  for (const [pid, p] of procs) {
+    if (pid === 2 || p.ppid === 2) continue;
+    let q = pid, mine = false;
+    for (let hops = 0; q > 1 && hops < 64; hops++) {
+      if (q === process.pid) { mine = true; break; }
+      q = procs.get(q)?.ppid ?? 0;
+    }
+    if (!mine) ticks += p.ticks;
+  }
+  return ticks / CLK_TCK;
+}
+
+/** Waits (at most `limit` s) for a second in which other processes use under 10 % of a core. */
+async function waitQuiet(limit: number): Promise<number> {
+  const until = Date.now() + limit * 1000;
+  for (;;) {
+    const a = foreignCpuSeconds();
+    await sleep(1000);
+    const used = foreignCpuSeconds() - a;
+    if (used < 0.1 || Date.now() >= until) return used;
+  }
+}
+
+function fmtBytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+function fmtUs(us: number): string {
+  if (us >= 1_000_000) return `${(us / 1_000_000).toFixed(2)} s`;
+  if (us >= 1000) return `${(us / 1000).toFixed(2)} ms`;
+  return `${us.toFixed(0)} µs`;
+}
+const fmtRatio = (x: number) => `${x.toFixed(2)}×`;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+// ---------------------------------------------------------------- nginx backend
+
+interface Backend { port: number; proc: Bun.Subprocess; dir: string; stderr: { text: string } }
+
+async function startNginx(work: string): Promise<Backend> {
+  const dir = join(work, "nginx");
+  const www = join(dir, "www");
+  mkdirSync(www, { recursive: true });
+  writeFileSync(join(www, "16k"), Buffer.alloc(16 * 1024, "a"));
+  writeFileSync(join(www, "1m"), Buffer.alloc(1024 * 1024, "b"));
+  writeFileSync(join(www, "ok"), "ok\n");
+  const port = await freePort();
+  const conf = `# generated by bench/run.ts
+daemon off;
+master_process on;
+worker_processes 1;
+${process.getuid?.() === 0 ? "user root;" : ""}
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 65s;
+  keepalive_requests 100000000;
+  open_file_cache max=16 inactive=1h;
+  open_file_cache_valid 1h;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    root ${www};
+    default_type application/octet-stream;
+    location = /small { default_type text/plain; return 200 ${JSON.stringify(SMALL)}; }
+    location = /16k { try_files /16k =404; }
+    location = /1m  { try_files /1m =404; }
+    # A 'return 200' here would answer before the upload is read (nginx then
+    # discards it in the background). mirror_request_body makes nginx read the
+    # whole body (into memory: client_body_buffer_size) before the content
+    # phase; the static handler refuses POST (405), which error_page turns into
+    # the 200 answer.
+    location = /upload {
+      client_max_body_size 2m;
+      client_body_buffer_size 2m;
+      mirror /_mirror;
+      mirror_request_body on;
+      try_files /ok =500;
+      error_page 405 =200 @uploaded;
+    }
+    location @uploaded { default_type text/plain; return 200 "ok\\n"; }
+    location = /_mirror { internal; return 204; }
+  }
+}
+`;
+  writeFileSync(join(dir, "nginx.conf"), conf);
+  const stderr = { text: "" };
+  const proc = Bun.spawn(["taskset", "-c", LOAD_CORE, "nginx", "-p", dir, "-c", join(dir, "nginx.conf")], { stdout: "ignore", stderr: "pipe" });
+  void drain(proc.stderr, stderr);
+  const deadline = Date.now() + 5000;
+  while (!(await canConnect(port))) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      let err = "";
+      try { err = readFileSync(join(dir, "error.log"), "utf8"); } catch {}
+      throw new Error(`nginx did not start: ${stderr.text}${err}`);
+    }
+    await sleep(50);
+  }
+  return { port, proc, dir, stderr };
+}
+
+async function checkBackend(port: number) {
+  const expect = async (path: string, init: RequestInit, body: number) => {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, init);
+    const b = await r.arrayBuffer();
+    if (r.status !== 200 || b.byteLength !== body) throw new Error(`nginx ${init.method ?? "GET"} ${path}: ${r.status}, ${b.byteLength} bytes`);
+  };
+  await expect("/small", {}, SMALL.length);
+  await expect("/16k", {}, 16 * 1024);
+  await expect("/1m", {}, 1024 * 1024);
+  await expect("/upload", { method: "POST", body: new Uint8Array(1024 * 1024) }, 3);
+  const big = await fetch(`http://127.0.0.1:${port}/upload`, { method: "POST", body: new Uint8Array(3 * 1024 * 1024) });
+  await big.arrayBuffer();
+  if (big.status !== 413) throw new Error(`nginx: a 3 MiB upload got ${big.status}, expected 413 (client_max_body_size 2m)`);
+}
+
+// ---------------------------------------------------------------- proxy configs
+
+/** One description of the proxy; both haproxy.cfg files are generated from it. */
+interface ProxyDesc {
+  mode: "http" | "tcp";
+  maxconn: number;
+  hardStopAfter: string;
+  timeouts: { connect: string; client: string; server: string };
+  frontend: { name: string; bind: string };
+  backend: { name: string; balance: string; servers: { name: string; address: string }[] };
+}
+
+/** haproxy.cfg syntax; HAProxy gets `nbthread 1` (sluice is single-threaded and has no such keyword). */
+function renderCfg(d: ProxyDesc, target: "haproxy" | "sluice"): string {
+  const global = [`    maxconn ${d.maxconn}`, `    hard-stop-after ${d.hardStopAfter}`];
+  if (target === "haproxy") global.unshift("    nbthread 1");
+  return `# generated by bench/run.ts for ${target}
+global
+${global.join("\n")}
+
+defaults
+    mode ${d.mode}
+    # No traffic log for either proxy (HAProxy logs nothing without a log line; sluice needs to be told).
+    no log
+    timeout connect ${d.timeouts.connect}
+    timeout client  ${d.timeouts.client}
+    timeout server  ${d.timeouts.server}
+
+frontend ${d.frontend.name}
+    bind ${d.frontend.bind}
+    default_backend ${d.backend.name}
+
+backend ${d.backend.name}
+    balance ${d.backend.balance}
+${d.backend.servers.map((s) => `    server ${s.name} ${s.address}`).join("\n")}
+`;
+}
+
+// ---------------------------------------------------------------- proxies
+
+interface Running { pid: number; port: number; proc: Bun.Subprocess; stderr: { text: string }; cmd: string[] }
+
+function proxyCommand(id: ProxyId, cfg: string): string[] {
+  const pin = ["taskset", "-c", PROXY_CORE];
+  if (id === "haproxy") return [...pin, "haproxy", "-db", "-f", cfg];
+  if (id === "bun") return [...pin, BUN, MAIN(), "-f", cfg];
+  return [...pin, DENO, "run", "-A", MAIN(), "-f", cfg];
+}
+
+/** Starts a proxy; resolves when it accepts connections, or rejects with its own error. */
+async function startProxy(id: ProxyId, work: string, backendPort: number, tag: string): Promise<Running> {
+  const port = await freePort();
+  const desc: ProxyDesc = {
+    mode: mode as "http" | "tcp",
+    maxconn: 4096,
+    hardStopAfter: "2s",
+    timeouts: { connect: "5s", client: "30s", server: "30s" },
+    frontend: { name: "fe", bind: `127.0.0.1:${port}` },
+    backend: { name: "be", balance: "roundrobin", servers: [{ name: "nginx", address: `127.0.0.1:${backendPort}` }] },
+  };
+  const cfg = join(work, `${id}-${tag}.cfg`);
+  writeFileSync(cfg, renderCfg(desc, id === "haproxy" ? "haproxy" : "sluice"));
+  const cmd = proxyCommand(id, cfg);
+  const stderr = { text: "" };
+  const proc = track(Bun.spawn(cmd, { stdout: "ignore", stderr: "pipe", cwd: root }));
+  const drained = drain(proc.stderr, stderr);
+  const deadline = Date.now() + 15000;
+  const firstError = () => {
+    const lines = stderr.text.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter(Boolean);
+    const line = lines.find((l) => /error|not supported|alert/i.test(l)) ?? lines[0] ?? `exit code ${proc.exitCode}`;
+    return line.replace(/^\S+\.cfg:\d+:\s*/, "");
+  };
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode) {
+      await Promise.race([drained, sleep(500)]);
+      throw new Error(firstError());
+    }
+    const ready = id === "haproxy" || stderr.text.includes(") ready");
+    if (ready && (await canConnect(port))) break;
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`not ready after 15 s: ${firstError()}`);
+    }
+    await sleep(50);
+  }
+  return { pid: proc.pid, port, proc, stderr, cmd };
+}
+
+async function stopProxy(p: Running) {
+  p.proc.kill("SIGTERM");
+  const exited = await Promise.race([p.proc.exited.then(() => true), sleep(5000).then(() => false)]);
+  if (!exited) {
+    log(`pid ${p.pid} still running 5 s after SIGTERM; SIGKILL`);
+    p.proc.kill("SIGKILL");
+    await p.proc.exited;
+  }
+}
+
+/** Requests every case's path once through the proxy, checking status and size. */
+async function checkThroughProxy(port: number) {
+  for (const c of cases) {
+    const init: RequestInit = c.method === "POST" ? { method: "POST", body: new Uint8Array(c.uploadBytes ?? 0) } : {};
+    const r = await fetch(`http://127.0.0.1:${port}${c.path}`, { ...init, signal: AbortSignal.timeout(5000) });
+    const b = await r.arrayBuffer();
+    if (r.status !== 200 || b.byteLength !== c.responseBody) throw new Error(`${c.method} ${c.path} through the proxy: ${r.status}, ${b.byteLength} bytes (expected 200, ${c.responseBody})`);
+  }
+}
+
+// ---------------------------------------------------------------- wrk
+
+interface WrkResult {
+  requests: number; bytes: number; durationUs: number;
+  connect: number; read: number; write: number; status: number; timeout: number;
+  p50: number; p90: number; p99: number; max: number; mean: number;
+  text: string;
+}
+
+function wrkScript(work: string, c: Case): string {
+  const file = join(work, `${c.name}.lua`);
+  const lines = [`-- generated by bench/run.ts for ${c.name}`];
+  if (c.method === "POST") {
+    lines.push(`wrk.method = "POST"`, `wrk.body = string.rep("x", ${c.uploadBytes})`, `wrk.headers["Content-Type"] = "application/octet-stream"`);
+  }
+  lines.push(
+    `done = function(s, latency, requests)`,
+    `  io.write(string.format("\\nBENCHJSON {\\"requests\\":%d,\\"bytes\\":%d,\\"durationUs\\":%d,\\"connect\\":%d,\\"read\\":%d,\\"write\\":%d,\\"status\\":%d,\\"timeout\\":%d,\\"p50\\":%d,\\"p90\\":%d,\\"p99\\":%d,\\"max\\":%d,\\"mean\\":%f}\\n",`,
+    `    s.requests, s.bytes, s.duration, s.errors.connect, s.errors.read, s.errors.write, s.errors.status, s.errors.timeout,`,
+    `    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))`,
+    `end`,
+  );
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
+function wrkCommand(c: Case, script: string, port: number, seconds: number): string[] {
+  const cmd = ["taskset", "-c", LOAD_CORE, "wrk", "-t", "1", "-c", String(connections), "-d", `${seconds}s`, "--timeout", "5s", "--latency", "-s", script];
+  if (c.connectionClose) cmd.push("-H", "Connection: close");
+  cmd.push(`http://127.0.0.1:${port}${c.path}`);
+  return cmd;
+}
+
+async function runWrk(cmd: string[], seconds: number): Promise<WrkResult> {
+  const proc = track(Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" }));
+  const killer = setTimeout(() => proc.kill("SIGKILL"), (seconds + 20) * 1000);
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  await proc.exited;
+  clearTimeout(killer);
+  const m = out.match(/BENCHJSON (\{.*\})/);
+  if (!m) throw new Error(`wrk gave no result (exit ${proc.exitCode}): ${(err || out).trim().slice(0, 300)}`);
+  return { ...JSON.parse(m[1]!), text: out.replace(/\nBENCHJSON .*\n?/, "\n").trim() };
+}
+
+// ---------------------------------------------------------------- one measurement
+
+interface Measure {
+  wrk: WrkResult; rps: number; transfer: number; peakRss: number; cpu: number | undefined;
+  /** Cores' worth of CPU other processes used during the measured run. */
+  background: number;
+  errors: number; errorText: string; warnings: string[];
+}
+type Outcome = { ok: true; m: Measure } | { ok: false; error: string };
+
+const BUSY = 0.2; // background load (in cores) from which a run is marked
+function summarize(c: Case, wrk: WrkResult, background: number): { errors: number; errorText: string; warnings: string[] } {
+  const errors = wrk.connect + wrk.read + wrk.write + wrk.timeout + wrk.status;
+  const parts = (["connect", "read", "write", "timeout", "status"] as const).filter((k) => wrk[k] > 0).map((k) => `${k === "status" ? "non-2xx/3xx" : k} ${wrk[k]}`);
+  const warnings: string[] = [];
+  // Each response is its body plus ~150-250 bytes of headers; wrk also counts
+  // the bytes of the responses still in flight when it stops (one per connection at most).
+  const header = 400;
+  const low = wrk.requests * c.responseBody;
+  const high = (wrk.requests + connections) * (c.responseBody + header);
+  if (wrk.requests === 0) warnings.push("no request completed");
+  else if (wrk.bytes < low || wrk.bytes > high) warnings.push(`${wrk.bytes} bytes for ${wrk.requests} responses, expected ${c.responseBody} + headers each`);
+  if (background >= BUSY) warnings.push(`other processes used ${Math.round(background * 100)} % of a core during the run`);
+  return { errors, errorText: parts.join(", "), warnings };
+}
+
+async function measure(id: ProxyId, c: Case, work: string, backendPort: number, tag: string): Promise<Outcome> {
+  if (id === "direct") {
+    try {
+      const script = wrkScript(work, c);
+      await runWrk(wrkCommand(c, script, backendPort, warmup), warmup);
+      const bg0 = foreignCpuSeconds();
+      const wrk = await runWrk(wrkCommand(c, script, backendPort, duration), duration);
+      const secs = wrk.durationUs / 1e6;
+      const background = (foreignCpuSeconds() - bg0) / secs;
+      const m = summarize(c, wrk, background);
+      return { ok: true, m: { wrk, rps: wrk.requests / secs, transfer: wrk.bytes / secs, peakRss: NaN, cpu: undefined, background, ...m } };
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+  }
+  let p: Running;
+  try {
+    p = await startProxy(id, work, backendPort, tag);
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+  try {
+    await checkThroughProxy(p.port).catch((e) => { throw new Error(`sanity check failed: ${(e as Error).message}`); });
+    const script = wrkScript(work, c);
+    let peak = 0;
+    const poll = setInterval(() => { peak = Math.max(peak, readStatus(p.pid, "VmRSS") ?? 0); }, 100);
+    try {
+      await runWrk(wrkCommand(c, script, p.port, warmup), warmup);
+      const cpu0 = cpuSeconds(p.pid);
+      const bg0 = foreignCpuSeconds();
+      const wrk = await runWrk(wrkCommand(c, script, p.port, duration), duration);
+      const bg1 = foreignCpuSeconds();
+      const cpu1 = cpuSeconds(p.pid);
+      peak = Math.max(peak, readStatus(p.pid, "VmHWM") ?? 0, readStatus(p.pid, "VmRSS") ?? 0);
+      const secs = wrk.durationUs / 1e6;
+      const background = (bg1 - bg0) / secs;
+      const s = summarize(c, wrk, background);
+      if (p.proc.exitCode !== null || p.proc.signalCode) s.warnings.push(`the proxy exited during the run: ${p.stderr.text.trim().slice(0, 200)}`);
+      return {
+        ok: true,
+        m: {
+          wrk, rps: wrk.requests / secs, transfer: wrk.bytes / secs, peakRss: peak,
+          cpu: cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / secs : undefined,
+          background,
+          ...s,
+        },
+      };
+    } finally {
+      clearInterval(poll);
+    }
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  } finally {
+    await stopProxy(p);
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+function versions(): string[] {
+  const first = (cmd: string[]) => run(cmd).out.split("\n")[0] ?? "?";
+  const cpu = (readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "?").trim();
+  const version = readFileSync(join(sluiceRoot, "src/version.ts"), "utf8").match(/VERSION = "([^"]+)"/)?.[1] ?? "?";
+  let source: string;
+  if (opts.rev) {
+    source = `commit ${run(["git", "-C", root, "rev-parse", "--short", `${opts.rev}^{commit}`]).out} (--rev ${opts.rev}, exported with git archive)`;
+  } else {
+    const commit = run(["git", "-C", root, "rev-parse", "--short", "HEAD"]);
+    const dirty = run(["git", "-C", root, "status", "--porcelain", "--", "src"]).out ? " plus uncommitted changes in src/" : "";
+    source = `working tree at commit ${commit.ok ? commit.out : "?"}${dirty}`;
+  }
+  return [
+    `- sluice ${version}: ${source}`,
+    `- ${first(["haproxy", "-v"])}`,
+    `- ${first(["nginx", "-v"])}`,
+    `- bun ${first([BUN, "--version"])}; ${first([DENO, "--version"])}`,
+    `- ${first(["wrk", "-v"])}`,
+    `- ${run(["nproc"]).out} cores (${cpu}), Linux ${run(["uname", "-r"]).out}`,
+  ];
+}
+
+function table(c: Case, results: Map<ProxyId, Outcome[]>): string[] {
+  const okOf = (id: ProxyId) => (results.get(id) ?? []).flatMap((o) => (o.ok ? [o.m] : []));
+  const quiet = (ms: Measure[]) => (ms.some((m) => m.background < BUSY) ? ms.filter((m) => m.background < BUSY) : ms);
+  const pick = (ms: Measure[]) => {
+    // With --repeat, the run with the median req/s stands for the proxy (among
+    // the runs the background load left alone, when there are any).
+    const sorted = [...quiet(ms)].sort((a, b) => a.rps - b.rps);
+    return sorted[Math.floor((sorted.length - 1) / 2)];
+  };
+  const base = pick(okOf("haproxy"));
+  const lines: string[] = [];
+  const upload = c.uploadBytes !== undefined;
+  lines.push(`### ${c.name}: ${c.what}`, "");
+  const head = ["proxy", "req/s", "×HAProxy", "p50", "p99", "p99 ×HAProxy", "peak RSS", "errors", upload ? "transfer/s (down; up)" : "transfer/s", "proxy CPU", "other CPU"];
+  if (repeat > 1) head.push(`req/s of the ${repeat} runs`);
+  lines.push(`| ${head.join(" | ")} |`, `|${head.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`);
+  for (const px of proxies) {
+    const outcomes = results.get(px.id) ?? [];
+    const ms = okOf(px.id);
+    const m = pick(ms);
+    if (!m) {
+      const err = outcomes.find((o) => !o.ok) as { ok: false; error: string } | undefined;
+      const who = px.id === "haproxy" ? "haproxy" : px.id === "direct" ? "wrk" : "sluice";
+      const cells = [px.label, `n/a (${who}: ${err?.error.replace(/\|/g, "\\|") ?? "not run"})`, ...Array(head.length - 2).fill("")];
+      lines.push(`| ${cells.join(" | ")} |`);
+      continue;
+    }
+    const mark = m.errors > 0 || m.warnings.length > 0 ? " ⚠" : "";
+    const cells = [
+      px.label,
+      `${Math.round(m.rps).toLocaleString("en-US")}${mark}`,
+      base ? fmtRatio(m.rps / base.rps) : "—",
+      fmtUs(m.wrk.p50),
+      fmtUs(m.wrk.p99),
+      base ? fmtRatio(m.wrk.p99 / base.wrk.p99) : "—",
+      Number.isNaN(m.peakRss) ? "—" : fmtBytes(m.peakRss),
+      m.errors ? `⚠ ${m.errors} (${m.errorText})` : "0",
+      `${fmtBytes(m.transfer)}/s${upload ? `; ${fmtBytes(m.rps * c.uploadBytes!)}/s` : ""}`,
+      m.cpu !== undefined ? `${Math.round(m.cpu * 100)} %` : px.id === "direct" ? "—" : "?",
+      `${Math.round(m.background * 100)} %${m.background >= BUSY ? " ⚠" : ""}`,
+    ];
+    if (repeat > 1) {
+      const all = outcomes.map((o) => (o.ok ? Math.round(o.m.rps).toLocaleString("en-US") + (o.m.background >= BUSY ? " (busy)" : "") : "n/a"));
+      const rs = quiet(ms).map((x) => x.rps);
+      const without = rs.length < ms.length ? " without the busy ones" : "";
+      const spread = rs.length > 1 ? ` (spread ${(((Math.max(...rs) - Math.min(...rs)) / median(rs)) * 100).toFixed(1)} %${without})` : "";
+      cells.push(all.join(", ") + spread);
+    }
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  const notes = proxies.flatMap((px) => pick(okOf(px.id))?.warnings.map((w) => `- ⚠ ${px.label}: ${w}`) ?? []);
+  if (notes.length) lines.push("", ...notes);
+  lines.push("");
+  return lines;
+}
+
+// ---------------------------------------------------------------- main
+
+const work = mkdtempSync(join(tmpdir(), "sluice-bench-"));
+chmodSync(work, 0o755);
+let backend: Backend | undefined;
+let cleaning = false;
+async function cleanup() {
+  if (cleaning) return;
+  cleaning = true;
+  for (const proc of live) proc.kill("SIGKILL");
+  if (backend) {
+    backend.proc.kill("SIGTERM");
+    await Promise.race([backend.proc.exited, sleep(3000)]);
+    if (backend.proc.exitCode === null) backend.proc.kill("SIGKILL");
+  }
+  rmSync(work, { recursive: true, force: true });
+}
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void cleanup().then(() => process.exit(130)));
+
+if (opts.rev) {
+  const dir = join(work, "sluice");
+  mkdirSync(dir);
+  const r = Bun.spawnSync(["sh", "-c", `git -C "$1" archive --format=tar "$2" | tar -x -C "$3"`, "sh", root, opts.rev, dir], { stderr: "pipe" });
+  if (r.exitCode !== 0) {
+    await cleanup();
+    fail(`--rev ${opts.rev}: ${r.stderr.toString().trim()}`);
+  }
+  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+  sluiceRoot = dir;
+}
+const versionLines = versions();
+const started = new Date();
+const results = new Map<string, Map<ProxyId, Outcome[]>>();
+try {
+  backend = await startNginx(work);
+  await checkBackend(backend.port);
+  log(`nginx on 127.0.0.1:${backend.port} (core ${LOAD_CORE}); mode ${mode}; ${duration} s per run after ${warmup} s of warm-up; ${connections} connections`);
+  for (const c of cases) {
+    const perProxy = new Map<ProxyId, Outcome[]>();
+    results.set(c.name, perProxy);
+    for (let r = 0; r < repeat; r++) {
+      // Proxies take turns within each repetition, so that drift hits all of them.
+      for (const px of proxies) {
+        // Of the attempts, the one with the least background load stands.
+        let best: Outcome | undefined;
+        for (let attempt = 0; ; attempt++) {
+          if (quietLimit > 0) {
+            const bg = await waitQuiet(quietLimit);
+            if (bg >= 0.1) log(`the machine is still busy (other processes: ${Math.round(bg * 100)} % of a core); measuring anyway`);
+          }
+          const o = await measure(px.id, c, work, backend.port, `${c.name}-${r}-${attempt}`);
+          if (!best || !best.ok || (o.ok && o.m.background < best.m.background)) best = o;
+          const name = `${c.name}${repeat > 1 ? ` #${r + 1}` : ""} ${px.label}`;
+          log(`${name}: ${o.ok ? `${Math.round(o.m.rps)} req/s, p99 ${fmtUs(o.m.wrk.p99)}, ${o.m.errors} errors, other processes ${Math.round(o.m.background * 100)} % of a core` : `n/a: ${o.error}`}`);
+          if (backend.proc.exitCode !== null) throw new Error(`nginx exited: ${backend.stderr.text}`);
+          await sleep(500);
+          if (!o.ok || o.m.background < BUSY || attempt >= retryBusy) break;
+          log(`${name}: the machine was busy; measuring again (${attempt + 1}/${retryBusy})`);
+        }
+        perProxy.set(px.id, [...(perProxy.get(px.id) ?? []), best!]);
+      }
+    }
+  }
+} catch (e) {
+  console.error(`bench/run.ts: ${(e as Error).message}`);
+  await cleanup();
+  process.exit(1);
+}
+await cleanup();
+
+const sampleCase = cases[0]!;
+const report = [
+  `## sluice vs HAProxy — ${mode.toUpperCase()} mode`,
+  "",
+  `Run ${started.toISOString().replace(/\.\d+Z$/, "Z")} with \`${commandLine}\``,
+  "",
+  `- Same nginx backend (1 worker, access_log off) for every proxy; each proxy started with an equivalent generated haproxy.cfg (\`mode ${mode}\`, one server; HAProxy adds \`nbthread 1\`), sanity-checked, then stopped after its run.`,
+  `- CPU placement: proxy pinned to core ${PROXY_CORE} (\`taskset -c ${PROXY_CORE}\`); nginx and wrk share core ${LOAD_CORE} (\`taskset -c ${LOAD_CORE}\`).`,
+  `- Load: \`${wrkCommand(sampleCase, "CASE.lua", 0, duration).join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\`${cases.some((c) => c.connectionClose) ? ` (new-conn adds \`-H "Connection: close"\`)` : ""}, after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown` : ""}.`,
+  `- ×HAProxy: req/s ratio (higher is better); p99 ×HAProxy: p99 latency ratio (lower is better). Peak RSS: the proxy's VmHWM. proxy CPU: share of core ${PROXY_CORE} the proxy used during the measured run (100 % = saturated). other CPU: CPU that processes outside the benchmark used meanwhile, in % of one core (each run waits up to ${quietLimit} s for a quiet second first; ≥ ${BUSY * 100} % is marked${retryBusy ? ` and measured again, up to ${retryBusy} times, keeping the quietest attempt` : ""}). ⚠ marks a run with errors or a failed check.`,
+  "",
+  ...cases.flatMap((c) => table(c, results.get(c.name) ?? new Map())),
+  "Versions:",
+  "",
+  ...versionLines,
+  "",
+].join("\n");
+
+console.log(report);
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, report);
+log(`written to ${outFile}`);
