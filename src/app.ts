@@ -16,6 +16,8 @@ export interface Output {
 }
 
 const DEMO_PORT = 8080;
+/** How long a stop waits for log sinks to drain before exiting anyway. */
+const LOG_CLOSE_GRACE_MS = 1000;
 const DEMO_BACKENDS = 3;
 
 /** Runs the command line; resolves with the exit code once sluice should exit. */
@@ -85,8 +87,9 @@ async function serve(runtime: Runtime, config: Config, io: Output, onStop?: () =
         `${config.global.hardStopAfter} ms`);
       proxy.stop().then(async () => {
         onStop?.();
-        // Log lines still buffered are written before the process goes.
-        await pool.close();
+        // Log lines still buffered are written before the process goes, but a
+        // stuck destination (a full pipe nobody reads) does not hold the exit.
+        await Promise.race([pool.close(), new Promise((r) => setTimeout(r, LOG_CLOSE_GRACE_MS))]);
         io.err("stopped");
         resolve(0);
       });
