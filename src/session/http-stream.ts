@@ -39,8 +39,6 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   responseComplete = false;
   cause: CauseCode = Cause.none;
   phase: PhaseCode = Phase.none;
-  /** Body bytes received from the server. */
-  bytesOut = 0;
   /** The session's client byte count when this stream began (for the log's %B). */
   private readonly clientBytesAtStart: number;
   // HAProxy's timers (ms, -1 when not reached).
@@ -60,6 +58,9 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   private bodySent = false;
   private reqFraming: Framing;
   private clientChunked = false;
+  /** Trailer fields of a chunked request / response, written with the last chunk. */
+  private pendingTrailers: Head | undefined;
+  private responseTrailersHead: Head | undefined;
   private closeClient = false;
   private keepServer = false;
 
@@ -198,7 +199,6 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   requestTrailers(trailers: Head): void {
     this.pendingTrailers = trailers;
   }
-  private pendingTrailers: Head | undefined;
 
   requestEnd(): void {
     if (this.reqFraming.kind === "chunked") {
@@ -261,7 +261,6 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   }
 
   responseData(chunk: Uint8Array): void {
-    this.bytesOut += chunk.length;
     if (this.clientChunked) {
       this.session.toClient(chunkPrefix(chunk.length));
       this.session.toClient(chunk);
@@ -274,7 +273,6 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   responseTrailers(trailers: Head): void {
     this.responseTrailersHead = trailers;
   }
-  private responseTrailersHead: Head | undefined;
 
   responseEnd(): void {
     if (this.state === "tunnel") {
