@@ -4,9 +4,12 @@ import type { Config } from "../config/types.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { Backend } from "./backend.ts";
 import { type AcceptGate, Frontend } from "./frontend.ts";
+import type { HttpLogSink } from "./http-host.ts";
 import { HttpLogWriter } from "./http-log-writer.ts";
 import { compileLogFormat } from "../log/format.ts";
 import { createLogger, type SinkPool } from "../log/sink.ts";
+
+const SILENT_HTTP_LOG: HttpLogSink = { stream() {} };
 
 export class Proxy implements AcceptGate {
   readonly backends = new Map<string, Backend>();
@@ -24,9 +27,12 @@ export class Proxy implements AcceptGate {
       const backend = f.defaultBackend === undefined ? undefined : this.backends.get(f.defaultBackend);
       const logger = createLogger(f.logTargets, { pool });
       let frontend: Frontend | undefined;
-      const httpLog = f.mode === "http"
-        ? new HttpLogWriter(logger, f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat), this, () => frontend?.current ?? 0)
-        : undefined;
+      // A frontend that logs nothing (`no log`) does not even build its records.
+      const httpLog = f.mode !== "http"
+        ? undefined
+        : f.logTargets.length === 0
+        ? SILENT_HTTP_LOG
+        : new HttpLogWriter(logger, f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat), this, () => frontend?.current ?? 0);
       frontend = new Frontend(f, backend, runtime, this, logger, httpLog, {
         maxHeadBytes: config.global.bufsize,
         maxFields: config.global.maxHeaderFields,
