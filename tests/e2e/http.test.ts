@@ -271,6 +271,23 @@ for (const target of selectedTargets()) {
       expect(r.out).toContain("<h1>504 Gateway Timeout</h1>");
     });
 
+    test("server maxconn queues requests; timeout queue answers 503; a freed slot serves the next", async () => {
+      const a = await backend("A", (_req, res) => setTimeout(() => res.end("slow\n"), 600));
+      const port = await freePort();
+      run = await startSluice(target, httpConfig(port, `    timeout queue 200ms\n    server a 127.0.0.1:${a.port} maxconn 1`));
+      const first = curl([`http://127.0.0.1:${port}/first`]);
+      await waitFor(() => a.connections === 1, 3000, "first request at the server");
+      // The only slot is taken: this one waits 200 ms in the queue, then gets 503.
+      const queued = await curl(["-o", "/dev/null", "-w", "%{http_code}", `http://127.0.0.1:${port}/second`]);
+      expect(queued.out).toBe("503");
+      expect((await first).out).toBe("slow\n");
+      // Once the slot is free, a request is served again.
+      expect((await curl([`http://127.0.0.1:${port}/third`])).out).toBe("slow\n");
+      await waitFor(() => run!.errLines.some((l) => l.includes('"GET /second HTTP/1.1"')), 3000, "log line");
+      expect(run.errLines.find((l) => l.includes('"GET /second HTTP/1.1"'))).toContain(" 503 ");
+      expect(run.errLines.find((l) => l.includes('"GET /second HTTP/1.1"'))).toContain(" sQ-- ");
+    });
+
     test("timeout http-request answers 408 to a slow client", async () => {
       const a = await backend("A");
       const port = await freePort();
