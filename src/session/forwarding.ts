@@ -34,13 +34,13 @@ function forwardedValue(value: string): string {
 }
 
 export class ForwardingPlan {
-  private readonly ff: ForwardForPlan[];
-  private readonly forwarded: Forwarded[];
+  private readonly ff: ForwardForPlan[] = [];
+  /** The first source's `option forwarded` (only backends carry one). */
+  private readonly forwarded: Forwarded | undefined;
 
   /** Settings of the frontend and of the backend; both apply, as in HAProxy. */
   constructor(...sources: ({ forwardFor?: ForwardFor; forwarded?: Forwarded } | undefined)[]) {
-    this.ff = [];
-    this.forwarded = [];
+    this.forwarded = sources.find((s) => s?.forwarded !== undefined)?.forwarded;
     const seenHeaders = new Set<string>();
     for (const s of sources) {
       if (s?.forwardFor !== undefined) {
@@ -55,12 +55,11 @@ export class ForwardingPlan {
           ifNone: s.forwardFor.ifNone,
         });
       }
-      if (s?.forwarded !== undefined && this.forwarded.length === 0) this.forwarded.push(s.forwarded);
     }
   }
 
   get empty(): boolean {
-    return this.ff.length === 0 && this.forwarded.length === 0;
+    return this.ff.length === 0 && this.forwarded === undefined;
   }
 
   /** Appends the fields for `request` to `out`. */
@@ -71,7 +70,7 @@ export class ForwardingPlan {
       if (ff.ifNone && request.get(ff.lowerHeader) !== undefined) continue;
       out.push([ff.header, client]);
     }
-    const fwd = this.forwarded[0];
+    const fwd = this.forwarded;
     if (fwd !== undefined) {
       const parts: string[] = [];
       if (fwd.by) parts.push(`by=${forwardedNode(plainAddress(facts.frontendAddress))}`);

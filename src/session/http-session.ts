@@ -9,6 +9,7 @@ import { Corked } from "./corked.ts";
 import { errorPage } from "./error-pages.ts";
 import type { AddedFields, ForwardingPlan } from "./forwarding.ts";
 import { HttpStream } from "./http-stream.ts";
+import { span } from "./span.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 
 /** What an HTTP session needs from the frontend that accepted it. */
@@ -37,7 +38,6 @@ type SessionState = "idle" | "head" | "stream" | "tunnel" | "closing" | "closed"
 
 let nextSessionId = 1;
 
-const span = (ms: number | undefined) => (ms !== undefined && ms > 0 ? ms : Infinity);
 
 export class HttpSession {
   readonly id = nextSessionId++;

@@ -19,8 +19,14 @@ import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { AddedFields } from "./forwarding.ts";
 import type { HttpSession } from "./http-session.ts";
 import { Corked } from "./corked.ts";
+import { span } from "./span.ts";
 
 type StreamState = "queue" | "connect" | "exchange" | "tunnel" | "done";
+
+// Framings that carry no per-message value are shared, not built per request.
+const NO_BODY: Framing = { kind: "none" };
+const CHUNKED: Framing = { kind: "chunked" };
+const KEEP: Framing = { kind: "keep" };
 
 /** Methods whose requests may be sent again after a reused connection failed (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -76,8 +82,8 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     this.reqFraming = kind === BodyKind.Length
       ? { kind: "length", length: request.contentLength }
       : kind === BodyKind.Chunked
-      ? { kind: "chunked" }
-      : { kind: "none" };
+      ? CHUNKED
+      : NO_BODY;
     const upgrade = request.upgrade !== undefined;
     this.requestHead = serializeRequestHead(request, {
       framing: this.reqFraming,
@@ -119,8 +125,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   queueDeadline(): number {
     if (this.state !== "queue") return Infinity;
     const t = this.backend.timeouts;
-    const limit = t.queue || t.connect;
-    return limit > 0 ? this.queueStart + limit : Infinity;
+    return this.queueStart + span(t.queue || t.connect);
   }
 
   queueExpired(): void {
@@ -230,7 +235,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     if (head.status < 200) {
       if (head.status === 101) return this.startTunnel(head);
       // 100 Continue, 103 Early Hints: passed on as they are.
-      this.session.toClient(serializeResponseHead(head, { framing: { kind: "none" } }));
+      this.session.toClient(serializeResponseHead(head, { framing: NO_BODY }));
       return;
     }
     if (this.tr < 0) this.tr = this.session.now() - this.started;
@@ -244,15 +249,15 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
       framing = { kind: "length", length: head.contentLength };
     } else if (kind === BodyKind.Chunked || kind === BodyKind.UntilClose) {
       if (client.versionMinor === 1) {
-        framing = { kind: "chunked" };
+        framing = CHUNKED;
         this.clientChunked = true;
       } else {
-        framing = { kind: "none" };
+        framing = NO_BODY;
         this.closeClient = true;
       }
     } else {
       // No body. A response to HEAD (or a 304) still tells the length a GET would get.
-      framing = client.method === "HEAD" || head.status === 304 ? { kind: "keep" } : { kind: "none" };
+      framing = client.method === "HEAD" || head.status === 304 ? KEEP : NO_BODY;
     }
     this.keepServer = head.keepAlive && this.session.serverKeepAlive;
     const connection = this.closeClient ? "close" : client.versionMinor === 0 ? "keep-alive" : undefined;
@@ -321,7 +326,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     if (this.tr < 0) this.tr = this.session.now() - this.started;
     this.responseStarted = true;
     this.state = "tunnel";
-    this.session.toClient(serializeResponseHead(head, { framing: { kind: "none" }, connection: "upgrade", keepUpgrade: true }));
+    this.session.toClient(serializeResponseHead(head, { framing: NO_BODY, connection: "upgrade", keepUpgrade: true }));
   }
 
   // ---- the end ----

@@ -4,6 +4,7 @@ import type { Backend, QueueWaiter } from "../core/backend.ts";
 import type { Server } from "../core/server.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
 import { ConnectError, type Runtime, type Socket, type SocketEvents } from "../runtime/types.ts";
+import { span } from "./span.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 
 /** What a session needs from the frontend that accepted it. */
@@ -19,10 +20,7 @@ export interface SessionHost {
 
 type State = "queue" | "connect" | "data" | "closed";
 
-/** A configured timeout as a span: 0 (or unset) means none, as in HAProxy. */
-function span(ms: number | undefined): number {
-  return ms !== undefined && ms > 0 ? ms : Infinity;
-}
+
 
 let nextSessionId = 1;
 
