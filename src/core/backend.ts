@@ -15,10 +15,12 @@ export interface QueueWaiter {
 /** An empty set of servers, shared. */
 export const NO_SERVERS: ReadonlySet<Server> = new Set();
 
-export type Pick =
-  | { kind: "server"; server: Server }
-  | { kind: "full" } // usable servers exist but all are at maxconn: queue
-  | { kind: "none" }; // no usable server at all
+/**
+ * A server (a slot on it is taken), "full" (usable servers exist but all are
+ * at maxconn: queue) or "none" (no usable server at all). A plain value, not
+ * an object per pick: this runs for every request.
+ */
+export type Pick = Server | "full" | "none";
 
 export class Backend {
   readonly name: string;
@@ -69,9 +71,9 @@ export class Backend {
     this.avoid = NO_SERVERS;
     if (server !== undefined) {
       this.occupy(server);
-      return { kind: "server", server };
+      return server;
     }
-    return this.servers.some((s) => s.usable) ? { kind: "full" } : { kind: "none" };
+    return this.servers.some((s) => s.usable) ? "full" : "none";
   }
 
   enqueue(waiter: QueueWaiter): void {
@@ -90,9 +92,9 @@ export class Backend {
     while (this.queue.length > 0) {
       const waiter = this.queue[0]!;
       const pick = this.take(waiter.tried);
-      if (pick.kind !== "server") return;
+      if (typeof pick === "string") return;
       this.queue.shift();
-      waiter.granted(pick.server);
+      waiter.granted(pick);
     }
   }
 

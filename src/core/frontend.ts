@@ -8,6 +8,7 @@ import type { Listener, Runtime, Socket, SocketEvents } from "../runtime/types.t
 import { HttpSession } from "../session/http-session.ts";
 import { type SessionHost, TcpSession } from "../session/tcp-session.ts";
 import type { Backend } from "./backend.ts";
+import { Clock } from "./clock.ts";
 import { HttpHost, type HttpLogSink } from "./http-host.ts";
 
 /** A client connection being served, whatever its mode. */
@@ -62,10 +63,11 @@ export class Frontend implements SessionHost {
     readonly logger: Logger,
     httpLog?: HttpLogSink,
     limits?: { maxHeadBytes: number; maxFields: number },
+    clock: Clock = new Clock(() => runtime.now()),
   ) {
     this.name = config.name;
     this.http = config.mode === "http" && httpLog !== undefined
-      ? new HttpHost(config, runtime, limits ?? {}, httpLog, (s) => this.sessionEnded(s))
+      ? new HttpHost(config, runtime, clock, limits ?? {}, httpLog, (s) => this.sessionEnded(s))
       : undefined;
     this.clientTimeout = config.timeouts.client;
     this.clientFinTimeout = config.timeouts.clientFin;

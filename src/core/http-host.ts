@@ -8,6 +8,7 @@ import type { HttpSession, HttpSessionHost } from "../session/http-session.ts";
 import type { HttpStream } from "../session/http-stream.ts";
 import type { CauseCode, PhaseCode } from "../session/termination.ts";
 import type { Backend } from "./backend.ts";
+import type { Clock } from "./clock.ts";
 
 /** HAProxy's rule: of the frontend's and the backend's modes, the more closing one applies. */
 const CLOSING_RANK: Record<HttpConnectionMode, number> = { "keep-alive": 0, "server-close": 1, close: 2 };
@@ -29,6 +30,7 @@ export class HttpHost implements HttpSessionHost {
   constructor(
     private readonly config: FrontendConfig,
     readonly runtime: Pick<Runtime, "connect" | "now">,
+    readonly clock: Clock,
     limits: Partial<H1Limits>,
     private readonly log: HttpLogSink,
     private readonly ended: (session: HttpSession) => void,

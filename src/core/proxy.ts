@@ -3,6 +3,7 @@
 import type { Config } from "../config/types.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { Backend } from "./backend.ts";
+import { Clock } from "./clock.ts";
 import { type AcceptGate, Frontend } from "./frontend.ts";
 import type { HttpLogSink } from "./http-host.ts";
 import { HttpLogWriter } from "./http-log-writer.ts";
@@ -20,7 +21,11 @@ export class Proxy implements AcceptGate {
   private idleWaiters: (() => void)[] = [];
 
   /** @param pool where every frontend's log lines go (closed by the caller after stop). */
+  /** One clock for every session: a queue slot freed by one session is granted to another in the same event. */
+  readonly clock: Clock;
+
   constructor(readonly config: Config, readonly runtime: Runtime, pool: SinkPool) {
+    this.clock = new Clock(() => runtime.now());
     this.maxconn = config.global.maxconn;
     for (const b of config.backends) this.backends.set(b.name, new Backend(b));
     for (const f of config.frontends) {
@@ -36,7 +41,7 @@ export class Proxy implements AcceptGate {
       frontend = new Frontend(f, backend, runtime, this, logger, httpLog, {
         maxHeadBytes: config.global.bufsize,
         maxFields: config.global.maxHeaderFields,
-      });
+      }, this.clock);
       this.frontends.push(frontend);
     }
   }

@@ -9,6 +9,8 @@ import type { H1Error, H1Events, H1Limits, Head } from "./types.ts";
 
 /** The stream using a connection: it hears the response and the connection's fate. */
 export interface ConnectionUser {
+  /** Bytes or the server's FIN arrived; parsing follows (the user reads its clock, counts activity). */
+  serverEvent(): void;
   responseHead(head: Head): void;
   responseData(chunk: Uint8Array): void;
   responseTrailers(trailers: Head): void;
@@ -121,6 +123,7 @@ export class BackendConnection {
       return;
     }
     const user = this.user;
+    user?.serverEvent();
     this.parser.push(chunk);
     user?.responseFlush();
   }
@@ -132,6 +135,7 @@ export class BackendConnection {
       this.onIdleClose?.(this);
       return;
     }
+    this.user?.serverEvent();
     this.parser.finish();
   }
 

@@ -52,6 +52,10 @@ export class H1Head implements Head {
     return (this.targetString ??= asciiString(this.raw, this.targetStart, this.targetEnd));
   }
 
+  get hasHost(): boolean {
+    return this.hostIndex >= 0;
+  }
+
   get host(): string | undefined {
     if (this.hostIndex < 0) return undefined;
     return (this.hostString ??= this.value(this.hostIndex));

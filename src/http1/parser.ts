@@ -51,6 +51,21 @@ const enum S {
   Dead,
 }
 
+/**
+ * Chunks up to this size are copied into a slab before parsing. Runtimes hand
+ * out each received chunk in a fresh buffer, and the first view made of a
+ * fresh buffer (a head, a body slice) makes the engine materialise it: ~0.4 µs
+ * and a GC object per chunk (measured on Bun and Deno), where copying 200
+ * bytes into a slab view costs ~0.1 µs. Big chunks are viewed in place.
+ */
+export const COPY_BELOW = 4096;
+
+function copyOf(chunk: Uint8Array): Uint8Array {
+  const out = allocBytes(chunk.length);
+  out.set(chunk);
+  return out;
+}
+
 /** "HTTP/1." */
 const HTTP1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e];
 
@@ -113,6 +128,7 @@ export class H1Parser {
 
   push(chunk: Uint8Array): void {
     if (this.closed || this.state === S.Dead || chunk.length === 0) return;
+    if (chunk.length <= COPY_BELOW) chunk = copyOf(chunk);
     if (this.running || this.q.length !== 0) {
       this.q.push(chunk);
       this.pump();

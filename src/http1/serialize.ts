@@ -122,7 +122,8 @@ function serializeHead(head: Head, rewrite: HeadRewrite, isRequest: boolean, ver
     fb = head.fb;
   } else f = head.fieldOffsets;
   const count = head.fieldCount;
-  const lf = raw.indexOf(LF);
+  // The start line ends just before the first field (no search needed).
+  const lf = count > 0 ? f[fb]! - 1 : raw.indexOf(LF);
   const cr = lf - 1;
 
   // ---- sizes ----

@@ -54,6 +54,8 @@ export interface Head {
   readonly upgrade: string | undefined;
   /** Requests: the Host field's value (exactly one is required in HTTP/1.1). */
   readonly host: string | undefined;
+  /** Requests: a Host field is present (no string made). */
+  readonly hasHost: boolean;
   /** Requests: Expect: 100-continue. */
   readonly expectContinue: boolean;
 

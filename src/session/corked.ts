@@ -1,5 +1,7 @@
 // Output collected while one received chunk is processed, written once after
 // it: a small response's head and body leave in one write, not three.
+import { allocBytes } from "../http1/slab.ts";
+
 const JOIN_BELOW = 64 * 1024;
 
 export interface ByteSink {
@@ -35,7 +37,7 @@ export class Corked {
     this.size = 0;
     if (pieces.length === 1) return sink.write(pieces[0]!);
     if (size <= JOIN_BELOW) {
-      const joined = new Uint8Array(size);
+      const joined = allocBytes(size);
       let at = 0;
       for (const p of pieces) {
         joined.set(p, at);

@@ -5,6 +5,7 @@ import type { Backend } from "../core/backend.ts";
 import { H1Parser } from "../http1/parser.ts";
 import { BodyKind, type H1Error, type H1Events, type H1Limits, type Head } from "../http1/types.ts";
 import type { Runtime, Socket, SocketEvents } from "../runtime/types.ts";
+import type { Clock } from "../core/clock.ts";
 import { Corked } from "./corked.ts";
 import { errorPage } from "./error-pages.ts";
 import type { AddedFields, ForwardingPlan } from "./forwarding.ts";
@@ -16,6 +17,8 @@ import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 export interface HttpSessionHost {
   readonly name: string;
   readonly runtime: Pick<Runtime, "connect" | "now">;
+  /** Read once per event: tick() where an event enters, now() everywhere else. */
+  readonly clock: Clock;
   readonly limits: H1Limits;
   readonly timeouts: {
     client: number;
@@ -37,6 +40,7 @@ export interface HttpSessionHost {
 type SessionState = "idle" | "head" | "stream" | "tunnel" | "closing" | "closed";
 
 let nextSessionId = 1;
+const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFields>;
 
 
 export class HttpSession {
@@ -70,7 +74,9 @@ export class HttpSession {
     readonly backend: Backend,
     readonly client: Socket,
   ) {
-    const now = host.runtime.now();
+    this.serverKeepAlive = host.serverKeepAlive(backend);
+    this.plan = host.forwarding(backend);
+    const now = host.clock.tick();
     this.accepted = this.requestStart = this.idleSince = this.lastClient = this.lastServer = now;
     const parserEvents: H1Events = {
       head: (head) => this.onRequestHead(head),
@@ -101,12 +107,19 @@ export class HttpSession {
     return this.host.clientKeepAlive;
   }
 
-  get serverKeepAlive(): boolean {
-    return this.host.serverKeepAlive(this.backend);
+  /** Keep server connections alive between requests (frontend and backend modes, fixed for the session). */
+  readonly serverKeepAlive: boolean;
+  /** The fields this frontend and backend add to forwarded requests. */
+  private readonly plan: ForwardingPlan;
+
+  /** The time of the event being handled (monotonic ms). */
+  now(): number {
+    return this.host.clock.now;
   }
 
-  now(): number {
-    return this.host.runtime.now();
+  /** Reads the clock: first thing in every handler of an event from outside (socket, timer, connect). */
+  tick(): number {
+    return this.host.clock.tick();
   }
 
   begin(early: Uint8Array[]): void {
@@ -138,7 +151,7 @@ export class HttpSession {
   // ---- client side ----
 
   private onClientData(chunk: Uint8Array): void {
-    this.lastClient = this.now();
+    this.lastClient = this.tick();
     if (this.state === "idle") {
       this.state = "head";
       this.requestStart = this.lastClient;
@@ -152,7 +165,7 @@ export class HttpSession {
   }
 
   private onClientDrain(): void {
-    this.lastClient = this.now();
+    this.lastClient = this.tick();
     if (this.serverHeld) {
       this.serverHeld = false;
       this.stream?.conn?.resume();
@@ -161,6 +174,7 @@ export class HttpSession {
   }
 
   private onClientEnd(): void {
+    this.tick();
     this.clientEnded = true;
     if (this.state === "tunnel") {
       this.stream?.conn?.endWrite();
@@ -177,6 +191,7 @@ export class HttpSession {
   }
 
   private onClientClose(): void {
+    this.tick();
     const stream = this.stream;
     if (stream !== undefined && stream.state !== "done") {
       stream.abort(Cause.clientAbort);
@@ -191,14 +206,16 @@ export class HttpSession {
     this.state = "stream";
     // An HTTP/1.0 request without Host goes out as HTTP/1.1, which requires
     // one: an empty Host, as RFC 9112 §3.2 says for a target without authority.
-    const added: AddedFields = head.host === undefined ? [["Host", ""]] : [];
-    const plan = this.host.forwarding(this.backend);
+    let added: Readonly<AddedFields> = NO_FIELDS;
+    if (!head.hasHost) added = [["Host", ""]];
+    const plan = this.plan;
     if (!plan.empty) {
+      if (added === NO_FIELDS) added = [];
       plan.add(head, {
         clientAddress: this.client.remoteAddress,
         frontendAddress: this.client.localAddress,
         frontendPort: this.client.localPort,
-      }, added);
+      }, added as AddedFields);
     }
     const stream = new HttpStream(this, head, this.backend, added);
     this.stream = stream;
@@ -388,7 +405,7 @@ export class HttpSession {
   private readonly onTimer = (): void => {
     this.timer = undefined;
     if (this.state === "closed") return;
-    const now = this.now();
+    const now = this.tick();
     if (now < this.deadline()) return this.rearm();
     switch (this.state) {
       case "idle":

@@ -74,7 +74,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     readonly session: HttpSession,
     readonly request: Head,
     readonly backend: Backend,
-    added: AddedFields,
+    added: Readonly<AddedFields>,
   ) {
     this.started = session.now();
     this.clientBytesAtStart = session.clientBytesOut;
@@ -99,12 +99,12 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
 
   start(): void {
     const pick = this.backend.take(this.tried);
-    if (pick.kind === "server") {
+    if (typeof pick !== "string") {
       this.slotHeld = true;
       if (this.tw < 0) this.tw = 0;
-      return this.useServer(pick.server);
+      return this.useServer(pick);
     }
-    if (pick.kind === "none") return this.fail(503, Cause.serverAbort, Phase.connect);
+    if (pick === "none") return this.fail(503, Cause.serverAbort, Phase.connect);
     this.state = "queue";
     this.queueStart = this.session.now();
     this.backend.enqueue(this);
@@ -149,6 +149,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
       conn.socketEvents,
     ).then(
       (socket) => {
+        this.session.tick();
         conn.attachSocket(socket);
         if (this.state !== "connect" || this.conn !== undefined) {
           // The stream ended while we connected: nobody needs this connection.
@@ -158,7 +159,10 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
         this.tc = this.session.now() - this.connectStart;
         this.attach(conn);
       },
-      (error) => this.connectFailed(server, error),
+      (error) => {
+        this.session.tick();
+        this.connectFailed(server, error);
+      },
     );
   }
 
@@ -223,7 +227,14 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     this.session.serverActivity();
   }
 
+  /** Bytes, or the server's FIN, arrived and are about to be parsed. */
+  serverEvent(): void {
+    this.session.tick();
+    this.session.serverActivity();
+  }
+
   connectionDrain(): void {
+    this.session.tick();
     this.session.serverActivity();
     this.session.releaseClient();
   }
@@ -303,6 +314,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   }
 
   connectionClosed(_error: Error | undefined): void {
+    this.session.tick();
     this.conn = undefined;
     if (this.state === "done") return;
     if (this.state === "tunnel") return this.session.tunnelClosed();

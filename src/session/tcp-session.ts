@@ -107,12 +107,12 @@ export class TcpSession implements QueueWaiter {
   private findServer(): void {
     if (this.clientClosed) return this.finish();
     const pick = this.backend.take(this.tried);
-    if (pick.kind === "server") {
+    if (typeof pick !== "string") {
       this.slotHeld = true;
       if (this.tw < 0) this.tw = 0;
-      return this.connectTo(pick.server);
+      return this.connectTo(pick);
     }
-    if (pick.kind === "none") {
+    if (pick === "none") {
       this.setTermination(Cause.serverAbort, Phase.connect);
       return this.abort();
     }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { CONNECTION, CONTENT_LENGTH, HOST } from "../../../src/http1/fields.ts";
-import { H1Parser } from "../../../src/http1/parser.ts";
+import { COPY_BELOW, H1Parser } from "../../../src/http1/parser.ts";
 import { BodyKind, H1Error, type H1Events, type Head } from "../../../src/http1/types.ts";
 import { bytes, text } from "./harness.ts";
 
@@ -46,16 +46,20 @@ function recorder(hooks: Partial<H1Events> = {}): { log: Log; events: H1Events }
 }
 
 describe("zero copy", () => {
+  // Chunks above COPY_BELOW are viewed in place; smaller ones are copied once
+  // into a slab (a view of a fresh runtime buffer costs more than the copy).
+  const big = "x".repeat(COPY_BELOW + 1);
+
   test("Content-Length body bytes are views of the pushed chunks", () => {
     const { log, events } = recorder();
     const p = new H1Parser("request", events);
-    const first = bytes("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nhello");
-    const second = bytes("world");
+    const first = bytes(`POST / HTTP/1.1\r\nHost: h\r\nContent-Length: ${2 * big.length}\r\n\r\n${big}`);
+    const second = bytes(big);
     p.push(first);
     p.push(second);
-    expect(log.data.map(text)).toEqual(["hello", "world"]);
+    expect(log.data.map(text)).toEqual([big, big]);
     expect(log.data[0]!.buffer).toBe(first.buffer);
-    expect(log.data[0]!.byteOffset).toBe(first.length - 5);
+    expect(log.data[0]!.byteOffset).toBe(first.length - big.length);
     expect(log.data[1]).toBe(second); // a whole chunk of body goes out as is
     expect(log.heads[0]!.raw.buffer).toBe(first.buffer); // a head within one chunk is not copied either
   });
@@ -63,9 +67,10 @@ describe("zero copy", () => {
   test("chunked payload bytes are views of the pushed chunks", () => {
     const { log, events } = recorder();
     const p = new H1Parser("response", events);
-    const chunk = bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n");
+    const size = big.length.toString(16);
+    const chunk = bytes(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${size}\r\n${big}\r\n2;x=y\r\nde\r\n0\r\n\r\n`);
     p.push(chunk);
-    expect(log.data.map(text)).toEqual(["abc", "de"]);
+    expect(log.data.map(text)).toEqual([big, "de"]);
     for (const d of log.data) expect(d.buffer).toBe(chunk.buffer);
     expect(log.events.at(-1)).toBe("end");
   });
@@ -74,14 +79,26 @@ describe("zero copy", () => {
     const { log, events } = recorder();
     const p = new H1Parser("request", events);
     const a = bytes("POST / HTTP/1.1\r\nHo");
-    const b = bytes("st: h\r\nContent-Length: 3\r\n\r\nxyz");
+    const b = bytes(`st: h\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
     p.push(a);
     expect(log.events).toEqual([]);
     p.push(b);
     const h = log.heads[0]!;
-    expect(text(h.raw)).toBe("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\n");
+    expect(text(h.raw)).toBe(`POST / HTTP/1.1\r\nHost: h\r\nContent-Length: ${big.length}\r\n\r\n`);
     expect(h.raw.buffer).not.toBe(a.buffer);
     expect(log.data[0]!.buffer).toBe(b.buffer);
+  });
+
+  test("a small chunk is copied once: head and body share one copy, and the pushed buffer may be reused", () => {
+    const { log, events } = recorder();
+    const p = new H1Parser("response", events);
+    const chunk = bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+    p.push(chunk);
+    expect(log.heads[0]!.raw.buffer).not.toBe(chunk.buffer);
+    expect(log.data[0]!.buffer).toBe(log.heads[0]!.raw.buffer);
+    chunk.fill(0);
+    expect(text(log.data[0]!)).toBe("hello");
+    expect(log.heads[0]!.get("content-length")).toBe("5");
   });
 });
 

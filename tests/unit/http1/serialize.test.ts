@@ -122,6 +122,7 @@ describe("serializeRequestHead", () => {
       connectionTokens: head.connectionTokens,
       upgrade: undefined,
       host: "h",
+      hasHost: true,
       expectContinue: false,
       name: (i) => head.name(i),
       value: (i) => head.value(i),

@@ -1,0 +1,124 @@
+// The whole HTTP engine (session, stream, codec, pool), driven in-process over
+// in-memory sockets: the JavaScript cost of one keep-alive request with no
+// system call in the way. The socket benchmark (bench/run.ts) includes the
+// kernel's share, which is the same for every proxy and swamps this; this one
+// shows what the engine itself costs, steadily enough to compare two commits.
+//   bun bench/engine.ts [requests]        deno run -A bench/engine.ts [requests]
+
+import { loadConfigTexts } from "../src/config/load.ts";
+import { Proxy } from "../src/core/proxy.ts";
+import { SinkPool } from "../src/log/sink.ts";
+import type { ConnectOptions, Listener, ListenOptions, Runtime, Socket, SocketEvents } from "../src/runtime/types.ts";
+
+const enc = new TextEncoder();
+const REQUEST = enc.encode("GET /small HTTP/1.1\r\nHost: 127.0.0.1:9200\r\n\r\n");
+const RESPONSE = enc.encode(
+  "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 25 Nov 2026 10:00:00 GMT\r\n" +
+    "Content-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nHello, world\n",
+);
+
+const noEvents: SocketEvents = { data() {}, drain() {}, end() {}, close() {} };
+
+/** A socket whose writes are counted and dropped; the test feeds its `data`. */
+class MemSocket implements Socket {
+  events: SocketEvents = noEvents;
+  readonly pending = 0;
+  closed = false;
+  written = 0;
+  writes = 0;
+  constructor(readonly remoteAddress: string, readonly remotePort: number) {}
+  readonly localAddress = "127.0.0.1";
+  readonly localPort = 9200;
+  write(chunk: Uint8Array): boolean {
+    this.written += chunk.length;
+    this.writes++;
+    return true;
+  }
+  end(): void {}
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.events.close();
+  }
+  pause(): void {}
+  resume(): void {}
+}
+
+let accept: ((s: Socket) => void) | undefined;
+const servers: MemSocket[] = [];
+const runtime: Runtime = {
+  name: "bun",
+  version: "mem",
+  listen(o: ListenOptions, onAccept): Promise<Listener> {
+    accept = onAccept;
+    return Promise.resolve({ hostname: o.hostname, port: o.port, close() {} });
+  },
+  connect(o: ConnectOptions, events: SocketEvents): Promise<Socket> {
+    const s = new MemSocket(o.hostname, o.port);
+    s.events = events;
+    servers.push(s);
+    return Promise.resolve(s);
+  },
+  now: () => performance.now(),
+  onSignal() {},
+  args: () => [],
+  exit(code: number): never {
+    throw new Error(`exit ${code}`);
+  },
+};
+
+const loaded = loadConfigTexts([{
+  name: "engine.cfg",
+  text: `defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind 127.0.0.1:9200
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`,
+}]);
+if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
+const proxy = new Proxy(loaded.config, runtime, new SinkPool());
+await proxy.start();
+
+const client = new MemSocket("127.0.0.1", 40000);
+accept!(client);
+
+/** One request: client bytes in, the proxy writes to the server, the server's answer goes back. */
+async function one(): Promise<void> {
+  const before = client.written;
+  client.events.data(REQUEST);
+  if (servers.length === 0) await Promise.resolve(); // the first request connects
+  for (let i = 0; i < 5 && servers[servers.length - 1]!.writes === 0; i++) await Promise.resolve();
+  const server = servers[servers.length - 1]!;
+  server.events.data(RESPONSE);
+  if (client.written === before) throw new Error("no response reached the client");
+}
+
+const args = (globalThis as { process?: { argv: string[] } }).process?.argv ?? [];
+const n = Number(args[2] ?? "") || 500_000;
+for (let i = 0; i < 3; i++) await one();
+if (servers.length !== 1) throw new Error(`expected one pooled server connection, got ${servers.length}`);
+
+// Each chunk is a fresh copy, as a runtime hands them out: views into a fresh
+// buffer cost more than views into one already viewed (the runtime has to
+// materialise its ArrayBuffer first), and the engine must be measured on that.
+function round(count: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    client.events.data(REQUEST.slice());
+    servers[0]!.events.data(RESPONSE.slice());
+  }
+  return ((performance.now() - t0) * 1000) / count;
+}
+round(Math.min(n, 50_000)); // warm-up
+const rounds = [round(n), round(n), round(n), round(n), round(n)].sort((a, b) => a - b);
+const expected = 3 + Math.min(n, 50_000) + 5 * n;
+if (servers[0]!.writes !== expected) throw new Error(`server got ${servers[0]!.writes} writes, expected ${expected}`);
+const runtimeName = "Bun" in globalThis ? "bun" : "deno";
+console.log(`${runtimeName}: ${rounds[2]!.toFixed(2)} µs per request (median of 5 rounds of ${n}; min ${rounds[0]!.toFixed(2)}, max ${rounds[4]!.toFixed(2)}); ${(client.written / client.writes).toFixed(0)} bytes per client write`);
