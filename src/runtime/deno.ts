@@ -33,6 +33,28 @@ const READ_SIZE = 64 * 1024;
  * within noise); this split matched the best of both in each test.
  */
 const READ_COPY_BELOW = 32 * 1024;
+/**
+ * Reads up to this size (requests, small responses) are copied into a shared
+ * slab rather than into a buffer of their own: V8 allocates a small typed
+ * array with its own store in ~0.5 µs, a view of a slab in ~0.08 µs. A slab
+ * is freed once no chunk of it is referenced.
+ */
+const SLAB_COPY_MAX = 4096;
+const SLAB_SIZE = 64 * 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabOff = 0;
+
+function copyOut(buf: Uint8Array, n: number): Uint8Array {
+  if (n > SLAB_COPY_MAX) return buf.slice(0, n);
+  if (slabOff + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabOff = 0;
+  }
+  const out = slab.subarray(slabOff, slabOff + n);
+  out.set(n === buf.length ? buf : buf.subarray(0, n));
+  slabOff += n;
+  return out;
+}
 /** Queued chunks are joined into one write op up to this many bytes. */
 const COALESCE_MAX = 256 * 1024;
 /** Chunks at least this big are written on their own rather than copied. */
@@ -152,7 +174,7 @@ export class DenoSocket implements Socket {
             this.#readDone = true;
             chunk = null;
           } else if (n < READ_COPY_BELOW) {
-            chunk = buf.slice(0, n);
+            chunk = copyOut(buf, n);
           } else {
             // The buffer goes with the chunk: never reused, never touched again.
             chunk = buf.subarray(0, n);

@@ -33,9 +33,15 @@ export class Corked {
   writeTo(sink: ByteSink): boolean {
     const pieces = this.pieces;
     const size = this.size;
-    this.pieces = [];
     this.size = 0;
-    if (pieces.length === 1) return sink.write(pieces[0]!);
+    if (pieces.length === 1) {
+      // The common case: one piece, and no array made for the next flush.
+      const only = pieces[0]!;
+      pieces.length = 0;
+      return sink.write(only);
+    }
+    // A write may re-enter (drain, close) and push: collect that in a new list.
+    this.pieces = [];
     if (size <= JOIN_BELOW) {
       const joined = allocBytes(size);
       let at = 0;
