@@ -407,6 +407,26 @@ for (const target of selectedTargets()) {
       expect(arrivals[arrivals.length - 1]!).toBeGreaterThan(800);
     });
 
+    test("timeout server measures the server's silence, not the length of a response that keeps coming", async () => {
+      const a = await backend("A", (_req, res) => {
+        res.setHeader("content-type", "text/plain");
+        let n = 0;
+        const t = setInterval(() => {
+          res.write(`piece ${n}\n`);
+          if (++n === 6) {
+            clearInterval(t);
+            res.end();
+          }
+        }, 150);
+      });
+      const port = await freePort();
+      // 6 pieces 150 ms apart: 900 ms in all, never 400 ms without a byte.
+      run = await startSluice(target, httpConfig(port, `    timeout server 400ms\n    server a 127.0.0.1:${a.port}`));
+      const r = await curl(["-sS", `http://127.0.0.1:${port}/slow`]);
+      expect(r.code).toBe(0);
+      expect(r.out).toBe([0, 1, 2, 3, 4, 5].map((n) => `piece ${n}\n`).join(""));
+    });
+
     test("WebSocket: the upgrade becomes a tunnel and echoes", async () => {
       const port = await freePort();
       const wsPort = await freePort();
