@@ -2,11 +2,14 @@
 // of the same nginx backend, under the same wrk load, in one run; it reports
 // ratios against HAProxy. Performance claims of this project come from here.
 //
-// Usage: bun bench/run.ts [--mode http|tcp] [--case NAME[,NAME]]... [--duration S]
+// Usage: bun bench/run.ts [--mode http|tcp] [--load wrk|h2load] [--case NAME[,NAME]]... [--duration S]
 //                         [--warmup S] [--repeat N] [--proxy haproxy,bun,deno]
 //                         [--connections N] [--rev GIT-REV] [--baseline] [--wait-quiet S]
 //                         [--retry-busy N] [--quick] [--out FILE]
 //
+// --load h2load drives the load with nghttp2's h2load (--h1, one request in
+// flight per connection) instead of wrk; latency percentiles come from its
+// per-request log. new-conn needs wrk (h2load keeps its connections).
 // --rev runs sluice as committed at GIT-REV (exported with `git archive` to a
 // temp dir) instead of the working tree, which others may be editing.
 // --baseline adds a row with wrk straight at nginx: the ceiling of the load side.
@@ -50,6 +53,7 @@ const { values: opts } = parseArgs({
     baseline: { type: "boolean", default: false },
     "wait-quiet": { type: "string" },
     "retry-busy": { type: "string" },
+    load: { type: "string", default: "wrk" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -107,9 +111,15 @@ const repeat = Math.round(positive("repeat", opts.repeat, 1));
 const connections = Math.round(positive("connections", opts.connections, 50));
 const retryBusy = opts["retry-busy"] === "0" ? 0 : Math.round(positive("retry-busy", opts["retry-busy"], opts.quick ? 0 : 2));
 const quietLimit = opts["wait-quiet"] === "0" ? 0 : positive("wait-quiet", opts["wait-quiet"], opts.quick ? 3 : 30);
+const loadTool = opts.load;
+if (loadTool !== "wrk" && loadTool !== "h2load") fail(`--load must be wrk or h2load, got '${loadTool}'`);
 const wantedCases = (opts.case ?? []).flatMap((c) => c.split(",")).filter(Boolean);
 for (const c of wantedCases) if (!CASES.some((k) => k.name === c)) fail(`unknown case '${c}' (cases: ${CASES.map((k) => k.name).join(", ")})`);
-const cases = wantedCases.length ? CASES.filter((c) => wantedCases.includes(c.name)) : CASES;
+let cases = wantedCases.length ? CASES.filter((c) => wantedCases.includes(c.name)) : CASES;
+if (loadTool === "h2load") {
+  if (wantedCases.length && cases.some((c) => c.connectionClose)) fail("new-conn needs --load wrk (h2load keeps its connections open)");
+  cases = cases.filter((c) => !c.connectionClose);
+}
 const wantedProxies = (opts.proxy ?? "").split(",").filter(Boolean);
 for (const p of wantedProxies) if (!PROXIES.some((k) => k.id === p && p !== "direct")) fail(`unknown proxy '${p}' (haproxy, bun, deno)`);
 const proxies = PROXIES.filter((p) => (p.id === "direct" ? opts.baseline : !wantedProxies.length || wantedProxies.includes(p.id)));
@@ -487,6 +497,56 @@ async function runWrk(cmd: string[], seconds: number): Promise<WrkResult> {
   return { ...JSON.parse(m[1]!), text: out.replace(/\nBENCHJSON .*\n?/, "\n").trim() };
 }
 
+// ---------------------------------------------------------------- h2load
+
+function h2loadCommand(c: Case, work: string, port: number, seconds: number, logFile: string): string[] {
+  const cmd = ["taskset", "-c", LOAD_CORE, "h2load", "--h1", "-t", "1", "-c", String(connections), "-m", "1", "-D", String(seconds), "--log-file", logFile];
+  if (c.method === "POST") {
+    const body = join(work, `${c.name}.body`);
+    writeFileSync(body, Buffer.alloc(c.uploadBytes ?? 0, "x"));
+    cmd.push("-d", body, "-H", "Content-Type: application/octet-stream");
+  }
+  cmd.push(`http://127.0.0.1:${port}${c.path}`);
+  return cmd;
+}
+
+/** Runs h2load and reads its summary and per-request log into wrk's result shape. */
+async function runH2load(cmd: string[], seconds: number, logFile: string): Promise<WrkResult> {
+  rmSync(logFile, { force: true });
+  const proc = track(Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" }));
+  const killer = setTimeout(() => proc.kill("SIGKILL"), (seconds + 20) * 1000);
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  await proc.exited;
+  clearTimeout(killer);
+  const finished = out.match(/finished in ([\d.]+)(m?s),/);
+  const reqs = out.match(/requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/);
+  const codes = out.match(/status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/);
+  const traffic = out.match(/traffic: [\d.]+\w+ \((\d+)\) total/);
+  if (!finished || !reqs || !codes || !traffic) throw new Error(`h2load gave no result (exit ${proc.exitCode}): ${(err || out).trim().slice(0, 300)}`);
+  const durationUs = Number(finished[1]) * (finished[2] === "ms" ? 1000 : 1e6);
+  let lat: number[] = [];
+  try {
+    lat = readFileSync(logFile, "utf8").split("\n").filter(Boolean).map((l) => l.split("\t")).filter((f) => f[1] !== "-1").map((f) => Number(f[2]));
+  } catch {}
+  lat.sort((a, b) => a - b);
+  const pct = (q: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(q * lat.length))]! : 0);
+  return {
+    requests: Number(reqs[3]), bytes: Number(traffic[1]), durationUs,
+    connect: 0, read: Number(reqs[5]), write: Number(reqs[4]), status: Number(codes[3]) + Number(codes[4]), timeout: Number(reqs[6]),
+    p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), max: lat.at(-1) ?? 0, mean: lat.length ? lat.reduce((a, b) => a + b, 0) / lat.length : 0,
+    text: out.trim(),
+  };
+}
+
+/** One load run of `seconds` against `port` with the chosen tool. */
+function runLoad(c: Case, work: string, port: number, seconds: number): Promise<WrkResult> {
+  if (loadTool === "h2load") {
+    const logFile = join(work, `${c.name}.h2load.log`);
+    return runH2load(h2loadCommand(c, work, port, seconds, logFile), seconds, logFile);
+  }
+  return runWrk(wrkCommand(c, wrkScript(work, c), port, seconds), seconds);
+}
+
 // ---------------------------------------------------------------- one measurement
 
 interface Measure {
@@ -516,10 +576,9 @@ function summarize(c: Case, wrk: WrkResult, background: number): { errors: numbe
 async function measure(id: ProxyId, c: Case, work: string, backendPort: number, tag: string): Promise<Outcome> {
   if (id === "direct") {
     try {
-      const script = wrkScript(work, c);
-      await runWrk(wrkCommand(c, script, backendPort, warmup), warmup);
+      await runLoad(c, work, backendPort, warmup);
       const bg0 = foreignCpuSeconds();
-      const wrk = await runWrk(wrkCommand(c, script, backendPort, duration), duration);
+      const wrk = await runLoad(c, work, backendPort, duration);
       const secs = wrk.durationUs / 1e6;
       const background = (foreignCpuSeconds() - bg0) / secs;
       const m = summarize(c, wrk, background);
@@ -536,14 +595,13 @@ async function measure(id: ProxyId, c: Case, work: string, backendPort: number, 
   }
   try {
     await checkThroughProxy(p.port).catch((e) => { throw new Error(`sanity check failed: ${(e as Error).message}`); });
-    const script = wrkScript(work, c);
     let peak = 0;
     const poll = setInterval(() => { peak = Math.max(peak, readStatus(p.pid, "VmRSS") ?? 0); }, 100);
     try {
-      await runWrk(wrkCommand(c, script, p.port, warmup), warmup);
+      await runLoad(c, work, p.port, warmup);
       const cpu0 = cpuSeconds(p.pid);
       const bg0 = foreignCpuSeconds();
-      const wrk = await runWrk(wrkCommand(c, script, p.port, duration), duration);
+      const wrk = await runLoad(c, work, p.port, duration);
       const bg1 = foreignCpuSeconds();
       const cpu1 = cpuSeconds(p.pid);
       peak = Math.max(peak, readStatus(p.pid, "VmHWM") ?? 0, readStatus(p.pid, "VmRSS") ?? 0);
@@ -589,7 +647,7 @@ function versions(): string[] {
     `- ${first(["haproxy", "-v"])}`,
     `- ${first(["nginx", "-v"])}`,
     `- bun ${first([BUN, "--version"])}; ${first([DENO, "--version"])}`,
-    `- ${first(["wrk", "-v"])}`,
+    loadTool === "h2load" ? `- ${first(["h2load", "--version"])}` : `- ${first(["wrk", "-v"])}`,
     `- ${run(["nproc"]).out} cores (${cpu}), Linux ${run(["uname", "-r"]).out}`,
   ];
 }
@@ -728,7 +786,9 @@ const report = [
   "",
   `- Same nginx backend (1 worker, access_log off) for every proxy; each proxy started with an equivalent generated haproxy.cfg (\`mode ${mode}\`, one server; HAProxy adds \`nbthread 1\`), sanity-checked, then stopped after its run.`,
   `- CPU placement: proxy pinned to core ${PROXY_CORE} (\`taskset -c ${PROXY_CORE}\`); nginx and wrk share core ${LOAD_CORE} (\`taskset -c ${LOAD_CORE}\`).`,
-  `- Load: \`${wrkCommand(sampleCase, "CASE.lua", 0, duration).join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\`${cases.some((c) => c.connectionClose) ? ` (new-conn adds \`-H "Connection: close"\`)` : ""}, after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown` : ""}.`,
+  loadTool === "h2load"
+    ? `- Load: \`${h2loadCommand(sampleCase, "/tmp", 0, duration, "LOG").join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\` (POST cases add \`-d FILE\`); p50/p99 from h2load's per-request log; after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown` : ""}.`
+    : `- Load: \`${wrkCommand(sampleCase, "CASE.lua", 0, duration).join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\`${cases.some((c) => c.connectionClose) ? ` (new-conn adds \`-H "Connection: close"\`)` : ""}, after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown` : ""}.`,
   `- ×HAProxy: req/s ratio (higher is better); p99 ×HAProxy: p99 latency ratio (lower is better). Peak RSS: the proxy's VmHWM. proxy CPU: share of core ${PROXY_CORE} the proxy used during the measured run (100 % = saturated). other CPU: CPU that processes outside the benchmark used meanwhile, in % of one core (each run waits up to ${quietLimit} s for a quiet second first; ≥ ${BUSY * 100} % is marked${retryBusy ? ` and measured again, up to ${retryBusy} times, keeping the quietest attempt` : ""}). ⚠ marks a run with errors or a failed check.`,
   "",
   ...cases.flatMap((c) => table(c, results.get(c.name) ?? new Map())),

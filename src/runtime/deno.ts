@@ -41,16 +41,16 @@ const READ_COPY_BELOW = 32 * 1024;
  */
 const SLAB_COPY_MAX = 4096;
 const SLAB_SIZE = 64 * 1024;
-let slab = new Uint8Array(SLAB_SIZE);
+let slab = new ArrayBuffer(SLAB_SIZE);
 let slabOff = 0;
 
 function copyOut(buf: Uint8Array, n: number): Uint8Array {
   if (n > SLAB_COPY_MAX) return buf.slice(0, n);
   if (slabOff + n > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
+    slab = new ArrayBuffer(SLAB_SIZE);
     slabOff = 0;
   }
-  const out = slab.subarray(slabOff, slabOff + n);
+  const out = new Uint8Array(slab, slabOff, n);
   out.set(n === buf.length ? buf : buf.subarray(0, n));
   slabOff += n;
   return out;
