@@ -28,7 +28,9 @@ export interface Socket {
   /**
    * Queue bytes for the peer. Returns true when nothing is left pending, false
    * when the adapter holds a remainder: the caller should stop producing (pause
-   * its source) until `drain`. The caller must not mutate `chunk` afterwards.
+   * its source) until `drain`. After false the caller must not mutate
+   * `chunk`; after true the adapter keeps no reference to it, and its memory is
+   * the caller's again (a scratch buffer may be reused).
    */
   write(chunk: Uint8Array): boolean;
   /** Bytes accepted by write() but not yet handed to the kernel. */

@@ -335,6 +335,44 @@ export const checks: Check[] = [
   },
 
   {
+    name: "write-true-releases-chunk",
+    timeoutMs: 10000,
+    async run(scope, info) {
+      // After write() says true the adapter keeps no reference: the caller
+      // overwrites one scratch buffer for every message (as the proxy's join
+      // buffer does) and the peer still receives each message as written.
+      const srv = await scope.server(() => {});
+      const probe = new Probe();
+      const client = await scope.connect(srv.port, probe);
+      const server = await srv.next();
+      const sp = probeOf(server);
+      const scratch = new Uint8Array(64);
+      let expected = "";
+      let reused = 0;
+      let held = 0;
+      for (let i = 0; i < 200; i++) {
+        const msg = `message ${String(i).padStart(4, "0")};`;
+        const view = new Uint8Array(scratch.buffer, 0, msg.length);
+        for (let k = 0; k < msg.length; k++) view[k] = msg.charCodeAt(k);
+        expected += msg;
+        if (client.write(view)) {
+          reused++;
+          view.fill(0x21); // the caller's memory again
+        } else {
+          held++;
+          // The adapter holds it: wait until it is sent before touching the scratch again.
+          await within(sp.bytesArrived(expected.length), 3000, "held message");
+        }
+      }
+      await within(sp.bytesArrived(expected.length), 3000, "all messages");
+      eq(sp.text(), expected, "bytes as written");
+      info.reusedAfterTrue = reused;
+      info.heldAfterFalse = held;
+      client.end();
+    },
+  },
+
+  {
     name: "chunks-not-reused",
     timeoutMs: 15000,
     async run(scope, info) {
