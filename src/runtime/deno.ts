@@ -225,7 +225,8 @@ export class DenoSocket implements Socket {
       this.#needDrain = true;
       return false;
     }
-    this.#writeLoop(chunk).catch((e) => this.#fail(e));
+    this.#writing = true;
+    this.#issue(chunk);
     // The op has run once already (what the kernel took is in the kernel), but
     // only its promise says how much that was: until then the bytes count as
     // pending, so write() says false and `drain` follows when the op is done.
@@ -239,27 +240,25 @@ export class DenoSocket implements Socket {
     if (!this.#writing) this.#sendFin();
   }
 
-  /** Write `first`, then whatever was queued meanwhile, in order. */
-  async #writeLoop(first: Uint8Array): Promise<void> {
-    this.#writing = true;
-    let buf = first;
-    try {
-      for (;;) {
-        let off = 0;
-        const len = buf.byteLength;
-        while (off < len) {
-          const n = await this.#conn.write(off === 0 ? buf : buf.subarray(off));
-          if (this.#closed) return;
-          off += n;
-          this.#pending -= n;
-        }
-        if (this.#queue.length === 0) break;
-        buf = this.#takeQueued();
-      }
-    } catch (e) {
-      if (!this.#closed) this.#fail(e);
-      return;
-    }
+  /**
+   * One write op for `buf`; #onWritten continues with its rest, then with what
+   * was queued meanwhile, in order. Callbacks bound once rather than an async
+   * loop per write: this runs twice per proxied request.
+   */
+  #issue(buf: Uint8Array): void {
+    this.#current = buf;
+    this.#conn.write(buf).then(this.#onWritten, this.#onWriteError);
+  }
+
+  #current: Uint8Array | undefined;
+
+  readonly #onWritten = (n: number): void => {
+    if (this.#closed) return;
+    this.#pending -= n;
+    const buf = this.#current!;
+    if (n < buf.byteLength) return this.#issue(buf.subarray(n));
+    if (this.#queue.length !== 0) return this.#issue(this.#takeQueued());
+    this.#current = undefined;
     this.#writing = false;
     if (this.#needDrain) {
       this.#needDrain = false;
@@ -272,7 +271,11 @@ export class DenoSocket implements Socket {
       if (this.#closed || this.#writing) return;
     }
     if (this.#endCalled) this.#sendFin();
-  }
+  };
+
+  readonly #onWriteError = (e: unknown): void => {
+    if (!this.#closed) this.#fail(e);
+  };
 
   /** The next buffer to write: the head chunk, or several small ones joined. */
   #takeQueued(): Uint8Array {
