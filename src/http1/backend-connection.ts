@@ -79,12 +79,18 @@ export class BackendConnection {
   }
 
   pause(): void {
+    this.paused = true;
     this.socket?.pause();
   }
 
   resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
     this.socket?.resume();
   }
+
+  /** A stream paused our socket (its client could not take more). */
+  private paused = false;
 
   /** Half-close towards the server (tunnels pass the client's FIN on). */
   endWrite(): void {
@@ -105,7 +111,8 @@ export class BackendConnection {
     this.state = "idle";
     this.idleSince = now;
     this.parser.next();
-    this.socket?.resume();
+    // Reads may have been paused for a slow client: the next user starts fresh.
+    this.resume();
   }
 
   close(): void {
