@@ -255,32 +255,14 @@ export class H1Parser {
     while (p < n) {
       switch (this.state) {
         case S.Length: {
-          const rem = this.remaining;
-          if (n - p < rem) {
-            this.remaining = rem - (n - p);
-            this.events.data(p === 0 ? b : b.subarray(p));
-            return n;
-          }
-          this.remaining = 0;
-          if (rem !== 0) this.events.data(p === 0 && rem === n ? b : b.subarray(p, p + rem));
-          p += rem;
-          this.endMessage();
+          const ends = n - p >= this.remaining;
+          p = this.counted(b, p, n);
+          if (ends) this.endMessage();
           break;
         }
-        case S.ChunkData: {
-          const rem = this.remaining;
-          if (n - p < rem) {
-            this.remaining = rem - (n - p);
-            this.events.data(p === 0 ? b : b.subarray(p));
-            return n;
-          }
-          this.remaining = 0;
-          this.state = S.ChunkLine;
-          this.chunks.afterData();
-          this.events.data(p === 0 && rem === n ? b : b.subarray(p, p + rem));
-          p += rem;
+        case S.ChunkData:
+          p = this.counted(b, p, n);
           break;
-        }
         case S.ChunkLine:
           p = this.scanChunkLine(b, p, n);
           break;
@@ -298,6 +280,28 @@ export class H1Parser {
       }
     }
     return n;
+  }
+
+  /**
+   * Emits the counted bytes due in b[p..n) (a Content-Length body or a chunk's
+   * payload) and returns where they end. A chunk's payload moves the state to
+   * the CRLF after it before its bytes go out, so a handler that re-enters sees
+   * the parser where it will be.
+   */
+  private counted(b: Uint8Array, p: number, n: number): number {
+    const rem = this.remaining;
+    if (n - p < rem) {
+      this.remaining = rem - (n - p);
+      this.events.data(p === 0 ? b : b.subarray(p));
+      return n;
+    }
+    this.remaining = 0;
+    if (this.state === S.ChunkData) {
+      this.state = S.ChunkLine;
+      this.chunks.afterData();
+    }
+    if (rem !== 0) this.events.data(p === 0 && rem === n ? b : b.subarray(p, p + rem));
+    return p + rem;
   }
 
   // ---- heads and trailer sections ----
