@@ -271,6 +271,37 @@ for (const target of selectedTargets()) {
       expect(r.out).toContain("<h1>504 Gateway Timeout</h1>");
     });
 
+    test("timeout connect: a server that never answers the SYN gets 503 after the retries, logged sC", async () => {
+      // A listener that never accepts, with an accept queue of one: once one
+      // connection fills it, the kernel drops further SYNs unanswered, as a
+      // host behind a dead route or a full server would.
+      const listener = Bun.spawn(["python3", "-c", [
+        "import socket, sys, time",
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)",
+        "print(s.getsockname()[1], flush=True)",
+        "time.sleep(30)",
+      ].join("\n")], { stdout: "pipe", stderr: "inherit" });
+      closers.push(async () => { listener.kill(); });
+      const reader = listener.stdout.getReader();
+      const deadPort = Number(new TextDecoder().decode((await reader.read()).value).trim());
+      const filler = net.connect({ port: deadPort, host: "127.0.0.1" });
+      closers.push(async () => { filler.destroy(); });
+      await new Promise<void>((resolve) => filler.once("connect", () => resolve()));
+
+      const port = await freePort();
+      run = await startSluice(target, httpConfig(port, `    timeout connect 300ms\n    retries 1\n    server dead 127.0.0.1:${deadPort}`));
+      const started = Date.now();
+      const r = await curl(["-o", "/dev/null", "-w", "%{http_code}", `http://127.0.0.1:${port}/syn`]);
+      const took = Date.now() - started;
+      expect(r.out).toBe("503");
+      // Two attempts of 300 ms each (the first and one retry), not an immediate refusal.
+      expect(took).toBeGreaterThanOrEqual(550);
+      await waitFor(() => run!.errLines.some((l) => l.includes('"GET /syn HTTP/1.1"')), 3000, "log line");
+      const line = run.errLines.find((l) => l.includes('"GET /syn HTTP/1.1"'))!;
+      expect(line).toContain(" 503 ");
+      expect(line).toContain(" sC-- ");
+    });
+
     test("server maxconn queues requests; timeout queue answers 503; a freed slot serves the next", async () => {
       const a = await backend("A", (_req, res) => setTimeout(() => res.end("slow\n"), 600));
       const port = await freePort();
