@@ -125,7 +125,23 @@ let hostCount = 0;
 let upgradeIdx = -1;
 let expectIdx = -1;
 let connFlags = 0;
-let tokens: string[] | undefined;
+/** Connection tokens of the head being scanned (scratch, reused). */
+const tokens: string[] = [];
+// The usual Connection values as shared lists: no array per message for them.
+const ONLY_KEEP_ALIVE: readonly string[] = Object.freeze([KEEP_ALIVE_T]);
+const ONLY_CLOSE: readonly string[] = Object.freeze([CLOSE_T]);
+
+/** The head's own list of Connection tokens (shared when it is one of the usual ones). */
+function tokenList(): readonly string[] {
+  switch (tokens.length) {
+    case 0:
+      return NO_TOKENS;
+    case 1:
+      if (tokens[0] === KEEP_ALIVE_T) return ONLY_KEEP_ALIVE;
+      if (tokens[0] === CLOSE_T) return ONLY_CLOSE;
+  }
+  return tokens.slice();
+}
 
 function scanFields(raw: Uint8Array, f: Uint32Array, count: number): void {
   clError = undefined;
@@ -137,7 +153,7 @@ function scanFields(raw: Uint8Array, f: Uint32Array, count: number): void {
   upgradeIdx = -1;
   expectIdx = -1;
   connFlags = 0;
-  tokens = undefined;
+  tokens.length = 0;
   for (let i = 0; i < count; i++) {
     const a = f[4 * i]!;
     switch (f[4 * i + 1]! - a) {
@@ -153,7 +169,7 @@ function scanFields(raw: Uint8Array, f: Uint32Array, count: number): void {
         if (upgradeIdx < 0 && eq(raw, a, UPGRADE)) upgradeIdx = i;
         break;
       case 10:
-        if (eq(raw, a, CONNECTION)) connFlags |= connectionTokens(raw, f[4 * i + 2]!, f[4 * i + 3]!, (tokens ??= []));
+        if (eq(raw, a, CONNECTION)) connFlags |= connectionTokens(raw, f[4 * i + 2]!, f[4 * i + 3]!, tokens);
         break;
       case 14:
         if (eq(raw, a, CONTENT_LENGTH) && clError === undefined) {
@@ -245,7 +261,7 @@ export function buildRequestHead(
   return new H1Head(
     true, raw, method, 0, minor, count, wordsSlab(), fb, bodyKind,
     bodyKind === BodyKind.Length ? contentLength : -1,
-    keepAlive, tokens ?? NO_TOKENS, expectContinue, targetStart, targetEnd, hostIdx,
+    keepAlive, tokenList(), expectContinue, targetStart, targetEnd, hostIdx,
     minor === 1 && (connFlags & 4) !== 0 ? upgradeIdx : -1,
   );
 }
@@ -273,7 +289,7 @@ export function buildResponseHead(
   return new H1Head(
     false, raw, "", status, minor, count, wordsSlab(), fb, bodyKind,
     bodyKind === BodyKind.Length ? contentLength : -1,
-    keepAlive, tokens ?? NO_TOKENS, false, 0, 0, -1,
+    keepAlive, tokenList(), false, 0, 0, -1,
     (connFlags & 4) !== 0 ? upgradeIdx : -1,
   );
 }

@@ -28,7 +28,7 @@ export class Corked {
 
   /** Drops what was collected, optionally starting again with `first`. */
   reset(first?: Uint8Array): void {
-    this.pieces = [];
+    this.pieces.length = 0;
     this.size = 0;
     if (first !== undefined) this.push(first);
   }
@@ -44,8 +44,6 @@ export class Corked {
       pieces.length = 0;
       return sink.write(only);
     }
-    // A write may re-enter (drain, close) and push: collect that in a new list.
-    this.pieces = [];
     if (size <= JOIN_BELOW) {
       // Small joins come from the slab; bigger ones (a 16 KiB response and its
       // head) reuse one scratch buffer while writes complete at once: a fresh
@@ -65,12 +63,16 @@ export class Corked {
         joined.set(p, at);
         at += p.length;
       }
+      // Copied: the list is free again before the write (which may re-enter and push).
+      pieces.length = 0;
       const done = sink.write(joined);
       // Done: the sink keeps nothing, so the buffer (the old scratch or this
       // bigger one) serves the next join. Otherwise the sink holds it.
       if (big && done) joinScratch = joined.buffer as ArrayBuffer;
       return done;
     }
+    // A write may re-enter (drain, close) and push: collect that in a new list.
+    this.pieces = [];
     let ok = true;
     for (const p of pieces) ok = sink.write(p) && ok;
     return ok;

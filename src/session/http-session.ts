@@ -66,6 +66,8 @@ export class HttpSession {
   private serverHeld = false;
   private readonly parser: H1Parser;
   private readonly out = new Corked();
+  /** Bytes for the server of the current stream (streams take turns, so they share it). */
+  readonly serverOut = new Corked();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inClientChunk = false;
 

@@ -18,7 +18,7 @@ import { ConnectError } from "../runtime/types.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { AddedFields } from "./forwarding.ts";
 import type { HttpSession } from "./http-session.ts";
-import { Corked } from "./corked.ts";
+import type { Corked } from "./corked.ts";
 import { span } from "./span.ts";
 
 type StreamState = "queue" | "connect" | "exchange" | "tunnel" | "done";
@@ -55,8 +55,8 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   private queueStart = -1;
   private connectStart = 0;
   private slotHeld = false;
-  /** Request bytes for the server, collected while a client chunk is processed. */
-  readonly toServer = new Corked();
+  /** Request bytes for the server, collected while a client chunk is processed (the session's, one stream at a time). */
+  readonly toServer: Corked;
   /** The request head as serialized, kept for a retry on a fresh connection. */
   private readonly requestHead: Uint8Array;
   private headSent = false;
@@ -91,7 +91,9 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
       keepUpgrade: upgrade,
       add: added,
     });
-    this.toServer.push(this.requestHead);
+    this.toServer = session.serverOut;
+    // Whatever an earlier stream of the session left unsent is not this one's.
+    this.toServer.reset(this.requestHead);
     if (kind === BodyKind.None) this.requestComplete = true;
   }
 
