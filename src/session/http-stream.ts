@@ -9,6 +9,7 @@ import {
   chunkPrefix,
   CRLF,
   type Framing,
+  type HeadRewrite,
   serializeRequestHead,
   serializeResponseHead,
   serializeTrailers,
@@ -27,6 +28,29 @@ type StreamState = "queue" | "connect" | "exchange" | "tunnel" | "done";
 const NO_BODY: Framing = { kind: "none" };
 const CHUNKED: Framing = { kind: "chunked" };
 const KEEP: Framing = { kind: "keep" };
+
+// Scratch arguments for the serializer, which reads them and keeps nothing:
+// no objects made per request for them. Valid until the next call.
+const LENGTH = { kind: "length" as const, length: 0 };
+const REWRITE: HeadRewrite = { framing: NO_BODY };
+
+function lengthOf(length: number): Framing {
+  LENGTH.length = length;
+  return LENGTH;
+}
+
+function rewriteOf(
+  framing: Framing,
+  connection?: HeadRewrite["connection"],
+  keepUpgrade = false,
+  add?: HeadRewrite["add"],
+): HeadRewrite {
+  REWRITE.framing = framing;
+  REWRITE.connection = connection;
+  REWRITE.keepUpgrade = keepUpgrade;
+  REWRITE.add = add;
+  return REWRITE;
+}
 
 /** Methods whose requests may be sent again after a reused connection failed (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -62,7 +86,8 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   private headSent = false;
   /** Some body bytes left for the server: from then on the request cannot be sent again. */
   private bodySent = false;
-  private reqFraming: Framing;
+  /** The request body goes to the server chunked (else as received: length-delimited or none). */
+  private readonly reqChunked: boolean;
   private clientChunked = false;
   /** Trailer fields of a chunked request / response, written with the last chunk. */
   private pendingTrailers: Head | undefined;
@@ -79,18 +104,13 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     this.started = session.now();
     this.clientBytesAtStart = session.clientBytesOut;
     const kind = request.bodyKind;
-    this.reqFraming = kind === BodyKind.Length
-      ? { kind: "length", length: request.contentLength }
-      : kind === BodyKind.Chunked
-      ? CHUNKED
-      : NO_BODY;
+    this.reqChunked = kind === BodyKind.Chunked;
+    const framing = kind === BodyKind.Length ? lengthOf(request.contentLength) : this.reqChunked ? CHUNKED : NO_BODY;
     const upgrade = request.upgrade !== undefined;
-    this.requestHead = serializeRequestHead(request, {
-      framing: this.reqFraming,
-      connection: upgrade ? "upgrade" : session.serverKeepAlive ? undefined : "close",
-      keepUpgrade: upgrade,
-      add: added,
-    });
+    this.requestHead = serializeRequestHead(
+      request,
+      rewriteOf(framing, upgrade ? "upgrade" : this.session.serverKeepAlive ? undefined : "close", upgrade, added),
+    );
     this.toServer = session.serverOut;
     // Whatever an earlier stream of the session left unsent is not this one's.
     this.toServer.reset(this.requestHead);
@@ -198,7 +218,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   // ---- request body, from the session's parser ----
 
   requestData(chunk: Uint8Array): void {
-    if (this.state === "tunnel" || this.reqFraming.kind !== "chunked") {
+    if (this.state === "tunnel" || !this.reqChunked) {
       this.toServer.push(chunk);
     } else {
       this.toServer.push(chunkPrefix(chunk.length));
@@ -212,7 +232,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   }
 
   requestEnd(): void {
-    if (this.reqFraming.kind === "chunked") {
+    if (this.reqChunked) {
       this.toServer.push(serializeTrailers(this.pendingTrailers));
       this.pendingTrailers = undefined;
     }
@@ -248,7 +268,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     if (head.status < 200) {
       if (head.status === 101) return this.startTunnel(head);
       // 100 Continue, 103 Early Hints: passed on as they are.
-      this.session.toClient(serializeResponseHead(head, { framing: NO_BODY }));
+      this.session.toClient(serializeResponseHead(head, rewriteOf(NO_BODY)));
       return;
     }
     if (this.tr < 0) this.tr = this.session.now() - this.started;
@@ -259,7 +279,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     this.closeClient = !this.session.clientKeepAlive || !client.keepAlive || this.session.clientEnded ||
       !this.requestComplete || this.session.stopping;
     if (kind === BodyKind.Length) {
-      framing = { kind: "length", length: head.contentLength };
+      framing = lengthOf(head.contentLength);
     } else if (kind === BodyKind.Chunked || kind === BodyKind.UntilClose) {
       if (client.versionMinor === 1) {
         framing = CHUNKED;
@@ -275,7 +295,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     this.keepServer = head.keepAlive && this.session.serverKeepAlive;
     const connection = this.closeClient ? "close" : client.versionMinor === 0 ? "keep-alive" : undefined;
     this.responseStarted = true;
-    this.session.toClient(serializeResponseHead(head, { framing, connection }));
+    this.session.toClient(serializeResponseHead(head, rewriteOf(framing, connection)));
   }
 
   responseData(chunk: Uint8Array): void {
@@ -340,7 +360,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     if (this.tr < 0) this.tr = this.session.now() - this.started;
     this.responseStarted = true;
     this.state = "tunnel";
-    this.session.toClient(serializeResponseHead(head, { framing: NO_BODY, connection: "upgrade", keepUpgrade: true }));
+    this.session.toClient(serializeResponseHead(head, rewriteOf(NO_BODY, "upgrade", true)));
   }
 
   // ---- the end ----
