@@ -48,3 +48,18 @@ export function storeWords(src: Uint32Array, n: number): number {
 export function wordsSlab(): Uint32Array {
   return words;
 }
+
+/**
+ * Chunks up to this size are copied into a slab before parsing (H1Parser). Runtimes hand
+ * out each received chunk in a fresh buffer, and the first view made of a
+ * fresh buffer (a head, a body slice) makes the engine materialise it: ~0.4 µs
+ * and a GC object per chunk (measured on Bun and Deno), where copying 200
+ * bytes into a slab view costs ~0.1 µs. Big chunks are viewed in place.
+ */
+export const COPY_BELOW = 4096;
+
+export function slabCopy(chunk: Uint8Array): Uint8Array {
+  const out = allocBytes(chunk.length);
+  out.set(chunk);
+  return out;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { CONNECTION, CONTENT_LENGTH, HOST } from "../../../src/http1/fields.ts";
-import { COPY_BELOW, H1Parser } from "../../../src/http1/parser.ts";
+import { H1Parser } from "../../../src/http1/parser.ts";
+import { COPY_BELOW } from "../../../src/http1/slab.ts";
 import { BodyKind, H1Error, type H1Events, type Head } from "../../../src/http1/types.ts";
 import { bytes, text } from "./harness.ts";
 
