@@ -25,6 +25,27 @@ export function allocBytes(n: number): Uint8Array {
   return out;
 }
 
+const JOIN_SLAB = 256 * 1024;
+const JOIN_MAX = 64 * 1024;
+let joins = new ArrayBuffer(JOIN_SLAB);
+let joinsOff = 0;
+
+/**
+ * A fresh buffer for joined output up to 64 KiB (a response head and its
+ * body), carved from a 256 KiB slab: one allocation for many responses rather
+ * than one each.
+ */
+export function allocJoin(n: number): Uint8Array {
+  if (n > JOIN_MAX) return new Uint8Array(n);
+  if (joinsOff + n > JOIN_SLAB) {
+    joins = new ArrayBuffer(JOIN_SLAB);
+    joinsOff = 0;
+  }
+  const out = new Uint8Array(joins, joinsOff, n);
+  joinsOff += n;
+  return out;
+}
+
 const WORDS_SLAB = 8 * 1024;
 let words = new Uint32Array(WORDS_SLAB);
 let wordsOff = 0;

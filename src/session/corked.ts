@@ -1,6 +1,6 @@
 // Output collected while one received chunk is processed, written once after
 // it: a small response's head and body leave in one write, not three.
-import { allocBytes } from "../http1/slab.ts";
+import { allocBytes, allocJoin } from "../http1/slab.ts";
 
 const JOIN_BELOW = 64 * 1024;
 /** Joins up to this size are carved out of the byte slab. */
@@ -57,7 +57,7 @@ export class Corked {
       else if (scratch !== undefined && scratch.byteLength >= size) {
         joinScratch = undefined; // taken: a write that re-enters cannot use it too
         joined = new Uint8Array(scratch, 0, size);
-      } else joined = new Uint8Array(size);
+      } else joined = allocJoin(size);
       let at = 0;
       for (const p of pieces) {
         joined.set(p, at);
@@ -66,9 +66,10 @@ export class Corked {
       // Copied: the list is free again before the write (which may re-enter and push).
       pieces.length = 0;
       const done = sink.write(joined);
-      // Done: the sink keeps nothing, so the buffer (the old scratch or this
-      // bigger one) serves the next join. Otherwise the sink holds it.
-      if (big && done) joinScratch = joined.buffer as ArrayBuffer;
+      // Done: the sink keeps nothing, so the scratch serves the next join (or,
+      // after one was lost to a sink that kept it, a new one does). A sink that
+      // never completes a write at once (Deno's) gets views of a shared slab.
+      if (big && done) joinScratch = joined.buffer === scratch ? scratch : new ArrayBuffer(JOIN_BELOW);
       return done;
     }
     // A write may re-enter (drain, close) and push: collect that in a new list.
