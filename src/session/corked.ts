@@ -48,8 +48,6 @@ export class Corked {
       // Small joins come from the slab; bigger ones (a 16 KiB response and its
       // head) reuse one scratch buffer while writes complete at once: a fresh
       // 16 KiB array per response cost ~17 % of the proxy's time under Bun.
-      // A sink that keeps the bytes (write() false, always so under Deno) keeps
-      // the buffer: the next join gets an array of its own.
       const big = size > SLAB_JOIN_MAX;
       const scratch = joinScratch;
       let joined: Uint8Array;
