@@ -666,7 +666,7 @@ function table(c: Case, results: Map<ProxyId, Outcome[]>): string[] {
   const upload = c.uploadBytes !== undefined;
   lines.push(`### ${c.name}: ${c.what}`, "");
   const head = ["proxy", "req/s", "×HAProxy", "p50", "p99", "p99 ×HAProxy", "peak RSS", "errors", upload ? "transfer/s (down; up)" : "transfer/s", "proxy CPU", "other CPU"];
-  if (repeat > 1) head.push(`req/s of the ${repeat} runs`);
+  if (repeat > 1) head.push(`req/s of the ${repeat} runs`, "paired ×HAProxy");
   lines.push(`| ${head.join(" | ")} |`, `|${head.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`);
   for (const px of proxies) {
     const outcomes = results.get(px.id) ?? [];
@@ -699,6 +699,15 @@ function table(c: Case, results: Map<ProxyId, Outcome[]>): string[] {
       const without = rs.length < ms.length ? " without the busy ones" : "";
       const spread = rs.length > 1 ? ` (spread ${(((Math.max(...rs) - Math.min(...rs)) / median(rs)) * 100).toFixed(1)} %${without})` : "";
       cells.push(all.join(", ") + spread);
+      // Each run next to HAProxy's run of the same round (minutes apart at
+      // most): the median of those ratios is steadier than a ratio of medians
+      // when the machine's speed drifts between rounds.
+      const hap = results.get("haproxy") ?? [];
+      const paired = outcomes.flatMap((o, r) => {
+        const h = hap[r];
+        return o.ok && h?.ok ? [o.m.rps / h.m.rps] : [];
+      });
+      cells.push(paired.length ? `${fmtRatio(median(paired))} (${paired.map((x) => x.toFixed(2)).join(", ")})` : "—");
     }
     lines.push(`| ${cells.join(" | ")} |`);
   }
@@ -787,8 +796,8 @@ const report = [
   `- Same nginx backend (1 worker, access_log off) for every proxy; each proxy started with an equivalent generated haproxy.cfg (\`mode ${mode}\`, one server; HAProxy adds \`nbthread 1\`), sanity-checked, then stopped after its run.`,
   `- CPU placement: proxy pinned to core ${PROXY_CORE} (\`taskset -c ${PROXY_CORE}\`); nginx and wrk share core ${LOAD_CORE} (\`taskset -c ${LOAD_CORE}\`).`,
   loadTool === "h2load"
-    ? `- Load: \`${h2loadCommand(sampleCase, "/tmp", 0, duration, "LOG").join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\` (POST cases add \`-d FILE\`); p50/p99 from h2load's per-request log; after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown` : ""}.`
-    : `- Load: \`${wrkCommand(sampleCase, "CASE.lua", 0, duration).join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\`${cases.some((c) => c.connectionClose) ? ` (new-conn adds \`-H "Connection: close"\`)` : ""}, after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown` : ""}.`,
+    ? `- Load: \`${h2loadCommand(sampleCase, "/tmp", 0, duration, "LOG").join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\` (POST cases add \`-d FILE\`); p50/p99 from h2load's per-request log; after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown; "paired ×HAProxy" is the median of each run's ratio to HAProxy's run of the same round` : ""}.`
+    : `- Load: \`${wrkCommand(sampleCase, "CASE.lua", 0, duration).join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\`${cases.some((c) => c.connectionClose) ? ` (new-conn adds \`-H "Connection: close"\`)` : ""}, after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown; "paired ×HAProxy" is the median of each run's ratio to HAProxy's run of the same round` : ""}.`,
   `- ×HAProxy: req/s ratio (higher is better); p99 ×HAProxy: p99 latency ratio (lower is better). Peak RSS: the proxy's VmHWM. proxy CPU: share of core ${PROXY_CORE} the proxy used during the measured run (100 % = saturated). other CPU: CPU that processes outside the benchmark used meanwhile, in % of one core (each run waits up to ${quietLimit} s for a quiet second first; ≥ ${BUSY * 100} % is marked${retryBusy ? ` and measured again, up to ${retryBusy} times, keeping the quietest attempt` : ""}). ⚠ marks a run with errors or a failed check.`,
   "",
   ...cases.flatMap((c) => table(c, results.get(c.name) ?? new Map())),
