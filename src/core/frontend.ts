@@ -8,7 +8,7 @@ import type { Listener, Runtime, Socket, SocketEvents } from "../runtime/types.t
 import { HttpSession } from "../session/http-session.ts";
 import { type SessionHost, TcpSession } from "../session/tcp-session.ts";
 import type { Backend } from "./backend.ts";
-import { Clock } from "./clock.ts";
+import type { Clock } from "./clock.ts";
 import { HttpHost, type HttpLogSink } from "./http-host.ts";
 
 /** A client connection being served, whatever its mode. */
@@ -59,11 +59,12 @@ export class Frontend implements SessionHost {
     readonly config: FrontendConfig,
     readonly backend: Backend | undefined,
     readonly runtime: Runtime,
+    /** The proxy's one clock (shared by every frontend's sessions). */
+    clock: Clock,
     private readonly gate: AcceptGate,
     readonly logger: Logger,
     httpLog?: HttpLogSink,
     limits?: { maxHeadBytes: number; maxFields: number },
-    clock: Clock = new Clock(() => runtime.now()),
   ) {
     this.name = config.name;
     this.http = config.mode === "http" && httpLog !== undefined

@@ -38,10 +38,10 @@ export class Proxy implements AcceptGate {
         : f.logTargets.length === 0
         ? SILENT_HTTP_LOG
         : new HttpLogWriter(logger, f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat), this, () => frontend?.current ?? 0);
-      frontend = new Frontend(f, backend, runtime, this, logger, httpLog, {
+      frontend = new Frontend(f, backend, runtime, this.clock, this, logger, httpLog, {
         maxHeadBytes: config.global.bufsize,
         maxFields: config.global.maxHeaderFields,
-      }, this.clock);
+      });
       this.frontends.push(frontend);
     }
   }

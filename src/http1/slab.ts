@@ -4,46 +4,45 @@
 // Views are never recycled: a slab is freed by the GC when no view of it is
 // left, so handing them to sockets or keeping them in Heads is safe.
 
-const BYTES_SLAB = 32 * 1024;
-const BYTES_MAX = 4096;
-let bytes = new ArrayBuffer(BYTES_SLAB);
-let bytesOff = 0;
-
 /**
- * A fresh byte buffer of length n, zero-filled (never handed out before).
- * A view made from the ArrayBuffer itself: cheaper than subarray(), which
- * looks up the species constructor (77 vs 87 ns on Bun, 56 vs 75 on Deno).
+ * Fresh, zero-filled byte buffers carved one after another out of a shared
+ * ArrayBuffer; a full one is replaced, never reused. Views are made from the
+ * ArrayBuffer itself: cheaper than subarray(), which looks up the species
+ * constructor (77 vs 87 ns on Bun, 56 vs 75 on Deno).
  */
-export function allocBytes(n: number): Uint8Array {
-  if (n > BYTES_MAX) return new Uint8Array(n);
-  if (bytesOff + n > BYTES_SLAB) {
-    bytes = new ArrayBuffer(BYTES_SLAB);
-    bytesOff = 0;
+class ByteSlab {
+  private buf: ArrayBuffer;
+  private off = 0;
+
+  /** Requests above `max` bytes get a buffer of their own. */
+  constructor(private readonly size: number, private readonly max: number) {
+    this.buf = new ArrayBuffer(size);
   }
-  const out = new Uint8Array(bytes, bytesOff, n);
-  bytesOff += n;
-  return out;
+
+  alloc(n: number): Uint8Array {
+    if (n > this.max) return new Uint8Array(n);
+    if (this.off + n > this.size) {
+      this.buf = new ArrayBuffer(this.size);
+      this.off = 0;
+    }
+    const out = new Uint8Array(this.buf, this.off, n);
+    this.off += n;
+    return out;
+  }
 }
 
-const JOIN_SLAB = 256 * 1024;
-const JOIN_MAX = 64 * 1024;
-let joins = new ArrayBuffer(JOIN_SLAB);
-let joinsOff = 0;
+const bytes = new ByteSlab(32 * 1024, 4096);
+/** Joined output up to 64 KiB (a response head and its body): one allocation for many responses rather than one each. */
+const joins = new ByteSlab(256 * 1024, 64 * 1024);
 
-/**
- * A fresh buffer for joined output up to 64 KiB (a response head and its
- * body), carved from a 256 KiB slab: one allocation for many responses rather
- * than one each.
- */
+/** A fresh byte buffer of length n (heads, copies of small chunks). */
+export function allocBytes(n: number): Uint8Array {
+  return bytes.alloc(n);
+}
+
+/** A fresh buffer for joined output. */
 export function allocJoin(n: number): Uint8Array {
-  if (n > JOIN_MAX) return new Uint8Array(n);
-  if (joinsOff + n > JOIN_SLAB) {
-    joins = new ArrayBuffer(JOIN_SLAB);
-    joinsOff = 0;
-  }
-  const out = new Uint8Array(joins, joinsOff, n);
-  joinsOff += n;
-  return out;
+  return joins.alloc(n);
 }
 
 const WORDS_SLAB = 8 * 1024;

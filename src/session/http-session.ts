@@ -208,18 +208,17 @@ export class HttpSession {
     this.state = "stream";
     // An HTTP/1.0 request without Host goes out as HTTP/1.1, which requires
     // one: an empty Host, as RFC 9112 §3.2 says for a target without authority.
-    let added: Readonly<AddedFields> = NO_FIELDS;
+    let added: AddedFields | undefined;
     if (!head.hasHost) added = [["Host", ""]];
     const plan = this.plan;
     if (!plan.empty) {
-      if (added === NO_FIELDS) added = [];
       plan.add(head, {
         clientAddress: this.client.remoteAddress,
         frontendAddress: this.client.localAddress,
         frontendPort: this.client.localPort,
-      }, added as AddedFields);
+      }, (added ??= []));
     }
-    const stream = new HttpStream(this, head, this.backend, added);
+    const stream = new HttpStream(this, head, this.backend, added ?? NO_FIELDS);
     this.stream = stream;
     // Until a connection is ready, the client's further bytes wait in the kernel.
     if (head.bodyKind !== BodyKind.None) this.client.pause();

@@ -264,7 +264,6 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   // ---- response, from the backend connection ----
 
   responseHead(head: Head): void {
-    this.session.serverActivity();
     if (head.status < 200) {
       if (head.status === 101) return this.startTunnel(head);
       // 100 Continue, 103 Early Hints: passed on as they are.
