@@ -43,7 +43,7 @@ async function execute(runtime: Runtime, command: Command, io: Output): Promise<
       const loaded = loadConfigFiles(command.files);
       if (!loaded.ok) return check(loaded, io);
       for (const w of loaded.warnings) io.err(`warning: ${w.message}`);
-      return await serve(runtime, loaded.config, io);
+      return await serve(runtime, loaded.config, io, { strictOwnership: command.strictOwnership });
     }
     case "demo":
       return await demo(runtime, io);
@@ -61,9 +61,15 @@ function check(loaded: LoadResult, io: Output): number {
   return 0;
 }
 
-async function serve(runtime: Runtime, config: Config, io: Output, onStop?: () => void): Promise<number> {
+async function serve(
+  runtime: Runtime,
+  config: Config,
+  io: Output,
+  options: { strictOwnership?: boolean; onStop?: () => void } = {},
+): Promise<number> {
+  const { onStop } = options;
   const pool = new SinkPool();
-  const proxy = new Proxy(config, runtime, pool);
+  const proxy = new Proxy(config, runtime, pool, { strictOwnership: options.strictOwnership });
   try {
     await proxy.start();
   } catch (error) {
@@ -117,7 +123,9 @@ behind a TCP frontend on 127.0.0.1:${DEMO_PORT}, balanced round-robin. Try:
   curl localhost:${DEMO_PORT}      (a few times: each answer names another backend)
 
 Ctrl-C stops it. Your own configuration: sluice -f examples/tcp.cfg`);
-  return await serve(runtime, loaded.config, io, () => {
-    for (const b of backends) b.close();
+  return await serve(runtime, loaded.config, io, {
+    onStop: () => {
+      for (const b of backends) b.close();
+    },
   });
 }

@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 
 export type Command =
-  | { kind: "run"; files: string[] }
+  | { kind: "run"; files: string[]; strictOwnership: boolean }
   | { kind: "check"; files: string[] }
   | { kind: "demo" }
   | { kind: "version" }
@@ -30,14 +30,19 @@ Options:
   -f, --config FILE   configuration file (.cfg haproxy syntax, .yaml, .yml, .json);
                       several -f merge in order
   -c, --check         same as the check command (as in HAProxy)
+  --strict-ownership  stop on a backend-connection ownership violation (a bug)
+                      instead of logging it and closing that connection (tests)
   -v, --version       print the version
   -h, --help          print this help
 
 With no command and no -f, sluice runs the demo.`,
-  run: `Usage: sluice run -f CONFIG [-f CONFIG...]
+  run: `Usage: sluice run -f CONFIG [-f CONFIG...] [--strict-ownership]
 
 Runs the proxy. SIGTERM or SIGINT stops accepting, lets open connections
-finish for up to hard-stop-after (default 30s), then exits 0.`,
+finish for up to hard-stop-after (default 30s), then exits 0.
+--strict-ownership makes an ownership violation (a backend connection
+attached to a session while another owns it: a bug) throw and stop the
+process, rather than being logged, counted and its connection closed.`,
   check: `Usage: sluice check -f CONFIG [-f CONFIG...]   (or: sluice -c -f CONFIG)
 
 Validates the configuration. Prints every error as FILE:LINE: CONTEXT: MESSAGE
@@ -75,6 +80,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         check: { type: "boolean", short: "c" },
         version: { type: "boolean", short: "v" },
         help: { type: "boolean", short: "h" },
+        "strict-ownership": { type: "boolean" },
       },
     });
   } catch (error) {
@@ -115,5 +121,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (name === "run" && files.length === 0) {
     return { kind: "usage-error", message: "run needs -f CONFIG", topic: "run" };
   }
-  return files.length > 0 ? { kind: "run", files } : { kind: "demo" };
+  const strictOwnership = values["strict-ownership"] === true;
+  if (strictOwnership && files.length === 0) {
+    return { kind: "usage-error", message: "--strict-ownership goes with run -f CONFIG", topic: "run" };
+  }
+  return files.length > 0 ? { kind: "run", files, strictOwnership } : { kind: "demo" };
 }

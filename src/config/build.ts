@@ -140,6 +140,8 @@ function frontend(
     logTargets,
     httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
     errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
+    maxSessionSrvConns: part.maxSessionSrvConns ?? defaults.maxSessionSrvConns ??
+      BUILTIN.maxSessionSrvConns,
     origin: proxy.origin,
   };
   // A listen is its own default backend unless it names another.
@@ -179,6 +181,7 @@ function backend(
     httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
     errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
     redispatch: part.redispatch ?? defaults.redispatch ?? false,
+    httpReuse: part.httpReuse ?? defaults.httpReuse ?? BUILTIN.httpReuse,
     origin: proxy.origin,
   };
   const forwardFor = part.forwardFor ?? defaults.forwardFor;

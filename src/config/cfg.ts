@@ -46,19 +46,39 @@ const SINGLE_ARG: Record<string, string> = {
   "tune.bufsize": "tune.bufsize <number>",
   "tune.http.maxhdr": "tune.http.maxhdr <number>",
   "log-format": 'log-format "<format>"',
+  "http-reuse": "http-reuse never|safe|aggressive|always",
+  "max-session-srv-conns": "max-session-srv-conns <number>",
 };
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   balance: "balance <algorithm>",
   option: "option <name>",
   bind: "bind <address>[,<address>...]",
-  server: "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>]",
+  server:
+    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   log: "log stdout|stderr|<file> [format raw|json], or log global",
 };
-const SERVER_FLAGS = new Set(["backup", "disabled"]);
-const SERVER_VALUES = new Set(["weight", "maxconn"]);
+const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy"]);
+/** Server options that take a value → what the value is, for the usage message. */
+const SERVER_VALUES: Record<string, string> = {
+  weight: "<number>",
+  maxconn: "<number>",
+  "pool-max-conn": "<number>",
+  "pool-purge-delay": "<time>",
+  "pool-low-conn": "<number>",
+};
+const SERVER_OPTIONS = [
+  "weight",
+  "backup",
+  "disabled",
+  "maxconn",
+  "pool-max-conn",
+  "pool-purge-delay",
+  "pool-low-conn",
+  "send-proxy",
+];
 
 interface Section {
   /** Where this section's keywords go in the raw document; null: skip its lines. */
@@ -274,18 +294,18 @@ class CfgParser {
       const option = options[i]!;
       if (SERVER_FLAGS.has(option)) {
         entry[option] = true;
-      } else if (SERVER_VALUES.has(option)) {
+      } else if (Object.hasOwn(SERVER_VALUES, option)) {
         const value = options[++i];
         if (value === undefined) {
           return this.error(
-            `missing argument for '${option}' (usage: ${option} <number>)`,
+            `missing argument for '${option}' (usage: ${option} ${SERVER_VALUES[option]})`,
             context,
           );
         }
         entry[option] = value;
       } else {
         return this.error(
-          `option '${option}' is not supported yet (supported: weight, backup, disabled, maxconn)`,
+          `option '${option}' is not supported yet (supported: ${SERVER_OPTIONS.join(", ")})`,
           context,
         );
       }

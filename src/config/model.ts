@@ -33,6 +33,7 @@ import {
   BalanceSchema,
   describe,
   duration,
+  HttpReuseSchema,
   integer,
   isMapping,
   ModeSchema,
@@ -43,6 +44,7 @@ import type {
   Forwarded,
   ForwardFor,
   HttpConnectionMode,
+  HttpReuse,
   LogTarget,
   Mode,
 } from "./types.ts";
@@ -51,6 +53,10 @@ export { nameSchema } from "./schema-values.ts";
 export type { BindPart, ServerPart, TimeoutsPart } from "./schema-parts.ts";
 export type { ErrorFilePart, LogEntry } from "./schema-http.ts";
 
+const MaxSessionSrvConns = integer("max-session-srv-conns", 0);
+
+// HAProxy's sections: `http-reuse` in defaults, backend and listen;
+// `max-session-srv-conns` in defaults, frontend and listen.
 const GLOBAL = {
   maxconn: v.optional(integer("maxconn", 1)),
   "hard-stop-after": v.optional(duration("hard-stop-after")),
@@ -68,6 +74,8 @@ const DEFAULTS = {
   log: v.optional(logsSchema("defaults")),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  "http-reuse": v.optional(HttpReuseSchema),
+  "max-session-srv-conns": v.optional(MaxSessionSrvConns),
 };
 const FRONTEND = {
   mode: v.optional(ModeSchema),
@@ -79,6 +87,7 @@ const FRONTEND = {
   log: v.optional(logsSchema("frontend")),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  "max-session-srv-conns": v.optional(MaxSessionSrvConns),
 };
 const BACKEND = {
   mode: v.optional(ModeSchema),
@@ -88,6 +97,7 @@ const BACKEND = {
   timeout: v.optional(timeoutsSchema("backend", BACKEND_TIMEOUTS)),
   option: v.optional(optionsSchema("backend")),
   errorfile: v.optional(ErrorFilesSchema),
+  "http-reuse": v.optional(HttpReuseSchema),
 };
 const LISTEN = {
   mode: v.optional(ModeSchema),
@@ -102,6 +112,8 @@ const LISTEN = {
   log: v.optional(logsSchema("listen")),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  "http-reuse": v.optional(HttpReuseSchema),
+  "max-session-srv-conns": v.optional(MaxSessionSrvConns),
 };
 
 const KNOWN_KEYWORDS = new Set(
@@ -152,6 +164,8 @@ export interface ProxyPart {
   errorFiles?: ErrorFilePart[];
   /** ...and their checked contents, read by sections.ts. */
   errorResponses?: ErrorFiles;
+  httpReuse?: HttpReuse;
+  maxSessionSrvConns?: number;
 }
 
 function proxyPart(o: {
@@ -167,6 +181,8 @@ function proxyPart(o: {
   log?: LogEntry[];
   "log-format"?: string;
   errorfile?: ErrorFilePart[];
+  "http-reuse"?: HttpReuse;
+  "max-session-srv-conns"?: number;
 }): ProxyPart {
   const part: ProxyPart = { timeouts: o.timeout ?? {} };
   if (o.mode !== undefined) part.mode = o.mode;
@@ -185,6 +201,10 @@ function proxyPart(o: {
   if (o.log !== undefined) part.logs = o.log;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
   if (o.errorfile !== undefined) part.errorFiles = o.errorfile;
+  if (o["http-reuse"] !== undefined) part.httpReuse = o["http-reuse"];
+  if (o["max-session-srv-conns"] !== undefined) {
+    part.maxSessionSrvConns = o["max-session-srv-conns"];
+  }
   return part;
 }
 

@@ -14,7 +14,7 @@ import {
   nameKey,
   nameSchema,
 } from "./schema-values.ts";
-import type { Timeouts } from "./types.ts";
+import { BUILTIN, type Timeouts } from "./types.ts";
 
 /** Section names as they appear in messages. */
 export type SectionName = "global" | "defaults" | "frontend" | "backend" | "listen";
@@ -130,14 +130,23 @@ export interface ServerPart {
   backup: boolean;
   disabled: boolean;
   maxconn?: number;
+  poolMaxConn: number;
+  poolPurgeDelay: number;
+  poolLowConn: number;
+  sendProxy: boolean;
 }
 
+/** Spelled as the haproxy.cfg server options, in YAML too. */
 const SERVER_FIELDS = {
   address: address("server"),
   weight: v.optional(integer("weight", 0, 256)),
   backup: v.optional(flag("backup")),
   disabled: v.optional(flag("disabled")),
   maxconn: v.optional(integer("maxconn", 1)),
+  "pool-max-conn": v.optional(integer("pool-max-conn", -1)),
+  "pool-purge-delay": v.optional(duration("pool-purge-delay")),
+  "pool-low-conn": v.optional(integer("pool-low-conn", 0)),
+  "send-proxy": v.optional(flag("send-proxy")),
 };
 
 function serverPart(
@@ -153,6 +162,10 @@ function serverPart(
     weight: s.weight ?? 1,
     backup: s.backup ?? false,
     disabled: s.disabled ?? false,
+    poolMaxConn: s["pool-max-conn"] ?? BUILTIN.pool.maxConn,
+    poolPurgeDelay: s["pool-purge-delay"] ?? BUILTIN.pool.purgeDelay,
+    poolLowConn: s["pool-low-conn"] ?? BUILTIN.pool.lowConn,
+    sendProxy: s["send-proxy"] ?? false,
   };
   if (s.maxconn !== undefined) part.maxconn = s.maxconn;
   return part;

@@ -5,7 +5,7 @@
 import * as v from "valibot";
 import { type AddressRole, parseAddress } from "./address.ts";
 import { parseDuration } from "./duration.ts";
-import type { Mode } from "./types.ts";
+import type { HttpReuse, Mode } from "./types.ts";
 
 /** How a raw value reads in a message. */
 export function describe(x: unknown): string {
@@ -148,6 +148,20 @@ export const BalanceSchema = v.pipe(
       message: typeof x === "string"
         ? `balance '${x}' is not supported yet (supported: roundrobin)`
         : `invalid balance ${describe(x)} (expected roundrobin)`,
+    });
+    return NEVER;
+  }),
+);
+
+const HTTP_REUSE: readonly HttpReuse[] = ["never", "safe", "aggressive", "always"];
+
+export const HttpReuseSchema = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }): HttpReuse => {
+    const x = dataset.value;
+    if ((HTTP_REUSE as readonly unknown[]).includes(x)) return x as HttpReuse;
+    addIssue({
+      message: `invalid http-reuse ${describe(x)} (expected never, safe, aggressive or always)`,
     });
     return NEVER;
   }),

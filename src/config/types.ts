@@ -45,8 +45,23 @@ export interface ServerConfig {
   backup: boolean;
   disabled: boolean;
   maxconn?: number;
+  /** `pool-max-conn N`: most idle connections kept for reuse; -1 (default) unlimited, 0 none. */
+  poolMaxConn: number;
+  /** `pool-purge-delay TIME`: idle connections unused this long are closed (ms, default 5000). */
+  poolPurgeDelay: number;
+  /** `pool-low-conn N`: below this many idle connections, a session's own idle connection is not taken by others (default 0). */
+  poolLowConn: number;
+  /** `send-proxy`: a PROXY protocol v1 header opens every connection to this server. */
+  sendProxy: boolean;
   origin: Origin;
 }
+
+/**
+ * `http-reuse never | safe | aggressive | always` (default safe): which
+ * backend connections a stream may take from the shared pools
+ * (../shared/docs/connection-ownership.md).
+ */
+export type HttpReuse = "never" | "safe" | "aggressive" | "always";
 
 /** `option forwardfor [except NETWORK] [header NAME] [if-none]`. */
 export interface ForwardFor {
@@ -105,6 +120,7 @@ export interface BackendConfig {
   errorFiles: ErrorFiles;
   /** `option redispatch`: a retry may go to another server. */
   redispatch: boolean;
+  httpReuse: HttpReuse;
   origin: Origin;
 }
 
@@ -131,6 +147,8 @@ export interface FrontendConfig {
   httpMode: HttpConnectionMode;
   /** Inherited from `defaults` code by code; the section's own win. */
   errorFiles: ErrorFiles;
+  /** `max-session-srv-conns N`: idle private backend connections a session keeps (default 5). */
+  maxSessionSrvConns: number;
   origin: Origin;
 }
 
@@ -161,6 +179,9 @@ export const BUILTIN = {
   retries: 3,
   timeouts: { connect: 5000, client: 50000, server: 50000 },
   httpMode: "keep-alive",
+  httpReuse: "safe",
+  maxSessionSrvConns: 5,
+  pool: { maxConn: -1, purgeDelay: 5000, lowConn: 0 },
   forwardForHeader: "X-Forwarded-For",
   logTarget: { kind: "stderr", format: "raw" },
   global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101 },
@@ -170,6 +191,9 @@ export const BUILTIN = {
   retries: number;
   timeouts: Timeouts;
   httpMode: HttpConnectionMode;
+  httpReuse: HttpReuse;
+  maxSessionSrvConns: number;
+  pool: { maxConn: number; purgeDelay: number; lowConn: number };
   forwardForHeader: string;
   logTarget: LogTarget;
   global: Omit<GlobalConfig, "logTargets">;

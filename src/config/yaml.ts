@@ -22,18 +22,24 @@
 //     log-format: "%ci:%cp [%tr] %ft %b/%s %ST %B"
 //     errorfile: { 503: errors/503.http }   # status → file, relative to this file
 //     timeout: { connect: 5s, client: 50s, server: 50s }
+//     http-reuse: safe               # never | safe | aggressive | always (backends)
+//     max-session-srv-conns: 5       # frontends
 //   frontends:
 //     web:
 //       bind: [":8080", "127.0.0.1:8443"]   # a single string also allowed
 //       default_backend: app
 //       maxconn: 1000
+//       max-session-srv-conns: 5
 //   backends:
 //     app:
 //       balance: roundrobin
+//       http-reuse: safe
 //       servers:
 //         a1: { address: "127.0.0.1:9001", weight: 3 }
 //         a2: "127.0.0.1:9002"                 # short form
 //         a3: { address: "127.0.0.1:9003", backup: true, disabled: false, maxconn: 100 }
+//         a4: { address: "127.0.0.1:9004", pool-max-conn: -1, pool-purge-delay: 5s,
+//               pool-low-conn: 0, send-proxy: true }   # server options keep their cfg names
 //       # or, as a list:  servers: [{ name: a1, address: "127.0.0.1:9001" }]
 //   listen:
 //     db:

@@ -1,7 +1,7 @@
 // A backend: its servers, its balancing algorithm and its queue of streams
 // waiting for a server slot (when every server is at its maxconn).
 import { type Balancer, createBalancer } from "../balance/index.ts";
-import type { BackendConfig, Timeouts } from "../config/types.ts";
+import type { BackendConfig, HttpReuse, Timeouts } from "../config/types.ts";
 import { Server } from "./server.ts";
 
 /** Something waiting in the backend queue for a server with a free slot. */
@@ -10,6 +10,8 @@ export interface QueueWaiter {
   granted(server: Server): void;
   /** Servers this waiter must avoid when others are free (already failed). */
   readonly tried: ReadonlySet<Server>;
+  /** This server and no other (prefer-last-server after a connection-auth challenge). */
+  readonly only?: Server | undefined;
 }
 
 /** An empty set of servers, shared. */
@@ -31,6 +33,7 @@ export class Backend {
   readonly redispatch: boolean;
   readonly httpMode: BackendConfig["httpMode"];
   readonly errorFiles: BackendConfig["errorFiles"];
+  readonly httpReuse: HttpReuse;
   private readonly active: Balancer<Server>;
   private readonly backups: Balancer<Server>;
   private readonly queue: QueueWaiter[] = [];
@@ -39,7 +42,8 @@ export class Backend {
   private readonly any = (s: Server) => s.usable && s.hasSlot;
   private readonly fresh = (s: Server) => s.usable && s.hasSlot && !this.avoid.has(s);
 
-  constructor(readonly config: BackendConfig) {
+  /** @param now the proxy's clock (monotonic ms). */
+  constructor(readonly config: BackendConfig, now?: () => number) {
     this.name = config.name;
     this.redispatch = config.redispatch;
     this.httpMode = config.httpMode;
@@ -47,7 +51,8 @@ export class Backend {
     this.mode = config.mode;
     this.retries = config.retries;
     this.timeouts = config.timeouts;
-    this.servers = config.servers.map((s) => new Server(config.name, s));
+    this.servers = config.servers.map((s) => new Server(config.name, s, now));
+    this.httpReuse = config.httpReuse ?? "safe";
     this.active = createBalancer(config.balance, this.servers.filter((s) => !s.backup));
     this.backups = createBalancer(config.balance, this.servers.filter((s) => s.backup));
   }
@@ -86,14 +91,31 @@ export class Backend {
     if (i >= 0) this.queue.splice(i, 1);
   }
 
-  /** Gives back a slot on `server`; the oldest waiter that can use a free slot gets one. */
+  /** Takes a slot on `server` itself if it has one (prefer-last-server); false: it is full or unusable. */
+  takeServer(server: Server): boolean {
+    if (!server.usable || !server.hasSlot) return false;
+    this.occupy(server);
+    return true;
+  }
+
+  /** Gives back a slot on `server`; the oldest waiters that can use a free slot get one. */
   release(server: Server): void {
     server.current--;
-    while (this.queue.length > 0) {
-      const waiter = this.queue[0]!;
-      const pick = this.take(waiter.tried);
-      if (typeof pick === "string") return;
-      this.queue.shift();
+    let i = 0;
+    while (i < this.queue.length) {
+      const waiter = this.queue[i]!;
+      let pick: Server | undefined;
+      if (waiter.only !== undefined) {
+        if (this.takeServer(waiter.only)) pick = waiter.only;
+      } else {
+        const p = this.take(waiter.tried);
+        if (typeof p !== "string") pick = p;
+      }
+      if (pick === undefined) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
       waiter.granted(pick);
     }
   }

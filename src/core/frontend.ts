@@ -9,6 +9,7 @@ import { HttpSession } from "../session/http-session.ts";
 import { type SessionHost, TcpSession } from "../session/tcp-session.ts";
 import type { Backend } from "./backend.ts";
 import type { Clock } from "./clock.ts";
+import type { Ownership } from "../pool/ownership.ts";
 import { HttpHost, type HttpLogSink } from "./http-host.ts";
 
 /** A client connection being served, whatever its mode. */
@@ -63,12 +64,12 @@ export class Frontend implements SessionHost {
     clock: Clock,
     private readonly gate: AcceptGate,
     readonly logger: Logger,
-    httpLog?: HttpLogSink,
-    limits?: { maxHeadBytes: number; maxFields: number },
+    /** What HTTP mode needs: its log, the ownership API, the codec's limits. */
+    http?: { log: HttpLogSink; ownership: Ownership; limits: { maxHeadBytes: number; maxFields: number } },
   ) {
     this.name = config.name;
-    this.http = config.mode === "http" && httpLog !== undefined
-      ? new HttpHost(config, runtime, clock, limits ?? {}, httpLog, (s) => this.sessionEnded(s))
+    this.http = config.mode === "http" && http !== undefined
+      ? new HttpHost(config, runtime, clock, http.limits, http.log, (s) => this.sessionEnded(s), http.ownership)
       : undefined;
     this.clientTimeout = config.timeouts.client;
     this.clientFinTimeout = config.timeouts.clientFin;

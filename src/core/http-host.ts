@@ -7,6 +7,7 @@ import { ForwardingPlan } from "../session/forwarding.ts";
 import type { HttpSession, HttpSessionHost } from "../session/http-session.ts";
 import type { HttpStream } from "../session/http-stream.ts";
 import type { CauseCode, PhaseCode } from "../session/termination.ts";
+import type { Ownership } from "../pool/ownership.ts";
 import type { Backend } from "./backend.ts";
 import type { Clock } from "./clock.ts";
 
@@ -23,6 +24,7 @@ export class HttpHost implements HttpSessionHost {
   readonly timeouts: HttpSessionHost["timeouts"];
   readonly errorFiles: Readonly<Record<number, Uint8Array>>;
   readonly clientKeepAlive: boolean;
+  readonly maxSessionSrvConns: number;
   /** Requests and responses refused by the codec, by code. */
   readonly protocolErrors = new Map<string, number>();
   private readonly plans = new Map<Backend, ForwardingPlan>();
@@ -34,7 +36,9 @@ export class HttpHost implements HttpSessionHost {
     limits: Partial<H1Limits>,
     private readonly log: HttpLogSink,
     private readonly ended: (session: HttpSession) => void,
+    readonly ownership: Ownership,
   ) {
+    this.maxSessionSrvConns = config.maxSessionSrvConns ?? 5;
     this.name = config.name;
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.timeouts = config.timeouts;

@@ -9,6 +9,12 @@ import type { HttpLogSink } from "./http-host.ts";
 import { HttpLogWriter } from "./http-log-writer.ts";
 import { compileLogFormat } from "../log/format.ts";
 import { createLogger, type SinkPool } from "../log/sink.ts";
+import { Ownership } from "../pool/ownership.ts";
+
+export interface ProxyOptions {
+  /** An ownership violation throws (tests) instead of being logged, counted and its connection closed. */
+  strictOwnership?: boolean;
+}
 
 const SILENT_HTTP_LOG: HttpLogSink = { stream() {} };
 
@@ -24,10 +30,19 @@ export class Proxy implements AcceptGate {
   /** One clock for every session: a queue slot freed by one session is granted to another in the same event. */
   readonly clock: Clock;
 
-  constructor(readonly config: Config, readonly runtime: Runtime, pool: SinkPool) {
+  /** Moves backend connections between sessions and pools, and checks every attach. */
+  readonly ownership: Ownership;
+
+  constructor(readonly config: Config, readonly runtime: Runtime, pool: SinkPool, options: ProxyOptions = {}) {
     this.clock = new Clock(() => runtime.now());
     this.maxconn = config.global.maxconn;
-    for (const b of config.backends) this.backends.set(b.name, new Backend(b));
+    const events = createLogger(config.global.logTargets, { pool });
+    this.ownership = new Ownership({
+      strict: options.strictOwnership ?? false,
+      report: (v) => events.event(v.message),
+    });
+    const now = () => this.clock.now;
+    for (const b of config.backends) this.backends.set(b.name, new Backend(b, now));
     for (const f of config.frontends) {
       const backend = f.defaultBackend === undefined ? undefined : this.backends.get(f.defaultBackend);
       const logger = createLogger(f.logTargets, { pool });
@@ -38,9 +53,10 @@ export class Proxy implements AcceptGate {
         : f.logTargets.length === 0
         ? SILENT_HTTP_LOG
         : new HttpLogWriter(logger, f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat), this, () => frontend?.current ?? 0);
-      frontend = new Frontend(f, backend, runtime, this.clock, this, logger, httpLog, {
-        maxHeadBytes: config.global.bufsize,
-        maxFields: config.global.maxHeaderFields,
+      frontend = new Frontend(f, backend, runtime, this.clock, this, logger, httpLog && {
+        log: httpLog,
+        ownership: this.ownership,
+        limits: { maxHeadBytes: config.global.bufsize, maxFields: config.global.maxHeaderFields },
       });
       this.frontends.push(frontend);
     }
@@ -105,7 +121,7 @@ export class Proxy implements AcceptGate {
     try {
       await this.waitForSessions(hardStopAfter);
     } finally {
-      for (const b of this.backends.values()) for (const s of b.servers) s.idle.closeAll();
+      for (const b of this.backends.values()) for (const s of b.servers) s.pool.closeIdle();
     }
   }
 

@@ -1,7 +1,7 @@
 // One server of a backend: where it is, its weight, and what it carries now.
 import type { WeightedTarget } from "../balance/roundrobin.ts";
 import type { ServerConfig } from "../config/types.ts";
-import { IdlePool } from "../pool/idle-pool.ts";
+import { ServerPool } from "../pool/server-pool.ts";
 
 export class Server implements WeightedTarget {
   readonly name: string;
@@ -13,8 +13,8 @@ export class Server implements WeightedTarget {
   rrCurrent = 0;
   /** Administrative state (a later health check will add operational state). */
   disabled: boolean;
-  /** Idle HTTP connections to this server, ready for reuse. */
-  readonly idle = new IdlePool();
+  /** Shared HTTP connections to this server (idle, safe) and its connection counters. */
+  readonly pool: ServerPool;
   /** Connections carried now. */
   current = 0;
   /** Counters since start. */
@@ -23,7 +23,8 @@ export class Server implements WeightedTarget {
   bytesIn = 0;
   bytesOut = 0;
 
-  constructor(readonly backendName: string, settings: ServerConfig) {
+  /** @param now the proxy's clock (monotonic ms), for the pool's purge. */
+  constructor(readonly backendName: string, settings: ServerConfig, now: () => number = () => performance.now()) {
     this.name = settings.name;
     this.host = settings.host;
     this.port = settings.port;
@@ -31,7 +32,16 @@ export class Server implements WeightedTarget {
     this.backup = settings.backup;
     this.disabled = settings.disabled;
     this.maxconn = settings.maxconn ?? 0;
+    this.sendProxy = settings.sendProxy ?? false;
+    this.pool = new ServerPool(this.id, {
+      maxConn: settings.poolMaxConn ?? -1,
+      purgeDelay: settings.poolPurgeDelay ?? 5000,
+      lowConn: settings.poolLowConn ?? 0,
+    }, now);
   }
+
+  /** `send-proxy`: each connection starts with a PROXY protocol v1 header. */
+  readonly sendProxy: boolean;
 
   get id(): string {
     return `${this.backendName}/${this.name}`;

@@ -1,9 +1,13 @@
-// The server-facing HTTP/1.1 side: one TCP connection to a server, carrying one
-// stream at a time, its response parser, and the facts the pools need
-// (requests carried, whether it ended clean). It belongs to one stream while in
-// use and to its server's pool while idle; it never decides where it goes.
+// The server-facing HTTP/1.1 side (the client-side H1 mux): one TCP connection
+// to a server, carrying one stream at a time, its response parser, and the
+// facts the pools need (requests carried, whether it ended clean, whether the
+// server now authenticates the connection). Where it goes between streams is
+// decided by the ownership API (src/pool/ownership.ts), never here.
 import type { Server } from "../core/server.ts";
+import type { ServerPool } from "../pool/server-pool.ts";
+import type { ConnPlace, Owner, PoolConn } from "../pool/types.ts";
 import type { Socket, SocketEvents } from "../runtime/types.ts";
+import { isConnectionAuthChallenge } from "./conn-auth.ts";
 import { H1Parser } from "./parser.ts";
 import type { H1Error, H1Events, H1Limits, Head } from "./types.ts";
 
@@ -28,25 +32,42 @@ export type ConnectionState = "busy" | "idle" | "closed";
 
 let nextConnectionId = 1;
 
-export class BackendConnection {
+export class BackendConnection implements PoolConn {
   readonly id = nextConnectionId++;
   state: ConnectionState = "busy";
+  // ---- for the ownership API (PoolConn) ----
+  owner: Owner | undefined;
+  attachedTo: Owner | undefined;
+  place: ConnPlace = "new";
+  proven = false;
   /** Requests this connection has carried (a reused one has carried at least one before). */
   requests = 0;
   /** Monotonic ms when it last went idle. */
   idleSince = 0;
+  /** Called when an idle connection dies, so that its pool or session forgets it. */
+  onIdleClose: ((conn: PoolConn) => void) | undefined;
+  readonly pool: ServerPool;
+  /**
+   * The server answered a connection-based authentication challenge (NTLM,
+   * Negotiate) on it: from now on it belongs to the session that got it. The
+   * HTTP/1 mux alone decides this (a shared multiplexed connection never may).
+   */
+  authenticates = false;
   /** The server sent its FIN: no further request may go on this connection. */
   peerEnded = false;
   user: ConnectionUser | undefined;
   readonly parser: H1Parser;
-  /** Called when an idle connection dies, so that its pool forgets it. */
-  onIdleClose: ((conn: BackendConnection) => void) | undefined;
   private socket: Socket | undefined;
   readonly socketEvents: SocketEvents;
 
-  constructor(readonly server: Server, limits: H1Limits) {
+  /** @param key the reuse key: what it was opened with that depends on the client ("" for nothing). */
+  constructor(readonly server: Server, limits: H1Limits, readonly key = "") {
+    this.pool = server.pool;
     const parserEvents: H1Events = {
-      head: (head) => this.user?.responseHead(head),
+      head: (head) => {
+        if (!this.authenticates && isConnectionAuthChallenge(head)) this.authenticates = true;
+        this.user?.responseHead(head);
+      },
       data: (chunk) => this.user?.responseData(chunk),
       trailers: (t) => this.user?.responseTrailers(t),
       end: () => this.user?.responseEnd(),
@@ -97,19 +118,17 @@ export class BackendConnection {
     this.socket?.end();
   }
 
-  /** Hands the connection to a stream for one request. */
+  /** Hands the connection to a stream for one request (after the ownership API attached it). */
   take(user: ConnectionUser, method: string): void {
     this.state = "busy";
     this.user = user;
-    this.requests++;
     this.parser.setRequestMethod(method);
   }
 
-  /** Back from a stream after a complete exchange; the caller puts it in a pool or closes it. */
-  release(now: number): void {
+  /** Back from a stream after a complete exchange; the ownership API then keeps or closes it. */
+  release(): void {
     this.user = undefined;
     this.state = "idle";
-    this.idleSince = now;
     this.parser.next();
     // Reads may have been paused for a slow client: the next user starts fresh.
     this.resume();
@@ -119,6 +138,7 @@ export class BackendConnection {
     if (this.state === "closed") return;
     this.state = "closed";
     this.user = undefined;
+    if (this.place !== "new") this.pool.closed(this);
     this.socket?.destroy();
   }
 
@@ -151,6 +171,7 @@ export class BackendConnection {
     const wasIdle = this.state === "idle";
     this.state = "closed";
     this.user = undefined;
+    if (this.place !== "new" && this.place !== "closed") this.pool.closed(this);
     if (wasIdle) this.onIdleClose?.(this);
     user?.connectionClosed(error);
   }

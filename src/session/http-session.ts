@@ -2,6 +2,10 @@
 // time (pipelined requests wait their turn), keep-alive between them, the
 // timeouts of each phase, and the byte tunnel after a 101.
 import type { Backend } from "../core/backend.ts";
+import type { Server } from "../core/server.ts";
+import type { Ownership } from "../pool/ownership.ts";
+import { SessionConns } from "../pool/session-conns.ts";
+import type { Owner } from "../pool/types.ts";
 import { H1Parser } from "../http1/parser.ts";
 import { BodyKind, type H1Error, type H1Events, type H1Limits, type Head } from "../http1/types.ts";
 import type { Runtime, Socket, SocketEvents } from "../runtime/types.ts";
@@ -10,6 +14,7 @@ import { Corked } from "./corked.ts";
 import { errorPage } from "./error-pages.ts";
 import type { AddedFields, ForwardingPlan } from "./forwarding.ts";
 import { HttpStream } from "./http-stream.ts";
+import { proxyHeaderV1 } from "./proxy-header.ts";
 import { span } from "./span.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 
@@ -26,6 +31,10 @@ export interface HttpSessionHost {
     httpKeepAlive?: number;
   };
   readonly errorFiles: Readonly<Record<number, Uint8Array>>;
+  /** The one API that moves backend connections between sessions and pools. */
+  readonly ownership: Ownership;
+  /** `max-session-srv-conns`: idle private connections a session keeps. */
+  readonly maxSessionSrvConns: number;
   /** Effective connection modes: keep the client / server connections alive between requests. */
   readonly clientKeepAlive: boolean;
   serverKeepAlive(backend: Backend): boolean;
@@ -43,8 +52,12 @@ let nextSessionId = 1;
 const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFields>;
 
 
-export class HttpSession {
+export class HttpSession implements Owner {
   readonly id = nextSessionId++;
+  /** Backend connections this session owns (private). */
+  readonly conns = new SessionConns();
+  /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */
+  authServer: Server | undefined;
   readonly acceptDate = Date.now();
   readonly accepted: number;
   state: SessionState = "idle";
@@ -100,6 +113,17 @@ export class HttpSession {
   get runtime(): Pick<Runtime, "connect" | "now"> {
     return this.host.runtime;
   }
+
+  get ownership(): Ownership {
+    return this.host.ownership;
+  }
+
+  /** The PROXY v1 line for servers with send-proxy (and the reuse key of those connections). */
+  get proxyHeader(): string {
+    const c = this.client;
+    return this.#proxyHeader ??= proxyHeaderV1(c.remoteAddress, c.remotePort, c.localAddress, c.localPort);
+  }
+  #proxyHeader: string | undefined;
 
   get limits(): H1Limits {
     return this.host.limits;
@@ -447,6 +471,8 @@ export class HttpSession {
     this.state = "closed";
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    // Its private connections close with it; none goes to a shared pool.
+    this.host.ownership.sessionEnded(this);
     this.host.sessionEnded(this);
   }
 }

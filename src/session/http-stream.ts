@@ -22,6 +22,11 @@ import type { HttpSession } from "./http-session.ts";
 import type { Corked } from "./corked.ts";
 import { span } from "./span.ts";
 
+const ascii = new TextEncoder();
+function encodeAscii(text: string): Uint8Array {
+  return ascii.encode(text);
+}
+
 type StreamState = "queue" | "connect" | "exchange" | "tunnel" | "done";
 
 // Framings that carry no per-message value are shared, not built per request.
@@ -58,6 +63,10 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 export class HttpStream implements ConnectionUser, QueueWaiter {
   /** Servers that failed this stream; shared and empty until one does. */
   tried: ReadonlySet<Server> = NO_SERVERS;
+  /** Set when the stream must go to this server only (prefer-last-server after NTLM/Negotiate). */
+  only: Server | undefined;
+  /** The connection came from a pool or the session's own list (it carried requests before). */
+  private reusedConn = false;
   state: StreamState = "connect";
   server: Server | undefined;
   conn: BackendConnection | undefined;
@@ -120,6 +129,23 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   // ---- server, queue, connection ----
 
   start(): void {
+    // After a connection-auth challenge the session's next requests go to the
+    // same server, even if they must queue for it (invariant 13).
+    const last = this.session.authServer;
+    if (last !== undefined && this.tried.size === 0 && this.backend.servers.includes(last) && last.usable) {
+      this.only = last;
+      if (this.backend.takeServer(last)) {
+        this.slotHeld = true;
+        if (this.tw < 0) this.tw = 0;
+        return this.useServer(last);
+      }
+      this.state = "queue";
+      this.queueStart = this.session.now();
+      this.backend.enqueue(this);
+      this.session.rearm();
+      return;
+    }
+    this.only = undefined;
     const pick = this.backend.take(this.tried);
     if (typeof pick !== "string") {
       this.slotHeld = true;
@@ -156,33 +182,45 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     this.fail(503, Cause.serverTimeout, Phase.queue);
   }
 
-  private useServer(server: Server): void {
+  /** @param fresh a new connection, never a kept one (retry after a reused one failed). */
+  private useServer(server: Server, fresh = false): void {
     this.server = server;
     this.state = "connect";
-    const pooled = this.session.serverKeepAlive ? server.idle.take() : undefined;
-    if (pooled !== undefined) {
-      this.tc = 0;
-      return this.attach(pooled);
+    const session = this.session;
+    const key = server.sendProxy ? session.proxyHeader : "";
+    if (!fresh && session.serverKeepAlive) {
+      // The idle and safe lists of HTTP/1.1 servers hold only BackendConnections.
+      const kept = session.ownership.take(session, server.pool, key, this.backend.httpReuse, session.requests === 1) as
+        | BackendConnection
+        | undefined;
+      if (kept !== undefined) {
+        this.tc = 0;
+        this.reusedConn = true;
+        return this.attach(kept);
+      }
     }
-    this.connectStart = this.session.now();
-    const conn = new BackendConnection(server, this.session.limits);
-    this.session.runtime.connect(
+    this.reusedConn = false;
+    this.connectStart = session.now();
+    const conn = new BackendConnection(server, session.limits, key);
+    session.runtime.connect(
       { hostname: server.host, port: server.port, timeoutMs: this.backend.timeouts.connect },
       conn.socketEvents,
     ).then(
       (socket) => {
-        this.session.tick();
+        session.tick();
         conn.attachSocket(socket);
         if (this.state !== "connect" || this.conn !== undefined) {
           // The stream ended while we connected: nobody needs this connection.
           conn.close();
           return;
         }
-        this.tc = this.session.now() - this.connectStart;
+        this.tc = session.now() - this.connectStart;
+        session.ownership.opened(session, server.pool, conn, this.backend.httpReuse);
+        if (key !== "") conn.write(encodeAscii(key));
         this.attach(conn);
       },
       (error) => {
-        this.session.tick();
+        session.tick();
         this.connectFailed(server, error);
       },
     );
@@ -264,6 +302,13 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   // ---- response, from the backend connection ----
 
   responseHead(head: Head): void {
+    const conn = this.conn!;
+    if (conn.authenticates && conn.owner === undefined) {
+      // The HTTP/1 mux saw NTLM/Negotiate: the server now authenticates this
+      // connection, so it is this session's alone, and so is the server.
+      this.session.ownership.makePrivate(this.session, conn.pool, conn);
+      this.session.authServer = this.server;
+    }
     if (head.status < 200) {
       if (head.status === 101) return this.startTunnel(head);
       // 100 Continue, 103 Early Hints: passed on as they are.
@@ -340,16 +385,21 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     if (this.state === "done") return;
     if (this.state === "tunnel") return this.session.tunnelClosed();
     if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
-    const server = this.server!;
-    // A reused connection the server closed before answering: an idempotent
-    // request that did not send its body yet can go again on a fresh one.
-    if (this.tr < 0 && !this.bodySent && IDEMPOTENT.has(this.request.method) && this.retries < this.backend.retries) {
-      this.retries++;
-      this.headSent = false;
-      this.toServer.reset(this.requestHead);
-      return this.useServer(server);
+    if (this.reusedConn && this.tr < 0) {
+      // A kept connection the server closed before answering (invariant 15):
+      // an idempotent request that sent no body yet goes again, once per
+      // configured retry, on a fresh connection. Otherwise a later request's
+      // client is closed without an answer, so that it retries by itself as
+      // it would with the server directly; a first request gets a 502.
+      if (!this.bodySent && IDEMPOTENT.has(this.request.method) && this.retries < this.backend.retries) {
+        this.retries++;
+        this.headSent = false;
+        this.toServer.reset(this.requestHead);
+        return this.useServer(this.server!, true);
+      }
+      if (this.session.requests > 1) return this.cut(Cause.serverAbort, Phase.header);
     }
-    this.fail(502, Cause.serverAbort, Phase.data);
+    this.fail(502, Cause.serverAbort, Phase.header);
   }
 
   // ---- tunnel (101 Switching Protocols) ----
@@ -371,12 +421,10 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     this.releaseSlot();
     if (conn !== undefined) {
       this.conn = undefined;
-      if (this.keepServer && this.requestComplete && conn.reusable) {
-        conn.release(this.session.now());
-        if (!this.server!.idle.put(conn)) conn.close();
-      } else {
-        conn.close();
-      }
+      const session = this.session;
+      const reusable = this.keepServer && this.requestComplete && conn.reusable;
+      if (reusable) conn.release();
+      session.ownership.release(session, conn.pool, conn, reusable, session.now(), session.host.maxSessionSrvConns);
     }
     this.session.streamDone(this, !this.closeClient);
   }
@@ -389,8 +437,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     if (this.state === "queue") this.backend.dequeue(this);
     this.state = "done";
     this.releaseSlot();
-    this.conn?.close();
-    this.conn = undefined;
+    this.dropConn();
     this.session.streamFailed(this, status);
   }
 
@@ -400,8 +447,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     this.setTermination(cause, phase);
     this.state = "done";
     this.releaseSlot();
-    this.conn?.close();
-    this.conn = undefined;
+    this.dropConn();
     this.session.streamCut(this);
   }
 
@@ -412,8 +458,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     if (this.state === "queue") this.backend.dequeue(this);
     this.state = "done";
     this.releaseSlot();
-    this.conn?.close();
-    this.conn = undefined;
+    this.dropConn();
   }
 
   setTermination(cause: CauseCode, phase: PhaseCode): void {
@@ -436,6 +481,14 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   /** True while the stream waits on the server (for timeout server). */
   get waitingOnServer(): boolean {
     return this.state === "exchange" && !this.responseComplete;
+  }
+
+  /** The connection is given up mid-exchange: closed, never kept (invariant 10). */
+  private dropConn(): void {
+    const conn = this.conn;
+    if (conn === undefined) return;
+    this.conn = undefined;
+    this.session.ownership.discard(this.session, conn.pool, conn);
   }
 
   private releaseSlot(): void {

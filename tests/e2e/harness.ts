@@ -126,7 +126,8 @@ export function spawnSluice(target: Target, args: string[], cwd = ROOT): Run {
 export async function startSluice(target: Target, config: string, ext = "cfg"): Promise<Run> {
   const file = join(tempDir(), `sluice.${ext}`);
   writeFileSync(file, config);
-  const run = spawnSluice(target, ["-f", file]);
+  // Tests run with the ownership check set to throw: a violation fails loudly.
+  const run = spawnSluice(target, ["-f", file, "--strict-ownership"]);
   let exitCode: number | undefined;
   run.exited.then((c) => (exitCode = c));
   await waitFor(

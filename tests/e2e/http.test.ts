@@ -165,10 +165,10 @@ for (const target of selectedTargets()) {
       expect(w1.requests.every((q) => q.headers["x-forwarded-for"] === "127.0.0.1")).toBe(true);
     });
 
-    test("keep-alive: one client connection, many requests, one backend connection; pooled across clients", async () => {
+    test("keep-alive: one client connection, many requests, one backend connection; pooled across clients (http-reuse always)", async () => {
       const a = await backend("A");
       const port = await freePort();
-      run = await startSluice(target, httpConfig(port, `    server a 127.0.0.1:${a.port}`));
+      run = await startSluice(target, httpConfig(port, `    server a 127.0.0.1:${a.port}`, { be: "    http-reuse always" }));
       const urls = Array.from({ length: 20 }, (_, i) => `http://127.0.0.1:${port}/r${i}`);
       const r = await curl(urls);
       expect(r.code).toBe(0);
@@ -178,6 +178,17 @@ for (const target of selectedTargets()) {
       for (let i = 0; i < 5; i++) expect((await curl([`http://127.0.0.1:${port}/again${i}`])).code).toBe(0);
       expect(a.connections).toBe(1);
       expect(new Set(a.requests.map((q) => q.connection))).toEqual(new Set([1]));
+    });
+
+    test("http-reuse safe (default): a client's first request gets a connection of its own, later ones reuse", async () => {
+      const a = await backend("A");
+      const port = await freePort();
+      run = await startSluice(target, httpConfig(port, `    server a 127.0.0.1:${a.port}`));
+      expect((await curl(Array.from({ length: 5 }, (_, i) => `http://127.0.0.1:${port}/r${i}`))).code).toBe(0);
+      expect(a.connections).toBe(1);
+      // Each new client: its first request opens a connection (the pooled one is not offered to it).
+      for (let i = 0; i < 3; i++) expect((await curl([`http://127.0.0.1:${port}/again${i}`])).code).toBe(0);
+      expect(a.connections).toBe(4);
     });
 
     test("option http-server-close: the client stays, each request gets a new server connection", async () => {

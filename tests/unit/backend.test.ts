@@ -12,6 +12,7 @@ function backend(servers: { name: string; weight?: number; backup?: boolean; dis
     httpMode: "keep-alive",
     errorFiles: {},
     redispatch: false,
+    httpReuse: "safe",
     timeouts: { connect: 1000, client: 1000, server: 1000 },
     origin,
     servers: servers.map((s, i) => ({
@@ -22,6 +23,10 @@ function backend(servers: { name: string; weight?: number; backup?: boolean; dis
       backup: s.backup ?? false,
       disabled: s.disabled ?? false,
       maxconn: s.maxconn,
+      poolMaxConn: -1,
+      poolPurgeDelay: 5000,
+      poolLowConn: 0,
+      sendProxy: false,
       origin,
     })),
   });

@@ -8,8 +8,8 @@ describe("command line", () => {
     expect(parseCommandLine([])).toEqual({ kind: "demo" });
   });
   test("-f runs, several -f merge in order", () => {
-    expect(parseCommandLine(["-f", "a.cfg", "-f", "b.yaml"])).toEqual({ kind: "run", files: ["a.cfg", "b.yaml"] });
-    expect(parseCommandLine(["run", "--config", "a.cfg"])).toEqual({ kind: "run", files: ["a.cfg"] });
+    expect(parseCommandLine(["-f", "a.cfg", "-f", "b.yaml"])).toEqual({ kind: "run", files: ["a.cfg", "b.yaml"], strictOwnership: false });
+    expect(parseCommandLine(["run", "--config", "a.cfg"])).toEqual({ kind: "run", files: ["a.cfg"], strictOwnership: false });
   });
   test("check and -c", () => {
     expect(parseCommandLine(["check", "-f", "a.cfg"])).toEqual({ kind: "check", files: ["a.cfg"] });

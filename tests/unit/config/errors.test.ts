@@ -123,7 +123,7 @@ describe("haproxy.cfg errors", () => {
     [
       "missing server address",
       ["backend api", "    server a1"],
-      "sluice.cfg:2: backend 'api': missing argument for 'server' (usage: server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>])",
+      "sluice.cfg:2: backend 'api': missing argument for 'server' (usage: server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy])",
     ],
     [
       "missing server option value",
@@ -133,7 +133,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unknown server option",
       ["backend api", "    server a1 127.0.0.1:1 check"],
-      "sluice.cfg:2: backend 'api': server 'a1': option 'check' is not supported yet (supported: weight, backup, disabled, maxconn)",
+      "sluice.cfg:2: backend 'api': server 'a1': option 'check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy)",
     ],
     [
       "weight out of range",
@@ -219,12 +219,12 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown keyword",
       ["backends:", "  app:", "    servers: { a1: '127.0.0.1:1' }", "    balanse: roundrobin"],
-      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, servers, retries, timeout, option, errorfile)",
+      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, servers, retries, timeout, option, errorfile, http-reuse)",
     ],
     [
       "unknown server keyword",
       ["backends:", "  app:", "    servers:", "      a1: { address: '127.0.0.1:1', wieght: 2 }"],
-      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn)",
+      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy)",
     ],
     [
       "unknown section",

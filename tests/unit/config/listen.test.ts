@@ -36,6 +36,7 @@ describe("listen", () => {
         logTargets: [stderr],
         httpMode: "keep-alive",
         errorFiles: {},
+        maxSessionSrvConns: 5,
       }],
       backends: [{
         name: "db",
@@ -48,12 +49,17 @@ describe("listen", () => {
           weight: 2,
           backup: false,
           disabled: false,
+          poolMaxConn: -1,
+          poolPurgeDelay: 5000,
+          poolLowConn: 0,
+          sendProxy: false,
         }],
         retries: 4,
         timeouts,
         httpMode: "keep-alive",
         errorFiles: {},
         redispatch: false,
+        httpReuse: "safe",
       }],
     });
     expect(c.frontends[0]!.origin).toEqual({ file: "l.cfg", line: 3 });

@@ -26,6 +26,8 @@ const CFG = lines(
   "    timeout queue 10s",
   "    log global",
   '    log-format "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts"',
+  "    http-reuse aggressive",
+  "    max-session-srv-conns 10",
   "",
   "frontend web",
   "    mode http",
@@ -41,6 +43,7 @@ const CFG = lines(
   "    timeout client 20s",
   "    timeout http-request 5s",
   "    timeout http-keep-alive 2s",
+  "    max-session-srv-conns 0",
   "",
   "frontend raw",
   "    bind 127.0.0.1:7000",
@@ -51,7 +54,8 @@ const CFG = lines(
   "    option forwarded proto host by for",
   "    option forwardfor",
   "    option httpclose",
-  "    server a1 127.0.0.1:9001 weight 3",
+  "    http-reuse always",
+  "    server a1 127.0.0.1:9001 weight 3 pool-max-conn 10 pool-purge-delay 1s pool-low-conn 2 send-proxy",
   "    server a2 127.0.0.1:9002",
   "    server a3 127.0.0.1:9003 backup disabled maxconn 100",
   "    timeout server 1m",
@@ -66,6 +70,8 @@ const CFG = lines(
   "    timeout client-fin 1s",
   "    timeout server-fin 1s",
   "    server pg1 10.0.0.1:5432",
+  "    http-reuse never",
+  "    max-session-srv-conns 3",
 );
 
 const YAML = lines(
@@ -85,6 +91,8 @@ const YAML = lines(
   "  timeout: { connect: 4s, client: 40s, server: 40s, queue: 10s }",
   "  log: global",
   "  log-format: '%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts'",
+  "  http-reuse: aggressive",
+  "  max-session-srv-conns: '10'",
   "frontends:",
   "  web:",
   "    mode: http",
@@ -98,6 +106,7 @@ const YAML = lines(
   "    default_backend: app",
   "    maxconn: 1000",
   "    timeout: { client: 20s, http-request: 5s, http-keep-alive: 2000 }",
+  "    max-session-srv-conns: 0",
   "  raw:",
   "    bind: 127.0.0.1:7000",
   "    default_backend: pool",
@@ -105,8 +114,15 @@ const YAML = lines(
   "  app:",
   "    mode: http",
   "    option: ['forwarded proto host by for', forwardfor, httpclose]",
+  "    http-reuse: always",
   "    servers:",
-  "      a1: { address: '127.0.0.1:9001', weight: 3 }",
+  "      a1:",
+  "        address: '127.0.0.1:9001'",
+  "        weight: 3",
+  "        pool-max-conn: 10",
+  "        pool-purge-delay: 1s",
+  "        pool-low-conn: '2'",
+  "        send-proxy: true",
   "      a2: '127.0.0.1:9002'",
   "      a3: { address: '127.0.0.1:9003', backup: true, disabled: true, maxconn: '100' }",
   "    timeout: { server: 60000, tunnel: 1h }",
@@ -121,6 +137,8 @@ const YAML = lines(
   "      client-fin: 1s",
   "      server-fin: 1000",
   "    servers: { pg1: '10.0.0.1:5432' }",
+  "    http-reuse: never",
+  "    max-session-srv-conns: 3",
 );
 
 const base = { connect: 4000, client: 40000, server: 40000, queue: 10000 };
@@ -131,6 +149,10 @@ const server = (name: string, host: string, port: number, extra: object = {}) =>
   weight: 1,
   backup: false,
   disabled: false,
+  poolMaxConn: -1,
+  poolPurgeDelay: 5000,
+  poolLowConn: 0,
+  sendProxy: false,
   ...extra,
 });
 
@@ -164,6 +186,7 @@ const EXPECTED = {
       forwardFor: { header: "X-Real-IP", except: "10.0.0.0/8", ifNone: true },
       httpMode: "server-close",
       errorFiles: {},
+      maxSessionSrvConns: 0,
     },
     {
       name: "raw",
@@ -177,6 +200,7 @@ const EXPECTED = {
       logTargets: [stdout, file],
       httpMode: "keep-alive",
       errorFiles: {},
+      maxSessionSrvConns: 10,
     },
     {
       name: "db",
@@ -190,6 +214,7 @@ const EXPECTED = {
       logTargets: [stdout, file],
       httpMode: "keep-alive",
       errorFiles: {},
+      maxSessionSrvConns: 3,
     },
   ],
   backends: [
@@ -198,7 +223,13 @@ const EXPECTED = {
       mode: "http",
       balance: "roundrobin",
       servers: [
-        server("a1", "127.0.0.1", 9001, { weight: 3 }),
+        server("a1", "127.0.0.1", 9001, {
+          weight: 3,
+          poolMaxConn: 10,
+          poolPurgeDelay: 1000,
+          poolLowConn: 2,
+          sendProxy: true,
+        }),
         server("a2", "127.0.0.1", 9002),
         server("a3", "127.0.0.1", 9003, { backup: true, disabled: true, maxconn: 100 }),
       ],
@@ -209,6 +240,7 @@ const EXPECTED = {
       httpMode: "close",
       errorFiles: {},
       redispatch: true,
+      httpReuse: "always",
     },
     {
       name: "pool",
@@ -220,6 +252,7 @@ const EXPECTED = {
       httpMode: "keep-alive",
       errorFiles: {},
       redispatch: true,
+      httpReuse: "aggressive",
     },
     {
       name: "db",
@@ -231,6 +264,7 @@ const EXPECTED = {
       httpMode: "keep-alive",
       errorFiles: {},
       redispatch: true,
+      httpReuse: "never",
     },
   ],
 };
@@ -267,19 +301,19 @@ describe("one model, two syntaxes", () => {
   test("origins point at the line (cfg) or line:col (YAML)", () => {
     const web = (c: Config) => c.frontends[0]!;
     const app = (c: Config) => c.backends[0]!;
-    expect(web(fromCfg).origin).toEqual({ file: "sluice.cfg", line: 24 });
-    expect(web(fromCfg).binds.map((b) => b.origin.line)).toEqual([26, 26, 27]);
-    expect(app(fromCfg).servers[2]!.origin).toEqual({ file: "sluice.cfg", line: 50 });
-    expect(web(fromYaml).origin).toEqual({ file: "sluice.yaml", line: 18, col: 3 });
+    expect(web(fromCfg).origin).toEqual({ file: "sluice.cfg", line: 26 });
+    expect(web(fromCfg).binds.map((b) => b.origin.line)).toEqual([28, 28, 29]);
+    expect(app(fromCfg).servers[2]!.origin).toEqual({ file: "sluice.cfg", line: 54 });
+    expect(web(fromYaml).origin).toEqual({ file: "sluice.yaml", line: 20, col: 3 });
     expect(web(fromYaml).binds.map((b) => b.origin)).toEqual([
-      { file: "sluice.yaml", line: 20, col: 12 },
-      { file: "sluice.yaml", line: 20, col: 21 },
-      { file: "sluice.yaml", line: 20, col: 39 },
+      { file: "sluice.yaml", line: 22, col: 12 },
+      { file: "sluice.yaml", line: 22, col: 21 },
+      { file: "sluice.yaml", line: 22, col: 39 },
     ]);
-    expect(app(fromYaml).servers[1]!.origin).toEqual({ file: "sluice.yaml", line: 39, col: 7 });
+    expect(app(fromYaml).servers[1]!.origin).toEqual({ file: "sluice.yaml", line: 49, col: 7 });
     expect(fromYaml.backends[1]!.servers[0]!.origin).toEqual({
       file: "sluice.yaml",
-      line: 44,
+      line: 54,
       col: 15,
     });
   });
@@ -304,18 +338,24 @@ describe("one model, two syntaxes", () => {
         "  log: global",
         '  log-format: "%ci:%cp [%tr] %ft %b/%s %ST %B"',
         "  timeout: { connect: 5s, client: 50s, server: 50s }",
+        "  http-reuse: safe",
+        "  max-session-srv-conns: 5",
         "frontends:",
         "  web:",
         '    bind: [":8080", "127.0.0.1:8443"]',
         "    default_backend: app",
         "    maxconn: 1000",
+        "    max-session-srv-conns: 5",
         "backends:",
         "  app:",
         "    balance: roundrobin",
+        "    http-reuse: safe",
         "    servers:",
         '      a1: { address: "127.0.0.1:9001", weight: 3 }',
         '      a2: "127.0.0.1:9002"',
         '      a3: { address: "127.0.0.1:9003", backup: true, disabled: false, maxconn: 100 }',
+        '      a4: { address: "127.0.0.1:9004", pool-max-conn: -1, pool-purge-delay: 5s,',
+        "            pool-low-conn: 0, send-proxy: true }",
         "listen:",
         "  db:",
         '    bind: ":5432"',
@@ -324,7 +364,8 @@ describe("one model, two syntaxes", () => {
       ),
     });
     expect(c.frontends.map((f) => f.name)).toEqual(["web", "db"]);
-    expect(c.backends.map((b) => [b.name, b.servers.length])).toEqual([["app", 3], ["db", 1]]);
+    expect(c.backends.map((b) => [b.name, b.servers.length])).toEqual([["app", 4], ["db", 1]]);
+    expect(c.backends[0]!.servers[3]!.sendProxy).toBe(true);
   });
 });
 
@@ -339,6 +380,14 @@ describe("examples/", () => {
     expect(cfg.warnings).toEqual([]);
     expect(withoutOrigins(yaml.config)).toStrictEqual(withoutOrigins(cfg.config));
     const stderr = { kind: "stderr", format: "raw" };
+    const POOL_DEFAULTS = {
+      backup: false,
+      disabled: false,
+      poolMaxConn: -1,
+      poolPurgeDelay: 5000,
+      poolLowConn: 0,
+      sendProxy: false,
+    };
     expect(withoutOrigins(cfg.config)).toStrictEqual({
       global: {
         maxconn: 4096,
@@ -357,20 +406,22 @@ describe("examples/", () => {
         logTargets: [stderr],
         httpMode: "keep-alive",
         errorFiles: {},
+        maxSessionSrvConns: 5,
       }],
       backends: [{
         name: "app",
         mode: "tcp",
         balance: "roundrobin",
         servers: [
-          { name: "s1", host: "127.0.0.1", port: 9001, weight: 3, backup: false, disabled: false },
-          { name: "s2", host: "127.0.0.1", port: 9002, weight: 1, backup: false, disabled: false },
+          { name: "s1", host: "127.0.0.1", port: 9001, weight: 3, ...POOL_DEFAULTS },
+          { name: "s2", host: "127.0.0.1", port: 9002, weight: 1, ...POOL_DEFAULTS },
         ],
         retries: 3,
         timeouts: { connect: 5000, client: 30000, server: 30000 },
         httpMode: "keep-alive",
         errorFiles: {},
         redispatch: false,
+        httpReuse: "safe",
       }],
     });
   });

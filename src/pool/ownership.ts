@@ -1,0 +1,200 @@
+// The one API that moves backend connections between sessions and pools:
+// take for a stream, register a new one, release after a stream, make
+// private, attach, detach, and end a session. Every move checks its
+// preconditions; attaching a connection another session owns is a bug that is
+// never let pass silently (invariant 1).
+import type { HttpReuse } from "../config/types.ts";
+import { sharedLists } from "./reuse.ts";
+import type { ServerPool } from "./server-pool.ts";
+import type { Owner, PoolConn } from "./types.ts";
+
+/** A broken ownership rule: which connection, which server, which sessions. */
+export class OwnershipViolation extends Error {
+  constructor(
+    readonly what: string,
+    readonly connId: number,
+    readonly server: string,
+    readonly session: number,
+    readonly owner: number | undefined,
+  ) {
+    super(
+      `ownership violation: ${what} (backend connection #${connId} to ${server}, session #${session}, owner ${
+        owner === undefined ? "none" : `session #${owner}`
+      })`,
+    );
+    this.name = "OwnershipViolation";
+  }
+}
+
+export interface OwnershipOptions {
+  /** Throw on a violation (tests) instead of logging it, closing the connection and going on. */
+  strict: boolean;
+  /** Where a violation is reported when not strict (sluice's own log). */
+  report(violation: OwnershipViolation): void;
+}
+
+export class Ownership {
+  /** ownership_violations_total */
+  violations = 0;
+
+  constructor(private readonly options: OwnershipOptions) {}
+
+  /**
+   * A connection for a stream of `session` to the server of `pool`, in the
+   * spec's lookup order: the session's own private connections (every mode),
+   * then the shared lists its reuse mode allows. Undefined: open a new one.
+   */
+  take(session: Owner, pool: ServerPool, key: string, mode: HttpReuse, firstRequest: boolean): PoolConn | undefined {
+    for (;;) {
+      const own = session.conns.take(pool, key);
+      if (own === undefined) break;
+      if (this.attach(session, pool, own)) {
+        pool.reused++;
+        return own;
+      }
+    }
+    for (const which of sharedLists(mode, firstRequest)) {
+      for (;;) {
+        const conn = pool.take(which, key);
+        if (conn === undefined) break;
+        if (this.attach(session, pool, conn)) {
+          pool.reused++;
+          return conn;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** A connection the stream of `session` just opened: registered with its pool and attached (private at once under `never`). */
+  opened(session: Owner, pool: ServerPool, conn: PoolConn, mode: HttpReuse): void {
+    if (conn.place !== "new") this.violation(pool, conn, session, `a connection opened twice (it is ${conn.place})`);
+    pool.added(conn);
+    if (mode === "never") {
+      conn.owner = session;
+      session.conns.owned.add(conn);
+    }
+    this.attach(session, pool, conn);
+  }
+
+  /**
+   * The check that runs on every attach: a connection may be attached to a
+   * session only if no other session owns it or uses it. False: it was refused
+   * (counted, reported, closed); the caller uses another connection.
+   */
+  attach(session: Owner, pool: ServerPool, conn: PoolConn): boolean {
+    const owner = conn.owner;
+    if (owner !== undefined && owner !== session) {
+      this.violation(pool, conn, session, "attach to a session while another session owns it");
+      return false;
+    }
+    if (conn.attachedTo !== undefined && conn.attachedTo !== session) {
+      this.violation(pool, conn, session, "attach to a session while another session's stream uses it");
+      return false;
+    }
+    if (conn.place === "closed") {
+      this.violation(pool, conn, session, "attach of a closed connection");
+      return false;
+    }
+    conn.attachedTo = session;
+    conn.place = "in-use";
+    conn.requests++;
+    return true;
+  }
+
+  /**
+   * Makes the connection `session` uses private to it (NTLM/Negotiate on
+   * HTTP/1.1, decided by the HTTP/1 mux). Idempotent for its owner.
+   */
+  makePrivate(session: Owner, pool: ServerPool, conn: PoolConn): void {
+    if (conn.attachedTo !== session) {
+      return this.violation(pool, conn, session, "made private by a session that is not using it");
+    }
+    if (conn.owner !== undefined && conn.owner !== session) {
+      return this.violation(pool, conn, session, "made private while another session owns it");
+    }
+    conn.owner = session;
+    session.conns.owned.add(conn);
+  }
+
+  /**
+   * The stream of `session` is done with `conn`. A reusable one goes back to
+   * the session (private, up to `maxSessionConns` idle ones) or to its server's
+   * shared lists; anything else is closed. Returns where it went.
+   */
+  release(session: Owner, pool: ServerPool, conn: PoolConn, reusable: boolean, now: number, maxSessionConns: number): "private" | "pooled" | "closed" {
+    if (conn.attachedTo !== session) {
+      this.violation(pool, conn, session, "released by a session that is not using it");
+      return "closed";
+    }
+    conn.attachedTo = undefined;
+    conn.idleSince = now;
+    // It survived reuse once it completed a second request.
+    if (conn.requests >= 2) conn.proven = true;
+    if (conn.owner === session) {
+      if (reusable && session.conns.idleCount < maxSessionConns) {
+        conn.place = "private";
+        conn.onIdleClose = session.conns.died;
+        session.conns.putIdle(pool, conn);
+        return "private";
+      }
+      session.conns.owned.delete(conn);
+      this.close(pool, conn);
+      return "closed";
+    }
+    if (reusable && pool.put(conn)) return "pooled";
+    this.close(pool, conn);
+    return "closed";
+  }
+
+  /** A connection given up mid-stream (error, abort, tunnel end): closed, never pooled. */
+  discard(session: Owner, pool: ServerPool, conn: PoolConn): void {
+    if (conn.attachedTo !== undefined && conn.attachedTo !== session) {
+      this.violation(pool, conn, session, "discarded by a session that is not using it");
+      return;
+    }
+    conn.attachedTo = undefined;
+    if (conn.owner === session) session.conns.owned.delete(conn);
+    this.close(pool, conn);
+  }
+
+  /**
+   * Takes a private connection away from its session (it is no longer the
+   * session's: the caller closes it or hands it on; it is never shared while
+   * the server may still authenticate it for that client).
+   */
+  detach(session: Owner, pool: ServerPool, conn: PoolConn): void {
+    if (conn.owner !== session) return this.violation(pool, conn, session, "detached by a session that does not own it");
+    if (conn.place === "private") session.conns.dropIdle(pool, conn);
+    else session.conns.owned.delete(conn);
+    conn.owner = undefined;
+    conn.onIdleClose = undefined;
+  }
+
+  /** The session ended: every connection it owns is closed, none is pooled (invariant 3). */
+  sessionEnded(session: Owner): void {
+    const conns = session.conns;
+    for (const conn of conns.owned) {
+      conn.onIdleClose = undefined;
+      conn.attachedTo = undefined;
+      this.close(conn.pool, conn);
+    }
+    conns.owned.clear();
+    conns.clearIdle();
+  }
+
+  private close(pool: ServerPool, conn: PoolConn): void {
+    pool.closed(conn);
+    conn.close();
+  }
+
+  private violation(pool: ServerPool, conn: PoolConn, session: Owner, what: string): void {
+    this.violations++;
+    pool.violations++;
+    const v = new OwnershipViolation(what, conn.id, pool.id, session.id, conn.owner?.id ?? conn.attachedTo?.id);
+    if (this.options.strict) throw v;
+    this.options.report(v);
+    // A connection in doubt serves nobody.
+    this.close(pool, conn);
+  }
+}

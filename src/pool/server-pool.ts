@@ -1,0 +1,188 @@
+// One server's shared backend connections: the idle ones (never reused yet)
+// and the safe ones (proven reusable), most recently used last, per reuse key;
+// bounded by pool-max-conn and purged after pool-purge-delay. It also knows
+// every open connection to its server, for the per-connection view and the
+// counters (invariant 17).
+import type { ConnPlace, PoolConn } from "./types.ts";
+
+export interface PoolSettings {
+  /** Most idle + safe connections kept; -1 unlimited, 0 none. */
+  maxConn: number;
+  /** Idle connections unused this long (ms) are closed. */
+  purgeDelay: number;
+  /** Purging keeps at least this many idle connections. */
+  lowConn: number;
+}
+
+/** One list per reuse key; the key "" (nothing client-dependent) has its own field: the usual case, no Map lookup. */
+class KeyedList {
+  plain: PoolConn[] = [];
+  private readonly keyed = new Map<string, PoolConn[]>();
+  size = 0;
+
+  list(key: string, create: boolean): PoolConn[] | undefined {
+    if (key === "") return this.plain;
+    let l = this.keyed.get(key);
+    if (l === undefined && create) this.keyed.set(key, l = []);
+    return l;
+  }
+
+  *all(): Generator<PoolConn[]> {
+    yield this.plain;
+    yield* this.keyed.values();
+  }
+
+  remove(conn: PoolConn): boolean {
+    const l = this.list(conn.key, false);
+    const i = l?.indexOf(conn) ?? -1;
+    if (i < 0) return false;
+    l!.splice(i, 1);
+    this.size--;
+    if (l!.length === 0 && conn.key !== "") this.keyed.delete(conn.key);
+    return true;
+  }
+}
+
+export class ServerPool {
+  private readonly idle = new KeyedList();
+  private readonly safe = new KeyedList();
+  /** Every open connection to this server, wherever it is. */
+  readonly live = new Set<PoolConn>();
+  /** Counters since start. */
+  opened = 0;
+  reused = 0;
+  violations = 0;
+  private purgeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    /** "backend/server", for messages. */
+    readonly id: string,
+    readonly settings: PoolSettings,
+    private readonly now: () => number,
+  ) {}
+
+  get idleCount(): number {
+    return this.idle.size;
+  }
+
+  get safeCount(): number {
+    return this.safe.size;
+  }
+
+  /** Counts connections by place (private, in use...). */
+  count(place: ConnPlace): number {
+    if (place === "idle") return this.idle.size;
+    if (place === "safe") return this.safe.size;
+    let n = 0;
+    for (const c of this.live) if (c.place === place) n++;
+    return n;
+  }
+
+  /** A connection was opened to this server. */
+  added(conn: PoolConn): void {
+    this.opened++;
+    this.live.add(conn);
+  }
+
+  /** A connection to this server is closed (or about to be): it leaves every list that counts it. */
+  closed(conn: PoolConn): void {
+    conn.place = "closed";
+    this.live.delete(conn);
+    conn.owner?.conns.owned.delete(conn);
+  }
+
+  /** The most recently used live connection of list `which` with reuse key `key`, taken out of it. */
+  take(which: "idle" | "safe", key: string): PoolConn | undefined {
+    const kl = which === "idle" ? this.idle : this.safe;
+    const list = kl.list(key, false);
+    if (list === undefined) return undefined;
+    for (;;) {
+      const conn = list.pop();
+      if (conn === undefined) return undefined;
+      kl.size--;
+      conn.onIdleClose = undefined;
+      if (conn.reusable) return conn;
+      this.closed(conn);
+      conn.close();
+    }
+  }
+
+  /** Keeps a shared connection after a clean exchange; false: no room (pool-max-conn), the caller closes it. */
+  put(conn: PoolConn): boolean {
+    const max = this.settings.maxConn;
+    if (max >= 0 && this.idle.size + this.safe.size >= max) return false;
+    const kl = conn.proven ? this.safe : this.idle;
+    conn.place = conn.proven ? "safe" : "idle";
+    conn.owner = undefined;
+    conn.attachedTo = undefined;
+    conn.onIdleClose = this.forget;
+    kl.list(conn.key, true)!.push(conn);
+    kl.size++;
+    this.armPurge();
+    return true;
+  }
+
+  /** Closes idle and safe connections unused for pool-purge-delay, keeping pool-low-conn of them. */
+  purge(): void {
+    const limit = this.now() - this.settings.purgeDelay;
+    const keep = this.settings.lowConn;
+    // Newest first within each list: the old ones at the front go first.
+    for (const kl of [this.idle, this.safe]) {
+      for (const list of [...kl.all()]) {
+        let i = 0;
+        while (i < list.length) {
+          const conn = list[i]!;
+          if (conn.idleSince > limit || this.idle.size + this.safe.size <= keep) {
+            i++;
+            continue;
+          }
+          list.splice(i, 1);
+          kl.size--;
+          conn.onIdleClose = undefined;
+          this.closed(conn);
+          conn.close();
+        }
+      }
+    }
+    this.purgeTimer = undefined;
+    this.armPurge();
+  }
+
+  /** Closes every connection held idle (stop, reload). */
+  closeIdle(): void {
+    if (this.purgeTimer !== undefined) clearTimeout(this.purgeTimer);
+    this.purgeTimer = undefined;
+    for (const kl of [this.idle, this.safe]) {
+      for (const list of kl.all()) {
+        for (const conn of list.splice(0)) {
+          conn.onIdleClose = undefined;
+          this.closed(conn);
+          conn.close();
+        }
+      }
+      kl.size = 0;
+    }
+  }
+
+  /** The purge timer runs while something idle could be purged. */
+  private armPurge(): void {
+    if (this.purgeTimer !== undefined) return;
+    if (this.idle.size + this.safe.size <= this.settings.lowConn) return;
+    let oldest = Infinity;
+    for (const kl of [this.idle, this.safe]) for (const list of kl.all()) if (list.length > 0) oldest = Math.min(oldest, list[0]!.idleSince);
+    if (!Number.isFinite(oldest)) return;
+    const wait = Math.max(1, Math.ceil(oldest + this.settings.purgeDelay - this.now()));
+    this.purgeTimer = setTimeout(this.onPurge, wait);
+  }
+
+  private readonly onPurge = (): void => {
+    this.purgeTimer = undefined;
+    this.purge();
+  };
+
+  /** An idle connection died (the server closed it): out of its list before anyone picks it. */
+  private readonly forget = (conn: PoolConn): void => {
+    if (!this.idle.remove(conn)) this.safe.remove(conn);
+    this.closed(conn);
+  };
+}

@@ -1,0 +1,62 @@
+// A session's private backend connections (owner = that session): the idle
+// ones per server, ready for its next streams, and every one it owns, so that
+// all of them close when it ends (invariant 3).
+import type { PoolConn } from "./types.ts";
+import type { ServerPool } from "./server-pool.ts";
+
+export class SessionConns {
+  /** Idle private connections per server, most recently used last. */
+  private readonly idle = new Map<ServerPool, PoolConn[]>();
+  /** Every private connection of the session, idle or in use. */
+  readonly owned = new Set<PoolConn>();
+  /** Idle private connections, all servers together (bounded by max-session-srv-conns). */
+  idleCount = 0;
+
+  /** An idle private connection died (the server closed it): forgotten at once. */
+  readonly died = (conn: PoolConn): void => {
+    this.dropIdle(conn.pool, conn);
+    conn.pool.closed(conn);
+  };
+
+  /** The most recently used idle private connection to `pool` with reuse key `key`. */
+  take(pool: ServerPool, key: string): PoolConn | undefined {
+    const list = this.idle.get(pool);
+    if (list === undefined) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const conn = list[i]!;
+      if (conn.key !== key) continue;
+      list.splice(i, 1);
+      this.idleCount--;
+      conn.onIdleClose = undefined;
+      if (conn.reusable) return conn;
+      this.owned.delete(conn);
+      pool.closed(conn);
+      conn.close();
+      i = Math.min(i, list.length);
+    }
+    return undefined;
+  }
+
+  putIdle(pool: ServerPool, conn: PoolConn): void {
+    let list = this.idle.get(pool);
+    if (list === undefined) this.idle.set(pool, list = []);
+    list.push(conn);
+    this.idleCount++;
+  }
+
+  /** Forgets an idle connection that died. */
+  dropIdle(pool: ServerPool, conn: PoolConn): void {
+    const list = this.idle.get(pool);
+    const i = list?.indexOf(conn) ?? -1;
+    if (i >= 0) {
+      list!.splice(i, 1);
+      this.idleCount--;
+    }
+    this.owned.delete(conn);
+  }
+
+  clearIdle(): void {
+    this.idle.clear();
+    this.idleCount = 0;
+  }
+}
