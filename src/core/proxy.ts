@@ -10,6 +10,7 @@ import { HttpLogWriter } from "./http-log-writer.ts";
 import { compileLogFormat } from "../log/format.ts";
 import { createLogger, type SinkPool } from "../log/sink.ts";
 import { Ownership } from "../pool/ownership.ts";
+import { type ConnectionRow, connectionRows, type ServerConnectionCounters, serverCounters } from "../pool/view.ts";
 
 export interface ProxyOptions {
   /** An ownership violation throws (tests) instead of being logged, counted and its connection closed. */
@@ -70,6 +71,16 @@ export class Proxy implements AcceptGate {
       for (const f of this.frontends) f.stopListening();
       throw error;
     }
+  }
+
+  /** Every backend connection with its owner, state, streams, requests and reuse key (invariant 17). */
+  connections(): ConnectionRow[] {
+    return connectionRows([...this.backends.values()].flatMap((b) => b.servers.map((s) => s.pool)));
+  }
+
+  /** Per-server connection counters: opened, reused, idle/safe/private/in use now, ownership violations. */
+  connectionCounters(): ServerConnectionCounters[] {
+    return [...this.backends.values()].flatMap((b) => b.servers.map((s) => serverCounters(s.pool)));
   }
 
   /** Connections on the whole process (HAProxy's actconn). */

@@ -5,6 +5,7 @@ import type { Server } from "../core/server.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
 import { ConnectError, type Runtime, type Socket, type SocketEvents } from "../runtime/types.ts";
 import { span } from "./span.ts";
+import { proxyHeaderV1 } from "./proxy-header.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 
 /** What a session needs from the frontend that accepted it. */
@@ -151,6 +152,10 @@ export class TcpSession implements QueueWaiter {
     const now = this.host.runtime.now();
     this.tc = now - began;
     this.lastClient = this.lastServer = now;
+    if (this.server!.sendProxy) {
+      const c = this.client;
+      this.forwardToServer(new TextEncoder().encode(proxyHeaderV1(c.remoteAddress, c.remotePort, c.localAddress, c.localPort)));
+    }
     for (const chunk of this.early) this.forwardToServer(chunk);
     this.early = [];
     if (this.clientEnded) socket.end();
