@@ -64,6 +64,9 @@ export class HttpLogWriter implements HttpLogSink {
       r.Tr = stream.tr < 0 ? -1 : Math.max(0, Math.round(stream.tr - Math.max(0, stream.tw) - Math.max(0, stream.tc)));
       r.Ta = Math.round(now - session.requestStart);
       r.retries = stream.retries;
+      r.serverConnId = stream.connId;
+      r.serverConnReused = stream.reusedConn;
+      r.serverConnPrivate = stream.connPrivate;
       r.bytesOut = stream.bytesToClient;
       r.method = req.method;
       r.uri = req.target;

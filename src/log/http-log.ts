@@ -105,6 +105,14 @@ export interface HttpLogRecord {
   streamId: number;
   /** %ID: the unique-id of the request, "" when none. */
   uniqueId: string;
+
+  // ---- the backend connection (ownership, ../shared/docs/connection-ownership.md) ----
+  /** Its number (as in the per-connection view), -1 when none was used. */
+  serverConnId: number;
+  /** It had carried requests before this one (taken from a pool or the session's own list). */
+  serverConnReused: boolean;
+  /** It was private to this client connection (http-reuse never, NTLM/Negotiate). */
+  serverConnPrivate: boolean;
 }
 
 /** A record with nothing reached yet: timers -1, status -1, no server. */
@@ -156,6 +164,9 @@ export function resetHttpLogRecord(r: HttpLogRecord): void {
   r.sessionId = 0;
   r.streamId = 0;
   r.uniqueId = "";
+  r.serverConnId = -1;
+  r.serverConnReused = false;
+  r.serverConnPrivate = false;
 }
 
 /** HAProxy's default HTTP log format (`option httplog`). */

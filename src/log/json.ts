@@ -21,6 +21,9 @@
 //   method %HM   uri %HU   path %HP   version %HV   request %r (the request line; "" when none)
 //   session_id       the client connection's number
 //   stream_id        %rt                         unique_id %ID ("" when none)
+//   server_conn_id   the backend connection used (as in Proxy.connections()), -1 when none
+//   server_conn_reused   true when it had carried requests before
+//   server_conn_private  true when it was private to this client connection (http-reuse never, NTLM)
 //
 // TCP records (formatTcpJson):
 //   type "tcp", client, client_ip, client_port, frontend, backend, server, accept_date,
@@ -67,7 +70,8 @@ export function formatHttpJson(r: HttpLogRecord): string {
     ',"method":' + q(r.method) + ',"uri":' + q(r.uri) + ',"path":' + q(r.path) +
     ',"version":' + q(r.httpVersion) + ',"request":' + q(r.requestLine) +
     ',"session_id":' + r.sessionId + ',"stream_id":' + r.streamId + ',"unique_id":' +
-    q(r.uniqueId) + "}";
+    q(r.uniqueId) + ',"server_conn_id":' + r.serverConnId + ',"server_conn_reused":' + r.serverConnReused +
+    ',"server_conn_private":' + r.serverConnPrivate + "}";
 }
 
 export function formatTcpJson(r: TcpLogRecord): string {

@@ -66,7 +66,10 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   /** Set when the stream must go to this server only (prefer-last-server after NTLM/Negotiate). */
   only: Server | undefined;
   /** The connection came from a pool or the session's own list (it carried requests before). */
-  private reusedConn = false;
+  reusedConn = false;
+  /** The backend connection this stream used last (-1: none), and whether it was private to the session (for the log). */
+  connId = -1;
+  connPrivate = false;
   state: StreamState = "connect";
   server: Server | undefined;
   conn: BackendConnection | undefined;
@@ -245,6 +248,8 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
 
   private attach(conn: BackendConnection): void {
     this.conn = conn;
+    this.connId = conn.id;
+    this.connPrivate = conn.owner !== undefined;
     this.state = "exchange";
     conn.take(this, this.request.method);
     this.session.serverActivity();
@@ -308,6 +313,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
       // connection, so it is this session's alone, and so is the server.
       this.session.ownership.makePrivate(this.session, conn.pool, conn);
       this.session.authServer = this.server;
+      this.connPrivate = true;
     }
     if (head.status < 200) {
       if (head.status === 101) return this.startTunnel(head);

@@ -410,6 +410,25 @@ for (const target of selectedTargets()) {
       expect(entry).toMatchObject({ frontend: "fe", backend: "be", server: "a", status: 200 });
     });
 
+    test("the JSON log names each request's backend connection: reused, private", async () => {
+      const a = await backend("A");
+      const port = await freePort();
+      const dir = tempDir();
+      run = await startSluice(target, httpConfig(port, `    server a 127.0.0.1:${a.port}`, {
+        fe: `    log ${dir}/access.json format json`,
+        be: "    http-reuse never",
+      }));
+      await curl([`http://127.0.0.1:${port}/1`, `http://127.0.0.1:${port}/2`]);
+      await stopSluice(run);
+      run = undefined;
+      const entries = readFileSync(join(dir, "access.json"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      expect(entries.length).toBe(2);
+      expect(entries[0].server_conn_id).toBeGreaterThan(0);
+      expect(entries[1].server_conn_id).toBe(entries[0].server_conn_id);
+      expect(entries.map((e) => [e.server_conn_reused, e.server_conn_private])).toEqual([[false, true], [true, true]]);
+      expect(a.connections).toBe(1);
+    });
+
     test("errorfile replaces sluice's own page", async () => {
       const dead = await freePort();
       const port = await freePort();

@@ -44,6 +44,9 @@ const HTTP_KEYS = [
   "session_id",
   "stream_id",
   "unique_id",
+  "server_conn_id",
+  "server_conn_reused",
+  "server_conn_private",
 ];
 
 describe("JSON lines", () => {
@@ -92,6 +95,9 @@ describe("JSON lines", () => {
       session_id: 7,
       stream_id: 42,
       unique_id: "",
+      server_conn_id: -1,
+      server_conn_reused: false,
+      server_conn_private: false,
     });
   });
 
