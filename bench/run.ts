@@ -5,8 +5,10 @@
 // Usage: bun bench/run.ts [--mode http|tcp] [--load wrk|h2load] [--case NAME[,NAME]]... [--duration S]
 //                         [--warmup S] [--repeat N] [--proxy haproxy,bun,deno]
 //                         [--connections N] [--rev GIT-REV] [--baseline] [--wait-quiet S]
-//                         [--retry-busy N] [--quick] [--out FILE]
+//                         [--retry-busy N] [--quick] [--out FILE] [--http-reuse MODE]
 //
+// --http-reuse never|safe|aggressive|always puts that line in the backend of
+// every proxy's config (HAProxy and sluice alike; both default to safe).
 // --load h2load drives the load with nghttp2's h2load (--h1, one request in
 // flight per connection) instead of wrk; latency percentiles come from its
 // per-request log. new-conn needs wrk (h2load keeps its connections).
@@ -54,6 +56,7 @@ const { values: opts } = parseArgs({
     "wait-quiet": { type: "string" },
     "retry-busy": { type: "string" },
     load: { type: "string", default: "wrk" },
+    "http-reuse": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -111,6 +114,11 @@ const repeat = Math.round(positive("repeat", opts.repeat, 1));
 const connections = Math.round(positive("connections", opts.connections, 50));
 const retryBusy = opts["retry-busy"] === "0" ? 0 : Math.round(positive("retry-busy", opts["retry-busy"], opts.quick ? 0 : 2));
 const quietLimit = opts["wait-quiet"] === "0" ? 0 : positive("wait-quiet", opts["wait-quiet"], opts.quick ? 3 : 30);
+const httpReuse = opts["http-reuse"];
+if (httpReuse !== undefined && !["never", "safe", "aggressive", "always"].includes(httpReuse)) {
+  fail(`--http-reuse must be never, safe, aggressive or always, got '${httpReuse}'`);
+}
+if (httpReuse !== undefined && mode !== "http") fail("--http-reuse goes with --mode http");
 const loadTool = opts.load;
 if (loadTool !== "wrk" && loadTool !== "h2load") fail(`--load must be wrk or h2load, got '${loadTool}'`);
 const wantedCases = (opts.case ?? []).flatMap((c) => c.split(",")).filter(Boolean);
@@ -354,7 +362,7 @@ interface ProxyDesc {
   hardStopAfter: string;
   timeouts: { connect: string; client: string; server: string };
   frontend: { name: string; bind: string };
-  backend: { name: string; balance: string; servers: { name: string; address: string }[] };
+  backend: { name: string; balance: string; httpReuse?: string; servers: { name: string; address: string }[] };
 }
 
 /** haproxy.cfg syntax; HAProxy gets `nbthread 1` (sluice is single-threaded and has no such keyword). */
@@ -379,7 +387,7 @@ frontend ${d.frontend.name}
 
 backend ${d.backend.name}
     balance ${d.backend.balance}
-${d.backend.servers.map((s) => `    server ${s.name} ${s.address}`).join("\n")}
+${d.backend.httpReuse ? `    http-reuse ${d.backend.httpReuse}\n` : ""}${d.backend.servers.map((s) => `    server ${s.name} ${s.address}`).join("\n")}
 `;
 }
 
@@ -403,7 +411,7 @@ async function startProxy(id: ProxyId, work: string, backendPort: number, tag: s
     hardStopAfter: "2s",
     timeouts: { connect: "5s", client: "30s", server: "30s" },
     frontend: { name: "fe", bind: `127.0.0.1:${port}` },
-    backend: { name: "be", balance: "roundrobin", servers: [{ name: "nginx", address: `127.0.0.1:${backendPort}` }] },
+    backend: { name: "be", balance: "roundrobin", httpReuse, servers: [{ name: "nginx", address: `127.0.0.1:${backendPort}` }] },
   };
   const cfg = join(work, `${id}-${tag}.cfg`);
   writeFileSync(cfg, renderCfg(desc, id === "haproxy" ? "haproxy" : "sluice"));
@@ -793,7 +801,7 @@ const report = [
   "",
   `Run ${started.toISOString().replace(/\.\d+Z$/, "Z")} with \`${commandLine}\``,
   "",
-  `- Same nginx backend (1 worker, access_log off) for every proxy; each proxy started with an equivalent generated haproxy.cfg (\`mode ${mode}\`, one server; HAProxy adds \`nbthread 1\`), sanity-checked, then stopped after its run.`,
+  `- Same nginx backend (1 worker, access_log off) for every proxy; each proxy started with an equivalent generated haproxy.cfg (\`mode ${mode}\`, one server${httpReuse ? `, \`http-reuse ${httpReuse}\`` : ""}; HAProxy adds \`nbthread 1\`), sanity-checked, then stopped after its run.`,
   `- CPU placement: proxy pinned to core ${PROXY_CORE} (\`taskset -c ${PROXY_CORE}\`); nginx and wrk share core ${LOAD_CORE} (\`taskset -c ${LOAD_CORE}\`).`,
   loadTool === "h2load"
     ? `- Load: \`${h2loadCommand(sampleCase, "/tmp", 0, duration, "LOG").join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\` (POST cases add \`-d FILE\`); p50/p99 from h2load's per-request log; after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown; "paired ×HAProxy" is the median of each run's ratio to HAProxy's run of the same round` : ""}.`
