@@ -308,12 +308,15 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
 
   responseHead(head: Head): void {
     const conn = this.conn!;
-    if (conn.authenticates && conn.owner === undefined) {
+    if (conn.authenticates) {
       // The HTTP/1 mux saw NTLM/Negotiate: the server now authenticates this
-      // connection, so it is this session's alone, and so is the server.
-      this.session.ownership.makePrivate(this.session, conn.pool, conn);
+      // connection, so it is this session's alone, and so is the server
+      // (also under http-reuse never, where it was private from the start).
+      if (conn.owner === undefined) {
+        this.session.ownership.makePrivate(this.session, conn.pool, conn);
+        this.connPrivate = true;
+      }
       this.session.authServer = this.server;
-      this.connPrivate = true;
     }
     if (head.status < 200) {
       if (head.status === 101) return this.startTunnel(head);

@@ -31,12 +31,18 @@ export interface ConnBackend {
   closeIdle(): void;
   /** The next N requests that arrive on a connection that already answered one are met with a close, no answer. */
   dropReused: number;
+  /** Answers to paths starting with /slow wait this long (ms) after the request arrived; 0: no wait. Starts as options.delayMs. */
+  delayMs: number;
   close(): Promise<void>;
 }
 
 export interface ConnBackendOptions {
   /** Answer like IIS with Windows authentication: 401 Negotiate/NTLM, a challenge bound to the connection, 200 once authenticated. */
   ntlm?: boolean;
+  /** With ntlm: only paths starting with this prefix require authentication (others answer 200, plus x-user once the connection is authenticated). */
+  ntlmPrefix?: string;
+  /** Initial ConnBackend.delayMs: answers to paths starting with /slow wait this long. */
+  delayMs?: number;
   port?: number;
 }
 
@@ -85,6 +91,7 @@ export async function connBackend(name: string, options: ConnBackendOptions = {}
       for (const s of sockets) if (!busy.has(s)) s.destroy();
     },
     dropReused: 0,
+    delayMs: options.delayMs ?? 0,
     close: async () => {},
   };
   const server = http.createServer((req, res) => {
@@ -93,10 +100,21 @@ export async function connBackend(name: string, options: ConnBackendOptions = {}
     res.on("finish", () => busy.delete(socket));
     req.resume();
     req.on("end", () => {
+      const delay = req.url!.startsWith("/slow") ? b.delayMs : 0;
+      if (delay > 0) {
+        // The request is seen now; the answer waits.
+        const nonce = req.headers["x-nonce"] as string | undefined;
+        requests.push({ conn: socket.connId!, url: req.url!, nonce, authorization: req.headers.authorization });
+        setTimeout(() => answer(true), delay);
+      } else {
+        answer(false);
+      }
+    });
+    const answer = (recorded: boolean) => {
       socket.requests = (socket.requests ?? 0) + 1;
       const nonce = req.headers["x-nonce"] as string | undefined;
       const authorization = req.headers.authorization;
-      requests.push({ conn: socket.connId!, url: req.url!, nonce, authorization });
+      if (!recorded) requests.push({ conn: socket.connId!, url: req.url!, nonce, authorization });
       if (b.dropReused > 0 && socket.requests > 1) {
         b.dropReused--;
         socket.destroy();
@@ -106,7 +124,7 @@ export async function connBackend(name: string, options: ConnBackendOptions = {}
       res.setHeader("x-conn-id", String(socket.connId));
       res.setHeader("x-conn-requests", String(socket.requests));
       if (nonce !== undefined) res.setHeader("x-nonce", nonce);
-      if (options.ntlm && socket.user === undefined) {
+      if (options.ntlm && socket.user === undefined && req.url!.startsWith(options.ntlmPrefix ?? "")) {
         const m = authorization === undefined ? null : /^NTLM (\S+)$/.exec(authorization);
         const text = m ? unb64(m[1]!) : "";
         if (text.startsWith("T1:")) {
@@ -128,7 +146,7 @@ export async function connBackend(name: string, options: ConnBackendOptions = {}
       }
       if (socket.user !== undefined) res.setHeader("x-user", socket.user);
       res.end(`${name} ${socket.connId} ${nonce ?? "-"}\n`);
-    });
+    };
   });
   server.keepAliveTimeout = 60000;
   server.on("connection", (s: IdSocket) => {
