@@ -184,6 +184,12 @@ export class Ownership {
   }
 
   private close(pool: ServerPool, conn: PoolConn): void {
+    // Held idle (a violation on a pooled or private idle connection): out of
+    // that list too, or a dead connection would keep its pool-max-conn /
+    // max-session-srv-conns slot and be counted idle.
+    const held = conn.onIdleClose;
+    conn.onIdleClose = undefined;
+    held?.(conn);
     pool.closed(conn);
     conn.close();
   }

@@ -32,6 +32,20 @@ class KeyedList {
     yield* this.keyed.values();
   }
 
+  /** A keyed list left empty goes (one key per client with send-proxy: they must not pile up). */
+  prune(key: string, l: PoolConn[]): void {
+    if (l.length === 0 && key !== "") this.keyed.delete(key);
+  }
+
+  /** Every key's list, with the keyed ones forgotten (closeIdle). */
+  drain(): PoolConn[] {
+    const out = this.plain.splice(0);
+    for (const l of this.keyed.values()) out.push(...l);
+    this.keyed.clear();
+    this.size = 0;
+    return out;
+  }
+
   remove(conn: PoolConn): boolean {
     const l = this.list(conn.key, false);
     const i = l?.indexOf(conn) ?? -1;
@@ -98,10 +112,16 @@ export class ServerPool {
     if (list === undefined) return undefined;
     for (;;) {
       const conn = list.pop();
-      if (conn === undefined) return undefined;
+      if (conn === undefined) {
+        kl.prune(key, list);
+        return undefined;
+      }
       kl.size--;
       conn.onIdleClose = undefined;
-      if (conn.reusable) return conn;
+      if (conn.reusable) {
+        kl.prune(key, list);
+        return conn;
+      }
       this.closed(conn);
       conn.close();
     }
@@ -129,6 +149,7 @@ export class ServerPool {
     // Newest first within each list: the old ones at the front go first.
     for (const kl of [this.idle, this.safe]) {
       for (const list of [...kl.all()]) {
+        const key = list[0]?.key ?? "";
         let i = 0;
         while (i < list.length) {
           const conn = list[i]!;
@@ -142,6 +163,7 @@ export class ServerPool {
           this.closed(conn);
           conn.close();
         }
+        kl.prune(key, list);
       }
     }
     this.purgeTimer = undefined;
@@ -153,14 +175,11 @@ export class ServerPool {
     if (this.purgeTimer !== undefined) clearTimeout(this.purgeTimer);
     this.purgeTimer = undefined;
     for (const kl of [this.idle, this.safe]) {
-      for (const list of kl.all()) {
-        for (const conn of list.splice(0)) {
-          conn.onIdleClose = undefined;
-          this.closed(conn);
-          conn.close();
-        }
+      for (const conn of kl.drain()) {
+        conn.onIdleClose = undefined;
+        this.closed(conn);
+        conn.close();
       }
-      kl.size = 0;
     }
   }
 
