@@ -42,7 +42,8 @@ export class Proxy implements AcceptGate {
       strict: options.strictOwnership ?? false,
       report: (v) => events.event(v.message),
     });
-    const now = () => this.clock.now;
+    // The pool reads it in its purge timer, an event of its own: a fresh read, not the last event's.
+    const now = () => this.clock.tick();
     for (const b of config.backends) this.backends.set(b.name, new Backend(b, now));
     for (const f of config.frontends) {
       const backend = f.defaultBackend === undefined ? undefined : this.backends.get(f.defaultBackend);

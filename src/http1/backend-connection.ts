@@ -122,8 +122,12 @@ export class BackendConnection implements PoolConn {
   take(user: ConnectionUser, method: string): void {
     this.state = "busy";
     this.user = user;
+    this.answered = false;
     this.parser.setRequestMethod(method);
   }
+
+  /** Some response byte came for the current user. */
+  private answered = false;
 
   /** Back from a stream after a complete exchange; the ownership API then keeps or closes it. */
   release(): void {
@@ -150,6 +154,7 @@ export class BackendConnection implements PoolConn {
       return;
     }
     const user = this.user;
+    this.answered = true;
     user?.serverEvent();
     this.parser.push(chunk);
     user?.responseFlush();
@@ -164,6 +169,10 @@ export class BackendConnection implements PoolConn {
     }
     this.user?.serverEvent();
     this.parser.finish();
+    // The server ended before any response byte (invariant 15): nothing more
+    // can come, so the connection closes and its user hears it at once
+    // (half-open, it would wait for timeout server).
+    if (this.user !== undefined && !this.answered) this.socket?.destroy();
   }
 
   private onClose(error: Error | undefined): void {
