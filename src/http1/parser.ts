@@ -20,35 +20,11 @@ import { buildRequestHead, buildResponseHead, methodString } from "./semantics.t
 import { BodyKind, DEFAULT_LIMITS, h1Error, type H1Events, type H1Limits } from "./types.ts";
 
 const enum S {
-  // message start (leading CRLFs on requests)
-  Start,
-  StartLF,
-  // start lines
-  Method,
-  Target,
-  Version,
-  RVersion,
-  Status,
-  Reason,
-  LineLF,
-  // field lines (head and trailer section)
-  FieldStart,
-  Name,
-  Ows,
-  Value,
-  FieldLF,
-  EndLF,
-  // bodies
-  Length,
-  /** A chunk-size line, or the CRLF after a chunk's data (ChunkFraming). */
-  ChunkLine,
-  ChunkData,
-  UntilClose,
-  // stops
-  Ended,
-  WaitTunnel,
-  Tunnel,
-  Dead,
+  Start, StartLF, // message start (leading CRLFs on requests)
+  Method, Target, Version, RVersion, Status, Reason, LineLF, // start lines
+  FieldStart, Name, Ows, Value, FieldLF, EndLF, // field lines (head and trailer section)
+  Length, ChunkLine, ChunkData, UntilClose, // bodies; ChunkLine: a chunk-size line or the CRLF after a chunk's data
+  Ended, WaitTunnel, Tunnel, Dead, // stops
 }
 
 /** "HTTP/1." */
@@ -103,8 +79,18 @@ export class H1Parser {
   get buffered(): number {
     let n = 0 - this.qoff;
     for (let i = 0; i < this.q.length; i++) n += this.q[i]!.length;
+    const tailOf = this.tailOf;
+    if (tailOf !== undefined) {
+      // Inside end(): of the chunk being parsed, only what follows the message counts.
+      if (this.q.length !== 0 && this.q[0] === tailOf) n -= tailOf.length - this.qoff;
+      n += this.tail;
+    }
     return n;
   }
+
+  /** During an end() callback: the chunk the message ended in, and how many of its bytes follow the message. */
+  private tailOf: Uint8Array | undefined;
+  private tail = 0;
 
   /** The method of the request the next response(s) answer ("HEAD" → no body, "CONNECT" + 2xx → tunnel). */
   setRequestMethod(method: string): void {
@@ -229,9 +215,18 @@ export class H1Parser {
     return -1;
   }
 
-  private endMessage(): void {
+  /** @param b, at the chunk the message ended in and where: what follows is already known in end() (a server's leftover bytes). */
+  private endMessage(b?: Uint8Array, at = 0): void {
     this.state = this.tunnelAfter ? S.WaitTunnel : S.Ended;
-    this.events.end();
+    if (b === undefined) return this.events.end();
+    this.tailOf = b;
+    this.tail = b.length - at;
+    try {
+      this.events.end();
+    } finally {
+      this.tailOf = undefined;
+      this.tail = 0;
+    }
   }
 
   /** Parses b from p until it is consumed or the parser stops; returns where it stopped. */
@@ -242,7 +237,7 @@ export class H1Parser {
         case S.Length: {
           const ends = n - p >= this.remaining;
           p = this.counted(b, p, n);
-          if (ends) this.endMessage();
+          if (ends) this.endMessage(b, p);
           break;
         }
         case S.ChunkData:
@@ -525,7 +520,7 @@ export class H1Parser {
       this.state = S.Ended; // provisional; endMessage sets the final stop
       if (count !== 0) this.events.trailers(trailerHead(this.isRequest, raw, this.minor, count, fo));
       if (this.isDead()) return -1;
-      this.endMessage();
+      this.endMessage(b, end);
       return end;
     }
 
@@ -562,7 +557,7 @@ export class H1Parser {
         this.state = S.Length; // ends right after head()
     }
     this.events.head(r);
-    if (none && !this.isDead()) this.endMessage();
+    if (none && !this.isDead()) this.endMessage(b, end);
     return end;
   }
 

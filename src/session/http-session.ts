@@ -362,7 +362,9 @@ export class HttpSession implements Owner {
 
   startTunnel(): void {
     this.state = "tunnel";
+    // Bytes the client sent after its request head were held until now: they go first.
     this.parser.tunnel();
+    this.stream?.flushToServer();
     this.rearm();
   }
 

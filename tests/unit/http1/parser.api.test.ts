@@ -191,6 +191,25 @@ describe("flow", () => {
     expect(log.events.at(-2)).toBe("head GET /3");
   });
 
+  test("inside end(), buffered already counts the bytes after the message in the same chunk (a server's leftovers)", () => {
+    const seen: number[] = [];
+    let p: H1Parser;
+    const { events } = recorder({ end: () => seen.push(p.buffered) });
+    p = new H1Parser("response", events);
+    p.push(bytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"));
+    p.push(bytes("HTTP/1.1 204 No Content\r\n\r\n"));
+    expect(seen).toEqual([5]);
+    expect(p.buffered).toBe(5 + 27);
+    p.next();
+    // A clean end reports nothing after it, for each way a message ends.
+    for (const msg of ["HTTP/1.1 204 No Content\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"]) {
+      seen.length = 0;
+      const q = new H1Parser("response", recorder({ end: () => seen.push(q.buffered) }).events);
+      q.push(bytes(msg));
+      expect(seen).toEqual([0]);
+    }
+  });
+
   test("next() in the middle of a message is a programming error; after an error it does nothing", () => {
     const { events } = recorder();
     const p = new H1Parser("request", events);
