@@ -67,6 +67,15 @@ export class HttpLogWriter implements HttpLogSink {
       r.serverConnId = stream.connId;
       r.serverConnReused = stream.reusedConn;
       r.serverConnPrivate = stream.connPrivate;
+      if (server !== undefined) {
+        const pool = server.pool;
+        r.srvConnOpened = pool.opened;
+        r.srvConnReused = pool.reused;
+        r.srvConnIdle = pool.idleCount;
+        r.srvConnSafe = pool.safeCount;
+        r.srvConnPrivate = pool.privateNow;
+        r.srvOwnershipViolations = pool.violations;
+      }
       r.bytesOut = stream.bytesToClient;
       r.method = req.method;
       r.uri = req.target;

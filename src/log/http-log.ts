@@ -113,6 +113,13 @@ export interface HttpLogRecord {
   serverConnReused: boolean;
   /** It was private to this client connection (http-reuse never, NTLM/Negotiate). */
   serverConnPrivate: boolean;
+  /** The server's connection counters when the line was written (-1 when no server): opened and reused since start, idle/safe/private now, ownership violations. */
+  srvConnOpened: number;
+  srvConnReused: number;
+  srvConnIdle: number;
+  srvConnSafe: number;
+  srvConnPrivate: number;
+  srvOwnershipViolations: number;
 }
 
 /** A record with nothing reached yet: timers -1, status -1, no server. */
@@ -167,6 +174,7 @@ export function resetHttpLogRecord(r: HttpLogRecord): void {
   r.serverConnId = -1;
   r.serverConnReused = false;
   r.serverConnPrivate = false;
+  r.srvConnOpened = r.srvConnReused = r.srvConnIdle = r.srvConnSafe = r.srvConnPrivate = r.srvOwnershipViolations = -1;
 }
 
 /** HAProxy's default HTTP log format (`option httplog`). */

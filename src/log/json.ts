@@ -24,6 +24,9 @@
 //   server_conn_id   the backend connection used (as in Proxy.connections()), -1 when none
 //   server_conn_reused   true when it had carried requests before
 //   server_conn_private  true when it was private to this client connection (http-reuse never, NTLM)
+//   srv_conn_opened, srv_conn_reused          the server's connections opened / reused since start
+//   srv_conn_idle, srv_conn_safe, srv_conn_private   its idle, safe and private connections now
+//   srv_ownership_violations                  ownership violations on its connections (-1 each: no server)
 //
 // TCP records (formatTcpJson):
 //   type "tcp", client, client_ip, client_port, frontend, backend, server, accept_date,
@@ -71,7 +74,10 @@ export function formatHttpJson(r: HttpLogRecord): string {
     ',"version":' + q(r.httpVersion) + ',"request":' + q(r.requestLine) +
     ',"session_id":' + r.sessionId + ',"stream_id":' + r.streamId + ',"unique_id":' +
     q(r.uniqueId) + ',"server_conn_id":' + r.serverConnId + ',"server_conn_reused":' + r.serverConnReused +
-    ',"server_conn_private":' + r.serverConnPrivate + "}";
+    ',"server_conn_private":' + r.serverConnPrivate + ',"srv_conn_opened":' + r.srvConnOpened +
+    ',"srv_conn_reused":' + r.srvConnReused + ',"srv_conn_idle":' + r.srvConnIdle + ',"srv_conn_safe":' +
+    r.srvConnSafe + ',"srv_conn_private":' + r.srvConnPrivate + ',"srv_ownership_violations":' +
+    r.srvOwnershipViolations + "}";
 }
 
 export function formatTcpJson(r: TcpLogRecord): string {

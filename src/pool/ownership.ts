@@ -97,7 +97,7 @@ export class Ownership {
       return false;
     }
     conn.attachedTo = session;
-    conn.place = "in-use";
+    pool.move(conn, "in-use");
     conn.requests++;
     return true;
   }
@@ -133,7 +133,7 @@ export class Ownership {
     if (conn.requests >= 2) conn.proven = true;
     if (conn.owner === session) {
       if (reusable && session.conns.idleCount < maxSessionConns) {
-        conn.place = "private";
+        pool.move(conn, "private");
         conn.onIdleClose = session.conns.died;
         session.conns.putIdle(pool, conn);
         return "private";

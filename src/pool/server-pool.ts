@@ -83,13 +83,29 @@ export class ServerPool {
     return this.safe.size;
   }
 
-  /** Counts connections by place (private, in use...). */
+  /** Connections private to a session (idle in its list) and in use by a stream, now: kept as they move, for the logs. */
+  privateNow = 0;
+  inUseNow = 0;
+
+  /** Counts connections by place. */
   count(place: ConnPlace): number {
     if (place === "idle") return this.idle.size;
     if (place === "safe") return this.safe.size;
+    if (place === "private") return this.privateNow;
+    if (place === "in-use") return this.inUseNow;
     let n = 0;
     for (const c of this.live) if (c.place === place) n++;
     return n;
+  }
+
+  /** Every change of place goes through here, so that the counts stay true. */
+  move(conn: PoolConn, place: ConnPlace): void {
+    const was = conn.place;
+    if (was === "private") this.privateNow--;
+    else if (was === "in-use") this.inUseNow--;
+    if (place === "private") this.privateNow++;
+    else if (place === "in-use") this.inUseNow++;
+    conn.place = place;
   }
 
   /** A connection was opened to this server. */
@@ -100,7 +116,7 @@ export class ServerPool {
 
   /** A connection to this server is closed (or about to be): it leaves every list that counts it. */
   closed(conn: PoolConn): void {
-    conn.place = "closed";
+    this.move(conn, "closed");
     this.live.delete(conn);
     conn.owner?.conns.owned.delete(conn);
   }
@@ -132,7 +148,7 @@ export class ServerPool {
     const max = this.settings.maxConn;
     if (max >= 0 && this.idle.size + this.safe.size >= max) return false;
     const kl = conn.proven ? this.safe : this.idle;
-    conn.place = conn.proven ? "safe" : "idle";
+    this.move(conn, conn.proven ? "safe" : "idle");
     conn.owner = undefined;
     conn.attachedTo = undefined;
     conn.onIdleClose = this.forget;

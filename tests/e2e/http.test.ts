@@ -426,6 +426,9 @@ for (const target of selectedTargets()) {
       expect(entries[0].server_conn_id).toBeGreaterThan(0);
       expect(entries[1].server_conn_id).toBe(entries[0].server_conn_id);
       expect(entries.map((e) => [e.server_conn_reused, e.server_conn_private])).toEqual([[false, true], [true, true]]);
+      // The server's counters as each line was written (the connection is back in the session's list by then).
+      expect(entries.map((e) => [e.srv_conn_opened, e.srv_conn_reused, e.srv_conn_private, e.srv_ownership_violations]))
+        .toEqual([[1, 0, 1, 0], [1, 1, 1, 0]]);
       expect(a.connections).toBe(1);
     });
 

@@ -5,28 +5,20 @@
 // (node:net) so that it can misbehave exactly; it numbers its connections.
 import { afterEach, describe, expect, test } from "bun:test";
 import net from "node:net";
-import { freePort, type Run, selectedTargets, sleep, startSluice, stopSluice, waitFor } from "./harness.ts";
+import { type Backend, freePort, type Run, selectedTargets, sleep, startSluice, stopSluice, tcpBackend, waitFor } from "./harness.ts";
 import { H1Client } from "./ownership-peers.ts";
 
-interface RawBackend {
-  port: number;
-  connections: number;
+interface RawBackend extends Backend {
+  /** Ids (1, 2, …: the order of acceptance) of the connections that closed. */
   closedIds: number[];
-  close(): Promise<void>;
 }
 
 /** Answers by path: /ok, /bad (two Content-Lengths), /truncated, /leftover (bytes after the body), /silent, /upgrade (101, then echo). */
 async function rawBackend(): Promise<RawBackend> {
-  const sockets = new Set<net.Socket>();
-  const b: RawBackend = { port: 0, connections: 0, closedIds: [], close: async () => {} };
-  const server = net.createServer((s) => {
-    const id = ++b.connections;
-    sockets.add(s);
-    s.on("close", () => {
-      sockets.delete(s);
-      b.closedIds.push(id);
-    });
-    s.on("error", () => {});
+  const closedIds: number[] = [];
+  const b = await tcpBackend((s) => {
+    const id = b.accepted;
+    s.on("close", () => closedIds.push(id));
     let buf = "";
     let tunnel = false;
     s.on("data", (d) => {
@@ -44,24 +36,18 @@ async function rawBackend(): Promise<RawBackend> {
           s.write(`HTTP/1.1 200 OK\r\nx-conn-id: ${id}\r\ncontent-length: 100\r\n\r\nonly this`);
           setTimeout(() => s.end(), 50);
         } else if (path === "/leftover") s.write(ok("ok") + "EXTRA BYTES");
-        else if (path === "/silent") { /* never answers */ }
         else if (path === "/upgrade") {
           s.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n`);
           tunnel = true;
           if (buf) s.write(buf);
           return;
         }
+        // /silent: never answers
       }
     });
+    s.on("end", () => s.end());
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  b.port = (server.address() as net.AddressInfo).port;
-  b.close = () =>
-    new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    });
-  return b;
+  return Object.assign(b, { closedIds });
 }
 
 function config(port: number, backendPort: number, mode = "http"): string {
@@ -133,7 +119,7 @@ for (const target of selectedTargets()) {
       expect((await c.request("/bad")).status).toBe(502);
       c.close();
       await nextRequestGetsANewConnection(port, 1);
-      expect(backend.connections).toBe(2);
+      expect(backend.accepted).toBe(2);
     });
 
     test("a truncated response: the client is cut, the connection closed", async () => {
@@ -188,7 +174,7 @@ for (const target of selectedTargets()) {
       const b = await H1Client.connect(port);
       expect((await b.request("/ok")).headers["x-conn-id"]).toBe("1");
       b.close();
-      expect(backend.connections).toBe(1);
+      expect(backend.accepted).toBe(1);
     });
 
     test("TCP mode: every client connection gets a server connection of its own, closed with it", async () => {
@@ -200,7 +186,7 @@ for (const target of selectedTargets()) {
         expect(got).toContain(`conn ${i}\n`);
         await waitFor(() => backend!.closedIds.includes(i), 2000, `server connection ${i} closed`);
       }
-      expect(backend.connections).toBe(3);
+      expect(backend.accepted).toBe(3);
     });
   });
 }

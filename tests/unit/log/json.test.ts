@@ -47,6 +47,12 @@ const HTTP_KEYS = [
   "server_conn_id",
   "server_conn_reused",
   "server_conn_private",
+  "srv_conn_opened",
+  "srv_conn_reused",
+  "srv_conn_idle",
+  "srv_conn_safe",
+  "srv_conn_private",
+  "srv_ownership_violations",
 ];
 
 describe("JSON lines", () => {
@@ -98,6 +104,12 @@ describe("JSON lines", () => {
       server_conn_id: -1,
       server_conn_reused: false,
       server_conn_private: false,
+      srv_conn_opened: -1,
+      srv_conn_reused: -1,
+      srv_conn_idle: -1,
+      srv_conn_safe: -1,
+      srv_conn_private: -1,
+      srv_ownership_violations: -1,
     });
   });
 
