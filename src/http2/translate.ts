@@ -1,0 +1,163 @@
+// Between an HTTP/1.1 client stream and an HTTP/2 server stream (RFC 9113
+// §8): an HTTP/1.1 request head becomes a header list with pseudo-headers,
+// connection-specific fields dropped and Host carried as :authority; an
+// HTTP/2 response header list (or trailer list) is checked as RFC 9113 §8.2
+// and §8.3 require and becomes the same Head the HTTP/1.1 side relays, so the
+// stream that serves the client never knows which protocol the server spoke.
+import { FVCHAR, LOWER, TCHAR, VCHAR_WS } from "../http1/chars.ts";
+import { trailerHead } from "../http1/head.ts";
+import { buildResponseHead } from "../http1/semantics.ts";
+import type { Head } from "../http1/types.ts";
+
+export type HeaderField = [name: string, value: string];
+
+/** Fields that mean something only for one HTTP/1.1 connection (RFC 9113 §8.2.2): never sent or accepted over HTTP/2. */
+const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
+
+/**
+ * The header list for an HTTP/1.1 request sent over HTTP/2. `added` are the
+ * fields the proxy adds (X-Forwarded-For...), already final. A `te` field is
+ * kept only as "trailers"; Host becomes :authority (an absolute-form target's
+ * authority wins, as RFC 9112 §3.2.2 says for HTTP/1.1).
+ */
+export function requestFields(head: Head, added: readonly (readonly [string, string])[], scheme: "http" | "https"): HeaderField[] {
+  const target = head.target;
+  let authority = head.host ?? "";
+  let path = target;
+  if (!target.startsWith("/") && target !== "*") {
+    // absolute-form: scheme "://" authority path-abempty [ "?" query ]
+    const start = target.indexOf("://") + 3;
+    const slash = target.indexOf("/", start);
+    const query = target.indexOf("?", start);
+    const end = slash >= 0 ? slash : query >= 0 ? query : target.length;
+    authority = target.slice(start, end);
+    path = slash >= 0 ? target.slice(slash) : "/" + target.slice(end);
+  }
+  const out: HeaderField[] = [[":method", head.method], [":scheme", scheme], [":authority", authority], [":path", path]];
+  const listed = head.connectionTokens;
+  for (let i = 0; i < head.fieldCount; i++) {
+    const name = head.name(i);
+    if (name === "host" || CONNECTION_SPECIFIC.has(name) || listed.includes(name)) continue;
+    if (name === "te") {
+      if (head.value(i).trim().toLowerCase() === "trailers") out.push(["te", "trailers"]);
+      continue;
+    }
+    out.push([name, head.value(i)]);
+  }
+  for (const [name, value] of added) {
+    if (name.toLowerCase() === "host") continue;
+    out.push([name.toLowerCase(), value]);
+  }
+  return out;
+}
+
+/** Why an HTTP/2 header list is malformed (RFC 9113 §8.1.1: a stream error, PROTOCOL_ERROR; the client gets a 502). */
+export class MalformedFields extends Error {
+  constructor(readonly reason: string) {
+    super(`malformed HTTP/2 header list: ${reason}`);
+    this.name = "MalformedFields";
+  }
+}
+
+/** Checks a regular field: a lower-case token name, a value without CR, LF, NUL or whitespace at its edges. */
+function checkField(name: string, value: string): void {
+  if (name.length === 0) throw new MalformedFields("an empty field name");
+  for (let k = 0; k < name.length; k++) {
+    const c = name.charCodeAt(k);
+    if (c > 255 || TCHAR[c] !== 1 || LOWER[c] !== c) throw new MalformedFields(`field name '${name}' is not a lower-case token`);
+  }
+  if (CONNECTION_SPECIFIC.has(name)) throw new MalformedFields(`connection-specific field '${name}'`);
+  if (value.length === 0) return;
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if (c > 255 || VCHAR_WS[c] !== 1) throw new MalformedFields(`field '${name}' has an invalid byte in its value`);
+  }
+  if (FVCHAR[value.charCodeAt(0)] !== 1 || FVCHAR[value.charCodeAt(value.length - 1)] !== 1) {
+    throw new MalformedFields(`field '${name}' has leading or trailing whitespace`);
+  }
+}
+
+/** latin1 bytes of a string whose char codes are all ≤ 255 (checked before). */
+function latin1(text: string, out: Uint8Array, at: number): number {
+  for (let k = 0; k < text.length; k++) out[at + k] = text.charCodeAt(k);
+  return at + text.length;
+}
+
+const SCRATCH_FIELDS = 512;
+let scratch = new Uint32Array(SCRATCH_FIELDS * 4);
+
+/** Lays out fields as HTTP/1.1 field lines after `startLine`, recording their offsets in the scratch. */
+function layout(startLine: string, fields: readonly HeaderField[], from: number): { raw: Uint8Array; count: number } {
+  let size = startLine.length + 4; // its CRLF and the blank line
+  for (let i = from; i < fields.length; i++) size += fields[i]![0].length + 2 + fields[i]![1].length + 2;
+  const count = fields.length - from;
+  if (scratch.length < count * 4) scratch = new Uint32Array(count * 4);
+  const raw = new Uint8Array(size);
+  let at = latin1(startLine, raw, 0);
+  raw[at++] = 0x0d;
+  raw[at++] = 0x0a;
+  for (let i = from; i < fields.length; i++) {
+    const [name, value] = fields[i]!;
+    const j = (i - from) * 4;
+    scratch[j] = at;
+    at = latin1(name, raw, at);
+    scratch[j + 1] = at;
+    raw[at++] = 0x3a;
+    raw[at++] = 0x20;
+    scratch[j + 2] = at;
+    at = latin1(value, raw, at);
+    scratch[j + 3] = at;
+    raw[at++] = 0x0d;
+    raw[at++] = 0x0a;
+  }
+  raw[at++] = 0x0d;
+  raw[at++] = 0x0a;
+  return { raw, count };
+}
+
+/**
+ * The Head of an HTTP/2 response (final or 1xx) as HTTP/1.1 would have
+ * carried it. Throws MalformedFields for what RFC 9113 §8.3.2 and §8.2 make
+ * malformed: no or several :status, a status that is not three digits, a
+ * pseudo-header other than :status or after a regular field, an upper-case or
+ * invalid name, a connection-specific field, an invalid value.
+ */
+export function responseHead(fields: readonly HeaderField[], requestMethod: string): Head {
+  let status = -1;
+  let i = 0;
+  for (; i < fields.length && fields[i]![0].startsWith(":"); i++) {
+    const [name, value] = fields[i]!;
+    if (name !== ":status") throw new MalformedFields(`pseudo-header '${name}' in a response`);
+    if (status >= 0) throw new MalformedFields("two :status fields");
+    if (!/^[1-9][0-9][0-9]$/.test(value)) throw new MalformedFields(`:status '${value}'`);
+    status = Number(value);
+  }
+  if (status < 0) throw new MalformedFields("no :status");
+  for (let k = i; k < fields.length; k++) {
+    const [name, value] = fields[k]!;
+    if (name.startsWith(":")) throw new MalformedFields(`pseudo-header '${name}' after a regular field`);
+    checkField(name, value);
+    if (name === "te") throw new MalformedFields("te in a response");
+  }
+  // No reason phrase travels over HTTP/2 (RFC 9113 §8.3.2); an empty one is valid HTTP/1.1.
+  const { raw, count } = layout(`HTTP/1.1 ${status} `, fields, i);
+  const head = buildResponseHead(raw, scratch, count, 1, status, requestMethod);
+  if (typeof head === "string") throw new MalformedFields(`the response's framing fields: ${head}`);
+  return head;
+}
+
+/** Trailer fields of an HTTP/2 message (no pseudo-headers allowed) as a trailer Head. */
+export function trailersHead(fields: readonly HeaderField[]): Head {
+  for (const [name, value] of fields) {
+    if (name.startsWith(":")) throw new MalformedFields(`pseudo-header '${name}' in trailers`);
+    checkField(name, value);
+  }
+  const { raw, count } = layout("", fields, 0);
+  // trailerHead wants the field lines without a start line: the layout's leading CRLF goes.
+  return trailerHead(false, raw.subarray(2), 1, count, shift(scratch, count, 2));
+}
+
+function shift(offsets: Uint32Array, count: number, by: number): Uint32Array {
+  for (let j = 0; j < count * 4; j++) offsets[j] = offsets[j]! - by;
+  return offsets;
+}

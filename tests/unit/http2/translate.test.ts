@@ -1,0 +1,89 @@
+import { describe, expect, test } from "bun:test";
+import { H1Parser } from "../../../src/http1/parser.ts";
+import { BodyKind, type Head } from "../../../src/http1/types.ts";
+import { MalformedFields, requestFields, responseHead, trailersHead } from "../../../src/http2/translate.ts";
+import { bytes, text } from "../http1/harness.ts";
+
+function requestHead(raw: string): Head {
+  let head: Head | undefined;
+  const p = new H1Parser("request", { head: (h) => (head = h), data() {}, trailers() {}, end() {}, error: (e) => { throw e; } });
+  p.push(bytes(raw));
+  return head!;
+}
+
+function fieldsOf(h: Head): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < h.fieldCount; i++) out.push(`${h.name(i)}: ${h.value(i)}`);
+  return out;
+}
+
+describe("HTTP/1.1 request → HTTP/2 header list", () => {
+  test("pseudo-headers first, Host as :authority, connection-specific fields dropped, te only as trailers", () => {
+    const h = requestHead(
+      "POST /up?x=1 HTTP/1.1\r\nHost: example.test:8080\r\nConnection: keep-alive, x-hop\r\nKeep-Alive: 5\r\nX-Hop: 1\r\n" +
+        "TE: trailers\r\nTransfer-Encoding: chunked\r\nUser-Agent: t\r\nCookie: a=1\r\n\r\n",
+    );
+    expect(requestFields(h, [["X-Forwarded-For", "10.0.0.1"]], "http")).toEqual([
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":authority", "example.test:8080"],
+      [":path", "/up?x=1"],
+      ["te", "trailers"],
+      ["user-agent", "t"],
+      ["cookie", "a=1"],
+      ["x-forwarded-for", "10.0.0.1"],
+    ]);
+  });
+
+  test("an absolute-form target gives :authority and :path; te other than trailers is dropped", () => {
+    const h = requestHead("GET http://a.test/p/q?z HTTP/1.1\r\nHost: a.test\r\nTE: gzip\r\n\r\n");
+    expect(requestFields(h, [], "http")).toEqual([[":method", "GET"], [":scheme", "http"], [":authority", "a.test"], [":path", "/p/q?z"]]);
+    const bare = requestHead("GET http://a.test HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    expect(requestFields(bare, [], "http")[3]).toEqual([":path", "/"]);
+  });
+});
+
+describe("HTTP/2 response header list → Head", () => {
+  test("a final response with content-length keeps its framing; fields in order", () => {
+    const h = responseHead([[":status", "200"], ["content-type", "text/plain"], ["content-length", "5"], ["x-a", "b c"]], "GET");
+    expect(h.status).toBe(200);
+    expect(h.bodyKind).toBe(BodyKind.Length);
+    expect(h.contentLength).toBe(5);
+    expect(fieldsOf(h)).toEqual(["content-type: text/plain", "content-length: 5", "x-a: b c"]);
+    expect(text(h.raw)).toBe("HTTP/1.1 200 \r\ncontent-type: text/plain\r\ncontent-length: 5\r\nx-a: b c\r\n\r\n");
+  });
+
+  test("without content-length the body runs to the end of the stream; HEAD, 204, 304 and 1xx carry none", () => {
+    expect(responseHead([[":status", "200"]], "GET").bodyKind).toBe(BodyKind.UntilClose);
+    expect(responseHead([[":status", "200"], ["content-length", "10"]], "HEAD").bodyKind).toBe(BodyKind.None);
+    expect(responseHead([[":status", "204"]], "GET").bodyKind).toBe(BodyKind.None);
+    expect(responseHead([[":status", "103"], ["link", "</a>; rel=preload"]], "GET").status).toBe(103);
+  });
+
+  test("malformed lists are refused (RFC 9113 §8.2, §8.3.2)", () => {
+    const bad: [string, [string, string][]][] = [
+      ["no :status", [["content-length", "1"]]],
+      ["two :status", [[":status", "200"], [":status", "200"]]],
+      ["bad :status", [[":status", "20"]]],
+      ["request pseudo-header", [[":status", "200"], [":path", "/"]]],
+      ["pseudo after regular", [[":status", "200"], ["x", "1"], [":status", "200"]]],
+      ["upper-case name", [[":status", "200"], ["X-A", "1"]]],
+      ["connection field", [[":status", "200"], ["connection", "close"]]],
+      ["transfer-encoding", [[":status", "200"], ["transfer-encoding", "chunked"]]],
+      ["CR in a value", [[":status", "200"], ["x", "a\rb"]]],
+      ["NUL in a value", [[":status", "200"], ["x", "a\0b"]]],
+      ["leading space", [[":status", "200"], ["x", " a"]]],
+      ["te", [[":status", "200"], ["te", "trailers"]]],
+      ["two content-lengths", [[":status", "200"], ["content-length", "1"], ["content-length", "2"]]],
+      ["char above 255", [[":status", "200"], ["x", "\u0100"]]],
+    ];
+    for (const [what, fields] of bad) expect(() => responseHead(fields, "GET"), what).toThrow(MalformedFields);
+  });
+
+  test("trailers: fields only, as a trailer Head", () => {
+    const t = trailersHead([["x-sum", "42"], ["grpc-status", "0"]]);
+    expect(fieldsOf(t)).toEqual(["x-sum: 42", "grpc-status: 0"]);
+    expect(text(t.raw)).toBe("x-sum: 42\r\ngrpc-status: 0\r\n\r\n");
+    expect(() => trailersHead([[":status", "200"]])).toThrow(MalformedFields);
+  });
+});
