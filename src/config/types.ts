@@ -49,7 +49,7 @@ export interface ServerConfig {
   poolMaxConn: number;
   /** `pool-purge-delay TIME`: idle connections unused this long are closed (ms, default 5000). */
   poolPurgeDelay: number;
-  /** `pool-low-conn N`: below this many idle connections, a session's own idle connection is not taken by others (default 0). */
+  /** `pool-low-conn N`: purging keeps at least this many idle connections (sluice runs one thread, so HAProxy's meaning, a floor below which threads do not steal each other's idle connections, becomes a floor for purging; default 0). */
   poolLowConn: number;
   /** `send-proxy`: a PROXY protocol v1 header opens every connection to this server. */
   sendProxy: boolean;
