@@ -38,6 +38,8 @@ export interface DraftFrontend {
 export interface DraftBackend {
   config: BackendConfig;
   named: NamedProxy;
+  /** Where each server's `proto` was written (its server line when it was not), by index. */
+  protoAt: Origin[];
 }
 
 /** The Config plus what the cross-checks need to point at the right place. */
@@ -168,11 +170,12 @@ function backend(
   part: ProxyPart,
   defaults: ProxyPart,
 ): DraftBackend {
+  const servers = part.servers ?? [];
   const config: BackendConfig = {
     name: proxy.name,
     mode: part.mode ?? defaults.mode ?? BUILTIN.mode,
     balance: part.balance ?? defaults.balance ?? BUILTIN.balance,
-    servers: (part.servers ?? []).map((s) => {
+    servers: servers.map((s) => {
       const { path, ...server } = s;
       return { ...server, origin: locate(proxy.seg, [...proxy.path, ...path], true) };
     }),
@@ -188,5 +191,10 @@ function backend(
   if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
   const forwarded = part.forwarded ?? defaults.forwarded;
   if (forwarded !== undefined) config.forwarded = { ...forwarded };
-  return { named, config };
+  const protoAt = servers.map((s, i) =>
+    s.proto === "h1"
+      ? config.servers[i]!.origin
+      : locate(proxy.seg, [...proxy.path, ...s.path, "proto"])
+  );
+  return { named, config, protoAt };
 }

@@ -45,6 +45,7 @@ const SINGLE_ARG: Record<string, string> = {
   "hard-stop-after": "hard-stop-after <time>",
   "tune.bufsize": "tune.bufsize <number>",
   "tune.http.maxhdr": "tune.http.maxhdr <number>",
+  "tune.h2.be.max-concurrent-streams": "tune.h2.be.max-concurrent-streams <number>",
   "log-format": 'log-format "<format>"',
   "http-reuse": "http-reuse never|safe|aggressive|always",
   "max-session-srv-conns": "max-session-srv-conns <number>",
@@ -55,7 +56,7 @@ const USAGE: Record<string, string> = {
   option: "option <name>",
   bind: "bind <address>[,<address>...]",
   server:
-    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy]",
+    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   log: "log stdout|stderr|<file> [format raw|json], or log global",
@@ -68,6 +69,8 @@ const SERVER_VALUES: Record<string, string> = {
   "pool-max-conn": "<number>",
   "pool-purge-delay": "<time>",
   "pool-low-conn": "<number>",
+  proto: "h1|h2",
+  "max-reuse": "<number>",
 };
 const SERVER_OPTIONS = [
   "weight",
@@ -78,6 +81,8 @@ const SERVER_OPTIONS = [
   "pool-purge-delay",
   "pool-low-conn",
   "send-proxy",
+  "proto",
+  "max-reuse",
 ];
 
 interface Section {

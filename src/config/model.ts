@@ -62,6 +62,9 @@ const GLOBAL = {
   "hard-stop-after": v.optional(duration("hard-stop-after")),
   "tune.bufsize": v.optional(integer("tune.bufsize", 1024, 1048576)),
   "tune.http.maxhdr": v.optional(integer("tune.http.maxhdr", 1, 32767)),
+  "tune.h2.be.max-concurrent-streams": v.optional(
+    integer("tune.h2.be.max-concurrent-streams", 1, 2 ** 31 - 1),
+  ),
   log: v.optional(GlobalLogsSchema),
 };
 const DEFAULTS = {
@@ -213,6 +216,7 @@ export interface GlobalPart {
   hardStopAfter?: number;
   bufsize?: number;
   maxHeaderFields?: number;
+  h2BackendMaxConcurrentStreams?: number;
   logs?: LogTarget[];
 }
 
@@ -224,6 +228,9 @@ export const GlobalSchema = v.pipe(
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
     if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];
     if (g["tune.http.maxhdr"] !== undefined) part.maxHeaderFields = g["tune.http.maxhdr"];
+    if (g["tune.h2.be.max-concurrent-streams"] !== undefined) {
+      part.h2BackendMaxConcurrentStreams = g["tune.h2.be.max-concurrent-streams"];
+    }
     if (g.log !== undefined) part.logs = g.log;
     return part;
   }),

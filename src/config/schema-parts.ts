@@ -13,8 +13,9 @@ import {
   isMapping,
   nameKey,
   nameSchema,
+  ProtoSchema,
 } from "./schema-values.ts";
-import { BUILTIN, type Timeouts } from "./types.ts";
+import { BUILTIN, type ServerConfig, type Timeouts } from "./types.ts";
 
 /** Section names as they appear in messages. */
 export type SectionName = "global" | "defaults" | "frontend" | "backend" | "listen";
@@ -134,6 +135,8 @@ export interface ServerPart {
   poolPurgeDelay: number;
   poolLowConn: number;
   sendProxy: boolean;
+  proto: ServerConfig["proto"];
+  maxReuse: number;
 }
 
 /** Spelled as the haproxy.cfg server options, in YAML too. */
@@ -147,6 +150,8 @@ const SERVER_FIELDS = {
   "pool-purge-delay": v.optional(duration("pool-purge-delay")),
   "pool-low-conn": v.optional(integer("pool-low-conn", 0)),
   "send-proxy": v.optional(flag("send-proxy")),
+  proto: v.optional(ProtoSchema),
+  "max-reuse": v.optional(integer("max-reuse", -1)),
 };
 
 function serverPart(
@@ -166,6 +171,8 @@ function serverPart(
     poolPurgeDelay: s["pool-purge-delay"] ?? BUILTIN.pool.purgeDelay,
     poolLowConn: s["pool-low-conn"] ?? BUILTIN.pool.lowConn,
     sendProxy: s["send-proxy"] ?? false,
+    proto: s.proto ?? "h1",
+    maxReuse: s["max-reuse"] ?? -1,
   };
   if (s.maxconn !== undefined) part.maxconn = s.maxconn;
   return part;

@@ -5,7 +5,7 @@
 import * as v from "valibot";
 import { type AddressRole, parseAddress } from "./address.ts";
 import { parseDuration } from "./duration.ts";
-import type { HttpReuse, Mode } from "./types.ts";
+import type { HttpReuse, Mode, ServerConfig } from "./types.ts";
 
 /** How a raw value reads in a message. */
 export function describe(x: unknown): string {
@@ -163,6 +163,17 @@ export const HttpReuseSchema = v.pipe(
     addIssue({
       message: `invalid http-reuse ${describe(x)} (expected never, safe, aggressive or always)`,
     });
+    return NEVER;
+  }),
+);
+
+/** `proto h1|h2`: the mux spoken to a server (HAProxy names others; sluice has these two). */
+export const ProtoSchema = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }): ServerConfig["proto"] => {
+    const x = dataset.value;
+    if (x === "h1" || x === "h2") return x;
+    addIssue({ message: `invalid proto ${describe(x)} (expected h1 or h2)` });
     return NEVER;
   }),
 );

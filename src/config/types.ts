@@ -53,6 +53,10 @@ export interface ServerConfig {
   poolLowConn: number;
   /** `send-proxy`: a PROXY protocol v1 header opens every connection to this server. */
   sendProxy: boolean;
+  /** `proto h1|h2`: the protocol spoken to the server (h2: HTTP/2 cleartext, prior knowledge). Default h1. */
+  proto: "h1" | "h2";
+  /** `max-reuse N`: times a connection may be reused (for HTTP/2: streams it carries); -1 unlimited. */
+  maxReuse: number;
   origin: Origin;
 }
 
@@ -159,6 +163,8 @@ export interface GlobalConfig {
   bufsize: number;
   /** `tune.http.maxhdr`: header fields per message, 1-32767, default 101. */
   maxHeaderFields: number;
+  /** `tune.h2.be.max-concurrent-streams`: streams opened on an HTTP/2 server connection before its SETTINGS (and at most after), default 100. */
+  h2BackendMaxConcurrentStreams: number;
   /**
    * The global section's `log` lines (of every file, in order): where sluice's
    * own messages go and what `log global` means. Default: stderr, raw.
@@ -184,7 +190,7 @@ export const BUILTIN = {
   pool: { maxConn: -1, purgeDelay: 5000, lowConn: 0 },
   forwardForHeader: "X-Forwarded-For",
   logTarget: { kind: "stderr", format: "raw" },
-  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101 },
+  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100 },
 } as const satisfies {
   mode: Mode;
   balance: "roundrobin";

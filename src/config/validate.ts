@@ -1,5 +1,6 @@
 // Checks that need the whole configuration: names across sections and
-// files, references, modes, and addresses.
+// files, references, modes (a frontend's and its backend's; a server's
+// `proto h2` and its backend's), and addresses.
 //
 // Severity choices:
 // - A backend (or listen) without servers is a WARNING: HAProxy accepts it
@@ -65,7 +66,29 @@ function checkNames(named: NamedProxy[], found: Findings) {
 
 function checkServers(b: DraftBackend, found: Findings): void {
   const seen = new Map<string, BindConfig["origin"]>();
-  for (const s of b.config.servers) {
+  // A stream is translated for HTTP/2 from its first byte on: one backend speaks one protocol.
+  const h2 = b.config.servers.filter((s) => s.proto === "h2");
+  if (b.config.mode === "http" && h2.length !== 0 && h2.length !== b.config.servers.length) {
+    const s = h2[0]!;
+    found.errors.push(
+      new ConfigError(
+        b.protoAt[b.config.servers.indexOf(s)] ?? s.origin,
+        [where(b.named), `server '${s.name}'`],
+        "proto h2 on some servers of a backend and not on others is not supported (put them in two backends)",
+      ),
+    );
+  }
+  for (const [i, s] of b.config.servers.entries()) {
+    // HTTP/2 carries HTTP messages: a tcp backend has none to give it.
+    if (s.proto === "h2" && b.config.mode !== "http") {
+      found.errors.push(
+        new ConfigError(
+          b.protoAt[i] ?? s.origin,
+          [where(b.named), `server '${s.name}'`],
+          `proto h2 needs mode http (this ${b.named.kind} is in ${b.config.mode} mode)`,
+        ),
+      );
+    }
     const first = seen.get(s.name);
     if (first) {
       found.errors.push(

@@ -8,6 +8,7 @@
 //     hard-stop-after: 30s
 //     tune.bufsize: 16384            # bytes, 1024-1048576
 //     tune.http.maxhdr: 101          # header fields per message, 1-32767
+//     tune.h2.be.max-concurrent-streams: 100   # per HTTP/2 server connection, 1-2147483647
 //     log: stderr                    # or a list, one string per cfg `log` line:
 //                                    # [stdout, "/var/log/sluice.log format json"]
 //   defaults:                        # one mapping, applies to every proxy below
@@ -40,6 +41,7 @@
 //         a3: { address: "127.0.0.1:9003", backup: true, disabled: false, maxconn: 100 }
 //         a4: { address: "127.0.0.1:9004", pool-max-conn: -1, pool-purge-delay: 5s,
 //               pool-low-conn: 0, send-proxy: true }   # server options keep their cfg names
+//         a5: { address: "127.0.0.1:9005", proto: h1, max-reuse: -1 }   # h1 | h2 (h2: mode http)
 //       # or, as a list:  servers: [{ name: a1, address: "127.0.0.1:9001" }]
 //   listen:
 //     db:

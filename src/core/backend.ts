@@ -34,6 +34,8 @@ export class Backend {
   readonly httpMode: BackendConfig["httpMode"];
   readonly errorFiles: BackendConfig["errorFiles"];
   readonly httpReuse: HttpReuse;
+  /** Its servers speak HTTP/2 (all of them: a backend does not mix protocols). */
+  readonly h2: boolean;
   private readonly active: Balancer<Server>;
   private readonly backups: Balancer<Server>;
   private readonly queue: QueueWaiter[] = [];
@@ -43,7 +45,8 @@ export class Backend {
   private readonly fresh = (s: Server) => s.usable && s.hasSlot && !this.avoid.has(s);
 
   /** @param now the proxy's clock (monotonic ms). */
-  constructor(readonly config: BackendConfig, now?: () => number) {
+  /** @param h2MaxStreams tune.h2.be.max-concurrent-streams */
+  constructor(readonly config: BackendConfig, now?: () => number, h2MaxStreams = 100) {
     this.name = config.name;
     this.redispatch = config.redispatch;
     this.httpMode = config.httpMode;
@@ -51,7 +54,8 @@ export class Backend {
     this.mode = config.mode;
     this.retries = config.retries;
     this.timeouts = config.timeouts;
-    this.servers = config.servers.map((s) => new Server(config.name, s, now));
+    this.servers = config.servers.map((s) => new Server(config.name, s, now, h2MaxStreams));
+    this.h2 = this.servers.length > 0 && this.servers.every((s) => s.proto === "h2");
     this.httpReuse = config.httpReuse ?? "safe";
     this.active = createBalancer(config.balance, this.servers.filter((s) => !s.backup));
     this.backups = createBalancer(config.balance, this.servers.filter((s) => s.backup));

@@ -2,6 +2,7 @@
 import type { WeightedTarget } from "../balance/roundrobin.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { ServerPool } from "../pool/server-pool.ts";
+import { DEFAULT_H2_CLIENT_OPTIONS, type H2ClientOptions } from "../http2/client-connection.ts";
 
 export class Server implements WeightedTarget {
   readonly name: string;
@@ -24,7 +25,8 @@ export class Server implements WeightedTarget {
   bytesOut = 0;
 
   /** @param now the proxy's clock (monotonic ms), for the pool's purge. */
-  constructor(readonly backendName: string, settings: ServerConfig, now: () => number = () => performance.now()) {
+  /** @param h2MaxStreams tune.h2.be.max-concurrent-streams */
+  constructor(readonly backendName: string, settings: ServerConfig, now: () => number = () => performance.now(), h2MaxStreams = 100) {
     this.name = settings.name;
     this.host = settings.host;
     this.port = settings.port;
@@ -33,6 +35,9 @@ export class Server implements WeightedTarget {
     this.disabled = settings.disabled;
     this.maxconn = settings.maxconn ?? 0;
     this.sendProxy = settings.sendProxy ?? false;
+    this.proto = settings.proto ?? "h1";
+    this.maxReuse = settings.maxReuse ?? -1;
+    this.h2Options = { ...DEFAULT_H2_CLIENT_OPTIONS, localMaxStreams: h2MaxStreams, maxReuse: this.maxReuse };
     this.pool = new ServerPool(this.id, {
       maxConn: settings.poolMaxConn ?? -1,
       purgeDelay: settings.poolPurgeDelay ?? 5000,
@@ -42,6 +47,12 @@ export class Server implements WeightedTarget {
 
   /** `send-proxy`: each connection starts with a PROXY protocol v1 header. */
   readonly sendProxy: boolean;
+  /** `proto`: HTTP/1.1 or HTTP/2 (cleartext, prior knowledge) to this server. */
+  readonly proto: "h1" | "h2";
+  /** `max-reuse`: streams an HTTP/2 connection carries in its life; -1 unlimited. */
+  readonly maxReuse: number;
+  /** How HTTP/2 connections to this server are set up. */
+  readonly h2Options: H2ClientOptions;
 
   get id(): string {
     return `${this.backendName}/${this.name}`;

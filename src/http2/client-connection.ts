@@ -3,6 +3,7 @@
 // exchange, stream ids, both directions of flow control, PING, GOAWAY in both
 // directions, RST_STREAM, and HPACK state; errors are answered as §5.4 says.
 // Pure: a runtime Socket in, events out; the pool decides who gets a stream.
+import type { MuxConn, Owner } from "../pool/types.ts";
 import type { Socket } from "../runtime/types.ts";
 import { H2ClientStream, type H2StreamEvents, type StreamHost } from "./client-stream.ts";
 import { CONNECTION_PREFACE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, FrameType, MAX_STREAM_ID, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
@@ -42,8 +43,11 @@ export interface H2ConnectionEvents {
 
 let nextId = 1;
 
-export class H2ClientConnection implements StreamHost {
+export class H2ClientConnection implements StreamHost, MuxConn {
   readonly id = nextId++;
+  // For the pools (MuxConn): never private through connection auth (invariant 5).
+  owner: Owner | undefined;
+  reservedBy: Owner | undefined;
   private readonly reader: FrameReader;
   private readonly encoder = new HpackEncoder();
   private readonly decoder: HpackDecoder;

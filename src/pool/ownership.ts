@@ -6,7 +6,7 @@
 import type { HttpReuse } from "../config/types.ts";
 import { sharedLists } from "./reuse.ts";
 import type { ServerPool } from "./server-pool.ts";
-import type { Owner, PoolConn } from "./types.ts";
+import type { MuxConn, Owner, PoolConn } from "./types.ts";
 
 /** A broken ownership rule: which connection, which server, which sessions. */
 export class OwnershipViolation extends Error {
@@ -64,6 +64,56 @@ export class Ownership {
       }
     }
     return undefined;
+  }
+
+  /**
+   * A multiplexed connection for a stream of `session` (lookup order of the
+   * spec): one it owns or has reserved with a free slot first; then, unless
+   * `never`, the server's available list as the mode allows a first request
+   * (safe: none; aggressive: a proven one, which carried a stream before;
+   * always: any), skipping connections reserved to or owned by another
+   * session. Undefined: open a new one. The stream is attached by startStream.
+   */
+  takeMux(session: Owner, pool: ServerPool, mode: HttpReuse, firstRequest: boolean): MuxConn | undefined {
+    let shared: MuxConn | undefined;
+    for (const m of pool.muxes) {
+      if (m.closed || m.freeSlots <= 0) continue;
+      if (m.owner === session || m.reservedBy === session) return m;
+      if (mode === "never" || m.owner !== undefined || shared !== undefined) continue;
+      if (m.reservedBy !== undefined && mode !== "always") continue;
+      if (firstRequest && (mode === "safe" || (mode === "aggressive" && m.opened === 0))) continue;
+      shared = m;
+    }
+    return shared;
+  }
+
+  /** A stream of `session` starts on `m` (the check of every attach, for multiplexed connections). */
+  startStream(session: Owner, pool: ServerPool, m: MuxConn, mode: HttpReuse): boolean {
+    if (m.owner !== undefined && m.owner !== session) {
+      this.muxViolation(pool, m, session, "a stream attached to a connection another session owns");
+      return false;
+    }
+    if (m.reservedBy !== undefined && m.reservedBy !== session && mode !== "always") {
+      this.muxViolation(pool, m, session, "a stream attached to a connection reserved to another session");
+      return false;
+    }
+    if (mode === "never") m.owner = session;
+    else if (mode !== "always") m.reservedBy = session;
+    pool.reused += m.opened > 0 ? 1 : 0;
+    return true;
+  }
+
+  /** The stream of `session` on `m` ended: under safe, the connection returns to the shared list once the session has no stream on it. */
+  endStream(session: Owner, m: MuxConn, sessionStreamsLeft: number): void {
+    if (m.reservedBy === session && sessionStreamsLeft === 0) m.reservedBy = undefined;
+  }
+
+  private muxViolation(pool: ServerPool, m: MuxConn, session: Owner, what: string): void {
+    this.violations++;
+    pool.violations++;
+    const v = new OwnershipViolation(what, m.id, pool.id, session.id, m.owner?.id ?? m.reservedBy?.id);
+    if (this.options.strict) throw v;
+    this.options.report(v);
   }
 
   /** A connection the stream of `session` just opened: registered with its pool and attached (private at once under `never`). */

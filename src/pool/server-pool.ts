@@ -3,7 +3,7 @@
 // bounded by pool-max-conn and purged after pool-purge-delay. It also knows
 // every open connection to its server, for the per-connection view and the
 // counters (invariant 17).
-import type { ConnPlace, PoolConn } from "./types.ts";
+import type { ConnPlace, MuxConn, PoolConn } from "./types.ts";
 
 export interface PoolSettings {
   /** Most idle + safe connections kept; -1 unlimited, 0 none. */
@@ -62,6 +62,8 @@ export class ServerPool {
   private readonly safe = new KeyedList();
   /** Every open connection to this server, wherever it is. */
   readonly live = new Set<PoolConn>();
+  /** Open multiplexed (HTTP/2) connections to this server: the available list is those with free slots. */
+  readonly muxes: MuxConn[] = [];
   /** Counters since start. */
   opened = 0;
   reused = 0;

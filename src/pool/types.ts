@@ -40,3 +40,23 @@ export interface PoolConn {
   /** Set while held idle (pool or session list): called when it dies there. */
   onIdleClose: ((conn: PoolConn) => void) | undefined;
 }
+
+/**
+ * A multiplexed (HTTP/2) backend connection as the pools see it. It is never
+ * private through connection-based auth (invariant 5); under `never` it is
+ * private to the session that opened it; under `safe` it is reserved to the
+ * session whose streams are active on it.
+ */
+export interface MuxConn {
+  readonly id: number;
+  /** Streams that may start now (invariant 16). */
+  readonly freeSlots: number;
+  readonly activeStreams: number;
+  /** Streams carried in its life. */
+  readonly opened: number;
+  readonly closed: boolean;
+  /** Private to this session (http-reuse never). */
+  owner: Owner | undefined;
+  /** Under safe: the session with active streams on it; no other session's stream may start there. */
+  reservedBy: Owner | undefined;
+}

@@ -194,7 +194,7 @@ export class HttpSession implements Owner {
     this.lastClient = this.tick();
     if (this.serverHeld) {
       this.serverHeld = false;
-      this.stream?.conn?.resume();
+      this.stream?.resumeServer();
       this.rearm();
     }
   }
@@ -296,9 +296,9 @@ export class HttpSession implements Owner {
     if (this.out.empty) return;
     this.clientBytesOut += this.out.size;
     if (!this.out.writeTo(this.client)) {
-      if (!this.serverHeld && this.stream?.conn !== undefined) {
+      if (!this.serverHeld && this.stream !== undefined && (this.stream.conn !== undefined || this.stream.h2x !== undefined)) {
         this.serverHeld = true;
-        this.stream.conn.pause();
+        this.stream.pauseServer();
       }
     } else {
       this.lastClient = this.now();

@@ -14,13 +14,16 @@ import {
   serializeResponseHead,
   serializeTrailers,
 } from "../http1/serialize.ts";
-import { BodyKind, type H1Error, type Head } from "../http1/types.ts";
+import { BodyKind, H1Error, type Head } from "../http1/types.ts";
 import { ConnectError } from "../runtime/types.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { AddedFields } from "./forwarding.ts";
 import type { HttpSession } from "./http-session.ts";
 import type { Corked } from "./corked.ts";
 import { span } from "./span.ts";
+import { H2ClientConnection } from "../http2/client-connection.ts";
+import { H2Exchange, type H2ExchangeUser } from "./h2-exchange.ts";
+import type { Socket } from "../runtime/types.ts";
 
 const ascii = new TextEncoder();
 function encodeAscii(text: string): Uint8Array {
@@ -57,16 +60,27 @@ function rewriteOf(
   return REWRITE;
 }
 
+/** Counted like a codec refusal when an HTTP/2 server's answer is malformed. */
+const BROKEN_H2 = new H1Error(502, "h2-malformed", "a malformed HTTP/2 response");
+
 /** Methods whose requests may be sent again after a reused connection failed (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
-export class HttpStream implements ConnectionUser, QueueWaiter {
+export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser {
   /** Servers that failed this stream; shared and empty until one does. */
   tried: ReadonlySet<Server> = NO_SERVERS;
   /** Set when the stream must go to this server only (prefer-last-server after NTLM/Negotiate). */
   only: Server | undefined;
   /** The connection came from a pool or the session's own list (it carried requests before). */
   reusedConn = false;
+  /** The backend's servers speak HTTP/2: the request goes out as a header list and DATA (h2-exchange.ts). */
+  private readonly h2: boolean;
+  /** The HTTP/2 stream carrying this request, once one is open. */
+  h2x: H2Exchange | undefined;
+  /** Request body that came before the HTTP/2 stream was open, and whether the request already ended. */
+  private bodyEarly: Uint8Array[] = [];
+  private endedEarly = false;
+  private readonly added: Readonly<AddedFields>;
   /** The backend connection this stream used last (-1: none), and whether it was private to the session (for the log). */
   connId = -1;
   connPrivate = false;
@@ -114,6 +128,8 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     added: Readonly<AddedFields>,
   ) {
     this.started = session.now();
+    this.h2 = backend.h2;
+    this.added = added;
     this.clientBytesAtStart = session.clientBytesOut;
     const kind = request.bodyKind;
     this.reqChunked = kind === BodyKind.Chunked;
@@ -189,6 +205,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   private useServer(server: Server, fresh = false): void {
     this.server = server;
     this.state = "connect";
+    if (server.proto === "h2") return this.useH2(server, fresh);
     const session = this.session;
     const key = server.sendProxy ? session.proxyHeader : "";
     if (!fresh && session.serverKeepAlive) {
@@ -261,6 +278,12 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   // ---- request body, from the session's parser ----
 
   requestData(chunk: Uint8Array): void {
+    if (this.h2) {
+      if (this.h2x === undefined) this.bodyEarly.push(chunk.slice());
+      else if (!this.h2x.sendBody(chunk)) this.session.holdClient();
+      this.bodySent ||= this.h2x !== undefined;
+      return;
+    }
     if (this.state === "tunnel" || !this.reqChunked) {
       this.toServer.push(chunk);
     } else {
@@ -275,6 +298,12 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   }
 
   requestEnd(): void {
+    if (this.h2) {
+      this.requestComplete = true;
+      if (this.h2x === undefined) this.endedEarly = true;
+      else this.h2x.endBody(this.pendingTrailers);
+      return;
+    }
     if (this.reqChunked) {
       this.toServer.push(serializeTrailers(this.pendingTrailers));
       this.pendingTrailers = undefined;
@@ -284,6 +313,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
 
   /** Writes what the client sent to the server (called after each client chunk). */
   flushToServer(): void {
+    if (this.h2) return;
     const conn = this.conn;
     if (conn === undefined || this.toServer.empty) return;
     if (this.toServer.size > (this.headSent ? 0 : this.requestHead.length)) this.bodySent = true;
@@ -307,8 +337,8 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
   // ---- response, from the backend connection ----
 
   responseHead(head: Head): void {
-    const conn = this.conn!;
-    if (conn.authenticates) {
+    const conn = this.conn;
+    if (conn !== undefined && conn.authenticates) {
       // The HTTP/1 mux saw NTLM/Negotiate: the server now authenticates this
       // connection, so it is this session's alone, and so is the server
       // (also under http-reuse never, where it was private from the start).
@@ -428,6 +458,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
     const conn = this.conn;
     this.state = "done";
     this.releaseSlot();
+    this.leaveH2(false);
     if (conn !== undefined) {
       this.conn = undefined;
       const session = this.session;
@@ -494,10 +525,119 @@ export class HttpStream implements ConnectionUser, QueueWaiter {
 
   /** The connection is given up mid-exchange: closed, never kept (invariant 10). */
   private dropConn(): void {
+    this.leaveH2(true);
     const conn = this.conn;
     if (conn === undefined) return;
     this.conn = undefined;
     this.session.ownership.discard(this.session, conn.pool, conn);
+  }
+
+  // ---- HTTP/2 servers (h2-exchange.ts does the translation) ----
+
+  private useH2(server: Server, fresh: boolean): void {
+    const session = this.session;
+    const pool = server.pool;
+    const mode = this.backend.httpReuse;
+    const kept = fresh ? undefined : session.ownership.takeMux(session, pool, mode, session.requests === 1);
+    if (kept !== undefined) {
+      this.tc = 0;
+      this.reusedConn = kept.opened > 0;
+      return this.attachH2(kept as H2ClientConnection);
+    }
+    this.reusedConn = false;
+    this.connectStart = session.now();
+    // Bytes the server sends before the connection object takes the socket (its SETTINGS) wait here.
+    const early: Uint8Array[] = [];
+    const hold = (chunk: Uint8Array) => early.push(chunk.slice());
+    session.runtime.connect(
+      { hostname: server.host, port: server.port, timeoutMs: this.backend.timeouts.connect },
+      { data: hold, drain() {}, end() {}, close() {} },
+    ).then(
+      (socket: Socket) => {
+        session.tick();
+        const conn = new H2ClientConnection(socket, {
+          slots() {},
+          closed: (c) => {
+            const i = pool.muxes.indexOf(c);
+            if (i >= 0) pool.muxes.splice(i, 1);
+          },
+        }, { ...server.h2Options });
+        conn.start(early);
+        pool.muxes.push(conn);
+        pool.opened++;
+        if (this.state !== "connect" || this.h2x !== undefined) {
+          // Nobody waits for it now; a shared one stays for other streams, a private one goes.
+          if (mode === "never") conn.close();
+          return;
+        }
+        this.tc = session.now() - this.connectStart;
+        this.attachH2(conn);
+      },
+      (error) => {
+        session.tick();
+        this.connectFailed(server, error);
+      },
+    );
+  }
+
+  private attachH2(conn: H2ClientConnection): void {
+    const session = this.session;
+    const pool = this.server!.pool;
+    if (!session.ownership.startStream(session, pool, conn, this.backend.httpReuse)) return this.useH2(this.server!, true);
+    this.connId = conn.id;
+    this.connPrivate = conn.owner !== undefined;
+    this.state = "exchange";
+    const x = new H2Exchange(conn, this, this.added);
+    this.h2x = x;
+    for (const chunk of this.bodyEarly.splice(0)) {
+      this.bodySent = true;
+      if (!x.sendBody(chunk)) session.holdClient();
+    }
+    if (this.endedEarly && this.request.bodyKind !== BodyKind.None) x.endBody(this.pendingTrailers);
+    session.serverActivity();
+    session.rearm();
+    if (this.request.bodyKind !== BodyKind.None) session.resumeClient();
+  }
+
+  /** The HTTP/2 stream is over (cancelled when the exchange did not complete); under safe its connection is shared again. */
+  private leaveH2(cancel: boolean): void {
+    const x = this.h2x;
+    if (x === undefined) return;
+    this.h2x = undefined;
+    if (cancel) x.cancel();
+    this.session.ownership.endStream(this.session, x.conn, 0);
+  }
+
+  serverBroken(_reason: string): void {
+    this.session.noteServerError(BROKEN_H2);
+    if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
+    this.fail(502, Cause.proxy, Phase.data);
+  }
+
+  serverReset(_code: number, retryable: boolean): void {
+    this.session.tick();
+    const x = this.h2x;
+    this.h2x = undefined;
+    if (x !== undefined) this.session.ownership.endStream(this.session, x.conn, 0);
+    if (this.state === "done") return;
+    // Never processed by the server (REFUSED_STREAM, above a GOAWAY's last id): sent again on another connection.
+    if (!this.responseStarted && retryable && !this.bodySent && this.retries < this.backend.retries) {
+      this.retries++;
+      return this.useH2(this.server!, true);
+    }
+    if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
+    this.fail(502, Cause.serverAbort, Phase.header);
+  }
+
+  /** The client cannot take more (the session paused it) / can again: the server side holds back. */
+  pauseServer(): void {
+    if (this.h2x !== undefined) this.h2x.pause();
+    else this.conn?.pause();
+  }
+
+  resumeServer(): void {
+    if (this.h2x !== undefined) this.h2x.resume();
+    else this.conn?.resume();
   }
 
   private releaseSlot(): void {

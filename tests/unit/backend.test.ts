@@ -27,6 +27,8 @@ function backend(servers: { name: string; weight?: number; backup?: boolean; dis
       poolPurgeDelay: 5000,
       poolLowConn: 0,
       sendProxy: false,
+      proto: "h1",
+      maxReuse: -1,
       origin,
     })),
   });

@@ -24,6 +24,7 @@ describe("listen", () => {
         hardStopAfter: 30000,
         bufsize: 16384,
         maxHeaderFields: 101,
+        h2BackendMaxConcurrentStreams: 100,
         logTargets: [stderr],
       },
       frontends: [{
@@ -53,6 +54,8 @@ describe("listen", () => {
           poolPurgeDelay: 5000,
           poolLowConn: 0,
           sendProxy: false,
+          proto: "h1",
+          maxReuse: -1,
         }],
         retries: 4,
         timeouts,

@@ -32,6 +32,7 @@ describe("several files", () => {
       hardStopAfter: 1000,
       bufsize: 16384,
       maxHeaderFields: 101,
+      h2BackendMaxConcurrentStreams: 100,
       logTargets: [{ kind: "stderr", format: "raw" }],
     });
     expect(c.frontends.map((f) => [f.name, f.maxconn, f.origin.file])).toEqual([[

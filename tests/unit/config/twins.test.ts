@@ -10,6 +10,7 @@ const CFG = lines(
   "    hard-stop-after 1m",
   "    tune.bufsize 32768",
   "    tune.http.maxhdr 200",
+  "    tune.h2.be.max-concurrent-streams 50",
   "    log stdout",
   "    log /var/log/sluice.log format json",
   "",
@@ -58,12 +59,13 @@ const CFG = lines(
   "    server a1 127.0.0.1:9001 weight 3 pool-max-conn 10 pool-purge-delay 1s pool-low-conn 2 send-proxy",
   "    server a2 127.0.0.1:9002",
   "    server a3 127.0.0.1:9003 backup disabled maxconn 100",
+  "    server h2 127.0.0.1:9004 proto h2 max-reuse 1000",
   "    timeout server 1m",
   "    timeout tunnel 1h",
   "",
   "backend pool",
   "    retries 5",
-  "    server p1 localhost:9101 weight 0",
+  "    server p1 localhost:9101 weight 0 proto h1 max-reuse 0",
   "",
   "listen db 0.0.0.0:5432",
   "    option http-keep-alive",
@@ -81,6 +83,7 @@ const YAML = lines(
   "  hard-stop-after: 1m",
   "  tune.bufsize: 32768",
   "  tune.http.maxhdr: '200'",
+  "  tune.h2.be.max-concurrent-streams: 50",
   "  log: [stdout, /var/log/sluice.log format json]",
   "defaults:",
   "  mode: tcp",
@@ -125,10 +128,11 @@ const YAML = lines(
   "        send-proxy: true",
   "      a2: '127.0.0.1:9002'",
   "      a3: { address: '127.0.0.1:9003', backup: true, disabled: true, maxconn: '100' }",
+  "      h2: { address: '127.0.0.1:9004', proto: h2, max-reuse: '1000' }",
   "    timeout: { server: 60000, tunnel: 1h }",
   "  pool:",
   "    retries: 5",
-  "    servers: [{ name: p1, address: 'localhost:9101', weight: 0 }]",
+  "    servers: [{ name: p1, address: 'localhost:9101', weight: 0, proto: h1, max-reuse: 0 }]",
   "listen:",
   "  db:",
   "    bind: 0.0.0.0:5432",
@@ -153,6 +157,8 @@ const server = (name: string, host: string, port: number, extra: object = {}) =>
   poolPurgeDelay: 5000,
   poolLowConn: 0,
   sendProxy: false,
+  proto: "h1",
+  maxReuse: -1,
   ...extra,
 });
 
@@ -166,6 +172,7 @@ const EXPECTED = {
     hardStopAfter: 60000,
     bufsize: 32768,
     maxHeaderFields: 200,
+    h2BackendMaxConcurrentStreams: 50,
     logTargets: [stdout, file],
   },
   frontends: [
@@ -232,6 +239,7 @@ const EXPECTED = {
         }),
         server("a2", "127.0.0.1", 9002),
         server("a3", "127.0.0.1", 9003, { backup: true, disabled: true, maxconn: 100 }),
+        server("h2", "127.0.0.1", 9004, { proto: "h2", maxReuse: 1000 }),
       ],
       retries: 2,
       timeouts: { ...base, server: 60000, tunnel: 3_600_000 },
@@ -246,7 +254,7 @@ const EXPECTED = {
       name: "pool",
       mode: "tcp",
       balance: "roundrobin",
-      servers: [server("p1", "localhost", 9101, { weight: 0 })],
+      servers: [server("p1", "localhost", 9101, { weight: 0, maxReuse: 0 })],
       retries: 5,
       timeouts: base,
       httpMode: "keep-alive",
@@ -301,19 +309,19 @@ describe("one model, two syntaxes", () => {
   test("origins point at the line (cfg) or line:col (YAML)", () => {
     const web = (c: Config) => c.frontends[0]!;
     const app = (c: Config) => c.backends[0]!;
-    expect(web(fromCfg).origin).toEqual({ file: "sluice.cfg", line: 26 });
-    expect(web(fromCfg).binds.map((b) => b.origin.line)).toEqual([28, 28, 29]);
-    expect(app(fromCfg).servers[2]!.origin).toEqual({ file: "sluice.cfg", line: 54 });
-    expect(web(fromYaml).origin).toEqual({ file: "sluice.yaml", line: 20, col: 3 });
+    expect(web(fromCfg).origin).toEqual({ file: "sluice.cfg", line: 27 });
+    expect(web(fromCfg).binds.map((b) => b.origin.line)).toEqual([29, 29, 30]);
+    expect(app(fromCfg).servers[2]!.origin).toEqual({ file: "sluice.cfg", line: 55 });
+    expect(web(fromYaml).origin).toEqual({ file: "sluice.yaml", line: 21, col: 3 });
     expect(web(fromYaml).binds.map((b) => b.origin)).toEqual([
-      { file: "sluice.yaml", line: 22, col: 12 },
-      { file: "sluice.yaml", line: 22, col: 21 },
-      { file: "sluice.yaml", line: 22, col: 39 },
+      { file: "sluice.yaml", line: 23, col: 12 },
+      { file: "sluice.yaml", line: 23, col: 21 },
+      { file: "sluice.yaml", line: 23, col: 39 },
     ]);
-    expect(app(fromYaml).servers[1]!.origin).toEqual({ file: "sluice.yaml", line: 49, col: 7 });
+    expect(app(fromYaml).servers[1]!.origin).toEqual({ file: "sluice.yaml", line: 50, col: 7 });
     expect(fromYaml.backends[1]!.servers[0]!.origin).toEqual({
       file: "sluice.yaml",
-      line: 54,
+      line: 56,
       col: 15,
     });
   });
@@ -327,6 +335,7 @@ describe("one model, two syntaxes", () => {
         "  hard-stop-after: 30s",
         "  tune.bufsize: 16384",
         "  tune.http.maxhdr: 101",
+        "  tune.h2.be.max-concurrent-streams: 100",
         "  log: stderr",
         "defaults:",
         "  mode: tcp",
@@ -356,6 +365,7 @@ describe("one model, two syntaxes", () => {
         '      a3: { address: "127.0.0.1:9003", backup: true, disabled: false, maxconn: 100 }',
         '      a4: { address: "127.0.0.1:9004", pool-max-conn: -1, pool-purge-delay: 5s,',
         "            pool-low-conn: 0, send-proxy: true }",
+        '      a5: { address: "127.0.0.1:9005", proto: h1, max-reuse: -1 }',
         "listen:",
         "  db:",
         '    bind: ":5432"',
@@ -364,8 +374,9 @@ describe("one model, two syntaxes", () => {
       ),
     });
     expect(c.frontends.map((f) => f.name)).toEqual(["web", "db"]);
-    expect(c.backends.map((b) => [b.name, b.servers.length])).toEqual([["app", 4], ["db", 1]]);
+    expect(c.backends.map((b) => [b.name, b.servers.length])).toEqual([["app", 5], ["db", 1]]);
     expect(c.backends[0]!.servers[3]!.sendProxy).toBe(true);
+    expect(c.backends[0]!.servers[4]!).toMatchObject({ proto: "h1", maxReuse: -1 });
   });
 });
 
@@ -387,6 +398,8 @@ describe("examples/", () => {
       poolPurgeDelay: 5000,
       poolLowConn: 0,
       sendProxy: false,
+      proto: "h1",
+      maxReuse: -1,
     };
     expect(withoutOrigins(cfg.config)).toStrictEqual({
       global: {
@@ -394,6 +407,7 @@ describe("examples/", () => {
         hardStopAfter: 30000,
         bufsize: 16384,
         maxHeaderFields: 101,
+        h2BackendMaxConcurrentStreams: 100,
         logTargets: [stderr],
       },
       frontends: [{

@@ -50,7 +50,7 @@ describe("HTTP/2 response header list → Head", () => {
     expect(h.bodyKind).toBe(BodyKind.Length);
     expect(h.contentLength).toBe(5);
     expect(fieldsOf(h)).toEqual(["content-type: text/plain", "content-length: 5", "x-a: b c"]);
-    expect(text(h.raw)).toBe("HTTP/1.1 200 \r\ncontent-type: text/plain\r\ncontent-length: 5\r\nx-a: b c\r\n\r\n");
+    expect(text(h.raw)).toBe("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nx-a: b c\r\n\r\n");
   });
 
   test("without content-length the body runs to the end of the stream; HEAD, 204, 304 and 1xx carry none", () => {
