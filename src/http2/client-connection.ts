@@ -168,6 +168,7 @@ export class H2ClientConnection implements StreamHost, MuxConn {
   /** Closes now: every open stream is reset (retryable only if the server cannot have seen it). */
   close(error?: Error): void {
     if (this.closed) return;
+    this.flushOut();
     this.closed = true;
     this.reader.close();
     this.socket.destroy();
@@ -453,10 +454,42 @@ export class H2ClientConnection implements StreamHost, MuxConn {
 
   // ---- sending ----
 
+  /**
+   * Frames are gathered and written once per turn of the event loop: the
+   * streams of many client connections, each waking in its own callback,
+   * share one write (measured: one write per frame was half the proxy's time).
+   */
   private send(bytes: Uint8Array): void {
     if (this.closed) return;
-    if (!this.socket.write(bytes)) this.socketBlocked = true;
+    this.out.push(bytes);
+    this.outBytes += bytes.length;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(this.flushOut);
+    }
   }
+
+  private out: Uint8Array[] = [];
+  private outBytes = 0;
+  private flushQueued = false;
+
+  private readonly flushOut = (): void => {
+    this.flushQueued = false;
+    if (this.closed || this.out.length === 0) return;
+    let bytes: Uint8Array;
+    if (this.out.length === 1) bytes = this.out[0]!;
+    else {
+      bytes = new Uint8Array(this.outBytes);
+      let at = 0;
+      for (const b of this.out) {
+        bytes.set(b, at);
+        at += b.length;
+      }
+    }
+    this.out = [];
+    this.outBytes = 0;
+    if (!this.socket.write(bytes)) this.socketBlocked = true;
+  };
 
   private onDrain(): void {
     this.socketBlocked = false;

@@ -18,6 +18,7 @@ import { CONNECTION_PREFACE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, FRAME_HEADER_LEN
 import { H2ConnectionError, H2StreamError, type H2Error } from "./errors.ts";
 import { checkFrameHeader, decodePayload, selfDependencyError, u31, view, type Role } from "./frame-decode.ts";
 import type { ContinuationFrame, Frame } from "./frames.ts";
+import { COPY_BELOW, slabCopy } from "../http1/slab.ts";
 import { type BlockStart, HeaderBlockAssembler } from "./header-block.ts";
 
 export type { Role } from "./frame-decode.ts";
@@ -157,6 +158,9 @@ export class FrameReader {
     if (this.state === S.Closed) return;
     if (this.busy) throw new Error("FrameReader.push() called from its own handler");
     this.busy = true;
+    // Small reads are copied into a slab: the first view made of a fresh
+    // runtime buffer costs ~0.4 µs (its store is materialised), a copy ~0.1 µs.
+    if (chunk.length <= COPY_BELOW) chunk = slabCopy(chunk);
     try {
       this.run(chunk);
     } catch (e) {
