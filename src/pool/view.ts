@@ -11,9 +11,10 @@ export interface ConnectionRow {
   server: string;
   /** The owning session's id (private), or null (shared). */
   owner: number | null;
-  /** The session whose stream uses it now, or null. */
+  /** The session whose stream uses it now (HTTP/2 under safe: the session it is reserved to), or null. */
   session: number | null;
-  state: Exclude<ConnPlace, "new" | "closed">;
+  /** "available": a multiplexed (HTTP/2) connection with free stream slots. */
+  state: Exclude<ConnPlace, "new" | "closed"> | "available";
   /** Streams open on it now. */
   streams: number;
   /** Requests it has carried. */
@@ -30,6 +31,8 @@ export interface ServerConnectionCounters {
   safe: number;
   private: number;
   inUse: number;
+  /** Multiplexed connections with free stream slots. */
+  available: number;
   violations: number;
 }
 
@@ -50,6 +53,21 @@ export function connectionRows(pools: Iterable<ServerPool>): ConnectionRow[] {
       });
     }
   }
+  for (const pool of pools) {
+    for (const m of pool.muxes) {
+      if (m.closed) continue;
+      rows.push({
+        id: m.id,
+        server: pool.id,
+        owner: m.owner?.id ?? null,
+        session: m.reservedBy?.id ?? null,
+        state: m.freeSlots > 0 ? "available" : "in-use",
+        streams: m.activeStreams,
+        requests: m.opened,
+        key: "",
+      });
+    }
+  }
   return rows.sort((a, b) => a.id - b.id);
 }
 
@@ -62,6 +80,7 @@ export function serverCounters(pool: ServerPool): ServerConnectionCounters {
     safe: pool.safeCount,
     private: pool.count("private"),
     inUse: pool.count("in-use"),
+    available: pool.muxes.filter((m) => !m.closed && m.freeSlots > 0).length,
     violations: pool.violations,
   };
 }

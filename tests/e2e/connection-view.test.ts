@@ -2,6 +2,8 @@
 // from a Proxy running in this process (Bun adapter, real sockets): the rows
 // an operator will see on the stats page and the runtime API.
 import { afterEach, describe, expect, test } from "bun:test";
+import http2 from "node:http2";
+import net from "node:net";
 import { loadConfigTexts } from "../../src/config/load.ts";
 import { Proxy } from "../../src/core/proxy.ts";
 import { SinkPool } from "../../src/log/sink.ts";
@@ -9,7 +11,7 @@ import { bunRuntime } from "../../src/runtime/bun.ts";
 import { freePort, waitFor } from "./harness.ts";
 import { type ConnBackend, connBackend, H1Client } from "./ownership-peers.ts";
 
-async function startProxy(port: number, backendPort: number, reuse: string): Promise<Proxy> {
+async function startProxy(port: number, backendPort: number, reuse: string, proto = "h1"): Promise<Proxy> {
   const loaded = loadConfigTexts([{
     name: "view.cfg",
     text: `global
@@ -24,7 +26,7 @@ frontend fe
     default_backend be
 backend be
     http-reuse ${reuse}
-    server a 127.0.0.1:${backendPort}
+    server a 127.0.0.1:${backendPort} proto ${proto}
 `,
   }]);
   if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
@@ -92,5 +94,27 @@ describe("per-connection view", () => {
     expect(proxy.connections()).toMatchObject([{ owner: null, state: "safe", requests: 3 }]);
     expect(proxy.connectionCounters()[0]).toMatchObject({ opened: 1, reused: 2, safe: 1, violations: 0 });
     expect(backend.connections).toBe(1);
+  });
+
+  test("an HTTP/2 server connection is listed as available, with the streams it carried", async () => {
+    const h2 = http2.createServer();
+    h2.on("stream", (st) => {
+      st.respond({ ":status": 200, "content-length": 2 });
+      st.end("ok");
+    });
+    await new Promise<void>((r) => h2.listen(0, "127.0.0.1", () => r()));
+    const port = await freePort();
+    proxy = await startProxy(port, (h2.address() as net.AddressInfo).port, "always", "h2");
+    try {
+      const a = await H1Client.connect(port);
+      const b = await H1Client.connect(port);
+      clients.push(a, b);
+      expect((await a.request("/1")).body).toBe("ok");
+      expect((await b.request("/2")).body).toBe("ok");
+      expect(proxy.connections()).toMatchObject([{ server: "be/a", owner: null, state: "available", streams: 0, requests: 2, key: "" }]);
+      expect(proxy.connectionCounters()[0]).toMatchObject({ opened: 1, available: 1, violations: 0 });
+    } finally {
+      h2.close();
+    }
   });
 });

@@ -39,6 +39,7 @@ describe("per-connection view (invariant 17)", () => {
       safe: 1,
       private: 0,
       inUse: 1,
+      available: 0,
       violations: 1,
     });
   });
