@@ -188,8 +188,9 @@ export class ServerPool {
     this.armPurge();
   }
 
-  /** Closes every connection held idle (stop, reload). */
+  /** Closes every connection held idle (stop, reload); multiplexed ones say GOAWAY and close after their streams. */
   closeIdle(): void {
+    for (const m of [...this.muxes]) m.shutdown();
     if (this.purgeTimer !== undefined) clearTimeout(this.purgeTimer);
     this.purgeTimer = undefined;
     for (const kl of [this.idle, this.safe]) {

@@ -59,4 +59,6 @@ export interface MuxConn {
   owner: Owner | undefined;
   /** Under safe: the session with active streams on it; no other session's stream may start there. */
   reservedBy: Owner | undefined;
+  /** Stop or reload: GOAWAY, then close once its streams are done. */
+  shutdown(): void;
 }

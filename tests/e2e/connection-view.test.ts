@@ -98,7 +98,7 @@ describe("per-connection view", () => {
 
   test("an HTTP/2 server connection is listed as available, with the streams it carried", async () => {
     const h2 = http2.createServer();
-    h2.on("stream", (st) => {
+    h2.on("stream", (st: http2.ServerHttp2Stream) => {
       st.respond({ ":status": 200, "content-length": 2 });
       st.end("ok");
     });
