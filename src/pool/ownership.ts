@@ -97,8 +97,10 @@ export class Ownership {
       this.muxViolation(pool, m, session, "a stream attached to a connection reserved to another session");
       return false;
     }
-    if (mode === "never") m.owner = session;
-    else if (mode !== "always") m.reservedBy = session;
+    if (mode === "never") {
+      m.owner = session;
+      session.conns.ownedMuxes.add(m);
+    } else if (mode !== "always") m.reservedBy = session;
     pool.reused += m.opened > 0 ? 1 : 0;
     return true;
   }
@@ -231,6 +233,9 @@ export class Ownership {
     }
     conns.owned.clear();
     conns.clearIdle();
+    // GOAWAY, then closed once the streams still on it (cancelled with the session) are gone.
+    for (const m of conns.ownedMuxes) m.shutdown();
+    conns.ownedMuxes.clear();
   }
 
   private close(pool: ServerPool, conn: PoolConn): void {

@@ -1,7 +1,7 @@
 // A session's private backend connections (owner = that session): the idle
 // ones per server, ready for its next streams, and every one it owns, so that
 // all of them close when it ends (invariant 3).
-import type { PoolConn } from "./types.ts";
+import type { MuxConn, PoolConn } from "./types.ts";
 import type { ServerPool } from "./server-pool.ts";
 
 export class SessionConns {
@@ -9,6 +9,8 @@ export class SessionConns {
   private readonly idle = new Map<ServerPool, PoolConn[]>();
   /** Every private connection of the session, idle or in use. */
   readonly owned = new Set<PoolConn>();
+  /** Multiplexed (HTTP/2) connections private to the session (http-reuse never): they close with it too. */
+  readonly ownedMuxes = new Set<MuxConn>();
   /** Idle private connections, all servers together (bounded by max-session-srv-conns). */
   idleCount = 0;
 

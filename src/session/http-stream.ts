@@ -24,6 +24,7 @@ import { span } from "./span.ts";
 import { H2ClientConnection } from "../http2/client-connection.ts";
 import { H2Exchange, type H2ExchangeUser } from "./h2-exchange.ts";
 import type { Socket } from "../runtime/types.ts";
+import type { ServerPool } from "../pool/server-pool.ts";
 
 const ascii = new TextEncoder();
 function encodeAscii(text: string): Uint8Array {
@@ -65,6 +66,17 @@ const BROKEN_H2 = new H1Error(502, "h2-malformed", "a malformed HTTP/2 response"
 
 /** Methods whose requests may be sent again after a reused connection failed (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+/**
+ * An HTTP/2 connection being opened under http-reuse always: streams that find
+ * no free slot meanwhile wait for it instead of each opening its own
+ * (invariant 16: concurrency / slots connections), up to the slots it will have.
+ */
+interface PendingMux {
+  room: number;
+  readonly waiters: HttpStream[];
+}
+const pendingMuxes = new WeakMap<ServerPool, PendingMux[]>();
 
 export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser {
   /** Servers that failed this stream; shared and empty until one does. */
@@ -538,6 +550,8 @@ export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser {
     const session = this.session;
     const pool = server.pool;
     const mode = this.backend.httpReuse;
+    // Also when a stream goes again after a reset: it waits for a connection anew.
+    this.state = "connect";
     const kept = fresh ? undefined : session.ownership.takeMux(session, pool, mode, session.requests === 1);
     if (kept !== undefined) {
       this.tc = 0;
@@ -546,6 +560,27 @@ export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser {
     }
     this.reusedConn = false;
     this.connectStart = session.now();
+    let pending: PendingMux | undefined;
+    if (mode === "always") {
+      let list = pendingMuxes.get(pool);
+      if (list === undefined) pendingMuxes.set(pool, list = []);
+      const joined = fresh ? undefined : list.find((p) => p.room > 0);
+      if (joined !== undefined) {
+        joined.room--;
+        joined.waiters.push(this);
+        return;
+      }
+      const o = server.h2Options;
+      pending = { room: Math.min(o.localMaxStreams, o.maxReuse < 0 ? Infinity : o.maxReuse) - 1, waiters: [] };
+      list.push(pending);
+    }
+    /** The connection is open (or failed): the streams that waited for it are told, after this one. */
+    const settle = (): HttpStream[] => {
+      if (pending === undefined) return [];
+      const list = pendingMuxes.get(pool)!;
+      list.splice(list.indexOf(pending), 1);
+      return pending.waiters;
+    };
     // Bytes the server sends before the connection object takes the socket (its SETTINGS) wait here.
     const early: Uint8Array[] = [];
     const hold = (chunk: Uint8Array) => early.push(chunk.slice());
@@ -565,19 +600,33 @@ export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser {
         conn.start(early);
         pool.muxes.push(conn);
         pool.opened++;
+        const waiters = settle();
         if (this.state !== "connect" || this.h2x !== undefined) {
           // Nobody waits for it now; a shared one stays for other streams, a private one goes.
           if (mode === "never") conn.close();
-          return;
+        } else {
+          this.tc = session.now() - this.connectStart;
+          this.attachH2(conn);
         }
-        this.tc = session.now() - this.connectStart;
-        this.attachH2(conn);
+        for (const w of waiters) w.joinH2(conn, undefined);
       },
       (error) => {
         session.tick();
+        const waiters = settle();
         this.connectFailed(server, error);
+        for (const w of waiters) w.joinH2(undefined, error);
       },
     );
+  }
+
+  /** The connection this stream waited for is open (or failed to open). */
+  private joinH2(conn: H2ClientConnection | undefined, error: unknown): void {
+    if (this.state !== "connect" || this.h2x !== undefined) return;
+    if (conn === undefined) return this.connectFailed(this.server!, error);
+    this.tc = this.session.now() - this.connectStart;
+    // Fewer slots than expected (the server's SETTINGS came with its first bytes): another connection.
+    if (conn.freeSlots > 0) this.attachH2(conn);
+    else this.useH2(this.server!, false);
   }
 
   private attachH2(conn: H2ClientConnection): void {
