@@ -1,19 +1,12 @@
 // One HTTP/1.1 request/response exchange of a session: picks a server, gets a
-// backend connection (its pool's, or a new one), forwards the request with its
+// backend connection (kept or new; HTTP/1.1, or a stream on an HTTP/2 one), forwards the request with its
 // body, relays the response with backpressure, and decides afterwards whether
 // each connection may be kept.
 import { type Backend, NO_SERVERS, type QueueWaiter } from "../core/backend.ts";
 import type { Server } from "../core/server.ts";
 import { BackendConnection, type ConnectionUser } from "../http1/backend-connection.ts";
-import {
-  chunkPrefix,
-  CRLF,
-  type Framing,
-  type HeadRewrite,
-  serializeRequestHead,
-  serializeResponseHead,
-  serializeTrailers,
-} from "../http1/serialize.ts";
+import { chunkPrefix, CRLF, type Framing, serializeRequestHead, serializeResponseHead, serializeTrailers } from "../http1/serialize.ts";
+import { CHUNKED, encodeAscii, KEEP, lengthOf, NO_BODY, rewriteOf } from "./head-rewrite.ts";
 import { BodyKind, H1Error, type Head } from "../http1/types.ts";
 import { ConnectError } from "../runtime/types.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
@@ -21,45 +14,11 @@ import type { AddedFields } from "./forwarding.ts";
 import type { HttpSession } from "./http-session.ts";
 import type { Corked } from "./corked.ts";
 import { span } from "./span.ts";
-import { H2ClientConnection } from "../http2/client-connection.ts";
+import type { H2ClientConnection } from "../http2/client-connection.ts";
 import { H2Exchange, type H2ExchangeUser } from "./h2-exchange.ts";
-import type { Socket } from "../runtime/types.ts";
-import type { ServerPool } from "../pool/server-pool.ts";
-
-const ascii = new TextEncoder();
-function encodeAscii(text: string): Uint8Array {
-  return ascii.encode(text);
-}
+import { connectMux, type MuxWaiter } from "./h2-connect.ts";
 
 type StreamState = "queue" | "connect" | "exchange" | "tunnel" | "done";
-
-// Framings that carry no per-message value are shared, not built per request.
-const NO_BODY: Framing = { kind: "none" };
-const CHUNKED: Framing = { kind: "chunked" };
-const KEEP: Framing = { kind: "keep" };
-
-// Scratch arguments for the serializer, which reads them and keeps nothing:
-// no objects made per request for them. Valid until the next call.
-const LENGTH = { kind: "length" as const, length: 0 };
-const REWRITE: HeadRewrite = { framing: NO_BODY };
-
-function lengthOf(length: number): Framing {
-  LENGTH.length = length;
-  return LENGTH;
-}
-
-function rewriteOf(
-  framing: Framing,
-  connection?: HeadRewrite["connection"],
-  keepUpgrade = false,
-  add?: HeadRewrite["add"],
-): HeadRewrite {
-  REWRITE.framing = framing;
-  REWRITE.connection = connection;
-  REWRITE.keepUpgrade = keepUpgrade;
-  REWRITE.add = add;
-  return REWRITE;
-}
 
 /** Counted like a codec refusal when an HTTP/2 server's answer is malformed. */
 const BROKEN_H2 = new H1Error(502, "h2-malformed", "a malformed HTTP/2 response");
@@ -67,18 +26,7 @@ const BROKEN_H2 = new H1Error(502, "h2-malformed", "a malformed HTTP/2 response"
 /** Methods whose requests may be sent again after a reused connection failed (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
-/**
- * An HTTP/2 connection being opened under http-reuse always: streams that find
- * no free slot meanwhile wait for it instead of each opening its own
- * (invariant 16: concurrency / slots connections), up to the slots it will have.
- */
-interface PendingMux {
-  room: number;
-  readonly waiters: HttpStream[];
-}
-const pendingMuxes = new WeakMap<ServerPool, PendingMux[]>();
-
-export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser {
+export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser, MuxWaiter {
   /** Servers that failed this stream; shared and empty until one does. */
   tried: ReadonlySet<Server> = NO_SERVERS;
   /** Set when the stream must go to this server only (prefer-last-server after NTLM/Negotiate). */
@@ -560,68 +508,23 @@ export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser {
     }
     this.reusedConn = false;
     this.connectStart = session.now();
-    let pending: PendingMux | undefined;
-    if (mode === "always") {
-      let list = pendingMuxes.get(pool);
-      if (list === undefined) pendingMuxes.set(pool, list = []);
-      const joined = fresh ? undefined : list.find((p) => p.room > 0);
-      if (joined !== undefined) {
-        joined.room--;
-        joined.waiters.push(this);
-        return;
-      }
-      const o = server.h2Options;
-      pending = { room: Math.min(o.localMaxStreams, o.maxReuse < 0 ? Infinity : o.maxReuse) - 1, waiters: [] };
-      list.push(pending);
-    }
-    /** The connection is open (or failed): the streams that waited for it are told, after this one. */
-    const settle = (): HttpStream[] => {
-      if (pending === undefined) return [];
-      const list = pendingMuxes.get(pool)!;
-      list.splice(list.indexOf(pending), 1);
-      return pending.waiters;
-    };
-    // Bytes the server sends before the connection object takes the socket (its SETTINGS) wait here.
-    const early: Uint8Array[] = [];
-    const hold = (chunk: Uint8Array) => early.push(chunk.slice());
-    session.runtime.connect(
-      { hostname: server.host, port: server.port, timeoutMs: this.backend.timeouts.connect },
-      { data: hold, drain() {}, end() {}, close() {} },
-    ).then(
-      (socket: Socket) => {
-        session.tick();
-        const conn = new H2ClientConnection(socket, {
-          slots() {},
-          closed: (c) => {
-            const i = pool.muxes.indexOf(c);
-            if (i >= 0) pool.muxes.splice(i, 1);
-          },
-        }, { ...server.h2Options });
-        conn.start(early);
-        pool.muxes.push(conn);
-        pool.opened++;
-        const waiters = settle();
-        if (this.state !== "connect" || this.h2x !== undefined) {
-          // Nobody waits for it now; a shared one stays for other streams, a private one goes.
-          if (mode === "never") conn.close();
-        } else {
-          this.tc = session.now() - this.connectStart;
-          this.attachH2(conn);
-        }
-        for (const w of waiters) w.joinH2(conn, undefined);
-      },
-      (error) => {
-        session.tick();
-        const waiters = settle();
-        this.connectFailed(server, error);
-        for (const w of waiters) w.joinH2(undefined, error);
-      },
-    );
+    connectMux({
+      server,
+      runtime: session.runtime,
+      timeoutMs: this.backend.timeouts.connect,
+      tick: () => session.tick(),
+      mode,
+      fresh,
+    }, this);
   }
 
-  /** The connection this stream waited for is open (or failed to open). */
-  private joinH2(conn: H2ClientConnection | undefined, error: unknown): void {
-    if (this.state !== "connect" || this.h2x !== undefined) return;
+  /** The HTTP/2 connection this stream asked for, or waited for, is open (or failed to open). */
+  muxReady(conn: H2ClientConnection | undefined, error: unknown, opened: boolean): void {
+    if (this.state !== "connect" || this.h2x !== undefined) {
+      // Nobody waits for it now: a shared one stays for other streams, a private one goes.
+      if (opened && conn !== undefined && this.backend.httpReuse === "never") conn.close();
+      return;
+    }
     if (conn === undefined) return this.connectFailed(this.server!, error);
     this.tc = this.session.now() - this.connectStart;
     // Fewer slots than expected (the server's SETTINGS came with its first bytes): another connection.
