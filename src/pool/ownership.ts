@@ -110,10 +110,15 @@ export class Ownership {
     if (m.reservedBy === session && sessionStreamsLeft === 0) m.reservedBy = undefined;
   }
 
+  /** A refused stream start: the multiplexed connection goes on serving its rightful streams. */
   private muxViolation(pool: ServerPool, m: MuxConn, session: Owner, what: string): void {
+    this.count(pool, new OwnershipViolation(what, m.id, pool.id, session.id, m.owner?.id ?? m.reservedBy?.id));
+  }
+
+  /** Counted, then thrown (strict) or reported. */
+  private count(pool: ServerPool, v: OwnershipViolation): void {
     this.violations++;
     pool.violations++;
-    const v = new OwnershipViolation(what, m.id, pool.id, session.id, m.owner?.id ?? m.reservedBy?.id);
     if (this.options.strict) throw v;
     this.options.report(v);
   }
@@ -250,11 +255,7 @@ export class Ownership {
   }
 
   private violation(pool: ServerPool, conn: PoolConn, session: Owner, what: string): void {
-    this.violations++;
-    pool.violations++;
-    const v = new OwnershipViolation(what, conn.id, pool.id, session.id, conn.owner?.id ?? conn.attachedTo?.id);
-    if (this.options.strict) throw v;
-    this.options.report(v);
+    this.count(pool, new OwnershipViolation(what, conn.id, pool.id, session.id, conn.owner?.id ?? conn.attachedTo?.id));
     // A connection in doubt serves nobody.
     this.close(pool, conn);
   }
