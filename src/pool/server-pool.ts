@@ -188,8 +188,67 @@ export class ServerPool {
     this.armPurge();
   }
 
+  /** A new multiplexed connection to this server: in the available list, watched while it idles. */
+  addMux(m: MuxConn): void {
+    this.opened++;
+    this.muxes.push(m);
+    if (this.muxTimer === undefined) this.muxTimer = setTimeout(this.sweepMuxes, this.muxSweepEvery());
+  }
+
+  removeMux(m: MuxConn): void {
+    const i = this.muxes.indexOf(m);
+    if (i >= 0) this.muxes.splice(i, 1);
+    this.muxIdleSince.delete(m);
+  }
+
+  /** Since when each multiplexed connection has carried no stream. */
+  private readonly muxIdleSince = new Map<MuxConn, number>();
+  private muxTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private muxSweepEvery(): number {
+    return Math.min(5000, Math.max(100, this.settings.purgeDelay / 2));
+  }
+
+  /**
+   * Idle multiplexed connections: each sweep PINGs them (liveness: one whose
+   * previous PING got no ACK by the next sweep is dead and closed), and those
+   * idle for pool-purge-delay are shut down (GOAWAY), keeping pool-low-conn.
+   */
+  private readonly sweepMuxes = (): void => {
+    this.muxTimer = undefined;
+    const now = this.now();
+    let idle = 0;
+    for (const m of this.muxes) if (!m.closed && m.activeStreams === 0) idle++;
+    for (const m of [...this.muxes]) {
+      if (m.closed) continue;
+      if (m.activeStreams > 0) {
+        this.muxIdleSince.delete(m);
+        continue;
+      }
+      const since = this.muxIdleSince.get(m);
+      if (since === undefined) {
+        this.muxIdleSince.set(m, now);
+        continue;
+      }
+      if (m.pingPending) {
+        m.close();
+        idle--;
+        continue;
+      }
+      if (now - since >= this.settings.purgeDelay && idle > this.settings.lowConn) {
+        m.shutdown();
+        idle--;
+        continue;
+      }
+      m.ping();
+    }
+    if (this.muxes.length !== 0) this.muxTimer = setTimeout(this.sweepMuxes, this.muxSweepEvery());
+  };
+
   /** Closes every connection held idle (stop, reload); multiplexed ones say GOAWAY and close after their streams. */
   closeIdle(): void {
+    if (this.muxTimer !== undefined) clearTimeout(this.muxTimer);
+    this.muxTimer = undefined;
     for (const m of [...this.muxes]) m.shutdown();
     if (this.purgeTimer !== undefined) clearTimeout(this.purgeTimer);
     this.purgeTimer = undefined;

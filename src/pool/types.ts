@@ -61,4 +61,9 @@ export interface MuxConn {
   reservedBy: Owner | undefined;
   /** Stop or reload: GOAWAY, then close once its streams are done. */
   shutdown(): void;
+  /** Closes at once (a dead connection). */
+  close(): void;
+  /** Sends a PING for liveness; false if one is still unanswered. */
+  ping(): boolean;
+  readonly pingPending: boolean;
 }

@@ -65,14 +65,10 @@ export function connectMux(req: MuxRequest, waiter: MuxWaiter): void {
       req.tick();
       const conn = new H2ClientConnection(socket, {
         slots() {},
-        closed: (c) => {
-          const i = pool.muxes.indexOf(c);
-          if (i >= 0) pool.muxes.splice(i, 1);
-        },
+        closed: (c) => pool.removeMux(c),
       }, { ...server.h2Options });
       conn.start(early);
-      pool.muxes.push(conn);
-      pool.opened++;
+      pool.addMux(conn);
       const waiters = settle();
       waiter.muxReady(conn, undefined, true);
       for (const w of waiters) w.muxReady(conn, undefined, false);

@@ -198,7 +198,7 @@ for (const target of selectedTargets()) {
           expect(sha256(r.body)).toBe(sha256(files[`f${i}`]!));
         });
       }
-      await waitFor(() => [...ng.requestsPerConnection().values()].reduce((a, b) => a + b, 0) === 100, 2000, "nghttpd to log 100 requests");
+      await waitFor(() => [...ng.requestsPerConnection().values()].reduce((a, b) => a + b, 0) === 100, 5000, "nghttpd to log 100 requests");
       expect(ng.connections()).toBeGreaterThanOrEqual(1);
       expect(ng.connections()).toBeLessThanOrEqual(2);
       proxyHealthy();

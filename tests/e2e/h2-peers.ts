@@ -105,6 +105,10 @@ export interface BareServer {
   connections: number;
   /** Every request stream, in arrival order. */
   readonly streams: BareStream[];
+  /** PING frames (not ACKs) and GOAWAY frames received, connections closed. */
+  pings: number;
+  goaways: number;
+  closed: number;
   close(): void;
 }
 
@@ -113,14 +117,17 @@ export interface BareServer {
  * their ACK, PING ACK, each request's header block decoded and handed to
  * `onRequest`, which answers with exact frames. Request DATA is ignored.
  */
-export async function bareH2Server(onRequest: (s: BareStream) => void): Promise<BareServer> {
+export async function bareH2Server(onRequest: (s: BareStream) => void, options: { answerPings?: boolean } = {}): Promise<BareServer> {
   const sockets = new Set<net.Socket>();
   const streams: BareStream[] = [];
-  const bare: BareServer = { port: 0, connections: 0, streams, close: () => {} };
+  const bare: BareServer = { port: 0, connections: 0, streams, pings: 0, goaways: 0, closed: 0, close: () => {} };
   const server = net.createServer((socket) => {
     const conn = ++bare.connections;
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      bare.closed++;
+    });
     socket.on("error", () => {});
     const decoder = new HpackDecoder({ maxHeaderListSize: 65536 });
     const encoder = new HpackEncoder();
@@ -130,7 +137,10 @@ export async function bareH2Server(onRequest: (s: BareStream) => void): Promise<
     const reader = new FrameReader({
       frame: (f) => {
         if (f.type === FrameType.SETTINGS && !f.ack) send(write.settingsAck());
-        else if (f.type === FrameType.PING && !f.ack) send(write.ping(f.data, true));
+        else if (f.type === FrameType.PING && !f.ack) {
+          bare.pings++;
+          if (options.answerPings ?? true) send(write.ping(f.data, true));
+        } else if (f.type === FrameType.GOAWAY) bare.goaways++;
         else if (f.type === FrameType.HEADERS) {
           const fields = decoder.decode(f.fragment);
           const id = f.streamId;
