@@ -75,6 +75,12 @@ export class Ownership {
    * session. Undefined: open a new one. The stream is attached by startStream.
    */
   takeMux(session: Owner, pool: ServerPool, mode: HttpReuse, firstRequest: boolean): MuxConn | undefined {
+    // The connection the session used last, when it may serve again: no scan of every connection per request.
+    const last = session.conns.lastMux;
+    if (last !== undefined && session.conns.lastMuxPool === pool && !last.closed && last.freeSlots > 0) {
+      if (last.owner === session || last.reservedBy === session) return last;
+      if (mode !== "never" && last.owner === undefined && (last.reservedBy === undefined || mode === "always")) return last;
+    }
     let shared: MuxConn | undefined;
     for (const m of pool.muxes) {
       if (m.closed || m.freeSlots <= 0) continue;
@@ -101,6 +107,8 @@ export class Ownership {
       m.owner = session;
       session.conns.ownedMuxes.add(m);
     } else if (mode !== "always") m.reservedBy = session;
+    session.conns.lastMux = m;
+    session.conns.lastMuxPool = pool;
     pool.reused += m.opened > 0 ? 1 : 0;
     return true;
   }

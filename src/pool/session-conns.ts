@@ -13,6 +13,9 @@ export class SessionConns {
   readonly ownedMuxes = new Set<MuxConn>();
   /** Idle private connections, all servers together (bounded by max-session-srv-conns). */
   idleCount = 0;
+  /** The multiplexed connection the session's last stream used, and its server's pool (tried first next time). */
+  lastMux: MuxConn | undefined;
+  lastMuxPool: ServerPool | undefined;
 
   /** An idle private connection died (the server closed it): forgotten at once. */
   readonly died = (conn: PoolConn): void => {
