@@ -414,14 +414,9 @@ export class H2ClientConnection implements StreamHost, MuxConn {
     this.close(e);
   }
 
+  /** The server closed (or the socket failed): as close(); streams above a GOAWAY's last id were told already. */
   private onClose(error: Error | undefined): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.reader.close();
-    this.socket.destroy();
-    // Streams the server cannot have processed (after its GOAWAY's last id) were told already.
-    this.failStreams(ErrorCode.CANCEL, false);
-    this.events.closed(this, error);
+    this.close(error);
   }
 
   private failStreams(code: number, retryable: boolean): void {
