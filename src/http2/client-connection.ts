@@ -89,7 +89,7 @@ export class H2ClientConnection implements StreamHost, MuxConn {
       maxHeaderBlockSize: options.maxHeaderListSize,
     });
     socket.events = {
-      data: (chunk) => this.reader.push(chunk),
+      data: (chunk) => this.onChunk(chunk),
       drain: () => this.onDrain(),
       end: () => this.onClose(undefined),
       close: (error) => this.onClose(error),
@@ -233,6 +233,31 @@ export class H2ClientConnection implements StreamHost, MuxConn {
 
   // ---- frames from the server ----
 
+  /**
+   * One received chunk: its frames, then one flush per stream they reached,
+   * so a response's head and body (often one chunk) leave in one write to
+   * its client, not one per frame.
+   */
+  private onChunk(chunk: Uint8Array): void {
+    this.reader.push(chunk);
+    const touched = this.touched;
+    if (touched.length === 0) return;
+    for (let i = 0; i < touched.length; i++) {
+      const s = touched[i]!;
+      s.touched = false;
+      s.events.flush();
+    }
+    touched.length = 0;
+  }
+
+  private readonly touched: H2ClientStream[] = [];
+
+  private touch(s: H2ClientStream): void {
+    if (s.touched) return;
+    s.touched = true;
+    this.touched.push(s);
+  }
+
   /** Frame handlers throw the protocol errors they find; they end here. */
   private guarded(f: Frame): void {
     try {
@@ -329,6 +354,7 @@ export class H2ClientConnection implements StreamHost, MuxConn {
       throw new H2StreamError(id, ErrorCode.PROTOCOL_ERROR, "an informational response with END_STREAM");
     }
     if (endStream) this.remoteEnded(s);
+    this.touch(s);
     s.events.headers(fields, endStream);
   }
 
@@ -351,7 +377,10 @@ export class H2ClientConnection implements StreamHost, MuxConn {
     // Padding is never handed on: its window comes back now.
     if (flowLength > data.length) s.unacked += flowLength - data.length;
     if (endStream) this.remoteEnded(s);
-    if (data.length !== 0 || endStream) s.events.data(data, endStream);
+    if (data.length !== 0 || endStream) {
+      this.touch(s);
+      s.events.data(data, endStream);
+    }
   }
 
   private onWindowUpdate(id: number, increment: number): void {

@@ -16,6 +16,11 @@ export interface H2StreamEvents {
   reset(code: number, retryable: boolean): void;
   /** Request data may flow again (windows reopened, socket drained). */
   drain(): void;
+  /**
+   * The received chunk that brought this stream's headers or data is fully
+   * processed: what they produced may be written out now, in one write.
+   */
+  flush(): void;
 }
 
 /** What a stream needs from its connection. */
@@ -47,6 +52,8 @@ export class H2ClientStream {
   wantsDrain = false;
   /** A final (non-1xx) response head arrived. */
   responded = false;
+  /** Headers or data of the chunk being read reached this stream: flush() is due after it. */
+  touched = false;
 
   constructor(
     readonly id: number,

@@ -38,6 +38,8 @@ export class H2Exchange implements H2StreamEvents {
   /** The client cannot take more: response bytes are not given back to the server's window yet. */
   private held = false;
   private owed = 0;
+  /** Response bytes handed to the client side since the last flush. */
+  private taken = 0;
 
   constructor(
     readonly conn: H2ClientConnection,
@@ -103,7 +105,6 @@ export class H2Exchange implements H2StreamEvents {
       this.stream.cancel(ErrorCode.PROTOCOL_ERROR);
       return this.user.serverBroken(e.message);
     }
-    this.user.responseFlush();
   }
 
   data(chunk: Uint8Array, endStream: boolean): void {
@@ -114,10 +115,18 @@ export class H2Exchange implements H2StreamEvents {
       return this.user.serverBroken("more DATA than its content-length");
     }
     if (chunk.length !== 0) this.user.responseData(chunk);
+    this.taken += chunk.length;
     if (endStream) this.finish();
+  }
+
+  /** The chunk that brought headers or data is processed: one write to the client, then window back unless it pushed back. */
+  flush(): void {
     this.user.responseFlush();
-    if (this.held) this.owed += chunk.length;
-    else this.stream.consumed(chunk.length);
+    const n = this.taken;
+    if (n === 0) return;
+    this.taken = 0;
+    if (this.held) this.owed += n;
+    else this.stream.consumed(n);
   }
 
   reset(code: number, retryable: boolean): void {

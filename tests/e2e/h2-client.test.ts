@@ -48,6 +48,7 @@ function collect(onData?: (chunk: Uint8Array) => void): { reply: Reply; events: 
       resolve(reply);
     },
     drain() {},
+    flush() {},
   };
   return { reply, events, done };
 }
