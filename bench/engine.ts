@@ -8,7 +8,7 @@
 import { loadConfigTexts } from "../src/config/load.ts";
 import { Proxy } from "../src/core/proxy.ts";
 import { SinkPool } from "../src/log/sink.ts";
-import type { ConnectOptions, Listener, ListenOptions, Runtime, Socket, SocketEvents } from "../src/runtime/types.ts";
+import { MemSocket, memRuntime } from "../tests/support/mem-runtime.ts";
 
 const enc = new TextEncoder();
 const REQUEST = enc.encode("GET /small HTTP/1.1\r\nHost: 127.0.0.1:9200\r\n\r\n");
@@ -17,55 +17,8 @@ const RESPONSE = enc.encode(
     "Content-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nHello, world\n",
 );
 
-const noEvents: SocketEvents = { data() {}, drain() {}, end() {}, close() {} };
-
-/** A socket whose writes are counted and dropped; the test feeds its `data`. */
-class MemSocket implements Socket {
-  events: SocketEvents = noEvents;
-  readonly pending = 0;
-  closed = false;
-  written = 0;
-  writes = 0;
-  constructor(readonly remoteAddress: string, readonly remotePort: number) {}
-  readonly localAddress = "127.0.0.1";
-  readonly localPort = 9200;
-  write(chunk: Uint8Array): boolean {
-    this.written += chunk.length;
-    this.writes++;
-    return true;
-  }
-  end(): void {}
-  destroy(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.events.close();
-  }
-  pause(): void {}
-  resume(): void {}
-}
-
-let accept: ((s: Socket) => void) | undefined;
-const servers: MemSocket[] = [];
-const runtime: Runtime = {
-  name: "bun",
-  version: "mem",
-  listen(o: ListenOptions, onAccept): Promise<Listener> {
-    accept = onAccept;
-    return Promise.resolve({ hostname: o.hostname, port: o.port, close() {} });
-  },
-  connect(o: ConnectOptions, events: SocketEvents): Promise<Socket> {
-    const s = new MemSocket(o.hostname, o.port);
-    s.events = events;
-    servers.push(s);
-    return Promise.resolve(s);
-  },
-  now: () => performance.now(),
-  onSignal() {},
-  args: () => [],
-  exit(code: number): never {
-    throw new Error(`exit ${code}`);
-  },
-};
+const runtime = memRuntime();
+const servers = runtime.servers;
 
 const loaded = loadConfigTexts([{
   name: "engine.cfg",
@@ -87,7 +40,7 @@ const proxy = new Proxy(loaded.config, runtime, new SinkPool());
 await proxy.start();
 
 const client = new MemSocket("127.0.0.1", 40000);
-accept!(client);
+runtime.accept(client);
 
 /** One request: client bytes in, the proxy writes to the server, the server's answer goes back. */
 async function one(): Promise<void> {

@@ -12,58 +12,11 @@ import * as write from "../../../src/http2/frame-writer.ts";
 import type { Frame } from "../../../src/http2/frames.ts";
 import { HpackDecoder, HpackEncoder } from "../../../src/http2/hpack/index.ts";
 import { SinkPool } from "../../../src/log/sink.ts";
-import type { ConnectOptions, Listener, ListenOptions, Runtime, Socket, SocketEvents } from "../../../src/runtime/types.ts";
+import { MemSocket, memRuntime } from "../../support/mem-runtime.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const noEvents: SocketEvents = { data() {}, drain() {}, end() {}, close() {} };
-
-/** A socket that records every write; the test feeds its `data`. */
-class MemSocket implements Socket {
-  events: SocketEvents = noEvents;
-  readonly pending = 0;
-  closed = false;
-  readonly writes: Uint8Array[] = [];
-  readonly localAddress = "127.0.0.1";
-  readonly localPort = 9200;
-  constructor(readonly remoteAddress: string, readonly remotePort: number) {}
-  write(chunk: Uint8Array): boolean {
-    this.writes.push(chunk.slice());
-    return true;
-  }
-  end(): void {}
-  destroy(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.events.close();
-  }
-  pause(): void {}
-  resume(): void {}
-}
-
-let accept: ((s: Socket) => void) | undefined;
-const servers: MemSocket[] = [];
-const runtime: Runtime = {
-  name: "bun",
-  version: "mem",
-  listen(o: ListenOptions, onAccept): Promise<Listener> {
-    accept = onAccept;
-    return Promise.resolve({ hostname: o.hostname, port: o.port, close() {} });
-  },
-  connect(o: ConnectOptions, events: SocketEvents): Promise<Socket> {
-    const s = new MemSocket(o.hostname, o.port);
-    s.events = events;
-    servers.push(s);
-    return Promise.resolve(s);
-  },
-  now: () => performance.now(),
-  onSignal() {},
-  args: () => [],
-  exit(code: number): never {
-    throw new Error(`exit ${code}`);
-  },
-};
-
+const runtime = memRuntime(true);
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 let proxy: Proxy;
@@ -106,14 +59,14 @@ function serverSide() {
     requests: () => frames.filter((f) => f.type === FrameType.HEADERS).length,
     /** Reads the writes the server socket got since the last call. */
     pump(socket: MemSocket): void {
-      for (; read < socket.writes.length; read++) reader.push(socket.writes[read]!);
+      for (; read < socket.kept.length; read++) reader.push(socket.kept[read]!);
     },
   };
 }
 
 test("a response whose HEADERS and DATA come in one read reaches the client in one write, for each request", async () => {
-  const client = new MemSocket("127.0.0.1", 40000);
-  accept!(client);
+  const client = new MemSocket("127.0.0.1", 40000, true);
+  runtime.accept(client);
   const server = serverSide();
   const hpackOut = new HpackEncoder();
   const hpackIn = new HpackDecoder();
@@ -124,19 +77,19 @@ test("a response whose HEADERS and DATA come in one read reaches the client in o
     // The proxy connects, sends its preface (the server answers with its SETTINGS), then the request's HEADERS.
     for (let k = 0; k < 20 && server.requests() <= i; k++) {
       await turn();
-      const socket = servers[0];
+      const socket = runtime.servers[0];
       if (socket === undefined) continue;
-      if (!settingsSent && socket.writes.length !== 0) {
+      if (!settingsSent && socket.kept.length !== 0) {
         settingsSent = true;
         socket.events.data(write.settings([]));
       }
       server.pump(socket);
     }
-    expect(servers.length).toBe(1);
+    expect(runtime.servers.length).toBe(1);
     const request = server.frames.filter((f) => f.type === FrameType.HEADERS).at(-1)!;
     if (request.type !== FrameType.HEADERS) throw new Error("no HEADERS");
     expect(hpackIn.decode(request.fragment)).toContainEqual([":path", `/r${i}`]);
-    const before = client.writes.length;
+    const before = client.writes;
     const body = enc.encode(bodies[i]!);
     const block = hpackOut.encode([[":status", "200"], ["content-type", "text/plain"], ["content-length", String(body.length)]]);
     const head = write.headers(request.streamId, block, false);
@@ -144,9 +97,9 @@ test("a response whose HEADERS and DATA come in one read reaches the client in o
     const chunk = new Uint8Array(head.length + data.length);
     chunk.set(head);
     chunk.set(data, head.length);
-    servers[0]!.events.data(chunk);
-    expect(client.writes.length - before).toBe(1);
-    expect(dec.decode(client.writes.at(-1)!)).toBe(
+    runtime.servers[0]!.events.data(chunk);
+    expect(client.writes - before).toBe(1);
+    expect(dec.decode(client.kept.at(-1)!)).toBe(
       `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${bodies[i]}`,
     );
   }
