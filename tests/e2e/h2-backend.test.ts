@@ -14,6 +14,7 @@ import { writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import { join } from "node:path";
 import { ErrorCode } from "../../src/http2/constants.ts";
+import * as write from "../../src/http2/frame-writer.ts";
 import { freePort, type Run, selectedTargets, sleep, startSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
 import {
   bareH2Server,
@@ -372,6 +373,43 @@ for (const target of selectedTargets()) {
       expect(r.status).toBe(200);
       expect(r.body.toString()).toBe("ok /once\n");
       expect(srv.streams.map((s) => [s.conn, s.path])).toEqual([[1, "/once"], [2, "/once"]]);
+      proxyHealthy();
+    }, TIMEOUT);
+
+    test("1xx, PRIORITY and header list limits: a 103 is relayed before its 200; PRIORITY frames change nothing; a header list above 64 KiB resets that stream only (502)", async () => {
+      const srv = await bare((s) => {
+        const body = `ok ${s.path}\n`;
+        if (s.path === "/early") {
+          s.headers([[":status", "103"], ["link", "</style.css>; rel=preload"]], false);
+        }
+        if (s.path === "/huge") {
+          // Huffman makes this a ~44 KiB block (under the frame reader's limit); decoded it is 70 KB: above SETTINGS_MAX_HEADER_LIST_SIZE.
+          s.headers([[":status", "200"], ["x-huge", "a".repeat(70000)], ["content-length", String(body.length)]], false);
+          s.data(body, true);
+          return;
+        }
+        // PRIORITY on this stream and on one never opened: both ignored (RFC 9113 §5.3.2, §6.3).
+        s.raw(write.priority(s.id, { exclusive: false, dependency: 0, weight: 200 }));
+        s.raw(write.priority(s.id + 100, { exclusive: true, dependency: s.id, weight: 1 }));
+        s.headers([[":status", "200"], ["content-length", String(body.length)]], false);
+        s.data(body, true);
+      });
+      const port = await sluice(srv.port, "always");
+      const [c] = await connect(port);
+      const early = await within(5000, "the 103 then 200", c!.request("/early"));
+      expect(early.interim).toEqual([{ status: 103, all: [["link", "</style.css>; rel=preload"]] }]);
+      expect(early.status).toBe(200);
+      expect(early.body.toString()).toBe("ok /early\n");
+      const plain = await within(5000, "a plain answer", c!.request("/plain"));
+      expect(plain.interim).toEqual([]);
+      expect(plain.body.toString()).toBe("ok /plain\n");
+      const huge = await within(5000, "the oversized header list", c!.request("/huge"));
+      expect(huge.status).toBe(502);
+      // The connection to the server carries on: the same one answers next.
+      const [next] = await connect(port);
+      expect((await within(5000, "after the 502", next!.request("/after"))).body.toString()).toBe("ok /after\n");
+      expect(srv.connections).toBe(1);
+      expect(srv.streams.map((s) => s.path)).toEqual(["/early", "/plain", "/huge", "/after"]);
       proxyHealthy();
     }, TIMEOUT);
 

@@ -97,6 +97,8 @@ export interface BareStream {
   headers(fields: HeaderField[], endStream: boolean): void;
   data(bytes: string | Uint8Array, endStream: boolean): void;
   reset(code: number): void;
+  /** Sends bytes as they are (any frame). */
+  raw(bytes: Uint8Array): void;
 }
 
 export interface BareServer {
@@ -152,6 +154,7 @@ export async function bareH2Server(onRequest: (s: BareStream) => void, options: 
             headers: (list, end) => send(write.headers(id, encoder.encode(list), end)),
             data: (bytes, end) => send(write.data(id, typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes, end)),
             reset: (code) => send(write.rstStream(id, code)),
+            raw: send,
           };
           streams.push(s);
           onRequest(s);
@@ -308,6 +311,8 @@ export interface HttpReply {
   body: Buffer;
   chunked: boolean;
   trailers: [string, string][];
+  /** 1xx heads that came before it, in order (status and lower-case fields). */
+  interim: { status: number; all: [string, string][] }[];
 }
 
 export interface RequestOptions {
@@ -329,6 +334,7 @@ export class HttpConn {
   private remaining = 0;
   private current: HttpReply | undefined;
   private body: Buffer[] = [];
+  private interim: HttpReply["interim"] = [];
   private waiter: { resolve: (r: HttpReply) => void; reject: (e: Error) => void; method: string } | undefined;
   /** Bytes of response body received so far for the current request. */
   bodyBytes = 0;
@@ -420,9 +426,13 @@ export class HttpConn {
             all.push([k, v]);
             headers[k] = headers[k] === undefined ? v : `${headers[k]}, ${v}`;
           }
-          if (status < 200) continue; // 1xx: the final head follows
+          if (status < 200) {
+            this.interim.push({ status, all }); // 1xx: the final head follows
+            continue;
+          }
           const chunked = /chunked/i.test(headers["transfer-encoding"] ?? "");
-          this.current = { status, headers, all, body: Buffer.alloc(0), chunked, trailers: [] };
+          this.current = { status, headers, all, body: Buffer.alloc(0), chunked, trailers: [], interim: this.interim };
+          this.interim = [];
           this.body = [];
           const noBody = this.waiter?.method === "HEAD" || status === 204 || status === 304;
           if (noBody) this.complete();
