@@ -376,6 +376,52 @@ for (const target of selectedTargets()) {
       proxyHealthy();
     }, TIMEOUT);
 
+    test("a client that goes away cancels its own stream only (RST_STREAM CANCEL, before or during the response); the streams beside it complete", async () => {
+      const srv = await bare((s) => {
+        if (s.path === "/hold-silent") return; // never answered
+        if (s.path === "/ticks") {
+          // A long response in pieces (server-sent events), until the stream is reset.
+          s.headers([[":status", "200"], ["content-type", "text/event-stream"]], false);
+          const timer = setInterval(() => {
+            if (srv.resets.some((r) => r.id === s.id)) return clearInterval(timer);
+            s.data("data: tick\n\n", false);
+          }, 20);
+          return;
+        }
+        const body = `ok ${s.path}\n`;
+        setTimeout(() => {
+          s.headers([[":status", "200"], ["content-length", String(body.length)]], false);
+          s.data(body, true);
+        }, s.path.startsWith("/slow") ? 300 : 0);
+      });
+      const port = await sluice(srv.port, "always");
+      const cs = await connect(port, 6);
+      expect((await within(5000, "warm-up", cs[0]!.request("/warm"))).status).toBe(200);
+      const slow = cs.slice(2, 6).map((c, i) => c.request(`/slow/${i}`));
+      void cs[0]!.request("/hold-silent").catch(() => {});
+      void cs[1]!.request("/ticks").catch(() => {});
+      await waitFor(() => srv.streams.length === 7 && cs[1]!.bodyBytes > 0, 5000, "every request at the server, ticks at their client");
+      const silent = srv.streams.find((s) => s.path === "/hold-silent")!;
+      const ticks = srv.streams.find((s) => s.path === "/ticks")!;
+      // One client resets its connection before any answer; the other closes it (FIN) mid-response.
+      cs[0]!.reset();
+      cs[1]!.close();
+      await waitFor(() => srv.resets.length === 2, 5000, "two RST_STREAM at the server");
+      expect(srv.resets.map((r) => [r.conn, r.id, r.code]).sort()).toEqual(
+        [[1, silent.id, ErrorCode.CANCEL], [1, ticks.id, ErrorCode.CANCEL]].sort(),
+      );
+      const slowReplies = await within(5000, "the streams beside", Promise.all(slow));
+      slowReplies.forEach((r, i) => expect(r.body.toString()).toBe(`ok /slow/${i}\n`));
+      // Nothing else was reset, and the same connection carries the next stream.
+      const [next] = await connect(port);
+      expect((await within(5000, "after the cancels", next!.request("/after"))).body.toString()).toBe("ok /after\n");
+      expect(srv.resets.length).toBe(2);
+      expect(srv.connections).toBe(1);
+      expect(srv.closed).toBe(0);
+      expect(srv.streams.at(-1)!.conn).toBe(1);
+      proxyHealthy();
+    }, TIMEOUT);
+
     test("1xx, PRIORITY and header list limits: a 103 is relayed before its 200; PRIORITY frames change nothing; a header list above 64 KiB resets that stream only (502)", async () => {
       const srv = await bare((s) => {
         const body = `ok ${s.path}\n`;

@@ -111,6 +111,8 @@ export interface BareServer {
   pings: number;
   goaways: number;
   closed: number;
+  /** RST_STREAM frames received: which connection, which stream, which code. */
+  readonly resets: { conn: number; id: number; code: number }[];
   close(): void;
 }
 
@@ -122,7 +124,7 @@ export interface BareServer {
 export async function bareH2Server(onRequest: (s: BareStream) => void, options: { answerPings?: boolean } = {}): Promise<BareServer> {
   const sockets = new Set<net.Socket>();
   const streams: BareStream[] = [];
-  const bare: BareServer = { port: 0, connections: 0, streams, pings: 0, goaways: 0, closed: 0, close: () => {} };
+  const bare: BareServer = { port: 0, connections: 0, streams, pings: 0, goaways: 0, closed: 0, resets: [], close: () => {} };
   const server = net.createServer((socket) => {
     const conn = ++bare.connections;
     sockets.add(socket);
@@ -143,6 +145,7 @@ export async function bareH2Server(onRequest: (s: BareStream) => void, options: 
           bare.pings++;
           if (options.answerPings ?? true) send(write.ping(f.data, true));
         } else if (f.type === FrameType.GOAWAY) bare.goaways++;
+        else if (f.type === FrameType.RST_STREAM) bare.resets.push({ conn, id: f.streamId, code: f.errorCode });
         else if (f.type === FrameType.HEADERS) {
           const fields = decoder.decode(f.fragment);
           const id = f.streamId;
@@ -399,6 +402,11 @@ export class HttpConn {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** Goes away abruptly: a TCP RST rather than a FIN. */
+  reset(): void {
+    this.socket.resetAndDestroy();
   }
 
   private onData(d: Buffer): void {
