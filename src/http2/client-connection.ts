@@ -126,12 +126,13 @@ export class H2ClientConnection implements StreamHost, MuxConn {
     return this.streams.size;
   }
 
-  /** Opens a stream with its request header list; the caller checked freeSlots. */
+  /** Opens a stream with its request header list; the caller checked freeSlots. Throws HeaderListTooLarge above the server's limit. */
   open(fields: readonly HeaderField[], endStream: boolean, events: H2StreamEvents): H2ClientStream {
     if (this.freeSlots <= 0) throw new Error(`H2ClientConnection #${this.id}: no free stream slot`);
     let size = 0;
     for (const [n, v] of fields) size += n.length + v.length + 32;
-    if (size > this.peerMaxHeaderList) throw new Error(`request header list of ${size} bytes above the server's limit (${this.peerMaxHeaderList})`);
+    // Never sent: the server would refuse it (RFC 9113 §10.5.1); the caller answers for it.
+    if (size > this.peerMaxHeaderList) throw new HeaderListTooLarge(size, this.peerMaxHeaderList);
     const id = this.nextStreamId;
     this.nextStreamId += 2;
     this.opened++;

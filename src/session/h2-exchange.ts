@@ -6,7 +6,7 @@
 import type { H2ClientConnection } from "../http2/client-connection.ts";
 import type { H2ClientStream, H2StreamEvents } from "../http2/client-stream.ts";
 import { ErrorCode } from "../http2/constants.ts";
-import type { HeaderField } from "../http2/hpack/index.ts";
+import { type HeaderField, HeaderListTooLarge } from "../http2/hpack/index.ts";
 import { MalformedFields, requestFields, responseHead, trailersHead } from "../http2/translate.ts";
 import { BodyKind, type Head } from "../http1/types.ts";
 import type { AddedFields } from "./forwarding.ts";
@@ -41,7 +41,21 @@ export class H2Exchange implements H2StreamEvents {
   /** Response bytes handed to the client side since the last flush. */
   private taken = 0;
 
-  constructor(
+  /**
+   * The request's stream on `conn`; undefined when its header list is above
+   * the server's SETTINGS_MAX_HEADER_LIST_SIZE (nothing was sent: the server
+   * would refuse it, so the client gets the 431 it would have got).
+   */
+  static open(conn: H2ClientConnection, user: H2ExchangeUser, added: Readonly<AddedFields>): H2Exchange | undefined {
+    try {
+      return new H2Exchange(conn, user, added);
+    } catch (e) {
+      if (e instanceof HeaderListTooLarge) return undefined;
+      throw e;
+    }
+  }
+
+  private constructor(
     readonly conn: H2ClientConnection,
     private readonly user: H2ExchangeUser,
     added: Readonly<AddedFields>,

@@ -431,34 +431,30 @@ export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser, 
 
   /** Ends the exchange with an error response (nothing was sent to the client yet). */
   fail(status: number, cause: CauseCode, phase: PhaseCode): void {
-    if (this.state === "done") return;
-    this.setTermination(cause, phase);
+    if (!this.stop(cause, phase)) return;
     this.status = status;
-    if (this.state === "queue") this.backend.dequeue(this);
-    this.state = "done";
-    this.releaseSlot();
-    this.dropConn();
     this.session.streamFailed(this, status);
   }
 
   /** Ends the exchange after the response began: the client connection is cut. */
   cut(cause: CauseCode, phase: PhaseCode): void {
-    if (this.state === "done") return;
-    this.setTermination(cause, phase);
-    this.state = "done";
-    this.releaseSlot();
-    this.dropConn();
-    this.session.streamCut(this);
+    if (this.stop(cause, phase)) this.session.streamCut(this);
   }
 
   /** The client went away: the server side is dropped (never pooled mid-exchange). */
   abort(cause: CauseCode): void {
-    if (this.state === "done") return;
-    this.setTermination(cause, this.phaseNow());
+    this.stop(cause, this.phaseNow());
+  }
+
+  /** Done before its end: leaves the queue, gives back its slot, drops its connection. False if it was done already. */
+  private stop(cause: CauseCode, phase: PhaseCode): boolean {
+    if (this.state === "done") return false;
+    this.setTermination(cause, phase);
     if (this.state === "queue") this.backend.dequeue(this);
     this.state = "done";
     this.releaseSlot();
     this.dropConn();
+    return true;
   }
 
   setTermination(cause: CauseCode, phase: PhaseCode): void {
@@ -536,10 +532,14 @@ export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser, 
     const session = this.session;
     const pool = this.server!.pool;
     if (!session.ownership.startStream(session, pool, conn, this.backend.httpReuse)) return this.useH2(this.server!, true);
+    const x = H2Exchange.open(conn, this, this.added);
+    if (x === undefined) {
+      session.ownership.endStream(session, conn, 0);
+      return this.fail(431, Cause.proxy, Phase.header);
+    }
     this.connId = conn.id;
     this.connPrivate = conn.owner !== undefined;
     this.state = "exchange";
-    const x = new H2Exchange(conn, this, this.added);
     this.h2x = x;
     for (const chunk of this.bodyEarly.splice(0)) {
       this.bodySent = true;

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import { join } from "node:path";
-import { ErrorCode } from "../../src/http2/constants.ts";
+import { ErrorCode, SettingId } from "../../src/http2/constants.ts";
 import * as write from "../../src/http2/frame-writer.ts";
 import { freePort, type Run, selectedTargets, sleep, startSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
 import {
@@ -101,8 +101,8 @@ for (const target of selectedTargets()) {
       closers.push(b.close);
       return b;
     }
-    async function bare(onRequest: Parameters<typeof bareH2Server>[0]): Promise<BareServer> {
-      const b = await bareH2Server(onRequest);
+    async function bare(onRequest: Parameters<typeof bareH2Server>[0], options?: Parameters<typeof bareH2Server>[1]): Promise<BareServer> {
+      const b = await bareH2Server(onRequest, options);
       closers.push(b.close);
       return b;
     }
@@ -419,6 +419,24 @@ for (const target of selectedTargets()) {
       expect(srv.connections).toBe(1);
       expect(srv.closed).toBe(0);
       expect(srv.streams.at(-1)!.conn).toBe(1);
+      proxyHealthy();
+    }, TIMEOUT);
+
+    test("a request whose header list is above the server's SETTINGS_MAX_HEADER_LIST_SIZE gets a 431, never reaches the server; the connection serves the next request", async () => {
+      const srv = await bare((s) => {
+        const body = `ok ${s.path}\n`;
+        s.headers([[":status", "200"], ["content-length", String(body.length)]], false);
+        s.data(body, true);
+      }, { settings: [[SettingId.MAX_HEADER_LIST_SIZE, 1024]] });
+      const port = await sluice(srv.port, "always");
+      const [c] = await connect(port);
+      expect((await within(5000, "warm-up (the server's SETTINGS are in)", c!.request("/warm"))).status).toBe(200);
+      const big = await within(5000, "the oversized request", c!.request("/big", { headers: { "x-big": "b".repeat(2000) } }));
+      expect(big.status).toBe(431);
+      const [next] = await connect(port);
+      expect((await within(5000, "after the 431", next!.request("/after"))).body.toString()).toBe("ok /after\n");
+      expect(srv.streams.map((s) => s.path)).toEqual(["/warm", "/after"]);
+      expect(srv.connections).toBe(1);
       proxyHealthy();
     }, TIMEOUT);
 

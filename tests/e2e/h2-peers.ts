@@ -121,7 +121,10 @@ export interface BareServer {
  * their ACK, PING ACK, each request's header block decoded and handed to
  * `onRequest`, which answers with exact frames. Request DATA is ignored.
  */
-export async function bareH2Server(onRequest: (s: BareStream) => void, options: { answerPings?: boolean } = {}): Promise<BareServer> {
+export async function bareH2Server(
+  onRequest: (s: BareStream) => void,
+  options: { answerPings?: boolean; settings?: [id: number, value: number][] } = {},
+): Promise<BareServer> {
   const sockets = new Set<net.Socket>();
   const streams: BareStream[] = [];
   const bare: BareServer = { port: 0, connections: 0, streams, pings: 0, goaways: 0, closed: 0, resets: [], close: () => {} };
@@ -165,7 +168,7 @@ export async function bareH2Server(onRequest: (s: BareStream) => void, options: 
       },
       error: () => socket.destroy(),
     }, { role: "server", preface: true });
-    send(write.settings([]));
+    send(write.settings(options.settings ?? []));
     socket.on("data", (d: Buffer) => reader.push(new Uint8Array(d)));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));

@@ -20,7 +20,7 @@ export class HpackError extends Error {
 
 export class HeaderListTooLarge extends Error {
   readonly code = "HEADER_LIST_TOO_LARGE";
-  /** The decoded list's size as RFC 9113 §6.5.2 counts it (name + value + 32 per field). */
+  /** The list's size as RFC 9113 §6.5.2 counts it (name + value + 32 per field). */
   readonly size: number;
   readonly limit: number;
 
