@@ -42,15 +42,18 @@ export class H2Exchange implements H2StreamEvents {
   private taken = 0;
 
   /**
-   * The request's stream on `conn`; undefined when its header list is above
-   * the server's SETTINGS_MAX_HEADER_LIST_SIZE (nothing was sent: the server
-   * would refuse it, so the client gets the 431 it would have got).
+   * The request's stream on `conn`, or the status to answer instead, with
+   * nothing sent: 501 for CONNECT (over HTTP/2 it makes the stream a tunnel,
+   * RFC 9113 §8.5, which this exchange does not carry); 431 when the header
+   * list is above the server's SETTINGS_MAX_HEADER_LIST_SIZE (the answer the
+   * server would have given).
    */
-  static open(conn: H2ClientConnection, user: H2ExchangeUser, added: Readonly<AddedFields>): H2Exchange | undefined {
+  static open(conn: H2ClientConnection, user: H2ExchangeUser, added: Readonly<AddedFields>): H2Exchange | 431 | 501 {
+    if (user.request.method === "CONNECT") return 501;
     try {
       return new H2Exchange(conn, user, added);
     } catch (e) {
-      if (e instanceof HeaderListTooLarge) return undefined;
+      if (e instanceof HeaderListTooLarge) return 431;
       throw e;
     }
   }

@@ -533,9 +533,9 @@ export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser, 
     const pool = this.server!.pool;
     if (!session.ownership.startStream(session, pool, conn, this.backend.httpReuse)) return this.useH2(this.server!, true);
     const x = H2Exchange.open(conn, this, this.added);
-    if (x === undefined) {
+    if (typeof x === "number") {
       session.ownership.endStream(session, conn, 0);
-      return this.fail(431, Cause.proxy, Phase.header);
+      return this.fail(x, Cause.proxy, Phase.header);
     }
     this.connId = conn.id;
     this.connPrivate = conn.owner !== undefined;

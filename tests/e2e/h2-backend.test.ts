@@ -422,7 +422,7 @@ for (const target of selectedTargets()) {
       proxyHealthy();
     }, TIMEOUT);
 
-    test("a request whose header list is above the server's SETTINGS_MAX_HEADER_LIST_SIZE gets a 431, never reaches the server; the connection serves the next request", async () => {
+    test("what cannot go to an HTTP/2 server is answered by sluice, never sent: 431 above the server's SETTINGS_MAX_HEADER_LIST_SIZE, 501 for CONNECT; the connection serves the next request", async () => {
       const srv = await bare((s) => {
         const body = `ok ${s.path}\n`;
         s.headers([[":status", "200"], ["content-length", String(body.length)]], false);
@@ -433,6 +433,9 @@ for (const target of selectedTargets()) {
       expect((await within(5000, "warm-up (the server's SETTINGS are in)", c!.request("/warm"))).status).toBe(200);
       const big = await within(5000, "the oversized request", c!.request("/big", { headers: { "x-big": "b".repeat(2000) } }));
       expect(big.status).toBe(431);
+      const [tunnel] = await connect(port);
+      const connect501 = await within(5000, "CONNECT", tunnel!.request("test:443", { method: "CONNECT" }));
+      expect(connect501.status).toBe(501);
       const [next] = await connect(port);
       expect((await within(5000, "after the 431", next!.request("/after"))).body.toString()).toBe("ok /after\n");
       expect(srv.streams.map((s) => s.path)).toEqual(["/warm", "/after"]);
