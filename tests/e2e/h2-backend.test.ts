@@ -17,6 +17,7 @@ import { ErrorCode, SettingId } from "../../src/http2/constants.ts";
 import * as write from "../../src/http2/frame-writer.ts";
 import { freePort, type Run, selectedTargets, sleep, startSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
 import {
+  answerOk,
   bareH2Server,
   type BareServer,
   type ChildServer,
@@ -320,11 +321,7 @@ for (const target of selectedTargets()) {
           setTimeout(() => s.reset(ErrorCode.INTERNAL_ERROR), 100);
           return;
         }
-        const body = `ok ${s.path}\n`;
-        setTimeout(() => {
-          s.headers([[":status", "200"], ["content-length", String(body.length)]], false);
-          s.data(body, true);
-        }, s.path.startsWith("/slow") ? 300 : 0);
+        answerOk(s, s.path.startsWith("/slow") ? 300 : 0);
       });
       const port = await sluice(srv.port, "always");
       const cs = await connect(port, 8);
@@ -364,8 +361,7 @@ for (const target of selectedTargets()) {
           refused++;
           return s.reset(ErrorCode.REFUSED_STREAM);
         }
-        s.headers([[":status", "200"], ["content-length", String(`ok ${s.path}\n`.length)]], false);
-        s.data(`ok ${s.path}\n`, true);
+        answerOk(s);
       });
       const port = await sluice(srv.port, "always");
       const [c] = await connect(port);
@@ -388,11 +384,7 @@ for (const target of selectedTargets()) {
           }, 20);
           return;
         }
-        const body = `ok ${s.path}\n`;
-        setTimeout(() => {
-          s.headers([[":status", "200"], ["content-length", String(body.length)]], false);
-          s.data(body, true);
-        }, s.path.startsWith("/slow") ? 300 : 0);
+        answerOk(s, s.path.startsWith("/slow") ? 300 : 0);
       });
       const port = await sluice(srv.port, "always");
       const cs = await connect(port, 6);
@@ -424,9 +416,7 @@ for (const target of selectedTargets()) {
 
     test("what cannot go to an HTTP/2 server is answered by sluice, never sent: 431 above the server's SETTINGS_MAX_HEADER_LIST_SIZE, 501 for CONNECT; the connection serves the next request", async () => {
       const srv = await bare((s) => {
-        const body = `ok ${s.path}\n`;
-        s.headers([[":status", "200"], ["content-length", String(body.length)]], false);
-        s.data(body, true);
+        answerOk(s);
       }, { settings: [[SettingId.MAX_HEADER_LIST_SIZE, 1024]] });
       const port = await sluice(srv.port, "always");
       const [c] = await connect(port);
@@ -445,21 +435,19 @@ for (const target of selectedTargets()) {
 
     test("1xx, PRIORITY and header list limits: a 103 is relayed before its 200; PRIORITY frames change nothing; a header list above 64 KiB resets that stream only (502)", async () => {
       const srv = await bare((s) => {
-        const body = `ok ${s.path}\n`;
         if (s.path === "/early") {
           s.headers([[":status", "103"], ["link", "</style.css>; rel=preload"]], false);
         }
         if (s.path === "/huge") {
           // Huffman makes this a ~44 KiB block (under the frame reader's limit); decoded it is 70 KB: above SETTINGS_MAX_HEADER_LIST_SIZE.
-          s.headers([[":status", "200"], ["x-huge", "a".repeat(70000)], ["content-length", String(body.length)]], false);
-          s.data(body, true);
+          s.headers([[":status", "200"], ["x-huge", "a".repeat(70000)], ["content-length", "3"]], false);
+          s.data("ok\n", true);
           return;
         }
         // PRIORITY on this stream and on one never opened: both ignored (RFC 9113 §5.3.2, §6.3).
         s.raw(write.priority(s.id, { exclusive: false, dependency: 0, weight: 200 }));
         s.raw(write.priority(s.id + 100, { exclusive: true, dependency: s.id, weight: 1 }));
-        s.headers([[":status", "200"], ["content-length", String(body.length)]], false);
-        s.data(body, true);
+        answerOk(s);
       });
       const port = await sluice(srv.port, "always");
       const [c] = await connect(port);

@@ -101,6 +101,17 @@ export interface BareStream {
   raw(bytes: Uint8Array): void;
 }
 
+/** Answers `ok PATH\n` with its content-length, after `delayMs` if given. */
+export function answerOk(s: BareStream, delayMs = 0): void {
+  const body = `ok ${s.path}\n`;
+  const answer = () => {
+    s.headers([[":status", "200"], ["content-length", String(body.length)]], false);
+    s.data(body, true);
+  };
+  if (delayMs > 0) setTimeout(answer, delayMs);
+  else answer();
+}
+
 export interface BareServer {
   port: number;
   /** Connections accepted so far. */
