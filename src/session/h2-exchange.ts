@@ -42,14 +42,11 @@ export class H2Exchange implements H2StreamEvents {
   private taken = 0;
 
   /**
-   * The request's stream on `conn`, or the status to answer instead, with
-   * nothing sent: 501 for CONNECT (over HTTP/2 it makes the stream a tunnel,
-   * RFC 9113 §8.5, which this exchange does not carry); 431 when the header
+   * The request's stream on `conn`, or 431 with nothing sent when its header
    * list is above the server's SETTINGS_MAX_HEADER_LIST_SIZE (the answer the
    * server would have given).
    */
-  static open(conn: H2ClientConnection, user: H2ExchangeUser, added: Readonly<AddedFields>): H2Exchange | 431 | 501 {
-    if (user.request.method === "CONNECT") return 501;
+  static open(conn: H2ClientConnection, user: H2ExchangeUser, added: Readonly<AddedFields>): H2Exchange | 431 {
     try {
       return new H2Exchange(conn, user, added);
     } catch (e) {

@@ -219,8 +219,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser, 
       }
       return this.useServer(server);
     }
-    const timedOut = error instanceof ConnectError && error.code === "timeout";
-    this.fail(503, timedOut ? Cause.serverTimeout : Cause.serverAbort, Phase.connect);
+    this.fail(503, error instanceof ConnectError && error.code === "timeout" ? Cause.serverTimeout : Cause.serverAbort, Phase.connect);
   }
 
   private attach(conn: BackendConnection): void {
@@ -289,8 +288,7 @@ export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser, 
   }
 
   connectionDrain(): void {
-    this.session.tick();
-    this.session.serverActivity();
+    this.serverEvent();
     this.session.releaseClient();
   }
 
@@ -491,6 +489,8 @@ export class HttpStream implements ConnectionUser, QueueWaiter, H2ExchangeUser, 
   // ---- HTTP/2 servers (h2-exchange.ts does the translation) ----
 
   private useH2(server: Server, fresh: boolean): void {
+    // Over HTTP/2, CONNECT makes the stream a tunnel (RFC 9113 §8.5), which H2Exchange does not carry: refused before any connection.
+    if (this.request.method === "CONNECT") return this.fail(501, Cause.proxy, Phase.connect);
     const session = this.session;
     const pool = server.pool;
     const mode = this.backend.httpReuse;
