@@ -3,7 +3,7 @@
 // ratios against HAProxy. Performance claims of this project come from here.
 //
 // Usage: bun bench/run.ts [--mode http|tcp] [--load wrk|h2load] [--case NAME[,NAME]]... [--duration S]
-//                         [--warmup S] [--repeat N] [--proxy haproxy,bun,deno]
+//                         [--warmup S] [--repeat N] [--proxy haproxy,bun,deno[,bun-raw,deno-raw]]
 //                         [--connections N] [--rev GIT-REV] [--baseline] [--wait-quiet S]
 //                         [--retry-busy N] [--quick] [--out FILE] [--http-reuse MODE] [--backend-proto h1|h2]
 //
@@ -18,6 +18,8 @@
 // --rev runs sluice as committed at GIT-REV (exported with `git archive` to a
 // temp dir) instead of the working tree, which others may be editing.
 // --baseline adds a row with wrk straight at nginx: the ceiling of the load side.
+// --proxy …,bun-raw,deno-raw adds minimal TCP forwarders on Bun's and Deno's
+// sockets (bench/raw-forwarder.ts): the floor each runtime's I/O sets.
 // --wait-quiet S (default 30, --quick 3; 0: off): before each run, wait up to S seconds for
 // other processes on the machine to go quiet; their CPU use is reported per run.
 // --retry-busy N (default 2, --quick 0): measure again, up to N times, a run
@@ -37,6 +39,7 @@ const BUN = join(root, "node_modules/.bin/bun");
 const DENO = join(root, "node_modules/.bin/deno");
 let sluiceRoot = root; // where src/main.ts is taken from (see --rev)
 const MAIN = () => join(sluiceRoot, "src/main.ts");
+const RAW = join(root, "bench/raw-forwarder.ts");
 const PROXY_CORE = "0";
 const LOAD_CORE = "1";
 
@@ -85,11 +88,14 @@ const CASES: Case[] = [
   { name: "upload-1m", what: "POST 1 MiB body (nginx reads it all before answering 3 bytes), keep-alive", path: "/upload", method: "POST", uploadBytes: 1024 * 1024, responseBody: 3 },
 ];
 
-type ProxyId = "haproxy" | "bun" | "deno" | "direct";
+type ProxyId = "haproxy" | "bun" | "deno" | "bun-raw" | "deno-raw" | "direct";
 const PROXIES: { id: ProxyId; label: string }[] = [
   { id: "haproxy", label: "HAProxy" },
   { id: "bun", label: "sluice (Bun)" },
   { id: "deno", label: "sluice (Deno)" },
+  // Reference rows, only when asked for: the runtimes' socket I/O alone (bench/raw-forwarder.ts).
+  { id: "bun-raw", label: "raw forwarder (Bun)" },
+  { id: "deno-raw", label: "raw forwarder (Deno)" },
   { id: "direct", label: "no proxy (wrk → nginx)" },
 ];
 
@@ -136,8 +142,11 @@ if (loadTool === "h2load") {
   cases = cases.filter((c) => !c.connectionClose);
 }
 const wantedProxies = (opts.proxy ?? "").split(",").filter(Boolean);
-for (const p of wantedProxies) if (!PROXIES.some((k) => k.id === p && p !== "direct")) fail(`unknown proxy '${p}' (haproxy, bun, deno)`);
-const proxies = PROXIES.filter((p) => (p.id === "direct" ? opts.baseline : !wantedProxies.length || wantedProxies.includes(p.id)));
+for (const p of wantedProxies) if (!PROXIES.some((k) => k.id === p && p !== "direct")) fail(`unknown proxy '${p}' (haproxy, bun, deno, bun-raw, deno-raw)`);
+const isReference = (id: ProxyId) => id === "bun-raw" || id === "deno-raw";
+const proxies = PROXIES.filter((p) =>
+  p.id === "direct" ? opts.baseline : wantedProxies.length ? wantedProxies.includes(p.id) : !isReference(p.id)
+);
 const outFile = resolve(opts.out ?? join(root, "bench/results", opts.quick ? "quick.md" : "latest.md"));
 const commandLine = ["node_modules/.bin/bun", "bench/run.ts", ...Bun.argv.slice(2)].join(" ");
 
@@ -410,6 +419,8 @@ function proxyCommand(id: ProxyId, cfg: string): string[] {
   const pin = ["taskset", "-c", PROXY_CORE];
   if (id === "haproxy") return [...pin, "haproxy", "-db", "-f", cfg];
   if (id === "bun") return [...pin, BUN, MAIN(), "-f", cfg];
+  if (id === "bun-raw") return [...pin, BUN, RAW, "-f", cfg];
+  if (id === "deno-raw") return [...pin, DENO, "run", "-A", RAW, "-f", cfg];
   return [...pin, DENO, "run", "-A", MAIN(), "-f", cfg];
 }
 
@@ -698,7 +709,7 @@ function table(c: Case, results: Map<ProxyId, Outcome[]>): string[] {
     const m = pick(ms);
     if (!m) {
       const err = outcomes.find((o) => !o.ok) as { ok: false; error: string } | undefined;
-      const who = px.id === "haproxy" ? "haproxy" : px.id === "direct" ? "wrk" : "sluice";
+      const who = px.id === "haproxy" ? "haproxy" : px.id === "direct" ? "wrk" : isReference(px.id) ? "forwarder" : "sluice";
       const cells = [px.label, `n/a (${who}: ${err?.error.replace(/\|/g, "\\|") ?? "not run"})`, ...Array(head.length - 2).fill("")];
       lines.push(`| ${cells.join(" | ")} |`);
       continue;
