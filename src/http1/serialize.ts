@@ -84,10 +84,9 @@ function put(out: Uint8Array, o: number, s: string): number {
   return o;
 }
 
-/** out[o..) = a short constant: a loop, which costs less than a native set() call for these few bytes. */
+/** out[o..) = a short constant, through copy()'s loop: cheaper than a native set() call for these few bytes. */
 function putBytes(out: Uint8Array, o: number, src: Uint8Array): number {
-  for (let i = 0; i < src.length; i++) out[o++] = src[i]!;
-  return o;
+  return copy(out, o, src, 0, src.length);
 }
 
 /** out[o..) = src[a..e): a plain loop for short ranges (a subarray costs more than it saves there). */
