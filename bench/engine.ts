@@ -5,10 +5,7 @@
 // shows what the engine itself costs, steadily enough to compare two commits.
 //   bun bench/engine.ts [requests]        deno run -A bench/engine.ts [requests]
 
-import { loadConfigTexts } from "../src/config/load.ts";
-import { Proxy } from "../src/core/proxy.ts";
-import { SinkPool } from "../src/log/sink.ts";
-import { MemSocket, memRuntime } from "../tests/support/mem-runtime.ts";
+import { memProxy, MemSocket, memRuntime } from "../tests/support/mem-runtime.ts";
 
 const enc = new TextEncoder();
 const REQUEST = enc.encode("GET /small HTTP/1.1\r\nHost: 127.0.0.1:9200\r\n\r\n");
@@ -20,24 +17,7 @@ const RESPONSE = enc.encode(
 const runtime = memRuntime();
 const servers = runtime.servers;
 
-const loaded = loadConfigTexts([{
-  name: "engine.cfg",
-  text: `defaults
-    mode http
-    no log
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-frontend fe
-    bind 127.0.0.1:9200
-    default_backend be
-backend be
-    server s1 127.0.0.1:9100
-`,
-}]);
-if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
-const proxy = new Proxy(loaded.config, runtime, new SinkPool());
-await proxy.start();
+await memProxy(runtime);
 
 const client = new MemSocket("127.0.0.1", 40000);
 runtime.accept(client);

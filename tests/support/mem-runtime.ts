@@ -2,6 +2,9 @@
 // and whose `data` the caller feeds. The whole engine (sessions, streams,
 // codecs, pools) runs over it with no system call in the way, so a test can
 // see every write the proxy makes and a benchmark can time the engine alone.
+import { loadConfigTexts } from "../../src/config/load.ts";
+import { Proxy, type ProxyOptions } from "../../src/core/proxy.ts";
+import { SinkPool } from "../../src/log/sink.ts";
 import type { ConnectOptions, Listener, ListenOptions, Runtime, Socket, SocketEvents } from "../../src/runtime/types.ts";
 
 const noEvents: SocketEvents = { data() {}, drain() {}, end() {}, close() {} };
@@ -72,4 +75,30 @@ export function memRuntime(keep = false): MemRuntime {
       throw new Error(`exit ${code}`);
     },
   };
+}
+
+/**
+ * A started proxy over `runtime`: one HTTP frontend on 127.0.0.1:9200 and one
+ * server at 127.0.0.1:9100 (`serverWords` is added to its line, e.g. "proto h2").
+ */
+export async function memProxy(runtime: MemRuntime, serverWords = "", options: ProxyOptions = {}): Promise<Proxy> {
+  const loaded = loadConfigTexts([{
+    name: "mem.cfg",
+    text: `defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind 127.0.0.1:9200
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100 ${serverWords}
+`,
+  }]);
+  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
+  const proxy = new Proxy(loaded.config, runtime, new SinkPool(), options);
+  await proxy.start();
+  return proxy;
 }

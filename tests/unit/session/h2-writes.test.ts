@@ -4,15 +4,13 @@
 // and DATA arrive in one read must leave in one write (it used to be one per
 // frame: half the proxy's time under load went into those extra writes).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { loadConfigTexts } from "../../../src/config/load.ts";
-import { Proxy } from "../../../src/core/proxy.ts";
+import type { Proxy } from "../../../src/core/proxy.ts";
 import { FrameType } from "../../../src/http2/constants.ts";
 import { FrameReader } from "../../../src/http2/frame-reader.ts";
 import * as write from "../../../src/http2/frame-writer.ts";
 import type { Frame } from "../../../src/http2/frames.ts";
 import { HpackDecoder, HpackEncoder } from "../../../src/http2/hpack/index.ts";
-import { SinkPool } from "../../../src/log/sink.ts";
-import { MemSocket, memRuntime } from "../../support/mem-runtime.ts";
+import { memProxy, MemSocket, memRuntime } from "../../support/mem-runtime.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -21,24 +19,7 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 let proxy: Proxy;
 beforeAll(async () => {
-  const loaded = loadConfigTexts([{
-    name: "h2-writes.cfg",
-    text: `defaults
-    mode http
-    no log
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-frontend fe
-    bind 127.0.0.1:9200
-    default_backend be
-backend be
-    server s1 127.0.0.1:9100 proto h2
-`,
-  }]);
-  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
-  proxy = new Proxy(loaded.config, runtime, new SinkPool(), { strictOwnership: true });
-  await proxy.start();
+  proxy = await memProxy(runtime, "proto h2", { strictOwnership: true });
 });
 afterAll(async () => {
   await proxy.stop(100);
