@@ -1,0 +1,58 @@
+// The raw forwarder on Bun's sockets (see ../raw-forwarder.ts).
+import type { Socket } from "bun";
+import type { Endpoint } from "./endpoint.ts";
+
+export function forward(listen: Endpoint, upstream: Endpoint, ready: () => void): void {
+  type End = { peer?: Socket<End>; early: Uint8Array[]; queue: Uint8Array[] };
+  const send = (to: Socket<End>, bytes: Uint8Array) => {
+    if (to.data.queue.length > 0) return void to.data.queue.push(bytes.slice());
+    const n = to.write(bytes);
+    if (n >= 0 && n < bytes.length) to.data.queue.push(bytes.slice(n));
+  };
+  const drain = (s: Socket<End>) => {
+    const q = s.data.queue;
+    while (q.length > 0) {
+      const n = s.write(q[0]!);
+      if (n < 0) return;
+      if (n < q[0]!.length) return void (q[0] = q[0]!.subarray(n));
+      q.shift();
+    }
+  };
+  const handlers = {
+    data(s: Socket<End>, bytes: Uint8Array) {
+      if (s.data.peer) send(s.data.peer, bytes);
+      else s.data.early.push(bytes.slice());
+    },
+    drain,
+    close(s: Socket<End>) {
+      s.data.peer?.end();
+    },
+    error() {},
+  };
+  Bun.listen<End>({
+    ...listen,
+    socket: {
+      ...handlers,
+      open(client) {
+        client.setNoDelay(true);
+        client.data = { early: [], queue: [] };
+        Bun.connect<End>({
+          ...upstream,
+          socket: {
+            ...handlers,
+            open(s) {
+              s.setNoDelay(true);
+              s.data = { peer: client, early: [], queue: [] };
+              client.data.peer = s;
+              for (const b of client.data.early) send(s, b);
+            },
+            connectError() {
+              client.end();
+            },
+          },
+        }).catch(() => client.end());
+      },
+    },
+  });
+  ready();
+}

@@ -1,0 +1,5 @@
+/** Where the raw forwarder listens, and where it forwards to. */
+export interface Endpoint {
+  hostname: string;
+  port: number;
+}
