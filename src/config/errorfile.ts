@@ -8,30 +8,13 @@
 
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
+import { reasonPhrase } from "../http/reasons.ts";
 
-/** The statuses HAProxy lets `errorfile` replace, with their reason phrases. */
-export const ERRORFILE_CODES: Readonly<Record<number, string>> = {
-  200: "OK",
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  407: "Proxy Authentication Required",
-  408: "Request Timeout",
-  410: "Gone",
-  413: "Content Too Large",
-  425: "Too Early",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-};
+/** The statuses HAProxy lets `errorfile` replace. */
+export const ERRORFILE_CODES: readonly number[] = [200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504];
 
 export function isErrorFileCode(code: number): boolean {
-  return Object.hasOwn(ERRORFILE_CODES, code);
+  return ERRORFILE_CODES.includes(code);
 }
 
 /** `file` as the process can open it: absolute, or next to `configFile`. */
@@ -83,7 +66,7 @@ export function normalizeResponse(code: number, bytes: Uint8Array): ErrorFileRes
     return {
       ok: false,
       error: `not an HTTP response (it must start with a status line such as "HTTP/1.1 ${code} ${
-        ERRORFILE_CODES[code] ?? "Reason"
+        reasonPhrase(code, "Reason")
       }")`,
     };
   }

@@ -338,7 +338,7 @@ export interface ErrorFilePart {
   file: string;
 }
 
-const CODES = Object.keys(ERRORFILE_CODES).join(", ");
+const CODES = ERRORFILE_CODES.join(", ");
 
 /** code → file; in haproxy.cfg a later line for the same code replaces the earlier one. */
 export const ErrorFilesSchema = v.pipe(

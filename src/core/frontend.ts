@@ -7,10 +7,10 @@ import type { TcpLogRecord } from "../log/tcp-log.ts";
 import type { Listener, Runtime, Socket, SocketEvents } from "../runtime/types.ts";
 import { HttpSession } from "../session/http-session.ts";
 import { type SessionHost, TcpSession } from "../session/tcp-session.ts";
-import type { Backend } from "./backend.ts";
-import type { Clock } from "./clock.ts";
+import type { Backend } from "../backend/backend.ts";
+import type { Clock } from "../runtime/clock.ts";
 import type { Ownership } from "../pool/ownership.ts";
-import { HttpHost, type HttpLogSink } from "./http-host.ts";
+import { HttpHost, type HttpLogSink } from "../session/http-host.ts";
 
 /** A client connection being served, whatever its mode. */
 interface ClientSession {

@@ -2,11 +2,11 @@
 // start, graceful stop and hard stop.
 import type { Config } from "../config/types.ts";
 import type { Runtime } from "../runtime/types.ts";
-import { Backend } from "./backend.ts";
-import { Clock } from "./clock.ts";
+import { Backend } from "../backend/backend.ts";
+import { Clock } from "../runtime/clock.ts";
 import { type AcceptGate, Frontend } from "./frontend.ts";
-import type { HttpLogSink } from "./http-host.ts";
-import { HttpLogWriter } from "./http-log-writer.ts";
+import type { HttpLogSink } from "../session/http-host.ts";
+import { HttpLogWriter } from "../session/http-log-writer.ts";
 import { compileLogFormat } from "../log/format.ts";
 import { createLogger, type SinkPool } from "../log/sink.ts";
 import { Ownership } from "../pool/ownership.ts";

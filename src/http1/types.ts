@@ -1,73 +1,8 @@
 // The HTTP/1.1 codec's contract (RFC 9110/9112), shared by the client-facing
 // and the server-facing sides. Pure: bytes in, events out; no I/O, no runtime.
 
-/**
- * How a message's body is delimited, decided (and validated) from its head.
- * A plain object rather than a const enum: each file is transpiled alone on
- * Bun and Deno, where const enums do not inline across modules.
- */
-export const BodyKind = {
-  /** No body: GET without length, HEAD/204/304/1xx responses, ... */
-  None: 0,
-  /** Content-Length bytes. */
-  Length: 1,
-  /** Transfer-Encoding: chunked (final coding), possibly with trailers. */
-  Chunked: 2,
-  /** Response without length: the body runs until the server closes. */
-  UntilClose: 3,
-} as const;
-export type BodyKind = (typeof BodyKind)[keyof typeof BodyKind];
-
-/**
- * A parsed, validated message head. Field names and values are byte ranges of
- * `raw` so that forwarding copies ranges instead of building strings.
- */
-export interface Head {
-  readonly isRequest: boolean;
-  /** The head's own bytes, start line to the blank line included. Owned by this head. */
-  readonly raw: Uint8Array;
-  /** Requests: the method token as written (case-sensitive), e.g. "GET". */
-  readonly method: string;
-  /** Requests: the request-target as written. */
-  readonly target: string;
-  /** Responses: the status code; requests: 0. */
-  readonly status: number;
-  /** HTTP/1.0 → 0, HTTP/1.1 → 1. */
-  readonly versionMinor: 0 | 1;
-  /** Number of header fields. */
-  readonly fieldCount: number;
-  /**
-   * Field i occupies: name raw[f[4i]..f[4i+1]), value raw[f[4i+2]..f[4i+3])
-   * (value without surrounding whitespace). Order as received.
-   */
-  readonly fieldOffsets: Uint32Array;
-
-  // ---- framing and connection semantics, derived once ----
-  readonly bodyKind: BodyKind;
-  /** Content-Length when bodyKind is Length, else -1. */
-  readonly contentLength: number;
-  /** Persistent after this message (RFC 9112 §9.3: version and Connection close/keep-alive). */
-  readonly keepAlive: boolean;
-  /** Lower-cased tokens of every Connection field (hop-by-hop names, "close", "upgrade", ...). */
-  readonly connectionTokens: readonly string[];
-  /** Requests: the Upgrade field's value when Connection lists "upgrade"; else undefined. */
-  readonly upgrade: string | undefined;
-  /** Requests: the Host field's value (exactly one is required in HTTP/1.1). */
-  readonly host: string | undefined;
-  /** Requests: a Host field is present (no string made). */
-  readonly hasHost: boolean;
-  /** Requests: Expect: 100-continue. */
-  readonly expectContinue: boolean;
-
-  /** Lower-cased name of field i (allocates). */
-  name(i: number): string;
-  /** Value of field i (allocates). */
-  value(i: number): string;
-  /** Case-insensitive test of field i's name against a lower-case ASCII name, without allocating. */
-  nameIs(i: number, lowerName: Uint8Array): boolean;
-  /** First value of a field by lower-case name, or undefined. */
-  get(lowerName: string): string | undefined;
-}
+export { BodyKind, type Head } from "../http/message.ts";
+import type { HeadLimits, Head } from "../http/message.ts";
 
 /** Why a message was refused. `status` is what sluice answers (a server's bad response becomes 502). */
 export class H1Error extends Error {
@@ -140,11 +75,7 @@ export interface H1Events {
   error(error: H1Error): void;
 }
 
-export interface H1Limits {
-  /** tune.bufsize: the largest head (request/status line + fields), bytes. Default 16384. */
-  maxHeadBytes: number;
-  /** tune.http.maxhdr: the most header fields. Default 101. */
-  maxFields: number;
-}
+/** The HTTP/1.1 codec's limits are the model's. */
+export type H1Limits = HeadLimits;
 
 export const DEFAULT_LIMITS: H1Limits = { maxHeadBytes: 16384, maxFields: 101 };

@@ -3,7 +3,9 @@
 // exchange, stream ids, both directions of flow control, PING, GOAWAY in both
 // directions, RST_STREAM, and HPACK state; errors are answered as §5.4 says.
 // Pure: a runtime Socket in, events out; the pool decides who gets a stream.
-import type { MuxConn, Owner } from "../pool/types.ts";
+import type { ExchangeEvents, OutgoingRequest } from "../conn/types.ts";
+import { nextBackendConnId } from "../conn/ids.ts";
+import type { ClientMuxBase, MuxConn, Owner } from "../conn/types.ts";
 import type { Socket } from "../runtime/types.ts";
 import { H2ClientStream, type H2StreamEvents, type StreamHost } from "./client-stream.ts";
 import { CONNECTION_PREFACE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, FrameType, MAX_STREAM_ID, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
@@ -11,6 +13,7 @@ import { H2ConnectionError, type H2Error, H2StreamError } from "./errors.ts";
 import { FrameReader } from "./frame-reader.ts";
 import * as write from "./frame-writer.ts";
 import type { Frame } from "./frames.ts";
+import { H2Exchange } from "./exchange.ts";
 import { type HeaderField, HeaderListTooLarge, HpackDecoder, HpackEncoder } from "./hpack/index.ts";
 
 export interface H2ClientOptions {
@@ -41,10 +44,13 @@ export interface H2ConnectionEvents {
   closed(conn: H2ClientConnection, error: Error | undefined): void;
 }
 
-let nextId = 1;
-
-export class H2ClientConnection implements StreamHost, MuxConn {
-  readonly id = nextId++;
+export class H2ClientConnection implements StreamHost, MuxConn, ClientMuxBase {
+  readonly id = nextBackendConnId();
+  readonly multiplexed = true;
+  /** Nothing client-dependent is sent on an HTTP/2 connection yet (send-proxy, SNI come with TLS). */
+  readonly key = "";
+  /** Never: a multiplexed connection is shared, so connection-based auth cannot hold on it (invariant 5). */
+  readonly authenticates = false;
   // For the pools (MuxConn): never private through connection auth (invariant 5).
   owner: Owner | undefined;
   reservedBy: Owner | undefined;
@@ -98,7 +104,6 @@ export class H2ClientConnection implements StreamHost, MuxConn {
 
   /** The preface, our SETTINGS and the connection window we grant; `early`: bytes the server sent before this connection took its socket. */
   start(early: readonly Uint8Array[] = []): void {
-    for (const chunk of early) this.reader.push(chunk);
     const o = this.options;
     this.send(CONNECTION_PREFACE);
     this.send(write.settings([
@@ -110,6 +115,8 @@ export class H2ClientConnection implements StreamHost, MuxConn {
     if (o.connectionWindow > DEFAULT_INITIAL_WINDOW_SIZE) {
       this.send(write.windowUpdate(0, o.connectionWindow - DEFAULT_INITIAL_WINDOW_SIZE));
     }
+    // The server's first bytes (its SETTINGS) are read only now: their ACK must follow our preface, never precede it (RFC 9113 §3.4).
+    for (const chunk of early) this.onChunk(chunk);
   }
 
   /** Streams that may start now: min(peer's limit − open, ids left, max-reuse budget); 0 once going away. */
@@ -124,6 +131,19 @@ export class H2ClientConnection implements StreamHost, MuxConn {
   /** Streams open now. */
   get activeStreams(): number {
     return this.streams.size;
+  }
+
+  get usedStreams(): number {
+    return this.streams.size;
+  }
+
+  get carried(): number {
+    return this.opened;
+  }
+
+  /** One exchange on a new stream, or 431 when its header list is above the server's limit (nothing sent). */
+  attach(request: OutgoingRequest, events: ExchangeEvents): H2Exchange | 431 {
+    return H2Exchange.open(this, request, events);
   }
 
   /** Opens a stream with its request header list; the caller checked freeSlots. Throws HeaderListTooLarge above the server's limit. */

@@ -8,6 +8,7 @@ import { FVCHAR, LOWER, TCHAR, VCHAR_WS } from "../http1/chars.ts";
 import { trailerHead } from "../http1/head.ts";
 import { buildResponseHead } from "../http1/semantics.ts";
 import type { Head } from "../http1/types.ts";
+import { reasonPhrase } from "../http/reasons.ts";
 
 export type HeaderField = [name: string, value: string];
 
@@ -50,17 +51,6 @@ export function requestFields(head: Head, added: readonly (readonly [string, str
   }
   return out;
 }
-
-/** RFC 9110 §15's reason phrases for the common codes. */
-const REASONS: Record<number, string> = {
-  100: "Continue", 101: "Switching Protocols", 103: "Early Hints",
-  200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 206: "Partial Content",
-  301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect",
-  400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 407: "Proxy Authentication Required",
-  408: "Request Timeout", 409: "Conflict", 410: "Gone", 412: "Precondition Failed", 413: "Content Too Large", 415: "Unsupported Media Type",
-  416: "Range Not Satisfiable", 422: "Unprocessable Content", 429: "Too Many Requests",
-  500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
-};
 
 /** Why an HTTP/2 header list is malformed (RFC 9113 §8.1.1: a stream error, PROTOCOL_ERROR; the client gets a 502). */
 export class MalformedFields extends Error {
@@ -151,7 +141,7 @@ export function responseHead(fields: readonly HeaderField[], requestMethod: stri
     if (name === "te") throw new MalformedFields("te in a response");
   }
   // No reason phrase travels over HTTP/2 (RFC 9113 §8.3.2): the usual one is given, else none (valid HTTP/1.1).
-  const { raw, count } = layout(`HTTP/1.1 ${status} ${REASONS[status] ?? ""}`, fields, i);
+  const { raw, count } = layout(`HTTP/1.1 ${status} ${reasonPhrase(status)}`, fields, i);
   const head = buildResponseHead(raw, scratch, count, 1, status, requestMethod);
   if (typeof head === "string") throw new MalformedFields(`the response's framing fields: ${head}`);
   return head;

@@ -1,12 +1,14 @@
 // The one API that moves backend connections between sessions and pools:
-// take for a stream, register a new one, release after a stream, make
-// private, attach, detach, and end a session. Every move checks its
-// preconditions; attaching a connection another session owns is a bug that is
-// never let pass silently (invariant 1).
+// acquire one for a stream, register a new one, release after a stream, make
+// private, attach, detach, and end a session. It speaks the client-side mux
+// contract (conn/types.ts): exclusive and multiplexed connections go through
+// the same calls, which differ inside only where the spec says they differ.
+// Every move checks its preconditions; attaching a connection another
+// session owns is a bug that is never let pass silently (invariant 1).
 import type { HttpReuse } from "../config/types.ts";
+import type { ClientMux, ConnHome, MuxConn, Owner, PoolConn } from "../conn/types.ts";
 import { sharedLists } from "./reuse.ts";
 import type { ServerPool } from "./server-pool.ts";
-import type { MuxConn, Owner, PoolConn } from "./types.ts";
 
 /** A broken ownership rule: which connection, which server, which sessions. */
 export class OwnershipViolation extends Error {
@@ -40,19 +42,64 @@ export class Ownership {
   constructor(private readonly options: OwnershipOptions) {}
 
   /**
+   * A connection for a stream of `session` to the server of `pool`, already
+   * attached, in the spec's lookup order: the session's own private
+   * connections (every mode), then the server's available multiplexed ones,
+   * then the idle/safe lists as the reuse mode allows. Undefined: open one.
+   */
+  acquire(session: Owner, pool: ServerPool, key: string, mode: HttpReuse, firstRequest: boolean): ClientMux | undefined {
+    const own = this.takeOwn(session, pool, key);
+    if (own !== undefined) return own;
+    for (;;) {
+      const m = this.takeMux(session, pool, mode, firstRequest);
+      if (m === undefined) break;
+      if (this.startStream(session, pool, m, mode)) return m;
+    }
+    return this.takeShared(session, pool, key, mode, firstRequest);
+  }
+
+  /** A connection the stream of `session` just opened: registered with its pool and attached to the stream. False: refused (counted, closed). */
+  openedFor(session: Owner, pool: ServerPool, conn: ClientMux, mode: HttpReuse): boolean {
+    if (!conn.multiplexed) {
+      this.opened(session, pool, conn, mode);
+      return conn.attachedTo === session;
+    }
+    pool.addMux(conn);
+    return this.startStream(session, pool, conn, mode);
+  }
+
+  /** A connection being opened for others was handed to this stream too (http-reuse always): attached as any reused one. */
+  attachStream(session: Owner, pool: ServerPool, conn: ClientMux, mode: HttpReuse): boolean {
+    return conn.multiplexed ? this.startStream(session, pool, conn, mode) : this.attach(session, pool, conn);
+  }
+
+  /** A connection opened for a stream that no longer wants it: a multiplexed one serves others (unless never), an exclusive one goes. */
+  unneeded(pool: ServerPool, conn: ClientMux, mode: HttpReuse): void {
+    if (conn.multiplexed && mode !== "never") pool.addMux(conn);
+    else conn.close();
+  }
+
+  /**
    * A connection for a stream of `session` to the server of `pool`, in the
    * spec's lookup order: the session's own private connections (every mode),
    * then the shared lists its reuse mode allows. Undefined: open a new one.
    */
   take(session: Owner, pool: ServerPool, key: string, mode: HttpReuse, firstRequest: boolean): PoolConn | undefined {
+    return this.takeOwn(session, pool, key) ?? this.takeShared(session, pool, key, mode, firstRequest);
+  }
+
+  private takeOwn(session: Owner, pool: ServerPool, key: string): PoolConn | undefined {
     for (;;) {
       const own = session.conns.take(pool, key);
-      if (own === undefined) break;
+      if (own === undefined) return undefined;
       if (this.attach(session, pool, own)) {
         pool.reused++;
         return own;
       }
     }
+  }
+
+  private takeShared(session: Owner, pool: ServerPool, key: string, mode: HttpReuse, firstRequest: boolean): PoolConn | undefined {
     for (const which of sharedLists(mode, firstRequest)) {
       for (;;) {
         const conn = pool.take(which, key);
@@ -107,15 +154,24 @@ export class Ownership {
       m.owner = session;
       session.conns.ownedMuxes.add(m);
     } else if (mode !== "always") m.reservedBy = session;
+    const streams = session.conns.muxStreams;
+    streams.set(m, (streams.get(m) ?? 0) + 1);
     session.conns.lastMux = m;
     session.conns.lastMuxPool = pool;
     pool.reused += m.opened > 0 ? 1 : 0;
     return true;
   }
 
-  /** The stream of `session` on `m` ended: under safe, the connection returns to the shared list once the session has no stream on it. */
-  endStream(session: Owner, m: MuxConn, sessionStreamsLeft: number): void {
-    if (m.reservedBy === session && sessionStreamsLeft === 0) m.reservedBy = undefined;
+  /** A stream of `session` on `m` ended: under safe, the connection returns to the shared list once the session has no stream left on it. */
+  endStream(session: Owner, m: MuxConn): void {
+    const streams = session.conns.muxStreams;
+    const left = (streams.get(m) ?? 1) - 1;
+    if (left > 0) {
+      streams.set(m, left);
+      return;
+    }
+    streams.delete(m);
+    if (m.reservedBy === session) m.reservedBy = undefined;
   }
 
   /** A refused stream start: the multiplexed connection goes on serving its rightful streams. */
@@ -187,7 +243,11 @@ export class Ownership {
    * the session (private, up to `maxSessionConns` idle ones) or to its server's
    * shared lists; anything else is closed. Returns where it went.
    */
-  release(session: Owner, pool: ServerPool, conn: PoolConn, reusable: boolean, now: number, maxSessionConns: number): "private" | "pooled" | "closed" {
+  release(session: Owner, pool: ServerPool, conn: ClientMux, reusable: boolean, now: number, maxSessionConns: number): "private" | "pooled" | "closed" {
+    if (conn.multiplexed) {
+      this.endStream(session, conn);
+      return conn.closed ? "closed" : "pooled";
+    }
     if (conn.attachedTo !== session) {
       this.violation(pool, conn, session, "released by a session that is not using it");
       return "closed";
@@ -213,7 +273,9 @@ export class Ownership {
   }
 
   /** A connection given up mid-stream (error, abort, tunnel end): closed, never pooled. */
-  discard(session: Owner, pool: ServerPool, conn: PoolConn): void {
+  discard(session: Owner, pool: ServerPool, conn: ClientMux): void {
+    // A multiplexed connection goes on carrying other streams: only this one was given up (cancelled by its exchange).
+    if (conn.multiplexed) return this.endStream(session, conn);
     if (conn.attachedTo !== undefined && conn.attachedTo !== session) {
       this.violation(pool, conn, session, "discarded by a session that is not using it");
       return;
@@ -249,9 +311,13 @@ export class Ownership {
     // GOAWAY, then closed once the streams still on it (cancelled with the session) are gone.
     for (const m of conns.ownedMuxes) m.shutdown();
     conns.ownedMuxes.clear();
+    // Its reservations end with it (its streams were cancelled before).
+    for (const m of conns.muxStreams.keys()) if (m.reservedBy === session) m.reservedBy = undefined;
+    conns.muxStreams.clear();
+    conns.lastMux = undefined;
   }
 
-  private close(pool: ServerPool, conn: PoolConn): void {
+  private close(pool: ConnHome, conn: PoolConn): void {
     // Held idle (a violation on a pooled or private idle connection): out of
     // that list too, or a dead connection would keep its pool-max-conn /
     // max-session-srv-conns slot and be counted idle.

@@ -3,7 +3,7 @@
 // bounded by pool-max-conn and purged after pool-purge-delay. It also knows
 // every open connection to its server, for the per-connection view and the
 // counters (invariant 17).
-import type { ConnPlace, MuxConn, PoolConn } from "./types.ts";
+import type { ConnPlace, MuxConn, PoolConn } from "../conn/types.ts";
 
 export interface PoolSettings {
   /** Most idle + safe connections kept; -1 unlimited, 0 none. */

@@ -1,12 +1,11 @@
 // A session's private backend connections (owner = that session): the idle
 // ones per server, ready for its next streams, and every one it owns, so that
 // all of them close when it ends (invariant 3).
-import type { MuxConn, PoolConn } from "./types.ts";
-import type { ServerPool } from "./server-pool.ts";
+import type { ConnHome, MuxConn, OwnedConns, PoolConn } from "../conn/types.ts";
 
-export class SessionConns {
+export class SessionConns implements OwnedConns {
   /** Idle private connections per server, most recently used last. */
-  private readonly idle = new Map<ServerPool, PoolConn[]>();
+  private readonly idle = new Map<ConnHome, PoolConn[]>();
   /** Every private connection of the session, idle or in use. */
   readonly owned = new Set<PoolConn>();
   /** Multiplexed (HTTP/2) connections private to the session (http-reuse never): they close with it too. */
@@ -15,7 +14,9 @@ export class SessionConns {
   idleCount = 0;
   /** The multiplexed connection the session's last stream used, and its server's pool (tried first next time). */
   lastMux: MuxConn | undefined;
-  lastMuxPool: ServerPool | undefined;
+  lastMuxPool: ConnHome | undefined;
+  /** Streams the session has open on each multiplexed connection (a reservation ends with the last). */
+  readonly muxStreams = new Map<MuxConn, number>();
 
   /** An idle private connection died (the server closed it): forgotten at once. */
   readonly died = (conn: PoolConn): void => {
@@ -24,7 +25,7 @@ export class SessionConns {
   };
 
   /** The most recently used idle private connection to `pool` with reuse key `key`. */
-  take(pool: ServerPool, key: string): PoolConn | undefined {
+  take(pool: ConnHome, key: string): PoolConn | undefined {
     const list = this.idle.get(pool);
     if (list === undefined) return undefined;
     for (let i = list.length - 1; i >= 0; i--) {
@@ -42,7 +43,7 @@ export class SessionConns {
     return undefined;
   }
 
-  putIdle(pool: ServerPool, conn: PoolConn): void {
+  putIdle(pool: ConnHome, conn: PoolConn): void {
     let list = this.idle.get(pool);
     if (list === undefined) this.idle.set(pool, list = []);
     list.push(conn);
@@ -50,7 +51,7 @@ export class SessionConns {
   }
 
   /** Forgets an idle connection that died. */
-  dropIdle(pool: ServerPool, conn: PoolConn): void {
+  dropIdle(pool: ConnHome, conn: PoolConn): void {
     const list = this.idle.get(pool);
     const i = list?.indexOf(conn) ?? -1;
     if (i >= 0) {

@@ -3,7 +3,7 @@
 // an operator checks the ownership rules rather than believing them; the stats
 // page and the runtime API will render these rows.
 import type { ServerPool } from "./server-pool.ts";
-import type { ConnPlace } from "./types.ts";
+import type { ConnPlace } from "../conn/types.ts";
 
 export interface ConnectionRow {
   id: number;

@@ -2,10 +2,10 @@
 // forwardfor) and RFC 7239 Forwarded (option forwarded). Settings are compiled
 // once per proxy; per request this only formats the client's address.
 import type { Forwarded, ForwardFor } from "../config/types.ts";
-import type { Head } from "../http1/types.ts";
+import type { AddedFields, Head } from "../http/message.ts";
 import { type Network, parseNetwork } from "../rules/network.ts";
 
-export type AddedFields = [string, string][];
+export type { AddedFields };
 
 interface ForwardForPlan {
   header: string;

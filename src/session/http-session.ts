@@ -1,22 +1,25 @@
-// An HTTP/1.1 client connection: its request parser, its streams one at a
-// time (pipelined requests wait their turn), keep-alive between them, the
-// timeouts of each phase, and the byte tunnel after a 101.
-import type { Backend } from "../core/backend.ts";
-import type { Server } from "../core/server.ts";
+// An HTTP client session: the client connection through its server-side mux
+// (HTTP/1.1 now), its streams one at a time (pipelined requests wait their
+// turn), keep-alive between them, the timeouts of each phase, the byte
+// tunnel after a 101, and the backend connections it owns.
+import type { Backend } from "../backend/backend.ts";
+import type { Server } from "../backend/server.ts";
+import { proxyHeaderV1 } from "../conn/proxy-header.ts";
+import type { ResponseWriter, ServerMuxEvents } from "../conn/server-mux.ts";
+import type { Owner } from "../conn/types.ts";
+import { errorPage } from "../http/error-pages.ts";
+import { type AddedFields, BodyKind, type Head, type HeadLimits, type ProtocolRefusal } from "../http/message.ts";
+import { H1ServerMux } from "../http1/server-mux.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import { SessionConns } from "../pool/session-conns.ts";
-import type { Owner } from "../pool/types.ts";
-import { H1Parser } from "../http1/parser.ts";
-import { BodyKind, type H1Error, type H1Events, type H1Limits, type Head } from "../http1/types.ts";
-import type { Runtime, Socket, SocketEvents } from "../runtime/types.ts";
-import type { Clock } from "../core/clock.ts";
-import { Corked } from "./corked.ts";
-import { errorPage } from "./error-pages.ts";
-import type { AddedFields, ForwardingPlan } from "./forwarding.ts";
-import { HttpStream } from "./http-stream.ts";
-import { proxyHeaderV1 } from "./proxy-header.ts";
-import { span } from "./span.ts";
-import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
+import type { Clock } from "../runtime/clock.ts";
+import type { Runtime, Socket } from "../runtime/types.ts";
+import { HttpStream } from "../stream/http-stream.ts";
+import { span } from "../stream/span.ts";
+import { Cause, type CauseCode, Phase, type PhaseCode } from "../stream/termination.ts";
+import type { HttpStreamHost } from "../stream/types.ts";
+import type { ForwardingPlan } from "./forwarding.ts";
+import { Session } from "./session.ts";
 
 /** What an HTTP session needs from the frontend that accepted it. */
 export interface HttpSessionHost {
@@ -24,7 +27,7 @@ export interface HttpSessionHost {
   readonly runtime: Pick<Runtime, "connect" | "now">;
   /** Read once per event: tick() where an event enters, now() everywhere else. */
   readonly clock: Clock;
-  readonly limits: H1Limits;
+  readonly limits: HeadLimits;
   readonly timeouts: {
     client: number;
     httpRequest?: number;
@@ -43,22 +46,18 @@ export interface HttpSessionHost {
   logStream(session: HttpSession, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void;
   sessionEnded(session: HttpSession): void;
   /** Counts a refused request or response (strict codec) by its code. */
-  countProtocolError(side: "request" | "response", error: H1Error): void;
+  countProtocolError(side: "request" | "response", refusal: ProtocolRefusal): void;
 }
 
 type SessionState = "idle" | "head" | "stream" | "tunnel" | "closing" | "closed";
 
-let nextSessionId = 1;
 const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFields>;
 
-
-export class HttpSession implements Owner {
-  readonly id = nextSessionId++;
+export class HttpSession extends Session implements Owner, HttpStreamHost<HttpStream>, ServerMuxEvents {
   /** Backend connections this session owns (private). */
   readonly conns = new SessionConns();
   /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */
   authServer: Server | undefined;
-  readonly acceptDate = Date.now();
   readonly accepted: number;
   state: SessionState = "idle";
   stream: HttpStream | undefined;
@@ -77,37 +76,25 @@ export class HttpSession implements Owner {
   private clientHeld = false;
   /** We paused the server because the client cannot take more. */
   private serverHeld = false;
-  private readonly parser: H1Parser;
-  private readonly out = new Corked();
-  /** Bytes for the server of the current stream (streams take turns, so they share it). */
-  readonly serverOut = new Corked();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The client's protocol: requests in, answers out. */
+  private readonly mux: H1ServerMux;
   private inClientChunk = false;
+  /** Keep server connections alive between requests (frontend and backend modes, fixed for the session). */
+  readonly serverKeepAlive: boolean;
+  /** The fields this frontend and backend add to forwarded requests. */
+  private readonly plan: ForwardingPlan;
 
   constructor(
     readonly host: HttpSessionHost,
     readonly backend: Backend,
-    readonly client: Socket,
+    client: Socket,
   ) {
+    super(client);
     this.serverKeepAlive = host.serverKeepAlive(backend);
     this.plan = host.forwarding(backend);
     const now = host.clock.tick();
     this.accepted = this.requestStart = this.idleSince = this.lastClient = this.lastServer = now;
-    const parserEvents: H1Events = {
-      head: (head) => this.onRequestHead(head),
-      data: (chunk) => this.stream?.requestData(chunk),
-      trailers: (t) => this.stream?.requestTrailers(t),
-      end: () => this.stream?.requestEnd(),
-      error: (e) => this.onRequestError(e),
-    };
-    this.parser = new H1Parser("request", parserEvents, host.limits);
-    const socketEvents: SocketEvents = {
-      data: (chunk) => this.onClientData(chunk),
-      drain: () => this.onClientDrain(),
-      end: () => this.onClientEnd(),
-      close: () => this.onClientClose(),
-    };
-    client.events = socketEvents;
+    this.mux = new H1ServerMux(client, host.limits, this);
   }
 
   get runtime(): Pick<Runtime, "connect" | "now"> {
@@ -118,6 +105,10 @@ export class HttpSession implements Owner {
     return this.host.ownership;
   }
 
+  get writer(): ResponseWriter {
+    return this.mux;
+  }
+
   /** The PROXY v1 line for servers with send-proxy (and the reuse key of those connections). */
   get proxyHeader(): string {
     const c = this.client;
@@ -125,7 +116,7 @@ export class HttpSession implements Owner {
   }
   #proxyHeader: string | undefined;
 
-  get limits(): H1Limits {
+  get limits(): HeadLimits {
     return this.host.limits;
   }
 
@@ -133,10 +124,14 @@ export class HttpSession implements Owner {
     return this.host.clientKeepAlive;
   }
 
-  /** Keep server connections alive between requests (frontend and backend modes, fixed for the session). */
-  readonly serverKeepAlive: boolean;
-  /** The fields this frontend and backend add to forwarded requests. */
-  private readonly plan: ForwardingPlan;
+  get maxSessionSrvConns(): number {
+    return this.host.maxSessionSrvConns;
+  }
+
+  /** Bytes written to the client on this connection. */
+  get clientBytesOut(): number {
+    return this.mux.bytesOut;
+  }
 
   /** The time of the event being handled (monotonic ms). */
   now(): number {
@@ -149,14 +144,14 @@ export class HttpSession implements Owner {
   }
 
   begin(early: Uint8Array[]): void {
-    for (const chunk of early) this.onClientData(chunk);
+    for (const chunk of early) this.mux.onData(chunk);
     this.rearm();
   }
 
   kill(): void {
     if (this.state === "closed") return;
     const stream = this.stream;
-    if (stream !== undefined && stream.state !== "done") {
+    if (stream !== undefined && !stream.done) {
       stream.abort(Cause.killed);
       this.host.logStream(this, stream, stream.status, stream.cause, stream.phase);
       this.stream = undefined;
@@ -174,23 +169,25 @@ export class HttpSession implements Owner {
   }
   stopping = false;
 
-  // ---- client side ----
+  // ---- ServerMuxEvents: the client side ----
 
-  private onClientData(chunk: Uint8Array): void {
+  clientBytes(n: number): void {
     this.lastClient = this.tick();
     if (this.state === "idle") {
       this.state = "head";
       this.requestStart = this.lastClient;
     }
-    this.bytesIn += chunk.length;
+    this.bytesIn += n;
     this.inClientChunk = true;
-    this.parser.push(chunk);
+  }
+
+  clientChunkDone(): void {
     this.inClientChunk = false;
     this.stream?.flushToServer();
     this.flushToClient();
   }
 
-  private onClientDrain(): void {
+  clientDrain(): void {
     this.lastClient = this.tick();
     if (this.serverHeld) {
       this.serverHeld = false;
@@ -199,11 +196,11 @@ export class HttpSession implements Owner {
     }
   }
 
-  private onClientEnd(): void {
+  clientEnd(): void {
     this.tick();
     this.clientEnded = true;
     if (this.state === "tunnel") {
-      this.stream?.conn?.endWrite();
+      this.stream?.endTunnelWrite();
       return;
     }
     if (this.state === "idle" || this.state === "head" && this.stream === undefined) {
@@ -213,13 +210,13 @@ export class HttpSession implements Owner {
       return;
     }
     // A half-closed client still gets its answer (HAProxy without abortonclose).
-    this.parser.finish();
+    this.mux.finish();
   }
 
-  private onClientClose(): void {
+  clientClose(): void {
     this.tick();
     const stream = this.stream;
-    if (stream !== undefined && stream.state !== "done") {
+    if (stream !== undefined && !stream.done) {
       stream.abort(Cause.clientAbort);
       this.host.logStream(this, stream, stream.status, stream.cause, stream.phase);
     }
@@ -227,7 +224,7 @@ export class HttpSession implements Owner {
     this.finish();
   }
 
-  private onRequestHead(head: Head): void {
+  requestHead(head: Head): void {
     this.requests++;
     this.state = "stream";
     // An HTTP/1.0 request without Host goes out as HTTP/1.1, which requires
@@ -250,18 +247,32 @@ export class HttpSession implements Owner {
     this.rearm();
   }
 
-  private onRequestError(error: H1Error): void {
-    this.host.countProtocolError("request", error);
+  requestData(chunk: Uint8Array): void {
+    this.stream?.requestData(chunk);
+  }
+
+  requestTrailers(trailers: Head): void {
+    this.stream?.requestTrailers(trailers);
+  }
+
+  requestEnd(): void {
+    this.stream?.requestEnd();
+  }
+
+  requestError(refusal: ProtocolRefusal): void {
+    this.host.countProtocolError("request", refusal);
     const stream = this.stream;
-    if (stream !== undefined && stream.state !== "done") {
+    if (stream !== undefined && !stream.done) {
       // A bad request body: the server got part of it, so its connection goes too.
       if (stream.responseStarted) return stream.cut(Cause.clientAbort, Phase.data);
       stream.abort(Cause.proxy);
-      return this.streamFailed(stream, error.status);
+      return this.streamFailed(stream, refusal.status);
     }
-    this.respondAndClose(error.status);
-    this.host.logStream(this, undefined, error.status, Cause.proxy, Phase.request);
+    this.respondAndClose(refusal.status);
+    this.host.logStream(this, undefined, refusal.status, Cause.proxy, Phase.request);
   }
+
+  // ---- what the stream asks of its session ----
 
   /** Pauses the client while the server cannot take more. */
   holdClient(): void {
@@ -286,17 +297,10 @@ export class HttpSession implements Owner {
     this.lastServer = this.now();
   }
 
-  // ---- towards the client ----
-
-  toClient(bytes: Uint8Array): void {
-    this.out.push(bytes);
-  }
-
   flushToClient(): void {
-    if (this.out.empty) return;
-    this.clientBytesOut += this.out.size;
-    if (!this.out.writeTo(this.client)) {
-      if (!this.serverHeld && this.stream !== undefined && (this.stream.conn !== undefined || this.stream.h2x !== undefined)) {
+    if (this.mux.flushed) return;
+    if (!this.mux.flush()) {
+      if (!this.serverHeld && this.stream?.exchange !== undefined) {
         this.serverHeld = true;
         this.stream.pauseServer();
       }
@@ -304,12 +308,9 @@ export class HttpSession implements Owner {
       this.lastClient = this.now();
     }
   }
-  /** Bytes written to the client on this connection. */
-  clientBytesOut = 0;
 
   private respondAndClose(status: number): void {
-    this.out.reset();
-    this.out.push(errorPage(status, this.backend.errorFiles, this.host.errorFiles));
+    this.mux.replaceOutput(errorPage(status, this.backend.errorFiles, this.host.errorFiles));
     this.flushToClient();
     this.closeClient();
   }
@@ -321,8 +322,6 @@ export class HttpSession implements Owner {
     this.rearm();
   }
 
-  // ---- stream outcomes ----
-
   streamDone(stream: HttpStream, keepClient: boolean): void {
     this.flushToClient();
     this.host.logStream(this, stream, stream.status, stream.cause, stream.phase);
@@ -333,9 +332,9 @@ export class HttpSession implements Owner {
     this.idleSince = this.now();
     this.rearm();
     // The next pipelined request, if one is waiting, starts now.
-    this.parser.next();
+    this.mux.next();
     if (!this.inClientChunk) {
-      // parser.next() may have started the next stream (TS cannot see it).
+      // next() may have started the next stream (TS cannot see it).
       (this.stream as HttpStream | undefined)?.flushToServer();
       this.flushToClient();
     }
@@ -354,8 +353,8 @@ export class HttpSession implements Owner {
     this.client.destroy();
   }
 
-  noteServerError(error: H1Error): void {
-    this.host.countProtocolError("response", error);
+  noteServerError(refusal: ProtocolRefusal): void {
+    this.host.countProtocolError("response", refusal);
   }
 
   // ---- tunnel after 101 ----
@@ -363,7 +362,7 @@ export class HttpSession implements Owner {
   startTunnel(): void {
     this.state = "tunnel";
     // Bytes the client sent after its request head were held until now: they go first.
-    this.parser.tunnel();
+    this.mux.tunnel();
     this.stream?.flushToServer();
     this.rearm();
   }
@@ -371,7 +370,7 @@ export class HttpSession implements Owner {
   tunnelClosed(): void {
     const stream = this.stream;
     if (stream !== undefined) {
-      stream.state = "done";
+      stream.done = true;
       this.host.logStream(this, stream, 101, stream.cause, stream.phase);
       this.stream = undefined;
     }
@@ -384,17 +383,8 @@ export class HttpSession implements Owner {
   /** Makes sure the timer fires by the current deadline (a later one just re-arms when it fires). */
   rearm(): void {
     if (this.state === "closed") return;
-    const at = this.deadline();
-    if (this.timer !== undefined) {
-      if (this.timerAt <= at) return;
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    if (!Number.isFinite(at)) return;
-    this.timerAt = at;
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - this.now())));
+    this.armTimer(this.deadline());
   }
-  private timerAt = Infinity;
 
   private deadline(): number {
     const t = this.host.timeouts;
@@ -429,8 +419,7 @@ export class HttpSession implements Owner {
     return !stream.requestComplete || this.client.pending > 0;
   }
 
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
+  protected onTimer(): void {
     if (this.state === "closed") return;
     const now = this.tick();
     if (now < this.deadline()) return this.rearm();
@@ -459,20 +448,19 @@ export class HttpSession implements Owner {
       }
       case "tunnel":
         this.stream?.setTermination(Cause.clientTimeout, Phase.data);
-        this.stream?.conn?.close();
+        this.stream?.closeServer();
         this.client.destroy();
         return;
       case "closing":
         this.client.destroy();
         return;
     }
-  };
+  }
 
   private finish(): void {
     if (this.state === "closed") return;
     this.state = "closed";
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer();
     // Its private connections close with it; none goes to a shared pool.
     this.host.ownership.sessionEnded(this);
     this.host.sessionEnded(this);

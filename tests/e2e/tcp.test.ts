@@ -64,22 +64,40 @@ for (const target of selectedTargets()) {
       expect(b.accepted).toBe(10);
     });
 
-    test("a server that is down is skipped: every connection is served by the others", async () => {
+    test("option redispatch: the last retry goes to another server, so every connection is served", async () => {
       const up = await nameBackend("up");
       backends.push(up);
       const downPort = await freePort();
       const port = await freePort();
       run = await startSluice(target, tcpConfig(port,
-        `    server down 127.0.0.1:${downPort}\n    server up 127.0.0.1:${up.port}`));
+        `    option redispatch\n    server down 127.0.0.1:${downPort}\n    server up 127.0.0.1:${up.port}`));
       for (let i = 0; i < 10; i++) {
         const r = await exchange(port);
         expect(r.data.toString()).toBe("up");
       }
       expect(up.accepted).toBe(10);
       await waitFor(() => run!.logLines().length >= 10, 3000, "log lines");
-      // Half of the connections first tried the dead server, then the next one.
-      const retried = run.logLines().filter((l) => / be\/up .* -- \d+\/\d+\/\d+\/1$/.test(l));
+      // Half of the connections were first given the dead server: retried on it
+      // (retries 3, the default), the last retry on the next server.
+      const retried = run.logLines().filter((l) => / be\/up .* -- \d+\/\d+\/\d+\/3$/.test(l));
       expect(retried.length).toBe(5);
+    });
+
+    test("without option redispatch, retries stay on the server picked first (HAProxy): its connections fail, logged SC with 3 retries", async () => {
+      const up = await nameBackend("up");
+      backends.push(up);
+      const downPort = await freePort();
+      const port = await freePort();
+      run = await startSluice(target, tcpConfig(port,
+        `    server down 127.0.0.1:${downPort}\n    server up 127.0.0.1:${up.port}`));
+      const got: string[] = [];
+      for (let i = 0; i < 10; i++) got.push((await exchange(port, "hello", { end: false })).data.toString());
+      expect(got.filter((d) => d === "up").length).toBe(5);
+      expect(got.filter((d) => d === "").length).toBe(5);
+      expect(up.accepted).toBe(5);
+      await waitFor(() => run!.logLines().length >= 10, 3000, "log lines");
+      const failed = run.logLines().filter((l) => / fe be\/down -?\d+\/-?\d+\/\d+ 0 \d+ SC \d+\/\d+\/\d+\/3$/.test(l));
+      expect(failed.length).toBe(5);
     });
 
     test("when every attempt fails, the client is closed after `retries` retries and the log says SC", async () => {

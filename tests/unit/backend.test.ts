@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { Backend, type QueueWaiter } from "../../src/core/backend.ts";
-import type { Server } from "../../src/core/server.ts";
+import { Backend, type QueueWaiter } from "../../src/backend/backend.ts";
+import type { Server } from "../../src/backend/server.ts";
 
 const origin = { file: "t.cfg", line: 1 };
 function backend(servers: { name: string; weight?: number; backup?: boolean; disabled?: boolean; maxconn?: number }[]) {

@@ -130,7 +130,7 @@ describe("errorfile", () => {
     expect(withoutOrigins(fromYaml)).toStrictEqual(withoutOrigins(fromCfg));
   });
 
-  const CODES = Object.keys(ERRORFILE_CODES).join(", ");
+  const CODES = ERRORFILE_CODES.join(", ");
   test.each([
     [
       "a missing file",

@@ -6,12 +6,14 @@ import type { HttpReuse } from "../../../src/config/types.ts";
 import { Ownership, OwnershipViolation } from "../../../src/pool/ownership.ts";
 import { type PoolSettings, ServerPool } from "../../../src/pool/server-pool.ts";
 import { SessionConns } from "../../../src/pool/session-conns.ts";
-import type { ConnPlace, Owner, PoolConn } from "../../../src/pool/types.ts";
+import type { ConnPlace, Owner, PoolConn } from "../../../src/conn/types.ts";
 
 let nextConnId = 1;
 
 export class FakeConn implements PoolConn {
   readonly id = nextConnId++;
+  readonly multiplexed = false;
+  readonly authenticates = false;
   owner: Owner | undefined;
   attachedTo: Owner | undefined;
   place: ConnPlace = "new";
@@ -28,6 +30,23 @@ export class FakeConn implements PoolConn {
 
   get closed(): boolean {
     return this.closes > 0;
+  }
+
+  get carried(): number {
+    return this.requests;
+  }
+
+  get freeSlots(): number {
+    return this.place === "in-use" || this.closed ? 0 : 1;
+  }
+
+  get usedStreams(): number {
+    return this.place === "in-use" ? 1 : 0;
+  }
+
+  /** The pool tests move connections, they never carry exchanges on them. */
+  attach(): never {
+    throw new Error("FakeConn carries no exchange");
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { proxyHeaderV1 } from "../../../src/session/proxy-header.ts";
+import { proxyHeaderV1 } from "../../../src/conn/proxy-header.ts";
 
 describe("proxyHeaderV1 (the PROXY v1 line, also the reuse key)", () => {
   test("TCP4", () => {

@@ -3,6 +3,7 @@ import type { WeightedTarget } from "../balance/roundrobin.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { ServerPool } from "../pool/server-pool.ts";
 import { DEFAULT_H2_CLIENT_OPTIONS, type H2ClientOptions } from "../http2/client-connection.ts";
+import type { PendingMux } from "./pending-mux.ts";
 
 export class Server implements WeightedTarget {
   readonly name: string;
@@ -53,6 +54,13 @@ export class Server implements WeightedTarget {
   readonly maxReuse: number;
   /** How HTTP/2 connections to this server are set up. */
   readonly h2Options: H2ClientOptions;
+  /** HTTP/2 connections being opened that waiting streams may share (http-reuse always). */
+  readonly pendingMuxes: PendingMux[] = [];
+
+  /** Its connections can become a byte tunnel (CONNECT): HTTP/1.1 ones can, an HTTP/2 stream cannot (RFC 9113 §8.5 needs a tunnel sluice does not build). */
+  get tunnels(): boolean {
+    return this.proto !== "h2";
+  }
 
   get id(): string {
     return `${this.backendName}/${this.name}`;

@@ -3,13 +3,13 @@
 import type { FrontendConfig, HttpConnectionMode } from "../config/types.ts";
 import { DEFAULT_LIMITS, type H1Error, type H1Limits } from "../http1/types.ts";
 import type { Runtime } from "../runtime/types.ts";
-import { ForwardingPlan } from "../session/forwarding.ts";
-import type { HttpSession, HttpSessionHost } from "../session/http-session.ts";
-import type { HttpStream } from "../session/http-stream.ts";
-import type { CauseCode, PhaseCode } from "../session/termination.ts";
+import { ForwardingPlan } from "./forwarding.ts";
+import type { HttpSession, HttpSessionHost } from "./http-session.ts";
+import type { HttpStream } from "../stream/http-stream.ts";
+import type { CauseCode, PhaseCode } from "../stream/termination.ts";
 import type { Ownership } from "../pool/ownership.ts";
-import type { Backend } from "./backend.ts";
-import type { Clock } from "./clock.ts";
+import type { Backend } from "../backend/backend.ts";
+import type { Clock } from "../runtime/clock.ts";
 
 /** HAProxy's rule: of the frontend's and the backend's modes, the more closing one applies. */
 const CLOSING_RANK: Record<HttpConnectionMode, number> = { "keep-alive": 0, "server-close": 1, close: 2 };

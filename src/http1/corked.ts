@@ -1,6 +1,6 @@
 // Output collected while one received chunk is processed, written once after
 // it: a small response's head and body leave in one write, not three.
-import { allocBytes, allocJoin } from "../http1/slab.ts";
+import { allocBytes, allocJoin } from "./slab.ts";
 
 const JOIN_BELOW = 64 * 1024;
 /** Joins up to this size are carved out of the byte slab. */

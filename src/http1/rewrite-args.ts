@@ -1,7 +1,7 @@
 // The arguments HttpStream hands the HTTP/1.1 serializer: shared framings,
 // and scratch objects reused for every call (the serializer reads them and
 // keeps nothing), so that no object is made per request for them.
-import type { Framing, HeadRewrite } from "../http1/serialize.ts";
+import type { Framing, HeadRewrite } from "./serialize.ts";
 
 // Framings that carry no per-message value are shared, not built per request.
 export const NO_BODY: Framing = { kind: "none" };

@@ -3,9 +3,9 @@
 import { createHttpLogRecord, type HttpLogRecord, resetHttpLogRecord } from "../log/http-log.ts";
 import type { LogFormatter } from "../log/format.ts";
 import type { Logger } from "../log/sink.ts";
-import type { HttpSession } from "../session/http-session.ts";
-import type { HttpStream } from "../session/http-stream.ts";
-import type { CauseCode, PhaseCode } from "../session/termination.ts";
+import type { HttpSession } from "./http-session.ts";
+import type { HttpStream } from "../stream/http-stream.ts";
+import type { CauseCode, PhaseCode } from "../stream/termination.ts";
 import type { HttpLogSink } from "./http-host.ts";
 
 export interface ConnectionCounts {

@@ -1,34 +1,27 @@
-// One HTTP/1.1 client stream carried on an HTTP/2 server stream: the request
-// goes out as a header list and DATA, the server's HEADERS/DATA/trailers come
-// back as the Head, bytes and trailers the client side relays (RFC 9113 §8,
+// One exchange carried on an HTTP/2 server stream: the request goes out as a
+// header list and DATA, the server's HEADERS/DATA/trailers come back as the
+// heads, bytes and trailers of the message model (RFC 9113 §8,
 // src/http2/translate.ts). Receive window is given back only as the client
 // takes the bytes, so a slow client holds back its own stream and no other.
-import type { H2ClientConnection } from "../http2/client-connection.ts";
-import type { H2ClientStream, H2StreamEvents } from "../http2/client-stream.ts";
-import { ErrorCode } from "../http2/constants.ts";
-import { type HeaderField, HeaderListTooLarge } from "../http2/hpack/index.ts";
-import { MalformedFields, requestFields, responseHead, trailersHead } from "../http2/translate.ts";
-import { BodyKind, type Head } from "../http1/types.ts";
-import type { AddedFields } from "./forwarding.ts";
+import { type Exchange, type ExchangeEvents, Lost, type OutgoingRequest } from "../conn/types.ts";
+import { BodyKind, type Head, type ProtocolRefusal } from "../http/message.ts";
+import type { ClientMuxBase, MuxConn } from "../conn/types.ts";
+import type { H2ClientStream, H2StreamEvents } from "./client-stream.ts";
+import { ErrorCode } from "./constants.ts";
+import { type HeaderField, HeaderListTooLarge } from "./hpack/index.ts";
+import { MalformedFields, requestFields, responseHead, trailersHead } from "./translate.ts";
 
-/** What the exchange needs from the HttpStream it serves. */
-export interface H2ExchangeUser {
-  readonly request: Head;
-  serverEvent(): void;
-  responseHead(head: Head): void;
-  responseData(chunk: Uint8Array): void;
-  responseTrailers(trailers: Head): void;
-  responseEnd(): void;
-  responseFlush(): void;
-  /** The server's answer is unusable (malformed, length mismatch): 502 before the head went out, else the client is cut. */
-  serverBroken(reason: string): void;
-  /** The stream was reset by the server or lost with its connection. */
-  serverReset(code: number, retryable: boolean): void;
-  /** The server can take more request body. */
-  connectionDrain(): void;
+/** The connection an exchange opens its stream on (client-connection.ts; an interface, so that the two files do not import each other). */
+export interface StreamOpener extends MuxConn, ClientMuxBase {
+  open(fields: readonly HeaderField[], endStream: boolean, events: H2StreamEvents): H2ClientStream;
 }
 
-export class H2Exchange implements H2StreamEvents {
+/** A malformed HTTP/2 response, counted like a codec's refusal. */
+function malformed(reason: string): ProtocolRefusal {
+  return { status: 502, code: "h2-malformed", message: `a malformed HTTP/2 response: ${reason}` };
+}
+
+export class H2Exchange implements H2StreamEvents, Exchange {
   readonly stream: H2ClientStream;
   /** A final (non-1xx) head was relayed. */
   private final = false;
@@ -46,9 +39,9 @@ export class H2Exchange implements H2StreamEvents {
    * list is above the server's SETTINGS_MAX_HEADER_LIST_SIZE (the answer the
    * server would have given).
    */
-  static open(conn: H2ClientConnection, user: H2ExchangeUser, added: Readonly<AddedFields>): H2Exchange | 431 {
+  static open(conn: StreamOpener, request: OutgoingRequest, user: ExchangeEvents): H2Exchange | 431 {
     try {
-      return new H2Exchange(conn, user, added);
+      return new H2Exchange(conn, request.head, user, request.added);
     } catch (e) {
       if (e instanceof HeaderListTooLarge) return 431;
       throw e;
@@ -56,11 +49,11 @@ export class H2Exchange implements H2StreamEvents {
   }
 
   private constructor(
-    readonly conn: H2ClientConnection,
-    private readonly user: H2ExchangeUser,
-    added: Readonly<AddedFields>,
+    readonly conn: StreamOpener,
+    private readonly request: Head,
+    private readonly user: ExchangeEvents,
+    added: OutgoingRequest["added"],
   ) {
-    const request = user.request;
     const fields = requestFields(request, added, "http");
     this.stream = conn.open(fields, request.bodyKind === BodyKind.None, this);
   }
@@ -80,8 +73,27 @@ export class H2Exchange implements H2StreamEvents {
     this.stream.trailers(fields);
   }
 
-  cancel(): void {
-    this.stream.cancel(ErrorCode.CANCEL);
+  /** Frames are written by the connection, once per turn of the event loop. */
+  readonly hasQueued = false;
+
+  writeQueued(): boolean {
+    return true;
+  }
+
+  /** The connection stays for other streams whatever happened to this one. */
+  get reusable(): boolean {
+    return !this.conn.closed;
+  }
+
+  /** HTTP/2 has no 101 (RFC 9113 §8.6): a server's 101 is refused as malformed before this could be asked. */
+  tunnel(): void {
+    throw new Error("an HTTP/2 stream cannot become a tunnel");
+  }
+
+  endTunnelWrite(): void {}
+
+  done(cancel: boolean): void {
+    if (cancel) this.stream.cancel(ErrorCode.CANCEL);
   }
 
   /** The client's socket is full / drained. */
@@ -103,7 +115,7 @@ export class H2Exchange implements H2StreamEvents {
     this.user.serverEvent();
     try {
       if (!this.final) {
-        const head = responseHead(fields, this.user.request.method);
+        const head = responseHead(fields, this.request.method);
         if (head.status >= 200) {
           this.final = true;
           this.expected = head.bodyKind === BodyKind.Length ? head.contentLength : -1;
@@ -117,7 +129,7 @@ export class H2Exchange implements H2StreamEvents {
     } catch (e) {
       if (!(e instanceof MalformedFields)) throw e;
       this.stream.cancel(ErrorCode.PROTOCOL_ERROR);
-      return this.user.serverBroken(e.message);
+      return this.user.responseBroken(malformed(e.message));
     }
   }
 
@@ -126,7 +138,7 @@ export class H2Exchange implements H2StreamEvents {
     this.received += chunk.length;
     if (this.expected >= 0 && this.received > this.expected) {
       this.stream.cancel(ErrorCode.PROTOCOL_ERROR);
-      return this.user.serverBroken("more DATA than its content-length");
+      return this.user.responseBroken(malformed("more DATA than its content-length"));
     }
     if (chunk.length !== 0) this.user.responseData(chunk);
     this.taken += chunk.length;
@@ -143,18 +155,18 @@ export class H2Exchange implements H2StreamEvents {
     else this.stream.consumed(n);
   }
 
-  reset(code: number, retryable: boolean): void {
+  reset(_code: number, retryable: boolean): void {
     this.user.serverEvent();
-    this.user.serverReset(code, retryable);
+    this.user.exchangeLost(retryable ? Lost.refused : Lost.broken);
   }
 
   drain(): void {
-    this.user.connectionDrain();
+    this.user.drain();
   }
 
   private finish(): void {
     if (this.expected >= 0 && this.received !== this.expected) {
-      return this.user.serverBroken(`DATA of ${this.received} bytes for a content-length of ${this.expected}`);
+      return this.user.responseBroken(malformed(`DATA of ${this.received} bytes for a content-length of ${this.expected}`));
     }
     this.user.responseEnd();
   }

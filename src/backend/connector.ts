@@ -1,0 +1,99 @@
+// Opens backend connections for streams: the one place that knows which
+// client-side mux a server speaks (HTTP/1.1, or HTTP/2 with prior knowledge),
+// as HAProxy picks a mux by `proto`. Every connection goes through the one
+// connect path (conn/connect.ts). Under `http-reuse always`, streams that
+// find no free HTTP/2 slot while a connection to the server is being opened
+// wait for that one rather than each opening its own (invariant 16:
+// concurrency / slots connections), up to the slots it will have.
+import type { HttpReuse } from "../config/types.ts";
+import { connectServer } from "../conn/connect.ts";
+import { nextBackendConnId } from "../conn/ids.ts";
+import type { ClientMux } from "../conn/types.ts";
+import { H1ClientMux } from "../http1/client-mux.ts";
+import type { H1Limits } from "../http1/types.ts";
+import { H2ClientConnection } from "../http2/client-connection.ts";
+import type { Runtime, Socket } from "../runtime/types.ts";
+import type { MuxWaiter, PendingMux } from "./pending-mux.ts";
+import type { Server } from "./server.ts";
+
+export interface OpenRequest {
+  runtime: Pick<Runtime, "connect">;
+  /** `timeout connect`, ms. */
+  timeoutMs: number;
+  /** Reads the clock: connect results are events of their own. */
+  tick(): void;
+  mode: HttpReuse;
+  /** A new connection of its own, never one being opened for others (a retry after a refusal). */
+  fresh: boolean;
+  /** The reuse key: the PROXY header sent first (send-proxy), or "". */
+  key: string;
+  /** The HTTP/1.1 codec's limits, for the response parser. */
+  limits: H1Limits;
+}
+
+/** Gets `waiter` a new connection to `server`: one being opened (HTTP/2 under always), or a new one. */
+export function openConnection(server: Server, req: OpenRequest, waiter: MuxWaiter): void {
+  if (server.proto === "h2") return openMultiplexed(server, req, waiter);
+  const conn = new H1ClientMux(nextBackendConnId(), server.pool, req.limits, req.key);
+  connectServer(
+    req.runtime,
+    { host: server.host, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: req.key },
+    conn.socketEvents,
+    (socket) => {
+      req.tick();
+      conn.attachSocket(socket);
+      waiter.muxReady(conn, undefined, true);
+    },
+    (error) => {
+      req.tick();
+      waiter.muxReady(undefined, error, true);
+    },
+  );
+}
+
+function openMultiplexed(server: Server, req: OpenRequest, waiter: MuxWaiter): void {
+  const pool = server.pool;
+  const list = server.pendingMuxes;
+  let pending: PendingMux | undefined;
+  if (req.mode === "always") {
+    const joined = req.fresh ? undefined : list.find((p) => p.room > 0);
+    if (joined !== undefined) {
+      joined.room--;
+      joined.waiters.push(waiter);
+      return;
+    }
+    const o = server.h2Options;
+    pending = { room: Math.min(o.localMaxStreams, o.maxReuse < 0 ? Infinity : o.maxReuse) - 1, waiters: [] };
+    list.push(pending);
+  }
+  const settle = (): MuxWaiter[] => {
+    if (pending === undefined) return [];
+    list.splice(list.indexOf(pending), 1);
+    return pending.waiters;
+  };
+  // Bytes the server sends before the connection object takes the socket (its SETTINGS) wait here.
+  const early: Uint8Array[] = [];
+  const hold = (chunk: Uint8Array) => early.push(chunk.slice());
+  connectServer(
+    req.runtime,
+    { host: server.host, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: "" },
+    { data: hold, drain() {}, end() {}, close() {} },
+    (socket: Socket) => {
+      req.tick();
+      const conn = new H2ClientConnection(socket, {
+        slots() {},
+        closed: (c) => pool.removeMux(c),
+      }, { ...server.h2Options });
+      conn.start(early);
+      const waiters = settle();
+      waiter.muxReady(conn, undefined, true);
+      for (const w of waiters) w.muxReady(conn, undefined, false);
+    },
+    (error) => {
+      req.tick();
+      const waiters = settle();
+      waiter.muxReady(undefined, error, true);
+      for (const w of waiters) w.muxReady(undefined, error, false);
+    },
+  );
+}

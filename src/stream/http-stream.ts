@@ -1,0 +1,400 @@
+// One HTTP request/response of a session: picks a server, gets a backend
+// connection (kept, shared or new), forwards the request with its body
+// through the connection's exchange, relays the response to the client's
+// ResponseWriter with backpressure, and decides afterwards whether the
+// connection may be kept. It speaks only the contracts of conn/: which
+// protocol the client or the server speaks is not its business.
+import type { Backend } from "../backend/backend.ts";
+import { openConnection } from "../backend/connector.ts";
+import type { MuxWaiter } from "../backend/pending-mux.ts";
+import type { Server } from "../backend/server.ts";
+import { type Exchange, type ExchangeEvents, Lost, type OutgoingRequest } from "../conn/types.ts";
+import type { ClientMux } from "../conn/types.ts";
+import { type AddedFields, BodyKind, type Head, type ProtocolRefusal } from "../http/message.ts";
+import { Stream } from "./stream.ts";
+import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
+import type { HttpStreamHost } from "./types.ts";
+
+/** Methods whose requests may be sent again after a reused connection failed (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
+  /** The connection carried exchanges before this one (the log's reuse flag). */
+  reusedConn = false;
+  /** The backend connection this stream used last (-1: none), and whether it was private to the session (for the log). */
+  connId = -1;
+  connPrivate = false;
+  /** The connection and the exchange on it, while the stream has them. */
+  conn: ClientMux | undefined;
+  exchange: Exchange | undefined;
+  status = -1;
+  /** Response head sent to the client: from here on an error can only cut the connection. */
+  responseStarted = false;
+  requestComplete = false;
+  responseComplete = false;
+  /** Over, one way or another. */
+  done = false;
+  /** After a 101: raw bytes both ways. */
+  tunneling = false;
+  tr = -1;
+  readonly started: number;
+  /** The session's client byte count when this stream began (for the log's %B). */
+  private readonly clientBytesAtStart: number;
+  private readonly outgoing: OutgoingRequest;
+  /** Request body that came before the exchange was open, and whether the request had ended by then. */
+  private early: Uint8Array[] | undefined;
+  private endPending = false;
+  /** Some body bytes left for the server: from then on the request cannot be sent again. */
+  private bodySent = false;
+  /** Trailer fields of the request / response, sent with its end. */
+  private requestTrailersHead: Head | undefined;
+  private responseTrailersHead: Head | undefined;
+  private keepClient = false;
+
+  constructor(
+    readonly host: HttpStreamHost<HttpStream>,
+    readonly request: Head,
+    backend: Backend,
+    added: Readonly<AddedFields>,
+  ) {
+    super(backend);
+    this.started = host.now();
+    this.clientBytesAtStart = host.writer.bytesOut;
+    this.outgoing = { head: request, added, keepAlive: host.serverKeepAlive };
+    if (request.bodyKind === BodyKind.None) this.requestComplete = true;
+  }
+
+  // ---- server, queue, connection ----
+
+  start(): void {
+    // After a connection-auth challenge the session's next requests go to the
+    // same server, even if they must queue for it (invariant 13).
+    const last = this.host.authServer;
+    this.only = last !== undefined && this.tried.size === 0 && this.backend.servers.includes(last) && last.usable ? last : undefined;
+    this.pick();
+  }
+
+  protected now(): number {
+    return this.host.now();
+  }
+
+  protected rearm(): void {
+    this.host.rearm();
+  }
+
+  protected noServer(cause: CauseCode, phase: PhaseCode): void {
+    this.fail(503, cause, phase);
+  }
+
+  /** @param fresh a new connection, never a kept one (a retry after a reused one failed or was refused). */
+  protected useServer(server: Server, fresh: boolean): void {
+    this.server = server;
+    this.connecting = true;
+    // CONNECT makes the connection a tunnel; a server whose connections cannot be one gets nothing: refused before any connection.
+    if (this.request.method === "CONNECT" && !server.tunnels) return this.fail(501, Cause.proxy, Phase.connect);
+    const host = this.host;
+    const key = server.sendProxy ? host.proxyHeader : "";
+    const mode = this.backend.httpReuse;
+    if (!fresh) {
+      const kept = host.ownership.acquire(host, server.pool, key, mode, host.requests === 1);
+      if (kept !== undefined) {
+        this.tc = 0;
+        return this.attach(kept);
+      }
+    }
+    this.connectStart = host.now();
+    openConnection(server, {
+      runtime: host.runtime,
+      timeoutMs: this.backend.timeouts.connect,
+      tick: () => host.tick(),
+      mode,
+      fresh,
+      key,
+      limits: host.limits,
+    }, this);
+  }
+
+  /** The connection this stream asked for, or waited for, is open (or failed to open). */
+  muxReady(conn: ClientMux | undefined, error: unknown, opened: boolean): void {
+    const server = this.server!;
+    const ownership = this.host.ownership;
+    const mode = this.backend.httpReuse;
+    if (!this.connecting || this.conn !== undefined) {
+      // Nobody waits for it now: a shared one stays for other streams, a private one goes.
+      if (opened && conn !== undefined) ownership.unneeded(server.pool, conn, mode);
+      return;
+    }
+    if (conn === undefined) return this.connectFailed(server, error);
+    this.tc = this.host.now() - this.connectStart;
+    if (conn.freeSlots <= 0) {
+      // Fewer slots than expected (the server's SETTINGS came with its first bytes): another connection.
+      if (opened) ownership.unneeded(server.pool, conn, mode);
+      return this.useServer(server, false);
+    }
+    const attached = opened ? ownership.openedFor(this.host, server.pool, conn, mode) : ownership.attachStream(this.host, server.pool, conn, mode);
+    if (!attached) return this.useServer(server, true);
+    this.attach(conn);
+  }
+
+  private attach(conn: ClientMux): void {
+    const host = this.host;
+    const x = conn.attach(this.outgoing, this);
+    if (typeof x === "number") {
+      // Refused before anything was sent (a header list above the server's limit): the answer the server would have given.
+      host.ownership.discard(host, this.server!.pool, conn);
+      return this.fail(x, Cause.proxy, Phase.header);
+    }
+    this.conn = conn;
+    this.exchange = x;
+    this.connecting = false;
+    this.connId = conn.id;
+    this.connPrivate = conn.owner !== undefined;
+    this.reusedConn = conn.carried > 1;
+    const early = this.early;
+    if (early !== undefined) {
+      this.early = undefined;
+      this.bodySent = true;
+      for (const chunk of early) if (!x.sendBody(chunk)) host.holdClient();
+    }
+    if (this.endPending && this.request.bodyKind !== BodyKind.None) x.endBody(this.requestTrailersHead);
+    host.serverActivity();
+    this.flushToServer();
+    host.rearm();
+    if (this.request.bodyKind !== BodyKind.None) host.resumeClient();
+  }
+
+  // ---- request body, from the client side ----
+
+  requestData(chunk: Uint8Array): void {
+    const x = this.exchange;
+    if (x === undefined) {
+      // Held until the exchange opens: the chunk may be a view of a buffer that is reused.
+      (this.early ??= []).push(chunk.slice());
+      return;
+    }
+    this.bodySent = true;
+    if (!x.sendBody(chunk)) this.host.holdClient();
+  }
+
+  requestTrailers(trailers: Head): void {
+    this.requestTrailersHead = trailers;
+  }
+
+  requestEnd(): void {
+    this.requestComplete = true;
+    const x = this.exchange;
+    if (x === undefined) this.endPending = true;
+    else x.endBody(this.requestTrailersHead);
+  }
+
+  /** Writes what the client sent to the server (called after each client chunk). */
+  flushToServer(): void {
+    const x = this.exchange;
+    if (x === undefined || !x.hasQueued) return;
+    if (!x.writeQueued()) this.host.holdClient();
+    this.host.serverActivity();
+  }
+
+  // ---- ExchangeEvents: the server's side ----
+
+  /** Bytes, or the server's FIN, arrived and are about to be handled. */
+  serverEvent(): void {
+    this.host.tick();
+    this.host.serverActivity();
+  }
+
+  drain(): void {
+    this.serverEvent();
+    this.host.releaseClient();
+  }
+
+  responseHead(head: Head): void {
+    const host = this.host;
+    const conn = this.conn;
+    if (conn !== undefined && !conn.multiplexed && conn.authenticates) {
+      // The mux saw NTLM/Negotiate: the server now authenticates this
+      // connection, so it is this session's alone, and so is the server
+      // (also under http-reuse never, where it was private from the start).
+      if (conn.owner === undefined) {
+        host.ownership.makePrivate(host, this.server!.pool, conn);
+        this.connPrivate = true;
+      }
+      host.authServer = this.server;
+    }
+    if (head.status < 200) {
+      if (head.status === 101) return this.startTunnel(head);
+      // 100 Continue, 103 Early Hints: passed on as they are.
+      host.writer.interim(head);
+      return;
+    }
+    if (this.tr < 0) this.tr = host.now() - this.started;
+    this.status = head.status;
+    const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
+    this.responseStarted = true;
+    this.keepClient = host.writer.head(head, this.request, keepAlive);
+  }
+
+  responseData(chunk: Uint8Array): void {
+    this.host.writer.data(chunk);
+  }
+
+  responseTrailers(trailers: Head): void {
+    this.responseTrailersHead = trailers;
+  }
+
+  responseEnd(): void {
+    if (this.tunneling) {
+      // The 101's head is complete: from here on both directions are raw bytes.
+      this.exchange!.tunnel();
+      this.host.startTunnel();
+      return;
+    }
+    this.host.writer.end(this.responseTrailersHead);
+    this.responseComplete = true;
+    this.finish();
+  }
+
+  responseBroken(refusal: ProtocolRefusal): void {
+    this.host.noteServerError(refusal);
+    if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
+    this.fail(502, Cause.proxy, Phase.data);
+  }
+
+  /** Flushes response bytes to the client (called after each server chunk). */
+  responseFlush(): void {
+    this.host.flushToClient();
+  }
+
+  exchangeLost(why: Lost): void {
+    const host = this.host;
+    host.tick();
+    const conn = this.conn;
+    this.conn = undefined;
+    this.exchange = undefined;
+    if (conn !== undefined) host.ownership.discard(host, this.server!.pool, conn);
+    if (this.done) return;
+    if (this.tunneling) return host.tunnelClosed();
+    if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
+    const retriesLeft = !this.bodySent && this.retries < this.backend.retries;
+    // Never processed by the server (REFUSED_STREAM, above a GOAWAY's last id): sent again on another connection.
+    if (why === Lost.refused && retriesLeft) return this.retryFresh();
+    if (why === Lost.closedEarly && this.reusedConn) {
+      // A kept connection the server closed before answering (invariant 15):
+      // an idempotent request that sent no body yet goes again, once per
+      // configured retry, on a fresh connection. Otherwise a later request's
+      // client is closed without an answer, so that it retries by itself as
+      // it would with the server directly; a first request gets a 502.
+      if (retriesLeft && IDEMPOTENT.has(this.request.method)) return this.retryFresh();
+      if (host.requests > 1) return this.cut(Cause.serverAbort, Phase.header);
+    }
+    this.fail(502, Cause.serverAbort, Phase.header);
+  }
+
+  private retryFresh(): void {
+    this.retries++;
+    this.useServer(this.server!, true);
+  }
+
+  // ---- tunnel (101 Switching Protocols) ----
+
+  private startTunnel(head: Head): void {
+    this.status = 101;
+    if (this.tr < 0) this.tr = this.host.now() - this.started;
+    this.responseStarted = true;
+    this.tunneling = true;
+    this.host.writer.switching(head);
+  }
+
+  /** The client half-closed a tunnel: so does the server side. */
+  endTunnelWrite(): void {
+    this.exchange?.endTunnelWrite();
+  }
+
+  // ---- the end ----
+
+  /** Both directions are complete: decide the connection's fate and hand back to the session. */
+  private finish(): void {
+    this.done = true;
+    this.releaseSlot();
+    const conn = this.conn;
+    const x = this.exchange;
+    this.conn = undefined;
+    this.exchange = undefined;
+    if (conn !== undefined && x !== undefined) {
+      const host = this.host;
+      const reusable = this.requestComplete && x.reusable;
+      x.done(false);
+      host.ownership.release(host, this.server!.pool, conn, reusable, host.now(), host.maxSessionSrvConns);
+    }
+    this.host.streamDone(this, this.keepClient);
+  }
+
+  /** Ends the exchange with an error response (nothing was sent to the client yet). */
+  fail(status: number, cause: CauseCode, phase: PhaseCode): void {
+    if (!this.stop(cause, phase)) return;
+    this.status = status;
+    this.host.streamFailed(this, status);
+  }
+
+  /** Ends the exchange after the response began: the client connection is cut. */
+  cut(cause: CauseCode, phase: PhaseCode): void {
+    if (this.stop(cause, phase)) this.host.streamCut(this);
+  }
+
+  /** The client went away: the server side is dropped (never pooled mid-exchange). */
+  abort(cause: CauseCode): void {
+    this.stop(cause, this.phaseNow());
+  }
+
+  /** Done before its end: leaves the queue, gives back its slot, drops its connection. False if it was done already. */
+  private stop(cause: CauseCode, phase: PhaseCode): boolean {
+    if (this.done) return false;
+    this.setTermination(cause, phase);
+    this.leaveQueue();
+    this.done = true;
+    this.connecting = false;
+    this.releaseSlot();
+    this.dropConn();
+    return true;
+  }
+
+  phaseNow(): PhaseCode {
+    if (this.queued) return Phase.queue;
+    if (this.connecting) return Phase.connect;
+    return this.responseStarted ? Phase.data : Phase.header;
+  }
+
+  /** Bytes written to the client for this stream, head included. */
+  get bytesToClient(): number {
+    return this.host.writer.bytesOut - this.clientBytesAtStart;
+  }
+
+  /** True while the stream waits on the server (for timeout server). */
+  get waitingOnServer(): boolean {
+    return this.exchange !== undefined && !this.tunneling && !this.responseComplete;
+  }
+
+  /** The connection is given up mid-exchange: the exchange cancelled, the connection closed unless others share it (invariant 10). */
+  private dropConn(): void {
+    const conn = this.conn;
+    const x = this.exchange;
+    this.conn = undefined;
+    this.exchange = undefined;
+    x?.done(true);
+    if (conn !== undefined) this.host.ownership.discard(this.host, this.server!.pool, conn);
+  }
+
+  /** The tunnel timed out: its server side closes. */
+  closeServer(): void {
+    this.conn?.close();
+  }
+
+  /** The client cannot take more (the session paused it) / can again: the server side holds back. */
+  pauseServer(): void {
+    this.exchange?.pause();
+  }
+
+  resumeServer(): void {
+    this.exchange?.resume();
+  }
+}

@@ -1,0 +1,355 @@
+// A TCP-mode stream: the client connection piped to one server connection,
+// both ways, with backpressure and half-closes; its timeouts; its log line.
+// Picking the server, queueing and connecting with retries are the Stream's
+// (./stream.ts), exactly as for HTTP. It owns both sockets; it ends when
+// both are closed.
+import type { Backend } from "../backend/backend.ts";
+import type { Server } from "../backend/server.ts";
+import { connectServer } from "../conn/connect.ts";
+import { proxyHeaderV1 } from "../conn/proxy-header.ts";
+import type { TcpLogRecord } from "../log/tcp-log.ts";
+import type { Runtime, Socket, SocketEvents } from "../runtime/types.ts";
+import { span } from "./span.ts";
+import { Stream } from "./stream.ts";
+import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
+
+/** What a TCP stream needs from the session and frontend it belongs to. */
+export interface TcpStreamHost {
+  /** The frontend's name, for the log. */
+  readonly name: string;
+  readonly clientTimeout: number;
+  readonly clientFinTimeout: number | undefined;
+  /** The frontend's sessions now, for the log. */
+  readonly current: number;
+  readonly runtime: Pick<Runtime, "connect" | "now">;
+  logTcp(record: TcpLogRecord): void;
+  /** Wall-clock ms of the accept. */
+  readonly acceptDate: number;
+  /** The deadline may have moved. */
+  rearm(): void;
+  /** Both sockets are closed and the line is logged. */
+  streamEnded(): void;
+}
+
+type State = "connect" | "data" | "closed";
+
+export class TcpStream extends Stream {
+  private state: State = "connect";
+  private serverSocket: Socket | undefined;
+  private readonly began: number;
+  private bytesIn = 0;
+  private bytesOut = 0;
+  /** Client bytes received before the server connection exists. */
+  private early: Uint8Array[] = [];
+  private clientEnded = false;
+  private clientClosed = false;
+  private serverEnded = false;
+  private serverClosed = false;
+  /** Set while one side is paused because the other cannot take more. */
+  private clientHeld = false;
+  private serverHeld = false;
+  private lastClient: number;
+  private lastServer: number;
+  private readonly serverEvents: SocketEvents;
+
+  constructor(private readonly host: TcpStreamHost, backend: Backend, private readonly client: Socket) {
+    super(backend);
+    this.began = host.runtime.now();
+    this.lastClient = this.lastServer = this.began;
+    client.events = {
+      data: (chunk) => this.onClientData(chunk),
+      drain: () => this.onClientDrain(),
+      end: () => this.onClientEnd(),
+      close: (error) => this.onClientClose(error),
+    };
+    this.serverEvents = {
+      data: (chunk) => this.onServerData(chunk),
+      drain: () => this.onServerDrain(),
+      end: () => this.onServerEnd(),
+      close: (error) => this.onServerClose(error),
+    };
+  }
+
+  /** Starts with bytes the client sent while the session waited to be accepted. */
+  begin(early: Uint8Array[]): void {
+    for (const chunk of early) this.onClientData(chunk);
+    if (this.clientClosed) return this.finish();
+    this.pick();
+  }
+
+  /** Hard stop: both sides closed now. */
+  kill(): void {
+    if (this.state === "closed") return;
+    this.setTermination(Cause.killed, this.currentPhase());
+    this.abort();
+  }
+
+  protected now(): number {
+    return this.host.runtime.now();
+  }
+
+  protected rearm(): void {
+    this.host.rearm();
+  }
+
+  protected noServer(cause: CauseCode, phase: PhaseCode): void {
+    this.setTermination(cause, phase);
+    this.abort();
+  }
+
+  // ---- connect ----
+
+  protected useServer(server: Server): void {
+    this.state = "connect";
+    this.server = server;
+    this.client.pause();
+    const began = this.host.runtime.now();
+    const c = this.client;
+    const proxyHeader = server.sendProxy ? proxyHeaderV1(c.remoteAddress, c.remotePort, c.localAddress, c.localPort) : "";
+    connectServer(
+      this.host.runtime,
+      { host: server.host, port: server.port, timeoutMs: this.backend.timeouts.connect, proxyHeader },
+      this.serverEvents,
+      (socket) => this.onConnected(socket, began),
+      (error) => this.onConnectFailed(server, error),
+    );
+  }
+
+  private onConnected(socket: Socket, began: number): void {
+    if (!this.connecting || this.clientClosed) {
+      // The stream ended or the client left while we connected: no one to serve.
+      this.connecting = false;
+      socket.destroy();
+      if (this.state !== "closed") {
+        this.serverSocket = socket;
+        this.finish();
+      }
+      return;
+    }
+    this.connecting = false;
+    this.serverSocket = socket;
+    this.state = "data";
+    const now = this.host.runtime.now();
+    this.tc = now - began;
+    this.lastClient = this.lastServer = now;
+    for (const chunk of this.early) this.forwardToServer(chunk);
+    this.early = [];
+    if (this.clientEnded) socket.end();
+    if (!this.clientHeld) this.client.resume();
+    this.rearm();
+  }
+
+  private onConnectFailed(server: Server, error: unknown): void {
+    if (this.connecting && this.clientClosed) {
+      // The client left while we connected: nothing to retry for.
+      server.connectFailures++;
+      this.connecting = false;
+      return this.finish();
+    }
+    this.connectFailed(server, error);
+  }
+
+  // ---- client side ----
+
+  private onClientData(chunk: Uint8Array): void {
+    this.bytesIn += chunk.length;
+    this.lastClient = this.host.runtime.now();
+    if (this.state !== "data") {
+      this.early.push(chunk);
+      this.client.pause();
+      return;
+    }
+    this.forwardToServer(chunk);
+  }
+
+  private forwardToServer(chunk: Uint8Array): void {
+    const socket = this.serverSocket!;
+    if (socket.write(chunk)) {
+      this.lastServer = this.host.runtime.now();
+    } else if (!this.clientHeld) {
+      this.clientHeld = true;
+      this.client.pause();
+    }
+  }
+
+  private onClientDrain(): void {
+    this.lastClient = this.host.runtime.now();
+    if (this.serverHeld) {
+      this.serverHeld = false;
+      this.serverSocket?.resume();
+      this.rearm();
+    }
+  }
+
+  private onClientEnd(): void {
+    this.clientEnded = true;
+    if (this.state === "data") this.serverSocket!.end();
+  }
+
+  private onClientClose(error: Error | undefined): void {
+    this.clientClosed = true;
+    const aborted = error !== undefined || !this.clientEnded;
+    if (this.queued) {
+      this.leaveQueue();
+      this.setTermination(Cause.clientAbort, Phase.queue);
+      return this.finish();
+    }
+    if (this.connecting) {
+      // The pending connect settles later and finishes the stream.
+      this.setTermination(Cause.clientAbort, Phase.connect);
+      return;
+    }
+    if (this.state !== "data") return;
+    if (aborted && !this.serverClosed) {
+      this.setTermination(Cause.clientAbort, Phase.data);
+      this.serverSocket!.destroy();
+    }
+    this.maybeFinish();
+  }
+
+  // ---- server side ----
+
+  private onServerData(chunk: Uint8Array): void {
+    this.bytesOut += chunk.length;
+    const now = this.host.runtime.now();
+    this.lastServer = now;
+    if (this.client.write(chunk)) {
+      this.lastClient = now;
+    } else if (!this.serverHeld) {
+      this.serverHeld = true;
+      this.serverSocket!.pause();
+    }
+  }
+
+  private onServerDrain(): void {
+    this.lastServer = this.host.runtime.now();
+    if (this.clientHeld) {
+      this.clientHeld = false;
+      this.client.resume();
+      this.rearm();
+    }
+  }
+
+  private onServerEnd(): void {
+    this.serverEnded = true;
+    this.client.end();
+  }
+
+  private onServerClose(error: Error | undefined): void {
+    this.serverClosed = true;
+    if (this.state !== "data") return;
+    const aborted = error !== undefined || !this.serverEnded;
+    if (aborted && !this.clientClosed) {
+      this.setTermination(Cause.serverAbort, Phase.data);
+      this.client.destroy();
+    }
+    this.maybeFinish();
+  }
+
+  // ---- timeouts ----
+
+  private clientLimit(): number {
+    const fin = this.clientEnded ? this.host.clientFinTimeout : undefined;
+    return span(fin || this.host.clientTimeout);
+  }
+
+  private serverLimit(): number {
+    const t = this.backend.timeouts;
+    return span((this.serverEnded ? t.serverFin : undefined) || t.server);
+  }
+
+  /** `timeout tunnel`, when set, replaces the client and server timeouts once connected. */
+  private tunnelLimit(): number | undefined {
+    const tunnel = this.backend.timeouts.tunnel;
+    return tunnel !== undefined && tunnel > 0 ? tunnel : undefined;
+  }
+
+  /** Monotonic time at which the next timeout may expire (Infinity: none). */
+  deadline(): number {
+    if (this.queued) return this.queueDeadline();
+    if (this.state !== "data") return Infinity;
+    const tunnel = this.tunnelLimit();
+    if (tunnel !== undefined) return Math.max(this.lastClient, this.lastServer) + tunnel;
+    // A side we paused ourselves is not idle through its own fault.
+    const c = this.serverHeld ? Infinity : this.lastClient + this.clientLimit();
+    const s = this.clientHeld ? Infinity : this.lastServer + this.serverLimit();
+    return Math.min(c, s);
+  }
+
+  /** The session's timer fired. */
+  onTimer(): void {
+    const now = this.host.runtime.now();
+    if (this.queued) {
+      if (now < this.queueDeadline()) return this.rearm();
+      return this.queueExpired();
+    }
+    if (this.state !== "data") return;
+    const tunnel = this.tunnelLimit();
+    let cause: CauseCode | undefined;
+    if (tunnel !== undefined) {
+      if (now >= Math.max(this.lastClient, this.lastServer) + tunnel) cause = Cause.clientTimeout;
+    } else if (!this.serverHeld && now >= this.lastClient + this.clientLimit()) {
+      cause = Cause.clientTimeout;
+    } else if (!this.clientHeld && now >= this.lastServer + this.serverLimit()) {
+      cause = Cause.serverTimeout;
+    }
+    if (cause === undefined) return this.rearm();
+    this.setTermination(cause, Phase.data);
+    this.abort();
+  }
+
+  // ---- the end ----
+
+  private currentPhase(): PhaseCode {
+    if (this.queued) return Phase.queue;
+    if (this.connecting) return Phase.connect;
+    return Phase.data;
+  }
+
+  /** Closes both sides now; the stream ends when both closes arrived. */
+  private abort(): void {
+    this.leaveQueue();
+    const wasConnecting = this.connecting && this.serverSocket === undefined;
+    this.connecting = false;
+    this.state = "data"; // from here on, only closes are awaited
+    if (wasConnecting || this.serverSocket === undefined) this.serverClosed = true;
+    this.client.destroy();
+    this.serverSocket?.destroy();
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.clientClosed && this.serverClosed) this.finish();
+  }
+
+  private finish(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    if (!this.clientClosed) this.client.destroy();
+    const server = this.server;
+    if (server !== undefined) {
+      server.bytesIn += this.bytesIn;
+      server.bytesOut += this.bytesOut;
+    }
+    this.releaseSlot();
+    this.host.streamEnded();
+    this.host.logTcp({
+      clientAddress: this.client.remoteAddress,
+      clientPort: this.client.remotePort,
+      acceptDate: new Date(this.host.acceptDate),
+      frontend: this.host.name,
+      backend: this.backend.name,
+      server: server?.name ?? "<NOSRV>",
+      tw: Math.round(this.tw),
+      tc: Math.round(this.tc),
+      tt: Math.round(this.host.runtime.now() - this.began),
+      bytesOut: this.bytesOut,
+      bytesIn: this.bytesIn,
+      termination: this.cause + this.phase,
+      frontendConns: this.host.current,
+      backendConns: this.backend.servers.reduce((n, s) => n + s.current, 0),
+      serverConns: server?.current ?? 0,
+      retries: this.retries,
+    });
+  }
+}

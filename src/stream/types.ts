@@ -1,0 +1,65 @@
+// What an HTTP stream needs from the session it belongs to: the client side
+// (through the server-side mux's ResponseWriter), the session's facts and
+// settings, and the outcomes it reports. An interface, so that the stream
+// never imports the session (imports only go down) and never learns which
+// protocol the client speaks.
+import type { Server } from "../backend/server.ts";
+import type { ResponseWriter } from "../conn/server-mux.ts";
+import type { Owner } from "../conn/types.ts";
+import type { HeadLimits, ProtocolRefusal } from "../http/message.ts";
+import type { Ownership } from "../pool/ownership.ts";
+import type { Runtime } from "../runtime/types.ts";
+
+/** `S`: the stream type itself (so this file needs not import it). */
+export interface HttpStreamHost<S> extends Owner {
+  readonly runtime: Pick<Runtime, "connect">;
+  /** The one API that moves backend connections between sessions and pools. */
+  readonly ownership: Ownership;
+  readonly limits: HeadLimits;
+  /** `max-session-srv-conns`: idle private connections a session keeps. */
+  readonly maxSessionSrvConns: number;
+  /** Keep server connections alive between requests (frontend and backend modes). */
+  readonly serverKeepAlive: boolean;
+  /** Keep the client connection between requests (the frontend's mode). */
+  readonly clientKeepAlive: boolean;
+  /** The PROXY v1 line for servers with send-proxy (also the reuse key of those connections). */
+  readonly proxyHeader: string;
+  /** Requests seen on this client connection (1: the first). */
+  readonly requests: number;
+  /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */
+  authServer: Server | undefined;
+  /** The client half-closed. */
+  readonly clientEnded: boolean;
+  /** The proxy is stopping: this is the connection's last response. */
+  readonly stopping: boolean;
+  /** Where the stream's answer goes. */
+  readonly writer: ResponseWriter;
+
+  /** The time of the event being handled (monotonic ms). */
+  now(): number;
+  /** Reads the clock: first thing in every handler of an event from outside. */
+  tick(): number;
+  /** The deadline may have moved. */
+  rearm(): void;
+  /** Bytes moved to or from the server (for timeout server). */
+  serverActivity(): void;
+  /** The server cannot take more / can again: the client is paused / resumed. */
+  holdClient(): void;
+  releaseClient(): void;
+  /** The stream has its connection: the client may send its body. */
+  resumeClient(): void;
+  /** Writes what was collected for the client. */
+  flushToClient(): void;
+
+  /** The exchange completed; `keepClient`: the client connection carries on. */
+  streamDone(stream: S, keepClient: boolean): void;
+  /** Nothing was sent to the client yet: it gets an error page with `status`, then the connection closes. */
+  streamFailed(stream: S, status: number): void;
+  /** The response had begun: the client connection is cut. */
+  streamCut(stream: S): void;
+  /** After a 101, both directions are raw bytes. */
+  startTunnel(): void;
+  tunnelClosed(): void;
+  /** Counts a response the codec refused. */
+  noteServerError(refusal: ProtocolRefusal): void;
+}
