@@ -44,7 +44,7 @@ export class Proxy implements AcceptGate {
     });
     // The pool reads it in its purge timer, an event of its own: a fresh read, not the last event's.
     const now = () => this.clock.tick();
-    const h2MaxStreams = config.global.h2BackendMaxConcurrentStreams ?? 100;
+    const h2MaxStreams = config.global.h2BackendMaxConcurrentStreams;
     for (const b of config.backends) this.backends.set(b.name, new Backend(b, now, h2MaxStreams));
     for (const f of config.frontends) {
       const backend = f.defaultBackend === undefined ? undefined : this.backends.get(f.defaultBackend);

@@ -1,7 +1,7 @@
 // What a frontend gives its HTTP sessions: limits, timeouts, connection modes,
 // error pages, forwarding fields per backend, logging and counters.
 import type { FrontendConfig, HttpConnectionMode } from "../config/types.ts";
-import { DEFAULT_LIMITS, type H1Error, type H1Limits } from "../http1/types.ts";
+import type { HeadLimits, ProtocolRefusal } from "../http/message.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { ForwardingPlan } from "./forwarding.ts";
 import type { HttpSession, HttpSessionHost } from "./http-session.ts";
@@ -20,7 +20,6 @@ export interface HttpLogSink {
 
 export class HttpHost implements HttpSessionHost {
   readonly name: string;
-  readonly limits: H1Limits;
   readonly timeouts: HttpSessionHost["timeouts"];
   readonly errorFiles: Readonly<Record<number, Uint8Array>>;
   readonly clientKeepAlive: boolean;
@@ -33,14 +32,14 @@ export class HttpHost implements HttpSessionHost {
     private readonly config: FrontendConfig,
     readonly runtime: Pick<Runtime, "connect" | "now">,
     readonly clock: Clock,
-    limits: Partial<H1Limits>,
+    /** tune.bufsize and tune.http.maxhdr, from the global section. */
+    readonly limits: HeadLimits,
     private readonly log: HttpLogSink,
     private readonly ended: (session: HttpSession) => void,
     readonly ownership: Ownership,
   ) {
-    this.maxSessionSrvConns = config.maxSessionSrvConns ?? 5;
+    this.maxSessionSrvConns = config.maxSessionSrvConns;
     this.name = config.name;
-    this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.timeouts = config.timeouts;
     this.errorFiles = config.errorFiles;
     this.clientKeepAlive = config.httpMode !== "close";
@@ -68,7 +67,7 @@ export class HttpHost implements HttpSessionHost {
     this.ended(session);
   }
 
-  countProtocolError(side: "request" | "response", error: H1Error): void {
+  countProtocolError(side: "request" | "response", error: ProtocolRefusal): void {
     const key = `${side}:${error.code}`;
     this.protocolErrors.set(key, (this.protocolErrors.get(key) ?? 0) + 1);
   }
