@@ -22,28 +22,24 @@ export const BodyKind = {
 export type BodyKind = (typeof BodyKind)[keyof typeof BodyKind];
 
 /**
- * A parsed, validated message head. Field names and values are byte ranges of
- * `raw` so that forwarding copies ranges instead of building strings.
+ * A validated message head, whatever protocol brought it: start-line facts,
+ * fields in the order received, and its framing and connection semantics.
+ * HTTP/1.1 heads (http1/head.ts) keep their bytes too, so that the HTTP/1.1
+ * writer can copy field lines as ranges; other heads (./fields-head.ts) are
+ * written from their names and values.
  */
 export interface Head {
   readonly isRequest: boolean;
-  /** The head's own bytes, start line to the blank line included. Owned by this head. */
-  readonly raw: Uint8Array;
   /** Requests: the method token as written (case-sensitive), e.g. "GET". */
   readonly method: string;
   /** Requests: the request-target as written. */
   readonly target: string;
   /** Responses: the status code; requests: 0. */
   readonly status: number;
-  /** HTTP/1.0 → 0, HTTP/1.1 → 1. */
+  /** HTTP/1.0 → 0, HTTP/1.1 (and every later version, whose semantics are 1.1's) → 1. */
   readonly versionMinor: 0 | 1;
   /** Number of header fields. */
   readonly fieldCount: number;
-  /**
-   * Field i occupies: name raw[f[4i]..f[4i+1]), value raw[f[4i+2]..f[4i+3])
-   * (value without surrounding whitespace). Order as received.
-   */
-  readonly fieldOffsets: Uint32Array;
 
   // ---- framing and connection semantics, derived once ----
   readonly bodyKind: BodyKind;
@@ -62,6 +58,8 @@ export interface Head {
   /** Requests: Expect: 100-continue. */
   readonly expectContinue: boolean;
 
+  /** Name of field i as received, case kept (allocates): what a writer forwards. */
+  originalName(i: number): string;
   /** Lower-cased name of field i (allocates). */
   name(i: number): string;
   /** Value of field i (allocates). */

@@ -72,6 +72,12 @@ export class H1Head implements Head {
     return lowerLatin1(this.raw, f[o]!, f[o + 1]!);
   }
 
+  originalName(i: number): string {
+    const f = this.fw;
+    const o = this.fb + 4 * i;
+    return latin1(this.raw, f[o]!, f[o + 1]!);
+  }
+
   value(i: number): string {
     const f = this.fw;
     const o = this.fb + 4 * i;

@@ -7,7 +7,8 @@ import { ascii, CR, LF, LOWER, TCHAR } from "./chars.ts";
 import { FieldRole, fieldRole } from "./fields.ts";
 import { H1Head } from "./head.ts";
 import { allocBytes } from "./slab.ts";
-import type { Head } from "./types.ts";
+import type { Head } from "../http/message.ts";
+import { reasonPhrase } from "../http/reasons.ts";
 
 export type Framing =
   | { kind: "length"; length: number }
@@ -118,14 +119,12 @@ function putDecimal(out: Uint8Array, o: number, n: number, len: number): number 
 }
 
 function serializeHead(head: Head, rewrite: HeadRewrite, isRequest: boolean, versionMinor: 0 | 1): Uint8Array {
+  // A head parsed from HTTP/1.1 is copied by byte ranges; any other (an HTTP/2 header list) is written from its fields.
+  if (!(head instanceof H1Head)) return serializeFields(head, rewrite, isRequest, versionMinor);
   const raw = head.raw;
   // Our own heads keep their offsets in a shared slab: read them there rather than make a view.
-  let f: Uint32Array;
-  let fb = 0;
-  if (head instanceof H1Head) {
-    f = head.fw;
-    fb = head.fb;
-  } else f = head.fieldOffsets;
+  const f = head.fw;
+  const fb = head.fb;
   const count = head.fieldCount;
   // The start line ends just before the first field (no search needed).
   const lf = count > 0 ? f[fb]! - 1 : raw.indexOf(LF);
@@ -291,6 +290,57 @@ function serializeHead(head: Head, rewrite: HeadRewrite, isRequest: boolean, ver
   return out;
 }
 
+/** What the byte-range path drops, by lower-case name, for heads written from their fields. */
+const FIELD_ROLES: Readonly<Record<string, FieldRole>> = {
+  te: FieldRole.HopByHop,
+  connection: FieldRole.HopByHop,
+  "keep-alive": FieldRole.HopByHop,
+  "proxy-connection": FieldRole.HopByHop,
+  upgrade: FieldRole.Upgrade,
+  "content-length": FieldRole.Framing,
+  "transfer-encoding": FieldRole.Framing,
+};
+
+/**
+ * The same head as serializeHead writes, for a head that has no HTTP/1.1
+ * bytes: the start line (a response's reason phrase is RFC 9110's, since
+ * none travelled), the fields as named, the framing and Connection the
+ * rewrite declares, added fields, the blank line.
+ */
+function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, versionMinor: 0 | 1): Uint8Array {
+  const start = isRequest
+    ? `${head.method} ${rewrite.target ?? head.target} HTTP/1.1`
+    : `HTTP/1.${versionMinor} ${head.status} ${reasonPhrase(head.status)}`;
+  const lines: [string, string][] = [];
+  const framing = rewrite.framing;
+  const tokens = head.connectionTokens;
+  const drop = rewrite.drop;
+  for (let i = 0; i < head.fieldCount; i++) {
+    const name = head.name(i);
+    const role = FIELD_ROLES[name] ?? FieldRole.Other;
+    if (role === FieldRole.HopByHop) continue;
+    if (role === FieldRole.Framing && framing.kind !== "keep") continue;
+    if (role === FieldRole.Upgrade && rewrite.keepUpgrade !== true) continue;
+    if (role === FieldRole.Other && name !== HOST_NAME && tokens.includes(name)) continue;
+    if (drop !== undefined && drop.includes(name)) continue;
+    lines.push([head.originalName(i), head.value(i)]);
+  }
+  if (framing.kind === "length") lines.push(["Content-Length", String(framing.length)]);
+  else if (framing.kind === "chunked") lines.push(["Transfer-Encoding", "chunked"]);
+  if (rewrite.connection !== undefined) lines.push(["Connection", rewrite.connection]);
+  if (rewrite.add !== undefined) for (const [n, v] of rewrite.add) lines.push([n, v]);
+  let size = start.length + 4;
+  for (const [n, v] of lines) size += n.length + v.length + 4;
+  const out = allocBytes(size);
+  let o = put(out, 0, start);
+  out[o++] = CR;
+  out[o++] = LF;
+  for (const [n, v] of lines) o = putField(out, o, n, v);
+  out[o++] = CR;
+  out[o++] = LF;
+  return out;
+}
+
 /** "METHOD SP target SP HTTP/1.1" CRLF, kept fields, declared framing/Connection, added fields, CRLF. */
 export function serializeRequestHead(head: Head, rewrite: HeadRewrite): Uint8Array {
   return serializeHead(head, rewrite, true, 1);
@@ -304,6 +354,16 @@ export function serializeResponseHead(head: Head, rewrite: HeadRewrite, versionM
 /** The last chunk and the trailer section: "0" CRLF, trailer fields as received, CRLF. */
 export function serializeTrailers(trailers: Head | undefined): Uint8Array {
   if (trailers === undefined || trailers.fieldCount === 0) return EMPTY_TRAILERS;
+  if (!(trailers instanceof H1Head)) {
+    let size = LAST_CHUNK.length + 2;
+    for (let i = 0; i < trailers.fieldCount; i++) size += trailers.originalName(i).length + trailers.value(i).length + 4;
+    const out = allocBytes(size);
+    let o = putBytes(out, 0, LAST_CHUNK);
+    for (let i = 0; i < trailers.fieldCount; i++) o = putField(out, o, trailers.originalName(i), trailers.value(i));
+    out[o++] = CR;
+    out[o++] = LF;
+    return out;
+  }
   const raw = trailers.raw;
   const out = new Uint8Array(LAST_CHUNK.length + raw.length);
   out.set(LAST_CHUNK, 0);

@@ -1,8 +1,19 @@
 // The HTTP/1.1 codec's contract (RFC 9110/9112), shared by the client-facing
 // and the server-facing sides. Pure: bytes in, events out; no I/O, no runtime.
 
-export { BodyKind, type Head } from "../http/message.ts";
-import type { HeadLimits, Head } from "../http/message.ts";
+export { BodyKind } from "../http/message.ts";
+import type { Head as MessageHead, HeadLimits } from "../http/message.ts";
+
+/** A head as the HTTP/1.1 parser makes it: the model's, plus the bytes it was parsed from. */
+export interface Head extends MessageHead {
+  /** The head's own bytes, start line to the blank line included. Owned by this head. */
+  readonly raw: Uint8Array;
+  /**
+   * Field i occupies: name raw[f[4i]..f[4i+1]), value raw[f[4i+2]..f[4i+3])
+   * (value without surrounding whitespace). Order as received.
+   */
+  readonly fieldOffsets: Uint32Array;
+}
 
 /** Why a message was refused. `status` is what sluice answers (a server's bad response becomes 502). */
 export class H1Error extends Error {

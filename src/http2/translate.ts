@@ -5,10 +5,8 @@
 // and §8.3 require and becomes the same Head the HTTP/1.1 side relays, so the
 // stream that serves the client never knows which protocol the server spoke.
 import { FVCHAR, LOWER, TCHAR, VCHAR_WS } from "../http1/chars.ts";
-import { trailerHead } from "../http1/head.ts";
-import { buildResponseHead } from "../http1/semantics.ts";
-import type { Head } from "../http1/types.ts";
-import { reasonPhrase } from "../http/reasons.ts";
+import { type Field, FieldsHead } from "../http/fields-head.ts";
+import { BodyKind, type Head } from "../http/message.ts";
 
 export type HeaderField = [name: string, value: string];
 
@@ -78,47 +76,25 @@ function checkField(name: string, value: string): void {
   }
 }
 
-/** latin1 bytes of a string whose char codes are all ≤ 255 (checked before). */
-function latin1(text: string, out: Uint8Array, at: number): number {
-  for (let k = 0; k < text.length; k++) out[at + k] = text.charCodeAt(k);
-  return at + text.length;
-}
-
-const SCRATCH_FIELDS = 512;
-let scratch = new Uint32Array(SCRATCH_FIELDS * 4);
-
-/** Lays out fields as HTTP/1.1 field lines after `startLine`, recording their offsets in the scratch. */
-function layout(startLine: string, fields: readonly HeaderField[], from: number): { raw: Uint8Array; count: number } {
-  let size = startLine.length + 4; // its CRLF and the blank line
-  for (let i = from; i < fields.length; i++) size += fields[i]![0].length + 2 + fields[i]![1].length + 2;
-  const count = fields.length - from;
-  if (scratch.length < count * 4) scratch = new Uint32Array(count * 4);
-  const raw = new Uint8Array(size);
-  let at = latin1(startLine, raw, 0);
-  raw[at++] = 0x0d;
-  raw[at++] = 0x0a;
+/** The Content-Length of a response, -1 for none; every value (and list member) must be the same decimal number (RFC 9110 §8.6). */
+function contentLengthOf(fields: readonly HeaderField[], from: number): number {
+  let length = -1;
   for (let i = from; i < fields.length; i++) {
-    const [name, value] = fields[i]!;
-    const j = (i - from) * 4;
-    scratch[j] = at;
-    at = latin1(name, raw, at);
-    scratch[j + 1] = at;
-    raw[at++] = 0x3a;
-    raw[at++] = 0x20;
-    scratch[j + 2] = at;
-    at = latin1(value, raw, at);
-    scratch[j + 3] = at;
-    raw[at++] = 0x0d;
-    raw[at++] = 0x0a;
+    if (fields[i]![0] !== "content-length") continue;
+    for (const part of fields[i]![1].split(",")) {
+      const v = part.trim();
+      if (!/^[0-9]{1,16}$/.test(v) || Number(v) > Number.MAX_SAFE_INTEGER) throw new MalformedFields(`content-length '${fields[i]![1]}'`);
+      const n = Number(v);
+      if (length >= 0 && n !== length) throw new MalformedFields("several differing content-length values");
+      length = n;
+    }
   }
-  raw[at++] = 0x0d;
-  raw[at++] = 0x0a;
-  return { raw, count };
+  return length;
 }
 
 /**
- * The Head of an HTTP/2 response (final or 1xx) as HTTP/1.1 would have
- * carried it. Throws MalformedFields for what RFC 9113 §8.3.2 and §8.2 make
+ * The Head of an HTTP/2 response (final or 1xx): its fields as received, its
+ * framing from content-length, the status and the request's method. Throws MalformedFields for what RFC 9113 §8.3.2 and §8.2 make
  * malformed: no or several :status, a status that is not three digits, a
  * pseudo-header other than :status or after a regular field, an upper-case or
  * invalid name, a connection-specific field, an invalid value.
@@ -140,11 +116,12 @@ export function responseHead(fields: readonly HeaderField[], requestMethod: stri
     checkField(name, value);
     if (name === "te") throw new MalformedFields("te in a response");
   }
-  // No reason phrase travels over HTTP/2 (RFC 9113 §8.3.2): the usual one is given, else none (valid HTTP/1.1).
-  const { raw, count } = layout(`HTTP/1.1 ${status} ${reasonPhrase(status)}`, fields, i);
-  const head = buildResponseHead(raw, scratch, count, 1, status, requestMethod);
-  if (typeof head === "string") throw new MalformedFields(`the response's framing fields: ${head}`);
-  return head;
+  const length = contentLengthOf(fields, i);
+  const bodyless = status < 200 || status === 204 || status === 304 || requestMethod === "HEAD" ||
+    (requestMethod === "CONNECT" && status < 300);
+  // Without a length the body ends with the stream: for an HTTP/1.1 writer, a body of unknown length.
+  const bodyKind = bodyless ? BodyKind.None : length >= 0 ? BodyKind.Length : BodyKind.UntilClose;
+  return new FieldsHead(i === 0 ? fields : fields.slice(i), { isRequest: false, status, bodyKind, contentLength: length });
 }
 
 /** Trailer fields of an HTTP/2 message (no pseudo-headers allowed) as a trailer Head. */
@@ -153,12 +130,5 @@ export function trailersHead(fields: readonly HeaderField[]): Head {
     if (name.startsWith(":")) throw new MalformedFields(`pseudo-header '${name}' in trailers`);
     checkField(name, value);
   }
-  const { raw, count } = layout("", fields, 0);
-  // trailerHead wants the field lines without a start line: the layout's leading CRLF goes.
-  return trailerHead(false, raw.subarray(2), 1, count, shift(scratch, count, 2));
-}
-
-function shift(offsets: Uint32Array, count: number, by: number): Uint32Array {
-  for (let j = 0; j < count * 4; j++) offsets[j] = offsets[j]! - by;
-  return offsets;
+  return new FieldsHead(fields as readonly Field[], { isRequest: false, bodyKind: BodyKind.None });
 }

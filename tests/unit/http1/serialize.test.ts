@@ -124,6 +124,7 @@ describe("serializeRequestHead", () => {
       host: "h",
       hasHost: true,
       expectContinue: false,
+      originalName: (i) => head.originalName(i),
       name: (i) => head.name(i),
       value: (i) => head.value(i),
       nameIs: (i, n) => head.nameIs(i, n),

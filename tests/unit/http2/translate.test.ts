@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { H1Parser } from "../../../src/http1/parser.ts";
+import type { Head as ModelHead } from "../../../src/http/message.ts";
+import { CHUNKED, KEEP, lengthOf, rewriteOf } from "../../../src/http1/rewrite-args.ts";
+import { serializeResponseHead, serializeTrailers } from "../../../src/http1/serialize.ts";
 import { BodyKind, type Head } from "../../../src/http1/types.ts";
 import { MalformedFields, requestFields, responseHead, trailersHead } from "../../../src/http2/translate.ts";
 import { bytes, text } from "../http1/harness.ts";
@@ -11,7 +14,7 @@ function requestHead(raw: string): Head {
   return head!;
 }
 
-function fieldsOf(h: Head): string[] {
+function fieldsOf(h: ModelHead): string[] {
   const out: string[] = [];
   for (let i = 0; i < h.fieldCount; i++) out.push(`${h.name(i)}: ${h.value(i)}`);
   return out;
@@ -50,7 +53,25 @@ describe("HTTP/2 response header list → Head", () => {
     expect(h.bodyKind).toBe(BodyKind.Length);
     expect(h.contentLength).toBe(5);
     expect(fieldsOf(h)).toEqual(["content-type: text/plain", "content-length: 5", "x-a: b c"]);
-    expect(text(h.raw)).toBe("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nx-a: b c\r\n\r\n");
+    // Never HTTP/1.1 text on the way: an HTTP/1.1 client gets it written from the fields, with RFC 9110's reason phrase.
+    expect("raw" in h).toBe(false);
+    expect(text(serializeResponseHead(h, rewriteOf(lengthOf(5))))).toBe(
+      "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-a: b c\r\nContent-Length: 5\r\n\r\n",
+    );
+    expect(text(serializeResponseHead(h, rewriteOf(KEEP, "close")))).toBe(
+      "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nx-a: b c\r\nConnection: close\r\n\r\n",
+    );
+  });
+
+  test("a response of unknown length is written chunked to an HTTP/1.1 client; a status without a phrase gets none", () => {
+    const h = responseHead([[":status", "299"], ["x-b", "1"]], "GET");
+    expect(text(serializeResponseHead(h, rewriteOf(CHUNKED)))).toBe("HTTP/1.1 299 \r\nx-b: 1\r\nTransfer-Encoding: chunked\r\n\r\n");
+  });
+
+  test("equal content-length values (also as a list) are one length; a value that is not a number is refused", () => {
+    expect(responseHead([[":status", "200"], ["content-length", "7"], ["content-length", "7, 7"]], "GET").contentLength).toBe(7);
+    expect(() => responseHead([[":status", "200"], ["content-length", "7x"]], "GET")).toThrow(MalformedFields);
+    expect(() => responseHead([[":status", "200"], ["content-length", ""]], "GET")).toThrow(MalformedFields);
   });
 
   test("without content-length the body runs to the end of the stream; HEAD, 204, 304 and 1xx carry none", () => {
@@ -83,7 +104,7 @@ describe("HTTP/2 response header list → Head", () => {
   test("trailers: fields only, as a trailer Head", () => {
     const t = trailersHead([["x-sum", "42"], ["grpc-status", "0"]]);
     expect(fieldsOf(t)).toEqual(["x-sum: 42", "grpc-status: 0"]);
-    expect(text(t.raw)).toBe("x-sum: 42\r\ngrpc-status: 0\r\n\r\n");
+    expect(text(serializeTrailers(t))).toBe("0\r\nx-sum: 42\r\ngrpc-status: 0\r\n\r\n");
     expect(() => trailersHead([[":status", "200"]])).toThrow(MalformedFields);
   });
 });

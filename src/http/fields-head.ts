@@ -1,0 +1,85 @@
+// A head built from a list of fields rather than parsed from HTTP/1.1 bytes:
+// what an HTTP/2 header list becomes (http2/translate.ts), with the framing
+// the model needs derived once. Names are kept as given (HTTP/2's are lower
+// case), values as given, order kept.
+import { BodyKind, type Head } from "./message.ts";
+
+export type Field = readonly [name: string, value: string];
+
+const NO_TOKENS: readonly string[] = Object.freeze([]);
+
+export interface FieldsHeadInit {
+  isRequest: boolean;
+  /** Requests: the method and the request-target (origin-form, or what the client sent); responses: "". */
+  method?: string;
+  target?: string;
+  /** Responses: the status; requests: 0. */
+  status?: number;
+  bodyKind: BodyKind;
+  /** Content-Length when bodyKind is Length, else -1. */
+  contentLength?: number;
+  /** Requests: the authority (Host, or HTTP/2's :authority). */
+  host?: string;
+}
+
+export class FieldsHead implements Head {
+  readonly isRequest: boolean;
+  readonly method: string;
+  readonly target: string;
+  readonly status: number;
+  /** Heads of the model carry HTTP/1.1 semantics: persistent, no Connection tokens. */
+  readonly versionMinor = 1;
+  readonly keepAlive = true;
+  readonly connectionTokens = NO_TOKENS;
+  readonly upgrade = undefined;
+  readonly expectContinue = false;
+  readonly bodyKind: BodyKind;
+  readonly contentLength: number;
+  readonly host: string | undefined;
+
+  constructor(private readonly fields: readonly Field[], init: FieldsHeadInit) {
+    this.isRequest = init.isRequest;
+    this.method = init.method ?? "";
+    this.target = init.target ?? "";
+    this.status = init.status ?? 0;
+    this.bodyKind = init.bodyKind;
+    this.contentLength = init.bodyKind === BodyKind.Length ? init.contentLength ?? -1 : -1;
+    this.host = init.host;
+  }
+
+  get fieldCount(): number {
+    return this.fields.length;
+  }
+
+  get hasHost(): boolean {
+    return this.host !== undefined;
+  }
+
+  originalName(i: number): string {
+    return this.fields[i]![0];
+  }
+
+  name(i: number): string {
+    return this.fields[i]![0].toLowerCase();
+  }
+
+  value(i: number): string {
+    return this.fields[i]![1];
+  }
+
+  nameIs(i: number, lowerName: Uint8Array): boolean {
+    const name = this.fields[i]![0];
+    if (name.length !== lowerName.length) return false;
+    for (let k = 0; k < name.length; k++) {
+      let c = name.charCodeAt(k);
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      if (c !== lowerName[k]) return false;
+    }
+    return true;
+  }
+
+  get(lowerName: string): string | undefined {
+    for (const [n, v] of this.fields) if (n.toLowerCase() === lowerName) return v;
+    return undefined;
+  }
+}
