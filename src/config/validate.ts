@@ -89,6 +89,16 @@ function checkServers(b: DraftBackend, found: Findings): void {
         ),
       );
     }
+    // An HTTP/2 connection is shared by many clients: one PROXY header cannot speak for all of them.
+    if (s.proto === "h2" && s.sendProxy && b.config.mode === "http") {
+      found.errors.push(
+        new ConfigError(
+          b.protoAt[i] ?? s.origin,
+          [where(b.named), `server '${s.name}'`],
+          "send-proxy with proto h2 is not supported yet (an HTTP/2 connection carries many clients' streams; use proto h1)",
+        ),
+      );
+    }
     const first = seen.get(s.name);
     if (first) {
       found.errors.push(

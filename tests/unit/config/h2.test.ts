@@ -51,11 +51,11 @@ describe("server proto and max-reuse", () => {
       "backend api",
       "    mode http",
       "    server two 127.0.0.1:1 proto h2 max-reuse 10 weight 2",
-      "    server unlimited 127.0.0.1:4 max-reuse -1 proto h2 send-proxy",
+      "    server unlimited 127.0.0.1:4 max-reuse -1 proto h2",
       "backend web",
       "    mode http",
       "    server one 127.0.0.1:2 proto h1",
-      "    server once 127.0.0.1:3 max-reuse 0",
+      "    server once 127.0.0.1:3 max-reuse 0 send-proxy",
       "    server plain 127.0.0.1:5",
     ));
     const servers = [...c.backends[0]!.servers, ...c.backends[1]!.servers];
@@ -67,7 +67,8 @@ describe("server proto and max-reuse", () => {
       ["plain", "h1", -1],
     ]);
     expect(servers[0]).toMatchObject({ weight: 2, sendProxy: false });
-    expect(servers[1]).toMatchObject({ weight: 1, sendProxy: true });
+    expect(servers[1]).toMatchObject({ weight: 1, sendProxy: false });
+    expect(servers[3]).toMatchObject({ weight: 1, sendProxy: true });
   });
 
   test("YAML: the object form takes them under their haproxy.cfg names, in a mapping or a list", () => {
@@ -291,6 +292,18 @@ describe("proto h2 needs mode http", () => {
     ))).toEqual([
       "sluice.cfg:2: backend 'raw': server 'a': proto h2 needs mode http (this backend is in tcp mode)",
       "sluice.cfg:4: backend 'raw': server 'c': proto h2 needs mode http (this backend is in tcp mode)",
+    ]);
+  });
+});
+
+describe("send-proxy with proto h2", () => {
+  test("is an error naming the server, never silently ignored", () => {
+    expect(errorsOf(cfg(
+      "backend api",
+      "    mode http",
+      "    server a 127.0.0.1:1 send-proxy proto h2",
+    ))).toEqual([
+      "sluice.cfg:3: backend 'api': server 'a': send-proxy with proto h2 is not supported yet (an HTTP/2 connection carries many clients' streams; use proto h1)",
     ]);
   });
 });
