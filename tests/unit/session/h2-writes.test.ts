@@ -14,7 +14,7 @@ import { memProxy, MemSocket, memRuntime } from "../../support/mem-runtime.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const runtime = memRuntime(true);
+const runtime = memRuntime({ keep: true });
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 let proxy: Proxy;
