@@ -68,7 +68,7 @@ async function serve(
   options: { strictOwnership?: boolean; onStop?: () => void } = {},
 ): Promise<number> {
   const { onStop } = options;
-  const pool = new SinkPool();
+  const pool = new SinkPool({ timers: runtime });
   const proxy = new Proxy(config, runtime, pool, { strictOwnership: options.strictOwnership });
   try {
     await proxy.start();

@@ -145,7 +145,7 @@ export function memRuntime(options: MemRuntimeOptions & { timers?: Timers } = {}
 export async function memProxyConfig(runtime: MemRuntime<Timers>, text: string, options: ProxyOptions = {}): Promise<Proxy> {
   const loaded = loadConfigTexts([{ name: "mem.cfg", text }]);
   if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
-  const proxy = new Proxy(loaded.config, runtime, new SinkPool(), options);
+  const proxy = new Proxy(loaded.config, runtime, new SinkPool({ timers: runtime }), options);
   await proxy.start();
   return proxy;
 }
