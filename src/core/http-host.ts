@@ -2,7 +2,7 @@
 // error pages, forwarding fields per backend, logging and counters.
 import type { FrontendConfig, HttpConnectionMode } from "../config/types.ts";
 import { DEFAULT_LIMITS, type H1Error, type H1Limits } from "../http1/types.ts";
-import type { Runtime } from "../runtime/types.ts";
+import type { Runtime, Timers } from "../runtime/types.ts";
 import { ForwardingPlan } from "../session/forwarding.ts";
 import type { HttpSession, HttpSessionHost } from "../session/http-session.ts";
 import type { HttpStream } from "../session/http-stream.ts";
@@ -31,7 +31,7 @@ export class HttpHost implements HttpSessionHost {
 
   constructor(
     private readonly config: FrontendConfig,
-    readonly runtime: Pick<Runtime, "connect" | "now">,
+    readonly runtime: Pick<Runtime, "connect" | keyof Timers>,
     readonly clock: Clock,
     limits: Partial<H1Limits>,
     private readonly log: HttpLogSink,

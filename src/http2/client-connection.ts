@@ -4,7 +4,7 @@
 // directions, RST_STREAM, and HPACK state; errors are answered as §5.4 says.
 // Pure: a runtime Socket in, events out; the pool decides who gets a stream.
 import type { MuxConn, Owner } from "../pool/types.ts";
-import type { Socket } from "../runtime/types.ts";
+import type { Socket, Timers } from "../runtime/types.ts";
 import { H2ClientStream, type H2StreamEvents, type StreamHost } from "./client-stream.ts";
 import { CONNECTION_PREFACE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, FrameType, MAX_STREAM_ID, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
 import { H2ConnectionError, type H2Error, H2StreamError } from "./errors.ts";
@@ -78,6 +78,8 @@ export class H2ClientConnection implements StreamHost, MuxConn {
   constructor(
     private readonly socket: Socket,
     private readonly events: H2ConnectionEvents,
+    /** The runtime's end of the turn, where gathered frames are written. */
+    private readonly timers: Pick<Timers, "defer">,
     private readonly options: H2ClientOptions = DEFAULT_H2_CLIENT_OPTIONS,
   ) {
     this.peerMaxStreams = options.localMaxStreams;
@@ -490,7 +492,7 @@ export class H2ClientConnection implements StreamHost, MuxConn {
     this.outBytes += bytes.length;
     if (!this.flushQueued) {
       this.flushQueued = true;
-      setImmediate(this.flushOut);
+      this.timers.defer(this.flushOut);
     }
   }
 

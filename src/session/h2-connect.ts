@@ -21,7 +21,7 @@ const pendingMuxes = new WeakMap<ServerPool, PendingMux[]>();
 
 export interface MuxRequest {
   server: Server;
-  runtime: Pick<Runtime, "connect">;
+  runtime: Pick<Runtime, "connect" | "defer">;
   timeoutMs: number;
   /** Reads the clock: connect results are events of their own. */
   tick(): void;
@@ -66,7 +66,7 @@ export function connectMux(req: MuxRequest, waiter: MuxWaiter): void {
       const conn = new H2ClientConnection(socket, {
         slots() {},
         closed: (c) => pool.removeMux(c),
-      }, { ...server.h2Options });
+      }, req.runtime, { ...server.h2Options });
       conn.start(early);
       pool.addMux(conn);
       const waiters = settle();

@@ -8,7 +8,7 @@ import { SessionConns } from "../pool/session-conns.ts";
 import type { Owner } from "../pool/types.ts";
 import { H1Parser } from "../http1/parser.ts";
 import { BodyKind, type H1Error, type H1Events, type H1Limits, type Head } from "../http1/types.ts";
-import type { Runtime, Socket, SocketEvents } from "../runtime/types.ts";
+import type { Runtime, Socket, SocketEvents, Timers } from "../runtime/types.ts";
 import type { Clock } from "../core/clock.ts";
 import { Corked } from "./corked.ts";
 import { errorPage } from "./error-pages.ts";
@@ -21,7 +21,7 @@ import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 /** What an HTTP session needs from the frontend that accepted it. */
 export interface HttpSessionHost {
   readonly name: string;
-  readonly runtime: Pick<Runtime, "connect" | "now">;
+  readonly runtime: Pick<Runtime, "connect" | keyof Timers>;
   /** Read once per event: tick() where an event enters, now() everywhere else. */
   readonly clock: Clock;
   readonly limits: H1Limits;
@@ -110,7 +110,7 @@ export class HttpSession implements Owner {
     client.events = socketEvents;
   }
 
-  get runtime(): Pick<Runtime, "connect" | "now"> {
+  get runtime(): Pick<Runtime, "connect" | keyof Timers> {
     return this.host.runtime;
   }
 

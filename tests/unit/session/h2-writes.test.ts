@@ -15,7 +15,8 @@ import { memProxy, MemSocket, memRuntime } from "../../support/mem-runtime.ts";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const runtime = memRuntime({ keep: true });
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** The end of a turn: promise jobs, and the proxy's deferred writes (its HTTP/2 frames), run. */
+const turn = () => runtime.clock.settle();
 
 let proxy: Proxy;
 beforeAll(async () => {
