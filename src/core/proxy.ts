@@ -10,6 +10,7 @@ import { HttpLogWriter } from "./http-log-writer.ts";
 import { compileLogFormat } from "../log/format.ts";
 import { createLogger, type SinkPool } from "../log/sink.ts";
 import { Ownership } from "../pool/ownership.ts";
+import type { PoolTimers } from "../pool/server-pool.ts";
 import { type ConnectionRow, connectionRows, type ServerConnectionCounters, serverCounters } from "../pool/view.ts";
 
 export interface ProxyOptions {
@@ -42,10 +43,14 @@ export class Proxy implements AcceptGate {
       strict: options.strictOwnership ?? false,
       report: (v) => events.event(v.message),
     });
-    // The pool reads it in its purge timer, an event of its own: a fresh read, not the last event's.
-    const now = () => this.clock.tick();
+    // The pool reads the clock in its purge timer, an event of its own: a fresh read, not the last event's.
+    const poolTimers: PoolTimers = {
+      now: () => this.clock.tick(),
+      setTimer: (fn, ms) => runtime.setTimer(fn, ms),
+      clearTimer: (handle) => runtime.clearTimer(handle),
+    };
     const h2MaxStreams = config.global.h2BackendMaxConcurrentStreams ?? 100;
-    for (const b of config.backends) this.backends.set(b.name, new Backend(b, now, h2MaxStreams));
+    for (const b of config.backends) this.backends.set(b.name, new Backend(b, poolTimers, h2MaxStreams));
     for (const f of config.frontends) {
       const backend = f.defaultBackend === undefined ? undefined : this.backends.get(f.defaultBackend);
       const logger = createLogger(f.logTargets, { pool });
