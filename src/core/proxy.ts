@@ -1,7 +1,7 @@
 // The proxy graph built from a config: backends, frontends and their listeners;
 // start, graceful stop and hard stop.
 import type { Config } from "../config/types.ts";
-import type { Runtime } from "../runtime/types.ts";
+import type { Runtime, TimerHandle } from "../runtime/types.ts";
 import { Backend } from "./backend.ts";
 import { Clock } from "./clock.ts";
 import { type AcceptGate, Frontend } from "./frontend.ts";
@@ -145,13 +145,13 @@ export class Proxy implements AcceptGate {
 
   private async waitForSessions(hardStopAfter: number): Promise<void> {
     if (this.current === 0 && this.totalWaiting() === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: TimerHandle | undefined;
     const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     const deadline = new Promise<"deadline">((resolve) => {
-      timer = setTimeout(() => resolve("deadline"), hardStopAfter);
+      timer = this.runtime.setTimer(() => resolve("deadline"), hardStopAfter);
     });
     const first = await Promise.race([idle, deadline]);
-    clearTimeout(timer);
+    if (timer !== undefined) this.runtime.clearTimer(timer);
     if (first === "deadline") {
       for (const f of this.frontends) f.killAll();
     }
