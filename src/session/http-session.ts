@@ -8,7 +8,7 @@ import { SessionConns } from "../pool/session-conns.ts";
 import type { Owner } from "../pool/types.ts";
 import { H1Parser } from "../http1/parser.ts";
 import { BodyKind, type H1Error, type H1Events, type H1Limits, type Head } from "../http1/types.ts";
-import type { Runtime, Socket, SocketEvents, Timers } from "../runtime/types.ts";
+import type { Runtime, Socket, SocketEvents, TimerHandle, Timers } from "../runtime/types.ts";
 import type { Clock } from "../core/clock.ts";
 import { Corked } from "./corked.ts";
 import { errorPage } from "./error-pages.ts";
@@ -58,7 +58,7 @@ export class HttpSession implements Owner {
   readonly conns = new SessionConns();
   /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */
   authServer: Server | undefined;
-  readonly acceptDate = Date.now();
+  readonly acceptDate: number;
   readonly accepted: number;
   state: SessionState = "idle";
   stream: HttpStream | undefined;
@@ -81,7 +81,7 @@ export class HttpSession implements Owner {
   private readonly out = new Corked();
   /** Bytes for the server of the current stream (streams take turns, so they share it). */
   readonly serverOut = new Corked();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: TimerHandle | undefined;
   private inClientChunk = false;
 
   constructor(
@@ -92,6 +92,7 @@ export class HttpSession implements Owner {
     this.serverKeepAlive = host.serverKeepAlive(backend);
     this.plan = host.forwarding(backend);
     const now = host.clock.tick();
+    this.acceptDate = host.runtime.wallNow();
     this.accepted = this.requestStart = this.idleSince = this.lastClient = this.lastServer = now;
     const parserEvents: H1Events = {
       head: (head) => this.onRequestHead(head),
@@ -387,12 +388,12 @@ export class HttpSession implements Owner {
     const at = this.deadline();
     if (this.timer !== undefined) {
       if (this.timerAt <= at) return;
-      clearTimeout(this.timer);
+      this.host.runtime.clearTimer(this.timer);
       this.timer = undefined;
     }
     if (!Number.isFinite(at)) return;
     this.timerAt = at;
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - this.now())));
+    this.timer = this.host.runtime.setTimer(this.onTimer, Math.max(1, Math.ceil(at - this.now())));
   }
   private timerAt = Infinity;
 
@@ -471,7 +472,7 @@ export class HttpSession implements Owner {
   private finish(): void {
     if (this.state === "closed") return;
     this.state = "closed";
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.host.runtime.clearTimer(this.timer);
     this.timer = undefined;
     // Its private connections close with it; none goes to a shared pool.
     this.host.ownership.sessionEnded(this);

@@ -3,7 +3,7 @@
 import type { Backend, QueueWaiter } from "../core/backend.ts";
 import type { Server } from "../core/server.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
-import { ConnectError, type Runtime, type Socket, type SocketEvents } from "../runtime/types.ts";
+import { ConnectError, type Runtime, type Socket, type SocketEvents, type TimerHandle, type Timers } from "../runtime/types.ts";
 import { span } from "./span.ts";
 import { proxyHeaderV1 } from "./proxy-header.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
@@ -14,7 +14,7 @@ export interface SessionHost {
   readonly clientTimeout: number;
   readonly clientFinTimeout: number | undefined;
   readonly current: number;
-  readonly runtime: Pick<Runtime, "connect" | "now">;
+  readonly runtime: Pick<Runtime, "connect" | keyof Timers>;
   logTcp(record: TcpLogRecord): void;
   sessionEnded(session: TcpSession): void;
 }
@@ -34,7 +34,7 @@ export class TcpSession implements QueueWaiter {
   private retries = 0;
   /** True while this session holds a slot on `server` (taken by the backend, released once). */
   private slotHeld = false;
-  private readonly acceptDate = new Date();
+  private readonly acceptDate: Date;
   private readonly start: number;
   private queueStart = -1;
   private tw = -1;
@@ -54,7 +54,7 @@ export class TcpSession implements QueueWaiter {
   private serverHeld = false;
   private lastClient: number;
   private lastServer: number;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: TimerHandle | undefined;
   private readonly clientEvents: SocketEvents;
   private readonly serverEvents: SocketEvents;
 
@@ -64,6 +64,7 @@ export class TcpSession implements QueueWaiter {
     private readonly client: Socket,
   ) {
     this.start = host.runtime.now();
+    this.acceptDate = new Date(host.runtime.wallNow());
     this.lastClient = this.lastServer = this.start;
     this.clientEvents = {
       data: (chunk) => this.onClientData(chunk),
@@ -283,7 +284,7 @@ export class TcpSession implements QueueWaiter {
     if (this.timer !== undefined || this.state === "closed") return;
     const delay = this.nextDeadline() - this.host.runtime.now();
     if (!Number.isFinite(delay)) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.host.runtime.setTimer(() => {
       this.timer = undefined;
       this.onTimer();
     }, Math.max(1, Math.ceil(delay)));
@@ -382,7 +383,7 @@ export class TcpSession implements QueueWaiter {
   private finish(): void {
     if (this.state === "closed") return;
     this.state = "closed";
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.host.runtime.clearTimer(this.timer);
     this.timer = undefined;
     if (!this.clientClosed) this.client.destroy();
     const server = this.server;
