@@ -5,6 +5,7 @@
 // shows what the engine itself costs, steadily enough to compare two commits.
 //   bun bench/engine.ts [requests]        deno run -A bench/engine.ts [requests]
 
+import { hostRuntime } from "../tests/support/host-runtime.ts";
 import { memProxy, MemSocket, memRuntime } from "../tests/support/mem-runtime.ts";
 
 const enc = new TextEncoder();
@@ -14,7 +15,9 @@ const RESPONSE = enc.encode(
     "Content-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nHello, world\n",
 );
 
-const runtime = memRuntime();
+// The real runtime's clock and timers: what the engine costs in production,
+// timers (one per session, re-armed per request) included.
+const runtime = memRuntime({ timers: await hostRuntime() });
 const servers = runtime.servers;
 
 await memProxy(runtime);

@@ -68,7 +68,7 @@ async function serve(
   options: { strictOwnership?: boolean; onStop?: () => void } = {},
 ): Promise<number> {
   const { onStop } = options;
-  const pool = new SinkPool();
+  const pool = new SinkPool({ timers: runtime });
   const proxy = new Proxy(config, runtime, pool, { strictOwnership: options.strictOwnership });
   try {
     await proxy.start();
@@ -95,7 +95,7 @@ async function serve(
         onStop?.();
         // Log lines still buffered are written before the process goes, but a
         // stuck destination (a full pipe nobody reads) does not hold the exit.
-        await Promise.race([pool.close(), new Promise((r) => setTimeout(r, LOG_CLOSE_GRACE_MS))]);
+        await Promise.race([pool.close(), new Promise<void>((r) => runtime.setTimer(r, LOG_CLOSE_GRACE_MS))]);
         io.err("stopped");
         resolve(0);
       });

@@ -2,6 +2,7 @@
 // waiting for a server slot (when every server is at its maxconn).
 import { type Balancer, createBalancer } from "../balance/index.ts";
 import type { BackendConfig, HttpReuse, Timeouts } from "../config/types.ts";
+import type { PoolTimers } from "../pool/server-pool.ts";
 import { Server } from "./server.ts";
 
 /** Something waiting in the backend queue for a server with a free slot. */
@@ -44,9 +45,9 @@ export class Backend {
   private readonly any = (s: Server) => s.usable && s.hasSlot;
   private readonly fresh = (s: Server) => s.usable && s.hasSlot && !this.avoid.has(s);
 
-  /** @param now the proxy's clock (monotonic ms). */
+  /** @param timers the proxy's clock (monotonic ms) and the runtime's timers, for the servers' pools. */
   /** @param h2MaxStreams tune.h2.be.max-concurrent-streams */
-  constructor(readonly config: BackendConfig, now?: () => number, h2MaxStreams = 100) {
+  constructor(readonly config: BackendConfig, timers: PoolTimers, h2MaxStreams = 100) {
     this.name = config.name;
     this.redispatch = config.redispatch;
     this.httpMode = config.httpMode;
@@ -54,7 +55,7 @@ export class Backend {
     this.mode = config.mode;
     this.retries = config.retries;
     this.timeouts = config.timeouts;
-    this.servers = config.servers.map((s) => new Server(config.name, s, now, h2MaxStreams));
+    this.servers = config.servers.map((s) => new Server(config.name, s, timers, h2MaxStreams));
     this.h2 = this.servers.length > 0 && this.servers.every((s) => s.proto === "h2");
     this.httpReuse = config.httpReuse ?? "safe";
     this.active = createBalancer(config.balance, this.servers.filter((s) => !s.backup));

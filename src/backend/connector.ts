@@ -17,7 +17,8 @@ import type { MuxWaiter, PendingMux } from "./pending-mux.ts";
 import type { Server } from "./server.ts";
 
 export interface OpenRequest {
-  runtime: Pick<Runtime, "connect">;
+  /** Connects; defer() batches an HTTP/2 connection's writes once per turn. */
+  runtime: Pick<Runtime, "connect" | "defer">;
   /** `timeout connect`, ms. */
   timeoutMs: number;
   /** Reads the clock: connect results are events of their own. */
@@ -83,7 +84,7 @@ function openMultiplexed(server: Server, req: OpenRequest, waiter: MuxWaiter): v
       const conn = new H2ClientConnection(socket, {
         slots() {},
         closed: (c) => pool.removeMux(c),
-      }, { ...server.h2Options });
+      }, req.runtime, { ...server.h2Options });
       conn.start(early);
       const waiters = settle();
       waiter.muxReady(conn, undefined, true);

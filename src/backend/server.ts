@@ -1,7 +1,7 @@
 // One server of a backend: where it is, its weight, and what it carries now.
 import type { WeightedTarget } from "../balance/roundrobin.ts";
 import type { ServerConfig } from "../config/types.ts";
-import { ServerPool } from "../pool/server-pool.ts";
+import { type PoolTimers, ServerPool } from "../pool/server-pool.ts";
 import { DEFAULT_H2_CLIENT_OPTIONS, type H2ClientOptions } from "../http2/client-connection.ts";
 import type { PendingMux } from "./pending-mux.ts";
 
@@ -25,9 +25,9 @@ export class Server implements WeightedTarget {
   bytesIn = 0;
   bytesOut = 0;
 
-  /** @param now the proxy's clock (monotonic ms), for the pool's purge. */
+  /** @param timers the proxy's clock (monotonic ms) and the runtime's timers, for the pool's purge. */
   /** @param h2MaxStreams tune.h2.be.max-concurrent-streams */
-  constructor(readonly backendName: string, settings: ServerConfig, now: () => number = () => performance.now(), h2MaxStreams = 100) {
+  constructor(readonly backendName: string, settings: ServerConfig, timers: PoolTimers, h2MaxStreams = 100) {
     this.name = settings.name;
     this.host = settings.host;
     this.port = settings.port;
@@ -43,7 +43,7 @@ export class Server implements WeightedTarget {
       maxConn: settings.poolMaxConn ?? -1,
       purgeDelay: settings.poolPurgeDelay ?? 5000,
       lowConn: settings.poolLowConn ?? 0,
-    }, now);
+    }, timers);
   }
 
   /** `send-proxy`: each connection starts with a PROXY protocol v1 header. */

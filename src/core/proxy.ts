@@ -1,7 +1,7 @@
 // The proxy graph built from a config: backends, frontends and their listeners;
 // start, graceful stop and hard stop.
 import type { Config } from "../config/types.ts";
-import type { Runtime } from "../runtime/types.ts";
+import type { Runtime, TimerHandle } from "../runtime/types.ts";
 import { Backend } from "../backend/backend.ts";
 import { Clock } from "../runtime/clock.ts";
 import { type AcceptGate, Frontend } from "./frontend.ts";
@@ -10,6 +10,7 @@ import { HttpLogWriter } from "../session/http-log-writer.ts";
 import { compileLogFormat } from "../log/format.ts";
 import { createLogger, type SinkPool } from "../log/sink.ts";
 import { Ownership } from "../pool/ownership.ts";
+import type { PoolTimers } from "../pool/server-pool.ts";
 import { type ConnectionRow, connectionRows, type ServerConnectionCounters, serverCounters } from "../pool/view.ts";
 
 export interface ProxyOptions {
@@ -42,10 +43,14 @@ export class Proxy implements AcceptGate {
       strict: options.strictOwnership ?? false,
       report: (v) => events.event(v.message),
     });
-    // The pool reads it in its purge timer, an event of its own: a fresh read, not the last event's.
-    const now = () => this.clock.tick();
+    // The pool reads the clock in its purge timer, an event of its own: a fresh read, not the last event's.
+    const poolTimers: PoolTimers = {
+      now: () => this.clock.tick(),
+      setTimer: (fn, ms) => runtime.setTimer(fn, ms),
+      clearTimer: (handle) => runtime.clearTimer(handle),
+    };
     const h2MaxStreams = config.global.h2BackendMaxConcurrentStreams;
-    for (const b of config.backends) this.backends.set(b.name, new Backend(b, now, h2MaxStreams));
+    for (const b of config.backends) this.backends.set(b.name, new Backend(b, poolTimers, h2MaxStreams));
     for (const f of config.frontends) {
       const backend = f.defaultBackend === undefined ? undefined : this.backends.get(f.defaultBackend);
       const logger = createLogger(f.logTargets, { pool });
@@ -140,13 +145,13 @@ export class Proxy implements AcceptGate {
 
   private async waitForSessions(hardStopAfter: number): Promise<void> {
     if (this.current === 0 && this.totalWaiting() === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: TimerHandle | undefined;
     const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     const deadline = new Promise<"deadline">((resolve) => {
-      timer = setTimeout(() => resolve("deadline"), hardStopAfter);
+      timer = this.runtime.setTimer(() => resolve("deadline"), hardStopAfter);
     });
     const first = await Promise.race([idle, deadline]);
-    clearTimeout(timer);
+    if (timer !== undefined) this.runtime.clearTimer(timer);
     if (first === "deadline") {
       for (const f of this.frontends) f.killAll();
     }

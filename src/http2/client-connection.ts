@@ -3,10 +3,9 @@
 // exchange, stream ids, both directions of flow control, PING, GOAWAY in both
 // directions, RST_STREAM, and HPACK state; errors are answered as §5.4 says.
 // Pure: a runtime Socket in, events out; the pool decides who gets a stream.
-import type { ExchangeEvents, OutgoingRequest } from "../conn/types.ts";
 import { nextBackendConnId } from "../conn/ids.ts";
-import type { ClientMuxBase, MuxConn, Owner } from "../conn/types.ts";
-import type { Socket } from "../runtime/types.ts";
+import type { ClientMuxBase, ExchangeEvents, MuxConn, OutgoingRequest, Owner } from "../conn/types.ts";
+import type { Socket, Timers } from "../runtime/types.ts";
 import { H2ClientStream, type H2StreamEvents, type StreamHost } from "./client-stream.ts";
 import { CONNECTION_PREFACE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, FrameType, MAX_STREAM_ID, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
 import { H2ConnectionError, type H2Error, H2StreamError } from "./errors.ts";
@@ -84,6 +83,8 @@ export class H2ClientConnection implements StreamHost, MuxConn, ClientMuxBase {
   constructor(
     private readonly socket: Socket,
     private readonly events: H2ConnectionEvents,
+    /** The runtime's end of the turn, where gathered frames are written. */
+    private readonly timers: Pick<Timers, "defer">,
     private readonly options: H2ClientOptions = DEFAULT_H2_CLIENT_OPTIONS,
   ) {
     this.peerMaxStreams = options.localMaxStreams;
@@ -510,7 +511,7 @@ export class H2ClientConnection implements StreamHost, MuxConn, ClientMuxBase {
     this.outBytes += bytes.length;
     if (!this.flushQueued) {
       this.flushQueued = true;
-      setImmediate(this.flushOut);
+      this.timers.defer(this.flushOut);
     }
   }
 

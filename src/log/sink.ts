@@ -1,8 +1,9 @@
 // Where log lines go: stdout, stderr or a file, buffered and written in batches.
 //
 // A sink appends lines to an in-memory batch and writes the batch with one
-// asynchronous fs.write at the end of the event-loop turn (setImmediate), or
-// at once when it reaches `batchBytes` (64 KiB). At most one write is in
+// asynchronous fs.write at the end of the event-loop turn (the runtime's
+// defer(), so a test clock decides when), or at once when it reaches
+// `batchBytes` (64 KiB). At most one write is in
 // flight per sink, which keeps lines in order; lines that arrive meanwhile
 // form the next batch, so the busier the proxy, the bigger (and fewer) the
 // writes. When the destination cannot keep up, the batch stops growing at
@@ -22,11 +23,11 @@
 import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import { resolve as resolvePath } from "node:path";
-import { setImmediate } from "node:timers";
 import { type LogFormatter } from "./format.ts";
 import { formatHttpLog, type HttpLogRecord } from "./http-log.ts";
 import { formatHttpJson, formatTcpJson } from "./json.ts";
 import { formatTcpLog, type TcpLogRecord } from "./tcp-log.ts";
+import type { Timers } from "../runtime/types.ts";
 
 export interface LogSink {
   /** Queue one line (without its newline). Never blocks, never throws. */
@@ -55,7 +56,12 @@ export const fsWriter: FdWriter = {
   },
 };
 
+/** What a sink asks of the runtime: the end of the turn (batches) and a timer (EAGAIN retries). */
+export type SinkTimers = Pick<Timers, "defer" | "setTimer">;
+
 export interface SinkOptions {
+  /** The runtime's (never the globals): batches and retries follow its clock. */
+  timers: SinkTimers;
   writer?: FdWriter;
   /** Write at once when the batch reaches this many bytes (default 64 KiB). */
   batchBytes?: number;
@@ -105,6 +111,7 @@ interface Waiter {
 
 /** A sink on a file descriptor. */
 export class FdSink implements LogSink {
+  private readonly timers: SinkTimers;
   private readonly writer: FdWriter;
   private readonly batchBytes: number;
   private readonly maxBufferBytes: number;
@@ -131,10 +138,11 @@ export class FdSink implements LogSink {
     private readonly fd: number,
     /** For messages: "stdout", "stderr" or the file's path. */
     readonly name: string,
-    options: SinkOptions = {},
+    options: SinkOptions,
     /** Close the fd on close() (files yes, stdio no). */
     private readonly ownsFd = false,
   ) {
+    this.timers = options.timers;
     this.writer = options.writer ?? fsWriter;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH;
     this.maxBufferBytes = options.maxBufferBytes ?? DEFAULT_MAX;
@@ -199,7 +207,7 @@ export class FdSink implements LogSink {
   private schedule(): void {
     if (this.scheduled || this.inflight) return;
     this.scheduled = true;
-    setImmediate(this.onTick);
+    this.timers.defer(this.onTick);
   }
 
   private readonly onTick = (): void => {
@@ -237,7 +245,7 @@ export class FdSink implements LogSink {
     this.writer.write(this.fd, data, offset, data.length - offset, (err, written) => {
       if (err) {
         if (err.code === "EAGAIN") {
-          setTimeout(() => this.writeFrom(data, offset, chars, lines), EAGAIN_RETRY_MS);
+          this.timers.setTimer(() => this.writeFrom(data, offset, chars, lines), EAGAIN_RETRY_MS);
           return;
         }
         this.counters.failed += lines;
@@ -273,16 +281,16 @@ export class FdSink implements LogSink {
   }
 }
 
-export function createStdoutSink(options?: SinkOptions): FdSink {
+export function createStdoutSink(options: SinkOptions): FdSink {
   return new FdSink(1, "stdout", options);
 }
 
-export function createStderrSink(options?: SinkOptions): FdSink {
+export function createStderrSink(options: SinkOptions): FdSink {
   return new FdSink(2, "stderr", options);
 }
 
 /** Opens (creating it if needed) `path` for appending. Throws if it cannot be opened. */
-export function createFileSink(path: string, options?: SinkOptions): FdSink {
+export function createFileSink(path: string, options: SinkOptions): FdSink {
   let fd: number;
   try {
     fd = fs.openSync(path, "a", 0o644);
@@ -333,7 +341,7 @@ export interface LoggerOptions extends SinkOptions {
 export class SinkPool {
   private readonly sinks = new Map<string, LogSink>();
 
-  constructor(private readonly options: LoggerOptions = {}) {}
+  constructor(private readonly options: LoggerOptions) {}
 
   /** The sink of a target's destination, opened on first use. Throws if a file cannot be opened. */
   sinkFor(t: LogTarget): LogSink {
@@ -380,15 +388,16 @@ interface Output {
  * A logger writing each line to every target. Targets naming the same
  * destination share one sink, so their lines stay in order; with `pool`, so do
  * the targets of every logger made from that pool (and then close() only
- * flushes: the pool's owner closes it). Throws if a file cannot be opened or a
- * file target has no path.
+ * flushes: the pool's owner closes it). Without, the logger opens sinks of its
+ * own, with `options`. Throws if a file cannot be opened or a file target has
+ * no path.
  */
 export function createLogger(
   targets: readonly LogTarget[],
-  options: LoggerOptions & { pool?: SinkPool } = {},
+  options: { pool: SinkPool } | LoggerOptions,
 ): Logger {
-  const owned = options.pool === undefined;
-  const pool = options.pool ?? new SinkPool(options);
+  const owned = !("pool" in options);
+  const pool = "pool" in options ? options.pool : new SinkPool(options);
   const outputs: Output[] = [];
   try {
     for (const t of targets) outputs.push({ sink: pool.sinkFor(t), json: t.format === "json" });

@@ -4,6 +4,7 @@
 // every open connection to its server, for the per-connection view and the
 // counters (invariant 17).
 import type { ConnPlace, MuxConn, PoolConn } from "../conn/types.ts";
+import type { TimerHandle, Timers } from "../runtime/types.ts";
 
 export interface PoolSettings {
   /** Most idle + safe connections kept; -1 unlimited, 0 none. */
@@ -57,6 +58,12 @@ class KeyedList {
   }
 }
 
+/**
+ * What a pool asks of the runtime: the clock, read afresh (its timers are
+ * events of their own), and one-shot timers for the purge and the mux sweep.
+ */
+export type PoolTimers = Pick<Timers, "now" | "setTimer" | "clearTimer">;
+
 export class ServerPool {
   private readonly idle = new KeyedList();
   private readonly safe = new KeyedList();
@@ -68,13 +75,13 @@ export class ServerPool {
   opened = 0;
   reused = 0;
   violations = 0;
-  private purgeTimer: ReturnType<typeof setTimeout> | undefined;
+  private purgeTimer: TimerHandle | undefined;
 
   constructor(
     /** "backend/server", for messages. */
     readonly id: string,
     readonly settings: PoolSettings,
-    private readonly now: () => number,
+    private readonly timers: PoolTimers,
   ) {}
 
   get idleCount(): number {
@@ -162,7 +169,7 @@ export class ServerPool {
 
   /** Closes idle and safe connections unused for pool-purge-delay, keeping pool-low-conn of them. */
   purge(): void {
-    const limit = this.now() - this.settings.purgeDelay;
+    const limit = this.timers.now() - this.settings.purgeDelay;
     const keep = this.settings.lowConn;
     // Newest first within each list: the old ones at the front go first.
     for (const kl of [this.idle, this.safe]) {
@@ -192,7 +199,7 @@ export class ServerPool {
   addMux(m: MuxConn): void {
     this.opened++;
     this.muxes.push(m);
-    if (this.muxTimer === undefined) this.muxTimer = setTimeout(this.sweepMuxes, this.muxSweepEvery());
+    if (this.muxTimer === undefined) this.muxTimer = this.timers.setTimer(this.sweepMuxes, this.muxSweepEvery());
   }
 
   removeMux(m: MuxConn): void {
@@ -203,7 +210,7 @@ export class ServerPool {
 
   /** Since when each multiplexed connection has carried no stream. */
   private readonly muxIdleSince = new Map<MuxConn, number>();
-  private muxTimer: ReturnType<typeof setTimeout> | undefined;
+  private muxTimer: TimerHandle | undefined;
 
   private muxSweepEvery(): number {
     return Math.min(5000, Math.max(100, this.settings.purgeDelay / 2));
@@ -216,7 +223,7 @@ export class ServerPool {
    */
   private readonly sweepMuxes = (): void => {
     this.muxTimer = undefined;
-    const now = this.now();
+    const now = this.timers.now();
     let idle = 0;
     for (const m of this.muxes) if (!m.closed && m.activeStreams === 0) idle++;
     for (const m of [...this.muxes]) {
@@ -242,15 +249,15 @@ export class ServerPool {
       }
       m.ping();
     }
-    if (this.muxes.length !== 0) this.muxTimer = setTimeout(this.sweepMuxes, this.muxSweepEvery());
+    if (this.muxes.length !== 0) this.muxTimer = this.timers.setTimer(this.sweepMuxes, this.muxSweepEvery());
   };
 
   /** Closes every connection held idle (stop, reload); multiplexed ones say GOAWAY and close after their streams. */
   closeIdle(): void {
-    if (this.muxTimer !== undefined) clearTimeout(this.muxTimer);
+    if (this.muxTimer !== undefined) this.timers.clearTimer(this.muxTimer);
     this.muxTimer = undefined;
     for (const m of [...this.muxes]) m.shutdown();
-    if (this.purgeTimer !== undefined) clearTimeout(this.purgeTimer);
+    if (this.purgeTimer !== undefined) this.timers.clearTimer(this.purgeTimer);
     this.purgeTimer = undefined;
     for (const kl of [this.idle, this.safe]) {
       for (const conn of kl.drain()) {
@@ -268,8 +275,8 @@ export class ServerPool {
     let oldest = Infinity;
     for (const kl of [this.idle, this.safe]) for (const list of kl.all()) if (list.length > 0) oldest = Math.min(oldest, list[0]!.idleSince);
     if (!Number.isFinite(oldest)) return;
-    const wait = Math.max(1, Math.ceil(oldest + this.settings.purgeDelay - this.now()));
-    this.purgeTimer = setTimeout(this.onPurge, wait);
+    const wait = Math.max(1, Math.ceil(oldest + this.settings.purgeDelay - this.timers.now()));
+    this.purgeTimer = this.timers.setTimer(this.onPurge, wait);
   }
 
   private readonly onPurge = (): void => {

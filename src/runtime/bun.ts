@@ -11,9 +11,11 @@ import {
   type SignalName,
   type Socket,
   type SocketEvents,
+  type TimerHandle,
 } from "./types.ts";
 
 type RawSocket = import("bun").Socket<BunSocket>;
+type NativeTimer = ReturnType<typeof setTimeout>;
 
 const noEvents: SocketEvents = {
   data() {},
@@ -261,6 +263,13 @@ export const bunRuntime: Runtime = {
   listen,
   connect,
   now: () => performance.now(),
+  wallNow: () => Date.now(),
+  // The runtime's own timer object is the handle: nothing is allocated around it.
+  setTimer: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
+  clearTimer: (handle) => clearTimeout(handle as unknown as NativeTimer),
+  defer(fn) {
+    setImmediate(fn);
+  },
   onSignal(signal: SignalName, handler: () => void) {
     process.on(signal, handler);
   },

@@ -19,6 +19,7 @@ import {
   type SignalName,
   type Socket,
   type SocketEvents,
+  type TimerHandle,
 } from "./types.ts";
 
 /** Size of one conn.read(). */
@@ -524,6 +525,23 @@ export const denoRuntime: Runtime = {
 
   now(): number {
     return performance.now();
+  },
+
+  wallNow(): number {
+    return Date.now();
+  },
+
+  // Deno's timer id is the handle: nothing is allocated around it.
+  setTimer(fn: () => void, ms: number): TimerHandle {
+    return setTimeout(fn, ms) as unknown as TimerHandle;
+  },
+
+  clearTimer(handle: TimerHandle): void {
+    clearTimeout(handle as unknown as number);
+  },
+
+  defer(fn: () => void): void {
+    setImmediate(fn);
   },
 
   onSignal(signal: SignalName, handler: () => void): void {

@@ -81,15 +81,44 @@ export class ConnectError extends Error {
 
 export type SignalName = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGUSR1" | "SIGUSR2";
 
-export interface Runtime {
+declare const timerBrand: unique symbol;
+/**
+ * A one-shot timer: the runtime's own handle, typed opaque so that only
+ * clearTimer() can use it (and no wrapper object is made per timer).
+ */
+export type TimerHandle = { readonly [timerBrand]: true };
+
+/**
+ * The clock and the timers. The core asks these of its runtime, never of the
+ * globals, so that a test runtime can drive time (tests/support/mem-runtime.ts).
+ */
+export interface Timers {
+  /** Monotonic milliseconds, for timers and durations. */
+  now(): number;
+  /** Milliseconds since the epoch, for the dates in log lines. */
+  wallNow(): number;
+  /**
+   * Calls `fn` once, `ms` milliseconds from now (or a little later). Cheap
+   * enough for the hot path: sessions re-arm one per request.
+   */
+  setTimer(fn: () => void, ms: number): TimerHandle;
+  /** The timer will not fire. Harmless on one that fired or was cleared already. */
+  clearTimer(handle: TimerHandle): void;
+  /**
+   * Calls `fn` once the current event's work is done, before the runtime waits
+   * for I/O again (setImmediate): the place to join what many callbacks of one
+   * turn produced into one write.
+   */
+  defer(fn: () => void): void;
+}
+
+export interface Runtime extends Timers {
   readonly name: "bun" | "deno";
   readonly version: string;
   /** Accept connections; `onAccept` must set `socket.events` before returning. */
   listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener>;
   /** Open a connection; `events` are in place before any byte can arrive. */
   connect(options: ConnectOptions, events: SocketEvents): Promise<Socket>;
-  /** Monotonic milliseconds, for timers and durations. */
-  now(): number;
   onSignal(signal: SignalName, handler: () => void): void;
   /** The process's command-line arguments after the program (and script) name. */
   args(): string[];

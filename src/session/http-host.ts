@@ -2,7 +2,7 @@
 // error pages, forwarding fields per backend, logging and counters.
 import type { FrontendConfig, HttpConnectionMode } from "../config/types.ts";
 import type { HeadLimits, ProtocolRefusal } from "../http/message.ts";
-import type { Runtime } from "../runtime/types.ts";
+import type { Runtime, Timers } from "../runtime/types.ts";
 import { ForwardingPlan } from "./forwarding.ts";
 import type { HttpSession, HttpSessionHost } from "./http-session.ts";
 import type { HttpStream } from "../stream/http-stream.ts";
@@ -30,7 +30,7 @@ export class HttpHost implements HttpSessionHost {
 
   constructor(
     private readonly config: FrontendConfig,
-    readonly runtime: Pick<Runtime, "connect" | "now">,
+    readonly runtime: Pick<Runtime, "connect" | keyof Timers>,
     readonly clock: Clock,
     /** tune.bufsize and tune.http.maxhdr, from the global section. */
     readonly limits: HeadLimits,

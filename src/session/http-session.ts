@@ -13,7 +13,7 @@ import { H1ServerMux } from "../http1/server-mux.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import { SessionConns } from "../pool/session-conns.ts";
 import type { Clock } from "../runtime/clock.ts";
-import type { Runtime, Socket } from "../runtime/types.ts";
+import type { Runtime, Socket, Timers } from "../runtime/types.ts";
 import { HttpStream } from "../stream/http-stream.ts";
 import { span } from "../stream/span.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "../stream/termination.ts";
@@ -24,7 +24,7 @@ import { Session } from "./session.ts";
 /** What an HTTP session needs from the frontend that accepted it. */
 export interface HttpSessionHost {
   readonly name: string;
-  readonly runtime: Pick<Runtime, "connect" | "now">;
+  readonly runtime: Pick<Runtime, "connect" | keyof Timers>;
   /** Read once per event: tick() where an event enters, now() everywhere else. */
   readonly clock: Clock;
   readonly limits: HeadLimits;
@@ -89,7 +89,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     readonly backend: Backend,
     client: Socket,
   ) {
-    super(client);
+    super(client, host.runtime);
     this.serverKeepAlive = host.serverKeepAlive(backend);
     this.plan = host.forwarding(backend);
     const now = host.clock.tick();
@@ -97,7 +97,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     this.mux = new H1ServerMux(client, host.limits, this);
   }
 
-  get runtime(): Pick<Runtime, "connect" | "now"> {
+  get runtime(): Pick<Runtime, "connect" | keyof Timers> {
     return this.host.runtime;
   }
 

@@ -3,16 +3,18 @@
 // one timer, armed for the earliest deadline and re-armed when it fires (a
 // later deadline costs nothing until then).
 import { nextSessionId } from "../conn/ids.ts";
-import type { Socket } from "../runtime/types.ts";
+import type { Socket, TimerHandle, Timers } from "../runtime/types.ts";
 
 export abstract class Session {
   readonly id = nextSessionId();
   /** Wall-clock ms of the accept, for the log's date. */
-  readonly acceptDate = Date.now();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  readonly acceptDate: number;
+  private timer: TimerHandle | undefined;
   private timerAt = Infinity;
 
-  constructor(readonly client: Socket) {}
+  constructor(readonly client: Socket, private readonly timers: Pick<Timers, "wallNow" | "setTimer" | "clearTimer">) {
+    this.acceptDate = timers.wallNow();
+  }
 
   /** Bytes the client sent while the session waited to be accepted come first. */
   abstract begin(early: Uint8Array[]): void;
@@ -30,16 +32,16 @@ export abstract class Session {
   protected armTimer(at: number): void {
     if (this.timer !== undefined) {
       if (this.timerAt <= at) return;
-      clearTimeout(this.timer);
+      this.timers.clearTimer(this.timer);
       this.timer = undefined;
     }
     if (!Number.isFinite(at)) return;
     this.timerAt = at;
-    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(at - this.now())));
+    this.timer = this.timers.setTimer(this.fire, Math.max(1, Math.ceil(at - this.now())));
   }
 
   protected cancelTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timers.clearTimer(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
   }

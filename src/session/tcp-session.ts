@@ -3,7 +3,7 @@
 // says when it is due and what happens then.
 import type { Backend } from "../backend/backend.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
-import type { Runtime, Socket } from "../runtime/types.ts";
+import type { Runtime, Socket, Timers } from "../runtime/types.ts";
 import { TcpStream, type TcpStreamHost } from "../stream/tcp-stream.ts";
 import { Session } from "./session.ts";
 
@@ -13,7 +13,7 @@ export interface SessionHost {
   readonly clientTimeout: number;
   readonly clientFinTimeout: number | undefined;
   readonly current: number;
-  readonly runtime: Pick<Runtime, "connect" | "now">;
+  readonly runtime: Pick<Runtime, "connect" | keyof Timers>;
   logTcp(record: TcpLogRecord): void;
   sessionEnded(session: TcpSession): void;
 }
@@ -23,7 +23,7 @@ export class TcpSession extends Session implements TcpStreamHost {
   private ended = false;
 
   constructor(private readonly host: SessionHost, backend: Backend, client: Socket) {
-    super(client);
+    super(client, host.runtime);
     this.stream = new TcpStream(this, backend, client);
   }
 
@@ -43,7 +43,7 @@ export class TcpSession extends Session implements TcpStreamHost {
     return this.host.current;
   }
 
-  get runtime(): Pick<Runtime, "connect" | "now"> {
+  get runtime(): Pick<Runtime, "connect" | keyof Timers> {
     return this.host.runtime;
   }
 

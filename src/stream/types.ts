@@ -12,7 +12,7 @@ import type { Runtime } from "../runtime/types.ts";
 
 /** `S`: the stream type itself (so this file needs not import it). */
 export interface HttpStreamHost<S> extends Owner {
-  readonly runtime: Pick<Runtime, "connect">;
+  readonly runtime: Pick<Runtime, "connect" | "defer">;
   /** The one API that moves backend connections between sessions and pools. */
   readonly ownership: Ownership;
   readonly limits: HeadLimits;

@@ -136,7 +136,7 @@ export function clientMuxContract(impl: MuxImplementation): void {
     async function setup(): Promise<{ srv: ContractServer; server: Server; conn: ClientMux }> {
       const srv = await impl.server();
       open.push(srv);
-      const server = new Server("be", serverConfig(srv.port, impl.proto));
+      const server = new Server("be", serverConfig(srv.port, impl.proto), bunRuntime);
       open.push({ close: () => server.pool.closeIdle() });
       const conn = await new Promise<ClientMux>((resolve, reject) => {
         openConnection(server, {

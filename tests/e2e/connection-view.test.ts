@@ -30,7 +30,7 @@ backend be
 `,
   }]);
   if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
-  const proxy = new Proxy(loaded.config, bunRuntime, new SinkPool(), { strictOwnership: true });
+  const proxy = new Proxy(loaded.config, bunRuntime, new SinkPool({ timers: bunRuntime }), { strictOwnership: true });
   await proxy.start();
   return proxy;
 }

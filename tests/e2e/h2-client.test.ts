@@ -65,7 +65,7 @@ async function connect(port: number, events: Partial<H2ConnectionEvents> = {}): 
     end: () => {},
     close: () => {},
   });
-  const conn = new H2ClientConnection(socket, full);
+  const conn = new H2ClientConnection(socket, full, bunRuntime);
   conn.start(early);
   return conn;
 }

@@ -993,6 +993,101 @@ export const checks: Check[] = [
       eq(sp.closes, 1, "close events at the throwing side");
     },
   },
+
+  {
+    name: "clocks",
+    timeoutMs: 3000,
+    async run(scope, info) {
+      const rt = scope.rt;
+      const wall = rt.wallNow();
+      info.wallSkewMs = wall - Date.now();
+      assert(Math.abs(wall - Date.now()) < 1000, `wallNow() ${wall} is not the epoch clock (Date.now() ${Date.now()})`);
+      let last = rt.now();
+      for (let i = 0; i < 1000; i++) {
+        const t = rt.now();
+        assert(t >= last, `now() went back: ${last} then ${t}`);
+        last = t;
+      }
+      const t0 = rt.now();
+      await sleep(30);
+      const elapsed = rt.now() - t0;
+      info.elapsedOver30ms = Math.round(elapsed);
+      assert(elapsed >= 25 && elapsed < 2000, `now() moved ${elapsed} ms over a 30 ms sleep`);
+    },
+  },
+
+  {
+    name: "timer-fires-once",
+    timeoutMs: 3000,
+    async run(scope, info) {
+      const rt = scope.rt;
+      const fired: string[] = [];
+      const t0 = rt.now();
+      let lateAt = 0;
+      const done = deferred();
+      // Set out of order: they fire by deadline.
+      rt.setTimer(() => {
+        fired.push("late");
+        lateAt = rt.now();
+        done.resolve();
+      }, 40);
+      const early = rt.setTimer(() => fired.push("early"), 10);
+      eq(fired.length, 0, "timers fired inside setTimer()");
+      await within(done.promise, 2000, "a 40 ms timer");
+      info.lateFiredAfterMs = Math.round(lateAt - t0);
+      // Timer clocks round; a millisecond early is still on time.
+      assert(lateAt - t0 >= 39, `a 40 ms timer fired after ${lateAt - t0} ms`);
+      eq(fired.join(","), "early,late", "firing order");
+      // Clearing a timer that fired, twice, is harmless.
+      rt.clearTimer(early);
+      rt.clearTimer(early);
+      await sleep(60);
+      eq(fired.join(","), "early,late", "timers fire once");
+    },
+  },
+
+  {
+    name: "timer-cleared",
+    timeoutMs: 3000,
+    async run(scope) {
+      const rt = scope.rt;
+      const fired: string[] = [];
+      const cleared = rt.setTimer(() => fired.push("cleared"), 10);
+      const clearedLater = rt.setTimer(() => fired.push("cleared later"), 30);
+      rt.setTimer(() => {
+        fired.push("kept");
+        rt.clearTimer(clearedLater); // from inside another timer's callback
+      }, 15);
+      rt.clearTimer(cleared);
+      rt.clearTimer(cleared);
+      await sleep(80);
+      eq(fired.join(","), "kept", "timers that fired");
+    },
+  },
+
+  {
+    name: "defer-order",
+    timeoutMs: 3000,
+    async run(scope) {
+      const rt = scope.rt;
+      const seen: string[] = [];
+      const done = deferred();
+      rt.defer(() => seen.push("defer 1"));
+      rt.defer(() => {
+        seen.push("defer 2");
+        rt.defer(() => {
+          seen.push("defer from defer");
+          done.resolve();
+        });
+      });
+      queueMicrotask(() => seen.push("microtask"));
+      seen.push("sync");
+      await within(done.promise, 2000, "deferred callbacks");
+      // After the event's own work and its promise jobs, in the order asked.
+      eq(seen.join(","), "sync,microtask,defer 1,defer 2,defer from defer", "order");
+    },
+  },
+
 ];
 
 // --------------------------------------------------------------------- main

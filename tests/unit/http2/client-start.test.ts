@@ -13,7 +13,7 @@ import { MemSocket } from "../../support/mem-runtime.ts";
 
 test("early server SETTINGS: the preface and our SETTINGS go out first, the ACK after them", async () => {
   const socket = new MemSocket("127.0.0.1", 9100, true);
-  const conn = new H2ClientConnection(socket, { slots() {}, closed() {} });
+  const conn = new H2ClientConnection(socket, { slots() {}, closed() {} }, { defer: (fn) => setImmediate(fn) });
   conn.start([write.settings([])]);
   await new Promise<void>((r) => setImmediate(r));
   const out = new Uint8Array(socket.kept.reduce((n, c) => n + c.length, 0));

@@ -17,6 +17,8 @@ import {
   SinkPool,
 } from "../../../src/log/sink.ts";
 import { formatTcpLog, type TcpLogRecord } from "../../../src/log/tcp-log.ts";
+import { bunRuntime } from "../../../src/runtime/bun.ts";
+import { VirtualClock } from "../../support/virtual-clock.ts";
 import { docRecord } from "./fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sluice-log-"));
@@ -24,6 +26,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let fileNo = 0;
 const tempFile = () => join(dir, `log-${++fileNo}.log`);
 
+// The real runtime's turns and timers: batching is per turn of the event loop.
+const timers = bunRuntime;
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Records every write; completes them on the next turn, or on release() when `manual`. */
@@ -82,7 +86,7 @@ const text = (ls: string[]) => ls.map((l) => l + "\n").join("");
 describe("batching", () => {
   test("a burst of lines in one turn is one write, after the turn", async () => {
     const w = new FakeWriter();
-    const sink = new FdSink(9, "fake", { writer: w });
+    const sink = new FdSink(9, "fake", { timers, writer: w });
     const ls = lines(1000);
     for (const l of ls) sink.write(l);
     expect(w.writes).toBe(0);
@@ -93,7 +97,7 @@ describe("batching", () => {
 
   test("64 KiB of lines starts a write at once", () => {
     const w = new FakeWriter();
-    const sink = new FdSink(9, "fake", { writer: w });
+    const sink = new FdSink(9, "fake", { timers, writer: w });
     const long = "x".repeat(1023);
     for (let i = 0; i < 63; i++) sink.write(long);
     expect(w.writes).toBe(0);
@@ -105,7 +109,7 @@ describe("batching", () => {
   test("lines arriving during a slow write become the next batch: many turns, few writes, in order", async () => {
     const w = new FakeWriter();
     w.manual = true;
-    const sink = new FdSink(9, "fake", { writer: w });
+    const sink = new FdSink(9, "fake", { timers, writer: w });
     const all: string[] = [];
     for (let turn = 0; turn < 50; turn++) {
       for (const l of lines(20, `t${turn}`)) {
@@ -126,7 +130,7 @@ describe("batching", () => {
     const w = new FakeWriter();
     w.maxBytes = 7;
     w.failures.push("EAGAIN", "EAGAIN");
-    const sink = new FdSink(9, "fake", { writer: w });
+    const sink = new FdSink(9, "fake", { timers, writer: w });
     const ls = lines(30);
     for (const l of ls) sink.write(l);
     await sink.flush();
@@ -138,6 +142,7 @@ describe("batching", () => {
     w.failures.push("EIO", "EIO");
     const errors: string[] = [];
     const sink = new FdSink(9, "fake", {
+      timers,
       writer: w,
       onError: (e, name) => errors.push(`${name}: ${e.message}`),
     });
@@ -153,11 +158,39 @@ describe("batching", () => {
   });
 });
 
+describe("on the runtime's clock", () => {
+  test("a batch waits for the runtime's defer, an EAGAIN retry for its timer", async () => {
+    const clock = new VirtualClock();
+    const calls: string[] = [];
+    const writer: FdWriter = {
+      write(_fd, data, offset, length, done) {
+        calls.push(Buffer.from(data.subarray(offset, offset + length)).toString("utf8"));
+        // The first call says EAGAIN, the next ones take everything; synchronously, so only the clock moves things.
+        if (calls.length === 1) done(Object.assign(new Error("fake EAGAIN"), { code: "EAGAIN" }), 0);
+        else done(null, length);
+      },
+    };
+    const sink = new FdSink(9, "fake", { timers: clock, writer });
+    sink.write("a");
+    sink.write("b");
+    expect(calls).toEqual([]);
+    expect(clock.runDeferred()).toBe(1);
+    expect(calls).toEqual(["a\nb\n"]);
+    expect(clock.pendingTimers).toBe(1);
+    expect(clock.nextDue).toBe(clock.now() + 5);
+    await clock.advance(4);
+    expect(calls.length).toBe(1);
+    await clock.advance(1);
+    expect(calls).toEqual(["a\nb\n", "a\nb\n"]);
+    expect(sink.stats()).toMatchObject({ lines: 2, failed: 0, pending: 0 });
+  });
+});
+
 describe("bounded buffer", () => {
   test("drops beyond the cap, counts, then logs the count once the destination has caught up", async () => {
     const w = new FakeWriter();
     w.manual = true;
-    const sink = new FdSink(9, "fake", { writer: w, batchBytes: 100, maxBufferBytes: 1000 });
+    const sink = new FdSink(9, "fake", { timers, writer: w, batchBytes: 100, maxBufferBytes: 1000 });
     const line = (i: number) => `${String(i).padStart(4, "0")} ${"y".repeat(45)}`; // 50 chars + newline
     for (let i = 0; i < 2; i++) sink.write(line(i)); // 102 bytes: written at once, stays in flight
     expect(w.writes).toBe(1);
@@ -178,7 +211,7 @@ describe("bounded buffer", () => {
   test("closing while behind still logs the count", async () => {
     const w = new FakeWriter();
     w.manual = true;
-    const sink = new FdSink(9, "fake", { writer: w, batchBytes: 10, maxBufferBytes: 20 });
+    const sink = new FdSink(9, "fake", { timers, writer: w, batchBytes: 10, maxBufferBytes: 20 });
     // 7 bytes each: lines 0-1 go out at once, 2-3 wait, the rest do not fit in 20 bytes
     for (let i = 0; i < 10; i++) sink.write(`line ${i}`);
     const closed = sink.close();
@@ -195,7 +228,7 @@ describe("files", () => {
     writeFileSync(path, "existing\n");
     let writes = 0;
     const counting: FdWriter = { write: (...a) => (writes++, fsWriter.write(...a)) };
-    const sink = createFileSink(path, { writer: counting });
+    const sink = createFileSink(path, { timers, writer: counting });
     const first = lines(10_000, "a");
     for (const l of first) sink.write(l);
     await sink.flush();
@@ -215,7 +248,7 @@ describe("files", () => {
   });
 
   test("a file that cannot be opened is an error at creation", () => {
-    expect(() => createFileSink(join(dir, "no/such/dir/x.log"))).toThrow(/cannot open log file/);
+    expect(() => createFileSink(join(dir, "no/such/dir/x.log"), { timers })).toThrow(/cannot open log file/);
   });
 });
 
@@ -261,7 +294,7 @@ describe("createLogger", () => {
         { kind: "file", path: join(dir, ".", `log-${fileNo}.log`), format: "json" },
         { kind: "stdout", format: "json" },
       ],
-      { stdout, stderr },
+      { timers, stdout, stderr },
     );
     const r = docRecord();
     log.http(r);
@@ -287,7 +320,7 @@ describe("createLogger", () => {
 
   test("no targets: records go nowhere, events still go to stderr", async () => {
     const stderr = new MemorySink();
-    const log = createLogger([], { stderr });
+    const log = createLogger([], { timers, stderr });
     log.http(docRecord());
     log.event("stopping");
     await log.flush();
@@ -295,10 +328,11 @@ describe("createLogger", () => {
   });
 
   test("a file target needs a path; a bad path fails at creation", () => {
-    expect(() => createLogger([{ kind: "file", format: "raw" }], { stderr: new MemorySink() }))
+    expect(() => createLogger([{ kind: "file", format: "raw" }], { timers, stderr: new MemorySink() }))
       .toThrow(/needs a path/);
     expect(() =>
       createLogger([{ kind: "file", path: join(dir, "nope/x.log"), format: "raw" }], {
+        timers,
         stderr: new MemorySink(),
       })
     )
@@ -308,7 +342,7 @@ describe("createLogger", () => {
   test("loggers from one pool share sinks; their close() only flushes, the pool closes", async () => {
     const stdout = new MemorySink();
     const stderr = new MemorySink();
-    const pool = new SinkPool({ stdout, stderr });
+    const pool = new SinkPool({ timers, stdout, stderr });
     const a = createLogger([{ kind: "stdout", format: "raw" }], { pool });
     const b = createLogger([{ kind: "stdout", format: "raw" }], { pool });
     a.tcp(tcpRecord);

@@ -9,6 +9,7 @@ import { compileLogFormat } from "../../../src/log/format.ts";
 import { createHttpLogRecord, formatHttpLog, HTTPLOG_FORMAT } from "../../../src/log/http-log.ts";
 import { formatHttpJson } from "../../../src/log/json.ts";
 import { createLogger } from "../../../src/log/sink.ts";
+import { hostRuntime } from "../../support/host-runtime.ts";
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new Error("smoke: " + what);
@@ -58,7 +59,7 @@ try {
   const log = createLogger([{ kind: "file", path, format: "raw" }, {
     kind: "stdout",
     format: "json",
-  }]);
+  }], { timers: await hostRuntime() });
   const n = 20_000;
   const fmt = compileLogFormat("%rt %{+Q}r");
   for (let i = 0; i < n; i++) {

@@ -222,7 +222,7 @@ describe("attach, not strict: reported, counted, closed; the lookup goes on", ()
 
   test("the violations counters of two pools are separate; Ownership's is the total", () => {
     const w = world({ strict: false });
-    const other = makePool({}, w.clock.now, "be/s2");
+    const other = makePool({}, w.clock, "be/s2");
     const a = session();
     const b = session();
     const c1 = w.open(a, "never");

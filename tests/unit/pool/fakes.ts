@@ -4,9 +4,11 @@
 import { afterEach } from "bun:test";
 import type { HttpReuse } from "../../../src/config/types.ts";
 import { Ownership, OwnershipViolation } from "../../../src/pool/ownership.ts";
-import { type PoolSettings, ServerPool } from "../../../src/pool/server-pool.ts";
+import { type PoolSettings, type PoolTimers, ServerPool } from "../../../src/pool/server-pool.ts";
 import { SessionConns } from "../../../src/pool/session-conns.ts";
 import type { ConnPlace, Owner, PoolConn } from "../../../src/conn/types.ts";
+import type { TimerHandle } from "../../../src/runtime/types.ts";
+import { VirtualClock } from "../../support/virtual-clock.ts";
 
 let nextConnId = 1;
 
@@ -72,10 +74,17 @@ export function session(id = nextSessionId++): FakeSession {
   return { id, conns: new SessionConns() };
 }
 
-/** Manual monotonic clock. */
-export class Clock {
+/**
+ * Manual monotonic clock: a test sets `t` and calls purge() itself. The
+ * pool's timers wait on a virtual clock that never moves, as real ones would
+ * that no test waits for. (Tests of the timers use a VirtualClock instead.)
+ */
+export class Clock implements PoolTimers {
   t = 1000;
+  private readonly timers = new VirtualClock();
   readonly now = (): number => this.t;
+  readonly setTimer = (fn: () => void, ms: number): TimerHandle => this.timers.setTimer(fn, ms);
+  readonly clearTimer = (handle: TimerHandle): void => this.timers.clearTimer(handle);
 }
 
 const pools: ServerPool[] = [];
@@ -84,8 +93,8 @@ afterEach(() => {
   for (const p of pools.splice(0)) p.closeIdle();
 });
 
-export function makePool(settings: Partial<PoolSettings> = {}, now: () => number = new Clock().now, id = "be/s1"): ServerPool {
-  const p = new ServerPool(id, { maxConn: -1, purgeDelay: 5000, lowConn: 0, ...settings }, now);
+export function makePool(settings: Partial<PoolSettings> = {}, timers: PoolTimers = new Clock(), id = "be/s1"): ServerPool {
+  const p = new ServerPool(id, { maxConn: -1, purgeDelay: 5000, lowConn: 0, ...settings }, timers);
   pools.push(p);
   return p;
 }
@@ -107,7 +116,7 @@ export interface World {
 
 export function world(opts: { strict?: boolean; pool?: Partial<PoolSettings> } = {}): World {
   const clock = new Clock();
-  const pool = makePool(opts.pool, clock.now);
+  const pool = makePool(opts.pool, clock);
   const reported: OwnershipViolation[] = [];
   const own = new Ownership({ strict: opts.strict ?? true, report: (v) => reported.push(v) });
   const w: World = {

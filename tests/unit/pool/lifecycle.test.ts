@@ -148,7 +148,7 @@ describe("Ownership.release", () => {
 
   test("max-session-srv-conns counts the session's idle private connections over all servers", () => {
     const w = world();
-    const other = makePool({}, w.clock.now, "be/s2");
+    const other = makePool({}, w.clock, "be/s2");
     const s = session();
     const a = w.open(s, "never");
     const b = w.open(s, "never", "", other);
@@ -396,7 +396,7 @@ describe("Ownership.sessionEnded (invariant 3)", () => {
 
   test("private connections to several servers all close", () => {
     const w = world();
-    const other = makePool({}, w.clock.now, "be/s2");
+    const other = makePool({}, w.clock, "be/s2");
     const s = session();
     const a = w.open(s, "never");
     const b = w.open(s, "never", "", other);

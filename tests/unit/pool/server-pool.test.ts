@@ -1,15 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { VirtualClock } from "../../support/virtual-clock.ts";
 import { FakeConn, makePool, session, world } from "./fakes.ts";
-
-/** Waits until `cond` holds, at most `ms`. */
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) return false;
-    await Bun.sleep(5);
-  }
-  return true;
-}
 
 describe("ServerPool.purge (pool-purge-delay, invariant 8)", () => {
   test("connections idle longer than the delay are closed, younger ones kept", () => {
@@ -87,66 +78,80 @@ describe("ServerPool.purge (pool-purge-delay, invariant 8)", () => {
     expect(s.conns.idleCount).toBe(1);
   });
 
-  test("the purge timer fires by itself (real clock)", async () => {
+  test("the purge timer fires by itself, at the delay", async () => {
     const w = world();
-    const pool = makePool({ purgeDelay: 30 }, () => performance.now());
+    const clock = new VirtualClock();
+    const pool = makePool({ purgeDelay: 30 }, clock);
     const s = session();
     const c = new FakeConn(pool);
     w.own.opened(s, pool, c, "safe");
-    expect(w.own.release(s, pool, c, true, performance.now(), 5)).toBe("pooled");
+    expect(w.own.release(s, pool, c, true, clock.now(), 5)).toBe("pooled");
     expect(pool.idleCount).toBe(1);
-    expect(await until(() => c.closed, 1000)).toBe(true);
+    await clock.advance(29);
+    expect(c.closed).toBe(false);
+    await clock.advance(1);
+    expect(c.closed).toBe(true);
     expect(pool.idleCount).toBe(0);
     expect(pool.live.size).toBe(0);
+    expect(clock.pendingTimers).toBe(0); // nothing left to purge: no timer
   });
 
   test("the purge timer closes the old connection and keeps, then closes, the younger one", async () => {
     const w = world();
-    const pool = makePool({ purgeDelay: 60 }, () => performance.now());
+    const clock = new VirtualClock();
+    const pool = makePool({ purgeDelay: 60 }, clock);
     const s = session();
     const a = new FakeConn(pool);
     const b = new FakeConn(pool);
     w.own.opened(s, pool, a, "safe");
     w.own.opened(s, pool, b, "safe");
-    const t0 = performance.now();
-    w.own.release(s, pool, a, true, t0, 5);
-    await Bun.sleep(40);
-    w.own.release(s, pool, b, true, performance.now(), 5);
-    expect(await until(() => a.closed, 1000)).toBe(true);
-    // b went idle ≥ 40 ms after a: when a is purged, b is at most ~25 ms idle.
-    if (performance.now() - b.idleSince < 55) expect(b.closed).toBe(false);
-    expect(await until(() => b.closed, 1000)).toBe(true);
+    w.own.release(s, pool, a, true, clock.now(), 5);
+    await clock.advance(40);
+    w.own.release(s, pool, b, true, clock.now(), 5);
+    await clock.advance(20);
+    expect(a.closed).toBe(true);
+    // b went idle 40 ms after a: when a is purged, b is 20 ms idle.
+    expect(b.closed).toBe(false);
+    await clock.advance(39);
+    expect(b.closed).toBe(false);
+    await clock.advance(1);
+    expect(b.closed).toBe(true);
     expect(pool.idleCount).toBe(0);
   });
 
   test("no purge timer below pool-low-conn: the connection stays", async () => {
     const w = world();
-    const pool = makePool({ purgeDelay: 20, lowConn: 1 }, () => performance.now());
+    const clock = new VirtualClock();
+    const pool = makePool({ purgeDelay: 20, lowConn: 1 }, clock);
     const s = session();
     const c = new FakeConn(pool);
     w.own.opened(s, pool, c, "safe");
-    w.own.release(s, pool, c, true, performance.now(), 5);
-    await Bun.sleep(80);
+    w.own.release(s, pool, c, true, clock.now(), 5);
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(80);
     expect(c.closed).toBe(false);
     expect(pool.idleCount).toBe(1);
   });
 
   test("closeIdle closes every idle and safe connection and stops the timer", async () => {
     const w = world();
-    const pool = makePool({ purgeDelay: 20 }, () => performance.now());
+    const clock = new VirtualClock();
+    const pool = makePool({ purgeDelay: 20 }, clock);
     const s = session();
     const a = new FakeConn(pool);
     const b = new FakeConn(pool, "k");
     w.own.opened(s, pool, a, "safe");
     w.own.opened(s, pool, b, "safe");
-    w.own.release(s, pool, a, true, performance.now(), 5);
-    w.own.release(s, pool, b, true, performance.now(), 5);
+    w.own.release(s, pool, a, true, clock.now(), 5);
+    w.own.release(s, pool, b, true, clock.now(), 5);
+    expect(clock.pendingTimers).toBe(1);
     pool.closeIdle();
     expect(a.closes).toBe(1);
     expect(b.closes).toBe(1);
     expect(pool.idleCount + pool.safeCount).toBe(0);
     expect(pool.live.size).toBe(0);
-    await Bun.sleep(50);
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(50);
     expect(a.closes + b.closes).toBe(2); // no purge afterwards closes them again
   });
 });

@@ -53,7 +53,7 @@ describe("Ownership.take: the session's own private connection first (invariant 
 
   test("a private connection to another server is not offered", () => {
     const w = world();
-    const other = makePool({}, w.clock.now, "be/s2");
+    const other = makePool({}, w.clock, "be/s2");
     const s = session();
     const c = w.open(s, "never", "", other);
     expect(w.release(s, c)).toBe("private");

@@ -5,7 +5,7 @@ import { makePool, session, world } from "./fakes.ts";
 describe("per-connection view (invariant 17)", () => {
   test("rows: owner, session, state, requests and key of every open connection", () => {
     const w = world();
-    const other = makePool({}, w.clock.now, "be/s2");
+    const other = makePool({}, w.clock, "be/s2");
     const s = session(7);
     const t = session(8);
     const priv = w.open(s, "never", "K");

@@ -14,8 +14,9 @@ import { memProxy, MemSocket, memRuntime } from "../../support/mem-runtime.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const runtime = memRuntime(true);
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const runtime = memRuntime({ keep: true });
+/** The end of a turn: promise jobs, and the proxy's deferred writes (its HTTP/2 frames), run. */
+const turn = () => runtime.clock.settle();
 
 let proxy: Proxy;
 beforeAll(async () => {
