@@ -1,76 +1,25 @@
-// One server's shared backend connections: the idle ones (never reused yet)
-// and the safe ones (proven reusable), most recently used last, per reuse key;
-// bounded by pool-max-conn and purged after pool-purge-delay. It also knows
-// every open connection to its server, for the per-connection view and the
-// counters (invariant 17).
+// One server's shared backend connections, the facade over its two kinds of
+// list: the idle ones (never reused yet) and the safe ones (proven
+// reusable), most recently used last, per reuse key (keyed-list.ts), bounded
+// by pool-max-conn and purged after pool-purge-delay; and the multiplexed
+// ones (mux-list.ts). It also knows every open connection to its server, for
+// the per-connection view and the counters (invariant 17).
 import type { ConnPlace, MuxConn, PoolConn } from "../conn/types.ts";
-import type { TimerHandle, Timers } from "../runtime/types.ts";
+import type { TimerHandle } from "../runtime/types.ts";
+import { KeyedList } from "./keyed-list.ts";
+import { MuxList } from "./mux-list.ts";
+import type { PoolSettings, PoolTimers } from "./pool-settings.ts";
 
-export interface PoolSettings {
-  /** Most idle + safe connections kept; -1 unlimited, 0 none. */
-  maxConn: number;
-  /** Idle connections unused this long (ms) are closed. */
-  purgeDelay: number;
-  /** Purging keeps at least this many idle connections. */
-  lowConn: number;
-}
+export type { PoolSettings, PoolTimers };
 
-/** One list per reuse key; the key "" (nothing client-dependent) has its own field: the usual case, no Map lookup. */
-class KeyedList {
-  plain: PoolConn[] = [];
-  private readonly keyed = new Map<string, PoolConn[]>();
-  size = 0;
-
-  list(key: string, create: boolean): PoolConn[] | undefined {
-    if (key === "") return this.plain;
-    let l = this.keyed.get(key);
-    if (l === undefined && create) this.keyed.set(key, l = []);
-    return l;
-  }
-
-  *all(): Generator<PoolConn[]> {
-    yield this.plain;
-    yield* this.keyed.values();
-  }
-
-  /** A keyed list left empty goes (one key per client with send-proxy: they must not pile up). */
-  prune(key: string, l: PoolConn[]): void {
-    if (l.length === 0 && key !== "") this.keyed.delete(key);
-  }
-
-  /** Every key's list, with the keyed ones forgotten (closeIdle). */
-  drain(): PoolConn[] {
-    const out = this.plain.splice(0);
-    for (const l of this.keyed.values()) out.push(...l);
-    this.keyed.clear();
-    this.size = 0;
-    return out;
-  }
-
-  remove(conn: PoolConn): boolean {
-    const l = this.list(conn.key, false);
-    const i = l?.indexOf(conn) ?? -1;
-    if (i < 0) return false;
-    l!.splice(i, 1);
-    this.size--;
-    if (l!.length === 0 && conn.key !== "") this.keyed.delete(conn.key);
-    return true;
-  }
-}
-
-/**
- * What a pool asks of the runtime: the clock, read afresh (its timers are
- * events of their own), and one-shot timers for the purge and the mux sweep.
- */
-export type PoolTimers = Pick<Timers, "now" | "setTimer" | "clearTimer">;
 
 export class ServerPool {
   private readonly idle = new KeyedList();
   private readonly safe = new KeyedList();
   /** Every open connection to this server, wherever it is. */
   readonly live = new Set<PoolConn>();
-  /** Open multiplexed (HTTP/2) connections to this server: the available list is those with free slots. */
-  readonly muxes: MuxConn[] = [];
+  /** Open multiplexed (HTTP/2) connections to this server (mux-list.ts): the available list is those with free slots. */
+  private readonly muxList: MuxList;
   /** Counters since start. */
   opened = 0;
   reused = 0;
@@ -82,7 +31,13 @@ export class ServerPool {
     readonly id: string,
     readonly settings: PoolSettings,
     private readonly timers: PoolTimers,
-  ) {}
+  ) {
+    this.muxList = new MuxList(settings, timers);
+  }
+
+  get muxes(): readonly MuxConn[] {
+    return this.muxList.list;
+  }
 
   get idleCount(): number {
     return this.idle.size;
@@ -198,65 +153,16 @@ export class ServerPool {
   /** A new multiplexed connection to this server: in the available list, watched while it idles. */
   addMux(m: MuxConn): void {
     this.opened++;
-    this.muxes.push(m);
-    if (this.muxTimer === undefined) this.muxTimer = this.timers.setTimer(this.sweepMuxes, this.muxSweepEvery());
+    this.muxList.add(m);
   }
 
   removeMux(m: MuxConn): void {
-    const i = this.muxes.indexOf(m);
-    if (i >= 0) this.muxes.splice(i, 1);
-    this.muxIdleSince.delete(m);
+    this.muxList.remove(m);
   }
-
-  /** Since when each multiplexed connection has carried no stream. */
-  private readonly muxIdleSince = new Map<MuxConn, number>();
-  private muxTimer: TimerHandle | undefined;
-
-  private muxSweepEvery(): number {
-    return Math.min(5000, Math.max(100, this.settings.purgeDelay / 2));
-  }
-
-  /**
-   * Idle multiplexed connections: each sweep PINGs them (liveness: one whose
-   * previous PING got no ACK by the next sweep is dead and closed), and those
-   * idle for pool-purge-delay are shut down (GOAWAY), keeping pool-low-conn.
-   */
-  private readonly sweepMuxes = (): void => {
-    this.muxTimer = undefined;
-    const now = this.timers.now();
-    let idle = 0;
-    for (const m of this.muxes) if (!m.closed && m.activeStreams === 0) idle++;
-    for (const m of [...this.muxes]) {
-      if (m.closed) continue;
-      if (m.activeStreams > 0) {
-        this.muxIdleSince.delete(m);
-        continue;
-      }
-      const since = this.muxIdleSince.get(m);
-      if (since === undefined) {
-        this.muxIdleSince.set(m, now);
-        continue;
-      }
-      if (m.pingPending) {
-        m.close();
-        idle--;
-        continue;
-      }
-      if (now - since >= this.settings.purgeDelay && idle > this.settings.lowConn) {
-        m.shutdown();
-        idle--;
-        continue;
-      }
-      m.ping();
-    }
-    if (this.muxes.length !== 0) this.muxTimer = this.timers.setTimer(this.sweepMuxes, this.muxSweepEvery());
-  };
 
   /** Closes every connection held idle (stop, reload); multiplexed ones say GOAWAY and close after their streams. */
   closeIdle(): void {
-    if (this.muxTimer !== undefined) this.timers.clearTimer(this.muxTimer);
-    this.muxTimer = undefined;
-    for (const m of [...this.muxes]) m.shutdown();
+    this.muxList.shutdownAll();
     if (this.purgeTimer !== undefined) this.timers.clearTimer(this.purgeTimer);
     this.purgeTimer = undefined;
     for (const kl of [this.idle, this.safe]) {

@@ -1,0 +1,17 @@
+// What a server's pool is told by the config and asks of the runtime.
+import type { Timers } from "../runtime/types.ts";
+
+export interface PoolSettings {
+  /** Most idle + safe connections kept; -1 unlimited, 0 none. */
+  maxConn: number;
+  /** Idle connections unused this long (ms) are closed. */
+  purgeDelay: number;
+  /** Purging keeps at least this many idle connections. */
+  lowConn: number;
+}
+
+/**
+ * What a pool asks of the runtime: the clock, read afresh (its timers are
+ * events of their own), and one-shot timers for the purge and the mux sweep.
+ */
+export type PoolTimers = Pick<Timers, "now" | "setTimer" | "clearTimer">;
