@@ -1,16 +1,13 @@
-// The proxy graph built from a config: backends, frontends and their listeners;
-// start, graceful stop and hard stop.
+// The running proxy: the graph its config builds (graph.ts), its listeners
+// started, the process-wide connection limit, graceful stop and hard stop.
+import type { Backend } from "../backend/backend.ts";
 import type { Config } from "../config/types.ts";
+import type { SinkPool } from "../log/sink.ts";
+import type { Ownership } from "../pool/ownership.ts";
+import type { Clock } from "../runtime/clock.ts";
 import type { Runtime, TimerHandle } from "../runtime/types.ts";
-import { Backend } from "../backend/backend.ts";
-import { Clock } from "../runtime/clock.ts";
-import { type AcceptGate, Frontend } from "./frontend.ts";
-import type { HttpLogSink } from "../session/http-host.ts";
-import { HttpLogWriter } from "../session/http-log-writer.ts";
-import { compileLogFormat } from "../log/format.ts";
-import { createLogger, type SinkPool } from "../log/sink.ts";
-import { Ownership } from "../pool/ownership.ts";
-import type { PoolTimers } from "../pool/server-pool.ts";
+import type { AcceptGate, Frontend } from "./frontend.ts";
+import { buildGraph } from "./graph.ts";
 import { type ConnectionRow, connectionRows, type ServerConnectionCounters, serverCounters } from "../pool/view.ts";
 
 export interface ProxyOptions {
@@ -18,11 +15,9 @@ export interface ProxyOptions {
   strictOwnership?: boolean;
 }
 
-const SILENT_HTTP_LOG: HttpLogSink = { stream() {} };
-
 export class Proxy implements AcceptGate {
-  readonly backends = new Map<string, Backend>();
-  readonly frontends: Frontend[] = [];
+  readonly backends: ReadonlyMap<string, Backend>;
+  readonly frontends: readonly Frontend[];
   private current = 0;
   private readonly maxconn: number;
   private stopping: Promise<void> | undefined;
@@ -36,38 +31,12 @@ export class Proxy implements AcceptGate {
   readonly ownership: Ownership;
 
   constructor(readonly config: Config, readonly runtime: Runtime, pool: SinkPool, options: ProxyOptions = {}) {
-    this.clock = new Clock(() => runtime.now());
     this.maxconn = config.global.maxconn;
-    const events = createLogger(config.global.logTargets, { pool });
-    this.ownership = new Ownership({
-      strict: options.strictOwnership ?? false,
-      report: (v) => events.event(v.message),
-    });
-    // The pool reads the clock in its purge timer, an event of its own: a fresh read, not the last event's.
-    const poolTimers: PoolTimers = {
-      now: () => this.clock.tick(),
-      setTimer: (fn, ms) => runtime.setTimer(fn, ms),
-      clearTimer: (handle) => runtime.clearTimer(handle),
-    };
-    const h2MaxStreams = config.global.h2BackendMaxConcurrentStreams;
-    for (const b of config.backends) this.backends.set(b.name, new Backend(b, poolTimers, h2MaxStreams));
-    for (const f of config.frontends) {
-      const backend = f.defaultBackend === undefined ? undefined : this.backends.get(f.defaultBackend);
-      const logger = createLogger(f.logTargets, { pool });
-      let frontend: Frontend | undefined;
-      // A frontend that logs nothing (`no log`) does not even build its records.
-      const httpLog = f.mode !== "http"
-        ? undefined
-        : f.logTargets.length === 0
-        ? SILENT_HTTP_LOG
-        : new HttpLogWriter(logger, f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat), this, () => frontend?.current ?? 0);
-      frontend = new Frontend(f, backend, runtime, this.clock, this, logger, httpLog && {
-        log: httpLog,
-        ownership: this.ownership,
-        limits: { maxHeadBytes: config.global.bufsize, maxFields: config.global.maxHeaderFields },
-      });
-      this.frontends.push(frontend);
-    }
+    const graph = buildGraph(config, { runtime, pool, gate: this, strictOwnership: options.strictOwnership ?? false });
+    this.clock = graph.clock;
+    this.ownership = graph.ownership;
+    this.backends = graph.backends;
+    this.frontends = graph.frontends;
   }
 
   /** Opens every listener; on failure closes the ones already open and rethrows. */

@@ -1,0 +1,68 @@
+// Config → the proxy graph: backends with their servers and pools,
+// frontends with what their sessions share, the one clock and the ownership
+// API. A build and nothing else: no listener opens, no timer starts, no byte
+// moves here (Proxy.start does that), so a reload can build the next graph
+// beside the running one.
+import { Backend } from "../backend/backend.ts";
+import type { Config } from "../config/types.ts";
+import { compileLogFormat } from "../log/format.ts";
+import { createLogger, type SinkPool } from "../log/sink.ts";
+import { Ownership } from "../pool/ownership.ts";
+import type { PoolTimers } from "../pool/server-pool.ts";
+import { Clock } from "../runtime/clock.ts";
+import type { Runtime } from "../runtime/types.ts";
+import type { HttpLogSink } from "../session/http-host.ts";
+import { type ConnectionCounts, HttpLogWriter } from "../session/http-log-writer.ts";
+import { type AcceptGate, Frontend } from "./frontend.ts";
+
+export interface ProxyGraph {
+  /** One clock for every session: a queue slot freed by one session is granted to another in the same event. */
+  readonly clock: Clock;
+  /** Moves backend connections between sessions and pools, and checks every attach. */
+  readonly ownership: Ownership;
+  readonly backends: ReadonlyMap<string, Backend>;
+  readonly frontends: readonly Frontend[];
+}
+
+export interface GraphContext {
+  readonly runtime: Runtime;
+  /** Where every frontend's log lines go. */
+  readonly pool: SinkPool;
+  /** The process-wide limit (global maxconn) and connection count the frontends share. */
+  readonly gate: AcceptGate & ConnectionCounts;
+  /** An ownership violation throws (tests) instead of being logged, counted and its connection closed. */
+  readonly strictOwnership: boolean;
+}
+
+const SILENT_HTTP_LOG: HttpLogSink = { stream() {} };
+
+export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
+  const { runtime, pool } = ctx;
+  const clock = new Clock(() => runtime.now());
+  const events = createLogger(config.global.logTargets, { pool });
+  const ownership = new Ownership({ strict: ctx.strictOwnership, report: (v) => events.event(v.message) });
+  // The pool reads the clock in its purge timer, an event of its own: a fresh read, not the last event's.
+  const poolTimers: PoolTimers = {
+    now: () => clock.tick(),
+    setTimer: (fn, ms) => runtime.setTimer(fn, ms),
+    clearTimer: (handle) => runtime.clearTimer(handle),
+  };
+  const backends = new Map<string, Backend>();
+  for (const b of config.backends) backends.set(b.name, new Backend(b, poolTimers, config.global.h2BackendMaxConcurrentStreams));
+  const frontends: Frontend[] = [];
+  const limits = { maxHeadBytes: config.global.bufsize, maxFields: config.global.maxHeaderFields };
+  for (const f of config.frontends) {
+    const backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
+    const logger = createLogger(f.logTargets, { pool });
+    let frontend: Frontend | undefined;
+    // A frontend that logs nothing (`no log`) does not even build its records.
+    const httpLog = f.mode !== "http"
+      ? undefined
+      : f.logTargets.length === 0
+      ? SILENT_HTTP_LOG
+      : new HttpLogWriter(logger, f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat), ctx.gate, () => frontend?.current ?? 0);
+    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits });
+    frontends.push(frontend);
+  }
+  return { clock, ownership, backends, frontends };
+}
