@@ -47,7 +47,7 @@ export class Backend {
 
   /** @param timers the proxy's clock (monotonic ms) and the runtime's timers, for the servers' pools. */
   /** @param h2MaxStreams tune.h2.be.max-concurrent-streams */
-  constructor(readonly config: BackendConfig, timers: PoolTimers, h2MaxStreams = 100) {
+  constructor(readonly config: BackendConfig, timers: PoolTimers, h2MaxStreams: number) {
     this.name = config.name;
     this.redispatch = config.redispatch;
     this.httpMode = config.httpMode;
@@ -57,7 +57,7 @@ export class Backend {
     this.timeouts = config.timeouts;
     this.servers = config.servers.map((s) => new Server(config.name, s, timers, h2MaxStreams));
     this.h2 = this.servers.length > 0 && this.servers.every((s) => s.proto === "h2");
-    this.httpReuse = config.httpReuse ?? "safe";
+    this.httpReuse = config.httpReuse;
     this.active = createBalancer(config.balance, this.servers.filter((s) => !s.backup));
     this.backups = createBalancer(config.balance, this.servers.filter((s) => s.backup));
   }

@@ -27,22 +27,23 @@ export class Server implements WeightedTarget {
 
   /** @param timers the proxy's clock (monotonic ms) and the runtime's timers, for the pool's purge. */
   /** @param h2MaxStreams tune.h2.be.max-concurrent-streams */
-  constructor(readonly backendName: string, settings: ServerConfig, timers: PoolTimers, h2MaxStreams = 100) {
+  constructor(readonly backendName: string, settings: ServerConfig, timers: PoolTimers, h2MaxStreams: number) {
     this.name = settings.name;
     this.host = settings.host;
     this.port = settings.port;
     this.weight = settings.weight;
     this.backup = settings.backup;
     this.disabled = settings.disabled;
+    // No maxconn: no limit (0, as HAProxy writes it).
     this.maxconn = settings.maxconn ?? 0;
-    this.sendProxy = settings.sendProxy ?? false;
-    this.proto = settings.proto ?? "h1";
-    this.maxReuse = settings.maxReuse ?? -1;
+    this.sendProxy = settings.sendProxy;
+    this.proto = settings.proto;
+    this.maxReuse = settings.maxReuse;
     this.h2Options = { ...DEFAULT_H2_CLIENT_OPTIONS, localMaxStreams: h2MaxStreams, maxReuse: this.maxReuse };
     this.pool = new ServerPool(this.id, {
-      maxConn: settings.poolMaxConn ?? -1,
-      purgeDelay: settings.poolPurgeDelay ?? 5000,
-      lowConn: settings.poolLowConn ?? 0,
+      maxConn: settings.poolMaxConn,
+      purgeDelay: settings.poolPurgeDelay,
+      lowConn: settings.poolLowConn,
     }, timers);
   }
 

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Server } from "../../src/backend/server.ts";
 import { openConnection } from "../../src/backend/connector.ts";
-import type { ServerConfig } from "../../src/config/types.ts";
+import { BUILTIN, type ServerConfig } from "../../src/config/types.ts";
 import { type ClientMux, type Exchange, type ExchangeEvents, Lost } from "../../src/conn/types.ts";
 import type { Head, ProtocolRefusal } from "../../src/http/message.ts";
 import { H1Parser } from "../../src/http1/parser.ts";
@@ -136,7 +136,7 @@ export function clientMuxContract(impl: MuxImplementation): void {
     async function setup(): Promise<{ srv: ContractServer; server: Server; conn: ClientMux }> {
       const srv = await impl.server();
       open.push(srv);
-      const server = new Server("be", serverConfig(srv.port, impl.proto), bunRuntime);
+      const server = new Server("be", serverConfig(srv.port, impl.proto), bunRuntime, BUILTIN.global.h2BackendMaxConcurrentStreams);
       open.push({ close: () => server.pool.closeIdle() });
       const conn = await new Promise<ClientMux>((resolve, reject) => {
         openConnection(server, {

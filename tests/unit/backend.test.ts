@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Backend, type QueueWaiter } from "../../src/backend/backend.ts";
 import type { Server } from "../../src/backend/server.ts";
+import { BUILTIN } from "../../src/config/types.ts";
 import { VirtualClock } from "../support/virtual-clock.ts";
 
 const origin = { file: "t.cfg", line: 1 };
@@ -32,7 +33,7 @@ function backend(servers: { name: string; weight?: number; backup?: boolean; dis
       maxReuse: -1,
       origin,
     })),
-  }, new VirtualClock());
+  }, new VirtualClock(), BUILTIN.global.h2BackendMaxConcurrentStreams);
 }
 const none = new Set<Server>();
 const name = (p: ReturnType<Backend["take"]>) => (typeof p === "string" ? p : p.name);
