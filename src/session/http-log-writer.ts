@@ -6,6 +6,7 @@ import type { Logger } from "../log/sink.ts";
 import type { HttpSession } from "./http-session.ts";
 import type { HttpStream } from "../stream/http-stream.ts";
 import type { CauseCode, PhaseCode } from "../stream/termination.ts";
+import { nextStreamId } from "../conn/ids.ts";
 import type { HttpLogSink } from "./http-host.ts";
 
 export interface ConnectionCounts {
@@ -13,7 +14,6 @@ export interface ConnectionCounts {
   readonly active: number;
 }
 
-let nextStreamId = 1;
 
 export class HttpLogWriter implements HttpLogSink {
   private readonly record: HttpLogRecord = createHttpLogRecord();
@@ -46,7 +46,8 @@ export class HttpLogWriter implements HttpLogSink {
     r.actconn = this.counts.active;
     r.feconn = this.frontendCount();
     r.sessionId = session.id;
-    r.streamId = nextStreamId++;
+    // A refused request (no stream was made) still takes a number of the one stream counter.
+    r.streamId = stream?.id ?? nextStreamId();
     r.bytesIn = session.bytesIn;
     if (stream !== undefined) {
       const req = stream.request;

@@ -119,7 +119,7 @@ export abstract class Stream implements QueueWaiter {
         this.only = undefined;
         return this.pick();
       }
-      return this.useServer(server, true);
+      return this.useServer(server, false);
     }
     this.connecting = false;
     const timedOut = error instanceof ConnectError && error.code === "timeout";
