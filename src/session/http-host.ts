@@ -1,7 +1,7 @@
 // What a frontend gives its HTTP sessions: limits, timeouts, connection modes,
 // error pages, forwarding fields per backend, logging and counters.
 import type { FrontendConfig, HttpConnectionMode } from "../config/types.ts";
-import type { HeadLimits, ProtocolRefusal } from "../http/message.ts";
+import type { Head, HeadLimits, ProtocolRefusal } from "../http/message.ts";
 import type { Runtime, Timers } from "../runtime/types.ts";
 import { ForwardingPlan } from "./forwarding.ts";
 import type { HttpSession, HttpSessionHost } from "./http-session.ts";
@@ -48,6 +48,11 @@ export class HttpHost implements HttpSessionHost {
   serverKeepAlive(backend: Backend): boolean {
     const mode = CLOSING_RANK[this.config.httpMode] >= CLOSING_RANK[backend.httpMode] ? this.config.httpMode : backend.httpMode;
     return mode === "keep-alive";
+  }
+
+  /** No request rules yet (issue 15): every request goes to the default backend. */
+  chooseBackend(_request: Head, defaultBackend: Backend): Backend {
+    return defaultBackend;
   }
 
   forwarding(backend: Backend): ForwardingPlan {

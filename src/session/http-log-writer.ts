@@ -35,7 +35,8 @@ export class HttpLogWriter implements HttpLogSink {
     r.frontend = session.host.name;
     r.frontendAddress = client.localAddress;
     r.frontendPort = client.localPort;
-    r.backend = session.backend.name;
+    const backend = stream?.backend ?? session.defaultBackend;
+    r.backend = backend.name;
     r.acceptTime = session.acceptDate;
     r.requestTime = session.acceptDate + Math.round(session.requestStart - session.accepted);
     r.Th = 0;
@@ -58,7 +59,7 @@ export class HttpLogWriter implements HttpLogSink {
         r.serverPort = server.port;
         r.srvConn = server.current;
       }
-      r.beconn = session.backend.servers.reduce((n, s) => n + s.current, 0) + session.backend.queued;
+      r.beconn = backend.servers.reduce((n, s) => n + s.current, 0) + backend.queued;
       r.TR = Math.round(stream.started - session.requestStart);
       r.Tw = Math.round(stream.tw);
       r.Tc = Math.round(stream.tc);

@@ -42,6 +42,12 @@ export interface HttpSessionHost {
   readonly clientKeepAlive: boolean;
   serverKeepAlive(backend: Backend): boolean;
   forwarding(backend: Backend): ForwardingPlan;
+  /**
+   * Which backend serves this request: the phase where the frontend's
+   * request rules will run (use_backend); until they exist, the default
+   * backend. A session is not bound to one backend: each stream has its own.
+   */
+  chooseBackend(request: Head, defaultBackend: Backend): Backend;
   /** One log line per stream (or per refused request, stream undefined). */
   logStream(session: HttpSession, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void;
   sessionEnded(session: HttpSession): void;
@@ -79,19 +85,17 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   /** The client's protocol: requests in, answers out. */
   private readonly mux: H1ServerMux;
   private inClientChunk = false;
-  /** Keep server connections alive between requests (frontend and backend modes, fixed for the session). */
-  readonly serverKeepAlive: boolean;
-  /** The fields this frontend and backend add to forwarded requests. */
-  private readonly plan: ForwardingPlan;
 
+  /**
+   * @param defaultBackend the frontend's default_backend: its error pages and
+   * timeouts apply while no stream has chosen a backend of its own.
+   */
   constructor(
     readonly host: HttpSessionHost,
-    readonly backend: Backend,
+    readonly defaultBackend: Backend,
     client: Socket,
   ) {
     super(client, host.runtime);
-    this.serverKeepAlive = host.serverKeepAlive(backend);
-    this.plan = host.forwarding(backend);
     const now = host.clock.tick();
     this.accepted = this.requestStart = this.idleSince = this.lastClient = this.lastServer = now;
     this.mux = new H1ServerMux(client, host.limits, this);
@@ -231,7 +235,8 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     // one: an empty Host, as RFC 9112 §3.2 says for a target without authority.
     let added: AddedFields | undefined;
     if (!head.hasHost) added = [["Host", ""]];
-    const plan = this.plan;
+    const backend = this.host.chooseBackend(head, this.defaultBackend);
+    const plan = this.host.forwarding(backend);
     if (!plan.empty) {
       plan.add(head, {
         clientAddress: this.client.remoteAddress,
@@ -239,7 +244,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
         frontendPort: this.client.localPort,
       }, (added ??= []));
     }
-    const stream = new HttpStream(this, head, this.backend, added ?? NO_FIELDS);
+    const stream = new HttpStream(this, head, backend, added ?? NO_FIELDS, this.host.serverKeepAlive(backend));
     this.stream = stream;
     // Until a connection is ready, the client's further bytes wait in the kernel.
     if (head.bodyKind !== BodyKind.None) this.client.pause();
@@ -309,8 +314,9 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     }
   }
 
-  private respondAndClose(status: number): void {
-    this.mux.replaceOutput(errorPage(status, this.backend.errorFiles, this.host.errorFiles));
+  /** An error page (the backend's errorfile, else the frontend's, else sluice's own), then the connection closes. */
+  private respondAndClose(status: number, backend = this.defaultBackend): void {
+    this.mux.replaceOutput(errorPage(status, backend.errorFiles, this.host.errorFiles));
     this.flushToClient();
     this.closeClient();
   }
@@ -343,7 +349,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   streamFailed(stream: HttpStream, status: number): void {
     this.host.logStream(this, stream, status, stream.cause, stream.phase);
     this.stream = undefined;
-    this.respondAndClose(status);
+    this.respondAndClose(status, stream.backend);
   }
 
   streamCut(stream: HttpStream): void {
@@ -398,12 +404,13 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
       case "stream": {
         const stream = this.stream!;
         let d = stream.queueDeadline();
-        if (stream.waitingOnServer && !this.serverHeld) d = Math.min(d, this.lastServer + span(this.backend.timeouts.server));
+        if (stream.waitingOnServer && !this.serverHeld) d = Math.min(d, this.lastServer + span(stream.backend.timeouts.server));
         if (this.expectingClient(stream)) d = Math.min(d, this.lastClient + span(t.client));
         return d;
       }
       case "tunnel": {
-        const limit = this.backend.timeouts.tunnel || Math.max(t.client, this.backend.timeouts.server);
+        const b = (this.stream?.backend ?? this.defaultBackend).timeouts;
+        const limit = b.tunnel || Math.max(t.client, b.server);
         return Math.max(this.lastClient, this.lastServer) + span(limit);
       }
       case "closing":
@@ -435,7 +442,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
       case "stream": {
         const stream = this.stream!;
         if (now >= stream.queueDeadline()) return stream.queueExpired();
-        if (stream.waitingOnServer && now >= this.lastServer + span(this.backend.timeouts.server)) {
+        if (stream.waitingOnServer && now >= this.lastServer + span(stream.backend.timeouts.server)) {
           if (stream.responseStarted) return stream.cut(Cause.serverTimeout, Phase.data);
           return stream.fail(504, Cause.serverTimeout, Phase.header);
         }

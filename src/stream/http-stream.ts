@@ -56,11 +56,13 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     readonly request: Head,
     backend: Backend,
     added: Readonly<AddedFields>,
+    /** Keep the server connection alive afterwards (the frontend's and this backend's modes). */
+    serverKeepAlive: boolean,
   ) {
     super(backend);
     this.started = host.now();
     this.clientBytesAtStart = host.writer.bytesOut;
-    this.outgoing = { head: request, added, keepAlive: host.serverKeepAlive };
+    this.outgoing = { head: request, added, keepAlive: serverKeepAlive };
     if (request.bodyKind === BodyKind.None) this.requestComplete = true;
   }
 

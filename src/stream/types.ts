@@ -18,8 +18,6 @@ export interface HttpStreamHost<S> extends Owner {
   readonly limits: HeadLimits;
   /** `max-session-srv-conns`: idle private connections a session keeps. */
   readonly maxSessionSrvConns: number;
-  /** Keep server connections alive between requests (frontend and backend modes). */
-  readonly serverKeepAlive: boolean;
   /** Keep the client connection between requests (the frontend's mode). */
   readonly clientKeepAlive: boolean;
   /** The PROXY v1 line for servers with send-proxy (also the reuse key of those connections). */
