@@ -3,7 +3,7 @@
 // moves only with `clock.advance(ms)`, so a 30 s timeout takes no real time
 // and the test sees what happened at the very millisecond it was due.
 import type { Proxy } from "../../../src/core/proxy.ts";
-import { defaultErrorPage } from "../../../src/session/error-pages.ts";
+import { defaultErrorPage } from "../../../src/http/error-pages.ts";
 import { memProxyConfig, type MemRuntime, memRuntime, MemSocket } from "../../support/mem-runtime.ts";
 import type { VirtualClock } from "../../support/virtual-clock.ts";
 
