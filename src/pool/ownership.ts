@@ -121,7 +121,7 @@ export class Ownership {
    * always: any), skipping connections reserved to or owned by another
    * session. Undefined: open a new one. The stream is attached by startStream.
    */
-  takeMux(session: Owner, pool: ServerPool, mode: HttpReuse, firstRequest: boolean): MuxConn | undefined {
+  private takeMux(session: Owner, pool: ServerPool, mode: HttpReuse, firstRequest: boolean): MuxConn | undefined {
     // The connection the session used last, when it may serve again: no scan of every connection per request.
     const last = session.conns.lastMux;
     if (last !== undefined && session.conns.lastMuxPool === pool && !last.closed && last.freeSlots > 0) {
@@ -141,7 +141,7 @@ export class Ownership {
   }
 
   /** A stream of `session` starts on `m` (the check of every attach, for multiplexed connections). */
-  startStream(session: Owner, pool: ServerPool, m: MuxConn, mode: HttpReuse): boolean {
+  private startStream(session: Owner, pool: ServerPool, m: MuxConn, mode: HttpReuse): boolean {
     if (m.owner !== undefined && m.owner !== session) {
       this.muxViolation(pool, m, session, "a stream attached to a connection another session owns");
       return false;
@@ -163,7 +163,7 @@ export class Ownership {
   }
 
   /** A stream of `session` on `m` ended: under safe, the connection returns to the shared list once the session has no stream left on it. */
-  endStream(session: Owner, m: MuxConn): void {
+  private endStream(session: Owner, m: MuxConn): void {
     const streams = session.conns.muxStreams;
     const left = (streams.get(m) ?? 1) - 1;
     if (left > 0) {

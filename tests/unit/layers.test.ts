@@ -101,6 +101,24 @@ describe("layers", () => {
     expect(cycles).toEqual([]);
   });
 
+  test("the stream names no protocol: nothing of stream/ imports a codec or a mux implementation", () => {
+    const named: string[] = [];
+    for (const [file, deps] of graph) {
+      if (!file.startsWith("stream/")) continue;
+      for (const d of deps) if (d.startsWith("http1/") || d.startsWith("http2/")) named.push(`${file} -> ${d}`);
+    }
+    expect(named).toEqual([]);
+  });
+
+  test("pools and ownership speak the contracts of conn/, never an implementation", () => {
+    const named: string[] = [];
+    for (const [file, deps] of graph) {
+      if (!file.startsWith("pool/")) continue;
+      for (const d of deps) if (d.startsWith("http1/") || d.startsWith("http2/")) named.push(`${file} -> ${d}`);
+    }
+    expect(named).toEqual([]);
+  });
+
   test("every import names a file that exists", () => {
     const missing: string[] = [];
     for (const [file, deps] of graph) for (const d of deps) if (!graph.has(d)) missing.push(`${file} -> ${d}`);
