@@ -37,7 +37,11 @@ export class FieldsHead implements Head {
   readonly contentLength: number;
   readonly host: string | undefined;
 
-  constructor(private readonly fields: readonly Field[], init: FieldsHeadInit) {
+  /**
+   * @param fields the list the fields come from (not copied)
+   * @param from the first of them that is a field of this head (HTTP/2's pseudo-headers come before)
+   */
+  constructor(private readonly fields: readonly Field[], init: FieldsHeadInit, private readonly from = 0) {
     this.isRequest = init.isRequest;
     this.method = init.method ?? "";
     this.target = init.target ?? "";
@@ -48,7 +52,7 @@ export class FieldsHead implements Head {
   }
 
   get fieldCount(): number {
-    return this.fields.length;
+    return this.fields.length - this.from;
   }
 
   get hasHost(): boolean {
@@ -56,19 +60,19 @@ export class FieldsHead implements Head {
   }
 
   originalName(i: number): string {
-    return this.fields[i]![0];
+    return this.fields[this.from + i]![0];
   }
 
   name(i: number): string {
-    return this.fields[i]![0].toLowerCase();
+    return this.fields[this.from + i]![0].toLowerCase();
   }
 
   value(i: number): string {
-    return this.fields[i]![1];
+    return this.fields[this.from + i]![1];
   }
 
   nameIs(i: number, lowerName: Uint8Array): boolean {
-    const name = this.fields[i]![0];
+    const name = this.fields[this.from + i]![0];
     if (name.length !== lowerName.length) return false;
     for (let k = 0; k < name.length; k++) {
       let c = name.charCodeAt(k);
@@ -79,7 +83,7 @@ export class FieldsHead implements Head {
   }
 
   get(lowerName: string): string | undefined {
-    for (const [n, v] of this.fields) if (n.toLowerCase() === lowerName) return v;
+    for (let i = this.from; i < this.fields.length; i++) if (this.fields[i]![0].toLowerCase() === lowerName) return this.fields[i]![1];
     return undefined;
   }
 }

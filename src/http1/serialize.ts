@@ -311,34 +311,49 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
   const start = isRequest
     ? `${head.method} ${rewrite.target ?? head.target} HTTP/1.1`
     : `HTTP/1.${versionMinor} ${head.status} ${reasonPhrase(head.status)}`;
-  const lines: [string, string][] = [];
   const framing = rewrite.framing;
-  const tokens = head.connectionTokens;
-  const drop = rewrite.drop;
-  for (let i = 0; i < head.fieldCount; i++) {
-    const name = head.name(i);
-    const role = FIELD_ROLES[name] ?? FieldRole.Other;
-    if (role === FieldRole.HopByHop) continue;
-    if (role === FieldRole.Framing && framing.kind !== "keep") continue;
-    if (role === FieldRole.Upgrade && rewrite.keepUpgrade !== true) continue;
-    if (role === FieldRole.Other && name !== HOST_NAME && tokens.includes(name)) continue;
-    if (drop !== undefined && drop.includes(name)) continue;
-    lines.push([head.originalName(i), head.value(i)]);
-  }
-  if (framing.kind === "length") lines.push(["Content-Length", String(framing.length)]);
-  else if (framing.kind === "chunked") lines.push(["Transfer-Encoding", "chunked"]);
-  if (rewrite.connection !== undefined) lines.push(["Connection", rewrite.connection]);
-  if (rewrite.add !== undefined) for (const [n, v] of rewrite.add) lines.push([n, v]);
+  const count = head.fieldCount;
+  if (marks.length < count) marks = new Uint8Array(Math.max(count, marks.length * 2));
+  // One pass decides which fields go and sizes them; the second writes: no list of lines per head.
   let size = start.length + 4;
-  for (const [n, v] of lines) size += n.length + v.length + 4;
+  for (let i = 0; i < count; i++) {
+    const keep = keepsField(head.name(i), head.connectionTokens, rewrite) ? 1 : 0;
+    marks[i] = keep;
+    if (keep === 1) size += head.originalName(i).length + head.value(i).length + 4;
+  }
+  const length = framing.kind === "length" ? String(framing.length) : "";
+  if (framing.kind === "length") size += CONTENT_LENGTH_LINE.length + length.length + 2;
+  else if (framing.kind === "chunked") size += CHUNKED_LINE.length;
+  const conn = rewrite.connection === undefined ? undefined : CONNECTION_LINES[rewrite.connection];
+  if (conn !== undefined) size += conn.length;
+  const add = rewrite.add;
+  if (add !== undefined) for (let k = 0; k < add.length; k++) size += add[k]![0].length + add[k]![1].length + 4;
   const out = allocBytes(size);
   let o = put(out, 0, start);
   out[o++] = CR;
   out[o++] = LF;
-  for (const [n, v] of lines) o = putField(out, o, n, v);
+  for (let i = 0; i < count; i++) if (marks[i] === 1) o = putField(out, o, head.originalName(i), head.value(i));
+  if (framing.kind === "length") {
+    o = putBytes(out, o, CONTENT_LENGTH_LINE);
+    o = put(out, o, length);
+    out[o++] = CR;
+    out[o++] = LF;
+  } else if (framing.kind === "chunked") o = putBytes(out, o, CHUNKED_LINE);
+  if (conn !== undefined) o = putBytes(out, o, conn);
+  if (add !== undefined) for (let k = 0; k < add.length; k++) o = putField(out, o, add[k]![0], add[k]![1]);
   out[o++] = CR;
   out[o++] = LF;
   return out;
+}
+
+/** Whether a field (lower-case `name`) of a head written from its fields is forwarded, by the same rules as the byte-range path. */
+function keepsField(name: string, tokens: readonly string[], rewrite: HeadRewrite): boolean {
+  const role = FIELD_ROLES[name] ?? FieldRole.Other;
+  if (role === FieldRole.HopByHop) return false;
+  if (role === FieldRole.Framing && rewrite.framing.kind !== "keep") return false;
+  if (role === FieldRole.Upgrade && rewrite.keepUpgrade !== true) return false;
+  if (role === FieldRole.Other && name !== HOST_NAME && tokens.includes(name)) return false;
+  return rewrite.drop === undefined || !rewrite.drop.includes(name);
 }
 
 /** "METHOD SP target SP HTTP/1.1" CRLF, kept fields, declared framing/Connection, added fields, CRLF. */

@@ -121,7 +121,7 @@ export function responseHead(fields: readonly HeaderField[], requestMethod: stri
     (requestMethod === "CONNECT" && status < 300);
   // Without a length the body ends with the stream: for an HTTP/1.1 writer, a body of unknown length.
   const bodyKind = bodyless ? BodyKind.None : length >= 0 ? BodyKind.Length : BodyKind.UntilClose;
-  return new FieldsHead(i === 0 ? fields : fields.slice(i), { isRequest: false, status, bodyKind, contentLength: length });
+  return new FieldsHead(fields, { isRequest: false, status, bodyKind, contentLength: length }, i);
 }
 
 /** Trailer fields of an HTTP/2 message (no pseudo-headers allowed) as a trailer Head. */
