@@ -18,7 +18,27 @@ export interface SocketEvents {
   close(error?: Error): void;
 }
 
+/**
+ * What the TLS handshake settled, on a socket that terminated TLS (the runtime
+ * did the handshake; the core only reads these facts: logs, forwarding, rules,
+ * and the server-side mux chosen by ALPN).
+ */
+export interface TlsFacts {
+  /** The protocol ALPN chose ("h2", "http/1.1"), or "" when none was negotiated. */
+  readonly alpn: string;
+  /** The name the client sent (SNI), or "" without one. */
+  readonly sni: string;
+  /** "TLSv1.2", "TLSv1.3". */
+  readonly version: string;
+  /** The cipher suite's name, as OpenSSL names it. */
+  readonly cipher: string;
+  /** How long the handshake took, ms (HAProxy's %Th). */
+  readonly handshakeMs: number;
+}
+
 export interface Socket {
+  /** Set on a socket whose TLS the runtime terminated (or originated); undefined on plain TCP. */
+  readonly tls?: TlsFacts;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localAddress: string;
