@@ -14,7 +14,7 @@ const UNKNOWN_TYPE = 0x20;
 /** The server's SETTINGS_MAX_FRAME_SIZE (2^14 unless it said otherwise). */
 const maxFrame = (c: H2RawClient) => c.serverSettings.get(SettingId.MAX_FRAME_SIZE) ?? 16384;
 
-/** A field block of `fields` plus an x-fill field padding it to exactly `size` octets. */
+/** A field block of `fields` plus an x-fill field padding it to `size` octets (one more where a length prefix grows). */
 function blockOfSize(fields: ReturnType<typeof getRequest>, size: number): Uint8Array {
   for (let v = Math.max(0, size - literalBlock(fields).length - 16); ; v++) {
     const block = literalBlock([...fields, ["x-fill", "a".repeat(v)]]);
