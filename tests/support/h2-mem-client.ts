@@ -114,3 +114,23 @@ export function answer(socket: MemSocket, text: string): void {
 export function ok(body: string, extra = ""): string {
   return `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
 }
+
+/** A proxy configuration: one frontend with `bind ... proto h2` on 127.0.0.1:9200, one HTTP/1.1 server at 127.0.0.1:9100. */
+export function h2Config(extraGlobal = "", extraDefaults = ""): string {
+  return `global
+${extraGlobal}
+defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 20s
+${extraDefaults}
+frontend fe
+    bind 127.0.0.1:9200 proto h2
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`;
+}
+

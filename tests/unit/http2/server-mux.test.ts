@@ -8,28 +8,10 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { Proxy } from "../../../src/core/proxy.ts";
 import { ErrorCode, FrameType, SettingId } from "../../../src/http2/constants.ts";
 import * as write from "../../../src/http2/frame-writer.ts";
-import { answer, H2MemClient, ok, sentTo } from "../../support/h2-mem-client.ts";
+import { answer, H2MemClient, h2Config, ok, sentTo } from "../../support/h2-mem-client.ts";
 import { memProxyConfig, memRuntime } from "../../support/mem-runtime.ts";
 
 const enc = new TextEncoder();
-
-export function h2Config(extraGlobal = "", extraDefaults = ""): string {
-  return `global
-${extraGlobal}
-defaults
-    mode http
-    no log
-    timeout connect 5s
-    timeout client 30s
-    timeout server 20s
-${extraDefaults}
-frontend fe
-    bind 127.0.0.1:9200 proto h2
-    default_backend be
-backend be
-    server s1 127.0.0.1:9100
-`;
-}
 
 let proxy: Proxy | undefined;
 let clock: { advance(ms: number): Promise<void> } | undefined;
