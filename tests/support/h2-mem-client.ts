@@ -7,7 +7,7 @@ import { FrameReader } from "../../src/http2/frame-reader.ts";
 import * as write from "../../src/http2/frame-writer.ts";
 import type { Frame } from "../../src/http2/frames.ts";
 import { type HeaderField, HpackDecoder, HpackEncoder } from "../../src/http2/hpack/index.ts";
-import type { Timers } from "../../src/runtime/types.ts";
+import type { Timers, TlsFacts } from "../../src/runtime/types.ts";
 import { type MemRuntime, MemSocket } from "./mem-runtime.ts";
 
 const enc = new TextEncoder();
@@ -24,8 +24,10 @@ export class H2MemClient {
   private readonly reader: FrameReader;
   private read = 0;
 
-  constructor(runtime: MemRuntime<Timers>, port = 40000) {
+  /** `tls`: the socket terminated TLS with these facts (ALPN "h2" picks the HTTP/2 mux on any bind). */
+  constructor(runtime: MemRuntime<Timers>, port = 40000, tls?: TlsFacts) {
     this.socket = new MemSocket("127.0.0.1", port, true);
+    if (tls !== undefined) Object.defineProperty(this.socket, "tls", { value: tls });
     this.reader = new FrameReader({
       frame: (f) => {
         if (f.type === FrameType.HEADERS) this.frames.push({ ...f, fields: this.decoder.decode(f.fragment) });
@@ -116,7 +118,7 @@ export function ok(body: string, extra = ""): string {
 }
 
 /** A proxy configuration: one frontend with `bind ... proto h2` on 127.0.0.1:9200, one HTTP/1.1 server at 127.0.0.1:9100. */
-export function h2Config(extraGlobal = "", extraDefaults = ""): string {
+export function h2Config(extraGlobal = "", extraDefaults = "", bindOptions = "proto h2"): string {
   return `global
 ${extraGlobal}
 defaults
@@ -127,7 +129,7 @@ defaults
     timeout server 20s
 ${extraDefaults}
 frontend fe
-    bind 127.0.0.1:9200 proto h2
+    bind 127.0.0.1:9200 ${bindOptions}
     default_backend be
 backend be
     server s1 127.0.0.1:9100

@@ -10,6 +10,7 @@ import { ErrorCode, FrameType, SettingId } from "../../../src/http2/constants.ts
 import * as write from "../../../src/http2/frame-writer.ts";
 import { answer, H2MemClient, h2Config, ok, sentTo } from "../../support/h2-mem-client.ts";
 import { memProxyConfig, memRuntime } from "../../support/mem-runtime.ts";
+import type { TlsFacts } from "../../../src/runtime/types.ts";
 
 const enc = new TextEncoder();
 
@@ -23,11 +24,11 @@ afterEach(async () => {
   proxy = undefined;
 });
 
-async function setup(extraGlobal = "", extraDefaults = "") {
+async function setup(extraGlobal = "", extraDefaults = "", bindOptions?: string, tls?: TlsFacts) {
   const runtime = memRuntime({ keep: true });
   clock = runtime.clock;
-  proxy = await memProxyConfig(runtime, h2Config(extraGlobal, extraDefaults), { strictOwnership: true });
-  const client = new H2MemClient(runtime);
+  proxy = await memProxyConfig(runtime, h2Config(extraGlobal, extraDefaults, bindOptions), { strictOwnership: true });
+  const client = new H2MemClient(runtime, 40000, tls);
   client.preface();
   const turn = () => runtime.clock.settle();
   await turn();
@@ -405,5 +406,52 @@ describe("graceful stop", () => {
     client.socket.destroy();
     await stopped;
     proxy = undefined;
+  });
+});
+
+describe("which mux", () => {
+  test("a TLS socket whose ALPN chose h2 speaks HTTP/2 on a bind without proto h2", async () => {
+    const tls: TlsFacts = { alpn: "h2", sni: "example.test", version: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256", handshakeMs: 1 };
+    const { runtime, client, turn } = await setup("", "", "", tls);
+    client.request(1, "/over-tls");
+    await turn();
+    answer(runtime.servers[0]!, ok("secure"));
+    await turn();
+    expect(client.body(1)).toBe("secure");
+  });
+});
+
+describe("ownership: the session is the owner of what its streams hold", () => {
+  test("http-reuse never: streams in flight hold a connection each, all private to the session, all closed when it ends", async () => {
+    const { runtime, client, turn } = await setup("", "    http-reuse never");
+    for (const id of [1, 3, 5]) client.request(id, `/p${id}`);
+    await turn();
+    expect(runtime.servers.length).toBe(3);
+    const rows = proxy!.connections();
+    expect(rows.length).toBe(3);
+    expect(new Set(rows.map((r) => r.owner)).size).toBe(1);
+    expect(rows[0]!.owner).not.toBeNull();
+    for (const s of runtime.servers) answer(s, ok("x"));
+    await turn();
+    client.socket.destroy();
+    await turn();
+    expect(runtime.servers.every((s) => s.closed)).toBe(true);
+  });
+
+  test("NTLM over an HTTP/1.1 server: the challenged connection is the session's; its next stream goes on it", async () => {
+    const { runtime, client, turn } = await setup();
+    client.request(1, "/auth");
+    await turn();
+    const server = runtime.servers[0]!;
+    answer(server, "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM TlRMTVNTUAACAAAA\r\nContent-Length: 0\r\n\r\n");
+    await turn();
+    expect(client.statuses(1)).toEqual(["401"]);
+    client.request(3, "/auth", true, [["authorization", "NTLM TlRMTVNTUAADAAAA"]]);
+    await turn();
+    expect(runtime.servers.length).toBe(1);
+    expect(sentTo(server)).toContain("authorization: NTLM TlRMTVNTUAADAAAA");
+    const [row] = proxy!.connections();
+    expect(row!.state).toBe("in-use");
+    expect(row!.owner).not.toBeNull();
   });
 });
