@@ -113,8 +113,8 @@ export interface MultiplexedServerMux {
   readonly writeBlockedSince: number;
   /** Graceful stop: no new stream (GOAWAY with the last one taken), then close once the open ones end. */
   shutdown(): void;
-  /** Closes now (GOAWAY, open streams reset); `timeout`: the client was idle. */
-  close(timeout: boolean): void;
+  /** Closes now: GOAWAY, open streams aborted, the socket half-closed (the session destroys it if the client never closes). */
+  close(): void;
   /** Closes the socket at once. */
   destroy(): void;
 }

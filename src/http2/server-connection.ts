@@ -13,6 +13,7 @@ import type { ProtocolRefusal } from "../http/message.ts";
 import type { Socket, Timers } from "../runtime/types.ts";
 import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, FrameType, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
 import { H2ConnectionError, type H2Error, H2StreamError } from "./errors.ts";
+import { FrameOutput } from "./frame-output.ts";
 import { FrameReader } from "./frame-reader.ts";
 import * as write from "./frame-writer.ts";
 import type { Frame } from "./frames.ts";
@@ -63,8 +64,6 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
   private connSendWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   private connRecvWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   private connUnacked = 0;
-  private socketBlocked = false;
-  writeBlockedSince = -1;
   headPendingSince: number;
   /** GOAWAY sent: streams above goawayLast are not taken. */
   private goawaySent = false;
@@ -74,11 +73,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
   private closing = false;
   private closed = false;
   private throttleTimer: ReturnType<H2ServerTimers["setTimer"]> | undefined;
-  private out: Uint8Array[] = [];
-  private outBytes = 0;
-  private flushQueued = false;
-  /** Incremented at each write: tells whether a queued frame is still unwritten. */
-  private outTurn = 0;
+  private readonly output: FrameOutput;
 
   constructor(
     private readonly socket: Socket,
@@ -98,6 +93,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
       maxContinuations: Math.max(8, Math.ceil(options.maxHeaderListSize / 2048)),
     });
     this.glitches = new GlitchCounter(options, timers.now());
+    this.output = new FrameOutput(socket, timers);
     this.headPendingSince = timers.now();
     socket.events = {
       data: (chunk) => this.onChunk(chunk),
@@ -139,7 +135,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     if (this.streams.size === 0) this.finishClose();
   }
 
-  close(_timeout: boolean): void {
+  close(): void {
     if (this.closed) return;
     if (!this.goawaySent) this.goaway(ErrorCode.NO_ERROR, undefined);
     this.abortStreams();
@@ -161,7 +157,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     if (this.closing) return;
     this.closing = true;
     this.reader.close();
-    this.flushOut();
+    this.output.flush();
     this.socket.end();
   }
 
@@ -464,6 +460,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
+    this.output.closed = true;
     this.reader.close();
     if (this.throttleTimer !== undefined) this.timers.clearTimer(this.throttleTimer);
     this.abortStreams();
@@ -480,18 +477,18 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
 
   /** The turn whose frames are being gathered now. */
   get turn(): number {
-    return this.outTurn;
+    return this.output.turn;
   }
 
   unsent(turn: number): boolean {
-    return turn === this.outTurn && this.flushQueued;
+    return this.output.unsent(turn);
   }
 
   sendPending(s: H2ServerStream): void {
     if (this.closing || s.closed) return;
     while (s.pendingBytes !== 0) {
       const room = Math.min(s.sendWindow, this.connSendWindow, this.peerMaxFrame);
-      if (room <= 0 || this.socketBlocked) break;
+      if (room <= 0 || this.output.blocked) break;
       const chunk = s.take(room);
       s.sendWindow -= chunk.length;
       this.connSendWindow -= chunk.length;
@@ -513,7 +510,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
         }
         return this.localEnded(s);
       }
-    } else if (s.blockedSince < 0 && !this.socketBlocked) s.blockedSince = this.now();
+    } else if (s.blockedSince < 0 && !this.output.blocked) s.blockedSince = this.now();
   }
 
   resetStream(s: H2ServerStream, code: number): void {
@@ -553,49 +550,23 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
 
   // ---- writing ----
 
-  /** Queued for the end of the turn: the frames of many streams (and of many events) leave in one write. */
   private send(bytes: Uint8Array): void {
-    if (this.closed) return;
-    this.out.push(bytes);
-    this.outBytes += bytes.length;
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      this.timers.defer(this.flushOut);
-    }
+    this.output.send(bytes);
   }
 
-  private readonly flushOut = (): void => {
-    this.flushQueued = false;
-    this.outTurn++;
-    if (this.closed || this.out.length === 0) return;
-    let bytes: Uint8Array;
-    if (this.out.length === 1) bytes = this.out[0]!;
-    else {
-      bytes = new Uint8Array(this.outBytes);
-      let at = 0;
-      for (const b of this.out) {
-        bytes.set(b, at);
-        at += b.length;
-      }
-    }
-    this.out = [];
-    this.outBytes = 0;
-    if (!this.socket.write(bytes)) {
-      this.socketBlocked = true;
-      if (this.writeBlockedSince < 0) this.writeBlockedSince = this.now();
-    }
-  };
+  get writeBlockedSince(): number {
+    return this.output.blockedSince;
+  }
 
   private onDrain(): void {
-    this.socketBlocked = false;
-    this.writeBlockedSince = -1;
+    this.output.drained();
     this.sendAll();
   }
 
   /** The windows or the socket opened: pending answers go, a frame per stream per round so that none starves the others. */
   private sendAll(): void {
     let progress = true;
-    while (progress && !this.socketBlocked && this.connSendWindow > 0) {
+    while (progress && !this.output.blocked && this.connSendWindow > 0) {
       progress = false;
       for (const s of this.streams.values()) {
         if (s.pendingBytes === 0 && !s.endPending) continue;

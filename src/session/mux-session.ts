@@ -235,14 +235,14 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
       // The client takes nothing, or owes a head for too long: the whole connection goes.
       if (head >= 0 && now >= head + span(t.httpRequest || t.client)) this.host.logStream(this, undefined, 408, Cause.clientTimeout, Phase.request);
       this.closingSince = now;
-      this.mux.close(true);
+      this.mux.close();
       return this.rearm();
     }
     if (this.slots.size === 0) {
       if (now >= this.lastClient + client) {
         // Idle with no stream for `timeout client`: GOAWAY and close.
         this.closingSince = now;
-        this.mux.close(true);
+        this.mux.close();
       }
       return this.rearm();
     }

@@ -206,7 +206,10 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   requestData(chunk: Uint8Array): void {
     this.lastClient = this.now();
     this.bytesIn += chunk.length;
-    this.stream?.requestData(chunk);
+    const stream = this.stream;
+    // A stream already over (answered early, failed) takes no more body: nothing would ever drain it.
+    if (stream === undefined || stream.done) return;
+    stream.requestData(chunk);
     this.session.touch(this);
   }
 
