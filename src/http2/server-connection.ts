@@ -434,8 +434,8 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     if (e instanceof H2StreamError) {
       const s = this.streams.get(e.streamId);
       if (s !== undefined) return this.streamError(s, e.code, e.detail);
-      if (e.streamId > this.lastStreamId) this.lastStreamId = e.streamId;
-      this.rst(e.streamId, e.code);
+      // A frame of a closed or idle stream at fault (a PRIORITY of the wrong size): answered on that stream, which stays unopened.
+      this.send(write.rstStream(e.streamId, e.code));
       return;
     }
     if (this.closed) return;
