@@ -111,6 +111,8 @@ export interface MultiplexedServerMux {
   readonly headPendingSince: number;
   /** Monotonic ms since the socket has refused our writes; -1 when it takes them. */
   readonly writeBlockedSince: number;
+  /** It sent its last frame and half-closed the connection: the client is expected to close its side. */
+  readonly closing: boolean;
   /** Graceful stop: no new stream (GOAWAY with the last one taken), then close once the open ones end. */
   shutdown(): void;
   /** Closes now: GOAWAY, open streams aborted, the socket half-closed (the session destroys it if the client never closes). */

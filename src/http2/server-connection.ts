@@ -70,7 +70,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
   private goawayLast = 0;
   /** The client sent GOAWAY or FIN: close once the open streams end. */
   private peerLeaving = false;
-  private closing = false;
+  closing = false;
   private closed = false;
   private throttleTimer: ReturnType<H2ServerTimers["setTimer"]> | undefined;
   private readonly output: FrameOutput;

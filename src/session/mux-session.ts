@@ -205,7 +205,10 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
   // ---- timeouts ----
 
   rearm(): void {
-    if (!this.ended) this.armTimer(this.deadline());
+    if (this.ended) return;
+    // The mux went away by itself (GOAWAY after the last stream, an error): the client has `timeout client` to close.
+    if (this.closingSince < 0 && this.mux.closing) this.closingSince = this.now();
+    this.armTimer(this.deadline());
   }
 
   private deadline(): number {

@@ -387,6 +387,19 @@ describe("timeouts", () => {
 });
 
 describe("graceful stop", () => {
+  test("an idle connection gets GOAWAY at once and is closed; a client that never closes its side is cut after timeout client", async () => {
+    const { runtime, client, turn } = await setup();
+    const stopped = proxy!.stop(60_000);
+    await turn();
+    expect(client.goaway()).toEqual({ lastStreamId: 0, errorCode: ErrorCode.NO_ERROR });
+    expect(client.socket.ended).toBe(true);
+    expect(client.socket.closed).toBe(false);
+    await runtime.clock.advance(30_500);
+    expect(client.socket.closed).toBe(true);
+    await stopped;
+    proxy = undefined;
+  });
+
   test("GOAWAY with the last stream taken; the stream in flight completes, then the connection closes", async () => {
     const { runtime, client, turn } = await setup();
     client.request(1, "/in-flight");
