@@ -295,6 +295,97 @@ describe("stream states and errors (§5.1, §5.4)", () => {
   });
 });
 
+describe("more of §5 and §6, answered as the RFC says", () => {
+  const GET = (path: string): [string, string][] => [[":method", "GET"], [":scheme", "http"], [":authority", "a"], [":path", path]];
+
+  test("a PRIORITY frame of the wrong size: RST_STREAM FRAME_SIZE_ERROR, the connection goes on", async () => {
+    const { client, turn } = await setup();
+    client.send(write.rawFrame(FrameType.PRIORITY, 0, 3, new Uint8Array(4)));
+    client.request(5, "/after");
+    await turn();
+    expect(client.rst(3)).toBe(ErrorCode.FRAME_SIZE_ERROR);
+    expect(client.goaway()).toBeUndefined();
+  });
+
+  test("WINDOW_UPDATE of 0 on a stream: RST_STREAM PROTOCOL_ERROR; beyond 2^31-1: FLOW_CONTROL_ERROR (stream), GOAWAY (connection)", async () => {
+    const { client, turn } = await setup();
+    client.request(1, "/a");
+    client.request(3, "/b");
+    client.send(write.rawFrame(FrameType.WINDOW_UPDATE, 0, 1, new Uint8Array(4)));
+    client.send(write.windowUpdate(3, 0x7fffffff));
+    await turn();
+    expect(client.rst(1)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(client.rst(3)).toBe(ErrorCode.FLOW_CONTROL_ERROR);
+    expect(client.goaway()).toBeUndefined();
+    client.send(write.windowUpdate(0, 0x7fffffff));
+    await turn();
+    expect(client.goaway()?.errorCode).toBe(ErrorCode.FLOW_CONTROL_ERROR);
+  });
+
+  test("HEADERS on a stream the client reset: GOAWAY STREAM_CLOSED", async () => {
+    const { client, turn } = await setup();
+    client.request(1, "/a");
+    client.send(write.rstStream(1, ErrorCode.CANCEL));
+    client.request(1, "/again");
+    await turn();
+    expect(client.goaway()?.errorCode).toBe(ErrorCode.STREAM_CLOSED);
+  });
+
+  test("DATA still in flight on a stream sluice reset is ignored", async () => {
+    const { client, turn } = await setup();
+    client.request(1, "/", false, [["X-Bad", "1"]]);
+    client.send(write.data(1, enc.encode("late"), true));
+    client.request(3, "/fine");
+    await turn();
+    expect(client.rst(1)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(client.goaway()).toBeUndefined();
+  });
+
+  test("trailers with a pseudo-header, or a second HEADERS without END_STREAM: RST_STREAM PROTOCOL_ERROR", async () => {
+    const { client, turn } = await setup();
+    client.request(1, "/t", false);
+    client.send(client.headers(1, [[":path", "/x"]], true));
+    client.request(3, "/t", false);
+    client.send(client.headers(3, [["x-t", "1"]], false));
+    await turn();
+    expect(client.rst(1)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(client.rst(3)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(client.goaway()).toBeUndefined();
+  });
+
+  test("a HEADERS frame that depends on its own stream: RST_STREAM PROTOCOL_ERROR", async () => {
+    const { client, turn } = await setup();
+    client.send(write.headers(1, client.block(GET("/self")), true, 16384, { exclusive: false, dependency: 1, weight: 16 }));
+    await turn();
+    expect(client.rst(1)).toBe(ErrorCode.PROTOCOL_ERROR);
+  });
+
+  test("a header block HPACK cannot decode: GOAWAY COMPRESSION_ERROR", async () => {
+    const { client, turn } = await setup();
+    // Indexed field 70: beyond the static table and an empty dynamic one.
+    client.send(write.headers(1, new Uint8Array([0x82, 0x86, 0x84, 0xc6]), true));
+    await turn();
+    expect(client.goaway()?.errorCode).toBe(ErrorCode.COMPRESSION_ERROR);
+  });
+
+  test("SETTINGS_INITIAL_WINDOW_SIZE raised after an answer waited: the held DATA goes", async () => {
+    const { runtime, client, turn } = await setup();
+    client.send(write.settings([[SettingId.INITIAL_WINDOW_SIZE, 0]]));
+    client.request(1, "/w");
+    await turn();
+    answer(runtime.servers[0]!, ok("twelve bytes"));
+    await turn();
+    expect(client.body(1)).toBe("");
+    client.send(write.settings([[SettingId.INITIAL_WINDOW_SIZE, 5]]));
+    await turn();
+    expect(client.body(1)).toBe("twelv");
+    client.send(write.settings([[SettingId.INITIAL_WINDOW_SIZE, 100]]));
+    await turn();
+    expect(client.body(1)).toBe("twelve bytes");
+    expect(client.ended(1)).toBe(true);
+  });
+});
+
 describe("flow control", () => {
   test("a stream's window is given back only as its server takes the body", async () => {
     const { runtime, client, turn } = await setup();
