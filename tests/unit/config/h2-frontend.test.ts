@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
 
 // HTTP/2 towards clients: `bind ADDR proto h2` and the global tune.h2.*
@@ -72,4 +74,11 @@ describe("bind ... proto h2", () => {
   ])("error: %#", (source, message) => {
     expect(errorsOf(source)).toContain(message);
   });
+});
+
+test("examples/h2c.cfg and examples/h2c.yaml load to equal configs, with the h2 bind", () => {
+  const read = (name: string) => ({ name, text: readFileSync(fileURLToPath(new URL(`../../../examples/${name}`, import.meta.url)), "utf8") });
+  const fromCfg = loadOk(read("h2c.cfg"));
+  expect(withoutOrigins(loadOk(read("h2c.yaml")))).toEqual(withoutOrigins(fromCfg));
+  expect(fromCfg.frontends[0]!.binds.map((b) => b.proto)).toEqual([undefined, "h2"]);
 });
