@@ -173,6 +173,8 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
 
   connectionError(code: string, message: string): void {
     this.host.countProtocolError("request", { status: 400, code: `h2-${code}`, message });
+    // The connection's own log line (no stream): an operator sees a flood or a broken client.
+    this.host.logStream(this, undefined, -1, Cause.proxy, Phase.request);
     this.closingSince = this.now();
     this.rearm();
   }

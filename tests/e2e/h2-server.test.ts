@@ -12,7 +12,8 @@ import http2 from "node:http2";
 import { writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
-import { CONNECTION_PREFACE, ErrorCode } from "../../src/http2/constants.ts";
+import { CONNECTION_PREFACE, ErrorCode, FrameType } from "../../src/http2/constants.ts";
+import { FrameReader } from "../../src/http2/frame-reader.ts";
 import * as write from "../../src/http2/frame-writer.ts";
 import { HpackEncoder } from "../../src/http2/hpack/index.ts";
 import { freePort, type Run, selectedTargets, sleep, startSluice, stopSluice, tcpBackend, tempDir, waitFor } from "./harness.ts";
@@ -139,15 +140,30 @@ function h2Request(session: http2.ClientHttp2Session, path: string, opts: { meth
   });
 }
 
-/** A client that writes frames of the test's choosing (sluice's own frame writer and HPACK encoder). */
-async function rawClient(port: number): Promise<{ encoder: HpackEncoder; send(b: Uint8Array): void; close(): void }> {
+/** A client that writes frames of the test's choosing (sluice's own frame writer and HPACK encoder) and reads what comes back. */
+async function rawClient(port: number): Promise<{ encoder: HpackEncoder; send(b: Uint8Array): void; goaway(): number | undefined; closed(): boolean; close(): void }> {
   const socket = net.connect({ port, host: "127.0.0.1" });
+  let goaway: number | undefined;
+  let closed = false;
+  const reader = new FrameReader({
+    frame: (f) => {
+      if (f.type === FrameType.GOAWAY) goaway = f.errorCode;
+    },
+    error: () => {},
+  }, { role: "client", maxFrameSize: 16384 });
   socket.on("error", () => {});
-  socket.on("data", () => {});
+  socket.on("close", () => (closed = true));
+  socket.on("data", (d: Buffer) => reader.push(new Uint8Array(d)));
   await new Promise<void>((r) => socket.once("connect", () => r()));
   socket.write(CONNECTION_PREFACE);
   socket.write(write.settings([]));
-  return { encoder: new HpackEncoder(), send: (b) => socket.write(b), close: () => socket.destroy() };
+  return {
+    encoder: new HpackEncoder(),
+    send: (b) => void socket.write(b),
+    goaway: () => goaway,
+    closed: () => closed,
+    close: () => socket.destroy(),
+  };
 }
 
 function connect(port: number): Promise<http2.ClientHttp2Session> {
@@ -292,6 +308,24 @@ for (const target of selectedTargets()) {
       await waitFor(() => (h2.be as H2Backend).sessions.some((s) => s.streams === 1), 3000, "the stream to reach the server");
       c2.send(write.rstStream(1, ErrorCode.CANCEL));
       await waitFor(() => h2.cancelled.includes("/hang"), 5000, "the HTTP/2 server to see the stream reset");
+    }, TIMEOUT);
+
+    test("rapid reset (CVE-2023-44487) over a real socket: GOAWAY ENHANCE_YOUR_CALM; the proxy serves the next client", async () => {
+      const { port } = await start("h1", "    tune.h2.fe.glitches-threshold 200");
+      const client = await rawClient(port);
+      open.push(client);
+      const fields: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":authority", "a"], [":path", "/hang"]];
+      // Bounded: at most 5000 streams opened and reset, in batches, until the proxy says stop.
+      for (let id = 1; id < 10_000 && client.goaway() === undefined && !client.closed(); ) {
+        const batch: Uint8Array[] = [];
+        for (let k = 0; k < 50; k++, id += 2) batch.push(write.headers(id, client.encoder.encode(fields), true), write.rstStream(id, ErrorCode.CANCEL));
+        client.send(Buffer.concat(batch));
+        await sleep(5);
+      }
+      await waitFor(() => client.goaway() !== undefined, 5000, "GOAWAY");
+      expect(client.goaway()).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+      const r = await run(["curl", "-s", "--http2-prior-knowledge", `http://127.0.0.1:${port}/after`]);
+      expect(r.out).toContain("hello /after");
     }, TIMEOUT);
 
     test("graceful stop: GOAWAY, the stream in flight completes, then sluice exits", async () => {
