@@ -123,11 +123,12 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   get defaultBackend(): Backend {
     return this.session.defaultBackend;
   }
+  /** A stream of a multiplexed connection is logged from its own start, as HAProxy does (its Tt is the stream's, not the connection's). */
   get acceptDate(): number {
-    return this.session.acceptDate;
+    return this.session.acceptDate + Math.round(this.requestStart - this.session.accepted);
   }
   get accepted(): number {
-    return this.session.accepted;
+    return this.requestStart;
   }
 
   // ---- backpressure ----
