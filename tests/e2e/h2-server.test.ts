@@ -222,6 +222,10 @@ for (const target of selectedTargets()) {
       expect(r.code).toBe(0);
       // -s prints one line per stream with its status.
       expect((r.out.match(/ 200 /g) ?? []).length).toBe(20);
+      // One log line per stream, all of one client connection.
+      const lines = () => sluice!.errLines.filter((l) => l.endsWith(' HTTP/2.0"'));
+      await waitFor(() => lines().length === 20, 3000, "20 log lines");
+      expect(new Set(lines().map((l) => l.split(" ")[0])).size).toBe(1);
     }, TIMEOUT);
 
     for (const proto of ["h1", "h2"] as const) {
