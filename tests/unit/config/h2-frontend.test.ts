@@ -71,6 +71,7 @@ describe("bind ... proto h2", () => {
     [cfg("frontend web", "    bind :80 proto"), "sluice.cfg:2: frontend 'web': missing argument for 'proto' (usage: proto h2)"],
     [yaml("frontends:", "  web: { bind: { address: ':80', proto: h1 } }"), "sluice.yaml:2:16: frontend 'web': bind: invalid bind proto 'h1' (expected h2)"],
     [yaml("frontends:", "  web: { bind: { address: ':80', alpn: h2 } }"), "sluice.yaml:2:16: frontend 'web': bind: unknown bind option 'alpn' (expected: address, proto)"],
+    [cfg("frontend web", "    mode tcp", "    bind :80 proto h2"), "sluice.cfg:3: frontend 'web': bind: proto h2 needs mode http (this frontend is in tcp mode)"],
   ])("error: %#", (source, message) => {
     expect(errorsOf(source)).toContain(message);
   });
