@@ -100,7 +100,7 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
   }
 
   /** Graceful stop: GOAWAY with the last stream taken; the connection closes once the streams in flight end. */
-  softStop(): void {
+  override softStop(): void {
     this.stopping = true;
     this.mux.shutdown();
     this.rearm();
