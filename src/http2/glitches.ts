@@ -5,6 +5,7 @@
 // - a stream the client resets before its answer is complete (rapid reset,
 //   CVE-2023-44487), or one refused for the stream limit;
 // - an empty DATA frame without END_STREAM (empty-frame floods, CVE-2019-9518);
+// - a malformed request, or invalid trailers (each reset, a loop of them is a flood);
 // - a PING or SETTINGS beyond the per-second allowance (CVE-2019-9512/9515).
 // The count halves every second, so a long-lived connection that resets a
 // stream now and then never reaches the threshold; a flood does at once.

@@ -303,7 +303,8 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
       if (!(e instanceof MalformedFields)) throw e;
       this.rst(id, ErrorCode.PROTOCOL_ERROR);
       this.events.streamRefused(malformed(e.message), undefined);
-      return;
+      // Cheap to refuse, but a loop of them is a flood like any other.
+      return this.glitch("malformed requests");
     }
     stream.expected = head.contentLength;
     this.streams.set(id, stream);

@@ -147,6 +147,17 @@ test("empty DATA frames without END_STREAM in a flood: ENHANCE_YOUR_CALM", async
   expect(client.goaway()?.errorCode).toBe(ErrorCode.ENHANCE_YOUR_CALM);
 });
 
+test("malformed requests in a loop: each is reset, then GOAWAY ENHANCE_YOUR_CALM", async () => {
+  const { runtime, client, turn } = await setup("    tune.h2.fe.glitches-threshold 50");
+  const frames: Uint8Array[] = [];
+  for (let id = 1; id < 400; id += 2) frames.push(client.headers(id, [...GET("/"), ["X-Upper", "1"]], true));
+  client.send(concat(frames));
+  await turn();
+  expect(client.rst(1)).toBe(ErrorCode.PROTOCOL_ERROR);
+  expect(client.goaway()?.errorCode).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+  expect(runtime.servers.length).toBe(0);
+});
+
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
