@@ -135,6 +135,7 @@ function frontend(
     binds: (part.binds ?? []).map((b) => ({
       host: b.host,
       port: b.port,
+      ...(b.proto !== undefined ? { proto: b.proto } : {}),
       origin: locate(proxy.seg, [...proxy.path, ...b.path]),
     })),
     maxconn: part.maxconn ?? defaults.maxconn ?? global.maxconn,

@@ -46,6 +46,11 @@ const SINGLE_ARG: Record<string, string> = {
   "tune.bufsize": "tune.bufsize <number>",
   "tune.http.maxhdr": "tune.http.maxhdr <number>",
   "tune.h2.be.max-concurrent-streams": "tune.h2.be.max-concurrent-streams <number>",
+  "tune.h2.fe.max-concurrent-streams": "tune.h2.fe.max-concurrent-streams <number>",
+  "tune.h2.header-table-size": "tune.h2.header-table-size <number>",
+  "tune.h2.initial-window-size": "tune.h2.initial-window-size <number>",
+  "tune.h2.fe.glitches-threshold": "tune.h2.fe.glitches-threshold <number>",
+  "tune.h2.fe.max-control-frames-per-sec": "tune.h2.fe.max-control-frames-per-sec <number>",
   "log-format": 'log-format "<format>"',
   "http-reuse": "http-reuse never|safe|aggressive|always",
   "max-session-srv-conns": "max-session-srv-conns <number>",
@@ -54,7 +59,7 @@ const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   balance: "balance <algorithm>",
   option: "option <name>",
-  bind: "bind <address>[,<address>...]",
+  bind: "bind <address>[,<address>...] [proto h2]",
   server:
     "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>]",
   timeout: "timeout <name> <time>",
@@ -282,12 +287,21 @@ class CfgParser {
     let list = args[0]!;
     let i = 1;
     while (i < args.length && (list.endsWith(",") || args[i]!.startsWith(","))) list += args[i++];
-    if (i < args.length) this.error(`bind option '${args[i]}' is not supported yet`);
+    // Bind options: `proto h2` (HTTP/2 without TLS, prior knowledge).
+    let proto: string | undefined;
+    for (; i < args.length; i++) {
+      if (args[i] !== "proto") {
+        this.error(`bind option '${args[i]}' is not supported yet`);
+        break;
+      }
+      proto = args[++i];
+      if (proto === undefined) this.error("missing argument for 'proto' (usage: proto h2)");
+    }
     const raw = this.node(base);
-    const binds = (raw.bind ??= []) as string[];
+    const binds = (raw.bind ??= []) as unknown[];
     this.mark([...base, "bind"]);
     this.mark([...base, "bind", binds.length]);
-    binds.push(list);
+    binds.push(proto === undefined ? list : { address: list, proto });
   }
 
   private server(base: PathSeg[], args: string[]): void {

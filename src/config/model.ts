@@ -65,6 +65,13 @@ const GLOBAL = {
   "tune.h2.be.max-concurrent-streams": v.optional(
     integer("tune.h2.be.max-concurrent-streams", 1, 2 ** 31 - 1),
   ),
+  "tune.h2.fe.max-concurrent-streams": v.optional(
+    integer("tune.h2.fe.max-concurrent-streams", 1, 2 ** 31 - 1),
+  ),
+  "tune.h2.header-table-size": v.optional(integer("tune.h2.header-table-size", 0, 65536)),
+  "tune.h2.initial-window-size": v.optional(integer("tune.h2.initial-window-size", 1, 2 ** 31 - 1)),
+  "tune.h2.fe.glitches-threshold": v.optional(integer("tune.h2.fe.glitches-threshold", 1)),
+  "tune.h2.fe.max-control-frames-per-sec": v.optional(integer("tune.h2.fe.max-control-frames-per-sec", 1)),
   log: v.optional(GlobalLogsSchema),
 };
 const DEFAULTS = {
@@ -217,6 +224,11 @@ export interface GlobalPart {
   bufsize?: number;
   maxHeaderFields?: number;
   h2BackendMaxConcurrentStreams?: number;
+  h2FrontendMaxConcurrentStreams?: number;
+  h2HeaderTableSize?: number;
+  h2InitialWindowSize?: number;
+  h2FrontendGlitchesThreshold?: number;
+  h2FrontendMaxControlFramesPerSec?: number;
   logs?: LogTarget[];
 }
 
@@ -231,6 +243,13 @@ export const GlobalSchema = v.pipe(
     if (g["tune.h2.be.max-concurrent-streams"] !== undefined) {
       part.h2BackendMaxConcurrentStreams = g["tune.h2.be.max-concurrent-streams"];
     }
+    const h2 = g["tune.h2.fe.max-concurrent-streams"];
+    if (h2 !== undefined) part.h2FrontendMaxConcurrentStreams = h2;
+    if (g["tune.h2.header-table-size"] !== undefined) part.h2HeaderTableSize = g["tune.h2.header-table-size"];
+    if (g["tune.h2.initial-window-size"] !== undefined) part.h2InitialWindowSize = g["tune.h2.initial-window-size"];
+    if (g["tune.h2.fe.glitches-threshold"] !== undefined) part.h2FrontendGlitchesThreshold = g["tune.h2.fe.glitches-threshold"];
+    const control = g["tune.h2.fe.max-control-frames-per-sec"];
+    if (control !== undefined) part.h2FrontendMaxControlFramesPerSec = control;
     if (g.log !== undefined) part.logs = g.log;
     return part;
   }),

@@ -89,22 +89,41 @@ export function timeoutsSchema(section: SectionName, names: readonly TimeoutName
 export interface BindPart {
   host: string;
   port: number;
+  /** `proto h2` on the bind line (`{ address, proto: h2 }` in YAML). */
+  proto?: "h2";
   path: PathSeg[];
 }
 
+/** A bind entry: an address list as a string, or `{ address, proto }`. */
 const BindEntry = v.pipe(
   v.unknown(),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const x = dataset.value;
+    let x = dataset.value;
+    let proto: "h2" | undefined;
+    if (isMapping(x)) {
+      const { address, proto: p, ...rest } = x as Record<string, unknown>;
+      const unknown = Object.keys(rest)[0];
+      if (unknown !== undefined) {
+        addIssue({ message: `unknown bind option '${unknown}' (expected: address, proto)` });
+        return NEVER;
+      }
+      if (p !== undefined && p !== "h2") {
+        addIssue({ message: `invalid bind proto ${describe(p)} (expected h2)` });
+        return NEVER;
+      }
+      proto = p;
+      x = address;
+    }
     if (typeof x !== "string") {
       addIssue({ message: `invalid address ${describe(x)} (expected a string like ':8080')` });
       return NEVER;
     }
-    const out: { host: string; port: number }[] = [];
+    const out: { host: string; port: number; proto?: "h2" }[] = [];
     for (const text of x.split(",")) {
       const r = parseAddress(text.trim(), "bind");
-      if (r.ok) out.push({ host: r.host, port: r.port });
-      else addIssue({ message: r.error });
+      if (!r.ok) addIssue({ message: r.error });
+      else if (proto !== undefined) out.push({ host: r.host, port: r.port, proto });
+      else out.push({ host: r.host, port: r.port });
     }
     return out;
   }),

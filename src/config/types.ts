@@ -33,6 +33,8 @@ export interface BindConfig {
   /** "0.0.0.0" for `:port`/`*:port`; "::1" (no brackets) for `[::1]:port`. */
   host: string;
   port: number;
+  /** `proto h2`: the clients of this bind speak HTTP/2 without TLS (prior knowledge); unset: HTTP/1.1 (or ALPN's choice on TLS). */
+  proto?: "h2";
   origin: Origin;
 }
 
@@ -165,6 +167,16 @@ export interface GlobalConfig {
   maxHeaderFields: number;
   /** `tune.h2.be.max-concurrent-streams`: streams opened on an HTTP/2 server connection before its SETTINGS (and at most after), default 100. */
   h2BackendMaxConcurrentStreams: number;
+  /** `tune.h2.fe.max-concurrent-streams`: streams an HTTP/2 client may have open on one connection (SETTINGS_MAX_CONCURRENT_STREAMS), default 100. */
+  h2FrontendMaxConcurrentStreams: number;
+  /** `tune.h2.header-table-size`: the HPACK table size sluice announces for what it receives, default 4096. */
+  h2HeaderTableSize: number;
+  /** `tune.h2.initial-window-size`: the receive window of each stream sluice announces to HTTP/2 clients, default 65535. */
+  h2InitialWindowSize: number;
+  /** `tune.h2.fe.glitches-threshold`: glitches (rapid resets, empty frames, control floods) past which an HTTP/2 client connection is dropped (ENHANCE_YOUR_CALM); past half, its reading is slowed. Default 1000. */
+  h2FrontendGlitchesThreshold: number;
+  /** `tune.h2.fe.max-control-frames-per-sec`: PING and SETTINGS frames a second an HTTP/2 client sends for free; each beyond is a glitch. Default 100. */
+  h2FrontendMaxControlFramesPerSec: number;
   /**
    * The global section's `log` lines (of every file, in order): where sluice's
    * own messages go and what `log global` means. Default: stderr, raw.
@@ -190,7 +202,7 @@ export const BUILTIN = {
   pool: { maxConn: -1, purgeDelay: 5000, lowConn: 0 },
   forwardForHeader: "X-Forwarded-For",
   logTarget: { kind: "stderr", format: "raw" },
-  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100 },
+  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100 },
 } as const satisfies {
   mode: Mode;
   balance: "roundrobin";

@@ -130,6 +130,13 @@ function checkFrontend(
   found: Findings,
 ): void {
   const ctx = [where(f.named)];
+  // HTTP/2 carries HTTP messages: a tcp frontend has none to take from it.
+  const h2 = f.config.binds.find((bind) => bind.proto === "h2");
+  if (h2 !== undefined && f.config.mode !== "http") {
+    found.errors.push(
+      new ConfigError(h2.origin, [...ctx, "bind"], `proto h2 needs mode http (this ${f.named.kind} is in ${f.config.mode} mode)`),
+    );
+  }
   if (f.config.binds.length === 0) {
     found.errors.push(
       new ConfigError(

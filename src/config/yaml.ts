@@ -9,6 +9,11 @@
 //     tune.bufsize: 16384            # bytes, 1024-1048576
 //     tune.http.maxhdr: 101          # header fields per message, 1-32767
 //     tune.h2.be.max-concurrent-streams: 100   # per HTTP/2 server connection, 1-2147483647
+//     tune.h2.fe.max-concurrent-streams: 100   # per HTTP/2 client connection, 1-2147483647
+//     tune.h2.header-table-size: 4096          # HPACK table for what clients send, 0-65536
+//     tune.h2.initial-window-size: 65535       # each client stream's receive window
+//     tune.h2.fe.glitches-threshold: 1000      # HTTP/2 client glitches before ENHANCE_YOUR_CALM
+//     tune.h2.fe.max-control-frames-per-sec: 100   # free PING/SETTINGS a second per client
 //     log: stderr                    # or a list, one string per cfg `log` line:
 //                                    # [stdout, "/var/log/sluice.log format json"]
 //   defaults:                        # one mapping, applies to every proxy below
@@ -27,7 +32,8 @@
 //     max-session-srv-conns: 5       # frontends
 //   frontends:
 //     web:
-//       bind: [":8080", "127.0.0.1:8443"]   # a single string also allowed
+//       bind: [":8080", "127.0.0.1:8443"]   # a single string also allowed;
+//                                           # { address: ":8081", proto: h2 } for HTTP/2 prior knowledge
 //       default_backend: app
 //       maxconn: 1000
 //       max-session-srv-conns: 5

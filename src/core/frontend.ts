@@ -1,7 +1,9 @@
 // A frontend: its listeners, its connection limit and the sessions it accepted.
 // Past maxconn, accepted sockets wait paused (their bytes stay in the kernel)
 // until a session ends: they queue, they are not refused.
-import type { FrontendConfig } from "../config/types.ts";
+import type { BindConfig, FrontendConfig } from "../config/types.ts";
+import { H2ServerConnection, type H2ServerOptions } from "../http2/server-connection.ts";
+import { type MultiplexedMuxFactory, MuxSession } from "../session/mux-session.ts";
 import type { Logger } from "../log/sink.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
 import type { Listener, Runtime, Socket, SocketEvents } from "../runtime/types.ts";
@@ -31,7 +33,7 @@ export interface AcceptGate {
 /** A socket accepted past maxconn, waiting for a slot. */
 class Waiting implements SocketEvents {
   early: Uint8Array[] = [];
-  constructor(readonly frontend: Frontend, readonly socket: Socket) {}
+  constructor(readonly frontend: Frontend, readonly socket: Socket, readonly bind: BindConfig) {}
   data(chunk: Uint8Array): void {
     this.early.push(chunk);
     this.socket.pause();
@@ -54,6 +56,8 @@ export class Frontend implements SessionHost {
   /** Set in HTTP mode: what HTTP sessions share. */
   readonly http: HttpHost | undefined;
   private listeners: Listener[] = [];
+  /** Builds the HTTP/2 mux of a client connection (HTTP mode). */
+  private readonly h2Mux: MultiplexedMuxFactory | undefined;
   private readonly waiting: Waiting[] = [];
 
   constructor(
@@ -65,12 +69,17 @@ export class Frontend implements SessionHost {
     private readonly gate: AcceptGate,
     readonly logger: Logger,
     /** What HTTP mode needs: its log, the ownership API, the codec's limits. */
-    http?: { log: HttpLogSink; ownership: Ownership; limits: { maxHeadBytes: number; maxFields: number } },
+    http?: { log: HttpLogSink; ownership: Ownership; limits: { maxHeadBytes: number; maxFields: number }; h2: H2ServerOptions },
   ) {
     this.name = config.name;
     this.http = config.mode === "http" && http !== undefined
       ? new HttpHost(config, runtime, clock, http.limits, http.log, (s) => this.sessionEnded(s), http.ownership)
       : undefined;
+    if (http !== undefined) {
+      const h2 = http.h2;
+      const timers = runtime;
+      this.h2Mux = (client, events) => new H2ServerConnection(client, h2, events, timers);
+    }
     this.clientTimeout = config.timeouts.client;
     this.clientFinTimeout = config.timeouts.clientFin;
     this.maxconn = config.maxconn;
@@ -86,7 +95,7 @@ export class Frontend implements SessionHost {
 
   async start(): Promise<void> {
     for (const bind of this.config.binds) {
-      const listener = await this.runtime.listen({ hostname: bind.host, port: bind.port }, (s) => this.accept(s));
+      const listener = await this.runtime.listen({ hostname: bind.host, port: bind.port }, (s) => this.accept(s, bind));
       this.listeners.push(listener);
     }
   }
@@ -127,19 +136,19 @@ export class Frontend implements SessionHost {
   admitWaiting(): void {
     while (this.waiting.length > 0 && this.current < this.maxconn && this.gate.admits()) {
       const w = this.waiting.shift()!;
-      this.startSession(w.socket, w.early);
+      this.startSession(w.socket, w.early, w.bind);
     }
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, bind: BindConfig): void {
     if (this.current >= this.maxconn || !this.gate.admits() || this.waiting.length > 0) {
-      const w = new Waiting(this, socket);
+      const w = new Waiting(this, socket, bind);
       socket.events = w;
       socket.pause();
       this.waiting.push(w);
       return;
     }
-    this.startSession(socket, []);
+    this.startSession(socket, [], bind);
   }
 
   private stopping = false;
@@ -149,7 +158,7 @@ export class Frontend implements SessionHost {
     this.stopping = true;
   }
 
-  private startSession(socket: Socket, early: Uint8Array[]): void {
+  private startSession(socket: Socket, early: Uint8Array[], bind: BindConfig): void {
     if (this.backend === undefined) {
       // No default_backend: nothing can serve this connection.
       this.logger.event(`${socket.remoteAddress}:${socket.remotePort} ${this.name}: no default_backend, connection closed`);
@@ -159,9 +168,11 @@ export class Frontend implements SessionHost {
     this.current++;
     this.totalSessions++;
     this.gate.started();
-    const session: ClientSession = this.http !== undefined
-      ? new HttpSession(this.http, this.backend, socket)
-      : new TcpSession(this, this.backend, socket);
+    const session: ClientSession = this.http === undefined
+      ? new TcpSession(this, this.backend, socket)
+      : this.h2Mux !== undefined && (bind.proto === "h2" || socket.tls?.alpn === "h2")
+      ? new MuxSession(this.http, this.backend, socket, this.h2Mux)
+      : new HttpSession(this.http, this.backend, socket);
     this.sessions.add(session);
     session.begin(early);
     if (this.stopping) session.softStop?.();

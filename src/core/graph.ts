@@ -50,7 +50,18 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
   const backends = new Map<string, Backend>();
   for (const b of config.backends) backends.set(b.name, new Backend(b, poolTimers, config.global.h2BackendMaxConcurrentStreams));
   const frontends: Frontend[] = [];
-  const limits = { maxHeadBytes: config.global.bufsize, maxFields: config.global.maxHeaderFields };
+  const g = config.global;
+  const limits = { maxHeadBytes: g.bufsize, maxFields: g.maxHeaderFields };
+  // HTTP/2 towards clients: a header list is capped at tune.bufsize, as a head is.
+  const h2 = {
+    maxConcurrentStreams: g.h2FrontendMaxConcurrentStreams,
+    headerTableSize: g.h2HeaderTableSize,
+    initialWindowSize: g.h2InitialWindowSize,
+    maxHeaderListSize: g.bufsize,
+    maxFields: g.maxHeaderFields,
+    threshold: g.h2FrontendGlitchesThreshold,
+    controlFramesPerSec: g.h2FrontendMaxControlFramesPerSec,
+  };
   for (const f of config.frontends) {
     const backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
     const logger = createLogger(f.logTargets, { pool });
@@ -61,7 +72,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
       : f.logTargets.length === 0
       ? SILENT_HTTP_LOG
       : new HttpLogWriter(logger, f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat), ctx.gate, () => frontend?.current ?? 0);
-    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits });
+    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2 });
     frontends.push(frontend);
   }
   return { clock, ownership, backends, frontends };

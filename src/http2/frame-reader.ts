@@ -58,6 +58,8 @@ export interface FrameReaderOptions {
   joinHeaderBlocks?: boolean;
   /** Largest field block in octets as received (compressed); above, ENHANCE_YOUR_CALM (header-block.ts). Default 64 KiB. */
   maxHeaderBlockSize?: number;
+  /** Most CONTINUATION frames in one field block; above, ENHANCE_YOUR_CALM (header-block.ts). Default: no limit. */
+  maxContinuations?: number;
 }
 
 export const DEFAULT_MAX_HEADER_BLOCK_SIZE = 65536;
@@ -102,7 +104,7 @@ export class FrameReader {
     this.settingsFirst = preface;
     this.maxSize = DEFAULT_MAX_FRAME_SIZE;
     if (options.maxFrameSize !== undefined) this.setMaxFrameSize(options.maxFrameSize);
-    this.blocks = new HeaderBlockAssembler(options.joinHeaderBlocks ?? true, options.maxHeaderBlockSize ?? DEFAULT_MAX_HEADER_BLOCK_SIZE);
+    this.blocks = new HeaderBlockAssembler(options.joinHeaderBlocks ?? true, options.maxHeaderBlockSize ?? DEFAULT_MAX_HEADER_BLOCK_SIZE, options.maxContinuations);
   }
 
   /** Our SETTINGS_MAX_FRAME_SIZE as enforced now. */

@@ -25,12 +25,16 @@ export class HeaderBlockAssembler {
   private head: BlockStart | undefined;
   private readonly parts: Uint8Array[] = [];
   private size = 0;
+  /** CONTINUATION frames of the open block. */
+  private continuations = 0;
 
   constructor(
     /** Join fragments into one block (else only sequencing and the size are checked). */
     readonly join: boolean,
     /** Largest block in octets. */
     public maxSize: number,
+    /** Most CONTINUATION frames in one block: empty ones never grow its size, so they are counted too (a flood of them is ENHANCE_YOUR_CALM). */
+    public maxContinuations = Infinity,
   ) {}
 
   /** Whether a block is open (the next frame must continue it). */
@@ -56,6 +60,9 @@ export class HeaderBlockAssembler {
         ErrorCode.PROTOCOL_ERROR,
         `${frameTypeName(type)} frame on stream ${streamId} inside the field block of stream ${this.streamId} (CONTINUATION expected)`,
       );
+    }
+    if (++this.continuations > this.maxContinuations) {
+      return new H2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `field block of stream ${streamId} spread over more than ${this.maxContinuations} CONTINUATION frames`);
     }
     return this.limit(this.size + length, streamId);
   }
@@ -107,6 +114,7 @@ export class HeaderBlockAssembler {
     this.head = undefined;
     this.parts.length = 0;
     this.size = 0;
+    this.continuations = 0;
   }
 
   private limit(size: number, streamId: number): H2ConnectionError | undefined {

@@ -11,7 +11,7 @@ import { BodyKind, type Head } from "../http/message.ts";
 export type HeaderField = [name: string, value: string];
 
 /** Fields that mean something only for one HTTP/1.1 connection (RFC 9113 §8.2.2): never sent or accepted over HTTP/2. */
-const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
+export const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
 
 /**
  * The header list for an HTTP/1.1 request sent over HTTP/2. `added` are the
@@ -59,7 +59,7 @@ export class MalformedFields extends Error {
 }
 
 /** Checks a regular field: a lower-case token name, a value without CR, LF, NUL or whitespace at its edges. */
-function checkField(name: string, value: string): void {
+export function checkField(name: string, value: string): void {
   if (name.length === 0) throw new MalformedFields("an empty field name");
   for (let k = 0; k < name.length; k++) {
     const c = name.charCodeAt(k);
@@ -77,7 +77,7 @@ function checkField(name: string, value: string): void {
 }
 
 /** The Content-Length of a response, -1 for none; every value (and list member) must be the same decimal number (RFC 9110 §8.6). */
-function contentLengthOf(fields: readonly HeaderField[], from: number): number {
+export function contentLengthOf(fields: readonly HeaderField[], from: number): number {
   let length = -1;
   for (let i = from; i < fields.length; i++) {
     if (fields[i]![0] !== "content-length") continue;
@@ -131,4 +131,30 @@ export function trailersHead(fields: readonly HeaderField[]): Head {
     checkField(name, value);
   }
   return new FieldsHead(fields as readonly Field[], { isRequest: false, bodyKind: BodyKind.None });
+}
+
+/**
+ * The header list of a response head (final or 1xx) going to an HTTP/2
+ * client: :status, then its fields with lower-case names, without the
+ * connection-specific ones and those its Connection field lists (§8.2.2).
+ */
+export function responseFields(head: Head): HeaderField[] {
+  const out: HeaderField[] = [[":status", String(head.status)]];
+  const listed = head.connectionTokens;
+  for (let i = 0; i < head.fieldCount; i++) {
+    const name = head.name(i);
+    if (CONNECTION_SPECIFIC.has(name) || (listed.length !== 0 && listed.includes(name))) continue;
+    out.push([name, head.value(i)]);
+  }
+  return out;
+}
+
+/** Trailer fields going to an HTTP/2 peer: lower-case names, connection-specific ones dropped. */
+export function trailerFields(trailers: Head): HeaderField[] {
+  const out: HeaderField[] = [];
+  for (let i = 0; i < trailers.fieldCount; i++) {
+    const name = trailers.name(i);
+    if (!CONNECTION_SPECIFIC.has(name)) out.push([name, trailers.value(i)]);
+  }
+  return out;
 }

@@ -4,19 +4,21 @@ import type { FrontendConfig, HttpConnectionMode } from "../config/types.ts";
 import type { Head, HeadLimits, ProtocolRefusal } from "../http/message.ts";
 import type { Runtime, Timers } from "../runtime/types.ts";
 import { ForwardingPlan } from "./forwarding.ts";
-import type { HttpSession, HttpSessionHost } from "./http-session.ts";
+import type { HttpSessionHost } from "./http-session.ts";
 import type { HttpStream } from "../stream/http-stream.ts";
 import type { CauseCode, PhaseCode } from "../stream/termination.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Clock } from "../runtime/clock.ts";
+import type { EndedSession, HttpLogSubject } from "./log-subject.ts";
 
 /** HAProxy's rule: of the frontend's and the backend's modes, the more closing one applies. */
 const CLOSING_RANK: Record<HttpConnectionMode, number> = { "keep-alive": 0, "server-close": 1, close: 2 };
 
 export interface HttpLogSink {
-  stream(session: HttpSession, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void;
+  stream(subject: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void;
 }
+
 
 export class HttpHost implements HttpSessionHost {
   readonly name: string;
@@ -35,7 +37,7 @@ export class HttpHost implements HttpSessionHost {
     /** tune.bufsize and tune.http.maxhdr, from the global section. */
     readonly limits: HeadLimits,
     private readonly log: HttpLogSink,
-    private readonly ended: (session: HttpSession) => void,
+    private readonly ended: (session: EndedSession) => void,
     readonly ownership: Ownership,
   ) {
     this.maxSessionSrvConns = config.maxSessionSrvConns;
@@ -64,11 +66,11 @@ export class HttpHost implements HttpSessionHost {
     return plan;
   }
 
-  logStream(session: HttpSession, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
-    this.log.stream(session, stream, status, cause, phase);
+  logStream(subject: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
+    this.log.stream(subject, stream, status, cause, phase);
   }
 
-  sessionEnded(session: HttpSession): void {
+  sessionEnded(session: EndedSession): void {
     this.ended(session);
   }
 

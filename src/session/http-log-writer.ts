@@ -3,11 +3,11 @@
 import { createHttpLogRecord, type HttpLogRecord, resetHttpLogRecord } from "../log/http-log.ts";
 import type { LogFormatter } from "../log/format.ts";
 import type { Logger } from "../log/sink.ts";
-import type { HttpSession } from "./http-session.ts";
 import type { HttpStream } from "../stream/http-stream.ts";
 import type { CauseCode, PhaseCode } from "../stream/termination.ts";
 import { nextStreamId } from "../conn/ids.ts";
 import type { HttpLogSink } from "./http-host.ts";
+import type { HttpLogSubject } from "./log-subject.ts";
 
 export interface ConnectionCounts {
   /** Connections on the whole process. */
@@ -25,7 +25,7 @@ export class HttpLogWriter implements HttpLogSink {
     private readonly frontendCount: () => number,
   ) {}
 
-  stream(session: HttpSession, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
+  stream(session: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
     const r = this.record;
     resetHttpLogRecord(r);
     const now = session.now();
@@ -83,7 +83,7 @@ export class HttpLogWriter implements HttpLogSink {
       r.uri = req.target;
       const q = req.target.indexOf("?");
       r.path = q < 0 ? req.target : req.target.slice(0, q);
-      r.httpVersion = req.versionMinor === 1 ? "HTTP/1.1" : "HTTP/1.0";
+      r.httpVersion = session.httpVersion ?? (req.versionMinor === 1 ? "HTTP/1.1" : "HTTP/1.0");
       r.requestLine = `${req.method} ${req.target} ${r.httpVersion}`;
     } else {
       r.requestLine = "<BADREQ>";

@@ -19,6 +19,7 @@ import { span } from "../stream/span.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "../stream/termination.ts";
 import type { HttpStreamHost } from "../stream/types.ts";
 import type { ForwardingPlan } from "./forwarding.ts";
+import type { EndedSession, HttpLogSubject } from "./log-subject.ts";
 import { Session } from "./session.ts";
 
 /** What an HTTP session needs from the frontend that accepted it. */
@@ -49,8 +50,8 @@ export interface HttpSessionHost {
    */
   chooseBackend(request: Head, defaultBackend: Backend): Backend;
   /** One log line per stream (or per refused request, stream undefined). */
-  logStream(session: HttpSession, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void;
-  sessionEnded(session: HttpSession): void;
+  logStream(subject: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void;
+  sessionEnded(session: EndedSession): void;
   /** Counts a refused request or response (strict codec) by its code. */
   countProtocolError(side: "request" | "response", refusal: ProtocolRefusal): void;
 }
@@ -59,7 +60,7 @@ type SessionState = "idle" | "head" | "stream" | "tunnel" | "closing" | "closed"
 
 const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFields>;
 
-export class HttpSession extends Session implements Owner, HttpStreamHost<HttpStream>, ServerMuxEvents {
+export class HttpSession extends Session implements Owner, HttpStreamHost<HttpStream>, ServerMuxEvents, HttpLogSubject {
   /** Backend connections this session owns (private). */
   readonly conns = new SessionConns();
   /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */
@@ -99,6 +100,11 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     const now = host.clock.tick();
     this.accepted = this.requestStart = this.idleSince = this.lastClient = this.lastServer = now;
     this.mux = new H1ServerMux(client, host.limits, this);
+  }
+
+  /** The owner of the backend connections its streams use: the session itself. */
+  get owner(): Owner {
+    return this;
   }
 
   get runtime(): Pick<Runtime, "connect" | keyof Timers> {

@@ -98,7 +98,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     const key = server.sendProxy ? host.proxyHeader : "";
     const mode = this.backend.httpReuse;
     if (!fresh) {
-      const kept = host.ownership.acquire(host, server.pool, key, mode, host.requests === 1);
+      const kept = host.ownership.acquire(host.owner, server.pool, key, mode, host.requests === 1);
       if (kept !== undefined) {
         this.tc = 0;
         return this.attach(kept);
@@ -133,7 +133,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       if (opened) ownership.unneeded(server.pool, conn, mode);
       return this.useServer(server, false);
     }
-    const attached = opened ? ownership.openedFor(this.host, server.pool, conn, mode) : ownership.attachStream(this.host, server.pool, conn, mode);
+    const attached = opened ? ownership.openedFor(this.host.owner, server.pool, conn, mode) : ownership.attachStream(this.host.owner, server.pool, conn, mode);
     if (!attached) return this.useServer(server, true);
     this.attach(conn);
   }
@@ -143,7 +143,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     const x = conn.attach(this.outgoing, this);
     if (typeof x === "number") {
       // Refused before anything was sent (a header list above the server's limit): the answer the server would have given.
-      host.ownership.discard(host, this.server!.pool, conn);
+      host.ownership.discard(host.owner, this.server!.pool, conn);
       return this.fail(x, Cause.proxy, Phase.header);
     }
     this.conn = conn;
@@ -218,7 +218,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       // connection, so it is this session's alone, and so is the server
       // (also under http-reuse never, where it was private from the start).
       if (conn.owner === undefined) {
-        host.ownership.makePrivate(host, this.server!.pool, conn);
+        host.ownership.makePrivate(host.owner, this.server!.pool, conn);
         this.connPrivate = true;
       }
       host.authServer = this.server;
@@ -273,7 +273,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     const conn = this.conn;
     this.conn = undefined;
     this.exchange = undefined;
-    if (conn !== undefined) host.ownership.discard(host, this.server!.pool, conn);
+    if (conn !== undefined) host.ownership.discard(host.owner, this.server!.pool, conn);
     if (this.done) return;
     if (this.tunneling) return host.tunnelClosed();
     if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
@@ -326,7 +326,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       const host = this.host;
       const reusable = this.requestComplete && x.reusable;
       x.done(false);
-      host.ownership.release(host, this.server!.pool, conn, reusable, host.now(), host.maxSessionSrvConns);
+      host.ownership.release(host.owner, this.server!.pool, conn, reusable, host.now(), host.maxSessionSrvConns);
     }
     this.host.streamDone(this, this.keepClient);
   }
@@ -383,7 +383,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     this.conn = undefined;
     this.exchange = undefined;
     x?.done(true);
-    if (conn !== undefined) this.host.ownership.discard(this.host, this.server!.pool, conn);
+    if (conn !== undefined) this.host.ownership.discard(this.host.owner, this.server!.pool, conn);
   }
 
   /** The tunnel timed out: its server side closes. */

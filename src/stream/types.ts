@@ -10,8 +10,14 @@ import type { HeadLimits, ProtocolRefusal } from "../http/message.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import type { Runtime } from "../runtime/types.ts";
 
-/** `S`: the stream type itself (so this file needs not import it). */
-export interface HttpStreamHost<S> extends Owner {
+/**
+ * `S`: the stream type itself (so this file needs not import it). One host
+ * per stream: an HTTP/1.1 session is the host of its one stream at a time; a
+ * multiplexed session gives each of its streams a host of its own.
+ */
+export interface HttpStreamHost<S> {
+  /** The session that owns the backend connections this stream uses (the ownership API's Owner). */
+  readonly owner: Owner;
   readonly runtime: Pick<Runtime, "connect" | "defer">;
   /** The one API that moves backend connections between sessions and pools. */
   readonly ownership: Ownership;

@@ -52,8 +52,17 @@ export class MemSocket implements Socket {
     this.closed = true;
     this.events.close();
   }
-  pause(): void {}
-  resume(): void {}
+  /** pause() was called and resume() not since (the proxy stopped reading this socket). */
+  paused = false;
+  /** Times pause() was called. */
+  pauses = 0;
+  pause(): void {
+    this.paused = true;
+    this.pauses++;
+  }
+  resume(): void {
+    this.paused = false;
+  }
 
   /** Everything kept so far, as text. */
   text(): string {

@@ -298,8 +298,8 @@ describe("YAML errors carry line:col", () => {
 
   test("every unknown key of a section is reported", () => {
     expect(errorsOf(yaml("global:", "  a: 1", "  b: 2"))).toEqual([
-      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, log)",
-      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, log)",
+      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, log)",
+      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, log)",
     ]);
   });
 });

@@ -33,6 +33,11 @@ describe("several files", () => {
       bufsize: 16384,
       maxHeaderFields: 101,
       h2BackendMaxConcurrentStreams: 100,
+      h2FrontendMaxConcurrentStreams: 100,
+      h2HeaderTableSize: 4096,
+      h2InitialWindowSize: 65535,
+      h2FrontendGlitchesThreshold: 1000,
+      h2FrontendMaxControlFramesPerSec: 100,
       logTargets: [{ kind: "stderr", format: "raw" }],
     });
     expect(c.frontends.map((f) => [f.name, f.maxconn, f.origin.file])).toEqual([[

@@ -173,6 +173,11 @@ const EXPECTED = {
     bufsize: 32768,
     maxHeaderFields: 200,
     h2BackendMaxConcurrentStreams: 50,
+    h2FrontendMaxConcurrentStreams: 100,
+    h2HeaderTableSize: 4096,
+    h2InitialWindowSize: 65535,
+    h2FrontendGlitchesThreshold: 1000,
+    h2FrontendMaxControlFramesPerSec: 100,
     logTargets: [stdout, file],
   },
   frontends: [
@@ -408,6 +413,11 @@ describe("examples/", () => {
         bufsize: 16384,
         maxHeaderFields: 101,
         h2BackendMaxConcurrentStreams: 100,
+        h2FrontendMaxConcurrentStreams: 100,
+        h2HeaderTableSize: 4096,
+        h2InitialWindowSize: 65535,
+        h2FrontendGlitchesThreshold: 1000,
+        h2FrontendMaxControlFramesPerSec: 100,
         logTargets: [stderr],
       },
       frontends: [{

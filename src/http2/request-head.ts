@@ -1,0 +1,131 @@
+// An HTTP/2 client's request header list (RFC 9113 §8.3) → the Head of the
+// message model, checked as §8.1.1, §8.2 and §8.3 require: pseudo-headers
+// first, each once, the four of a request (two for CONNECT), lower-case valid
+// field names, no connection-specific field, te only "trailers", a
+// content-length that agrees with END_STREAM, :authority and Host naming the
+// same thing (§8.3.1). Anything else is malformed: a stream error of type
+// PROTOCOL_ERROR for the caller. A Host field is made from :authority when
+// the request has none, so that an HTTP/1.1 server gets one (§8.3.1).
+import { TCHAR } from "../http1/chars.ts";
+import { FieldsHead } from "../http/fields-head.ts";
+import { BodyKind, type Head } from "../http/message.ts";
+import type { HeaderField } from "./hpack/index.ts";
+import { checkField, contentLengthOf, MalformedFields } from "./translate.ts";
+
+/** More fields than tune.http.maxhdr: answered 431, not a protocol error. */
+export class TooManyFields extends Error {
+  constructor(readonly count: number, readonly limit: number) {
+    super(`${count} header fields (tune.http.maxhdr is ${limit})`);
+    this.name = "TooManyFields";
+  }
+}
+
+function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 255 || TCHAR[c] !== 1) return false;
+  }
+  return true;
+}
+
+/** Case-insensitive ASCII equality (authorities are compared so, RFC 3986 §3.2.2). */
+function sameAuthority(a: string, b: string): boolean {
+  return a.length === b.length && a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * The request Head of a header list. `endStream`: the HEADERS frame ended
+ * the stream (no body). Throws MalformedFields or TooManyFields. The list is
+ * changed in place (cookies joined, Host added) and kept by the head.
+ */
+export function requestHead(fields: HeaderField[], endStream: boolean, maxFields: number): Head {
+  let method: string | undefined;
+  let scheme: string | undefined;
+  let authority: string | undefined;
+  let path: string | undefined;
+  let i = 0;
+  for (; i < fields.length; i++) {
+    const [name, value] = fields[i]!;
+    if (name.charCodeAt(0) !== 0x3a) break;
+    switch (name) {
+      case ":method":
+        if (method !== undefined) throw new MalformedFields("two :method fields");
+        method = value;
+        break;
+      case ":scheme":
+        if (scheme !== undefined) throw new MalformedFields("two :scheme fields");
+        scheme = value;
+        break;
+      case ":authority":
+        if (authority !== undefined) throw new MalformedFields("two :authority fields");
+        authority = value;
+        break;
+      case ":path":
+        if (path !== undefined) throw new MalformedFields("two :path fields");
+        path = value;
+        break;
+      default:
+        throw new MalformedFields(`pseudo-header '${name}' in a request`);
+    }
+  }
+  const from = i;
+  if (fields.length - from > maxFields) throw new TooManyFields(fields.length - from, maxFields);
+  let host: string | undefined;
+  let hostAt = -1;
+  let cookies = 0;
+  for (let k = from; k < fields.length; k++) {
+    const [name, value] = fields[k]!;
+    if (name.charCodeAt(0) === 0x3a) throw new MalformedFields(`pseudo-header '${name}' after a regular field`);
+    checkField(name, value);
+    if (name === "te" && value !== "trailers") throw new MalformedFields(`te '${value}' (only "trailers" is allowed)`);
+    if (name === "host") {
+      if (host !== undefined) throw new MalformedFields("two host fields");
+      host = value;
+      hostAt = k;
+    } else if (name === "cookie") cookies++;
+  }
+  if (method === undefined) throw new MalformedFields("no :method");
+  if (!isToken(method)) throw new MalformedFields(`:method '${method}' is not a token`);
+  let target: string;
+  if (method === "CONNECT") {
+    // §8.5: :method and :authority only.
+    if (scheme !== undefined || path !== undefined) throw new MalformedFields("CONNECT with :scheme or :path");
+    if (authority === undefined || authority.length === 0) throw new MalformedFields("CONNECT without :authority");
+    target = authority;
+  } else {
+    if (scheme === undefined) throw new MalformedFields("no :scheme");
+    if (path === undefined) throw new MalformedFields("no :path");
+    if (path.length === 0) throw new MalformedFields("an empty :path");
+    if (path === "*" ? method !== "OPTIONS" : path.charCodeAt(0) !== 0x2f) throw new MalformedFields(`:path '${path}'`);
+    target = path;
+  }
+  for (let k = 0; k < target.length; k++) {
+    const c = target.charCodeAt(k);
+    if (c <= 0x20 || c >= 0x7f) throw new MalformedFields("a request target with a control, space or non-ASCII byte");
+  }
+  if (authority !== undefined) {
+    if (authority.includes("@")) throw new MalformedFields(":authority with userinfo");
+    if (host !== undefined && !sameAuthority(host, authority)) throw new MalformedFields("host and :authority differ");
+  }
+  const length = contentLengthOf(fields, from);
+  if (endStream && length > 0) throw new MalformedFields(`content-length ${length} on a request without a body`);
+  if (cookies > 1) joinCookies(fields, from);
+  const effectiveHost = authority ?? host;
+  if (hostAt < 0 && authority !== undefined) fields.splice(from, 0, ["host", authority]);
+  const bodyKind = length >= 0 ? BodyKind.Length : endStream ? BodyKind.None : BodyKind.Chunked;
+  return new FieldsHead(fields, { isRequest: true, method, target, bodyKind, contentLength: length, host: effectiveHost }, from);
+}
+
+/** §8.2.3: several cookie fields become one, joined by "; ", where the first was (for HTTP/1.1 servers). */
+function joinCookies(fields: HeaderField[], from: number): void {
+  let first = -1;
+  const values: string[] = [];
+  for (let k = from; k < fields.length; k++) {
+    if (fields[k]![0] !== "cookie") continue;
+    values.push(fields[k]![1]);
+    if (first < 0) first = k;
+    else fields.splice(k--, 1);
+  }
+  fields[first] = ["cookie", values.join("; ")];
+}

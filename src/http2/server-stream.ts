@@ -1,0 +1,197 @@
+// One stream of an HTTP/2 client connection, as sluice serves it: the
+// request side (its receive window, given back only as the session takes the
+// bytes; its content-length count) and the answer side (a ResponseWriter that
+// turns the message model into HEADERS and DATA, holding what the client's
+// windows do not allow yet). One slow stream holds back its own answer only.
+import type { RequestSink, ServerStream } from "../conn/server-mux.ts";
+import { BodyKind, type Head } from "../http/message.ts";
+import { H1Parser } from "../http1/parser.ts";
+import { DEFAULT_LIMITS } from "../http1/types.ts";
+import { ErrorCode } from "./constants.ts";
+import type { HeaderField } from "./hpack/index.ts";
+import { responseFields, trailerFields } from "./translate.ts";
+
+/** What a stream needs from its connection. */
+export interface ServerStreamHost {
+  now(): number;
+  /** Encodes and queues a header block (HEADERS + CONTINUATION); returns the queued frames (the HEADERS frame first). */
+  sendHeaders(s: H2ServerStream, fields: readonly HeaderField[], endStream: boolean): Uint8Array;
+  /** Sends what the stream's pending answer bytes the windows allow. */
+  sendPending(s: H2ServerStream): void;
+  /** The turn whose frames are being gathered now. */
+  readonly turn: number;
+  /** Frames queued in `turn` are still unwritten (their flags may change). */
+  unsent(turn: number): boolean;
+  /** RST_STREAM with `code`, and the stream is forgotten. */
+  resetStream(s: H2ServerStream, code: number): void;
+  /** The stream's answer is complete (END_STREAM queued). */
+  localEnded(s: H2ServerStream): void;
+  /** Request bytes taken by the session: window given back as due. */
+  giveBack(s: H2ServerStream): void;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class H2ServerStream implements ServerStream {
+  // ---- request side ----
+  /** The client sent END_STREAM. */
+  remoteDone = false;
+  /** Our window for the client's DATA on this stream. */
+  recvWindow: number;
+  /** Bytes received and not yet given back in a WINDOW_UPDATE. */
+  unacked = 0;
+  /** The session cannot pass more body to its server: nothing is given back until release(). */
+  held = false;
+  /** The request's content-length, -1 when none; DATA must add up to it (§8.1.1). */
+  expected = -1;
+  received = 0;
+  sink: RequestSink | undefined;
+  // ---- answer side ----
+  /** The client's window for our DATA on this stream (may go negative after its SETTINGS). */
+  sendWindow: number;
+  readonly pending: Uint8Array[] = [];
+  pendingBytes = 0;
+  /** END_STREAM (with these trailers, if any) goes after the pending bytes. */
+  endPending = false;
+  trailersPending: HeaderField[] | undefined;
+  /** We queued END_STREAM. */
+  localDone = false;
+  /** A final head was queued. */
+  answered = false;
+  /** DATA frames were queued after the final head. */
+  private dataSent = false;
+  /** A bodyless answer's HEADERS frame, while END_STREAM may still be set on it, and the turn it was queued in. */
+  private headersFrame: Uint8Array | undefined;
+  private headersTurn = -1;
+  closed = false;
+  bytesOut = 0;
+  blockedSince = -1;
+  /** When the stream opened (monotonic ms). */
+  readonly opened: number;
+
+  constructor(
+    readonly id: number,
+    private readonly host: ServerStreamHost,
+    sendWindow: number,
+    recvWindow: number,
+  ) {
+    this.sendWindow = sendWindow;
+    this.recvWindow = recvWindow;
+    this.opened = host.now();
+  }
+
+  get queuedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  // ---- request flow control ----
+
+  hold(): void {
+    this.held = true;
+  }
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.host.giveBack(this);
+  }
+
+  // ---- ResponseWriter ----
+
+  interim(head: Head): void {
+    if (this.closed || this.answered) return;
+    this.countOut(this.host.sendHeaders(this, responseFields(head), false));
+  }
+
+  head(head: Head, request: Head, _keepAlive: boolean): boolean {
+    // A response without a body to HEAD, or a 204/304, ends with its head.
+    this.writeHead(head, request.method === "HEAD" || head.bodyKind === BodyKind.None);
+    // The connection is HTTP/2's: one stream's end never closes it.
+    return true;
+  }
+
+  private writeHead(head: Head, bodyless: boolean): void {
+    if (this.closed || this.answered) return;
+    this.answered = true;
+    const frame = this.host.sendHeaders(this, responseFields(head), false);
+    this.headersFrame = bodyless ? frame : undefined;
+    this.headersTurn = this.host.turn;
+    this.countOut(frame);
+  }
+
+  data(chunk: Uint8Array): void {
+    if (this.closed || this.localDone || this.endPending || chunk.length === 0) return;
+    this.dataSent = true;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    this.host.sendPending(this);
+    // Kept past this call only when the windows or the socket hold it back:
+    // then what is left of it (the last piece, the only one on its memory) is copied.
+    const last = this.pending.length - 1;
+    if (last >= 0 && this.pending[last]!.buffer === chunk.buffer) this.pending[last] = this.pending[last]!.slice();
+  }
+
+  end(trailers: Head | undefined): void {
+    if (this.closed || this.localDone || this.endPending) return;
+    const list = trailers !== undefined && trailers.fieldCount !== 0 ? trailerFields(trailers) : undefined;
+    if (list === undefined && !this.dataSent && this.headersFrame !== undefined && this.host.unsent(this.headersTurn)) {
+      // The head is still queued: END_STREAM rides on it (no empty DATA frame).
+      this.headersFrame[4]! |= 0x1;
+      this.headersFrame = undefined;
+      return this.host.localEnded(this);
+    }
+    this.headersFrame = undefined;
+    this.endPending = true;
+    this.trailersPending = list;
+    this.host.sendPending(this);
+  }
+
+  /** HTTP/2 has no 101 (RFC 9113 §8.6): a server's switch cannot be relayed, the stream is reset. */
+  switching(_head: Head): void {
+    this.reset("cancel");
+  }
+
+  /** sluice's own answer (error page, errorfile) given as raw HTTP/1.1 bytes: relayed as HTTP/2. */
+  page(bytes: Uint8Array): void {
+    if (this.closed || this.answered) return;
+    let head: Head | undefined;
+    const body: Uint8Array[] = [];
+    const parser = new H1Parser("response", {
+      head: (h) => (head ??= h),
+      data: (c) => body.push(c),
+      trailers() {},
+      end() {},
+      error() {},
+    }, DEFAULT_LIMITS);
+    parser.push(bytes);
+    parser.finish();
+    if (head === undefined) return this.reset("cancel");
+    this.writeHead(head, body.length === 0);
+    for (const c of body) this.data(c);
+    this.end(undefined);
+  }
+
+  reset(why: "cancel" | "refused"): void {
+    if (this.closed) return;
+    this.host.resetStream(this, why === "refused" ? ErrorCode.REFUSED_STREAM : ErrorCode.CANCEL);
+  }
+
+  /** Bytes framed for the client on this stream. */
+  countOut(frames: Uint8Array): void {
+    this.bytesOut += frames.length;
+  }
+
+  /** What the connection sends next for this stream: the head of the pending bytes, up to `room`. */
+  take(room: number): Uint8Array {
+    const first = this.pending[0];
+    if (first === undefined || room <= 0) return EMPTY;
+    if (first.length <= room) {
+      this.pending.shift();
+      this.pendingBytes -= first.length;
+      return first;
+    }
+    this.pending[0] = first.subarray(room);
+    this.pendingBytes -= room;
+    return first.subarray(0, room);
+  }
+}

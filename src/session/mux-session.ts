@@ -1,0 +1,266 @@
+// A multiplexed HTTP session: one client connection (HTTP/2) carrying many
+// request streams at once, each a StreamSlot with its own HttpStream, log
+// line, timeouts and backpressure. The session is the Owner of the backend
+// connections its streams hold (several at once; http-reuse rules
+// unchanged), keeps the connection-based-auth server for all of its streams,
+// closes an idle connection after `timeout client`, refuses a head that does
+// not complete within `timeout http-request`, and stops gracefully: GOAWAY,
+// then close once the streams in flight end. Which protocol it speaks is the
+// mux's business (given by the frontend).
+import type { Backend } from "../backend/backend.ts";
+import type { Server } from "../backend/server.ts";
+import { proxyHeaderV1 } from "../conn/proxy-header.ts";
+import type { MultiplexedMuxEvents, MultiplexedServerMux, ServerStream } from "../conn/server-mux.ts";
+import type { Owner } from "../conn/types.ts";
+import type { AddedFields, Head, ProtocolRefusal } from "../http/message.ts";
+import { BodyKind } from "../http/message.ts";
+import { SessionConns } from "../pool/session-conns.ts";
+import type { Socket } from "../runtime/types.ts";
+import { HttpStream } from "../stream/http-stream.ts";
+import { span } from "../stream/span.ts";
+import { Cause, Phase } from "../stream/termination.ts";
+import type { HttpLogSubject } from "./log-subject.ts";
+import type { HttpSessionHost } from "./http-session.ts";
+import { Session } from "./session.ts";
+import { type SlotSession, StreamSlot } from "./stream-slot.ts";
+
+/** Builds the mux that speaks the client's protocol over `client` (the frontend knows which). */
+export type MultiplexedMuxFactory = (client: Socket, events: MultiplexedMuxEvents) => MultiplexedServerMux;
+
+const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFields>;
+
+export class MuxSession extends Session implements Owner, SlotSession, MultiplexedMuxEvents, HttpLogSubject {
+  readonly conns = new SessionConns();
+  authServer: Server | undefined;
+  readonly accepted: number;
+  /** Streams begun on this connection. */
+  requests = 0;
+  stopping = false;
+  /** Bytes from the client, all streams together (the connection's own log line). */
+  bytesIn = 0;
+  readonly slots = new Set<StreamSlot>();
+  readonly httpVersion = "HTTP/2.0";
+  private readonly mux: MultiplexedServerMux;
+  private readonly touched: StreamSlot[] = [];
+  private lastClient: number;
+  /** The session asked the mux to close (idle, error): the client gets `timeout client` to close its side. */
+  private closingSince = -1;
+  private ended = false;
+
+  constructor(
+    readonly host: HttpSessionHost,
+    readonly defaultBackend: Backend,
+    client: Socket,
+    makeMux: MultiplexedMuxFactory,
+  ) {
+    super(client, host.runtime);
+    this.accepted = this.lastClient = host.clock.tick();
+    this.mux = makeMux(client, this);
+  }
+
+  get requestStart(): number {
+    return this.lastClient;
+  }
+
+  get idleSince(): number {
+    return this.lastClient;
+  }
+
+  /** The PROXY v1 line for servers with send-proxy (and the reuse key of those connections). */
+  get proxyHeader(): string {
+    const c = this.client;
+    return this.#proxyHeader ??= proxyHeaderV1(c.remoteAddress, c.remotePort, c.localAddress, c.localPort);
+  }
+  #proxyHeader: string | undefined;
+
+  now(): number {
+    return this.host.clock.now;
+  }
+
+  tick(): number {
+    return this.host.clock.tick();
+  }
+
+  begin(early: Uint8Array[]): void {
+    this.mux.start(early);
+    this.rearm();
+  }
+
+  kill(): void {
+    if (this.ended) return;
+    for (const slot of [...this.slots]) {
+      const stream = slot.stream;
+      if (stream !== undefined && !stream.done) {
+        stream.abort(Cause.killed);
+        if (!slot.logged) this.host.logStream(slot, stream, stream.status, stream.cause, stream.phase);
+      }
+    }
+    this.slots.clear();
+    this.mux.destroy();
+  }
+
+  /** Graceful stop: GOAWAY with the last stream taken; the connection closes once the streams in flight end. */
+  override softStop(): void {
+    this.stopping = true;
+    this.mux.shutdown();
+    this.rearm();
+  }
+
+  // ---- MultiplexedMuxEvents ----
+
+  clientBytes(n: number): void {
+    this.lastClient = this.tick();
+    this.bytesIn += n;
+  }
+
+  streamOpened(head: Head, writer: ServerStream): StreamSlot {
+    this.requests++;
+    const slot = new StreamSlot(this, writer, this.requests);
+    this.slots.add(slot);
+    // CONNECT would make the stream a tunnel: not built, so refused before any server is asked.
+    if (head.method === "CONNECT") {
+      this.host.countProtocolError("request", { status: 501, code: "h2-connect", message: "CONNECT over HTTP/2 is not supported" });
+      this.host.logStream(slot, undefined, 501, Cause.proxy, Phase.request);
+      slot.logged = true;
+      slot.answer(501, this.defaultBackend);
+      return slot;
+    }
+    let added: AddedFields | undefined;
+    if (!head.hasHost) added = [["Host", ""]];
+    const backend = this.host.chooseBackend(head, this.defaultBackend);
+    const plan = this.host.forwarding(backend);
+    if (!plan.empty) {
+      plan.add(head, {
+        clientAddress: this.client.remoteAddress,
+        frontendAddress: this.client.localAddress,
+        frontendPort: this.client.localPort,
+      }, (added ??= []));
+    }
+    const stream = new HttpStream(slot, head, backend, added ?? NO_FIELDS, this.host.serverKeepAlive(backend));
+    slot.stream = stream;
+    // The body waits in the client's window until a connection is ready.
+    if (head.bodyKind !== BodyKind.None) writer.hold();
+    stream.start();
+    slot.rearm();
+    return slot;
+  }
+
+  streamRefused(refusal: ProtocolRefusal, writer: ServerStream | undefined): void {
+    this.host.countProtocolError("request", refusal);
+    if (writer === undefined) {
+      // Malformed: the stream was reset; its log line says why.
+      this.host.logStream(this, undefined, -1, Cause.proxy, Phase.request);
+      return;
+    }
+    this.requests++;
+    const slot = new StreamSlot(this, writer, this.requests);
+    this.slots.add(slot);
+    this.host.logStream(slot, undefined, refusal.status, Cause.proxy, Phase.request);
+    slot.logged = true;
+    slot.answer(refusal.status, this.defaultBackend);
+  }
+
+  clientChunkDone(): void {
+    const touched = this.touched;
+    for (let i = 0; i < touched.length; i++) {
+      const slot = touched[i]!;
+      slot.touched = false;
+      slot.stream?.flushToServer();
+    }
+    touched.length = 0;
+    this.rearm();
+  }
+
+  connectionError(code: string, message: string): void {
+    this.host.countProtocolError("request", { status: 400, code: `h2-${code}`, message });
+    // The connection's own log line (no stream): an operator sees a flood or a broken client.
+    this.host.logStream(this, undefined, -1, Cause.proxy, Phase.request);
+    this.closingSince = this.now();
+    this.rearm();
+  }
+
+  clientClose(): void {
+    this.tick();
+    for (const slot of [...this.slots]) slot.streamAborted();
+    this.slots.clear();
+    this.finish();
+  }
+
+  // ---- SlotSession ----
+
+  touch(slot: StreamSlot): void {
+    if (slot.touched) return;
+    slot.touched = true;
+    this.touched.push(slot);
+  }
+
+  slotDone(slot: StreamSlot): void {
+    this.slots.delete(slot);
+    this.lastClient = this.now();
+    this.rearm();
+  }
+
+  armBy(at: number): void {
+    if (!this.ended) this.armTimer(at);
+  }
+
+  // ---- timeouts ----
+
+  rearm(): void {
+    if (this.ended) return;
+    // The mux went away by itself (GOAWAY after the last stream, an error): the client has `timeout client` to close.
+    if (this.closingSince < 0 && this.mux.closing) this.closingSince = this.now();
+    this.armTimer(this.deadline());
+  }
+
+  private deadline(): number {
+    const t = this.host.timeouts;
+    const client = span(t.client);
+    if (this.closingSince >= 0) return this.closingSince + client;
+    let d = Infinity;
+    const blocked = this.mux.writeBlockedSince;
+    if (blocked >= 0) d = blocked + client;
+    const head = this.mux.headPendingSince;
+    if (head >= 0) d = Math.min(d, head + span(t.httpRequest || t.client));
+    if (this.slots.size === 0) return Math.min(d, this.lastClient + client);
+    for (const slot of this.slots) d = Math.min(d, slot.deadline());
+    return d;
+  }
+
+  protected onTimer(): void {
+    if (this.ended) return;
+    const now = this.tick();
+    if (now < this.deadline()) return this.rearm();
+    const t = this.host.timeouts;
+    const client = span(t.client);
+    if (this.closingSince >= 0) return this.mux.destroy();
+    const blocked = this.mux.writeBlockedSince;
+    const head = this.mux.headPendingSince;
+    if ((blocked >= 0 && now >= blocked + client) || (head >= 0 && now >= head + span(t.httpRequest || t.client))) {
+      // The client takes nothing, or owes a head for too long: the whole connection goes.
+      if (head >= 0 && now >= head + span(t.httpRequest || t.client)) this.host.logStream(this, undefined, 408, Cause.clientTimeout, Phase.request);
+      this.closingSince = now;
+      this.mux.close();
+      return this.rearm();
+    }
+    if (this.slots.size === 0) {
+      if (now >= this.lastClient + client) {
+        // Idle with no stream for `timeout client`: GOAWAY and close.
+        this.closingSince = now;
+        this.mux.close();
+      }
+      return this.rearm();
+    }
+    for (const slot of [...this.slots]) slot.expire(now);
+    this.rearm();
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.cancelTimer();
+    // Its private connections close with it; none goes to a shared pool.
+    this.host.ownership.sessionEnded(this);
+    this.host.sessionEnded(this);
+  }
+}

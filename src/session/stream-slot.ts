@@ -1,0 +1,313 @@
+// One request stream of a multiplexed session (an HTTP/2 client connection):
+// the host its HttpStream sees (HttpStreamHost), the sink its mux stream
+// feeds (RequestSink) and the subject of its own log line. Backpressure is
+// this stream's alone: a server that cannot take more body holds this
+// stream's window; a client that does not open this stream's window pauses
+// this stream's server. Its timeouts (server, client, a closed window) are
+// its own too; the session's one timer fires for the earliest of them.
+import type { Backend } from "../backend/backend.ts";
+import type { Server } from "../backend/server.ts";
+import type { RequestSink, ServerStream } from "../conn/server-mux.ts";
+import type { Owner } from "../conn/types.ts";
+import { errorPage } from "../http/error-pages.ts";
+import type { Head, HeadLimits, ProtocolRefusal } from "../http/message.ts";
+import type { Ownership } from "../pool/ownership.ts";
+import type { Runtime, Socket, Timers } from "../runtime/types.ts";
+import type { HttpStream } from "../stream/http-stream.ts";
+import { span } from "../stream/span.ts";
+import { Cause, Phase } from "../stream/termination.ts";
+import type { HttpStreamHost } from "../stream/types.ts";
+import type { HttpLogSubject } from "./log-subject.ts";
+import type { HttpSessionHost } from "./http-session.ts";
+
+/** What a slot needs from its session. */
+export interface SlotSession extends Owner {
+  readonly host: HttpSessionHost;
+  readonly client: Socket;
+  readonly defaultBackend: Backend;
+  readonly acceptDate: number;
+  readonly accepted: number;
+  readonly proxyHeader: string;
+  readonly stopping: boolean;
+  authServer: Server | undefined;
+  now(): number;
+  tick(): number;
+  /** The timer fires by `at` at the latest. */
+  armBy(at: number): void;
+  /** Its request data arrived in the chunk being handled: flush it to the server after the chunk. */
+  touch(slot: StreamSlot): void;
+  /** The slot is over (logged, its mux stream closed or closing). */
+  slotDone(slot: StreamSlot): void;
+}
+
+export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, HttpLogSubject {
+  stream: HttpStream | undefined;
+  readonly requestStart: number;
+  readonly idleSince: number;
+  bytesIn = 0;
+  readonly httpVersion = "HTTP/2.0";
+  /** The HttpStream is over and logged; the slot waits for its answer to leave. */
+  logged = false;
+  /** Flushed to the server after the client chunk being handled. */
+  touched = false;
+  private lastClient: number;
+  private lastServer: number;
+  /** The server cannot take more body: the stream's window is held. */
+  private clientHeld = false;
+  /** The client's window is closed: the server's side is paused. */
+  private serverHeld = false;
+  private over = false;
+
+  constructor(
+    readonly session: SlotSession,
+    readonly writer: ServerStream,
+    /** Requests of the session so far, this one included (1: the first, for http-reuse safe). */
+    readonly requests: number,
+  ) {
+    this.requestStart = this.idleSince = this.lastClient = this.lastServer = session.now();
+  }
+
+  // ---- HttpStreamHost: the session's facts ----
+
+  get owner(): Owner {
+    return this.session;
+  }
+  get runtime(): Pick<Runtime, "connect" | keyof Timers> {
+    return this.session.host.runtime;
+  }
+  get ownership(): Ownership {
+    return this.session.host.ownership;
+  }
+  get limits(): HeadLimits {
+    return this.session.host.limits;
+  }
+  get maxSessionSrvConns(): number {
+    return this.session.host.maxSessionSrvConns;
+  }
+  /** One stream's end never closes an HTTP/2 connection. */
+  readonly clientKeepAlive = true;
+  readonly clientEnded = false;
+  get proxyHeader(): string {
+    return this.session.proxyHeader;
+  }
+  get authServer(): Server | undefined {
+    return this.session.authServer;
+  }
+  set authServer(server: Server | undefined) {
+    this.session.authServer = server;
+  }
+  get stopping(): boolean {
+    return this.session.stopping;
+  }
+  now(): number {
+    return this.session.now();
+  }
+  tick(): number {
+    return this.session.tick();
+  }
+  rearm(): void {
+    this.session.armBy(this.deadline());
+  }
+
+  // ---- HttpLogSubject ----
+
+  get id(): number {
+    return this.session.id;
+  }
+  get client(): Socket {
+    return this.session.client;
+  }
+  get host(): { readonly name: string } {
+    return this.session.host;
+  }
+  get defaultBackend(): Backend {
+    return this.session.defaultBackend;
+  }
+  /** A stream of a multiplexed connection is logged from its own start, as HAProxy does (its Tt is the stream's, not the connection's). */
+  get acceptDate(): number {
+    return this.session.acceptDate + Math.round(this.requestStart - this.session.accepted);
+  }
+  get accepted(): number {
+    return this.requestStart;
+  }
+
+  // ---- backpressure ----
+
+  serverActivity(): void {
+    this.lastServer = this.now();
+  }
+
+  holdClient(): void {
+    if (this.clientHeld) return;
+    this.clientHeld = true;
+    this.writer.hold();
+  }
+
+  releaseClient(): void {
+    if (!this.clientHeld) return;
+    this.clientHeld = false;
+    this.writer.release();
+    this.rearm();
+  }
+
+  resumeClient(): void {
+    if (!this.clientHeld) this.writer.release();
+  }
+
+  /** The answer's bytes were given to the mux: if they wait on the client's window, the server side pauses. */
+  flushToClient(): void {
+    const stream = this.stream;
+    if (this.writer.queuedBytes === 0 || this.serverHeld || stream === undefined || stream.exchange === undefined) return;
+    this.serverHeld = true;
+    stream.pauseServer();
+    this.rearm();
+  }
+
+  // ---- the stream's outcomes ----
+
+  streamDone(stream: HttpStream, _keepClient: boolean): void {
+    this.log(stream, stream.status);
+    this.finish();
+  }
+
+  streamFailed(stream: HttpStream, status: number): void {
+    this.log(stream, status);
+    this.answer(status, stream.backend);
+  }
+
+  streamCut(stream: HttpStream): void {
+    this.log(stream, stream.status);
+    this.writer.reset("cancel");
+    this.finish();
+  }
+
+  /** A 101 cannot reach an HTTP/2 client (the mux reset the stream): the server side goes too. */
+  startTunnel(): void {
+    this.stream?.cut(Cause.proxy, Phase.data);
+  }
+
+  tunnelClosed(): void {
+    const stream = this.stream;
+    if (stream !== undefined && !this.logged) this.log(stream, stream.status);
+    this.finish();
+  }
+
+  noteServerError(refusal: ProtocolRefusal): void {
+    this.session.host.countProtocolError("response", refusal);
+  }
+
+  /** sluice's own answer (an error page) on this stream, then the slot is over once it left. */
+  answer(status: number, backend: Backend): void {
+    this.writer.page(errorPage(status, backend.errorFiles, this.session.host.errorFiles));
+    this.finish();
+  }
+
+  // ---- RequestSink: the client's side ----
+
+  requestData(chunk: Uint8Array): void {
+    this.lastClient = this.now();
+    this.bytesIn += chunk.length;
+    const stream = this.stream;
+    // A stream already over (answered early, failed) takes no more body: nothing would ever drain it.
+    if (stream === undefined || stream.done) return;
+    stream.requestData(chunk);
+    this.session.touch(this);
+  }
+
+  requestTrailers(trailers: Head): void {
+    this.stream?.requestTrailers(trailers);
+  }
+
+  requestEnd(): void {
+    this.stream?.requestEnd();
+    this.session.touch(this);
+  }
+
+  requestBroken(refusal: ProtocolRefusal): void {
+    this.session.host.countProtocolError("request", refusal);
+    const stream = this.stream;
+    if (stream !== undefined && !stream.done) {
+      stream.abort(Cause.proxy);
+      this.log(stream, refusal.status);
+    }
+    this.finish();
+  }
+
+  streamAborted(): void {
+    this.session.tick();
+    const stream = this.stream;
+    if (stream !== undefined && !stream.done) {
+      stream.abort(Cause.clientAbort);
+      this.log(stream, stream.status);
+    }
+    this.finish();
+  }
+
+  streamDrain(): void {
+    this.lastClient = this.session.tick();
+    if (this.serverHeld) {
+      this.serverHeld = false;
+      this.stream?.resumeServer();
+    }
+    if (this.logged) this.finish();
+    else this.rearm();
+  }
+
+  // ---- timeouts ----
+
+  /** The earliest of this stream's deadlines (monotonic ms), or Infinity. */
+  deadline(): number {
+    const client = span(this.session.host.timeouts.client);
+    const blocked = this.writer.blockedSince;
+    let d = blocked >= 0 ? blocked + client : Infinity;
+    const stream = this.stream;
+    if (stream === undefined || stream.done) return d;
+    d = Math.min(d, stream.queueDeadline());
+    if (stream.waitingOnServer && !this.serverHeld) d = Math.min(d, this.lastServer + span(stream.backend.timeouts.server));
+    if (!stream.requestComplete && !this.clientHeld) d = Math.min(d, this.lastClient + client);
+    return d;
+  }
+
+  /** The session's timer fired at `now`: whatever of this stream's deadlines passed ends it. */
+  expire(now: number): void {
+    const client = span(this.session.host.timeouts.client);
+    const stream = this.stream;
+    const blocked = this.writer.blockedSince;
+    if (stream === undefined || stream.done) {
+      // Its answer waits on a window the client never opens (zero-window hold): the stream goes.
+      if (blocked >= 0 && now >= blocked + client) {
+        this.writer.reset("cancel");
+        this.finish();
+      }
+      return;
+    }
+    if (now >= stream.queueDeadline()) return stream.queueExpired();
+    if (stream.waitingOnServer && !this.serverHeld && now >= this.lastServer + span(stream.backend.timeouts.server)) {
+      if (stream.responseStarted) return stream.cut(Cause.serverTimeout, Phase.data);
+      return stream.fail(504, Cause.serverTimeout, Phase.header);
+    }
+    if (blocked >= 0 && now >= blocked + client) return stream.cut(Cause.clientTimeout, Phase.data);
+    if (!stream.requestComplete && !this.clientHeld && now >= this.lastClient + client) {
+      if (stream.responseStarted) return stream.cut(Cause.clientTimeout, Phase.data);
+      stream.abort(Cause.clientTimeout);
+      this.log(stream, 408);
+      this.answer(408, stream.backend);
+    }
+  }
+
+  // ---- the end ----
+
+  private log(stream: HttpStream, status: number): void {
+    if (this.logged) return;
+    this.logged = true;
+    this.session.host.logStream(this, stream, status, stream.cause, stream.phase);
+  }
+
+  /** Over once its answer left (or the stream was reset): the session forgets it. */
+  private finish(): void {
+    this.logged = true;
+    if (this.over || !this.writer.closed) return;
+    this.over = true;
+    this.session.slotDone(this);
+  }
+}
