@@ -68,8 +68,12 @@ export interface ServerStream extends ResponseWriter {
   readonly closed: boolean;
   /** A complete response of sluice's own (an error page, an errorfile as raw HTTP/1.1 bytes), in place of any answer. */
   page(bytes: Uint8Array): void;
-  /** Ends the stream abruptly: `refused` (never processed, the client may retry it) or `cancel`. */
-  reset(why: "cancel" | "refused"): void;
+  /**
+   * Ends the stream abruptly: `refused` (never processed, the client may retry
+   * it) or `cancel`; `code`, when given, is the protocol's own error code to
+   * send in place of cancel's (the code the server reset its side with).
+   */
+  reset(why: "cancel" | "refused", code?: number): void;
 }
 
 /** What the session hears about one request stream after its head. */

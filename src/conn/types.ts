@@ -157,8 +157,12 @@ export interface ExchangeEvents {
   responseFlush(): void;
   /** The server's answer is unusable (malformed, length mismatch); the exchange is dead. */
   responseBroken(refusal: ProtocolRefusal): void;
-  /** The exchange ended before the response did. */
-  exchangeLost(why: Lost): void;
+  /**
+   * The exchange ended before the response did. `resetCode`: the HTTP/2 error
+   * code the server reset its stream with, when it did (an HTTP/2 client's
+   * stream is reset with the same code: gRPC maps it to the call's status).
+   */
+  exchangeLost(why: Lost, resetCode?: number): void;
   /** The server side can take more request body again. */
   drain(): void;
 }

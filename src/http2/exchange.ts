@@ -155,9 +155,9 @@ export class H2Exchange implements H2StreamEvents, Exchange {
     else this.stream.consumed(n);
   }
 
-  reset(_code: number, retryable: boolean): void {
+  reset(code: number, retryable: boolean): void {
     this.user.serverEvent();
-    this.user.exchangeLost(retryable ? Lost.refused : Lost.broken);
+    this.user.exchangeLost(retryable ? Lost.refused : Lost.broken, code);
   }
 
   drain(): void {

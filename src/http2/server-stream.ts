@@ -171,9 +171,9 @@ export class H2ServerStream implements ServerStream {
     this.end(undefined);
   }
 
-  reset(why: "cancel" | "refused"): void {
+  reset(why: "cancel" | "refused", code?: number): void {
     if (this.closed) return;
-    this.host.resetStream(this, why === "refused" ? ErrorCode.REFUSED_STREAM : ErrorCode.CANCEL);
+    this.host.resetStream(this, why === "refused" ? ErrorCode.REFUSED_STREAM : code ?? ErrorCode.CANCEL);
   }
 
   /** Bytes framed for the client on this stream. */

@@ -177,7 +177,8 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
 
   streamCut(stream: HttpStream): void {
     this.log(stream, stream.status);
-    this.writer.reset("cancel");
+    // A server's reset reaches the client with its own code (gRPC maps it to the call's status).
+    this.writer.reset("cancel", stream.serverResetCode >= 0 ? stream.serverResetCode : undefined);
     this.finish();
   }
 
@@ -264,8 +265,18 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     if (stream === undefined || stream.done) return d;
     d = Math.min(d, stream.queueDeadline());
     if (stream.waitingOnServer && !this.serverHeld) d = Math.min(d, this.lastServer + span(stream.backend.timeouts.server));
-    if (!stream.requestComplete && !this.clientHeld) d = Math.min(d, this.lastClient + client);
+    if (this.clientOwesBody(stream)) d = Math.min(d, this.lastClient + client);
     return d;
+  }
+
+  /**
+   * The client owes request body and nothing else bounds the wait: while the
+   * stream waits on its server, timeout server does (a silent bidirectional
+   * stream, a gRPC call, is cut by timeout server, as HAProxy's HTTP/2 streams
+   * are), and timeout client applies to the connection alone.
+   */
+  private clientOwesBody(stream: HttpStream): boolean {
+    return !stream.requestComplete && !this.clientHeld && !stream.waitingOnServer;
   }
 
   /** The session's timer fired at `now`: whatever of this stream's deadlines passed ends it. */
@@ -287,7 +298,7 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
       return stream.fail(504, Cause.serverTimeout, Phase.header);
     }
     if (blocked >= 0 && now >= blocked + client) return stream.cut(Cause.clientTimeout, Phase.data);
-    if (!stream.requestComplete && !this.clientHeld && now >= this.lastClient + client) {
+    if (this.clientOwesBody(stream) && now >= this.lastClient + client) {
       if (stream.responseStarted) return stream.cut(Cause.clientTimeout, Phase.data);
       stream.abort(Cause.clientTimeout);
       this.log(stream, 408);

@@ -37,6 +37,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** After a 101: raw bytes both ways. */
   tunneling = false;
   tr = -1;
+  /** The HTTP/2 error code the server reset this stream's exchange with (-1: it did not). */
+  serverResetCode = -1;
   readonly started: number;
   /** The session's client byte count when this stream began (for the log's %B). */
   private readonly clientBytesAtStart: number;
@@ -175,6 +177,9 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       return;
     }
     this.bodySent = true;
+    // Body going to the server is activity on its side: a client that keeps
+    // sending to a silent server is not cut by timeout server (as HAProxy).
+    this.host.serverActivity();
     if (!x.sendBody(chunk)) this.host.holdClient();
   }
 
@@ -267,9 +272,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     this.host.flushToClient();
   }
 
-  exchangeLost(why: Lost): void {
+  exchangeLost(why: Lost, resetCode?: number): void {
     const host = this.host;
     host.tick();
+    if (resetCode !== undefined) this.serverResetCode = resetCode;
     const conn = this.conn;
     this.conn = undefined;
     this.exchange = undefined;
