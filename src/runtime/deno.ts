@@ -21,6 +21,7 @@ import {
   type SocketEvents,
   type TimerHandle,
 } from "./types.ts";
+import { connectTls, listenTls } from "./node-tls.ts";
 
 /** Size of one conn.read(). */
 const READ_SIZE = 64 * 1024;
@@ -464,6 +465,7 @@ class DenoListener implements Listener {
 
 async function connect(options: ConnectOptions, events: SocketEvents): Promise<Socket> {
   const { hostname, port, timeoutMs } = options;
+  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events);
   let conn: Deno.TcpConn;
   if (timeoutMs > 0) {
     const abort = new AbortController();
@@ -508,6 +510,8 @@ export const denoRuntime: Runtime = {
   version: Deno.version.deno,
 
   listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener> {
+    // Several certificates by SNI: node:tls (bench/README.md, "TLS listeners").
+    if (options.tls !== undefined) return listenTls({ ...options, tls: options.tls }, onAccept);
     try {
       const listener = Deno.listen({
         hostname: options.hostname,

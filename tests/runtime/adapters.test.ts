@@ -2,7 +2,7 @@
 // Deno child, and reports each check as its own test per runtime.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { type CheckResult, checks } from "./conformance.ts";
+import { allCheckNames, type CheckResult } from "./conformance.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const script = join("tests", "runtime", "conformance.ts");
@@ -53,7 +53,22 @@ const runtimes: Array<[string, string[]]> = [
   ["deno", [bin("deno"), "run", "-A", script]],
 ];
 
-const names = [...checks.map((c) => c.name), "no-unhandled-rejections"];
+const names = [...allCheckNames, "no-unhandled-rejections"];
+
+/**
+ * Where a runtime is known to break the Socket contract, and why. These are
+ * asserted to fail, so a runtime that fixes them shows up here (then delete
+ * the entry). Deno's node:tls (the only TLS server API with SNI on Deno)
+ * completes write callbacks before the bytes reach the kernel and does not
+ * stop reading when paused: a slow TLS client on Deno is buffered in Deno's
+ * TLS layer (README, "TLS").
+ */
+const KNOWN_GAPS: Record<string, Record<string, string>> = {
+  deno: {
+    "tls/backpressure": "bytes accepted while the reader was paused",
+    "tls/pause-resume": "after resume",
+  },
+};
 
 for (const [runtime, cmd] of runtimes) {
   describe(runtime, () => {
@@ -73,6 +88,12 @@ for (const [runtime, cmd] of runtimes) {
         if (run.failure !== undefined) throw new Error(run.failure);
         const result = run.report?.results.find((r) => r.name === name);
         if (result === undefined) throw new Error(`no result for ${name}`);
+        const gap = KNOWN_GAPS[runtime]?.[name];
+        if (gap !== undefined) {
+          expect(result.ok).toBe(false);
+          expect(result.error ?? "").toContain(gap);
+          return;
+        }
         if (!result.ok) throw new Error(`${name} on ${runtime}: ${result.error}`);
         expect(result.ok).toBe(true);
       });
