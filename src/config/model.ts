@@ -39,10 +39,12 @@ import {
   ModeSchema,
   nameSchema,
 } from "./schema-values.ts";
+import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema } from "./schema-tls.ts";
 import type {
   ErrorFiles,
   Forwarded,
   ForwardFor,
+  GlobalConfig,
   HttpConnectionMode,
   HttpReuse,
   LogTarget,
@@ -66,6 +68,9 @@ const GLOBAL = {
     integer("tune.h2.be.max-concurrent-streams", 1, 2 ** 31 - 1),
   ),
   log: v.optional(GlobalLogsSchema),
+  "ssl-default-bind-options": v.optional(DefaultBindOptionsSchema),
+  "ssl-default-bind-ciphers": v.optional(CiphersSchema),
+  "ssl-default-bind-ciphersuites": v.optional(CiphersuitesSchema),
 };
 const DEFAULTS = {
   mode: v.optional(ModeSchema),
@@ -218,6 +223,7 @@ export interface GlobalPart {
   maxHeaderFields?: number;
   h2BackendMaxConcurrentStreams?: number;
   logs?: LogTarget[];
+  sslDefaultBind?: NonNullable<GlobalConfig["sslDefaultBind"]>;
 }
 
 export const GlobalSchema = v.pipe(
@@ -232,6 +238,10 @@ export const GlobalSchema = v.pipe(
       part.h2BackendMaxConcurrentStreams = g["tune.h2.be.max-concurrent-streams"];
     }
     if (g.log !== undefined) part.logs = g.log;
+    const ssl: NonNullable<GlobalConfig["sslDefaultBind"]> = { ...g["ssl-default-bind-options"] };
+    if (g["ssl-default-bind-ciphers"] !== undefined) ssl.ciphers = g["ssl-default-bind-ciphers"];
+    if (g["ssl-default-bind-ciphersuites"] !== undefined) ssl.ciphersuites = g["ssl-default-bind-ciphersuites"];
+    if (Object.keys(ssl).length > 0) part.sslDefaultBind = ssl;
     return part;
   }),
 );
