@@ -219,6 +219,8 @@ function serverPart(
 function checkServerSsl(s: v.InferOutput<v.ObjectSchema<typeof SERVER_FIELDS, undefined>>, addIssue: (i: { message: string }) => void): void {
   const ssl = serverSslPart(s);
   if (typeof ssl === "string") addIssue({ message: ssl });
+  // HAProxy sends the PROXY line in clear before the handshake; node:tls starts its handshake at connect.
+  if (typeof ssl === "object" && s["send-proxy"] === true) addIssue({ message: "send-proxy with ssl is not supported yet" });
 }
 
 const ServerInMap = v.pipe(

@@ -318,6 +318,8 @@ export function connectTls(
       ALPNProtocols: [...options.alpn],
     };
     if (options.servername !== "") connectOptions.servername = options.servername;
+    // No name to check against (no sni): the chain is verified, not the host name, as HAProxy does.
+    else connectOptions.checkServerIdentity = () => undefined;
     if (options.ca !== undefined) connectOptions.ca = options.ca;
     if (options.clientCert !== undefined) {
       connectOptions.cert = options.clientCert.cert;

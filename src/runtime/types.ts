@@ -133,7 +133,10 @@ export interface Listener {
 
 /** TLS towards a server. */
 export interface ClientTlsOptions {
-  /** SNI to send; "" sends none. Also the name the certificate must match when verifying. */
+  /**
+   * SNI to send; "" sends none. Also the name the certificate must match when
+   * verifying; with "" only the chain is checked (HAProxy without `sni` or `verifyhost`).
+   */
   readonly servername: string;
   /** Check the server's certificate (against `ca`, else the system store). */
   readonly verify: boolean;

@@ -112,6 +112,7 @@ describe("bind ssl", () => {
       "backend be",
       "    server s 127.0.0.1:1 verify none",
       "    server u 127.0.0.1:1 ssl sni req.hdr(host)",
+      "    server v 127.0.0.1:1 ssl verify none send-proxy",
     ].join("\n") + "\n");
     expect(r.ok).toBe(false);
     const messages = r.ok ? [] : r.errors.map((e) => e.message.replace(pki.dir + "/", "").replace(pki.dir + "/", ""));
@@ -123,6 +124,7 @@ describe("bind ssl", () => {
       "bad.cfg:6: frontend 'fe': bind: ssl-min-ver TLSv1.3 is above ssl-max-ver TLSv1.2",
       "bad.cfg:9: backend 'be': server 's': server option 'verify' needs 'ssl'",
       "bad.cfg:10: backend 'be': server 'u': sni 'req.hdr(host)' is not supported yet (supported: a constant name, 'str(NAME)' or 'NAME')",
+      "bad.cfg:11: backend 'be': server 'v': send-proxy with ssl is not supported yet",
     ]);
   });
 });
