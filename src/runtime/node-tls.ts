@@ -62,9 +62,10 @@ class NodeTlsSocket implements Socket {
     if (chunk.length === 0) return this.inflight === 0;
     this.inflight++;
     this.raw.write(chunk, this.onWritten);
+    // Nothing buffered: the TLS layer took (encrypted, so copied) the bytes at once.
+    if (this.raw.writableLength === 0) return true;
     // Node keeps a reference to the chunk until its callback: until then the
     // bytes count as held, and `drain` says when they are gone.
-    if (this.inflight === 0) return true;
     this.needDrain = true;
     return false;
   }
