@@ -192,7 +192,7 @@ function failureOf(error: unknown): ConnectFailure {
 }
 
 async function listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener> {
-  // Several certificates by SNI: node:tls (bench/README.md, "TLS listeners").
+  // Several certificates by SNI: node:tls (bench/results/tls-listeners.md).
   if (options.tls !== undefined) return listenTls({ ...options, tls: options.tls }, onAccept);
   const server = Bun.listen<BunSocket>({
     hostname: options.hostname,

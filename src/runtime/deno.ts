@@ -510,8 +510,19 @@ export const denoRuntime: Runtime = {
   version: Deno.version.deno,
 
   listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener> {
-    // Several certificates by SNI: node:tls (bench/README.md, "TLS listeners").
-    if (options.tls !== undefined) return listenTls({ ...options, tls: options.tls }, onAccept);
+    // Several certificates by SNI: node:tls (bench/results/tls-listeners.md).
+    if (options.tls !== undefined) {
+      // Deno's node:tls runs on rustls and ignores these (checked with openssl
+      // s_client): refuse rather than serve other ciphers than configured.
+      const t = options.tls;
+      const ignored = [t.ciphers && "ciphers", t.ciphersuites && "ciphersuites", t.curves && "curves"].filter(Boolean);
+      if (ignored.length > 0) {
+        return Promise.reject(
+          new Error(`${options.hostname}:${options.port}: ${ignored.join(", ")} cannot be applied under Deno (its TLS library ignores them); remove them or run sluice on Bun`),
+        );
+      }
+      return listenTls({ ...options, tls: t }, onAccept);
+    }
     try {
       const listener = Deno.listen({
         hostname: options.hostname,

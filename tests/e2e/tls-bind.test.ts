@@ -52,6 +52,7 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
   let strict = 0; // strict-sni
   let only13 = 0; // ssl-min-ver TLSv1.3
   let only12 = 0; // ssl-max-ver TLSv1.2
+  let cipher = 0; // TLS 1.2 with one cipher, curves X25519
 
   beforeAll(async () => {
     pki = new TestPki();
@@ -65,7 +66,7 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
     });
     await new Promise<void>((r) => backend.listen(0, "127.0.0.1", () => r()));
     const backendPort = (backend.address() as net.AddressInfo).port;
-    [main, strict, only13, only12] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    [main, strict, only13, only12, cipher] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     const config = [
       "global",
       "    ssl-default-bind-options ssl-min-ver TLSv1.2",
@@ -181,6 +182,36 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
     expect(handshakeDone(await sClient(only12, "a.test", "-tls1_3"))).toBe(false);
     expect(await sClient(only12, "a.test", "-tls1_2")).toContain("New, TLSv1.2");
   }, 30000);
+
+  test("ciphers and curves: only those are negotiated (Deno cannot apply them: it refuses to start)", async () => {
+    const config = [
+      "frontend tls12",
+      "    mode http",
+      `    bind 127.0.0.1:${cipher} ssl crt ${a.pem} no-tlsv13 ciphers ECDHE-ECDSA-AES256-GCM-SHA384 curves X25519`,
+      "    default_backend app",
+      "backend app",
+      "    mode http",
+      "    server s1 127.0.0.1:1",
+    ].join("\n") + "\n";
+    if (target.name === "deno") {
+      await expect(startSluice(target, config)).rejects.toThrow("ciphers, curves cannot be applied under Deno");
+      return;
+    }
+    const other = await startSluice(target, config);
+    try {
+      await checkCiphers();
+    } finally {
+      await stopSluice(other);
+    }
+  }, 30000);
+
+  async function checkCiphers(): Promise<void> {
+    const ok = await sClient(cipher, "a.test");
+    expect(ok).toContain("New, TLSv1.2, Cipher is ECDHE-ECDSA-AES256-GCM-SHA384");
+    expect(ok).toContain("Server Temp Key: X25519");
+    expect(handshakeDone(await sClient(cipher, "a.test", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"))).toBe(false);
+    expect(handshakeDone(await sClient(cipher, "a.test", "-curves", "P-256"))).toBe(false);
+  }
 
   test("bad input: plain HTTP, garbage, a client stopping mid-handshake: closed and logged, others unaffected", async () => {
     const failures = () => sluice.errLines.filter((l) => l.includes("SSL handshake failure")).length;
