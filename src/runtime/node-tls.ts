@@ -236,7 +236,7 @@ export function listenTls(
     try {
       server.setTicketKeys(randomBytes(48));
     } catch {
-      // Bun 1.4.5: "not implemented"; its TLS library rotates its own ticket key.
+      // Bun 1.4.5 throws here (it has no setTicketKeys); its TLS library rotates its own ticket key.
     }
   };
   rotate();
