@@ -223,13 +223,11 @@ export function listenTls(
   const setDefault = () => {
     const index = served.options.select("");
     const group = served.options.groups[index];
-    if (group !== undefined) {
-      server.setSecureContext({
-        ...commonOptions(served.options),
-        cert: group.map((p) => p.cert),
-        key: group.map((p) => p.key),
-      });
-    }
+    // strict-sni: no certificate at all without SNI, so that handshake fails.
+    server.setSecureContext({
+      ...commonOptions(served.options),
+      ...(group === undefined ? {} : { cert: group.map((p) => p.cert), key: group.map((p) => p.key) }),
+    });
   };
   setDefault();
   const rotate = () => {
