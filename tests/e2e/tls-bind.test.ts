@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http from "node:http";
 import net from "node:net";
-import { writeFileSync } from "node:fs";
+import tls from "node:tls";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, type Run, selectedTargets, startSluice, stopSluice, waitFor } from "./harness.ts";
 import { type Leaf, TestPki } from "../support/certs.ts";
@@ -53,6 +54,8 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
   let only13 = 0; // ssl-min-ver TLSv1.3
   let only12 = 0; // ssl-max-ver TLSv1.2
   let cipher = 0; // TLS 1.2 with one cipher, curves X25519
+  let tcpTls = 0; // mode tcp behind ssl: TLS offload to an echo server
+  let echo: net.Server;
 
   beforeAll(async () => {
     pki = new TestPki();
@@ -66,7 +69,16 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
     });
     await new Promise<void>((r) => backend.listen(0, "127.0.0.1", () => r()));
     const backendPort = (backend.address() as net.AddressInfo).port;
-    [main, strict, only13, only12, cipher] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    [main, strict, only13, only12, cipher, tcpTls] = [
+      await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(),
+    ];
+    echo = net.createServer({ allowHalfOpen: true }, (s) => {
+      s.on("data", (d) => s.write(d));
+      s.on("end", () => s.end());
+      s.on("error", () => {});
+    });
+    await new Promise<void>((r) => echo.listen(0, "127.0.0.1", () => r()));
+    const echoPort = (echo.address() as net.AddressInfo).port;
     const config = [
       "global",
       "    ssl-default-bind-options ssl-min-ver TLSv1.2",
@@ -84,6 +96,10 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
       "backend app",
       "    option forwarded proto for",
       `    server s1 127.0.0.1:${backendPort}`,
+      "listen tcp_tls",
+      "    mode tcp",
+      `    bind 127.0.0.1:${tcpTls} ssl crt ${a.pem}`,
+      `    server e1 127.0.0.1:${echoPort}`,
     ].join("\n") + "\n";
     writeFileSync(join(pki.dir, "sluice.cfg"), config);
     sluice = await startSluice(target, config);
@@ -92,6 +108,7 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
   afterAll(async () => {
     if (sluice) await stopSluice(sluice);
     await new Promise<void>((r) => backend?.close(() => r()));
+    await new Promise<void>((r) => echo?.close(() => r()));
   });
 
   const curl = (port: number, name: string, path = "/", ...extra: string[]) =>
@@ -114,6 +131,20 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
     // (curl's arguments put /two first: the helper adds the /one URL last.)
     expect(two.out).toBe("hello /two\n1\nhello /one\n0\n");
   }, 30000);
+
+  test("mode tcp behind ssl: bytes both ways and the half-close pass through the TLS offload", async () => {
+    const got = await new Promise<string>((resolve, reject) => {
+      let text = "";
+      const s = tls.connect({ port: tcpTls, host: "127.0.0.1", servername: "a.test", ca: readFileSync(pki.caFile), allowHalfOpen: true } as tls.ConnectionOptions, () => {
+        s.write("ping over tls");
+        s.end();
+      });
+      s.on("data", (d: Buffer) => (text += d.toString()));
+      s.on("end", () => resolve(text));
+      s.on("error", reject);
+    });
+    expect(got).toBe("ping over tls");
+  }, 15000);
 
   test("log line: %sslv %sslc %Th", async () => {
     await curl(main, "b.test", "/logged");
