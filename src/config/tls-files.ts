@@ -34,9 +34,10 @@ function certificate(path: string, filters: string[] | undefined, errors: string
     errors.push(`certificate '${path}': ${r.error}`);
     return undefined;
   }
-  const names = filters !== undefined && filters.length > 0
-    ? filters.filter((f) => !f.startsWith("!")).map((f) => f.toLowerCase())
-    : [...r.file.names];
+  // crt-list filters: the names listed replace the certificate's own; "!name" removes one.
+  const wanted = (filters ?? []).filter((f) => !f.startsWith("!")).map((f) => f.toLowerCase());
+  const removed = new Set((filters ?? []).filter((f) => f.startsWith("!")).map((f) => f.slice(1).toLowerCase()));
+  const names = (wanted.length > 0 ? wanted : [...r.file.names]).filter((n) => !removed.has(n));
   return { file: path, cert: r.file.cert, key: r.file.key, names, keyType: r.file.keyType };
 }
 

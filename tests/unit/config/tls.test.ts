@@ -21,7 +21,7 @@ beforeAll(() => {
   mkdirSync(join(pki.dir, "dir"));
   writeFileSync(join(pki.dir, "dir", "1-wild.pem"), `${wild.certPem}${wild.keyPem}`);
   writeFileSync(join(pki.dir, "dir", "2-a.pem"), `${a.certPem}${a.keyPem}`);
-  writeFileSync(join(pki.dir, "list.txt"), "# comment\na.pem a.test other.test\nwild.pem\n");
+  writeFileSync(join(pki.dir, "list.txt"), "# comment\na.pem a.test other.test\nwild.pem\na-rsa.pem !a.test\n");
   writeFileSync(join(pki.dir, "nokey.pem"), a.certPem);
   writeFileSync(join(pki.dir, "wrongkey.pem"), a.certPem + aRsa.keyPem);
 });
@@ -96,7 +96,11 @@ describe("bind ssl", () => {
     const r = load("l.cfg", "frontend fe\n    bind :8443 ssl crt-list list.txt\n    default_backend be\nbackend be\n    server s 127.0.0.1:1\n");
     if (!r.ok) throw new Error(r.errors.join("\n"));
     const t = r.config.frontends[0]!.binds[0]!.ssl!;
-    expect(t.certificates.map((c) => [c.file, c.names])).toEqual([[a.pem, ["a.test", "other.test"]], [wild.pem, ["*.w.test"]]]);
+    expect(t.certificates.map((c) => [c.file, c.names])).toEqual([
+      [a.pem, ["a.test", "other.test"]],
+      [wild.pem, ["*.w.test"]],
+      [aRsa.pem, []], // its own names minus the excluded one
+    ]);
     expect(t.minVersion).toBe("TLSv1.2");
   });
 
