@@ -193,7 +193,7 @@ function failureOf(error: unknown): ConnectFailure {
 
 async function listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener> {
   // Several certificates by SNI: node:tls (bench/results/tls-listeners.md).
-  if (options.tls !== undefined) return listenTls({ ...options, tls: options.tls }, onAccept);
+  if (options.tls !== undefined) return listenTls({ ...options, tls: options.tls }, onAccept, "stream");
   const server = Bun.listen<BunSocket>({
     hostname: options.hostname,
     port: options.port,
@@ -217,7 +217,7 @@ async function listen(options: ListenOptions, onAccept: (socket: Socket) => void
 
 function connect(options: ConnectOptions, events: SocketEvents): Promise<Socket> {
   const { hostname, port, timeoutMs } = options;
-  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events);
+  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events, "stream");
   return new Promise<Socket>((resolve, reject) => {
     let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;

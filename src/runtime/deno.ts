@@ -465,7 +465,7 @@ class DenoListener implements Listener {
 
 async function connect(options: ConnectOptions, events: SocketEvents): Promise<Socket> {
   const { hostname, port, timeoutMs } = options;
-  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events);
+  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events, "hold");
   let conn: Deno.TcpConn;
   if (timeoutMs > 0) {
     const abort = new AbortController();
@@ -521,7 +521,7 @@ export const denoRuntime: Runtime = {
           new Error(`${options.hostname}:${options.port}: ${ignored.join(", ")} cannot be applied under Deno (its TLS library ignores them); remove them or run sluice on Bun`),
         );
       }
-      return listenTls({ ...options, tls: t }, onAccept);
+      return listenTls({ ...options, tls: t }, onAccept, "hold");
     }
     try {
       const listener = Deno.listen({

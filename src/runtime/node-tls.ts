@@ -23,6 +23,18 @@ import {
 const noop = () => {};
 const NO_EVENTS: SocketEvents = { data: noop, drain: noop, end: noop, close: noop };
 
+/**
+ * How a socket pauses. "stream": the TLS socket's own pause() (the kernel
+ * buffer fills and TCP pushes back). "hold": pausing only stops delivery and
+ * holds what arrives — for Deno, whose node:tls never delivers again after a
+ * pause() and resume() (4 MiB sent after a pause never arrived; it reads
+ * from the kernel regardless, so holding costs no push-back it had).
+ */
+export type PauseMode = "stream" | "hold";
+
+/** What the held queue keeps for the peer's FIN. */
+const HELD_END = null;
+
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -39,8 +51,17 @@ class NodeTlsSocket implements Socket {
   private inflight = 0;
   private needDrain = false;
   private error: Error | undefined;
+  private paused = false;
+  /** "hold" mode: what arrived while paused, in order; HELD_END for the FIN. */
+  private held: (Uint8Array | typeof HELD_END)[] = [];
 
-  constructor(readonly raw: tls.TLSSocket, events: SocketEvents, facts: TlsFacts, addr: NetSocket) {
+  constructor(
+    readonly raw: tls.TLSSocket,
+    events: SocketEvents,
+    facts: TlsFacts,
+    addr: NetSocket,
+    private readonly pauseMode: PauseMode,
+  ) {
     this.events = events;
     this.tls = facts;
     this.remoteAddress = addr.remoteAddress ?? "";
@@ -93,32 +114,64 @@ class NodeTlsSocket implements Socket {
   }
 
   pause(): void {
-    this.raw.pause();
+    if (this.pauseMode === "stream") this.raw.pause();
+    else this.paused = true;
   }
 
   resume(): void {
-    this.raw.resume();
+    if (this.pauseMode === "stream") {
+      this.raw.resume();
+      return;
+    }
+    if (!this.paused) return;
+    this.paused = false;
+    // Held bytes go out from a later microtask, never from inside resume().
+    if (this.held.length > 0) queueMicrotask(this.deliverHeld);
+  }
+
+  private readonly deliverHeld = (): void => {
+    const held = this.held;
+    while (held.length > 0 && !this.paused && !this.closed) {
+      const chunk = held.shift()!;
+      if (chunk === HELD_END) this.deliverEnd();
+      else this.deliver(chunk);
+    }
+  };
+
+  /** "hold" mode keeps arrivals behind anything still held, in order. */
+  private mustHold(): boolean {
+    return this.paused || (this.held.length > 0 && this.pauseMode === "hold");
   }
 
   private readonly onData = (chunk: Uint8Array): void => {
     if (this.closed) return;
+    if (this.mustHold()) this.held.push(chunk);
+    else this.deliver(chunk);
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.closed) return;
+    if (this.mustHold()) this.held.push(HELD_END);
+    else this.deliverEnd();
+  };
+
+  private deliver(chunk: Uint8Array): void {
     try {
       this.events.data(chunk);
     } catch (e) {
       this.error ??= asError(e);
       this.raw.destroy();
     }
-  };
+  }
 
-  private readonly onEnd = (): void => {
-    if (this.closed) return;
+  private deliverEnd(): void {
     try {
       this.events.end();
     } catch (e) {
       this.error ??= asError(e);
       this.raw.destroy();
     }
-  };
+  }
 
   private readonly onError = (error: Error): void => {
     this.error ??= error;
@@ -203,6 +256,7 @@ function peerOf(s: tls.TLSSocket | undefined): { address: string; port: number }
 export function listenTls(
   options: ListenOptions & { tls: ServerTlsOptions },
   onAccept: (socket: Socket) => void,
+  pauseMode: PauseMode,
 ): Promise<Listener> {
   let served = prepare(options.tls);
   const server = tls.createServer({
@@ -260,7 +314,7 @@ export function listenTls(
     const started = parent?.[handshakeStart] ?? performance.now();
     const servername = (raw as unknown as { servername?: string | false }).servername;
     const facts = factsOf(raw, typeof servername === "string" ? servername : "", started);
-    const socket = new NodeTlsSocket(raw, NO_EVENTS, facts, raw);
+    const socket = new NodeTlsSocket(raw, NO_EVENTS, facts, raw, pauseMode);
     try {
       onAccept(socket);
     } catch {
@@ -304,6 +358,7 @@ export function connectTls(
   timeoutMs: number,
   options: ClientTlsOptions,
   events: SocketEvents,
+  pauseMode: PauseMode,
 ): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
     const started = performance.now();
@@ -360,7 +415,7 @@ export function connectTls(
       settled = true;
       if (timer !== undefined) clearTimeout(timer);
       raw.setNoDelay(true);
-      resolve(new NodeTlsSocket(raw, events, factsOf(raw, options.servername, started), raw));
+      resolve(new NodeTlsSocket(raw, events, factsOf(raw, options.servername, started), raw, pauseMode));
     });
   });
 }

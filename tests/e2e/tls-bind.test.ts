@@ -76,7 +76,9 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
     wild = pki.leaf("wild", { names: ["*.w.test"] });
     backend = http.createServer((req, res) => {
       seen.push({ url: req.url!, headers: req.headers });
-      res.end(`hello ${req.url}\n`);
+      let bytes = 0;
+      req.on("data", (d: Buffer) => (bytes += d.length));
+      req.on("end", () => res.end(req.method === "POST" ? `got ${bytes}\n` : `hello ${req.url}\n`));
     });
     await new Promise<void>((r) => backend.listen(0, "127.0.0.1", () => r()));
     const backendPort = (backend.address() as net.AddressInfo).port;
@@ -156,6 +158,16 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
     });
     expect(got).toBe("ping over tls");
   }, 15000);
+
+  test("an upload over TLS (the session pauses the client while it connects): every byte arrives", async () => {
+    const file = join(pki.dir, "upload.bin");
+    writeFileSync(file, new Uint8Array(8 * 1024 * 1024).fill(7));
+    for (let i = 0; i < 2; i++) {
+      const r = await curl(main, "a.test", "/upload", "--data-binary", `@${file}`);
+      expect(r.err).toBe("");
+      expect(r.out).toBe(`got ${8 * 1024 * 1024}\n`);
+    }
+  }, 30000);
 
   test("log line: %sslv %sslc %Th", async () => {
     await curl(main, "b.test", "/logged");
