@@ -26,19 +26,21 @@ export interface OpenRequest {
   mode: HttpReuse;
   /** A new connection of its own, never one being opened for others (a retry after a refusal). */
   fresh: boolean;
-  /** The reuse key: the PROXY header sent first (send-proxy), or "". */
+  /** The reuse key: the server's SNI, then the PROXY header (send-proxy); "" for neither. */
   key: string;
+  /** The PROXY header to send first, or "". */
+  proxyHeader: string;
   /** The HTTP/1.1 codec's limits, for the response parser. */
   limits: H1Limits;
 }
 
 /** Gets `waiter` a new connection to `server`: one being opened (HTTP/2 under always), or a new one. */
 export function openConnection(server: Server, req: OpenRequest, waiter: MuxWaiter): void {
-  if (server.proto === "h2") return openMultiplexed(server, req, waiter);
+  if (server.multiplexed) return openMultiplexed(server, req, waiter);
   const conn = new H1ClientMux(nextBackendConnId(), server.pool, req.limits, req.key);
   connectServer(
     req.runtime,
-    { host: server.host, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: req.key },
+    { host: server.host, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: req.proxyHeader, tls: server.tls },
     conn.socketEvents,
     (socket) => {
       req.tick();
@@ -77,10 +79,22 @@ function openMultiplexed(server: Server, req: OpenRequest, waiter: MuxWaiter): v
   const hold = (chunk: Uint8Array) => early.push(chunk.slice());
   connectServer(
     req.runtime,
-    { host: server.host, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: "" },
+    { host: server.host, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: "", tls: server.tls },
     { data: hold, drain() {}, end() {}, close() {} },
     (socket: Socket) => {
       req.tick();
+      // ALPN chose HTTP/1.1 (or nothing) on a server that offered h2 too: an HTTP/1.1 connection;
+      // streams that waited to share it get connections of their own.
+      if (server.proto !== "h2" && socket.tls !== undefined && socket.tls.alpn !== "h2") {
+        const h1 = new H1ClientMux(nextBackendConnId(), pool, req.limits, req.key);
+        socket.events = h1.socketEvents;
+        h1.attachSocket(socket);
+        for (const chunk of early) h1.socketEvents.data(chunk);
+        const waiters = settle();
+        waiter.muxReady(h1, undefined, true);
+        for (const w of waiters) openConnection(server, { ...req, fresh: true }, w);
+        return;
+      }
       const conn = new H2ClientConnection(socket, {
         slots() {},
         closed: (c) => pool.removeMux(c),

@@ -1,6 +1,7 @@
 // One server of a backend: where it is, its weight, and what it carries now.
 import type { WeightedTarget } from "../balance/roundrobin.ts";
 import type { ServerConfig } from "../config/types.ts";
+import type { ClientTlsOptions } from "../runtime/types.ts";
 import { type PoolTimers, ServerPool } from "../pool/server-pool.ts";
 import { DEFAULT_H2_CLIENT_OPTIONS, type H2ClientOptions } from "../http2/client-connection.ts";
 import type { PendingMux } from "./pending-mux.ts";
@@ -40,12 +41,35 @@ export class Server implements WeightedTarget {
     this.proto = settings.proto;
     this.maxReuse = settings.maxReuse;
     this.h2Options = { ...DEFAULT_H2_CLIENT_OPTIONS, localMaxStreams: h2MaxStreams, maxReuse: this.maxReuse };
+    const ssl = settings.ssl;
+    if (ssl !== undefined) {
+      const tls: { -readonly [K in keyof ClientTlsOptions]: ClientTlsOptions[K] } = {
+        servername: ssl.sni,
+        verify: ssl.verify === "required",
+        alpn: ssl.alpn,
+      };
+      if (ssl.ca !== undefined) tls.ca = ssl.ca;
+      if (ssl.clientCert !== undefined) tls.clientCert = ssl.clientCert;
+      this.tls = tls;
+    }
+    this.reuseKey = ssl !== undefined && ssl.sni !== "" ? `sni=${ssl.sni}\n` : "";
     this.pool = new ServerPool(this.id, {
       maxConn: settings.poolMaxConn,
       purgeDelay: settings.poolPurgeDelay,
       lowConn: settings.poolLowConn,
     }, timers);
   }
+
+  /** `ssl`: connections speak TLS (SNI, verification, ALPN, client certificate). */
+  readonly tls: ClientTlsOptions | undefined;
+  /** What every connection's reuse key starts with: the SNI it sent (connection-ownership.md, invariant 12). */
+  readonly reuseKey: string;
+  /** The server's connections are HTTP/2 (`proto h2`), or may become so by ALPN (`alpn h2,...`). */
+  get multiplexed(): boolean {
+    return this.proto === "h2" || (this.tls?.alpn.includes("h2") ?? false);
+  }
+  /** Where a connect failure worth the operator's eye is told (a certificate that did not verify). */
+  report: (text: string) => void = () => {};
 
   /** `send-proxy`: each connection starts with a PROXY protocol v1 header. */
   readonly sendProxy: boolean;

@@ -11,13 +11,17 @@ import { locate } from "./issues.ts";
 import type { LogEntry, ProxyPart } from "./model.ts";
 import type { ProxyKind } from "./raw.ts";
 import type { CheckedProxy, CheckedSegment } from "./sections.ts";
+import type { BindSslPart } from "./schema-tls.ts";
 import {
   type BackendConfig,
+  type BindConfig,
+  type BindTls,
   BUILTIN,
   type FrontendConfig,
   type GlobalConfig,
   type LogTarget,
   type Origin,
+  type ServerConfig,
   type Timeouts,
 } from "./types.ts";
 
@@ -55,9 +59,10 @@ const NO_DEFAULTS: ProxyPart = { timeouts: {} };
 export function buildDraft(segments: CheckedSegment[]): Draft {
   const global: GlobalConfig = { ...BUILTIN.global, logTargets: [] };
   for (const seg of segments) {
-    const { logs, ...settings } = seg.global ?? {};
+    const { logs, sslDefaultBind, ...settings } = seg.global ?? {};
     Object.assign(global, settings);
     if (logs) global.logTargets.push(...logs);
+    if (sslDefaultBind) global.sslDefaultBind = { ...global.sslDefaultBind, ...sslDefaultBind };
   }
   const anyLog = global.logTargets.length > 0 ||
     segments.some((seg) =>
@@ -106,6 +111,19 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
   return draft;
 }
 
+/** A bind's own TLS settings, else `ssl-default-bind-*`, else the built-in ones. */
+function bindTls(written: BindSslPart, loaded: BindTls, global: GlobalConfig): BindTls {
+  const d = global.sslDefaultBind ?? {};
+  const tls: BindTls = { ...loaded, minVersion: written.minVersion ?? d.minVersion ?? BUILTIN.tls.minVersion };
+  const maxVersion = written.maxVersion ?? d.maxVersion;
+  if (maxVersion !== undefined) tls.maxVersion = maxVersion;
+  const ciphers = written.ciphers ?? d.ciphers;
+  if (ciphers !== undefined) tls.ciphers = ciphers;
+  const ciphersuites = written.ciphersuites ?? d.ciphersuites;
+  if (ciphersuites !== undefined) tls.ciphersuites = ciphersuites;
+  return tls;
+}
+
 function timeouts(defaults: ProxyPart, part: ProxyPart): Timeouts {
   return { ...BUILTIN.timeouts, ...defaults.timeouts, ...part.timeouts };
 }
@@ -132,12 +150,12 @@ function frontend(
   const config: FrontendConfig = {
     name: proxy.name,
     mode: part.mode ?? defaults.mode ?? BUILTIN.mode,
-    binds: (part.binds ?? []).map((b) => ({
-      host: b.host,
-      port: b.port,
-      ...(b.proto !== undefined ? { proto: b.proto } : {}),
-      origin: locate(proxy.seg, [...proxy.path, ...b.path]),
-    })),
+    binds: (part.binds ?? []).map((b) => {
+      const bind: BindConfig = { host: b.host, port: b.port, origin: locate(proxy.seg, [...proxy.path, ...b.path]) };
+      if (b.proto !== undefined) bind.proto = b.proto;
+      if (b.ssl !== undefined && b.tls !== undefined) bind.ssl = bindTls(b.ssl, b.tls, global);
+      return bind;
+    }),
     maxconn: part.maxconn ?? defaults.maxconn ?? global.maxconn,
     timeouts: timeouts(defaults, part),
     logTargets,
@@ -177,8 +195,10 @@ function backend(
     mode: part.mode ?? defaults.mode ?? BUILTIN.mode,
     balance: part.balance ?? defaults.balance ?? BUILTIN.balance,
     servers: servers.map((s) => {
-      const { path, ...server } = s;
-      return { ...server, origin: locate(proxy.seg, [...proxy.path, ...path], true) };
+      const { path, ssl: _written, tls, ...server } = s;
+      const config: ServerConfig = { ...server, origin: locate(proxy.seg, [...proxy.path, ...path], true) };
+      if (tls !== undefined) config.ssl = tls;
+      return config;
     }),
     retries: part.retries ?? defaults.retries ?? BUILTIN.retries,
     timeouts: timeouts(defaults, part),

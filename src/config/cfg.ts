@@ -54,19 +54,22 @@ const SINGLE_ARG: Record<string, string> = {
   "log-format": 'log-format "<format>"',
   "http-reuse": "http-reuse never|safe|aggressive|always",
   "max-session-srv-conns": "max-session-srv-conns <number>",
+  "ssl-default-bind-ciphers": "ssl-default-bind-ciphers <ciphers>",
+  "ssl-default-bind-ciphersuites": "ssl-default-bind-ciphersuites <ciphersuites>",
 };
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   balance: "balance <algorithm>",
   option: "option <name>",
-  bind: "bind <address>[,<address>...] [proto h2]",
+  bind: "bind <address>[,<address>...] [proto h2] [ssl crt <file|dir>... [crt-list <file>] [alpn <list>] ...]",
+  "ssl-default-bind-options": "ssl-default-bind-options <option>...",
   server:
-    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>]",
+    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   log: "log stdout|stderr|<file> [format raw|json], or log global",
 };
-const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy"]);
+const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl"]);
 /** Server options that take a value → what the value is, for the usage message. */
 const SERVER_VALUES: Record<string, string> = {
   weight: "<number>",
@@ -76,6 +79,11 @@ const SERVER_VALUES: Record<string, string> = {
   "pool-low-conn": "<number>",
   proto: "h1|h2",
   "max-reuse": "<number>",
+  verify: "none|required",
+  "ca-file": "<file>",
+  sni: "<name>",
+  alpn: "<protocol>[,<protocol>...]",
+  crt: "<file>",
 };
 const SERVER_OPTIONS = [
   "weight",
@@ -88,7 +96,30 @@ const SERVER_OPTIONS = [
   "send-proxy",
   "proto",
   "max-reuse",
+  "ssl",
+  "verify",
+  "ca-file",
+  "sni",
+  "alpn",
+  "crt",
 ];
+/** Bind options without a value. */
+const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13"]);
+/** Bind options that take a value → what the value is. */
+const BIND_VALUES: Record<string, string> = {
+  proto: "h2",
+  crt: "<file|dir>",
+  "crt-list": "<file>",
+  "default-crt": "<file>",
+  alpn: "<protocol>[,<protocol>...]",
+  "ssl-min-ver": "TLSv1.0|TLSv1.1|TLSv1.2|TLSv1.3",
+  "ssl-max-ver": "TLSv1.0|TLSv1.1|TLSv1.2|TLSv1.3",
+  ciphers: "<ciphers>",
+  ciphersuites: "<ciphersuites>",
+  curves: "<curves>",
+};
+/** Bind options that may be given several times (a list). */
+const BIND_REPEATED = new Set(["crt", "crt-list"]);
 
 interface Section {
   /** Where this section's keywords go in the raw document; null: skip its lines. */
@@ -253,6 +284,10 @@ class CfgParser {
       timeouts[name] = time;
       this.mark([...base, "timeout"]);
       this.mark([...base, "timeout", name]);
+    } else if (keyword === "ssl-default-bind-options") {
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      raw[keyword] = args.join(" ");
+      this.mark([...base, keyword]);
     } else if (keyword === "bind") {
       if (!this.arity(keyword, args, 1, Infinity)) return;
       this.bind(base, args);
@@ -287,21 +322,43 @@ class CfgParser {
     let list = args[0]!;
     let i = 1;
     while (i < args.length && (list.endsWith(",") || args[i]!.startsWith(","))) list += args[i++];
-    // Bind options: `proto h2` (HTTP/2 without TLS, prior knowledge).
-    let proto: string | undefined;
-    for (; i < args.length; i++) {
-      if (args[i] !== "proto") {
-        this.error(`bind option '${args[i]}' is not supported yet`);
-        break;
-      }
-      proto = args[++i];
-      if (proto === undefined) this.error("missing argument for 'proto' (usage: proto h2)");
+    // With options, the entry is a mapping, as YAML writes it: { address, ssl, crt, ... }.
+    let entry: string | Record<string, unknown> = list;
+    if (i < args.length) {
+      const options = this.bindOptions(list, args.slice(i));
+      // A bad option is reported; the address still counts (no second "no bind" error).
+      if (options !== undefined) entry = options;
     }
     const raw = this.node(base);
     const binds = (raw.bind ??= []) as unknown[];
     this.mark([...base, "bind"]);
     this.mark([...base, "bind", binds.length]);
-    binds.push(proto === undefined ? list : { address: list, proto });
+    binds.push(entry);
+  }
+
+  /** `ssl crt a.pem alpn h2 ...` → { address, ssl: true, crt: ["a.pem"], alpn: "h2" }, or undefined after an error. */
+  private bindOptions(address: string, args: string[]): Record<string, unknown> | undefined {
+    const options: Record<string, unknown> = { address };
+    for (let i = 0; i < args.length; i++) {
+      const option = args[i]!;
+      if (BIND_FLAGS.has(option)) {
+        options[option] = true;
+      } else if (Object.hasOwn(BIND_VALUES, option)) {
+        const value = args[++i];
+        if (value === undefined) {
+          this.error(`missing argument for bind option '${option}' (usage: ${option} ${BIND_VALUES[option]})`);
+          return undefined;
+        }
+        if (BIND_REPEATED.has(option)) ((options[option] ??= []) as string[]).push(value);
+        else options[option] = value;
+      } else {
+        this.error(
+          `bind option '${option}' is not supported yet (supported: ${[...BIND_FLAGS, ...Object.keys(BIND_VALUES)].join(", ")})`,
+        );
+        return undefined;
+      }
+    }
+    return options;
   }
 
   private server(base: PathSeg[], args: string[]): void {

@@ -39,10 +39,12 @@ import {
   ModeSchema,
   nameSchema,
 } from "./schema-values.ts";
+import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema } from "./schema-tls.ts";
 import type {
   ErrorFiles,
   Forwarded,
   ForwardFor,
+  GlobalConfig,
   HttpConnectionMode,
   HttpReuse,
   LogTarget,
@@ -73,6 +75,9 @@ const GLOBAL = {
   "tune.h2.fe.glitches-threshold": v.optional(integer("tune.h2.fe.glitches-threshold", 1)),
   "tune.h2.fe.max-control-frames-per-sec": v.optional(integer("tune.h2.fe.max-control-frames-per-sec", 1)),
   log: v.optional(GlobalLogsSchema),
+  "ssl-default-bind-options": v.optional(DefaultBindOptionsSchema),
+  "ssl-default-bind-ciphers": v.optional(CiphersSchema),
+  "ssl-default-bind-ciphersuites": v.optional(CiphersuitesSchema),
 };
 const DEFAULTS = {
   mode: v.optional(ModeSchema),
@@ -230,6 +235,7 @@ export interface GlobalPart {
   h2FrontendGlitchesThreshold?: number;
   h2FrontendMaxControlFramesPerSec?: number;
   logs?: LogTarget[];
+  sslDefaultBind?: NonNullable<GlobalConfig["sslDefaultBind"]>;
 }
 
 export const GlobalSchema = v.pipe(
@@ -251,6 +257,10 @@ export const GlobalSchema = v.pipe(
     const control = g["tune.h2.fe.max-control-frames-per-sec"];
     if (control !== undefined) part.h2FrontendMaxControlFramesPerSec = control;
     if (g.log !== undefined) part.logs = g.log;
+    const ssl: NonNullable<GlobalConfig["sslDefaultBind"]> = { ...g["ssl-default-bind-options"] };
+    if (g["ssl-default-bind-ciphers"] !== undefined) ssl.ciphers = g["ssl-default-bind-ciphers"];
+    if (g["ssl-default-bind-ciphersuites"] !== undefined) ssl.ciphersuites = g["ssl-default-bind-ciphersuites"];
+    if (Object.keys(ssl).length > 0) part.sslDefaultBind = ssl;
     return part;
   }),
 );

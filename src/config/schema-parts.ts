@@ -15,7 +15,15 @@ import {
   nameSchema,
   ProtoSchema,
 } from "./schema-values.ts";
-import { BUILTIN, type ServerConfig, type Timeouts } from "./types.ts";
+import { BUILTIN, type BindTls, type ServerConfig, type ServerTls, type Timeouts } from "./types.ts";
+import {
+  BindFieldsSchema,
+  type BindSslPart,
+  bindSslPart,
+  SERVER_SSL_FIELDS,
+  type ServerSslPart,
+  serverSslPart,
+} from "./schema-tls.ts";
 
 /** Section names as they appear in messages. */
 export type SectionName = "global" | "defaults" | "frontend" | "backend" | "listen";
@@ -92,41 +100,48 @@ export interface BindPart {
   /** `proto h2` on the bind line (`{ address, proto: h2 }` in YAML). */
   proto?: "h2";
   path: PathSeg[];
+  /** TLS options as written (`ssl` given)... */
+  ssl?: BindSslPart;
+  /** ...and with their files read (sections.ts). */
+  tls?: BindTls;
 }
 
-/** A bind entry: an address list as a string, or `{ address, proto }`. */
-const BindEntry = v.pipe(
-  v.unknown(),
-  v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    let x = dataset.value;
-    let proto: "h2" | undefined;
-    if (isMapping(x)) {
-      const { address, proto: p, ...rest } = x as Record<string, unknown>;
-      const unknown = Object.keys(rest)[0];
-      if (unknown !== undefined) {
-        addIssue({ message: `unknown bind option '${unknown}' (expected: address, proto)` });
-        return NEVER;
-      }
-      if (p !== undefined && p !== "h2") {
-        addIssue({ message: `invalid bind proto ${describe(p)} (expected h2)` });
-        return NEVER;
-      }
-      proto = p;
-      x = address;
-    }
-    if (typeof x !== "string") {
-      addIssue({ message: `invalid address ${describe(x)} (expected a string like ':8080')` });
-      return NEVER;
-    }
-    const out: { host: string; port: number; proto?: "h2" }[] = [];
-    for (const text of x.split(",")) {
-      const r = parseAddress(text.trim(), "bind");
-      if (!r.ok) addIssue({ message: r.error });
-      else if (proto !== undefined) out.push({ host: r.host, port: r.port, proto });
-      else out.push({ host: r.host, port: r.port });
-    }
-    return out;
-  }),
+type BindAddress = { host: string; port: number; proto?: "h2"; ssl?: BindSslPart };
+
+function addresses(x: unknown, addIssue: (i: { message: string }) => void): BindAddress[] | undefined {
+  if (typeof x !== "string") {
+    addIssue({ message: `invalid address ${describe(x)} (expected a string like ':8080')` });
+    return undefined;
+  }
+  const out: BindAddress[] = [];
+  for (const text of x.split(",")) {
+    const r = parseAddress(text.trim(), "bind");
+    if (r.ok) out.push({ host: r.host, port: r.port });
+    else addIssue({ message: r.error });
+  }
+  return out;
+}
+
+/** An address (list) as a string, or a mapping: `{ address, ssl, crt, ... }` (haproxy.cfg's bind options). */
+const BindEntry = v.lazy((x) =>
+  typeof x === "object" && x !== null && !Array.isArray(x)
+    ? v.pipe(
+      BindFieldsSchema,
+      v.rawTransform(({ dataset, addIssue, NEVER }) => {
+        const o = dataset.value;
+        const list = addresses(o.address, addIssue);
+        const ssl = bindSslPart(o);
+        if (typeof ssl === "string") addIssue({ message: ssl });
+        if (list === undefined || typeof ssl === "string") return NEVER;
+        const proto = o.proto;
+        if (ssl === undefined && proto === undefined) return list;
+        return list.map((a) => ({ ...a, ...(proto !== undefined ? { proto } : {}), ...(ssl !== undefined ? { ssl } : {}) }));
+      }),
+    )
+    : v.pipe(
+      v.unknown(),
+      v.rawTransform(({ dataset, addIssue, NEVER }) => addresses(dataset.value, addIssue) ?? NEVER),
+    )
 );
 
 export const BindsSchema = v.lazy((x) =>
@@ -156,6 +171,10 @@ export interface ServerPart {
   sendProxy: boolean;
   proto: ServerConfig["proto"];
   maxReuse: number;
+  /** TLS options as written (`ssl` given)... */
+  ssl?: ServerSslPart;
+  /** ...and with their files read (sections.ts). */
+  tls?: ServerTls;
 }
 
 /** Spelled as the haproxy.cfg server options, in YAML too. */
@@ -171,6 +190,7 @@ const SERVER_FIELDS = {
   "send-proxy": v.optional(flag("send-proxy")),
   proto: v.optional(ProtoSchema),
   "max-reuse": v.optional(integer("max-reuse", -1)),
+  ...SERVER_SSL_FIELDS,
 };
 
 function serverPart(
@@ -194,7 +214,17 @@ function serverPart(
     maxReuse: s["max-reuse"] ?? -1,
   };
   if (s.maxconn !== undefined) part.maxconn = s.maxconn;
+  const ssl = serverSslPart(s);
+  if (typeof ssl === "object") part.ssl = ssl;
   return part;
+}
+
+/** A server's TLS options that make no sense together. */
+function checkServerSsl(s: v.InferOutput<v.ObjectSchema<typeof SERVER_FIELDS, undefined>>, addIssue: (i: { message: string }) => void): void {
+  const ssl = serverSslPart(s);
+  if (typeof ssl === "string") addIssue({ message: ssl });
+  // HAProxy sends the PROXY line in clear before the handshake; node:tls starts its handshake at connect.
+  if (typeof ssl === "object" && s["send-proxy"] === true) addIssue({ message: "send-proxy with ssl is not supported yet" });
 }
 
 const ServerInMap = v.pipe(
@@ -205,14 +235,22 @@ const ServerInMap = v.pipe(
     unknown: (key) =>
       `unknown keyword '${key}' (expected one of: ${Object.keys(SERVER_FIELDS).join(", ")})`,
   }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (dataset.typed) checkServerSsl(dataset.value, addIssue);
+  }),
 );
 
 const SERVER_LIST_FIELDS = { name: nameSchema("server"), ...SERVER_FIELDS };
-const ServerInList = keywords(SERVER_LIST_FIELDS, {
-  expected: "a mapping with a name and an address",
-  unknown: (key) =>
-    `unknown keyword '${key}' (expected one of: ${Object.keys(SERVER_LIST_FIELDS).join(", ")})`,
-});
+const ServerInList = v.pipe(
+  keywords(SERVER_LIST_FIELDS, {
+    expected: "a mapping with a name and an address",
+    unknown: (key) =>
+      `unknown keyword '${key}' (expected one of: ${Object.keys(SERVER_LIST_FIELDS).join(", ")})`,
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (dataset.typed) checkServerSsl(dataset.value, addIssue);
+  }),
+);
 
 /** name → server (the usual form), or a list of servers with a `name` (what haproxy.cfg gives). */
 export const ServersSchema = v.lazy((x) =>

@@ -25,6 +25,7 @@ import {
   type RawSegment,
 } from "./raw.ts";
 import type { LogTarget, Origin } from "./types.ts";
+import { loadBindTls, loadServerTls } from "./tls-files.ts";
 
 export interface CheckedProxy {
   kind: ProxyKind;
@@ -98,8 +99,34 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSeg
   return out;
 }
 
+/** Reads the certificates and CA files of TLS binds and servers (global defaults apply in build.ts). */
+function readTlsFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[]): void {
+  const fail = (path: PathSeg[], list: string[]) => {
+    for (const e of list) errors.push(new ConfigError(locate(seg, [...base, ...path]), contextOf(base, seg.doc), e));
+  };
+  // One address list shares its options: read its files once.
+  const loaded = new Map<object, ReturnType<typeof loadBindTls>>();
+  for (const bind of part.binds ?? []) {
+    if (bind.ssl === undefined) continue;
+    let r = loaded.get(bind.ssl);
+    if (r === undefined) {
+      r = loadBindTls(bind.ssl, seg.file, {});
+      loaded.set(bind.ssl, r);
+      if (!r.ok) fail(bind.path, r.errors);
+    }
+    if (r.ok) bind.tls = r.value;
+  }
+  for (const server of part.servers ?? []) {
+    if (server.ssl === undefined) continue;
+    const r = loadServerTls(server.ssl, seg.file);
+    if (r.ok) server.tls = r.value;
+    else fail(server.path, r.errors.map((e) => `server '${server.name}': ${e}`));
+  }
+}
+
 /** Reads the section's errorfiles into `part.errorResponses`; places its log files. */
 function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[]): void {
+  readTlsFiles(part, seg, base, errors);
   for (const entry of part.logs ?? []) if (entry !== "global" && entry !== "none") placeLogFile(entry, seg);
   if (part.errorFiles === undefined) return;
   part.errorResponses = {};

@@ -29,13 +29,64 @@ export interface Origin {
   col?: number;
 }
 
+/** HAProxy's names for TLS versions (`ssl-min-ver`, `ssl-max-ver`). */
+export type TlsVersion = "TLSv1.0" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+
+/** One certificate a TLS bind serves, read and checked at load. */
+export interface TlsCertificate {
+  /** The file it came from, as the process opens it. */
+  file: string;
+  /** The leaf then its chain, PEM. */
+  cert: string;
+  key: string;
+  /** The names it answers for SNI: its crt-list filters, else its own SAN DNS names (or CN). Lower case. */
+  names: string[];
+  keyType: "ec" | "rsa" | "other";
+}
+
+/** `bind ADDR ssl ...`: TLS termination on this address. */
+export interface BindTls {
+  /** In configuration order (`crt` files, directories' files sorted, then `crt-list` lines). */
+  certificates: TlsCertificate[];
+  /** Index in `certificates` of the default one: `default-crt`, else the first. */
+  defaultCertificate: number;
+  /** `alpn h2,http/1.1`; empty: no ALPN. */
+  alpn: string[];
+  /** `ssl-min-ver` (else ssl-default-bind-options, else TLSv1.2 as HAProxy). */
+  minVersion: TlsVersion;
+  maxVersion?: TlsVersion;
+  ciphers?: string;
+  ciphersuites?: string;
+  curves?: string;
+  /** `strict-sni`: a client without SNI, or with a name no certificate has, is refused. */
+  strictSni: boolean;
+  /** Session ticket keys are replaced this often, ms. */
+  ticketKeyRotate: number;
+}
+
 export interface BindConfig {
   /** "0.0.0.0" for `:port`/`*:port`; "::1" (no brackets) for `[::1]:port`. */
   host: string;
   port: number;
   /** `proto h2`: the clients of this bind speak HTTP/2 without TLS (prior knowledge); unset: HTTP/1.1 (or ALPN's choice on TLS). */
   proto?: "h2";
+  /** Set with `ssl`: this address terminates TLS. */
+  ssl?: BindTls;
   origin: Origin;
+}
+
+/** `server ... ssl ...`: TLS to this server. */
+export interface ServerTls {
+  /** `verify required` (default, as HAProxy) checks the certificate against `ca` or the system store. */
+  verify: "none" | "required";
+  /** `ca-file`: PEM text, read at load; undefined: the system store. */
+  ca?: string;
+  /** `sni`: the name sent; "" sends none (HAProxy sends none unless told). */
+  sni: string;
+  /** `alpn`: offered protocols; h2 chosen makes the connection HTTP/2. Empty: none. */
+  alpn: string[];
+  /** `crt`: a client certificate (PEM with key). */
+  clientCert?: { cert: string; key: string };
 }
 
 export interface ServerConfig {
@@ -59,6 +110,8 @@ export interface ServerConfig {
   proto: "h1" | "h2";
   /** `max-reuse N`: times a connection may be reused (for HTTP/2: streams it carries); -1 unlimited. */
   maxReuse: number;
+  /** `ssl ...`: TLS to this server. */
+  ssl?: ServerTls;
   origin: Origin;
 }
 
@@ -182,6 +235,8 @@ export interface GlobalConfig {
    * own messages go and what `log global` means. Default: stderr, raw.
    */
   logTargets: LogTarget[];
+  /** `ssl-default-bind-options` / `-ciphers` / `-ciphersuites`: what TLS binds take unless they say. */
+  sslDefaultBind?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; ciphersuites?: string };
 }
 
 export interface Config {
@@ -202,6 +257,8 @@ export const BUILTIN = {
   pool: { maxConn: -1, purgeDelay: 5000, lowConn: 0 },
   forwardForHeader: "X-Forwarded-For",
   logTarget: { kind: "stderr", format: "raw" },
+  /** TLS: binds' lowest version (HAProxy 2.6's), ticket key rotation; servers verify by default (HAProxy's ssl-server-verify). */
+  tls: { minVersion: "TLSv1.2", ticketKeyRotate: 3_600_000, serverVerify: "required" },
   global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100 },
 } as const satisfies {
   mode: Mode;
@@ -214,5 +271,6 @@ export const BUILTIN = {
   pool: { maxConn: number; purgeDelay: number; lowConn: number };
   forwardForHeader: string;
   logTarget: LogTarget;
-  global: Omit<GlobalConfig, "logTargets">;
+  tls: { minVersion: TlsVersion; ticketKeyRotate: number; serverVerify: ServerTls["verify"] };
+  global: Omit<GlobalConfig, "logTargets" | "sslDefaultBind">;
 };

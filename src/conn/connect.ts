@@ -2,7 +2,7 @@
 // protocol: the runtime's connect with `timeout connect`, then the PROXY
 // protocol header first when the server has `send-proxy`. Failures come back
 // as the runtime's typed ConnectError (refused, timeout, unreachable).
-import type { ConnectOptions, Runtime, Socket, SocketEvents } from "../runtime/types.ts";
+import type { ClientTlsOptions, ConnectOptions, Runtime, Socket, SocketEvents } from "../runtime/types.ts";
 
 /** Where to connect and what to send first. */
 export interface ConnectTarget {
@@ -12,6 +12,8 @@ export interface ConnectTarget {
   readonly timeoutMs: number;
   /** The PROXY protocol line to send before anything else, or "" (no send-proxy). */
   readonly proxyHeader: string;
+  /** `server ... ssl`: TLS on the connection (never with a PROXY line: the config refuses both). */
+  readonly tls?: ClientTlsOptions | undefined;
 }
 
 const ascii = new TextEncoder();
@@ -30,6 +32,7 @@ export function connectServer(
   failed: (error: unknown) => void,
 ): void {
   const options: ConnectOptions = { hostname: target.host, port: target.port, timeoutMs: target.timeoutMs };
+  if (target.tls !== undefined) options.tls = target.tls;
   runtime.connect(options, events).then((socket) => {
     if (target.proxyHeader !== "") socket.write(ascii.encode(target.proxyHeader));
     opened(socket);

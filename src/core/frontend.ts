@@ -4,9 +4,11 @@
 import type { BindConfig, FrontendConfig } from "../config/types.ts";
 import { H2ServerConnection, type H2ServerOptions } from "../http2/server-connection.ts";
 import { type MultiplexedMuxFactory, MuxSession } from "../session/mux-session.ts";
+import { formatLogDate } from "../log/text.ts";
+import { serverTlsOptions } from "./bind-tls.ts";
 import type { Logger } from "../log/sink.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
-import type { Listener, Runtime, Socket, SocketEvents } from "../runtime/types.ts";
+import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, TlsHandshakeFailure } from "../runtime/types.ts";
 import { HttpSession } from "../session/http-session.ts";
 import { type SessionHost, TcpSession } from "../session/tcp-session.ts";
 import type { Backend } from "../backend/backend.ts";
@@ -95,9 +97,36 @@ export class Frontend implements SessionHost {
 
   async start(): Promise<void> {
     for (const bind of this.config.binds) {
-      const listener = await this.runtime.listen({ hostname: bind.host, port: bind.port }, (s) => this.accept(s, bind));
+      const options: ListenOptions = { hostname: bind.host, port: bind.port };
+      if (bind.ssl !== undefined) {
+        options.tls = serverTlsOptions(bind.ssl, this.clientTimeout);
+        options.onHandshakeFailure = (f) => this.handshakeFailed(bind, f);
+      }
+      const listener = await this.runtime.listen(options, (s) => this.accept(s, bind));
       this.listeners.push(listener);
     }
+  }
+
+  /**
+   * New certificates and TLS settings for this frontend's TLS binds (same
+   * addresses, in order): new handshakes use them, the listeners stay open
+   * and established connections keep theirs.
+   */
+  reloadTls(binds: readonly BindConfig[]): void {
+    this.config.binds.forEach((bind, i) => {
+      const next = binds[i];
+      const listener = this.listeners[i];
+      if (next?.ssl === undefined || bind.ssl === undefined || listener?.reloadTls === undefined) return;
+      listener.reloadTls(serverTlsOptions(next.ssl, this.clientTimeout));
+    });
+  }
+
+  /** One line per failed handshake, as HAProxy's "SSL handshake failure"; the connection is already gone. */
+  private handshakeFailed(bind: BindConfig, f: TlsHandshakeFailure): void {
+    const date = formatLogDate(this.runtime.wallNow());
+    this.logger.event(
+      `${f.remoteAddress}:${f.remotePort} [${date}] ${this.name}/${bind.host}:${bind.port}: SSL handshake failure (${f.reason})`,
+    );
   }
 
   /** Stops accepting; sessions and waiting sockets go on. */

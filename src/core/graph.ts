@@ -48,7 +48,11 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     clearTimer: (handle) => runtime.clearTimer(handle),
   };
   const backends = new Map<string, Backend>();
-  for (const b of config.backends) backends.set(b.name, new Backend(b, poolTimers, config.global.h2BackendMaxConcurrentStreams));
+  for (const b of config.backends) {
+    const backend = new Backend(b, poolTimers, config.global.h2BackendMaxConcurrentStreams);
+    for (const s of backend.servers) s.report = (text) => events.event(text);
+    backends.set(b.name, backend);
+  }
   const frontends: Frontend[] = [];
   const g = config.global;
   const limits = { maxHeadBytes: g.bufsize, maxFields: g.maxHeaderFields };

@@ -264,8 +264,8 @@ const VARIABLES: Record<string, Builder> = {
   s: str((r) => r.server),
   si: ip((r) => r.serverAddress),
   sp: portOf((r) => r.serverPort),
-  sslc: str(() => ""),
-  sslv: str(() => ""),
+  sslc: str((r) => r.sslCipher),
+  sslv: str((r) => r.sslVersion),
   // state and load
   ts: raw((r) => terminationOf(r).slice(0, 2)),
   tsc: raw(terminationOf),

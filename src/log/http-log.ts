@@ -120,6 +120,16 @@ export interface HttpLogRecord {
   srvConnSafe: number;
   srvConnPrivate: number;
   srvOwnershipViolations: number;
+
+  // ---- TLS of the client connection, "" on plain TCP ----
+  /** %sslv: "TLSv1.3". */
+  sslVersion: string;
+  /** %sslc: the cipher suite, as OpenSSL names it. */
+  sslCipher: string;
+  /** The SNI the client sent. */
+  sslSni: string;
+  /** The protocol ALPN chose. */
+  alpn: string;
 }
 
 /** A record with nothing reached yet: timers -1, status -1, no server. */
@@ -133,6 +143,10 @@ export function createHttpLogRecord(): HttpLogRecord {
 export function resetHttpLogRecord(r: HttpLogRecord): void {
   r.clientAddress = "";
   r.clientPort = -1;
+  r.sslVersion = "";
+  r.sslCipher = "";
+  r.sslSni = "";
+  r.alpn = "";
   r.frontend = "";
   r.frontendAddress = "";
   r.frontendPort = -1;

@@ -77,7 +77,8 @@ export function formatHttpJson(r: HttpLogRecord): string {
     ',"server_conn_private":' + r.serverConnPrivate + ',"srv_conn_opened":' + r.srvConnOpened +
     ',"srv_conn_reused":' + r.srvConnReused + ',"srv_conn_idle":' + r.srvConnIdle + ',"srv_conn_safe":' +
     r.srvConnSafe + ',"srv_conn_private":' + r.srvConnPrivate + ',"srv_ownership_violations":' +
-    r.srvOwnershipViolations + "}";
+    r.srvOwnershipViolations + ',"ssl_version":' + q(r.sslVersion) + ',"ssl_cipher":' + q(r.sslCipher) +
+    ',"ssl_sni":' + q(r.sslSni) + ',"alpn":' + q(r.alpn) + "}";
 }
 
 export function formatTcpJson(r: TcpLogRecord): string {

@@ -13,6 +13,7 @@ import {
   type SocketEvents,
   type TimerHandle,
 } from "./types.ts";
+import { connectTls, listenTls } from "./node-tls.ts";
 
 type RawSocket = import("bun").Socket<BunSocket>;
 type NativeTimer = ReturnType<typeof setTimeout>;
@@ -191,6 +192,8 @@ function failureOf(error: unknown): ConnectFailure {
 }
 
 async function listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener> {
+  // Several certificates by SNI: node:tls (bench/results/tls-listeners.md).
+  if (options.tls !== undefined) return listenTls({ ...options, tls: options.tls }, onAccept, "stream");
   const server = Bun.listen<BunSocket>({
     hostname: options.hostname,
     port: options.port,
@@ -214,6 +217,7 @@ async function listen(options: ListenOptions, onAccept: (socket: Socket) => void
 
 function connect(options: ConnectOptions, events: SocketEvents): Promise<Socket> {
   const { hostname, port, timeoutMs } = options;
+  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events, "stream");
   return new Promise<Socket>((resolve, reject) => {
     let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;

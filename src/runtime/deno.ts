@@ -21,6 +21,7 @@ import {
   type SocketEvents,
   type TimerHandle,
 } from "./types.ts";
+import { connectTls, listenTls } from "./node-tls.ts";
 
 /** Size of one conn.read(). */
 const READ_SIZE = 64 * 1024;
@@ -464,6 +465,7 @@ class DenoListener implements Listener {
 
 async function connect(options: ConnectOptions, events: SocketEvents): Promise<Socket> {
   const { hostname, port, timeoutMs } = options;
+  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events, "hold");
   let conn: Deno.TcpConn;
   if (timeoutMs > 0) {
     const abort = new AbortController();
@@ -508,6 +510,19 @@ export const denoRuntime: Runtime = {
   version: Deno.version.deno,
 
   listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener> {
+    // Several certificates by SNI: node:tls (bench/results/tls-listeners.md).
+    if (options.tls !== undefined) {
+      // Deno's node:tls runs on rustls and ignores these (checked with openssl
+      // s_client): refuse rather than serve other ciphers than configured.
+      const t = options.tls;
+      const ignored = [t.ciphers && "ciphers", t.ciphersuites && "ciphersuites", t.curves && "curves"].filter(Boolean);
+      if (ignored.length > 0) {
+        return Promise.reject(
+          new Error(`${options.hostname}:${options.port}: ${ignored.join(", ")} cannot be applied under Deno (its TLS library ignores them); remove them or run sluice on Bun`),
+        );
+      }
+      return listenTls({ ...options, tls: t }, onAccept, "hold");
+    }
     try {
       const listener = Deno.listen({
         hostname: options.hostname,

@@ -65,9 +65,58 @@ export interface Socket {
   readonly closed: boolean;
 }
 
+/** One certificate with its chain and key, PEM text (as read from HAProxy's one-file layout). */
+export interface TlsKeyPair {
+  /** The leaf first, then its chain. */
+  readonly cert: string;
+  readonly key: string;
+  /** A DER OCSP response to staple, when the runtime can (see README). */
+  readonly ocsp?: Uint8Array;
+}
+
+/**
+ * What a TLS listener serves. The runtime owns the handshake; which
+ * certificate answers a name is decided above it (`select`, a pure function
+ * of the name), so the choice of API stays here and the policy stays there.
+ */
+export interface ServerTlsOptions {
+  /**
+   * Certificate groups: the key pairs of one name, given to the TLS library
+   * together (an ECDSA and an RSA certificate: the client's capabilities pick).
+   */
+  readonly groups: readonly (readonly TlsKeyPair[])[];
+  /** The group for the SNI the client sent ("" without one), or -1: refuse the handshake (strict-sni). */
+  select(servername: string): number;
+  /** ALPN protocols offered, in preference order; empty: no ALPN. */
+  readonly alpn: readonly string[];
+  readonly minVersion?: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+  readonly maxVersion?: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+  /** OpenSSL cipher list (TLS 1.2 and below). */
+  readonly ciphers?: string;
+  /** TLS 1.3 suites, colon-separated. */
+  readonly ciphersuites?: string;
+  /** Key exchange groups, colon-separated ("X25519:P-256"). */
+  readonly curves?: string;
+  /** Session ticket keys are replaced this often (ms), where the runtime lets us set them. */
+  readonly ticketKeyRotateMs: number;
+  /** A handshake not done after this many ms is abandoned (HAProxy: `timeout client`); 0: no limit. */
+  readonly handshakeTimeoutMs: number;
+}
+
+/** A handshake that did not complete: the connection is gone, this says why. */
+export interface TlsHandshakeFailure {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly reason: string;
+}
+
 export interface ListenOptions {
   hostname: string;
   port: number;
+  /** Terminate TLS on this listener; accepted sockets carry `tls` facts. */
+  tls?: ServerTlsOptions;
+  /** TLS listeners: a client whose handshake failed (it never reaches onAccept). */
+  onHandshakeFailure?(failure: TlsHandshakeFailure): void;
 }
 
 export interface Listener {
@@ -75,6 +124,28 @@ export interface Listener {
   readonly port: number;
   /** Stop accepting; sockets already accepted live on. */
   close(): void;
+  /**
+   * TLS listeners: serve new handshakes with these certificates and settings
+   * from now on, without closing the listener; open connections keep theirs.
+   */
+  reloadTls?(tls: ServerTlsOptions): void;
+}
+
+/** TLS towards a server. */
+export interface ClientTlsOptions {
+  /**
+   * SNI to send; "" sends none. Also the name the certificate must match when
+   * verifying; with "" only the chain is checked (HAProxy without `sni` or `verifyhost`).
+   */
+  readonly servername: string;
+  /** Check the server's certificate (against `ca`, else the system store). */
+  readonly verify: boolean;
+  /** PEM CA certificates; undefined: the system store. */
+  readonly ca?: string;
+  /** ALPN protocols offered; empty: none. */
+  readonly alpn: readonly string[];
+  /** A client certificate. */
+  readonly clientCert?: TlsKeyPair;
 }
 
 export interface ConnectOptions {
@@ -82,9 +153,11 @@ export interface ConnectOptions {
   port: number;
   /** Give up after this many ms (rejects with ConnectError code 'timeout'). 0 = no limit. */
   timeoutMs: number;
+  /** Speak TLS on the connection; a failed handshake is a ConnectError 'tls'. */
+  tls?: ClientTlsOptions;
 }
 
-export type ConnectFailure = "refused" | "timeout" | "unreachable" | "error";
+export type ConnectFailure = "refused" | "timeout" | "unreachable" | "tls" | "error";
 
 /** A failed connect, typed so the caller can log and count it. */
 export class ConnectError extends Error {

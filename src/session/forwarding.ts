@@ -18,6 +18,8 @@ export interface ConnectionFacts {
   clientAddress: string;
   frontendAddress: string;
   frontendPort: number;
+  /** The client spoke TLS to sluice (a `bind ... ssl`): proto=https. */
+  https: boolean;
 }
 
 /** Strips the IPv4-mapped IPv6 prefix so that logs and headers show 10.1.2.3, not ::ffff:10.1.2.3. */
@@ -76,7 +78,7 @@ export class ForwardingPlan {
       if (fwd.by) parts.push(`by=${forwardedNode(plainAddress(facts.frontendAddress))}`);
       if (fwd.for) parts.push(`for=${forwardedNode(client)}`);
       if (fwd.host && request.host !== undefined) parts.push(`host=${forwardedValue(request.host)}`);
-      if (fwd.proto) parts.push("proto=http");
+      if (fwd.proto) parts.push(facts.https ? "proto=https" : "proto=http");
       if (parts.length > 0) out.push(["Forwarded", parts.join(";")]);
     }
   }

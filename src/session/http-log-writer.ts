@@ -39,9 +39,18 @@ export class HttpLogWriter implements HttpLogSink {
     r.backend = backend.name;
     r.acceptTime = session.acceptDate;
     r.requestTime = session.acceptDate + Math.round(session.requestStart - session.accepted);
-    r.Th = 0;
+    // The handshake is the connection's: counted in its first request's times only.
+    const tls = client.tls;
+    const first = session.requests <= 1;
+    r.Th = tls !== undefined && first ? Math.round(tls.handshakeMs) : 0;
     r.Ti = Math.round(session.requestStart - session.idleSince);
-    r.Tt = Math.round(now - session.accepted);
+    r.Tt = Math.round(now - session.accepted) + r.Th;
+    if (tls !== undefined) {
+      r.sslVersion = tls.version;
+      r.sslCipher = tls.cipher;
+      r.sslSni = tls.sni;
+      r.alpn = tls.alpn;
+    }
     r.status = status;
     r.termination = cause + phase + "--";
     r.actconn = this.counts.active;

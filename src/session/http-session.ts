@@ -248,6 +248,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
         clientAddress: this.client.remoteAddress,
         frontendAddress: this.client.localAddress,
         frontendPort: this.client.localPort,
+        https: this.client.tls !== undefined,
       }, (added ??= []));
     }
     const stream = new HttpStream(this, head, backend, added ?? NO_FIELDS, this.host.serverKeepAlive(backend));

@@ -20,6 +20,8 @@ export interface HttpLogSubject {
   readonly accepted: number;
   readonly requestStart: number;
   readonly idleSince: number;
+  /** Requests of the client connection so far, this one included (the TLS handshake counts in the first one's times). */
+  readonly requests: number;
   /** Bytes received from the client for this request. */
   readonly bytesIn: number;
   /** The client's protocol as the log writes it ("HTTP/2.0"); undefined: the request head's HTTP/1.x version. */

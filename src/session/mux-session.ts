@@ -134,6 +134,7 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
         clientAddress: this.client.remoteAddress,
         frontendAddress: this.client.localAddress,
         frontendPort: this.client.localPort,
+        https: this.client.tls !== undefined,
       }, (added ??= []));
     }
     const stream = new HttpStream(slot, head, backend, added ?? NO_FIELDS, this.host.serverKeepAlive(backend));

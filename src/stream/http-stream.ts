@@ -97,7 +97,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // CONNECT makes the connection a tunnel; a server whose connections cannot be one gets nothing: refused before any connection.
     if (this.request.method === "CONNECT" && !server.tunnels) return this.fail(501, Cause.proxy, Phase.connect);
     const host = this.host;
-    const key = server.sendProxy ? host.proxyHeader : "";
+    const proxyHeader = server.sendProxy ? host.proxyHeader : "";
+    const key = server.reuseKey + proxyHeader;
     const mode = this.backend.httpReuse;
     if (!fresh) {
       const kept = host.ownership.acquire(host.owner, server.pool, key, mode, host.requests === 1);
@@ -114,6 +115,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       mode,
       fresh,
       key,
+      proxyHeader,
       limits: host.limits,
     }, this);
   }

@@ -110,6 +110,7 @@ export abstract class Stream implements QueueWaiter {
    */
   protected connectFailed(server: Server, error: unknown): void {
     server.connectFailures++;
+    if (error instanceof ConnectError && error.code === "tls") server.report(`${server.id}: TLS connect failure: ${error.message}`);
     if (!this.connecting) return;
     this.tried = new Set(this.tried).add(server);
     if (this.retries < this.backend.retries) {

@@ -108,7 +108,7 @@ export class TcpStream extends Stream {
     const proxyHeader = server.sendProxy ? proxyHeaderV1(c.remoteAddress, c.remotePort, c.localAddress, c.localPort) : "";
     connectServer(
       this.host.runtime,
-      { host: server.host, port: server.port, timeoutMs: this.backend.timeouts.connect, proxyHeader },
+      { host: server.host, port: server.port, timeoutMs: this.backend.timeouts.connect, proxyHeader, tls: server.tls },
       this.serverEvents,
       (socket) => this.onConnected(socket, began),
       (error) => this.onConnectFailed(server, error),

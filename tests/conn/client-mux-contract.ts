@@ -146,6 +146,7 @@ export function clientMuxContract(impl: MuxImplementation): void {
           mode: "safe",
           fresh: true,
           key: "",
+          proxyHeader: "",
           limits: DEFAULT_LIMITS,
         }, { muxReady: (c, error) => (c !== undefined ? resolve(c) : reject(error)) });
       });

@@ -8,14 +8,21 @@
 // Exit code 0 when every check passed, 1 otherwise.
 
 import {
+  type ClientTlsOptions,
   ConnectError,
+  type ConnectOptions,
   type Listener,
+  type ListenOptions,
   type Runtime,
+  type ServerTlsOptions,
   type Socket,
   type SocketEvents,
+  type TlsHandshakeFailure,
 } from "../../src/runtime/types.ts";
+import type { Leaf, TestPki } from "../support/certs.ts";
+import { NOT_SOCKETS, tlsChecks, tlsMode } from "./tls-checks.ts";
 
-const HOST = "127.0.0.1";
+export const HOST = "127.0.0.1";
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
@@ -53,9 +60,9 @@ function deferred<T = void>(): Deferred<T> {
   return d;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
@@ -67,11 +74,11 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   }
 }
 
-function assert(cond: unknown, message: string): asserts cond {
+export function assert(cond: unknown, message: string): asserts cond {
   if (!cond) throw new Error(message);
 }
 
-function eq<T>(actual: T, expected: T, what: string): void {
+export function eq<T>(actual: T, expected: T, what: string): void {
   if (actual !== expected) {
     throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`);
   }
@@ -101,11 +108,11 @@ function mismatch(chunk: Uint8Array, offset: number): number {
   return -1;
 }
 
-const enc = new TextEncoder();
+export const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** Records everything a socket tells its owner. */
-class Probe implements SocketEvents {
+export class Probe implements SocketEvents {
   chunks: Uint8Array[] = [];
   bytes = 0;
   dataEvents = 0;
@@ -193,14 +200,41 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** TLS on both ends of a check: the same checks then run over TLS sockets. */
+export interface TlsMode {
+  server: ServerTlsOptions;
+  client: ClientTlsOptions;
+  pki: TestPki;
+  /** The certificates the server offers: [0] for "a.test" (the default), [1] for "b.test". */
+  leaves: Leaf[];
+  failures: TlsHandshakeFailure[];
+}
+
 /** Per-check resources, released whatever happens. */
-class Scope {
+export class Scope {
   listeners: Listener[] = [];
   sockets: Socket[] = [];
-  constructor(readonly rt: Runtime) {}
+  constructor(readonly rt: Runtime, readonly tls?: TlsMode) {}
+
+  listenOptions(port: number): ListenOptions {
+    const o: ListenOptions = { hostname: HOST, port };
+    const tls = this.tls;
+    if (tls !== undefined) {
+      o.tls = tls.server;
+      o.onHandshakeFailure = (f) => tls.failures.push(f);
+    }
+    return o;
+  }
+
+  connectOptions(port: number, timeoutMs: number, client?: ClientTlsOptions): ConnectOptions {
+    const o: ConnectOptions = { hostname: HOST, port, timeoutMs };
+    const tls = client ?? this.tls?.client;
+    if (tls !== undefined) o.tls = tls;
+    return o;
+  }
 
   async listen(onAccept: (socket: Socket) => void): Promise<Listener> {
-    const l = await this.rt.listen({ hostname: HOST, port: 0 }, (s) => {
+    const l = await this.rt.listen(this.listenOptions(0), (s) => {
       this.sockets.push(s);
       onAccept(s);
     });
@@ -208,8 +242,8 @@ class Scope {
     return l;
   }
 
-  async connect(port: number, events: SocketEvents, timeoutMs = 2000): Promise<Socket> {
-    const s = await this.rt.connect({ hostname: HOST, port, timeoutMs }, events);
+  async connect(port: number, events: SocketEvents, timeoutMs = 2000, client?: ClientTlsOptions): Promise<Socket> {
+    const s = await this.rt.connect(this.connectOptions(port, timeoutMs, client), events);
     this.sockets.push(s);
     return s;
   }
@@ -262,7 +296,7 @@ export interface Check {
 }
 
 /** The Probe a Scope.server installed on an accepted socket. */
-function probeOf(s: Socket): Probe {
+export function probeOf(s: Socket): Probe {
   assert(s.events instanceof Probe, "socket events are not a Probe");
   return s.events;
 }
@@ -754,13 +788,13 @@ export const checks: Check[] = [
     name: "connect-refused",
     timeoutMs: 5000,
     async run(scope) {
-      const l = await scope.rt.listen({ hostname: HOST, port: 0 }, (s) => s.destroy());
+      const l = await scope.rt.listen(scope.listenOptions(0), (s) => s.destroy());
       const port = l.port;
       l.close();
       await sleep(50);
       let err: unknown;
       try {
-        const s = await scope.rt.connect({ hostname: HOST, port, timeoutMs: 2000 }, new Probe());
+        const s = await scope.rt.connect(scope.connectOptions(port, 2000), new Probe());
         scope.sockets.push(s);
       } catch (e) {
         err = e;
@@ -782,7 +816,7 @@ export const checks: Check[] = [
       const t0 = performance.now();
       try {
         const probe = new Probe();
-        const s = await scope.rt.connect({ hostname: HOST, port: srv.port, timeoutMs: 1 }, probe);
+        const s = await scope.rt.connect(scope.connectOptions(srv.port, 1), probe);
         scope.sockets.push(s);
         outcome = "connected";
         // A socket that won the race must work.
@@ -817,7 +851,7 @@ export const checks: Check[] = [
       // the completed handshake are both due: either outcome, never a hang,
       // and a connection that lost the race is closed.
       const probe2 = new Probe();
-      const attempt = scope.rt.connect({ hostname: HOST, port: srv.port, timeoutMs: 1 }, probe2);
+      const attempt = scope.rt.connect(scope.connectOptions(srv.port, 1), probe2);
       const until = performance.now() + 20;
       while (performance.now() < until) { /* block */ }
       try {
@@ -903,10 +937,7 @@ export const checks: Check[] = [
 
       let err: unknown;
       try {
-        const s2 = await scope.rt.connect(
-          { hostname: HOST, port: srv.port, timeoutMs: 1000 },
-          new Probe(),
-        );
+        const s2 = await scope.rt.connect(scope.connectOptions(srv.port, 1000), new Probe());
         scope.sockets.push(s2);
         // Connected anyway: it must never be accepted.
         await sleep(200);
@@ -1100,11 +1131,26 @@ export interface CheckResult {
   info?: Record<string, unknown>;
 }
 
+/** Every check over plain TCP, then the socket checks and the TLS ones over TLS ("tls/NAME"). */
+export const allCheckNames: string[] = [
+  ...checks.map((c) => c.name),
+  ...checks.filter((c) => !NOT_SOCKETS.has(c.name)).map((c) => `tls/${c.name}`),
+  ...tlsChecks.map((c) => `tls/${c.name}`),
+];
+
 export async function runChecks(rt: Runtime, only: string[] = []): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const check of checks) {
-    if (only.length > 0 && !only.includes(check.name)) continue;
-    const scope = new Scope(rt);
+  const plain = checks.map((check) => ({ check, name: check.name, tls: false }));
+  const overTls = [...checks.filter((c) => !NOT_SOCKETS.has(c.name)), ...tlsChecks].map((check) => ({
+    check,
+    name: `tls/${check.name}`,
+    tls: true,
+  }));
+  let mode: TlsMode | undefined;
+  for (const { check, name, tls } of [...plain, ...overTls]) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    if (tls) mode ??= tlsMode();
+    const scope = new Scope(rt, tls ? mode : undefined);
     const info: Record<string, unknown> = {};
     const t0 = performance.now();
     let error: string | undefined;
@@ -1116,7 +1162,7 @@ export async function runChecks(rt: Runtime, only: string[] = []): Promise<Check
       scope.release();
     }
     const r: CheckResult = {
-      name: check.name,
+      name,
       ok: error === undefined,
       ms: Math.round(performance.now() - t0),
     };

@@ -10,7 +10,7 @@ function request(text: string): Head {
   return head!;
 }
 
-const facts = { clientAddress: "::ffff:10.1.2.3", frontendAddress: "127.0.0.1", frontendPort: 8080 };
+const facts = { clientAddress: "::ffff:10.1.2.3", frontendAddress: "127.0.0.1", frontendPort: 8080, https: false };
 const added = (plan: ForwardingPlan, head: Head, f = facts) => {
   const out: AddedFields = [];
   plan.add(head, f, out);
@@ -35,4 +35,6 @@ test("frontend and backend naming the same header add it once; forwarded comes f
   ]);
   expect(added(plan, req, { ...facts, clientAddress: "::1" })[1]).toEqual(["Forwarded", 'by=127.0.0.1;for="[::1]";host=a.test;proto=http']);
   expect(new ForwardingPlan(undefined, {}).empty).toBe(true);
+  // On a TLS bind the client's protocol is https.
+  expect(added(plan, req, { ...facts, https: true })[1]).toEqual(["Forwarded", "by=127.0.0.1;for=10.1.2.3;host=a.test;proto=https"]);
 });

@@ -123,7 +123,7 @@ describe("haproxy.cfg errors", () => {
     [
       "missing server address",
       ["backend api", "    server a1"],
-      "sluice.cfg:2: backend 'api': missing argument for 'server' (usage: server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>])",
+      "sluice.cfg:2: backend 'api': missing argument for 'server' (usage: server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]])",
     ],
     [
       "missing server option value",
@@ -133,7 +133,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unknown server option",
       ["backend api", "    server a1 127.0.0.1:1 check"],
-      "sluice.cfg:2: backend 'api': server 'a1': option 'check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse)",
+      "sluice.cfg:2: backend 'api': server 'a1': option 'check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt)",
     ],
     [
       "weight out of range",
@@ -162,8 +162,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "bind option",
-      ["frontend web", "    bind :443 ssl crt x.pem"],
-      "sluice.cfg:2: frontend 'web': bind option 'ssl' is not supported yet",
+      ["frontend web", "    bind :443 transparent"],
+      "sluice.cfg:2: frontend 'web': bind option 'transparent' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves)",
     ],
     [
       "missing proxy name",
@@ -224,7 +224,7 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown server keyword",
       ["backends:", "  app:", "    servers:", "      a1: { address: '127.0.0.1:1', wieght: 2 }"],
-      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse)",
+      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt)",
     ],
     [
       "unknown section",
@@ -298,8 +298,8 @@ describe("YAML errors carry line:col", () => {
 
   test("every unknown key of a section is reported", () => {
     expect(errorsOf(yaml("global:", "  a: 1", "  b: 2"))).toEqual([
-      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, log)",
-      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, log)",
+      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, log, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites)",
+      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, log, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites)",
     ]);
   });
 });

@@ -53,6 +53,10 @@ const HTTP_KEYS = [
   "srv_conn_safe",
   "srv_conn_private",
   "srv_ownership_violations",
+  "ssl_version",
+  "ssl_cipher",
+  "ssl_sni",
+  "alpn",
 ];
 
 describe("JSON lines", () => {
@@ -110,6 +114,10 @@ describe("JSON lines", () => {
       srv_conn_safe: -1,
       srv_conn_private: -1,
       srv_ownership_violations: -1,
+      ssl_version: "",
+      ssl_cipher: "",
+      ssl_sni: "",
+      alpn: "",
     });
   });
 

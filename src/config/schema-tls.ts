@@ -1,0 +1,257 @@
+// Valibot schemas for TLS: the bind options of `bind ... ssl`, the server
+// options of `server ... ssl`, and the global `ssl-default-bind-*` keywords.
+// Values are checked here; the files they name are read by tls-files.ts.
+
+import * as v from "valibot";
+import { keywords } from "./schema-keywords.ts";
+import { describe, flag } from "./schema-values.ts";
+import type { TlsVersion } from "./types.ts";
+
+export const TLS_VERSIONS: readonly TlsVersion[] = ["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+function text(name: string) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const x = dataset.value;
+      if (typeof x === "string" && x !== "") return x;
+      addIssue({ message: `invalid ${name} ${describe(x)} (expected a string)` });
+      return NEVER;
+    }),
+  );
+}
+
+/** One file name, or several (YAML list; haproxy.cfg repeats the keyword). */
+function files(name: string) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const x = dataset.value;
+      const list = Array.isArray(x) ? x : [x];
+      if (list.length > 0 && list.every((f) => typeof f === "string" && f !== "")) return list as string[];
+      addIssue({ message: `invalid ${name} ${describe(x)} (expected a file name or a list of them)` });
+      return NEVER;
+    }),
+  );
+}
+
+function version(name: string) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }): TlsVersion => {
+      const x = dataset.value;
+      if ((TLS_VERSIONS as readonly unknown[]).includes(x)) return x as TlsVersion;
+      addIssue({
+        message: x === "SSLv3"
+          ? `${name} SSLv3 is not supported (TLS libraries here have no SSLv3)`
+          : `invalid ${name} ${describe(x)} (expected ${TLS_VERSIONS.join(", ")})`,
+      });
+      return NEVER;
+    }),
+  );
+}
+
+const ALPN_TOKEN = /^[\x21-\x7e]{1,255}$/;
+
+/** `alpn h2,http/1.1`: the protocols in preference order. */
+export const AlpnSchema = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const x = dataset.value;
+    const list = typeof x === "string" ? x.split(",") : Array.isArray(x) ? x : undefined;
+    if (list !== undefined && list.length > 0 && list.every((p) => typeof p === "string" && ALPN_TOKEN.test(p))) {
+      return list as string[];
+    }
+    addIssue({ message: `invalid alpn ${describe(x)} (expected a list like 'h2,http/1.1')` });
+    return NEVER;
+  }),
+);
+
+/** The `no-tlsv1x` flags HAProxy accepts on binds and in ssl-default-bind-options. */
+export const NO_VERSION_FLAGS: Record<string, TlsVersion | "SSLv3"> = {
+  "no-sslv3": "SSLv3",
+  "no-tlsv10": "TLSv1.0",
+  "no-tlsv11": "TLSv1.1",
+  "no-tlsv12": "TLSv1.2",
+  "no-tlsv13": "TLSv1.3",
+};
+
+/** Bind keywords (haproxy.cfg words, the same keys in YAML). */
+export const BIND_FIELDS = {
+  address: v.unknown(),
+  /** Not TLS: the clients' protocol (`proto h2`: HTTP/2 without TLS, prior knowledge). */
+  proto: v.optional(v.picklist(["h2"], (issue) => `invalid bind proto ${describe(issue.input)} (expected h2)`)),
+  ssl: v.optional(flag("ssl")),
+  crt: v.optional(files("crt")),
+  "crt-list": v.optional(files("crt-list")),
+  "default-crt": v.optional(text("default-crt")),
+  alpn: v.optional(AlpnSchema),
+  "ssl-min-ver": v.optional(version("ssl-min-ver")),
+  "ssl-max-ver": v.optional(version("ssl-max-ver")),
+  ciphers: v.optional(text("ciphers")),
+  ciphersuites: v.optional(text("ciphersuites")),
+  curves: v.optional(text("curves")),
+  "strict-sni": v.optional(flag("strict-sni")),
+  "no-sslv3": v.optional(flag("no-sslv3")),
+  "no-tlsv10": v.optional(flag("no-tlsv10")),
+  "no-tlsv11": v.optional(flag("no-tlsv11")),
+  "no-tlsv12": v.optional(flag("no-tlsv12")),
+  "no-tlsv13": v.optional(flag("no-tlsv13")),
+};
+
+/** The TLS settings of one bind, as written; files not read yet. */
+export interface BindSslPart {
+  crt: string[];
+  crtList: string[];
+  defaultCrt?: string;
+  alpn?: string[];
+  minVersion?: TlsVersion;
+  maxVersion?: TlsVersion;
+  ciphers?: string;
+  ciphersuites?: string;
+  curves?: string;
+  strictSni: boolean;
+}
+
+export type BindFields = v.InferOutput<v.ObjectSchema<typeof BIND_FIELDS, undefined>>;
+
+/** The versions left by `no-tlsv1x` flags: the lowest and highest not excluded. */
+export function versionsLeft(excluded: ReadonlySet<string>): { min?: TlsVersion; max?: TlsVersion } {
+  const left = TLS_VERSIONS.filter((ver) => !excluded.has(ver));
+  const out: { min?: TlsVersion; max?: TlsVersion } = {};
+  if (excluded.size === 0 || left.length === 0) return out;
+  if (left[0] !== TLS_VERSIONS[0]) out.min = left[0]!;
+  if (left.at(-1) !== TLS_VERSIONS.at(-1)) out.max = left.at(-1)!;
+  return out;
+}
+
+/** A bind's TLS part, or an error message (ssl options without `ssl`, `ssl` without a certificate). */
+export function bindSslPart(o: BindFields): BindSslPart | undefined | string {
+  const tlsKeys = Object.keys(o).filter((k) => k !== "address" && k !== "ssl" && k !== "proto" && o[k as keyof BindFields] !== undefined);
+  if (o.ssl !== true) {
+    return tlsKeys.length > 0 ? `bind option '${tlsKeys[0]}' needs 'ssl' on the same bind` : undefined;
+  }
+  const crt = o.crt ?? [];
+  const crtList = o["crt-list"] ?? [];
+  if (crt.length === 0 && crtList.length === 0) {
+    return "'ssl' needs a certificate: 'crt FILE|DIR' or 'crt-list FILE'";
+  }
+  const excluded = new Set(Object.keys(NO_VERSION_FLAGS).filter((k) => o[k as keyof BindFields] === true).map((k) => NO_VERSION_FLAGS[k]!));
+  const left = versionsLeft(excluded);
+  const part: BindSslPart = { crt, crtList, strictSni: o["strict-sni"] ?? false };
+  if (o["default-crt"] !== undefined) part.defaultCrt = o["default-crt"];
+  if (o.alpn !== undefined) part.alpn = o.alpn;
+  const min = o["ssl-min-ver"] ?? left.min;
+  const max = o["ssl-max-ver"] ?? left.max;
+  if (min !== undefined) part.minVersion = min;
+  if (max !== undefined) part.maxVersion = max;
+  if (min !== undefined && max !== undefined && TLS_VERSIONS.indexOf(min) > TLS_VERSIONS.indexOf(max)) {
+    return `ssl-min-ver ${min} is above ssl-max-ver ${max}`;
+  }
+  if (o.ciphers !== undefined) part.ciphers = o.ciphers;
+  if (o.ciphersuites !== undefined) part.ciphersuites = o.ciphersuites;
+  if (o.curves !== undefined) part.curves = o.curves;
+  return part;
+}
+
+/** `ssl-default-bind-options`: the version words HAProxy accepts there. */
+export const DefaultBindOptionsSchema = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const x = dataset.value;
+    if (typeof x !== "string") {
+      addIssue({ message: `invalid ssl-default-bind-options ${describe(x)} (expected words like 'ssl-min-ver TLSv1.2')` });
+      return NEVER;
+    }
+    const words = x.split(/\s+/).filter((w) => w !== "");
+    const excluded = new Set<string>();
+    const out: { minVersion?: TlsVersion; maxVersion?: TlsVersion } = {};
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      if (w === "ssl-min-ver" || w === "ssl-max-ver") {
+        const ver = words[++i];
+        if (!(TLS_VERSIONS as readonly (string | undefined)[]).includes(ver)) {
+          addIssue({ message: `invalid ${w} '${ver ?? ""}' in ssl-default-bind-options (expected ${TLS_VERSIONS.join(", ")})` });
+          return NEVER;
+        }
+        if (w === "ssl-min-ver") out.minVersion = ver as TlsVersion;
+        else out.maxVersion = ver as TlsVersion;
+      } else if (w in NO_VERSION_FLAGS) {
+        excluded.add(NO_VERSION_FLAGS[w]!);
+      } else {
+        addIssue({ message: `ssl-default-bind-options '${w}' is not supported yet (supported: ssl-min-ver, ssl-max-ver, ${Object.keys(NO_VERSION_FLAGS).join(", ")})` });
+        return NEVER;
+      }
+    }
+    const left = versionsLeft(excluded);
+    if (out.minVersion === undefined && left.min !== undefined) out.minVersion = left.min;
+    if (out.maxVersion === undefined && left.max !== undefined) out.maxVersion = left.max;
+    return out;
+  }),
+);
+
+export const CiphersSchema = text("ssl-default-bind-ciphers");
+export const CiphersuitesSchema = text("ssl-default-bind-ciphersuites");
+
+/** `server ... ssl [verify none|required] [ca-file F] [sni STR] [alpn L] [crt F]`. */
+export const SERVER_SSL_FIELDS = {
+  ssl: v.optional(flag("ssl")),
+  verify: v.optional(
+    v.pipe(
+      v.unknown(),
+      v.rawTransform(({ dataset, addIssue, NEVER }): "none" | "required" => {
+        const x = dataset.value;
+        if (x === "none" || x === "required") return x;
+        addIssue({ message: `invalid verify ${describe(x)} (expected none or required)` });
+        return NEVER;
+      }),
+    ),
+  ),
+  "ca-file": v.optional(text("ca-file")),
+  sni: v.optional(
+    v.pipe(
+      v.unknown(),
+      v.rawTransform(({ dataset, addIssue, NEVER }) => {
+        const x = dataset.value;
+        // HAProxy takes an expression; a constant (str(NAME), or NAME) is what sluice has.
+        const m = typeof x === "string" ? /^str\(([^()]*)\)$/.exec(x) : null;
+        const name = m ? m[1]! : x;
+        if (typeof name === "string" && /^[A-Za-z0-9.-]+$/.test(name)) return name.toLowerCase();
+        addIssue({
+          message: `sni ${describe(x)} is not supported yet (supported: a constant name, 'str(NAME)' or 'NAME')`,
+        });
+        return NEVER;
+      }),
+    ),
+  ),
+  alpn: v.optional(AlpnSchema),
+  crt: v.optional(text("crt")),
+};
+
+export type ServerSslFields = v.InferOutput<v.ObjectSchema<typeof SERVER_SSL_FIELDS, undefined>>;
+
+/** The TLS settings of one server, as written; files not read yet. */
+export interface ServerSslPart {
+  verify?: "none" | "required";
+  caFile?: string;
+  sni?: string;
+  alpn?: string[];
+  crt?: string;
+}
+
+export function serverSslPart(s: ServerSslFields): ServerSslPart | undefined | string {
+  const set = (["verify", "ca-file", "sni", "alpn", "crt"] as const).filter((k) => s[k] !== undefined);
+  if (s.ssl !== true) return set.length > 0 ? `server option '${set[0]}' needs 'ssl'` : undefined;
+  const part: ServerSslPart = {};
+  if (s.verify !== undefined) part.verify = s.verify;
+  if (s["ca-file"] !== undefined) part.caFile = s["ca-file"];
+  if (s.sni !== undefined) part.sni = s.sni;
+  if (s.alpn !== undefined) part.alpn = s.alpn;
+  if (s.crt !== undefined) part.crt = s.crt;
+  return part;
+}
+
+export const BindFieldsSchema = keywords(BIND_FIELDS, {
+  expected: "an address or a mapping with an address and bind options",
+  unknown: (key) => `bind option '${key}' is not supported yet (supported: ${Object.keys(BIND_FIELDS).filter((k) => k !== "address").join(", ")})`,
+});

@@ -1,0 +1,151 @@
+// The files TLS keywords name, read and checked at load, relative to the
+// config file that names them (as errorfile.ts): `crt FILE|DIR` (a directory:
+// every PEM in it, sorted), `crt-list FILE` (lines `FILE [sni filters]`,
+// HAProxy's layout, `#` comments; `[...]` SSL options per line are not
+// supported), `default-crt`, and for servers `ca-file` and `crt`. An error
+// names the file and says what is wrong with it.
+
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { parseCertificatePem } from "../tls/pem.ts";
+import { nearConfig } from "./errorfile.ts";
+import type { BindSslPart, ServerSslPart } from "./schema-tls.ts";
+import { BUILTIN, type BindTls, type ServerTls, type TlsCertificate } from "./types.ts";
+
+export type Loaded<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+
+function readText(path: string): string | { error: string } {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    return { error: `cannot read it (${typeof code === "string" ? code : String(e)})` };
+  }
+}
+
+function certificate(path: string, filters: string[] | undefined, errors: string[]): TlsCertificate | undefined {
+  const text = readText(path);
+  if (typeof text !== "string") {
+    errors.push(`certificate '${path}': ${text.error}`);
+    return undefined;
+  }
+  const r = parseCertificatePem(text);
+  if (!r.ok) {
+    errors.push(`certificate '${path}': ${r.error}`);
+    return undefined;
+  }
+  // crt-list filters: the names listed replace the certificate's own; "!name" removes one.
+  const wanted = (filters ?? []).filter((f) => !f.startsWith("!")).map((f) => f.toLowerCase());
+  const removed = new Set((filters ?? []).filter((f) => f.startsWith("!")).map((f) => f.slice(1).toLowerCase()));
+  const names = (wanted.length > 0 ? wanted : [...r.file.names]).filter((n) => !removed.has(n));
+  return { file: path, cert: r.file.cert, key: r.file.key, names, keyType: r.file.keyType };
+}
+
+/** `crt FILE|DIR`: one file, or every `.pem`/`.crt` file of a directory, by name. */
+function crtEntry(path: string, errors: string[]): TlsCertificate[] {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    // not there: certificate() reports it
+  }
+  if (!isDir) {
+    const c = certificate(path, undefined, errors);
+    return c === undefined ? [] : [c];
+  }
+  const names = readdirSync(path).filter((n) => /\.(pem|crt)$/i.test(n)).sort();
+  if (names.length === 0) errors.push(`crt directory '${path}': no .pem or .crt file in it`);
+  const out: TlsCertificate[] = [];
+  for (const n of names) {
+    const c = certificate(join(path, n), undefined, errors);
+    if (c !== undefined) out.push(c);
+  }
+  return out;
+}
+
+/** `crt-list FILE`: `CERT [sni filter...]` per line; CERT relative to the config file as HAProxy. */
+function crtList(path: string, configFile: string, errors: string[]): TlsCertificate[] {
+  const text = readText(path);
+  if (typeof text !== "string") {
+    errors.push(`crt-list '${path}': ${text.error}`);
+    return [];
+  }
+  const out: TlsCertificate[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/#.*$/, "").trim();
+    if (line === "") continue;
+    const [file, ...filters] = line.split(/\s+/) as [string, ...string[]];
+    if (filters[0]?.startsWith("[")) {
+      errors.push(`crt-list '${path}' line ${i + 1}: per-certificate SSL options ('[...]') are not supported yet`);
+      continue;
+    }
+    const c = certificate(nearConfig(configFile, file), filters, errors);
+    if (c !== undefined) out.push(c);
+  }
+  return out;
+}
+
+export function loadBindTls(
+  part: BindSslPart,
+  configFile: string,
+  defaults: { minVersion?: BindTls["minVersion"]; maxVersion?: BindTls["maxVersion"]; ciphers?: string; ciphersuites?: string },
+): Loaded<BindTls> {
+  const errors: string[] = [];
+  const certificates: TlsCertificate[] = [];
+  for (const crt of part.crt) certificates.push(...crtEntry(nearConfig(configFile, crt), errors));
+  for (const list of part.crtList) certificates.push(...crtList(nearConfig(configFile, list), configFile, errors));
+  let defaultCertificate = 0;
+  if (part.defaultCrt !== undefined) {
+    const path = nearConfig(configFile, part.defaultCrt);
+    const at = certificates.findIndex((c) => c.file === path);
+    if (at >= 0) {
+      defaultCertificate = at;
+    } else {
+      const c = certificate(path, undefined, errors);
+      if (c !== undefined) {
+        defaultCertificate = certificates.length;
+        certificates.push(c);
+      }
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  if (certificates.length === 0) return { ok: false, errors: ["no certificate loaded"] };
+  const tls: BindTls = {
+    certificates,
+    defaultCertificate,
+    alpn: part.alpn ?? [],
+    minVersion: part.minVersion ?? defaults.minVersion ?? BUILTIN.tls.minVersion,
+    strictSni: part.strictSni,
+    ticketKeyRotate: BUILTIN.tls.ticketKeyRotate,
+  };
+  const maxVersion = part.maxVersion ?? defaults.maxVersion;
+  if (maxVersion !== undefined) tls.maxVersion = maxVersion;
+  const ciphers = part.ciphers ?? defaults.ciphers;
+  if (ciphers !== undefined) tls.ciphers = ciphers;
+  const ciphersuites = part.ciphersuites ?? defaults.ciphersuites;
+  if (ciphersuites !== undefined) tls.ciphersuites = ciphersuites;
+  if (part.curves !== undefined) tls.curves = part.curves;
+  return { ok: true, value: tls };
+}
+
+export function loadServerTls(part: ServerSslPart, configFile: string): Loaded<ServerTls> {
+  const errors: string[] = [];
+  const tls: ServerTls = {
+    verify: part.verify ?? BUILTIN.tls.serverVerify,
+    sni: part.sni ?? "",
+    alpn: part.alpn ?? [],
+  };
+  if (part.caFile !== undefined) {
+    const path = nearConfig(configFile, part.caFile);
+    const text = readText(path);
+    if (typeof text !== "string") errors.push(`ca-file '${path}': ${text.error}`);
+    else if (!text.includes("-----BEGIN CERTIFICATE-----")) errors.push(`ca-file '${path}': no PEM certificate in it`);
+    else tls.ca = text;
+  }
+  if (part.crt !== undefined) {
+    const c = certificate(nearConfig(configFile, part.crt), undefined, errors);
+    if (c !== undefined) tls.clientCert = { cert: c.cert, key: c.key };
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: tls };
+}

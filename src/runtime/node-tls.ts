@@ -1,0 +1,421 @@
+// TLS on both runtimes through node:tls: listening with certificates chosen by
+// SNI (SNICallback; Bun.listen and Deno.listenTls take one certificate), and
+// connecting to servers with SNI, ALPN, verification and client certificates.
+// Measured against the runtimes' own TLS listeners in bench/tls.ts (numbers in
+// bench/README.md). The TLS socket is wrapped into the same Socket as plain
+// TCP: write() says false while bytes are held, `drain` once they are flushed,
+// half-close, pause/resume, one `close`.
+import { randomBytes } from "node:crypto";
+import tls from "node:tls";
+import type { Socket as NetSocket } from "node:net";
+import {
+  type ClientTlsOptions,
+  ConnectError,
+  type Listener,
+  type ListenOptions,
+  type ServerTlsOptions,
+  type Socket,
+  type SocketEvents,
+  type TlsFacts,
+  type TlsKeyPair,
+} from "./types.ts";
+
+const noop = () => {};
+const NO_EVENTS: SocketEvents = { data: noop, drain: noop, end: noop, close: noop };
+
+/**
+ * How a socket pauses. "stream": the TLS socket's own pause() (the kernel
+ * buffer fills and TCP pushes back). "hold": pausing only stops delivery and
+ * holds what arrives — for Deno, whose node:tls never delivers again after a
+ * pause() and resume() (4 MiB sent after a pause never arrived; it reads
+ * from the kernel regardless, so holding costs no push-back it had).
+ */
+export type PauseMode = "stream" | "hold";
+
+/** What the held queue keeps for the peer's FIN. */
+const HELD_END = null;
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+class NodeTlsSocket implements Socket {
+  events: SocketEvents;
+  closed = false;
+  tls: TlsFacts | undefined;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** Writes not yet reported done by their callback. */
+  private inflight = 0;
+  private needDrain = false;
+  private error: Error | undefined;
+  private paused = false;
+  /** "hold" mode: what arrived while paused, in order; HELD_END for the FIN. */
+  private held: (Uint8Array | typeof HELD_END)[] = [];
+
+  constructor(
+    readonly raw: tls.TLSSocket,
+    events: SocketEvents,
+    facts: TlsFacts,
+    addr: NetSocket,
+    private readonly pauseMode: PauseMode,
+  ) {
+    this.events = events;
+    this.tls = facts;
+    this.remoteAddress = addr.remoteAddress ?? "";
+    this.remotePort = addr.remotePort ?? 0;
+    this.localAddress = addr.localAddress ?? "";
+    this.localPort = addr.localPort ?? 0;
+    raw.on("data", this.onData);
+    raw.on("end", this.onEnd);
+    raw.on("error", this.onError);
+    raw.on("close", this.onClose);
+  }
+
+  get pending(): number {
+    return this.closed ? 0 : this.raw.writableLength;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.closed || this.raw.writableEnded) return false;
+    if (chunk.length === 0) return this.inflight === 0;
+    this.inflight++;
+    this.raw.write(chunk, this.onWritten);
+    // Nothing buffered: the TLS layer took (encrypted, so copied) the bytes at once.
+    if (this.raw.writableLength === 0) return true;
+    // Node keeps a reference to the chunk until its callback: until then the
+    // bytes count as held, and `drain` says when they are gone.
+    this.needDrain = true;
+    return false;
+  }
+
+  private readonly onWritten = (error?: Error | null): void => {
+    this.inflight--;
+    if (error) {
+      this.error ??= error;
+      return;
+    }
+    if (this.inflight !== 0 || !this.needDrain || this.closed) return;
+    this.needDrain = false;
+    this.events.drain();
+  };
+
+  end(): void {
+    if (this.closed) return;
+    this.raw.end();
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.raw.destroy();
+  }
+
+  pause(): void {
+    if (this.pauseMode === "stream") this.raw.pause();
+    else this.paused = true;
+  }
+
+  resume(): void {
+    if (this.pauseMode === "stream") {
+      this.raw.resume();
+      return;
+    }
+    if (!this.paused) return;
+    this.paused = false;
+    // Held bytes go out from a later microtask, never from inside resume().
+    if (this.held.length > 0) queueMicrotask(this.deliverHeld);
+  }
+
+  private readonly deliverHeld = (): void => {
+    const held = this.held;
+    while (held.length > 0 && !this.paused && !this.closed) {
+      const chunk = held.shift()!;
+      if (chunk === HELD_END) this.deliverEnd();
+      else this.deliver(chunk);
+    }
+  };
+
+  /** "hold" mode keeps arrivals behind anything still held, in order. */
+  private mustHold(): boolean {
+    return this.paused || (this.held.length > 0 && this.pauseMode === "hold");
+  }
+
+  private readonly onData = (chunk: Uint8Array): void => {
+    if (this.closed) return;
+    if (this.mustHold()) this.held.push(chunk);
+    else this.deliver(chunk);
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.closed) return;
+    if (this.mustHold()) this.held.push(HELD_END);
+    else this.deliverEnd();
+  };
+
+  private deliver(chunk: Uint8Array): void {
+    try {
+      this.events.data(chunk);
+    } catch (e) {
+      this.error ??= asError(e);
+      this.raw.destroy();
+    }
+  }
+
+  private deliverEnd(): void {
+    try {
+      this.events.end();
+    } catch (e) {
+      this.error ??= asError(e);
+      this.raw.destroy();
+    }
+  }
+
+  private readonly onError = (error: Error): void => {
+    this.error ??= error;
+  };
+
+  private readonly onClose = (): void => {
+    const events = this.events;
+    if (events === NO_EVENTS) return;
+    this.closed = true;
+    this.events = NO_EVENTS;
+    events.close(this.error);
+  };
+}
+
+function factsOf(raw: tls.TLSSocket, servername: string, startedAt: number): TlsFacts {
+  const alpn = raw.alpnProtocol;
+  return {
+    alpn: typeof alpn === "string" ? alpn : "",
+    sni: servername,
+    version: raw.getProtocol() ?? "",
+    cipher: raw.getCipher()?.name ?? "",
+    handshakeMs: performance.now() - startedAt,
+  };
+}
+
+/** node:tls takes TLS 1.3 suites in the same `ciphers` string as the older ones. */
+function cipherList(o: ServerTlsOptions): string | undefined {
+  const parts = [o.ciphersuites, o.ciphers].filter((p): p is string => p !== undefined && p !== "");
+  return parts.length === 0 ? undefined : parts.join(":");
+}
+
+/** The settings every context of a listener shares (versions, ciphers, curves). */
+function commonOptions(o: ServerTlsOptions): tls.SecureContextOptions {
+  const options: tls.SecureContextOptions = {};
+  if (o.minVersion !== undefined) options.minVersion = o.minVersion;
+  if (o.maxVersion !== undefined) options.maxVersion = o.maxVersion;
+  const ciphers = cipherList(o);
+  if (ciphers !== undefined) options.ciphers = ciphers;
+  if (o.curves !== undefined) options.ecdhCurve = o.curves;
+  return options;
+}
+
+function contextOf(o: ServerTlsOptions, group: readonly TlsKeyPair[]): tls.SecureContext {
+  return tls.createSecureContext({
+    ...commonOptions(o),
+    cert: group.map((p) => p.cert),
+    key: group.map((p) => p.key),
+  });
+}
+
+interface Served {
+  options: ServerTlsOptions;
+  contexts: tls.SecureContext[];
+}
+
+function prepare(options: ServerTlsOptions): Served {
+  return { options, contexts: options.groups.map((g) => contextOf(options, g)) };
+}
+
+const handshakeStart = Symbol("handshakeStart");
+const handshakeTimer = Symbol("handshakeTimer");
+const timedOut = Symbol("timedOut");
+type Accepted = NetSocket & {
+  [handshakeStart]?: number;
+  [handshakeTimer]?: ReturnType<typeof setTimeout>;
+  [timedOut]?: boolean;
+};
+
+function parentOf(raw: tls.TLSSocket): Accepted | undefined {
+  return (raw as unknown as { _parent?: Accepted })._parent ?? (raw as unknown as Accepted);
+}
+
+/** Where a failed handshake came from: Deno's TLS socket does not say, its TCP socket does. */
+function peerOf(s: tls.TLSSocket | undefined): { address: string; port: number } {
+  const parent = (s as unknown as { _parent?: NetSocket } | undefined)?._parent;
+  return {
+    address: s?.remoteAddress ?? parent?.remoteAddress ?? "",
+    port: s?.remotePort ?? parent?.remotePort ?? 0,
+  };
+}
+
+export function listenTls(
+  options: ListenOptions & { tls: ServerTlsOptions },
+  onAccept: (socket: Socket) => void,
+  pauseMode: PauseMode,
+): Promise<Listener> {
+  let served = prepare(options.tls);
+  const server = tls.createServer({
+    ...commonOptions(options.tls),
+    allowHalfOpen: true,
+    ALPNProtocols: [...options.tls.alpn],
+    SNICallback(servername, callback) {
+      const index = served.options.select(servername);
+      const context = served.contexts[index];
+      if (context === undefined) {
+        callback(new Error(servername === "" ? "no SNI (strict-sni)" : `unknown SNI '${servername}' (strict-sni)`));
+      } else {
+        callback(null, context);
+      }
+    },
+  });
+  // A client that sends no SNI gets the default group through the server's own context.
+  const setDefault = () => {
+    const index = served.options.select("");
+    const group = served.options.groups[index];
+    // strict-sni: no certificate at all without SNI, so that handshake fails.
+    server.setSecureContext({
+      ...commonOptions(served.options),
+      ...(group === undefined ? {} : { cert: group.map((p) => p.cert), key: group.map((p) => p.key) }),
+    });
+  };
+  setDefault();
+  const rotate = () => {
+    try {
+      server.setTicketKeys(randomBytes(48));
+    } catch {
+      // Bun 1.4.5 throws here (it has no setTicketKeys); its TLS library rotates its own ticket key.
+    }
+  };
+  rotate();
+  const rotation = setInterval(rotate, options.tls.ticketKeyRotateMs);
+  (rotation as { unref?: () => void }).unref?.();
+
+  server.on("connection", (raw: Accepted) => {
+    raw.setNoDelay(true);
+    raw[handshakeStart] = performance.now();
+    // A client that stops mid-handshake is not always noticed (Deno waits on),
+    // so the handshake has its own deadline.
+    const limit = served.options.handshakeTimeoutMs;
+    if (limit > 0) {
+      raw[handshakeTimer] = setTimeout(() => {
+        raw[timedOut] = true;
+        raw.destroy();
+      }, limit);
+    }
+  });
+  server.on("secureConnection", (raw: tls.TLSSocket) => {
+    const parent = parentOf(raw);
+    if (parent?.[handshakeTimer] !== undefined) clearTimeout(parent[handshakeTimer]);
+    const started = parent?.[handshakeStart] ?? performance.now();
+    const servername = (raw as unknown as { servername?: string | false }).servername;
+    const facts = factsOf(raw, typeof servername === "string" ? servername : "", started);
+    const socket = new NodeTlsSocket(raw, NO_EVENTS, facts, raw, pauseMode);
+    try {
+      onAccept(socket);
+    } catch {
+      socket.destroy();
+    }
+  });
+  server.on("tlsClientError", (error: Error, raw: tls.TLSSocket) => {
+    const peer = peerOf(raw);
+    const parent = raw === undefined ? undefined : parentOf(raw);
+    if (parent?.[handshakeTimer] !== undefined) clearTimeout(parent[handshakeTimer]);
+    const reason = parent?.[timedOut] ? "handshake timeout" : error.message;
+    options.onHandshakeFailure?.({ remoteAddress: peer.address, remotePort: peer.port, reason });
+    raw?.destroy();
+  });
+  return new Promise<Listener>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.hostname, () => {
+      server.off("error", reject);
+      server.on("error", noop);
+      const address = server.address() as { address: string; port: number };
+      resolve({
+        hostname: address.address,
+        port: address.port,
+        close() {
+          clearInterval(rotation);
+          server.close();
+        },
+        reloadTls(next: ServerTlsOptions) {
+          served = prepare(next);
+          setDefault();
+        },
+      });
+    });
+  });
+}
+
+/** Opens a TLS connection; resolves once the handshake (and the certificate check) is done. */
+export function connectTls(
+  hostname: string,
+  port: number,
+  timeoutMs: number,
+  options: ClientTlsOptions,
+  events: SocketEvents,
+  pauseMode: PauseMode,
+): Promise<Socket> {
+  return new Promise<Socket>((resolve, reject) => {
+    const started = performance.now();
+    let settled = false;
+    // allowHalfOpen: our FIN-after-FIN contract (node's types omit it for tls.connect).
+    const connectOptions: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
+      host: hostname,
+      port,
+      allowHalfOpen: true,
+      rejectUnauthorized: options.verify,
+      ALPNProtocols: [...options.alpn],
+    };
+    if (options.servername !== "") connectOptions.servername = options.servername;
+    // No name to check against (no sni): the chain is verified, not the host name, as HAProxy does.
+    else connectOptions.checkServerIdentity = () => undefined;
+    if (options.ca !== undefined) connectOptions.ca = options.ca;
+    if (options.clientCert !== undefined) {
+      connectOptions.cert = options.clientCert.cert;
+      connectOptions.key = options.clientCert.key;
+    }
+    const raw = tls.connect(connectOptions);
+    const timer = timeoutMs > 0
+      ? setTimeout(() => fail(new ConnectError("timeout", hostname, port, `after ${timeoutMs} ms`)), timeoutMs)
+      : undefined;
+    function fail(error: ConnectError): void {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      raw.destroy();
+      reject(error);
+    }
+    raw.once("error", (e: Error & { code?: string }) => {
+      const code = e.code;
+      const failure = code === "ECONNREFUSED"
+        ? "refused"
+        : code === "ETIMEDOUT"
+        ? "timeout"
+        : code === "EHOSTUNREACH" || code === "ENETUNREACH"
+        ? "unreachable"
+        : code === "ECONNRESET" || code === "EPIPE"
+        ? "error"
+        : "tls";
+      fail(new ConnectError(failure, hostname, port, e.message));
+    });
+    raw.once("secureConnect", () => {
+      if (settled) {
+        raw.destroy();
+        return;
+      }
+      if (options.verify && !raw.authorized) {
+        fail(new ConnectError("tls", hostname, port, `certificate not verified: ${raw.authorizationError}`));
+        return;
+      }
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      raw.setNoDelay(true);
+      resolve(new NodeTlsSocket(raw, events, factsOf(raw, options.servername, started), raw, pauseMode));
+    });
+  });
+}

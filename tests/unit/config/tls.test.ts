@@ -1,0 +1,186 @@
+// TLS keywords in both syntaxes: bind ssl options, crt/crt-list/default-crt
+// files read at load (errors name the file), global ssl-default-bind-*, and
+// server ssl options.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { withoutOrigins } from "./helpers.ts";
+import { loadConfigFiles } from "../../../src/config/load.ts";
+import { type Leaf, TestPki } from "../../support/certs.ts";
+
+let pki: TestPki;
+let a: Leaf;
+let aRsa: Leaf;
+let wild: Leaf;
+
+beforeAll(() => {
+  pki = new TestPki();
+  a = pki.leaf("a", { names: ["a.test", "www.a.test"] });
+  aRsa = pki.leaf("a-rsa", { names: ["a.test"], key: "rsa" });
+  wild = pki.leaf("wild", { names: ["*.w.test"] });
+  mkdirSync(join(pki.dir, "dir"));
+  writeFileSync(join(pki.dir, "dir", "1-wild.pem"), `${wild.certPem}${wild.keyPem}`);
+  writeFileSync(join(pki.dir, "dir", "2-a.pem"), `${a.certPem}${a.keyPem}`);
+  writeFileSync(join(pki.dir, "list.txt"), "# comment\na.pem a.test other.test\nwild.pem\na-rsa.pem !a.test\n");
+  writeFileSync(join(pki.dir, "nokey.pem"), a.certPem);
+  writeFileSync(join(pki.dir, "wrongkey.pem"), a.certPem + aRsa.keyPem);
+});
+
+function write(name: string, text: string): string {
+  const path = join(pki.dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function load(name: string, text: string) {
+  return loadConfigFiles([write(name, text)]);
+}
+
+describe("bind ssl", () => {
+  test("crt files, alpn, versions, ciphers, curves, strict-sni; YAML twin gives the same model", () => {
+    const cfg = load("a.cfg", [
+      "global",
+      "    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tlsv13",
+      "    ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256",
+      "frontend fe",
+      "    mode http",
+      "    bind 127.0.0.1:8443 ssl crt a.pem crt a-rsa.pem alpn h2,http/1.1 curves X25519:P-256 strict-sni",
+      "    bind 127.0.0.1:8444 ssl crt dir ssl-max-ver TLSv1.3 ciphersuites TLS_AES_128_GCM_SHA256 default-crt dir/2-a.pem",
+      "    default_backend be",
+      "backend be",
+      "    mode http",
+      "    server s1 127.0.0.1:9000",
+    ].join("\n") + "\n");
+    if (!cfg.ok) throw new Error(cfg.errors.join("\n"));
+    const yaml = load("a.yaml", [
+      "global:",
+      "  ssl-default-bind-options: ssl-min-ver TLSv1.2 no-tlsv13",
+      "  ssl-default-bind-ciphers: ECDHE-ECDSA-AES128-GCM-SHA256",
+      "frontends:",
+      "  fe:",
+      "    mode: http",
+      "    bind:",
+      "      - { address: '127.0.0.1:8443', ssl: true, crt: [a.pem, a-rsa.pem], alpn: 'h2,http/1.1', curves: 'X25519:P-256', strict-sni: true }",
+      "      - { address: '127.0.0.1:8444', ssl: true, crt: dir, ssl-max-ver: TLSv1.3, ciphersuites: TLS_AES_128_GCM_SHA256, default-crt: dir/2-a.pem }",
+      "    default_backend: be",
+      "backends:",
+      "  be: { mode: http, servers: { s1: '127.0.0.1:9000' } }",
+    ].join("\n") + "\n");
+    if (!yaml.ok) throw new Error(yaml.errors.join("\n"));
+    expect(withoutOrigins(yaml.config)).toEqual(withoutOrigins(cfg.config));
+    const [b1, b2] = cfg.config.frontends[0]!.binds;
+    const t1 = b1!.ssl!;
+    expect(t1.certificates.map((c) => [c.file, c.names, c.keyType])).toEqual([
+      [a.pem, ["a.test", "www.a.test"], "ec"],
+      [aRsa.pem, ["a.test"], "rsa"],
+    ]);
+    expect(t1.alpn).toEqual(["h2", "http/1.1"]);
+    expect(t1.minVersion).toBe("TLSv1.2");
+    expect(t1.maxVersion).toBe("TLSv1.2"); // no-tlsv13 from the global options
+    expect(t1.ciphers).toBe("ECDHE-ECDSA-AES128-GCM-SHA256");
+    expect(t1.curves).toBe("X25519:P-256");
+    expect(t1.strictSni).toBe(true);
+    expect(t1.defaultCertificate).toBe(0);
+    const t2 = b2!.ssl!;
+    // A directory: its PEM files by name; default-crt named one of them.
+    expect(t2.certificates.map((c) => c.names)).toEqual([["*.w.test"], ["a.test", "www.a.test"]]);
+    expect(t2.defaultCertificate).toBe(1);
+    expect(t2.maxVersion).toBe("TLSv1.3");
+    expect(t2.ciphersuites).toBe("TLS_AES_128_GCM_SHA256");
+    expect(t2.alpn).toEqual([]);
+    expect(t2.strictSni).toBe(false);
+    expect(cfg.config.frontends[0]!.binds.length).toBe(2);
+  });
+
+  test("crt-list: files relative to the config, SNI filters replace the certificate's names", () => {
+    const r = load("l.cfg", "frontend fe\n    bind :8443 ssl crt-list list.txt\n    default_backend be\nbackend be\n    server s 127.0.0.1:1\n");
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    const t = r.config.frontends[0]!.binds[0]!.ssl!;
+    expect(t.certificates.map((c) => [c.file, c.names])).toEqual([
+      [a.pem, ["a.test", "other.test"]],
+      [wild.pem, ["*.w.test"]],
+      [aRsa.pem, []], // its own names minus the excluded one
+    ]);
+    expect(t.minVersion).toBe("TLSv1.2");
+  });
+
+  test("errors name the config file and line, and the certificate file", () => {
+    const r = load("bad.cfg", [
+      "frontend fe",
+      "    bind :8446 ssl",
+      "    bind :8447 crt a.pem",
+      "    bind :8448 ssl crt a.pem ssl-min-ver TLSv9",
+      "    bind :8449 ssl crt a.pem frobnicate",
+      "    bind :8450 ssl crt a.pem ssl-min-ver TLSv1.3 ssl-max-ver TLSv1.2",
+      "    default_backend be",
+      "backend be",
+      "    server s 127.0.0.1:1 verify none",
+      "    server u 127.0.0.1:1 ssl sni req.hdr(host)",
+      "    server v 127.0.0.1:1 ssl verify none send-proxy",
+    ].join("\n") + "\n");
+    expect(r.ok).toBe(false);
+    const messages = r.ok ? [] : r.errors.map((e) => e.message.replace(pki.dir + "/", "").replace(pki.dir + "/", ""));
+    expect(messages).toEqual([
+      "bad.cfg:2: frontend 'fe': bind: 'ssl' needs a certificate: 'crt FILE|DIR' or 'crt-list FILE'",
+      "bad.cfg:3: frontend 'fe': bind: bind option 'crt' needs 'ssl' on the same bind",
+      "bad.cfg:4: frontend 'fe': bind: invalid ssl-min-ver 'TLSv9' (expected TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3)",
+      "bad.cfg:5: frontend 'fe': bind option 'frobnicate' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves)",
+      "bad.cfg:6: frontend 'fe': bind: ssl-min-ver TLSv1.3 is above ssl-max-ver TLSv1.2",
+      "bad.cfg:9: backend 'be': server 's': server option 'verify' needs 'ssl'",
+      "bad.cfg:10: backend 'be': server 'u': sni 'req.hdr(host)' is not supported yet (supported: a constant name, 'str(NAME)' or 'NAME')",
+      "bad.cfg:11: backend 'be': server 'v': send-proxy with ssl is not supported yet",
+    ]);
+  });
+});
+
+test("certificate files: a bad PEM, a missing key or file is an error naming it (every file is read)", () => {
+  const r = load("files.cfg", [
+    "frontend fe",
+    "    bind :8443 ssl crt nokey.pem",
+    "    bind :8444 ssl crt wrongkey.pem",
+    "    bind :8445 ssl crt missing.pem",
+    "    default_backend be",
+    "backend be",
+    "    server t 127.0.0.1:1 ssl ca-file nothere.pem",
+  ].join("\n") + "\n");
+  expect(r.ok).toBe(false);
+  const messages = r.ok ? [] : r.errors.map((e) => e.message.split(pki.dir + "/").join(""));
+  expect(messages).toEqual([
+    "files.cfg:2: frontend 'fe': certificate 'nokey.pem': no private key (HAProxy's layout: certificate, chain and key in one file)",
+    "files.cfg:3: frontend 'fe': certificate 'wrongkey.pem': the private key does not match the certificate",
+    "files.cfg:4: frontend 'fe': certificate 'missing.pem': cannot read it (ENOENT)",
+    "files.cfg:7: backend 'be': server 't': ca-file 'nothere.pem': cannot read it (ENOENT)",
+  ]);
+});
+
+describe("server ssl", () => {
+  test("verify, ca-file, sni, alpn, crt; YAML twin; verify required by default", () => {
+    const cfg = load("s.cfg", [
+      "backend be",
+      "    mode http",
+      "    server s1 127.0.0.1:9000 ssl verify required ca-file ca.crt sni str(api.test) alpn h2,http/1.1 crt a.pem",
+      "    server s2 127.0.0.1:9001 ssl verify none",
+      "    server s3 127.0.0.1:9002 ssl",
+    ].join("\n") + "\n");
+    if (!cfg.ok) throw new Error(cfg.errors.join("\n"));
+    const yaml = load("s.yaml", [
+      "backends:",
+      "  be:",
+      "    mode: http",
+      "    servers:",
+      "      s1: { address: '127.0.0.1:9000', ssl: true, verify: required, ca-file: ca.crt, sni: api.test, alpn: 'h2,http/1.1', crt: a.pem }",
+      "      s2: { address: '127.0.0.1:9001', ssl: true, verify: none }",
+      "      s3: { address: '127.0.0.1:9002', ssl: true }",
+    ].join("\n") + "\n");
+    if (!yaml.ok) throw new Error(yaml.errors.join("\n"));
+    expect(withoutOrigins(yaml.config)).toEqual(withoutOrigins(cfg.config));
+    const [s1, s2, s3] = cfg.config.backends[0]!.servers;
+    expect(s1!.ssl!.verify).toBe("required");
+    expect(s1!.ssl!.ca).toContain("BEGIN CERTIFICATE");
+    expect(s1!.ssl!.sni).toBe("api.test");
+    expect(s1!.ssl!.alpn).toEqual(["h2", "http/1.1"]);
+    expect(s1!.ssl!.clientCert?.key).toContain("PRIVATE KEY");
+    expect(s2!.ssl).toEqual({ verify: "none", sni: "", alpn: [] });
+    expect(s3!.ssl).toEqual({ verify: "required", sni: "", alpn: [] });
+  });
+});
