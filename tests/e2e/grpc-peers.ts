@@ -111,7 +111,8 @@ function trailerMetadata(trailers: Record<string, string> = {}): grpc.Metadata {
   return md;
 }
 
-export async function grpcBackend(): Promise<GrpcBackend> {
+/** The test service's grpc-js server on 127.0.0.1:`port` (0: any free port). */
+export async function grpcBackend(port = 0): Promise<GrpcBackend> {
   const server = new grpc.Server();
   const seen: GrpcBackend["seen"] = [];
   const impl: grpc.UntypedServiceImplementation = {
@@ -154,11 +155,11 @@ export async function grpcBackend(): Promise<GrpcBackend> {
     },
   };
   server.addService(TestService, impl);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)))
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)))
   );
   return {
-    port,
+    port: bound,
     seen,
     close: () => new Promise<void>((r) => server.tryShutdown(() => r())).then(() => server.forceShutdown()),
   };

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import net from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { selectedTargets, sleep, startSluice, stopSluice, type Target, tempDir } from "./harness.ts";
+import { ROOT, type Run, selectedTargets, sleep, spawnSluice, startSluice, stopSluice, type Target, tempDir, waitFor } from "./harness.ts";
 
 export interface RunningProxy {
   /** Lines the proxy wrote on stderr (sluice's logs; HAProxy's alerts). */
@@ -22,8 +22,12 @@ export interface ProxyUnderTest {
   name: string;
   /** Checks `config`: undefined when it loads, else the proxy's first error line. */
   loads(config: string): string | undefined;
+  /** The same for a configuration file as it is, from the repository root. */
+  loadsFile(file: string): string | undefined;
   /** Starts on `config`; resolves once every port in `ports` accepts connections. */
   start(config: string, ports: number[]): Promise<RunningProxy>;
+  /** Starts on a configuration file as it is, from the repository root (relative paths in it resolve from there). */
+  startFile(file: string, ports: number[]): Promise<RunningProxy>;
 }
 
 function writeConfig(config: string): string {
@@ -34,7 +38,7 @@ function writeConfig(config: string): string {
 
 function firstError(text: string): string {
   const lines = text.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter(Boolean);
-  return lines.find((l) => /error|alert|not supported/i.test(l)) ?? lines[0] ?? "no output";
+  return lines.find((l) => /not supported|invalid|\[ALERT\]/i.test(l)) ?? lines.find((l) => /error/i.test(l)) ?? lines[0] ?? "no output";
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -51,11 +55,17 @@ function canConnect(port: number): Promise<boolean> {
 export const haproxy: ProxyUnderTest = {
   name: "haproxy",
   loads(config) {
-    const r = spawnSync("haproxy", ["-c", "-f", writeConfig(config)], { encoding: "utf8" });
+    return this.loadsFile(writeConfig(config));
+  },
+  loadsFile(file) {
+    const r = spawnSync("haproxy", ["-c", "-f", file], { cwd: ROOT, encoding: "utf8" });
     return r.status === 0 ? undefined : firstError(`${r.stderr}${r.stdout}`);
   },
-  async start(config, ports) {
-    const proc = Bun.spawn(["haproxy", "-db", "-f", writeConfig(config)], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  start(config, ports) {
+    return this.startFile(writeConfig(config), ports);
+  },
+  async startFile(file, ports) {
+    const proc = Bun.spawn(["haproxy", "-db", "-f", file], { cwd: ROOT, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
     let err = "";
     void (async () => {
       const dec = new TextDecoder();
@@ -93,24 +103,37 @@ export function sluiceUnderTest(target: Target): ProxyUnderTest {
   return {
     name: `sluice ${target.name}`,
     loads(config) {
-      const [cmd, ...args] = target.command(["check", "-f", writeConfig(config)]);
-      const r = spawnSync(cmd!, args, { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+      return this.loadsFile(writeConfig(config));
+    },
+    loadsFile(file) {
+      const [cmd, ...args] = target.command(["check", "-f", file]);
+      const r = spawnSync(cmd!, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
       return r.status === 0 ? undefined : firstError(`${r.stderr}${r.stdout}`);
     },
     async start(config, ports) {
-      const run = await startSluice(target, config);
-      for (const port of ports) {
-        let up = false;
-        for (let i = 0; i < 500 && !(up = await canConnect(port)); i++) await sleep(20);
-        if (!up) throw new Error(`sluice (${target.name}) is not listening on ${port}`);
-      }
-      return {
-        errLines: () => run.errLines,
-        alive: () => run.proc.exitCode === null,
-        async stop() {
-          await stopSluice(run);
-        },
-      };
+      return await running(await startSluice(target, config), ports);
+    },
+    async startFile(file, ports) {
+      const run = spawnSluice(target, ["-f", file, "--strict-ownership"], ROOT);
+      await waitFor(() => run.proc.exitCode !== null || run.errLines.some((l) => l.includes(") ready")), 15000, `sluice (${target.name}) on ${file}`);
+      if (run.proc.exitCode !== null) throw new Error(`sluice (${target.name}) exited:\n${run.errLines.join("\n")}`);
+      return await running(run, ports);
+    },
+  };
+}
+
+/** Waits until every port accepts connections, then wraps the run. */
+async function running(run: Run, ports: number[]): Promise<RunningProxy> {
+  for (const port of ports) {
+    let up = false;
+    for (let i = 0; i < 500 && !(up = await canConnect(port)); i++) await sleep(20);
+    if (!up) throw new Error(`sluice is not listening on ${port}`);
+  }
+  return {
+    errLines: () => run.errLines,
+    alive: () => run.proc.exitCode === null,
+    async stop() {
+      await stopSluice(run);
     },
   };
 }
