@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import net from "node:net";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ROOT, type Run, selectedTargets, sleep, spawnSluice, startSluice, stopSluice, type Target, tempDir, waitFor } from "./harness.ts";
 
 export interface RunningProxy {
@@ -52,20 +52,29 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * HAProxy reads relative certificate paths from its working directory, sluice
+ * from the config file's directory: HAProxy runs in the file's directory, so
+ * one file means the same to both.
+ */
+function configDir(file: string): string {
+  return dirname(resolve(ROOT, file));
+}
+
 export const haproxy: ProxyUnderTest = {
   name: "haproxy",
   loads(config) {
     return this.loadsFile(writeConfig(config));
   },
   loadsFile(file) {
-    const r = spawnSync("haproxy", ["-c", "-f", file], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync("haproxy", ["-c", "-f", resolve(ROOT, file)], { cwd: configDir(file), encoding: "utf8" });
     return r.status === 0 ? undefined : firstError(`${r.stderr}${r.stdout}`);
   },
   start(config, ports) {
     return this.startFile(writeConfig(config), ports);
   },
   async startFile(file, ports) {
-    const proc = Bun.spawn(["haproxy", "-db", "-f", file], { cwd: ROOT, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    const proc = Bun.spawn(["haproxy", "-db", "-f", resolve(ROOT, file)], { cwd: configDir(file), stdin: "ignore", stdout: "ignore", stderr: "pipe" });
     let err = "";
     void (async () => {
       const dec = new TextDecoder();
