@@ -44,10 +44,6 @@ function curl(name: string, port: number, path: string, version: "--http2" | "--
 function accepted(proxy: ProxyUnderTest, file: string): boolean {
   const problem = proxy.loadsFile(file);
   if (problem === undefined) return true;
-  if (proxy !== haproxy && /bind(: invalid address a mapping| option '[\w-]+' is not supported yet)/.test(problem)) {
-    console.warn(`https-example.test.ts: ${proxy.name} does not accept ${file} yet (${problem}); its cases are not registered`);
-    return false;
-  }
   test(`${proxy.name} accepts ${file}`, () => expect(problem).toBeUndefined());
   return false;
 }
