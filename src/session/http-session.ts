@@ -8,19 +8,20 @@ import { proxyHeaderV1 } from "../conn/proxy-header.ts";
 import type { ResponseWriter, ServerMuxEvents } from "../conn/server-mux.ts";
 import type { Owner } from "../conn/types.ts";
 import { errorPage } from "../http/error-pages.ts";
-import { type AddedFields, BodyKind, type Head, type HeadLimits, type ProtocolRefusal } from "../http/message.ts";
+import { BodyKind, type Head, type HeadLimits, type ProtocolRefusal } from "../http/message.ts";
 import { H1ServerMux } from "../http1/server-mux.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import { SessionConns } from "../pool/session-conns.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Runtime, Socket, Timers } from "../runtime/types.ts";
-import { HttpStream } from "../stream/http-stream.ts";
+import type { HttpStream } from "../stream/http-stream.ts";
 import { span } from "../stream/span.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "../stream/termination.ts";
 import type { HttpStreamHost } from "../stream/types.ts";
 import type { ForwardingPlan } from "./forwarding.ts";
 import type { EndedSession, HttpLogSubject } from "./log-subject.ts";
 import { Session } from "./session.ts";
+import { openStream } from "./open-stream.ts";
 
 /** What an HTTP session needs from the frontend that accepted it. */
 export interface HttpSessionHost {
@@ -57,8 +58,6 @@ export interface HttpSessionHost {
 }
 
 type SessionState = "idle" | "head" | "stream" | "tunnel" | "closing" | "closed";
-
-const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFields>;
 
 export class HttpSession extends Session implements Owner, HttpStreamHost<HttpStream>, ServerMuxEvents, HttpLogSubject {
   /** Backend connections this session owns (private). */
@@ -237,21 +236,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   requestHead(head: Head): void {
     this.requests++;
     this.state = "stream";
-    // An HTTP/1.0 request without Host goes out as HTTP/1.1, which requires
-    // one: an empty Host, as RFC 9112 §3.2 says for a target without authority.
-    let added: AddedFields | undefined;
-    if (!head.hasHost) added = [["Host", ""]];
-    const backend = this.host.chooseBackend(head, this.defaultBackend);
-    const plan = this.host.forwarding(backend);
-    if (!plan.empty) {
-      plan.add(head, {
-        clientAddress: this.client.remoteAddress,
-        frontendAddress: this.client.localAddress,
-        frontendPort: this.client.localPort,
-        https: this.client.tls !== undefined,
-      }, (added ??= []));
-    }
-    const stream = new HttpStream(this, head, backend, added ?? NO_FIELDS, this.host.serverKeepAlive(backend));
+    const stream = openStream(this.host, this, head, this.client, this.defaultBackend);
     this.stream = stream;
     // Until a connection is ready, the client's further bytes wait in the kernel.
     if (head.bodyKind !== BodyKind.None) this.client.pause();

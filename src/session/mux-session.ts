@@ -12,22 +12,20 @@ import type { Server } from "../backend/server.ts";
 import { proxyHeaderV1 } from "../conn/proxy-header.ts";
 import type { MultiplexedMuxEvents, MultiplexedServerMux, ServerStream } from "../conn/server-mux.ts";
 import type { Owner } from "../conn/types.ts";
-import type { AddedFields, Head, ProtocolRefusal } from "../http/message.ts";
+import type { Head, ProtocolRefusal } from "../http/message.ts";
 import { BodyKind } from "../http/message.ts";
 import { SessionConns } from "../pool/session-conns.ts";
 import type { Socket } from "../runtime/types.ts";
-import { HttpStream } from "../stream/http-stream.ts";
 import { span } from "../stream/span.ts";
 import { Cause, Phase } from "../stream/termination.ts";
 import type { HttpLogSubject } from "./log-subject.ts";
 import type { HttpSessionHost } from "./http-session.ts";
 import { Session } from "./session.ts";
+import { openStream } from "./open-stream.ts";
 import { type SlotSession, StreamSlot } from "./stream-slot.ts";
 
 /** Builds the mux that speaks the client's protocol over `client` (the frontend knows which). */
 export type MultiplexedMuxFactory = (client: Socket, events: MultiplexedMuxEvents) => MultiplexedServerMux;
-
-const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFields>;
 
 export class MuxSession extends Session implements Owner, SlotSession, MultiplexedMuxEvents, HttpLogSubject {
   readonly conns = new SessionConns();
@@ -125,19 +123,7 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
       slot.answer(501, this.defaultBackend);
       return slot;
     }
-    let added: AddedFields | undefined;
-    if (!head.hasHost) added = [["Host", ""]];
-    const backend = this.host.chooseBackend(head, this.defaultBackend);
-    const plan = this.host.forwarding(backend);
-    if (!plan.empty) {
-      plan.add(head, {
-        clientAddress: this.client.remoteAddress,
-        frontendAddress: this.client.localAddress,
-        frontendPort: this.client.localPort,
-        https: this.client.tls !== undefined,
-      }, (added ??= []));
-    }
-    const stream = new HttpStream(slot, head, backend, added ?? NO_FIELDS, this.host.serverKeepAlive(backend));
+    const stream = openStream(this.host, slot, head, this.client, this.defaultBackend);
     slot.stream = stream;
     // The body waits in the client's window until a connection is ready.
     if (head.bodyKind !== BodyKind.None) writer.hold();
