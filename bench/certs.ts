@@ -1,11 +1,11 @@
-// Self-signed benchmark certificates made with the openssl CLI: ECDSA P-256 or
-// RSA-2048, written as one PEM in HAProxy's layout (certificate, then key).
-// Test-only keys in a temporary directory, never committed.
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// Benchmark certificates: ECDSA P-256 or RSA-2048, self-signed (one
+// certificate in the handshake, as before the shared helper), made by
+// tests/support/certs.ts with the openssl CLI and written as one PEM in
+// HAProxy's layout (certificate, then key). Test-only keys in a temporary
+// directory, never committed.
+import { type KeyType, TestPki } from "../tests/support/certs.ts";
 
-export type KeyType = "ec" | "rsa";
+export type { KeyType };
 
 export interface BenchCert {
   /** Certificate and key in one file, for `bind … ssl crt FILE`. */
@@ -14,15 +14,9 @@ export interface BenchCert {
   cert: string;
 }
 
+/** Files `<key>.crt`, `<key>.key`, `<key>.pem` in `dir`, for `name` and 127.0.0.1. */
 export function benchCert(dir: string, key: KeyType, name = "bench.test"): BenchCert {
-  const keyFile = join(dir, `${key}.key`);
-  const cert = join(dir, `${key}.crt`);
-  const newKey = key === "ec" ? ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] : ["-newkey", "rsa:2048"];
-  execFileSync("openssl", [
-    "req", "-x509", ...newKey, "-nodes", "-days", "2", "-subj", `/CN=${name}`,
-    "-addext", `subjectAltName=DNS:${name},IP:127.0.0.1`, "-keyout", keyFile, "-out", cert,
-  ], { stdio: ["ignore", "ignore", "pipe"] });
-  const pem = join(dir, `${key}.pem`);
-  writeFileSync(pem, Buffer.concat([readFileSync(cert), readFileSync(keyFile)]));
-  return { pem, cert };
+  // TestPki makes its CA in `dir` too; a self-signed leaf does not use it.
+  const leaf = new TestPki(dir).leaf(key, { names: [name, "127.0.0.1"], key, selfSigned: true, days: 2 });
+  return { pem: leaf.pem, cert: leaf.cert };
 }

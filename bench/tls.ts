@@ -55,6 +55,7 @@ async function nodeTlsServer(cert: string, key: string): Promise<{ port: number;
       groups: [[{ cert, key }]],
       select: () => 0,
       alpn: [],
+      tickets: true,
       ticketKeyRotateMs: 3_600_000,
       handshakeTimeoutMs: 5000,
     },

@@ -121,6 +121,8 @@ function bindTls(written: BindSslPart, loaded: BindTls, global: GlobalConfig): B
   if (ciphers !== undefined) tls.ciphers = ciphers;
   const ciphersuites = written.ciphersuites ?? d.ciphersuites;
   if (ciphersuites !== undefined) tls.ciphersuites = ciphersuites;
+  // HAProxy's `tls-tickets` (a bind undoing the global no-tls-tickets) is not accepted, so either word turns them off.
+  tls.tlsTickets = !(written.noTlsTickets || d.noTlsTickets === true);
   return tls;
 }
 

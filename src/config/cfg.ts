@@ -56,6 +56,7 @@ const SINGLE_ARG: Record<string, string> = {
   "max-session-srv-conns": "max-session-srv-conns <number>",
   "ssl-default-bind-ciphers": "ssl-default-bind-ciphers <ciphers>",
   "ssl-default-bind-ciphersuites": "ssl-default-bind-ciphersuites <ciphersuites>",
+  "tune.ssl.cachesize": "tune.ssl.cachesize <number>",
 };
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
@@ -104,7 +105,7 @@ const SERVER_OPTIONS = [
   "crt",
 ];
 /** Bind options without a value. */
-const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13"]);
+const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets"]);
 /** Bind options that take a value → what the value is. */
 const BIND_VALUES: Record<string, string> = {
   proto: "h2",

@@ -39,7 +39,7 @@ import {
   ModeSchema,
   nameSchema,
 } from "./schema-values.ts";
-import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema } from "./schema-tls.ts";
+import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
 import type {
   ErrorFiles,
   Forwarded,
@@ -78,6 +78,7 @@ const GLOBAL = {
   "ssl-default-bind-options": v.optional(DefaultBindOptionsSchema),
   "ssl-default-bind-ciphers": v.optional(CiphersSchema),
   "ssl-default-bind-ciphersuites": v.optional(CiphersuitesSchema),
+  "tune.ssl.cachesize": v.optional(SslCacheSizeSchema),
 };
 const DEFAULTS = {
   mode: v.optional(ModeSchema),

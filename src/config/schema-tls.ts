@@ -4,8 +4,8 @@
 
 import * as v from "valibot";
 import { keywords } from "./schema-keywords.ts";
-import { describe, flag } from "./schema-values.ts";
-import type { TlsVersion } from "./types.ts";
+import { describe, flag, integer } from "./schema-values.ts";
+import { BUILTIN, type TlsVersion } from "./types.ts";
 
 export const TLS_VERSIONS: readonly TlsVersion[] = ["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
 
@@ -97,6 +97,7 @@ export const BIND_FIELDS = {
   "no-tlsv11": v.optional(flag("no-tlsv11")),
   "no-tlsv12": v.optional(flag("no-tlsv12")),
   "no-tlsv13": v.optional(flag("no-tlsv13")),
+  "no-tls-tickets": v.optional(flag("no-tls-tickets")),
 };
 
 /** The TLS settings of one bind, as written; files not read yet. */
@@ -111,6 +112,8 @@ export interface BindSslPart {
   ciphersuites?: string;
   curves?: string;
   strictSni: boolean;
+  /** `no-tls-tickets` on this bind (ssl-default-bind-options may say it for every bind). */
+  noTlsTickets: boolean;
 }
 
 export type BindFields = v.InferOutput<v.ObjectSchema<typeof BIND_FIELDS, undefined>>;
@@ -138,7 +141,7 @@ export function bindSslPart(o: BindFields): BindSslPart | undefined | string {
   }
   const excluded = new Set(Object.keys(NO_VERSION_FLAGS).filter((k) => o[k as keyof BindFields] === true).map((k) => NO_VERSION_FLAGS[k]!));
   const left = versionsLeft(excluded);
-  const part: BindSslPart = { crt, crtList, strictSni: o["strict-sni"] ?? false };
+  const part: BindSslPart = { crt, crtList, strictSni: o["strict-sni"] ?? false, noTlsTickets: o["no-tls-tickets"] ?? false };
   if (o["default-crt"] !== undefined) part.defaultCrt = o["default-crt"];
   if (o.alpn !== undefined) part.alpn = o.alpn;
   const min = o["ssl-min-ver"] ?? left.min;
@@ -154,7 +157,7 @@ export function bindSslPart(o: BindFields): BindSslPart | undefined | string {
   return part;
 }
 
-/** `ssl-default-bind-options`: the version words HAProxy accepts there. */
+/** `ssl-default-bind-options`: the version words HAProxy accepts there, and `no-tls-tickets`. */
 export const DefaultBindOptionsSchema = v.pipe(
   v.unknown(),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
@@ -165,7 +168,7 @@ export const DefaultBindOptionsSchema = v.pipe(
     }
     const words = x.split(/\s+/).filter((w) => w !== "");
     const excluded = new Set<string>();
-    const out: { minVersion?: TlsVersion; maxVersion?: TlsVersion } = {};
+    const out: { minVersion?: TlsVersion; maxVersion?: TlsVersion; noTlsTickets?: true } = {};
     for (let i = 0; i < words.length; i++) {
       const w = words[i]!;
       if (w === "ssl-min-ver" || w === "ssl-max-ver") {
@@ -178,8 +181,10 @@ export const DefaultBindOptionsSchema = v.pipe(
         else out.maxVersion = ver as TlsVersion;
       } else if (w in NO_VERSION_FLAGS) {
         excluded.add(NO_VERSION_FLAGS[w]!);
+      } else if (w === "no-tls-tickets") {
+        out.noTlsTickets = true;
       } else {
-        addIssue({ message: `ssl-default-bind-options '${w}' is not supported yet (supported: ssl-min-ver, ssl-max-ver, ${Object.keys(NO_VERSION_FLAGS).join(", ")})` });
+        addIssue({ message: `ssl-default-bind-options '${w}' is not supported yet (supported: ssl-min-ver, ssl-max-ver, ${Object.keys(NO_VERSION_FLAGS).join(", ")}, no-tls-tickets)` });
         return NEVER;
       }
     }
@@ -191,6 +196,22 @@ export const DefaultBindOptionsSchema = v.pipe(
 );
 
 export const CiphersSchema = text("ssl-default-bind-ciphers");
+
+/**
+ * `tune.ssl.cachesize N`: HAProxy's session-ID cache (20000 entries by default).
+ * sluice has none to size (BUILTIN.tls.sessionCacheSize): node:tls on Bun and
+ * Deno never fires 'newSession' or 'resumeSession' (checked with openssl
+ * s_client -no_ticket), so a client without a ticket always makes a full
+ * handshake. 0 (no cache) is what sluice does and is accepted; any other size
+ * is refused rather than silently ignored.
+ */
+export const SslCacheSizeSchema = v.pipe(
+  integer("tune.ssl.cachesize", 0),
+  v.check(
+    (n) => n === BUILTIN.tls.sessionCacheSize,
+    (issue) => `tune.ssl.cachesize ${issue.input} cannot be applied: sluice keeps no TLS session-ID cache (node:tls on Bun and Deno offers no session store), so only 0 is accepted; clients resume through session tickets unless 'no-tls-tickets'`,
+  ),
+);
 export const CiphersuitesSchema = text("ssl-default-bind-ciphersuites");
 
 /** `server ... ssl [verify none|required] [ca-file F] [sni STR] [alpn L] [crt F]`. */

@@ -118,6 +118,7 @@ export function loadBindTls(
     minVersion: part.minVersion ?? defaults.minVersion ?? BUILTIN.tls.minVersion,
     strictSni: part.strictSni,
     ticketKeyRotate: BUILTIN.tls.ticketKeyRotate,
+    tlsTickets: part.noTlsTickets ? false : BUILTIN.tls.tlsTickets,
   };
   const maxVersion = part.maxVersion ?? defaults.maxVersion;
   if (maxVersion !== undefined) tls.maxVersion = maxVersion;

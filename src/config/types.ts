@@ -62,6 +62,8 @@ export interface BindTls {
   strictSni: boolean;
   /** Session ticket keys are replaced this often, ms. */
   ticketKeyRotate: number;
+  /** False with `no-tls-tickets` (on the bind or in ssl-default-bind-options): no session tickets are issued. */
+  tlsTickets: boolean;
 }
 
 export interface BindConfig {
@@ -236,7 +238,7 @@ export interface GlobalConfig {
    */
   logTargets: LogTarget[];
   /** `ssl-default-bind-options` / `-ciphers` / `-ciphersuites`: what TLS binds take unless they say. */
-  sslDefaultBind?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; ciphersuites?: string };
+  sslDefaultBind?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; ciphersuites?: string; noTlsTickets?: true };
 }
 
 export interface Config {
@@ -257,8 +259,14 @@ export const BUILTIN = {
   pool: { maxConn: -1, purgeDelay: 5000, lowConn: 0 },
   forwardForHeader: "X-Forwarded-For",
   logTarget: { kind: "stderr", format: "raw" },
-  /** TLS: binds' lowest version (HAProxy 2.6's), ticket key rotation; servers verify by default (HAProxy's ssl-server-verify). */
-  tls: { minVersion: "TLSv1.2", ticketKeyRotate: 3_600_000, serverVerify: "required" },
+  /**
+   * TLS: binds' lowest version (HAProxy 2.6's), ticket key rotation, tickets
+   * issued; servers verify by default (HAProxy's ssl-server-verify).
+   * sessionCacheSize (`tune.ssl.cachesize`, HAProxy: 20000) is 0, no
+   * session-ID cache: node:tls on Bun and Deno never fires 'newSession' or
+   * 'resumeSession', so only tickets resume sessions.
+   */
+  tls: { minVersion: "TLSv1.2", ticketKeyRotate: 3_600_000, tlsTickets: true, sessionCacheSize: 0, serverVerify: "required" },
   global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100 },
 } as const satisfies {
   mode: Mode;
@@ -271,6 +279,6 @@ export const BUILTIN = {
   pool: { maxConn: number; purgeDelay: number; lowConn: number };
   forwardForHeader: string;
   logTarget: LogTarget;
-  tls: { minVersion: TlsVersion; ticketKeyRotate: number; serverVerify: ServerTls["verify"] };
+  tls: { minVersion: TlsVersion; ticketKeyRotate: number; tlsTickets: boolean; sessionCacheSize: 0; serverVerify: ServerTls["verify"] };
   global: Omit<GlobalConfig, "logTargets" | "sslDefaultBind">;
 };

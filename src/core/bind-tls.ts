@@ -27,6 +27,7 @@ export function serverTlsOptions(tls: BindTls, handshakeTimeoutMs: number): Serv
     alpn: tls.alpn,
     minVersion: LIBRARY_NAME[tls.minVersion],
     ticketKeyRotateMs: tls.ticketKeyRotate,
+    tickets: tls.tlsTickets,
     handshakeTimeoutMs,
   };
   if (tls.maxVersion !== undefined) options.maxVersion = LIBRARY_NAME[tls.maxVersion];

@@ -513,9 +513,15 @@ export const denoRuntime: Runtime = {
     // Several certificates by SNI: node:tls (bench/results/tls-listeners.md).
     if (options.tls !== undefined) {
       // Deno's node:tls runs on rustls and ignores these (checked with openssl
-      // s_client): refuse rather than serve other ciphers than configured.
+      // s_client; SSL_OP_NO_TICKET in secureOptions too: tickets are still
+      // issued and resumed): refuse rather than serve other than configured.
       const t = options.tls;
-      const ignored = [t.ciphers && "ciphers", t.ciphersuites && "ciphersuites", t.curves && "curves"].filter(Boolean);
+      const ignored = [
+        t.ciphers && "ciphers",
+        t.ciphersuites && "ciphersuites",
+        t.curves && "curves",
+        !t.tickets && "no-tls-tickets",
+      ].filter(Boolean);
       if (ignored.length > 0) {
         return Promise.reject(
           new Error(`${options.hostname}:${options.port}: ${ignored.join(", ")} cannot be applied under Deno (its TLS library ignores them); remove them or run sluice on Bun`),

@@ -5,7 +5,7 @@
 // bench/README.md). The TLS socket is wrapped into the same Socket as plain
 // TCP: write() says false while bytes are held, `drain` once they are flushed,
 // half-close, pause/resume, one `close`.
-import { randomBytes } from "node:crypto";
+import { constants as cryptoConstants, randomBytes } from "node:crypto";
 import tls from "node:tls";
 import type { Socket as NetSocket } from "node:net";
 import {
@@ -203,9 +203,11 @@ function cipherList(o: ServerTlsOptions): string | undefined {
   return parts.length === 0 ? undefined : parts.join(":");
 }
 
-/** The settings every context of a listener shares (versions, ciphers, curves). */
+/** The settings every context of a listener shares (versions, ciphers, curves, tickets). */
 function commonOptions(o: ServerTlsOptions): tls.SecureContextOptions {
   const options: tls.SecureContextOptions = {};
+  // Every context, the SNI ones too: the context that ends the handshake decides.
+  if (!o.tickets) options.secureOptions = cryptoConstants.SSL_OP_NO_TICKET;
   if (o.minVersion !== undefined) options.minVersion = o.minVersion;
   if (o.maxVersion !== undefined) options.maxVersion = o.maxVersion;
   const ciphers = cipherList(o);

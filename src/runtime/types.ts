@@ -99,6 +99,8 @@ export interface ServerTlsOptions {
   readonly curves?: string;
   /** Session ticket keys are replaced this often (ms), where the runtime lets us set them. */
   readonly ticketKeyRotateMs: number;
+  /** False: issue no session tickets (HAProxy's `no-tls-tickets`); a runtime that cannot honour it refuses to listen. */
+  readonly tickets: boolean;
   /** A handshake not done after this many ms is abandoned (HAProxy: `timeout client`); 0: no limit. */
   readonly handshakeTimeoutMs: number;
 }

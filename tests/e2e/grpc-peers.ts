@@ -4,15 +4,14 @@
 // proto h2` line reaches), a bare HTTP/2 server that speaks gRPC framing and
 // resets its streams on purpose, a raw node:http2 gRPC call that shows the
 // response's trailer fields and reset code exactly as they arrived, and a
-// self-signed certificate for the TLS bind.
+// certificate for the TLS bind (signed by a test CA, tests/support/certs.ts).
 import * as grpc from "@grpc/grpc-js";
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import http2 from "node:http2";
-import { join } from "node:path";
 import { ErrorCode } from "../../src/http2/constants.ts";
 import { type BareServer, bareH2Server } from "./h2-peers.ts";
 import { tempDir } from "./harness.ts";
+import { TestPki } from "../support/certs.ts";
 
 // ---- the service ----
 
@@ -238,24 +237,16 @@ export function rawGrpcCall(
 // ---- a certificate for the TLS bind ----
 
 export interface TestCert {
-  /** HAProxy's layout: certificate then key, one file. */
+  /** HAProxy's layout: certificate, chain, key, one file. */
   pem: string;
-  /** The certificate alone, trusted by the client (self-signed). */
-  certPem: Buffer;
+  /** The CA that signed it, trusted by the client. */
+  caPem: Buffer;
   name: string;
 }
 
-/** A self-signed ECDSA P-256 certificate for `name` (and 127.0.0.1), made with the openssl CLI. */
-export function selfSignedCert(name: string): TestCert {
-  const dir = tempDir();
-  const key = join(dir, "key.pem");
-  const crt = join(dir, "crt.pem");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-    "-subj", `/CN=${name}`, "-addext", `subjectAltName=DNS:${name},IP:127.0.0.1`, "-keyout", key, "-out", crt,
-  ], { stdio: ["ignore", "ignore", "pipe"] });
-  const pem = join(dir, `${name}.pem`);
-  const certPem = readFileSync(crt);
-  writeFileSync(pem, Buffer.concat([certPem, readFileSync(key)]));
-  return { pem, certPem, name };
+/** An ECDSA P-256 certificate for `name` (and 127.0.0.1), signed by a fresh test CA (tests/support/certs.ts). */
+export function testCert(name: string): TestCert {
+  const pki = new TestPki(tempDir());
+  const leaf = pki.leaf(name, { names: [name, "127.0.0.1"] });
+  return { pem: leaf.pem, caPem: readFileSync(pki.caFile), name };
 }

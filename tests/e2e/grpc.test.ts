@@ -25,7 +25,7 @@ import {
   h2cClient,
   rawGrpcCall,
   resetBackend,
-    selfSignedCert,
+  testCert,
   type TestClient,
   tlsClient,
 } from "./grpc-peers.ts";
@@ -34,7 +34,7 @@ import { freePort } from "./harness.ts";
 import { haproxy, proxiesUnderTest, type ProxyUnderTest, type RunningProxy } from "./reference-proxy.ts";
 
 const TIMEOUT = 30000;
-const CERT = selfSignedCert("grpc.test");
+const CERT = testCert("grpc.test");
 const { status: Status } = grpc;
 
 interface Ports { grpc: number; reset: number; slow: number; tls: number; grpcBe: number; resetBe: number }
@@ -368,7 +368,7 @@ for (const proxy of proxiesUnderTest()) {
       let be: GrpcBackend, run: RunningProxy, ports: Ports;
       const clients: TestClient[] = [];
       const client = () => {
-        const c = tlsClient(ports.tls, CERT.certPem, CERT.name);
+        const c = tlsClient(ports.tls, CERT.caPem, CERT.name);
         clients.push(c);
         return c;
       };
@@ -389,7 +389,7 @@ for (const proxy of proxiesUnderTest()) {
         expect(out).toMatch(/subject=\s*CN ?= ?grpc\.test/);
       }, TIMEOUT);
 
-      commonCases(client, () => ({ url: `https://127.0.0.1:${ports.tls}`, tls: { ca: CERT.certPem, servername: CERT.name } }));
+      commonCases(client, () => ({ url: `https://127.0.0.1:${ports.tls}`, tls: { ca: CERT.caPem, servername: CERT.name } }));
 
       test("the proxy is still healthy after every case", () => healthy(run));
     });

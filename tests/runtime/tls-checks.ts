@@ -177,6 +177,7 @@ export function tlsMode(): TlsMode {
     ],
     select: (name) => (name === "b.test" ? 1 : 0),
     alpn: ["h2", "http/1.1"],
+    tickets: true,
     ticketKeyRotateMs: 3_600_000,
     handshakeTimeoutMs: 1000,
   };

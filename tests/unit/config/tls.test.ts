@@ -104,6 +104,58 @@ describe("bind ssl", () => {
     expect(t.minVersion).toBe("TLSv1.2");
   });
 
+  test("no-tls-tickets on a bind or in ssl-default-bind-options; tune.ssl.cachesize 0; YAML twin", () => {
+    const tail = ["    default_backend be", "backend be", "    mode http", "    server s1 127.0.0.1:9000"];
+    const onBind = load("t.cfg", [
+      "global",
+      "    tune.ssl.cachesize 0",
+      "frontend fe",
+      "    mode http",
+      "    bind 127.0.0.1:8443 ssl crt a.pem no-tls-tickets",
+      "    bind 127.0.0.1:8444 ssl crt a.pem",
+      ...tail,
+    ].join("\n") + "\n");
+    if (!onBind.ok) throw new Error(onBind.errors.join("\n"));
+    expect(onBind.config.frontends[0]!.binds.map((b) => b.ssl!.tlsTickets)).toEqual([false, true]);
+    const yaml = load("t.yaml", [
+      "global: { tune.ssl.cachesize: 0 }",
+      "frontends:",
+      "  fe:",
+      "    mode: http",
+      "    bind:",
+      "      - { address: '127.0.0.1:8443', ssl: true, crt: a.pem, no-tls-tickets: true }",
+      "      - { address: '127.0.0.1:8444', ssl: true, crt: a.pem }",
+      "    default_backend: be",
+      "backends:",
+      "  be: { mode: http, servers: { s1: '127.0.0.1:9000' } }",
+    ].join("\n") + "\n");
+    if (!yaml.ok) throw new Error(yaml.errors.join("\n"));
+    expect(withoutOrigins(yaml.config)).toEqual(withoutOrigins(onBind.config));
+    const global = load("g.cfg", [
+      "global",
+      "    ssl-default-bind-options no-tls-tickets ssl-min-ver TLSv1.2",
+      "frontend fe",
+      "    mode http",
+      "    bind 127.0.0.1:8443 ssl crt a.pem",
+      ...tail,
+    ].join("\n") + "\n");
+    if (!global.ok) throw new Error(global.errors.join("\n"));
+    expect(global.config.frontends[0]!.binds[0]!.ssl!.tlsTickets).toBe(false);
+    expect(global.config.global.sslDefaultBind).toEqual({ minVersion: "TLSv1.2", noTlsTickets: true });
+  });
+
+  test("tune.ssl.cachesize other than 0 is refused with the reason; bad values name the line", () => {
+    const messagesOf = (r: ReturnType<typeof load>) => (r.ok ? [] : r.errors.map((e) => e.message.replace(pki.dir + "/", "")));
+    const cfg = load("c.cfg", ["global", "    tune.ssl.cachesize 20000", "    tune.ssl.cachesize"].join("\n") + "\n");
+    expect(messagesOf(cfg)).toEqual([
+      "c.cfg:2: global: tune.ssl.cachesize 20000 cannot be applied: sluice keeps no TLS session-ID cache (node:tls on Bun and Deno offers no session store), so only 0 is accepted; clients resume through session tickets unless 'no-tls-tickets'",
+      "c.cfg:3: global: missing argument for 'tune.ssl.cachesize' (usage: tune.ssl.cachesize <number>)",
+    ]);
+    expect(messagesOf(load("c.yaml", "global: { tune.ssl.cachesize: -1 }\n"))).toEqual([
+      "c.yaml:1:31: global: tune.ssl.cachesize -1 is out of range (at least 0)",
+    ]);
+  });
+
   test("errors name the config file and line, and the certificate file", () => {
     const r = load("bad.cfg", [
       "frontend fe",
@@ -124,7 +176,7 @@ describe("bind ssl", () => {
       "bad.cfg:2: frontend 'fe': bind: 'ssl' needs a certificate: 'crt FILE|DIR' or 'crt-list FILE'",
       "bad.cfg:3: frontend 'fe': bind: bind option 'crt' needs 'ssl' on the same bind",
       "bad.cfg:4: frontend 'fe': bind: invalid ssl-min-ver 'TLSv9' (expected TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3)",
-      "bad.cfg:5: frontend 'fe': bind option 'frobnicate' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves)",
+      "bad.cfg:5: frontend 'fe': bind option 'frobnicate' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves)",
       "bad.cfg:6: frontend 'fe': bind: ssl-min-ver TLSv1.3 is above ssl-max-ver TLSv1.2",
       "bad.cfg:9: backend 'be': server 's': server option 'verify' needs 'ssl'",
       "bad.cfg:10: backend 'be': server 'u': sni 'req.hdr(host)' is not supported yet (supported: a constant name, 'str(NAME)' or 'NAME')",
