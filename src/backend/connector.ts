@@ -38,7 +38,7 @@ export function openConnection(server: Server, req: OpenRequest, waiter: MuxWait
   const conn = new H1ClientMux(nextBackendConnId(), server.pool, req.limits, req.key);
   connectServer(
     req.runtime,
-    { host: server.host, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: req.key },
+    { host: server.address, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: req.key },
     conn.socketEvents,
     (socket) => {
       req.tick();
@@ -77,7 +77,7 @@ function openMultiplexed(server: Server, req: OpenRequest, waiter: MuxWaiter): v
   const hold = (chunk: Uint8Array) => early.push(chunk.slice());
   connectServer(
     req.runtime,
-    { host: server.host, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: "" },
+    { host: server.address, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: "" },
     { data: hold, drain() {}, end() {}, close() {} },
     (socket: Socket) => {
       req.tick();

@@ -57,11 +57,12 @@ const SINGLE_ARG: Record<string, string> = {
 };
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
-  balance: "balance <algorithm>",
+  balance: "balance <algorithm> [<arguments>]",
+  "hash-type": "hash-type map-based|consistent",
   option: "option <name>",
   bind: "bind <address>[,<address>...] [proto h2]",
   server:
-    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>]",
+    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   log: "log stdout|stderr|<file> [format raw|json], or log global",
@@ -76,6 +77,10 @@ const SERVER_VALUES: Record<string, string> = {
   "pool-low-conn": "<number>",
   proto: "h1|h2",
   "max-reuse": "<number>",
+  // balancing and queues (issue 14, balance)
+  maxqueue: "<number>",
+  slowstart: "<time>",
+  "init-addr": "last,libc,none,<ip>",
 };
 const SERVER_OPTIONS = [
   "weight",
@@ -88,6 +93,10 @@ const SERVER_OPTIONS = [
   "send-proxy",
   "proto",
   "max-reuse",
+  // balancing and queues (issue 14, balance)
+  "maxqueue",
+  "slowstart",
+  "init-addr",
 ];
 
 interface Section {
@@ -217,12 +226,12 @@ class CfgParser {
       if (!this.arity(keyword, args, 1, 1)) return;
       raw[keyword] = args[0];
       this.mark([...base, keyword]);
-    } else if (keyword === "balance") {
-      // Unsupported algorithms may take arguments; keep them so the message
-      // names what was asked for.
+    } else if (keyword === "balance" || keyword === "hash-type") {
+      // Algorithms take arguments (uri whole len 8); one string in both
+      // syntaxes, read by config/balance.ts, so the message names what was asked for.
       if (!this.arity(keyword, args, 1, Infinity)) return;
-      raw.balance = args.join(" ");
-      this.mark([...base, "balance"]);
+      raw[keyword] = args.join(" ");
+      this.mark([...base, keyword]);
     } else if (keyword === "option" || keyword === "log") {
       // One string per line, its words as written: schema-http.ts reads them.
       if (!this.arity(keyword, args, 1, Infinity)) return;

@@ -32,6 +32,7 @@ import {
 import {
   BalanceSchema,
   describe,
+  HashTypeSchema,
   duration,
   HttpReuseSchema,
   integer,
@@ -40,7 +41,9 @@ import {
   nameSchema,
 } from "./schema-values.ts";
 import type {
+  BalanceSettings,
   ErrorFiles,
+  HashType,
   Forwarded,
   ForwardFor,
   HttpConnectionMode,
@@ -80,6 +83,7 @@ const DEFAULTS = {
   retries: v.optional(integer("retries", 0)),
   maxconn: v.optional(integer("maxconn", 1)),
   balance: v.optional(BalanceSchema),
+  "hash-type": v.optional(HashTypeSchema),
   option: v.optional(optionsSchema("defaults")),
   log: v.optional(logsSchema("defaults")),
   "log-format": v.optional(LogFormatSchema),
@@ -102,6 +106,7 @@ const FRONTEND = {
 const BACKEND = {
   mode: v.optional(ModeSchema),
   balance: v.optional(BalanceSchema),
+  "hash-type": v.optional(HashTypeSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
   timeout: v.optional(timeoutsSchema("backend", BACKEND_TIMEOUTS)),
@@ -115,6 +120,7 @@ const LISTEN = {
   default_backend: v.optional(nameSchema("backend")),
   maxconn: v.optional(integer("maxconn", 1)),
   balance: v.optional(BalanceSchema),
+  "hash-type": v.optional(HashTypeSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
   timeout: v.optional(timeoutsSchema("listen", TIMEOUT_NAMES)),
@@ -160,7 +166,9 @@ export interface ProxyPart {
   maxconn?: number;
   timeouts: TimeoutsPart;
   log?: "tcp" | "http";
-  balance?: "roundrobin";
+  balance?: BalanceSettings;
+  hashType?: HashType;
+  allBackups?: true;
   servers?: ServerPart[];
   retries?: number;
   forwardFor?: ForwardFor;
@@ -185,7 +193,8 @@ function proxyPart(o: {
   maxconn?: number;
   timeout?: TimeoutsPart;
   option?: OptionsPart;
-  balance?: "roundrobin";
+  balance?: BalanceSettings;
+  "hash-type"?: HashType;
   servers?: ServerPart[];
   retries?: number;
   log?: LogEntry[];
@@ -200,6 +209,7 @@ function proxyPart(o: {
   if (o.default_backend !== undefined) part.defaultBackend = o.default_backend;
   if (o.maxconn !== undefined) part.maxconn = o.maxconn;
   if (o.balance !== undefined) part.balance = o.balance;
+  if (o["hash-type"] !== undefined) part.hashType = o["hash-type"];
   if (o.servers !== undefined) part.servers = o.servers;
   if (o.retries !== undefined) part.retries = o.retries;
   const option = o.option ?? {};
@@ -208,6 +218,7 @@ function proxyPart(o: {
   if (option.forwarded !== undefined) part.forwarded = option.forwarded;
   if (option.httpMode !== undefined) part.httpMode = option.httpMode;
   if (option.redispatch !== undefined) part.redispatch = option.redispatch;
+  if (option.allBackups !== undefined) part.allBackups = option.allBackups;
   if (o.log !== undefined) part.logs = o.log;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
   if (o.errorfile !== undefined) part.errorFiles = o.errorfile;
