@@ -1,6 +1,6 @@
 // One server of a backend: where it is, its weight, and what it carries now.
 import type { BalanceTarget } from "../balance/types.ts";
-import type { ServerConfig } from "../config/types.ts";
+import type { InitAddr, Origin, ServerConfig } from "../config/types.ts";
 import { type PoolTimers, ServerPool } from "../pool/server-pool.ts";
 import { DEFAULT_H2_CLIENT_OPTIONS, type H2ClientOptions } from "../http2/client-connection.ts";
 import type { PendingMux } from "./pending-mux.ts";
@@ -69,6 +69,8 @@ export class Server implements BalanceTarget {
     this.address = settings.host;
     this.maxqueue = settings.maxqueue ?? 0;
     this.slowstart = settings.slowstart ?? 0;
+    this.initAddr = settings.initAddr;
+    this.origin = settings.origin;
     this.backup = settings.backup;
     this.disabled = settings.disabled;
     // No maxconn: no limit (0, as HAProxy writes it).
@@ -115,6 +117,10 @@ export class Server implements BalanceTarget {
     if (elapsed >= this.slowstart) return this.userWeight;
     return Math.max(1, Math.ceil((this.userWeight * Math.max(0, elapsed)) / this.slowstart));
   }
+
+  /** `init-addr` as written (undefined: the built-in methods), and where the server was written, for start-up errors. */
+  readonly initAddr: readonly InitAddr[] | undefined;
+  readonly origin: Origin;
 
   /** Streams waiting in this server's queue now. */
   get queued(): number {
