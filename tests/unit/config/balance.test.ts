@@ -73,7 +73,7 @@ describe("balance, hash-type and the server options, in both syntaxes", () => {
     expect(c.backends[0]!.hashType).toBeUndefined();
     expect(c.backends[1]!.balance).toEqual({ algorithm: "random", draws: 2 });
     for (const a of ["roundrobin", "static-rr", "leastconn", "first", "random", "source"]) {
-      expect(loadOk(cfg("backend b", `    balance ${a}`, "    server s 127.0.0.1:1")).backends[0]!.balance.algorithm).toBe(a);
+      expect(loadOk(cfg("backend b", `    balance ${a}`, "    server s 127.0.0.1:1")).backends[0]!.balance.algorithm as string).toBe(a);
     }
   });
 });
