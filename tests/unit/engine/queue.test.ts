@@ -34,7 +34,7 @@ afterEach(async () => {
 
 /** The server connection that was sent the request for `path` last. */
 function serverFor(path: string): MemSocket {
-  const found = e!.runtime.servers.findLast((s) => s.text().includes(`GET ${path} `));
+  const found = [...e!.runtime.servers].reverse().find((s) => s.text().includes(`GET ${path} `));
   if (found === undefined) throw new Error(`no server connection got ${path}`);
   return found;
 }
@@ -93,7 +93,7 @@ describe("a server's own queue (balance uri)", () => {
     const bound = be.servers.find((s) => s.current === 1)!;
     expect(bound.queued).toBe(2);
     for (let i = 0; i < 3; i++) {
-      const server = e.runtime.servers.findLast((s) => s.remotePort === bound.port && s.text().includes("GET /k "))!;
+      const server = [...e.runtime.servers].reverse().find((s) => s.remotePort === bound.port && s.text().includes("GET /k "))!;
       await send(e.clock, server, RESPONSE);
       expect(clients[i]!.text()).toBe(RESPONSE);
     }
