@@ -15,7 +15,7 @@ export interface WeightedTarget {
 }
 
 /** Backends up to this many servers use the smooth pass; larger ones the heap. */
-export const SMOOTH_LIMIT = 64;
+export const SMOOTH_LIMIT = 16;
 
 /**
  * Picks one of `targets` that `eligible` accepts, or undefined. Only eligible

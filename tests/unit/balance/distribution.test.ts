@@ -71,7 +71,7 @@ describe("distribution by weight, 40,000 picks", () => {
   test("roundrobin: exact", () => {
     expect(shares({ algorithm: "roundrobin" }, targets(WEIGHTS), 40_000)).toEqual([4000, 8000, 12000, 16000]);
   });
-  test("roundrobin over more than 64 servers (the heap): exact over whole turns, still interleaved", () => {
+  test("roundrobin over more than 16 servers (the heap): exact over whole turns, still interleaved", () => {
     const weights = Array.from({ length: 100 }, (_, i) => 1 + (i % 4));
     const counts = shares({ algorithm: "roundrobin" }, targets(weights), 250 * 100);
     counts.forEach((c, i) => expect(c).toBe(100 * weights[i]!));
