@@ -157,6 +157,7 @@ export class Backend {
   enqueue(waiter: QueueWaiter): void {
     waiter.queueSeq = this.queueSeq++;
     waiter.queuedOn = undefined;
+    waiter.queueAhead = this.queue.length;
     this.queue.push(waiter);
     if (this.queue.length > this.queueMax) this.queueMax = this.queue.length;
   }
@@ -196,6 +197,32 @@ export class Backend {
     }
   }
 
+  /**
+   * `server` cannot serve any more (it went DOWN or into maintenance): the
+   * streams waiting in its queue go elsewhere, as HAProxy redispatches a
+   * DOWN server's pending connections: a slot on another server, or the
+   * backend's queue; one bound to that server alone (prefer-last-server) or
+   * left with no usable server is refused (503). The health checks call this.
+   */
+  redispatchQueue(server: Server): void {
+    const waiting = server.queue.splice(0);
+    for (const waiter of waiting) {
+      waiter.queuedOn = undefined;
+      const pick = waiter.only === server ? "none" : this.take(waiter.tried);
+      if (pick === "none") {
+        waiter.refused?.();
+      } else if (pick === "full") {
+        // Keeps its place in time: it waited since it arrived.
+        const seq = waiter.queueSeq!;
+        this.enqueue(waiter);
+        waiter.queueSeq = seq;
+        this.queue.sort((a, b) => a.queueSeq! - b.queueSeq!);
+      } else {
+        waiter.granted(pick);
+      }
+    }
+  }
+
   /** The server `hash` maps to among usable ones (avoiding `tried` while another is up), whether or not it has a free slot. */
   private pickBound(hash: number, tried: ReadonlySet<Server>): Server | undefined {
     if (tried.size === 0) return this.active.pick(hash, this.up) ?? this.backups.pick(hash, this.up);
@@ -209,6 +236,7 @@ export class Backend {
   private enqueueOn(server: Server, waiter: QueueWaiter): void {
     waiter.queueSeq = this.queueSeq++;
     waiter.queuedOn = server;
+    waiter.queueAhead = server.queue.length;
     server.queue.push(waiter);
     if (server.queue.length > server.queueMax) server.queueMax = server.queue.length;
   }

@@ -18,6 +18,10 @@ export interface QueueWaiter {
   /** Set by the backend while queued: the order of arrival, and the server whose queue holds it (undefined: the backend's). */
   queueSeq?: number;
   queuedOn?: Server | undefined;
+  /** Set by the backend when it queues the waiter: how many waited in that queue before it (the log's %sq / %bq). */
+  queueAhead?: number;
+  /** Its server went away and no other can take it (`Backend.redispatchQueue`): it ends (503). */
+  refused?(): void;
 }
 
 export class Server implements BalanceTarget {

@@ -24,6 +24,10 @@ export abstract class Stream implements QueueWaiter {
   /** Set by the backend while queued. */
   queueSeq = 0;
   queuedOn: Server | undefined;
+  queueAhead = 0;
+  /** Streams that waited before this one in its server's / the backend's queue (the log's %sq / %bq). */
+  srvQueueAhead = 0;
+  backendQueueAhead = 0;
   /** Connect attempts made again (the log's retries). */
   retries = 0;
   cause: CauseCode = Cause.none;
@@ -54,6 +58,8 @@ export abstract class Stream implements QueueWaiter {
     const pick = this.backend.assign(this);
     if (typeof pick !== "string") return this.slotTaken(pick);
     if (pick === "none") return this.noServer(Cause.serverAbort, Phase.connect);
+    if (this.queuedOn !== undefined) this.srvQueueAhead = this.queueAhead;
+    else this.backendQueueAhead = this.queueAhead;
     this.queued = true;
     this.queueStart = this.now();
     this.rearm();
@@ -84,6 +90,14 @@ export abstract class Stream implements QueueWaiter {
     if (!this.queued) return Infinity;
     const t = this.backend.timeouts;
     return this.queueStart + span(t.queue || t.connect);
+  }
+
+  /** The server it waited for went away and no other can take it. */
+  refused(): void {
+    if (!this.queued) return;
+    this.queued = false;
+    this.tw = this.now() - this.queueStart;
+    this.noServer(Cause.serverAbort, Phase.queue);
   }
 
   /** `timeout queue` expired. */

@@ -5,7 +5,8 @@ import { describe, expect, test } from "bun:test";
 import { resolveServers } from "../../src/backend/addresses.ts";
 import { Backend } from "../../src/backend/backend.ts";
 import type { Server } from "../../src/backend/server.ts";
-import { BUILTIN, type InitAddr } from "../../src/config/types.ts";
+import { type BalanceSettings, BUILTIN, type InitAddr } from "../../src/config/types.ts";
+import { hashKey } from "../../src/balance/hash.ts";
 import { memRuntime } from "../support/mem-runtime.ts";
 import { VirtualClock } from "../support/virtual-clock.ts";
 
@@ -18,11 +19,11 @@ interface Spec {
   slowstart?: number;
   initAddr?: InitAddr[];
 }
-function backend(servers: Spec[], more: { allBackups?: true } = {}, clock = new VirtualClock()) {
+function backend(servers: Spec[], more: { allBackups?: true; balance?: BalanceSettings; maxconn?: number } = {}, clock = new VirtualClock()) {
   return new Backend({
     name: "be",
     mode: "http",
-    balance: { algorithm: "roundrobin" },
+    balance: more.balance ?? { algorithm: "roundrobin" },
     retries: 3,
     httpMode: "keep-alive",
     errorFiles: {},
@@ -30,7 +31,7 @@ function backend(servers: Spec[], more: { allBackups?: true } = {}, clock = new 
     httpReuse: "safe",
     timeouts: { connect: 1000, client: 1000, server: 1000 },
     origin,
-    ...more,
+    ...(more.allBackups ? { allBackups: true } : {}),
     servers: servers.map((s, i) => ({
       name: s.name,
       host: s.host ?? "127.0.0.1",
@@ -44,6 +45,7 @@ function backend(servers: Spec[], more: { allBackups?: true } = {}, clock = new 
       sendProxy: false,
       proto: "h1",
       maxReuse: -1,
+      ...(more.maxconn !== undefined ? { maxconn: more.maxconn } : {}),
       ...(s.slowstart !== undefined ? { slowstart: s.slowstart } : {}),
       ...(s.initAddr !== undefined ? { initAddr: s.initAddr } : {}),
       origin,
@@ -129,5 +131,31 @@ describe("addresses at start (init-addr)", () => {
     await expect(resolveServers(b.servers, memRuntime())).rejects.toThrow(
       "t.cfg:7: backend 'be': server 'n': no address for 'gone.internal' (init-addr last,libc: last: no state file; libc: could not resolve 'gone.internal' (no address))",
     );
+  });
+});
+
+describe("a server that goes away with streams in its queue (Backend.redispatchQueue)", () => {
+  test("bound by hash: they go to a server with a free slot; bound by prefer-last-server: refused", () => {
+    const b = backend([{ name: "x" }, { name: "y" }], { balance: { algorithm: "source" }, maxconn: 1 });
+    const events: string[] = [];
+    const waiter = (name: string, only?: Server) => ({
+      tried: none,
+      hash: hashKey("10.0.0.1"),
+      only,
+      granted: (s: Server) => events.push(`${name}:${s.name}`),
+      refused: () => events.push(`${name}:refused`),
+    });
+    const first = b.assign(waiter("w1"));
+    expect(typeof first).not.toBe("string");
+    const bound = first as Server;
+    expect(b.assign(waiter("w2"))).toBe("queued");
+    expect(b.assign(waiter("w3", bound))).toBe("queued");
+    expect(bound.queued).toBe(2);
+    bound.disabled = true;
+    b.redispatchQueue(bound);
+    const other = b.servers.find((s) => s !== bound)!;
+    expect(events).toEqual([`w2:${other.name}`, "w3:refused"]);
+    expect(bound.queued).toBe(0);
+    expect(other.current).toBe(1);
   });
 });
