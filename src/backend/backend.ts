@@ -1,19 +1,18 @@
-// A backend: its servers, its balancing algorithm and its queue of streams
-// waiting for a server slot (when every server is at its maxconn).
-import { type Balancer, createBalancer } from "../balance/index.ts";
-import type { BackendConfig, HttpReuse, Timeouts } from "../config/types.ts";
+// A backend: its servers, its balancing algorithm and its queues of streams
+// waiting for a server slot: each server's own (streams bound to it by a
+// hash or by prefer-last-server) and the backend's (any server will do).
+// A freed slot goes to whoever waited longest for it, as HAProxy's
+// process_srv_queue.
+import { type Balancer, createBalancer, NO_KEY } from "../balance/index.ts";
+import { requestKey } from "../balance/key.ts";
+import { hashKey } from "../balance/hash.ts";
+import { HASHING } from "../config/balance.ts";
+import { type BackendConfig, BUILTIN, type HttpReuse, type Timeouts } from "../config/types.ts";
+import type { Head } from "../http/message.ts";
 import type { PoolTimers } from "../pool/server-pool.ts";
-import { Server } from "./server.ts";
+import { type QueueWaiter, Server } from "./server.ts";
 
-/** Something waiting in the backend queue for a server with a free slot. */
-export interface QueueWaiter {
-  /** Called once a slot was taken for it on `server`. */
-  granted(server: Server): void;
-  /** Servers this waiter must avoid when others are free (already failed). */
-  readonly tried: ReadonlySet<Server>;
-  /** This server and no other (prefer-last-server after a connection-auth challenge). */
-  readonly only?: Server | undefined;
-}
+export type { QueueWaiter } from "./server.ts";
 
 /** An empty set of servers, shared. */
 export const NO_SERVERS: ReadonlySet<Server> = new Set();
@@ -37,17 +36,28 @@ export class Backend {
   readonly httpReuse: HttpReuse;
   /** Its servers speak HTTP/2 (all of them: a backend does not mix protocols). */
   readonly h2: boolean;
+  /** The algorithm hashes a key of the request (source, uri, url_param, hdr): streams pass it to `assign`. */
+  readonly hashes: boolean;
+  /** The most streams the backend's queue held at once. */
+  queueMax = 0;
   private readonly active: Balancer<Server>;
   private readonly backups: Balancer<Server>;
   private readonly queue: QueueWaiter[] = [];
+  private queueSeq = 0;
+  /** Servers with a slowstart: their weights are brought up to date before a pick. */
+  private readonly ramping: Server[];
+  private readonly now: () => number;
   /** The servers `take` avoids during the current call (no closure per call on the hot path). */
   private avoid: ReadonlySet<Server> = NO_SERVERS;
   private readonly any = (s: Server) => s.usable && s.hasSlot;
   private readonly fresh = (s: Server) => s.usable && s.hasSlot && !this.avoid.has(s);
+  private readonly up = (s: Server) => s.usable;
+  private readonly upFresh = (s: Server) => s.usable && !this.avoid.has(s);
 
   /** @param timers the proxy's clock (monotonic ms) and the runtime's timers, for the servers' pools. */
   /** @param h2MaxStreams tune.h2.be.max-concurrent-streams */
-  constructor(readonly config: BackendConfig, timers: PoolTimers, h2MaxStreams: number) {
+  /** @param random where random draws come from (tests seed it). */
+  constructor(readonly config: BackendConfig, timers: PoolTimers, h2MaxStreams: number, random: () => number = Math.random) {
     this.name = config.name;
     this.redispatch = config.redispatch;
     this.httpMode = config.httpMode;
@@ -58,26 +68,83 @@ export class Backend {
     this.servers = config.servers.map((s) => new Server(config.name, s, timers, h2MaxStreams));
     this.h2 = this.servers.length > 0 && this.servers.every((s) => s.proto === "h2");
     this.httpReuse = config.httpReuse;
-    this.active = createBalancer(config.balance, this.servers.filter((s) => !s.backup));
-    this.backups = createBalancer(config.balance, this.servers.filter((s) => s.backup));
+    this.now = () => timers.now();
+    const hashType = config.hashType ?? BUILTIN.hashType;
+    this.hashes = HASHING.has(config.balance.algorithm);
+    this.active = createBalancer(config.balance, hashType, this.servers.filter((s) => !s.backup), random);
+    // Without `option allbackups` only the first usable backup serves, as HAProxy.
+    const backupBalance = config.allBackups ? config.balance : { algorithm: "first" as const };
+    this.backups = createBalancer(backupBalance, hashType, this.servers.filter((s) => s.backup), random);
+    this.ramping = this.servers.filter((s) => s.slowstart > 0);
   }
 
+  /** Streams waiting in the backend's queue (not counting the servers' own queues). */
   get queued(): number {
     return this.queue.length;
   }
 
+  /** The key a hash algorithm balances this request by, hashed; NO_KEY when it has none (round-robin then). */
+  requestHash(clientAddress: string, request: Head | undefined): number {
+    if (!this.hashes) return NO_KEY;
+    const key = requestKey(this.config.balance, clientAddress, request);
+    return key === undefined ? NO_KEY : hashKey(key);
+  }
+
   /**
-   * Picks a server and takes a slot on it. Backup servers serve only when no
-   * active server can. Servers in `tried` are avoided while another can serve,
-   * so a retry goes to the next server; if only tried ones remain, one of them
-   * is tried again.
+   * Gets `waiter` a slot: the server is returned with its slot taken, or the
+   * waiter is queued ("queued": `granted` comes later, or the stream's
+   * `timeout queue`), or no server is usable at all ("none").
+   *
+   * A stream bound to a server (prefer-last-server, or the server its key
+   * hashes to) waits in that server's queue when the server is full, unless
+   * that queue is at its `maxqueue`: then any server with a free slot takes
+   * it, else the backend's queue, as HAProxy.
+   */
+  assign(waiter: QueueWaiter): Server | "queued" | "none" {
+    const only = waiter.only;
+    if (only !== undefined) {
+      if (this.takeServer(only)) return only;
+      this.enqueueOn(only, waiter);
+      return "queued";
+    }
+    const hash = waiter.hash ?? NO_KEY;
+    if (this.hashes && hash !== NO_KEY) {
+      this.refreshWeights();
+      const bound = this.pickBound(hash, waiter.tried);
+      if (bound !== undefined) {
+        if (bound.hasSlot) {
+          this.occupy(bound);
+          return bound;
+        }
+        if (bound.maxqueue === 0 || bound.queue.length < bound.maxqueue) {
+          this.enqueueOn(bound, waiter);
+          return "queued";
+        }
+      }
+    }
+    const pick = this.take(waiter.tried);
+    if (pick === "none") return "none";
+    if (pick === "full") {
+      this.enqueue(waiter);
+      return "queued";
+    }
+    return pick;
+  }
+
+  /**
+   * Picks a server with a free slot and takes it (no key: hash algorithms
+   * fall back to round-robin). Backup servers serve only when no active
+   * server can. Servers in `tried` are avoided while another can serve, so a
+   * retry goes to the next server; if only tried ones remain, one of them is
+   * tried again.
    */
   take(tried: ReadonlySet<Server>): Pick {
+    this.refreshWeights();
     this.avoid = tried;
     const server = tried.size === 0
-      ? this.active.pick(this.any) ?? this.backups.pick(this.any)
-      : this.active.pick(this.fresh) ?? this.backups.pick(this.fresh) ?? this.active.pick(this.any) ??
-        this.backups.pick(this.any);
+      ? this.active.pick(NO_KEY, this.any) ?? this.backups.pick(NO_KEY, this.any)
+      : this.active.pick(NO_KEY, this.fresh) ?? this.backups.pick(NO_KEY, this.fresh) ??
+        this.active.pick(NO_KEY, this.any) ?? this.backups.pick(NO_KEY, this.any);
     this.avoid = NO_SERVERS;
     if (server !== undefined) {
       this.occupy(server);
@@ -86,14 +153,21 @@ export class Backend {
     return this.servers.some((s) => s.usable) ? "full" : "none";
   }
 
+  /** Waits in the backend's queue for any server's slot. */
   enqueue(waiter: QueueWaiter): void {
+    waiter.queueSeq = this.queueSeq++;
+    waiter.queuedOn = undefined;
+    waiter.queueAhead = this.queue.length;
     this.queue.push(waiter);
+    if (this.queue.length > this.queueMax) this.queueMax = this.queue.length;
   }
 
-  /** Removes a waiter that gave up (queue timeout, client gone). */
+  /** Removes a waiter that gave up (queue timeout, client gone), from whichever queue holds it. */
   dequeue(waiter: QueueWaiter): void {
-    const i = this.queue.indexOf(waiter);
-    if (i >= 0) this.queue.splice(i, 1);
+    const list = waiter.queuedOn?.queue ?? this.queue;
+    const i = list.indexOf(waiter);
+    if (i >= 0) list.splice(i, 1);
+    waiter.queuedOn = undefined;
   }
 
   /** Takes a slot on `server` itself if it has one (prefer-last-server); false: it is full or unusable. */
@@ -103,30 +177,106 @@ export class Backend {
     return true;
   }
 
-  /** Gives back a slot on `server`; the oldest waiters that can use a free slot get one. */
+  /** Gives back a slot on `server`; the streams that waited longest for a free slot get one. */
   release(server: Server): void {
     server.current--;
-    let i = 0;
-    while (i < this.queue.length) {
-      const waiter = this.queue[i]!;
-      let pick: Server | undefined;
-      if (waiter.only !== undefined) {
-        if (this.takeServer(waiter.only)) pick = waiter.only;
-      } else {
-        const p = this.take(waiter.tried);
-        if (typeof p !== "string") pick = p;
-      }
-      if (pick === undefined) {
-        i++;
+    this.balancerOf(server).update(server);
+    for (;;) {
+      const own = server.usable && server.hasSlot ? server.queue[0] : undefined;
+      const first = this.queue[0];
+      if (own !== undefined && (first === undefined || own.queueSeq! < first.queueSeq!)) {
+        this.grantOwn(server);
         continue;
       }
-      this.queue.splice(i, 1);
-      waiter.granted(pick);
+      if (first !== undefined && this.grantBackendWaiter()) continue;
+      if (own !== undefined) {
+        this.grantOwn(server);
+        continue;
+      }
+      return;
     }
+  }
+
+  /**
+   * `server` cannot serve any more (it went DOWN or into maintenance): the
+   * streams waiting in its queue go elsewhere, as HAProxy redispatches a
+   * DOWN server's pending connections: a slot on another server, or the
+   * backend's queue; one bound to that server alone (prefer-last-server) or
+   * left with no usable server is refused (503). The health checks call this.
+   */
+  redispatchQueue(server: Server): void {
+    const waiting = server.queue.splice(0);
+    for (const waiter of waiting) {
+      waiter.queuedOn = undefined;
+      const pick = waiter.only === server ? "none" : this.take(waiter.tried);
+      if (pick === "none") {
+        waiter.refused?.();
+      } else if (pick === "full") {
+        // Keeps its place in time: it waited since it arrived.
+        const seq = waiter.queueSeq!;
+        this.enqueue(waiter);
+        waiter.queueSeq = seq;
+        this.queue.sort((a, b) => a.queueSeq! - b.queueSeq!);
+      } else {
+        waiter.granted(pick);
+      }
+    }
+  }
+
+  /** The server `hash` maps to among usable ones (avoiding `tried` while another is up), whether or not it has a free slot. */
+  private pickBound(hash: number, tried: ReadonlySet<Server>): Server | undefined {
+    if (tried.size === 0) return this.active.pick(hash, this.up) ?? this.backups.pick(hash, this.up);
+    this.avoid = tried;
+    const s = this.active.pick(hash, this.upFresh) ?? this.backups.pick(hash, this.upFresh) ??
+      this.active.pick(hash, this.up) ?? this.backups.pick(hash, this.up);
+    this.avoid = NO_SERVERS;
+    return s;
+  }
+
+  private enqueueOn(server: Server, waiter: QueueWaiter): void {
+    waiter.queueSeq = this.queueSeq++;
+    waiter.queuedOn = server;
+    waiter.queueAhead = server.queue.length;
+    server.queue.push(waiter);
+    if (server.queue.length > server.queueMax) server.queueMax = server.queue.length;
+  }
+
+  private grantOwn(server: Server): void {
+    const waiter = server.queue.shift()!;
+    waiter.queuedOn = undefined;
+    this.occupy(server);
+    waiter.granted(server);
+  }
+
+  /** The oldest waiter of the backend's queue gets a slot on any server that has one; false: none has. */
+  private grantBackendWaiter(): boolean {
+    const waiter = this.queue[0]!;
+    const pick = this.take(waiter.tried);
+    if (typeof pick === "string") return false;
+    this.queue.shift();
+    waiter.granted(pick);
+    return true;
   }
 
   private occupy(server: Server): void {
     server.current++;
     server.totalConnections++;
+    this.balancerOf(server).update(server);
+  }
+
+  private balancerOf(server: Server): Balancer<Server> {
+    return server.backup ? this.backups : this.active;
+  }
+
+  /** Slowstart: the ramping servers' effective weights at this moment. */
+  private refreshWeights(): void {
+    if (this.ramping.length === 0) return;
+    const now = this.now();
+    for (const s of this.ramping) {
+      const w = s.rampedWeight(now);
+      if (w === s.weight) continue;
+      s.weight = w;
+      this.balancerOf(s).update(s);
+    }
   }
 }

@@ -1,19 +1,56 @@
 // One server of a backend: where it is, its weight, and what it carries now.
-import type { WeightedTarget } from "../balance/roundrobin.ts";
-import type { ServerConfig } from "../config/types.ts";
+import type { BalanceTarget } from "../balance/types.ts";
+import type { InitAddr, Origin, ServerConfig } from "../config/types.ts";
 import type { ClientTlsOptions } from "../runtime/types.ts";
 import { type PoolTimers, ServerPool } from "../pool/server-pool.ts";
 import { DEFAULT_H2_CLIENT_OPTIONS, type H2ClientOptions } from "../http2/client-connection.ts";
 import type { PendingMux } from "./pending-mux.ts";
 
-export class Server implements WeightedTarget {
+/** Something waiting in a queue (a server's or its backend's) for a slot. */
+export interface QueueWaiter {
+  /** Called once a slot was taken for it on `server`. */
+  granted(server: Server): void;
+  /** Servers this waiter must avoid when others are free (already failed). */
+  readonly tried: ReadonlySet<Server>;
+  /** This server and no other (prefer-last-server after a connection-auth challenge). */
+  readonly only?: Server | undefined;
+  /** The request's key hashed (hash algorithms), or NO_KEY. */
+  readonly hash?: number;
+  /** Set by the backend while queued: the order of arrival, and the server whose queue holds it (undefined: the backend's). */
+  queueSeq?: number;
+  queuedOn?: Server | undefined;
+  /** Set by the backend when it queues the waiter: how many waited in that queue before it (the log's %sq / %bq). */
+  queueAhead?: number;
+  /** Its server went away and no other can take it (`Backend.redispatchQueue`): it ends (503). */
+  refused?(): void;
+}
+
+export class Server implements BalanceTarget {
   readonly name: string;
+  /** The host as written: a name or an IP. */
   readonly host: string;
   readonly port: number;
-  readonly weight: number;
   readonly backup: boolean;
   readonly maxconn: number;
   rrCurrent = 0;
+  lbSlot = 0;
+  // ---- balancing and queues (issue 14, balance) ----
+  /** Where connections go: the IP found at start for a name (init-addr), the host itself for an IP; "" when none was found (init-addr none): the server takes no traffic. */
+  address: string;
+  /** The weight as configured (0..256). */
+  readonly userWeight: number;
+  /** The effective weight the algorithms use: userWeight, ramped during slowstart. */
+  weight: number;
+  /** `maxqueue`: streams waiting in this server's queue at most (0: no limit). */
+  readonly maxqueue: number;
+  /** `slowstart`: ms of weight ramp after coming UP (0: none). */
+  readonly slowstart: number;
+  /** When the server last came UP (monotonic ms), -1 when it never went down: set by the health checks. */
+  upSince = -1;
+  /** Streams waiting for this server (bound to it by hash or prefer-last-server), oldest first. */
+  readonly queue: QueueWaiter[] = [];
+  /** The most streams its queue held at once. */
+  queueMax = 0;
   /** Administrative state (a later health check will add operational state). */
   disabled: boolean;
   /** Shared HTTP connections to this server (idle, safe) and its connection counters. */
@@ -32,7 +69,13 @@ export class Server implements WeightedTarget {
     this.name = settings.name;
     this.host = settings.host;
     this.port = settings.port;
+    this.userWeight = settings.weight;
     this.weight = settings.weight;
+    this.address = settings.host;
+    this.maxqueue = settings.maxqueue ?? 0;
+    this.slowstart = settings.slowstart ?? 0;
+    this.initAddr = settings.initAddr;
+    this.origin = settings.origin;
     this.backup = settings.backup;
     this.disabled = settings.disabled;
     // No maxconn: no limit (0, as HAProxy writes it).
@@ -92,7 +135,24 @@ export class Server implements WeightedTarget {
   }
 
   get usable(): boolean {
-    return !this.disabled && this.weight > 0;
+    return !this.disabled && this.weight > 0 && this.address !== "";
+  }
+
+  /** The weight slowstart allows at `now`: growing from 1 to userWeight over `slowstart` ms after `upSince`. */
+  rampedWeight(now: number): number {
+    if (this.slowstart === 0 || this.upSince < 0 || this.userWeight === 0) return this.userWeight;
+    const elapsed = now - this.upSince;
+    if (elapsed >= this.slowstart) return this.userWeight;
+    return Math.max(1, Math.ceil((this.userWeight * Math.max(0, elapsed)) / this.slowstart));
+  }
+
+  /** `init-addr` as written (undefined: the built-in methods), and where the server was written, for start-up errors. */
+  readonly initAddr: readonly InitAddr[] | undefined;
+  readonly origin: Origin;
+
+  /** Streams waiting in this server's queue now. */
+  get queued(): number {
+    return this.queue.length;
   }
 
   get hasSlot(): boolean {

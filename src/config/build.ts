@@ -44,6 +44,10 @@ export interface DraftBackend {
   named: NamedProxy;
   /** Where each server's `proto` was written (its server line when it was not), by index. */
   protoAt: Origin[];
+  /** Where `balance` was written (the section header when it came from defaults or nowhere). */
+  balanceAt: Origin;
+  /** Where the section's own `hash-type` was written; undefined when it has none. */
+  hashTypeAt?: Origin;
 }
 
 /** The Config plus what the cross-checks need to point at the right place. */
@@ -214,10 +218,20 @@ function backend(
   if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
   const forwarded = part.forwarded ?? defaults.forwarded;
   if (forwarded !== undefined) config.forwarded = { ...forwarded };
+  const hashType = part.hashType ?? defaults.hashType;
+  if (hashType !== undefined) config.hashType = hashType;
+  if (part.allBackups ?? defaults.allBackups) config.allBackups = true;
   const protoAt = servers.map((s, i) =>
     s.proto === "h1"
       ? config.servers[i]!.origin
       : locate(proxy.seg, [...proxy.path, ...s.path, "proto"])
   );
-  return { named, config, protoAt };
+  const draft: DraftBackend = {
+    named,
+    config,
+    protoAt,
+    balanceAt: part.balance !== undefined ? locate(proxy.seg, [...proxy.path, "balance"]) : proxy.origin,
+  };
+  if (part.hashType !== undefined) draft.hashTypeAt = locate(proxy.seg, [...proxy.path, "hash-type"]);
+  return draft;
 }

@@ -60,12 +60,13 @@ const SINGLE_ARG: Record<string, string> = {
 };
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
-  balance: "balance <algorithm>",
+  balance: "balance <algorithm> [<arguments>]",
+  "hash-type": "hash-type map-based|consistent",
   option: "option <name>",
   bind: "bind <address>[,<address>...] [proto h2] [ssl crt <file|dir>... [crt-list <file>] [alpn <list>] ...]",
   "ssl-default-bind-options": "ssl-default-bind-options <option>...",
   server:
-    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]]",
+    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   log: "log stdout|stderr|<file> [format raw|json], or log global",
@@ -85,6 +86,10 @@ const SERVER_VALUES: Record<string, string> = {
   sni: "<name>",
   alpn: "<protocol>[,<protocol>...]",
   crt: "<file>",
+  // balancing and queues (issue 14, balance)
+  maxqueue: "<number>",
+  slowstart: "<time>",
+  "init-addr": "last,libc,none,<ip>",
 };
 const SERVER_OPTIONS = [
   "weight",
@@ -103,6 +108,10 @@ const SERVER_OPTIONS = [
   "sni",
   "alpn",
   "crt",
+  // balancing and queues (issue 14, balance)
+  "maxqueue",
+  "slowstart",
+  "init-addr",
 ];
 /** Bind options without a value. */
 const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets"]);
@@ -249,12 +258,12 @@ class CfgParser {
       if (!this.arity(keyword, args, 1, 1)) return;
       raw[keyword] = args[0];
       this.mark([...base, keyword]);
-    } else if (keyword === "balance") {
-      // Unsupported algorithms may take arguments; keep them so the message
-      // names what was asked for.
+    } else if (keyword === "balance" || keyword === "hash-type") {
+      // Algorithms take arguments (uri whole len 8); one string in both
+      // syntaxes, read by config/balance.ts, so the message names what was asked for.
       if (!this.arity(keyword, args, 1, Infinity)) return;
-      raw.balance = args.join(" ");
-      this.mark([...base, "balance"]);
+      raw[keyword] = args.join(" ");
+      this.mark([...base, keyword]);
     } else if (keyword === "option" || keyword === "log") {
       // One string per line, its words as written: schema-http.ts reads them.
       if (!this.arity(keyword, args, 1, Infinity)) return;

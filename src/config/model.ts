@@ -32,6 +32,7 @@ import {
 import {
   BalanceSchema,
   describe,
+  HashTypeSchema,
   duration,
   HttpReuseSchema,
   integer,
@@ -41,7 +42,9 @@ import {
 } from "./schema-values.ts";
 import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
 import type {
+  BalanceSettings,
   ErrorFiles,
+  HashType,
   Forwarded,
   ForwardFor,
   GlobalConfig,
@@ -86,6 +89,7 @@ const DEFAULTS = {
   retries: v.optional(integer("retries", 0)),
   maxconn: v.optional(integer("maxconn", 1)),
   balance: v.optional(BalanceSchema),
+  "hash-type": v.optional(HashTypeSchema),
   option: v.optional(optionsSchema("defaults")),
   log: v.optional(logsSchema("defaults")),
   "log-format": v.optional(LogFormatSchema),
@@ -108,6 +112,7 @@ const FRONTEND = {
 const BACKEND = {
   mode: v.optional(ModeSchema),
   balance: v.optional(BalanceSchema),
+  "hash-type": v.optional(HashTypeSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
   timeout: v.optional(timeoutsSchema("backend", BACKEND_TIMEOUTS)),
@@ -121,6 +126,7 @@ const LISTEN = {
   default_backend: v.optional(nameSchema("backend")),
   maxconn: v.optional(integer("maxconn", 1)),
   balance: v.optional(BalanceSchema),
+  "hash-type": v.optional(HashTypeSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
   timeout: v.optional(timeoutsSchema("listen", TIMEOUT_NAMES)),
@@ -166,7 +172,9 @@ export interface ProxyPart {
   maxconn?: number;
   timeouts: TimeoutsPart;
   log?: "tcp" | "http";
-  balance?: "roundrobin";
+  balance?: BalanceSettings;
+  hashType?: HashType;
+  allBackups?: true;
   servers?: ServerPart[];
   retries?: number;
   forwardFor?: ForwardFor;
@@ -191,7 +199,8 @@ function proxyPart(o: {
   maxconn?: number;
   timeout?: TimeoutsPart;
   option?: OptionsPart;
-  balance?: "roundrobin";
+  balance?: BalanceSettings;
+  "hash-type"?: HashType;
   servers?: ServerPart[];
   retries?: number;
   log?: LogEntry[];
@@ -206,6 +215,7 @@ function proxyPart(o: {
   if (o.default_backend !== undefined) part.defaultBackend = o.default_backend;
   if (o.maxconn !== undefined) part.maxconn = o.maxconn;
   if (o.balance !== undefined) part.balance = o.balance;
+  if (o["hash-type"] !== undefined) part.hashType = o["hash-type"];
   if (o.servers !== undefined) part.servers = o.servers;
   if (o.retries !== undefined) part.retries = o.retries;
   const option = o.option ?? {};
@@ -214,6 +224,7 @@ function proxyPart(o: {
   if (option.forwarded !== undefined) part.forwarded = option.forwarded;
   if (option.httpMode !== undefined) part.httpMode = option.httpMode;
   if (option.redispatch !== undefined) part.redispatch = option.redispatch;
+  if (option.allBackups !== undefined) part.allBackups = option.allBackups;
   if (o.log !== undefined) part.logs = o.log;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
   if (o.errorfile !== undefined) part.errorFiles = o.errorfile;

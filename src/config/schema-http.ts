@@ -32,6 +32,7 @@ const OPTION_SECTIONS = {
   "http-server-close": ["defaults", "frontend", "backend", "listen"],
   httpclose: ["defaults", "frontend", "backend", "listen"],
   redispatch: ["defaults", "backend", "listen"],
+  allbackups: ["defaults", "backend", "listen"],
 } as const satisfies Record<string, readonly SectionName[]>;
 type OptionName = keyof typeof OPTION_SECTIONS;
 
@@ -51,6 +52,7 @@ export interface OptionsPart {
   forwarded?: Forwarded;
   httpMode?: HttpConnectionMode;
   redispatch?: true;
+  allBackups?: true;
 }
 
 type OptionItem = (part: OptionsPart) => void;
@@ -81,6 +83,7 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
     return (p) => (p.log = log);
   }
   if (option === "redispatch") return (p) => (p.redispatch = true);
+  if (option === "allbackups") return (p) => (p.allBackups = true);
   const mode = HTTP_MODES[option];
   return (p) => (p.httpMode = mode);
 }

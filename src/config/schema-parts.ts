@@ -15,7 +15,7 @@ import {
   nameSchema,
   ProtoSchema,
 } from "./schema-values.ts";
-import { BUILTIN, type BindTls, type ServerConfig, type ServerTls, type Timeouts } from "./types.ts";
+import { BUILTIN, type BindTls, type InitAddr, type ServerConfig, type ServerTls, type Timeouts } from "./types.ts";
 import {
   BindFieldsSchema,
   type BindSslPart,
@@ -175,6 +175,43 @@ export interface ServerPart {
   ssl?: ServerSslPart;
   /** ...and with their files read (sections.ts). */
   tls?: ServerTls;
+  // balancing and queues (issue 14, balance)
+  maxqueue?: number;
+  slowstart?: number;
+  initAddr?: InitAddr[];
+}
+
+/**
+ * `init-addr last,libc,none,<ip>`: the methods tried in order at start to
+ * find a server's address. A comma list in both syntaxes (a YAML list too).
+ */
+function InitAddrSchema() {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }): InitAddr[] => {
+      const x = dataset.value;
+      const items = Array.isArray(x) ? x : typeof x === "string" ? x.split(",") : undefined;
+      if (items === undefined || items.length === 0) {
+        addIssue({ message: `invalid init-addr ${describe(x)} (expected a list like last,libc,none)` });
+        return NEVER;
+      }
+      const out: InitAddr[] = [];
+      for (const raw of items) {
+        const item = typeof raw === "string" ? raw.trim() : raw;
+        if (item === "last" || item === "libc" || item === "none") {
+          out.push(item);
+          continue;
+        }
+        const ip = typeof item === "string" ? parseAddress(`${item.includes(":") ? `[${item}]` : item}:1`, "server") : undefined;
+        if (ip === undefined || !ip.ok || !/^[\d.]+$|:/.test(ip.host)) {
+          addIssue({ message: `invalid init-addr method ${describe(item)} (expected last, libc, none or an IP address)` });
+          return NEVER;
+        }
+        out.push({ ip: ip.host });
+      }
+      return out;
+    }),
+  );
 }
 
 /** Spelled as the haproxy.cfg server options, in YAML too. */
@@ -191,6 +228,10 @@ const SERVER_FIELDS = {
   proto: v.optional(ProtoSchema),
   "max-reuse": v.optional(integer("max-reuse", -1)),
   ...SERVER_SSL_FIELDS,
+  // balancing and queues (issue 14, balance)
+  maxqueue: v.optional(integer("maxqueue", 0)),
+  slowstart: v.optional(duration("slowstart")),
+  "init-addr": v.optional(InitAddrSchema()),
 };
 
 function serverPart(
@@ -216,6 +257,10 @@ function serverPart(
   if (s.maxconn !== undefined) part.maxconn = s.maxconn;
   const ssl = serverSslPart(s);
   if (typeof ssl === "object") part.ssl = ssl;
+  // balancing and queues (issue 14, balance)
+  if (s.maxqueue !== undefined && s.maxqueue > 0) part.maxqueue = s.maxqueue;
+  if (s.slowstart !== undefined && s.slowstart > 0) part.slowstart = s.slowstart;
+  if (s["init-addr"] !== undefined) part.initAddr = s["init-addr"];
   return part;
 }
 

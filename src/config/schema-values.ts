@@ -5,6 +5,7 @@
 import * as v from "valibot";
 import { type AddressRole, parseAddress } from "./address.ts";
 import { parseDuration } from "./duration.ts";
+import { type BalanceSettings, type HashType, parseBalance, parseHashType } from "./balance.ts";
 import type { HttpReuse, Mode, ServerConfig } from "./types.ts";
 
 /** How a raw value reads in a message. */
@@ -141,14 +142,22 @@ export const ModeSchema = v.pipe(
 
 export const BalanceSchema = v.pipe(
   v.unknown(),
-  v.rawTransform(({ dataset, addIssue, NEVER }): "roundrobin" => {
+  v.rawTransform(({ dataset, addIssue, NEVER }): BalanceSettings => {
     const x = dataset.value;
-    if (x === "roundrobin") return x;
-    addIssue({
-      message: typeof x === "string"
-        ? `balance '${x}' is not supported yet (supported: roundrobin)`
-        : `invalid balance ${describe(x)} (expected roundrobin)`,
-    });
+    const parsed = typeof x === "string" ? parseBalance(x) : `invalid balance ${describe(x)} (expected an algorithm like roundrobin or 'uri whole')`;
+    if (typeof parsed !== "string") return parsed;
+    addIssue({ message: parsed });
+    return NEVER;
+  }),
+);
+
+export const HashTypeSchema = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }): HashType => {
+    const x = dataset.value;
+    const parsed = typeof x === "string" ? parseHashType(x) : `invalid hash-type ${describe(x)} (expected map-based or consistent)`;
+    if (parsed === "map-based" || parsed === "consistent") return parsed;
+    addIssue({ message: parsed });
     return NEVER;
   }),
 );

@@ -2,6 +2,10 @@
 // The valibot schemas in model.ts produce the pieces; build.ts assembles them
 // into this shape.
 
+import type { BalanceSettings, HashType } from "./balance.ts";
+
+export type { BalanceAlgorithm, BalanceSettings, HashType } from "./balance.ts";
+
 export type Mode = "tcp" | "http";
 
 /**
@@ -114,8 +118,18 @@ export interface ServerConfig {
   maxReuse: number;
   /** `ssl ...`: TLS to this server. */
   ssl?: ServerTls;
+  // ---- balancing and queues (issue 14, balance) ----
+  /** `maxqueue N`: streams waiting for this server at most; absent or 0: no limit. */
+  maxqueue?: number;
+  /** `slowstart TIME`: ms over which the effective weight ramps up after the server comes UP; absent: none. */
+  slowstart?: number;
+  /** `init-addr`: how the address is found at start, tried in order; absent: BUILTIN.initAddr. An IP is written as itself. */
+  initAddr?: InitAddr[];
   origin: Origin;
 }
+
+/** One `init-addr` method: `last` (the state file: sluice keeps none, so it never finds one), `libc` (resolve the name), `none` (start without an address, the server in maintenance), or a fixed IP. */
+export type InitAddr = "last" | "libc" | "none" | { ip: string };
 
 /**
  * `http-reuse never | safe | aggressive | always` (default safe): which
@@ -170,7 +184,11 @@ export type ErrorFiles = Record<number, Uint8Array>;
 export interface BackendConfig {
   name: string;
   mode: Mode;
-  balance: "roundrobin";
+  balance: BalanceSettings;
+  /** `hash-type` (hash algorithms only); absent: BUILTIN.hashType. */
+  hashType?: HashType;
+  /** `option allbackups`: every backup server takes load when no active one can (else only the first). */
+  allBackups?: true;
   servers: ServerConfig[];
   retries: number;
   timeouts: Timeouts;
@@ -250,7 +268,9 @@ export interface Config {
 /** Values used when neither the proxy nor its `defaults` set them. */
 export const BUILTIN = {
   mode: "tcp",
-  balance: "roundrobin",
+  balance: { algorithm: "roundrobin" },
+  hashType: "map-based",
+  initAddr: ["last", "libc"],
   retries: 3,
   timeouts: { connect: 5000, client: 50000, server: 50000 },
   httpMode: "keep-alive",
@@ -270,7 +290,9 @@ export const BUILTIN = {
   global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100 },
 } as const satisfies {
   mode: Mode;
-  balance: "roundrobin";
+  balance: BalanceSettings;
+  hashType: HashType;
+  initAddr: readonly InitAddr[];
   retries: number;
   timeouts: Timeouts;
   httpMode: HttpConnectionMode;

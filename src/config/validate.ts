@@ -12,6 +12,7 @@
 import { formatAddress, isWildcardHost } from "./address.ts";
 import { ConfigError, formatPos } from "./errors.ts";
 import type { Draft, DraftBackend, DraftFrontend, NamedProxy } from "./build.ts";
+import { HASHING, NEEDS_HTTP } from "./balance.ts";
 import type { BindConfig } from "./types.ts";
 
 export interface Findings {
@@ -27,6 +28,7 @@ export function validate(draft: Draft): Findings {
   const byName = new Map(backends.map((b) => [b.config.name, b]));
 
   for (const b of backends) checkServers(b, found);
+  for (const b of backends) checkBalance(b, found);
   for (const f of frontends) checkFrontend(f, byName, backendNames, found);
   checkBinds(frontends, found);
   return found;
@@ -118,6 +120,29 @@ function checkServers(b: DraftBackend, found: Findings): void {
         b.config.origin,
         [where(b.named)],
         "no server (connections sent here will fail)",
+      ),
+    );
+  }
+}
+
+/** `hash-type` only means something to an algorithm that hashes; uri, url_param and hdr read an HTTP request that mode tcp has not. */
+function checkBalance(b: DraftBackend, found: Findings): void {
+  const algorithm = b.config.balance.algorithm;
+  if (b.hashTypeAt !== undefined && !HASHING.has(algorithm)) {
+    found.errors.push(
+      new ConfigError(
+        b.hashTypeAt,
+        [where(b.named)],
+        `hash-type needs a hashing balance algorithm (source, uri, url_param, hdr); this ${b.named.kind} balances by ${algorithm}`,
+      ),
+    );
+  }
+  if (NEEDS_HTTP.has(algorithm) && b.config.mode !== "http") {
+    found.errors.push(
+      new ConfigError(
+        b.balanceAt,
+        [where(b.named)],
+        `balance ${algorithm} needs mode http (this ${b.named.kind} is in ${b.config.mode} mode; in tcp mode use roundrobin, static-rr, leastconn, first, random or source)`,
       ),
     );
   }

@@ -39,7 +39,8 @@
 //       max-session-srv-conns: 5
 //   backends:
 //     app:
-//       balance: roundrobin
+//       balance: roundrobin                # or "uri whole len 20", "random(3)", "hdr(Host)", as in haproxy.cfg
+//                                          # (hash algorithms take hash-type: map-based | consistent)
 //       http-reuse: safe
 //       servers:
 //         a1: { address: "127.0.0.1:9001", weight: 3 }
@@ -48,6 +49,7 @@
 //         a4: { address: "127.0.0.1:9004", pool-max-conn: -1, pool-purge-delay: 5s,
 //               pool-low-conn: 0, send-proxy: true }   # server options keep their cfg names
 //         a5: { address: "127.0.0.1:9005", proto: h1, max-reuse: -1 }   # h1 | h2 (h2: mode http)
+//         a6: { address: "app.internal:9006", maxqueue: 10, slowstart: 30s, init-addr: "last,libc,none" }
 //       # or, as a list:  servers: [{ name: a1, address: "127.0.0.1:9001" }]
 //   listen:
 //     db:

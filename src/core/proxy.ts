@@ -8,6 +8,7 @@ import type { Clock } from "../runtime/clock.ts";
 import type { Runtime, TimerHandle } from "../runtime/types.ts";
 import type { AcceptGate, Frontend } from "./frontend.ts";
 import { buildGraph } from "./graph.ts";
+import { resolveServers } from "../backend/addresses.ts";
 import { type ConnectionRow, connectionRows, type ServerConnectionCounters, serverCounters } from "../pool/view.ts";
 
 export interface ProxyOptions {
@@ -39,8 +40,9 @@ export class Proxy implements AcceptGate {
     this.frontends = graph.frontends;
   }
 
-  /** Opens every listener; on failure closes the ones already open and rethrows. */
+  /** Finds the servers' addresses (init-addr), then opens every listener; on failure closes the ones already open and rethrows. */
   async start(): Promise<void> {
+    await resolveServers([...this.backends.values()].flatMap((b) => b.servers), this.runtime);
     try {
       for (const f of this.frontends) await f.start();
     } catch (error) {

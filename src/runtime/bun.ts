@@ -3,6 +3,8 @@
 // so this adapter holds the remainder and writes it on `drain`.
 import {
   ConnectError,
+  orderAddresses,
+  ResolveError,
   type ConnectFailure,
   type ConnectOptions,
   type Listener,
@@ -266,6 +268,15 @@ export const bunRuntime: Runtime = {
   version: Bun.version,
   listen,
   connect,
+  async resolve(host: string): Promise<string[]> {
+    try {
+      const found = orderAddresses(await Bun.dns.lookup(host, {}));
+      if (found.length > 0) return found;
+    } catch (error) {
+      throw new ResolveError(host, error instanceof Error ? error.message : String(error));
+    }
+    throw new ResolveError(host, "no address");
+  },
   now: () => performance.now(),
   wallNow: () => Date.now(),
   // The runtime's own timer object is the handle: nothing is allocated around it.

@@ -11,6 +11,8 @@
 // Chunks queued while an op is in flight are joined into one op.
 import {
   ConnectError,
+  orderAddresses,
+  ResolveError,
   type ConnectFailure,
   type ConnectOptions,
   type Listener,
@@ -543,6 +545,18 @@ export const denoRuntime: Runtime = {
   },
 
   connect,
+
+  /** Through node:dns's lookup (getaddrinfo, /etc/hosts included), which Deno.resolveDns is not. */
+  async resolve(host: string): Promise<string[]> {
+    try {
+      const dns = await import("node:dns");
+      const found = orderAddresses(await dns.promises.lookup(host, { all: true }));
+      if (found.length > 0) return found;
+    } catch (error) {
+      throw new ResolveError(host, error instanceof Error ? error.message : String(error));
+    }
+    throw new ResolveError(host, "no address");
+  },
 
   now(): number {
     return performance.now();

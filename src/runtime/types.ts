@@ -174,6 +174,21 @@ export class ConnectError extends Error {
   }
 }
 
+/** A host name that could not be resolved, typed so the caller can say which. */
+export class ResolveError extends Error {
+  constructor(readonly host: string, detail?: string) {
+    super(`could not resolve '${host}'${detail ? ` (${detail})` : ""}`);
+    this.name = "ResolveError";
+  }
+}
+
+/** IPv4 addresses first (what a server line usually means), each once. */
+export function orderAddresses(list: readonly { address: string; family: number }[]): string[] {
+  const v4 = list.filter((a) => a.family === 4).map((a) => a.address);
+  const v6 = list.filter((a) => a.family !== 4).map((a) => a.address);
+  return [...new Set([...v4, ...v6])];
+}
+
 export type SignalName = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGUSR1" | "SIGUSR2";
 
 declare const timerBrand: unique symbol;
@@ -214,6 +229,12 @@ export interface Runtime extends Timers {
   listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener>;
   /** Open a connection; `events` are in place before any byte can arrive. */
   connect(options: ConnectOptions, events: SocketEvents): Promise<Socket>;
+  /**
+   * The addresses of a host name, as the system resolver gives them
+   * (getaddrinfo: /etc/hosts, then DNS), IPv4 first. Rejects with a
+   * ResolveError when the name has none.
+   */
+  resolve(host: string): Promise<string[]>;
   onSignal(signal: SignalName, handler: () => void): void;
   /** The process's command-line arguments after the program (and script) name. */
   args(): string[];

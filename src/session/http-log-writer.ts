@@ -64,11 +64,13 @@ export class HttpLogWriter implements HttpLogSink {
       const server = stream.server;
       if (server !== undefined) {
         r.server = server.name;
-        r.serverAddress = server.host;
+        r.serverAddress = server.address;
         r.serverPort = server.port;
         r.srvConn = server.current;
       }
-      r.beconn = backend.servers.reduce((n, s) => n + s.current, 0) + backend.queued;
+      r.beconn = backend.servers.reduce((n, s) => n + s.current + s.queued, 0) + backend.queued;
+      r.srvQueue = stream.srvQueueAhead;
+      r.backendQueue = stream.backendQueueAhead;
       r.TR = Math.round(stream.started - session.requestStart);
       r.Tw = Math.round(stream.tw);
       r.Tc = Math.round(stream.tc);

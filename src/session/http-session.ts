@@ -118,6 +118,11 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     return this.mux;
   }
 
+  /** The client's address (balance source hashes it). */
+  get clientAddress(): string {
+    return this.client.remoteAddress;
+  }
+
   /** The PROXY v1 line for servers with send-proxy (and the reuse key of those connections). */
   get proxyHeader(): string {
     const c = this.client;

@@ -64,6 +64,11 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
     return this.lastClient;
   }
 
+  /** The client's address (balance source hashes it). */
+  get clientAddress(): string {
+    return this.client.remoteAddress;
+  }
+
   /** The PROXY v1 line for servers with send-proxy (and the reuse key of those connections). */
   get proxyHeader(): string {
     const c = this.client;

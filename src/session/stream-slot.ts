@@ -87,6 +87,10 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   /** One stream's end never closes an HTTP/2 connection. */
   readonly clientKeepAlive = true;
   readonly clientEnded = false;
+  get clientAddress(): string {
+    return this.session.client.remoteAddress;
+  }
+
   get proxyHeader(): string {
     return this.session.proxyHeader;
   }

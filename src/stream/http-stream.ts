@@ -75,6 +75,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // same server, even if they must queue for it (invariant 13).
     const last = this.host.authServer;
     this.only = last !== undefined && this.tried.size === 0 && this.backend.servers.includes(last) && last.usable ? last : undefined;
+    if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
     this.pick();
   }
 

@@ -5,6 +5,7 @@
 // last retry on another one. Subclasses say how a connection is obtained and
 // what a failure looks like to their client.
 import { type Backend, NO_SERVERS, type QueueWaiter } from "../backend/backend.ts";
+import { NO_KEY } from "../balance/index.ts";
 import type { Server } from "../backend/server.ts";
 import { nextStreamId } from "../conn/ids.ts";
 import { ConnectError } from "../runtime/types.ts";
@@ -18,6 +19,15 @@ export abstract class Stream implements QueueWaiter {
   /** Set when the stream must go to this server only (prefer-last-server after NTLM/Negotiate). */
   only: Server | undefined;
   server: Server | undefined;
+  /** The request's key hashed, for hash algorithms (set by the subclass before `pick`); NO_KEY: none. */
+  hash = NO_KEY;
+  /** Set by the backend while queued. */
+  queueSeq = 0;
+  queuedOn: Server | undefined;
+  queueAhead = 0;
+  /** Streams that waited before this one in its server's / the backend's queue (the log's %sq / %bq). */
+  srvQueueAhead = 0;
+  backendQueueAhead = 0;
   /** Connect attempts made again (the log's retries). */
   retries = 0;
   cause: CauseCode = Cause.none;
@@ -43,17 +53,16 @@ export abstract class Stream implements QueueWaiter {
   /** No server can be had (none usable, queue timeout, every retry failed): end the stream. */
   protected abstract noServer(cause: CauseCode, phase: PhaseCode): void;
 
-  /** Picks a server and takes a slot on it, or waits in the queue for one. */
+  /** Picks a server and takes a slot on it, or waits in a queue (the server's or the backend's) for one. */
   protected pick(): void {
-    const only = this.only;
-    if (only !== undefined) {
-      if (this.backend.takeServer(only)) return this.slotTaken(only);
-      return this.enqueue();
-    }
-    const pick = this.backend.take(this.tried);
+    const pick = this.backend.assign(this);
     if (typeof pick !== "string") return this.slotTaken(pick);
     if (pick === "none") return this.noServer(Cause.serverAbort, Phase.connect);
-    this.enqueue();
+    if (this.queuedOn !== undefined) this.srvQueueAhead = this.queueAhead;
+    else this.backendQueueAhead = this.queueAhead;
+    this.queued = true;
+    this.queueStart = this.now();
+    this.rearm();
   }
 
   private slotTaken(server: Server): void {
@@ -61,13 +70,6 @@ export abstract class Stream implements QueueWaiter {
     if (this.tw < 0) this.tw = 0;
     this.connecting = true;
     this.useServer(server, false);
-  }
-
-  private enqueue(): void {
-    this.queued = true;
-    this.queueStart = this.now();
-    this.backend.enqueue(this);
-    this.rearm();
   }
 
   /** The backend's queue gave us a slot on `server`. */
@@ -88,6 +90,14 @@ export abstract class Stream implements QueueWaiter {
     if (!this.queued) return Infinity;
     const t = this.backend.timeouts;
     return this.queueStart + span(t.queue || t.connect);
+  }
+
+  /** The server it waited for went away and no other can take it. */
+  refused(): void {
+    if (!this.queued) return;
+    this.queued = false;
+    this.tw = this.now() - this.queueStart;
+    this.noServer(Cause.serverAbort, Phase.queue);
   }
 
   /** `timeout queue` expired. */

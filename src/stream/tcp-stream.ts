@@ -74,6 +74,7 @@ export class TcpStream extends Stream {
   begin(early: Uint8Array[]): void {
     for (const chunk of early) this.onClientData(chunk);
     if (this.clientClosed) return this.finish();
+    if (this.backend.hashes) this.hash = this.backend.requestHash(this.client.remoteAddress, undefined);
     this.pick();
   }
 
@@ -108,7 +109,7 @@ export class TcpStream extends Stream {
     const proxyHeader = server.sendProxy ? proxyHeaderV1(c.remoteAddress, c.remotePort, c.localAddress, c.localPort) : "";
     connectServer(
       this.host.runtime,
-      { host: server.host, port: server.port, timeoutMs: this.backend.timeouts.connect, proxyHeader, tls: server.tls },
+      { host: server.address, port: server.port, timeoutMs: this.backend.timeouts.connect, proxyHeader, tls: server.tls },
       this.serverEvents,
       (socket) => this.onConnected(socket, began),
       (error) => this.onConnectFailed(server, error),

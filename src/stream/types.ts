@@ -28,6 +28,8 @@ export interface HttpStreamHost<S> {
   readonly clientKeepAlive: boolean;
   /** The PROXY v1 line for servers with send-proxy (also the reuse key of those connections). */
   readonly proxyHeader: string;
+  /** The client's address (balance source hashes it). */
+  readonly clientAddress: string;
   /** Requests seen on this client connection (1: the first). */
   readonly requests: number;
   /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */

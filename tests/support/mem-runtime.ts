@@ -9,6 +9,7 @@ import { Proxy, type ProxyOptions } from "../../src/core/proxy.ts";
 import { SinkPool } from "../../src/log/sink.ts";
 import {
   ConnectError,
+  ResolveError,
   type ConnectOptions,
   type Listener,
   type ListenOptions,
@@ -89,6 +90,8 @@ export interface MemRuntime<T extends Timers = VirtualClock> extends Runtime {
   connectOutcome: ConnectOutcome;
   /** Connect attempts made, whatever their outcome. */
   connectAttempts: number;
+  /** Host name → addresses `resolve` gives (a name not here does not resolve). */
+  hosts: Record<string, string[]>;
 }
 
 export interface MemRuntimeOptions {
@@ -141,6 +144,11 @@ export function memRuntime(options: MemRuntimeOptions & { timers?: Timers } = {}
     setTimer: clock.setTimer.bind(clock),
     clearTimer: clock.clearTimer.bind(clock),
     defer: clock.defer.bind(clock),
+    resolve(host: string): Promise<string[]> {
+      const found = runtime.hosts[host];
+      return found === undefined ? Promise.reject(new ResolveError(host, "no address")) : Promise.resolve([...found]);
+    },
+    hosts: { localhost: ["127.0.0.1"] },
     onSignal() {},
     args: () => [],
     exit(code: number): never {

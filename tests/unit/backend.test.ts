@@ -9,7 +9,7 @@ function backend(servers: { name: string; weight?: number; backup?: boolean; dis
   return new Backend({
     name: "be",
     mode: "tcp",
-    balance: "roundrobin",
+    balance: { algorithm: "roundrobin" },
     retries: 3,
     httpMode: "keep-alive",
     errorFiles: {},

@@ -123,7 +123,7 @@ describe("haproxy.cfg errors", () => {
     [
       "missing server address",
       ["backend api", "    server a1"],
-      "sluice.cfg:2: backend 'api': missing argument for 'server' (usage: server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]])",
+      "sluice.cfg:2: backend 'api': missing argument for 'server' (usage: server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]])",
     ],
     [
       "missing server option value",
@@ -133,7 +133,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unknown server option",
       ["backend api", "    server a1 127.0.0.1:1 check"],
-      "sluice.cfg:2: backend 'api': server 'a1': option 'check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt)",
+      "sluice.cfg:2: backend 'api': server 'a1': option 'check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr)",
     ],
     [
       "weight out of range",
@@ -147,8 +147,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "unsupported balance",
-      ["backend api", "    balance leastconn"],
-      "sluice.cfg:2: backend 'api': balance 'leastconn' is not supported yet (supported: roundrobin)",
+      ["backend api", "    balance rdp-cookie"],
+      "sluice.cfg:2: backend 'api': balance 'rdp-cookie' is not supported yet (supported: roundrobin, static-rr, leastconn, first, random, source, uri, url_param, hdr)",
     ],
     [
       "bad mode",
@@ -158,7 +158,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unsupported option",
       ["defaults", "    option abortonclose"],
-      "sluice.cfg:2: defaults: option 'abortonclose' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch)",
+      "sluice.cfg:2: defaults: option 'abortonclose' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups)",
     ],
     [
       "bind option",
@@ -202,14 +202,14 @@ describe("haproxy.cfg errors", () => {
       "    default_backend nowhere",
       "backend api",
       "    server a1 127.0.0.1:1 weight -1",
-      "    balance first",
+      "    balance sticky",
     ))).toEqual([
       "sluice.cfg:2: global: invalid maxconn 'lots' (expected an integer, at least 1)",
       "sluice.cfg:3: global: keyword 'daemon' is not supported yet",
       `sluice.cfg:5: defaults: timeout client: invalid time '1x' ${TIME}`,
       "sluice.cfg:7: frontend 'web': bind: port 99999 is out of range (1-65535)",
       "sluice.cfg:10: backend 'api': server 'a1': weight -1 is out of range (0-256)",
-      "sluice.cfg:11: backend 'api': balance 'first' is not supported yet (supported: roundrobin)",
+        "sluice.cfg:11: backend 'api': balance 'sticky' is not supported yet (supported: roundrobin, static-rr, leastconn, first, random, source, uri, url_param, hdr)",
     ]);
   });
 });
@@ -219,12 +219,12 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown keyword",
       ["backends:", "  app:", "    servers: { a1: '127.0.0.1:1' }", "    balanse: roundrobin"],
-      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, servers, retries, timeout, option, errorfile, http-reuse)",
+      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, hash-type, servers, retries, timeout, option, errorfile, http-reuse)",
     ],
     [
       "unknown server keyword",
       ["backends:", "  app:", "    servers:", "      a1: { address: '127.0.0.1:1', wieght: 2 }"],
-      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt)",
+      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr)",
     ],
     [
       "unknown section",

@@ -47,7 +47,7 @@ describe("listen", () => {
       backends: [{
         name: "db",
         mode: "tcp",
-        balance: "roundrobin",
+        balance: { algorithm: "roundrobin" },
         servers: [{
           name: "pg1",
           host: "10.0.0.1",

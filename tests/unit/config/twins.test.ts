@@ -233,7 +233,7 @@ const EXPECTED = {
     {
       name: "app",
       mode: "http",
-      balance: "roundrobin",
+      balance: { algorithm: "roundrobin" },
       servers: [
         server("a1", "127.0.0.1", 9001, {
           weight: 3,
@@ -258,7 +258,7 @@ const EXPECTED = {
     {
       name: "pool",
       mode: "tcp",
-      balance: "roundrobin",
+      balance: { algorithm: "roundrobin" },
       servers: [server("p1", "localhost", 9101, { weight: 0, maxReuse: 0 })],
       retries: 5,
       timeouts: base,
@@ -270,7 +270,7 @@ const EXPECTED = {
     {
       name: "db",
       mode: "tcp",
-      balance: "roundrobin",
+      balance: { algorithm: "roundrobin" },
       servers: [server("pg1", "10.0.0.1", 5432)],
       retries: 2,
       timeouts: { ...base, clientFin: 1000, serverFin: 1000 },
@@ -435,7 +435,7 @@ describe("examples/", () => {
       backends: [{
         name: "app",
         mode: "tcp",
-        balance: "roundrobin",
+        balance: { algorithm: "roundrobin" },
         servers: [
           { name: "s1", host: "127.0.0.1", port: 9001, weight: 3, ...POOL_DEFAULTS },
           { name: "s2", host: "127.0.0.1", port: 9002, weight: 1, ...POOL_DEFAULTS },
