@@ -191,6 +191,13 @@ export const BUILTIN = {
   forwardForHeader: "X-Forwarded-For",
   logTarget: { kind: "stderr", format: "raw" },
   global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100 },
+  /**
+   * HTTP/2 connections to servers, where no keyword sets it: the receive
+   * window we grant per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for the
+   * whole connection, and the SETTINGS_MAX_HEADER_LIST_SIZE we announce and
+   * enforce.
+   */
+  h2Backend: { streamWindow: 256 * 1024, connectionWindow: 16 * 1024 * 1024, maxHeaderListSize: 64 * 1024 },
 } as const satisfies {
   mode: Mode;
   balance: "roundrobin";
@@ -203,4 +210,5 @@ export const BUILTIN = {
   forwardForHeader: string;
   logTarget: LogTarget;
   global: Omit<GlobalConfig, "logTargets">;
+  h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
 };
