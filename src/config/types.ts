@@ -288,6 +288,13 @@ export const BUILTIN = {
    */
   tls: { minVersion: "TLSv1.2", ticketKeyRotate: 3_600_000, tlsTickets: true, sessionCacheSize: 0, serverVerify: "required" },
   global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100 },
+  /**
+   * HTTP/2 connections to servers, where no keyword sets it: the receive
+   * window we grant per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for the
+   * whole connection, and the SETTINGS_MAX_HEADER_LIST_SIZE we announce and
+   * enforce.
+   */
+  h2Backend: { streamWindow: 256 * 1024, connectionWindow: 16 * 1024 * 1024, maxHeaderListSize: 64 * 1024 },
 } as const satisfies {
   mode: Mode;
   balance: BalanceSettings;
@@ -303,4 +310,5 @@ export const BUILTIN = {
   logTarget: LogTarget;
   tls: { minVersion: TlsVersion; ticketKeyRotate: number; tlsTickets: boolean; sessionCacheSize: 0; serverVerify: ServerTls["verify"] };
   global: Omit<GlobalConfig, "logTargets" | "sslDefaultBind">;
+  h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
 };

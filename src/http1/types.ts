@@ -3,6 +3,7 @@
 
 export { BodyKind } from "../http/message.ts";
 import type { Head as MessageHead, HeadLimits } from "../http/message.ts";
+import { BUILTIN } from "../config/types.ts";
 
 /** A head as the HTTP/1.1 parser makes it: the model's, plus the bytes it was parsed from. */
 export interface Head extends MessageHead {
@@ -89,4 +90,5 @@ export interface H1Events {
 /** The HTTP/1.1 codec's limits are the model's. */
 export type H1Limits = HeadLimits;
 
-export const DEFAULT_LIMITS: H1Limits = { maxHeadBytes: 16384, maxFields: 101 };
+/** The configuration's defaults (tune.bufsize, tune.http.maxhdr: config/types.ts BUILTIN), for a parser given no limits. */
+export const DEFAULT_LIMITS: H1Limits = { maxHeadBytes: BUILTIN.global.bufsize, maxFields: BUILTIN.global.maxHeaderFields };

@@ -3,6 +3,7 @@
 // exchange, stream ids, both directions of flow control, PING, GOAWAY in both
 // directions, RST_STREAM, and HPACK state; errors are answered as §5.4 says.
 // Pure: a runtime Socket in, events out; the pool decides who gets a stream.
+import { BUILTIN } from "../config/types.ts";
 import { nextBackendConnId } from "../conn/ids.ts";
 import type { ClientMuxBase, ExchangeEvents, MuxConn, OutgoingRequest, Owner } from "../conn/types.ts";
 import type { Socket, Timers } from "../runtime/types.ts";
@@ -28,11 +29,10 @@ export interface H2ClientOptions {
   maxReuse: number;
 }
 
+/** The configuration's defaults (config/types.ts: BUILTIN): what a server line without tuning gets. */
 export const DEFAULT_H2_CLIENT_OPTIONS: H2ClientOptions = {
-  localMaxStreams: 100,
-  streamWindow: 256 * 1024,
-  connectionWindow: 16 * 1024 * 1024,
-  maxHeaderListSize: 64 * 1024,
+  localMaxStreams: BUILTIN.global.h2BackendMaxConcurrentStreams,
+  ...BUILTIN.h2Backend,
   maxReuse: -1,
 };
 
