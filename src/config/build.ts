@@ -7,6 +7,8 @@
 // replaced by the global targets. When no section anywhere has a `log` line,
 // every frontend logs to stderr: sluice logs there unless told otherwise.
 
+import type { ConfigError } from "./errors.ts";
+import { resolveHealthCheck, serverChecks } from "./health-check.ts";
 import { locate } from "./issues.ts";
 import type { LogEntry, ProxyPart } from "./model.ts";
 import type { ProxyKind } from "./raw.ts";
@@ -40,6 +42,8 @@ export interface DraftBackend {
   named: NamedProxy;
   /** Where each server's `proto` was written (its server line when it was not), by index. */
   protoAt: Origin[];
+  /** Health-check combinations that make no sense (issue 14, checks), for validate.ts. */
+  checkProblems: ConfigError[];
 }
 
 /** The Config plus what the cross-checks need to point at the right place. */
@@ -172,13 +176,15 @@ function backend(
   defaults: ProxyPart,
 ): DraftBackend {
   const servers = part.servers ?? [];
+  const mode = part.mode ?? defaults.mode ?? BUILTIN.mode;
+  const checks = resolveHealthCheck(proxy, part, defaults, mode);
   const config: BackendConfig = {
     name: proxy.name,
-    mode: part.mode ?? defaults.mode ?? BUILTIN.mode,
+    mode,
     balance: part.balance ?? defaults.balance ?? BUILTIN.balance,
     servers: servers.map((s) => {
-      const { path, ...server } = s;
-      return { ...server, origin: locate(proxy.seg, [...proxy.path, ...path], true) };
+      const { path, checks: _checks, ...server } = s;
+      return { ...server, ...serverChecks(s), origin: locate(proxy.seg, [...proxy.path, ...path], true) };
     }),
     retries: part.retries ?? defaults.retries ?? BUILTIN.retries,
     timeouts: timeouts(defaults, part),
@@ -186,6 +192,7 @@ function backend(
     errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
     redispatch: part.redispatch ?? defaults.redispatch ?? false,
     httpReuse: part.httpReuse ?? defaults.httpReuse ?? BUILTIN.httpReuse,
+    healthCheck: checks.healthCheck,
     origin: proxy.origin,
   };
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
@@ -197,5 +204,5 @@ function backend(
       ? config.servers[i]!.origin
       : locate(proxy.seg, [...proxy.path, ...s.path, "proto"])
   );
-  return { named, config, protoAt };
+  return { named, config, protoAt, checkProblems: checks.problems };
 }

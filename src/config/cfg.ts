@@ -54,6 +54,7 @@ const SINGLE_ARG: Record<string, string> = {
   "log-format": 'log-format "<format>"',
   "http-reuse": "http-reuse never|safe|aggressive|always",
   "max-session-srv-conns": "max-session-srv-conns <number>",
+  "tune.max-checks-per-thread": "tune.max-checks-per-thread <number>",
 };
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
@@ -61,12 +62,17 @@ const USAGE: Record<string, string> = {
   option: "option <name>",
   bind: "bind <address>[,<address>...] [proto h2]",
   server:
-    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>]",
+    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [observe layer4|layer7] [error-limit <n>] [on-error <action>]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   log: "log stdout|stderr|<file> [format raw|json], or log global",
+  // Health checks (issue 14, checks).
+  "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>",
+  "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>",
 };
-const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy"]);
+/** Health-check rule lines (issue 14, checks): one list of words per line, read by schema-check.ts. */
+const CHECK_RULES = new Set(["http-check", "tcp-check"]);
+const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", /* health checks */ "check", "check-send-proxy"]);
 /** Server options that take a value → what the value is, for the usage message. */
 const SERVER_VALUES: Record<string, string> = {
   weight: "<number>",
@@ -76,6 +82,17 @@ const SERVER_VALUES: Record<string, string> = {
   "pool-low-conn": "<number>",
   proto: "h1|h2",
   "max-reuse": "<number>",
+  // Health checks (issue 14, checks).
+  inter: "<time>",
+  fastinter: "<time>",
+  downinter: "<time>",
+  rise: "<number>",
+  fall: "<number>",
+  port: "<port>",
+  addr: "<address>",
+  observe: "layer4|layer7",
+  "error-limit": "<number>",
+  "on-error": "fastinter|fail-check|sudden-death|mark-down",
 };
 const SERVER_OPTIONS = [
   "weight",
@@ -88,6 +105,19 @@ const SERVER_OPTIONS = [
   "send-proxy",
   "proto",
   "max-reuse",
+  // Health checks (issue 14, checks).
+  "check",
+  "inter",
+  "fastinter",
+  "downinter",
+  "rise",
+  "fall",
+  "port",
+  "addr",
+  "check-send-proxy",
+  "observe",
+  "error-limit",
+  "on-error",
 ];
 
 interface Section {
@@ -234,6 +264,13 @@ class CfgParser {
       this.mark([...base, keyword]);
       this.mark([...base, keyword, list.length]);
       list.push(args.join(" "));
+    } else if (CHECK_RULES.has(keyword)) {
+      // Health-check rules (issue 14, checks): words kept as written (a `tcp-check send` string may hold spaces).
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      const list = (raw[keyword] ??= []) as string[][];
+      this.mark([...base, keyword]);
+      this.mark([...base, keyword, list.length]);
+      list.push(args);
     } else if (keyword === "errorfile") {
       if (!this.arity(keyword, args, 2, 2)) return;
       const [code, file] = args as [string, string];

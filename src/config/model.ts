@@ -39,6 +39,7 @@ import {
   ModeSchema,
   nameSchema,
 } from "./schema-values.ts";
+import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import type {
   ErrorFiles,
   Forwarded,
@@ -47,6 +48,7 @@ import type {
   HttpReuse,
   LogTarget,
   Mode,
+  TcpCheckStep,
 } from "./types.ts";
 
 export { nameSchema } from "./schema-values.ts";
@@ -72,6 +74,7 @@ const GLOBAL = {
   "tune.h2.initial-window-size": v.optional(integer("tune.h2.initial-window-size", 1, 2 ** 31 - 1)),
   "tune.h2.fe.glitches-threshold": v.optional(integer("tune.h2.fe.glitches-threshold", 1)),
   "tune.h2.fe.max-control-frames-per-sec": v.optional(integer("tune.h2.fe.max-control-frames-per-sec", 1)),
+  "tune.max-checks-per-thread": v.optional(integer("tune.max-checks-per-thread", 0)),
   log: v.optional(GlobalLogsSchema),
 };
 const DEFAULTS = {
@@ -86,6 +89,9 @@ const DEFAULTS = {
   errorfile: v.optional(ErrorFilesSchema),
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
+  // Health checks (issue 14, checks).
+  "http-check": v.optional(HttpCheckSchema),
+  "tcp-check": v.optional(TcpCheckSchema),
 };
 const FRONTEND = {
   mode: v.optional(ModeSchema),
@@ -108,6 +114,9 @@ const BACKEND = {
   option: v.optional(optionsSchema("backend")),
   errorfile: v.optional(ErrorFilesSchema),
   "http-reuse": v.optional(HttpReuseSchema),
+  // Health checks (issue 14, checks).
+  "http-check": v.optional(HttpCheckSchema),
+  "tcp-check": v.optional(TcpCheckSchema),
 };
 const LISTEN = {
   mode: v.optional(ModeSchema),
@@ -124,6 +133,9 @@ const LISTEN = {
   errorfile: v.optional(ErrorFilesSchema),
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
+  // Health checks (issue 14, checks).
+  "http-check": v.optional(HttpCheckSchema),
+  "tcp-check": v.optional(TcpCheckSchema),
 };
 
 const KNOWN_KEYWORDS = new Set(
@@ -176,6 +188,10 @@ export interface ProxyPart {
   errorResponses?: ErrorFiles;
   httpReuse?: HttpReuse;
   maxSessionSrvConns?: number;
+  // Health checks (issue 14, checks).
+  healthCheck?: CheckOption;
+  httpChecks?: HttpCheckRule[];
+  tcpChecks?: TcpCheckStep[];
 }
 
 function proxyPart(o: {
@@ -193,6 +209,8 @@ function proxyPart(o: {
   errorfile?: ErrorFilePart[];
   "http-reuse"?: HttpReuse;
   "max-session-srv-conns"?: number;
+  "http-check"?: HttpCheckRule[];
+  "tcp-check"?: TcpCheckStep[];
 }): ProxyPart {
   const part: ProxyPart = { timeouts: o.timeout ?? {} };
   if (o.mode !== undefined) part.mode = o.mode;
@@ -215,6 +233,10 @@ function proxyPart(o: {
   if (o["max-session-srv-conns"] !== undefined) {
     part.maxSessionSrvConns = o["max-session-srv-conns"];
   }
+  // Health checks (issue 14, checks).
+  if (option.healthCheck !== undefined) part.healthCheck = option.healthCheck;
+  if (o["http-check"] !== undefined) part.httpChecks = o["http-check"];
+  if (o["tcp-check"] !== undefined) part.tcpChecks = o["tcp-check"];
   return part;
 }
 
@@ -229,6 +251,7 @@ export interface GlobalPart {
   h2InitialWindowSize?: number;
   h2FrontendGlitchesThreshold?: number;
   h2FrontendMaxControlFramesPerSec?: number;
+  maxChecksInFlight?: number;
   logs?: LogTarget[];
 }
 
@@ -250,6 +273,7 @@ export const GlobalSchema = v.pipe(
     if (g["tune.h2.fe.glitches-threshold"] !== undefined) part.h2FrontendGlitchesThreshold = g["tune.h2.fe.glitches-threshold"];
     const control = g["tune.h2.fe.max-control-frames-per-sec"];
     if (control !== undefined) part.h2FrontendMaxControlFramesPerSec = control;
+    if (g["tune.max-checks-per-thread"] !== undefined) part.maxChecksInFlight = g["tune.max-checks-per-thread"];
     if (g.log !== undefined) part.logs = g.log;
     return part;
   }),

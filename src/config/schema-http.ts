@@ -10,6 +10,7 @@ import { checkLogFormat } from "./log-format.ts";
 import { parseNetwork } from "../rules/network.ts";
 import type { SectionName } from "./schema-parts.ts";
 import { describe, isMapping } from "./schema-values.ts";
+import { type CheckOption, httpchkOption } from "./schema-check.ts";
 import {
   BUILTIN,
   type Forwarded,
@@ -32,6 +33,9 @@ const OPTION_SECTIONS = {
   "http-server-close": ["defaults", "frontend", "backend", "listen"],
   httpclose: ["defaults", "frontend", "backend", "listen"],
   redispatch: ["defaults", "backend", "listen"],
+  // Health checks (issue 14, checks).
+  httpchk: ["defaults", "backend", "listen"],
+  "tcp-check": ["defaults", "backend", "listen"],
 } as const satisfies Record<string, readonly SectionName[]>;
 type OptionName = keyof typeof OPTION_SECTIONS;
 
@@ -51,6 +55,8 @@ export interface OptionsPart {
   forwarded?: Forwarded;
   httpMode?: HttpConnectionMode;
   redispatch?: true;
+  /** `option httpchk` / `option tcp-check`: the last one wins (issue 14, checks). */
+  healthCheck?: CheckOption;
 }
 
 type OptionItem = (part: OptionsPart) => void;
@@ -71,6 +77,10 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
   }
   if (option === "forwardfor") return forwardFor(args);
   if (option === "forwarded") return forwarded(args);
+  if (option === "httpchk") {
+    const check = httpchkOption(args);
+    return typeof check === "string" ? check : (p) => (p.healthCheck = check);
+  }
   if (args.length > 0) {
     return ARGS_NOT_YET.has(option)
       ? `option ${option}: argument '${args[0]}' is not supported yet (usage: option ${option})`
@@ -81,6 +91,7 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
     return (p) => (p.log = log);
   }
   if (option === "redispatch") return (p) => (p.redispatch = true);
+  if (option === "tcp-check") return (p) => (p.healthCheck = { kind: "tcp-check" });
   const mode = HTTP_MODES[option];
   return (p) => (p.httpMode = mode);
 }

@@ -16,6 +16,7 @@ import {
   ProtoSchema,
 } from "./schema-values.ts";
 import { BUILTIN, type ServerConfig, type Timeouts } from "./types.ts";
+import { SERVER_CHECK_FIELDS, type ServerCheckPart, serverCheckPart } from "./schema-check.ts";
 
 /** Section names as they appear in messages. */
 export type SectionName = "global" | "defaults" | "frontend" | "backend" | "listen";
@@ -30,6 +31,7 @@ export const TIMEOUT_NAMES = [
   "server-fin",
   "http-request",
   "http-keep-alive",
+  "check",
 ] as const;
 type TimeoutName = (typeof TIMEOUT_NAMES)[number];
 
@@ -43,6 +45,7 @@ const TIMEOUT_FIELD: Record<TimeoutName, keyof Timeouts> = {
   "server-fin": "serverFin",
   "http-request": "httpRequest",
   "http-keep-alive": "httpKeepAlive",
+  check: "check",
 };
 
 /** HAProxy's table of which timeout a frontend or a backend can use. */
@@ -60,6 +63,7 @@ export const BACKEND_TIMEOUTS = [
   "server-fin",
   "http-request",
   "http-keep-alive",
+  "check",
 ] as const;
 
 export type TimeoutsPart = Partial<Timeouts>;
@@ -156,6 +160,8 @@ export interface ServerPart {
   sendProxy: boolean;
   proto: ServerConfig["proto"];
   maxReuse: number;
+  /** Health checks (issue 14, checks): what the line says, defaults applied by build.ts. */
+  checks: ServerCheckPart;
 }
 
 /** Spelled as the haproxy.cfg server options, in YAML too. */
@@ -171,6 +177,8 @@ const SERVER_FIELDS = {
   "send-proxy": v.optional(flag("send-proxy")),
   proto: v.optional(ProtoSchema),
   "max-reuse": v.optional(integer("max-reuse", -1)),
+  // Health checks (issue 14, checks).
+  ...SERVER_CHECK_FIELDS,
 };
 
 function serverPart(
@@ -192,6 +200,7 @@ function serverPart(
     sendProxy: s["send-proxy"] ?? false,
     proto: s.proto ?? "h1",
     maxReuse: s["max-reuse"] ?? -1,
+    checks: serverCheckPart(s),
   };
   if (s.maxconn !== undefined) part.maxconn = s.maxconn;
   return part;

@@ -27,6 +27,7 @@ export function validate(draft: Draft): Findings {
   const byName = new Map(backends.map((b) => [b.config.name, b]));
 
   for (const b of backends) checkServers(b, found);
+  for (const b of backends) found.errors.push(...b.checkProblems);
   for (const f of frontends) checkFrontend(f, byName, backendNames, found);
   checkBinds(frontends, found);
   return found;
