@@ -13,6 +13,10 @@ export interface QueueWaiter {
   readonly tried: ReadonlySet<Server>;
   /** This server and no other (prefer-last-server after a connection-auth challenge). */
   readonly only?: Server | undefined;
+  /** Its `only` server went DOWN: any server will do now (redispatched). */
+  unpin(): void;
+  /** No usable server is left: it was taken out of the queue and ends (503). */
+  noServerLeft(): void;
 }
 
 /** An empty set of servers, shared. */
@@ -106,6 +110,37 @@ export class Backend {
   /** Gives back a slot on `server`; the oldest waiters that can use a free slot get one. */
   release(server: Server): void {
     server.current--;
+    this.dispatch();
+  }
+
+  /**
+   * `server` went DOWN (health checks): the streams waiting for it alone go
+   * to any server; if no server is usable any more, every waiting stream
+   * ends with a 503 rather than wait for its queue timeout. Returns how many
+   * were redispatched (the DOWN log line says it).
+   */
+  serverDown(server: Server): number {
+    let requeued = 0;
+    for (const waiter of this.queue) {
+      if (waiter.only !== server) continue;
+      waiter.unpin();
+      requeued++;
+    }
+    if (!this.servers.some((s) => s.usable)) {
+      for (const waiter of this.queue.splice(0)) waiter.noServerLeft();
+      return requeued;
+    }
+    this.dispatch();
+    return requeued;
+  }
+
+  /** `server` came UP (health checks): waiting streams may take its slots. */
+  serverUp(): void {
+    this.dispatch();
+  }
+
+  /** The oldest waiters that can use a free slot get one. */
+  private dispatch(): void {
     let i = 0;
     while (i < this.queue.length) {
       const waiter = this.queue[i]!;

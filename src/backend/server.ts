@@ -4,6 +4,7 @@ import type { ServerConfig } from "../config/types.ts";
 import { type PoolTimers, ServerPool } from "../pool/server-pool.ts";
 import { DEFAULT_H2_CLIENT_OPTIONS, type H2ClientOptions } from "../http2/client-connection.ts";
 import type { PendingMux } from "./pending-mux.ts";
+import { ServerState } from "./server-state.ts";
 
 export class Server implements WeightedTarget {
   readonly name: string;
@@ -13,8 +14,8 @@ export class Server implements WeightedTarget {
   readonly backup: boolean;
   readonly maxconn: number;
   rrCurrent = 0;
-  /** Administrative state (a later health check will add operational state). */
-  disabled: boolean;
+  /** Administrative and operational state, the last check, the health counters (issue 14). */
+  readonly state: ServerState;
   /** Shared HTTP connections to this server (idle, safe) and its connection counters. */
   readonly pool: ServerPool;
   /** Connections carried now. */
@@ -33,7 +34,8 @@ export class Server implements WeightedTarget {
     this.port = settings.port;
     this.weight = settings.weight;
     this.backup = settings.backup;
-    this.disabled = settings.disabled;
+    // Without `check` nothing moves the health counter: rise and fall of 1 keep it simple.
+    this.state = new ServerState(settings.check?.rise ?? 1, settings.check?.fall ?? 1, settings.disabled, timers.now());
     // No maxconn: no limit (0, as HAProxy writes it).
     this.maxconn = settings.maxconn ?? 0;
     this.sendProxy = settings.sendProxy;
@@ -67,8 +69,24 @@ export class Server implements WeightedTarget {
     return `${this.backendName}/${this.name}`;
   }
 
+  /** `disabled`: in maintenance (MAINT). */
+  get disabled(): boolean {
+    return this.state.admin === "MAINT";
+  }
+
+  set disabled(value: boolean) {
+    this.state.admin = value ? "MAINT" : "READY";
+  }
+
+  /** Monotonic ms when it last came UP after being DOWN, -1 while never down (slowstart ramps from it). */
+  get upSince(): number {
+    return this.state.upSince;
+  }
+
+  /** Takes new load-balanced streams: READY, UP, with a weight. */
   get usable(): boolean {
-    return !this.disabled && this.weight > 0;
+    const state = this.state;
+    return state.admin === "READY" && state.op === "UP" && this.weight > 0;
   }
 
   get hasSlot(): boolean {

@@ -6,6 +6,7 @@
 // what a failure looks like to their client.
 import { type Backend, NO_SERVERS, type QueueWaiter } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
+import { Observed } from "../backend/server-state.ts";
 import { nextStreamId } from "../conn/ids.ts";
 import { ConnectError } from "../runtime/types.ts";
 import { span } from "./span.ts";
@@ -83,6 +84,19 @@ export abstract class Stream implements QueueWaiter {
     this.useServer(server, false);
   }
 
+  /** Its `only` server went DOWN while it waited: any server will do. */
+  unpin(): void {
+    this.only = undefined;
+  }
+
+  /** Every server went DOWN while it waited: the backend took it out of the queue. */
+  noServerLeft(): void {
+    if (!this.queued) return;
+    this.queued = false;
+    this.tw = this.now() - this.queueStart;
+    this.noServer(Cause.serverAbort, Phase.queue);
+  }
+
   /** Monotonic ms at which the queue wait ends, or Infinity. */
   queueDeadline(): number {
     if (!this.queued) return Infinity;
@@ -110,6 +124,7 @@ export abstract class Stream implements QueueWaiter {
    */
   protected connectFailed(server: Server, error: unknown): void {
     server.connectFailures++;
+    server.state.observer?.observe(Observed.connectFailed);
     if (!this.connecting) return;
     this.tried = new Set(this.tried).add(server);
     if (this.retries < this.backend.retries) {

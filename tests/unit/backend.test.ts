@@ -62,8 +62,8 @@ describe("Backend.take", () => {
     expect(name(first)).toBe("a");
     expect(b.take(none)).toBe("full");
     const got: string[] = [];
-    const w1: QueueWaiter = { tried: none, granted: (s) => got.push(`w1:${s.name}`) };
-    const w2: QueueWaiter = { tried: none, granted: (s) => got.push(`w2:${s.name}`) };
+    const w1: QueueWaiter = { tried: none, granted: (s) => got.push(`w1:${s.name}`), unpin() {}, noServerLeft() {} };
+    const w2: QueueWaiter = { tried: none, granted: (s) => got.push(`w2:${s.name}`), unpin() {}, noServerLeft() {} };
     b.enqueue(w1);
     b.enqueue(w2);
     expect(b.queued).toBe(2);
