@@ -2,6 +2,9 @@
 // connect to it ends (refused, never, open) and, once open, what the server
 // answers to the first bytes it gets. Connect attempts are recorded with
 // their time, so a test reads the check schedule from them.
+import { Backend } from "../../../src/backend/backend.ts";
+import { HealthChecks } from "../../../src/check/checks.ts";
+import { loadConfigTexts } from "../../../src/config/load.ts";
 import { ConnectError, type ConnectOptions, type Runtime, type Socket, type SocketEvents } from "../../../src/runtime/types.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
 
@@ -80,4 +83,23 @@ export class FakeNet {
   times(port: number): number[] {
     return this.attempts.filter((a) => a.port === port).map((a) => a.at);
   }
+}
+
+/** The first check is due at offset 0, which a timer (as setTimeout) makes 1 ms: the clock starts at 0. */
+export function setup(backendText: string, global = "") {
+  const net = new FakeNet();
+  const text = `global\n${global}\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 5s\n    timeout server 5s\n${backendText}`;
+  const loaded = loadConfigTexts([{ name: "t.cfg", text }]);
+  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
+  const timers = { now: net.clock.now, setTimer: net.clock.setTimer, clearTimer: net.clock.clearTimer };
+  const backends = loaded.config.backends.map((b) => new Backend(b, timers, 100));
+  const lines: string[] = [];
+  const checks = new HealthChecks(backends, {
+    runtime: net.runtime,
+    log: (l) => lines.push(l),
+    tick() {},
+    maxInFlight: loaded.config.global.maxChecksInFlight,
+  });
+  const server = (name: string) => backends.flatMap((b) => b.servers).find((s) => s.name === name)!;
+  return { net, backends, lines, checks, server };
 }

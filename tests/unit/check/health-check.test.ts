@@ -5,29 +5,7 @@
 // timeouts (inter, or timeout connect / timeout check), the in-flight bound,
 // the three kinds of check and the log lines, word for word.
 import { describe, expect, test } from "bun:test";
-import { Backend } from "../../../src/backend/backend.ts";
-import { HealthChecks } from "../../../src/check/checks.ts";
-import { loadConfigTexts } from "../../../src/config/load.ts";
-import { FakeNet } from "./fake-net.ts";
-
-/** The first check is due at offset 0, which a timer (as setTimeout) makes 1 ms: the clock starts at 0. */
-export function setup(backendText: string, global = "") {
-  const net = new FakeNet();
-  const text = `global\n${global}\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 5s\n    timeout server 5s\n${backendText}`;
-  const loaded = loadConfigTexts([{ name: "t.cfg", text }]);
-  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
-  const timers = { now: net.clock.now, setTimer: net.clock.setTimer, clearTimer: net.clock.clearTimer };
-  const backends = loaded.config.backends.map((b) => new Backend(b, timers, 100));
-  const lines: string[] = [];
-  const checks = new HealthChecks(backends, {
-    runtime: net.runtime,
-    log: (l) => lines.push(l),
-    tick() {},
-    maxInFlight: loaded.config.global.maxChecksInFlight,
-  });
-  const server = (name: string) => backends.flatMap((b) => b.servers).find((s) => s.name === name)!;
-  return { net, backends, lines, checks, server };
-}
+import { setup } from "./fake-net.ts";
 
 const OK_500 = { answer: "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n" };
 const OK_200 = { answer: "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nhealthy" };
