@@ -182,7 +182,7 @@ describe("HTTP checks", () => {
       t.net.ports.set(1001, answer);
       t.checks.start();
       await t.net.clock.advance(1);
-      expect([t.server("a").state.op, t.server("a").state.last?.status]).toEqual([op, status]);
+      expect<string[]>([t.server("a").state.op, t.server("a").state.last!.status]).toEqual([op, status]);
     });
   }
 
