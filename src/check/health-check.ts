@@ -33,7 +33,7 @@ function scriptOf(spec: CheckSpec): { steps: Step[]; success: Verdict } {
   if (spec.kind === "tcp-check") {
     const steps = tcpCheckScript(spec.steps);
     const expects = steps.some((s) => s.kind === "expect");
-    return { steps, success: expects ? { status: "L7OK", info: "(tcp-check)" } : { status: "L4OK", info: "" } };
+    return { steps, success: expects ? { status: "L7OK", info: "(tcp-check)", code: 0 } : { status: "L4OK", info: "" } };
   }
   return {
     steps: [

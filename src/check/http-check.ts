@@ -89,15 +89,16 @@ export function httpCheckJudge(request: HttpCheckRequest, expects: readonly Http
     if (a === undefined) return undefined;
     if (a === "invalid") return { status: "L7RSP", info: "Invalid HTTP response" };
     if (needBody && a.body === undefined) return undefined;
+    // HAProxy logs the reason phrase of a failed check only.
     if (expects.length === 0) {
       const ok = a.code >= 200 && a.code < 400;
-      return { status: ok ? "L7OK" : "L7STS", info: a.phrase, code: a.code };
+      return ok ? { status: "L7OK", info: "", code: a.code } : { status: "L7STS", info: a.phrase, code: a.code };
     }
     for (const e of expects) {
       if (holds(e, a)) continue;
       if (e.match === "status" || e.match === "rstatus") return { status: "L7STS", info: a.phrase, code: a.code };
       return { status: "L7RSP", info: "HTTP content check did not match", code: a.code };
     }
-    return { status: "L7OK", info: a.phrase, code: a.code };
+    return { status: "L7OK", info: "", code: a.code };
   };
 }

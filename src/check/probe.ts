@@ -21,7 +21,7 @@ export interface Verdict {
 export type Judge = (received: Uint8Array, closed: boolean) => Verdict | undefined;
 
 export type Step =
-  | { readonly kind: "connect"; readonly port?: number }
+  | { readonly kind: "connect"; readonly port?: number; /** Added to a refusal's info (tcp-check names its step). */ readonly context?: string }
   | { readonly kind: "send"; readonly data: Uint8Array }
   | { readonly kind: "expect"; readonly judge: Judge; readonly onTimeout: Verdict };
 
@@ -97,7 +97,7 @@ export class Probe implements SocketEvents {
     while (!this.done) {
       const step = this.steps[++this.step];
       if (step === undefined) return this.finish(this.lastPass ?? this.success);
-      if (step.kind === "connect") return this.connect(step.port ?? this.target.port);
+      if (step.kind === "connect") return this.connect(step.port ?? this.target.port, step.context);
       if (step.kind === "send") {
         // A new exchange: what came before is judged already.
         this.received = EMPTY;
@@ -109,7 +109,7 @@ export class Probe implements SocketEvents {
     }
   }
 
-  private connect(port: number): void {
+  private connect(port: number, context: string | undefined): void {
     this.socket?.destroy();
     this.socket = undefined;
     this.connected = false;
@@ -125,7 +125,8 @@ export class Probe implements SocketEvents {
     }, (error) => {
       if (this.done) return;
       if (error instanceof ConnectError && error.code === "timeout") return this.finish({ status: "L4TOUT", info: "" });
-      this.finish({ status: "L4CON", info: connectInfo(error) });
+      const info = connectInfo(error);
+      this.finish({ status: "L4CON", info: context === undefined ? info : `${info} ${context}` });
     });
   }
 

@@ -7,8 +7,8 @@ import type { TcpCheckStep } from "../config/types.ts";
 import type { Judge, Step, Verdict } from "./probe.ts";
 
 const latin1 = new TextDecoder("latin1");
-/** HAProxy's info for a tcp-check that passed. */
-const PASSED: Verdict = { status: "L7OK", info: "(tcp-check)" };
+/** HAProxy's verdict for a tcp-check that passed (code 0 included, as it logs it). */
+const PASSED: Verdict = { status: "L7OK", info: "(tcp-check)", code: 0 };
 
 function bytes(text: string): Uint8Array {
   // Byte for byte, as haproxy.cfg's \xHH escapes mean bytes.
@@ -35,14 +35,18 @@ function expectJudge(s: Extract<TcpCheckStep, { kind: "expect" }>, index: number
 /** The script of a tcp-check rule list; a first rule other than connect gets a connect before it (HAProxy). */
 export function tcpCheckScript(steps: readonly TcpCheckStep[]): Step[] {
   const script: Step[] = [];
-  if (steps[0]?.kind !== "connect") script.push({ kind: "connect" });
+  if (steps[0]?.kind !== "connect") script.push({ kind: "connect", context: "at initial connection step of tcp-check" });
   steps.forEach((s, i) => {
     // HAProxy numbers the rules from 1.
     const index = i + 1;
-    if (s.kind === "connect") script.push(s.port === undefined ? { kind: "connect" } : { kind: "connect", port: s.port });
+    if (s.kind === "connect") {
+      const context = `at step ${index} of tcp-check (connect${s.port === undefined ? "" : ` port ${s.port}`})`;
+      script.push(s.port === undefined ? { kind: "connect", context } : { kind: "connect", port: s.port, context });
+    }
     else if (s.kind === "send") script.push({ kind: "send", data: bytes(s.data) });
     else {
-      const onTimeout: Verdict = { status: "L7TOUT", info: `TCPCHK timeout while waiting for content '${s.pattern}' at step ${index}` };
+      // HAProxy's words, their leading space included.
+      const onTimeout: Verdict = { status: "L7TOUT", info: ` at step ${index} of tcp-check (expect ${s.match} '${s.pattern}')` };
       script.push({ kind: "expect", judge: expectJudge(s, index), onTimeout });
     }
   });

@@ -1,7 +1,7 @@
 // The lines HAProxy logs when a server changes state, word for word:
 //   Server api/a1 is DOWN, reason: Layer7 wrong status, code: 500, info: "Internal Server Error", check duration: 2ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.
 //   Server api/a1 is UP, reason: Layer4 check passed, check duration: 0ms. 2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.
-//   backend api has no server available!
+//   backend 'api' has no server available!
 import type { CheckResult } from "../backend/server-state.ts";
 import { REASONS } from "./status.ts";
 
@@ -29,5 +29,5 @@ export function upLine(id: string, r: CheckResult, online: Survivors, requeued: 
 }
 
 export function noServerLine(backend: string): string {
-  return `backend ${backend} has no server available!`;
+  return `backend '${backend}' has no server available!`;
 }

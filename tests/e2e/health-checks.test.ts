@@ -88,7 +88,7 @@ backend api
       a1.health.status = 200;
       await waitFor(() => logged(/Server api\/a1 is UP/).length === 1, 5000, "a1 UP");
       expect(logged(/Server api\/a1 is UP/)[0]).toMatch(
-        /^Server api\/a1 is UP, reason: Layer7 check passed, code: 200, info: "OK", check duration: \d+ms\. 2 active and 0 backup servers online\. 0 sessions requeued, 0 total in queue\.$/,
+        /^Server api\/a1 is UP, reason: Layer7 check passed, code: 200, check duration: \d+ms\. 2 active and 0 backup servers online\. 0 sessions requeued, 0 total in queue\.$/,
       );
       const back = await spread(port, 10);
       expect(back.errors).toBe(0);
@@ -158,10 +158,10 @@ backend be
       expect(logged(/Server be\/a is DOWN/)[0]).toMatch(
         /^Server be\/a is DOWN, reason: Layer7 invalid response, info: "TCPCHK did not match content '\+PONG' at step 2", check duration: \d+ms\. 0 active and [01] backup servers left\./,
       );
-      expect(logged(/no server available/)).toEqual(["backend be has no server available!"]);
+      expect(logged(/no server available/)).toEqual(["backend 'be' has no server available!"]);
       answer.text = "+PONG\r\n";
       await waitFor(() => logged(/Server be\/a is UP/).length === 1, 5000, "a UP");
-      expect(logged(/Server be\/a is UP/)[0]).toMatch(/^Server be\/a is UP, reason: Layer7 check passed, info: "\(tcp-check\)", check duration: \d+ms\./);
+      expect(logged(/Server be\/a is UP/)[0]).toMatch(/^Server be\/a is UP, reason: Layer7 check passed, code: 0, info: "\(tcp-check\)", check duration: \d+ms\./);
       const r = await exchange(port, "hello", { end: false });
       expect(r.data.toString()).toBe("a");
     });

@@ -19,7 +19,7 @@ describe("the health counter", () => {
     expect(t.server("a").usable).toBe(false);
     expect(t.lines).toEqual([
       'Server be/a is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
-      "backend be has no server available!",
+      "backend 'be' has no server available!",
     ]);
   });
 
@@ -148,7 +148,7 @@ describe("HTTP checks", () => {
     t.net.ports.set(1001, OK_200);
     await t.net.clock.advance(4000);
     expect(t.lines.at(-1)).toBe(
-      'Server be/a is UP, reason: Layer7 check passed, code: 200, info: "OK", check duration: 0ms. 2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.',
+      'Server be/a is UP, reason: Layer7 check passed, code: 200, check duration: 0ms. 2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.',
     );
   });
 
@@ -162,7 +162,7 @@ describe("HTTP checks", () => {
     t.checks.start();
     await t.net.clock.advance(1);
     expect(t.net.sockets[0]!.sent).toBe("GET /health HTTP/1.1\r\nHost: api.example\r\nConnection: close\r\n\r\n");
-    expect(t.server("a").state.last).toEqual({ status: "L7OK", code: 200, info: "OK", durationMs: 0 });
+    expect(t.server("a").state.last).toEqual({ status: "L7OK", code: 200, info: "", durationMs: 0 });
   });
 
   const expectations: [string, { answer: string }, "UP" | "DOWN", string][] = [
@@ -218,7 +218,7 @@ describe("tcp-check", () => {
     t.checks.start();
     await t.net.clock.advance(1);
     expect(t.net.sockets[0]!.sent).toBe("PING\r\n");
-    expect(t.server("a").state.last).toEqual({ status: "L7OK", info: "(tcp-check)", durationMs: 0 });
+    expect(t.server("a").state.last).toEqual({ status: "L7OK", code: 0, info: "(tcp-check)", durationMs: 0 });
     expect(t.server("a").state.op).toBe("UP");
   });
 
@@ -229,6 +229,27 @@ describe("tcp-check", () => {
     await t.net.clock.advance(1);
     expect(t.lines[0]).toStartWith(
       `Server be/a is DOWN, reason: Layer7 invalid response, info: "TCPCHK did not match content '+PONG' at step 3", check duration: 0ms.`,
+    );
+  });
+
+  test("a refused connect names its step, as HAProxy", async () => {
+    const implicit = setup("backend be\n    mode tcp\n    option tcp-check\n    tcp-check send PING\n    server a 127.0.0.1:1001 check\n");
+    implicit.checks.start();
+    await implicit.net.clock.advance(1);
+    expect(implicit.lines[0]).toContain('info: "Connection refused at initial connection step of tcp-check"');
+    const explicit = setup("backend be\n    mode tcp\n    option tcp-check\n    tcp-check connect port 2002\n    server a 127.0.0.1:1001 check\n");
+    explicit.checks.start();
+    await explicit.net.clock.advance(1);
+    expect(explicit.lines[0]).toContain('info: "Connection refused at step 1 of tcp-check (connect port 2002)"');
+  });
+
+  test("an expect that waits past inter: Layer7 timeout naming the step", async () => {
+    const t = setup(cfg.replace("1001 check\n", "1001 check inter 500ms\n"));
+    t.net.ports.set(1001, "silent");
+    t.checks.start();
+    await t.net.clock.advance(501);
+    expect(t.lines[0]).toStartWith(
+      `Server be/a is DOWN, reason: Layer7 timeout, info: " at step 3 of tcp-check (expect string '+PONG')", check duration: 500ms.`,
     );
   });
 
