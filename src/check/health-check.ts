@@ -55,6 +55,7 @@ export function survivors(backend: Backend): Survivors {
 export class HealthCheck {
   private timer: TimerHandle | undefined;
   private running = false;
+  private probe: Probe | undefined;
   private stopped = false;
   /** A passive error asked for the next check at fastinter (if sooner). */
   private hurry = false;
@@ -98,6 +99,12 @@ export class HealthCheck {
     if (this.timer !== undefined) this.ctx.runtime.clearTimer(this.timer);
     this.timer = undefined;
     this.ctx.limiter.cancel(this.run);
+    if (this.probe !== undefined) {
+      this.probe.abort();
+      this.probe = undefined;
+      this.running = false;
+      this.release?.();
+    }
   }
 
   /** ms until the next check, by the state the server is in (HAProxy's srv_getinter). */
@@ -140,11 +147,22 @@ export class HealthCheck {
     this.ctx.limiter.run(this.run);
   };
 
+  /** Gives the running check's place in the limiter back. */
+  private release: (() => void) | undefined;
+
   private readonly run: Job = (done) => {
     if (this.stopped) return done();
+    // A server in maintenance is not checked (HAProxy pauses its checks): the next turn comes at inter.
+    if (this.server.state.admin === "MAINT") {
+      done();
+      return this.schedule(this.spec.inter);
+    }
     this.running = true;
-    new Probe(this.ctx.runtime, this.target, this.steps, this.success, (r) => {
+    this.release = done;
+    this.probe = new Probe(this.ctx.runtime, this.target, this.steps, this.success, (r) => {
       this.running = false;
+      this.probe = undefined;
+      this.release = undefined;
       done();
       if (!this.stopped) this.verdict(r);
     });

@@ -158,6 +158,16 @@ export class Probe implements SocketEvents {
     this.finish(step?.kind === "expect" ? step.onTimeout : { status: "L7TOUT", info: "" });
   };
 
+  /** Ends the run now with no verdict (the proxy stops): its socket and timer go. */
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer !== undefined) this.runtime.clearTimer(this.timer);
+    this.timer = undefined;
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+
   private finish(v: Verdict): void {
     if (this.done) return;
     this.done = true;

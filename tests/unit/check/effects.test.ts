@@ -87,12 +87,12 @@ describe("a server coming back UP", () => {
     expect(t.lines.at(-1)).toEndWith("2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.");
   });
 
-  test("disabled (MAINT) stays out whatever its checks say", async () => {
+  test("disabled (MAINT): out of traffic and not checked (HAProxy pauses its checks)", async () => {
     const t = setup("backend be\n    server a 127.0.0.1:1001 check disabled\n    server b 127.0.0.1:1002\n");
-    t.net.ports.set(1001, "silent");
     t.checks.start();
-    await t.net.clock.advance(1);
+    await t.net.clock.advance(10_000);
     const a = t.server("a");
-    expect([a.state.admin, a.state.op, a.usable, a.disabled]).toEqual(["MAINT", "UP", false, true]);
+    expect([a.state.admin, a.state.op, a.usable, a.disabled, a.state.checks]).toEqual(["MAINT", "UP", false, true, 0]);
+    expect(t.net.times(1001)).toEqual([]);
   });
 });

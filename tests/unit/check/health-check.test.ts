@@ -97,6 +97,20 @@ describe("schedule", () => {
     expect(t.net.attempts.slice(0, 3).map((a) => a.at)).toEqual([1, 200, 1001]);
   });
 
+  test("stop during a check: its connection and timer go at once", async () => {
+    const t = setup("backend be\n    option httpchk\n    server a 127.0.0.1:1001 check inter 1s\n");
+    t.net.ports.set(1001, "silent");
+    t.checks.start();
+    await t.net.clock.advance(1);
+    expect(t.net.open).toBe(1);
+    expect(t.checks.limiter.inFlight).toBe(1);
+    t.checks.stop();
+    expect(t.net.open).toBe(0);
+    expect(t.checks.limiter.inFlight).toBe(0);
+    await t.net.clock.advance(10_000);
+    expect(t.net.clock.pendingTimers).toBe(0);
+  });
+
   test("stop: no check runs any more", async () => {
     const t = setup("backend be\n    server a 127.0.0.1:1001 check inter 1s\n");
     t.checks.start();
