@@ -1,6 +1,7 @@
 // The lines HAProxy logs when a server changes state, word for word:
 //   Server api/a1 is DOWN, reason: Layer7 wrong status, code: 500, info: "Internal Server Error", check duration: 2ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.
 //   Server api/a1 is UP, reason: Layer4 check passed, check duration: 0ms. 2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.
+//   Server api/a1 is DOWN, reason: Health analyze, info: "Detected 3 consecutive errors, last one was: Wrong http response". 0 active and 0 backup servers left. 1 sessions active, 0 requeued, 0 remaining in queue.
 //   backend 'api' has no server available!
 import type { CheckResult } from "../backend/server-state.ts";
 import { REASONS } from "./status.ts";
@@ -15,6 +16,8 @@ function why(r: CheckResult): string {
   let text = `reason: ${REASONS[r.status]}`;
   if (r.code !== undefined) text += `, code: ${r.code}`;
   if (r.info !== "") text += `, info: "${r.info.replace(/["\\]/g, "\\$&")}"`;
+  // A passive verdict ran no check: HAProxy gives it no duration.
+  if (r.status === "HANA") return text;
   return `${text}, check duration: ${Math.round(r.durationMs)}ms`;
 }
 

@@ -193,5 +193,34 @@ backend api
       await waitFor(() => logged(/Server api\/a2 is UP/).length === 1, 5000, "a2 UP");
       expect(await spread(port, 4)).toEqual({ by: { a2: 4 }, errors: 0 });
     });
+    test("passive checks: 5xx answers take servers DOWN (mark-down, fail-check), the same lines and codes as HAProxy 2.6", async () => {
+      const srv = http.createServer((_req, res) => {
+        res.statusCode = 500;
+        res.end("no");
+      });
+      await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+      closers.push(() => srv.close());
+      const p = (srv.address() as AddressInfo).port;
+      const port = await freePort();
+      run = await startSluice(target, `${HEAD}    mode http
+frontend fe
+    bind 127.0.0.1:${port}
+    default_backend api
+backend api
+    server a1 127.0.0.1:${p} check inter 10s observe layer7 error-limit 3 on-error mark-down
+    server a2 127.0.0.1:${p} check inter 10s observe layer7 error-limit 2 on-error fail-check
+`);
+      const codes: number[] = [];
+      for (let i = 0; i < 6; i++) codes.push((await get(port)).status);
+      // Measured with HAProxy 2.6 on the same configuration: a2 (not checked yet, at rise) falls at its
+      // 2nd error, a1 at its 3rd, then no server is left.
+      expect(codes).toEqual([500, 500, 500, 500, 500, 503]);
+      await waitFor(() => logged(/no server available/).length === 1, 3000, "the no-server line");
+      expect(logged(/^Server api|^backend/)).toEqual([
+        'Server api/a2 is DOWN, reason: Health analyze, info: "Detected 2 consecutive errors, last one was: Wrong http response". 1 active and 0 backup servers left. 1 sessions active, 0 requeued, 0 remaining in queue.',
+        'Server api/a1 is DOWN, reason: Health analyze, info: "Detected 3 consecutive errors, last one was: Wrong http response". 0 active and 0 backup servers left. 1 sessions active, 0 requeued, 0 remaining in queue.',
+        "backend 'api' has no server available!",
+      ]);
+    });
   });
 }

@@ -30,7 +30,7 @@ describe("observe", () => {
     t.observe(Observed.connectFailed);
     expect(t.a.state.op).toBe("DOWN");
     expect(t.lines[0]).toBe(
-      'Server be/a is DOWN, reason: Health analyze, info: "Detected 3 consecutive errors, last one was: L4 unsuccessful connection", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
+      'Server be/a is DOWN, reason: Health analyze, info: "Detected 3 consecutive errors, last one was: L4 unsuccessful connection". 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
     );
     // And the next check comes at fastinter, not inter.
     t.net.ports.set(1001, "silent");
