@@ -36,8 +36,12 @@ export const Observed = {
   httpOk: 2,
   /** 5xx but 501 and 505 (layer 7), as HAProxy counts them. */
   httpError: 3,
-  /** The answer was broken or never came (layer 7). */
+  /** The answer was malformed (layer 7). */
   httpBroken: 4,
+  /** The connection was lost before an answer (layer 7). */
+  httpReadError: 5,
+  /** No answer within `timeout server` (layer 7). */
+  httpTimeout: 6,
 } as const;
 export type ObservedCode = (typeof Observed)[keyof typeof Observed];
 

@@ -12,6 +12,8 @@ const LAST_ERROR: Record<ObservedCode, string> = {
   [Observed.httpOk]: "",
   [Observed.httpError]: "Wrong http response",
   [Observed.httpBroken]: "Invalid http response (headers)",
+  [Observed.httpReadError]: "Read error (http)",
+  [Observed.httpTimeout]: "Read timeout (http)",
 };
 
 /** What the active check does for a passive verdict (health-check.ts). */

@@ -288,7 +288,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.tunneling) return host.tunnelClosed();
     if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
     // Passive checks: an answer that never came counts (not a refusal, nor a kept connection closed as it was reused).
-    if (why !== Lost.refused && !(why === Lost.closedEarly && this.reusedConn)) this.server?.state.observer?.observe(Observed.httpBroken);
+    if (why !== Lost.refused && !(why === Lost.closedEarly && this.reusedConn)) this.server?.state.observer?.observe(Observed.httpReadError);
     const retriesLeft = !this.bodySent && this.retries < this.backend.retries;
     // Never processed by the server (REFUSED_STREAM, above a GOAWAY's last id): sent again on another connection.
     if (why === Lost.refused && retriesLeft) return this.retryFresh();
@@ -346,6 +346,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** Ends the exchange with an error response (nothing was sent to the client yet). */
   fail(status: number, cause: CauseCode, phase: PhaseCode): void {
     if (!this.stop(cause, phase)) return;
+    // Passive checks: the server did not answer in time.
+    if (cause === Cause.serverTimeout && phase === Phase.header) this.server?.state.observer?.observe(Observed.httpTimeout);
     this.status = status;
     this.host.streamFailed(this, status);
   }

@@ -56,3 +56,33 @@ describe("checks in the engine", () => {
     expect(client.text()).toBe(errorPage(503));
   });
 });
+
+describe("passive checks see what went wrong", () => {
+  test("no answer within timeout server: a read timeout", async () => {
+    e = await engine(httpConfig("timeout server 2s", "check inter 1h observe layer7 error-limit 1 on-error mark-down"));
+    const client = e.client();
+    await send(e.clock, client, REQUEST);
+    await e.clock.advance(2000);
+    expect(client.text()).toBe(errorPage(504));
+    expect(e.proxy.backends.get("be")!.servers[0]!.state.last?.info).toBe("Detected 1 consecutive errors, last one was: Read timeout (http)");
+  });
+
+  test("the connection lost before an answer: a read error", async () => {
+    e = await engine(httpConfig("", "check inter 1h observe layer7 error-limit 1 on-error mark-down"));
+    const client = e.client();
+    await send(e.clock, client, REQUEST);
+    e.server().destroy();
+    await e.clock.settle();
+    expect(client.text()).toBe(errorPage(502));
+    expect(e.proxy.backends.get("be")!.servers[0]!.state.last?.info).toBe("Detected 1 consecutive errors, last one was: Read error (http)");
+  });
+
+  test("a malformed answer: an invalid response", async () => {
+    e = await engine(httpConfig("", "check inter 1h observe layer7 error-limit 1 on-error mark-down"));
+    const client = e.client();
+    await send(e.clock, client, REQUEST);
+    await send(e.clock, e.server(), "HTTP/1.1 ABC nonsense\r\n\r\n");
+    expect(client.text()).toBe(errorPage(502));
+    expect(e.proxy.backends.get("be")!.servers[0]!.state.last?.info).toBe("Detected 1 consecutive errors, last one was: Invalid http response (headers)");
+  });
+});
