@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { errorsOf, lines, loadOk } from "./helpers.ts";
+import { fileURLToPath } from "node:url";
+import { loadConfigFiles } from "../../../src/config/load.ts";
+import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
 
 // Health checks (issue 14): the server options `check`, `inter`,
 // `fastinter`, `downinter`, `rise`, `fall`, `port`, `addr`,
@@ -180,5 +182,22 @@ describe("errors", () => {
     ],
   ])("%s", (_, source, message) => {
     expect(errorsOf(source)).toEqual([message]);
+  });
+});
+
+describe("examples/", () => {
+  const path = (name: string) => fileURLToPath(new URL(`../../../examples/${name}`, import.meta.url));
+
+  test("checks.cfg and checks.yaml load to equal configs, with no warning", () => {
+    const fromCfg = loadConfigFiles([path("checks.cfg")]);
+    const fromYaml = loadConfigFiles([path("checks.yaml")]);
+    if (!fromCfg.ok || !fromYaml.ok) throw new Error("examples must load");
+    expect(fromCfg.warnings).toEqual([]);
+    expect(withoutOrigins(fromYaml.config)).toStrictEqual(withoutOrigins(fromCfg.config));
+    const redis = fromCfg.config.backends.find((b) => b.name === "redis")!;
+    expect(redis.healthCheck).toEqual({
+      kind: "tcp-check",
+      steps: [{ kind: "send", data: "PING\r\n" }, { kind: "expect", negate: false, match: "string", pattern: "+PONG" }],
+    });
   });
 });
