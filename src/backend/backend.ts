@@ -181,16 +181,54 @@ export class Backend {
   release(server: Server): void {
     server.current--;
     this.balancerOf(server).update(server);
+    this.serve(server);
+  }
+
+  /**
+   * `server` went DOWN (health checks) or into maintenance: the streams in
+   * its own queue go elsewhere (`redispatchQueue`), those of the backend's
+   * queue pinned to it may take any server now; if no server is usable any
+   * more, every waiting stream ends with a 503 at once rather than wait for
+   * its queue timeout. Returns how many were redispatched (the DOWN log line
+   * says it).
+   */
+  serverDown(server: Server): number {
+    let requeued = 0;
+    for (const waiter of this.queue) {
+      if (waiter.only !== server) continue;
+      waiter.unpin?.();
+      requeued++;
+    }
+    requeued += this.redispatchQueue(server);
+    if (!this.servers.some((s) => s.usable)) {
+      this.refuseAll();
+      return requeued;
+    }
+    this.serve(undefined);
+    return requeued;
+  }
+
+  /** `server` came UP (health checks): the streams waiting for it or for any server may take its slots. */
+  serverUp(server: Server): void {
+    this.serve(server);
+  }
+
+  /**
+   * The one dispatch loop: while a slot is free, whoever waited longest for
+   * it gets it, from `server`'s own queue or the backend's, in order of
+   * arrival (HAProxy's process_srv_queue).
+   */
+  private serve(server: Server | undefined): void {
     for (;;) {
-      const own = server.usable && server.hasSlot ? server.queue[0] : undefined;
+      const own = server !== undefined && server.usable && server.hasSlot ? server.queue[0] : undefined;
       const first = this.queue[0];
       if (own !== undefined && (first === undefined || own.queueSeq! < first.queueSeq!)) {
-        this.grantOwn(server);
+        this.grantOwn(server!);
         continue;
       }
       if (first !== undefined && this.grantBackendWaiter()) continue;
       if (own !== undefined) {
-        this.grantOwn(server);
+        this.grantOwn(server!);
         continue;
       }
       return;
@@ -202,16 +240,21 @@ export class Backend {
    * streams waiting in its queue go elsewhere, as HAProxy redispatches a
    * DOWN server's pending connections: a slot on another server, or the
    * backend's queue; one bound to that server alone (prefer-last-server) or
-   * left with no usable server is refused (503). The health checks call this.
+   * left with no usable server is refused (503). Returns how many went
+   * elsewhere.
    */
-  redispatchQueue(server: Server): void {
+  redispatchQueue(server: Server): number {
     const waiting = server.queue.splice(0);
+    let moved = 0;
     for (const waiter of waiting) {
       waiter.queuedOn = undefined;
       const pick = waiter.only === server ? "none" : this.take(waiter.tried);
       if (pick === "none") {
         waiter.refused?.();
-      } else if (pick === "full") {
+        continue;
+      }
+      moved++;
+      if (pick === "full") {
         // Keeps its place in time: it waited since it arrived.
         const seq = waiter.queueSeq!;
         this.enqueue(waiter);
@@ -220,6 +263,17 @@ export class Backend {
       } else {
         waiter.granted(pick);
       }
+    }
+    return moved;
+  }
+
+  /** No server is usable: every waiting stream, in any queue, ends (503). */
+  private refuseAll(): void {
+    const waiting = this.queue.splice(0);
+    for (const s of this.servers) waiting.push(...s.queue.splice(0));
+    for (const waiter of waiting) {
+      waiter.queuedOn = undefined;
+      waiter.refused?.();
     }
   }
 
@@ -251,7 +305,8 @@ export class Backend {
   /** The oldest waiter of the backend's queue gets a slot on any server that has one; false: none has. */
   private grantBackendWaiter(): boolean {
     const waiter = this.queue[0]!;
-    const pick = this.take(waiter.tried);
+    const only = waiter.only;
+    const pick = only !== undefined ? (this.takeServer(only) ? only : "full") : this.take(waiter.tried);
     if (typeof pick === "string") return false;
     this.queue.shift();
     waiter.granted(pick);

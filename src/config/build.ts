@@ -7,6 +7,8 @@
 // replaced by the global targets. When no section anywhere has a `log` line,
 // every frontend logs to stderr: sluice logs there unless told otherwise.
 
+import type { ConfigError } from "./errors.ts";
+import { resolveHealthCheck, serverChecks } from "./health-check.ts";
 import { locate } from "./issues.ts";
 import type { LogEntry, ProxyPart } from "./model.ts";
 import type { ProxyKind } from "./raw.ts";
@@ -48,6 +50,8 @@ export interface DraftBackend {
   balanceAt: Origin;
   /** Where the section's own `hash-type` was written; undefined when it has none. */
   hashTypeAt?: Origin;
+  /** Health-check combinations that make no sense (issue 14, checks), for validate.ts. */
+  checkProblems: ConfigError[];
 }
 
 /** The Config plus what the cross-checks need to point at the right place. */
@@ -196,13 +200,15 @@ function backend(
   defaults: ProxyPart,
 ): DraftBackend {
   const servers = part.servers ?? [];
+  const mode = part.mode ?? defaults.mode ?? BUILTIN.mode;
+  const checks = resolveHealthCheck(proxy, part, defaults, mode);
   const config: BackendConfig = {
     name: proxy.name,
-    mode: part.mode ?? defaults.mode ?? BUILTIN.mode,
+    mode,
     balance: part.balance ?? defaults.balance ?? BUILTIN.balance,
     servers: servers.map((s) => {
-      const { path, ssl: _written, tls, ...server } = s;
-      const config: ServerConfig = { ...server, origin: locate(proxy.seg, [...proxy.path, ...path], true) };
+      const { path, ssl: _written, tls, checks: _checks, ...server } = s;
+      const config: ServerConfig = { ...server, ...serverChecks(s), origin: locate(proxy.seg, [...proxy.path, ...path], true) };
       if (tls !== undefined) config.ssl = tls;
       return config;
     }),
@@ -212,6 +218,7 @@ function backend(
     errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
     redispatch: part.redispatch ?? defaults.redispatch ?? false,
     httpReuse: part.httpReuse ?? defaults.httpReuse ?? BUILTIN.httpReuse,
+    healthCheck: checks.healthCheck,
     origin: proxy.origin,
   };
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
@@ -231,6 +238,7 @@ function backend(
     config,
     protoAt,
     balanceAt: part.balance !== undefined ? locate(proxy.seg, [...proxy.path, "balance"]) : proxy.origin,
+    checkProblems: checks.problems,
   };
   if (part.hashType !== undefined) draft.hashTypeAt = locate(proxy.seg, [...proxy.path, "hash-type"]);
   return draft;

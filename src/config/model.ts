@@ -41,6 +41,7 @@ import {
   nameSchema,
 } from "./schema-values.ts";
 import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
+import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import type {
   BalanceSettings,
   ErrorFiles,
@@ -52,6 +53,7 @@ import type {
   HttpReuse,
   LogTarget,
   Mode,
+  TcpCheckStep,
 } from "./types.ts";
 
 export { nameSchema } from "./schema-values.ts";
@@ -77,6 +79,7 @@ const GLOBAL = {
   "tune.h2.initial-window-size": v.optional(integer("tune.h2.initial-window-size", 1, 2 ** 31 - 1)),
   "tune.h2.fe.glitches-threshold": v.optional(integer("tune.h2.fe.glitches-threshold", 1)),
   "tune.h2.fe.max-control-frames-per-sec": v.optional(integer("tune.h2.fe.max-control-frames-per-sec", 1)),
+  "tune.max-checks-per-thread": v.optional(integer("tune.max-checks-per-thread", 0)),
   log: v.optional(GlobalLogsSchema),
   "ssl-default-bind-options": v.optional(DefaultBindOptionsSchema),
   "ssl-default-bind-ciphers": v.optional(CiphersSchema),
@@ -96,6 +99,9 @@ const DEFAULTS = {
   errorfile: v.optional(ErrorFilesSchema),
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
+  // Health checks (issue 14, checks).
+  "http-check": v.optional(HttpCheckSchema),
+  "tcp-check": v.optional(TcpCheckSchema),
 };
 const FRONTEND = {
   mode: v.optional(ModeSchema),
@@ -119,6 +125,9 @@ const BACKEND = {
   option: v.optional(optionsSchema("backend")),
   errorfile: v.optional(ErrorFilesSchema),
   "http-reuse": v.optional(HttpReuseSchema),
+  // Health checks (issue 14, checks).
+  "http-check": v.optional(HttpCheckSchema),
+  "tcp-check": v.optional(TcpCheckSchema),
 };
 const LISTEN = {
   mode: v.optional(ModeSchema),
@@ -136,6 +145,9 @@ const LISTEN = {
   errorfile: v.optional(ErrorFilesSchema),
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
+  // Health checks (issue 14, checks).
+  "http-check": v.optional(HttpCheckSchema),
+  "tcp-check": v.optional(TcpCheckSchema),
 };
 
 const KNOWN_KEYWORDS = new Set(
@@ -190,6 +202,10 @@ export interface ProxyPart {
   errorResponses?: ErrorFiles;
   httpReuse?: HttpReuse;
   maxSessionSrvConns?: number;
+  // Health checks (issue 14, checks).
+  healthCheck?: CheckOption;
+  httpChecks?: HttpCheckRule[];
+  tcpChecks?: TcpCheckStep[];
 }
 
 function proxyPart(o: {
@@ -208,6 +224,8 @@ function proxyPart(o: {
   errorfile?: ErrorFilePart[];
   "http-reuse"?: HttpReuse;
   "max-session-srv-conns"?: number;
+  "http-check"?: HttpCheckRule[];
+  "tcp-check"?: TcpCheckStep[];
 }): ProxyPart {
   const part: ProxyPart = { timeouts: o.timeout ?? {} };
   if (o.mode !== undefined) part.mode = o.mode;
@@ -232,6 +250,10 @@ function proxyPart(o: {
   if (o["max-session-srv-conns"] !== undefined) {
     part.maxSessionSrvConns = o["max-session-srv-conns"];
   }
+  // Health checks (issue 14, checks).
+  if (option.healthCheck !== undefined) part.healthCheck = option.healthCheck;
+  if (o["http-check"] !== undefined) part.httpChecks = o["http-check"];
+  if (o["tcp-check"] !== undefined) part.tcpChecks = o["tcp-check"];
   return part;
 }
 
@@ -246,6 +268,7 @@ export interface GlobalPart {
   h2InitialWindowSize?: number;
   h2FrontendGlitchesThreshold?: number;
   h2FrontendMaxControlFramesPerSec?: number;
+  maxChecksInFlight?: number;
   logs?: LogTarget[];
   sslDefaultBind?: NonNullable<GlobalConfig["sslDefaultBind"]>;
 }
@@ -268,6 +291,7 @@ export const GlobalSchema = v.pipe(
     if (g["tune.h2.fe.glitches-threshold"] !== undefined) part.h2FrontendGlitchesThreshold = g["tune.h2.fe.glitches-threshold"];
     const control = g["tune.h2.fe.max-control-frames-per-sec"];
     if (control !== undefined) part.h2FrontendMaxControlFramesPerSec = control;
+    if (g["tune.max-checks-per-thread"] !== undefined) part.maxChecksInFlight = g["tune.max-checks-per-thread"];
     if (g.log !== undefined) part.logs = g.log;
     const ssl: NonNullable<GlobalConfig["sslDefaultBind"]> = { ...g["ssl-default-bind-options"] };
     if (g["ssl-default-bind-ciphers"] !== undefined) ssl.ciphers = g["ssl-default-bind-ciphers"];

@@ -10,6 +10,7 @@ import { checkLogFormat } from "./log-format.ts";
 import { parseNetwork } from "../rules/network.ts";
 import type { SectionName } from "./schema-parts.ts";
 import { describe, isMapping } from "./schema-values.ts";
+import { type CheckOption, httpchkOption } from "./schema-check.ts";
 import {
   BUILTIN,
   type Forwarded,
@@ -33,6 +34,9 @@ const OPTION_SECTIONS = {
   httpclose: ["defaults", "frontend", "backend", "listen"],
   redispatch: ["defaults", "backend", "listen"],
   allbackups: ["defaults", "backend", "listen"],
+  // Health checks (issue 14, checks).
+  httpchk: ["defaults", "backend", "listen"],
+  "tcp-check": ["defaults", "backend", "listen"],
 } as const satisfies Record<string, readonly SectionName[]>;
 type OptionName = keyof typeof OPTION_SECTIONS;
 
@@ -53,6 +57,8 @@ export interface OptionsPart {
   httpMode?: HttpConnectionMode;
   redispatch?: true;
   allBackups?: true;
+  /** `option httpchk` / `option tcp-check`: the last one wins (issue 14, checks). */
+  healthCheck?: CheckOption;
 }
 
 type OptionItem = (part: OptionsPart) => void;
@@ -73,6 +79,10 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
   }
   if (option === "forwardfor") return forwardFor(args);
   if (option === "forwarded") return forwarded(args);
+  if (option === "httpchk") {
+    const check = httpchkOption(args);
+    return typeof check === "string" ? check : (p) => (p.healthCheck = check);
+  }
   if (args.length > 0) {
     return ARGS_NOT_YET.has(option)
       ? `option ${option}: argument '${args[0]}' is not supported yet (usage: option ${option})`
@@ -84,6 +94,7 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
   }
   if (option === "redispatch") return (p) => (p.redispatch = true);
   if (option === "allbackups") return (p) => (p.allBackups = true);
+  if (option === "tcp-check") return (p) => (p.healthCheck = { kind: "tcp-check" });
   const mode = HTTP_MODES[option];
   return (p) => (p.httpMode = mode);
 }

@@ -24,6 +24,8 @@ export interface Timeouts {
   serverFin?: number;
   httpRequest?: number;
   httpKeepAlive?: number;
+  /** `timeout check`: a check's read timeout once connected (absent: `inter` bounds the whole check, as HAProxy). */
+  check?: number;
 }
 
 /** Where a thing was written. `col` only for YAML/JSON. */
@@ -125,11 +127,84 @@ export interface ServerConfig {
   slowstart?: number;
   /** `init-addr`: how the address is found at start, tried in order; absent: BUILTIN.initAddr. An IP is written as itself. */
   initAddr?: InitAddr[];
+  // ---- health checks (issue 14, checks): absent when the server line has no `check` / `observe`
+  /** `check` and its options. */
+  check?: ServerCheck;
+  /** `observe layer4|layer7` with `error-limit` and `on-error`. */
+  observe?: ServerObserve;
+  // ---- end of health checks
   origin: Origin;
 }
 
 /** One `init-addr` method: `last` (the state file: sluice keeps none, so it never finds one), `libc` (resolve the name), `none` (start without an address, the server in maintenance), or a fixed IP. */
 export type InitAddr = "last" | "libc" | "none" | { ip: string };
+
+// ---- health checks (issue 14, checks)
+
+/** A server's active check: `check`, `inter`, `fastinter`, `downinter`, `rise`, `fall`, `port`, `addr`, `check-send-proxy`. */
+export interface ServerCheck {
+  /** ms between checks while the server is fully UP. */
+  inter: number;
+  /** ms between checks while it changes state (and after a passive error); default: inter. */
+  fastinter: number;
+  /** ms between checks while it is fully DOWN; default: inter. */
+  downinter: number;
+  /** Consecutive successes that bring it UP. */
+  rise: number;
+  /** Consecutive failures that bring it DOWN. */
+  fall: number;
+  /** `port`: checks go to this port instead of the server's. */
+  port?: number;
+  /** `addr`: checks go to this host instead of the server's. */
+  addr?: string;
+  /** `check-send-proxy`: each check connection starts with a PROXY v1 header. */
+  sendProxy: boolean;
+}
+
+export type OnError = "fastinter" | "fail-check" | "sudden-death" | "mark-down";
+
+/** Passive checks: errors seen in traffic count against the server. */
+export interface ServerObserve {
+  /** layer4: failed connects; layer7: those and 5xx (but 501, 505) or broken responses. */
+  layer: "layer4" | "layer7";
+  /** Consecutive errors that trigger `onError` (default 10). */
+  errorLimit: number;
+  onError: OnError;
+}
+
+/** `http-check expect [!] status|rstatus|string|rstring <pattern>`. */
+export interface HttpCheckExpect {
+  negate: boolean;
+  match: "status" | "rstatus" | "string" | "rstring";
+  pattern: string;
+}
+
+/** The request an HTTP check sends: `option httpchk [METH] [URI] [VER]` and `http-check send`. */
+export interface HttpCheckRequest {
+  method: string;
+  uri: string;
+  version: string;
+  /** `http-check send hdr NAME VALUE`, in order. */
+  headers: [string, string][];
+}
+
+/** One `tcp-check` rule. */
+export type TcpCheckStep =
+  | { kind: "connect"; port?: number }
+  | { kind: "send"; data: string }
+  | { kind: "expect"; negate: boolean; match: "string" | "rstring"; pattern: string };
+
+/**
+ * How a backend's servers with `check` are checked: a TCP connect (the
+ * default), an HTTP request (`option httpchk`), or a `tcp-check` script
+ * (`option tcp-check`).
+ */
+export type HealthCheck =
+  | { kind: "connect" }
+  | { kind: "http"; request: HttpCheckRequest; expects: HttpCheckExpect[] }
+  | { kind: "tcp-check"; steps: TcpCheckStep[] };
+
+// ---- end of health checks
 
 /**
  * `http-reuse never | safe | aggressive | always` (default safe): which
@@ -200,6 +275,8 @@ export interface BackendConfig {
   /** `option redispatch`: a retry may go to another server. */
   redispatch: boolean;
   httpReuse: HttpReuse;
+  /** How servers with `check` are checked (issue 14, checks). */
+  healthCheck: HealthCheck;
   origin: Origin;
 }
 
@@ -250,6 +327,8 @@ export interface GlobalConfig {
   h2FrontendGlitchesThreshold: number;
   /** `tune.h2.fe.max-control-frames-per-sec`: PING and SETTINGS frames a second an HTTP/2 client sends for free; each beyond is a glitch. Default 100. */
   h2FrontendMaxControlFramesPerSec: number;
+  /** `tune.max-checks-per-thread`: health checks running at once (sluice has one thread); 0: no bound. Default 64 (HAProxy's is 0): checks are bounded unless told otherwise. */
+  maxChecksInFlight: number;
   /**
    * The global section's `log` lines (of every file, in order): where sluice's
    * own messages go and what `log global` means. Default: stderr, raw.
@@ -287,7 +366,9 @@ export const BUILTIN = {
    * 'resumeSession', so only tickets resume sessions.
    */
   tls: { minVersion: "TLSv1.2", ticketKeyRotate: 3_600_000, tlsTickets: true, sessionCacheSize: 0, serverVerify: "required" },
-  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100 },
+  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64 },
+  /** Health checks (issue 14, checks), as HAProxy: `option httpchk` alone sends OPTIONS / HTTP/1.0. */
+  check: { inter: 2000, rise: 2, fall: 3, errorLimit: 10, onError: "fail-check", method: "OPTIONS", uri: "/", version: "HTTP/1.0" },
 } as const satisfies {
   mode: Mode;
   balance: BalanceSettings;
@@ -303,4 +384,5 @@ export const BUILTIN = {
   logTarget: LogTarget;
   tls: { minVersion: TlsVersion; ticketKeyRotate: number; tlsTickets: boolean; sessionCacheSize: 0; serverVerify: ServerTls["verify"] };
   global: Omit<GlobalConfig, "logTargets" | "sslDefaultBind">;
+  check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string };
 };

@@ -29,6 +29,7 @@ export function validate(draft: Draft): Findings {
 
   for (const b of backends) checkServers(b, found);
   for (const b of backends) checkBalance(b, found);
+  for (const b of backends) found.errors.push(...b.checkProblems);
   for (const f of frontends) checkFrontend(f, byName, backendNames, found);
   checkBinds(frontends, found);
   return found;

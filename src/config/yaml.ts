@@ -50,6 +50,9 @@
 //               pool-low-conn: 0, send-proxy: true }   # server options keep their cfg names
 //         a5: { address: "127.0.0.1:9005", proto: h1, max-reuse: -1 }   # h1 | h2 (h2: mode http)
 //         a6: { address: "app.internal:9006", maxqueue: 10, slowstart: 30s, init-addr: "last,libc,none" }
+//         a7: { address: "127.0.0.1:9007", check: true, inter: 2s, rise: 2, fall: 3, observe: layer7 }
+//       option: "httpchk GET /health"      # health checks; or "tcp-check" with tcp-check: [...]
+//       http-check: ["expect status 200-299"]   # a rule as a string or a list of words
 //       # or, as a list:  servers: [{ name: a1, address: "127.0.0.1:9001" }]
 //   listen:
 //     db:

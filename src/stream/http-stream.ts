@@ -8,6 +8,7 @@ import type { Backend } from "../backend/backend.ts";
 import { openConnection } from "../backend/connector.ts";
 import type { MuxWaiter } from "../backend/pending-mux.ts";
 import type { Server } from "../backend/server.ts";
+import { Observed, observedStatus } from "../backend/server-state.ts";
 import { type Exchange, type ExchangeEvents, Lost, type OutgoingRequest } from "../conn/types.ts";
 import type { ClientMux } from "../conn/types.ts";
 import { type AddedFields, BodyKind, type Head, type ProtocolRefusal } from "../http/message.ts";
@@ -132,6 +133,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       return;
     }
     if (conn === undefined) return this.connectFailed(server, error);
+    if (opened) server.state.observer?.observe(Observed.connectOk);
     this.tc = this.host.now() - this.connectStart;
     if (conn.freeSlots <= 0) {
       // Fewer slots than expected (the server's SETTINGS came with its first bytes): another connection.
@@ -239,6 +241,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     }
     if (this.tr < 0) this.tr = host.now() - this.started;
     this.status = head.status;
+    this.server?.state.observer?.observe(observedStatus(head.status));
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
     this.responseStarted = true;
     this.keepClient = host.writer.head(head, this.request, keepAlive);
@@ -266,6 +269,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   responseBroken(refusal: ProtocolRefusal): void {
     this.host.noteServerError(refusal);
+    this.server?.state.observer?.observe(Observed.httpBroken);
     if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
     this.fail(502, Cause.proxy, Phase.data);
   }
@@ -286,6 +290,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.done) return;
     if (this.tunneling) return host.tunnelClosed();
     if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
+    // Passive checks: an answer that never came counts (not a refusal, nor a kept connection closed as it was reused).
+    if (why !== Lost.refused && !(why === Lost.closedEarly && this.reusedConn)) this.server?.state.observer?.observe(Observed.httpReadError);
     const retriesLeft = !this.bodySent && this.retries < this.backend.retries;
     // Never processed by the server (REFUSED_STREAM, above a GOAWAY's last id): sent again on another connection.
     if (why === Lost.refused && retriesLeft) return this.retryFresh();
@@ -343,6 +349,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** Ends the exchange with an error response (nothing was sent to the client yet). */
   fail(status: number, cause: CauseCode, phase: PhaseCode): void {
     if (!this.stop(cause, phase)) return;
+    // Passive checks: the server did not answer in time.
+    if (cause === Cause.serverTimeout && phase === Phase.header) this.server?.state.observer?.observe(Observed.httpTimeout);
     this.status = status;
     this.host.streamFailed(this, status);
   }

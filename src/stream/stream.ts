@@ -7,6 +7,7 @@
 import { type Backend, NO_SERVERS, type QueueWaiter } from "../backend/backend.ts";
 import { NO_KEY } from "../balance/index.ts";
 import type { Server } from "../backend/server.ts";
+import { Observed } from "../backend/server-state.ts";
 import { nextStreamId } from "../conn/ids.ts";
 import { ConnectError } from "../runtime/types.ts";
 import { span } from "./span.ts";
@@ -85,6 +86,11 @@ export abstract class Stream implements QueueWaiter {
     this.useServer(server, false);
   }
 
+  /** Its `only` server went DOWN while it waited: any server will do. */
+  unpin(): void {
+    this.only = undefined;
+  }
+
   /** Monotonic ms at which the queue wait ends, or Infinity. */
   queueDeadline(): number {
     if (!this.queued) return Infinity;
@@ -92,7 +98,7 @@ export abstract class Stream implements QueueWaiter {
     return this.queueStart + span(t.queue || t.connect);
   }
 
-  /** The server it waited for went away and no other can take it. */
+  /** The server it waited for went away and no other can take it, or no server is usable any more. */
   refused(): void {
     if (!this.queued) return;
     this.queued = false;
@@ -121,6 +127,7 @@ export abstract class Stream implements QueueWaiter {
   protected connectFailed(server: Server, error: unknown): void {
     server.connectFailures++;
     if (error instanceof ConnectError && error.code === "tls") server.report(`${server.id}: TLS connect failure: ${error.message}`);
+    server.state.observer?.observe(Observed.connectFailed);
     if (!this.connecting) return;
     this.tried = new Set(this.tried).add(server);
     if (this.retries < this.backend.retries) {

@@ -15,6 +15,7 @@ function backend(servers: { name: string; weight?: number; backup?: boolean; dis
     errorFiles: {},
     redispatch: false,
     httpReuse: "safe",
+    healthCheck: { kind: "connect" },
     timeouts: { connect: 1000, client: 1000, server: 1000 },
     origin,
     servers: servers.map((s, i) => ({

@@ -30,6 +30,7 @@ describe("listen", () => {
         h2InitialWindowSize: 65535,
         h2FrontendGlitchesThreshold: 1000,
         h2FrontendMaxControlFramesPerSec: 100,
+        maxChecksInFlight: 64,
         logTargets: [stderr],
       },
       frontends: [{
@@ -68,6 +69,7 @@ describe("listen", () => {
         errorFiles: {},
         redispatch: false,
         httpReuse: "safe",
+        healthCheck: { kind: "connect" },
       }],
     });
     expect(c.frontends[0]!.origin).toEqual({ file: "l.cfg", line: 3 });

@@ -178,6 +178,7 @@ const EXPECTED = {
     h2InitialWindowSize: 65535,
     h2FrontendGlitchesThreshold: 1000,
     h2FrontendMaxControlFramesPerSec: 100,
+    maxChecksInFlight: 64,
     logTargets: [stdout, file],
   },
   frontends: [
@@ -254,6 +255,7 @@ const EXPECTED = {
       errorFiles: {},
       redispatch: true,
       httpReuse: "always",
+      healthCheck: { kind: "connect" },
     },
     {
       name: "pool",
@@ -266,6 +268,7 @@ const EXPECTED = {
       errorFiles: {},
       redispatch: true,
       httpReuse: "aggressive",
+      healthCheck: { kind: "connect" },
     },
     {
       name: "db",
@@ -278,6 +281,7 @@ const EXPECTED = {
       errorFiles: {},
       redispatch: true,
       httpReuse: "never",
+      healthCheck: { kind: "connect" },
     },
   ],
 };
@@ -418,6 +422,7 @@ describe("examples/", () => {
         h2InitialWindowSize: 65535,
         h2FrontendGlitchesThreshold: 1000,
         h2FrontendMaxControlFramesPerSec: 100,
+        maxChecksInFlight: 64,
         logTargets: [stderr],
       },
       frontends: [{
@@ -446,6 +451,7 @@ describe("examples/", () => {
         errorFiles: {},
         redispatch: false,
         httpReuse: "safe",
+        healthCheck: { kind: "connect" },
       }],
     });
   });
