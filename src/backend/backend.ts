@@ -1,7 +1,7 @@
 // A backend: its servers, its balancing algorithm and its queue of streams
 // waiting for a server slot (when every server is at its maxconn).
 import { type Balancer, createBalancer } from "../balance/index.ts";
-import type { BackendConfig, HttpReuse, Timeouts } from "../config/types.ts";
+import type { BackendConfig, HttpReuse, RetryCondition, Timeouts } from "../config/types.ts";
 import type { PoolTimers } from "../pool/server-pool.ts";
 import { Server } from "./server.ts";
 
@@ -32,6 +32,10 @@ export class Backend {
   readonly timeouts: Timeouts;
   readonly servers: Server[];
   readonly redispatch: boolean;
+  /** `option redispatch <interval>`: which retries go to another server. */
+  readonly redispatchInterval: number;
+  /** `retry-on`: the failures a stream is tried again after. */
+  readonly retryOn: ReadonlySet<RetryCondition>;
   readonly httpMode: BackendConfig["httpMode"];
   readonly errorFiles: BackendConfig["errorFiles"];
   readonly httpReuse: HttpReuse;
@@ -50,6 +54,8 @@ export class Backend {
   constructor(readonly config: BackendConfig, timers: PoolTimers, h2MaxStreams: number) {
     this.name = config.name;
     this.redispatch = config.redispatch;
+    this.redispatchInterval = config.redispatchInterval;
+    this.retryOn = new Set(config.retryOn);
     this.httpMode = config.httpMode;
     this.errorFiles = config.errorFiles;
     this.mode = config.mode;

@@ -10,6 +10,7 @@
 import { locate } from "./issues.ts";
 import type { LogEntry, ProxyPart } from "./model.ts";
 import type { ProxyKind } from "./raw.ts";
+import { TCP_RETRY_ON } from "./schema-retry.ts";
 import type { CheckedProxy, CheckedSegment } from "./sections.ts";
 import {
   type BackendConfig,
@@ -18,6 +19,7 @@ import {
   type GlobalConfig,
   type LogTarget,
   type Origin,
+  type RetryCondition,
   type Timeouts,
 } from "./types.ts";
 
@@ -40,6 +42,8 @@ export interface DraftBackend {
   named: NamedProxy;
   /** Where each server's `proto` was written (its server line when it was not), by index. */
   protoAt: Origin[];
+  /** The section's own `retry-on` when it names more than a tcp stream can meet, and where (for the warning in mode tcp). */
+  retryOnIgnored?: { conditions: RetryCondition[]; at: Origin };
 }
 
 /** The Config plus what the cross-checks need to point at the right place. */
@@ -172,19 +176,24 @@ function backend(
   defaults: ProxyPart,
 ): DraftBackend {
   const servers = part.servers ?? [];
+  const mode = part.mode ?? defaults.mode ?? BUILTIN.mode;
+  const redispatch = part.redispatch ?? defaults.redispatch ?? 0;
   const config: BackendConfig = {
     name: proxy.name,
-    mode: part.mode ?? defaults.mode ?? BUILTIN.mode,
+    mode,
     balance: part.balance ?? defaults.balance ?? BUILTIN.balance,
     servers: servers.map((s) => {
       const { path, ...server } = s;
       return { ...server, origin: locate(proxy.seg, [...proxy.path, ...path], true) };
     }),
     retries: part.retries ?? defaults.retries ?? BUILTIN.retries,
+    // HAProxy ignores retry-on outside mode http: a tcp stream knows only connection failures.
+    retryOn: mode === "tcp" ? [...TCP_RETRY_ON] : [...(part.retryOn ?? defaults.retryOn ?? BUILTIN.retryOn)],
     timeouts: timeouts(defaults, part),
     httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
     errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
-    redispatch: part.redispatch ?? defaults.redispatch ?? false,
+    redispatch: redispatch !== 0,
+    redispatchInterval: redispatch === 0 ? BUILTIN.redispatchInterval : redispatch,
     httpReuse: part.httpReuse ?? defaults.httpReuse ?? BUILTIN.httpReuse,
     origin: proxy.origin,
   };
@@ -197,5 +206,10 @@ function backend(
       ? config.servers[i]!.origin
       : locate(proxy.seg, [...proxy.path, ...s.path, "proto"])
   );
-  return { named, config, protoAt };
+  const draft: DraftBackend = { named, config, protoAt };
+  const ignored = part.retryOn?.filter((c) => !TCP_RETRY_ON.includes(c));
+  if (mode === "tcp" && ignored !== undefined && ignored.length > 0) {
+    draft.retryOnIgnored = { conditions: ignored, at: locate(proxy.seg, [...proxy.path, "retry-on"]) };
+  }
+  return draft;
 }

@@ -58,6 +58,7 @@ const SINGLE_ARG: Record<string, string> = {
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   balance: "balance <algorithm>",
+  "retry-on": "retry-on none | <condition> [<condition>...]",
   option: "option <name>",
   bind: "bind <address>[,<address>...] [proto h2]",
   server:
@@ -223,6 +224,11 @@ class CfgParser {
       if (!this.arity(keyword, args, 1, Infinity)) return;
       raw.balance = args.join(" ");
       this.mark([...base, "balance"]);
+    } else if (keyword === "retry-on") {
+      // A list of conditions on one line; a later line replaces it (schema-retry.ts reads the words).
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      raw["retry-on"] = args.join(" ");
+      this.mark([...base, "retry-on"]);
     } else if (keyword === "option" || keyword === "log") {
       // One string per line, its words as written: schema-http.ts reads them.
       if (!this.arity(keyword, args, 1, Infinity)) return;

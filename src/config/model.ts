@@ -39,6 +39,7 @@ import {
   ModeSchema,
   nameSchema,
 } from "./schema-values.ts";
+import { RetryOnSchema } from "./schema-retry.ts";
 import type {
   ErrorFiles,
   Forwarded,
@@ -47,6 +48,7 @@ import type {
   HttpReuse,
   LogTarget,
   Mode,
+  RetryCondition,
 } from "./types.ts";
 
 export { nameSchema } from "./schema-values.ts";
@@ -78,6 +80,7 @@ const DEFAULTS = {
   mode: v.optional(ModeSchema),
   timeout: v.optional(timeoutsSchema("defaults", TIMEOUT_NAMES)),
   retries: v.optional(integer("retries", 0)),
+  "retry-on": v.optional(RetryOnSchema),
   maxconn: v.optional(integer("maxconn", 1)),
   balance: v.optional(BalanceSchema),
   option: v.optional(optionsSchema("defaults")),
@@ -104,6 +107,7 @@ const BACKEND = {
   balance: v.optional(BalanceSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
+  "retry-on": v.optional(RetryOnSchema),
   timeout: v.optional(timeoutsSchema("backend", BACKEND_TIMEOUTS)),
   option: v.optional(optionsSchema("backend")),
   errorfile: v.optional(ErrorFilesSchema),
@@ -117,6 +121,7 @@ const LISTEN = {
   balance: v.optional(BalanceSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
+  "retry-on": v.optional(RetryOnSchema),
   timeout: v.optional(timeoutsSchema("listen", TIMEOUT_NAMES)),
   option: v.optional(optionsSchema("listen")),
   log: v.optional(logsSchema("listen")),
@@ -163,10 +168,12 @@ export interface ProxyPart {
   balance?: "roundrobin";
   servers?: ServerPart[];
   retries?: number;
+  retryOn?: RetryCondition[];
   forwardFor?: ForwardFor;
   forwarded?: Forwarded;
   httpMode?: HttpConnectionMode;
-  redispatch?: true;
+  /** `option redispatch [interval]`: the interval (0: off, as HAProxy's `option redispatch 0`). */
+  redispatch?: number;
   /** `log` lines in order; file paths are joined to the config file's directory by sections.ts. */
   logs?: LogEntry[];
   logFormat?: string;
@@ -188,6 +195,7 @@ function proxyPart(o: {
   balance?: "roundrobin";
   servers?: ServerPart[];
   retries?: number;
+  "retry-on"?: RetryCondition[];
   log?: LogEntry[];
   "log-format"?: string;
   errorfile?: ErrorFilePart[];
@@ -202,6 +210,7 @@ function proxyPart(o: {
   if (o.balance !== undefined) part.balance = o.balance;
   if (o.servers !== undefined) part.servers = o.servers;
   if (o.retries !== undefined) part.retries = o.retries;
+  if (o["retry-on"] !== undefined) part.retryOn = o["retry-on"];
   const option = o.option ?? {};
   if (option.log !== undefined) part.log = option.log;
   if (option.forwardFor !== undefined) part.forwardFor = option.forwardFor;

@@ -1,13 +1,17 @@
 // What every stream does before it carries bytes, in TCP and HTTP mode alike
 // (HAProxy's stream: back_try_conn_req and its retries): pick a server and
-// take a slot on it, or wait in the backend's queue; connect; on a failed
-// connect, retry on the same server, and with `option redispatch` make the
-// last retry on another one. Subclasses say how a connection is obtained and
-// what a failure looks like to their client.
+// take a slot on it, or wait in the backend's queue; connect; after a failure
+// the backend's `retry-on` names, try again on the same server, or on another
+// one at the retries `option redispatch <interval>` picks. Subclasses say how
+// a connection is obtained, which failure happened (the conditions are
+// plain data from the config: this file names no protocol) and what a
+// failure looks like to their client.
 import { type Backend, NO_SERVERS, type QueueWaiter } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
 import { nextStreamId } from "../conn/ids.ts";
+import type { RetryCondition } from "../config/types.ts";
 import { ConnectError } from "../runtime/types.ts";
+import { redispatchesAt } from "./retry.ts";
 import { span } from "./span.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 
@@ -105,25 +109,45 @@ export abstract class Stream implements QueueWaiter {
   }
 
   /**
-   * Connecting to `server` failed: retried `retries` times on the same
-   * server, the last one on another server under `option redispatch`.
+   * Connecting to `server` failed: tried again (`retry-on conn-failure`, the
+   * default) while retries are left, else the stream ends.
    */
   protected connectFailed(server: Server, error: unknown): void {
     server.connectFailures++;
     if (!this.connecting) return;
-    this.tried = new Set(this.tried).add(server);
-    if (this.retries < this.backend.retries) {
-      this.retries++;
-      if (this.backend.redispatch && this.retries === this.backend.retries) {
-        this.releaseSlot();
-        this.only = undefined;
-        return this.pick();
-      }
-      return this.useServer(server, false);
-    }
+    if (this.retryAfter(server, "conn-failure", false)) return;
     this.connecting = false;
     const timedOut = error instanceof ConnectError && error.code === "timeout";
     this.noServer(timedOut ? Cause.serverTimeout : Cause.serverAbort, Phase.connect);
+  }
+
+  /** The backend's `retry-on` names `failure` and a retry is left. */
+  protected mayRetry(failure: RetryCondition): boolean {
+    return this.retries < this.backend.retries && this.backend.retryOn.has(failure);
+  }
+
+  /**
+   * `failure` happened on `server`: when the backend's `retry-on` names it and
+   * a retry is left, the stream starts again (true), on the same server or,
+   * under `option redispatch`, on another one at the retries its interval
+   * picks (or at once when the server is no longer usable, as HAProxy).
+   * False: the caller ends the stream its own way. The caller has dropped
+   * whatever the attempt held on the server's side.
+   * @param fresh on the same server, a new connection (never a kept one)
+   */
+  protected retryAfter(server: Server, failure: RetryCondition, fresh: boolean): boolean {
+    if (!this.mayRetry(failure)) return false;
+    const backend = this.backend;
+    this.retries++;
+    this.tried = new Set(this.tried).add(server);
+    if (backend.redispatch && (!server.usable || redispatchesAt(backend.redispatchInterval, this.retries, backend.retries))) {
+      this.releaseSlot();
+      this.only = undefined;
+      this.pick();
+      return true;
+    }
+    this.useServer(server, fresh);
+    return true;
   }
 
   /** The first cause and phase stick (HAProxy's termination state). */

@@ -67,6 +67,8 @@ describe("listen", () => {
         httpMode: "keep-alive",
         errorFiles: {},
         redispatch: false,
+        redispatchInterval: -1,
+        retryOn: ["conn-failure"],
         httpReuse: "safe",
       }],
     });

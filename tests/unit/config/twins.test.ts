@@ -62,6 +62,8 @@ const CFG = lines(
   "    server h2 127.0.0.1:9004 proto h1 max-reuse 1000",
   "    timeout server 1m",
   "    timeout tunnel 1h",
+  "    option redispatch 1",
+  "    retry-on conn-failure empty-response 503 all-retryable-errors",
   "",
   "backend pool",
   "    retries 5",
@@ -116,7 +118,7 @@ const YAML = lines(
   "backends:",
   "  app:",
   "    mode: http",
-  "    option: ['forwarded proto host by for', forwardfor, httpclose]",
+  "    option: ['forwarded proto host by for', forwardfor, httpclose, redispatch 1]",
   "    http-reuse: always",
   "    servers:",
   "      a1:",
@@ -130,6 +132,7 @@ const YAML = lines(
   "      a3: { address: '127.0.0.1:9003', backup: true, disabled: true, maxconn: '100' }",
   "      h2: { address: '127.0.0.1:9004', proto: h1, max-reuse: '1000' }",
   "    timeout: { server: 60000, tunnel: 1h }",
+  "    retry-on: [conn-failure, empty-response, 503, all-retryable-errors]",
   "  pool:",
   "    retries: 5",
   "    servers: [{ name: p1, address: 'localhost:9101', weight: 0, proto: h1, max-reuse: 0 }]",
@@ -253,6 +256,8 @@ const EXPECTED = {
       httpMode: "close",
       errorFiles: {},
       redispatch: true,
+      redispatchInterval: 1,
+      retryOn: ["conn-failure", "empty-response", 503, "junk-response", "response-timeout", "0rtt-rejected", 500, 502, 504],
       httpReuse: "always",
     },
     {
@@ -265,6 +270,8 @@ const EXPECTED = {
       httpMode: "keep-alive",
       errorFiles: {},
       redispatch: true,
+      redispatchInterval: -1,
+      retryOn: ["conn-failure"],
       httpReuse: "aggressive",
     },
     {
@@ -277,6 +284,8 @@ const EXPECTED = {
       httpMode: "keep-alive",
       errorFiles: {},
       redispatch: true,
+      redispatchInterval: -1,
+      retryOn: ["conn-failure"],
       httpReuse: "never",
     },
   ],
@@ -326,7 +335,7 @@ describe("one model, two syntaxes", () => {
     expect(app(fromYaml).servers[1]!.origin).toEqual({ file: "sluice.yaml", line: 50, col: 7 });
     expect(fromYaml.backends[1]!.servers[0]!.origin).toEqual({
       file: "sluice.yaml",
-      line: 56,
+      line: 57,
       col: 15,
     });
   });
@@ -345,6 +354,7 @@ describe("one model, two syntaxes", () => {
         "defaults:",
         "  mode: tcp",
         "  retries: 3",
+        "  retry-on: [conn-failure, empty-response, 503]",
         "  maxconn: 1000",
         "  balance: roundrobin",
         "  option: [httplog, 'forwardfor except 10.0.0.0/8 if-none',",
@@ -445,6 +455,8 @@ describe("examples/", () => {
         httpMode: "keep-alive",
         errorFiles: {},
         redispatch: false,
+        redispatchInterval: -1,
+        retryOn: ["conn-failure"],
         httpReuse: "safe",
       }],
     });
