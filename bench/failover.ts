@@ -7,8 +7,10 @@
 // retried requests, requests per server).
 //
 // Usage: bun bench/failover.ts [--target bun|deno|binary] [--duration S] [--connections N]
-//                              [--kill-at S] [--restart-at S] [--check] [--out FILE]
+//                              [--kill-at S] [--restart-at S] [--check] [--retry-on CONDITIONS] [--out FILE]
 //
+// --retry-on replaces the backend's retry-on line (default "conn-failure
+// empty-response"), for control runs.
 // --check puts `check inter 500ms fall 2 rise 2` on the server lines (active
 // health checks: once they exist in sluice, the dead server leaves the
 // rotation and fewer requests need a retry). Without it, retries alone must
@@ -33,6 +35,7 @@ const { values: opts } = parseArgs({
     "kill-at": { type: "string", default: "5" },
     "restart-at": { type: "string", default: "12" },
     check: { type: "boolean", default: false },
+    "retry-on": { type: "string", default: "conn-failure empty-response" },
     out: { type: "string" },
   },
 });
@@ -156,7 +159,7 @@ backend be
     balance roundrobin
     retries 3
     option redispatch
-    retry-on conn-failure empty-response
+    retry-on ${opts["retry-on"]}
 ${servers.map((s) => `    server ${s.name} 127.0.0.1:${s.port}${check}`).join("\n")}
 `;
 }
@@ -225,7 +228,9 @@ async function main(): Promise<void> {
   const stderr: string[] = [];
   const sluice = track(Bun.spawn(sluiceCommand(cfg), { stdout: "ignore", stderr: "pipe", cwd: root }));
   (async () => {
-    for await (const chunk of sluice.stderr as ReadableStream<Uint8Array>) stderr.push(new TextDecoder().decode(chunk));
+    const reader = (sluice.stderr as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) stderr.push(decoder.decode(r.value));
   })();
   await until("sluice", async () => {
     if (sluice.exitCode !== null) throw new Error(`sluice exited: ${stderr.join("")}`);
@@ -257,7 +262,7 @@ async function main(): Promise<void> {
 
 - sluice ${rev} on ${opts.target}; ${new Date().toISOString()}; \`bun bench/failover.ts ${Bun.argv.slice(2).join(" ")}\`
 - backend: 3 nginx (one process each), \`balance roundrobin\`, \`retries 3\`, \`option redispatch\`,
-  \`retry-on conn-failure empty-response\`, health checks ${opts.check ? "on (`check inter 500ms fall 2 rise 2`)" : "off (retries alone)"}
+  \`retry-on ${opts["retry-on"]}\`, health checks ${opts.check ? "on (`check inter 500ms fall 2 rise 2`)" : "off (retries alone)"}
 - load: \`wrk -t1 -c${connections} -d${duration}s\`, idempotent GETs, keep-alive, loopback
 - ${events.join("; ")}
 
