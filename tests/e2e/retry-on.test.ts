@@ -7,7 +7,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import http from "node:http";
 import type net from "node:net";
+import http2 from "node:http2";
 import { type Backend, exchange, freePort, type Run, selectedTargets, startSluice, stopSluice, tcpBackend, waitFor } from "./harness.ts";
+import { type H2Backend, h2Backend } from "./h2-peers.ts";
 
 type Behaviour = "empty" | "junk" | "busy" | "silent" | "ok";
 
@@ -30,7 +32,17 @@ function server(behaviour: Behaviour): Promise<Backend> {
   });
 }
 
-function config(port: number, servers: Backend[], backendLines: string[], mode = "http"): string {
+/** An HTTP/2 server (node:http2): "busy" answers 503 in one HEADERS frame with END_STREAM, "empty" resets the stream, "ok" answers 200. */
+function h2Server(behaviour: "busy" | "empty" | "ok"): Promise<H2Backend> {
+  return h2Backend((stream) => {
+    if (behaviour === "busy") return stream.respond({ ":status": 503 }, { endStream: true });
+    if (behaviour === "empty") return stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    stream.respond({ ":status": 200 });
+    stream.end("ok");
+  });
+}
+
+function config(port: number, servers: { port: number }[], backendLines: string[], mode = "http", proto = ""): string {
   return `defaults
     mode ${mode}
     timeout connect 1s
@@ -42,7 +54,7 @@ frontend fe
     default_backend be
 ${mode === "http" ? "    option httplog\n" : ""}
 backend be
-${backendLines.map((l) => `    ${l}\n`).join("")}${servers.map((s, i) => `    server s${i} 127.0.0.1:${s.port}\n`).join("")}`;
+${backendLines.map((l) => `    ${l}\n`).join("")}${servers.map((s, i) => `    server s${i} 127.0.0.1:${s.port}${proto}\n`).join("")}`;
 }
 
 async function request(port: number, method = "GET", body?: string): Promise<{ status: number; body: string }> {
@@ -69,10 +81,12 @@ for (const target of selectedTargets()) {
   describe(`retry-on with real servers (${target.name})`, () => {
     let run: Run | undefined;
     let backends: Backend[] = [];
+    let h2Backends: H2Backend[] = [];
     afterEach(async () => {
       if (run) await stopSluice(run);
       run = undefined;
       for (const b of backends.splice(0)) await b.close();
+      for (const b of h2Backends.splice(0)) await b.close();
     });
 
     async function start(behaviours: Behaviour[], lines: string[], mode = "http"): Promise<number> {
@@ -118,6 +132,22 @@ for (const target of selectedTargets()) {
       expect(await request(port, "POST", "payload")).toEqual({ status: 503, body: "busy" });
       expect(backends.map((b) => b.accepted)).toEqual([1, 0]);
       expect(served(await logLine())).toEqual(["s0", 0]);
+    });
+
+    test.each([
+      ["503", "busy"],
+      ["empty-response", "empty"],
+    ] as const)("HTTP/2 servers: retry-on %s, the stream's answer discarded, the next server's relayed", async (condition, behaviour) => {
+      h2Backends = [await h2Server(behaviour), await h2Server("ok")];
+      const port = await freePort();
+      run = await startSluice(target, config(port, h2Backends, [`retry-on ${condition}`, "option redispatch 1"], "http", " proto h2"));
+      expect(await request(port)).toEqual({ status: 200, body: "ok" });
+      expect(await request(port)).toEqual({ status: 200, body: "ok" });
+      // Both answers came from the good server; the failing one saw at least the first request (balancing decides the second's first try).
+      const streams = h2Backends.map((b) => b.sessions.reduce((n, s) => n + s.streams, 0));
+      expect(streams[0]).toBeGreaterThanOrEqual(1);
+      expect(streams[1]).toBe(2);
+      expect(run.errLines.filter((l) => /violation|uncaught|TypeError|RangeError/i.test(l))).toEqual([]);
     });
 
     test("mode tcp: retry-on's HTTP conditions are ignored (warned about), a closed connection is not retried", async () => {
