@@ -15,6 +15,9 @@ import { redispatchesAt } from "./retry.ts";
 import { span } from "./span.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 
+/** Balancing algorithms that pick no particular server for a request (HAProxy: not hash-based). */
+const UNHASHED: ReadonlySet<string> = new Set(["roundrobin", "static-rr", "leastconn", "first"]);
+
 export abstract class Stream implements QueueWaiter {
   readonly id = nextStreamId();
   /** Servers that failed this stream; shared and empty until one does. */
@@ -130,7 +133,9 @@ export abstract class Stream implements QueueWaiter {
    * `failure` happened on `server`: when the backend's `retry-on` names it and
    * a retry is left, the stream starts again (true), on the same server or,
    * under `option redispatch`, on another one at the retries its interval
-   * picks (or at once when the server is no longer usable, as HAProxy).
+   * picks, and at every retry when the server is no longer usable or was
+   * picked freely among several (HAProxy's stream_choose_redispatch: nothing
+   * ties the request to that server, so it is not worth waiting for).
    * False: the caller ends the stream its own way. The caller has dropped
    * whatever the attempt held on the server's side.
    * @param fresh on the same server, a new connection (never a kept one)
@@ -140,7 +145,7 @@ export abstract class Stream implements QueueWaiter {
     const backend = this.backend;
     this.retries++;
     this.tried = new Set(this.tried).add(server);
-    if (backend.redispatch && (!server.usable || redispatchesAt(backend.redispatchInterval, this.retries, backend.retries))) {
+    if (backend.redispatch && (!server.usable || this.pickedFreely() || redispatchesAt(backend.redispatchInterval, this.retries, backend.retries))) {
       this.releaseSlot();
       this.only = undefined;
       this.pick();
@@ -148,6 +153,14 @@ export abstract class Stream implements QueueWaiter {
     }
     this.useServer(server, fresh);
     return true;
+  }
+
+  /** The server was one of several usable active ones, picked by an algorithm that hashes nothing, and no persistence holds the stream to it. */
+  private pickedFreely(): boolean {
+    if (this.only !== undefined || !UNHASHED.has(this.backend.config.balance)) return false;
+    let usable = 0;
+    for (const s of this.backend.servers) if (!s.backup && s.usable && ++usable > 1) return true;
+    return false;
   }
 
   /** The first cause and phase stick (HAProxy's termination state). */

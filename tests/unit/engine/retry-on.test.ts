@@ -10,8 +10,12 @@ const GET = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 const UNAVAILABLE = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy";
 
-/** Servers s1, s2, s3 on ports 9101-9103; `backend` lines go in the backend section. */
+/** Servers s1, s2, s3 on ports 9101-9103 (s2 and s3 backups with `backups`); `backend` lines go in the backend section. */
 function config(...backend: string[]): string {
+  return configWith("", ...backend);
+}
+
+function configWith(backupWord: string, ...backend: string[]): string {
   return `defaults
     mode http
     no log
@@ -23,8 +27,8 @@ frontend fe
     default_backend be
 backend be
 ${backend.map((l) => `    ${l}\n`).join("")}    server s1 127.0.0.1:9101
-    server s2 127.0.0.1:9102
-    server s3 127.0.0.1:9103
+    server s2 127.0.0.1:9102${backupWord}
+    server s3 127.0.0.1:9103${backupWord}
 `;
 }
 
@@ -77,20 +81,36 @@ describe("retry-on <status>", () => {
     expect(ports(e)).toEqual([9101, 9102, 9103]);
   });
 
-  test("without redispatch every retry stays on the server; with the default interval only the last one moves", async () => {
+  test("without redispatch every retry stays on the server", async () => {
     e = await engine(config("retries 3", "retry-on 503"));
-    let client = e.client();
+    const client = e.client();
     await send(e.clock, client, GET);
     for (let i = 0; i < 4; i++) await send(e.clock, e.server(i), UNAVAILABLE);
     expect(ports(e)).toEqual([9101, 9101, 9101, 9101]);
     expect(client.text()).toBe(UNAVAILABLE);
-    await e.stop();
+  });
 
+  test("option redispatch, a server picked by roundrobin among several: every retry goes elsewhere (HAProxy: nothing ties the request to it)", async () => {
     e = await engine(config("retries 3", "retry-on 503", "option redispatch"));
-    client = e.client();
+    const client = e.client();
+    await send(e.clock, client, GET);
+    for (let i = 0; i < 3; i++) await send(e.clock, e.server(i), UNAVAILABLE);
+    expect(ports(e).slice(0, 3)).toEqual([9101, 9102, 9103]);
+  });
+
+  test("the only active server (the others are backups): the interval decides, by default only the last retry moves", async () => {
+    e = await engine(configWith(" backup", "retries 3", "retry-on 503", "option redispatch"));
+    let client = e.client();
     await send(e.clock, client, GET);
     for (let i = 0; i < 4; i++) await send(e.clock, e.server(i), UNAVAILABLE);
     expect(ports(e)).toEqual([9101, 9101, 9101, 9102]);
+    await e.stop();
+
+    e = await engine(configWith(" backup", "retries 4", "retry-on 503", "option redispatch 2"));
+    client = e.client();
+    await send(e.clock, client, GET);
+    for (let i = 0; i < 5; i++) await send(e.clock, e.server(i), UNAVAILABLE);
+    expect(ports(e)).toEqual([9101, 9101, 9102, 9102, 9103]);
   });
 
   test("a status not listed is relayed at once; the default (conn-failure) retries no status", async () => {
