@@ -7,7 +7,7 @@ import { type Balancer, createBalancer, NO_KEY } from "../balance/index.ts";
 import { requestKey } from "../balance/key.ts";
 import { hashKey } from "../balance/hash.ts";
 import { HASHING } from "../config/balance.ts";
-import { type BackendConfig, BUILTIN, type HttpReuse, type Timeouts } from "../config/types.ts";
+import { type BackendConfig, BUILTIN, type HttpReuse, type RetryCondition, type Timeouts } from "../config/types.ts";
 import type { Head } from "../http/message.ts";
 import type { PoolTimers } from "../pool/server-pool.ts";
 import { type QueueWaiter, Server } from "./server.ts";
@@ -31,6 +31,10 @@ export class Backend {
   readonly timeouts: Timeouts;
   readonly servers: Server[];
   readonly redispatch: boolean;
+  /** `option redispatch <interval>`: which retries go to another server. */
+  readonly redispatchInterval: number;
+  /** `retry-on`: the failures a stream is tried again after. */
+  readonly retryOn: ReadonlySet<RetryCondition>;
   readonly httpMode: BackendConfig["httpMode"];
   readonly errorFiles: BackendConfig["errorFiles"];
   readonly httpReuse: HttpReuse;
@@ -60,6 +64,8 @@ export class Backend {
   constructor(readonly config: BackendConfig, timers: PoolTimers, h2MaxStreams: number, random: () => number = Math.random) {
     this.name = config.name;
     this.redispatch = config.redispatch;
+    this.redispatchInterval = config.redispatchInterval;
+    this.retryOn = new Set(config.retryOn);
     this.httpMode = config.httpMode;
     this.errorFiles = config.errorFiles;
     this.mode = config.mode;

@@ -12,6 +12,7 @@ import { resolveHealthCheck, serverChecks } from "./health-check.ts";
 import { locate } from "./issues.ts";
 import type { LogEntry, ProxyPart } from "./model.ts";
 import type { ProxyKind } from "./raw.ts";
+import { TCP_RETRY_ON } from "./schema-retry.ts";
 import type { CheckedProxy, CheckedSegment } from "./sections.ts";
 import type { BindSslPart } from "./schema-tls.ts";
 import {
@@ -24,6 +25,7 @@ import {
   type LogTarget,
   type Origin,
   type ServerConfig,
+  type RetryCondition,
   type Timeouts,
 } from "./types.ts";
 
@@ -52,6 +54,8 @@ export interface DraftBackend {
   hashTypeAt?: Origin;
   /** Health-check combinations that make no sense (issue 14, checks), for validate.ts. */
   checkProblems: ConfigError[];
+  /** The section's own `retry-on` when it names more than a tcp stream can meet, and where (for the warning in mode tcp). */
+  retryOnIgnored?: { conditions: RetryCondition[]; at: Origin };
 }
 
 /** The Config plus what the cross-checks need to point at the right place. */
@@ -202,6 +206,7 @@ function backend(
   const servers = part.servers ?? [];
   const mode = part.mode ?? defaults.mode ?? BUILTIN.mode;
   const checks = resolveHealthCheck(proxy, part, defaults, mode);
+  const redispatch = part.redispatch ?? defaults.redispatch ?? 0;
   const config: BackendConfig = {
     name: proxy.name,
     mode,
@@ -213,10 +218,13 @@ function backend(
       return config;
     }),
     retries: part.retries ?? defaults.retries ?? BUILTIN.retries,
+    // HAProxy ignores retry-on outside mode http: a tcp stream knows only connection failures.
+    retryOn: mode === "tcp" ? [...TCP_RETRY_ON] : [...(part.retryOn ?? defaults.retryOn ?? BUILTIN.retryOn)],
     timeouts: timeouts(defaults, part),
     httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
     errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
-    redispatch: part.redispatch ?? defaults.redispatch ?? false,
+    redispatch: redispatch !== 0,
+    redispatchInterval: redispatch === 0 ? BUILTIN.redispatchInterval : redispatch,
     httpReuse: part.httpReuse ?? defaults.httpReuse ?? BUILTIN.httpReuse,
     healthCheck: checks.healthCheck,
     origin: proxy.origin,
@@ -241,5 +249,9 @@ function backend(
     checkProblems: checks.problems,
   };
   if (part.hashType !== undefined) draft.hashTypeAt = locate(proxy.seg, [...proxy.path, "hash-type"]);
+  const ignored = part.retryOn?.filter((c) => !TCP_RETRY_ON.includes(c));
+  if (mode === "tcp" && ignored !== undefined && ignored.length > 0) {
+    draft.retryOnIgnored = { conditions: ignored, at: locate(proxy.seg, [...proxy.path, "retry-on"]) };
+  }
   return draft;
 }

@@ -63,6 +63,7 @@ const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   balance: "balance <algorithm> [<arguments>]",
   "hash-type": "hash-type map-based|consistent",
+  "retry-on": "retry-on none | <condition> [<condition>...]",
   option: "option <name>",
   bind: "bind <address>[,<address>...] [proto h2] [ssl crt <file|dir>... [crt-list <file>] [alpn <list>] ...]",
   "ssl-default-bind-options": "ssl-default-bind-options <option>...",
@@ -294,6 +295,11 @@ class CfgParser {
       if (!this.arity(keyword, args, 1, Infinity)) return;
       raw[keyword] = args.join(" ");
       this.mark([...base, keyword]);
+    } else if (keyword === "retry-on") {
+      // A list of conditions on one line; a later line replaces it (schema-retry.ts reads the words).
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      raw["retry-on"] = args.join(" ");
+      this.mark([...base, "retry-on"]);
     } else if (keyword === "option" || keyword === "log") {
       // One string per line, its words as written: schema-http.ts reads them.
       if (!this.arity(keyword, args, 1, Infinity)) return;

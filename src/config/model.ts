@@ -42,6 +42,7 @@ import {
 } from "./schema-values.ts";
 import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
+import { RetryOnSchema } from "./schema-retry.ts";
 import type {
   BalanceSettings,
   ErrorFiles,
@@ -54,6 +55,7 @@ import type {
   LogTarget,
   Mode,
   TcpCheckStep,
+  RetryCondition,
 } from "./types.ts";
 
 export { nameSchema } from "./schema-values.ts";
@@ -90,6 +92,7 @@ const DEFAULTS = {
   mode: v.optional(ModeSchema),
   timeout: v.optional(timeoutsSchema("defaults", TIMEOUT_NAMES)),
   retries: v.optional(integer("retries", 0)),
+  "retry-on": v.optional(RetryOnSchema),
   maxconn: v.optional(integer("maxconn", 1)),
   balance: v.optional(BalanceSchema),
   "hash-type": v.optional(HashTypeSchema),
@@ -121,6 +124,7 @@ const BACKEND = {
   "hash-type": v.optional(HashTypeSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
+  "retry-on": v.optional(RetryOnSchema),
   timeout: v.optional(timeoutsSchema("backend", BACKEND_TIMEOUTS)),
   option: v.optional(optionsSchema("backend")),
   errorfile: v.optional(ErrorFilesSchema),
@@ -138,6 +142,7 @@ const LISTEN = {
   "hash-type": v.optional(HashTypeSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
+  "retry-on": v.optional(RetryOnSchema),
   timeout: v.optional(timeoutsSchema("listen", TIMEOUT_NAMES)),
   option: v.optional(optionsSchema("listen")),
   log: v.optional(logsSchema("listen")),
@@ -189,10 +194,12 @@ export interface ProxyPart {
   allBackups?: true;
   servers?: ServerPart[];
   retries?: number;
+  retryOn?: RetryCondition[];
   forwardFor?: ForwardFor;
   forwarded?: Forwarded;
   httpMode?: HttpConnectionMode;
-  redispatch?: true;
+  /** `option redispatch [interval]`: the interval (0: off, as HAProxy's `option redispatch 0`). */
+  redispatch?: number;
   /** `log` lines in order; file paths are joined to the config file's directory by sections.ts. */
   logs?: LogEntry[];
   logFormat?: string;
@@ -219,6 +226,7 @@ function proxyPart(o: {
   "hash-type"?: HashType;
   servers?: ServerPart[];
   retries?: number;
+  "retry-on"?: RetryCondition[];
   log?: LogEntry[];
   "log-format"?: string;
   errorfile?: ErrorFilePart[];
@@ -236,6 +244,7 @@ function proxyPart(o: {
   if (o["hash-type"] !== undefined) part.hashType = o["hash-type"];
   if (o.servers !== undefined) part.servers = o.servers;
   if (o.retries !== undefined) part.retries = o.retries;
+  if (o["retry-on"] !== undefined) part.retryOn = o["retry-on"];
   const option = o.option ?? {};
   if (option.log !== undefined) part.log = option.log;
   if (option.forwardFor !== undefined) part.forwardFor = option.forwardFor;

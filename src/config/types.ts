@@ -241,6 +241,25 @@ export interface Forwarded {
  */
 export type HttpConnectionMode = "keep-alive" | "server-close" | "close";
 
+/**
+ * A `retry-on` condition, HAProxy's keywords and status codes. The stream
+ * (src/stream/) retries after a failure only when its backend lists it:
+ * `conn-failure` (the connection could not be opened; the request was not
+ * sent), `empty-response` (the server closed before any response byte),
+ * `junk-response` (what came was not a usable HTTP response),
+ * `response-timeout` (timeout server struck before any response), a final
+ * status code, or `0rtt-rejected` (accepted for HAProxy's configs: sluice
+ * sends no early data, so it never happens).
+ */
+export type RetryCondition =
+  | "conn-failure"
+  | "empty-response"
+  | "junk-response"
+  | "response-timeout"
+  | "0rtt-rejected"
+  | RetryStatus;
+export type RetryStatus = 401 | 403 | 404 | 408 | 425 | 500 | 501 | 502 | 503 | 504;
+
 /** One `log` line: `log stdout|stderr|FILE [format raw|json]`. */
 export interface LogTarget {
   kind: "stdout" | "stderr" | "file";
@@ -274,6 +293,18 @@ export interface BackendConfig {
   errorFiles: ErrorFiles;
   /** `option redispatch`: a retry may go to another server. */
   redispatch: boolean;
+  /**
+   * `option redispatch <interval>` (HAProxy's): which retries go to another
+   * server when `redispatch` is on. P > 0: every Pth retry (1: every one);
+   * N < 0: the |N|th retry counted back from the last (-1, the default: the last).
+   */
+  redispatchInterval: number;
+  /**
+   * `retry-on`: the failures a request is sent again after (empty: `none`).
+   * A tcp backend has `conn-failure` only, whatever was written (HAProxy
+   * ignores `retry-on` outside mode http).
+   */
+  retryOn: RetryCondition[];
   httpReuse: HttpReuse;
   /** How servers with `check` are checked (issue 14, checks). */
   healthCheck: HealthCheck;
@@ -351,6 +382,8 @@ export const BUILTIN = {
   hashType: "map-based",
   initAddr: ["last", "libc"],
   retries: 3,
+  retryOn: ["conn-failure"],
+  redispatchInterval: -1,
   timeouts: { connect: 5000, client: 50000, server: 50000 },
   httpMode: "keep-alive",
   httpReuse: "safe",
@@ -375,6 +408,8 @@ export const BUILTIN = {
   hashType: HashType;
   initAddr: readonly InitAddr[];
   retries: number;
+  retryOn: readonly RetryCondition[];
+  redispatchInterval: number;
   timeouts: Timeouts;
   httpMode: HttpConnectionMode;
   httpReuse: HttpReuse;

@@ -115,6 +115,17 @@ function checkServers(b: DraftBackend, found: Findings): void {
       seen.set(s.name, s.origin);
     }
   }
+  // HAProxy silently ignores retry-on outside mode http; a word of warning costs nothing.
+  const ignored = b.retryOnIgnored;
+  if (ignored !== undefined) {
+    found.warnings.push(
+      new ConfigError(
+        ignored.at,
+        [where(b.named)],
+        `retry-on ${ignored.conditions.join(" ")} is ignored in mode tcp (only connection failures are retried there)`,
+      ),
+    );
+  }
   if (b.config.servers.length === 0) {
     found.warnings.push(
       new ConfigError(

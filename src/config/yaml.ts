@@ -19,11 +19,13 @@
 //   defaults:                        # one mapping, applies to every proxy below
 //     mode: tcp                      # tcp | http
 //     retries: 3
+//     retry-on: [conn-failure, empty-response, 503]   # or one string, "conn-failure 503"; none
 //     maxconn: 1000                  # frontends' maxconn
 //     balance: roundrobin
 //     option: tcplog                 # or a list, one string per cfg `option` line:
 //                                    # [httplog, "forwardfor except 10.0.0.0/8 if-none",
 //                                    #  "forwarded proto host", http-server-close, redispatch]
+//                                    # ("redispatch 1": every retry; -1, the default: the last)
 //     log: global                    # `log global` or targets, as in global
 //     log-format: "%ci:%cp [%tr] %ft %b/%s %ST %B"
 //     errorfile: { 503: errors/503.http }   # status → file, relative to this file

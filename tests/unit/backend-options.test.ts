@@ -28,6 +28,8 @@ function backend(servers: Spec[], more: { allBackups?: true; balance?: BalanceSe
     httpMode: "keep-alive",
     errorFiles: {},
     redispatch: false,
+    redispatchInterval: BUILTIN.redispatchInterval,
+    retryOn: [...BUILTIN.retryOn],
     httpReuse: "safe",
     healthCheck: { kind: "connect" },
     timeouts: { connect: 1000, client: 1000, server: 1000 },

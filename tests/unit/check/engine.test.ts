@@ -77,6 +77,22 @@ describe("passive checks see what went wrong", () => {
     expect(e.proxy.backends.get("be")!.servers[0]!.state.last?.info).toBe("Detected 1 consecutive errors, last one was: Read error (http)");
   });
 
+  test("a failure retry-on retries is not counted (HAProxy's L7 retry comes before its health analysis); the one that ends the stream is", async () => {
+    e = await engine(httpConfig("retries 1\nretry-on empty-response", "check inter 1h observe layer7 error-limit 1 on-error mark-down"));
+    const server = e.proxy.backends.get("be")!.servers[0]!;
+    const client = e.client();
+    await send(e.clock, client, REQUEST);
+    e.server(0).destroy();
+    await e.clock.settle();
+    expect([server.state.op, server.state.consecutiveErrors]).toEqual(["UP", 0]);
+    expect(e.server(1).text()).toBe(REQUEST);
+    e.server(1).destroy();
+    await e.clock.settle();
+    expect(client.text()).toBe(errorPage(502));
+    expect(server.state.op).toBe("DOWN");
+    expect(server.state.last?.info).toBe("Detected 1 consecutive errors, last one was: Read error (http)");
+  });
+
   test("a malformed answer: an invalid response", async () => {
     e = await engine(httpConfig("", "check inter 1h observe layer7 error-limit 1 on-error mark-down"));
     const client = e.client();

@@ -290,8 +290,8 @@ describe("option errors", () => {
     ],
     [
       "redispatch interval",
-      ["backend b", "    option redispatch 3"],
-      "sluice.cfg:2: backend 'b': option redispatch: argument '3' is not supported yet (usage: option redispatch)",
+      ["backend b", "    option redispatch often"],
+      "sluice.cfg:2: backend 'b': option redispatch: invalid interval 'often' (usage: option redispatch [<interval>], an integer: 1 every retry, P every Pth, -1 the last (default), -N the Nth before the last, 0 never)",
     ],
     [
       "httplog clf",

@@ -68,6 +68,8 @@ describe("listen", () => {
         httpMode: "keep-alive",
         errorFiles: {},
         redispatch: false,
+        redispatchInterval: -1,
+        retryOn: ["conn-failure"],
         httpReuse: "safe",
         healthCheck: { kind: "connect" },
       }],
