@@ -98,6 +98,22 @@ describe("retry-on <status>", () => {
     expect(ports(e).slice(0, 3)).toEqual([9101, 9102, 9103]);
   });
 
+  test("the same with random and leastconn (HAProxy: any algorithm that hashes nothing); a hash algorithm follows the interval", async () => {
+    for (const balance of ["random", "leastconn"]) {
+      e = await engine(config(`balance ${balance}`, "retries 3", "retry-on 503", "option redispatch"));
+      await send(e.clock, e.client(), GET);
+      for (let i = 0; i < 3; i++) await send(e.clock, e.server(i), UNAVAILABLE);
+      expect(new Set(ports(e).slice(0, 3)).size).toBe(3);
+      await e.stop();
+    }
+    e = await engine(config("balance source", "retries 3", "retry-on 503", "option redispatch"));
+    await send(e.clock, e.client(), GET);
+    for (let i = 0; i < 4; i++) await send(e.clock, e.server(i), UNAVAILABLE);
+    const [first, ...rest] = ports(e);
+    expect(rest.slice(0, 2)).toEqual([first!, first!]);
+    expect(rest[2]).not.toBe(first);
+  });
+
   test("the only active server (the others are backups): the interval decides, by default only the last retry moves", async () => {
     e = await engine(configWith(" backup", "retries 3", "retry-on 503", "option redispatch"));
     let client = e.client();
