@@ -11,9 +11,9 @@ export type OpState = "UP" | "DOWN";
 
 /**
  * HAProxy's check status codes (the stats page's `check_status`): L4 a
- * connect's result, L7 the answer's, HANA a passive verdict (health analyze).
+ * connect's result, L6 the TLS handshake's (check-ssl), L7 the answer's, HANA a passive verdict (health analyze).
  */
-export type CheckStatus = "L4OK" | "L4TOUT" | "L4CON" | "L7OK" | "L7TOUT" | "L7RSP" | "L7STS" | "HANA";
+export type CheckStatus = "L4OK" | "L4TOUT" | "L4CON" | "L6RSP" | "L7OK" | "L7TOUT" | "L7RSP" | "L7STS" | "HANA";
 
 /** One check's verdict. */
 export interface CheckResult {

@@ -9,7 +9,7 @@ import type { Backend } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
 import type { CheckResult, Transition } from "../backend/server-state.ts";
 import type { HealthCheck as CheckSpec, OnError, ServerCheck } from "../config/types.ts";
-import type { Runtime, TimerHandle } from "../runtime/types.ts";
+import type { ClientTlsOptions, Runtime, TimerHandle } from "../runtime/types.ts";
 import { httpCheckJudge, httpCheckRequest } from "./http-check.ts";
 import type { Job, Limiter } from "./limiter.ts";
 import { Probe, type ProbeTarget, type Step, type Verdict } from "./probe.ts";
@@ -82,6 +82,7 @@ export class HealthCheck {
       port: spec.port ?? server.port,
       // The PROXY protocol's own line for health checks: no client to speak for.
       proxyHeader: proxied ? "PROXY UNKNOWN\r\n" : "",
+      tls: spec.ssl ? checkTls(server) : undefined,
       connectMs: timeouts.check === undefined ? spec.inter : Math.min(connect, spec.inter),
       readMs: timeouts.check,
       totalMs: spec.inter,
@@ -194,4 +195,14 @@ export class HealthCheck {
     backend.serverUp(server);
     ctx.log(upLine(server.id, r, survivors(backend), 0, backend.queued));
   }
+}
+
+/**
+ * The server's TLS options for its checks, without h2 in ALPN: a check speaks
+ * HTTP/1.x (no check-proto yet), so it must not let the server choose h2.
+ */
+function checkTls(server: Server): ClientTlsOptions | undefined {
+  const tls = server.tls;
+  if (tls === undefined || !tls.alpn.includes("h2")) return tls;
+  return { ...tls, alpn: tls.alpn.filter((p) => p !== "h2") };
 }

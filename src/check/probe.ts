@@ -7,7 +7,7 @@
 // and what follows by `timeout check`.
 import type { CheckResult, CheckStatus } from "../backend/server-state.ts";
 import { connectServer } from "../conn/connect.ts";
-import { ConnectError, type Runtime, type Socket, type SocketEvents, type TimerHandle } from "../runtime/types.ts";
+import { type ClientTlsOptions, ConnectError, type Runtime, type Socket, type SocketEvents, type TimerHandle } from "../runtime/types.ts";
 import { result } from "./status.ts";
 
 /** What a step or a whole run concluded, before its duration is known. */
@@ -32,6 +32,8 @@ export interface ProbeTarget {
   readonly port: number;
   /** The PROXY header each connection starts with (`check-send-proxy`), or "". */
   readonly proxyHeader: string;
+  /** TLS on each connection (check-ssl, or a server with ssl checked where it serves), or undefined. */
+  readonly tls: ClientTlsOptions | undefined;
   /** ms allowed to connect. */
   readonly connectMs: number;
   /** ms allowed once connected, counted from the connect; undefined: until `totalMs` from the start. */
@@ -116,7 +118,7 @@ export class Probe implements SocketEvents {
     this.received = EMPTY;
     const t = this.target;
     const timeoutMs = Math.max(1, t.readMs === undefined ? t.totalMs - (this.runtime.now() - this.started) : t.connectMs);
-    connectServer(this.runtime, { host: t.host, port, timeoutMs, proxyHeader: t.proxyHeader }, this, (socket) => {
+    connectServer(this.runtime, { host: t.host, port, timeoutMs, proxyHeader: t.proxyHeader, tls: t.tls }, this, (socket) => {
       if (this.done) return socket.destroy();
       this.socket = socket;
       this.connected = true;
@@ -125,6 +127,8 @@ export class Probe implements SocketEvents {
     }, (error) => {
       if (this.done) return;
       if (error instanceof ConnectError && error.code === "timeout") return this.finish({ status: "L4TOUT", info: "" });
+      // The TCP connect worked, the TLS handshake did not (HAProxy's L6RSP, "SSL handshake failure").
+      if (error instanceof ConnectError && error.code === "tls") return this.finish({ status: "L6RSP", info: tlsInfo(error) });
       const info = connectInfo(error);
       this.finish({ status: "L4CON", info: context === undefined ? info : `${info} ${context}` });
     });
@@ -177,6 +181,12 @@ export class Probe implements SocketEvents {
     this.socket = undefined;
     this.finished(result(v.status, this.runtime.now() - this.started, v.info, v.code));
   }
+}
+
+/** HAProxy's words for a failed handshake, with the runtime's reason when it gave one: "SSL handshake failure (certificate not verified: ...)". */
+function tlsInfo(error: ConnectError): string {
+  const why = /failed: tls \((.*)\)$/.exec(error.message)?.[1];
+  return why === undefined ? "SSL handshake failure" : `SSL handshake failure (${why})`;
 }
 
 /** HAProxy's words for a failed connect. */

@@ -6,6 +6,7 @@ export const REASONS: Record<CheckStatus, string> = {
   L4OK: "Layer4 check passed",
   L4TOUT: "Layer4 timeout",
   L4CON: "Layer4 connection problem",
+  L6RSP: "Layer6 invalid response",
   L7OK: "Layer7 check passed",
   L7TOUT: "Layer7 timeout",
   L7RSP: "Layer7 invalid response",

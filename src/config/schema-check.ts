@@ -60,6 +60,7 @@ export const SERVER_CHECK_FIELDS = {
   port: v.optional(integer("port", 1, 65535)),
   addr: v.optional(CheckAddr),
   "check-send-proxy": v.optional(flag("check-send-proxy")),
+  "check-ssl": v.optional(flag("check-ssl")),
   observe: v.optional(oneOf("observe", OBSERVE)),
   "error-limit": v.optional(integer("error-limit", 1)),
   "on-error": v.optional(oneOf("on-error", ON_ERROR)),
@@ -76,6 +77,8 @@ export interface ServerCheckPart {
   port?: number;
   addr?: string;
   checkSendProxy: boolean;
+  /** `check-ssl`: checks speak TLS with the server's `ssl` options even where they go elsewhere (port, addr). */
+  checkSsl: boolean;
   observe?: "layer4" | "layer7";
   errorLimit?: number;
   onError?: OnError;
@@ -84,7 +87,7 @@ export interface ServerCheckPart {
 type CheckFields = v.InferOutput<v.ObjectSchema<typeof SERVER_CHECK_FIELDS, undefined>>;
 
 export function serverCheckPart(s: CheckFields): ServerCheckPart {
-  const part: ServerCheckPart = { check: s.check ?? false, checkSendProxy: s["check-send-proxy"] ?? false };
+  const part: ServerCheckPart = { check: s.check ?? false, checkSendProxy: s["check-send-proxy"] ?? false, checkSsl: s["check-ssl"] ?? false };
   if (s.inter !== undefined) part.inter = s.inter;
   if (s.fastinter !== undefined) part.fastinter = s.fastinter;
   if (s.downinter !== undefined) part.downinter = s.downinter;

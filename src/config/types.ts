@@ -159,6 +159,8 @@ export interface ServerCheck {
   addr?: string;
   /** `check-send-proxy`: each check connection starts with a PROXY v1 header. */
   sendProxy: boolean;
+  /** Checks speak TLS with the server's `ssl` options: `check-ssl`, or a server with `ssl` whose checks go to it (no port, no addr), as HAProxy. */
+  ssl: boolean;
 }
 
 export type OnError = "fastinter" | "fail-check" | "sudden-death" | "mark-down";

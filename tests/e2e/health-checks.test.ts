@@ -6,7 +6,10 @@
 // HAProxy's.
 import { afterEach, describe, expect, test } from "bun:test";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { type Leaf, TestPki } from "../support/certs.ts";
 import { exchange, freePort, type Run, selectedTargets, startSluice, stopSluice, tcpBackend, waitFor } from "./harness.ts";
 
 /** An HTTP server that names itself; its /health answers `health.status`. */
@@ -21,6 +24,23 @@ async function namedHttp(name: string) {
   });
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   return { name, health, port: (srv.address() as AddressInfo).port, close: () => srv.close() };
+}
+
+/** The same over TLS (HTTP/1.1 only), with the certificate `leaf`; `alpn` lists what each /health connection negotiated. */
+async function namedHttps(name: string, leaf: Leaf) {
+  const health = { status: 200 };
+  const alpn: string[] = [];
+  const srv = https.createServer({ cert: leaf.certPem, key: leaf.keyPem, ALPNProtocols: ["http/1.1"] }, (req, res) => {
+    if (req.url === "/health") {
+      alpn.push(String((req.socket as TLSSocket).alpnProtocol));
+      res.statusCode = health.status;
+      return res.end(health.status === 200 ? "ok" : "sick");
+    }
+    res.end(name);
+  });
+  srv.on("tlsClientError", () => {});
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  return { name, health, alpn, port: (srv.address() as AddressInfo).port, close: () => srv.close() };
 }
 
 async function get(port: number): Promise<{ status: number; body: string }> {
@@ -127,6 +147,35 @@ backend be
       await waitFor(() => logged(/Server be\/a is UP/).length === 1, 5000, "a UP");
       expect(logged(/Server be\/a is UP/)[0]).toMatch(/^Server be\/a is UP, reason: Layer4 check passed, check duration: \d+ms\. 2 active and 0 backup servers online\./);
       expect(await names(4)).toBe("aabb");
+    });
+
+    test("TLS checks: a server with ssl gets its HTTP check over TLS with its options; one whose certificate the CA did not sign fails the handshake (Layer6)", async () => {
+      const pki = new TestPki();
+      const a = await namedHttps("a", pki.leaf("srv", { names: ["srv.test"] }));
+      const rogue = await namedHttps("rogue", pki.leaf("rogue", { names: ["srv.test"], selfSigned: true }));
+      closers.push(a.close, rogue.close);
+      const port = await freePort();
+      const tls = `ssl verify required ca-file ${pki.caFile} sni str(srv.test)`;
+      run = await startSluice(target, `${HEAD}    mode http
+frontend fe
+    bind 127.0.0.1:${port}
+    default_backend api
+backend api
+    option httpchk GET /health
+    http-check expect status 200
+    server a 127.0.0.1:${a.port} check inter 100ms rise 1 fall 1 ${tls}
+    server rogue 127.0.0.1:${rogue.port} check inter 100ms rise 1 fall 1 ${tls}
+`);
+      await waitFor(() => logged(/Server api\/rogue is DOWN/).length === 1, 5000, "rogue DOWN");
+      expect(logged(/Server api\/rogue is DOWN/)[0]).toMatch(
+        /^Server api\/rogue is DOWN, reason: Layer6 invalid response, info: "SSL handshake failure[^"]*", check duration: \d+ms\. 1 active and 0 backup servers left\./,
+      );
+      await waitFor(() => a.alpn.length >= 2, 5000, "checks of a over TLS");
+      expect(new Set(a.alpn)).toEqual(new Set(["http/1.1"]));
+      expect(await spread(port, 6)).toEqual({ by: { a: 6 }, errors: 0 });
+      a.health.status = 500;
+      await waitFor(() => logged(/Server api\/a is DOWN/).length === 1, 5000, "a DOWN");
+      expect(logged(/Server api\/a is DOWN/)[0]).toMatch(/^Server api\/a is DOWN, reason: Layer7 wrong status, code: 500, /);
     });
 
     test("tcp-check send/expect string: a server answering otherwise goes DOWN, and UP again when it answers right", async () => {

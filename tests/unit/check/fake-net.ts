@@ -8,8 +8,8 @@ import { loadConfigTexts } from "../../../src/config/load.ts";
 import { ConnectError, type ConnectOptions, type Runtime, type Socket, type SocketEvents } from "../../../src/runtime/types.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
 
-/** "refuse": at once; "hang": until the connect timeout; a string: open, and that answer (then close) to the first bytes sent; "silent": open, never answers. */
-export type PortBehaviour = "refuse" | "hang" | "silent" | { answer: string };
+/** "refuse": at once; "hang": until the connect timeout; a string: open, and that answer (then close) to the first bytes sent; "silent": open, never answers; "tls-fail": the TLS handshake fails (certificate not verified). */
+export type PortBehaviour = "refuse" | "hang" | "silent" | "tls-fail" | { answer: string };
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -51,7 +51,7 @@ export class FakeNet {
   readonly clock = new VirtualClock(0);
   readonly ports = new Map<number, PortBehaviour>();
   /** Every connect attempt: when (ms since start) and to which port. */
-  readonly attempts: { at: number; port: number; host: string }[] = [];
+  readonly attempts: { at: number; port: number; host: string; tls: ConnectOptions["tls"] }[] = [];
   readonly sockets: FakeSocket[] = [];
   /** Connections open now. */
   open = 0;
@@ -63,9 +63,10 @@ export class FakeNet {
     setTimer: this.clock.setTimer,
     clearTimer: this.clock.clearTimer,
     connect: (o: ConnectOptions, events: SocketEvents): Promise<Socket> => {
-      this.attempts.push({ at: this.clock.now(), port: o.port, host: o.hostname });
+      this.attempts.push({ at: this.clock.now(), port: o.port, host: o.hostname, tls: o.tls });
       const b = this.ports.get(o.port) ?? "refuse";
       if (b === "refuse") return Promise.reject(new ConnectError("refused", o.hostname, o.port));
+      if (b === "tls-fail") return Promise.reject(new ConnectError("tls", o.hostname, o.port, "certificate not verified: UNABLE_TO_VERIFY_LEAF_SIGNATURE"));
       if (b === "hang") {
         return new Promise<Socket>((_, reject) => {
           if (o.timeoutMs > 0) this.clock.setTimer(() => reject(new ConnectError("timeout", o.hostname, o.port)), o.timeoutMs);

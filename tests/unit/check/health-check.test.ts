@@ -283,7 +283,7 @@ describe("where checks go", () => {
     t.net.ports.set(2001, "silent");
     t.checks.start();
     await t.net.clock.advance(1);
-    expect(t.net.attempts).toEqual([{ at: 1, port: 2001, host: "127.0.0.9" }]);
+    expect(t.net.attempts).toEqual([{ at: 1, port: 2001, host: "127.0.0.9", tls: undefined }]);
     expect(t.net.sockets[0]!.sent).toBe("PROXY UNKNOWN\r\n");
   });
 
@@ -294,5 +294,35 @@ describe("where checks go", () => {
     t.checks.start();
     await t.net.clock.advance(1000);
     expect(t.net.sockets.map((s) => [s.remotePort, s.sent])).toEqual([[1001, "PROXY UNKNOWN\r\n"], [2002, ""]]);
+  });
+
+  test("TLS checks: a server with ssl is checked with its TLS options (SNI, verification) but no h2 in ALPN; check-ssl at another port too", async () => {
+    const t = setup(
+      "backend be\n    option httpchk GET /health\n" +
+        "    server a 127.0.0.1:1001 check ssl verify none sni str(a.test) alpn h2,http/1.1\n" +
+        "    server b 127.0.0.1:1002 check port 2002 ssl verify none\n" +
+        "    server c 127.0.0.1:1003 check port 2003 check-ssl ssl verify none sni str(c.test)\n",
+    );
+    for (const port of [1001, 2002, 2003]) t.net.ports.set(port, { answer: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" });
+    t.checks.start();
+    // The three first checks are spread over inter (2s).
+    await t.net.clock.advance(2000);
+    const tlsOf = (port: number) => t.net.attempts.find((a) => a.port === port)?.tls;
+    expect(tlsOf(1001)).toEqual({ servername: "a.test", verify: false, alpn: ["http/1.1"] });
+    expect(tlsOf(2002)).toBeUndefined();
+    expect(tlsOf(2003)).toEqual({ servername: "c.test", verify: false, alpn: [] });
+    expect(t.net.sockets.find((s) => s.remotePort === 1001)!.sent).toStartWith("GET /health HTTP/1.0\r\n");
+    expect(t.lines).toEqual([]);
+  });
+
+  test("a failed TLS handshake: Layer6 invalid response, SSL handshake failure with the reason, as HAProxy", async () => {
+    const t = setup("backend be\n    server a 127.0.0.1:1001 check ssl verify required\n");
+    t.net.ports.set(1001, "tls-fail");
+    t.checks.start();
+    await t.net.clock.advance(1);
+    expect(t.server("a").state.last?.status).toBe("L6RSP");
+    expect(t.lines[0]).toBe(
+      'Server be/a is DOWN, reason: Layer6 invalid response, info: "SSL handshake failure (certificate not verified: UNABLE_TO_VERIFY_LEAF_SIGNATURE)", check duration: 0ms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
+    );
   });
 });

@@ -5,7 +5,7 @@ import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
 
 // Health checks (issue 14): the server options `check`, `inter`,
 // `fastinter`, `downinter`, `rise`, `fall`, `port`, `addr`,
-// `check-send-proxy`, `observe`, `error-limit`, `on-error`; `option httpchk`,
+// `check-send-proxy`, `check-ssl`, `observe`, `error-limit`, `on-error`; `option httpchk`,
 // `option tcp-check`, `http-check`, `tcp-check`, `timeout check`,
 // `tune.max-checks-per-thread`. Both syntaxes give one Config; wrong
 // combinations are named where they were written.
@@ -25,9 +25,27 @@ describe("built-in values", () => {
   test("check alone: inter 2s, fastinter and downinter follow inter, rise 2, fall 3 (HAProxy's)", () => {
     const c = loadOk(cfg("backend api", "    server a1 127.0.0.1:9001 check", "    server a2 127.0.0.1:9002 check inter 500ms"));
     expect(c.backends[0]!.servers.map((s) => s.check)).toEqual([
-      { inter: 2000, fastinter: 2000, downinter: 2000, rise: 2, fall: 3, sendProxy: false },
-      { inter: 500, fastinter: 500, downinter: 500, rise: 2, fall: 3, sendProxy: false },
+      { inter: 2000, fastinter: 2000, downinter: 2000, rise: 2, fall: 3, sendProxy: false, ssl: false },
+      { inter: 500, fastinter: 500, downinter: 500, rise: 2, fall: 3, sendProxy: false, ssl: false },
     ]);
+  });
+
+  test("TLS checks: a server with ssl is checked over TLS where it serves, not at another port or addr unless check-ssl (HAProxy's inheritance)", () => {
+    const c = loadOk(cfg(
+      "backend api",
+      "    server a1 127.0.0.1:9001 check ssl verify none",
+      "    server a2 127.0.0.1:9002 check port 9443 ssl verify none",
+      "    server a3 127.0.0.1:9003 check port 9443 check-ssl ssl verify none",
+      "    server a4 127.0.0.1:9004 check",
+    ));
+    expect(c.backends[0]!.servers.map((s) => s.check?.ssl)).toEqual([true, false, true, false]);
+    const y = loadOk(yaml(
+      "backends:",
+      "  api:",
+      "    servers:",
+      "      a3: { address: 127.0.0.1:9003, check: true, port: 9443, check-ssl: true, ssl: true, verify: none }",
+    ));
+    expect(y.backends[0]!.servers[0]!.check?.ssl).toBe(true);
   });
 
   test("option httpchk alone: OPTIONS / HTTP/1.0; one argument is the URI", () => {
@@ -108,7 +126,7 @@ describe("one model, two syntaxes", () => {
         { negate: true, match: "string", pattern: "maintenance" },
       ],
     });
-    expect(api!.servers[0]!.check).toEqual({ inter: 1000, fastinter: 200, downinter: 5000, rise: 3, fall: 2, port: 9101, addr: "127.0.0.2", sendProxy: true });
+    expect(api!.servers[0]!.check).toEqual({ inter: 1000, fastinter: 200, downinter: 5000, rise: 3, fall: 2, port: 9101, addr: "127.0.0.2", sendProxy: true, ssl: false });
     expect(api!.servers[0]!.observe).toEqual({ layer: "layer7", errorLimit: 5, onError: "mark-down" });
     expect(redis!.healthCheck).toEqual({
       kind: "tcp-check",
@@ -142,6 +160,16 @@ describe("errors", () => {
       "observe layer7 in mode tcp",
       cfg("backend api", "    mode tcp", "    server a1 127.0.0.1:1 check observe layer7"),
       "sluice.cfg:3: backend 'api': server 'a1': 'observe layer7' needs mode http (this backend is in tcp mode; use observe layer4)",
+    ],
+    [
+      "check-ssl on a server without ssl",
+      cfg("backend api", "    server a1 127.0.0.1:1 check port 8443 check-ssl"),
+      "sluice.cfg:2: backend 'api': server 'a1': 'check-ssl' takes its TLS settings from the server's 'ssl' options: add 'ssl' to this server",
+    ],
+    [
+      "check-send-proxy with TLS checks",
+      cfg("backend api", "    server a1 127.0.0.1:1 check check-send-proxy ssl verify none"),
+      "sluice.cfg:2: backend 'api': server 'a1': check-send-proxy with TLS checks (check-ssl, or ssl without port/addr) is not supported yet",
     ],
     [
       "observe without check",
