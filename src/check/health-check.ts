@@ -78,6 +78,7 @@ export class HealthCheck {
     const proxied = spec.sendProxy || (server.sendProxy && spec.port === undefined && spec.addr === undefined);
     const connect = timeouts.connect > 0 ? timeouts.connect : spec.inter;
     this.target = {
+      // The address found at start (init-addr) is read when each check runs.
       host: spec.addr ?? server.host,
       port: spec.port ?? server.port,
       // The PROXY protocol's own line for health checks: no client to speak for.
@@ -153,14 +154,16 @@ export class HealthCheck {
 
   private readonly run: Job = (done) => {
     if (this.stopped) return done();
-    // A server in maintenance is not checked (HAProxy pauses its checks): the next turn comes at inter.
-    if (this.server.state.admin === "MAINT") {
+    // A server in maintenance, or without an address (init-addr none), is not checked (HAProxy pauses its checks): the next turn comes at inter.
+    const server = this.server;
+    if (server.state.admin === "MAINT" || server.address === "") {
       done();
       return this.schedule(this.spec.inter);
     }
     this.running = true;
     this.release = done;
-    this.probe = new Probe(this.ctx.runtime, this.target, this.steps, this.success, (r) => {
+    const target = this.spec.addr !== undefined || this.target.host === server.address ? this.target : { ...this.target, host: server.address };
+    this.probe = new Probe(this.ctx.runtime, target, this.steps, this.success, (r) => {
       this.running = false;
       this.probe = undefined;
       this.release = undefined;

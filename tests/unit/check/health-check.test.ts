@@ -315,6 +315,16 @@ describe("where checks go", () => {
     expect(t.lines).toEqual([]);
   });
 
+  test("checks go to the address found at start (init-addr), and a server left without one (init-addr none) is not checked", async () => {
+    const t = setup("backend be\n    server a app.internal:1001 check init-addr libc\n    server b gone.internal:1002 check init-addr none\n");
+    // What resolveServers does at start: a found address, and none.
+    t.server("a").address = "10.1.2.3";
+    t.server("b").address = "";
+    t.checks.start();
+    await t.net.clock.advance(5000);
+    expect(new Set(t.net.attempts.map((a) => `${a.host}:${a.port}`))).toEqual(new Set(["10.1.2.3:1001"]));
+  });
+
   test("a failed TLS handshake: Layer6 invalid response, SSL handshake failure with the reason, as HAProxy", async () => {
     const t = setup("backend be\n    server a 127.0.0.1:1001 check ssl verify required\n");
     t.net.ports.set(1001, "tls-fail");
