@@ -7,13 +7,13 @@
 // retried requests, requests per server).
 //
 // Usage: bun bench/failover.ts [--target bun|deno|binary] [--duration S] [--connections N]
-//                              [--kill-at S] [--restart-at S] [--check] [--retry-on CONDITIONS] [--out FILE]
+//                              [--kill-at S] [--restart-at S] [--check] [--retry-on CONDITIONS] [--out FILE] [--help]
 //
 // --retry-on replaces the backend's retry-on line (default "conn-failure
 // empty-response"), for control runs.
 // --check puts `check inter 500ms fall 2 rise 2` on the server lines (active
-// health checks: once they exist in sluice, the dead server leaves the
-// rotation and fewer requests need a retry). Without it, retries alone must
+// health checks: the dead server leaves the rotation once checks find it
+// DOWN, and fewer requests need a retry). Without it, retries alone must
 // give 0 failures.
 //
 // Each nginx runs as one process (master_process off), so SIGKILL takes its
@@ -37,8 +37,15 @@ const { values: opts } = parseArgs({
     check: { type: "boolean", default: false },
     "retry-on": { type: "string", default: "conn-failure empty-response" },
     out: { type: "string" },
+    help: { type: "boolean", default: false },
   },
 });
+if (opts.help) {
+  // The usage is this file's opening comment.
+  const text = readFileSync(import.meta.path, "utf8");
+  console.log(text.slice(0, text.indexOf("\nimport ")).replace(/^\/\/ ?/gm, ""));
+  process.exit(0);
+}
 const duration = Number(opts.duration);
 const killAt = Number(opts["kill-at"]);
 const restartAt = Number(opts["restart-at"]);
