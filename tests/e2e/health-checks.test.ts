@@ -162,8 +162,8 @@ frontend fe
 backend api
     option httpchk GET /health
     http-check expect status 200
-    server a 127.0.0.1:${a.port} check inter 100ms rise 1 fall 1 ${tls}
-    server rogue 127.0.0.1:${rogue.port} check inter 100ms rise 1 fall 1 ${tls}
+    server a 127.0.0.1:${a.port} check inter 500ms rise 1 fall 1 ${tls}
+    server rogue 127.0.0.1:${rogue.port} check inter 500ms rise 1 fall 1 ${tls}
 `);
       await waitFor(() => logged(/Server api\/rogue is DOWN/).length === 1, 5000, "rogue DOWN");
       expect(logged(/Server api\/rogue is DOWN/)[0]).toMatch(
