@@ -7,7 +7,7 @@ import { type Balancer, createBalancer, NO_KEY } from "../balance/index.ts";
 import { requestKey } from "../balance/key.ts";
 import { hashKey } from "../balance/hash.ts";
 import { HASHING } from "../config/balance.ts";
-import { type BackendConfig, BUILTIN, type HttpReuse, type Timeouts } from "../config/types.ts";
+import { type BackendConfig, BUILTIN, type HttpReuse, type RetryCondition, type Timeouts } from "../config/types.ts";
 import type { Head } from "../http/message.ts";
 import type { PoolTimers } from "../pool/server-pool.ts";
 import { type QueueWaiter, Server } from "./server.ts";
@@ -31,6 +31,10 @@ export class Backend {
   readonly timeouts: Timeouts;
   readonly servers: Server[];
   readonly redispatch: boolean;
+  /** `option redispatch <interval>`: which retries go to another server. */
+  readonly redispatchInterval: number;
+  /** `retry-on`: the failures a stream is tried again after. */
+  readonly retryOn: ReadonlySet<RetryCondition>;
   readonly httpMode: BackendConfig["httpMode"];
   readonly errorFiles: BackendConfig["errorFiles"];
   readonly httpReuse: HttpReuse;
@@ -60,6 +64,8 @@ export class Backend {
   constructor(readonly config: BackendConfig, timers: PoolTimers, h2MaxStreams: number, random: () => number = Math.random) {
     this.name = config.name;
     this.redispatch = config.redispatch;
+    this.redispatchInterval = config.redispatchInterval;
+    this.retryOn = new Set(config.retryOn);
     this.httpMode = config.httpMode;
     this.errorFiles = config.errorFiles;
     this.mode = config.mode;
@@ -181,16 +187,54 @@ export class Backend {
   release(server: Server): void {
     server.current--;
     this.balancerOf(server).update(server);
+    this.serve(server);
+  }
+
+  /**
+   * `server` went DOWN (health checks) or into maintenance: the streams in
+   * its own queue go elsewhere (`redispatchQueue`), those of the backend's
+   * queue pinned to it may take any server now; if no server is usable any
+   * more, every waiting stream ends with a 503 at once rather than wait for
+   * its queue timeout. Returns how many were redispatched (the DOWN log line
+   * says it).
+   */
+  serverDown(server: Server): number {
+    let requeued = 0;
+    for (const waiter of this.queue) {
+      if (waiter.only !== server) continue;
+      waiter.unpin?.();
+      requeued++;
+    }
+    requeued += this.redispatchQueue(server);
+    if (!this.servers.some((s) => s.usable)) {
+      this.refuseAll();
+      return requeued;
+    }
+    this.serve(undefined);
+    return requeued;
+  }
+
+  /** `server` came UP (health checks): the streams waiting for it or for any server may take its slots. */
+  serverUp(server: Server): void {
+    this.serve(server);
+  }
+
+  /**
+   * The one dispatch loop: while a slot is free, whoever waited longest for
+   * it gets it, from `server`'s own queue or the backend's, in order of
+   * arrival (HAProxy's process_srv_queue).
+   */
+  private serve(server: Server | undefined): void {
     for (;;) {
-      const own = server.usable && server.hasSlot ? server.queue[0] : undefined;
+      const own = server !== undefined && server.usable && server.hasSlot ? server.queue[0] : undefined;
       const first = this.queue[0];
       if (own !== undefined && (first === undefined || own.queueSeq! < first.queueSeq!)) {
-        this.grantOwn(server);
+        this.grantOwn(server!);
         continue;
       }
       if (first !== undefined && this.grantBackendWaiter()) continue;
       if (own !== undefined) {
-        this.grantOwn(server);
+        this.grantOwn(server!);
         continue;
       }
       return;
@@ -202,16 +246,21 @@ export class Backend {
    * streams waiting in its queue go elsewhere, as HAProxy redispatches a
    * DOWN server's pending connections: a slot on another server, or the
    * backend's queue; one bound to that server alone (prefer-last-server) or
-   * left with no usable server is refused (503). The health checks call this.
+   * left with no usable server is refused (503). Returns how many went
+   * elsewhere.
    */
-  redispatchQueue(server: Server): void {
+  redispatchQueue(server: Server): number {
     const waiting = server.queue.splice(0);
+    let moved = 0;
     for (const waiter of waiting) {
       waiter.queuedOn = undefined;
       const pick = waiter.only === server ? "none" : this.take(waiter.tried);
       if (pick === "none") {
         waiter.refused?.();
-      } else if (pick === "full") {
+        continue;
+      }
+      moved++;
+      if (pick === "full") {
         // Keeps its place in time: it waited since it arrived.
         const seq = waiter.queueSeq!;
         this.enqueue(waiter);
@@ -220,6 +269,17 @@ export class Backend {
       } else {
         waiter.granted(pick);
       }
+    }
+    return moved;
+  }
+
+  /** No server is usable: every waiting stream, in any queue, ends (503). */
+  private refuseAll(): void {
+    const waiting = this.queue.splice(0);
+    for (const s of this.servers) waiting.push(...s.queue.splice(0));
+    for (const waiter of waiting) {
+      waiter.queuedOn = undefined;
+      waiter.refused?.();
     }
   }
 
@@ -251,7 +311,8 @@ export class Backend {
   /** The oldest waiter of the backend's queue gets a slot on any server that has one; false: none has. */
   private grantBackendWaiter(): boolean {
     const waiter = this.queue[0]!;
-    const pick = this.take(waiter.tried);
+    const only = waiter.only;
+    const pick = only !== undefined ? (this.takeServer(only) ? only : "full") : this.take(waiter.tried);
     if (typeof pick === "string") return false;
     this.queue.shift();
     waiter.granted(pick);

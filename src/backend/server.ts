@@ -5,6 +5,7 @@ import type { ClientTlsOptions } from "../runtime/types.ts";
 import { type PoolTimers, ServerPool } from "../pool/server-pool.ts";
 import { DEFAULT_H2_CLIENT_OPTIONS, type H2ClientOptions } from "../http2/client-connection.ts";
 import type { PendingMux } from "./pending-mux.ts";
+import { ServerState } from "./server-state.ts";
 
 /** Something waiting in a queue (a server's or its backend's) for a slot. */
 export interface QueueWaiter {
@@ -21,7 +22,9 @@ export interface QueueWaiter {
   queuedOn?: Server | undefined;
   /** Set by the backend when it queues the waiter: how many waited in that queue before it (the log's %sq / %bq). */
   queueAhead?: number;
-  /** Its server went away and no other can take it (`Backend.redispatchQueue`): it ends (503). */
+  /** Its `only` server went DOWN while it waited in the backend's queue: any server will do now (`Backend.serverDown`). */
+  unpin?(): void;
+  /** Its server went away and no other can take it, or no server is usable any more (`Backend.redispatchQueue`, `serverDown`): it was taken out of its queue and ends (503). */
   refused?(): void;
 }
 
@@ -45,14 +48,12 @@ export class Server implements BalanceTarget {
   readonly maxqueue: number;
   /** `slowstart`: ms of weight ramp after coming UP (0: none). */
   readonly slowstart: number;
-  /** When the server last came UP (monotonic ms), -1 when it never went down: set by the health checks. */
-  upSince = -1;
   /** Streams waiting for this server (bound to it by hash or prefer-last-server), oldest first. */
   readonly queue: QueueWaiter[] = [];
   /** The most streams its queue held at once. */
   queueMax = 0;
-  /** Administrative state (a later health check will add operational state). */
-  disabled: boolean;
+  /** Administrative and operational state, the last check, the health counters (issue 14, checks): `disabled` and `upSince` below read it. */
+  readonly state: ServerState;
   /** Shared HTTP connections to this server (idle, safe) and its connection counters. */
   readonly pool: ServerPool;
   /** Connections carried now. */
@@ -77,7 +78,8 @@ export class Server implements BalanceTarget {
     this.initAddr = settings.initAddr;
     this.origin = settings.origin;
     this.backup = settings.backup;
-    this.disabled = settings.disabled;
+    // Without `check` nothing moves the health counter: rise and fall of 1 keep it simple.
+    this.state = new ServerState(settings.check?.rise ?? 1, settings.check?.fall ?? 1, settings.disabled, timers.now());
     // No maxconn: no limit (0, as HAProxy writes it).
     this.maxconn = settings.maxconn ?? 0;
     this.sendProxy = settings.sendProxy;
@@ -134,8 +136,24 @@ export class Server implements BalanceTarget {
     return `${this.backendName}/${this.name}`;
   }
 
+  /** `disabled`: in maintenance (MAINT). */
+  get disabled(): boolean {
+    return this.state.admin === "MAINT";
+  }
+
+  set disabled(value: boolean) {
+    this.state.admin = value ? "MAINT" : "READY";
+  }
+
+  /** Monotonic ms when it last came UP after being DOWN, -1 while never down (slowstart ramps from it). */
+  get upSince(): number {
+    return this.state.upSince;
+  }
+
+  /** Takes new load-balanced streams: READY, UP, with a weight. */
   get usable(): boolean {
-    return !this.disabled && this.weight > 0 && this.address !== "";
+    const state = this.state;
+    return state.admin === "READY" && state.op === "UP" && this.weight > 0 && this.address !== "";
   }
 
   /** The weight slowstart allows at `now`: growing from 1 to userWeight over `slowstart` ms after `upSince`. */

@@ -7,9 +7,12 @@
 // replaced by the global targets. When no section anywhere has a `log` line,
 // every frontend logs to stderr: sluice logs there unless told otherwise.
 
+import type { ConfigError } from "./errors.ts";
+import { resolveHealthCheck, serverChecks } from "./health-check.ts";
 import { locate } from "./issues.ts";
 import type { LogEntry, ProxyPart } from "./model.ts";
 import type { ProxyKind } from "./raw.ts";
+import { TCP_RETRY_ON } from "./schema-retry.ts";
 import type { CheckedProxy, CheckedSegment } from "./sections.ts";
 import type { BindSslPart } from "./schema-tls.ts";
 import {
@@ -22,6 +25,7 @@ import {
   type LogTarget,
   type Origin,
   type ServerConfig,
+  type RetryCondition,
   type Timeouts,
 } from "./types.ts";
 
@@ -48,6 +52,10 @@ export interface DraftBackend {
   balanceAt: Origin;
   /** Where the section's own `hash-type` was written; undefined when it has none. */
   hashTypeAt?: Origin;
+  /** Health-check combinations that make no sense (issue 14, checks), for validate.ts. */
+  checkProblems: ConfigError[];
+  /** The section's own `retry-on` when it names more than a tcp stream can meet, and where (for the warning in mode tcp). */
+  retryOnIgnored?: { conditions: RetryCondition[]; at: Origin };
 }
 
 /** The Config plus what the cross-checks need to point at the right place. */
@@ -196,22 +204,29 @@ function backend(
   defaults: ProxyPart,
 ): DraftBackend {
   const servers = part.servers ?? [];
+  const mode = part.mode ?? defaults.mode ?? BUILTIN.mode;
+  const checks = resolveHealthCheck(proxy, part, defaults, mode);
+  const redispatch = part.redispatch ?? defaults.redispatch ?? 0;
   const config: BackendConfig = {
     name: proxy.name,
-    mode: part.mode ?? defaults.mode ?? BUILTIN.mode,
+    mode,
     balance: part.balance ?? defaults.balance ?? BUILTIN.balance,
     servers: servers.map((s) => {
-      const { path, ssl: _written, tls, ...server } = s;
-      const config: ServerConfig = { ...server, origin: locate(proxy.seg, [...proxy.path, ...path], true) };
+      const { path, ssl: _written, tls, checks: _checks, ...server } = s;
+      const config: ServerConfig = { ...server, ...serverChecks(s), origin: locate(proxy.seg, [...proxy.path, ...path], true) };
       if (tls !== undefined) config.ssl = tls;
       return config;
     }),
     retries: part.retries ?? defaults.retries ?? BUILTIN.retries,
+    // HAProxy ignores retry-on outside mode http: a tcp stream knows only connection failures.
+    retryOn: mode === "tcp" ? [...TCP_RETRY_ON] : [...(part.retryOn ?? defaults.retryOn ?? BUILTIN.retryOn)],
     timeouts: timeouts(defaults, part),
     httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
     errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
-    redispatch: part.redispatch ?? defaults.redispatch ?? false,
+    redispatch: redispatch !== 0,
+    redispatchInterval: redispatch === 0 ? BUILTIN.redispatchInterval : redispatch,
     httpReuse: part.httpReuse ?? defaults.httpReuse ?? BUILTIN.httpReuse,
+    healthCheck: checks.healthCheck,
     origin: proxy.origin,
   };
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
@@ -231,7 +246,12 @@ function backend(
     config,
     protoAt,
     balanceAt: part.balance !== undefined ? locate(proxy.seg, [...proxy.path, "balance"]) : proxy.origin,
+    checkProblems: checks.problems,
   };
   if (part.hashType !== undefined) draft.hashTypeAt = locate(proxy.seg, [...proxy.path, "hash-type"]);
+  const ignored = part.retryOn?.filter((c) => !TCP_RETRY_ON.includes(c));
+  if (mode === "tcp" && ignored !== undefined && ignored.length > 0) {
+    draft.retryOnIgnored = { conditions: ignored, at: locate(proxy.seg, [...proxy.path, "retry-on"]) };
+  }
   return draft;
 }

@@ -57,21 +57,28 @@ const SINGLE_ARG: Record<string, string> = {
   "ssl-default-bind-ciphers": "ssl-default-bind-ciphers <ciphers>",
   "ssl-default-bind-ciphersuites": "ssl-default-bind-ciphersuites <ciphersuites>",
   "tune.ssl.cachesize": "tune.ssl.cachesize <number>",
+  "tune.max-checks-per-thread": "tune.max-checks-per-thread <number>",
 };
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   balance: "balance <algorithm> [<arguments>]",
   "hash-type": "hash-type map-based|consistent",
+  "retry-on": "retry-on none | <condition> [<condition>...]",
   option: "option <name>",
   bind: "bind <address>[,<address>...] [proto h2] [ssl crt <file|dir>... [crt-list <file>] [alpn <list>] ...]",
   "ssl-default-bind-options": "ssl-default-bind-options <option>...",
   server:
-    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]]",
+    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   log: "log stdout|stderr|<file> [format raw|json], or log global",
+  // Health checks (issue 14, checks).
+  "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>",
+  "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>",
 };
-const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl"]);
+/** Health-check rule lines (issue 14, checks): one list of words per line, read by schema-check.ts. */
+const CHECK_RULES = new Set(["http-check", "tcp-check"]);
+const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl", /* health checks */ "check", "check-send-proxy", "check-ssl"]);
 /** Server options that take a value → what the value is, for the usage message. */
 const SERVER_VALUES: Record<string, string> = {
   weight: "<number>",
@@ -90,6 +97,17 @@ const SERVER_VALUES: Record<string, string> = {
   maxqueue: "<number>",
   slowstart: "<time>",
   "init-addr": "last,libc,none,<ip>",
+  // Health checks (issue 14, checks).
+  inter: "<time>",
+  fastinter: "<time>",
+  downinter: "<time>",
+  rise: "<number>",
+  fall: "<number>",
+  port: "<port>",
+  addr: "<address>",
+  observe: "layer4|layer7",
+  "error-limit": "<number>",
+  "on-error": "fastinter|fail-check|sudden-death|mark-down",
 };
 const SERVER_OPTIONS = [
   "weight",
@@ -112,6 +130,20 @@ const SERVER_OPTIONS = [
   "maxqueue",
   "slowstart",
   "init-addr",
+  // Health checks (issue 14, checks).
+  "check",
+  "inter",
+  "fastinter",
+  "downinter",
+  "rise",
+  "fall",
+  "port",
+  "addr",
+  "check-send-proxy",
+  "check-ssl",
+  "observe",
+  "error-limit",
+  "on-error",
 ];
 /** Bind options without a value. */
 const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets"]);
@@ -264,6 +296,11 @@ class CfgParser {
       if (!this.arity(keyword, args, 1, Infinity)) return;
       raw[keyword] = args.join(" ");
       this.mark([...base, keyword]);
+    } else if (keyword === "retry-on") {
+      // A list of conditions on one line; a later line replaces it (schema-retry.ts reads the words).
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      raw["retry-on"] = args.join(" ");
+      this.mark([...base, "retry-on"]);
     } else if (keyword === "option" || keyword === "log") {
       // One string per line, its words as written: schema-http.ts reads them.
       if (!this.arity(keyword, args, 1, Infinity)) return;
@@ -275,6 +312,13 @@ class CfgParser {
       this.mark([...base, keyword]);
       this.mark([...base, keyword, list.length]);
       list.push(args.join(" "));
+    } else if (CHECK_RULES.has(keyword)) {
+      // Health-check rules (issue 14, checks): words kept as written (a `tcp-check send` string may hold spaces).
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      const list = (raw[keyword] ??= []) as string[][];
+      this.mark([...base, keyword]);
+      this.mark([...base, keyword, list.length]);
+      list.push(args);
     } else if (keyword === "errorfile") {
       if (!this.arity(keyword, args, 2, 2)) return;
       const [code, file] = args as [string, string];

@@ -41,6 +41,8 @@ import {
   nameSchema,
 } from "./schema-values.ts";
 import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
+import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
+import { RetryOnSchema } from "./schema-retry.ts";
 import type {
   BalanceSettings,
   ErrorFiles,
@@ -52,6 +54,8 @@ import type {
   HttpReuse,
   LogTarget,
   Mode,
+  TcpCheckStep,
+  RetryCondition,
 } from "./types.ts";
 
 export { nameSchema } from "./schema-values.ts";
@@ -77,6 +81,7 @@ const GLOBAL = {
   "tune.h2.initial-window-size": v.optional(integer("tune.h2.initial-window-size", 1, 2 ** 31 - 1)),
   "tune.h2.fe.glitches-threshold": v.optional(integer("tune.h2.fe.glitches-threshold", 1)),
   "tune.h2.fe.max-control-frames-per-sec": v.optional(integer("tune.h2.fe.max-control-frames-per-sec", 1)),
+  "tune.max-checks-per-thread": v.optional(integer("tune.max-checks-per-thread", 0)),
   log: v.optional(GlobalLogsSchema),
   "ssl-default-bind-options": v.optional(DefaultBindOptionsSchema),
   "ssl-default-bind-ciphers": v.optional(CiphersSchema),
@@ -87,6 +92,7 @@ const DEFAULTS = {
   mode: v.optional(ModeSchema),
   timeout: v.optional(timeoutsSchema("defaults", TIMEOUT_NAMES)),
   retries: v.optional(integer("retries", 0)),
+  "retry-on": v.optional(RetryOnSchema),
   maxconn: v.optional(integer("maxconn", 1)),
   balance: v.optional(BalanceSchema),
   "hash-type": v.optional(HashTypeSchema),
@@ -96,6 +102,9 @@ const DEFAULTS = {
   errorfile: v.optional(ErrorFilesSchema),
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
+  // Health checks (issue 14, checks).
+  "http-check": v.optional(HttpCheckSchema),
+  "tcp-check": v.optional(TcpCheckSchema),
 };
 const FRONTEND = {
   mode: v.optional(ModeSchema),
@@ -115,10 +124,14 @@ const BACKEND = {
   "hash-type": v.optional(HashTypeSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
+  "retry-on": v.optional(RetryOnSchema),
   timeout: v.optional(timeoutsSchema("backend", BACKEND_TIMEOUTS)),
   option: v.optional(optionsSchema("backend")),
   errorfile: v.optional(ErrorFilesSchema),
   "http-reuse": v.optional(HttpReuseSchema),
+  // Health checks (issue 14, checks).
+  "http-check": v.optional(HttpCheckSchema),
+  "tcp-check": v.optional(TcpCheckSchema),
 };
 const LISTEN = {
   mode: v.optional(ModeSchema),
@@ -129,6 +142,7 @@ const LISTEN = {
   "hash-type": v.optional(HashTypeSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
+  "retry-on": v.optional(RetryOnSchema),
   timeout: v.optional(timeoutsSchema("listen", TIMEOUT_NAMES)),
   option: v.optional(optionsSchema("listen")),
   log: v.optional(logsSchema("listen")),
@@ -136,6 +150,9 @@ const LISTEN = {
   errorfile: v.optional(ErrorFilesSchema),
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
+  // Health checks (issue 14, checks).
+  "http-check": v.optional(HttpCheckSchema),
+  "tcp-check": v.optional(TcpCheckSchema),
 };
 
 const KNOWN_KEYWORDS = new Set(
@@ -177,10 +194,12 @@ export interface ProxyPart {
   allBackups?: true;
   servers?: ServerPart[];
   retries?: number;
+  retryOn?: RetryCondition[];
   forwardFor?: ForwardFor;
   forwarded?: Forwarded;
   httpMode?: HttpConnectionMode;
-  redispatch?: true;
+  /** `option redispatch [interval]`: the interval (0: off, as HAProxy's `option redispatch 0`). */
+  redispatch?: number;
   /** `log` lines in order; file paths are joined to the config file's directory by sections.ts. */
   logs?: LogEntry[];
   logFormat?: string;
@@ -190,6 +209,10 @@ export interface ProxyPart {
   errorResponses?: ErrorFiles;
   httpReuse?: HttpReuse;
   maxSessionSrvConns?: number;
+  // Health checks (issue 14, checks).
+  healthCheck?: CheckOption;
+  httpChecks?: HttpCheckRule[];
+  tcpChecks?: TcpCheckStep[];
 }
 
 function proxyPart(o: {
@@ -203,11 +226,14 @@ function proxyPart(o: {
   "hash-type"?: HashType;
   servers?: ServerPart[];
   retries?: number;
+  "retry-on"?: RetryCondition[];
   log?: LogEntry[];
   "log-format"?: string;
   errorfile?: ErrorFilePart[];
   "http-reuse"?: HttpReuse;
   "max-session-srv-conns"?: number;
+  "http-check"?: HttpCheckRule[];
+  "tcp-check"?: TcpCheckStep[];
 }): ProxyPart {
   const part: ProxyPart = { timeouts: o.timeout ?? {} };
   if (o.mode !== undefined) part.mode = o.mode;
@@ -218,6 +244,7 @@ function proxyPart(o: {
   if (o["hash-type"] !== undefined) part.hashType = o["hash-type"];
   if (o.servers !== undefined) part.servers = o.servers;
   if (o.retries !== undefined) part.retries = o.retries;
+  if (o["retry-on"] !== undefined) part.retryOn = o["retry-on"];
   const option = o.option ?? {};
   if (option.log !== undefined) part.log = option.log;
   if (option.forwardFor !== undefined) part.forwardFor = option.forwardFor;
@@ -232,6 +259,10 @@ function proxyPart(o: {
   if (o["max-session-srv-conns"] !== undefined) {
     part.maxSessionSrvConns = o["max-session-srv-conns"];
   }
+  // Health checks (issue 14, checks).
+  if (option.healthCheck !== undefined) part.healthCheck = option.healthCheck;
+  if (o["http-check"] !== undefined) part.httpChecks = o["http-check"];
+  if (o["tcp-check"] !== undefined) part.tcpChecks = o["tcp-check"];
   return part;
 }
 
@@ -246,6 +277,7 @@ export interface GlobalPart {
   h2InitialWindowSize?: number;
   h2FrontendGlitchesThreshold?: number;
   h2FrontendMaxControlFramesPerSec?: number;
+  maxChecksInFlight?: number;
   logs?: LogTarget[];
   sslDefaultBind?: NonNullable<GlobalConfig["sslDefaultBind"]>;
 }
@@ -268,6 +300,7 @@ export const GlobalSchema = v.pipe(
     if (g["tune.h2.fe.glitches-threshold"] !== undefined) part.h2FrontendGlitchesThreshold = g["tune.h2.fe.glitches-threshold"];
     const control = g["tune.h2.fe.max-control-frames-per-sec"];
     if (control !== undefined) part.h2FrontendMaxControlFramesPerSec = control;
+    if (g["tune.max-checks-per-thread"] !== undefined) part.maxChecksInFlight = g["tune.max-checks-per-thread"];
     if (g.log !== undefined) part.logs = g.log;
     const ssl: NonNullable<GlobalConfig["sslDefaultBind"]> = { ...g["ssl-default-bind-options"] };
     if (g["ssl-default-bind-ciphers"] !== undefined) ssl.ciphers = g["ssl-default-bind-ciphers"];

@@ -10,6 +10,7 @@ import { checkLogFormat } from "./log-format.ts";
 import { parseNetwork } from "../rules/network.ts";
 import type { SectionName } from "./schema-parts.ts";
 import { describe, isMapping } from "./schema-values.ts";
+import { type CheckOption, httpchkOption } from "./schema-check.ts";
 import {
   BUILTIN,
   type Forwarded,
@@ -33,6 +34,9 @@ const OPTION_SECTIONS = {
   httpclose: ["defaults", "frontend", "backend", "listen"],
   redispatch: ["defaults", "backend", "listen"],
   allbackups: ["defaults", "backend", "listen"],
+  // Health checks (issue 14, checks).
+  httpchk: ["defaults", "backend", "listen"],
+  "tcp-check": ["defaults", "backend", "listen"],
 } as const satisfies Record<string, readonly SectionName[]>;
 type OptionName = keyof typeof OPTION_SECTIONS;
 
@@ -43,7 +47,7 @@ const HTTP_MODES = {
 } as const satisfies Partial<Record<OptionName, HttpConnectionMode>>;
 
 /** Options that take arguments in HAProxy which sluice does not implement yet. */
-const ARGS_NOT_YET = new Set<string>(["httplog", "tcplog", "redispatch"]);
+const ARGS_NOT_YET = new Set<string>(["httplog", "tcplog"]);
 
 /** What a section's `option` lines set; the last line wins for each field. */
 export interface OptionsPart {
@@ -51,8 +55,11 @@ export interface OptionsPart {
   forwardFor?: ForwardFor;
   forwarded?: Forwarded;
   httpMode?: HttpConnectionMode;
-  redispatch?: true;
+  /** `option redispatch [interval]`: the interval, default -1 (the last retry); 0 turns it off. */
+  redispatch?: number;
   allBackups?: true;
+  /** `option httpchk` / `option tcp-check`: the last one wins (issue 14, checks). */
+  healthCheck?: CheckOption;
 }
 
 type OptionItem = (part: OptionsPart) => void;
@@ -73,6 +80,11 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
   }
   if (option === "forwardfor") return forwardFor(args);
   if (option === "forwarded") return forwarded(args);
+  if (option === "httpchk") {
+    const check = httpchkOption(args);
+    return typeof check === "string" ? check : (p) => (p.healthCheck = check);
+  }
+  if (option === "redispatch") return redispatch(args);
   if (args.length > 0) {
     return ARGS_NOT_YET.has(option)
       ? `option ${option}: argument '${args[0]}' is not supported yet (usage: option ${option})`
@@ -82,10 +94,23 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
     const log = option === "tcplog" ? "tcp" : "http";
     return (p) => (p.log = log);
   }
-  if (option === "redispatch") return (p) => (p.redispatch = true);
   if (option === "allbackups") return (p) => (p.allBackups = true);
+  if (option === "tcp-check") return (p) => (p.healthCheck = { kind: "tcp-check" });
   const mode = HTTP_MODES[option];
   return (p) => (p.httpMode = mode);
+}
+
+const REDISPATCH_USAGE = "usage: option redispatch [<interval>], an integer: 1 every retry, P every Pth, -1 the last (default), -N the Nth before the last, 0 never";
+
+/** HAProxy's `option redispatch <interval>`; without one, the last retry. */
+function redispatch(args: string[]): OptionItem | string {
+  if (args.length > 1) return `option redispatch: unexpected argument '${args[1]}' (${REDISPATCH_USAGE})`;
+  const text = args[0];
+  if (text !== undefined && !/^-?\d{1,9}$/.test(text)) {
+    return `option redispatch: invalid interval '${text}' (${REDISPATCH_USAGE})`;
+  }
+  const interval = text === undefined ? BUILTIN.redispatchInterval : Number(text);
+  return (p) => (p.redispatch = interval);
 }
 
 function supportedOptions(section: SectionName): string {

@@ -24,6 +24,7 @@ import {
   type ServerSslPart,
   serverSslPart,
 } from "./schema-tls.ts";
+import { SERVER_CHECK_FIELDS, type ServerCheckPart, serverCheckPart } from "./schema-check.ts";
 
 /** Section names as they appear in messages. */
 export type SectionName = "global" | "defaults" | "frontend" | "backend" | "listen";
@@ -38,6 +39,7 @@ export const TIMEOUT_NAMES = [
   "server-fin",
   "http-request",
   "http-keep-alive",
+  "check",
 ] as const;
 type TimeoutName = (typeof TIMEOUT_NAMES)[number];
 
@@ -51,6 +53,7 @@ const TIMEOUT_FIELD: Record<TimeoutName, keyof Timeouts> = {
   "server-fin": "serverFin",
   "http-request": "httpRequest",
   "http-keep-alive": "httpKeepAlive",
+  check: "check",
 };
 
 /** HAProxy's table of which timeout a frontend or a backend can use. */
@@ -68,6 +71,7 @@ export const BACKEND_TIMEOUTS = [
   "server-fin",
   "http-request",
   "http-keep-alive",
+  "check",
 ] as const;
 
 export type TimeoutsPart = Partial<Timeouts>;
@@ -179,6 +183,8 @@ export interface ServerPart {
   maxqueue?: number;
   slowstart?: number;
   initAddr?: InitAddr[];
+  /** Health checks (issue 14, checks): what the line says, defaults applied by build.ts. */
+  checks: ServerCheckPart;
 }
 
 /**
@@ -232,6 +238,8 @@ const SERVER_FIELDS = {
   maxqueue: v.optional(integer("maxqueue", 0)),
   slowstart: v.optional(duration("slowstart")),
   "init-addr": v.optional(InitAddrSchema()),
+  // Health checks (issue 14, checks).
+  ...SERVER_CHECK_FIELDS,
 };
 
 function serverPart(
@@ -253,6 +261,7 @@ function serverPart(
     sendProxy: s["send-proxy"] ?? false,
     proto: s.proto ?? "h1",
     maxReuse: s["max-reuse"] ?? -1,
+    checks: serverCheckPart(s),
   };
   if (s.maxconn !== undefined) part.maxconn = s.maxconn;
   const ssl = serverSslPart(s);

@@ -24,6 +24,8 @@ export interface Timeouts {
   serverFin?: number;
   httpRequest?: number;
   httpKeepAlive?: number;
+  /** `timeout check`: a check's read timeout once connected (absent: `inter` bounds the whole check, as HAProxy). */
+  check?: number;
 }
 
 /** Where a thing was written. `col` only for YAML/JSON. */
@@ -125,11 +127,86 @@ export interface ServerConfig {
   slowstart?: number;
   /** `init-addr`: how the address is found at start, tried in order; absent: BUILTIN.initAddr. An IP is written as itself. */
   initAddr?: InitAddr[];
+  // ---- health checks (issue 14, checks): absent when the server line has no `check` / `observe`
+  /** `check` and its options. */
+  check?: ServerCheck;
+  /** `observe layer4|layer7` with `error-limit` and `on-error`. */
+  observe?: ServerObserve;
+  // ---- end of health checks
   origin: Origin;
 }
 
 /** One `init-addr` method: `last` (the state file: sluice keeps none, so it never finds one), `libc` (resolve the name), `none` (start without an address, the server in maintenance), or a fixed IP. */
 export type InitAddr = "last" | "libc" | "none" | { ip: string };
+
+// ---- health checks (issue 14, checks)
+
+/** A server's active check: `check`, `inter`, `fastinter`, `downinter`, `rise`, `fall`, `port`, `addr`, `check-send-proxy`. */
+export interface ServerCheck {
+  /** ms between checks while the server is fully UP. */
+  inter: number;
+  /** ms between checks while it changes state (and after a passive error); default: inter. */
+  fastinter: number;
+  /** ms between checks while it is fully DOWN; default: inter. */
+  downinter: number;
+  /** Consecutive successes that bring it UP. */
+  rise: number;
+  /** Consecutive failures that bring it DOWN. */
+  fall: number;
+  /** `port`: checks go to this port instead of the server's. */
+  port?: number;
+  /** `addr`: checks go to this host instead of the server's. */
+  addr?: string;
+  /** `check-send-proxy`: each check connection starts with a PROXY v1 header. */
+  sendProxy: boolean;
+  /** Checks speak TLS with the server's `ssl` options: `check-ssl`, or a server with `ssl` whose checks go to it (no port, no addr), as HAProxy. */
+  ssl: boolean;
+}
+
+export type OnError = "fastinter" | "fail-check" | "sudden-death" | "mark-down";
+
+/** Passive checks: errors seen in traffic count against the server. */
+export interface ServerObserve {
+  /** layer4: failed connects; layer7: those and 5xx (but 501, 505) or broken responses. */
+  layer: "layer4" | "layer7";
+  /** Consecutive errors that trigger `onError` (default 10). */
+  errorLimit: number;
+  onError: OnError;
+}
+
+/** `http-check expect [!] status|rstatus|string|rstring <pattern>`. */
+export interface HttpCheckExpect {
+  negate: boolean;
+  match: "status" | "rstatus" | "string" | "rstring";
+  pattern: string;
+}
+
+/** The request an HTTP check sends: `option httpchk [METH] [URI] [VER]` and `http-check send`. */
+export interface HttpCheckRequest {
+  method: string;
+  uri: string;
+  version: string;
+  /** `http-check send hdr NAME VALUE`, in order. */
+  headers: [string, string][];
+}
+
+/** One `tcp-check` rule. */
+export type TcpCheckStep =
+  | { kind: "connect"; port?: number }
+  | { kind: "send"; data: string }
+  | { kind: "expect"; negate: boolean; match: "string" | "rstring"; pattern: string };
+
+/**
+ * How a backend's servers with `check` are checked: a TCP connect (the
+ * default), an HTTP request (`option httpchk`), or a `tcp-check` script
+ * (`option tcp-check`).
+ */
+export type HealthCheck =
+  | { kind: "connect" }
+  | { kind: "http"; request: HttpCheckRequest; expects: HttpCheckExpect[] }
+  | { kind: "tcp-check"; steps: TcpCheckStep[] };
+
+// ---- end of health checks
 
 /**
  * `http-reuse never | safe | aggressive | always` (default safe): which
@@ -166,6 +243,25 @@ export interface Forwarded {
  */
 export type HttpConnectionMode = "keep-alive" | "server-close" | "close";
 
+/**
+ * A `retry-on` condition, HAProxy's keywords and status codes. The stream
+ * (src/stream/) retries after a failure only when its backend lists it:
+ * `conn-failure` (the connection could not be opened; the request was not
+ * sent), `empty-response` (the server closed before any response byte),
+ * `junk-response` (what came was not a usable HTTP response),
+ * `response-timeout` (timeout server struck before any response), a final
+ * status code, or `0rtt-rejected` (accepted for HAProxy's configs: sluice
+ * sends no early data, so it never happens).
+ */
+export type RetryCondition =
+  | "conn-failure"
+  | "empty-response"
+  | "junk-response"
+  | "response-timeout"
+  | "0rtt-rejected"
+  | RetryStatus;
+export type RetryStatus = 401 | 403 | 404 | 408 | 425 | 500 | 501 | 502 | 503 | 504;
+
 /** One `log` line: `log stdout|stderr|FILE [format raw|json]`. */
 export interface LogTarget {
   kind: "stdout" | "stderr" | "file";
@@ -199,7 +295,21 @@ export interface BackendConfig {
   errorFiles: ErrorFiles;
   /** `option redispatch`: a retry may go to another server. */
   redispatch: boolean;
+  /**
+   * `option redispatch <interval>` (HAProxy's): which retries go to another
+   * server when `redispatch` is on. P > 0: every Pth retry (1: every one);
+   * N < 0: the |N|th retry counted back from the last (-1, the default: the last).
+   */
+  redispatchInterval: number;
+  /**
+   * `retry-on`: the failures a request is sent again after (empty: `none`).
+   * A tcp backend has `conn-failure` only, whatever was written (HAProxy
+   * ignores `retry-on` outside mode http).
+   */
+  retryOn: RetryCondition[];
   httpReuse: HttpReuse;
+  /** How servers with `check` are checked (issue 14, checks). */
+  healthCheck: HealthCheck;
   origin: Origin;
 }
 
@@ -250,6 +360,8 @@ export interface GlobalConfig {
   h2FrontendGlitchesThreshold: number;
   /** `tune.h2.fe.max-control-frames-per-sec`: PING and SETTINGS frames a second an HTTP/2 client sends for free; each beyond is a glitch. Default 100. */
   h2FrontendMaxControlFramesPerSec: number;
+  /** `tune.max-checks-per-thread`: health checks running at once (sluice has one thread); 0: no bound. Default 64 (HAProxy's is 0): checks are bounded unless told otherwise. */
+  maxChecksInFlight: number;
   /**
    * The global section's `log` lines (of every file, in order): where sluice's
    * own messages go and what `log global` means. Default: stderr, raw.
@@ -272,6 +384,8 @@ export const BUILTIN = {
   hashType: "map-based",
   initAddr: ["last", "libc"],
   retries: 3,
+  retryOn: ["conn-failure"],
+  redispatchInterval: -1,
   timeouts: { connect: 5000, client: 50000, server: 50000 },
   httpMode: "keep-alive",
   httpReuse: "safe",
@@ -287,7 +401,7 @@ export const BUILTIN = {
    * 'resumeSession', so only tickets resume sessions.
    */
   tls: { minVersion: "TLSv1.2", ticketKeyRotate: 3_600_000, tlsTickets: true, sessionCacheSize: 0, serverVerify: "required" },
-  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100 },
+  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64 },
   /**
    * HTTP/2 connections to servers, where no keyword sets it: the receive
    * window we grant per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for the
@@ -295,12 +409,16 @@ export const BUILTIN = {
    * enforce.
    */
   h2Backend: { streamWindow: 256 * 1024, connectionWindow: 16 * 1024 * 1024, maxHeaderListSize: 64 * 1024 },
+  /** Health checks (issue 14, checks), as HAProxy: `option httpchk` alone sends OPTIONS / HTTP/1.0. */
+  check: { inter: 2000, rise: 2, fall: 3, errorLimit: 10, onError: "fail-check", method: "OPTIONS", uri: "/", version: "HTTP/1.0" },
 } as const satisfies {
   mode: Mode;
   balance: BalanceSettings;
   hashType: HashType;
   initAddr: readonly InitAddr[];
   retries: number;
+  retryOn: readonly RetryCondition[];
+  redispatchInterval: number;
   timeouts: Timeouts;
   httpMode: HttpConnectionMode;
   httpReuse: HttpReuse;
@@ -311,4 +429,5 @@ export const BUILTIN = {
   tls: { minVersion: TlsVersion; ticketKeyRotate: number; tlsTickets: boolean; sessionCacheSize: 0; serverVerify: ServerTls["verify"] };
   global: Omit<GlobalConfig, "logTargets" | "sslDefaultBind">;
   h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
+  check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string };
 };

@@ -29,6 +29,7 @@ export function validate(draft: Draft): Findings {
 
   for (const b of backends) checkServers(b, found);
   for (const b of backends) checkBalance(b, found);
+  for (const b of backends) found.errors.push(...b.checkProblems);
   for (const f of frontends) checkFrontend(f, byName, backendNames, found);
   checkBinds(frontends, found);
   return found;
@@ -113,6 +114,17 @@ function checkServers(b: DraftBackend, found: Findings): void {
     } else {
       seen.set(s.name, s.origin);
     }
+  }
+  // HAProxy silently ignores retry-on outside mode http; a word of warning costs nothing.
+  const ignored = b.retryOnIgnored;
+  if (ignored !== undefined) {
+    found.warnings.push(
+      new ConfigError(
+        ignored.at,
+        [where(b.named)],
+        `retry-on ${ignored.conditions.join(" ")} is ignored in mode tcp (only connection failures are retried there)`,
+      ),
+    );
   }
   if (b.config.servers.length === 0) {
     found.warnings.push(

@@ -19,11 +19,13 @@
 //   defaults:                        # one mapping, applies to every proxy below
 //     mode: tcp                      # tcp | http
 //     retries: 3
+//     retry-on: [conn-failure, empty-response, 503]   # or one string, "conn-failure 503"; none
 //     maxconn: 1000                  # frontends' maxconn
 //     balance: roundrobin
 //     option: tcplog                 # or a list, one string per cfg `option` line:
 //                                    # [httplog, "forwardfor except 10.0.0.0/8 if-none",
 //                                    #  "forwarded proto host", http-server-close, redispatch]
+//                                    # ("redispatch 1": every retry; -1, the default: the last)
 //     log: global                    # `log global` or targets, as in global
 //     log-format: "%ci:%cp [%tr] %ft %b/%s %ST %B"
 //     errorfile: { 503: errors/503.http }   # status → file, relative to this file
@@ -50,6 +52,9 @@
 //               pool-low-conn: 0, send-proxy: true }   # server options keep their cfg names
 //         a5: { address: "127.0.0.1:9005", proto: h1, max-reuse: -1 }   # h1 | h2 (h2: mode http)
 //         a6: { address: "app.internal:9006", maxqueue: 10, slowstart: 30s, init-addr: "last,libc,none" }
+//         a7: { address: "127.0.0.1:9007", check: true, inter: 2s, rise: 2, fall: 3, observe: layer7 }
+//       option: "httpchk GET /health"      # health checks; or "tcp-check" with tcp-check: [...]
+//       http-check: ["expect status 200-299"]   # a rule as a string or a list of words
 //       # or, as a list:  servers: [{ name: a1, address: "127.0.0.1:9001" }]
 //   listen:
 //     db:

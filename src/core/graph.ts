@@ -4,6 +4,7 @@
 // moves here (Proxy.start does that), so a reload can build the next graph
 // beside the running one.
 import { Backend } from "../backend/backend.ts";
+import { HealthChecks } from "../check/checks.ts";
 import type { Config } from "../config/types.ts";
 import { compileLogFormat } from "../log/format.ts";
 import { createLogger, type SinkPool } from "../log/sink.ts";
@@ -22,6 +23,8 @@ export interface ProxyGraph {
   readonly ownership: Ownership;
   readonly backends: ReadonlyMap<string, Backend>;
   readonly frontends: readonly Frontend[];
+  /** Every server's active and passive checks (started with the proxy). */
+  readonly checks: HealthChecks;
 }
 
 export interface GraphContext {
@@ -79,5 +82,11 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2 });
     frontends.push(frontend);
   }
-  return { clock, ownership, backends, frontends };
+  const checks = new HealthChecks(backends.values(), {
+    runtime,
+    log: (line) => events.event(line),
+    tick: () => clock.tick(),
+    maxInFlight: g.maxChecksInFlight,
+  });
+  return { clock, ownership, backends, frontends, checks };
 }

@@ -1,6 +1,7 @@
 // The running proxy: the graph its config builds (graph.ts), its listeners
 // started, the process-wide connection limit, graceful stop and hard stop.
 import type { Backend } from "../backend/backend.ts";
+import type { HealthChecks } from "../check/checks.ts";
 import type { Config } from "../config/types.ts";
 import type { SinkPool } from "../log/sink.ts";
 import type { Ownership } from "../pool/ownership.ts";
@@ -19,6 +20,8 @@ export interface ProxyOptions {
 export class Proxy implements AcceptGate {
   readonly backends: ReadonlyMap<string, Backend>;
   readonly frontends: readonly Frontend[];
+  /** Every server's health checks: they run from start() until stop(). */
+  readonly checks: HealthChecks;
   private current = 0;
   private readonly maxconn: number;
   private stopping: Promise<void> | undefined;
@@ -38,6 +41,7 @@ export class Proxy implements AcceptGate {
     this.ownership = graph.ownership;
     this.backends = graph.backends;
     this.frontends = graph.frontends;
+    this.checks = graph.checks;
   }
 
   /** Finds the servers' addresses (init-addr), then opens every listener; on failure closes the ones already open and rethrows. */
@@ -45,6 +49,7 @@ export class Proxy implements AcceptGate {
     await resolveServers([...this.backends.values()].flatMap((b) => b.servers), this.runtime);
     try {
       for (const f of this.frontends) await f.start();
+      this.checks.start();
     } catch (error) {
       for (const f of this.frontends) f.stopListening();
       throw error;
@@ -102,6 +107,8 @@ export class Proxy implements AcceptGate {
   }
 
   private async drain(hardStopAfter: number): Promise<void> {
+    // A stopping proxy takes no new traffic: its servers' states no longer matter.
+    this.checks.stop();
     for (const f of this.frontends) {
       f.stopListening();
       f.markStopping();

@@ -440,8 +440,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
         const stream = this.stream!;
         if (now >= stream.queueDeadline()) return stream.queueExpired();
         if (stream.waitingOnServer && now >= this.lastServer + span(stream.backend.timeouts.server)) {
-          if (stream.responseStarted) return stream.cut(Cause.serverTimeout, Phase.data);
-          return stream.fail(504, Cause.serverTimeout, Phase.header);
+          return stream.serverTimedOut();
         }
         stream.setTermination(Cause.clientTimeout, stream.phaseNow());
         if (!stream.responseStarted && !stream.requestComplete) {

@@ -298,8 +298,7 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     }
     if (now >= stream.queueDeadline()) return stream.queueExpired();
     if (stream.waitingOnServer && !this.serverHeld && now >= this.lastServer + span(stream.backend.timeouts.server)) {
-      if (stream.responseStarted) return stream.cut(Cause.serverTimeout, Phase.data);
-      return stream.fail(504, Cause.serverTimeout, Phase.header);
+      return stream.serverTimedOut();
     }
     if (blocked >= 0 && now >= blocked + client) return stream.cut(Cause.clientTimeout, Phase.data);
     if (this.clientOwesBody(stream) && now >= this.lastClient + client) {

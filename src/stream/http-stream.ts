@@ -8,14 +8,16 @@ import type { Backend } from "../backend/backend.ts";
 import { openConnection } from "../backend/connector.ts";
 import type { MuxWaiter } from "../backend/pending-mux.ts";
 import type { Server } from "../backend/server.ts";
+import { Observed, observedStatus } from "../backend/server-state.ts";
 import { type Exchange, type ExchangeEvents, Lost, type OutgoingRequest } from "../conn/types.ts";
 import type { ClientMux } from "../conn/types.ts";
+import type { RetryCondition, RetryStatus } from "../config/types.ts";
 import { type AddedFields, BodyKind, type Head, type ProtocolRefusal } from "../http/message.ts";
 import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { HttpStreamHost } from "./types.ts";
 
-/** Methods whose requests may be sent again after a reused connection failed (RFC 9110 §9.2.2). */
+/** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
@@ -48,6 +50,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   private endPending = false;
   /** Some body bytes left for the server: from then on the request cannot be sent again. */
   private bodySent = false;
+  /** An interim response (1xx) was relayed to the client: what follows must come from the same server. */
+  private interimSent = false;
+  /** An attempt was given up for a retry that starts on the next turn: what the old exchange still says is not ours. */
+  private retrying = false;
   /** Trailer fields of the request / response, sent with its end. */
   private requestTrailersHead: Head | undefined;
   private responseTrailersHead: Head | undefined;
@@ -132,6 +138,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       return;
     }
     if (conn === undefined) return this.connectFailed(server, error);
+    if (opened) server.state.observer?.observe(Observed.connectOk);
     this.tc = this.host.now() - this.connectStart;
     if (conn.freeSlots <= 0) {
       // Fewer slots than expected (the server's SETTINGS came with its first bytes): another connection.
@@ -219,6 +226,9 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   }
 
   responseHead(head: Head): void {
+    if (this.retrying) return; // the rest of an attempt given up for a retry
+    // retry-on <status>: the head is seen, never relayed, and the request goes again.
+    if (head.status >= 200 && this.backend.retryOn.has(head.status as RetryStatus) && this.retryResponse(head.status as RetryStatus)) return;
     const host = this.host;
     const conn = this.conn;
     if (conn !== undefined && !conn.multiplexed && conn.authenticates) {
@@ -234,25 +244,30 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (head.status < 200) {
       if (head.status === 101) return this.startTunnel(head);
       // 100 Continue, 103 Early Hints: passed on as they are.
+      this.interimSent = true;
       host.writer.interim(head);
       return;
     }
     if (this.tr < 0) this.tr = host.now() - this.started;
     this.status = head.status;
+    this.server?.state.observer?.observe(observedStatus(head.status));
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
     this.responseStarted = true;
     this.keepClient = host.writer.head(head, this.request, keepAlive);
   }
 
   responseData(chunk: Uint8Array): void {
+    if (this.retrying) return;
     this.host.writer.data(chunk);
   }
 
   responseTrailers(trailers: Head): void {
+    if (this.retrying) return;
     this.responseTrailersHead = trailers;
   }
 
   responseEnd(): void {
+    if (this.retrying) return;
     if (this.tunneling) {
       // The 101's head is complete: from here on both directions are raw bytes.
       this.exchange!.tunnel();
@@ -265,7 +280,11 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   }
 
   responseBroken(refusal: ProtocolRefusal): void {
+    if (this.retrying) return;
     this.host.noteServerError(refusal);
+    // retry-on junk-response (never once the response started); a retried failure is not counted by passive checks, as HAProxy's L7 retry comes before its health_adjust.
+    if (this.retryResponse("junk-response")) return;
+    this.server?.state.observer?.observe(Observed.httpBroken);
     if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
     this.fail(502, Cause.proxy, Phase.data);
   }
@@ -276,6 +295,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   }
 
   exchangeLost(why: Lost, resetCode?: number): void {
+    if (this.retrying) return;
     const host = this.host;
     host.tick();
     if (resetCode !== undefined) this.serverResetCode = resetCode;
@@ -296,14 +316,51 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       // client is closed without an answer, so that it retries by itself as
       // it would with the server directly; a first request gets a 502.
       if (retriesLeft && IDEMPOTENT.has(this.request.method)) return this.retryFresh();
-      if (host.requests > 1) return this.cut(Cause.serverAbort, Phase.header);
     }
+    // Nothing usable came before the end (HTTP/2: a reset before any final head): retry-on empty-response.
+    if (this.retryResponse("empty-response")) return;
+    // Passive checks: an answer that never came counts (not a refusal, nor a kept connection closed as it was reused, nor a failure retried above).
+    if (why !== Lost.refused && !(why === Lost.closedEarly && this.reusedConn)) this.server?.state.observer?.observe(Observed.httpReadError);
+    if (why === Lost.closedEarly && this.reusedConn && host.requests > 1) return this.cut(Cause.serverAbort, Phase.header);
     this.fail(502, Cause.serverAbort, Phase.header);
   }
 
   private retryFresh(): void {
     this.retries++;
     this.useServer(this.server!, true);
+  }
+
+  /** `timeout server` struck while the stream waited on its server. */
+  serverTimedOut(): void {
+    if (this.responseStarted) return this.cut(Cause.serverTimeout, Phase.data);
+    if (this.retryResponse("response-timeout")) return;
+    this.fail(504, Cause.serverTimeout, Phase.header);
+  }
+
+  /**
+   * Sent again after a failure the server may have seen the request before
+   * (retry-on empty-response, junk-response, response-timeout, a status):
+   * only an idempotent request without a body (sluice keeps no copy of a
+   * body; RFC 9110 §9.2.2 for the method), nothing relayed to the client yet.
+   * The attempt is dropped (its connection closed) and the retry starts on
+   * the next turn, so that what the old exchange still says in this one is
+   * not taken for the new one's.
+   */
+  private retryResponse(failure: RetryCondition): boolean {
+    if (this.bodySent || this.interimSent || this.responseStarted || this.request.bodyKind !== BodyKind.None) return false;
+    if (!IDEMPOTENT.has(this.request.method) || !this.mayRetry(failure)) return false;
+    const server = this.server!;
+    this.dropConn();
+    this.connecting = true;
+    this.retrying = true;
+    this.host.runtime.defer(() => {
+      this.retrying = false;
+      if (this.done) return;
+      this.host.tick();
+      // A status came on a sound connection: a kept one may carry the retry; after anything else, a new one.
+      if (!this.retryAfter(server, failure, typeof failure !== "number")) this.fail(502, Cause.serverAbort, Phase.header);
+    });
+    return true;
   }
 
   // ---- tunnel (101 Switching Protocols) ----
@@ -343,6 +400,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** Ends the exchange with an error response (nothing was sent to the client yet). */
   fail(status: number, cause: CauseCode, phase: PhaseCode): void {
     if (!this.stop(cause, phase)) return;
+    // Passive checks: the server did not answer in time.
+    if (cause === Cause.serverTimeout && phase === Phase.header) this.server?.state.observer?.observe(Observed.httpTimeout);
     this.status = status;
     this.host.streamFailed(this, status);
   }

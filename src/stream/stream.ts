@@ -1,14 +1,19 @@
 // What every stream does before it carries bytes, in TCP and HTTP mode alike
 // (HAProxy's stream: back_try_conn_req and its retries): pick a server and
-// take a slot on it, or wait in the backend's queue; connect; on a failed
-// connect, retry on the same server, and with `option redispatch` make the
-// last retry on another one. Subclasses say how a connection is obtained and
-// what a failure looks like to their client.
+// take a slot on it, or wait in the backend's queue; connect; after a failure
+// the backend's `retry-on` names, try again on the same server, or on another
+// one at the retries `option redispatch <interval>` picks. Subclasses say how
+// a connection is obtained, which failure happened (the conditions are
+// plain data from the config: this file names no protocol) and what a
+// failure looks like to their client.
 import { type Backend, NO_SERVERS, type QueueWaiter } from "../backend/backend.ts";
 import { NO_KEY } from "../balance/index.ts";
 import type { Server } from "../backend/server.ts";
+import { Observed } from "../backend/server-state.ts";
 import { nextStreamId } from "../conn/ids.ts";
+import type { RetryCondition } from "../config/types.ts";
 import { ConnectError } from "../runtime/types.ts";
+import { redispatchesAt } from "./retry.ts";
 import { span } from "./span.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 
@@ -85,6 +90,11 @@ export abstract class Stream implements QueueWaiter {
     this.useServer(server, false);
   }
 
+  /** Its `only` server went DOWN while it waited: any server will do. */
+  unpin(): void {
+    this.only = undefined;
+  }
+
   /** Monotonic ms at which the queue wait ends, or Infinity. */
   queueDeadline(): number {
     if (!this.queued) return Infinity;
@@ -92,7 +102,7 @@ export abstract class Stream implements QueueWaiter {
     return this.queueStart + span(t.queue || t.connect);
   }
 
-  /** The server it waited for went away and no other can take it. */
+  /** The server it waited for went away and no other can take it, or no server is usable any more. */
   refused(): void {
     if (!this.queued) return;
     this.queued = false;
@@ -115,26 +125,62 @@ export abstract class Stream implements QueueWaiter {
   }
 
   /**
-   * Connecting to `server` failed: retried `retries` times on the same
-   * server, the last one on another server under `option redispatch`.
+   * Connecting to `server` failed: tried again (`retry-on conn-failure`, the
+   * default) while retries are left, else the stream ends.
    */
   protected connectFailed(server: Server, error: unknown): void {
     server.connectFailures++;
     if (error instanceof ConnectError && error.code === "tls") server.report(`${server.id}: TLS connect failure: ${error.message}`);
+    server.state.observer?.observe(Observed.connectFailed);
     if (!this.connecting) return;
-    this.tried = new Set(this.tried).add(server);
-    if (this.retries < this.backend.retries) {
-      this.retries++;
-      if (this.backend.redispatch && this.retries === this.backend.retries) {
-        this.releaseSlot();
-        this.only = undefined;
-        return this.pick();
-      }
-      return this.useServer(server, false);
-    }
+    if (this.retryAfter(server, "conn-failure", false)) return;
     this.connecting = false;
     const timedOut = error instanceof ConnectError && error.code === "timeout";
     this.noServer(timedOut ? Cause.serverTimeout : Cause.serverAbort, Phase.connect);
+  }
+
+  /** The backend's `retry-on` names `failure` and a retry is left. */
+  protected mayRetry(failure: RetryCondition): boolean {
+    return this.retries < this.backend.retries && this.backend.retryOn.has(failure);
+  }
+
+  /**
+   * `failure` happened on `server`: when the backend's `retry-on` names it and
+   * a retry is left, the stream starts again (true), on the same server or,
+   * under `option redispatch`, on another one at the retries its interval
+   * picks, and at every retry when the server is no longer usable or was
+   * picked freely among several (HAProxy's stream_choose_redispatch: nothing
+   * ties the request to that server, so it is not worth waiting for).
+   * False: the caller ends the stream its own way. The caller has dropped
+   * whatever the attempt held on the server's side.
+   * @param fresh on the same server, a new connection (never a kept one)
+   */
+  protected retryAfter(server: Server, failure: RetryCondition, fresh: boolean): boolean {
+    if (!this.mayRetry(failure)) return false;
+    const backend = this.backend;
+    this.retries++;
+    this.tried = new Set(this.tried).add(server);
+    if (backend.redispatch && (!server.usable || this.pickedFreely() || redispatchesAt(backend.redispatchInterval, this.retries, backend.retries))) {
+      this.releaseSlot();
+      this.only = undefined;
+      this.pick();
+      return true;
+    }
+    this.useServer(server, fresh);
+    return true;
+  }
+
+  /**
+   * The server was one of several usable active ones, picked by an algorithm
+   * that hashes nothing (roundrobin, static-rr, leastconn, first, random:
+   * HAProxy's rule is any algorithm not of the hash kind), and no persistence
+   * holds the stream to it.
+   */
+  private pickedFreely(): boolean {
+    if (this.only !== undefined || this.backend.hashes) return false;
+    let usable = 0;
+    for (const s of this.backend.servers) if (!s.backup && s.usable && ++usable > 1) return true;
+    return false;
   }
 
   /** The first cause and phase stick (HAProxy's termination state). */

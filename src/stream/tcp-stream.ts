@@ -5,6 +5,7 @@
 // both are closed.
 import type { Backend } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
+import { Observed } from "../backend/server-state.ts";
 import { connectServer } from "../conn/connect.ts";
 import { proxyHeaderV1 } from "../conn/proxy-header.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
@@ -111,7 +112,10 @@ export class TcpStream extends Stream {
       this.host.runtime,
       { host: server.address, port: server.port, timeoutMs: this.backend.timeouts.connect, proxyHeader, tls: server.tls },
       this.serverEvents,
-      (socket) => this.onConnected(socket, began),
+      (socket) => {
+        server.state.observer?.observe(Observed.connectOk);
+        this.onConnected(socket, began);
+      },
       (error) => this.onConnectFailed(server, error),
     );
   }

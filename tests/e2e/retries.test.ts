@@ -1,14 +1,16 @@
 // Retries are one mechanism for both modes (stream/stream.ts), as in HAProxy:
 // a failed connect is retried on the same server `retries` times, and with
-// `option redispatch` the last retry goes to another server. The same
-// backend, in TCP and in HTTP mode, must log the same server and the same
-// number of retries.
+// `option redispatch` the last retry goes to another server, or the first
+// one already when roundrobin picked the dead server among several active
+// ones. The same backend, in TCP and in HTTP mode, must log the same server
+// and the same number of retries.
 import { afterEach, describe, expect, test } from "bun:test";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { exchange, freePort, nameBackend, type Run, selectedTargets, startSluice, stopSluice, waitFor } from "./harness.ts";
 
-function config(mode: "tcp" | "http", port: number, downPort: number, upPort: number, redispatch: boolean): string {
+/** `upBackup`: the live server is a backup, so the dead one is the only active server. */
+function config(mode: "tcp" | "http", port: number, downPort: number, upPort: number, redispatch: boolean, upBackup: boolean): string {
   return `defaults
     mode ${mode}
     timeout connect 1s
@@ -21,7 +23,7 @@ frontend fe
 
 backend be
 ${redispatch ? "    option redispatch\n" : ""}    server down 127.0.0.1:${downPort}
-    server up 127.0.0.1:${upPort}
+    server up 127.0.0.1:${upPort}${upBackup ? " backup" : ""}
 `;
 }
 
@@ -59,11 +61,11 @@ for (const target of selectedTargets()) {
     });
 
     /** The first connection (roundrobin: to the dead server) in `mode`: what the client got and what the log says. */
-    async function firstConnection(mode: "tcp" | "http", redispatch: boolean): Promise<{ served: boolean; server: string; retries: number }> {
+    async function firstConnection(mode: "tcp" | "http", redispatch: boolean, upBackup = true): Promise<{ served: boolean; server: string; retries: number }> {
       const up = mode === "tcp" ? await nameBackend("up") : await httpUp();
       closers.push(() => up.close());
       const port = await freePort();
-      run = await startSluice(target, config(mode, port, await freePort(), up.port, redispatch));
+      run = await startSluice(target, config(mode, port, await freePort(), up.port, redispatch, upBackup));
       const served = mode === "tcp"
         ? (await exchange(port, "hello", { end: false })).data.toString() === "up"
         : (await httpGet(port)) === 200;
@@ -86,6 +88,13 @@ for (const target of selectedTargets()) {
       const tcp = await firstConnection("tcp", true);
       const httpMode = await firstConnection("http", true);
       expect(tcp).toEqual({ served: true, server: "up", retries: 3 });
+      expect(httpMode).toEqual(tcp);
+    });
+
+    test("with option redispatch and two active servers under roundrobin: the first retry already goes to the other one, in both modes", async () => {
+      const tcp = await firstConnection("tcp", true, false);
+      const httpMode = await firstConnection("http", true, false);
+      expect(tcp).toEqual({ served: true, server: "up", retries: 1 });
       expect(httpMode).toEqual(tcp);
     });
   });

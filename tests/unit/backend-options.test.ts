@@ -28,7 +28,10 @@ function backend(servers: Spec[], more: { allBackups?: true; balance?: BalanceSe
     httpMode: "keep-alive",
     errorFiles: {},
     redispatch: false,
+    redispatchInterval: BUILTIN.redispatchInterval,
+    retryOn: [...BUILTIN.retryOn],
     httpReuse: "safe",
+    healthCheck: { kind: "connect" },
     timeouts: { connect: 1000, client: 1000, server: 1000 },
     origin,
     ...(more.allBackups ? { allBackups: true } : {}),
@@ -86,7 +89,8 @@ describe("slowstart", () => {
     const clock = new VirtualClock();
     const b = backend([{ name: "old", weight: 10 }, { name: "new", weight: 10, slowstart: 10_000 }], {}, clock);
     const fresh = b.servers[1]!;
-    fresh.upSince = clock.now();
+    // It came UP now: the health checks' state is where upSince lives.
+    fresh.state.upSince = clock.now();
     const share = () => picks(b, 1000).filter((n) => n === "new").length / 1000;
     const early = share();
     expect(fresh.weight).toBe(1);

@@ -14,7 +14,10 @@ function backend(servers: { name: string; weight?: number; backup?: boolean; dis
     httpMode: "keep-alive",
     errorFiles: {},
     redispatch: false,
+    redispatchInterval: BUILTIN.redispatchInterval,
+    retryOn: [...BUILTIN.retryOn],
     httpReuse: "safe",
+    healthCheck: { kind: "connect" },
     timeouts: { connect: 1000, client: 1000, server: 1000 },
     origin,
     servers: servers.map((s, i) => ({

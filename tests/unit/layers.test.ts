@@ -20,7 +20,7 @@ const LAYERS: readonly { rank: number; folders: readonly string[] }[] = [
   { rank: 6, folders: ["http2"] },
   { rank: 7, folders: ["pool"] },
   { rank: 8, folders: ["backend"] },
-  { rank: 9, folders: ["stream"] },
+  { rank: 9, folders: ["stream", "check"] },
   { rank: 10, folders: ["session"] },
   { rank: 11, folders: ["core"] },
   { rank: 12, folders: ["demo", "admin"] },

@@ -67,8 +67,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "unknown timeout",
-      ["defaults", "    timeout check 5s"],
-      "sluice.cfg:2: defaults: unknown timeout 'check' (expected one of: connect, client, server, queue, tunnel, client-fin, server-fin, http-request, http-keep-alive)",
+      ["defaults", "    timeout tarpit 5s"],
+      "sluice.cfg:2: defaults: unknown timeout 'tarpit' (expected one of: connect, client, server, queue, tunnel, client-fin, server-fin, http-request, http-keep-alive, check)",
     ],
     [
       "not-supported keyword",
@@ -123,7 +123,7 @@ describe("haproxy.cfg errors", () => {
     [
       "missing server address",
       ["backend api", "    server a1"],
-      "sluice.cfg:2: backend 'api': missing argument for 'server' (usage: server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]])",
+      "sluice.cfg:2: backend 'api': missing argument for 'server' (usage: server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]])",
     ],
     [
       "missing server option value",
@@ -132,8 +132,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "unknown server option",
-      ["backend api", "    server a1 127.0.0.1:1 check"],
-      "sluice.cfg:2: backend 'api': server 'a1': option 'check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr)",
+      ["backend api", "    server a1 127.0.0.1:1 agent-check"],
+      "sluice.cfg:2: backend 'api': server 'a1': option 'agent-check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error)",
     ],
     [
       "weight out of range",
@@ -158,7 +158,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unsupported option",
       ["defaults", "    option abortonclose"],
-      "sluice.cfg:2: defaults: option 'abortonclose' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups)",
+      "sluice.cfg:2: defaults: option 'abortonclose' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups, httpchk, tcp-check)",
     ],
     [
       "bind option",
@@ -219,12 +219,12 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown keyword",
       ["backends:", "  app:", "    servers: { a1: '127.0.0.1:1' }", "    balanse: roundrobin"],
-      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, hash-type, servers, retries, timeout, option, errorfile, http-reuse)",
+      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check)",
     ],
     [
       "unknown server keyword",
       ["backends:", "  app:", "    servers:", "      a1: { address: '127.0.0.1:1', wieght: 2 }"],
-      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr)",
+      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error)",
     ],
     [
       "unknown section",
@@ -298,8 +298,8 @@ describe("YAML errors carry line:col", () => {
 
   test("every unknown key of a section is reported", () => {
     expect(errorsOf(yaml("global:", "  a: 1", "  b: 2"))).toEqual([
-      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, log, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize)",
-      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, log, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize)",
+      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize)",
+      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize)",
     ]);
   });
 });

@@ -281,7 +281,7 @@ describe("option errors", () => {
     [
       "unknown option in a backend lists the backend's",
       ["backend b", "    option http-buffer-request"],
-      "sluice.cfg:2: backend 'b': option 'http-buffer-request' is not supported yet (supported: forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups)",
+      "sluice.cfg:2: backend 'b': option 'http-buffer-request' is not supported yet (supported: forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups, httpchk, tcp-check)",
     ],
     [
       "unknown option in a frontend lists the frontend's",
@@ -290,8 +290,8 @@ describe("option errors", () => {
     ],
     [
       "redispatch interval",
-      ["backend b", "    option redispatch 3"],
-      "sluice.cfg:2: backend 'b': option redispatch: argument '3' is not supported yet (usage: option redispatch)",
+      ["backend b", "    option redispatch often"],
+      "sluice.cfg:2: backend 'b': option redispatch: invalid interval 'often' (usage: option redispatch [<interval>], an integer: 1 every retry, P every Pth, -1 the last (default), -N the Nth before the last, 0 never)",
     ],
     [
       "httplog clf",

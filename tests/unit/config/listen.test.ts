@@ -30,6 +30,7 @@ describe("listen", () => {
         h2InitialWindowSize: 65535,
         h2FrontendGlitchesThreshold: 1000,
         h2FrontendMaxControlFramesPerSec: 100,
+        maxChecksInFlight: 64,
         logTargets: [stderr],
       },
       frontends: [{
@@ -67,7 +68,10 @@ describe("listen", () => {
         httpMode: "keep-alive",
         errorFiles: {},
         redispatch: false,
+        redispatchInterval: -1,
+        retryOn: ["conn-failure"],
         httpReuse: "safe",
+        healthCheck: { kind: "connect" },
       }],
     });
     expect(c.frontends[0]!.origin).toEqual({ file: "l.cfg", line: 3 });

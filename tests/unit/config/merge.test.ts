@@ -38,6 +38,7 @@ describe("several files", () => {
       h2InitialWindowSize: 65535,
       h2FrontendGlitchesThreshold: 1000,
       h2FrontendMaxControlFramesPerSec: 100,
+      maxChecksInFlight: 64,
       logTargets: [{ kind: "stderr", format: "raw" }],
     });
     expect(c.frontends.map((f) => [f.name, f.maxconn, f.origin.file])).toEqual([[

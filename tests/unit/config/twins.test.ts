@@ -62,6 +62,8 @@ const CFG = lines(
   "    server h2 127.0.0.1:9004 proto h1 max-reuse 1000",
   "    timeout server 1m",
   "    timeout tunnel 1h",
+  "    option redispatch 1",
+  "    retry-on conn-failure empty-response 503 all-retryable-errors",
   "",
   "backend pool",
   "    retries 5",
@@ -116,7 +118,7 @@ const YAML = lines(
   "backends:",
   "  app:",
   "    mode: http",
-  "    option: ['forwarded proto host by for', forwardfor, httpclose]",
+  "    option: ['forwarded proto host by for', forwardfor, httpclose, redispatch 1]",
   "    http-reuse: always",
   "    servers:",
   "      a1:",
@@ -130,6 +132,7 @@ const YAML = lines(
   "      a3: { address: '127.0.0.1:9003', backup: true, disabled: true, maxconn: '100' }",
   "      h2: { address: '127.0.0.1:9004', proto: h1, max-reuse: '1000' }",
   "    timeout: { server: 60000, tunnel: 1h }",
+  "    retry-on: [conn-failure, empty-response, 503, all-retryable-errors]",
   "  pool:",
   "    retries: 5",
   "    servers: [{ name: p1, address: 'localhost:9101', weight: 0, proto: h1, max-reuse: 0 }]",
@@ -178,6 +181,7 @@ const EXPECTED = {
     h2InitialWindowSize: 65535,
     h2FrontendGlitchesThreshold: 1000,
     h2FrontendMaxControlFramesPerSec: 100,
+    maxChecksInFlight: 64,
     logTargets: [stdout, file],
   },
   frontends: [
@@ -253,7 +257,10 @@ const EXPECTED = {
       httpMode: "close",
       errorFiles: {},
       redispatch: true,
+      redispatchInterval: 1,
+      retryOn: ["conn-failure", "empty-response", 503, "junk-response", "response-timeout", "0rtt-rejected", 500, 502, 504],
       httpReuse: "always",
+      healthCheck: { kind: "connect" },
     },
     {
       name: "pool",
@@ -265,7 +272,10 @@ const EXPECTED = {
       httpMode: "keep-alive",
       errorFiles: {},
       redispatch: true,
+      redispatchInterval: -1,
+      retryOn: ["conn-failure"],
       httpReuse: "aggressive",
+      healthCheck: { kind: "connect" },
     },
     {
       name: "db",
@@ -277,7 +287,10 @@ const EXPECTED = {
       httpMode: "keep-alive",
       errorFiles: {},
       redispatch: true,
+      redispatchInterval: -1,
+      retryOn: ["conn-failure"],
       httpReuse: "never",
+      healthCheck: { kind: "connect" },
     },
   ],
 };
@@ -326,7 +339,7 @@ describe("one model, two syntaxes", () => {
     expect(app(fromYaml).servers[1]!.origin).toEqual({ file: "sluice.yaml", line: 50, col: 7 });
     expect(fromYaml.backends[1]!.servers[0]!.origin).toEqual({
       file: "sluice.yaml",
-      line: 56,
+      line: 57,
       col: 15,
     });
   });
@@ -345,6 +358,7 @@ describe("one model, two syntaxes", () => {
         "defaults:",
         "  mode: tcp",
         "  retries: 3",
+        "  retry-on: [conn-failure, empty-response, 503]",
         "  maxconn: 1000",
         "  balance: roundrobin",
         "  option: [httplog, 'forwardfor except 10.0.0.0/8 if-none',",
@@ -418,6 +432,7 @@ describe("examples/", () => {
         h2InitialWindowSize: 65535,
         h2FrontendGlitchesThreshold: 1000,
         h2FrontendMaxControlFramesPerSec: 100,
+        maxChecksInFlight: 64,
         logTargets: [stderr],
       },
       frontends: [{
@@ -445,7 +460,10 @@ describe("examples/", () => {
         httpMode: "keep-alive",
         errorFiles: {},
         redispatch: false,
+        redispatchInterval: -1,
+        retryOn: ["conn-failure"],
         httpReuse: "safe",
+        healthCheck: { kind: "connect" },
       }],
     });
   });

@@ -1,0 +1,159 @@
+// A server's state, in one place (issue 14): administrative (READY, MAINT,
+// DRAIN) and operational (UP, DOWN) with HAProxy's health counter, the last
+// check's result, when it came UP, and the counters the operations issue
+// shows. Active checks (check/) and passive observation (what streams see)
+// change it through the methods below; the balancer only reads
+// `Server.usable`, which follows it.
+
+/** READY: takes traffic if UP; MAINT: none (`disabled`); DRAIN: no new load-balanced traffic. */
+export type AdminState = "READY" | "MAINT" | "DRAIN";
+export type OpState = "UP" | "DOWN";
+
+/**
+ * HAProxy's check status codes (the stats page's `check_status`): L4 a
+ * connect's result, L6 the TLS handshake's (check-ssl), L7 the answer's, HANA a passive verdict (health analyze).
+ */
+export type CheckStatus = "L4OK" | "L4TOUT" | "L4CON" | "L6RSP" | "L7OK" | "L7TOUT" | "L7RSP" | "L7STS" | "HANA";
+
+/** One check's verdict. */
+export interface CheckResult {
+  readonly status: CheckStatus;
+  /** The HTTP status of an HTTP check's answer, when there was one. */
+  readonly code?: number;
+  /** What HAProxy prints as info: the reason in words ("Connection refused", "TCPCHK did not match content..."). */
+  readonly info: string;
+  /** ms from the check's start to its verdict. */
+  readonly durationMs: number;
+}
+
+/** What a stream saw of its server, for passive checks (`observe`). */
+export const Observed = {
+  /** Connected (layer 4). */
+  connectOk: 0,
+  /** The connect failed or timed out (layer 4). */
+  connectFailed: 1,
+  /** A valid HTTP answer, not a server error (layer 7). */
+  httpOk: 2,
+  /** 5xx but 501 and 505 (layer 7), as HAProxy counts them. */
+  httpError: 3,
+  /** The answer was malformed (layer 7). */
+  httpBroken: 4,
+  /** The connection was lost before an answer (layer 7). */
+  httpReadError: 5,
+  /** No answer within `timeout server` (layer 7). */
+  httpTimeout: 6,
+} as const;
+export type ObservedCode = (typeof Observed)[keyof typeof Observed];
+
+/** An HTTP answer's status as passive checks count it: 5xx is an error, but 501 and 505 (the request's fault). */
+export function observedStatus(status: number): ObservedCode {
+  return status < 500 || status === 501 || status === 505 ? Observed.httpOk : Observed.httpError;
+}
+
+/** The passive checker of a server (check/observer.ts), told what streams see. */
+export interface Observer {
+  observe(what: ObservedCode): void;
+}
+
+/** A change of operational state, for whoever logs it and moves traffic. */
+export type Transition = "up" | "down" | undefined;
+
+export class ServerState {
+  admin: AdminState;
+  op: OpState = "UP";
+  /**
+   * HAProxy's health counter, 0 .. rise+fall-1: UP while at least `rise`.
+   * It starts at `rise`: a server is UP at start and a first failed check
+   * takes it DOWN (HAProxy: "up, but will fall down at first failure").
+   */
+  health: number;
+  /** The last check's verdict, undefined before the first. */
+  last: CheckResult | undefined;
+  /** Monotonic ms when it last came UP after being DOWN; -1 while never down (slowstart reads it). */
+  upSince = -1;
+  /** Monotonic ms of the last change of operational state. */
+  lastChange: number;
+  /** Counters since start: checks run, failed checks, times it went DOWN, ms spent DOWN (until the last UP). */
+  checks = 0;
+  fails = 0;
+  downs = 0;
+  downtimeMs = 0;
+  /** Consecutive errors passive checks counted. */
+  consecutiveErrors = 0;
+  /** Set by a passive checker (`observe`); streams tell it what they see. */
+  observer: Observer | undefined;
+
+  constructor(
+    /** `rise`/`fall`: 1 each without checks (nothing moves them then). */
+    readonly rise: number,
+    readonly fall: number,
+    disabled: boolean,
+    now: number,
+  ) {
+    this.admin = disabled ? "MAINT" : "READY";
+    this.health = rise;
+    this.lastChange = now;
+  }
+
+  /** Fully healthy: the top of the counter. */
+  get full(): boolean {
+    return this.health === this.rise + this.fall - 1;
+  }
+
+  /** A check passed: one step up; "up" when it reaches rise from DOWN. */
+  passed(result: CheckResult, now: number): Transition {
+    this.checks++;
+    this.last = result;
+    if (this.health < this.rise + this.fall - 1) {
+      this.health++;
+      if (this.health >= this.rise) this.health = this.rise + this.fall - 1;
+    }
+    if (this.op === "DOWN" && this.health >= this.rise) return this.setUp(now);
+    return undefined;
+  }
+
+  /** A check failed: one step down (to 0 once below rise); "down" when it reaches 0 while UP. */
+  failed(result: CheckResult, now: number): Transition {
+    this.checks++;
+    this.last = result;
+    if (this.health > 0) {
+      this.fails++;
+      this.health--;
+      if (this.health < this.rise) this.health = 0;
+    }
+    if (this.op === "UP" && this.health === 0) return this.setDown(now);
+    return undefined;
+  }
+
+  /** `on-error sudden-death`: one more failure takes it DOWN, then that failure. */
+  suddenDeath(result: CheckResult, now: number): Transition {
+    if (this.health > this.rise) this.health = this.rise + 1;
+    return this.failed(result, now);
+  }
+
+  /** `on-error mark-down`: DOWN now. */
+  markDown(result: CheckResult, now: number): Transition {
+    this.health = this.rise;
+    return this.failed(result, now);
+  }
+
+  /** Counters of time spent DOWN so far (the current stretch included). */
+  downtime(now: number): number {
+    return this.op === "DOWN" ? this.downtimeMs + (now - this.lastChange) : this.downtimeMs;
+  }
+
+  private setUp(now: number): Transition {
+    this.downtimeMs += now - this.lastChange;
+    this.op = "UP";
+    this.lastChange = now;
+    this.upSince = now;
+    return "up";
+  }
+
+  private setDown(now: number): Transition {
+    this.op = "DOWN";
+    this.downs++;
+    this.lastChange = now;
+    return "down";
+  }
+}

@@ -1,0 +1,58 @@
+// Every server's checks of a proxy: built with the graph (no timer starts
+// then), started with the proxy. The first checks are spread over the
+// shortest interval, one offset per server in order (HAProxy's
+// start_checks), so that a hundred servers are not all checked at once;
+// a Limiter bounds how many run at the same time.
+import type { Backend } from "../backend/backend.ts";
+import type { Runtime } from "../runtime/types.ts";
+import { HealthCheck } from "./health-check.ts";
+import { Limiter } from "./limiter.ts";
+import { PassiveCheck } from "./observer.ts";
+
+export interface ChecksOptions {
+  readonly runtime: Pick<Runtime, "connect" | "now" | "setTimer" | "clearTimer">;
+  log(line: string): void;
+  tick(): void;
+  /** `tune.max-checks-per-thread` (0: no bound). */
+  readonly maxInFlight: number;
+}
+
+export class HealthChecks {
+  readonly all: readonly HealthCheck[];
+  readonly limiter: Limiter;
+
+  constructor(backends: Iterable<Backend>, options: ChecksOptions) {
+    this.limiter = new Limiter(options.maxInFlight);
+    const ctx = { runtime: options.runtime, log: options.log, tick: options.tick, limiter: this.limiter };
+    const all: HealthCheck[] = [];
+    for (const backend of backends) {
+      // Backend.servers follows its config's order.
+      backend.servers.forEach((server, i) => {
+        const settings = backend.config.servers[i]!;
+        const spec = settings.check;
+        if (spec === undefined) return;
+        const check = new HealthCheck(server, backend, spec, ctx);
+        all.push(check);
+        const observe = settings.observe;
+        if (observe !== undefined) server.state.observer = new PassiveCheck(observe, server.state, check);
+      });
+    }
+    this.all = all;
+  }
+
+  /** Offsets of the first checks: server i of n at i/n of the shortest interval. */
+  offsets(): number[] {
+    const n = this.all.length;
+    const min = Math.min(...this.all.map((c) => c.spec.inter));
+    return this.all.map((_, i) => Math.floor((min * i) / n));
+  }
+
+  start(): void {
+    const offsets = this.offsets();
+    this.all.forEach((c, i) => c.start(offsets[i]!));
+  }
+
+  stop(): void {
+    for (const c of this.all) c.stop();
+  }
+}

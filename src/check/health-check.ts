@@ -1,0 +1,211 @@
+// One server's active check: when it runs (inter while fully UP, fastinter
+// while changing state, downinter while fully DOWN: HAProxy's
+// srv_getinter), what each verdict does to the server's state, and what a
+// change of state does to traffic: DOWN redispatches the streams waiting
+// for it (or ends them when no server is left), closes its idle pooled
+// connections and takes it out of the balancer; UP puts it back. Both are
+// logged as HAProxy writes them.
+import type { Backend } from "../backend/backend.ts";
+import type { Server } from "../backend/server.ts";
+import type { CheckResult, Transition } from "../backend/server-state.ts";
+import type { HealthCheck as CheckSpec, OnError, ServerCheck } from "../config/types.ts";
+import type { ClientTlsOptions, Runtime, TimerHandle } from "../runtime/types.ts";
+import { httpCheckJudge, httpCheckRequest } from "./http-check.ts";
+import type { Job, Limiter } from "./limiter.ts";
+import { Probe, type ProbeTarget, type Step, type Verdict } from "./probe.ts";
+import { isPass, result } from "./status.ts";
+import { tcpCheckScript } from "./tcp-check.ts";
+import { downLine, noServerLine, type Survivors, upLine } from "./transition-log.ts";
+
+/** What every check of a proxy shares. */
+export interface CheckContext {
+  readonly runtime: Pick<Runtime, "connect" | "now" | "setTimer" | "clearTimer">;
+  /** Where transitions are logged (the proxy's event log). */
+  log(line: string): void;
+  /** A verdict is an event of its own: the proxy's clock is read before streams are moved. */
+  tick(): void;
+  readonly limiter: Limiter;
+}
+
+/** The steps of a check kind, and the verdict when all of them pass. */
+function scriptOf(spec: CheckSpec): { steps: Step[]; success: Verdict } {
+  if (spec.kind === "connect") return { steps: [{ kind: "connect" }], success: { status: "L4OK", info: "" } };
+  if (spec.kind === "tcp-check") {
+    const steps = tcpCheckScript(spec.steps);
+    const expects = steps.some((s) => s.kind === "expect");
+    return { steps, success: expects ? { status: "L7OK", info: "(tcp-check)", code: 0 } : { status: "L4OK", info: "" } };
+  }
+  return {
+    steps: [
+      { kind: "connect" },
+      { kind: "send", data: httpCheckRequest(spec.request) },
+      { kind: "expect", judge: httpCheckJudge(spec.request, spec.expects), onTimeout: { status: "L7TOUT", info: "" } },
+    ],
+    success: { status: "L7OK", info: "" },
+  };
+}
+
+/** The servers of `backend` that take traffic now. */
+export function survivors(backend: Backend): Survivors {
+  const n: Survivors = { active: 0, backup: 0 };
+  for (const s of backend.servers) if (s.usable) s.backup ? n.backup++ : n.active++;
+  return n;
+}
+
+export class HealthCheck {
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private probe: Probe | undefined;
+  private stopped = false;
+  /** A passive error asked for the next check at fastinter (if sooner). */
+  private hurry = false;
+  private nextAt = Infinity;
+  private readonly steps: Step[];
+  private readonly success: Verdict;
+  private readonly target: ProbeTarget;
+
+  constructor(
+    readonly server: Server,
+    readonly backend: Backend,
+    readonly spec: ServerCheck,
+    private readonly ctx: CheckContext,
+  ) {
+    const script = scriptOf(backend.config.healthCheck);
+    this.steps = script.steps;
+    this.success = script.success;
+    const timeouts = backend.timeouts;
+    // HAProxy: send-proxy on the server line covers its checks unless they go elsewhere (port, addr).
+    const proxied = spec.sendProxy || (server.sendProxy && spec.port === undefined && spec.addr === undefined);
+    const connect = timeouts.connect > 0 ? timeouts.connect : spec.inter;
+    this.target = {
+      // The address found at start (init-addr) is read when each check runs.
+      host: spec.addr ?? server.host,
+      port: spec.port ?? server.port,
+      // The PROXY protocol's own line for health checks: no client to speak for.
+      proxyHeader: proxied ? "PROXY UNKNOWN\r\n" : "",
+      tls: spec.ssl ? checkTls(server) : undefined,
+      connectMs: timeouts.check === undefined ? spec.inter : Math.min(connect, spec.inter),
+      readMs: timeouts.check,
+      totalMs: spec.inter,
+    };
+  }
+
+  /** The first check runs `offsetMs` from now (checks are spread over the interval). */
+  start(offsetMs: number): void {
+    this.stopped = false;
+    this.schedule(offsetMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.ctx.runtime.clearTimer(this.timer);
+    this.timer = undefined;
+    this.ctx.limiter.cancel(this.run);
+    if (this.probe !== undefined) {
+      this.probe.abort();
+      this.probe = undefined;
+      this.running = false;
+      this.release?.();
+    }
+  }
+
+  /** ms until the next check, by the state the server is in (HAProxy's srv_getinter). */
+  interval(): number {
+    const state = this.server.state;
+    const spec = this.spec;
+    if (state.full) return spec.inter;
+    if (state.op === "DOWN" && state.health === 0) return spec.downinter;
+    return spec.fastinter;
+  }
+
+  /** Passive checks: `on-error` chose `action` (info says why); the next check comes at fastinter. */
+  adjust(action: OnError, info: string): void {
+    const now = this.ctx.runtime.now();
+    const r = result("HANA", 0, info);
+    const state = this.server.state;
+    let change: Transition;
+    if (action === "fail-check") change = state.failed(r, now);
+    else if (action === "sudden-death") change = state.suddenDeath(r, now);
+    else if (action === "mark-down") change = state.markDown(r, now);
+    this.apply(change, r);
+    if (this.stopped) return;
+    if (this.running) {
+      this.hurry = true;
+    } else if (this.nextAt > now + this.spec.fastinter) {
+      this.schedule(this.spec.fastinter);
+    }
+  }
+
+  private schedule(ms: number): void {
+    const runtime = this.ctx.runtime;
+    if (this.timer !== undefined) runtime.clearTimer(this.timer);
+    this.nextAt = runtime.now() + ms;
+    this.timer = runtime.setTimer(this.due, ms);
+  }
+
+  private readonly due = (): void => {
+    this.timer = undefined;
+    this.nextAt = Infinity;
+    this.ctx.limiter.run(this.run);
+  };
+
+  /** Gives the running check's place in the limiter back. */
+  private release: (() => void) | undefined;
+
+  private readonly run: Job = (done) => {
+    if (this.stopped) return done();
+    // A server in maintenance, or without an address (init-addr none), is not checked (HAProxy pauses its checks): the next turn comes at inter.
+    const server = this.server;
+    if (server.state.admin === "MAINT" || server.address === "") {
+      done();
+      return this.schedule(this.spec.inter);
+    }
+    this.running = true;
+    this.release = done;
+    const target = this.spec.addr !== undefined || this.target.host === server.address ? this.target : { ...this.target, host: server.address };
+    this.probe = new Probe(this.ctx.runtime, target, this.steps, this.success, (r) => {
+      this.running = false;
+      this.probe = undefined;
+      this.release = undefined;
+      done();
+      if (!this.stopped) this.verdict(r);
+    });
+  };
+
+  private verdict(r: CheckResult): void {
+    const now = this.ctx.runtime.now();
+    const state = this.server.state;
+    this.apply(isPass(r.status) ? state.passed(r, now) : state.failed(r, now), r);
+    let next = this.interval();
+    if (this.hurry) next = Math.min(next, this.spec.fastinter);
+    this.hurry = false;
+    this.schedule(next);
+  }
+
+  /** A change of state moves traffic and is logged. */
+  private apply(change: Transition, r: CheckResult): void {
+    if (change === undefined) return;
+    const { server, backend, ctx } = this;
+    ctx.tick();
+    if (change === "down") {
+      const requeued = backend.serverDown(server);
+      server.pool.closeIdle();
+      const left = survivors(backend);
+      ctx.log(downLine(server.id, r, left, server.current, requeued, backend.queued));
+      if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name));
+      return;
+    }
+    backend.serverUp(server);
+    ctx.log(upLine(server.id, r, survivors(backend), 0, backend.queued));
+  }
+}
+
+/**
+ * The server's TLS options for its checks, without h2 in ALPN: a check speaks
+ * HTTP/1.x (no check-proto yet), so it must not let the server choose h2.
+ */
+function checkTls(server: Server): ClientTlsOptions | undefined {
+  const tls = server.tls;
+  if (tls === undefined || !tls.alpn.includes("h2")) return tls;
+  return { ...tls, alpn: tls.alpn.filter((p) => p !== "h2") };
+}

@@ -1,0 +1,104 @@
+// `option httpchk`: the request a check sends and how its answer is judged.
+// Without `http-check expect`, a 2xx or 3xx passes (HAProxy's rule); with
+// them, every rule must hold: `status` (codes and ranges), `rstatus` (a
+// regex on the code), `string` / `rstring` (the body), each negated by `!`.
+import { statusMatcher } from "../config/schema-check.ts";
+import type { HttpCheckExpect, HttpCheckRequest } from "../config/types.ts";
+import type { Judge, Verdict } from "./probe.ts";
+
+const ascii = new TextEncoder();
+const text = new TextDecoder("latin1");
+
+/** The request's bytes; `Connection: close` unless the rules set it, so the answer ends with the connection. */
+export function httpCheckRequest(r: HttpCheckRequest): Uint8Array {
+  let head = `${r.method} ${r.uri} ${r.version}\r\n`;
+  for (const [name, value] of r.headers) head += `${name}: ${value}\r\n`;
+  if (!r.headers.some(([name]) => name.toLowerCase() === "connection")) head += "Connection: close\r\n";
+  return ascii.encode(head + "\r\n");
+}
+
+interface Answer {
+  code: number;
+  phrase: string;
+  /** The body so far (de-chunked), or undefined when it is not complete yet. */
+  body: string | undefined;
+}
+
+/** Reads the answer from what was received: undefined while its head (or a needed body) is incomplete. */
+function parse(bytes: Uint8Array, closed: boolean, needBody: boolean, bodiless: boolean): Answer | "invalid" | undefined {
+  const all = text.decode(bytes);
+  const headEnd = all.indexOf("\r\n\r\n");
+  const end = headEnd >= 0 ? headEnd + 4 : all.indexOf("\n\n") >= 0 ? all.indexOf("\n\n") + 2 : -1;
+  if (end < 0) return closed ? "invalid" : undefined;
+  const lines = all.slice(0, end).split(/\r?\n/);
+  const m = /^HTTP\/\d\.\d (\d{3})(?: (.*))?$/.exec(lines[0]!);
+  if (m === null) return "invalid";
+  const code = Number(m[1]);
+  const answer: Answer = { code, phrase: m[2] ?? "", body: undefined };
+  if (!needBody) return answer;
+  if (bodiless || code === 204 || code === 304 || code < 200) {
+    answer.body = "";
+    return answer;
+  }
+  const fields = lines.slice(1).map((l) => l.toLowerCase());
+  const rest = all.slice(end);
+  const length = fields.find((l) => l.startsWith("content-length:"));
+  if (fields.some((l) => l.startsWith("transfer-encoding:") && l.includes("chunked"))) {
+    const body = dechunk(rest);
+    if (body !== undefined) answer.body = body;
+    else if (closed) answer.body = rest;
+  } else if (length !== undefined) {
+    const n = Number(length.slice(15).trim());
+    if (rest.length >= n) answer.body = rest.slice(0, n);
+    else if (closed) answer.body = rest;
+  } else if (closed) answer.body = rest;
+  return answer;
+}
+
+/** A complete chunked body's data, or undefined while its last chunk has not come. */
+function dechunk(raw: string): string | undefined {
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const eol = raw.indexOf("\r\n", at);
+    if (eol < 0) return undefined;
+    const size = parseInt(raw.slice(at, eol), 16);
+    if (Number.isNaN(size)) return out;
+    if (size === 0) return out;
+    if (raw.length < eol + 2 + size + 2) return undefined;
+    out += raw.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+}
+
+function holds(e: HttpCheckExpect, a: Answer): boolean {
+  let ok: boolean;
+  if (e.match === "status") ok = (statusMatcher(e.pattern) as (s: number) => boolean)(a.code);
+  else if (e.match === "rstatus") ok = new RegExp(e.pattern).test(String(a.code));
+  else if (e.match === "string") ok = a.body!.includes(e.pattern);
+  else ok = new RegExp(e.pattern).test(a.body!);
+  return ok !== e.negate;
+}
+
+export function httpCheckJudge(request: HttpCheckRequest, expects: readonly HttpCheckExpect[]): Judge {
+  const needBody = expects.some((e) => e.match === "string" || e.match === "rstring");
+  const bodiless = request.method === "HEAD";
+  return (received, closed): Verdict | undefined => {
+    if (received.length === 0 && closed) return { status: "L7RSP", info: "Empty response" };
+    const a = parse(received, closed, needBody, bodiless);
+    if (a === undefined) return undefined;
+    if (a === "invalid") return { status: "L7RSP", info: "Invalid HTTP response" };
+    if (needBody && a.body === undefined) return undefined;
+    // HAProxy logs the reason phrase of a failed check only.
+    if (expects.length === 0) {
+      const ok = a.code >= 200 && a.code < 400;
+      return ok ? { status: "L7OK", info: "", code: a.code } : { status: "L7STS", info: a.phrase, code: a.code };
+    }
+    for (const e of expects) {
+      if (holds(e, a)) continue;
+      if (e.match === "status" || e.match === "rstatus") return { status: "L7STS", info: a.phrase, code: a.code };
+      return { status: "L7RSP", info: "HTTP content check did not match", code: a.code };
+    }
+    return { status: "L7OK", info: "", code: a.code };
+  };
+}

@@ -1,0 +1,54 @@
+// `option tcp-check`: the rules as a probe script. `send` strings go out as
+// written (haproxy.cfg escapes already applied: \r\n), `expect string` looks
+// for the text in what came back, `rstring` matches a regular expression;
+// `!` turns either around (and then needs the answer's end to pass: a
+// timeout is a timeout).
+import type { TcpCheckStep } from "../config/types.ts";
+import type { Judge, Step, Verdict } from "./probe.ts";
+
+const latin1 = new TextDecoder("latin1");
+/** HAProxy's verdict for a tcp-check that passed (code 0 included, as it logs it). */
+const PASSED: Verdict = { status: "L7OK", info: "(tcp-check)", code: 0 };
+
+function bytes(text: string): Uint8Array {
+  // Byte for byte, as haproxy.cfg's \xHH escapes mean bytes.
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+  return out;
+}
+
+function expectJudge(s: Extract<TcpCheckStep, { kind: "expect" }>, index: number): Judge {
+  const test = s.match === "string" ? (t: string) => t.includes(s.pattern) : ((re) => (t: string) => re.test(t))(new RegExp(s.pattern));
+  const failed: Verdict = { status: "L7RSP", info: `TCPCHK did not match content '${s.pattern}' at step ${index}` };
+  return (received, closed) => {
+    const found = test(latin1.decode(received));
+    if (s.negate) {
+      if (found) return { status: "L7RSP", info: `TCPCHK matched unwanted content '${s.pattern}' at step ${index}` };
+      return closed ? PASSED : undefined;
+    }
+    if (found) return PASSED;
+    if (closed) return received.length === 0 ? { status: "L7RSP", info: `TCPCHK got an empty response at step ${index}` } : failed;
+    return undefined;
+  };
+}
+
+/** The script of a tcp-check rule list; a first rule other than connect gets a connect before it (HAProxy). */
+export function tcpCheckScript(steps: readonly TcpCheckStep[]): Step[] {
+  const script: Step[] = [];
+  if (steps[0]?.kind !== "connect") script.push({ kind: "connect", context: "at initial connection step of tcp-check" });
+  steps.forEach((s, i) => {
+    // HAProxy numbers the rules from 1.
+    const index = i + 1;
+    if (s.kind === "connect") {
+      const context = `at step ${index} of tcp-check (connect${s.port === undefined ? "" : ` port ${s.port}`})`;
+      script.push(s.port === undefined ? { kind: "connect", context } : { kind: "connect", port: s.port, context });
+    }
+    else if (s.kind === "send") script.push({ kind: "send", data: bytes(s.data) });
+    else {
+      // HAProxy's words, their leading space included.
+      const onTimeout: Verdict = { status: "L7TOUT", info: ` at step ${index} of tcp-check (expect ${s.match} '${s.pattern}')` };
+      script.push({ kind: "expect", judge: expectJudge(s, index), onTimeout });
+    }
+  });
+  return script;
+}

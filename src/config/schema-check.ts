@@ -1,0 +1,268 @@
+// Valibot schemas for the health-check keywords (issue 14): the server
+// options (`check`, `inter`, `rise`, `observe`...), the `http-check` and
+// `tcp-check` rule lines and `option httpchk`'s arguments. A rule line is a
+// list of words (haproxy.cfg) or one string split with haproxy.cfg's quoting
+// rules (YAML), so both syntaxes read one grammar.
+
+import * as v from "valibot";
+import { splitWords } from "./cfg-words.ts";
+import { describe, duration, flag, integer } from "./schema-values.ts";
+import type { HttpCheckExpect, OnError, TcpCheckStep } from "./types.ts";
+
+// ---------------------------------------------------------------- server options
+
+const OBSERVE = ["layer4", "layer7"] as const;
+const ON_ERROR = ["fastinter", "fail-check", "sudden-death", "mark-down"] as const;
+
+function oneOf<const T extends readonly string[]>(name: string, values: T) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }): T[number] => {
+      const x = dataset.value;
+      if (typeof x === "string" && (values as readonly string[]).includes(x)) return x as T[number];
+      addIssue({ message: `invalid ${name} ${describe(x)} (expected ${values.join(", ")})` });
+      return NEVER;
+    }),
+  );
+}
+
+/** A check interval: a time above 0 (HAProxy refuses 0). */
+function interval(name: string) {
+  return v.pipe(
+    duration(name),
+    v.check((ms) => ms > 0, `${name} must be above 0`),
+  );
+}
+
+/** A host to check instead of the server's (`addr`): no port here (`port` says it). */
+const CheckAddr = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }): string => {
+    const x = dataset.value;
+    // One colon is HOST:PORT, refused: the port is `port`'s. Two or more: a bare IPv6 address.
+    const colons = typeof x === "string" ? x.split(":").length - 1 : 0;
+    if (typeof x !== "string" || !/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.:-]+)$/.test(x) || colons === 1) {
+      addIssue({ message: `invalid addr ${describe(x)} (expected a host such as 127.0.0.2, without a port: 'port' sets it)` });
+      return NEVER;
+    }
+    return x.startsWith("[") ? x.slice(1, -1) : x;
+  }),
+);
+
+/** The server options of health checks, spelled as on a haproxy.cfg server line (YAML too). */
+export const SERVER_CHECK_FIELDS = {
+  check: v.optional(flag("check")),
+  inter: v.optional(interval("inter")),
+  fastinter: v.optional(interval("fastinter")),
+  downinter: v.optional(interval("downinter")),
+  rise: v.optional(integer("rise", 1)),
+  fall: v.optional(integer("fall", 1)),
+  port: v.optional(integer("port", 1, 65535)),
+  addr: v.optional(CheckAddr),
+  "check-send-proxy": v.optional(flag("check-send-proxy")),
+  "check-ssl": v.optional(flag("check-ssl")),
+  observe: v.optional(oneOf("observe", OBSERVE)),
+  "error-limit": v.optional(integer("error-limit", 1)),
+  "on-error": v.optional(oneOf("on-error", ON_ERROR)),
+};
+
+/** What a server line says about checks, before defaults (build.ts fills them). */
+export interface ServerCheckPart {
+  check: boolean;
+  inter?: number;
+  fastinter?: number;
+  downinter?: number;
+  rise?: number;
+  fall?: number;
+  port?: number;
+  addr?: string;
+  checkSendProxy: boolean;
+  /** `check-ssl`: checks speak TLS with the server's `ssl` options even where they go elsewhere (port, addr). */
+  checkSsl: boolean;
+  observe?: "layer4" | "layer7";
+  errorLimit?: number;
+  onError?: OnError;
+}
+
+type CheckFields = v.InferOutput<v.ObjectSchema<typeof SERVER_CHECK_FIELDS, undefined>>;
+
+export function serverCheckPart(s: CheckFields): ServerCheckPart {
+  const part: ServerCheckPart = { check: s.check ?? false, checkSendProxy: s["check-send-proxy"] ?? false, checkSsl: s["check-ssl"] ?? false };
+  if (s.inter !== undefined) part.inter = s.inter;
+  if (s.fastinter !== undefined) part.fastinter = s.fastinter;
+  if (s.downinter !== undefined) part.downinter = s.downinter;
+  if (s.rise !== undefined) part.rise = s.rise;
+  if (s.fall !== undefined) part.fall = s.fall;
+  if (s.port !== undefined) part.port = s.port;
+  if (s.addr !== undefined) part.addr = s.addr;
+  if (s.observe !== undefined) part.observe = s.observe;
+  if (s["error-limit"] !== undefined) part.errorLimit = s["error-limit"];
+  if (s["on-error"] !== undefined) part.onError = s["on-error"];
+  return part;
+}
+
+// ---------------------------------------------------------------- rule lines
+
+/** `http-check send` (what to change in the request) or `http-check expect`. */
+export type HttpCheckRule =
+  | { kind: "send"; method?: string; uri?: string; version?: string; headers: [string, string][] }
+  | { kind: "expect"; expect: HttpCheckExpect };
+
+const HTTP_USAGE =
+  "usage: http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>";
+const TCP_USAGE = "usage: tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>";
+/** HAProxy's other rule kinds. */
+const HTTP_NOT_YET = new Set(["connect", "send-state", "disable-on-404", "set-var", "unset-var", "comment"]);
+const TCP_NOT_YET = new Set(["send-binary", "send-lf", "send-binary-lf", "comment", "set-var", "unset-var", "action"]);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** `status` patterns: codes and ranges, comma-separated (200,301-399). */
+export function statusMatcher(pattern: string): ((status: number) => boolean) | string {
+  const ranges: [number, number][] = [];
+  for (const item of pattern.split(",")) {
+    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(item);
+    if (m === null) return `invalid status '${item}' (expected a code like 200 or a range like 200-399)`;
+    ranges.push([Number(m[1]), Number(m[2] ?? m[1])]);
+  }
+  return (status) => ranges.some(([lo, hi]) => status >= lo && status <= hi);
+}
+
+function checkRegex(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (e) {
+    return `invalid regular expression '${pattern}' (${(e as Error).message})`;
+  }
+}
+
+/** `[!] MATCH PATTERN` after `expect`. */
+function expectWords<M extends string>(keyword: string, args: string[], matches: readonly M[], usage: string) {
+  let i = 0;
+  const negate = args[0] === "!";
+  if (negate) i++;
+  const match = args[i];
+  const pattern = args[i + 1];
+  if (match === undefined || pattern === undefined) return `${keyword} expect: missing argument (${usage})`;
+  if (!(matches as readonly string[]).includes(match)) {
+    return `${keyword} expect: '${match}' is not supported yet (supported: ${matches.join(", ")})`;
+  }
+  if (args.length > i + 2) return `${keyword} expect: unexpected argument '${args[i + 2]}' (${usage})`;
+  if (match === "status") {
+    const m = statusMatcher(pattern);
+    if (typeof m === "string") return `${keyword} expect: ${m}`;
+  }
+  if (match.startsWith("r")) {
+    const bad = checkRegex(pattern);
+    if (bad !== undefined) return `${keyword} expect: ${bad}`;
+  }
+  return { negate, match: match as M, pattern };
+}
+
+function httpRule(args: string[]): HttpCheckRule | string {
+  const [kind = "", ...rest] = args;
+  if (kind === "expect") {
+    const e = expectWords("http-check", rest, ["status", "rstatus", "string", "rstring"] as const, HTTP_USAGE);
+    return typeof e === "string" ? e : { kind: "expect", expect: e };
+  }
+  if (kind === "send") {
+    const rule: HttpCheckRule = { kind: "send", headers: [] };
+    for (let i = 0; i < rest.length; i++) {
+      const word = rest[i]!;
+      const value = rest[i + 1];
+      if (value === undefined) return `http-check send: missing argument for '${word}' (${HTTP_USAGE})`;
+      if (word === "meth") {
+        if (!TOKEN.test(value)) return `http-check send: invalid method '${value}'`;
+        rule.method = value;
+      } else if (word === "uri") rule.uri = value;
+      else if (word === "ver") rule.version = value;
+      else if (word === "hdr") {
+        const hv = rest[i + 2];
+        if (hv === undefined) return `http-check send: missing value for header '${value}' (${HTTP_USAGE})`;
+        if (!TOKEN.test(value)) return `http-check send: invalid header name '${value}'`;
+        if (/[\r\n]/.test(hv)) return `http-check send: header '${value}' has a line break in its value`;
+        rule.headers.push([value, hv]);
+        i++;
+      } else if (word === "body" || word === "body-lf" || word === "uri-lf" || word === "hdr-lf") {
+        return `http-check send: '${word}' is not supported yet (supported: meth, uri, ver, hdr)`;
+      } else return `http-check send: unknown argument '${word}' (${HTTP_USAGE})`;
+      i++;
+    }
+    return rule;
+  }
+  if (HTTP_NOT_YET.has(kind)) return `'http-check ${kind}' is not supported yet (supported: send, expect)`;
+  return `unknown http-check rule '${kind}' (${HTTP_USAGE})`;
+}
+
+function tcpRule(args: string[]): TcpCheckStep | string {
+  const [kind = "", ...rest] = args;
+  if (kind === "connect") {
+    if (rest.length === 0) return { kind: "connect" };
+    if (rest[0] !== "port") return `tcp-check connect: '${rest[0]}' is not supported yet (supported: port)`;
+    const port = Number(rest[1]);
+    if (!/^\d+$/.test(rest[1] ?? "") || port < 1 || port > 65535) return `tcp-check connect: invalid port ${describe(rest[1])} (expected 1-65535)`;
+    if (rest.length > 2) return `tcp-check connect: '${rest[2]}' is not supported yet (supported: port)`;
+    return { kind: "connect", port };
+  }
+  if (kind === "send") {
+    if (rest.length !== 1) return `tcp-check send: expected one string (quote it if it has spaces) (${TCP_USAGE})`;
+    return { kind: "send", data: rest[0]! };
+  }
+  if (kind === "expect") {
+    const e = expectWords("tcp-check", rest, ["string", "rstring"] as const, TCP_USAGE);
+    return typeof e === "string" ? e : { kind: "expect", ...e };
+  }
+  if (TCP_NOT_YET.has(kind)) return `'tcp-check ${kind}' is not supported yet (supported: connect, send, expect)`;
+  return `unknown tcp-check rule '${kind}' (${TCP_USAGE})`;
+}
+
+/** One line: a list of words, or a string split as haproxy.cfg would. */
+function lineWords(x: unknown): string[] | string {
+  if (Array.isArray(x) && x.length > 0 && x.every((w) => typeof w === "string")) return x as string[];
+  if (typeof x === "string" && x.trim() !== "") {
+    const split = splitWords(x);
+    return split.ok ? split.words : split.error;
+  }
+  return `invalid rule ${describe(x)} (expected a string such as 'expect status 200')`;
+}
+
+function rulesSchema<T>(keyword: string, parse: (args: string[]) => T | string) {
+  const entry = v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }): T => {
+      const words = lineWords(dataset.value);
+      const r = typeof words === "string" ? `${keyword}: ${words}` : parse(words);
+      if (typeof r === "string") {
+        addIssue({ message: r });
+        return NEVER;
+      }
+      return r;
+    }),
+  );
+  // A list holds lines (strings or lists of words); a string alone is one line.
+  return v.lazy((x) => (Array.isArray(x) ? v.array(entry) : v.pipe(entry, v.transform((one): T[] => [one]))));
+}
+
+/** `http-check` lines, in order. */
+export const HttpCheckSchema = rulesSchema("http-check", httpRule);
+/** `tcp-check` lines, in order. */
+export const TcpCheckSchema = rulesSchema("tcp-check", tcpRule);
+
+// ---------------------------------------------------------------- options
+
+/** `option httpchk [METH] [URI] [VER]` or `option tcp-check`: the kind of check a backend runs. */
+export type CheckOption = { kind: "http"; method?: string; uri?: string; version?: string } | { kind: "tcp-check" };
+
+export function httpchkOption(args: string[]): CheckOption | string {
+  const usage = "usage: option httpchk [<method>] [<uri>] [<version>]";
+  if (args.length > 3) return `option httpchk: unexpected argument '${args[3]}' (${usage})`;
+  // One argument is the URI (HAProxy: `option httpchk /health`).
+  if (args.length === 1) return { kind: "http", uri: args[0]! };
+  const [method, uri, version] = args;
+  if (method !== undefined && !TOKEN.test(method)) return `option httpchk: invalid method '${method}' (${usage})`;
+  const option: CheckOption = { kind: "http" };
+  if (method !== undefined) option.method = method;
+  if (uri !== undefined) option.uri = uri;
+  if (version !== undefined) option.version = version;
+  return option;
+}
