@@ -207,14 +207,14 @@ function runtimeSection(rt: RuntimeId, pairs: Map<ConfigId, Pair[]>): string[] {
   const lines = [`### ${LABEL[rt]}`, ""];
   const noise = ratios(pairs.get("none'") ?? []);
   lines.push(
-    "| comparison | pairs used | req/s ratio: median | range | p99 ratio: median | range | nginx accepts/s (B; A) | extra requests/s at nginx (B; A) |",
+    "| comparison | pairs used | req/s ratio: median | range | p99 ratio: median | range | check connections/s at nginx (B − A) | check requests/s at nginx (B − A) |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",
   );
   for (const c of COMPARISONS) {
     const r = ratios(pairs.get(c.b) ?? []);
-    const acc = (side: "a" | "b") => median(r.used.map((x) => x[side].acceptsPerS)).toFixed(0);
-    const req = (side: "a" | "b") => median(r.used.map((x) => x[side].extraRequestsPerS)).toFixed(0);
-    lines.push(`| ${c.what} | ${r.used.length} of ${(pairs.get(c.b) ?? []).length} | ${r.rps.length ? r3(median(r.rps)) : "—"} | ${span(r.rps)} | ${r.p99.length ? r3(median(r.p99)) : "—"} | ${span(r.p99)} | ${r.used.length ? `${acc("b")}; ${acc("a")}` : "—"} | ${r.used.length ? `${req("b")}; ${req("a")}` : "—"} |`);
+    const acc = median(r.used.map((x) => x.b.acceptsPerS - x.a.acceptsPerS)).toFixed(0);
+    const req = median(r.used.map((x) => x.b.extraRequestsPerS - x.a.extraRequestsPerS)).toFixed(0);
+    lines.push(`| ${c.what} | ${r.used.length} of ${(pairs.get(c.b) ?? []).length} | ${r.rps.length ? r3(median(r.rps)) : "—"} | ${span(r.rps)} | ${r.p99.length ? r3(median(r.p99)) : "—"} | ${span(r.p99)} | ${r.used.length ? acc : "—"} | ${r.used.length ? req : "—"} |`);
   }
   lines.push("");
   for (const c of COMPARISONS.slice(0, 2)) {
@@ -323,7 +323,7 @@ const report = [
   `- CPU placement: sluice pinned to core ${PROXY_CORE}; nginx and wrk share core ${LOAD_CORE} (the checks' connections and requests cost nginx on that core too).`,
   `- Load: \`${wrkCommand(small, "CASE.lua", 0, duration, connections).join(" ").replace(":0/", ":PORT/")}\` after a ${warmup} s warm-up at the same load.`,
   `- ${rounds} rounds; per round and runtime the pairs (A, TCP checks), (A, HTTP checks), (A, A') back to back, A first on odd rounds and B first on even ones (A B, B A, …). Ratios are B / A within a pair: req/s (1.000 = no change) and wrk's p99 latency. Medians and ranges over the pairs in which other processes used < ${BUSY * 100} % of a core in both runs (over all pairs when fewer than half are that quiet).`,
-  `- nginx accepts/s: connections nginx accepted during the measured run (stub_status), per second: the check connections (the proxy's pooled connections are open from the warm-up on). extra requests/s: requests nginx served beyond wrk's: the HTTP checks. other CPU: CPU other processes used meanwhile, in % of one core (each run first waits up to ${quietLimit} s for a quiet second); ≥ ${BUSY * 100} % is marked ⚠.`,
+  `- Checks at nginx (stub_status read before and after each measured run): connections accepted per second, and requests served beyond wrk's count per second; the median over the pairs of B's minus A's. Both runs of a pair also count the proxy's server connections opened for wrk's new connections and the requests in flight when wrk stops, alike in A and B; the difference is the checks (${serverCount} servers every ${inter}: ${Math.round(serverCount * 1000 / (Number(inter.replace(/\D+$/, "")) * ({ us: 0.001, ms: 1, s: 1000, m: 60000 }[inter.replace(/^\d+/, "") || "ms"] ?? 1)))}/s expected). other CPU: CPU other processes used meanwhile, in % of one core (each run first waits up to ${quietLimit} s for a quiet second); ≥ ${BUSY * 100} % is marked ⚠.`,
   "",
   ...runtimes.flatMap((rt) => runtimeSection(rt, results.get(rt)!)),
   "Versions:",
