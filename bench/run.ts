@@ -29,19 +29,19 @@
 // (1 worker) and wrk (1 thread) share core 1.
 //
 // Results go to stdout and to bench/results/latest.md (--quick: quick.md).
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import {
+  BUN, type Case, CASES, checkBackend, cpuSeconds, DENO, fmtBytes, fmtRatio, fmtUs, foreignCpuSeconds, freePort, launchProxy,
+  LOAD_CORE, log, median, PROXY_CORE, type ProxyDesc, readStatus, renderCfg, root, run, runWrk, type Running, sleep,
+  startNginx, stopProxy, track, type Backend, type WrkResult, waitQuiet, wrkCommand, wrkScript, live,
+} from "./harness.ts";
 
-const root = resolve(import.meta.dir, "..");
-const BUN = join(root, "node_modules/.bin/bun");
-const DENO = join(root, "node_modules/.bin/deno");
 let sluiceRoot = root; // where src/main.ts is taken from (see --rev)
 const MAIN = () => join(sluiceRoot, "src/main.ts");
 const RAW = join(root, "bench/raw-forwarder.ts");
-const PROXY_CORE = "0";
-const LOAD_CORE = "1";
 
 // ---------------------------------------------------------------- arguments
 
@@ -67,26 +67,6 @@ const { values: opts } = parseArgs({
     help: { type: "boolean", short: "h", default: false },
   },
 });
-
-interface Case {
-  name: string;
-  what: string;
-  path: string;
-  method: "GET" | "POST";
-  uploadBytes?: number;
-  connectionClose?: boolean;
-  /** Body bytes every response must carry (checked against wrk's byte count). */
-  responseBody: number;
-}
-
-const SMALL = "Hello, world\n";
-const CASES: Case[] = [
-  { name: "small-keepalive", what: `GET 13-byte body, keep-alive`, path: "/small", method: "GET", responseBody: SMALL.length },
-  { name: "16k-body", what: "GET 16 KiB body, keep-alive", path: "/16k", method: "GET", responseBody: 16 * 1024 },
-  { name: "1m-body", what: "GET 1 MiB body, keep-alive", path: "/1m", method: "GET", responseBody: 1024 * 1024 },
-  { name: "new-conn", what: "GET 13-byte body, `Connection: close` (a new connection per request)", path: "/small", method: "GET", connectionClose: true, responseBody: SMALL.length },
-  { name: "upload-1m", what: "POST 1 MiB body (nginx reads it all before answering 3 bytes), keep-alive", path: "/upload", method: "POST", uploadBytes: 1024 * 1024, responseBody: 3 },
-];
 
 type ProxyId = "haproxy" | "bun" | "deno" | "bun-raw" | "deno-raw" | "direct";
 const PROXIES: { id: ProxyId; label: string }[] = [
@@ -150,270 +130,7 @@ const proxies = PROXIES.filter((p) =>
 const outFile = resolve(opts.out ?? join(root, "bench/results", opts.quick ? "quick.md" : "latest.md"));
 const commandLine = ["node_modules/.bin/bun", "bench/run.ts", ...Bun.argv.slice(2)].join(" ");
 
-// ---------------------------------------------------------------- helpers
-
-/** Children alive right now (proxy, wrk), killed on SIGINT/SIGTERM. */
-const live = new Set<Bun.Subprocess>();
-function track<T extends Bun.Subprocess>(proc: T): T {
-  live.add(proc);
-  void proc.exited.then(() => live.delete(proc));
-  return proc;
-}
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const log = (msg: string) => console.error(`[bench] ${msg}`);
-
-async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
-}
-
-async function canConnect(port: number): Promise<boolean> {
-  try {
-    const sock = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-    sock.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Reads a child's stream to the end, keeping the text (so that a pipe never fills). */
-function drain(stream: ReadableStream<Uint8Array> | number | undefined | null, sink: { text: string }): Promise<void> {
-  if (!stream || typeof stream === "number") return Promise.resolve();
-  return (async () => {
-    const dec = new TextDecoder();
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (sink.text.length < 1 << 20) sink.text += dec.decode(value, { stream: true });
-    }
-  })().catch(() => {});
-}
-
-function run(cmd: string[]): { ok: boolean; out: string } {
-  try {
-    const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
-    return { ok: r.exitCode === 0, out: (r.stdout.toString() + r.stderr.toString()).trim() };
-  } catch (e) {
-    return { ok: false, out: String(e) };
-  }
-}
-
-function readStatus(pid: number, key: string): number | undefined {
-  try {
-    const m = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const CLK_TCK = Number(run(["getconf", "CLK_TCK"]).out) || 100;
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime (fields 14, 15)
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * CPU seconds used so far by processes that are not ours (not this harness or
- * its descendants: proxy, nginx, wrk) and not kernel threads. The difference
- * over a run is the background load that competed with the benchmark (the
- * machine has 2 cores and other people's tests may be running). Children that
- * a foreign process reaps count through its cutime/cstime.
- */
-function foreignCpuSeconds(): number {
-  const procs = new Map<number, { ppid: number; ticks: number }>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      procs.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
-    } catch {}
-  }
-  let ticks = 0;
-  for (const [pid, p] of procs) {
-    if (pid === 2 || p.ppid === 2) continue;
-    let q = pid, mine = false;
-    for (let hops = 0; q > 1 && hops < 64; hops++) {
-      if (q === process.pid) { mine = true; break; }
-      q = procs.get(q)?.ppid ?? 0;
-    }
-    if (!mine) ticks += p.ticks;
-  }
-  return ticks / CLK_TCK;
-}
-
-/** Waits (at most `limit` s) for a second in which other processes use under 10 % of a core. */
-async function waitQuiet(limit: number): Promise<number> {
-  const until = Date.now() + limit * 1000;
-  for (;;) {
-    const a = foreignCpuSeconds();
-    await sleep(1000);
-    const used = foreignCpuSeconds() - a;
-    if (used < 0.1 || Date.now() >= until) return used;
-  }
-}
-
-function fmtBytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
-function fmtUs(us: number): string {
-  if (us >= 1_000_000) return `${(us / 1_000_000).toFixed(2)} s`;
-  if (us >= 1000) return `${(us / 1000).toFixed(2)} ms`;
-  return `${us.toFixed(0)} µs`;
-}
-const fmtRatio = (x: number) => `${x.toFixed(2)}×`;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-// ---------------------------------------------------------------- nginx backend
-
-/** `port` speaks HTTP/1.1; `h2Port` the same site over HTTP/2 (cleartext, prior knowledge). */
-interface Backend { port: number; h2Port: number; proc: Bun.Subprocess; dir: string; stderr: { text: string } }
-
-async function startNginx(work: string): Promise<Backend> {
-  const dir = join(work, "nginx");
-  const www = join(dir, "www");
-  mkdirSync(www, { recursive: true });
-  writeFileSync(join(www, "16k"), Buffer.alloc(16 * 1024, "a"));
-  writeFileSync(join(www, "1m"), Buffer.alloc(1024 * 1024, "b"));
-  writeFileSync(join(www, "ok"), "ok\n");
-  const port = await freePort();
-  const h2Port = await freePort();
-  const conf = `# generated by bench/run.ts
-daemon off;
-master_process on;
-worker_processes 1;
-${process.getuid?.() === 0 ? "user root;" : ""}
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 65s;
-  keepalive_requests 100000000;
-  open_file_cache max=16 inactive=1h;
-  open_file_cache_valid 1h;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port} backlog=4096;
-    listen 127.0.0.1:${h2Port} backlog=4096 http2;
-    http2_max_requests 100000000;
-    root ${www};
-    default_type application/octet-stream;
-    location = /small { default_type text/plain; return 200 ${JSON.stringify(SMALL)}; }
-    location = /16k { try_files /16k =404; }
-    location = /1m  { try_files /1m =404; }
-    # A 'return 200' here would answer before the upload is read (nginx then
-    # discards it in the background). mirror_request_body makes nginx read the
-    # whole body (into memory: client_body_buffer_size) before the content
-    # phase; the static handler refuses POST (405), which error_page turns into
-    # the 200 answer.
-    location = /upload {
-      client_max_body_size 2m;
-      client_body_buffer_size 2m;
-      mirror /_mirror;
-      mirror_request_body on;
-      try_files /ok =500;
-      error_page 405 =200 @uploaded;
-    }
-    location @uploaded { default_type text/plain; return 200 "ok\\n"; }
-    location = /_mirror { internal; return 204; }
-  }
-}
-`;
-  writeFileSync(join(dir, "nginx.conf"), conf);
-  const stderr = { text: "" };
-  const proc = Bun.spawn(["taskset", "-c", LOAD_CORE, "nginx", "-p", dir, "-c", join(dir, "nginx.conf")], { stdout: "ignore", stderr: "pipe" });
-  void drain(proc.stderr, stderr);
-  const deadline = Date.now() + 5000;
-  while (!(await canConnect(port))) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      let err = "";
-      try { err = readFileSync(join(dir, "error.log"), "utf8"); } catch {}
-      throw new Error(`nginx did not start: ${stderr.text}${err}`);
-    }
-    await sleep(50);
-  }
-  return { port, h2Port, proc, dir, stderr };
-}
-
-async function checkBackend(port: number) {
-  const expect = async (path: string, init: RequestInit, body: number) => {
-    const r = await fetch(`http://127.0.0.1:${port}${path}`, init);
-    const b = await r.arrayBuffer();
-    if (r.status !== 200 || b.byteLength !== body) throw new Error(`nginx ${init.method ?? "GET"} ${path}: ${r.status}, ${b.byteLength} bytes`);
-  };
-  await expect("/small", {}, SMALL.length);
-  await expect("/16k", {}, 16 * 1024);
-  await expect("/1m", {}, 1024 * 1024);
-  await expect("/upload", { method: "POST", body: new Uint8Array(1024 * 1024) }, 3);
-  const big = await fetch(`http://127.0.0.1:${port}/upload`, { method: "POST", body: new Uint8Array(3 * 1024 * 1024) });
-  await big.arrayBuffer();
-  if (big.status !== 413) throw new Error(`nginx: a 3 MiB upload got ${big.status}, expected 413 (client_max_body_size 2m)`);
-}
-
-// ---------------------------------------------------------------- proxy configs
-
-/** One description of the proxy; both haproxy.cfg files are generated from it. */
-interface ProxyDesc {
-  mode: "http" | "tcp";
-  maxconn: number;
-  hardStopAfter: string;
-  timeouts: { connect: string; client: string; server: string };
-  frontend: { name: string; bind: string };
-  backend: { name: string; balance: string; httpReuse?: string; servers: { name: string; address: string; proto?: string }[] };
-}
-
-/** haproxy.cfg syntax; HAProxy gets `nbthread 1` (sluice is single-threaded and has no such keyword). */
-function renderCfg(d: ProxyDesc, target: "haproxy" | "sluice"): string {
-  const global = [`    maxconn ${d.maxconn}`, `    hard-stop-after ${d.hardStopAfter}`];
-  if (target === "haproxy") global.unshift("    nbthread 1");
-  return `# generated by bench/run.ts for ${target}
-global
-${global.join("\n")}
-
-defaults
-    mode ${d.mode}
-    # No traffic log for either proxy (HAProxy logs nothing without a log line; sluice needs to be told).
-    no log
-    timeout connect ${d.timeouts.connect}
-    timeout client  ${d.timeouts.client}
-    timeout server  ${d.timeouts.server}
-
-frontend ${d.frontend.name}
-    bind ${d.frontend.bind}
-    default_backend ${d.backend.name}
-
-backend ${d.backend.name}
-    balance ${d.backend.balance}
-${d.backend.httpReuse ? `    http-reuse ${d.backend.httpReuse}\n` : ""}${d.backend.servers.map((s) => `    server ${s.name} ${s.address}${s.proto ? ` proto ${s.proto}` : ""}`).join("\n")}
-`;
-}
-
 // ---------------------------------------------------------------- proxies
-
-interface Running { pid: number; port: number; proc: Bun.Subprocess; stderr: { text: string }; cmd: string[] }
 
 function proxyCommand(id: ProxyId, cfg: string): string[] {
   const pin = ["taskset", "-c", PROXY_CORE];
@@ -443,39 +160,7 @@ async function startProxy(id: ProxyId, work: string, backendPort: number, tag: s
   const cfg = join(work, `${id}-${tag}.cfg`);
   writeFileSync(cfg, renderCfg(desc, id === "haproxy" ? "haproxy" : "sluice"));
   const cmd = proxyCommand(id, cfg);
-  const stderr = { text: "" };
-  const proc = track(Bun.spawn(cmd, { stdout: "ignore", stderr: "pipe", cwd: root }));
-  const drained = drain(proc.stderr, stderr);
-  const deadline = Date.now() + 15000;
-  const firstError = () => {
-    const lines = stderr.text.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter(Boolean);
-    const line = lines.find((l) => /error|not supported|alert/i.test(l)) ?? lines[0] ?? `exit code ${proc.exitCode}`;
-    return line.replace(/^\S+\.cfg:\d+:\s*/, "");
-  };
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode) {
-      await Promise.race([drained, sleep(500)]);
-      throw new Error(firstError());
-    }
-    const ready = id === "haproxy" || stderr.text.includes(") ready");
-    if (ready && (await canConnect(port))) break;
-    if (Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`not ready after 15 s: ${firstError()}`);
-    }
-    await sleep(50);
-  }
-  return { pid: proc.pid, port, proc, stderr, cmd };
-}
-
-async function stopProxy(p: Running) {
-  p.proc.kill("SIGTERM");
-  const exited = await Promise.race([p.proc.exited.then(() => true), sleep(5000).then(() => false)]);
-  if (!exited) {
-    log(`pid ${p.pid} still running 5 s after SIGTERM; SIGKILL`);
-    p.proc.kill("SIGKILL");
-    await p.proc.exited;
-  }
+  return launchProxy(cmd, port, id !== "haproxy");
 }
 
 /** Requests every case's path once through the proxy, checking status and size. */
@@ -486,50 +171,6 @@ async function checkThroughProxy(port: number) {
     const b = await r.arrayBuffer();
     if (r.status !== 200 || b.byteLength !== c.responseBody) throw new Error(`${c.method} ${c.path} through the proxy: ${r.status}, ${b.byteLength} bytes (expected 200, ${c.responseBody})`);
   }
-}
-
-// ---------------------------------------------------------------- wrk
-
-interface WrkResult {
-  requests: number; bytes: number; durationUs: number;
-  connect: number; read: number; write: number; status: number; timeout: number;
-  p50: number; p90: number; p99: number; max: number; mean: number;
-  text: string;
-}
-
-function wrkScript(work: string, c: Case): string {
-  const file = join(work, `${c.name}.lua`);
-  const lines = [`-- generated by bench/run.ts for ${c.name}`];
-  if (c.method === "POST") {
-    lines.push(`wrk.method = "POST"`, `wrk.body = string.rep("x", ${c.uploadBytes})`, `wrk.headers["Content-Type"] = "application/octet-stream"`);
-  }
-  lines.push(
-    `done = function(s, latency, requests)`,
-    `  io.write(string.format("\\nBENCHJSON {\\"requests\\":%d,\\"bytes\\":%d,\\"durationUs\\":%d,\\"connect\\":%d,\\"read\\":%d,\\"write\\":%d,\\"status\\":%d,\\"timeout\\":%d,\\"p50\\":%d,\\"p90\\":%d,\\"p99\\":%d,\\"max\\":%d,\\"mean\\":%f}\\n",`,
-    `    s.requests, s.bytes, s.duration, s.errors.connect, s.errors.read, s.errors.write, s.errors.status, s.errors.timeout,`,
-    `    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))`,
-    `end`,
-  );
-  writeFileSync(file, lines.join("\n") + "\n");
-  return file;
-}
-
-function wrkCommand(c: Case, script: string, port: number, seconds: number): string[] {
-  const cmd = ["taskset", "-c", LOAD_CORE, "wrk", "-t", "1", "-c", String(connections), "-d", `${seconds}s`, "--timeout", "5s", "--latency", "-s", script];
-  if (c.connectionClose) cmd.push("-H", "Connection: close");
-  cmd.push(`http://127.0.0.1:${port}${c.path}`);
-  return cmd;
-}
-
-async function runWrk(cmd: string[], seconds: number): Promise<WrkResult> {
-  const proc = track(Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" }));
-  const killer = setTimeout(() => proc.kill("SIGKILL"), (seconds + 20) * 1000);
-  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  await proc.exited;
-  clearTimeout(killer);
-  const m = out.match(/BENCHJSON (\{.*\})/);
-  if (!m) throw new Error(`wrk gave no result (exit ${proc.exitCode}): ${(err || out).trim().slice(0, 300)}`);
-  return { ...JSON.parse(m[1]!), text: out.replace(/\nBENCHJSON .*\n?/, "\n").trim() };
 }
 
 // ---------------------------------------------------------------- h2load
@@ -579,7 +220,7 @@ function runLoad(c: Case, work: string, port: number, seconds: number): Promise<
     const logFile = join(work, `${c.name}.h2load.log`);
     return runH2load(h2loadCommand(c, work, port, seconds, logFile), seconds, logFile);
   }
-  return runWrk(wrkCommand(c, wrkScript(work, c), port, seconds), seconds);
+  return runWrk(wrkCommand(c, wrkScript(work, c), port, seconds, connections), seconds);
 }
 
 // ---------------------------------------------------------------- one measurement
@@ -832,7 +473,7 @@ const report = [
   `- CPU placement: proxy pinned to core ${PROXY_CORE} (\`taskset -c ${PROXY_CORE}\`); nginx and wrk share core ${LOAD_CORE} (\`taskset -c ${LOAD_CORE}\`).`,
   loadTool === "h2load"
     ? `- Load: \`${h2loadCommand(sampleCase, "/tmp", 0, duration, "LOG").join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\` (POST cases add \`-d FILE\`); p50/p99 from h2load's per-request log; after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown; "paired ×HAProxy" is the median of each run's ratio to HAProxy's run of the same round` : ""}.`
-    : `- Load: \`${wrkCommand(sampleCase, "CASE.lua", 0, duration).join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\`${cases.some((c) => c.connectionClose) ? ` (new-conn adds \`-H "Connection: close"\`)` : ""}, after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown; "paired ×HAProxy" is the median of each run's ratio to HAProxy's run of the same round` : ""}.`,
+    : `- Load: \`${wrkCommand(sampleCase, "CASE.lua", 0, duration, connections).join(" ").replace(":0/", ":PORT/").replace(sampleCase.path, "/PATH")}\`${cases.some((c) => c.connectionClose) ? ` (new-conn adds \`-H "Connection: close"\`)` : ""}, after a ${warmup} s warm-up at the same load${repeat > 1 ? `; ${repeat} runs per proxy, interleaved, the median-req/s run shown; "paired ×HAProxy" is the median of each run's ratio to HAProxy's run of the same round` : ""}.`,
   `- ×HAProxy: req/s ratio (higher is better); p99 ×HAProxy: p99 latency ratio (lower is better). Peak RSS: the proxy's VmHWM. proxy CPU: share of core ${PROXY_CORE} the proxy used during the measured run (100 % = saturated). other CPU: CPU that processes outside the benchmark used meanwhile, in % of one core (each run waits up to ${quietLimit} s for a quiet second first; ≥ ${BUSY * 100} % is marked${retryBusy ? ` and measured again, up to ${retryBusy} times, keeping the quietest attempt` : ""}). ⚠ marks a run with errors or a failed check.`,
   "",
   ...cases.flatMap((c) => table(c, results.get(c.name) ?? new Map())),
