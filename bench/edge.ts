@@ -24,15 +24,13 @@
 // CPU placement (2 cores): the proxy alone on core 0; nginx and the load tool share core 1.
 // Background CPU (other processes) is measured per run and reported: on a shared machine
 // it is the noise. Results go to stdout and bench/results/edge-latest.md.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { benchCert, type BenchCert } from "./certs.ts";
+import { BUN, canConnect, DENO, foreignCpuSeconds, freePort, median, root, sleep, waitQuiet } from "./harness.ts";
 
-const root = resolve(import.meta.dir, "..");
-const BUN = join(root, "node_modules/.bin/bun");
-const DENO = join(root, "node_modules/.bin/deno");
 const MAIN = join(root, "src/main.ts");
 const PROXY_CORE = "0";
 const LOAD_CORE = "1";
@@ -92,7 +90,6 @@ const outFile = resolve(opts.out ?? join(root, "bench/results/edge-latest.md"));
 
 // ---------------------------------------------------------------- helpers
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const log = (msg: string) => console.error(`[edge] ${msg}`);
 const live = new Set<Bun.Subprocess>();
 function spawn(cmd: string[], stderr: "pipe" | "ignore" = "pipe"): Bun.Subprocess<"ignore", "pipe", "pipe"> {
@@ -100,20 +97,6 @@ function spawn(cmd: string[], stderr: "pipe" | "ignore" = "pipe"): Bun.Subproces
   live.add(p);
   void p.exited.then(() => live.delete(p));
   return p;
-}
-async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
-}
-async function canConnect(port: number): Promise<boolean> {
-  try {
-    (await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } })).end();
-    return true;
-  } catch {
-    return false;
-  }
 }
 const CLK_TCK = 100;
 function cpuSeconds(pid: number): number {
@@ -125,29 +108,6 @@ function cpuSeconds(pid: number): number {
     return NaN;
   }
 }
-/** CPU seconds of every process that is not this script or its children (the machine is shared). */
-function foreignCpuSeconds(): number {
-  const procs = new Map<number, { ppid: number; ticks: number }>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      procs.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
-    } catch {}
-  }
-  let ticks = 0;
-  for (const [pid, p] of procs) {
-    if (pid === 2 || p.ppid === 2) continue;
-    let q = pid, mine = false;
-    for (let hops = 0; q > 1 && hops < 64; hops++) {
-      if (q === process.pid) { mine = true; break; }
-      q = procs.get(q)?.ppid ?? 0;
-    }
-    if (!mine) ticks += p.ticks;
-  }
-  return ticks / CLK_TCK;
-}
 function peakRss(pid: number): number {
   try {
     return Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmHWM:\s+(\d+) kB/m)?.[1] ?? NaN) * 1024;
@@ -155,21 +115,7 @@ function peakRss(pid: number): number {
     return NaN;
   }
 }
-/** Waits (at most `limit` s) for a second in which other processes use under 10 % of a core; returns their last second's use. */
-async function waitQuiet(limit: number): Promise<number> {
-  const until = Date.now() + limit * 1000;
-  for (;;) {
-    const a = foreignCpuSeconds();
-    await sleep(1000);
-    const used = foreignCpuSeconds() - a;
-    if (used < 0.1 || Date.now() >= until) return used;
-  }
-}
 const fmtUs = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 // ---------------------------------------------------------------- nginx, configs, proxies
 
