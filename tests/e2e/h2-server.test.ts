@@ -189,7 +189,9 @@ for (const target of selectedTargets()) {
       const be = proto === "h1" ? await h1Server() : await h2Server(cancelled);
       open.push(be);
       const port = await freePort();
-      const h1Port = await freePort();
+      // The kernel may hand back a port it just released: the two binds need two.
+      let h1Port = await freePort();
+      while (h1Port === port) h1Port = await freePort();
       sluice = await startSluice(target, config(port, h1Port, be.port, proto, extraGlobal));
       return { port, h1Port, be, cancelled };
     }
