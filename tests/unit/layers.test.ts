@@ -13,8 +13,9 @@ import { dirname, join, relative, resolve } from "node:path";
  */
 const LAYERS: readonly { rank: number; folders: readonly string[] }[] = [
   { rank: 0, folders: ["runtime"] },
-  { rank: 1, folders: ["http", "log", "rules", "tls"] },
-  { rank: 2, folders: ["config"] },
+  { rank: 1, folders: ["http", "log", "stick", "tls"] },
+  { rank: 2, folders: ["rules"] },
+  { rank: 3, folders: ["config"] },
   { rank: 4, folders: ["conn"] },
   { rank: 5, folders: ["http1", "balance"] },
   { rank: 6, folders: ["http2"] },

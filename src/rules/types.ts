@@ -1,0 +1,198 @@
+// The shapes of HAProxy's rule language in sluice (issue 15), apart from the
+// code that fills them: samples, fetches, converters, matchers, conditions,
+// actions and the transaction they read. Rules are compiled once at load into
+// closures over these types; per request only the closures run.
+//
+// Layering: rules/ sits under config/ (which compiles rule lines and reports
+// errors with file:line) and over http/, tls/, stick/ and runtime/. It never
+// imports backend/, stream/ or session/: what a rule needs from them (server
+// states, the stick tables, the response being written) comes through the
+// interfaces below, which the session layer implements.
+import type { Head } from "../http/message.ts";
+import type { TlsFacts } from "../runtime/types.ts";
+
+/**
+ * A sample: what a fetch yields and a converter transforms. Strings carry
+ * str, ip (the address as text, as sockets report it) and bin (latin1);
+ * numbers carry int; booleans carry bool. `undefined` means "no sample"
+ * (a missing header, a failed conversion): a condition on it does not match.
+ */
+export type Sample = string | number | boolean;
+
+/** Sample types, for checking a converter against its input at load. */
+export type SampleType = "str" | "int" | "bool" | "ip" | "bin" | "meth";
+
+/**
+ * Where a rule runs (HAProxy's "usable in" columns), as bits: a fetch lists
+ * where it is available; a rule set is one of them; a fetch used where it is
+ * not available is a load error (`res.hdr` in `http-request`).
+ */
+export const Stage = {
+  /** `tcp-request connection`: addresses and ports only. */
+  tcpConnection: 1,
+  /** `tcp-request content` / `tcp-request inspect-delay`: plus the first payload (req.ssl_sni). */
+  tcpContent: 2,
+  /** `http-request`, `use_backend`, `use-server`, `stick match/on`, `redirect`. */
+  httpRequest: 4,
+  /** `http-response`. */
+  httpResponse: 8,
+  /** `http-after-response`. */
+  httpAfterResponse: 16,
+} as const;
+export type StageBit = (typeof Stage)[keyof typeof Stage];
+/** Every stage (fetches of the connection: src, dst, ssl_fc...). */
+export const ANY_STAGE = 31;
+/** The HTTP stages where a request exists. */
+export const HTTP_STAGES = Stage.httpRequest | Stage.httpResponse | Stage.httpAfterResponse;
+
+/** Variable scopes of `set-var(txn.name)`; `proc` is process-wide. */
+export type VarScope = "proc" | "sess" | "txn" | "req" | "res";
+
+/** The variables a transaction sees: one store per scope. */
+export interface Vars {
+  get(scope: VarScope, name: string): Sample | undefined;
+  set(scope: VarScope, name: string, value: Sample): void;
+  unset(scope: VarScope, name: string): void;
+}
+
+/** What rules may ask of the proxy around them (implemented by the session layer). */
+export interface World {
+  /** Usable servers of a backend (`nbsrv`); -1: no such backend. */
+  usableServers(backend: string): number;
+  /** `srv_is_up(backend/server)`; undefined: no such server. */
+  serverUp(backend: string, server: string): boolean | undefined;
+  /** `env(NAME)`. */
+  env(name: string): string | undefined;
+}
+
+/** The client connection, as every stage sees it. */
+export interface ClientFacts {
+  readonly address: string;
+  readonly port: number;
+  /** The proxy's address and port the client reached (dst, dst_port). */
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** TLS facts when the bind terminates TLS (ssl_fc, ssl_fc_sni...). */
+  readonly tls: TlsFacts | undefined;
+}
+
+/**
+ * One transaction as rules see it: the connection, the request and (in
+ * response stages) the response, the variables, the stick counters tracked so
+ * far. Heads are the current ones: a rewrite replaces `request`, and what
+ * comes next sees the rewritten head (`use_backend` after `set-path`).
+ */
+export interface Txn {
+  /** Monotonic ms of the event being handled (the runtime's clock). */
+  readonly now: number;
+  readonly client: ClientFacts;
+  /** The frontend's name; the backend's once chosen (fe_name, be_name). */
+  readonly frontend: string;
+  backend: string | undefined;
+  /** HTTP stages: the request head (rewritten by set-* actions). */
+  request: Head | undefined;
+  /** Response stages: the response head. */
+  response: Head | undefined;
+  /** tcp-request content: the bytes received so far (req.ssl_sni, req.len). */
+  readonly payload: Uint8Array | undefined;
+  readonly vars: Vars;
+  readonly world: World;
+  /** Stick counters sc0, sc1, sc2 (track-sc*): the entry each tracks, if any. */
+  readonly tracked: (TrackedEntry | undefined)[];
+}
+
+/** A stick-table entry a transaction tracks (the stick/ store implements it). */
+export interface TrackedEntry {
+  readonly table: string;
+  /** A stored counter's value now (`http_req_rate`, `conn_cur`, `gpc0`...); undefined if the table does not store it. */
+  read(counter: string, now: number): number | undefined;
+}
+
+/** A compiled sample expression (fetch plus converters): the sample, or undefined. */
+export type SampleFn = (t: Txn) => Sample | undefined;
+
+/**
+ * A fetch that can yield several values (`hdr(x)` with repeated fields): an
+ * ACL matches when any of them matches. `visit` returns true to stop.
+ */
+export type EachFn = (t: Txn, visit: (s: Sample) => boolean) => boolean;
+
+/** What compiling needs besides the words: files relative to the config, tables, backends. */
+export interface CompileEnv {
+  /** Reads a file named in a rule (`-f`, `map()`, `errorfile`, `return file`), relative to the config's directory. Throws with the path on failure. */
+  readFile(path: string): string;
+  /** Declared stick tables by name (a backend's `stick-table` or a table section). */
+  hasTable(name: string): boolean;
+  /** The proxy's own stick table, if it declares one (track-sc0 without `table`). */
+  readonly ownTable: string | undefined;
+  /** Backend names (use_backend, nbsrv). */
+  hasBackend(name: string): boolean;
+}
+
+/** A fetch as the registry knows it. */
+export interface FetchDef {
+  readonly name: string;
+  readonly minArgs: number;
+  readonly maxArgs: number;
+  readonly out: SampleType;
+  /** Stage bits where it is available. */
+  readonly stages: number;
+  /** The match method an ACL uses when it names none (`path_beg` → beg, `src` → ip, `hdr` → str). */
+  readonly match: MatchMethod;
+  /** The evaluator for these arguments, or what is wrong with them. */
+  compile(args: readonly string[], env: CompileEnv): { one: SampleFn; each?: EachFn } | string;
+}
+
+/** A converter as the registry knows it. */
+export interface ConverterDef {
+  readonly name: string;
+  readonly minArgs: number;
+  readonly maxArgs: number;
+  /** Input types it takes ("str" takes any: samples cast to text as HAProxy casts). */
+  readonly in: SampleType;
+  readonly out: SampleType;
+  compile(args: readonly string[], env: CompileEnv): ((s: Sample, t: Txn) => Sample | undefined) | string;
+}
+
+/** ACL match methods (`-m`). */
+export type MatchMethod = "str" | "beg" | "end" | "sub" | "reg" | "dom" | "dir" | "found" | "len" | "ip" | "int" | "bool";
+
+/** A compiled pattern set: does this sample match? No allocation for a miss. */
+export type Matcher = (s: Sample) => boolean;
+
+/** A compiled map (`map_str`, `map_beg`...): the value for a key, or undefined. */
+export type Lookup<V> = (s: Sample) => V | undefined;
+
+/** A compiled condition (`if`/`unless` with its terms). */
+export type Condition = (t: Txn) => boolean;
+
+/**
+ * What an action says about the rules after it. HAProxy: `allow` stops the
+ * rule set, `deny`/`return`/`redirect`/`auth`/`tarpit` end the transaction
+ * with sluice's own reply, everything else goes on.
+ */
+export const Verdict = { continue: 0, stop: 1, reply: 2, tarpit: 3 } as const;
+export type VerdictCode = (typeof Verdict)[keyof typeof Verdict];
+
+/** A response of the proxy's own, as rules build it. */
+export interface Reply {
+  status: number;
+  /** Fields in order (content-type, location, www-authenticate, `hdr` of return). */
+  fields: [string, string][];
+  body: Uint8Array;
+  /** Close the client connection after it (tarpit, deny with HTTP/1.0...). */
+  close?: boolean;
+}
+
+/** The writable side of a transaction that actions change. */
+export interface ActionTxn extends Txn {
+  /** Set by actions that end with sluice's own reply. */
+  reply: Reply | undefined;
+  /** `set-log-level silent` etc. */
+  logLevel: string | undefined;
+  /** `capture` slots. */
+  readonly captures: string[];
+}
+
+/** A compiled action with its condition folded in. */
+export type Action = (t: ActionTxn) => VerdictCode;
