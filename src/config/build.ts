@@ -15,6 +15,7 @@ import type { ProxyKind } from "./raw.ts";
 import { TCP_RETRY_ON } from "./schema-retry.ts";
 import type { CheckedProxy, CheckedSegment } from "./sections.ts";
 import type { BindSslPart } from "./schema-tls.ts";
+import { RULE_KEYWORDS, type RuleLinesPart } from "./schema-rules.ts";
 import {
   type BackendConfig,
   type BindConfig,
@@ -26,6 +27,7 @@ import {
   type Origin,
   type ServerConfig,
   type RetryCondition,
+  type RuleLines,
   type Timeouts,
 } from "./types.ts";
 
@@ -188,6 +190,8 @@ function frontend(
   if (logFormat !== undefined) config.logFormat = logFormat;
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
   if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
+  // A listen's rules are all its frontend's: HAProxy runs one proxy's rules once.
+  if (part.ruleLines !== undefined) config.ruleLines = ruleLines(proxy, part.ruleLines);
   return {
     config,
     named,
@@ -235,6 +239,7 @@ function backend(
   if (forwarded !== undefined) config.forwarded = { ...forwarded };
   const hashType = part.hashType ?? defaults.hashType;
   if (hashType !== undefined) config.hashType = hashType;
+  if (proxy.kind === "backend" && part.ruleLines !== undefined) config.ruleLines = ruleLines(proxy, part.ruleLines);
   if (part.allBackups ?? defaults.allBackups) config.allBackups = true;
   const protoAt = servers.map((s, i) =>
     s.proto === "h1"
@@ -254,4 +259,15 @@ function backend(
     draft.retryOnIgnored = { conditions: ignored, at: locate(proxy.seg, [...proxy.path, "retry-on"]) };
   }
   return draft;
+}
+
+/** The section's rule lines with where each was written. */
+function ruleLines(proxy: CheckedProxy, part: RuleLinesPart): RuleLines {
+  const lines = Object.fromEntries(RULE_KEYWORDS.map((k) => [k, []])) as unknown as RuleLines;
+  for (const k of RULE_KEYWORDS) {
+    const written = part[k];
+    if (written === undefined) continue;
+    written.forEach((words, i) => lines[k].push({ words, origin: locate(proxy.seg, [...proxy.path, k, i]) }));
+  }
+  return lines;
 }

@@ -75,9 +75,19 @@ const USAGE: Record<string, string> = {
   // Health checks (issue 14, checks).
   "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>",
   "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>",
+  // Rules (issue 15).
+  acl: "acl <name> <fetch>[,<converter>...] [flags] [<operator>] [<value>...]",
+  use_backend: "use_backend <backend> [if|unless <condition>]",
+  "use-server": "use-server <server> [if|unless <condition>]",
+  "http-request": "http-request <action> [<arguments>...] [if|unless <condition>]",
+  "http-response": "http-response <action> [<arguments>...] [if|unless <condition>]",
+  "http-after-response": "http-after-response <action> [<arguments>...] [if|unless <condition>]",
+  redirect: "redirect location|prefix|scheme <target> [code <n>] [<option>...] [if|unless <condition>]",
 };
 /** Health-check rule lines (issue 14, checks): one list of words per line, read by schema-check.ts. */
 const CHECK_RULES = new Set(["http-check", "tcp-check"]);
+/** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
+const RULE_LINES = new Set(["acl", "use_backend", "use-server", "http-request", "http-response", "http-after-response", "redirect"]);
 const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl", /* health checks */ "check", "check-send-proxy", "check-ssl"]);
 /** Server options that take a value → what the value is, for the usage message. */
 const SERVER_VALUES: Record<string, string> = {
@@ -312,6 +322,13 @@ class CfgParser {
       this.mark([...base, keyword]);
       this.mark([...base, keyword, list.length]);
       list.push(args.join(" "));
+    } else if (RULE_LINES.has(keyword)) {
+      // Words kept as written: a rule's condition may name ACLs defined further down.
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      const list = (raw[keyword] ??= []) as string[][];
+      this.mark([...base, keyword]);
+      this.mark([...base, keyword, list.length]);
+      list.push(args);
     } else if (CHECK_RULES.has(keyword)) {
       // Health-check rules (issue 14, checks): words kept as written (a `tcp-check send` string may hold spaces).
       if (!this.arity(keyword, args, 1, Infinity)) return;

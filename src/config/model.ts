@@ -43,6 +43,7 @@ import {
 import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import { RetryOnSchema } from "./schema-retry.ts";
+import { BACKEND_RULES, FRONTEND_RULES, LISTEN_RULES, ruleEntries, type RuleKeyword, ruleLinesOf, type RuleLinesPart } from "./schema-rules.ts";
 import type {
   BalanceSettings,
   ErrorFiles,
@@ -117,6 +118,7 @@ const FRONTEND = {
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
+  ...ruleEntries(FRONTEND_RULES),
 };
 const BACKEND = {
   mode: v.optional(ModeSchema),
@@ -132,6 +134,7 @@ const BACKEND = {
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
   "tcp-check": v.optional(TcpCheckSchema),
+  ...ruleEntries(BACKEND_RULES),
 };
 const LISTEN = {
   mode: v.optional(ModeSchema),
@@ -153,6 +156,7 @@ const LISTEN = {
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
   "tcp-check": v.optional(TcpCheckSchema),
+  ...ruleEntries(LISTEN_RULES),
 };
 
 const KNOWN_KEYWORDS = new Set(
@@ -213,9 +217,11 @@ export interface ProxyPart {
   healthCheck?: CheckOption;
   httpChecks?: HttpCheckRule[];
   tcpChecks?: TcpCheckStep[];
+  /** Rule lines (issue 15), compiled by rules.ts once the configuration is read. */
+  ruleLines?: RuleLinesPart;
 }
 
-function proxyPart(o: {
+function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   mode?: Mode;
   bind?: BindPart[];
   default_backend?: string;
@@ -263,6 +269,8 @@ function proxyPart(o: {
   if (option.healthCheck !== undefined) part.healthCheck = option.healthCheck;
   if (o["http-check"] !== undefined) part.httpChecks = o["http-check"];
   if (o["tcp-check"] !== undefined) part.tcpChecks = o["tcp-check"];
+  const rules = ruleLinesOf(o);
+  if (rules !== undefined) part.ruleLines = rules;
   return part;
 }
 

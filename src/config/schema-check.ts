@@ -217,7 +217,7 @@ function tcpRule(args: string[]): TcpCheckStep | string {
 }
 
 /** One line: a list of words, or a string split as haproxy.cfg would. */
-function lineWords(x: unknown): string[] | string {
+export function lineWords(x: unknown): string[] | string {
   if (Array.isArray(x) && x.length > 0 && x.every((w) => typeof w === "string")) return x as string[];
   if (typeof x === "string" && x.trim() !== "") {
     const split = splitWords(x);

@@ -2,6 +2,7 @@
 // The valibot schemas in model.ts produce the pieces; build.ts assembles them
 // into this shape.
 
+import type { ProxyRules } from "../rules/rule-set.ts";
 import type { BalanceSettings, HashType } from "./balance.ts";
 
 export type { BalanceAlgorithm, BalanceSettings, HashType } from "./balance.ts";
@@ -277,9 +278,29 @@ export interface LogTarget {
  */
 export type ErrorFiles = Record<number, Uint8Array>;
 
+/** One rule line as written (`http-request deny if bad`: the words after the keyword) and where. */
+export interface RuleLine {
+  words: string[];
+  origin: Origin;
+}
+
+/** A proxy's rule lines by keyword, in the order written (issue 15). */
+export interface RuleLines {
+  acl: RuleLine[];
+  "use_backend": RuleLine[];
+  "use-server": RuleLine[];
+  "http-request": RuleLine[];
+  "http-response": RuleLine[];
+  "http-after-response": RuleLine[];
+  redirect: RuleLine[];
+}
+
 export interface BackendConfig {
   name: string;
   mode: Mode;
+  /** The backend's own rule lines (a listen's are its frontend's) and, once loaded, compiled. */
+  ruleLines?: RuleLines;
+  rules?: ProxyRules;
   balance: BalanceSettings;
   /** `hash-type` (hash algorithms only); absent: BUILTIN.hashType. */
   hashType?: HashType;
@@ -316,6 +337,9 @@ export interface BackendConfig {
 export interface FrontendConfig {
   name: string;
   mode: Mode;
+  /** The frontend's rule lines (a listen's, all of them) and, once loaded, compiled. */
+  ruleLines?: RuleLines;
+  rules?: ProxyRules;
   binds: BindConfig[];
   /** Undefined: no backend, every connection is refused (load warns). */
   defaultBackend?: string;

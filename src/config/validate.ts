@@ -5,8 +5,8 @@
 // Severity choices:
 // - A backend (or listen) without servers is a WARNING: HAProxy accepts it
 //   (servers may come later), its connections simply fail.
-// - A frontend without default_backend is a WARNING: sluice has no
-//   use_backend yet, so its connections are refused, but HAProxy accepts it.
+// - A frontend without default_backend (and without use_backend) is a
+//   WARNING: its connections are refused, but HAProxy accepts it.
 // - A frontend without bind is an ERROR, as in HAProxy: it could never run.
 
 import { formatAddress, isWildcardHost } from "./address.ts";
@@ -184,6 +184,8 @@ function checkFrontend(
     );
   }
   const target = f.config.defaultBackend;
+  // With use_backend lines, requests none of them takes get 503 (HAProxy's behaviour too).
+  if (target === undefined && (f.config.ruleLines?.use_backend.length ?? 0) > 0) return;
   if (target === undefined) {
     found.warnings.push(
       new ConfigError(f.config.origin, ctx, "no default_backend (connections will be refused)"),

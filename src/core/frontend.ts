@@ -1,6 +1,7 @@
 // A frontend: its listeners, its connection limit and the sessions it accepted.
 // Past maxconn, accepted sockets wait paused (their bytes stay in the kernel)
 // until a session ends: they queue, they are not refused.
+import type { RulesContext } from "../session/http-host.ts";
 import type { BindConfig, FrontendConfig } from "../config/types.ts";
 import { H2ServerConnection, type H2ServerOptions } from "../http2/server-connection.ts";
 import { type MultiplexedMuxFactory, MuxSession } from "../session/mux-session.ts";
@@ -71,11 +72,17 @@ export class Frontend implements SessionHost {
     private readonly gate: AcceptGate,
     readonly logger: Logger,
     /** What HTTP mode needs: its log, the ownership API, the codec's limits. */
-    http?: { log: HttpLogSink; ownership: Ownership; limits: { maxHeadBytes: number; maxFields: number }; h2: H2ServerOptions },
+    http?: {
+      log: HttpLogSink;
+      ownership: Ownership;
+      limits: { maxHeadBytes: number; maxFields: number };
+      h2: H2ServerOptions;
+      rules?: RulesContext;
+    },
   ) {
     this.name = config.name;
     this.http = config.mode === "http" && http !== undefined
-      ? new HttpHost(config, runtime, clock, http.limits, http.log, (s) => this.sessionEnded(s), http.ownership)
+      ? new HttpHost(config, runtime, clock, http.limits, http.log, (s) => this.sessionEnded(s), http.ownership, http.rules)
       : undefined;
     if (http !== undefined) {
       const h2 = http.h2;

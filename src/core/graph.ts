@@ -3,9 +3,10 @@
 // API. A build and nothing else: no listener opens, no timer starts, no byte
 // moves here (Proxy.start does that), so a reload can build the next graph
 // beside the running one.
+import { rulesWorld } from "./rules-world.ts";
 import { Backend } from "../backend/backend.ts";
 import { HealthChecks } from "../check/checks.ts";
-import type { Config } from "../config/types.ts";
+import { type BackendConfig, BUILTIN, type Config, type FrontendConfig } from "../config/types.ts";
 import { compileLogFormat } from "../log/format.ts";
 import { createLogger, type SinkPool } from "../log/sink.ts";
 import { Ownership } from "../pool/ownership.ts";
@@ -69,8 +70,12 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     threshold: g.h2FrontendGlitchesThreshold,
     controlFramesPerSec: g.h2FrontendMaxControlFramesPerSec,
   };
+  const rules = { backends, world: rulesWorld(backends) };
   for (const f of config.frontends) {
-    const backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
+    let backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
+    // Rules but no default_backend: requests no use_backend takes get 503 from
+    // an empty backend named after the frontend (HAProxy logs <NOSRV> the same way).
+    if (backend === undefined && f.rules !== undefined) backend = new Backend(emptyBackend(f), poolTimers, config.global.h2BackendMaxConcurrentStreams);
     const logger = createLogger(f.logTargets, { pool });
     let frontend: Frontend | undefined;
     // A frontend that logs nothing (`no log`) does not even build its records.
@@ -79,7 +84,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
       : f.logTargets.length === 0
       ? SILENT_HTTP_LOG
       : new HttpLogWriter(logger, f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat), ctx.gate, () => frontend?.current ?? 0);
-    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2 });
+    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2, rules });
     frontends.push(frontend);
   }
   const checks = new HealthChecks(backends.values(), {
@@ -89,4 +94,24 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     maxInFlight: g.maxChecksInFlight,
   });
   return { clock, ownership, backends, frontends, checks };
+}
+
+/** A backend without servers standing in for a frontend's missing default_backend. */
+function emptyBackend(f: FrontendConfig): BackendConfig {
+  return {
+    name: f.name,
+    mode: f.mode,
+    balance: { ...BUILTIN.balance },
+    servers: [],
+    retries: 0,
+    retryOn: [],
+    timeouts: f.timeouts,
+    httpMode: f.httpMode,
+    errorFiles: f.errorFiles,
+    redispatch: false,
+    redispatchInterval: BUILTIN.redispatchInterval,
+    httpReuse: BUILTIN.httpReuse,
+    healthCheck: { kind: "connect" },
+    origin: f.origin,
+  };
 }

@@ -83,8 +83,8 @@ export interface ClientFacts {
  * comes next sees the rewritten head (`use_backend` after `set-path`).
  */
 export interface Txn {
-  /** Monotonic ms of the event being handled (the runtime's clock). */
-  readonly now: number;
+  /** Monotonic ms of the event being handled (the runtime's clock; moved on between stages). */
+  now: number;
   readonly client: ClientFacts;
   /** The frontend's name; the backend's once chosen (fe_name, be_name). */
   readonly frontend: string;

@@ -11,6 +11,15 @@ import type { Ownership } from "../pool/ownership.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { EndedSession, HttpLogSubject } from "./log-subject.ts";
+import type { RulesHost } from "./request-rules.ts";
+import type { RulesWorld } from "./txn.ts";
+import { NO_RULES, type ProxyRules } from "../rules/rule-set.ts";
+
+/** What the request stage of rules needs beyond the frontend: the backends by name and the proxy around. */
+export interface RulesContext {
+  readonly backends: ReadonlyMap<string, Backend>;
+  readonly world: RulesWorld;
+}
 
 /** HAProxy's rule: of the frontend's and the backend's modes, the more closing one applies. */
 const CLOSING_RANK: Record<HttpConnectionMode, number> = { "keep-alive": 0, "server-close": 1, close: 2 };
@@ -29,6 +38,7 @@ export class HttpHost implements HttpSessionHost {
   /** Requests and responses refused by the codec, by code. */
   readonly protocolErrors = new Map<string, number>();
   private readonly plans = new Map<Backend, ForwardingPlan>();
+  readonly rulesHost: RulesHost | undefined;
 
   constructor(
     private readonly config: FrontendConfig,
@@ -39,12 +49,14 @@ export class HttpHost implements HttpSessionHost {
     private readonly log: HttpLogSink,
     private readonly ended: (session: EndedSession) => void,
     readonly ownership: Ownership,
+    rules?: RulesContext,
   ) {
     this.maxSessionSrvConns = config.maxSessionSrvConns;
     this.name = config.name;
     this.timeouts = config.timeouts;
     this.errorFiles = config.errorFiles;
     this.clientKeepAlive = config.httpMode !== "close";
+    this.rulesHost = rules === undefined ? undefined : rulesHostOf(config.name, config.rules, rules);
   }
 
   serverKeepAlive(backend: Backend): boolean {
@@ -78,4 +90,12 @@ export class HttpHost implements HttpSessionHost {
     const key = `${side}:${error.code}`;
     this.protocolErrors.set(key, (this.protocolErrors.get(key) ?? 0) + 1);
   }
+}
+
+/** The request stage's host, or undefined when neither the frontend nor any backend has rules (then no Txn is ever built). */
+function rulesHostOf(name: string, own: ProxyRules | undefined, ctx: RulesContext): RulesHost | undefined {
+  const backendRules = [...ctx.backends.values()].some((b) => b.config.rules !== undefined);
+  if (own === undefined && !backendRules) return undefined;
+  const backends = ctx.backends;
+  return { name, rules: own ?? NO_RULES, world: ctx.world, backendNamed: (n) => backends.get(n) };
 }

@@ -22,6 +22,7 @@ import type { ForwardingPlan } from "./forwarding.ts";
 import type { EndedSession, HttpLogSubject } from "./log-subject.ts";
 import { Session } from "./session.ts";
 import { openStream } from "./open-stream.ts";
+import type { RulesHost } from "./request-rules.ts";
 
 /** What an HTTP session needs from the frontend that accepted it. */
 export interface HttpSessionHost {
@@ -50,6 +51,8 @@ export interface HttpSessionHost {
    * backend. A session is not bound to one backend: each stream has its own.
    */
   chooseBackend(request: Head, defaultBackend: Backend): Backend;
+  /** The request stage of rules; undefined when the frontend and its backends have none. */
+  readonly rulesHost: RulesHost | undefined;
   /** One log line per stream (or per refused request, stream undefined). */
   logStream(subject: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void;
   sessionEnded(session: EndedSession): void;
@@ -241,7 +244,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   requestHead(head: Head): void {
     this.requests++;
     this.state = "stream";
-    const stream = openStream(this.host, this, head, this.client, this.defaultBackend);
+    const stream = openStream(this.host, this, head, this.client, this.defaultBackend, this.now());
     this.stream = stream;
     // Until a connection is ready, the client's further bytes wait in the kernel.
     if (head.bodyKind !== BodyKind.None) this.client.pause();

@@ -7,12 +7,16 @@ import { HttpStream } from "../stream/http-stream.ts";
 import type { HttpStreamHost } from "../stream/types.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { ForwardingPlan } from "./forwarding.ts";
+import { decideRequest, type RulesHost } from "./request-rules.ts";
+import type { RuledRequest } from "../stream/types.ts";
 
 /** What the frontend decides for each request (the part of HttpSessionHost a new stream needs). */
 export interface StreamChoices {
   chooseBackend(request: Head, defaultBackend: Backend): Backend;
   forwarding(backend: Backend): ForwardingPlan;
   serverKeepAlive(backend: Backend): boolean;
+  /** The request stage of rules; undefined when neither the frontend nor any backend has rules (no Txn is built). */
+  readonly rulesHost: RulesHost | undefined;
 }
 
 const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFields>;
@@ -24,12 +28,23 @@ export function openStream(
   head: Head,
   client: Socket,
   defaultBackend: Backend,
+  now: number,
 ): HttpStream {
+  let backend: Backend;
+  let ruled: RuledRequest | undefined;
+  const rules = host.rulesHost;
+  if (rules === undefined) {
+    backend = host.chooseBackend(head, defaultBackend);
+  } else {
+    const decision = decideRequest(rules, head, client, defaultBackend, now);
+    head = decision.head;
+    backend = decision.backend;
+    ruled = decision.ruled;
+  }
   // A request without Host (HTTP/1.0) goes out as HTTP/1.1, which requires
   // one: an empty Host, as RFC 9112 §3.2 says for a target without authority.
   let added: AddedFields | undefined;
   if (!head.hasHost) added = [["Host", ""]];
-  const backend = host.chooseBackend(head, defaultBackend);
   const plan = host.forwarding(backend);
   if (!plan.empty) {
     plan.add(head, {
@@ -39,5 +54,5 @@ export function openStream(
       https: client.tls !== undefined,
     }, (added ??= []));
   }
-  return new HttpStream(streamHost, head, backend, added ?? NO_FIELDS, host.serverKeepAlive(backend));
+  return new HttpStream(streamHost, head, backend, added ?? NO_FIELDS, host.serverKeepAlive(backend), ruled);
 }

@@ -15,7 +15,10 @@ import type { RetryCondition, RetryStatus } from "../config/types.ts";
 import { type AddedFields, BodyKind, type Head, type ProtocolRefusal } from "../http/message.ts";
 import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
-import type { HttpStreamHost } from "./types.ts";
+import type { HttpStreamHost, RuledRequest } from "./types.ts";
+import { FieldsHead } from "../http/fields-head.ts";
+import { runActions, switchServer } from "../rules/rule-set.ts";
+import { type Reply, Verdict } from "../rules/types.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -66,6 +69,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     added: Readonly<AddedFields>,
     /** Keep the server connection alive afterwards (the frontend's and this backend's modes). */
     serverKeepAlive: boolean,
+    /** The request stage of rules ran: its transaction and the response rules (undefined: the proxy has none). */
+    readonly ruled: RuledRequest | undefined = undefined,
   ) {
     super(backend);
     this.started = host.now();
@@ -77,10 +82,20 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   // ---- server, queue, connection ----
 
   start(): void {
+    // The request rules answered (deny, return, redirect, auth): no server. The
+    // answer goes out on the next turn, out of the mux's parsing of this request.
+    if (this.ruled?.txn.reply !== undefined) return this.host.runtime.defer(this.replyNow);
     // After a connection-auth challenge the session's next requests go to the
     // same server, even if they must queue for it (invariant 13).
     const last = this.host.authServer;
     this.only = last !== undefined && this.tried.size === 0 && this.backend.servers.includes(last) && last.usable ? last : undefined;
+    // `use-server NAME if ...`: that server while it is usable (HAProxy: a DOWN one is skipped unless force-persist).
+    const useServer = this.backend.config.rules?.useServer;
+    if (this.only === undefined && useServer !== undefined && useServer.length > 0 && this.ruled !== undefined) {
+      const name = switchServer(useServer, this.ruled.txn);
+      const server = name === undefined ? undefined : this.backend.servers.find((s) => s.name === name);
+      if (server !== undefined && server.usable) this.only = server;
+    }
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
     this.pick();
   }
@@ -180,6 +195,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   // ---- request body, from the client side ----
 
   requestData(chunk: Uint8Array): void {
+    // Answered by a rule: the rest of the body goes nowhere (the connection closes after the answer).
+    if (this.done) return;
     const x = this.exchange;
     if (x === undefined) {
       // Held until the exchange opens: the chunk may be a view of a buffer that is reused.
@@ -249,8 +266,13 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       return;
     }
     if (this.tr < 0) this.tr = host.now() - this.started;
-    this.status = head.status;
     this.server?.state.observer?.observe(observedStatus(head.status));
+    if (this.ruled !== undefined) {
+      const ruled = this.responseRules(head);
+      if (ruled === undefined) return;
+      head = ruled;
+    }
+    this.status = head.status;
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
     this.responseStarted = true;
     this.keepClient = host.writer.head(head, this.request, keepAlive);
@@ -363,6 +385,57 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     return true;
   }
 
+  // ---- rules' own answers and the response stage ----
+
+  /**
+   * The response stage: `http-response` sets, then `http-after-response`.
+   * Returns the head to send, or undefined when a rule answered instead (the
+   * server's response is dropped with its connection, as HAProxy does).
+   */
+  private responseRules(head: Head): Head | undefined {
+    const ruled = this.ruled!;
+    const txn = ruled.txn;
+    txn.now = this.host.now();
+    txn.response = head;
+    for (const set of ruled.response) {
+      const verdict = runActions(set, txn);
+      if (verdict === Verdict.continue) continue;
+      if (verdict === Verdict.stop) break;
+      // deny / return / redirect in http-response: the server's answer is replaced.
+      this.dropConn();
+      this.setTermination(Cause.proxy, Phase.header);
+      this.replyNow();
+      return undefined;
+    }
+    for (const set of ruled.after) if (runActions(set, txn) !== Verdict.continue) break;
+    return txn.response;
+  }
+
+  /** Writes the reply the rules chose (`ruled.txn.reply`) as the stream's whole answer. */
+  private readonly replyNow = (): void => {
+    if (this.done) return;
+    const host = this.host;
+    host.tick();
+    const txn = this.ruled!.txn;
+    const reply = txn.reply!;
+    if (this.cause === Cause.none) this.setTermination(Cause.proxy, Phase.request);
+    txn.response = replyHead(reply);
+    // http-after-response sees sluice's own answers too (its verdicts cannot replace them).
+    for (const set of this.ruled!.after) if (runActions(set, txn) !== Verdict.continue) break;
+    const head = txn.response;
+    this.status = head.status;
+    if (this.tr < 0) this.tr = host.now() - this.started;
+    // A request whose body has not all come in closes the connection after the answer.
+    const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping && reply.close !== true;
+    this.responseStarted = true;
+    this.keepClient = host.writer.head(head, this.request, keepAlive);
+    if (reply.body.length > 0) host.writer.data(reply.body);
+    host.writer.end(undefined);
+    this.responseComplete = true;
+    this.requestComplete = true;
+    this.finish();
+  };
+
   // ---- tunnel (101 Switching Protocols) ----
 
   private startTunnel(head: Head): void {
@@ -467,4 +540,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   resumeServer(): void {
     this.exchange?.resume();
   }
+}
+
+/** A reply of the rules as a response head: its fields, then its length. */
+function replyHead(reply: Reply): Head {
+  const fields: [string, string][] = [...reply.fields, ["content-length", String(reply.body.length)]];
+  return new FieldsHead(fields, { isRequest: false, status: reply.status, bodyKind: BodyKind.Length, contentLength: reply.body.length });
 }

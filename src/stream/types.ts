@@ -9,6 +9,7 @@ import type { Owner } from "../conn/types.ts";
 import type { HeadLimits, ProtocolRefusal } from "../http/message.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import type { Runtime } from "../runtime/types.ts";
+import type { Action, ActionTxn } from "../rules/types.ts";
 
 /**
  * `S`: the stream type itself (so this file needs not import it). One host
@@ -68,4 +69,13 @@ export interface HttpStreamHost<S> {
   tunnelClosed(): void;
   /** Counts a response the codec refused. */
   noteServerError(refusal: ProtocolRefusal): void;
+}
+
+/** What a stream carries on from the request stage of rules: its transaction and the response rules to run, in order. */
+export interface RuledRequest {
+  readonly txn: ActionTxn;
+  /** `http-response` sets: the backend's, then the frontend's (HAProxy's order). */
+  readonly response: readonly (readonly Action[])[];
+  /** `http-after-response` sets, in the same order; they see sluice's own replies too. */
+  readonly after: readonly (readonly Action[])[];
 }

@@ -1,0 +1,27 @@
+// What rules may ask of the proxy around them (nbsrv, srv_is_up, env, proc
+// variables), over the graph's backends. One per proxy graph: `proc.`
+// variables live as long as the process's configuration.
+import { env } from "node:process";
+import type { Backend } from "../backend/backend.ts";
+import type { Sample } from "../rules/types.ts";
+import type { RulesWorld } from "../session/txn.ts";
+
+export function rulesWorld(backends: ReadonlyMap<string, Backend>): RulesWorld {
+  return {
+    procVars: new Map<string, Sample>(),
+    usableServers(name: string): number {
+      const backend = backends.get(name);
+      if (backend === undefined) return -1;
+      let n = 0;
+      for (const s of backend.servers) if (s.usable) n++;
+      return n;
+    },
+    serverUp(backendName: string, serverName: string): boolean | undefined {
+      const server = backends.get(backendName)?.servers.find((s) => s.name === serverName);
+      return server === undefined ? undefined : server.usable;
+    },
+    env(name: string): string | undefined {
+      return env[name];
+    },
+  };
+}

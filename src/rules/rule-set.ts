@@ -1,0 +1,79 @@
+// A proxy's compiled rules, as the stream runs them: the `http-request`,
+// `http-response` and `http-after-response` actions in order, and the
+// `use_backend` lines. Built once at load (config/rules.ts); run per request
+// by the session layer, which owns the Txn.
+import type { Action, ActionTxn, Condition, SampleFn, Txn, VerdictCode } from "./types.ts";
+import { Verdict } from "./types.ts";
+
+/** One `use_backend` line: a fixed name or a `%[expr]` one, and its condition. */
+export interface BackendSwitch {
+  /** The backend's name when it is fixed; undefined when `dynamic` computes it. */
+  readonly name: string | undefined;
+  readonly dynamic: ((t: Txn) => string) | undefined;
+  readonly when: Condition | undefined;
+}
+
+/** A `use-server` line (backends): the server's name and its condition. */
+export interface ServerSwitch {
+  readonly server: string;
+  readonly when: Condition | undefined;
+}
+
+export interface ProxyRules {
+  readonly httpRequest: readonly Action[];
+  readonly httpResponse: readonly Action[];
+  readonly httpAfterResponse: readonly Action[];
+  readonly useBackend: readonly BackendSwitch[];
+  readonly useServer: readonly ServerSwitch[];
+  /** Expressions the log line wants evaluated per request (captures), if any. */
+  readonly captures: readonly SampleFn[];
+}
+
+export const NO_RULES: ProxyRules = Object.freeze({
+  httpRequest: [],
+  httpResponse: [],
+  httpAfterResponse: [],
+  useBackend: [],
+  useServer: [],
+  captures: [],
+});
+
+/** True when the proxy has nothing for a request stage to run (the fast path skips the Txn). */
+export function requestRulesEmpty(r: ProxyRules): boolean {
+  return r.httpRequest.length === 0 && r.useBackend.length === 0 && r.useServer.length === 0;
+}
+
+/**
+ * Runs actions in order until one does not say continue (HAProxy: `allow`
+ * stops the set; a reply or a tarpit ends the transaction).
+ */
+export function runActions(actions: readonly Action[], t: ActionTxn): VerdictCode {
+  for (let i = 0; i < actions.length; i++) {
+    const verdict = actions[i]!(t);
+    if (verdict !== Verdict.continue) return verdict;
+  }
+  return Verdict.continue;
+}
+
+/** The backend name the first matching `use_backend` line gives (perhaps no backend's, for a dynamic one), or undefined (the default backend). */
+export function switchBackend(switches: readonly BackendSwitch[], t: Txn): string | undefined {
+  for (let i = 0; i < switches.length; i++) {
+    const s = switches[i]!;
+    if (s.when !== undefined && !s.when(t)) continue;
+    if (s.name !== undefined) return s.name;
+    // HAProxy (process_switching_rules): a dynamic name that names no
+    // backend ends the search and the default backend serves; the caller,
+    // which knows the backends, makes that choice.
+    return s.dynamic!(t);
+  }
+  return undefined;
+}
+
+/** The server name of the first matching `use-server` line, or undefined. */
+export function switchServer(switches: readonly ServerSwitch[], t: Txn): string | undefined {
+  for (let i = 0; i < switches.length; i++) {
+    const s = switches[i]!;
+    if (s.when === undefined || s.when(t)) return s.server;
+  }
+  return undefined;
+}

@@ -1,0 +1,61 @@
+// The request stage of a proxy with rules, before a stream exists (HAProxy's
+// http_process_req_common then process_switching_rules): the frontend's
+// `http-request` rules, its `redirect` lines (compiled among them), then
+// `use_backend`, then the chosen backend's own `http-request` rules. The
+// result is the request as rewritten, the backend, and the transaction the
+// response stage goes on with — or sluice's own reply.
+import type { Backend } from "../backend/backend.ts";
+import type { Head } from "../http/message.ts";
+import { type ProxyRules, runActions, switchBackend } from "../rules/rule-set.ts";
+import { type Action, Verdict } from "../rules/types.ts";
+import type { Socket } from "../runtime/types.ts";
+import type { RuledRequest } from "../stream/types.ts";
+import { HttpTxn, type RulesWorld } from "./txn.ts";
+
+/** What the frontend gives the request stage. */
+export interface RulesHost {
+  readonly name: string;
+  readonly rules: ProxyRules;
+  readonly world: RulesWorld;
+  /** A backend by name (use_backend), or undefined. */
+  backendNamed(name: string): Backend | undefined;
+}
+
+export interface RequestDecision {
+  readonly head: Head;
+  readonly backend: Backend;
+  readonly ruled: RuledRequest;
+}
+
+const NONE: readonly (readonly Action[])[] = [];
+
+/** Runs the request stage for `head`. The caller reads `ruled.txn.reply` for sluice's own answer. */
+export function decideRequest(host: RulesHost, head: Head, client: Socket, defaultBackend: Backend, now: number): RequestDecision {
+  const front = host.rules;
+  const txn = new HttpTxn(now, client, host.name, head, host.world);
+  let backend = defaultBackend;
+  let verdict = runActions(front.httpRequest, txn);
+  if (verdict === Verdict.continue || verdict === Verdict.stop) {
+    const name = switchBackend(front.useBackend, txn);
+    // A name that is no backend's (a dynamic one): the default backend, as HAProxy.
+    if (name !== undefined) backend = host.backendNamed(name) ?? defaultBackend;
+    txn.backend = backend.name;
+    const back = backend.config.rules;
+    if (back !== undefined && back !== front) verdict = runActions(back.httpRequest, txn);
+  } else {
+    txn.backend = backend.name;
+  }
+  const back = backend.config.rules;
+  const own = back !== undefined && back !== front;
+  const ruled: RuledRequest = {
+    txn,
+    response: collect(own ? back.httpResponse : undefined, front.httpResponse),
+    after: collect(own ? back.httpAfterResponse : undefined, front.httpAfterResponse),
+  };
+  return { head: txn.request ?? head, backend, ruled };
+}
+
+function collect(first: readonly Action[] | undefined, second: readonly Action[]): readonly (readonly Action[])[] {
+  if (first === undefined || first.length === 0) return second.length === 0 ? NONE : [second];
+  return second.length === 0 ? [first] : [first, second];
+}
