@@ -13,7 +13,7 @@
 // trailers intact (grpc-status, grpc-message percent-encoded, custom text and
 // binary trailers), an error status with its message, a server that resets
 // its stream, and how `timeout server` / `timeout client` apply to a long
-// stream (README, "gRPC").
+// stream (docs/http.md, "gRPC").
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";

@@ -191,7 +191,7 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
     expect(ecdsa).toContain("Server public key is 256 bit");
     const rsa = await sClient(main, "a.test", "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256");
     if (target.name === "deno") {
-      // Deno's node:tls (rustls) serves the first certificate of a group only (README, "TLS").
+      // Deno's node:tls (rustls) serves the first certificate of a group only (docs/tls.md).
       expect(handshakeDone(rsa)).toBe(false);
     } else {
       expect(rsa).toContain("Server public key is 2048 bit");
@@ -217,7 +217,7 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
     const sess13 = join(pki.dir, `sess13-${target.name}`);
     await sClientSlow(main, "a.test", "-tls1_3", "-sess_out", sess13);
     if (target.name !== "deno") {
-      // Bun's node:tls sends no TLS 1.3 ticket (README, "TLS"): s_client has no session to save.
+      // Bun's node:tls sends no TLS 1.3 ticket (docs/tls.md): s_client has no session to save.
       expect(existsSync(sess13)).toBe(false);
       return;
     }

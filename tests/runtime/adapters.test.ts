@@ -62,7 +62,7 @@ const names = [...allCheckNames, "no-unhandled-rejections"];
  * with SNI on Deno) completes write callbacks before the bytes reach the
  * kernel and reads from the kernel while paused, so a writer towards a slow
  * TLS peer on Deno is never held back: its bytes are buffered in Deno's TLS
- * layer (README, "TLS").
+ * layer (docs/tls.md).
  */
 const KNOWN_GAPS: Record<string, Record<string, string>> = {
   deno: {
