@@ -1,0 +1,223 @@
+// Rules in the stream (issue 15), over the in-memory runtime: the request
+// stage (http-request, redirect, use_backend, the backend's http-request,
+// use-server), sluice's own replies, and the response stage (http-response,
+// http-after-response), each seen on the wire the client and server get.
+import { afterEach, expect, test } from "bun:test";
+import { type Engine, engine, send } from "./harness.ts";
+
+const BASE = `defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+`;
+
+let e: Engine | undefined;
+afterEach(async () => {
+  await e?.stop();
+  e = undefined;
+});
+
+const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+test("use_backend by path and by host; the default backend otherwise", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    acl is_api path_beg /api/
+    use_backend api if is_api
+    use_backend static if { hdr(host) -i static.example.com }
+    default_backend web
+backend web
+    server w1 127.0.0.1:9101
+backend api
+    server a1 127.0.0.1:9102
+backend static
+    server s1 127.0.0.1:9103
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET /api/v1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(e.server(0).remotePort).toBe(9102);
+  await send(e.clock, e.server(0), OK);
+  await send(e.clock, client, "GET /img.png HTTP/1.1\r\nHost: STATIC.example.com\r\n\r\n");
+  expect(e.server(1).remotePort).toBe(9103);
+  await send(e.clock, e.server(1), OK);
+  await send(e.clock, client, "GET /page HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(e.server(2).remotePort).toBe(9101);
+});
+
+test("http-request deny answers 403 itself and keeps the connection; deny_status and a body", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-request deny if { path_beg /admin }
+    http-request deny deny_status 429 content-type text/plain string "slow down" if { path /limited }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET /admin/x HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(client.text()).toStartWith("HTTP/1.1 403 Forbidden\r\n");
+  expect(e.runtime.servers.length).toBe(0);
+  await send(e.clock, client, "GET /limited HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(client.text()).toContain("HTTP/1.1 429 Too Many Requests\r\n");
+  expect(client.text()).toContain("content-type: text/plain\r\n");
+  expect(client.text()).toEndWith("slow down");
+  // Still open: the next request reaches the server.
+  await send(e.clock, client, "GET /fine HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(e.server(0).text()).toStartWith("GET /fine HTTP/1.1\r\n");
+});
+
+test("set-header, del-header and set-path reach the server; use_backend sees the path set-path wrote", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-request set-header X-Client %[src]
+    http-request del-header X-Secret
+    http-request set-path /v2%[path] if { path_beg /api/ }
+    use_backend api if { path_beg /v2/api/ }
+    default_backend web
+backend web
+    server w1 127.0.0.1:9101
+backend api
+    http-request add-header X-Backend api
+    server a1 127.0.0.1:9102
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET /api/items?q=1 HTTP/1.1\r\nHost: x\r\nX-Secret: s\r\n\r\n");
+  const seen = e.server(0);
+  expect(seen.remotePort).toBe(9102);
+  const text = seen.text();
+  expect(text).toStartWith("GET /v2/api/items?q=1 HTTP/1.1\r\n");
+  expect(text).toMatch(/X-Client: 127\.0\.0\.1\r\n/i);
+  expect(text).toMatch(/X-Backend: api\r\n/i);
+  expect(text).not.toContain("X-Secret");
+});
+
+test("redirect scheme and prefix, with their codes; return with a body", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-request redirect scheme https code 301 if { hdr(host) -i secure.example.com }
+    redirect prefix https://new.example.com if { path_beg /old/ }
+    http-request return status 200 content-type text/plain string "pong" if { path /ping }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET /a?b=1 HTTP/1.1\r\nHost: secure.example.com\r\n\r\n");
+  expect(client.text()).toStartWith("HTTP/1.1 301 Moved Permanently\r\n");
+  expect(client.text()).toMatch(/location: https:\/\/secure\.example\.com\/a\?b=1\r\n/i);
+  const c2 = e.client();
+  await send(e.clock, c2, "GET /old/page HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(c2.text()).toStartWith("HTTP/1.1 302 Found\r\n");
+  expect(c2.text()).toMatch(/location: https:\/\/new\.example\.com\/old\/page\r\n/i);
+  const c3 = e.client();
+  await send(e.clock, c3, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(c3.text()).toStartWith("HTTP/1.1 200 OK\r\n");
+  expect(c3.text()).toEndWith("pong");
+  expect(e.runtime.servers.length).toBe(0);
+});
+
+test("http-response rules of the backend then the frontend; http-after-response on sluice's own replies too", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-request deny if { path /no }
+    http-response set-header X-Order fe
+    http-after-response set-header X-After yes
+    default_backend be
+backend be
+    http-response set-header X-Order be
+    http-response set-header X-Be-Status %[status]
+    http-response del-header Server
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  await send(e.clock, e.server(0), "HTTP/1.1 200 OK\r\nServer: secret/1.0\r\nContent-Length: 2\r\n\r\nok");
+  const text = client.text();
+  expect(text).toStartWith("HTTP/1.1 200 OK\r\n");
+  // The frontend's rule ran last and replaced the backend's value.
+  expect(text).toMatch(/X-Order: fe\r\n/i);
+  expect(text).not.toMatch(/X-Order: be/i);
+  expect(text).toMatch(/X-Be-Status: 200\r\n/i);
+  expect(text).toMatch(/X-After: yes\r\n/i);
+  expect(text).not.toContain("secret/1.0");
+  const c2 = e.client();
+  await send(e.clock, c2, "GET /no HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(c2.text()).toStartWith("HTTP/1.1 403 Forbidden\r\n");
+  expect(c2.text()).toMatch(/X-After: yes\r\n/i);
+});
+
+test("http-response deny replaces the server's answer with 502", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    default_backend be
+backend be
+    http-response deny if { status 500 }
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  await send(e.clock, e.server(0), "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nboom");
+  expect(client.text()).toStartWith("HTTP/1.1 502 Bad Gateway\r\n");
+  expect(client.text()).not.toContain("boom");
+});
+
+test("no default_backend: what no use_backend takes gets 503; a dynamic use_backend naming no backend falls back", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    use_backend %[req.hdr(x-target)] if { req.hdr(x-target) -m found }
+backend api
+    server a1 127.0.0.1:9102
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET / HTTP/1.1\r\nHost: x\r\nX-Target: api\r\n\r\n");
+  expect(e.server(0).remotePort).toBe(9102);
+  await send(e.clock, e.server(0), OK);
+  await send(e.clock, client, "GET / HTTP/1.1\r\nHost: x\r\nX-Target: nothere\r\n\r\n");
+  expect(client.text()).toContain("HTTP/1.1 503 Service Unavailable\r\n");
+  const c2 = e.client();
+  await send(e.clock, c2, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(c2.text()).toStartWith("HTTP/1.1 503 Service Unavailable\r\n");
+});
+
+test("use-server picks the named server while it is usable", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    default_backend be
+backend be
+    balance roundrobin
+    use-server s2 if { path_beg /two }
+    server s1 127.0.0.1:9101
+    server s2 127.0.0.1:9102
+`);
+  for (let i = 0; i < 3; i++) {
+    const client = e.client();
+    await send(e.clock, client, "GET /two/x HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(e.server(i).remotePort).toBe(9102);
+    await send(e.clock, e.server(i), OK);
+  }
+});
+
+test("a denied request with a body closes the connection after the answer", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-request deny if { method POST }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234");
+  expect(client.text()).toStartWith("HTTP/1.1 403 Forbidden\r\n");
+  expect(client.closed || client.ended).toBe(true);
+});
