@@ -127,7 +127,7 @@ class IPv6Network implements Network {
 const SCRATCH = new Uint16Array(8);
 
 /** Dotted-quad s[start,end) as an unsigned 32-bit number, or -1. No leading zeros (010 is octal to some). */
-function parseIPv4(s: string, start: number, end: number): number {
+export function parseIPv4(s: string, start: number, end: number): number {
   let value = 0;
   let octet = 0;
   let digits = 0;
@@ -189,7 +189,7 @@ function hexValue(c: number): number {
  * embedded IPv4 tail allowed). Returns false, leaving `out` undefined, when
  * it is not an IPv6 address.
  */
-function parseIPv6(s: string, start: number, end: number, out: Uint16Array): boolean {
+export function parseIPv6(s: string, start: number, end: number, out: Uint16Array): boolean {
   let n = 0;
   let gap = -1;
   let i = start;
