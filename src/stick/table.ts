@@ -3,8 +3,8 @@
 // both the LRU eviction when the table is full and purge().
 //
 // Why the order holds without sorting: every write sets an entry's expiry to
-// now + expireMs and moves it to the tail, and `now` never goes back, so the
-// tail always holds the latest date. Entries held by a session (refCount > 0)
+// expireMs past the latest clock the table has seen and moves it to the tail,
+// so the tail always holds the latest date. Entries held by a session (refCount > 0)
 // may neither be evicted nor expire (HAProxy's ref_cnt); like HAProxy, which
 // takes them out of its expiry tree when it meets them, eviction and purge
 // unlink a referenced entry they find at the head (O(1), and each unlink pays
@@ -14,6 +14,10 @@
 // goes back at the head, which is where its old date belongs (every entry
 // linked since it was unlinked has a later date), after the few others that
 // came back the same way with earlier dates.
+//
+// A full table evicts one entry per new one; HAProxy evicts a batch (size/256
+// + 1) at once, which only changes how many old entries a burst of new keys
+// pushes out early.
 import { rateAdd, rateRead } from "./freq.ts";
 import { normalizeKey } from "./keys.ts";
 import { type Layout, layoutOf, stickSpecProblems, widen } from "./layout.ts";
@@ -188,7 +192,9 @@ export class MemoryStickTable implements StickTable {
   /** An entry was written at `now`: its date moves on, and it goes to the tail. */
   touched(e: Entry, now: number): void {
     this.see(now);
-    e.expiresAt = this.spec.expireMs > 0 ? now + this.spec.expireMs : Infinity;
+    // From the latest clock seen, not `now`: a caller holding an older `now`
+    // must not put a date before the tail's and break the list's order.
+    e.expiresAt = this.spec.expireMs > 0 ? this.latest + this.spec.expireMs : Infinity;
     if (!e.attached) return;
     if (e.listed) this.unlink(e);
     this.append(e);

@@ -359,3 +359,13 @@ describe("specs and the store", () => {
     ]);
   });
 });
+
+describe("clock order", () => {
+  test("a write carrying an older `now` dates the entry from the latest clock the table saw", () => {
+    const t = new MemoryStickTable({ name: "t", type: "integer", len: 32, size: 2, expireMs: 100, store: [] });
+    t.track(1, 50);
+    t.track(2, 10); // older now: dated 50 + 100, not 10 + 100
+    expect(t.lookup(2, 149)).toBeDefined();
+    expect(t.purge(150, 10)).toBe(2);
+  });
+});
