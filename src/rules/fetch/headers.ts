@@ -4,6 +4,7 @@
 // counts, req.hdr_val, req.cook / res.cook. As a sample a header fetch gives
 // the last value (or the <occ>th); in an ACL every value is tried.
 import type { Head } from "../../http/message.ts";
+import { parseIPv4, parseIPv6 } from "../network.ts";
 import { toInt } from "../sample.ts";
 import { HTTP_STAGES, Stage, type EachFn, type FetchDef, type SampleFn, type StageBit, type Txn } from "../types.ts";
 import { define, intArg, withDerivatives } from "./define.ts";
@@ -75,6 +76,39 @@ function headerInt(args: readonly string[], env: unknown, stage?: StageBit): { o
       values.each(t, (s) => {
         const v = toInt(s);
         return v !== undefined && visit(v);
+      }),
+  };
+}
+
+const SCRATCH6 = new Uint16Array(8);
+
+/**
+ * A header value as an address (req.hdr_ip): IPv4 optionally followed by
+ * ':port' (dropped), or IPv6; anything else is no sample.
+ */
+function addressIn(value: string): string | undefined {
+  const colon = value.indexOf(":");
+  if (colon < 0 || colon === value.lastIndexOf(":")) {
+    const end = colon < 0 ? value.length : colon;
+    if (parseIPv4(value, 0, end) < 0) return undefined;
+    if (colon >= 0 && !/^\d{1,5}$/.test(value.slice(colon + 1))) return undefined;
+    return colon < 0 ? value : value.slice(0, colon);
+  }
+  return parseIPv6(value, 0, value.length, SCRATCH6) ? value : undefined;
+}
+
+function headerIp(args: readonly string[], env: unknown, stage?: StageBit): { one: SampleFn; each: EachFn } | string {
+  const values = headerValues(request, true, "req.hdr_ip")(args, env, stage);
+  if (typeof values === "string") return values;
+  return {
+    one: (t) => {
+      const s = values.one(t);
+      return s === undefined ? undefined : addressIn(s as string);
+    },
+    each: (t, visit) =>
+      values.each(t, (s) => {
+        const ip = addressIn(s as string);
+        return ip !== undefined && visit(ip);
       }),
   };
 }
@@ -171,6 +205,8 @@ export const HEADER_FETCHES: readonly FetchDef[] = [
   define("res.fhdr_cnt", 0, 1, "int", RESPONSE_STAGES, "int", headerCount(response, false)),
   define("req.hdr_val", 0, 2, "int", HTTP_STAGES, "int", headerInt),
   define("hdr_val", 0, 2, "int", HTTP_STAGES, "int", headerInt),
+  define("req.hdr_ip", 0, 2, "ip", HTTP_STAGES, "ip", headerIp),
+  define("hdr_ip", 0, 2, "ip", HTTP_STAGES, "ip", headerIp),
   ...withDerivatives(["req.cook", "cook"], 0, 1, HTTP_STAGES, cookieValues(request, false)),
   define("req.cook_cnt", 0, 1, "int", HTTP_STAGES, "int", cookieCount(request, false)),
   define("cook_cnt", 0, 1, "int", HTTP_STAGES, "int", cookieCount(request, false)),

@@ -192,6 +192,14 @@ describe("header fetches", () => {
     expect(one("req.hdr_val(content-length)", c)).toBe(42);
   });
 
+  test("hdr_ip reads addresses, dropping an IPv4 port", () => {
+    const x = get("/", [["X-Forwarded-For", "10.0.0.1:5555, junk, 2001:db8::1, 10.0.0.2:x"]]);
+    expect(all("hdr_ip(x-forwarded-for)", x)).toEqual(["10.0.0.1", "2001:db8::1"]);
+    expect(one("req.hdr_ip(x-forwarded-for,1)", x)).toBe("10.0.0.1");
+    expect(one("req.hdr_ip(x-forwarded-for)", x)).toBeUndefined();
+    expect(compiled("hdr_ip(x)").match).toBe("ip");
+  });
+
   test("an occurrence that is not a number is a load error", () => {
     expect(compileExpr("hdr(x,last)", Stage.httpRequest, env())).toBe("the occurrence 'last' of 'hdr' is not an integer");
   });
