@@ -64,7 +64,8 @@ function escaped(c: number): number {
 export function parseExprText(text: string, start = 0, stop = -1): ParsedExprText | string {
   const terms: ExprTerm[] = [];
   let i = start;
-  const shown = stop < 0 ? text.slice(start) : text.slice(start, Math.max(start, text.indexOf(String.fromCharCode(stop), start)));
+  const stopAt = stop < 0 ? -1 : text.indexOf(String.fromCharCode(stop), start);
+  const shown = stopAt < 0 ? text.slice(start) : text.slice(start, stopAt);
   for (;;) {
     const nameStart = i;
     while (i < text.length && nameChar(text.charCodeAt(i))) i++;
@@ -87,7 +88,10 @@ export function parseExprText(text: string, start = 0, stop = -1): ParsedExprTex
     if (i >= text.length || text.charCodeAt(i) === stop) return { terms, end: i };
     if (text.charCodeAt(i) !== COMMA) {
       const written = text.slice(nameStart, i);
-      return `unexpected '${text[i]}' after '${written}' in '${shown}' (converters follow a comma)`;
+      const hint = text.charCodeAt(i) === CLOSE
+        ? "a ')' inside arguments needs quotes: regsub(\"(a|b)\",x)"
+        : "converters follow a comma";
+      return `unexpected '${text[i]}' after '${written}' in '${shown}' (${hint})`;
     }
     i++;
   }

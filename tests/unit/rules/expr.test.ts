@@ -42,7 +42,7 @@ describe("parseExprText", () => {
     ["", "empty sample expression"],
     ["hdr(host", "missing ')' after the arguments of 'hdr'"],
     ["regsub('a,b)", "unterminated quote in the arguments of 'regsub'"],
-    ["regsub((foo|bar),blah,g)", "unexpected ')' after 'g' in 'regsub((foo|bar),blah,g)' (converters follow a comma)"],
+    ["regsub((foo|bar),blah,g)", `unexpected ')' after 'g' in 'regsub((foo|bar),blah,g)' (a ')' inside arguments needs quotes: regsub("(a|b)",x))`],
     ["hdr(host)x", "unexpected 'x' after 'hdr(host)' in 'hdr(host)x' (converters follow a comma)"],
     ["path,", "empty converter name after ',' in 'path,'"],
     ["path,,lower", "empty converter name after ',' in 'path,,lower'"],

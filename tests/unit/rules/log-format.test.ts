@@ -50,6 +50,7 @@ describe("format strings", () => {
   test.each([
     ["%[pth]", "unknown fetch 'pth' (did you mean 'path'?)"],
     ["%[path", "missing ']' after '%[path'"],
+    ["%[path x", "unexpected ' ' after 'path' in 'path x' (converters follow a comma)"],
     ["%[path,lower x]", "unexpected ' ' after 'lower' in 'path,lower x' (converters follow a comma)"],
     ["%[]", "empty sample expression"],
     ["%[res.hdr(x)]", "'res.hdr' is not available in http-request rules"],
