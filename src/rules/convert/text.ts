@@ -1,6 +1,6 @@
 // String converters (HAProxy 2.6 §7.3.1): lower, upper, length, field, word,
-// bytes, json, regsub. Their input arrives already cast to their input type
-// (expr.ts), so a closure sees a string.
+// bytes, json, regsub, url_dec. Their input arrives already cast to their
+// input type (expr.ts), so a closure sees a string.
 import { RE2JS } from "re2js";
 import type { ConverterDef, Sample } from "../types.ts";
 import { intArg } from "../fetch/define.ts";
@@ -127,6 +127,45 @@ function regsub(args: readonly string[]): Conv | string {
   };
 }
 
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * url_dec([IN_FORM]): %XX decoded to the byte it names (samples hold bytes
+ * as latin1 characters); '+' is a space after a '?', or everywhere with
+ * IN_FORM non-zero. A '%' not followed by two hex digits fails the sample.
+ */
+function urlDecode(args: readonly string[]): Conv | string {
+  const inForm = args[0] === undefined || args[0] === "" ? 0 : intArg(args[0]);
+  if (inForm === undefined) return `url_dec: '${args[0]}' is not an integer`;
+  return (s) => {
+    const text = s as string;
+    if (text.indexOf("%") < 0 && text.indexOf("+") < 0) return text;
+    let out = "";
+    let query = inForm !== 0;
+    for (let k = 0; k < text.length; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 37) {
+        const hi = hexDigit(text.charCodeAt(k + 1));
+        const lo = hexDigit(text.charCodeAt(k + 2));
+        if (hi < 0 || lo < 0) return undefined;
+        out += String.fromCharCode(hi * 16 + lo);
+        k += 2;
+      } else if (c === 43 && query) {
+        out += " ";
+      } else {
+        if (c === 63) query = true;
+        out += text[k];
+      }
+    }
+    return out;
+  };
+}
+
 export const TEXT_CONVERTERS: readonly ConverterDef[] = [
   conv("lower", 0, 0, "str", "str", () => (s) => (s as string).toLowerCase()),
   conv("upper", 0, 0, "str", "str", () => (s) => (s as string).toUpperCase()),
@@ -177,4 +216,5 @@ export const TEXT_CONVERTERS: readonly ConverterDef[] = [
     };
   }),
   conv("regsub", 2, 3, "str", "str", regsub),
+  conv("url_dec", 0, 1, "str", "str", urlDecode),
 ];

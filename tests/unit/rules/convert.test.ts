@@ -55,6 +55,11 @@ describe("text converters", () => {
     ["caf\u00c3\u00a9", "json", "caf\\u00c3\\u00a9"],
     ["bad\u00c3", "json(utf8)", undefined],
     ["bad\u00c3", "json(utf8s)", "bad"],
+    ["/a%20b/%2e%2E/c+d?x=1+2", "url_dec", "/a b/../c+d?x=1 2"],
+    ["a+b", "url_dec(1)", "a b"],
+    ["caf%C3%A9", "url_dec", "caf\u00c3\u00a9"],
+    ["50%", "url_dec", undefined],
+    ["%zz", "url_dec", undefined],
   ])("str(%s),%s", (input, conv, expected) => {
     expect(run(input, conv)).toBe(expected);
   });
