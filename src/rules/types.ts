@@ -63,6 +63,13 @@ export interface World {
   serverUp(backend: string, server: string): boolean | undefined;
   /** `env(NAME)`. */
   env(name: string): string | undefined;
+  /** A declared stick table by name, for lookups by key (`table_*` converters, `src_*` fetches); undefined: none. */
+  table?(name: string): StickLookup | undefined;
+}
+
+/** What a lookup in a stick table needs: the entry for a key (a sample as the table's type reads it), if any. */
+export interface StickLookup {
+  lookup(key: Sample, now: number): { read(counter: string, now: number): number | undefined } | undefined;
 }
 
 /** The client connection, as every stage sees it. */
@@ -99,11 +106,30 @@ export interface Txn {
   readonly world: World;
   /** Stick counters sc0, sc1, sc2 (track-sc*): the entry each tracks, if any. */
   readonly tracked: (TrackedEntry | undefined)[];
+  /** Fetches' memo of the request target split once (rules/fetch/ fills it; nobody else needs to). */
+  targetMemo?: TargetMemo;
+}
+
+/**
+ * The request target's parts as offsets, computed once per request head by
+ * the path/query/url fetches. It names the head it was computed from: a
+ * rewrite (set-path) installs a new head, and the memo no longer applies.
+ */
+export interface TargetMemo {
+  head: Head;
+  /** Offset of the path in head.target; -1: the target has no path (`*`, authority-form). */
+  pathStart: number;
+  /** Offset of the first '?' (or target.length): where the path ends. */
+  pathEnd: number;
+  /** The path string once sliced. */
+  path: string | undefined;
 }
 
 /** A stick-table entry a transaction tracks (the stick/ store implements it). */
 export interface TrackedEntry {
   readonly table: string;
+  /** The tracked key, when the store gives it: `sc_*(N,other_table)` looks it up in another table. */
+  readonly key?: Sample;
   /** A stored counter's value now (`http_req_rate`, `conn_cur`, `gpc0`...); undefined if the table does not store it. */
   read(counter: string, now: number): number | undefined;
 }
@@ -139,8 +165,8 @@ export interface FetchDef {
   readonly stages: number;
   /** The match method an ACL uses when it names none (`path_beg` → beg, `src` → ip, `hdr` → str). */
   readonly match: MatchMethod;
-  /** The evaluator for these arguments, or what is wrong with them. */
-  compile(args: readonly string[], env: CompileEnv): { one: SampleFn; each?: EachFn } | string;
+  /** The evaluator for these arguments, or what is wrong with them; `stage` is the rule set it is compiled for (`hdr` reads the response in http-response). */
+  compile(args: readonly string[], env: CompileEnv, stage?: StageBit): { one: SampleFn; each?: EachFn } | string;
 }
 
 /** A converter as the registry knows it. */

@@ -1,0 +1,293 @@
+// ACLs and conditions (HAProxy 2.6 configuration.txt §7.1, §7.2, §7.4).
+//
+// `acl NAME EXPR [flags] [operator] VALUE...` is parsed when read: the
+// expression's names, argument counts and types are checked then, the
+// flags taken apart (-i applies to the -f files and values after it, -m to
+// everything). It is compiled when a condition uses it, for that
+// condition's rule set, since which fetches exist depends on it ('res.hdr'
+// in http-request). Several `acl` lines with one name OR together; a
+// condition is `if|unless` then terms, AND by juxtaposition, `||`/`or`
+// between conjunctions, `!` before a term, `{ EXPR ... }` an anonymous ACL,
+// and the predefined upper-case ACLs when no `acl` line took the name.
+//
+// Evaluation short-circuits. A fetch with several values (hdr) matches when
+// one does; no sample never matches (`-m found` tests presence).
+import { compileResolved, resolveExpr, type ResolvedExpr } from "./expr.ts";
+import { compileMatcher, parseMapFile, parsePatternFile } from "./match/index.ts";
+import { suggestion } from "./sample.ts";
+import type { CompileEnv, Condition, Matcher, MatchMethod, SampleType, StageBit } from "./types.ts";
+
+/** Patterns that share one -i state: values written on the line, or a file. */
+export interface PatternGroup {
+  readonly ignoreCase: boolean;
+  /** `-f FILE` (one pattern a line); with `-M` before it the file is a map and its keys are the patterns. */
+  readonly file?: string;
+  readonly mapFile?: boolean;
+  readonly values?: readonly string[];
+}
+
+export interface ParsedAcl {
+  readonly expr: ResolvedExpr;
+  /** `-m METHOD`; else the expression's own. */
+  readonly method: MatchMethod;
+  readonly groups: readonly PatternGroup[];
+  /** `-u ID` as written (the runtime API's handle, later). */
+  readonly id?: string;
+}
+
+const METHODS: readonly MatchMethod[] = ["str", "beg", "end", "sub", "reg", "dom", "dir", "found", "len", "ip", "int", "bool"];
+
+/** Which sample types a method can test (§7.1's matrix; "meth" is text). */
+function methodFits(method: MatchMethod, type: SampleType): boolean {
+  if (method === "bool") return type === "bool" || type === "int" || type === "str" || type === "meth";
+  if (method === "int") return type !== "bin" && type !== "meth";
+  if (method === "ip") return type === "ip" || type === "str" || type === "bin";
+  return true;
+}
+
+/** The words after `acl NAME` (or inside `{ }`), or what is wrong with them. */
+export function parseAcl(words: readonly string[]): ParsedAcl | string {
+  if (words.length === 0) return "an ACL needs a sample expression";
+  const expr = resolveExpr(words[0]!);
+  if (typeof expr === "string") return expr;
+  let method: MatchMethod | undefined;
+  let ignoreCase = false;
+  let mapFile = false;
+  let id: string | undefined;
+  const groups: PatternGroup[] = [];
+  let i = 1;
+  for (; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.length < 2 || w.charCodeAt(0) !== 45) break;
+    if (w === "--") {
+      i++;
+      break;
+    }
+    if (w === "-i") ignoreCase = true;
+    else if (w === "-n") continue;
+    else if (w === "-M") mapFile = true;
+    else if (w === "-f" || w === "-m" || w === "-u") {
+      const arg = words[++i];
+      if (arg === undefined) return `'${w}' needs ${w === "-f" ? "a file name" : w === "-m" ? "a match method" : "an id"} after it`;
+      if (w === "-f") {
+        groups.push({ ignoreCase, file: arg, mapFile });
+      } else if (w === "-u") {
+        id = arg;
+      } else {
+        if (groups.length > 0) return "'-m' must come before '-f'";
+        if (arg === "bin") return "'-m bin' is not supported: sluice's samples hold no binary fetches to compare with hex blocks";
+        if (!(METHODS as readonly string[]).includes(arg)) return `unknown match method '${arg}'${suggestion(arg, METHODS)}`;
+        method = arg as MatchMethod;
+      }
+    } else {
+      return `'${w}' is not an ACL flag (-i -f -m -n -M -u --); write '--' before a value that begins with '-'`;
+    }
+  }
+  const values = words.slice(i);
+  if (values.length > 0) groups.push({ ignoreCase, values });
+  const chosen = method ?? expr.match;
+  if (method === undefined && expr.type === "bin") return `'${expr.text}' gives binary samples: name a match method with -m`;
+  if (!methodFits(chosen, expr.type)) return `'-m ${chosen}' cannot test the ${expr.type} samples of '${expr.text}'`;
+  return id === undefined ? { expr, method: chosen, groups } : { expr, method: chosen, groups, id };
+}
+
+type Term = Condition;
+
+/** Compiled ACLs, by environment, ACL and rule set: an ACL used by many rules (a 10,000-line -f file) is built once. */
+const compiled = new WeakMap<CompileEnv, WeakMap<ParsedAcl, Map<StageBit, Term>>>();
+
+function patternsOf(group: PatternGroup, env: CompileEnv): string[] | string {
+  if (group.values !== undefined) return [...group.values];
+  const file = group.file!;
+  let text: string;
+  try {
+    text = env.readFile(file);
+  } catch (e) {
+    return `cannot read pattern file '${file}': ${(e as Error).message}`;
+  }
+  if (!group.mapFile) return parsePatternFile(text).map((l) => l.pattern);
+  const rows = parseMapFile(text);
+  return typeof rows === "string" ? `map file '${file}': ${rows}` : rows.map((r) => r.key);
+}
+
+/** One ACL line compiled for a rule set. */
+export function compileAcl(acl: ParsedAcl, stage: StageBit, env: CompileEnv): Term | string {
+  let byAcl = compiled.get(env);
+  if (byAcl === undefined) compiled.set(env, (byAcl = new WeakMap()));
+  let byStage = byAcl.get(acl);
+  if (byStage === undefined) byAcl.set(acl, (byStage = new Map()));
+  const known = byStage.get(stage);
+  if (known !== undefined) return known;
+
+  const expr = compileResolved(acl.expr, stage, env);
+  if (typeof expr === "string") return expr;
+  // Case-sensitive and -i patterns, each in the order written.
+  const lists: [string[], string[]] = [[], []];
+  for (const group of acl.groups) {
+    const patterns = patternsOf(group, env);
+    if (typeof patterns === "string") return patterns;
+    lists[group.ignoreCase ? 1 : 0].push(...patterns);
+  }
+  const matchers: Matcher[] = [];
+  for (let k = 0; k < 2; k++) {
+    if (lists[k]!.length === 0 && !(k === 0 && lists[1].length === 0)) continue;
+    const m = compileMatcher(acl.method, lists[k]!, { ignoreCase: k === 1 });
+    if (typeof m === "string") return m;
+    matchers.push(m);
+  }
+  const [m0, m1] = matchers as [Matcher, Matcher | undefined];
+  const match: Matcher = m1 === undefined ? m0 : (s) => m0(s) || m1(s);
+  const { one, each } = expr;
+  const term: Term = each !== undefined
+    ? (t) => each(t, match)
+    : (t) => {
+      const s = one(t);
+      return s !== undefined && match(s);
+    };
+  byStage.set(stage, term);
+  return term;
+}
+
+/** The predefined ACLs (§7.4) as the words of an `acl` line, or why sluice has no such ACL. */
+const PREDEFINED: Readonly<Record<string, readonly string[] | string>> = {
+  TRUE: ["always_true"],
+  FALSE: ["always_false"],
+  HTTP: ["req.proto_http"],
+  "HTTP_1.0": ["req.ver", "1.0"],
+  "HTTP_1.1": ["req.ver", "1.1"],
+  "HTTP_2.0": "HTTP_2.0 cannot be told apart in sluice: its message model gives HTTP/2 requests HTTP/1.1's version",
+  HTTP_CONTENT: ["req.hdr_val(content-length)", "gt", "0"],
+  HTTP_URL_ABS: ["url_reg", "^[^/:]*://"],
+  HTTP_URL_SLASH: ["url_beg", "/"],
+  HTTP_URL_STAR: ["url", "*"],
+  LOCALHOST: ["src", "127.0.0.1/8", "::1"],
+  METH_CONNECT: ["method", "CONNECT"],
+  METH_DELETE: ["method", "DELETE"],
+  METH_GET: ["method", "GET", "HEAD"],
+  METH_HEAD: ["method", "HEAD"],
+  METH_OPTIONS: ["method", "OPTIONS"],
+  METH_POST: ["method", "POST"],
+  METH_PUT: ["method", "PUT"],
+  METH_TRACE: ["method", "TRACE"],
+  RDP_COOKIE: "RDP_COOKIE needs req.rdp_cookie_cnt, which sluice lacks (it does not parse RDP cookies)",
+  REQ_CONTENT: ["req.len", "gt", "0"],
+  WAIT_END: "WAIT_END needs wait_end, which sluice lacks: tcp-request inspect-delay ends content inspection by itself",
+};
+
+const parsedPredefined = new Map<string, ParsedAcl>();
+
+function predefined(name: string): ParsedAcl | string | undefined {
+  const known = parsedPredefined.get(name);
+  if (known !== undefined) return known;
+  if (!Object.hasOwn(PREDEFINED, name)) return undefined;
+  const def = PREDEFINED[name]!;
+  if (typeof def === "string") return def;
+  const parsed = parseAcl(def);
+  if (typeof parsed !== "string") parsedPredefined.set(name, parsed);
+  return parsed;
+}
+
+/** A named ACL for a rule set: its lines ORed, or the predefined one. */
+function namedTerm(name: string, acls: ReadonlyMap<string, readonly ParsedAcl[]>, stage: StageBit, env: CompileEnv): Term | string {
+  let lines = acls.get(name);
+  if (lines === undefined) {
+    const p = predefined(name);
+    if (p === undefined) return `unknown ACL '${name}'${suggestion(name, [...acls.keys(), ...Object.keys(PREDEFINED)])}`;
+    if (typeof p === "string") return p;
+    lines = [p];
+  }
+  const terms: Term[] = [];
+  for (const line of lines) {
+    const term = compileAcl(line, stage, env);
+    if (typeof term === "string") return `acl '${name}': ${term}`;
+    terms.push(term);
+  }
+  return anyOf(terms);
+}
+
+function anyOf(terms: readonly Term[]): Term {
+  if (terms.length === 1) return terms[0]!;
+  if (terms.length === 2) {
+    const [a, b] = terms as [Term, Term];
+    return (t) => a(t) || b(t);
+  }
+  return (t) => {
+    for (const term of terms) if (term(t)) return true;
+    return false;
+  };
+}
+
+function allOf(terms: readonly Term[]): Term {
+  if (terms.length === 1) return terms[0]!;
+  if (terms.length === 2) {
+    const [a, b] = terms as [Term, Term];
+    return (t) => a(t) && b(t);
+  }
+  return (t) => {
+    for (const term of terms) if (!term(t)) return false;
+    return true;
+  };
+}
+
+/**
+ * `if|unless TERM...` compiled for a rule set, or what is wrong, naming the
+ * ACL or the word: unknown ACLs (with the nearest name), a fetch the rule
+ * set lacks ("acl 'x': 'res.hdr' is not available in http-request rules"),
+ * unbalanced braces, a dangling `!` or `or`.
+ */
+export function compileCondition(
+  words: readonly string[],
+  acls: ReadonlyMap<string, readonly ParsedAcl[]>,
+  stage: StageBit,
+  env: CompileEnv,
+): Condition | string {
+  const keyword = words[0];
+  if (keyword !== "if" && keyword !== "unless") return `a condition begins with 'if' or 'unless', not '${keyword ?? ""}'`;
+  const disjuncts: Term[] = [];
+  let current: Term[] = [];
+  let i = 1;
+  while (i < words.length) {
+    let w = words[i]!;
+    if (w === "||" || w === "or") {
+      if (current.length === 0) return `'${w}' needs a term before it`;
+      disjuncts.push(allOf(current));
+      current = [];
+      i++;
+      continue;
+    }
+    let negate = false;
+    if (w === "!") {
+      negate = true;
+      w = words[++i] ?? "";
+      if (w === "") return "'!' needs a term after it";
+    } else if (w.startsWith("!")) {
+      negate = true;
+      w = w.slice(1);
+    }
+    let term: Term | string;
+    if (w === "{") {
+      const close = words.indexOf("}", i + 1);
+      if (close < 0) return "'{' without its '}' (braces are words of their own: '{ src 10.0.0.0/8 }')";
+      const inner = words.slice(i + 1, close);
+      const shown = `{ ${inner.join(" ")} }`;
+      const parsed = parseAcl(inner);
+      term = typeof parsed === "string" ? parsed : compileAcl(parsed, stage, env);
+      if (typeof term === "string") return `anonymous ACL '${shown}': ${term}`;
+      i = close + 1;
+    } else if (w === "}") {
+      return "'}' without a '{' before it";
+    } else {
+      term = namedTerm(w, acls, stage, env);
+      if (typeof term === "string") return term;
+      i++;
+    }
+    const positive = term;
+    current.push(negate ? (t) => !positive(t) : positive);
+  }
+  if (current.length === 0) {
+    return disjuncts.length === 0 ? `'${keyword}' needs a condition after it` : `'${words[words.length - 1]}' needs a term after it`;
+  }
+  disjuncts.push(allOf(current));
+  const condition = anyOf(disjuncts);
+  return keyword === "unless" ? (t) => !condition(t) : condition;
+}

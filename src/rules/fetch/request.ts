@@ -1,0 +1,157 @@
+// Request-line fetches (HAProxy 2.6 §7.3.6): path, url, query, base, pathq,
+// url_param, method, the version, and their ACL derivatives. The target is
+// split once per request head and the offsets kept on the transaction
+// (Txn.targetMemo): twenty `path_beg` rules slice the path once. HTTP/1's
+// origin-form and HTTP/2's :path give "/p?q"; an absolute-form target
+// ("http://h/p?q") has its path after the authority; "*" and CONNECT's
+// authority-form have none.
+import type { Head } from "../../http/message.ts";
+import { HTTP_STAGES, type EachFn, type FetchDef, type SampleFn, type TargetMemo, type Txn } from "../types.ts";
+import { define, simple, withDerivatives } from "./define.ts";
+
+/** The memo of the current request head's target, computed on first use. */
+export function targetOf(t: Txn): TargetMemo | undefined {
+  const head = t.request;
+  if (head === undefined) return undefined;
+  let memo = t.targetMemo;
+  if (memo !== undefined && memo.head === head) return memo;
+  const target = head.target;
+  const q = target.indexOf("?");
+  const pathEnd = q < 0 ? target.length : q;
+  let pathStart = -1;
+  if (target.charCodeAt(0) === 47) {
+    pathStart = 0;
+  } else {
+    const scheme = target.indexOf("://");
+    if (scheme > 0 && scheme < pathEnd) {
+      const slash = target.indexOf("/", scheme + 3);
+      pathStart = slash >= 0 && slash < pathEnd ? slash : pathEnd;
+    }
+  }
+  if (memo === undefined) {
+    memo = { head, pathStart, pathEnd, path: undefined };
+    t.targetMemo = memo;
+  } else {
+    memo.head = head;
+    memo.pathStart = pathStart;
+    memo.pathEnd = pathEnd;
+    memo.path = undefined;
+  }
+  return memo;
+}
+
+/** The request's path: from the first slash to before '?'; no sample without one. */
+export function pathOf(t: Txn): string | undefined {
+  const m = targetOf(t);
+  if (m === undefined || m.pathStart < 0) return undefined;
+  if (m.path === undefined) m.path = m.head.target.slice(m.pathStart, m.pathEnd);
+  return m.path;
+}
+
+const path: SampleFn = pathOf;
+
+const url: SampleFn = (t) => t.request?.target;
+
+const query: SampleFn = (t) => {
+  const m = targetOf(t);
+  if (m === undefined || m.pathEnd >= m.head.target.length) return undefined;
+  return m.head.target.slice(m.pathEnd + 1);
+};
+
+/** Path and query: what follows the authority. */
+const pathq: SampleFn = (t) => {
+  const m = targetOf(t);
+  if (m === undefined || m.pathStart < 0) return undefined;
+  return m.pathStart === 0 ? m.head.target : m.head.target.slice(m.pathStart);
+};
+
+/** The first Host value and the path; the path alone without a Host (HAProxy's base). */
+function hostOf(head: Head): string | undefined {
+  return head.get("host") ?? head.host;
+}
+
+const base: SampleFn = (t) => {
+  const p = pathOf(t);
+  if (p === undefined) return undefined;
+  const host = t.request === undefined ? undefined : hostOf(t.request);
+  return host === undefined || host === "" ? p : host + p;
+};
+
+const baseq: SampleFn = (t) => {
+  const p = pathq(t);
+  if (p === undefined) return undefined;
+  const host = t.request === undefined ? undefined : hostOf(t.request);
+  return host === undefined || host === "" ? p : host + p;
+};
+
+/**
+ * url_param(NAME[,DELIM]): parameters begin after '?' (or DELIM) and end at
+ * '&', ';' or DELIM; the name is case-sensitive, the value as sent (no
+ * decoding). Without a name every parameter counts. As a sample, the first
+ * occurrence; in an ACL, each.
+ */
+function urlParam(args: readonly string[]): { one: SampleFn; each: EachFn } | string {
+  const name = args[0] === undefined || args[0] === "" ? undefined : args[0];
+  const delim = args[1] === undefined || args[1] === "" ? -1 : args[1].charCodeAt(0);
+  const visitParams = (t: Txn, visit: (v: string) => boolean): boolean => {
+    const target = t.request?.target;
+    if (target === undefined) return false;
+    let start = -1;
+    for (let k = 0; k < target.length; k++) {
+      const c = target.charCodeAt(k);
+      if (c === 63 || c === delim) {
+        start = k + 1;
+        break;
+      }
+    }
+    if (start < 0) return false;
+    const n = target.length;
+    while (start <= n) {
+      let end = start;
+      while (end < n) {
+        const c = target.charCodeAt(end);
+        if (c === 38 || c === 59 || c === delim) break;
+        end++;
+      }
+      const eq = target.indexOf("=", start);
+      if (eq >= 0 && eq < end) {
+        const matches = name === undefined || (eq - start === name.length && target.startsWith(name, start));
+        if (matches && visit(target.slice(eq + 1, end))) return true;
+      }
+      start = end + 1;
+    }
+    return false;
+  };
+  const one: SampleFn = (t) => {
+    let found: string | undefined;
+    visitParams(t, (v) => {
+      found = v;
+      return true;
+    });
+    return found;
+  };
+  return { one, each: visitParams };
+}
+
+const method: SampleFn = (t) => t.request?.method;
+
+/**
+ * "1.0" or "1.1". The message model gives HTTP/2 requests HTTP/1.1's
+ * semantics and version, so they read "1.1" here (HAProxy says "2.0").
+ */
+const version: SampleFn = (t) => (t.request === undefined ? undefined : t.request.versionMinor === 0 ? "1.0" : "1.1");
+
+export const REQUEST_FETCHES: readonly FetchDef[] = [
+  ...withDerivatives(["path"], 0, 0, HTTP_STAGES, () => ({ one: path })),
+  ...withDerivatives(["url"], 0, 0, HTTP_STAGES, () => ({ one: url })),
+  ...withDerivatives(["base"], 0, 0, HTTP_STAGES, () => ({ one: base })),
+  ...withDerivatives(["urlp"], 0, 2, HTTP_STAGES, urlParam),
+  define("url_param", 0, 2, "str", HTTP_STAGES, "str", urlParam),
+  simple("query", "str", HTTP_STAGES, "str", query),
+  simple("pathq", "str", HTTP_STAGES, "str", pathq),
+  simple("baseq", "str", HTTP_STAGES, "str", baseq),
+  simple("method", "meth", HTTP_STAGES, "str", method),
+  simple("req.ver", "str", HTTP_STAGES, "str", version),
+  simple("req_ver", "str", HTTP_STAGES, "str", version),
+  simple("req.proto_http", "bool", HTTP_STAGES, "bool", (t) => t.request !== undefined),
+];

@@ -1,0 +1,337 @@
+import { describe, expect, test } from "bun:test";
+import { compileExpr } from "../../../src/rules/expr.ts";
+import { Stage, type Sample, type StageBit, type Txn } from "../../../src/rules/types.ts";
+import { entry, env, request, response, txn } from "./txn.ts";
+
+function compiled(text: string, stage: StageBit = Stage.httpRequest) {
+  const c = compileExpr(text, stage, env());
+  if (typeof c === "string") throw new Error(c);
+  return c;
+}
+
+function one(text: string, t: Txn, stage: StageBit = Stage.httpRequest): Sample | undefined {
+  return compiled(text, stage).one(t);
+}
+
+function all(text: string, t: Txn, stage: StageBit = Stage.httpRequest): Sample[] {
+  const c = compiled(text, stage);
+  const out: Sample[] = [];
+  c.each!(t, (s) => {
+    out.push(s);
+    return false;
+  });
+  return out;
+}
+
+const get = (target: string, fields: [string, string][] = []) => txn({ request: request("GET", target, fields) });
+
+describe("connection fetches", () => {
+  const t = txn({ address: "10.1.2.3", port: 4242, backend: "be_app" });
+  test.each([
+    ["src", "10.1.2.3"],
+    ["src_port", 4242],
+    ["dst", "198.51.100.1"],
+    ["dst_port", 443],
+    ["fe_name", "fe_main"],
+    ["be_name", "be_app"],
+  ])("%s", (name, expected) => {
+    expect(one(name, t, Stage.tcpConnection)).toBe(expected);
+  });
+  test("be_name before a backend is chosen: no sample", () => {
+    expect(one("be_name", txn())).toBeUndefined();
+  });
+  test("types and default matches", () => {
+    expect(compiled("src")).toMatchObject({ type: "ip", match: "ip" });
+    expect(compiled("dst_port")).toMatchObject({ type: "int", match: "int" });
+  });
+});
+
+describe("TLS fetches", () => {
+  const tls = { alpn: "h2", sni: "www.example.com", version: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256", handshakeMs: 3 };
+  test.each([
+    ["ssl_fc", true],
+    ["ssl_fc_sni", "www.example.com"],
+    ["ssl_fc_protocol", "TLSv1.3"],
+    ["ssl_fc_cipher", "TLS_AES_128_GCM_SHA256"],
+    ["ssl_fc_alpn", "h2"],
+  ])("%s on TLS", (name, expected) => {
+    expect(one(name, txn({ tls }))).toBe(expected);
+  });
+  test("plain connection: ssl_fc false, the others no sample", () => {
+    expect(one("ssl_fc", txn())).toBe(false);
+    expect(one("ssl_fc_sni", txn())).toBeUndefined();
+    expect(one("ssl_fc_alpn", txn({ tls: { ...tls, alpn: "" } }))).toBeUndefined();
+  });
+  test("not before the handshake", () => {
+    expect(compileExpr("ssl_fc_sni", Stage.tcpConnection, env())).toBe("'ssl_fc_sni' is not available in tcp-request connection rules");
+  });
+});
+
+describe("request line fetches", () => {
+  test.each([
+    // target, path, query, url
+    ["/a/b.php?x=1&y=2", "/a/b.php", "x=1&y=2"],
+    ["/a/b", "/a/b", undefined],
+    ["/?", "/", ""],
+    ["http://www.example.com:8080/p/q?z", "/p/q", "z"],
+    ["https://h.example", "", undefined],
+    ["http://h.example?q=1", "", "q=1"],
+    ["*", undefined, undefined],
+    ["h.example:443", undefined, undefined],
+  ])("%s", (target, path, query) => {
+    const t = get(target);
+    expect(one("path", t)).toBe(path);
+    expect(one("query", t)).toBe(query);
+    expect(one("url", t)).toBe(target);
+  });
+
+  test("pathq and base, baseq", () => {
+    const t = get("http://proxy.example/p?q=1", [["Host", "www.example.com"]]);
+    expect(one("pathq", t)).toBe("/p?q=1");
+    expect(one("base", t)).toBe("www.example.com/p");
+    expect(one("baseq", t)).toBe("www.example.com/p?q=1");
+    expect(one("base", get("/x"))).toBe("/x");
+  });
+
+  test("the split is kept on the txn and follows a rewritten head", () => {
+    const t = get("/old?a=1");
+    expect(one("path", t)).toBe("/old");
+    const memo = t.targetMemo!;
+    expect(one("path", t)).toBe("/old");
+    expect(t.targetMemo).toBe(memo);
+    t.request = request("GET", "/new/path");
+    expect(one("path", t)).toBe("/new/path");
+    expect(one("query", t)).toBeUndefined();
+  });
+
+  test.each([
+    ["url_param(a)", "/p?a=1&b=2&a=3", "1"],
+    ["url_param(b)", "/p?a=1&b=2&a=3", "2"],
+    ["url_param(c)", "/p?a=1&b=2", undefined],
+    ["url_param(a)", "/p?ab=1", undefined],
+    ["url_param", "/p?first=x&b=2", "x"],
+    ["url_param(a)", "/p?x=1;a=2", "2"],
+    ["url_param(JSESSIONID,;)", "/foo;JSESSIONID=abc", "abc"],
+    ["url_param(a)", "/p", undefined],
+    ["url_param(a)", "/p?a=", ""],
+    ["urlp(a)", "/p?a=%41", "%41"],
+  ])("%s of %s", (expr, target, expected) => {
+    expect(one(expr, get(target))).toBe(expected);
+  });
+
+  test("url_param in an ACL gives every occurrence", () => {
+    expect(all("url_param(a)", get("/p?a=1&b=2&a=3"))).toEqual(["1", "3"]);
+  });
+
+  test("method and version", () => {
+    expect(one("method", txn({ request: request("PURGE", "/") }))).toBe("PURGE");
+    expect(compiled("method").type).toBe("meth");
+    expect(one("req.ver", txn({ request: request("GET", "/", [], 0) }))).toBe("1.0");
+    expect(one("req.ver", get("/"))).toBe("1.1");
+  });
+
+  test("derived fetches carry their match methods", () => {
+    for (const [name, match] of [["path_beg", "beg"], ["path_end", "end"], ["path_sub", "sub"], ["path_reg", "reg"], ["path_dir", "dir"], ["path_dom", "dom"], ["path_len", "len"], ["path", "str"], ["hdr_dom(host)", "dom"], ["url_beg", "beg"]]) {
+      expect(compiled(name!).match).toBe(match as never);
+    }
+    expect(one("path_beg", get("/x?y"))).toBe("/x");
+  });
+
+  test("with a converter the match follows the output type", () => {
+    expect(compiled("path_beg,lower").match).toBe("str");
+    expect(compiled("path,length").match).toBe("int");
+  });
+});
+
+describe("header fetches", () => {
+  const fields: [string, string][] = [
+    ["Host", "www.example.com"],
+    ["X-Forwarded-For", "10.0.0.1, 10.0.0.2"],
+    ["Accept", 'text/html, "a,b", */*'],
+    ["x-forwarded-for", "10.0.0.3"],
+    ["User-Agent", "curl/8.0, like nothing"],
+    ["Empty", ""],
+  ];
+  const t = get("/", fields);
+
+  test.each([
+    ["hdr(host)", "www.example.com"],
+    ["hdr(HOST)", "www.example.com"],
+    ["req.hdr(x-forwarded-for)", "10.0.0.3"],
+    ["req.hdr(x-forwarded-for,1)", "10.0.0.1"],
+    ["req.hdr(x-forwarded-for,2)", "10.0.0.2"],
+    ["req.hdr(x-forwarded-for,-1)", "10.0.0.3"],
+    ["req.hdr(x-forwarded-for,-3)", "10.0.0.1"],
+    ["req.hdr(x-forwarded-for,4)", undefined],
+    ["req.hdr(x-forwarded-for,-4)", undefined],
+    ["req.hdr(accept,2)", '"a,b"'],
+    ["req.fhdr(user-agent)", "curl/8.0, like nothing"],
+    ["req.hdr(user-agent)", "like nothing"],
+    ["req.fhdr(x-forwarded-for,1)", "10.0.0.1, 10.0.0.2"],
+    ["hdr(missing)", undefined],
+    ["hdr(empty)", ""],
+    ["hdr_cnt(x-forwarded-for)", 3],
+    ["req.fhdr_cnt(x-forwarded-for)", 2],
+    ["hdr_cnt(missing)", 0],
+    ["req.hdr_cnt", 10],
+    ["hdr_len(host)", "www.example.com"],
+  ])("%s", (expr, expected) => {
+    expect(one(expr, t)).toBe(expected);
+  });
+
+  test("an ACL sees every value; with an occurrence only that one", () => {
+    expect(all("hdr(x-forwarded-for)", t)).toEqual(["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+    expect(all("req.fhdr(x-forwarded-for)", t)).toEqual(["10.0.0.1, 10.0.0.2", "10.0.0.3"]);
+    expect(all("hdr(x-forwarded-for,2)", t)).toEqual(["10.0.0.2"]);
+    expect(all("hdr_beg(host)", t)).toEqual(["www.example.com"]);
+    expect(all("hdr(x-forwarded-for),lower", t)).toEqual(["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+  });
+
+  test("hdr_val reads an integer", () => {
+    const c = get("/", [["Content-Length", "42"]]);
+    expect(one("req.hdr_val(content-length)", c)).toBe(42);
+  });
+
+  test("hdr_ip reads addresses, dropping an IPv4 port", () => {
+    const x = get("/", [["X-Forwarded-For", "10.0.0.1:5555, junk, 2001:db8::1, 10.0.0.2:x"]]);
+    expect(all("hdr_ip(x-forwarded-for)", x)).toEqual(["10.0.0.1", "2001:db8::1"]);
+    expect(one("req.hdr_ip(x-forwarded-for,1)", x)).toBe("10.0.0.1");
+    expect(one("req.hdr_ip(x-forwarded-for)", x)).toBeUndefined();
+    expect(compiled("hdr_ip(x)").match).toBe("ip");
+  });
+
+  test("an occurrence that is not a number is a load error", () => {
+    expect(compileExpr("hdr(x,last)", Stage.httpRequest, env())).toBe("the occurrence 'last' of 'hdr' is not an integer");
+  });
+
+  test("hdr follows the rule set; res.hdr only in response rules", () => {
+    const r = txn({ request: request("GET", "/", [["X", "req"]]), response: response(200, [["X", "res"], ["Set-Cookie", "a=1"]]) });
+    expect(one("hdr(x)", r, Stage.httpRequest)).toBe("req");
+    expect(one("hdr(x)", r, Stage.httpResponse)).toBe("res");
+    expect(one("hdr_beg(x)", r, Stage.httpResponse)).toBe("req");
+    expect(one("res.hdr(x)", r, Stage.httpResponse)).toBe("res");
+    expect(one("res.hdr(x)", r, Stage.httpAfterResponse)).toBe("res");
+    expect(one("res.hdr_cnt(x)", r, Stage.httpResponse)).toBe(1);
+    expect(one("req.hdr(x)", r, Stage.httpResponse)).toBe("req");
+    expect(compileExpr("res.hdr(x)", Stage.httpRequest, env())).toBe("'res.hdr' is not available in http-request rules");
+    expect(compileExpr("status", Stage.httpRequest, env())).toBe("'status' is not available in http-request rules");
+  });
+
+  test("status", () => {
+    expect(one("status", txn({ request: request("GET", "/"), response: response(503) }), Stage.httpResponse)).toBe(503);
+  });
+});
+
+describe("cookies", () => {
+  const t = get("/", [
+    ["Cookie", "SID=abc; theme=dark ;  lang = en"],
+    ["Cookie", "SID=def; empty="],
+  ]);
+  test.each([
+    ["req.cook(SID)", "def"],
+    ["cook(theme)", "dark"],
+    ["req.cook(lang)", "en"],
+    ["req.cook(empty)", ""],
+    ["req.cook(sid)", undefined],
+    ["req.cook", "abc"],
+    ["req.cook_cnt(SID)", 2],
+    ["req.cook_cnt", 5],
+    ["cook_cnt(none)", 0],
+  ])("%s", (expr, expected) => {
+    expect(one(expr, t)).toBe(expected);
+  });
+  test("an ACL sees every occurrence", () => {
+    expect(all("req.cook(SID)", t)).toEqual(["abc", "def"]);
+  });
+  test("res.cook reads Set-Cookie names, not attributes", () => {
+    const r = txn({ request: request("GET", "/"), response: response(200, [["Set-Cookie", "SRV=s1; Path=/; HttpOnly"], ["Set-Cookie", "SID=9; Secure"]]) });
+    expect(one("res.cook(SRV)", r, Stage.httpResponse)).toBe("s1");
+    expect(one("res.cook(Path)", r, Stage.httpResponse)).toBeUndefined();
+    expect(one("res.cook_cnt", r, Stage.httpResponse)).toBe(2);
+  });
+});
+
+describe("process and constant fetches", () => {
+  const t = txn({ env: { REGION: "eu" }, servers: { be_app: { s1: true, s2: false, s3: true } }, backend: "be_app" });
+  test.each([
+    ["env(REGION)", "eu"],
+    ["env(NONE)", undefined],
+    ["nbsrv(be_app)", 2],
+    ["nbsrv", 2],
+    ["srv_is_up(be_app/s1)", true],
+    ["srv_is_up(be_app/s2)", false],
+    ["srv_is_up(s3)", true],
+    ["srv_is_up(be_app/none)", undefined],
+    ["always_true", true],
+    ["always_false", false],
+    ["int(-12)", -12],
+    ["str(hello)", "hello"],
+    ["bool(3)", true],
+    ["bool(0)", false],
+  ])("%s", (expr, expected) => {
+    expect(one(expr, t)).toBe(expected);
+  });
+  test("var reads the scope's store, with a default", () => {
+    t.vars.set("txn", "user", "alice");
+    expect(one("var(txn.user)", t)).toBe("alice");
+    expect(one("var(req.none)", t)).toBeUndefined();
+    expect(one("var(req.none,anon)", t)).toBe("anon");
+  });
+  test.each([
+    ["var(user)", "var: variable 'user' needs a scope: proc., sess., txn., req. or res. before its name"],
+    ["nbsrv(be_nope)", "nbsrv: no backend named 'be_nope'"],
+    ["srv_is_up(be_nope/s1)", "srv_is_up: no backend named 'be_nope' in 'be_nope/s1'"],
+    ["int(x)", "int(x): not an integer"],
+  ])("%s is a load error", (expr, message) => {
+    expect(compileExpr(expr, Stage.httpRequest, env())).toBe(message);
+  });
+});
+
+describe("stick counters", () => {
+  const t = txn({
+    tracked: [entry("st_src", { http_req_rate: 12, conn_cur: 2, gpc0: 1 }, "192.0.2.7"), undefined, entry("st_other", { http_err_rate: 4 })],
+    tables: { st_other: { "192.0.2.7": { http_req_rate: 99 } }, st_src: { "192.0.2.7": { conn_rate: 5 } } },
+  });
+  test.each([
+    ["sc_http_req_rate(0)", 12],
+    ["sc0_http_req_rate", 12],
+    ["sc_conn_cur(0)", 2],
+    ["sc_get_gpc0(0)", 1],
+    ["sc0_get_gpc0", 1],
+    ["sc_http_req_rate(1)", undefined],
+    ["sc2_http_err_rate", 4],
+    ["sc_conn_rate(0)", undefined],
+    ["sc_http_req_rate(0,st_other)", 99],
+    ["sc2_http_req_rate(st_src)", undefined],
+    ["sc_tracked(1)", false],
+    ["sc0_tracked", true],
+    ["src_conn_rate", 5],
+    ["src_conn_rate(st_other)", undefined],
+    ["src_http_req_rate(st_other)", 99],
+  ])("%s", (expr, expected) => {
+    expect(one(expr, t)).toBe(expected);
+  });
+  test("an address the table has not seen counts 0", () => {
+    expect(one("src_http_req_rate(st_other)", txn({ address: "10.9.9.9", tables: { st_other: {} } }))).toBe(0);
+  });
+  test.each([
+    ["sc_http_req_rate(3)", "sc_http_req_rate: the stick counter '3' is not 0, 1 or 2"],
+    ["sc_http_req_rate(0,nope)", "sc_http_req_rate: no stick-table named 'nope'"],
+    ["sc1_conn_cur(nope)", "sc1_conn_cur: no stick-table named 'nope'"],
+  ])("%s is a load error", (expr, message) => {
+    expect(compileExpr(expr, Stage.httpRequest, env())).toBe(message);
+  });
+  test("src_* without a table in a proxy that declares none", () => {
+    expect(compileExpr("src_conn_cur", Stage.httpRequest, env({}, { ownTable: undefined }))).toBe(
+      "src_conn_cur needs a table: name one, or declare a stick-table in this proxy",
+    );
+  });
+});
+
+describe("payload fetches", () => {
+  test("req.len counts the bytes received, in tcp-request content only", () => {
+    expect(one("req.len", txn({ payload: new Uint8Array(17) }), Stage.tcpContent)).toBe(17);
+    expect(one("req.len", txn(), Stage.tcpContent)).toBeUndefined();
+    expect(compileExpr("req.ssl_sni", Stage.httpRequest, env())).toBe("'req.ssl_sni' is not available in http-request rules");
+  });
+});
