@@ -20,6 +20,17 @@ export interface FieldsHeadInit {
   contentLength?: number;
   /** Requests: the authority (Host, or HTTP/2's :authority). */
   host?: string;
+  // A head derived from another (./edit-head.ts) keeps the version and the
+  // connection semantics of the message it came from: the HTTP/1 writer and
+  // the session decide keep-alive and hop-by-hop fields from them. Defaults:
+  // HTTP/1.1, persistent, no Connection tokens, no upgrade, no 100-continue.
+  versionMinor?: 0 | 1;
+  keepAlive?: boolean;
+  connectionTokens?: readonly string[];
+  upgrade?: string;
+  expectContinue?: boolean;
+  /** Responses: a reason phrase of its own (`set-status 503 reason "Slow Down"`); undefined: RFC 9110's. */
+  reason?: string;
 }
 
 export class FieldsHead implements Head {
@@ -27,12 +38,13 @@ export class FieldsHead implements Head {
   readonly method: string;
   readonly target: string;
   readonly status: number;
-  /** Heads of the model carry HTTP/1.1 semantics: persistent, no Connection tokens. */
-  readonly versionMinor = 1;
-  readonly keepAlive = true;
-  readonly connectionTokens = NO_TOKENS;
-  readonly upgrade = undefined;
-  readonly expectContinue = false;
+  /** Heads of the model carry HTTP/1.1 semantics unless derived from another head (FieldsHeadInit). */
+  readonly versionMinor: 0 | 1;
+  readonly keepAlive: boolean;
+  readonly connectionTokens: readonly string[];
+  readonly upgrade: string | undefined;
+  readonly expectContinue: boolean;
+  readonly reason: string | undefined;
   readonly bodyKind: BodyKind;
   readonly contentLength: number;
   readonly host: string | undefined;
@@ -49,6 +61,12 @@ export class FieldsHead implements Head {
     this.bodyKind = init.bodyKind;
     this.contentLength = init.bodyKind === BodyKind.Length ? init.contentLength ?? -1 : -1;
     this.host = init.host;
+    this.versionMinor = init.versionMinor ?? 1;
+    this.keepAlive = init.keepAlive ?? true;
+    this.connectionTokens = init.connectionTokens ?? NO_TOKENS;
+    this.upgrade = init.upgrade;
+    this.expectContinue = init.expectContinue ?? false;
+    this.reason = init.reason;
   }
 
   get fieldCount(): number {
@@ -57,6 +75,11 @@ export class FieldsHead implements Head {
 
   get hasHost(): boolean {
     return this.host !== undefined;
+  }
+
+  /** Field i as stored, [name as given, value] (no copy: edits share unchanged fields). */
+  field(i: number): Field {
+    return this.fields[this.from + i]!;
   }
 
   originalName(i: number): string {
@@ -83,7 +106,17 @@ export class FieldsHead implements Head {
   }
 
   get(lowerName: string): string | undefined {
-    for (let i = this.from; i < this.fields.length; i++) if (this.fields[i]![0].toLowerCase() === lowerName) return this.fields[i]![1];
+    // Compared char by char: rules read fields on every request, and a lower-cased copy per field would allocate.
+    outer: for (let i = this.from; i < this.fields.length; i++) {
+      const name = this.fields[i]![0];
+      if (name.length !== lowerName.length) continue;
+      for (let k = 0; k < name.length; k++) {
+        let c = name.charCodeAt(k);
+        if (c >= 0x41 && c <= 0x5a) c += 0x20;
+        if (c !== lowerName.charCodeAt(k)) continue outer;
+      }
+      return this.fields[i]![1];
+    }
     return undefined;
   }
 }

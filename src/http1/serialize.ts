@@ -7,6 +7,7 @@ import { ascii, CR, LF, LOWER, TCHAR } from "./chars.ts";
 import { FieldRole, fieldRole } from "./fields.ts";
 import { H1Head } from "./head.ts";
 import { allocBytes } from "./slab.ts";
+import { FieldsHead } from "../http/fields-head.ts";
 import type { Head } from "../http/message.ts";
 import { reasonPhrase } from "../http/reasons.ts";
 
@@ -304,13 +305,13 @@ const FIELD_ROLES: Readonly<Record<string, FieldRole>> = {
 /**
  * The same head as serializeHead writes, for a head that has no HTTP/1.1
  * bytes: the start line (a response's reason phrase is RFC 9110's, since
- * none travelled), the fields as named, the framing and Connection the
+ * none travelled, unless `set-status ... reason` gave one), the fields as named, the framing and Connection the
  * rewrite declares, added fields, the blank line.
  */
 function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, versionMinor: 0 | 1): Uint8Array {
   const start = isRequest
     ? `${head.method} ${rewrite.target ?? head.target} HTTP/1.1`
-    : `HTTP/1.${versionMinor} ${head.status} ${reasonPhrase(head.status)}`;
+    : `HTTP/1.${versionMinor} ${head.status} ${head instanceof FieldsHead && head.reason !== undefined ? head.reason : reasonPhrase(head.status)}`;
   const framing = rewrite.framing;
   const count = head.fieldCount;
   if (marks.length < count) marks = new Uint8Array(Math.max(count, marks.length * 2));

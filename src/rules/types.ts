@@ -132,6 +132,8 @@ export interface TrackedEntry {
   readonly key?: Sample;
   /** A stored counter's value now (`http_req_rate`, `conn_cur`, `gpc0`...); undefined if the table does not store it. */
   read(counter: string, now: number): number | undefined;
+  /** `sc-inc-gpc0`/`sc-inc-gpc1`: adds one to the counter and to its `_rate` when the table stores them (a store without this method ignores the action). */
+  increment?(counter: "gpc0" | "gpc1", now: number): void;
 }
 
 /** A compiled sample expression (fetch plus converters): the sample, or undefined. */
@@ -147,6 +149,8 @@ export type EachFn = (t: Txn, visit: (s: Sample) => boolean) => boolean;
 export interface CompileEnv {
   /** Reads a file named in a rule (`-f`, `map()`, `errorfile`, `return file`), relative to the config's directory. Throws with the path on failure. */
   readFile(path: string): string;
+  /** The same file as bytes (`return file`, `errorfile`: payloads need not be text); without it, readFile's text is sent as UTF-8. */
+  readBytes?(path: string): Uint8Array;
   /** Declared stick tables by name (a backend's `stick-table` or a table section). */
   hasTable(name: string): boolean;
   /** The proxy's own stick table, if it declares one (track-sc0 without `table`). */
@@ -212,12 +216,16 @@ export interface Reply {
 
 /** The writable side of a transaction that actions change. */
 export interface ActionTxn extends Txn {
+  /** `set-src` replaces it: every later `src` fetch sees the new address (the port is kept). */
+  client: ClientFacts;
   /** Set by actions that end with sluice's own reply. */
   reply: Reply | undefined;
   /** `set-log-level silent` etc. */
   logLevel: string | undefined;
   /** `capture` slots. */
   readonly captures: string[];
+  /** `http-response capture ... id N` slots (`capture response header`); absent: such rules store nothing. */
+  readonly responseCaptures?: string[];
 }
 
 /** A compiled action with its condition folded in. */

@@ -1,0 +1,59 @@
+// A complete raw HTTP/1.x response, as `errorfile` files and sluice's own
+// error pages (./error-pages.ts) hold them, taken apart into status, fields
+// and body, so that rules can send one through any codec (HTTP/2 too) and
+// later rules can edit it. Framing and connection fields are dropped: the
+// writer frames the body it is given and decides persistence itself.
+
+export interface RawResponse {
+  status: number;
+  reason: string;
+  /** Fields in order, without Content-Length, Transfer-Encoding, Connection, Keep-Alive. */
+  fields: [string, string][];
+  body: Uint8Array;
+}
+
+const DROPPED = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: ([^\r\n]*))?$/;
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let s = "";
+  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
+
+/** The response in `bytes` (lines may end in CRLF or LF), or what is wrong with it. */
+export function parseRawResponse(bytes: Uint8Array): RawResponse | string {
+  const lines: string[] = [];
+  let start = 0;
+  let bodyAt = -1;
+  while (start < bytes.length) {
+    const lf = bytes.indexOf(10, start);
+    if (lf < 0) break;
+    const end = lf > start && bytes[lf - 1] === 13 ? lf - 1 : lf;
+    if (end === start) {
+      bodyAt = lf + 1;
+      break;
+    }
+    lines.push(latin1(bytes, start, end));
+    start = lf + 1;
+  }
+  const m = STATUS_LINE.exec(lines[0] ?? "");
+  if (m === null) return "not an HTTP response (it must start with a status line such as \"HTTP/1.1 403 Forbidden\")";
+  if (bodyAt < 0) return "not an HTTP response (its headers must end with an empty line)";
+  const fields: [string, string][] = [];
+  let length = -1;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(":");
+    if (colon <= 0) return `malformed header line '${line}'`;
+    const name = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    const lower = name.toLowerCase();
+    if (lower === "content-length" && /^\d+$/.test(value)) length = Number(value);
+    if (!DROPPED.has(lower)) fields.push([name, value]);
+  }
+  const rest = bytes.subarray(bodyAt);
+  // A Content-Length shorter than what follows the head bounds the body, as a parser would read it.
+  const body = length >= 0 && length < rest.length ? rest.slice(0, length) : rest.slice();
+  return { status: Number(m[1]), reason: m[2] ?? "", fields, body };
+}

@@ -1,0 +1,257 @@
+// Actions that answer instead of the server: deny, tarpit, return (HAProxy's
+// "http reply" arguments) and auth. A reply whose parts are all constant is
+// built once at load and shared (frozen: nothing may edit it); log-format
+// parts (lf-string, hdr values) are evaluated per transaction.
+import { defaultErrorPage } from "../../http/error-pages.ts";
+import { isFieldValue, isToken } from "../../http/edit-head.ts";
+import { parseRawResponse } from "../../http/raw-response.ts";
+import { type ActionTxn, type Reply, Verdict, type VerdictCode } from "../types.ts";
+import { compileFormat, encodeText, errorText, freezeReply, isConditionWord, isConstantFormat, parseInteger, readFileBytes } from "./common.ts";
+import type { ActionContext, ActionDef, FormatFn, Parsed, RuleSet } from "./types.ts";
+
+/**
+ * The statuses HAProxy has error messages for (`default-errorfiles` and a
+ * bare `deny_status` accept only these). The same list as config/'s
+ * errorfile codes.
+ */
+const HANDLED_STATUSES: readonly number[] = [200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504];
+
+const EMPTY_BODY = new Uint8Array(0);
+
+/** A constant reply, frozen so that no later code can change what every transaction shares. */
+function frozenReply(status: number, fields: [string, string][], body: Uint8Array, close: boolean): Reply {
+  return freezeReply(close ? { status, fields, body, close } : { status, fields, body });
+}
+
+/** The proxy's errorfile for `status`, else sluice's own page, as a reply (status, fields and body of the page). */
+export function errorReply(ctx: ActionContext, status: number): { status: number; fields: [string, string][]; body: Uint8Array } | string {
+  const page = parseRawResponse(ctx.errorFile(status) ?? defaultErrorPage(status));
+  if (typeof page === "string") return `the errorfile for ${status} is ${page}`;
+  return page;
+}
+
+type Payload =
+  | { kind: "empty" }
+  | { kind: "errorfiles" }
+  | { kind: "errorfile"; file: string }
+  | { kind: "raw"; body: Uint8Array }
+  | { kind: "format"; body: FormatFn };
+
+/** Headers that a reply computes itself and `hdr` may not set (HAProxy ignores them with a warning). */
+const COMPUTED = ["content-length", "transfer-encoding", "content-type"];
+
+const PAYLOAD_WORDS = ["errorfile", "file", "lf-file", "string", "lf-string"];
+
+/** The payload one of PAYLOAD_WORDS names: files are read (and lf-file compiled) at load. */
+function payloadOf(action: string, word: string, value: string, ctx: ActionContext): Payload | string {
+  if (word === "errorfile") return { kind: "errorfile", file: value };
+  if (word === "string") return { kind: "raw", body: encodeText(value) };
+  let text = value;
+  if (word === "file" || word === "lf-file") {
+    try {
+      if (word === "file") return { kind: "raw", body: readFileBytes(ctx, value) };
+      text = ctx.env.readFile(value);
+    } catch (e) {
+      return `'${action}' '${word}': cannot read '${value}': ${errorText(e)}`;
+    }
+  }
+  if (isConstantFormat(text)) return { kind: "raw", body: encodeText(text) };
+  const format = ctx.format(text);
+  if (typeof format === "string") return `'${action}' '${word}': ${format}`;
+  return { kind: "format", body: format };
+}
+
+/** What the arguments of deny/tarpit/return make: a reply per transaction, and the first word not taken. */
+interface ParsedReply {
+  make: (t: ActionTxn) => Reply;
+  next: number;
+}
+
+/**
+ * HAProxy's http reply arguments from `words[i]` on: [status N]
+ * [content-type T] [default-errorfiles | errorfile F | file F | lf-file F |
+ * string S | lf-string S] [hdr N V]... `deny_status` is `status` for deny
+ * and tarpit, whose bare form (no argument, or only deny_status) means the
+ * proxy's error page.
+ */
+function parseReply(action: string, words: readonly string[], ctx: ActionContext, defaultStatus: number, close: boolean): ParsedReply | string {
+  const isDeny = action !== "return";
+  let i = 1;
+  let status = defaultStatus;
+  let payload: Payload = { kind: "empty" };
+  let payloadWord: string | undefined;
+  let contentType: string | undefined;
+  const hdrs: [string, FormatFn, string][] = [];
+  const bare = isDeny && (words.length <= 1 || isConditionWord(words[1]) ||
+    (words[1] === "deny_status" && (words.length <= 3 || isConditionWord(words[3]))));
+  if (bare) payload = { kind: "errorfiles" };
+  while (i < words.length) {
+    const word = words[i]!;
+    const value = words[i + 1];
+    const missing = value === undefined || value === "";
+    if (word === "status" || (isDeny && word === "deny_status")) {
+      if (missing) return `'${action}' '${word}' expects <status_code>`;
+      const n = parseInteger(value);
+      if (n === undefined || n < 200 || n > 599) return `'${action}' '${word}': unexpected status code '${value}' (expected 200 to 599)`;
+      status = n;
+      i += 2;
+    } else if (word === "content-type") {
+      if (missing) return `'${action}' 'content-type' expects <type>`;
+      if (!isFieldValue(value)) return `'${action}' 'content-type': '${value}' is not a valid header value`;
+      contentType = value;
+      i += 2;
+    } else if (word === "default-errorfiles") {
+      if (payloadWord !== undefined) return `'${action}': unexpected '${word}' argument, '${payloadWord}' already defined`;
+      payloadWord = word;
+      payload = { kind: "errorfiles" };
+      i += 1;
+    } else if (word === "errorfiles") {
+      return `'${action}' 'errorfiles': http-errors sections are not supported (use 'errorfile <file>')`;
+    } else if (PAYLOAD_WORDS.includes(word)) {
+      if (payloadWord !== undefined) return `'${action}': unexpected '${word}' argument, '${payloadWord}' already defined`;
+      if (missing) return `'${action}' '${word}' expects <${word.endsWith("string") ? "text" : "file"}>`;
+      const next = payloadOf(action, word, value, ctx);
+      if (typeof next === "string") return next;
+      payloadWord = word;
+      payload = next;
+      i += 2;
+    } else if (word === "hdr") {
+      const hdrValue = words[i + 2];
+      if (missing || hdrValue === undefined || hdrValue === "") return `'${action}' 'hdr' expects <name> and <fmt>`;
+      if (!isToken(value)) return `'${action}' 'hdr': '${value}' is not a valid header name`;
+      if (COMPUTED.includes(value.toLowerCase())) {
+        ctx.warn?.(`'${action}': header '${value}' is always ignored by the reply`);
+      } else {
+        const format = compileFormat(hdrValue, ctx);
+        if (typeof format === "string") return `'${action}' 'hdr' ${value}: ${format}`;
+        hdrs.push([value, format, hdrValue]);
+      }
+      i += 3;
+    } else break;
+  }
+  return buildReply(action, ctx, { status, payload, contentType, hdrs, close }, i);
+}
+
+interface ReplySpec {
+  status: number;
+  payload: Payload;
+  contentType: string | undefined;
+  hdrs: [string, FormatFn, string][];
+  close: boolean;
+}
+
+function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: number): ParsedReply | string {
+  const { status, payload, hdrs, close } = spec;
+  let contentType = spec.contentType;
+  if (payload.kind === "errorfiles" || payload.kind === "errorfile") {
+    let page;
+    if (payload.kind === "errorfiles") {
+      if (!HANDLED_STATUSES.includes(status)) {
+        return `'${action}': status code '${status}' has no default error page (expected one of ${HANDLED_STATUSES.join(", ")})`;
+      }
+      page = errorReply(ctx, status);
+    } else {
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileBytes(ctx, payload.file);
+      } catch (e) {
+        return `'${action}' 'errorfile': cannot read '${payload.file}': ${errorText(e)}`;
+      }
+      page = parseRawResponse(bytes);
+      if (typeof page === "string") page = `'${payload.file}' is ${page}`;
+    }
+    if (typeof page === "string") return `'${action}' 'errorfile': ${page}`;
+    if (contentType !== undefined) ctx.warn?.(`'${action}': content-type '${contentType}' is ignored with an errorfile`);
+    if (hdrs.length > 0) ctx.warn?.(`'${action}': 'hdr' arguments are ignored with an errorfile`);
+    const reply = frozenReply(page.status, page.fields, page.body, close);
+    return { next, make: () => reply };
+  }
+  const hasBody = payload.kind === "format" || (payload.kind === "raw" && payload.body.length > 0);
+  if ((status === 204 || status === 304) && hasBody) return `'${action}': no body is allowed in a ${status} response`;
+  if (payload.kind === "empty" || (payload.kind === "raw" && payload.body.length === 0)) {
+    if (contentType !== undefined) ctx.warn?.(`'${action}': content-type '${contentType}' is ignored without a payload`);
+    contentType = undefined;
+  } else if (contentType === undefined) {
+    return `'${action}': a content-type is required with a payload (add 'content-type <type>')`;
+  }
+  const fixed: [string, string][] = contentType === undefined ? [] : [["content-type", contentType]];
+  const constantHdrs = hdrs.every(([, , text]) => isConstantFormat(text));
+  if (payload.kind !== "format" && constantHdrs) {
+    const fields = [...fixed, ...hdrs.map(([name, , text]): [string, string] => [name, text])];
+    const reply = frozenReply(status, fields, payload.kind === "raw" ? payload.body : EMPTY_BODY, close);
+    return { next, make: () => reply };
+  }
+  const bodyFormat = payload.kind === "format" ? payload.body : undefined;
+  const constantBody = payload.kind === "raw" ? payload.body : EMPTY_BODY;
+  return {
+    next,
+    make: (t) => {
+      const fields = fixed.slice();
+      for (const [name, format] of hdrs) {
+        const value = format(t);
+        // A value that cannot be written is left out rather than break the reply.
+        if (isFieldValue(value)) fields.push([name, value]);
+      }
+      const body = bodyFormat === undefined ? constantBody : encodeText(bodyFormat(t));
+      return close ? { status, fields, body, close } : { status, fields, body };
+    },
+  };
+}
+
+function replyAction(action: "deny" | "return" | "tarpit", sets: readonly RuleSet[]): ActionDef {
+  const verdict: VerdictCode = action === "tarpit" ? Verdict.tarpit : Verdict.reply;
+  return {
+    name: action,
+    sets,
+    parse(words, _arg, ctx, set): Parsed | string {
+      const defaultStatus = action === "return" ? 200 : action === "tarpit" ? 500 : set === "http-request" ? 403 : 502;
+      // A tarpitted client has waited out the delay: its connection is not kept.
+      const parsed = parseReply(action, words, ctx, defaultStatus, action === "tarpit");
+      if (typeof parsed === "string") return parsed;
+      const make = parsed.make;
+      return {
+        next: parsed.next,
+        run: (t) => {
+          t.reply = make(t);
+          return verdict;
+        },
+      };
+    },
+  };
+}
+
+/** auth [realm R]: 401 with the proxy's page for it and a Basic challenge for the realm (default: the proxy's name). */
+const auth: ActionDef = {
+  name: "auth",
+  sets: ["http-request"],
+  parse(words, _arg, ctx): Parsed | string {
+    let realm = ctx.proxy;
+    let next = 1;
+    if (words[1] === "realm") {
+      const value = words[2];
+      if (value === undefined || value === "") return "'auth' 'realm' expects <realm>";
+      if (!isFieldValue(value) || value.includes('"')) return `'auth' 'realm': '${value}' cannot be written in a challenge`;
+      realm = value;
+      next = 3;
+    }
+    const page = errorReply(ctx, 401);
+    if (typeof page === "string") return `'auth': ${page}`;
+    const fields = page.fields.filter(([name]) => name.toLowerCase() !== "www-authenticate");
+    fields.push(["www-authenticate", `Basic realm="${realm}"`]);
+    const reply = frozenReply(401, fields, page.body, false);
+    return {
+      next,
+      run: (t) => {
+        t.reply = reply;
+        return Verdict.reply;
+      },
+    };
+  },
+};
+
+export const REPLY_ACTIONS: readonly ActionDef[] = [
+  replyAction("deny", ["http-request", "http-response"]),
+  replyAction("return", ["http-request", "http-response"]),
+  replyAction("tarpit", ["http-request"]),
+  auth,
+];
