@@ -5,6 +5,7 @@
 
 import { ConfigError, type SourcePos } from "./errors.ts";
 import { splitWords } from "./cfg-words.ts";
+import { readUserlistLine } from "./cfg-userlist.ts";
 import {
   isReservedName,
   newSegment,
@@ -25,7 +26,6 @@ const PROXY_HEADERS: Record<string, ProxyCategory> = {
 const OTHER_SECTIONS = new Set([
   "peers",
   "resolvers",
-  "userlist",
   "cache",
   "program",
   "http-errors",
@@ -214,7 +214,8 @@ class CfgParser {
         );
         continue;
       }
-      if (this.section.base) this.keyword(this.section.base, keyword, args);
+      if (this.section.base?.[0] === "userlists") this.userlistLine(this.section.base, keyword, args);
+      else if (this.section.base) this.keyword(this.section.base, keyword, args);
     }
     return { segments: this.segments, errors: this.errors };
   }
@@ -280,11 +281,42 @@ class CfgParser {
       if (rest.length > 0) this.bind(base, rest);
       return true;
     }
+    if (keyword === "userlist") return this.userlistHeader(args);
     if (OTHER_SECTIONS.has(keyword)) {
       this.section = { base: null, context: [] };
       return this.headerError(`section '${keyword}' is not supported yet`);
     }
     return false;
+  }
+
+  /** `userlist <name>`: users and groups for http-request auth (cfg-userlist.ts reads its lines). */
+  private userlistHeader(args: string[]): true {
+    const [name, ...rest] = args;
+    this.section = { base: null, context: name === undefined ? [] : [`userlist '${name}'`] };
+    if (name === undefined) return this.headerError("missing name for 'userlist' (usage: userlist <name>)");
+    if (isReservedName(name)) return this.headerError(`'${name}' cannot be used as a name`);
+    if (rest.length > 0) return this.headerError(`too many arguments for 'userlist': '${rest[0]}' (usage: userlist <name>)`);
+    // A second userlist of that name goes in a segment of its own, so that it reaches the duplicate check.
+    if (name in ((this.seg.doc.userlists ?? {}) as Record<string, unknown>)) {
+      this.seg = newSegment(this.file);
+      this.segments.push(this.seg);
+    }
+    ((this.seg.doc.userlists ??= {}) as Record<string, unknown>)[name] = {};
+    const base = ["userlists", name];
+    this.mark(base);
+    this.section.base = base;
+    return true;
+  }
+
+  private userlistLine(base: PathSeg[], keyword: string, args: string[]): void {
+    const line = readUserlistLine(keyword, args);
+    if ("error" in line) return this.error(line.error, [...(this.section?.context ?? []), ...line.context]);
+    const list = (this.node(base)[line.list] ??= []) as unknown[];
+    const path = [...base, line.list, list.length];
+    this.mark([...base, line.list]);
+    this.mark(path);
+    for (const key of Object.keys(line.entry)) this.mark([...path, key]);
+    list.push(line.entry);
   }
 
   private headerError(detail: string): true {

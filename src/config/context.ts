@@ -10,6 +10,15 @@ export function contextOf(path: readonly PathSeg[], doc: RawDoc): string[] {
   let i = 1;
   if (first === "global" || first === "defaults") {
     parts.push(first);
+  } else if (first === "userlists") {
+    if (second === undefined) return parts;
+    parts.push(`userlist '${second}'`);
+    // Its users and groups: "users"/"groups" then a name or an index, read below.
+    if ((path[2] === "users" || path[2] === "groups") && path[3] !== undefined) {
+      const name = typeof path[3] === "number" ? serverName(doc, path.slice(0, 4)) : path[3];
+      parts.push(`${path[2] === "users" ? "user" : "group"} '${name}'`);
+    }
+    return parts;
   } else if (typeof first === "string" && Object.hasOwn(PROXY_KINDS, first)) {
     if (second === undefined) return parts;
     parts.push(`${PROXY_KINDS[first as keyof typeof PROXY_KINDS]} '${second}'`);
@@ -35,7 +44,7 @@ export function contextOf(path: readonly PathSeg[], doc: RawDoc): string[] {
   return parts;
 }
 
-/** Servers given as a list carry their name inside the entry. */
+/** Servers (and userlist entries) given as a list carry their name inside the entry. */
 function serverName(doc: RawDoc, path: readonly PathSeg[]): string {
   let node: unknown = doc;
   for (const p of path) {

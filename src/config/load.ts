@@ -5,11 +5,11 @@
 
 import { readFileSync } from "node:fs";
 import { parseCfg } from "./cfg.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, formatPos } from "./errors.ts";
 import { buildDraft } from "./build.ts";
 import type { SyntaxResult } from "./raw.ts";
 import { type CheckedSegment, checkSegment } from "./sections.ts";
-import type { Config } from "./types.ts";
+import type { Config, Origin, UserlistConfig } from "./types.ts";
 import { validate } from "./validate.ts";
 import { parseYaml } from "./yaml.ts";
 
@@ -50,6 +50,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
     errors.push(...syntax.errors);
     for (const seg of syntax.segments) checked.push(checkSegment(seg, errors));
   }
+  const userlists = collectUserlists(checked, errors);
   const draft = buildDraft(checked);
   const found = validate(draft);
   errors.push(...found.errors);
@@ -64,8 +65,27 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
       global: draft.global,
       frontends: draft.frontends.map((f) => f.config),
       backends: draft.backends.map((b) => b.config),
+      ...(userlists === undefined ? {} : { userlists }),
     },
   };
+}
+
+/** Every file's userlists by name; a name used twice is an error at the second. Undefined when there are none. */
+function collectUserlists(checked: CheckedSegment[], errors: ConfigError[]): Record<string, UserlistConfig> | undefined {
+  const seen = new Map<string, Origin>();
+  let byName: Record<string, UserlistConfig> | undefined;
+  for (const list of checked.flatMap((seg) => seg.userlists ?? [])) {
+    const first = seen.get(list.name);
+    if (first !== undefined) {
+      errors.push(
+        new ConfigError(list.origin, [`userlist '${list.name}'`], `duplicate name (userlist '${list.name}' is already defined at ${formatPos(first)})`),
+      );
+      continue;
+    }
+    seen.set(list.name, list.origin);
+    if (list.config !== undefined) (byName ??= {})[list.name] = list.config;
+  }
+  return byName;
 }
 
 function parseSource(source: ConfigSource): SyntaxResult {

@@ -364,10 +364,11 @@ export const DocumentSchema = keywords(
     frontends: category("frontends", "frontend"),
     backends: category("backends", "backend"),
     listen: category("listen", "listen"),
+    userlists: category("userlists", "userlist"),
   },
   {
     expected: "a mapping of sections",
     unknown: (key) =>
-      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen)`,
+      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists)`,
   },
 );

@@ -24,7 +24,8 @@ import {
   type ProxyKind,
   type RawSegment,
 } from "./raw.ts";
-import type { LogTarget, Origin } from "./types.ts";
+import type { LogTarget, Origin, UserlistConfig } from "./types.ts";
+import { UserlistSchema, userlistConfig } from "./schema-userlist.ts";
 import { loadBindTls, loadServerTls } from "./tls-files.ts";
 
 export interface CheckedProxy {
@@ -44,6 +45,8 @@ export interface CheckedSegment {
   defaults?: ProxyPart | null;
   /** In the order they were written. */
   proxies: CheckedProxy[];
+  /** `userlist` sections; a broken one keeps its name and origin (for the duplicate check) without a config. */
+  userlists?: { name: string; origin: Origin; config?: UserlistConfig }[];
 }
 
 export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSegment {
@@ -92,11 +95,28 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSeg
       out.proxies.push(proxy);
     }
   }
+  checkUserlists(seg, out, errors);
   // Categories are separate mappings; the file interleaves them.
   out.proxies.sort((a, b) =>
     (a.origin.line ?? 0) - (b.origin.line ?? 0) || (a.origin.col ?? 0) - (b.origin.col ?? 0)
   );
   return out;
+}
+
+function checkUserlists(seg: RawSegment, out: CheckedSegment, errors: ConfigError[]): void {
+  const group = seg.doc.userlists;
+  if (group === null || typeof group !== "object" || Array.isArray(group)) return;
+  out.userlists = [];
+  for (const [name, raw] of Object.entries(group)) {
+    const path = ["userlists", name];
+    const origin = locate(seg, path, true);
+    const checkedName = v.safeParse(nameSchema("userlist"), name);
+    if (!checkedName.success) errors.push(...checkedName.issues.map((issue) => new ConfigError(origin, [], issue.message)));
+    const r = v.safeParse(UserlistSchema, raw);
+    if (!r.success) errors.push(...toErrors(r.issues, path, seg));
+    const config = r.success ? userlistConfig(name, r.output, seg, path, errors) : undefined;
+    out.userlists.push(config === undefined ? { name, origin } : { name, origin, config });
+  }
 }
 
 /** Reads the certificates and CA files of TLS binds and servers (global defaults apply in build.ts). */

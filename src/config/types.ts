@@ -399,6 +399,26 @@ export interface Config {
   global: GlobalConfig;
   frontends: FrontendConfig[];
   backends: BackendConfig[];
+  /** `userlist` sections by name (http-request auth, http_auth); absent when there are none. */
+  userlists?: Record<string, UserlistConfig>;
+}
+
+/** A `userlist` section; rules/auth's Userlist is built from it. */
+export interface UserlistConfig {
+  name: string;
+  users: UserConfig[];
+  /** Every group declared, in order. */
+  groups: string[];
+  origin: Origin;
+}
+
+export interface UserConfig {
+  name: string;
+  /** `password HASH` (a crypt(3) hash sluice checks: bcrypt, SHA-256-crypt, SHA-512-crypt) or `insecure-password TEXT`. */
+  password: { hash: string } | { insecure: string };
+  /** Every group the user is in: those its `groups` names and those whose `users` name it, in declaration order. */
+  groups: string[];
+  origin: Origin;
 }
 
 /** Values used when neither the proxy nor its `defaults` set them. */

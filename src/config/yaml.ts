@@ -61,6 +61,10 @@
 //       bind: ":5432"
 //       mode: tcp
 //       servers: { pg1: "10.0.0.1:5432" }
+//   userlists:                         # users and groups for http-request auth (schema-userlist.ts)
+//     admins:
+//       users: { tiger: { password: "$6$...", groups: [ops] }, scott: { insecure-password: elgato } }
+//       groups: { ops: { users: [scott] } }
 //
 // Timeout names: connect, client, server, queue, tunnel, client-fin,
 // server-fin, http-request, http-keep-alive. Numbers may be YAML numbers or
@@ -112,7 +116,7 @@ export function parseYaml(file: string, text: string): SyntaxResult {
         new ConfigError(
           at,
           [],
-          "the document must be a mapping of sections (global, defaults, frontends, backends, listen)",
+          "the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists)",
         ),
       ],
     };

@@ -10,6 +10,7 @@
 // interfaces below, which the session layer implements.
 import type { Head } from "../http/message.ts";
 import type { TlsFacts } from "../runtime/types.ts";
+import type { Userlist } from "./auth/userlist.ts";
 
 /**
  * A sample: what a fetch yields and a converter transforms. Strings carry
@@ -157,6 +158,8 @@ export interface CompileEnv {
   readonly ownTable: string | undefined;
   /** Backend names (use_backend, nbsrv). */
   hasBackend(name: string): boolean;
+  /** A `userlist` section by name (http_auth, http_auth_group); absent: the configuration declares none. */
+  userlist?(name: string): Userlist | undefined;
 }
 
 /** A fetch as the registry knows it. */

@@ -82,8 +82,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "unsupported section",
-      ["userlist admins"],
-      "sluice.cfg:1: section 'userlist' is not supported yet",
+      ["peers mypeers"],
+      "sluice.cfg:1: section 'peers' is not supported yet",
     ],
     [
       "keyword not allowed in section",
@@ -229,7 +229,7 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown section",
       ["frontend:", "  web: {}"],
-      "sluice.yaml:1:1: unknown section 'frontend' (expected one of: global, defaults, frontends, backends, listen)",
+      "sluice.yaml:1:1: unknown section 'frontend' (expected one of: global, defaults, frontends, backends, listen, userlists)",
     ],
     [
       "keyword not allowed in section",
@@ -284,7 +284,7 @@ describe("YAML errors carry line:col", () => {
     [
       "document not a mapping",
       ["- a", "- b"],
-      "sluice.yaml:1:1: the document must be a mapping of sections (global, defaults, frontends, backends, listen)",
+      "sluice.yaml:1:1: the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists)",
     ],
   ])("%s", (_, text, message) => {
     expect(errorsOf(yaml(...text))).toEqual([message]);
