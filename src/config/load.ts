@@ -11,6 +11,7 @@ import type { SyntaxResult } from "./raw.ts";
 import { type CheckedSegment, checkSegment } from "./sections.ts";
 import type { Config, Origin, UserlistConfig } from "./types.ts";
 import { validate } from "./validate.ts";
+import { compileAllRules } from "./rules.ts";
 import { parseYaml } from "./yaml.ts";
 
 export type * from "./types.ts";
@@ -54,6 +55,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
   const draft = buildDraft(checked);
   const found = validate(draft);
   errors.push(...found.errors);
+  compileAllRules(draft, errors, userlists);
 
   const sort = byPosition(order);
   const warnings = sort(found.warnings);

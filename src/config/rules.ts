@@ -1,0 +1,192 @@
+// Rule lines → compiled rules (issue 15), once the whole configuration is
+// read: ACLs gathered per proxy (a condition may name one written further
+// down), then every rule compiled for its stage. Every problem is reported,
+// each with its file:line, the proxy and the keyword; a proxy with errors
+// gets no rules (the load fails anyway).
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
+import { compileCondition, type ParsedAcl, parseAcl } from "../rules/acl.ts";
+import { compileHttpAction } from "../rules/actions/index.ts";
+import type { ActionContext } from "../rules/actions/types.ts";
+import { compileExpr } from "../rules/expr.ts";
+import { compileFormatString } from "../rules/log-format.ts";
+import type { BackendSwitch, ProxyRules, ServerSwitch } from "../rules/rule-set.ts";
+import { type Action, type CompileEnv, Stage, type StageBit } from "../rules/types.ts";
+import { ConfigError } from "./errors.ts";
+import type { Draft } from "./build.ts";
+import type { Origin, RuleLine, RuleLines, UserlistConfig } from "./types.ts";
+import { Userlist } from "../rules/auth/userlist.ts";
+
+type HttpSet = "http-request" | "http-response" | "http-after-response";
+const STAGE_OF: Record<HttpSet, StageBit> = {
+  "http-request": Stage.httpRequest,
+  "http-response": Stage.httpResponse,
+  "http-after-response": Stage.httpAfterResponse,
+};
+
+interface ProxyFacts {
+  kind: string;
+  name: string;
+  origin: Origin;
+  lines: RuleLines;
+  /** Backends: their servers' names (use-server). */
+  servers?: readonly string[];
+  errorFile(status: number): Uint8Array | undefined;
+}
+
+/** Compiles every proxy's rule lines into its config (`rules`); problems go to `errors`. */
+export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>): void {
+  const backends = new Set(draft.backends.map((b) => b.config.name));
+  // One Userlist per section, shared by every proxy (its cache of verified credentials too).
+  const userlists = new Map<string, Userlist>();
+  const userlist = (name: string): Userlist | undefined => {
+    let list = userlists.get(name);
+    const config = userlistConfigs?.[name];
+    if (list === undefined && config !== undefined) userlists.set(name, (list = new Userlist(config)));
+    return list;
+  };
+  for (const f of draft.frontends) {
+    const lines = f.config.ruleLines;
+    if (lines === undefined) continue;
+    const files = f.config.errorFiles;
+    const rules = compileProxy(
+      { kind: f.named.kind, name: f.config.name, origin: f.config.origin, lines, errorFile: (s) => files[s] },
+      backends,
+      errors,
+      userlist,
+    );
+    if (rules !== undefined) f.config.rules = rules;
+  }
+  for (const b of draft.backends) {
+    const lines = b.config.ruleLines;
+    if (lines === undefined) continue;
+    const files = b.config.errorFiles;
+    const rules = compileProxy(
+      { kind: b.named.kind, name: b.config.name, origin: b.config.origin, lines, servers: b.config.servers.map((s) => s.name), errorFile: (s) => files[s] },
+      backends,
+      errors,
+      userlist,
+    );
+    if (rules !== undefined) b.config.rules = rules;
+  }
+}
+
+function compileProxy(
+  p: ProxyFacts,
+  backends: ReadonlySet<string>,
+  errors: ConfigError[],
+  userlist: (name: string) => Userlist | undefined,
+): ProxyRules | undefined {
+  const before = errors.length;
+  const where = `${p.kind} '${p.name}'`;
+  const fail = (line: RuleLine, keyword: string, detail: string) => errors.push(new ConfigError(line.origin, [where, keyword], detail));
+  const base = p.origin.file === undefined ? "." : dirname(p.origin.file);
+  const resolve = (path: string) => (isAbsolute(path) ? path : join(base, path));
+  const env: CompileEnv = {
+    readFile: (path) => readFileSync(resolve(path), "utf8"),
+    readBytes: (path) => new Uint8Array(readFileSync(resolve(path))),
+    userlist,
+    hasTable: () => false,
+    ownTable: undefined,
+    hasBackend: (name) => backends.has(name),
+  };
+
+  const acls = new Map<string, ParsedAcl[]>();
+  for (const line of p.lines.acl) {
+    const [name, ...rest] = line.words;
+    if (name === undefined || rest.length === 0) {
+      fail(line, "acl", "expected a name and a fetch (usage: acl <name> <fetch>[,<converter>...] [flags] [<operator>] [<value>...])");
+      continue;
+    }
+    if (!/^[A-Za-z0-9_.:-]+$/.test(name)) {
+      fail(line, "acl", `invalid ACL name '${name}' (letters, digits, '-', '_', '.' and ':' only)`);
+      continue;
+    }
+    const parsed = parseAcl(rest);
+    if (typeof parsed === "string") fail(line, `acl ${name}`, parsed);
+    else {
+      const list = acls.get(name);
+      if (list === undefined) acls.set(name, [parsed]);
+      else list.push(parsed);
+    }
+  }
+
+  const contextFor = (stage: StageBit): ActionContext => ({
+    condition: (words) => compileCondition(words, acls, stage, env),
+    format: (text) => compileFormatString(text, stage, env),
+    expr: (text) => {
+      const e = compileExpr(text, stage, env);
+      return typeof e === "string" ? e : e.one;
+    },
+    env,
+    errorFile: p.errorFile,
+    track: () => "track-sc needs a stick-table (not supported yet)",
+    proxy: p.name,
+    // `http-request capture ... len N` declares request slots in order; `capture request/response header` lines are not taken yet, so no `id` slot exists.
+    declareCapture: (length) => captureLengths.push(length) - 1,
+    captureLength: (direction, id) => (direction === "request" ? captureLengths[id] : undefined),
+  });
+  const captureLengths: number[] = [];
+
+  const sets: Record<HttpSet, Action[]> = { "http-request": [], "http-response": [], "http-after-response": [] };
+  for (const set of ["http-request", "http-response", "http-after-response"] as const) {
+    const ctx = contextFor(STAGE_OF[set]);
+    for (const line of p.lines[set]) {
+      const action = compileHttpAction(set, line.words, ctx);
+      if (typeof action === "string") fail(line, set, action);
+      else sets[set].push(action);
+    }
+  }
+  // `redirect` lines run after the http-request rules, as in HAProxy.
+  const requestCtx = contextFor(Stage.httpRequest);
+  for (const line of p.lines.redirect) {
+    const action = compileHttpAction("http-request", ["redirect", ...line.words], requestCtx);
+    if (typeof action === "string") fail(line, "redirect", action);
+    else sets["http-request"].push(action);
+  }
+
+  const useBackend: BackendSwitch[] = [];
+  for (const line of p.lines.use_backend) {
+    const [target = "", ...rest] = line.words;
+    const when = conditionOf(rest, (words) => compileCondition(words, acls, Stage.httpRequest, env));
+    if (typeof when === "string") {
+      fail(line, "use_backend", when);
+      continue;
+    }
+    if (target.includes("%[")) {
+      const dynamic = compileFormatString(target, Stage.httpRequest, env);
+      if (typeof dynamic === "string") fail(line, "use_backend", dynamic);
+      else useBackend.push({ name: undefined, dynamic, when });
+    } else if (!backends.has(target)) {
+      fail(line, "use_backend", `backend '${target}' is not defined (no backend or listen has that name)`);
+    } else {
+      useBackend.push({ name: target, dynamic: undefined, when });
+    }
+  }
+
+  const useServer: ServerSwitch[] = [];
+  for (const line of p.lines["use-server"]) {
+    const [server = "", ...rest] = line.words;
+    const when = conditionOf(rest, (words) => compileCondition(words, acls, Stage.httpRequest, env));
+    if (typeof when === "string") fail(line, "use-server", when);
+    else if (p.servers !== undefined && !p.servers.includes(server)) fail(line, "use-server", `no server '${server}' in this backend`);
+    else useServer.push({ server, when });
+  }
+
+  if (errors.length !== before) return undefined;
+  return {
+    httpRequest: sets["http-request"],
+    httpResponse: sets["http-response"],
+    httpAfterResponse: sets["http-after-response"],
+    useBackend,
+    useServer,
+    captures: [],
+  };
+}
+
+/** The words after a target: nothing, or `if|unless <condition>`. */
+function conditionOf<C>(rest: readonly string[], compile: (words: readonly string[]) => C | string): C | undefined | string {
+  if (rest.length === 0) return undefined;
+  if (rest[0] !== "if" && rest[0] !== "unless") return `unexpected '${rest[0]}' (expected 'if' or 'unless' and a condition)`;
+  return compile(rest);
+}
