@@ -78,6 +78,7 @@ export class Server implements BalanceTarget {
     this.initAddr = settings.initAddr;
     this.origin = settings.origin;
     this.backup = settings.backup;
+    this.cookie = settings.cookie;
     // Without `check` nothing moves the health counter: rise and fall of 1 keep it simple.
     this.state = new ServerState(settings.check?.rise ?? 1, settings.check?.fall ?? 1, settings.disabled, timers.now());
     // No maxconn: no limit (0, as HAProxy writes it).
@@ -149,6 +150,9 @@ export class Server implements BalanceTarget {
   get upSince(): number {
     return this.state.upSince;
   }
+
+  /** `cookie VALUE` (issue 15, cookie): what the backend's persistence cookie says for this server; undefined: none. */
+  readonly cookie: string | undefined;
 
   /** Takes new load-balanced streams: READY, UP, with a weight. */
   get usable(): boolean {

@@ -241,6 +241,9 @@ function backend(
   if (hashType !== undefined) config.hashType = hashType;
   if (proxy.kind === "backend" && part.ruleLines !== undefined) config.ruleLines = ruleLines(proxy, part.ruleLines);
   if (part.allBackups ?? defaults.allBackups) config.allBackups = true;
+  // Persistence (issue 15, cookie): the section's own line, else its defaults'.
+  const cookie = part.cookie ?? defaults.cookie;
+  if (cookie !== undefined) config.cookie = { ...cookie, domains: [...cookie.domains], attrs: [...cookie.attrs] };
   const protoAt = servers.map((s, i) =>
     s.proto === "h1"
       ? config.servers[i]!.origin

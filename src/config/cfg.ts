@@ -68,7 +68,7 @@ const USAGE: Record<string, string> = {
   bind: "bind <address>[,<address>...] [proto h2] [ssl crt <file|dir>... [crt-list <file>] [alpn <list>] ...]",
   "ssl-default-bind-options": "ssl-default-bind-options <option>...",
   server:
-    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]]",
+    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]] [cookie <value>]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   log: "log stdout|stderr|<file> [format raw|json], or log global",
@@ -83,6 +83,9 @@ const USAGE: Record<string, string> = {
   "http-response": "http-response <action> [<arguments>...] [if|unless <condition>]",
   "http-after-response": "http-after-response <action> [<arguments>...] [if|unless <condition>]",
   redirect: "redirect location|prefix|scheme <target> [code <n>] [<option>...] [if|unless <condition>]",
+  // Persistence (issue 15, cookie).
+  cookie:
+    "cookie <name> [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly] [secure] [domain <domain>]... [maxidle <time>] [maxlife <time>] [attr <value>]...",
 };
 /** Health-check rule lines (issue 14, checks): one list of words per line, read by schema-check.ts. */
 const CHECK_RULES = new Set(["http-check", "tcp-check"]);
@@ -118,6 +121,8 @@ const SERVER_VALUES: Record<string, string> = {
   observe: "layer4|layer7",
   "error-limit": "<number>",
   "on-error": "fastinter|fail-check|sudden-death|mark-down",
+  // Persistence (issue 15, cookie).
+  cookie: "<value>",
 };
 const SERVER_OPTIONS = [
   "weight",
@@ -154,6 +159,8 @@ const SERVER_OPTIONS = [
   "observe",
   "error-limit",
   "on-error",
+  // Persistence (issue 15, cookie).
+  "cookie",
 ];
 /** Bind options without a value. */
 const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets"]);
@@ -368,6 +375,11 @@ class CfgParser {
       this.mark([...base, keyword]);
       this.mark([...base, keyword, list.length]);
       list.push(args);
+    } else if (keyword === "cookie") {
+      // Persistence (issue 15, cookie): words kept as written (an `attr` value may hold spaces); schema-cookie.ts reads them.
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      raw.cookie = args;
+      this.mark([...base, "cookie"]);
     } else if (keyword === "errorfile") {
       if (!this.arity(keyword, args, 2, 2)) return;
       const [code, file] = args as [string, string];

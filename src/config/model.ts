@@ -43,9 +43,11 @@ import {
 import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import { RetryOnSchema } from "./schema-retry.ts";
+import { CookieSchema } from "./schema-cookie.ts";
 import { BACKEND_RULES, FRONTEND_RULES, LISTEN_RULES, ruleEntries, type RuleKeyword, ruleLinesOf, type RuleLinesPart } from "./schema-rules.ts";
 import type {
   BalanceSettings,
+  CookiePersistence,
   ErrorFiles,
   HashType,
   Forwarded,
@@ -106,6 +108,8 @@ const DEFAULTS = {
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
   "tcp-check": v.optional(TcpCheckSchema),
+  // Persistence (issue 15, cookie).
+  cookie: v.optional(CookieSchema),
 };
 const FRONTEND = {
   mode: v.optional(ModeSchema),
@@ -134,6 +138,8 @@ const BACKEND = {
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
   "tcp-check": v.optional(TcpCheckSchema),
+  // Persistence (issue 15, cookie).
+  cookie: v.optional(CookieSchema),
   ...ruleEntries(BACKEND_RULES),
 };
 const LISTEN = {
@@ -156,6 +162,8 @@ const LISTEN = {
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
   "tcp-check": v.optional(TcpCheckSchema),
+  // Persistence (issue 15, cookie).
+  cookie: v.optional(CookieSchema),
   ...ruleEntries(LISTEN_RULES),
 };
 
@@ -219,6 +227,8 @@ export interface ProxyPart {
   tcpChecks?: TcpCheckStep[];
   /** Rule lines (issue 15), compiled by rules.ts once the configuration is read. */
   ruleLines?: RuleLinesPart;
+  /** `cookie ...` (issue 15, cookie). */
+  cookie?: CookiePersistence;
 }
 
 function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
@@ -240,6 +250,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   "max-session-srv-conns"?: number;
   "http-check"?: HttpCheckRule[];
   "tcp-check"?: TcpCheckStep[];
+  cookie?: CookiePersistence;
 }): ProxyPart {
   const part: ProxyPart = { timeouts: o.timeout ?? {} };
   if (o.mode !== undefined) part.mode = o.mode;
@@ -269,6 +280,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (option.healthCheck !== undefined) part.healthCheck = option.healthCheck;
   if (o["http-check"] !== undefined) part.httpChecks = o["http-check"];
   if (o["tcp-check"] !== undefined) part.tcpChecks = o["tcp-check"];
+  if (o.cookie !== undefined) part.cookie = o.cookie;
   const rules = ruleLinesOf(o);
   if (rules !== undefined) part.ruleLines = rules;
   return part;

@@ -25,6 +25,7 @@ import {
   serverSslPart,
 } from "./schema-tls.ts";
 import { SERVER_CHECK_FIELDS, type ServerCheckPart, serverCheckPart } from "./schema-check.ts";
+import { ServerCookieSchema } from "./schema-cookie.ts";
 
 /** Section names as they appear in messages. */
 export type SectionName = "global" | "defaults" | "frontend" | "backend" | "listen";
@@ -185,6 +186,8 @@ export interface ServerPart {
   initAddr?: InitAddr[];
   /** Health checks (issue 14, checks): what the line says, defaults applied by build.ts. */
   checks: ServerCheckPart;
+  /** `cookie VALUE` (issue 15, cookie). */
+  cookie?: string;
 }
 
 /**
@@ -240,6 +243,8 @@ const SERVER_FIELDS = {
   "init-addr": v.optional(InitAddrSchema()),
   // Health checks (issue 14, checks).
   ...SERVER_CHECK_FIELDS,
+  // Persistence (issue 15, cookie).
+  cookie: v.optional(ServerCookieSchema),
 };
 
 function serverPart(
@@ -270,6 +275,7 @@ function serverPart(
   if (s.maxqueue !== undefined && s.maxqueue > 0) part.maxqueue = s.maxqueue;
   if (s.slowstart !== undefined && s.slowstart > 0) part.slowstart = s.slowstart;
   if (s["init-addr"] !== undefined) part.initAddr = s["init-addr"];
+  if (s.cookie !== undefined) part.cookie = s.cookie;
   return part;
 }
 

@@ -134,6 +134,8 @@ export interface ServerConfig {
   /** `observe layer4|layer7` with `error-limit` and `on-error`. */
   observe?: ServerObserve;
   // ---- end of health checks
+  /** `cookie VALUE`: what the backend's persistence cookie says for this server (issue 15, cookie); absent: none, a client it serves is told to drop the cookie. */
+  cookie?: string;
   origin: Origin;
 }
 
@@ -295,9 +297,36 @@ export interface RuleLines {
   redirect: RuleLine[];
 }
 
+/**
+ * `cookie NAME [rewrite|insert|prefix] [indirect] [nocache] [postonly]
+ * [preserve] [httponly] [secure] [domain D]... [maxidle T] [maxlife T]
+ * [attr A]...` (issue 15, cookie): persistence by a cookie that names the
+ * server (HAProxy's section 4.2 "cookie").
+ */
+export interface CookiePersistence {
+  name: string;
+  /** passive: none of the three modes (the server sets the cookie, sluice only reads it). */
+  mode: "passive" | "insert" | "rewrite" | "prefix";
+  indirect: boolean;
+  nocache: boolean;
+  postonly: boolean;
+  preserve: boolean;
+  httponly: boolean;
+  secure: boolean;
+  /** `domain` values in order (each becomes `; domain=D`). */
+  domains: string[];
+  /** Seconds; 0: no limit. The dates are read and written in insert mode only, as HAProxy. */
+  maxidle: number;
+  maxlife: number;
+  /** `attr` values in order (each becomes `; A`). */
+  attrs: string[];
+}
+
 export interface BackendConfig {
   name: string;
   mode: Mode;
+  /** `cookie ...` (issue 15, cookie): persistence by a cookie; absent: none. */
+  cookie?: CookiePersistence;
   /** The backend's own rule lines (a listen's are its frontend's) and, once loaded, compiled. */
   ruleLines?: RuleLines;
   rules?: ProxyRules;

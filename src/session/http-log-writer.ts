@@ -52,7 +52,8 @@ export class HttpLogWriter implements HttpLogSink {
       r.alpn = tls.alpn;
     }
     r.status = status;
-    r.termination = cause + phase + "--";
+    // The last two: the persistence cookie's (issue 15, cookie), "--" without one.
+    r.termination = cause + phase + (stream?.cookie?.flags ?? "--");
     r.actconn = this.counts.active;
     r.feconn = this.frontendCount();
     r.sessionId = session.id;

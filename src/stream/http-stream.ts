@@ -19,6 +19,7 @@ import type { HttpStreamHost, RuledRequest } from "./types.ts";
 import { FieldsHead } from "../http/fields-head.ts";
 import { runActions, switchServer } from "../rules/rule-set.ts";
 import { type Reply, Verdict } from "../rules/types.ts";
+import { CookieStep } from "./cookie-step.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -47,7 +48,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   readonly started: number;
   /** The session's client byte count when this stream began (for the log's %B). */
   private readonly clientBytesAtStart: number;
-  private readonly outgoing: OutgoingRequest;
+  /** What goes to the server: the request, perhaps with the persistence cookie taken off. */
+  private outgoing: OutgoingRequest;
   /** Request body that came before the exchange was open, and whether the request had ended by then. */
   private early: Uint8Array[] | undefined;
   private endPending = false;
@@ -61,6 +63,9 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   private requestTrailersHead: Head | undefined;
   private responseTrailersHead: Head | undefined;
   private keepClient = false;
+  /** Persistence by a cookie (issue 15, cookie), and the server a rule or the cookie chose (HAProxy's SF_DIRECT while the stream stays on it). */
+  cookie: CookieStep | undefined;
+  private persistServer: Server | undefined;
 
   constructor(
     readonly host: HttpStreamHost<HttpStream>,
@@ -94,7 +99,14 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.only === undefined && useServer !== undefined && useServer.length > 0 && this.ruled !== undefined) {
       const name = switchServer(useServer, this.ruled.txn);
       const server = name === undefined ? undefined : this.backend.servers.find((s) => s.name === name);
-      if (server !== undefined && server.usable) this.only = server;
+      if (server !== undefined && server.usable) this.only = this.persistServer = server;
+    }
+    const cookie = this.backend.config.cookie;
+    if (cookie !== undefined) {
+      const step = this.cookie = new CookieStep(cookie);
+      const r = step.request(this.request, this.backend.servers, this.wallSeconds(), this.only !== undefined);
+      if (r.server !== undefined) this.only = this.persistServer = r.server;
+      if (r.head !== this.request) this.outgoing = { ...this.outgoing, head: r.head };
     }
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
     this.pick();
@@ -102,6 +114,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   protected now(): number {
     return this.host.now();
+  }
+
+  private wallSeconds(): number {
+    return Math.floor(this.host.runtime.wallNow() / 1000);
   }
 
   protected rearm(): void {
@@ -272,6 +288,12 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       if (ruled === undefined) return;
       head = ruled;
     }
+    // HAProxy's order: http-response rules, the persistence cookie, then http-after-response.
+    const server = this.server;
+    if (this.cookie !== undefined && server !== undefined) {
+      head = this.cookie.response(head, server, server === this.persistServer, this.request.method, this.wallSeconds());
+    }
+    if (this.ruled !== undefined) head = this.afterResponse(head);
     this.status = head.status;
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
     this.responseStarted = true;
@@ -388,9 +410,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   // ---- rules' own answers and the response stage ----
 
   /**
-   * The response stage: `http-response` sets, then `http-after-response`.
-   * Returns the head to send, or undefined when a rule answered instead (the
-   * server's response is dropped with its connection, as HAProxy does).
+   * The response stage's `http-response` sets (`http-after-response` runs
+   * later, after the persistence cookie). Returns the head to send on, or
+   * undefined when a rule answered instead (the server's response is
+   * dropped with its connection, as HAProxy does).
    */
   private responseRules(head: Head): Head | undefined {
     const ruled = this.ruled!;
@@ -407,7 +430,14 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       this.replyNow();
       return undefined;
     }
-    for (const set of ruled.after) if (runActions(set, txn) !== Verdict.continue) break;
+    return txn.response;
+  }
+
+  /** `http-after-response` sets over the head about to be sent. */
+  private afterResponse(head: Head): Head {
+    const txn = this.ruled!.txn;
+    txn.response = head;
+    for (const set of this.ruled!.after) if (runActions(set, txn) !== Verdict.continue) break;
     return txn.response;
   }
 

@@ -19,7 +19,8 @@ import type { Action, ActionTxn } from "../rules/types.ts";
 export interface HttpStreamHost<S> {
   /** The session that owns the backend connections this stream uses (the ownership API's Owner). */
   readonly owner: Owner;
-  readonly runtime: Pick<Runtime, "connect" | "defer">;
+  /** wallNow: the dates a persistence cookie carries (maxidle, maxlife). */
+  readonly runtime: Pick<Runtime, "connect" | "defer" | "wallNow">;
   /** The one API that moves backend connections between sessions and pools. */
   readonly ownership: Ownership;
   readonly limits: HeadLimits;

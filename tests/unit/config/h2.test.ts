@@ -224,12 +224,12 @@ describe("server proto and max-reuse", () => {
         "    servers:",
         "      a1: { address: '127.0.0.1:1', maxReuse: 3 }",
       ),
-      "sluice.yaml:4:37: backend 'api': server 'a1': unknown keyword 'maxReuse' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error)",
+      "sluice.yaml:4:37: backend 'api': server 'a1': unknown keyword 'maxReuse' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie)",
     ],
     [
       "YAML: a server option is not a backend keyword",
       yaml("backends:", "  api:", "    proto: h2", "    servers: { a1: '127.0.0.1:1' }"),
-      "sluice.yaml:3:5: backend 'api': unknown keyword 'proto' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, acl, use-server, http-request, http-response, http-after-response, redirect)",
+      "sluice.yaml:3:5: backend 'api': unknown keyword 'proto' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, acl, use-server, http-request, http-response, http-after-response, redirect)",
     ],
   ])("error: %s", (_, source, message) => {
     expect(errorsOf(source)).toEqual([message]);

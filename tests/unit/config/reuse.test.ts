@@ -360,7 +360,7 @@ describe("server pool options and send-proxy", () => {
     [
       "send-proxy takes no value",
       cfg("backend api", "    server a1 127.0.0.1:1 send-proxy v1"),
-      "sluice.cfg:2: backend 'api': server 'a1': option 'v1' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error)",
+      "sluice.cfg:2: backend 'api': server 'a1': option 'v1' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie)",
     ],
     [
       "YAML: send-proxy not a boolean",
@@ -410,12 +410,12 @@ describe("server pool options and send-proxy", () => {
         "    servers:",
         "      a1: { address: '127.0.0.1:1', sendProxy: true }",
       ),
-      "sluice.yaml:4:37: backend 'api': server 'a1': unknown keyword 'sendProxy' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error)",
+      "sluice.yaml:4:37: backend 'api': server 'a1': unknown keyword 'sendProxy' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie)",
     ],
     [
       "YAML: a server option is not a backend keyword",
       yaml("backends:", "  api:", "    send-proxy: true", "    servers: { a1: '127.0.0.1:1' }"),
-      "sluice.yaml:3:5: backend 'api': unknown keyword 'send-proxy' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, acl, use-server, http-request, http-response, http-after-response, redirect)",
+      "sluice.yaml:3:5: backend 'api': unknown keyword 'send-proxy' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, acl, use-server, http-request, http-response, http-after-response, redirect)",
     ],
     [
       "haproxy.cfg: a server option is not a section keyword",
