@@ -13,6 +13,8 @@ import { compileFormatString } from "../rules/log-format.ts";
 import type { BackendSwitch, ProxyRules, ServerSwitch } from "../rules/rule-set.ts";
 import { type Action, type CompileEnv, Stage, type StageBit } from "../rules/types.ts";
 import { ConfigError } from "./errors.ts";
+import { parseDuration } from "./duration.ts";
+import { compileTcpAction } from "../rules/tcp-actions.ts";
 import type { Draft } from "./build.ts";
 import type { Origin, RuleLine, RuleLines, UserlistConfig } from "./types.ts";
 import { Userlist } from "../rules/auth/userlist.ts";
@@ -27,6 +29,7 @@ const STAGE_OF: Record<HttpSet, StageBit> = {
 interface ProxyFacts {
   kind: string;
   name: string;
+  mode: "tcp" | "http";
   origin: Origin;
   lines: RuleLines;
   /** Backends: their servers' names (use-server). */
@@ -50,7 +53,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     if (lines === undefined) continue;
     const files = f.config.errorFiles;
     const rules = compileProxy(
-      { kind: f.named.kind, name: f.config.name, origin: f.config.origin, lines, errorFile: (s) => files[s] },
+      { kind: f.named.kind, name: f.config.name, mode: f.config.mode, origin: f.config.origin, lines, errorFile: (s) => files[s] },
       backends,
       errors,
       userlist,
@@ -62,7 +65,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     if (lines === undefined) continue;
     const files = b.config.errorFiles;
     const rules = compileProxy(
-      { kind: b.named.kind, name: b.config.name, origin: b.config.origin, lines, servers: b.config.servers.map((s) => s.name), errorFile: (s) => files[s] },
+      { kind: b.named.kind, name: b.config.name, mode: b.config.mode, origin: b.config.origin, lines, servers: b.config.servers.map((s) => s.name), errorFile: (s) => files[s] },
       backends,
       errors,
       userlist,
@@ -145,16 +148,18 @@ function compileProxy(
     else sets["http-request"].push(action);
   }
 
+  // In mode tcp a frontend switches once per connection, on its first bytes (req.ssl_sni...).
+  const switchStage = p.mode === "tcp" ? Stage.tcpContent : Stage.httpRequest;
   const useBackend: BackendSwitch[] = [];
   for (const line of p.lines.use_backend) {
     const [target = "", ...rest] = line.words;
-    const when = conditionOf(rest, (words) => compileCondition(words, acls, Stage.httpRequest, env));
+    const when = conditionOf(rest, (words) => compileCondition(words, acls, switchStage, env));
     if (typeof when === "string") {
       fail(line, "use_backend", when);
       continue;
     }
     if (target.includes("%[")) {
-      const dynamic = compileFormatString(target, Stage.httpRequest, env);
+      const dynamic = compileFormatString(target, switchStage, env);
       if (typeof dynamic === "string") fail(line, "use_backend", dynamic);
       else useBackend.push({ name: undefined, dynamic, when });
     } else if (!backends.has(target)) {
@@ -173,6 +178,8 @@ function compileProxy(
     else useServer.push({ server, when });
   }
 
+  const tcp = compileTcpLines(p, contextFor, fail);
+
   if (errors.length !== before) return undefined;
   return {
     httpRequest: sets["http-request"],
@@ -181,7 +188,51 @@ function compileProxy(
     useBackend,
     useServer,
     captures: [],
+    ...tcp,
   };
+}
+
+/** `tcp-request connection|content ACTION...` and `tcp-request inspect-delay TIME` lines. */
+function compileTcpLines(
+  p: ProxyFacts,
+  contextFor: (stage: StageBit) => ActionContext,
+  fail: (line: RuleLine, keyword: string, detail: string) => void,
+): { tcpConnection: Action[]; tcpContent: Action[]; inspectDelay: number } {
+  const out = { tcpConnection: [] as Action[], tcpContent: [] as Action[], inspectDelay: 0 };
+  for (const line of p.lines["tcp-request"]) {
+    const [kind = "", ...rest] = line.words;
+    if (kind === "inspect-delay") {
+      if (rest.length !== 1) {
+        fail(line, "tcp-request", "inspect-delay expects one time (usage: tcp-request inspect-delay <time>)");
+        continue;
+      }
+      const d = parseDuration(rest[0]!);
+      if (!d.ok) fail(line, "tcp-request inspect-delay", d.error);
+      else out.inspectDelay = d.ms;
+    } else if (kind === "connection") {
+      // HAProxy: before any session exists, so a backend never has them.
+      if (p.kind === "backend") {
+        fail(line, "tcp-request", "'tcp-request connection' is not allowed in a backend section (frontend and listen only)");
+        continue;
+      }
+      const action = compileTcpAction("connection", rest, contextFor(Stage.tcpConnection));
+      if (typeof action === "string") fail(line, "tcp-request connection", action);
+      else out.tcpConnection.push(action);
+    } else if (kind === "content") {
+      if (p.kind === "backend") {
+        fail(line, "tcp-request", "'tcp-request content' in a backend section is not supported yet (write it in the frontend)");
+        continue;
+      }
+      const action = compileTcpAction("content", rest, contextFor(Stage.tcpContent));
+      if (typeof action === "string") fail(line, "tcp-request content", action);
+      else out.tcpContent.push(action);
+    } else if (kind === "session") {
+      fail(line, "tcp-request", "'tcp-request session' is not supported yet (supported: connection, content, inspect-delay)");
+    } else {
+      fail(line, "tcp-request", `unknown rule set '${kind}' (expected connection, content or inspect-delay)`);
+    }
+  }
+  return out;
 }
 
 /** The words after a target: nothing, or `if|unless <condition>`. */

@@ -295,6 +295,7 @@ export interface RuleLines {
   "http-response": RuleLine[];
   "http-after-response": RuleLine[];
   redirect: RuleLine[];
+  "tcp-request": RuleLine[];
 }
 
 /**

@@ -16,6 +16,10 @@ import type { Backend } from "../backend/backend.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import { HttpHost, type HttpLogSink } from "../session/http-host.ts";
+import { Inspection, type InspectionDone } from "../session/inspect.ts";
+import { HttpTxn } from "../session/txn.ts";
+import { runActions, switchBackend } from "../rules/rule-set.ts";
+import { Verdict } from "../rules/types.ts";
 
 /** A client connection being served, whatever its mode. */
 interface ClientSession {
@@ -48,7 +52,7 @@ class Waiting implements SocketEvents {
   }
 }
 
-export class Frontend implements SessionHost {
+export class Frontend implements SessionHost, InspectionDone {
   readonly name: string;
   readonly clientTimeout: number;
   readonly clientFinTimeout: number | undefined;
@@ -62,6 +66,10 @@ export class Frontend implements SessionHost {
   /** Builds the HTTP/2 mux of a client connection (HTTP mode). */
   private readonly h2Mux: MultiplexedMuxFactory | undefined;
   private readonly waiting: Waiting[] = [];
+  /** Connections whose first bytes the `tcp-request content` rules are looking at. */
+  private readonly inspecting = new Set<Inspection>();
+  /** Connections closed by `tcp-request connection|content reject`. */
+  deniedConnections = 0;
 
   constructor(
     readonly config: FrontendConfig,
@@ -79,6 +87,8 @@ export class Frontend implements SessionHost {
       h2: H2ServerOptions;
       rules?: RulesContext;
     },
+    /** Backends by name and the World, for tcp-request rules and mode tcp's use_backend. */
+    private readonly rules?: RulesContext & { maxInspectBytes: number },
   ) {
     this.name = config.name;
     this.http = config.mode === "http" && http !== undefined
@@ -150,6 +160,7 @@ export class Frontend implements SessionHost {
   /** Hard stop: every session and waiting socket is closed now. */
   killAll(): void {
     for (const w of this.waiting.splice(0)) w.socket.destroy();
+    for (const i of [...this.inspecting]) i.kill();
     for (const s of [...this.sessions]) s.kill();
   }
 
@@ -177,6 +188,16 @@ export class Frontend implements SessionHost {
   }
 
   private accept(socket: Socket, bind: BindConfig): void {
+    // tcp-request connection: before anything is read or counted.
+    const rules = this.config.rules;
+    if (rules !== undefined && rules.tcpConnection.length > 0 && this.rules !== undefined) {
+      const txn = new HttpTxn(this.runtime.now(), socket, this.name, undefined, this.rules.world);
+      if (runActions(rules.tcpConnection, txn) === Verdict.reject) {
+        this.deniedConnections++;
+        socket.destroy();
+        return;
+      }
+    }
     if (this.current >= this.maxconn || !this.gate.admits() || this.waiting.length > 0) {
       const w = new Waiting(this, socket, bind);
       socket.events = w;
@@ -204,13 +225,49 @@ export class Frontend implements SessionHost {
     this.current++;
     this.totalSessions++;
     this.gate.started();
+    const rules = this.config.rules;
+    const switching = this.http === undefined && rules !== undefined && rules.useBackend.length > 0;
+    if (rules !== undefined && this.rules !== undefined && (rules.tcpContent.length > 0 || switching)) {
+      const txn = new HttpTxn(this.runtime.now(), socket, this.name, undefined, this.rules.world);
+      const inspection = new Inspection(socket, txn, rules.tcpContent, rules.inspectDelay, this.rules.maxInspectBytes, this.runtime, this);
+      this.inspecting.add(inspection);
+      this.bindOf.set(inspection, bind);
+      inspection.begin(early);
+      return;
+    }
+    this.serve(socket, early, bind, this.backend);
+  }
+
+  /** Which bind each inspected connection came in on (its session needs it). */
+  private readonly bindOf = new WeakMap<Inspection, BindConfig>();
+
+  private serve(socket: Socket, early: Uint8Array[], bind: BindConfig, backend: Backend): void {
     const session: ClientSession = this.http === undefined
-      ? new TcpSession(this, this.backend, socket)
+      ? new TcpSession(this, backend, socket)
       : this.h2Mux !== undefined && (bind.proto === "h2" || socket.tls?.alpn === "h2")
-      ? new MuxSession(this.http, this.backend, socket, this.h2Mux)
-      : new HttpSession(this.http, this.backend, socket);
+      ? new MuxSession(this.http, backend, socket, this.h2Mux)
+      : new HttpSession(this.http, backend, socket);
     this.sessions.add(session);
     session.begin(early);
     if (this.stopping) session.softStop?.();
+  }
+
+  accepted(inspection: Inspection, held: Uint8Array[]): void {
+    this.inspecting.delete(inspection);
+    let backend = this.backend!;
+    const rules = this.config.rules!;
+    // Mode tcp: use_backend decides once, on the first bytes.
+    if (this.http === undefined && rules.useBackend.length > 0) {
+      const name = switchBackend(rules.useBackend, inspection.txn);
+      if (name !== undefined) backend = this.rules!.backends.get(name) ?? backend;
+    }
+    this.serve(inspection.socket, held, this.bindOf.get(inspection)!, backend);
+  }
+
+  gone(inspection: Inspection, rejected: boolean): void {
+    this.inspecting.delete(inspection);
+    if (rejected) this.deniedConnections++;
+    this.current--;
+    this.gate.ended();
   }
 }

@@ -84,7 +84,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
       : f.logTargets.length === 0
       ? SILENT_HTTP_LOG
       : new HttpLogWriter(logger, f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat), ctx.gate, () => frontend?.current ?? 0);
-    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2, rules });
+    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2, rules }, { ...rules, maxInspectBytes: g.bufsize });
     frontends.push(frontend);
   }
   const checks = new HealthChecks(backends.values(), {

@@ -27,6 +27,12 @@ export interface ProxyRules {
   readonly useServer: readonly ServerSwitch[];
   /** Expressions the log line wants evaluated per request (captures), if any. */
   readonly captures: readonly SampleFn[];
+  /** `tcp-request connection` actions: run at accept, before anything is read. */
+  readonly tcpConnection: readonly Action[];
+  /** `tcp-request content` actions: run on the first bytes, until one decides or `inspectDelay` passes. */
+  readonly tcpContent: readonly Action[];
+  /** `tcp-request inspect-delay`, ms (0: the content rules run once, on what is there). */
+  readonly inspectDelay: number;
 }
 
 export const NO_RULES: ProxyRules = Object.freeze({
@@ -36,6 +42,9 @@ export const NO_RULES: ProxyRules = Object.freeze({
   useBackend: [],
   useServer: [],
   captures: [],
+  tcpConnection: [],
+  tcpContent: [],
+  inspectDelay: 0,
 });
 
 /** True when the proxy has nothing for a request stage to run (the fast path skips the Txn). */

@@ -202,9 +202,10 @@ export type Condition = (t: Txn) => boolean;
 /**
  * What an action says about the rules after it. HAProxy: `allow` stops the
  * rule set, `deny`/`return`/`redirect`/`auth`/`tarpit` end the transaction
- * with sluice's own reply, everything else goes on.
+ * with sluice's own reply, everything else goes on. `reject` (tcp-request)
+ * closes the client connection without a word.
  */
-export const Verdict = { continue: 0, stop: 1, reply: 2, tarpit: 3 } as const;
+export const Verdict = { continue: 0, stop: 1, reply: 2, tarpit: 3, reject: 4 } as const;
 export type VerdictCode = (typeof Verdict)[keyof typeof Verdict];
 
 /** A response of the proxy's own, as rules build it. */

@@ -43,7 +43,8 @@ export interface RulesWorld extends World {
 export class HttpTxn implements ActionTxn {
   backend: string | undefined;
   response: Head | undefined = undefined;
-  readonly payload = undefined;
+  /** tcp-request content: the first bytes received (the inspection phase sets it). */
+  payload: Uint8Array | undefined = undefined;
   readonly vars: VarStore;
   readonly tracked: (TrackedEntry | undefined)[] = [undefined, undefined, undefined];
   reply: Reply | undefined = undefined;

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../../src/config/errors.ts";
 import { loadConfigTexts } from "../../../src/config/load.ts";
 import { errorsOf, lines, warningsOf } from "./helpers.ts";
+import { BACKEND_KEYWORDS } from "./backend-keywords.ts";
 
 const cfg = (...l: string[]) => ({ name: "sluice.cfg", text: lines(...l) });
 const yaml = (...l: string[]) => ({ name: "sluice.yaml", text: lines(...l) });
@@ -219,7 +220,7 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown keyword",
       ["backends:", "  app:", "    servers: { a1: '127.0.0.1:1' }", "    balanse: roundrobin"],
-      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, acl, use-server, http-request, http-response, http-after-response, redirect)",
+      `sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: ${BACKEND_KEYWORDS})`,
     ],
     [
       "unknown server keyword",

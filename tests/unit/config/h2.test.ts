@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { errorsOf, lines, loadOk } from "./helpers.ts";
+import { BACKEND_KEYWORDS } from "./backend-keywords.ts";
 
 // HTTP/2 to servers: the server options `proto h1|h2` and `max-reuse N`, and
 // global `tune.h2.be.max-concurrent-streams N`.
@@ -229,7 +230,7 @@ describe("server proto and max-reuse", () => {
     [
       "YAML: a server option is not a backend keyword",
       yaml("backends:", "  api:", "    proto: h2", "    servers: { a1: '127.0.0.1:1' }"),
-      "sluice.yaml:3:5: backend 'api': unknown keyword 'proto' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, acl, use-server, http-request, http-response, http-after-response, redirect)",
+      `sluice.yaml:3:5: backend 'api': unknown keyword 'proto' (expected one of: ${BACKEND_KEYWORDS})`,
     ],
   ])("error: %s", (_, source, message) => {
     expect(errorsOf(source)).toEqual([message]);

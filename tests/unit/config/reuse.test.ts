@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { errorsOf, lines, loadOk } from "./helpers.ts";
+import { BACKEND_KEYWORDS } from "./backend-keywords.ts";
 
 // Connection reuse: `http-reuse` (defaults, backend, listen),
 // `max-session-srv-conns` (defaults, frontend, listen) and the server options
@@ -415,7 +416,7 @@ describe("server pool options and send-proxy", () => {
     [
       "YAML: a server option is not a backend keyword",
       yaml("backends:", "  api:", "    send-proxy: true", "    servers: { a1: '127.0.0.1:1' }"),
-      "sluice.yaml:3:5: backend 'api': unknown keyword 'send-proxy' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, acl, use-server, http-request, http-response, http-after-response, redirect)",
+      `sluice.yaml:3:5: backend 'api': unknown keyword 'send-proxy' (expected one of: ${BACKEND_KEYWORDS})`,
     ],
     [
       "haproxy.cfg: a server option is not a section keyword",

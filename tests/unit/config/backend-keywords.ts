@@ -1,0 +1,5 @@
+// The keywords a backend section takes, in the order sluice lists them when it
+// meets an unknown one (model.ts's BACKEND): one place for the tests that
+// check that message.
+export const BACKEND_KEYWORDS =
+  "mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, acl, use-server, http-request, http-response, http-after-response, redirect, tcp-request";

@@ -1,0 +1,127 @@
+// tcp-request rules and mode tcp's use_backend (issue 15), over the in-memory
+// runtime: a connection rejected at accept, the inspection of the first bytes
+// (a TLS ClientHello's SNI picks the backend, without terminating TLS), the
+// inspect-delay that ends the wait, and a content reject.
+import { afterEach, expect, test } from "bun:test";
+import { type Engine, engine, send } from "./harness.ts";
+
+/** A minimal TLS 1.2 ClientHello record with one server_name. */
+function clientHello(name: string): Uint8Array {
+  const host = new TextEncoder().encode(name);
+  const sni = [0x00, 0x00, ...u16(host.length + 5), ...u16(host.length + 3), 0x00, ...u16(host.length), ...host];
+  const body = [0x03, 0x03, ...new Array(32).fill(7), 0x00, ...u16(2), 0x13, 0x01, 0x01, 0x00, ...u16(sni.length), ...sni];
+  const handshake = [0x01, 0x00, ...u16(body.length), ...body];
+  return new Uint8Array([0x16, 0x03, 0x01, ...u16(handshake.length), ...handshake]);
+}
+
+function u16(n: number): number[] {
+  return [(n >> 8) & 0xff, n & 0xff];
+}
+
+const BASE = `defaults
+    mode tcp
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+`;
+
+let e: Engine | undefined;
+afterEach(async () => {
+  await e?.stop();
+  e = undefined;
+});
+
+test("SNI routing in mode tcp: the ClientHello's server name picks the backend, and the hello is forwarded as it came", async () => {
+  e = await engine(`${BASE}
+frontend tls_in
+    bind 127.0.0.1:9443
+    tcp-request inspect-delay 5s
+    tcp-request content accept if { req.ssl_sni -m found }
+    use_backend a if { req.ssl_sni -i a.example.test }
+    use_backend b if { req.ssl_sni -m end .b.example.test }
+    default_backend other
+backend a
+    server a1 127.0.0.1:9101
+backend b
+    server b1 127.0.0.1:9102
+backend other
+    server o1 127.0.0.1:9103
+`);
+  const hello = clientHello("www.b.example.test");
+  const client = e.client();
+  // The hello in two pieces: the first is not enough to decide.
+  client.events.data(hello.subarray(0, 20));
+  await e.clock.settle();
+  expect(e.runtime.servers.length).toBe(0);
+  client.events.data(hello.subarray(20));
+  await e.clock.settle();
+  const server = e.server(0);
+  expect(server.remotePort).toBe(9102);
+  expect(Buffer.concat(server.kept)).toEqual(Buffer.from(hello));
+
+  const c2 = e.client();
+  c2.events.data(clientHello("A.example.test"));
+  await e.clock.settle();
+  expect(e.server(1).remotePort).toBe(9101);
+});
+
+test("no decision before inspect-delay: the connection goes to the default backend with what it sent", async () => {
+  e = await engine(`${BASE}
+frontend tls_in
+    bind 127.0.0.1:9443
+    tcp-request inspect-delay 2s
+    tcp-request content accept if { req.ssl_sni -m found }
+    use_backend a if { req.ssl_sni -i a.example.test }
+    default_backend other
+backend a
+    server a1 127.0.0.1:9101
+backend other
+    server o1 127.0.0.1:9103
+`);
+  const client = e.client();
+  await send(e.clock, client, "SSH-2.0-client\r\n");
+  await e.clock.advance(1999);
+  expect(e.runtime.servers.length).toBe(0);
+  await e.clock.advance(1);
+  expect(e.server(0).remotePort).toBe(9103);
+  expect(e.server(0).text()).toBe("SSH-2.0-client\r\n");
+});
+
+test("tcp-request connection reject by source closes at accept, before any byte", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9000
+    acl local src 127.0.0.0/8
+    tcp-request connection reject if local
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await e.clock.settle();
+  expect(client.closed).toBe(true);
+  expect(e.runtime.servers.length).toBe(0);
+  expect(e.proxy.frontends[0]!.deniedConnections).toBe(1);
+});
+
+test("tcp-request content reject closes without forwarding; accept forwards what was held", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9001
+    tcp-request inspect-delay 1s
+    tcp-request content reject if { req.len gt 5 }
+    tcp-request content accept if { req.len gt 2 }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const bad = e.client();
+  await send(e.clock, bad, "0123456789");
+  expect(bad.closed).toBe(true);
+  expect(e.runtime.servers.length).toBe(0);
+  const good = e.client();
+  await send(e.clock, good, "abc");
+  expect(e.server(0).text()).toBe("abc");
+  expect(e.proxy.frontends[0]!.deniedConnections).toBe(1);
+});
