@@ -8,6 +8,7 @@ import { PAYLOAD_FETCHES } from "./payload.ts";
 import { REQUEST_FETCHES } from "./request.ts";
 import { RESPONSE_FETCHES } from "./response.ts";
 import { TLS_FETCHES } from "./tls.ts";
+import { AUTH_FETCHES } from "../auth/fetches.ts";
 
 export const FETCHES: ReadonlyMap<string, FetchDef> = new Map(
   [
@@ -19,5 +20,6 @@ export const FETCHES: ReadonlyMap<string, FetchDef> = new Map(
     ...MISC_FETCHES,
     ...COUNTER_FETCHES,
     ...PAYLOAD_FETCHES,
+    ...AUTH_FETCHES,
   ].map((f) => [f.name, f]),
 );

@@ -221,3 +221,33 @@ backend be
   expect(client.text()).toStartWith("HTTP/1.1 403 Forbidden\r\n");
   expect(client.closed || client.ended).toBe(true);
 });
+
+test("http-request auth: 401 with the realm until the userlist's credentials come; groups", async () => {
+  e = await engine(`${BASE}
+userlist admins
+    group ops
+    user alice insecure-password wonderland groups ops
+    user bob insecure-password builder
+frontend fe
+    bind 127.0.0.1:9200
+    http-request auth realm Admin if { path_beg /admin/ } !{ http_auth(admins) }
+    http-request deny if { path_beg /admin/ops } !{ http_auth_group(admins) ops }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const basic = (user: string, pass: string) => Buffer.from(`${user}:${pass}`).toString("base64");
+  const c1 = e.client();
+  await send(e.clock, c1, "GET /admin/x HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(c1.text()).toStartWith("HTTP/1.1 401 Unauthorized\r\n");
+  expect(c1.text()).toMatch(/www-authenticate: Basic realm="Admin"\r\n/i);
+  const c2 = e.client();
+  await send(e.clock, c2, `GET /admin/x HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${basic("bob", "wrong")}\r\n\r\n`);
+  expect(c2.text()).toStartWith("HTTP/1.1 401 Unauthorized\r\n");
+  const c3 = e.client();
+  await send(e.clock, c3, `GET /admin/ops HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${basic("bob", "builder")}\r\n\r\n`);
+  expect(c3.text()).toStartWith("HTTP/1.1 403 Forbidden\r\n");
+  const c4 = e.client();
+  await send(e.clock, c4, `GET /admin/ops HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${basic("alice", "wonderland")}\r\n\r\n`);
+  expect(e.server(0).text()).toStartWith("GET /admin/ops HTTP/1.1\r\n");
+});
