@@ -1,0 +1,153 @@
+// What rules cost, side by side with HAProxy (issue 15): the same small
+// keep-alive load (wrk, GET 13 bytes from one nginx) through three versions
+// of one haproxy.cfg, run on HAProxy 2.6 (`nbthread 1`) and on sluice:
+//
+//   none        no rules (the reference row)
+//   rules       20 ACL-guarded http-request rules (none matches the load's
+//               requests, as most rules of an edge node do not) and 5
+//               use_backend lines (the last one matches: every request walks
+//               them all), 6 backends on the same nginx
+//   rate-limit  a per-address request rate: stick-table, track-sc0 src and a
+//               deny above a limit the load never reaches
+//
+// The claim to check: sluice's req/s ratio to HAProxy on `rules` and on
+// `rate-limit` is no lower than on `none` by more than 5 %. Rounds are
+// paired (each round runs every row on both proxies back to back) and the
+// ratios are medians of the per-round ratios.
+//
+// Usage: bun bench/rules.ts [--repeat N] [--duration S] [--runtime bun|deno] [--out FILE]
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  BUN, CASES, DENO, foreignCpuSeconds, freePort, launchProxy, log, median, PROXY_CORE, root, runWrk, startNginx, stopProxy, waitQuiet,
+  wrkCommand, wrkScript,
+} from "./harness.ts";
+
+const { values: opts } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    repeat: { type: "string", default: "3" },
+    duration: { type: "string", default: "5" },
+    runtime: { type: "string", default: "bun" },
+    out: { type: "string" },
+  },
+});
+const REPEAT = Number(opts.repeat);
+const SECONDS = Number(opts.duration);
+const RUNTIME = opts.runtime === "deno" ? "deno" : "bun";
+const SMALL = CASES.find((c) => c.name === "small-keepalive")!;
+
+type Row = "none" | "rules" | "rate-limit";
+const ROWS: Row[] = ["none", "rules", "rate-limit"];
+
+function config(row: Row, port: number, nginx: number, haproxy: boolean): string {
+  const fe: string[] = [];
+  const backends = ["be"];
+  if (row === "rules") {
+    for (let i = 0; i < 20; i++) {
+      fe.push(`acl blocked_${i} path_beg /blocked/${i}/`);
+      fe.push(i % 2 === 0 ? `http-request deny if blocked_${i}` : `http-request set-header X-Rule-${i} yes if blocked_${i} { hdr(x-probe-${i}) -m found }`);
+    }
+    for (let i = 0; i < 4; i++) {
+      fe.push(`use_backend app${i} if { path_beg /app${i}/ } || { hdr(host) -i app${i}.example.test }`);
+      backends.push(`app${i}`);
+    }
+    fe.push(`use_backend last if { path_beg /small }`);
+    backends.push("last");
+  }
+  if (row === "rate-limit") {
+    fe.push("stick-table type ip size 100k expire 30s store http_req_rate(10s)");
+    fe.push("http-request track-sc0 src");
+    fe.push("http-request deny deny_status 429 if { sc_http_req_rate(0) gt 100000000 }");
+  }
+  return `global
+    maxconn 10000
+${haproxy ? "    nbthread 1\n" : ""}
+defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+
+frontend fe
+    bind 127.0.0.1:${port}
+${fe.map((l) => `    ${l}`).join("\n")}
+    default_backend be
+${backends.map((b) => `
+backend ${b}
+    server n1 127.0.0.1:${nginx}`).join("\n")}
+`;
+}
+
+interface Result { rps: number; p99: number }
+
+async function measure(row: Row, proxy: "haproxy" | "sluice", work: string, nginx: number): Promise<Result> {
+  const port = await freePort();
+  const file = join(work, `${row}-${proxy}.cfg`);
+  writeFileSync(file, config(row, port, nginx, proxy === "haproxy"));
+  const cmd = proxy === "haproxy"
+    ? ["taskset", "-c", PROXY_CORE, "haproxy", "-f", file]
+    : RUNTIME === "bun"
+    ? ["taskset", "-c", PROXY_CORE, BUN, join(root, "src/main.ts"), "-f", file]
+    : ["taskset", "-c", PROXY_CORE, DENO, "run", "-A", join(root, "src/main.ts"), "-f", file];
+  const running = await launchProxy(cmd, port, proxy === "sluice");
+  try {
+    const script = wrkScript(work, SMALL);
+    await runWrk(wrkCommand(SMALL, script, port, 2, 50), 2); // warm-up
+    await waitQuiet(10);
+    const before = foreignCpuSeconds();
+    const r = await runWrk(wrkCommand(SMALL, script, port, SECONDS, 50), SECONDS);
+    const other = (foreignCpuSeconds() - before) / SECONDS;
+    if (r.status > 0 || r.connect + r.read + r.write + r.timeout > 0) throw new Error(`${row} ${proxy}: errors ${JSON.stringify(r)}`);
+    const rps = r.requests / (r.durationUs / 1e6);
+    log(`${row} ${proxy}: ${Math.round(rps)} req/s, p99 ${(r.p99 / 1000).toFixed(2)} ms, other processes ${Math.round(other * 100)} % of a core`);
+    return { rps, p99: r.p99 };
+  } finally {
+    await stopProxy(running);
+  }
+}
+
+const work = mkdtempSync(join(tmpdir(), "sluice-bench-rules-"));
+const nginx = await startNginx(work);
+const ratios: Record<Row, number[]> = { none: [], rules: [], "rate-limit": [] };
+const runs: Record<Row, { haproxy: Result[]; sluice: Result[] }> = {
+  none: { haproxy: [], sluice: [] },
+  rules: { haproxy: [], sluice: [] },
+  "rate-limit": { haproxy: [], sluice: [] },
+};
+try {
+  for (let round = 0; round < REPEAT; round++) {
+    for (const row of ROWS) {
+      const h = await measure(row, "haproxy", work, nginx.port);
+      const s = await measure(row, "sluice", work, nginx.port);
+      runs[row].haproxy.push(h);
+      runs[row].sluice.push(s);
+      ratios[row].push(s.rps / h.rps);
+    }
+  }
+} finally {
+  nginx.proc.kill("SIGTERM");
+  await nginx.proc.exited;
+  rmSync(work, { recursive: true, force: true });
+}
+
+const ref = median(ratios.none);
+const lines = [
+  `## Rules: sluice (${RUNTIME}) vs HAProxy, small keep-alive`,
+  "",
+  `\`bun bench/rules.ts --repeat ${REPEAT} --duration ${SECONDS} --runtime ${RUNTIME}\`, ${new Date().toISOString()}; ${REPEAT} paired rounds of ${SECONDS} s, wrk -c 50 on core 1 with nginx, each proxy alone on core 0.`,
+  "",
+  "| row | HAProxy req/s (median) | sluice req/s (median) | paired ratio (median) | ratios of the rounds | vs the rule-less ratio |",
+  "|---|---:|---:|---:|---|---:|",
+  ...ROWS.map((row) => {
+    const r = median(ratios[row]);
+    const change = row === "none" ? "—" : `${((r / ref - 1) * 100).toFixed(1)} %`;
+    return `| ${row} | ${Math.round(median(runs[row].haproxy.map((x) => x.rps)))} | ${Math.round(median(runs[row].sluice.map((x) => x.rps)))} | ${r.toFixed(3)} | ${ratios[row].map((x) => x.toFixed(3)).join(", ")} | ${change} |`;
+  }),
+];
+const text = lines.join("\n") + "\n";
+console.log(text);
+writeFileSync(opts.out ?? join(root, "bench/results/rules-latest.md"), text);
