@@ -5,6 +5,8 @@
 export type WordsResult = { ok: true; words: string[] } | { ok: false; error: string };
 
 const ESCAPES: Record<string, string> = { r: "\r", n: "\n", t: "\t" };
+/** Characters a backslash makes literal (the backslash goes). */
+const KEPT_AS_IS = new Set(["\\", " ", "#", "'", '"', "$"]);
 
 export function splitWords(line: string): WordsResult {
   const words: string[] = [];
@@ -30,7 +32,10 @@ export function splitWords(line: string): WordsResult {
         word += String.fromCharCode(parseInt(hex, 16));
         i += 3;
       } else {
-        word += ESCAPES[next] ?? next;
+        // HAProxy's tokenizer: \\ \<space> \# \' \" \$ \r \n \t \xHH are
+        // escapes; any other pair stays as written (`\1` in a replacement,
+        // `\.` in a regex, `\,` inside a converter's arguments).
+        word += ESCAPES[next] ?? (KEPT_AS_IS.has(next) ? next : `\\${next}`);
         i += 1;
       }
       inWord = true;

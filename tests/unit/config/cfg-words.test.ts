@@ -19,6 +19,8 @@ describe("splitWords (haproxy.cfg quoting)", () => {
       ['a pre"mid"post', ["a", "premidpost"]],
       ['a ""', ["a", ""]],
       ["a \\x41", ["a", "A"]],
+      // Unknown pairs stay as written, as HAProxy's tokenizer leaves them (`\1`, `\.`, `\,`).
+      ["a b\\1 c\\.d \"e\\,f\"", ["a", "b\\1", "c\\.d", "e\\,f"]],
       ["a '$HOME'", ["a", "$HOME"]],
       ['a "\\$HOME"', ["a", "$HOME"]],
       ["a $HOME", ["a", "$HOME"]],
