@@ -41,6 +41,7 @@ export const TIMEOUT_NAMES = [
   "http-request",
   "http-keep-alive",
   "check",
+  "tarpit",
 ] as const;
 type TimeoutName = (typeof TIMEOUT_NAMES)[number];
 
@@ -55,6 +56,7 @@ const TIMEOUT_FIELD: Record<TimeoutName, keyof Timeouts> = {
   "http-request": "httpRequest",
   "http-keep-alive": "httpKeepAlive",
   check: "check",
+  tarpit: "tarpit",
 };
 
 /** HAProxy's table of which timeout a frontend or a backend can use. */
@@ -63,6 +65,7 @@ export const FRONTEND_TIMEOUTS = [
   "client-fin",
   "http-request",
   "http-keep-alive",
+  "tarpit",
 ] as const;
 export const BACKEND_TIMEOUTS = [
   "connect",
@@ -73,6 +76,7 @@ export const BACKEND_TIMEOUTS = [
   "http-request",
   "http-keep-alive",
   "check",
+  "tarpit",
 ] as const;
 
 export type TimeoutsPart = Partial<Timeouts>;

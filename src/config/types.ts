@@ -27,6 +27,8 @@ export interface Timeouts {
   httpKeepAlive?: number;
   /** `timeout check`: a check's read timeout once connected (absent: `inter` bounds the whole check, as HAProxy). */
   check?: number;
+  /** `timeout tarpit`: how long `http-request tarpit` holds a request before its answer (absent: timeout connect, as HAProxy). */
+  tarpit?: number;
 }
 
 /** Where a thing was written. `col` only for YAML/JSON. */

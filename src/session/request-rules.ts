@@ -19,6 +19,8 @@ export interface RulesHost {
   readonly world: RulesWorld;
   /** A backend by name (use_backend), or undefined. */
   backendNamed(name: string): Backend | undefined;
+  /** The frontend's `timeout tarpit`, if it sets one. */
+  readonly tarpitTimeout: number | undefined;
 }
 
 export interface RequestDecision {
@@ -47,10 +49,13 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
   }
   const back = backend.config.rules;
   const own = back !== undefined && back !== front;
+  // HAProxy holds a tarpitted request for `timeout tarpit`, else `timeout connect`.
+  const t = backend.config.timeouts;
   const ruled: RuledRequest = {
     txn,
     response: collect(own ? back.httpResponse : undefined, front.httpResponse),
     after: collect(own ? back.httpAfterResponse : undefined, front.httpAfterResponse),
+    tarpitMs: verdict === Verdict.tarpit ? (t.tarpit ?? host.tarpitTimeout ?? t.connect) : -1,
   };
   return { head: txn.request ?? head, backend, ruled };
 }

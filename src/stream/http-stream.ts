@@ -89,7 +89,13 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   start(): void {
     // The request rules answered (deny, return, redirect, auth): no server. The
     // answer goes out on the next turn, out of the mux's parsing of this request.
-    if (this.ruled?.txn.reply !== undefined) return this.host.runtime.defer(this.replyNow);
+    const ruled = this.ruled;
+    if (ruled?.txn.reply !== undefined) {
+      if (ruled.tarpitMs < 0) return this.host.runtime.defer(this.replyNow);
+      // tarpit: the answer waits, through the session's timer (see queueDeadline).
+      this.tarpitUntil = this.host.now() + Math.max(1, ruled.tarpitMs);
+      return this.rearm();
+    }
     // After a connection-auth challenge the session's next requests go to the
     // same server, even if they must queue for it (invariant 13).
     const last = this.host.authServer;
@@ -408,6 +414,25 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   }
 
   // ---- rules' own answers and the response stage ----
+
+  /** `http-request tarpit`: when its answer goes (Infinity: not tarpitted). */
+  private tarpitUntil = Infinity;
+
+  /** A tarpitted stream waits as a queued one does: the session's timer fires by the earlier of both. */
+  override queueDeadline(): number {
+    const q = super.queueDeadline();
+    return this.tarpitUntil < q ? this.tarpitUntil : q;
+  }
+
+  override queueExpired(): void {
+    if (this.tarpitUntil !== Infinity && this.now() >= this.tarpitUntil) {
+      this.tarpitUntil = Infinity;
+      // HAProxy's termination state for a tarpit: PT (proxy, tarpit).
+      this.setTermination(Cause.proxy, Phase.tarpit);
+      return this.replyNow();
+    }
+    super.queueExpired();
+  }
 
   /**
    * The response stage's `http-response` sets (`http-after-response` runs

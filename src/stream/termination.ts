@@ -22,6 +22,8 @@ export const Phase = {
   data: "D",
   /** Transferring the last data to the client (response complete, client slow). */
   lastData: "L",
+  /** Held by `http-request tarpit`. */
+  tarpit: "T",
 } as const;
 
 export type CauseCode = (typeof Cause)[keyof typeof Cause];

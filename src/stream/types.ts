@@ -79,4 +79,6 @@ export interface RuledRequest {
   readonly response: readonly (readonly Action[])[];
   /** `http-after-response` sets, in the same order; they see sluice's own replies too. */
   readonly after: readonly (readonly Action[])[];
+  /** `http-request tarpit`: ms to hold the request before its reply (-1: not tarpitted). */
+  readonly tarpitMs: number;
 }

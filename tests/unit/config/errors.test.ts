@@ -68,8 +68,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "unknown timeout",
-      ["defaults", "    timeout tarpit 5s"],
-      "sluice.cfg:2: defaults: unknown timeout 'tarpit' (expected one of: connect, client, server, queue, tunnel, client-fin, server-fin, http-request, http-keep-alive, check)",
+      ["defaults", "    timeout tarpitt 5s"],
+      "sluice.cfg:2: defaults: unknown timeout 'tarpitt' (expected one of: connect, client, server, queue, tunnel, client-fin, server-fin, http-request, http-keep-alive, check, tarpit)",
     ],
     [
       "not-supported keyword",

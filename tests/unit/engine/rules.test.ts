@@ -251,3 +251,27 @@ backend be
   await send(e.clock, c4, `GET /admin/ops HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${basic("alice", "wonderland")}\r\n\r\n`);
   expect(e.server(0).text()).toStartWith("GET /admin/ops HTTP/1.1\r\n");
 });
+
+test("http-request tarpit holds the request for timeout tarpit, then answers 500 (deny_status otherwise)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    timeout tarpit 2s
+    http-request tarpit if { path_beg /bot }
+    http-request tarpit deny_status 429 if { path_beg /slow }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET /bot HTTP/1.1\r\nHost: x\r\n\r\n");
+  await e.clock.advance(1999);
+  expect(client.text()).toBe("");
+  await e.clock.advance(1);
+  expect(client.text()).toStartWith("HTTP/1.1 500 Internal Server Error\r\n");
+  const c2 = e.client();
+  await send(e.clock, c2, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  await e.clock.advance(2000);
+  expect(c2.text()).toStartWith("HTTP/1.1 429 Too Many Requests\r\n");
+  expect(e.runtime.servers.length).toBe(0);
+});
