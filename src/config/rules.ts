@@ -10,7 +10,7 @@ import { compileHttpAction } from "../rules/actions/index.ts";
 import type { ActionContext } from "../rules/actions/types.ts";
 import { compileExpr } from "../rules/expr.ts";
 import { compileFormatString } from "../rules/log-format.ts";
-import type { BackendSwitch, ProxyRules, ServerSwitch } from "../rules/rule-set.ts";
+import type { BackendSwitch, HeaderCapture, ProxyRules, ServerSwitch } from "../rules/rule-set.ts";
 import { type Action, type CompileEnv, Stage, type StageBit } from "../rules/types.ts";
 import { ConfigError } from "./errors.ts";
 import { parseDuration } from "./duration.ts";
@@ -114,6 +114,23 @@ function compileProxy(
     }
   }
 
+  // `capture request|response header` lines take the first slots, in order, before any `http-request capture ... len`.
+  const requestHeaderCaptures: HeaderCapture[] = [];
+  const responseHeaderCaptures: HeaderCapture[] = [];
+  for (const line of p.lines.capture) {
+    const [direction, header, name, len, length, ...extra] = line.words;
+    const n = Number(length);
+    if ((direction !== "request" && direction !== "response") || header !== "header" || name === undefined || len !== "len" || extra.length > 0) {
+      fail(line, "capture", "expected 'capture request|response header <name> len <length>'");
+    } else if (!/^\d+$/.test(length ?? "") || n < 1 || n > 65535) {
+      fail(line, "capture", `invalid length '${length ?? ""}' (expected 1-65535)`);
+    } else {
+      (direction === "request" ? requestHeaderCaptures : responseHeaderCaptures).push({ name: name.toLowerCase(), length: n });
+    }
+  }
+  const captureLengths: number[] = requestHeaderCaptures.map((c) => c.length);
+  const responseLengths: number[] = responseHeaderCaptures.map((c) => c.length);
+
   const contextFor = (stage: StageBit): ActionContext => ({
     condition: (words) => compileCondition(words, acls, stage, env),
     format: (text) => compileFormatString(text, stage, env),
@@ -125,11 +142,10 @@ function compileProxy(
     errorFile: p.errorFile,
     track: () => "track-sc needs a stick-table (not supported yet)",
     proxy: p.name,
-    // `http-request capture ... len N` declares request slots in order; `capture request/response header` lines are not taken yet, so no `id` slot exists.
+    // `http-request capture ... len N` declares request slots after the header captures; `capture ... id N` names a declared one.
     declareCapture: (length) => captureLengths.push(length) - 1,
-    captureLength: (direction, id) => (direction === "request" ? captureLengths[id] : undefined),
+    captureLength: (direction, id) => (direction === "request" ? captureLengths[id] : responseLengths[id]),
   });
-  const captureLengths: number[] = [];
 
   const sets: Record<HttpSet, Action[]> = { "http-request": [], "http-response": [], "http-after-response": [] };
   for (const set of ["http-request", "http-response", "http-after-response"] as const) {
@@ -189,6 +205,10 @@ function compileProxy(
     useServer,
     captures: [],
     ...tcp,
+    requestHeaderCaptures,
+    responseHeaderCaptures,
+    requestCaptureSlots: captureLengths.length,
+    responseCaptureSlots: responseLengths.length,
   };
 }
 

@@ -15,6 +15,7 @@ export const RULE_KEYWORDS = [
   "http-after-response",
   "redirect",
   "tcp-request",
+  "capture",
 ] as const;
 export type RuleKeyword = (typeof RULE_KEYWORDS)[number];
 
@@ -54,6 +55,6 @@ export function ruleLinesOf(o: Partial<Record<RuleKeyword, string[][] | undefine
   return part;
 }
 
-export const FRONTEND_RULES = ["acl", "use_backend", "http-request", "http-response", "http-after-response", "redirect", "tcp-request"] as const;
+export const FRONTEND_RULES = ["acl", "use_backend", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture"] as const;
 export const BACKEND_RULES = ["acl", "use-server", "http-request", "http-response", "http-after-response", "redirect", "tcp-request"] as const;
 export const LISTEN_RULES = RULE_KEYWORDS;

@@ -298,6 +298,7 @@ export interface RuleLines {
   "http-after-response": RuleLine[];
   redirect: RuleLine[];
   "tcp-request": RuleLine[];
+  capture: RuleLine[];
 }
 
 /**

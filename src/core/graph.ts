@@ -77,13 +77,20 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     // an empty backend named after the frontend (HAProxy logs <NOSRV> the same way).
     if (backend === undefined && f.rules !== undefined) backend = new Backend(emptyBackend(f), poolTimers, config.global.h2BackendMaxConcurrentStreams);
     const logger = createLogger(f.logTargets, { pool });
+    const slots = { request: f.rules?.requestCaptureSlots ?? 0, response: f.rules?.responseCaptureSlots ?? 0 };
     let frontend: Frontend | undefined;
     // A frontend that logs nothing (`no log`) does not even build its records.
     const httpLog = f.mode !== "http"
       ? undefined
       : f.logTargets.length === 0
       ? SILENT_HTTP_LOG
-      : new HttpLogWriter(logger, f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat), ctx.gate, () => frontend?.current ?? 0);
+      : new HttpLogWriter(
+        logger,
+        f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat, { captures: { request: slots.request > 0, response: slots.response > 0 } }),
+        ctx.gate,
+        () => frontend?.current ?? 0,
+        slots,
+      );
     frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2, rules }, { ...rules, maxInspectBytes: g.bufsize });
     frontends.push(frontend);
   }

@@ -22,7 +22,7 @@
 // never quoted. An empty string prints "-" (or "" when quoted).
 import { hostname as osHostname } from "node:os";
 import process from "node:process";
-import { type HttpLogRecord, ms, requestDateOf, terminationOf } from "./http-log.ts";
+import { captureField, type HttpLogRecord, ms, requestDateOf, terminationOf } from "./http-log.ts";
 import {
   encodeRequestText,
   escapeRfc5424,
@@ -76,6 +76,8 @@ export type LogFormatPart =
 export interface CompileOptions {
   /** %H; default: the machine's host name. */
   hostname?: string;
+  /** The frontend declares request / response capture slots: %hr / %hs print them (else nothing, as HAProxy). */
+  captures?: { request: boolean; response: boolean };
   /** %pid; default: this process's id. */
   pid?: number;
 }
@@ -87,6 +89,7 @@ interface Ctx {
   readonly pid: number;
   /** %lc: lines already formatted for each frontend by this compiled format. */
   readonly logCounts: Map<string, number>;
+  readonly captures: { request: boolean; response: boolean };
 }
 
 /** How a variable prints; null = prints nothing (captures, which sluice does not have yet). */
@@ -169,7 +172,6 @@ function req(get: (r: HttpLogRecord) => string): Builder {
   };
 }
 
-const absent: Builder = () => null;
 
 const BADREQ = "<BADREQ>";
 const orBad = (s: string): string => (s === "" ? BADREQ : s);
@@ -207,10 +209,10 @@ const VARIABLES: Record<string, Builder> = {
   // captures: none yet
   CC: str(() => ""),
   CS: str(() => ""),
-  hr: absent,
-  hrl: absent,
-  hs: absent,
-  hsl: absent,
+  hr: (f, ctx) => (ctx.captures.request ? str((r) => captureField(r.requestCaptures ?? [], "|", true))(f, ctx) : null),
+  hrl: (f, ctx) => (ctx.captures.request ? str((r) => captureField(r.requestCaptures ?? [], " ", false))(f, ctx) : null),
+  hs: (f, ctx) => (ctx.captures.response ? str((r) => captureField(r.responseCaptures ?? [], "|", true))(f, ctx) : null),
+  hsl: (f, ctx) => (ctx.captures.response ? str((r) => captureField(r.responseCaptures ?? [], " ", false))(f, ctx) : null),
   // process
   H: (f, ctx) => str(ctx.hostname)(f, ctx),
   pid: (f, ctx) => num(() => ctx.pid, 4)(f, ctx),
@@ -430,6 +432,7 @@ export function compileLogFormat(format: string, options: CompileOptions = {}): 
     hostname: () => (host ??= safeHostname()),
     pid: options.pid ?? process.pid,
     logCounts: new Map(),
+    captures: options.captures ?? { request: false, response: false },
   };
   // HAProxy merges separators at run time; every variable sluice knows prints
   // something or (captures) never anything, so the merge is done here, once.

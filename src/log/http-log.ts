@@ -56,6 +56,12 @@ export interface HttpLogRecord {
   Ta: number;
   Tt: number;
 
+  // ---- captures (issue 15): undefined when the frontend declares none ----
+  /** %hr: `capture request header` and `http-request capture` slots, in order. */
+  requestCaptures: readonly string[] | undefined;
+  /** %hs: `capture response header` slots, in order. */
+  responseCaptures: readonly string[] | undefined;
+
   // ---- outcome ----
   /** %ST: status sent to the client, -1 when none was. */
   status: number;
@@ -189,6 +195,8 @@ export function resetHttpLogRecord(r: HttpLogRecord): void {
   r.serverConnReused = false;
   r.serverConnPrivate = false;
   r.srvConnOpened = r.srvConnReused = r.srvConnIdle = r.srvConnSafe = r.srvConnPrivate = r.srvOwnershipViolations = -1;
+  r.requestCaptures = undefined;
+  r.responseCaptures = undefined;
 }
 
 /** HAProxy's default HTTP log format (`option httplog`). */
@@ -247,5 +255,33 @@ export function formatHttpLog(r: HttpLogRecord): string {
     ms(r.TR) + "/" + ms(r.Tw) + "/" + ms(r.Tc) + "/" + ms(r.Tr) + "/" + ms(r.Ta) + " " +
     r.status + " " + r.bytesOut + " - - " + terminationOf(r) + " " +
     r.actconn + "/" + r.feconn + "/" + r.beconn + "/" + r.srvConn + "/" + r.retries + " " +
-    r.srvQueue + "/" + r.backendQueue + ' "' + requestLineOf(r) + '"';
+    r.srvQueue + "/" + r.backendQueue + " " + capturesOf(r.requestCaptures) + capturesOf(r.responseCaptures) +
+    '"' + requestLineOf(r) + '"';
+}
+
+/**
+ * %hr / %hs as HAProxy prints them: `{v1|v2} `, each value with the
+ * characters HAProxy encodes in captures (controls, `"`, `#`, `{`, `|`, `}`,
+ * bytes above 126) as #XX; nothing at all when no slot is declared.
+ */
+export function capturesOf(values: readonly string[] | undefined): string {
+  return values === undefined ? "" : captureField(values, "|", true) + " ";
+}
+
+/** The captured values joined by `sep`, encoded, in braces when `braces` (%hr) or not (%hrl). */
+export function captureField(values: readonly string[], sep: string, braces: boolean): string {
+  let s = braces ? "{" : "";
+  for (let i = 0; i < values.length; i++) s += (i === 0 ? "" : sep) + encodeCapture(values[i] ?? "");
+  return braces ? s + "}" : s;
+}
+
+function encodeCapture(v: string): string {
+  let out = "";
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 32 || c > 126 || c === 34 || c === 35 || c === 123 || c === 124 || c === 125) {
+      out += "#" + (c & 0xff).toString(16).toUpperCase().padStart(2, "0");
+    } else out += v[i];
+  }
+  return out;
 }

@@ -33,6 +33,32 @@ export interface ProxyRules {
   readonly tcpContent: readonly Action[];
   /** `tcp-request inspect-delay`, ms (0: the content rules run once, on what is there). */
   readonly inspectDelay: number;
+  /** `capture request header NAME len N`: filled before the http-request rules, in the first slots. */
+  readonly requestHeaderCaptures: readonly HeaderCapture[];
+  /** `capture response header NAME len N`: filled before the http-response rules. */
+  readonly responseHeaderCaptures: readonly HeaderCapture[];
+  /** Request / response capture slots declared in all (header captures and `http-request capture ... len`): the log's %hr / %hs. */
+  readonly requestCaptureSlots: number;
+  readonly responseCaptureSlots: number;
+}
+
+/** One `capture request|response header` line: the field (lower case) and the most characters kept. */
+export interface HeaderCapture {
+  readonly name: string;
+  readonly length: number;
+}
+
+/** Fills capture slots from a head's fields (HAProxy keeps the last occurrence's value), each cut to its length. */
+export function captureHeaders(captures: readonly HeaderCapture[], head: { fieldCount: number; name(i: number): string; value(i: number): string }, slots: string[]): void {
+  for (let c = 0; c < captures.length; c++) {
+    const want = captures[c]!;
+    for (let i = head.fieldCount - 1; i >= 0; i--) {
+      if (head.name(i) !== want.name) continue;
+      const v = head.value(i);
+      slots[c] = v.length > want.length ? v.slice(0, want.length) : v;
+      break;
+    }
+  }
 }
 
 export const NO_RULES: ProxyRules = Object.freeze({
@@ -45,6 +71,10 @@ export const NO_RULES: ProxyRules = Object.freeze({
   tcpConnection: [],
   tcpContent: [],
   inspectDelay: 0,
+  requestHeaderCaptures: [],
+  responseHeaderCaptures: [],
+  requestCaptureSlots: 0,
+  responseCaptureSlots: 0,
 });
 
 /** True when the proxy has nothing for a request stage to run (the fast path skips the Txn). */

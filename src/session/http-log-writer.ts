@@ -23,6 +23,8 @@ export class HttpLogWriter implements HttpLogSink {
     private readonly format: LogFormatter | undefined,
     private readonly counts: ConnectionCounts,
     private readonly frontendCount: () => number,
+    /** The frontend's capture slots (%hr / %hs); 0: it declares none. */
+    private readonly captureSlots: { request: number; response: number } = { request: 0, response: 0 },
   ) {}
 
   stream(session: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
@@ -102,6 +104,16 @@ export class HttpLogWriter implements HttpLogSink {
       r.Ta = Math.round(now - session.requestStart);
       r.TR = -1;
     }
+    const slots = this.captureSlots;
+    if (slots.request > 0) r.requestCaptures = slotsOf(stream?.ruled?.txn.captures, slots.request);
+    if (slots.response > 0) r.responseCaptures = slotsOf(stream?.ruled?.txn.responseCaptures, slots.response);
     this.logger.http(r, this.format);
   }
+}
+
+/** Every declared slot, "" where nothing was captured. */
+function slotsOf(values: readonly string[] | undefined, n: number): string[] {
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = values?.[i] ?? "";
+  return out;
 }

@@ -6,7 +6,7 @@
 // response stage goes on with — or sluice's own reply.
 import type { Backend } from "../backend/backend.ts";
 import type { Head } from "../http/message.ts";
-import { type ProxyRules, runActions, switchBackend } from "../rules/rule-set.ts";
+import { captureHeaders, type ProxyRules, runActions, switchBackend } from "../rules/rule-set.ts";
 import { type Action, Verdict } from "../rules/types.ts";
 import type { Socket } from "../runtime/types.ts";
 import type { RuledRequest } from "../stream/types.ts";
@@ -35,6 +35,7 @@ const NONE: readonly (readonly Action[])[] = [];
 export function decideRequest(host: RulesHost, head: Head, client: Socket, defaultBackend: Backend, now: number): RequestDecision {
   const front = host.rules;
   const txn = new HttpTxn(now, client, host.name, head, host.world);
+  if (front.requestHeaderCaptures.length > 0) captureHeaders(front.requestHeaderCaptures, head, txn.captures);
   let backend = defaultBackend;
   let verdict = runActions(front.httpRequest, txn);
   if (verdict === Verdict.continue || verdict === Verdict.stop) {
@@ -56,6 +57,7 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
     response: collect(own ? back.httpResponse : undefined, front.httpResponse),
     after: collect(own ? back.httpAfterResponse : undefined, front.httpAfterResponse),
     tarpitMs: verdict === Verdict.tarpit ? (t.tarpit ?? host.tarpitTimeout ?? t.connect) : -1,
+    responseHeaderCaptures: front.responseHeaderCaptures,
   };
   return { head: txn.request ?? head, backend, ruled };
 }

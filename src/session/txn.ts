@@ -50,6 +50,7 @@ export class HttpTxn implements ActionTxn {
   reply: Reply | undefined = undefined;
   logLevel: string | undefined = undefined;
   readonly captures: string[] = [];
+  readonly responseCaptures: string[] = [];
   readonly client: ClientFacts;
 
   constructor(

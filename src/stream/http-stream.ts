@@ -17,7 +17,7 @@ import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { HttpStreamHost, RuledRequest } from "./types.ts";
 import { FieldsHead } from "../http/fields-head.ts";
-import { runActions, switchServer } from "../rules/rule-set.ts";
+import { captureHeaders, runActions, switchServer } from "../rules/rule-set.ts";
 import { type Reply, Verdict } from "../rules/types.ts";
 import { CookieStep } from "./cookie-step.ts";
 
@@ -445,6 +445,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     const txn = ruled.txn;
     txn.now = this.host.now();
     txn.response = head;
+    if (ruled.responseHeaderCaptures.length > 0) captureHeaders(ruled.responseHeaderCaptures, head, txn.responseCaptures!);
     for (const set of ruled.response) {
       const verdict = runActions(set, txn);
       if (verdict === Verdict.continue) continue;

@@ -10,6 +10,7 @@ import type { HeadLimits, ProtocolRefusal } from "../http/message.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { Action, ActionTxn } from "../rules/types.ts";
+import type { HeaderCapture } from "../rules/rule-set.ts";
 
 /**
  * `S`: the stream type itself (so this file needs not import it). One host
@@ -81,4 +82,6 @@ export interface RuledRequest {
   readonly after: readonly (readonly Action[])[];
   /** `http-request tarpit`: ms to hold the request before its reply (-1: not tarpitted). */
   readonly tarpitMs: number;
+  /** The frontend's `capture response header` lines, filled when the response comes. */
+  readonly responseHeaderCaptures: readonly HeaderCapture[];
 }

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http from "node:http";
 import type net from "node:net";
-import { freePort, type Run, selectedTargets, startSluice, stopSluice, tcpBackend, type Backend } from "./harness.ts";
+import { freePort, type Run, selectedTargets, startSluice, stopSluice, tcpBackend, type Backend, waitFor } from "./harness.ts";
 
 interface Seen {
   name: string;
@@ -175,6 +175,49 @@ backend b
       const plain = await curl([`http://127.0.0.1:${port}/`]);
       expect(plain.code).not.toBe(0);
       expect(got).toEqual(["a", "b"]);
+    });
+  });
+
+  describe(`captures in the log line (${target.name})`, () => {
+    const seen: Seen[] = [];
+    let web: Awaited<ReturnType<typeof named>>;
+    let sluice: Run;
+    let port = 0;
+
+    beforeAll(async () => {
+      web = await named("web", seen);
+      port = await freePort();
+      sluice = await startSluice(target, `global
+    log stderr
+defaults
+    mode http
+    option httplog
+    log global
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind 127.0.0.1:${port}
+    capture request header Host len 12
+    capture response header Server len 6
+    http-request capture req.hdr(user-agent),lower len 8
+    default_backend web
+backend web
+    server w1 127.0.0.1:${web.port}
+`);
+    });
+
+    afterAll(async () => {
+      await stopSluice(sluice);
+      await web.close();
+    });
+
+    test("capture request/response header and http-request capture show as HAProxy's %hr %hs", async () => {
+      await curl(["-H", "Host: www.example.test", "-A", "Curl-Test/1.0", `http://127.0.0.1:${port}/cap`]);
+      await waitFor(() => sluice.errLines.some((l) => l.includes('"GET /cap HTTP/1.1"')), 3000, "log line");
+      const line = sluice.errLines.find((l) => l.includes('"GET /cap HTTP/1.1"'))!;
+      // Host cut to 12, the user agent lowered and cut to 8; the server's Server field cut to 6.
+      expect(line).toContain(' {www.example.|curl-tes} {hidden} "GET /cap HTTP/1.1"');
     });
   });
 }
