@@ -79,6 +79,8 @@ export class HttpHost implements HttpSessionHost {
   }
 
   logStream(subject: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
+    // `http-request set-log-level silent`: this request leaves no line.
+    if (stream?.ruled?.txn.logLevel === "silent") return;
     this.log.stream(subject, stream, status, cause, phase);
   }
 

@@ -201,6 +201,7 @@ frontend fe
     capture request header Host len 12
     capture response header Server len 6
     http-request capture req.hdr(user-agent),lower len 8
+    http-request set-log-level silent if { path /quiet }
     default_backend web
 backend web
     server w1 127.0.0.1:${web.port}
@@ -218,6 +219,13 @@ backend web
       const line = sluice.errLines.find((l) => l.includes('"GET /cap HTTP/1.1"'))!;
       // Host cut to 12, the user agent lowered and cut to 8; the server's Server field cut to 6.
       expect(line).toContain(' {www.example.|curl-tes} {hidden} "GET /cap HTTP/1.1"');
+    });
+
+    test("set-log-level silent leaves no line for that request", async () => {
+      await curl([`http://127.0.0.1:${port}/quiet`]);
+      await curl([`http://127.0.0.1:${port}/after`]);
+      await waitFor(() => sluice.errLines.some((l) => l.includes('"GET /after HTTP/1.1"')), 3000, "log line");
+      expect(sluice.errLines.some((l) => l.includes("/quiet"))).toBe(false);
     });
   });
 }
