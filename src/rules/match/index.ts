@@ -6,14 +6,16 @@
 //
 // Each method has its own index (see its file): str a hash, beg/end a radix
 // tree, sub Aho-Corasick, dom/dir a radix tree walked from each word start,
-// ip binary prefix trees, int/len a hash and sorted intervals, reg re2js.
+// ip binary prefix trees, int/len a hash and sorted intervals, reg re2js
+// (the patterns also joined into one alternation).
 //
 // Which entry a map answers when several match is HAProxy 2.6's:
 //   str      the equal key (duplicate keys: the first loaded)
 //   beg      the longest matching prefix (its prefix tree); with -i, which
 //            HAProxy keeps in a list, the first loaded that matches
 //   ip       the most specific network of the sample's family, then of the
-//            other (v4-mapped), then non-contiguous IPv4 masks in load order
+//            other (the address as ::ffff:a.b.c.d, or the IPv4 address an
+//            IPv6 one carries), then non-contiguous IPv4 masks in load order
 //   end, sub, dom, dir, reg, int, len
 //            the first loaded that matches (HAProxy's pattern lists): a
 //            map_end with ".com" before ".example.com" answers ".com"
@@ -118,10 +120,10 @@ function compileFinder(method: MatchMethod, patterns: readonly string[], ignoreC
       return (s, pick) => index.find(asText(s), pick);
     }
     case "reg": {
-      const index = RegexIndex.build(patterns, ignoreCase);
+      const index = RegexIndex.build(patterns, ignoreCase, !acl);
       if (typeof index === "string") return index;
       if (patterns.length === 0) return EMPTY;
-      return (s) => index.find(asText(s));
+      return (s, pick) => (pick === Pick.any ? (index.test(asText(s)) ? 0 : -1) : index.first(asText(s)));
     }
     case "ip": {
       const index = IpIndex.build(patterns);

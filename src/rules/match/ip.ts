@@ -4,11 +4,14 @@
 // allocated). Pure.
 //
 // As HAProxy 2.6 (pattern.c pat_match_ip): the most specific network of the
-// sample's own family wins; an IPv4 sample that none matches is tried as
-// ::ffff:a.b.c.d against the IPv6 networks, and an IPv4-mapped IPv6 sample
-// (::ffff:a.b.c.d, what dual-stack sockets report) as a.b.c.d against the
-// IPv4 ones. IPv4 networks whose dotted mask is not contiguous
-// (10.0.0.255/255.0.0.255) are kept in a list tried last, in load order.
+// sample's own family wins. An IPv4 sample that none matches is tried as
+// ::ffff:a.b.c.d against the IPv6 networks. An IPv6 sample that none
+// matches is tried against the IPv4 networks when it carries an IPv4
+// address: IPv4-mapped ::ffff:a.b.c.d (what dual-stack sockets report),
+// the old IPv4-compatible ::a.b.c.d (so "::1" is 0.0.0.1 there), or 6to4
+// 2002:AABB:CCDD:: (a.b.c.d in its bits 16-47). IPv4 networks whose dotted
+// mask is not contiguous (10.0.0.255/255.0.0.255) are kept in a list tried
+// last, in load order.
 // Duplicate networks keep their first entry.
 
 import { parseIPv4, parseIPv6 } from "../network.ts";
@@ -200,8 +203,14 @@ export class IpIndex {
   private findV6(words: Uint32Array, any: boolean): number {
     const e = this.v6.find(words, 128, any);
     if (e >= 0) return e;
-    if (words[0] !== 0 || words[1] !== 0 || words[2] !== 0xffff) return -1;
-    const address = words[3]!;
+    let address: number;
+    if (words[0] === 0 && words[1] === 0 && (words[2] === 0 || words[2] === 0xffff)) {
+      address = words[3]!;
+    } else if (words[0]! >>> 16 === 0x2002) {
+      address = (((words[0]! & 0xffff) << 16) | (words[1]! >>> 16)) >>> 0;
+    } else {
+      return -1;
+    }
     V4[0] = address;
     const e4 = this.v4.find(V4, 32, any);
     return e4 >= 0 ? e4 : this.findOdd(address);

@@ -2,7 +2,7 @@
 // method, as HAProxy 2.6's pattern.c decides it (trees: the longest or the
 // equal key; lists: the first loaded).
 import { describe, expect, test } from "bun:test";
-import { compileLookup } from "../../../src/rules/match/index.ts";
+import { compileLookup, compileMatcher } from "../../../src/rules/match/index.ts";
 import type { Lookup, MatchMethod, Sample } from "../../../src/rules/types.ts";
 
 function lookup(method: MatchMethod, entries: [string, string][], ignoreCase = false): Lookup<string> {
@@ -108,6 +108,22 @@ describe("compileLookup", () => {
     expect(compileLookup("int", [["lt", 1]], { ignoreCase: false })).toContain("'lt'");
     expect(compileLookup("reg", [["(?<=a)b", 1]], { ignoreCase: false })).toContain("(?<=a)b");
     expect(compileLookup("found", [["x", 1]], { ignoreCase: false })).toContain("no map form");
+  });
+
+  test("map_reg with hundreds of patterns: the first loaded that matches, across its groups of alternations", () => {
+    const entries: [string, string][] = Array.from({ length: 200 }, (_, i) => [`^k${i}x`, `e${i}`]);
+    entries.push(["k15", "late"], ["^k199x$", "exact"]);
+    const l = lookup("reg", entries);
+    expect(l("k150x")).toBe("e150");
+    expect(l("k15x")).toBe("e15");
+    expect(l("ak15")).toBe("late");
+    expect(l("k199x")).toBe("e199");
+    expect(l("k200x")).toBeUndefined();
+    const m = compileMatcher("reg", entries.map((e) => e[0]), { ignoreCase: true });
+    if (typeof m === "string") throw new Error(m);
+    expect(m("K199X")).toBe(true);
+    expect(m("AK15")).toBe(true);
+    expect(m("k200x")).toBe(false);
   });
 
   test("an empty map finds nothing", () => {

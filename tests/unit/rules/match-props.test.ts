@@ -142,6 +142,8 @@ const v4Net = fc.oneof(
 );
 const v6Address = fc.oneof(
   v4Address.map((a) => MAPPED | BigInt(a)),
+  v4Address.map((a) => BigInt(a)), // ::a.b.c.d
+  fc.tuple(v4Address, fc.bigInt({ min: 0n, max: (1n << 80n) - 1n })).map(([a, lo]) => (0x2002n << 112n) | (BigInt(a) << 80n) | lo),
   fc.tuple(fc.constantFrom(0x20010db8n, 0xfe800000n), fc.bigInt({ min: 0n, max: (1n << 96n) - 1n })).map(([hi, lo]) => (hi << 96n) | lo),
 );
 const v6Net = fc.tuple(v6Address, fc.integer({ min: 0, max: 128 })).map(([a, p]): Net => ({
@@ -178,8 +180,11 @@ function naiveIp(nets: Net[], sample: { v4?: number; v6?: bigint }): number {
   const a = sample.v6!;
   const e6 = longest((n) => n.family === 6 && inV6(n, a), (n) => n.prefix);
   if (e6 >= 0) return e6;
-  if (a >> 32n !== 0xffffn) return -1;
-  const v4 = Number(a & 0xffffffffn);
+  // IPv6 carrying IPv4: ::ffff:a.b.c.d, ::a.b.c.d, 2002:a.b.c.d::/48 (6to4).
+  let v4: number;
+  if (a >> 32n === 0xffffn || a >> 32n === 0n) v4 = Number(a & 0xffffffffn);
+  else if (a >> 112n === 0x2002n) v4 = Number((a >> 80n) & 0xffffffffn);
+  else return -1;
   const e4 = longest((n) => contiguous4(n) && inV4(n, v4), prefix4);
   return e4 >= 0 ? e4 : odd(v4);
 }
@@ -239,4 +244,27 @@ describe("integer ranges agree with a scan of the list", () => {
       RUNS,
     );
   });
+});
+
+describe("regex alternations agree with the patterns one by one", () => {
+  // Literal runs with optional anchors: the runtime's RegExp reads them the same way, safely.
+  const regex = fc.tuple(fc.boolean(), fc.string({ unit: fc.constantFrom("a", "b", "A", "."), minLength: 1, maxLength: 3 }), fc.boolean())
+    .map(([start, body, end]) => `${start ? "^" : ""}${body}${end ? "$" : ""}`);
+  for (const ignoreCase of [false, true]) {
+    test(`-m reg${ignoreCase ? " -i" : ""} and map_reg, up to 50 patterns (chunked)`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(regex, { maxLength: 50 }),
+          fc.string({ unit: fc.constantFrom("a", "b", "A", "x"), maxLength: 6 }),
+          (patterns, sample) => {
+            const { m, l } = compiled("reg", patterns, ignoreCase);
+            const want = patterns.findIndex((p) => new RegExp(p, ignoreCase ? "i" : "").test(sample));
+            expect(m(sample)).toBe(want >= 0);
+            expect(l(sample) ?? -1).toBe(want);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+  }
 });

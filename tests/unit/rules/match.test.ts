@@ -145,7 +145,7 @@ const ROWS: Row[] = [
   ["dir", false, ["/png/logo"], PNG_PATH, true],
   ["dir", false, ["logo/32x32.png"], PNG_PATH, true],
   ["dir", false, ["32x32.png"], PNG_PATH, true],
-  ["dir", false, ["png"], PNG_PATH, true], // the manual says no, pattern.c (and HAProxy 2.6 itself) yes
+  ["dir", false, ["png"], PNG_PATH, true], // the manual says no; pattern.c and HAProxy 2.6 itself say yes
   ["dir", false, ["32x32"], PNG_PATH, false],
   ["dir", false, ["api"], "/api?x=1", true],
   ["dir", false, ["api"], "/apis", false],
@@ -159,7 +159,7 @@ const ROWS: Row[] = [
   ...["http", "www1", ".www1", "dc-eu", "example", "com", "80", "dc-eu.example", "blah", ":www1:", "example.com:80"]
     .map((p): Row => ["dom", false, [p], DOM_URL, true]),
   // The manual lists "dc-eu.example:80" as a match; the sample has no such
-  // run of words, and pattern.c (and HAProxy 2.6 itself) says no.
+  // run of words, and pattern.c and HAProxy 2.6 itself say no.
   ["dom", false, ["dc-eu.example:80"], DOM_URL, false],
   ["dom", false, ["eu"], DOM_URL, false],
   ["dom", false, ["dc"], DOM_URL, false],
@@ -183,14 +183,23 @@ const ROWS: Row[] = [
   ["reg", false, ["^[0-9]+$"], 1234, true],
   ["reg", false, ["(a+)+$"], "a".repeat(5000) + "!", false], // exponential for a backtracking engine
   ["reg", false, ["(x+x+)+y"], "x".repeat(5000), false],
+  ["reg", false, ["\\Qa.b", "^x"], "a.b", true], // \Q quotes to the end: never joined with others
+  ["reg", false, ["\\Qa.b", "^x"], "axb", false],
+  ["reg", false, ["\\Qa.b", "^x"], "xy", true],
+  ["reg", false, ["(?i)abc", "^x"], "ABC", true], // a flag stays inside its pattern
+  ["reg", false, ["(?i)abc", "^x"], "X", false],
   // ip: networks, both families, v4-mapped
   ["ip", false, ["10.0.0.0/8"], "10.1.2.3", true],
   ["ip", false, ["10.0.0.0/8"], "11.0.0.1", false],
   ["ip", false, ["10.0.0.0/8"], "::ffff:10.1.2.3", true],
   ["ip", false, ["10.0.0.0/8"], "::FFFF:10.1.2.3", true],
   ["ip", false, ["10.0.0.0/8"], "0:0:0:0:0:ffff:a01:203", true],
-  ["ip", false, ["10.0.0.0/8"], "::10.1.2.3", false],
-  ["ip", false, ["10.0.0.0/8"], "2002:a01:203::", false],
+  ["ip", false, ["10.0.0.0/8"], "::10.1.2.3", true], // IPv4-compatible, as HAProxy 2.6 reads it
+  ["ip", false, ["10.0.0.0/8"], "2002:a01:203::", true], // 6to4: 10.1.2.3 in bits 16-47
+  ["ip", false, ["10.0.0.0/8"], "2002:a01:203:ffff::1", true],
+  ["ip", false, ["10.0.0.0/8"], "2003:a01:203::", false],
+  ["ip", false, ["10.0.0.0/8"], "::1:10.1.2.3", false],
+  ["ip", false, ["0.0.0.1"], "::1", true],
   ["ip", false, ["10.1.2.3/8"], "10.200.0.1", true], // host bits ignored
   ["ip", false, ["1.2.3.4"], "1.2.3.4", true],
   ["ip", false, ["1.2.3.4"], "1.2.3.5", false],
