@@ -69,3 +69,17 @@ function hostName(bytes: Uint8Array, at: number, end: number): string | undefine
   }
   return undefined;
 }
+
+/**
+ * True while `bytes` could still become a whole ClientHello record: a TLS
+ * handshake record whose header or body has not fully arrived. The session
+ * waits for more (within tcp-request inspect-delay) before deciding on
+ * req.ssl_sni, as HAProxy does when a fetch says its sample may change.
+ */
+export function clientHelloIncomplete(bytes: Uint8Array): boolean {
+  if (bytes.length === 0) return true;
+  if (bytes[0] !== HANDSHAKE) return false;
+  if (bytes.length < 5) return bytes.length < 2 || bytes[1] === 3;
+  if (bytes[1] !== 3) return false;
+  return bytes.length < 5 + u16(bytes, 3);
+}
