@@ -70,30 +70,26 @@ function hostIn(fields: readonly Field[]): string | undefined {
   return undefined;
 }
 
-interface StartLine {
-  method: string;
-  target: string;
-  status: number;
-  reason: string | undefined;
-}
-
-function startLineOf(head: Head): StartLine {
-  return {
-    method: head.method,
-    target: head.target,
-    status: head.status,
-    reason: head instanceof FieldsHead ? head.reason : undefined,
-  };
+function reasonOf(head: Head): string | undefined {
+  return head instanceof FieldsHead ? head.reason : undefined;
 }
 
 /** A head like `head` (framing, version, connection semantics) with these fields and start line. */
-function derive(head: Head, fields: Field[], line: StartLine, host: string | undefined): FieldsHead {
+function derive(
+  head: Head,
+  fields: Field[],
+  method: string,
+  target: string,
+  status: number,
+  reason: string | undefined,
+  host: string | undefined,
+): FieldsHead {
   return new FieldsHead(fields, {
     isRequest: head.isRequest,
-    method: line.method,
-    target: line.target,
-    status: line.status,
-    reason: line.reason,
+    method,
+    target,
+    status,
+    reason,
     bodyKind: head.bodyKind,
     contentLength: head.contentLength,
     host,
@@ -106,16 +102,16 @@ function derive(head: Head, fields: Field[], line: StartLine, host: string | und
 }
 
 /**
- * The head with new fields: Host recomputed from them, and (requests) an
- * absolute-form or CONNECT target's authority following a Host field that
- * `hostValue` names (HAProxy's http_update_authority).
+ * The head with new fields. When Host fields may have changed
+ * (`hostTouched`), host is read again from them; a Host value just written
+ * (`hostValue`) also becomes the authority of an absolute-form or CONNECT
+ * target (HAProxy's http_update_authority).
  */
-function withFields(head: Head, fields: Field[], hostValue: string | undefined): FieldsHead {
-  const line = startLineOf(head);
-  if (hostValue !== undefined && head.isRequest) {
-    line.target = withAuthority(line.target, line.method === "CONNECT", hostValue);
-  }
-  return derive(head, fields, line, head.isRequest ? hostIn(fields) : undefined);
+function withFields(head: Head, fields: Field[], hostTouched: boolean, hostValue?: string): FieldsHead {
+  if (!head.isRequest) return derive(head, fields, head.method, head.target, head.status, reasonOf(head), undefined);
+  let target = head.target;
+  if (hostValue !== undefined) target = withAuthority(target, head.method === "CONNECT", hostValue);
+  return derive(head, fields, head.method, target, head.status, undefined, hostTouched ? hostIn(fields) : head.host);
 }
 
 function isHost(name: FieldName): boolean {
@@ -129,7 +125,7 @@ export function addField(head: Head, name: FieldName, value: string): Head | und
   const fields = new Array<Field>(n + 1);
   for (let i = 0; i < n; i++) fields[i] = fieldAt(head, i);
   fields[n] = [name.text, value];
-  return withFields(head, fields, isHost(name) ? value : undefined);
+  return isHost(name) ? withFields(head, fields, true, value) : withFields(head, fields, false);
 }
 
 /** Removes every field called `name` (any case) and appends `name: value` (set-header). */
@@ -139,7 +135,7 @@ export function setField(head: Head, name: FieldName, value: string): Head | und
   const fields: Field[] = [];
   for (let i = 0; i < n; i++) if (!head.nameIs(i, name.bytes)) fields.push(fieldAt(head, i));
   fields.push([name.text, value]);
-  return withFields(head, fields, isHost(name) ? value : undefined);
+  return isHost(name) ? withFields(head, fields, true, value) : withFields(head, fields, false);
 }
 
 /** Removes every field called `name` (any case); `head` itself when there is none (del-header). */
@@ -150,7 +146,7 @@ export function deleteField(head: Head, name: FieldName): Head {
   if (first < 0) return head;
   const fields: Field[] = [];
   for (let i = 0; i < n; i++) if (i < first || (i > first && !head.nameIs(i, name.bytes))) fields.push(fieldAt(head, i));
-  return withFields(head, fields, undefined);
+  return withFields(head, fields, isHost(name));
 }
 
 /**
@@ -161,8 +157,13 @@ export function deleteField(head: Head, name: FieldName): Head {
 export function deleteFieldsWhere(head: Head, test: (lowerName: string) => boolean): Head {
   const n = head.fieldCount;
   const fields: Field[] = [];
-  for (let i = 0; i < n; i++) if (!test(head.name(i))) fields.push(fieldAt(head, i));
-  return fields.length === n ? head : withFields(head, fields, undefined);
+  let hostTouched = false;
+  for (let i = 0; i < n; i++) {
+    const name = head.name(i);
+    if (!test(name)) fields.push(fieldAt(head, i));
+    else if (name === HOST.lower) hostTouched = true;
+  }
+  return fields.length === n ? head : withFields(head, fields, hostTouched);
 }
 
 /**
@@ -185,7 +186,8 @@ export function mapFieldValues(head: Head, name: FieldName, map: (value: string)
     fields[i] = [field[0], next];
     if (host === undefined && isHost(name)) host = next;
   }
-  return fields === undefined ? head : withFields(head, fields, host);
+  if (fields === undefined) return head;
+  return host === undefined ? withFields(head, fields, false) : withFields(head, fields, true, host);
 }
 
 /**
@@ -237,9 +239,7 @@ export function mapListElements(value: string, map: (element: string) => string 
 export function setMethod(head: Head, method: string): Head | undefined {
   if (!head.isRequest || !isToken(method)) return undefined;
   if (method === head.method) return head;
-  const line = startLineOf(head);
-  line.method = method;
-  return derive(head, copyFields(head), line, head.host);
+  return derive(head, copyFields(head), method, head.target, head.status, undefined, head.host);
 }
 
 /**
@@ -250,9 +250,7 @@ export function setMethod(head: Head, method: string): Head | undefined {
 export function setTarget(head: Head, target: string): Head | undefined {
   if (!head.isRequest || !isWritableTarget(target)) return undefined;
   if (target === head.target) return head;
-  const line = startLineOf(head);
-  line.target = target;
-  return derive(head, copyFields(head), line, head.host);
+  return derive(head, copyFields(head), head.method, target, head.status, undefined, head.host);
 }
 
 /**
@@ -271,19 +269,14 @@ export function setUri(head: Head, uri: string): Head | undefined {
     const field = fieldAt(head, i);
     fields[i] = head.nameIs(i, HOST.bytes) ? [field[0], authority] : field;
   }
-  const line = startLineOf(head);
-  line.target = uri;
-  return derive(head, fields, line, hostIn(fields));
+  return derive(head, fields, head.method, uri, head.status, undefined, hostIn(fields));
 }
 
 /** The response with another status and reason (set-status); no reason: RFC 9110's when written. */
 export function setStatus(head: Head, status: number, reason?: string): Head | undefined {
   if (head.isRequest || !Number.isInteger(status) || status < 100 || status > 999) return undefined;
   if (reason !== undefined && !isFieldValue(reason)) return undefined;
-  const line = startLineOf(head);
-  line.status = status;
-  line.reason = reason;
-  return derive(head, copyFields(head), line, undefined);
+  return derive(head, copyFields(head), head.method, head.target, status, reason, undefined);
 }
 
 function copyFields(head: Head): Field[] {

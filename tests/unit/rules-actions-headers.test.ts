@@ -148,6 +148,8 @@ describe("replace-header", () => {
 });
 
 describe("replace-value", () => {
+  // HAProxy 2.6's output, checked against the Debian build: the documentation shows the blanks kept, the code drops
+  // those around a replaced element.
   test("HAProxy's X-Forwarded-For example: each element on its own", () => {
     const t = txn(request("/", ["Host: h", "X-Forwarded-For: 192.168.10.1, 192.168.13.24, 10.0.0.37"]));
     action("http-request", ["replace-value", "X-Forwarded-For", "^192\\.168\\.(.*)$", "172.16.\\1"])(t);
@@ -158,6 +160,14 @@ describe("replace-value", () => {
     const t = txn(request(), response(200, ["Content-Length: 0", "Cache-Control: max-age=3600, public"]));
     action("http-after-response", "replace-value Cache-control ^public$ private")(t);
     expect(t.response!.get("cache-control")).toBe("max-age=3600,private");
+  });
+
+  test("a replaced element takes the blanks around it (as HAProxy 2.6 does)", () => {
+    const t = txn(request("/", ["Host: h", "Accept: a, b, c", "X: b , a"]));
+    action("http-request", "replace-value Accept ^b$ X")(t);
+    action("http-request", "replace-value X ^b$ X")(t);
+    expect(t.request!.get("accept")).toBe("a,X, c");
+    expect(t.request!.get("x")).toBe("X, a");
   });
 
   test("argument errors", () => {

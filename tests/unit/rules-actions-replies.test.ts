@@ -213,6 +213,7 @@ describe("redirect: HAProxy's Location rules", () => {
     ["prefix / append-slash", "/article/", "h", 302, "/article/"],
     ["prefix / append-slash", "/article?x=1", "h", 302, "/article?x=1/"],
     ["prefix /", "/same?x", "h", 302, "/same?x"],
+    ["prefix %[req.hdr(x-none)]/", "/same", "h", 302, "//same"],
     ["prefix https://a.example", "http://h.example/p?q", "h.example", 302, "https://a.example/p?q"],
     ["scheme https", "/p?q=1", "example.com:8080", 302, "https://example.com:8080/p?q=1"],
     ["scheme https drop-query", "/p?q=1", "example.com", 302, "https://example.com/p"],

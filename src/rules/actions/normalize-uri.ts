@@ -3,6 +3,11 @@
 // path with its query (percent-*, fragment-*, query-sort-by-name). A
 // target without a path ("*", CONNECT's) is left alone. With `strict`, an
 // invalid percent sequence answers 400 with the proxy's page for it.
+//
+// Differential tests beware: HAProxy 2.6.12 (Debian) runs path-strip-dotdot,
+// percent-decode-unreserved and percent-to-uppercase as path-merge-slashes
+// when no option follows them and a condition does (its parser leaves the
+// action unset); sluice applies them as documented.
 import { setTarget } from "../../http/edit-head.ts";
 import { pathEnd, pathStart, withPath, withPathAndQuery } from "../../http/request-target.ts";
 import { Verdict } from "../types.ts";

@@ -2,8 +2,8 @@
 // [drop-query] [append-slash] [set-cookie NAME[=V]] [clear-cookie NAME[=]]
 // [ignore-empty], with HAProxy's Location rules:
 //  - location: X as evaluated;
-//  - prefix: X then the request's path and query ("/" alone adds nothing,
-//    for self-redirects); drop-query cuts at the "?";
+//  - prefix: X then the request's path and query (a configured "/" alone
+//    adds nothing, for self-redirects); drop-query cuts at the "?";
 //  - scheme: X "://" the first Host value, then the path and query as for
 //    prefix ("/" when the target has no path);
 //  - append-slash adds a "/" when the Location does not end with one (after
@@ -54,8 +54,8 @@ function redirectPath(request: Head | undefined, dropQuery: boolean): string {
 
 /**
  * The Location of a redirect, given the evaluated argument `value` (the
- * location, prefix or scheme); undefined when the rule is skipped (an empty
- * location with ignore-empty).
+ * location, prefix or scheme; a configured prefix "/" evaluates to "");
+ * undefined when the rule is skipped (an empty location with ignore-empty).
  */
 export function redirectLocation(rule: RedirectRule, value: string, request: Head | undefined): string | undefined {
   let location: string;
@@ -63,7 +63,7 @@ export function redirectLocation(rule: RedirectRule, value: string, request: Hea
     if (value.length === 0 && rule.ignoreEmpty) return undefined;
     location = value;
   } else if (rule.type === "prefix") {
-    location = (value === "/" ? "" : value) + redirectPath(request, rule.dropQuery);
+    location = value + redirectPath(request, rule.dropQuery);
   } else {
     location = `${value}://${request === undefined ? "" : firstHost(request)}${redirectPath(request, rule.dropQuery)}`;
   }
@@ -149,7 +149,9 @@ export const redirect: ActionDef = {
       };
     }
     let format: FormatFn;
-    if (isConstantFormat(value)) format = () => value;
+    // A prefix of exactly "/" adds nothing: the same URL again (to set a cookie, say).
+    if (rule.type === "prefix" && value === "/") format = () => "";
+    else if (isConstantFormat(value)) format = () => value;
     else {
       const compiled = ctx.format(value);
       if (typeof compiled === "string") return `'redirect' '${rule.type}': ${compiled}`;

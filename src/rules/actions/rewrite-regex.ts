@@ -15,10 +15,10 @@ export interface RewriteRegex {
   test(subject: string): boolean;
 }
 
-/** Compiles `pattern` (case-sensitive unless `ignoreCase`), or says why it cannot. */
-export function compileRegex(pattern: string, ignoreCase = false): RewriteRegex | string {
+/** Compiles `pattern` (case-sensitive; `(?i)` in the pattern makes it not), or says why it cannot. */
+export function compileRegex(pattern: string): RewriteRegex | string {
   try {
-    const re = RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+    const re = RE2JS.compile(pattern);
     return {
       exec: (subject) => re.exec(subject),
       test: (subject) => re.test(subject),
