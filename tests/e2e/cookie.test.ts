@@ -172,6 +172,37 @@ ${servers}
       expect(states()).toEqual(["--NI", ...Array(8).fill("--VN"), "--II"]);
     });
 
+    test("an HTTP/2 client (curl, prior knowledge) with its cookie in two fields: the same stickiness, the cookie off the request", async () => {
+      const [a, b] = [await peer("a"), await peer("b")];
+      peers.push(a, b);
+      const port = await freePort();
+      run = await startSluice(target, `${HEAD}
+frontend web
+    bind 127.0.0.1:${port} proto h2
+    default_backend app
+backend app
+    cookie SRV insert indirect
+    server a 127.0.0.1:${a.port} cookie a
+    server b 127.0.0.1:${b.port} cookie b
+`);
+      const curl = async (...headers: string[]) => {
+        const args = ["curl", "-s", "-i", "--http2-prior-knowledge", "--max-time", "10", ...headers.flatMap((h) => ["-H", h]), `http://127.0.0.1:${port}/`];
+        const proc = Bun.spawn(args, { stdout: "pipe", stderr: "pipe" });
+        const out = await new Response(proc.stdout).text();
+        await proc.exited;
+        const [head, body] = out.split("\r\n\r\n");
+        return { head: head!, body: JSON.parse(body!) as { name: string; cookie: string | null } };
+      };
+      const first = await curl();
+      expect(first.head).toStartWith("HTTP/2 200");
+      expect(first.head).toContain(`\r\nset-cookie: SRV=${first.body.name}; path=/`);
+      for (let i = 0; i < 4; i++) {
+        const r = await curl("Cookie: x=1", `Cookie: SRV=${first.body.name}`);
+        expect(r.body).toEqual({ name: first.body.name, cookie: "x=1" });
+        expect(r.head.toLowerCase()).not.toContain("set-cookie");
+      }
+    });
+
     test("the server goes DOWN (health check): the client moves, gets the new cookie, then sticks to it", async () => {
       const { port, a, b } = await start(`    cookie SRV insert indirect nocache
     server a 127.0.0.1:PA cookie a check inter 100ms fall 1 rise 1
