@@ -298,9 +298,10 @@ function needsInsert(c: CookiePersistence, x: CookieExchange, nowSec: number): b
 
 /**
  * A shared cache could keep this response (HAProxy's
- * http_check_response_for_cacheability, started from the method): Pragma
- * no-cache, Cache-Control private/no-cache/no-store/s-maxage=0 or a lone
- * max-age=0 say no; public says yes; otherwise it needs an expiry (max-age,
+ * 2.6 http_check_response_for_cacheability, started from the method):
+ * Pragma no-cache, Cache-Control private/no-cache/no-store/max-age=0/
+ * s-maxage=0 say no (an s-maxage does not save a max-age=0 in 2.6, unlike
+ * later versions); public says yes; and it needs an expiry (max-age,
  * s-maxage, Expires) or a validator (ETag, Last-Modified).
  */
 export function cacheable(head: Head, method: string): boolean {
@@ -308,23 +309,17 @@ export function cacheable(head: Head, method: string): boolean {
   const pragma = head.get("pragma");
   if (pragma !== undefined && pragma.trim().toLowerCase() === "no-cache") return false;
   let fresh = false;
-  let nullMaxAge = false;
   const n = head.fieldCount;
   for (let i = 0; i < n; i++) {
     if (!head.nameIs(i, CACHE_CONTROL)) continue;
     for (const raw of head.value(i).split(",")) {
       const d = raw.trim().toLowerCase();
       if (d === "public") ok = true;
-      else if (d === "max-age=0") nullMaxAge = true;
-      else if (d === "private" || d === "no-cache" || d === "no-store" || d === "s-maxage=0") ok = false;
+      else if (d === "private" || d === "no-cache" || d === "no-store" || d === "max-age=0" || d === "s-maxage=0") ok = false;
       else if (d.startsWith("no-cache=\"set-cookie")) continue;
-      else if (d.startsWith("s-maxage")) {
-        fresh = true;
-        nullMaxAge = false;
-      } else if (d.startsWith("max-age")) fresh = true;
+      else if (d.startsWith("s-maxage") || d.startsWith("max-age")) fresh = true;
     }
   }
-  if (nullMaxAge) ok = false;
   if (!fresh) fresh = head.get("expires") !== undefined;
   if (!fresh && head.get("etag") === undefined && head.get("last-modified") === undefined) ok = false;
   return ok;

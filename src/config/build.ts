@@ -56,6 +56,8 @@ export interface DraftBackend {
   hashTypeAt?: Origin;
   /** Health-check combinations that make no sense (issue 14, checks), for validate.ts. */
   checkProblems: ConfigError[];
+  /** Where a `cookie` line a tcp backend ignores was written (its own, else the section header), for the warning. */
+  cookieIgnoredAt?: Origin;
   /** The section's own `retry-on` when it names more than a tcp stream can meet, and where (for the warning in mode tcp). */
   retryOnIgnored?: { conditions: RetryCondition[]; at: Origin };
 }
@@ -241,9 +243,9 @@ function backend(
   if (hashType !== undefined) config.hashType = hashType;
   if (proxy.kind === "backend" && part.ruleLines !== undefined) config.ruleLines = ruleLines(proxy, part.ruleLines);
   if (part.allBackups ?? defaults.allBackups) config.allBackups = true;
-  // Persistence (issue 15, cookie): the section's own line, else its defaults'.
+  // Persistence (issue 15, cookie): the section's own line, else its defaults'; HTTP only.
   const cookie = part.cookie ?? defaults.cookie;
-  if (cookie !== undefined) config.cookie = { ...cookie, domains: [...cookie.domains], attrs: [...cookie.attrs] };
+  if (cookie !== undefined && mode === "http") config.cookie = { ...cookie, domains: [...cookie.domains], attrs: [...cookie.attrs] };
   const protoAt = servers.map((s, i) =>
     s.proto === "h1"
       ? config.servers[i]!.origin
@@ -257,6 +259,9 @@ function backend(
     checkProblems: checks.problems,
   };
   if (part.hashType !== undefined) draft.hashTypeAt = locate(proxy.seg, [...proxy.path, "hash-type"]);
+  if (cookie !== undefined && mode === "tcp") {
+    draft.cookieIgnoredAt = part.cookie !== undefined ? locate(proxy.seg, [...proxy.path, "cookie"]) : proxy.origin;
+  }
   const ignored = part.retryOn?.filter((c) => !TCP_RETRY_ON.includes(c));
   if (mode === "tcp" && ignored !== undefined && ignored.length > 0) {
     draft.retryOnIgnored = { conditions: ignored, at: locate(proxy.seg, [...proxy.path, "retry-on"]) };

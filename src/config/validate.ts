@@ -126,6 +126,10 @@ function checkServers(b: DraftBackend, found: Findings): void {
       ),
     );
   }
+  // Persistence by a cookie is HTTP's (issue 15, cookie); HAProxy warns in the same words.
+  if (b.cookieIgnoredAt !== undefined) {
+    found.warnings.push(new ConfigError(b.cookieIgnoredAt, [where(b.named)], `cookie will be ignored for backend '${b.named.name}' (needs 'mode http')`));
+  }
   if (b.config.servers.length === 0) {
     found.warnings.push(
       new ConfigError(

@@ -3,7 +3,7 @@
 // messages where it has one, each error with file:line.
 import { describe, expect, test } from "bun:test";
 import type { CookiePersistence } from "../../../src/config/types.ts";
-import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
+import { errorsOf, lines, loadOk, warningsOf, withoutOrigins } from "./helpers.ts";
 
 const cfg = (...l: string[]) => ({ name: "sluice.cfg", text: lines(...l) });
 const yaml = (...l: string[]) => ({ name: "sluice.yaml", text: lines(...l) });
@@ -84,6 +84,16 @@ describe("cookie in haproxy.cfg", () => {
     const c = loadOk(cfg("listen app", "    mode http", "    bind :80", "    cookie SRV insert indirect", "    server a 127.0.0.1:9000 cookie a"));
     expect(c.backends[0]!.cookie).toEqual({ ...BASE, indirect: true });
     expect(c.backends[0]!.servers[0]!.cookie).toBe("a");
+  });
+});
+
+describe("cookie in mode tcp", () => {
+  test("ignored, with HAProxy's warning at the line (or at the section when it came from defaults)", () => {
+    const tcp = (be: string[], defaults: string[] = []) =>
+      cfg("defaults", "    mode tcp", ...defaults.map((l) => `    ${l}`), "backend app", ...be.map((l) => `    ${l}`), "    server a 127.0.0.1:9000 cookie a");
+    expect(loadOk(tcp(["cookie SRV insert"])).backends[0]!.cookie).toBeUndefined();
+    expect(warningsOf(tcp(["cookie SRV insert"]))).toContain("sluice.cfg:4: backend 'app': cookie will be ignored for backend 'app' (needs 'mode http')");
+    expect(warningsOf(tcp([], ["cookie SRV insert"]))).toContain("sluice.cfg:4: backend 'app': cookie will be ignored for backend 'app' (needs 'mode http')");
   });
 });
 
