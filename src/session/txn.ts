@@ -4,7 +4,7 @@
 // variables, stick counters, and the reply an action chose. A proxy without
 // rules never builds one.
 import type { Head } from "../http/message.ts";
-import type { ActionTxn, ClientFacts, Reply, Sample, TrackedEntry, Vars, VarScope, World } from "../rules/types.ts";
+import type { ActionTxn, ClientFacts, Reply, Sample, TargetMemo, TrackedEntry, Vars, VarScope, World } from "../rules/types.ts";
 import type { Socket } from "../runtime/types.ts";
 
 /** Variables by scope; `proc` is shared by every transaction (the World's). */
@@ -49,6 +49,8 @@ export class HttpTxn implements ActionTxn {
   readonly tracked: (TrackedEntry | undefined)[] = [undefined, undefined, undefined];
   reply: Reply | undefined = undefined;
   logLevel: string | undefined = undefined;
+  /** The request target split once, by the path/query fetches (declared here so every transaction has the same shape). */
+  targetMemo: TargetMemo | undefined = undefined;
   readonly captures: string[] = [];
   readonly responseCaptures: string[] = [];
   readonly client: ClientFacts;
