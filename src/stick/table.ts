@@ -140,7 +140,7 @@ export class MemoryStickTable implements StickTable {
     if (k === undefined) return undefined;
     let e = this.live(k, now);
     if (e === undefined) {
-      if (this.index.size >= this.spec.size && !this.evictOne()) return undefined;
+      if (this.index.size >= this.spec.size && (this.spec.nopurge === true || !this.evictOne())) return undefined;
       e = new Entry(this, this.layout, this.spec.name, k);
       this.index.set(k, e);
     }
