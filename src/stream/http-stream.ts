@@ -20,6 +20,7 @@ import { FieldsHead } from "../http/fields-head.ts";
 import { runActions, switchServer } from "../rules/rule-set.ts";
 import { type Reply, Verdict } from "../rules/types.ts";
 import { CookieStep } from "./cookie-step.ts";
+import { StickStep } from "./stick-step.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -65,6 +66,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   private keepClient = false;
   /** Persistence by a cookie (issue 15, cookie), and the server a rule or the cookie chose (HAProxy's SF_DIRECT while the stream stays on it). */
   cookie: CookieStep | undefined;
+  /** Persistence by a stick table (`stick` lines), when the backend has some. */
+  private stick: StickStep | undefined;
   private persistServer: Server | undefined;
 
   constructor(
@@ -107,6 +110,13 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       const r = step.request(this.request, this.backend.servers, this.wallSeconds(), this.only !== undefined);
       if (r.server !== undefined) this.only = this.persistServer = r.server;
       if (r.head !== this.request) this.outgoing = { ...this.outgoing, head: r.head };
+    }
+    // `stick on|match|store-request` (HAProxy: after the cookie and use-server, which win).
+    const stick = this.backend.config.stickRules;
+    const tables = this.ruled?.txn.stickTables;
+    if (stick !== undefined && tables !== undefined) {
+      const step = this.stick = new StickStep(stick, this.backend.servers, this.ruled!.txn, tables, this.only !== undefined);
+      if (step.server !== undefined) this.only = this.persistServer = step.server;
     }
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
     this.pick();
@@ -283,6 +293,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     }
     if (this.tr < 0) this.tr = host.now() - this.started;
     this.server?.state.observer?.observe(observedStatus(head.status));
+    if (this.stick !== undefined && this.server !== undefined) this.stick.store(this.server, this.backend.servers, this.host.now());
     if (this.ruled !== undefined) {
       const ruled = this.responseRules(head);
       if (ruled === undefined) return;
@@ -420,6 +431,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     const txn = ruled.txn;
     txn.now = this.host.now();
     txn.response = head;
+    txn.countStatus?.(head.status);
     for (const set of ruled.response) {
       const verdict = runActions(set, txn);
       if (verdict === Verdict.continue) continue;

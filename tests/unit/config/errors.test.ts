@@ -219,7 +219,7 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown keyword",
       ["backends:", "  app:", "    servers: { a1: '127.0.0.1:1' }", "    balanse: roundrobin"],
-      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, acl, use-server, http-request, http-response, http-after-response, redirect)",
+      "sluice.yaml:4:5: backend 'app': unknown keyword 'balanse' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, stick-table, acl, use-server, stick, http-request, http-response, http-after-response, redirect)",
     ],
     [
       "unknown server keyword",

@@ -229,7 +229,7 @@ describe("server proto and max-reuse", () => {
     [
       "YAML: a server option is not a backend keyword",
       yaml("backends:", "  api:", "    proto: h2", "    servers: { a1: '127.0.0.1:1' }"),
-      "sluice.yaml:3:5: backend 'api': unknown keyword 'proto' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, acl, use-server, http-request, http-response, http-after-response, redirect)",
+      "sluice.yaml:3:5: backend 'api': unknown keyword 'proto' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, stick-table, acl, use-server, stick, http-request, http-response, http-after-response, redirect)",
     ],
   ])("error: %s", (_, source, message) => {
     expect(errorsOf(source)).toEqual([message]);

@@ -415,7 +415,7 @@ describe("server pool options and send-proxy", () => {
     [
       "YAML: a server option is not a backend keyword",
       yaml("backends:", "  api:", "    send-proxy: true", "    servers: { a1: '127.0.0.1:1' }"),
-      "sluice.yaml:3:5: backend 'api': unknown keyword 'send-proxy' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, acl, use-server, http-request, http-response, http-after-response, redirect)",
+      "sluice.yaml:3:5: backend 'api': unknown keyword 'send-proxy' (expected one of: mode, balance, hash-type, servers, retries, retry-on, timeout, option, errorfile, http-reuse, http-check, tcp-check, cookie, stick-table, acl, use-server, stick, http-request, http-response, http-after-response, redirect)",
     ],
     [
       "haproxy.cfg: a server option is not a section keyword",
