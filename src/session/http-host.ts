@@ -81,7 +81,7 @@ export class HttpHost implements HttpSessionHost {
   logStream(subject: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
     this.log.stream(subject, stream, status, cause, phase);
     // Every stream ends here, once logged: its stick entries (track-sc*) are let go after the log line read them.
-    stream?.ruled?.txn.release?.(subject.bytesIn, stream.bytesToClient, subject.now());
+    stream?.ruled?.txn.release?.(subject.bytesIn, stream.bytesToClient, subject);
   }
 
   sessionEnded(session: EndedSession): void {

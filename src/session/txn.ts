@@ -103,11 +103,15 @@ export class HttpTxn implements ActionTxn {
   }
 
   /** The stream ends: bytes are counted, conn_cur goes down and the entries are let go. Safe to call twice. */
-  release(bytesIn: number, bytesOut: number, now: number): void {
+  release(bytesIn: number, bytesOut: number, clock: { now(): number }): void {
+    const tracked = this.tracked;
+    // Nothing tracked (most requests of most proxies): not even the clock is read.
+    if (tracked[0] === undefined && tracked[1] === undefined && tracked[2] === undefined) return;
+    const now = clock.now();
     for (let i = 0; i < 3; i++) {
-      const entry = this.tracked[i];
+      const entry = tracked[i];
       if (entry === undefined) continue;
-      this.tracked[i] = undefined;
+      tracked[i] = undefined;
       if (bytesIn > 0) entry.add("bytes_in_cnt", now, bytesIn);
       if (bytesOut > 0) entry.add("bytes_out_cnt", now, bytesOut);
       entry.connClose(now);

@@ -113,9 +113,9 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     }
     // `stick on|match|store-request` (HAProxy: after the cookie and use-server, which win).
     const stick = this.backend.config.stickRules;
-    const tables = this.ruled?.txn.stickTables;
-    if (stick !== undefined && tables !== undefined) {
-      const step = this.stick = new StickStep(stick, this.backend.servers, this.ruled!.txn, tables, this.only !== undefined);
+    const tables = stick === undefined ? undefined : this.ruled?.txn.stickTables;
+    if (tables !== undefined) {
+      const step = this.stick = new StickStep(stick!, this.backend.servers, this.ruled!.txn, tables, this.only !== undefined);
       if (step.server !== undefined) this.only = this.persistServer = step.server;
     }
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);

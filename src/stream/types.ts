@@ -78,7 +78,7 @@ export interface RuledTxn extends ActionTxn {
   /** The final response's status is known (a server's, or one of the rules' own). */
   countStatus?(status: number): void;
   /** The stream ended: bytes from and to the client; what it tracks is let go. */
-  release?(bytesIn: number, bytesOut: number, now: number): void;
+  release?(bytesIn: number, bytesOut: number, clock: { now(): number }): void;
   /** The stick tables `stick` lines read and write (the proxy graph's); undefined: none. */
   readonly stickTables?: StickStore | undefined;
 }
