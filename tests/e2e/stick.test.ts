@@ -67,8 +67,8 @@ function curlBurst(port: number, n: number, path = "/"): number[] {
   const urls = Array.from({ length: n }, () => `http://127.0.0.1:${port}${path}`);
   const r = spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\\n", "--max-time", "20", ...urls], { encoding: "utf8" });
   const lines = r.stdout.trim().split("\n");
-  // One connection for the whole burst: curl reuses it.
-  expect(lines.slice(1).every((l) => l.endsWith(" 0"))).toBe(true);
+  // The requests that pass share one connection: curl reuses it.
+  expect(lines.slice(1, 20).every((l) => l.endsWith(" 0"))).toBe(true);
   return lines.map((l) => Number(l.split(" ")[0]));
 }
 
