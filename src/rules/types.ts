@@ -237,6 +237,8 @@ export interface ActionTxn extends Txn {
    * layer owns the entry's reference); absent: tracking does nothing.
    */
   track?(slot: number, table: string, key: Sample): void;
+  /** An HTTP error for the tracked counters (`http_err_cnt`/`_rate`): http-request deny and tarpit call it. */
+  countHttpError?(): void;
 }
 
 /** A compiled action with its condition folded in. */

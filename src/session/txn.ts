@@ -96,9 +96,13 @@ export class HttpTxn implements ActionTxn {
     this.tracked[slot] = entry;
   }
 
-  /** The response's status is known: a 4xx is an HTTP error for the tracked entries (HAProxy's definition in 2.6). */
+  /** A server's response status is known: a 4xx is an HTTP error for the tracked entries (HAProxy's definition in 2.6). */
   countStatus(status: number): void {
-    if (status < 400 || status >= 500) return;
+    if (status >= 400 && status < 500) this.countHttpError();
+  }
+
+  /** An HTTP error (a server's 4xx, an http-request deny or tarpit, as HAProxy 2.6 counts them). */
+  countHttpError(): void {
     for (let i = 0; i < 3; i++) this.tracked[i]?.add("http_err_cnt", this.now);
   }
 

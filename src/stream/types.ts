@@ -75,7 +75,7 @@ export interface HttpStreamHost<S> {
 
 /** The transaction of a ruled stream, with what the stream tells it of its life (stick counters, issue 15). */
 export interface RuledTxn extends ActionTxn {
-  /** The final response's status is known (a server's, or one of the rules' own). */
+  /** A server's final response status is known (the rules' own answers count through countHttpError). */
   countStatus?(status: number): void;
   /** The stream ended: bytes from and to the client; what it tracks is let go. */
   release?(bytesIn: number, bytesOut: number, clock: { now(): number }): void;

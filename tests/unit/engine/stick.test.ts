@@ -71,6 +71,8 @@ test("the rate-limit idiom: requests 1..20 in the window pass, the 21st and late
   // Tracking per stream: every request counts a connection; none is current between requests.
   expect(seen.read("conn_cnt", e.clock.now())).toBe(22);
   expect(seen.read("conn_cur", e.clock.now())).toBe(0);
+  // The two denies are HTTP errors (HAProxy 2.6 counts http-request deny and tarpit).
+  expect(seen.read("http_err_cnt", e.clock.now())).toBe(2);
   expect(seen.refCount).toBe(0);
   // Another address has its own count.
   expect(await request(e, clientFrom(e, "10.0.0.7", 41000))).toBe("HTTP/1.1 200 OK");
@@ -113,13 +115,15 @@ test("an entry expires `expire` after its last write, and the purge timer gives 
   expect(table.size).toBe(0);
 });
 
-test("4xx responses count as HTTP errors, 5xx do not; bytes in and out are counted when the stream ends; sc-inc-gpc0", async () => {
+test("4xx responses and denies count as HTTP errors, 5xx and returns do not; bytes in and out are counted when the stream ends; sc-inc-gpc0", async () => {
   e = await engine(`${BASE}
 frontend fe
     bind 127.0.0.1:9200
     stick-table type ip size 10 expire 1m store http_err_cnt,http_err_rate(10s),bytes_in_cnt,bytes_out_cnt,gpc0,gpc0_rate(1s)
     http-request track-sc1 src
     http-request sc-inc-gpc0(1) if { path /bump }
+    http-request deny if { path /denied }
+    http-request return status 404 if { path /returned }
     http-response set-header X-Errors %[sc1_http_err_cnt]
     default_backend be
 backend be
@@ -131,13 +135,16 @@ backend be
   expect(client.text()).toContain("X-Errors: 1\r\n");
   await request(e, client, "/broken", "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
   await request(e, client, "/bump");
+  // A deny counts; a return, even a 404, does not (HAProxy 2.6).
+  expect(await request(e, client, "/denied")).toBe("HTTP/1.1 403 Forbidden");
+  expect(await request(e, client, "/returned")).toBe("HTTP/1.1 404 Not Found");
   const now = e.clock.now();
   const seen = entry(e, "fe", "127.0.0.1")!;
-  expect(seen.read("http_err_cnt", now)).toBe(1);
-  expect(seen.read("http_err_rate", now)).toBe(1);
+  expect(seen.read("http_err_cnt", now)).toBe(2);
+  expect(seen.read("http_err_rate", now)).toBe(2);
   expect(seen.read("gpc0", now)).toBe(1);
   expect(seen.read("gpc0_rate", now)).toBe(1);
-  const bytesIn = GET("/missing").length + GET("/broken").length + GET("/bump").length;
+  const bytesIn = ["/missing", "/broken", "/bump", "/denied", "/returned"].reduce((n, path) => n + GET(path).length, 0);
   expect(seen.read("bytes_in_cnt", now)).toBe(bytesIn);
   expect(seen.read("bytes_out_cnt", now)).toBe(client.text().length);
 });
