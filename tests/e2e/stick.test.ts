@@ -6,10 +6,12 @@
 //    on one kept connection and with a new connection per request, and what
 //    the entry counted (requests, connections, errors) as another frontend
 //    reads it with src_* fetches;
+//  - the same over HTTP/2, where every stream of one connection counts;
 //  - `stick on src`: a client keeps its server across connections, moves
 //    when that server goes DOWN (health check) and sticks to the new one.
 import { afterEach, describe, expect, test } from "bun:test";
 import http from "node:http";
+import http2 from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import { freePort } from "./harness.ts";
 import { proxiesUnderTest, type RunningProxy } from "./reference-proxy.ts";
@@ -138,6 +140,41 @@ describe("the per-IP rate limit, on HAProxy 2.6 and on sluice", () => {
       expect(run.afterBurst).toBe("rate=25 req=25 conn=25 cur=0 err=5");
       expect(run.afterErrors).toBe("rate=22 req=22 conn=22 cur=0 err=4");
       if (runs.has("haproxy") && proxy.name !== "haproxy") expect(run).toEqual(runs.get("haproxy")!);
+    }, 60000);
+  }
+});
+
+describe("the rate limit over HTTP/2 (prior knowledge): every stream of one connection is a request that counts", () => {
+  const runs = new Map<string, string[]>();
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: 20 streams pass, then 429`, async () => {
+      const server = await peer("a");
+      const [port, probe] = [await freePort(), await freePort()];
+      const config = rateLimitConfig(port, probe, server.port).replace(`bind 127.0.0.1:${port}`, `bind 127.0.0.1:${port} proto h2`);
+      const running = await proxy.start(config, [port, probe]);
+      const session = http2.connect(`http://127.0.0.1:${port}`);
+      try {
+        const lines: string[] = [];
+        for (let i = 0; i < 23; i++) {
+          lines.push(await new Promise<string>((resolve, reject) => {
+            const stream = session.request({ ":path": "/" });
+            let status = 0;
+            stream.on("response", (h) => (status = Number(h[":status"])));
+            stream.on("error", reject);
+            stream.resume();
+            stream.on("end", () => resolve(String(status)));
+            stream.end();
+          }));
+        }
+        lines.push((await get(probe, "/")).body);
+        runs.set(proxy.name, lines);
+        expect(lines).toEqual([...Array(20).fill("200"), "429", "429", "429", "rate=23 req=23 conn=23 cur=0 err=3"]);
+        if (runs.has("haproxy") && proxy.name !== "haproxy") expect(lines).toEqual(runs.get("haproxy")!);
+      } finally {
+        session.close();
+        await running.stop();
+        await server.kill();
+      }
     }, 60000);
   }
 });
