@@ -125,6 +125,7 @@ frontend fe
     http-request deny if { path /denied }
     http-request return status 404 if { path /returned }
     http-response set-header X-Errors %[sc1_http_err_cnt]
+    http-response set-header X-Gpc0 %[sc_get_gpc0(1)] if { path /bump }
     default_backend be
 backend be
     server s1 127.0.0.1:9100
@@ -135,6 +136,7 @@ backend be
   expect(client.text()).toContain("X-Errors: 1\r\n");
   await request(e, client, "/broken", "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
   await request(e, client, "/bump");
+  expect(client.text()).toContain("X-Gpc0: 1\r\n");
   // A deny counts; a return, even a 404, does not (HAProxy 2.6).
   expect(await request(e, client, "/denied")).toBe("HTTP/1.1 403 Forbidden");
   expect(await request(e, client, "/returned")).toBe("HTTP/1.1 404 Not Found");
