@@ -151,12 +151,12 @@ backend be
   expect(seen.read("bytes_out_cnt", now)).toBe(client.text().length);
 });
 
-test("track-sc in another proxy's table: sc_*(N,table) and src_* read it", async () => {
+test("track-sc in another proxy's table: sc_*(N,table), src_* and table_* read it", async () => {
   e = await engine(`${BASE}
 frontend fe
     bind 127.0.0.1:9200
     http-request track-sc2 src table limits
-    http-request return status 200 content-type text/plain lf-string "%[sc_http_req_cnt(2,limits)] %[src_http_req_cnt(limits)] %[sc2_conn_cur(limits)]" if { path /count }
+    http-request return status 200 content-type text/plain lf-string "%[sc_http_req_cnt(2,limits)] %[src_http_req_cnt(limits)] %[sc2_conn_cur(limits)] %[src,table_http_req_cnt(limits)] %[str(10.9.9.9),table_http_req_cnt(limits)]" if { path /count }
     default_backend be
 backend be
     server s1 127.0.0.1:9100
@@ -168,7 +168,8 @@ backend limits
   await request(e, client);
   await send(e.clock, client, GET("/count"));
   // While the third request's stream lives it holds one connection on the entry.
-  expect(client.text()).toEndWith("\r\n\r\n3 3 1");
+  // table_* converters look any key up (one never seen counts 0).
+  expect(client.text()).toEndWith("\r\n\r\n3 3 1 3 0");
 });
 
 const STICKY = `${BASE}
