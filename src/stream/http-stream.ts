@@ -20,7 +20,7 @@ import { FieldsHead } from "../http/fields-head.ts";
 import { runActions, switchServer } from "../rules/rule-set.ts";
 import { type Reply, Verdict } from "../rules/types.ts";
 import { CookieStep } from "./cookie-step.ts";
-import { StickStep } from "./stick-step.ts";
+import { type StickStep, stickStep } from "./stick-step.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -112,12 +112,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       if (r.head !== this.request) this.outgoing = { ...this.outgoing, head: r.head };
     }
     // `stick on|match|store-request` (HAProxy: after the cookie and use-server, which win).
-    const stick = this.backend.config.stickRules;
-    const tables = stick === undefined ? undefined : this.ruled?.txn.stickTables;
-    if (tables !== undefined) {
-      const step = this.stick = new StickStep(stick!, this.backend.servers, this.ruled!.txn, tables, this.only !== undefined);
-      if (step.server !== undefined) this.only = this.persistServer = step.server;
-    }
+    this.stick = stickStep(this.backend, this.ruled?.txn, this.only !== undefined);
+    if (this.stick?.server !== undefined) this.only = this.persistServer = this.stick.server;
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
     this.pick();
   }
@@ -293,7 +289,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     }
     if (this.tr < 0) this.tr = host.now() - this.started;
     this.server?.state.observer?.observe(observedStatus(head.status));
-    if (this.stick !== undefined && this.server !== undefined) this.stick.store(this.server, this.backend.servers, this.host.now());
+    if (this.stick !== undefined && this.server !== undefined) this.stick.store(this.server, this.host.now());
     if (this.ruled !== undefined) {
       const ruled = this.responseRules(head);
       if (ruled === undefined) return;

@@ -12,11 +12,20 @@
 //
 // Server ids: HAProxy numbers a backend's servers from 1 in the order written
 // (sluice has no `id` server option), so the id is the position plus one.
+import type { Backend } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
 import type { StickRule } from "../rules/rule-set.ts";
 import type { Sample } from "../rules/types.ts";
 import type { StickStore, StickTable } from "../stick/types.ts";
 import type { RuledTxn } from "./types.ts";
+
+/** The step for a request to `backend`, or undefined when it has no `stick` lines (or no tables, or no transaction). */
+export function stickStep(backend: Backend, txn: RuledTxn | undefined, assigned: boolean): StickStep | undefined {
+  const rules = backend.config.stickRules;
+  if (rules === undefined || txn === undefined) return undefined;
+  const tables = txn.stickTables;
+  return tables === undefined ? undefined : new StickStep(rules, backend.servers, txn, tables, assigned);
+}
 
 export class StickStep {
   /** The server an entry named, usable: the request goes there. */
@@ -25,7 +34,7 @@ export class StickStep {
   private readonly keys: Sample[] = [];
 
   /** Runs the lines for the request; `assigned`: a server is chosen already (a cookie, use-server), so no match steers. */
-  constructor(rules: readonly StickRule[], servers: readonly Server[], txn: RuledTxn, store: StickStore, assigned: boolean) {
+  constructor(rules: readonly StickRule[], private readonly servers: readonly Server[], txn: RuledTxn, store: StickStore, assigned: boolean) {
     let server: Server | undefined;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
@@ -55,8 +64,8 @@ export class StickStep {
   }
 
   /** The response of `server` came: the kept keys stick to it. */
-  store(server: Server, servers: readonly Server[], now: number): void {
-    const id = servers.indexOf(server) + 1;
+  store(server: Server, now: number): void {
+    const id = this.servers.indexOf(server) + 1;
     if (id === 0) return;
     for (let i = 0; i < this.tables.length; i++) this.tables[i]!.track(this.keys[i]!, now)?.set("server_id", id, now);
   }
