@@ -183,6 +183,8 @@ function frontend(
       BUILTIN.maxSessionSrvConns,
     origin: proxy.origin,
   };
+  // A frontend's table; a listen's is on its backend half (one table per name).
+  if (proxy.kind === "frontend" && part.stickTable !== undefined) config.stickTable = { name: proxy.name, ...part.stickTable };
   // A listen is its own default backend unless it names another.
   const defaultBackend = part.defaultBackend ?? (proxy.kind === "listen" ? proxy.name : undefined);
   if (defaultBackend !== undefined) config.defaultBackend = defaultBackend;
@@ -242,6 +244,7 @@ function backend(
   const hashType = part.hashType ?? defaults.hashType;
   if (hashType !== undefined) config.hashType = hashType;
   if (proxy.kind === "backend" && part.ruleLines !== undefined) config.ruleLines = ruleLines(proxy, part.ruleLines);
+  if (part.stickTable !== undefined) config.stickTable = { name: proxy.name, ...part.stickTable };
   if (part.allBackups ?? defaults.allBackups) config.allBackups = true;
   // Persistence (issue 15, cookie): the section's own line, else its defaults'; HTTP only.
   const cookie = part.cookie ?? defaults.cookie;

@@ -79,6 +79,9 @@ const USAGE: Record<string, string> = {
   acl: "acl <name> <fetch>[,<converter>...] [flags] [<operator>] [<value>...]",
   use_backend: "use_backend <backend> [if|unless <condition>]",
   "use-server": "use-server <server> [if|unless <condition>]",
+  stick: "stick on|match|store-request <pattern> [table <table>] [if|unless <condition>]",
+  "stick-table":
+    "stick-table type ip|ipv6|integer|string [len <n>]|binary [len <n>] size <size>[k|m|g] [expire <time>] [nopurge] [store <data type>[,<data type>...]]",
   "http-request": "http-request <action> [<arguments>...] [if|unless <condition>]",
   "http-response": "http-response <action> [<arguments>...] [if|unless <condition>]",
   "http-after-response": "http-after-response <action> [<arguments>...] [if|unless <condition>]",
@@ -92,7 +95,7 @@ const USAGE: Record<string, string> = {
 /** Health-check rule lines (issue 14, checks): one list of words per line, read by schema-check.ts. */
 const CHECK_RULES = new Set(["http-check", "tcp-check"]);
 /** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
-const RULE_LINES = new Set(["acl", "use_backend", "use-server", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture"]);
+const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture"]);
 const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl", /* health checks */ "check", "check-send-proxy", "check-ssl"]);
 /** Server options that take a value → what the value is, for the usage message. */
 const SERVER_VALUES: Record<string, string> = {
@@ -377,6 +380,12 @@ class CfgParser {
       this.mark([...base, keyword]);
       this.mark([...base, keyword, list.length]);
       list.push(args);
+    } else if (keyword === "stick-table") {
+      // One table per proxy (HAProxy names it after the proxy); schema-stick.ts reads the words.
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      if (raw["stick-table"] !== undefined) return this.error("only one 'stick-table' per proxy (a table is named after its proxy)");
+      raw["stick-table"] = args;
+      this.mark([...base, "stick-table"]);
     } else if (keyword === "cookie") {
       // Persistence (issue 15, cookie): words kept as written (an `attr` value may hold spaces); schema-cookie.ts reads them.
       if (!this.arity(keyword, args, 1, Infinity)) return;

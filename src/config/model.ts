@@ -44,6 +44,7 @@ import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSi
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import { RetryOnSchema } from "./schema-retry.ts";
 import { CookieSchema } from "./schema-cookie.ts";
+import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { BACKEND_RULES, FRONTEND_RULES, LISTEN_RULES, ruleEntries, type RuleKeyword, ruleLinesOf, type RuleLinesPart } from "./schema-rules.ts";
 import type {
   BalanceSettings,
@@ -122,6 +123,7 @@ const FRONTEND = {
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
+  "stick-table": v.optional(StickTableSchema),
   ...ruleEntries(FRONTEND_RULES),
 };
 const BACKEND = {
@@ -140,6 +142,7 @@ const BACKEND = {
   "tcp-check": v.optional(TcpCheckSchema),
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
+  "stick-table": v.optional(StickTableSchema),
   ...ruleEntries(BACKEND_RULES),
 };
 const LISTEN = {
@@ -164,6 +167,7 @@ const LISTEN = {
   "tcp-check": v.optional(TcpCheckSchema),
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
+  "stick-table": v.optional(StickTableSchema),
   ...ruleEntries(LISTEN_RULES),
 };
 
@@ -229,6 +233,8 @@ export interface ProxyPart {
   ruleLines?: RuleLinesPart;
   /** `cookie ...` (issue 15, cookie). */
   cookie?: CookiePersistence;
+  /** `stick-table ...` (issue 15): its proxy names it. */
+  stickTable?: StickTableShape;
 }
 
 function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
@@ -251,6 +257,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   "http-check"?: HttpCheckRule[];
   "tcp-check"?: TcpCheckStep[];
   cookie?: CookiePersistence;
+  "stick-table"?: StickTableShape;
 }): ProxyPart {
   const part: ProxyPart = { timeouts: o.timeout ?? {} };
   if (o.mode !== undefined) part.mode = o.mode;
@@ -281,6 +288,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o["http-check"] !== undefined) part.httpChecks = o["http-check"];
   if (o["tcp-check"] !== undefined) part.tcpChecks = o["tcp-check"];
   if (o.cookie !== undefined) part.cookie = o.cookie;
+  if (o["stick-table"] !== undefined) part.stickTable = o["stick-table"];
   const rules = ruleLinesOf(o);
   if (rules !== undefined) part.ruleLines = rules;
   return part;

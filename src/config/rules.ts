@@ -10,7 +10,7 @@ import { compileHttpAction } from "../rules/actions/index.ts";
 import type { ActionContext } from "../rules/actions/types.ts";
 import { compileExpr } from "../rules/expr.ts";
 import { compileFormatString } from "../rules/log-format.ts";
-import type { BackendSwitch, HeaderCapture, ProxyRules, ServerSwitch } from "../rules/rule-set.ts";
+import type { BackendSwitch, HeaderCapture, ProxyRules, ServerSwitch, StickRule } from "../rules/rule-set.ts";
 import { type Action, type CompileEnv, Stage, type StageBit } from "../rules/types.ts";
 import { ConfigError } from "./errors.ts";
 import { parseDuration } from "./duration.ts";
@@ -18,6 +18,8 @@ import { compileTcpAction } from "../rules/tcp-actions.ts";
 import type { Draft } from "./build.ts";
 import type { Origin, RuleLine, RuleLines, UserlistConfig } from "./types.ts";
 import { Userlist } from "../rules/auth/userlist.ts";
+import type { StickTableSpec } from "../stick/types.ts";
+import { compileStickLines } from "./stick-rules.ts";
 
 type HttpSet = "http-request" | "http-response" | "http-after-response";
 const STAGE_OF: Record<HttpSet, StageBit> = {
@@ -40,6 +42,17 @@ interface ProxyFacts {
 /** Compiles every proxy's rule lines into its config (`rules`); problems go to `errors`. */
 export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>): void {
   const backends = new Set(draft.backends.map((b) => b.config.name));
+  // Stick tables by proxy name (HAProxy: `table NAME` names the proxy that declares it).
+  const specs = new Map<string, { spec: StickTableSpec; set(spec: StickTableSpec): void }>();
+  for (const f of draft.frontends) {
+    const c = f.config;
+    if (c.stickTable !== undefined) specs.set(c.name, { spec: c.stickTable, set: (s) => (c.stickTable = s) });
+  }
+  for (const b of draft.backends) {
+    const c = b.config;
+    if (c.stickTable !== undefined) specs.set(c.name, { spec: c.stickTable, set: (s) => (c.stickTable = s) });
+  }
+  const tables = { has: (name: string) => specs.has(name), written: new Set<string>() };
   // One Userlist per section, shared by every proxy (its cache of verified credentials too).
   const userlists = new Map<string, Userlist>();
   const userlist = (name: string): Userlist | undefined => {
@@ -57,8 +70,15 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
       backends,
       errors,
       userlist,
+      tables,
     );
-    if (rules !== undefined) f.config.rules = rules;
+    if (rules === undefined) continue;
+    f.config.rules = rules.rules;
+    // A listen's stick lines steer its backend half.
+    if (rules.stick.length > 0) {
+      const own = draft.backends.find((b) => b.named === f.named);
+      if (own !== undefined) own.config.stickRules = rules.stick;
+    }
   }
   for (const b of draft.backends) {
     const lines = b.config.ruleLines;
@@ -69,9 +89,25 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
       backends,
       errors,
       userlist,
+      tables,
     );
-    if (rules !== undefined) b.config.rules = rules;
+    if (rules === undefined) continue;
+    b.config.rules = rules.rules;
+    if (rules.stick.length > 0) b.config.stickRules = rules.stick;
   }
+  // A table that stick rules write stores server_id, as HAProxy adds it.
+  for (const name of tables.written) {
+    const t = specs.get(name);
+    if (t !== undefined && !t.spec.store.some((c) => c.counter === "server_id")) {
+      t.set({ ...t.spec, store: [...t.spec.store, { counter: "server_id" }] });
+    }
+  }
+}
+
+interface TableNames {
+  has(name: string): boolean;
+  /** Tables `stick` lines read and write. */
+  readonly written: Set<string>;
 }
 
 function compileProxy(
@@ -79,7 +115,8 @@ function compileProxy(
   backends: ReadonlySet<string>,
   errors: ConfigError[],
   userlist: (name: string) => Userlist | undefined,
-): ProxyRules | undefined {
+  tables: TableNames,
+): { rules: ProxyRules; stick: StickRule[] } | undefined {
   const before = errors.length;
   const where = `${p.kind} '${p.name}'`;
   const fail = (line: RuleLine, keyword: string, detail: string) => errors.push(new ConfigError(line.origin, [where, keyword], detail));
@@ -89,8 +126,8 @@ function compileProxy(
     readFile: (path) => readFileSync(resolve(path), "utf8"),
     readBytes: (path) => new Uint8Array(readFileSync(resolve(path))),
     userlist,
-    hasTable: () => false,
-    ownTable: undefined,
+    hasTable: (name) => tables.has(name),
+    ownTable: tables.has(p.name) ? p.name : undefined,
     hasBackend: (name) => backends.has(name),
   };
 
@@ -140,7 +177,11 @@ function compileProxy(
     },
     env,
     errorFile: p.errorFile,
-    track: () => "track-sc needs a stick-table (not supported yet)",
+    // The entry is found (or made) per request by the transaction, which owns its reference.
+    track: (slot, key, table) => (t) => {
+      const k = key(t);
+      if (k !== undefined) t.track?.(slot, table, k);
+    },
     proxy: p.name,
     // `http-request capture ... len N` declares request slots after the header captures; `capture ... id N` names a declared one.
     declareCapture: (length) => captureLengths.push(length) - 1,
@@ -195,9 +236,11 @@ function compileProxy(
   }
 
   const tcp = compileTcpLines(p, contextFor, fail);
+  const stickCondition = (words: readonly string[]) => compileCondition(words, acls, Stage.httpRequest, env);
+  const stick = compileStickLines(p.lines.stick, env, stickCondition, (line, detail) => fail(line, "stick", detail), tables.written);
 
   if (errors.length !== before) return undefined;
-  return {
+  const rules: ProxyRules = {
     httpRequest: sets["http-request"],
     httpResponse: sets["http-response"],
     httpAfterResponse: sets["http-after-response"],
@@ -210,6 +253,7 @@ function compileProxy(
     requestCaptureSlots: captureLengths.length,
     responseCaptureSlots: responseLengths.length,
   };
+  return { rules, stick };
 }
 
 /** `tcp-request connection|content ACTION...` and `tcp-request inspect-delay TIME` lines. */

@@ -10,6 +10,7 @@ export const RULE_KEYWORDS = [
   "acl",
   "use_backend",
   "use-server",
+  "stick",
   "http-request",
   "http-response",
   "http-after-response",
@@ -56,5 +57,5 @@ export function ruleLinesOf(o: Partial<Record<RuleKeyword, string[][] | undefine
 }
 
 export const FRONTEND_RULES = ["acl", "use_backend", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture"] as const;
-export const BACKEND_RULES = ["acl", "use-server", "http-request", "http-response", "http-after-response", "redirect", "tcp-request"] as const;
+export const BACKEND_RULES = ["acl", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request"] as const;
 export const LISTEN_RULES = RULE_KEYWORDS;

@@ -2,7 +2,8 @@
 // The valibot schemas in model.ts produce the pieces; build.ts assembles them
 // into this shape.
 
-import type { ProxyRules } from "../rules/rule-set.ts";
+import type { ProxyRules, StickRule } from "../rules/rule-set.ts";
+import type { StickTableSpec } from "../stick/types.ts";
 import type { BalanceSettings, HashType } from "./balance.ts";
 
 export type { BalanceAlgorithm, BalanceSettings, HashType } from "./balance.ts";
@@ -293,6 +294,8 @@ export interface RuleLines {
   acl: RuleLine[];
   "use_backend": RuleLine[];
   "use-server": RuleLine[];
+  /** `stick on|match|store-request ...` (backends and listens). */
+  stick: RuleLine[];
   "http-request": RuleLine[];
   "http-response": RuleLine[];
   "http-after-response": RuleLine[];
@@ -329,6 +332,10 @@ export interface CookiePersistence {
 export interface BackendConfig {
   name: string;
   mode: Mode;
+  /** `stick-table ...` (issue 15): the table named after this backend (or listen); absent: none. */
+  stickTable?: StickTableSpec;
+  /** `stick on|match|store-request` lines, compiled (a listen's too); absent: none. */
+  stickRules?: readonly StickRule[];
   /** `cookie ...` (issue 15, cookie): persistence by a cookie; absent: none. */
   cookie?: CookiePersistence;
   /** The backend's own rule lines (a listen's are its frontend's) and, once loaded, compiled. */
@@ -370,6 +377,8 @@ export interface BackendConfig {
 export interface FrontendConfig {
   name: string;
   mode: Mode;
+  /** `stick-table ...` of a frontend section (a listen's is on its backend half, one table per name). */
+  stickTable?: StickTableSpec;
   /** The frontend's rule lines (a listen's, all of them) and, once loaded, compiled. */
   ruleLines?: RuleLines;
   rules?: ProxyRules;

@@ -4,6 +4,7 @@
 // moves here (Proxy.start does that), so a reload can build the next graph
 // beside the running one.
 import { rulesWorld } from "./rules-world.ts";
+import { StickTables } from "./stick-tables.ts";
 import { Backend } from "../backend/backend.ts";
 import { HealthChecks } from "../check/checks.ts";
 import { type BackendConfig, BUILTIN, type Config, type FrontendConfig } from "../config/types.ts";
@@ -26,6 +27,8 @@ export interface ProxyGraph {
   readonly frontends: readonly Frontend[];
   /** Every server's active and passive checks (started with the proxy). */
   readonly checks: HealthChecks;
+  /** The proxies' stick tables and their purge timer (started with the proxy); undefined: none declared. */
+  readonly stickTables: StickTables | undefined;
 }
 
 export interface GraphContext {
@@ -70,7 +73,8 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     threshold: g.h2FrontendGlitchesThreshold,
     controlFramesPerSec: g.h2FrontendMaxControlFramesPerSec,
   };
-  const rules = { backends, world: rulesWorld(backends) };
+  const stickTables = StickTables.of(config, runtime, () => clock.tick());
+  const rules = { backends, world: rulesWorld(backends, stickTables?.store) };
   for (const f of config.frontends) {
     let backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
     // Rules but no default_backend: requests no use_backend takes get 503 from
@@ -100,7 +104,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     tick: () => clock.tick(),
     maxInFlight: g.maxChecksInFlight,
   });
-  return { clock, ownership, backends, frontends, checks };
+  return { clock, ownership, backends, frontends, checks, stickTables };
 }
 
 /** A backend without servers standing in for a frontend's missing default_backend. */

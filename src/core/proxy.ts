@@ -9,6 +9,7 @@ import type { Clock } from "../runtime/clock.ts";
 import type { Runtime, TimerHandle } from "../runtime/types.ts";
 import type { AcceptGate, Frontend } from "./frontend.ts";
 import { buildGraph } from "./graph.ts";
+import type { StickTables } from "./stick-tables.ts";
 import { resolveServers } from "../backend/addresses.ts";
 import { type ConnectionRow, connectionRows, type ServerConnectionCounters, serverCounters } from "../pool/view.ts";
 
@@ -22,6 +23,8 @@ export class Proxy implements AcceptGate {
   readonly frontends: readonly Frontend[];
   /** Every server's health checks: they run from start() until stop(). */
   readonly checks: HealthChecks;
+  /** The stick tables (issue 15): their purge runs from start() until stop(). */
+  readonly stickTables: StickTables | undefined;
   private current = 0;
   private readonly maxconn: number;
   private stopping: Promise<void> | undefined;
@@ -42,6 +45,7 @@ export class Proxy implements AcceptGate {
     this.backends = graph.backends;
     this.frontends = graph.frontends;
     this.checks = graph.checks;
+    this.stickTables = graph.stickTables;
   }
 
   /** Finds the servers' addresses (init-addr), then opens every listener; on failure closes the ones already open and rethrows. */
@@ -50,6 +54,7 @@ export class Proxy implements AcceptGate {
     try {
       for (const f of this.frontends) await f.start();
       this.checks.start();
+      this.stickTables?.start();
     } catch (error) {
       for (const f of this.frontends) f.stopListening();
       throw error;
@@ -109,6 +114,7 @@ export class Proxy implements AcceptGate {
   private async drain(hardStopAfter: number): Promise<void> {
     // A stopping proxy takes no new traffic: its servers' states no longer matter.
     this.checks.stop();
+    this.stickTables?.stop();
     for (const f of this.frontends) {
       f.stopListening();
       f.markStopping();

@@ -1,14 +1,16 @@
 // What rules may ask of the proxy around them (nbsrv, srv_is_up, env, proc
-// variables), over the graph's backends. One per proxy graph: `proc.`
-// variables live as long as the process's configuration.
+// variables, stick tables), over the graph's backends. One per proxy graph:
+// `proc.` variables live as long as the process's configuration.
 import { env } from "node:process";
 import type { Backend } from "../backend/backend.ts";
 import type { Sample } from "../rules/types.ts";
 import type { RulesWorld } from "../session/txn.ts";
+import type { StickStore, StickTable } from "../stick/types.ts";
 
-export function rulesWorld(backends: ReadonlyMap<string, Backend>): RulesWorld {
+export function rulesWorld(backends: ReadonlyMap<string, Backend>, stick?: StickStore): RulesWorld {
   return {
     procVars: new Map<string, Sample>(),
+    stick,
     usableServers(name: string): number {
       const backend = backends.get(name);
       if (backend === undefined) return -1;
@@ -22,6 +24,9 @@ export function rulesWorld(backends: ReadonlyMap<string, Backend>): RulesWorld {
     },
     env(name: string): string | undefined {
       return env[name];
+    },
+    table(name: string): StickTable | undefined {
+      return stick?.table(name);
     },
   };
 }

@@ -19,6 +19,19 @@ export interface ServerSwitch {
   readonly when: Condition | undefined;
 }
 
+/**
+ * A `stick on|match|store-request` line (backends): the key expression, the
+ * table it reads or writes (its proxy's unless `table` names another) and its
+ * condition. `on` both matches and stores.
+ */
+export interface StickRule {
+  readonly match: boolean;
+  readonly store: boolean;
+  readonly key: SampleFn;
+  readonly table: string;
+  readonly when: Condition | undefined;
+}
+
 export interface ProxyRules {
   readonly httpRequest: readonly Action[];
   readonly httpResponse: readonly Action[];

@@ -135,6 +135,8 @@ export interface TrackedEntry {
   read(counter: string, now: number): number | undefined;
   /** `sc-inc-gpc0`/`sc-inc-gpc1`: adds one to the counter and to its `_rate` when the table stores them (a store without this method ignores the action). */
   increment?(counter: "gpc0" | "gpc1", now: number): void;
+  /** The stick store's way to count `n` events of a counter's family (its `_cnt` and `_rate`); sc-inc-gpc0 uses it when `increment` is absent. */
+  add?(counter: string, now: number, n?: number): boolean;
 }
 
 /** A compiled sample expression (fetch plus converters): the sample, or undefined. */
@@ -230,6 +232,14 @@ export interface ActionTxn extends Txn {
   readonly captures: string[];
   /** `http-response capture ... id N` slots (`capture response header`); absent: such rules store nothing. */
   readonly responseCaptures?: string[];
+  /**
+   * `track-sc<slot> KEY [table T]`: the transaction starts tracking the
+   * entry of `key` in table `table` on stick counter `slot` (the session
+   * layer owns the entry's reference); absent: tracking does nothing.
+   */
+  track?(slot: number, table: string, key: Sample): void;
+  /** An HTTP error for the tracked counters (`http_err_cnt`/`_rate`): http-request deny and tarpit call it. */
+  countHttpError?(): void;
 }
 
 /** A compiled action with its condition folded in. */

@@ -82,6 +82,8 @@ export class HttpHost implements HttpSessionHost {
     // `http-request set-log-level silent`: this request leaves no line.
     if (stream?.ruled?.txn.logLevel === "silent") return;
     this.log.stream(subject, stream, status, cause, phase);
+    // Every stream ends here, once logged: its stick entries (track-sc*) are let go after the log line read them.
+    stream?.ruled?.txn.release?.(subject.bytesIn, stream.bytesToClient, subject);
   }
 
   sessionEnded(session: EndedSession): void {

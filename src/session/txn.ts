@@ -4,8 +4,9 @@
 // variables, stick counters, and the reply an action chose. A proxy without
 // rules never builds one.
 import type { Head } from "../http/message.ts";
-import type { ActionTxn, ClientFacts, Reply, Sample, TargetMemo, TrackedEntry, Vars, VarScope, World } from "../rules/types.ts";
+import type { ActionTxn, ClientFacts, Reply, Sample, TargetMemo, Vars, VarScope, World } from "../rules/types.ts";
 import type { Socket } from "../runtime/types.ts";
+import type { StickEntry, StickStore } from "../stick/types.ts";
 
 /** Variables by scope; `proc` is shared by every transaction (the World's). */
 export class VarStore implements Vars {
@@ -38,6 +39,8 @@ function keyOf(scope: VarScope, name: string): string {
 export interface RulesWorld extends World {
   /** Process-wide variables (`proc.` scope). */
   readonly procVars: Map<string, Sample>;
+  /** The stick tables, by proxy name; undefined: no proxy declares one. */
+  readonly stick: StickStore | undefined;
 }
 
 export class HttpTxn implements ActionTxn {
@@ -46,7 +49,8 @@ export class HttpTxn implements ActionTxn {
   /** tcp-request content: the first bytes received (the inspection phase sets it). */
   payload: Uint8Array | undefined = undefined;
   readonly vars: VarStore;
-  readonly tracked: (TrackedEntry | undefined)[] = [undefined, undefined, undefined];
+  /** The entries track-sc* made this transaction hold (a reference each, until release()). */
+  readonly tracked: (StickEntry | undefined)[] = [undefined, undefined, undefined];
   reply: Reply | undefined = undefined;
   logLevel: string | undefined = undefined;
   /** The request target split once, by the path/query fetches (declared here so every transaction has the same shape). */
@@ -71,5 +75,55 @@ export class HttpTxn implements ActionTxn {
       localPort: socket.localPort,
       tls: socket.tls,
     };
+  }
+
+  get stickTables(): StickStore | undefined {
+    return this.world.stick;
+  }
+
+  /**
+   * `track-sc<slot> KEY [table T]`. Tracking is per stream here, as HAProxy
+   * does for http-request rules: the entry is held (ref) until the stream
+   * ends (release). On tracking, HAProxy's stream_track_stkctr counts a
+   * connection (conn_cur, conn_cnt, conn_rate: so each request of a
+   * keep-alive connection counts one) and the http-request action counts the
+   * current request (http_req_cnt, http_req_rate), which is what makes
+   * `sc_http_req_rate(0) gt 20` see this request already.
+   */
+  track(slot: number, table: string, key: Sample): void {
+    const entry = this.world.stick?.table(table)?.track(key, this.now);
+    // A key of the wrong kind, or a full table whose entries are all held: nothing is tracked (HAProxy too).
+    if (entry === undefined) return;
+    entry.ref();
+    entry.connOpen(this.now);
+    if (this.response === undefined) entry.add("http_req_cnt", this.now);
+    this.tracked[slot] = entry;
+  }
+
+  /** A server's response status is known: a 4xx is an HTTP error for the tracked entries (HAProxy's definition in 2.6). */
+  countStatus(status: number): void {
+    if (status >= 400 && status < 500) this.countHttpError();
+  }
+
+  /** An HTTP error (a server's 4xx, an http-request deny or tarpit, as HAProxy 2.6 counts them). */
+  countHttpError(): void {
+    for (let i = 0; i < 3; i++) this.tracked[i]?.add("http_err_cnt", this.now);
+  }
+
+  /** The stream ends: bytes are counted, conn_cur goes down and the entries are let go. Safe to call twice. */
+  release(bytesIn: number, bytesOut: number, clock: { now(): number }): void {
+    const tracked = this.tracked;
+    // Nothing tracked (most requests of most proxies): not even the clock is read.
+    if (tracked[0] === undefined && tracked[1] === undefined && tracked[2] === undefined) return;
+    const now = clock.now();
+    for (let i = 0; i < 3; i++) {
+      const entry = tracked[i];
+      if (entry === undefined) continue;
+      tracked[i] = undefined;
+      if (bytesIn > 0) entry.add("bytes_in_cnt", now, bytesIn);
+      if (bytesOut > 0) entry.add("bytes_out_cnt", now, bytesOut);
+      entry.connClose(now);
+      entry.unref();
+    }
   }
 }

@@ -140,7 +140,7 @@ export class MemoryStickTable implements StickTable {
     if (k === undefined) return undefined;
     let e = this.live(k, now);
     if (e === undefined) {
-      if (this.index.size >= this.spec.size && !this.evictOne()) return undefined;
+      if (this.index.size >= this.spec.size && !this.makeRoom(now)) return undefined;
       e = new Entry(this, this.layout, this.spec.name, k);
       this.index.set(k, e);
     }
@@ -214,6 +214,18 @@ export class MemoryStickTable implements StickTable {
     if (e === undefined || e.refCount > 0 || e.expiresAt > now) return e;
     this.drop(e);
     return undefined;
+  }
+
+  /**
+   * Room for one new entry in a full table. With `nopurge` only expired
+   * entries may go (HAProxy's expiry task would have taken them at their
+   * date; here they go when room is needed, as many as one purge budget);
+   * otherwise the oldest unreferenced one is evicted.
+   */
+  private makeRoom(now: number): boolean {
+    if (this.spec.nopurge !== true) return this.evictOne();
+    this.purge(now, RELINK_WALK);
+    return this.index.size < this.spec.size;
   }
 
   /** Makes room for one entry: the oldest unreferenced goes. False when every entry is referenced. */

@@ -69,6 +69,8 @@ export interface StickTableSpec {
   /** An entry not written for this long is gone; 0: entries never expire (only evicted). */
   readonly expireMs: number;
   readonly store: readonly StickCounterSpec[];
+  /** `nopurge`: a full table refuses new keys instead of evicting the oldest entry (HAProxy's). */
+  readonly nopurge?: boolean;
 }
 
 /**

@@ -20,6 +20,7 @@ import { FieldsHead } from "../http/fields-head.ts";
 import { captureHeaders, runActions, switchServer } from "../rules/rule-set.ts";
 import { type Reply, Verdict } from "../rules/types.ts";
 import { CookieStep } from "./cookie-step.ts";
+import { type StickStep, stickStep } from "./stick-step.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -65,6 +66,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   private keepClient = false;
   /** Persistence by a cookie (issue 15, cookie), and the server a rule or the cookie chose (HAProxy's SF_DIRECT while the stream stays on it). */
   cookie: CookieStep | undefined;
+  /** Persistence by a stick table (`stick` lines), when the backend has some. */
+  private stick: StickStep | undefined;
   private persistServer: Server | undefined;
 
   constructor(
@@ -114,6 +117,9 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       if (r.server !== undefined) this.only = this.persistServer = r.server;
       if (r.head !== this.request) this.outgoing = { ...this.outgoing, head: r.head };
     }
+    // `stick on|match|store-request` (HAProxy: after the cookie and use-server, which win).
+    this.stick = stickStep(this.backend, this.ruled?.txn, this.only !== undefined);
+    if (this.stick?.server !== undefined) this.only = this.persistServer = this.stick.server;
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
     this.pick();
   }
@@ -289,6 +295,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     }
     if (this.tr < 0) this.tr = host.now() - this.started;
     this.server?.state.observer?.observe(observedStatus(head.status));
+    if (this.stick !== undefined && this.server !== undefined) this.stick.store(this.server, this.host.now());
     if (this.ruled !== undefined) {
       const ruled = this.responseRules(head);
       if (ruled === undefined) return;
@@ -446,6 +453,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     txn.now = this.host.now();
     txn.response = head;
     if (ruled.responseHeaderCaptures.length > 0) captureHeaders(ruled.responseHeaderCaptures, head, txn.responseCaptures!);
+    txn.countStatus?.(head.status);
     for (const set of ruled.response) {
       const verdict = runActions(set, txn);
       if (verdict === Verdict.continue) continue;

@@ -11,6 +11,7 @@ import type { Ownership } from "../pool/ownership.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { Action, ActionTxn } from "../rules/types.ts";
 import type { HeaderCapture } from "../rules/rule-set.ts";
+import type { StickStore } from "../stick/types.ts";
 
 /**
  * `S`: the stream type itself (so this file needs not import it). One host
@@ -73,9 +74,19 @@ export interface HttpStreamHost<S> {
   noteServerError(refusal: ProtocolRefusal): void;
 }
 
+/** The transaction of a ruled stream, with what the stream tells it of its life (stick counters, issue 15). */
+export interface RuledTxn extends ActionTxn {
+  /** A server's final response status is known (the rules' own answers count through countHttpError). */
+  countStatus?(status: number): void;
+  /** The stream ended: bytes from and to the client; what it tracks is let go. */
+  release?(bytesIn: number, bytesOut: number, clock: { now(): number }): void;
+  /** The stick tables `stick` lines read and write (the proxy graph's); undefined: none. */
+  readonly stickTables?: StickStore | undefined;
+}
+
 /** What a stream carries on from the request stage of rules: its transaction and the response rules to run, in order. */
 export interface RuledRequest {
-  readonly txn: ActionTxn;
+  readonly txn: RuledTxn;
   /** `http-response` sets: the backend's, then the frontend's (HAProxy's order). */
   readonly response: readonly (readonly Action[])[];
   /** `http-after-response` sets, in the same order; they see sluice's own replies too. */

@@ -211,6 +211,17 @@ describe("size bound and LRU eviction", () => {
     expect(t.lookup(1, 3)).toBe(a);
   });
 
+  test("nopurge: a full table evicts nothing and tracks no new key, but still finds and refreshes its own", () => {
+    const t = table({ size: 2, nopurge: true });
+    t.track(1, 1000);
+    t.track(2, 1001);
+    expect(t.track(3, 1002)).toBeUndefined();
+    expect(t.size).toBe(2);
+    expect(t.track(1, 1003)?.key).toBe(1);
+    // Once an entry expires, a new key finds room.
+    expect(t.track(3, 1001 + 10_000)?.key).toBe(3);
+  });
+
   test("an evicted entry still answers but never comes back into the table", () => {
     const t = table({ size: 1 });
     const a = t.track(1, 0)!;

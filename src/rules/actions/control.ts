@@ -251,7 +251,10 @@ function incGpc(counter: "gpc0" | "gpc1"): ActionDef {
         next: 1,
         run: (t) => {
           // No entry tracked on that counter, or a store without gpc: HAProxy ignores the action too.
-          t.tracked[sc]?.increment?.(counter, t.now);
+          const entry = t.tracked[sc];
+          if (entry === undefined) return CONTINUE;
+          if (entry.increment !== undefined) entry.increment(counter, t.now);
+          else entry.add?.(counter, t.now);
           return CONTINUE;
         },
       };

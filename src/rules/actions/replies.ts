@@ -209,6 +209,19 @@ function replyAction(action: "deny" | "return" | "tarpit", sets: readonly RuleSe
       const parsed = parseReply(action, words, ctx, defaultStatus, action === "tarpit");
       if (typeof parsed === "string") return parsed;
       const make = parsed.make;
+      // HAProxy 2.6 counts an HTTP error for the tracked counters when an
+      // http-request deny or tarpit answers (whatever its status), not for
+      // return, nor for an http-response deny (measured on 2.6.12).
+      if (set === "http-request" && action !== "return") {
+        return {
+          next: parsed.next,
+          run: (t) => {
+            t.reply = make(t);
+            t.countHttpError?.();
+            return verdict;
+          },
+        };
+      }
       return {
         next: parsed.next,
         run: (t) => {
