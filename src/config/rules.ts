@@ -65,8 +65,11 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     const lines = f.config.ruleLines;
     if (lines === undefined) continue;
     const files = f.config.errorFiles;
+    // A listen is one proxy: its backend half runs the same rules (use-server, stick), never twice.
+    const own = f.named.kind === "listen" ? draft.backends.find((b) => b.named === f.named) : undefined;
+    const servers = own?.config.servers.map((s) => s.name);
     const rules = compileProxy(
-      { kind: f.named.kind, name: f.config.name, mode: f.config.mode, origin: f.config.origin, lines, errorFile: (s) => files[s] },
+      { kind: f.named.kind, name: f.config.name, mode: f.config.mode, origin: f.config.origin, lines, errorFile: (s) => files[s], ...(servers === undefined ? {} : { servers }) },
       backends,
       errors,
       userlist,
@@ -74,10 +77,9 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     );
     if (rules === undefined) continue;
     f.config.rules = rules.rules;
-    // A listen's stick lines steer its backend half.
-    if (rules.stick.length > 0) {
-      const own = draft.backends.find((b) => b.named === f.named);
-      if (own !== undefined) own.config.stickRules = rules.stick;
+    if (own !== undefined) {
+      own.config.rules = rules.rules;
+      if (rules.stick.length > 0) own.config.stickRules = rules.stick;
     }
   }
   for (const b of draft.backends) {

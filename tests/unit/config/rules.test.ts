@@ -56,10 +56,11 @@ describe("rule lines", () => {
     }
   });
 
-  test("a listen's rules are its frontend's (run once per request)", () => {
+  test("a listen's rules are its frontend's and its backend's, one object (run once per request)", () => {
     const c = loadOk(cfg(...HEAD, "listen app", "    bind :80", "    http-request deny if { path /x }", "    server s1 127.0.0.1:9001"));
     expect(c.frontends[0]!.rules!.httpRequest.length).toBe(1);
-    expect(c.backends[0]!.rules).toBeUndefined();
+    // Its backend half holds the same rules (use-server, stick), which the request stage never runs twice.
+    expect(c.backends[0]!.rules).toBe(c.frontends[0]!.rules!);
   });
 
   test("use_backend without default_backend: no warning (what no rule takes gets 503)", () => {

@@ -275,3 +275,18 @@ backend be
   expect(c2.text()).toStartWith("HTTP/1.1 429 Too Many Requests\r\n");
   expect(e.runtime.servers.length).toBe(0);
 });
+
+test("a listen: use-server applies and its http-request rules run once", async () => {
+  e = await engine(`${BASE}
+listen app
+    bind 127.0.0.1:9200
+    http-request add-header X-Once 1
+    use-server s2 if { path_beg /two }
+    server s1 127.0.0.1:9101
+    server s2 127.0.0.1:9102
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET /two HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(e.server(0).remotePort).toBe(9102);
+  expect(e.server(0).text().match(/X-Once: 1/gi)?.length).toBe(1);
+});
