@@ -176,9 +176,14 @@ export class Backend {
     waiter.queuedOn = undefined;
   }
 
-  /** Takes a slot on `server` itself if it has one (prefer-last-server); false: it is full or unusable. */
+  /**
+   * Takes a slot on `server` itself if it has one (a stream bound to it:
+   * prefer-last-server, use-server, a persistence cookie); false: it is full
+   * or not running. A draining server or one of weight 0 takes such a stream,
+   * as HAProxy's do.
+   */
   takeServer(server: Server): boolean {
-    if (!server.usable || !server.hasSlot) return false;
+    if (!server.running || !server.hasSlot) return false;
     this.occupy(server);
     return true;
   }
@@ -226,7 +231,8 @@ export class Backend {
    */
   private serve(server: Server | undefined): void {
     for (;;) {
-      const own = server !== undefined && server.usable && server.hasSlot ? server.queue[0] : undefined;
+      // Its own queue holds streams bound to it: served while it runs, draining or at weight 0 too (takeServer).
+      const own = server !== undefined && server.running && server.hasSlot ? server.queue[0] : undefined;
       const first = this.queue[0];
       if (own !== undefined && (first === undefined || own.queueSeq! < first.queueSeq!)) {
         this.grantOwn(server!);

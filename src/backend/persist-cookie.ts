@@ -45,8 +45,8 @@ export type ServerCookieCode = (typeof ServerCookie)[keyof typeof ServerCookie];
 export interface CookieServer {
   /** Its `cookie VALUE`, or undefined. */
   readonly cookie: string | undefined;
-  /** Takes traffic now (UP, not in maintenance). */
-  readonly usable: boolean;
+  /** Takes the clients that name it now: UP, not in maintenance (draining or at weight 0 too, as HAProxy). */
+  readonly running: boolean;
 }
 
 /** What the request side decided. */
@@ -180,7 +180,7 @@ export function readRequestCookie<S extends CookieServer>(
       if (!ignored && id !== "" && !assigned && server === undefined) {
         for (const s of servers) {
           if (s.cookie !== id) continue;
-          if (s.usable) {
+          if (s.running) {
             server = s;
             matched = true;
             flag = ClientCookie.valid;

@@ -154,6 +154,17 @@ export class Server implements BalanceTarget {
   /** `cookie VALUE` (issue 15, cookie): what the backend's persistence cookie says for this server; undefined: none. */
   readonly cookie: string | undefined;
 
+  /**
+   * Takes the streams bound to it (a persistence cookie, use-server,
+   * prefer-last-server): UP and not in maintenance, HAProxy's "not
+   * STOPPED". Unlike `usable`, a draining server or one of weight 0 still
+   * serves the clients that name it.
+   */
+  get running(): boolean {
+    const state = this.state;
+    return state.admin !== "MAINT" && state.op === "UP" && this.address !== "";
+  }
+
   /** Takes new load-balanced streams: READY, UP, with a weight. */
   get usable(): boolean {
     const state = this.state;

@@ -103,12 +103,12 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // same server, even if they must queue for it (invariant 13).
     const last = this.host.authServer;
     this.only = last !== undefined && this.tried.size === 0 && this.backend.servers.includes(last) && last.usable ? last : undefined;
-    // `use-server NAME if ...`: that server while it is usable (HAProxy: a DOWN one is skipped unless force-persist).
+    // `use-server NAME if ...`: that server while it runs, draining or at weight 0 too (HAProxy: a DOWN one is skipped unless force-persist).
     const useServer = this.backend.config.rules?.useServer;
     if (this.only === undefined && useServer !== undefined && useServer.length > 0 && this.ruled !== undefined) {
       const name = switchServer(useServer, this.ruled.txn);
       const server = name === undefined ? undefined : this.backend.servers.find((s) => s.name === name);
-      if (server !== undefined && server.usable) this.only = this.persistServer = server;
+      if (server !== undefined && server.running) this.only = this.persistServer = server;
     }
     const cookie = this.backend.config.cookie;
     if (cookie !== undefined) {

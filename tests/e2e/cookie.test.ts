@@ -298,8 +298,8 @@ backend app
 // ---- the same Set-Cookie lines as HAProxy 2.6 ----
 
 /**
- * A configuration both proxies read: one usable server `a` and one in
- * maintenance `dn`, each request logged as its %tsc alone (HAProxy's log
+ * A configuration both proxies read: one usable server `a`, one in
+ * maintenance `dn`, one of weight 0 `z` (only a cookie leads there), each request logged as its %tsc alone (HAProxy's log
  * line names a syslog facility, which sluice does not take).
  */
 function diffConfig(port: number, peerPort: number, cookieLine: string, reference: boolean): string {
@@ -315,6 +315,7 @@ backend app
     ${cookieLine}
     server a 127.0.0.1:${peerPort} cookie a
     server dn 127.0.0.1:${peerPort} cookie dn disabled
+    server z 127.0.0.1:${peerPort} cookie z weight 0
 `;
 }
 
@@ -325,6 +326,8 @@ const REQUESTS: [path: string, cookie: string | undefined, method?: string][] = 
   ["/cache", "SRV=a"],
   ["/", "SRV=a"],
   ["/", "SRV=dn"],
+  ["/", "SRV=z"],
+  ["/own", "SRV=z"],
   ["/", "SRV=zz"],
   ["/", "SRV="],
   ["/own", undefined],

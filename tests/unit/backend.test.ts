@@ -78,3 +78,37 @@ describe("Backend.take", () => {
     expect(b.servers[0]!.current).toBe(0);
   });
 });
+
+describe("a stream bound to a server (persistence cookie, use-server, prefer-last-server)", () => {
+  const bound = (server: Server, seen: string[]): QueueWaiter => ({
+    tried: none,
+    only: server,
+    granted: (s) => seen.push(`granted ${s.name}`),
+    refused: () => seen.push("refused"),
+  });
+
+  test("a server of weight 0 or draining takes it (HAProxy's not-STOPPED); one in maintenance or DOWN does not", () => {
+    const b = backend([{ name: "a" }, { name: "z", weight: 0 }, { name: "d" }, { name: "m", disabled: true }]);
+    const [, z, d, m] = b.servers as [Server, Server, Server, Server];
+    d.state.admin = "DRAIN";
+    expect([z.usable, z.running, d.usable, d.running, m.running]).toEqual([false, true, false, true, false]);
+    expect(b.assign(bound(z, []))).toBe(z);
+    expect(b.assign(bound(d, []))).toBe(d);
+    // Load-balanced streams never go there.
+    for (let i = 0; i < 4; i++) expect(name(b.take(none))).toBe("a");
+    expect(b.takeServer(m)).toBe(false);
+    d.state.op = "DOWN";
+    expect(b.takeServer(d)).toBe(false);
+  });
+
+  test("full, it waits in the server's own queue and gets the next free slot there", () => {
+    const b = backend([{ name: "a" }, { name: "z", weight: 0, maxconn: 1 }]);
+    const z = b.servers[1]!;
+    expect(b.takeServer(z)).toBe(true);
+    const seen: string[] = [];
+    expect(b.assign(bound(z, seen))).toBe("queued");
+    expect(z.queued).toBe(1);
+    b.release(z);
+    expect(seen).toEqual(["granted z"]);
+  });
+});

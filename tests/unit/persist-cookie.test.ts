@@ -41,10 +41,10 @@ const request = (fields: [string, string][], method = "GET"): Head =>
 const response = (fields: [string, string][]): Head => new FieldsHead(fields, { isRequest: false, status: 200, bodyKind: BodyKind.Length, contentLength: 0 });
 const fieldsOf = (h: Head): [string, string][] => Array.from({ length: h.fieldCount }, (_, i) => [h.originalName(i), h.value(i)]);
 
-const s1: CookieServer = { cookie: "s1", usable: true };
-const s2: CookieServer = { cookie: "s2", usable: true };
-const down: CookieServer = { cookie: "dn", usable: false };
-const bare: CookieServer = { cookie: undefined, usable: true };
+const s1: CookieServer = { cookie: "s1", running: true };
+const s2: CookieServer = { cookie: "s2", running: true };
+const down: CookieServer = { cookie: "dn", running: false };
+const bare: CookieServer = { cookie: undefined, running: true };
 const SERVERS = [s1, s2, down, bare];
 
 /** Now: a date on a 4-second step, as cookies carry them. */
