@@ -109,7 +109,7 @@ export class Backend {
   assign(waiter: QueueWaiter): Server | "queued" | "none" {
     const only = waiter.only;
     if (only !== undefined) {
-      if (this.takeServer(only)) return only;
+      if (this.takeServer(only, waiter.forced === true)) return only;
       this.enqueueOn(only, waiter);
       return "queued";
     }
@@ -182,8 +182,8 @@ export class Backend {
    * or not running. A draining server or one of weight 0 takes such a stream,
    * as HAProxy's do.
    */
-  takeServer(server: Server): boolean {
-    if (!server.running || !server.hasSlot) return false;
+  takeServer(server: Server, forced = false): boolean {
+    if ((!server.running && !forced) || !server.hasSlot) return false;
     this.occupy(server);
     return true;
   }
@@ -318,7 +318,7 @@ export class Backend {
   private grantBackendWaiter(): boolean {
     const waiter = this.queue[0]!;
     const only = waiter.only;
-    const pick = only !== undefined ? (this.takeServer(only) ? only : "full") : this.take(waiter.tried);
+    const pick = only !== undefined ? (this.takeServer(only, waiter.forced === true) ? only : "full") : this.take(waiter.tried);
     if (typeof pick === "string") return false;
     this.queue.shift();
     waiter.granted(pick);

@@ -114,6 +114,8 @@ export function readRequestCookie<S extends CookieServer>(
   servers: readonly S[],
   nowSec: number,
   assigned: boolean,
+  /** `force-persist` matched: the named server is taken even when it is not running. */
+  force = false,
 ): RequestCookie<S> {
   let flag: ClientCookieCode = ClientCookie.none;
   let server: S | undefined;
@@ -180,7 +182,7 @@ export function readRequestCookie<S extends CookieServer>(
       if (!ignored && id !== "" && !assigned && server === undefined) {
         for (const s of servers) {
           if (s.cookie !== id) continue;
-          if (s.running) {
+          if (s.running || force) {
             server = s;
             matched = true;
             flag = ClientCookie.valid;

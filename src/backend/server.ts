@@ -15,6 +15,8 @@ export interface QueueWaiter {
   readonly tried: ReadonlySet<Server>;
   /** This server and no other (prefer-last-server after a connection-auth challenge). */
   readonly only?: Server | undefined;
+  /** `force-persist` matched: `only` is taken even while DOWN or in maintenance, as HAProxy's SF_FORCE_PRST. */
+  readonly forced?: boolean;
   /** The request's key hashed (hash algorithms), or NO_KEY. */
   readonly hash?: number;
   /** Set by the backend while queued: the order of arrival, and the server whose queue holds it (undefined: the backend's). */

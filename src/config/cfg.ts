@@ -88,6 +88,8 @@ const USAGE: Record<string, string> = {
   redirect: "redirect location|prefix|scheme <target> [code <n>] [<option>...] [if|unless <condition>]",
   "tcp-request": "tcp-request connection|content <action> [if|unless <condition>], or tcp-request inspect-delay <time>",
   capture: "capture request|response header <name> len <length>",
+  "force-persist": "force-persist if|unless <condition>",
+  "ignore-persist": "ignore-persist if|unless <condition>",
   // Persistence (issue 15, cookie).
   cookie:
     "cookie <name> [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly] [secure] [domain <domain>]... [maxidle <time>] [maxlife <time>] [attr <value>]...",
@@ -95,7 +97,7 @@ const USAGE: Record<string, string> = {
 /** Health-check rule lines (issue 14, checks): one list of words per line, read by schema-check.ts. */
 const CHECK_RULES = new Set(["http-check", "tcp-check"]);
 /** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
-const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture"]);
+const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "force-persist", "ignore-persist"]);
 const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl", /* health checks */ "check", "check-send-proxy", "check-ssl"]);
 /** Server options that take a value → what the value is, for the usage message. */
 const SERVER_VALUES: Record<string, string> = {

@@ -11,7 +11,7 @@ import type { ActionContext } from "../rules/actions/types.ts";
 import { compileExpr } from "../rules/expr.ts";
 import { compileFormatString } from "../rules/log-format.ts";
 import type { BackendSwitch, HeaderCapture, ProxyRules, ServerSwitch, StickRule } from "../rules/rule-set.ts";
-import { type Action, type CompileEnv, Stage, type StageBit } from "../rules/types.ts";
+import { type Action, type CompileEnv, type Condition, Stage, type StageBit } from "../rules/types.ts";
 import { ConfigError } from "./errors.ts";
 import { parseDuration } from "./duration.ts";
 import { compileTcpAction } from "../rules/tcp-actions.ts";
@@ -238,6 +238,16 @@ function compileProxy(
   }
 
   const tcp = compileTcpLines(p, contextFor, fail);
+  const persist = { forcePersist: [] as Condition[], ignorePersist: [] as Condition[] };
+  for (const keyword of ["force-persist", "ignore-persist"] as const) {
+    for (const line of p.lines[keyword]) {
+      const c = line.words[0] === "if" || line.words[0] === "unless"
+        ? compileCondition(line.words, acls, Stage.httpRequest, env)
+        : `expected 'if' or 'unless' and a condition (usage: ${keyword} if|unless <condition>)`;
+      if (typeof c === "string") fail(line, keyword, c);
+      else persist[keyword === "force-persist" ? "forcePersist" : "ignorePersist"].push(c);
+    }
+  }
   const stickCondition = (words: readonly string[]) => compileCondition(words, acls, Stage.httpRequest, env);
   const stick = compileStickLines(p.lines.stick, env, stickCondition, (line, detail) => fail(line, "stick", detail), tables.written);
 
@@ -250,6 +260,7 @@ function compileProxy(
     useServer,
     captures: [],
     ...tcp,
+    ...persist,
     requestHeaderCaptures,
     responseHeaderCaptures,
     requestCaptureSlots: captureLengths.length,

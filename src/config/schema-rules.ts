@@ -17,6 +17,8 @@ export const RULE_KEYWORDS = [
   "redirect",
   "tcp-request",
   "capture",
+  "force-persist",
+  "ignore-persist",
 ] as const;
 export type RuleKeyword = (typeof RULE_KEYWORDS)[number];
 
@@ -57,5 +59,5 @@ export function ruleLinesOf(o: Partial<Record<RuleKeyword, string[][] | undefine
 }
 
 export const FRONTEND_RULES = ["acl", "use_backend", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture"] as const;
-export const BACKEND_RULES = ["acl", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request"] as const;
+export const BACKEND_RULES = ["acl", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "force-persist", "ignore-persist"] as const;
 export const LISTEN_RULES = RULE_KEYWORDS;

@@ -302,6 +302,8 @@ export interface RuleLines {
   redirect: RuleLine[];
   "tcp-request": RuleLine[];
   capture: RuleLine[];
+  "force-persist": RuleLine[];
+  "ignore-persist": RuleLine[];
 }
 
 /**

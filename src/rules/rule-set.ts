@@ -40,6 +40,10 @@ export interface ProxyRules {
   readonly useServer: readonly ServerSwitch[];
   /** Expressions the log line wants evaluated per request (captures), if any. */
   readonly captures: readonly SampleFn[];
+  /** `force-persist if ...` lines (backends): persistence may name a DOWN or maintenance server. */
+  readonly forcePersist: readonly Condition[];
+  /** `ignore-persist if ...` lines (backends): the cookie and stick tables do not choose the server. */
+  readonly ignorePersist: readonly Condition[];
   /** `tcp-request connection` actions: run at accept, before anything is read. */
   readonly tcpConnection: readonly Action[];
   /** `tcp-request content` actions: run on the first bytes, until one decides or `inspectDelay` passes. */
@@ -81,6 +85,8 @@ export const NO_RULES: ProxyRules = Object.freeze({
   useBackend: [],
   useServer: [],
   captures: [],
+  forcePersist: [],
+  ignorePersist: [],
   tcpConnection: [],
   tcpContent: [],
   inspectDelay: 0,
@@ -128,4 +134,10 @@ export function switchServer(switches: readonly ServerSwitch[], t: Txn): string 
     if (s.when === undefined || s.when(t)) return s.server;
   }
   return undefined;
+}
+
+/** Whether any of `conditions` holds (several lines of one keyword add up, as HAProxy's). */
+export function anyHolds(conditions: readonly Condition[], t: Txn): boolean {
+  for (let i = 0; i < conditions.length; i++) if (conditions[i]!(t)) return true;
+  return false;
 }

@@ -21,8 +21,8 @@ export class CookieStep {
    * takes the request, and the request as it goes to a server.
    * @param assigned another rule chose the server already
    */
-  request(head: Head, servers: readonly Server[], nowSec: number, assigned: boolean): { server: Server | undefined; head: Head } {
-    const r = readRequestCookie(this.config, head, servers, nowSec, assigned);
+  request(head: Head, servers: readonly Server[], nowSec: number, assigned: boolean, force = false): { server: Server | undefined; head: Head } {
+    const r = readRequestCookie(this.config, head, servers, nowSec, assigned, force);
     this.lastDate = r.lastDate;
     this.firstDate = r.firstDate;
     if (this.flags !== "--") this.flags = r.flag + "N";

@@ -17,7 +17,7 @@ import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { HttpStreamHost, RuledRequest } from "./types.ts";
 import { FieldsHead } from "../http/fields-head.ts";
-import { captureHeaders, runActions, switchServer } from "../rules/rule-set.ts";
+import { anyHolds, captureHeaders, runActions, switchServer } from "../rules/rule-set.ts";
 import { type Reply, Verdict } from "../rules/types.ts";
 import { CookieStep } from "./cookie-step.ts";
 import { type StickStep, stickStep } from "./stick-step.ts";
@@ -103,22 +103,29 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // same server, even if they must queue for it (invariant 13).
     const last = this.host.authServer;
     this.only = last !== undefined && this.tried.size === 0 && this.backend.servers.includes(last) && last.usable ? last : undefined;
-    // `use-server NAME if ...`: that server while it runs, draining or at weight 0 too (HAProxy: a DOWN one is skipped unless force-persist).
-    const useServer = this.backend.config.rules?.useServer;
-    if (this.only === undefined && useServer !== undefined && useServer.length > 0 && this.ruled !== undefined) {
-      const name = switchServer(useServer, this.ruled.txn);
+    // force-persist / ignore-persist (HAProxy's SF_FORCE_PRST / SF_IGNORE_PRST), decided before the server is.
+    const rules = this.backend.config.rules;
+    const txn = this.ruled?.txn;
+    const force = rules !== undefined && txn !== undefined && rules.forcePersist.length > 0 && anyHolds(rules.forcePersist, txn);
+    const ignore = rules !== undefined && txn !== undefined && rules.ignorePersist.length > 0 && anyHolds(rules.ignorePersist, txn);
+    this.forced = force;
+    // `use-server NAME if ...`: that server while it runs, draining or at weight 0 too; a DOWN one only under force-persist.
+    const useServer = rules?.useServer;
+    if (this.only === undefined && useServer !== undefined && useServer.length > 0 && txn !== undefined) {
+      const name = switchServer(useServer, txn);
       const server = name === undefined ? undefined : this.backend.servers.find((s) => s.name === name);
-      if (server !== undefined && server.running) this.only = this.persistServer = server;
+      if (server !== undefined && (server.running || force)) this.only = this.persistServer = server;
     }
     const cookie = this.backend.config.cookie;
     if (cookie !== undefined) {
       const step = this.cookie = new CookieStep(cookie);
-      const r = step.request(this.request, this.backend.servers, this.wallSeconds(), this.only !== undefined);
+      // ignore-persist: the cookie chooses nothing (it is still read, stripped and set as usual).
+      const r = step.request(this.request, this.backend.servers, this.wallSeconds(), this.only !== undefined || ignore, force);
       if (r.server !== undefined) this.only = this.persistServer = r.server;
       if (r.head !== this.request) this.outgoing = { ...this.outgoing, head: r.head };
     }
     // `stick on|match|store-request` (HAProxy: after the cookie and use-server, which win).
-    this.stick = stickStep(this.backend, this.ruled?.txn, this.only !== undefined);
+    this.stick = stickStep(this.backend, this.ruled?.txn, this.only !== undefined || ignore);
     if (this.stick?.server !== undefined) this.only = this.persistServer = this.stick.server;
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
     this.pick();

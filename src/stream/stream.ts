@@ -23,6 +23,8 @@ export abstract class Stream implements QueueWaiter {
   tried: ReadonlySet<Server> = NO_SERVERS;
   /** Set when the stream must go to this server only (prefer-last-server after NTLM/Negotiate). */
   only: Server | undefined;
+  /** `force-persist` matched: `only` is taken even while DOWN or in maintenance. */
+  forced = false;
   server: Server | undefined;
   /** The request's key hashed, for hash algorithms (set by the subclass before `pick`); NO_KEY: none. */
   hash = NO_KEY;

@@ -290,3 +290,35 @@ listen app
   expect(e.server(0).remotePort).toBe(9102);
   expect(e.server(0).text().match(/X-Once: 1/gi)?.length).toBe(1);
 });
+
+test("force-persist sends a cookie's request to its server in maintenance; ignore-persist lets the balancer choose", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    default_backend be
+backend be
+    balance roundrobin
+    cookie SRV insert indirect
+    force-persist if { hdr(x-admin) -m found }
+    ignore-persist if { path_end .png }
+    server s1 127.0.0.1:9101 cookie s1
+    server s2 127.0.0.1:9102 cookie s2 disabled
+    server s3 127.0.0.1:9103 cookie s3
+`);
+  const ask = async (text: string) => {
+    const client = e!.client();
+    const n = e!.runtime.servers.length;
+    await send(e!.clock, client, text);
+    const server = e!.server(n);
+    await send(e!.clock, server, OK);
+    return server.remotePort;
+  };
+  // s2 is in maintenance: only force-persist reaches it.
+  expect(await ask("GET / HTTP/1.1\r\nHost: x\r\nCookie: SRV=s2\r\nX-Admin: 1\r\n\r\n")).toBe(9102);
+  expect(await ask("GET / HTTP/1.1\r\nHost: x\r\nCookie: SRV=s2\r\n\r\n")).not.toBe(9102);
+  // s3 runs: its cookie keeps the client there, except for what ignore-persist names.
+  expect(await ask("GET /a HTTP/1.1\r\nHost: x\r\nCookie: SRV=s3\r\n\r\n")).toBe(9103);
+  const ports = [];
+  for (let i = 0; i < 2; i++) ports.push(await ask("GET /img.png HTTP/1.1\r\nHost: x\r\nCookie: SRV=s3\r\n\r\n"));
+  expect(ports).toContain(9101);
+});
