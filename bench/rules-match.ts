@@ -159,6 +159,14 @@ rows.push({
   isHit: found,
 });
 rows.push({
+  name: "acl sub -i, 2 patterns",
+  size: 2,
+  fn: matcher("sub", ["CURL", "WGET"], true),
+  hits: samples((k) => `${UA} curl/${k}`),
+  misses: samples((k) => `${UA} ${k}`),
+  isHit: found,
+});
+rows.push({
   name: "acl dom",
   size: aclHosts.length,
   fn: matcher("dom", aclHosts),
