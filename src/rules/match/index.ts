@@ -1,8 +1,9 @@
 // HAProxy's pattern matching (configuration.txt 7.1, pattern.c), compiled
 // once at load into closures the rules call per request: ACL matchers (does
 // the sample match any pattern?) and map lookups (which entry's value?).
-// Pure. Per call, a miss allocates nothing (numbers given to string methods
-// are written out in decimal first, as HAProxy casts them).
+// Pure. Per call, a miss allocates nothing, with two exceptions: numbers
+// given to string methods are written out in decimal first (HAProxy's cast),
+// and re2js wraps each sample it tests in a small input object.
 //
 // Each method has its own index (see its file): str a hash, beg/end a radix
 // tree, sub Aho-Corasick, dom/dir a radix tree walked from each word start,

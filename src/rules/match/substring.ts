@@ -1,22 +1,23 @@
 // Substring matching (`-m sub`, `map_sub`). HAProxy scans its pattern list
-// with one search per pattern; here a few case-sensitive patterns use the
-// runtime's native indexOf, and more (or any with -i) an Aho-Corasick
-// automaton, one pass over the sample whatever the number of patterns.
+// with one search per pattern; here a few patterns are searched one by one
+// too (the runtime's native indexOf, or a scan comparing folded char codes
+// with -i), and more through an Aho-Corasick automaton, one pass over the
+// sample whatever the number of patterns.
 // Which entry wins is HAProxy's: the first loaded among those found. An
 // empty pattern is found in every sample. Pure; a lookup allocates nothing.
 
 import { fold, foldText } from "./cast.ts";
 import { Pick, type PickMode } from "./trie.ts";
 
-/** Up to this many case-sensitive patterns, a loop of native indexOf beats the automaton. */
-const NATIVE_SEARCH_MAX = 8;
+/** Up to this many patterns, searching them one by one beats the automaton. */
+const DIRECT_SEARCH_MAX = 8;
 
 export interface SubstringIndex {
   find(s: string, pick: PickMode): number;
 }
 
 export function substringIndex(patterns: readonly string[], ignoreCase: boolean): SubstringIndex {
-  if (!ignoreCase && patterns.length <= NATIVE_SEARCH_MAX) return new NativeSearch(patterns);
+  if (patterns.length <= DIRECT_SEARCH_MAX) return ignoreCase ? new FoldedSearch(patterns) : new NativeSearch(patterns);
   return new Automaton(patterns, ignoreCase);
 }
 
@@ -29,6 +30,34 @@ class NativeSearch implements SubstringIndex {
     for (let i = 0; i < patterns.length; i++) if (s.indexOf(patterns[i]!) >= 0) return i;
     return -1;
   }
+}
+
+class FoldedSearch implements SubstringIndex {
+  private readonly patterns: readonly string[];
+
+  constructor(patterns: readonly string[]) {
+    this.patterns = patterns.map(foldText);
+  }
+
+  find(s: string): number {
+    const patterns = this.patterns;
+    for (let i = 0; i < patterns.length; i++) if (containsFolded(s, patterns[i]!)) return i;
+    return -1;
+  }
+}
+
+/** Whether `s` holds `folded` (already folded), comparing s's codes folded. */
+function containsFolded(s: string, folded: string): boolean {
+  const n = folded.length;
+  if (n === 0) return true;
+  const head = folded.charCodeAt(0);
+  for (let i = 0; i + n <= s.length; i++) {
+    if (fold(s.charCodeAt(i)) !== head) continue;
+    let k = 1;
+    while (k < n && fold(s.charCodeAt(i + k)) === folded.charCodeAt(k)) k++;
+    if (k === n) return true;
+  }
+  return false;
 }
 
 class Automaton implements SubstringIndex {
