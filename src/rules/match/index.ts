@@ -8,7 +8,7 @@
 // Each method has its own index (see its file): str a hash, beg/end a radix
 // tree, sub Aho-Corasick, dom/dir a radix tree walked from each word start,
 // ip binary prefix trees, int/len a hash and sorted intervals, reg re2js
-// (the patterns also joined into one alternation).
+// (many patterns joined into alternations of 64).
 //
 // Which entry a map answers when several match is HAProxy 2.6's:
 //   str      the equal key (duplicate keys: the first loaded)
@@ -34,7 +34,7 @@ import { DIR_DELIMITERS, DOM_DELIMITERS, WordIndex } from "./words.ts";
 export { type MapLine, parseMapFile, parsePatternFile, type PatternLine } from "./files.ts";
 
 export interface MatchOptions {
-  /** `-i`: ASCII letters compare without case (string methods and reg). */
+  /** `-i`: ASCII letters compare without case (string methods; reg folds case as RE2 does). */
   readonly ignoreCase: boolean;
 }
 
