@@ -16,10 +16,8 @@ import { type AddedFields, BodyKind, type Head, type ProtocolRefusal } from "../
 import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { HttpStreamHost, RuledRequest } from "./types.ts";
-import { FieldsHead } from "../http/fields-head.ts";
-import { captureHeaders, runActions, switchServer } from "../rules/rule-set.ts";
-import { type Reply, Verdict } from "../rules/types.ts";
 import { CookieStep } from "./cookie-step.ts";
+import { afterResponse, replyHead, responseRules, useServer } from "./response-rules.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -100,12 +98,9 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // same server, even if they must queue for it (invariant 13).
     const last = this.host.authServer;
     this.only = last !== undefined && this.tried.size === 0 && this.backend.servers.includes(last) && last.usable ? last : undefined;
-    // `use-server NAME if ...`: that server while it is usable (HAProxy: a DOWN one is skipped unless force-persist).
-    const useServer = this.backend.config.rules?.useServer;
-    if (this.only === undefined && useServer !== undefined && useServer.length > 0 && this.ruled !== undefined) {
-      const name = switchServer(useServer, this.ruled.txn);
-      const server = name === undefined ? undefined : this.backend.servers.find((s) => s.name === name);
-      if (server !== undefined && server.usable) this.only = this.persistServer = server;
+    if (this.only === undefined && this.ruled !== undefined) {
+      const server = useServer(this.backend, this.ruled);
+      if (server !== undefined) this.only = this.persistServer = server;
     }
     const cookie = this.backend.config.cookie;
     if (cookie !== undefined) {
@@ -290,8 +285,13 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.tr < 0) this.tr = host.now() - this.started;
     this.server?.state.observer?.observe(observedStatus(head.status));
     if (this.ruled !== undefined) {
-      const ruled = this.responseRules(head);
-      if (ruled === undefined) return;
+      const ruled = responseRules(this.ruled, head, host.now());
+      if (ruled === undefined) {
+        // deny / return / redirect in http-response: the server's answer is dropped with its connection, as HAProxy does.
+        this.dropConn();
+        this.setTermination(Cause.proxy, Phase.header);
+        return this.replyNow();
+      }
       head = ruled;
     }
     // HAProxy's order: http-response rules, the persistence cookie, then http-after-response.
@@ -299,7 +299,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.cookie !== undefined && server !== undefined) {
       head = this.cookie.response(head, server, server === this.persistServer, this.request.method, this.wallSeconds());
     }
-    if (this.ruled !== undefined) head = this.afterResponse(head);
+    if (this.ruled !== undefined) head = afterResponse(this.ruled, head);
     this.status = head.status;
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
     this.responseStarted = true;
@@ -434,51 +434,15 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     super.queueExpired();
   }
 
-  /**
-   * The response stage's `http-response` sets (`http-after-response` runs
-   * later, after the persistence cookie). Returns the head to send on, or
-   * undefined when a rule answered instead (the server's response is
-   * dropped with its connection, as HAProxy does).
-   */
-  private responseRules(head: Head): Head | undefined {
-    const ruled = this.ruled!;
-    const txn = ruled.txn;
-    txn.now = this.host.now();
-    txn.response = head;
-    if (ruled.responseHeaderCaptures.length > 0) captureHeaders(ruled.responseHeaderCaptures, head, txn.responseCaptures!);
-    for (const set of ruled.response) {
-      const verdict = runActions(set, txn);
-      if (verdict === Verdict.continue) continue;
-      if (verdict === Verdict.stop) break;
-      // deny / return / redirect in http-response: the server's answer is replaced.
-      this.dropConn();
-      this.setTermination(Cause.proxy, Phase.header);
-      this.replyNow();
-      return undefined;
-    }
-    return txn.response;
-  }
-
-  /** `http-after-response` sets over the head about to be sent. */
-  private afterResponse(head: Head): Head {
-    const txn = this.ruled!.txn;
-    txn.response = head;
-    for (const set of this.ruled!.after) if (runActions(set, txn) !== Verdict.continue) break;
-    return txn.response;
-  }
-
   /** Writes the reply the rules chose (`ruled.txn.reply`) as the stream's whole answer. */
   private readonly replyNow = (): void => {
     if (this.done) return;
     const host = this.host;
     host.tick();
-    const txn = this.ruled!.txn;
-    const reply = txn.reply!;
+    const reply = this.ruled!.txn.reply!;
     if (this.cause === Cause.none) this.setTermination(Cause.proxy, Phase.request);
-    txn.response = replyHead(reply);
     // http-after-response sees sluice's own answers too (its verdicts cannot replace them).
-    for (const set of this.ruled!.after) if (runActions(set, txn) !== Verdict.continue) break;
-    const head = txn.response;
+    const head = afterResponse(this.ruled!, replyHead(reply));
     this.status = head.status;
     if (this.tr < 0) this.tr = host.now() - this.started;
     // A request whose body has not all come in closes the connection after the answer.
@@ -596,10 +560,4 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   resumeServer(): void {
     this.exchange?.resume();
   }
-}
-
-/** A reply of the rules as a response head: its fields, then its length. */
-function replyHead(reply: Reply): Head {
-  const fields: [string, string][] = [...reply.fields, ["content-length", String(reply.body.length)]];
-  return new FieldsHead(fields, { isRequest: false, status: reply.status, bodyKind: BodyKind.Length, contentLength: reply.body.length });
 }

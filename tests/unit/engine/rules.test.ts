@@ -275,3 +275,27 @@ backend be
   expect(c2.text()).toStartWith("HTTP/1.1 429 Too Many Requests\r\n");
   expect(e.runtime.servers.length).toBe(0);
 });
+
+test("allow in the backend's http-response and http-after-response stops that section's rules only: the frontend's still run (HAProxy 2.6)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-response set-header X-Fe 1
+    http-after-response set-header X-Fe-After 1
+    default_backend be
+backend be
+    http-response allow
+    http-response set-header X-Be 1
+    http-after-response allow
+    http-after-response set-header X-Be-After 1
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  await send(e.clock, e.server(0), OK);
+  const answer = client.text().toLowerCase();
+  expect(answer).toContain("x-fe: 1\r\n");
+  expect(answer).toContain("x-fe-after: 1\r\n");
+  expect(answer).not.toContain("x-be: 1\r\n");
+  expect(answer).not.toContain("x-be-after: 1\r\n");
+});
