@@ -6,7 +6,7 @@
 // response stage goes on with — or sluice's own reply.
 import type { Backend } from "../backend/backend.ts";
 import type { Head } from "../http/message.ts";
-import { captureHeaders, type ProxyRules, runActions, switchBackend } from "../rules/rule-set.ts";
+import { captureHeaders, type ProxyRules, runRequestRules, switchBackend } from "../rules/rule-set.ts";
 import { type Action, Verdict } from "../rules/types.ts";
 import type { Socket } from "../runtime/types.ts";
 import type { RuledRequest } from "../stream/types.ts";
@@ -37,14 +37,14 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
   const txn = new HttpTxn(now, client, host.name, head, host.world);
   if (front.requestHeaderCaptures.length > 0) captureHeaders(front.requestHeaderCaptures, head, txn.captures);
   let backend = defaultBackend;
-  let verdict = runActions(front.httpRequest, txn);
+  let verdict = runRequestRules(front, txn);
   if (verdict === Verdict.continue || verdict === Verdict.stop) {
     const name = switchBackend(front.useBackend, txn);
     // A name that is no backend's (a dynamic one): the default backend, as HAProxy.
     if (name !== undefined) backend = host.backendNamed(name) ?? defaultBackend;
     txn.backend = backend.name;
     const back = backend.config.rules;
-    if (back !== undefined && back !== front) verdict = runActions(back.httpRequest, txn);
+    if (back !== undefined && back !== front) verdict = runRequestRules(back, txn);
   } else {
     txn.backend = backend.name;
   }

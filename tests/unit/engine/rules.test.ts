@@ -299,3 +299,20 @@ backend be
   expect(answer).not.toContain("x-be: 1\r\n");
   expect(answer).not.toContain("x-be-after: 1\r\n");
 });
+
+test("redirect lines run after the http-request rules even when one said allow (HAProxy 2.6)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-request allow if { path_beg /a }
+    redirect location /moved
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(client.text()).toStartWith("HTTP/1.1 302 Found\r\n");
+  expect(client.text().toLowerCase()).toContain("location: /moved\r\n");
+  expect(e.runtime.servers.length).toBe(0);
+});
