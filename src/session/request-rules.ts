@@ -46,7 +46,9 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
     const back = backend.config.rules;
     if (back !== undefined && back !== front) verdict = runRequestRules(back, txn);
   } else {
-    txn.backend = backend.name;
+    // The frontend answered before switching: as in HAProxy, the transaction
+    // is still the frontend's (be_name, and the log's %b, say its name).
+    txn.backend = host.name;
   }
   const back = backend.config.rules;
   const own = back !== undefined && back !== front;

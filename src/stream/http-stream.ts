@@ -289,7 +289,9 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       if (ruled === undefined) {
         // deny / return / redirect in http-response: the server's answer is dropped with its connection, as HAProxy does.
         this.dropConn();
-        this.setTermination(Cause.proxy, Phase.header);
+        this.setTermination(this.ruled.txn.reply!.local === true ? Cause.local : Cause.proxy, Phase.header);
+        // HAProxy logs no server response time (%Tr -1) for an answer it replaced.
+        this.tr = -1;
         return this.replyNow();
       }
       head = ruled;
@@ -440,11 +442,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     const host = this.host;
     host.tick();
     const reply = this.ruled!.txn.reply!;
-    if (this.cause === Cause.none) this.setTermination(Cause.proxy, Phase.request);
+    if (this.cause === Cause.none) this.setTermination(reply.local === true ? Cause.local : Cause.proxy, Phase.request);
     // http-after-response sees sluice's own answers too (its verdicts cannot replace them).
     const head = afterResponse(this.ruled!, replyHead(reply));
     this.status = head.status;
-    if (this.tr < 0) this.tr = host.now() - this.started;
     // A request whose body has not all come in closes the connection after the answer.
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping && reply.close !== true;
     this.responseStarted = true;
