@@ -241,7 +241,7 @@ backend web
     test("termination states and times of sluice's own answers, as HAProxy 2.6 logs them: L for return/redirect, P for deny, no %Tr", async () => {
       for (const path of ["/fdeny", "/ret", "/red", "/rret"]) await curl([`http://127.0.0.1:${port}${path}`]);
       await waitFor(() => sluice.errLines.some((l) => l.includes('"GET /rret HTTP/1.1"')), 3000, "log line");
-      const line = (path: string) => sluice.errLines.findLast((l) => l.includes(`"GET ${path} HTTP/1.1"`))!;
+      const line = (path: string) => sluice.errLines.filter((l) => l.includes(`"GET ${path} HTTP/1.1"`)).at(-1)!;
       // %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc
       expect(line("/fdeny")).toMatch(/ fe fe\/<NOSRV> \d+\/-1\/-1\/-1\/\d+ 403 \d+ - - PR-- /);
       expect(line("/ret")).toMatch(/ fe fe\/<NOSRV> \d+\/-1\/-1\/-1\/\d+ 200 \d+ - - LR-- /);
