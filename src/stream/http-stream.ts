@@ -431,6 +431,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       this.tarpitUntil = Infinity;
       // HAProxy's termination state for a tarpit: PT (proxy, tarpit).
       this.setTermination(Cause.proxy, Phase.tarpit);
+      // HAProxy logs the time held as the time waited (%Tw).
+      this.tw = this.now() - this.started;
       return this.replyNow();
     }
     super.queueExpired();

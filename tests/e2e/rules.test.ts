@@ -205,6 +205,8 @@ frontend fe
     http-request deny if { path /fdeny }
     http-request return status 200 content-type text/plain string hi if { path /ret }
     http-request redirect location /x if { path /red }
+    http-request tarpit if { path /tar }
+    timeout tarpit 200ms
     default_backend web
 backend web
     http-request deny if { path /bdeny }
@@ -248,6 +250,12 @@ backend web
       expect(line("/red")).toMatch(/ fe fe\/<NOSRV> \d+\/-1\/-1\/-1\/\d+ 302 \d+ - - LR-- /);
       // An http-response return replaces the server's answer: its time is not logged either.
       expect(line("/rret")).toMatch(/ fe web\/w1 \d+\/\d+\/\d+\/-1\/\d+ 201 \d+ - - LH-- /);
+      // A tarpit's hold is logged as its time waited (%Tw), as HAProxy does.
+      await curl([`http://127.0.0.1:${port}/tar`]);
+      await waitFor(() => sluice.errLines.some((l) => l.includes('"GET /tar HTTP/1.1"')), 3000, "log line");
+      const tarpit = / fe fe\/<NOSRV> -?\d+\/(\d+)\/-1\/-1\/\d+ 500 \d+ - - PT-- /.exec(line("/tar"));
+      expect(tarpit).not.toBeNull();
+      expect(Number(tarpit![1])).toBeGreaterThanOrEqual(195);
     });
 
     test("set-log-level silent leaves no line for that request", async () => {
