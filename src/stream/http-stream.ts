@@ -17,7 +17,7 @@ import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { HttpStreamHost, RuledRequest } from "./types.ts";
 import { CookieStep } from "./cookie-step.ts";
-import { afterResponse, replyHead, responseRules, useServer } from "./response-rules.ts";
+import { afterResponse, replyHead, responseRules, ruledServer } from "./response-rules.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -99,7 +99,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     const last = this.host.authServer;
     this.only = last !== undefined && this.tried.size === 0 && this.backend.servers.includes(last) && last.usable ? last : undefined;
     if (this.only === undefined && this.ruled !== undefined) {
-      const server = useServer(this.backend, this.ruled);
+      const server = ruledServer(this.backend, this.ruled);
       if (server !== undefined) this.only = this.persistServer = server;
     }
     const cookie = this.backend.config.cookie;

@@ -47,7 +47,7 @@ export function replyHead(reply: Reply): Head {
 }
 
 /** `use-server NAME if ...`: that server while it is usable (HAProxy: a DOWN one is skipped unless force-persist). */
-export function useServer(backend: Backend, ruled: RuledRequest): Server | undefined {
+export function ruledServer(backend: Backend, ruled: RuledRequest): Server | undefined {
   const rules = backend.config.rules?.useServer;
   if (rules === undefined || rules.length === 0) return undefined;
   const name = switchServer(rules, ruled.txn);
