@@ -316,3 +316,31 @@ backend be
   expect(client.text().toLowerCase()).toContain("location: /moved\r\n");
   expect(e.runtime.servers.length).toBe(0);
 });
+
+test("a tarpit holds for the timeout tarpit of the proxy whose rule said so, else its timeout connect (HAProxy 2.6)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    timeout tarpit 300ms
+    http-request tarpit if { path /ftar }
+    use_backend be2 if { path_beg /two }
+    default_backend be
+backend be
+    timeout tarpit 1500ms
+    server s1 127.0.0.1:9100
+backend be2
+    timeout connect 700ms
+    http-request tarpit if { path /two/btar }
+    server s1 127.0.0.1:9100
+`);
+  const front = e.client();
+  await send(e.clock, front, "GET /ftar HTTP/1.1\r\nHost: x\r\n\r\n");
+  await e.clock.advance(300);
+  expect(front.text()).toStartWith("HTTP/1.1 500 ");
+  const back = e.client();
+  await send(e.clock, back, "GET /two/btar HTTP/1.1\r\nHost: x\r\n\r\n");
+  await e.clock.advance(699);
+  expect(back.text()).toBe("");
+  await e.clock.advance(1);
+  expect(back.text()).toStartWith("HTTP/1.1 500 ");
+});
