@@ -169,3 +169,32 @@ backend be
   expect(server.text()).toBe("two");
   expect(server.ended).toBe(true);
 });
+
+test("a graceful stop while a connection is inspected: it is served once, told to close, and the stop ends when it has gone", async () => {
+  e = await engine(`defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind 127.0.0.1:9001
+    tcp-request inspect-delay 2s
+    tcp-request content accept if { req.len gt 1000 }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  let stopped = false;
+  const stopping = e.proxy.stop(60000).then(() => (stopped = true));
+  await e.clock.advance(2000);
+  await send(e.clock, e.server(0), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  expect(client.text()).toBe("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+  expect(stopped).toBe(false);
+  client.events.close();
+  await e.clock.settle();
+  expect(stopped).toBe(true);
+  await stopping;
+});
