@@ -16,8 +16,9 @@ import { type AddedFields, BodyKind, type Head, type ProtocolRefusal } from "../
 import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { HttpStreamHost, RuledRequest } from "./types.ts";
+import { switchServer } from "../rules/rule-set.ts";
 import { CookieStep } from "./cookie-step.ts";
-import { afterResponse, replyHead, responseRules, ruledServer } from "./response-rules.ts";
+import { afterResponse, replyHead, responseRules } from "./response-rules.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -98,9 +99,12 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // same server, even if they must queue for it (invariant 13).
     const last = this.host.authServer;
     this.only = last !== undefined && this.tried.size === 0 && this.backend.servers.includes(last) && last.usable ? last : undefined;
-    if (this.only === undefined && this.ruled !== undefined) {
-      const server = ruledServer(this.backend, this.ruled);
-      if (server !== undefined) this.only = this.persistServer = server;
+    // `use-server NAME if ...`: that server while it is usable (HAProxy: a DOWN one is skipped unless force-persist).
+    const useServer = this.backend.config.rules?.useServer;
+    if (this.only === undefined && useServer !== undefined && useServer.length > 0 && this.ruled !== undefined) {
+      const name = switchServer(useServer, this.ruled.txn);
+      const server = name === undefined ? undefined : this.backend.servers.find((s) => s.name === name);
+      if (server !== undefined && server.usable) this.only = this.persistServer = server;
     }
     const cookie = this.backend.config.cookie;
     if (cookie !== undefined) {

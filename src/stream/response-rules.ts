@@ -1,14 +1,12 @@
 // The rules' part of an HTTP stream, kept out of http-stream.ts: the response
-// stage (`http-response`, then `http-after-response`), sluice's own replies
-// as response heads, and `use-server`. Each section's set runs in HAProxy's
+// stage (`http-response`, then `http-after-response`) and sluice's own
+// replies as response heads. Each section's set runs in HAProxy's
 // order, the backend's then the frontend's; `allow` (Verdict.stop) ends the
 // rules of its own section only, as HAProxy's http_process_res_common and
 // http_eval_after_res_rules go on with the frontend's after a STOP.
-import type { Backend } from "../backend/backend.ts";
-import type { Server } from "../backend/server.ts";
 import { FieldsHead } from "../http/fields-head.ts";
 import { BodyKind, type Head } from "../http/message.ts";
-import { captureHeaders, runActions, switchServer } from "../rules/rule-set.ts";
+import { captureHeaders, runActions } from "../rules/rule-set.ts";
 import { type Reply, Verdict } from "../rules/types.ts";
 import type { RuledRequest } from "./types.ts";
 
@@ -44,14 +42,4 @@ export function afterResponse(ruled: RuledRequest, head: Head): Head {
 export function replyHead(reply: Reply): Head {
   const fields: [string, string][] = [...reply.fields, ["content-length", String(reply.body.length)]];
   return new FieldsHead(fields, { isRequest: false, status: reply.status, bodyKind: BodyKind.Length, contentLength: reply.body.length });
-}
-
-/** `use-server NAME if ...`: that server while it is usable (HAProxy: a DOWN one is skipped unless force-persist). */
-export function ruledServer(backend: Backend, ruled: RuledRequest): Server | undefined {
-  const rules = backend.config.rules?.useServer;
-  if (rules === undefined || rules.length === 0) return undefined;
-  const name = switchServer(rules, ruled.txn);
-  if (name === undefined) return undefined;
-  const server = backend.servers.find((s) => s.name === name);
-  return server !== undefined && server.usable ? server : undefined;
 }
