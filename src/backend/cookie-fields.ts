@@ -4,7 +4,7 @@
 // quoted value may hold either); a Set-Cookie value's first item is the
 // cookie, the rest its attributes. And a head with some fields replaced,
 // which keeps every decision the codec made about the message it came from.
-import type { Field } from "../http/fields-head.ts";
+import { type Field, fieldNameIs } from "../http/fields-head.ts";
 import type { Head } from "../http/message.ts";
 
 /** One item of a Cookie field: offsets into the value. */
@@ -138,14 +138,7 @@ export class ReplacedFieldsHead implements Head {
   }
 
   nameIs(i: number, lowerName: Uint8Array): boolean {
-    const name = this.fields[i]![0];
-    if (name.length !== lowerName.length) return false;
-    for (let k = 0; k < name.length; k++) {
-      let c = name.charCodeAt(k);
-      if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      if (c !== lowerName[k]) return false;
-    }
-    return true;
+    return fieldNameIs(this.fields[i]![0], lowerName);
   }
 
   get(lowerName: string): string | undefined {

@@ -8,6 +8,7 @@
 
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
+import { latin1, rawHeadLines } from "../http/raw-response.ts";
 import { reasonPhrase } from "../http/reasons.ts";
 
 /** The statuses HAProxy lets `errorfile` replace. */
@@ -47,20 +48,7 @@ const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: [^\r\n]*)?$/;
  * body is kept byte for byte.
  */
 export function normalizeResponse(code: number, bytes: Uint8Array): ErrorFileResult {
-  const lines: string[] = [];
-  let start = 0;
-  let bodyAt = -1;
-  while (start <= bytes.length) {
-    const lf = bytes.indexOf(10, start);
-    if (lf < 0) break;
-    const end = lf > start && bytes[lf - 1] === 13 ? lf - 1 : lf;
-    if (end === start) {
-      bodyAt = lf + 1;
-      break;
-    }
-    lines.push(latin1(bytes, start, end));
-    start = lf + 1;
-  }
+  const { lines, bodyAt } = rawHeadLines(bytes);
   const first = lines[0] ?? latin1(bytes, 0, Math.min(bytes.length, 64));
   if (!STATUS_LINE.test(first)) {
     return {
@@ -81,10 +69,4 @@ export function normalizeResponse(code: number, bytes: Uint8Array): ErrorFileRes
   for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i);
   out.set(bytes.subarray(bodyAt), head.length);
   return { ok: true, response: out };
-}
-
-function latin1(bytes: Uint8Array, start: number, end: number): string {
-  let s = "";
-  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
 }

@@ -199,12 +199,13 @@ function compileProxy(
       else sets[set].push(action);
     }
   }
-  // `redirect` lines run after the http-request rules, as in HAProxy.
+  // `redirect` lines run after the http-request rules, as in HAProxy (see runRequestRules).
   const requestCtx = contextFor(Stage.httpRequest);
+  const redirects: Action[] = [];
   for (const line of p.lines.redirect) {
     const action = compileHttpAction("http-request", ["redirect", ...line.words], requestCtx);
     if (typeof action === "string") fail(line, "redirect", action);
-    else sets["http-request"].push(action);
+    else redirects.push(action);
   }
 
   // In mode tcp a frontend switches once per connection, on its first bytes (req.ssl_sni...).
@@ -254,6 +255,7 @@ function compileProxy(
   if (errors.length !== before) return undefined;
   const rules: ProxyRules = {
     httpRequest: sets["http-request"],
+    redirects,
     httpResponse: sets["http-response"],
     httpAfterResponse: sets["http-after-response"],
     useBackend,

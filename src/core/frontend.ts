@@ -40,13 +40,17 @@ export interface AcceptGate {
 /** A socket accepted past maxconn, waiting for a slot. */
 class Waiting implements SocketEvents {
   early: Uint8Array[] = [];
+  /** The client ended its side while it waited. */
+  ended = false;
   constructor(readonly frontend: Frontend, readonly socket: Socket, readonly bind: BindConfig) {}
   data(chunk: Uint8Array): void {
     this.early.push(chunk);
     this.socket.pause();
   }
   drain(): void {}
-  end(): void {}
+  end(): void {
+    this.ended = true;
+  }
   close(): void {
     this.frontend.forget(this);
   }
@@ -183,7 +187,7 @@ export class Frontend implements SessionHost, InspectionDone {
   admitWaiting(): void {
     while (this.waiting.length > 0 && this.current < this.maxconn && this.gate.admits()) {
       const w = this.waiting.shift()!;
-      this.startSession(w.socket, w.early, w.bind);
+      this.startSession(w.socket, w.early, w.bind, w.ended);
     }
   }
 
@@ -205,7 +209,7 @@ export class Frontend implements SessionHost, InspectionDone {
       this.waiting.push(w);
       return;
     }
-    this.startSession(socket, [], bind);
+    this.startSession(socket, [], bind, false);
   }
 
   private stopping = false;
@@ -215,7 +219,8 @@ export class Frontend implements SessionHost, InspectionDone {
     this.stopping = true;
   }
 
-  private startSession(socket: Socket, early: Uint8Array[], bind: BindConfig): void {
+  /** `ended`: the client's FIN already came (its socket will not say it again). */
+  private startSession(socket: Socket, early: Uint8Array[], bind: BindConfig, ended: boolean): void {
     if (this.backend === undefined) {
       // No default_backend: nothing can serve this connection.
       this.logger.event(`${socket.remoteAddress}:${socket.remotePort} ${this.name}: no default_backend, connection closed`);
@@ -232,16 +237,16 @@ export class Frontend implements SessionHost, InspectionDone {
       const inspection = new Inspection(socket, txn, rules.tcpContent, rules.inspectDelay, this.rules.maxInspectBytes, this.runtime, this);
       this.inspecting.add(inspection);
       this.bindOf.set(inspection, bind);
-      inspection.begin(early);
+      inspection.begin(early, ended);
       return;
     }
-    this.serve(socket, early, bind, this.backend);
+    this.serve(socket, early, bind, this.backend, ended);
   }
 
   /** Which bind each inspected connection came in on (its session needs it). */
   private readonly bindOf = new WeakMap<Inspection, BindConfig>();
 
-  private serve(socket: Socket, early: Uint8Array[], bind: BindConfig, backend: Backend): void {
+  private serve(socket: Socket, early: Uint8Array[], bind: BindConfig, backend: Backend, ended: boolean): void {
     const session: ClientSession = this.http === undefined
       ? new TcpSession(this, backend, socket)
       : this.h2Mux !== undefined && (bind.proto === "h2" || socket.tls?.alpn === "h2")
@@ -249,6 +254,7 @@ export class Frontend implements SessionHost, InspectionDone {
       : new HttpSession(this.http, backend, socket);
     this.sessions.add(session);
     session.begin(early);
+    if (ended && this.sessions.has(session)) socket.events.end();
     if (this.stopping) session.softStop?.();
   }
 
@@ -261,7 +267,7 @@ export class Frontend implements SessionHost, InspectionDone {
       const name = switchBackend(rules.useBackend, inspection.txn);
       if (name !== undefined) backend = this.rules!.backends.get(name) ?? backend;
     }
-    this.serve(inspection.socket, held, this.bindOf.get(inspection)!, backend);
+    this.serve(inspection.socket, held, this.bindOf.get(inspection)!, backend, inspection.clientEnded);
   }
 
   gone(inspection: Inspection, rejected: boolean): void {

@@ -33,6 +33,17 @@ export interface FieldsHeadInit {
   reason?: string;
 }
 
+/** Whether a field name as received is `lowerName` (lower-case ASCII bytes), case-insensitively and without allocating. */
+export function fieldNameIs(name: string, lowerName: Uint8Array): boolean {
+  if (name.length !== lowerName.length) return false;
+  for (let k = 0; k < name.length; k++) {
+    let c = name.charCodeAt(k);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== lowerName[k]) return false;
+  }
+  return true;
+}
+
 export class FieldsHead implements Head {
   readonly isRequest: boolean;
   readonly method: string;
@@ -95,14 +106,7 @@ export class FieldsHead implements Head {
   }
 
   nameIs(i: number, lowerName: Uint8Array): boolean {
-    const name = this.fields[this.from + i]![0];
-    if (name.length !== lowerName.length) return false;
-    for (let k = 0; k < name.length; k++) {
-      let c = name.charCodeAt(k);
-      if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      if (c !== lowerName[k]) return false;
-    }
-    return true;
+    return fieldNameIs(this.fields[this.from + i]![0], lowerName);
   }
 
   get(lowerName: string): string | undefined {

@@ -15,14 +15,17 @@ export interface RawResponse {
 const DROPPED = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: ([^\r\n]*))?$/;
 
-function latin1(bytes: Uint8Array, start: number, end: number): string {
+export function latin1(bytes: Uint8Array, start: number, end: number): string {
   let s = "";
   for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
   return s;
 }
 
-/** The response in `bytes` (lines may end in CRLF or LF), or what is wrong with it. */
-export function parseRawResponse(bytes: Uint8Array): RawResponse | string {
+/**
+ * The head lines of a raw response (each without its CRLF or bare LF, read as
+ * latin1) and where its body starts (-1: no empty line ends the head).
+ */
+export function rawHeadLines(bytes: Uint8Array): { lines: string[]; bodyAt: number } {
   const lines: string[] = [];
   let start = 0;
   let bodyAt = -1;
@@ -37,6 +40,12 @@ export function parseRawResponse(bytes: Uint8Array): RawResponse | string {
     lines.push(latin1(bytes, start, end));
     start = lf + 1;
   }
+  return { lines, bodyAt };
+}
+
+/** The response in `bytes` (lines may end in CRLF or LF), or what is wrong with it. */
+export function parseRawResponse(bytes: Uint8Array): RawResponse | string {
+  const { lines, bodyAt } = rawHeadLines(bytes);
   const m = STATUS_LINE.exec(lines[0] ?? "");
   if (m === null) return "not an HTTP response (it must start with a status line such as \"HTTP/1.1 403 Forbidden\")";
   if (bodyAt < 0) return "not an HTTP response (its headers must end with an empty line)";

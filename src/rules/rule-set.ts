@@ -34,6 +34,8 @@ export interface StickRule {
 
 export interface ProxyRules {
   readonly httpRequest: readonly Action[];
+  /** `redirect` lines: after the http-request rules, even when one of them said `allow` (HAProxy's redirect_rules). */
+  readonly redirects: readonly Action[];
   readonly httpResponse: readonly Action[];
   readonly httpAfterResponse: readonly Action[];
   readonly useBackend: readonly BackendSwitch[];
@@ -80,6 +82,7 @@ export function captureHeaders(captures: readonly HeaderCapture[], head: { field
 
 export const NO_RULES: ProxyRules = Object.freeze({
   httpRequest: [],
+  redirects: [],
   httpResponse: [],
   httpAfterResponse: [],
   useBackend: [],
@@ -98,7 +101,7 @@ export const NO_RULES: ProxyRules = Object.freeze({
 
 /** True when the proxy has nothing for a request stage to run (the fast path skips the Txn). */
 export function requestRulesEmpty(r: ProxyRules): boolean {
-  return r.httpRequest.length === 0 && r.useBackend.length === 0 && r.useServer.length === 0;
+  return r.httpRequest.length === 0 && r.redirects.length === 0 && r.useBackend.length === 0 && r.useServer.length === 0;
 }
 
 /**
@@ -111,6 +114,18 @@ export function runActions(actions: readonly Action[], t: ActionTxn): VerdictCod
     if (verdict !== Verdict.continue) return verdict;
   }
   return Verdict.continue;
+}
+
+/**
+ * A proxy's request rules: its `http-request` set, then its `redirect`
+ * lines unless the set ended the transaction (HAProxy's
+ * http_process_req_common: `allow` stops the http-request rules only).
+ */
+export function runRequestRules(rules: ProxyRules, t: ActionTxn): VerdictCode {
+  const verdict = runActions(rules.httpRequest, t);
+  if (rules.redirects.length === 0 || (verdict !== Verdict.continue && verdict !== Verdict.stop)) return verdict;
+  const redirected = runActions(rules.redirects, t);
+  return redirected === Verdict.continue ? verdict : redirected;
 }
 
 /** The backend name the first matching `use_backend` line gives (perhaps no backend's, for a dynamic one), or undefined (the default backend). */

@@ -218,6 +218,11 @@ export interface Reply {
   body: Uint8Array;
   /** Close the client connection after it (tarpit, deny with HTTP/1.0...). */
   close?: boolean;
+  /**
+   * An answer of the proxy's own rather than a refusal (return, redirect,
+   * auth): HAProxy's termination cause 'L' instead of 'P' (deny, tarpit).
+   */
+  local?: boolean;
 }
 
 /** The writable side of a transaction that actions change. */

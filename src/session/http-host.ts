@@ -56,7 +56,7 @@ export class HttpHost implements HttpSessionHost {
     this.timeouts = config.timeouts;
     this.errorFiles = config.errorFiles;
     this.clientKeepAlive = config.httpMode !== "close";
-    this.rulesHost = rules === undefined ? undefined : rulesHostOf(config.name, config.rules, rules, config.timeouts.tarpit);
+    this.rulesHost = rules === undefined ? undefined : rulesHostOf(config.name, config.rules, rules, config.timeouts.tarpit ?? config.timeouts.connect);
   }
 
   serverKeepAlive(backend: Backend): boolean {
@@ -97,7 +97,7 @@ export class HttpHost implements HttpSessionHost {
 }
 
 /** The request stage's host, or undefined when neither the frontend nor any backend has rules (then no Txn is ever built). */
-function rulesHostOf(name: string, own: ProxyRules | undefined, ctx: RulesContext, tarpitTimeout: number | undefined): RulesHost | undefined {
+function rulesHostOf(name: string, own: ProxyRules | undefined, ctx: RulesContext, tarpitTimeout: number): RulesHost | undefined {
   const backendRules = [...ctx.backends.values()].some((b) => b.config.rules !== undefined);
   if (own === undefined && !backendRules) return undefined;
   const backends = ctx.backends;

@@ -38,7 +38,8 @@ export class HttpLogWriter implements HttpLogSink {
     r.frontendAddress = client.localAddress;
     r.frontendPort = client.localPort;
     const backend = stream?.backend ?? session.defaultBackend;
-    r.backend = backend.name;
+    // The rules' transaction knows when the frontend answered before any backend was chosen.
+    r.backend = stream?.ruled?.txn.backend ?? backend.name;
     r.acceptTime = session.acceptDate;
     r.requestTime = session.acceptDate + Math.round(session.requestStart - session.accepted);
     // The handshake is the connection's: counted in its first request's times only.

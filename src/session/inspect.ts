@@ -23,6 +23,8 @@ export class Inspection implements SocketEvents {
   private size = 0;
   private timer: TimerHandle | undefined;
   private over = false;
+  /** The client ended its side while the rules looked: the session must learn it too. */
+  clientEnded = false;
 
   constructor(
     readonly socket: Socket,
@@ -34,12 +36,13 @@ export class Inspection implements SocketEvents {
     private readonly done: InspectionDone,
   ) {}
 
-  /** Takes the socket's events and looks at what already arrived. */
-  begin(early: readonly Uint8Array[]): void {
+  /** Takes the socket's events and looks at what already arrived (`ended`: the client's FIN came with it). */
+  begin(early: readonly Uint8Array[], ended: boolean): void {
     this.socket.events = this;
+    this.clientEnded = ended;
     for (const chunk of early) this.hold(chunk);
-    if (this.delayMs > 0) this.timer = this.timers.setTimer(this.expired, this.delayMs);
-    this.evaluate(this.delayMs === 0);
+    if (this.delayMs > 0 && !ended) this.timer = this.timers.setTimer(this.expired, this.delayMs);
+    this.evaluate(this.delayMs === 0 || ended);
     if (!this.over) this.socket.resume();
   }
 
@@ -52,6 +55,7 @@ export class Inspection implements SocketEvents {
   drain(): void {}
 
   end(): void {
+    this.clientEnded = true;
     if (!this.over) this.evaluate(true);
   }
 

@@ -6,7 +6,7 @@
 // response stage goes on with — or sluice's own reply.
 import type { Backend } from "../backend/backend.ts";
 import type { Head } from "../http/message.ts";
-import { captureHeaders, type ProxyRules, runActions, switchBackend } from "../rules/rule-set.ts";
+import { captureHeaders, type ProxyRules, runRequestRules, switchBackend } from "../rules/rule-set.ts";
 import { type Action, Verdict } from "../rules/types.ts";
 import type { Socket } from "../runtime/types.ts";
 import type { RuledRequest } from "../stream/types.ts";
@@ -19,8 +19,8 @@ export interface RulesHost {
   readonly world: RulesWorld;
   /** A backend by name (use_backend), or undefined. */
   backendNamed(name: string): Backend | undefined;
-  /** The frontend's `timeout tarpit`, if it sets one. */
-  readonly tarpitTimeout: number | undefined;
+  /** How long the frontend's own tarpit holds a request: its `timeout tarpit`, else its `timeout connect` (HAProxy). */
+  readonly tarpitTimeout: number;
 }
 
 export interface RequestDecision {
@@ -37,26 +37,32 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
   const txn = new HttpTxn(now, client, host.name, head, host.world);
   if (front.requestHeaderCaptures.length > 0) captureHeaders(front.requestHeaderCaptures, head, txn.captures);
   let backend = defaultBackend;
-  let verdict = runActions(front.httpRequest, txn);
+  let verdict = runRequestRules(front, txn);
+  // Whose `timeout tarpit` holds a tarpitted request: the proxy whose rule said so (HAProxy's s->be then).
+  let tarpitMs = verdict === Verdict.tarpit ? host.tarpitTimeout : -1;
   if (verdict === Verdict.continue || verdict === Verdict.stop) {
     const name = switchBackend(front.useBackend, txn);
     // A name that is no backend's (a dynamic one): the default backend, as HAProxy.
     if (name !== undefined) backend = host.backendNamed(name) ?? defaultBackend;
     txn.backend = backend.name;
     const back = backend.config.rules;
-    if (back !== undefined && back !== front) verdict = runActions(back.httpRequest, txn);
+    if (back !== undefined && back !== front) {
+      verdict = runRequestRules(back, txn);
+      const t = backend.config.timeouts;
+      if (verdict === Verdict.tarpit) tarpitMs = t.tarpit ?? t.connect;
+    }
   } else {
-    txn.backend = backend.name;
+    // The frontend answered before switching: as in HAProxy, the transaction
+    // is still the frontend's (be_name, and the log's %b, say its name).
+    txn.backend = host.name;
   }
   const back = backend.config.rules;
   const own = back !== undefined && back !== front;
-  // HAProxy holds a tarpitted request for `timeout tarpit`, else `timeout connect`.
-  const t = backend.config.timeouts;
   const ruled: RuledRequest = {
     txn,
     response: collect(own ? back.httpResponse : undefined, front.httpResponse),
     after: collect(own ? back.httpAfterResponse : undefined, front.httpAfterResponse),
-    tarpitMs: verdict === Verdict.tarpit ? (t.tarpit ?? host.tarpitTimeout ?? t.connect) : -1,
+    tarpitMs,
     responseHeaderCaptures: front.responseHeaderCaptures,
   };
   return { head: txn.request ?? head, backend, ruled };

@@ -16,10 +16,9 @@ import { type AddedFields, BodyKind, type Head, type ProtocolRefusal } from "../
 import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { HttpStreamHost, RuledRequest } from "./types.ts";
-import { FieldsHead } from "../http/fields-head.ts";
-import { anyHolds, captureHeaders, runActions, switchServer } from "../rules/rule-set.ts";
-import { type Reply, Verdict } from "../rules/types.ts";
+import { anyHolds, switchServer } from "../rules/rule-set.ts";
 import { CookieStep } from "./cookie-step.ts";
+import { afterResponse, replyHead, responseRules } from "./response-rules.ts";
 import { type StickStep, stickStep } from "./stick-step.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
@@ -304,8 +303,15 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     this.server?.state.observer?.observe(observedStatus(head.status));
     if (this.stick !== undefined && this.server !== undefined) this.stick.store(this.server, this.host.now());
     if (this.ruled !== undefined) {
-      const ruled = this.responseRules(head);
-      if (ruled === undefined) return;
+      const ruled = responseRules(this.ruled, head, host.now());
+      if (ruled === undefined) {
+        // deny / return / redirect in http-response: the server's answer is dropped with its connection, as HAProxy does.
+        this.dropConn();
+        this.setTermination(this.ruled.txn.reply!.local === true ? Cause.local : Cause.proxy, Phase.header);
+        // HAProxy logs no server response time (%Tr -1) for an answer it replaced.
+        this.tr = -1;
+        return this.replyNow();
+      }
       head = ruled;
     }
     // HAProxy's order: http-response rules, the persistence cookie, then http-after-response.
@@ -313,7 +319,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.cookie !== undefined && server !== undefined) {
       head = this.cookie.response(head, server, server === this.persistServer, this.request.method, this.wallSeconds());
     }
-    if (this.ruled !== undefined) head = this.afterResponse(head);
+    if (this.ruled !== undefined) head = afterResponse(this.ruled, head);
     this.status = head.status;
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
     this.responseStarted = true;
@@ -443,43 +449,11 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       this.tarpitUntil = Infinity;
       // HAProxy's termination state for a tarpit: PT (proxy, tarpit).
       this.setTermination(Cause.proxy, Phase.tarpit);
+      // HAProxy logs the time held as the time waited (%Tw).
+      this.tw = this.now() - this.started;
       return this.replyNow();
     }
     super.queueExpired();
-  }
-
-  /**
-   * The response stage's `http-response` sets (`http-after-response` runs
-   * later, after the persistence cookie). Returns the head to send on, or
-   * undefined when a rule answered instead (the server's response is
-   * dropped with its connection, as HAProxy does).
-   */
-  private responseRules(head: Head): Head | undefined {
-    const ruled = this.ruled!;
-    const txn = ruled.txn;
-    txn.now = this.host.now();
-    txn.response = head;
-    if (ruled.responseHeaderCaptures.length > 0) captureHeaders(ruled.responseHeaderCaptures, head, txn.responseCaptures!);
-    txn.countStatus?.(head.status);
-    for (const set of ruled.response) {
-      const verdict = runActions(set, txn);
-      if (verdict === Verdict.continue) continue;
-      if (verdict === Verdict.stop) break;
-      // deny / return / redirect in http-response: the server's answer is replaced.
-      this.dropConn();
-      this.setTermination(Cause.proxy, Phase.header);
-      this.replyNow();
-      return undefined;
-    }
-    return txn.response;
-  }
-
-  /** `http-after-response` sets over the head about to be sent. */
-  private afterResponse(head: Head): Head {
-    const txn = this.ruled!.txn;
-    txn.response = head;
-    for (const set of this.ruled!.after) if (runActions(set, txn) !== Verdict.continue) break;
-    return txn.response;
   }
 
   /** Writes the reply the rules chose (`ruled.txn.reply`) as the stream's whole answer. */
@@ -487,15 +461,11 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.done) return;
     const host = this.host;
     host.tick();
-    const txn = this.ruled!.txn;
-    const reply = txn.reply!;
-    if (this.cause === Cause.none) this.setTermination(Cause.proxy, Phase.request);
-    txn.response = replyHead(reply);
+    const reply = this.ruled!.txn.reply!;
+    if (this.cause === Cause.none) this.setTermination(reply.local === true ? Cause.local : Cause.proxy, Phase.request);
     // http-after-response sees sluice's own answers too (its verdicts cannot replace them).
-    for (const set of this.ruled!.after) if (runActions(set, txn) !== Verdict.continue) break;
-    const head = txn.response;
+    const head = afterResponse(this.ruled!, replyHead(reply));
     this.status = head.status;
-    if (this.tr < 0) this.tr = host.now() - this.started;
     // A request whose body has not all come in closes the connection after the answer.
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping && reply.close !== true;
     this.responseStarted = true;
@@ -611,10 +581,4 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   resumeServer(): void {
     this.exchange?.resume();
   }
-}
-
-/** A reply of the rules as a response head: its fields, then its length. */
-function replyHead(reply: Reply): Head {
-  const fields: [string, string][] = [...reply.fields, ["content-length", String(reply.body.length)]];
-  return new FieldsHead(fields, { isRequest: false, status: reply.status, bodyKind: BodyKind.Length, contentLength: reply.body.length });
 }

@@ -8,6 +8,8 @@ export const Cause = {
   clientTimeout: "c",
   serverTimeout: "s",
   proxy: "P",
+  /** The proxy answered by itself (return, redirect, auth), as opposed to refusing (P). */
+  local: "L",
   resource: "R",
   killed: "K",
 } as const;

@@ -202,8 +202,16 @@ frontend fe
     capture response header Server len 6
     http-request capture req.hdr(user-agent),lower len 8
     http-request set-log-level silent if { path /quiet }
+    http-request deny if { path /fdeny }
+    http-request return status 200 content-type text/plain string hi if { path /ret }
+    http-request redirect location /x if { path /red }
+    http-request tarpit if { path /tar }
+    timeout tarpit 200ms
     default_backend web
 backend web
+    http-request deny if { path /bdeny }
+    http-request set-var(txn.path) path
+    http-response return status 201 if { var(txn.path) -m str /rret }
     server w1 127.0.0.1:${web.port}
 `);
     });
@@ -219,6 +227,35 @@ backend web
       const line = sluice.errLines.find((l) => l.includes('"GET /cap HTTP/1.1"'))!;
       // Host cut to 12, the user agent lowered and cut to 8; the server's Server field cut to 6.
       expect(line).toContain(' {www.example.|curl-tes} {hidden} "GET /cap HTTP/1.1"');
+    });
+
+    test("a request the frontend denies is logged against the frontend (fe/<NOSRV>), one the backend denies against the backend, as HAProxy 2.6", async () => {
+      await curl([`http://127.0.0.1:${port}/fdeny`]);
+      await curl([`http://127.0.0.1:${port}/bdeny`]);
+      await waitFor(() => sluice.errLines.some((l) => l.includes('"GET /bdeny HTTP/1.1"')), 3000, "log line");
+      const front = sluice.errLines.find((l) => l.includes('"GET /fdeny HTTP/1.1"'))!;
+      const back = sluice.errLines.find((l) => l.includes('"GET /bdeny HTTP/1.1"'))!;
+      expect(front).toContain(" fe fe/<NOSRV> ");
+      expect(front).toContain(" 403 ");
+      expect(back).toContain(" fe web/<NOSRV> ");
+    });
+
+    test("termination states and times of sluice's own answers, as HAProxy 2.6 logs them: L for return/redirect, P for deny, no %Tr", async () => {
+      for (const path of ["/fdeny", "/ret", "/red", "/rret"]) await curl([`http://127.0.0.1:${port}${path}`]);
+      await waitFor(() => sluice.errLines.some((l) => l.includes('"GET /rret HTTP/1.1"')), 3000, "log line");
+      const line = (path: string) => sluice.errLines.filter((l) => l.includes(`"GET ${path} HTTP/1.1"`)).at(-1)!;
+      // %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc
+      expect(line("/fdeny")).toMatch(/ fe fe\/<NOSRV> \d+\/-1\/-1\/-1\/\d+ 403 \d+ - - PR-- /);
+      expect(line("/ret")).toMatch(/ fe fe\/<NOSRV> \d+\/-1\/-1\/-1\/\d+ 200 \d+ - - LR-- /);
+      expect(line("/red")).toMatch(/ fe fe\/<NOSRV> \d+\/-1\/-1\/-1\/\d+ 302 \d+ - - LR-- /);
+      // An http-response return replaces the server's answer: its time is not logged either.
+      expect(line("/rret")).toMatch(/ fe web\/w1 \d+\/\d+\/\d+\/-1\/\d+ 201 \d+ - - LH-- /);
+      // A tarpit's hold is logged as its time waited (%Tw), as HAProxy does.
+      await curl([`http://127.0.0.1:${port}/tar`]);
+      await waitFor(() => sluice.errLines.some((l) => l.includes('"GET /tar HTTP/1.1"')), 3000, "log line");
+      const tarpit = / fe fe\/<NOSRV> -?\d+\/(\d+)\/-1\/-1\/\d+ 500 \d+ - - PT-- /.exec(line("/tar"));
+      expect(tarpit).not.toBeNull();
+      expect(Number(tarpit![1])).toBeGreaterThanOrEqual(195);
     });
 
     test("set-log-level silent leaves no line for that request", async () => {

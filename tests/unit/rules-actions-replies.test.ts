@@ -116,7 +116,7 @@ describe("return", () => {
   test("default: an empty 200", () => {
     const t = txn();
     expect(action("http-request", "return")(t)).toBe(Verdict.reply);
-    expect(t.reply).toEqual({ status: 200, fields: [], body: new Uint8Array(0) });
+    expect(t.reply).toEqual({ status: 200, fields: [], body: new Uint8Array(0), local: true });
   });
 
   test("HAProxy's example: lf-string evaluated per transaction", () => {
@@ -135,7 +135,7 @@ describe("return", () => {
     const ctx = context({ files: { "favicon.ico": icon } });
     const t = txn();
     action("http-request", "return content-type image/x-icon file favicon.ico", ctx)(t);
-    expect(t.reply).toEqual({ status: 200, fields: [["content-type", "image/x-icon"]], body: icon });
+    expect(t.reply).toEqual({ status: 200, fields: [["content-type", "image/x-icon"]], body: icon, local: true });
   });
 
   test("lf-file: a log-format file", () => {
@@ -157,7 +157,7 @@ describe("return", () => {
     const ctx = context();
     const t = txn();
     action("http-request", "return status 204 content-type text/plain", ctx)(t);
-    expect(t.reply).toEqual({ status: 204, fields: [], body: new Uint8Array(0) });
+    expect(t.reply).toEqual({ status: 204, fields: [], body: new Uint8Array(0), local: true });
     expect(ctx.warnings).toEqual(["'return': content-type 'text/plain' is ignored without a payload"]);
   });
 
@@ -194,6 +194,7 @@ describe("auth", () => {
       status: 401,
       fields: [["X-Page", "1"], ["www-authenticate", 'Basic realm="My Realm"']],
       body: bytes("login"),
+      local: true,
     });
   });
 

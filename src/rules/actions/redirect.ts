@@ -76,7 +76,7 @@ export function redirectReply(rule: RedirectRule, location: string): Reply {
   const fields: [string, string][] = [["location", location]];
   if (rule.code === 302 || rule.code === 303 || rule.code === 307) fields.push(["cache-control", "no-cache"]);
   if (rule.cookie !== undefined) fields.push(["set-cookie", rule.cookie]);
-  return { status: rule.code, fields, body: EMPTY_BODY };
+  return { status: rule.code, fields, body: EMPTY_BODY, local: true };
 }
 
 const OPTIONS = "'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash'";

@@ -19,8 +19,16 @@ const HANDLED_STATUSES: readonly number[] = [200, 400, 401, 403, 404, 405, 407, 
 const EMPTY_BODY = new Uint8Array(0);
 
 /** A constant reply, frozen so that no later code can change what every transaction shares. */
-function frozenReply(status: number, fields: [string, string][], body: Uint8Array, close: boolean): Reply {
-  return freezeReply(close ? { status, fields, body, close } : { status, fields, body });
+function frozenReply(status: number, fields: [string, string][], body: Uint8Array, close: boolean, local: boolean): Reply {
+  return freezeReply(replyOf(status, fields, body, close, local));
+}
+
+/** A reply with only the flags that are set. */
+function replyOf(status: number, fields: [string, string][], body: Uint8Array, close: boolean, local: boolean): Reply {
+  const reply: Reply = { status, fields, body };
+  if (close) reply.close = true;
+  if (local) reply.local = true;
+  return reply;
 }
 
 /** The proxy's errorfile for `status`, else sluice's own page, as a reply (status, fields and body of the page). */
@@ -129,7 +137,7 @@ function parseReply(action: string, words: readonly string[], ctx: ActionContext
       i += 3;
     } else break;
   }
-  return buildReply(action, ctx, { status, payload, contentType, hdrs, close }, i);
+  return buildReply(action, ctx, { status, payload, contentType, hdrs, close, local: !isDeny }, i);
 }
 
 interface ReplySpec {
@@ -138,10 +146,12 @@ interface ReplySpec {
   contentType: string | undefined;
   hdrs: [string, FormatFn, string][];
   close: boolean;
+  /** `return` answers for the proxy (HAProxy's L); deny and tarpit refuse (P). */
+  local: boolean;
 }
 
 function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: number): ParsedReply | string {
-  const { status, payload, hdrs, close } = spec;
+  const { status, payload, hdrs, close, local } = spec;
   let contentType = spec.contentType;
   if (payload.kind === "errorfiles" || payload.kind === "errorfile") {
     let page;
@@ -163,7 +173,7 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
     if (typeof page === "string") return `'${action}' 'errorfile': ${page}`;
     if (contentType !== undefined) ctx.warn?.(`'${action}': content-type '${contentType}' is ignored with an errorfile`);
     if (hdrs.length > 0) ctx.warn?.(`'${action}': 'hdr' arguments are ignored with an errorfile`);
-    const reply = frozenReply(page.status, page.fields, page.body, close);
+    const reply = frozenReply(page.status, page.fields, page.body, close, local);
     return { next, make: () => reply };
   }
   const hasBody = payload.kind === "format" || (payload.kind === "raw" && payload.body.length > 0);
@@ -178,7 +188,7 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
   const constantHdrs = hdrs.every(([, , text]) => isConstantFormat(text));
   if (payload.kind !== "format" && constantHdrs) {
     const fields = [...fixed, ...hdrs.map(([name, , text]): [string, string] => [name, text])];
-    const reply = frozenReply(status, fields, payload.kind === "raw" ? payload.body : EMPTY_BODY, close);
+    const reply = frozenReply(status, fields, payload.kind === "raw" ? payload.body : EMPTY_BODY, close, local);
     return { next, make: () => reply };
   }
   const bodyFormat = payload.kind === "format" ? payload.body : undefined;
@@ -193,7 +203,7 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
         if (isFieldValue(value)) fields.push([name, value]);
       }
       const body = bodyFormat === undefined ? constantBody : encodeText(bodyFormat(t));
-      return close ? { status, fields, body, close } : { status, fields, body };
+      return replyOf(status, fields, body, close, local);
     },
   };
 }
@@ -251,7 +261,7 @@ const auth: ActionDef = {
     if (typeof page === "string") return `'auth': ${page}`;
     const fields = page.fields.filter(([name]) => name.toLowerCase() !== "www-authenticate");
     fields.push(["www-authenticate", `Basic realm="${realm}"`]);
-    const reply = frozenReply(401, fields, page.body, false);
+    const reply = frozenReply(401, fields, page.body, false, true);
     return {
       next,
       run: (t) => {

@@ -21,5 +21,6 @@ export function unauthorizedReply(realm: string): Reply {
       ["www-authenticate", `Basic realm="${quoted}"`],
     ],
     body: BODY,
+    local: true,
   };
 }

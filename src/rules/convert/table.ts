@@ -2,26 +2,10 @@
 // a key looked up in a stick table, through Txn.world.table. A key the table
 // has not seen counts 0; a counter the table does not store is no sample.
 import type { CompileEnv, ConverterDef, Sample, Txn } from "../types.ts";
+import { STORED_COUNTERS } from "../fetch/counters.ts";
 
-const COUNTERS: readonly (readonly [suffix: string, counter: string])[] = [
-  ["conn_cur", "conn_cur"],
-  ["conn_cnt", "conn_cnt"],
-  ["conn_rate", "conn_rate"],
-  ["sess_cnt", "sess_cnt"],
-  ["sess_rate", "sess_rate"],
-  ["http_req_cnt", "http_req_cnt"],
-  ["http_req_rate", "http_req_rate"],
-  ["http_err_cnt", "http_err_cnt"],
-  ["http_err_rate", "http_err_rate"],
-  ["gpc0", "gpc0"],
-  ["gpc0_rate", "gpc0_rate"],
-  ["bytes_in_rate", "bytes_in_rate"],
-  ["bytes_out_rate", "bytes_out_rate"],
-  ["server_id", "server_id"],
-];
-
-function tableConverter(suffix: string, counter: string): ConverterDef {
-  const name = `table_${suffix}`;
+function tableConverter(counter: string): ConverterDef {
+  const name = `table_${counter}`;
   return {
     name,
     minArgs: 1,
@@ -41,4 +25,4 @@ function tableConverter(suffix: string, counter: string): ConverterDef {
   };
 }
 
-export const TABLE_CONVERTERS: readonly ConverterDef[] = COUNTERS.map(([suffix, counter]) => tableConverter(suffix, counter));
+export const TABLE_CONVERTERS: readonly ConverterDef[] = [...STORED_COUNTERS, "server_id"].map(tableConverter);

@@ -7,22 +7,29 @@
 import { ANY_STAGE, type CompileEnv, type FetchDef, type SampleFn, type Txn } from "../types.ts";
 import { define } from "./define.ts";
 
-/** Fetch suffix → the counter the store reads (`get_gpc0` reads gpc0). */
-const COUNTERS: readonly (readonly [suffix: string, counter: string])[] = [
-  ["conn_cur", "conn_cur"],
-  ["conn_cnt", "conn_cnt"],
-  ["conn_rate", "conn_rate"],
-  ["sess_cnt", "sess_cnt"],
-  ["sess_rate", "sess_rate"],
-  ["http_req_cnt", "http_req_cnt"],
-  ["http_req_rate", "http_req_rate"],
-  ["http_err_cnt", "http_err_cnt"],
-  ["http_err_rate", "http_err_rate"],
-  ["get_gpc0", "gpc0"],
-  ["gpc0_rate", "gpc0_rate"],
-  ["bytes_in_rate", "bytes_in_rate"],
-  ["bytes_out_rate", "bytes_out_rate"],
+/**
+ * The counters a stick table may store that the sc_*, src_* fetches and the
+ * table_* converters read, by the name the store knows them by (the
+ * table_* converters also read server_id).
+ */
+export const STORED_COUNTERS: readonly string[] = [
+  "conn_cur",
+  "conn_cnt",
+  "conn_rate",
+  "sess_cnt",
+  "sess_rate",
+  "http_req_cnt",
+  "http_req_rate",
+  "http_err_cnt",
+  "http_err_rate",
+  "gpc0",
+  "gpc0_rate",
+  "bytes_in_rate",
+  "bytes_out_rate",
 ];
+
+/** Fetch suffix → the counter the store reads (`get_gpc0` reads gpc0). */
+const COUNTERS: readonly (readonly [suffix: string, counter: string])[] = STORED_COUNTERS.map((c) => [c === "gpc0" ? "get_gpc0" : c, c]);
 
 /** A named table exists, or what is wrong. */
 function checkTable(fetch: string, table: string | undefined, env: CompileEnv): string | undefined {

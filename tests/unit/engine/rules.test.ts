@@ -276,6 +276,75 @@ backend be
   expect(e.runtime.servers.length).toBe(0);
 });
 
+test("allow in the backend's http-response and http-after-response stops that section's rules only: the frontend's still run (HAProxy 2.6)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-response set-header X-Fe 1
+    http-after-response set-header X-Fe-After 1
+    default_backend be
+backend be
+    http-response allow
+    http-response set-header X-Be 1
+    http-after-response allow
+    http-after-response set-header X-Be-After 1
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  await send(e.clock, e.server(0), OK);
+  const answer = client.text().toLowerCase();
+  expect(answer).toContain("x-fe: 1\r\n");
+  expect(answer).toContain("x-fe-after: 1\r\n");
+  expect(answer).not.toContain("x-be: 1\r\n");
+  expect(answer).not.toContain("x-be-after: 1\r\n");
+});
+
+test("redirect lines run after the http-request rules even when one said allow (HAProxy 2.6)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-request allow if { path_beg /a }
+    redirect location /moved
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(client.text()).toStartWith("HTTP/1.1 302 Found\r\n");
+  expect(client.text().toLowerCase()).toContain("location: /moved\r\n");
+  expect(e.runtime.servers.length).toBe(0);
+});
+
+test("a tarpit holds for the timeout tarpit of the proxy whose rule said so, else its timeout connect (HAProxy 2.6)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    timeout tarpit 300ms
+    http-request tarpit if { path /ftar }
+    use_backend be2 if { path_beg /two }
+    default_backend be
+backend be
+    timeout tarpit 1500ms
+    server s1 127.0.0.1:9100
+backend be2
+    timeout connect 700ms
+    http-request tarpit if { path /two/btar }
+    server s1 127.0.0.1:9100
+`);
+  const front = e.client();
+  await send(e.clock, front, "GET /ftar HTTP/1.1\r\nHost: x\r\n\r\n");
+  await e.clock.advance(300);
+  expect(front.text()).toStartWith("HTTP/1.1 500 ");
+  const back = e.client();
+  await send(e.clock, back, "GET /two/btar HTTP/1.1\r\nHost: x\r\n\r\n");
+  await e.clock.advance(699);
+  expect(back.text()).toBe("");
+  await e.clock.advance(1);
+  expect(back.text()).toStartWith("HTTP/1.1 500 ");
+});
+
 test("a listen: use-server applies and its http-request rules run once", async () => {
   e = await engine(`${BASE}
 listen app

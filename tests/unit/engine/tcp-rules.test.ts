@@ -125,3 +125,76 @@ backend be
   expect(e.server(0).text()).toBe("abc");
   expect(e.proxy.frontends[0]!.deniedConnections).toBe(1);
 });
+
+test("a client that ends its side during inspection: what it sent is forwarded, then its FIN", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9001
+    tcp-request inspect-delay 5s
+    tcp-request content accept if { req.len gt 100 }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "hello");
+  expect(e.runtime.servers.length).toBe(0);
+  client.events.end();
+  await e.clock.settle();
+  const server = e.server(0);
+  expect(server.text()).toBe("hello");
+  // The server learns the client is done (HAProxy forwards the shutdown).
+  expect(server.ended).toBe(true);
+});
+
+test("a client that ends its side while it waits past maxconn: served later, its FIN forwarded after its bytes", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9001
+    maxconn 1
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const first = e.client();
+  await send(e.clock, first, "one");
+  const second = e.client();
+  await send(e.clock, second, "two");
+  second.events.end();
+  await e.clock.settle();
+  expect(e.runtime.servers.length).toBe(1);
+  first.events.close();
+  await e.clock.settle();
+  const server = e.server(1);
+  expect(server.text()).toBe("two");
+  expect(server.ended).toBe(true);
+});
+
+test("a graceful stop while a connection is inspected: it is served once, told to close, and the stop ends when it has gone", async () => {
+  e = await engine(`defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind 127.0.0.1:9001
+    tcp-request inspect-delay 2s
+    tcp-request content accept if { req.len gt 1000 }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  let stopped = false;
+  const stopping = e.proxy.stop(60000).then(() => (stopped = true));
+  await e.clock.advance(2000);
+  await send(e.clock, e.server(0), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  expect(client.text()).toBe("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+  expect(stopped).toBe(false);
+  client.events.close();
+  await e.clock.settle();
+  expect(stopped).toBe(true);
+  await stopping;
+});

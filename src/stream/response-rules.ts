@@ -1,0 +1,46 @@
+// The rules' part of an HTTP stream, kept out of http-stream.ts: the response
+// stage (`http-response`, then `http-after-response`) and sluice's own
+// replies as response heads. Each section's set runs in HAProxy's
+// order, the backend's then the frontend's; `allow` (Verdict.stop) ends the
+// rules of its own section only, as HAProxy's http_process_res_common and
+// http_eval_after_res_rules go on with the frontend's after a STOP.
+import { FieldsHead } from "../http/fields-head.ts";
+import { BodyKind, type Head } from "../http/message.ts";
+import { captureHeaders, runActions } from "../rules/rule-set.ts";
+import { type Reply, Verdict } from "../rules/types.ts";
+import type { RuledRequest } from "./types.ts";
+
+/**
+ * Runs the `http-response` sets over the server's head. Returns the head to
+ * send on, or undefined when a rule answered instead (deny, return,
+ * redirect: the transaction's reply replaces the server's answer).
+ */
+export function responseRules(ruled: RuledRequest, head: Head, now: number): Head | undefined {
+  const txn = ruled.txn;
+  txn.now = now;
+  txn.response = head;
+  if (ruled.responseHeaderCaptures.length > 0) captureHeaders(ruled.responseHeaderCaptures, head, txn.responseCaptures!);
+  txn.countStatus?.(head.status);
+  for (const set of ruled.response) {
+    const verdict = runActions(set, txn);
+    if (verdict !== Verdict.continue && verdict !== Verdict.stop) return undefined;
+  }
+  return txn.response;
+}
+
+/** Runs the `http-after-response` sets over the head about to be sent (the server's or sluice's own); their verdicts replace nothing. */
+export function afterResponse(ruled: RuledRequest, head: Head): Head {
+  const txn = ruled.txn;
+  txn.response = head;
+  for (const set of ruled.after) {
+    const verdict = runActions(set, txn);
+    if (verdict !== Verdict.continue && verdict !== Verdict.stop) break;
+  }
+  return txn.response;
+}
+
+/** A reply of the rules as a response head: its fields, then its length. */
+export function replyHead(reply: Reply): Head {
+  const fields: [string, string][] = [...reply.fields, ["content-length", String(reply.body.length)]];
+  return new FieldsHead(fields, { isRequest: false, status: reply.status, bodyKind: BodyKind.Length, contentLength: reply.body.length });
+}
