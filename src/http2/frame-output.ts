@@ -4,7 +4,6 @@
 // the socket pushed back (the caller stops framing DATA until drain) and
 // which turn's frames are still unwritten (a queued frame's flags may still
 // change then).
-import { allocJoin } from "../http1/slab.ts";
 import type { Socket, Timers } from "../runtime/types.ts";
 
 export class FrameOutput {
@@ -46,8 +45,7 @@ export class FrameOutput {
     let bytes: Uint8Array;
     if (this.out.length === 1) bytes = this.out[0]!;
     else {
-      // A view of the join slab: a fresh zero-filled buffer per connection and per turn cost 4 % of the h2-tls profile.
-      bytes = allocJoin(this.outBytes);
+      bytes = new Uint8Array(this.outBytes);
       let at = 0;
       for (const b of this.out) {
         bytes.set(b, at);
