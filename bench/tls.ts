@@ -129,11 +129,16 @@ async function nativeServer(cert: string, key: string): Promise<{ port: number; 
   return { port: listener.addr.port, close: () => listener.close() };
 }
 
-/** wrk as a child (asynchronous: the server under test lives in this process). */
-function wrk(port: number, close: boolean): Promise<{ rps: number; p99: string }> {
+/**
+ * wrk as a child (asynchronous: the server under test lives in this process).
+ * `cpuUs`: this process's CPU time per request meanwhile, which other processes
+ * on a shared machine disturb far less than req/s.
+ */
+function wrk(port: number, close: boolean): Promise<{ rps: number; p99: string; cpuUs: number }> {
   const args = ["-c", "1", "wrk", "-t1", close ? "-c10" : "-c50", `-d${seconds}s`, "--latency"];
   if (close) args.push("-H", "Connection: close");
   args.push(`https://127.0.0.1:${port}/`);
+  const cpu0 = process.cpuUsage();
   return new Promise((resolve) => {
     const child = spawn("taskset", args, { stdio: ["ignore", "pipe", "ignore"] });
     let out = "";
@@ -141,7 +146,9 @@ function wrk(port: number, close: boolean): Promise<{ rps: number; p99: string }
     child.on("close", () => {
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
       const p99 = /99%\s+(\S+)/.exec(out)?.[1] ?? "?";
-      resolve({ rps, p99 });
+      const used = process.cpuUsage(cpu0);
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+      resolve({ rps, p99, cpuUs: requests > 0 ? (used.user + used.system) / requests : NaN });
     });
   });
 }
@@ -158,8 +165,8 @@ async function main(): Promise<void> {
   };
   const runtime = isBun ? `Bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `Deno ${(globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno}`;
   console.log(`\n${runtime}, ${seconds} s per run\n`);
-  console.log("| server | certificate | keep-alive req/s | p99 | handshakes/s (Connection: close) | p99 |");
-  console.log("|---|---|---:|---:|---:|---:|");
+  console.log("| server | certificate | keep-alive req/s | p99 | CPU µs/req | handshakes/s (Connection: close) | p99 | CPU µs/handshake |");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|");
   for (const [label, leaf] of Object.entries(leaves)) {
     const cert = readFileSync(leaf.cert, "utf8");
     const key = readFileSync(leaf.key, "utf8");
@@ -168,7 +175,7 @@ async function main(): Promise<void> {
       const ka = await wrk(server.port, false);
       const hs = await wrk(server.port, true);
       server.close();
-      console.log(`| ${name} | ${label} | ${Math.round(ka.rps)} | ${ka.p99} | ${Math.round(hs.rps)} | ${hs.p99} |`);
+      console.log(`| ${name} | ${label} | ${Math.round(ka.rps)} | ${ka.p99} | ${ka.cpuUs.toFixed(1)} | ${Math.round(hs.rps)} | ${hs.p99} | ${hs.cpuUs.toFixed(0)} |`);
     }
   }
   const exit = (globalThis as { Deno?: { exit(c: number): never } }).Deno?.exit ?? process.exit;

@@ -1,7 +1,8 @@
 // The Head implementation: offsets into the head's own bytes; strings only on
 // demand (target, host and upgrade are decoded on first read, then cached).
 
-import { asciiString, latin1, LOWER, lowerLatin1 } from "./chars.ts";
+import { asciiString, LOWER } from "./chars.ts";
+import { intern, internLower } from "./interned.ts";
 import { storeWords, wordsSlab } from "./slab.ts";
 import { BodyKind, type Head } from "./types.ts";
 
@@ -69,19 +70,19 @@ export class H1Head implements Head {
   name(i: number): string {
     const f = this.fw;
     const o = this.fb + 4 * i;
-    return lowerLatin1(this.raw, f[o]!, f[o + 1]!);
+    return internLower(this.raw, f[o]!, f[o + 1]!);
   }
 
   originalName(i: number): string {
     const f = this.fw;
     const o = this.fb + 4 * i;
-    return latin1(this.raw, f[o]!, f[o + 1]!);
+    return intern(this.raw, f[o]!, f[o + 1]!);
   }
 
   value(i: number): string {
     const f = this.fw;
     const o = this.fb + 4 * i;
-    return latin1(this.raw, f[o + 2]!, f[o + 3]!);
+    return intern(this.raw, f[o + 2]!, f[o + 3]!);
   }
 
   nameIs(i: number, lowerName: Uint8Array): boolean {

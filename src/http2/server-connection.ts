@@ -12,6 +12,7 @@ import type { MultiplexedMuxEvents, MultiplexedServerMux } from "../conn/server-
 import type { ProtocolRefusal } from "../http/message.ts";
 import type { Socket, Timers } from "../runtime/types.ts";
 import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, FrameType, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
+import { ClosedStreams } from "./closed-streams.ts";
 import { H2ConnectionError, type H2Error, H2StreamError } from "./errors.ts";
 import { FrameOutput } from "./frame-output.ts";
 import { FrameReader } from "./frame-reader.ts";
@@ -41,8 +42,6 @@ export type H2ServerTimers = Pick<Timers, "now" | "defer" | "setTimer" | "clearT
 
 /** How long reading pauses after each chunk once the glitch counter is past half its threshold. */
 const THROTTLE_MS = 50;
-/** Closed streams remembered, to tell a late frame (§5.1: ignored after our RST_STREAM, STREAM_CLOSED otherwise) from a bad id. */
-const CLOSED_MEMORY = 256;
 
 function malformed(message: string): ProtocolRefusal {
   return { status: 400, code: "h2-malformed", message };
@@ -56,8 +55,8 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
   private readonly glitches: GlitchCounter;
   /** The highest stream id the client opened (or we refused). */
   private lastStreamId = 0;
-  /** Streams closed lately, oldest first: id → we reset it (its late frames are ignored, not answered). */
-  private readonly recentlyClosed = new Map<number, boolean>();
+  /** Streams closed lately, and whether we reset them (their late frames are ignored, not answered). */
+  private readonly recentlyClosed = new ClosedStreams();
   // The client's settings.
   private peerInitialWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   private peerMaxFrame = DEFAULT_MAX_FRAME_SIZE;
@@ -417,10 +416,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
   }
 
   private remember(id: number, ours: boolean): void {
-    const closed = this.recentlyClosed;
-    if (closed.get(id) === true) return;
-    closed.set(id, ours);
-    if (closed.size > CLOSED_MEMORY) closed.delete(closed.keys().next().value!);
+    this.recentlyClosed.remember(id, ours);
   }
 
   // ---- errors ----

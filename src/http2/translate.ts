@@ -139,7 +139,7 @@ export function trailersHead(fields: readonly HeaderField[]): Head {
  * connection-specific ones and those its Connection field lists (§8.2.2).
  */
 export function responseFields(head: Head): HeaderField[] {
-  const out: HeaderField[] = [[":status", String(head.status)]];
+  const out: HeaderField[] = [[":status", statusString(head.status)]];
   const listed = head.connectionTokens;
   for (let i = 0; i < head.fieldCount; i++) {
     const name = head.name(i);
@@ -147,6 +147,13 @@ export function responseFields(head: Head): HeaderField[] {
     out.push([name, head.value(i)]);
   }
   return out;
+}
+
+/** The three digits of each status, made once (one string per response otherwise). */
+const STATUS_STRINGS: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i));
+
+function statusString(status: number): string {
+  return status >= 0 && status < 1000 ? STATUS_STRINGS[status]! : String(status);
 }
 
 /** Trailer fields going to an HTTP/2 peer: lower-case names, connection-specific ones dropped. */

@@ -1,6 +1,6 @@
-// Bun adapter: Bun.listen / Bun.connect behind the Socket interface.
-// Bun's socket.write() takes what the kernel accepts and keeps none of the rest,
-// so this adapter holds the remainder and writes it on `drain`.
+// Bun adapter: Bun.listen / Bun.connect behind the Socket interface (the
+// socket itself in bun-socket.ts), TLS listeners native (bun-tls.ts) or
+// through node:tls (node-tls.ts), timers, signals.
 import {
   ConnectError,
   orderAddresses,
@@ -16,174 +16,10 @@ import {
   type TimerHandle,
 } from "./types.ts";
 import { connectTls, listenTls } from "./node-tls.ts";
+import { BunSocket, handlers, noEvents } from "./bun-socket.ts";
+import { fitsNativeTls, listenNativeTls } from "./bun-tls.ts";
 
-type RawSocket = import("bun").Socket<BunSocket>;
 type NativeTimer = ReturnType<typeof setTimeout>;
-
-const noEvents: SocketEvents = {
-  data() {},
-  drain() {},
-  end() {},
-  close() {},
-};
-
-class BunSocket implements Socket {
-  events: SocketEvents;
-  pending = 0;
-  closed = false;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly localAddress: string;
-  readonly localPort: number;
-  private queue: Uint8Array[] = [];
-  private ending = false;
-  private wroteFin = false;
-  private peerEnded = false;
-  private error: Error | undefined;
-
-  constructor(readonly raw: RawSocket, events: SocketEvents) {
-    this.events = events;
-    this.remoteAddress = raw.remoteAddress;
-    this.remotePort = raw.remotePort;
-    this.localAddress = raw.localAddress;
-    this.localPort = raw.localPort;
-  }
-
-  write(chunk: Uint8Array): boolean {
-    if (this.closed || this.ending) return false;
-    if (this.queue.length > 0) {
-      this.queue.push(chunk);
-      this.pending += chunk.length;
-      return false;
-    }
-    const n = this.raw.write(chunk);
-    if (n === chunk.length) return true;
-    if (n < 0) return this.brokenWrite();
-    this.queue.push(n === 0 ? chunk : chunk.subarray(n));
-    this.pending += chunk.length - n;
-    return false;
-  }
-
-  end(): void {
-    if (this.closed || this.ending) return;
-    this.ending = true;
-    if (this.queue.length === 0) this.sendFin();
-  }
-
-  destroy(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.queue.length = 0;
-    this.pending = 0;
-    this.raw.end();
-  }
-
-  pause(): void {
-    this.raw.pause();
-  }
-
-  resume(): void {
-    this.raw.resume();
-  }
-
-  onDrain(): void {
-    const queue = this.queue;
-    if (queue.length === 0 || this.closed) return;
-    while (queue.length > 0) {
-      const head = queue[0]!;
-      const n = this.raw.write(head);
-      if (n < 0) {
-        this.brokenWrite();
-        return;
-      }
-      if (n < head.length) {
-        if (n > 0) {
-          queue[0] = head.subarray(n);
-          this.pending -= n;
-        }
-        return;
-      }
-      queue.shift();
-      this.pending -= n;
-    }
-    if (this.ending) this.sendFin();
-    if (!this.closed) this.events.drain();
-  }
-
-  onPeerEnd(): void {
-    if (this.closed || this.peerEnded) return;
-    this.peerEnded = true;
-    this.events.end();
-    if (this.wroteFin && !this.closed) this.raw.end();
-  }
-
-  /**
-   * A socket error, or an exception thrown by our owner's handler (Bun routes
-   * both here and would keep the socket open): either way the connection is
-   * finished, and `close` carries the error.
-   */
-  onError(error: Error): void {
-    this.error ??= error;
-    if (!this.closed) this.raw.end();
-  }
-
-  /** Bun's write() says -1 once the connection is gone (reset): nothing more can be sent. */
-  private brokenWrite(): false {
-    this.error ??= new Error("connection reset by peer");
-    this.queue.length = 0;
-    this.pending = 0;
-    this.raw.end();
-    return false;
-  }
-
-  onClose(): void {
-    if (this.events === noEvents && this.closed) return;
-    const events = this.events;
-    // After our FIN, Bun reports the peer's FIN as a close without an `end`
-    // call: pass it on as the end it is.
-    const cleanEnd = !this.closed && this.wroteFin && !this.peerEnded && this.error === undefined;
-    this.closed = true;
-    this.events = noEvents;
-    this.queue.length = 0;
-    this.pending = 0;
-    if (cleanEnd) {
-      this.peerEnded = true;
-      events.end();
-    }
-    events.close(this.error);
-  }
-
-  private sendFin(): void {
-    if (this.wroteFin) return;
-    this.wroteFin = true;
-    this.raw.shutdown();
-    // Both directions are done: nothing more can flow, so release the socket.
-    if (this.peerEnded) this.raw.end();
-  }
-}
-
-// One handler object for every socket: no closures per connection.
-const handlers = {
-  data(raw: RawSocket, chunk: Uint8Array) {
-    const s = raw.data;
-    if (s !== undefined && !s.closed) s.events.data(chunk);
-  },
-  drain(raw: RawSocket) {
-    raw.data?.onDrain();
-  },
-  end(raw: RawSocket) {
-    raw.data?.onPeerEnd();
-  },
-  error(raw: RawSocket, error: Error) {
-    raw.data?.onError(error);
-  },
-  close(raw: RawSocket, error?: Error) {
-    const s = raw.data;
-    if (s === undefined) return;
-    if (error !== undefined) s.onError(error);
-    s.onClose();
-  },
-};
 
 function failureOf(error: unknown): ConnectFailure {
   const code = (error as { code?: string } | undefined)?.code;
@@ -194,8 +30,14 @@ function failureOf(error: unknown): ConnectFailure {
 }
 
 async function listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener> {
-  // Several certificates by SNI: node:tls (bench/results/tls-listeners.md).
-  if (options.tls !== undefined) return listenTls({ ...options, tls: options.tls }, onAccept, "stream");
+  // One certificate and settings Bun.listen can express: Bun's own TLS (cheaper per
+  // request and per handshake); several certificates by SNI and the rest: node:tls
+  // (bench/results/tls-listeners.md).
+  if (options.tls !== undefined) {
+    const tls = options.tls;
+    if (fitsNativeTls(tls)) return Promise.resolve(listenNativeTls({ ...options, tls }, onAccept));
+    return listenTls({ ...options, tls }, onAccept, "stream");
+  }
   const server = Bun.listen<BunSocket>({
     hostname: options.hostname,
     port: options.port,

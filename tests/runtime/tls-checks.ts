@@ -122,6 +122,86 @@ export const tlsChecks: Check[] = [
   },
 
   {
+    // One certificate and no settings: the listener Bun serves with its own TLS
+    // (bun-tls.ts; node:tls elsewhere). Same facts, failures, a port in use
+    // refused, and reloads: to another single certificate, then to several.
+    name: "tls-one-certificate",
+    timeoutMs: 10000,
+    async run(scope) {
+      const tls = scope.tls!;
+      const pki = new TestPki();
+      const only = pki.leaf("only", { names: ["a.test"] });
+      const ca = readFileSync(pki.caFile, "utf8");
+      const failures: string[] = [];
+      const accepted: Socket[] = [];
+      const one: ServerTlsOptions = {
+        groups: [[{ cert: only.certPem, key: only.keyPem }]],
+        select: () => 0,
+        alpn: ["h2", "http/1.1"],
+        minVersion: "TLSv1.2",
+        tickets: true,
+        ticketKeyRotateMs: 3_600_000,
+        handshakeTimeoutMs: 1000,
+      };
+      const l = await scope.rt.listen({ hostname: HOST, port: 0, tls: one, onHandshakeFailure: (f) => failures.push(f.reason) }, (s) => {
+        accepted.push(s);
+        scope.sockets.push(s);
+        s.events = { data: (c) => s.write(c), drain() {}, end: () => s.end(), close() {} };
+      });
+      scope.listeners.push(l);
+      let busy: unknown;
+      try {
+        scope.listeners.push(await scope.rt.listen({ hostname: HOST, port: l.port, tls: one }, () => {}));
+      } catch (e) {
+        busy = e;
+      }
+      assert(busy !== undefined, "a second listener on the same port was allowed");
+      const probe = new Probe();
+      const client = await scope.connect(l.port, probe, 3000, { ...tls.client, servername: "a.test", ca, alpn: ["h2"] });
+      await within(waitUntil(() => accepted.length === 1), 3000, "accepted");
+      const f = accepted[0]!.tls;
+      assert(f !== undefined, "accepted socket has no tls facts");
+      eq(f.sni, "a.test", "server sni");
+      eq(f.alpn, "h2", "server alpn");
+      assert(f.version === "TLSv1.3" || f.version === "TLSv1.2", `version ${f.version}`);
+      assert(f.cipher.length > 0, "cipher named");
+      assert(f.handshakeMs >= 0 && f.handshakeMs < 3000, `handshakeMs ${f.handshakeMs}`);
+      // Plain text on the port: a failure reported, the listener goes on.
+      const plain = new Probe();
+      const raw = await scope.rt.connect({ hostname: HOST, port: l.port, timeoutMs: 2000 }, plain);
+      scope.sockets.push(raw);
+      raw.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await within(Promise.race([plain.ended.promise, plain.closed.promise]), 3000, "end of the plain-text connection");
+      await within(waitUntil(() => failures.length > 0), 3000, "handshake failure report");
+      assert(failures[0]!.length > 0, "failure reason");
+      // Reloads: another single certificate (from another CA), then two groups; the first connection goes on.
+      const pki2 = new TestPki();
+      const a2 = pki2.leaf("a2", { names: ["a.test"] });
+      const b2 = pki2.leaf("b2", { names: ["b.test"] });
+      const ca2 = readFileSync(pki2.caFile, "utf8");
+      l.reloadTls!({ ...one, groups: [[{ cert: a2.certPem, key: a2.keyPem }]] });
+      client.write(enc.encode("one"));
+      await within(probe.bytesArrived(3), 3000, "echo after the first reload, same connection");
+      await scope.connect(l.port, new Probe(), 3000, { ...tls.client, servername: "a.test", ca: ca2 });
+      l.reloadTls!({ ...one, groups: [[{ cert: a2.certPem, key: a2.keyPem }], [{ cert: b2.certPem, key: b2.keyPem }]], select: (n) => (n === "b.test" ? 1 : 0) });
+      // The move to another TLS library may take a moment (the native listener closes, the other binds).
+      let moved: Socket | undefined;
+      for (let i = 0; i < 50 && moved === undefined; i++) {
+        try {
+          moved = await scope.connect(l.port, new Probe(), 3000, { ...tls.client, servername: "b.test", ca: ca2 });
+        } catch {
+          await sleep(20);
+        }
+      }
+      assert(moved?.tls !== undefined, "b.test served after the reload to two certificates");
+      client.write(enc.encode("two"));
+      await within(probe.bytesArrived(6), 3000, "echo after the second reload, same connection");
+      eq(probe.text(), "onetwo", "echo");
+      client.end();
+    },
+  },
+
+  {
     name: "tls-reload",
     timeoutMs: 10000,
     async run(scope, info) {

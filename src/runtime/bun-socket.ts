@@ -1,0 +1,174 @@
+// Bun's TCP socket behind the Socket interface, shared by the plain and the
+// native TLS listeners and by connect. Bun's socket.write() takes what the
+// kernel accepts and keeps none of the rest, so this holds the remainder and
+// writes it on `drain`.
+import type { Socket, SocketEvents, TlsFacts } from "./types.ts";
+
+export type RawSocket = import("bun").Socket<BunSocket>;
+
+export const noEvents: SocketEvents = {
+  data() {},
+  drain() {},
+  end() {},
+  close() {},
+};
+
+export class BunSocket implements Socket {
+  events: SocketEvents;
+  /** What the handshake settled, on a socket of a native TLS listener (bun-tls.ts). */
+  tls: TlsFacts | undefined = undefined;
+  pending = 0;
+  closed = false;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  private queue: Uint8Array[] = [];
+  private ending = false;
+  private wroteFin = false;
+  private peerEnded = false;
+  private error: Error | undefined;
+
+  constructor(readonly raw: RawSocket, events: SocketEvents) {
+    this.events = events;
+    this.remoteAddress = raw.remoteAddress;
+    this.remotePort = raw.remotePort;
+    this.localAddress = raw.localAddress;
+    this.localPort = raw.localPort;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.closed || this.ending) return false;
+    if (this.queue.length > 0) {
+      this.queue.push(chunk);
+      this.pending += chunk.length;
+      return false;
+    }
+    const n = this.raw.write(chunk);
+    if (n === chunk.length) return true;
+    if (n < 0) return this.brokenWrite();
+    this.queue.push(n === 0 ? chunk : chunk.subarray(n));
+    this.pending += chunk.length - n;
+    return false;
+  }
+
+  end(): void {
+    if (this.closed || this.ending) return;
+    this.ending = true;
+    if (this.queue.length === 0) this.sendFin();
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.pending = 0;
+    this.raw.end();
+  }
+
+  pause(): void {
+    this.raw.pause();
+  }
+
+  resume(): void {
+    this.raw.resume();
+  }
+
+  onDrain(): void {
+    const queue = this.queue;
+    if (queue.length === 0 || this.closed) return;
+    while (queue.length > 0) {
+      const head = queue[0]!;
+      const n = this.raw.write(head);
+      if (n < 0) {
+        this.brokenWrite();
+        return;
+      }
+      if (n < head.length) {
+        if (n > 0) {
+          queue[0] = head.subarray(n);
+          this.pending -= n;
+        }
+        return;
+      }
+      queue.shift();
+      this.pending -= n;
+    }
+    if (this.ending) this.sendFin();
+    if (!this.closed) this.events.drain();
+  }
+
+  onPeerEnd(): void {
+    if (this.closed || this.peerEnded) return;
+    this.peerEnded = true;
+    this.events.end();
+    if (this.wroteFin && !this.closed) this.raw.end();
+  }
+
+  /**
+   * A socket error, or an exception thrown by our owner's handler (Bun routes
+   * both here and would keep the socket open): either way the connection is
+   * finished, and `close` carries the error.
+   */
+  onError(error: Error): void {
+    this.error ??= error;
+    if (!this.closed) this.raw.end();
+  }
+
+  /** Bun's write() says -1 once the connection is gone (reset): nothing more can be sent. */
+  private brokenWrite(): false {
+    this.error ??= new Error("connection reset by peer");
+    this.queue.length = 0;
+    this.pending = 0;
+    this.raw.end();
+    return false;
+  }
+
+  onClose(): void {
+    if (this.events === noEvents && this.closed) return;
+    const events = this.events;
+    // After our FIN, Bun reports the peer's FIN as a close without an `end`
+    // call: pass it on as the end it is.
+    const cleanEnd = !this.closed && this.wroteFin && !this.peerEnded && this.error === undefined;
+    this.closed = true;
+    this.events = noEvents;
+    this.queue.length = 0;
+    this.pending = 0;
+    if (cleanEnd) {
+      this.peerEnded = true;
+      events.end();
+    }
+    events.close(this.error);
+  }
+
+  private sendFin(): void {
+    if (this.wroteFin) return;
+    this.wroteFin = true;
+    this.raw.shutdown();
+    // Both directions are done: nothing more can flow, so release the socket.
+    if (this.peerEnded) this.raw.end();
+  }
+}
+
+// One handler object for every socket: no closures per connection.
+export const handlers = {
+  data(raw: RawSocket, chunk: Uint8Array) {
+    const s = raw.data;
+    if (s !== undefined && !s.closed) s.events.data(chunk);
+  },
+  drain(raw: RawSocket) {
+    raw.data?.onDrain();
+  },
+  end(raw: RawSocket) {
+    raw.data?.onPeerEnd();
+  },
+  error(raw: RawSocket, error: Error) {
+    raw.data?.onError(error);
+  },
+  close(raw: RawSocket, error?: Error) {
+    const s = raw.data;
+    if (s === undefined) return;
+    if (error !== undefined) s.onError(error);
+    s.onClose();
+  },
+};
