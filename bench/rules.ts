@@ -63,7 +63,7 @@ function config(row: Row, port: number, nginx: number, haproxy: boolean): string
     fe.push("http-request deny deny_status 429 if { sc_http_req_rate(0) gt 100000000 }");
   }
   return `global
-    maxconn 10000
+    maxconn 4000
 ${haproxy ? "    nbthread 1\n" : ""}
 defaults
     mode http
