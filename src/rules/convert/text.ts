@@ -202,7 +202,7 @@ export const TEXT_CONVERTERS: readonly ConverterDef[] = [
       } catch {
         return undefined;
       }
-      // JSON's \uXXXX holds 16 bits: a character beyond is an error (dropped by the "s" decoders).
+      // JSON's \u escape holds 16 bits (four hex digits): a character beyond is an error (dropped by the "s" decoders).
       let kept = "";
       for (const ch of decoded) {
         if (ch === "\ufffd" && silent) continue;
