@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { benchCert, type BenchCert } from "./certs.ts";
-import { BUN, canConnect, DENO, foreignCpuSeconds, freePort, median, root, run, sleep, waitQuiet } from "./harness.ts";
+import { BUN, canConnect, DENO, edgeConfig, foreignCpuSeconds, freePort, median, root, run, sleep, waitQuiet } from "./harness.ts";
 
 const PROXY_CORE = "0";
 const LOAD_CORE = "1";
@@ -97,24 +97,7 @@ http {
 
 function config(c: CaseName, port: number, backendPort: number, cert: BenchCert): string {
   const bind = c === "h2c" ? `127.0.0.1:${port} proto h2` : `127.0.0.1:${port} ssl crt ${cert.pem} alpn h2,http/1.1`;
-  return `global
-    maxconn 4096
-    hard-stop-after 2s
-
-defaults
-    mode http
-    no log
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-
-frontend fe
-    bind ${bind}
-    default_backend be
-
-backend be
-    server nginx 127.0.0.1:${backendPort}
-`;
+  return edgeConfig({ bind, backendPort });
 }
 
 interface Running { proc: Bun.Subprocess<"ignore", "pipe", "pipe">; stderr: { text: string } }

@@ -401,3 +401,29 @@ export async function runWrk(cmd: string[], seconds: number): Promise<WrkResult>
   if (!m) throw new Error(`wrk gave no result (exit ${proc.exitCode}): ${(err || out).trim().slice(0, 300)}`);
   return { ...JSON.parse(m[1]!), text: out.replace(/\nBENCHJSON .*\n?/, "\n").trim() };
 }
+
+/**
+ * The haproxy.cfg of the edge benchmarks (edge.ts, h2-ab.ts): one HTTP
+ * frontend on `bind` in front of one nginx. `haproxy`: HAProxy's copy, with
+ * `nbthread 1` (sluice is single-threaded); `noSessionCache`: `tune.ssl.cachesize 0`.
+ */
+export function edgeConfig(o: { bind: string; backendPort: number; header?: string; haproxy?: boolean; noSessionCache?: boolean }): string {
+  return `${o.header === undefined ? "" : `# ${o.header}\n`}global
+${o.haproxy ? "    nbthread 1\n" : ""}${o.noSessionCache ? "    tune.ssl.cachesize 0\n" : ""}    maxconn 4096
+    hard-stop-after 2s
+
+defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+
+frontend fe
+    bind ${o.bind}
+    default_backend be
+
+backend be
+    server nginx 127.0.0.1:${o.backendPort}
+`;
+}

@@ -14,7 +14,7 @@ import type net from "node:net";
 import { join } from "node:path";
 import { grpcBackend, type GrpcBackend, tlsClient } from "./grpc-peers.ts";
 import { ROOT } from "./harness.ts";
-import { haproxy, proxiesUnderTest, type ProxyUnderTest, type RunningProxy } from "./reference-proxy.ts";
+import { accepted, haproxy, proxiesUnderTest, type RunningProxy } from "./reference-proxy.ts";
 
 const TIMEOUT = 30000;
 execFileSync("sh", [join(ROOT, "examples/certs/make-certs.sh")], { stdio: "ignore" });
@@ -39,13 +39,6 @@ function curl(name: string, port: number, path: string, version: "--http2" | "--
     p.stderr.on("data", (d) => (out += d));
     p.on("close", () => resolve(out));
   });
-}
-
-function accepted(proxy: ProxyUnderTest, file: string): boolean {
-  const problem = proxy.loadsFile(file);
-  if (problem === undefined) return true;
-  test(`${proxy.name} accepts ${file}`, () => expect(problem).toBeUndefined());
-  return false;
 }
 
 for (const proxy of proxiesUnderTest()) {

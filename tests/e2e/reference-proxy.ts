@@ -4,6 +4,7 @@
 // `loads` asks the proxy to check a configuration without starting it, so that
 // a test file can run a target only once that target accepts its
 // configuration (a keyword another branch adds, before the merge).
+import { expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import net from "node:net";
 import { writeFileSync } from "node:fs";
@@ -155,4 +156,15 @@ export function proxiesUnderTest(): ProxyUnderTest[] {
   const only = process.env.SLUICE_TARGETS?.split(",");
   const withReference = !only || only.includes("haproxy");
   return [...(withReference ? [haproxy] : []), ...selectedTargets().map(sluiceUnderTest)];
+}
+
+/**
+ * Whether `proxy` loads the configuration file; when it does not, a failing
+ * test names the proxy and its first error (and the file's cases are not run).
+ */
+export function accepted(proxy: ProxyUnderTest, file: string): boolean {
+  const problem = proxy.loadsFile(file);
+  if (problem === undefined) return true;
+  test(`${proxy.name} accepts ${file}`, () => expect(problem).toBeUndefined());
+  return false;
 }

@@ -10,7 +10,7 @@ import { execFileSync, spawn } from "node:child_process";
 import http from "node:http";
 import { join } from "node:path";
 import { ROOT } from "./harness.ts";
-import { haproxy, proxiesUnderTest, type ProxyUnderTest, type RunningProxy } from "./reference-proxy.ts";
+import { accepted, haproxy, proxiesUnderTest, type RunningProxy } from "./reference-proxy.ts";
 
 const TIMEOUT = 30000;
 execFileSync("sh", [join(ROOT, "examples/certs/make-certs.sh")], { stdio: "ignore" });
@@ -33,13 +33,6 @@ function curl(args: string[]): Promise<string> {
     p.stderr.on("data", (d) => (out += d));
     p.on("close", () => resolve(out.replace(/\r\n/g, "\n")));
   });
-}
-
-function accepted(proxy: ProxyUnderTest, file: string): boolean {
-  const problem = proxy.loadsFile(file);
-  if (problem === undefined) return true;
-  test(`${proxy.name} accepts ${file}`, () => expect(problem).toBeUndefined());
-  return false;
 }
 
 for (const proxy of proxiesUnderTest()) {
