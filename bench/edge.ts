@@ -29,12 +29,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { benchCert, type BenchCert } from "./certs.ts";
-import { BUN, canConnect, DENO, edgeConfig, foreignCpuSeconds, freePort, median, root, sleep, waitQuiet } from "./harness.ts";
+import { BUN, canConnect, DENO, edgeConfig, edgeNginxConf, foreignCpuSeconds, LOAD_CORE, SMALL, freePort, median, root, sleep, waitQuiet } from "./harness.ts";
 
 const MAIN = join(root, "src/main.ts");
 const PROXY_CORE = "0";
-const LOAD_CORE = "1";
-const SMALL = "Hello, world\n";
 
 const { values: opts } = parseArgs({
   args: Bun.argv.slice(2),
@@ -121,22 +119,7 @@ const fmtUs = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${
 
 async function startNginx(dir: string): Promise<{ port: number; proc: Bun.Subprocess }> {
   const port = await freePort();
-  writeFileSync(join(dir, "nginx.conf"), `daemon off;
-worker_processes 1;
-${process.getuid?.() === 0 ? "user root;" : ""}
-pid ${dir}/nginx.pid;
-error_log ${dir}/nginx-error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  client_body_temp_path ${dir}/cb; proxy_temp_path ${dir}/px; fastcgi_temp_path ${dir}/fc; uwsgi_temp_path ${dir}/uw; scgi_temp_path ${dir}/sc;
-  server {
-    listen 127.0.0.1:${port} backlog=4096;
-    location = /small { default_type text/plain; return 200 ${JSON.stringify(SMALL)}; }
-  }
-}
-`);
+  writeFileSync(join(dir, "nginx.conf"), edgeNginxConf(dir, port));
   const proc = spawn(["taskset", "-c", LOAD_CORE, "nginx", "-p", dir, "-c", join(dir, "nginx.conf")]);
   for (const end = Date.now() + 5000; !(await canConnect(port)); await sleep(50)) {
     if (proc.exitCode !== null || Date.now() > end) fail("nginx did not start");

@@ -17,11 +17,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { benchCert, type BenchCert } from "./certs.ts";
-import { BUN, canConnect, DENO, edgeConfig, foreignCpuSeconds, freePort, median, root, run, sleep, waitQuiet } from "./harness.ts";
+import { BUN, canConnect, DENO, edgeConfig, edgeNginxConf, foreignCpuSeconds, LOAD_CORE, freePort, median, root, run, sleep, waitQuiet } from "./harness.ts";
 
 const PROXY_CORE = "0";
-const LOAD_CORE = "1";
-const SMALL = "Hello, world\n";
 
 const { values: opts } = parseArgs({
   args: Bun.argv.slice(2),
@@ -74,22 +72,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => (cleanup
 
 async function startNginx(): Promise<number> {
   const port = await freePort();
-  writeFileSync(join(dir, "nginx.conf"), `daemon off;
-worker_processes 1;
-${process.getuid?.() === 0 ? "user root;" : ""}
-pid ${dir}/nginx.pid;
-error_log ${dir}/nginx-error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  client_body_temp_path ${dir}/cb; proxy_temp_path ${dir}/px; fastcgi_temp_path ${dir}/fc; uwsgi_temp_path ${dir}/uw; scgi_temp_path ${dir}/sc;
-  server {
-    listen 127.0.0.1:${port} backlog=4096;
-    location / { default_type text/plain; return 200 ${JSON.stringify(SMALL)}; }
-  }
-}
-`);
+  writeFileSync(join(dir, "nginx.conf"), edgeNginxConf(dir, port));
   spawn(["taskset", "-c", LOAD_CORE, "nginx", "-p", dir, "-c", join(dir, "nginx.conf")]);
   for (const end = Date.now() + 5000; !(await canConnect(port)); await sleep(50)) if (Date.now() > end) throw new Error("nginx did not start");
   return port;

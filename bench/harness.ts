@@ -427,3 +427,23 @@ backend be
     server nginx 127.0.0.1:${o.backendPort}
 `;
 }
+
+/** The nginx of the edge benchmarks (edge.ts, h2-ab.ts): one worker in `dir`, answering SMALL to every GET on `port`. */
+export function edgeNginxConf(dir: string, port: number): string {
+  return `daemon off;
+worker_processes 1;
+${process.getuid?.() === 0 ? "user root;" : ""}
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  client_body_temp_path ${dir}/cb; proxy_temp_path ${dir}/px; fastcgi_temp_path ${dir}/fc; uwsgi_temp_path ${dir}/uw; scgi_temp_path ${dir}/sc;
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    location / { default_type text/plain; return 200 ${JSON.stringify(SMALL)}; }
+  }
+}
+`;
+}
