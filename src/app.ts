@@ -7,7 +7,7 @@ import { Proxy } from "./core/proxy.ts";
 import { SinkPool } from "./log/sink.ts";
 import { startDemoBackend } from "./demo/backends.ts";
 import { demoConfigYaml } from "./demo/config.ts";
-import type { Listener, Runtime } from "./runtime/types.ts";
+import type { HostRuntime, Listener } from "./runtime/types.ts";
 import { VERSION } from "./version.ts";
 
 export interface Output {
@@ -21,12 +21,12 @@ const LOG_CLOSE_GRACE_MS = 1000;
 const DEMO_BACKENDS = 3;
 
 /** Runs the command line; resolves with the exit code once sluice should exit. */
-export async function runCommandLine(runtime: Runtime, argv: readonly string[], io: Output): Promise<number> {
+export async function runCommandLine(runtime: HostRuntime, argv: readonly string[], io: Output): Promise<number> {
   const command = parseCommandLine(argv);
   return await execute(runtime, command, io);
 }
 
-async function execute(runtime: Runtime, command: Command, io: Output): Promise<number> {
+async function execute(runtime: HostRuntime, command: Command, io: Output): Promise<number> {
   switch (command.kind) {
     case "usage-error":
       io.err(`sluice: ${command.message}\n${usage(command.topic)}`);
@@ -62,7 +62,7 @@ function check(loaded: LoadResult, io: Output): number {
 }
 
 async function serve(
-  runtime: Runtime,
+  runtime: HostRuntime,
   config: Config,
   io: Output,
   options: { strictOwnership?: boolean; onStop?: () => void } = {},
@@ -105,7 +105,7 @@ async function serve(
   });
 }
 
-async function demo(runtime: Runtime, io: Output): Promise<number> {
+async function demo(runtime: HostRuntime, io: Output): Promise<number> {
   const backends: Listener[] = [];
   for (let i = 1; i <= DEMO_BACKENDS; i++) backends.push(await startDemoBackend(runtime, `demo-${i}`));
   const loaded = loadConfigTexts([{

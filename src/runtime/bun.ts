@@ -7,9 +7,9 @@ import {
   ResolveError,
   type ConnectFailure,
   type ConnectOptions,
+  type HostRuntime,
   type Listener,
   type ListenOptions,
-  type Runtime,
   type SignalName,
   type Socket,
   type SocketEvents,
@@ -18,6 +18,7 @@ import {
 import { connectTls, listenTls } from "./node-tls.ts";
 import { BunSocket, handlers, noEvents } from "./bun-socket.ts";
 import { fitsNativeTls, listenNativeTls } from "./bun-tls.ts";
+import { bunSystem } from "./bun-system.ts";
 
 type NativeTimer = ReturnType<typeof setTimeout>;
 
@@ -42,6 +43,8 @@ async function listen(options: ListenOptions, onAccept: (socket: Socket) => void
     hostname: options.hostname,
     port: options.port,
     allowHalfOpen: true,
+    // SO_REUSEPORT: Bun takes it on listen sockets though its types list it for Bun.serve only.
+    ...({ reusePort: options.reusePort ?? false } as object),
     socket: {
       ...handlers,
       open(raw) {
@@ -105,7 +108,8 @@ function connect(options: ConnectOptions, events: SocketEvents): Promise<Socket>
   });
 }
 
-export const bunRuntime: Runtime = {
+export const bunRuntime: HostRuntime = {
+  ...bunSystem,
   name: "bun",
   version: Bun.version,
   listen,

@@ -79,7 +79,7 @@ export class DenoSocket implements Socket {
   readonly localPort: number;
   events: SocketEvents;
 
-  #conn: Deno.TcpConn;
+  #conn: Deno.TcpConn | Deno.UnixConn;
   #closed = false;
 
   // read side
@@ -103,15 +103,12 @@ export class DenoSocket implements Socket {
   /** closeWrite() has completed: our FIN is on its way. */
   #finDone = false;
 
-  constructor(conn: Deno.TcpConn, events: SocketEvents) {
+  constructor(conn: Deno.TcpConn | Deno.UnixConn, events: SocketEvents) {
     this.#conn = conn;
     this.events = events;
-    const r = conn.remoteAddr as Deno.NetAddr;
-    const l = conn.localAddr as Deno.NetAddr;
-    this.remoteAddress = r.hostname;
-    this.remotePort = r.port;
-    this.localAddress = l.hostname;
-    this.localPort = l.port;
+    [this.remoteAddress, this.remotePort] = addressOf(conn.remoteAddr);
+    [this.localAddress, this.localPort] = addressOf(conn.localAddr);
+    if (!("setNoDelay" in conn)) return;
     try {
       conn.setNoDelay(true);
     } catch {
@@ -399,27 +396,31 @@ function connectFailure(e: unknown): ConnectFailure {
   return "error";
 }
 
+/** A TCP address as host and port; a unix socket's as its path and 0. */
+function addressOf(addr: Deno.Addr): [string, number] {
+  if (addr.transport === "tcp" || addr.transport === "udp") return [addr.hostname, addr.port];
+  return ["path" in addr ? addr.path ?? "" : "", 0];
+}
+
 function isListenerClosed(e: unknown): boolean {
   return e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted;
 }
 
-class DenoListener implements Listener {
+export class DenoListener implements Listener {
   readonly hostname: string;
   readonly port: number;
-  #listener: Deno.TcpListener;
+  #listener: Deno.TcpListener | Deno.UnixListener;
   #closed = false;
 
-  constructor(listener: Deno.TcpListener, onAccept: (socket: Socket) => void) {
+  constructor(listener: Deno.TcpListener | Deno.UnixListener, onAccept: (socket: Socket) => void) {
     this.#listener = listener;
-    const addr = listener.addr as Deno.NetAddr;
-    this.hostname = addr.hostname;
-    this.port = addr.port;
+    [this.hostname, this.port] = addressOf(listener.addr);
     this.#acceptLoop(onAccept).catch(noop);
   }
 
   async #acceptLoop(onAccept: (socket: Socket) => void): Promise<void> {
     while (!this.#closed) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.TcpConn | Deno.UnixConn;
       try {
         conn = await this.#listener.accept();
       } catch (e) {
@@ -536,6 +537,7 @@ export const denoRuntime: Runtime = {
         hostname: options.hostname,
         port: options.port,
         transport: "tcp",
+        reusePort: options.reusePort ?? false,
       });
       return Promise.resolve(new DenoListener(listener, onAccept));
     } catch (e) {

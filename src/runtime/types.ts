@@ -119,6 +119,11 @@ export interface ListenOptions {
   tls?: ServerTlsOptions;
   /** TLS listeners: a client whose handshake failed (it never reaches onAccept). */
   onHandshakeFailure?(failure: TlsHandshakeFailure): void;
+  /**
+   * Share the address with other listeners (SO_REUSEPORT): the workers of one
+   * master, and the old and new workers during a reload.
+   */
+  reusePort?: boolean;
 }
 
 export interface Listener {
@@ -240,3 +245,53 @@ export interface Runtime extends Timers {
   args(): string[];
   exit(code: number): never;
 }
+
+/** The admin side's HTTP listener: the runtime's own HTTP server with a fetch handler (hono's app.fetch). */
+export interface HttpServeOptions {
+  hostname: string;
+  port: number;
+  reusePort?: boolean;
+  fetch(request: Request, client: { readonly address: string; readonly port: number }): Response | Promise<Response>;
+}
+
+export interface HttpListener {
+  readonly hostname: string;
+  readonly port: number;
+  /** Stop accepting; requests in flight finish. */
+  close(): Promise<void>;
+}
+
+/** A child process of this one (the master's workers). */
+export interface ChildProcess {
+  readonly pid: number;
+  kill(signal: SignalName | "SIGKILL"): void;
+  /** Resolves once the process has exited: its exit code, or the signal that ended it. */
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: string | null }>;
+}
+
+export interface SpawnOptions {
+  /** Arguments after the program (and script) name. */
+  readonly args: readonly string[];
+  /** Added to this process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What operating a node needs beyond proxying (issue 16): the stats/metrics
+ * HTTP listener, unix-domain sockets for the runtime API, and worker
+ * processes. Kept apart from Runtime so the in-memory test runtime, which
+ * drives the proxy core, need not pretend to have them.
+ */
+export interface System {
+  readonly pid: number;
+  serveHttp(options: HttpServeOptions): Promise<HttpListener>;
+  /** A unix-domain socket listener at `path` (removed first if a stale socket file is there). */
+  listenUnix(path: string, onAccept: (socket: Socket) => void): Promise<Listener>;
+  /** A unix-domain socket connection (the master asking a worker). */
+  connectUnix(path: string, events: SocketEvents): Promise<Socket>;
+  /** Starts this same program again (the compiled binary, or the runtime with the same script); stdout and stderr shared. */
+  spawnSelf(options: SpawnOptions): ChildProcess;
+}
+
+/** A real runtime: the proxy core's Runtime and the operations side's System. */
+export interface HostRuntime extends Runtime, System {}
