@@ -15,13 +15,21 @@
 // paired (each round runs every row on both proxies back to back) and the
 // ratios are medians of the per-round ratios.
 //
+// Each run also reads the proxy's own CPU time (/proc/PID/stat) over the
+// measured seconds: CPU per request. Each proxy runs alone on its core and
+// at 100 % of it, so its req/s capacity is the inverse of its CPU per
+// request; but wrk and nginx share the other core, and when they are the
+// bottleneck (HAProxy is fast) req/s says more about them than about the
+// proxy. The efficiency ratio (HAProxy's CPU per request / sluice's) is the
+// capacity ratio without that ceiling, and varies less between rounds.
+//
 // Usage: bun bench/rules.ts [--repeat N] [--duration S] [--runtime bun|deno] [--out FILE]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
-  BUN, CASES, DENO, foreignCpuSeconds, freePort, launchProxy, log, median, PROXY_CORE, root, runWrk, startNginx, stopProxy, waitQuiet,
+  BUN, CASES, cpuSeconds, DENO, foreignCpuSeconds, freePort, launchProxy, log, median, PROXY_CORE, root, runWrk, startNginx, stopProxy, waitQuiet,
   wrkCommand, wrkScript,
 } from "./harness.ts";
 
@@ -82,7 +90,7 @@ backend ${b}
 `;
 }
 
-interface Result { rps: number; p99: number }
+interface Result { rps: number; p99: number; cpuPerRequestUs: number }
 
 async function measure(row: Row, proxy: "haproxy" | "sluice", work: string, nginx: number): Promise<Result> {
   const port = await freePort();
@@ -99,12 +107,15 @@ async function measure(row: Row, proxy: "haproxy" | "sluice", work: string, ngin
     await runWrk(wrkCommand(SMALL, script, port, 2, 50), 2); // warm-up
     await waitQuiet(10);
     const before = foreignCpuSeconds();
+    const cpuBefore = cpuSeconds(running.pid) ?? NaN;
     const r = await runWrk(wrkCommand(SMALL, script, port, SECONDS, 50), SECONDS);
+    const cpu = (cpuSeconds(running.pid) ?? NaN) - cpuBefore;
     const other = (foreignCpuSeconds() - before) / SECONDS;
     if (r.status > 0 || r.connect + r.read + r.write + r.timeout > 0) throw new Error(`${row} ${proxy}: errors ${JSON.stringify(r)}`);
     const rps = r.requests / (r.durationUs / 1e6);
-    log(`${row} ${proxy}: ${Math.round(rps)} req/s, p99 ${(r.p99 / 1000).toFixed(2)} ms, other processes ${Math.round(other * 100)} % of a core`);
-    return { rps, p99: r.p99 };
+    const cpuPerRequestUs = (cpu / r.requests) * 1e6;
+    log(`${row} ${proxy}: ${Math.round(rps)} req/s, p99 ${(r.p99 / 1000).toFixed(2)} ms, ${cpuPerRequestUs.toFixed(2)} µs CPU/request (${Math.round((cpu / SECONDS) * 100)} % of its core), other processes ${Math.round(other * 100)} % of a core`);
+    return { rps, p99: r.p99, cpuPerRequestUs };
   } finally {
     await stopProxy(running);
   }
@@ -113,6 +124,8 @@ async function measure(row: Row, proxy: "haproxy" | "sluice", work: string, ngin
 const work = mkdtempSync(join(tmpdir(), "sluice-bench-rules-"));
 const nginx = await startNginx(work);
 const ratios: Record<Row, number[]> = { none: [], rules: [], "rate-limit": [] };
+/** HAProxy's CPU per request / sluice's, per round: the capacity ratio without the load generator's ceiling. */
+const efficiency: Record<Row, number[]> = { none: [], rules: [], "rate-limit": [] };
 const runs: Record<Row, { haproxy: Result[]; sluice: Result[] }> = {
   none: { haproxy: [], sluice: [] },
   rules: { haproxy: [], sluice: [] },
@@ -126,6 +139,7 @@ try {
       runs[row].haproxy.push(h);
       runs[row].sluice.push(s);
       ratios[row].push(s.rps / h.rps);
+      efficiency[row].push(h.cpuPerRequestUs / s.cpuPerRequestUs);
     }
   }
 } finally {
@@ -135,6 +149,10 @@ try {
 }
 
 const ref = median(ratios.none);
+const refEfficiency = median(efficiency.none);
+/** Per round: a row's ratio against the same round's rule-less ratio (pairs rounds, so slow rounds cancel). */
+const pairedChange = (xs: Record<Row, number[]>, row: Row) => median(xs[row].map((x, i) => x / xs.none[i]!)) - 1;
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const lines = [
   `## Rules: sluice (${RUNTIME}) vs HAProxy, small keep-alive`,
   "",
@@ -146,6 +164,17 @@ const lines = [
     const r = median(ratios[row]);
     const change = row === "none" ? "—" : `${((r / ref - 1) * 100).toFixed(1)} %`;
     return `| ${row} | ${Math.round(median(runs[row].haproxy.map((x) => x.rps)))} | ${Math.round(median(runs[row].sluice.map((x) => x.rps)))} | ${r.toFixed(3)} | ${ratios[row].map((x) => x.toFixed(3)).join(", ")} | ${change} |`;
+  }),
+  "",
+  "CPU per request (each proxy's own CPU time over the measured seconds / requests); efficiency = HAProxy's µs / sluice's µs, the capacity ratio without wrk's and nginx's ceiling:",
+  "",
+  "| row | HAProxy µs/req (median) | sluice µs/req (median) | efficiency (median) | efficiencies of the rounds | vs the rule-less efficiency (medians) | same, per round then median |",
+  "|---|---:|---:|---:|---|---:|---:|",
+  ...ROWS.map((row) => {
+    const e = median(efficiency[row]);
+    const vs = row === "none" ? "—" : pct(e / refEfficiency - 1);
+    const paired = row === "none" ? "—" : pct(pairedChange(efficiency, row));
+    return `| ${row} | ${median(runs[row].haproxy.map((x) => x.cpuPerRequestUs)).toFixed(2)} | ${median(runs[row].sluice.map((x) => x.cpuPerRequestUs)).toFixed(2)} | ${e.toFixed(3)} | ${efficiency[row].map((x) => x.toFixed(3)).join(", ")} | ${vs} | ${paired} |`;
   }),
 ];
 const text = lines.join("\n") + "\n";

@@ -57,15 +57,35 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
     txn.backend = host.name;
   }
   const back = backend.config.rules;
-  const own = back !== undefined && back !== front;
+  const sets = stageSets(front, back !== undefined && back !== front ? back : undefined);
   const ruled: RuledRequest = {
     txn,
-    response: collect(own ? back.httpResponse : undefined, front.httpResponse),
-    after: collect(own ? back.httpAfterResponse : undefined, front.httpAfterResponse),
+    response: sets.response,
+    after: sets.after,
     tarpitMs,
     responseHeaderCaptures: front.responseHeaderCaptures,
   };
   return { head: txn.request ?? head, backend, ruled };
+}
+
+interface StageSets {
+  readonly response: readonly (readonly Action[])[];
+  readonly after: readonly (readonly Action[])[];
+}
+
+/** The response stages' sets of each (backend rules, frontend rules) pair, joined once rather than per request. */
+const joined = new WeakMap<ProxyRules, Map<ProxyRules, StageSets>>();
+
+function stageSets(front: ProxyRules, back: ProxyRules | undefined): StageSets {
+  const key = back ?? front;
+  let byFront = joined.get(key);
+  if (byFront === undefined) joined.set(key, byFront = new Map());
+  let sets = byFront.get(front);
+  if (sets === undefined) {
+    sets = { response: collect(back?.httpResponse, front.httpResponse), after: collect(back?.httpAfterResponse, front.httpAfterResponse) };
+    byFront.set(front, sets);
+  }
+  return sets;
 }
 
 function collect(first: readonly Action[] | undefined, second: readonly Action[]): readonly (readonly Action[])[] {

@@ -43,38 +43,67 @@ export interface RulesWorld extends World {
   readonly stick: StickStore | undefined;
 }
 
+/** What every transaction tracks until a track-sc* action tracks something: shared, never written (track() copies first). */
+const NOTHING_TRACKED: (StickEntry | undefined)[] = Object.freeze([undefined, undefined, undefined]) as (StickEntry | undefined)[];
+
+/**
+ * One per request of a proxy with rules, so it is kept small: the parts most
+ * requests never use (variables, captures, tracked entries, the client's
+ * facts) are made on first use, and a request that meets only non-matching
+ * rules allocates this object alone.
+ */
 export class HttpTxn implements ActionTxn {
   backend: string | undefined;
   response: Head | undefined = undefined;
   /** tcp-request content: the first bytes received (the inspection phase sets it). */
   payload: Uint8Array | undefined = undefined;
-  readonly vars: VarStore;
   /** The entries track-sc* made this transaction hold (a reference each, until release()). */
-  readonly tracked: (StickEntry | undefined)[] = [undefined, undefined, undefined];
+  tracked: (StickEntry | undefined)[] = NOTHING_TRACKED;
   reply: Reply | undefined = undefined;
   logLevel: string | undefined = undefined;
   /** The request target split once, by the path/query fetches (declared here so every transaction has the same shape). */
   targetMemo: TargetMemo | undefined = undefined;
-  readonly captures: string[] = [];
-  readonly responseCaptures: string[] = [];
-  readonly client: ClientFacts;
+  private varStore: VarStore | undefined = undefined;
+  private requestSlots: string[] | undefined = undefined;
+  private responseSlots: string[] | undefined = undefined;
+  private clientFacts: ClientFacts | undefined = undefined;
 
   constructor(
     /** Moved on by the stream at each stage (the response rules run later than the request's). */
     public now: number,
-    socket: Socket,
+    private readonly socket: Socket,
     readonly frontend: string,
     public request: Head | undefined,
     readonly world: RulesWorld,
-  ) {
-    this.vars = new VarStore(world.procVars);
-    this.client = {
+  ) {}
+
+  get vars(): VarStore {
+    return (this.varStore ??= new VarStore(this.world.procVars));
+  }
+
+  /** `capture request header` and `http-request capture` slots. */
+  get captures(): string[] {
+    return (this.requestSlots ??= []);
+  }
+
+  get responseCaptures(): string[] {
+    return (this.responseSlots ??= []);
+  }
+
+  /** The client connection's facts as the rules see them (`set-src` replaces them for this transaction). */
+  get client(): ClientFacts {
+    const socket = this.socket;
+    return (this.clientFacts ??= {
       address: socket.remoteAddress,
       port: socket.remotePort,
       localAddress: socket.localAddress,
       localPort: socket.localPort,
       tls: socket.tls,
-    };
+    });
+  }
+
+  set client(facts: ClientFacts) {
+    this.clientFacts = facts;
   }
 
   get stickTables(): StickStore | undefined {
@@ -97,6 +126,7 @@ export class HttpTxn implements ActionTxn {
     entry.ref();
     entry.connOpen(this.now);
     if (this.response === undefined) entry.add("http_req_cnt", this.now);
+    if (this.tracked === NOTHING_TRACKED) this.tracked = [undefined, undefined, undefined];
     this.tracked[slot] = entry;
   }
 
@@ -114,6 +144,7 @@ export class HttpTxn implements ActionTxn {
   release(bytesIn: number, bytesOut: number, clock: { now(): number }): void {
     const tracked = this.tracked;
     // Nothing tracked (most requests of most proxies): not even the clock is read.
+    if (tracked === NOTHING_TRACKED) return;
     if (tracked[0] === undefined && tracked[1] === undefined && tracked[2] === undefined) return;
     const now = clock.now();
     for (let i = 0; i < 3; i++) {
