@@ -4,7 +4,7 @@ import type { HostRuntime } from "./runtime/types.ts";
 
 // Deno's adapter is loaded by a computed specifier so that Bun's bundler (the
 // compiled binary is Bun-only) and the Bun-typed `tsc` pass leave it alone;
-// `deno check src/runtime/deno.ts` checks it against Deno's own types.
+// `deno check src/runtime/deno-host.ts` checks it against Deno's own types.
 const DENO_ADAPTER = "./runtime/deno-host.ts";
 
 async function pickRuntime(): Promise<HostRuntime> {

@@ -115,12 +115,19 @@ export class BunSocket implements Socket {
     if (!this.closed) this.raw.end();
   }
 
-  /** Bun's write() says -1 once the connection is gone (reset): nothing more can be sent. */
+  /**
+   * Bun's write() says -1 once the connection is gone (reset): nothing more
+   * can be sent. The socket is not ended here: what the peer sent before its
+   * reset (a server's early answer to an upload it did not read) is still in
+   * the kernel's receive queue, and Bun delivers it as data before it reports
+   * the close. Later writes are refused by `ending`.
+   */
   private brokenWrite(): false {
     this.error ??= new Error("connection reset by peer");
     this.queue.length = 0;
     this.pending = 0;
-    this.raw.end();
+    this.ending = true;
+    this.wroteFin = true;
     return false;
   }
 

@@ -1,6 +1,7 @@
 // The operations side under Deno (issue 16): Deno.serve for the admin HTTP
 // listener, unix-domain sockets for the runtime API, Deno.Command for workers.
-import { DenoListener, DenoSocket } from "./deno.ts";
+import { DenoListener } from "./deno.ts";
+import { DenoSocket } from "./deno-socket.ts";
 import type { ChildProcess, HttpListener, HttpServeOptions, Listener, Socket, SocketEvents, SpawnOptions, System } from "./types.ts";
 
 function removeStaleSocket(path: string): void {
