@@ -346,8 +346,10 @@ export class H1Parser {
             c = b[p]!;
             if (v < 7) {
               if (c !== HTTP1[v]) return this.fail("bad-version");
-            } else if (c === 0x31) this.minor = 1;
-            else if (c === 0x30) this.minor = 0;
+            } else if (c === 0x30) this.minor = 0;
+            // 1.1, and any higher 1.x read as 1.1: the highest minor version
+            // we implement (RFC 9112 §2.3).
+            else if (c >= 0x31 && c <= 0x39) this.minor = 1;
             else return this.fail("bad-version");
             v++;
             p++;

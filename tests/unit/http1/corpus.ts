@@ -14,6 +14,19 @@ export const valid: Case[] = [
     expect: ["head GET /index.html?q=1&r=%20 1.1 none ka host=example.com", "end"],
   },
   {
+    // RFC 9112 §2.3: a higher minor version of a major version we implement is read as the highest we implement.
+    name: "HTTP/1.2 read as HTTP/1.1",
+    side: "request",
+    input: "GET / HTTP/1.2\r\nHost: h\r\n\r\n",
+    expect: ["head GET / 1.1 none ka host=h", "end"],
+  },
+  {
+    name: "HTTP/1.9 response read as HTTP/1.1",
+    side: "response",
+    input: "HTTP/1.9 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    expect: ["head 200 1.1 length:2 ka", 'body "ok"', "end"],
+  },
+  {
     name: "POST with Content-Length",
     side: "request",
     input: "POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\nContent-Type: text/plain\r\n\r\nhello world",
@@ -361,7 +374,7 @@ const bad: Bad[] = [
   ["absolute-form with userinfo", "request", "GET http://u@h/ HTTP/1.1\r\nHost: h\r\n\r\n", 400, "bad-target"],
   ["absolute-form with another scheme", "request", "GET ftp://h/ HTTP/1.1\r\nHost: h\r\n\r\n", 400, "bad-target"],
   ["absolute-form with empty authority", "request", "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n", 400, "bad-target"],
-  ["HTTP/1.2", "request", "GET / HTTP/1.2\r\nHost: h\r\n\r\n", 400, "bad-version"],
+  ["HTTP/1.x with a letter for x", "request", "GET / HTTP/1.a\r\nHost: h\r\n\r\n", 400, "bad-version"],
   ["HTTP/2.0 preface", "request", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, "bad-version"],
   ["lower-case version", "request", "GET / http/1.1\r\nHost: h\r\n\r\n", 400, "bad-version"],
   ["space after the version", "request", "GET / HTTP/1.1 \r\nHost: h\r\n\r\n", 400, "bad-version"],
