@@ -62,9 +62,17 @@ export class H1Head implements Head {
     return (this.hostString ??= this.value(this.hostIndex));
   }
 
+  /**
+   * The protocols a request asks to switch to. `h2c` alone counts as no
+   * upgrade: sluice does not switch a connection to HTTP/2 in mid-stream, so
+   * the request goes on as plain HTTP/1.1 and neither Upgrade nor the
+   * HTTP2-Settings that Connection names reach the server (HAProxy drops
+   * `Upgrade: h2c` too). A server never sees half an upgrade.
+   */
   get upgrade(): string | undefined {
     if (this.upgradeIndex < 0) return undefined;
-    return (this.upgradeString ??= this.value(this.upgradeIndex));
+    const value = (this.upgradeString ??= this.value(this.upgradeIndex));
+    return onlyH2c(value) ? undefined : value;
   }
 
   name(i: number): string {
@@ -120,4 +128,17 @@ export class H1Head implements Head {
 export function trailerHead(isRequest: boolean, raw: Uint8Array, versionMinor: 0 | 1, count: number, scratch: Uint32Array): H1Head {
   const fb = storeWords(scratch, count << 2);
   return new H1Head(isRequest, raw, "", 0, versionMinor, count, wordsSlab(), fb, BodyKind.None, -1, true, NO_TOKENS, false, 0, 0, -1, -1);
+}
+
+/** An Upgrade value naming h2c and nothing else (case-insensitive, any spacing). */
+function onlyH2c(value: string): boolean {
+  if (value.length < 3) return false;
+  let seen = false;
+  for (const token of value.split(",")) {
+    const t = token.trim();
+    if (t === "") continue;
+    if (t.toLowerCase() !== "h2c") return false;
+    seen = true;
+  }
+  return seen;
 }

@@ -40,6 +40,13 @@ const RESPONSE_VERSION_0 = ascii("HTTP/1.0 ");
 const CONTENT_LENGTH_LINE = ascii("Content-Length: ");
 const CHUNKED_LINE = ascii("Transfer-Encoding: chunked\r\n");
 const TE_LINE = ascii("Transfer-Encoding: ");
+/**
+ * TE is hop-by-hop, but `trailers` is the one value a proxy should pass on
+ * (a gRPC server wants it, and it says the client takes trailers): a
+ * request's TE that lists it goes out as this line, any other TE is dropped
+ * (HAProxy 2.6 does the same).
+ */
+const TE_TRAILERS_LINE = ascii("TE: trailers\r\n");
 const CONNECTION_LINES = {
   close: ascii("Connection: close\r\n"),
   "keep-alive": ascii("Connection: keep-alive\r\n"),
@@ -154,6 +161,7 @@ function serializeHead(head: Head, rewrite: HeadRewrite, isRequest: boolean, ver
   const tokens = head.connectionTokens;
   const drop = rewrite.drop;
   let teCodings = false; // a Transfer-Encoding value other than "chunked" to carry over
+  let teTrailers = false; // a TE field listing "trailers"
   for (let i = 0; i < count; i++) {
     const a = f[fb + 4 * i]!;
     const e = f[fb + 4 * i + 1]!;
@@ -161,6 +169,7 @@ function serializeHead(head: Head, rewrite: HeadRewrite, isRequest: boolean, ver
     switch (fieldRole(raw, a, e)) {
       case FieldRole.HopByHop:
         keep = 0;
+        if (isRequest && e - a === 2 && !teTrailers) teTrailers = listsTrailers(head.value(i));
         break;
       case FieldRole.Framing:
         if (!keepFraming) {
@@ -216,6 +225,7 @@ function serializeHead(head: Head, rewrite: HeadRewrite, isRequest: boolean, ver
   }
   const conn = rewrite.connection === undefined ? undefined : CONNECTION_LINES[rewrite.connection];
   if (conn !== undefined) size += conn.length;
+  if (teTrailers) size += TE_TRAILERS_LINE.length;
   const add = rewrite.add;
   if (add !== undefined) {
     for (let i = 0; i < add.length; i++) {
@@ -282,6 +292,7 @@ function serializeHead(head: Head, rewrite: HeadRewrite, isRequest: boolean, ver
       }
       break;
   }
+  if (teTrailers) o = putBytes(out, o, TE_TRAILERS_LINE);
   if (conn !== undefined) o = putBytes(out, o, conn);
   if (add !== undefined) {
     for (let k = 0; k < add.length; k++) o = putField(out, o, add[k]![0], add[k]![1]);
@@ -317,8 +328,11 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
   if (marks.length < count) marks = new Uint8Array(Math.max(count, marks.length * 2));
   // One pass decides which fields go and sizes them; the second writes: no list of lines per head.
   let size = start.length + 4;
+  let teTrailers = false;
   for (let i = 0; i < count; i++) {
-    const keep = keepsField(head.name(i), head.connectionTokens, rewrite) ? 1 : 0;
+    const name = head.name(i);
+    if (isRequest && name === "te" && !teTrailers) teTrailers = listsTrailers(head.value(i));
+    const keep = keepsField(name, head.connectionTokens, rewrite) ? 1 : 0;
     marks[i] = keep;
     if (keep === 1) size += head.originalName(i).length + head.value(i).length + 4;
   }
@@ -327,6 +341,7 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
   else if (framing.kind === "chunked") size += CHUNKED_LINE.length;
   const conn = rewrite.connection === undefined ? undefined : CONNECTION_LINES[rewrite.connection];
   if (conn !== undefined) size += conn.length;
+  if (teTrailers) size += TE_TRAILERS_LINE.length;
   const add = rewrite.add;
   if (add !== undefined) for (let k = 0; k < add.length; k++) size += add[k]![0].length + add[k]![1].length + 4;
   const out = allocBytes(size);
@@ -340,11 +355,22 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
     out[o++] = CR;
     out[o++] = LF;
   } else if (framing.kind === "chunked") o = putBytes(out, o, CHUNKED_LINE);
+  if (teTrailers) o = putBytes(out, o, TE_TRAILERS_LINE);
   if (conn !== undefined) o = putBytes(out, o, conn);
   if (add !== undefined) for (let k = 0; k < add.length; k++) o = putField(out, o, add[k]![0], add[k]![1]);
   out[o++] = CR;
   out[o++] = LF;
   return out;
+}
+
+/** A TE value with the `trailers` token (parameters and case aside). */
+function listsTrailers(value: string): boolean {
+  if (value.length < 8) return false;
+  for (const item of value.split(",")) {
+    const semi = item.indexOf(";");
+    if ((semi < 0 ? item : item.slice(0, semi)).trim().toLowerCase() === "trailers") return true;
+  }
+  return false;
 }
 
 /** Whether a field (lower-case `name`) of a head written from its fields is forwarded, by the same rules as the byte-range path. */

@@ -142,6 +142,20 @@ for (const target of selectedTargets()) {
       expect(seen.headers.via).toBeUndefined();
     });
 
+    test("curl --http2 on cleartext asks for Upgrade: h2c: answered as HTTP/1.1, the server sees neither Upgrade nor HTTP2-Settings", async () => {
+      const a = await backend("A");
+      const port = await freePort();
+      run = await startSluice(target, httpConfig(port, `    server a 127.0.0.1:${a.port}`));
+      const r = await curl(["-i", "-v", "--http2", `http://127.0.0.1:${port}/h2c`]);
+      expect(r.code).toBe(0);
+      expect(r.err).toContain("Upgrade: h2c");
+      expect(r.out).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      const seen = a.requests[0]!;
+      expect(seen.headers.upgrade).toBeUndefined();
+      expect(seen.headers["http2-settings"]).toBeUndefined();
+      expect(seen.headers.connection ?? "").not.toMatch(/upgrade/i);
+    });
+
     test("examples/http.cfg and its YAML twin balance over two servers with keep-alive both sides", async () => {
       const w1 = await httpBackend("w1", undefined, 9001);
       const w2 = await httpBackend("w2", undefined, 9002);

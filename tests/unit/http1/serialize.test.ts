@@ -40,8 +40,17 @@ describe("serializeRequestHead", () => {
       "User-Agent: ua\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: h2c\r\nx-trace: again\r\nAccept:  */* \t\r\n" +
       "Transfer-Encoding: chunked\r\n\r\n";
     expect(req(input, { framing: { kind: "none" }, connection: "keep-alive", add: [["X-Forwarded-For", "1.2.3.4"]] })).toBe(
-      "GET /p?q HTTP/1.1\r\nHost: Example.com\r\nUser-Agent: ua\r\nAccept:  */* \t\r\nConnection: keep-alive\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n",
+      "GET /p?q HTTP/1.1\r\nHost: Example.com\r\nUser-Agent: ua\r\nAccept:  */* \t\r\nTE: trailers\r\nConnection: keep-alive\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n",
     );
+  });
+
+  test("TE: only `trailers` is passed on (as `TE: trailers`); other codings, and a TE without it, are dropped", () => {
+    const none = { framing: { kind: "none" } } as const;
+    expect(req("GET / HTTP/1.1\r\nHost: h\r\nTE: gzip, Trailers;q=0.5\r\nConnection: TE\r\n\r\n", none)).toBe("GET / HTTP/1.1\r\nHost: h\r\nTE: trailers\r\n\r\n");
+    expect(req("GET / HTTP/1.1\r\nHost: h\r\nTE: gzip\r\n\r\n", none)).toBe("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    expect(req("GET / HTTP/1.1\r\nHost: h\r\nTE: trailersx\r\n\r\n", none)).toBe("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    // Responses carry no TE.
+    expect(res("HTTP/1.1 200 OK\r\nTE: trailers\r\nContent-Length: 0\r\n\r\n", { framing: { kind: "keep" } })).toBe("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
   });
 
   test("declares the framing it is told to, after the kept fields", () => {
