@@ -24,6 +24,7 @@ const TEXTS: Readonly<Record<number, string>> = {
   502: "The server sent an invalid or incomplete response.",
   503: "No server is available to handle this request.",
   504: "The server did not answer in time.",
+  505: "This HTTP version is not supported.",
 };
 
 const encoder = new TextEncoder();

@@ -50,6 +50,8 @@ export class H1Parser {
   // start line
   private vpos = 0;
   private minor: 0 | 1 = 1;
+  /** The request line's version is "HTTP/d.d" with a major other than 1. */
+  private otherMajor = false;
   private status = 0;
   private methodEnd = 0;
   private targetStart = 0;
@@ -345,7 +347,13 @@ export class H1Parser {
           while (p < lim && v < 8) {
             c = b[p]!;
             if (v < 7) {
-              if (c !== HTTP1[v]) return this.fail("bad-version");
+              if (c !== HTTP1[v]) {
+                // "HTTP/2.0" and the like: well-formed, another major version (505, not 400).
+                if (v === 5 && c >= 0x30 && c <= 0x39 && this.isRequest) this.otherMajor = true;
+                else return this.fail("bad-version");
+              }
+            } else if (this.otherMajor) {
+              if (c < 0x30 || c > 0x39) return this.fail("bad-version");
             } else if (c === 0x30) this.minor = 0;
             // 1.1, and any higher 1.x read as 1.1: the highest minor version
             // we implement (RFC 9112 §2.3).
@@ -359,6 +367,7 @@ export class H1Parser {
           c = b[p]!;
           if (st === S.Version) {
             if (c !== CR) return this.fail(c === LF ? "bare-lf" : "bad-version");
+            if (this.otherMajor) return this.fail("version-unsupported");
             p++;
             st = S.LineLF;
             continue;

@@ -19,7 +19,7 @@ export interface Head extends MessageHead {
 /** Why a message was refused. `status` is what sluice answers (a server's bad response becomes 502). */
 export class H1Error extends Error {
   constructor(
-    /** 400, 414 (request line too long), 431 (headers too large / too many), 501 (unknown transfer coding), 502 (bad response). */
+    /** 400, 414 (request line too long), 431 (headers too large / too many), 501 (unknown transfer coding), 505 (HTTP/2.0 in a request line), 502 (bad response). */
     readonly status: number,
     /** A short stable code for logs and tests: "cl-te", "cl-dup", "cl-invalid", "te-not-chunked", "chunk-size", "chunk-ext", "obs-fold", "bare-lf", "bare-cr", "space-before-colon", "bad-name", "bad-value", "bad-method", "bad-target", "bad-version", "host-missing", "host-dup", "host-mismatch", "line-too-long", "head-too-large", "too-many-fields", "truncated", ... */
     readonly code: string,
@@ -35,6 +35,8 @@ const REQUEST_STATUS: Record<string, number> = {
   "line-too-long": 414,
   "head-too-large": 431,
   "too-many-fields": 431,
+  // A well-formed version of another major (HTTP/2.0, HTTP/3.0): RFC 9110 §15.6.6.
+  "version-unsupported": 505,
 };
 
 /** What each code means, for the H1Error's message. */
@@ -55,7 +57,8 @@ const MESSAGES: Record<string, string> = {
   "bad-value": "invalid byte in a field value",
   "bad-method": "invalid method",
   "bad-target": "invalid request-target",
-  "bad-version": "not HTTP/1.0 or HTTP/1.1",
+  "bad-version": "not a well-formed HTTP/1.x version",
+  "version-unsupported": "an HTTP major version other than 1 in an HTTP/1 message",
   "bad-status": "invalid status line",
   "bad-host": "invalid Host value",
   "host-missing": "HTTP/1.1 request without Host",
