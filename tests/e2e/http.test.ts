@@ -385,6 +385,8 @@ for (const target of selectedTargets()) {
       expect(ten.toLowerCase()).toContain("connection: close\r\n");
       const tenKeep = await raw(port, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 300);
       expect(tenKeep.toLowerCase()).toContain("connection: keep-alive\r\n");
+      // Forwarded as HTTP/1.1, which must carry Host: an empty one when the request had none (RFC 9112 §3.2).
+      expect(a.requests.slice(-2).map((q) => q.headers.host)).toEqual(["", ""]);
     });
 
     test("Expect: 100-continue gets the server's 100 before the final answer", async () => {
