@@ -230,7 +230,7 @@ export function optionsSchema(section: SectionName) {
  */
 export type LogEntry = LogTarget | "global" | "none";
 
-const LOG_USAGE = "usage: log stdout|stderr|<file> [format raw|json], or log global";
+const LOG_USAGE = "usage: log stdout|stderr|<file> [format raw|json] [facility], or log global";
 const FACILITIES = new Set([
   "kern",
   "user",
@@ -257,6 +257,8 @@ const FACILITIES = new Set([
   "local6",
   "local7",
 ]);
+/** Syslog levels: a `log` line's level filters after its facility. */
+const LEVELS = new Set(["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]);
 /** HAProxy's other `log` arguments. */
 const LOG_ARGS_NOT_YET = new Set(["len", "sample", "profile"]);
 
@@ -301,7 +303,14 @@ function parseLog(text: string, section: SectionName): LogEntry | Failed {
       }
       entry.format = format;
     } else if (FACILITIES.has(word)) {
-      return { error: `log: syslog facility '${word}' is not supported yet (${LOG_USAGE})` };
+      // HAProxy requires a facility on every log line, but a raw or JSON line
+      // to a stream or a file has no syslog header to carry it (HAProxy's raw
+      // format drops it too): accepted, so that `log stdout format raw local0`
+      // means the same to both. Level filters after it are not supported yet.
+      const level = args[i + 1];
+      if (level !== undefined && LEVELS.has(level)) {
+        return { error: `log: level filter '${level}' after the facility is not supported yet (${LOG_USAGE})` };
+      }
     } else if (LOG_ARGS_NOT_YET.has(word)) {
       return { error: `log: argument '${word}' is not supported yet (${LOG_USAGE})` };
     } else {

@@ -356,7 +356,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.retryResponse("junk-response")) return;
     this.server?.state.observer?.observe(Observed.httpBroken);
     if (this.responseStarted) return this.cut(Cause.serverAbort, Phase.data);
-    this.fail(502, Cause.proxy, Phase.data);
+    // The head was refused before anything reached the client: PH, as HAProxy logs it.
+    this.fail(502, Cause.proxy, Phase.header);
   }
 
   /** Flushes response bytes to the client (called after each server chunk). */

@@ -463,12 +463,18 @@ describe("log", () => {
     ]);
   });
 
-  const USAGE = "(usage: log stdout|stderr|<file> [format raw|json], or log global)";
+  const USAGE = "(usage: log stdout|stderr|<file> [format raw|json] [facility], or log global)";
+
+  test("a facility, which HAProxy requires, is accepted and changes nothing on a raw or JSON line", () => {
+    const plain = loadOk(cfg("global", "    log stderr format raw", ...pair(["log global"])));
+    const withFacility = loadOk(cfg("global", "    log stderr format raw local0", ...pair(["log global"])));
+    expect(withoutOrigins(withFacility)).toStrictEqual(withoutOrigins(plain));
+  });
   test.each([
     [
-      "a syslog facility",
-      ["global", "    log stdout format raw local0"],
-      `sluice.cfg:2: global: log: syslog facility 'local0' is not supported yet ${USAGE}`,
+      "a level filter after the facility",
+      ["global", "    log stdout format raw local0 info"],
+      `sluice.cfg:2: global: log: level filter 'info' after the facility is not supported yet ${USAGE}`,
     ],
     [
       "a syslog address",
@@ -546,9 +552,9 @@ describe("log", () => {
       "sluice.yaml:2:13: frontend 'f': invalid log a mapping (expected a string such as 'stderr' or 'global')",
     ],
     [
-      "facility",
-      ["defaults:", "  log: stdout daemon"],
-      "sluice.yaml:2:8: defaults: log: syslog facility 'daemon' is not supported yet (usage: log stdout|stderr|<file> [format raw|json], or log global)",
+      "a level filter after the facility",
+      ["defaults:", "  log: stdout daemon debug"],
+      "sluice.yaml:2:8: defaults: log: level filter 'debug' after the facility is not supported yet (usage: log stdout|stderr|<file> [format raw|json] [facility], or log global)",
     ],
   ])("YAML: %s", (_, text, message) => {
     expect(errorsOf(yaml(...text))).toEqual([message]);
