@@ -187,6 +187,8 @@ export class Frontend implements SessionHost, InspectionDone {
   admitWaiting(): void {
     while (this.waiting.length > 0 && this.current < this.maxconn && this.gate.admits()) {
       const w = this.waiting.shift()!;
+      // Waiting paused the socket after its first bytes: the session reads on from here.
+      w.socket.resume();
       this.startSession(w.socket, w.early, w.bind, w.ended);
     }
   }

@@ -242,6 +242,9 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   }
 
   requestHead(head: Head): void {
+    // Answered and closing (an error page, a server's early answer with
+    // close): what the client still sends is neither served nor logged.
+    if (this.state === "closing" || this.state === "closed") return;
     this.requests++;
     this.state = "stream";
     const stream = openStream(this.host, this, head, this.client, this.defaultBackend, this.now());
@@ -265,6 +268,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   }
 
   requestError(refusal: ProtocolRefusal): void {
+    if (this.state === "closing" || this.state === "closed") return;
     this.host.countProtocolError("request", refusal);
     const stream = this.stream;
     if (stream !== undefined && !stream.done) {

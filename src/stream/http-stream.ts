@@ -546,7 +546,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   phaseNow(): PhaseCode {
     if (this.queued) return Phase.queue;
     if (this.connecting) return Phase.connect;
-    return this.responseStarted ? Phase.data : Phase.header;
+    // Still receiving the request body counts as the data phase (HAProxy's CD/cD for an upload cut short).
+    return this.responseStarted || !this.requestComplete ? Phase.data : Phase.header;
   }
 
   /** Bytes written to the client for this stream, head included. */
