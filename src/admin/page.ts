@@ -125,21 +125,26 @@ function rowClass(row: StatRow): string {
 }
 
 function cell(row: StatRow, column: string): string {
+  return `<td data-col="${column}"${cellBody(row, column)}</td>`;
+}
+
+/** The rest of a cell after its column name: its own attributes, `>`, its text. */
+function cellBody(row: StatRow, column: string): string {
   const value = row[column];
-  if (value === undefined) return "<td></td>";
+  if (value === undefined) return ">";
   if (column === "status") {
     const since = typeof row.lastchg === "number" ? ` ${age(row.lastchg)}` : "";
-    return `<td class="state">${escapeHtml(String(value))}${since}</td>`;
+    return ` class="state">${escapeHtml(String(value))}${since}`;
   }
   if (column === "check_status") {
     const code = row.check_code !== undefined ? ` ${row.check_code}` : "";
     const ms = row.check_duration !== undefined ? ` in ${row.check_duration}ms` : "";
     const title = row.check_desc !== undefined ? ` title="${escapeHtml(String(row.check_desc))}${row.last_chk !== undefined ? `: ${escapeHtml(String(row.last_chk))}` : ""}"` : "";
-    return `<td class="state"${title}>${escapeHtml(String(value))}${code}${ms}</td>`;
+    return ` class="state"${title}>${escapeHtml(String(value))}${code}${ms}`;
   }
-  if (column === "downtime" && typeof value === "number") return `<td>${age(value)}</td>`;
-  if (column === "act" || column === "bck") return `<td>${value === 1 ? "Y" : value === 0 ? "-" : grouped(Number(value))}</td>`;
-  return `<td>${typeof value === "number" ? grouped(value) : escapeHtml(value)}</td>`;
+  if (column === "downtime" && typeof value === "number") return `>${age(value)}`;
+  if (column === "act" || column === "bck") return `>${value === 1 ? "Y" : value === 0 ? "-" : grouped(Number(value))}`;
+  return `>${typeof value === "number" ? grouped(value) : escapeHtml(value)}`;
 }
 
 function header(): string {
