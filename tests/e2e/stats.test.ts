@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { HAPROXY_COLUMNS } from "../../src/stats/columns.ts";
+import { TestPki } from "../support/certs.ts";
 import { freePort, type Run, selectedTargets, sleep, startSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
 
 const AUTH = "Basic " + Buffer.from("admin:secret").toString("base64");
@@ -78,11 +79,15 @@ for (const target of selectedTargets()) {
     let run: Run;
     let fePort = 0;
     let statsPort = 0;
+    let tlsPort = 0;
     const statsUrl = (suffix = "") => `http://127.0.0.1:${statsPort}/stats${suffix}`;
 
     beforeAll(async () => {
       fePort = await freePort();
       statsPort = await freePort();
+      tlsPort = await freePort();
+      const pki = new TestPki();
+      const leaf = pki.leaf("a", { names: ["a.test"] });
       run = await startSluice(target, `defaults
     mode http
     timeout connect 2s
@@ -95,6 +100,11 @@ frontend fe
     default_backend be
 backend be
     server s1 127.0.0.1:${backendPort}
+frontend tls
+    bind 127.0.0.1:${tlsPort} ssl crt ${leaf.pem} alpn h2,http/1.1
+    default_backend be2
+backend be2
+    server s2 127.0.0.1:${backendPort}
 listen stats
     bind 127.0.0.1:${statsPort}
     stats enable
@@ -115,8 +125,20 @@ listen stats
       for (let i = 0; i < OK; i++) await send(`/ok/${i}`, 200);
       for (let i = 0; i < MISSING; i++) await send("/missing", 404);
       for (let i = 0; i < DENIED; i++) await send("/admin/x", 403);
+      // Over TLS, HTTP/2 by ALPN: one connection, one handshake, two streams.
+      // Not spawnSync: the backend lives in this process's event loop.
+      const curl = Bun.spawn([
+        "curl", "-s", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_version} %{http_code}\n", "--http2", "--cacert", pki.caFile,
+        "--resolve", `a.test:${tlsPort}:127.0.0.1`, `https://a.test:${tlsPort}/h2/1`, `https://a.test:${tlsPort}/h2/2`,
+      ], { stdout: "pipe", stderr: "pipe" });
+      expect(await new Response(curl.stdout).text()).toBe("2 200\n2 200\n");
+      expect(await curl.exited).toBe(0);
+      // Cleartext bytes to the TLS port: a failed handshake.
+      const plain = await fetch(`http://127.0.0.1:${tlsPort}/`).catch(() => undefined);
+      expect(plain?.status).toBeUndefined();
       // The log line (and the counters) come when a stream ends: wait for the last one.
-      await waitFor(() => run.errLines.filter((l) => l.includes('"GET /')).length >= OK + MISSING + DENIED, 5000, "every request's log line");
+      await waitFor(() => run.errLines.filter((l) => l.includes('"GET /')).length >= OK + MISSING + DENIED + 2, 5000, "every request's log line");
+      await waitFor(() => run.errLines.some((l) => l.includes("SSL handshake failure")), 5000, "the failed handshake's log line");
     });
     afterAll(async () => {
       expect(await stopSluice(run)).toBe(0);
@@ -140,6 +162,11 @@ listen stats
         econ: "0", eresp: "0", addr: `127.0.0.1:${backendPort}`, type: "2", sl_ownership_violations: "0",
       });
       expect(find("be", "BACKEND")).toMatchObject({ status: "UP", req_tot: String(OK + MISSING), hrsp_2xx: String(OK), hrsp_4xx: String(MISSING), type: "1" });
+      expect(find("tls", "FRONTEND")).toMatchObject({
+        req_tot: "2", hrsp_2xx: "2", ssl_sess: "1", ssl_failed_handshake: "1", h2_total_connections: "1", sl_h2_total_streams: "2",
+        h1_total_connections: "0",
+      });
+      expect(find("be2", "s2")).toMatchObject({ req_tot: "2", hrsp_2xx: "2" });
       // The stats listener serves; it is not a proxy of the traffic.
       expect(rows.some((r) => r.pxname === "stats")).toBe(false);
     });
@@ -160,7 +187,8 @@ listen stats
       const res = await fetch(`http://127.0.0.1:${statsPort}/metrics`);
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");
-      const families = parsePrometheusTextFormat(await res.text());
+      const text = await res.text();
+      const families = parsePrometheusTextFormat(text);
       const value = (name: string, labels: Record<string, string>) =>
         families.find((f) => f.name === name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value;
       expect(value("sluice_frontend_http_requests_total", { proxy: "fe" })).toBe(String(OK + MISSING + DENIED));
@@ -168,10 +196,14 @@ listen stats
       expect(value("sluice_server_http_responses_total", { proxy: "be", server: "s1", code: "4xx" })).toBe(String(MISSING));
       expect(value("sluice_backend_http_responses_total", { proxy: "be", code: "2xx" })).toBe(String(OK));
       expect(value("sluice_server_status", { proxy: "be", server: "s1", state: "NO_CHECK" })).toBe("1");
-      expect(value("sluice_process_requests_total", {})).toBe(String(OK + MISSING + DENIED));
+      expect(value("sluice_process_requests_total", {})).toBe(String(OK + MISSING + DENIED + 2));
+      expect(value("sluice_frontend_ssl_handshakes_total", { proxy: "tls" })).toBe("1");
+      expect(value("sluice_frontend_h2_streams_total", { proxy: "tls" })).toBe("2");
       const histogram = families.find((f) => f.name === "sluice_backend_http_request_duration_seconds")!;
       expect(histogram.type).toBe("HISTOGRAM");
-      expect(histogram.metrics[0]!.buckets!["+Inf"]).toBe(String(OK + MISSING));
+      // The parser folds a histogram's labelled series into one: each backend's count is read from the text.
+      expect(text).toContain(`sluice_backend_http_request_duration_seconds_bucket{proxy="be",le="+Inf"} ${OK + MISSING}\n`);
+      expect(text).toContain(`sluice_backend_http_request_duration_seconds_count{proxy="be2"} 2\n`);
     });
 
     test("stats auth: 401 with the realm without or with wrong credentials, 200 with them; other paths 503", async () => {
