@@ -216,10 +216,10 @@ export function proxyStats(proxy: Proxy, options: ProxySourceOptions): StatsSour
   const processNum = options.processNum ?? 1;
   // Config order; a listen's two halves share one name and one iid.
   const names: string[] = [];
-  const origins = [...proxy.config.frontends, ...proxy.config.backends].sort((a, b) =>
-    a.origin.file === b.origin.file ? (a.origin.line ?? 0) - (b.origin.line ?? 0) : 0
-  );
-  for (const p of origins) if (!names.includes(p.name)) names.push(p.name);
+  const sections = [...proxy.config.frontends, ...proxy.config.backends];
+  const files = [...new Set(sections.map((p) => p.origin.file))];
+  sections.sort((a, b) => files.indexOf(a.origin.file) - files.indexOf(b.origin.file) || (a.origin.line ?? 0) - (b.origin.line ?? 0));
+  for (const p of sections) if (!names.includes(p.name)) names.push(p.name);
   const frontends = new Map(proxy.frontends.map((f) => [f.name, f]));
   return {
     rows(): StatRow[] {

@@ -13,6 +13,7 @@ import { prometheusText } from "../../../src/stats/prometheus.ts";
 import { proxyStats } from "../../../src/stats/proxy-source.ts";
 import type { StatRow, StatsSource } from "../../../src/stats/types.ts";
 import { type Engine, engine, send } from "../engine/harness.ts";
+import { memProxyConfig, memRuntime } from "../../support/mem-runtime.ts";
 
 const CONFIG = `defaults
     mode http
@@ -121,6 +122,41 @@ backend be
     expect(row(rows, "be", "BACKEND")).toMatchObject({ econ: 2, wretr: 1, wredis: 1, hrsp_5xx: 1, req_tot: 1 });
     expect(row(rows, "fe", "FRONTEND")).toMatchObject({ hrsp_5xx: 1, req_tot: 1 });
   });
+});
+
+test("rows in config order: a listen is its FRONTEND, its servers, its BACKEND under one iid; checked servers show the check", async () => {
+  const runtime = memRuntime();
+  const proxy = await memProxyConfig(runtime, `defaults
+    mode http
+    no log
+backend early
+    server e1 127.0.0.1:9100 check inter 1h backup
+listen web
+    bind 127.0.0.1:9200
+    server w1 127.0.0.1:9101 maxqueue 5 cookie c1
+`);
+  try {
+    const rows = proxyStats(proxy, { pid: 1, version: "t", processNum: 2 }).rows();
+    expect(rows.map((r) => `${r.pxname}/${r.svname}/${r.iid}/${r.sid}`)).toEqual(["early/e1/1/1", "early/BACKEND/1/0", "web/FRONTEND/2/0", "web/w1/2/1", "web/BACKEND/2/0"]);
+    // Checked, before its first check: UP but one failure from DOWN (its health counter starts at rise), the check initializing.
+    expect(row(rows, "early", "e1")).toMatchObject({ status: "UP 1/3", check_status: "INI", check_rise: 2, check_fall: 3, check_health: 2, chkfail: 0, act: 0, bck: 1, pid: 2 });
+    expect(row(rows, "early", "BACKEND")).toMatchObject({ status: "UP", act: 0, bck: 1 });
+    expect(row(rows, "web", "w1")).toMatchObject({ qlimit: 5, cookie: "c1", status: "no check" });
+    expect(row(rows, "web", "w1").check_status).toBeUndefined();
+    // A failed check takes it DOWN: the row shows the check, the transition, and the time DOWN as it goes.
+    const e1 = proxy.backends.get("early")!.servers[0]!;
+    proxy.checks.stop(); // this test says what the checks found
+    e1.state.failed({ status: "L4CON", info: "Connection refused", durationMs: 2 }, runtime.now());
+    await runtime.clock.advance(65_000);
+    const after = proxyStats(proxy, { pid: 1, version: "t" }).rows();
+    expect(row(after, "early", "e1")).toMatchObject({
+      status: "DOWN", check_status: "L4CON", check_duration: 2, check_desc: "Layer4 connection problem", last_chk: "Connection refused",
+      chkfail: 1, chkdown: 1, lastchg: 65, downtime: 65,
+    });
+    expect(row(after, "early", "BACKEND")).toMatchObject({ status: "DOWN", act: 0, bck: 0 });
+  } finally {
+    await proxy.stop(0);
+  }
 });
 
 describe("formats", () => {
