@@ -124,6 +124,42 @@ backend be
   });
 });
 
+test("bad requests, redirects the proxy answers, responses denied by rules, servers that close before answering", async () => {
+  e = await engine(`defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind 127.0.0.1:9200
+    http-request redirect location /elsewhere if { path /old }
+    default_backend be
+backend be
+    http-response deny if { status 418 }
+    server s1 127.0.0.1:9100
+`);
+  const a = e.client();
+  await send(e.clock, a, "GET /old HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(a.text()).toStartWith("HTTP/1.1 302");
+  await send(e.clock, a, "GET /tea HTTP/1.1\r\nHost: x\r\n\r\n");
+  await send(e.clock, e.server(0), "HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n");
+  expect(a.text()).toContain("HTTP/1.1 502");
+  const b = e.client();
+  await send(e.clock, b, "GET /gone HTTP/1.1\r\nHost: x\r\n\r\n");
+  e.server(e.runtime.servers.length - 1).destroy();
+  await e.clock.settle();
+  expect(b.text()).toStartWith("HTTP/1.1 502");
+  const c = e.client();
+  await send(e.clock, c, "NOT HTTP\r\n\r\n");
+  expect(c.text()).toStartWith("HTTP/1.1 400");
+  const rows = proxyStats(e.proxy, { pid: 1, version: "t" }).rows();
+  expect(row(rows, "fe", "FRONTEND")).toMatchObject({ req_tot: 4, intercepted: 1, dresp: 1, eresp: 1, ereq: 1, dreq: 0, hrsp_3xx: 1, hrsp_4xx: 1, hrsp_5xx: 2 });
+  // The redirect never reached the backend; the bad request neither.
+  expect(row(rows, "be", "BACKEND")).toMatchObject({ req_tot: 2, dresp: 1, eresp: 1, hrsp_5xx: 2, hrsp_3xx: 0 });
+  expect(row(rows, "be", "s1")).toMatchObject({ req_tot: 2, dresp: 1, eresp: 1, hrsp_5xx: 2 });
+});
+
 test("rows in config order: a listen is its FRONTEND, its servers, its BACKEND under one iid; checked servers show the check", async () => {
   const runtime = memRuntime();
   const proxy = await memProxyConfig(runtime, `defaults
