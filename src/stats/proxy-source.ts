@@ -131,6 +131,7 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
     "-": "-",
     sl_private_conn_cur: pool.privateNow,
     sl_avail_conn_cur: pool.muxes.filter((m) => !m.closed && m.freeSlots > 0).length,
+    h2_backend_open_streams: pool.muxes.reduce((n, m) => n + (m.closed ? 0 : m.activeStreams), 0),
     sl_ownership_violations: pool.violations,
   });
   if (s.maxqueue > 0) row.qlimit = s.maxqueue;

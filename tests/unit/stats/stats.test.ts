@@ -7,7 +7,7 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { DurationHistogram, PerSecond, statusClass } from "../../../src/conn/counters.ts";
 import { COLUMNS, HAPROXY_COLUMNS } from "../../../src/stats/columns.ts";
 import { csvHeader, infoText, statCsv } from "../../../src/stats/csv.ts";
-import { statJson } from "../../../src/stats/json.ts";
+import { infoJson, statJson } from "../../../src/stats/json.ts";
 import { mergeDurations, mergeInfo, mergeRows } from "../../../src/stats/merge.ts";
 import { prometheusText } from "../../../src/stats/prometheus.ts";
 import { proxyStats } from "../../../src/stats/proxy-source.ts";
@@ -232,8 +232,12 @@ describe("formats", () => {
     expect(json[3]![0]).toMatchObject({ objType: "Backend" });
   });
 
-  test("show info text", () => {
+  test("show info text and JSON", () => {
     expect(infoText([{ name: "Name", value: "sluice" }, { name: "Pid", value: 7 }])).toBe("Name: sluice\nPid: 7\n\n");
+    expect(infoJson([{ name: "Name", value: "sluice" }, { name: "CumReq", value: 7, summed: true }])).toEqual([
+      { field: { pos: 0, name: "Name" }, processNum: 1, tags: { origin: "Metric", nature: "Output", scope: "Process" }, value: { type: "str", value: "sluice" } },
+      { field: { pos: 1, name: "CumReq" }, processNum: 1, tags: { origin: "Metric", nature: "Counter", scope: "Process" }, value: { type: "u64", value: 7 } },
+    ]);
   });
 
   test("Prometheus: parsed back by a real parser, families typed, labels and values right", async () => {
