@@ -168,7 +168,9 @@ export function sparkline(samples: readonly number[], label: string): string {
     return `<rect x="${(i * bar).toFixed(1)}" y="${height - h}" width="${Math.max(1, bar - 1).toFixed(1)}" height="${h}"/>`;
   }).join("");
   const title = `${label}: requests per 10 s over the last ${Math.round((samples.length * 10) / 60)} min (max ${max})`;
-  return `<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(title)}"><title>${escapeHtml(title)}</title><rect width="${width}" height="${height}" fill="#eef1f4"/><g fill="#2f7d32">${bars}</g></svg>`;
+  // Before the first 10 s have passed there is nothing to draw: say so rather than show an empty box.
+  const empty = samples.length === 0 ? `<text x="6" y="18" font-size="11" fill="#4a5561">requests per 10 s: collecting</text>` : "";
+  return `<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(title)}"><title>${escapeHtml(title)}</title><rect width="${width}" height="${height}" fill="#eef1f4"/><g fill="#2f7d32">${bars}</g>${empty}</svg>`;
 }
 
 function proxyTable(name: string, rows: readonly StatRow[], samples: readonly number[] | undefined, legends: boolean): string {
