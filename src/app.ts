@@ -9,6 +9,8 @@ import { startDemoBackend } from "./demo/backends.ts";
 import { demoConfigYaml } from "./demo/config.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
 import { VERSION } from "./version.ts";
+import { startStatsListeners, type StatsListeners } from "./admin/listener.ts";
+import { proxyStats } from "./stats/proxy-source.ts";
 
 export interface Output {
   out(text: string): void;
@@ -79,6 +81,15 @@ async function serve(
   for (const f of proxy.frontends) {
     for (const l of f.listening) io.err(`frontend '${f.name}' listening on ${l.hostname}:${l.port}`);
   }
+  let stats: StatsListeners;
+  try {
+    stats = await startStatsListeners(runtime, config.stats ?? [], proxyStats(proxy, { pid: runtime.pid, version: VERSION }));
+  } catch (error) {
+    io.err(`sluice: cannot start the stats listener: ${(error as Error).message}`);
+    await proxy.stop(0);
+    return 1;
+  }
+  for (const l of stats.listening) io.err(`stats '${l.name}' listening on ${l.hostname}:${l.port}`);
   io.err(`sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`);
   return await new Promise<number>((resolve) => {
     let signals = 0;
@@ -91,7 +102,9 @@ async function serve(
       }
       io.err(`${name}: stopping; ${proxy.sessions} open connection(s) may finish within ` +
         `${config.global.hardStopAfter} ms`);
+      // The figures stay readable while connections drain; the stats listener goes with the proxy.
       proxy.stop().then(async () => {
+        await stats.close();
         onStop?.();
         // Log lines still buffered are written before the process goes, but a
         // stuck destination (a full pipe nobody reads) does not hold the exit.

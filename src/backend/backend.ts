@@ -11,6 +11,7 @@ import { type BackendConfig, BUILTIN, type HttpReuse, type RetryCondition, type 
 import type { Head } from "../http/message.ts";
 import type { PoolTimers } from "../pool/server-pool.ts";
 import { type QueueWaiter, Server } from "./server.ts";
+import { TrafficCounters } from "../conn/counters.ts";
 
 export type { QueueWaiter } from "./server.ts";
 
@@ -44,6 +45,10 @@ export class Backend {
   readonly hashes: boolean;
   /** The most streams the backend's queue held at once. */
   queueMax = 0;
+  /** Slots its servers hold now (streams connected or connecting). */
+  current = 0;
+  /** Traffic counters (stats/ reads them). */
+  readonly counters = new TrafficCounters();
   private readonly active: Balancer<Server>;
   private readonly backups: Balancer<Server>;
   private readonly queue: QueueWaiter[] = [];
@@ -191,6 +196,7 @@ export class Backend {
   /** Gives back a slot on `server`; the streams that waited longest for a free slot get one. */
   release(server: Server): void {
     server.current--;
+    this.current--;
     this.balancerOf(server).update(server);
     this.serve(server);
   }
@@ -328,6 +334,9 @@ export class Backend {
   private occupy(server: Server): void {
     server.current++;
     server.totalConnections++;
+    const now = this.now();
+    server.counters.sessionStarted(server.current, now);
+    this.counters.sessionStarted(++this.current, now);
     this.balancerOf(server).update(server);
   }
 

@@ -6,6 +6,7 @@ import { type PoolTimers, ServerPool } from "../pool/server-pool.ts";
 import { DEFAULT_H2_CLIENT_OPTIONS, type H2ClientOptions } from "../http2/client-connection.ts";
 import type { PendingMux } from "./pending-mux.ts";
 import { ServerState } from "./server-state.ts";
+import { TrafficCounters } from "../conn/counters.ts";
 
 /** Something waiting in a queue (a server's or its backend's) for a slot. */
 export interface QueueWaiter {
@@ -65,6 +66,8 @@ export class Server implements BalanceTarget {
   connectFailures = 0;
   bytesIn = 0;
   bytesOut = 0;
+  /** Traffic counters (stats/ reads them): sessions, requests, responses, errors. */
+  readonly counters = new TrafficCounters();
 
   /** @param timers the proxy's clock (monotonic ms) and the runtime's timers, for the pool's purge. */
   /** @param h2MaxStreams tune.h2.be.max-concurrent-streams */

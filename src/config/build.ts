@@ -16,6 +16,8 @@ import { TCP_RETRY_ON } from "./schema-retry.ts";
 import type { CheckedProxy, CheckedSegment } from "./sections.ts";
 import type { BindSslPart } from "./schema-tls.ts";
 import { RULE_KEYWORDS, type RuleLinesPart } from "./schema-rules.ts";
+import type { StatsListenerConfig } from "./schema-stats.ts";
+import { isStatsSection, statsListener } from "./stats-listener.ts";
 import {
   type BackendConfig,
   type BindConfig,
@@ -68,6 +70,9 @@ export interface Draft {
   named: NamedProxy[];
   frontends: DraftFrontend[];
   backends: DraftBackend[];
+  /** Sections that serve the stats page or the metrics (issue 16) instead of traffic, and what is wrong with them. */
+  stats: StatsListenerConfig[];
+  statsProblems: ConfigError[];
 }
 
 const NO_DEFAULTS: ProxyPart = { timeouts: {} };
@@ -96,7 +101,7 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
     return anyLog ? expand(entries) : [{ ...BUILTIN.logTarget }];
   };
 
-  const draft: Draft = { global, named: [], frontends: [], backends: [] };
+  const draft: Draft = { global, named: [], frontends: [], backends: [], stats: [], statsProblems: [] };
   let defaults = NO_DEFAULTS;
   for (const seg of segments) {
     // A broken `defaults` still replaces the previous one, as written.
@@ -106,6 +111,11 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
       draft.named.push(named);
       const part = proxy.part;
       if (!part) continue;
+      if (proxy.kind !== "backend" && isStatsSection(part)) {
+        const listener = statsListener(proxy, part, defaults, draft.statsProblems);
+        if (listener !== undefined) draft.stats.push(listener);
+        continue;
+      }
       if (proxy.kind !== "backend") {
         draft.frontends.push(
           frontend(

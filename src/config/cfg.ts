@@ -91,6 +91,8 @@ const USAGE: Record<string, string> = {
   "force-persist": "force-persist if|unless <condition>",
   "ignore-persist": "ignore-persist if|unless <condition>",
   // Persistence (issue 15, cookie).
+  // The stats listener (issue 16): schema-stats.ts reads the words.
+  stats: "stats enable|uri <prefix>|refresh <time>|auth <user>:<password>|realm <realm>|show-legends|hide-version",
   cookie:
     "cookie <name> [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly] [secure] [domain <domain>]... [maxidle <time>] [maxlife <time>] [attr <value>]...",
 };
@@ -375,7 +377,7 @@ class CfgParser {
       this.mark([...base, keyword]);
       this.mark([...base, keyword, list.length]);
       list.push(args);
-    } else if (CHECK_RULES.has(keyword)) {
+    } else if (CHECK_RULES.has(keyword) || keyword === "stats") {
       // Health-check rules (issue 14, checks): words kept as written (a `tcp-check send` string may hold spaces).
       if (!this.arity(keyword, args, 1, Infinity)) return;
       const list = (raw[keyword] ??= []) as string[][];

@@ -67,6 +67,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
       global: draft.global,
       frontends: draft.frontends.map((f) => f.config),
       backends: draft.backends.map((b) => b.config),
+      ...(draft.stats.length === 0 ? {} : { stats: draft.stats }),
       ...(userlists === undefined ? {} : { userlists }),
     },
   };

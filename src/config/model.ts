@@ -45,6 +45,7 @@ import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema }
 import { RetryOnSchema } from "./schema-retry.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
+import { type StatsPart, StatsSchema } from "./schema-stats.ts";
 import { BACKEND_RULES, FRONTEND_RULES, LISTEN_RULES, ruleEntries, type RuleKeyword, ruleLinesOf, type RuleLinesPart } from "./schema-rules.ts";
 import type {
   BalanceSettings,
@@ -124,6 +125,7 @@ const FRONTEND = {
   errorfile: v.optional(ErrorFilesSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
   "stick-table": v.optional(StickTableSchema),
+  stats: v.optional(StatsSchema),
   ...ruleEntries(FRONTEND_RULES),
 };
 const BACKEND = {
@@ -168,6 +170,7 @@ const LISTEN = {
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
   "stick-table": v.optional(StickTableSchema),
+  stats: v.optional(StatsSchema),
   ...ruleEntries(LISTEN_RULES),
 };
 
@@ -235,6 +238,8 @@ export interface ProxyPart {
   cookie?: CookiePersistence;
   /** `stick-table ...` (issue 15): its proxy names it. */
   stickTable?: StickTableShape;
+  /** `stats ...` (issue 16): the section is a stats listener (stats-listener.ts). */
+  stats?: StatsPart;
 }
 
 function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
@@ -258,6 +263,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   "tcp-check"?: TcpCheckStep[];
   cookie?: CookiePersistence;
   "stick-table"?: StickTableShape;
+  stats?: StatsPart;
 }): ProxyPart {
   const part: ProxyPart = { timeouts: o.timeout ?? {} };
   if (o.mode !== undefined) part.mode = o.mode;
@@ -289,6 +295,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o["tcp-check"] !== undefined) part.tcpChecks = o["tcp-check"];
   if (o.cookie !== undefined) part.cookie = o.cookie;
   if (o["stick-table"] !== undefined) part.stickTable = o["stick-table"];
+  if (o.stats !== undefined) part.stats = o.stats;
   const rules = ruleLinesOf(o);
   if (rules !== undefined) part.ruleLines = rules;
   return part;

@@ -445,6 +445,8 @@ export interface Config {
   backends: BackendConfig[];
   /** `userlist` sections by name (http-request auth, http_auth); absent when there are none. */
   userlists?: Record<string, UserlistConfig>;
+  /** Stats listeners (issue 16: `stats enable`, the Prometheus exporter), served by admin/; absent when there are none. */
+  stats?: StatsListenerConfig[];
 }
 
 /** A `userlist` section; rules/auth's Userlist is built from it. */
@@ -519,3 +521,29 @@ export const BUILTIN = {
   h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
   check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string };
 };
+
+// ---- the stats listener (issue 16): schema-stats.ts and stats-listener.ts read it from the config ----
+
+/** Where the Prometheus exporter answers: `http-request use-service prometheus-exporter [if { path|path_beg P }]`. */
+export interface MetricsRoute {
+  /** Undefined: every request of the section. */
+  readonly path?: string;
+  readonly prefix: boolean;
+}
+
+export interface StatsListenerConfig {
+  name: string;
+  binds: { host: string; port: number; origin: Origin }[];
+  /** The page's path; undefined: the section serves metrics only (no `stats` line). */
+  uri?: string;
+  /** `stats refresh`: ms between the page's own reloads; undefined: none. */
+  refresh?: number;
+  /** `stats auth user:pass` lines; empty: no authentication. */
+  auth: { user: string; password: string }[];
+  realm: string;
+  showLegends: boolean;
+  hideVersion: boolean;
+  metrics?: MetricsRoute;
+  origin: Origin;
+}
+

@@ -32,6 +32,7 @@ export function validate(draft: Draft): Findings {
   for (const b of backends) found.errors.push(...b.checkProblems);
   for (const f of frontends) checkFrontend(f, byName, backendNames, found);
   checkBinds(frontends, found);
+  found.errors.push(...draft.statsProblems);
   return found;
 }
 

@@ -20,6 +20,7 @@ import { Inspection, type InspectionDone } from "../session/inspect.ts";
 import { HttpTxn } from "../session/txn.ts";
 import { runActions, switchBackend } from "../rules/rule-set.ts";
 import { Verdict } from "../rules/types.ts";
+import { TrafficCounters } from "../conn/counters.ts";
 
 /** A client connection being served, whatever its mode. */
 interface ClientSession {
@@ -74,6 +75,8 @@ export class Frontend implements SessionHost, InspectionDone {
   private readonly inspecting = new Set<Inspection>();
   /** Connections closed by `tcp-request connection|content reject`. */
   deniedConnections = 0;
+  /** Traffic counters (stats/ reads them); its HTTP sessions count requests on the same object. */
+  readonly counters = new TrafficCounters();
 
   constructor(
     readonly config: FrontendConfig,
@@ -96,7 +99,7 @@ export class Frontend implements SessionHost, InspectionDone {
   ) {
     this.name = config.name;
     this.http = config.mode === "http" && http !== undefined
-      ? new HttpHost(config, runtime, clock, http.limits, http.log, (s) => this.sessionEnded(s), http.ownership, http.rules)
+      ? new HttpHost(config, runtime, clock, http.limits, http.log, (s) => this.sessionEnded(s), http.ownership, http.rules, this.counters)
       : undefined;
     if (http !== undefined) {
       const h2 = http.h2;
@@ -144,6 +147,7 @@ export class Frontend implements SessionHost, InspectionDone {
 
   /** One line per failed handshake, as HAProxy's "SSL handshake failure"; the connection is already gone. */
   private handshakeFailed(bind: BindConfig, f: TlsHandshakeFailure): void {
+    this.counters.tlsFailures++;
     const date = formatLogDate(this.runtime.wallNow());
     this.logger.event(
       `${f.remoteAddress}:${f.remotePort} [${date}] ${this.name}/${bind.host}:${bind.port}: SSL handshake failure (${f.reason})`,
@@ -194,6 +198,8 @@ export class Frontend implements SessionHost, InspectionDone {
   }
 
   private accept(socket: Socket, bind: BindConfig): void {
+    this.counters.connections++;
+    this.counters.connectionRate.add(this.runtime.now());
     // tcp-request connection: before anything is read or counted.
     const rules = this.config.rules;
     if (rules !== undefined && rules.tcpConnection.length > 0 && this.rules !== undefined) {
@@ -231,6 +237,8 @@ export class Frontend implements SessionHost, InspectionDone {
     }
     this.current++;
     this.totalSessions++;
+    this.counters.sessionStarted(this.current, this.runtime.now());
+    if (socket.tls !== undefined) this.counters.tlsHandshakes++;
     this.gate.started();
     const rules = this.config.rules;
     const switching = this.http === undefined && rules !== undefined && rules.useBackend.length > 0;
@@ -255,6 +263,8 @@ export class Frontend implements SessionHost, InspectionDone {
       ? new MuxSession(this.http, backend, socket, this.h2Mux)
       : new HttpSession(this.http, backend, socket);
     this.sessions.add(session);
+    if (session instanceof MuxSession) this.counters.h2Connections++;
+    else if (session instanceof HttpSession) this.counters.h1Connections++;
     session.begin(early);
     if (ended && this.sessions.has(session)) socket.events.end();
     if (this.stopping) session.softStop?.();

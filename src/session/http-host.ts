@@ -14,6 +14,8 @@ import type { EndedSession, HttpLogSubject } from "./log-subject.ts";
 import type { RulesHost } from "./request-rules.ts";
 import type { RulesWorld } from "./txn.ts";
 import { NO_RULES, type ProxyRules } from "../rules/rule-set.ts";
+import { TrafficCounters } from "../conn/counters.ts";
+import { countHttpRequest } from "../stream/counting.ts";
 
 /** What the request stage of rules needs beyond the frontend: the backends by name and the proxy around. */
 export interface RulesContext {
@@ -50,6 +52,8 @@ export class HttpHost implements HttpSessionHost {
     private readonly ended: (session: EndedSession) => void,
     readonly ownership: Ownership,
     rules?: RulesContext,
+    /** The frontend's traffic counters (stats/ reads them). */
+    readonly counters: TrafficCounters = new TrafficCounters(),
   ) {
     this.maxSessionSrvConns = config.maxSessionSrvConns;
     this.name = config.name;
@@ -79,6 +83,8 @@ export class HttpHost implements HttpSessionHost {
   }
 
   logStream(subject: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
+    const now = subject.now();
+    countHttpRequest(this.counters, stream, status, cause, phase, now, now - subject.requestStart, subject.bytesIn, subject.httpVersion !== undefined);
     // `http-request set-log-level silent`: this request leaves no line.
     if (stream?.ruled?.txn.logLevel === "silent") return;
     this.log.stream(subject, stream, status, cause, phase);

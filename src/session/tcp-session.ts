@@ -3,6 +3,7 @@
 // says when it is due and what happens then.
 import type { Backend } from "../backend/backend.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
+import type { TrafficCounters } from "../conn/counters.ts";
 import type { Runtime, Socket, Timers } from "../runtime/types.ts";
 import { TcpStream, type TcpStreamHost } from "../stream/tcp-stream.ts";
 import { Session } from "./session.ts";
@@ -16,6 +17,7 @@ export interface SessionHost {
   readonly runtime: Pick<Runtime, "connect" | keyof Timers>;
   logTcp(record: TcpLogRecord): void;
   sessionEnded(session: TcpSession): void;
+  readonly counters: TrafficCounters;
 }
 
 export class TcpSession extends Session implements TcpStreamHost {
@@ -29,6 +31,10 @@ export class TcpSession extends Session implements TcpStreamHost {
 
   get name(): string {
     return this.host.name;
+  }
+
+  get counters(): TrafficCounters {
+    return this.host.counters;
   }
 
   get clientTimeout(): number {

@@ -37,6 +37,8 @@ export abstract class Stream implements QueueWaiter {
   backendQueueAhead = 0;
   /** Connect attempts made again (the log's retries). */
   retries = 0;
+  /** Retries sent to another server (the stats' wredis). */
+  redispatches = 0;
   cause: CauseCode = Cause.none;
   phase: PhaseCode = Phase.none;
   // HAProxy's timers (ms, -1 when not reached).
@@ -165,6 +167,7 @@ export abstract class Stream implements QueueWaiter {
     if (backend.redispatch && (!server.usable || this.pickedFreely() || redispatchesAt(backend.redispatchInterval, this.retries, backend.retries))) {
       this.releaseSlot();
       this.only = undefined;
+      this.redispatches++;
       this.pick();
       return true;
     }

@@ -11,6 +11,8 @@ import { proxyHeaderV1 } from "../conn/proxy-header.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
 import type { Runtime, Socket, SocketEvents } from "../runtime/types.ts";
 import { span } from "./span.ts";
+import type { TrafficCounters } from "../conn/counters.ts";
+import { countTcpStream } from "./counting.ts";
 import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 
@@ -30,6 +32,8 @@ export interface TcpStreamHost {
   rearm(): void;
   /** Both sockets are closed and the line is logged. */
   streamEnded(): void;
+  /** The frontend's traffic counters. */
+  readonly counters: TrafficCounters;
 }
 
 type State = "connect" | "data" | "closed";
@@ -337,6 +341,7 @@ export class TcpStream extends Stream {
       server.bytesOut += this.bytesOut;
     }
     this.releaseSlot();
+    countTcpStream(this.host.counters, this, this.bytesIn, this.bytesOut);
     this.host.streamEnded();
     this.host.logTcp({
       clientAddress: this.client.remoteAddress,

@@ -24,8 +24,9 @@ const LAYERS: readonly { rank: number; folders: readonly string[] }[] = [
   { rank: 9, folders: ["stream", "check"] },
   { rank: 10, folders: ["session"] },
   { rank: 11, folders: ["core"] },
-  { rank: 12, folders: ["demo", "admin"] },
-  { rank: 13, folders: ["."] },
+  { rank: 12, folders: ["demo", "stats"] },
+  { rank: 13, folders: ["admin"] },
+  { rank: 14, folders: ["."] },
 ];
 
 /** The layer of a path under src/: its first folder ("." for the entry files; http2/hpack is http2's). */

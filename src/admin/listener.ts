@@ -1,0 +1,56 @@
+// Starts and stops the stats listeners (issue 16): each `stats` section's
+// binds on the runtime's own HTTP server (Bun.serve / Deno.serve through
+// System.serveHttp), the hono app of admin/app.ts behind them, and the 10 s
+// sampling of request rates for the page's bars. app.ts starts them once the
+// proxy is up and closes them when it stops.
+import type { StatsListenerConfig } from "../config/types.ts";
+import type { HttpListener, Runtime, System, TimerHandle } from "../runtime/types.ts";
+import type { StatsSource } from "../stats/types.ts";
+import { statsApp } from "./app.ts";
+import { RateHistory, SAMPLE_MS } from "./rate-history.ts";
+
+export interface StatsListeners {
+  /** Every address listened on, with its section's name. */
+  readonly listening: readonly { name: string; hostname: string; port: number }[];
+  close(): Promise<void>;
+}
+
+/** Listens on every stats section's binds; on a failure closes those already open and rethrows. */
+export async function startStatsListeners(
+  runtime: Pick<Runtime, "setTimer" | "clearTimer"> & Pick<System, "serveHttp">,
+  configs: readonly StatsListenerConfig[],
+  source: StatsSource,
+): Promise<StatsListeners> {
+  const history = new RateHistory();
+  const open: { name: string; listener: HttpListener }[] = [];
+  try {
+    for (const config of configs) {
+      const app = statsApp(config, source, history);
+      for (const bind of config.binds) {
+        const listener = await runtime.serveHttp({
+          hostname: bind.host,
+          port: bind.port,
+          fetch: (request) => app.fetch(request),
+        });
+        open.push({ name: config.name, listener });
+      }
+    }
+  } catch (error) {
+    await Promise.all(open.map((o) => o.listener.close()));
+    throw error;
+  }
+  let timer: TimerHandle | undefined;
+  const sample = () => {
+    history.sample(source.rows());
+    timer = runtime.setTimer(sample, SAMPLE_MS);
+  };
+  if (open.length > 0) sample();
+  return {
+    listening: open.map((o) => ({ name: o.name, hostname: o.listener.hostname, port: o.listener.port })),
+    async close() {
+      if (timer !== undefined) runtime.clearTimer(timer);
+      timer = undefined;
+      await Promise.all(open.map((o) => o.listener.close()));
+    },
+  };
+}

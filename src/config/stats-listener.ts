@@ -1,0 +1,74 @@
+// A section with `stats` lines (or the Prometheus exporter's rule line alone)
+// becomes a stats listener instead of a frontend (issue 16): checked here,
+// each problem at its line. The keywords themselves are read by
+// schema-stats.ts; admin/ serves the listener.
+import { ConfigError } from "./errors.ts";
+import { contextOf } from "./context.ts";
+import { locate } from "./issues.ts";
+import type { CheckedProxy } from "./sections.ts";
+import type { ProxyPart } from "./model.ts";
+import { type MetricsRoute, STATS_DEFAULTS, type StatsListenerConfig } from "./schema-stats.ts";
+
+/** `use-service prometheus-exporter [if { path|path_beg P }]`: the route, or a message. */
+function metricsRoute(words: readonly string[]): MetricsRoute | string | undefined {
+  if (words[0] !== "use-service" || words[1] !== "prometheus-exporter") return undefined;
+  const rest = words.slice(2);
+  if (rest.length === 0) return { prefix: false };
+  const [cond, open, fetch, path, close, ...more] = rest;
+  if (cond === "if" && open === "{" && (fetch === "path" || fetch === "path_beg") && path !== undefined && close === "}" && more.length === 0) {
+    return { path, prefix: fetch === "path_beg" };
+  }
+  return "on a stats listener the exporter's condition is 'if { path <path> }' or 'if { path_beg <prefix> }' (other conditions are not supported yet)";
+}
+
+/** A section with no `stats` line is the exporter's own when its only rule lines are `http-request use-service prometheus-exporter`. */
+export function isStatsSection(part: ProxyPart): boolean {
+  if (part.stats !== undefined) return true;
+  const rules = part.ruleLines;
+  const requests = rules?.["http-request"] ?? [];
+  if (requests.length === 0 || part.servers !== undefined || part.defaultBackend !== undefined) return false;
+  const others = Object.entries(rules ?? {}).some(([k, lines]) => k !== "http-request" && (lines?.length ?? 0) > 0);
+  return !others && requests.every((w) => typeof metricsRoute(w) === "object");
+}
+
+/** The stats listener a section makes, checked: errors go to `problems`, each at its line. */
+export function statsListener(proxy: CheckedProxy, part: ProxyPart, defaults: ProxyPart, problems: ConfigError[]): StatsListenerConfig | undefined {
+  const before = problems.length;
+  const context = contextOf(proxy.path, proxy.seg.doc);
+  const fail = (path: (string | number)[], detail: string) =>
+    problems.push(new ConfigError(locate(proxy.seg, [...proxy.path, ...path], true), context, detail));
+  const mode = part.mode ?? defaults.mode;
+  if (mode !== "http") fail(part.mode !== undefined ? ["mode"] : [], `a stats listener needs mode http (this section is in ${mode ?? "tcp"} mode)`);
+  if (part.servers !== undefined) fail(["servers"], "stats on a section with servers is not supported yet (give the stats page a section of its own: listen stats, bind, stats enable)");
+  if (part.defaultBackend !== undefined) fail(["default_backend"], "stats on a section with a default_backend is not supported yet (give the stats page a section of its own)");
+  let metrics: MetricsRoute | undefined;
+  for (const [keyword, lines] of Object.entries(part.ruleLines ?? {})) {
+    (lines ?? []).forEach((words, i) => {
+      const route = keyword === "http-request" ? metricsRoute(words) : undefined;
+      if (typeof route === "object" && metrics === undefined) metrics = route;
+      else if (typeof route === "object") fail([keyword, i], "a second prometheus-exporter line (a stats listener has one)");
+      else fail([keyword, i], typeof route === "string" ? route : `'${keyword}' on a stats listener is not supported yet (its only rule line may be 'http-request use-service prometheus-exporter')`);
+    });
+  }
+  const binds = (part.binds ?? []).map((b) => {
+    if (b.ssl !== undefined || b.proto !== undefined) fail(["bind", ...b.path.slice(1)], "a stats listener's bind takes an address only (ssl and proto are not supported there yet)");
+    return { host: b.host, port: b.port, origin: locate(proxy.seg, [...proxy.path, ...b.path]) };
+  });
+  if (binds.length === 0) fail([], "no bind (a stats listener needs an address to listen on)");
+  if (problems.length > before) return undefined;
+  const stats = part.stats;
+  const auth = (stats?.auth ?? []).map((a) => ({ user: a.slice(0, a.indexOf(":")), password: a.slice(a.indexOf(":") + 1) }));
+  const config: StatsListenerConfig = {
+    name: proxy.name,
+    binds,
+    auth,
+    realm: stats?.realm ?? STATS_DEFAULTS.realm,
+    showLegends: stats?.showLegends === true,
+    hideVersion: stats?.hideVersion === true,
+    origin: proxy.origin,
+  };
+  if (stats !== undefined) config.uri = stats.uri ?? STATS_DEFAULTS.uri;
+  if (stats?.refresh !== undefined) config.refresh = stats.refresh;
+  if (metrics !== undefined) config.metrics = metrics;
+  return config;
+}

@@ -1,0 +1,122 @@
+// The traffic counters of a frontend, a backend or a server (issue 16): plain
+// number fields on an object made once at load, bumped where a session starts
+// and where a stream or a log line ends, and read by stats/ into HAProxy's
+// `show stat` rows and Prometheus text. Nothing here allocates per request.
+
+/**
+ * Events per second, as HAProxy's freq_ctr over a period of one second: the
+ * count of the current second plus the previous second's count weighted by
+ * the share of the period not yet elapsed. `max` is the highest rate read
+ * when an event was added (HAProxy's rate_max, req_rate_max).
+ */
+export class PerSecond {
+  private second = -1;
+  private current = 0;
+  private previous = 0;
+  max = 0;
+
+  add(now: number): void {
+    const s = Math.floor(now / 1000);
+    if (s !== this.second) {
+      this.previous = s === this.second + 1 ? this.current : 0;
+      this.current = 0;
+      this.second = s;
+    }
+    this.current++;
+    const rate = this.read(now);
+    if (rate > this.max) this.max = rate;
+  }
+
+  /** The rate at `now` (monotonic ms). */
+  read(now: number): number {
+    const s = Math.floor(now / 1000);
+    const elapsed = (now - s * 1000) / 1000;
+    if (s === this.second) return this.current + Math.floor(this.previous * (1 - elapsed));
+    if (s === this.second + 1) return Math.floor(this.current * (1 - elapsed));
+    return 0;
+  }
+}
+
+/** Upper bounds (seconds) of the request-duration histogram's buckets, as Prometheus' default buckets. */
+export const DURATION_BOUNDS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Request durations (ms in, seconds out): one count per bucket, not cumulative; the last bucket is +Inf. */
+export class DurationHistogram {
+  readonly counts: number[] = new Array<number>(DURATION_BOUNDS.length + 1).fill(0);
+  /** Sum of every observed duration, in seconds. */
+  sum = 0;
+  count = 0;
+
+  observe(ms: number): void {
+    const seconds = ms < 0 ? 0 : ms / 1000;
+    let i = 0;
+    while (i < DURATION_BOUNDS.length && seconds > DURATION_BOUNDS[i]!) i++;
+    this.counts[i]!++;
+    this.sum += seconds;
+    this.count++;
+  }
+}
+
+/** Index of a status in `TrafficCounters.responses`: 1..5 for 1xx..5xx, 0 for anything else. */
+export function statusClass(status: number): number {
+  return status >= 100 && status < 600 ? Math.floor(status / 100) : 0;
+}
+
+/**
+ * What a frontend, a backend or a server counts (HAProxy's stats columns).
+ * Which of them a kind of proxy fills is stats/'s business; the places that
+ * count are frontend.ts (accept, sessions, TLS), session/stream-counters.ts
+ * (each HTTP request's end) and tcp-stream.ts (each TCP stream's end).
+ */
+export class TrafficCounters {
+  /** Connections accepted (conn_tot), before any rule; their rate. */
+  connections = 0;
+  readonly connectionRate = new PerSecond();
+  /** Sessions (frontend: client connections served; backend, server: streams given to it) and their rate. */
+  sessions = 0;
+  readonly sessionRate = new PerSecond();
+  /** The most sessions at once (smax). */
+  sessionsMax = 0;
+  /** Monotonic ms of the last session, -1 before the first (lastsess). */
+  lastSession = -1;
+  /** HTTP requests (req_tot) and their rate. */
+  requests = 0;
+  readonly requestRate = new PerSecond();
+  /** HTTP responses by class: [other, 1xx, 2xx, 3xx, 4xx, 5xx]. */
+  readonly responses: number[] = [0, 0, 0, 0, 0, 0];
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Requests and responses refused by rules (dreq, dresp). */
+  deniedRequests = 0;
+  deniedResponses = 0;
+  /** Requests the proxy answered by itself: return, redirect, auth (intercepted). */
+  intercepted = 0;
+  /** Bad or aborted requests (ereq), failed connects (econ), bad or lost responses (eresp). */
+  requestErrors = 0;
+  connectionErrors = 0;
+  responseErrors = 0;
+  /** Aborts during the data phase: by the client (cli_abrt), by the server (srv_abrt). */
+  clientAborts = 0;
+  serverAborts = 0;
+  /** Connect attempts made again (wretr), and those sent to another server (wredis). */
+  retries = 0;
+  redispatches = 0;
+  /** TLS handshakes completed (ssl_sess) and failed (ssl_failed_handshake), frontends. */
+  tlsHandshakes = 0;
+  tlsFailures = 0;
+  /** Client connections by protocol and the requests they carried (HAProxy's h1/h2 module columns). */
+  h1Connections = 0;
+  h2Connections = 0;
+  h1Streams = 0;
+  h2Streams = 0;
+  /** How long requests took, first byte of the request to the end of the answer (backends). */
+  readonly durations = new DurationHistogram();
+
+  /** A session started with `current` open now (this one included). */
+  sessionStarted(current: number, now: number): void {
+    this.sessions++;
+    this.sessionRate.add(now);
+    if (current > this.sessionsMax) this.sessionsMax = current;
+    this.lastSession = now;
+  }
+}

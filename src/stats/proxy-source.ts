@@ -1,0 +1,285 @@
+// A running Proxy's figures as `show stat` rows and `show info` fields. Reads
+// the counters the core keeps (conn/counters.ts on every frontend, backend and
+// server; the servers' state and pools) when asked; keeps nothing itself.
+import type { Backend } from "../backend/backend.ts";
+import type { Server } from "../backend/server.ts";
+import { REASONS } from "../check/status.ts";
+import { DURATION_BOUNDS, type TrafficCounters } from "../conn/counters.ts";
+import type { Frontend } from "../core/frontend.ts";
+import type { Proxy } from "../core/proxy.ts";
+import { MuxSession } from "../session/mux-session.ts";
+import { type DurationRow, type InfoField, RowType, type StatRow, type StatsSource } from "./types.ts";
+
+export interface ProxySourceOptions {
+  /** The process's id (`show info` Pid). */
+  readonly pid: number;
+  /** sluice's version (`show info` Version). */
+  readonly version: string;
+  /** The worker's number, from 1 (the rows' `pid` column, HAProxy's process number). */
+  readonly processNum?: number;
+}
+
+/** Whole seconds between two monotonic ms readings. */
+const seconds = (ms: number) => Math.max(0, Math.floor(ms / 1000));
+
+/** The columns every kind of row fills from its counters. */
+function traffic(row: StatRow, c: TrafficCounters, now: number): void {
+  row.stot = c.sessions;
+  row.smax = c.sessionsMax;
+  row.bin = c.bytesIn;
+  row.bout = c.bytesOut;
+  row.dresp = c.deniedResponses;
+  row.eresp = c.responseErrors;
+  row.rate = c.sessionRate.read(now);
+  row.rate_max = c.sessionRate.max;
+  row.hrsp_1xx = c.responses[1]!;
+  row.hrsp_2xx = c.responses[2]!;
+  row.hrsp_3xx = c.responses[3]!;
+  row.hrsp_4xx = c.responses[4]!;
+  row.hrsp_5xx = c.responses[5]!;
+  row.hrsp_other = c.responses[0]!;
+  row.req_tot = c.requests;
+  row.req_rate = c.requestRate.read(now);
+  row.req_rate_max = c.requestRate.max;
+  row.cli_abrt = c.clientAborts;
+  row.srv_abrt = c.serverAborts;
+}
+
+function frontendRow(f: Frontend, iid: number, pid: number, now: number): StatRow {
+  const c = f.counters;
+  const row: StatRow = { pxname: f.name, svname: "FRONTEND", scur: f.current, slim: f.maxconn };
+  traffic(row, c, now);
+  let h2Open = 0;
+  for (const s of f.sessions) if (s instanceof MuxSession) h2Open++;
+  Object.assign(row, {
+    dreq: c.deniedRequests,
+    ereq: c.requestErrors,
+    status: f.listening.length > 0 ? "OPEN" : "STOP",
+    pid,
+    iid,
+    sid: 0,
+    type: RowType.frontend,
+    rate_lim: 0,
+    comp_in: 0,
+    comp_out: 0,
+    comp_byp: 0,
+    comp_rsp: 0,
+    mode: f.config.mode,
+    conn_rate: c.connectionRate.read(now),
+    conn_rate_max: c.connectionRate.max,
+    conn_tot: c.connections,
+    intercepted: c.intercepted,
+    dcon: f.deniedConnections,
+    dses: 0,
+    wrew: 0,
+    eint: 0,
+    "-": "-",
+    ssl_sess: c.tlsHandshakes,
+    ssl_failed_handshake: c.tlsFailures,
+    h2_open_connections: h2Open,
+    h2_total_connections: c.h2Connections,
+    h1_open_connections: f.http === undefined ? 0 : f.sessions.size - h2Open,
+    h1_total_connections: c.h1Connections,
+    h1_total_streams: c.h1Streams,
+    sl_h2_total_streams: c.h2Streams,
+  });
+  return row;
+}
+
+/** HAProxy's status words: MAINT, DRAIN, "no check" (unchecked and up), DOWN, UP, and "UP 1/3" / "DOWN 1/2" while the health counter moves. */
+export function serverStatus(s: Server, checked: boolean): string {
+  const st = s.state;
+  if (st.admin === "MAINT") return "MAINT";
+  if (checked && st.op === "DOWN") return st.health > 0 ? `DOWN ${st.health}/${st.rise}` : "DOWN";
+  if (st.admin === "DRAIN" || s.weight === 0) return "DRAIN";
+  if (!checked) return "no check";
+  if (!st.full) return `UP ${st.health - st.rise + 1}/${st.fall}`;
+  return "UP";
+}
+
+function serverRow(b: Backend, s: Server, index: number, iid: number, pid: number, now: number): StatRow {
+  const settings = b.config.servers[index];
+  const checked = settings?.check !== undefined;
+  const st = s.state;
+  const pool = s.pool;
+  const row: StatRow = { pxname: b.name, svname: s.name, qcur: s.queued, qmax: s.queueMax, scur: s.current };
+  traffic(row, s.counters, now);
+  if (s.maxconn > 0) row.slim = s.maxconn;
+  Object.assign(row, {
+    econ: s.connectFailures,
+    wretr: s.counters.retries,
+    wredis: s.counters.redispatches,
+    status: serverStatus(s, checked),
+    weight: s.weight,
+    act: s.backup ? 0 : 1,
+    bck: s.backup ? 1 : 0,
+    lastchg: seconds(now - st.lastChange),
+    pid,
+    iid,
+    sid: index + 1,
+    lbtot: s.totalConnections,
+    type: RowType.server,
+    lastsess: s.counters.lastSession < 0 ? -1 : seconds(now - s.counters.lastSession),
+    mode: b.mode,
+    connect: pool.opened,
+    reuse: pool.reused,
+    srv_icur: pool.idleCount,
+    idle_conn_cur: pool.idleCount,
+    safe_conn_cur: pool.safeCount,
+    used_conn_cur: pool.count("in-use"),
+    uweight: s.userWeight,
+    "-": "-",
+    sl_private_conn_cur: pool.privateNow,
+    sl_avail_conn_cur: pool.muxes.filter((m) => !m.closed && m.freeSlots > 0).length,
+    h2_backend_open_streams: pool.muxes.reduce((n, m) => n + (m.closed ? 0 : m.activeStreams), 0),
+    sl_ownership_violations: pool.violations,
+  });
+  if (s.maxqueue > 0) row.qlimit = s.maxqueue;
+  row.addr = `${s.address === "" ? s.host : s.address}:${s.port}`;
+  if (s.cookie !== undefined) row.cookie = s.cookie;
+  if (checked) {
+    row.chkfail = st.fails;
+    row.chkdown = st.downs;
+    row.downtime = seconds(st.downtime(now));
+    row.check_rise = st.rise;
+    row.check_fall = st.fall;
+    row.check_health = st.health;
+    const last = st.last;
+    if (last !== undefined) {
+      row.check_status = last.status;
+      if (last.code !== undefined) row.check_code = last.code;
+      row.check_duration = Math.round(last.durationMs);
+      row.check_desc = REASONS[last.status];
+      if (last.info !== "") row.last_chk = last.info;
+    } else {
+      row.check_status = "INI";
+      row.check_desc = "Initializing";
+    }
+  }
+  return row;
+}
+
+function backendRow(b: Backend, iid: number, pid: number, now: number): StatRow {
+  const row: StatRow = { pxname: b.name, svname: "BACKEND", qcur: b.queued, qmax: b.queueMax, scur: b.current };
+  traffic(row, b.counters, now);
+  let econ = 0, act = 0, bck = 0, weight = 0, uweight = 0, lbtot = 0, connect = 0, reuse = 0, lastChange = -Infinity;
+  for (const s of b.servers) {
+    econ += s.connectFailures;
+    lbtot += s.totalConnections;
+    connect += s.pool.opened;
+    reuse += s.pool.reused;
+    uweight += s.userWeight;
+    lastChange = Math.max(lastChange, s.state.lastChange);
+    if (!s.usable) continue;
+    weight += s.weight;
+    if (s.backup) bck++;
+    else act++;
+  }
+  const up = act + bck > 0;
+  Object.assign(row, {
+    dreq: b.counters.deniedRequests,
+    econ,
+    wretr: b.counters.retries,
+    wredis: b.counters.redispatches,
+    status: up ? "UP" : "DOWN",
+    weight,
+    act,
+    bck,
+    pid,
+    iid,
+    sid: 0,
+    lbtot,
+    type: RowType.backend,
+    lastsess: b.counters.lastSession < 0 ? -1 : seconds(now - b.counters.lastSession),
+    comp_in: 0,
+    comp_out: 0,
+    comp_byp: 0,
+    comp_rsp: 0,
+    mode: b.mode,
+    algo: b.config.balance.algorithm,
+    intercepted: b.counters.intercepted,
+    connect,
+    reuse,
+    wrew: 0,
+    eint: 0,
+    uweight,
+    "-": "-",
+  });
+  if (lastChange > -Infinity) row.lastchg = seconds(now - lastChange);
+  return row;
+}
+
+/** The figures of `proxy`, read each time they are asked for. */
+export function proxyStats(proxy: Proxy, options: ProxySourceOptions): StatsSource {
+  const runtime = proxy.runtime;
+  const startedMono = runtime.now();
+  const startedWall = runtime.wallNow();
+  const processNum = options.processNum ?? 1;
+  // Config order; a listen's two halves share one name and one iid.
+  const names: string[] = [];
+  const sections = [...proxy.config.frontends, ...proxy.config.backends];
+  const files = [...new Set(sections.map((p) => p.origin.file))];
+  sections.sort((a, b) => files.indexOf(a.origin.file) - files.indexOf(b.origin.file) || (a.origin.line ?? 0) - (b.origin.line ?? 0));
+  for (const p of sections) if (!names.includes(p.name)) names.push(p.name);
+  const frontends = new Map(proxy.frontends.map((f) => [f.name, f]));
+  return {
+    rows(): StatRow[] {
+      const now = runtime.now();
+      const rows: StatRow[] = [];
+      names.forEach((name, i) => {
+        const iid = i + 1;
+        const f = frontends.get(name);
+        if (f !== undefined) rows.push(frontendRow(f, iid, processNum, now));
+        const b = proxy.backends.get(name);
+        if (b === undefined) return;
+        b.servers.forEach((s, j) => rows.push(serverRow(b, s, j, iid, processNum, now)));
+        rows.push(backendRow(b, iid, processNum, now));
+      });
+      return rows;
+    },
+    info(): InfoField[] {
+      const now = runtime.now();
+      const up = seconds(now - startedMono);
+      let cumConns = 0, cumReq = 0, sslConns = 0, bytesOut = 0, connRate = 0, sessRate = 0;
+      for (const f of proxy.frontends) {
+        const c = f.counters;
+        cumConns += c.connections;
+        cumReq += c.requests;
+        sslConns += c.tlsHandshakes;
+        bytesOut += c.bytesOut;
+        connRate += c.connectionRate.read(now);
+        sessRate += c.sessionRate.read(now);
+      }
+      const d = Math.floor(up / 86400), h = Math.floor((up % 86400) / 3600), m = Math.floor((up % 3600) / 60), s = up % 60;
+      const listeners = proxy.frontends.reduce((n, f) => n + f.listening.length, 0);
+      return [
+        { name: "Name", value: "sluice" },
+        { name: "Version", value: options.version },
+        { name: "Nbthread", value: 1 },
+        { name: "Nbproc", value: 1 },
+        { name: "Process_num", value: processNum },
+        { name: "Pid", value: options.pid },
+        { name: "Uptime", value: `${d}d ${h}h${String(m).padStart(2, "0")}m${String(s).padStart(2, "0")}s` },
+        { name: "Uptime_sec", value: up },
+        { name: "Start_time_sec", value: Math.floor(startedWall / 1000) },
+        { name: "Maxconn", value: proxy.config.global.maxconn },
+        { name: "Hard_maxconn", value: proxy.config.global.maxconn },
+        { name: "CurrConns", value: proxy.active, summed: true },
+        { name: "CumConns", value: cumConns, summed: true },
+        { name: "CumReq", value: cumReq, summed: true },
+        { name: "CumSslConns", value: sslConns, summed: true },
+        { name: "ConnRate", value: connRate, summed: true },
+        { name: "SessRate", value: sessRate, summed: true },
+        { name: "Stopping", value: proxy.frontends.length > 0 && listeners === 0 ? 1 : 0 },
+        { name: "Listeners", value: listeners, summed: true },
+        { name: "TotalBytesOut", value: bytesOut, summed: true },
+      ];
+    },
+    durations(): DurationRow[] {
+      return [...proxy.backends.values()].map((b) => {
+        const h = b.counters.durations;
+        return { proxy: b.name, bounds: DURATION_BOUNDS, counts: [...h.counts], sum: h.sum, count: h.count };
+      });
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// Where a stream's end becomes counters (issue 16): the frontend's, its
+// backend's and its server's, read from what the log line reads (status,
+// termination state, bytes, retries), so the figures and the log agree. Called
+// once per HTTP request (session/http-host.ts, before a silent log level
+// drops the line) and once per TCP stream (tcp-stream.ts).
+import { statusClass, type TrafficCounters } from "../conn/counters.ts";
+import type { HttpStream } from "./http-stream.ts";
+import type { Stream } from "./stream.ts";
+import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
+
+/** Errors and aborts a termination state means, counted on `c`. */
+function countTermination(c: TrafficCounters, cause: CauseCode, phase: PhaseCode): void {
+  const serverSide = cause === Cause.serverAbort || cause === Cause.serverTimeout;
+  const clientSide = cause === Cause.clientAbort || cause === Cause.clientTimeout;
+  const answering = phase === Phase.header || phase === Phase.data || phase === Phase.lastData;
+  // HAProxy counts server aborts among response errors (eresp "srv_abrt will be counted here also").
+  if (serverSide && answering) c.responseErrors++;
+  if (serverSide && phase === Phase.data) c.serverAborts++;
+  if (clientSide && (phase === Phase.data || phase === Phase.lastData)) c.clientAborts++;
+}
+
+/** The retries and redispatches of a stream, counted on its backend and its (last) server. */
+function countRetries(stream: Stream): void {
+  if (stream.retries === 0 && stream.redispatches === 0) return;
+  const b = stream.backend.counters;
+  b.retries += stream.retries;
+  b.redispatches += stream.redispatches;
+  const s = stream.server?.counters;
+  if (s === undefined) return;
+  s.retries += stream.retries;
+  s.redispatches += stream.redispatches;
+}
+
+/**
+ * One HTTP request ended (or was refused before any stream: `stream`
+ * undefined). `durationMs`: its first byte to now; `h2`: it came on an HTTP/2
+ * connection.
+ */
+export function countHttpRequest(
+  frontend: TrafficCounters,
+  stream: HttpStream | undefined,
+  status: number,
+  cause: CauseCode,
+  phase: PhaseCode,
+  now: number,
+  durationMs: number,
+  bytesIn: number,
+  h2: boolean,
+): void {
+  const klass = statusClass(status);
+  const bytesOut = stream?.bytesToClient ?? 0;
+  frontend.requests++;
+  frontend.requestRate.add(now);
+  if (status > 0) frontend.responses[klass]!++;
+  frontend.bytesIn += bytesIn;
+  frontend.bytesOut += bytesOut;
+  if (h2) frontend.h2Streams++;
+  else frontend.h1Streams++;
+  if (stream === undefined) {
+    // The codec refused the request (or the client left mid-request): no stream was made.
+    frontend.requestErrors++;
+    return;
+  }
+  // A reply the rules chose (deny, tarpit): refused by the proxy; `L`: answered by it (return, redirect, auth).
+  const ruled = stream.ruled?.txn.reply !== undefined;
+  if (cause === Cause.proxy && (phase === Phase.request || phase === Phase.tarpit)) frontend.deniedRequests++;
+  else if (cause === Cause.local) frontend.intercepted++;
+  const deniedResponse = cause === Cause.proxy && phase === Phase.header && ruled;
+  if (deniedResponse) frontend.deniedResponses++;
+  countTermination(frontend, cause, phase);
+  countRetries(stream);
+  const server = stream.server;
+  // A request the frontend's rules answered never reached its backend.
+  if (server === undefined && (cause === Cause.proxy || cause === Cause.local) && phase !== Phase.header) return;
+  const backend = stream.backend.counters;
+  backend.requests++;
+  backend.requestRate.add(now);
+  if (status > 0) backend.responses[klass]!++;
+  backend.bytesIn += bytesIn;
+  backend.bytesOut += bytesOut;
+  backend.durations.observe(durationMs);
+  if (deniedResponse) backend.deniedResponses++;
+  countTermination(backend, cause, phase);
+  if (server === undefined) return;
+  const s = server.counters;
+  s.requests++;
+  s.requestRate.add(now);
+  if (status > 0) s.responses[klass]!++;
+  s.bytesIn += bytesIn;
+  s.bytesOut += bytesOut;
+  if (deniedResponse) s.deniedResponses++;
+  countTermination(s, cause, phase);
+}
+
+/** One TCP stream ended: `bytesIn` from the client, `bytesOut` to it. */
+export function countTcpStream(frontend: TrafficCounters, stream: Stream, bytesIn: number, bytesOut: number): void {
+  frontend.bytesIn += bytesIn;
+  frontend.bytesOut += bytesOut;
+  countTermination(frontend, stream.cause, stream.phase);
+  countRetries(stream);
+  const backend = stream.backend.counters;
+  backend.bytesIn += bytesIn;
+  backend.bytesOut += bytesOut;
+  countTermination(backend, stream.cause, stream.phase);
+  const server = stream.server?.counters;
+  if (server === undefined) return;
+  server.bytesIn += bytesIn;
+  server.bytesOut += bytesOut;
+  countTermination(server, stream.cause, stream.phase);
+}

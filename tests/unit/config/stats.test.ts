@@ -1,0 +1,143 @@
+// The stats listener's keywords (issue 16) in both syntaxes, and the errors
+// for what sluice does not support, each at its file and line.
+import { describe, expect, test } from "bun:test";
+import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
+
+const BASE = lines(
+  "defaults",
+  "    mode http",
+  "frontend fe",
+  "    bind 127.0.0.1:8080",
+  "    default_backend be",
+  "backend be",
+  "    server a 127.0.0.1:9001",
+);
+
+describe("stats listener", () => {
+  test("haproxy.cfg and its YAML twins (a mapping, or the lines as written) give one config", () => {
+    const cfg = loadOk({
+      name: "s.cfg",
+      text: BASE + lines(
+        "listen stats",
+        "    bind 127.0.0.1:8404",
+        "    stats enable",
+        "    stats uri /",
+        "    stats refresh 10s",
+        "    stats auth admin:secret",
+        "    stats auth ops:two:colons",
+        "    stats realm Ops",
+        "    stats show-legends",
+        "    stats hide-version",
+        "    http-request use-service prometheus-exporter if { path /metrics }",
+      ),
+    });
+    const yamlBase = `defaults: { mode: http }
+frontends: { fe: { bind: "127.0.0.1:8080", default_backend: be } }
+backends: { be: { servers: [{ name: a, address: "127.0.0.1:9001" }] } }
+`;
+    const mapping = loadOk({
+      name: "s.yaml",
+      text: yamlBase + `listen:
+  stats:
+    bind: "127.0.0.1:8404"
+    stats: { enable: true, uri: /, refresh: 10s, auth: ["admin:secret", "ops:two:colons"], realm: Ops, show-legends: true, hide-version: true }
+    http-request: ["use-service prometheus-exporter if { path /metrics }"]
+`,
+    });
+    const written = loadOk({
+      name: "s.yaml",
+      text: yamlBase + `listen:
+  stats:
+    bind: "127.0.0.1:8404"
+    stats: ["enable", "uri /", "refresh 10s", "auth admin:secret", "auth ops:two:colons", "realm Ops", "show-legends", "hide-version"]
+    http-request: ["use-service prometheus-exporter if { path /metrics }"]
+`,
+    });
+    expect(cfg.stats).toEqual([{
+      name: "stats",
+      binds: [{ host: "127.0.0.1", port: 8404, origin: { file: "s.cfg", line: 9 } }],
+      uri: "/",
+      refresh: 10000,
+      auth: [{ user: "admin", password: "secret" }, { user: "ops", password: "two:colons" }],
+      realm: "Ops",
+      showLegends: true,
+      hideVersion: true,
+      metrics: { path: "/metrics", prefix: false },
+      origin: { file: "s.cfg", line: 8 },
+    }]);
+    // A stats listener is neither a frontend nor a backend of the proxy.
+    expect(cfg.frontends.map((f) => f.name)).toEqual(["fe"]);
+    expect(cfg.backends.map((b) => b.name)).toEqual(["be"]);
+    expect(withoutOrigins(mapping)).toEqual(withoutOrigins(cfg));
+    expect(withoutOrigins(written)).toEqual(withoutOrigins(cfg));
+  });
+
+  test("HAProxy's defaults: uri /haproxy?stats, realm HAProxy Statistics, no refresh, no auth", () => {
+    const config = loadOk({ name: "d.cfg", text: BASE + lines("frontend st", "    bind :8404", "    stats enable") });
+    expect(config.stats![0]).toMatchObject({ uri: "/haproxy?stats", realm: "HAProxy Statistics", auth: [], showLegends: false });
+    expect(config.stats![0]!.refresh).toBeUndefined();
+    expect(config.stats![0]!.metrics).toBeUndefined();
+  });
+
+  test("a frontend with the exporter's rule line alone serves the metrics only (HAProxy's documented form)", () => {
+    const config = loadOk({
+      name: "m.cfg",
+      text: BASE + lines("frontend prometheus", "    bind 127.0.0.1:8405", "    http-request use-service prometheus-exporter if { path_beg /metrics }"),
+    });
+    expect(config.stats).toHaveLength(1);
+    expect(config.stats![0]).toMatchObject({ name: "prometheus", metrics: { path: "/metrics", prefix: true } });
+    expect(config.stats![0]!.uri).toBeUndefined();
+  });
+
+  test("what sluice does not support is an error at its line", () => {
+    expect(errorsOf({
+      name: "e.cfg",
+      text: BASE + lines(
+        "listen stats", //             8
+        "    bind 127.0.0.1:8404",
+        "    stats enable",
+        "    stats admin if TRUE", //  11
+        "    stats scope fe",
+        "    stats refresh soon",
+        "    stats auth nobody",
+        "    stats uri stats", //      15
+        "    stats enable now",
+      ),
+    })).toEqual([
+      "e.cfg:11: listen 'stats': 'stats admin' is not supported yet (the stats page shows figures only; the runtime API changes servers)",
+      "e.cfg:12: listen 'stats': 'stats scope' is not supported yet (supported: enable, uri, refresh, auth, realm, show-legends, hide-version)",
+      "e.cfg:13: listen 'stats': stats refresh: invalid time 'soon' (expected a number with unit us, ms, s, m, h or d)",
+      "e.cfg:14: listen 'stats': invalid stats auth 'nobody' (expected <user>:<password>)",
+      "e.cfg:15: listen 'stats': invalid stats uri 'stats' (expected a path starting with '/')",
+      "e.cfg:16: listen 'stats': too many arguments for 'stats enable' (usage: stats enable)",
+    ]);
+  });
+
+  test("a stats section that carries traffic, is in tcp mode, or has other rules is refused", () => {
+    expect(errorsOf({
+      name: "t.cfg",
+      text: lines(
+        "listen both",
+        "    mode tcp",
+        "    bind 127.0.0.1:8404",
+        "    stats enable",
+        "    server a 127.0.0.1:9001", //  5
+        "    http-request deny if { path /x }",
+        "    http-request use-service prometheus-exporter if { hdr(host) -m str x }",
+      ),
+    })).toEqual([
+      "t.cfg:2: listen 'both': a stats listener needs mode http (this section is in tcp mode)",
+      "t.cfg:5: listen 'both': stats on a section with servers is not supported yet (give the stats page a section of its own: listen stats, bind, stats enable)",
+      "t.cfg:6: listen 'both': 'http-request' on a stats listener is not supported yet (its only rule line may be 'http-request use-service prometheus-exporter')",
+      "t.cfg:7: listen 'both': on a stats listener the exporter's condition is 'if { path <path> }' or 'if { path_beg <prefix> }' (other conditions are not supported yet)",
+    ]);
+  });
+
+  test("stats in defaults or a backend is not allowed (HAProxy allows it; sluice serves stats from a section of its own)", () => {
+    const errors = errorsOf({ name: "b.cfg", text: lines("defaults", "    mode http", "    stats enable", "backend be", "    stats enable") });
+    expect(errors).toEqual([
+      "b.cfg:3: defaults: 'stats' is not allowed in a defaults section",
+      "b.cfg:5: backend 'be': 'stats' is not allowed in a backend section",
+    ]);
+  });
+});
