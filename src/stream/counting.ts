@@ -63,13 +63,15 @@ export function countHttpRequest(
   }
   // A reply the rules chose (deny, tarpit): refused by the proxy; `L`: answered by it (return, redirect, auth).
   const ruled = stream.ruled?.txn.reply !== undefined;
+  const server = stream.server;
   if (cause === Cause.proxy && (phase === Phase.request || phase === Phase.tarpit)) frontend.deniedRequests++;
   else if (cause === Cause.local) frontend.intercepted++;
   const deniedResponse = cause === Cause.proxy && phase === Phase.header && ruled;
   if (deniedResponse) frontend.deniedResponses++;
+  // A server's response the codec refused (PH without a rule's reply): a response error of the backend and the server, as HAProxy's eresp.
+  const badResponse = cause === Cause.proxy && phase === Phase.header && !ruled && server !== undefined;
   countTermination(frontend, cause, phase);
   countRetries(stream);
-  const server = stream.server;
   // A request the frontend's rules answered never reached its backend.
   if (server === undefined && (cause === Cause.proxy || cause === Cause.local) && phase !== Phase.header) return;
   const backend = stream.backend.counters;
@@ -80,6 +82,7 @@ export function countHttpRequest(
   backend.bytesOut += bytesOut;
   backend.durations.observe(durationMs);
   if (deniedResponse) backend.deniedResponses++;
+  if (badResponse) backend.responseErrors++;
   countTermination(backend, cause, phase);
   if (server === undefined) return;
   const s = server.counters;
@@ -89,6 +92,7 @@ export function countHttpRequest(
   s.bytesIn += bytesIn;
   s.bytesOut += bytesOut;
   if (deniedResponse) s.deniedResponses++;
+  if (badResponse) s.responseErrors++;
   countTermination(s, cause, phase);
 }
 
