@@ -82,6 +82,8 @@ export class ServerState {
   consecutiveErrors = 0;
   /** Set by a passive checker (`observe`); streams tell it what they see. */
   observer: Observer | undefined;
+  /** `disable health` (runtime API): checks do not run, and the server counts as UP meanwhile (HAProxy's paused check). */
+  checksPaused = false;
 
   constructor(
     /** `rise`/`fall`: 1 each without checks (nothing moves them then). */
@@ -135,6 +137,20 @@ export class ServerState {
   markDown(result: CheckResult, now: number): Transition {
     this.health = this.rise;
     return this.failed(result, now);
+  }
+
+  /**
+   * Forces the operational state (runtime API: leaving maintenance, `set
+   * server health`, `disable health`): the health counter goes to the top
+   * (UP) or to 0 (DOWN), as HAProxy's srv_set_running / srv_set_stopped do.
+   */
+  force(op: OpState, now: number): Transition {
+    if (op === "UP") {
+      this.health = this.rise + this.fall - 1;
+      return this.op === "DOWN" ? this.setUp(now) : undefined;
+    }
+    this.health = 0;
+    return this.op === "UP" ? this.setDown(now) : undefined;
   }
 
   /** Counters of time spent DOWN so far (the current stretch included). */

@@ -74,6 +74,7 @@ const USAGE: Record<string, string> = {
   log: "log stdout|stderr|<file> [format raw|json], or log global",
   // Health checks (issue 14, checks).
   "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>",
+  stats: "stats socket <path>|ipv4@<address>:<port> [level user|operator|admin] [mode <octal>], stats timeout <time>, or stats maxconn <number>",
   "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>",
   // Rules (issue 15).
   acl: "acl <name> <fetch>[,<converter>...] [flags] [<operator>] [<value>...]",
@@ -381,6 +382,13 @@ class CfgParser {
       const list = (raw[keyword] ??= []) as string[][];
       this.mark([...base, keyword]);
       this.mark([...base, keyword, list.length]);
+      list.push(args);
+    } else if (keyword === "stats") {
+      // `stats socket ...`, `stats timeout ...` (runtime API, issue 16): one list of words per line, read by schema-control.ts.
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      const list = (raw.stats ??= []) as string[][];
+      this.mark([...base, "stats"]);
+      this.mark([...base, "stats", list.length]);
       list.push(args);
     } else if (keyword === "stick-table") {
       // One table per proxy (HAProxy names it after the proxy); schema-stick.ts reads the words.
