@@ -4,6 +4,7 @@ import { type Command, parseCommandLine, usage } from "./cli.ts";
 import { loadConfigFiles, loadConfigTexts, type LoadResult } from "./config/load.ts";
 import type { Config } from "./config/types.ts";
 import { Proxy } from "./core/proxy.ts";
+import { ControlSockets } from "./control/sockets.ts";
 import { SinkPool } from "./log/sink.ts";
 import { startDemoBackend } from "./demo/backends.ts";
 import { demoConfigYaml } from "./demo/config.ts";
@@ -70,12 +71,16 @@ async function serve(
   const { onStop } = options;
   const pool = new SinkPool({ timers: runtime });
   const proxy = new Proxy(config, runtime, pool, { strictOwnership: options.strictOwnership });
+  let control: ControlSockets | undefined;
   try {
     await proxy.start();
+    control = await ControlSockets.start(runtime, proxy);
   } catch (error) {
+    await proxy.stop(0);
     io.err(`sluice: cannot start: ${(error as Error).message}`);
     return 1;
   }
+  for (const l of control.listening) io.err(`runtime API listening on ${l.port === 0 ? l.hostname : `${l.hostname}:${l.port}`}`);
   for (const f of proxy.frontends) {
     for (const l of f.listening) io.err(`frontend '${f.name}' listening on ${l.hostname}:${l.port}`);
   }
@@ -91,6 +96,7 @@ async function serve(
       }
       io.err(`${name}: stopping; ${proxy.sessions} open connection(s) may finish within ` +
         `${config.global.hardStopAfter} ms`);
+      control?.close();
       proxy.stop().then(async () => {
         onStop?.();
         // Log lines still buffered are written before the process goes, but a
