@@ -76,13 +76,13 @@ export class ServerOps {
     if (m === null) return "Empty weight string empty or preceded by garbage";
     let w = Number(m[1]);
     if (m[2] === "%") {
-      if (m[3] !== "") return "Trailing garbage in weight string.";
+      if (m[3] !== "") return "Trailing garbage in weight string";
       if (w < 0) return "Relative weight must be positive.";
       w = Math.min(MAX_WEIGHT, Math.floor((server.initialWeight * w) / 100));
     } else if (w < 0 || w > MAX_WEIGHT) {
       return `Absolute weight can only be between 0 and ${MAX_WEIGHT} inclusive.`;
     } else if (m[3] !== "") {
-      return "Trailing garbage in weight string.";
+      return "Trailing garbage in weight string";
     }
     if (w !== 0 && w !== server.initialWeight && backend.staticWeights) {
       return "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.";

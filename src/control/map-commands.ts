@@ -100,7 +100,7 @@ export const MAP_COMMANDS: readonly Command[] = [
     help: "clear the contents of this map",
     level: "operator",
     run(call, ctx) {
-      if (call.args.length !== 1) return say("'clear map' expects a map identifier.");
+      if (call.args.length === 0) return say("Missing map identifier.");
       const map = mapOf(ctx, call.args[0]);
       if (map === undefined) return UNKNOWN;
       map.clear();

@@ -46,7 +46,8 @@ function healthCommand(words: string[], usage: string, help: string, enabled: bo
     run(call, ctx) {
       const found = lookup(ctx.ops, call.args[0]);
       if (typeof found === "string") return found;
-      if (!ctx.ops.setChecks(found.backend, found.server, enabled)) return say("Server has no health check configured.");
+      // HAProxy: pausing a check that does not exist is no error, resuming one is.
+      if (!ctx.ops.setChecks(found.backend, found.server, enabled) && enabled) return say("Health check was not configured on this server, cannot enable.");
       return "";
     },
   };
@@ -180,7 +181,7 @@ export const SERVER_COMMANDS: readonly Command[] = [
       const wanted = call.args[0];
       const ids = proxyIds(ctx.proxy.config);
       const backends = [...ctx.proxy.backends.values()].filter((b) => wanted === undefined || b.name === wanted);
-      if (wanted !== undefined && backends.length === 0) return say(`Can't find backend '${wanted}'.`);
+      if (wanted !== undefined && backends.length === 0) return say("Can't find backend.");
       const now = ctx.proxy.clock.tick();
       let out = `1\n${STATE_HEADER}\n`;
       for (const b of backends) b.servers.forEach((s, i) => (out += `${stateLine(ctx, ids.get(b.name) ?? 0, b, s, i, now)}\n`));

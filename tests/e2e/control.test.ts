@@ -228,7 +228,7 @@ backend other
       expect(await socat(`UNIX-CONNECT:${admin}`, "enable health be/A\n")).toBe("\n");
       line = (await socat(`UNIX-CONNECT:${admin}`, "show servers state be\n")).split("\n")[2]!.split(" ");
       expect(line[13]).toBe("6");
-      expect(await socat(`UNIX-CONNECT:${admin}`, "disable health be/B\n")).toBe("Server has no health check configured.\n\n");
+      expect(await socat(`UNIX-CONNECT:${admin}`, "enable health be/B\n")).toBe("Health check was not configured on this server, cannot enable.\n\n");
     });
 
     test("maps: add map reroutes the next request; set, del, show, clear", async () => {

@@ -79,6 +79,8 @@ describe("servers", () => {
     expect(t.run("get weight be/s1")).toBe("7 (initial 10)\n");
     expect(t.run("set server be/s1 weight 300")).toBe("Absolute weight can only be between 0 and 256 inclusive.\n");
     expect(t.run("set server be/s1 weight x")).toBe("Empty weight string empty or preceded by garbage\n");
+    expect(t.run("set server be/s1 weight 5x")).toBe("Trailing garbage in weight string\n");
+    expect(t.run("set server be/s1 weight -5%")).toBe("Relative weight must be positive.\n");
     expect(t.run("set server be/s1 weight")).toBe("Require <weight> or <weight%>.\n");
     expect(t.run("set server be/zz weight 3")).toBe("No such server.\n");
     expect(t.run("set server zz/s1 weight 3")).toBe("No such backend.\n");
@@ -162,7 +164,8 @@ describe("servers", () => {
     expect(s2.state.op).toBe("UP");
     expect(t.run("enable health be/s2")).toBe("");
     expect(s2.state.checksPaused).toBe(false);
-    expect(t.run("disable health be/s1")).toBe("Server has no health check configured.\n");
+    expect(t.run("disable health be/s1")).toBe("");
+    expect(t.run("enable health be/s1")).toBe("Health check was not configured on this server, cannot enable.\n");
   });
 
   test("show servers state: version 1, HAProxy's columns, admin and op states as numbers", async () => {
@@ -176,7 +179,7 @@ describe("servers", () => {
     expect(lines[3]!.split(" ").slice(0, 9)).toEqual(["2", "be", "2", "s2", "127.0.0.1", "2", "0", "20", "20"]);
     // `disabled` in the configuration: FMAINT|CMAINT (5), stopped.
     expect(lines[4]!.split(" ").slice(3, 7)).toEqual(["s3", "127.0.0.1", "0", "5"]);
-    expect(t.run("show servers state nope")).toBe("Can't find backend 'nope'.\n");
+    expect(t.run("show servers state nope")).toBe("Can't find backend.\n");
     expect(t.run("show servers state").split("\n").filter((l) => /^\d+ /.test(l)).length).toBe(4);
   });
 });
@@ -251,6 +254,7 @@ describe("maps", () => {
     expect(t.run(`add map ${mapFile} k`)).toBe("'add map' expects three parameters (map identifier, key and value) or one parameter (map identifier) and a payload\n");
     expect(t.run(`del map ${mapFile}`)).toBe("This command expects two parameters: map identifier and key.\n");
     expect(t.run(`set map ${mapFile} k`)).toBe("'set map' expects three parameters: map identifier, key and value.\n");
+    expect(t.run("clear map")).toBe("Missing map identifier.\n");
     expect(t.run(`clear map ${mapFile}`)).toBe("");
     expect(map.entries.length).toBe(0);
   });
