@@ -32,8 +32,6 @@ export interface ControlContext {
   readonly certs: CertTransactions;
   /** The configuration's map files; undefined when its rules read none. */
   readonly maps: MapRegistry | undefined;
-  /** The process id (`show info`'s Pid when the stats are not wired, `show sess`'s nothing). */
-  readonly pid: number;
 }
 
 /** One command as typed: the words after its keywords, its payload (after "<<"), the socket's level. */

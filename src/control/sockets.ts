@@ -23,14 +23,13 @@ export function commandTable(): CommandTable {
 }
 
 /** What the commands act on, for `proxy`: the ops on its servers, its maps, one certificate transaction. */
-export function controlContext(proxy: Proxy, pid: number, stats?: StatsText): ControlContext {
+export function controlContext(proxy: Proxy, stats?: StatsText): ControlContext {
   return {
     proxy,
     ops: new ServerOps(proxy.backends, proxy.checks, () => proxy.clock.tick()),
     stats,
     certs: new CertTransactions(),
     maps: proxy.config.maps,
-    pid,
   };
 }
 
@@ -50,11 +49,11 @@ export class ControlSockets {
   private readonly listeners: Listener[] = [];
   private readonly open = new Set<Socket>();
 
-  private constructor(private readonly runtime: Runtime & Pick<System, "listenUnix" | "pid">, readonly ctx: ControlContext, private readonly table: CommandTable) {}
+  private constructor(private readonly runtime: Runtime & Pick<System, "listenUnix">, readonly ctx: ControlContext, private readonly table: CommandTable) {}
 
   /** Opens every `stats socket` of the proxy's configuration; on a failure closes those already open and throws a ControlSocketError. */
-  static async start(runtime: Runtime & Pick<System, "listenUnix" | "pid">, proxy: Proxy, stats?: StatsText): Promise<ControlSockets> {
-    const sockets = new ControlSockets(runtime, controlContext(proxy, runtime.pid, stats), commandTable());
+  static async start(runtime: Runtime & Pick<System, "listenUnix">, proxy: Proxy, stats?: StatsText): Promise<ControlSockets> {
+    const sockets = new ControlSockets(runtime, controlContext(proxy, stats), commandTable());
     const g = proxy.config.global;
     try {
       for (const s of g.statsSockets ?? []) await sockets.listen(s, g.statsTimeout ?? BUILTIN.stats.timeout, g.statsMaxconn ?? BUILTIN.stats.maxconn);

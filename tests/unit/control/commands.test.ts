@@ -44,7 +44,7 @@ backend be_a
 async function setup(stats?: StatsText) {
   const runtime = memRuntime();
   const proxy = await memProxyConfig(runtime, CONFIG);
-  const ctx = controlContext(proxy, 4242, stats);
+  const ctx = controlContext(proxy, stats);
   const table = commandTable();
   const run = (line: string, level: ControlLevel = "admin", payload?: string) => table.run(line.split(" ").filter((w) => w !== ""), payload, level, ctx);
   const server = (b: string, s: string) => proxy.backends.get(b)!.servers.find((x) => x.name === s)!;
@@ -306,7 +306,7 @@ frontend tls
 backend be
     server s1 127.0.0.1:9101
 `);
-    const ctx = controlContext(proxy, 1);
+    const ctx = controlContext(proxy);
     const table = commandTable();
     const run = (line: string, payload?: string) => table.run(line.split(" "), payload, "admin", ctx);
     const { readFileSync } = await import("node:fs");
