@@ -59,7 +59,7 @@ export class CliConnection implements SocketEvents {
       answered = this.line(line) || answered;
       if (this.done) return;
     }
-    if (this.buffer.length > MAX_LINE) return this.close();
+    if (this.buffer.length > MAX_LINE) return this.socket.destroy();
     // Non-interactive: the lines received are answered, then the connection ends (HAProxy's CLI).
     if (answered && !this.interactive && this.pending === undefined) this.finish();
   }

@@ -213,9 +213,12 @@ backend other
       expect(Object.keys(await split(web, 4)).sort()).toEqual(["A", "B"]);
     }, 30000);
 
-    test("set server addr: new connections to B go to the new address", async () => {
+    test("set server addr: new connections to B go to the new address; pooled ones to the old are closed", async () => {
+      await split(web, 2);
+      await waitFor(() => b.open.size > 0, 3000, "a pooled connection to B");
       const answer = await socat(`UNIX-CONNECT:${admin}`, `set server be/B addr 127.0.0.1 port ${c.port}\n`);
       expect(answer).toBe(`no need to change the addr, port changed from '${b.port}' to '${c.port}' by 'stats socket command'\n\n`);
+      await waitFor(() => b.open.size === 0, 3000, "the pooled connections to B's old address to close");
       expect(await split(web, 4)).toEqual({ A: 2, C: 2 });
       await socat(`UNIX-CONNECT:${admin}`, `set server be/B addr 127.0.0.1 port ${b.port}\n`);
       expect(await split(web, 4)).toEqual({ A: 2, B: 2 });

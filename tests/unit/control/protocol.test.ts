@@ -5,7 +5,7 @@
 // over an in-memory socket.
 import { describe, expect, test } from "bun:test";
 import { CommandTable, type ControlContext } from "../../../src/control/commands.ts";
-import { CliConnection } from "../../../src/control/connection.ts";
+import { CliConnection, MAX_LINE } from "../../../src/control/connection.ts";
 import { helpText, unknownText } from "../../../src/control/usage.ts";
 import { payloadCommand, splitCommands } from "../../../src/control/words.ts";
 import { MemSocket } from "../../support/mem-runtime.ts";
@@ -154,6 +154,13 @@ describe("a runtime API connection", () => {
     expect(c.socket.text()).toBe("");
     c.conn.end();
     expect(c.socket.text()).toBe("tail|\n\n");
+  });
+
+  test("a line longer than MAX_LINE closes the connection", () => {
+    const c = connect();
+    c.send("x".repeat(MAX_LINE + 1));
+    expect(c.socket.closed).toBe(true);
+    expect(c.closed()).toBe(1);
   });
 
   test("an idle connection is closed at 'stats timeout'", async () => {
