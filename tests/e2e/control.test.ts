@@ -54,8 +54,10 @@ async function httpNamed(name: string): Promise<NamedHttp> {
 }
 
 /** One request on a connection of its own; the backend's name. */
-async function get(port: number, path = "/", host = "app.example"): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { host, connection: "close" } });
+async function get(port: number, path = "/", host = "app.example", cookie?: string): Promise<string> {
+  const headers: Record<string, string> = { host, connection: "close" };
+  if (cookie !== undefined) headers.cookie = cookie;
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
   return await res.text();
 }
 
@@ -135,8 +137,9 @@ frontend tls
 backend be
     stick-table type ip size 100 expire 30s store http_req_cnt
     http-request track-sc0 src
-    server A 127.0.0.1:${a.port} check inter 500
-    server B 127.0.0.1:${b.port}
+    cookie SRV insert indirect nocache
+    server A 127.0.0.1:${a.port} check inter 500 cookie a
+    server B 127.0.0.1:${b.port} cookie b
 backend other
     server C 127.0.0.1:${c.port}
 `);
@@ -183,7 +186,7 @@ backend other
       await socat(`UNIX-CONNECT:${admin}`, "set server be/B weight 1\n");
     }, 30000);
 
-    test("drain: a slow request in flight on B finishes; new requests all go to A", async () => {
+    test("drain: a slow request in flight on B finishes; new requests all go to A, but a persistent one (cookie) to B", async () => {
       // A drained for a moment: the slow request goes to B.
       await socat(`UNIX-CONNECT:${admin}`, "set server be/A state drain\n");
       const slow = get(web, "/slow");
@@ -196,6 +199,8 @@ backend other
       // The one B finishes is the slow request it had in flight.
       expect(await slow).toBe("B");
       expect(b.served).toBe(before + 1);
+      // A persistent client (its cookie names B) still gets B while it drains.
+      expect(await get(web, "/", "app.example", "SRV=b")).toBe("B");
       const state = await socat(`UNIX-CONNECT:${admin}`, "show servers state be\n");
       expect(state.split("\n")[3]!.split(" ").slice(3, 7)).toEqual(["B", "127.0.0.1", "2", "8"]);
       expect(await socat(`UNIX-CONNECT:${admin}`, "set server be/B state ready\n")).toBe("\n");
@@ -208,6 +213,8 @@ backend other
       await waitFor(() => b.open.size === 0, 3000, "B's idle connections to close");
       const before = b.served;
       expect(await split(web, 6)).toEqual({ A: 6 });
+      // In maintenance even a client whose cookie names B goes elsewhere.
+      expect(await get(web, "/", "app.example", "SRV=b")).toBe("A");
       expect(b.served).toBe(before);
       expect(await socat(`UNIX-CONNECT:${admin}`, "enable server be/B\n")).toBe("\n");
       expect(Object.keys(await split(web, 4)).sort()).toEqual(["A", "B"]);
