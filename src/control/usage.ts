@@ -4,7 +4,9 @@
 // to what was typed after the longest run of known words (a distance between
 // "fingerprints" of letter pairs, tools.c's update_word_fingerprint), or,
 // when nothing is close, every command that begins with the known words.
-// help, prompt and quit end every list.
+// help, prompt and quit end every list. Among commands at the same distance
+// the first in the table wins (HAProxy: the first registered), so the few
+// proposed may differ from HAProxy's where its list and ours differ.
 
 /** What a command shows of itself. */
 export interface Described {
@@ -87,7 +89,8 @@ function commonPrefix(keywords: readonly string[], args: readonly string[]): num
 
 /**
  * Letter-pair counts over words (a 32×32 table: 1-26 letters, 27 digits, 28
- * anything else and the word's start and end), and the characters counted.
+ * anything else and the word's start and end; row 0 marks the characters
+ * present), and the characters counted.
  */
 function fingerprint(words: readonly string[]): { fp: Uint8Array; chars: number } {
   const fp = new Uint8Array(1024);
@@ -99,6 +102,8 @@ function fingerprint(words: readonly string[]): { fp: Uint8Array; chars: number 
     for (const ch of word.toLowerCase()) {
       const c = ch.charCodeAt(0);
       const to = c >= 97 && c <= 122 ? c - 96 : c >= 48 && c <= 57 ? 27 : 28;
+      // Row 0 marks which characters are present at all.
+      fp[to] = 1;
       fp[from * 32 + to]!++;
       from = to;
     }
