@@ -41,9 +41,10 @@ export interface Invocation {
   readonly level: ControlLevel;
 }
 
-export interface Command extends Described {
+/** A command of a table whose commands act on `C` (the worker's ControlContext; a master's CLI may bring its own). */
+export interface Command<C = ControlContext> extends Described {
   readonly level: ControlLevel;
-  run(call: Invocation, ctx: ControlContext): string;
+  run(call: Invocation, ctx: C): string;
 }
 
 const RANK: Record<ControlLevel, number> = { user: 0, operator: 1, admin: 2 };
@@ -61,17 +62,17 @@ export function say(text: string): string {
 }
 
 /** The commands, sorted as HAProxy's help lists them. */
-export class CommandTable {
-  readonly commands: readonly Command[];
+export class CommandTable<C = ControlContext> {
+  readonly commands: readonly Command<C>[];
 
-  constructor(commands: readonly Command[]) {
+  constructor(commands: readonly Command<C>[]) {
     this.commands = [...commands].sort((a, b) => (a.usage < b.usage ? -1 : a.usage > b.usage ? 1 : 0));
   }
 
   /** Runs one command's words; `help` is answered here, `prompt` and `quit` by the connection. */
-  run(words: readonly string[], payload: string | undefined, level: ControlLevel, ctx: ControlContext): string {
+  run(words: readonly string[], payload: string | undefined, level: ControlLevel, ctx: C): string {
     if (words[0] === "help") return helpText(this.commands, words.slice(1));
-    let found: Command | undefined;
+    let found: Command<C> | undefined;
     for (const c of this.commands) {
       if (c.words.length > words.length) continue;
       if (!c.words.every((w, i) => words[i] === w)) continue;

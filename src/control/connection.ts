@@ -18,10 +18,10 @@ import { payloadCommand, splitCommands } from "./words.ts";
 export const MAX_LINE = 64 * 1024;
 export const MAX_PAYLOAD = 4 * 1024 * 1024;
 
-export interface ConnectionSettings {
+export interface ConnectionSettings<C = ControlContext> {
   readonly level: ControlLevel;
-  readonly table: CommandTable;
-  readonly ctx: ControlContext;
+  readonly table: CommandTable<C>;
+  readonly ctx: C;
   readonly timers: Pick<Timers, "setTimer" | "clearTimer">;
   /** `stats timeout`: idle ms before the connection is closed. */
   readonly timeoutMs: number;
@@ -31,7 +31,7 @@ export interface ConnectionSettings {
 
 const enc = new TextEncoder();
 
-export class CliConnection implements SocketEvents {
+export class CliConnection<C = ControlContext> implements SocketEvents {
   private buffer = "";
   private readonly decoder = new TextDecoder();
   private interactive = false;
@@ -42,7 +42,7 @@ export class CliConnection implements SocketEvents {
   /** The answers are out and the FIN is sent: nothing more is read. */
   private finished = false;
 
-  constructor(private readonly socket: Socket, private readonly settings: ConnectionSettings) {
+  constructor(private readonly socket: Socket, private readonly settings: ConnectionSettings<C>) {
     this.arm();
   }
 

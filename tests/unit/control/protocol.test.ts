@@ -4,7 +4,7 @@
 // a connection's behaviour (non-interactive, prompt, payload, quit, timeout)
 // over an in-memory socket.
 import { describe, expect, test } from "bun:test";
-import { CommandTable, type ControlContext } from "../../../src/control/commands.ts";
+import { CommandTable } from "../../../src/control/commands.ts";
 import { CliConnection, MAX_LINE } from "../../../src/control/connection.ts";
 import { helpText, unknownText } from "../../../src/control/usage.ts";
 import { payloadCommand, splitCommands } from "../../../src/control/words.ts";
@@ -91,8 +91,8 @@ describe("help and unknown commands, as HAProxy 2.6 words them", () => {
 });
 
 /** A table of two commands, echoing what they were given. */
-function echoTable(): CommandTable {
-  return new CommandTable([
+function echoTable(): CommandTable<null> {
+  return new CommandTable<null>([
     { words: ["echo"], usage: "echo <words>", help: "say it back", level: "user", run: (c) => `${c.args.join(" ")}|${c.payload ?? ""}\n` },
     { words: ["secret"], usage: "secret", help: "admins only", level: "admin", run: () => "42\n" },
   ]);
@@ -105,7 +105,7 @@ function connect(level: "user" | "admin" = "admin") {
   const conn = new CliConnection(socket, {
     level,
     table: echoTable(),
-    ctx: {} as ControlContext,
+    ctx: null,
     timers: clock,
     timeoutMs: 10000,
     closed: () => closed++,
