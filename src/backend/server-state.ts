@@ -73,6 +73,8 @@ export class ServerState {
   upSince = -1;
   /** Monotonic ms of the last change of operational state. */
   lastChange: number;
+  /** Monotonic ms of the last change of administrative state (runtime API); the start until then. */
+  lastAdminChange: number;
   /** Counters since start: checks run, failed checks, times it went DOWN, ms spent DOWN (until the last UP). */
   checks = 0;
   fails = 0;
@@ -95,6 +97,7 @@ export class ServerState {
     this.admin = disabled ? "MAINT" : "READY";
     this.health = rise;
     this.lastChange = now;
+    this.lastAdminChange = now;
   }
 
   /** Fully healthy: the top of the counter. */

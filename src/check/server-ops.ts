@@ -57,8 +57,8 @@ export class ServerOps {
     const was = state.admin;
     if (was === next) return;
     state.admin = next;
-    const now = this.now();
-    state.lastChange = now;
+    // Its own clock: lastChange times the operational state (downtime counts from it).
+    state.lastAdminChange = this.now();
     if (next === "MAINT") return this.enterMaintenance(backend, server);
     if (was === "MAINT") return this.leaveMaintenance(backend, server, next);
     if (next === "DRAIN") {

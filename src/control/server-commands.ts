@@ -123,7 +123,8 @@ function stateLine(ctx: ControlContext, backendId: number, backend: Backend, ser
   const checkState = check === undefined
     ? (state.admin === "MAINT" ? 0x08 : 0)
     : 0x02 | (state.checksPaused ? 0 : 0x04) | (state.checksPaused || state.admin === "MAINT" ? 0x08 : 0);
-  const since = Math.max(0, Math.floor((now - state.lastChange) / 1000));
+  // HAProxy's last_change moves with either state.
+  const since = Math.max(0, Math.floor((now - Math.max(state.lastChange, state.lastAdminChange)) / 1000));
   const fqdn = /^[\d.]+$/.test(server.host) || server.host.includes(":") ? "-" : server.host;
   const checkPort = check?.spec.port ?? 0;
   const checkAddr = check?.spec.addr ?? "-";
