@@ -4,6 +4,7 @@ import { type Command, parseCommandLine, usage } from "./cli.ts";
 import { loadConfigFiles, loadConfigTexts, type LoadResult } from "./config/load.ts";
 import type { Config } from "./config/types.ts";
 import { Proxy } from "./core/proxy.ts";
+import { ControlSockets } from "./control/sockets.ts";
 import { SinkPool } from "./log/sink.ts";
 import { startDemoBackend } from "./demo/backends.ts";
 import { demoConfigYaml } from "./demo/config.ts";
@@ -11,6 +12,7 @@ import type { HostRuntime, Listener } from "./runtime/types.ts";
 import { VERSION } from "./version.ts";
 import { startStatsListeners, type StatsListeners } from "./admin/listener.ts";
 import { proxyStats } from "./stats/proxy-source.ts";
+import { infoText, statCsv } from "./stats/csv.ts";
 
 export interface Output {
   out(text: string): void;
@@ -72,18 +74,26 @@ async function serve(
   const { onStop } = options;
   const pool = new SinkPool({ timers: runtime });
   const proxy = new Proxy(config, runtime, pool, { strictOwnership: options.strictOwnership });
+  let control: ControlSockets | undefined;
+  const figures = proxyStats(proxy, { pid: runtime.pid, version: VERSION });
   try {
     await proxy.start();
+    control = await ControlSockets.start(runtime, proxy, {
+      statCsv: () => statCsv(figures.rows()),
+      infoText: () => infoText(figures.info()),
+    });
   } catch (error) {
+    await proxy.stop(0);
     io.err(`sluice: cannot start: ${(error as Error).message}`);
     return 1;
   }
+  for (const l of control.listening) io.err(`runtime API listening on ${l.port === 0 ? l.hostname : `${l.hostname}:${l.port}`}`);
   for (const f of proxy.frontends) {
     for (const l of f.listening) io.err(`frontend '${f.name}' listening on ${l.hostname}:${l.port}`);
   }
   let stats: StatsListeners;
   try {
-    stats = await startStatsListeners(runtime, config.stats ?? [], proxyStats(proxy, { pid: runtime.pid, version: VERSION }));
+    stats = await startStatsListeners(runtime, config.stats ?? [], figures);
   } catch (error) {
     io.err(`sluice: cannot start the stats listener: ${(error as Error).message}`);
     await proxy.stop(0);
@@ -103,6 +113,7 @@ async function serve(
       io.err(`${name}: stopping; ${proxy.sessions} open connection(s) may finish within ` +
         `${config.global.hardStopAfter} ms`);
       // The figures stay readable while connections drain; the stats listener goes with the proxy.
+      control?.close();
       proxy.stop().then(async () => {
         await stats.close();
         onStop?.();

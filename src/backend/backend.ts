@@ -43,6 +43,12 @@ export class Backend {
   readonly h2: boolean;
   /** The algorithm hashes a key of the request (source, uri, url_param, hdr): streams pass it to `assign`. */
   readonly hashes: boolean;
+  /**
+   * Its algorithm lays its servers out once by their configured weights
+   * (static-rr, map-based hashing): at run time a server's weight can only go
+   * to 0 or back to the configured one (HAProxy's static algorithms).
+   */
+  readonly staticWeights: boolean;
   /** The most streams the backend's queue held at once. */
   queueMax = 0;
   /** Slots its servers hold now (streams connected or connecting). */
@@ -82,6 +88,7 @@ export class Backend {
     this.now = () => timers.now();
     const hashType = config.hashType ?? BUILTIN.hashType;
     this.hashes = HASHING.has(config.balance.algorithm);
+    this.staticWeights = config.balance.algorithm === "static-rr" || (this.hashes && hashType !== "consistent");
     this.active = createBalancer(config.balance, hashType, this.servers.filter((s) => !s.backup), random);
     // Without `option allbackups` only the first usable backup serves, as HAProxy.
     const backupBalance = config.allBackups ? config.balance : { algorithm: "first" as const };
@@ -223,6 +230,16 @@ export class Backend {
     }
     this.serve(undefined);
     return requeued;
+  }
+
+  /**
+   * `server`'s weight changed (runtime API): its balancer takes the new
+   * weight (a ring or a schedule is rebuilt, a heap reordered), and streams
+   * waiting may take it if it can serve now.
+   */
+  reweighed(server: Server): void {
+    this.balancerOf(server).update(server);
+    this.serve(server);
   }
 
   /** `server` came UP (health checks): the streams waiting for it or for any server may take its slots. */

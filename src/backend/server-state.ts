@@ -73,6 +73,8 @@ export class ServerState {
   upSince = -1;
   /** Monotonic ms of the last change of operational state. */
   lastChange: number;
+  /** Monotonic ms of the last change of administrative state (runtime API); the start until then. */
+  lastAdminChange: number;
   /** Counters since start: checks run, failed checks, times it went DOWN, ms spent DOWN (until the last UP). */
   checks = 0;
   fails = 0;
@@ -82,6 +84,8 @@ export class ServerState {
   consecutiveErrors = 0;
   /** Set by a passive checker (`observe`); streams tell it what they see. */
   observer: Observer | undefined;
+  /** `disable health` (runtime API): checks do not run, and the server counts as UP meanwhile (HAProxy's paused check). */
+  checksPaused = false;
 
   constructor(
     /** `rise`/`fall`: 1 each without checks (nothing moves them then). */
@@ -93,6 +97,7 @@ export class ServerState {
     this.admin = disabled ? "MAINT" : "READY";
     this.health = rise;
     this.lastChange = now;
+    this.lastAdminChange = now;
   }
 
   /** Fully healthy: the top of the counter. */
@@ -135,6 +140,20 @@ export class ServerState {
   markDown(result: CheckResult, now: number): Transition {
     this.health = this.rise;
     return this.failed(result, now);
+  }
+
+  /**
+   * Forces the operational state (runtime API: leaving maintenance, `set
+   * server health`, `disable health`): the health counter goes to the top
+   * (UP) or to 0 (DOWN), as HAProxy's srv_set_running / srv_set_stopped do.
+   */
+  force(op: OpState, now: number): Transition {
+    if (op === "UP") {
+      this.health = this.rise + this.fall - 1;
+      return this.op === "DOWN" ? this.setUp(now) : undefined;
+    }
+    this.health = 0;
+    return this.op === "UP" ? this.setDown(now) : undefined;
   }
 
   /** Counters of time spent DOWN so far (the current stretch included). */

@@ -35,7 +35,8 @@ export class Server implements BalanceTarget {
   readonly name: string;
   /** The host as written: a name or an IP. */
   readonly host: string;
-  readonly port: number;
+  /** Where connections go (with `address`); the runtime API's `set server addr ... port` changes it. */
+  port: number;
   readonly backup: boolean;
   readonly maxconn: number;
   rrCurrent = 0;
@@ -43,8 +44,12 @@ export class Server implements BalanceTarget {
   // ---- balancing and queues (issue 14, balance) ----
   /** Where connections go: the IP found at start for a name (init-addr), the host itself for an IP; "" when none was found (init-addr none): the server takes no traffic. */
   address: string;
-  /** The weight as configured (0..256). */
-  readonly userWeight: number;
+  /** The weight asked for (0..256): as configured, or as the runtime API set it. */
+  userWeight: number;
+  /** The weight as configured (HAProxy's iweight: `set weight N%` is relative to it). */
+  readonly initialWeight: number;
+  /** `disabled` in the configuration (HAProxy's CMAINT flag in `show servers state`). */
+  readonly configDisabled: boolean;
   /** The effective weight the algorithms use: userWeight, ramped during slowstart. */
   weight: number;
   /** `maxqueue`: streams waiting in this server's queue at most (0: no limit). */
@@ -76,6 +81,8 @@ export class Server implements BalanceTarget {
     this.host = settings.host;
     this.port = settings.port;
     this.userWeight = settings.weight;
+    this.initialWeight = settings.weight;
+    this.configDisabled = settings.disabled;
     this.weight = settings.weight;
     this.address = settings.host;
     this.maxqueue = settings.maxqueue ?? 0;

@@ -136,6 +136,12 @@ export class HealthCheck {
     }
   }
 
+  /** The next check runs now rather than at its turn (leaving maintenance, checks resumed: HAProxy's "start OK but check immediately"). */
+  checkNow(): void {
+    if (this.stopped || this.running) return;
+    this.schedule(0);
+  }
+
   private schedule(ms: number): void {
     const runtime = this.ctx.runtime;
     if (this.timer !== undefined) runtime.clearTimer(this.timer);
@@ -154,15 +160,18 @@ export class HealthCheck {
 
   private readonly run: Job = (done) => {
     if (this.stopped) return done();
-    // A server in maintenance, or without an address (init-addr none), is not checked (HAProxy pauses its checks): the next turn comes at inter.
+    // A server in maintenance, without an address (init-addr none), or whose checks the runtime API paused, is not checked (HAProxy pauses its checks): the next turn comes at inter.
     const server = this.server;
-    if (server.state.admin === "MAINT" || server.address === "") {
+    if (server.state.admin === "MAINT" || server.address === "" || server.state.checksPaused) {
       done();
       return this.schedule(this.spec.inter);
     }
     this.running = true;
     this.release = done;
-    const target = this.spec.addr !== undefined || this.target.host === server.address ? this.target : { ...this.target, host: server.address };
+    // The address and port are read at each check: init-addr found them at start, the runtime API may change them.
+    const host = this.spec.addr ?? server.address;
+    const port = this.spec.port ?? server.port;
+    const target = host === this.target.host && port === this.target.port ? this.target : { ...this.target, host, port };
     this.probe = new Probe(this.ctx.runtime, target, this.steps, this.success, (r) => {
       this.running = false;
       this.probe = undefined;

@@ -80,9 +80,10 @@ const NO_DEFAULTS: ProxyPart = { timeouts: {} };
 export function buildDraft(segments: CheckedSegment[]): Draft {
   const global: GlobalConfig = { ...BUILTIN.global, logTargets: [] };
   for (const seg of segments) {
-    const { logs, sslDefaultBind, ...settings } = seg.global ?? {};
+    const { logs, sslDefaultBind, statsSockets, ...settings } = seg.global ?? {};
     Object.assign(global, settings);
     if (logs) global.logTargets.push(...logs);
+    if (statsSockets) (global.statsSockets ??= []).push(...statsSockets);
     if (sslDefaultBind) global.sslDefaultBind = { ...global.sslDefaultBind, ...sslDefaultBind };
   }
   const anyLog = global.logTargets.length > 0 ||

@@ -91,8 +91,9 @@ const USAGE: Record<string, string> = {
   "force-persist": "force-persist if|unless <condition>",
   "ignore-persist": "ignore-persist if|unless <condition>",
   // Persistence (issue 15, cookie).
-  // The stats listener (issue 16): schema-stats.ts reads the words.
-  stats: "stats enable|uri <prefix>|refresh <time>|auth <user>:<password>|realm <realm>|show-legends|hide-version",
+  // The stats listener and the runtime API (issue 16): schema-stats.ts and schema-control.ts read the words.
+  stats:
+    "stats enable|uri <prefix>|refresh <time>|auth <user>:<password>|realm <realm>|show-legends|hide-version in a proxy; stats socket <path>|ipv4@<address>:<port> [level user|operator|admin] [mode <octal>], stats timeout <time> or stats maxconn <number> in global",
   cookie:
     "cookie <name> [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly] [secure] [domain <domain>]... [maxidle <time>] [maxlife <time>] [attr <value>]...",
 };
@@ -378,7 +379,8 @@ class CfgParser {
       this.mark([...base, keyword, list.length]);
       list.push(args);
     } else if (CHECK_RULES.has(keyword) || keyword === "stats") {
-      // Health-check rules (issue 14, checks): words kept as written (a `tcp-check send` string may hold spaces).
+      // Health-check rules (issue 14, checks) and `stats` lines (issue 16: the stats listener in a
+      // proxy, the runtime API in global): words kept as written (a `tcp-check send` string may hold spaces).
       if (!this.arity(keyword, args, 1, Infinity)) return;
       const list = (raw[keyword] ??= []) as string[][];
       this.mark([...base, keyword]);

@@ -12,6 +12,7 @@ import { type CheckedSegment, checkSegment } from "./sections.ts";
 import type { Config, Origin, UserlistConfig } from "./types.ts";
 import { validate } from "./validate.ts";
 import { compileAllRules } from "./rules.ts";
+import { MapRegistry } from "../rules/match/map-ref.ts";
 import { parseYaml } from "./yaml.ts";
 
 export type * from "./types.ts";
@@ -55,7 +56,8 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
   const draft = buildDraft(checked);
   const found = validate(draft);
   errors.push(...found.errors);
-  compileAllRules(draft, errors, userlists);
+  const maps = new MapRegistry();
+  compileAllRules(draft, errors, userlists, maps);
 
   const sort = byPosition(order);
   const warnings = sort(found.warnings);
@@ -69,6 +71,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
       backends: draft.backends.map((b) => b.config),
       ...(draft.stats.length === 0 ? {} : { stats: draft.stats }),
       ...(userlists === undefined ? {} : { userlists }),
+      ...(maps.all().length === 0 ? {} : { maps }),
     },
   };
 }

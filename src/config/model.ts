@@ -43,6 +43,7 @@ import {
 import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import { RetryOnSchema } from "./schema-retry.ts";
+import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
@@ -92,6 +93,7 @@ const GLOBAL = {
   "ssl-default-bind-ciphers": v.optional(CiphersSchema),
   "ssl-default-bind-ciphersuites": v.optional(CiphersuitesSchema),
   "tune.ssl.cachesize": v.optional(SslCacheSizeSchema),
+  stats: v.optional(GlobalStatsSchema),
 };
 const DEFAULTS = {
   mode: v.optional(ModeSchema),
@@ -301,7 +303,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   return part;
 }
 
-export interface GlobalPart {
+export interface GlobalPart extends ControlPart {
   maxconn?: number;
   hardStopAfter?: number;
   bufsize?: number;
@@ -337,6 +339,7 @@ export const GlobalSchema = v.pipe(
     if (control !== undefined) part.h2FrontendMaxControlFramesPerSec = control;
     if (g["tune.max-checks-per-thread"] !== undefined) part.maxChecksInFlight = g["tune.max-checks-per-thread"];
     if (g.log !== undefined) part.logs = g.log;
+    if (g.stats !== undefined) Object.assign(part, g.stats);
     const ssl: NonNullable<GlobalConfig["sslDefaultBind"]> = { ...g["ssl-default-bind-options"] };
     if (g["ssl-default-bind-ciphers"] !== undefined) ssl.ciphers = g["ssl-default-bind-ciphers"];
     if (g["ssl-default-bind-ciphersuites"] !== undefined) ssl.ciphersuites = g["ssl-default-bind-ciphersuites"];

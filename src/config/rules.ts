@@ -18,6 +18,7 @@ import { compileTcpAction } from "../rules/tcp-actions.ts";
 import type { Draft } from "./build.ts";
 import type { Origin, RuleLine, RuleLines, UserlistConfig } from "./types.ts";
 import { Userlist } from "../rules/auth/userlist.ts";
+import { MapRegistry } from "../rules/match/map-ref.ts";
 import type { StickTableSpec } from "../stick/types.ts";
 import { compileStickLines } from "./stick-rules.ts";
 
@@ -40,7 +41,8 @@ interface ProxyFacts {
 }
 
 /** Compiles every proxy's rule lines into its config (`rules`); problems go to `errors`. */
-export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>): void {
+/** `maps` collects the map files the rules read (one MapRef per file, shared: the runtime API changes them). */
+export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>, maps = new MapRegistry()): void {
   const backends = new Set(draft.backends.map((b) => b.config.name));
   // Stick tables by proxy name (HAProxy: `table NAME` names the proxy that declares it).
   const specs = new Map<string, { spec: StickTableSpec; set(spec: StickTableSpec): void }>();
@@ -74,6 +76,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
       errors,
       userlist,
       tables,
+      maps,
     );
     if (rules === undefined) continue;
     f.config.rules = rules.rules;
@@ -92,6 +95,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
       errors,
       userlist,
       tables,
+      maps,
     );
     if (rules === undefined) continue;
     b.config.rules = rules.rules;
@@ -118,6 +122,7 @@ function compileProxy(
   errors: ConfigError[],
   userlist: (name: string) => Userlist | undefined,
   tables: TableNames,
+  maps: MapRegistry,
 ): { rules: ProxyRules; stick: StickRule[] } | undefined {
   const before = errors.length;
   const where = `${p.kind} '${p.name}'`;
@@ -131,6 +136,16 @@ function compileProxy(
     hasTable: (name) => tables.has(name),
     ownTable: tables.has(p.name) ? p.name : undefined,
     hasBackend: (name) => backends.has(name),
+    mapRef: (file, parse) =>
+      maps.ref(file, resolve(file), `map at file '${p.origin.file ?? ""}'`, () => {
+        let text: string;
+        try {
+          text = readFileSync(resolve(file), "utf8");
+        } catch (e) {
+          return `cannot read map file '${file}': ${(e as Error).message}`;
+        }
+        return parse(text);
+      }),
   };
 
   const acls = new Map<string, ParsedAcl[]>();

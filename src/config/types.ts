@@ -2,6 +2,7 @@
 // The valibot schemas in model.ts produce the pieces; build.ts assembles them
 // into this shape.
 
+import type { MapRegistry } from "../rules/match/map-ref.ts";
 import type { ProxyRules, StickRule } from "../rules/rule-set.ts";
 import type { StickTableSpec } from "../stick/types.ts";
 import type { BalanceSettings, HashType } from "./balance.ts";
@@ -409,6 +410,14 @@ export interface FrontendConfig {
   origin: Origin;
 }
 
+/** The runtime API's levels: what a socket's clients may do (HAProxy's). */
+export type ControlLevel = "user" | "operator" | "admin";
+
+/** `stats socket`: a unix socket (with its permission bits) or a TCP one. */
+export type ControlSocket =
+  | { kind: "unix"; path: string; mode?: number; level: ControlLevel }
+  | { kind: "tcp"; host: string; port: number; level: ControlLevel };
+
 export interface GlobalConfig {
   maxconn: number;
   hardStopAfter: number;
@@ -435,6 +444,12 @@ export interface GlobalConfig {
    * own messages go and what `log global` means. Default: stderr, raw.
    */
   logTargets: LogTarget[];
+  /** `stats socket` lines (the runtime API), in order; several allowed; absent: none. */
+  statsSockets?: ControlSocket[];
+  /** `stats timeout`: an idle runtime API connection is closed after this long (ms; absent: BUILTIN.stats.timeout). */
+  statsTimeout?: number;
+  /** `stats maxconn`: runtime API connections at once, per socket (absent: BUILTIN.stats.maxconn). */
+  statsMaxconn?: number;
   /** `ssl-default-bind-options` / `-ciphers` / `-ciphersuites`: what TLS binds take unless they say. */
   sslDefaultBind?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; ciphersuites?: string; noTlsTickets?: true };
 }
@@ -447,6 +462,8 @@ export interface Config {
   userlists?: Record<string, UserlistConfig>;
   /** Stats listeners (issue 16: `stats enable`, the Prometheus exporter), served by admin/; absent when there are none. */
   stats?: StatsListenerConfig[];
+  /** The map files the rules read, shared by every converter naming one (the runtime API changes them); absent: built without any. */
+  maps?: MapRegistry;
 }
 
 /** A `userlist` section; rules/auth's Userlist is built from it. */
@@ -492,6 +509,8 @@ export const BUILTIN = {
    */
   tls: { minVersion: "TLSv1.2", ticketKeyRotate: 3_600_000, tlsTickets: true, sessionCacheSize: 0, serverVerify: "required" },
   global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64 },
+  /** The runtime API (`stats timeout`, `stats maxconn` in global): HAProxy's defaults. */
+  stats: { timeout: 10000, maxconn: 10 },
   /**
    * HTTP/2 connections to servers, where no keyword sets it: the receive
    * window we grant per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for the
@@ -517,7 +536,8 @@ export const BUILTIN = {
   forwardForHeader: string;
   logTarget: LogTarget;
   tls: { minVersion: TlsVersion; ticketKeyRotate: number; tlsTickets: boolean; sessionCacheSize: 0; serverVerify: ServerTls["verify"] };
-  global: Omit<GlobalConfig, "logTargets" | "sslDefaultBind">;
+  global: Omit<GlobalConfig, "logTargets" | "sslDefaultBind" | "statsSockets" | "statsTimeout" | "statsMaxconn">;
+  stats: { timeout: number; maxconn: number };
   h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
   check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string };
 };

@@ -11,6 +11,7 @@ import type { Logger } from "../log/sink.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
 import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, TlsHandshakeFailure } from "../runtime/types.ts";
 import { HttpSession } from "../session/http-session.ts";
+import type { SessionActivity } from "../session/session.ts";
 import { type SessionHost, TcpSession } from "../session/tcp-session.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Clock } from "../runtime/clock.ts";
@@ -23,7 +24,13 @@ import { Verdict } from "../rules/types.ts";
 import { TrafficCounters } from "../conn/counters.ts";
 
 /** A client connection being served, whatever its mode. */
-interface ClientSession {
+export interface ClientSession {
+  readonly id: number;
+  /** Wall-clock ms of the accept. */
+  readonly acceptDate: number;
+  readonly client: Socket;
+  /** What it is doing now (runtime API, `show sess`). */
+  activity(): SessionActivity;
   begin(early: Uint8Array[]): void;
   kill(): void;
   /** Finish what is under way, then close (HTTP: idle keep-alive connections close at once). */

@@ -257,7 +257,7 @@ export class Ownership {
     // It survived reuse once it completed a second request.
     if (conn.requests >= 2) conn.proven = true;
     if (conn.owner === session) {
-      if (reusable && session.conns.idleCount < maxSessionConns) {
+      if (reusable && session.conns.idleCount < maxSessionConns && !pool.isRetired(conn)) {
         pool.move(conn, "private");
         conn.onIdleClose = session.conns.died;
         session.conns.putIdle(pool, conn);

@@ -107,8 +107,9 @@ export class ServerPool {
     }
   }
 
-  /** Keeps a shared connection after a clean exchange; false: no room (pool-max-conn), the caller closes it. */
+  /** Keeps a shared connection after a clean exchange; false: no room (pool-max-conn) or it is retired, the caller closes it. */
   put(conn: PoolConn): boolean {
+    if (this.isRetired(conn)) return false;
     const max = this.settings.maxConn;
     if (max >= 0 && this.idle.size + this.safe.size >= max) return false;
     const kl = conn.proven ? this.safe : this.idle;
@@ -173,6 +174,24 @@ export class ServerPool {
       }
     }
   }
+
+  /**
+   * Connections open now are never reused again (the server's address
+   * changed, or it went into maintenance): idle ones close now, those in use
+   * close when their stream is done with them instead of going back to a
+   * list.
+   */
+  retire(): void {
+    for (const conn of this.live) this.retired.add(conn);
+    this.closeIdle();
+  }
+
+  /** Opened before the last retire(): it goes to no list again. */
+  isRetired(conn: PoolConn): boolean {
+    return this.retired.has(conn);
+  }
+
+  private readonly retired = new WeakSet<PoolConn>();
 
   /** The purge timer runs while something idle could be purged. */
   private armPurge(): void {

@@ -11,6 +11,8 @@
 import type { Head } from "../http/message.ts";
 import type { TlsFacts } from "../runtime/types.ts";
 import type { Userlist } from "./auth/userlist.ts";
+import type { MapLine } from "./match/files.ts";
+import type { MapRef } from "./match/map-ref.ts";
 
 /**
  * A sample: what a fetch yields and a converter transforms. Strings carry
@@ -162,6 +164,13 @@ export interface CompileEnv {
   hasBackend(name: string): boolean;
   /** A `userlist` section by name (http_auth, http_auth_group); absent: the configuration declares none. */
   userlist?(name: string): Userlist | undefined;
+  /**
+   * The configuration's map file `file`, read and parsed once and shared by
+   * every converter that names it (the runtime API changes its entries), or
+   * why it cannot be read ("cannot read map file ..."); absent: each
+   * converter reads the file for itself.
+   */
+  mapRef?(file: string, parse: (text: string) => readonly MapLine[] | string): MapRef | string;
 }
 
 /** A fetch as the registry knows it. */

@@ -20,7 +20,7 @@ import { Cause, type CauseCode, Phase, type PhaseCode } from "../stream/terminat
 import type { HttpStreamHost } from "../stream/types.ts";
 import type { ForwardingPlan } from "./forwarding.ts";
 import type { EndedSession, HttpLogSubject } from "./log-subject.ts";
-import { Session } from "./session.ts";
+import { Session, type SessionActivity } from "./session.ts";
 import { openStream } from "./open-stream.ts";
 import type { RulesHost } from "./request-rules.ts";
 
@@ -163,6 +163,11 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   begin(early: Uint8Array[]): void {
     for (const chunk of early) this.mux.onData(chunk);
     this.rearm();
+  }
+
+  activity(): SessionActivity {
+    const stream = this.stream;
+    return { backend: stream?.backend.name, server: stream?.server?.name, state: this.state };
   }
 
   kill(): void {

@@ -3,6 +3,7 @@
 // served), and a session as the frontend keeps it.
 import type { Backend } from "../backend/backend.ts";
 import type { Socket } from "../runtime/types.ts";
+import type { SessionActivity } from "./session.ts";
 
 /**
  * What one log line is about: a client connection and the request it was
@@ -31,6 +32,10 @@ export interface HttpLogSubject {
 
 /** A client session as the frontend keeps it. */
 export interface EndedSession {
+  readonly id: number;
+  readonly acceptDate: number;
+  readonly client: Socket;
+  activity(): SessionActivity;
   begin(early: Uint8Array[]): void;
   kill(): void;
   softStop?(): void;

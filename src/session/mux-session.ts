@@ -20,7 +20,7 @@ import { span } from "../stream/span.ts";
 import { Cause, Phase } from "../stream/termination.ts";
 import type { HttpLogSubject } from "./log-subject.ts";
 import type { HttpSessionHost } from "./http-session.ts";
-import { Session } from "./session.ts";
+import { Session, type SessionActivity } from "./session.ts";
 import { openStream } from "./open-stream.ts";
 import { type SlotSession, StreamSlot } from "./stream-slot.ts";
 
@@ -87,6 +87,12 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
   begin(early: Uint8Array[]): void {
     this.mux.start(early);
     this.rearm();
+  }
+
+  activity(): SessionActivity {
+    // One stream: its backend and server; several may use several.
+    const only = this.slots.size === 1 ? [...this.slots][0]!.stream : undefined;
+    return { backend: only?.backend.name, server: only?.server?.name, state: `h2 streams=${this.slots.size}` };
   }
 
   kill(): void {

@@ -5,6 +5,15 @@
 import { nextSessionId } from "../conn/ids.ts";
 import type { Socket, TimerHandle, Timers } from "../runtime/types.ts";
 
+/** What the runtime API's `show sess` shows of a session. */
+export interface SessionActivity {
+  /** The backend and server its current stream uses, when it has one. */
+  readonly backend: string | undefined;
+  readonly server: string | undefined;
+  /** What it is doing: a TCP stream's "connect" / "data", an HTTP/1.1 session's "idle" / "head" / "stream" / "tunnel" / "closing", "h2 streams=N". */
+  readonly state: string;
+}
+
 export abstract class Session {
   readonly id = nextSessionId();
   /** Wall-clock ms of the accept, for the log's date. */
@@ -22,6 +31,8 @@ export abstract class Session {
   abstract kill(): void;
   /** Graceful stop: finish what is under way, then close. */
   softStop?(): void;
+  /** What it is doing now (runtime API, `show sess`). */
+  abstract activity(): SessionActivity;
 
   /** The time of the event being handled (monotonic ms). */
   protected abstract now(): number;

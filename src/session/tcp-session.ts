@@ -6,7 +6,7 @@ import type { TcpLogRecord } from "../log/tcp-log.ts";
 import type { TrafficCounters } from "../conn/counters.ts";
 import type { Runtime, Socket, Timers } from "../runtime/types.ts";
 import { TcpStream, type TcpStreamHost } from "../stream/tcp-stream.ts";
-import { Session } from "./session.ts";
+import { Session, type SessionActivity } from "./session.ts";
 
 /** What a session needs from the frontend that accepted it. */
 export interface SessionHost {
@@ -63,6 +63,10 @@ export class TcpSession extends Session implements TcpStreamHost {
 
   kill(): void {
     this.stream.kill();
+  }
+
+  activity(): SessionActivity {
+    return { backend: this.stream.backend.name, server: this.stream.server?.name, state: this.stream.activity };
   }
 
   protected now(): number {

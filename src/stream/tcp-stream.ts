@@ -40,6 +40,10 @@ type State = "connect" | "data" | "closed";
 
 export class TcpStream extends Stream {
   private state: State = "connect";
+  /** Connecting, carrying data, or closed (the runtime API's `show sess`). */
+  get activity(): string {
+    return this.state;
+  }
   private serverSocket: Socket | undefined;
   private readonly began: number;
   private bytesIn = 0;

@@ -1,12 +1,15 @@
 // Maps (HAProxy 2.6 §7.3.1): map(FILE[,DEFAULT]) and
-// map_<match>[_<output>](FILE[,DEFAULT]). The file is read and compiled once
-// at load into a lookup by the match method (rules/match); values are
+// map_<match>[_<output>](FILE[,DEFAULT]). The file is read once at load into
+// a MapRef shared by every converter naming it (the runtime API changes its
+// entries), each compiled into a lookup by its match method (rules/match),
+// rebuilt after a change; values are
 // checked against the output type then, with the file's line number, so a
 // map_str_int whose value is not a number fails `sluice check`, not a
 // request. A key that is not found gives DEFAULT, or no sample.
 import { parseIPv4, parseIPv6 } from "../network.ts";
-import { compileLookup, parseMapFile } from "../match/index.ts";
-import type { CompileEnv, ConverterDef, MatchMethod, Sample, SampleType } from "../types.ts";
+import { compileLookup, type MapLine, parseMapFile } from "../match/index.ts";
+import { MapRef } from "../match/map-ref.ts";
+import type { CompileEnv, ConverterDef, Lookup, MatchMethod, Sample, SampleType } from "../types.ts";
 import { intArg } from "../fetch/define.ts";
 
 const METHODS: readonly (readonly [suffix: string, method: MatchMethod, input: SampleType])[] = [
@@ -38,6 +41,13 @@ function valueAs(out: SampleType, text: string): Sample | undefined {
 }
 
 function mapConverter(name: string, method: MatchMethod, input: SampleType, out: SampleType): ConverterDef {
+  const kind = out === "int" ? "an integer" : "an IP address";
+  /** Why this converter cannot use `key value`, or undefined (runtime API changes are checked with it). */
+  const check = (key: string, value: string): string | undefined => {
+    if (valueAs(out, value) === undefined) return `value '${value}' is not ${kind}`;
+    const one = compileLookup<Sample>(method, [[key, value]], { ignoreCase: false });
+    return typeof one === "string" ? one : undefined;
+  };
   return {
     name,
     minArgs: 1,
@@ -46,30 +56,52 @@ function mapConverter(name: string, method: MatchMethod, input: SampleType, out:
     out,
     compile(args: readonly string[], env: CompileEnv) {
       const file = args[0]!;
-      let text: string;
-      try {
-        text = env.readFile(file);
-      } catch (e) {
-        return `${name}: cannot read map file '${file}': ${(e as Error).message}`;
-      }
-      const rows = parseMapFile(text);
-      if (typeof rows === "string") return `${name}: map file '${file}': ${rows}`;
-      const entries: [string, Sample][] = [];
-      for (const row of rows) {
-        const v = valueAs(out, row.value);
-        if (v === undefined) return `${name}: map file '${file}' line ${row.line}: value '${row.value}' is not ${out === "int" ? "an integer" : "an IP address"}`;
-        entries.push([row.key, v]);
+      const parse = (text: string) => {
+        const rows = parseMapFile(text);
+        return typeof rows === "string" ? `map file '${file}': ${rows}` : rows;
+      };
+      const ref = mapRefOf(file, env, parse);
+      if (typeof ref === "string") return `${name}: ${ref}`;
+      for (const e of ref.entries) {
+        if (valueAs(out, e.value) === undefined) return `${name}: map file '${file}' line ${e.line}: value '${e.value}' is not ${kind}`;
       }
       let fallback: Sample | undefined;
       if (args[1] !== undefined) {
         fallback = valueAs(out, args[1]);
-        if (fallback === undefined) return `${name}: the default '${args[1]}' is not ${out === "int" ? "an integer" : "an IP address"}`;
+        if (fallback === undefined) return `${name}: the default '${args[1]}' is not ${kind}`;
       }
-      const lookup = compileLookup<Sample>(method, entries, { ignoreCase: false });
-      if (typeof lookup === "string") return `${name}: map file '${file}': ${lookup}`;
-      return fallback === undefined ? lookup : (s) => lookup(s) ?? fallback;
+      const build = () => compileLookup<Sample>(method, ref.entries.map((e) => [e.key, valueAs(out, e.value)!] as const), { ignoreCase: false });
+      const first = build();
+      if (typeof first === "string") return `${name}: map file '${file}': ${first}`;
+      ref.use(check);
+      // The entries may change at run time (runtime API): the index is rebuilt on the first lookup after a change.
+      let lookup = first;
+      let version = ref.version;
+      const current = (): Lookup<Sample> => {
+        if (version !== ref.version) {
+          const next = build();
+          // Every change was checked against this converter first: a rebuild cannot fail.
+          if (typeof next !== "string") lookup = next;
+          version = ref.version;
+        }
+        return lookup;
+      };
+      return fallback === undefined ? (s) => current()(s) : (s) => current()(s) ?? fallback;
     },
   };
+}
+
+/** The shared map of the configuration (env.mapRef), or one of this converter's own. */
+function mapRefOf(file: string, env: CompileEnv, parse: (text: string) => readonly MapLine[] | string): MapRef | string {
+  if (env.mapRef !== undefined) return env.mapRef(file, parse);
+  let text: string;
+  try {
+    text = env.readFile(file);
+  } catch (e) {
+    return `cannot read map file '${file}': ${(e as Error).message}`;
+  }
+  const rows = parse(text);
+  return typeof rows === "string" ? rows : new MapRef(0, file, file, "", rows);
 }
 
 export const MAP_CONVERTERS: readonly ConverterDef[] = [

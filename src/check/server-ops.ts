@@ -1,0 +1,192 @@
+// What an operator does to a server at run time, in one place: the runtime
+// API's commands (control/) and the admin listener's JSON API (admin/) both
+// call these. Each change goes through the server's one state (ServerState)
+// and its backend's one dispatch loop, and is logged in HAProxy's words
+// (server.c's srv_set_admin_flag / srv_clr_admin_flag):
+//   READY  takes load-balanced traffic (if UP and its weight is above 0);
+//   DRAIN  takes no new load-balanced session, only those that name it (a
+//          persistence cookie, a stick table, use-server); current ones finish;
+//   MAINT  takes nothing; streams waiting for it go elsewhere, its idle pooled
+//          connections close and those in use close when done.
+// A weight change reaches the balancer at once (Backend.reweighed); an
+// address change sends new connections to the new address and retires the
+// pooled ones to the old.
+import type { Backend } from "../backend/backend.ts";
+import type { Server } from "../backend/server.ts";
+import type { AdminState, Transition } from "../backend/server-state.ts";
+import type { HealthChecks } from "./checks.ts";
+import type { HealthCheck } from "./health-check.ts";
+import { survivors } from "./health-check.ts";
+import type { Survivors } from "./transition-log.ts";
+
+/** A server found by "backend/server", or why not (HAProxy's answers). */
+export type Found = { backend: Backend; server: Server } | { error: string };
+
+/** The weight's highest value (HAProxy's SRV_UWGHT_MAX). */
+export const MAX_WEIGHT = 256;
+
+export class ServerOps {
+  private readonly checkOf = new Map<Server, HealthCheck>();
+
+  constructor(
+    readonly backends: ReadonlyMap<string, Backend>,
+    checks: HealthChecks,
+    /** Monotonic ms (the proxy's clock, read fresh: a command is an event of its own). */
+    private readonly now: () => number,
+  ) {
+    for (const c of checks.all) this.checkOf.set(c.server, c);
+  }
+
+  /** `backend/server` → the server, or HAProxy's message ("No such backend.", "No such server."). */
+  find(backendName: string, serverName: string): Found {
+    const backend = this.backends.get(backendName);
+    if (backend === undefined) return { error: "No such backend." };
+    const server = backend.servers.find((s) => s.name === serverName);
+    if (server === undefined) return { error: "No such server." };
+    return { backend, server };
+  }
+
+  /** The server's active check, if it has one (`check` on its line). */
+  healthCheck(server: Server): HealthCheck | undefined {
+    return this.checkOf.get(server);
+  }
+
+  /** READY, DRAIN or MAINT (`set server B/S state`, `enable|disable server`). */
+  setAdmin(backend: Backend, server: Server, next: AdminState): void {
+    const state = server.state;
+    const was = state.admin;
+    if (was === next) return;
+    state.admin = next;
+    // Its own clock: lastChange times the operational state (downtime counts from it).
+    state.lastAdminChange = this.now();
+    if (next === "MAINT") return this.enterMaintenance(backend, server);
+    if (was === "MAINT") return this.leaveMaintenance(backend, server, next);
+    if (next === "DRAIN") {
+      // Its own queue holds streams bound to it: it still serves them. Nothing else is requeued.
+      server.report(`Server ${server.id} enters drain state${online(backend, server, 0)}.`);
+      return;
+    }
+    backend.serverUp(server);
+    server.report(`Server ${server.id} is ${state.op} (leaving forced drain).`);
+  }
+
+  /** `set server B/S weight N[%]` / `set weight`: the message when refused, else undefined. */
+  setWeight(backend: Backend, server: Server, text: string): string | undefined {
+    const m = /^(-?\d+)(%?)(.*)$/.exec(text);
+    if (m === null) return "Empty weight string empty or preceded by garbage";
+    let w = Number(m[1]);
+    if (m[2] === "%") {
+      if (m[3] !== "") return "Trailing garbage in weight string";
+      if (w < 0) return "Relative weight must be positive.";
+      w = Math.min(MAX_WEIGHT, Math.floor((server.initialWeight * w) / 100));
+    } else if (w < 0 || w > MAX_WEIGHT) {
+      return `Absolute weight can only be between 0 and ${MAX_WEIGHT} inclusive.`;
+    } else if (m[3] !== "") {
+      return "Trailing garbage in weight string";
+    }
+    if (w !== 0 && w !== server.initialWeight && backend.staticWeights) {
+      return "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.";
+    }
+    server.userWeight = w;
+    server.weight = server.rampedWeight(this.now());
+    backend.reweighed(server);
+    return undefined;
+  }
+
+  /**
+   * `set server B/S addr IP [port N]`: new connections go to the new address;
+   * connections to the old one are retired (idle ones close now, busy ones
+   * when done). Returns HAProxy's report of what changed.
+   */
+  setAddress(server: Server, address: string, port: number | undefined): string {
+    const by = "by 'stats socket command'";
+    const before = `${server.address}:${server.port}`;
+    const addrChanged = address !== server.address;
+    const portChanged = port !== undefined && port !== server.port;
+    const parts: string[] = [];
+    parts.push(addrChanged ? `IP changed from '${server.address}' to '${address}'` : "no need to change the addr");
+    if (portChanged) parts.push(`port changed from '${server.port}' to '${port}'`);
+    if (!addrChanged && !portChanged) return `${parts.join(", ")} ${by}`;
+    server.address = address;
+    if (port !== undefined) server.port = port;
+    server.pool.retire();
+    server.report(`${server.id} changed its address from ${before} to ${server.address}:${server.port} ${by}.`);
+    return `${parts.join(", ")} ${by}`;
+  }
+
+  /** `disable health` / `enable health`: pause or resume the active check; false when the server has none. */
+  setChecks(backend: Backend, server: Server, enabled: boolean): boolean {
+    const check = this.checkOf.get(server);
+    if (check === undefined) return false;
+    const state = server.state;
+    if (state.checksPaused === !enabled) return true;
+    state.checksPaused = !enabled;
+    if (enabled) {
+      check.checkNow();
+      return true;
+    }
+    // Unchecked, a server counts as UP (HAProxy's paused check).
+    this.apply(backend, server, state.force("UP", this.now()), "health check disabled");
+    return true;
+  }
+
+  /** `set server B/S health up|down`: forces the operational state until the next check says otherwise. */
+  setHealth(backend: Backend, server: Server, op: "UP" | "DOWN"): void {
+    this.apply(backend, server, server.state.force(op, this.now()), "changed from CLI");
+  }
+
+  private enterMaintenance(backend: Backend, server: Server): void {
+    const state = server.state;
+    if (state.op === "DOWN") {
+      server.pool.retire();
+      server.report(`Server ${server.id} was DOWN and now enters maintenance.`);
+      return;
+    }
+    const requeued = backend.serverDown(server);
+    server.pool.retire();
+    const left = survivors(backend);
+    server.report(
+      `Server ${server.id} is going DOWN for maintenance. ${counted(left)} left. ` +
+        `${server.current} sessions active, ${requeued} requeued, ${server.queued} remaining in queue.`,
+    );
+    if (left.active + left.backup === 0) server.report(`backend '${backend.name}' has no server available!`);
+  }
+
+  /** Back from maintenance: UP at once, checked again right away (HAProxy: "start OK but check immediately"). */
+  private leaveMaintenance(backend: Backend, server: Server, next: AdminState): void {
+    const state = server.state;
+    const check = this.checkOf.get(server);
+    if (check === undefined || state.checksPaused) state.force("UP", this.now());
+    else {
+      state.health = state.rise;
+      if (state.op === "DOWN") state.force("UP", this.now());
+      check.checkNow();
+    }
+    backend.serverUp(server);
+    server.report(`Server ${server.id} is ${state.op}/${next === "DRAIN" ? "DRAIN" : "READY"} (leaving forced maintenance).`);
+  }
+
+  /** A forced change of operational state moves traffic as a check's would, and is logged. */
+  private apply(backend: Backend, server: Server, change: Transition, why: string): void {
+    if (change === undefined) return;
+    if (change === "down") {
+      const requeued = backend.serverDown(server);
+      server.pool.closeIdle();
+      const left = survivors(backend);
+      server.report(`Server ${server.id} is DOWN (${why}). ${counted(left)} left. ${server.current} sessions active, ${requeued} requeued, ${server.queued} remaining in queue.`);
+      if (left.active + left.backup === 0) server.report(`backend '${backend.name}' has no server available!`);
+      return;
+    }
+    backend.serverUp(server);
+    server.report(`Server ${server.id} is UP (${why})${online(backend, server, 0)}.`);
+  }
+}
+
+function counted(n: Survivors): string {
+  return `${n.active} active and ${n.backup} backup servers`;
+}
+
+/** HAProxy's tail for a server that still runs: servers online, streams requeued, waiting. */
+function online(backend: Backend, server: Server, requeued: number): string {
+  return `. ${counted(survivors(backend))} online. ${requeued} sessions requeued, ${server.queued} total in queue`;
+}

@@ -1,0 +1,123 @@
+// The runtime API's keywords (issue 16), in `global` as HAProxy writes them:
+//   stats socket <path> [level user|operator|admin] [mode <octal>]
+//   stats socket ipv4@<addr>:<port> [level ...]     (also unix@<path>)
+//   stats timeout <time>      (an idle CLI connection is closed after it; 10s)
+//   stats maxconn <n>         (CLI connections at once per socket; 10)
+// Several `stats socket` lines make several sockets. In YAML, `stats:` takes
+// the same lines, each a string or a list of words:
+//   global: { stats: ["socket /run/sluice.sock level admin", "timeout 30s"] }
+// Bind options sluice does not implement (uid, gid, user, group, expose-fd,
+// process, ...) are errors naming the option, never ignored.
+import * as v from "valibot";
+import { parseAddress } from "./address.ts";
+import { parseDuration } from "./duration.ts";
+import { lineWords } from "./schema-check.ts";
+import type { ControlLevel, ControlSocket } from "./types.ts";
+
+export interface ControlPart {
+  statsSockets?: ControlSocket[];
+  statsTimeout?: number;
+  statsMaxconn?: number;
+}
+
+type Line = { socket: ControlSocket } | { timeout: number } | { maxconn: number };
+
+const LEVELS: readonly ControlLevel[] = ["user", "operator", "admin"];
+const OPTIONS = "level, mode";
+/** HAProxy's `stats` words that sluice knows of but does not implement (`stats bind-process` is gone since 2.5). */
+const UNSUPPORTED_STATS = new Set(["bind-process", "show-node", "show-desc"]);
+
+/** The words of one `stats` line of `global` → what it sets, or what is wrong. */
+export function parseStatsLine(words: readonly string[]): Line | string {
+  const [what, ...rest] = words;
+  if (what === "socket") return socketLine(rest);
+  if (what === "timeout") {
+    if (rest.length !== 1) return "stats timeout: expected one <time> (usage: stats timeout <time>)";
+    const d = parseDuration(rest[0]!);
+    if (!d.ok) return `stats timeout: ${d.error}`;
+    if (d.ms < 1) return "stats timeout: the time must be at least 1ms";
+    return { timeout: d.ms };
+  }
+  if (what === "maxconn") {
+    if (rest.length !== 1 || !/^\d+$/.test(rest[0]!) || Number(rest[0]) < 1) return "stats maxconn: expected a positive integer (usage: stats maxconn <number>)";
+    return { maxconn: Number(rest[0]) };
+  }
+  if (what !== undefined && UNSUPPORTED_STATS.has(what)) return `stats ${what}: not supported yet`;
+  return `unknown 'stats ${what ?? ""}' in global (expected stats socket, stats timeout or stats maxconn)`;
+}
+
+function socketLine(words: readonly string[]): Line | string {
+  const [address, ...options] = words;
+  if (address === undefined) return "stats socket: missing address (usage: stats socket <path>|ipv4@<address>:<port> [level user|operator|admin] [mode <octal>])";
+  const where = socketAddress(address);
+  if (typeof where === "string") return `stats socket: ${where}`;
+  let level: ControlLevel = "operator";
+  let mode: number | undefined;
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i]!;
+    const value = options[i + 1];
+    if (option === "level") {
+      if (value === undefined || !LEVELS.includes(value as ControlLevel)) return `stats socket: 'level' expects user, operator or admin (got ${value === undefined ? "nothing" : `'${value}'`})`;
+      level = value as ControlLevel;
+      i++;
+    } else if (option === "mode") {
+      if (value === undefined || !/^[0-7]{1,4}$/.test(value)) return `stats socket: 'mode' expects an octal permission such as 600 (got ${value === undefined ? "nothing" : `'${value}'`})`;
+      if (where.kind !== "unix") return "stats socket: 'mode' applies to a unix socket only";
+      mode = Number.parseInt(value, 8);
+      i++;
+    } else {
+      return `stats socket: option '${option}' is not supported yet (supported: ${OPTIONS})`;
+    }
+  }
+  const socket: ControlSocket = where.kind === "unix"
+    ? { kind: "unix", path: where.path, level, ...(mode === undefined ? {} : { mode }) }
+    : { kind: "tcp", host: where.host, port: where.port, level };
+  return { socket };
+}
+
+/** `/path`, `unix@/path`, `ipv4@host:port` (also a bare `host:port`, as HAProxy reads it). */
+function socketAddress(text: string): { kind: "unix"; path: string } | { kind: "tcp"; host: string; port: number } | string {
+  const at = text.indexOf("@");
+  const family = at < 0 ? undefined : text.slice(0, at);
+  const rest = at < 0 ? text : text.slice(at + 1);
+  if (family === "unix" || (family === undefined && rest.startsWith("/"))) {
+    if (rest === "") return "missing path after 'unix@'";
+    return { kind: "unix", path: rest };
+  }
+  if (family === "ipv4" || (family === undefined && rest.includes(":"))) {
+    const a = parseAddress(rest, "server");
+    if (!a.ok) return a.error;
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(a.host)) return `'${rest}' is not an IPv4 address and port`;
+    return { kind: "tcp", host: a.host, port: a.port };
+  }
+  if (family !== undefined) return `address family '${family}@' is not supported yet (supported: unix@, ipv4@)`;
+  return `invalid address '${text}' (expected a path, unix@<path> or ipv4@<address>:<port>)`;
+}
+
+const entry = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }): Line => {
+    const words = lineWords(dataset.value);
+    const r = typeof words === "string" ? `stats: ${words}` : parseStatsLine(words);
+    if (typeof r === "string") {
+      addIssue({ message: r });
+      return NEVER;
+    }
+    return r;
+  }),
+);
+
+/** `global`'s `stats` lines (a list; a string alone is one line). */
+export const GlobalStatsSchema = v.pipe(
+  // A list holds lines (strings or lists of words); a string alone is one line (as http-check's).
+  v.lazy((x) => (Array.isArray(x) ? v.array(entry) : v.pipe(entry, v.transform((one): Line[] => [one])))),
+  v.transform((lines): ControlPart => {
+    const part: ControlPart = {};
+    for (const line of lines) {
+      if ("socket" in line) (part.statsSockets ??= []).push(line.socket);
+      else if ("timeout" in line) part.statsTimeout = line.timeout;
+      else part.statsMaxconn = line.maxconn;
+    }
+    return part;
+  }),
+);

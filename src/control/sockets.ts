@@ -1,0 +1,111 @@
+// The runtime API's listeners (`stats socket` lines of `global`): a unix
+// socket (its permission bits set by `mode`) or a TCP one (`ipv4@`), each
+// with its level and at most `stats maxconn` connections at once. Started
+// beside the proxy, closed when it stops; connections still open then are
+// closed too (the proxy they operate is going).
+import { chmodSync } from "node:fs";
+import { ServerOps } from "../check/server-ops.ts";
+import { BUILTIN, type ControlSocket } from "../config/types.ts";
+import type { Proxy } from "../core/proxy.ts";
+import type { Listener, Runtime, Socket, System } from "../runtime/types.ts";
+import { CommandTable, type ControlContext, type StatsText } from "./commands.ts";
+import { CliConnection } from "./connection.ts";
+import { MAP_COMMANDS } from "./map-commands.ts";
+import { PROXY_COMMANDS } from "./proxy-commands.ts";
+import { SERVER_COMMANDS } from "./server-commands.ts";
+import { CertTransactions } from "./cert-transaction.ts";
+import { SSL_COMMANDS } from "./ssl-commands.ts";
+import { TABLE_COMMANDS } from "./table-commands.ts";
+
+/** Every command of the runtime API (`help` lists them). */
+export function commandTable(): CommandTable {
+  return new CommandTable([...SERVER_COMMANDS, ...TABLE_COMMANDS, ...MAP_COMMANDS, ...SSL_COMMANDS, ...PROXY_COMMANDS]);
+}
+
+/** What the commands act on, for `proxy`: the ops on its servers, its maps, one certificate transaction. */
+export function controlContext(proxy: Proxy, stats?: StatsText): ControlContext {
+  return {
+    proxy,
+    ops: new ServerOps(proxy.backends, proxy.checks, () => proxy.clock.tick()),
+    stats,
+    certs: new CertTransactions(),
+    maps: proxy.config.maps,
+  };
+}
+
+/** A listener failed to open: which socket, and why. */
+export class ControlSocketError extends Error {
+  constructor(readonly socket: string, cause: unknown) {
+    super(`stats socket ${socket}: ${(cause as Error).message ?? String(cause)}`);
+    this.name = "ControlSocketError";
+  }
+}
+
+export function describeSocket(s: ControlSocket): string {
+  return s.kind === "unix" ? s.path : `ipv4@${s.host}:${s.port}`;
+}
+
+export class ControlSockets {
+  private readonly listeners: Listener[] = [];
+  private readonly open = new Set<Socket>();
+
+  private constructor(private readonly runtime: Runtime & Pick<System, "listenUnix">, readonly ctx: ControlContext, private readonly table: CommandTable) {}
+
+  /** Opens every `stats socket` of the proxy's configuration; on a failure closes those already open and throws a ControlSocketError. */
+  static async start(runtime: Runtime & Pick<System, "listenUnix">, proxy: Proxy, stats?: StatsText): Promise<ControlSockets> {
+    const sockets = new ControlSockets(runtime, controlContext(proxy, stats), commandTable());
+    const g = proxy.config.global;
+    try {
+      for (const s of g.statsSockets ?? []) await sockets.listen(s, g.statsTimeout ?? BUILTIN.stats.timeout, g.statsMaxconn ?? BUILTIN.stats.maxconn);
+    } catch (error) {
+      sockets.close();
+      throw error;
+    }
+    return sockets;
+  }
+
+  get listening(): readonly Listener[] {
+    return this.listeners;
+  }
+
+  private async listen(s: ControlSocket, timeoutMs: number, maxconn: number): Promise<void> {
+    let count = 0;
+    const accept = (socket: Socket) => {
+      if (count >= maxconn) {
+        socket.events = { data() {}, drain() {}, end() {}, close() {} };
+        socket.destroy();
+        return;
+      }
+      count++;
+      this.open.add(socket);
+      socket.events = new CliConnection(socket, {
+        level: s.level,
+        table: this.table,
+        ctx: this.ctx,
+        timers: this.runtime,
+        timeoutMs,
+        closed: () => {
+          count--;
+          this.open.delete(socket);
+        },
+      });
+    };
+    try {
+      if (s.kind === "unix") {
+        const l = await this.runtime.listenUnix(s.path, accept);
+        this.listeners.push(l);
+        if (s.mode !== undefined) chmodSync(s.path, s.mode);
+      } else {
+        this.listeners.push(await this.runtime.listen({ hostname: s.host, port: s.port }, accept));
+      }
+    } catch (error) {
+      throw new ControlSocketError(describeSocket(s), error);
+    }
+  }
+
+  /** Stops listening (unix socket files are removed) and closes the connections still open. */
+  close(): void {
+    for (const l of this.listeners.splice(0)) l.close();
+    for (const s of [...this.open]) s.destroy();
+  }
+}
