@@ -267,15 +267,17 @@ backend other
       expect(await socat(tcp, "show table\n")).toBe("# table: be, type: ip, size:100, used:0\n\n");
     });
 
-    test("show sess lists a client connection in flight; show stat and show info without the stats wired", async () => {
+    test("show sess lists a client connection in flight; show stat and show info give the stats figures", async () => {
       const client = net.connect(web, "127.0.0.1");
       await new Promise<void>((r) => client.once("connect", () => r()));
       await sleep(100);
       const sess = await socat(`UNIX-CONNECT:${admin}`, "show sess\n");
       expect(sess).toMatch(new RegExp(`^0x[0-9a-f]+: proto=tcpv4 src=127\\.0\\.0\\.1:${client.localPort} fe=fe be=<NONE> srv=<none> ts=00 age=\\d+s state=idle\n`, "m"));
       client.destroy();
-      expect(await socat(`UNIX-CONNECT:${admin}`, "show stat\n")).toBe("show stat: stats not available\n\n");
-      expect(await socat(`UNIX-CONNECT:${admin}`, "show info\n")).toBe("show info: stats not available\n\n");
+      const csv = await socat(`UNIX-CONNECT:${admin}`, "show stat\n");
+      expect(csv.startsWith("# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,")).toBe(true);
+      expect(csv).toMatch(/^fe,FRONTEND,/m);
+      expect(await socat(`UNIX-CONNECT:${admin}`, "show info\n")).toMatch(/^Name: sluice\nVersion: /);
     });
 
     test("set ssl cert + commit: the next handshake gets the new certificate (openssl s_client)", async () => {
