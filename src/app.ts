@@ -13,6 +13,7 @@ import { VERSION } from "./version.ts";
 import { startStatsListeners, type StatsListeners } from "./admin/listener.ts";
 import { proxyStats } from "./stats/proxy-source.ts";
 import { infoText, statCsv } from "./stats/csv.ts";
+import { statTyped } from "./stats/typed.ts";
 
 export interface Output {
   out(text: string): void;
@@ -81,6 +82,7 @@ async function serve(
     control = await ControlSockets.start(runtime, proxy, {
       statCsv: () => statCsv(figures.rows()),
       infoText: () => infoText(figures.info()),
+      statTyped: () => statTyped(figures.rows()),
     });
   } catch (error) {
     await proxy.stop(0);
