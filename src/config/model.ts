@@ -43,6 +43,7 @@ import {
 import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import { RetryOnSchema } from "./schema-retry.ts";
+import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { BACKEND_RULES, FRONTEND_RULES, LISTEN_RULES, ruleEntries, type RuleKeyword, ruleLinesOf, type RuleLinesPart } from "./schema-rules.ts";
@@ -91,6 +92,7 @@ const GLOBAL = {
   "ssl-default-bind-ciphers": v.optional(CiphersSchema),
   "ssl-default-bind-ciphersuites": v.optional(CiphersuitesSchema),
   "tune.ssl.cachesize": v.optional(SslCacheSizeSchema),
+  ...MASTER_GLOBAL,
 };
 const DEFAULTS = {
   mode: v.optional(ModeSchema),
@@ -294,7 +296,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   return part;
 }
 
-export interface GlobalPart {
+export interface GlobalPart extends MasterPart {
   maxconn?: number;
   hardStopAfter?: number;
   bufsize?: number;
@@ -312,8 +314,12 @@ export interface GlobalPart {
 
 export const GlobalSchema = v.pipe(
   keywords(GLOBAL, sectionText("global", GLOBAL)),
+  v.rawCheck(({ dataset, addIssue }) => {
+    const conflict = dataset.typed ? masterConflict(dataset.value) : undefined;
+    if (conflict !== undefined) addIssue({ message: conflict });
+  }),
   v.transform((g): GlobalPart => {
-    const part: GlobalPart = {};
+    const part: GlobalPart = masterPart(g);
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
     if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];

@@ -430,6 +430,10 @@ export interface GlobalConfig {
   h2FrontendMaxControlFramesPerSec: number;
   /** `tune.max-checks-per-thread`: health checks running at once (sluice has one thread); 0: no bound. Default 64 (HAProxy's is 0): checks are bounded unless told otherwise. */
   maxChecksInFlight: number;
+  /** `master-worker` (or `sluice -W`, or more than one worker): a master process runs `workers` worker processes. Default false. */
+  masterWorker: boolean;
+  /** `workers N|auto` (HAProxy's `nbthread N` means the same here): worker processes in master-worker mode; auto: one per core. Default auto. */
+  workers: number | "auto";
   /**
    * The global section's `log` lines (of every file, in order): where sluice's
    * own messages go and what `log global` means. Default: stderr, raw.
@@ -489,7 +493,7 @@ export const BUILTIN = {
    * 'resumeSession', so only tickets resume sessions.
    */
   tls: { minVersion: "TLSv1.2", ticketKeyRotate: 3_600_000, tlsTickets: true, sessionCacheSize: 0, serverVerify: "required" },
-  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64 },
+  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64, masterWorker: false, workers: "auto" },
   /**
    * HTTP/2 connections to servers, where no keyword sets it: the receive
    * window we grant per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for the

@@ -16,6 +16,8 @@ import { type ConnectionRow, connectionRows, type ServerConnectionCounters, serv
 export interface ProxyOptions {
   /** An ownership violation throws (tests) instead of being logged, counted and its connection closed. */
   strictOwnership?: boolean;
+  /** Every listener shares its address (SO_REUSEPORT): a worker of a master. */
+  reusePort?: boolean;
 }
 
 export class Proxy implements AcceptGate {
@@ -37,8 +39,11 @@ export class Proxy implements AcceptGate {
   /** Moves backend connections between sessions and pools, and checks every attach. */
   readonly ownership: Ownership;
 
+  private readonly reusePort: boolean;
+
   constructor(readonly config: Config, readonly runtime: Runtime, pool: SinkPool, options: ProxyOptions = {}) {
     this.maxconn = config.global.maxconn;
+    this.reusePort = options.reusePort ?? false;
     const graph = buildGraph(config, { runtime, pool, gate: this, strictOwnership: options.strictOwnership ?? false });
     this.clock = graph.clock;
     this.ownership = graph.ownership;
@@ -52,7 +57,7 @@ export class Proxy implements AcceptGate {
   async start(): Promise<void> {
     await resolveServers([...this.backends.values()].flatMap((b) => b.servers), this.runtime);
     try {
-      for (const f of this.frontends) await f.start();
+      for (const f of this.frontends) await f.start(this.reusePort);
       this.checks.start();
       this.stickTables?.start();
     } catch (error) {

@@ -24,7 +24,7 @@ const LAYERS: readonly { rank: number; folders: readonly string[] }[] = [
   { rank: 9, folders: ["stream", "check"] },
   { rank: 10, folders: ["session"] },
   { rank: 11, folders: ["core"] },
-  { rank: 12, folders: ["demo", "admin"] },
+  { rank: 12, folders: ["demo", "admin", "master"] },
   { rank: 13, folders: ["."] },
 ];
 
