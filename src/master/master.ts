@@ -236,7 +236,7 @@ export class Master {
           owner.socket = socket;
           owner.state = "ready";
           owner.settle(true);
-          this.options.log(`worker ${owner.worker} (pid ${owner.pid}, generation ${owner.generation}) ready`);
+          this.options.log(`worker ${owner.worker} listening (pid ${owner.pid}, generation ${owner.generation})`);
         }
       },
       drain() {},

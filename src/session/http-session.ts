@@ -177,12 +177,15 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   }
 
   /**
-   * The proxy is stopping: an idle connection closes now, a busy one after
-   * its current response (which says `Connection: close`).
+   * The proxy is stopping: an idle keep-alive connection closes now, a busy
+   * one after its current response (which says `Connection: close`). A
+   * connection that has not sent its first request yet (accepted as the stop
+   * began: a reload's old worker empties its accept queue) is not idle but
+   * early: its request is served, with `Connection: close`.
    */
   softStop(): void {
     this.stopping = true;
-    if (this.state === "idle") this.closeClient();
+    if (this.state === "idle" && this.requests > 0) this.closeClient();
   }
   stopping = false;
 

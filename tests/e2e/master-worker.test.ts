@@ -1,0 +1,176 @@
+// The master-worker mode (issue 16) on real sockets: two workers serve one
+// port, a killed worker is replaced, a bad configuration on SIGUSR2 leaves the
+// old workers serving, 20 reloads under continuous load lose nothing, SIGTERM
+// stops everything. Each worker's log lines carry its pid (%pid).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, type Run, selectedTargets, sleep, spawnSluice, tempDir, waitFor } from "./harness.ts";
+import { startLoad } from "./reload-load.ts";
+
+const RELOADS = 20;
+
+function config(port: number, h2Port: number, backendPort: number, extra = ""): string {
+  return `
+global
+    workers 2
+    hard-stop-after 10s
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend web
+    bind 127.0.0.1:${port}
+    log stderr format raw
+    log-format "served-by %pid %ST"
+    default_backend app
+frontend web_h2
+    bind 127.0.0.1:${h2Port} proto h2
+    log stderr format raw
+    log-format "served-by %pid %ST"
+    default_backend app
+backend app
+    server s1 127.0.0.1:${backendPort}
+${extra}`;
+}
+
+/** The workers the master reported ready, newest last: [worker number, pid, generation]. */
+function readyWorkers(run: Run): { worker: number; pid: number; generation: number }[] {
+  const out = [];
+  for (const line of run.errLines) {
+    const m = /master \(pid \d+\): worker (\d+) listening \(pid (\d+), generation (\d+)\)/.exec(line);
+    if (m) out.push({ worker: Number(m[1]), pid: Number(m[2]), generation: Number(m[3]) });
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pids named by the log lines of served requests. */
+function servingPids(run: Run, from = 0): Set<number> {
+  const pids = new Set<number>();
+  for (const line of run.errLines.slice(from)) {
+    const m = /served-by (\d+) 200/.exec(line);
+    if (m) pids.add(Number(m[1]));
+  }
+  return pids;
+}
+
+async function get(port: number): Promise<number> {
+  const r = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: "close" } });
+  await r.text();
+  return r.status;
+}
+
+for (const target of selectedTargets()) {
+  describe(`master and workers (${target.name})`, () => {
+    let run: Run;
+    let backend: ReturnType<typeof Bun.serve>;
+    let port = 0;
+    let h2Port = 0;
+    let file = "";
+    let good = "";
+
+    beforeAll(async () => {
+      backend = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("ok") });
+      port = await freePort();
+      h2Port = await freePort();
+      file = join(tempDir(), "sluice.cfg");
+      good = config(port, h2Port, backend.port!);
+      writeFileSync(file, good);
+      run = spawnSluice(target, ["-f", file, "--strict-ownership"]);
+      let code: number | undefined;
+      run.exited.then((c) => (code = c));
+      await waitFor(() => code !== undefined || run.errLines.some((l) => l.includes(") ready")), 20000, "the master ready");
+      if (code !== undefined) throw new Error(`sluice exited with ${code}:\n${run.errLines.join("\n")}`);
+    });
+
+    afterAll(async () => {
+      if (run.proc.exitCode === null) {
+        run.kill("SIGKILL");
+        for (const w of readyWorkers(run)) if (alive(w.pid)) process.kill(w.pid, "SIGKILL");
+      }
+      backend.stop(true);
+    });
+
+    test("two workers serve one port (each answers: its pid in the log lines)", async () => {
+      const workers = readyWorkers(run);
+      expect(workers.map((w) => w.worker).sort()).toEqual([1, 2]);
+      const from = run.errLines.length;
+      for (let i = 0; i < 40; i++) expect(await get(port)).toBe(200);
+      await waitFor(() => servingPids(run, from).size >= 2, 5000, "both workers in the log");
+      expect([...servingPids(run, from)].sort()).toEqual(workers.map((w) => w.pid).sort());
+    });
+
+    test("a killed worker is replaced and the port keeps serving", async () => {
+      const [victim, other] = readyWorkers(run);
+      process.kill(victim!.pid, "SIGKILL");
+      await waitFor(() => readyWorkers(run).length === 3, 20000, "a replacement worker");
+      const replacement = readyWorkers(run)[2]!;
+      expect(replacement.worker).toBe(victim!.worker);
+      expect(replacement.pid).not.toBe(victim!.pid);
+      expect(run.errLines.some((l) => l.includes(`worker ${victim!.worker} (pid ${victim!.pid}) died unexpectedly (signal SIGKILL)`))).toBe(true);
+      expect(alive(other!.pid)).toBe(true);
+      for (let i = 0; i < 10; i++) expect(await get(port)).toBe(200);
+    });
+
+    test("a bad configuration on SIGUSR2 is refused with its errors; the old workers keep serving", async () => {
+      const before = readyWorkers(run).slice(-2);
+      writeFileSync(file, good + "    frobnicate yes\n");
+      run.kill("SIGUSR2");
+      await waitFor(() => run.errLines.some((l) => l.includes("reload refused: 1 error")), 10000, "the refusal");
+      expect(run.errLines.some((l) => l.includes("keyword 'frobnicate' is not supported yet"))).toBe(true);
+      writeFileSync(file, good);
+      expect(readyWorkers(run).length).toBe(3);
+      for (const w of before) expect(alive(w.pid)).toBe(true);
+      const from = run.errLines.length;
+      for (let i = 0; i < 20; i++) expect(await get(port)).toBe(200);
+      await sleep(200);
+      for (const pid of servingPids(run, from)) expect(before.map((w) => w.pid)).toContain(pid);
+    });
+
+    test(`${RELOADS} reloads under load: 0 failed requests, 0 refused connections`, async () => {
+      const load = startLoad(port, h2Port, { newConnLoops: 3, keepAliveLoops: 2, h2Streams: 4 });
+      const firstGeneration = readyWorkers(run).at(-1)!.generation;
+      const replaced: number[] = [];
+      await sleep(300);
+      for (let i = 1; i <= RELOADS; i++) {
+        const old = readyWorkers(run).slice(-2).map((w) => w.pid);
+        // SIGHUP does the same as SIGUSR2: alternate them.
+        run.kill(i % 2 === 0 ? "SIGHUP" : "SIGUSR2");
+        const generation = firstGeneration + i;
+        await waitFor(() => run.errLines.some((l) => l.includes(`reload done: generation ${generation} serving`)), 20000, `reload ${i}`);
+        replaced.push(...old);
+        if (process.env.SLUICE_DEBUG) console.log(`reload ${i} done`, JSON.stringify(load.counts));
+        await sleep(100);
+      }
+      await sleep(300);
+      const counts = await load.stop();
+      console.log(`${target.name}: ${RELOADS} reloads under load:`, JSON.stringify(counts));
+      expect(counts.samples).toEqual([]);
+      expect(counts.refused).toBe(0);
+      expect(counts.reset).toBe(0);
+      expect(counts.failed).toBe(0);
+      expect(counts.ok).toBeGreaterThan(200);
+      // Every old worker exits once its connections are done.
+      await waitFor(() => replaced.every((pid) => !alive(pid)), 15000, "the old workers to exit");
+    }, 120000);
+
+    test("SIGTERM stops the master and every worker", async () => {
+      const workers = readyWorkers(run).slice(-2);
+      run.kill("SIGTERM");
+      const code = await Promise.race([run.exited, sleep(15000).then(() => -1)]);
+      expect(code).toBe(0);
+      for (const w of workers) expect(alive(w.pid)).toBe(false);
+      expect(run.errLines.some((l) => /master \(pid \d+\): stopped/.test(l))).toBe(true);
+    });
+  });
+}
