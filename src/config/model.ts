@@ -210,6 +210,7 @@ export interface ProxyPart {
   balance?: BalanceSettings;
   hashType?: HashType;
   allBackups?: true;
+  idleCloseOnResponse?: true;
   servers?: ServerPart[];
   retries?: number;
   retryOn?: RetryCondition[];
@@ -278,6 +279,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (option.httpMode !== undefined) part.httpMode = option.httpMode;
   if (option.redispatch !== undefined) part.redispatch = option.redispatch;
   if (option.allBackups !== undefined) part.allBackups = option.allBackups;
+  if (option.idleCloseOnResponse !== undefined) part.idleCloseOnResponse = true;
   if (o.log !== undefined) part.logs = o.log;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
   if (o.errorfile !== undefined) part.errorFiles = o.errorfile;

@@ -406,6 +406,14 @@ export interface FrontendConfig {
   errorFiles: ErrorFiles;
   /** `max-session-srv-conns N`: idle private backend connections a session keeps (default 5). */
   maxSessionSrvConns: number;
+  /**
+   * `option idle-close-on-response` (HAProxy's): on a soft stop (a reload, a
+   * stop) an idle keep-alive client connection is not closed at once but
+   * answers its next request with `Connection: close` (or closes at its
+   * keep-alive timeout, or at hard-stop-after); no client sees its request
+   * meet a closing connection. Absent: idle ones close at once.
+   */
+  idleCloseOnResponse?: true;
   origin: Origin;
 }
 

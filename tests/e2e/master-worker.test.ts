@@ -36,6 +36,8 @@ global
     hard-stop-after 10s
 defaults
     mode http
+    # An idle keep-alive connection of a stopping worker answers its next request with Connection: close.
+    option idle-close-on-response
     timeout connect 2s
     timeout client 10s
     timeout server 10s
@@ -181,6 +183,9 @@ for (const target of selectedTargets()) {
       expect(counts.refused).toBe(0);
       expect(counts.reset).toBe(0);
       expect(counts.failed).toBe(0);
+      // option idle-close-on-response: no request met a keep-alive connection closing under it.
+      expect(counts.idleClosedRetries).toBe(0);
+      expect(counts.closedAfterAnswer).toBeGreaterThan(0);
       expect(counts.ok).toBeGreaterThan(200);
       // Every old worker exits once its connections are done.
       await waitFor(() => replaced.every((pid) => !alive(pid)), 15000, "the old workers to exit");

@@ -159,7 +159,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unsupported option",
       ["defaults", "    option abortonclose"],
-      "sluice.cfg:2: defaults: option 'abortonclose' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups, httpchk, tcp-check)",
+      "sluice.cfg:2: defaults: option 'abortonclose' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, idle-close-on-response, allbackups, httpchk, tcp-check)",
     ],
     [
       "bind option",

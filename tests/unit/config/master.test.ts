@@ -52,3 +52,26 @@ describe("master-worker keywords", () => {
     ]);
   });
 });
+
+describe("option idle-close-on-response (a soft stop keeps idle keep-alive connections to their next response)", () => {
+  const proxies = (defaults: string[], frontend: string[]) => ({
+    name: "o.cfg",
+    text: lines("defaults", "    mode http", ...defaults, "frontend f", "    bind :80", ...frontend, "    default_backend app", ...BACKEND),
+  });
+  test("absent by default; from defaults or the frontend; YAML twin", () => {
+    expect(loadOk(proxies([], [])).frontends[0]!.idleCloseOnResponse).toBeUndefined();
+    expect(loadOk(proxies(["    option idle-close-on-response"], [])).frontends[0]!.idleCloseOnResponse).toBe(true);
+    expect(loadOk(proxies([], ["    option idle-close-on-response"])).frontends[0]!.idleCloseOnResponse).toBe(true);
+    const yamlText = lines(
+      "defaults: { mode: http, option: [idle-close-on-response] }",
+      "frontends: { f: { bind: ':80', default_backend: app } }",
+      "backends: { app: { servers: { a: { address: '127.0.0.1:1' } } } }",
+    );
+    expect(loadOk({ name: "o.yaml", text: yamlText }).frontends[0]!.idleCloseOnResponse).toBe(true);
+  });
+  test("not in a backend (HAProxy's sections)", () => {
+    expect(errorsOf({ name: "o.cfg", text: lines("backend app", "    option idle-close-on-response", "    server a 127.0.0.1:1") })).toEqual([
+      "o.cfg:2: backend 'app': 'option idle-close-on-response' is not allowed in a backend section",
+    ]);
+  });
+});
