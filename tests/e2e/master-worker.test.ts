@@ -186,6 +186,9 @@ for (const target of selectedTargets()) {
       // option idle-close-on-response: no request met a keep-alive connection closing under it.
       expect(counts.idleClosedRetries).toBe(0);
       expect(counts.closedAfterAnswer).toBeGreaterThan(0);
+      // The two-step GOAWAY: no HTTP/2 stream refused unprocessed.
+      expect(counts.h2Refused).toBe(0);
+      expect(counts.h2Goaways).toBeGreaterThan(0);
       expect(counts.ok).toBeGreaterThan(200);
       // Every old worker exits once its connections are done.
       await waitFor(() => replaced.every((pid) => !alive(pid)), 15000, "the old workers to exit");
