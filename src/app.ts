@@ -7,7 +7,8 @@ import { Proxy } from "./core/proxy.ts";
 import { SinkPool } from "./log/sink.ts";
 import { startDemoBackend } from "./demo/backends.ts";
 import { demoConfigYaml } from "./demo/config.ts";
-import { MASTER_SOCKET_ENV, WORKER_NUMBER_ENV } from "./master/protocol.ts";
+import { CHECKING_WORKER, MASTER_SOCKET_ENV, WORKER_NUMBER_ENV } from "./master/protocol.ts";
+import type { ServerVerdict } from "./check/checks.ts";
 import { runMaster } from "./master/run-master.ts";
 import { joinMaster, type WorkerLink } from "./master/worker-link.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
@@ -102,7 +103,17 @@ interface ServeOptions {
 async function serve(runtime: HostRuntime, config: Config, io: Output, options: ServeOptions = {}): Promise<number> {
   const { onStop, worker } = options;
   const pool = new SinkPool({ timers: runtime });
-  const proxy = new Proxy(config, runtime, pool, { strictOwnership: options.strictOwnership, reusePort: worker !== undefined });
+  // Of a master's workers, one runs the active health checks and the others follow its verdicts.
+  const checker = worker === undefined || worker.number === CHECKING_WORKER;
+  const proxy = new Proxy(config, runtime, pool, {
+    strictOwnership: options.strictOwnership,
+    reusePort: worker !== undefined,
+    healthChecks: checker ? "run" : "follow",
+  });
+  // Verdicts decided before the control channel is up wait for it.
+  const untold: ServerVerdict[] = [];
+  let link: WorkerLink | undefined;
+  if (worker !== undefined && checker) proxy.checks.onVerdict = (v) => (link === undefined ? untold.push(v) : link.tell(v));
   try {
     await proxy.start();
   } catch (error) {
@@ -112,7 +123,6 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
   for (const f of proxy.frontends) {
     for (const l of f.listening) io.err(`frontend '${f.name}' listening on ${l.hostname}:${l.port}`);
   }
-  let link: WorkerLink | undefined;
   return await new Promise<number>((resolve) => {
     let signals = 0;
     let stopping = false;
@@ -152,9 +162,13 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
       io.err(`sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`);
       return;
     }
-    joinMaster(runtime, worker.masterSocket, worker.number, (why) => stop(why === "master" ? "soft stop asked by the master" : "the master is gone")).then(
+    joinMaster(runtime, worker.masterSocket, worker.number, {
+      stop: (why) => stop(why === "master" ? "soft stop asked by the master" : "the master is gone"),
+      follow: (verdict) => proxy.checks.follow(verdict),
+    }).then(
       (joined) => {
         link = joined;
+        for (const v of untold.splice(0)) joined.tell(v);
         if (stopping) joined.close();
         else io.err("ready");
       },

@@ -12,7 +12,15 @@
 import type { LoadResult } from "../config/load.ts";
 import type { Config } from "../config/types.ts";
 import type { ChildProcess, HostRuntime, Listener, Socket, TimerHandle } from "../runtime/types.ts";
-import { encodeMessage, isReady, MASTER_SOCKET_ENV, MessageReader, WORKER_NUMBER_ENV } from "./protocol.ts";
+import {
+  encodeMessage,
+  isReady,
+  isServerState,
+  MASTER_SOCKET_ENV,
+  MessageReader,
+  type ServerStateMessage,
+  WORKER_NUMBER_ENV,
+} from "./protocol.ts";
 
 /** How long a new worker may take to listen before the start or reload fails. */
 const READY_TIMEOUT_MS = 20000;
@@ -97,6 +105,8 @@ export class Master {
   private reloads: Promise<unknown> = Promise.resolve();
   private restartDelay = RESTART_DELAY_MS;
   private allExited: (() => void) | undefined;
+  /** The last state the checking worker decided for each server, per generation ("backend/server" keys). */
+  private readonly verdicts = new Map<number, Map<string, ServerStateMessage>>();
 
   constructor(config: Config, private readonly options: MasterOptions) {
     this.config = config;
@@ -227,6 +237,7 @@ export class Master {
     socket.events = {
       data: (chunk) => {
         for (const message of reader.push(chunk)) {
+          if (owner !== undefined && isServerState(message)) this.relay(owner, message);
           if (!isReady(message)) continue;
           owner = [...this.workers].find((w) => w.pid === message.pid && w.state === "starting");
           if (owner === undefined) {
@@ -237,6 +248,8 @@ export class Master {
           owner.state = "ready";
           owner.settle(true);
           this.options.log(`worker ${owner.worker} listening (pid ${owner.pid}, generation ${owner.generation})`);
+          // A worker started again catches up with the servers' states (the checker too: its checks go on from there).
+          for (const verdict of this.verdicts.get(owner.generation)?.values() ?? []) socket.write(encodeMessage(verdict));
         }
       },
       drain() {},
@@ -245,6 +258,18 @@ export class Master {
         if (owner !== undefined) owner.socket = undefined;
       },
     };
+  }
+
+  /** A change of state the checking worker decided: kept, and passed to its generation's other workers. */
+  private relay(from: WorkerProcess, message: ServerStateMessage): void {
+    const { backend, server, op, result } = message;
+    const verdict: ServerStateMessage = { type: "server-state", backend, server, op, result };
+    let known = this.verdicts.get(from.generation);
+    if (known === undefined) this.verdicts.set(from.generation, (known = new Map()));
+    known.set(`${backend}/${server}`, verdict);
+    for (const w of this.workers) {
+      if (w !== from && w.generation === from.generation && w.state === "ready") w.socket?.write(encodeMessage(verdict));
+    }
   }
 
   /** Asks a worker to stop softly; it is killed if still there after its hard-stop-after and a grace. */
@@ -275,6 +300,7 @@ export class Master {
     w.settle(false);
     if (w.killTimer !== undefined) this.options.runtime.clearTimer(w.killTimer);
     this.workers.delete(w);
+    if (![...this.workers].some((o) => o.generation === w.generation)) this.verdicts.delete(w.generation);
     const how = signal !== null ? `signal ${signal}` : `code ${code}`;
     if (was === "stopping") {
       this.options.log(`worker ${w.worker} (pid ${w.pid}, generation ${w.generation}) exited (${how})`);

@@ -4,6 +4,7 @@
 // stops everything. Each worker's log lines carry its pid (%pid).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { join } from "node:path";
 import { freePort, type Run, selectedTargets, sleep, spawnSluice, tempDir, waitFor } from "./harness.ts";
 import { startLoad } from "./reload-load.ts";
@@ -201,6 +202,77 @@ for (const target of selectedTargets()) {
       expect(code).toBe(0);
       for (const w of workers) expect(alive(w.pid)).toBe(false);
       expect(run.errLines.some((l) => /master \(pid \d+\): stopped/.test(l))).toBe(true);
+    });
+  });
+}
+
+for (const target of selectedTargets()) {
+  describe(`health checks across workers (${target.name})`, () => {
+    let run: Run;
+    let backend: ReturnType<typeof Bun.serve>;
+    let checkCounter: net.Server;
+    let checks = 0;
+    let port = 0;
+
+    beforeAll(async () => {
+      backend = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("ok") });
+      // The check of server `up` goes here (check port): each accepted connection is one check.
+      checkCounter = net.createServer((s) => {
+        checks++;
+        s.destroy();
+      });
+      await new Promise<void>((r) => checkCounter.listen(0, "127.0.0.1", () => r()));
+      const checkPort = (checkCounter.address() as net.AddressInfo).port;
+      const deadPort = await freePort();
+      port = await freePort();
+      const file = join(tempDir(), "checks.cfg");
+      writeFileSync(file, `
+global
+    workers 2
+    hard-stop-after 5s
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+frontend web
+    bind 127.0.0.1:${port}
+    log stderr format raw
+    log-format "served-by %pid %ST %s"
+    default_backend checked
+backend checked
+    server up 127.0.0.1:${backend.port} check port ${checkPort} inter 100ms
+    server dead 127.0.0.1:${deadPort} check inter 100ms fall 2
+`);
+      run = spawnSluice(target, ["-f", file, "--strict-ownership"]);
+      let code: number | undefined;
+      run.exited.then((c) => (code = c));
+      await waitFor(() => code !== undefined || run.errLines.some((l) => l.includes(") ready")), 20000, "the master ready");
+      if (code !== undefined) throw new Error(`sluice exited with ${code}:\n${run.errLines.join("\n")}`);
+    });
+
+    afterAll(async () => {
+      if (run.proc.exitCode === null) {
+        run.kill("SIGTERM");
+        await Promise.race([run.exited, sleep(10000)]);
+      }
+      backend.stop(true);
+      checkCounter.close();
+    });
+
+    test("one worker checks (the servers see the configured rate, not twice it); the other follows its verdicts", async () => {
+      // Worker 1 finds `dead` DOWN; worker 2 hears it from the master and takes it out too: two log lines.
+      await waitFor(() => run.errLines.filter((l) => l.includes("Server checked/dead is DOWN")).length === 2, 10000, "both workers to mark dead DOWN");
+      const from = run.errLines.length;
+      for (let i = 0; i < 40; i++) expect(await get(port)).toBe(200);
+      await waitFor(() => servingPids(run, from).size === 2, 5000, "both workers serving");
+      // Over 2 s at inter 100ms one checker makes about 20 checks; two would make about 40.
+      const before = checks;
+      await sleep(2000);
+      const made = checks - before;
+      console.log(`${target.name}: ${made} checks of server 'up' in 2 s at inter 100ms with 2 workers`);
+      expect(made).toBeGreaterThanOrEqual(12);
+      expect(made).toBeLessThanOrEqual(26);
     });
   });
 }
