@@ -3,11 +3,12 @@
 // old workers serving, 20 reloads under continuous load lose nothing, SIGTERM
 // stops everything. Each worker's log lines carry its pid (%pid).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { freePort, type Run, selectedTargets, sleep, spawnSluice, tempDir, waitFor } from "./harness.ts";
 import { startLoad } from "./reload-load.ts";
+import { TestPki } from "../support/certs.ts";
 
 const RELOADS = 20;
 const MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req";
@@ -273,6 +274,72 @@ backend checked
       console.log(`${target.name}: ${made} checks of server 'up' in 2 s at inter 100ms with 2 workers`);
       expect(made).toBeGreaterThanOrEqual(12);
       expect(made).toBeLessThanOrEqual(26);
+    });
+  });
+}
+
+for (const target of selectedTargets()) {
+  describe(`TLS binds across workers and a reload (${target.name})`, () => {
+    test("one certificate (Bun's own TLS) and a directory of two (node:tls): both workers serve, a reload keeps serving", async () => {
+      const backend = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("ok") });
+      const dir = tempDir();
+      const pki = new TestPki(tempDir());
+      const one = pki.leaf("one", { names: ["one.test"] });
+      mkdirSync(join(dir, "two"));
+      for (const name of ["a.test", "b.test"]) copyFileSync(pki.leaf(name, { names: [name] }).pem, join(dir, "two", `${name}.pem`));
+      const [p1, p2] = [await freePort(), await freePort()];
+      const file = join(dir, "tls.cfg");
+      writeFileSync(file, `
+global
+    workers 2
+    hard-stop-after 5s
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+    log stderr format raw
+    log-format "served-by %pid %ST"
+frontend one
+    bind 127.0.0.1:${p1} ssl crt ${one.pem}
+    default_backend app
+frontend two
+    bind 127.0.0.1:${p2} ssl crt ${join(dir, "two")}
+    default_backend app
+backend app
+    server s1 127.0.0.1:${backend.port}
+`);
+      const run = spawnSluice(target, ["-f", file, "--strict-ownership"]);
+      try {
+        await waitFor(() => run.proc.exitCode !== null || run.errLines.some((l) => l.includes(") ready")), 20000, "the master ready");
+        // curl runs beside this process (whose event loop serves the backend): not spawnSync.
+        const curl = async (name: string, port: number) => {
+          const p = Bun.spawn(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", pki.caFile,
+            "--resolve", `${name}:${port}:127.0.0.1`, `https://${name}:${port}/`], { stdout: "pipe" });
+          const code = await new Response(p.stdout).text();
+          await p.exited;
+          return code;
+        };
+        const round = async () => {
+          const codes: string[] = [];
+          for (let i = 0; i < 12; i++) codes.push(await curl("one.test", p1), await curl(i % 2 ? "a.test" : "b.test", p2));
+          return codes;
+        };
+        const from = run.errLines.length;
+        expect((await round()).every((c) => c === "200")).toBe(true);
+        await waitFor(() => servingPids(run, from).size === 2, 5000, "both workers serving TLS");
+        run.kill("SIGUSR2");
+        await waitFor(() => run.errLines.some((l) => l.includes("reload done: generation 2")), 20000, "the reload");
+        const after = run.errLines.length;
+        expect((await round()).every((c) => c === "200")).toBe(true);
+        const fresh = readyWorkers(run).filter((w) => w.generation === 2).map((w) => w.pid);
+        await sleep(200);
+        for (const pid of servingPids(run, after)) expect(fresh).toContain(pid);
+      } finally {
+        run.kill("SIGTERM");
+        await Promise.race([run.exited, sleep(10000)]);
+        backend.stop(true);
+      }
     });
   });
 }
