@@ -175,7 +175,6 @@ for (const target of selectedTargets()) {
         const generation = firstGeneration + i;
         await waitFor(() => run.errLines.some((l) => l.includes(`reload done: generation ${generation} serving`)), 20000, `reload ${i}`);
         replaced.push(...old);
-        if (process.env.SLUICE_DEBUG) console.log(`reload ${i} done`, JSON.stringify(load.counts));
         await sleep(100);
       }
       await sleep(300);
