@@ -8,6 +8,10 @@ import { ControlSockets } from "./control/sockets.ts";
 import { SinkPool } from "./log/sink.ts";
 import { startDemoBackend } from "./demo/backends.ts";
 import { demoConfigYaml } from "./demo/config.ts";
+import { CHECKING_WORKER, MASTER_SOCKET_ENV, WORKER_NUMBER_ENV } from "./master/protocol.ts";
+import type { ServerVerdict } from "./check/checks.ts";
+import { runMaster } from "./master/run-master.ts";
+import { joinMaster, type WorkerLink } from "./master/worker-link.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
 import { VERSION } from "./version.ts";
 import { startStatsListeners, type StatsListeners } from "./admin/listener.ts";
@@ -47,7 +51,18 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
     case "run": {
       const loaded = loadConfigFiles(command.files);
       if (!loaded.ok) return check(loaded, io);
+      const masterSocket = runtime.env(MASTER_SOCKET_ENV);
+      // A worker of a master: the master printed the warnings already.
+      if (masterSocket !== undefined) return await serveAsWorker(runtime, loaded.config, io, command, masterSocket);
       for (const w of loaded.warnings) io.err(`warning: ${w.message}`);
+      if (command.masterWorker || loaded.config.global.masterWorker) {
+        return await runMaster(runtime, loaded.config, {
+          load: () => loadConfigFiles(command.files),
+          workerArgs: ["run", ...command.files.flatMap((f) => ["-f", f]), ...(command.strictOwnership ? ["--strict-ownership"] : [])],
+          log: io.err,
+          readyLine: `sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`,
+        });
+      }
       return await serve(runtime, loaded.config, io, { strictOwnership: command.strictOwnership });
     }
     case "demo":
@@ -66,15 +81,44 @@ function check(loaded: LoadResult, io: Output): number {
   return 0;
 }
 
-async function serve(
+/** A worker: the proxy with every bind shared (SO_REUSEPORT), ready and stopped through the master. */
+async function serveAsWorker(
   runtime: HostRuntime,
   config: Config,
   io: Output,
-  options: { strictOwnership?: boolean; onStop?: () => void } = {},
+  command: { strictOwnership: boolean },
+  masterSocket: string,
 ): Promise<number> {
-  const { onStop } = options;
+  const worker = Number(runtime.env(WORKER_NUMBER_ENV) ?? "0");
+  const prefix = `worker ${worker} (pid ${runtime.pid}): `;
+  const wio: Output = { out: io.out, err: (text) => io.err(prefix + text) };
+  return await serve(runtime, config, wio, {
+    strictOwnership: command.strictOwnership,
+    worker: { masterSocket, number: worker },
+  });
+}
+
+interface ServeOptions {
+  strictOwnership?: boolean;
+  onStop?: () => void;
+  /** Set in a worker of a master: its control socket and number. */
+  worker?: { masterSocket: string; number: number };
+}
+
+async function serve(runtime: HostRuntime, config: Config, io: Output, options: ServeOptions = {}): Promise<number> {
+  const { onStop, worker } = options;
   const pool = new SinkPool({ timers: runtime });
-  const proxy = new Proxy(config, runtime, pool, { strictOwnership: options.strictOwnership });
+  // Of a master's workers, one runs the active health checks and the others follow its verdicts.
+  const checker = worker === undefined || worker.number === CHECKING_WORKER;
+  const proxy = new Proxy(config, runtime, pool, {
+    strictOwnership: options.strictOwnership,
+    reusePort: worker !== undefined,
+    healthChecks: checker ? "run" : "follow",
+  });
+  // Verdicts decided before the control channel is up wait for it.
+  const untold: ServerVerdict[] = [];
+  let link: WorkerLink | undefined;
+  if (worker !== undefined && checker) proxy.checks.onVerdict = (v) => (link === undefined ? untold.push(v) : link.tell(v));
   let control: ControlSockets | undefined;
   const figures = proxyStats(proxy, { pid: runtime.pid, version: VERSION });
   try {
@@ -102,23 +146,20 @@ async function serve(
     return 1;
   }
   for (const l of stats.listening) io.err(`stats '${l.name}' listening on ${l.hostname}:${l.port}`);
-  io.err(`sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`);
   return await new Promise<number>((resolve) => {
     let signals = 0;
-    const onSignal = (name: string) => {
-      signals++;
-      if (signals > 1) {
-        io.err(`${name} again: stopping now`);
-        for (const f of proxy.frontends) f.killAll();
-        return;
-      }
-      io.err(`${name}: stopping; ${proxy.sessions} open connection(s) may finish within ` +
+    let stopping = false;
+    const stop = (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      io.err(`${why}: stopping; ${proxy.sessions} open connection(s) may finish within ` +
         `${config.global.hardStopAfter} ms`);
       // The figures stay readable while connections drain; the stats listener goes with the proxy.
       control?.close();
       proxy.stop().then(async () => {
         await stats.close();
         onStop?.();
+        link?.close();
         // Log lines still buffered are written before the process goes, but a
         // stuck destination (a full pipe nobody reads) does not hold the exit.
         await Promise.race([pool.close(), new Promise<void>((r) => runtime.setTimer(r, LOG_CLOSE_GRACE_MS))]);
@@ -126,8 +167,42 @@ async function serve(
         resolve(0);
       });
     };
+    const onSignal = (name: string) => {
+      signals++;
+      if (signals > 1) {
+        io.err(`${name} again: stopping now`);
+        for (const f of proxy.frontends) f.killAll();
+        return;
+      }
+      stop(name);
+    };
     runtime.onSignal("SIGTERM", () => onSignal("SIGTERM"));
     runtime.onSignal("SIGINT", () => onSignal("SIGINT"));
+    // Reloads are the master's (a worker may get these when sent to the whole process group).
+    const noReload = (name: string) => () => {
+      if (worker === undefined) io.err(`${name}: reloading needs the master-worker mode (sluice -W); ignored`);
+    };
+    runtime.onSignal("SIGUSR2", noReload("SIGUSR2"));
+    runtime.onSignal("SIGHUP", noReload("SIGHUP"));
+    if (worker === undefined) {
+      io.err(`sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`);
+      return;
+    }
+    joinMaster(runtime, worker.masterSocket, worker.number, {
+      stop: (why) => stop(why === "master" ? "soft stop asked by the master" : "the master is gone"),
+      follow: (verdict) => proxy.checks.follow(verdict),
+    }).then(
+      (joined) => {
+        link = joined;
+        for (const v of untold.splice(0)) joined.tell(v);
+        if (stopping) joined.close();
+        else io.err("ready");
+      },
+      (error: Error) => {
+        io.err(`cannot reach the master at ${worker.masterSocket}: ${error.message}`);
+        stop("no master");
+      },
+    );
   });
 }
 

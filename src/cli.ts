@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 
 export type Command =
-  | { kind: "run"; files: string[]; strictOwnership: boolean }
+  | { kind: "run"; files: string[]; strictOwnership: boolean; masterWorker: boolean }
   | { kind: "check"; files: string[] }
   | { kind: "demo" }
   | { kind: "version" }
@@ -30,16 +30,22 @@ Options:
   -f, --config FILE   configuration file (.cfg haproxy syntax, .yaml, .yml, .json);
                       several -f merge in order
   -c, --check         same as the check command (as in HAProxy)
+  -W, --master-worker a master process starts the workers (global workers N|auto,
+                      default one per core), reloads on SIGUSR2/SIGHUP, stops on SIGTERM
   --strict-ownership  stop on a backend-connection ownership violation (a bug)
                       instead of logging it and closing that connection (tests)
   -v, --version       print the version
   -h, --help          print this help
 
 With no command and no -f, sluice runs the demo.`,
-  run: `Usage: sluice run -f CONFIG [-f CONFIG...] [--strict-ownership]
+  run: `Usage: sluice run -f CONFIG [-f CONFIG...] [-W] [--strict-ownership]
 
 Runs the proxy. SIGTERM or SIGINT stops accepting, lets open connections
 finish for up to hard-stop-after (default 30s), then exits 0.
+-W (or global master-worker, or workers N > 1) runs a master that starts the
+worker processes (workers N|auto), restarts one that dies, reloads the
+configuration on SIGUSR2 or SIGHUP without refusing a connection, and stops
+them all gracefully on SIGTERM or SIGINT (docs/master-worker.md).
 --strict-ownership makes an ownership violation (a backend connection
 attached to a session while another owns it: a bug) throw and stop the
 process, rather than being logged, counted and its connection closed.`,
@@ -81,6 +87,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         version: { type: "boolean", short: "v" },
         help: { type: "boolean", short: "h" },
         "strict-ownership": { type: "boolean" },
+        "master-worker": { type: "boolean", short: "W" },
       },
     });
   } catch (error) {
@@ -125,5 +132,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (strictOwnership && files.length === 0) {
     return { kind: "usage-error", message: "--strict-ownership goes with run -f CONFIG", topic: "run" };
   }
-  return files.length > 0 ? { kind: "run", files, strictOwnership } : { kind: "demo" };
+  const masterWorker = values["master-worker"] === true;
+  if (masterWorker && files.length === 0) {
+    return { kind: "usage-error", message: "-W goes with run -f CONFIG", topic: "run" };
+  }
+  return files.length > 0 ? { kind: "run", files, strictOwnership, masterWorker } : { kind: "demo" };
 }

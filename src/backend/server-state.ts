@@ -156,6 +156,18 @@ export class ServerState {
     return this.op === "UP" ? this.setDown(now) : undefined;
   }
 
+  /**
+   * Another process's checks decided (a worker of a master that does not
+   * check itself): the counter goes to the top or the bottom, and the state
+   * follows; "up"/"down" when it changed.
+   */
+  follow(op: OpState, result: CheckResult, now: number): Transition {
+    this.last = result;
+    this.health = op === "UP" ? this.rise + this.fall - 1 : 0;
+    if (op === this.op) return undefined;
+    return op === "UP" ? this.setUp(now) : this.setDown(now);
+  }
+
   /** Counters of time spent DOWN so far (the current stretch included). */
   downtime(now: number): number {
     return this.op === "DOWN" ? this.downtimeMs + (now - this.lastChange) : this.downtimeMs;

@@ -4,6 +4,7 @@
 // start_checks), so that a hundred servers are not all checked at once;
 // a Limiter bounds how many run at the same time.
 import type { Backend } from "../backend/backend.ts";
+import type { CheckResult } from "../backend/server-state.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { HealthCheck } from "./health-check.ts";
 import { Limiter } from "./limiter.ts";
@@ -17,13 +18,30 @@ export interface ChecksOptions {
   readonly maxInFlight: number;
 }
 
+/** A change of state a check decided, as one process tells another (JSON-able). */
+export interface ServerVerdict {
+  readonly backend: string;
+  readonly server: string;
+  readonly op: "UP" | "DOWN";
+  readonly result: CheckResult;
+}
+
 export class HealthChecks {
   readonly all: readonly HealthCheck[];
   readonly limiter: Limiter;
+  /** Set by a worker of a master that checks for the others: each change of state this process's checks decide. */
+  onVerdict: ((verdict: ServerVerdict) => void) | undefined;
 
   constructor(backends: Iterable<Backend>, options: ChecksOptions) {
     this.limiter = new Limiter(options.maxInFlight);
-    const ctx = { runtime: options.runtime, log: options.log, tick: options.tick, limiter: this.limiter };
+    const ctx = {
+      runtime: options.runtime,
+      log: options.log,
+      tick: options.tick,
+      limiter: this.limiter,
+      onTransition: (check: HealthCheck, op: "UP" | "DOWN", result: CheckResult) =>
+        this.onVerdict?.({ backend: check.backend.name, server: check.server.name, op, result }),
+    };
     const all: HealthCheck[] = [];
     for (const backend of backends) {
       // Backend.servers follows its config's order.
@@ -54,5 +72,12 @@ export class HealthChecks {
 
   stop(): void {
     for (const c of this.all) c.stop();
+  }
+
+  /** Another process checked (`verdict`): the server takes that state here; false when no check of this name exists. */
+  follow(verdict: ServerVerdict): boolean {
+    const check = this.all.find((c) => c.backend.name === verdict.backend && c.server.name === verdict.server);
+    check?.follow(verdict.op, verdict.result);
+    return check !== undefined;
   }
 }

@@ -25,6 +25,8 @@ export interface CheckContext {
   /** A verdict is an event of its own: the proxy's clock is read before streams are moved. */
   tick(): void;
   readonly limiter: Limiter;
+  /** A check of this process changed a server's state (the master tells the other workers). */
+  onTransition?(check: HealthCheck, op: "UP" | "DOWN", r: CheckResult): void;
 }
 
 /** The steps of a check kind, and the verdict when all of them pass. */
@@ -181,6 +183,11 @@ export class HealthCheck {
     });
   };
 
+  /** Another process checked and decided: this server takes that state (no check runs here). */
+  follow(op: "UP" | "DOWN", r: CheckResult): void {
+    this.apply(this.server.state.follow(op, r, this.ctx.runtime.now()), r, false);
+  }
+
   private verdict(r: CheckResult): void {
     const now = this.ctx.runtime.now();
     const state = this.server.state;
@@ -191,11 +198,12 @@ export class HealthCheck {
     this.schedule(next);
   }
 
-  /** A change of state moves traffic and is logged. */
-  private apply(change: Transition, r: CheckResult): void {
+  /** A change of state moves traffic and is logged; `tell`: others follow this check (onTransition). */
+  private apply(change: Transition, r: CheckResult, tell = true): void {
     if (change === undefined) return;
     const { server, backend, ctx } = this;
     ctx.tick();
+    if (tell) ctx.onTransition?.(this, change === "down" ? "DOWN" : "UP", r);
     if (change === "down") {
       const requeued = backend.serverDown(server);
       server.pool.closeIdle();

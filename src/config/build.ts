@@ -205,6 +205,7 @@ function frontend(
   if (logFormat !== undefined) config.logFormat = logFormat;
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
   if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
+  if (part.idleCloseOnResponse ?? defaults.idleCloseOnResponse) config.idleCloseOnResponse = true;
   // A listen's rules are all its frontend's: HAProxy runs one proxy's rules once.
   if (part.ruleLines !== undefined) config.ruleLines = ruleLines(proxy, part.ruleLines);
   return {

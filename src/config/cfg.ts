@@ -58,10 +58,14 @@ const SINGLE_ARG: Record<string, string> = {
   "ssl-default-bind-ciphersuites": "ssl-default-bind-ciphersuites <ciphersuites>",
   "tune.ssl.cachesize": "tune.ssl.cachesize <number>",
   "tune.max-checks-per-thread": "tune.max-checks-per-thread <number>",
+  // Master and workers (issue 16).
+  workers: "workers <number>|auto",
+  nbthread: "nbthread <number>",
 };
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   balance: "balance <algorithm> [<arguments>]",
+  "master-worker": "master-worker",
   "hash-type": "hash-type map-based|consistent",
   "retry-on": "retry-on none | <condition> [<condition>...]",
   option: "option <name>",
@@ -348,6 +352,10 @@ class CfgParser {
     if (keyword in SINGLE_ARG) {
       if (!this.arity(keyword, args, 1, 1)) return;
       raw[keyword] = args[0];
+      this.mark([...base, keyword]);
+    } else if (keyword === "master-worker") {
+      if (!this.arity(keyword, args, 0, 0)) return;
+      raw[keyword] = true;
       this.mark([...base, keyword]);
     } else if (keyword === "balance" || keyword === "hash-type") {
       // Algorithms take arguments (uri whole len 8); one string in both

@@ -44,6 +44,7 @@ import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSi
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import { RetryOnSchema } from "./schema-retry.ts";
 import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
+import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
@@ -94,6 +95,7 @@ const GLOBAL = {
   "ssl-default-bind-ciphersuites": v.optional(CiphersuitesSchema),
   "tune.ssl.cachesize": v.optional(SslCacheSizeSchema),
   stats: v.optional(GlobalStatsSchema),
+  ...MASTER_GLOBAL,
 };
 const DEFAULTS = {
   mode: v.optional(ModeSchema),
@@ -213,6 +215,7 @@ export interface ProxyPart {
   balance?: BalanceSettings;
   hashType?: HashType;
   allBackups?: true;
+  idleCloseOnResponse?: true;
   servers?: ServerPart[];
   retries?: number;
   retryOn?: RetryCondition[];
@@ -284,6 +287,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (option.httpMode !== undefined) part.httpMode = option.httpMode;
   if (option.redispatch !== undefined) part.redispatch = option.redispatch;
   if (option.allBackups !== undefined) part.allBackups = option.allBackups;
+  if (option.idleCloseOnResponse !== undefined) part.idleCloseOnResponse = true;
   if (o.log !== undefined) part.logs = o.log;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
   if (o.errorfile !== undefined) part.errorFiles = o.errorfile;
@@ -303,7 +307,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   return part;
 }
 
-export interface GlobalPart extends ControlPart {
+export interface GlobalPart extends ControlPart, MasterPart {
   maxconn?: number;
   hardStopAfter?: number;
   bufsize?: number;
@@ -321,8 +325,12 @@ export interface GlobalPart extends ControlPart {
 
 export const GlobalSchema = v.pipe(
   keywords(GLOBAL, sectionText("global", GLOBAL)),
+  v.rawCheck(({ dataset, addIssue }) => {
+    const conflict = dataset.typed ? masterConflict(dataset.value) : undefined;
+    if (conflict !== undefined) addIssue({ message: conflict });
+  }),
   v.transform((g): GlobalPart => {
-    const part: GlobalPart = {};
+    const part: GlobalPart = masterPart(g);
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
     if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];

@@ -33,6 +33,8 @@ const OPTION_SECTIONS = {
   "http-server-close": ["defaults", "frontend", "backend", "listen"],
   httpclose: ["defaults", "frontend", "backend", "listen"],
   redispatch: ["defaults", "backend", "listen"],
+  // A soft stop (reload) keeps idle keep-alive connections until their next response (issue 16).
+  "idle-close-on-response": ["defaults", "frontend", "listen"],
   allbackups: ["defaults", "backend", "listen"],
   // Health checks (issue 14, checks).
   httpchk: ["defaults", "backend", "listen"],
@@ -58,6 +60,8 @@ export interface OptionsPart {
   /** `option redispatch [interval]`: the interval, default -1 (the last retry); 0 turns it off. */
   redispatch?: number;
   allBackups?: true;
+  /** `option idle-close-on-response`: see FrontendConfig.idleCloseOnResponse. */
+  idleCloseOnResponse?: true;
   /** `option httpchk` / `option tcp-check`: the last one wins (issue 14, checks). */
   healthCheck?: CheckOption;
 }
@@ -95,6 +99,7 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
     return (p) => (p.log = log);
   }
   if (option === "allbackups") return (p) => (p.allBackups = true);
+  if (option === "idle-close-on-response") return (p) => (p.idleCloseOnResponse = true);
   if (option === "tcp-check") return (p) => (p.healthCheck = { kind: "tcp-check" });
   const mode = HTTP_MODES[option];
   return (p) => (p.httpMode = mode);

@@ -407,6 +407,14 @@ export interface FrontendConfig {
   errorFiles: ErrorFiles;
   /** `max-session-srv-conns N`: idle private backend connections a session keeps (default 5). */
   maxSessionSrvConns: number;
+  /**
+   * `option idle-close-on-response` (HAProxy's): on a soft stop (a reload, a
+   * stop) an idle keep-alive client connection is not closed at once but
+   * answers its next request with `Connection: close` (or closes at its
+   * keep-alive timeout, or at hard-stop-after); no client sees its request
+   * meet a closing connection. Absent: idle ones close at once.
+   */
+  idleCloseOnResponse?: true;
   origin: Origin;
 }
 
@@ -439,6 +447,10 @@ export interface GlobalConfig {
   h2FrontendMaxControlFramesPerSec: number;
   /** `tune.max-checks-per-thread`: health checks running at once (sluice has one thread); 0: no bound. Default 64 (HAProxy's is 0): checks are bounded unless told otherwise. */
   maxChecksInFlight: number;
+  /** `master-worker` (or `sluice -W`, or more than one worker): a master process runs `workers` worker processes. Default false. */
+  masterWorker: boolean;
+  /** `workers N|auto` (HAProxy's `nbthread N` means the same here): worker processes in master-worker mode; auto: one per core. Default auto. */
+  workers: number | "auto";
   /**
    * The global section's `log` lines (of every file, in order): where sluice's
    * own messages go and what `log global` means. Default: stderr, raw.
@@ -508,7 +520,7 @@ export const BUILTIN = {
    * 'resumeSession', so only tickets resume sessions.
    */
   tls: { minVersion: "TLSv1.2", ticketKeyRotate: 3_600_000, tlsTickets: true, sessionCacheSize: 0, serverVerify: "required" },
-  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64 },
+  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64, masterWorker: false, workers: "auto" },
   /** The runtime API (`stats timeout`, `stats maxconn` in global): HAProxy's defaults. */
   stats: { timeout: 10000, maxconn: 10 },
   /**

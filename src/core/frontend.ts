@@ -126,9 +126,10 @@ export class Frontend implements SessionHost, InspectionDone {
     return this.listeners;
   }
 
-  async start(): Promise<void> {
+  /** `reusePort`: a worker of a master shares every bind with its siblings (SO_REUSEPORT). */
+  async start(reusePort = false): Promise<void> {
     for (const bind of this.config.binds) {
-      const options: ListenOptions = { hostname: bind.host, port: bind.port };
+      const options: ListenOptions = { hostname: bind.host, port: bind.port, reusePort };
       if (bind.ssl !== undefined) {
         options.tls = serverTlsOptions(bind.ssl, this.clientTimeout);
         options.onHandshakeFailure = (f) => this.handshakeFailed(bind, f);

@@ -16,6 +16,14 @@ import { type ConnectionRow, connectionRows, type ServerConnectionCounters, serv
 export interface ProxyOptions {
   /** An ownership violation throws (tests) instead of being logged, counted and its connection closed. */
   strictOwnership?: boolean;
+  /** Every listener shares its address (SO_REUSEPORT): a worker of a master. */
+  reusePort?: boolean;
+  /**
+   * "follow": this process runs no active check; another one (the master's
+   * worker 1) checks and its verdicts arrive through `checks.follow()`.
+   * Default "run".
+   */
+  healthChecks?: "run" | "follow";
 }
 
 export class Proxy implements AcceptGate {
@@ -37,8 +45,13 @@ export class Proxy implements AcceptGate {
   /** Moves backend connections between sessions and pools, and checks every attach. */
   readonly ownership: Ownership;
 
+  private readonly reusePort: boolean;
+  private readonly runChecks: boolean;
+
   constructor(readonly config: Config, readonly runtime: Runtime, pool: SinkPool, options: ProxyOptions = {}) {
     this.maxconn = config.global.maxconn;
+    this.reusePort = options.reusePort ?? false;
+    this.runChecks = options.healthChecks !== "follow";
     const graph = buildGraph(config, { runtime, pool, gate: this, strictOwnership: options.strictOwnership ?? false });
     this.clock = graph.clock;
     this.ownership = graph.ownership;
@@ -52,8 +65,10 @@ export class Proxy implements AcceptGate {
   async start(): Promise<void> {
     await resolveServers([...this.backends.values()].flatMap((b) => b.servers), this.runtime);
     try {
-      for (const f of this.frontends) await f.start();
-      this.checks.start();
+      for (const f of this.frontends) await f.start(this.reusePort);
+      // A follower's checks stay stopped (passive checks then act on this process's servers only).
+      if (this.runChecks) this.checks.start();
+      else this.checks.stop();
       this.stickTables?.start();
     } catch (error) {
       for (const f of this.frontends) f.stopListening();

@@ -47,6 +47,19 @@ function malformed(message: string): ProtocolRefusal {
   return { status: 400, code: "h2-malformed", message };
 }
 
+/** The highest stream id (2^31-1): a first GOAWAY that refuses nothing. */
+const MAX_STREAM_ID = 0x7fffffff;
+/** The payload of the shutdown's PING, told apart from a client's own. */
+const SHUTDOWN_PING = new TextEncoder().encode("sluiceGA");
+/** How long a shutdown waits for the PING's answer before its final GOAWAY. */
+const SHUTDOWN_PING_WAIT_MS = 1000;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHost {
   private readonly reader: FrameReader;
   private readonly encoder = new HpackEncoder();
@@ -69,6 +82,8 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
   private goawayLast = 0;
   /** The client sent GOAWAY or FIN: close once the open streams end. */
   private peerLeaving = false;
+  /** A graceful shutdown's first GOAWAY is out; the final one follows the PING's answer (or the timer). */
+  private drainTimer: ReturnType<H2ServerTimers["setTimer"]> | undefined;
   closing = false;
   private closed = false;
   private throttleTimer: ReturnType<H2ServerTimers["setTimer"]> | undefined;
@@ -128,7 +143,24 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
 
   // ---- stopping ----
 
+  /**
+   * Graceful shutdown in two steps, so that no stream the client sent is
+   * refused unprocessed (RFC 9113 §6.8): a GOAWAY naming the highest possible
+   * stream id (stop opening streams) and a PING; once the PING's answer
+   * arrives, every stream the client opened before it saw the GOAWAY has
+   * arrived too, and the final GOAWAY names the last of them. A client that
+   * does not answer gets the final GOAWAY after SHUTDOWN_PING_WAIT_MS.
+   */
   shutdown(): void {
+    if (this.closed || this.goawaySent || this.drainTimer !== undefined) return;
+    this.send(write.goaway(MAX_STREAM_ID, ErrorCode.NO_ERROR));
+    this.send(write.ping(SHUTDOWN_PING));
+    this.drainTimer = this.timers.setTimer(() => this.finalGoaway(), SHUTDOWN_PING_WAIT_MS);
+  }
+
+  private finalGoaway(): void {
+    if (this.drainTimer !== undefined) this.timers.clearTimer(this.drainTimer);
+    this.drainTimer = undefined;
     if (this.closed || this.goawaySent) return;
     this.goaway(ErrorCode.NO_ERROR, undefined);
     if (this.streams.size === 0) this.finishClose();
@@ -215,7 +247,10 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
       case FrameType.RST_STREAM:
         return this.onReset(f.streamId);
       case FrameType.PING:
-        if (f.ack) return;
+        if (f.ack) {
+          if (this.drainTimer !== undefined && sameBytes(f.data, SHUTDOWN_PING)) this.finalGoaway();
+          return;
+        }
         if (this.glitches.control(this.now())) throw this.calm("PING flood");
         this.send(write.ping(f.data, true));
         return;
@@ -460,6 +495,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     this.output.closed = true;
     this.reader.close();
     if (this.throttleTimer !== undefined) this.timers.clearTimer(this.throttleTimer);
+    if (this.drainTimer !== undefined) this.timers.clearTimer(this.drainTimer);
     this.abortStreams();
     this.events.clientClose();
   }

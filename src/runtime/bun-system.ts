@@ -104,4 +104,6 @@ export const bunSystem: System = {
   listenUnix,
   connectUnix,
   spawnSelf,
+  env: (name) => process.env[name],
+  cpuCount: () => navigator.hardwareConcurrency,
 };

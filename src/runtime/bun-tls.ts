@@ -150,7 +150,8 @@ function checkFree(hostname: string, port: number): number {
 }
 
 export function listenNativeTls(options: ListenOptions & { tls: ServerTlsOptions }, onAccept: (socket: Socket) => void): Listener {
-  const port = checkFree(options.hostname, options.port);
+  // A worker of a master shares the port on purpose (its siblings, the old workers of a reload).
+  const port = options.reusePort === true ? options.port : checkFree(options.hostname, options.port);
   let native: NativeListener | undefined = listenRaw({ ...options, port }, onAccept);
   let fallback: Listener | undefined;
   let closed = false;

@@ -69,9 +69,10 @@ async function connectUnix(path: string, events: SocketEvents): Promise<Socket> 
 
 function spawnSelf(options: SpawnOptions): ChildProcess {
   // Under Deno sluice runs from source: the same deno, the same permissions, the same entry.
+  // A worker listens with SO_REUSEPORT, which Deno.listen offers behind --unstable-net.
   const entry = new URL(Deno.mainModule).pathname;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", entry, ...options.args],
+    args: ["run", "-A", "--unstable-net", entry, ...options.args],
     env: { ...options.env },
     stdin: "null",
     stdout: "inherit",
@@ -90,4 +91,6 @@ export const denoSystem: System = {
   listenUnix,
   connectUnix,
   spawnSelf,
+  env: (name) => Deno.env.get(name),
+  cpuCount: () => navigator.hardwareConcurrency,
 };

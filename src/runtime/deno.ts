@@ -66,13 +66,10 @@ export class DenoListener implements Listener {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      if (this.#closed) {
-        // raced with close(): the kernel had it queued, nobody wants it now
-        try {
-          conn.close();
-        } catch { /* */ }
-        return;
-      }
+      // Accepted as close() ran (the kernel had it queued): it is a client's
+      // connection all the same, handed over like any other (a stopping
+      // frontend serves its first request with Connection: close); closing it
+      // here would fail a client during a reload.
       let socket: DenoSocket;
       try {
         socket = new DenoSocket(conn, NO_EVENTS);

@@ -333,7 +333,9 @@ export function listenTls(
   });
   return new Promise<Listener>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.hostname, () => {
+    // reusePort: node's listen option (SO_REUSEPORT), honoured by Bun's and Deno's node:net.
+    const listenOptions = { port: options.port, host: options.hostname, reusePort: options.reusePort ?? false };
+    server.listen(listenOptions, () => {
       server.off("error", reject);
       server.on("error", noop);
       const address = server.address() as { address: string; port: number };

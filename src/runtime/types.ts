@@ -291,6 +291,10 @@ export interface System {
   connectUnix(path: string, events: SocketEvents): Promise<Socket>;
   /** Starts this same program again (the compiled binary, or the runtime with the same script); stdout and stderr shared. */
   spawnSelf(options: SpawnOptions): ChildProcess;
+  /** An environment variable of this process (a worker learns its master's socket from one). */
+  env(name: string): string | undefined;
+  /** Cores this process may run on (`workers auto`). */
+  cpuCount(): number;
 }
 
 /** A real runtime: the proxy core's Runtime and the operations side's System. */

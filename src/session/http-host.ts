@@ -36,6 +36,8 @@ export class HttpHost implements HttpSessionHost {
   readonly timeouts: HttpSessionHost["timeouts"];
   readonly errorFiles: Readonly<Record<number, Uint8Array>>;
   readonly clientKeepAlive: boolean;
+  /** `option idle-close-on-response`: a soft stop leaves idle keep-alive connections to their next response. */
+  readonly idleCloseOnResponse: boolean;
   readonly maxSessionSrvConns: number;
   /** Requests and responses refused by the codec, by code. */
   readonly protocolErrors = new Map<string, number>();
@@ -60,6 +62,7 @@ export class HttpHost implements HttpSessionHost {
     this.timeouts = config.timeouts;
     this.errorFiles = config.errorFiles;
     this.clientKeepAlive = config.httpMode !== "close";
+    this.idleCloseOnResponse = config.idleCloseOnResponse === true;
     this.rulesHost = rules === undefined ? undefined : rulesHostOf(config.name, config.rules, rules, config.timeouts.tarpit ?? config.timeouts.connect);
   }
 

@@ -41,6 +41,8 @@ export interface HttpSessionHost {
   readonly ownership: Ownership;
   /** `max-session-srv-conns`: idle private connections a session keeps. */
   readonly maxSessionSrvConns: number;
+  /** `option idle-close-on-response`: a soft stop leaves an idle keep-alive connection to its next request. */
+  readonly idleCloseOnResponse?: boolean;
   /** Effective connection modes: keep the client / server connections alive between requests. */
   readonly clientKeepAlive: boolean;
   serverKeepAlive(backend: Backend): boolean;
@@ -182,12 +184,17 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   }
 
   /**
-   * The proxy is stopping: an idle connection closes now, a busy one after
-   * its current response (which says `Connection: close`).
+   * The proxy is stopping: an idle keep-alive connection closes now, a busy
+   * one after its current response (which says `Connection: close`). A
+   * connection that has not sent its first request yet (accepted as the stop
+   * began: a reload's old worker empties its accept queue) is not idle but
+   * early: its request is served, with `Connection: close`. Under `option
+   * idle-close-on-response` an idle one waits for its next request too (or
+   * its keep-alive timeout).
    */
   softStop(): void {
     this.stopping = true;
-    if (this.state === "idle") this.closeClient();
+    if (this.state === "idle" && this.requests > 0 && !this.host.idleCloseOnResponse) this.closeClient();
   }
   stopping = false;
 

@@ -108,7 +108,7 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
     this.mux.destroy();
   }
 
-  /** Graceful stop: GOAWAY with the last stream taken; the connection closes once the streams in flight end. */
+  /** Graceful stop: GOAWAY (in two steps: H2ServerConnection.shutdown); the connection closes once the streams in flight end. */
   override softStop(): void {
     this.stopping = true;
     this.mux.shutdown();

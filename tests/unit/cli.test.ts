@@ -8,8 +8,13 @@ describe("command line", () => {
     expect(parseCommandLine([])).toEqual({ kind: "demo" });
   });
   test("-f runs, several -f merge in order", () => {
-    expect(parseCommandLine(["-f", "a.cfg", "-f", "b.yaml"])).toEqual({ kind: "run", files: ["a.cfg", "b.yaml"], strictOwnership: false });
-    expect(parseCommandLine(["run", "--config", "a.cfg"])).toEqual({ kind: "run", files: ["a.cfg"], strictOwnership: false });
+    expect(parseCommandLine(["-f", "a.cfg", "-f", "b.yaml"])).toEqual({ kind: "run", files: ["a.cfg", "b.yaml"], strictOwnership: false, masterWorker: false });
+    expect(parseCommandLine(["run", "--config", "a.cfg"])).toEqual({ kind: "run", files: ["a.cfg"], strictOwnership: false, masterWorker: false });
+  });
+  test("-W runs a master (HAProxy's flag), and needs -f", () => {
+    expect(parseCommandLine(["-W", "-f", "a.cfg"])).toEqual({ kind: "run", files: ["a.cfg"], strictOwnership: false, masterWorker: true });
+    expect(parseCommandLine(["run", "--master-worker", "-f", "a.cfg"])).toMatchObject({ kind: "run", masterWorker: true });
+    expect(parseCommandLine(["-W"])).toMatchObject({ kind: "usage-error", message: "-W goes with run -f CONFIG" });
   });
   test("check and -c", () => {
     expect(parseCommandLine(["check", "-f", "a.cfg"])).toEqual({ kind: "check", files: ["a.cfg"] });

@@ -25,7 +25,7 @@ const LAYERS: readonly { rank: number; folders: readonly string[] }[] = [
   { rank: 10, folders: ["session"] },
   { rank: 11, folders: ["core"] },
   { rank: 12, folders: ["demo", "stats"] },
-  { rank: 13, folders: ["admin", "control"] },
+  { rank: 13, folders: ["admin", "control", "master"] },
   { rank: 14, folders: ["."] },
 ];
 

@@ -286,7 +286,7 @@ describe("option errors", () => {
     [
       "unknown option in a frontend lists the frontend's",
       ["frontend f", "    option dontlognull"],
-      "sluice.cfg:2: frontend 'f': option 'dontlognull' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose)",
+      "sluice.cfg:2: frontend 'f': option 'dontlognull' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose, idle-close-on-response)",
     ],
     [
       "redispatch interval",

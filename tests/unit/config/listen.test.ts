@@ -31,6 +31,8 @@ describe("listen", () => {
         h2FrontendGlitchesThreshold: 1000,
         h2FrontendMaxControlFramesPerSec: 100,
         maxChecksInFlight: 64,
+        masterWorker: false,
+        workers: "auto",
         logTargets: [stderr],
       },
       frontends: [{

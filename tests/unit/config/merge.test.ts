@@ -39,6 +39,8 @@ describe("several files", () => {
       h2FrontendGlitchesThreshold: 1000,
       h2FrontendMaxControlFramesPerSec: 100,
       maxChecksInFlight: 64,
+      masterWorker: false,
+      workers: "auto",
       logTargets: [{ kind: "stderr", format: "raw" }],
     });
     expect(c.frontends.map((f) => [f.name, f.maxconn, f.origin.file])).toEqual([[
@@ -60,11 +62,11 @@ describe("several files", () => {
 
   test("errors of every file are reported, in file order then line order", () => {
     expect(errorsOf(
-      { name: "z.cfg", text: lines("global", "    maxconn x", "    nbthread 4") },
+      { name: "z.cfg", text: lines("global", "    maxconn x", "    nbproc 4") },
       { name: "a.yaml", text: lines("global:", "  maxconn: 0") },
     )).toEqual([
       "z.cfg:2: global: invalid maxconn 'x' (expected an integer, at least 1)",
-      "z.cfg:3: global: keyword 'nbthread' is not supported yet",
+      "z.cfg:3: global: keyword 'nbproc' is not supported yet",
       "a.yaml:2:12: global: maxconn 0 is out of range (at least 1)",
     ]);
   });

@@ -182,6 +182,8 @@ const EXPECTED = {
     h2FrontendGlitchesThreshold: 1000,
     h2FrontendMaxControlFramesPerSec: 100,
     maxChecksInFlight: 64,
+    masterWorker: false,
+    workers: "auto",
     logTargets: [stdout, file],
   },
   frontends: [
@@ -433,6 +435,8 @@ describe("examples/", () => {
         h2FrontendGlitchesThreshold: 1000,
         h2FrontendMaxControlFramesPerSec: 100,
         maxChecksInFlight: 64,
+        masterWorker: false,
+        workers: "auto",
         logTargets: [stderr],
       },
       frontends: [{

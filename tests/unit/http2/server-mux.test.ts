@@ -478,11 +478,28 @@ describe("timeouts", () => {
 });
 
 describe("graceful stop", () => {
-  test("an idle connection gets GOAWAY at once and is closed; a client that never closes its side is cut after timeout client", async () => {
+  const MAX_ID = 0x7fffffff;
+  const goaways = (client: H2MemClient) =>
+    client.of(FrameType.GOAWAY).map((f) => (f.type === FrameType.GOAWAY ? { lastStreamId: f.lastStreamId, errorCode: f.errorCode } : undefined));
+  /** Answers the shutdown's PING as a client does. */
+  const answerPing = (client: H2MemClient) => {
+    const ping = client.of(FrameType.PING).find((f) => f.type === FrameType.PING && !f.ack)!;
+    if (ping.type !== FrameType.PING) throw new Error("no PING");
+    client.send(write.ping(ping.data, true));
+  };
+
+  test("an idle connection: GOAWAY (2^31-1) and a PING, the final GOAWAY once the PING is answered, then closed; a client that never closes its side is cut after timeout client", async () => {
     const { runtime, client, turn } = await setup();
     const stopped = proxy!.stop(60_000);
     await turn();
-    expect(client.goaway()).toEqual({ lastStreamId: 0, errorCode: ErrorCode.NO_ERROR });
+    expect(goaways(client)).toEqual([{ lastStreamId: MAX_ID, errorCode: ErrorCode.NO_ERROR }]);
+    expect(client.socket.ended).toBe(false);
+    answerPing(client);
+    await turn();
+    expect(goaways(client)).toEqual([
+      { lastStreamId: MAX_ID, errorCode: ErrorCode.NO_ERROR },
+      { lastStreamId: 0, errorCode: ErrorCode.NO_ERROR },
+    ]);
     expect(client.socket.ended).toBe(true);
     expect(client.socket.closed).toBe(false);
     await runtime.clock.advance(30_500);
@@ -491,21 +508,44 @@ describe("graceful stop", () => {
     proxy = undefined;
   });
 
-  test("GOAWAY with the last stream taken; the stream in flight completes, then the connection closes", async () => {
+  test("a stream the client sent before it saw the GOAWAY is served; one after the final GOAWAY is not taken; the connection closes when they end", async () => {
     const { runtime, client, turn } = await setup();
     client.request(1, "/in-flight");
     await turn();
     const stopped = proxy!.stop(60_000);
     await turn();
-    expect(client.goaway()).toEqual({ lastStreamId: 1, errorCode: ErrorCode.NO_ERROR });
-    // A stream opened after the GOAWAY is not taken.
-    client.request(3, "/late");
+    expect(client.goaway()).toEqual({ lastStreamId: MAX_ID, errorCode: ErrorCode.NO_ERROR });
+    // Already on its way when the first GOAWAY left: taken, not refused.
+    client.request(3, "/crossing");
+    answerPing(client);
     await turn();
-    expect(runtime.servers.length).toBe(1);
+    expect(client.goaway()).toEqual({ lastStreamId: 3, errorCode: ErrorCode.NO_ERROR });
+    expect(runtime.servers.length).toBe(2);
+    // A stream opened after the final GOAWAY is not taken.
+    client.request(5, "/late");
+    await turn();
+    expect(runtime.servers.length).toBe(2);
     expect(client.socket.ended).toBe(false);
     answer(runtime.servers[0]!, ok("finished"));
+    answer(runtime.servers[1]!, ok("crossed"));
     await turn();
     expect(client.body(1)).toBe("finished");
+    expect(client.body(3)).toBe("crossed");
+    expect(client.socket.ended).toBe(true);
+    client.socket.destroy();
+    await stopped;
+    proxy = undefined;
+  });
+
+  test("a client that does not answer the PING gets the final GOAWAY a second later", async () => {
+    const { runtime, client, turn } = await setup();
+    const stopped = proxy!.stop(60_000);
+    await turn();
+    expect(goaways(client).length).toBe(1);
+    await runtime.clock.advance(999);
+    expect(goaways(client).length).toBe(1);
+    await runtime.clock.advance(2);
+    expect(goaways(client).at(-1)).toEqual({ lastStreamId: 0, errorCode: ErrorCode.NO_ERROR });
     expect(client.socket.ended).toBe(true);
     client.socket.destroy();
     await stopped;
