@@ -93,7 +93,7 @@ async function serve(
   }
   let stats: StatsListeners;
   try {
-    stats = await startStatsListeners(runtime, config.stats ?? [], figures);
+    stats = await startStatsListeners(runtime, config.stats ?? [], figures, control.ctx.ops);
   } catch (error) {
     io.err(`sluice: cannot start the stats listener: ${(error as Error).message}`);
     await proxy.stop(0);
