@@ -38,10 +38,13 @@ export interface StatsPart {
   realm?: string;
   showLegends?: true;
   hideVersion?: true;
-  /** `stats admin if|unless <cond>`: the condition's words, `if` or `unless` first (stats-listener.ts compiles them). */
-  admin?: string[];
-  /** Where the admin line is, under `stats` (an index in a list of lines, `admin` in a mapping): its errors point there. */
-  adminAt?: (string | number)[];
+  /**
+   * `stats admin if|unless <cond>` lines (any that holds allows, as HAProxy's):
+   * the condition's words, `if` or `unless` first (stats-listener.ts compiles
+   * them), and where each is under `stats` (an index in a list of lines,
+   * `admin` in a mapping), for its errors.
+   */
+  admin?: { words: string[]; at: (string | number)[] }[];
 }
 
 const USAGE: Record<string, string> = {
@@ -92,7 +95,7 @@ function setValue(keyword: string, value: unknown, part: StatsPart): string | un
       const words = typeof value === "string" ? lineWords(value) : Array.isArray(value) && value.every((w) => typeof w === "string") ? value as string[] : undefined;
       if (words === undefined || typeof words === "string") return `invalid stats admin ${describe(value)} (expected a condition such as 'if { src 127.0.0.1 }')`;
       if ((words[0] !== "if" && words[0] !== "unless") || words.length < 2) return `'stats admin' needs a condition (usage: ${USAGE.admin})`;
-      part.admin = words;
+      (part.admin ??= []).push({ words, at: [] });
       return undefined;
     }
     case "refresh": {
@@ -150,7 +153,7 @@ const Mapping = v.pipe(
     const part: StatsPart = {};
     for (const [key, value] of Object.entries(dataset.value as Record<string, unknown>)) {
       const problem = setValue(key, value, part);
-      if (key === "admin") part.adminAt = ["admin"];
+      if (key === "admin" && part.admin !== undefined) part.admin[0]!.at = ["admin"];
       if (problem === undefined) continue;
       addIssue({ message: problem, path: [{ type: "object", origin: "value", input: dataset.value, key, value }] });
       return NEVER;
@@ -167,7 +170,8 @@ export const StatsSchema = v.lazy((x) =>
         const part: StatsPart = {};
         lines.forEach((words, i) => {
           readLine(words, part);
-          if (words[0] === "admin") part.adminAt = [i];
+          const last = part.admin?.[part.admin.length - 1];
+          if (words[0] === "admin" && last !== undefined) last.at = [i];
         });
         return part;
       }),
@@ -176,7 +180,6 @@ export const StatsSchema = v.lazy((x) =>
     ? v.pipe(LineChecked, v.transform((words): StatsPart => {
       const part: StatsPart = {};
       readLine(words, part);
-      if (part.admin !== undefined) part.adminAt = [];
       return part;
     }))
     : Mapping

@@ -26,7 +26,7 @@ function unavailable(acl: ParsedAcl): string | undefined {
 }
 
 /** The ACLs the section declares, by name; each bad line is reported through its own `fail`. */
-function namedAcls(lines: readonly AclLine[]): Map<string, ParsedAcl[]> {
+export function namedAcls(lines: readonly AclLine[]): Map<string, ParsedAcl[]> {
   const acls = new Map<string, ParsedAcl[]>();
   for (const line of lines) {
     const [name, ...rest] = line.words;
@@ -62,7 +62,7 @@ function inlineProblem(words: readonly string[]): string | undefined {
 }
 
 /** The compiled condition, or the message saying why not (the caller puts it at the `stats admin` line). */
-export function compileStatsAdmin(words: readonly string[], aclLines: readonly AclLine[], origin: Origin): Condition | string {
+export function compileStatsAdmin(words: readonly string[], acls: ReadonlyMap<string, readonly ParsedAcl[]>, origin: Origin): Condition | string {
   const base = origin.file === undefined ? "." : dirname(origin.file);
   const resolve = (path: string) => (isAbsolute(path) ? path : join(base, path));
   const env: CompileEnv = {
@@ -72,7 +72,6 @@ export function compileStatsAdmin(words: readonly string[], aclLines: readonly A
     ownTable: undefined,
     hasBackend: () => false,
   };
-  const acls = namedAcls(aclLines);
   const inline = inlineProblem(words);
   if (inline !== undefined) return `stats admin: ${inline}`;
   const compiled = compileCondition(words, acls, Stage.httpRequest, env);

@@ -109,11 +109,17 @@ describe("the JSON API", () => {
     expect((await acl.post("/stats/api/servers/be/s1", { state: "drain" })).status).toBe(403);
     expect((await acl.post("/stats/api/servers/be/s1", { state: "drain" }, undefined, { "x-ops": "yes" })).status).toBe(200);
 
+    // Several lines: any that holds allows.
+    const two = await setup("    stats admin if { src 10.0.0.0/8 }\n    stats admin if { hdr(x-ops) yes }");
+    expect((await two.post("/stats/api/servers/be/s1", { state: "drain" })).status).toBe(403);
+    expect((await two.post("/stats/api/servers/be/s1", { state: "drain" }, "10.0.0.1")).status).toBe(200);
+    expect((await two.post("/stats/api/servers/be/s2", { state: "drain" }, undefined, { "x-ops": "yes" })).status).toBe(200);
+
     const auth = await setup("    stats auth admin:secret\n    stats admin if TRUE");
     expect((await auth.post("/stats/api/servers/be/s1", { state: "drain" })).status).toBe(401);
     const basic = { authorization: "Basic " + btoa("admin:secret") };
     expect((await auth.post("/stats/api/servers/be/s1", { state: "drain" }, undefined, basic)).status).toBe(200);
-    for (const p of [t, none, acl, auth]) await p.proxy.stop(0);
+    for (const p of [t, none, acl, two, auth]) await p.proxy.stop(0);
   });
 });
 

@@ -145,8 +145,11 @@ backends: { be: { servers: [{ name: a, address: "127.0.0.1:9001" }] } }
     ]);
     expect(errorsOf({
       name: "d.cfg",
-      text: BASE + lines("listen stats", "    bind 127.0.0.1:8404", "    stats admin if nosuch"),
-    })[0]).toStartWith("d.cfg:10: listen 'stats': stats admin: ");
+      text: BASE + lines("listen stats", "    bind 127.0.0.1:8404", "    stats admin if TRUE", "    stats admin if nosuch", "    acl bad nosuchfetch x"),
+    })).toEqual([
+      "d.cfg:11: listen 'stats': stats admin: unknown ACL 'nosuch'",
+      "d.cfg:12: listen 'stats': acl bad: unknown fetch 'nosuchfetch'",
+    ]);
   });
 
   test("a stats section that carries traffic, is in tcp mode, or has other rules is refused", () => {
