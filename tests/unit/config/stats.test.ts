@@ -121,7 +121,7 @@ backends: { be: { servers: [{ name: a, address: "127.0.0.1:9001" }] } }
     expect(typeof cfg.stats![0]!.admin).toBe("function");
     const yaml = loadOk({
       name: "a.yaml",
-      text: "defaults: { mode: http }\nlisten:\n  stats:\n    bind: 127.0.0.1:8404\n    stats: { enable: true, admin: \"unless { src 10.0.0.0/8 }\" }\n",
+      text: "defaults: { mode: http }\nlisten:\n  stats:\n    bind: 127.0.0.1:8404\n    acl: [\"inside src 10.0.0.0/8\"]\n    stats: { enable: true, admin: \"unless inside\" }\n",
     });
     expect(typeof yaml.stats![0]!.admin).toBe("function");
     expect(errorsOf({
