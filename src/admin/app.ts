@@ -42,6 +42,40 @@ function targetOf(url: string): { path: string; target: string } {
 /** What the listener hands each request: the connection's two ends (for `stats admin`'s `src`, `dst`). */
 export type StatsEnv = { peers?: RequestPeers };
 
+/** The largest form or JSON body read (a form naming every server of a large backend fits many times over). */
+const MAX_BODY = 65536;
+
+/** The body as text, read up to MAX_BODY bytes; undefined when it is longer (announced or sent). */
+async function bodyText(request: Request): Promise<string | undefined> {
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY) return undefined;
+  if (request.body === null) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) all.set(chunk, (at += chunk.byteLength) - chunk.byteLength);
+  return new TextDecoder().decode(all);
+}
+
+function decoded(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
 const DENIED = { error: "Action denied (stats admin does not allow this request)." };
 
 /** The API's path under the stats uri (`api/...`, a leading '/' dropped: `/stats/api/...` and `/api/...` for `stats uri /`), or undefined. */
@@ -72,6 +106,26 @@ export function statsApp(config: StatsListenerConfig, source: StatsSource, histo
     if (guard !== undefined && underUri(config.uri, target) !== undefined) return await guard(c, next);
     return await next();
   });
+  const serveApi = async (c: Context<{ Bindings: StatsEnv }>, path: string) => {
+    const ops = admin?.ops;
+    if (path === "api/servers" && c.req.method === "GET") return c.json({ servers: ops === undefined ? [] : serverViews(ops) }, 200, NO_CACHE);
+    const named = /^api\/servers\/([^/]+)\/([^/]+)$/.exec(path);
+    if (named === null) return c.json({ error: `no such API path '/${path}' (GET api/servers, POST api/servers/<backend>/<server>)` }, 404, NO_CACHE);
+    if (c.req.method !== "POST") return c.json({ error: "use POST to change a server" }, 405, { ...NO_CACHE, allow: "POST" });
+    if (!allowed(c)) return c.json(DENIED, 403, NO_CACHE);
+    const backendName = decoded(named[1]!), serverName = decoded(named[2]!);
+    if (backendName === undefined || serverName === undefined) return c.json({ error: "bad percent-encoding in the server's name" }, 400, NO_CACHE);
+    const text = await bodyText(c.req.raw);
+    if (text === undefined) return c.json({ error: `the body is larger than ${MAX_BODY} bytes` }, 413, NO_CACHE);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return c.json({ error: "the body is not JSON (expected an object such as {\"state\": \"drain\"})" }, 400, NO_CACHE);
+    }
+    const answer = changeServer(ops!, backendName, serverName, body);
+    return c.json(answer.body, answer.status, NO_CACHE);
+  };
   app.all("*", async (c) => {
     const rest = underUri(config.uri, targetOf(c.req.url).target);
     if (rest === undefined) {
@@ -81,14 +135,17 @@ export function statsApp(config: StatsListenerConfig, source: StatsSource, histo
     if (api !== undefined) return await serveApi(c, api);
     if (c.req.method === "POST") {
       if (!allowed(c)) return c.html("<html><body><h1>403 Forbidden</h1>\nAction denied.\n</body></html>\n", 403, NO_CACHE);
-      const form = await c.req.parseBody({ all: true });
-      const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === "string");
-      const code = pageAction(admin!.ops, list(form.b)[0] ?? "", list(form.s), list(form.action)[0] ?? "");
+      const text = await bodyText(c.req.raw);
+      if (text === undefined) return c.html("<html><body><h1>413 Payload Too Large</h1>\n</body></html>\n", 413, NO_CACHE);
+      // HAProxy's form: b=<backend>&s=<server>&s=...&action=<action>, urlencoded.
+      const form = new URLSearchParams(text);
+      const code = pageAction(admin!.ops, form.get("b") ?? "", form.getAll("s"), form.get("action") ?? "");
       return c.redirect(`${config.uri};st=${code}`, 303);
     }
     const rows = source.rows();
     if (rest.includes(";csv")) return c.body(statCsv(rows), 200, { ...NO_CACHE, "content-type": "text/plain; charset=utf-8" });
     if (rest.includes(";json")) return c.json(statJson(rows), 200, NO_CACHE);
+    const result = resultOf(rest);
     const refresh = rest.includes(";norefresh") || config.refresh === undefined ? undefined : Math.max(1, Math.round(config.refresh / 1000));
     return c.html(
       statsPage(rows, source.info(), history.samples(), {
@@ -97,28 +154,12 @@ export function statsApp(config: StatsListenerConfig, source: StatsSource, histo
         hideVersion: config.hideVersion,
         uri: config.uri!,
         admin: allowed(c),
-        ...(resultOf(rest) === undefined ? {} : { result: resultOf(rest)! }),
+        ...(result === undefined ? {} : { result }),
       }),
       200,
       NO_CACHE,
     );
   });
-  const serveApi = async (c: Context<{ Bindings: StatsEnv }>, path: string) => {
-    const ops = admin?.ops;
-    if (path === "api/servers" && c.req.method === "GET") return c.json({ servers: ops === undefined ? [] : serverViews(ops) }, 200, NO_CACHE);
-    const named = /^api\/servers\/([^/]+)\/([^/]+)$/.exec(path);
-    if (named === null) return c.json({ error: `no such API path '/${path}' (GET api/servers, POST api/servers/<backend>/<server>)` }, 404, NO_CACHE);
-    if (c.req.method !== "POST") return c.json({ error: "use POST to change a server" }, 405, { ...NO_CACHE, allow: "POST" });
-    if (!allowed(c)) return c.json(DENIED, 403, NO_CACHE);
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      return c.json({ error: "the body is not JSON (expected an object such as {\"state\": \"drain\"})" }, 400, NO_CACHE);
-    }
-    const answer = changeServer(ops!, decodeURIComponent(named[1]!), decodeURIComponent(named[2]!), body);
-    return c.json(answer.body, answer.status, NO_CACHE);
-  };
   return app;
 }
 

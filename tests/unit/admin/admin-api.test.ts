@@ -91,6 +91,13 @@ describe("the JSON API", () => {
     expect(await (await t.post("/stats/api/servers/be/nope", {})).json()).toEqual({ error: "No such server." });
     expect((await t.call("/stats/api/servers/be/s1")).status).toBe(405);
     expect((await t.call("/stats/api/other")).status).toBe(404);
+    expect((await t.post("/stats/api/servers/be/%zz", {})).status).toBe(400);
+    const huge = await t.post("/stats/api/servers/be/s2", { state: "drain", pad: "x".repeat(70000) });
+    expect(huge.status).toBe(413);
+    expect(t.server("s2").state.admin).toBe("READY");
+    const hugeForm = await t.call("/stats", { method: "POST", body: new URLSearchParams([["b", "be"], ["s", "s2"], ["action", "drain"], ["pad", "x".repeat(70000)]]) });
+    expect(hugeForm.status).toBe(413);
+    expect(t.server("s2").state.admin).toBe("READY");
     await t.proxy.stop(0);
   });
 
