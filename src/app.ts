@@ -139,7 +139,7 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
   }
   let stats: StatsListeners;
   try {
-    stats = await startStatsListeners(runtime, config.stats ?? [], figures);
+    stats = await startStatsListeners(runtime, config.stats ?? [], figures, control.ctx.ops);
   } catch (error) {
     io.err(`sluice: cannot start the stats listener: ${(error as Error).message}`);
     await proxy.stop(0);

@@ -2,7 +2,9 @@
 // binds on the runtime's own HTTP server (Bun.serve / Deno.serve through
 // System.serveHttp), the hono app of admin/app.ts behind them, and the 10 s
 // sampling of request rates for the page's bars. app.ts starts them once the
-// proxy is up and closes them when it stops.
+// proxy is up, with the server operations the runtime API uses (the forms and
+// the JSON API act through them), and closes them when it stops.
+import type { ServerOps } from "../check/server-ops.ts";
 import type { StatsListenerConfig } from "../config/types.ts";
 import type { HttpListener, Runtime, System, TimerHandle } from "../runtime/types.ts";
 import type { StatsSource } from "../stats/types.ts";
@@ -17,21 +19,24 @@ export interface StatsListeners {
 
 /** Listens on every stats section's binds; on a failure closes those already open and rethrows. */
 export async function startStatsListeners(
-  runtime: Pick<Runtime, "setTimer" | "clearTimer"> & Pick<System, "serveHttp">,
+  runtime: Pick<Runtime, "setTimer" | "clearTimer" | "now"> & Pick<System, "serveHttp">,
   configs: readonly StatsListenerConfig[],
   source: StatsSource,
+  ops?: ServerOps,
 ): Promise<StatsListeners> {
   const history = new RateHistory();
   const open: { name: string; listener: HttpListener }[] = [];
   try {
     for (const config of configs) {
-      const app = statsApp(config, source, history);
+      const app = statsApp(config, source, history, ops === undefined ? undefined : { ops, now: () => runtime.now() });
       for (const bind of config.binds) {
+        const local = { address: bind.host, port: bind.port };
         const listener = await runtime.serveHttp({
           hostname: bind.host,
           port: bind.port,
-          fetch: (request) => app.fetch(request),
+          fetch: (request, remote) => app.fetch(request, { peers: { remote, local } }),
         });
+        local.port = listener.port;
         open.push({ name: config.name, listener });
       }
     }

@@ -5,6 +5,7 @@
 // last minutes' request rate per frontend, and the page refreshes itself
 // (`stats refresh`: a meta refresh).
 import type { InfoField, StatRow } from "../stats/types.ts";
+import { PAGE_ACTIONS } from "./server-api.ts";
 
 export interface PageOptions {
   /** Seconds between reloads; undefined: none. */
@@ -13,6 +14,10 @@ export interface PageOptions {
   readonly hideVersion: boolean;
   /** The page's own path (the CSV and JSON links append to it). */
   readonly uri: string;
+  /** `stats admin` allows this request: a checkbox per server and a form of actions per backend. */
+  readonly admin?: boolean;
+  /** The result of the last form action (the redirect's `;st=CODE`). */
+  readonly result?: { ok: boolean; text: string };
 }
 
 /** Requests per 10 s of each frontend, oldest first (admin/rate-history.ts). */
@@ -27,6 +32,10 @@ const STYLE = `
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; font-size: 13px; color: #1d232a; background: #fafbfc; margin: 16px; }
 h1 { font-size: 20px; margin: 0 0 4px; }
 h2 { font-size: 15px; margin: 22px 0 6px; }
+p.result { padding: 6px 10px; border-radius: 3px; display: inline-block; }
+p.result.ok { background: #d7f5d9; }
+p.result.failed { background: #ffc9c9; }
+p.admin { margin: 4px 0; }
 .info { color: #4a5561; margin-bottom: 8px; }
 .info b { color: #1d232a; }
 table.px { border-collapse: collapse; background: #fff; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
@@ -173,18 +182,28 @@ export function sparkline(samples: readonly number[], label: string): string {
   return `<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(title)}"><title>${escapeHtml(title)}</title><rect width="${width}" height="${height}" fill="#eef1f4"/><g fill="#2f7d32">${bars}</g>${empty}</svg>`;
 }
 
-function proxyTable(name: string, rows: readonly StatRow[], samples: readonly number[] | undefined, legends: boolean): string {
+/** The page's actions on the servers ticked in one backend's table (HAProxy's form: b, s..., action); works without JavaScript. */
+function adminForm(name: string): string {
+  const options = PAGE_ACTIONS.map(([value, label]) => `<option value="${value}">${escapeHtml(label)}</option>`).join("");
+  return `<p class="admin"><input type="hidden" name="b" value="${escapeHtml(name)}">Choose the action to perform on the checked servers: <select name="action"><option value="">--</option>${options}</select> <input type="submit" value="Apply"></p>`;
+}
+
+function proxyTable(name: string, rows: readonly StatRow[], samples: readonly number[] | undefined, legends: boolean, admin: string | undefined): string {
+  const servers = admin !== undefined && rows.some((r) => r.type === 2);
   const body = rows.map((row) => {
+    const tick = !servers ? "" : row.type === 2 ? `<td><input type="checkbox" name="s" value="${escapeHtml(String(row.svname))}"></td>` : "<td></td>";
     const title = legends && row.addr !== undefined ? ` title="${escapeHtml(`${row.addr}${row.cookie !== undefined ? ` cookie ${row.cookie}` : ""}`)}"` : "";
     const label = row.svname === "FRONTEND" ? "Frontend" : row.svname === "BACKEND" ? "Backend" : String(row.svname);
-    return `<tr class="${rowClass(row)}" data-sv="${escapeHtml(String(row.svname))}"><td class="name"${title}>${escapeHtml(label)}</td>${COLUMNS.map(([, , c]) => cell(row, c)).join("")}</tr>`;
+    return `<tr class="${rowClass(row)}" data-sv="${escapeHtml(String(row.svname))}">${tick}<td class="name"${title}>${escapeHtml(label)}</td>${COLUMNS.map(([, , c]) => cell(row, c)).join("")}</tr>`;
   }).join("\n");
   const chart = samples === undefined ? "" : sparkline(samples, name);
-  return `<h2 id="${escapeHtml(name)}">${escapeHtml(name)}${chart}</h2>
-<table class="px" data-proxy="${escapeHtml(name)}">
-${header()}
+  const table = `<table class="px" data-proxy="${escapeHtml(name)}">
+${servers ? header().replaceAll("<tr><th rowspan=\"2\">", "<tr><th rowspan=\"2\"></th><th rowspan=\"2\">") : header()}
 ${body}
 </table>`;
+  const wrapped = servers ? `<form method="post" action="${admin}">\n${table}\n${adminForm(name)}\n</form>` : table;
+  return `<h2 id="${escapeHtml(name)}">${escapeHtml(name)}${chart}</h2>
+${wrapped}`;
 }
 
 const STATES: readonly (readonly [string, string])[] = [
@@ -218,8 +237,9 @@ export function statsPage(rows: readonly StatRow[], info: readonly InfoField[], 
   }
   const refresh = options.refreshSeconds === undefined ? "" : `<meta http-equiv="refresh" content="${options.refreshSeconds}">`;
   const version = options.hideVersion ? "" : ` ${escapeHtml(String(field("Version") ?? ""))}`;
-  const tables = [...byProxy].map(([name, list]) => proxyTable(name, list, samples.get(name), options.showLegends)).join("\n");
   const uri = escapeHtml(options.uri);
+  const tables = [...byProxy].map(([name, list]) => proxyTable(name, list, samples.get(name), options.showLegends, options.admin === true ? uri : undefined)).join("\n");
+  const result = options.result === undefined ? "" : `<p class="result ${options.result.ok ? "ok" : "failed"}">${escapeHtml(options.result.text)} <a href="${uri}">[X]</a></p>\n`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">${refresh}
 <title>Statistics Report for sluice</title>
@@ -228,7 +248,7 @@ export function statsPage(rows: readonly StatRow[], info: readonly InfoField[], 
 <h1>sluice${version} statistics</h1>
 <p class="info">pid <b>${field("Pid")}</b> · uptime <b>${escapeHtml(String(field("Uptime") ?? ""))}</b> · connections <b id="curr-conns">${field("CurrConns")}</b> of <b>${field("Maxconn")}</b> · requests <b id="cum-req">${field("CumReq")}</b>
 · <a href="${uri};csv">CSV</a> · <a href="${uri};json">JSON</a>${options.refreshSeconds === undefined ? "" : ` · refreshes every ${options.refreshSeconds}s (<a href="${uri};norefresh">stop</a>)`}</p>
-${tables}
+${result}${tables}
 ${legend(options.showLegends)}
 </body></html>
 `;

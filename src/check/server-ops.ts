@@ -22,6 +22,13 @@ import type { Survivors } from "./transition-log.ts";
 /** A server found by "backend/server", or why not (HAProxy's answers). */
 export type Found = { backend: Backend; server: Server } | { error: string };
 
+/** Dotted IPv4 or an IPv6 address (a name is not an address here, as HAProxy's `set server addr`). */
+export function isIpAddress(text: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4 !== null) return v4.slice(1).every((p) => Number(p) <= 255);
+  return /^[0-9a-fA-F:.]+$/.test(text) && text.includes(":") && text.split("::").length <= 2;
+}
+
 /** The weight's highest value (HAProxy's SRV_UWGHT_MAX). */
 export const MAX_WEIGHT = 256;
 

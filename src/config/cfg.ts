@@ -97,7 +97,7 @@ const USAGE: Record<string, string> = {
   // Persistence (issue 15, cookie).
   // The stats listener and the runtime API (issue 16): schema-stats.ts and schema-control.ts read the words.
   stats:
-    "stats enable|uri <prefix>|refresh <time>|auth <user>:<password>|realm <realm>|show-legends|hide-version in a proxy; stats socket <path>|ipv4@<address>:<port> [level user|operator|admin] [mode <octal>], stats timeout <time> or stats maxconn <number> in global",
+    "stats enable|uri <prefix>|refresh <time>|auth <user>:<password>|realm <realm>|show-legends|hide-version|admin if|unless <cond> in a proxy; stats socket <path>|ipv4@<address>:<port> [level user|operator|admin] [mode <octal>], stats timeout <time> or stats maxconn <number> in global",
   cookie:
     "cookie <name> [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly] [secure] [domain <domain>]... [maxidle <time>] [maxlife <time>] [attr <value>]...",
 };

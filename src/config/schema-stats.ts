@@ -10,6 +10,7 @@
 //       stats auth admin:secret                       show-legends: true }
 //       stats realm Ops                       # or, as haproxy.cfg writes them:
 //       stats show-legends                    # stats: ["enable", "uri /", "refresh 10s"]
+//       stats admin if { src 127.0.0.1 }      # admin: "if { src 127.0.0.1 }"
 //       http-request use-service prometheus-exporter if { path /metrics }
 //
 // Such a section carries no traffic: it has no servers, no default_backend,
@@ -37,6 +38,13 @@ export interface StatsPart {
   realm?: string;
   showLegends?: true;
   hideVersion?: true;
+  /**
+   * `stats admin if|unless <cond>` lines (any that holds allows, as HAProxy's):
+   * the condition's words, `if` or `unless` first (stats-listener.ts compiles
+   * them), and where each is under `stats` (an index in a list of lines,
+   * `admin` in a mapping), for its errors.
+   */
+  admin?: { words: string[]; at: (string | number)[] }[];
 }
 
 const USAGE: Record<string, string> = {
@@ -47,6 +55,7 @@ const USAGE: Record<string, string> = {
   realm: "stats realm <realm>",
   "show-legends": "stats show-legends",
   "hide-version": "stats hide-version",
+  admin: "stats admin { if | unless } <cond>",
 };
 const FLAGS = new Set(["enable", "show-legends", "hide-version"]);
 
@@ -58,9 +67,7 @@ function authProblem(x: string): string | undefined {
 /** One line's words (`uri /stats`) into the part; a message when they are wrong. */
 function readLine(words: string[], part: StatsPart): string | undefined {
   const [keyword, ...args] = words as [string, ...string[]];
-  if (keyword === "admin") {
-    return "'stats admin' is not supported yet (the stats page shows figures only; the runtime API changes servers)";
-  }
+  if (keyword === "admin") return setValue(keyword, args, part);
   const usage = USAGE[keyword];
   if (usage === undefined) return `'stats ${keyword}' is not supported yet (supported: ${Object.keys(USAGE).join(", ")})`;
   const want = FLAGS.has(keyword) ? 0 : 1;
@@ -84,6 +91,13 @@ function setValue(keyword: string, value: unknown, part: StatsPart): string | un
       if (keyword === "uri" && !value.startsWith("/")) return `invalid stats uri '${value}' (expected a path starting with '/')`;
       part[keyword] = value;
       return undefined;
+    case "admin": {
+      const words = typeof value === "string" ? lineWords(value) : Array.isArray(value) && value.every((w) => typeof w === "string") ? value as string[] : undefined;
+      if (words === undefined || typeof words === "string") return `invalid stats admin ${describe(value)} (expected a condition such as 'if { src 127.0.0.1 }')`;
+      if ((words[0] !== "if" && words[0] !== "unless") || words.length < 2) return `'stats admin' needs a condition (usage: ${USAGE.admin})`;
+      (part.admin ??= []).push({ words, at: [] });
+      return undefined;
+    }
     case "refresh": {
       if (typeof value !== "string" && typeof value !== "number") return `invalid stats refresh ${describe(value)} (expected a time such as '10s')`;
       const r = parseDuration(value);
@@ -128,7 +142,7 @@ const LineChecked = v.pipe(
   }),
 );
 
-const MAPPING_KEYS = Object.fromEntries([...Object.keys(USAGE), "admin"].map((k) => [k, v.optional(v.unknown())]));
+const MAPPING_KEYS = Object.fromEntries(Object.keys(USAGE).map((k) => [k, v.optional(v.unknown())]));
 
 const Mapping = v.pipe(
   keywords(MAPPING_KEYS, {
@@ -138,7 +152,8 @@ const Mapping = v.pipe(
   v.rawTransform(({ dataset, addIssue, NEVER }): StatsPart => {
     const part: StatsPart = {};
     for (const [key, value] of Object.entries(dataset.value as Record<string, unknown>)) {
-      const problem = key === "admin" ? readLine(["admin"], part) : setValue(key, value, part);
+      const problem = setValue(key, value, part);
+      if (key === "admin" && part.admin !== undefined) part.admin[0]!.at = ["admin"];
       if (problem === undefined) continue;
       addIssue({ message: problem, path: [{ type: "object", origin: "value", input: dataset.value, key, value }] });
       return NEVER;
@@ -153,7 +168,11 @@ export const StatsSchema = v.lazy((x) =>
       v.array(LineChecked),
       v.transform((lines): StatsPart => {
         const part: StatsPart = {};
-        for (const words of lines) readLine(words, part);
+        lines.forEach((words, i) => {
+          readLine(words, part);
+          const last = part.admin?.[part.admin.length - 1];
+          if (words[0] === "admin" && last !== undefined) last.at = [i];
+        });
         return part;
       }),
     )

@@ -7,6 +7,7 @@ import { contextOf } from "./context.ts";
 import { locate } from "./issues.ts";
 import type { CheckedProxy } from "./sections.ts";
 import type { ProxyPart } from "./model.ts";
+import { compileStatsAdmin, namedAcls } from "./stats-admin.ts";
 import { type MetricsRoute, STATS_DEFAULTS, type StatsListenerConfig } from "./schema-stats.ts";
 
 /** `use-service prometheus-exporter [if { path|path_beg P }]`: the route, or a message. */
@@ -43,6 +44,8 @@ export function statsListener(proxy: CheckedProxy, part: ProxyPart, defaults: Pr
   if (part.defaultBackend !== undefined) fail(["default_backend"], "stats on a section with a default_backend is not supported yet (give the stats page a section of its own)");
   let metrics: MetricsRoute | undefined;
   for (const [keyword, lines] of Object.entries(part.ruleLines ?? {})) {
+    // `acl` lines name conditions for `stats admin` (compiled below).
+    if (keyword === "acl") continue;
     (lines ?? []).forEach((words, i) => {
       const route = keyword === "http-request" ? metricsRoute(words) : undefined;
       if (typeof route === "object" && metrics === undefined) metrics = route;
@@ -70,5 +73,17 @@ export function statsListener(proxy: CheckedProxy, part: ProxyPart, defaults: Pr
   if (stats !== undefined) config.uri = stats.uri ?? STATS_DEFAULTS.uri;
   if (stats?.refresh !== undefined) config.refresh = stats.refresh;
   if (metrics !== undefined) config.metrics = metrics;
+  const acls = namedAcls((part.ruleLines?.acl ?? []).map((words, i) => ({ words, fail: (detail: string) => fail(["acl", i], detail) })));
+  if (stats?.admin !== undefined) {
+    const conditions = stats.admin.map((line) => {
+      const when = compileStatsAdmin(line.words, acls, locate(proxy.seg, [...proxy.path, "stats", ...line.at]));
+      if (typeof when === "string") fail(["stats", ...line.at], when);
+      return when;
+    });
+    // Several lines: any that holds allows (HAProxy evaluates them in turn).
+    const compiled = conditions.filter((c) => typeof c !== "string");
+    if (compiled.length === conditions.length) config.admin = compiled.length === 1 ? compiled[0]! : (t) => compiled.some((c) => c(t));
+  }
+  if (problems.length > before) return undefined;
   return config;
 }

@@ -3,6 +3,7 @@
 // into this shape.
 
 import type { MapRegistry } from "../rules/match/map-ref.ts";
+import type { Condition } from "../rules/types.ts";
 import type { ProxyRules, StickRule } from "../rules/rule-set.ts";
 import type { StickTableSpec } from "../stick/types.ts";
 import type { BalanceSettings, HashType } from "./balance.ts";
@@ -576,6 +577,8 @@ export interface StatsListenerConfig {
   showLegends: boolean;
   hideVersion: boolean;
   metrics?: MetricsRoute;
+  /** `stats admin if|unless <cond>`: which requests may change servers (the page's forms, the JSON API); absent: none. */
+  admin?: Condition;
   origin: Origin;
 }
 

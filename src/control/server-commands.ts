@@ -5,7 +5,7 @@
 import type { Backend } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
 import type { CheckStatus } from "../backend/server-state.ts";
-import type { ServerOps } from "../check/server-ops.ts";
+import { isIpAddress, type ServerOps } from "../check/server-ops.ts";
 import { type Command, type ControlContext, say, splitServerName } from "./commands.ts";
 import { proxyIds } from "./proxy-ids.ts";
 
@@ -82,7 +82,7 @@ function setServer(call: { args: readonly string[] }, ctx: ControlContext): stri
     }
     case "addr": {
       if (value === undefined) return say("set server <b>/<s> addr requires an address and optionally a port.");
-      if (!isIp(value)) return say(`Invalid addr '${value}' by 'stats socket command'`);
+      if (!isIpAddress(value)) return say(`Invalid addr '${value}' by 'stats socket command'`);
       let port: number | undefined;
       if (rest.length > 0) {
         if (rest[0] !== "port" || rest.length !== 2) return say("set server <b>/<s> addr requires an address and optionally a port.");
@@ -95,13 +95,6 @@ function setServer(call: { args: readonly string[] }, ctx: ControlContext): stri
     default:
       return SET_SERVER_USAGE;
   }
-}
-
-/** Dotted IPv4 or an IPv6 address (a name is not an address here, as HAProxy's). */
-function isIp(text: string): boolean {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (v4 !== null) return v4.slice(1).every((p) => Number(p) <= 255);
-  return /^[0-9a-fA-F:.]+$/.test(text) && text.includes(":") && text.split("::").length <= 2;
 }
 
 /** HAProxy's healthcheck_status numbers (checks.h), as `show servers state` prints them. */

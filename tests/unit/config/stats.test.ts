@@ -96,7 +96,7 @@ backends: { be: { servers: [{ name: a, address: "127.0.0.1:9001" }] } }
         "listen stats", //             8
         "    bind 127.0.0.1:8404",
         "    stats enable",
-        "    stats admin if TRUE", //  11
+        "    stats admin TRUE", //  11
         "    stats scope fe",
         "    stats refresh soon",
         "    stats auth nobody",
@@ -104,12 +104,51 @@ backends: { be: { servers: [{ name: a, address: "127.0.0.1:9001" }] } }
         "    stats enable now",
       ),
     })).toEqual([
-      "e.cfg:11: listen 'stats': 'stats admin' is not supported yet (the stats page shows figures only; the runtime API changes servers)",
-      "e.cfg:12: listen 'stats': 'stats scope' is not supported yet (supported: enable, uri, refresh, auth, realm, show-legends, hide-version)",
+      "e.cfg:11: listen 'stats': 'stats admin' needs a condition (usage: stats admin { if | unless } <cond>)",
+      "e.cfg:12: listen 'stats': 'stats scope' is not supported yet (supported: enable, uri, refresh, auth, realm, show-legends, hide-version, admin)",
       "e.cfg:13: listen 'stats': stats refresh: invalid time 'soon' (expected a number with unit us, ms, s, m, h or d)",
       "e.cfg:14: listen 'stats': invalid stats auth 'nobody' (expected <user>:<password>)",
       "e.cfg:15: listen 'stats': invalid stats uri 'stats' (expected a path starting with '/')",
       "e.cfg:16: listen 'stats': too many arguments for 'stats enable' (usage: stats enable)",
+    ]);
+  });
+
+  test("stats admin: a condition of the rules layer in both syntaxes, with the section's acl lines; what needs a proxy is refused at its line", () => {
+    const cfg = loadOk({
+      name: "a.cfg",
+      text: BASE + lines("listen stats", "    bind 127.0.0.1:8404", "    acl local src 127.0.0.1", "    stats enable", "    stats admin if local || { path_beg /ops }"),
+    });
+    expect(typeof cfg.stats![0]!.admin).toBe("function");
+    const yaml = loadOk({
+      name: "a.yaml",
+      text: "defaults: { mode: http }\nlisten:\n  stats:\n    bind: 127.0.0.1:8404\n    acl: [\"inside src 10.0.0.0/8\"]\n    stats: { enable: true, admin: \"unless inside\" }\n",
+    });
+    expect(typeof yaml.stats![0]!.admin).toBe("function");
+    expect(errorsOf({
+      name: "b.cfg",
+      text: BASE + lines(
+        "listen stats", //                                       8
+        "    bind 127.0.0.1:8404",
+        "    acl busy sc0_http_req_rate gt 10", //                10
+        "    stats enable",
+        "    stats admin if { sc0_http_req_rate gt 10 }", //      12
+      ),
+    })).toEqual([
+      "b.cfg:10: listen 'stats': acl busy: 'sc0_http_req_rate' cannot be used on a stats listener (it has no stick tables or tracked counters; usable: src, dst, path, method, hdr, always_true...)",
+      "b.cfg:12: listen 'stats': stats admin: 'sc0_http_req_rate' cannot be used on a stats listener (it has no stick tables or tracked counters; usable: src, dst, path, method, hdr, always_true...)",
+    ]);
+    expect(errorsOf({
+      name: "c.cfg",
+      text: BASE + lines("listen stats", "    bind 127.0.0.1:8404", "    stats enable", "    stats admin unless { res.hdr(x) -m found }"),
+    })).toEqual([
+      "c.cfg:11: listen 'stats': stats admin: anonymous ACL '{ res.hdr(x) -m found }': 'res.hdr' is not available in http-request rules",
+    ]);
+    expect(errorsOf({
+      name: "d.cfg",
+      text: BASE + lines("listen stats", "    bind 127.0.0.1:8404", "    stats admin if TRUE", "    stats admin if nosuch", "    acl bad nosuchfetch x"),
+    })).toEqual([
+      "d.cfg:11: listen 'stats': stats admin: unknown ACL 'nosuch'",
+      "d.cfg:12: listen 'stats': acl bad: unknown fetch 'nosuchfetch'",
     ]);
   });
 
