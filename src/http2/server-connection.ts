@@ -9,9 +9,9 @@
 // Defences: the glitch counter (glitches.ts), the field block's size and
 // CONTINUATION count, the decoded header list's size, the stream limit.
 import type { MultiplexedMuxEvents, MultiplexedServerMux } from "../conn/server-mux.ts";
-import type { ProtocolRefusal } from "../http/message.ts";
+import type { Head, ProtocolRefusal } from "../http/message.ts";
 import type { Socket, Timers } from "../runtime/types.ts";
-import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, FrameType, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
+import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, Flag, FRAME_HEADER_LENGTH, FrameType, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
 import { ClosedStreams } from "./closed-streams.ts";
 import { H2ConnectionError, type H2Error, H2StreamError } from "./errors.ts";
 import { FrameOutput } from "./frame-output.ts";
@@ -22,7 +22,7 @@ import { GlitchCounter, type GlitchLimits } from "./glitches.ts";
 import { type HeaderField, HeaderListTooLarge, HpackDecoder, HpackEncoder } from "./hpack/index.ts";
 import { requestHead, TooManyFields } from "./request-head.ts";
 import { H2ServerStream, type ServerStreamHost } from "./server-stream.ts";
-import { MalformedFields, trailersHead } from "./translate.ts";
+import { MalformedFields, responseFields, trailersHead } from "./translate.ts";
 
 export interface H2ServerOptions extends GlitchLimits {
   /** `tune.h2.fe.max-concurrent-streams`: SETTINGS_MAX_CONCURRENT_STREAMS we announce and enforce. */
@@ -42,6 +42,8 @@ export type H2ServerTimers = Pick<Timers, "now" | "defer" | "setTimer" | "clearT
 
 /** How long reading pauses after each chunk once the glitch counter is past half its threshold. */
 const THROTTLE_MS = 50;
+
+const EMPTY = new Uint8Array(0);
 
 function malformed(message: string): ProtocolRefusal {
   return { status: 400, code: "h2-malformed", message };
@@ -466,19 +468,56 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
 
   // ---- ServerStreamHost ----
 
-  sendHeaders(s: H2ServerStream, fields: readonly HeaderField[], endStream: boolean): Uint8Array {
-    const frames = write.headers(s.id, this.encoder.encode(fields), endStream, this.peerMaxFrame);
-    this.send(frames);
-    return frames;
+  sendHead(s: H2ServerStream, head: Head, final: boolean): void {
+    const block = this.encoder.encode(responseFields(head));
+    const mark = this.output.mark;
+    this.queueBlock(s, block, false);
+    s.lastFrameTurn = final ? this.output.turn : -1;
+    s.lastFrameMark = mark;
   }
 
-  /** The turn whose frames are being gathered now. */
-  get turn(): number {
-    return this.output.turn;
+  /** A field block as HEADERS (+ CONTINUATION when above the client's frame size), framed in place. */
+  private queueBlock(s: H2ServerStream, block: Uint8Array, endStream: boolean): void {
+    if (block.length > this.peerMaxFrame) {
+      const frames = write.headers(s.id, block, endStream, this.peerMaxFrame);
+      s.countOut(frames.length);
+      return this.send(frames);
+    }
+    const o = this.output;
+    const out = o.reserve(FRAME_HEADER_LENGTH + block.length);
+    const at = o.end;
+    write.writeFrameHeader(out, at, block.length, FrameType.HEADERS, Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0), s.id);
+    out.set(block, at + FRAME_HEADER_LENGTH);
+    o.commit(at + FRAME_HEADER_LENGTH + block.length);
+    s.countOut(FRAME_HEADER_LENGTH + block.length);
   }
 
-  unsent(turn: number): boolean {
-    return this.output.unsent(turn);
+  endOnLastFrame(s: H2ServerStream): boolean {
+    return s.lastFrameTurn >= 0 && this.output.setFlags(s.lastFrameTurn, s.lastFrameMark, Flag.END_STREAM);
+  }
+
+  /** One DATA frame of `chunk` (at most the client's frame size), framed in place; the windows are the caller's. */
+  private queueData(s: H2ServerStream, chunk: Uint8Array, end: boolean): void {
+    const o = this.output;
+    const n = chunk.length;
+    const mark = o.mark;
+    const out = o.reserve(FRAME_HEADER_LENGTH + n);
+    const at = o.end;
+    write.writeFrameHeader(out, at, n, FrameType.DATA, end ? Flag.END_STREAM : 0, s.id);
+    out.set(chunk, at + FRAME_HEADER_LENGTH);
+    o.commit(at + FRAME_HEADER_LENGTH + n);
+    s.lastFrameTurn = o.turn;
+    s.lastFrameMark = mark;
+    s.countOut(FRAME_HEADER_LENGTH + n);
+  }
+
+  sendNow(s: H2ServerStream, chunk: Uint8Array): boolean {
+    const n = chunk.length;
+    if (this.closing || s.closed || this.output.blocked || n > s.sendWindow || n > this.connSendWindow || n > this.peerMaxFrame) return false;
+    s.sendWindow -= n;
+    this.connSendWindow -= n;
+    this.queueData(s, chunk, false);
+    return true;
   }
 
   sendPending(s: H2ServerStream): void {
@@ -490,21 +529,15 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
       s.sendWindow -= chunk.length;
       this.connSendWindow -= chunk.length;
       const end = s.pendingBytes === 0 && s.endPending && s.trailersPending === undefined;
-      const frame = write.data(s.id, chunk, end, this.peerMaxFrame);
-      s.countOut(frame);
-      this.send(frame);
+      this.queueData(s, chunk, end);
       if (end) return this.localEnded(s);
     }
     if (s.pendingBytes === 0) {
       s.blockedSince = -1;
       if (s.endPending) {
         const trailers = s.trailersPending;
-        if (trailers !== undefined) s.countOut(this.sendHeaders(s, trailers, true));
-        else {
-          const frame = write.data(s.id, new Uint8Array(0), true);
-          s.countOut(frame);
-          this.send(frame);
-        }
+        if (trailers !== undefined) this.queueBlock(s, this.encoder.encode(trailers), true);
+        else this.queueData(s, EMPTY, true);
         return this.localEnded(s);
       }
     } else if (s.blockedSince < 0 && !this.output.blocked) s.blockedSince = this.now();
@@ -582,8 +615,6 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     const chunk = s.take(room);
     s.sendWindow -= chunk.length;
     this.connSendWindow -= chunk.length;
-    const frame = write.data(s.id, chunk, false, this.peerMaxFrame);
-    s.countOut(frame);
-    this.send(frame);
+    this.queueData(s, chunk, false);
   }
 }
