@@ -10,12 +10,14 @@
 // CONTINUATION count, the decoded header list's size, the stream limit.
 import type { MultiplexedMuxEvents, MultiplexedServerMux } from "../conn/server-mux.ts";
 import type { Head, ProtocolRefusal } from "../http/message.ts";
+import { H1Head } from "../http1/head.ts";
 import type { Socket, Timers } from "../runtime/types.ts";
 import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, Flag, FRAME_HEADER_LENGTH, FrameType, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
 import { ClosedStreams } from "./closed-streams.ts";
 import { H2ConnectionError, type H2Error, H2StreamError } from "./errors.ts";
 import { FrameOutput } from "./frame-output.ts";
 import { FrameReader } from "./frame-reader.ts";
+import { ResponseHeadEncoder } from "./head-encoder.ts";
 import * as write from "./frame-writer.ts";
 import type { Frame } from "./frames.ts";
 import { GlitchCounter, type GlitchLimits } from "./glitches.ts";
@@ -52,6 +54,7 @@ function malformed(message: string): ProtocolRefusal {
 export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHost {
   private readonly reader: FrameReader;
   private readonly encoder = new HpackEncoder();
+  private readonly headEncoder = new ResponseHeadEncoder(this.encoder);
   private readonly decoder: HpackDecoder;
   private readonly streams = new Map<number, H2ServerStream>();
   private readonly glitches: GlitchCounter;
@@ -469,9 +472,20 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
   // ---- ServerStreamHost ----
 
   sendHead(s: H2ServerStream, head: Head, final: boolean): void {
-    const block = this.encoder.encode(responseFields(head));
-    const mark = this.output.mark;
-    this.queueBlock(s, block, false);
+    const o = this.output;
+    const mark = o.mark;
+    if (head instanceof H1Head) {
+      // From an HTTP/1.1 server: encoded from the head's bytes, in place after the frame header.
+      const out = o.reserve(FRAME_HEADER_LENGTH + this.headEncoder.bound(head));
+      const at = o.end;
+      const end = this.headEncoder.encode(head, out, at + FRAME_HEADER_LENGTH);
+      const n = end - at - FRAME_HEADER_LENGTH;
+      if (n <= this.peerMaxFrame) {
+        write.writeFrameHeader(out, at, n, FrameType.HEADERS, Flag.END_HEADERS, s.id);
+        o.commit(end);
+        s.countOut(end - at);
+      } else this.queueBlock(s, out.slice(at + FRAME_HEADER_LENGTH, end), false);
+    } else this.queueBlock(s, this.encoder.encode(responseFields(head)), false);
     s.lastFrameTurn = final ? this.output.turn : -1;
     s.lastFrameMark = mark;
   }
