@@ -109,11 +109,12 @@ export class ResponseHeadEncoder {
     else pos = literalNotIndexed(out, pos, STATUS_NAME, String(status));
     const raw = head.raw;
     const fw = head.fw;
-    const listed = head.connectionTokens;
+    // Connection's tokens matter only when one names a field that is not dropped anyway (nginx's "keep-alive" does not).
+    const listed = hopByHop(head.connectionTokens);
     for (let i = 0, o = head.fb; i < head.fieldCount; i++, o += 4) {
       const info = nameInfo(raw, fw[o]!, fw[o + 1]!);
       const kind = info.kind;
-      if (kind === DROP || (listed.length !== 0 && listed.includes(info.name))) continue;
+      if (kind === DROP || (listed !== undefined && listed.includes(info.name))) continue;
       const vs = fw[o + 2]!;
       const ve = fw[o + 3]!;
       const n = ve - vs;
@@ -166,6 +167,12 @@ export class ResponseHeadEncoder {
     const known = table.byName.get(info.name);
     return known === undefined ? 0 : STATIC_TABLE_LENGTH + table.inserted - known.newest;
   }
+}
+
+/** The tokens of Connection that name fields not already dropped as connection-specific; undefined when none. */
+function hopByHop(tokens: readonly string[]): readonly string[] | undefined {
+  for (let i = 0; i < tokens.length; i++) if (!CONNECTION_SPECIFIC.has(tokens[i]!)) return tokens;
+  return undefined;
 }
 
 /** A literal without indexing, name by static index, raw value octets (s is ASCII). */
