@@ -46,8 +46,10 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
   let path: string | undefined;
   let i = 0;
   for (; i < fields.length; i++) {
-    const [name, value] = fields[i]!;
+    const field = fields[i]!;
+    const name = field[0];
     if (name.charCodeAt(0) !== 0x3a) break;
+    const value = field[1];
     switch (name) {
       case ":method":
         if (method !== undefined) throw new MalformedFields("two :method fields");
@@ -69,21 +71,34 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
         throw new MalformedFields(`pseudo-header '${name}' in a request`);
     }
   }
-  const from = i;
+  let from = i;
   if (fields.length - from > maxFields) throw new TooManyFields(fields.length - from, maxFields);
   let host: string | undefined;
   let hostAt = -1;
   let cookies = 0;
+  let lengths = 0;
   for (let k = from; k < fields.length; k++) {
-    const [name, value] = fields[k]!;
+    const field = fields[k]!;
+    const name = field[0];
+    const value = field[1];
     if (name.charCodeAt(0) === 0x3a) throw new MalformedFields(`pseudo-header '${name}' after a regular field`);
     checkField(name, value);
-    if (name === "te" && value !== "trailers") throw new MalformedFields(`te '${value}' (only "trailers" is allowed)`);
-    if (name === "host") {
-      if (host !== undefined) throw new MalformedFields("two host fields");
-      host = value;
-      hostAt = k;
-    } else if (name === "cookie") cookies++;
+    switch (name) {
+      case "te":
+        if (value !== "trailers") throw new MalformedFields(`te '${value}' (only "trailers" is allowed)`);
+        break;
+      case "host":
+        if (host !== undefined) throw new MalformedFields("two host fields");
+        host = value;
+        hostAt = k;
+        break;
+      case "cookie":
+        cookies++;
+        break;
+      case "content-length":
+        lengths++;
+        break;
+    }
   }
   if (method === undefined) throw new MalformedFields("no :method");
   if (!isToken(method)) throw new MalformedFields(`:method '${method}' is not a token`);
@@ -108,11 +123,15 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
     if (authority.includes("@")) throw new MalformedFields(":authority with userinfo");
     if (host !== undefined && !sameAuthority(host, authority)) throw new MalformedFields("host and :authority differ");
   }
-  const length = contentLengthOf(fields, from);
+  const length = lengths === 0 ? -1 : contentLengthOf(fields, from);
   if (endStream && length > 0) throw new MalformedFields(`content-length ${length} on a request without a body`);
   if (cookies > 1) joinCookies(fields, from);
   const effectiveHost = authority ?? host;
-  if (hostAt < 0 && authority !== undefined) fields.splice(from, 0, ["host", authority]);
+  if (hostAt < 0 && authority !== undefined) {
+    // Host goes first among the fields: in the slot of the last pseudo-header (read above, and no field of the
+    // head), so that nothing moves. There is one, :authority at least.
+    fields[--from] = ["host", authority];
+  }
   const bodyKind = length >= 0 ? BodyKind.Length : endStream ? BodyKind.None : BodyKind.Chunked;
   return new FieldsHead(fields, { isRequest: true, method, target, bodyKind, contentLength: length, host: effectiveHost }, from);
 }

@@ -64,8 +64,6 @@ export class H2ServerStream implements ServerStream {
   closed = false;
   bytesOut = 0;
   blockedSince = -1;
-  /** When the stream opened (monotonic ms). */
-  readonly opened: number;
 
   constructor(
     readonly id: number,
@@ -75,7 +73,6 @@ export class H2ServerStream implements ServerStream {
   ) {
     this.sendWindow = sendWindow;
     this.recvWindow = recvWindow;
-    this.opened = host.now();
   }
 
   get queuedBytes(): number {
