@@ -9,7 +9,7 @@
 import { TCHAR } from "../http1/chars.ts";
 import { FieldsHead } from "../http/fields-head.ts";
 import { BodyKind, type Head } from "../http/message.ts";
-import type { HeaderField } from "./hpack/index.ts";
+import { type HeaderField, STATIC_TABLE } from "./hpack/index.ts";
 import { checkField, contentLengthOf, MalformedFields } from "./translate.ts";
 
 /** More fields than tune.http.maxhdr: answered 431, not a protocol error. */
@@ -35,11 +35,32 @@ function sameAuthority(a: string, b: string): boolean {
 }
 
 /**
+ * The static-table entries that pass checkField as regular request fields
+ * (HpackDecoder's knownStatic): not the pseudo-headers, not transfer-encoding.
+ */
+export const KNOWN_STATIC: Uint8Array = (() => {
+  const known = new Uint8Array(STATIC_TABLE.length + 1);
+  for (let i = 0; i < STATIC_TABLE.length; i++) {
+    const [name, value] = STATIC_TABLE[i]!;
+    if (name.charCodeAt(0) === 0x3a) continue;
+    try {
+      checkField(name, value);
+      known[i + 1] = 1;
+    } catch (e) {
+      if (!(e instanceof MalformedFields)) throw e;
+    }
+  }
+  return known;
+})();
+
+/**
  * The request Head of a header list. `endStream`: the HEADERS frame ended
- * the stream (no body). Throws MalformedFields or TooManyFields. The list is
+ * the stream (no body). `known`: per field (HpackDecoder.known), 1 for
+ * those that passed checkField before and need not be checked again.
+ * Throws MalformedFields or TooManyFields. The list is
  * changed in place (cookies joined, Host added) and kept by the head.
  */
-export function requestHead(fields: HeaderField[], endStream: boolean, maxFields: number): Head {
+export function requestHead(fields: HeaderField[], endStream: boolean, maxFields: number, known?: Uint8Array): Head {
   let method: string | undefined;
   let scheme: string | undefined;
   let authority: string | undefined;
@@ -82,7 +103,7 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
     const name = field[0];
     const value = field[1];
     if (name.charCodeAt(0) === 0x3a) throw new MalformedFields(`pseudo-header '${name}' after a regular field`);
-    checkField(name, value);
+    if (known === undefined || known[k] !== 1) checkField(name, value);
     switch (name) {
       case "te":
         if (value !== "trailers") throw new MalformedFields(`te '${value}' (only "trailers" is allowed)`);

@@ -22,7 +22,7 @@ import * as write from "./frame-writer.ts";
 import type { Frame } from "./frames.ts";
 import { GlitchCounter, type GlitchLimits } from "./glitches.ts";
 import { type HeaderField, HeaderListTooLarge, HpackDecoder, HpackEncoder } from "./hpack/index.ts";
-import { requestHead, TooManyFields } from "./request-head.ts";
+import { KNOWN_STATIC, requestHead, TooManyFields } from "./request-head.ts";
 import { H2ServerStream, type ServerStreamHost } from "./server-stream.ts";
 import { MalformedFields, responseFields, trailersHead } from "./translate.ts";
 
@@ -89,6 +89,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     this.decoder = new HpackDecoder({
       maxTableSize: Math.max(DEFAULT_HEADER_TABLE_SIZE, options.headerTableSize),
       maxHeaderListSize: options.maxHeaderListSize,
+      knownStatic: KNOWN_STATIC,
     });
     this.reader = new FrameReader({ frame: (f) => this.guarded(f), error: (e) => this.onError(e) }, {
       role: "server",
@@ -301,7 +302,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     if (tooLarge) return this.refuse(stream, 431, "h2-too-large", `a header list above ${this.options.maxHeaderListSize} octets`);
     let head;
     try {
-      head = requestHead(fields, endStream, this.options.maxFields);
+      head = requestHead(fields, endStream, this.options.maxFields, this.decoder.known);
     } catch (e) {
       if (e instanceof TooManyFields) return this.refuse(stream, 431, "h2-too-many-fields", e.message);
       if (!(e instanceof MalformedFields)) throw e;
@@ -310,6 +311,8 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
       // Cheap to refuse, but a loop of them is a flood like any other.
       return this.glitch("malformed requests");
     }
+    // Every field passed: those the block entered in the table need no check when referenced again.
+    this.decoder.markInserted();
     stream.expected = head.contentLength;
     this.streams.set(id, stream);
     stream.sink = this.events.streamOpened(head, stream);
