@@ -171,7 +171,10 @@ export class ResponseHeadEncoder {
 
 /** The tokens of Connection that name fields not already dropped as connection-specific; undefined when none. */
 function hopByHop(tokens: readonly string[]): readonly string[] | undefined {
-  for (let i = 0; i < tokens.length; i++) if (!CONNECTION_SPECIFIC.has(tokens[i]!)) return tokens;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t !== "keep-alive" && !CONNECTION_SPECIFIC.has(t)) return tokens;
+  }
   return undefined;
 }
 
