@@ -3,13 +3,14 @@
 // policy of HpackEncoder.encode and the same dynamic table, but without a
 // [name, value] list, a string per field, or Map lookups per field:
 //  - each field name is classified once per distinct name (a direct-mapped
-//    cache keyed by a hash of its lower-cased bytes): its string, its static
-//    index, and whether it is dropped (connection-specific, §8.2.2), never
-//    indexed (credentials), or not worth indexing (per-response values);
-//  - a name + value pair the table holds is found through a small per-connection
-//    cache keyed by a hash of both (the slot keeps the entry's sequence number;
-//    the table's own strings confirm the hit), and sent as one index: a server's
-//    Server, Content-Type, Date within the same second...;
+//    cache keyed by its length and a few of its octets): its string, its
+//    static index, whether it is dropped (connection-specific, §8.2.2), never
+//    indexed (credentials), or not worth indexing (per-response values), and
+//    a small number;
+//  - per connection and name number, the table entry last sent for the name
+//    is remembered: when the value's octets match it (a server's Server,
+//    Content-Type, Date within the same second...), the field is one index,
+//    found without hashing the value or making a string;
 //  - otherwise the table's own index by name and value (HpackEncoder's, which
 //    encode() fills too) is asked, and a new pair is entered in the table;
 //  - values not worth indexing are copied as raw octets (no Huffman pass for
@@ -40,12 +41,15 @@ interface NameInfo {
   /** Its static-table index, 0 when none. */
   readonly staticIndex: number;
   readonly kind: number;
-  /** Hash of the lower-cased octets (seeds the pair hash). */
-  readonly hash: number;
+  /** A small number of its own (0..NAME_IDS-1), for the per-connection table of last entries; -1 when the numbers ran out. */
+  readonly id: number;
 }
 
 const NAME_SLOTS = 256;
 const names: (NameInfo | undefined)[] = new Array(NAME_SLOTS).fill(undefined);
+/** Names that were given a number: a name keeps it for the life of the process. */
+const NAME_IDS = 64;
+const ids = new Map<string, number>();
 
 function kindOf(name: string): number {
   if (CONNECTION_SPECIFIC.has(name)) return DROP;
@@ -60,20 +64,25 @@ function kindOf(name: string): number {
   return NOT_INDEXED.has(name) ? ONCE : PLAIN;
 }
 
-/** The classification of the name raw[a..b), case-insensitively. */
+/**
+ * The classification of the name raw[a..b), case-insensitively. The slot
+ * comes from the length and three of the octets (a full hash cost as much as
+ * the comparison that confirms the hit); a collision only costs a rebuild.
+ */
 function nameInfo(raw: Uint8Array, a: number, b: number): NameInfo {
   const n = b - a;
-  let h = n;
-  for (let i = a; i < b; i++) h = Math.imul(h ^ LOWER[raw[i]!]!, 0x01000193);
-  const slot = (h ^ (h >>> 15)) & (NAME_SLOTS - 1);
+  const slot = (n * 61 + LOWER[raw[a]!]! * 7 + LOWER[raw[b - 1]!]! * 3 + LOWER[raw[a + (n >>> 1)]!]!) & (NAME_SLOTS - 1);
   const cached = names[slot];
   if (cached !== undefined && cached.name.length === n) {
+    const s = cached.name;
     let k = 0;
-    while (k < n && cached.name.charCodeAt(k) === LOWER[raw[a + k]!]) k++;
+    while (k < n && s.charCodeAt(k) === LOWER[raw[a + k]!]) k++;
     if (k === n) return cached;
   }
   const name = lowerLatin1(raw, a, b);
-  const info: NameInfo = { name, staticIndex: STATIC_NAMES.get(name)?.index ?? 0, kind: kindOf(name), hash: h };
+  let id = ids.get(name);
+  if (id === undefined && ids.size < NAME_IDS) ids.set(name, id = ids.size);
+  const info: NameInfo = { name, staticIndex: STATIC_NAMES.get(name)?.index ?? 0, kind: kindOf(name), id: id ?? -1 };
   names[slot] = info;
   return info;
 }
@@ -83,11 +92,9 @@ const STATUS_INDEX: Readonly<Record<number, number>> = { 200: 8, 204: 9, 206: 10
 /** The static index of the name :status. */
 const STATUS_NAME = 8;
 
-const PAIR_SLOTS = 64;
-
 export class ResponseHeadEncoder {
-  /** Per slot (a hash of name and value), the sequence number + 1 of the table entry last made for it; 0 for none. */
-  private pairs: Int32Array | undefined;
+  /** Per name number (NameInfo.id): the sequence number + 1 of the table entry last sent for that name; 0 for none. */
+  private last: Int32Array | undefined;
 
   constructor(private readonly hpack: HpackEncoder) {}
 
@@ -101,7 +108,7 @@ export class ResponseHeadEncoder {
   encode(head: H1Head, out: Uint8Array, pos: number): number {
     const hpack = this.hpack;
     const table = hpack.table;
-    const pairs = (this.pairs ??= new Int32Array(PAIR_SLOTS));
+    const last = (this.last ??= new Int32Array(NAME_IDS));
     pos = hpack.startBlock(out, pos);
     const status = head.status;
     const index = STATUS_INDEX[status];
@@ -119,20 +126,20 @@ export class ResponseHeadEncoder {
       const ve = fw[o + 3]!;
       const n = ve - vs;
       if (kind === PLAIN || (kind === COOKIE && n >= SHORT_COOKIE)) {
-        let h = info.hash ^ 0x5bd1e995;
-        for (let k = vs; k < ve; k++) h = Math.imul(h ^ raw[k]!, 0x01000193);
-        const slot = (h ^ (h >>> 15)) & (PAIR_SLOTS - 1);
-        const seq = pairs[slot]! - 1;
-        const at = table.inserted - seq; // its dynamic index, if the entry is still there
-        if (seq >= 0 && at <= table.length && sameOctets(table.value(at), raw, vs, ve) && table.name(at) === info.name) {
-          pos = writeInteger(out, pos, STATIC_TABLE_LENGTH + at, 7, 0x80);
-          continue;
+        // The entry last sent for this name, when it is still in the table and holds the same value: one index.
+        const id = info.id;
+        if (id >= 0) {
+          const at = table.inserted - last[id]! + 1; // its dynamic index, if still there
+          if (last[id] !== 0 && at <= table.length && sameOctets(table.value(at), raw, vs, ve) && table.name(at) === info.name) {
+            pos = writeInteger(out, pos, STATIC_TABLE_LENGTH + at, 7, 0x80);
+            continue;
+          }
         }
-        // Not in the cache: the table may hold it all the same (entered by encode(), or the slot was taken since).
+        // Otherwise the table may hold it all the same (another value of the name was sent since, or encode() entered it).
         const value = intern(raw, vs, ve);
         const found = table.byName.get(info.name)?.find(value) ?? -1;
         if (found >= 0) {
-          pairs[slot] = found + 1;
+          if (id >= 0) last[id] = found + 1;
           pos = writeInteger(out, pos, STATIC_TABLE_LENGTH + table.inserted - found, 7, 0x80);
           continue;
         }
@@ -143,7 +150,7 @@ export class ResponseHeadEncoder {
           if (nameIndex === 0) pos = hpack.writeString(out, pos, info.name);
           pos = hpack.writeString(out, pos, value);
           table.add(info.name, value);
-          pairs[slot] = table.inserted;
+          if (id >= 0) last[id] = table.inserted;
           continue;
         }
       }

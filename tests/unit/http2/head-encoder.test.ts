@@ -125,6 +125,23 @@ describe("ResponseHeadEncoder", () => {
     expect(p.hpack.table.length).toBe(3);
   });
 
+  test("more distinct names than the per-connection numbers: the others go through the table's own index, still one index when repeated", () => {
+    const p = new Pair();
+    const many = Array.from({ length: 90 }, (_, i) => `X-Name-${i}: v${i % 3}\r\n`).join("");
+    const first = p.head(`HTTP/1.1 200 OK\r\n${many}\r\n`);
+    expect(first.fields).toEqual(first.expected);
+    const second = p.head(`HTTP/1.1 200 OK\r\n${many}\r\n`);
+    expect(second.fields).toEqual(second.expected);
+    // :status, then 90 indexes of one or two octets
+    expect(second.block.length).toBeLessThanOrEqual(1 + 90 * 2);
+    // alternating values of one name
+    for (const v of ["text/html", "image/png", "text/html", "image/png"]) {
+      const r = p.head(`HTTP/1.1 200 OK\r\nContent-Type: ${v}\r\n\r\n`);
+      expect(r.fields).toEqual(r.expected);
+    }
+    expect(p.head("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n").block.length).toBe(2);
+  });
+
   test("after encode() refused a list (a char above U+00FF) the table restarts empty, and the head encoder follows", () => {
     const p = new Pair();
     p.head(NGINX);
