@@ -10,9 +10,8 @@
 // CONTINUATION count, the decoded header list's size, the stream limit.
 import type { MultiplexedMuxEvents, MultiplexedServerMux } from "../conn/server-mux.ts";
 import type { Head, ProtocolRefusal } from "../http/message.ts";
-import { H1Head } from "../http1/head.ts";
 import type { Socket, Timers } from "../runtime/types.ts";
-import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, Flag, FRAME_HEADER_LENGTH, FrameType, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
+import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, FrameType, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
 import { ClosedStreams } from "./closed-streams.ts";
 import { H2ConnectionError, type H2Error, H2StreamError } from "./errors.ts";
 import { FrameOutput } from "./frame-output.ts";
@@ -24,7 +23,8 @@ import { GlitchCounter, type GlitchLimits } from "./glitches.ts";
 import { type HeaderField, HeaderListTooLarge, HpackDecoder, HpackEncoder } from "./hpack/index.ts";
 import { KNOWN_STATIC, requestHead, TooManyFields } from "./request-head.ts";
 import { H2ServerStream, type ServerStreamHost } from "./server-stream.ts";
-import { MalformedFields, responseFields, trailersHead } from "./translate.ts";
+import { endOnLastFrame, queueBlock, queueData, queueHead } from "./stream-frames.ts";
+import { MalformedFields, trailersHead } from "./translate.ts";
 
 export interface H2ServerOptions extends GlitchLimits {
   /** `tune.h2.fe.max-concurrent-streams`: SETTINGS_MAX_CONCURRENT_STREAMS we announce and enforce. */
@@ -475,57 +475,11 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
   // ---- ServerStreamHost ----
 
   sendHead(s: H2ServerStream, head: Head, final: boolean): void {
-    const o = this.output;
-    const mark = o.mark;
-    if (head instanceof H1Head) {
-      // From an HTTP/1.1 server: encoded from the head's bytes, in place after the frame header.
-      const out = o.reserve(FRAME_HEADER_LENGTH + this.headEncoder.bound(head));
-      const at = o.end;
-      const end = this.headEncoder.encode(head, out, at + FRAME_HEADER_LENGTH);
-      const n = end - at - FRAME_HEADER_LENGTH;
-      if (n <= this.peerMaxFrame) {
-        write.writeFrameHeader(out, at, n, FrameType.HEADERS, Flag.END_HEADERS, s.id);
-        o.commit(end);
-        s.countOut(end - at);
-      } else this.queueBlock(s, out.slice(at + FRAME_HEADER_LENGTH, end), false);
-    } else this.queueBlock(s, this.encoder.encode(responseFields(head)), false);
-    s.lastFrameTurn = final ? this.output.turn : -1;
-    s.lastFrameMark = mark;
-  }
-
-  /** A field block as HEADERS (+ CONTINUATION when above the client's frame size), framed in place. */
-  private queueBlock(s: H2ServerStream, block: Uint8Array, endStream: boolean): void {
-    if (block.length > this.peerMaxFrame) {
-      const frames = write.headers(s.id, block, endStream, this.peerMaxFrame);
-      s.countOut(frames.length);
-      return this.send(frames);
-    }
-    const o = this.output;
-    const out = o.reserve(FRAME_HEADER_LENGTH + block.length);
-    const at = o.end;
-    write.writeFrameHeader(out, at, block.length, FrameType.HEADERS, Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0), s.id);
-    out.set(block, at + FRAME_HEADER_LENGTH);
-    o.commit(at + FRAME_HEADER_LENGTH + block.length);
-    s.countOut(FRAME_HEADER_LENGTH + block.length);
+    queueHead(this.output, s, head, final, this.headEncoder, this.encoder, this.peerMaxFrame);
   }
 
   endOnLastFrame(s: H2ServerStream): boolean {
-    return s.lastFrameTurn >= 0 && this.output.setFlags(s.lastFrameTurn, s.lastFrameMark, Flag.END_STREAM);
-  }
-
-  /** One DATA frame of `chunk` (at most the client's frame size), framed in place; the windows are the caller's. */
-  private queueData(s: H2ServerStream, chunk: Uint8Array, end: boolean): void {
-    const o = this.output;
-    const n = chunk.length;
-    const mark = o.mark;
-    const out = o.reserve(FRAME_HEADER_LENGTH + n);
-    const at = o.end;
-    write.writeFrameHeader(out, at, n, FrameType.DATA, end ? Flag.END_STREAM : 0, s.id);
-    out.set(chunk, at + FRAME_HEADER_LENGTH);
-    o.commit(at + FRAME_HEADER_LENGTH + n);
-    s.lastFrameTurn = o.turn;
-    s.lastFrameMark = mark;
-    s.countOut(FRAME_HEADER_LENGTH + n);
+    return endOnLastFrame(this.output, s);
   }
 
   sendNow(s: H2ServerStream, chunk: Uint8Array): boolean {
@@ -533,7 +487,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     if (this.closing || s.closed || this.output.blocked || n > s.sendWindow || n > this.connSendWindow || n > this.peerMaxFrame) return false;
     s.sendWindow -= n;
     this.connSendWindow -= n;
-    this.queueData(s, chunk, false);
+    queueData(this.output, s, chunk, false);
     return true;
   }
 
@@ -546,15 +500,15 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
       s.sendWindow -= chunk.length;
       this.connSendWindow -= chunk.length;
       const end = s.pendingBytes === 0 && s.endPending && s.trailersPending === undefined;
-      this.queueData(s, chunk, end);
+      queueData(this.output, s, chunk, end);
       if (end) return this.localEnded(s);
     }
     if (s.pendingBytes === 0) {
       s.blockedSince = -1;
       if (s.endPending) {
         const trailers = s.trailersPending;
-        if (trailers !== undefined) this.queueBlock(s, this.encoder.encode(trailers), true);
-        else this.queueData(s, EMPTY, true);
+        if (trailers !== undefined) queueBlock(this.output, s, this.encoder.encode(trailers), true, this.peerMaxFrame);
+        else queueData(this.output, s, EMPTY, true);
         return this.localEnded(s);
       }
     } else if (s.blockedSince < 0 && !this.output.blocked) s.blockedSince = this.now();
@@ -632,6 +586,6 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     const chunk = s.take(room);
     s.sendWindow -= chunk.length;
     this.connSendWindow -= chunk.length;
-    this.queueData(s, chunk, false);
+    queueData(this.output, s, chunk, false);
   }
 }
