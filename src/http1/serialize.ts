@@ -320,14 +320,17 @@ const FIELD_ROLES: Readonly<Record<string, FieldRole>> = {
  * rewrite declares, added fields, the blank line.
  */
 function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, versionMinor: 0 | 1): Uint8Array {
+  // A request line is written in its three parts: a string joined from them would be flattened char by char.
+  const target = isRequest ? rewrite.target ?? head.target : "";
   const start = isRequest
-    ? `${head.method} ${rewrite.target ?? head.target} HTTP/1.1`
+    ? ""
     : `HTTP/1.${versionMinor} ${head.status} ${head instanceof FieldsHead && head.reason !== undefined ? head.reason : reasonPhrase(head.status)}`;
   const framing = rewrite.framing;
   const count = head.fieldCount;
   if (marks.length < count) marks = new Uint8Array(Math.max(count, marks.length * 2));
   // One pass decides which fields go and sizes them; the second writes: no list of lines per head.
-  let size = start.length + 4;
+  // (REQUEST_VERSION ends with its CRLF)
+  let size = (isRequest ? head.method.length + 1 + target.length + REQUEST_VERSION.length - 2 : start.length) + 4;
   let teTrailers = false;
   for (let i = 0; i < count; i++) {
     const name = head.name(i);
@@ -345,9 +348,17 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
   const add = rewrite.add;
   if (add !== undefined) for (let k = 0; k < add.length; k++) size += add[k]![0].length + add[k]![1].length + 4;
   const out = allocBytes(size);
-  let o = put(out, 0, start);
-  out[o++] = CR;
-  out[o++] = LF;
+  let o: number;
+  if (isRequest) {
+    o = put(out, 0, head.method);
+    out[o++] = 0x20;
+    o = put(out, o, target);
+    o = putBytes(out, o, REQUEST_VERSION);
+  } else {
+    o = put(out, 0, start);
+    out[o++] = CR;
+    out[o++] = LF;
+  }
   for (let i = 0; i < count; i++) if (marks[i] === 1) o = putField(out, o, head.originalName(i), head.value(i));
   if (framing.kind === "length") {
     o = putBytes(out, o, CONTENT_LENGTH_LINE);

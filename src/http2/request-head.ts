@@ -9,7 +9,7 @@
 import { TCHAR } from "../http1/chars.ts";
 import { FieldsHead } from "../http/fields-head.ts";
 import { BodyKind, type Head } from "../http/message.ts";
-import type { HeaderField } from "./hpack/index.ts";
+import { type HeaderField, STATIC_TABLE } from "./hpack/index.ts";
 import { checkField, contentLengthOf, MalformedFields } from "./translate.ts";
 
 /** More fields than tune.http.maxhdr: answered 431, not a protocol error. */
@@ -35,19 +35,42 @@ function sameAuthority(a: string, b: string): boolean {
 }
 
 /**
+ * The static-table entries that pass checkField as regular request fields
+ * (HpackDecoder's knownStatic): not the pseudo-headers, not transfer-encoding.
+ */
+export const KNOWN_STATIC: Uint8Array = (() => {
+  const known = new Uint8Array(STATIC_TABLE.length + 1);
+  for (let i = 0; i < STATIC_TABLE.length; i++) {
+    const [name, value] = STATIC_TABLE[i]!;
+    if (name.charCodeAt(0) === 0x3a) continue;
+    try {
+      checkField(name, value);
+      known[i + 1] = 1;
+    } catch (e) {
+      if (!(e instanceof MalformedFields)) throw e;
+    }
+  }
+  return known;
+})();
+
+/**
  * The request Head of a header list. `endStream`: the HEADERS frame ended
- * the stream (no body). Throws MalformedFields or TooManyFields. The list is
+ * the stream (no body). `known`: per field (HpackDecoder.known), 1 for
+ * those that passed checkField before and need not be checked again.
+ * Throws MalformedFields or TooManyFields. The list is
  * changed in place (cookies joined, Host added) and kept by the head.
  */
-export function requestHead(fields: HeaderField[], endStream: boolean, maxFields: number): Head {
+export function requestHead(fields: HeaderField[], endStream: boolean, maxFields: number, known?: Uint8Array): Head {
   let method: string | undefined;
   let scheme: string | undefined;
   let authority: string | undefined;
   let path: string | undefined;
   let i = 0;
   for (; i < fields.length; i++) {
-    const [name, value] = fields[i]!;
+    const field = fields[i]!;
+    const name = field[0];
     if (name.charCodeAt(0) !== 0x3a) break;
+    const value = field[1];
     switch (name) {
       case ":method":
         if (method !== undefined) throw new MalformedFields("two :method fields");
@@ -69,21 +92,34 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
         throw new MalformedFields(`pseudo-header '${name}' in a request`);
     }
   }
-  const from = i;
+  let from = i;
   if (fields.length - from > maxFields) throw new TooManyFields(fields.length - from, maxFields);
   let host: string | undefined;
   let hostAt = -1;
   let cookies = 0;
+  let lengths = 0;
   for (let k = from; k < fields.length; k++) {
-    const [name, value] = fields[k]!;
+    const field = fields[k]!;
+    const name = field[0];
+    const value = field[1];
     if (name.charCodeAt(0) === 0x3a) throw new MalformedFields(`pseudo-header '${name}' after a regular field`);
-    checkField(name, value);
-    if (name === "te" && value !== "trailers") throw new MalformedFields(`te '${value}' (only "trailers" is allowed)`);
-    if (name === "host") {
-      if (host !== undefined) throw new MalformedFields("two host fields");
-      host = value;
-      hostAt = k;
-    } else if (name === "cookie") cookies++;
+    if (known === undefined || known[k] !== 1) checkField(name, value);
+    switch (name) {
+      case "te":
+        if (value !== "trailers") throw new MalformedFields(`te '${value}' (only "trailers" is allowed)`);
+        break;
+      case "host":
+        if (host !== undefined) throw new MalformedFields("two host fields");
+        host = value;
+        hostAt = k;
+        break;
+      case "cookie":
+        cookies++;
+        break;
+      case "content-length":
+        lengths++;
+        break;
+    }
   }
   if (method === undefined) throw new MalformedFields("no :method");
   if (!isToken(method)) throw new MalformedFields(`:method '${method}' is not a token`);
@@ -108,11 +144,15 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
     if (authority.includes("@")) throw new MalformedFields(":authority with userinfo");
     if (host !== undefined && !sameAuthority(host, authority)) throw new MalformedFields("host and :authority differ");
   }
-  const length = contentLengthOf(fields, from);
+  const length = lengths === 0 ? -1 : contentLengthOf(fields, from);
   if (endStream && length > 0) throw new MalformedFields(`content-length ${length} on a request without a body`);
   if (cookies > 1) joinCookies(fields, from);
   const effectiveHost = authority ?? host;
-  if (hostAt < 0 && authority !== undefined) fields.splice(from, 0, ["host", authority]);
+  if (hostAt < 0 && authority !== undefined) {
+    // Host goes first among the fields: in the slot of the last pseudo-header (read above, and no field of the
+    // head), so that nothing moves. There is one, :authority at least.
+    fields[--from] = ["host", authority];
+  }
   const bodyKind = length >= 0 ? BodyKind.Length : endStream ? BodyKind.None : BodyKind.Chunked;
   return new FieldsHead(fields, { isRequest: true, method, target, bodyKind, contentLength: length, host: effectiveHost }, from);
 }

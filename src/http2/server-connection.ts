@@ -9,19 +9,21 @@
 // Defences: the glitch counter (glitches.ts), the field block's size and
 // CONTINUATION count, the decoded header list's size, the stream limit.
 import type { MultiplexedMuxEvents, MultiplexedServerMux } from "../conn/server-mux.ts";
-import type { ProtocolRefusal } from "../http/message.ts";
+import type { Head, ProtocolRefusal } from "../http/message.ts";
 import type { Socket, Timers } from "../runtime/types.ts";
 import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, FrameType, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
 import { ClosedStreams } from "./closed-streams.ts";
 import { H2ConnectionError, type H2Error, H2StreamError } from "./errors.ts";
 import { FrameOutput } from "./frame-output.ts";
 import { FrameReader } from "./frame-reader.ts";
+import { ResponseHeadEncoder } from "./head-encoder.ts";
 import * as write from "./frame-writer.ts";
 import type { Frame } from "./frames.ts";
 import { GlitchCounter, type GlitchLimits } from "./glitches.ts";
 import { type HeaderField, HeaderListTooLarge, HpackDecoder, HpackEncoder } from "./hpack/index.ts";
-import { requestHead, TooManyFields } from "./request-head.ts";
+import { KNOWN_STATIC, requestHead, TooManyFields } from "./request-head.ts";
 import { H2ServerStream, type ServerStreamHost } from "./server-stream.ts";
+import { endOnLastFrame, queueBlock, queueData, queueHead } from "./stream-frames.ts";
 import { MalformedFields, trailersHead } from "./translate.ts";
 
 export interface H2ServerOptions extends GlitchLimits {
@@ -43,6 +45,8 @@ export type H2ServerTimers = Pick<Timers, "now" | "defer" | "setTimer" | "clearT
 /** How long reading pauses after each chunk once the glitch counter is past half its threshold. */
 const THROTTLE_MS = 50;
 
+const EMPTY = new Uint8Array(0);
+
 function malformed(message: string): ProtocolRefusal {
   return { status: 400, code: "h2-malformed", message };
 }
@@ -63,6 +67,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHost {
   private readonly reader: FrameReader;
   private readonly encoder = new HpackEncoder();
+  private readonly headEncoder = new ResponseHeadEncoder(this.encoder);
   private readonly decoder: HpackDecoder;
   private readonly streams = new Map<number, H2ServerStream>();
   private readonly glitches: GlitchCounter;
@@ -99,6 +104,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     this.decoder = new HpackDecoder({
       maxTableSize: Math.max(DEFAULT_HEADER_TABLE_SIZE, options.headerTableSize),
       maxHeaderListSize: options.maxHeaderListSize,
+      knownStatic: KNOWN_STATIC,
     });
     this.reader = new FrameReader({ frame: (f) => this.guarded(f), error: (e) => this.onError(e) }, {
       role: "server",
@@ -331,7 +337,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     if (tooLarge) return this.refuse(stream, 431, "h2-too-large", `a header list above ${this.options.maxHeaderListSize} octets`);
     let head;
     try {
-      head = requestHead(fields, endStream, this.options.maxFields);
+      head = requestHead(fields, endStream, this.options.maxFields, this.decoder.known);
     } catch (e) {
       if (e instanceof TooManyFields) return this.refuse(stream, 431, "h2-too-many-fields", e.message);
       if (!(e instanceof MalformedFields)) throw e;
@@ -340,6 +346,8 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
       // Cheap to refuse, but a loop of them is a flood like any other.
       return this.glitch("malformed requests");
     }
+    // Every field passed: those the block entered in the table need no check when referenced again.
+    this.decoder.markInserted();
     stream.expected = head.contentLength;
     this.streams.set(id, stream);
     stream.sink = this.events.streamOpened(head, stream);
@@ -502,19 +510,21 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
 
   // ---- ServerStreamHost ----
 
-  sendHeaders(s: H2ServerStream, fields: readonly HeaderField[], endStream: boolean): Uint8Array {
-    const frames = write.headers(s.id, this.encoder.encode(fields), endStream, this.peerMaxFrame);
-    this.send(frames);
-    return frames;
+  sendHead(s: H2ServerStream, head: Head, final: boolean): void {
+    queueHead(this.output, s, head, final, this.headEncoder, this.encoder, this.peerMaxFrame);
   }
 
-  /** The turn whose frames are being gathered now. */
-  get turn(): number {
-    return this.output.turn;
+  endOnLastFrame(s: H2ServerStream): boolean {
+    return endOnLastFrame(this.output, s);
   }
 
-  unsent(turn: number): boolean {
-    return this.output.unsent(turn);
+  sendNow(s: H2ServerStream, chunk: Uint8Array): boolean {
+    const n = chunk.length;
+    if (this.closing || s.closed || this.output.blocked || n > s.sendWindow || n > this.connSendWindow || n > this.peerMaxFrame) return false;
+    s.sendWindow -= n;
+    this.connSendWindow -= n;
+    queueData(this.output, s, chunk, false);
+    return true;
   }
 
   sendPending(s: H2ServerStream): void {
@@ -526,21 +536,15 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
       s.sendWindow -= chunk.length;
       this.connSendWindow -= chunk.length;
       const end = s.pendingBytes === 0 && s.endPending && s.trailersPending === undefined;
-      const frame = write.data(s.id, chunk, end, this.peerMaxFrame);
-      s.countOut(frame);
-      this.send(frame);
+      queueData(this.output, s, chunk, end);
       if (end) return this.localEnded(s);
     }
     if (s.pendingBytes === 0) {
       s.blockedSince = -1;
       if (s.endPending) {
         const trailers = s.trailersPending;
-        if (trailers !== undefined) s.countOut(this.sendHeaders(s, trailers, true));
-        else {
-          const frame = write.data(s.id, new Uint8Array(0), true);
-          s.countOut(frame);
-          this.send(frame);
-        }
+        if (trailers !== undefined) queueBlock(this.output, s, this.encoder.encode(trailers), true, this.peerMaxFrame);
+        else queueData(this.output, s, EMPTY, true);
         return this.localEnded(s);
       }
     } else if (s.blockedSince < 0 && !this.output.blocked) s.blockedSince = this.now();
@@ -618,8 +622,6 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     const chunk = s.take(room);
     s.sendWindow -= chunk.length;
     this.connSendWindow -= chunk.length;
-    const frame = write.data(s.id, chunk, false, this.peerMaxFrame);
-    s.countOut(frame);
-    this.send(frame);
+    queueData(this.output, s, chunk, false);
   }
 }

@@ -4,24 +4,24 @@
 // turns the message model into HEADERS and DATA, holding what the client's
 // windows do not allow yet). One slow stream holds back its own answer only.
 import type { RequestSink, ServerStream } from "../conn/server-mux.ts";
-import { BodyKind, type Head } from "../http/message.ts";
+import type { Head } from "../http/message.ts";
 import { H1Parser } from "../http1/parser.ts";
 import { DEFAULT_LIMITS } from "../http1/types.ts";
 import { ErrorCode } from "./constants.ts";
 import type { HeaderField } from "./hpack/index.ts";
-import { responseFields, trailerFields } from "./translate.ts";
+import { trailerFields } from "./translate.ts";
 
 /** What a stream needs from its connection. */
 export interface ServerStreamHost {
   now(): number;
-  /** Encodes and queues a header block (HEADERS + CONTINUATION); returns the queued frames (the HEADERS frame first). */
-  sendHeaders(s: H2ServerStream, fields: readonly HeaderField[], endStream: boolean): Uint8Array;
+  /** Encodes and queues a response head (final or 1xx) as HEADERS (+ CONTINUATION), without END_STREAM. */
+  sendHead(s: H2ServerStream, head: Head, final: boolean): void;
+  /** Sets END_STREAM on the stream's last queued frame (its final HEADERS or a DATA frame) if still unwritten; returns whether it could. */
+  endOnLastFrame(s: H2ServerStream): boolean;
+  /** Frames all of `chunk` as DATA now if the windows and the socket allow it (nothing pending before it); returns whether it did. */
+  sendNow(s: H2ServerStream, chunk: Uint8Array): boolean;
   /** Sends what the stream's pending answer bytes the windows allow. */
   sendPending(s: H2ServerStream): void;
-  /** The turn whose frames are being gathered now. */
-  readonly turn: number;
-  /** Frames queued in `turn` are still unwritten (their flags may change). */
-  unsent(turn: number): boolean;
   /** RST_STREAM with `code`, and the stream is forgotten. */
   resetStream(s: H2ServerStream, code: number): void;
   /** The stream's answer is complete (END_STREAM queued). */
@@ -58,16 +58,12 @@ export class H2ServerStream implements ServerStream {
   localDone = false;
   /** A final head was queued. */
   answered = false;
-  /** DATA frames were queued after the final head. */
-  private dataSent = false;
-  /** A bodyless answer's HEADERS frame, while END_STREAM may still be set on it, and the turn it was queued in. */
-  private headersFrame: Uint8Array | undefined;
-  private headersTurn = -1;
+  /** The stream's last queued final HEADERS or DATA frame: the turn it was queued in (-1: none) and where in that turn's output. */
+  lastFrameTurn = -1;
+  lastFrameMark = 0;
   closed = false;
   bytesOut = 0;
   blockedSince = -1;
-  /** When the stream opened (monotonic ms). */
-  readonly opened: number;
 
   constructor(
     readonly id: number,
@@ -77,7 +73,6 @@ export class H2ServerStream implements ServerStream {
   ) {
     this.sendWindow = sendWindow;
     this.recvWindow = recvWindow;
-    this.opened = host.now();
   }
 
   get queuedBytes(): number {
@@ -100,28 +95,25 @@ export class H2ServerStream implements ServerStream {
 
   interim(head: Head): void {
     if (this.closed || this.answered) return;
-    this.countOut(this.host.sendHeaders(this, responseFields(head), false));
+    this.host.sendHead(this, head, false);
   }
 
   head(head: Head, request: Head, _keepAlive: boolean): boolean {
-    // A response without a body to HEAD, or a 204/304, ends with its head.
-    this.writeHead(head, request.method === "HEAD" || head.bodyKind === BodyKind.None);
+    // A response without a body (HEAD, 204, 304) ends with its head: end() sets END_STREAM on it while it is queued.
+    this.writeHead(head);
     // The connection is HTTP/2's: one stream's end never closes it.
     return true;
   }
 
-  private writeHead(head: Head, bodyless: boolean): void {
+  private writeHead(head: Head): void {
     if (this.closed || this.answered) return;
     this.answered = true;
-    const frame = this.host.sendHeaders(this, responseFields(head), false);
-    this.headersFrame = bodyless ? frame : undefined;
-    this.headersTurn = this.host.turn;
-    this.countOut(frame);
+    this.host.sendHead(this, head, true);
   }
 
   data(chunk: Uint8Array): void {
     if (this.closed || this.localDone || this.endPending || chunk.length === 0) return;
-    this.dataSent = true;
+    if (this.pendingBytes === 0 && this.host.sendNow(this, chunk)) return;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     this.host.sendPending(this);
@@ -134,13 +126,8 @@ export class H2ServerStream implements ServerStream {
   end(trailers: Head | undefined): void {
     if (this.closed || this.localDone || this.endPending) return;
     const list = trailers !== undefined && trailers.fieldCount !== 0 ? trailerFields(trailers) : undefined;
-    if (list === undefined && !this.dataSent && this.headersFrame !== undefined && this.host.unsent(this.headersTurn)) {
-      // The head is still queued: END_STREAM rides on it (no empty DATA frame).
-      this.headersFrame[4]! |= 0x1;
-      this.headersFrame = undefined;
-      return this.host.localEnded(this);
-    }
-    this.headersFrame = undefined;
+    // The head or the last DATA frame is still queued: END_STREAM rides on it (no empty DATA frame).
+    if (list === undefined && this.pendingBytes === 0 && this.host.endOnLastFrame(this)) return this.host.localEnded(this);
     this.endPending = true;
     this.trailersPending = list;
     this.host.sendPending(this);
@@ -166,7 +153,7 @@ export class H2ServerStream implements ServerStream {
     parser.push(bytes);
     parser.finish();
     if (head === undefined) return this.reset("cancel");
-    this.writeHead(head, body.length === 0);
+    this.writeHead(head);
     for (const c of body) this.data(c);
     this.end(undefined);
   }
@@ -177,8 +164,8 @@ export class H2ServerStream implements ServerStream {
   }
 
   /** Bytes framed for the client on this stream. */
-  countOut(frames: Uint8Array): void {
-    this.bytesOut += frames.length;
+  countOut(n: number): void {
+    this.bytesOut += n;
   }
 
   /** What the connection sends next for this stream: the head of the pending bytes, up to `room`. */

@@ -25,7 +25,11 @@ export interface HpackDecoderOptions {
    * throws HeaderListTooLarge, after decoding the whole block. Default: no limit.
    */
   maxHeaderListSize?: number;
+  /** Per static index (1..61), 1 when the owner holds that entry valid: reported by `known`. Default: none. */
+  knownStatic?: Uint8Array;
 }
+
+const NONE_KNOWN = new Uint8Array(STATIC_TABLE_LENGTH + 1);
 
 export class HpackDecoder {
   /** The dynamic table: exposed for tests and diagnostics, not to be changed. */
@@ -40,6 +44,11 @@ export class HpackDecoder {
   private readonly cursor: Cursor = { buf: NO_BYTES, pos: 0, end: 0 };
   private listSize = 0;
   private neverNames: readonly string[] = NO_NAMES;
+  private readonly knownStatic: Uint8Array;
+  /** Per field of the last block: 1 when it came from a known static entry or a marked dynamic entry. */
+  private checkedFields = new Uint8Array(16);
+  /** table.inserted before the last block. */
+  private insertedBefore = 0;
 
   constructor(options: HpackDecoderOptions = {}) {
     const maxTableSize = options.maxTableSize ?? 4096;
@@ -51,6 +60,7 @@ export class HpackDecoder {
     this.limit = maxTableSize;
     this.maxHeaderListSize = maxList;
     this.table = new DynamicTable(maxTableSize);
+    this.knownStatic = options.knownStatic ?? NONE_KNOWN;
   }
 
   /**
@@ -92,6 +102,28 @@ export class HpackDecoder {
   }
 
   /**
+   * Per field of the last block (by its index in the list decode returned):
+   * 1 when the field is known valid, because it is a static-table entry the
+   * owner named (knownStatic) or a dynamic entry marked by markInserted(); 0
+   * otherwise. Valid until the next
+   * decode.
+   */
+  get known(): Uint8Array {
+    return this.checkedFields;
+  }
+
+  /**
+   * The owner found every field of the last block valid: the dynamic entries
+   * that block inserted (those still in the table) are marked, so that later
+   * blocks referencing them report them as known.
+   */
+  markInserted(): void {
+    const table = this.table;
+    const first = Math.max(this.insertedBefore, table.inserted - table.length);
+    for (let seq = first; seq < table.inserted; seq++) table.mark(table.inserted - seq);
+  }
+
+  /**
    * Our advertised SETTINGS_HEADER_TABLE_SIZE changed (call when the peer
    * acknowledges it). If it is below the table's current maximum, the peer's
    * next block must begin with a size update to at most the smallest value set
@@ -113,7 +145,9 @@ export class HpackDecoder {
     let listSize = 0;
     let fieldSeen = false;
     let never: string[] | null = null;
+    let known = 0;
     this.neverNames = NO_NAMES;
+    this.insertedBefore = table.inserted;
     if (this.updateRequired && (c.end === 0 || (c.buf[0]! & 0xe0) !== 0x20)) {
       throw new HpackError(
         `header block must begin with a dynamic table size update to at most ${this.requiredMax} (our SETTINGS_HEADER_TABLE_SIZE was lowered)`,
@@ -133,17 +167,20 @@ export class HpackDecoder {
           const e = STATIC_TABLE[index - 1]!;
           name = e[0];
           value = e[1];
+          known = this.knownStatic[index]!;
         } else {
           const i = index - STATIC_TABLE_LENGTH;
           if (i > table.length) throw this.badIndex(index, at);
           name = table.name(i);
           value = table.value(i);
+          known = table.marked(i) ? 1 : 0;
         }
       } else if (b >= 0x40) {
         // §6.2.1 literal with incremental indexing
         name = this.literalName(c, 6, at);
         value = this.literal(c);
         table.add(name, value);
+        known = 0;
       } else if (b >= 0x20) {
         // §6.3 dynamic table size update
         if (fieldSeen) {
@@ -174,15 +211,27 @@ export class HpackDecoder {
         // §6.2.2 literal without indexing (0000), §6.2.3 never indexed (0001)
         name = this.literalName(c, 4, at);
         value = this.literal(c);
+        known = 0;
         if (b & 0x10) (never ??= []).push(name);
       }
       fieldSeen = true;
       listSize += name.length + value.length + ENTRY_OVERHEAD;
-      if (listSize <= maxList) out.push([name, value]);
+      if (listSize <= maxList) {
+        const k = out.length;
+        if (k === this.checkedFields.length) this.growChecked();
+        this.checkedFields[k] = known;
+        out.push([name, value]);
+      }
     }
     this.listSize = listSize;
     if (never !== null) this.neverNames = never;
     return out;
+  }
+
+  private growChecked(): void {
+    const next = new Uint8Array(this.checkedFields.length * 2);
+    next.set(this.checkedFields);
+    this.checkedFields = next;
   }
 
   /** A literal representation's name: indexed (prefix ≠ 0) or a string literal. */

@@ -12,6 +12,8 @@ export const ENTRY_OVERHEAD = 32;
 export class DynamicTable {
   private names: string[] = new Array<string>(16).fill("");
   private values: string[] = new Array<string>(16).fill("");
+  /** Per slot: the entry was marked (see mark()). */
+  private marks = new Uint8Array(16);
   private mask = 15;
   private head = 0; // ring slot of the oldest entry
   /** Number of entries. */
@@ -38,6 +40,20 @@ export class DynamicTable {
     return this.values[(this.head + this.length - i) & this.mask]!;
   }
 
+  /** Whether the entry at dynamic index i was marked. */
+  marked(i: number): boolean {
+    return this.marks[(this.head + this.length - i) & this.mask] === 1;
+  }
+
+  /**
+   * Marks the entry at dynamic index i, until it leaves the table: the
+   * decoder's owner says so of entries whose fields it found valid, and skips
+   * checking them again when they are referenced.
+   */
+  mark(i: number): void {
+    this.marks[(this.head + this.length - i) & this.mask] = 1;
+  }
+
   /**
    * Inserts a field (§4.4): evicts from the oldest end until it fits; a field
    * larger than maxSize empties the table and is not inserted (not an error).
@@ -53,6 +69,7 @@ export class DynamicTable {
     const slot = (this.head + this.length) & this.mask;
     this.names[slot] = name;
     this.values[slot] = value;
+    this.marks[slot] = 0;
     this.length++;
     this.size += size;
     this.inserted++;
@@ -90,12 +107,15 @@ export class DynamicTable {
     const n = this.names.length;
     const names = new Array<string>(n * 2).fill("");
     const values = new Array<string>(n * 2).fill("");
+    const marks = new Uint8Array(n * 2);
     for (let i = 0; i < this.length; i++) {
       names[i] = this.names[(this.head + i) & this.mask]!;
       values[i] = this.values[(this.head + i) & this.mask]!;
+      marks[i] = this.marks[(this.head + i) & this.mask]!;
     }
     this.names = names;
     this.values = values;
+    this.marks = marks;
     this.head = 0;
     this.mask = n * 2 - 1;
   }

@@ -40,7 +40,7 @@ let slab = new Uint8Array(slabBuffer);
 let slabUsed = 0;
 
 /** Names whose values seldom repeat on a connection: sent without indexing. */
-const NOT_INDEXED: ReadonlySet<string> = new Set([
+export const NOT_INDEXED: ReadonlySet<string> = new Set([
   ":path",
   "content-length",
   "content-range",
@@ -60,7 +60,7 @@ const NOT_INDEXED: ReadonlySet<string> = new Set([
 ]);
 
 /** Cookies shorter than this are never indexed: short values are the easiest to guess (§7.1.3). */
-const SHORT_COOKIE = 20;
+export const SHORT_COOKIE = 20;
 
 function alwaysSensitive(name: string, value: string): boolean {
   switch (name) {
@@ -171,6 +171,28 @@ export class HpackEncoder {
   }
 
   /**
+   * Begins a block that another routine writes with this encoder's table
+   * (http2/head-encoder.ts): the size updates due, at out[pos..] (room: 12
+   * octets). Returns the end.
+   */
+  startBlock(out: Uint8Array, pos: number): number {
+    if (!this.pending) return pos;
+    if (this.pendingMin < this.capacity) {
+      pos = writeInteger(out, pos, this.pendingMin, 5, 0x20);
+      this.table.setMaxSize(this.pendingMin);
+    }
+    pos = writeInteger(out, pos, this.capacity, 5, 0x20);
+    this.table.setMaxSize(this.capacity);
+    this.pending = false;
+    return pos;
+  }
+
+  /** A string literal of octets (chars ≤ U+00FF), Huffman-coded when shorter, at out[pos..] (room: 6 + s.length). */
+  writeString(out: Uint8Array, pos: number, s: string): number {
+    return this.literal(out, pos, s, [s, s], "value");
+  }
+
+  /**
    * Encodes one header list into one header block. Names must be lower-case
    * (not checked). `sensitive` marks further fields never to index.
    */
@@ -194,16 +216,7 @@ export class HpackEncoder {
     const buffer = slabBuffer;
     const start = slabUsed;
     slabUsed = start + bound; // reserved, should `sensitive` encode with another encoder
-    let pos = start;
-    if (this.pending) {
-      if (this.pendingMin < this.capacity) {
-        pos = writeInteger(out, pos, this.pendingMin, 5, 0x20);
-        table.setMaxSize(this.pendingMin);
-      }
-      pos = writeInteger(out, pos, this.capacity, 5, 0x20);
-      table.setMaxSize(this.capacity);
-      this.pending = false;
-    }
+    let pos = this.startBlock(out, start);
     try {
       for (let f = 0; f < fields.length; f++) {
         const field = fields[f]!;

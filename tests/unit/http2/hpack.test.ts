@@ -390,6 +390,28 @@ describe("decoder rules", () => {
     expect(Array.from(value, (c) => c.charCodeAt(0))).toEqual([0xc3, 0xa9, 0x80, 0x9f, 0xff, 0x00]);
   });
 
+  test("known fields: static entries the owner named, dynamic entries marked after their block; nothing else", () => {
+    const knownStatic = new Uint8Array(62);
+    knownStatic[19] = 1; // accept: ""
+    const d = new HpackDecoder({ knownStatic });
+    // accept (static 19), accept-encoding (static 16, not named), literals x: 1 and y: 2 with indexing
+    expect(d.decode(hex("93 90 40 01 78 01 31 40 01 79 01 32"))).toEqual([["accept", ""], ["accept-encoding", "gzip, deflate"], ["x", "1"], ["y", "2"]]);
+    expect([...d.known.subarray(0, 4)]).toEqual([1, 0, 0, 0]);
+    // not marked: the entries are referenced as unknown
+    expect(d.decode(hex("be bf"))).toEqual([["y", "2"], ["x", "1"]]);
+    expect([...d.known.subarray(0, 2)]).toEqual([0, 0]);
+    // a block that inserts z: 3, marked: only its own entries become known
+    d.decode(hex("40 01 7a 01 33"));
+    d.markInserted();
+    expect(d.decode(hex("be bf c0 93"))).toEqual([["z", "3"], ["y", "2"], ["x", "1"], ["accept", ""]]);
+    expect([...d.known.subarray(0, 4)]).toEqual([1, 0, 0, 1]);
+    // evicted and entered again: unknown until marked again
+    d.decode(hex("20"));
+    d.decode(hex("3f e1 1f 40 01 7a 01 33"));
+    expect(d.decode(hex("be"))).toEqual([["z", "3"]]);
+    expect(d.known[0]).toBe(0);
+  });
+
   test("names sent never-indexed are reported, for re-encoding the same way (§6.2.3)", () => {
     const d = new HpackDecoder();
     d.decode(hex("1008 7061 7373 776f 7264 0673 6563 7265 74 82 1f08 0178 000000"));

@@ -215,6 +215,23 @@ describe("malformed requests are stream errors of type PROTOCOL_ERROR (§8.1.1);
     });
   }
 
+  test("a field entered in the HPACK table by a refused request is checked again, and refused, when referenced", async () => {
+    const { runtime, client, turn } = await setup();
+    // The client's encoder enters both fields in its table and in ours; the later requests name them by index.
+    client.request(1, "/", true, [["x-good", "1"], ["x-bad", " leading space"]]);
+    client.request(3, "/", true, [["x-bad", " leading space"]]);
+    client.request(5, "/good", true, [["x-good", "1"]]);
+    client.request(7, "/again", true, [["x-good", "1"], ["transfer-encoding", "chunked"]]);
+    await turn();
+    expect(client.rst(1)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(client.rst(3)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(client.rst(7)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(runtime.servers.length).toBe(1);
+    expect(sentTo(runtime.servers[0]!)).toStartWith("GET /good ");
+    expect(sentTo(runtime.servers[0]!)).toContain("x-good: 1\r\n");
+    expect(client.goaway()).toBeUndefined();
+  });
+
   test("DATA beyond the content-length", async () => {
     const { client, turn } = await setup();
     client.request(1, "/", false, [["content-length", "3"]]);
