@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { freePort, type Run, selectedTargets, sleep, startSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
+import { enableMigrateReq } from "./reload-load.ts";
 
 /** `echo LINE | socat stdio UNIX-CONNECT:PATH`; -t long enough for a reload's answer. */
 async function cli(path: string, line: string): Promise<string> {
@@ -94,8 +95,11 @@ for (const target of selectedTargets()) {
     let statsPort = 0;
     let socket = "";
     let workers: number[] = [];
+    let restoreMigrateReq = () => {};
 
     beforeAll(async () => {
+      // Requests right after a reload: none may meet a closing listener's reset (docs/master-worker.md).
+      restoreMigrateReq = enableMigrateReq();
       for (const name of ["a", "b"] as const) {
         backends.push(Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => (hits[name]++, new Response(name)) }));
       }
@@ -133,6 +137,7 @@ listen stats
       if (run.proc.exitCode === null) await stopSluice(run);
       for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
       for (const b of backends) b.stop(true);
+      restoreMigrateReq();
     });
 
     test("the master alone listens on the stats port and socket; show proc lists the master and 2 workers", async () => {
