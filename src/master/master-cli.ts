@@ -3,7 +3,8 @@
 // `show stat` from the figures of all its workers (fleet-stats.ts, asked
 // afresh for each command). Every other command of the workers' table goes
 // to the ready workers of the current generation: one that changes state
-// (set, enable, disable, add, del, clear, commit, abort) to each of them —
+// (set, enable, disable, add, del, clear, commit, abort) to each of them (and
+// to those of a generation a reload is starting) —
 // answered with their common answer, or the first that says it failed — and
 // is recorded for new workers (runtime-changes.ts); one that reads (show,
 // get) to worker 1 only. HAProxy's prefixes address one process: `@N CMD`
@@ -54,12 +55,16 @@ export function pickAnswer(answers: readonly string[], applied: (answer: string)
   return answers.find((a) => !applied(a)) ?? first;
 }
 
-async function toAll(ctx: MasterCliContext, words: readonly string[], payload: string | undefined): Promise<string> {
-  const workers = ctx.master.serving();
-  if (workers.length === 0) return say("No worker is serving.");
-  const answers = await Promise.all(workers.map(async (w) => answerText(await ctx.master.ask(w, cliAsk(words, payload)), w)));
-  ctx.master.changes.record(words, payload, answers[0]!);
-  return pickAnswer(answers, (a) => ctx.master.changes.applied(words, a));
+/** A change to every worker (of a reload's new generation too), recorded for the workers to come. */
+function toAll(ctx: MasterCliContext, words: readonly string[], payload: string | undefined): Promise<string> {
+  const { master } = ctx;
+  return master.exclusive(async () => {
+    const workers = master.changeTargets();
+    if (workers.length === 0) return say("No worker is serving.");
+    const answers = await Promise.all(workers.map(async (w) => answerText(await master.ask(w, cliAsk(words, payload)), w)));
+    master.changes.record(words, payload, answers[0]!);
+    return pickAnswer(answers, (a) => master.changes.applied(words, a));
+  });
 }
 
 async function toOne(ctx: MasterCliContext, w: WorkerInfo | undefined, words: readonly string[], payload: string | undefined): Promise<string> {

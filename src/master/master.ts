@@ -128,6 +128,8 @@ export class Master {
   /** The last state the checking worker decided for each server, per generation ("backend/server" keys). */
   private readonly verdicts = new Map<number, Map<string, ServerStateMessage>>();
   private nextRequest = 1;
+  /** Runtime changes and replays, one at a time (exclusive()). */
+  private changeQueue: Promise<unknown> = Promise.resolve();
   /** Runtime changes applied through the master's socket, replayed to every new worker. */
   readonly changes = new RuntimeChanges();
   /** `show proc`: reloads done and refused, and when the master started (monotonic ms). */
@@ -170,6 +172,28 @@ export class Master {
     return [...this.workers]
       .filter((w) => w.generation === this.generation && w.state === "ready")
       .sort((a, b) => a.worker - b.worker);
+  }
+
+  /**
+   * The workers a runtime change goes to: the ready ones of the current
+   * generation and those of a generation a reload is starting (ready: they
+   * got the record replayed already).
+   */
+  changeTargets(): WorkerInfo[] {
+    return [...this.workers]
+      .filter((w) => w.generation >= this.generation && w.state === "ready")
+      .sort((a, b) => a.generation - b.generation || a.worker - b.worker);
+  }
+
+  /**
+   * Runs `fn` alone among the runtime changes and the replays to new workers,
+   * so that a change made during a reload is either in a new worker's replay
+   * or sent to it once it is ready, never neither.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.changeQueue.then(fn);
+    this.changeQueue = next.catch(() => {});
+    return next;
   }
 
   /** Asks one worker; undefined when it is gone, not on the control channel, or silent for too long. */
@@ -329,7 +353,11 @@ export class Master {
    * worker's configuration, applied before the worker counts as ready (so a
    * reload stops the old workers only once the new ones carry the changes).
    */
-  private async replayThenReady(w: WorkerProcess): Promise<void> {
+  private replayThenReady(w: WorkerProcess): Promise<void> {
+    return this.exclusive(() => this.replayNow(w));
+  }
+
+  private async replayNow(w: WorkerProcess): Promise<void> {
     const commands = this.changes.replay(w.config);
     for (const c of commands) {
       const response = await this.ask(w, { ask: "cli", words: c.words, ...(c.payload === undefined ? {} : { payload: c.payload }) });

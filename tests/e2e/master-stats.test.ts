@@ -3,9 +3,11 @@
 // and its `stats socket` (show stat, with socat) give the exact counters of
 // both summed; `show proc` lists the workers; a weight set on the master's
 // socket reaches both workers (seen from the real backends), survives a
-// `reload` (socket command) and a SIGUSR2; a server disabled then a worker
-// killed: its replacement has it disabled too.
+// `reload` (socket command) and a SIGUSR2, and so does a map entry added
+// there; a server disabled then a worker killed: its replacement has it
+// disabled too.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, type Run, selectedTargets, sleep, startSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
 import { enableMigrateReq } from "./reload-load.ts";
@@ -58,13 +60,15 @@ function parseProc(text: string): Proc {
   return out;
 }
 
-/** Sends `n` requests, each on a new connection. */
-async function requests(port: number, n: number): Promise<void> {
+/** Sends `n` requests, each on a new connection; the bodies (the backend's name). */
+async function requests(port: number, n: number, host?: string): Promise<string[]> {
+  const bodies: string[] = [];
   for (let i = 0; i < n; i++) {
-    const r = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: "close" } });
+    const r = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: "close", ...(host === undefined ? {} : { host }) } });
     expect(r.status).toBe(200);
-    await r.text();
+    bodies.push(await r.text());
   }
+  return bodies;
 }
 
 /** Pids of the workers named by the log lines of served requests since line `from`. */
@@ -89,23 +93,27 @@ function alive(pid: number): boolean {
 for (const target of selectedTargets()) {
   describe(`the master's stats and runtime API (${target.name})`, () => {
     let run: Run;
-    const hits = { a: 0, b: 0 };
+    const hits = { a: 0, b: 0, c: 0 };
     const backends: ReturnType<typeof Bun.serve>[] = [];
     let port = 0;
     let statsPort = 0;
     let socket = "";
+    let mapFile = "";
     let workers: number[] = [];
     let restoreMigrateReq = () => {};
 
     beforeAll(async () => {
       // Requests right after a reload: none may meet a closing listener's reset (docs/master-worker.md).
       restoreMigrateReq = enableMigrateReq();
-      for (const name of ["a", "b"] as const) {
+      for (const name of ["a", "b", "c"] as const) {
         backends.push(Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => (hits[name]++, new Response(name)) }));
       }
       port = await freePort();
       statsPort = await freePort();
-      socket = join(tempDir(), "master.sock");
+      const dir = tempDir();
+      socket = join(dir, "master.sock");
+      mapFile = join(dir, "hosts.map");
+      writeFileSync(mapFile, "");
       run = await startSluice(target, `
 global
     workers 2
@@ -120,7 +128,9 @@ frontend web
     bind 127.0.0.1:${port}
     log stderr format raw
     log-format "served-by %pid %ST"
-    default_backend app
+    use_backend %[req.hdr(host),map(${mapFile},app)]
+backend other
+    server c 127.0.0.1:${backends[2]!.port}
 backend app
     balance roundrobin
     server a 127.0.0.1:${backends[0]!.port}
@@ -158,6 +168,7 @@ listen stats
       await waitFor(() => servingPids(run, from).size === 2, 5000, "both workers serving");
       expect([...servingPids(run, from)].sort()).toEqual([...workers].sort());
       expect(hits.a + hits.b).toBe(N);
+      expect(hits.c).toBe(0);
       // The listener reads a cache refreshed every second: within a few seconds it shows all N.
       let rows: Record<string, string>[] = [];
       const deadline = Date.now() + 5000;
@@ -182,7 +193,7 @@ listen stats
       expect(info).toContain(`CumReq: ${N}\n`);
     });
 
-    test("set server app/a weight 0 on the master's socket: neither worker sends it new connections", async () => {
+    test("set server app/a weight 0 on the master's socket: neither worker sends it new connections; add map reroutes on both", async () => {
       expect(await cli(socket, "set server app/a weight 0")).toBe("\n");
       const before = { ...hits };
       const from = run.errLines.length;
@@ -190,11 +201,16 @@ listen stats
       expect(servingPids(run, from).size).toBe(2);
       expect(hits.a).toBe(before.a);
       expect(hits.b).toBe(before.b + 30);
+      // A map entry added there reroutes on both workers.
+      expect(await cli(socket, `add map ${mapFile} x.test other`)).toBe("\n");
+      const from2 = run.errLines.length;
+      expect(new Set(await requests(port, 20, "x.test"))).toEqual(new Set(["c"]));
+      expect(servingPids(run, from2).size).toBe(2);
       // Each worker says so (@N addresses one).
       for (const n of [1, 2]) expect(await cli(socket, `@${n} get weight app/a`)).toBe("0 (initial 1)\n\n");
     });
 
-    test("the weight survives a reload on the socket and one by SIGUSR2", async () => {
+    test("the weight and the map entry survive a reload on the socket and one by SIGUSR2", async () => {
       expect(await cli(socket, "reload")).toBe("\n");
       let proc = parseProc(await cli(socket, "show proc"));
       expect(proc.reloads).toBe("1 [failed: 0]");
@@ -202,7 +218,8 @@ listen stats
       for (const pid of proc.workers) expect(workers).not.toContain(pid);
       let before = { ...hits };
       await requests(port, 20);
-      expect(hits).toEqual({ a: before.a, b: before.b + 20 });
+      expect(hits).toEqual({ ...before, b: before.b + 20 });
+      expect(new Set(await requests(port, 10, "x.test"))).toEqual(new Set(["c"]));
 
       run.kill("SIGUSR2");
       await waitFor(() => run.errLines.some((l) => l.includes("reload done: generation 3 serving")), 20000, "the SIGUSR2 reload");
@@ -213,14 +230,15 @@ listen stats
       const from = run.errLines.length;
       await requests(port, 20);
       for (const pid of servingPids(run, from)) expect(workers).toContain(pid);
-      expect(hits).toEqual({ a: before.a, b: before.b + 20 });
+      expect(hits).toEqual({ ...before, b: before.b + 20 });
+      expect(new Set(await requests(port, 10, "x.test"))).toEqual(new Set(["c"]));
     }, 60000);
 
     test("disable server, then kill -9 a worker: its replacement has the server disabled", async () => {
       expect(await cli(socket, "set server app/a weight 1; disable server app/b")).toBe("\n\n");
       const victim = workers[0]!;
       process.kill(victim, "SIGKILL");
-      await waitFor(() => run.errLines.some((l) => /worker \d+ listening \(pid \d+, generation 3\); 2 runtime change\(s\) replayed/.test(l)), 20000, "the replacement");
+      await waitFor(() => run.errLines.some((l) => /worker \d+ listening \(pid \d+, generation 3\); 3 runtime change\(s\) replayed/.test(l)), 20000, "the replacement");
       const proc = parseProc(await cli(socket, "show proc"));
       expect(proc.workers).not.toContain(victim);
       expect(proc.workers.length).toBe(2);
@@ -232,11 +250,13 @@ listen stats
       const from = run.errLines.length;
       await requests(port, 30);
       expect(servingPids(run, from).size).toBe(2);
-      expect(hits).toEqual({ a: before.a + 30, b: before.b });
+      expect(hits).toEqual({ ...before, a: before.a + 30 });
+      expect(new Set(await requests(port, 10, "x.test"))).toEqual(new Set(["c"]));
       for (const pid of proc.workers) {
         const state = await cli(socket, `@!${pid} show servers state app`);
         // srv_admin_state 1: MAINT, set by the runtime API (HAProxy's SRV_ADMF_FMAINT).
-        expect(state.split("\n").find((l) => l.startsWith("2 app 2 b "))?.split(" ")[6]).toBe("1");
+        const fields = state.split("\n").map((l) => l.split(" ")).find((f) => f[1] === "app" && f[3] === "b");
+        expect(fields?.[6]).toBe("1");
       }
     }, 60000);
   });
