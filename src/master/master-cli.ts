@@ -165,13 +165,14 @@ export class MasterCommandTable extends CommandTable<MasterCliContext, Answer> {
     if (at === undefined || !at.startsWith("@")) return super.run(words, payload, level, ctx);
     const rest = words.slice(1);
     if (at === "@master") return super.run(rest, payload, level, ctx);
+    // HAProxy's `@1` alone makes worker 1 the connection's target for what follows; sluice asks for the command on the same line.
     if (rest.length === 0) return say(`'${at}' needs a command after it (e.g. '${at} show info')`);
     const needed = this.workerTable.find(rest);
     if (needed !== undefined && !allows(level, needed.level)) return PERMISSION_DENIED;
     const target = at.startsWith("@!")
       ? ctx.master.processes().find((w) => String(w.pid) === at.slice(2))
       : ctx.master.serving().find((w) => String(w.worker) === at.slice(1));
-    if (target === undefined) return say(`Can't find the target process '${at.slice(1)}'`);
+    if (target === undefined) return say(`Can't find the target PID matching the prefix '${at}'`);
     return toOne(ctx, target, rest, payload);
   }
 }

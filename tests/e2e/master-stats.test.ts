@@ -159,6 +159,8 @@ listen stats
       expect(proc.reloads).toBe("0 [failed: 0]");
       expect(proc.workers.length).toBe(2);
       workers = proc.workers;
+      expect(await cli(socket, "@3 show info")).toBe("Can't find the target PID matching the prefix '@3'\n\n");
+      expect(await cli(socket, `@!${workers[1]} show info`)).toContain(`\nPid: ${workers[1]}\n`);
     });
 
     const N = 40;
