@@ -1,9 +1,12 @@
-// The master's side of the figures and the runtime API that is pure: merging
-// the workers' answers, picking one answer of several, `show proc`'s layout.
+// The master's side of the figures and the runtime API: merging the workers'
+// answers, picking one answer of several, `show proc`'s layout, and the
+// command table's routing over a stand-in master (the real one in
+// tests/e2e/master-stats.test.ts).
 import { describe, expect, test } from "bun:test";
 import { FleetStats, mergeFigures } from "../../../src/master/fleet-stats.ts";
-import { pickAnswer, procUptime, showProc, type MasterCliContext } from "../../../src/master/master-cli.ts";
-import type { WorkerFigures } from "../../../src/master/protocol.ts";
+import { MasterCommandTable, pickAnswer, procUptime, showProc, type MasterCliContext } from "../../../src/master/master-cli.ts";
+import type { WorkerAsk, WorkerFigures } from "../../../src/master/protocol.ts";
+import { RuntimeChanges } from "../../../src/master/runtime-changes.ts";
 import type { StatRow } from "../../../src/stats/types.ts";
 
 function worker(pid: number, stot: number, req: number): WorkerFigures {
@@ -92,5 +95,59 @@ describe("the master's runtime API", () => {
         "201             worker          1               0d00h01m03s     0.1.0          \n" +
         "# programs\n",
     );
+  });
+});
+
+describe("the master's command table", () => {
+  /** A master of two workers that answer each command with `answer(worker, line)`. */
+  function fakeMaster(answer: (worker: number, line: string) => string) {
+    const workers = [{ worker: 1, pid: 301, generation: 1 }, { worker: 2, pid: 302, generation: 1 }];
+    const asked: string[] = [];
+    const changes = new RuntimeChanges();
+    const master = {
+      changes,
+      serving: () => workers,
+      changeTargets: () => workers,
+      processes: () => workers,
+      exclusive: <T>(fn: () => Promise<T>) => fn(),
+      ask: async (w: { worker: number }, ask: WorkerAsk) => {
+        const line = ask.ask === "cli" ? ask.words.join(" ") : "stats";
+        asked.push(`${w.worker}: ${line}`);
+        return { type: "response", id: 0, answer: answer(w.worker, line) };
+      },
+    };
+    const ctx = { master, pid: 100, version: "0.1.0", now: () => 0 } as unknown as MasterCliContext;
+    return { ctx, asked, changes };
+  }
+  const table = new MasterCommandTable();
+
+  test("a state change goes to every worker and is recorded; a read goes to worker 1", async () => {
+    const m = fakeMaster((_w, line) => (line.startsWith("get") ? "1 (initial 1)\n" : ""));
+    expect(await table.run(["set", "server", "app/a", "weight", "0"], undefined, "admin", m.ctx)).toBe("");
+    expect(await table.run(["get", "weight", "app/a"], undefined, "admin", m.ctx)).toBe("1 (initial 1)\n");
+    expect(m.asked).toEqual(["1: set server app/a weight 0", "2: set server app/a weight 0", "1: get weight app/a"]);
+    expect(m.changes.replay({ backends: [{ name: "app", servers: [{ name: "a" }] }] } as never).map((c) => c.words.join(" ")))
+      .toEqual(["set server app/a weight 0"]);
+  });
+
+  test("a worker that refuses: its answer is the one given; the record follows worker 1's answer", async () => {
+    const config = { backends: [{ name: "app", servers: [{ name: "a" }] }] } as never;
+    const m = fakeMaster((w) => (w === 2 ? "No such server.\n" : ""));
+    expect(await table.run(["disable", "server", "app/a"], undefined, "admin", m.ctx)).toBe("No such server.\n");
+    expect(m.changes.replay(config)).toEqual([{ words: ["disable", "server", "app/a"] }]);
+    const refused = fakeMaster((w) => (w === 1 ? "No such server.\n" : ""));
+    expect(await table.run(["disable", "server", "app/a"], undefined, "admin", refused.ctx)).toBe("No such server.\n");
+    expect(refused.changes.replay(config)).toEqual([]);
+  });
+
+  test("@N, @!PID and @master address one process; the socket's level is checked first", async () => {
+    const m = fakeMaster((w, line) => `${w}: ${line}\n`);
+    expect(await table.run(["@2", "show", "sess"], undefined, "admin", m.ctx)).toBe("2: show sess\n");
+    expect(await table.run(["@!301", "get", "weight", "app/a"], undefined, "admin", m.ctx)).toBe("1: get weight app/a\n");
+    expect(await table.run(["@3", "show", "sess"], undefined, "admin", m.ctx)).toBe("Can't find the target PID matching the prefix '@3'\n");
+    expect(await table.run(["@1", "set", "weight", "app/a", "0"], undefined, "user", m.ctx)).toBe("Permission denied\n");
+    expect(await table.run(["set", "weight", "app/a", "0"], undefined, "operator", m.ctx)).toBe("Permission denied\n");
+    expect(m.asked).toEqual(["2: show sess", "1: get weight app/a"]);
+    expect(await table.run(["@master", "help"], undefined, "admin", m.ctx)).toContain("  show proc                               : show processes status\n");
   });
 });
