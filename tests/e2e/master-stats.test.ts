@@ -4,12 +4,13 @@
 // both summed; `show proc` lists the workers; a weight set on the master's
 // socket reaches both workers (seen from the real backends), survives a
 // `reload` (socket command) and a SIGUSR2, and so does a map entry added
-// there; a server disabled then a worker killed: its replacement has it
+// there; a bad configuration on `reload` is refused with its errors in the
+// answer; a server disabled then a worker killed: its replacement has it
 // disabled too.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, type Run, selectedTargets, sleep, startSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
+import { freePort, type Run, selectedTargets, sleep, spawnSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
 import { enableMigrateReq } from "./reload-load.ts";
 
 /** `echo LINE | socat stdio UNIX-CONNECT:PATH`; -t long enough for a reload's answer. */
@@ -99,6 +100,8 @@ for (const target of selectedTargets()) {
     let statsPort = 0;
     let socket = "";
     let mapFile = "";
+    let configFile = "";
+    let good = "";
     let workers: number[] = [];
     let restoreMigrateReq = () => {};
 
@@ -114,7 +117,8 @@ for (const target of selectedTargets()) {
       socket = join(dir, "master.sock");
       mapFile = join(dir, "hosts.map");
       writeFileSync(mapFile, "");
-      run = await startSluice(target, `
+      configFile = join(dir, "sluice.cfg");
+      good = `
 global
     workers 2
     hard-stop-after 5s
@@ -139,7 +143,13 @@ listen stats
     bind 127.0.0.1:${statsPort}
     stats enable
     stats uri /stats
-`);
+`;
+      writeFileSync(configFile, good);
+      run = spawnSluice(target, ["-f", configFile, "--strict-ownership"]);
+      let code: number | undefined;
+      run.exited.then((c) => (code = c));
+      await waitFor(() => code !== undefined || run.errLines.some((l) => l.includes(") ready")), 20000, "the master ready");
+      if (code !== undefined) throw new Error(`sluice exited with ${code}:\n${run.errLines.join("\n")}`);
     });
 
     afterAll(async () => {
@@ -235,6 +245,20 @@ listen stats
       expect(hits).toEqual({ ...before, b: before.b + 20 });
       expect(new Set(await requests(port, 10, "x.test"))).toEqual(new Set(["c"]));
     }, 60000);
+
+    test("a reload of a bad configuration on the socket answers why; the workers keep serving with their changes", async () => {
+      writeFileSync(configFile, good + "    frobnicate yes\n");
+      const answer = await cli(socket, "reload");
+      writeFileSync(configFile, good);
+      expect(answer).toStartWith("reload refused: 1 error in the configuration; the running workers keep serving\n");
+      expect(answer).toContain("keyword 'frobnicate' is not supported yet");
+      const proc = parseProc(await cli(socket, "show proc"));
+      expect(proc.reloads).toBe("2 [failed: 1]");
+      expect(proc.workers).toEqual(workers);
+      const before = { ...hits };
+      await requests(port, 10);
+      expect(hits).toEqual({ ...before, b: before.b + 10 });
+    });
 
     test("disable server, then kill -9 a worker: its replacement has the server disabled", async () => {
       expect(await cli(socket, "set server app/a weight 1; disable server app/b")).toBe("\n\n");
