@@ -4,13 +4,14 @@ import { type Command, parseCommandLine, usage } from "./cli.ts";
 import { loadConfigFiles, loadConfigTexts, type LoadResult } from "./config/load.ts";
 import type { Config } from "./config/types.ts";
 import { Proxy } from "./core/proxy.ts";
-import { ControlSockets } from "./control/sockets.ts";
+import { commandTable, ControlSockets, controlContext } from "./control/sockets.ts";
 import { SinkPool } from "./log/sink.ts";
 import { startDemoBackend } from "./demo/backends.ts";
 import { demoConfigYaml } from "./demo/config.ts";
 import { CHECKING_WORKER, MASTER_SOCKET_ENV, WORKER_NUMBER_ENV } from "./master/protocol.ts";
 import type { ServerVerdict } from "./check/checks.ts";
 import { runMaster } from "./master/run-master.ts";
+import { startMasterServices } from "./master/master-services.ts";
 import { joinMaster, type WorkerLink } from "./master/worker-link.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
 import { VERSION } from "./version.ts";
@@ -61,6 +62,7 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
           workerArgs: ["run", ...command.files.flatMap((f) => ["-f", f]), ...(command.strictOwnership ? ["--strict-ownership"] : [])],
           log: io.err,
           readyLine: `sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`,
+          services: (master) => startMasterServices(runtime, loaded.config, master, VERSION),
         });
       }
       return await serve(runtime, loaded.config, io, { strictOwnership: command.strictOwnership });
@@ -121,25 +123,27 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
   if (worker !== undefined && checker) proxy.checks.onVerdict = (v) => (link === undefined ? untold.push(v) : link.tell(v));
   let control: ControlSockets | undefined;
   const figures = proxyStats(proxy, { pid: runtime.pid, version: VERSION });
+  const statsText = {
+    statCsv: () => statCsv(figures.rows()),
+    infoText: () => infoText(figures.info()),
+    statTyped: () => statTyped(figures.rows()),
+  };
   try {
     await proxy.start();
-    control = await ControlSockets.start(runtime, proxy, {
-      statCsv: () => statCsv(figures.rows()),
-      infoText: () => infoText(figures.info()),
-      statTyped: () => statTyped(figures.rows()),
-    });
+    // A master's worker: the master owns the stats sockets and listeners (and asks this worker).
+    if (worker === undefined) control = await ControlSockets.start(runtime, proxy, statsText);
   } catch (error) {
     await proxy.stop(0);
     io.err(`sluice: cannot start: ${(error as Error).message}`);
     return 1;
   }
-  for (const l of control.listening) io.err(`runtime API listening on ${l.port === 0 ? l.hostname : `${l.hostname}:${l.port}`}`);
+  for (const l of control?.listening ?? []) io.err(`runtime API listening on ${l.port === 0 ? l.hostname : `${l.hostname}:${l.port}`}`);
   for (const f of proxy.frontends) {
     for (const l of f.listening) io.err(`frontend '${f.name}' listening on ${l.hostname}:${l.port}`);
   }
   let stats: StatsListeners;
   try {
-    stats = await startStatsListeners(runtime, config.stats ?? [], figures, control.ctx.ops);
+    stats = await startStatsListeners(runtime, worker === undefined ? config.stats ?? [] : [], figures, control?.ctx.ops);
   } catch (error) {
     io.err(`sluice: cannot start the stats listener: ${(error as Error).message}`);
     await proxy.stop(0);
@@ -188,9 +192,14 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
       io.err(`sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`);
       return;
     }
+    // The master's runtime API runs its commands here, as on a `level admin` socket (the master checked the level).
+    const commands = commandTable();
+    const commandCtx = controlContext(proxy, statsText);
     joinMaster(runtime, worker.masterSocket, worker.number, {
       stop: (why) => stop(why === "master" ? "soft stop asked by the master" : "the master is gone"),
       follow: (verdict) => proxy.checks.follow(verdict),
+      figures: () => ({ rows: figures.rows(), info: figures.info(), durations: figures.durations() }),
+      command: (words, payload) => commands.run(words, payload, "admin", commandCtx),
     }).then(
       (joined) => {
         link = joined;

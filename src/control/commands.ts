@@ -41,10 +41,13 @@ export interface Invocation {
   readonly level: ControlLevel;
 }
 
-/** A command of a table whose commands act on `C` (the worker's ControlContext; a master's CLI may bring its own). */
-export interface Command<C = ControlContext> extends Described {
+/** A command's answer: text, or (a master's command, which asks its workers) text to come. */
+export type Answer = string | Promise<string>;
+
+/** A command of a table whose commands act on `C` (the worker's ControlContext; a master's CLI brings its own). */
+export interface Command<C = ControlContext, A extends Answer = string> extends Described {
   readonly level: ControlLevel;
-  run(call: Invocation, ctx: C): string;
+  run(call: Invocation, ctx: C): A;
 }
 
 const RANK: Record<ControlLevel, number> = { user: 0, operator: 1, admin: 2 };
@@ -62,22 +65,28 @@ export function say(text: string): string {
 }
 
 /** The commands, sorted as HAProxy's help lists them. */
-export class CommandTable<C = ControlContext> {
-  readonly commands: readonly Command<C>[];
+export class CommandTable<C = ControlContext, A extends Answer = string> {
+  readonly commands: readonly Command<C, A>[];
 
-  constructor(commands: readonly Command<C>[]) {
+  constructor(commands: readonly Command<C, A>[]) {
     this.commands = [...commands].sort((a, b) => (a.usage < b.usage ? -1 : a.usage > b.usage ? 1 : 0));
   }
 
-  /** Runs one command's words; `help` is answered here, `prompt` and `quit` by the connection. */
-  run(words: readonly string[], payload: string | undefined, level: ControlLevel, ctx: C): string {
-    if (words[0] === "help") return helpText(this.commands, words.slice(1));
-    let found: Command<C> | undefined;
+  /** The command `words` select: the one with the longest matching keywords. */
+  find(words: readonly string[]): Command<C, A> | undefined {
+    let found: Command<C, A> | undefined;
     for (const c of this.commands) {
       if (c.words.length > words.length) continue;
       if (!c.words.every((w, i) => words[i] === w)) continue;
       if (found === undefined || c.words.length > found.words.length) found = c;
     }
+    return found;
+  }
+
+  /** Runs one command's words; `help` is answered here, `prompt` and `quit` by the connection. */
+  run(words: readonly string[], payload: string | undefined, level: ControlLevel, ctx: C): A | string {
+    if (words[0] === "help") return helpText(this.commands, words.slice(1));
+    const found = this.find(words);
     if (found === undefined) return unknownText(this.commands, words);
     if (!allows(level, found.level)) return PERMISSION_DENIED;
     return found.run({ args: words.slice(found.words.length), payload, level }, ctx);

@@ -9,9 +9,12 @@
 //  - a line ending with "<<" is followed by a payload, up to an empty line,
 //    for its last command (`set ssl cert`, `add map`);
 //  - `quit` closes at once.
+// An answer still to come (a master's command waits for its workers) holds
+// the answers after it back, so they stay in order and the commands of a
+// line run one after the other.
 import type { ControlLevel } from "../config/types.ts";
 import type { Socket, SocketEvents, TimerHandle, Timers } from "../runtime/types.ts";
-import type { CommandTable, ControlContext } from "./commands.ts";
+import type { Answer, CommandTable, ControlContext } from "./commands.ts";
 import { payloadCommand, splitCommands } from "./words.ts";
 
 /** A command line longer than this, or a payload, closes the connection (HAProxy's is bounded by tune.bufsize). */
@@ -20,7 +23,7 @@ export const MAX_PAYLOAD = 4 * 1024 * 1024;
 
 export interface ConnectionSettings<C = ControlContext> {
   readonly level: ControlLevel;
-  readonly table: CommandTable<C>;
+  readonly table: CommandTable<C, Answer>;
   readonly ctx: C;
   readonly timers: Pick<Timers, "setTimer" | "clearTimer">;
   /** `stats timeout`: idle ms before the connection is closed. */
@@ -41,6 +44,8 @@ export class CliConnection<C = ControlContext> implements SocketEvents {
   private done = false;
   /** The answers are out and the FIN is sent: nothing more is read. */
   private finished = false;
+  /** Answers still to come: what is run or written next waits for them. */
+  private tail: Promise<void> | undefined;
 
   constructor(private readonly socket: Socket, private readonly settings: ConnectionSettings<C>) {
     this.arm();
@@ -112,27 +117,55 @@ export class CliConnection<C = ControlContext> implements SocketEvents {
     return true;
   }
 
-  /** Runs every command of a line (the payload goes to the last one). */
+  /** Runs every command of a line (the payload goes to the last one), after the answers still to come. */
   private run(line: string, payload: string | undefined): void {
+    const before = this.tail;
+    if (before !== undefined) this.track(before.then(() => this.runNow(line, payload)));
+    else {
+      const later = this.runNow(line, payload);
+      if (later !== undefined) this.track(later);
+    }
+  }
+
+  private track(later: Promise<void>): void {
+    this.tail = later;
+    void later.then(() => {
+      if (this.tail === later) this.tail = undefined;
+    });
+  }
+
+  /** Runs the line's commands in order; undefined when all answered at once, else when the last one has. */
+  private runNow(line: string, payload: string | undefined): Promise<void> | undefined {
     const commands = splitCommands(line);
     let out = "";
-    for (let i = 0; i < commands.length; i++) {
-      const words = commands[i]!.words;
-      if (words[0] === "quit") {
-        this.write(out);
-        this.socket.destroy();
-        return;
+    const from = (start: number): Promise<void> | undefined => {
+      for (let i = start; i < commands.length; i++) {
+        const words = commands[i]!.words;
+        if (words[0] === "quit") {
+          this.write(out);
+          this.socket.destroy();
+          return undefined;
+        }
+        if (words[0] === "prompt") {
+          this.interactive = !this.interactive;
+          out += "\n";
+          continue;
+        }
+        const { level, table, ctx } = this.settings;
+        const answer = table.run(words, i === commands.length - 1 ? payload : undefined, level, ctx);
+        if (typeof answer !== "string") {
+          return answer.then(
+            (text) => { out += `${text}\n`; },
+            (error: Error) => { out += `${error.message}\n\n`; },
+          ).then(() => from(i + 1));
+        }
+        out += `${answer}\n`;
       }
-      if (words[0] === "prompt") {
-        this.interactive = !this.interactive;
-        out += "\n";
-        continue;
-      }
-      const { level, table, ctx } = this.settings;
-      out += `${table.run(words, i === commands.length - 1 ? payload : undefined, level, ctx)}\n`;
-    }
-    if (this.interactive) out += "> ";
-    this.write(out);
+      if (this.interactive) out += "> ";
+      this.write(out);
+      return undefined;
+    };
+    return from(0);
   }
 
   private write(text: string): void {
@@ -142,6 +175,11 @@ export class CliConnection<C = ControlContext> implements SocketEvents {
   /** Answers are written: the connection ends (FIN after them; the client closes its side). */
   private finish(): void {
     if (this.done || this.finished) return;
+    const waiting = this.tail;
+    if (waiting !== undefined) {
+      void waiting.then(() => this.finish());
+      return;
+    }
     this.finished = true;
     this.socket.end();
     // A client that does not close its side is closed at `stats timeout`.

@@ -4,8 +4,13 @@
 // backends, 4 servers; -1 all) and one server id, as HAProxy's), and `show
 // sess`, one line per client session:
 //   0x2a: proto=tcpv4 src=127.0.0.1:53012 fe=web be=app srv=s1 ts=00 age=3s state=stream
-import type { Command } from "./commands.ts";
+import type { Command, StatsText } from "./commands.ts";
 import { say } from "./commands.ts";
+
+/** What `show info` and `show stat` read: a worker's own figures, or the master's sum of them. */
+export interface StatsContext {
+  readonly stats: StatsText | undefined;
+}
 
 const STAT_FILTER_USAGE = say("show stat: expected [<iid> <type> <sid>] with integers (-1: all)");
 
@@ -54,7 +59,7 @@ export function humanAge(seconds: number): string {
   return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
 }
 
-export const PROXY_COMMANDS: readonly Command[] = [
+export const STATS_COMMANDS: readonly Command<StatsContext>[] = [
   {
     words: ["show", "info"],
     usage: "show info",
@@ -87,6 +92,10 @@ export const PROXY_COMMANDS: readonly Command[] = [
       return filterStatCsv(csv, iid, type, sid);
     },
   },
+];
+
+export const PROXY_COMMANDS: readonly Command[] = [
+  ...STATS_COMMANDS,
   {
     words: ["show", "sess"],
     usage: "show sess",

@@ -5,10 +5,10 @@
 // closed too (the proxy they operate is going).
 import { chmodSync } from "node:fs";
 import { ServerOps } from "../check/server-ops.ts";
-import { BUILTIN, type ControlSocket } from "../config/types.ts";
+import { BUILTIN, type ControlSocket, type GlobalConfig } from "../config/types.ts";
 import type { Proxy } from "../core/proxy.ts";
 import type { Listener, Runtime, Socket, System } from "../runtime/types.ts";
-import { CommandTable, type ControlContext, type StatsText } from "./commands.ts";
+import { type Answer, CommandTable, type ControlContext, type StatsText } from "./commands.ts";
 import { CliConnection } from "./connection.ts";
 import { MAP_COMMANDS } from "./map-commands.ts";
 import { PROXY_COMMANDS } from "./proxy-commands.ts";
@@ -45,16 +45,29 @@ export function describeSocket(s: ControlSocket): string {
   return s.kind === "unix" ? s.path : `ipv4@${s.host}:${s.port}`;
 }
 
-export class ControlSockets {
+export class ControlSockets<C = ControlContext> {
   private readonly listeners: Listener[] = [];
   private readonly open = new Set<Socket>();
 
-  private constructor(private readonly runtime: Runtime & Pick<System, "listenUnix">, readonly ctx: ControlContext, private readonly table: CommandTable) {}
+  private constructor(
+    private readonly runtime: Runtime & Pick<System, "listenUnix">,
+    readonly ctx: C,
+    private readonly table: CommandTable<C, Answer>,
+  ) {}
 
   /** Opens every `stats socket` of the proxy's configuration; on a failure closes those already open and throws a ControlSocketError. */
-  static async start(runtime: Runtime & Pick<System, "listenUnix">, proxy: Proxy, stats?: StatsText): Promise<ControlSockets> {
-    const sockets = new ControlSockets(runtime, controlContext(proxy, stats), commandTable());
-    const g = proxy.config.global;
+  static start(runtime: Runtime & Pick<System, "listenUnix">, proxy: Proxy, stats?: StatsText): Promise<ControlSockets> {
+    return ControlSockets.startWith(runtime, proxy.config.global, controlContext(proxy, stats), commandTable());
+  }
+
+  /** Opens every `stats socket` of `g` with a table of commands of its own (the master's); errors as start's. */
+  static async startWith<C>(
+    runtime: Runtime & Pick<System, "listenUnix">,
+    g: Pick<GlobalConfig, "statsSockets" | "statsTimeout" | "statsMaxconn">,
+    ctx: C,
+    table: CommandTable<C, Answer>,
+  ): Promise<ControlSockets<C>> {
+    const sockets = new ControlSockets<C>(runtime, ctx, table);
     try {
       for (const s of g.statsSockets ?? []) await sockets.listen(s, g.statsTimeout ?? BUILTIN.stats.timeout, g.statsMaxconn ?? BUILTIN.stats.maxconn);
     } catch (error) {

@@ -9,18 +9,27 @@
 // on the control channel), and only then asks the old ones to stop softly
 // (stop accepting, finish what is in flight, exit by hard-stop-after). A
 // new worker that exits or is not ready in time fails the reload the same way.
+//
+// The master also asks its workers (protocol.ts requests): their figures for
+// the stats it serves, and the runtime API commands its socket forwards. The
+// runtime changes it recorded (runtime-changes.ts) are replayed to each new
+// worker before it counts as ready, so a reload or a restart keeps them.
 import type { LoadResult } from "../config/load.ts";
 import type { Config } from "../config/types.ts";
 import type { ChildProcess, HostRuntime, Listener, Socket, TimerHandle } from "../runtime/types.ts";
 import {
   encodeMessage,
   isReady,
+  isResponse,
   isServerState,
   MASTER_SOCKET_ENV,
   MessageReader,
+  type ResponseMessage,
   type ServerStateMessage,
   WORKER_NUMBER_ENV,
+  type WorkerAsk,
 } from "./protocol.ts";
+import { RuntimeChanges } from "./runtime-changes.ts";
 
 /** How long a new worker may take to listen before the start or reload fails. */
 const READY_TIMEOUT_MS = 20000;
@@ -31,6 +40,8 @@ const RESTART_DELAY_MS = 100;
 const RESTART_DELAY_MAX_MS = 5000;
 /** A worker that lived this long resets the restart delay. */
 const HEALTHY_AFTER_MS = 10000;
+/** A worker that does not answer a request within this is taken as having no answer. */
+const REQUEST_TIMEOUT_MS = 5000;
 
 export interface MasterOptions {
   runtime: HostRuntime;
@@ -63,10 +74,13 @@ class WorkerProcess implements WorkerInfo {
   readonly startedAt: number;
   private readyWaiters: ((ok: boolean) => void)[] = [];
   killTimer: TimerHandle | undefined;
+  /** Requests sent and not yet answered, by id. */
+  readonly pending = new Map<number, (response: ResponseMessage | undefined) => void>();
 
   constructor(
     readonly worker: number,
     readonly generation: number,
+    readonly config: Config,
     readonly child: ChildProcess,
     readonly restarts: number,
     readonly hardStopAfter: number,
@@ -89,6 +103,12 @@ class WorkerProcess implements WorkerInfo {
   settle(ok: boolean): void {
     for (const wake of this.readyWaiters.splice(0)) wake(ok);
   }
+
+  /** The control connection is gone: every request still waiting has no answer. */
+  unanswered(): void {
+    for (const wake of this.pending.values()) wake(undefined);
+    this.pending.clear();
+  }
 }
 
 export type ReloadResult =
@@ -102,14 +122,24 @@ export class Master {
   private control: Listener | undefined;
   private stopping = false;
   /** Reloads run one at a time, in order of request. */
-  private reloads: Promise<unknown> = Promise.resolve();
+  private reloadQueue: Promise<unknown> = Promise.resolve();
   private restartDelay = RESTART_DELAY_MS;
   private allExited: (() => void) | undefined;
   /** The last state the checking worker decided for each server, per generation ("backend/server" keys). */
   private readonly verdicts = new Map<number, Map<string, ServerStateMessage>>();
+  private nextRequest = 1;
+  /** Runtime changes and replays, one at a time (exclusive()). */
+  private changeQueue: Promise<unknown> = Promise.resolve();
+  /** Runtime changes applied through the master's socket, replayed to every new worker. */
+  readonly changes = new RuntimeChanges();
+  /** `show proc`: reloads done and refused, and when the master started (monotonic ms). */
+  reloads = 0;
+  failedReloads = 0;
+  readonly startedAt: number;
 
   constructor(config: Config, private readonly options: MasterOptions) {
     this.config = config;
+    this.startedAt = options.runtime.now();
   }
 
   /** The workers the configuration asks for (`workers auto`: one per core). */
@@ -137,6 +167,55 @@ export class Master {
     return this.generation;
   }
 
+  /** The ready workers of the current generation, by worker number (those the runtime API and the stats ask). */
+  serving(): WorkerInfo[] {
+    return [...this.workers]
+      .filter((w) => w.generation === this.generation && w.state === "ready")
+      .sort((a, b) => a.worker - b.worker);
+  }
+
+  /**
+   * The workers a runtime change goes to: the ready ones of the current
+   * generation and those of a generation a reload is starting (ready: they
+   * got the record replayed already).
+   */
+  changeTargets(): WorkerInfo[] {
+    return [...this.workers]
+      .filter((w) => w.generation >= this.generation && w.state === "ready")
+      .sort((a, b) => a.generation - b.generation || a.worker - b.worker);
+  }
+
+  /**
+   * Runs `fn` alone among the runtime changes and the replays to new workers,
+   * so that a change made during a reload is either in a new worker's replay
+   * or sent to it once it is ready, never neither.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.changeQueue.then(fn);
+    this.changeQueue = next.catch(() => {});
+    return next;
+  }
+
+  /** Asks one worker; undefined when it is gone, not on the control channel, or silent for too long. */
+  ask(info: WorkerInfo, ask: WorkerAsk): Promise<ResponseMessage | undefined> {
+    const w = [...this.workers].find((o) => o === info);
+    const socket = w?.socket;
+    if (w === undefined || socket === undefined || socket.closed) return Promise.resolve(undefined);
+    const id = this.nextRequest++;
+    const rt = this.options.runtime;
+    return new Promise((resolve) => {
+      const timer = rt.setTimer(() => {
+        w.pending.delete(id);
+        resolve(undefined);
+      }, REQUEST_TIMEOUT_MS);
+      w.pending.set(id, (response) => {
+        rt.clearTimer(timer);
+        resolve(response);
+      });
+      socket.write(encodeMessage({ type: "request", id, ...ask }));
+    });
+  }
+
   /**
    * Reloads (SIGUSR2, SIGHUP, the runtime API's `reload`): reads and checks the
    * configuration; a bad one is refused and the running workers keep serving;
@@ -144,8 +223,12 @@ export class Master {
    * ones listen. Concurrent requests run one after the other.
    */
   reload(): Promise<ReloadResult> {
-    const next = this.reloads.then(() => this.reloadNow());
-    this.reloads = next.catch(() => {});
+    const next = this.reloadQueue.then(() => this.reloadNow()).then((result) => {
+      if (result.ok) this.reloads++;
+      else this.failedReloads++;
+      return result;
+    });
+    this.reloadQueue = next.catch(() => {});
     return next;
   }
 
@@ -224,7 +307,7 @@ export class Master {
       args: this.options.workerArgs,
       env: { [MASTER_SOCKET_ENV]: this.options.socketPath, [WORKER_NUMBER_ENV]: String(worker) },
     });
-    const w = new WorkerProcess(worker, generation, child, restarts, config.global.hardStopAfter, rt.now());
+    const w = new WorkerProcess(worker, generation, config, child, restarts, config.global.hardStopAfter, rt.now());
     this.workers.add(w);
     child.exited.then((how) => this.exited(w, how.code, how.signal));
     return w;
@@ -238,6 +321,11 @@ export class Master {
       data: (chunk) => {
         for (const message of reader.push(chunk)) {
           if (owner !== undefined && isServerState(message)) this.relay(owner, message);
+          if (owner !== undefined && isResponse(message)) {
+            const wake = owner.pending.get(message.id);
+            owner.pending.delete(message.id);
+            wake?.(message);
+          }
           if (!isReady(message)) continue;
           owner = [...this.workers].find((w) => w.pid === message.pid && w.state === "starting");
           if (owner === undefined) {
@@ -245,19 +333,42 @@ export class Master {
             return;
           }
           owner.socket = socket;
-          owner.state = "ready";
-          owner.settle(true);
-          this.options.log(`worker ${owner.worker} listening (pid ${owner.pid}, generation ${owner.generation})`);
           // A worker started again catches up with the servers' states (the checker too: its checks go on from there).
           for (const verdict of this.verdicts.get(owner.generation)?.values() ?? []) socket.write(encodeMessage(verdict));
+          void this.replayThenReady(owner);
         }
       },
       drain() {},
       end: () => socket.end(),
       close: () => {
-        if (owner !== undefined) owner.socket = undefined;
+        if (owner === undefined) return;
+        owner.socket = undefined;
+        owner.unanswered();
       },
     };
+  }
+
+  /**
+   * The runtime changes recorded so far, for the servers and maps of this
+   * worker's configuration, applied before the worker counts as ready (so a
+   * reload stops the old workers only once the new ones carry the changes).
+   */
+  private replayThenReady(w: WorkerProcess): Promise<void> {
+    return this.exclusive(() => this.replayNow(w));
+  }
+
+  private async replayNow(w: WorkerProcess): Promise<void> {
+    const commands = this.changes.replay(w.config);
+    for (const c of commands) {
+      const response = await this.ask(w, { ask: "cli", words: c.words, ...(c.payload === undefined ? {} : { payload: c.payload }) });
+      const answer = response !== undefined && "answer" in response ? response.answer : "no answer";
+      if (!this.changes.applied(c.words, answer)) this.options.log(`worker ${w.worker} (pid ${w.pid}): replaying '${c.words.join(" ")}': ${answer.trim()}`);
+    }
+    if (w.state !== "starting") return;
+    w.state = "ready";
+    w.settle(true);
+    const replayed = commands.length === 0 ? "" : `; ${commands.length} runtime change(s) replayed`;
+    this.options.log(`worker ${w.worker} listening (pid ${w.pid}, generation ${w.generation})${replayed}`);
   }
 
   /** A change of state the checking worker decided: kept, and passed to its generation's other workers. */
@@ -298,6 +409,7 @@ export class Master {
     const was = w.state;
     w.state = "exited";
     w.settle(false);
+    w.unanswered();
     if (w.killTimer !== undefined) this.options.runtime.clearTimer(w.killTimer);
     this.workers.delete(w);
     if (![...this.workers].some((o) => o.generation === w.generation)) this.verdicts.delete(w.generation);

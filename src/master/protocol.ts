@@ -13,8 +13,15 @@
 //                    worker 1 checks the servers; each change of state it decides goes to
 //                    the master, which passes it to the other workers of that generation
 //                    (and gives a worker that becomes ready the last state of each server)
+//   master → worker  {"type":"request","id":I,"ask":"stats"}
+//                    {"type":"request","id":I,"ask":"cli","words":[...],"payload":P?}
+//   worker → master  {"type":"response","id":I,"stats":{rows,info,durations}} | {"type":"response","id":I,"answer":"..."}
+//                    the master's stats (summed over the workers) and its runtime API (commands
+//                    run by the workers, runtime changes replayed to new ones): the worker
+//                    answers each request once, in any order; the id pairs them
 
 import type { ServerVerdict } from "../check/checks.ts";
+import type { DurationRow, InfoField, StatRow } from "../stats/types.ts";
 
 /** The environment variables a master gives each worker it starts. */
 export const MASTER_SOCKET_ENV = "SLUICE_MASTER_SOCKET";
@@ -24,12 +31,31 @@ export type WorkerMessage = { readonly type: "ready"; readonly pid: number; read
 export type MasterMessage = { readonly type: "stop" };
 export type ServerStateMessage = ServerVerdict & { readonly type: "server-state" };
 
+/** One worker's figures, as its stats source gives them. */
+export interface WorkerFigures {
+  readonly rows: StatRow[];
+  readonly info: InfoField[];
+  readonly durations: DurationRow[];
+}
+
+/** What the master asks a worker: its figures, or a runtime API command run as `level admin`. */
+export type WorkerAsk =
+  | { readonly ask: "stats" }
+  | { readonly ask: "cli"; readonly words: readonly string[]; readonly payload?: string };
+export type RequestMessage = WorkerAsk & { readonly type: "request"; readonly id: number };
+/** The worker's answer: `stats` to a stats request, `answer` (the command's text) to a cli one. */
+export type ResponseMessage =
+  | { readonly type: "response"; readonly id: number; readonly stats: WorkerFigures }
+  | { readonly type: "response"; readonly id: number; readonly answer: string };
+
 /** The worker that runs the active health checks; the others follow its verdicts. */
 export const CHECKING_WORKER = 1;
 
 const encoder = new TextEncoder();
 
-export function encodeMessage(message: WorkerMessage | MasterMessage | ServerStateMessage): Uint8Array {
+export function encodeMessage(
+  message: WorkerMessage | MasterMessage | ServerStateMessage | RequestMessage | ResponseMessage,
+): Uint8Array {
   return encoder.encode(`${JSON.stringify(message)}\n`);
 }
 
@@ -69,4 +95,20 @@ export function isServerState(message: unknown): message is ServerStateMessage {
 
 export function isStop(message: unknown): message is MasterMessage {
   return (message as Partial<MasterMessage> | null)?.type === "stop";
+}
+
+export function isRequest(message: unknown): message is RequestMessage {
+  const m = message as Partial<RequestMessage> | null;
+  if (m?.type !== "request" || typeof m.id !== "number") return false;
+  if (m.ask === "stats") return true;
+  return m.ask === "cli" && Array.isArray(m.words) && m.words.every((w) => typeof w === "string") &&
+    (m.payload === undefined || typeof m.payload === "string");
+}
+
+export function isResponse(message: unknown): message is ResponseMessage {
+  const m = message as { type?: unknown; id?: unknown; stats?: Partial<WorkerFigures>; answer?: unknown } | null;
+  if (m?.type !== "response" || typeof m.id !== "number") return false;
+  if (typeof m.answer === "string") return true;
+  const s = m.stats;
+  return typeof s === "object" && s !== null && Array.isArray(s.rows) && Array.isArray(s.info) && Array.isArray(s.durations);
 }

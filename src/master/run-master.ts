@@ -11,6 +11,7 @@ import type { LoadResult } from "../config/load.ts";
 import type { Config } from "../config/types.ts";
 import type { HostRuntime } from "../runtime/types.ts";
 import { Master } from "./master.ts";
+import type { MasterServices } from "./master-services.ts";
 import { migrateReqAdvice } from "./reuseport.ts";
 
 export interface MasterRun {
@@ -24,6 +25,8 @@ export interface MasterRun {
   readyLine: string;
   /** Called once the master exists (the runtime API takes it from here). */
   onMaster?(master: Master): void;
+  /** What the master serves besides its workers (its stats listeners and runtime API), opened once they listen. */
+  services?(master: Master): Promise<MasterServices>;
 }
 
 /** Fails with the address when a bind is taken (by anything: a plain bind, no SO_REUSEPORT). */
@@ -66,6 +69,16 @@ export async function runMaster(runtime: HostRuntime, config: Config, run: Maste
     return 1;
   }
   run.onMaster?.(master);
+  let services: MasterServices | undefined;
+  try {
+    services = await run.services?.(master);
+  } catch (error) {
+    log(`cannot start: ${(error as Error).message}`);
+    await master.stop();
+    cleanup();
+    return 1;
+  }
+  for (const line of services?.listening ?? []) log(line);
   log(`${master.processes().length} worker(s) serving: ${master.processes().map((w) => w.pid).join(", ")}`);
   run.log(run.readyLine);
   return await new Promise<number>((resolve) => {
@@ -78,7 +91,8 @@ export async function runMaster(runtime: HostRuntime, config: Config, run: Maste
         return;
       }
       log(`${name}: stopping the workers gracefully`);
-      master.stop().then(() => {
+      master.stop().then(async () => {
+        await services?.close();
         cleanup();
         log("stopped");
         resolve(0);

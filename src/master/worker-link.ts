@@ -2,10 +2,11 @@
 // its listeners are open, and stops softly when the master says so or when
 // the master is gone (its connection closed: nobody would reload or stop this
 // worker any more, and a new master would start its own). Health checks: the
-// checking worker tells its verdicts; the others hear them.
+// checking worker tells its verdicts; the others hear them. The master's
+// requests (figures, runtime API commands) are answered by the hooks.
 import type { ServerVerdict } from "../check/checks.ts";
 import type { Socket, System } from "../runtime/types.ts";
-import { encodeMessage, isServerState, isStop, MessageReader } from "./protocol.ts";
+import { encodeMessage, isRequest, isServerState, isStop, MessageReader, type WorkerAsk, type WorkerFigures } from "./protocol.ts";
 
 export interface WorkerLink {
   /** Tells the master a change of state this worker's checks decided. */
@@ -19,6 +20,20 @@ export interface WorkerHooks {
   stop(why: "master" | "master gone"): void;
   /** Another worker's checks decided a server's state. */
   follow(verdict: ServerVerdict): void;
+  /** The figures of this worker (the master sums them). */
+  figures(): WorkerFigures;
+  /** Runs a runtime API command for the master (its socket checked the level). */
+  command(words: readonly string[], payload: string | undefined): string | Promise<string>;
+}
+
+/** The answer to one of the master's requests; a command that throws answers its error, as text. */
+async function answer(hooks: WorkerHooks, ask: WorkerAsk): Promise<{ stats: WorkerFigures } | { answer: string }> {
+  if (ask.ask === "stats") return { stats: hooks.figures() };
+  try {
+    return { answer: await hooks.command(ask.words, ask.payload) };
+  } catch (error) {
+    return { answer: `${(error as Error).message}\n` };
+  }
 }
 
 /** Connects to the master at `path` and reports this worker ready. */
@@ -36,6 +51,12 @@ export async function joinMaster(system: System, path: string, worker: number, h
       for (const message of reader.push(chunk)) {
         if (isStop(message)) once("master");
         else if (isServerState(message)) hooks.follow(message);
+        else if (isRequest(message)) {
+          const id = message.id;
+          void answer(hooks, message).then((body) => {
+            if (!socket.closed) socket.write(encodeMessage({ type: "response", id, ...body }));
+          });
+        }
       }
     },
     drain() {},

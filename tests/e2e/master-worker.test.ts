@@ -3,33 +3,14 @@
 // old workers serving, 20 reloads under continuous load lose nothing, SIGTERM
 // stops everything. Each worker's log lines carry its pid (%pid).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { freePort, type Run, selectedTargets, sleep, spawnSluice, tempDir, waitFor } from "./harness.ts";
-import { startLoad } from "./reload-load.ts";
+import { enableMigrateReq, startLoad } from "./reload-load.ts";
 import { TestPki } from "../support/certs.ts";
 
 const RELOADS = 20;
-const MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req";
-
-/**
- * Reloads lose no connection only with net.ipv4.tcp_migrate_req=1 (measured:
- * with 0, 4 to 13 connections of ~20k were reset over 20 reloads, on Bun and
- * on Deno; docs/master-worker.md). The operator's setting: the test sets it
- * for its run (root, this network namespace) and puts the old value back.
- */
-function enableMigrateReq(): () => void {
-  const before = readFileSync(MIGRATE_REQ, "utf8").trim();
-  if (before === "1") return () => {};
-  try {
-    writeFileSync(MIGRATE_REQ, "1");
-  } catch (error) {
-    throw new Error(`net.ipv4.tcp_migrate_req is ${before} and cannot be set to 1 here (${(error as Error).message}): ` +
-      "reloads without loss need it (docs/master-worker.md)");
-  }
-  return () => writeFileSync(MIGRATE_REQ, before);
-}
 
 function config(port: number, h2Port: number, backendPort: number, extra = ""): string {
   return `

@@ -25,8 +25,9 @@ const LAYERS: readonly { rank: number; folders: readonly string[] }[] = [
   { rank: 10, folders: ["session"] },
   { rank: 11, folders: ["core"] },
   { rank: 12, folders: ["demo", "stats"] },
-  { rank: 13, folders: ["admin", "control", "master"] },
-  { rank: 14, folders: ["."] },
+  { rank: 13, folders: ["admin", "control"] },
+  { rank: 14, folders: ["master"] },
+  { rank: 15, folders: ["."] },
 ];
 
 /** The layer of a path under src/: its first folder ("." for the entry files; http2/hpack is http2's). */

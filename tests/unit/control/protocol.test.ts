@@ -173,3 +173,49 @@ describe("a runtime API connection", () => {
     expect(c.closed()).toBe(1);
   });
 });
+
+describe("answers still to come (a master's commands wait for their workers)", () => {
+  function laterConnect() {
+    const wakes: ((text: string) => void)[] = [];
+    const ran: string[] = [];
+    const table = new CommandTable<null, string | Promise<string>>([
+      { words: ["later"], usage: "later", help: "answers when woken", level: "user", run: (c) => {
+        ran.push(`later ${c.args.join(" ")}`);
+        return new Promise<string>((resolve) => wakes.push(resolve));
+      } },
+      { words: ["now"], usage: "now", help: "answers at once", level: "user", run: (c) => {
+        ran.push(`now ${c.args.join(" ")}`);
+        return `now ${c.args.join(" ")}\n`;
+      } },
+    ]);
+    const socket = new MemSocket("127.0.0.1", 40000, true);
+    const conn = new CliConnection(socket, { level: "admin", table, ctx: null, timers: new VirtualClock(), timeoutMs: 10000, closed: () => {} });
+    socket.events = conn;
+    const send = (text: string) => conn.data(new TextEncoder().encode(text));
+    return { socket, send, wakes, ran };
+  }
+
+  test("the commands after one still waiting run after it, their answers in order, then the connection ends", async () => {
+    const c = laterConnect();
+    c.send("later a; now b\nnow c\n");
+    expect(c.ran).toEqual(["later a"]);
+    expect(c.socket.text()).toBe("");
+    expect(c.socket.ended).toBe(false);
+    c.wakes[0]!("A\n");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(c.ran).toEqual(["later a", "now b", "now c"]);
+    expect(c.socket.text()).toBe("A\n\nnow b\n\nnow c\n\n");
+    expect(c.socket.ended).toBe(true);
+  });
+
+  test("interactive: the prompt follows the late answer", async () => {
+    const c = laterConnect();
+    c.send("prompt\n");
+    c.send("later x\n");
+    expect(c.socket.text()).toBe("\n> ");
+    c.wakes[0]!("X\n");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(c.socket.text()).toBe("\n> X\n\n> ");
+    expect(c.socket.ended).toBe(false);
+  });
+});
