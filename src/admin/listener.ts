@@ -1,7 +1,7 @@
 // Starts and stops the stats listeners (issue 16): each `stats` section's
-// binds on the runtime's own HTTP server (Bun.serve / Deno.serve through
-// System.serveHttp), the hono app of admin/app.ts behind them, and the 10 s
-// sampling of request rates for the page's bars. app.ts starts them once the
+// binds on the runtime's own HTTP server (System.serveHttp), the hono app of
+// admin/app.ts behind them, and the 10 s sampling of request rates for the
+// page's bars. app.ts starts them once the
 // proxy is up, with the server operations the runtime API uses (the forms and
 // the JSON API act through them), and closes them when it stops.
 import type { ServerOps } from "../check/server-ops.ts";

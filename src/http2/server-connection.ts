@@ -10,7 +10,7 @@
 // CONTINUATION count, the decoded header list's size, the stream limit.
 import type { MultiplexedMuxEvents, MultiplexedServerMux } from "../conn/server-mux.ts";
 import type { Head, ProtocolRefusal } from "../http/message.ts";
-import type { Socket, Timers } from "../runtime/types.ts";
+import type { Socket } from "../runtime/types.ts";
 import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, FrameType, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
 import { ClosedStreams } from "./closed-streams.ts";
 import { H2ConnectionError, type H2Error, H2StreamError } from "./errors.ts";
@@ -19,49 +19,21 @@ import { FrameReader } from "./frame-reader.ts";
 import { ResponseHeadEncoder } from "./head-encoder.ts";
 import * as write from "./frame-writer.ts";
 import type { Frame } from "./frames.ts";
-import { GlitchCounter, type GlitchLimits } from "./glitches.ts";
+import { GlitchCounter } from "./glitches.ts";
 import { type HeaderField, HeaderListTooLarge, HpackDecoder, HpackEncoder } from "./hpack/index.ts";
 import { KNOWN_STATIC, requestHead, TooManyFields } from "./request-head.ts";
+import { type H2ServerOptions, type H2ServerTimers, isShutdownPing, MAX_STREAM_ID, SHUTDOWN_PING, SHUTDOWN_PING_WAIT_MS } from "./server-options.ts";
 import { H2ServerStream, type ServerStreamHost } from "./server-stream.ts";
 import { endOnLastFrame, queueBlock, queueData, queueHead } from "./stream-frames.ts";
 import { MalformedFields, trailersHead } from "./translate.ts";
-
-export interface H2ServerOptions extends GlitchLimits {
-  /** `tune.h2.fe.max-concurrent-streams`: SETTINGS_MAX_CONCURRENT_STREAMS we announce and enforce. */
-  maxConcurrentStreams: number;
-  /** `tune.h2.header-table-size`: the HPACK table the client may use for its requests. */
-  headerTableSize: number;
-  /** `tune.h2.initial-window-size`: each request stream's receive window. */
-  initialWindowSize: number;
-  /** The decoded header list's largest size (§6.5.2), also the largest field block received (tune.bufsize). */
-  maxHeaderListSize: number;
-  /** tune.http.maxhdr. */
-  maxFields: number;
-}
-
-/** The clock and the end of the turn, from the runtime. */
-export type H2ServerTimers = Pick<Timers, "now" | "defer" | "setTimer" | "clearTimer">;
+export type { H2ServerOptions, H2ServerTimers } from "./server-options.ts";
 
 /** How long reading pauses after each chunk once the glitch counter is past half its threshold. */
 const THROTTLE_MS = 50;
-
 const EMPTY = new Uint8Array(0);
 
 function malformed(message: string): ProtocolRefusal {
   return { status: 400, code: "h2-malformed", message };
-}
-
-/** The highest stream id (2^31-1): a first GOAWAY that refuses nothing. */
-const MAX_STREAM_ID = 0x7fffffff;
-/** The payload of the shutdown's PING, told apart from a client's own. */
-const SHUTDOWN_PING = new TextEncoder().encode("sluiceGA");
-/** How long a shutdown waits for the PING's answer before its final GOAWAY. */
-const SHUTDOWN_PING_WAIT_MS = 1000;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHost {
@@ -254,7 +226,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
         return this.onReset(f.streamId);
       case FrameType.PING:
         if (f.ack) {
-          if (this.drainTimer !== undefined && sameBytes(f.data, SHUTDOWN_PING)) this.finalGoaway();
+          if (this.drainTimer !== undefined && isShutdownPing(f.data)) this.finalGoaway();
           return;
         }
         if (this.glitches.control(this.now())) throw this.calm("PING flood");
