@@ -111,26 +111,45 @@ export function cpuSeconds(pid: number): number | undefined {
  * a foreign process reaps count through its cutime/cstime.
  */
 export function foreignCpuSeconds(): number {
-  const procs = new Map<number, { ppid: number; ticks: number }>();
+  const procs = processTable();
+  let ticks = 0;
+  for (const [pid, p] of procs) {
+    if (pid === 2 || p.ppid === 2) continue;
+    if (!descends(procs, pid, process.pid)) ticks += p.ticks + p.childTicks;
+  }
+  return ticks / CLK_TCK;
+}
+
+/** CPU seconds used so far by `pid` and every process below it (a master and its workers). */
+export function treeCpuSeconds(pid: number): number {
+  const procs = processTable();
+  let ticks = 0;
+  for (const [p, info] of procs) if (descends(procs, p, pid)) ticks += info.ticks;
+  return ticks / CLK_TCK;
+}
+
+/** Every process: its parent, its own CPU ticks (utime + stime) and its reaped children's (cutime + cstime). */
+function processTable(): Map<number, { ppid: number; ticks: number; childTicks: number }> {
+  const procs = new Map<number, { ppid: number; ticks: number; childTicks: number }>();
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      procs.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+      procs.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), childTicks: Number(f[13]) + Number(f[14]) });
     } catch {}
   }
-  let ticks = 0;
-  for (const [pid, p] of procs) {
-    if (pid === 2 || p.ppid === 2) continue;
-    let q = pid, mine = false;
-    for (let hops = 0; q > 1 && hops < 64; hops++) {
-      if (q === process.pid) { mine = true; break; }
-      q = procs.get(q)?.ppid ?? 0;
-    }
-    if (!mine) ticks += p.ticks;
+  return procs;
+}
+
+/** `pid` is `ancestor` or below it. */
+function descends(procs: ReadonlyMap<number, { ppid: number }>, pid: number, ancestor: number): boolean {
+  let q = pid;
+  for (let hops = 0; q > 1 && hops < 64; hops++) {
+    if (q === ancestor) return true;
+    q = procs.get(q)?.ppid ?? 0;
   }
-  return ticks / CLK_TCK;
+  return false;
 }
 
 /** Waits (at most `limit` s) for a second in which other processes use under 10 % of a core. */

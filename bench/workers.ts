@@ -10,13 +10,13 @@
 // of the proxy (master and workers).
 //
 // Usage: bun bench/workers.ts [--repeat N] [--duration S] [--out FILE]
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
-  BUN, CASES, CLK_TCK, foreignCpuSeconds, freePort, launchProxy, log, median, root, runWrk, sleep, startNginx, stopProxy,
-  waitQuiet, wrkCommand, wrkScript,
+  BUN, CASES, foreignCpuSeconds, freePort, launchProxy, log, median, root, runWrk, sleep, startNginx, stopProxy,
+  treeCpuSeconds, waitQuiet, wrkCommand, wrkScript,
 } from "./harness.ts";
 
 const { values: opts } = parseArgs({
@@ -52,31 +52,6 @@ frontend fe
 backend be
     server n1 127.0.0.1:${nginx}
 `;
-}
-
-/** CPU seconds of `pid` and all its descendants (a master and its workers). */
-function treeCpuSeconds(pid: number): number {
-  const parents = new Map<number, number>();
-  const ticks = new Map<number, number>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parents.set(Number(d), Number(f[1]));
-      ticks.set(Number(d), Number(f[11]) + Number(f[12]));
-    } catch {}
-  }
-  let total = 0;
-  for (const [p, t] of ticks) {
-    for (let q = p, hops = 0; q > 1 && hops < 16; hops++, q = parents.get(q) ?? 0) {
-      if (q === pid) {
-        total += t;
-        break;
-      }
-    }
-  }
-  return total / CLK_TCK;
 }
 
 interface Result { rps: number; p99: number; cpuPerRequestUs: number }

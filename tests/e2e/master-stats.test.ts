@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, type Run, selectedTargets, sleep, spawnSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
-import { enableMigrateReq } from "./reload-load.ts";
+import { alive, enableMigrateReq, servingPids } from "./reload-load.ts";
 
 /** `echo LINE | socat stdio UNIX-CONNECT:PATH`; -t long enough for a reload's answer. */
 async function cli(path: string, line: string): Promise<string> {
@@ -70,25 +70,6 @@ async function requests(port: number, n: number, host?: string): Promise<string[
     bodies.push(await r.text());
   }
   return bodies;
-}
-
-/** Pids of the workers named by the log lines of served requests since line `from`. */
-function servingPids(run: Run, from: number): Set<number> {
-  const pids = new Set<number>();
-  for (const line of run.errLines.slice(from)) {
-    const m = /served-by (\d+) 200/.exec(line);
-    if (m) pids.add(Number(m[1]));
-  }
-  return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 for (const target of selectedTargets()) {

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { freePort, type Run, selectedTargets, sleep, spawnSluice, tempDir, waitFor } from "./harness.ts";
-import { enableMigrateReq, startLoad } from "./reload-load.ts";
+import { alive, enableMigrateReq, servingPids, startLoad } from "./reload-load.ts";
 import { TestPki } from "../support/certs.ts";
 
 const RELOADS = 20;
@@ -47,25 +47,6 @@ function readyWorkers(run: Run): { worker: number; pid: number; generation: numb
     if (m) out.push({ worker: Number(m[1]), pid: Number(m[2]), generation: Number(m[3]) });
   }
   return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Pids named by the log lines of served requests. */
-function servingPids(run: Run, from = 0): Set<number> {
-  const pids = new Set<number>();
-  for (const line of run.errLines.slice(from)) {
-    const m = /served-by (\d+) 200/.exec(line);
-    if (m) pids.add(Number(m[1]));
-  }
-  return pids;
 }
 
 async function get(port: number): Promise<number> {

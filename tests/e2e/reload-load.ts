@@ -1,12 +1,35 @@
 // Bounded client load for the reload test (master-worker.test.ts): loops of
 // new-connection requests, loops of keep-alive requests, and an HTTP/2 client
 // with streams in flight, each counting exactly what happened to every request;
-// and the kernel setting every reload test needs (tcp_migrate_req).
+// the kernel setting every reload test needs (tcp_migrate_req), and what the
+// master tests read of their processes.
 import { readFileSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import net from "node:net";
 
+import type { Run } from "./harness.ts";
+
 const MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req";
+
+/** Pids named by the log lines of requests served with 200, under `log-format "served-by %pid %ST"`, from log line `from` on. */
+export function servingPids(run: Run, from = 0): Set<number> {
+  const pids = new Set<number>();
+  for (const line of run.errLines.slice(from)) {
+    const m = /served-by (\d+) 200/.exec(line);
+    if (m) pids.add(Number(m[1]));
+  }
+  return pids;
+}
+
+/** The process `pid` still exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Reloads lose no connection only with net.ipv4.tcp_migrate_req=1 (measured:
