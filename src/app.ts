@@ -16,6 +16,8 @@ import { joinMaster, type WorkerLink } from "./master/worker-link.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
 import { VERSION } from "./version.ts";
 import { startStatsListeners, type StatsListeners } from "./admin/listener.ts";
+import { localAdmin } from "./admin/server-admin.ts";
+import { serverViews } from "./admin/server-api.ts";
 import { proxyStats } from "./stats/proxy-source.ts";
 import { infoText, statCsv } from "./stats/csv.ts";
 import { statTyped } from "./stats/typed.ts";
@@ -143,7 +145,7 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
   }
   let stats: StatsListeners;
   try {
-    stats = await startStatsListeners(runtime, worker === undefined ? config.stats ?? [] : [], figures, control?.ctx.ops);
+    stats = await startStatsListeners(runtime, worker === undefined ? config.stats ?? [] : [], figures, control === undefined ? undefined : localAdmin(control.ctx.ops));
   } catch (error) {
     io.err(`sluice: cannot start the stats listener: ${(error as Error).message}`);
     await proxy.stop(0);
@@ -199,6 +201,7 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
       stop: (why) => stop(why === "master" ? "soft stop asked by the master" : "the master is gone"),
       follow: (verdict) => proxy.checks.follow(verdict),
       figures: () => ({ rows: figures.rows(), info: figures.info(), durations: figures.durations() }),
+      servers: () => serverViews(commandCtx.ops),
       command: (words, payload) => commands.run(words, payload, "admin", commandCtx),
     }).then(
       (joined) => {

@@ -8,7 +8,6 @@
 // is HAProxy's answer for a request no backend takes: 503.
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { ServerOps } from "../check/server-ops.ts";
 import { basicAuth } from "hono/basic-auth";
 import type { MetricsRoute, StatsListenerConfig } from "../config/types.ts";
 import { statCsv } from "../stats/csv.ts";
@@ -17,7 +16,8 @@ import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "../stats/prometheus.ts"
 import type { StatsSource } from "../stats/types.ts";
 import { adminAllowed, type RequestPeers } from "./admin-gate.ts";
 import { statsPage } from "./page.ts";
-import { changeServer, PAGE_RESULTS, pageAction, serverViews } from "./server-api.ts";
+import { PAGE_RESULTS } from "./server-api.ts";
+import type { ServerAdmin } from "./server-admin.ts";
 import type { RateHistory } from "./rate-history.ts";
 
 const NO_CACHE = { "cache-control": "no-cache" };
@@ -84,9 +84,9 @@ function apiPath(rest: string): string | undefined {
   return path === "api" || path.startsWith("api/") ? path : undefined;
 }
 
-/** What the app needs besides the figures: server operations, the clock for conditions. */
+/** What the app needs besides the figures: the servers' operations (this process's or the master's relay), the clock for conditions. */
 export interface AdminSide {
-  readonly ops: ServerOps;
+  readonly servers: ServerAdmin;
   readonly now: () => number;
 }
 
@@ -107,8 +107,8 @@ export function statsApp(config: StatsListenerConfig, source: StatsSource, histo
     return await next();
   });
   const serveApi = async (c: Context<{ Bindings: StatsEnv }>, path: string) => {
-    const ops = admin?.ops;
-    if (path === "api/servers" && c.req.method === "GET") return c.json({ servers: ops === undefined ? [] : serverViews(ops) }, 200, NO_CACHE);
+    const servers = admin?.servers;
+    if (path === "api/servers" && c.req.method === "GET") return c.json({ servers: servers === undefined ? [] : await servers.views() }, 200, NO_CACHE);
     const named = /^api\/servers\/([^/]+)\/([^/]+)$/.exec(path);
     if (named === null) return c.json({ error: `no such API path '/${path}' (GET api/servers, POST api/servers/<backend>/<server>)` }, 404, NO_CACHE);
     if (c.req.method !== "POST") return c.json({ error: "use POST to change a server" }, 405, { ...NO_CACHE, allow: "POST" });
@@ -123,7 +123,7 @@ export function statsApp(config: StatsListenerConfig, source: StatsSource, histo
     } catch {
       return c.json({ error: "the body is not JSON (expected an object such as {\"state\": \"drain\"})" }, 400, NO_CACHE);
     }
-    const answer = changeServer(ops!, backendName, serverName, body);
+    const answer = await servers!.change(backendName, serverName, body);
     return c.json(answer.body, answer.status, NO_CACHE);
   };
   app.all("*", async (c) => {
@@ -139,7 +139,7 @@ export function statsApp(config: StatsListenerConfig, source: StatsSource, histo
       if (text === undefined) return c.html("<html><body><h1>413 Payload Too Large</h1>\n</body></html>\n", 413, NO_CACHE);
       // HAProxy's form: b=<backend>&s=<server>&s=...&action=<action>, urlencoded.
       const form = new URLSearchParams(text);
-      const code = pageAction(admin!.ops, form.get("b") ?? "", form.getAll("s"), form.get("action") ?? "");
+      const code = await admin!.servers.act(form.get("b") ?? "", form.getAll("s"), form.get("action") ?? "");
       return c.redirect(`${config.uri};st=${code}`, 303);
     }
     const rows = source.rows();

@@ -1,14 +1,15 @@
 // Starts and stops the stats listeners (issue 16): each `stats` section's
 // binds on the runtime's own HTTP server (System.serveHttp), the hono app of
 // admin/app.ts behind them, and the 10 s sampling of request rates for the
-// page's bars. app.ts starts them once the
-// proxy is up, with the server operations the runtime API uses (the forms and
-// the JSON API act through them), and closes them when it stops.
-import type { ServerOps } from "../check/server-ops.ts";
+// page's bars. app.ts starts them once the proxy is up, with the servers'
+// operations the forms and the JSON API act through (server-admin.ts: this
+// process's, or the master's relay to its workers), and closes them when it
+// stops.
 import type { StatsListenerConfig } from "../config/types.ts";
 import type { HttpListener, Runtime, System, TimerHandle } from "../runtime/types.ts";
 import type { StatsSource } from "../stats/types.ts";
 import { statsApp } from "./app.ts";
+import type { ServerAdmin } from "./server-admin.ts";
 import { RateHistory, SAMPLE_MS } from "./rate-history.ts";
 
 export interface StatsListeners {
@@ -22,13 +23,13 @@ export async function startStatsListeners(
   runtime: Pick<Runtime, "setTimer" | "clearTimer" | "now"> & Pick<System, "serveHttp">,
   configs: readonly StatsListenerConfig[],
   source: StatsSource,
-  ops?: ServerOps,
+  servers?: ServerAdmin,
 ): Promise<StatsListeners> {
   const history = new RateHistory();
   const open: { name: string; listener: HttpListener }[] = [];
   try {
     for (const config of configs) {
-      const app = statsApp(config, source, history, ops === undefined ? undefined : { ops, now: () => runtime.now() });
+      const app = statsApp(config, source, history, servers === undefined ? undefined : { servers, now: () => runtime.now() });
       for (const bind of config.binds) {
         const local = { address: bind.host, port: bind.port };
         const listener = await runtime.serveHttp({

@@ -62,7 +62,7 @@ const STATES = { ready: "READY", drain: "DRAIN", maint: "MAINT" } as const;
 const refused = (error: string): ApiAnswer => ({ status: 400, body: { error } });
 
 /** A change as the JSON body asks it, checked whole before anything is applied (the weight is checked by applying it first). */
-interface Change {
+export interface Change {
   state?: "READY" | "DRAIN" | "MAINT";
   weight?: string;
   address?: string;
@@ -71,7 +71,8 @@ interface Change {
   health?: "UP" | "DOWN";
 }
 
-function readChange(body: unknown): Change | string {
+/** The JSON body as a change, or what is wrong with it (HAProxy's runtime API messages where one fits). */
+export function readChange(body: unknown): Change | string {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return "expected a JSON object such as {\"state\": \"drain\"}";
   const o = body as Record<string, unknown>;
   const unknown = Object.keys(o).find((k) => !FIELDS.includes(k));

@@ -55,8 +55,8 @@ export function pickAnswer(answers: readonly string[], applied: (answer: string)
   return answers.find((a) => !applied(a)) ?? first;
 }
 
-/** A change to every worker (of a reload's new generation too), recorded for the workers to come. */
-function toAll(ctx: MasterCliContext, words: readonly string[], payload: string | undefined): Promise<string> {
+/** A change to every worker (of a reload's new generation too), recorded for the workers to come (the stats page's forms and JSON API send theirs so too). */
+export function toAll(ctx: MasterCliContext, words: readonly string[], payload: string | undefined): Promise<string> {
   const { master } = ctx;
   return master.exclusive(async () => {
     const workers = master.changeTargets();

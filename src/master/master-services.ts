@@ -2,14 +2,16 @@
 // stats listeners (page, CSV, JSON, Prometheus) from the figures of all the
 // workers, and the configured `stats socket`s with the master's runtime API
 // (master-cli.ts). In master-worker mode the workers open neither: one
-// address, one owner, the sum of every worker.
+// address, one owner, the sum of every worker; the page's forms and the JSON
+// API change the workers' servers through the master (fleet-admin.ts).
 import { startStatsListeners } from "../admin/listener.ts";
 import type { Config } from "../config/types.ts";
 import { ControlSockets } from "../control/sockets.ts";
 import type { HostRuntime, TimerHandle } from "../runtime/types.ts";
 import { FleetStats, REFRESH_MS } from "./fleet-stats.ts";
 import type { Master } from "./master.ts";
-import { MasterCommandTable } from "./master-cli.ts";
+import { fleetAdmin } from "./fleet-admin.ts";
+import { type MasterCliContext, MasterCommandTable } from "./master-cli.ts";
 import type { WorkerFigures } from "./protocol.ts";
 
 export interface MasterServices {
@@ -29,20 +31,15 @@ async function askFigures(master: Master): Promise<WorkerFigures[]> {
 /** Opens the master's stats sockets and stats listeners; on a failure closes what it opened and rethrows. */
 export async function startMasterServices(runtime: HostRuntime, config: Config, master: Master, version: string): Promise<MasterServices> {
   const fleet = new FleetStats(() => askFigures(master), { pid: runtime.pid });
-  const sockets = await ControlSockets.startWith(runtime, config.global, {
-    master,
-    stats: fleet,
-    pid: runtime.pid,
-    version,
-    now: () => runtime.now(),
-  }, new MasterCommandTable());
+  const ctx: MasterCliContext = { master, stats: fleet, pid: runtime.pid, version, now: () => runtime.now() };
+  const sockets = await ControlSockets.startWith(runtime, config.global, ctx, new MasterCommandTable());
   const listening = sockets.listening.map((l) => `runtime API listening on ${l.port === 0 ? l.hostname : `${l.hostname}:${l.port}`}`);
   let timer: TimerHandle | undefined;
   const configs = config.stats ?? [];
   try {
     // The first read finds figures, not an empty page.
     if (configs.length > 0) await fleet.fresh();
-    const stats = await startStatsListeners(runtime, configs, fleet);
+    const stats = await startStatsListeners(runtime, configs, fleet, fleetAdmin(ctx));
     for (const l of stats.listening) listening.push(`stats '${l.name}' listening on ${l.hostname}:${l.port}`);
     let closed = false;
     const refresh = () => {

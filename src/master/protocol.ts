@@ -15,11 +15,15 @@
 //                    (and gives a worker that becomes ready the last state of each server)
 //   master → worker  {"type":"request","id":I,"ask":"stats"}
 //                    {"type":"request","id":I,"ask":"cli","words":[...],"payload":P?}
+//                    {"type":"request","id":I,"ask":"servers"}
 //   worker → master  {"type":"response","id":I,"stats":{rows,info,durations}} | {"type":"response","id":I,"answer":"..."}
+//                    | {"type":"response","id":I,"servers":[ServerView...]}
 //                    the master's stats (summed over the workers) and its runtime API (commands
 //                    run by the workers, runtime changes replayed to new ones): the worker
-//                    answers each request once, in any order; the id pairs them
+//                    answers each request once, in any order; the id pairs them; the servers as
+//                    the stats listener's JSON API shows them, for the master's forms and API
 
+import type { ServerView } from "../admin/server-api.ts";
 import type { ServerVerdict } from "../check/checks.ts";
 import type { DurationRow, InfoField, StatRow } from "../stats/types.ts";
 
@@ -38,14 +42,16 @@ export interface WorkerFigures {
   readonly durations: DurationRow[];
 }
 
-/** What the master asks a worker: its figures, or a runtime API command run as `level admin`. */
+/** What the master asks a worker: its figures, its servers, or a runtime API command run as `level admin`. */
 export type WorkerAsk =
   | { readonly ask: "stats" }
+  | { readonly ask: "servers" }
   | { readonly ask: "cli"; readonly words: readonly string[]; readonly payload?: string };
 export type RequestMessage = WorkerAsk & { readonly type: "request"; readonly id: number };
-/** The worker's answer: `stats` to a stats request, `answer` (the command's text) to a cli one. */
+/** The worker's answer: `stats` to a stats request, `servers` to a servers one, `answer` (the command's text) to a cli one. */
 export type ResponseMessage =
   | { readonly type: "response"; readonly id: number; readonly stats: WorkerFigures }
+  | { readonly type: "response"; readonly id: number; readonly servers: ServerView[] }
   | { readonly type: "response"; readonly id: number; readonly answer: string };
 
 /** The worker that runs the active health checks; the others follow its verdicts. */
@@ -100,15 +106,15 @@ export function isStop(message: unknown): message is MasterMessage {
 export function isRequest(message: unknown): message is RequestMessage {
   const m = message as Partial<RequestMessage> | null;
   if (m?.type !== "request" || typeof m.id !== "number") return false;
-  if (m.ask === "stats") return true;
+  if (m.ask === "stats" || m.ask === "servers") return true;
   return m.ask === "cli" && Array.isArray(m.words) && m.words.every((w) => typeof w === "string") &&
     (m.payload === undefined || typeof m.payload === "string");
 }
 
 export function isResponse(message: unknown): message is ResponseMessage {
-  const m = message as { type?: unknown; id?: unknown; stats?: Partial<WorkerFigures>; answer?: unknown } | null;
+  const m = message as { type?: unknown; id?: unknown; stats?: Partial<WorkerFigures>; answer?: unknown; servers?: unknown } | null;
   if (m?.type !== "response" || typeof m.id !== "number") return false;
-  if (typeof m.answer === "string") return true;
+  if (typeof m.answer === "string" || Array.isArray(m.servers)) return true;
   const s = m.stats;
   return typeof s === "object" && s !== null && Array.isArray(s.rows) && Array.isArray(s.info) && Array.isArray(s.durations);
 }

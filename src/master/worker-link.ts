@@ -4,6 +4,7 @@
 // worker any more, and a new master would start its own). Health checks: the
 // checking worker tells its verdicts; the others hear them. The master's
 // requests (figures, runtime API commands) are answered by the hooks.
+import type { ServerView } from "../admin/server-api.ts";
 import type { ServerVerdict } from "../check/checks.ts";
 import type { Socket, System } from "../runtime/types.ts";
 import { encodeMessage, isRequest, isServerState, isStop, MessageReader, type WorkerAsk, type WorkerFigures } from "./protocol.ts";
@@ -22,13 +23,16 @@ export interface WorkerHooks {
   follow(verdict: ServerVerdict): void;
   /** The figures of this worker (the master sums them). */
   figures(): WorkerFigures;
+  /** This worker's servers, as the JSON API shows them (the master's forms and API read them). */
+  servers(): ServerView[];
   /** Runs a runtime API command for the master (its socket checked the level). */
   command(words: readonly string[], payload: string | undefined): string | Promise<string>;
 }
 
 /** The answer to one of the master's requests; a command that throws answers its error, as text. */
-async function answer(hooks: WorkerHooks, ask: WorkerAsk): Promise<{ stats: WorkerFigures } | { answer: string }> {
+async function answer(hooks: WorkerHooks, ask: WorkerAsk): Promise<{ stats: WorkerFigures } | { servers: ServerView[] } | { answer: string }> {
   if (ask.ask === "stats") return { stats: hooks.figures() };
+  if (ask.ask === "servers") return { servers: hooks.servers() };
   try {
     return { answer: await hooks.command(ask.words, ask.payload) };
   } catch (error) {

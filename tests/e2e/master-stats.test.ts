@@ -6,7 +6,8 @@
 // `reload` (socket command) and a SIGUSR2, and so does a map entry added
 // there; a bad configuration on `reload` is refused with its errors in the
 // answer; a server disabled then a worker killed: its replacement has it
-// disabled too.
+// disabled too. The stats page's JSON API and forms on the master's listener
+// change the servers of both workers, and the change is replayed to a new one.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -124,6 +125,7 @@ listen stats
     bind 127.0.0.1:${statsPort}
     stats enable
     stats uri /stats
+    stats admin if TRUE
 `;
       writeFileSync(configFile, good);
       run = spawnSluice(target, ["-f", configFile, "--strict-ownership"]);
@@ -265,6 +267,46 @@ listen stats
         const fields = state.split("\n").map((l) => l.split(" ")).find((f) => f[1] === "app" && f[3] === "b");
         expect(fields?.[6]).toBe("1");
       }
+    }, 60000);
+
+    test("the JSON API and the page's form on the master's listener change both workers' servers, and a new worker gets the change", async () => {
+      const api = `http://127.0.0.1:${statsPort}/stats/api/servers`;
+      const listed = (await (await fetch(api)).json()) as { servers: { backend: string; server: string; admin: string }[] };
+      expect(listed.servers.map((v) => `${v.backend}/${v.server} ${v.admin}`).sort()).toEqual(["app/a READY", "app/b MAINT", "other/c READY"]);
+      const post = (path: string, body: unknown) =>
+        fetch(`${api}/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      let r = await post("app/b", { state: "ready" });
+      expect(r.status).toBe(200);
+      expect(((await r.json()) as { admin: string }).admin).toBe("READY");
+      let before = { ...hits };
+      let from = run.errLines.length;
+      await requests(port, 40);
+      expect(servingPids(run, from).size).toBe(2);
+      expect(hits.a - before.a).toBeGreaterThan(0);
+      expect(hits.b - before.b).toBeGreaterThan(0);
+      // Errors come with the workers' words.
+      r = await post("app/zz", { state: "ready" });
+      expect(r.status).toBe(404);
+      expect(await r.json()).toEqual({ error: "No such server." });
+      r = await post("app/a", { weight: "x" });
+      expect(r.status).toBe(400);
+      // The page's form: drain a on both workers.
+      r = await fetch(`http://127.0.0.1:${statsPort}/stats`, { method: "POST", body: "b=app&s=a&action=drain", headers: { "content-type": "application/x-www-form-urlencoded" }, redirect: "manual" });
+      expect(r.status).toBe(303);
+      expect(r.headers.get("location")).toBe("/stats;st=DONE");
+      before = { ...hits };
+      from = run.errLines.length;
+      await requests(port, 30);
+      expect(servingPids(run, from).size).toBe(2);
+      expect(hits).toEqual({ ...before, b: before.b + 30 });
+      // Recorded as a runtime change: the workers of a reload drain a too.
+      expect(await cli(socket, "reload")).toBe("\n");
+      workers = parseProc(await cli(socket, "show proc")).workers;
+      before = { ...hits };
+      from = run.errLines.length;
+      await requests(port, 30);
+      for (const pid of servingPids(run, from)) expect(workers).toContain(pid);
+      expect(hits).toEqual({ ...before, b: before.b + 30 });
     }, 60000);
   });
 }

@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { statsApp } from "../../../src/admin/app.ts";
 import { RateHistory } from "../../../src/admin/rate-history.ts";
+import { localAdmin } from "../../../src/admin/server-admin.ts";
 import { ServerOps } from "../../../src/check/server-ops.ts";
 import { proxyStats } from "../../../src/stats/proxy-source.ts";
 import { memProxyConfig, memRuntime } from "../../support/mem-runtime.ts";
@@ -29,7 +30,7 @@ ${statsLines}
 `);
   const ops = new ServerOps(proxy.backends, proxy.checks, () => proxy.clock.tick());
   const source = proxyStats(proxy, { pid: 1, version: "t" });
-  const app = statsApp(proxy.config.stats![0]!, source, new RateHistory(), { ops, now: () => proxy.clock.tick() });
+  const app = statsApp(proxy.config.stats![0]!, source, new RateHistory(), { servers: localAdmin(ops), now: () => proxy.clock.tick() });
   const be = proxy.backends.get("be")!;
   const server = (name: string) => be.servers.find((s) => s.name === name)!;
   const call = (path: string, init: RequestInit & { from?: string } = {}) =>
