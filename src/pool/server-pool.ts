@@ -1,7 +1,12 @@
 // One server's shared backend connections, the facade over its two kinds of
 // list: the idle ones (never reused yet) and the safe ones (proven
 // reusable), most recently used last, per reuse key (keyed-list.ts), bounded
-// by pool-max-conn and purged after pool-purge-delay; and the multiplexed
+// by pool-max-conn and by what the server was seen to need (HAProxy's
+// est_need_conns: a connection is kept idle only while the connections in use
+// plus those idle stay within the most in use at once lately, plus
+// pool-low-conn, so a load of one request per client connection, which opens
+// a new server connection for each under `http-reuse safe`, does not pile up
+// thousands of idle ones), and purged after pool-purge-delay; and the multiplexed
 // ones (mux-list.ts). It also knows every open connection to its server, for
 // the per-connection view and the counters (invariant 17).
 import type { ConnPlace, MuxConn, PoolConn } from "../conn/types.ts";
@@ -25,6 +30,15 @@ export class ServerPool {
   reused = 0;
   violations = 0;
   private purgeTimer: TimerHandle | undefined;
+  /**
+   * HAProxy's estimate of the connections this server needs (est_need_conns):
+   * at least the most in use at once since the last period; each
+   * pool-purge-delay it moves half way down to the previous period's most.
+   */
+  private estNeed = 0;
+  /** The most in use at once in this period (max_used_conns). */
+  private maxUsed = 0;
+  private periodStart: number;
 
   constructor(
     /** "backend/server", for messages. */
@@ -33,6 +47,7 @@ export class ServerPool {
     private readonly timers: PoolTimers,
   ) {
     this.muxList = new MuxList(settings, timers);
+    this.periodStart = timers.now();
   }
 
   get muxes(): readonly MuxConn[] {
@@ -70,6 +85,33 @@ export class ServerPool {
     if (place === "private") this.privateNow++;
     else if (place === "in-use") this.inUseNow++;
     conn.place = place;
+    if (place === "private" || place === "in-use") {
+      const used = this.inUseNow + this.privateNow;
+      if (used > this.maxUsed) this.maxUsed = used;
+      if (used > this.estNeed) this.estNeed = used;
+    }
+  }
+
+  /** The connections this server needs, as estimated now (the stats' need_conn_est). */
+  get neededEstimate(): number {
+    this.rollEstimate();
+    return this.estNeed;
+  }
+
+  /** Ends the periods of pool-purge-delay that have passed (HAProxy does it in its purge task). */
+  private rollEstimate(): void {
+    const period = this.settings.purgeDelay;
+    if (period <= 0) return;
+    const now = this.timers.now();
+    const passed = Math.floor((now - this.periodStart) / period);
+    if (passed <= 0) return;
+    const used = this.inUseNow + this.privateNow;
+    // After a few idle periods the estimate has come down to what is in use; more loops change nothing.
+    for (let i = 0; i < Math.min(passed, 32); i++) {
+      this.estNeed = Math.max((this.estNeed + this.maxUsed) >> 1, this.maxUsed);
+      this.maxUsed = used;
+    }
+    this.periodStart += passed * period;
   }
 
   /** A connection was opened to this server. */
@@ -107,11 +149,24 @@ export class ServerPool {
     }
   }
 
-  /** Keeps a shared connection after a clean exchange; false: no room (pool-max-conn) or it is retired, the caller closes it. */
+  /**
+   * Keeps a shared connection after a clean exchange; false: no room
+   * (pool-max-conn), more than the server needs, or retired: the caller closes it.
+   */
   put(conn: PoolConn): boolean {
     if (this.isRetired(conn)) return false;
     const max = this.settings.maxConn;
-    if (max >= 0 && this.idle.size + this.safe.size >= max) return false;
+    const shared = this.idle.size + this.safe.size;
+    if (max >= 0 && shared >= max) return false;
+    // HAProxy's rule (srv_add_to_idle_list): the first of its kind is always
+    // kept; another only while in use + idle stays within the estimate plus
+    // pool-low-conn. `conn` is still counted in use here, as there.
+    const first = this.safe.size === 0 && (conn.proven || this.idle.size === 0);
+    if (!first) {
+      this.rollEstimate();
+      const used = this.inUseNow + this.privateNow;
+      if (used + shared > Math.max(used, this.estNeed) + this.settings.lowConn) return false;
+    }
     const kl = conn.proven ? this.safe : this.idle;
     this.move(conn, conn.proven ? "safe" : "idle");
     conn.owner = undefined;

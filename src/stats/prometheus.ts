@@ -61,6 +61,7 @@ const FAMILIES: readonly Family[] = [
   { column: "idle_conn_cur", name: "idle_connections_current", type: "gauge", help: "Idle shared connections." },
   { column: "safe_conn_cur", name: "safe_idle_connections_current", type: "gauge", help: "Idle shared connections proven reusable." },
   { column: "used_conn_cur", name: "used_connections_current", type: "gauge", help: "Connections carrying a request now." },
+  { column: "need_conn_est", name: "need_connections_current", type: "gauge", help: "Estimated needed number of connections." },
   { column: "uweight", name: "uweight", type: "gauge", help: "Configured weight." },
   { column: "ssl_sess", name: "ssl_handshakes_total", type: "counter", help: "TLS handshakes completed." },
   { column: "ssl_failed_handshake", name: "ssl_failed_handshakes_total", type: "counter", help: "TLS handshakes failed." },

@@ -439,7 +439,8 @@ for (const target of selectedTargets()) {
       test(`invariant 8 (${mode}, retries 0): idle connections the server closed are dropped before anyone picks them`, async () => {
         const be = await backend("A");
         const port = await freePort();
-        run = await startSluice(target, reuseConfig(port, `    server a 127.0.0.1:${be.port}`, { reuse: mode, be: "    retries 0" }));
+        // pool-low-conn 2: b's connection is kept idle beside a's though the two were never in use at once (HAProxy's estimate alone would close it).
+        run = await startSluice(target, reuseConfig(port, `    server a 127.0.0.1:${be.port} pool-low-conn 2`, { reuse: mode, be: "    retries 0" }));
         const a = await client(port);
         const b = await client(port);
         const ida = connId(await ok(a, "/a1"));
@@ -474,7 +475,8 @@ for (const target of selectedTargets()) {
       const be = await proxyHttpBackend();
       closers.push(be.close);
       const port = await freePort();
-      run = await startSluice(target, reuseConfig(port, `    server a 127.0.0.1:${be.port} send-proxy`, { reuse: "always" }));
+      // pool-low-conn 3: each client's connection is kept idle though they take turns (never two in use at once, HAProxy's estimate alone would keep one).
+      run = await startSluice(target, reuseConfig(port, `    server a 127.0.0.1:${be.port} send-proxy pool-low-conn 3`, { reuse: "always" }));
       const a = await client(port);
       const b = await client(port);
       const line = (c: H1Client) => `PROXY TCP4 127.0.0.1 127.0.0.1 ${c.socket.localPort} ${port}`;

@@ -114,10 +114,18 @@ export interface World {
   safe(key?: string, pool?: ServerPool): FakeConn;
 }
 
-export function world(opts: { strict?: boolean; pool?: Partial<PoolSettings> } = {}): World {
+/** `busy`: how many connections the server was seen to have in use at once before the test (default 64). */
+export function world(opts: { strict?: boolean; pool?: Partial<PoolSettings>; busy?: number } = {}): World {
   const clock = new Clock();
   const pool = makePool(opts.pool, clock);
   const reported: OwnershipViolation[] = [];
+  // The server was seen busy (64 connections in use at once), so the pool's
+  // estimate of what it needs (HAProxy's est_need_conns) keeps every idle
+  // connection the fixtures leave, as it would after such a load. The
+  // estimate's own rule is tested in server-pool.test.ts with pools that were not.
+  const busy = Array.from({ length: opts.busy ?? 64 }, () => new FakeConn(pool));
+  for (const c of busy) pool.move(c, "in-use");
+  for (const c of busy) pool.move(c, "closed");
   const own = new Ownership({ strict: opts.strict ?? true, report: (v) => reported.push(v) });
   const w: World = {
     clock,

@@ -268,3 +268,55 @@ describe("ServerPool keyed lists do not pile up (one key per client with send-pr
     expect(keys(w.pool)).toBe(0);
   });
 });
+
+describe("ServerPool keeps what the server needs (HAProxy's est_need_conns)", () => {
+  test("one request per client connection (safe: a new server connection each): one is kept idle, the next ones close", () => {
+    const w = world({ busy: 0 });
+    const results: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const s = session();
+      const c = w.open(s, "safe");
+      results.push(w.release(s, c));
+    }
+    expect(results).toEqual(["pooled", "closed", "closed", "closed", "closed"]);
+    expect(w.pool.idleCount).toBe(1);
+    expect(w.pool.live.size).toBe(1);
+  });
+
+  test("8 in use at once: all 8 are kept when they come back, a 9th beside them is not", () => {
+    const w = world({ busy: 0 });
+    const sessions = Array.from({ length: 8 }, () => session());
+    const conns = sessions.map((s) => w.open(s, "safe"));
+    expect(w.pool.neededEstimate).toBe(8);
+    sessions.forEach((s, i) => expect(w.release(s, conns[i]!)).toBe("pooled"));
+    expect(w.pool.idleCount).toBe(8);
+    const late = session();
+    expect(w.release(late, w.open(late, "safe"))).toBe("closed");
+    expect(w.pool.idleCount).toBe(8);
+  });
+
+  test("the estimate comes down half way each pool-purge-delay towards what was in use", () => {
+    const w = world({ busy: 0, pool: { purgeDelay: 1000 } });
+    const sessions = Array.from({ length: 8 }, () => session());
+    const conns = sessions.map((s) => w.open(s, "safe"));
+    for (const [i, s] of sessions.entries()) w.own.discard(s, w.pool, conns[i]!);
+    expect(w.pool.neededEstimate).toBe(8);
+    w.clock.t += 1000;
+    // The period that saw 8 ends: the estimate stays 8, the next period starts from 0 in use.
+    expect(w.pool.neededEstimate).toBe(8);
+    w.clock.t += 1000;
+    expect(w.pool.neededEstimate).toBe(4);
+    w.clock.t += 2000;
+    expect(w.pool.neededEstimate).toBe(1);
+  });
+
+  test("pool-low-conn adds that many idle connections beyond the estimate", () => {
+    const w = world({ busy: 0, pool: { lowConn: 2 } });
+    const results: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const s = session();
+      results.push(w.release(s, w.open(s, "safe")));
+    }
+    expect(results).toEqual(["pooled", "pooled", "pooled", "closed", "closed"]);
+  });
+});
