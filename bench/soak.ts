@@ -153,12 +153,26 @@ async function main(): Promise<void> {
   const started = Date.now();
   const deadline = started + minutes * 60_000;
   const samples: Sample[] = [];
+  // wrk says its count at the end of a round; between rounds the samples read nginx's (stub_status: requests it served, sluice's forwarded ones).
   let requests = 0;
   let failures = 0;
-  const done = () => Date.now() >= deadline || requests >= maxRequests;
+  let nginxBase = 0;
+  let nginxNow = 0;
+  const readNginx = async () => {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${nginx.port}/_status`)).text();
+      return Number(/\n\s*\d+\s+\d+\s+(\d+)/.exec(text)?.[1] ?? 0);
+    } catch {
+      return nginxNow;
+    }
+  };
+  nginxBase = await readNginx();
+  const poller = setInterval(() => void readNginx().then((n) => (nginxNow = n)), 2000);
+  const answered = () => Math.max(requests, nginxNow - nginxBase);
+  const done = () => Date.now() >= deadline || answered() >= maxRequests;
   const sample = () => {
-    const rssKiB = readStatus(proxy.pid, "VmRSS") ?? 0;
-    samples.push({ seconds: Math.round((Date.now() - started) / 1000), requests, rssMiB: rssKiB / 1024, fds: fdCount(proxy.pid) });
+    const rssBytes = readStatus(proxy.pid, "VmRSS") ?? 0;
+    samples.push({ seconds: Math.round((Date.now() - started) / 1000), requests: answered(), rssMiB: rssBytes / 1024 / 1024, fds: fdCount(proxy.pid) });
     const s = samples.at(-1)!;
     log(`${s.seconds}s: ${s.requests} requests, RSS ${s.rssMiB.toFixed(1)} MiB, ${s.fds} fds`);
   };
@@ -174,12 +188,14 @@ async function main(): Promise<void> {
       failures += r.connect + r.read + r.write + r.status + r.timeout;
     }
   }));
+  // No sample after the loads stopped: their connections closing would read as a fall.
   clearInterval(sampler);
-  sample();
+  clearInterval(poller);
   await stopProxy(proxy);
   nginx.proc.kill("SIGTERM");
   await nginx.proc.exited;
 
+  requests = answered();
   const totalS = samples.at(-1)!.seconds;
   const warmupS = totalS * WARMUP_FRACTION;
   const rss = growth(samples, (s) => s.rssMiB, warmupS);
