@@ -11,7 +11,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { createServer as createTlsServer } from "node:https";
 import { freePort, ROOT, sleep, tempDir, waitFor } from "./harness.ts";
+import { ARCH_NAMES, filesFor, readImageFiles } from "../../build/image/files.ts";
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const LAYOUT = join(ROOT, "dist/image/oci");
@@ -69,21 +71,25 @@ interface Contained {
 /**
  * Runs `argv` (the image's entrypoint and arguments) as PID 1 of a new PID
  * and mount namespace, chrooted into `rootfs` made read-only, as `user`,
- * with `config` bind-mounted read-only over /etc/sluice/sluice.cfg.
+ * with `mounts` (host file, file in the image) bound over the image's files
+ * (as `docker run -v`), and only `env` in its environment.
  */
-function runContained(rootfs: string, user: string, argv: string[], config?: string): Contained {
+function runContained(rootfs: string, user: string, argv: string[], mounts: [string, string][] = [], env: string[] = []): Contained {
   const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   const script = [
     "set -e",
     `R=${q(rootfs)}`,
     'mount --bind "$R" "$R"',
-    ...(config === undefined ? [] : [`mount --bind ${q(config)} "$R/etc/sluice/sluice.cfg"`]),
     'mount -t proc proc "$R/proc"',
     'mount -t tmpfs -o mode=755 tmpfs "$R/dev"',
     'for d in null zero random urandom; do touch "$R/dev/$d"; mount --bind "/dev/$d" "$R/dev/$d"; done',
     'mount -o remount,bind,ro "$R"',
     'mount -t tmpfs -o mode=1777,size=16m tmpfs "$R/tmp"',
-    `exec chroot --userspec=${user} "$R" ${argv.map(q).join(" ")}`,
+    // Over a file of the image, or a new one in /tmp (the one writable place).
+    ...mounts.map(([from, to]) => `[ -e "$R${to}" ] || touch "$R${to}"; mount --bind -o ro ${q(from)} "$R${to}"`),
+    // A container's environment: nothing of this machine's (its CA settings included).
+    'C=$(command -v chroot)',
+    `exec env -i ${env.map(q).join(" ")} "$C" --userspec=${user} "$R" ${argv.map(q).join(" ")}`,
   ].join("\n");
   const proc = Bun.spawn(["unshare", "--fork", "--pid", "--mount", "--propagation", "private", "sh", "-c", script], {
     stdout: "pipe",
@@ -208,7 +214,7 @@ describe("the scratch image, run as a container", () => {
       "frontend web", `    bind 127.0.0.1:${port}`, "    monitor-uri /healthz", "    default_backend app",
       "backend app", `    server b 127.0.0.1:${backendPort}`, "",
     ].join("\n"));
-    const run = runContained(rootfs, image.config.User, [...image.config.Entrypoint, ...image.config.Cmd], cfg);
+    const run = runContained(rootfs, image.config.User, [...image.config.Entrypoint, ...image.config.Cmd], [[cfg, "/etc/sluice/sluice.cfg"]]);
     try {
       await waitFor(() => run.lines.some((l) => l.includes(") ready")), 15000, "sluice in the image to be ready");
       const pid = run.hostPid();
@@ -249,7 +255,7 @@ describe("the scratch image, run as a container", () => {
       "frontend web", `    bind 127.0.0.1:${port}`, "    default_backend app",
       "backend app", `    server b 127.0.0.1:${backendPort}`, "",
     ].join("\n"));
-    const run = runContained(rootfs, image.config.User, [...image.config.Entrypoint, ...image.config.Cmd], cfg);
+    const run = runContained(rootfs, image.config.User, [...image.config.Entrypoint, ...image.config.Cmd], [[cfg, "/etc/sluice/sluice.cfg"]]);
     try {
       await waitFor(() => run.lines.some((l) => /worker\(s\) serving/.test(l)), 20000, "the master's workers");
       const master = run.hostPid();
@@ -282,6 +288,57 @@ describe("the scratch image, run as a container", () => {
       }
     }
   }, 90_000);
+
+  test("each architecture's layer holds exactly the listed files, and the binary needs exactly the listed libraries", () => {
+    const list = readImageFiles();
+    for (const arch of ARCH_NAMES) {
+      const root = arch === "amd64" ? rootfs : unpack(arch);
+      try {
+        const found: string[] = [];
+        const walk = (dir: string, rel: string) => {
+          for (const e of readdirSync(dir, { withFileTypes: true })) {
+            const path = `${rel}/${e.name}`;
+            if (e.isDirectory() && !readdirSync(join(dir, e.name)).length) found.push(`${path} ${(statSync(join(dir, e.name)).mode & 0o7777).toString(8)}`);
+            else if (e.isDirectory()) walk(join(dir, e.name), path);
+            else found.push(`${path} ${(statSync(join(dir, e.name)).mode & 0o7777).toString(8)}`);
+          }
+        };
+        walk(root, "");
+        // /proc and /dev: the mount points a runtime adds (unpack() made them).
+        const listed = filesFor(list, arch).map((f) => `${f.path} ${f.mode.toString(8)}`);
+        expect(found.filter((f) => !/^\/(proc|dev) /.test(f)).sort()).toEqual(listed.sort());
+        // The binary's ELF interpreter and NEEDED libraries are the listed glibc files, no more, no fewer.
+        const elf = sh(["readelf", "-l", "-d", join(root, "usr/bin/sluice")]);
+        const interpreter = /Requesting program interpreter: ([^\]]+)\]/.exec(elf)![1]!;
+        const needed = [...elf.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]!).filter((n) => !interpreter.endsWith(`/${n}`));
+        const libs = filesFor(list, arch).filter((f) => f.source.kind === "sysroot").map((f) => f.path);
+        expect(libs).toContain(interpreter);
+        expect(libs.filter((l) => l !== interpreter).map((l) => l.slice(l.lastIndexOf("/") + 1)).sort()).toEqual(needed.sort());
+      } finally {
+        if (root !== rootfs) rmSync(root, { recursive: true, force: true });
+      }
+    }
+  }, 120_000);
+
+  test("TLS without a CA bundle: verification against the embedded roots refuses an unknown CA; NODE_EXTRA_CA_CERTS adds one", async () => {
+    const dir = tempDir();
+    sh(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+      "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
+    const tls = createTlsServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (_q, r) => r.end("ok"));
+    await new Promise<void>((r) => tls.listen(0, "127.0.0.1", r));
+    const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/`;
+    try {
+      expect(existsSync(join(rootfs, "etc/ssl"))).toBe(false);
+      const refused = runContained(rootfs, image.config.User, ["/usr/bin/sluice", "probe", url]);
+      expect(await refused.exited).toBe(1);
+      expect(refused.lines.join("\n")).toMatch(/self.signed/i);
+      // A private CA, as a user would mount it.
+      const accepted = runContained(rootfs, image.config.User, ["/usr/bin/sluice", "probe", url], [[join(dir, "cert.pem"), "/tmp/ca.pem"]], ["NODE_EXTRA_CA_CERTS=/tmp/ca.pem"]);
+      expect(await accepted.exited).toBe(0);
+    } finally {
+      tls.close();
+    }
+  }, 60_000);
 
   test("the arm64 image: its own glibc, its binary runs under qemu-user", () => {
     const arm = imageOf("arm64");
