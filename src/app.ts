@@ -15,6 +15,7 @@ import { startMasterServices } from "./master/master-services.ts";
 import { joinMaster, type WorkerLink } from "./master/worker-link.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
 import { VERSION } from "./version.ts";
+import { probe } from "./probe.ts";
 import { startStatsListeners, type StatsListeners } from "./admin/listener.ts";
 import { localAdmin } from "./admin/server-admin.ts";
 import { serverViews } from "./admin/server-api.ts";
@@ -51,6 +52,11 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
       return 0;
     case "check":
       return check(loadConfigFiles(command.files), io);
+    case "probe": {
+      const result = await probe(command.url, command.timeoutMs, runtime);
+      (result.healthy ? io.out : io.err)(result.line);
+      return result.healthy ? 0 : 1;
+    }
     case "run": {
       const loaded = loadConfigFiles(command.files);
       if (!loaded.ok) return check(loaded, io);

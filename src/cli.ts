@@ -2,16 +2,18 @@
 // place (the design names @std/cli; node:util's parseArgs is what both runtimes
 // ship, and JSR is out of reach).
 import { parseArgs } from "node:util";
+import { parseDuration } from "./config/duration.ts";
 
 export type Command =
   | { kind: "run"; files: string[]; strictOwnership: boolean; masterWorker: boolean }
   | { kind: "check"; files: string[] }
   | { kind: "demo" }
   | { kind: "version" }
+  | { kind: "probe"; url: string; timeoutMs: number }
   | { kind: "help"; topic?: string }
   | { kind: "usage-error"; message: string; topic?: string };
 
-const COMMANDS = ["run", "check", "demo", "version", "help"] as const;
+const COMMANDS = ["run", "check", "demo", "version", "help", "probe"] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const USAGE: Record<CommandName | "main", string> = {
@@ -24,6 +26,7 @@ Commands:
   check -f CONFIG...  validate the configuration, print every error, exit 0 or 1
   demo                run a built-in demo: three backends behind 127.0.0.1:8080
   version             print the version
+  probe URL           GET URL: exit 0 on 2xx or 3xx, else 1 (a HEALTHCHECK without curl)
   help [COMMAND]      print help for a command
 
 Options:
@@ -60,6 +63,13 @@ that balances across them. Try: curl localhost:8080 (a few times).`,
   version: `Usage: sluice version
 
 Prints the version of sluice and of the runtime it runs on.`,
+  probe: `Usage: sluice probe [--timeout TIME] URL
+
+Sends GET URL (http or https; https verified against the runtime's CA roots)
+and exits 0 when the answer is 2xx or 3xx (redirects are not followed), else
+prints one line saying why on stderr and exits 1: a container HEALTHCHECK in an
+image without curl. --timeout bounds the whole exchange (default 5s; a time as
+in the configuration: 500ms, 2s).`,
   help: `Usage: sluice help [COMMAND]
 
 Prints help for sluice or for one of its commands: ${COMMANDS.join(", ")}.`,
@@ -88,6 +98,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         help: { type: "boolean", short: "h" },
         "strict-ownership": { type: "boolean" },
         "master-worker": { type: "boolean", short: "W" },
+        timeout: { type: "string" },
       },
     });
   } catch (error) {
@@ -109,6 +120,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
     }
     return { kind: "help", topic };
   }
+  if (name === "probe") return probeCommand(rest, values.timeout, files.length > 0);
+  if (values.timeout !== undefined) return { kind: "usage-error", message: "--timeout goes with probe", topic: name };
   if (rest.length > 0) {
     return { kind: "usage-error", message: `unexpected argument '${rest[0]}'`, topic: name };
   }
@@ -137,4 +150,22 @@ export function parseCommandLine(argv: readonly string[]): Command {
     return { kind: "usage-error", message: "-W goes with run -f CONFIG", topic: "run" };
   }
   return files.length > 0 ? { kind: "run", files, strictOwnership, masterWorker } : { kind: "demo" };
+}
+
+const PROBE_TIMEOUT_MS = 5000;
+
+function probeCommand(args: string[], timeout: string | undefined, withConfig: boolean): Command {
+  if (withConfig) return { kind: "usage-error", message: "probe takes no -f", topic: "probe" };
+  if (args.length !== 1) return { kind: "usage-error", message: "probe takes one URL", topic: "probe" };
+  const url = args[0]!;
+  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) {
+    return { kind: "usage-error", message: `'${url}' is not an http:// or https:// URL`, topic: "probe" };
+  }
+  let timeoutMs = PROBE_TIMEOUT_MS;
+  if (timeout !== undefined) {
+    const parsed = parseDuration(timeout);
+    if (!parsed.ok || parsed.ms === 0) return { kind: "usage-error", message: `--timeout: ${parsed.ok ? "must be above 0" : parsed.error}`, topic: "probe" };
+    timeoutMs = parsed.ms;
+  }
+  return { kind: "probe", url, timeoutMs };
 }

@@ -21,6 +21,8 @@ import type { ServerAdmin } from "./server-admin.ts";
 import type { RateHistory } from "./rate-history.ts";
 
 const NO_CACHE = { "cache-control": "no-cache" };
+/** HAProxy's answer to its monitor-uri. */
+const SERVICE_READY = "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n";
 
 function metricsMatch(route: MetricsRoute, path: string): boolean {
   if (route.path === undefined) return true;
@@ -98,6 +100,8 @@ export function statsApp(config: StatsListenerConfig, source: StatsSource, histo
   const guard = first === undefined ? undefined : basicAuth({ ...first, realm: config.realm }, ...more);
   app.use("*", async (c, next) => {
     const { path, target } = targetOf(c.req.url);
+    // monitor-uri: answered before anything else, as in HAProxy (a stats listener has no `monitor fail`).
+    if (config.monitorUri === target) return c.html(SERVICE_READY, 200, NO_CACHE);
     const metrics = config.metrics;
     // The exporter's rule runs first (http-request), as in HAProxy, and stats auth does not cover it.
     if (metrics !== undefined && metricsMatch(metrics, path)) {

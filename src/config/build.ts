@@ -206,6 +206,8 @@ function frontend(
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
   if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
   if (part.idleCloseOnResponse ?? defaults.idleCloseOnResponse) config.idleCloseOnResponse = true;
+  const monitorUri = part.monitorUri ?? defaults.monitorUri;
+  if (monitorUri !== undefined) config.monitorUri = monitorUri;
   // A listen's rules are all its frontend's: HAProxy runs one proxy's rules once.
   if (part.ruleLines !== undefined) config.ruleLines = ruleLines(proxy, part.ruleLines);
   return {

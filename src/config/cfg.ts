@@ -42,6 +42,7 @@ const SINGLE_ARG: Record<string, string> = {
   maxconn: "maxconn <number>",
   retries: "retries <number>",
   default_backend: "default_backend <backend>",
+  "monitor-uri": "monitor-uri <uri>",
   "hard-stop-after": "hard-stop-after <time>",
   "tune.bufsize": "tune.bufsize <number>",
   "tune.http.maxhdr": "tune.http.maxhdr <number>",
@@ -94,6 +95,7 @@ const USAGE: Record<string, string> = {
   capture: "capture request|response header <name> len <length>",
   "force-persist": "force-persist if|unless <condition>",
   "ignore-persist": "ignore-persist if|unless <condition>",
+  monitor: "monitor fail if|unless <condition>",
   // Persistence (issue 15, cookie).
   // The stats listener and the runtime API (issue 16): schema-stats.ts and schema-control.ts read the words.
   stats:
@@ -104,7 +106,7 @@ const USAGE: Record<string, string> = {
 /** Health-check rule lines (issue 14, checks): one list of words per line, read by schema-check.ts. */
 const CHECK_RULES = new Set(["http-check", "tcp-check"]);
 /** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
-const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "force-persist", "ignore-persist"]);
+const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "force-persist", "ignore-persist", "monitor"]);
 const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl", /* health checks */ "check", "check-send-proxy", "check-ssl"]);
 /** Server options that take a value → what the value is, for the usage message. */
 const SERVER_VALUES: Record<string, string> = {

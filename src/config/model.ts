@@ -48,6 +48,7 @@ import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./sc
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
+import { MonitorUriSchema } from "./schema-monitor.ts";
 import { BACKEND_RULES, FRONTEND_RULES, LISTEN_RULES, ruleEntries, type RuleKeyword, ruleLinesOf, type RuleLinesPart } from "./schema-rules.ts";
 import type {
   BalanceSettings,
@@ -109,6 +110,7 @@ const DEFAULTS = {
   log: v.optional(logsSchema("defaults")),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  "monitor-uri": v.optional(MonitorUriSchema),
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
   // Health checks (issue 14, checks).
@@ -127,6 +129,7 @@ const FRONTEND = {
   log: v.optional(logsSchema("frontend")),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  "monitor-uri": v.optional(MonitorUriSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
   "stick-table": v.optional(StickTableSchema),
   stats: v.optional(StatsSchema),
@@ -166,6 +169,7 @@ const LISTEN = {
   log: v.optional(logsSchema("listen")),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  "monitor-uri": v.optional(MonitorUriSchema),
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
   // Health checks (issue 14, checks).
@@ -245,6 +249,8 @@ export interface ProxyPart {
   stickTable?: StickTableShape;
   /** `stats ...` (issue 16): the section is a stats listener (stats-listener.ts). */
   stats?: StatsPart;
+  /** `monitor-uri URI` (schema-monitor.ts). */
+  monitorUri?: string;
 }
 
 function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
@@ -269,6 +275,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   cookie?: CookiePersistence;
   "stick-table"?: StickTableShape;
   stats?: StatsPart;
+  "monitor-uri"?: string;
 }): ProxyPart {
   const part: ProxyPart = { timeouts: o.timeout ?? {} };
   if (o.mode !== undefined) part.mode = o.mode;
@@ -302,6 +309,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o.cookie !== undefined) part.cookie = o.cookie;
   if (o["stick-table"] !== undefined) part.stickTable = o["stick-table"];
   if (o.stats !== undefined) part.stats = o.stats;
+  if (o["monitor-uri"] !== undefined) part.monitorUri = o["monitor-uri"];
   const rules = ruleLinesOf(o);
   if (rules !== undefined) part.ruleLines = rules;
   return part;

@@ -10,7 +10,10 @@ import { compileHttpAction } from "../rules/actions/index.ts";
 import type { ActionContext } from "../rules/actions/types.ts";
 import { compileExpr } from "../rules/expr.ts";
 import { compileFormatString } from "../rules/log-format.ts";
-import type { BackendSwitch, HeaderCapture, ProxyRules, ServerSwitch, StickRule } from "../rules/rule-set.ts";
+import type { BackendSwitch, HeaderCapture, Monitor, ProxyRules, ServerSwitch, StickRule } from "../rules/rule-set.ts";
+import { errorReply } from "../rules/actions/replies.ts";
+import { freezeReply } from "../rules/actions/common.ts";
+import { RULE_KEYWORDS } from "./schema-rules.ts";
 import { type Action, type CompileEnv, type Condition, Stage, type StageBit } from "../rules/types.ts";
 import { ConfigError } from "./errors.ts";
 import { parseDuration } from "./duration.ts";
@@ -35,6 +38,8 @@ interface ProxyFacts {
   mode: "tcp" | "http";
   origin: Origin;
   lines: RuleLines;
+  /** Frontends and listens in mode http: their `monitor-uri`. */
+  monitorUri?: string;
   /** Backends: their servers' names (use-server). */
   servers?: readonly string[];
   errorFile(status: number): Uint8Array | undefined;
@@ -64,14 +69,25 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     return list;
   };
   for (const f of draft.frontends) {
-    const lines = f.config.ruleLines;
+    // HAProxy ignores monitor-uri outside mode http (validate.ts warns).
+    const monitorUri = f.config.mode === "http" ? f.config.monitorUri : undefined;
+    const lines = f.config.ruleLines ?? (monitorUri === undefined ? undefined : noRuleLines());
     if (lines === undefined) continue;
     const files = f.config.errorFiles;
     // A listen is one proxy: its backend half runs the same rules (use-server, stick), never twice.
     const own = f.named.kind === "listen" ? draft.backends.find((b) => b.named === f.named) : undefined;
     const servers = own?.config.servers.map((s) => s.name);
     const rules = compileProxy(
-      { kind: f.named.kind, name: f.config.name, mode: f.config.mode, origin: f.config.origin, lines, errorFile: (s) => files[s], ...(servers === undefined ? {} : { servers }) },
+      {
+        kind: f.named.kind,
+        name: f.config.name,
+        mode: f.config.mode,
+        origin: f.config.origin,
+        lines,
+        errorFile: (s) => files[s],
+        ...(servers === undefined ? {} : { servers }),
+        ...(monitorUri === undefined ? {} : { monitorUri }),
+      },
       backends,
       errors,
       userlist,
@@ -264,6 +280,7 @@ function compileProxy(
       else persist[keyword === "force-persist" ? "forcePersist" : "ignorePersist"].push(c);
     }
   }
+  const monitor = compileMonitor(p, requestCtx, fail);
   const stickCondition = (words: readonly string[]) => compileCondition(words, acls, Stage.httpRequest, env);
   const stick = compileStickLines(p.lines.stick, env, stickCondition, (line, detail) => fail(line, "stick", detail), tables.written);
 
@@ -282,6 +299,7 @@ function compileProxy(
     responseHeaderCaptures,
     requestCaptureSlots: captureLengths.length,
     responseCaptureSlots: responseLengths.length,
+    ...(monitor === undefined ? {} : { monitor }),
   };
   return { rules, stick };
 }
@@ -334,4 +352,30 @@ function conditionOf<C>(rest: readonly string[], compile: (words: readonly strin
   if (rest.length === 0) return undefined;
   if (rest[0] !== "if" && rest[0] !== "unless") return `unexpected '${rest[0]}' (expected 'if' or 'unless' and a condition)`;
   return compile(rest);
+}
+
+/** A proxy without rule lines (one with a monitor-uri only still gets its compiled rules). */
+function noRuleLines(): RuleLines {
+  return Object.fromEntries(RULE_KEYWORDS.map((k) => [k, []])) as unknown as RuleLines;
+}
+
+/** `monitor-uri` and its `monitor fail if|unless COND` lines (without a monitor-uri they do nothing, as in HAProxy). */
+function compileMonitor(p: ProxyFacts, ctx: ActionContext, fail: (line: RuleLine, keyword: string, detail: string) => void): Monitor | undefined {
+  const conditions: Condition[] = [];
+  for (const line of p.lines.monitor) {
+    const [verb, ...rest] = line.words;
+    const c = verb === "fail" && (rest[0] === "if" || rest[0] === "unless")
+      ? ctx.condition(rest)
+      : "expected 'monitor fail if|unless <condition>'";
+    if (typeof c === "string") fail(line, "monitor", c);
+    else conditions.push(c);
+  }
+  if (p.monitorUri === undefined) return undefined;
+  const ready = errorReply(ctx, 200);
+  const failed = errorReply(ctx, 503);
+  if (typeof ready === "string" || typeof failed === "string") {
+    fail({ words: [], origin: p.origin }, "monitor-uri", typeof ready === "string" ? ready : failed as string);
+    return undefined;
+  }
+  return { uri: p.monitorUri, fail: conditions, ready: freezeReply({ ...ready, local: true }), failed: freezeReply({ ...failed, local: true }) };
 }

@@ -19,6 +19,7 @@ export const RULE_KEYWORDS = [
   "capture",
   "force-persist",
   "ignore-persist",
+  "monitor",
 ] as const;
 export type RuleKeyword = (typeof RULE_KEYWORDS)[number];
 
@@ -58,6 +59,6 @@ export function ruleLinesOf(o: Partial<Record<RuleKeyword, string[][] | undefine
   return part;
 }
 
-export const FRONTEND_RULES = ["acl", "use_backend", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture"] as const;
+export const FRONTEND_RULES = ["acl", "use_backend", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "monitor"] as const;
 export const BACKEND_RULES = ["acl", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "force-persist", "ignore-persist"] as const;
 export const LISTEN_RULES = RULE_KEYWORDS;

@@ -72,6 +72,8 @@ export function statsListener(proxy: CheckedProxy, part: ProxyPart, defaults: Pr
   };
   if (stats !== undefined) config.uri = stats.uri ?? STATS_DEFAULTS.uri;
   if (stats?.refresh !== undefined) config.refresh = stats.refresh;
+  const monitorUri = part.monitorUri ?? defaults.monitorUri;
+  if (monitorUri !== undefined) config.monitorUri = monitorUri;
   if (metrics !== undefined) config.metrics = metrics;
   const acls = namedAcls((part.ruleLines?.acl ?? []).map((words, i) => ({ words, fail: (detail: string) => fail(["acl", i], detail) })));
   if (stats?.admin !== undefined) {

@@ -306,6 +306,8 @@ export interface RuleLines {
   capture: RuleLine[];
   "force-persist": RuleLine[];
   "ignore-persist": RuleLine[];
+  /** `monitor fail if|unless COND` (frontends, listens): the monitor-uri answers 503 when one holds. */
+  monitor: RuleLine[];
 }
 
 /**
@@ -416,6 +418,8 @@ export interface FrontendConfig {
    * meet a closing connection. Absent: idle ones close at once.
    */
   idleCloseOnResponse?: true;
+  /** `monitor-uri URI` (mode http): requests for exactly this URI are answered by sluice (schema-monitor.ts). */
+  monitorUri?: string;
   origin: Origin;
 }
 
@@ -567,6 +571,8 @@ export interface MetricsRoute {
 export interface StatsListenerConfig {
   name: string;
   binds: { host: string; port: number; origin: Origin }[];
+  /** `monitor-uri URI`: answered 200 "Service ready." before anything else. */
+  monitorUri?: string;
   /** The page's path; undefined: the section serves metrics only (no `stats` line). */
   uri?: string;
   /** `stats refresh`: ms between the page's own reloads; undefined: none. */

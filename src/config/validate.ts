@@ -172,6 +172,10 @@ function checkFrontend(
   found: Findings,
 ): void {
   const ctx = [where(f.named)];
+  // HAProxy's own warning: monitor-uri answers HTTP requests only.
+  if (f.config.monitorUri !== undefined && f.config.mode !== "http") {
+    found.warnings.push(new ConfigError(f.config.origin, ctx, `monitor-uri will be ignored for ${where(f.named)} (needs 'mode http')`));
+  }
   // HTTP/2 carries HTTP messages: a tcp frontend has none to take from it.
   const h2 = f.config.binds.find((bind) => bind.proto === "h2");
   if (h2 !== undefined && f.config.mode !== "http") {

@@ -2,7 +2,7 @@
 // `http-response` and `http-after-response` actions in order, and the
 // `use_backend` lines. Built once at load (config/rules.ts); run per request
 // by the session layer, which owns the Txn.
-import type { Action, ActionTxn, Condition, SampleFn, Txn, VerdictCode } from "./types.ts";
+import type { Action, ActionTxn, Condition, Reply, SampleFn, Txn, VerdictCode } from "./types.ts";
 import { Verdict } from "./types.ts";
 
 /** One `use_backend` line: a fixed name or a `%[expr]` one, and its condition. */
@@ -59,6 +59,26 @@ export interface ProxyRules {
   /** Request / response capture slots declared in all (header captures and `http-request capture ... len`): the log's %hr / %hs. */
   readonly requestCaptureSlots: number;
   readonly responseCaptureSlots: number;
+  /** `monitor-uri` (mode http frontends): answered before any rule. */
+  readonly monitor?: Monitor;
+}
+
+/**
+ * HAProxy's `monitor-uri` with its `monitor fail` conditions: a request for
+ * exactly `uri` gets `failed` (503) when one condition holds, else `ready`
+ * (200), both the proxy's errorfile or HAProxy's page, keep-alive kept.
+ */
+export interface Monitor {
+  readonly uri: string;
+  readonly fail: readonly Condition[];
+  readonly ready: Reply;
+  readonly failed: Reply;
+}
+
+/** The monitor's answer to `t`. */
+export function monitorReply(m: Monitor, t: Txn): Reply {
+  for (let i = 0; i < m.fail.length; i++) if (m.fail[i]!(t)) return m.failed;
+  return m.ready;
 }
 
 /** One `capture request|response header` line: the field (lower case) and the most characters kept. */

@@ -6,7 +6,7 @@
 // response stage goes on with — or sluice's own reply.
 import type { Backend } from "../backend/backend.ts";
 import type { Head } from "../http/message.ts";
-import { captureHeaders, type ProxyRules, runRequestRules, switchBackend } from "../rules/rule-set.ts";
+import { captureHeaders, monitorReply, type ProxyRules, runRequestRules, switchBackend } from "../rules/rule-set.ts";
 import { type Action, Verdict } from "../rules/types.ts";
 import type { Socket } from "../runtime/types.ts";
 import type { RuledRequest } from "../stream/types.ts";
@@ -36,6 +36,14 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
   const front = host.rules;
   const txn = new HttpTxn(now, client, host.name, head, host.world);
   if (front.requestHeaderCaptures.length > 0) captureHeaders(front.requestHeaderCaptures, head, txn.captures);
+  // HAProxy's monitor-uri: answered before any rule (http_wait_for_request), the request target compared as sent.
+  const monitor = front.monitor;
+  if (monitor !== undefined && head.target === monitor.uri) {
+    txn.reply = monitorReply(monitor, txn);
+    txn.backend = host.name;
+    const sets = stageSets(front, undefined);
+    return { head, backend: defaultBackend, ruled: { txn, response: NONE, after: sets.after, tarpitMs: -1, responseHeaderCaptures: front.responseHeaderCaptures } };
+  }
   let backend = defaultBackend;
   let verdict = runRequestRules(front, txn);
   // Whose `timeout tarpit` holds a tarpitted request: the proxy whose rule said so (HAProxy's s->be then).

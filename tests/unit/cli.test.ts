@@ -45,3 +45,24 @@ describe("command line", () => {
     expect(VERSION).toBe(pkg.version);
   });
 });
+
+describe("probe", () => {
+  test("one URL, an optional --timeout", () => {
+    expect(parseCommandLine(["probe", "http://127.0.0.1:8080/healthz"])).toEqual({ kind: "probe", url: "http://127.0.0.1:8080/healthz", timeoutMs: 5000 });
+    expect(parseCommandLine(["probe", "--timeout", "2s", "https://x/"])).toEqual({ kind: "probe", url: "https://x/", timeoutMs: 2000 });
+  });
+
+  test("usage errors: no URL, two, not http, a bad timeout, --timeout elsewhere", () => {
+    const message = (argv: string[]) => {
+      const c = parseCommandLine(argv);
+      return c.kind === "usage-error" ? c.message : c.kind;
+    };
+    expect(message(["probe"])).toBe("probe takes one URL");
+    expect(message(["probe", "http://a/", "http://b/"])).toBe("probe takes one URL");
+    expect(message(["probe", "ftp://a/"])).toBe("'ftp://a/' is not an http:// or https:// URL");
+    expect(message(["probe", "--timeout", "soon", "http://a/"])).toContain("--timeout: invalid time 'soon'");
+    expect(message(["probe", "--timeout", "0", "http://a/"])).toBe("--timeout: must be above 0");
+    expect(message(["probe", "-f", "x.cfg", "http://a/"])).toBe("probe takes no -f");
+    expect(message(["check", "-f", "x.cfg", "--timeout", "1s"])).toBe("--timeout goes with probe");
+  });
+});
