@@ -6,6 +6,7 @@ import type { Config } from "./config/types.ts";
 import { Proxy } from "./core/proxy.ts";
 import { commandTable, ControlSockets, controlContext } from "./control/sockets.ts";
 import { SinkPool } from "./log/sink.ts";
+import { hostname } from "node:os";
 import { startDemoBackend } from "./demo/backends.ts";
 import { demoConfigYaml } from "./demo/config.ts";
 import { CHECKING_WORKER, MASTER_SOCKET_ENV, WORKER_NUMBER_ENV } from "./master/protocol.ts";
@@ -100,6 +101,14 @@ async function serveAsWorker(
   });
 }
 
+/** The global `log-tag` and `log-send-hostname` (true: this system's name, read once here, as HAProxy does at start). */
+function syslogIdentity(g: Config["global"] & { logTag?: string; logSendHostname?: string | true }): { tag?: string; hostname?: string } {
+  const id: { tag?: string; hostname?: string } = {};
+  if (g.logTag !== undefined) id.tag = g.logTag;
+  if (g.logSendHostname !== undefined) id.hostname = g.logSendHostname === true ? hostname() : g.logSendHostname;
+  return id;
+}
+
 interface ServeOptions {
   strictOwnership?: boolean;
   onStop?: () => void;
@@ -109,7 +118,7 @@ interface ServeOptions {
 
 async function serve(runtime: HostRuntime, config: Config, io: Output, options: ServeOptions = {}): Promise<number> {
   const { onStop, worker } = options;
-  const pool = new SinkPool({ timers: runtime });
+  const pool = new SinkPool({ timers: runtime, system: runtime, ...syslogIdentity(config.global) });
   // Of a master's workers, one runs the active health checks and the others follow its verdicts.
   const checker = worker === undefined || worker.number === CHECKING_WORKER;
   const proxy = new Proxy(config, runtime, pool, {

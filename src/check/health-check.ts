@@ -15,13 +15,14 @@ import type { Job, Limiter } from "./limiter.ts";
 import { Probe, type ProbeTarget, type Step, type Verdict } from "./probe.ts";
 import { isPass, result } from "./status.ts";
 import { tcpCheckScript } from "./tcp-check.ts";
+import { LEVEL } from "../log/target.ts";
 import { downLine, noServerLine, type Survivors, upLine } from "./transition-log.ts";
 
 /** What every check of a proxy shares. */
 export interface CheckContext {
   readonly runtime: Pick<Runtime, "connect" | "now" | "setTimer" | "clearTimer">;
   /** Where transitions are logged (the proxy's event log). */
-  log(line: string): void;
+  log(line: string, level?: number): void;
   /** A verdict is an event of its own: the proxy's clock is read before streams are moved. */
   tick(): void;
   readonly limiter: Limiter;
@@ -208,8 +209,8 @@ export class HealthCheck {
       const requeued = backend.serverDown(server);
       server.pool.closeIdle();
       const left = survivors(backend);
-      ctx.log(downLine(server.id, r, left, server.current, requeued, backend.queued));
-      if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name));
+      ctx.log(downLine(server.id, r, left, server.current, requeued, backend.queued), LEVEL.alert);
+      if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name), LEVEL.emerg);
       return;
     }
     backend.serverUp(server);

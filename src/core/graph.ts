@@ -80,7 +80,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     // Rules but no default_backend: requests no use_backend takes get 503 from
     // an empty backend named after the frontend (HAProxy logs <NOSRV> the same way).
     if (backend === undefined && f.rules !== undefined) backend = new Backend(emptyBackend(f), poolTimers, config.global.h2BackendMaxConcurrentStreams);
-    const logger = createLogger(f.logTargets, { pool });
+    const logger = createLogger(f.logTargets, { pool, ...f.logging });
     const slots = { request: f.rules?.requestCaptureSlots ?? 0, response: f.rules?.responseCaptureSlots ?? 0 };
     let frontend: Frontend | undefined;
     // A frontend that logs nothing (`no log`) does not even build its records.
@@ -100,7 +100,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
   }
   const checks = new HealthChecks(backends.values(), {
     runtime,
-    log: (line) => events.event(line),
+    log: (line, level) => events.event(line, level),
     tick: () => clock.tick(),
     maxInFlight: g.maxChecksInFlight,
   });

@@ -2,6 +2,7 @@
 // listener, unix-domain sockets for the runtime API, Bun.spawn for workers.
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { BunSocket, handlers, noEvents } from "./bun-socket.ts";
+import { openUdp } from "./node-udp.ts";
 import type { ChildProcess, HttpListener, HttpServeOptions, Listener, Socket, SocketEvents, SpawnOptions, System } from "./types.ts";
 
 /** A socket file left by a process that died: listening there would fail with EADDRINUSE. */
@@ -106,4 +107,5 @@ export const bunSystem: System = {
   spawnSelf,
   env: (name) => process.env[name],
   cpuCount: () => navigator.hardwareConcurrency,
+  openUdp,
 };

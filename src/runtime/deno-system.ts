@@ -2,6 +2,7 @@
 // listener, unix-domain sockets for the runtime API, Deno.Command for workers.
 import { DenoListener } from "./deno.ts";
 import { DenoSocket } from "./deno-socket.ts";
+import { openUdp } from "./node-udp.ts";
 import type { ChildProcess, HttpListener, HttpServeOptions, Listener, Socket, SocketEvents, SpawnOptions, System } from "./types.ts";
 
 function removeStaleSocket(path: string): void {
@@ -93,4 +94,5 @@ export const denoSystem: System = {
   spawnSelf,
   env: (name) => Deno.env.get(name),
   cpuCount: () => navigator.hardwareConcurrency,
+  openUdp,
 };

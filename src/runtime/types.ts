@@ -276,6 +276,13 @@ export interface SpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** A datagram socket towards one peer (syslog). Never blocks; a datagram it cannot take now is dropped. */
+export interface DatagramSender {
+  /** false: the datagram was dropped (the socket is behind, closed or failed). */
+  send(bytes: Uint8Array): boolean;
+  close(): void;
+}
+
 /**
  * What operating a node needs beyond proxying (issue 16): the stats/metrics
  * HTTP listener, unix-domain sockets for the runtime API, and worker
@@ -295,6 +302,8 @@ export interface System {
   env(name: string): string | undefined;
   /** Cores this process may run on (`workers auto`). */
   cpuCount(): number;
+  /** A UDP socket sending to host:port (an IP address, or a name the system resolves once). */
+  openUdp(host: string, port: number): DatagramSender;
 }
 
 /** A real runtime: the proxy core's Runtime and the operations side's System. */
