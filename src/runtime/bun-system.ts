@@ -1,5 +1,7 @@
 // The operations side under Bun (issue 16): Bun.serve for the admin HTTP
 // listener, unix-domain sockets for the runtime API, Bun.spawn for workers.
+import { LibcSystem } from "./libc.ts";
+import { bunLibc } from "./libc-bun.ts";
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { BunSocket, handlers, noEvents } from "./bun-socket.ts";
 import type { ChildProcess, HttpListener, HttpServeOptions, Listener, Socket, SocketEvents, SpawnOptions, System } from "./types.ts";
@@ -98,6 +100,8 @@ function spawnSelf(options: SpawnOptions): ChildProcess {
   };
 }
 
+const libc = new LibcSystem(bunLibc);
+
 export const bunSystem: System = {
   pid: process.pid,
   serveHttp,
@@ -106,4 +110,13 @@ export const bunSystem: System = {
   spawnSelf,
   env: (name) => process.env[name],
   cpuCount: () => navigator.hardwareConcurrency,
+  openUnixDatagram: (path) => libc.openUnixDatagram(path),
+  setGroups: (gids) => libc.setGroups(gids),
+  setGid: (gid) => libc.setGid(gid),
+  setUid: (uid) => libc.setUid(uid),
+  chroot: (dir) => libc.chroot(dir),
+  fileLimit: () => libc.fileLimit(),
+  setFileLimit: (limit) => libc.setFileLimit(limit),
+  newSession: () => libc.newSession(),
+  quietStdio: () => libc.quietStdio(),
 };

@@ -276,6 +276,19 @@ export interface SpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** One side of a datagram socket that sends to one address (a log socket, systemd's notify socket). */
+export interface DatagramSender {
+  /** Sends one datagram without waiting; false: dropped (receiver gone or full, or the socket closed). */
+  send(bytes: Uint8Array): boolean;
+  close(): void;
+}
+
+/** RLIMIT_NOFILE: the soft limit and the hard ceiling; Infinity: unlimited. */
+export interface FileLimit {
+  readonly soft: number;
+  readonly hard: number;
+}
+
 /**
  * What operating a node needs beyond proxying (issue 16): the stats/metrics
  * HTTP listener, unix-domain sockets for the runtime API, and worker
@@ -295,6 +308,26 @@ export interface System {
   env(name: string): string | undefined;
   /** Cores this process may run on (`workers auto`). */
   cpuCount(): number;
+  // The rest goes through libc (src/runtime/libc.ts, Linux). Failures throw a
+  // SystemCallError (the call and the errno's name) or, where there is no libc
+  // to call, an UnsupportedSystemError naming the runtime (libc-errors.ts).
+  /**
+   * A unix datagram socket sending to `path` ('@name': Linux's abstract
+   * namespace), never blocking. The receiver need not exist yet.
+   */
+  openUnixDatagram(path: string): DatagramSender;
+  /** The supplementary groups (setgroups); [] drops them all. */
+  setGroups(gids: readonly number[]): void;
+  setGid(gid: number): void;
+  setUid(uid: number): void;
+  /** chroot(dir), then chdir("/"). */
+  chroot(dir: string): void;
+  fileLimit(): FileLimit;
+  setFileLimit(limit: FileLimit): void;
+  /** setsid(): a new session without a controlling terminal (a daemon). */
+  newSession(): void;
+  /** stdin, stdout and stderr to /dev/null. */
+  quietStdio(): void;
 }
 
 /** A real runtime: the proxy core's Runtime and the operations side's System. */
