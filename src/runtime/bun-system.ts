@@ -1,6 +1,7 @@
 // The operations side under Bun (issue 16): Bun.serve for the admin HTTP
 // listener, unix-domain sockets for the runtime API, Bun.spawn for workers.
 import { LibcSystem } from "./libc.ts";
+import { ServiceNotifier } from "./sd-notify.ts";
 import { bunLibc } from "./libc-bun.ts";
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { BunSocket, handlers, noEvents } from "./bun-socket.ts";
@@ -102,6 +103,13 @@ function spawnSelf(options: SpawnOptions): ChildProcess {
 
 const libc = new LibcSystem(bunLibc);
 
+const notifier = new ServiceNotifier({
+  pid: process.pid,
+  env: (name) => process.env[name],
+  openUnixDatagram: (path) => libc.openUnixDatagram(path),
+  monotonicMicros: () => libc.monotonicMicros(),
+});
+
 export const bunSystem: System = {
   pid: process.pid,
   serveHttp,
@@ -119,4 +127,5 @@ export const bunSystem: System = {
   setFileLimit: (limit) => libc.setFileLimit(limit),
   newSession: () => libc.newSession(),
   quietStdio: () => libc.quietStdio(),
+  notifyServiceManager: (state) => notifier.notify(state),
 };

@@ -1,6 +1,7 @@
 // The operations side under Deno (issue 16): Deno.serve for the admin HTTP
 // listener, unix-domain sockets for the runtime API, Deno.Command for workers.
 import { LibcSystem } from "./libc.ts";
+import { ServiceNotifier } from "./sd-notify.ts";
 import { denoLibc } from "./libc-deno.ts";
 import { DenoListener } from "./deno.ts";
 import { DenoSocket } from "./deno-socket.ts";
@@ -89,6 +90,13 @@ function spawnSelf(options: SpawnOptions): ChildProcess {
 
 const libc = new LibcSystem(denoLibc);
 
+const notifier = new ServiceNotifier({
+  pid: Deno.pid,
+  env: (name) => Deno.env.get(name),
+  openUnixDatagram: (path) => libc.openUnixDatagram(path),
+  monotonicMicros: () => libc.monotonicMicros(),
+});
+
 export const denoSystem: System = {
   pid: Deno.pid,
   serveHttp,
@@ -106,4 +114,5 @@ export const denoSystem: System = {
   setFileLimit: (limit) => libc.setFileLimit(limit),
   newSession: () => libc.newSession(),
   quietStdio: () => libc.quietStdio(),
+  notifyServiceManager: (state) => notifier.notify(state),
 };

@@ -30,6 +30,8 @@ export interface LibcCalls {
   setsid(): number;
   open(path: Uint8Array, flags: number): number;
   dup2(from: number, to: number): number;
+  /** `time`: struct timespec, two i64 (seconds, nanoseconds). */
+  clock_gettime(clock: number, time: Uint8Array): number;
   /** The calling thread's errno, read right after a call returned -1. */
   errno(): number;
 }
@@ -41,6 +43,7 @@ const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
 const O_RDWR = 2;
+const CLOCK_MONOTONIC = 1;
 /** sizeof(struct sockaddr_un.sun_path) on Linux. */
 const SUN_PATH_BYTES = 108;
 const RLIM_INFINITY = 0xffff_ffff_ffff_ffffn;
@@ -176,6 +179,14 @@ export class LibcSystem {
 
   newSession(): void {
     this.#check(this.libc.setsid(), "setsid", "");
+  }
+
+  /** CLOCK_MONOTONIC in microseconds: the clock systemd's MONOTONIC_USEC reads (performance.now() starts elsewhere). */
+  monotonicMicros(): bigint {
+    const raw = new Uint8Array(16);
+    this.#check(this.libc.clock_gettime(CLOCK_MONOTONIC, raw), "clock_gettime", "CLOCK_MONOTONIC");
+    const view = new DataView(raw.buffer);
+    return view.getBigInt64(0, true) * 1_000_000n + view.getBigInt64(8, true) / 1000n;
   }
 
   /** stdin, stdout and stderr become /dev/null (a daemon keeps no terminal). */

@@ -283,6 +283,12 @@ export interface DatagramSender {
   close(): void;
 }
 
+/** What sluice tells the service manager (systemd's notify protocol, runtime/sd-notify.ts). */
+export type ServiceState = "ready" | "reloading" | "stopping";
+
+/** "sent", "dropped" (the socket did not take it), or "off": no $NOTIFY_SOCKET, nothing to tell. */
+export type NotifyOutcome = "sent" | "dropped" | "off";
+
 /** RLIMIT_NOFILE: the soft limit and the hard ceiling; Infinity: unlimited. */
 export interface FileLimit {
   readonly soft: number;
@@ -328,6 +334,8 @@ export interface System {
   newSession(): void;
   /** stdin, stdout and stderr to /dev/null. */
   quietStdio(): void;
+  /** Tells systemd (through $NOTIFY_SOCKET, when set) the service's state. */
+  notifyServiceManager(state: ServiceState): NotifyOutcome;
 }
 
 /** A real runtime: the proxy core's Runtime and the operations side's System. */
