@@ -12,6 +12,7 @@ import { demoConfigYaml } from "./demo/config.ts";
 import { CHECKING_WORKER, MASTER_SOCKET_ENV, WORKER_NUMBER_ENV } from "./master/protocol.ts";
 import type { ServerVerdict } from "./check/checks.ts";
 import { runMaster } from "./master/run-master.ts";
+import { tellServiceManager } from "./master/service-manager.ts";
 import { startMasterServices } from "./master/master-services.ts";
 import { joinMaster, type WorkerLink } from "./master/worker-link.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
@@ -165,6 +166,7 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
     const stop = (why: string) => {
       if (stopping) return;
       stopping = true;
+      if (worker === undefined) tellServiceManager(runtime, "stopping", io.err);
       io.err(`${why}: stopping; ${proxy.sessions} open connection(s) may finish within ` +
         `${config.global.hardStopAfter} ms`);
       // The figures stay readable while connections drain; the stats listener goes with the proxy.
@@ -199,6 +201,7 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
     runtime.onSignal("SIGHUP", noReload("SIGHUP"));
     if (worker === undefined) {
       io.err(`sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`);
+      tellServiceManager(runtime, "ready", io.err);
       return;
     }
     // The master's runtime API runs its commands here, as on a `level admin` socket (the master checked the level).

@@ -1,5 +1,8 @@
 // The operations side under Bun (issue 16): Bun.serve for the admin HTTP
 // listener, unix-domain sockets for the runtime API, Bun.spawn for workers.
+import { LibcSystem } from "./libc.ts";
+import { ServiceNotifier } from "./sd-notify.ts";
+import { bunLibc } from "./libc-bun.ts";
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { BunSocket, handlers, noEvents } from "./bun-socket.ts";
 import { openUdp } from "./node-udp.ts";
@@ -99,6 +102,15 @@ function spawnSelf(options: SpawnOptions): ChildProcess {
   };
 }
 
+const libc = new LibcSystem(bunLibc);
+
+const notifier = new ServiceNotifier({
+  pid: process.pid,
+  env: (name) => process.env[name],
+  openUnixDatagram: (path) => libc.openUnixDatagram(path),
+  monotonicMicros: () => libc.monotonicMicros(),
+});
+
 export const bunSystem: System = {
   pid: process.pid,
   serveHttp,
@@ -108,4 +120,14 @@ export const bunSystem: System = {
   env: (name) => process.env[name],
   cpuCount: () => navigator.hardwareConcurrency,
   openUdp,
+  openUnixDatagram: (path) => libc.openUnixDatagram(path),
+  setGroups: (gids) => libc.setGroups(gids),
+  setGid: (gid) => libc.setGid(gid),
+  setUid: (uid) => libc.setUid(uid),
+  chroot: (dir) => libc.chroot(dir),
+  fileLimit: () => libc.fileLimit(),
+  setFileLimit: (limit) => libc.setFileLimit(limit),
+  newSession: () => libc.newSession(),
+  quietStdio: () => libc.quietStdio(),
+  notifyServiceManager: (state) => notifier.notify(state),
 };
