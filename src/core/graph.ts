@@ -94,6 +94,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
         ctx.gate,
         () => frontend?.current ?? 0,
         slots,
+        f.logging?.asap === true,
       );
     frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2, rules }, { ...rules, maxInspectBytes: g.bufsize });
     frontends.push(frontend);
