@@ -101,7 +101,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
   }
   const checks = new HealthChecks(backends.values(), {
     runtime,
-    log: (line, level) => events.event(line, level),
+    log: (line, level, syslogLine) => events.event(line, level, syslogLine),
     tick: () => clock.tick(),
     maxInFlight: g.maxChecksInFlight,
   });

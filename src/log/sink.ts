@@ -43,9 +43,10 @@ export interface Logger {
   http(record: HttpLogRecord, format?: LogFormatter): void;
   /**
    * Start/stop and other messages for the operator: always on stderr, and
-   * to this logger's syslog servers and sockets (at `level`, default notice).
+   * to this logger's syslog servers and sockets (at `level`, default notice;
+   * as `syslogText` where HAProxy words it differently there).
    */
-  event(text: string, level?: number): void;
+  event(text: string, level?: number, syslogText?: string): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -273,10 +274,10 @@ export function createLogger(
         emit(out, out.json ? (json ??= formatHttpJson(record)) : (raw ??= (format ?? formatHttpLog)(record)), level, now);
       }
     },
-    event(text, level = LEVEL.notice) {
+    event(text, level = LEVEL.notice, syslogText = text) {
       events.write(text);
       const now = wallNow();
-      for (const out of outputs) if (out.datagram !== undefined) emit(out, text, level, now);
+      for (const out of outputs) if (out.datagram !== undefined) emit(out, syslogText, level, now);
     },
     flush() {
       return pool.flush();

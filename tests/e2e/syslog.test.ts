@@ -75,7 +75,7 @@ function header(datagram: Buffer): string {
 }
 
 /** Every format on one receiver each, one more cut at 80 bytes, one that passes notice and up only, capped at err. */
-async function framingConfig(port: number, rx: UdpReceiver[]): Promise<string> {
+async function framingConfig(port: number, rx: UdpReceiver[], closed: number): Promise<string> {
   const lines = FORMATS.map((f, i) => `  log 127.0.0.1:${rx[i]!.port} format ${f} local${i}`);
   return `
 global
@@ -97,6 +97,9 @@ listen fe
   bind 127.0.0.1:${port}
   http-request deny if { path /deny }
   http-request return status 200 content-type text/plain string ok
+backend chk
+  option log-health-checks
+  server down 127.0.0.1:${closed} check inter 300
 `;
 }
 
@@ -104,17 +107,27 @@ listen fe
 async function framings(start: (config: string, ports: number[]) => Promise<RunningProxy>): Promise<Buffer[][]> {
   const rx = await Promise.all(Array.from({ length: 10 }, udpReceiver));
   const port = await freePort();
-  const proxy = await start(await framingConfig(port, rx), [port]);
+  const proxy = await start(await framingConfig(port, rx, await freePort()), [port]);
   try {
     expect(await get(port, "/ok")).toBe(200);
     expect(await get(port, "/deny")).toBe(403);
-    await waitFor(() => rx.slice(0, 9).every((r) => r.datagrams.length >= 2) && rx[9]!.datagrams.length >= 1, 10000, "datagrams");
+    const traffic = (r: UdpReceiver) => r.datagrams.filter((d) => d.includes("127.0.0.1:")).length;
+    await waitFor(() => rx.slice(0, 9).every((r) => traffic(r) >= 2) && traffic(rx[9]!) >= 1, 10000, "datagrams");
+    await waitFor(() => rx[0]!.datagrams.some((d) => d.includes("no server available")), 10000, "the health check's lines");
     await sleep(100);
   } finally {
     await proxy.stop();
   }
-  return rx.map((r) => r.datagrams.filter((d) => d.includes("127.0.0.1:")));
+  return rx.map((r) => r.datagrams);
 }
+
+/** The traffic lines of a receiver. */
+const trafficOf = (ds: Buffer[]) => ds.filter((d) => d.includes("127.0.0.1:"));
+
+/** The health check's lines (log-health-checks, the DOWN transition, no server left), dates, pids and durations aside. */
+const checkLinesOf = (ds: Buffer[]) =>
+  ds.map(String).filter((d) => d.includes("chk/down") || d.includes("backend chk "))
+    .map((d) => d.replace(BSD_DATE, "DATE").replace(/\[\d+\]: /, "[PID]: ").replace(/check duration: \d+ms/, "check duration: Nms"));
 
 let reference: Buffer[][] | undefined;
 async function haproxyFramings(): Promise<Buffer[][]> {
@@ -124,8 +137,17 @@ async function haproxyFramings(): Promise<Buffer[][]> {
 for (const target of selectedTargets()) {
   describe(`syslog (${target.name})`, () => {
     test("every format frames its datagrams as HAProxy 2.6 does: priority, dates, tag, pid, len, level filter", async () => {
-      const theirs = await haproxyFramings();
-      const ours = await framings((config, ports) => sluiceUnderTest(target).start(config, ports));
+      const theirsAll = await haproxyFramings();
+      const oursAll = await framings((config, ports) => sluiceUnderTest(target).start(config, ports));
+      // option log-health-checks, then the server going DOWN (alert) and the backend left without servers (emerg): HAProxy's words and levels.
+      expect(checkLinesOf(oursAll[0]!)).toEqual(checkLinesOf(theirsAll[0]!));
+      expect(checkLinesOf(oursAll[0]!)).toEqual([
+        'DATE haproxy[PID]: Health check for server chk/down failed, reason: Layer4 connection problem, info: "Connection refused", check duration: Nms, status: 0/2 DOWN.\n',
+        'DATE haproxy[PID]: Server chk/down is DOWN. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.\n',
+        "DATE haproxy[PID]: backend chk has no server available!\n",
+      ].map((l, i) => `<${[133, 129, 128][i]}>${l}`));
+      const theirs = theirsAll.map(trafficOf);
+      const ours = oursAll.map(trafficOf);
       for (let i = 0; i < 10; i++) {
         expect(ours[i]!.map(header)).toEqual(theirs[i]!.map(header));
         for (const d of ours[i]!) expect(d[d.length - 1]).toBe(0x0a);
