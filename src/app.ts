@@ -132,7 +132,7 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
   let link: WorkerLink | undefined;
   if (worker !== undefined && checker) proxy.checks.onVerdict = (v) => (link === undefined ? untold.push(v) : link.tell(v));
   let control: ControlSockets | undefined;
-  const figures = proxyStats(proxy, { pid: runtime.pid, version: VERSION });
+  const figures = proxyStats(proxy, { pid: runtime.pid, version: VERSION, droppedLogs: () => pool.dropped });
   const statsText = {
     statCsv: () => statCsv(figures.rows()),
     infoText: () => infoText(figures.info()),

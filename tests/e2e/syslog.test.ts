@@ -5,6 +5,7 @@
 // dontlognull, logasap, log-send-hostname; receivers that go away never stall
 // the proxy; Debian's default haproxy.cfg logs to its socket.
 import { afterAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import * as dgram from "node:dgram";
 import { readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -187,6 +188,7 @@ global
   log 127.0.0.1:${udp.port} format rfc5424 local2
   log-send-hostname myhost
   log-tag edge
+  stats socket ${dir}/admin.sock level admin
 defaults
   mode http
   log global
@@ -233,6 +235,9 @@ listen tcp
         await waitFor(() => run!.errLines.some((l) => /log lines? dropped/.test(l)), 5000, "the drop notice");
         const notice = run.errLines.find((l) => /log lines? dropped/.test(l))!;
         expect(Number(notice.match(/(\d+) log line/)![1])).toBeGreaterThan(0);
+        // ... and in `show info`, HAProxy's DroppedLogs.
+        const info = spawnSync("socat", ["-", `UNIX-CONNECT:${dir}/admin.sock`], { input: "show info\n", encoding: "utf8" }).stdout;
+        expect(Number(info.match(/^DroppedLogs: (\d+)$/m)?.[1])).toBeGreaterThan(0);
       } finally {
         backend.stop(true);
         unix.close();
