@@ -22,7 +22,8 @@ import { checkLine, downLine, noServerLine, noServerSyslogLine, type Survivors, 
 export interface CheckContext {
   readonly runtime: Pick<Runtime, "connect" | "now" | "setTimer" | "clearTimer">;
   /** Where transitions are logged (the proxy's event log). */
-  log(line: string, level?: number, syslogLine?: string): void;
+  /** `backend`: whose logger tells it (its `log` lines and log-tag). */
+  log(line: string, level?: number, syslogLine?: string, backend?: string): void;
   /** A verdict is an event of its own: the proxy's clock is read before streams are moved. */
   tick(): void;
   readonly limiter: Limiter;
@@ -198,7 +199,7 @@ export class HealthCheck {
     // `option log-health-checks`: every change of the check's status or of the health counter, before the transition's own line (HAProxy's order).
     if (this.backend.config.logging?.healthChecks === true && (r.status !== before.status || state.health !== before.health)) {
       const health = { value: state.health, rise: state.rise, fall: state.fall, draining: state.admin === "DRAIN" };
-      this.ctx.log(checkLine(this.server.id, this.server.backup, r, passed, health), LEVEL.notice);
+      this.ctx.log(checkLine(this.server.id, this.server.backup, r, passed, health), LEVEL.notice, undefined, this.backend.name);
     }
     this.apply(change, r);
     let next = this.interval();
@@ -218,12 +219,12 @@ export class HealthCheck {
       const requeued = backend.serverDown(server);
       server.pool.closeIdle();
       const left = survivors(backend);
-      ctx.log(downLine(server.id, r, left, server.current, requeued, backend.queued, !logChecks), LEVEL.alert);
-      if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name), LEVEL.emerg, noServerSyslogLine(backend.name));
+      ctx.log(downLine(server.id, r, left, server.current, requeued, backend.queued, !logChecks), LEVEL.alert, undefined, backend.name);
+      if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name), LEVEL.emerg, noServerSyslogLine(backend.name), backend.name);
       return;
     }
     backend.serverUp(server);
-    ctx.log(upLine(server.id, r, survivors(backend), 0, backend.queued, !logChecks));
+    ctx.log(upLine(server.id, r, survivors(backend), 0, backend.queued, !logChecks), LEVEL.notice, undefined, backend.name);
   }
 }
 

@@ -140,7 +140,12 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
           ),
         );
       }
-      if (proxy.kind !== "frontend") draft.backends.push(backend(proxy, named, part, defaults));
+      if (proxy.kind !== "frontend") {
+        const drafted = backend(proxy, named, part, defaults);
+        // Where its servers' messages go (HAProxy's send_log on the backend): its defaults' and own `log` lines, when it has some.
+        if (part.logs !== undefined) drafted.config.logTargets = logTargets([...(defaults.logs ?? []), ...part.logs]);
+        draft.backends.push(drafted);
+      }
     }
   }
   return draft;

@@ -146,6 +146,7 @@ const BACKEND = {
   "retry-on": v.optional(RetryOnSchema),
   timeout: v.optional(timeoutsSchema("backend", BACKEND_TIMEOUTS)),
   option: v.optional(optionsSchema("backend")),
+  log: v.optional(logsSchema("backend")),
   "log-tag": v.optional(LogTagSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "http-reuse": v.optional(HttpReuseSchema),
@@ -193,12 +194,7 @@ const KNOWN_KEYWORDS = new Set(
 const SPELLING: Record<string, string> = { servers: "server" };
 
 /** Keywords HAProxy allows in a section that sluice does not implement there yet. */
-const NOT_YET: Partial<Record<SectionName, Record<string, string>>> = {
-  backend: {
-    log:
-      "'log' in a backend section is not supported yet (traffic is logged by frontends: put it in the frontend or in defaults)",
-  },
-};
+const NOT_YET: Partial<Record<SectionName, Record<string, string>>> = {};
 
 function sectionText(section: SectionName, entries: v.ObjectEntries): MappingText {
   return {

@@ -373,6 +373,12 @@ export interface BackendConfig {
   healthCheck: HealthCheck;
   origin: Origin;
   /** `log-tag`, `option log-health-checks` (defaults, then the section's). */
+  /**
+   * Where its servers' messages (UP, DOWN, checks) go besides stderr: the
+   * `log` lines of its `defaults` then its own, as a frontend's traffic,
+   * when the backend has `log` lines of its own. Absent: the global section's.
+   */
+  logTargets?: LogTarget[];
   logging?: ProxyLogging;
 }
 

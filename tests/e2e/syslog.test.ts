@@ -177,7 +177,8 @@ for (const target of selectedTargets()) {
       const sock = join(dir, "log.sock");
       const unix = await bindDatagramReceiver(sock);
       const udp = await udpReceiver();
-      const [web, tcp, app] = [await freePort(), await freePort(), await freePort()];
+      const checks = await udpReceiver();
+      const [web, tcp, app, closed] = [await freePort(), await freePort(), await freePort(), await freePort()];
       const backend = Bun.serve({ port: app, hostname: "127.0.0.1", fetch: () => new Response("hello from the server") });
       let run: Run | undefined;
       try {
@@ -207,6 +208,11 @@ listen tcp
   option dontlognull
   bind 127.0.0.1:${tcp}
   server app 127.0.0.1:${app}
+backend chk
+  no log
+  log 127.0.0.1:${checks.port} local5
+  log-tag checks
+  server down 127.0.0.1:${closed} check inter 300
 `);
         const pid = run.proc.pid;
         expect(await get(web, "/a")).toBe(200);
@@ -224,6 +230,10 @@ listen tcp
         expect(webLine).toMatch(new RegExp(`^<134>${BSD_DATE.source} myhost webtag\\[${pid}\\]: 127\\.0\\.0\\.1:\\d+ \\[.*\\] web web/app \\d+/\\d+/\\d+/\\d+/\\+\\d+ 200 \\+\\d+ - - ---- .*"GET /a HTTP/1\\.1"\\n$`));
         expect(tcpLine).toMatch(new RegExp(`^<134>${BSD_DATE.source} myhost edge\\[${pid}\\]: 127\\.0\\.0\\.1:\\d+ \\[.*\\] tcp tcp/app \\d+/\\d+/\\d+ \\d+ \\d+ -- `));
         expect(udp.datagrams[0]!.toString()).toMatch(new RegExp(`^<150>1 ${ISO_DATE.source} myhost webtag ${pid} - - 127\\.0\\.0\\.1:`));
+        // A backend's own log lines and tag carry its servers' messages (and only those lines: `no log` dropped the defaults').
+        await waitFor(() => checks.datagrams.length >= 2, 10000, "the backend's messages");
+        expect(checks.datagrams[0]!.toString()).toMatch(new RegExp(`^<169>${BSD_DATE.source} myhost checks\\[${pid}\\]: Server chk/down is DOWN, reason: Layer4 connection problem`));
+        expect(checks.datagrams[1]!.toString()).toMatch(new RegExp(`^<168>${BSD_DATE.source} myhost checks\\[${pid}\\]: backend chk has no server available!\n$`));
 
         // The receivers go away: the socket's path is gone, the UDP port closed. Requests are served as fast as ever.
         unix.close();

@@ -507,11 +507,6 @@ describe("log", () => {
       "sluice.cfg:2: defaults: missing argument for 'log' (usage: log <address> [len <length>] [format <format>] <facility> [<level> [<minlevel>]], or log global)",
     ],
     [
-      "log in a backend",
-      ["backend b", "    log global"],
-      "sluice.cfg:2: backend 'b': 'log' in a backend section is not supported yet (traffic is logged by frontends: put it in the frontend or in defaults)",
-    ],
-    [
       "no log with an argument",
       ["defaults", "    no log stdout"],
       "sluice.cfg:2: defaults: 'no log stdout' is not supported yet",

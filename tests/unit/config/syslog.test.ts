@@ -81,6 +81,25 @@ describe("log: HAProxy's addresses", () => {
     ]);
   });
 
+  test("a backend's own log lines (its defaults' first) take its servers' messages; without, the global ones do", () => {
+    const c = loadOk(cfg(
+      "global",
+      "    log 127.0.0.1 local0",
+      "defaults",
+      "    log global",
+      "frontend web",
+      "    bind :80",
+      "    default_backend app",
+      "backend app",
+      "    log 127.0.0.1:1514 local3 notice",
+      "    server a 127.0.0.1:9000",
+      "backend other",
+      "    server b 127.0.0.1:9001",
+    ));
+    expect(c.backends[0]!.logTargets!.map((t) => [t.port, t.facility, t.level])).toEqual([[514, 16, undefined], [1514, 19, 5]]);
+    expect(c.backends[1]!.logTargets).toBeUndefined();
+  });
+
   test.each([
     ["ring@buf local0", "log: 'ring@buf': ring buffers are not supported (sluice has no 'ring' sections nor 'show events'); log to a syslog address, a unix socket, stdout or stderr"],
     ["tcp@10.0.0.1:514 local0", "log: address family 'tcp@' is not supported for logs (supported: udp@, udp4@, udp6@, unix@, fd@)"],
