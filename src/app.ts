@@ -6,11 +6,13 @@ import type { Config } from "./config/types.ts";
 import { Proxy } from "./core/proxy.ts";
 import { commandTable, ControlSockets, controlContext } from "./control/sockets.ts";
 import { SinkPool } from "./log/sink.ts";
+import { hostname } from "node:os";
 import { startDemoBackend } from "./demo/backends.ts";
 import { demoConfigYaml } from "./demo/config.ts";
 import { CHECKING_WORKER, MASTER_SOCKET_ENV, WORKER_NUMBER_ENV } from "./master/protocol.ts";
 import type { ServerVerdict } from "./check/checks.ts";
 import { runMaster } from "./master/run-master.ts";
+import { tellServiceManager } from "./master/service-manager.ts";
 import { startMasterServices } from "./master/master-services.ts";
 import { joinMaster, type WorkerLink } from "./master/worker-link.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
@@ -108,6 +110,14 @@ async function serveAsWorker(
   });
 }
 
+/** The global `log-tag` and `log-send-hostname` (true: this system's name, read once here, as HAProxy does at start). */
+function syslogIdentity(g: Config["global"] & { logTag?: string; logSendHostname?: string | true }): { tag?: string; hostname?: string } {
+  const id: { tag?: string; hostname?: string } = {};
+  if (g.logTag !== undefined) id.tag = g.logTag;
+  if (g.logSendHostname !== undefined) id.hostname = g.logSendHostname === true ? hostname() : g.logSendHostname;
+  return id;
+}
+
 interface ServeOptions {
   strictOwnership?: boolean;
   onStop?: () => void;
@@ -117,7 +127,7 @@ interface ServeOptions {
 
 async function serve(runtime: HostRuntime, config: Config, io: Output, options: ServeOptions = {}): Promise<number> {
   const { onStop, worker } = options;
-  const pool = new SinkPool({ timers: runtime });
+  const pool = new SinkPool({ timers: runtime, system: runtime, ...syslogIdentity(config.global) });
   // Of a master's workers, one runs the active health checks and the others follow its verdicts.
   const checker = worker === undefined || worker.number === CHECKING_WORKER;
   const proxy = new Proxy(config, runtime, pool, {
@@ -130,7 +140,7 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
   let link: WorkerLink | undefined;
   if (worker !== undefined && checker) proxy.checks.onVerdict = (v) => (link === undefined ? untold.push(v) : link.tell(v));
   let control: ControlSockets | undefined;
-  const figures = proxyStats(proxy, { pid: runtime.pid, version: VERSION });
+  const figures = proxyStats(proxy, { pid: runtime.pid, version: VERSION, droppedLogs: () => pool.dropped });
   const statsText = {
     statCsv: () => statCsv(figures.rows()),
     infoText: () => infoText(figures.info()),
@@ -164,6 +174,7 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
     const stop = (why: string) => {
       if (stopping) return;
       stopping = true;
+      if (worker === undefined) tellServiceManager(runtime, "stopping", io.err);
       io.err(`${why}: stopping; ${proxy.sessions} open connection(s) may finish within ` +
         `${config.global.hardStopAfter} ms`);
       // The figures stay readable while connections drain; the stats listener goes with the proxy.
@@ -198,6 +209,7 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
     runtime.onSignal("SIGHUP", noReload("SIGHUP"));
     if (worker === undefined) {
       io.err(`sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`);
+      tellServiceManager(runtime, "ready", io.err);
       return;
     }
     // The master's runtime API runs its commands here, as on a `level admin` socket (the master checked the level).

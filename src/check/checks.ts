@@ -12,7 +12,8 @@ import { PassiveCheck } from "./observer.ts";
 
 export interface ChecksOptions {
   readonly runtime: Pick<Runtime, "connect" | "now" | "setTimer" | "clearTimer">;
-  log(line: string): void;
+  /** An event line, at a syslog level (health-check.ts: HAProxy's for each line; absent: notice). */
+  log(line: string, level?: number, syslogLine?: string, backend?: string): void;
   tick(): void;
   /** `tune.max-checks-per-thread` (0: no bound). */
   readonly maxInFlight: number;

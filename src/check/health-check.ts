@@ -15,13 +15,15 @@ import type { Job, Limiter } from "./limiter.ts";
 import { Probe, type ProbeTarget, type Step, type Verdict } from "./probe.ts";
 import { isPass, result } from "./status.ts";
 import { tcpCheckScript } from "./tcp-check.ts";
-import { downLine, noServerLine, type Survivors, upLine } from "./transition-log.ts";
+import { LEVEL } from "../log/target.ts";
+import { checkLine, downLine, noServerLine, noServerSyslogLine, type Survivors, upLine } from "./transition-log.ts";
 
 /** What every check of a proxy shares. */
 export interface CheckContext {
   readonly runtime: Pick<Runtime, "connect" | "now" | "setTimer" | "clearTimer">;
   /** Where transitions are logged (the proxy's event log). */
-  log(line: string): void;
+  /** `backend`: whose logger tells it (its `log` lines and log-tag). */
+  log(line: string, level?: number, syslogLine?: string, backend?: string): void;
   /** A verdict is an event of its own: the proxy's clock is read before streams are moved. */
   tick(): void;
   readonly limiter: Limiter;
@@ -191,7 +193,15 @@ export class HealthCheck {
   private verdict(r: CheckResult): void {
     const now = this.ctx.runtime.now();
     const state = this.server.state;
-    this.apply(isPass(r.status) ? state.passed(r, now) : state.failed(r, now), r);
+    const before = { status: state.last?.status, health: state.health };
+    const passed = isPass(r.status);
+    const change = passed ? state.passed(r, now) : state.failed(r, now);
+    // `option log-health-checks`: every change of the check's status or of the health counter, before the transition's own line (HAProxy's order).
+    if (this.backend.config.logging?.healthChecks === true && (r.status !== before.status || state.health !== before.health)) {
+      const health = { value: state.health, rise: state.rise, fall: state.fall, draining: state.admin === "DRAIN" };
+      this.ctx.log(checkLine(this.server.id, this.server.backup, r, passed, health), LEVEL.notice, undefined, this.backend.name);
+    }
+    this.apply(change, r);
     let next = this.interval();
     if (this.hurry) next = Math.min(next, this.spec.fastinter);
     this.hurry = false;
@@ -202,18 +212,19 @@ export class HealthCheck {
   private apply(change: Transition, r: CheckResult, tell = true): void {
     if (change === undefined) return;
     const { server, backend, ctx } = this;
+    const logChecks = backend.config.logging?.healthChecks === true;
     ctx.tick();
     if (tell) ctx.onTransition?.(this, change === "down" ? "DOWN" : "UP", r);
     if (change === "down") {
       const requeued = backend.serverDown(server);
       server.pool.closeIdle();
       const left = survivors(backend);
-      ctx.log(downLine(server.id, r, left, server.current, requeued, backend.queued));
-      if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name));
+      ctx.log(downLine(server.id, r, left, server.current, requeued, backend.queued, !logChecks), LEVEL.alert, undefined, backend.name);
+      if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name), LEVEL.emerg, noServerSyslogLine(backend.name), backend.name);
       return;
     }
     backend.serverUp(server);
-    ctx.log(upLine(server.id, r, survivors(backend), 0, backend.queued));
+    ctx.log(upLine(server.id, r, survivors(backend), 0, backend.queued, !logChecks), LEVEL.notice, undefined, backend.name);
   }
 }
 

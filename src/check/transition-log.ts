@@ -21,16 +21,39 @@ function why(r: CheckResult): string {
   return `${text}, check duration: ${Math.round(r.durationMs)}ms`;
 }
 
-export function downLine(id: string, r: CheckResult, left: Survivors, sessions: number, requeued: number, queued: number): string {
-  return `Server ${id} is DOWN, ${why(r)}. ${left.active} active and ${left.backup} backup servers left. ` +
+/** `reason`: false under `option log-health-checks`, whose own line said it (HAProxy then leaves it out here). */
+export function downLine(id: string, r: CheckResult, left: Survivors, sessions: number, requeued: number, queued: number, reason = true): string {
+  return `Server ${id} is DOWN${reason ? `, ${why(r)}` : ""}. ${left.active} active and ${left.backup} backup servers left. ` +
     `${sessions} sessions active, ${requeued} requeued, ${queued} remaining in queue.`;
 }
 
-export function upLine(id: string, r: CheckResult, online: Survivors, requeued: number, queued: number): string {
-  return `Server ${id} is UP, ${why(r)}. ${online.active} active and ${online.backup} backup servers online. ` +
+export function upLine(id: string, r: CheckResult, online: Survivors, requeued: number, queued: number, reason = true): string {
+  return `Server ${id} is UP${reason ? `, ${why(r)}` : ""}. ${online.active} active and ${online.backup} backup servers online. ` +
     `${requeued} sessions requeued, ${queued} total in queue.`;
+}
+
+/**
+ * `option log-health-checks`: a check whose status or health counter moved, as HAProxy words it:
+ *   Health check for server api/a1 failed, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms, status: 0/2 DOWN.
+ * The status is the counter against rise while DOWN, against fall (from the top) while UP.
+ */
+export function checkLine(
+  id: string,
+  backup: boolean,
+  r: CheckResult,
+  passed: boolean,
+  health: { value: number; rise: number; fall: number; draining: boolean },
+): string {
+  const up = health.value >= health.rise;
+  const shown = up ? `${health.value - health.rise + 1}/${health.fall} ${health.draining ? "DRAIN" : "UP"}` : `${health.value}/${health.rise} DOWN`;
+  return `Health check for ${backup ? "backup " : ""}server ${id} ${passed ? "succeeded" : "failed"}, ${why(r)}, status: ${shown}.`;
 }
 
 export function noServerLine(backend: string): string {
   return `backend '${backend}' has no server available!`;
+}
+
+/** The same to syslog: HAProxy quotes the name on stderr only. */
+export function noServerSyslogLine(backend: string): string {
+  return `backend ${backend} has no server available!`;
 }

@@ -11,6 +11,8 @@ import type { ConfigError } from "./errors.ts";
 import { resolveHealthCheck, serverChecks } from "./health-check.ts";
 import { locate } from "./issues.ts";
 import type { LogEntry, ProxyPart } from "./model.ts";
+import { proxyLogging } from "./schema-syslog.ts";
+import { targetKey } from "../log/target.ts";
 import type { ProxyKind } from "./raw.ts";
 import { TCP_RETRY_ON } from "./schema-retry.ts";
 import type { CheckedProxy, CheckedSegment } from "./sections.ts";
@@ -80,9 +82,11 @@ const NO_DEFAULTS: ProxyPart = { timeouts: {} };
 export function buildDraft(segments: CheckedSegment[]): Draft {
   const global: GlobalConfig = { ...BUILTIN.global, logTargets: [] };
   for (const seg of segments) {
-    const { logs, sslDefaultBind, statsSockets, ...settings } = seg.global ?? {};
+    const { logs, logTag, logSendHostname, sslDefaultBind, statsSockets, ...settings } = seg.global ?? {};
     Object.assign(global, settings);
     if (logs) global.logTargets.push(...logs);
+    if (logTag !== undefined) global.logTag = logTag;
+    if (logSendHostname !== undefined) global.logSendHostname = logSendHostname;
     if (statsSockets) (global.statsSockets ??= []).push(...statsSockets);
     if (sslDefaultBind) global.sslDefaultBind = { ...global.sslDefaultBind, ...sslDefaultBind };
   }
@@ -93,8 +97,12 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
     );
   global.logTargets = unique(global.logTargets);
   if (global.logTargets.length === 0) global.logTargets.push({ ...BUILTIN.logTarget });
+  // HAProxy: log-send-hostname turns the default format (local) into rfc3164, on every line.
+  const framed = (t: LogTarget): LogTarget =>
+    global.logSendHostname !== undefined && t.formatDefaulted ? { ...t, format: "rfc3164" } : t;
+  global.logTargets = global.logTargets.map(framed);
   const expand = (entries: LogEntry[]): LogTarget[] =>
-    unique(entries.flatMap((e) => (e === "global" ? global.logTargets : e === "none" ? [] : [e])));
+    unique(entries.flatMap((e) => (e === "global" ? global.logTargets : e === "none" ? [] : [framed(e)])));
   const logTargets = (entries: LogEntry[]): LogTarget[] => {
     // `no log` drops every target before it (from defaults or the same section).
     const cut = entries.lastIndexOf("none");
@@ -132,7 +140,12 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
           ),
         );
       }
-      if (proxy.kind !== "frontend") draft.backends.push(backend(proxy, named, part, defaults));
+      if (proxy.kind !== "frontend") {
+        const drafted = backend(proxy, named, part, defaults);
+        // Where its servers' messages go (HAProxy's send_log on the backend): its defaults' and own `log` lines, when it has some.
+        if (part.logs !== undefined) drafted.config.logTargets = logTargets([...(defaults.logs ?? []), ...part.logs]);
+        draft.backends.push(drafted);
+      }
     }
   }
   return draft;
@@ -161,7 +174,7 @@ function timeouts(defaults: ProxyPart, part: ProxyPart): Timeouts {
 function unique(targets: LogTarget[]): LogTarget[] {
   const seen = new Set<string>();
   return targets.filter((t) => {
-    const key = `${t.kind}\u0000${t.path ?? ""}\u0000${t.format}`;
+    const key = targetKey(t);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -188,6 +201,7 @@ function frontend(
     maxconn: part.maxconn ?? defaults.maxconn ?? global.maxconn,
     timeouts: timeouts(defaults, part),
     logTargets,
+    ...proxyLogging(part, defaults, "frontend"),
     httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
     errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
     maxSessionSrvConns: part.maxSessionSrvConns ?? defaults.maxSessionSrvConns ??
@@ -249,6 +263,7 @@ function backend(
     redispatchInterval: redispatch === 0 ? BUILTIN.redispatchInterval : redispatch,
     httpReuse: part.httpReuse ?? defaults.httpReuse ?? BUILTIN.httpReuse,
     healthCheck: checks.healthCheck,
+    ...proxyLogging(part, defaults, "backend"),
     origin: proxy.origin,
   };
   const forwardFor = part.forwardFor ?? defaults.forwardFor;

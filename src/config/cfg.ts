@@ -53,6 +53,7 @@ const SINGLE_ARG: Record<string, string> = {
   "tune.h2.fe.glitches-threshold": "tune.h2.fe.glitches-threshold <number>",
   "tune.h2.fe.max-control-frames-per-sec": "tune.h2.fe.max-control-frames-per-sec <number>",
   "log-format": 'log-format "<format>"',
+  "log-tag": "log-tag <string>",
   "http-reuse": "http-reuse never|safe|aggressive|always",
   "max-session-srv-conns": "max-session-srv-conns <number>",
   "ssl-default-bind-ciphers": "ssl-default-bind-ciphers <ciphers>",
@@ -76,7 +77,8 @@ const USAGE: Record<string, string> = {
     "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]] [cookie <value>]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
-  log: "log stdout|stderr|<file> [format raw|json] [facility], or log global",
+  log: "log <address> [len <length>] [format <format>] <facility> [<level> [<minlevel>]], or log global",
+  "log-send-hostname": "log-send-hostname [<string>]",
   // Health checks (issue 14, checks).
   "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>",
   "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>",
@@ -350,10 +352,16 @@ class CfgParser {
   private keyword(base: PathSeg[], keyword: string, args: string[]): void {
     // `no log` (HAProxy: this proxy logs nothing) is the log line "none".
     if (keyword === "no" && args.length === 1 && args[0] === "log") return this.keyword(base, "log", ["none"]);
+    // `no option NAME` is the option entry "no NAME" (schema-http.ts reads it).
+    if (keyword === "no" && args[0] === "option" && args.length > 1) return this.keyword(base, "option", ["no", ...args.slice(1)]);
     const raw = this.node(base);
     if (keyword in SINGLE_ARG) {
       if (!this.arity(keyword, args, 1, 1)) return;
       raw[keyword] = args[0];
+      this.mark([...base, keyword]);
+    } else if (keyword === "log-send-hostname") {
+      if (!this.arity(keyword, args, 0, 1)) return;
+      raw[keyword] = args[0] ?? true;
       this.mark([...base, keyword]);
     } else if (keyword === "master-worker") {
       if (!this.arity(keyword, args, 0, 0)) return;

@@ -69,6 +69,7 @@ import type {
 export { nameSchema } from "./schema-values.ts";
 export type { BindPart, ServerPart, TimeoutsPart } from "./schema-parts.ts";
 export type { ErrorFilePart, LogEntry } from "./schema-http.ts";
+import { LogSendHostnameSchema, type LogOptionsPart, logOptionsOf, LogTagSchema } from "./schema-syslog.ts";
 
 const MaxSessionSrvConns = integer("max-session-srv-conns", 0);
 
@@ -91,6 +92,8 @@ const GLOBAL = {
   "tune.h2.fe.max-control-frames-per-sec": v.optional(integer("tune.h2.fe.max-control-frames-per-sec", 1)),
   "tune.max-checks-per-thread": v.optional(integer("tune.max-checks-per-thread", 0)),
   log: v.optional(GlobalLogsSchema),
+  "log-tag": v.optional(LogTagSchema),
+  "log-send-hostname": v.optional(LogSendHostnameSchema),
   "ssl-default-bind-options": v.optional(DefaultBindOptionsSchema),
   "ssl-default-bind-ciphers": v.optional(CiphersSchema),
   "ssl-default-bind-ciphersuites": v.optional(CiphersuitesSchema),
@@ -108,6 +111,7 @@ const DEFAULTS = {
   "hash-type": v.optional(HashTypeSchema),
   option: v.optional(optionsSchema("defaults")),
   log: v.optional(logsSchema("defaults")),
+  "log-tag": v.optional(LogTagSchema),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
@@ -127,6 +131,7 @@ const FRONTEND = {
   timeout: v.optional(timeoutsSchema("frontend", FRONTEND_TIMEOUTS)),
   option: v.optional(optionsSchema("frontend")),
   log: v.optional(logsSchema("frontend")),
+  "log-tag": v.optional(LogTagSchema),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
@@ -144,6 +149,8 @@ const BACKEND = {
   "retry-on": v.optional(RetryOnSchema),
   timeout: v.optional(timeoutsSchema("backend", BACKEND_TIMEOUTS)),
   option: v.optional(optionsSchema("backend")),
+  log: v.optional(logsSchema("backend")),
+  "log-tag": v.optional(LogTagSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "http-reuse": v.optional(HttpReuseSchema),
   // Health checks (issue 14, checks).
@@ -167,6 +174,7 @@ const LISTEN = {
   timeout: v.optional(timeoutsSchema("listen", TIMEOUT_NAMES)),
   option: v.optional(optionsSchema("listen")),
   log: v.optional(logsSchema("listen")),
+  "log-tag": v.optional(LogTagSchema),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
@@ -190,12 +198,7 @@ const KNOWN_KEYWORDS = new Set(
 const SPELLING: Record<string, string> = { servers: "server" };
 
 /** Keywords HAProxy allows in a section that sluice does not implement there yet. */
-const NOT_YET: Partial<Record<SectionName, Record<string, string>>> = {
-  backend: {
-    log:
-      "'log' in a backend section is not supported yet (traffic is logged by frontends: put it in the frontend or in defaults)",
-  },
-};
+const NOT_YET: Partial<Record<SectionName, Record<string, string>>> = {};
 
 function sectionText(section: SectionName, entries: v.ObjectEntries): MappingText {
   return {
@@ -230,6 +233,9 @@ export interface ProxyPart {
   redispatch?: number;
   /** `log` lines in order; file paths are joined to the config file's directory by sections.ts. */
   logs?: LogEntry[];
+  /** `log-tag` and the logging options (schema-syslog.ts). */
+  logTag?: string;
+  logOptions?: LogOptionsPart;
   logFormat?: string;
   /** `errorfile` lines as written... */
   errorFiles?: ErrorFilePart[];
@@ -266,6 +272,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   retries?: number;
   "retry-on"?: RetryCondition[];
   log?: LogEntry[];
+  "log-tag"?: string;
   "log-format"?: string;
   errorfile?: ErrorFilePart[];
   "http-reuse"?: HttpReuse;
@@ -296,6 +303,9 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (option.allBackups !== undefined) part.allBackups = option.allBackups;
   if (option.idleCloseOnResponse !== undefined) part.idleCloseOnResponse = true;
   if (o.log !== undefined) part.logs = o.log;
+  if (o["log-tag"] !== undefined) part.logTag = o["log-tag"];
+  const logOptions = logOptionsOf(option);
+  if (logOptions !== undefined) part.logOptions = logOptions;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
   if (o.errorfile !== undefined) part.errorFiles = o.errorfile;
   if (o["http-reuse"] !== undefined) part.httpReuse = o["http-reuse"];
@@ -328,6 +338,8 @@ export interface GlobalPart extends ControlPart, MasterPart {
   h2FrontendMaxControlFramesPerSec?: number;
   maxChecksInFlight?: number;
   logs?: LogTarget[];
+  logTag?: string;
+  logSendHostname?: string | true;
   sslDefaultBind?: NonNullable<GlobalConfig["sslDefaultBind"]>;
 }
 
@@ -355,6 +367,8 @@ export const GlobalSchema = v.pipe(
     if (control !== undefined) part.h2FrontendMaxControlFramesPerSec = control;
     if (g["tune.max-checks-per-thread"] !== undefined) part.maxChecksInFlight = g["tune.max-checks-per-thread"];
     if (g.log !== undefined) part.logs = g.log;
+    if (g["log-tag"] !== undefined) part.logTag = g["log-tag"];
+    if (g["log-send-hostname"] !== undefined) part.logSendHostname = g["log-send-hostname"];
     if (g.stats !== undefined) Object.assign(part, g.stats);
     const ssl: NonNullable<GlobalConfig["sslDefaultBind"]> = { ...g["ssl-default-bind-options"] };
     if (g["ssl-default-bind-ciphers"] !== undefined) ssl.ciphers = g["ssl-default-bind-ciphers"];

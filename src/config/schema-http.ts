@@ -16,8 +16,8 @@ import {
   type Forwarded,
   type ForwardFor,
   type HttpConnectionMode,
-  type LogTarget,
 } from "./types.ts";
+import { isLogOption, LOG_OPTION_SECTIONS, logOption, type LogOptionsPart } from "./schema-syslog.ts";
 
 // ---------------------------------------------------------------- option
 
@@ -52,7 +52,7 @@ const HTTP_MODES = {
 const ARGS_NOT_YET = new Set<string>(["httplog", "tcplog"]);
 
 /** What a section's `option` lines set; the last line wins for each field. */
-export interface OptionsPart {
+export interface OptionsPart extends LogOptionsPart {
   log?: "tcp" | "http";
   forwardFor?: ForwardFor;
   forwarded?: Forwarded;
@@ -74,7 +74,12 @@ const FORWARDED_USAGE = "usage: option forwarded [proto] [host] [by] [for]";
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function parseOption(text: string, section: SectionName): OptionItem | string {
-  const [name = "", ...args] = words(text);
+  const [first = "", ...rest] = words(text);
+  // `no option NAME` (the entry "no NAME"): only the logging options can be turned off yet.
+  const on = first !== "no";
+  const [name = "", ...args] = on ? [first, ...rest] : rest;
+  if (isLogOption(name)) return logOption(name, args, section, on);
+  if (!on) return `'no option ${name}' is not supported yet`;
   if (!Object.hasOwn(OPTION_SECTIONS, name)) {
     return `option '${name}' is not supported yet (supported: ${supportedOptions(section)})`;
   }
@@ -119,7 +124,7 @@ function redispatch(args: string[]): OptionItem | string {
 }
 
 function supportedOptions(section: SectionName): string {
-  return Object.entries(OPTION_SECTIONS)
+  return Object.entries({ ...OPTION_SECTIONS, ...LOG_OPTION_SECTIONS })
     .filter(([, sections]) => (sections as readonly string[]).includes(section))
     .map(([name]) => name)
     .join(", ");
@@ -229,126 +234,8 @@ export function optionsSchema(section: SectionName) {
 
 // ---------------------------------------------------------------- log
 
-/**
- * A `log` line: a target, `global` (the global section's targets), or `none`
- * (haproxy.cfg's `no log`: this proxy logs nothing, whatever came before).
- */
-export type LogEntry = LogTarget | "global" | "none";
-
-const LOG_USAGE = "usage: log stdout|stderr|<file> [format raw|json] [facility], or log global";
-const FACILITIES = new Set([
-  "kern",
-  "user",
-  "mail",
-  "daemon",
-  "auth",
-  "syslog",
-  "lpr",
-  "news",
-  "uucp",
-  "cron",
-  "auth2",
-  "ftp",
-  "ntp",
-  "audit",
-  "alert",
-  "cron2",
-  "local0",
-  "local1",
-  "local2",
-  "local3",
-  "local4",
-  "local5",
-  "local6",
-  "local7",
-]);
-/** Syslog levels: a `log` line's level filters after its facility. */
-const LEVELS = new Set(["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]);
-/** HAProxy's other `log` arguments. */
-const LOG_ARGS_NOT_YET = new Set(["len", "sample", "profile"]);
-
-type Failed = { error: string };
-
-function parseLog(text: string, section: SectionName): LogEntry | Failed {
-  const [target = "", ...args] = words(text);
-  if (target === "none") {
-    if (section === "global") return { error: "'no log' is not allowed in a global section" };
-    if (args.length > 0) return { error: `no log: unexpected argument '${args[0]}'` };
-    return "none";
-  }
-  if (target === "global") {
-    if (section === "global") return { error: "'log global' is not allowed in a global section" };
-    if (args.length > 0) {
-      return { error: `log global: unexpected argument '${args[0]}' (usage: log global)` };
-    }
-    return "global";
-  }
-  const supported = `supported: stdout, stderr, a file path containing '/'${
-    section === "global" ? "" : ", global"
-  }`;
-  let entry: LogTarget;
-  if (target === "stdout" || target === "stderr") {
-    entry = { kind: target, format: "raw" };
-  } else if (target.includes("@")) {
-    return { error: `log: target '${target}' is not supported yet (${supported})` };
-  } else if (target.includes("/")) {
-    entry = { kind: "file", path: target, format: "raw" };
-  } else {
-    return { error: `log: syslog address '${target}' is not supported yet (${supported})` };
-  }
-  for (let i = 0; i < args.length; i++) {
-    const word = args[i]!;
-    if (word === "format") {
-      const format = args[++i];
-      if (format === undefined) {
-        return { error: `log: missing argument for 'format' (${LOG_USAGE})` };
-      }
-      if (format !== "raw" && format !== "json") {
-        return { error: `log: format '${format}' is not supported yet (supported: raw, json)` };
-      }
-      entry.format = format;
-    } else if (FACILITIES.has(word)) {
-      // HAProxy requires a facility on every log line, but a raw or JSON line
-      // to a stream or a file has no syslog header to carry it (HAProxy's raw
-      // format drops it too): accepted, so that `log stdout format raw local0`
-      // means the same to both. Level filters after it are not supported yet.
-      const level = args[i + 1];
-      if (level !== undefined && LEVELS.has(level)) {
-        return { error: `log: level filter '${level}' after the facility is not supported yet (${LOG_USAGE})` };
-      }
-    } else if (LOG_ARGS_NOT_YET.has(word)) {
-      return { error: `log: argument '${word}' is not supported yet (${LOG_USAGE})` };
-    } else {
-      return { error: `log: unexpected argument '${word}' (${LOG_USAGE})` };
-    }
-  }
-  return entry;
-}
-
-/** Every `log` line of a section, in order. */
-export function logsSchema(section: SectionName) {
-  const entry = v.pipe(
-    v.unknown(),
-    v.rawTransform(({ dataset, addIssue, NEVER }): LogEntry => {
-      const x = dataset.value;
-      const r = typeof x === "string" && x.trim() !== ""
-        ? parseLog(x, section)
-        : { error: `invalid log ${describe(x)} (expected a string such as 'stderr' or 'global')` };
-      if (typeof r === "object" && "error" in r) {
-        addIssue({ message: r.error });
-        return NEVER;
-      }
-      return r;
-    }),
-  );
-  return listOf(entry);
-}
-
-/** The global section has no `log global`: its entries are targets. */
-export const GlobalLogsSchema = v.pipe(
-  logsSchema("global"),
-  v.transform((entries) => entries.filter((e): e is LogTarget => e !== "global" && e !== "none")),
-);
+// `log` lines, `log-tag`, `log-send-hostname` and the logging options: schema-syslog.ts.
+export { GlobalLogsSchema, type LogEntry, logsSchema } from "./schema-syslog.ts";
 
 // ---------------------------------------------------------------- log-format
 

@@ -6,6 +6,7 @@ import type { MapRegistry } from "../rules/match/map-ref.ts";
 import type { Condition } from "../rules/types.ts";
 import type { ProxyRules, StickRule } from "../rules/rule-set.ts";
 import type { StickTableSpec } from "../stick/types.ts";
+import type { LogTarget, ProxyLogging } from "../log/target.ts";
 import type { BalanceSettings, HashType } from "./balance.ts";
 
 export type { BalanceAlgorithm, BalanceSettings, HashType } from "./balance.ts";
@@ -270,13 +271,8 @@ export type RetryCondition =
   | RetryStatus;
 export type RetryStatus = 401 | 403 | 404 | 408 | 425 | 500 | 501 | 502 | 503 | 504;
 
-/** One `log` line: `log stdout|stderr|FILE [format raw|json]`. */
-export interface LogTarget {
-  kind: "stdout" | "stderr" | "file";
-  /** kind "file" only: as written if absolute, else joined to the directory of the config file that names it. */
-  path?: string;
-  format: "raw" | "json";
-}
+/** One `log` line (src/log/target.ts; read by schema-syslog.ts). */
+export type { LogTarget };
 
 /**
  * `errorfile CODE FILE`, read at load: code → a complete raw HTTP response
@@ -378,6 +374,14 @@ export interface BackendConfig {
   /** How servers with `check` are checked (issue 14, checks). */
   healthCheck: HealthCheck;
   origin: Origin;
+  /** `log-tag`, `option log-health-checks` (defaults, then the section's). */
+  /**
+   * Where its servers' messages (UP, DOWN, checks) go besides stderr: the
+   * `log` lines of its `defaults` then its own, as a frontend's traffic,
+   * when the backend has `log` lines of its own. Absent: the global section's.
+   */
+  logTargets?: LogTarget[];
+  logging?: ProxyLogging;
 }
 
 export interface FrontendConfig {
@@ -404,6 +408,8 @@ export interface FrontendConfig {
    * the configuration has a `log` line, every frontend logs to stderr (raw).
    */
   logTargets: LogTarget[];
+  /** `log-tag`, `option dontlognull`, `log-separate-errors`, `logasap` (defaults, then the section's). */
+  logging?: ProxyLogging;
   forwardFor?: ForwardFor;
   httpMode: HttpConnectionMode;
   /** Inherited from `defaults` code by code; the section's own win. */
@@ -461,6 +467,10 @@ export interface GlobalConfig {
    * own messages go and what `log global` means. Default: stderr, raw.
    */
   logTargets: LogTarget[];
+  /** `log-tag`: the TAG of syslog headers (default "sluice"). */
+  logTag?: string;
+  /** `log-send-hostname [name]`: the HOST of syslog headers; true: the system's host name. */
+  logSendHostname?: string | true;
   /** `stats socket` lines (the runtime API), in order; several allowed; absent: none. */
   statsSockets?: ControlSocket[];
   /** `stats timeout`: an idle runtime API connection is closed after this long (ms; absent: BUILTIN.stats.timeout). */
@@ -553,7 +563,7 @@ export const BUILTIN = {
   forwardForHeader: string;
   logTarget: LogTarget;
   tls: { minVersion: TlsVersion; ticketKeyRotate: number; tlsTickets: boolean; sessionCacheSize: 0; serverVerify: ServerTls["verify"] };
-  global: Omit<GlobalConfig, "logTargets" | "sslDefaultBind" | "statsSockets" | "statsTimeout" | "statsMaxconn">;
+  global: Omit<GlobalConfig, "logTargets" | "logTag" | "logSendHostname" | "sslDefaultBind" | "statsSockets" | "statsTimeout" | "statsMaxconn">;
   stats: { timeout: number; maxconn: number };
   h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
   check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string };

@@ -118,6 +118,10 @@ export class Frontend implements SessionHost, InspectionDone {
     this.maxconn = config.maxconn;
   }
 
+  get logAsap(): boolean {
+    return this.config.logging?.asap === true;
+  }
+
   logTcp(record: TcpLogRecord): void {
     this.logger.tcp(record);
   }

@@ -9,7 +9,7 @@ import { Backend } from "../backend/backend.ts";
 import { HealthChecks } from "../check/checks.ts";
 import { type BackendConfig, BUILTIN, type Config, type FrontendConfig } from "../config/types.ts";
 import { compileLogFormat } from "../log/format.ts";
-import { createLogger, type SinkPool } from "../log/sink.ts";
+import { createLogger, type Logger, type SinkPool } from "../log/sink.ts";
 import { Ownership } from "../pool/ownership.ts";
 import type { PoolTimers } from "../pool/server-pool.ts";
 import { Clock } from "../runtime/clock.ts";
@@ -55,9 +55,15 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     clearTimer: (handle) => runtime.clearTimer(handle),
   };
   const backends = new Map<string, Backend>();
+  const backendLoggers = new Map<string, Logger>();
   for (const b of config.backends) {
     const backend = new Backend(b, poolTimers, config.global.h2BackendMaxConcurrentStreams);
-    for (const s of backend.servers) s.report = (text) => events.event(text);
+    // A backend's own logger: its `log` lines and log-tag name its servers' messages (HAProxy's).
+    const messages = b.logTargets === undefined && b.logging?.tag === undefined
+      ? events
+      : createLogger(b.logTargets ?? config.global.logTargets, { pool, ...(b.logging?.tag === undefined ? {} : { tag: b.logging.tag }) });
+    backendLoggers.set(b.name, messages);
+    for (const s of backend.servers) s.report = (text) => messages.event(text);
     backends.set(b.name, backend);
   }
   const frontends: Frontend[] = [];
@@ -80,7 +86,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     // Rules but no default_backend: requests no use_backend takes get 503 from
     // an empty backend named after the frontend (HAProxy logs <NOSRV> the same way).
     if (backend === undefined && f.rules !== undefined) backend = new Backend(emptyBackend(f), poolTimers, config.global.h2BackendMaxConcurrentStreams);
-    const logger = createLogger(f.logTargets, { pool });
+    const logger = createLogger(f.logTargets, { pool, ...f.logging });
     const slots = { request: f.rules?.requestCaptureSlots ?? 0, response: f.rules?.responseCaptureSlots ?? 0 };
     let frontend: Frontend | undefined;
     // A frontend that logs nothing (`no log`) does not even build its records.
@@ -94,13 +100,14 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
         ctx.gate,
         () => frontend?.current ?? 0,
         slots,
+        f.logging?.asap === true,
       );
     frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2, rules }, { ...rules, maxInspectBytes: g.bufsize });
     frontends.push(frontend);
   }
   const checks = new HealthChecks(backends.values(), {
     runtime,
-    log: (line) => events.event(line),
+    log: (line, level, syslogLine, backend) => (backendLoggers.get(backend ?? "") ?? events).event(line, level, syslogLine),
     tick: () => clock.tick(),
     maxInFlight: g.maxChecksInFlight,
   });

@@ -203,7 +203,8 @@ const pos = (n: number): number => (n > 0 ? n : 0);
 /** Every variable sluice knows, with HAProxy's meaning. */
 const VARIABLES: Record<string, Builder> = {
   // bytes, status
-  B: num((r) => r.bytesOut),
+  // `option logasap`: bytes and the active and total times so far, marked '+' (HAProxy's LW_BYTES).
+  B: () => (r) => (r.asap ? "+" : "") + r.bytesOut,
   U: num((r) => r.bytesIn),
   ST: num((r) => r.status),
   // captures: none yet
@@ -243,8 +244,8 @@ const VARIABLES: Record<string, Builder> = {
   Tw: timer((r) => r.Tw),
   Tc: timer((r) => r.Tc),
   Tr: timer((r) => r.Tr),
-  Ta: timer((r) => r.Ta),
-  Tt: timer((r) => r.Tt),
+  Ta: () => (r) => (r.asap ? "+" : "") + ms(r.Ta),
+  Tt: () => (r) => (r.asap ? "+" : "") + ms(r.Tt),
   /** Tq = Th + Ti + TR, -1 when TR is. */
   Tq: timer((r) => (r.TR < 0 ? -1 : pos(r.Th) + pos(r.Ti) + r.TR)),
   /** Td = Tt - (Th + Ti + TR + Tw + Tc + Tr): data transfer, -1 without response headers. */

@@ -70,6 +70,11 @@ export interface HttpLogRecord {
   /** %U: bytes received from the client, headers included. */
   bytesIn: number;
   /**
+   * `option logasap`: the line may be written before the end (at the
+   * response head): %B, %Ta and %Tt are what they were then, marked '+'.
+   */
+  asap: boolean;
+  /**
    * %tsc: HAProxy's 4-character state in HTTP mode: cause, phase, then the two
    * cookie-persistence characters ("--" while sluice has no cookies). %ts is the
    * first two. Cause: - C S c s P L R I D K U; phase: - R Q C H D L T.
@@ -175,6 +180,7 @@ export function resetHttpLogRecord(r: HttpLogRecord): void {
   r.status = -1;
   r.bytesOut = 0;
   r.bytesIn = 0;
+  r.asap = false;
   r.termination = "----";
   r.actconn = 0;
   r.feconn = 0;
@@ -252,8 +258,8 @@ export function formatHttpLog(r: HttpLogRecord): string {
   return text(r.clientAddress) + ":" + port(r.clientPort) +
     " [" + formatLogDate(requestDateOf(r)) + "] " +
     text(r.frontend) + " " + text(r.backend) + "/" + text(r.server) + " " +
-    ms(r.TR) + "/" + ms(r.Tw) + "/" + ms(r.Tc) + "/" + ms(r.Tr) + "/" + ms(r.Ta) + " " +
-    r.status + " " + r.bytesOut + " - - " + terminationOf(r) + " " +
+    ms(r.TR) + "/" + ms(r.Tw) + "/" + ms(r.Tc) + "/" + ms(r.Tr) + "/" + (r.asap ? "+" : "") + ms(r.Ta) + " " +
+    r.status + " " + (r.asap ? "+" : "") + r.bytesOut + " - - " + terminationOf(r) + " " +
     r.actconn + "/" + r.feconn + "/" + r.beconn + "/" + r.srvConn + "/" + r.retries + " " +
     r.srvQueue + "/" + r.backendQueue + " " + capturesOf(r.requestCaptures) + capturesOf(r.responseCaptures) +
     '"' + requestLineOf(r) + '"';

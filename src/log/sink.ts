@@ -1,316 +1,36 @@
-// Where log lines go: stdout, stderr or a file, buffered and written in batches.
+// The logger: every `log` target of a proxy gets each line, framed as its
+// `format` says (syslog headers: syslog.ts), if the line's level passes the
+// target's filter. Destinations are shared by a process-wide SinkPool:
+// streams (stdout, stderr, fd@N, files) through batching FdSinks
+// (fd-sink.ts), syslog servers and sockets through DatagramSinks.
 //
-// A sink appends lines to an in-memory batch and writes the batch with one
-// asynchronous fs.write at the end of the event-loop turn (the runtime's
-// defer(), so a test clock decides when), or at once when it reaches
-// `batchBytes` (64 KiB). At most one write is in
-// flight per sink, which keeps lines in order; lines that arrive meanwhile
-// form the next batch, so the busier the proxy, the bigger (and fewer) the
-// writes. When the destination cannot keep up, the batch stops growing at
-// `maxBufferBytes`: further lines are dropped and counted until the batch has
-// drained below half of that, then one notice line with the count is logged.
-// flush() resolves once every line accepted before the call has been written
-// (or has failed to be); close() flushes, then closes the file.
-//
-// Measured on the runtimes (1 MiB writes into a pipe whose reader stalls 1 s):
-//   Bun:  fs.write(fd) runs off the event loop (timers keep firing); used here.
-//   Deno: every node:fs path (fs.write, writev, FileHandle, WriteStream) and
-//         process.stdout.write block the event loop while the pipe is full;
-//         net.Socket({ fd }) does not, but fails on regular files and blocks on
-//         Bun. Regular files and terminals are fast on both. So on Deno a
-//         stalled stdout/stderr pipe stalls the loop once per batch (never once
-//         per line); an adapter can inject a better FdWriter (see `writer`).
-import { Buffer } from "node:buffer";
-import * as fs from "node:fs";
+// Levels are HAProxy's: a traffic line is `info`, or `err` under `option
+// log-separate-errors` when something went wrong (a termination cause other
+// than none or local, a retry, an HTTP status of 500 or more); operator
+// events are `notice` unless said otherwise. `option dontlognull` skips the
+// lines of connections that received nothing from their client.
 import { resolve as resolvePath } from "node:path";
+import { DatagramSink } from "./datagram-sink.ts";
+import {
+  createFileSink,
+  createStderrSink,
+  createStdoutSink,
+  FdSink,
+  jsonDropNotice,
+  type LogSink,
+  plainDropNotice,
+  type SinkOptions,
+} from "./fd-sink.ts";
 import { type LogFormatter } from "./format.ts";
 import { formatHttpLog, type HttpLogRecord } from "./http-log.ts";
 import { formatHttpJson, formatTcpJson } from "./json.ts";
+import { datagramBytes, SyslogFramer } from "./syslog.ts";
+import { DEFAULT_MAX_LEN, destinationKey, LEVEL, type LogTarget } from "./target.ts";
 import { formatTcpLog, type TcpLogRecord } from "./tcp-log.ts";
-import type { Timers } from "../runtime/types.ts";
+import type { DatagramSender, Timers } from "../runtime/types.ts";
 
-export interface LogSink {
-  /** Queue one line (without its newline). Never blocks, never throws. */
-  write(line: string): void;
-  /** Resolves when every line written before the call has reached the destination (or failed to). */
-  flush(): Promise<void>;
-  /** Flushes, then releases the destination. Later writes are dropped. Idempotent. */
-  close(): Promise<void>;
-}
-
-/** The one system call a sink needs; injectable for tests and for runtime-specific writers. */
-export interface FdWriter {
-  write(
-    fd: number,
-    data: Uint8Array,
-    offset: number,
-    length: number,
-    done: (err: NodeJS.ErrnoException | null, written: number) => void,
-  ): void;
-}
-
-/** fs.write on the fd (asynchronous on Bun; see the note at the top for Deno). */
-export const fsWriter: FdWriter = {
-  write(fd, data, offset, length, done) {
-    fs.write(fd, data, offset, length, null, done);
-  },
-};
-
-/** What a sink asks of the runtime: the end of the turn (batches) and a timer (EAGAIN retries). */
-export type SinkTimers = Pick<Timers, "defer" | "setTimer">;
-
-export interface SinkOptions {
-  /** The runtime's (never the globals): batches and retries follow its clock. */
-  timers: SinkTimers;
-  writer?: FdWriter;
-  /** Write at once when the batch reaches this many bytes (default 64 KiB). */
-  batchBytes?: number;
-  /** Most bytes held waiting for the destination; beyond, lines are dropped (default 8 MiB). */
-  maxBufferBytes?: number;
-  /** The line logged after lines were dropped (default: plain text). */
-  dropNotice?: (dropped: number) => string;
-  /** Write failures (other than EAGAIN, which is retried); default: one line on the console's stderr. */
-  onError?: (error: Error, sink: string) => void;
-}
-
-export interface SinkStats {
-  /** Lines accepted. */
-  lines: number;
-  /** fs.write calls made. */
-  writes: number;
-  /** Lines dropped because the buffer was full (or the sink closed). */
-  dropped: number;
-  /** Lines lost to write errors. */
-  failed: number;
-  /** Bytes (UTF-16 units, approximately bytes) waiting, in flight included. */
-  pending: number;
-}
-
-const DEFAULT_BATCH = 64 * 1024;
-const DEFAULT_MAX = 8 * 1024 * 1024;
-const EAGAIN_RETRY_MS = 5;
-
-export function plainDropNotice(dropped: number): string {
-  return `sluice: ${dropped} log line${
-    dropped === 1 ? "" : "s"
-  } dropped (log destination too slow)`;
-}
-
-export function jsonDropNotice(dropped: number): string {
-  return `{"type":"notice","message":"log lines dropped (log destination too slow)","dropped":${dropped}}`;
-}
-
-function defaultOnError(error: Error, sink: string): void {
-  console.error(`sluice: cannot write logs to ${sink}: ${error.message}`);
-}
-
-interface Waiter {
-  mark: number;
-  resolve: () => void;
-}
-
-/** A sink on a file descriptor. */
-export class FdSink implements LogSink {
-  private readonly timers: SinkTimers;
-  private readonly writer: FdWriter;
-  private readonly batchBytes: number;
-  private readonly maxBufferBytes: number;
-  private readonly dropNotice: (dropped: number) => string;
-  private readonly onError: (error: Error, sink: string) => void;
-
-  /** The batch being built: lines joined with "\n", each one terminated. */
-  private batch = "";
-  private batchLines = 0;
-  private inflightChars = 0;
-  private inflight = false;
-  private scheduled = false;
-  private dropping = false;
-  private droppedSinceNotice = 0;
-  private reportedError = false;
-  /** Characters accepted / written (or given up) since the start, for flush(). */
-  private accepted = 0;
-  private done = 0;
-  private waiters: Waiter[] = [];
-  private closing: Promise<void> | undefined;
-  private readonly counters = { lines: 0, writes: 0, dropped: 0, failed: 0 };
-
-  constructor(
-    private readonly fd: number,
-    /** For messages: "stdout", "stderr" or the file's path. */
-    readonly name: string,
-    options: SinkOptions,
-    /** Close the fd on close() (files yes, stdio no). */
-    private readonly ownsFd = false,
-  ) {
-    this.timers = options.timers;
-    this.writer = options.writer ?? fsWriter;
-    this.batchBytes = options.batchBytes ?? DEFAULT_BATCH;
-    this.maxBufferBytes = options.maxBufferBytes ?? DEFAULT_MAX;
-    this.dropNotice = options.dropNotice ?? plainDropNotice;
-    this.onError = options.onError ?? defaultOnError;
-  }
-
-  stats(): SinkStats {
-    return { ...this.counters, pending: this.batch.length + this.inflightChars };
-  }
-
-  write(line: string): void {
-    if (this.closing !== undefined || this.dropping) {
-      this.drop();
-      return;
-    }
-    if (this.batch.length + line.length + 1 > this.maxBufferBytes) {
-      this.dropping = true;
-      this.drop();
-      this.schedule(); // recovery is checked when the destination has taken what it has
-      return;
-    }
-    this.append(line);
-    if (this.batch.length >= this.batchBytes) this.kick();
-    else this.schedule();
-  }
-
-  flush(): Promise<void> {
-    const mark = this.accepted;
-    if (this.done >= mark) return Promise.resolve();
-    const p = new Promise<void>((resolve) => this.waiters.push({ mark, resolve }));
-    this.kick();
-    return p;
-  }
-
-  close(): Promise<void> {
-    if (this.closing === undefined && this.droppedSinceNotice > 0) {
-      // Stopping while the destination is behind: still say how many lines were lost.
-      this.append(this.dropNotice(this.droppedSinceNotice));
-      this.droppedSinceNotice = 0;
-      this.dropping = false;
-    }
-    this.closing ??= this.flush().then(() => {
-      if (!this.ownsFd) return;
-      return new Promise<void>((resolve) => fs.close(this.fd, () => resolve()));
-    });
-    return this.closing;
-  }
-
-  private drop(): void {
-    this.counters.dropped++;
-    this.droppedSinceNotice++;
-  }
-
-  private append(line: string): void {
-    this.batch += line + "\n";
-    this.batchLines++;
-    this.accepted += line.length + 1;
-    this.counters.lines++;
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.inflight) return;
-    this.scheduled = true;
-    this.timers.defer(this.onTick);
-  }
-
-  private readonly onTick = (): void => {
-    this.scheduled = false;
-    this.kick();
-    if (!this.inflight) this.recover();
-  };
-
-  /** After drops: once the backlog is below half the cap, accept lines again and say how many were lost. */
-  private recover(): void {
-    if (!this.dropping || this.batch.length >= this.maxBufferBytes / 2) return;
-    this.dropping = false;
-    const dropped = this.droppedSinceNotice;
-    this.droppedSinceNotice = 0;
-    if (this.closing !== undefined) return;
-    this.append(this.dropNotice(dropped));
-    this.kick();
-  }
-
-  /** Starts writing the batch unless a write is in flight (its completion starts the next). */
-  private kick(): void {
-    if (this.inflight || this.batch.length === 0) return;
-    const chars = this.batch.length;
-    const lines = this.batchLines;
-    const data = Buffer.from(this.batch, "utf8");
-    this.batch = "";
-    this.batchLines = 0;
-    this.inflight = true;
-    this.inflightChars = chars;
-    this.writeFrom(data, 0, chars, lines);
-  }
-
-  private writeFrom(data: Uint8Array, offset: number, chars: number, lines: number): void {
-    this.counters.writes++;
-    this.writer.write(this.fd, data, offset, data.length - offset, (err, written) => {
-      if (err) {
-        if (err.code === "EAGAIN") {
-          this.timers.setTimer(() => this.writeFrom(data, offset, chars, lines), EAGAIN_RETRY_MS);
-          return;
-        }
-        this.counters.failed += lines;
-        if (!this.reportedError) {
-          this.reportedError = true;
-          this.onError(err, this.name);
-        }
-        this.completed(chars);
-        return;
-      }
-      if (offset + written < data.length) {
-        this.writeFrom(data, offset + written, chars, lines);
-        return;
-      }
-      this.reportedError = false;
-      this.completed(chars);
-    });
-  }
-
-  private completed(chars: number): void {
-    this.inflight = false;
-    this.inflightChars = 0;
-    this.done += chars;
-    this.recover();
-    if (this.waiters.length > 0) {
-      const due = this.waiters.filter((w) => w.mark <= this.done);
-      if (due.length > 0) {
-        this.waiters = this.waiters.filter((w) => w.mark > this.done);
-        for (const w of due) w.resolve();
-      }
-    }
-    this.kick();
-  }
-}
-
-export function createStdoutSink(options: SinkOptions): FdSink {
-  return new FdSink(1, "stdout", options);
-}
-
-export function createStderrSink(options: SinkOptions): FdSink {
-  return new FdSink(2, "stderr", options);
-}
-
-/** Opens (creating it if needed) `path` for appending. Throws if it cannot be opened. */
-export function createFileSink(path: string, options: SinkOptions): FdSink {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, "a", 0o644);
-  } catch (e) {
-    throw new Error(`cannot open log file '${path}': ${(e as Error).message}`);
-  }
-  return new FdSink(fd, path, options, true);
-}
-
-// ---- the logger ----
-
-export type LogTargetKind = "stdout" | "stderr" | "file";
-export type LogTargetFormat = "raw" | "json";
-
-export interface LogTarget {
-  kind: LogTargetKind;
-  /** Required for "file". */
-  path?: string;
-  format: LogTargetFormat;
-}
+export * from "./fd-sink.ts";
+export type { LogTarget } from "./target.ts";
 
 export interface Logger {
   /** A TCP-mode connection's log line. */
@@ -321,17 +41,41 @@ export interface Logger {
    * `format`. The record is not kept: it may be reused right after the call.
    */
   http(record: HttpLogRecord, format?: LogFormatter): void;
-  /** Start/stop and other messages for the operator: always stderr. */
-  event(text: string): void;
+  /**
+   * Start/stop and other messages for the operator: always on stderr, and
+   * to this logger's syslog servers and sockets (at `level`, default notice;
+   * as `syslogText` where HAProxy words it differently there).
+   */
+  event(text: string, level?: number, syslogText?: string): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** What a logger asks of the system for syslog: its pid (in headers) and datagram sockets. */
+export interface LogSystem {
+  readonly pid: number;
+  openUdp(host: string, port: number): DatagramSender;
+  /** A unix datagram socket (/dev/log); absent where the runtime has none. */
+  openUnixDatagram?(path: string): DatagramSender;
+}
+
 export interface LoggerOptions extends SinkOptions {
+  /** With `wallNow`: the dates in syslog headers. */
+  timers: SinkOptions["timers"] & Partial<Pick<Timers, "wallNow">>;
   /** Replace the stdout / stderr sinks (tests, or runtime-specific writers). */
   stdout?: LogSink;
   stderr?: LogSink;
+  /** Needed by udp and unix targets. */
+  system?: LogSystem;
+  /** `log-send-hostname`: the HOST of rfc3164 / rfc5424 headers; undefined: not sent. */
+  hostname?: string;
+  /** The global `log-tag`, default "sluice". */
+  tag?: string;
+  /** How long drops are added up before one notice line says how many (ms, default 1000). */
+  dropReportMs?: number;
 }
+
+const DEFAULT_TAG = "sluice";
 
 /**
  * The sinks of a process, one per destination: every logger created with the
@@ -340,16 +84,25 @@ export interface LoggerOptions extends SinkOptions {
  */
 export class SinkPool {
   private readonly sinks = new Map<string, LogSink>();
+  private readonly datagrams = new Map<string, DatagramSink>();
+  private droppedSinceReport = 0;
+  private reportArmed = false;
+  private droppedTotal = 0;
 
-  constructor(private readonly options: LoggerOptions) {}
+  constructor(readonly options: LoggerOptions) {}
 
-  /** The sink of a target's destination, opened on first use. Throws if a file cannot be opened. */
+  /** Log lines a datagram destination could not take, since the start (HAProxy's DroppedLogs). */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  /** The sink of a stream target's destination, opened on first use. Throws if a file cannot be opened. */
   sinkFor(t: LogTarget): LogSink {
     let key: string;
     if (t.kind === "file") {
       if (t.path === undefined || t.path === "") throw new Error("a file log target needs a path");
       key = "file:" + resolvePath(t.path);
-    } else key = t.kind;
+    } else key = destinationKey(t);
     let sink = this.sinks.get(key);
     if (sink === undefined) {
       const o = this.options;
@@ -357,10 +110,36 @@ export class SinkPool {
         ...o,
         dropNotice: o.dropNotice ?? (t.format === "json" ? jsonDropNotice : plainDropNotice),
       };
-      if (t.kind === "stdout") sink = o.stdout ?? createStdoutSink(sinkOptions);
-      else if (t.kind === "stderr") sink = o.stderr ?? createStderrSink(sinkOptions);
+      if (key === "stdout") sink = o.stdout ?? createStdoutSink(sinkOptions);
+      else if (key === "stderr") sink = o.stderr ?? createStderrSink(sinkOptions);
+      else if (t.kind === "fd") sink = new FdSink(t.fd!, `fd@${t.fd}`, sinkOptions);
       else sink = createFileSink(t.path!, sinkOptions);
       this.sinks.set(key, sink);
+    }
+    return sink;
+  }
+
+  /** The socket of a udp or unix target, opened on first use. Throws if the runtime has no such socket. */
+  datagramFor(t: LogTarget): DatagramSink {
+    const key = destinationKey(t);
+    let sink = this.datagrams.get(key);
+    if (sink === undefined) {
+      const system = this.options.system;
+      let sender: DatagramSender;
+      let name: string;
+      if (t.kind === "udp") {
+        name = `udp@${t.host!.includes(":") ? `[${t.host}]` : t.host}:${t.port}`;
+        if (system === undefined) throw new Error(`cannot log to ${name}: no system sockets in this runtime`);
+        sender = system.openUdp(t.host!, t.port!);
+      } else {
+        name = t.path!;
+        if (system?.openUnixDatagram === undefined) {
+          throw new Error(`cannot log to ${name}: this runtime has no unix datagram sockets`);
+        }
+        sender = system.openUnixDatagram(t.path!);
+      }
+      sink = new DatagramSink(name, sender, () => this.noteDrop());
+      this.datagrams.set(key, sink);
     }
     return sink;
   }
@@ -370,18 +149,55 @@ export class SinkPool {
     return this.sinkFor({ kind: "stderr", format: "raw" });
   }
 
+  /** Drops are added up for a while, then said in one line on stderr. */
+  private noteDrop(): void {
+    this.droppedTotal++;
+    this.droppedSinceReport++;
+    if (this.reportArmed) return;
+    this.reportArmed = true;
+    this.options.timers.setTimer(() => {
+      this.reportArmed = false;
+      const n = this.droppedSinceReport;
+      this.droppedSinceReport = 0;
+      this.stderr.write(`sluice: ${n} log line${n === 1 ? "" : "s"} dropped (syslog destination not taking them)`);
+    }, this.options.dropReportMs ?? 1000);
+  }
+
   flush(): Promise<void> {
     return Promise.all([...this.sinks.values()].map((s) => s.flush())).then(() => {});
   }
 
   close(): Promise<void> {
+    for (const d of this.datagrams.values()) d.close();
     return Promise.all([...this.sinks.values()].map((s) => s.close())).then(() => {});
   }
 }
 
 interface Output {
-  readonly sink: LogSink;
   readonly json: boolean;
+  readonly framer: SyslogFramer;
+  readonly facility: number;
+  readonly level: number;
+  readonly minLevel: number;
+  readonly stream: LogSink | undefined;
+  readonly datagram: DatagramSink | undefined;
+  readonly maxLen: number;
+}
+
+/** What a proxy's logging options say (defaults: none of them). */
+export interface LoggerBehaviour {
+  /** The proxy's `log-tag` (else the pool's). */
+  tag?: string;
+  /** `option log-separate-errors`: error lines at err rather than info. */
+  separateErrors?: boolean;
+  /** `option dontlognull`: no line for a connection that received nothing. */
+  dontLogNull?: boolean;
+}
+
+/** HAProxy's "something went wrong" for log-separate-errors: a cause past L, a retry, a 5xx. */
+function isError(termination: string, retries: number, status: number): boolean {
+  const cause = termination.charCodeAt(0);
+  return (cause !== 45 /* - */ && cause !== 76 /* L */) || retries > 0 || status >= 500;
 }
 
 /**
@@ -389,43 +205,79 @@ interface Output {
  * destination share one sink, so their lines stay in order; with `pool`, so do
  * the targets of every logger made from that pool (and then close() only
  * flushes: the pool's owner closes it). Without, the logger opens sinks of its
- * own, with `options`. Throws if a file cannot be opened or a file target has
- * no path.
+ * own, with `options`. Throws if a file cannot be opened, a file target has
+ * no path, or the runtime cannot open a syslog socket.
  */
 export function createLogger(
   targets: readonly LogTarget[],
-  options: { pool: SinkPool } | LoggerOptions,
+  options: ({ pool: SinkPool } | LoggerOptions) & LoggerBehaviour,
 ): Logger {
   const owned = !("pool" in options);
   const pool = "pool" in options ? options.pool : new SinkPool(options);
+  const o = pool.options;
+  const identity = {
+    tag: options.tag ?? o.tag ?? DEFAULT_TAG,
+    hostname: o.hostname,
+    pid: o.system?.pid ?? 0,
+  };
   const outputs: Output[] = [];
   try {
-    for (const t of targets) outputs.push({ sink: pool.sinkFor(t), json: t.format === "json" });
+    for (const t of targets) {
+      const datagram = t.kind === "udp" || t.kind === "unix";
+      outputs.push({
+        json: t.format === "json",
+        framer: new SyslogFramer(t.format, identity),
+        facility: t.facility ?? 0,
+        level: t.level ?? 7,
+        minLevel: t.minLevel ?? 0,
+        stream: datagram ? undefined : pool.sinkFor(t),
+        datagram: datagram ? pool.datagramFor(t) : undefined,
+        maxLen: t.maxLen ?? (datagram ? DEFAULT_MAX_LEN : Infinity),
+      });
+    }
   } catch (e) {
     if (owned) void pool.close();
     throw e;
   }
   const events = pool.stderr;
+  const wallNow = o.timers.wallNow ?? (() => 0);
+  const separateErrors = options.separateErrors === true;
+  const dontLogNull = options.dontLogNull === true;
+
+  const emit = (out: Output, text: string, level: number, now: number): void => {
+    if (level > out.level) return;
+    const line = out.framer.frame(text, out.facility, Math.max(level, out.minLevel), now);
+    if (out.datagram !== undefined) out.datagram.send(datagramBytes(line, out.maxLen));
+    else out.stream!.write(out.maxLen < line.length ? line.slice(0, out.maxLen) : line);
+  };
 
   return {
     tcp(record) {
+      if (dontLogNull && record.bytesIn === 0) return;
+      const level = separateErrors && isError(record.termination, record.retries, 0) ? LEVEL.err : LEVEL.info;
+      const now = wallNow();
       let raw: string | undefined;
       let json: string | undefined;
-      for (const o of outputs) {
-        if (o.json) o.sink.write(json ??= formatTcpJson(record));
-        else o.sink.write(raw ??= formatTcpLog(record));
+      for (const out of outputs) {
+        emit(out, out.json ? (json ??= formatTcpJson(record)) : (raw ??= formatTcpLog(record)), level, now);
       }
     },
     http(record, format) {
+      if (dontLogNull && record.bytesIn === 0) return;
+      const level = separateErrors && isError(record.termination, record.retries, record.status)
+        ? LEVEL.err
+        : LEVEL.info;
+      const now = wallNow();
       let raw: string | undefined;
       let json: string | undefined;
-      for (const o of outputs) {
-        if (o.json) o.sink.write(json ??= formatHttpJson(record));
-        else o.sink.write(raw ??= (format ?? formatHttpLog)(record));
+      for (const out of outputs) {
+        emit(out, out.json ? (json ??= formatHttpJson(record)) : (raw ??= (format ?? formatHttpLog)(record)), level, now);
       }
     },
-    event(text) {
+    event(text, level = LEVEL.notice, syslogText = text) {
       events.write(text);
+      const now = wallNow();
+      for (const out of outputs) if (out.datagram !== undefined) emit(out, syslogText, level, now);
     },
     flush() {
       return pool.flush();

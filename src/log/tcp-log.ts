@@ -24,6 +24,8 @@ export interface TcpLogRecord {
   backendConns: number;
   serverConns: number;
   retries: number;
+  /** `option logasap`: logged once the server connection is up; tt and the bytes so far are marked '+'. */
+  asap?: boolean;
 }
 
 /** HAProxy's accept date: 25/Nov/2026:08:20:00.123 (UTC). Takes a Date or epoch ms. */
@@ -35,6 +37,6 @@ export function formatTcpLog(r: TcpLogRecord): string {
   return `${r.clientAddress}:${r.clientPort} [${
     formatLogDate(r.acceptDate.getTime())
   }] ${r.frontend} ` +
-    `${r.backend}/${r.server} ${r.tw}/${r.tc}/${r.tt} ${r.bytesOut} ${r.bytesIn} ${r.termination} ` +
+    `${r.backend}/${r.server} ${r.tw}/${r.tc}/${r.asap ? "+" : ""}${r.tt} ${r.asap ? "+" : ""}${r.bytesOut} ${r.asap ? "+" : ""}${r.bytesIn} ${r.termination} ` +
     `${r.frontendConns}/${r.backendConns}/${r.serverConns}/${r.retries}`;
 }

@@ -14,6 +14,7 @@
 // the stats it serves, and the runtime API commands its socket forwards. The
 // runtime changes it recorded (runtime-changes.ts) are replayed to each new
 // worker before it counts as ready, so a reload or a restart keeps them.
+import { tellServiceManager } from "./service-manager.ts";
 import type { LoadResult } from "../config/load.ts";
 import type { Config } from "../config/types.ts";
 import type { ChildProcess, HostRuntime, Listener, Socket, TimerHandle } from "../runtime/types.ts";
@@ -234,6 +235,14 @@ export class Master {
 
   private async reloadNow(): Promise<ReloadResult> {
     if (this.stopping) return { ok: false, reason: "the master is stopping", errors: [] };
+    tellServiceManager(this.options.runtime, "reloading", this.options.log);
+    const result = await this.reloadGeneration();
+    // Serving again, with the new workers or the old ones.
+    if (!this.stopping) tellServiceManager(this.options.runtime, "ready", this.options.log);
+    return result;
+  }
+
+  private async reloadGeneration(): Promise<ReloadResult> {
     const loaded = this.options.load();
     if (!loaded.ok) {
       const errors = loaded.errors.map((e) => e.message);

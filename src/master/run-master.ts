@@ -13,6 +13,7 @@ import type { HostRuntime } from "../runtime/types.ts";
 import { Master } from "./master.ts";
 import type { MasterServices } from "./master-services.ts";
 import { migrateReqAdvice } from "./reuseport.ts";
+import { tellServiceManager } from "./service-manager.ts";
 
 export interface MasterRun {
   /** Reads and checks the configuration files (at start the caller did it once already). */
@@ -91,6 +92,7 @@ export async function runMaster(runtime: HostRuntime, config: Config, run: Maste
         return;
       }
       log(`${name}: stopping the workers gracefully`);
+      tellServiceManager(runtime, "stopping", log);
       master.stop().then(async () => {
         await services?.close();
         cleanup();
@@ -106,5 +108,7 @@ export async function runMaster(runtime: HostRuntime, config: Config, run: Maste
     runtime.onSignal("SIGINT", () => stop("SIGINT"));
     runtime.onSignal("SIGUSR2", () => reload("SIGUSR2"));
     runtime.onSignal("SIGHUP", () => reload("SIGHUP"));
+    // Ready once it can take a reload or a stop.
+    tellServiceManager(runtime, "ready", log);
   });
 }

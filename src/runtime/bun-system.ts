@@ -1,7 +1,11 @@
 // The operations side under Bun (issue 16): Bun.serve for the admin HTTP
 // listener, unix-domain sockets for the runtime API, Bun.spawn for workers.
+import { LibcSystem } from "./libc.ts";
+import { ServiceNotifier } from "./sd-notify.ts";
+import { bunLibc } from "./libc-bun.ts";
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { BunSocket, handlers, noEvents } from "./bun-socket.ts";
+import { openUdp } from "./node-udp.ts";
 import type { ChildProcess, HttpListener, HttpServeOptions, Listener, Socket, SocketEvents, SpawnOptions, System } from "./types.ts";
 
 /** A socket file left by a process that died: listening there would fail with EADDRINUSE. */
@@ -98,6 +102,15 @@ function spawnSelf(options: SpawnOptions): ChildProcess {
   };
 }
 
+const libc = new LibcSystem(bunLibc);
+
+const notifier = new ServiceNotifier({
+  pid: process.pid,
+  env: (name) => process.env[name],
+  openUnixDatagram: (path) => libc.openUnixDatagram(path),
+  monotonicMicros: () => libc.monotonicMicros(),
+});
+
 export const bunSystem: System = {
   pid: process.pid,
   serveHttp,
@@ -106,4 +119,15 @@ export const bunSystem: System = {
   spawnSelf,
   env: (name) => process.env[name],
   cpuCount: () => navigator.hardwareConcurrency,
+  openUdp,
+  openUnixDatagram: (path) => libc.openUnixDatagram(path),
+  setGroups: (gids) => libc.setGroups(gids),
+  setGid: (gid) => libc.setGid(gid),
+  setUid: (uid) => libc.setUid(uid),
+  chroot: (dir) => libc.chroot(dir),
+  fileLimit: () => libc.fileLimit(),
+  setFileLimit: (limit) => libc.setFileLimit(limit),
+  newSession: () => libc.newSession(),
+  quietStdio: () => libc.quietStdio(),
+  notifyServiceManager: (state) => notifier.notify(state),
 };

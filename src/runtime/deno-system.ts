@@ -1,7 +1,11 @@
 // The operations side under Deno (issue 16): Deno.serve for the admin HTTP
 // listener, unix-domain sockets for the runtime API, Deno.Command for workers.
+import { LibcSystem } from "./libc.ts";
+import { ServiceNotifier } from "./sd-notify.ts";
+import { denoLibc } from "./libc-deno.ts";
 import { DenoListener } from "./deno.ts";
 import { DenoSocket } from "./deno-socket.ts";
+import { openUdp } from "./node-udp.ts";
 import type { ChildProcess, HttpListener, HttpServeOptions, Listener, Socket, SocketEvents, SpawnOptions, System } from "./types.ts";
 
 function removeStaleSocket(path: string): void {
@@ -85,6 +89,15 @@ function spawnSelf(options: SpawnOptions): ChildProcess {
   };
 }
 
+const libc = new LibcSystem(denoLibc);
+
+const notifier = new ServiceNotifier({
+  pid: Deno.pid,
+  env: (name) => Deno.env.get(name),
+  openUnixDatagram: (path) => libc.openUnixDatagram(path),
+  monotonicMicros: () => libc.monotonicMicros(),
+});
+
 export const denoSystem: System = {
   pid: Deno.pid,
   serveHttp,
@@ -93,4 +106,15 @@ export const denoSystem: System = {
   spawnSelf,
   env: (name) => Deno.env.get(name),
   cpuCount: () => navigator.hardwareConcurrency,
+  openUdp,
+  openUnixDatagram: (path) => libc.openUnixDatagram(path),
+  setGroups: (gids) => libc.setGroups(gids),
+  setGid: (gid) => libc.setGid(gid),
+  setUid: (uid) => libc.setUid(uid),
+  chroot: (dir) => libc.chroot(dir),
+  fileLimit: () => libc.fileLimit(),
+  setFileLimit: (limit) => libc.setFileLimit(limit),
+  newSession: () => libc.newSession(),
+  quietStdio: () => libc.quietStdio(),
+  notifyServiceManager: (state) => notifier.notify(state),
 };

@@ -276,6 +276,25 @@ export interface SpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** One side of a datagram socket that sends to one address (a log socket, systemd's notify socket). */
+export interface DatagramSender {
+  /** Sends one datagram without waiting; false: dropped (receiver gone or full, or the socket closed). */
+  send(bytes: Uint8Array): boolean;
+  close(): void;
+}
+
+/** What sluice tells the service manager (systemd's notify protocol, runtime/sd-notify.ts). */
+export type ServiceState = "ready" | "reloading" | "stopping";
+
+/** "sent", "dropped" (the socket did not take it), or "off": no $NOTIFY_SOCKET, nothing to tell. */
+export type NotifyOutcome = "sent" | "dropped" | "off";
+
+/** RLIMIT_NOFILE: the soft limit and the hard ceiling; Infinity: unlimited. */
+export interface FileLimit {
+  readonly soft: number;
+  readonly hard: number;
+}
+
 /**
  * What operating a node needs beyond proxying (issue 16): the stats/metrics
  * HTTP listener, unix-domain sockets for the runtime API, and worker
@@ -295,6 +314,30 @@ export interface System {
   env(name: string): string | undefined;
   /** Cores this process may run on (`workers auto`). */
   cpuCount(): number;
+  /** A UDP socket sending to host:port (an IP address, or a name the system resolves once). */
+  openUdp(host: string, port: number): DatagramSender;
+  // The rest goes through libc (src/runtime/libc.ts, Linux). Failures throw a
+  // SystemCallError (the call and the errno's name) or, where there is no libc
+  // to call, an UnsupportedSystemError naming the runtime (libc-errors.ts).
+  /**
+   * A unix datagram socket sending to `path` ('@name': Linux's abstract
+   * namespace), never blocking. The receiver need not exist yet.
+   */
+  openUnixDatagram(path: string): DatagramSender;
+  /** The supplementary groups (setgroups); [] drops them all. */
+  setGroups(gids: readonly number[]): void;
+  setGid(gid: number): void;
+  setUid(uid: number): void;
+  /** chroot(dir), then chdir("/"). */
+  chroot(dir: string): void;
+  fileLimit(): FileLimit;
+  setFileLimit(limit: FileLimit): void;
+  /** setsid(): a new session without a controlling terminal (a daemon). */
+  newSession(): void;
+  /** stdin, stdout and stderr to /dev/null. */
+  quietStdio(): void;
+  /** Tells systemd (through $NOTIFY_SOCKET, when set) the service's state. */
+  notifyServiceManager(state: ServiceState): NotifyOutcome;
 }
 
 /** A real runtime: the proxy core's Runtime and the operations side's System. */

@@ -90,9 +90,16 @@ export class HttpHost implements HttpSessionHost {
     countHttpRequest(this.counters, stream, status, cause, phase, now, now - subject.requestStart, subject.bytesIn, subject.httpVersion !== undefined);
     // `http-request set-log-level silent`: this request leaves no line.
     if (stream?.ruled?.txn.logLevel === "silent") return;
-    this.log.stream(subject, stream, status, cause, phase);
+    if (stream?.loggedEarly !== true) this.log.stream(subject, stream, status, cause, phase);
     // Every stream ends here, once logged: its stick entries (track-sc*) are let go after the log line read them.
     stream?.ruled?.txn.release?.(subject.bytesIn, stream.bytesToClient, subject);
+  }
+
+  /** `option logasap`: the line of a stream whose response head just left, with what is known then. */
+  logEarly(subject: HttpLogSubject, stream: HttpStream): void {
+    if (this.config.logging?.asap !== true || stream.ruled?.txn.logLevel === "silent") return;
+    stream.loggedEarly = true;
+    this.log.stream(subject, stream, stream.status, stream.cause, stream.phase);
   }
 
   sessionEnded(session: EndedSession): void {

@@ -25,6 +25,8 @@ export class HttpLogWriter implements HttpLogSink {
     private readonly frontendCount: () => number,
     /** The frontend's capture slots (%hr / %hs); 0: it declares none. */
     private readonly captureSlots: { request: number; response: number } = { request: 0, response: 0 },
+    /** `option logasap`: %B, %Ta and %Tt are marked '+' (the line may be written at the response head). */
+    private readonly asap = false,
   ) {}
 
   stream(session: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
@@ -63,6 +65,7 @@ export class HttpLogWriter implements HttpLogSink {
     // A refused request (no stream was made) still takes a number of the one stream counter.
     r.streamId = stream?.id ?? nextStreamId();
     r.bytesIn = session.bytesIn;
+    r.asap = this.asap;
     if (stream !== undefined) {
       const req = stream.request;
       const server = stream.server;

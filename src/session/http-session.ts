@@ -27,6 +27,8 @@ import type { RulesHost } from "./request-rules.ts";
 /** What an HTTP session needs from the frontend that accepted it. */
 export interface HttpSessionHost {
   readonly name: string;
+  /** `option logasap`: a stream's line is written when its response head leaves (http-host.ts). */
+  logEarly?(subject: HttpLogSubject, stream: HttpStream): void;
   readonly runtime: Pick<Runtime, "connect" | keyof Timers>;
   /** Read once per event: tick() where an event enters, now() everywhere else. */
   readonly clock: Clock;
@@ -373,6 +375,10 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     this.host.logStream(this, stream, stream.status, stream.cause, stream.phase);
     this.stream = undefined;
     this.client.destroy();
+  }
+
+  responseHeadSent(stream: HttpStream): void {
+    this.host.logEarly?.(this, stream);
   }
 
   noteServerError(refusal: ProtocolRefusal): void {

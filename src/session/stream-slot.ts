@@ -197,6 +197,10 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     this.finish();
   }
 
+  responseHeadSent(stream: HttpStream): void {
+    this.session.host.logEarly?.(this, stream);
+  }
+
   noteServerError(refusal: ProtocolRefusal): void {
     this.session.host.countProtocolError("response", refusal);
   }

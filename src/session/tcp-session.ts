@@ -16,6 +16,7 @@ export interface SessionHost {
   readonly current: number;
   readonly runtime: Pick<Runtime, "connect" | keyof Timers>;
   logTcp(record: TcpLogRecord): void;
+  readonly logAsap: boolean;
   sessionEnded(session: TcpSession): void;
   readonly counters: TrafficCounters;
 }
@@ -55,6 +56,10 @@ export class TcpSession extends Session implements TcpStreamHost {
 
   logTcp(record: TcpLogRecord): void {
     this.host.logTcp(record);
+  }
+
+  get logAsap(): boolean {
+    return this.host.logAsap;
   }
 
   begin(early: Uint8Array[]): void {

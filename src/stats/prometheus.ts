@@ -123,6 +123,7 @@ export function prometheusText(rows: readonly StatRow[], info: readonly InfoFiel
     ["CumReq", "sluice_process_requests_total", "counter", "HTTP requests."],
     ["CumSslConns", "sluice_process_ssl_connections_total", "counter", "TLS handshakes completed."],
     ["TotalBytesOut", "sluice_process_bytes_out_total", "counter", "Bytes sent to clients."],
+    ["DroppedLogs", "sluice_process_dropped_logs_total", "counter", "Log lines a syslog destination could not take."],
   ];
   for (const [field, name, type, help] of process) {
     const v = value(field);

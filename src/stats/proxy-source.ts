@@ -17,6 +17,8 @@ export interface ProxySourceOptions {
   readonly version: string;
   /** The worker's number, from 1 (the rows' `pid` column, HAProxy's process number). */
   readonly processNum?: number;
+  /** Log lines a syslog destination could not take (`show info` DroppedLogs, HAProxy's); absent: the field is not shown. */
+  readonly droppedLogs?: () => number;
 }
 
 /** Whole seconds between two monotonic ms readings. */
@@ -274,6 +276,7 @@ export function proxyStats(proxy: Proxy, options: ProxySourceOptions): StatsSour
         { name: "Stopping", value: proxy.frontends.length > 0 && listeners === 0 ? 1 : 0 },
         { name: "Listeners", value: listeners, summed: true },
         { name: "TotalBytesOut", value: bytesOut, summed: true },
+        ...(options.droppedLogs === undefined ? [] : [{ name: "DroppedLogs", value: options.droppedLogs(), summed: true as const }]),
       ];
     },
     durations(): DurationRow[] {

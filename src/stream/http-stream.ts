@@ -36,6 +36,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   status = -1;
   /** Response head sent to the client: from here on an error can only cut the connection. */
   responseStarted = false;
+  /** `option logasap`: the line was written at the response head; the end writes none. */
+  loggedEarly = false;
   requestComplete = false;
   responseComplete = false;
   /** Over, one way or another. */
@@ -324,6 +326,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
     this.responseStarted = true;
     this.keepClient = host.writer.head(head, this.request, keepAlive);
+    host.responseHeadSent?.(this);
   }
 
   responseData(chunk: Uint8Array): void {

@@ -26,6 +26,8 @@ export interface TcpStreamHost {
   readonly current: number;
   readonly runtime: Pick<Runtime, "connect" | "now">;
   logTcp(record: TcpLogRecord): void;
+  /** `option logasap`: the line is written once the server connection is up (not at the end). */
+  readonly logAsap: boolean;
   /** Wall-clock ms of the accept. */
   readonly acceptDate: number;
   /** The deadline may have moved. */
@@ -40,6 +42,8 @@ type State = "connect" | "data" | "closed";
 
 export class TcpStream extends Stream {
   private state: State = "connect";
+  /** `option logasap`: logged when the server connection came up. */
+  private loggedEarly = false;
   /** Connecting, carrying data, or closed (the runtime API's `show sess`). */
   get activity(): string {
     return this.state;
@@ -150,6 +154,10 @@ export class TcpStream extends Stream {
     if (this.clientEnded) socket.end();
     if (!this.clientHeld) this.client.resume();
     this.rearm();
+    if (this.host.logAsap) {
+      this.loggedEarly = true;
+      this.log(this.server);
+    }
   }
 
   private onConnectFailed(server: Server, error: unknown): void {
@@ -347,6 +355,11 @@ export class TcpStream extends Stream {
     this.releaseSlot();
     countTcpStream(this.host.counters, this, this.bytesIn, this.bytesOut);
     this.host.streamEnded();
+    if (!this.loggedEarly) this.log(server);
+  }
+
+  private log(server: Server | undefined): void {
+    const asap = this.host.logAsap;
     this.host.logTcp({
       clientAddress: this.client.remoteAddress,
       clientPort: this.client.remotePort,
@@ -364,6 +377,7 @@ export class TcpStream extends Stream {
       backendConns: this.backend.servers.reduce((n, s) => n + s.current, 0),
       serverConns: server?.current ?? 0,
       retries: this.retries,
+      asap,
     });
   }
 }

@@ -72,6 +72,8 @@ export interface HttpStreamHost<S> {
   tunnelClosed(): void;
   /** Counts a response the codec refused. */
   noteServerError(refusal: ProtocolRefusal): void;
+  /** The server's response head went to the client (`option logasap` logs then). */
+  responseHeadSent?(stream: S): void;
 }
 
 /** The transaction of a ruled stream, with what the stream tells it of its life (stick counters, issue 15). */

@@ -77,9 +77,9 @@ describe("haproxy.cfg errors", () => {
       "sluice.cfg:2: global: keyword 'daemon' is not supported yet",
     ],
     [
-      "syslog log targets are not supported yet",
-      ["defaults", "    log 127.0.0.1:514 local0"],
-      "sluice.cfg:2: defaults: log: syslog address '127.0.0.1:514' is not supported yet (supported: stdout, stderr, a file path containing '/', global)",
+      "ring buffer log targets are refused with the reason",
+      ["defaults", "    log ring@buf local0"],
+      "sluice.cfg:2: defaults: log: 'ring@buf': ring buffers are not supported (sluice has no 'ring' sections nor 'show events'); log to a syslog address, a unix socket, stdout or stderr",
     ],
     [
       "unsupported section",
@@ -159,7 +159,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unsupported option",
       ["defaults", "    option abortonclose"],
-      "sluice.cfg:2: defaults: option 'abortonclose' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, idle-close-on-response, allbackups, httpchk, tcp-check)",
+      "sluice.cfg:2: defaults: option 'abortonclose' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, idle-close-on-response, allbackups, httpchk, tcp-check, dontlognull, log-separate-errors, logasap, log-health-checks)",
     ],
     [
       "bind option",
@@ -299,8 +299,8 @@ describe("YAML errors carry line:col", () => {
 
   test("every unknown key of a section is reported", () => {
     expect(errorsOf(yaml("global:", "  a: 1", "  b: 2"))).toEqual([
-      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread)",
-      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread)",
+      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread)",
+      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread)",
     ]);
   });
 });

@@ -281,12 +281,12 @@ describe("option errors", () => {
     [
       "unknown option in a backend lists the backend's",
       ["backend b", "    option http-buffer-request"],
-      "sluice.cfg:2: backend 'b': option 'http-buffer-request' is not supported yet (supported: forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups, httpchk, tcp-check)",
+      "sluice.cfg:2: backend 'b': option 'http-buffer-request' is not supported yet (supported: forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups, httpchk, tcp-check, log-health-checks)",
     ],
     [
       "unknown option in a frontend lists the frontend's",
-      ["frontend f", "    option dontlognull"],
-      "sluice.cfg:2: frontend 'f': option 'dontlognull' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose, idle-close-on-response)",
+      ["frontend f", "    option http-buffer-request"],
+      "sluice.cfg:2: frontend 'f': option 'http-buffer-request' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose, idle-close-on-response, dontlognull, log-separate-errors, logasap)",
     ],
     [
       "redispatch interval",
@@ -463,38 +463,23 @@ describe("log", () => {
     ]);
   });
 
-  const USAGE = "(usage: log stdout|stderr|<file> [format raw|json] [facility], or log global)";
+  const USAGE =
+    "(usage: log <address> [len <length>] [format <format>] <facility> [<level> [<minlevel>]], log stdout|stderr|<file> [format raw|json], or log global)";
 
-  test("a facility, which HAProxy requires, is accepted and changes nothing on a raw or JSON line", () => {
-    const plain = loadOk(cfg("global", "    log stderr format raw", ...pair(["log global"])));
-    const withFacility = loadOk(cfg("global", "    log stderr format raw local0", ...pair(["log global"])));
-    expect(withoutOrigins(withFacility)).toStrictEqual(withoutOrigins(plain));
+  test("a facility on a raw line is kept (it frames nothing there, as in HAProxy)", () => {
+    const c = loadOk(cfg("global", "    log stderr format raw local0", ...pair(["log global"])));
+    expect(c.global.logTargets).toEqual([{ kind: "stderr", format: "raw", facility: 16 }]);
   });
   test.each([
     [
-      "a level filter after the facility",
-      ["global", "    log stdout format raw local0 info"],
-      `sluice.cfg:2: global: log: level filter 'info' after the facility is not supported yet ${USAGE}`,
-    ],
-    [
-      "a syslog address",
-      ["global", "    log 127.0.0.1:514 local0 info"],
-      "sluice.cfg:2: global: log: syslog address '127.0.0.1:514' is not supported yet (supported: stdout, stderr, a file path containing '/')",
-    ],
-    [
-      "a bare file name reads as a syslog host",
+      "a bare file name reads as a syslog host, which needs a facility",
       ["frontend f", "    log access.log"],
-      "sluice.cfg:2: frontend 'f': log: syslog address 'access.log' is not supported yet (supported: stdout, stderr, a file path containing '/', global)",
+      `sluice.cfg:2: frontend 'f': log: missing facility after 'access.log' ${USAGE}`,
     ],
     [
-      "a prefixed target",
+      "a prefixed target without a facility",
       ["defaults", "    log udp@10.0.0.1:514"],
-      "sluice.cfg:2: defaults: log: target 'udp@10.0.0.1:514' is not supported yet (supported: stdout, stderr, a file path containing '/', global)",
-    ],
-    [
-      "another format",
-      ["global", "    log stderr format rfc5424"],
-      "sluice.cfg:2: global: log: format 'rfc5424' is not supported yet (supported: raw, json)",
+      `sluice.cfg:2: defaults: log: missing facility after 'udp@10.0.0.1:514' ${USAGE}`,
     ],
     [
       "format without a value",
@@ -502,14 +487,9 @@ describe("log", () => {
       `sluice.cfg:2: global: log: missing argument for 'format' ${USAGE}`,
     ],
     [
-      "len",
-      ["global", "    log stderr len 4096"],
-      `sluice.cfg:2: global: log: argument 'len' is not supported yet ${USAGE}`,
-    ],
-    [
-      "an unknown word",
+      "an unknown word where the facility goes",
       ["global", "    log stderr please"],
-      `sluice.cfg:2: global: log: unexpected argument 'please' ${USAGE}`,
+      "sluice.cfg:2: global: log: unknown facility 'please' (expected one of: kern user mail daemon auth syslog lpr news uucp cron auth2 ftp ntp audit alert cron2 local0 local1 local2 local3 local4 local5 local6 local7)",
     ],
     [
       "log global in global",
@@ -524,12 +504,7 @@ describe("log", () => {
     [
       "log without target",
       ["defaults", "    log"],
-      `sluice.cfg:2: defaults: missing argument for 'log' ${USAGE}`,
-    ],
-    [
-      "log in a backend",
-      ["backend b", "    log global"],
-      "sluice.cfg:2: backend 'b': 'log' in a backend section is not supported yet (traffic is logged by frontends: put it in the frontend or in defaults)",
+      "sluice.cfg:2: defaults: missing argument for 'log' (usage: log <address> [len <length>] [format <format>] <facility> [<level> [<minlevel>]], or log global)",
     ],
     [
       "no log with an argument",
@@ -544,17 +519,12 @@ describe("log", () => {
     [
       "not a string",
       ["global:", "  log: [stdout, 514]"],
-      "sluice.yaml:2:17: global: invalid log 514 (expected a string such as 'stderr' or 'global')",
+      "sluice.yaml:2:17: global: invalid log 514 (expected a string such as '127.0.0.1 local0' or 'global')",
     ],
     [
       "a mapping",
       ["frontends:", "  f: { log: { target: stdout } }"],
-      "sluice.yaml:2:13: frontend 'f': invalid log a mapping (expected a string such as 'stderr' or 'global')",
-    ],
-    [
-      "a level filter after the facility",
-      ["defaults:", "  log: stdout daemon debug"],
-      "sluice.yaml:2:8: defaults: log: level filter 'debug' after the facility is not supported yet (usage: log stdout|stderr|<file> [format raw|json] [facility], or log global)",
+      "sluice.yaml:2:13: frontend 'f': invalid log a mapping (expected a string such as '127.0.0.1 local0' or 'global')",
     ],
   ])("YAML: %s", (_, text, message) => {
     expect(errorsOf(yaml(...text))).toEqual([message]);
