@@ -27,6 +27,20 @@ const enum S {
   Ended, WaitTunnel, Tunnel, Dead, // stops
 }
 
+/**
+ * Field offsets are scanned into one array shared by every parser of the same
+ * limit: a head is scanned and built without yielding, and the Head keeps its
+ * own copy (storeWords), so no parser needs ~1.6 KiB of its own between
+ * messages (an idle connection keeps none, as HAProxy keeps no buffer). A head
+ * split across reads keeps a copy of the offsets found so far (`held`).
+ */
+const offsetScratch = new Map<number, Uint32Array>();
+function sharedOffsets(size: number): Uint32Array {
+  let fo = offsetScratch.get(size);
+  if (fo === undefined) offsetScratch.set(size, fo = new Uint32Array(size));
+  return fo;
+}
+
 /** "HTTP/1." */
 const HTTP1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e];
 
@@ -35,8 +49,10 @@ export class H1Parser {
   private readonly maxHead: number;
   private readonly maxF4: number;
   private state: S;
-  /** Field offsets of the head being scanned (relative to its first byte). */
+  /** Field offsets of the head being scanned (relative to its first byte): shared scratch, see sharedOffsets. */
   private readonly fo: Uint32Array;
+  /** The offsets of a head incomplete at the end of a read, until the next read goes on with it. */
+  private held: Uint32Array | undefined;
   /** Fields completed so far in the current head / trailer section. */
   private nf = 0;
   /** Start of the current head in the current chunk; -1: starts at the next byte. */
@@ -72,7 +88,7 @@ export class H1Parser {
     this.isRequest = side === "request";
     this.maxHead = limits.maxHeadBytes;
     this.maxF4 = limits.maxFields * 4;
-    this.fo = new Uint32Array(this.maxF4);
+    this.fo = sharedOffsets(this.maxF4);
     this.chunks = new ChunkFraming(this.maxHead);
     this.state = S.Start;
   }
@@ -151,6 +167,7 @@ export class H1Parser {
   private reset(): void {
     this.state = S.Start;
     this.nf = 0;
+    this.held = undefined;
     this.hs = -1;
     this.base = 0;
     if (this.pieces.length !== 0) this.pieces.length = 0;
@@ -213,6 +230,7 @@ export class H1Parser {
   private fail(code: string): number {
     this.state = S.Dead;
     this.pieces.length = 0;
+    this.held = undefined;
     this.events.error(h1Error(code, this.isRequest));
     return -1;
   }
@@ -315,6 +333,10 @@ export class H1Parser {
     } else if (this.hs < 0) this.hs = p;
 
     const fo = this.fo;
+    if (this.held !== undefined) {
+      fo.set(this.held);
+      this.held = undefined;
+    }
     const tchar = TCHAR;
     const vchar = VCHAR_WS;
     let k4 = this.nf << 2;
@@ -499,6 +521,8 @@ export class H1Parser {
       return this.fail(st <= S.LineLF ? "line-too-long" : "head-too-large");
     }
     this.nf = k4 >> 2;
+    // The field being scanned may have its first offsets set already: kept too.
+    this.held = fo.slice(0, Math.min(k4 + 4, this.maxF4));
     this.state = st;
     if (this.hs < n) this.pieces.push(this.hs === 0 ? b : b.subarray(this.hs, n));
     this.base += n - this.hs;
