@@ -76,6 +76,30 @@ export class ServerPool {
   added(conn: PoolConn): void {
     this.opened++;
     this.live.add(conn);
+    this.noteUsed();
+  }
+
+  /**
+   * Connections in use or private to a session: open and in neither shared
+   * list (HAProxy's curr_used_conns).
+   */
+  get usedNow(): number {
+    return this.live.size - this.idle.size - this.safe.size;
+  }
+
+  /** Most connections in use at once since the last purge (HAProxy's max_used_conns). */
+  private maxUsed = 0;
+  /**
+   * How many connections the server is estimated to need (est_need_conns):
+   * raised to every new peak of use, halved towards the last period's peak
+   * at each purge. Idle connections beyond it are not kept (see put).
+   */
+  estNeed = 0;
+
+  private noteUsed(): void {
+    const used = this.usedNow;
+    if (this.maxUsed < used) this.maxUsed = used;
+    if (this.estNeed < used) this.estNeed = used;
   }
 
   /** A connection to this server is closed (or about to be): it leaves every list that counts it. */
@@ -100,6 +124,7 @@ export class ServerPool {
       conn.onIdleClose = undefined;
       if (conn.reusable) {
         kl.prune(key, list);
+        this.noteUsed();
         return conn;
       }
       this.closed(conn);
@@ -111,7 +136,17 @@ export class ServerPool {
   put(conn: PoolConn): boolean {
     if (this.isRetired(conn)) return false;
     const max = this.settings.maxConn;
-    if (max >= 0 && this.idle.size + this.safe.size >= max) return false;
+    const idleNow = this.idle.size + this.safe.size;
+    if (max >= 0 && idleNow >= max) return false;
+    // HAProxy's rule (srv_add_to_idle_list): keep it when the lists have
+    // nothing as good (no safe one, and it is safe or no idle one either), or
+    // when in-use plus idle stays within the estimated need (plus pool-low-conn).
+    // Under connection churn under `safe`, every first request opens its own
+    // connection: without this, each would sit idle until pool-purge-delay.
+    const used = this.usedNow; // this one included: it is in no list yet
+    const wanted = (this.safe.size === 0 && (conn.proven || this.idle.size === 0)) ||
+      used + idleNow <= Math.max(used, this.estNeed) + this.settings.lowConn;
+    if (!wanted) return false;
     const kl = conn.proven ? this.safe : this.idle;
     this.move(conn, conn.proven ? "safe" : "idle");
     conn.owner = undefined;
@@ -125,6 +160,9 @@ export class ServerPool {
 
   /** Closes idle and safe connections unused for pool-purge-delay, keeping pool-low-conn of them. */
   purge(): void {
+    // The estimate decays towards the last period's peak (srv_cleanup_idle_conns).
+    this.estNeed = Math.max((this.estNeed + this.maxUsed) >> 1, this.maxUsed);
+    this.maxUsed = this.usedNow;
     const limit = this.timers.now() - this.settings.purgeDelay;
     const keep = this.settings.lowConn;
     // Newest first within each list: the old ones at the front go first.
