@@ -41,6 +41,13 @@ function sharedOffsets(size: number): Uint32Array {
   return fo;
 }
 
+/**
+ * The empty list every parser starts with for held chunks and head pieces:
+ * never grown (a parser takes a list of its own before its first push), so a
+ * connection whose messages each come in one read never has one.
+ */
+const NONE: Uint8Array[] = [];
+
 /** "HTTP/1." */
 const HTTP1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e];
 
@@ -59,7 +66,7 @@ export class H1Parser {
   private hs = -1;
   /** Bytes of the current head held in earlier chunks. */
   private base = 0;
-  private readonly pieces: Uint8Array[] = [];
+  private pieces: Uint8Array[] = NONE;
   /** Bytes of leading CRLFs skipped before the request line. */
   private lead = 0;
   private trailerMode = false;
@@ -74,12 +81,13 @@ export class H1Parser {
   private targetEnd = 0;
   // bodies
   private remaining = 0;
-  private readonly chunks: ChunkFraming;
+  /** Made for the first chunked message. */
+  private chunks: ChunkFraming | undefined;
   private tunnelAfter = false;
   // response side
   private requestMethod = "";
   // flow
-  private readonly q: Uint8Array[] = [];
+  private q: Uint8Array[] = NONE;
   private qoff = 0;
   private running = false;
   private closed = false;
@@ -89,7 +97,6 @@ export class H1Parser {
     this.maxHead = limits.maxHeadBytes;
     this.maxF4 = limits.maxFields * 4;
     this.fo = sharedOffsets(this.maxF4);
-    this.chunks = new ChunkFraming(this.maxHead);
     this.state = S.Start;
   }
 
@@ -119,6 +126,7 @@ export class H1Parser {
     if (this.closed || this.state === S.Dead || chunk.length === 0) return;
     if (chunk.length <= COPY_BELOW) chunk = slabCopy(chunk);
     if (this.running || this.q.length !== 0) {
+      if (this.q === NONE) this.q = [];
       this.q.push(chunk);
       this.pump();
       return;
@@ -132,6 +140,7 @@ export class H1Parser {
     }
     if (this.isDead()) return;
     if (p < chunk.length) {
+      if (this.q === NONE) this.q = [];
       this.q.unshift(chunk);
       this.qoff = p;
     }
@@ -298,7 +307,7 @@ export class H1Parser {
     this.remaining = 0;
     if (this.state === S.ChunkData) {
       this.state = S.ChunkLine;
-      this.chunks.afterData();
+      this.chunks!.afterData();
     }
     if (rem !== 0) this.events.data(p === 0 && rem === n ? b : b.subarray(p, p + rem));
     return p + rem;
@@ -524,7 +533,10 @@ export class H1Parser {
     // The field being scanned may have its first offsets set already: kept too.
     this.held = fo.slice(0, Math.min(k4 + 4, this.maxF4));
     this.state = st;
-    if (this.hs < n) this.pieces.push(this.hs === 0 ? b : b.subarray(this.hs, n));
+    if (this.hs < n) {
+      if (this.pieces === NONE) this.pieces = [];
+      this.pieces.push(this.hs === 0 ? b : b.subarray(this.hs, n));
+    }
     this.base += n - this.hs;
     this.hs = 0;
     return n;
@@ -573,7 +585,7 @@ export class H1Parser {
         this.state = S.Length;
         break;
       case BodyKind.Chunked:
-        this.chunks.start();
+        (this.chunks ??= new ChunkFraming(this.maxHead)).start();
         this.state = S.ChunkLine;
         break;
       case BodyKind.UntilClose:
@@ -599,7 +611,7 @@ export class H1Parser {
   // ---- chunked framing ----
 
   private scanChunkLine(b: Uint8Array, p: number, n: number): number {
-    const chunks = this.chunks;
+    const chunks = this.chunks!;
     p = chunks.scan(b, p, n);
     if (p < 0) return this.fail(chunks.error);
     if (!chunks.done()) return p;
