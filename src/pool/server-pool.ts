@@ -13,6 +13,15 @@ import type { PoolSettings, PoolTimers } from "./pool-settings.ts";
 export type { PoolSettings, PoolTimers };
 
 
+/**
+ * Idle connections kept beyond HAProxy's estimate of the need: one, so that
+ * two clients taking turns keep a connection each (the reuse key of
+ * send-proxy, and a proven connection beside a new one: invariants 8 and 12
+ * of ../shared/docs/connection-ownership.md as tested in
+ * tests/e2e/ownership-reuse.test.ts), where HAProxy would close the second.
+ */
+const SPARE_IDLE = 1;
+
 export class ServerPool {
   private readonly idle = new KeyedList();
   private readonly safe = new KeyedList();
@@ -140,12 +149,13 @@ export class ServerPool {
     if (max >= 0 && idleNow >= max) return false;
     // HAProxy's rule (srv_add_to_idle_list): keep it when the lists have
     // nothing as good (no safe one, and it is safe or no idle one either), or
-    // when in-use plus idle stays within the estimated need (plus pool-low-conn).
-    // Under connection churn under `safe`, every first request opens its own
-    // connection: without this, each would sit idle until pool-purge-delay.
+    // when in-use plus idle stays within the estimated need plus
+    // pool-low-conn, and here one spare (SPARE_IDLE). Under connection churn
+    // under `safe`, every first request opens its own connection: without
+    // this bound each one sat idle until pool-purge-delay (thousands of them).
     const used = this.usedNow; // this one included: it is in no list yet
     const wanted = (this.safe.size === 0 && (conn.proven || this.idle.size === 0)) ||
-      used + idleNow <= Math.max(used, this.estNeed) + this.settings.lowConn;
+      used + idleNow <= Math.max(used, this.estNeed) + this.settings.lowConn + SPARE_IDLE;
     if (!wanted) return false;
     const kl = conn.proven ? this.safe : this.idle;
     this.move(conn, conn.proven ? "safe" : "idle");

@@ -1,7 +1,8 @@
 // What a server's shared lists keep after an exchange (HAProxy's
 // srv_add_to_idle_list): a connection is kept idle when the lists hold nothing
 // as good, or while in-use plus idle stays within the estimated need (the
-// peak in use, decayed at each purge) plus pool-low-conn. Under connection
+// peak in use, decayed at each purge) plus pool-low-conn and one spare
+// (SPARE_IDLE in server-pool.ts). Under connection
 // churn with `http-reuse safe`, every session's first request opens its own
 // connection; without the bound each one sat idle until pool-purge-delay.
 import { describe, expect, test } from "bun:test";
@@ -14,18 +15,18 @@ function fresh(pool: Parameters<typeof world>[0] = {}) {
 }
 
 describe("the need estimate bounds the idle connections kept", () => {
-  test("sessions one after another (churn): one idle connection is kept, the next ones close", () => {
+  test("sessions one after another (churn): two idle connections are kept (the need, one, and a spare), the next ones close", () => {
     const w = fresh();
     const conns = [];
     for (let i = 0; i < 5; i++) {
       const s = session();
       const c = w.open(s, "safe");
       conns.push(c);
-      expect(w.release(s, c)).toBe(i === 0 ? "pooled" : "closed");
+      expect(w.release(s, c)).toBe(i < 2 ? "pooled" : "closed");
     }
-    expect(w.pool.idleCount).toBe(1);
-    expect(w.pool.live.size).toBe(1);
-    expect(conns.slice(1).every((c) => c.closed)).toBe(true);
+    expect(w.pool.idleCount).toBe(2);
+    expect(w.pool.live.size).toBe(2);
+    expect(conns.slice(2).every((c) => c.closed)).toBe(true);
   });
 
   test("connections in use together are all kept idle afterwards (the peak is the need)", () => {
@@ -35,10 +36,11 @@ describe("the need estimate bounds the idle connections kept", () => {
     expect(w.pool.estNeed).toBe(3);
     sessions.forEach((s, i) => expect(w.release(s, conns[i]!)).toBe("pooled"));
     expect(w.pool.idleCount).toBe(3);
-    // A fourth, alone afterwards, is beyond the need.
-    const s = session();
-    const extra = w.open(s, "safe");
-    expect(w.release(s, extra)).toBe("closed");
+    // A fourth alone afterwards is the spare; a fifth is beyond it.
+    for (const expected of ["pooled", "closed"]) {
+      const s = session();
+      expect(w.release(s, w.open(s, "safe"))).toBe(expected);
+    }
   });
 
   test("pool-low-conn adds to the need", () => {
@@ -48,7 +50,9 @@ describe("the need estimate bounds the idle connections kept", () => {
       const s = session();
       got.push(w.release(s, w.open(s, "safe")));
     }
-    expect(got).toEqual(["pooled", "pooled", "pooled", "closed"]);
+    expect(got).toEqual(["pooled", "pooled", "pooled", "pooled"]);
+    const s = session();
+    expect(w.release(s, w.open(s, "safe"))).toBe("closed");
   });
 
   test("a proven connection is kept when the safe list is empty, whatever the idle list holds", () => {
