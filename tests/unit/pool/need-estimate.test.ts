@@ -37,7 +37,7 @@ describe("the need estimate bounds the idle connections kept", () => {
     sessions.forEach((s, i) => expect(w.release(s, conns[i]!)).toBe("pooled"));
     expect(w.pool.idleCount).toBe(3);
     // A fourth alone afterwards is the spare; a fifth is beyond it.
-    for (const expected of ["pooled", "closed"]) {
+    for (const expected of ["pooled", "closed"] as const) {
       const s = session();
       expect(w.release(s, w.open(s, "safe"))).toBe(expected);
     }
