@@ -56,3 +56,22 @@ export function forward(listen: Endpoint, upstream: Endpoint, ready: () => void)
   });
   ready();
 }
+
+/**
+ * The runtime's floor for an idle keep-alive connection: a listener that
+ * answers every request head with a fixed 13-byte response and otherwise
+ * just holds the socket (no parser, no timers, no per-connection state).
+ */
+export function answer(listen: Endpoint, response: Uint8Array, ready: () => void): void {
+  Bun.listen<undefined>({
+    ...listen,
+    socket: {
+      data(s, bytes) {
+        // One request per read is enough for the benchmark (one GET, then idle).
+        if (bytes.includes(0x0a)) s.write(response);
+      },
+      error() {},
+    },
+  });
+  ready();
+}

@@ -33,3 +33,23 @@ export async function forward(listen: Endpoint, upstream: Endpoint, ready: () =>
     }, () => client.close());
   }
 }
+
+/** The runtime's floor for an idle keep-alive connection (see bun.ts): answers each read with `response`, holds the socket. */
+export async function answer(listen: Endpoint, response: Uint8Array, ready: () => void): Promise<void> {
+  const serve = async (conn: Deno.Conn) => {
+    const buf = new Uint8Array(4096);
+    try {
+      for (;;) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        await conn.write(response);
+      }
+    } catch { /* reset: the socket is gone */ }
+    try {
+      conn.close();
+    } catch { /* closed already */ }
+  };
+  const listener = Deno.listen({ ...listen, transport: "tcp" });
+  ready();
+  for await (const conn of listener) serve(conn);
+}

@@ -27,6 +27,27 @@ const enum S {
   Ended, WaitTunnel, Tunnel, Dead, // stops
 }
 
+/**
+ * Field offsets are scanned into one array shared by every parser of the same
+ * limit: a head is scanned and built without yielding, and the Head keeps its
+ * own copy (storeWords), so no parser needs ~1.6 KiB of its own between
+ * messages (an idle connection keeps none, as HAProxy keeps no buffer). A head
+ * split across reads keeps a copy of the offsets found so far (`held`).
+ */
+const offsetScratch = new Map<number, Uint32Array>();
+function sharedOffsets(size: number): Uint32Array {
+  let fo = offsetScratch.get(size);
+  if (fo === undefined) offsetScratch.set(size, fo = new Uint32Array(size));
+  return fo;
+}
+
+/**
+ * The empty list every parser starts with for held chunks and head pieces:
+ * never grown (a parser takes a list of its own before its first push), so a
+ * connection whose messages each come in one read never has one.
+ */
+const NONE: Uint8Array[] = [];
+
 /** "HTTP/1." */
 const HTTP1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e];
 
@@ -35,15 +56,17 @@ export class H1Parser {
   private readonly maxHead: number;
   private readonly maxF4: number;
   private state: S;
-  /** Field offsets of the head being scanned (relative to its first byte). */
+  /** Field offsets of the head being scanned (relative to its first byte): shared scratch, see sharedOffsets. */
   private readonly fo: Uint32Array;
+  /** The offsets of a head incomplete at the end of a read, until the next read goes on with it. */
+  private held: Uint32Array | undefined;
   /** Fields completed so far in the current head / trailer section. */
   private nf = 0;
   /** Start of the current head in the current chunk; -1: starts at the next byte. */
   private hs = -1;
   /** Bytes of the current head held in earlier chunks. */
   private base = 0;
-  private readonly pieces: Uint8Array[] = [];
+  private pieces: Uint8Array[] = NONE;
   /** Bytes of leading CRLFs skipped before the request line. */
   private lead = 0;
   private trailerMode = false;
@@ -58,12 +81,13 @@ export class H1Parser {
   private targetEnd = 0;
   // bodies
   private remaining = 0;
-  private readonly chunks: ChunkFraming;
+  /** Made for the first chunked message. */
+  private chunks: ChunkFraming | undefined;
   private tunnelAfter = false;
   // response side
   private requestMethod = "";
   // flow
-  private readonly q: Uint8Array[] = [];
+  private q: Uint8Array[] = NONE;
   private qoff = 0;
   private running = false;
   private closed = false;
@@ -72,8 +96,7 @@ export class H1Parser {
     this.isRequest = side === "request";
     this.maxHead = limits.maxHeadBytes;
     this.maxF4 = limits.maxFields * 4;
-    this.fo = new Uint32Array(this.maxF4);
-    this.chunks = new ChunkFraming(this.maxHead);
+    this.fo = sharedOffsets(this.maxF4);
     this.state = S.Start;
   }
 
@@ -103,6 +126,7 @@ export class H1Parser {
     if (this.closed || this.state === S.Dead || chunk.length === 0) return;
     if (chunk.length <= COPY_BELOW) chunk = slabCopy(chunk);
     if (this.running || this.q.length !== 0) {
+      if (this.q === NONE) this.q = [];
       this.q.push(chunk);
       this.pump();
       return;
@@ -116,6 +140,7 @@ export class H1Parser {
     }
     if (this.isDead()) return;
     if (p < chunk.length) {
+      if (this.q === NONE) this.q = [];
       this.q.unshift(chunk);
       this.qoff = p;
     }
@@ -151,6 +176,7 @@ export class H1Parser {
   private reset(): void {
     this.state = S.Start;
     this.nf = 0;
+    this.held = undefined;
     this.hs = -1;
     this.base = 0;
     if (this.pieces.length !== 0) this.pieces.length = 0;
@@ -213,6 +239,7 @@ export class H1Parser {
   private fail(code: string): number {
     this.state = S.Dead;
     this.pieces.length = 0;
+    this.held = undefined;
     this.events.error(h1Error(code, this.isRequest));
     return -1;
   }
@@ -280,7 +307,7 @@ export class H1Parser {
     this.remaining = 0;
     if (this.state === S.ChunkData) {
       this.state = S.ChunkLine;
-      this.chunks.afterData();
+      this.chunks!.afterData();
     }
     if (rem !== 0) this.events.data(p === 0 && rem === n ? b : b.subarray(p, p + rem));
     return p + rem;
@@ -315,6 +342,10 @@ export class H1Parser {
     } else if (this.hs < 0) this.hs = p;
 
     const fo = this.fo;
+    if (this.held !== undefined) {
+      fo.set(this.held);
+      this.held = undefined;
+    }
     const tchar = TCHAR;
     const vchar = VCHAR_WS;
     let k4 = this.nf << 2;
@@ -499,8 +530,13 @@ export class H1Parser {
       return this.fail(st <= S.LineLF ? "line-too-long" : "head-too-large");
     }
     this.nf = k4 >> 2;
+    // The field being scanned may have its first offsets set already: kept too.
+    this.held = fo.slice(0, Math.min(k4 + 4, this.maxF4));
     this.state = st;
-    if (this.hs < n) this.pieces.push(this.hs === 0 ? b : b.subarray(this.hs, n));
+    if (this.hs < n) {
+      if (this.pieces === NONE) this.pieces = [];
+      this.pieces.push(this.hs === 0 ? b : b.subarray(this.hs, n));
+    }
     this.base += n - this.hs;
     this.hs = 0;
     return n;
@@ -549,7 +585,7 @@ export class H1Parser {
         this.state = S.Length;
         break;
       case BodyKind.Chunked:
-        this.chunks.start();
+        (this.chunks ??= new ChunkFraming(this.maxHead)).start();
         this.state = S.ChunkLine;
         break;
       case BodyKind.UntilClose:
@@ -575,7 +611,7 @@ export class H1Parser {
   // ---- chunked framing ----
 
   private scanChunkLine(b: Uint8Array, p: number, n: number): number {
-    const chunks = this.chunks;
+    const chunks = this.chunks!;
     p = chunks.scan(b, p, n);
     if (p < 0) return this.fail(chunks.error);
     if (!chunks.done()) return p;

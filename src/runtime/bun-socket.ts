@@ -13,6 +13,13 @@ export const noEvents: SocketEvents = {
   close() {},
 };
 
+/**
+ * The empty write queue every socket starts with, never grown: a socket takes
+ * a queue of its own the first time the kernel does not take a whole write
+ * (most connections never), so an idle one holds no array.
+ */
+const NO_QUEUE: Uint8Array[] = [];
+
 export class BunSocket implements Socket {
   events: SocketEvents;
   /** What the handshake settled, on a socket of a native TLS listener (bun-tls.ts). */
@@ -23,7 +30,7 @@ export class BunSocket implements Socket {
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
-  private queue: Uint8Array[] = [];
+  private queue: Uint8Array[] = NO_QUEUE;
   private ending = false;
   private wroteFin = false;
   private peerEnded = false;
@@ -40,13 +47,14 @@ export class BunSocket implements Socket {
   write(chunk: Uint8Array): boolean {
     if (this.closed || this.ending) return false;
     if (this.queue.length > 0) {
-      this.queue.push(chunk);
+      this.queue.push(chunk); // a queue of its own: only a non-empty one is pushed to
       this.pending += chunk.length;
       return false;
     }
     const n = this.raw.write(chunk);
     if (n === chunk.length) return true;
     if (n < 0) return this.brokenWrite();
+    if (this.queue === NO_QUEUE) this.queue = [];
     this.queue.push(n === 0 ? chunk : chunk.subarray(n));
     this.pending += chunk.length - n;
     return false;

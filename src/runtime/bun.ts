@@ -16,7 +16,7 @@ import {
   type TimerHandle,
 } from "./types.ts";
 import { connectTls, listenTls } from "./node-tls.ts";
-import { BunSocket, handlers, noEvents } from "./bun-socket.ts";
+import { BunSocket, handlers, noEvents, type RawSocket } from "./bun-socket.ts";
 import { fitsNativeTls, listenNativeTls } from "./bun-tls.ts";
 import { bunSystem } from "./bun-system.ts";
 
@@ -62,49 +62,99 @@ async function listen(options: ListenOptions, onAccept: (socket: Socket) => void
   };
 }
 
+/**
+ * A connect in flight: what `open` or `connectError` settle. It rides in the
+ * raw socket's `data` until the socket opens, so that every connect shares one
+ * handler object (a handler object per connect, with its two closures and its
+ * timer closure, was made for every server connection; under churn that is
+ * one per request).
+ */
+class PendingConnect {
+  settled = false;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  constructor(
+    readonly hostname: string,
+    readonly port: number,
+    readonly timeoutMs: number,
+    readonly events: SocketEvents,
+    readonly resolve: (socket: Socket) => void,
+    readonly reject: (error: ConnectError) => void,
+  ) {}
+
+  /** Settles as failed (refused, unreachable...), unless it is settled already. */
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.reject(new ConnectError(failureOf(error), this.hostname, this.port, (error as Error)?.message));
+  }
+
+  timedOut(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(new ConnectError("timeout", this.hostname, this.port, `after ${this.timeoutMs} ms`));
+  }
+}
+
+function timeOutConnect(pending: PendingConnect): void {
+  pending.timedOut();
+}
+
+type ConnectingSocket = import("bun").Socket<BunSocket | PendingConnect>;
+
+// The socket handlers of every outgoing connection: until `open`, `data` holds
+// the PendingConnect, and the shared handlers leave it alone.
+const connectHandlers = {
+  data(raw: ConnectingSocket, chunk: Uint8Array) {
+    const s = raw.data;
+    if (s instanceof BunSocket && !s.closed) s.events.data(chunk);
+  },
+  drain(raw: ConnectingSocket) {
+    const s = raw.data;
+    if (s instanceof BunSocket) s.onDrain();
+  },
+  end(raw: ConnectingSocket) {
+    const s = raw.data;
+    if (s instanceof BunSocket) s.onPeerEnd();
+  },
+  error(raw: ConnectingSocket, error: Error) {
+    const s = raw.data;
+    if (s instanceof BunSocket) s.onError(error);
+  },
+  close(raw: ConnectingSocket, error?: Error) {
+    const s = raw.data;
+    if (!(s instanceof BunSocket)) return;
+    if (error !== undefined) s.onError(error);
+    s.onClose();
+  },
+  open(raw: ConnectingSocket) {
+    const pending = raw.data;
+    if (!(pending instanceof PendingConnect) || pending.settled) {
+      // Too late: the caller gave up on this connection.
+      raw.end();
+      return;
+    }
+    pending.settled = true;
+    if (pending.timer !== undefined) clearTimeout(pending.timer);
+    raw.setNoDelay(true);
+    const socket = new BunSocket(raw as RawSocket, pending.events);
+    raw.data = socket;
+    pending.resolve(socket);
+  },
+  connectError(raw: ConnectingSocket, error: Error) {
+    const pending = raw.data;
+    if (pending instanceof PendingConnect) pending.fail(error);
+  },
+};
+
 function connect(options: ConnectOptions, events: SocketEvents): Promise<Socket> {
   const { hostname, port, timeoutMs } = options;
   if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events, "stream");
   return new Promise<Socket>((resolve, reject) => {
-    let settled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    if (timeoutMs > 0) {
-      timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        reject(new ConnectError("timeout", hostname, port, `after ${timeoutMs} ms`));
-      }, timeoutMs);
-    }
-    const fail = (error: unknown) => {
-      if (settled) return;
-      settled = true;
-      if (timer !== undefined) clearTimeout(timer);
-      reject(new ConnectError(failureOf(error), hostname, port, (error as Error)?.message));
-    };
-    Bun.connect<BunSocket>({
-      hostname,
-      port,
-      allowHalfOpen: true,
-      socket: {
-        ...handlers,
-        open(raw) {
-          if (settled) {
-            // Too late: the caller gave up on this connection.
-            raw.end();
-            return;
-          }
-          settled = true;
-          if (timer !== undefined) clearTimeout(timer);
-          raw.setNoDelay(true);
-          const socket = new BunSocket(raw, events);
-          raw.data = socket;
-          resolve(socket);
-        },
-        connectError(_raw, error) {
-          fail(error);
-        },
-      },
-    }).catch(fail);
+    const pending = new PendingConnect(hostname, port, timeoutMs, events, resolve, reject);
+    if (timeoutMs > 0) pending.timer = setTimeout(timeOutConnect, timeoutMs, pending);
+    Bun.connect<BunSocket | PendingConnect>({ hostname, port, allowHalfOpen: true, data: pending, socket: connectHandlers })
+      .catch((error) => pending.fail(error));
   });
 }
 

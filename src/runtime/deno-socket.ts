@@ -11,8 +11,17 @@
 // Chunks queued while an op is in flight are joined into one op.
 import type { Socket, SocketEvents } from "./types.ts";
 
-/** Size of one conn.read(). */
+/** Size of one conn.read() once reads come big (a body streaming in). */
 const READ_SIZE = 64 * 1024;
+/**
+ * Size of the first read, and of the next one after a short read. A pending
+ * read holds its buffer until bytes come, so an idle keep-alive connection
+ * (client or server side) held 64 KiB for nothing: 124 KiB per idle client
+ * with its server connection (bench/churn-memory.ts, idle). A read that fills
+ * this buffer makes the next one READ_SIZE; one shorter than it makes the next
+ * one small again.
+ */
+const READ_SMALL = 4 * 1024;
 /**
  * A read shorter than this is copied out and the read buffer kept for the next
  * read; a longer one is handed over as is (a view of the read buffer) and the
@@ -83,6 +92,8 @@ export class DenoSocket implements Socket {
   #readDone = false;
   /** The buffer for the next read, kept when the last read was copied out. */
   #readBuf: Uint8Array | undefined;
+  /** The size of the next read buffer: READ_SMALL, or READ_SIZE while reads come big. */
+  #readSize = READ_SMALL;
   #endEmitted = false;
 
   // write side
@@ -154,7 +165,7 @@ export class DenoSocket implements Socket {
           this.#held = undefined;
         } else {
           if (this.#readDone) return;
-          const buf = this.#readBuf ??= new Uint8Array(READ_SIZE);
+          const buf = this.#readBuf ??= new Uint8Array(this.#readSize);
           let n: number | null;
           try {
             n = await this.#conn.read(buf);
@@ -168,6 +179,14 @@ export class DenoSocket implements Socket {
             chunk = null;
           } else if (n < READ_COPY_BELOW) {
             chunk = copyOut(buf, n);
+            // Filled: more is coming, read big. Short on a big buffer: back to small (the buffer goes).
+            if (n === buf.length) {
+              this.#readSize = READ_SIZE;
+              this.#readBuf = undefined;
+            } else if (n < READ_SMALL && buf.length !== READ_SMALL) {
+              this.#readSize = READ_SMALL;
+              this.#readBuf = undefined;
+            }
           } else {
             // The buffer goes with the chunk: never reused, never touched again.
             chunk = buf.subarray(0, n);
