@@ -15,6 +15,7 @@ import { startMasterServices } from "./master/master-services.ts";
 import { joinMaster, type WorkerLink } from "./master/worker-link.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
 import { VERSION } from "./version.ts";
+import { longVersion, shortVersion } from "./version-text.ts";
 import { startStatsListeners, type StatsListeners } from "./admin/listener.ts";
 import { proxyStats } from "./stats/proxy-source.ts";
 import { infoText, statCsv } from "./stats/csv.ts";
@@ -45,7 +46,7 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
       io.out(usage(command.topic));
       return 0;
     case "version":
-      io.out(`sluice ${VERSION} (${runtime.name} ${runtime.version})`);
+      io.out(command.long ? longVersion(runtime) : shortVersion(runtime));
       return 0;
     case "check":
       return check(loadConfigFiles(command.files), io);
