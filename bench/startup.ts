@@ -6,6 +6,8 @@
 //               small config and on a generated one with 1 000 backends × 10 servers
 //   check       `sluice check` and `haproxy -c` on the same configs, to exit
 // Usage: bun bench/startup.ts [runs] [--only ready,first,check]   (default 10 runs; medians)
+//        bun bench/startup.ts --write FILE   writes the 1 000 × 10 config and exits (to profile
+//        `bun --cpu-prof src/main.ts check -f FILE` with bench/cpuprofile.ts)
 // Run it on a quiet machine: every figure is a wall-clock time.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -17,7 +19,7 @@ import { BUN, DENO, freePort, median, root } from "./harness.ts";
 const { values: opts, positionals } = parseArgs({
   args: Bun.argv.slice(2),
   allowPositionals: true,
-  options: { only: { type: "string", default: "ready,first,check" } },
+  options: { only: { type: "string", default: "ready,first,check" }, write: { type: "string" } },
 });
 const runs = Number(positionals[0] ?? 10);
 const only = new Set(opts.only!.split(","));
@@ -114,6 +116,11 @@ async function measure(label: string, once: () => Promise<number> | number): Pro
   for (let i = 0; i < runs; i++) times.push(await once());
   times.sort((a, b) => a - b);
   console.log(`${label.padEnd(44)} median ${median(times).toFixed(1).padStart(7)} ms  (min ${times[0]!.toFixed(1)}, max ${times.at(-1)!.toFixed(1)}, ${runs} runs)`);
+}
+
+if (opts.write !== undefined) {
+  writeFileSync(opts.write, generatedConfig(8080, 9001, 1000, 10));
+  process.exit(0);
 }
 
 const work = mkdtempSync(join(tmpdir(), "sluice-startup-"));

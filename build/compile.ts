@@ -74,6 +74,10 @@ export function buildFacts(target: string): BuildFacts {
  * The `bun build --compile` command line. Not stripped: the application lives
  * in a section of the executable. `bunTarget` undefined: the running Bun's own
  * platform, with no download.
+ * --bytecode: JavaScriptCore's bytecode is compiled in, so a start parses no
+ * JavaScript (a `check` of a small config took 93 → 34 ms of user CPU here;
+ * +4 MiB). It needs --format=cjs, hence no top-level await in src/main.ts. The
+ * output stays reproducible (it names the output file, always `sluice`).
  */
 export function compileCommand(outfile: string, facts: BuildFacts, bunTarget?: string): string[] {
   const define = (name: string, value: string) => ["--define", `${name}=${JSON.stringify(value)}`];
@@ -82,6 +86,8 @@ export function compileCommand(outfile: string, facts: BuildFacts, bunTarget?: s
     "build",
     "--compile",
     ...(bunTarget === undefined ? [] : [`--target=${bunTarget}`]),
+    "--bytecode",
+    "--format=cjs",
     "--minify-syntax",
     "--minify-whitespace",
     ...define("SLUICE_BUILD_VERSION", facts.version),

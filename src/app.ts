@@ -46,7 +46,7 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
       io.out(usage(command.topic));
       return 0;
     case "version":
-      io.out(command.long ? longVersion(runtime) : shortVersion(runtime));
+      io.out(await (command.long ? longVersion(runtime) : shortVersion(runtime)));
       return 0;
     case "check":
       return check(loadConfigFiles(command.files), io);

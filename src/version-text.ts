@@ -36,13 +36,13 @@ const FEATURES: readonly string[] = [
 ];
 
 /** `sluice 0.1.0 (commit 41b14c2e64b4, bun 1.4.5)` */
-export function shortVersion(runtime: HostRuntime): string {
-  const info = buildInfo();
+export async function shortVersion(runtime: HostRuntime): Promise<string> {
+  const info = await buildInfo();
   return `sluice ${info.version} (commit ${info.commit}, ${runtime.name} ${runtime.version})`;
 }
 
-export function longVersion(runtime: HostRuntime): string {
-  const info = buildInfo();
+export async function longVersion(runtime: HostRuntime): Promise<string> {
+  const info = await buildInfo();
   const where = `${platform()} ${arch()} (kernel ${release()})`;
   return [
     `sluice version ${info.version}`,

@@ -2,7 +2,6 @@
 // `bun build --define` (build/compile.ts reads package.json and git once, at
 // build time); run from source, they are read from package.json and git here,
 // at run time. package.json is the one place the version is written.
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,9 +35,13 @@ function packageVersion(): string {
   }
 }
 
-/** From source: the checkout's commit, as build/compile.ts would bake it in; asked only when printed. */
-function sourceCommit(): string {
+/**
+ * From source: the checkout's commit, as build/compile.ts would bake it in;
+ * asked only when printed (node:child_process is loaded then, not at every start).
+ */
+async function sourceCommit(): Promise<string> {
   try {
+    const { execFileSync } = await import("node:child_process");
     const out = execFileSync("git", ["describe", "--always", "--dirty", "--abbrev=12"], {
       cwd: dirname(fileURLToPath(import.meta.url)),
       encoding: "utf8",
@@ -51,7 +54,7 @@ function sourceCommit(): string {
   }
 }
 
-export function buildInfo(): BuildInfo {
+export async function buildInfo(): Promise<BuildInfo> {
   if (typeof SLUICE_BUILD_VERSION === "string") {
     return {
       version: SLUICE_BUILD_VERSION,
@@ -60,5 +63,5 @@ export function buildInfo(): BuildInfo {
       target: typeof SLUICE_BUILD_TARGET === "string" ? SLUICE_BUILD_TARGET : undefined,
     };
   }
-  return { version: VERSION, commit: sourceCommit(), date: undefined, target: undefined };
+  return { version: VERSION, commit: await sourceCommit(), date: undefined, target: undefined };
 }

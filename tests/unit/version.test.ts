@@ -14,19 +14,19 @@ import { compileCommand, buildFacts, hostTarget } from "../../build/compile.ts";
 const gitDescribe = spawnSync("git", ["describe", "--always", "--dirty", "--abbrev=12"], { encoding: "utf8" }).stdout.trim();
 
 describe("version from source", () => {
-  test("version from package.json, commit from git, no build date or target", () => {
+  test("version from package.json, commit from git, no build date or target", async () => {
     expect(COMPILED).toBe(false);
-    const info = buildInfo();
+    const info = await buildInfo();
     expect(info).toEqual({ version: pkg.version, commit: gitDescribe, date: undefined, target: undefined });
     expect(VERSION).toBe(pkg.version);
   });
 
-  test("short line: version, commit, runtime", () => {
-    expect(shortVersion(bunRuntime)).toBe(`sluice ${pkg.version} (commit ${gitDescribe}, bun ${Bun.version})`);
+  test("short line: version, commit, runtime", async () => {
+    expect(await shortVersion(bunRuntime)).toBe(`sluice ${pkg.version} (commit ${gitDescribe}, bun ${Bun.version})`);
   });
 
-  test("long form: the build facts and what is built in, from the code's tables", () => {
-    const text = longVersion(bunRuntime);
+  test("long form: the build facts and what is built in, from the code's tables", async () => {
+    const text = await longVersion(bunRuntime);
     const lines = text.split("\n");
     expect(lines[0]).toBe(`sluice version ${pkg.version}`);
     expect(lines).toContain(`Git commit : ${gitDescribe}`);
