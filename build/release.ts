@@ -8,7 +8,7 @@
 // the build date is the commit's (or SOURCE_DATE_EPOCH) and the archives are
 // deterministic (archive.ts).
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type ArchiveEntry, tarGz, zip } from "./archive.ts";
@@ -45,10 +45,15 @@ function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Builds `targets` into `dist` (emptied first: it holds one release). */
+/**
+ * Builds `targets` into `dist`. A previous release there goes first (dist/
+ * holds one release: SHA256SUMS names every archive in it); other files stay.
+ */
 export function release(targets: readonly TargetName[], dist: string, log: (line: string) => void = console.log): Built[] {
-  rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
+  for (const entry of readdirSync(dist)) {
+    if (entry.startsWith("sluice-") || entry === "SHA256SUMS") rmSync(join(dist, entry), { recursive: true, force: true });
+  }
   const mtime = sourceDateEpoch();
   const built: Built[] = [];
   for (const target of targets) {
