@@ -39,7 +39,8 @@ export interface BuildFacts {
   readonly commit: string;
   /**
    * UTC, ISO 8601, to the second: SOURCE_DATE_EPOCH when set, else the commit's
-   * date — never the wall clock, so that the same commit builds the same bytes.
+   * date — never the wall clock, so that the same commit builds the same bytes;
+   * "unknown" outside a git checkout without SOURCE_DATE_EPOCH.
    */
   readonly date: string;
   /** sluice's target name (linux-x64, …). */
@@ -51,21 +52,25 @@ function git(args: string[]): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** Seconds since the epoch that stand for "when" in this build (the binary's date, the archives' mtimes). */
-export function sourceDateEpoch(): number {
+/**
+ * Seconds since the epoch that stand for "when" in this build (the binary's
+ * date, the archives' mtimes): SOURCE_DATE_EPOCH, else the commit's date;
+ * undefined outside a git checkout without SOURCE_DATE_EPOCH (never the clock).
+ */
+export function sourceDateEpoch(): number | undefined {
   const fromEnv = process.env.SOURCE_DATE_EPOCH;
   if (fromEnv !== undefined && /^\d+$/.test(fromEnv)) return Number(fromEnv);
   const committed = git(["log", "-1", "--format=%ct"]);
-  if (committed !== undefined && /^\d+$/.test(committed)) return Number(committed);
-  throw new Error("no SOURCE_DATE_EPOCH and no git commit to date the build by");
+  return committed !== undefined && /^\d+$/.test(committed) ? Number(committed) : undefined;
 }
 
 export function buildFacts(target: string): BuildFacts {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+  const epoch = sourceDateEpoch();
   return {
     version: pkg.version,
     commit: git(["describe", "--always", "--dirty", "--abbrev=12"]) ?? "unknown commit",
-    date: new Date(sourceDateEpoch() * 1000).toISOString().replace(/\.000Z$/, "Z"),
+    date: epoch === undefined ? "unknown" : new Date(epoch * 1000).toISOString().replace(/\.000Z$/, "Z"),
     target,
   };
 }

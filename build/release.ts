@@ -55,6 +55,7 @@ export function release(targets: readonly TargetName[], dist: string, log: (line
     if (entry.startsWith("sluice-") || entry === "SHA256SUMS") rmSync(join(dist, entry), { recursive: true, force: true });
   }
   const mtime = sourceDateEpoch();
+  if (mtime === undefined) throw new Error("a release needs a git checkout or SOURCE_DATE_EPOCH to date its files by");
   const built: Built[] = [];
   for (const target of targets) {
     const facts = buildFacts(target);

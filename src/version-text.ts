@@ -38,7 +38,8 @@ const FEATURES: readonly string[] = [
 /** `sluice 0.1.0 (commit 41b14c2e64b4, bun 1.4.5)` */
 export async function shortVersion(runtime: HostRuntime): Promise<string> {
   const info = await buildInfo();
-  return `sluice ${info.version} (commit ${info.commit}, ${runtime.name} ${runtime.version})`;
+  const commit = /^[0-9a-f]+(-dirty)?$/.test(info.commit) ? `commit ${info.commit}` : info.commit;
+  return `sluice ${info.version} (${commit}, ${runtime.name} ${runtime.version})`;
 }
 
 export async function longVersion(runtime: HostRuntime): Promise<string> {
