@@ -309,7 +309,7 @@ async function measure(id: ProxyId, c: Case, work: string, backendPort: number, 
 function versions(): string[] {
   const first = (cmd: string[]) => run(cmd).out.split("\n")[0] ?? "?";
   const cpu = (readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "?").trim();
-  const version = readFileSync(join(sluiceRoot, "src/version.ts"), "utf8").match(/VERSION = "([^"]+)"/)?.[1] ?? "?";
+  const version = (JSON.parse(readFileSync(join(sluiceRoot, "package.json"), "utf8")) as { version?: string }).version ?? "?";
   let source: string;
   if (opts.rev) {
     source = `commit ${run(["git", "-C", root, "rev-parse", "--short", `${opts.rev}^{commit}`]).out} (--rev ${opts.rev}, exported with git archive)`;

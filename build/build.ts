@@ -1,20 +1,16 @@
-// Builds the self-contained executable build/out/sluice with `bun build --compile`.
-// Not stripped: the application lives in an ELF section of the binary.
+// Builds the self-contained executable build/out/sluice for this machine
+// (the flags and the baked-in version facts: compile.ts, shared with release.ts).
 import { mkdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { buildFacts, compile, hostTarget, ROOT } from "./compile.ts";
 
-const root = resolve(import.meta.dir, "..");
-const outfile = join(root, "build/out/sluice");
-mkdirSync(join(root, "build/out"), { recursive: true });
-
-const started = performance.now();
-const proc = Bun.spawnSync(
-  [process.execPath, "build", "--compile", "--minify-syntax", "--minify-whitespace", join(root, "src/main.ts"), "--outfile", outfile],
-  { cwd: root, stdout: "inherit", stderr: "inherit" },
-);
-if (proc.exitCode !== 0) {
-  console.error(`build failed (exit ${proc.exitCode})`);
+const outfile = join(ROOT, "build/out/sluice");
+mkdirSync(join(ROOT, "build/out"), { recursive: true });
+try {
+  const ms = compile(outfile, buildFacts(hostTarget()));
+  const size = statSync(outfile).size;
+  console.log(`built ${outfile}: ${(size / 1024 / 1024).toFixed(1)} MiB in ${Math.round(ms)} ms`);
+} catch (error) {
+  console.error((error as Error).message);
   process.exit(1);
 }
-const size = statSync(outfile).size;
-console.log(`built ${outfile}: ${(size / 1024 / 1024).toFixed(1)} MiB in ${Math.round(performance.now() - started)} ms`);

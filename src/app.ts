@@ -18,6 +18,7 @@ import { joinMaster, type WorkerLink } from "./master/worker-link.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
 import { VERSION } from "./version.ts";
 import { probe } from "./probe.ts";
+import { longVersion, shortVersion } from "./version-text.ts";
 import { startStatsListeners, type StatsListeners } from "./admin/listener.ts";
 import { localAdmin } from "./admin/server-admin.ts";
 import { serverViews } from "./admin/server-api.ts";
@@ -50,7 +51,7 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
       io.out(usage(command.topic));
       return 0;
     case "version":
-      io.out(`sluice ${VERSION} (${runtime.name} ${runtime.version})`);
+      io.out(await (command.long ? longVersion(runtime) : shortVersion(runtime)));
       return 0;
     case "check":
       return check(loadConfigFiles(command.files), io);

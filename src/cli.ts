@@ -8,7 +8,7 @@ export type Command =
   | { kind: "run"; files: string[]; strictOwnership: boolean; masterWorker: boolean }
   | { kind: "check"; files: string[] }
   | { kind: "demo" }
-  | { kind: "version" }
+  | { kind: "version"; long: boolean }
   | { kind: "probe"; url: string; timeoutMs: number }
   | { kind: "help"; topic?: string }
   | { kind: "usage-error"; message: string; topic?: string };
@@ -37,7 +37,7 @@ Options:
                       default one per core), reloads on SIGUSR2/SIGHUP, stops on SIGTERM
   --strict-ownership  stop on a backend-connection ownership violation (a bug)
                       instead of logging it and closing that connection (tests)
-  -v, --version       print the version
+  -v, --version       print the version (-vv: with the build and what is built in)
   -h, --help          print this help
 
 With no command and no -f, sluice runs the demo.`,
@@ -60,9 +60,12 @@ and exits 1 if there is any, else prints "Configuration is valid" and exits 0.`,
 
 Starts three demo backends on loopback and a TCP frontend on 127.0.0.1:8080
 that balances across them. Try: curl localhost:8080 (a few times).`,
-  version: `Usage: sluice version
+  version: `Usage: sluice version [-v]   (or: sluice -v, sluice --version; sluice -vv)
 
-Prints the version of sluice and of the runtime it runs on.`,
+Prints the version of sluice, its git commit and the runtime it runs on.
+With -v (sluice version -v, or sluice -vv), the long form, as HAProxy's -vv:
+the build date and target, the runtime and system it runs on, and what is
+built in (features, TLS versions, protocols, balancing algorithms).`,
   probe: `Usage: sluice probe [--timeout TIME] URL
 
 Sends GET URL (http or https; https verified against the runtime's CA roots)
@@ -94,7 +97,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       options: {
         config: { type: "string", short: "f", multiple: true },
         check: { type: "boolean", short: "c" },
-        version: { type: "boolean", short: "v" },
+        version: { type: "boolean", short: "v", multiple: true },
         help: { type: "boolean", short: "h" },
         "strict-ownership": { type: "boolean" },
         "master-worker": { type: "boolean", short: "W" },
@@ -125,7 +128,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (rest.length > 0) {
     return { kind: "usage-error", message: `unexpected argument '${rest[0]}'`, topic: name };
   }
-  if (values.version || name === "version") return { kind: "version" };
+  // -v: the short line, -vv (or `version -v`): the long form, as HAProxy counts them.
+  const vs = (values.version?.length ?? 0) + (name === "version" ? 1 : 0);
+  if (vs > 0) return { kind: "version", long: vs > 1 };
   const wantsCheck = values.check === true || name === "check";
   if (wantsCheck && name !== undefined && name !== "check") {
     return { kind: "usage-error", message: `-c cannot be combined with '${name}'`, topic: name };

@@ -13,9 +13,14 @@ async function pickRuntime(): Promise<HostRuntime> {
   throw new Error("sluice runs on Bun or Deno");
 }
 
-const runtime = await pickRuntime();
-const code = await runCommandLine(runtime, runtime.args(), {
-  out: (text) => console.log(text),
-  err: (text) => console.error(text),
-});
-runtime.exit(code);
+// No top-level await: the binary is compiled to bytecode as CommonJS (build/compile.ts).
+async function main(): Promise<never> {
+  const runtime = await pickRuntime();
+  const code = await runCommandLine(runtime, runtime.args(), {
+    out: (text) => console.log(text),
+    err: (text) => console.error(text),
+  });
+  return runtime.exit(code);
+}
+
+void main();

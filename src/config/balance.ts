@@ -29,7 +29,8 @@ export const HASHING: ReadonlySet<BalanceAlgorithm> = new Set(["source", "uri", 
 /** The algorithms that read the HTTP request (not in mode tcp). */
 export const NEEDS_HTTP: ReadonlySet<BalanceAlgorithm> = new Set(["uri", "url_param", "hdr"]);
 
-const ALGORITHMS: readonly BalanceAlgorithm[] = [
+/** Every algorithm `balance` accepts (sluice -vv lists them). */
+export const ALGORITHMS: readonly BalanceAlgorithm[] = [
   "roundrobin",
   "static-rr",
   "leastconn",

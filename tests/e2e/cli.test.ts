@@ -6,6 +6,10 @@ import { join } from "node:path";
 import { exchange, nameBackend, selectedTargets, sleep, spawnSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
 import { VERSION } from "../../src/version.ts";
 
+function gitDescribe(): string {
+  return spawnSync("git", ["describe", "--always", "--dirty", "--abbrev=12"], { encoding: "utf8" }).stdout.trim();
+}
+
 function runSync(command: string[], cwd?: string) {
   const r = spawnSync(command[0]!, command.slice(1), { cwd, encoding: "utf8", timeout: 20000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -35,10 +39,33 @@ backend twice
 
 for (const target of selectedTargets()) {
   describe(`command line (${target.name})`, () => {
-    test("version", () => {
-      const r = runSync(target.command(["version"]));
+    test("version, -v, --version: the short line with the commit it was built from", () => {
+      for (const args of [["version"], ["-v"], ["--version"]]) {
+        const r = runSync(target.command(args));
+        expect(r.code).toBe(0);
+        const m = r.out.match(new RegExp(`^sluice ${VERSION.replaceAll(".", "\\.")} \\(commit ([0-9a-f]{12})(-dirty)?, (bun|deno) [0-9.]+\\)\\n$`));
+        expect(m).not.toBeNull();
+        // From source: this checkout's commit; the binary: the one it was built from, a commit of this repository.
+        if (target.name !== "binary") expect(`${m![1]}${m![2] ?? ""}`).toBe(gitDescribe());
+        else expect(runSync(["git", "cat-file", "-e", `${m![1]}^{commit}`]).code).toBe(0);
+      }
+    });
+
+    test("-vv: build date and target in the binary, none from source; what is built in", () => {
+      const r = runSync(target.command(["-vv"]));
       expect(r.code).toBe(0);
-      expect(r.out).toMatch(new RegExp(`^sluice ${VERSION.replaceAll(".", "\\.")} \\((bun|deno) [0-9.]+\\)\\n$`));
+      const lines = r.out.split("\n");
+      expect(lines[0]).toBe(`sluice version ${VERSION}`);
+      expect(lines[1]).toMatch(/^Git commit : [0-9a-f]{12}(-dirty)?$/);
+      if (target.name === "binary") {
+        expect(lines[2]).toMatch(/^Build date : \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        expect(lines[3]).toBe("Built with : bun build --compile, target linux-x64");
+      } else {
+        expect(lines.slice(2, 4)).toEqual(["Build date : none (running from source)", "Built with : none (running from source)"]);
+      }
+      expect(lines[4]).toMatch(new RegExp(`^Running on : ${target.name === "deno" ? "deno" : "bun"} [0-9.]+, linux x64 `));
+      expect(r.out).toMatch(/^Feature list : \+TLS \+HTTP2 \+MASTER_WORKER /m);
+      expect(r.out).toContain("Load-balancing algorithms : roundrobin static-rr leastconn");
     });
 
     test("unknown command and unknown flag: one-line error, usage, exit 2", () => {

@@ -22,8 +22,9 @@ describe("command line", () => {
     expect(parseCommandLine(["check"])).toMatchObject({ kind: "usage-error", message: "check needs -f CONFIG" });
   });
   test("version, help", () => {
-    expect(parseCommandLine(["version"])).toEqual({ kind: "version" });
-    expect(parseCommandLine(["-v"])).toEqual({ kind: "version" });
+    expect(parseCommandLine(["version"])).toEqual({ kind: "version", long: false });
+    expect(parseCommandLine(["-v"])).toEqual({ kind: "version", long: false });
+    expect(parseCommandLine(["--version"])).toEqual({ kind: "version", long: false });
     expect(parseCommandLine(["--help"])).toEqual({ kind: "help", topic: undefined });
     expect(parseCommandLine(["help", "check"])).toEqual({ kind: "help", topic: "check" });
     expect(parseCommandLine(["check", "--help"])).toEqual({ kind: "help", topic: "check" });
@@ -41,7 +42,12 @@ describe("command line", () => {
     expect(parseCommandLine(["help", "nope"])).toMatchObject({ kind: "usage-error", message: "unknown command 'nope'" });
     expect(parseCommandLine(["run"])).toMatchObject({ kind: "usage-error", message: "run needs -f CONFIG" });
   });
-  test("version constant matches package.json", () => {
+  test("-vv, --version twice and version -v ask for the long form (HAProxy's -vv)", () => {
+    expect(parseCommandLine(["-vv"])).toEqual({ kind: "version", long: true });
+    expect(parseCommandLine(["--version", "--version"])).toEqual({ kind: "version", long: true });
+    expect(parseCommandLine(["version", "-v"])).toEqual({ kind: "version", long: true });
+  });
+  test("from source, the version is package.json's (the one place it is written)", () => {
     expect(VERSION).toBe(pkg.version);
   });
 });
