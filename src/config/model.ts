@@ -43,6 +43,7 @@ import {
 import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import { RetryOnSchema } from "./schema-retry.ts";
+import { type ErrorLocPart, errorLocResponse, errorLocSchema, type TcpKeepAlive } from "./schema-corpus.ts";
 import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
 import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
 import { CookieSchema } from "./schema-cookie.ts";
@@ -70,6 +71,13 @@ export type { BindPart, ServerPart, TimeoutsPart } from "./schema-parts.ts";
 export type { ErrorFilePart, LogEntry } from "./schema-http.ts";
 
 const MaxSessionSrvConns = integer("max-session-srv-conns", 0);
+
+/** `errorloc`, `errorloc302`, `errorloc303` (issue 19): in every proxy section and defaults. */
+const ERRORLOC = {
+  errorloc: v.optional(errorLocSchema("errorloc")),
+  errorloc302: v.optional(errorLocSchema("errorloc302")),
+  errorloc303: v.optional(errorLocSchema("errorloc303")),
+};
 
 // HAProxy's sections: `http-reuse` in defaults, backend and listen;
 // `max-session-srv-conns` in defaults, frontend and listen.
@@ -109,6 +117,7 @@ const DEFAULTS = {
   log: v.optional(logsSchema("defaults")),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
   // Health checks (issue 14, checks).
@@ -127,6 +136,7 @@ const FRONTEND = {
   log: v.optional(logsSchema("frontend")),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  ...ERRORLOC,
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
   "stick-table": v.optional(StickTableSchema),
   stats: v.optional(StatsSchema),
@@ -142,6 +152,7 @@ const BACKEND = {
   timeout: v.optional(timeoutsSchema("backend", BACKEND_TIMEOUTS)),
   option: v.optional(optionsSchema("backend")),
   errorfile: v.optional(ErrorFilesSchema),
+  ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
@@ -166,6 +177,7 @@ const LISTEN = {
   log: v.optional(logsSchema("listen")),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
   // Health checks (issue 14, checks).
@@ -245,6 +257,8 @@ export interface ProxyPart {
   stickTable?: StickTableShape;
   /** `stats ...` (issue 16): the section is a stats listener (stats-listener.ts). */
   stats?: StatsPart;
+  /** `option tcpka`/`clitcpka`/`srvtcpka` (issue 19). */
+  tcpKeepAlive?: TcpKeepAlive;
 }
 
 function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
@@ -262,6 +276,9 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   log?: LogEntry[];
   "log-format"?: string;
   errorfile?: ErrorFilePart[];
+  errorloc?: ErrorLocPart[];
+  errorloc302?: ErrorLocPart[];
+  errorloc303?: ErrorLocPart[];
   "http-reuse"?: HttpReuse;
   "max-session-srv-conns"?: number;
   "http-check"?: HttpCheckRule[];
@@ -291,6 +308,11 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o.log !== undefined) part.logs = o.log;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
   if (o.errorfile !== undefined) part.errorFiles = o.errorfile;
+  // errorloc answers are built here; sections.ts adds the errorfiles it reads.
+  for (const loc of [...(o.errorloc ?? []), ...(o.errorloc302 ?? []), ...(o.errorloc303 ?? [])]) {
+    (part.errorResponses ??= {})[loc.code] = errorLocResponse(loc);
+  }
+  if (option.tcpKeepAlive !== undefined) part.tcpKeepAlive = option.tcpKeepAlive;
   if (o["http-reuse"] !== undefined) part.httpReuse = o["http-reuse"];
   if (o["max-session-srv-conns"] !== undefined) {
     part.maxSessionSrvConns = o["max-session-srv-conns"];

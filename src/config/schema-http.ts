@@ -11,6 +11,7 @@ import { parseNetwork } from "../rules/network.ts";
 import type { SectionName } from "./schema-parts.ts";
 import { describe, isMapping } from "./schema-values.ts";
 import { type CheckOption, httpchkOption } from "./schema-check.ts";
+import { type CorpusOptions, corpusOption, corpusOptionNames } from "./schema-corpus.ts";
 import {
   BUILTIN,
   type Forwarded,
@@ -52,7 +53,7 @@ const HTTP_MODES = {
 const ARGS_NOT_YET = new Set<string>(["httplog", "tcplog"]);
 
 /** What a section's `option` lines set; the last line wins for each field. */
-export interface OptionsPart {
+export interface OptionsPart extends CorpusOptions {
   log?: "tcp" | "http";
   forwardFor?: ForwardFor;
   forwarded?: Forwarded;
@@ -75,6 +76,8 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function parseOption(text: string, section: SectionName): OptionItem | string {
   const [name = "", ...args] = words(text);
+  const corpus = corpusOption([name, ...args], section);
+  if (corpus !== undefined) return corpus;
   if (!Object.hasOwn(OPTION_SECTIONS, name)) {
     return `option '${name}' is not supported yet (supported: ${supportedOptions(section)})`;
   }
@@ -122,6 +125,7 @@ function supportedOptions(section: SectionName): string {
   return Object.entries(OPTION_SECTIONS)
     .filter(([, sections]) => (sections as readonly string[]).includes(section))
     .map(([name]) => name)
+    .concat(corpusOptionNames(section))
     .join(", ");
 }
 
