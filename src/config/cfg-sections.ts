@@ -1,5 +1,6 @@
-// HAProxy sections sluice does not read, and why: one error at the header
-// covers the whole section (its lines are skipped).
+// HAProxy sections and keywords sluice does not read, and why
+// (docs/compatibility.md lists each choice). A section's error is at its
+// header and covers the whole section (its lines are skipped).
 
 /** Why a section is refused, by its keyword. */
 const REFUSALS: Record<string, string> = {
@@ -22,4 +23,18 @@ export const OTHER_SECTIONS = new Set(Object.keys(REFUSALS));
 
 export function sectionRefusal(keyword: string): string {
   return REFUSALS[keyword] ?? `section '${keyword}' is not supported yet`;
+}
+
+/** Keywords with no meaning for sluice, in any section, and why (the message of their error). */
+const KEYWORD_REFUSALS: Record<string, string> = {
+  "lua-load": "'lua-load' is not supported: sluice has no Lua interpreter (the actions, fetches and services a script registers do not exist)",
+  "lua-load-per-thread": "'lua-load-per-thread' is not supported: sluice has no Lua interpreter",
+  "lua-prepend-path": "'lua-prepend-path' is not supported: sluice has no Lua interpreter",
+  nbproc: "'nbproc' is not supported: HAProxy removed it (2.5); sluice's processes are set by 'workers' or 'nbthread'",
+  "cpu-map": "'cpu-map' is not supported: sluice does not pin its workers to CPUs yet",
+};
+
+/** The reason a keyword is refused, when it has no meaning for sluice. */
+export function keywordRefusal(keyword: string): string | undefined {
+  return Object.hasOwn(KEYWORD_REFUSALS, keyword) ? KEYWORD_REFUSALS[keyword] : undefined;
 }

@@ -11,7 +11,7 @@ import { readServerOptions } from "./cfg-server.ts";
 import { Conditions } from "./cfg-conditions.ts";
 import { type Env, expandAddress } from "./cfg-env.ts";
 import { DefaultsKeeper, type DefaultsRecord, type DefaultServer, segmentWithDefaults, splitFrom } from "./cfg-defaults.ts";
-import { OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
+import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
 import {
   isReservedName,
   newSegment,
@@ -429,7 +429,7 @@ class CfgParser {
       if (!this.arity(keyword, args, 2, Infinity)) return;
       this.server(base, args);
     } else {
-      this.error(`keyword '${keyword}' is not supported yet`);
+      this.error(keywordRefusal(keyword) ?? `keyword '${keyword}' is not supported yet`);
     }
   }
 

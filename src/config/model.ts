@@ -7,6 +7,7 @@
 
 import * as v from "valibot";
 import { keywords, type MappingText } from "./schema-keywords.ts";
+import { keywordRefusal } from "./cfg-sections.ts";
 import {
   BACKEND_TIMEOUTS,
   type BindPart,
@@ -209,7 +210,7 @@ function sectionText(section: SectionName, entries: v.ObjectEntries): MappingTex
   return {
     expected: `a mapping of ${section} keywords`,
     unknown: (key) =>
-      NOT_YET[section]?.[key] ??
+      NOT_YET[section]?.[key] ?? keywordRefusal(key) ??
         (KNOWN_KEYWORDS.has(key)
           ? `'${SPELLING[key] ?? key}' is not allowed in a ${section} section`
           : `unknown keyword '${key}' (expected one of: ${Object.keys(entries).join(", ")})`),

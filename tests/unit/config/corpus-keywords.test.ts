@@ -275,3 +275,15 @@ describe("sections sluice refuses say why", () => {
     expect(errorsOf(cfg(`${section} x`, "    nameserver dns 127.0.0.1:53"))).toEqual([`sluice.cfg:1: ${message}`]);
   });
 });
+
+describe("keywords with no meaning for sluice say why (docs/compatibility.md)", () => {
+  test("in both syntaxes", () => {
+    expect(errorsOf(cfg("global", "    lua-load /etc/haproxy/x.lua", "    nbproc 2"))).toEqual([
+      "sluice.cfg:2: global: 'lua-load' is not supported: sluice has no Lua interpreter (the actions, fetches and services a script registers do not exist)",
+      "sluice.cfg:3: global: 'nbproc' is not supported: HAProxy removed it (2.5); sluice's processes are set by 'workers' or 'nbthread'",
+    ]);
+    expect(errorsOf(yaml("global:", "  cpu-map: auto:1/1-4 0-3"))).toEqual([
+      "sluice.yaml:2:3: global: 'cpu-map' is not supported: sluice does not pin its workers to CPUs yet",
+    ]);
+  });
+});
