@@ -260,6 +260,7 @@ function backend(
   if (part.stickTable !== undefined) config.stickTable = { name: proxy.name, ...part.stickTable };
   if (part.allBackups ?? defaults.allBackups) config.allBackups = true;
   if (part.tcpKeepAlive?.server ?? defaults.tcpKeepAlive?.server) config.serverTcpKeepAlive = true;
+  if (part.abortOnClose ?? defaults.abortOnClose) config.abortOnClose = true;
   // Persistence (issue 15, cookie): the section's own line, else its defaults'; HTTP only.
   const cookie = part.cookie ?? defaults.cookie;
   if (cookie !== undefined && mode === "http") config.cookie = { ...cookie, domains: [...cookie.domains], attrs: [...cookie.attrs] };

@@ -260,6 +260,8 @@ export interface ProxyPart {
   stats?: StatsPart;
   /** `option tcpka`/`clitcpka`/`srvtcpka` (issue 19). */
   tcpKeepAlive?: TcpKeepAlive;
+  /** `option abortonclose` (issue 19). */
+  abortOnClose?: boolean;
 }
 
 function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
@@ -314,6 +316,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
     (part.errorResponses ??= {})[loc.code] = errorLocResponse(loc);
   }
   if (option.tcpKeepAlive !== undefined) part.tcpKeepAlive = option.tcpKeepAlive;
+  if (option.abortOnClose !== undefined) part.abortOnClose = option.abortOnClose;
   if (o["http-reuse"] !== undefined) part.httpReuse = o["http-reuse"];
   if (o["max-session-srv-conns"] !== undefined) {
     part.maxSessionSrvConns = o["max-session-srv-conns"];

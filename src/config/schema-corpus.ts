@@ -18,6 +18,8 @@ export interface TcpKeepAlive {
 /** What these options set in a section's OptionsPart (schema-http.ts). */
 export interface CorpusOptions {
   tcpKeepAlive?: TcpKeepAlive;
+  /** `option abortonclose`: a request whose client shut its side is dropped while still queued or connecting. */
+  abortOnClose?: boolean;
 }
 
 type Apply = (part: CorpusOptions) => void;
@@ -35,6 +37,7 @@ const FLAG_OPTIONS: Record<string, { sections: readonly SectionName[]; set: (on:
   tcpka: { sections: ALL, set: (on) => (p) => (p.tcpKeepAlive = { ...p.tcpKeepAlive, client: on, server: on }) },
   clitcpka: { sections: FRONT, set: (on) => (p) => (p.tcpKeepAlive = { ...p.tcpKeepAlive, client: on }) },
   srvtcpka: { sections: BACK, set: (on) => (p) => (p.tcpKeepAlive = { ...p.tcpKeepAlive, server: on }) },
+  abortonclose: { sections: BACK, set: (on) => (p) => (p.abortOnClose = on) },
   // Kernel splicing moves bytes without copying them to user space; sluice always
   // copies (the runtimes offer no splice). What the peers see is the same.
   "splice-auto": { sections: ALL, set: () => () => {} },
@@ -46,7 +49,6 @@ const FLAG_OPTIONS: Record<string, { sections: readonly SectionName[]; set: (on:
 const REFUSED: Record<string, string> = {
   nolinger:
     "option nolinger is not supported: the runtimes' sockets cannot close with a reset (SO_LINGER 0); sluice closes with FIN",
-  abortonclose: "option abortonclose is not supported yet: a request whose client closed its side is still forwarded (HAProxy's default)",
   "prefer-last-server": "option prefer-last-server is not supported yet: each request of a keep-alive connection is balanced on its own",
   "http-pretend-keepalive": "option http-pretend-keepalive is not supported yet",
 };

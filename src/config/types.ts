@@ -360,6 +360,8 @@ export interface BackendConfig {
   errorFiles: ErrorFiles;
   /** `option srvtcpka`/`tcpka` (issue 19): SO_KEEPALIVE on connections to servers. */
   serverTcpKeepAlive?: true;
+  /** `option abortonclose` (issue 19): an HTTP request whose client shut its side is dropped while queued or connecting. */
+  abortOnClose?: true;
   /** `option redispatch`: a retry may go to another server. */
   redispatch: boolean;
   /**

@@ -180,6 +180,14 @@ describe("option tcpka, clitcpka, srvtcpka, splice-*", () => {
     expect([only.frontends[0]!.clientTcpKeepAlive, only.backends[0]!.serverTcpKeepAlive]).toEqual([undefined, true]);
   });
 
+  test("option abortonclose: in defaults, backend and listen; no option undoes it", () => {
+    const c = loadOk(cfg("defaults", "    mode http", "    option abortonclose", ...FRONT, "backend app", "    server s 127.0.0.1:1", "backend other", "    no option abortonclose", "    server s 127.0.0.1:1"));
+    expect(c.backends.map((b) => b.abortOnClose)).toEqual([true, undefined]);
+    expect(errorsOf(cfg("frontend web", "    bind :80", "    option abortonclose"))).toEqual([
+      "sluice.cfg:3: frontend 'web': 'option abortonclose' is not allowed in a frontend section",
+    ]);
+  });
+
   test("where HAProxy allows them", () => {
     expect(errorsOf(cfg("frontend web", "    bind :80", "    option srvtcpka"))).toEqual([
       "sluice.cfg:3: frontend 'web': 'option srvtcpka' is not allowed in a frontend section",
