@@ -48,9 +48,9 @@ const FLAG_OPTIONS: Record<string, { sections: readonly SectionName[]; set: (on:
 /** Options of the same family sluice refuses, with the reason. */
 const REFUSED: Record<string, string> = {
   nolinger:
-    "option nolinger is not supported: the runtimes' sockets cannot close with a reset (SO_LINGER 0); sluice closes with FIN",
-  "prefer-last-server": "option prefer-last-server is not supported yet: each request of a keep-alive connection is balanced on its own",
-  "http-pretend-keepalive": "option http-pretend-keepalive is not supported yet",
+    "option 'nolinger' is not supported: the runtimes' sockets cannot close with a reset (SO_LINGER 0); sluice closes with FIN",
+  "prefer-last-server": "option 'prefer-last-server' is not supported yet: each request of a keep-alive connection is balanced on its own",
+  "http-pretend-keepalive": "option 'http-pretend-keepalive' is not supported yet",
 };
 
 /** The corpus options' names, for the list of supported options in messages. */

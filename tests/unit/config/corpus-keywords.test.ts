@@ -196,7 +196,7 @@ describe("option tcpka, clitcpka, srvtcpka, splice-*", () => {
 
   test("the options sluice does not do are refused with why; their `no option` (HAProxy's default) is accepted", () => {
     expect(errorsOf(cfg("defaults", "    option nolinger"))).toEqual([
-      "sluice.cfg:2: defaults: option nolinger is not supported: the runtimes' sockets cannot close with a reset (SO_LINGER 0); sluice closes with FIN",
+      "sluice.cfg:2: defaults: option 'nolinger' is not supported: the runtimes' sockets cannot close with a reset (SO_LINGER 0); sluice closes with FIN",
     ]);
     loadOk(cfg("defaults", "    no option abortonclose", "    no option nolinger", "    no option prefer-last-server"));
   });
