@@ -83,6 +83,7 @@ export class Backend {
     this.retries = config.retries;
     this.timeouts = config.timeouts;
     this.servers = config.servers.map((s) => new Server(config.name, s, timers, h2MaxStreams));
+    if (config.serverTcpKeepAlive === true) for (const s of this.servers) s.tcpKeepAlive = true;
     this.h2 = this.servers.length > 0 && this.servers.every((s) => s.proto === "h2");
     this.httpReuse = config.httpReuse;
     this.now = () => timers.now();

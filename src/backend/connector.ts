@@ -40,7 +40,7 @@ export function openConnection(server: Server, req: OpenRequest, waiter: MuxWait
   const conn = new H1ClientMux(nextBackendConnId(), server.pool, req.limits, req.key);
   connectServer(
     req.runtime,
-    { host: server.address, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: req.proxyHeader, tls: server.tls },
+    { host: server.address, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: req.proxyHeader, tls: server.tls, keepAlive: server.tcpKeepAlive },
     conn.socketEvents,
     (socket) => {
       req.tick();
@@ -79,7 +79,7 @@ function openMultiplexed(server: Server, req: OpenRequest, waiter: MuxWaiter): v
   const hold = (chunk: Uint8Array) => early.push(chunk.slice());
   connectServer(
     req.runtime,
-    { host: server.address, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: "", tls: server.tls },
+    { host: server.address, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: "", tls: server.tls, keepAlive: server.tcpKeepAlive },
     { data: hold, drain() {}, end() {}, close() {} },
     (socket: Socket) => {
       req.tick();

@@ -131,6 +131,8 @@ export class Server implements BalanceTarget {
 
   /** `send-proxy`: each connection starts with a PROXY protocol v1 header. */
   readonly sendProxy: boolean;
+  /** `option srvtcpka`/`tcpka` in its backend: SO_KEEPALIVE on its traffic connections (not its checks, as HAProxy). */
+  tcpKeepAlive = false;
   /** `proto`: HTTP/1.1 or HTTP/2 (cleartext, prior knowledge) to this server. */
   readonly proto: "h1" | "h2";
   /** `max-reuse`: streams an HTTP/2 connection carries in its life; -1 unlimited. */

@@ -208,6 +208,7 @@ function frontend(
       BUILTIN.maxSessionSrvConns,
     origin: proxy.origin,
   };
+  if (part.tcpKeepAlive?.client ?? defaults.tcpKeepAlive?.client) config.clientTcpKeepAlive = true;
   // A frontend's table; a listen's is on its backend half (one table per name).
   if (proxy.kind === "frontend" && part.stickTable !== undefined) config.stickTable = { name: proxy.name, ...part.stickTable };
   // A listen is its own default backend unless it names another.
@@ -275,6 +276,8 @@ function backend(
   if (proxy.kind === "backend" && part.ruleLines !== undefined) config.ruleLines = ruleLines(proxy, part.ruleLines);
   if (part.stickTable !== undefined) config.stickTable = { name: proxy.name, ...part.stickTable };
   if (part.allBackups ?? defaults.allBackups) config.allBackups = true;
+  if (part.tcpKeepAlive?.server ?? defaults.tcpKeepAlive?.server) config.serverTcpKeepAlive = true;
+  if (part.abortOnClose ?? defaults.abortOnClose) config.abortOnClose = true;
   // Persistence (issue 15, cookie): the section's own line, else its defaults'; HTTP only.
   const cookie = part.cookie ?? defaults.cookie;
   if (cookie !== undefined && mode === "http") config.cookie = { ...cookie, domains: [...cookie.domains], attrs: [...cookie.attrs] };

@@ -1,6 +1,9 @@
 // Splits one haproxy.cfg line into words with HAProxy's quoting rules:
 // `\` escapes outside single quotes, "..." keeps spaces and `#` but still
-// honours escapes, '...' is fully literal, quotes glue onto adjacent text.
+// honours escapes and expands environment variables (cfg-env.ts), '...' is
+// fully literal, quotes glue onto adjacent text.
+
+import { type Env, expandAt } from "./cfg-env.ts";
 
 export type WordsResult = { ok: true; words: string[] } | { ok: false; error: string };
 
@@ -8,7 +11,7 @@ const ESCAPES: Record<string, string> = { r: "\r", n: "\n", t: "\t" };
 /** Characters a backslash makes literal (the backslash goes). */
 const KEPT_AS_IS = new Set(["\\", " ", "#", "'", '"', "$"]);
 
-export function splitWords(line: string): WordsResult {
+export function splitWords(line: string, env: Env = {}): WordsResult {
   const words: string[] = [];
   let word = "";
   let inWord = false;
@@ -43,14 +46,24 @@ export function splitWords(line: string): WordsResult {
     }
     if (quote === '"') {
       if (c === '"') quote = null;
-      else if (c === "$" && /[{A-Za-z_]/.test(line[i + 1] ?? "")) {
-        // HAProxy expands environment variables here; passing "$X" through
-        // literally would silently mean something else.
-        return {
-          ok: false,
-          error:
-            "environment variables in double quotes are not supported yet (write \\$ for a literal '$')",
-        };
+      else if (c === "$") {
+        const e = expandAt(line, i, env);
+        if (e === undefined) word += c;
+        else if ("error" in e) return { ok: false, error: e.error };
+        else {
+          i += e.length - 1;
+          if (!e.split) word += e.value;
+          else {
+            // `${NAME[*]}`: its words are words of the line.
+            const parts = e.value.split(/[ \t]+/).filter((p) => p !== "");
+            if (parts.length === 0) continue;
+            word += parts[0];
+            for (const part of parts.slice(1)) {
+              words.push(word);
+              word = part;
+            }
+          }
+        }
       } else word += c;
       continue;
     }

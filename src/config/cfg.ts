@@ -3,9 +3,15 @@
 // section and whether its values make sense is model.ts's business, so both
 // syntaxes get the same checks and the same messages.
 
+import process from "node:process";
 import { ConfigError, type SourcePos } from "./errors.ts";
 import { splitWords } from "./cfg-words.ts";
 import { readUserlistLine } from "./cfg-userlist.ts";
+import { readServerOptions } from "./cfg-server.ts";
+import { Conditions } from "./cfg-conditions.ts";
+import { type Env, expandAddress } from "./cfg-env.ts";
+import { DefaultsKeeper, type DefaultsRecord, type DefaultServer, segmentWithDefaults, splitFrom } from "./cfg-defaults.ts";
+import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
 import {
   isReservedName,
   newSegment,
@@ -21,21 +27,6 @@ const PROXY_HEADERS: Record<string, ProxyCategory> = {
   backend: "backends",
   listen: "listen",
 };
-
-/** Other HAProxy sections: recognised so that one error covers the whole section. */
-const OTHER_SECTIONS = new Set([
-  "peers",
-  "resolvers",
-  "cache",
-  "program",
-  "http-errors",
-  "ring",
-  "mailers",
-  "crt-store",
-  "traces",
-  "log-forward",
-  "fcgi-app",
-]);
 
 const SINGLE_ARG: Record<string, string> = {
   mode: "mode tcp|http",
@@ -77,6 +68,10 @@ const USAGE: Record<string, string> = {
     "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]] [cookie <value>]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
+  errorloc: "errorloc <code> <url>",
+  errorloc302: "errorloc302 <code> <url>",
+  errorloc303: "errorloc303 <code> <url>",
+  "default-server": "default-server [<server option>...]",
   log: "log <address> [len <length>] [format <format>] <facility> [<level> [<minlevel>]], or log global",
   "log-send-hostname": "log-send-hostname [<string>]",
   // Health checks (issue 14, checks).
@@ -109,77 +104,6 @@ const USAGE: Record<string, string> = {
 const CHECK_RULES = new Set(["http-check", "tcp-check"]);
 /** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
 const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "force-persist", "ignore-persist", "monitor"]);
-const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl", /* health checks */ "check", "check-send-proxy", "check-ssl"]);
-/** Server options that take a value → what the value is, for the usage message. */
-const SERVER_VALUES: Record<string, string> = {
-  weight: "<number>",
-  maxconn: "<number>",
-  "pool-max-conn": "<number>",
-  "pool-purge-delay": "<time>",
-  "pool-low-conn": "<number>",
-  proto: "h1|h2",
-  "max-reuse": "<number>",
-  verify: "none|required",
-  "ca-file": "<file>",
-  sni: "<name>",
-  alpn: "<protocol>[,<protocol>...]",
-  crt: "<file>",
-  // balancing and queues (issue 14, balance)
-  maxqueue: "<number>",
-  slowstart: "<time>",
-  "init-addr": "last,libc,none,<ip>",
-  // Health checks (issue 14, checks).
-  inter: "<time>",
-  fastinter: "<time>",
-  downinter: "<time>",
-  rise: "<number>",
-  fall: "<number>",
-  port: "<port>",
-  addr: "<address>",
-  observe: "layer4|layer7",
-  "error-limit": "<number>",
-  "on-error": "fastinter|fail-check|sudden-death|mark-down",
-  // Persistence (issue 15, cookie).
-  cookie: "<value>",
-};
-const SERVER_OPTIONS = [
-  "weight",
-  "backup",
-  "disabled",
-  "maxconn",
-  "pool-max-conn",
-  "pool-purge-delay",
-  "pool-low-conn",
-  "send-proxy",
-  "proto",
-  "max-reuse",
-  "ssl",
-  "verify",
-  "ca-file",
-  "sni",
-  "alpn",
-  "crt",
-  // balancing and queues (issue 14, balance)
-  "maxqueue",
-  "slowstart",
-  "init-addr",
-  // Health checks (issue 14, checks).
-  "check",
-  "inter",
-  "fastinter",
-  "downinter",
-  "rise",
-  "fall",
-  "port",
-  "addr",
-  "check-send-proxy",
-  "check-ssl",
-  "observe",
-  "error-limit",
-  "on-error",
-  // Persistence (issue 15, cookie).
-  "cookie",
-];
 /** Bind options without a value. */
 const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets"]);
 /** Bind options that take a value → what the value is. */
@@ -204,18 +128,34 @@ interface Section {
   context: string[];
 }
 
-export function parseCfg(file: string, text: string): SyntaxResult {
-  return new CfgParser(file).parse(text);
+/** `errorloc` is `errorloc302`; with `errorfile`, one answer per status, the last line's. */
+const ERROR_ANSWERS = ["errorfile", "errorloc", "errorloc302", "errorloc303"];
+
+/** `env`: the variables `"${NAME}"` and addresses read (the process's environment by default). */
+export function parseCfg(file: string, text: string, env: Env = process.env): SyntaxResult {
+  return new CfgParser(file, env).parse(text);
 }
 
 class CfgParser {
   private segments: RawSegment[] = [];
   private seg: RawSegment;
   private errors: ConfigError[] = [];
+  private warnings: ConfigError[] = [];
   private section: Section | undefined;
   private at: SourcePos;
+  private conditions = new Conditions();
+  /** Where each open `.if` is. */
+  private openIfs: SourcePos[] = [];
+  private keeper = new DefaultsKeeper();
+  /** The defaults the current segment carries. */
+  private segDefaults: DefaultsRecord | undefined;
+  /** The current section's `default-server` options (defaults, backend, listen). */
+  private defaultServer: DefaultServer | undefined;
 
-  constructor(private file: string) {
+  constructor(
+    private file: string,
+    private env: Env,
+  ) {
     this.seg = newSegment(file);
     this.segments.push(this.seg);
     this.at = { file };
@@ -225,13 +165,18 @@ class CfgParser {
     const lines = text.split("\n");
     for (let i = 0; i < lines.length; i++) {
       this.at = { file: this.file, line: i + 1 };
-      const split = splitWords(lines[i]!.replace(/\r$/, ""));
+      const split = splitWords(lines[i]!.replace(/\r$/, ""), this.env);
       if (!split.ok) {
-        this.error(split.error, this.section?.context ?? []);
+        if (this.conditions.active) this.error(split.error, this.section?.context ?? []);
         continue;
       }
       if (split.words.length === 0) continue;
       const [keyword, ...args] = split.words as [string, ...string[]];
+      if (keyword.startsWith(".")) {
+        this.directive(keyword, args);
+        continue;
+      }
+      if (!this.conditions.active) continue;
       if (this.header(keyword, args)) continue;
       if (!this.section) {
         this.error(
@@ -242,21 +187,36 @@ class CfgParser {
       if (this.section.base?.[0] === "userlists") this.userlistLine(this.section.base, keyword, args);
       else if (this.section.base) this.keyword(this.section.base, keyword, args);
     }
-    return { segments: this.segments, errors: this.errors };
+    const unclosed = this.openIfs[this.openIfs.length - 1];
+    if (unclosed !== undefined) {
+      this.at = unclosed;
+      this.error("missing '.endif' at the end of the file (this '.if' block is still open)", []);
+    }
+    return { segments: this.segments, errors: this.errors, warnings: this.warnings };
+  }
+
+  /** `.if`/`.elif`/`.else`/`.endif` and the messages (cfg-conditions.ts). */
+  private directive(keyword: string, args: string[]): void {
+    const r = this.conditions.directive(keyword, args, this.env);
+    if (keyword === ".if") this.openIfs.push(this.at);
+    else if (keyword === ".endif") this.openIfs.pop();
+    if (r.kind === "error") this.error(r.message, []);
+    else if (r.kind === "warning") this.warnings.push(new ConfigError(this.at, [], r.message));
   }
 
   private error(detail: string, context: string[] = this.section?.context ?? []): void {
     this.errors.push(new ConfigError(this.at, context, detail));
   }
 
-  private mark(path: PathSeg[]): void {
-    this.seg.keys.set(pathKey(path), this.at);
-    this.seg.values.set(pathKey(path), this.at);
+  private mark(path: PathSeg[], at: SourcePos = this.at): void {
+    this.seg.keys.set(pathKey(path), at);
+    this.seg.values.set(pathKey(path), at);
   }
 
   /** Returns false when `keyword` does not open a section. */
   private header(keyword: string, args: string[]): boolean {
     if (keyword === "global") {
+      this.defaultServer = undefined;
       this.section = { base: null, context: ["global"] };
       if (args.length > 0) return this.headerError(`'global' takes no arguments, got '${args[0]}'`);
       this.section.base = ["global"];
@@ -264,23 +224,12 @@ class CfgParser {
       this.mark(["global"]);
       return true;
     }
-    if (keyword === "defaults") {
-      this.section = { base: null, context: ["defaults"] };
-      if (args.length > 1) {
-        return this.headerError(
-          `too many arguments for 'defaults': '${args[1]}' (usage: defaults [<name>])`,
-        );
-      }
-      this.seg = newSegment(this.file);
-      this.segments.push(this.seg);
-      this.seg.doc.defaults = {};
-      this.section.base = ["defaults"];
-      this.mark(["defaults"]);
-      return true;
-    }
+    if (keyword === "defaults") return this.defaultsHeader(args);
     const category = PROXY_HEADERS[keyword];
     if (category) {
-      const [name, ...rest] = args;
+      const [name, ...rest0] = args;
+      const { args: rest, from } = splitFrom(rest0);
+      this.defaultServer = undefined;
       this.section = { base: null, context: name === undefined ? [] : [`${keyword} '${name}'`] };
       if (name === undefined) {
         return this.headerError(`missing name for '${keyword}' (usage: ${keyword} <name>)`);
@@ -291,6 +240,15 @@ class CfgParser {
           `too many arguments for '${keyword}': '${rest[0]}' (usage: ${keyword} <name>)`,
         );
       }
+      const wanted = from === undefined ? this.keeper.last : this.keeper.byName(from);
+      if (wanted === undefined && from !== undefined) return this.headerError(`defaults '${from}' not found (a defaults section named by 'from' must come before)`);
+      if (wanted !== this.segDefaults) {
+        // Other defaults than the segment's (`from`, or back to the last after one): a segment of its own.
+        this.seg = segmentWithDefaults(this.file, wanted);
+        this.segments.push(this.seg);
+        this.segDefaults = wanted;
+      }
+      if (category !== "frontends") this.defaultServer = new Map(wanted?.defaultServer ?? []);
       const byName = (this.seg.doc[category] ??= {}) as Record<string, unknown>;
       if (name in byName) {
         // A second section of that name: put it in a segment of its own (same
@@ -306,12 +264,39 @@ class CfgParser {
       if (rest.length > 0) this.bind(base, rest);
       return true;
     }
-    if (keyword === "userlist") return this.userlistHeader(args);
+    if (keyword === "userlist") {
+      this.defaultServer = undefined;
+      return this.userlistHeader(args);
+    }
     if (OTHER_SECTIONS.has(keyword)) {
+      this.defaultServer = undefined;
       this.section = { base: null, context: [] };
-      return this.headerError(`section '${keyword}' is not supported yet`);
+      return this.headerError(sectionRefusal(keyword));
     }
     return false;
+  }
+
+  /** `defaults [<name>] [from <defaults>]`: a new segment, a copy of the named defaults' keywords with `from`. */
+  private defaultsHeader(args: string[]): true {
+    const { args: named, from } = splitFrom(args);
+    this.defaultServer = undefined;
+    this.section = { base: null, context: ["defaults"] };
+    if (named.length > 1) {
+      return this.headerError(`too many arguments for 'defaults': '${named[1]}' (usage: defaults [<name>] [from <defaults>])`);
+    }
+    const source = from === undefined ? undefined : this.keeper.byName(from);
+    if (from !== undefined && source === undefined) return this.headerError(`defaults '${from}' not found (a defaults section named by 'from' must come before)`);
+    this.seg = segmentWithDefaults(this.file, source);
+    this.segments.push(this.seg);
+    this.seg.doc.defaults ??= {};
+    const record: DefaultsRecord = { seg: this.seg, defaultServer: new Map(source?.defaultServer ?? []) };
+    const taken = this.keeper.add(record, named[0]);
+    if (taken !== undefined) this.error(taken);
+    this.segDefaults = record;
+    this.defaultServer = record.defaultServer;
+    this.section.base = ["defaults"];
+    this.mark(["defaults"]);
+    return true;
   }
 
   /** `userlist <name>`: users and groups for http-request auth (cfg-userlist.ts reads its lines). */
@@ -415,15 +400,24 @@ class CfgParser {
       if (!this.arity(keyword, args, 1, Infinity)) return;
       raw.cookie = args;
       this.mark([...base, "cookie"]);
-    } else if (keyword === "errorfile") {
+    } else if (ERROR_ANSWERS.includes(keyword)) {
       if (!this.arity(keyword, args, 2, 2)) return;
-      const [code, file] = args as [string, string];
-      if (isReservedName(code)) return this.error(`invalid errorfile status '${code}'`);
-      // A later line for the same code replaces the earlier one, as in HAProxy.
-      const files = (raw.errorfile ??= {}) as Record<string, string>;
-      files[code] = file;
-      this.mark([...base, "errorfile"]);
-      this.mark([...base, "errorfile", code]);
+      const [code, target] = args as [string, string];
+      if (isReservedName(code)) return this.error(`invalid ${keyword} status '${code}'`);
+      // A later errorfile or errorloc line for the same code replaces the earlier one, as in HAProxy.
+      for (const other of ERROR_ANSWERS) delete (raw[other] as Record<string, string> | undefined)?.[code];
+      const answers = (raw[keyword] ??= {}) as Record<string, string>;
+      answers[code] = target;
+      this.mark([...base, keyword]);
+      this.mark([...base, keyword, code]);
+    } else if (keyword === "default-server") {
+      this.defaultServerLine(base, args);
+    } else if (keyword === "no" && args[0] === "option" && args.length === 2) {
+      // `no option <name>`: the option's negation, read by schema-http.ts as "no <name>".
+      const list = (raw.option ??= []) as string[];
+      this.mark([...base, "option"]);
+      this.mark([...base, "option", list.length]);
+      list.push(`no ${args[1]}`);
     } else if (keyword === "no" && args.length > 0) {
       this.error(`'no ${args.join(" ")}' is not supported yet`);
     } else if (keyword === "timeout") {
@@ -445,7 +439,7 @@ class CfgParser {
       if (!this.arity(keyword, args, 2, Infinity)) return;
       this.server(base, args);
     } else {
-      this.error(`keyword '${keyword}' is not supported yet`);
+      this.error(keywordRefusal(keyword) ?? `keyword '${keyword}' is not supported yet`);
     }
   }
 
@@ -472,6 +466,9 @@ class CfgParser {
     let list = args[0]!;
     let i = 1;
     while (i < args.length && (list.endsWith(",") || args[i]!.startsWith(","))) list += args[i++];
+    const expanded = expandAddress(list, this.env);
+    if (typeof expanded !== "string") return this.error(`bind: ${expanded.error}`);
+    list = expanded;
     // With options, the entry is a mapping, as YAML writes it: { address, ssl, crt, ... }.
     let entry: string | Record<string, unknown> = list;
     if (i < args.length) {
@@ -511,37 +508,42 @@ class CfgParser {
     return options;
   }
 
+  /** `default-server <options>`: what the servers below it in the section start from. */
+  private defaultServerLine(base: PathSeg[], args: string[]): void {
+    if (this.defaultServer === undefined) return this.error(`'default-server' is not allowed in a ${base[0] === "global" ? "global" : "frontend"} section`);
+    const r = readServerOptions(args);
+    if ("error" in r) return this.error(`default-server: ${r.error}`);
+    if ("cookie" in r.entry) return this.error("default-server: 'cookie' is not allowed here (each server's cookie value is its own)");
+    for (const [key, value] of Object.entries(r.entry)) this.defaultServer.set(key, { value, at: this.at });
+  }
+
   private server(base: PathSeg[], args: string[]): void {
-    const [name, address, ...options] = args as [string, string, ...string[]];
+    const [name, written, ...options] = args as [string, string, ...string[]];
     const context = [...(this.section?.context ?? []), `server '${name}'`];
     if (isReservedName(name)) return this.error(`'${name}' cannot be used as a name`, context);
-    const entry: Record<string, unknown> = { name, address };
-    for (let i = 0; i < options.length; i++) {
-      const option = options[i]!;
-      if (SERVER_FLAGS.has(option)) {
-        entry[option] = true;
-      } else if (Object.hasOwn(SERVER_VALUES, option)) {
-        const value = options[++i];
-        if (value === undefined) {
-          return this.error(
-            `missing argument for '${option}' (usage: ${option} ${SERVER_VALUES[option]})`,
-            context,
-          );
-        }
-        entry[option] = value;
-      } else {
-        return this.error(
-          `option '${option}' is not supported yet (supported: ${SERVER_OPTIONS.join(", ")})`,
-          context,
-        );
-      }
-    }
+    const address = expandAddress(written, this.env);
+    if (typeof address !== "string") return this.error(address.error, context);
+    const own = readServerOptions(options);
+    if ("error" in own) return this.error(own.error, context);
     const raw = this.node(base);
     const servers = (raw.servers ??= []) as unknown[];
     const path = [...base, "servers", servers.length];
     this.mark([...base, "servers"]);
     this.mark(path);
-    for (const key of Object.keys(entry)) this.mark([...path, key]);
+    const entry: Record<string, unknown> = { name, address };
+    this.mark([...path, "name"]);
+    this.mark([...path, "address"]);
+    // What `default-server` lines above set, unless the line itself says otherwise.
+    for (const [key, { value, at }] of this.defaultServer ?? []) {
+      if (key in own.entry) continue;
+      entry[key] = value;
+      this.mark([...path, key], at);
+    }
+    for (const [key, value] of Object.entries(own.entry)) {
+      entry[key] = value;
+      this.mark([...path, key]);
+    }
     servers.push(entry);
   }
+
 }

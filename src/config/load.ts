@@ -47,9 +47,11 @@ export function loadConfigTexts(sources: ConfigSource[]): LoadResult {
 
 function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): LoadResult {
   const checked: CheckedSegment[] = [];
+  const syntaxWarnings: ConfigError[] = [];
   for (const source of sources) {
     const syntax = parseSource(source);
     errors.push(...syntax.errors);
+    syntaxWarnings.push(...(syntax.warnings ?? []));
     for (const seg of syntax.segments) checked.push(checkSegment(seg, errors));
   }
   const userlists = collectUserlists(checked, errors);
@@ -60,8 +62,9 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
   compileAllRules(draft, errors, userlists, maps);
 
   const sort = byPosition(order);
-  const warnings = sort(found.warnings);
-  if (errors.length > 0) return { ok: false, errors: sort(errors), warnings };
+  const warnings = sort([...syntaxWarnings, ...found.warnings]);
+  // A defaults section copied into several segments (cfg-defaults.ts) reports its errors once.
+  if (errors.length > 0) return { ok: false, errors: unique(sort(errors)), warnings };
   return {
     ok: true,
     warnings,
@@ -121,6 +124,16 @@ function byPosition(order: string[]) {
     [...list].sort((a, b) =>
       rank(a.file) - rank(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)
     );
+}
+
+function unique(list: ConfigError[]): ConfigError[] {
+  const seen = new Set<string>();
+  return list.filter((e) => {
+    const key = e.message;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function readError(e: unknown): string {

@@ -7,6 +7,7 @@
 
 import * as v from "valibot";
 import { keywords, type MappingText } from "./schema-keywords.ts";
+import { keywordRefusal } from "./cfg-sections.ts";
 import {
   BACKEND_TIMEOUTS,
   type BindPart,
@@ -43,6 +44,7 @@ import {
 import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import { RetryOnSchema } from "./schema-retry.ts";
+import { type ErrorLocPart, errorLocResponse, errorLocSchema, type TcpKeepAlive } from "./schema-corpus.ts";
 import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
 import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
 import { CookieSchema } from "./schema-cookie.ts";
@@ -72,6 +74,13 @@ export type { ErrorFilePart, LogEntry } from "./schema-http.ts";
 import { LogSendHostnameSchema, type LogOptionsPart, logOptionsOf, LogTagSchema } from "./schema-syslog.ts";
 
 const MaxSessionSrvConns = integer("max-session-srv-conns", 0);
+
+/** `errorloc`, `errorloc302`, `errorloc303` (issue 19): in every proxy section and defaults. */
+const ERRORLOC = {
+  errorloc: v.optional(errorLocSchema("errorloc")),
+  errorloc302: v.optional(errorLocSchema("errorloc302")),
+  errorloc303: v.optional(errorLocSchema("errorloc303")),
+};
 
 // HAProxy's sections: `http-reuse` in defaults, backend and listen;
 // `max-session-srv-conns` in defaults, frontend and listen.
@@ -115,6 +124,7 @@ const DEFAULTS = {
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
+  ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
   // Health checks (issue 14, checks).
@@ -135,6 +145,7 @@ const FRONTEND = {
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
+  ...ERRORLOC,
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
   "stick-table": v.optional(StickTableSchema),
   stats: v.optional(StatsSchema),
@@ -152,6 +163,7 @@ const BACKEND = {
   log: v.optional(logsSchema("backend")),
   "log-tag": v.optional(LogTagSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
@@ -178,6 +190,7 @@ const LISTEN = {
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
+  ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
   // Health checks (issue 14, checks).
@@ -204,7 +217,7 @@ function sectionText(section: SectionName, entries: v.ObjectEntries): MappingTex
   return {
     expected: `a mapping of ${section} keywords`,
     unknown: (key) =>
-      NOT_YET[section]?.[key] ??
+      NOT_YET[section]?.[key] ?? keywordRefusal(key) ??
         (KNOWN_KEYWORDS.has(key)
           ? `'${SPELLING[key] ?? key}' is not allowed in a ${section} section`
           : `unknown keyword '${key}' (expected one of: ${Object.keys(entries).join(", ")})`),
@@ -257,6 +270,10 @@ export interface ProxyPart {
   stats?: StatsPart;
   /** `monitor-uri URI` (schema-monitor.ts). */
   monitorUri?: string;
+  /** `option tcpka`/`clitcpka`/`srvtcpka` (issue 19). */
+  tcpKeepAlive?: TcpKeepAlive;
+  /** `option abortonclose` (issue 19). */
+  abortOnClose?: boolean;
 }
 
 function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
@@ -275,6 +292,9 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   "log-tag"?: string;
   "log-format"?: string;
   errorfile?: ErrorFilePart[];
+  errorloc?: ErrorLocPart[];
+  errorloc302?: ErrorLocPart[];
+  errorloc303?: ErrorLocPart[];
   "http-reuse"?: HttpReuse;
   "max-session-srv-conns"?: number;
   "http-check"?: HttpCheckRule[];
@@ -308,6 +328,12 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (logOptions !== undefined) part.logOptions = logOptions;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
   if (o.errorfile !== undefined) part.errorFiles = o.errorfile;
+  // errorloc answers are built here; sections.ts adds the errorfiles it reads.
+  for (const loc of [...(o.errorloc ?? []), ...(o.errorloc302 ?? []), ...(o.errorloc303 ?? [])]) {
+    (part.errorResponses ??= {})[loc.code] = errorLocResponse(loc);
+  }
+  if (option.tcpKeepAlive !== undefined) part.tcpKeepAlive = option.tcpKeepAlive;
+  if (option.abortOnClose !== undefined) part.abortOnClose = option.abortOnClose;
   if (o["http-reuse"] !== undefined) part.httpReuse = o["http-reuse"];
   if (o["max-session-srv-conns"] !== undefined) {
     part.maxSessionSrvConns = o["max-session-srv-conns"];

@@ -29,6 +29,8 @@ export interface RawSegment {
 export interface SyntaxResult {
   segments: RawSegment[];
   errors: ConfigError[];
+  /** haproxy.cfg's `.warning`/`.notice`/`.diag` lines. */
+  warnings?: ConfigError[];
 }
 
 /** Proxy categories of the raw document and how one of their sections is named. */

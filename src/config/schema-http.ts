@@ -11,6 +11,7 @@ import { parseNetwork } from "../rules/network.ts";
 import type { SectionName } from "./schema-parts.ts";
 import { describe, isMapping } from "./schema-values.ts";
 import { type CheckOption, httpchkOption } from "./schema-check.ts";
+import { type CorpusOptions, corpusOption, corpusOptionNames } from "./schema-corpus.ts";
 import {
   BUILTIN,
   type Forwarded,
@@ -52,7 +53,7 @@ const HTTP_MODES = {
 const ARGS_NOT_YET = new Set<string>(["httplog", "tcplog"]);
 
 /** What a section's `option` lines set; the last line wins for each field. */
-export interface OptionsPart extends LogOptionsPart {
+export interface OptionsPart extends LogOptionsPart, CorpusOptions {
   log?: "tcp" | "http";
   forwardFor?: ForwardFor;
   forwarded?: Forwarded;
@@ -75,11 +76,12 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function parseOption(text: string, section: SectionName): OptionItem | string {
   const [first = "", ...rest] = words(text);
-  // `no option NAME` (the entry "no NAME"): only the logging options can be turned off yet.
+  // `no option NAME` (the entry "no NAME"): the logging options here, the others in schema-corpus.ts.
   const on = first !== "no";
   const [name = "", ...args] = on ? [first, ...rest] : rest;
   if (isLogOption(name)) return logOption(name, args, section, on);
-  if (!on) return `'no option ${name}' is not supported yet`;
+  const corpus = corpusOption([first, ...rest], section);
+  if (corpus !== undefined) return corpus;
   if (!Object.hasOwn(OPTION_SECTIONS, name)) {
     return `option '${name}' is not supported yet (supported: ${supportedOptions(section)})`;
   }
@@ -127,6 +129,7 @@ function supportedOptions(section: SectionName): string {
   return Object.entries({ ...OPTION_SECTIONS, ...LOG_OPTION_SECTIONS })
     .filter(([, sections]) => (sections as readonly string[]).includes(section))
     .map(([name]) => name)
+    .concat(corpusOptionNames(section))
     .join(", ");
 }
 

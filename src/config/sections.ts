@@ -149,7 +149,7 @@ function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: Co
   readTlsFiles(part, seg, base, errors);
   for (const entry of part.logs ?? []) if (entry !== "global" && entry !== "none") placeLogFile(entry, seg);
   if (part.errorFiles === undefined) return;
-  part.errorResponses = {};
+  part.errorResponses ??= {};
   for (const { code, file } of part.errorFiles) {
     const r = readErrorFile(code, file, seg.file);
     if (r.ok) {

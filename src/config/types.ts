@@ -356,6 +356,10 @@ export interface BackendConfig {
   httpMode: HttpConnectionMode;
   /** Inherited from `defaults` code by code; the section's own win. */
   errorFiles: ErrorFiles;
+  /** `option srvtcpka`/`tcpka` (issue 19): SO_KEEPALIVE on connections to servers. */
+  serverTcpKeepAlive?: true;
+  /** `option abortonclose` (issue 19): an HTTP request whose client shut its side is dropped while queued or connecting. */
+  abortOnClose?: true;
   /** `option redispatch`: a retry may go to another server. */
   redispatch: boolean;
   /**
@@ -414,6 +418,8 @@ export interface FrontendConfig {
   httpMode: HttpConnectionMode;
   /** Inherited from `defaults` code by code; the section's own win. */
   errorFiles: ErrorFiles;
+  /** `option clitcpka`/`tcpka` (issue 19): SO_KEEPALIVE on accepted client sockets. */
+  clientTcpKeepAlive?: true;
   /** `max-session-srv-conns N`: idle private backend connections a session keeps (default 5). */
   maxSessionSrvConns: number;
   /**

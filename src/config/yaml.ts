@@ -78,6 +78,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { ConfigError, formatPos, type SourcePos } from "./errors.ts";
 import { contextOf } from "./context.ts";
+import { applyDefaultServer } from "./default-server.ts";
 import {
   isReservedName,
   newSegment,
@@ -122,7 +123,9 @@ export function parseYaml(file: string, text: string): SyntaxResult {
     };
   }
   seg.doc = root as Record<string, unknown>;
-  return { segments: [seg], errors: walker.errors() };
+  const errors = walker.errors();
+  applyDefaultServer(seg, errors);
+  return { segments: [seg], errors };
 }
 
 interface Problem {

@@ -14,6 +14,8 @@ export interface ConnectTarget {
   readonly proxyHeader: string;
   /** `server ... ssl`: TLS on the connection (never with a PROXY line: the config refuses both). */
   readonly tls?: ClientTlsOptions | undefined;
+  /** `option srvtcpka`/`tcpka`: SO_KEEPALIVE on the connection. */
+  readonly keepAlive?: boolean;
 }
 
 const ascii = new TextEncoder();
@@ -34,6 +36,7 @@ export function connectServer(
   const options: ConnectOptions = { hostname: target.host, port: target.port, timeoutMs: target.timeoutMs };
   if (target.tls !== undefined) options.tls = target.tls;
   runtime.connect(options, events).then((socket) => {
+    if (target.keepAlive === true) socket.setKeepAlive(true);
     if (target.proxyHeader !== "") socket.write(ascii.encode(target.proxyHeader));
     opened(socket);
   }, failed);

@@ -210,6 +210,7 @@ export class Frontend implements SessionHost, InspectionDone {
   }
 
   private accept(socket: Socket, bind: BindConfig): void {
+    if (this.config.clientTcpKeepAlive === true) socket.setKeepAlive(true);
     this.counters.connections++;
     this.counters.connectionRate.add(this.runtime.now());
     // tcp-request connection: before anything is read or counted.

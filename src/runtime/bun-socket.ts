@@ -74,6 +74,10 @@ export class BunSocket implements Socket {
     this.raw.end();
   }
 
+  setKeepAlive(on: boolean): void {
+    if (!this.closed) this.raw.setKeepAlive(on);
+  }
+
   pause(): void {
     this.raw.pause();
   }

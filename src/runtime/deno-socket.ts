@@ -359,6 +359,15 @@ export class DenoSocket implements Socket {
     this.#shutdown(this.#writeError);
   }
 
+  setKeepAlive(on: boolean): void {
+    if (this.#closed || !("setKeepAlive" in this.#conn)) return;
+    try {
+      this.#conn.setKeepAlive(on);
+    } catch {
+      // a conn reset before we got here: the next read reports it
+    }
+  }
+
   destroy(): void {
     if (this.#closed) return;
     this.#closed = true;

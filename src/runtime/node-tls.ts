@@ -113,6 +113,10 @@ class NodeTlsSocket implements Socket {
     this.raw.destroy();
   }
 
+  setKeepAlive(on: boolean): void {
+    if (!this.closed) this.raw.setKeepAlive(on);
+  }
+
   pause(): void {
     if (this.pauseMode === "stream") this.raw.pause();
     else this.paused = true;

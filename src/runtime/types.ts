@@ -59,6 +59,11 @@ export interface Socket {
   end(): void;
   /** Close now, dropping pending bytes. `close` follows (once). Safe to call twice. */
   destroy(): void;
+  /**
+   * SO_KEEPALIVE (HAProxy's `option tcpka`): the kernel probes an idle
+   * connection, with the system's intervals. No-op on a unix socket.
+   */
+  setKeepAlive(on: boolean): void;
   /** Stop delivering `data` (the kernel buffer fills, TCP pushes back on the peer). */
   pause(): void;
   resume(): void;

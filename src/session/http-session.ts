@@ -240,7 +240,15 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
       this.closeClient();
       return;
     }
-    // A half-closed client still gets its answer (HAProxy without abortonclose).
+    // option abortonclose: a request still waiting for a server (queued, or its connection not
+    // yet established) is dropped, as HAProxy does (CQ/CC); without it, a half-closed client still gets its answer.
+    const stream = this.stream;
+    if (stream !== undefined && !stream.done && stream.backend.config.abortOnClose === true && (stream.queued || stream.connecting)) {
+      stream.abort(Cause.clientAbort);
+      this.host.logStream(this, stream, stream.status, stream.cause, stream.phase);
+      this.stream = undefined;
+      return this.closeClient();
+    }
     this.mux.finish();
   }
 

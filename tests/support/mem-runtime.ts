@@ -48,6 +48,12 @@ export class MemSocket implements Socket {
   end(): void {
     this.ended = true;
   }
+  /** SO_KEEPALIVE asked for (in memory there is no kernel to probe). */
+  keepAlive = false;
+  setKeepAlive(on: boolean): void {
+    this.keepAlive = on;
+  }
+
   destroy(): void {
     if (this.closed) return;
     this.closed = true;

@@ -37,6 +37,12 @@ class FakeSocket implements Socket {
     return true;
   }
   end(): void {}
+  /** SO_KEEPALIVE asked for (in memory there is no kernel to probe). */
+  keepAlive = false;
+  setKeepAlive(on: boolean): void {
+    this.keepAlive = on;
+  }
+
   destroy(): void {
     if (this.closed) return;
     this.closed = true;

@@ -34,10 +34,9 @@ describe("splitWords (haproxy.cfg quoting)", () => {
     ["a 'open", "unterminated single quote"],
     ["a b\\", "backslash at end of line"],
     ["a \\xZZ", "invalid escape '\\xZZ'"],
-    [
-      'a "${HOME}"',
-      "environment variables in double quotes are not supported yet (write \\$ for a literal '$')",
-    ],
+    ['a "${HOME"', "unterminated '${' in '${HOME\"'"],
+    ['a "${1X}"', "invalid variable name in '${1X}'"],
+    ['a "${X:-y}"', "invalid variable reference '${X:-y}' (expected ${NAME}, ${NAME-default} or ${NAME[*]})"],
   ])("rejects %p", (line, error) => {
     expect(splitWords(line)).toEqual({ ok: false, error });
   });

@@ -84,7 +84,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unsupported section",
       ["peers mypeers"],
-      "sluice.cfg:1: section 'peers' is not supported yet",
+      "sluice.cfg:1: section 'peers' is not supported: stick tables live in one sluice process and there is no shared store to synchronise them with peers yet",
     ],
     [
       "keyword not allowed in section",
@@ -134,7 +134,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unknown server option",
       ["backend api", "    server a1 127.0.0.1:1 agent-check"],
-      "sluice.cfg:2: backend 'api': server 'a1': option 'agent-check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie)",
+      "sluice.cfg:2: backend 'api': server 'a1': option 'agent-check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie, enabled, no-<flag>)",
     ],
     [
       "weight out of range",
@@ -158,8 +158,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "unsupported option",
-      ["defaults", "    option abortonclose"],
-      "sluice.cfg:2: defaults: option 'abortonclose' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, idle-close-on-response, allbackups, httpchk, tcp-check, dontlognull, log-separate-errors, logasap, log-health-checks)",
+      ["defaults", "    option checkcache"],
+      "sluice.cfg:2: defaults: option 'checkcache' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, idle-close-on-response, allbackups, httpchk, tcp-check, dontlognull, log-separate-errors, logasap, log-health-checks, tcpka, clitcpka, srvtcpka, abortonclose, splice-auto, splice-request, splice-response)",
     ],
     [
       "bind option",

@@ -66,7 +66,7 @@ describe("several files", () => {
       { name: "a.yaml", text: lines("global:", "  maxconn: 0") },
     )).toEqual([
       "z.cfg:2: global: invalid maxconn 'x' (expected an integer, at least 1)",
-      "z.cfg:3: global: keyword 'nbproc' is not supported yet",
+      "z.cfg:3: global: 'nbproc' is not supported: HAProxy removed it (2.5); sluice's processes are set by 'workers' or 'nbthread'",
       "a.yaml:2:12: global: maxconn 0 is out of range (at least 1)",
     ]);
   });

@@ -1,0 +1,106 @@
+// The options of a haproxy.cfg `server` or `default-server` line → the raw
+// entry both syntaxes share (YAML spells the same keys). Only the words are
+// read here; what the values mean is schema-parts.ts's business.
+//
+// HAProxy's `no-<flag>` words turn off a flag a `default-server` line set
+// (`no-check`, `no-backup`...), and `enabled` undoes `disabled`: they write
+// the flag as false, so the server's own line wins over what it inherits.
+
+const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl", /* health checks */ "check", "check-send-proxy", "check-ssl"]);
+/** Server options that take a value → what the value is, for the usage message. */
+const SERVER_VALUES: Record<string, string> = {
+  weight: "<number>",
+  maxconn: "<number>",
+  "pool-max-conn": "<number>",
+  "pool-purge-delay": "<time>",
+  "pool-low-conn": "<number>",
+  proto: "h1|h2",
+  "max-reuse": "<number>",
+  verify: "none|required",
+  "ca-file": "<file>",
+  sni: "<name>",
+  alpn: "<protocol>[,<protocol>...]",
+  crt: "<file>",
+  // balancing and queues (issue 14, balance)
+  maxqueue: "<number>",
+  slowstart: "<time>",
+  "init-addr": "last,libc,none,<ip>",
+  // Health checks (issue 14, checks).
+  inter: "<time>",
+  fastinter: "<time>",
+  downinter: "<time>",
+  rise: "<number>",
+  fall: "<number>",
+  port: "<port>",
+  addr: "<address>",
+  observe: "layer4|layer7",
+  "error-limit": "<number>",
+  "on-error": "fastinter|fail-check|sudden-death|mark-down",
+  // Persistence (issue 15, cookie).
+  cookie: "<value>",
+};
+const SERVER_OPTIONS = [
+  "weight",
+  "backup",
+  "disabled",
+  "maxconn",
+  "pool-max-conn",
+  "pool-purge-delay",
+  "pool-low-conn",
+  "send-proxy",
+  "proto",
+  "max-reuse",
+  "ssl",
+  "verify",
+  "ca-file",
+  "sni",
+  "alpn",
+  "crt",
+  // balancing and queues (issue 14, balance)
+  "maxqueue",
+  "slowstart",
+  "init-addr",
+  // Health checks (issue 14, checks).
+  "check",
+  "inter",
+  "fastinter",
+  "downinter",
+  "rise",
+  "fall",
+  "port",
+  "addr",
+  "check-send-proxy",
+  "check-ssl",
+  "observe",
+  "error-limit",
+  "on-error",
+  // Persistence (issue 15, cookie).
+  "cookie",
+];
+
+/** A flag's negation (HAProxy: `no-check`, `no-ssl`...): its own entry, false. */
+const NEGATED = new Map([...SERVER_FLAGS].map((flag) => [`no-${flag}`, flag]));
+
+export type ServerOptions = { entry: Record<string, unknown> } | { error: string };
+
+/** Reads the words after `server <name> <address>` (or after `default-server`). */
+export function readServerOptions(options: string[]): ServerOptions {
+  const entry: Record<string, unknown> = {};
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i]!;
+    if (SERVER_FLAGS.has(option)) {
+      entry[option] = true;
+    } else if (NEGATED.has(option)) {
+      entry[NEGATED.get(option)!] = false;
+    } else if (option === "enabled") {
+      entry.disabled = false;
+    } else if (Object.hasOwn(SERVER_VALUES, option)) {
+      const value = options[++i];
+      if (value === undefined) return { error: `missing argument for '${option}' (usage: ${option} ${SERVER_VALUES[option]})` };
+      entry[option] = value;
+    } else {
+      return { error: `option '${option}' is not supported yet (supported: ${SERVER_OPTIONS.join(", ")}, enabled, no-<flag>)` };
+    }
+  }
+  return { entry };
+}
