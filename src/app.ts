@@ -141,7 +141,7 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
   let link: WorkerLink | undefined;
   if (worker !== undefined && checker) proxy.checks.onVerdict = (v) => (link === undefined ? untold.push(v) : link.tell(v));
   let control: ControlSockets | undefined;
-  const figures = proxyStats(proxy, { pid: runtime.pid, version: VERSION, droppedLogs: () => pool.dropped });
+  const figures = proxyStats(proxy, { pid: runtime.pid, version: VERSION, hostname: hostname(), droppedLogs: () => pool.dropped });
   const statsText = {
     statCsv: () => statCsv(figures.rows()),
     infoText: () => infoText(figures.info()),

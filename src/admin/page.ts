@@ -202,7 +202,10 @@ ${servers ? header().replaceAll("<tr><th rowspan=\"2\">", "<tr><th rowspan=\"2\"
 ${body}
 </table>`;
   const wrapped = servers ? `<form method="post" action="${admin}">\n${table}\n${adminForm(name)}\n</form>` : table;
-  return `<h2 id="${escapeHtml(name)}">${escapeHtml(name)}${chart}</h2>
+  // A proxy's `description`, as HAProxy's page shows it beside the name.
+  const desc = rows.find((r) => r.desc !== undefined)?.desc;
+  const described = desc === undefined ? "" : ` <span class="desc">${escapeHtml(String(desc))}</span>`;
+  return `<h2 id="${escapeHtml(name)}">${escapeHtml(name)}${described}${chart}</h2>
 ${wrapped}`;
 }
 
@@ -238,6 +241,11 @@ export function statsPage(rows: readonly StatRow[], info: readonly InfoField[], 
   const refresh = options.refreshSeconds === undefined ? "" : `<meta http-equiv="refresh" content="${options.refreshSeconds}">`;
   const version = options.hideVersion ? "" : ` ${escapeHtml(String(field("Version") ?? ""))}`;
   const uri = escapeHtml(options.uri);
+  // The global `node` and `description`, as HAProxy's page heads itself with them.
+  const nodeName = String(field("node") ?? "");
+  const node = nodeName === "" ? "" : ` on ${escapeHtml(nodeName)}`;
+  const about = String(field("description") ?? "");
+  const description = about === "" ? "" : `\n<p class="desc">${escapeHtml(about)}</p>`;
   const tables = [...byProxy].map(([name, list]) => proxyTable(name, list, samples.get(name), options.showLegends, options.admin === true ? uri : undefined)).join("\n");
   const result = options.result === undefined ? "" : `<p class="result ${options.result.ok ? "ok" : "failed"}">${escapeHtml(options.result.text)} <a href="${uri}">[X]</a></p>\n`;
   return `<!DOCTYPE html>
@@ -245,7 +253,7 @@ export function statsPage(rows: readonly StatRow[], info: readonly InfoField[], 
 <title>Statistics Report for sluice</title>
 <style>${STYLE}</style></head>
 <body>
-<h1>sluice${version} statistics</h1>
+<h1>sluice${version} statistics${node}</h1>${description}
 <p class="info">pid <b>${field("Pid")}</b> · uptime <b>${escapeHtml(String(field("Uptime") ?? ""))}</b> · connections <b id="curr-conns">${field("CurrConns")}</b> of <b>${field("Maxconn")}</b> · requests <b id="cum-req">${field("CumReq")}</b>
 · <a href="${uri};csv">CSV</a> · <a href="${uri};json">JSON</a>${options.refreshSeconds === undefined ? "" : ` · refreshes every ${options.refreshSeconds}s (<a href="${uri};norefresh">stop</a>)`}</p>
 ${result}${tables}

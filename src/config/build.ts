@@ -223,6 +223,7 @@ function frontend(
   if (part.idleCloseOnResponse ?? defaults.idleCloseOnResponse) config.idleCloseOnResponse = true;
   const monitorUri = part.monitorUri ?? defaults.monitorUri;
   if (monitorUri !== undefined) config.monitorUri = monitorUri;
+  if (part.description !== undefined) config.description = part.description;
   // A listen's rules are all its frontend's: HAProxy runs one proxy's rules once.
   if (part.ruleLines !== undefined) config.ruleLines = ruleLines(proxy, part.ruleLines);
   return {
@@ -267,6 +268,8 @@ function backend(
     ...proxyLogging(part, defaults, "backend"),
     origin: proxy.origin,
   };
+  if (part.description !== undefined) config.description = part.description;
+
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
   if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
   const forwarded = part.forwarded ?? defaults.forwarded;

@@ -34,6 +34,7 @@ const SINGLE_ARG: Record<string, string> = {
   retries: "retries <number>",
   default_backend: "default_backend <backend>",
   "monitor-uri": "monitor-uri <uri>",
+  node: "node <name>",
   "hard-stop-after": "hard-stop-after <time>",
   "tune.bufsize": "tune.bufsize <number>",
   "tune.http.maxhdr": "tune.http.maxhdr <number>",
@@ -74,6 +75,7 @@ const USAGE: Record<string, string> = {
   "default-server": "default-server [<server option>...]",
   log: "log <address> [len <length>] [format <format>] <facility> [<level> [<minlevel>]], or log global",
   "log-send-hostname": "log-send-hostname [<string>]",
+  description: "description <text>",
   // Health checks (issue 14, checks).
   "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>",
   "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>",
@@ -343,6 +345,11 @@ class CfgParser {
     if (keyword in SINGLE_ARG) {
       if (!this.arity(keyword, args, 1, 1)) return;
       raw[keyword] = args[0];
+      this.mark([...base, keyword]);
+    } else if (keyword === "description") {
+      // Free text: HAProxy joins the words with single spaces.
+      if (!this.arity(keyword, args, 1, Infinity)) return;
+      raw[keyword] = args.join(" ");
       this.mark([...base, keyword]);
     } else if (keyword === "log-send-hostname") {
       if (!this.arity(keyword, args, 0, 1)) return;

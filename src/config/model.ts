@@ -51,6 +51,7 @@ import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
 import { MonitorUriSchema } from "./schema-monitor.ts";
+import { DescriptionSchema } from "./schema-describe.ts";
 import { BACKEND_RULES, FRONTEND_RULES, LISTEN_RULES, ruleEntries, type RuleKeyword, ruleLinesOf, type RuleLinesPart } from "./schema-rules.ts";
 import type {
   BalanceSettings,
@@ -103,6 +104,8 @@ const GLOBAL = {
   log: v.optional(GlobalLogsSchema),
   "log-tag": v.optional(LogTagSchema),
   "log-send-hostname": v.optional(LogSendHostnameSchema),
+  description: v.optional(DescriptionSchema),
+  node: v.optional(DescriptionSchema),
   "ssl-default-bind-options": v.optional(DefaultBindOptionsSchema),
   "ssl-default-bind-ciphers": v.optional(CiphersSchema),
   "ssl-default-bind-ciphersuites": v.optional(CiphersuitesSchema),
@@ -142,6 +145,7 @@ const FRONTEND = {
   option: v.optional(optionsSchema("frontend")),
   log: v.optional(logsSchema("frontend")),
   "log-tag": v.optional(LogTagSchema),
+  description: v.optional(DescriptionSchema),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
@@ -162,6 +166,7 @@ const BACKEND = {
   option: v.optional(optionsSchema("backend")),
   log: v.optional(logsSchema("backend")),
   "log-tag": v.optional(LogTagSchema),
+  description: v.optional(DescriptionSchema),
   errorfile: v.optional(ErrorFilesSchema),
   ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
@@ -187,6 +192,7 @@ const LISTEN = {
   option: v.optional(optionsSchema("listen")),
   log: v.optional(logsSchema("listen")),
   "log-tag": v.optional(LogTagSchema),
+  description: v.optional(DescriptionSchema),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
@@ -248,6 +254,8 @@ export interface ProxyPart {
   logs?: LogEntry[];
   /** `log-tag` and the logging options (schema-syslog.ts). */
   logTag?: string;
+  /** `description`: shown beside the proxy on the stats page. */
+  description?: string;
   logOptions?: LogOptionsPart;
   logFormat?: string;
   /** `errorfile` lines as written... */
@@ -290,6 +298,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   "retry-on"?: RetryCondition[];
   log?: LogEntry[];
   "log-tag"?: string;
+  description?: string;
   "log-format"?: string;
   errorfile?: ErrorFilePart[];
   errorloc?: ErrorLocPart[];
@@ -324,6 +333,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (option.idleCloseOnResponse !== undefined) part.idleCloseOnResponse = true;
   if (o.log !== undefined) part.logs = o.log;
   if (o["log-tag"] !== undefined) part.logTag = o["log-tag"];
+  if (o.description !== undefined) part.description = o.description;
   const logOptions = logOptionsOf(option);
   if (logOptions !== undefined) part.logOptions = logOptions;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
@@ -366,6 +376,9 @@ export interface GlobalPart extends ControlPart, MasterPart {
   logs?: LogTarget[];
   logTag?: string;
   logSendHostname?: string | true;
+  /** `description` and `node`: the instance's, as `show info` and the stats page show them. */
+  description?: string;
+  node?: string;
   sslDefaultBind?: NonNullable<GlobalConfig["sslDefaultBind"]>;
 }
 
@@ -395,6 +408,8 @@ export const GlobalSchema = v.pipe(
     if (g.log !== undefined) part.logs = g.log;
     if (g["log-tag"] !== undefined) part.logTag = g["log-tag"];
     if (g["log-send-hostname"] !== undefined) part.logSendHostname = g["log-send-hostname"];
+    if (g.description !== undefined) part.description = g.description;
+    if (g.node !== undefined) part.node = g.node;
     if (g.stats !== undefined) Object.assign(part, g.stats);
     const ssl: NonNullable<GlobalConfig["sslDefaultBind"]> = { ...g["ssl-default-bind-options"] };
     if (g["ssl-default-bind-ciphers"] !== undefined) ssl.ciphers = g["ssl-default-bind-ciphers"];

@@ -334,6 +334,8 @@ export interface CookiePersistence {
 export interface BackendConfig {
   name: string;
   mode: Mode;
+  /** `description`: shown beside the backend on the stats page. */
+  description?: string;
   /** `stick-table ...` (issue 15): the table named after this backend (or listen); absent: none. */
   stickTable?: StickTableSpec;
   /** `stick on|match|store-request` lines, compiled (a listen's too); absent: none. */
@@ -432,6 +434,8 @@ export interface FrontendConfig {
   idleCloseOnResponse?: true;
   /** `monitor-uri URI` (mode http): requests for exactly this URI are answered by sluice (schema-monitor.ts). */
   monitorUri?: string;
+  /** `description`: shown beside the frontend on the stats page. */
+  description?: string;
   origin: Origin;
 }
 
@@ -444,6 +448,9 @@ export type ControlSocket =
   | { kind: "tcp"; host: string; port: number; level: ControlLevel };
 
 export interface GlobalConfig {
+  /** `description` and `node` (`show info`, the stats page); node defaults to the host's name there. */
+  description?: string;
+  node?: string;
   maxconn: number;
   hardStopAfter: number;
   /** `tune.bufsize`: bytes, 1024-1048576, default 16384. */

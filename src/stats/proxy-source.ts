@@ -17,6 +17,8 @@ export interface ProxySourceOptions {
   readonly version: string;
   /** The worker's number, from 1 (the rows' `pid` column, HAProxy's process number). */
   readonly processNum?: number;
+  /** The host's name (`show info` node when the global `node` is not set). */
+  readonly hostname?: string;
   /** Log lines a syslog destination could not take (`show info` DroppedLogs, HAProxy's); absent: the field is not shown. */
   readonly droppedLogs?: () => number;
 }
@@ -50,6 +52,8 @@ function traffic(row: StatRow, c: TrafficCounters, now: number): void {
 function frontendRow(f: Frontend, iid: number, pid: number, now: number): StatRow {
   const c = f.counters;
   const row: StatRow = { pxname: f.name, svname: "FRONTEND", scur: f.current, slim: f.maxconn };
+  // `description`: not a CSV column (HAProxy's page alone shows it); the page reads it here.
+  if (f.config.description !== undefined) row.desc = f.config.description;
   traffic(row, c, now);
   let h2Open = 0;
   for (const s of f.sessions) if (s instanceof MuxSession) h2Open++;
@@ -164,6 +168,7 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
 
 function backendRow(b: Backend, iid: number, pid: number, now: number): StatRow {
   const row: StatRow = { pxname: b.name, svname: "BACKEND", qcur: b.queued, qmax: b.queueMax, scur: b.current };
+  if (b.config.description !== undefined) row.desc = b.config.description;
   traffic(row, b.counters, now);
   let econ = 0, act = 0, bck = 0, weight = 0, uweight = 0, lbtot = 0, connect = 0, reuse = 0, lastChange = -Infinity;
   for (const s of b.servers) {
@@ -276,6 +281,9 @@ export function proxyStats(proxy: Proxy, options: ProxySourceOptions): StatsSour
         { name: "Stopping", value: proxy.frontends.length > 0 && listeners === 0 ? 1 : 0 },
         { name: "Listeners", value: listeners, summed: true },
         { name: "TotalBytesOut", value: bytesOut, summed: true },
+        // HAProxy's last two fields: the global `node` (default: the host's name) and `description`.
+        { name: "node", value: proxy.config.global.node ?? options.hostname ?? "" },
+        { name: "description", value: proxy.config.global.description ?? "" },
         ...(options.droppedLogs === undefined ? [] : [{ name: "DroppedLogs", value: options.droppedLogs(), summed: true as const }]),
       ];
     },
