@@ -61,11 +61,23 @@ const SINGLE_ARG: Record<string, string> = {
   // Master and workers (issue 16).
   workers: "workers <number>|auto",
   nbthread: "nbthread <number>",
+  // Process keywords (issue 19): schema-process.ts reads them.
+  pidfile: "pidfile <path>",
+  user: "user <user name>",
+  uid: "uid <number>",
+  group: "group <group name>",
+  gid: "gid <number>",
+  chroot: "chroot <jail dir>",
+  "ulimit-n": "ulimit-n <number>",
 };
+/** Bare global keywords: the keyword alone means true (`no strict-limits`: false). */
+const FLAGS = new Set(["master-worker", "daemon", "strict-limits"]);
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   balance: "balance <algorithm> [<arguments>]",
   "master-worker": "master-worker",
+  daemon: "daemon",
+  "strict-limits": "[no] strict-limits",
   "hash-type": "hash-type map-based|consistent",
   "retry-on": "retry-on none | <condition> [<condition>...]",
   option: "option <name>",
@@ -348,12 +360,16 @@ class CfgParser {
   private keyword(base: PathSeg[], keyword: string, args: string[]): void {
     // `no log` (HAProxy: this proxy logs nothing) is the log line "none".
     if (keyword === "no" && args.length === 1 && args[0] === "log") return this.keyword(base, "log", ["none"]);
+    if (keyword === "no" && args.length === 1 && args[0] === "strict-limits") {
+      this.node(base)["strict-limits"] = false;
+      return this.mark([...base, "strict-limits"]);
+    }
     const raw = this.node(base);
     if (keyword in SINGLE_ARG) {
       if (!this.arity(keyword, args, 1, 1)) return;
       raw[keyword] = args[0];
       this.mark([...base, keyword]);
-    } else if (keyword === "master-worker") {
+    } else if (FLAGS.has(keyword)) {
       if (!this.arity(keyword, args, 0, 0)) return;
       raw[keyword] = true;
       this.mark([...base, keyword]);
