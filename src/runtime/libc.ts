@@ -10,6 +10,7 @@
 // Linux credentials belong to each thread, and glibc's and musl's setuid()
 // family changes them on every thread of the process (the runtimes' own
 // threads included), which a raw syscall would not.
+import { readdirSync, readlinkSync } from "node:fs";
 import { SystemCallError, UnsupportedSystemError } from "./libc-errors.ts";
 import type { DatagramSender, FileLimit } from "./types.ts";
 
@@ -129,6 +130,23 @@ class UnixDatagramSender implements DatagramSender {
   }
 }
 
+/** Descriptors above 2 open on the same pipe, socket or terminal as stdin, stdout or stderr (/proc/self/fd). */
+function stdioCopies(): number[] {
+  const target = (fd: string) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return undefined;
+    }
+  };
+  const std = new Set(["0", "1", "2"].map(target).filter((t) => t !== undefined && /^(pipe|socket):|^\/dev\/(pts|tty)/.test(t)));
+  const copies: number[] = [];
+  for (const entry of readdirSync("/proc/self/fd")) {
+    if (Number(entry) > 2 && std.has(target(entry))) copies.push(Number(entry));
+  }
+  return copies;
+}
+
 function toLimit(value: bigint): number {
   return value === RLIM_INFINITY ? Infinity : Number(value);
 }
@@ -210,15 +228,20 @@ export class LibcSystem {
 
   /**
    * Opens /dev/null now (before a chroot hides it); the function returned
-   * points stdin, stdout and stderr at it (a daemon keeps no terminal).
+   * points stdin, stdout and stderr at it (a daemon keeps no terminal), and
+   * every other descriptor open on the same terminal, pipe or socket: Deno
+   * keeps copies of its stdout and stderr (fds 18 and 19 here, measured),
+   * which would hold the starting command's pipe open for the daemon's life.
    */
   devNullStdio(): () => void {
+    const copies = stdioCopies();
     const fd = this.libc.open(cString("/dev/null"), O_RDWR);
     this.#check(fd, "open", "/dev/null");
     return () => {
-      for (const std of [0, 1, 2]) this.#check(this.libc.dup2(fd, std), "dup2", `/dev/null → ${std}`);
+      for (const std of [0, 1, 2, ...copies]) this.#check(this.libc.dup2(fd, std), "dup2", `/dev/null → ${std}`);
       if (fd > 2) this.libc.close(fd);
     };
   }
+
 
 }
