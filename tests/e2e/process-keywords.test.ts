@@ -51,6 +51,12 @@ function children(pid: number): number[] {
   return run.stdout.toString().trim().split("\n").filter((l) => l !== "").map(Number);
 }
 
+/** A runtime API command through socat, as an operator runs it. */
+function cli(socket: string, command: string): string {
+  const run = Bun.spawnSync(["socat", "-t", "2", "-", `UNIX-CONNECT:${socket}`], { stdin: new TextEncoder().encode(`${command}\n`) });
+  return run.stdout.toString();
+}
+
 function fieldOf(pid: number, field: string): string[] {
   return procStatus(pid, field);
 }
@@ -62,7 +68,8 @@ for (const target of selectedTargets()) {
       const jail = join(dir, "jail");
       mkdirSync(jail);
       const port = await freePort();
-      writeFileSync(join(dir, "s.cfg"), config(port, `    user nobody\n    group nogroup\n    chroot ${jail}\n    ulimit-n 5000`));
+      const socket = join(dir, "admin.sock");
+      writeFileSync(join(dir, "s.cfg"), config(port, `    user nobody\n    group nogroup\n    chroot ${jail}\n    ulimit-n 5000\n    stats socket ${socket} level admin`));
       const run = spawnService(wrapped(target), ["-f", join(dir, "s.cfg")]);
       try {
         await waitForLine(run, ") ready");
@@ -78,6 +85,8 @@ for (const target of selectedTargets()) {
         // ulimit-n 5000 is below it, and HAProxy never lowers the limit.
         expect(openFiles(run.pid)).toEqual({ soft: 20000, hard: 20000 });
         expect(await get(port)).toBe("200 ok");
+        // The runtime API's socket was bound before the chroot and the new ids: it still answers.
+        expect(cli(socket, "show info")).toContain(`Pid: ${run.pid}`);
         run.kill("SIGTERM");
         expect(await run.exited).toBe(0);
       } finally {
@@ -181,7 +190,8 @@ for (const target of selectedTargets()) {
       mkdirSync(jail);
       const port = await freePort();
       const pidfile = join(dir, "master.pid");
-      writeFileSync(join(dir, "s.cfg"), config(port, `    workers 2\n    daemon\n    pidfile ${pidfile}\n    user nobody\n    group nogroup\n    chroot ${jail}`));
+      const socket = join(dir, "master.sock");
+      writeFileSync(join(dir, "s.cfg"), config(port, `    workers 2\n    daemon\n    pidfile ${pidfile}\n    user nobody\n    group nogroup\n    chroot ${jail}\n    stats socket ${socket} level admin`));
       const run = spawnService(target, ["-W", "-f", join(dir, "s.cfg")]);
       expect(await run.exited).toBe(0);
       const master = Number(readFileSync(pidfile, "utf8").trim());
@@ -200,6 +210,10 @@ for (const target of selectedTargets()) {
           for (const fd of [0, 1, 2]) expect(readlinkSync(`/proc/${w}/fd/${fd}`)).toBe("/dev/null");
         }
         expect(await get(port)).toBe("200 ok");
+        // The master's runtime API (the master kept root): its workers, and a command forwarded to one.
+        const procs = cli(socket, "show proc");
+        for (const w of workers) expect(procs).toContain(String(w));
+        expect(cli(socket, "@1 show info")).toContain("Pid: ");
       } finally {
         process.kill(master, "SIGTERM");
         await waitFor(() => !alive(master), 15000, "the master to stop");
