@@ -43,7 +43,7 @@ export async function beginProcess(runtime: HostRuntime, config: Config, flags: 
     try {
       daemonChild = await DaemonChild.enter(runtime, daemonSocket);
     } catch (error) {
-      log(`sluice: cannot start: cannot reach the command that started this daemon (${(error as Error).message})`);
+      log(`sluice: cannot start: daemon (${runtime.name}): ${(error as Error).message}`);
       return { exit: 1 };
     }
   }

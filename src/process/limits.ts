@@ -8,6 +8,7 @@
 // HAProxy without one derives maxconn from the limit, so falling short of it
 // warns and never stops a start.
 import type { Config } from "../config/types.ts";
+import { UnsupportedSystemError } from "../runtime/libc-errors.ts";
 import type { FileLimit, System } from "../runtime/types.ts";
 
 /** Descriptors the runtime holds for itself (measured idle: Bun 8, Deno 25), with room. */
@@ -40,7 +41,14 @@ export class FileLimitError extends Error {
 export function applyFileLimit(system: System, config: Config, runtime: string, log: (line: string) => void): FileLimit {
   const explicit = config.global.ulimitN;
   const wanted = explicit ?? neededFiles(config);
-  const now = system.fileLimit();
+  let now: FileLimit;
+  try {
+    now = system.fileLimit();
+  } catch (error) {
+    // No libc to ask (not Linux): what maxconn needs is left to the system; ulimit-n is refused.
+    if (explicit === undefined && error instanceof UnsupportedSystemError) return { soft: Infinity, hard: Infinity };
+    throw new Error(`cannot apply 'ulimit-n ${wanted}' (${runtime}): ${(error as Error).message}`);
+  }
   if (now.soft >= wanted) return now;
   try {
     system.setFileLimit({ soft: wanted, hard: Math.max(now.hard, wanted) });
