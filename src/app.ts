@@ -13,6 +13,7 @@ import { CHECKING_WORKER, MASTER_SOCKET_ENV, WORKER_NUMBER_ENV } from "./master/
 import type { ServerVerdict } from "./check/checks.ts";
 import { runMaster } from "./master/run-master.ts";
 import { tellServiceManager } from "./master/service-manager.ts";
+import { beginProcess, type ProcessLife, type Role } from "./process/life.ts";
 import { startMasterServices } from "./master/master-services.ts";
 import { joinMaster, type WorkerLink } from "./master/worker-link.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
@@ -64,19 +65,28 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
       const loaded = loadConfigFiles(command.files);
       if (!loaded.ok) return check(loaded, io);
       const masterSocket = runtime.env(MASTER_SOCKET_ENV);
+      const masterMode = command.masterWorker || loaded.config.global.masterWorker;
+      const role: Role = masterSocket !== undefined ? "worker" : masterMode ? "master" : "single";
+      // daemon, the file limit, the pidfile (process/): a daemon's parent is done here.
+      const begun = await beginProcess(runtime, loaded.config, command, role, io.err);
+      if ("exit" in begun) return begun.exit;
+      const life = begun.life;
       // A worker of a master: the master printed the warnings already.
-      if (masterSocket !== undefined) return await serveAsWorker(runtime, loaded.config, io, command, masterSocket);
+      if (masterSocket !== undefined) return await serveAsWorker(runtime, loaded.config, io, command, masterSocket, life);
       for (const w of loaded.warnings) io.err(`warning: ${w.message}`);
-      if (command.masterWorker || loaded.config.global.masterWorker) {
-        return await runMaster(runtime, loaded.config, {
+      if (masterMode) {
+        const code = await runMaster(runtime, loaded.config, {
+          onReady: () => life.ready(),
           load: () => loadConfigFiles(command.files),
           workerArgs: ["run", ...command.files.flatMap((f) => ["-f", f]), ...(command.strictOwnership ? ["--strict-ownership"] : [])],
           log: io.err,
           readyLine: `sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`,
           services: (master) => startMasterServices(runtime, loaded.config, master, VERSION),
         });
+        life.stopped();
+        return code;
       }
-      return await serve(runtime, loaded.config, io, { strictOwnership: command.strictOwnership });
+      return await serve(runtime, loaded.config, io, { strictOwnership: command.strictOwnership, life });
     }
     case "demo":
       return await demo(runtime, io);
@@ -101,6 +111,7 @@ async function serveAsWorker(
   io: Output,
   command: { strictOwnership: boolean },
   masterSocket: string,
+  life: ProcessLife,
 ): Promise<number> {
   const worker = Number(runtime.env(WORKER_NUMBER_ENV) ?? "0");
   const prefix = `worker ${worker} (pid ${runtime.pid}): `;
@@ -108,6 +119,7 @@ async function serveAsWorker(
   return await serve(runtime, config, wio, {
     strictOwnership: command.strictOwnership,
     worker: { masterSocket, number: worker },
+    life,
   });
 }
 
@@ -124,6 +136,8 @@ interface ServeOptions {
   onStop?: () => void;
   /** Set in a worker of a master: its control socket and number. */
   worker?: { masterSocket: string; number: number };
+  /** The process keywords' steps (process/life.ts): chroot and identity once bound, pidfile and daemon once ready. */
+  life?: ProcessLife;
 }
 
 async function serve(runtime: HostRuntime, config: Config, io: Output, options: ServeOptions = {}): Promise<number> {
@@ -169,6 +183,18 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
     return 1;
   }
   for (const l of stats.listening) io.err(`stats '${l.name}' listening on ${l.hostname}:${l.port}`);
+  // A worker drops its privileges once it has joined its master (whose socket a chroot would hide).
+  if (worker === undefined) {
+    try {
+      options.life?.bound();
+    } catch (error) {
+      io.err(`sluice: cannot start: ${(error as Error).message}`);
+      await stats.close();
+      control?.close();
+      await proxy.stop(0);
+      return 1;
+    }
+  }
   return await new Promise<number>((resolve) => {
     let signals = 0;
     let stopping = false;
@@ -211,6 +237,7 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
     if (worker === undefined) {
       io.err(`sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`);
       tellServiceManager(runtime, "ready", io.err);
+      options.life?.ready();
       return;
     }
     // The master's runtime API runs its commands here, as on a `level admin` socket (the master checked the level).
@@ -226,8 +253,15 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
       (joined) => {
         link = joined;
         for (const v of untold.splice(0)) joined.tell(v);
-        if (stopping) joined.close();
-        else io.err("ready");
+        if (stopping) return joined.close();
+        try {
+          options.life?.bound();
+        } catch (error) {
+          io.err(`cannot start: ${(error as Error).message}`);
+          runtime.exit(1);
+        }
+        io.err("ready");
+        options.life?.ready();
       },
       (error: Error) => {
         io.err(`cannot reach the master at ${worker.masterSocket}: ${error.message}`);

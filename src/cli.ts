@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { parseDuration } from "./config/duration.ts";
 
 export type Command =
-  | { kind: "run"; files: string[]; strictOwnership: boolean; masterWorker: boolean }
+  | { kind: "run"; files: string[]; strictOwnership: boolean; masterWorker: boolean; daemon?: true; pidfile?: string }
   | { kind: "check"; files: string[] }
   | { kind: "demo" }
   | { kind: "version"; long: boolean }
@@ -35,13 +35,15 @@ Options:
   -c, --check         same as the check command (as in HAProxy)
   -W, --master-worker a master process starts the workers (global workers N|auto,
                       default one per core), reloads on SIGUSR2/SIGHUP, stops on SIGTERM
+  -D, --daemon        detach into the background once serving (global daemon)
+  -p, --pidfile FILE  write the pid there in daemon or master-worker mode (global pidfile)
   --strict-ownership  stop on a backend-connection ownership violation (a bug)
                       instead of logging it and closing that connection (tests)
   -v, --version       print the version (-vv: with the build and what is built in)
   -h, --help          print this help
 
 With no command and no -f, sluice runs the demo.`,
-  run: `Usage: sluice run -f CONFIG [-f CONFIG...] [-W] [--strict-ownership]
+  run: `Usage: sluice run -f CONFIG [-f CONFIG...] [-W] [-D] [-p PIDFILE] [--strict-ownership]
 
 Runs the proxy. SIGTERM or SIGINT stops accepting, lets open connections
 finish for up to hard-stop-after (default 30s), then exits 0.
@@ -49,6 +51,8 @@ finish for up to hard-stop-after (default 30s), then exits 0.
 worker processes (workers N|auto), restarts one that dies, reloads the
 configuration on SIGUSR2 or SIGHUP without refusing a connection, and stops
 them all gracefully on SIGTERM or SIGINT (docs/master-worker.md).
+-D (or global daemon) detaches once serving; -p (or global pidfile) names
+the file that gets the daemon's or the master's pid (docs/configuration.md).
 --strict-ownership makes an ownership violation (a backend connection
 attached to a session while another owns it: a bug) throw and stop the
 process, rather than being logged, counted and its connection closed.`,
@@ -102,6 +106,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
         "strict-ownership": { type: "boolean" },
         "master-worker": { type: "boolean", short: "W" },
         timeout: { type: "string" },
+        daemon: { type: "boolean", short: "D" },
+        pidfile: { type: "string", short: "p" },
       },
     });
   } catch (error) {
@@ -154,7 +160,20 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (masterWorker && files.length === 0) {
     return { kind: "usage-error", message: "-W goes with run -f CONFIG", topic: "run" };
   }
-  return files.length > 0 ? { kind: "run", files, strictOwnership, masterWorker } : { kind: "demo" };
+  const daemon = values.daemon === true;
+  const pidfile = values.pidfile;
+  if ((daemon || pidfile !== undefined) && files.length === 0) {
+    return { kind: "usage-error", message: `${daemon ? "-D" : "-p"} goes with run -f CONFIG`, topic: "run" };
+  }
+  if (files.length === 0) return { kind: "demo" };
+  return {
+    kind: "run",
+    files,
+    strictOwnership,
+    masterWorker,
+    ...(daemon ? { daemon } : {}),
+    ...(pidfile === undefined ? {} : { pidfile }),
+  };
 }
 
 const PROBE_TIMEOUT_MS = 5000;

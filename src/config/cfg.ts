@@ -55,11 +55,23 @@ const SINGLE_ARG: Record<string, string> = {
   // Master and workers (issue 16).
   workers: "workers <number>|auto",
   nbthread: "nbthread <number>",
+  // Process keywords (issue 19): schema-process.ts reads them.
+  pidfile: "pidfile <path>",
+  user: "user <user name>",
+  uid: "uid <number>",
+  group: "group <group name>",
+  gid: "gid <number>",
+  chroot: "chroot <jail dir>",
+  "ulimit-n": "ulimit-n <number>",
 };
+/** Bare global keywords: the keyword alone means true (`no strict-limits`: false). */
+const FLAGS = new Set(["master-worker", "daemon", "strict-limits"]);
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   balance: "balance <algorithm> [<arguments>]",
   "master-worker": "master-worker",
+  daemon: "daemon",
+  "strict-limits": "[no] strict-limits",
   "hash-type": "hash-type map-based|consistent",
   "retry-on": "retry-on none | <condition> [<condition>...]",
   option: "option <name>",
@@ -341,6 +353,10 @@ class CfgParser {
     if (keyword === "no" && args.length === 1 && args[0] === "log") return this.keyword(base, "log", ["none"]);
     // `no option NAME` is the option entry "no NAME" (schema-http.ts reads it).
     if (keyword === "no" && args[0] === "option" && args.length > 1) return this.keyword(base, "option", ["no", ...args.slice(1)]);
+    if (keyword === "no" && args.length === 1 && args[0] === "strict-limits") {
+      this.node(base)["strict-limits"] = false;
+      return this.mark([...base, "strict-limits"]);
+    }
     const raw = this.node(base);
     if (keyword in SINGLE_ARG) {
       if (!this.arity(keyword, args, 1, 1)) return;
@@ -355,7 +371,7 @@ class CfgParser {
       if (!this.arity(keyword, args, 0, 1)) return;
       raw[keyword] = args[0] ?? true;
       this.mark([...base, keyword]);
-    } else if (keyword === "master-worker") {
+    } else if (FLAGS.has(keyword)) {
       if (!this.arity(keyword, args, 0, 0)) return;
       raw[keyword] = true;
       this.mark([...base, keyword]);

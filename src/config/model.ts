@@ -47,6 +47,7 @@ import { RetryOnSchema } from "./schema-retry.ts";
 import { type ErrorLocPart, errorLocResponse, errorLocSchema, type TcpKeepAlive } from "./schema-corpus.ts";
 import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
 import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
+import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
@@ -112,6 +113,7 @@ const GLOBAL = {
   "tune.ssl.cachesize": v.optional(SslCacheSizeSchema),
   stats: v.optional(GlobalStatsSchema),
   ...MASTER_GLOBAL,
+  ...PROCESS_GLOBAL,
 };
 const DEFAULTS = {
   mode: v.optional(ModeSchema),
@@ -361,7 +363,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   return part;
 }
 
-export interface GlobalPart extends ControlPart, MasterPart {
+export interface GlobalPart extends ControlPart, MasterPart, ProcessPart {
   maxconn?: number;
   hardStopAfter?: number;
   bufsize?: number;
@@ -385,11 +387,11 @@ export interface GlobalPart extends ControlPart, MasterPart {
 export const GlobalSchema = v.pipe(
   keywords(GLOBAL, sectionText("global", GLOBAL)),
   v.rawCheck(({ dataset, addIssue }) => {
-    const conflict = dataset.typed ? masterConflict(dataset.value) : undefined;
+    const conflict = dataset.typed ? masterConflict(dataset.value) ?? processConflict(dataset.value) : undefined;
     if (conflict !== undefined) addIssue({ message: conflict });
   }),
   v.transform((g): GlobalPart => {
-    const part: GlobalPart = masterPart(g);
+    const part: GlobalPart = { ...masterPart(g), ...processPart(g) };
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
     if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];

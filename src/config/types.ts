@@ -475,6 +475,20 @@ export interface GlobalConfig {
   masterWorker: boolean;
   /** `workers N|auto` (HAProxy's `nbthread N` means the same here): worker processes in master-worker mode; auto: one per core. Default auto. */
   workers: number | "auto";
+  /** `daemon` (or `sluice -D`): detach into the background once serving (under -W the master detaches). */
+  daemon?: boolean;
+  /** `pidfile`: written in daemon or master-worker mode (the master's pid), removed at the master's stop. */
+  pidfile?: string;
+  /** `uid` / `user`: the user id the proxy drops to once its sockets are bound (a master keeps its own). */
+  uid?: number;
+  /** `gid` / `group`: the group id the proxy drops to (supplementary groups dropped too). */
+  gid?: number;
+  /** `chroot`: the directory the proxy jails itself in once its sockets are bound and its files read. */
+  chroot?: string;
+  /** `ulimit-n`: RLIMIT_NOFILE to raise to; absent: computed from maxconn (src/process/limits.ts). */
+  ulimitN?: number;
+  /** `strict-limits` (HAProxy 2.6: on by default): a file limit that cannot be raised stops the start. */
+  strictLimits: boolean;
   /**
    * The global section's `log` lines (of every file, in order): where sluice's
    * own messages go and what `log global` means. Default: stderr, raw.
@@ -548,7 +562,7 @@ export const BUILTIN = {
    * 'resumeSession', so only tickets resume sessions.
    */
   tls: { minVersion: "TLSv1.2", ticketKeyRotate: 3_600_000, tlsTickets: true, sessionCacheSize: 0, serverVerify: "required" },
-  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64, masterWorker: false, workers: "auto" },
+  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64, masterWorker: false, workers: "auto", strictLimits: true },
   /** The runtime API (`stats timeout`, `stats maxconn` in global): HAProxy's defaults. */
   stats: { timeout: 10000, maxconn: 10 },
   /**

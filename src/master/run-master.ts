@@ -24,6 +24,8 @@ export interface MasterRun {
   log(line: string): void;
   /** The line that says the master is ready (the harness and operators wait for it). */
   readyLine: string;
+  /** Called once the workers serve (the pidfile, a daemon's parent released). */
+  onReady?(): void;
   /** Called once the master exists (the runtime API takes it from here). */
   onMaster?(master: Master): void;
   /** What the master serves besides its workers (its stats listeners and runtime API), opened once they listen. */
@@ -110,5 +112,6 @@ export async function runMaster(runtime: HostRuntime, config: Config, run: Maste
     runtime.onSignal("SIGHUP", () => reload("SIGHUP"));
     // Ready once it can take a reload or a stop.
     tellServiceManager(runtime, "ready", log);
+    run.onReady?.();
   });
 }

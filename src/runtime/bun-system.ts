@@ -107,7 +107,7 @@ const libc = new LibcSystem(bunLibc);
 const notifier = new ServiceNotifier({
   pid: process.pid,
   env: (name) => process.env[name],
-  openUnixDatagram: (path) => libc.openUnixDatagram(path),
+  connectUnixDatagram: (path) => libc.connectUnixDatagram(path),
   monotonicMicros: () => libc.monotonicMicros(),
 });
 
@@ -128,6 +128,7 @@ export const bunSystem: System = {
   fileLimit: () => libc.fileLimit(),
   setFileLimit: (limit) => libc.setFileLimit(limit),
   newSession: () => libc.newSession(),
-  quietStdio: () => libc.quietStdio(),
+  devNullStdio: () => libc.devNullStdio(),
   notifyServiceManager: (state) => notifier.notify(state),
+  connectServiceManager: () => notifier.connect(),
 };

@@ -94,7 +94,7 @@ const libc = new LibcSystem(denoLibc);
 const notifier = new ServiceNotifier({
   pid: Deno.pid,
   env: (name) => Deno.env.get(name),
-  openUnixDatagram: (path) => libc.openUnixDatagram(path),
+  connectUnixDatagram: (path) => libc.connectUnixDatagram(path),
   monotonicMicros: () => libc.monotonicMicros(),
 });
 
@@ -115,6 +115,7 @@ export const denoSystem: System = {
   fileLimit: () => libc.fileLimit(),
   setFileLimit: (limit) => libc.setFileLimit(limit),
   newSession: () => libc.newSession(),
-  quietStdio: () => libc.quietStdio(),
+  devNullStdio: () => libc.devNullStdio(),
   notifyServiceManager: (state) => notifier.notify(state),
+  connectServiceManager: () => notifier.connect(),
 };

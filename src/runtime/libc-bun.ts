@@ -10,6 +10,7 @@ const SYMBOLS = {
   socket: { args: [i32, i32, i32], returns: i32 },
   sendto: { args: [i32, ptr, u64, i32, ptr, u32], returns: i64_fast },
   close: { args: [i32], returns: i32 },
+  connect: { args: [i32, ptr, u32], returns: i32 },
   setuid: { args: [u32], returns: i32 },
   setgid: { args: [u32], returns: i32 },
   setgroups: { args: [u64, ptr], returns: i32 },
@@ -43,6 +44,7 @@ export function bunLibc(): LibcCalls {
     sendto: (fd, bytes, length, flags, address, addressLength) =>
       Number(s.sendto(fd, bytes, length, flags, address, addressLength)),
     close: (fd) => s.close(fd),
+    connect: (fd, address, addressLength) => s.connect(fd, address, addressLength),
     setuid: (uid) => s.setuid(uid),
     setgid: (gid) => s.setgid(gid),
     setgroups: (count, list) => s.setgroups(count, list),

@@ -7,6 +7,7 @@ const SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   setuid: { parameters: ["u32"], result: "i32" },
   setgid: { parameters: ["u32"], result: "i32" },
   setgroups: { parameters: ["usize", "buffer"], result: "i32" },
@@ -43,6 +44,7 @@ export function denoLibc(): LibcCalls {
     sendto: (fd, bytes, length, flags, address, addressLength) =>
       Number(s.sendto(fd, bytes, BigInt(length), flags, address, addressLength)),
     close: (fd) => s.close(fd),
+    connect: (fd, address, addressLength) => s.connect(fd, address, addressLength),
     setuid: (uid) => s.setuid(uid),
     setgid: (gid) => s.setgid(gid),
     setgroups: (count, list) => s.setgroups(BigInt(count), list),

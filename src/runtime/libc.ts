@@ -10,14 +10,17 @@
 // Linux credentials belong to each thread, and glibc's and musl's setuid()
 // family changes them on every thread of the process (the runtimes' own
 // threads included), which a raw syscall would not.
+import { readdirSync, readlinkSync } from "node:fs";
 import { SystemCallError, UnsupportedSystemError } from "./libc-errors.ts";
 import type { DatagramSender, FileLimit } from "./types.ts";
 
 /** The raw calls, as each runtime's FFI binds them. Strings are NUL-terminated bytes. */
 export interface LibcCalls {
   socket(domain: number, type: number, protocol: number): number;
-  sendto(fd: number, bytes: Uint8Array, length: number, flags: number, address: Uint8Array, addressLength: number): number;
+  /** `address` null with length 0: a connected socket's peer. */
+  sendto(fd: number, bytes: Uint8Array, length: number, flags: number, address: Uint8Array | null, addressLength: number): number;
   close(fd: number): number;
+  connect(fd: number, address: Uint8Array, addressLength: number): number;
   setuid(uid: number): number;
   setgid(gid: number): number;
   /** `list`: gid_t (u32) values; null with count 0 clears them. */
@@ -92,20 +95,32 @@ export function unixAddress(path: string): { bytes: Uint8Array; length: number }
 /** A unix datagram socket that sends to one address, never waiting (HAProxy's log sockets). */
 class UnixDatagramSender implements DatagramSender {
   #fd: number;
-  readonly #address: { bytes: Uint8Array; length: number };
-  constructor(readonly libc: LibcCalls, readonly path: string) {
-    this.#address = unixAddress(path);
+  readonly #address: { bytes: Uint8Array; length: number } | undefined;
+  constructor(readonly libc: LibcCalls, readonly path: string, connected: boolean) {
+    const address = unixAddress(path);
     const fd = libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw new SystemCallError("socket", libc.errno(), `AF_UNIX, SOCK_DGRAM for ${path}`);
+    if (connected && libc.connect(fd, address.bytes, address.length) < 0) {
+      const errno = libc.errno();
+      libc.close(fd);
+      throw new SystemCallError("connect", errno, path);
+    }
     this.#fd = fd;
+    this.#address = connected ? undefined : address;
   }
 
-  // Addressed on every send rather than connected once: a receiver that
-  // restarts (syslog's /dev/log made anew) is reached again without a reopen.
+  // Unconnected, addressed on every send: a receiver that restarts (syslog's
+  // /dev/log made anew) is reached again without a reopen, and the path is
+  // looked up in the root of the moment (HAProxy's /dev/log inside a chroot).
+  // Connected: the peer found at open stays, whatever chroot follows.
   send(bytes: Uint8Array): boolean {
     if (this.#fd < 0) return false;
     const a = this.#address;
-    return this.libc.sendto(this.#fd, bytes, bytes.length, MSG_DONTWAIT | MSG_NOSIGNAL, a.bytes, a.length) >= 0;
+    const flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+    const sent = a === undefined
+      ? this.libc.sendto(this.#fd, bytes, bytes.length, flags, null, 0)
+      : this.libc.sendto(this.#fd, bytes, bytes.length, flags, a.bytes, a.length);
+    return sent >= 0;
   }
 
   close(): void {
@@ -113,6 +128,23 @@ class UnixDatagramSender implements DatagramSender {
     this.libc.close(this.#fd);
     this.#fd = -1;
   }
+}
+
+/** Descriptors above 2 open on the same pipe, socket or terminal as stdin, stdout or stderr (/proc/self/fd). */
+function stdioCopies(): number[] {
+  const target = (fd: string) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return undefined;
+    }
+  };
+  const std = new Set(["0", "1", "2"].map(target).filter((t) => t !== undefined && /^(pipe|socket):|^\/dev\/(pts|tty)/.test(t)));
+  const copies: number[] = [];
+  for (const entry of readdirSync("/proc/self/fd")) {
+    if (Number(entry) > 2 && std.has(target(entry))) copies.push(Number(entry));
+  }
+  return copies;
 }
 
 function toLimit(value: bigint): number {
@@ -138,7 +170,12 @@ export class LibcSystem {
   }
 
   openUnixDatagram(path: string): DatagramSender {
-    return new UnixDatagramSender(this.libc, path);
+    return new UnixDatagramSender(this.libc, path, false);
+  }
+
+  /** Connected at once to the socket at `path` (which must exist): chroot cannot hide it later. */
+  connectUnixDatagram(path: string): DatagramSender {
+    return new UnixDatagramSender(this.libc, path, true);
   }
 
   setGroups(gids: readonly number[]): void {
@@ -189,11 +226,22 @@ export class LibcSystem {
     return view.getBigInt64(0, true) * 1_000_000n + view.getBigInt64(8, true) / 1000n;
   }
 
-  /** stdin, stdout and stderr become /dev/null (a daemon keeps no terminal). */
-  quietStdio(): void {
+  /**
+   * Opens /dev/null now (before a chroot hides it); the function returned
+   * points stdin, stdout and stderr at it (a daemon keeps no terminal), and
+   * every other descriptor open on the same terminal, pipe or socket: Deno
+   * keeps copies of its stdout and stderr (fds 18 and 19 here, measured),
+   * which would hold the starting command's pipe open for the daemon's life.
+   */
+  devNullStdio(): () => void {
+    const copies = stdioCopies();
     const fd = this.libc.open(cString("/dev/null"), O_RDWR);
     this.#check(fd, "open", "/dev/null");
-    for (const std of [0, 1, 2]) this.#check(this.libc.dup2(fd, std), "dup2", `/dev/null → ${std}`);
-    if (fd > 2) this.libc.close(fd);
+    return () => {
+      for (const std of [0, 1, 2, ...copies]) this.#check(this.libc.dup2(fd, std), "dup2", `/dev/null → ${std}`);
+      if (fd > 2) this.libc.close(fd);
+    };
   }
+
+
 }

@@ -20,7 +20,8 @@ export function notifyMessage(state: ServiceState, pid: number, monotonicMicros:
 export interface NotifyHost {
   readonly pid: number;
   env(name: string): string | undefined;
-  openUnixDatagram(path: string): DatagramSender;
+  /** A datagram socket connected to `path` (so that a chroot afterwards does not hide it). */
+  connectUnixDatagram(path: string): DatagramSender;
   monotonicMicros(): bigint;
 }
 
@@ -30,11 +31,17 @@ export class ServiceNotifier {
   readonly #encoder = new TextEncoder();
   constructor(readonly host: NotifyHost) {}
 
-  notify(state: ServiceState): NotifyOutcome {
+  /** Opens the socket now, if there is one to open: before a chroot. */
+  connect(): NotifyOutcome {
     const path = this.host.env("NOTIFY_SOCKET");
     if (path === undefined || path === "") return "off";
-    this.#sender ??= this.host.openUnixDatagram(path);
+    this.#sender ??= this.host.connectUnixDatagram(path);
+    return "sent";
+  }
+
+  notify(state: ServiceState): NotifyOutcome {
+    if (this.connect() === "off") return "off";
     const message = notifyMessage(state, this.host.pid, state === "reloading" ? this.host.monotonicMicros() : 0n);
-    return this.#sender.send(this.#encoder.encode(message)) ? "sent" : "dropped";
+    return this.#sender!.send(this.#encoder.encode(message)) ? "sent" : "dropped";
   }
 }

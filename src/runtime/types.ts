@@ -339,10 +339,12 @@ export interface System {
   setFileLimit(limit: FileLimit): void;
   /** setsid(): a new session without a controlling terminal (a daemon). */
   newSession(): void;
-  /** stdin, stdout and stderr to /dev/null. */
-  quietStdio(): void;
+  /** Opens /dev/null now (before a chroot); the function returned points stdin, stdout and stderr at it. */
+  devNullStdio(): () => void;
   /** Tells systemd (through $NOTIFY_SOCKET, when set) the service's state. */
   notifyServiceManager(state: ServiceState): NotifyOutcome;
+  /** Connects to $NOTIFY_SOCKET now (before a chroot would hide it); "off" without one. */
+  connectServiceManager(): NotifyOutcome;
 }
 
 /** A real runtime: the proxy core's Runtime and the operations side's System. */

@@ -17,7 +17,7 @@ function runSync(command: string[], cwd?: string) {
 
 const BROKEN_CFG = `global
     maxconn 100
-    daemon
+    frobnicate
 
 defaults
     mode tcp
@@ -141,7 +141,7 @@ for (const target of selectedTargets()) {
 }
 
 const EXPECTED_ERRORS = [
-  "sluice.cfg:3: global: keyword 'daemon' is not supported yet",
+  "sluice.cfg:3: global: keyword 'frobnicate' is not supported yet",
   "sluice.cfg:7: defaults: timeout connect: invalid time '5x' (expected a number with unit us, ms, s, m, h or d)",
   "sluice.cfg:11: frontend 'web': default_backend 'nowhere' is not defined (no backend or listen has that name)",
   "sluice.cfg:14: backend 'api': balance 'rdp-cookie' is not supported yet (supported: roundrobin, static-rr, leastconn, first, random, source, uri, url_param, hdr)",

@@ -26,7 +26,7 @@ const LAYERS: readonly { rank: number; folders: readonly string[] }[] = [
   { rank: 11, folders: ["core"] },
   { rank: 12, folders: ["demo", "stats"] },
   { rank: 13, folders: ["admin", "control"] },
-  { rank: 14, folders: ["master"] },
+  { rank: 14, folders: ["master", "process"] },
   { rank: 15, folders: ["."] },
 ];
 

@@ -73,8 +73,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "not-supported keyword",
-      ["global", "    daemon"],
-      "sluice.cfg:2: global: keyword 'daemon' is not supported yet",
+      ["global", "    frobnicate"],
+      "sluice.cfg:2: global: keyword 'frobnicate' is not supported yet",
     ],
     [
       "ring buffer log targets are refused with the reason",
@@ -195,7 +195,7 @@ describe("haproxy.cfg errors", () => {
     expect(errorsOf(cfg(
       "global",
       "    maxconn lots",
-      "    daemon",
+      "    frobnicate",
       "defaults",
       "    timeout client 1x",
       "frontend web",
@@ -206,7 +206,7 @@ describe("haproxy.cfg errors", () => {
       "    balance sticky",
     ))).toEqual([
       "sluice.cfg:2: global: invalid maxconn 'lots' (expected an integer, at least 1)",
-      "sluice.cfg:3: global: keyword 'daemon' is not supported yet",
+      "sluice.cfg:3: global: keyword 'frobnicate' is not supported yet",
       `sluice.cfg:5: defaults: timeout client: invalid time '1x' ${TIME}`,
       "sluice.cfg:7: frontend 'web': bind: port 99999 is out of range (1-65535)",
       "sluice.cfg:10: backend 'api': server 'a1': weight -1 is out of range (0-256)",
@@ -299,8 +299,8 @@ describe("YAML errors carry line:col", () => {
 
   test("every unknown key of a section is reported", () => {
     expect(errorsOf(yaml("global:", "  a: 1", "  b: 2"))).toEqual([
-      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread)",
-      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread)",
+      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits)",
+      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits)",
     ]);
   });
 });

@@ -33,6 +33,7 @@ describe("listen", () => {
         maxChecksInFlight: 64,
         masterWorker: false,
         workers: "auto",
+        strictLimits: true,
         logTargets: [stderr],
       },
       frontends: [{

@@ -41,6 +41,7 @@ describe("several files", () => {
       maxChecksInFlight: 64,
       masterWorker: false,
       workers: "auto",
+      strictLimits: true,
       logTargets: [{ kind: "stderr", format: "raw" }],
     });
     expect(c.frontends.map((f) => [f.name, f.maxconn, f.origin.file])).toEqual([[

@@ -184,6 +184,7 @@ const EXPECTED = {
     maxChecksInFlight: 64,
     masterWorker: false,
     workers: "auto",
+    strictLimits: true,
     logTargets: [stdout, file],
   },
   frontends: [
@@ -437,6 +438,7 @@ describe("examples/", () => {
         maxChecksInFlight: 64,
         masterWorker: false,
         workers: "auto",
+        strictLimits: true,
         logTargets: [stderr],
       },
       frontends: [{
