@@ -1,7 +1,6 @@
 // The operations side under Bun (issue 16): Bun.serve for the admin HTTP
 // listener, unix-domain sockets for the runtime API, Bun.spawn for workers.
-import { LibcSystem } from "./libc.ts";
-import { ServiceNotifier } from "./sd-notify.ts";
+import { libcSystemCalls } from "./libc-system.ts";
 import { bunLibc } from "./libc-bun.ts";
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { BunSocket, handlers, noEvents } from "./bun-socket.ts";
@@ -102,15 +101,6 @@ function spawnSelf(options: SpawnOptions): ChildProcess {
   };
 }
 
-const libc = new LibcSystem(bunLibc);
-
-const notifier = new ServiceNotifier({
-  pid: process.pid,
-  env: (name) => process.env[name],
-  connectUnixDatagram: (path) => libc.connectUnixDatagram(path),
-  monotonicMicros: () => libc.monotonicMicros(),
-});
-
 export const bunSystem: System = {
   pid: process.pid,
   serveHttp,
@@ -120,15 +110,5 @@ export const bunSystem: System = {
   env: (name) => process.env[name],
   cpuCount: () => navigator.hardwareConcurrency,
   openUdp,
-  openUnixDatagram: (path) => libc.openUnixDatagram(path),
-  setGroups: (gids) => libc.setGroups(gids),
-  setGid: (gid) => libc.setGid(gid),
-  setUid: (uid) => libc.setUid(uid),
-  chroot: (dir) => libc.chroot(dir),
-  fileLimit: () => libc.fileLimit(),
-  setFileLimit: (limit) => libc.setFileLimit(limit),
-  newSession: () => libc.newSession(),
-  devNullStdio: () => libc.devNullStdio(),
-  notifyServiceManager: (state) => notifier.notify(state),
-  connectServiceManager: () => notifier.connect(),
+  ...libcSystemCalls(bunLibc, process.pid, (name) => process.env[name]),
 };

@@ -1,7 +1,6 @@
 // The operations side under Deno (issue 16): Deno.serve for the admin HTTP
 // listener, unix-domain sockets for the runtime API, Deno.Command for workers.
-import { LibcSystem } from "./libc.ts";
-import { ServiceNotifier } from "./sd-notify.ts";
+import { libcSystemCalls } from "./libc-system.ts";
 import { denoLibc } from "./libc-deno.ts";
 import { DenoListener } from "./deno.ts";
 import { DenoSocket } from "./deno-socket.ts";
@@ -89,15 +88,6 @@ function spawnSelf(options: SpawnOptions): ChildProcess {
   };
 }
 
-const libc = new LibcSystem(denoLibc);
-
-const notifier = new ServiceNotifier({
-  pid: Deno.pid,
-  env: (name) => Deno.env.get(name),
-  connectUnixDatagram: (path) => libc.connectUnixDatagram(path),
-  monotonicMicros: () => libc.monotonicMicros(),
-});
-
 export const denoSystem: System = {
   pid: Deno.pid,
   serveHttp,
@@ -107,15 +97,5 @@ export const denoSystem: System = {
   env: (name) => Deno.env.get(name),
   cpuCount: () => navigator.hardwareConcurrency,
   openUdp,
-  openUnixDatagram: (path) => libc.openUnixDatagram(path),
-  setGroups: (gids) => libc.setGroups(gids),
-  setGid: (gid) => libc.setGid(gid),
-  setUid: (uid) => libc.setUid(uid),
-  chroot: (dir) => libc.chroot(dir),
-  fileLimit: () => libc.fileLimit(),
-  setFileLimit: (limit) => libc.setFileLimit(limit),
-  newSession: () => libc.newSession(),
-  devNullStdio: () => libc.devNullStdio(),
-  notifyServiceManager: (state) => notifier.notify(state),
-  connectServiceManager: () => notifier.connect(),
+  ...libcSystemCalls(denoLibc, Deno.pid, (name) => Deno.env.get(name)),
 };
