@@ -14,6 +14,7 @@ import { httpCheckJudge, httpCheckRequest } from "./http-check.ts";
 import type { Job, Limiter } from "./limiter.ts";
 import { Probe, type ProbeTarget, type Step, type Verdict } from "./probe.ts";
 import { isPass, result } from "./status.ts";
+import { protocolCheckScript } from "./protocol-check.ts";
 import { tcpCheckScript } from "./tcp-check.ts";
 import { LEVEL } from "../log/target.ts";
 import { checkLine, downLine, noServerLine, noServerSyslogLine, type Survivors, upLine } from "./transition-log.ts";
@@ -39,6 +40,7 @@ function scriptOf(spec: CheckSpec): { steps: Step[]; success: Verdict } {
     const expects = steps.some((s) => s.kind === "expect");
     return { steps, success: expects ? { status: "L7OK", info: "(tcp-check)", code: 0 } : { status: "L4OK", info: "" } };
   }
+  if (spec.kind !== "http") return { steps: protocolCheckScript(spec), success: { status: "L7OK", info: "" } };
   return {
     steps: [
       { kind: "connect" },

@@ -48,6 +48,7 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
   if (option.kind === "tcp-check") {
     return { healthCheck: { kind: "tcp-check", steps: part.tcpChecks ?? defaults.tcpChecks ?? [] }, problems };
   }
+  if (option.kind !== "http") return { healthCheck: option, problems };
   const request: HttpCheckRequest = {
     method: option.method ?? BUILTIN.check.method,
     uri: option.uri ?? BUILTIN.check.uri,

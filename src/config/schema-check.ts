@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import { splitWords } from "./cfg-words.ts";
 import { describe, duration, flag, integer } from "./schema-values.ts";
-import type { HttpCheckExpect, OnError, TcpCheckStep } from "./types.ts";
+import type { HttpCheckExpect, OnError, ProtocolCheck, TcpCheckStep } from "./types.ts";
 
 // ---------------------------------------------------------------- server options
 
@@ -251,7 +251,26 @@ export const TcpCheckSchema = rulesSchema("tcp-check", tcpRule);
 // ---------------------------------------------------------------- options
 
 /** `option httpchk [METH] [URI] [VER]` or `option tcp-check`: the kind of check a backend runs. */
-export type CheckOption = { kind: "http"; method?: string; uri?: string; version?: string } | { kind: "tcp-check" };
+export type CheckOption = { kind: "http"; method?: string; uri?: string; version?: string } | { kind: "tcp-check" } | ProtocolCheck;
+
+/** `option redis-check`, `option mysql-check [user <name> [post-41|pre-41]]`, `option pgsql-check user <name>`. */
+export function protocolCheckOption(option: "redis-check" | "mysql-check" | "pgsql-check", args: string[]): CheckOption | string {
+  if (option === "redis-check") return args.length === 0 ? { kind: "redis" } : `option redis-check: unexpected argument '${args[0]}' (usage: option redis-check)`;
+  if (option === "pgsql-check") {
+    const usage = "usage: option pgsql-check user <username>";
+    if (args[0] !== "user" || args[1] === undefined || args[1] === "") return `option pgsql-check: expects 'user <username>' (${usage})`;
+    if (args.length > 2) return `option pgsql-check: unexpected argument '${args[2]}' (${usage})`;
+    return { kind: "pgsql", user: args[1] };
+  }
+  const usage = "usage: option mysql-check [user <username> [post-41|pre-41]]";
+  if (args.length === 0) return { kind: "mysql", post41: true };
+  if (args[0] !== "user") return `option mysql-check: only 'user' may follow (got '${args[0]}') (${usage})`;
+  if (args[1] === undefined || args[1] === "") return `option mysql-check user: expects <username> (${usage})`;
+  const version = args[2];
+  if (version !== undefined && version !== "post-41" && version !== "pre-41") return `option mysql-check: '${version}' is neither post-41 nor pre-41 (${usage})`;
+  if (args.length > 3) return `option mysql-check: unexpected argument '${args[3]}' (${usage})`;
+  return { kind: "mysql", user: args[1], post41: version !== "pre-41" };
+}
 
 export function httpchkOption(args: string[]): CheckOption | string {
   const usage = "usage: option httpchk [<method>] [<uri>] [<version>]";

@@ -213,7 +213,19 @@ export type TcpCheckStep =
 export type HealthCheck =
   | { kind: "connect" }
   | { kind: "http"; request: HttpCheckRequest; expects: HttpCheckExpect[] }
-  | { kind: "tcp-check"; steps: TcpCheckStep[] };
+  | { kind: "tcp-check"; steps: TcpCheckStep[] }
+  | ProtocolCheck;
+
+/**
+ * The checks HAProxy builds as tcp-check sequences of its own: `option
+ * redis-check` (PING, +PONG), `option mysql-check [user NAME [post-41|pre-41]]`
+ * (the server's greeting; with a user, a login and QUIT), `option pgsql-check
+ * user NAME` (a startup message, an authentication request back).
+ */
+export type ProtocolCheck =
+  | { kind: "redis" }
+  | { kind: "mysql"; user?: string; post41: boolean }
+  | { kind: "pgsql"; user: string };
 
 // ---- end of health checks
 
