@@ -15,6 +15,8 @@ export interface ChecksOptions {
   /** An event line, at a syslog level (health-check.ts: HAProxy's for each line; absent: notice). */
   log(line: string, level?: number, syslogLine?: string, backend?: string): void;
   tick(): void;
+  /** The global `node`, or the host's name (`http-check send-state`). */
+  readonly node: string;
   /** `tune.max-checks-per-thread` (0: no bound). */
   readonly maxInFlight: number;
 }
@@ -40,6 +42,7 @@ export class HealthChecks {
       log: options.log,
       tick: options.tick,
       limiter: this.limiter,
+      node: options.node,
       onTransition: (check: HealthCheck, op: "UP" | "DOWN", result: CheckResult) =>
         this.onVerdict?.({ backend: check.backend.name, server: check.server.name, op, result }),
     };

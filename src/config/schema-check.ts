@@ -106,13 +106,15 @@ export function serverCheckPart(s: CheckFields): ServerCheckPart {
 /** `http-check send` (what to change in the request) or `http-check expect`. */
 export type HttpCheckRule =
   | { kind: "send"; method?: string; uri?: string; version?: string; headers: [string, string][] }
-  | { kind: "expect"; expect: HttpCheckExpect };
+  | { kind: "expect"; expect: HttpCheckExpect }
+  | { kind: "disable-on-404" }
+  | { kind: "send-state" };
 
 const HTTP_USAGE =
-  "usage: http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>";
+  "usage: http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., http-check expect [!] status|rstatus|string|rstring <pattern>, http-check disable-on-404, or http-check send-state";
 const TCP_USAGE = "usage: tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>";
 /** HAProxy's other rule kinds. */
-const HTTP_NOT_YET = new Set(["connect", "send-state", "disable-on-404", "set-var", "unset-var", "comment"]);
+const HTTP_NOT_YET = new Set(["connect", "set-var", "unset-var", "comment"]);
 const TCP_NOT_YET = new Set(["send-binary", "send-lf", "send-binary-lf", "comment", "set-var", "unset-var", "action"]);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -190,7 +192,10 @@ function httpRule(args: string[]): HttpCheckRule | string {
     }
     return rule;
   }
-  if (HTTP_NOT_YET.has(kind)) return `'http-check ${kind}' is not supported yet (supported: send, expect)`;
+  if (kind === "disable-on-404" || kind === "send-state") {
+    return rest.length === 0 ? { kind } : `http-check ${kind}: unexpected argument '${rest[0]}' (usage: http-check ${kind})`;
+  }
+  if (HTTP_NOT_YET.has(kind)) return `'http-check ${kind}' is not supported yet (supported: send, expect, disable-on-404, send-state)`;
   return `unknown http-check rule '${kind}' (${HTTP_USAGE})`;
 }
 

@@ -212,7 +212,15 @@ export type TcpCheckStep =
  */
 export type HealthCheck =
   | { kind: "connect" }
-  | { kind: "http"; request: HttpCheckRequest; expects: HttpCheckExpect[] }
+  | {
+    kind: "http";
+    request: HttpCheckRequest;
+    expects: HttpCheckExpect[];
+    /** `http-check disable-on-404`: a 404 puts an UP server in NOLB (no new load-balanced traffic, persistent traffic still). */
+    disableOn404?: true;
+    /** `http-check send-state`: each check request carries X-Haproxy-Server-State. */
+    sendState?: true;
+  }
   | { kind: "tcp-check"; steps: TcpCheckStep[] }
   | ProtocolCheck;
 

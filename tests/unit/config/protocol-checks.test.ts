@@ -78,3 +78,31 @@ describe("protocol check options", () => {
     ]);
   });
 });
+
+describe("http-check disable-on-404, http-check send-state", () => {
+  test("set on the HTTP check in both syntaxes (from defaults too); absent otherwise", () => {
+    const c = loadOk(cfg(
+      "defaults",
+      "    option httpchk GET /health",
+      "    http-check disable-on-404",
+      "    http-check send-state",
+      "backend a",
+      "    server a1 127.0.0.1:8080 check",
+      "backend b",
+      "    option httpchk GET /health",
+      "    http-check expect status 200",
+      "    server b1 127.0.0.1:8080 check",
+    ));
+    const [a, b] = c.backends.map((x) => x.healthCheck);
+    expect(a).toMatchObject({ kind: "http", disableOn404: true, sendState: true });
+    expect(b).toEqual({ kind: "http", request: { method: "GET", uri: "/health", version: "HTTP/1.0", headers: [] }, expects: [{ negate: false, match: "status", pattern: "200" }] });
+    const y = loadOk(yaml(
+      "backends:",
+      "  a:",
+      "    option: 'httpchk GET /health'",
+      "    http-check: [disable-on-404, send-state]",
+      "    servers: { a1: { address: 127.0.0.1:8080, check: true } }",
+    ));
+    expect(y.backends[0]!.healthCheck).toMatchObject({ kind: "http", disableOn404: true, sendState: true });
+  });
+});
