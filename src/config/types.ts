@@ -356,6 +356,9 @@ export interface BackendConfig {
   mode: Mode;
   /** `description`: shown beside the backend on the stats page. */
   description?: string;
+  /** `load-server-state-from-file` (from defaults too) and the backend's own `server-state-file` (its `local` file). */
+  loadServerState?: "global" | "local" | "none";
+  serverStateFile?: string;
   /** `stick-table ...` (issue 15): the table named after this backend (or listen); absent: none. */
   stickTable?: StickTableSpec;
   /** `stick on|match|store-request` lines, compiled (a listen's too); absent: none. */
@@ -471,6 +474,9 @@ export interface GlobalConfig {
   /** `description` and `node` (`show info`, the stats page); node defaults to the host's name there. */
   description?: string;
   node?: string;
+  /** `server-state-file` / `server-state-base`: where backends with `load-server-state-from-file` read their servers' saved state. */
+  serverStateFile?: string;
+  serverStateBase?: string;
   maxconn: number;
   hardStopAfter: number;
   /** `tune.bufsize`: bytes, 1024-1048576, default 16384. */
