@@ -93,7 +93,7 @@ const USAGE: Record<string, string> = {
   description: "description <text>",
   // Health checks (issue 14, checks).
   "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>",
-  "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>",
+  "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, tcp-check send-binary <hex>, or tcp-check expect [!] string|rstring|binary <pattern>",
   // Rules (issue 15).
   acl: "acl <name> <fetch>[,<converter>...] [flags] [<operator>] [<value>...]",
   use_backend: "use_backend <backend> [if|unless <condition>]",

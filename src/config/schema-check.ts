@@ -112,10 +112,20 @@ export type HttpCheckRule =
 
 const HTTP_USAGE =
   "usage: http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., http-check expect [!] status|rstatus|string|rstring <pattern>, http-check disable-on-404, or http-check send-state";
-const TCP_USAGE = "usage: tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>";
+const TCP_USAGE =
+  "usage: tcp-check connect [port <port>], tcp-check send <string>, tcp-check send-binary <hex>, or tcp-check expect [!] string|rstring|binary <pattern>";
 /** HAProxy's other rule kinds. */
 const HTTP_NOT_YET = new Set(["connect", "set-var", "unset-var", "comment"]);
-const TCP_NOT_YET = new Set(["send-binary", "send-lf", "send-binary-lf", "comment", "set-var", "unset-var", "action"]);
+const TCP_NOT_YET = new Set(["send-lf", "send-binary-lf", "comment", "set-var", "unset-var", "action"]);
+/** Hex digits in pairs: bytes as `send-binary` and `expect binary` write them. */
+const HEX = /^(?:[0-9A-Fa-f]{2})+$/;
+
+/** The bytes of a hex string, one latin1 character each (tcp-check's send and match work on such strings). */
+export function hexBytes(hex: string): string {
+  let out = "";
+  for (let i = 0; i < hex.length; i += 2) out += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  return out;
+}
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** `status` patterns: codes and ranges, comma-separated (200,301-399). */
@@ -213,11 +223,18 @@ function tcpRule(args: string[]): TcpCheckStep | string {
     if (rest.length !== 1) return `tcp-check send: expected one string (quote it if it has spaces) (${TCP_USAGE})`;
     return { kind: "send", data: rest[0]! };
   }
-  if (kind === "expect") {
-    const e = expectWords("tcp-check", rest, ["string", "rstring"] as const, TCP_USAGE);
-    return typeof e === "string" ? e : { kind: "expect", ...e };
+  if (kind === "send-binary") {
+    if (rest.length !== 1) return `tcp-check send-binary: expected one hex string (${TCP_USAGE})`;
+    if (!HEX.test(rest[0]!)) return `tcp-check send-binary: '${rest[0]}' is not an even number of hex digits`;
+    return { kind: "send", data: hexBytes(rest[0]!) };
   }
-  if (TCP_NOT_YET.has(kind)) return `'tcp-check ${kind}' is not supported yet (supported: connect, send, expect)`;
+  if (kind === "expect") {
+    const e = expectWords("tcp-check", rest, ["string", "rstring", "binary"] as const, TCP_USAGE);
+    if (typeof e === "string") return e;
+    if (e.match === "binary" && !HEX.test(e.pattern)) return `tcp-check expect binary: '${e.pattern}' is not an even number of hex digits`;
+    return { kind: "expect", ...e };
+  }
+  if (TCP_NOT_YET.has(kind)) return `'tcp-check ${kind}' is not supported yet (supported: connect, send, send-binary, expect)`;
   return `unknown tcp-check rule '${kind}' (${TCP_USAGE})`;
 }
 

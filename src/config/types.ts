@@ -203,7 +203,8 @@ export interface HttpCheckRequest {
 export type TcpCheckStep =
   | { kind: "connect"; port?: number }
   | { kind: "send"; data: string }
-  | { kind: "expect"; negate: boolean; match: "string" | "rstring"; pattern: string };
+  /** `binary`: the pattern as hex digits (`tcp-check expect binary 2b504f4e47`). */
+  | { kind: "expect"; negate: boolean; match: "string" | "rstring" | "binary"; pattern: string };
 
 /**
  * How a backend's servers with `check` are checked: a TCP connect (the

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { protocolCheckScript } from "../../../src/check/protocol-check.ts";
 import type { Judge, Step } from "../../../src/check/probe.ts";
+import { setup } from "./fake-net.ts";
 
 // The judges of the protocol checks on answers the e2e servers do not give:
 // answers cut short, split across reads, and error packets.
@@ -62,5 +63,28 @@ describe("pgsql-check", () => {
     expect(judge!(Uint8Array.from([0x52, 0, 0, 0]), false)).toBeUndefined();
     expect(judge!(Uint8Array.from([0x52, 0, 0, 0, 8, 0, 0, 0, 1]), false)).toEqual({ status: "L7STS", info: "PostgreSQL unknown error" });
     expect(judge!(enc("E\0\0\0\x10SFATAL\0Mno\0\0"), false)).toEqual({ status: "L7RSP", info: "FATAL Mno" });
+  });
+});
+
+describe("tcp-check send-binary, expect binary", () => {
+  test("hex goes out as bytes; expect binary looks for the bytes its hex says", async () => {
+    const cfg = (want: string) => `backend be
+    mode tcp
+    option tcp-check
+    tcp-check send-binary 50494e470d0a
+    tcp-check expect binary ${want}
+    server a 127.0.0.1:1001 check
+`;
+    const t = setup(cfg("2b504f4e47"));
+    t.net.ports.set(1001, { answer: "+PONG\r\n" });
+    t.checks.start();
+    await t.net.clock.advance(1);
+    expect(t.net.sockets[0]!.sent).toBe("PING\r\n");
+    expect(t.server("a").state.op).toBe("UP");
+    const other = setup(cfg("2d455252"));
+    other.net.ports.set(1001, { answer: "+PONG\r\n" });
+    other.checks.start();
+    await other.net.clock.advance(1);
+    expect(other.server("a").state.op).toBe("DOWN");
   });
 });
