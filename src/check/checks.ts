@@ -25,7 +25,8 @@ export interface ChecksOptions {
 export interface ServerVerdict {
   readonly backend: string;
   readonly server: string;
-  readonly op: "UP" | "DOWN";
+  /** NOLB: UP but out of the balancer (http-check disable-on-404 saw a 404). */
+  readonly op: "UP" | "DOWN" | "NOLB";
   readonly result: CheckResult;
 }
 
@@ -43,7 +44,7 @@ export class HealthChecks {
       tick: options.tick,
       limiter: this.limiter,
       node: options.node,
-      onTransition: (check: HealthCheck, op: "UP" | "DOWN", result: CheckResult) =>
+      onTransition: (check: HealthCheck, op: ServerVerdict["op"], result: CheckResult) =>
         this.onVerdict?.({ backend: check.backend.name, server: check.server.name, op, result }),
     };
     const all: HealthCheck[] = [];

@@ -32,7 +32,7 @@ export interface CheckContext {
   /** The global `node` (HAProxy's default: the host's name), for `http-check send-state`. */
   readonly node: string;
   /** A check of this process changed a server's state (the master tells the other workers). */
-  onTransition?(check: HealthCheck, op: "UP" | "DOWN", r: CheckResult): void;
+  onTransition?(check: HealthCheck, op: "UP" | "DOWN" | "NOLB", r: CheckResult): void;
 }
 
 /** The steps of a check kind, and the verdict when all of them pass. */
@@ -199,8 +199,9 @@ export class HealthCheck {
   }
 
   /** Another process checked and decided: this server takes that state (no check runs here). */
-  follow(op: "UP" | "DOWN", r: CheckResult): void {
-    this.apply(this.server.state.follow(op, r, this.ctx.runtime.now()), r, false);
+  follow(op: "UP" | "DOWN" | "NOLB", r: CheckResult): void {
+    this.apply(this.server.state.follow(op === "DOWN" ? "DOWN" : "UP", r, this.ctx.runtime.now()), r, false);
+    this.stopping(op === "NOLB", r, false);
   }
 
   private verdict(r: CheckResult): void {
@@ -227,12 +228,13 @@ export class HealthCheck {
    * server in NOLB, out of the balancer but serving what names it; a check
    * that fully passes puts it back. Both logged as HAProxy words them.
    */
-  private stopping(conditional: boolean, r: CheckResult): void {
+  private stopping(conditional: boolean, r: CheckResult, tell = true): void {
     const { server, backend, ctx } = this;
     const state = server.state;
     if (state.op !== "UP" || state.stopping === conditional || (!conditional && !isPass(r.status))) return;
     ctx.tick();
     state.stopping = conditional;
+    if (tell) ctx.onTransition?.(this, conditional ? "NOLB" : "UP", r);
     const reason = backend.config.logging?.healthChecks !== true;
     if (!conditional) {
       backend.serverUp(server);
