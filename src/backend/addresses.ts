@@ -1,8 +1,8 @@
 // Server addresses found at start (HAProxy's init-addr): a server written as
 // a host name gets the address the system resolver gives (libc), or none
 // (`none`: it starts in maintenance and takes no traffic), or a fixed IP,
-// the methods tried in the order written. `last` reads HAProxy's state file,
-// which sluice does not keep, so it never finds one. An IP needs no lookup.
+// the methods tried in the order written. `last` is the address a server-state
+// file saved (`load-server-state-from-file`). An IP needs no lookup.
 import { ConfigError } from "../config/errors.ts";
 import { BUILTIN, type InitAddr } from "../config/types.ts";
 import type { Runtime } from "../runtime/types.ts";
@@ -19,16 +19,24 @@ export function isIpLiteral(host: string): boolean {
  * ConfigError naming the server's line when a server's methods all fail
  * (HAProxy refuses to start then).
  */
-export async function resolveServers(servers: readonly Server[], runtime: Pick<Runtime, "resolve">): Promise<void> {
-  await Promise.all(servers.filter((s) => !isIpLiteral(s.host)).map((s) => resolveOne(s, runtime)));
+export async function resolveServers(
+  servers: readonly Server[],
+  runtime: Pick<Runtime, "resolve">,
+  last: (server: Server) => string | undefined = () => undefined,
+): Promise<void> {
+  await Promise.all(servers.filter((s) => !isIpLiteral(s.host)).map((s) => resolveOne(s, runtime, last(s))));
 }
 
-async function resolveOne(server: Server, runtime: Pick<Runtime, "resolve">): Promise<void> {
+async function resolveOne(server: Server, runtime: Pick<Runtime, "resolve">, last: string | undefined): Promise<void> {
   const methods = server.initAddr ?? BUILTIN.initAddr;
   const failures: string[] = [];
   for (const method of methods) {
     if (method === "last") {
-      failures.push("last: no state file");
+      if (last !== undefined && isIpLiteral(last)) {
+        server.address = last;
+        return;
+      }
+      failures.push("last: no address in a server-state file");
       continue;
     }
     if (method === "none") {

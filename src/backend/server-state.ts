@@ -11,9 +11,10 @@ export type OpState = "UP" | "DOWN";
 
 /**
  * HAProxy's check status codes (the stats page's `check_status`): L4 a
- * connect's result, L6 the TLS handshake's (check-ssl), L7 the answer's, HANA a passive verdict (health analyze).
+ * connect's result, L6 the TLS handshake's (check-ssl), L7 the answer's (L7OKC: a 404 under
+ * `http-check disable-on-404`, "conditionally passed"), HANA a passive verdict (health analyze).
  */
-export type CheckStatus = "L4OK" | "L4TOUT" | "L4CON" | "L6RSP" | "L7OK" | "L7TOUT" | "L7RSP" | "L7STS" | "HANA";
+export type CheckStatus = "L4OK" | "L4TOUT" | "L4CON" | "L6RSP" | "L7OK" | "L7OKC" | "L7TOUT" | "L7RSP" | "L7STS" | "HANA";
 
 /** One check's verdict. */
 export interface CheckResult {
@@ -84,6 +85,12 @@ export class ServerState {
   consecutiveErrors = 0;
   /** Set by a passive checker (`observe`); streams tell it what they see. */
   observer: Observer | undefined;
+  /**
+   * HAProxy's STOPPING ("NOLB"): an UP server whose check answered 404 under
+   * `http-check disable-on-404` takes no new load-balanced traffic, only what
+   * names it; the next passed check clears it, going DOWN does too.
+   */
+  stopping = false;
   /** `disable health` (runtime API): checks do not run, and the server counts as UP meanwhile (HAProxy's paused check). */
   checksPaused = false;
 
@@ -183,6 +190,7 @@ export class ServerState {
 
   private setDown(now: number): Transition {
     this.op = "DOWN";
+    this.stopping = false;
     this.downs++;
     this.lastChange = now;
     return "down";

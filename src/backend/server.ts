@@ -179,10 +179,10 @@ export class Server implements BalanceTarget {
     return state.admin !== "MAINT" && state.op === "UP" && this.address !== "";
   }
 
-  /** Takes new load-balanced streams: READY, UP, with a weight. */
+  /** Takes new load-balanced streams: READY, UP (not stopping: disable-on-404), with a weight. */
   get usable(): boolean {
     const state = this.state;
-    return state.admin === "READY" && state.op === "UP" && this.weight > 0 && this.address !== "";
+    return state.admin === "READY" && state.op === "UP" && !state.stopping && this.weight > 0 && this.address !== "";
   }
 
   /** The weight slowstart allows at `now`: growing from 1 to userWeight over `slowstart` ms after `upSince`. */

@@ -15,6 +15,8 @@ export interface ChecksOptions {
   /** An event line, at a syslog level (health-check.ts: HAProxy's for each line; absent: notice). */
   log(line: string, level?: number, syslogLine?: string, backend?: string): void;
   tick(): void;
+  /** The global `node`, or the host's name (`http-check send-state`). */
+  readonly node: string;
   /** `tune.max-checks-per-thread` (0: no bound). */
   readonly maxInFlight: number;
 }
@@ -23,7 +25,8 @@ export interface ChecksOptions {
 export interface ServerVerdict {
   readonly backend: string;
   readonly server: string;
-  readonly op: "UP" | "DOWN";
+  /** NOLB: UP but out of the balancer (http-check disable-on-404 saw a 404). */
+  readonly op: "UP" | "DOWN" | "NOLB";
   readonly result: CheckResult;
 }
 
@@ -40,7 +43,8 @@ export class HealthChecks {
       log: options.log,
       tick: options.tick,
       limiter: this.limiter,
-      onTransition: (check: HealthCheck, op: "UP" | "DOWN", result: CheckResult) =>
+      node: options.node,
+      onTransition: (check: HealthCheck, op: ServerVerdict["op"], result: CheckResult) =>
         this.onVerdict?.({ backend: check.backend.name, server: check.server.name, op, result }),
     };
     const all: HealthCheck[] = [];

@@ -14,9 +14,11 @@ import { httpCheckJudge, httpCheckRequest } from "./http-check.ts";
 import type { Job, Limiter } from "./limiter.ts";
 import { Probe, type ProbeTarget, type Step, type Verdict } from "./probe.ts";
 import { isPass, result } from "./status.ts";
+import { protocolCheckScript } from "./protocol-check.ts";
+import { serverStateValue } from "./send-state.ts";
 import { tcpCheckScript } from "./tcp-check.ts";
 import { LEVEL } from "../log/target.ts";
-import { checkLine, downLine, noServerLine, noServerSyslogLine, type Survivors, upLine } from "./transition-log.ts";
+import { checkLine, downLine, noServerLine, noServerSyslogLine, stoppingLine, type Survivors, upLine } from "./transition-log.ts";
 
 /** What every check of a proxy shares. */
 export interface CheckContext {
@@ -27,8 +29,10 @@ export interface CheckContext {
   /** A verdict is an event of its own: the proxy's clock is read before streams are moved. */
   tick(): void;
   readonly limiter: Limiter;
+  /** The global `node` (HAProxy's default: the host's name), for `http-check send-state`. */
+  readonly node: string;
   /** A check of this process changed a server's state (the master tells the other workers). */
-  onTransition?(check: HealthCheck, op: "UP" | "DOWN", r: CheckResult): void;
+  onTransition?(check: HealthCheck, op: "UP" | "DOWN" | "NOLB", r: CheckResult): void;
 }
 
 /** The steps of a check kind, and the verdict when all of them pass. */
@@ -39,11 +43,12 @@ function scriptOf(spec: CheckSpec): { steps: Step[]; success: Verdict } {
     const expects = steps.some((s) => s.kind === "expect");
     return { steps, success: expects ? { status: "L7OK", info: "(tcp-check)", code: 0 } : { status: "L4OK", info: "" } };
   }
+  if (spec.kind !== "http") return { steps: protocolCheckScript(spec), success: { status: "L7OK", info: "" } };
   return {
     steps: [
       { kind: "connect" },
       { kind: "send", data: httpCheckRequest(spec.request) },
-      { kind: "expect", judge: httpCheckJudge(spec.request, spec.expects), onTimeout: { status: "L7TOUT", info: "" } },
+      { kind: "expect", judge: httpCheckJudge(spec.request, spec.expects, spec.disableOn404 === true), onTimeout: { status: "L7TOUT", info: "" } },
     ],
     success: { status: "L7OK", info: "" },
   };
@@ -176,7 +181,7 @@ export class HealthCheck {
     const host = this.spec.addr ?? server.address;
     const port = this.spec.port ?? server.port;
     const target = host === this.target.host && port === this.target.port ? this.target : { ...this.target, host, port };
-    this.probe = new Probe(this.ctx.runtime, target, this.steps, this.success, (r) => {
+    this.probe = new Probe(this.ctx.runtime, target, this.stepsNow(), this.success, (r) => {
       this.running = false;
       this.probe = undefined;
       this.release = undefined;
@@ -185,9 +190,18 @@ export class HealthCheck {
     });
   };
 
+  /** The script of this run: with `http-check send-state`, the request says the server's state now. */
+  private stepsNow(): Step[] {
+    const spec = this.backend.config.healthCheck;
+    if (spec.kind !== "http" || spec.sendState !== true) return this.steps;
+    const value = serverStateValue(this.server, this.backend, this.ctx.node, this.ctx.runtime.now());
+    return this.steps.map((s) => (s.kind === "send" ? { kind: "send", data: httpCheckRequest(spec.request, value) } : s));
+  }
+
   /** Another process checked and decided: this server takes that state (no check runs here). */
-  follow(op: "UP" | "DOWN", r: CheckResult): void {
-    this.apply(this.server.state.follow(op, r, this.ctx.runtime.now()), r, false);
+  follow(op: "UP" | "DOWN" | "NOLB", r: CheckResult): void {
+    this.apply(this.server.state.follow(op === "DOWN" ? "DOWN" : "UP", r, this.ctx.runtime.now()), r, false);
+    this.stopping(op === "NOLB", r, false);
   }
 
   private verdict(r: CheckResult): void {
@@ -202,10 +216,31 @@ export class HealthCheck {
       this.ctx.log(checkLine(this.server.id, this.server.backup, r, passed, health), LEVEL.notice, undefined, this.backend.name);
     }
     this.apply(change, r);
+    this.stopping(r.status === "L7OKC", r);
     let next = this.interval();
     if (this.hurry) next = Math.min(next, this.spec.fastinter);
     this.hurry = false;
     this.schedule(next);
+  }
+
+  /**
+   * `http-check disable-on-404`: a 404 ("conditionally passed") puts an UP
+   * server in NOLB, out of the balancer but serving what names it; a check
+   * that fully passes puts it back. Both logged as HAProxy words them.
+   */
+  private stopping(conditional: boolean, r: CheckResult, tell = true): void {
+    const { server, backend, ctx } = this;
+    const state = server.state;
+    if (state.op !== "UP" || state.stopping === conditional || (!conditional && !isPass(r.status))) return;
+    ctx.tick();
+    state.stopping = conditional;
+    if (tell) ctx.onTransition?.(this, conditional ? "NOLB" : "UP", r);
+    const reason = backend.config.logging?.healthChecks !== true;
+    if (!conditional) {
+      backend.serverUp(server);
+      return ctx.log(upLine(server.id, r, survivors(backend), 0, backend.queued, reason), LEVEL.notice, undefined, backend.name);
+    }
+    ctx.log(stoppingLine(server.id, r, survivors(backend), backend.queued, reason), LEVEL.notice, undefined, backend.name);
   }
 
   /** A change of state moves traffic and is logged; `tell`: others follow this check (onTransition). */

@@ -9,9 +9,14 @@ import type { Judge, Verdict } from "./probe.ts";
 const ascii = new TextEncoder();
 const text = new TextDecoder("latin1");
 
-/** The request's bytes; `Connection: close` unless the rules set it, so the answer ends with the connection. */
-export function httpCheckRequest(r: HttpCheckRequest): Uint8Array {
+/**
+ * The request's bytes; `Connection: close` unless the rules set it, so the
+ * answer ends with the connection. `state`: the X-Haproxy-Server-State value
+ * (`http-check send-state`), written first as HAProxy does.
+ */
+export function httpCheckRequest(r: HttpCheckRequest, state?: string): Uint8Array {
   let head = `${r.method} ${r.uri} ${r.version}\r\n`;
+  if (state !== undefined) head += `X-Haproxy-Server-State: ${state}\r\n`;
   for (const [name, value] of r.headers) head += `${name}: ${value}\r\n`;
   if (!r.headers.some(([name]) => name.toLowerCase() === "connection")) head += "Connection: close\r\n";
   return ascii.encode(head + "\r\n");
@@ -80,7 +85,8 @@ function holds(e: HttpCheckExpect, a: Answer): boolean {
   return ok !== e.negate;
 }
 
-export function httpCheckJudge(request: HttpCheckRequest, expects: readonly HttpCheckExpect[]): Judge {
+/** `disableOn404`: a 404 is "conditionally passed" (L7OKC), before any expect rule (HAProxy gives it precedence). */
+export function httpCheckJudge(request: HttpCheckRequest, expects: readonly HttpCheckExpect[], disableOn404 = false): Judge {
   const needBody = expects.some((e) => e.match === "string" || e.match === "rstring");
   const bodiless = request.method === "HEAD";
   return (received, closed): Verdict | undefined => {
@@ -88,6 +94,7 @@ export function httpCheckJudge(request: HttpCheckRequest, expects: readonly Http
     const a = parse(received, closed, needBody, bodiless);
     if (a === undefined) return undefined;
     if (a === "invalid") return { status: "L7RSP", info: "Invalid HTTP response" };
+    if (disableOn404 && a.code === 404) return { status: "L7OKC", info: "", code: 404 };
     if (needBody && a.body === undefined) return undefined;
     // HAProxy logs the reason phrase of a failed check only.
     if (expects.length === 0) {

@@ -8,15 +8,16 @@ export const REASONS: Record<CheckStatus, string> = {
   L4CON: "Layer4 connection problem",
   L6RSP: "Layer6 invalid response",
   L7OK: "Layer7 check passed",
+  L7OKC: "Layer7 check conditionally passed",
   L7TOUT: "Layer7 timeout",
   L7RSP: "Layer7 invalid response",
   L7STS: "Layer7 wrong status",
   HANA: "Health analyze",
 };
 
-/** The statuses of a passed check. */
+/** The statuses of a passed check (L7OKC: conditionally, a 404 under disable-on-404; it counts up the same). */
 export function isPass(status: CheckStatus): boolean {
-  return status === "L4OK" || status === "L7OK";
+  return status === "L4OK" || status === "L7OK" || status === "L7OKC";
 }
 
 export function result(status: CheckStatus, durationMs: number, info = "", code?: number): CheckResult {

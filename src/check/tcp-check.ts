@@ -1,8 +1,10 @@
 // `option tcp-check`: the rules as a probe script. `send` strings go out as
-// written (haproxy.cfg escapes already applied: \r\n), `expect string` looks
-// for the text in what came back, `rstring` matches a regular expression;
+// written (haproxy.cfg escapes already applied: \r\n; `send-binary` hex is
+// bytes already), `expect string` looks for the text in what came back,
+// `binary` for the bytes its hex digits say, `rstring` matches a regular expression;
 // `!` turns either around (and then needs the answer's end to pass: a
 // timeout is a timeout).
+import { hexBytes } from "../config/schema-check.ts";
 import type { TcpCheckStep } from "../config/types.ts";
 import type { Judge, Step, Verdict } from "./probe.ts";
 
@@ -18,7 +20,8 @@ function bytes(text: string): Uint8Array {
 }
 
 function expectJudge(s: Extract<TcpCheckStep, { kind: "expect" }>, index: number): Judge {
-  const test = s.match === "string" ? (t: string) => t.includes(s.pattern) : ((re) => (t: string) => re.test(t))(new RegExp(s.pattern));
+  const wanted = s.match === "binary" ? hexBytes(s.pattern) : s.pattern;
+  const test = s.match === "rstring" ? ((re) => (t: string) => re.test(t))(new RegExp(s.pattern)) : (t: string) => t.includes(wanted);
   const failed: Verdict = { status: "L7RSP", info: `TCPCHK did not match content '${s.pattern}' at step ${index}` };
   return (received, closed) => {
     const found = test(latin1.decode(received));

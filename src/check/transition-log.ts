@@ -32,6 +32,12 @@ export function upLine(id: string, r: CheckResult, online: Survivors, requeued: 
     `${requeued} sessions requeued, ${queued} total in queue.`;
 }
 
+/** `http-check disable-on-404` saw a 404: "Server bck/srv2 is stopping. 1 active and 0 backup servers online. ..." */
+export function stoppingLine(id: string, r: CheckResult, online: Survivors, queued: number, reason = true): string {
+  return `Server ${id} is stopping${reason ? `, ${why(r)}` : ""}. ${online.active} active and ${online.backup} backup servers online. ` +
+    `0 sessions requeued, ${queued} total in queue.`;
+}
+
 /**
  * `option log-health-checks`: a check whose status or health counter moved, as HAProxy words it:
  *   Health check for server api/a1 failed, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms, status: 0/2 DOWN.
@@ -46,7 +52,8 @@ export function checkLine(
 ): string {
   const up = health.value >= health.rise;
   const shown = up ? `${health.value - health.rise + 1}/${health.fall} ${health.draining ? "DRAIN" : "UP"}` : `${health.value}/${health.rise} DOWN`;
-  return `Health check for ${backup ? "backup " : ""}server ${id} ${passed ? "succeeded" : "failed"}, ${why(r)}, status: ${shown}.`;
+  const verdict = passed ? (r.status === "L7OKC" ? "conditionally succeeded" : "succeeded") : "failed";
+  return `Health check for ${backup ? "backup " : ""}server ${id} ${verdict}, ${why(r)}, status: ${shown}.`;
 }
 
 export function noServerLine(backend: string): string {

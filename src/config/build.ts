@@ -269,6 +269,9 @@ function backend(
     origin: proxy.origin,
   };
   if (part.description !== undefined) config.description = part.description;
+  const loadServerState = part.loadServerState ?? defaults.loadServerState;
+  if (loadServerState !== undefined) config.loadServerState = loadServerState;
+  if (part.serverStateFile !== undefined) config.serverStateFile = part.serverStateFile;
 
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
   if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };

@@ -35,6 +35,9 @@ const SINGLE_ARG: Record<string, string> = {
   default_backend: "default_backend <backend>",
   "monitor-uri": "monitor-uri <uri>",
   node: "node <name>",
+  "server-state-file": "server-state-file <file>",
+  "server-state-base": "server-state-base <directory>",
+  "load-server-state-from-file": "load-server-state-from-file global|local|none",
   "hard-stop-after": "hard-stop-after <time>",
   "tune.bufsize": "tune.bufsize <number>",
   "tune.http.maxhdr": "tune.http.maxhdr <number>",
@@ -90,7 +93,7 @@ const USAGE: Record<string, string> = {
   description: "description <text>",
   // Health checks (issue 14, checks).
   "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>",
-  "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>",
+  "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, tcp-check send-binary <hex>, or tcp-check expect [!] string|rstring|binary <pattern>",
   // Rules (issue 15).
   acl: "acl <name> <fetch>[,<converter>...] [flags] [<operator>] [<value>...]",
   use_backend: "use_backend <backend> [if|unless <condition>]",

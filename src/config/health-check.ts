@@ -48,6 +48,7 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
   if (option.kind === "tcp-check") {
     return { healthCheck: { kind: "tcp-check", steps: part.tcpChecks ?? defaults.tcpChecks ?? [] }, problems };
   }
+  if (option.kind !== "http") return { healthCheck: option, problems };
   const request: HttpCheckRequest = {
     method: option.method ?? BUILTIN.check.method,
     uri: option.uri ?? BUILTIN.check.uri,
@@ -64,7 +65,10 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
     request.headers.push(...r.headers);
   }
   const expects = rules.flatMap((r) => (r.kind === "expect" ? [r.expect] : []));
-  return { healthCheck: { kind: "http", request, expects }, problems };
+  const healthCheck: HealthCheck = { kind: "http", request, expects };
+  if (rules.some((r) => r.kind === "disable-on-404")) healthCheck.disableOn404 = true;
+  if (rules.some((r) => r.kind === "send-state")) healthCheck.sendState = true;
+  return { healthCheck, problems };
 }
 
 /** A server's `check` and `observe` settings with their defaults; undefined fields when the line has none. */

@@ -53,6 +53,7 @@ import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
 import { MonitorUriSchema } from "./schema-monitor.ts";
 import { DescriptionSchema } from "./schema-describe.ts";
+import { type LoadServerState, LoadServerStateSchema, StatePathSchema } from "./schema-server-state.ts";
 import { BACKEND_RULES, FRONTEND_RULES, LISTEN_RULES, ruleEntries, type RuleKeyword, ruleLinesOf, type RuleLinesPart } from "./schema-rules.ts";
 import type {
   BalanceSettings,
@@ -107,6 +108,8 @@ const GLOBAL = {
   "log-send-hostname": v.optional(LogSendHostnameSchema),
   description: v.optional(DescriptionSchema),
   node: v.optional(DescriptionSchema),
+  "server-state-file": v.optional(StatePathSchema),
+  "server-state-base": v.optional(StatePathSchema),
   "ssl-default-bind-options": v.optional(DefaultBindOptionsSchema),
   "ssl-default-bind-ciphers": v.optional(CiphersSchema),
   "ssl-default-bind-ciphersuites": v.optional(CiphersuitesSchema),
@@ -137,6 +140,7 @@ const DEFAULTS = {
   "tcp-check": v.optional(TcpCheckSchema),
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
+  "load-server-state-from-file": v.optional(LoadServerStateSchema),
 };
 const FRONTEND = {
   mode: v.optional(ModeSchema),
@@ -178,6 +182,8 @@ const BACKEND = {
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
   "stick-table": v.optional(StickTableSchema),
+  "load-server-state-from-file": v.optional(LoadServerStateSchema),
+  "server-state-file": v.optional(StatePathSchema),
   ...ruleEntries(BACKEND_RULES),
 };
 const LISTEN = {
@@ -208,6 +214,8 @@ const LISTEN = {
   cookie: v.optional(CookieSchema),
   "stick-table": v.optional(StickTableSchema),
   stats: v.optional(StatsSchema),
+  "load-server-state-from-file": v.optional(LoadServerStateSchema),
+  "server-state-file": v.optional(StatePathSchema),
   ...ruleEntries(LISTEN_RULES),
 };
 
@@ -258,6 +266,9 @@ export interface ProxyPart {
   logTag?: string;
   /** `description`: shown beside the proxy on the stats page. */
   description?: string;
+  /** `load-server-state-from-file` and `server-state-file` (schema-server-state.ts). */
+  loadServerState?: LoadServerState;
+  serverStateFile?: string;
   logOptions?: LogOptionsPart;
   logFormat?: string;
   /** `errorfile` lines as written... */
@@ -301,6 +312,8 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   log?: LogEntry[];
   "log-tag"?: string;
   description?: string;
+  "load-server-state-from-file"?: LoadServerState;
+  "server-state-file"?: string;
   "log-format"?: string;
   errorfile?: ErrorFilePart[];
   errorloc?: ErrorLocPart[];
@@ -336,6 +349,8 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o.log !== undefined) part.logs = o.log;
   if (o["log-tag"] !== undefined) part.logTag = o["log-tag"];
   if (o.description !== undefined) part.description = o.description;
+  if (o["load-server-state-from-file"] !== undefined) part.loadServerState = o["load-server-state-from-file"];
+  if (o["server-state-file"] !== undefined) part.serverStateFile = o["server-state-file"];
   const logOptions = logOptionsOf(option);
   if (logOptions !== undefined) part.logOptions = logOptions;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
@@ -381,6 +396,9 @@ export interface GlobalPart extends ControlPart, MasterPart, ProcessPart {
   /** `description` and `node`: the instance's, as `show info` and the stats page show them. */
   description?: string;
   node?: string;
+  /** `server-state-file` and `server-state-base` (schema-server-state.ts). */
+  serverStateFile?: string;
+  serverStateBase?: string;
   sslDefaultBind?: NonNullable<GlobalConfig["sslDefaultBind"]>;
 }
 
@@ -412,6 +430,8 @@ export const GlobalSchema = v.pipe(
     if (g["log-send-hostname"] !== undefined) part.logSendHostname = g["log-send-hostname"];
     if (g.description !== undefined) part.description = g.description;
     if (g.node !== undefined) part.node = g.node;
+    if (g["server-state-file"] !== undefined) part.serverStateFile = g["server-state-file"];
+    if (g["server-state-base"] !== undefined) part.serverStateBase = g["server-state-base"];
     if (g.stats !== undefined) Object.assign(part, g.stats);
     const ssl: NonNullable<GlobalConfig["sslDefaultBind"]> = { ...g["ssl-default-bind-options"] };
     if (g["ssl-default-bind-ciphers"] !== undefined) ssl.ciphers = g["ssl-default-bind-ciphers"];

@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import { splitWords } from "./cfg-words.ts";
 import { describe, duration, flag, integer } from "./schema-values.ts";
-import type { HttpCheckExpect, OnError, TcpCheckStep } from "./types.ts";
+import type { HttpCheckExpect, OnError, ProtocolCheck, TcpCheckStep } from "./types.ts";
 
 // ---------------------------------------------------------------- server options
 
@@ -106,14 +106,26 @@ export function serverCheckPart(s: CheckFields): ServerCheckPart {
 /** `http-check send` (what to change in the request) or `http-check expect`. */
 export type HttpCheckRule =
   | { kind: "send"; method?: string; uri?: string; version?: string; headers: [string, string][] }
-  | { kind: "expect"; expect: HttpCheckExpect };
+  | { kind: "expect"; expect: HttpCheckExpect }
+  | { kind: "disable-on-404" }
+  | { kind: "send-state" };
 
 const HTTP_USAGE =
-  "usage: http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>";
-const TCP_USAGE = "usage: tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>";
+  "usage: http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., http-check expect [!] status|rstatus|string|rstring <pattern>, http-check disable-on-404, or http-check send-state";
+const TCP_USAGE =
+  "usage: tcp-check connect [port <port>], tcp-check send <string>, tcp-check send-binary <hex>, or tcp-check expect [!] string|rstring|binary <pattern>";
 /** HAProxy's other rule kinds. */
-const HTTP_NOT_YET = new Set(["connect", "send-state", "disable-on-404", "set-var", "unset-var", "comment"]);
-const TCP_NOT_YET = new Set(["send-binary", "send-lf", "send-binary-lf", "comment", "set-var", "unset-var", "action"]);
+const HTTP_NOT_YET = new Set(["connect", "set-var", "unset-var", "comment"]);
+const TCP_NOT_YET = new Set(["send-lf", "send-binary-lf", "comment", "set-var", "unset-var", "action"]);
+/** Hex digits in pairs: bytes as `send-binary` and `expect binary` write them. */
+const HEX = /^(?:[0-9A-Fa-f]{2})+$/;
+
+/** The bytes of a hex string, one latin1 character each (tcp-check's send and match work on such strings). */
+export function hexBytes(hex: string): string {
+  let out = "";
+  for (let i = 0; i < hex.length; i += 2) out += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  return out;
+}
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** `status` patterns: codes and ranges, comma-separated (200,301-399). */
@@ -190,7 +202,10 @@ function httpRule(args: string[]): HttpCheckRule | string {
     }
     return rule;
   }
-  if (HTTP_NOT_YET.has(kind)) return `'http-check ${kind}' is not supported yet (supported: send, expect)`;
+  if (kind === "disable-on-404" || kind === "send-state") {
+    return rest.length === 0 ? { kind } : `http-check ${kind}: unexpected argument '${rest[0]}' (usage: http-check ${kind})`;
+  }
+  if (HTTP_NOT_YET.has(kind)) return `'http-check ${kind}' is not supported yet (supported: send, expect, disable-on-404, send-state)`;
   return `unknown http-check rule '${kind}' (${HTTP_USAGE})`;
 }
 
@@ -208,11 +223,18 @@ function tcpRule(args: string[]): TcpCheckStep | string {
     if (rest.length !== 1) return `tcp-check send: expected one string (quote it if it has spaces) (${TCP_USAGE})`;
     return { kind: "send", data: rest[0]! };
   }
-  if (kind === "expect") {
-    const e = expectWords("tcp-check", rest, ["string", "rstring"] as const, TCP_USAGE);
-    return typeof e === "string" ? e : { kind: "expect", ...e };
+  if (kind === "send-binary") {
+    if (rest.length !== 1) return `tcp-check send-binary: expected one hex string (${TCP_USAGE})`;
+    if (!HEX.test(rest[0]!)) return `tcp-check send-binary: '${rest[0]}' is not an even number of hex digits`;
+    return { kind: "send", data: hexBytes(rest[0]!) };
   }
-  if (TCP_NOT_YET.has(kind)) return `'tcp-check ${kind}' is not supported yet (supported: connect, send, expect)`;
+  if (kind === "expect") {
+    const e = expectWords("tcp-check", rest, ["string", "rstring", "binary"] as const, TCP_USAGE);
+    if (typeof e === "string") return e;
+    if (e.match === "binary" && !HEX.test(e.pattern)) return `tcp-check expect binary: '${e.pattern}' is not an even number of hex digits`;
+    return { kind: "expect", ...e };
+  }
+  if (TCP_NOT_YET.has(kind)) return `'tcp-check ${kind}' is not supported yet (supported: connect, send, send-binary, expect)`;
   return `unknown tcp-check rule '${kind}' (${TCP_USAGE})`;
 }
 
@@ -251,7 +273,26 @@ export const TcpCheckSchema = rulesSchema("tcp-check", tcpRule);
 // ---------------------------------------------------------------- options
 
 /** `option httpchk [METH] [URI] [VER]` or `option tcp-check`: the kind of check a backend runs. */
-export type CheckOption = { kind: "http"; method?: string; uri?: string; version?: string } | { kind: "tcp-check" };
+export type CheckOption = { kind: "http"; method?: string; uri?: string; version?: string } | { kind: "tcp-check" } | ProtocolCheck;
+
+/** `option redis-check`, `option mysql-check [user <name> [post-41|pre-41]]`, `option pgsql-check user <name>`. */
+export function protocolCheckOption(option: "redis-check" | "mysql-check" | "pgsql-check", args: string[]): CheckOption | string {
+  if (option === "redis-check") return args.length === 0 ? { kind: "redis" } : `option redis-check: unexpected argument '${args[0]}' (usage: option redis-check)`;
+  if (option === "pgsql-check") {
+    const usage = "usage: option pgsql-check user <username>";
+    if (args[0] !== "user" || args[1] === undefined || args[1] === "") return `option pgsql-check: expects 'user <username>' (${usage})`;
+    if (args.length > 2) return `option pgsql-check: unexpected argument '${args[2]}' (${usage})`;
+    return { kind: "pgsql", user: args[1] };
+  }
+  const usage = "usage: option mysql-check [user <username> [post-41|pre-41]]";
+  if (args.length === 0) return { kind: "mysql", post41: true };
+  if (args[0] !== "user") return `option mysql-check: only 'user' may follow (got '${args[0]}') (${usage})`;
+  if (args[1] === undefined || args[1] === "") return `option mysql-check user: expects <username> (${usage})`;
+  const version = args[2];
+  if (version !== undefined && version !== "post-41" && version !== "pre-41") return `option mysql-check: '${version}' is neither post-41 nor pre-41 (${usage})`;
+  if (args.length > 3) return `option mysql-check: unexpected argument '${args[3]}' (${usage})`;
+  return { kind: "mysql", user: args[1], post41: version !== "pre-41" };
+}
 
 export function httpchkOption(args: string[]): CheckOption | string {
   const usage = "usage: option httpchk [<method>] [<uri>] [<version>]";

@@ -10,7 +10,7 @@ import { checkLogFormat } from "./log-format.ts";
 import { parseNetwork } from "../rules/network.ts";
 import type { SectionName } from "./schema-parts.ts";
 import { describe, isMapping } from "./schema-values.ts";
-import { type CheckOption, httpchkOption } from "./schema-check.ts";
+import { type CheckOption, httpchkOption, protocolCheckOption } from "./schema-check.ts";
 import { type CorpusOptions, corpusOption, corpusOptionNames } from "./schema-corpus.ts";
 import {
   BUILTIN,
@@ -40,6 +40,9 @@ const OPTION_SECTIONS = {
   // Health checks (issue 14, checks).
   httpchk: ["defaults", "backend", "listen"],
   "tcp-check": ["defaults", "backend", "listen"],
+  "redis-check": ["defaults", "backend", "listen"],
+  "mysql-check": ["defaults", "backend", "listen"],
+  "pgsql-check": ["defaults", "backend", "listen"],
 } as const satisfies Record<string, readonly SectionName[]>;
 type OptionName = keyof typeof OPTION_SECTIONS;
 
@@ -93,6 +96,10 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
   if (option === "forwarded") return forwarded(args);
   if (option === "httpchk") {
     const check = httpchkOption(args);
+    return typeof check === "string" ? check : (p) => (p.healthCheck = check);
+  }
+  if (option === "redis-check" || option === "mysql-check" || option === "pgsql-check") {
+    const check = protocolCheckOption(option, args);
     return typeof check === "string" ? check : (p) => (p.healthCheck = check);
   }
   if (option === "redispatch") return redispatch(args);

@@ -1,6 +1,6 @@
 // Valibot schemas for the logging keywords (issue 19, syslog): `log` (global
 // and per proxy), `log-tag`, `log-send-hostname`, and the logging options
-// (`option dontlognull`, `log-separate-errors`, `logasap`,
+// (`option dontlognull`, `dontlog-normal`, `log-separate-errors`, `logasap`,
 // `log-health-checks`). A `log` entry is the text after the keyword, one
 // string per line in both syntaxes ("127.0.0.1:514 len 2048 local0 info").
 //
@@ -224,6 +224,7 @@ export const LogSendHostnameSchema = v.pipe(
 /** The logging options, each set or unset (`no option ...`) by the last line that names it. */
 export interface LogOptionsPart {
   dontLogNull?: boolean;
+  dontLogNormal?: boolean;
   separateErrors?: boolean;
   logAsap?: boolean;
   logHealthChecks?: boolean;
@@ -232,6 +233,7 @@ export interface LogOptionsPart {
 /** Which section may carry which option, after HAProxy's tables. */
 export const LOG_OPTION_SECTIONS = {
   dontlognull: ["defaults", "frontend", "listen"],
+  "dontlog-normal": ["defaults", "frontend", "listen"],
   "log-separate-errors": ["defaults", "frontend", "listen"],
   logasap: ["defaults", "frontend", "listen"],
   "log-health-checks": ["defaults", "backend", "listen"],
@@ -239,6 +241,7 @@ export const LOG_OPTION_SECTIONS = {
 
 const LOG_OPTION_FIELDS: Record<keyof typeof LOG_OPTION_SECTIONS, keyof LogOptionsPart> = {
   dontlognull: "dontLogNull",
+  "dontlog-normal": "dontLogNormal",
   "log-separate-errors": "separateErrors",
   logasap: "logAsap",
   "log-health-checks": "logHealthChecks",
@@ -282,6 +285,7 @@ export function proxyLogging(
   if (tag !== undefined) logging.tag = tag;
   if (side === "frontend") {
     if (o.dontLogNull === true) logging.dontLogNull = true;
+    if (o.dontLogNormal === true) logging.dontLogNormal = true;
     if (o.separateErrors === true) logging.separateErrors = true;
     if (o.logAsap === true) logging.asap = true;
   } else if (o.logHealthChecks === true) logging.healthChecks = true;

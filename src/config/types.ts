@@ -203,7 +203,8 @@ export interface HttpCheckRequest {
 export type TcpCheckStep =
   | { kind: "connect"; port?: number }
   | { kind: "send"; data: string }
-  | { kind: "expect"; negate: boolean; match: "string" | "rstring"; pattern: string };
+  /** `binary`: the pattern as hex digits (`tcp-check expect binary 2b504f4e47`). */
+  | { kind: "expect"; negate: boolean; match: "string" | "rstring" | "binary"; pattern: string };
 
 /**
  * How a backend's servers with `check` are checked: a TCP connect (the
@@ -212,8 +213,28 @@ export type TcpCheckStep =
  */
 export type HealthCheck =
   | { kind: "connect" }
-  | { kind: "http"; request: HttpCheckRequest; expects: HttpCheckExpect[] }
-  | { kind: "tcp-check"; steps: TcpCheckStep[] };
+  | {
+    kind: "http";
+    request: HttpCheckRequest;
+    expects: HttpCheckExpect[];
+    /** `http-check disable-on-404`: a 404 puts an UP server in NOLB (no new load-balanced traffic, persistent traffic still). */
+    disableOn404?: true;
+    /** `http-check send-state`: each check request carries X-Haproxy-Server-State. */
+    sendState?: true;
+  }
+  | { kind: "tcp-check"; steps: TcpCheckStep[] }
+  | ProtocolCheck;
+
+/**
+ * The checks HAProxy builds as tcp-check sequences of its own: `option
+ * redis-check` (PING, +PONG), `option mysql-check [user NAME [post-41|pre-41]]`
+ * (the server's greeting; with a user, a login and QUIT), `option pgsql-check
+ * user NAME` (a startup message, an authentication request back).
+ */
+export type ProtocolCheck =
+  | { kind: "redis" }
+  | { kind: "mysql"; user?: string; post41: boolean }
+  | { kind: "pgsql"; user: string };
 
 // ---- end of health checks
 
@@ -336,6 +357,9 @@ export interface BackendConfig {
   mode: Mode;
   /** `description`: shown beside the backend on the stats page. */
   description?: string;
+  /** `load-server-state-from-file` (from defaults too) and the backend's own `server-state-file` (its `local` file). */
+  loadServerState?: "global" | "local" | "none";
+  serverStateFile?: string;
   /** `stick-table ...` (issue 15): the table named after this backend (or listen); absent: none. */
   stickTable?: StickTableSpec;
   /** `stick on|match|store-request` lines, compiled (a listen's too); absent: none. */
@@ -451,6 +475,9 @@ export interface GlobalConfig {
   /** `description` and `node` (`show info`, the stats page); node defaults to the host's name there. */
   description?: string;
   node?: string;
+  /** `server-state-file` / `server-state-base`: where backends with `load-server-state-from-file` read their servers' saved state. */
+  serverStateFile?: string;
+  serverStateBase?: string;
   maxconn: number;
   hardStopAfter: number;
   /** `tune.bufsize`: bytes, 1024-1048576, default 16384. */

@@ -98,7 +98,7 @@ function setServer(call: { args: readonly string[] }, ctx: ControlContext): stri
 }
 
 /** HAProxy's healthcheck_status numbers (checks.h), as `show servers state` prints them. */
-const CHECK_STATUS: Record<CheckStatus, number> = { HANA: 4, L4OK: 6, L4TOUT: 7, L4CON: 8, L6RSP: 11, L7TOUT: 12, L7RSP: 13, L7OK: 15, L7STS: 17 };
+const CHECK_STATUS: Record<CheckStatus, number> = { HANA: 4, L4OK: 6, L4TOUT: 7, L4CON: 8, L6RSP: 11, L7TOUT: 12, L7RSP: 13, L7OK: 15, L7OKC: 16, L7STS: 17 };
 const CHECK_PASSED = 3;
 const CHECK_FAILED = 2;
 
@@ -107,7 +107,7 @@ function stateLine(ctx: ControlContext, backendId: number, backend: Backend, ser
   const state = server.state;
   const check = ctx.ops.healthCheck(server);
   const ramping = server.weight < server.userWeight && state.op === "UP";
-  const op = state.op === "DOWN" || state.admin === "MAINT" ? 0 : ramping ? 1 : 2;
+  const op = state.op === "DOWN" || state.admin === "MAINT" ? 0 : state.stopping ? 3 : ramping ? 1 : 2;
   const admin = (state.admin === "MAINT" ? 0x01 : 0) | (server.configDisabled ? 0x04 : 0) | (state.admin === "DRAIN" ? 0x08 : 0);
   const last = state.last;
   const status = check === undefined ? 1 : last === undefined ? 1 : CHECK_STATUS[last.status];

@@ -3,6 +3,7 @@
 // API. A build and nothing else: no listener opens, no timer starts, no byte
 // moves here (Proxy.start does that), so a reload can build the next graph
 // beside the running one.
+import { hostname } from "node:os";
 import { rulesWorld } from "./rules-world.ts";
 import { StickTables } from "./stick-tables.ts";
 import { Backend } from "../backend/backend.ts";
@@ -110,6 +111,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     log: (line, level, syslogLine, backend) => (backendLoggers.get(backend ?? "") ?? events).event(line, level, syslogLine),
     tick: () => clock.tick(),
     maxInFlight: g.maxChecksInFlight,
+    node: g.node ?? hostname(),
   });
   return { clock, ownership, backends, frontends, checks, stickTables };
 }

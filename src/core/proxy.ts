@@ -11,6 +11,7 @@ import type { AcceptGate, Frontend } from "./frontend.ts";
 import { buildGraph } from "./graph.ts";
 import type { StickTables } from "./stick-tables.ts";
 import { resolveServers } from "../backend/addresses.ts";
+import { lastAddress, loadServerStates, restoreServerStates } from "../check/server-state-file.ts";
 import { type ConnectionRow, connectionRows, type ServerConnectionCounters, serverCounters } from "../pool/view.ts";
 
 export interface ProxyOptions {
@@ -63,7 +64,10 @@ export class Proxy implements AcceptGate {
 
   /** Finds the servers' addresses (init-addr), then opens every listener; on failure closes the ones already open and rethrows. */
   async start(): Promise<void> {
-    await resolveServers([...this.backends.values()].flatMap((b) => b.servers), this.runtime);
+    // Server-state files first: `init-addr last` reads their addresses, then their states are restored before checks start.
+    const saved = loadServerStates(this.config.global, this.backends.values());
+    await resolveServers([...this.backends.values()].flatMap((b) => b.servers), this.runtime, (s) => lastAddress(saved.get(s)));
+    if (saved.size > 0) restoreServerStates(saved, this.backends.values(), this.runtime.now());
     try {
       for (const f of this.frontends) await f.start(this.reusePort);
       // A follower's checks stay stopped (passive checks then act on this process's servers only).

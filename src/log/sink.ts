@@ -192,9 +192,11 @@ export interface LoggerBehaviour {
   separateErrors?: boolean;
   /** `option dontlognull`: no line for a connection that received nothing. */
   dontLogNull?: boolean;
+  /** `option dontlog-normal`: lines only for sessions that went wrong (isError). */
+  dontLogNormal?: boolean;
 }
 
-/** HAProxy's "something went wrong" for log-separate-errors: a cause past L, a retry, a 5xx. */
+/** HAProxy's "something went wrong" for log-separate-errors and dontlog-normal: a cause past L, a retry, a 5xx. */
 function isError(termination: string, retries: number, status: number): boolean {
   const cause = termination.charCodeAt(0);
   return (cause !== 45 /* - */ && cause !== 76 /* L */) || retries > 0 || status >= 500;
@@ -243,6 +245,7 @@ export function createLogger(
   const wallNow = o.timers.wallNow ?? (() => 0);
   const separateErrors = options.separateErrors === true;
   const dontLogNull = options.dontLogNull === true;
+  const dontLogNormal = options.dontLogNormal === true;
 
   const emit = (out: Output, text: string, level: number, now: number): void => {
     if (level > out.level) return;
@@ -254,7 +257,9 @@ export function createLogger(
   return {
     tcp(record) {
       if (dontLogNull && record.bytesIn === 0) return;
-      const level = separateErrors && isError(record.termination, record.retries, 0) ? LEVEL.err : LEVEL.info;
+      const error = isError(record.termination, record.retries, 0);
+      if (dontLogNormal && !error) return;
+      const level = separateErrors && error ? LEVEL.err : LEVEL.info;
       const now = wallNow();
       let raw: string | undefined;
       let json: string | undefined;
@@ -264,9 +269,9 @@ export function createLogger(
     },
     http(record, format) {
       if (dontLogNull && record.bytesIn === 0) return;
-      const level = separateErrors && isError(record.termination, record.retries, record.status)
-        ? LEVEL.err
-        : LEVEL.info;
+      const error = isError(record.termination, record.retries, record.status);
+      if (dontLogNormal && !error) return;
+      const level = separateErrors && error ? LEVEL.err : LEVEL.info;
       const now = wallNow();
       let raw: string | undefined;
       let json: string | undefined;

@@ -61,6 +61,8 @@ export interface ProxyLogging {
   tag?: string;
   /** Frontends: `option dontlognull`. */
   dontLogNull?: true;
+  /** Frontends: `option dontlog-normal`. */
+  dontLogNormal?: true;
   /** Frontends: `option log-separate-errors`. */
   separateErrors?: true;
   /** Frontends: `option logasap`. */

@@ -9,7 +9,7 @@
 //   worker → master  {"type":"ready","pid":P,"worker":N}   listening, serving
 //   master → worker  {"type":"stop"}                       soft stop: stop accepting,
 //                                                          finish what is in flight, exit
-//   both ways        {"type":"server-state","backend":B,"server":S,"op":"UP"|"DOWN","result":{...}}
+//   both ways        {"type":"server-state","backend":B,"server":S,"op":"UP"|"DOWN"|"NOLB","result":{...}}
 //                    worker 1 checks the servers; each change of state it decides goes to
 //                    the master, which passes it to the other workers of that generation
 //                    (and gives a worker that becomes ready the last state of each server)
@@ -96,7 +96,7 @@ export function isReady(message: unknown): message is WorkerMessage {
 export function isServerState(message: unknown): message is ServerStateMessage {
   const m = message as Partial<ServerStateMessage> | null;
   return m?.type === "server-state" && typeof m.backend === "string" && typeof m.server === "string" &&
-    (m.op === "UP" || m.op === "DOWN") && typeof m.result === "object" && m.result !== null;
+    (m.op === "UP" || m.op === "DOWN" || m.op === "NOLB") && typeof m.result === "object" && m.result !== null;
 }
 
 export function isStop(message: unknown): message is MasterMessage {

@@ -98,6 +98,8 @@ export function serverStatus(s: Server, checked: boolean): string {
   if (st.admin === "MAINT") return "MAINT";
   if (checked && st.op === "DOWN") return st.health > 0 ? `DOWN ${st.health}/${st.rise}` : "DOWN";
   if (st.admin === "DRAIN" || s.weight === 0) return "DRAIN";
+  // HAProxy's STOPPING (http-check disable-on-404 saw a 404).
+  if (st.stopping) return "NOLB";
   if (!checked) return "no check";
   if (!st.full) return `UP ${st.health - st.rise + 1}/${st.fall}`;
   return "UP";

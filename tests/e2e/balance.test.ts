@@ -151,7 +151,7 @@ for (const target of selectedTargets()) {
       const failed = spawnSluice(target, ["-f", file]);
       expect(await failed.exited).not.toBe(0);
       expect(failed.errLines.join("\n")).toContain(
-        "server 'nowhere': no address for 'no-such-host.invalid' (init-addr last,libc: last: no state file; libc: could not resolve 'no-such-host.invalid'",
+        "server 'nowhere': no address for 'no-such-host.invalid' (init-addr last,libc: last: no address in a server-state file; libc: could not resolve 'no-such-host.invalid'",
       );
     });
 

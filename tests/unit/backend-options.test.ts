@@ -133,7 +133,7 @@ describe("addresses at start (init-addr)", () => {
   test("a name nothing resolves stops the start, naming the server's line", async () => {
     const b = backend([{ name: "n", host: "gone.internal" }]);
     await expect(resolveServers(b.servers, memRuntime())).rejects.toThrow(
-      "t.cfg:7: backend 'be': server 'n': no address for 'gone.internal' (init-addr last,libc: last: no state file; libc: could not resolve 'gone.internal' (no address))",
+      "t.cfg:7: backend 'be': server 'n': no address for 'gone.internal' (init-addr last,libc: last: no address in a server-state file; libc: could not resolve 'gone.internal' (no address))",
     );
   });
 });

@@ -106,6 +106,7 @@ export function setup(backendText: string, global = "") {
     log: (l) => lines.push(l),
     tick() {},
     maxInFlight: loaded.config.global.maxChecksInFlight,
+    node: "lb1",
   });
   const server = (name: string) => backends.flatMap((b) => b.servers).find((s) => s.name === name)!;
   return { net, backends, lines, checks, server };

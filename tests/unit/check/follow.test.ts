@@ -37,4 +37,22 @@ describe("following another process's checks", () => {
     await t.net.clock.advance(1000);
     expect(told.map((v) => [v.backend, v.server, v.op, v.result.status])).toEqual([["be", "a", "DOWN", "L4CON"]]);
   });
+
+  test("NOLB (disable-on-404) is told and followed: out of the balancer, still running; UP puts it back", async () => {
+    const notFound = { status: "L7OKC", code: 404, info: "", durationMs: 0 } as const;
+    const t = setup("backend be\n    option httpchk GET /\n    http-check disable-on-404\n    server a 127.0.0.1:1001 check inter 100ms\n");
+    const told: ServerVerdict[] = [];
+    t.checks.onVerdict = (v) => told.push(v);
+    t.net.ports.set(1001, { answer: "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" });
+    t.checks.start();
+    await t.net.clock.advance(1);
+    expect(told.map((v) => [v.op, v.result.status])).toEqual([["NOLB", "L7OKC"]]);
+    const f = setup("backend be\n    option httpchk GET /\n    http-check disable-on-404\n    server a 127.0.0.1:1001 check inter 100ms\n");
+    f.checks.stop();
+    f.checks.follow({ backend: "be", server: "a", op: "NOLB", result: notFound });
+    expect([f.server("a").usable, f.server("a").running]).toEqual([false, true]);
+    f.checks.follow({ backend: "be", server: "a", op: "UP", result: passed });
+    expect(f.server("a").usable).toBe(true);
+    expect(f.lines.map((l) => l.slice(0, 25))).toEqual(["Server be/a is stopping, ", "Server be/a is UP, reason"]);
+  });
 });

@@ -131,6 +131,7 @@ describe("log: HAProxy's addresses", () => {
       "    bind :80",
       "    default_backend app",
       "    option log-separate-errors",
+      "    option dontlog-normal",
       "    no option logasap",
       "backend app",
       "    server a 127.0.0.1:9000",
@@ -144,13 +145,13 @@ describe("log: HAProxy's addresses", () => {
       "  log: global",
       "  option: [dontlognull, logasap, log-health-checks]",
       "frontends:",
-      "  web: { bind: ':80', default_backend: app, option: [log-separate-errors, no logasap] }",
+      "  web: { bind: ':80', default_backend: app, option: [log-separate-errors, dontlog-normal, no logasap] }",
       "backends:",
       "  app: { servers: { a: 127.0.0.1:9000 } }",
     ));
     expect(withoutOrigins(fromYaml)).toStrictEqual(withoutOrigins(fromCfg));
     expect(fromCfg.global.logSendHostname).toBe(true);
-    expect(fromCfg.frontends[0]!.logging).toEqual({ dontLogNull: true, separateErrors: true });
+    expect(fromCfg.frontends[0]!.logging).toEqual({ dontLogNull: true, dontLogNormal: true, separateErrors: true });
     expect(fromCfg.backends[0]!.logging).toEqual({ healthChecks: true });
   });
 });

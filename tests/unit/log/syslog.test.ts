@@ -152,6 +152,25 @@ describe("the logger's syslog targets", () => {
     expect(formatTcpLog({ ...tcpRecord, asap: true })).toContain(" 0/1/+20 +100 +40 -- ");
   });
 
+  test("dontlog-normal: only sessions that went wrong get a line (a cause past L, a retry, a 5xx)", () => {
+    const { sent, system } = fakeSystem();
+    const { timers } = fakeTimers();
+    const pool = new SinkPool({ timers, system, stderr: new MemorySink() });
+    const log = createLogger([udp(1, { format: "raw" })], { pool, dontLogNormal: true });
+    const r = docRecord();
+    log.http(r);
+    log.http({ ...r, termination: "LR--" });
+    log.http({ ...r, status: 502 });
+    log.tcp(tcpRecord);
+    log.tcp({ ...tcpRecord, termination: "CD" });
+    log.tcp({ ...tcpRecord, retries: 2 });
+    expect(sent.get("127.0.0.1:1")).toEqual([
+      `${formatHttpLog({ ...r, status: 502 })}\n`,
+      `${formatTcpLog({ ...tcpRecord, termination: "CD" })}\n`,
+      `${formatTcpLog({ ...tcpRecord, retries: 2 })}\n`,
+    ]);
+  });
+
   test("events go to stderr and, at their level, to syslog targets; drops are counted and told once per period", () => {
     const { system } = fakeSystem(true);
     const { timers, due } = fakeTimers();
