@@ -22,6 +22,7 @@ import { HttpTxn } from "../session/txn.ts";
 import { runActions, switchBackend } from "../rules/rule-set.ts";
 import { Verdict } from "../rules/types.ts";
 import { TrafficCounters } from "../conn/counters.ts";
+import { type ProxyHeaderFailureReport, ProxyHeaderReader } from "../conn/proxy-header-read.ts";
 
 /** A client connection being served, whatever its mode. */
 export interface ClientSession {
@@ -80,6 +81,8 @@ export class Frontend implements SessionHost, InspectionDone {
   private readonly waiting: Waiting[] = [];
   /** Connections whose first bytes the `tcp-request content` rules are looking at. */
   private readonly inspecting = new Set<Inspection>();
+  /** `accept-proxy` connections whose PROXY header is not read yet. */
+  private readonly readingHeader = new Set<ProxyHeaderReader>();
   /** Connections closed by `tcp-request connection|content reject`. */
   deniedConnections = 0;
   /** Traffic counters (stats/ reads them); its HTTP sessions count requests on the same object. */
@@ -181,6 +184,8 @@ export class Frontend implements SessionHost, InspectionDone {
   killAll(): void {
     for (const w of this.waiting.splice(0)) w.socket.destroy();
     for (const i of [...this.inspecting]) i.kill();
+    for (const r of [...this.readingHeader]) r.kill();
+    this.readingHeader.clear();
     for (const s of [...this.sessions]) s.kill();
   }
 
@@ -223,14 +228,49 @@ export class Frontend implements SessionHost, InspectionDone {
         return;
       }
     }
+    // accept-proxy: after the connection rules (they see the real peer), as HAProxy.
+    if (bind.acceptProxy === true) {
+      this.readProxyHeader(socket, bind);
+      return;
+    }
+    this.admit(socket, [], bind);
+  }
+
+  private admit(socket: Socket, early: Uint8Array[], bind: BindConfig): void {
     if (this.current >= this.maxconn || !this.gate.admits() || this.waiting.length > 0) {
       const w = new Waiting(this, socket, bind);
+      w.early = early;
       socket.events = w;
       socket.pause();
       this.waiting.push(w);
       return;
     }
-    this.startSession(socket, [], bind, false);
+    this.startSession(socket, early, bind, false);
+  }
+
+  /** The PROXY header first; the addresses it names are the connection's from then on (ProxiedSocket). */
+  private readProxyHeader(socket: Socket, bind: BindConfig): void {
+    const acceptDate = this.runtime.wallNow();
+    const reader = new ProxyHeaderReader(socket, this.runtime, this.clientTimeout, {
+      proxied: (proxied, early) => {
+        this.readingHeader.delete(reader);
+        this.admit(proxied, early, bind);
+      },
+      failed: (real, failure) => {
+        this.readingHeader.delete(reader);
+        this.proxyHeaderFailed(real, bind, failure, acceptDate);
+      },
+    });
+    this.readingHeader.add(reader);
+  }
+
+  /** One line as HAProxy's for a connection closed in its handshake: `ADDR:PORT [date] FRONTEND/BIND: reason`. */
+  private proxyHeaderFailed(socket: Socket, bind: BindConfig, failure: ProxyHeaderFailureReport, acceptDate: number): void {
+    if (failure.empty && this.config.logging?.dontLogNull === true) return;
+    const date = formatLogDate(acceptDate);
+    // HAProxy names an unnamed bind by its number in the section.
+    const name = this.config.binds.indexOf(bind) + 1;
+    this.logger.event(`${socket.remoteAddress}:${socket.remotePort} [${date}] ${this.name}/${name}: ${failure.reason}`);
   }
 
   private stopping = false;

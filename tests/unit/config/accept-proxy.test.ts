@@ -1,0 +1,41 @@
+import { describe, expect, test } from "bun:test";
+import { errorsOf, lines, loadOk } from "./helpers.ts";
+
+// `bind ... accept-proxy` in both syntaxes, and its refusal beside `ssl`.
+
+const cfg = (...l: string[]) => ({ name: "sluice.cfg", text: lines(...l) });
+const yaml = (...l: string[]) => ({ name: "sluice.yaml", text: lines(...l) });
+const BACKEND = ["backend be", "    server s1 127.0.0.1:8080"];
+
+describe("bind ... accept-proxy", () => {
+  test("haproxy.cfg: set on the binds that say it, and only those", () => {
+    const c = loadOk(cfg("frontend fe", "    bind :80 accept-proxy", "    bind :81", "    default_backend be", ...BACKEND));
+    const binds = c.frontends[0]!.binds;
+    expect(binds.map((b) => b.acceptProxy)).toEqual([true, undefined]);
+  });
+  test("YAML twin: { address, accept-proxy: true }; false is the same as leaving it out", () => {
+    const c = loadOk(yaml(
+      "frontends:",
+      "  fe:",
+      "    bind:",
+      "      - { address: ':80', accept-proxy: true }",
+      "      - { address: ':81', accept-proxy: false }",
+      "    default_backend: be",
+      "backends:",
+      "  be: { servers: { s1: '127.0.0.1:8080' } }",
+    ));
+    expect(c.frontends[0]!.binds.map((b) => b.acceptProxy)).toEqual([true, undefined]);
+  });
+  test("with proto h2 on the same bind", () => {
+    const c = loadOk(cfg("defaults", "    mode http", "frontend fe", "    bind :80 accept-proxy proto h2", "    default_backend be", ...BACKEND));
+    expect(c.frontends[0]!.binds[0]).toMatchObject({ acceptProxy: true, proto: "h2" });
+  });
+  test("error: with ssl on one bind, saying why", () => {
+    const [message] = errorsOf(cfg("frontend fe", "    bind :443 accept-proxy ssl crt /nonexistent.pem", "    default_backend be", ...BACKEND));
+    expect(message).toStartWith("sluice.cfg:2: frontend 'fe': bind: 'accept-proxy' with 'ssl' on one bind is not supported: the PROXY header comes before the TLS handshake");
+  });
+  test("error: YAML, not a boolean", () => {
+    expect(errorsOf(yaml("frontends:", "  fe: { bind: { address: ':80', accept-proxy: yes please }, default_backend: be }", "backends:", "  be: { servers: { s1: '127.0.0.1:8080' } }")))
+      .toEqual(["sluice.yaml:2:47: frontend 'fe': bind: invalid accept-proxy 'yes please' (expected true or false)"]);
+  });
+});
