@@ -1,0 +1,246 @@
+// `bind ... accept-proxy` over real sockets: HAProxy 2.6 in front (mode tcp,
+// `send-proxy` and `send-proxy-v2`, as an L4 load balancer would be) and the
+// receiver behind it, HAProxy itself and sluice under each target with the
+// same configuration. The receiver must see the real client (its address and
+// port: src, X-Forwarded-For, the log line) and the address the client
+// reached (dst: the front's bind), and close a connection without a valid
+// header with the same log line as HAProxy's.
+import { afterAll, describe, expect, test } from "bun:test";
+import { type Backend, type Client, freePort, openClient, sleep, tcpBackend, waitFor } from "./harness.ts";
+import { haproxy, proxiesUnderTest, type RunningProxy } from "./reference-proxy.ts";
+
+/** An HTTP server that answers every request with the request's head as its body. */
+function headEcho(): Promise<Backend> {
+  return tcpBackend((s) => {
+    let text = "";
+    s.on("data", (d) => {
+      text += d.toString("latin1");
+      const end = text.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const head = text.slice(0, end);
+      s.end(`HTTP/1.1 200 OK\r\ncontent-length: ${head.length}\r\nconnection: close\r\n\r\n${head}`);
+    });
+  });
+}
+
+function header(head: string, name: string): string | undefined {
+  const line = head.split("\r\n").find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line?.slice(name.length + 1).trim();
+}
+
+async function get(port: number): Promise<{ clientPort: number; body: string }> {
+  const client = await openClient(port);
+  const clientPort = client.localPort!;
+  client.write("GET /who HTTP/1.1\r\nhost: example\r\nconnection: close\r\n\r\n");
+  await client.finished;
+  const text = client.received();
+  return { clientPort, body: text.slice(text.indexOf("\r\n\r\n") + 4) };
+}
+
+const servers: Backend[] = [];
+const fronts: RunningProxy[] = [];
+afterAll(async () => {
+  for (const f of fronts) await f.stop();
+  for (const s of servers) await s.close();
+});
+
+describe("accept-proxy behind HAProxy's send-proxy and send-proxy-v2", () => {
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: the real client and destination, from v1 and v2`, async () => {
+      const app = await headEcho();
+      servers.push(app);
+      const [r1, r2, f1, f2] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const receiver = await proxy.start(
+        [
+          "global",
+          "    log stderr format raw local0",
+          "defaults",
+          "    mode http",
+          "    log global",
+          "    option httplog",
+          "    timeout connect 2s",
+          "    timeout client 5s",
+          "    timeout server 5s",
+          "frontend recv",
+          `    bind 127.0.0.1:${r1} accept-proxy`,
+          `    bind 127.0.0.1:${r2} accept-proxy`,
+          "    option forwardfor",
+          "    http-request set-header x-src %[src]:%[src_port]",
+          "    http-request set-header x-dst %[dst]:%[dst_port]",
+          "    default_backend app",
+          "backend app",
+          `    server a 127.0.0.1:${app.port}`,
+          "",
+        ].join("\n"),
+        [],
+      );
+      // The front: an L4 balancer; started once the receiver listens (its probes are not PROXY headers).
+      await sleep(300);
+      const front = await haproxy.start(
+        [
+          "defaults",
+          "    mode tcp",
+          "    timeout connect 2s",
+          "    timeout client 5s",
+          "    timeout server 5s",
+          "listen v1",
+          `    bind 127.0.0.1:${f1}`,
+          `    server r 127.0.0.1:${r1} send-proxy`,
+          "listen v2",
+          `    bind 127.0.0.1:${f2}`,
+          `    server r 127.0.0.1:${r2} send-proxy-v2`,
+          "",
+        ].join("\n"),
+        [f1, f2],
+      );
+      fronts.push(front);
+      try {
+        for (const [port, bind] of [[f1, 1], [f2, 2]] as const) {
+          const { clientPort, body } = await get(port);
+          expect(header(body, "x-src")).toBe(`127.0.0.1:${clientPort}`);
+          expect(header(body, "x-dst")).toBe(`127.0.0.1:${port}`);
+          expect(header(body, "x-forwarded-for")).toBe("127.0.0.1");
+          // The log line names the real client's port, not the front's.
+          await waitFor(() => receiver.errLines().some((l) => l.startsWith(`127.0.0.1:${clientPort} [`) && l.includes("GET /who")), 5000, `the log line of bind ${bind}`);
+        }
+      } finally {
+        await front.stop();
+        fronts.pop();
+        await receiver.stop();
+      }
+    }, 30000);
+  }
+});
+
+describe("accept-proxy: connections without a valid header, logged as HAProxy logs them", () => {
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: not a header, an invalid one, a timeout (timeout client)`, async () => {
+      const app = await headEcho();
+      servers.push(app);
+      const port = await freePort();
+      const receiver = await proxy.start(
+        [
+          "global",
+          "    log stderr format raw local0",
+          "defaults",
+          "    mode http",
+          "    log global",
+          "    option httplog",
+          "    timeout connect 2s",
+          "    timeout client 1s",
+          "    timeout server 5s",
+          "frontend recv",
+          `    bind 127.0.0.1:${port} accept-proxy`,
+          "    default_backend app",
+          "backend app",
+          `    server a 127.0.0.1:${app.port}`,
+          "",
+        ].join("\n"),
+        [port],
+      );
+      try {
+        const lineOf = async (clientPort: number, reason: string) => {
+          const prefix = `127.0.0.1:${clientPort} [`;
+          await waitFor(() => receiver.errLines().some((l) => l.startsWith(prefix)), 5000, `a log line for ${reason} in ${receiver.errLines().join("\n")}`);
+          const line = receiver.errLines().find((l) => l.startsWith(prefix))!;
+          expect(line).toMatch(/^127\.0\.0\.1:\d+ \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] recv\/1: /);
+          expect(line.slice(line.indexOf("recv/1: ") + 8)).toBe(reason);
+        };
+        const plain = await openClient(port);
+        const plainPort = plain.localPort!;
+        plain.write("GET / HTTP/1.1\r\nhost: x\r\n\r\n");
+        await plain.finished;
+        expect(plain.received()).toBe("");
+        await lineOf(plainPort, "Received something which does not look like a PROXY protocol header");
+
+        const invalid = await openClient(port);
+        const invalidPort = invalid.localPort!;
+        invalid.write("PROXY TCP4 1.2.3.4 5.6.7.8 1\r\nGET / HTTP/1.1\r\nhost: x\r\n\r\n");
+        await invalid.finished;
+        expect(invalid.received()).toBe("");
+        await lineOf(invalidPort, "Received an invalid PROXY protocol header");
+
+        const silent = await openClient(port);
+        const silentPort = silent.localPort!;
+        const started = Date.now();
+        await silent.finished;
+        expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+        expect(Date.now() - started).toBeLessThan(4000);
+        await lineOf(silentPort, "Timeout while waiting for PROXY protocol header");
+
+        // Other connections go on meanwhile.
+        const ok = await openClient(port);
+        ok.write("PROXY TCP4 192.0.2.7 198.51.100.1 4242 80\r\nGET /who HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+        await ok.finished;
+        expect(ok.received()).toStartWith("HTTP/1.1 200");
+        await waitFor(() => receiver.errLines().some((l) => l.startsWith("192.0.2.7:4242 [")), 5000, "the proxied request's log line");
+        for (const c of [plain, invalid, silent, ok]) c.destroy();
+      } finally {
+        await receiver.stop();
+      }
+    }, 30000);
+  }
+});
+
+describe("accept-proxy in mode tcp: connection rules see the real peer, send-proxy passes the header's client on", () => {
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: the server's PROXY line names the client of the received header`, async () => {
+      const firstBytes: string[] = [];
+      const server = await tcpBackend((s) => {
+        let got = "";
+        s.on("data", (d) => {
+          got += d.toString("latin1");
+          if (got.endsWith("hello")) {
+            firstBytes.push(got);
+            s.end("bye");
+          }
+        });
+      });
+      servers.push(server);
+      const port = await freePort();
+      const receiver = await proxy.start(
+        [
+          "defaults",
+          "    mode tcp",
+          "    timeout connect 2s",
+          "    timeout client 5s",
+          "    timeout server 5s",
+          "listen recv",
+          `    bind 127.0.0.1:${port} accept-proxy`,
+          // Before the header is read: the real peer (127.0.0.1), never 192.0.2.7.
+          "    tcp-request connection reject if !{ src 127.0.0.1 }",
+          `    server s 127.0.0.1:${server.port} send-proxy`,
+          "",
+        ].join("\n"),
+        [port],
+      );
+      try {
+        const whole = await openClient(port);
+        whole.write("PROXY TCP4 192.0.2.7 198.51.100.1 4242 80\r\nhello");
+        await waitFor(() => whole.received() === "bye", 5000, "the server's answer");
+        expect(firstBytes).toEqual(["PROXY TCP4 192.0.2.7 198.51.100.1 4242 80\r\nhello"]);
+        const v6 = await openClient(port);
+        v6.write("PROXY TCP6 2001:db8::7 2001:db8::1 4243 443\r\nhello");
+        await waitFor(() => v6.received() === "bye", 5000, "the server's answer (TCP6)");
+        expect(firstBytes[1]).toBe("PROXY TCP6 2001:db8::7 2001:db8::1 4243 443\r\nhello");
+        // HAProxy 2.6 reads the header with one peek and calls a header cut across
+        // reads "Truncated"; sluice waits for the rest (until timeout client).
+        if (proxy !== haproxy) {
+          const split = await openClient(port);
+          split.write("PROXY TCP4 192.0.2.8 198.51");
+          await sleep(150);
+          split.write(".100.1 4244 80\r\nhel");
+          await sleep(50);
+          split.write("lo");
+          await waitFor(() => split.received() === "bye", 5000, "the server's answer (split header)");
+          expect(firstBytes[2]).toBe("PROXY TCP4 192.0.2.8 198.51.100.1 4244 80\r\nhello");
+          split.destroy();
+        }
+        whole.destroy();
+        v6.destroy();
+      } finally {
+        await receiver.stop();
+      }
+    }, 30000);
+  }
+});
