@@ -20,11 +20,13 @@ export const BIND_PROXY_KEYS: ReadonlySet<string> = new Set(BIND_PROXY_FLAGS);
  * the connection's first bytes themselves — sluice has no hook to take the
  * header off them first.
  */
+export const PROXY_BEFORE_TLS = "the PROXY header comes before the TLS handshake, " +
+  "and the runtime's TLS listener starts the handshake on the first bytes itself (terminate TLS on the load balancer in front, or drop 'ssl' from this bind)";
+
 export function bindProxyPart(o: { "accept-proxy"?: boolean | undefined; ssl?: boolean | undefined }): { acceptProxy?: true } | string {
   if (o["accept-proxy"] !== true) return {};
   if (o.ssl === true) {
-    return "'accept-proxy' with 'ssl' on one bind is not supported: the PROXY header comes before the TLS handshake, " +
-      "and the runtime's TLS listener starts the handshake on the first bytes itself (terminate TLS on the load balancer in front, or drop 'ssl' from this bind)";
+    return `'accept-proxy' with 'ssl' on one bind is not supported: ${PROXY_BEFORE_TLS}`;
   }
   return { acceptProxy: true };
 }

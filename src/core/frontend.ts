@@ -220,6 +220,7 @@ export class Frontend implements SessionHost, InspectionDone {
     this.counters.connectionRate.add(this.runtime.now());
     // tcp-request connection: before anything is read or counted.
     const rules = this.config.rules;
+    let expectProxy = bind.acceptProxy === true;
     if (rules !== undefined && rules.tcpConnection.length > 0 && this.rules !== undefined) {
       const txn = new HttpTxn(this.runtime.now(), socket, this.name, undefined, this.rules.world);
       if (runActions(rules.tcpConnection, txn) === Verdict.reject) {
@@ -227,9 +228,10 @@ export class Frontend implements SessionHost, InspectionDone {
         socket.destroy();
         return;
       }
+      if (txn.expectProxy === true) expectProxy = true;
     }
-    // accept-proxy: after the connection rules (they see the real peer), as HAProxy.
-    if (bind.acceptProxy === true) {
+    // accept-proxy / expect-proxy: after the connection rules (they see the real peer), as HAProxy.
+    if (expectProxy) {
       this.readProxyHeader(socket, bind);
       return;
     }

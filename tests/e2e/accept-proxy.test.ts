@@ -244,3 +244,55 @@ describe("accept-proxy in mode tcp: connection rules see the real peer, send-pro
     }, 30000);
   }
 });
+
+describe("tcp-request connection expect-proxy layer4 if COND", () => {
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: a header is required where the condition holds, not elsewhere`, async () => {
+      // Answers once the client's byte "x" came (after the PROXY line, in one read or two).
+      const server = await tcpBackend((s) => {
+        let got = "";
+        s.on("data", (d) => {
+          got += d.toString("latin1");
+          if (got.endsWith("x")) s.end(`seen ${got}`);
+        });
+      });
+      servers.push(server);
+      const [proxied, direct] = [await freePort(), await freePort()];
+      const receiver = await proxy.start(
+        [
+          "defaults",
+          "    mode tcp",
+          "    timeout connect 2s",
+          "    timeout client 5s",
+          "    timeout server 5s",
+          "listen recv",
+          `    bind 127.0.0.1:${proxied}`,
+          `    bind 127.0.0.1:${direct}`,
+          `    tcp-request connection expect-proxy layer4 if { dst_port ${proxied} }`,
+          `    server s 127.0.0.1:${server.port} send-proxy`,
+          "",
+        ].join("\n"),
+        [],
+      );
+      try {
+        await sleep(300);
+        const a = await openClient(proxied);
+        a.write("PROXY TCP4 192.0.2.9 198.51.100.1 4245 80\r\nx");
+        await a.finished;
+        expect(a.received()).toBe("seen PROXY TCP4 192.0.2.9 198.51.100.1 4245 80\r\nx");
+        const b = await openClient(direct);
+        const bPort = b.localPort!;
+        b.write("x");
+        await b.finished;
+        expect(b.received()).toBe(`seen PROXY TCP4 127.0.0.1 127.0.0.1 ${bPort} ${direct}\r\nx`);
+        const c = await openClient(proxied);
+        c.write("x");
+        await c.finished;
+        expect(c.received()).toBe("");
+        for (const client of [a, b, c]) client.destroy();
+      } finally {
+        await receiver.stop();
+      }
+    }, 30000);
+  }
+});

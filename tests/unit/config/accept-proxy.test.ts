@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { errorsOf, lines, loadOk } from "./helpers.ts";
+import { TestPki } from "../../support/certs.ts";
 
 // `bind ... accept-proxy` in both syntaxes, and its refusal beside `ssl`.
 
@@ -37,5 +38,27 @@ describe("bind ... accept-proxy", () => {
   test("error: YAML, not a boolean", () => {
     expect(errorsOf(yaml("frontends:", "  fe: { bind: { address: ':80', accept-proxy: yes please }, default_backend: be }", "backends:", "  be: { servers: { s1: '127.0.0.1:8080' } }")))
       .toEqual(["sluice.yaml:2:47: frontend 'fe': bind: invalid accept-proxy 'yes please' (expected true or false)"]);
+  });
+});
+
+describe("tcp-request connection expect-proxy layer4", () => {
+  const fe = (...rule: string[]) => cfg("frontend fe", "    bind :80", ...rule, "    default_backend be", ...BACKEND);
+  test("compiled as a connection rule, with or without a condition", () => {
+    const c = loadOk(fe("    tcp-request connection expect-proxy layer4 if { src 10.0.0.0/8 }", "    tcp-request connection expect-proxy layer4"));
+    expect(c.frontends[0]!.rules?.tcpConnection.length).toBe(2);
+  });
+  test.each([
+    ["    tcp-request content expect-proxy layer4", "sluice.cfg:3: frontend 'fe': tcp-request content: expect-proxy is a 'tcp-request connection' action (the header is a connection's first bytes)"],
+    ["    tcp-request connection expect-proxy", "sluice.cfg:3: frontend 'fe': tcp-request connection: expect-proxy expects 'layer4' (usage: tcp-request connection expect-proxy layer4 [if|unless <condition>])"],
+    ["    tcp-request connection expect-proxy layer4 when x", "sluice.cfg:3: frontend 'fe': tcp-request connection: tcp-request connection expect-proxy layer4: unexpected 'when' (expected 'if' or 'unless' and a condition)"],
+  ])("error: %s", (line, message) => {
+    expect(errorsOf(fe(line))).toEqual([message]);
+  });
+  test("error: in a section with an ssl bind, saying why", () => {
+    const leaf = new TestPki().leaf("a", { names: ["a.test"] });
+    const messages = errorsOf(cfg("frontend fe", `    bind :443 ssl crt ${leaf.pem}`, "    tcp-request connection expect-proxy layer4", "    default_backend be", ...BACKEND));
+    expect(messages).toEqual([
+      "sluice.cfg:3: frontend 'fe': tcp-request connection: expect-proxy in a section with an 'ssl' bind is not supported: the PROXY header comes before the TLS handshake, and the runtime's TLS listener starts the handshake on the first bytes itself (terminate TLS on the load balancer in front, or drop 'ssl' from this bind)",
+    ]);
   });
 });
