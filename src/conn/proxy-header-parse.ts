@@ -259,13 +259,61 @@ function parseV2(bytes: Uint8Array): ProxyParse {
   return { done: true, header: { version: 2, source, destination }, consumed: total };
 }
 
-/** TLVs are skipped, but each must fit in the header: type, 16-bit length, value. */
+const TLV_AUTHORITY = 0x02;
+const TLV_CRC32C = 0x03;
+const TLV_UNIQUE_ID = 0x05;
+/** The longest values HAProxy takes for these TLVs (a longer one is an invalid header there). */
+const AUTHORITY_MAX = 255;
+const UNIQUE_ID_MAX = 128;
+
+/**
+ * TLVs are skipped, but each must fit in the header: type, 16-bit length,
+ * value. As HAProxy: a CRC32C TLV must hold the checksum of the whole header
+ * (computed with its own value zeroed), AUTHORITY and UNIQUE_ID stay within
+ * their bounds.
+ */
 function checkTlvs(bytes: Uint8Array, from: number, end: number): void {
   let at = from;
   while (at < end) {
     if (end - at < 3) throw new ProxyHeaderError("bad-header", `a TLV of ${end - at} bytes, shorter than its own type and length`);
+    const type = bytes[at]!;
     const length = (bytes[at + 1]! << 8) | bytes[at + 2]!;
-    if (at + 3 + length > end) throw new ProxyHeaderError("bad-header", `TLV 0x${bytes[at]!.toString(16)} of ${length} bytes runs past the header`);
+    if (at + 3 + length > end) throw new ProxyHeaderError("bad-header", `TLV 0x${type.toString(16)} of ${length} bytes runs past the header`);
+    if (type === TLV_CRC32C) checkCrc32c(bytes, at + 3, length, end);
+    else if (type === TLV_AUTHORITY && length > AUTHORITY_MAX) throw new ProxyHeaderError("bad-header", `AUTHORITY TLV of ${length} bytes, more than ${AUTHORITY_MAX}`);
+    else if (type === TLV_UNIQUE_ID && length > UNIQUE_ID_MAX) throw new ProxyHeaderError("bad-header", `UNIQUE_ID TLV of ${length} bytes, more than ${UNIQUE_ID_MAX}`);
     at += 3 + length;
   }
+}
+
+function checkCrc32c(bytes: Uint8Array, value: number, length: number, end: number): void {
+  if (length !== 4) throw new ProxyHeaderError("bad-header", `CRC32C TLV of ${length} bytes, 4 expected`);
+  const sent = ((bytes[value]! << 24) | (bytes[value + 1]! << 16) | (bytes[value + 2]! << 8) | bytes[value + 3]!) >>> 0;
+  let crc = crc32cUpdate(0xffffffff, bytes, 0, value);
+  crc = crc32cUpdate(crc, ZERO_CRC, 0, 4);
+  crc = (crc32cUpdate(crc, bytes, value + 4, end) ^ 0xffffffff) >>> 0;
+  if (crc !== sent) throw new ProxyHeaderError("bad-header", `CRC32C 0x${sent.toString(16)} does not match the header's 0x${crc.toString(16)}`);
+}
+
+const ZERO_CRC = new Uint8Array(4);
+/** CRC-32C (Castagnoli, RFC 3720 B.4), reflected polynomial 0x82F63B78: one table, built once. */
+const CRC32C_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32cUpdate(crc: number, bytes: Uint8Array, from: number, to: number): number {
+  let c = crc;
+  for (let i = from; i < to; i++) c = CRC32C_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return c >>> 0;
+}
+
+/** The CRC-32C of `bytes` (exported for the tests that build checksummed headers). */
+export function crc32c(bytes: Uint8Array): number {
+  return (crc32cUpdate(0xffffffff, bytes, 0, bytes.length) ^ 0xffffffff) >>> 0;
 }

@@ -46,10 +46,10 @@ afterAll(async () => {
 
 describe("accept-proxy behind HAProxy's send-proxy and send-proxy-v2", () => {
   for (const proxy of proxiesUnderTest()) {
-    test(`${proxy.name}: the real client and destination, from v1 and v2`, async () => {
+    test(`${proxy.name}: the real client and destination, from v1, v2 and v2 with a CRC32C TLV`, async () => {
       const app = await headEcho();
       servers.push(app);
-      const [r1, r2, f1, f2] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const [r1, r2, r3, f1, f2, f3] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
       const receiver = await proxy.start(
         [
           "global",
@@ -64,6 +64,7 @@ describe("accept-proxy behind HAProxy's send-proxy and send-proxy-v2", () => {
           "frontend recv",
           `    bind 127.0.0.1:${r1} accept-proxy`,
           `    bind 127.0.0.1:${r2} accept-proxy`,
+          `    bind 127.0.0.1:${r3} accept-proxy`,
           "    option forwardfor",
           "    http-request set-header x-src %[src]:%[src_port]",
           "    http-request set-header x-dst %[dst]:%[dst_port]",
@@ -89,13 +90,16 @@ describe("accept-proxy behind HAProxy's send-proxy and send-proxy-v2", () => {
           "listen v2",
           `    bind 127.0.0.1:${f2}`,
           `    server r 127.0.0.1:${r2} send-proxy-v2`,
+          "listen v2crc",
+          `    bind 127.0.0.1:${f3}`,
+          `    server r 127.0.0.1:${r3} send-proxy-v2 proxy-v2-options crc32c`,
           "",
         ].join("\n"),
-        [f1, f2],
+        [f1, f2, f3],
       );
       fronts.push(front);
       try {
-        for (const [port, bind] of [[f1, 1], [f2, 2]] as const) {
+        for (const [port, bind] of [[f1, 1], [f2, 2], [f3, 3]] as const) {
           const { clientPort, body } = await get(port);
           expect(header(body, "x-src")).toBe(`127.0.0.1:${clientPort}`);
           expect(header(body, "x-dst")).toBe(`127.0.0.1:${port}`);

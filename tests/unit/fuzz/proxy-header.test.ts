@@ -6,7 +6,7 @@
 // default run (FUZZ_RUNS / FUZZ_SEED for more).
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { parseProxyHeader, PROXY_V2_MAX_BYTES, type ProxyParse, ProxyHeaderError } from "../../../src/conn/proxy-header-parse.ts";
+import { crc32c, parseProxyHeader, PROXY_V2_MAX_BYTES, type ProxyParse, ProxyHeaderError } from "../../../src/conn/proxy-header-parse.ts";
 import { PROXY_V1_MAX_BYTES, PROXY_V2_SIGNATURE, proxyHeaderV1 } from "../../../src/conn/proxy-header.ts";
 import { FUZZ, FUZZ_TIMEOUT_MS } from "./settings.ts";
 
@@ -22,17 +22,22 @@ const v1Header = fc.oneof(
   fc.string({ maxLength: 90 }).filter((s) => !/[\r\n]/.test(s) && /^[\x20-\x7e]*$/.test(s)).map((s) => ascii(`PROXY UNKNOWN ${s}\r\n`)),
 );
 
-const tlv = fc.tuple(fc.nat(255), fc.uint8Array({ maxLength: 40 })).map(([type, value]) => [type, value.length >> 8, value.length & 0xff, ...value]);
+/** Any TLV but CRC32C, whose value must be the header's checksum (added on its own below). */
+const tlv = fc.tuple(fc.nat(255).filter((t) => t !== 0x03), fc.uint8Array({ maxLength: 40 })).map(([type, value]) => [type, value.length >> 8, value.length & 0xff, ...value]);
 
 const v2Header = fc.tuple(
   fc.constantFrom(0x20, 0x21),
   fc.constantFrom(0x00, 0x11, 0x12, 0x21, 0x22, 0x31, 0x32),
   fc.uint8Array({ minLength: 216, maxLength: 216 }),
   fc.array(tlv, { maxLength: 4 }),
-).map(([verCmd, famProto, addresses, tlvs]) => {
+  fc.boolean(),
+).map(([verCmd, famProto, addresses, tlvs, withCrc]) => {
   const family = famProto >> 4;
   const block = [...addresses.subarray(0, family === 1 ? 12 : family === 2 ? 36 : family === 3 ? 216 : 0), ...tlvs.flat()];
-  return new Uint8Array([...PROXY_V2_SIGNATURE, verCmd, famProto, block.length >> 8, block.length & 0xff, ...block]);
+  if (withCrc) block.push(0x03, 0, 4, 0, 0, 0, 0);
+  const header = new Uint8Array([...PROXY_V2_SIGNATURE, verCmd, famProto, block.length >> 8, block.length & 0xff, ...block]);
+  if (withCrc) new DataView(header.buffer).setUint32(header.length - 4, crc32c(header));
+  return header;
 });
 
 const validHeader = fc.oneof(v1Header, v2Header);

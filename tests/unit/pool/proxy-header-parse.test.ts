@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatIpv6, parseProxyHeader, PROXY_V2_MAX_BYTES, ProxyHeaderError, type ProxyHeaderFailure } from "../../../src/conn/proxy-header-parse.ts";
+import { crc32c, formatIpv6, parseProxyHeader, PROXY_V2_MAX_BYTES, ProxyHeaderError, type ProxyHeaderFailure } from "../../../src/conn/proxy-header-parse.ts";
 import { proxyHeaderV1, PROXY_V2_SIGNATURE } from "../../../src/conn/proxy-header.ts";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -116,6 +116,24 @@ describe("PROXY v2", () => {
   test("TLVs are skipped when each fits; the header's length is what is consumed", () => {
     const tlvs = [0x01, 0, 2, 0x68, 0x32, 0x04, 0, 0];
     expect(parseProxyHeader(v2(0x21, 0x11, [...tcp4, ...tlvs]))).toMatchObject({ done: true, consumed: 16 + 12 + tlvs.length });
+  });
+  test("CRC-32C: the RFC 3720 check value", () => {
+    expect(crc32c(ascii("123456789"))).toBe(0xe3069283);
+    expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
+  });
+  test("a CRC32C TLV that matches the header (its value zeroed) is taken; one that does not is refused", () => {
+    const withCrc = (crc: number) => v2(0x21, 0x11, [...tcp4, 0x03, 0, 4, crc >>> 24, (crc >>> 16) & 0xff, (crc >>> 8) & 0xff, crc & 0xff]);
+    const crc = crc32c(withCrc(0));
+    expect(parseProxyHeader(withCrc(crc))).toMatchObject({ done: true, consumed: 35 });
+    expect(failure(withCrc(crc ^ 1)).detail).toContain("does not match");
+    expect(failure(v2(0x21, 0x11, [...tcp4, 0x03, 0, 3, 1, 2, 3])).detail).toContain("CRC32C TLV of 3 bytes");
+  });
+  test("AUTHORITY up to 255 bytes and UNIQUE_ID up to 128, as HAProxy", () => {
+    const tlv = (type: number, n: number) => v2(0x21, 0x11, [...tcp4, type, n >> 8, n & 0xff, ...new Array(n).fill(0x61)]);
+    expect(parseProxyHeader(tlv(0x02, 255)).done).toBe(true);
+    expect(failure(tlv(0x02, 256)).detail).toContain("AUTHORITY TLV of 256 bytes");
+    expect(parseProxyHeader(tlv(0x05, 128)).done).toBe(true);
+    expect(failure(tlv(0x05, 129)).detail).toContain("UNIQUE_ID TLV of 129 bytes");
   });
   test("LOCAL keeps the connection's addresses, whatever the block says", () => {
     expect(parseProxyHeader(v2(0x20, 0x00, []))).toEqual({ done: true, consumed: 16, header: { version: 2 } });
