@@ -18,7 +18,7 @@ import { type Action, type CompileEnv, type Condition, Stage, type StageBit } fr
 import { ConfigError } from "./errors.ts";
 import { parseDuration } from "./duration.ts";
 import { compileTcpAction } from "../rules/tcp-actions.ts";
-import { PROXY_BEFORE_TLS } from "./schema-proxy-protocol.ts";
+import { EXPECT_PROXY_BEFORE_TLS } from "./schema-proxy-protocol.ts";
 import type { Draft } from "./build.ts";
 import type { Origin, RuleLine, RuleLines, UserlistConfig } from "./types.ts";
 import { Userlist } from "../rules/auth/userlist.ts";
@@ -332,7 +332,7 @@ function compileTcpLines(
         continue;
       }
       if (rest[0] === "expect-proxy" && p.sslBinds === true) {
-        fail(line, "tcp-request connection", `expect-proxy in a section with an 'ssl' bind is not supported: ${PROXY_BEFORE_TLS}`);
+        fail(line, "tcp-request connection", `expect-proxy in a section with an 'ssl' bind is not supported: ${EXPECT_PROXY_BEFORE_TLS}`);
         continue;
       }
       const action = compileTcpAction("connection", rest, contextFor(Stage.tcpConnection));

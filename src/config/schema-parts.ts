@@ -145,8 +145,7 @@ const BindEntry = v.lazy((x) =>
         const ssl = bindSslPart(o);
         if (typeof ssl === "string") addIssue({ message: ssl });
         const proxied = bindProxyPart(o);
-        if (typeof proxied === "string") addIssue({ message: proxied });
-        if (list === undefined || typeof ssl === "string" || typeof proxied === "string") return NEVER;
+        if (list === undefined || typeof ssl === "string") return NEVER;
         const proto = o.proto;
         if (ssl === undefined && proto === undefined && proxied.acceptProxy === undefined) return list;
         return list.map((a) => ({ ...a, ...(proto !== undefined ? { proto } : {}), ...(ssl !== undefined ? { ssl } : {}), ...proxied }));

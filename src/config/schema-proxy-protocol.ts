@@ -1,6 +1,7 @@
 // `accept-proxy` on a bind (HAProxy's bind keyword): the connection's first
 // bytes are a PROXY protocol header (v1 or v2) naming the real client. The
-// same key in YAML: `bind: { address: ":80", accept-proxy: true }`.
+// same key in YAML: `bind: { address: ":80", accept-proxy: true }`. With
+// `ssl` on the same bind the header comes first, then the TLS handshake.
 import * as v from "valibot";
 import { flag } from "./schema-values.ts";
 
@@ -14,19 +15,14 @@ export const BIND_PROXY_FIELDS = {
 export const BIND_PROXY_KEYS: ReadonlySet<string> = new Set(BIND_PROXY_FLAGS);
 
 /**
- * A bind's PROXY protocol part, or why it cannot be. `ssl` is refused with it:
- * the header comes before the TLS ClientHello, and the runtimes' TLS
- * listeners (Bun.listen's own TLS, node:tls servers) start the handshake on
- * the connection's first bytes themselves — sluice has no hook to take the
- * header off them first.
+ * Why `tcp-request connection expect-proxy` is refused beside an `ssl` bind:
+ * such a bind's TLS listener does the handshake before the connection rules
+ * run, so a header the rules ask for would arrive after it.
  */
-export const PROXY_BEFORE_TLS = "the PROXY header comes before the TLS handshake, " +
-  "and the runtime's TLS listener starts the handshake on the first bytes itself (terminate TLS on the load balancer in front, or drop 'ssl' from this bind)";
+export const EXPECT_PROXY_BEFORE_TLS = "the PROXY header comes before the TLS handshake, and an 'ssl' bind's listener " +
+  "has done the handshake before the connection rules run (put 'accept-proxy' on the ssl bind instead)";
 
-export function bindProxyPart(o: { "accept-proxy"?: boolean | undefined; ssl?: boolean | undefined }): { acceptProxy?: true } | string {
-  if (o["accept-proxy"] !== true) return {};
-  if (o.ssl === true) {
-    return `'accept-proxy' with 'ssl' on one bind is not supported: ${PROXY_BEFORE_TLS}`;
-  }
-  return { acceptProxy: true };
+/** A bind's PROXY protocol part. */
+export function bindProxyPart(o: { "accept-proxy"?: boolean | undefined }): { acceptProxy?: true } {
+  return o["accept-proxy"] === true ? { acceptProxy: true } : {};
 }

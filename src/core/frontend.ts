@@ -9,7 +9,7 @@ import { formatLogDate } from "../log/text.ts";
 import { serverTlsOptions } from "./bind-tls.ts";
 import type { Logger } from "../log/sink.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
-import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, TlsHandshakeFailure } from "../runtime/types.ts";
+import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, TlsAcceptor, TlsHandshakeFailure } from "../runtime/types.ts";
 import { HttpSession } from "../session/http-session.ts";
 import type { SessionActivity } from "../session/session.ts";
 import { type SessionHost, TcpSession } from "../session/tcp-session.ts";
@@ -23,6 +23,7 @@ import { runActions, switchBackend } from "../rules/rule-set.ts";
 import { Verdict } from "../rules/types.ts";
 import { TrafficCounters } from "../conn/counters.ts";
 import { type ProxyHeaderFailureReport, ProxyHeaderReader } from "../conn/proxy-header-read.ts";
+import { TlsAfterProxy } from "./tls-after-proxy.ts";
 
 /** A client connection being served, whatever its mode. */
 export interface ClientSession {
@@ -83,6 +84,8 @@ export class Frontend implements SessionHost, InspectionDone {
   private readonly inspecting = new Set<Inspection>();
   /** `accept-proxy` connections whose PROXY header is not read yet. */
   private readonly readingHeader = new Set<ProxyHeaderReader>();
+  /** `accept-proxy ssl` binds: plain listeners, TLS after the header (by bind). */
+  private readonly acceptors = new Map<BindConfig, TlsAcceptor>();
   /** Connections closed by `tcp-request connection|content reject`. */
   deniedConnections = 0;
   /** Traffic counters (stats/ reads them); its HTTP sessions count requests on the same object. */
@@ -137,7 +140,11 @@ export class Frontend implements SessionHost, InspectionDone {
   async start(reusePort = false): Promise<void> {
     for (const bind of this.config.binds) {
       const options: ListenOptions = { hostname: bind.host, port: bind.port, reusePort };
-      if (bind.ssl !== undefined) {
+      if (bind.ssl !== undefined && bind.acceptProxy === true) {
+        // The PROXY header comes before the ClientHello: listen plain, TLS once the header is read.
+        if (this.runtime.tlsAcceptor === undefined) throw new Error(`bind ${bind.host}:${bind.port}: accept-proxy with ssl needs TLS over accepted connections, which the ${this.runtime.name} runtime adapter does not offer`);
+        this.acceptors.set(bind, this.runtime.tlsAcceptor(serverTlsOptions(bind.ssl, this.clientTimeout)));
+      } else if (bind.ssl !== undefined) {
         options.tls = serverTlsOptions(bind.ssl, this.clientTimeout);
         options.onHandshakeFailure = (f) => this.handshakeFailed(bind, f);
       }
@@ -155,7 +162,9 @@ export class Frontend implements SessionHost, InspectionDone {
     this.config.binds.forEach((bind, i) => {
       const next = binds[i];
       const listener = this.listeners[i];
-      if (next?.ssl === undefined || bind.ssl === undefined || listener?.reloadTls === undefined) return;
+      if (next?.ssl === undefined || bind.ssl === undefined) return;
+      this.acceptors.get(bind)?.reload(serverTlsOptions(next.ssl, this.clientTimeout));
+      if (listener?.reloadTls === undefined) return;
       listener.reloadTls(serverTlsOptions(next.ssl, this.clientTimeout));
     });
   }
@@ -186,6 +195,8 @@ export class Frontend implements SessionHost, InspectionDone {
     for (const i of [...this.inspecting]) i.kill();
     for (const r of [...this.readingHeader]) r.kill();
     this.readingHeader.clear();
+    for (const h of this.handshaking) h.kill();
+    this.handshaking.clear();
     for (const s of [...this.sessions]) s.kill();
   }
 
@@ -256,7 +267,9 @@ export class Frontend implements SessionHost, InspectionDone {
     const reader = new ProxyHeaderReader(socket, this.runtime, this.clientTimeout, {
       proxied: (proxied, early) => {
         this.readingHeader.delete(reader);
-        this.admit(proxied, early, bind);
+        const acceptor = this.acceptors.get(bind);
+        if (acceptor === undefined) this.admit(proxied, early, bind);
+        else this.handshake(acceptor, proxied, early, bind);
       },
       failed: (real, failure) => {
         this.readingHeader.delete(reader);
@@ -265,6 +278,31 @@ export class Frontend implements SessionHost, InspectionDone {
     });
     this.readingHeader.add(reader);
   }
+
+  /** accept-proxy with ssl: the TLS handshake after the header (bounded by `timeout client`, as on TLS listeners). */
+  private handshake(acceptor: TlsAcceptor, socket: Socket, early: Uint8Array[], bind: BindConfig): void {
+    let pending: TlsAfterProxy | undefined;
+    let finished = false;
+    const finish = () => {
+      finished = true;
+      if (pending !== undefined) this.handshaking.delete(pending);
+    };
+    pending = new TlsAfterProxy(socket, early, acceptor, this.runtime, this.clientTimeout, {
+      secured: (secured) => {
+        finish();
+        this.admit(secured, [], bind);
+      },
+      failed: (failure) => {
+        finish();
+        this.handshakeFailed(bind, failure);
+      },
+    });
+    // A handshake refused in the same turn (strict-sni) has nothing left to track.
+    if (!finished) this.handshaking.add(pending);
+  }
+
+  /** Connections between their PROXY header and the end of their TLS handshake (a hard stop closes them). */
+  private readonly handshaking = new Set<TlsAfterProxy>();
 
   /** One line as HAProxy's for a connection closed in its handshake: `ADDR:PORT [date] FRONTEND/BIND: reason`. */
   private proxyHeaderFailed(socket: Socket, bind: BindConfig, failure: ProxyHeaderFailureReport, acceptDate: number): void {

@@ -6,6 +6,9 @@
 // reached (dst: the front's bind), and close a connection without a valid
 // header with the same log line as HAProxy's.
 import { afterAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import tls from "node:tls";
+import { TestPki } from "../support/certs.ts";
 import { type Backend, type Client, freePort, openClient, sleep, tcpBackend, waitFor } from "./harness.ts";
 import { haproxy, proxiesUnderTest, type RunningProxy } from "./reference-proxy.ts";
 
@@ -295,6 +298,74 @@ describe("tcp-request connection expect-proxy layer4 if COND", () => {
         expect(c.received()).toBe("");
         for (const client of [a, b, c]) client.destroy();
       } finally {
+        await receiver.stop();
+      }
+    }, 30000);
+  }
+});
+
+describe("accept-proxy with ssl on the same bind: the header, then the TLS handshake", () => {
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: TLS with SNI and ALPN behind send-proxy-v2; the real client in the request`, async () => {
+      const pki = new TestPki();
+      const a = pki.leaf("a", { names: ["a.test"] });
+      const b = pki.leaf("b", { names: ["b.test"] });
+      const app = await headEcho();
+      servers.push(app);
+      const [r, f] = [await freePort(), await freePort()];
+      const receiver = await proxy.start(
+        [
+          "defaults",
+          "    mode http",
+          "    timeout connect 2s",
+          "    timeout client 5s",
+          "    timeout server 5s",
+          "frontend recv",
+          `    bind 127.0.0.1:${r} accept-proxy ssl crt ${a.pem} crt ${b.pem} alpn h2,http/1.1`,
+          "    http-request set-header x-src %[src]:%[src_port]",
+          "    http-request set-header x-sni %[ssl_fc_sni]",
+          "    default_backend app",
+          "backend app",
+          `    server a 127.0.0.1:${app.port}`,
+          "",
+        ].join("\n"),
+        [],
+      );
+      await sleep(300);
+      const front = await haproxy.start(
+        ["defaults", "    mode tcp", "    timeout connect 2s", "    timeout client 5s", "    timeout server 5s", "listen lb", `    bind 127.0.0.1:${f}`, `    server r 127.0.0.1:${r} send-proxy-v2`, ""].join("\n"),
+        [f],
+      );
+      fronts.push(front);
+      try {
+        const result = await new Promise<{ localPort: number; text: string; alpn: string | false; subject: string }>((resolve, reject) => {
+          const socket = tls.connect({ host: "127.0.0.1", port: f, servername: "b.test", ca: readFileSync(pki.caFile), ALPNProtocols: ["http/1.1"] }, () => {
+            socket.write("GET /who HTTP/1.1\r\nhost: b.test\r\nconnection: close\r\n\r\n");
+          });
+          let text = "";
+          let localPort = 0;
+          socket.on("secureConnect", () => (localPort = socket.localPort ?? 0));
+          socket.on("data", (d) => (text += d.toString("latin1")));
+          socket.on("end", () => resolve({ localPort, text, alpn: socket.alpnProtocol ?? false, subject: String(socket.getPeerCertificate().subject?.CN ?? "") }));
+          socket.on("error", reject);
+        });
+        expect(result.text).toStartWith("HTTP/1.1 200");
+        expect(result.alpn).toBe("http/1.1");
+        expect(result.subject).toBe("b.test");
+        const body = result.text.slice(result.text.indexOf("\r\n\r\n") + 4);
+        expect(header(body, "x-src")).toBe(`127.0.0.1:${result.localPort}`);
+        expect(header(body, "x-sni")).toBe("b.test");
+        // ALPN h2: the HTTP/2 session, behind the header too.
+        // Not spawnSync: the server answering is in this process.
+        const curl = Bun.spawn(["curl", "-s", "--http2", "--cacert", pki.caFile, "--resolve", `a.test:${f}:127.0.0.1`, `https://a.test:${f}/who`, "-w", "\n%{http_version}"], { stdout: "pipe" });
+        const out = await new Response(curl.stdout).text();
+        expect(out.slice(-40)).toEndWith("\n2");
+        const h2Body = out.slice(0, out.lastIndexOf("\n"));
+        expect(header(h2Body, "x-sni")).toBe("a.test");
+        expect(header(h2Body, "x-src")).toMatch(/^127\.0\.0\.1:\d+$/);
+      } finally {
+        await front.stop();
+        fronts.pop();
         await receiver.stop();
       }
     }, 30000);

@@ -31,9 +31,10 @@ describe("bind ... accept-proxy", () => {
     const c = loadOk(cfg("defaults", "    mode http", "frontend fe", "    bind :80 accept-proxy proto h2", "    default_backend be", ...BACKEND));
     expect(c.frontends[0]!.binds[0]).toMatchObject({ acceptProxy: true, proto: "h2" });
   });
-  test("error: with ssl on one bind, saying why", () => {
-    const [message] = errorsOf(cfg("frontend fe", "    bind :443 accept-proxy ssl crt /nonexistent.pem", "    default_backend be", ...BACKEND));
-    expect(message).toStartWith("sluice.cfg:2: frontend 'fe': bind: 'accept-proxy' with 'ssl' on one bind is not supported: the PROXY header comes before the TLS handshake");
+  test("with ssl on the same bind: the header first, then the handshake", () => {
+    const leaf = new TestPki().leaf("a", { names: ["a.test"] });
+    const c = loadOk(cfg("frontend fe", `    bind :443 accept-proxy ssl crt ${leaf.pem}`, "    default_backend be", ...BACKEND));
+    expect(c.frontends[0]!.binds[0]).toMatchObject({ acceptProxy: true, ssl: {} });
   });
   test("error: YAML, not a boolean", () => {
     expect(errorsOf(yaml("frontends:", "  fe: { bind: { address: ':80', accept-proxy: yes please }, default_backend: be }", "backends:", "  be: { servers: { s1: '127.0.0.1:8080' } }")))
@@ -58,7 +59,7 @@ describe("tcp-request connection expect-proxy layer4", () => {
     const leaf = new TestPki().leaf("a", { names: ["a.test"] });
     const messages = errorsOf(cfg("frontend fe", `    bind :443 ssl crt ${leaf.pem}`, "    tcp-request connection expect-proxy layer4", "    default_backend be", ...BACKEND));
     expect(messages).toEqual([
-      "sluice.cfg:3: frontend 'fe': tcp-request connection: expect-proxy in a section with an 'ssl' bind is not supported: the PROXY header comes before the TLS handshake, and the runtime's TLS listener starts the handshake on the first bytes itself (terminate TLS on the load balancer in front, or drop 'ssl' from this bind)",
+      "sluice.cfg:3: frontend 'fe': tcp-request connection: expect-proxy in a section with an 'ssl' bind is not supported: the PROXY header comes before the TLS handshake, and an 'ssl' bind's listener has done the handshake before the connection rules run (put 'accept-proxy' on the ssl bind instead)",
     ]);
   });
 });
