@@ -142,7 +142,7 @@ export class Frontend implements SessionHost, InspectionDone {
       const options: ListenOptions = { hostname: bind.host, port: bind.port, reusePort };
       if (bind.ssl !== undefined && bind.acceptProxy === true) {
         // The PROXY header comes before the ClientHello: listen plain, TLS once the header is read.
-        if (this.runtime.tlsAcceptor === undefined) throw new Error(`bind ${bind.host}:${bind.port}: accept-proxy with ssl needs TLS over accepted connections, which the ${this.runtime.name} runtime adapter does not offer`);
+        if (this.runtime.tlsAcceptor === undefined) throw new Error(`bind ${bind.host}:${bind.port}: accept-proxy with ssl needs TLS over accepted connections, which the ${this.runtime.name} runtime adapter does not offer (docs/tcp.md says why); Bun and the compiled binary do`);
         this.acceptors.set(bind, this.runtime.tlsAcceptor(serverTlsOptions(bind.ssl, this.clientTimeout)));
       } else if (bind.ssl !== undefined) {
         options.tls = serverTlsOptions(bind.ssl, this.clientTimeout);

@@ -10,13 +10,11 @@ import {
   type ListenOptions,
   type Runtime,
   type SignalName,
-  type ServerTlsOptions,
   type Socket,
   type SocketEvents,
   type TimerHandle,
 } from "./types.ts";
 import { connectTls, listenTls } from "./node-tls.ts";
-import { tlsAcceptor } from "./node-tls-acceptor.ts";
 import { addressOf, asError, DenoSocket, noop, NO_EVENTS } from "./deno-socket.ts";
 
 
@@ -183,7 +181,6 @@ export const denoRuntime: Runtime = {
   },
 
   connect,
-  tlsAcceptor: (tls: ServerTlsOptions) => tlsAcceptor(tls, "hold"),
 
   /** Through node:dns's lookup (getaddrinfo, /etc/hosts included), which Deno.resolveDns is not. */
   async resolve(host: string): Promise<string[]> {

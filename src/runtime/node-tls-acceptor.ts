@@ -1,9 +1,12 @@
 // TLS over a connection accepted plain (`bind ... accept-proxy ssl`): the PROXY
 // header comes before the ClientHello, so the core reads it off the plain
 // socket and hands the rest here. A node:tls server-side TLSSocket runs over
-// a Duplex bridged onto the Socket (the bytes read after the header first),
-// on both runtimes; the certificate group is the caller's choice by the
-// ClientHello's server name, through the same `select` as the TLS listeners.
+// a Duplex bridged onto the Socket (the bytes read after the header first).
+// Bun only: Deno 2.9's TLSSocket over a Duplex throws an uncaught TypeError
+// (in TLSSocket._start) when a malformed record ends the handshake early,
+// which would take the whole process down; its adapter offers no acceptor.
+// The certificate group is the caller's choice by the ClientHello's server
+// name, through the same `select` as the TLS listeners.
 import { Duplex } from "node:stream";
 import tls from "node:tls";
 import type { ServerTlsOptions, Socket, TlsAcceptor, TlsHandshakeFailure } from "./types.ts";
