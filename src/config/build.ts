@@ -195,6 +195,7 @@ function frontend(
     binds: (part.binds ?? []).map((b) => {
       const bind: BindConfig = { host: b.host, port: b.port, origin: locate(proxy.seg, [...proxy.path, ...b.path]) };
       if (b.proto !== undefined) bind.proto = b.proto;
+      if (b.acceptProxy === true) bind.acceptProxy = true;
       if (b.ssl !== undefined && b.tls !== undefined) bind.ssl = bindTls(b.ssl, b.tls, global);
       return bind;
     }),

@@ -11,6 +11,7 @@ import { readServerOptions } from "./cfg-server.ts";
 import { Conditions } from "./cfg-conditions.ts";
 import { type Env, expandAddress } from "./cfg-env.ts";
 import { DefaultsKeeper, type DefaultsRecord, type DefaultServer, segmentWithDefaults, splitFrom } from "./cfg-defaults.ts";
+import { BIND_PROXY_FLAGS } from "./schema-proxy-protocol.ts";
 import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
 import {
   isReservedName,
@@ -122,7 +123,7 @@ const CHECK_RULES = new Set(["http-check", "tcp-check"]);
 /** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
 const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "force-persist", "ignore-persist", "monitor"]);
 /** Bind options without a value. */
-const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets"]);
+const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets", ...BIND_PROXY_FLAGS]);
 /** Bind options that take a value → what the value is. */
 const BIND_VALUES: Record<string, string> = {
   proto: "h2",

@@ -18,6 +18,7 @@ import { type Action, type CompileEnv, type Condition, Stage, type StageBit } fr
 import { ConfigError } from "./errors.ts";
 import { parseDuration } from "./duration.ts";
 import { compileTcpAction } from "../rules/tcp-actions.ts";
+import { EXPECT_PROXY_BEFORE_TLS } from "./schema-proxy-protocol.ts";
 import type { Draft } from "./build.ts";
 import type { Origin, RuleLine, RuleLines, UserlistConfig } from "./types.ts";
 import { Userlist } from "../rules/auth/userlist.ts";
@@ -42,6 +43,8 @@ interface ProxyFacts {
   monitorUri?: string;
   /** Backends: their servers' names (use-server). */
   servers?: readonly string[];
+  /** Frontends with an `ssl` bind: `expect-proxy` cannot come before their handshake (schema-proxy-protocol.ts). */
+  sslBinds?: true;
   errorFile(status: number): Uint8Array | undefined;
 }
 
@@ -87,6 +90,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
         errorFile: (s) => files[s],
         ...(servers === undefined ? {} : { servers }),
         ...(monitorUri === undefined ? {} : { monitorUri }),
+        ...(f.config.binds.some((b) => b.ssl !== undefined) ? { sslBinds: true as const } : {}),
       },
       backends,
       errors,
@@ -325,6 +329,10 @@ function compileTcpLines(
       // HAProxy: before any session exists, so a backend never has them.
       if (p.kind === "backend") {
         fail(line, "tcp-request", "'tcp-request connection' is not allowed in a backend section (frontend and listen only)");
+        continue;
+      }
+      if (rest[0] === "expect-proxy" && p.sslBinds === true) {
+        fail(line, "tcp-request connection", `expect-proxy in a section with an 'ssl' bind is not supported: ${EXPECT_PROXY_BEFORE_TLS}`);
         continue;
       }
       const action = compileTcpAction("connection", rest, contextFor(Stage.tcpConnection));

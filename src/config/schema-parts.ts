@@ -26,6 +26,7 @@ import {
 } from "./schema-tls.ts";
 import { SERVER_CHECK_FIELDS, type ServerCheckPart, serverCheckPart } from "./schema-check.ts";
 import { ServerCookieSchema } from "./schema-cookie.ts";
+import { bindProxyPart } from "./schema-proxy-protocol.ts";
 
 /** Section names as they appear in messages. */
 export type SectionName = "global" | "defaults" | "frontend" | "backend" | "listen";
@@ -109,13 +110,15 @@ export interface BindPart {
   /** `proto h2` on the bind line (`{ address, proto: h2 }` in YAML). */
   proto?: "h2";
   path: PathSeg[];
+  /** `accept-proxy`: a PROXY header comes first (schema-proxy-protocol.ts). */
+  acceptProxy?: true;
   /** TLS options as written (`ssl` given)... */
   ssl?: BindSslPart;
   /** ...and with their files read (sections.ts). */
   tls?: BindTls;
 }
 
-type BindAddress = { host: string; port: number; proto?: "h2"; ssl?: BindSslPart };
+type BindAddress = { host: string; port: number; proto?: "h2"; ssl?: BindSslPart; acceptProxy?: true };
 
 function addresses(x: unknown, addIssue: (i: { message: string }) => void): BindAddress[] | undefined {
   if (typeof x !== "string") {
@@ -141,10 +144,11 @@ const BindEntry = v.lazy((x) =>
         const list = addresses(o.address, addIssue);
         const ssl = bindSslPart(o);
         if (typeof ssl === "string") addIssue({ message: ssl });
+        const proxied = bindProxyPart(o);
         if (list === undefined || typeof ssl === "string") return NEVER;
         const proto = o.proto;
-        if (ssl === undefined && proto === undefined) return list;
-        return list.map((a) => ({ ...a, ...(proto !== undefined ? { proto } : {}), ...(ssl !== undefined ? { ssl } : {}) }));
+        if (ssl === undefined && proto === undefined && proxied.acceptProxy === undefined) return list;
+        return list.map((a) => ({ ...a, ...(proto !== undefined ? { proto } : {}), ...(ssl !== undefined ? { ssl } : {}), ...proxied }));
       }),
     )
     : v.pipe(
@@ -180,6 +184,8 @@ export interface ServerPart {
   sendProxy: boolean;
   proto: ServerConfig["proto"];
   maxReuse: number;
+  /** `accept-proxy`: a PROXY header comes first (schema-proxy-protocol.ts). */
+  acceptProxy?: true;
   /** TLS options as written (`ssl` given)... */
   ssl?: ServerSslPart;
   /** ...and with their files read (sections.ts). */

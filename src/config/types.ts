@@ -85,6 +85,8 @@ export interface BindConfig {
   port: number;
   /** `proto h2`: the clients of this bind speak HTTP/2 without TLS (prior knowledge); unset: HTTP/1.1 (or ALPN's choice on TLS). */
   proto?: "h2";
+  /** `accept-proxy`: every connection starts with a PROXY header (v1 or v2) naming the client and the address it reached. */
+  acceptProxy?: true;
   /** Set with `ssl`: this address terminates TLS. */
   ssl?: BindTls;
   origin: Origin;

@@ -9,7 +9,7 @@ import { formatLogDate } from "../log/text.ts";
 import { serverTlsOptions } from "./bind-tls.ts";
 import type { Logger } from "../log/sink.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
-import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, TlsHandshakeFailure } from "../runtime/types.ts";
+import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, TlsAcceptor, TlsHandshakeFailure } from "../runtime/types.ts";
 import { HttpSession } from "../session/http-session.ts";
 import type { SessionActivity } from "../session/session.ts";
 import { type SessionHost, TcpSession } from "../session/tcp-session.ts";
@@ -22,6 +22,8 @@ import { HttpTxn } from "../session/txn.ts";
 import { runActions, switchBackend } from "../rules/rule-set.ts";
 import { Verdict } from "../rules/types.ts";
 import { TrafficCounters } from "../conn/counters.ts";
+import { type ProxyHeaderFailureReport, ProxyHeaderReader } from "../conn/proxy-header-read.ts";
+import { TlsAfterProxy } from "./tls-after-proxy.ts";
 
 /** A client connection being served, whatever its mode. */
 export interface ClientSession {
@@ -80,6 +82,10 @@ export class Frontend implements SessionHost, InspectionDone {
   private readonly waiting: Waiting[] = [];
   /** Connections whose first bytes the `tcp-request content` rules are looking at. */
   private readonly inspecting = new Set<Inspection>();
+  /** `accept-proxy` connections whose PROXY header is not read yet. */
+  private readonly readingHeader = new Set<ProxyHeaderReader>();
+  /** `accept-proxy ssl` binds: plain listeners, TLS after the header (by bind). */
+  private readonly acceptors = new Map<BindConfig, TlsAcceptor>();
   /** Connections closed by `tcp-request connection|content reject`. */
   deniedConnections = 0;
   /** Traffic counters (stats/ reads them); its HTTP sessions count requests on the same object. */
@@ -134,7 +140,11 @@ export class Frontend implements SessionHost, InspectionDone {
   async start(reusePort = false): Promise<void> {
     for (const bind of this.config.binds) {
       const options: ListenOptions = { hostname: bind.host, port: bind.port, reusePort };
-      if (bind.ssl !== undefined) {
+      if (bind.ssl !== undefined && bind.acceptProxy === true) {
+        // The PROXY header comes before the ClientHello: listen plain, TLS once the header is read.
+        if (this.runtime.tlsAcceptor === undefined) throw new Error(`bind ${bind.host}:${bind.port}: accept-proxy with ssl needs TLS over accepted connections, which the ${this.runtime.name} runtime adapter does not offer (docs/tcp.md says why); Bun and the compiled binary do`);
+        this.acceptors.set(bind, this.runtime.tlsAcceptor(serverTlsOptions(bind.ssl, this.clientTimeout)));
+      } else if (bind.ssl !== undefined) {
         options.tls = serverTlsOptions(bind.ssl, this.clientTimeout);
         options.onHandshakeFailure = (f) => this.handshakeFailed(bind, f);
       }
@@ -152,7 +162,9 @@ export class Frontend implements SessionHost, InspectionDone {
     this.config.binds.forEach((bind, i) => {
       const next = binds[i];
       const listener = this.listeners[i];
-      if (next?.ssl === undefined || bind.ssl === undefined || listener?.reloadTls === undefined) return;
+      if (next?.ssl === undefined || bind.ssl === undefined) return;
+      this.acceptors.get(bind)?.reload(serverTlsOptions(next.ssl, this.clientTimeout));
+      if (listener?.reloadTls === undefined) return;
       listener.reloadTls(serverTlsOptions(next.ssl, this.clientTimeout));
     });
   }
@@ -181,6 +193,10 @@ export class Frontend implements SessionHost, InspectionDone {
   killAll(): void {
     for (const w of this.waiting.splice(0)) w.socket.destroy();
     for (const i of [...this.inspecting]) i.kill();
+    for (const r of [...this.readingHeader]) r.kill();
+    this.readingHeader.clear();
+    for (const h of this.handshaking) h.kill();
+    this.handshaking.clear();
     for (const s of [...this.sessions]) s.kill();
   }
 
@@ -215,6 +231,7 @@ export class Frontend implements SessionHost, InspectionDone {
     this.counters.connectionRate.add(this.runtime.now());
     // tcp-request connection: before anything is read or counted.
     const rules = this.config.rules;
+    let expectProxy = bind.acceptProxy === true;
     if (rules !== undefined && rules.tcpConnection.length > 0 && this.rules !== undefined) {
       const txn = new HttpTxn(this.runtime.now(), socket, this.name, undefined, this.rules.world);
       if (runActions(rules.tcpConnection, txn) === Verdict.reject) {
@@ -222,15 +239,78 @@ export class Frontend implements SessionHost, InspectionDone {
         socket.destroy();
         return;
       }
+      if (txn.expectProxy === true) expectProxy = true;
     }
+    // accept-proxy / expect-proxy: after the connection rules (they see the real peer), as HAProxy.
+    if (expectProxy) {
+      this.readProxyHeader(socket, bind);
+      return;
+    }
+    this.admit(socket, [], bind);
+  }
+
+  private admit(socket: Socket, early: Uint8Array[], bind: BindConfig): void {
     if (this.current >= this.maxconn || !this.gate.admits() || this.waiting.length > 0) {
       const w = new Waiting(this, socket, bind);
+      w.early = early;
       socket.events = w;
       socket.pause();
       this.waiting.push(w);
       return;
     }
-    this.startSession(socket, [], bind, false);
+    this.startSession(socket, early, bind, false);
+  }
+
+  /** The PROXY header first; the addresses it names are the connection's from then on (ProxiedSocket). */
+  private readProxyHeader(socket: Socket, bind: BindConfig): void {
+    const acceptDate = this.runtime.wallNow();
+    const reader = new ProxyHeaderReader(socket, this.runtime, this.clientTimeout, {
+      proxied: (proxied, early) => {
+        this.readingHeader.delete(reader);
+        const acceptor = this.acceptors.get(bind);
+        if (acceptor === undefined) this.admit(proxied, early, bind);
+        else this.handshake(acceptor, proxied, early, bind);
+      },
+      failed: (real, failure) => {
+        this.readingHeader.delete(reader);
+        this.proxyHeaderFailed(real, bind, failure, acceptDate);
+      },
+    });
+    this.readingHeader.add(reader);
+  }
+
+  /** accept-proxy with ssl: the TLS handshake after the header (bounded by `timeout client`, as on TLS listeners). */
+  private handshake(acceptor: TlsAcceptor, socket: Socket, early: Uint8Array[], bind: BindConfig): void {
+    let pending: TlsAfterProxy | undefined;
+    let finished = false;
+    const finish = () => {
+      finished = true;
+      if (pending !== undefined) this.handshaking.delete(pending);
+    };
+    pending = new TlsAfterProxy(socket, early, acceptor, this.runtime, this.clientTimeout, {
+      secured: (secured) => {
+        finish();
+        this.admit(secured, [], bind);
+      },
+      failed: (failure) => {
+        finish();
+        this.handshakeFailed(bind, failure);
+      },
+    });
+    // A handshake refused in the same turn (strict-sni) has nothing left to track.
+    if (!finished) this.handshaking.add(pending);
+  }
+
+  /** Connections between their PROXY header and the end of their TLS handshake (a hard stop closes them). */
+  private readonly handshaking = new Set<TlsAfterProxy>();
+
+  /** One line as HAProxy's for a connection closed in its handshake: `ADDR:PORT [date] FRONTEND/BIND: reason`. */
+  private proxyHeaderFailed(socket: Socket, bind: BindConfig, failure: ProxyHeaderFailureReport, acceptDate: number): void {
+    if (failure.empty && this.config.logging?.dontLogNull === true) return;
+    const date = formatLogDate(acceptDate);
+    // HAProxy names an unnamed bind by its number in the section.
+    const name = this.config.binds.indexOf(bind) + 1;
+    this.logger.event(`${socket.remoteAddress}:${socket.remotePort} [${date}] ${this.name}/${name}: ${failure.reason}`);
   }
 
   private stopping = false;

@@ -254,6 +254,8 @@ export interface ActionTxn extends Txn {
   track?(slot: number, table: string, key: Sample): void;
   /** An HTTP error for the tracked counters (`http_err_cnt`/`_rate`): http-request deny and tarpit call it. */
   countHttpError?(): void;
+  /** `tcp-request connection expect-proxy layer4`: a PROXY header comes first on this connection. */
+  expectProxy?: boolean;
 }
 
 /** A compiled action with its condition folded in. */

@@ -16,6 +16,7 @@ import {
   type TimerHandle,
 } from "./types.ts";
 import { connectTls, listenTls } from "./node-tls.ts";
+import { tlsAcceptor } from "./node-tls-acceptor.ts";
 import { BunSocket, handlers, noEvents, type RawSocket } from "./bun-socket.ts";
 import { fitsNativeTls, listenNativeTls } from "./bun-tls.ts";
 import { bunSystem } from "./bun-system.ts";
@@ -164,6 +165,7 @@ export const bunRuntime: HostRuntime = {
   version: Bun.version,
   listen,
   connect,
+  tlsAcceptor: (tls) => tlsAcceptor(tls, "stream"),
   async resolve(host: string): Promise<string[]> {
     try {
       const found = orderAddresses(await Bun.dns.lookup(host, {}));

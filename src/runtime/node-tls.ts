@@ -21,7 +21,7 @@ import {
 } from "./types.ts";
 
 const noop = () => {};
-const NO_EVENTS: SocketEvents = { data: noop, drain: noop, end: noop, close: noop };
+export const NO_EVENTS: SocketEvents = { data: noop, drain: noop, end: noop, close: noop };
 
 /**
  * How a socket pauses. "stream": the TLS socket's own pause() (the kernel
@@ -39,7 +39,7 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-class NodeTlsSocket implements Socket {
+export class NodeTlsSocket implements Socket {
   events: SocketEvents;
   closed = false;
   tls: TlsFacts | undefined;
@@ -59,7 +59,7 @@ class NodeTlsSocket implements Socket {
     readonly raw: tls.TLSSocket,
     events: SocketEvents,
     facts: TlsFacts,
-    addr: NetSocket,
+    addr: Pick<NetSocket, "remoteAddress" | "remotePort" | "localAddress" | "localPort">,
     private readonly pauseMode: PauseMode,
   ) {
     this.events = events;
@@ -190,7 +190,7 @@ class NodeTlsSocket implements Socket {
   };
 }
 
-function factsOf(raw: tls.TLSSocket, servername: string, startedAt: number): TlsFacts {
+export function factsOf(raw: tls.TLSSocket, servername: string, startedAt: number): TlsFacts {
   const alpn = raw.alpnProtocol;
   return {
     alpn: typeof alpn === "string" ? alpn : "",
@@ -208,7 +208,7 @@ function cipherList(o: ServerTlsOptions): string | undefined {
 }
 
 /** The settings every context of a listener shares (versions, ciphers, curves, tickets). */
-function commonOptions(o: ServerTlsOptions): tls.SecureContextOptions {
+export function commonOptions(o: ServerTlsOptions): tls.SecureContextOptions {
   const options: tls.SecureContextOptions = {};
   // Every context, the SNI ones too: the context that ends the handshake decides.
   if (!o.tickets) options.secureOptions = cryptoConstants.SSL_OP_NO_TICKET;
@@ -228,12 +228,12 @@ function contextOf(o: ServerTlsOptions, group: readonly TlsKeyPair[]): tls.Secur
   });
 }
 
-interface Served {
+export interface Served {
   options: ServerTlsOptions;
   contexts: tls.SecureContext[];
 }
 
-function prepare(options: ServerTlsOptions): Served {
+export function prepare(options: ServerTlsOptions): Served {
   return { options, contexts: options.groups.map((g) => contextOf(options, g)) };
 }
 

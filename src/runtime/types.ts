@@ -232,11 +232,32 @@ export interface Timers {
   defer(fn: () => void): void;
 }
 
+/**
+ * TLS terminated on a connection accepted plain: `bind ... accept-proxy ssl`,
+ * where the PROXY header comes before the ClientHello, so the core reads the
+ * header first and hands the rest over.
+ */
+export interface TlsAcceptor {
+  /**
+   * Starts the handshake over `socket` (its owner from now on), `early`
+   * being bytes already read after the header (the ClientHello, whose
+   * `servername` the caller read: the certificate group is
+   * `select(servername)`'s). `done` is called once, in the turn the
+   * handshake ends: a TLS socket (addresses: `socket`'s; its events must be
+   * set before `done` returns), or the failure.
+   */
+  accept(socket: Socket, early: Uint8Array[], servername: string, done: (result: Socket | TlsHandshakeFailure) => void): void;
+  /** New handshakes use these certificates and settings from now on. */
+  reload(tls: ServerTlsOptions): void;
+}
+
 export interface Runtime extends Timers {
   readonly name: "bun" | "deno";
   readonly version: string;
   /** Accept connections; `onAccept` must set `socket.events` before returning. */
   listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener>;
+  /** TLS over connections accepted plain (accept-proxy with ssl); absent: the runtime cannot, such binds are refused. */
+  tlsAcceptor?(tls: ServerTlsOptions): TlsAcceptor;
   /** Open a connection; `events` are in place before any byte can arrive. */
   connect(options: ConnectOptions, events: SocketEvents): Promise<Socket>;
   /**

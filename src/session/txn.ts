@@ -61,6 +61,8 @@ export class HttpTxn implements ActionTxn {
   tracked: (StickEntry | undefined)[] = NOTHING_TRACKED;
   reply: Reply | undefined = undefined;
   logLevel: string | undefined = undefined;
+  /** `tcp-request connection expect-proxy layer4` matched (the frontend reads a PROXY header next). */
+  expectProxy: boolean | undefined = undefined;
   /** The request target split once, by the path/query fetches (declared here so every transaction has the same shape). */
   targetMemo: TargetMemo | undefined = undefined;
   private varStore: VarStore | undefined = undefined;
