@@ -183,13 +183,10 @@ function checkFrontend(
       new ConfigError(h2.origin, [...ctx, "bind"], `proto h2 needs mode http (this ${f.named.kind} is in ${f.config.mode} mode)`),
     );
   }
+  // HAProxy 2.6 only warns, in nearly these words: the proxy listens nowhere.
   if (f.config.binds.length === 0) {
-    found.errors.push(
-      new ConfigError(
-        f.config.origin,
-        ctx,
-        "no bind (a frontend needs at least one address to listen on)",
-      ),
+    found.warnings.push(
+      new ConfigError(f.config.origin, ctx, "no 'bind' directive: it listens nowhere. Please declare it as a backend if this was intended."),
     );
   }
   const target = f.config.defaultBackend;

@@ -401,13 +401,12 @@ describe("cross-checks", () => {
     ]);
   });
 
-  test("a frontend without bind is an error", () => {
-    expect(
-      errorsOf(
-        cfg("frontend web", "    default_backend api", "backend api", "    server a 127.0.0.1:1"),
-      ),
-    ).toEqual([
-      "sluice.cfg:1: frontend 'web': no bind (a frontend needs at least one address to listen on)",
+  test("a frontend or listen without bind is a warning, as in HAProxy 2.6 (it listens nowhere)", () => {
+    const sources = [cfg("frontend web", "    default_backend api", "backend api", "    server a 127.0.0.1:1", "listen l", "    server b 127.0.0.1:1")];
+    expect(loadConfigTexts(sources).ok).toBe(true);
+    expect(warningsOf(...sources)).toEqual([
+      "sluice.cfg:1: frontend 'web': no 'bind' directive: it listens nowhere. Please declare it as a backend if this was intended.",
+      "sluice.cfg:5: listen 'l': no 'bind' directive: it listens nowhere. Please declare it as a backend if this was intended.",
     ]);
   });
 
