@@ -12,6 +12,7 @@ import { Conditions } from "./cfg-conditions.ts";
 import { type Env, expandAddress } from "./cfg-env.ts";
 import { DefaultsKeeper, type DefaultsRecord, type DefaultServer, segmentWithDefaults, splitFrom } from "./cfg-defaults.ts";
 import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
+import { lineNote } from "./cfg-notes.ts";
 import {
   isReservedName,
   newSegment,
@@ -349,6 +350,8 @@ class CfgParser {
   }
 
   private keyword(base: PathSeg[], keyword: string, args: string[]): void {
+    const note = lineNote(String(base[0]), keyword, args);
+    if (note !== undefined) this.warnings.push(new ConfigError(this.at, this.section?.context ?? [], note));
     // `no log` (HAProxy: this proxy logs nothing) is the log line "none".
     if (keyword === "no" && args.length === 1 && args[0] === "log") return this.keyword(base, "log", ["none"]);
     // `no option NAME` is the option entry "no NAME" (schema-http.ts reads it).
