@@ -1,4 +1,5 @@
 // Addresses as HAProxy writes them on `bind` and `server` lines.
+import { isIPv6 } from "node:net";
 
 /** A bind listens: a missing host means every interface. A server connects: it needs a host. */
 export type AddressRole = "bind" | "server";
@@ -9,7 +10,7 @@ export type AddressResult =
 
 export const ANY_HOST = "0.0.0.0";
 
-const FORMS = "expected HOST:PORT, :PORT, *:PORT or [IPv6]:PORT";
+const FORMS = "expected HOST:PORT, :PORT, *:PORT, [IPv6]:PORT or IPv6:PORT";
 const LABEL = "[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?";
 const HOSTNAME = new RegExp(`^${LABEL}(\\.${LABEL})*\\.?$`);
 const IPV6 = /^[0-9A-Fa-f:.]+$/;
@@ -73,7 +74,11 @@ function splitHostPort(
   const colon = text.indexOf(":");
   if (colon < 0) return { error: `missing port in '${text}' (${FORMS})` };
   if (text.indexOf(":", colon + 1) >= 0) {
-    return { error: `IPv6 addresses need brackets, as in [::1]:8080 (got '${text}')` };
+    // HAProxy reads an unbracketed IPv6 address as far as the last colon: `:::443` is `[::]:443`.
+    const last = text.lastIndexOf(":");
+    const host = text.slice(0, last);
+    if (!isIPv6(host)) return { error: `invalid IPv6 address '${host}' in '${text}' (${FORMS})` };
+    return { host, port: text.slice(last + 1), bracketed: true };
   }
   return { host: text.slice(0, colon), port: text.slice(colon + 1), bracketed: false };
 }

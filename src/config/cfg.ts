@@ -13,6 +13,7 @@ import { type Env, expandAddress } from "./cfg-env.ts";
 import { DefaultsKeeper, type DefaultsRecord, type DefaultServer, segmentWithDefaults, splitFrom } from "./cfg-defaults.ts";
 import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
 import { lineNote } from "./cfg-notes.ts";
+import { BIND_SOCKET_FLAGS, BIND_SOCKET_VALUES } from "./schema-bind.ts";
 import {
   isReservedName,
   newSegment,
@@ -120,7 +121,7 @@ const CHECK_RULES = new Set(["http-check", "tcp-check"]);
 /** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
 const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "force-persist", "ignore-persist", "monitor"]);
 /** Bind options without a value. */
-const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets"]);
+const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets", ...BIND_SOCKET_FLAGS]);
 /** Bind options that take a value → what the value is. */
 const BIND_VALUES: Record<string, string> = {
   proto: "h2",
@@ -133,6 +134,7 @@ const BIND_VALUES: Record<string, string> = {
   ciphers: "<ciphers>",
   ciphersuites: "<ciphersuites>",
   curves: "<curves>",
+  ...BIND_SOCKET_VALUES,
 };
 /** Bind options that may be given several times (a list). */
 const BIND_REPEATED = new Set(["crt", "crt-list"]);

@@ -87,6 +87,10 @@ export interface BindConfig {
   proto?: "h2";
   /** Set with `ssl`: this address terminates TLS. */
   ssl?: BindTls;
+  /** `name NAME` (schema-bind.ts). */
+  name?: string;
+  /** IPv6 addresses: `v6only` true, `v4v6` false; absent: the system's default. */
+  ipv6Only?: boolean;
   origin: Origin;
 }
 

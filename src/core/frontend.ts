@@ -134,6 +134,7 @@ export class Frontend implements SessionHost, InspectionDone {
   async start(reusePort = false): Promise<void> {
     for (const bind of this.config.binds) {
       const options: ListenOptions = { hostname: bind.host, port: bind.port, reusePort };
+      if (bind.ipv6Only !== undefined) options.ipv6Only = bind.ipv6Only;
       if (bind.ssl !== undefined) {
         options.tls = serverTlsOptions(bind.ssl, this.clientTimeout);
         options.onHandshakeFailure = (f) => this.handshakeFailed(bind, f);

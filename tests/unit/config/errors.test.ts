@@ -54,7 +54,7 @@ describe("haproxy.cfg errors", () => {
     [
       "bad bind address",
       ["frontend web", "    bind 127.0.0.1:80,nohost"],
-      "sluice.cfg:2: frontend 'web': bind: missing port in 'nohost' (expected HOST:PORT, :PORT, *:PORT or [IPv6]:PORT)",
+      "sluice.cfg:2: frontend 'web': bind: missing port in 'nohost' (expected HOST:PORT, :PORT, *:PORT, [IPv6]:PORT or IPv6:PORT)",
     ],
     [
       "bad time",
@@ -164,7 +164,7 @@ describe("haproxy.cfg errors", () => {
     [
       "bind option",
       ["frontend web", "    bind :443 transparent"],
-      "sluice.cfg:2: frontend 'web': bind option 'transparent' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves)",
+      "sluice.cfg:2: frontend 'web': bind option 'transparent' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, v4v6, v6only, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, name)",
     ],
     [
       "missing proxy name",
