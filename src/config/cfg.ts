@@ -37,6 +37,8 @@ const SINGLE_ARG: Record<string, string> = {
   default_backend: "default_backend <backend>",
   "monitor-uri": "monitor-uri <uri>",
   node: "node <name>",
+  "ca-base": "ca-base <dir>",
+  "crt-base": "crt-base <dir>",
   "hard-stop-after": "hard-stop-after <time>",
   "tune.bufsize": "tune.bufsize <number>",
   "tune.http.maxhdr": "tune.http.maxhdr <number>",
@@ -90,6 +92,7 @@ const USAGE: Record<string, string> = {
   log: "log <address> [len <length>] [format <format>] <facility> [<level> [<minlevel>]], or log global",
   "log-send-hostname": "log-send-hostname [<string>]",
   description: "description <text>",
+  "default-path": "default-path current|config|parent|origin <path>",
   // Health checks (issue 14, checks).
   "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>",
   "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, or tcp-check expect [!] string|rstring <pattern>",
@@ -367,8 +370,8 @@ class CfgParser {
       if (!this.arity(keyword, args, 1, 1)) return;
       raw[keyword] = args[0];
       this.mark([...base, keyword]);
-    } else if (keyword === "description") {
-      // Free text: HAProxy joins the words with single spaces.
+    } else if (keyword === "description" || keyword === "default-path") {
+      // Free text: HAProxy joins the words with single spaces (default-path: schema-paths.ts reads them).
       if (!this.arity(keyword, args, 1, Infinity)) return;
       raw[keyword] = args.join(" ");
       this.mark([...base, keyword]);

@@ -48,6 +48,7 @@ import { type ErrorLocPart, errorLocResponse, errorLocSchema, type TcpKeepAlive 
 import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
 import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
 import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
+import { PATHS_GLOBAL } from "./schema-paths.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
@@ -114,6 +115,7 @@ const GLOBAL = {
   stats: v.optional(GlobalStatsSchema),
   ...MASTER_GLOBAL,
   ...PROCESS_GLOBAL,
+  ...PATHS_GLOBAL,
 };
 const DEFAULTS = {
   mode: v.optional(ModeSchema),
