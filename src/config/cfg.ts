@@ -38,6 +38,7 @@ const SINGLE_ARG: Record<string, string> = {
   "monitor-uri": "monitor-uri <uri>",
   node: "node <name>",
   "ca-base": "ca-base <dir>",
+  fullconn: "fullconn <number>",
   "crt-base": "crt-base <dir>",
   "hard-stop-after": "hard-stop-after <time>",
   "tune.bufsize": "tune.bufsize <number>",

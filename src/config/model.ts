@@ -49,6 +49,7 @@ import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
 import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
 import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
 import { PATHS_GLOBAL } from "./schema-paths.ts";
+import { FULLCONN } from "./schema-fullconn.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
@@ -118,6 +119,7 @@ const GLOBAL = {
   ...PATHS_GLOBAL,
 };
 const DEFAULTS = {
+  ...FULLCONN,
   mode: v.optional(ModeSchema),
   timeout: v.optional(timeoutsSchema("defaults", TIMEOUT_NAMES)),
   retries: v.optional(integer("retries", 0)),
@@ -160,6 +162,7 @@ const FRONTEND = {
   ...ruleEntries(FRONTEND_RULES),
 };
 const BACKEND = {
+  ...FULLCONN,
   mode: v.optional(ModeSchema),
   balance: v.optional(BalanceSchema),
   "hash-type": v.optional(HashTypeSchema),
@@ -183,6 +186,7 @@ const BACKEND = {
   ...ruleEntries(BACKEND_RULES),
 };
 const LISTEN = {
+  ...FULLCONN,
   mode: v.optional(ModeSchema),
   bind: v.optional(BindsSchema),
   default_backend: v.optional(nameSchema("backend")),

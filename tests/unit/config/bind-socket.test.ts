@@ -62,3 +62,20 @@ describe("bind name, v4v6, v6only", () => {
     ]);
   });
 });
+
+describe("fullconn (no effect without minconn, in HAProxy as in sluice)", () => {
+  test("accepted in defaults, backend and listen, both syntaxes; the loaded backends are those without it", () => {
+    const plain = loadOk(cfg("backend be", "    server s 127.0.0.1:9001"));
+    const withIt = loadOk(cfg("defaults", "    fullconn 1000", "backend be", "    fullconn 100", "    server s 127.0.0.1:9001"));
+    expect(withoutOrigins(withIt.backends)).toEqual(withoutOrigins(plain.backends));
+    const y = loadOk(yaml("backends:", "  be: { fullconn: 100, servers: [{ name: s, address: '127.0.0.1:9001' }] }"));
+    expect(withoutOrigins(y.backends)).toEqual(withoutOrigins(plain.backends));
+  });
+
+  test.each([
+    [cfg("backend be", "    fullconn lots", "    server s 127.0.0.1:9001"), "sluice.cfg:2: backend 'be': invalid fullconn 'lots' (expected an integer, at least 0)"],
+    [cfg("backend be", "    fullconn", "    server s 127.0.0.1:9001"), "sluice.cfg:2: backend 'be': missing argument for 'fullconn' (usage: fullconn <number>)"],
+  ])("error: %#", (source, message) => {
+    expect(errorsOf(source)).toEqual([message]);
+  });
+});
