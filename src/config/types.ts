@@ -304,6 +304,8 @@ export interface RuleLines {
   redirect: RuleLine[];
   "tcp-request": RuleLine[];
   capture: RuleLine[];
+  /** `declare capture request|response len N` (frontends, listens): capture slots for `capture ... id N`. */
+  declare: RuleLine[];
   "force-persist": RuleLine[];
   "ignore-persist": RuleLine[];
   /** `monitor fail if|unless COND` (frontends, listens): the monitor-uri answers 503 when one holds. */
