@@ -5,6 +5,8 @@
 // cannot set IPV6_V6ONLY: sluice on Deno refuses `v6only` at start, naming it.
 import { afterAll, describe, expect, test } from "bun:test";
 import net from "node:net";
+import tls from "node:tls";
+import { TestPki } from "../support/certs.ts";
 import { type Backend, freePort, nameBackend } from "./harness.ts";
 import { proxiesUnderTest } from "./reference-proxy.ts";
 
@@ -12,6 +14,21 @@ import { proxiesUnderTest } from "./reference-proxy.ts";
 function answer(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
+    let got = "";
+    s.on("data", (d) => (got += d.toString()));
+    s.on("end", () => resolve(got));
+    s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    s.setTimeout(3000, () => {
+      s.destroy();
+      resolve("timeout");
+    });
+  });
+}
+
+/** The same over TLS (the certificate is not checked: the family is what is tested). */
+function tlsAnswer(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = tls.connect({ host, port, servername: "a.test", rejectUnauthorized: false });
     let got = "";
     s.on("data", (d) => (got += d.toString()));
     s.on("end", () => resolve(got));
@@ -66,5 +83,42 @@ describe("bind :::PORT, [::]:PORT, v4v6, v6only, name", () => {
         await run.stop();
       }
     }, 30000);
+  }
+
+  // One certificate: Bun's own TLS listener; two: node:tls (src/runtime/bun.ts picks).
+  for (const proxy of proxiesUnderTest().filter((p) => p.name !== "sluice deno")) {
+    test(`${proxy.name}: the same on TLS binds, one certificate and two`, async () => {
+      const pki = new TestPki();
+      const a = pki.leaf("a", { names: ["a.test"] });
+      const b = pki.leaf("b", { names: ["b.test"] });
+      const backend = await nameBackend("be");
+      backends.push(backend);
+      const [oneSix, twoSix, twoDual, ready] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const config = [
+        "defaults",
+        "    mode tcp",
+        "    timeout connect 2s",
+        "    timeout client 5s",
+        "    timeout server 5s",
+        "listen l",
+        `    bind [::]:${oneSix} ssl crt ${a.pem} v6only`,
+        `    bind [::]:${twoSix} ssl crt ${a.pem} crt ${b.pem} v6only`,
+        `    bind :::${twoDual} ssl crt ${a.pem} crt ${b.pem} v4v6`,
+        `    bind 127.0.0.1:${ready}`,
+        `    server s 127.0.0.1:${backend.port}`,
+        "",
+      ].join("\n");
+      const run = await proxy.start(config, [twoDual, ready]);
+      try {
+        for (const port of [oneSix, twoSix]) {
+          expect(await tlsAnswer("::1", port)).toBe("be");
+          expect(await tlsAnswer("127.0.0.1", port)).toBe("ECONNREFUSED");
+        }
+        expect(await tlsAnswer("::1", twoDual)).toBe("be");
+        expect(await tlsAnswer("127.0.0.1", twoDual)).toBe("be");
+      } finally {
+        await run.stop();
+      }
+    }, 60000);
   }
 });
