@@ -61,6 +61,19 @@ export function isWildcardHost(host: string): boolean {
   return host === ANY_HOST || host === "::";
 }
 
+/**
+ * An IPv4 and an IPv6 address on one port: they share it only through an
+ * IPv6 any-address that also takes IPv4 (not `v6only`). HAProxy opens such a
+ * pair with SO_REUSEPORT (`bind :443` beside `bind :::443 v4v6`), and so does
+ * sluice within one frontend (core/frontend.ts).
+ */
+export function acrossFamilies(a: { host: string; port: number; ipv6Only?: boolean }, b: { host: string; port: number; ipv6Only?: boolean }): "apart" | "shared" | undefined {
+  const six = a.host.includes(":") ? a : b;
+  const four = six === a ? b : a;
+  if (four.host.includes(":") || !six.host.includes(":")) return undefined;
+  return a.port === b.port && six.host === "::" && six.ipv6Only !== true ? "shared" : "apart";
+}
+
 function splitHostPort(
   text: string,
 ): { host: string; port: string; bracketed: boolean } | { error: string } {

@@ -40,8 +40,8 @@ export function statsListener(proxy: CheckedProxy, part: ProxyPart, defaults: Pr
     problems.push(new ConfigError(locate(proxy.seg, [...proxy.path, ...path], true), context, detail));
   const mode = part.mode ?? defaults.mode;
   if (mode !== "http") fail(part.mode !== undefined ? ["mode"] : [], `a stats listener needs mode http (this section is in ${mode ?? "tcp"} mode)`);
-  if (part.servers !== undefined) fail(["servers"], "stats on a section with servers is not supported yet (give the stats page a section of its own: listen stats, bind, stats enable)");
-  if (part.defaultBackend !== undefined) fail(["default_backend"], "stats on a section with a default_backend is not supported yet (give the stats page a section of its own)");
+  if (part.servers !== undefined) fail(["servers"], "'stats' on a section with 'server' lines is not supported yet (give the stats page a section of its own: listen stats, bind, stats enable)");
+  if (part.defaultBackend !== undefined) fail(["default_backend"], "'stats' on a section with a 'default_backend' is not supported yet (give the stats page a section of its own)");
   let metrics: MetricsRoute | undefined;
   for (const [keyword, lines] of Object.entries(part.ruleLines ?? {})) {
     // `acl` lines name conditions for `stats admin` (compiled below).

@@ -2,6 +2,7 @@
 // Past maxconn, accepted sockets wait paused (their bytes stay in the kernel)
 // until a session ends: they queue, they are not refused.
 import type { RulesContext } from "../session/http-host.ts";
+import { acrossFamilies } from "../config/address.ts";
 import type { BindConfig, FrontendConfig } from "../config/types.ts";
 import { H2ServerConnection, type H2ServerOptions } from "../http2/server-connection.ts";
 import { type MultiplexedMuxFactory, MuxSession } from "../session/mux-session.ts";
@@ -133,7 +134,9 @@ export class Frontend implements SessionHost, InspectionDone {
   /** `reusePort`: a worker of a master shares every bind with its siblings (SO_REUSEPORT). */
   async start(reusePort = false): Promise<void> {
     for (const bind of this.config.binds) {
-      const options: ListenOptions = { hostname: bind.host, port: bind.port, reusePort };
+      // An IPv4 bind beside a dual-stack `::` one on its port: both open with SO_REUSEPORT, as HAProxy.
+      const paired = this.config.binds.some((other) => acrossFamilies(other, bind) === "shared");
+      const options: ListenOptions = { hostname: bind.host, port: bind.port, reusePort: reusePort || paired };
       if (bind.ipv6Only !== undefined) options.ipv6Only = bind.ipv6Only;
       if (bind.ssl !== undefined) {
         options.tls = serverTlsOptions(bind.ssl, this.clientTimeout);

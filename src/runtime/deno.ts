@@ -168,6 +168,11 @@ export const denoRuntime: Runtime = {
       }
       return listenTls({ ...options, tls: t }, onAccept, "hold");
     }
+    // Without --unstable-net, Deno.listen({ reusePort: true }) ends the process; only that flag defines Deno.listenDatagram.
+    // A single process asks for SO_REUSEPORT only for an IPv4 bind beside a dual-stack `::` one on its port (workers get the flag).
+    if (options.reusePort === true && !("listenDatagram" in Deno)) {
+      return Promise.reject(new Error(`${options.hostname}:${options.port}: this bind shares its port with another of its frontend (an IPv4 address beside a dual-stack '::'), which needs SO_REUSEPORT: Deno offers it behind --unstable-net (run 'deno run -A --unstable-net'), or write 'v6only' on the '::' bind`));
+    }
     try {
       const listener = Deno.listen({
         hostname: options.hostname,

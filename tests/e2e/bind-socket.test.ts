@@ -121,4 +121,39 @@ describe("bind :::PORT, [::]:PORT, v4v6, v6only, name", () => {
       }
     }, 60000);
   }
+
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: 0.0.0.0:PORT beside :::PORT v4v6 in one frontend both open (SO_REUSEPORT, as HAProxy)`, async () => {
+      const backend = await nameBackend("be");
+      backends.push(backend);
+      const port = await freePort();
+      const config = [
+        "defaults",
+        "    mode tcp",
+        "    timeout connect 2s",
+        "    timeout client 5s",
+        "    timeout server 5s",
+        "listen l",
+        `    bind 0.0.0.0:${port} name four`,
+        `    bind :::${port} v4v6 name six`,
+        `    server s 127.0.0.1:${backend.port}`,
+        "",
+      ].join("\n");
+      expect(proxy.loads(config)).toBeUndefined();
+      // Deno.listen offers SO_REUSEPORT behind --unstable-net only (its workers get the flag; a single process not).
+      if (proxy.name === "sluice deno") {
+        await expect(proxy.start(config, [port])).rejects.toThrow(/needs SO_REUSEPORT: Deno offers it behind --unstable-net/);
+        return;
+      }
+      const run = await proxy.start(config, [port]);
+      try {
+        for (let i = 0; i < 4; i++) {
+          expect(await answer("127.0.0.1", port)).toBe("be");
+          expect(await answer("::1", port)).toBe("be");
+        }
+      } finally {
+        await run.stop();
+      }
+    }, 30000);
+  }
 });

@@ -365,22 +365,46 @@ describe("cross-checks", () => {
     ]);
   });
 
-  test("address conflicts: same host and port, or a wildcard on the same port", () => {
+  test("address conflicts: same host and port, or a wildcard on the same port (a dual-stack :: takes IPv4 too)", () => {
     expect(errorsOf(cfg(
       ...PAIR,
       "frontend second",
       "    bind 127.0.0.1:80",
       "    bind 127.0.0.1:81,127.0.0.1:81",
-      "    bind [::1]:82",
+      "    bind [::]:82",
+      "    bind [::1]:83",
       "    default_backend api",
       "listen third",
       "    bind *:82",
+      "    bind [::1]:84",
+      "    bind [::]:84",
       "    server s 127.0.0.1:1",
     ))).toEqual([
       "sluice.cfg:7: frontend 'second': bind: 127.0.0.1:80 conflicts with 0.0.0.0:80 (frontend 'web' at sluice.cfg:2)",
       "sluice.cfg:8: frontend 'second': bind: 127.0.0.1:81 conflicts with 127.0.0.1:81 (frontend 'second' at sluice.cfg:8)",
-      "sluice.cfg:12: listen 'third': bind: 0.0.0.0:82 conflicts with [::1]:82 (frontend 'second' at sluice.cfg:9)",
+      "sluice.cfg:13: listen 'third': bind: 0.0.0.0:82 conflicts with [::]:82 (frontend 'second' at sluice.cfg:9)",
+      "sluice.cfg:15: listen 'third': bind: [::]:84 conflicts with [::1]:84 (listen 'third' at sluice.cfg:14)",
     ]);
+  });
+
+  test("IPv4 and IPv6 apart share a port (as the kernel and HAProxy): any IPv4 beside [::1] or a v6only ::, and 0.0.0.0 beside a dual :: of the same frontend", () => {
+    const r = loadConfigTexts([cfg(
+      "frontend a",
+      "    bind *:80",
+      "    bind [::1]:81",
+      "    bind 127.0.0.1:81",
+      "    bind [::]:83 v6only",
+      "    bind 127.0.0.1:83",
+      "    bind 0.0.0.0:82",
+      "    bind :::82 v4v6",
+      "    default_backend b",
+      "listen other",
+      "    bind [::]:80 v6only",
+      "    server s 127.0.0.1:1",
+      "backend b",
+      "    server s 127.0.0.1:1",
+    )]);
+    expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual([]);
   });
 
   test("different hosts on one port do not conflict", () => {

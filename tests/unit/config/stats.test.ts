@@ -166,7 +166,7 @@ backends: { be: { servers: [{ name: a, address: "127.0.0.1:9001" }] } }
       ),
     })).toEqual([
       "t.cfg:2: listen 'both': a stats listener needs mode http (this section is in tcp mode)",
-      "t.cfg:5: listen 'both': stats on a section with servers is not supported yet (give the stats page a section of its own: listen stats, bind, stats enable)",
+      "t.cfg:5: listen 'both': 'stats' on a section with 'server' lines is not supported yet (give the stats page a section of its own: listen stats, bind, stats enable)",
       "t.cfg:6: listen 'both': 'http-request' on a stats listener is not supported yet (its only rule line may be 'http-request use-service prometheus-exporter')",
       "t.cfg:7: listen 'both': on a stats listener the exporter's condition is 'if { path <path> }' or 'if { path_beg <prefix> }' (other conditions are not supported yet)",
     ]);
