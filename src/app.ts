@@ -3,6 +3,7 @@
 import { type Command, parseCommandLine, usage } from "./cli.ts";
 import { loadConfigFiles, loadConfigTexts, type LoadResult } from "./config/load.ts";
 import type { Config } from "./config/types.ts";
+import { formatAddress } from "./config/address.ts";
 import { Proxy } from "./core/proxy.ts";
 import { commandTable, ControlSockets, controlContext } from "./control/sockets.ts";
 import { SinkPool } from "./log/sink.ts";
@@ -172,7 +173,11 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
   }
   for (const l of control?.listening ?? []) io.err(`runtime API listening on ${l.port === 0 ? l.hostname : `${l.hostname}:${l.port}`}`);
   for (const f of proxy.frontends) {
-    for (const l of f.listening) io.err(`frontend '${f.name}' listening on ${l.hostname}:${l.port}`);
+    f.listening.forEach((l, i) => {
+      // `bind ... name NAME`: HAProxy shows it on its listener rows; sluice on this line.
+      const name = f.config.binds[i]?.name;
+      io.err(`frontend '${f.name}' listening on ${formatAddress(l.hostname, l.port)}${name === undefined ? "" : ` (bind '${name}')`}`);
+    });
   }
   let stats: StatsListeners;
   try {

@@ -1,4 +1,5 @@
 // Addresses as HAProxy writes them on `bind` and `server` lines.
+import { isIPv6 } from "node:net";
 
 /** A bind listens: a missing host means every interface. A server connects: it needs a host. */
 export type AddressRole = "bind" | "server";
@@ -9,7 +10,7 @@ export type AddressResult =
 
 export const ANY_HOST = "0.0.0.0";
 
-const FORMS = "expected HOST:PORT, :PORT, *:PORT or [IPv6]:PORT";
+const FORMS = "expected HOST:PORT, :PORT, *:PORT, [IPv6]:PORT or IPv6:PORT";
 const LABEL = "[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?";
 const HOSTNAME = new RegExp(`^${LABEL}(\\.${LABEL})*\\.?$`);
 const IPV6 = /^[0-9A-Fa-f:.]+$/;
@@ -60,6 +61,19 @@ export function isWildcardHost(host: string): boolean {
   return host === ANY_HOST || host === "::";
 }
 
+/**
+ * An IPv4 and an IPv6 address on one port: they share it only through an
+ * IPv6 any-address that also takes IPv4 (not `v6only`). HAProxy opens such a
+ * pair with SO_REUSEPORT (`bind :443` beside `bind :::443 v4v6`), and so does
+ * sluice within one frontend (core/frontend.ts).
+ */
+export function acrossFamilies(a: { host: string; port: number; ipv6Only?: boolean }, b: { host: string; port: number; ipv6Only?: boolean }): "apart" | "shared" | undefined {
+  const six = a.host.includes(":") ? a : b;
+  const four = six === a ? b : a;
+  if (four.host.includes(":") || !six.host.includes(":")) return undefined;
+  return a.port === b.port && six.host === "::" && six.ipv6Only !== true ? "shared" : "apart";
+}
+
 function splitHostPort(
   text: string,
 ): { host: string; port: string; bracketed: boolean } | { error: string } {
@@ -73,7 +87,11 @@ function splitHostPort(
   const colon = text.indexOf(":");
   if (colon < 0) return { error: `missing port in '${text}' (${FORMS})` };
   if (text.indexOf(":", colon + 1) >= 0) {
-    return { error: `IPv6 addresses need brackets, as in [::1]:8080 (got '${text}')` };
+    // HAProxy reads an unbracketed IPv6 address as far as the last colon: `:::443` is `[::]:443`.
+    const last = text.lastIndexOf(":");
+    const host = text.slice(0, last);
+    if (!isIPv6(host)) return { error: `invalid IPv6 address '${host}' in '${text}' (${FORMS})` };
+    return { host, port: text.slice(last + 1), bracketed: true };
   }
   return { host: text.slice(0, colon), port: text.slice(colon + 1), bracketed: false };
 }

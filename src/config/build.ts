@@ -196,6 +196,8 @@ function frontend(
       const bind: BindConfig = { host: b.host, port: b.port, origin: locate(proxy.seg, [...proxy.path, ...b.path]) };
       if (b.proto !== undefined) bind.proto = b.proto;
       if (b.acceptProxy === true) bind.acceptProxy = true;
+      if (b.name !== undefined) bind.name = b.name;
+      if (b.ipv6Only !== undefined && b.host.includes(":")) bind.ipv6Only = b.ipv6Only;
       if (b.ssl !== undefined && b.tls !== undefined) bind.ssl = bindTls(b.ssl, b.tls, global);
       return bind;
     }),

@@ -13,6 +13,8 @@ import { type Env, expandAddress } from "./cfg-env.ts";
 import { DefaultsKeeper, type DefaultsRecord, type DefaultServer, segmentWithDefaults, splitFrom } from "./cfg-defaults.ts";
 import { BIND_PROXY_FLAGS } from "./schema-proxy-protocol.ts";
 import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
+import { lineNote } from "./cfg-notes.ts";
+import { BIND_SOCKET_FLAGS, BIND_SOCKET_VALUES } from "./schema-bind.ts";
 import {
   isReservedName,
   newSegment,
@@ -39,6 +41,9 @@ const SINGLE_ARG: Record<string, string> = {
   "server-state-file": "server-state-file <file>",
   "server-state-base": "server-state-base <directory>",
   "load-server-state-from-file": "load-server-state-from-file global|local|none",
+  "ca-base": "ca-base <dir>",
+  fullconn: "fullconn <number>",
+  "crt-base": "crt-base <dir>",
   "hard-stop-after": "hard-stop-after <time>",
   "tune.bufsize": "tune.bufsize <number>",
   "tune.http.maxhdr": "tune.http.maxhdr <number>",
@@ -92,6 +97,7 @@ const USAGE: Record<string, string> = {
   log: "log <address> [len <length>] [format <format>] <facility> [<level> [<minlevel>]], or log global",
   "log-send-hostname": "log-send-hostname [<string>]",
   description: "description <text>",
+  "default-path": "default-path current|config|parent|origin <path>",
   // Health checks (issue 14, checks).
   "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>",
   "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, tcp-check send-binary <hex>, or tcp-check expect [!] string|rstring|binary <pattern>",
@@ -121,9 +127,9 @@ const USAGE: Record<string, string> = {
 /** Health-check rule lines (issue 14, checks): one list of words per line, read by schema-check.ts. */
 const CHECK_RULES = new Set(["http-check", "tcp-check"]);
 /** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
-const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "force-persist", "ignore-persist", "monitor"]);
+const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "declare", "force-persist", "ignore-persist", "monitor"]);
 /** Bind options without a value. */
-const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets", ...BIND_PROXY_FLAGS]);
+const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets", ...BIND_PROXY_FLAGS, ...BIND_SOCKET_FLAGS]);
 /** Bind options that take a value → what the value is. */
 const BIND_VALUES: Record<string, string> = {
   proto: "h2",
@@ -136,6 +142,7 @@ const BIND_VALUES: Record<string, string> = {
   ciphers: "<ciphers>",
   ciphersuites: "<ciphersuites>",
   curves: "<curves>",
+  ...BIND_SOCKET_VALUES,
 };
 /** Bind options that may be given several times (a list). */
 const BIND_REPEATED = new Set(["crt", "crt-list"]);
@@ -353,6 +360,8 @@ class CfgParser {
   }
 
   private keyword(base: PathSeg[], keyword: string, args: string[]): void {
+    const note = lineNote(String(base[0]), keyword, args);
+    if (note !== undefined) this.warnings.push(new ConfigError(this.at, this.section?.context ?? [], note));
     // `no log` (HAProxy: this proxy logs nothing) is the log line "none".
     if (keyword === "no" && args.length === 1 && args[0] === "log") return this.keyword(base, "log", ["none"]);
     // `no option NAME` is the option entry "no NAME" (schema-http.ts reads it).
@@ -366,8 +375,8 @@ class CfgParser {
       if (!this.arity(keyword, args, 1, 1)) return;
       raw[keyword] = args[0];
       this.mark([...base, keyword]);
-    } else if (keyword === "description") {
-      // Free text: HAProxy joins the words with single spaces.
+    } else if (keyword === "description" || keyword === "default-path") {
+      // Free text: HAProxy joins the words with single spaces (default-path: schema-paths.ts reads them).
       if (!this.arity(keyword, args, 1, Infinity)) return;
       raw[keyword] = args.join(" ");
       this.mark([...base, keyword]);

@@ -2,12 +2,11 @@
 // sends instead of its own page for that status (HAProxy semantics). It is
 // read once, at load, and checked here.
 //
-// FILE is resolved relative to the directory of the config file that names
-// it. HAProxy resolves it against its working directory; ours works the
-// same whichever directory `sluice -f path/to/sluice.cfg` is run from.
+// FILE is resolved as schema-paths.ts says: by default relative to the
+// directory of the config file that names it (HAProxy's `default-path
+// config`), so it works the same whichever directory sluice is run from.
 
 import { readFileSync } from "node:fs";
-import { dirname, isAbsolute, join } from "node:path";
 import { latin1, rawHeadLines } from "../http/raw-response.ts";
 import { reasonPhrase } from "../http/reasons.ts";
 
@@ -18,18 +17,13 @@ export function isErrorFileCode(code: number): boolean {
   return ERRORFILE_CODES.includes(code);
 }
 
-/** `file` as the process can open it: absolute, or next to `configFile`. */
-export function nearConfig(configFile: string, file: string): string {
-  return isAbsolute(file) ? file : join(dirname(configFile), file);
-}
-
 export type ErrorFileResult = { ok: true; response: Uint8Array } | { ok: false; error: string };
 
-/** Reads and checks `file` (as written in `configFile`); the error names neither the code nor the file. */
-export function readErrorFile(code: number, file: string, configFile: string): ErrorFileResult {
+/** Reads and checks `file` (a path the process can open); the error names neither the code nor the file. */
+export function readErrorFile(code: number, file: string): ErrorFileResult {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(nearConfig(configFile, file));
+    bytes = readFileSync(file);
   } catch (e) {
     const reason = (e as { code?: unknown }).code;
     return {

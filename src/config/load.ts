@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { parseCfg } from "./cfg.ts";
 import { ConfigError, formatPos } from "./errors.ts";
 import { buildDraft } from "./build.ts";
-import type { SyntaxResult } from "./raw.ts";
+import type { RawSegment, SyntaxResult } from "./raw.ts";
+import { type DefaultPath, type FilePaths, filePaths, pathKeywords } from "./schema-paths.ts";
 import { type CheckedSegment, checkSegment } from "./sections.ts";
 import type { Config, Origin, UserlistConfig } from "./types.ts";
 import { validate } from "./validate.ts";
@@ -48,11 +49,12 @@ export function loadConfigTexts(sources: ConfigSource[]): LoadResult {
 function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): LoadResult {
   const checked: CheckedSegment[] = [];
   const syntaxWarnings: ConfigError[] = [];
-  for (const source of sources) {
-    const syntax = parseSource(source);
+  const parsed = sources.map((source) => parseSource(source));
+  const paths = pathsOfFiles(parsed.flatMap((syntax) => syntax.segments));
+  for (const syntax of parsed) {
     errors.push(...syntax.errors);
     syntaxWarnings.push(...(syntax.warnings ?? []));
-    for (const seg of syntax.segments) checked.push(checkSegment(seg, errors));
+    for (const seg of syntax.segments) checked.push(checkSegment(seg, errors, paths(seg.file)));
   }
   const userlists = collectUserlists(checked, errors);
   const draft = buildDraft(checked);
@@ -142,4 +144,25 @@ function readError(e: unknown): string {
   if (code === "EACCES") return "permission denied";
   if (code === "EISDIR") return "is a directory";
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * How each file's relative names are found: its own `default-path` (HAProxy:
+ * one per file), the last `ca-base` / `crt-base` of any file (global settings).
+ */
+function pathsOfFiles(segments: RawSegment[]): (file: string) => FilePaths {
+  const defaultPaths = new Map<string, DefaultPath>();
+  let caBase: string | undefined;
+  let crtBase: string | undefined;
+  for (const seg of segments) {
+    const said = pathKeywords(seg.doc.global);
+    if (said["default-path"] !== undefined) defaultPaths.set(seg.file, said["default-path"]);
+    caBase = said["ca-base"] ?? caBase;
+    crtBase = said["crt-base"] ?? crtBase;
+  }
+  const cwd = process.cwd();
+  return (file) => {
+    const defaultPath = defaultPaths.get(file);
+    return filePaths(file, { ...(defaultPath && { defaultPath }), ...(caBase !== undefined && { caBase }), ...(crtBase !== undefined && { crtBase }) }, cwd);
+  };
 }

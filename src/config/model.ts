@@ -48,6 +48,8 @@ import { type ErrorLocPart, errorLocResponse, errorLocSchema, type TcpKeepAlive 
 import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
 import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
 import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
+import { PATHS_GLOBAL } from "./schema-paths.ts";
+import { FULLCONN } from "./schema-fullconn.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
@@ -117,8 +119,10 @@ const GLOBAL = {
   stats: v.optional(GlobalStatsSchema),
   ...MASTER_GLOBAL,
   ...PROCESS_GLOBAL,
+  ...PATHS_GLOBAL,
 };
 const DEFAULTS = {
+  ...FULLCONN,
   mode: v.optional(ModeSchema),
   timeout: v.optional(timeoutsSchema("defaults", TIMEOUT_NAMES)),
   retries: v.optional(integer("retries", 0)),
@@ -162,6 +166,7 @@ const FRONTEND = {
   ...ruleEntries(FRONTEND_RULES),
 };
 const BACKEND = {
+  ...FULLCONN,
   mode: v.optional(ModeSchema),
   balance: v.optional(BalanceSchema),
   "hash-type": v.optional(HashTypeSchema),
@@ -187,6 +192,7 @@ const BACKEND = {
   ...ruleEntries(BACKEND_RULES),
 };
 const LISTEN = {
+  ...FULLCONN,
   mode: v.optional(ModeSchema),
   bind: v.optional(BindsSchema),
   default_backend: v.optional(nameSchema("backend")),

@@ -3,6 +3,7 @@
 // down), then every rule compiled for its stage. Every problem is reported,
 // each with its file:line, the proxy and the keyword; a proxy with errors
 // gets no rules (the load fails anyway).
+import { declaredCaptures } from "./capture-declare.ts";
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { compileCondition, type ParsedAcl, parseAcl } from "../rules/acl.ts";
@@ -202,8 +203,10 @@ function compileProxy(
       (direction === "request" ? requestHeaderCaptures : responseHeaderCaptures).push({ name: name.toLowerCase(), length: n });
     }
   }
-  const captureLengths: number[] = requestHeaderCaptures.map((c) => c.length);
-  const responseLengths: number[] = responseHeaderCaptures.map((c) => c.length);
+  // `declare capture` slots come next (capture-declare.ts), then `http-request capture ... len` ones.
+  const declared = declaredCaptures(p.lines, fail);
+  const captureLengths: number[] = [...requestHeaderCaptures.map((c) => c.length), ...declared.request];
+  const responseLengths: number[] = [...responseHeaderCaptures.map((c) => c.length), ...declared.response];
 
   const contextFor = (stage: StageBit): ActionContext => ({
     condition: (words) => compileCondition(words, acls, stage, env),

@@ -6,8 +6,11 @@
 // Several `stats socket` lines make several sockets. In YAML, `stats:` takes
 // the same lines, each a string or a list of words:
 //   global: { stats: ["socket /run/sluice.sock level admin", "timeout 30s"] }
-// Bind options sluice does not implement (uid, gid, user, group, expose-fd,
-// process, ...) are errors naming the option, never ignored.
+// `expose-fd listeners` is accepted with a warning (cfg-notes.ts): HAProxy hands
+// its listening sockets to a new process started with -x; sluice's reload
+// opens them anew with SO_REUSEPORT and never needs them. Other bind options
+// sluice does not implement (uid, gid, user, group, process, ...) are errors
+// naming the option, never ignored.
 import * as v from "valibot";
 import { parseAddress } from "./address.ts";
 import { parseDuration } from "./duration.ts";
@@ -23,7 +26,7 @@ export interface ControlPart {
 type Line = { socket: ControlSocket } | { timeout: number } | { maxconn: number };
 
 const LEVELS: readonly ControlLevel[] = ["user", "operator", "admin"];
-const OPTIONS = "level, mode";
+const OPTIONS = "level, mode, expose-fd listeners";
 /** HAProxy's `stats` words that sluice knows of but does not implement (`stats bind-process` is gone since 2.5). */
 const UNSUPPORTED_STATS = new Set(["bind-process", "show-node", "show-desc"]);
 
@@ -64,6 +67,9 @@ function socketLine(words: readonly string[]): Line | string {
       if (value === undefined || !/^[0-7]{1,4}$/.test(value)) return `stats socket: 'mode' expects an octal permission such as 600 (got ${value === undefined ? "nothing" : `'${value}'`})`;
       if (where.kind !== "unix") return "stats socket: 'mode' applies to a unix socket only";
       mode = Number.parseInt(value, 8);
+      i++;
+    } else if (option === "expose-fd") {
+      if (value !== "listeners") return `stats socket: 'expose-fd' expects 'listeners' (got ${value === undefined ? "nothing" : `'${value}'`})`;
       i++;
     } else {
       return `stats socket: option '${option}' is not supported yet (supported: ${OPTIONS})`;

@@ -3,6 +3,7 @@
 import * as v from "valibot";
 import { keywords } from "./schema-keywords.ts";
 import { parseAddress } from "./address.ts";
+import { type BindSocketPart, bindSocketPart } from "./schema-bind.ts";
 import type { PathSeg } from "./raw.ts";
 import {
   address,
@@ -104,7 +105,7 @@ export function timeoutsSchema(section: SectionName, names: readonly TimeoutName
 }
 
 /** `path` is where the address was written, relative to its proxy section. */
-export interface BindPart {
+export interface BindPart extends BindSocketPart {
   host: string;
   port: number;
   /** `proto h2` on the bind line (`{ address, proto: h2 }` in YAML). */
@@ -118,7 +119,7 @@ export interface BindPart {
   tls?: BindTls;
 }
 
-type BindAddress = { host: string; port: number; proto?: "h2"; ssl?: BindSslPart; acceptProxy?: true };
+type BindAddress = { host: string; port: number; proto?: "h2"; ssl?: BindSslPart; acceptProxy?: true } & BindSocketPart;
 
 function addresses(x: unknown, addIssue: (i: { message: string }) => void): BindAddress[] | undefined {
   if (typeof x !== "string") {
@@ -145,10 +146,11 @@ const BindEntry = v.lazy((x) =>
         const ssl = bindSslPart(o);
         if (typeof ssl === "string") addIssue({ message: ssl });
         const proxied = bindProxyPart(o);
-        if (list === undefined || typeof ssl === "string") return NEVER;
+        const socket = bindSocketPart(o);
+        if (typeof socket === "string") addIssue({ message: socket });
+        if (list === undefined || typeof ssl === "string" || typeof socket === "string") return NEVER;
         const proto = o.proto;
-        if (ssl === undefined && proto === undefined && proxied.acceptProxy === undefined) return list;
-        return list.map((a) => ({ ...a, ...(proto !== undefined ? { proto } : {}), ...(ssl !== undefined ? { ssl } : {}), ...proxied }));
+        return list.map((a) => ({ ...a, ...(proto !== undefined ? { proto } : {}), ...(ssl !== undefined ? { ssl } : {}), ...proxied, ...socket }));
       }),
     )
     : v.pipe(

@@ -17,6 +17,7 @@ export const RULE_KEYWORDS = [
   "redirect",
   "tcp-request",
   "capture",
+  "declare",
   "force-persist",
   "ignore-persist",
   "monitor",
@@ -59,6 +60,6 @@ export function ruleLinesOf(o: Partial<Record<RuleKeyword, string[][] | undefine
   return part;
 }
 
-export const FRONTEND_RULES = ["acl", "use_backend", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "monitor"] as const;
+export const FRONTEND_RULES = ["acl", "use_backend", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "declare", "monitor"] as const;
 export const BACKEND_RULES = ["acl", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "force-persist", "ignore-persist"] as const;
 export const LISTEN_RULES = RULE_KEYWORDS;

@@ -3,6 +3,7 @@
 // Values are checked here; the files they name are read by tls-files.ts.
 
 import * as v from "valibot";
+import { BIND_SOCKET_FIELDS, BIND_SOCKET_KEYS } from "./schema-bind.ts";
 import { keywords } from "./schema-keywords.ts";
 import { BIND_PROXY_FIELDS, BIND_PROXY_KEYS } from "./schema-proxy-protocol.ts";
 import { describe, flag, integer } from "./schema-values.ts";
@@ -100,6 +101,7 @@ export const BIND_FIELDS = {
   "no-tlsv13": v.optional(flag("no-tlsv13")),
   "no-tls-tickets": v.optional(flag("no-tls-tickets")),
   ...BIND_PROXY_FIELDS,
+  ...BIND_SOCKET_FIELDS,
 };
 
 /** The TLS settings of one bind, as written; files not read yet. */
@@ -132,7 +134,7 @@ export function versionsLeft(excluded: ReadonlySet<string>): { min?: TlsVersion;
 
 /** A bind's TLS part, or an error message (ssl options without `ssl`, `ssl` without a certificate). */
 export function bindSslPart(o: BindFields): BindSslPart | undefined | string {
-  const tlsKeys = Object.keys(o).filter((k) => k !== "address" && k !== "ssl" && k !== "proto" && !BIND_PROXY_KEYS.has(k) && o[k as keyof BindFields] !== undefined);
+  const tlsKeys = Object.keys(o).filter((k) => k !== "address" && k !== "ssl" && k !== "proto" && !BIND_PROXY_KEYS.has(k) && !BIND_SOCKET_KEYS.has(k) && o[k as keyof BindFields] !== undefined);
   if (o.ssl !== true) {
     return tlsKeys.length > 0 ? `bind option '${tlsKeys[0]}' needs 'ssl' on the same bind` : undefined;
   }

@@ -5,7 +5,8 @@
 
 import * as v from "valibot";
 import { contextOf } from "./context.ts";
-import { nearConfig, readErrorFile } from "./errorfile.ts";
+import { readErrorFile } from "./errorfile.ts";
+import type { FilePaths } from "./schema-paths.ts";
 import { ConfigError } from "./errors.ts";
 import { locate, toErrors } from "./issues.ts";
 import {
@@ -49,7 +50,8 @@ export interface CheckedSegment {
   userlists?: { name: string; origin: Origin; config?: UserlistConfig }[];
 }
 
-export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSegment {
+/** `paths`: how the files this segment's file names are found (schema-paths.ts). */
+export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: FilePaths): CheckedSegment {
   const doc = seg.doc;
   const out: CheckedSegment = { proxies: [] };
 
@@ -60,7 +62,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSeg
     const r = v.safeParse(GlobalSchema, doc.global);
     if (r.success) {
       out.global = r.output;
-      for (const target of r.output.logs ?? []) placeLogFile(target, seg);
+      for (const target of r.output.logs ?? []) placeLogFile(target, paths);
     } else {
       errors.push(...toErrors(r.issues, ["global"], seg));
     }
@@ -68,7 +70,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSeg
   if ("defaults" in doc) {
     const r = v.safeParse(DefaultsSchema, doc.defaults);
     out.defaults = r.success ? r.output : null;
-    if (r.success) readFiles(r.output, seg, ["defaults"], errors);
+    if (r.success) readFiles(r.output, seg, ["defaults"], errors, paths);
     else errors.push(...toErrors(r.issues, ["defaults"], seg));
   }
 
@@ -89,7 +91,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[]): CheckedSeg
       if (!r.success) errors.push(...toErrors(r.issues, path, seg));
       const proxy: CheckedProxy = { kind, name, seg, path, origin };
       if (r.success) {
-        readFiles(r.output, seg, path, errors);
+        readFiles(r.output, seg, path, errors, paths);
         proxy.part = r.output;
       }
       out.proxies.push(proxy);
@@ -120,7 +122,7 @@ function checkUserlists(seg: RawSegment, out: CheckedSegment, errors: ConfigErro
 }
 
 /** Reads the certificates and CA files of TLS binds and servers (global defaults apply in build.ts). */
-function readTlsFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[]): void {
+function readTlsFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths): void {
   const fail = (path: PathSeg[], list: string[]) => {
     for (const e of list) errors.push(new ConfigError(locate(seg, [...base, ...path]), contextOf(base, seg.doc), e));
   };
@@ -130,7 +132,7 @@ function readTlsFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors:
     if (bind.ssl === undefined) continue;
     let r = loaded.get(bind.ssl);
     if (r === undefined) {
-      r = loadBindTls(bind.ssl, seg.file, {});
+      r = loadBindTls(bind.ssl, paths, {});
       loaded.set(bind.ssl, r);
       if (!r.ok) fail(bind.path, r.errors);
     }
@@ -138,20 +140,20 @@ function readTlsFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors:
   }
   for (const server of part.servers ?? []) {
     if (server.ssl === undefined) continue;
-    const r = loadServerTls(server.ssl, seg.file);
+    const r = loadServerTls(server.ssl, paths);
     if (r.ok) server.tls = r.value;
     else fail(server.path, r.errors.map((e) => `server '${server.name}': ${e}`));
   }
 }
 
 /** Reads the section's errorfiles into `part.errorResponses`; places its log files. */
-function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[]): void {
-  readTlsFiles(part, seg, base, errors);
-  for (const entry of part.logs ?? []) if (entry !== "global" && entry !== "none") placeLogFile(entry, seg);
+function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths): void {
+  readTlsFiles(part, seg, base, errors, paths);
+  for (const entry of part.logs ?? []) if (entry !== "global" && entry !== "none") placeLogFile(entry, paths);
   if (part.errorFiles === undefined) return;
   part.errorResponses ??= {};
   for (const { code, file } of part.errorFiles) {
-    const r = readErrorFile(code, file, seg.file);
+    const r = readErrorFile(code, paths.near(file));
     if (r.ok) {
       part.errorResponses[code] = r.response;
     } else {
@@ -166,6 +168,6 @@ function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: Co
   }
 }
 
-function placeLogFile(target: LogTarget, seg: RawSegment): void {
-  if (target.path !== undefined) target.path = nearConfig(seg.file, target.path);
+function placeLogFile(target: LogTarget, paths: FilePaths): void {
+  if (target.path !== undefined) target.path = paths.near(target.path);
 }

@@ -1,5 +1,6 @@
-// The files TLS keywords name, read and checked at load, relative to the
-// config file that names them (as errorfile.ts): `crt FILE|DIR` (a directory:
+// The files TLS keywords name, read and checked at load, found as
+// schema-paths.ts says (crt-base, ca-base, default-path; by default next to
+// the config file that names them): `crt FILE|DIR` (a directory:
 // every PEM in it, sorted), `crt-list FILE` (lines `FILE [sni filters]`,
 // HAProxy's layout, `#` comments; `[...]` SSL options per line are not
 // supported), `default-crt`, and for servers `ca-file` and `crt`. An error
@@ -8,7 +9,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseCertificatePem } from "../tls/pem.ts";
-import { nearConfig } from "./errorfile.ts";
+import type { FilePaths } from "./schema-paths.ts";
 import type { BindSslPart, ServerSslPart } from "./schema-tls.ts";
 import { BUILTIN, type BindTls, type ServerTls, type TlsCertificate } from "./types.ts";
 
@@ -64,7 +65,7 @@ function crtEntry(path: string, errors: string[]): TlsCertificate[] {
 }
 
 /** `crt-list FILE`: `CERT [sni filter...]` per line; CERT relative to the config file as HAProxy. */
-function crtList(path: string, configFile: string, errors: string[]): TlsCertificate[] {
+function crtList(path: string, paths: FilePaths, errors: string[]): TlsCertificate[] {
   const text = readText(path);
   if (typeof text !== "string") {
     errors.push(`crt-list '${path}': ${text.error}`);
@@ -80,7 +81,7 @@ function crtList(path: string, configFile: string, errors: string[]): TlsCertifi
       errors.push(`crt-list '${path}' line ${i + 1}: per-certificate SSL options ('[...]') are not supported yet`);
       continue;
     }
-    const c = certificate(nearConfig(configFile, file), filters, errors);
+    const c = certificate(paths.crt(file), filters, errors);
     if (c !== undefined) out.push(c);
   }
   return out;
@@ -88,16 +89,16 @@ function crtList(path: string, configFile: string, errors: string[]): TlsCertifi
 
 export function loadBindTls(
   part: BindSslPart,
-  configFile: string,
+  paths: FilePaths,
   defaults: { minVersion?: BindTls["minVersion"]; maxVersion?: BindTls["maxVersion"]; ciphers?: string; ciphersuites?: string },
 ): Loaded<BindTls> {
   const errors: string[] = [];
   const certificates: TlsCertificate[] = [];
-  for (const crt of part.crt) certificates.push(...crtEntry(nearConfig(configFile, crt), errors));
-  for (const list of part.crtList) certificates.push(...crtList(nearConfig(configFile, list), configFile, errors));
+  for (const crt of part.crt) certificates.push(...crtEntry(paths.crt(crt), errors));
+  for (const list of part.crtList) certificates.push(...crtList(paths.near(list), paths, errors));
   let defaultCertificate = 0;
   if (part.defaultCrt !== undefined) {
-    const path = nearConfig(configFile, part.defaultCrt);
+    const path = paths.crt(part.defaultCrt);
     const at = certificates.findIndex((c) => c.file === path);
     if (at >= 0) {
       defaultCertificate = at;
@@ -130,7 +131,7 @@ export function loadBindTls(
   return { ok: true, value: tls };
 }
 
-export function loadServerTls(part: ServerSslPart, configFile: string): Loaded<ServerTls> {
+export function loadServerTls(part: ServerSslPart, paths: FilePaths): Loaded<ServerTls> {
   const errors: string[] = [];
   const tls: ServerTls = {
     verify: part.verify ?? BUILTIN.tls.serverVerify,
@@ -138,14 +139,14 @@ export function loadServerTls(part: ServerSslPart, configFile: string): Loaded<S
     alpn: part.alpn ?? [],
   };
   if (part.caFile !== undefined) {
-    const path = nearConfig(configFile, part.caFile);
+    const path = paths.ca(part.caFile);
     const text = readText(path);
     if (typeof text !== "string") errors.push(`ca-file '${path}': ${text.error}`);
     else if (!text.includes("-----BEGIN CERTIFICATE-----")) errors.push(`ca-file '${path}': no PEM certificate in it`);
     else tls.ca = text;
   }
   if (part.crt !== undefined) {
-    const c = certificate(nearConfig(configFile, part.crt), undefined, errors);
+    const c = certificate(paths.crt(part.crt), undefined, errors);
     if (c !== undefined) tls.clientCert = { cert: c.cert, key: c.key };
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: tls };

@@ -89,6 +89,10 @@ export interface BindConfig {
   acceptProxy?: true;
   /** Set with `ssl`: this address terminates TLS. */
   ssl?: BindTls;
+  /** `name NAME` (schema-bind.ts). */
+  name?: string;
+  /** IPv6 addresses: `v6only` true, `v4v6` false; absent: the system's default. */
+  ipv6Only?: boolean;
   origin: Origin;
 }
 
@@ -323,6 +327,8 @@ export interface RuleLines {
   redirect: RuleLine[];
   "tcp-request": RuleLine[];
   capture: RuleLine[];
+  /** `declare capture request|response len N` (frontends, listens): capture slots for `capture ... id N`. */
+  declare: RuleLine[];
   "force-persist": RuleLine[];
   "ignore-persist": RuleLine[];
   /** `monitor fail if|unless COND` (frontends, listens): the monitor-uri answers 503 when one holds. */

@@ -9,7 +9,7 @@
 //   WARNING: its connections are refused, but HAProxy accepts it.
 // - A frontend without bind is an ERROR, as in HAProxy: it could never run.
 
-import { formatAddress, isWildcardHost } from "./address.ts";
+import { acrossFamilies, formatAddress, isWildcardHost } from "./address.ts";
 import { ConfigError, formatPos } from "./errors.ts";
 import type { Draft, DraftBackend, DraftFrontend, NamedProxy } from "./build.ts";
 import { HASHING, NEEDS_HTTP } from "./balance.ts";
@@ -183,13 +183,10 @@ function checkFrontend(
       new ConfigError(h2.origin, [...ctx, "bind"], `proto h2 needs mode http (this ${f.named.kind} is in ${f.config.mode} mode)`),
     );
   }
+  // HAProxy 2.6 only warns, in nearly these words: the proxy listens nowhere.
   if (f.config.binds.length === 0) {
-    found.errors.push(
-      new ConfigError(
-        f.config.origin,
-        ctx,
-        "no bind (a frontend needs at least one address to listen on)",
-      ),
+    found.warnings.push(
+      new ConfigError(f.config.origin, ctx, "no 'bind' directive: it listens nowhere. Please declare it as a backend if this was intended."),
     );
   }
   const target = f.config.defaultBackend;
@@ -230,12 +227,13 @@ function checkBinds(frontends: DraftFrontend[], found: Findings): void {
   for (const f of frontends) {
     for (const bind of f.config.binds) {
       const host = bind.host.toLowerCase();
-      const clash = taken.find(
-        (t) =>
-          t.bind.port === bind.port &&
-          (t.bind.host.toLowerCase() === host || isWildcardHost(t.bind.host) ||
-            isWildcardHost(bind.host)),
-      );
+      const clash = taken.find((t) => {
+        if (t.bind.port !== bind.port) return false;
+        // IPv4 beside IPv6: apart, or shared within one frontend (as HAProxy, with SO_REUSEPORT).
+        const families = acrossFamilies(t.bind, bind);
+        if (families !== undefined) return families === "shared" && t.owner !== f.named;
+        return t.bind.host.toLowerCase() === host || isWildcardHost(t.bind.host) || isWildcardHost(bind.host);
+      });
       if (clash) {
         found.errors.push(
           new ConfigError(

@@ -2,6 +2,7 @@
 // Past maxconn, accepted sockets wait paused (their bytes stay in the kernel)
 // until a session ends: they queue, they are not refused.
 import type { RulesContext } from "../session/http-host.ts";
+import { acrossFamilies } from "../config/address.ts";
 import type { BindConfig, FrontendConfig } from "../config/types.ts";
 import { H2ServerConnection, type H2ServerOptions } from "../http2/server-connection.ts";
 import { type MultiplexedMuxFactory, MuxSession } from "../session/mux-session.ts";
@@ -139,7 +140,10 @@ export class Frontend implements SessionHost, InspectionDone {
   /** `reusePort`: a worker of a master shares every bind with its siblings (SO_REUSEPORT). */
   async start(reusePort = false): Promise<void> {
     for (const bind of this.config.binds) {
-      const options: ListenOptions = { hostname: bind.host, port: bind.port, reusePort };
+      // An IPv4 bind beside a dual-stack `::` one on its port: both open with SO_REUSEPORT, as HAProxy.
+      const paired = this.config.binds.some((other) => acrossFamilies(other, bind) === "shared");
+      const options: ListenOptions = { hostname: bind.host, port: bind.port, reusePort: reusePort || paired };
+      if (bind.ipv6Only !== undefined) options.ipv6Only = bind.ipv6Only;
       if (bind.ssl !== undefined && bind.acceptProxy === true) {
         // The PROXY header comes before the ClientHello: listen plain, TLS once the header is read.
         if (this.runtime.tlsAcceptor === undefined) throw new Error(`bind ${bind.host}:${bind.port}: accept-proxy with ssl needs TLS over accepted connections, which the ${this.runtime.name} runtime adapter does not offer (docs/tcp.md says why); Bun and the compiled binary do`);
@@ -308,8 +312,8 @@ export class Frontend implements SessionHost, InspectionDone {
   private proxyHeaderFailed(socket: Socket, bind: BindConfig, failure: ProxyHeaderFailureReport, acceptDate: number): void {
     if (failure.empty && this.config.logging?.dontLogNull === true) return;
     const date = formatLogDate(acceptDate);
-    // HAProxy names an unnamed bind by its number in the section.
-    const name = this.config.binds.indexOf(bind) + 1;
+    // HAProxy names the listener: its `name`, else its number in the section.
+    const name = bind.name ?? this.config.binds.indexOf(bind) + 1;
     this.logger.event(`${socket.remoteAddress}:${socket.remotePort} [${date}] ${this.name}/${name}: ${failure.reason}`);
   }
 

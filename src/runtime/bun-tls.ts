@@ -65,6 +65,7 @@ function listenRaw(options: ListenOptions & { tls: ServerTlsOptions }, onAccept:
     allowHalfOpen: true,
     // Not in Bun's types, honoured by Bun.listen (the reload's second listener needs it).
     reusePort: true,
+    ...(options.ipv6Only === undefined ? {} : { ipv6Only: options.ipv6Only }),
     tls: { cert: pair.cert, key: pair.key, ...(alpn === undefined ? {} : { ALPNProtocols: alpn }) },
     socket: {
       open(raw) {

@@ -46,6 +46,7 @@ async function listen(options: ListenOptions, onAccept: (socket: Socket) => void
     allowHalfOpen: true,
     // SO_REUSEPORT: Bun takes it on listen sockets though its types list it for Bun.serve only.
     ...({ reusePort: options.reusePort ?? false } as object),
+    ...(options.ipv6Only === undefined ? {} : { ipv6Only: options.ipv6Only }),
     socket: {
       ...handlers,
       open(raw) {

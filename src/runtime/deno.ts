@@ -147,6 +147,8 @@ export const denoRuntime: Runtime = {
   version: Deno.version.deno,
 
   listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener> {
+    const v6 = ipv6OnlyRefusal(options);
+    if (v6 !== undefined) return Promise.reject(new Error(v6));
     // Several certificates by SNI: node:tls (bench/results/tls-listeners.md).
     if (options.tls !== undefined) {
       // Deno's node:tls runs on rustls and ignores these (checked with openssl
@@ -165,6 +167,11 @@ export const denoRuntime: Runtime = {
         );
       }
       return listenTls({ ...options, tls: t }, onAccept, "hold");
+    }
+    // Without --unstable-net, Deno.listen({ reusePort: true }) ends the process; only that flag defines Deno.listenDatagram.
+    // A single process asks for SO_REUSEPORT only for an IPv4 bind beside a dual-stack `::` one on its port (workers get the flag).
+    if (options.reusePort === true && !("listenDatagram" in Deno)) {
+      return Promise.reject(new Error(`${options.hostname}:${options.port}: this bind shares its port with another of its frontend (an IPv4 address beside a dual-stack '::'), which needs SO_REUSEPORT: Deno offers it behind --unstable-net (run 'deno run -A --unstable-net'), or write 'v6only' on the '::' bind`));
     }
     try {
       const listener = Deno.listen({
@@ -227,3 +234,23 @@ export const denoRuntime: Runtime = {
     Deno.exit(code);
   },
 };
+
+/**
+ * Deno.listen cannot set IPV6_V6ONLY, and Deno's node:net ignores listen's
+ * ipv6Only (checked: a v4 client still connects): its sockets follow the system's default
+ * (Linux: net.ipv6.bindv6only). `v4v6` is met where that default is 0 (both
+ * families); `v6only`, and `v4v6` where the default is 1, are refused.
+ */
+function ipv6OnlyRefusal(options: ListenOptions): string | undefined {
+  if (options.ipv6Only === undefined) return undefined;
+  const where = `[${options.hostname}]:${options.port}`;
+  if (options.ipv6Only) return `${where}: v6only cannot be applied under Deno (Deno.listen cannot set IPV6_V6ONLY); run sluice on Bun`;
+  let systemDefault = "0";
+  try {
+    systemDefault = Deno.readTextFileSync("/proc/sys/net/ipv6/bindv6only").trim();
+  } catch {
+    // no such file (not Linux): the platform's default is unknown, refuse below only if it said 1
+  }
+  if (systemDefault === "1") return `${where}: v4v6 cannot be applied under Deno (Deno.listen cannot clear IPV6_V6ONLY and net.ipv6.bindv6only is 1); run sluice on Bun`;
+  return undefined;
+}

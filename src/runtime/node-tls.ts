@@ -338,7 +338,8 @@ export function listenTls(
   return new Promise<Listener>((resolve, reject) => {
     server.once("error", reject);
     // reusePort: node's listen option (SO_REUSEPORT), honoured by Bun's and Deno's node:net.
-    const listenOptions = { port: options.port, host: options.hostname, reusePort: options.reusePort ?? false };
+    // ipv6Only: node's listen option (IPV6_V6ONLY), honoured by Bun's node:net (Deno's ignores it: deno.ts refuses first).
+    const listenOptions = { port: options.port, host: options.hostname, reusePort: options.reusePort ?? false, ...(options.ipv6Only === undefined ? {} : { ipv6Only: options.ipv6Only }) };
     server.listen(listenOptions, () => {
       server.off("error", reject);
       server.on("error", noop);

@@ -129,6 +129,12 @@ export interface ListenOptions {
    * master, and the old and new workers during a reload.
    */
   reusePort?: boolean;
+  /**
+   * IPv6 hosts: true, IPv6 clients only (IPV6_V6ONLY on, HAProxy's `v6only`);
+   * false, IPv4 clients too (`v4v6`); absent: the system's default. A runtime
+   * that cannot set it refuses to listen.
+   */
+  ipv6Only?: boolean;
 }
 
 export interface Listener {

@@ -10,6 +10,10 @@ describe("parseAddress", () => {
       ["0.0.0.0:1", "0.0.0.0", 1],
       ["[::1]:443", "::1", 443],
       ["[::]:443", "::", 443],
+      // HAProxy's unbracketed forms: the port follows the last colon.
+      [":::443", "::", 443],
+      ["::1:80", "::1", 80],
+      ["2001:db8::1:8443", "2001:db8::1", 8443],
       ["[2001:db8::1]:65535", "2001:db8::1", 65535],
       ["localhost:9000", "localhost", 9000],
       ["db-1.internal.example:5432", "db-1.internal.example", 5432],
@@ -20,7 +24,7 @@ describe("parseAddress", () => {
     expect(parseAddress(text)).toEqual({ ok: true, host, port });
   });
 
-  const FORMS = "expected HOST:PORT, :PORT, *:PORT or [IPv6]:PORT";
+  const FORMS = "expected HOST:PORT, :PORT, *:PORT, [IPv6]:PORT or IPv6:PORT";
   test.each([
     ["127.0.0.1:99999", "port 99999 is out of range (1-65535)"],
     ["127.0.0.1:0", "port 0 is out of range (1-65535)"],
@@ -31,7 +35,8 @@ describe("parseAddress", () => {
     ["", `missing port in '' (${FORMS})`],
     ["host:http", "invalid port 'http' in 'host:http' (expected a number from 1 to 65535)"],
     [":8080-8090", "port ranges are not supported yet (got '8080-8090' in ':8080-8090')"],
-    ["::1:80", "IPv6 addresses need brackets, as in [::1]:8080 (got '::1:80')"],
+    ["a:b:80", `invalid IPv6 address 'a:b' in 'a:b:80' (${FORMS})`],
+    [":::", `missing port in ':::' (${FORMS})`],
     ["[::1]", `missing port in '[::1]' (${FORMS})`],
     ["[::1:80", `missing ']' in '[::1:80' (${FORMS})`],
     ["[zz]:80", "invalid IPv6 address 'zz' in '[zz]:80'"],

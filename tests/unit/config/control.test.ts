@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { errorsOf, lines, loadOk } from "./helpers.ts";
+import { errorsOf, lines, loadOk, warningsOf } from "./helpers.ts";
 
 // The runtime API's keywords (issue 16): `stats socket`, `stats timeout`,
 // `stats maxconn` in global; the same lines in YAML; what sluice does not
@@ -10,6 +10,20 @@ const yaml = (...l: string[]) => ({ name: "sluice.yaml", text: lines(...l) });
 const BACKEND = ["backend be", "    server s 127.0.0.1:9001"];
 
 describe("stats socket", () => {
+  test("expose-fd listeners is accepted with a warning (sluice reloads with SO_REUSEPORT, never with -x); YAML takes the same words", () => {
+    const text = cfg("global", "    stats socket /run/sluice/admin.sock mode 660 level admin expose-fd listeners", ...BACKEND);
+    const c = loadOk(text);
+    expect(c.global.statsSockets).toEqual([{ kind: "unix", path: "/run/sluice/admin.sock", mode: 0o660, level: "admin" }]);
+    expect(warningsOf(text)).toEqual([
+      "sluice.cfg:2: global: stats socket: 'expose-fd listeners' has no effect: HAProxy passes its listening sockets to a new process started with -x; sluice's reload opens them again with SO_REUSEPORT and never needs them",
+    ]);
+    const y = loadOk(yaml("global:", "  stats: ['socket /run/sluice/admin.sock level admin expose-fd listeners']", "backends:", "  be: { servers: [{ name: s, address: '127.0.0.1:9001' }] }"));
+    expect(y.global.statsSockets).toEqual([{ kind: "unix", path: "/run/sluice/admin.sock", level: "admin" }]);
+    expect(errorsOf(cfg("global", "    stats socket /a.sock expose-fd all", ...BACKEND))).toEqual([
+      "sluice.cfg:2: global: stats socket: 'expose-fd' expects 'listeners' (got 'all')",
+    ]);
+  });
+
   test("unix sockets with level and mode, an ipv4@ one; operator is HAProxy's default level", () => {
     const c = loadOk(cfg(
       "global",
@@ -67,7 +81,7 @@ describe("stats socket", () => {
       "    stats socket",
       ...BACKEND,
     ))).toEqual([
-      "sluice.cfg:2: global: stats socket: option 'uid' is not supported yet (supported: level, mode)",
+      "sluice.cfg:2: global: stats socket: option 'uid' is not supported yet (supported: level, mode, expose-fd listeners)",
       "sluice.cfg:3: global: stats socket: 'level' expects user, operator or admin (got 'root')",
       "sluice.cfg:4: global: stats socket: 'mode' applies to a unix socket only",
       "sluice.cfg:5: global: stats socket: address family 'ipv6@' is not supported yet (supported: unix@, ipv4@)",

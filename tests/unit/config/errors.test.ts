@@ -54,7 +54,7 @@ describe("haproxy.cfg errors", () => {
     [
       "bad bind address",
       ["frontend web", "    bind 127.0.0.1:80,nohost"],
-      "sluice.cfg:2: frontend 'web': bind: missing port in 'nohost' (expected HOST:PORT, :PORT, *:PORT or [IPv6]:PORT)",
+      "sluice.cfg:2: frontend 'web': bind: missing port in 'nohost' (expected HOST:PORT, :PORT, *:PORT, [IPv6]:PORT or IPv6:PORT)",
     ],
     [
       "bad time",
@@ -164,7 +164,7 @@ describe("haproxy.cfg errors", () => {
     [
       "bind option",
       ["frontend web", "    bind :443 transparent"],
-      "sluice.cfg:2: frontend 'web': bind option 'transparent' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, accept-proxy, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves)",
+      "sluice.cfg:2: frontend 'web': bind option 'transparent' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, accept-proxy, v4v6, v6only, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, name)",
     ],
     [
       "missing proxy name",
@@ -299,8 +299,8 @@ describe("YAML errors carry line:col", () => {
 
   test("every unknown key of a section is reported", () => {
     expect(errorsOf(yaml("global:", "  a: 1", "  b: 2"))).toEqual([
-      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits)",
-      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits)",
+      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits, default-path, ca-base, crt-base)",
+      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits, default-path, ca-base, crt-base)",
     ]);
   });
 });
@@ -365,22 +365,46 @@ describe("cross-checks", () => {
     ]);
   });
 
-  test("address conflicts: same host and port, or a wildcard on the same port", () => {
+  test("address conflicts: same host and port, or a wildcard on the same port (a dual-stack :: takes IPv4 too)", () => {
     expect(errorsOf(cfg(
       ...PAIR,
       "frontend second",
       "    bind 127.0.0.1:80",
       "    bind 127.0.0.1:81,127.0.0.1:81",
-      "    bind [::1]:82",
+      "    bind [::]:82",
+      "    bind [::1]:83",
       "    default_backend api",
       "listen third",
       "    bind *:82",
+      "    bind [::1]:84",
+      "    bind [::]:84",
       "    server s 127.0.0.1:1",
     ))).toEqual([
       "sluice.cfg:7: frontend 'second': bind: 127.0.0.1:80 conflicts with 0.0.0.0:80 (frontend 'web' at sluice.cfg:2)",
       "sluice.cfg:8: frontend 'second': bind: 127.0.0.1:81 conflicts with 127.0.0.1:81 (frontend 'second' at sluice.cfg:8)",
-      "sluice.cfg:12: listen 'third': bind: 0.0.0.0:82 conflicts with [::1]:82 (frontend 'second' at sluice.cfg:9)",
+      "sluice.cfg:13: listen 'third': bind: 0.0.0.0:82 conflicts with [::]:82 (frontend 'second' at sluice.cfg:9)",
+      "sluice.cfg:15: listen 'third': bind: [::]:84 conflicts with [::1]:84 (listen 'third' at sluice.cfg:14)",
     ]);
+  });
+
+  test("IPv4 and IPv6 apart share a port (as the kernel and HAProxy): any IPv4 beside [::1] or a v6only ::, and 0.0.0.0 beside a dual :: of the same frontend", () => {
+    const r = loadConfigTexts([cfg(
+      "frontend a",
+      "    bind *:80",
+      "    bind [::1]:81",
+      "    bind 127.0.0.1:81",
+      "    bind [::]:83 v6only",
+      "    bind 127.0.0.1:83",
+      "    bind 0.0.0.0:82",
+      "    bind :::82 v4v6",
+      "    default_backend b",
+      "listen other",
+      "    bind [::]:80 v6only",
+      "    server s 127.0.0.1:1",
+      "backend b",
+      "    server s 127.0.0.1:1",
+    )]);
+    expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual([]);
   });
 
   test("different hosts on one port do not conflict", () => {
@@ -401,13 +425,12 @@ describe("cross-checks", () => {
     ]);
   });
 
-  test("a frontend without bind is an error", () => {
-    expect(
-      errorsOf(
-        cfg("frontend web", "    default_backend api", "backend api", "    server a 127.0.0.1:1"),
-      ),
-    ).toEqual([
-      "sluice.cfg:1: frontend 'web': no bind (a frontend needs at least one address to listen on)",
+  test("a frontend or listen without bind is a warning, as in HAProxy 2.6 (it listens nowhere)", () => {
+    const sources = [cfg("frontend web", "    default_backend api", "backend api", "    server a 127.0.0.1:1", "listen l", "    server b 127.0.0.1:1")];
+    expect(loadConfigTexts(sources).ok).toBe(true);
+    expect(warningsOf(...sources)).toEqual([
+      "sluice.cfg:1: frontend 'web': no 'bind' directive: it listens nowhere. Please declare it as a backend if this was intended.",
+      "sluice.cfg:5: listen 'l': no 'bind' directive: it listens nowhere. Please declare it as a backend if this was intended.",
     ]);
   });
 

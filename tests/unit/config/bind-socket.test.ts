@@ -1,0 +1,81 @@
+import { describe, expect, test } from "bun:test";
+import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
+
+// Bind options on the socket (schema-bind.ts): name, v4v6, v6only; HAProxy's
+// unbracketed IPv6 any-address `:::PORT`. Both syntaxes give the same binds.
+
+const cfg = (...l: string[]) => ({ name: "sluice.cfg", text: lines(...l) });
+const yaml = (...l: string[]) => ({ name: "sluice.yaml", text: lines(...l) });
+const BACKEND = ["backend be", "    server s 127.0.0.1:9001"];
+
+describe("bind name, v4v6, v6only", () => {
+  const cfgText = cfg(
+    "frontend web",
+    "    bind :::443 v4v6 name dual",
+    "    bind [::]:8443,[::1]:8444 v6only name six",
+    "    bind 127.0.0.1:80 name plain v6only",
+    "    bind :81",
+    "    default_backend be",
+    ...BACKEND,
+  );
+
+  test("haproxy.cfg: the name on each address of its line; ipv6Only on IPv6 addresses only (HAProxy: no effect on IPv4)", () => {
+    const binds = withoutOrigins(loadOk(cfgText).frontends[0]!.binds);
+    expect(binds).toEqual([
+      { host: "::", port: 443, name: "dual", ipv6Only: false },
+      { host: "::", port: 8443, name: "six", ipv6Only: true },
+      { host: "::1", port: 8444, name: "six", ipv6Only: true },
+      { host: "127.0.0.1", port: 80, name: "plain" },
+      { host: "0.0.0.0", port: 81 },
+    ]);
+  });
+
+  test("its YAML twin gives the same frontend", () => {
+    const yamlText = yaml(
+      "frontends:",
+      "  web:",
+      "    bind:",
+      "      - { address: ':::443', v4v6: true, name: dual }",
+      "      - { address: '[::]:8443,[::1]:8444', v6only: true, name: six }",
+      "      - { address: '127.0.0.1:80', name: plain, v6only: true }",
+      "      - ':81'",
+      "    default_backend: be",
+      "backends:",
+      "  be: { servers: [{ name: s, address: '127.0.0.1:9001' }] }",
+    );
+    expect(withoutOrigins(loadOk(yamlText).frontends)).toEqual(withoutOrigins(loadOk(cfgText).frontends));
+  });
+
+  test.each([
+    [cfg("frontend web", "    bind :::80 v4v6 v6only", ...BACKEND), "sluice.cfg:2: frontend 'web': bind: bind options 'v4v6' and 'v6only' contradict each other (choose one)"],
+    [cfg("frontend web", "    bind :80 name", ...BACKEND), "sluice.cfg:2: frontend 'web': missing argument for bind option 'name' (usage: name <name>)"],
+    [yaml("frontends:", "  web: { bind: { address: ':80', name: 3 } }"), "sluice.yaml:2:40: frontend 'web': bind: invalid bind name 3 (expected a string)"],
+    [yaml("frontends:", "  web: { bind: { address: ':80', v4v6: yes } }"), "sluice.yaml:2:40: frontend 'web': bind: invalid v4v6 'yes' (expected true or false)"],
+    [cfg("frontend web", "    bind a:b:80", ...BACKEND), "sluice.cfg:2: frontend 'web': bind: invalid IPv6 address 'a:b' in 'a:b:80' (expected HOST:PORT, :PORT, *:PORT, [IPv6]:PORT or IPv6:PORT)"],
+  ])("error: %#", (source, message) => {
+    expect(errorsOf(source)).toEqual([message]);
+  });
+
+  test("name and v4v6 are not TLS options: they need no ssl, and go along with it", () => {
+    expect(errorsOf(cfg("frontend web", "    bind :::80 v4v6 name x alpn h2", ...BACKEND))).toEqual([
+      "sluice.cfg:2: frontend 'web': bind: bind option 'alpn' needs 'ssl' on the same bind",
+    ]);
+  });
+});
+
+describe("fullconn (no effect without minconn, in HAProxy as in sluice)", () => {
+  test("accepted in defaults, backend and listen, both syntaxes; the loaded backends are those without it", () => {
+    const plain = loadOk(cfg("backend be", "    server s 127.0.0.1:9001"));
+    const withIt = loadOk(cfg("defaults", "    fullconn 1000", "backend be", "    fullconn 100", "    server s 127.0.0.1:9001"));
+    expect(withoutOrigins(withIt.backends)).toEqual(withoutOrigins(plain.backends));
+    const y = loadOk(yaml("backends:", "  be: { fullconn: 100, servers: [{ name: s, address: '127.0.0.1:9001' }] }"));
+    expect(withoutOrigins(y.backends)).toEqual(withoutOrigins(plain.backends));
+  });
+
+  test.each([
+    [cfg("backend be", "    fullconn lots", "    server s 127.0.0.1:9001"), "sluice.cfg:2: backend 'be': invalid fullconn 'lots' (expected an integer, at least 0)"],
+    [cfg("backend be", "    fullconn", "    server s 127.0.0.1:9001"), "sluice.cfg:2: backend 'be': missing argument for 'fullconn' (usage: fullconn <number>)"],
+  ])("error: %#", (source, message) => {
+    expect(errorsOf(source)).toEqual([message]);
+  });
+});
