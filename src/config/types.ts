@@ -8,6 +8,7 @@ import type { ProxyRules, StickRule } from "../rules/rule-set.ts";
 import type { StickTableSpec } from "../stick/types.ts";
 import type { LogTarget, ProxyLogging } from "../log/target.ts";
 import type { BalanceSettings, HashType } from "./balance.ts";
+import type { HealthCheck, OnError, ServerCheck, ServerObserve } from "./types-checks.ts";
 
 export type { BalanceAlgorithm, BalanceSettings, HashType } from "./balance.ts";
 
@@ -154,95 +155,8 @@ export interface ServerConfig {
 /** One `init-addr` method: `last` (the state file: sluice keeps none, so it never finds one), `libc` (resolve the name), `none` (start without an address, the server in maintenance), or a fixed IP. */
 export type InitAddr = "last" | "libc" | "none" | { ip: string };
 
-// ---- health checks (issue 14, checks)
-
-/** A server's active check: `check`, `inter`, `fastinter`, `downinter`, `rise`, `fall`, `port`, `addr`, `check-send-proxy`. */
-export interface ServerCheck {
-  /** ms between checks while the server is fully UP. */
-  inter: number;
-  /** ms between checks while it changes state (and after a passive error); default: inter. */
-  fastinter: number;
-  /** ms between checks while it is fully DOWN; default: inter. */
-  downinter: number;
-  /** Consecutive successes that bring it UP. */
-  rise: number;
-  /** Consecutive failures that bring it DOWN. */
-  fall: number;
-  /** `port`: checks go to this port instead of the server's. */
-  port?: number;
-  /** `addr`: checks go to this host instead of the server's. */
-  addr?: string;
-  /** `check-send-proxy`: each check connection starts with a PROXY v1 header. */
-  sendProxy: boolean;
-  /** Checks speak TLS with the server's `ssl` options: `check-ssl`, or a server with `ssl` whose checks go to it (no port, no addr), as HAProxy. */
-  ssl: boolean;
-}
-
-export type OnError = "fastinter" | "fail-check" | "sudden-death" | "mark-down";
-
-/** Passive checks: errors seen in traffic count against the server. */
-export interface ServerObserve {
-  /** layer4: failed connects; layer7: those and 5xx (but 501, 505) or broken responses. */
-  layer: "layer4" | "layer7";
-  /** Consecutive errors that trigger `onError` (default 10). */
-  errorLimit: number;
-  onError: OnError;
-}
-
-/** `http-check expect [!] status|rstatus|string|rstring <pattern>`. */
-export interface HttpCheckExpect {
-  negate: boolean;
-  match: "status" | "rstatus" | "string" | "rstring";
-  pattern: string;
-}
-
-/** The request an HTTP check sends: `option httpchk [METH] [URI] [VER]` and `http-check send`. */
-export interface HttpCheckRequest {
-  method: string;
-  uri: string;
-  version: string;
-  /** `http-check send hdr NAME VALUE`, in order. */
-  headers: [string, string][];
-}
-
-/** One `tcp-check` rule. */
-export type TcpCheckStep =
-  | { kind: "connect"; port?: number }
-  | { kind: "send"; data: string }
-  /** `binary`: the pattern as hex digits (`tcp-check expect binary 2b504f4e47`). */
-  | { kind: "expect"; negate: boolean; match: "string" | "rstring" | "binary"; pattern: string };
-
-/**
- * How a backend's servers with `check` are checked: a TCP connect (the
- * default), an HTTP request (`option httpchk`), or a `tcp-check` script
- * (`option tcp-check`).
- */
-export type HealthCheck =
-  | { kind: "connect" }
-  | {
-    kind: "http";
-    request: HttpCheckRequest;
-    expects: HttpCheckExpect[];
-    /** `http-check disable-on-404`: a 404 puts an UP server in NOLB (no new load-balanced traffic, persistent traffic still). */
-    disableOn404?: true;
-    /** `http-check send-state`: each check request carries X-Haproxy-Server-State. */
-    sendState?: true;
-  }
-  | { kind: "tcp-check"; steps: TcpCheckStep[] }
-  | ProtocolCheck;
-
-/**
- * The checks HAProxy builds as tcp-check sequences of its own: `option
- * redis-check` (PING, +PONG), `option mysql-check [user NAME [post-41|pre-41]]`
- * (the server's greeting; with a user, a login and QUIT), `option pgsql-check
- * user NAME` (a startup message, an authentication request back).
- */
-export type ProtocolCheck =
-  | { kind: "redis" }
-  | { kind: "mysql"; user?: string; post41: boolean }
-  | { kind: "pgsql"; user: string };
-
-// ---- end of health checks
+// ---- health checks: types-checks.ts
+export type { ServerCheck, OnError, ServerObserve, HttpCheckExpect, HttpCheckRequest, TcpCheckStep, HealthCheck, ProtocolCheck } from "./types-checks.ts";
 
 /**
  * `http-reuse never | safe | aggressive | always` (default safe): which
