@@ -17,23 +17,27 @@ export interface Owner {
 
 /** A session's private connections (pool/session-conns.ts keeps them). */
 export interface OwnedConns {
-  /** Every private exclusive connection of the session, idle or in use. */
-  readonly owned: Set<PoolConn>;
-  /** Multiplexed connections private to the session (http-reuse never). */
-  readonly ownedMuxes: Set<MuxConn>;
   /** Idle private connections, all servers together (bounded by max-session-srv-conns). */
   readonly idleCount: number;
   /** The multiplexed connection the session's last stream used, and its server's pool (tried first next time). */
   lastMux: MuxConn | undefined;
   lastMuxPool: ConnHome | undefined;
-  /** Streams the session has open on each multiplexed connection. */
-  readonly muxStreams: Map<MuxConn, number>;
   /** Called when one of its idle private connections dies. */
   readonly died: (conn: PoolConn) => void;
+  /** Whether `conn` is one of the session's private exclusive connections, idle or in use. */
+  owns(conn: PoolConn): boolean;
+  readonly ownedCount: number;
+  own(conn: PoolConn): void;
+  disown(conn: PoolConn): void;
+  /** A multiplexed connection private to the session (http-reuse never). */
+  ownMux(m: MuxConn): void;
+  streamStarted(m: MuxConn): void;
+  /** How many streams the session still has on `m`. */
+  streamEnded(m: MuxConn): number;
   take(pool: ConnHome, key: string): PoolConn | undefined;
   putIdle(pool: ConnHome, conn: PoolConn): void;
   dropIdle(pool: ConnHome, conn: PoolConn): void;
-  clearIdle(): void;
+  release(close: (conn: PoolConn) => void, shutdown: (m: MuxConn) => void, unreserve: (m: MuxConn) => void): void;
 }
 
 /** The server pool that counts a connection: told when it closes, whatever closed it. */

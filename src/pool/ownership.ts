@@ -152,10 +152,9 @@ export class Ownership {
     }
     if (mode === "never") {
       m.owner = session;
-      session.conns.ownedMuxes.add(m);
+      session.conns.ownMux(m);
     } else if (mode !== "always") m.reservedBy = session;
-    const streams = session.conns.muxStreams;
-    streams.set(m, (streams.get(m) ?? 0) + 1);
+    session.conns.streamStarted(m);
     session.conns.lastMux = m;
     session.conns.lastMuxPool = pool;
     pool.reused += m.opened > 0 ? 1 : 0;
@@ -164,13 +163,7 @@ export class Ownership {
 
   /** A stream of `session` on `m` ended: under safe, the connection returns to the shared list once the session has no stream left on it. */
   private endStream(session: Owner, m: MuxConn): void {
-    const streams = session.conns.muxStreams;
-    const left = (streams.get(m) ?? 1) - 1;
-    if (left > 0) {
-      streams.set(m, left);
-      return;
-    }
-    streams.delete(m);
+    if (session.conns.streamEnded(m) > 0) return;
     if (m.reservedBy === session) m.reservedBy = undefined;
   }
 
@@ -193,7 +186,7 @@ export class Ownership {
     pool.added(conn);
     if (mode === "never") {
       conn.owner = session;
-      session.conns.owned.add(conn);
+      session.conns.own(conn);
     }
     this.attach(session, pool, conn);
   }
@@ -235,7 +228,7 @@ export class Ownership {
       return this.violation(pool, conn, session, "made private while another session owns it");
     }
     conn.owner = session;
-    session.conns.owned.add(conn);
+    session.conns.own(conn);
   }
 
   /**
@@ -263,7 +256,7 @@ export class Ownership {
         session.conns.putIdle(pool, conn);
         return "private";
       }
-      session.conns.owned.delete(conn);
+      session.conns.disown(conn);
       this.close(pool, conn);
       return "closed";
     }
@@ -281,7 +274,7 @@ export class Ownership {
       return;
     }
     conn.attachedTo = undefined;
-    if (conn.owner === session) session.conns.owned.delete(conn);
+    if (conn.owner === session) session.conns.disown(conn);
     this.close(pool, conn);
   }
 
@@ -293,28 +286,26 @@ export class Ownership {
   detach(session: Owner, pool: ServerPool, conn: PoolConn): void {
     if (conn.owner !== session) return this.violation(pool, conn, session, "detached by a session that does not own it");
     if (conn.place === "private") session.conns.dropIdle(pool, conn);
-    else session.conns.owned.delete(conn);
+    else session.conns.disown(conn);
     conn.owner = undefined;
     conn.onIdleClose = undefined;
   }
 
   /** The session ended: every connection it owns is closed, none is pooled (invariant 3). */
   sessionEnded(session: Owner): void {
-    const conns = session.conns;
-    for (const conn of conns.owned) {
-      conn.onIdleClose = undefined;
-      conn.attachedTo = undefined;
-      this.close(conn.pool, conn);
-    }
-    conns.owned.clear();
-    conns.clearIdle();
-    // GOAWAY, then closed once the streams still on it (cancelled with the session) are gone.
-    for (const m of conns.ownedMuxes) m.shutdown();
-    conns.ownedMuxes.clear();
-    // Its reservations end with it (its streams were cancelled before).
-    for (const m of conns.muxStreams.keys()) if (m.reservedBy === session) m.reservedBy = undefined;
-    conns.muxStreams.clear();
-    conns.lastMux = undefined;
+    session.conns.release(
+      (conn) => {
+        conn.onIdleClose = undefined;
+        conn.attachedTo = undefined;
+        this.close(conn.pool, conn);
+      },
+      // GOAWAY, then closed once the streams still on it (cancelled with the session) are gone.
+      (m) => m.shutdown(),
+      // Its reservations end with it (its streams were cancelled before).
+      (m) => {
+        if (m.reservedBy === session) m.reservedBy = undefined;
+      },
+    );
   }
 
   private close(pool: ConnHome, conn: PoolConn): void {

@@ -124,7 +124,7 @@ export class ServerPool {
   closed(conn: PoolConn): void {
     this.move(conn, "closed");
     this.live.delete(conn);
-    conn.owner?.conns.owned.delete(conn);
+    conn.owner?.conns.disown(conn);
   }
 
   /** The most recently used live connection of list `which` with reuse key `key`, taken out of it. */

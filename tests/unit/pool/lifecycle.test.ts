@@ -17,7 +17,7 @@ describe("Ownership.opened", () => {
     expect(c.attachedTo).toBe(s);
     expect(c.place).toBe("in-use");
     expect(c.requests).toBe(1);
-    expect(s.conns.owned.has(c)).toBe(false);
+    expect(s.conns.owns(c)).toBe(false);
     expect(w.pool.reused).toBe(0);
   });
 
@@ -27,7 +27,7 @@ describe("Ownership.opened", () => {
       const s = session();
       const c = w.open(s, mode);
       expect(c.owner).toBeUndefined();
-      expect(s.conns.owned.size).toBe(0);
+      expect(s.conns.ownedCount).toBe(0);
     });
   }
 
@@ -36,7 +36,7 @@ describe("Ownership.opened", () => {
     const s = session();
     const c = w.open(s, "never");
     expect(c.owner).toBe(s);
-    expect(s.conns.owned.has(c)).toBe(true);
+    expect(s.conns.owns(c)).toBe(true);
     expect(c.attachedTo).toBe(s);
     expect(c.place).toBe("in-use");
     expect(w.pool.live.has(c)).toBe(true);
@@ -112,7 +112,7 @@ describe("Ownership.release", () => {
     expect(c.attachedTo).toBeUndefined();
     expect(c.onIdleClose).toBe(s.conns.died);
     expect(s.conns.idleCount).toBe(1);
-    expect(s.conns.owned.has(c)).toBe(true);
+    expect(s.conns.owns(c)).toBe(true);
     expect(w.pool.idleCount + w.pool.safeCount).toBe(0);
     expect(w.pool.count("private")).toBe(1);
   });
@@ -139,7 +139,7 @@ describe("Ownership.release", () => {
     expect(extra.closed).toBe(true);
     expect(extra.place).toBe("closed");
     expect(w.pool.live.has(extra)).toBe(false);
-    expect(s.conns.owned.has(extra)).toBe(false);
+    expect(s.conns.owns(extra)).toBe(false);
     expect(s.conns.idleCount).toBe(2);
     expect(w.pool.idleCount + w.pool.safeCount).toBe(0);
     // and nobody else gets it
@@ -182,7 +182,7 @@ describe("Ownership.release", () => {
     const c = w.open(s, "never");
     expect(w.release(s, c, { reusable: false })).toBe("closed");
     expect(c.closed).toBe(true);
-    expect(s.conns.owned.has(c)).toBe(false);
+    expect(s.conns.owns(c)).toBe(false);
     expect(s.conns.idleCount).toBe(0);
   });
 
@@ -268,7 +268,7 @@ describe("Ownership.makePrivate (NTLM / Negotiate, invariants 4 and 14)", () => 
     expect(w.own.take(b, w.pool, "", "always", true)).toBe(conn);
     w.own.makePrivate(b, w.pool, conn);
     expect(conn.owner).toBe(b);
-    expect(b.conns.owned.has(conn)).toBe(true);
+    expect(b.conns.owns(conn)).toBe(true);
     expect(w.release(b, conn)).toBe("private");
     expect(w.pool.safeCount + w.pool.idleCount).toBe(0);
     // Nobody else, in any mode, first or later request, gets it.
@@ -294,7 +294,7 @@ describe("Ownership.makePrivate (NTLM / Negotiate, invariants 4 and 14)", () => 
     expect(w.own.take(b, w.pool, "", "always", false)).toBe(conn);
     w.own.makePrivate(b, w.pool, conn); // idempotent for its owner
     expect(conn.owner).toBe(b);
-    expect(b.conns.owned.size).toBe(1);
+    expect(b.conns.ownedCount).toBe(1);
     expect(w.own.violations).toBe(0);
     expect(w.release(b, conn)).toBe("private");
     expect(w.own.take(a, w.pool, "", "always", false)).toBeUndefined();
@@ -331,7 +331,7 @@ describe("Ownership.makePrivate (NTLM / Negotiate, invariants 4 and 14)", () => 
     expect((v as OwnershipViolation).session).toBe(42);
     expect((v as OwnershipViolation).owner).toBe(41);
     expect(conn.owner).toBeUndefined();
-    expect(b.conns.owned.size).toBe(0);
+    expect(b.conns.ownedCount).toBe(0);
   });
 
   test("made private by a session not using it, not strict: reported, counted, connection closed, not B's", () => {
@@ -344,7 +344,7 @@ describe("Ownership.makePrivate (NTLM / Negotiate, invariants 4 and 14)", () => 
     expect(w.pool.violations).toBe(1);
     expect(w.reported.map((v) => [v.session, v.owner])).toEqual([[52, 51]]);
     expect(conn.owner).toBeUndefined();
-    expect(b.conns.owned.size).toBe(0);
+    expect(b.conns.ownedCount).toBe(0);
     expect(conn.closed).toBe(true);
   });
 
@@ -375,7 +375,7 @@ describe("Ownership.sessionEnded (invariant 3)", () => {
     }
     expect(w.pool.idleCount + w.pool.safeCount).toBe(0);
     expect(w.pool.live.size).toBe(0);
-    expect(s.conns.owned.size).toBe(0);
+    expect(s.conns.ownedCount).toBe(0);
     expect(s.conns.idleCount).toBe(0);
     expect(w.own.violations).toBe(0);
   });
@@ -443,7 +443,7 @@ describe("idle connections that die (onIdleClose, invariant 8)", () => {
     w.release(s, c);
     c.die();
     expect(s.conns.idleCount).toBe(0);
-    expect(s.conns.owned.has(c)).toBe(false);
+    expect(s.conns.owns(c)).toBe(false);
     expect(w.pool.live.has(c)).toBe(false);
     expect(c.place).toBe("closed");
     expect(w.pool.count("private")).toBe(0);
@@ -533,7 +533,7 @@ describe("violations on connections held idle", () => {
     w.own.makePrivate(session(), w.pool, c); // not using it: a violation
     expect(c.closed).toBe(true);
     expect(owner.conns.idleCount).toBe(0);
-    expect(owner.conns.owned.has(c)).toBe(false);
+    expect(owner.conns.owns(c)).toBe(false);
     expect(w.release(owner, w.open(owner, "never"), { max: 1 })).toBe("private");
   });
 });
@@ -549,7 +549,7 @@ describe("Ownership.discard and detach", () => {
     expect(shared.closed && priv.closed).toBe(true);
     expect(w.pool.idleCount + w.pool.safeCount).toBe(0);
     expect(w.pool.live.size).toBe(0);
-    expect(s.conns.owned.size).toBe(0);
+    expect(s.conns.ownedCount).toBe(0);
   });
 
   test("discard by a session whose stream does not use it: a violation", () => {
@@ -567,7 +567,7 @@ describe("Ownership.discard and detach", () => {
     expect(c.owner).toBeUndefined();
     expect(c.onIdleClose).toBeUndefined();
     expect(s.conns.idleCount).toBe(0);
-    expect(s.conns.owned.has(c)).toBe(false);
+    expect(s.conns.owns(c)).toBe(false);
     expect(w.own.take(s, w.pool, "", "never", false)).toBeUndefined();
   });
 

@@ -71,7 +71,7 @@ describe("Ownership.take: the session's own private connection first (invariant 
     expect(mine.closes).toBe(1);
     expect(mine.place).toBe("closed");
     expect(w.pool.live.has(mine)).toBe(false);
-    expect(s.conns.owned.has(mine)).toBe(false);
+    expect(s.conns.owns(mine)).toBe(false);
     expect(s.conns.idleCount).toBe(0);
   });
 });
