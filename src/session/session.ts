@@ -1,9 +1,11 @@
 // What every client session is, whatever its mode: one accepted client
 // connection, its id (one counter for all sessions), when it began, and its
-// one timer, armed for the earliest deadline and re-armed when it fires (a
-// later deadline costs nothing until then).
+// one deadline, armed for the earliest one and re-armed when it comes (a later
+// deadline costs nothing until then). The deadlines of all sessions share the
+// runtime's timers through one wheel (runtime/deadline-wheel.ts).
 import { nextSessionId } from "../conn/ids.ts";
-import type { Socket, TimerHandle, Timers } from "../runtime/types.ts";
+import { type DeadlineEntry, type DeadlineSlot, type DeadlineWheel, wheelOf } from "../runtime/deadline-wheel.ts";
+import type { Socket, Timers } from "../runtime/types.ts";
 
 /** What the runtime API's `show sess` shows of a session. */
 export interface SessionActivity {
@@ -14,15 +16,20 @@ export interface SessionActivity {
   readonly state: string;
 }
 
-export abstract class Session {
+export abstract class Session implements DeadlineEntry {
   readonly id = nextSessionId();
   /** Wall-clock ms of the accept, for the log's date. */
   readonly acceptDate: number;
-  private timer: TimerHandle | undefined;
   private timerAt = Infinity;
+  private readonly wheel: DeadlineWheel;
+  /** The wheel's links (runtime/deadline-wheel.ts). */
+  deadlineNext: DeadlineEntry | undefined = undefined;
+  deadlinePrev: DeadlineEntry | undefined = undefined;
+  deadlineSlot: DeadlineSlot | undefined = undefined;
 
-  constructor(readonly client: Socket, private readonly timers: Pick<Timers, "wallNow" | "setTimer" | "clearTimer">) {
+  constructor(readonly client: Socket, timers: Pick<Timers, "wallNow" | "setTimer" | "clearTimer">) {
     this.acceptDate = timers.wallNow();
+    this.wheel = wheelOf(timers);
   }
 
   /** Bytes the client sent while the session waited to be accepted come first. */
@@ -41,25 +48,23 @@ export abstract class Session {
 
   /** Makes sure the timer fires by `at` (monotonic ms; Infinity: no deadline now). */
   protected armTimer(at: number): void {
-    if (this.timer !== undefined) {
+    if (this.deadlineSlot !== undefined) {
       if (this.timerAt <= at) return;
-      this.timers.clearTimer(this.timer);
-      this.timer = undefined;
+      this.wheel.disarm(this);
     }
     if (!Number.isFinite(at)) return;
     this.timerAt = at;
-    this.timer = this.timers.setTimer(this.fire, Math.max(1, Math.ceil(at - this.now())));
+    this.wheel.arm(this, at, this.now());
   }
 
   protected cancelTimer(): void {
-    if (this.timer !== undefined) this.timers.clearTimer(this.timer);
-    this.timer = undefined;
+    this.wheel.disarm(this);
     this.timerAt = Infinity;
   }
 
-  private readonly fire = (): void => {
-    this.timer = undefined;
+  /** The wheel's call: the deadline came. */
+  deadlineReached(): void {
     this.timerAt = Infinity;
     this.onTimer();
-  };
+  }
 }
