@@ -36,6 +36,11 @@ export class Inspection implements SocketEvents {
     private readonly done: InspectionDone,
   ) {}
 
+  /** How many bytes are held (what the client sent so far). */
+  get heldBytes(): number {
+    return this.size;
+  }
+
   /** Takes the socket's events and looks at what already arrived (`ended`: the client's FIN came with it). */
   begin(early: readonly Uint8Array[], ended: boolean): void {
     this.socket.events = this;

@@ -71,6 +71,26 @@ function hostName(bytes: Uint8Array, at: number, end: number): string | undefine
 }
 
 /**
+ * The handshake message type of the TLS record at the start of `bytes`
+ * (HAProxy's req.ssl_hello_type: 1 for a ClientHello), once the whole
+ * handshake message has arrived; undefined before that (more bytes may
+ * come), or when the bytes are no SSLv3/TLS record. As HAProxy, the record
+ * may be of any SSLv3-format type (0x14-0x17, 0xFF) and only its header and
+ * the message's length are read.
+ */
+export function sslHelloType(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 9) return undefined;
+  const type = bytes[0]!;
+  if ((type < 0x14 || type > 0x17) && type !== 0xff) return undefined;
+  if (bytes[1]! < 3) return undefined;
+  // The record must hold at least the handshake header (type, 24-bit length).
+  if (u16(bytes, 3) < 4) return undefined;
+  const messageLength = (bytes[6]! << 16) | (bytes[7]! << 8) | bytes[8]!;
+  if (bytes.length < 9 + messageLength) return undefined;
+  return bytes[5]!;
+}
+
+/**
  * True while `bytes` could still become a whole ClientHello record: a TLS
  * handshake record whose header or body has not fully arrived. The session
  * waits for more (within tcp-request inspect-delay) before deciding on

@@ -198,3 +198,138 @@ backend be
   expect(stopped).toBe(true);
   await stopping;
 });
+
+test("a backend's tcp-request content rules: a reject closes before any server, an accept forwards what was held (after the frontend's use_backend)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9001
+    tcp-request inspect-delay 1s
+    tcp-request content accept if { req.len gt 0 }
+    use_backend guarded if { req.len gt 2 }
+    default_backend open
+backend guarded
+    tcp-request inspect-delay 5s
+    tcp-request content reject if { req.len gt 5 }
+    tcp-request content accept if { req.len ge 4 }
+    server g1 127.0.0.1:9100
+backend open
+    server o1 127.0.0.1:9101
+`);
+  const bad = e.client();
+  await send(e.clock, bad, "0123456789");
+  expect(bad.closed).toBe(true);
+  expect(e.runtime.servers.length).toBe(0);
+  // HAProxy counts a content reject as a denied request of the frontend, whichever section's rule it was.
+  expect(e.proxy.frontends[0]!.counters.deniedRequests).toBe(1);
+
+  // Three bytes: the frontend picks `guarded`, whose rules wait (its own inspect-delay) for a decision.
+  const slow = e.client();
+  await send(e.clock, slow, "abc");
+  expect(e.runtime.servers.length).toBe(0);
+  await send(e.clock, slow, "d");
+  expect(e.server(0).remotePort).toBe(9100);
+  expect(e.server(0).text()).toBe("abcd");
+
+  // No decision within the backend's inspect-delay: accepted with what came.
+  const quiet = e.client();
+  await send(e.clock, quiet, "xyz");
+  await e.clock.advance(4999);
+  expect(e.runtime.servers.length).toBe(1);
+  await e.clock.advance(1);
+  expect(e.server(1).text()).toBe("xyz");
+
+  const other = e.client();
+  await send(e.clock, other, "hi");
+  expect(e.server(2).remotePort).toBe(9101);
+  expect(e.proxy.frontends[0]!.counters.deniedRequests).toBe(1);
+});
+
+test("a backend's content rules see the frontend's variables; a listen's rules run once, not again as its backend's", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9001
+    tcp-request inspect-delay 1s
+    tcp-request content set-var(txn.from_fe) str(yes) if { req.len gt 0 }
+    tcp-request content accept if { req.len gt 0 }
+    default_backend be
+backend be
+    tcp-request content reject unless { var(txn.from_fe) -m str yes }
+    server s1 127.0.0.1:9100
+`);
+  const marked = e.client();
+  await send(e.clock, marked, "hello");
+  expect(e.server(0).text()).toBe("hello");
+  // No bytes within the frontend's inspect-delay: it sets nothing, and the backend rejects.
+  const unmarked = e.client();
+  await e.clock.advance(1000);
+  expect(unmarked.closed).toBe(true);
+  expect(e.runtime.servers.length).toBe(1);
+
+  await e.stop();
+  // Were the listen's rules run again as its backend's, the second run would see txn.seen and reject.
+  e = await engine(`${BASE}
+listen once
+    bind 127.0.0.1:9002
+    tcp-request content reject if { var(txn.seen) -m found }
+    tcp-request content set-var(txn.seen) int(1)
+    server s2 127.0.0.1:9102
+`);
+  const viaListen = e.client();
+  await send(e.clock, viaListen, "ping");
+  expect(viaListen.closed).toBe(false);
+  expect(e.server(0).remotePort).toBe(9102);
+  expect(e.server(0).text()).toBe("ping");
+});
+
+test("a client that leaves while a backend's content rules wait: no server connection, the session ends", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9001
+    default_backend be
+backend be
+    tcp-request inspect-delay 5s
+    tcp-request content accept if { req.len gt 100 }
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "partial");
+  expect(e.proxy.frontends[0]!.current).toBe(1);
+  client.events.close();
+  await e.clock.settle();
+  expect(e.runtime.servers.length).toBe(0);
+  expect(e.proxy.frontends[0]!.current).toBe(0);
+  expect(e.proxy.frontends[0]!.counters.deniedRequests).toBe(0);
+});
+
+test("mode http: a backend's content reject closes the client connection without an answer; its accept goes on to its http-request rules", async () => {
+  e = await engine(`defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind 127.0.0.1:9001
+    use_backend internal if { path_beg /internal }
+    default_backend public
+backend internal
+    tcp-request content reject if ! { src 10.0.0.0/8 }
+    server i1 127.0.0.1:9100
+backend public
+    tcp-request content accept if { src 127.0.0.0/8 }
+    tcp-request content reject
+    http-request set-header X-Checked yes
+    server p1 127.0.0.1:9101
+`);
+  const refused = e.client();
+  await send(e.clock, refused, "GET /internal/x HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(refused.closed).toBe(true);
+  expect(refused.text()).toBe("");
+  expect(e.runtime.servers.length).toBe(0);
+  expect(e.proxy.frontends[0]!.counters.deniedRequests).toBe(1);
+
+  const served = e.client();
+  await send(e.clock, served, "GET /page HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(e.server(0).remotePort).toBe(9101);
+  expect(e.server(0).text()).toContain("\r\nX-Checked: yes\r\n");
+});
