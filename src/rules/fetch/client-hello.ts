@@ -79,15 +79,26 @@ function hostName(bytes: Uint8Array, at: number, end: number): string | undefine
  * the message's length are read.
  */
 export function sslHelloType(bytes: Uint8Array): number | undefined {
-  if (bytes.length < 9) return undefined;
+  return helloShape(bytes) === HelloShape.whole ? bytes[5]! : undefined;
+}
+
+/** True when sslHelloType has no answer yet but more bytes could give one (HAProxy's "too short"). */
+export function sslHelloTooShort(bytes: Uint8Array): boolean {
+  return helloShape(bytes) === HelloShape.short;
+}
+
+const HelloShape = { whole: 0, short: 1, none: 2 } as const;
+
+function helloShape(bytes: Uint8Array): number {
+  if (bytes.length === 0) return HelloShape.short;
   const type = bytes[0]!;
-  if ((type < 0x14 || type > 0x17) && type !== 0xff) return undefined;
-  if (bytes[1]! < 3) return undefined;
+  if ((type < 0x14 || type > 0x17) && type !== 0xff) return HelloShape.none;
+  if (bytes.length < 9) return HelloShape.short;
+  if (bytes[1]! < 3) return HelloShape.none;
   // The record must hold at least the handshake header (type, 24-bit length).
-  if (u16(bytes, 3) < 4) return undefined;
+  if (u16(bytes, 3) < 4) return HelloShape.none;
   const messageLength = (bytes[6]! << 16) | (bytes[7]! << 8) | bytes[8]!;
-  if (bytes.length < 9 + messageLength) return undefined;
-  return bytes[5]!;
+  return bytes.length < 9 + messageLength ? HelloShape.short : HelloShape.whole;
 }
 
 /**
