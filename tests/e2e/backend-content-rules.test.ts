@@ -38,13 +38,16 @@ async function deniedRequests(statsPort: number, frontend: string): Promise<numb
 for (const proxy of proxiesUnderTest()) {
   describe(`tcp-request content in backends (${proxy.name})`, () => {
     let echo: Backend;
+    /** bk_internal's own server: nothing may ever reach it from 127.0.0.1. */
+    let guarded: Backend;
     let web: http.Server;
     let webPort = 0;
     let running: RunningProxy;
-    const ports = { tcpReject: 0, tcpAccept: 0, http: 0, stats: 0 };
+    const ports = { tcpReject: 0, tcpAccept: 0, http: 0, h2: 0, stats: 0 };
 
     beforeAll(async () => {
       echo = await echoBackend();
+      guarded = await echoBackend();
       web = http.createServer((req, res) => res.end(`web ${req.url} checked=${req.headers["x-checked"] ?? "-"}\n`));
       await new Promise<void>((r) => web.listen(0, "127.0.0.1", () => r()));
       webPort = (web.address() as net.AddressInfo).port;
@@ -76,12 +79,19 @@ frontend ft_http
     use_backend bkh_internal if { path_beg /internal }
     default_backend bkh_local
 
+frontend ft_h2
+    bind 127.0.0.1:${ports.h2} proto h2
+    mode http
+    option httplog
+    use_backend bkh_internal if { path_beg /internal }
+    default_backend bkh_local
+
 # As the harisekhon-*.cfg files: only private networks may reach the servers.
 backend bk_internal
     mode tcp
     acl internal_networks src 192.168.0.0/16 172.16.0.0/12 10.0.0.0/8
     tcp-request content reject if ! internal_networks
-    server echo 127.0.0.1:${echo.port}
+    server echo 127.0.0.1:${guarded.port}
 
 backend bk_local
     mode tcp
@@ -113,15 +123,15 @@ listen stats
     afterAll(async () => {
       await running?.stop();
       await echo?.close();
+      await guarded?.close();
       await new Promise<void>((r) => (web ? web.close(() => r()) : r()));
     });
 
     test("mode tcp: the backend's reject closes the connection from 127.0.0.1 unanswered, logged PR against the backend with <NOSRV>", async () => {
-      const before = echo.accepted;
       const ex = await exchange(ports.tcpReject, "hello", { end: false, timeoutMs: 3000 });
       expect(ex.how).not.toBe("timeout");
       expect(ex.data.length).toBe(0);
-      expect(echo.accepted).toBe(before);
+      expect(guarded.accepted).toBe(0);
       const line = await logLine(running, " ft_tcp bk_internal/<NOSRV> ");
       // Tw/Tc never reached; the termination state PR (HAProxy's "proxy refused, in the request").
       expect(line).toMatch(/ ft_tcp bk_internal\/<NOSRV> -1\/-1\/\d+ (\d+ )+PR /);
@@ -152,6 +162,17 @@ listen stats
       const line = await logLine(running, '"GET /internal/x HTTP/1.1"');
       expect(line).toMatch(/ ft_http bkh_internal\/<NOSRV> -1\/-1\/-1\/-1\/\d+ -1 \d+ - - PR-- /);
       expect(await logLine(running, '"GET /page HTTP/1.1"')).toMatch(/ ft_http bkh_local\/web \d+\/\d+\/\d+\/\d+\/\d+ 200 /);
+    });
+
+    test("HTTP/2: the rejected stream is reset and the whole connection closed, both with ENHANCE_YOUR_CALM", async () => {
+      // Two streams: nghttp reads on (and shows the GOAWAY) while the other one is open.
+      const proc = Bun.spawn(["nghttp", "-v", `http://127.0.0.1:${ports.h2}/page`, `http://127.0.0.1:${ports.h2}/internal/h2`], { stdout: "pipe", stderr: "pipe" });
+      const out = await new Response(proc.stdout).text();
+      await proc.exited;
+      expect(out).toMatch(/recv RST_STREAM frame <length=4, flags=0x00, stream_id=15>\n\s*\(error_code=ENHANCE_YOUR_CALM\(0x0b\)\)/);
+      expect(out).toMatch(/recv GOAWAY frame[^\n]*\n\s*\(last_stream_id=15, error_code=ENHANCE_YOUR_CALM\(0x0b\)/);
+      const line = await logLine(running, "/internal/h2 HTTP/2.0");
+      expect(line).toMatch(/ ft_h2 bkh_internal\/<NOSRV> -1\/-1\/-1\/-1\/\d+ -1 \d+ - - PR-- /);
     });
 
     test("a backend's reject is a denied request of the frontend (stats dreq), as HAProxy counts it", async () => {
