@@ -385,8 +385,38 @@ export class Frontend implements SessionHost, InspectionDone {
 
   gone(inspection: Inspection, rejected: boolean): void {
     this.inspecting.delete(inspection);
-    if (rejected) this.deniedConnections++;
+    this.counters.bytesIn += inspection.heldBytes;
+    // HAProxy counts a content reject as a denied request (dreq; dcon is tcp-request connection's) and,
+    // in mode tcp, logs it against the frontend itself: `fe fe/<NOSRV> -1/-1/Tt 0 PR`.
+    if (rejected) {
+      this.counters.deniedRequests++;
+      if (this.http === undefined) this.logRejected(inspection);
+    }
     this.current--;
     this.gate.ended();
+  }
+
+  private logRejected(inspection: Inspection): void {
+    const socket = inspection.socket;
+    const tt = this.runtime.now() - inspection.began;
+    this.logTcp({
+      clientAddress: socket.remoteAddress,
+      clientPort: socket.remotePort,
+      acceptDate: new Date(this.runtime.wallNow() - tt),
+      frontend: this.name,
+      backend: this.name,
+      server: "<NOSRV>",
+      tw: -1,
+      tc: -1,
+      tt: Math.round(tt),
+      bytesOut: 0,
+      bytesIn: inspection.heldBytes,
+      termination: "PR",
+      frontendConns: this.current,
+      backendConns: 0,
+      serverConns: 0,
+      retries: 0,
+      asap: this.logAsap,
+    });
   }
 }

@@ -25,6 +25,8 @@ export class Inspection implements SocketEvents {
   private over = false;
   /** The client ended its side while the rules looked: the session must learn it too. */
   clientEnded = false;
+  /** Monotonic ms when the rules began to look (a rejected connection's log line counts its time from here). */
+  readonly began: number;
 
   constructor(
     readonly socket: Socket,
@@ -34,7 +36,9 @@ export class Inspection implements SocketEvents {
     private readonly maxBytes: number,
     private readonly timers: Pick<Timers, "now" | "setTimer" | "clearTimer">,
     private readonly done: InspectionDone,
-  ) {}
+  ) {
+    this.began = timers.now();
+  }
 
   /** How many bytes are held (what the client sent so far). */
   get heldBytes(): number {

@@ -43,7 +43,7 @@ for (const proxy of proxiesUnderTest()) {
     let web: http.Server;
     let webPort = 0;
     let running: RunningProxy;
-    const ports = { tcpReject: 0, tcpAccept: 0, http: 0, h2: 0, stats: 0 };
+    const ports = { tcpReject: 0, tcpAccept: 0, http: 0, h2: 0, frontReject: 0, stats: 0 };
 
     beforeAll(async () => {
       echo = await echoBackend();
@@ -78,6 +78,13 @@ frontend ft_http
     option httplog
     use_backend bkh_internal if { path_beg /internal }
     default_backend bkh_local
+
+frontend ft_frej
+    bind 127.0.0.1:${ports.frontReject}
+    mode tcp
+    option tcplog
+    tcp-request content reject if ! { src 10.0.0.0/8 }
+    default_backend bk_local
 
 frontend ft_h2
     bind 127.0.0.1:${ports.h2} proto h2
@@ -175,15 +182,25 @@ listen stats
       expect(line).toMatch(/ ft_h2 bkh_internal\/<NOSRV> -1\/-1\/-1\/-1\/\d+ -1 \d+ - - PR-- /);
     });
 
+    test("the same rule in a frontend: the line names the frontend as its backend, PR", async () => {
+      const ex = await exchange(ports.frontReject, "hello", { end: false, timeoutMs: 3000 });
+      expect(ex.how).not.toBe("timeout");
+      expect(ex.data.length).toBe(0);
+      expect(await logLine(running, " ft_frej ft_frej/<NOSRV> ")).toMatch(/ ft_frej ft_frej\/<NOSRV> -1\/-1\/\d+ (\d+ )+PR /);
+    });
+
     test("a backend's reject is a denied request of the frontend (stats dreq), as HAProxy counts it", async () => {
-      const before = { tcp: await deniedRequests(ports.stats, "ft_tcp"), http: await deniedRequests(ports.stats, "ft_http"), ok: await deniedRequests(ports.stats, "ft_tcp_ok") };
+      const dreq = (fe: string) => deniedRequests(ports.stats, fe);
+      const before = { tcp: await dreq("ft_tcp"), http: await dreq("ft_http"), ok: await dreq("ft_tcp_ok"), front: await dreq("ft_frej") };
       await exchange(ports.tcpReject, "again", { end: false, timeoutMs: 3000 });
+      await exchange(ports.frontReject, "again", { end: false, timeoutMs: 3000 });
       await curl([`http://127.0.0.1:${ports.http}/internal/again`]);
       await exchange(ports.tcpAccept, "fine", { timeoutMs: 3000 });
       await logLine(running, '"GET /internal/again HTTP/1.1"');
       expect(await deniedRequests(ports.stats, "ft_tcp")).toBe(before.tcp + 1);
       expect(await deniedRequests(ports.stats, "ft_http")).toBe(before.http + 1);
       expect(await deniedRequests(ports.stats, "ft_tcp_ok")).toBe(before.ok);
+      expect(await dreq("ft_frej")).toBe(before.front + 1);
     });
   });
 

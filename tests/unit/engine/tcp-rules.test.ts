@@ -135,7 +135,9 @@ backend be
   expect(e.runtime.servers.length).toBe(0);
   await e.clock.advance(1);
   expect(e.server(0).text()).toBe("abc");
-  expect(e.proxy.frontends[0]!.deniedConnections).toBe(1);
+  // HAProxy 2.6 counts a content reject among denied requests (dreq), not denied connections (dcon).
+  expect(e.proxy.frontends[0]!.counters.deniedRequests).toBe(1);
+  expect(e.proxy.frontends[0]!.deniedConnections).toBe(0);
 });
 
 test("a client that ends its side during inspection: what it sent is forwarded, then its FIN", async () => {
