@@ -342,10 +342,7 @@ function compileTcpLines(
       if (typeof action === "string") fail(line, "tcp-request connection", action);
       else out.tcpConnection.push(action);
     } else if (kind === "content") {
-      if (p.kind === "backend") {
-        fail(line, "tcp-request", "'tcp-request content' in a backend section is not supported yet (write it in the frontend)");
-        continue;
-      }
+      // In a backend they run when a stream enters it, after the frontend's rules and use_backend (HAProxy's AN_REQ_INSPECT_BE).
       const action = compileTcpAction("content", rest, contextFor(Stage.tcpContent));
       if (typeof action === "string") fail(line, "tcp-request content", action);
       else out.tcpContent.push(action);

@@ -119,8 +119,8 @@ export interface MultiplexedServerMux {
   readonly closing: boolean;
   /** Graceful stop: no new stream (GOAWAY with the last one taken), then close once the open ones end. */
   shutdown(): void;
-  /** Closes now: GOAWAY, open streams aborted, the socket half-closed (the session destroys it if the client never closes). */
-  close(): void;
+  /** Closes now: GOAWAY (with `code`, an HTTP/2 error code; NO_ERROR without), open streams aborted, the socket half-closed (the session destroys it if the client never closes). */
+  close(code?: number): void;
   /** Closes the socket at once. */
   destroy(): void;
 }

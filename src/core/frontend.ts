@@ -13,7 +13,7 @@ import type { TcpLogRecord } from "../log/tcp-log.ts";
 import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, TlsAcceptor, TlsHandshakeFailure } from "../runtime/types.ts";
 import { HttpSession } from "../session/http-session.ts";
 import type { SessionActivity } from "../session/session.ts";
-import { type SessionHost, TcpSession } from "../session/tcp-session.ts";
+import { type ContentRulesContext, type SessionHost, TcpSession } from "../session/tcp-session.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Ownership } from "../pool/ownership.ts";
@@ -123,7 +123,11 @@ export class Frontend implements SessionHost, InspectionDone {
     this.clientTimeout = config.timeouts.client;
     this.clientFinTimeout = config.timeouts.clientFin;
     this.maxconn = config.maxconn;
+    if (rules !== undefined) this.contentRules = { world: rules.world, maxInspectBytes: rules.maxInspectBytes, frontendRules: config.rules };
   }
+
+  /** What a backend's `tcp-request content` rules need (mode tcp: the session runs them). */
+  readonly contentRules: ContentRulesContext | undefined;
 
   get logAsap(): boolean {
     return this.config.logging?.asap === true;
@@ -353,9 +357,9 @@ export class Frontend implements SessionHost, InspectionDone {
   /** Which bind each inspected connection came in on (its session needs it). */
   private readonly bindOf = new WeakMap<Inspection, BindConfig>();
 
-  private serve(socket: Socket, early: Uint8Array[], bind: BindConfig, backend: Backend, ended: boolean): void {
+  private serve(socket: Socket, early: Uint8Array[], bind: BindConfig, backend: Backend, ended: boolean, txn?: HttpTxn): void {
     const session: ClientSession = this.http === undefined
-      ? new TcpSession(this, backend, socket)
+      ? new TcpSession(this, backend, socket, txn)
       : this.h2Mux !== undefined && (bind.proto === "h2" || socket.tls?.alpn === "h2")
       ? new MuxSession(this.http, backend, socket, this.h2Mux)
       : new HttpSession(this.http, backend, socket);
@@ -376,13 +380,43 @@ export class Frontend implements SessionHost, InspectionDone {
       const name = switchBackend(rules.useBackend, inspection.txn);
       if (name !== undefined) backend = this.rules!.backends.get(name) ?? backend;
     }
-    this.serve(inspection.socket, held, this.bindOf.get(inspection)!, backend, inspection.clientEnded);
+    this.serve(inspection.socket, held, this.bindOf.get(inspection)!, backend, inspection.clientEnded, inspection.txn);
   }
 
   gone(inspection: Inspection, rejected: boolean): void {
     this.inspecting.delete(inspection);
-    if (rejected) this.deniedConnections++;
+    this.counters.bytesIn += inspection.heldBytes;
+    // HAProxy counts a content reject as a denied request (dreq; dcon is tcp-request connection's) and,
+    // in mode tcp, logs it against the frontend itself: `fe fe/<NOSRV> -1/-1/Tt 0 PR`.
+    if (rejected) {
+      this.counters.deniedRequests++;
+      if (this.http === undefined) this.logRejected(inspection);
+    }
     this.current--;
     this.gate.ended();
+  }
+
+  private logRejected(inspection: Inspection): void {
+    const socket = inspection.socket;
+    const tt = this.runtime.now() - inspection.began;
+    this.logTcp({
+      clientAddress: socket.remoteAddress,
+      clientPort: socket.remotePort,
+      acceptDate: new Date(this.runtime.wallNow() - tt),
+      frontend: this.name,
+      backend: this.name,
+      server: "<NOSRV>",
+      tw: -1,
+      tc: -1,
+      tt: Math.round(tt),
+      bytesOut: 0,
+      bytesIn: inspection.heldBytes,
+      termination: "PR",
+      frontendConns: this.current,
+      backendConns: 0,
+      serverConns: 0,
+      retries: 0,
+      asap: this.logAsap,
+    });
   }
 }

@@ -144,9 +144,9 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     if (this.streams.size === 0) this.finishClose();
   }
 
-  close(): void {
+  close(code: number = ErrorCode.NO_ERROR): void {
     if (this.closed) return;
-    if (!this.goawaySent) this.goaway(ErrorCode.NO_ERROR, undefined);
+    if (!this.goawaySent) this.goaway(code, undefined);
     this.abortStreams();
     this.finishClose();
   }

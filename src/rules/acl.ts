@@ -12,10 +12,11 @@
 //
 // Evaluation short-circuits. A fetch with several values (hdr) matches when
 // one does; no sample never matches (`-m found` tests presence).
+import { contentCondition, type Literal } from "./content-condition.ts";
 import { compileResolved, resolveExpr, type ResolvedExpr } from "./expr.ts";
 import { compileMatcher, parseMapFile, parsePatternFile } from "./match/index.ts";
 import { suggestion } from "./sample.ts";
-import type { CompileEnv, Condition, Matcher, MatchMethod, SampleType, StageBit } from "./types.ts";
+import { type CompileEnv, type Condition, type Matcher, type MatchMethod, type SampleType, Stage, type StageBit } from "./types.ts";
 
 /** Patterns that share one -i state: values written on the line, or a file. */
 export interface PatternGroup {
@@ -243,14 +244,14 @@ export function compileCondition(
 ): Condition | string {
   const keyword = words[0];
   if (keyword !== "if" && keyword !== "unless") return `a condition begins with 'if' or 'unless', not '${keyword ?? ""}'`;
-  const disjuncts: Term[] = [];
-  let current: Term[] = [];
+  const suites: Literal[][] = [];
+  let current: Literal[] = [];
   let i = 1;
   while (i < words.length) {
     let w = words[i]!;
     if (w === "||" || w === "or") {
       if (current.length === 0) return `'${w}' needs a term before it`;
-      disjuncts.push(allOf(current));
+      suites.push(current);
       current = [];
       i++;
       continue;
@@ -281,13 +282,19 @@ export function compileCondition(
       if (typeof term === "string") return term;
       i++;
     }
-    const positive = term;
-    current.push(negate ? (t) => !positive(t) : positive);
+    current.push({ term, negate });
   }
   if (current.length === 0) {
-    return disjuncts.length === 0 ? `'${keyword}' needs a condition after it` : `'${words[words.length - 1]}' needs a term after it`;
+    return suites.length === 0 ? `'${keyword}' needs a condition after it` : `'${words[words.length - 1]}' needs a term after it`;
   }
-  disjuncts.push(allOf(current));
-  const condition = anyOf(disjuncts);
+  suites.push(current);
+  // Content rules may have to wait for more bytes: HAProxy's three-valued evaluation.
+  if (stage === Stage.tcpContent) return contentCondition(suites, keyword === "unless");
+  const condition = anyOf(suites.map((suite) => allOf(suite.map(literalTerm))));
   return keyword === "unless" ? (t) => !condition(t) : condition;
+}
+
+function literalTerm(literal: Literal): Term {
+  const positive = literal.term;
+  return literal.negate ? (t) => !positive(t) : positive;
 }

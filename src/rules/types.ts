@@ -105,6 +105,12 @@ export interface Txn {
   response: Head | undefined;
   /** tcp-request content: the bytes received so far (req.ssl_sni, req.len). */
   readonly payload: Uint8Array | undefined;
+  /** tcp-request content: no more bytes will be waited for (inspect-delay passed, the client ended, the buffer is full). */
+  readonly payloadFinal?: boolean;
+  /** Set by a payload fetch whose answer may change with more bytes (HAProxy's SMP_F_MAY_CHANGE). */
+  sampleMayChange?: boolean;
+  /** Set by a tcp-request content condition that cannot tell yet (HAProxy's ACL_TEST_MISS): the rules wait for more bytes. */
+  conditionMissed?: boolean;
   readonly vars: Vars;
   readonly world: World;
   /** Stick counters sc0, sc1, sc2 (track-sc*): the entry each tracks, if any. */

@@ -78,7 +78,8 @@ export class HttpLogWriter implements HttpLogSink {
       r.beconn = backend.servers.reduce((n, s) => n + s.current + s.queued, 0) + backend.queued;
       r.srvQueue = stream.srvQueueAhead;
       r.backendQueue = stream.backendQueueAhead;
-      r.TR = Math.round(stream.started - session.requestStart);
+      // HAProxy never marks a request rejected by a backend's content rules as received (TR -1).
+      r.TR = stream.ruled?.rejected === true ? -1 : Math.round(stream.started - session.requestStart);
       r.Tw = Math.round(stream.tw);
       r.Tc = Math.round(stream.tc);
       r.Tr = stream.tr < 0 ? -1 : Math.max(0, Math.round(stream.tr - Math.max(0, stream.tw) - Math.max(0, stream.tc)));

@@ -1,12 +1,12 @@
 // The inspection phase of a client connection (`tcp-request content` rules,
 // and in mode tcp `use_backend` on the first bytes): the bytes are held, not
 // forwarded, while the rules look at them. The rules run again at each new
-// chunk; the first `accept` or `reject` decides. With no decision the
-// connection is accepted when `tcp-request inspect-delay` passes, when the
-// client ends its side, or when tune.bufsize bytes are held (HAProxy waits on
-// rules whose answer may still change the same way; sluice re-runs them all).
-import { runActions } from "../rules/rule-set.ts";
-import { Verdict } from "../rules/types.ts";
+// chunk; the first `accept` or `reject` decides, a condition that cannot tell
+// yet waits for more bytes (HAProxy's three-valued ACLs, see
+// rules/content-condition.ts), and rules that all say no accept at once. The
+// waiting ends when `tcp-request inspect-delay` passes, when the client ends
+// its side, or when tune.bufsize bytes are held.
+import { Verdict, type VerdictCode } from "../rules/types.ts";
 import type { Action } from "../rules/types.ts";
 import type { Socket, SocketEvents, TimerHandle, Timers } from "../runtime/types.ts";
 import type { HttpTxn } from "./txn.ts";
@@ -25,6 +25,8 @@ export class Inspection implements SocketEvents {
   private over = false;
   /** The client ended its side while the rules looked: the session must learn it too. */
   clientEnded = false;
+  /** Monotonic ms when the rules began to look (a rejected connection's log line counts its time from here). */
+  readonly began: number;
 
   constructor(
     readonly socket: Socket,
@@ -34,7 +36,14 @@ export class Inspection implements SocketEvents {
     private readonly maxBytes: number,
     private readonly timers: Pick<Timers, "now" | "setTimer" | "clearTimer">,
     private readonly done: InspectionDone,
-  ) {}
+  ) {
+    this.began = timers.now();
+  }
+
+  /** How many bytes are held (what the client sent so far). */
+  get heldBytes(): number {
+    return this.size;
+  }
 
   /** Takes the socket's events and looks at what already arrived (`ended`: the client's FIN came with it). */
   begin(early: readonly Uint8Array[], ended: boolean): void {
@@ -83,19 +92,34 @@ export class Inspection implements SocketEvents {
     if (!this.over) this.evaluate(true);
   };
 
-  /** Runs the rules on what is held; `final`: no more waiting, no decision means accept. */
+  /**
+   * Runs the rules on what is held, in order, as HAProxy's
+   * tcp_inspect_request: the first accept or reject decides; a rule whose
+   * condition cannot tell yet (a sample that more bytes may change) stops
+   * the run to wait for more, unless `final` (inspect-delay passed, the
+   * client ended, the buffer is full); rules that all say no accept now.
+   * Without any rule (mode tcp's use_backend alone) the wait lasts until final.
+   */
   private evaluate(final: boolean): void {
     const txn = this.txn;
     txn.now = this.timers.now();
     txn.payload = this.payload();
-    const verdict = runActions(this.rules, txn);
+    txn.payloadFinal = final;
+    const rules = this.rules;
+    if (rules.length === 0 && !final) return;
+    let verdict: VerdictCode = Verdict.continue;
+    for (let i = 0; i < rules.length; i++) {
+      txn.conditionMissed = false;
+      verdict = rules[i]!(txn);
+      if (verdict !== Verdict.continue) break;
+      if (txn.conditionMissed && !final) return;
+    }
     if (verdict === Verdict.reject) {
       this.finish();
       this.socket.destroy();
       this.done.gone(this, true);
       return;
     }
-    if (verdict === Verdict.continue && !final) return;
     this.finish();
     this.socket.pause();
     this.done.accepted(this, this.held);

@@ -198,6 +198,13 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
     this.rearm();
   }
 
+  closeConnection(code: number): void {
+    if (this.ended || this.closingSince >= 0) return;
+    this.closingSince = this.now();
+    this.mux.close(code);
+    this.rearm();
+  }
+
   armBy(at: number): void {
     if (!this.ended) this.armTimer(at);
   }

@@ -1,12 +1,13 @@
 // The request stage of a proxy with rules, before a stream exists (HAProxy's
 // http_process_req_common then process_switching_rules): the frontend's
 // `http-request` rules, its `redirect` lines (compiled among them), then
-// `use_backend`, then the chosen backend's own `http-request` rules. The
+// `use_backend`, then the chosen backend's own `tcp-request content` and
+// `http-request` rules. The
 // result is the request as rewritten, the backend, and the transaction the
 // response stage goes on with — or sluice's own reply.
 import type { Backend } from "../backend/backend.ts";
 import type { Head } from "../http/message.ts";
-import { captureHeaders, monitorReply, type ProxyRules, runRequestRules, switchBackend } from "../rules/rule-set.ts";
+import { captureHeaders, monitorReply, type ProxyRules, runActions, runRequestRules, switchBackend } from "../rules/rule-set.ts";
 import { type Action, Verdict } from "../rules/types.ts";
 import type { Socket } from "../runtime/types.ts";
 import type { RuledRequest } from "../stream/types.ts";
@@ -45,6 +46,7 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
     return { head, backend: defaultBackend, ruled: { txn, response: NONE, after: sets.after, tarpitMs: -1, responseHeaderCaptures: front.responseHeaderCaptures } };
   }
   let backend = defaultBackend;
+  let rejected = false;
   let verdict = runRequestRules(front, txn);
   // Whose `timeout tarpit` holds a tarpitted request: the proxy whose rule said so (HAProxy's s->be then).
   let tarpitMs = verdict === Verdict.tarpit ? host.tarpitTimeout : -1;
@@ -55,7 +57,10 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
     txn.backend = backend.name;
     const back = backend.config.rules;
     if (back !== undefined && back !== front) {
-      verdict = runRequestRules(back, txn);
+      // The backend's tcp-request content rules first (HAProxy's AN_REQ_INSPECT_BE): the request head is whole
+      // here, so they decide at once; a reject closes the connection without an answer.
+      if (back.tcpContent.length > 0 && runActions(back.tcpContent, txn) === Verdict.reject) rejected = true;
+      else verdict = runRequestRules(back, txn);
       const t = backend.config.timeouts;
       if (verdict === Verdict.tarpit) tarpitMs = t.tarpit ?? t.connect;
     }
@@ -72,6 +77,7 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
     after: sets.after,
     tarpitMs,
     responseHeaderCaptures: front.responseHeaderCaptures,
+    ...(rejected ? { rejected } : {}),
   };
   return { head: txn.request ?? head, backend, ruled };
 }

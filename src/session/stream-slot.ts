@@ -10,6 +10,7 @@ import type { Server } from "../backend/server.ts";
 import type { RequestSink, ServerStream } from "../conn/server-mux.ts";
 import type { Owner } from "../conn/types.ts";
 import { errorPage } from "../http/error-pages.ts";
+import { ErrorCode } from "../http2/constants.ts";
 import type { Head, HeadLimits, ProtocolRefusal } from "../http/message.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import type { Runtime, Socket, Timers } from "../runtime/types.ts";
@@ -38,6 +39,8 @@ export interface SlotSession extends Owner {
   touch(slot: StreamSlot): void;
   /** The slot is over (logged, its mux stream closed or closing). */
   slotDone(slot: StreamSlot): void;
+  /** The whole connection goes now, with GOAWAY `code` (a backend's `tcp-request content reject`). */
+  closeConnection(code: number): void;
 }
 
 export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, HttpLogSubject {
@@ -181,6 +184,13 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
 
   streamCut(stream: HttpStream): void {
     this.log(stream, stream.status);
+    // A backend's `tcp-request content reject` kills the connection, as HAProxy 2.6 does: the stream reset,
+    // then GOAWAY, both ENHANCE_YOUR_CALM, and the other streams aborted.
+    if (stream.ruled?.rejected === true) {
+      this.writer.reset("cancel", ErrorCode.ENHANCE_YOUR_CALM);
+      this.finish();
+      return this.session.closeConnection(ErrorCode.ENHANCE_YOUR_CALM);
+    }
     // A server's reset reaches the client with its own code (gRPC maps it to the call's status).
     this.writer.reset("cancel", stream.serverResetCode >= 0 ? stream.serverResetCode : undefined);
     this.finish();

@@ -1,12 +1,19 @@
 // A TCP-mode session: one client connection and its one stream, the pipe to
 // a server (stream/tcp-stream.ts). The session holds the timer; the stream
-// says when it is due and what happens then.
+// says when it is due and what happens then. When its backend has
+// `tcp-request content` rules of its own, they look at the first bytes
+// before the stream picks a server (HAProxy's AN_REQ_INSPECT_BE: after the
+// frontend's rules and use_backend, with the backend's inspect-delay).
 import type { Backend } from "../backend/backend.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
 import type { TrafficCounters } from "../conn/counters.ts";
+import type { ProxyRules } from "../rules/rule-set.ts";
 import type { Runtime, Socket, Timers } from "../runtime/types.ts";
 import { TcpStream, type TcpStreamHost } from "../stream/tcp-stream.ts";
+import { Cause } from "../stream/termination.ts";
+import { Inspection, type InspectionDone } from "./inspect.ts";
 import { Session, type SessionActivity } from "./session.ts";
+import { HttpTxn, type RulesWorld } from "./txn.ts";
 
 /** What a session needs from the frontend that accepted it. */
 export interface SessionHost {
@@ -19,13 +26,30 @@ export interface SessionHost {
   readonly logAsap: boolean;
   sessionEnded(session: TcpSession): void;
   readonly counters: TrafficCounters;
+  /** What a backend's content rules need: the rules' view of the proxy, the most bytes held (tune.bufsize), the frontend's own rules. */
+  readonly contentRules?: ContentRulesContext;
 }
 
-export class TcpSession extends Session implements TcpStreamHost {
+export interface ContentRulesContext {
+  readonly world: RulesWorld;
+  readonly maxInspectBytes: number;
+  /** A listen's backend half has these same rules: they ran once already, as the frontend's. */
+  readonly frontendRules: ProxyRules | undefined;
+}
+
+export class TcpSession extends Session implements TcpStreamHost, InspectionDone {
   private readonly stream: TcpStream;
   private ended = false;
+  /** The backend's content rules looking at the first bytes (before the stream starts). */
+  private inspection: Inspection | undefined;
 
-  constructor(private readonly host: SessionHost, backend: Backend, client: Socket) {
+  constructor(
+    private readonly host: SessionHost,
+    backend: Backend,
+    client: Socket,
+    /** The frontend's transaction, when its own content rules ran (its variables and tracked entries go on). */
+    private txn: HttpTxn | undefined = undefined,
+  ) {
     super(client, host.runtime);
     this.stream = new TcpStream(this, backend, client);
   }
@@ -63,15 +87,43 @@ export class TcpSession extends Session implements TcpStreamHost {
   }
 
   begin(early: Uint8Array[]): void {
-    this.stream.begin(early);
+    const backend = this.stream.backend;
+    const rules = backend.config.rules;
+    const context = this.host.contentRules;
+    // A listen's backend half shares its frontend's rules: HAProxy runs one proxy's rules once.
+    if (rules === undefined || rules.tcpContent.length === 0 || context === undefined || rules === context.frontendRules) {
+      return this.stream.begin(early);
+    }
+    const txn = this.txn ??= new HttpTxn(this.host.runtime.now(), this.client, this.host.name, undefined, context.world);
+    txn.backend = backend.name;
+    const inspection = this.inspection = new Inspection(this.client, txn, rules.tcpContent, rules.inspectDelay, context.maxInspectBytes, this.host.runtime, this);
+    inspection.begin(early, false);
   }
 
+  accepted(inspection: Inspection, held: Uint8Array[]): void {
+    this.inspection = undefined;
+    this.stream.begin(held);
+    if (inspection.clientEnded) this.client.events.end();
+  }
+
+  gone(inspection: Inspection, rejected: boolean): void {
+    this.inspection = undefined;
+    // A reject is HAProxy's PR (the proxy, in the request phase); a client that left first, CR; a hard stop, KR.
+    this.stream.endUnserved(rejected ? Cause.proxy : this.killed ? Cause.killed : Cause.clientAbort, inspection.heldBytes);
+  }
+
+  private killed = false;
+
   kill(): void {
+    if (this.inspection !== undefined) {
+      this.killed = true;
+      return this.inspection.kill();
+    }
     this.stream.kill();
   }
 
   activity(): SessionActivity {
-    return { backend: this.stream.backend.name, server: this.stream.server?.name, state: this.stream.activity };
+    return { backend: this.stream.backend.name, server: this.stream.server?.name, state: this.inspection === undefined ? this.stream.activity : "inspect" };
   }
 
   protected now(): number {
@@ -89,6 +141,8 @@ export class TcpSession extends Session implements TcpStreamHost {
   streamEnded(): void {
     this.ended = true;
     this.cancelTimer();
+    // What track-sc* holds is let go with the connection's byte counts (HAProxy's conn_cur, bytes_in/out_cnt).
+    this.txn?.release(this.stream.bytesFromClient, this.stream.bytesToClient, this.host.runtime);
     this.host.sessionEnded(this);
   }
 }

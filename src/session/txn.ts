@@ -57,6 +57,9 @@ export class HttpTxn implements ActionTxn {
   response: Head | undefined = undefined;
   /** tcp-request content: the first bytes received (the inspection phase sets it). */
   payload: Uint8Array | undefined = undefined;
+  payloadFinal = false;
+  sampleMayChange = false;
+  conditionMissed = false;
   /** The entries track-sc* made this transaction hold (a reference each, until release()). */
   tracked: (StickEntry | undefined)[] = NOTHING_TRACKED;
   reply: Reply | undefined = undefined;

@@ -100,6 +100,8 @@ export function countHttpRequest(
 export function countTcpStream(frontend: TrafficCounters, stream: Stream, bytesIn: number, bytesOut: number): void {
   frontend.bytesIn += bytesIn;
   frontend.bytesOut += bytesOut;
+  // A backend's `tcp-request content reject`: HAProxy counts it as a denied request of the frontend.
+  if (stream.cause === Cause.proxy && stream.phase === Phase.request) frontend.deniedRequests++;
   countTermination(frontend, stream.cause, stream.phase);
   countRetries(stream);
   const backend = stream.backend.counters;

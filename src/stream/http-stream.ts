@@ -94,6 +94,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // The request rules answered (deny, return, redirect, auth): no server. The
     // answer goes out on the next turn, out of the mux's parsing of this request.
     const ruled = this.ruled;
+    if (ruled?.rejected === true) return this.host.runtime.defer(this.rejectNow);
     if (ruled?.txn.reply !== undefined) {
       if (ruled.tarpitMs < 0) return this.host.runtime.defer(this.replyNow);
       // tarpit: the answer waits, through the session's timer (see queueDeadline).
@@ -459,6 +460,12 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     }
     super.queueExpired();
   }
+
+  /** The backend's content rules rejected the request: the client connection closes without an answer (PR). */
+  private readonly rejectNow = (): void => {
+    this.host.tick();
+    this.cut(Cause.proxy, Phase.request);
+  };
 
   /** Writes the reply the rules chose (`ruled.txn.reply`) as the stream's whole answer. */
   private readonly replyNow = (): void => {

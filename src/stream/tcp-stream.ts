@@ -69,12 +69,6 @@ export class TcpStream extends Stream {
     super(backend);
     this.began = host.runtime.now();
     this.lastClient = this.lastServer = this.began;
-    client.events = {
-      data: (chunk) => this.onClientData(chunk),
-      drain: () => this.onClientDrain(),
-      end: () => this.onClientEnd(),
-      close: (error) => this.onClientClose(error),
-    };
     this.serverEvents = {
       data: (chunk) => this.onServerData(chunk),
       drain: () => this.onServerDrain(),
@@ -85,10 +79,39 @@ export class TcpStream extends Stream {
 
   /** Starts with bytes the client sent while the session waited to be accepted. */
   begin(early: Uint8Array[]): void {
+    // The client's events are the stream's from here (a backend's content rules had them until now).
+    this.client.events = {
+      data: (chunk) => this.onClientData(chunk),
+      drain: () => this.onClientDrain(),
+      end: () => this.onClientEnd(),
+      close: (error) => this.onClientClose(error),
+    };
     for (const chunk of early) this.onClientData(chunk);
     if (this.clientClosed) return this.finish();
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.client.remoteAddress, undefined);
     this.pick();
+  }
+
+  /**
+   * Ends before any server was picked, the client connection already gone:
+   * the backend's content rules rejected it (PR), it left (CR) or a hard stop
+   * came (KR) while they looked at its first `bytesIn` bytes. Logged and
+   * counted as HAProxy does: `<NOSRV>`, -1 for the times not reached.
+   */
+  endUnserved(cause: CauseCode, bytesIn: number): void {
+    this.bytesIn += bytesIn;
+    this.clientClosed = this.serverClosed = true;
+    this.setTermination(cause, Phase.request);
+    this.finish();
+  }
+
+  /** Bytes from the client, and to it, so far. */
+  get bytesFromClient(): number {
+    return this.bytesIn;
+  }
+
+  get bytesToClient(): number {
+    return this.bytesOut;
   }
 
   /** Hard stop: both sides closed now. */

@@ -71,6 +71,37 @@ function hostName(bytes: Uint8Array, at: number, end: number): string | undefine
 }
 
 /**
+ * The handshake message type of the TLS record at the start of `bytes`
+ * (HAProxy's req.ssl_hello_type: 1 for a ClientHello), once the whole
+ * handshake message has arrived; undefined before that (more bytes may
+ * come), or when the bytes are no SSLv3/TLS record. As HAProxy, the record
+ * may be of any SSLv3-format type (0x14-0x17, 0xFF) and only its header and
+ * the message's length are read.
+ */
+export function sslHelloType(bytes: Uint8Array): number | undefined {
+  return helloShape(bytes) === HelloShape.whole ? bytes[5]! : undefined;
+}
+
+/** True when sslHelloType has no answer yet but more bytes could give one (HAProxy's "too short"). */
+export function sslHelloTooShort(bytes: Uint8Array): boolean {
+  return helloShape(bytes) === HelloShape.short;
+}
+
+const HelloShape = { whole: 0, short: 1, none: 2 } as const;
+
+function helloShape(bytes: Uint8Array): number {
+  if (bytes.length === 0) return HelloShape.short;
+  const type = bytes[0]!;
+  if ((type < 0x14 || type > 0x17) && type !== 0xff) return HelloShape.none;
+  if (bytes.length < 9) return HelloShape.short;
+  if (bytes[1]! < 3) return HelloShape.none;
+  // The record must hold at least the handshake header (type, 24-bit length).
+  if (u16(bytes, 3) < 4) return HelloShape.none;
+  const messageLength = (bytes[6]! << 16) | (bytes[7]! << 8) | bytes[8]!;
+  return bytes.length < 9 + messageLength ? HelloShape.short : HelloShape.whole;
+}
+
+/**
  * True while `bytes` could still become a whole ClientHello record: a TLS
  * handshake record whose header or body has not fully arrived. The session
  * waits for more (within tcp-request inspect-delay) before deciding on

@@ -63,6 +63,39 @@ describe("rule lines", () => {
     expect(c.backends[0]!.rules).toBe(c.frontends[0]!.rules!);
   });
 
+  test("tcp-request content and inspect-delay in a backend (both syntaxes): its own rules, in order; its frontend has none", () => {
+    const a = loadOk(cfg(
+      "defaults", "    mode tcp", "    timeout connect 5s", "    timeout client 5s", "    timeout server 5s",
+      "frontend fe",
+      "    bind :3306",
+      "    default_backend db",
+      "backend db",
+      "    acl internal_networks src 192.168.0.0/16 172.16.0.0/12 10.0.0.0/8 127.0.0.1",
+      "    tcp-request inspect-delay 2s",
+      "    tcp-request content reject if ! internal_networks",
+      "    tcp-request content accept if { req_ssl_hello_type 1 }",
+      "    server s1 127.0.0.1:9001",
+    ));
+    const b = loadOk(yaml(
+      "defaults: { mode: tcp, timeout: { connect: 5s, client: 5s, server: 5s } }",
+      "frontends:",
+      "  fe: { bind: ':3306', default_backend: db }",
+      "backends:",
+      "  db:",
+      "    acl: [internal_networks src 192.168.0.0/16 172.16.0.0/12 10.0.0.0/8 127.0.0.1]",
+      "    tcp-request:",
+      "      - inspect-delay 2s",
+      "      - content reject if ! internal_networks",
+      "      - content accept if { req_ssl_hello_type 1 }",
+      "    servers: { s1: '127.0.0.1:9001' }",
+    ));
+    for (const c of [a, b]) {
+      const db = c.backends[0]!.rules!;
+      expect([db.tcpContent.length, db.inspectDelay, db.tcpConnection.length]).toEqual([2, 2000, 0]);
+      expect(c.frontends[0]!.rules).toBeUndefined();
+    }
+  });
+
   test("use_backend without default_backend: no warning (what no rule takes gets 503)", () => {
     const source = cfg(...HEAD, "frontend fe", "    bind :80", "    use_backend be if { path_beg /a }", "backend be", "    server s1 127.0.0.1:9001");
     expect(warningsOf(source)).toEqual([]);

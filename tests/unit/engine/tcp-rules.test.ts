@@ -66,7 +66,7 @@ backend other
   expect(e.server(1).remotePort).toBe(9101);
 });
 
-test("no decision before inspect-delay: the connection goes to the default backend with what it sent", async () => {
+test("a hello cut short waits until inspect-delay, then goes to the default backend with what it sent; bytes that are no TLS go there at once (as HAProxy 2.6)", async () => {
   e = await engine(`${BASE}
 frontend tls_in
     bind 127.0.0.1:9443
@@ -79,13 +79,20 @@ backend a
 backend other
     server o1 127.0.0.1:9103
 `);
+  // More bytes could complete this hello: the condition cannot tell yet (HAProxy's MISS), so the rules wait.
   const client = e.client();
-  await send(e.clock, client, "SSH-2.0-client\r\n");
+  const part = clientHello("a.example.test").subarray(0, 30);
+  client.events.data(part);
   await e.clock.advance(1999);
   expect(e.runtime.servers.length).toBe(0);
   await e.clock.advance(1);
   expect(e.server(0).remotePort).toBe(9103);
-  expect(e.server(0).text()).toBe("SSH-2.0-client\r\n");
+  expect(Buffer.concat(e.server(0).kept)).toEqual(Buffer.from(part));
+  // An SSH greeting can never become a ClientHello: no rule matches, and HAProxy accepts at once.
+  const ssh = e.client();
+  await send(e.clock, ssh, "SSH-2.0-client\r\n");
+  expect(e.server(1).remotePort).toBe(9103);
+  expect(e.server(1).text()).toBe("SSH-2.0-client\r\n");
 });
 
 test("tcp-request connection reject by source closes at accept, before any byte", async () => {
@@ -120,10 +127,17 @@ backend be
   await send(e.clock, bad, "0123456789");
   expect(bad.closed).toBe(true);
   expect(e.runtime.servers.length).toBe(0);
+  // "abc" could still grow past 5 bytes: the reject rule cannot tell yet, so (as HAProxy 2.6 does) the
+  // accept after it waits for inspect-delay, and then accepts.
   const good = e.client();
   await send(e.clock, good, "abc");
+  await e.clock.advance(999);
+  expect(e.runtime.servers.length).toBe(0);
+  await e.clock.advance(1);
   expect(e.server(0).text()).toBe("abc");
-  expect(e.proxy.frontends[0]!.deniedConnections).toBe(1);
+  // HAProxy 2.6 counts a content reject among denied requests (dreq), not denied connections (dcon).
+  expect(e.proxy.frontends[0]!.counters.deniedRequests).toBe(1);
+  expect(e.proxy.frontends[0]!.deniedConnections).toBe(0);
 });
 
 test("a client that ends its side during inspection: what it sent is forwarded, then its FIN", async () => {
@@ -197,4 +211,134 @@ backend be
   await e.clock.settle();
   expect(stopped).toBe(true);
   await stopping;
+});
+
+test("a backend's tcp-request content rules: a reject closes before any server, an accept forwards what was held (after the frontend's use_backend)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9001
+    tcp-request inspect-delay 1s
+    tcp-request content accept if { req.len gt 0 }
+    use_backend guarded if { req.len gt 2 }
+    default_backend open
+backend guarded
+    tcp-request inspect-delay 5s
+    tcp-request content reject if { req.len gt 5 }
+    tcp-request content accept if { req.len ge 4 }
+    server g1 127.0.0.1:9100
+backend open
+    server o1 127.0.0.1:9101
+`);
+  const bad = e.client();
+  await send(e.clock, bad, "0123456789");
+  expect(bad.closed).toBe(true);
+  expect(e.runtime.servers.length).toBe(0);
+  // HAProxy counts a content reject as a denied request of the frontend, whichever section's rule it was.
+  expect(e.proxy.frontends[0]!.counters.deniedRequests).toBe(1);
+
+  // Three bytes: the frontend picks `guarded`, whose reject rule cannot tell yet (more bytes may come):
+  // its rules wait, for its own inspect-delay, then accept with what came.
+  const slow = e.client();
+  await send(e.clock, slow, "abc");
+  await send(e.clock, slow, "d");
+  await e.clock.advance(4999);
+  expect(e.runtime.servers.length).toBe(0);
+  await e.clock.advance(1);
+  expect(e.server(0).remotePort).toBe(9100);
+  expect(e.server(0).text()).toBe("abcd");
+
+  const other = e.client();
+  await send(e.clock, other, "hi");
+  expect(e.server(1).remotePort).toBe(9101);
+  expect(e.proxy.frontends[0]!.counters.deniedRequests).toBe(1);
+});
+
+test("a backend's content rules see the frontend's variables; a listen's rules run once, not again as its backend's", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9001
+    tcp-request inspect-delay 1s
+    tcp-request content set-var(txn.from_fe) str(yes) if { req.len gt 0 }
+    tcp-request content accept if { req.len gt 0 }
+    default_backend be
+backend be
+    tcp-request content reject unless { var(txn.from_fe) -m str yes }
+    server s1 127.0.0.1:9100
+`);
+  const marked = e.client();
+  await send(e.clock, marked, "hello");
+  expect(e.server(0).text()).toBe("hello");
+  // No bytes within the frontend's inspect-delay: it sets nothing, and the backend rejects.
+  const unmarked = e.client();
+  await e.clock.advance(1000);
+  expect(unmarked.closed).toBe(true);
+  expect(e.runtime.servers.length).toBe(1);
+
+  await e.stop();
+  // Were the listen's rules run again as its backend's, the second run would see txn.seen and reject.
+  e = await engine(`${BASE}
+listen once
+    bind 127.0.0.1:9002
+    tcp-request content reject if { var(txn.seen) -m found }
+    tcp-request content set-var(txn.seen) int(1)
+    server s2 127.0.0.1:9102
+`);
+  const viaListen = e.client();
+  await send(e.clock, viaListen, "ping");
+  expect(viaListen.closed).toBe(false);
+  expect(e.server(0).remotePort).toBe(9102);
+  expect(e.server(0).text()).toBe("ping");
+});
+
+test("a client that leaves while a backend's content rules wait: no server connection, the session ends", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9001
+    default_backend be
+backend be
+    tcp-request inspect-delay 5s
+    tcp-request content accept if { req.len gt 100 }
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "partial");
+  expect(e.proxy.frontends[0]!.current).toBe(1);
+  client.events.close();
+  await e.clock.settle();
+  expect(e.runtime.servers.length).toBe(0);
+  expect(e.proxy.frontends[0]!.current).toBe(0);
+  expect(e.proxy.frontends[0]!.counters.deniedRequests).toBe(0);
+});
+
+test("mode http: a backend's content reject closes the client connection without an answer; its accept goes on to its http-request rules", async () => {
+  e = await engine(`defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind 127.0.0.1:9001
+    use_backend internal if { path_beg /internal }
+    default_backend public
+backend internal
+    tcp-request content reject if ! { src 10.0.0.0/8 }
+    server i1 127.0.0.1:9100
+backend public
+    tcp-request content accept if { src 127.0.0.0/8 }
+    tcp-request content reject
+    http-request set-header X-Checked yes
+    server p1 127.0.0.1:9101
+`);
+  const refused = e.client();
+  await send(e.clock, refused, "GET /internal/x HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(refused.closed).toBe(true);
+  expect(refused.text()).toBe("");
+  expect(e.runtime.servers.length).toBe(0);
+  expect(e.proxy.frontends[0]!.counters.deniedRequests).toBe(1);
+
+  const served = e.client();
+  await send(e.clock, served, "GET /page HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(e.server(0).remotePort).toBe(9101);
+  expect(e.server(0).text()).toContain("\r\nX-Checked: yes\r\n");
 });

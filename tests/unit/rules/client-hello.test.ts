@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compileExpr } from "../../../src/rules/expr.ts";
-import { clientHelloIncomplete, clientHelloServerName } from "../../../src/rules/fetch/client-hello.ts";
+import { clientHelloIncomplete, clientHelloServerName, sslHelloType } from "../../../src/rules/fetch/client-hello.ts";
 import { Stage } from "../../../src/rules/types.ts";
 import { env, txn } from "./txn.ts";
 
@@ -100,5 +100,33 @@ describe("ClientHello server name", () => {
     expect(c.one(txn({ payload: hello([serverName("WWW.Example.com")]) }))).toBe("www.example.com");
     expect(c.one(txn({ payload: new Uint8Array([0x16, 3]) }))).toBeUndefined();
     expect(c.one(txn())).toBeUndefined();
+  });
+});
+
+describe("SSL hello type (req.ssl_hello_type, HAProxy's smp_fetch_ssl_hello_type)", () => {
+  test("1 for a whole ClientHello; nothing while the handshake message is cut short", () => {
+    const full = hello([serverName("www.example.com")]);
+    expect(sslHelloType(full)).toBe(1);
+    for (let n = 0; n < full.length; n++) expect(sslHelloType(full.subarray(0, n))).toBeUndefined();
+  });
+
+  test("the handshake type of any SSLv3-format record (a ServerHello is 2); other bytes are none", () => {
+    const serverHello = new Uint8Array([0x16, 3, 3, 0, 8, 2, 0, 0, 4, 3, 3, 0, 0]);
+    expect(sslHelloType(serverHello)).toBe(2);
+    // Not SSLv3 or later, a record too short for a handshake header, plain text: no sample.
+    expect(sslHelloType(new Uint8Array([0x16, 2, 0, 0, 8, 1, 0, 0, 0]))).toBeUndefined();
+    expect(sslHelloType(new Uint8Array([0x16, 3, 1, 0, 3, 1, 0, 0, 0]))).toBeUndefined();
+    expect(sslHelloType(new TextEncoder().encode("GET / HTTP/1.1\r\n"))).toBeUndefined();
+  });
+
+  test("both spellings in tcp-request content conditions", () => {
+    for (const name of ["req.ssl_hello_type", "req_ssl_hello_type"]) {
+      const c = compileExpr(name, Stage.tcpContent, env());
+      if (typeof c === "string") throw new Error(c);
+      expect(c.one(txn({ payload: hello([]) }))).toBe(1);
+      expect(c.one(txn({ payload: new Uint8Array([0x16, 3, 1]) }))).toBeUndefined();
+      expect(c.one(txn())).toBeUndefined();
+    }
+    expect(compileExpr("req_ssl_hello_type", Stage.httpRequest, env())).toMatch(/not available/);
   });
 });
