@@ -56,14 +56,15 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
       io.out(await (command.long ? longVersion(runtime) : shortVersion(runtime)));
       return 0;
     case "check":
-      return check(loadConfigFiles(command.files), io);
+      return check(loadConfigFiles(command.files, { localPeer: command.localPeer }), io);
     case "probe": {
       const result = await probe(command.url, command.timeoutMs, runtime);
       (result.healthy ? io.out : io.err)(result.line);
       return result.healthy ? 0 : 1;
     }
     case "run": {
-      const loaded = loadConfigFiles(command.files);
+      const loadOptions = { localPeer: command.localPeer };
+      const loaded = loadConfigFiles(command.files, loadOptions);
       if (!loaded.ok) return check(loaded, io);
       const masterSocket = runtime.env(MASTER_SOCKET_ENV);
       const masterMode = command.masterWorker || loaded.config.global.masterWorker;
@@ -78,8 +79,13 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
       if (masterMode) {
         const code = await runMaster(runtime, loaded.config, {
           onReady: () => life.ready(),
-          load: () => loadConfigFiles(command.files),
-          workerArgs: ["run", ...command.files.flatMap((f) => ["-f", f]), ...(command.strictOwnership ? ["--strict-ownership"] : [])],
+          load: () => loadConfigFiles(command.files, loadOptions),
+          workerArgs: [
+            "run",
+            ...command.files.flatMap((f) => ["-f", f]),
+            ...(command.strictOwnership ? ["--strict-ownership"] : []),
+            ...(command.localPeer === undefined ? [] : ["-L", command.localPeer]),
+          ],
           log: io.err,
           readyLine: `sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`,
           services: (master) => startMasterServices(runtime, loaded.config, master, VERSION),
