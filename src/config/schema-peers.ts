@@ -151,7 +151,10 @@ export const PeersSectionSchema = v.pipe(
  * left out (HAProxy's warning: no peer has the local name), or an error.
  */
 export function resolvePeers(name: string, part: PeersPart, localName: string): { tables: StickTableSpec[]; config?: PeersSectionConfig; warning?: string; error?: string } {
-  const tables = part.tables.map((t): StickTableSpec => ({ ...t.shape, name: `${name}/${t.name}`, sharedName: t.name, peers: name }));
+  // On the wire HAProxy 2.6 names such a table "/<table>" (its name past the
+  // section's, slash included, as its peers.c announces it): the same here, so
+  // that the two find each other's tables (peers-sync.ts also takes "<table>").
+  const tables = part.tables.map((t): StickTableSpec => ({ ...t.shape, name: `${name}/${t.name}`, sharedName: `/${t.name}`, peers: name }));
   if (part.disabled) return { tables, warning: `peers section '${name}' is disabled: its tables are not synchronised` };
   const local = part.peers.find((p) => p.name === localName);
   if (local === undefined) return { tables, warning: `Removing incomplete section 'peers ${name}' (no peer named '${localName}').` };

@@ -427,7 +427,12 @@ function linkOf(table: MemoryStickTable, localId: number): TableLink {
   return { table, localId, def, counters: stored.map((x) => x.c.counter) };
 }
 
-/** A peer's table is ours when the name, the key type and the key size agree (HAProxy ignores it otherwise). */
+/**
+ * A peer's table is ours when the name, the key type and the key size agree
+ * (HAProxy ignores it otherwise). A peers section's table is "/t" as HAProxy
+ * 2.6 announces it; "t" (without the slash) is taken too.
+ */
 function sameTable(ours: TableDefinition, theirs: TableDefinition): boolean {
-  return ours.name === theirs.name && ours.keyType === theirs.keyType && ours.keySize === theirs.keySize;
+  const named = ours.name === theirs.name || (ours.name.startsWith("/") && ours.name.slice(1) === theirs.name);
+  return named && ours.keyType === theirs.keyType && ours.keySize === theirs.keySize;
 }

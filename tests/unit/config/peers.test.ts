@@ -37,7 +37,7 @@ describe("peers sections in haproxy.cfg", () => {
       localName: "web1",
       listen: { host: "127.0.0.1", port: 10000 },
       remotes: [{ name: "web2", host: "10.0.0.2", port: 10001 }],
-      tables: [{ name: "mesh/users", sharedName: "users", peers: "mesh", type: "string", len: 64, size: 10240, expireMs: 300000, store: [{ counter: "gpc0" }, { counter: "http_req_rate", periodMs: 10000 }] }],
+      tables: [{ name: "mesh/users", sharedName: "/users", peers: "mesh", type: "string", len: 64, size: 10240, expireMs: 300000, store: [{ counter: "gpc0" }, { counter: "http_req_rate", periodMs: 10000 }] }],
     }]);
     expect(c.peerTables?.map((t) => t.name)).toEqual(["mesh/users"]);
     expect(c.frontends[0]!.stickTable?.peers).toBe("mesh");
