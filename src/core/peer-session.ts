@@ -5,7 +5,7 @@
 // session that hears nothing for 5 s is dead). Bytes go out through the
 // runtime's Socket; what a frame means is the owner's business.
 import type { Runtime, Socket, TimerHandle } from "../runtime/types.ts";
-import { CLASS_CONTROL, CTRL_HEARTBEAT, type Frame, readFrame, shortFrame } from "../peers/frames.ts";
+import { CLASS_CONTROL, CLASS_ERROR, CTRL_HEARTBEAT, ERR_PROTOCOL, ERR_SIZE_LIMIT, type Frame, readFrame, shortFrame } from "../peers/frames.ts";
 import {
   checkVersionLine,
   helloText,
@@ -23,6 +23,8 @@ export const HEARTBEAT_MS = 3000;
 export const SILENCE_MS = 5000;
 /** The largest message body taken (HAProxy's default buffer is 16 kB; a string key of a few kB fits). */
 export const MAX_BODY = 65536;
+/** How long a closing session's last bytes may take to leave. */
+const FLUSH_MS = 1000;
 
 export interface PeerSessionOwner {
   /** An incoming session names its peer: the status to answer (200 accepts it). */
@@ -42,6 +44,8 @@ export class PeerSession {
   open = false;
   private closed = false;
   private text = "";
+  /** Incoming: hello lines read so far. */
+  private helloLines = 0;
   private buffer: Uint8Array = new Uint8Array(0);
   private heartbeat: TimerHandle | undefined;
   private silence: TimerHandle | undefined;
@@ -75,13 +79,21 @@ export class PeerSession {
     this.socket.write(bytes);
   }
 
-  close(why: string): void {
+  /**
+   * Ends the session. `flush`: what was written (a status line, an error
+   * message) goes out first, with a FIN; the socket is destroyed a second later
+   * at most, should the peer not close its side.
+   */
+  close(why: string, flush = false): void {
     if (this.closed) return;
     this.closed = true;
     this.open = false;
     if (this.heartbeat !== undefined) this.runtime.clearTimer(this.heartbeat);
     if (this.silence !== undefined) this.runtime.clearTimer(this.silence);
-    this.socket.destroy();
+    if (flush) {
+      this.socket.end();
+      this.runtime.setTimer(() => this.socket.destroy(), FLUSH_MS);
+    } else this.socket.destroy();
     this.owner.closed(this, why);
   }
 
@@ -104,7 +116,11 @@ export class PeerSession {
     while (!this.closed) {
       const r = readFrame(this.buffer, at, this.buffer.length, MAX_BODY);
       if (r.kind === "more") break;
-      if (r.kind !== "frame") return this.close(r.kind === "too-big" ? `a message of ${r.length} bytes` : "a malformed message length");
+      if (r.kind !== "frame") {
+        // HAProxy's answers: a size-limit error for a message too big, a protocol error for a length it cannot read.
+        this.send(shortFrame(CLASS_ERROR, r.kind === "too-big" ? ERR_SIZE_LIMIT : ERR_PROTOCOL));
+        return this.close(r.kind === "too-big" ? `a message of ${r.length} bytes` : "a malformed message length", true);
+      }
       at = r.next;
       this.owner.frame(this, r.frame);
     }
@@ -124,32 +140,32 @@ export class PeerSession {
       }
       return this.opened();
     }
-    const lines: string[] = [];
-    let rest = this.text;
-    for (let i = 0; i < 3; i++) {
-      const l = takeLine(rest);
+    // Incoming: each line is judged as it comes (HAProxy answers a bad version before the next line).
+    for (;;) {
+      const l = takeLine(this.text);
       if (l === undefined) return this.tooLong();
-      lines.push(l.line);
-      rest = l.rest;
-    }
-    this.text = rest;
-    const [versionLine, hostLine, peerLine] = lines as [string, string, string];
-    const version = checkVersionLine(versionLine);
-    let status = version.ok ? STATUS_SUCCESS : version.status;
-    if (status === STATUS_SUCCESS && hostLine !== this.localName) status = STATUS_LOCAL_NAME_MISMATCH;
-    const name = peerNameOfLine(peerLine);
-    if (status === STATUS_SUCCESS && name === undefined) status = STATUS_PROTOCOL_ERROR;
-    if (status === STATUS_SUCCESS) {
-      this.remoteName = name;
-      status = this.owner.identify(this, name!);
-    }
-    this.socket.write(ascii.encode(statusText(status)));
-    if (status !== STATUS_SUCCESS) {
-      this.socket.end();
-      this.close(`refused the peer's hello with ${status}`);
+      this.text = l.rest;
+      const step = this.helloLines++;
+      let status: number | undefined;
+      if (step === 0) {
+        const version = checkVersionLine(l.line);
+        if (!version.ok) status = version.status;
+      } else if (step === 1) {
+        if (l.line !== this.localName) status = STATUS_LOCAL_NAME_MISMATCH;
+      } else {
+        const name = peerNameOfLine(l.line);
+        if (name === undefined) status = STATUS_PROTOCOL_ERROR;
+        else {
+          this.remoteName = name;
+          status = this.owner.identify(this, name);
+        }
+      }
+      if (status === undefined) continue;
+      this.socket.write(ascii.encode(statusText(status)));
+      if (status === STATUS_SUCCESS) return this.opened();
+      this.close(`refused the peer's hello with ${status}`, true);
       return false;
     }
-    return this.opened();
   }
 
   private tooLong(): false {

@@ -365,7 +365,7 @@ export class PeersSync implements PeerSessionOwner {
 
   private protocolError(session: PeerSession, why: string): void {
     session.send(shortFrame(CLASS_ERROR, ERR_PROTOCOL));
-    session.close(`protocol error: ${why}`);
+    session.close(`protocol error: ${why}`, true);
   }
 
   // ---- connections ----

@@ -76,6 +76,7 @@ export class Proxy implements AcceptGate {
       await this.stickTables?.start();
     } catch (error) {
       for (const f of this.frontends) f.stopListening();
+      this.stickTables?.stop();
       throw error;
     }
   }
