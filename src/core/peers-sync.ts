@@ -255,8 +255,11 @@ export class PeersSync implements PeerSessionOwner {
           remote.lastSentLink = link;
         }
         const id = (remote.lastId[i] = (remote.lastId[i]! + 1) >>> 0);
-        const update: EntryUpdate = { updateId: id, expireMs: undefined, key, values: this.valuesOf(link, e, now) };
-        session.send(bodyFrame(updateType(true, false), encodeUpdate(link.def, update)));
+        // A lesson carries each entry's time left (HAProxy's timed updates); live pushes let the peer's expire apply.
+        const timed = teaching && Number.isFinite(e.expiresAt);
+        const expireMs = timed ? Math.max(0, Math.round(e.expiresAt - now)) : undefined;
+        const update: EntryUpdate = { updateId: id, expireMs, key, values: this.valuesOf(link, e, now) };
+        session.send(bodyFrame(updateType(true, timed), encodeUpdate(link.def, update)));
         remote.unacked[i]!.delete(key);
         remote.unacked[i]!.set(key, id);
       }
@@ -360,7 +363,7 @@ export class PeersSync implements PeerSessionOwner {
         values.set(w.name, { start: Math.floor(now) - f.elapsed, curr: f.curr, prev: f.prev });
       }
     });
-    t.link.table.applyRemote(u.key, values, now);
+    t.link.table.applyRemote(u.key, values, now, u.expireMs);
   }
 
   private protocolError(session: PeerSession, why: string): void {

@@ -246,10 +246,11 @@ export class MemoryStickTable implements StickTable {
    * A peer's values for `key` (HAProxy replaces the entry's data with the
    * sender's): the counters this table stores are set, the others ignored,
    * and the entry's date refreshed as a write's, without onWrite (a peer's
-   * update is not pushed on again). Undefined when the table is full of
-   * entries in use.
+   * update is not pushed on again). `expireMs`: the sender's time left for
+   * the entry (a timed update), which HAProxy takes over the table's own
+   * expire. Undefined when the table is full of entries in use.
    */
-  applyRemote(key: StickKey, values: ReadonlyMap<string, number | RateState>, now: number): StickEntry | undefined {
+  applyRemote(key: StickKey, values: ReadonlyMap<string, number | RateState>, now: number, expireMs?: number): StickEntry | undefined {
     this.applying = true;
     try {
       const e = this.track(key, now) as Entry | undefined;
@@ -261,6 +262,8 @@ export class MemoryStickTable implements StickTable {
           if (slot.period === 0) e.data[slot.at] = widen(value, slot.width);
         } else if (slot.period !== 0) rateSet(e.data, slot.at, value);
       }
+      // Lookups judge the date itself; the purge meets an entry dated earlier than its place late, which only delays its memory.
+      if (expireMs !== undefined && this.spec.expireMs > 0) e.expiresAt = now + expireMs;
       return e;
     } finally {
       this.applying = false;
