@@ -220,7 +220,13 @@ export class PeersSync implements PeerSessionOwner {
   // ---- sending ----
 
   private written(link: TableLink, e: StickEntry): void {
-    for (const remote of this.remotes.values()) remote.dirty[link.localId - 1]!.add(e.key);
+    const i = link.localId - 1;
+    for (const remote of this.remotes.values()) {
+      const dirty = remote.dirty[i]!;
+      dirty.add(e.key);
+      // A peer away for long: keys the table no longer holds need not wait for it (bounds the set).
+      if (dirty.size > 2 * link.table.spec.size + 1024) prune(dirty, link.table, this.tick());
+    }
     this.scheduleFlush();
   }
 
@@ -236,12 +242,18 @@ export class PeersSync implements PeerSessionOwner {
   private flush(remote: RemotePeer, teaching: boolean): void {
     const session = remote.session;
     if (session === undefined || !session.open) return;
+    // One write per flush: the messages are gathered first.
+    const out: Uint8Array[] = [];
     for (const [remoteId, t] of remote.remoteTables) {
       if (t === undefined || t.lastGet === t.lastAcked) continue;
-      session.send(bodyFrame(STKT_ACK, encodeAck(remoteId, t.lastGet)));
+      out.push(bodyFrame(STKT_ACK, encodeAck(remoteId, t.lastGet)));
       t.lastAcked = t.lastGet;
     }
-    if (remote.learning && !teaching) return;
+    if (!remote.learning || teaching) this.gatherUpdates(remote, teaching, out);
+    if (out.length > 0) session.send(out.length === 1 ? out[0]! : concatAll(out));
+  }
+
+  private gatherUpdates(remote: RemotePeer, teaching: boolean, out: Uint8Array[]): void {
     const now = this.tick();
     for (const link of this.links) {
       const i = link.localId - 1;
@@ -251,17 +263,19 @@ export class PeersSync implements PeerSessionOwner {
         const e = link.table.lookup(key, now);
         if (e === undefined) continue;
         if (remote.lastSentLink !== link) {
-          session.send(bodyFrame(STKT_DEFINE, encodeDefine(link.def)));
+          out.push(bodyFrame(STKT_DEFINE, encodeDefine(link.def)));
           remote.lastSentLink = link;
         }
         const id = (remote.lastId[i] = (remote.lastId[i]! + 1) >>> 0);
+        const unacked = remote.unacked[i]!;
+        if (unacked.size > 2 * link.table.spec.size + 1024) prune(unacked, link.table, now);
         // A lesson carries each entry's time left (HAProxy's timed updates); live pushes let the peer's expire apply.
         const timed = teaching && Number.isFinite(e.expiresAt);
         const expireMs = timed ? Math.max(0, Math.round(e.expiresAt - now)) : undefined;
         const update: EntryUpdate = { updateId: id, expireMs, key, values: this.valuesOf(link, e, now) };
-        session.send(bodyFrame(updateType(true, timed), encodeUpdate(link.def, update)));
-        remote.unacked[i]!.delete(key);
-        remote.unacked[i]!.set(key, id);
+        out.push(bodyFrame(updateType(true, timed), encodeUpdate(link.def, update)));
+        unacked.delete(key);
+        unacked.set(key, id);
       }
       dirty.clear();
     }
@@ -405,6 +419,23 @@ export class PeersSync implements PeerSessionOwner {
       },
     );
   }
+}
+
+/** Drops the keys `table` no longer holds from a peer's set or map of keys. */
+function prune(keys: Set<StickKey> | Map<StickKey, number>, table: MemoryStickTable, now: number): void {
+  for (const key of keys.keys()) if (table.lookup(key, now) === undefined) keys.delete(key);
+}
+
+function concatAll(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const bytes = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.length;
+  }
+  return bytes;
 }
 
 /** What this side announces for a table: its shared name, key, stored counters in wire order, expiry, periods. */
