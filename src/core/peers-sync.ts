@@ -169,11 +169,8 @@ export class PeersSync implements PeerSessionOwner {
     const remote = this.remotes.get(remoteName);
     if (remote === undefined) return STATUS_UNKNOWN_PEER;
     const old = remote.session;
-    if (old !== undefined && old !== session) {
-      remote.session = undefined;
-      old.close("replaced by the peer's new connection");
-      this.retryLater(remote, 50 + Math.floor(Math.random() * RETRY_SPREAD_MS));
-    }
+    // The session in place gives way (closed() sends its unacked keys again on this one).
+    if (old !== undefined && old !== session) old.close("replaced by the peer's new connection");
     remote.session = session;
     return STATUS_SUCCESS;
   }

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import net from "node:net";
 import { join } from "node:path";
-import { freePort, selectedTargets, sleep, tempDir } from "./harness.ts";
+import { writeFileSync } from "node:fs";
+import { freePort, ROOT, selectedTargets, sleep, tempDir } from "./harness.ts";
 import { type RunningProxy, sluiceUnderTest } from "./reference-proxy.ts";
 
 function config(local: string, socket: string, httpPort: number, peerA: number, peerB: number): string {
@@ -133,6 +134,15 @@ for (const target of selectedTargets()) {
       // The real peer is still served.
       expect(curl("127.0.0.6", http.b)).toBe(200);
       expect(await entry(sockets.a, "f", "127.0.0.6", /http_req_cnt=1\b/)).toBeTruthy();
+    });
+
+    test("with several workers a peers section is refused at start, saying why", () => {
+      const file = join(dir, "workers.cfg");
+      writeFileSync(file, config("a", join(dir, "w.sock"), http.a + 1000, peerA + 1000, peerA + 1001).replace("global\n", "global\n    localpeer a\n    master-worker\n    workers 2\n"));
+      const [cmd, ...args] = target.command(["run", "-f", file]);
+      const r = spawnSync(cmd!, args, { cwd: ROOT, encoding: "utf8", timeout: 30000 });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("peers section 'pair' with 2 workers is not supported: each worker keeps its own stick tables and only one process can be the local peer");
     });
 
     test("a malformed message after the handshake gets a protocol error and a close; the real peer comes back", async () => {
