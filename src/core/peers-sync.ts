@@ -114,7 +114,7 @@ export class PeersSync implements PeerSessionOwner {
   private readonly remotes = new Map<string, RemotePeer>();
   private listener: Listener | undefined;
   private stopped = false;
-  private flushing: TimerHandle | undefined;
+  private flushing = false;
   /** Up to date: a resync finished, or none could be had in RESYNC_MS. */
   private resynced = false;
   private resyncTimer: TimerHandle | undefined;
@@ -151,7 +151,7 @@ export class PeersSync implements PeerSessionOwner {
     this.stopped = true;
     this.listener?.close();
     for (const link of this.links) link.table.onWrite = undefined;
-    for (const t of [this.flushing, this.resyncTimer]) if (t !== undefined) this.runtime.clearTimer(t);
+    if (this.resyncTimer !== undefined) this.runtime.clearTimer(this.resyncTimer);
     for (const remote of this.remotes.values()) {
       if (remote.retry !== undefined) this.runtime.clearTimer(remote.retry);
       remote.session?.close("stopping");
@@ -227,12 +227,15 @@ export class PeersSync implements PeerSessionOwner {
     this.scheduleFlush();
   }
 
+  /** After the current turn: the writes of one turn go in one flush. */
   private scheduleFlush(): void {
-    if (this.flushing !== undefined || this.stopped) return;
-    this.flushing = this.runtime.setTimer(() => {
-      this.flushing = undefined;
+    if (this.flushing || this.stopped) return;
+    this.flushing = true;
+    this.runtime.defer(() => {
+      this.flushing = false;
+      if (this.stopped) return;
       for (const remote of this.remotes.values()) this.flush(remote, false);
-    }, 0);
+    });
   }
 
   /** Acks, then the marked keys (not to a peer we learn from until it is done, unless it asked to be taught). */
