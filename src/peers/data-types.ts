@@ -55,8 +55,8 @@ export function wireIdOf(counter: string): number | undefined {
 }
 
 /**
- * Counters a peer never takes from another: conn_cur counts this process's
- * own connections (HAProxy marks it local-only), so a remote value would be
- * wrong here; it is still sent, as HAProxy sends it.
+ * Counters a peer never takes from another: conn_cur counts the sender's own
+ * connections (HAProxy's stick_table.c marks it `is_local`), so a remote value
+ * would be wrong here; it is still sent, as HAProxy sends it.
  */
 export const LOCAL_ONLY: ReadonlySet<string> = new Set(["conn_cur"]);
