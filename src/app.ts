@@ -56,18 +56,24 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
       io.out(await (command.long ? longVersion(runtime) : shortVersion(runtime)));
       return 0;
     case "check":
-      return check(loadConfigFiles(command.files), io);
+      return check(loadConfigFiles(command.files, { localPeer: command.localPeer }), io);
     case "probe": {
       const result = await probe(command.url, command.timeoutMs, runtime);
       (result.healthy ? io.out : io.err)(result.line);
       return result.healthy ? 0 : 1;
     }
     case "run": {
-      const loaded = loadConfigFiles(command.files);
+      const loadOptions = { localPeer: command.localPeer };
+      const loaded = loadConfigFiles(command.files, loadOptions);
       if (!loaded.ok) return check(loaded, io);
       const masterSocket = runtime.env(MASTER_SOCKET_ENV);
       const masterMode = command.masterWorker || loaded.config.global.masterWorker;
       const role: Role = masterSocket !== undefined ? "worker" : masterMode ? "master" : "single";
+      const peersWorkers = masterMode ? peersWorkerProblem(loaded.config, runtime.cpuCount()) : undefined;
+      if (peersWorkers !== undefined) {
+        io.err(`sluice: ${peersWorkers}`);
+        return 1;
+      }
       // daemon, the file limit, the pidfile (process/): a daemon's parent is done here.
       const begun = await beginProcess(runtime, loaded.config, command, role, io.err);
       if ("exit" in begun) return begun.exit;
@@ -78,8 +84,13 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
       if (masterMode) {
         const code = await runMaster(runtime, loaded.config, {
           onReady: () => life.ready(),
-          load: () => loadConfigFiles(command.files),
-          workerArgs: ["run", ...command.files.flatMap((f) => ["-f", f]), ...(command.strictOwnership ? ["--strict-ownership"] : [])],
+          load: () => loadConfigFiles(command.files, loadOptions),
+          workerArgs: [
+            "run",
+            ...command.files.flatMap((f) => ["-f", f]),
+            ...(command.strictOwnership ? ["--strict-ownership"] : []),
+            ...(command.localPeer === undefined ? [] : ["-L", command.localPeer]),
+          ],
           log: io.err,
           readyLine: `sluice ${VERSION} (${runtime.name} ${runtime.version}) ready`,
           services: (master) => startMasterServices(runtime, loaded.config, master, VERSION),
@@ -92,6 +103,18 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
     case "demo":
       return await demo(runtime, io);
   }
+}
+
+/**
+ * A peers section with several workers: each worker keeps its own tables
+ * (docs/master-worker.md) and only one process can listen as the local peer,
+ * so the peers would see one worker's entries only. Refused until the workers
+ * share their tables.
+ */
+function peersWorkerProblem(config: Config, cores: number): string | undefined {
+  const workers = config.global.workers === "auto" ? Math.max(1, cores) : config.global.workers;
+  if (config.peers === undefined || workers === 1) return undefined;
+  return `peers section '${config.peers[0]!.name}' with ${workers} workers is not supported: each worker keeps its own stick tables and only one process can be the local peer (set 'workers 1', or run without master-worker)`;
 }
 
 function check(loaded: LoadResult, io: Output): number {

@@ -5,8 +5,8 @@ import { parseArgs } from "node:util";
 import { parseDuration } from "./config/duration.ts";
 
 export type Command =
-  | { kind: "run"; files: string[]; strictOwnership: boolean; masterWorker: boolean; daemon?: true; pidfile?: string }
-  | { kind: "check"; files: string[] }
+  | { kind: "run"; files: string[]; strictOwnership: boolean; masterWorker: boolean; daemon?: true; pidfile?: string; localPeer?: string }
+  | { kind: "check"; files: string[]; localPeer?: string }
   | { kind: "demo" }
   | { kind: "version"; long: boolean }
   | { kind: "probe"; url: string; timeoutMs: number }
@@ -37,6 +37,7 @@ Options:
                       default one per core), reloads on SIGUSR2/SIGHUP, stops on SIGTERM
   -D, --daemon        detach into the background once serving (global daemon)
   -p, --pidfile FILE  write the pid there in daemon or master-worker mode (global pidfile)
+  -L NAME             this process's name in peers sections (global localpeer; default: the host name)
   --strict-ownership  stop on a backend-connection ownership violation (a bug)
                       instead of logging it and closing that connection (tests)
   -v, --version       print the version (-vv: with the build and what is built in)
@@ -108,6 +109,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         timeout: { type: "string" },
         daemon: { type: "boolean", short: "D" },
         pidfile: { type: "string", short: "p" },
+        localpeer: { type: "string", short: "L" },
       },
     });
   } catch (error) {
@@ -145,9 +147,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (files.length > 0) return { kind: "usage-error", message: "demo takes no -f", topic: "demo" };
     return { kind: "demo" };
   }
+  const localPeer = values.localpeer;
+  if (localPeer !== undefined && files.length === 0) return { kind: "usage-error", message: "-L goes with run or check -f CONFIG", topic: name };
   if (wantsCheck) {
     if (files.length === 0) return { kind: "usage-error", message: "check needs -f CONFIG", topic: "check" };
-    return { kind: "check", files };
+    return { kind: "check", files, ...(localPeer === undefined ? {} : { localPeer }) };
   }
   if (name === "run" && files.length === 0) {
     return { kind: "usage-error", message: "run needs -f CONFIG", topic: "run" };
@@ -173,6 +177,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     masterWorker,
     ...(daemon ? { daemon } : {}),
     ...(pidfile === undefined ? {} : { pidfile }),
+    ...(localPeer === undefined ? {} : { localPeer }),
   };
 }
 

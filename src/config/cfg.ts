@@ -7,6 +7,7 @@ import process from "node:process";
 import { ConfigError, type SourcePos } from "./errors.ts";
 import { splitWords } from "./cfg-words.ts";
 import { readUserlistLine } from "./cfg-userlist.ts";
+import { addPeersLine, readPeersLine } from "./cfg-peers.ts";
 import { readServerOptions } from "./cfg-server.ts";
 import { Conditions } from "./cfg-conditions.ts";
 import { type Env, expandAddress } from "./cfg-env.ts";
@@ -72,6 +73,7 @@ const SINGLE_ARG: Record<string, string> = {
   gid: "gid <number>",
   chroot: "chroot <jail dir>",
   "ulimit-n": "ulimit-n <number>",
+  localpeer: "localpeer <name>",
 };
 /** Bare global keywords: the keyword alone means true (`no strict-limits`: false). */
 const FLAGS = new Set(["master-worker", "daemon", "strict-limits"]);
@@ -210,6 +212,7 @@ class CfgParser {
         continue;
       }
       if (this.section.base?.[0] === "userlists") this.userlistLine(this.section.base, keyword, args);
+      else if (this.section.base?.[0] === "peers") this.peersLine(this.section.base, keyword, args);
       else if (this.section.base) this.keyword(this.section.base, keyword, args);
     }
     const unclosed = this.openIfs[this.openIfs.length - 1];
@@ -291,7 +294,11 @@ class CfgParser {
     }
     if (keyword === "userlist") {
       this.defaultServer = undefined;
-      return this.userlistHeader(args);
+      return this.namedHeader("userlist", "userlists", args);
+    }
+    if (keyword === "peers") {
+      this.defaultServer = undefined;
+      return this.namedHeader("peers", "peers", args);
     }
     if (OTHER_SECTIONS.has(keyword)) {
       this.defaultServer = undefined;
@@ -324,23 +331,28 @@ class CfgParser {
     return true;
   }
 
-  /** `userlist <name>`: users and groups for http-request auth (cfg-userlist.ts reads its lines). */
-  private userlistHeader(args: string[]): true {
+  /** `userlist <name>` (cfg-userlist.ts reads its lines), `peers <name>` (cfg-peers.ts): a mapping by name under `category`. */
+  private namedHeader(keyword: string, category: string, args: string[]): true {
     const [name, ...rest] = args;
-    this.section = { base: null, context: name === undefined ? [] : [`userlist '${name}'`] };
-    if (name === undefined) return this.headerError("missing name for 'userlist' (usage: userlist <name>)");
+    this.section = { base: null, context: name === undefined ? [] : [`${keyword} '${name}'`] };
+    if (name === undefined) return this.headerError(`missing name for '${keyword}' (usage: ${keyword} <name>)`);
     if (isReservedName(name)) return this.headerError(`'${name}' cannot be used as a name`);
-    if (rest.length > 0) return this.headerError(`too many arguments for 'userlist': '${rest[0]}' (usage: userlist <name>)`);
-    // A second userlist of that name goes in a segment of its own, so that it reaches the duplicate check.
-    if (name in ((this.seg.doc.userlists ?? {}) as Record<string, unknown>)) {
+    if (rest.length > 0) return this.headerError(`too many arguments for '${keyword}': '${rest[0]}' (usage: ${keyword} <name>)`);
+    if (name in ((this.seg.doc[category] ?? {}) as Record<string, unknown>)) {
       this.seg = newSegment(this.file);
       this.segments.push(this.seg);
     }
-    ((this.seg.doc.userlists ??= {}) as Record<string, unknown>)[name] = {};
-    const base = ["userlists", name];
+    ((this.seg.doc[category] ??= {}) as Record<string, unknown>)[name] = {};
+    const base = [category, name];
     this.mark(base);
     this.section.base = base;
     return true;
+  }
+
+  private peersLine(base: PathSeg[], keyword: string, args: string[]): void {
+    const line = readPeersLine(keyword, args);
+    if ("error" in line) return this.error(line.error);
+    for (const rel of addPeersLine(this.node(base), line)) this.mark([...base, ...rel]);
   }
 
   private userlistLine(base: PathSeg[], keyword: string, args: string[]): void {

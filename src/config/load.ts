@@ -4,17 +4,20 @@
 // proxy name used in two files is a duplicate.
 
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { parseCfg } from "./cfg.ts";
 import { ConfigError, formatPos } from "./errors.ts";
 import { buildDraft } from "./build.ts";
 import type { RawSegment, SyntaxResult } from "./raw.ts";
 import { type DefaultPath, type FilePaths, filePaths, pathKeywords } from "./schema-paths.ts";
 import { type CheckedSegment, checkSegment } from "./sections.ts";
-import type { Config, Origin, UserlistConfig } from "./types.ts";
+import type { Config, Origin, PeersSectionConfig, UserlistConfig } from "./types.ts";
 import { validate } from "./validate.ts";
 import { compileAllRules } from "./rules.ts";
 import { MapRegistry } from "../rules/match/map-ref.ts";
 import { parseYaml } from "./yaml.ts";
+import { resolvePeers } from "./schema-peers.ts";
+import type { StickTableSpec } from "../stick/types.ts";
 
 export type * from "./types.ts";
 export { ConfigError } from "./errors.ts";
@@ -29,7 +32,12 @@ export interface ConfigSource {
   text: string;
 }
 
-export function loadConfigFiles(paths: string[]): LoadResult {
+/** What the command line adds: `-L NAME`, this process's name in peers sections. */
+export interface LoadOptions {
+  localPeer?: string;
+}
+
+export function loadConfigFiles(paths: string[], options: LoadOptions = {}): LoadResult {
   const sources: ConfigSource[] = [];
   const unreadable: ConfigError[] = [];
   for (const path of paths) {
@@ -39,14 +47,14 @@ export function loadConfigFiles(paths: string[]): LoadResult {
       unreadable.push(new ConfigError({ file: path }, [], `cannot read file (${readError(e)})`));
     }
   }
-  return load(sources, paths, unreadable);
+  return load(sources, paths, unreadable, options);
 }
 
-export function loadConfigTexts(sources: ConfigSource[]): LoadResult {
-  return load(sources, sources.map((s) => s.name), []);
+export function loadConfigTexts(sources: ConfigSource[], options: LoadOptions = {}): LoadResult {
+  return load(sources, sources.map((s) => s.name), [], options);
 }
 
-function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): LoadResult {
+function load(sources: ConfigSource[], order: string[], errors: ConfigError[], options: LoadOptions): LoadResult {
   const checked: CheckedSegment[] = [];
   const syntaxWarnings: ConfigError[] = [];
   const parsed = sources.map((source) => parseSource(source));
@@ -61,10 +69,11 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
   const found = validate(draft);
   errors.push(...found.errors);
   const maps = new MapRegistry();
-  compileAllRules(draft, errors, userlists, maps);
+  const peers = collectPeers(checked, draft, errors, options.localPeer ?? draft.global.localPeer ?? hostname());
+  compileAllRules(draft, errors, userlists, maps, peers.tables);
 
   const sort = byPosition(order);
-  const warnings = sort([...syntaxWarnings, ...found.warnings]);
+  const warnings = sort([...syntaxWarnings, ...found.warnings, ...peers.warnings]);
   // A defaults section copied into several segments (cfg-defaults.ts) reports its errors once.
   if (errors.length > 0) return { ok: false, errors: unique(sort(errors)), warnings };
   return {
@@ -76,6 +85,8 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
       backends: draft.backends.map((b) => b.config),
       ...(draft.stats.length === 0 ? {} : { stats: draft.stats }),
       ...(userlists === undefined ? {} : { userlists }),
+      ...(peers.sections.length === 0 ? {} : { peers: peers.sections }),
+      ...(peers.tables.length === 0 ? {} : { peerTables: peers.tables }),
       ...(maps.all().length === 0 ? {} : { maps }),
     },
   };
@@ -97,6 +108,41 @@ function collectUserlists(checked: CheckedSegment[], errors: ConfigError[]): Rec
     if (list.config !== undefined) (byName ??= {})[list.name] = list.config;
   }
   return byName;
+}
+
+/**
+ * The peers sections: each resolved against the local peer's name (HAProxy
+ * warns and removes a section without it), their tables, and every
+ * `stick-table ... peers NAME` checked to name a section.
+ */
+function collectPeers(checked: CheckedSegment[], draft: ReturnType<typeof buildDraft>, errors: ConfigError[], localName: string) {
+  const sections: PeersSectionConfig[] = [];
+  const tables: StickTableSpec[] = [];
+  const warnings: ConfigError[] = [];
+  const seen = new Map<string, Origin>();
+  for (const { name, origin, part } of checked.flatMap((seg) => seg.peers ?? [])) {
+    const first = seen.get(name);
+    if (first !== undefined) {
+      errors.push(new ConfigError(origin, [`peers '${name}'`], `duplicate name (peers '${name}' is already defined at ${formatPos(first)})`));
+      continue;
+    }
+    seen.set(name, origin);
+    if (part === undefined) continue;
+    const r = resolvePeers(name, part, localName);
+    tables.push(...r.tables);
+    if (r.error !== undefined) errors.push(new ConfigError(origin, [`peers '${name}'`], r.error));
+    if (r.warning !== undefined) warnings.push(new ConfigError(origin, [], r.warning));
+    if (r.config !== undefined) sections.push(r.config);
+  }
+  const told = new Set<object>();
+  for (const p of [...draft.frontends, ...draft.backends]) {
+    const wanted = p.config.stickTable?.peers;
+    if (wanted !== undefined && !seen.has(wanted) && !told.has(p.named)) {
+      told.add(p.named);
+      errors.push(new ConfigError(p.config.origin, [`${p.named.kind} '${p.config.name}'`], `stick-table: unknown peers section '${wanted}'`));
+    }
+  }
+  return { sections, tables, warnings };
 }
 
 function parseSource(source: ConfigSource): SyntaxResult {

@@ -47,6 +47,7 @@ import { RetryOnSchema } from "./schema-retry.ts";
 import { type ErrorLocPart, errorLocResponse, errorLocSchema, type TcpKeepAlive } from "./schema-corpus.ts";
 import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
 import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
+import { PEERS_GLOBAL } from "./schema-peers.ts";
 import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
 import { PATHS_GLOBAL } from "./schema-paths.ts";
 import { FULLCONN } from "./schema-fullconn.ts";
@@ -118,6 +119,7 @@ const GLOBAL = {
   "tune.ssl.cachesize": v.optional(SslCacheSizeSchema),
   stats: v.optional(GlobalStatsSchema),
   ...MASTER_GLOBAL,
+  ...PEERS_GLOBAL,
   ...PROCESS_GLOBAL,
   ...PATHS_GLOBAL,
 };
@@ -385,6 +387,8 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
 }
 
 export interface GlobalPart extends ControlPart, MasterPart, ProcessPart {
+  /** `localpeer`: this process's name in peers sections. */
+  localPeer?: string;
   maxconn?: number;
   hardStopAfter?: number;
   bufsize?: number;
@@ -433,6 +437,7 @@ export const GlobalSchema = v.pipe(
     if (g["tune.max-checks-per-thread"] !== undefined) part.maxChecksInFlight = g["tune.max-checks-per-thread"];
     if (g.log !== undefined) part.logs = g.log;
     if (g["log-tag"] !== undefined) part.logTag = g["log-tag"];
+    if (g.localpeer !== undefined) part.localPeer = g.localpeer;
     if (g["log-send-hostname"] !== undefined) part.logSendHostname = g["log-send-hostname"];
     if (g.description !== undefined) part.description = g.description;
     if (g.node !== undefined) part.node = g.node;
@@ -494,10 +499,11 @@ export const DocumentSchema = keywords(
     backends: category("backends", "backend"),
     listen: category("listen", "listen"),
     userlists: category("userlists", "userlist"),
+    peers: category("peers", "peers section"),
   },
   {
     expected: "a mapping of sections",
     unknown: (key) =>
-      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists)`,
+      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists, peers)`,
   },
 );

@@ -51,7 +51,8 @@ interface ProxyFacts {
 
 /** Compiles every proxy's rule lines into its config (`rules`); problems go to `errors`. */
 /** `maps` collects the map files the rules read (one MapRef per file, shared: the runtime API changes them). */
-export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>, maps = new MapRegistry()): void {
+/** `peerTables`: the tables of peers sections, named "<section>/<table>" (track-sc's `table` may name them). */
+export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>, maps = new MapRegistry(), peerTables: StickTableSpec[] = []): void {
   const backends = new Set(draft.backends.map((b) => b.config.name));
   // Stick tables by proxy name (HAProxy: `table NAME` names the proxy that declares it).
   const specs = new Map<string, { spec: StickTableSpec; set(spec: StickTableSpec): void }>();
@@ -63,6 +64,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     const c = b.config;
     if (c.stickTable !== undefined) specs.set(c.name, { spec: c.stickTable, set: (s) => (c.stickTable = s) });
   }
+  peerTables.forEach((spec, i) => specs.set(spec.name, { spec, set: (s) => (peerTables[i] = s) }));
   const tables = { has: (name: string) => specs.has(name), written: new Set<string>() };
   // One Userlist per section, shared by every proxy (its cache of verified credentials too).
   const userlists = new Map<string, Userlist>();

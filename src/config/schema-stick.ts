@@ -17,7 +17,11 @@ import { describe } from "./schema-values.ts";
 export type StickTableShape = Omit<StickTableSpec, "name">;
 
 const TYPES: readonly StickKeyType[] = ["ip", "ipv6", "integer", "string", "binary"];
-/** HAProxy's key length for string and binary tables when `len` is not given. */
+/**
+ * HAProxy's key size for string and binary tables when `len` is not given: 32
+ * bytes, which for a string holds its NUL too, so 31 characters (with `len N`
+ * a string table takes N characters: HAProxy adds the NUL's byte itself).
+ */
 const DEFAULT_KEY_LEN = 32;
 const SIZE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -49,6 +53,7 @@ export function parseStickTableLine(words: readonly string[]): StickTableShape |
   let size: number | undefined;
   let expireMs = 0;
   let nopurge = false;
+  let peers: string | undefined;
   const store: StickCounterSpec[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
@@ -96,17 +101,22 @@ export function parseStickTableLine(words: readonly string[]): StickTableShape |
       }
       case "len":
         return "'len' applies to 'type string' and 'type binary' only, right after the type";
-      case "peers":
+      case "peers": {
+        peers = words[++i];
+        if (peers === undefined) return "'peers' expects <peers section name> as argument";
+        break;
+      }
       case "srvkey":
       case "write-to":
         return `stick-table option '${word}' is not supported yet`;
       default:
-        return `unknown argument '${word}' (expected type, size, expire, nopurge or store)`;
+        return `unknown argument '${word}' (expected type, size, expire, nopurge, peers or store)`;
     }
   }
   if (type === undefined) return "missing type (type ip|ipv6|integer|string [len <n>]|binary [len <n>])";
+  if (type === "string" && !words.includes("len")) len = DEFAULT_KEY_LEN - 1;
   if (size === undefined) return "missing size (size <entries>[k|m|g])";
-  const shape: StickTableShape = nopurge ? { type, len, size, expireMs, store, nopurge } : { type, len, size, expireMs, store };
+  const shape: StickTableShape = { type, len, size, expireMs, store, ...(nopurge ? { nopurge } : {}), ...(peers === undefined ? {} : { peers }) };
   const problems = stickSpecProblems({ name: "", ...shape });
   if (problems.length > 0) return problems.join("; ");
   return shape;

@@ -27,6 +27,7 @@ import {
 } from "./raw.ts";
 import type { LogTarget, Origin, UserlistConfig } from "./types.ts";
 import { UserlistSchema, userlistConfig } from "./schema-userlist.ts";
+import { type PeersPart, PeersSectionSchema } from "./schema-peers.ts";
 import { loadBindTls, loadServerTls } from "./tls-files.ts";
 
 export interface CheckedProxy {
@@ -48,6 +49,8 @@ export interface CheckedSegment {
   proxies: CheckedProxy[];
   /** `userlist` sections; a broken one keeps its name and origin (for the duplicate check) without a config. */
   userlists?: { name: string; origin: Origin; config?: UserlistConfig }[];
+  /** `peers` sections; a broken one keeps its name and origin without a part. */
+  peers?: { name: string; origin: Origin; part?: PeersPart }[];
 }
 
 /** `paths`: how the files this segment's file names are found (schema-paths.ts). */
@@ -98,6 +101,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
     }
   }
   checkUserlists(seg, out, errors);
+  checkPeers(seg, out, errors);
   // Categories are separate mappings; the file interleaves them.
   out.proxies.sort((a, b) =>
     (a.origin.line ?? 0) - (b.origin.line ?? 0) || (a.origin.col ?? 0) - (b.origin.col ?? 0)
@@ -118,6 +122,21 @@ function checkUserlists(seg: RawSegment, out: CheckedSegment, errors: ConfigErro
     if (!r.success) errors.push(...toErrors(r.issues, path, seg));
     const config = r.success ? userlistConfig(name, r.output, seg, path, errors) : undefined;
     out.userlists.push(config === undefined ? { name, origin } : { name, origin, config });
+  }
+}
+
+function checkPeers(seg: RawSegment, out: CheckedSegment, errors: ConfigError[]): void {
+  const group = seg.doc.peers;
+  if (group === null || typeof group !== "object" || Array.isArray(group)) return;
+  out.peers = [];
+  for (const [name, raw] of Object.entries(group)) {
+    const path = ["peers", name];
+    const origin = locate(seg, path, true);
+    const checkedName = v.safeParse(nameSchema("peers"), name);
+    if (!checkedName.success) errors.push(...checkedName.issues.map((issue) => new ConfigError(origin, [], issue.message)));
+    const r = v.safeParse(PeersSectionSchema, raw);
+    if (!r.success) errors.push(...toErrors(r.issues, path, seg));
+    out.peers.push(r.success ? { name, origin, part: r.output } : { name, origin });
   }
 }
 

@@ -394,6 +394,8 @@ export type ControlSocket =
   | { kind: "tcp"; host: string; port: number; level: ControlLevel };
 
 export interface GlobalConfig {
+  /** `localpeer` (or `sluice -L`): this process's name in peers sections; the host's name when absent. */
+  localPeer?: string;
   /** `description` and `node` (`show info`, the stats page); node defaults to the host's name there. */
   description?: string;
   node?: string;
@@ -465,8 +467,24 @@ export interface Config {
   userlists?: Record<string, UserlistConfig>;
   /** Stats listeners (issue 16: `stats enable`, the Prometheus exporter), served by admin/; absent when there are none. */
   stats?: StatsListenerConfig[];
+  /** `peers` sections this process takes part in (core/peers-sync.ts); absent when there are none. */
+  peers?: PeersSectionConfig[];
+  /** The tables declared in peers sections ("<section>/<table>"), synchronised or not; absent when there are none. */
+  peerTables?: StickTableSpec[];
   /** The map files the rules read, shared by every converter naming one (the runtime API changes them); absent: built without any. */
   maps?: MapRegistry;
+}
+
+/** A `peers` section this process takes part in, resolved against its local name (schema-peers.ts). */
+export interface PeersSectionConfig {
+  name: string;
+  /** This process's name among the peers. */
+  localName: string;
+  /** Where it listens for the other peers. */
+  listen: { host: string; port: number };
+  remotes: { name: string; host: string; port: number }[];
+  /** The section's own tables, named "<section>/<table>" (shared as <table>). */
+  tables: StickTableSpec[];
 }
 
 /** A `userlist` section; rules/auth's Userlist is built from it. */

@@ -65,6 +65,8 @@
 //     admins:
 //       users: { tiger: { password: "$6$...", groups: [ops] }, scott: { insecure-password: elgato } }
 //       groups: { ops: { users: [scott] } }
+//   peers:                             # stick-table synchronisation (schema-peers.ts)
+//     mycluster: { peers: { web1: "10.0.0.1:10000", web2: "10.0.0.2:10000" }, tables: { t1: "type ip size 1k" } }
 //
 // Timeout names: connect, client, server, queue, tunnel, client-fin,
 // server-fin, http-request, http-keep-alive. Numbers may be YAML numbers or
@@ -117,7 +119,7 @@ export function parseYaml(file: string, text: string): SyntaxResult {
         new ConfigError(
           at,
           [],
-          "the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists)",
+          "the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers)",
         ),
       ],
     };

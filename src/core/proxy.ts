@@ -73,9 +73,10 @@ export class Proxy implements AcceptGate {
       // A follower's checks stay stopped (passive checks then act on this process's servers only).
       if (this.runChecks) this.checks.start();
       else this.checks.stop();
-      this.stickTables?.start();
+      await this.stickTables?.start();
     } catch (error) {
       for (const f of this.frontends) f.stopListening();
+      this.stickTables?.stop();
       throw error;
     }
   }

@@ -79,3 +79,21 @@ export function rateRead(d: Float64Array, at: number, period: number, now: numbe
   if (curr === 0 && prev <= 1) return prev;
   return curr + Math.floor((prev * remain) / period);
 }
+
+/** A rate's raw state (what HAProxy's peers send): when its period began, events in it, events in the one before. */
+export interface RateState {
+  start: number;
+  curr: number;
+  prev: number;
+}
+
+export function rateState(d: Float64Array, at: number): RateState {
+  return { start: d[at + START]!, curr: d[at + CURR]!, prev: d[at + PREV]! };
+}
+
+/** Puts a peer's rate state in place (its start already on this clock, kept even as HAProxy keeps it). */
+export function rateSet(d: Float64Array, at: number, s: RateState): void {
+  d[at + START] = even(Math.max(0, Math.floor(s.start)));
+  d[at + CURR] = s.curr;
+  d[at + PREV] = s.prev;
+}

@@ -24,7 +24,7 @@ export class MemoryStickStore implements StickStore {
     if (errors.length > 0) throw new StickSpecError(errors);
   }
 
-  table(name: string): StickTable | undefined {
+  table(name: string): MemoryStickTable | undefined {
     return this.byName.get(name);
   }
 

@@ -18,7 +18,7 @@
 // A full table evicts one entry per new one; HAProxy evicts a batch (size/256
 // + 1) at once, which only changes how many old entries a burst of new keys
 // pushes out early.
-import { rateAdd, rateRead } from "./freq.ts";
+import { rateAdd, rateRead, type RateState, rateSet, rateState } from "./freq.ts";
 import { normalizeKey } from "./keys.ts";
 import { type Layout, layoutOf, stickSpecProblems, widen } from "./layout.ts";
 import {
@@ -118,6 +118,12 @@ export class MemoryStickTable implements StickTable {
   private tail: Entry | undefined = undefined;
   /** The latest `now` any call brought: unref() has none of its own. */
   private latest = -Infinity;
+  /**
+   * Hears every local write of an entry (the peers push it to the other
+   * nodes); writes that came from a peer (applyRemote) are not heard.
+   */
+  onWrite: ((e: StickEntry) => void) | undefined = undefined;
+  private applying = false;
 
   /** Throws StickSpecError listing every problem of a bad spec. */
   constructor(spec: StickTableSpec) {
@@ -196,6 +202,7 @@ export class MemoryStickTable implements StickTable {
     // must not put a date before the tail's and break the list's order.
     e.expiresAt = this.spec.expireMs > 0 ? this.latest + this.spec.expireMs : Infinity;
     if (!e.attached) return;
+    if (this.onWrite !== undefined && !this.applying) this.onWrite(e);
     if (e.listed) this.unlink(e);
     this.append(e);
   }
@@ -226,6 +233,41 @@ export class MemoryStickTable implements StickTable {
     if (this.spec.nopurge !== true) return this.evictOne();
     this.purge(now, RELINK_WALK);
     return this.index.size < this.spec.size;
+  }
+
+  /** A stored counter's raw state for a peer: a plain value, or a rate's; undefined if not stored here. */
+  rawCounter(e: StickEntry, counter: string): number | RateState | undefined {
+    const slot = this.layout.slots.get(counter);
+    if (slot === undefined || !(e instanceof Entry)) return undefined;
+    return slot.period === 0 ? e.data[slot.at]! : rateState(e.data, slot.at);
+  }
+
+  /**
+   * A peer's values for `key` (HAProxy replaces the entry's data with the
+   * sender's): the counters this table stores are set, the others ignored,
+   * and the entry's date refreshed as a write's, without onWrite (a peer's
+   * update is not pushed on again). `expireMs`: the sender's time left for
+   * the entry (a timed update), which HAProxy takes over the table's own
+   * expire. Undefined when the table is full of entries in use.
+   */
+  applyRemote(key: StickKey, values: ReadonlyMap<string, number | RateState>, now: number, expireMs?: number): StickEntry | undefined {
+    this.applying = true;
+    try {
+      const e = this.track(key, now) as Entry | undefined;
+      if (e === undefined) return undefined;
+      for (const [counter, value] of values) {
+        const slot = this.layout.slots.get(counter);
+        if (slot === undefined) continue;
+        if (typeof value === "number") {
+          if (slot.period === 0) e.data[slot.at] = widen(value, slot.width);
+        } else if (slot.period !== 0) rateSet(e.data, slot.at, value);
+      }
+      // Lookups judge the date itself; the purge meets an entry dated earlier than its place late, which only delays its memory.
+      if (expireMs !== undefined && this.spec.expireMs > 0) e.expiresAt = now + expireMs;
+      return e;
+    } finally {
+      this.applying = false;
+    }
   }
 
   /** Makes room for one entry: the oldest unreferenced goes. False when every entry is referenced. */

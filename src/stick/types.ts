@@ -27,7 +27,11 @@
 //    strings, numbers for integers), which every node computes the same way;
 //  - eviction and expiry stay local decisions; a node that evicts a key simply
 //    gets it again from the next remote update.
-// Nothing of that exists yet; the memory store is the only implementation.
+// HAProxy's own peers protocol does this between sluice and HAProxy nodes
+// (peers/ for its messages, core/peers-sync.ts for the connections): the memory
+// store is the replica, onWrite feeds the pushes, applyRemote takes the
+// other nodes' values as they send them (last writer wins per entry, as in
+// HAProxy).
 
 /** Key types of HAProxy 2.6's `stick-table type ...`. */
 export type StickKeyType = "ip" | "ipv6" | "integer" | "string" | "binary";
@@ -71,6 +75,10 @@ export interface StickTableSpec {
   readonly store: readonly StickCounterSpec[];
   /** `nopurge`: a full table refuses new keys instead of evicting the oldest entry (HAProxy's). */
   readonly nopurge?: boolean;
+  /** `peers <section>`: the peers section that synchronises it (a table declared in one is synchronised by it). */
+  readonly peers?: string;
+  /** The name peers know it by, when not `name` (a peers section's table: "<section>/t" is shared as "t"). */
+  readonly sharedName?: string;
 }
 
 /**

@@ -380,3 +380,39 @@ describe("clock order", () => {
     expect(t.purge(150, 10)).toBe(2);
   });
 });
+
+describe("what the peers see (core/peers-sync.ts)", () => {
+  test("onWrite hears local writes, not a peer's values; applyRemote replaces the stored counters", () => {
+    const t = table({ store: [{ counter: "gpc0" }, { counter: "http_req_cnt" }, { counter: "http_req_rate", periodMs: 10_000 }] });
+    const heard: unknown[] = [];
+    t.onWrite = (e) => heard.push(e.key);
+    t.track(1, 1000)!.add("http_req_cnt", 1000);
+    expect(heard).toEqual([1, 1]);
+    const e = t.applyRemote(2, new Map<string, number | { start: number; curr: number; prev: number }>([
+      ["gpc0", 7],
+      ["http_req_cnt", 40],
+      ["http_req_rate", { start: 500, curr: 3, prev: 0 }],
+      ["conn_cnt", 9],
+    ]), 1000)!;
+    expect(heard).toEqual([1, 1]);
+    expect(e.read("gpc0", 1000)).toBe(7);
+    expect(e.read("http_req_cnt", 1000)).toBe(40);
+    expect(e.read("http_req_rate", 1000)).toBe(3);
+    expect(e.read("conn_cnt", 1000)).toBeUndefined();
+    expect(t.rawCounter(e, "http_req_rate")).toEqual({ start: 500, curr: 3, prev: 0 });
+    expect(t.rawCounter(e, "gpc0")).toBe(7);
+    // A local write after it counts on from the peer's values, and is heard.
+    e.add("http_req_cnt", 1100);
+    expect(e.read("http_req_cnt", 1100)).toBe(41);
+    expect(heard).toEqual([1, 1, 2]);
+  });
+
+  test("a timed update's time left replaces the table's expire", () => {
+    const t = table({ expireMs: 10_000, store: [{ counter: "gpc0" }] });
+    t.applyRemote(3, new Map([["gpc0", 1]]), 1000, 500);
+    expect(t.lookup(3, 1400)).toBeDefined();
+    expect(t.lookup(3, 1600)).toBeUndefined();
+    t.applyRemote(4, new Map([["gpc0", 1]]), 1000);
+    expect(t.lookup(4, 10_900)).toBeDefined();
+  });
+});

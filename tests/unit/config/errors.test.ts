@@ -83,8 +83,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "unsupported section",
-      ["peers mypeers"],
-      "sluice.cfg:1: section 'peers' is not supported: stick tables live in one sluice process and there is no shared store to synchronise them with peers yet",
+      ["mailers mymailers"],
+      "sluice.cfg:1: section 'mailers' is not supported: sluice sends no mail",
     ],
     [
       "keyword not allowed in section",
@@ -230,7 +230,7 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown section",
       ["frontend:", "  web: {}"],
-      "sluice.yaml:1:1: unknown section 'frontend' (expected one of: global, defaults, frontends, backends, listen, userlists)",
+      "sluice.yaml:1:1: unknown section 'frontend' (expected one of: global, defaults, frontends, backends, listen, userlists, peers)",
     ],
     [
       "keyword not allowed in section",
@@ -285,7 +285,7 @@ describe("YAML errors carry line:col", () => {
     [
       "document not a mapping",
       ["- a", "- b"],
-      "sluice.yaml:1:1: the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists)",
+      "sluice.yaml:1:1: the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers)",
     ],
   ])("%s", (_, text, message) => {
     expect(errorsOf(yaml(...text))).toEqual([message]);
@@ -299,8 +299,8 @@ describe("YAML errors carry line:col", () => {
 
   test("every unknown key of a section is reported", () => {
     expect(errorsOf(yaml("global:", "  a: 1", "  b: 2"))).toEqual([
-      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits, default-path, ca-base, crt-base)",
-      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits, default-path, ca-base, crt-base)",
+      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, localpeer, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits, default-path, ca-base, crt-base)",
+      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, localpeer, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits, default-path, ca-base, crt-base)",
     ]);
   });
 });

@@ -174,8 +174,8 @@ describe("stick-table errors name file:line", () => {
     ["len on an ip table", "stick-table type ip len 4 size 10", "stick-table: 'len' applies to 'type string' and 'type binary' only, right after the type"],
     ["a bad len", "stick-table type string len 0 size 10", "stick-table: 'len' expects a positive integer (got '0')"],
     ["a bad expire", "stick-table type ip size 10 expire soon", "stick-table: 'expire': invalid time 'soon' (expected a number with unit us, ms, s, m, h or d)"],
-    ["peers", "stick-table type ip size 10 peers mine", "stick-table: stick-table option 'peers' is not supported yet"],
-    ["an unknown word", "stick-table type ip size 10 keep", "stick-table: unknown argument 'keep' (expected type, size, expire, nopurge or store)"],
+    ["peers without a name", "stick-table type ip size 10 peers", "stick-table: 'peers' expects <peers section name> as argument"],
+    ["an unknown word", "stick-table type ip size 10 keep", "stick-table: unknown argument 'keep' (expected type, size, expire, nopurge, peers or store)"],
   ];
   for (const [what, line, message] of cases) {
     test(what, () => {
