@@ -15,6 +15,7 @@ import { BIND_PROXY_FLAGS } from "./schema-proxy-protocol.ts";
 import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
 import { lineNote } from "./cfg-notes.ts";
 import { BIND_SOCKET_FLAGS, BIND_SOCKET_VALUES } from "./schema-bind.ts";
+import { FILTER_LINES, FILTER_USAGE } from "./schema-filters.ts";
 import {
   isReservedName,
   newSegment,
@@ -77,6 +78,7 @@ const SINGLE_ARG: Record<string, string> = {
 const FLAGS = new Set(["master-worker", "daemon", "strict-limits"]);
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
+  ...FILTER_USAGE,
   balance: "balance <algorithm> [<arguments>]",
   "master-worker": "master-worker",
   daemon: "daemon",
@@ -417,7 +419,7 @@ class CfgParser {
       this.mark([...base, keyword]);
       this.mark([...base, keyword, list.length]);
       list.push(args);
-    } else if (CHECK_RULES.has(keyword) || keyword === "stats") {
+    } else if (CHECK_RULES.has(keyword) || keyword === "stats" || FILTER_LINES.has(keyword)) {
       // Health-check rules (issue 14, checks) and `stats` lines (issue 16: the stats listener in a
       // proxy, the runtime API in global): words kept as written (a `tcp-check send` string may hold spaces).
       if (!this.arity(keyword, args, 1, Infinity)) return;

@@ -155,6 +155,9 @@ export interface ServerConfig {
 /** One `init-addr` method: `last` (the state file: sluice keeps none, so it never finds one), `libc` (resolve the name), `none` (start without an address, the server in maintenance), or a fixed IP. */
 export type InitAddr = "last" | "libc" | "none" | { ip: string };
 
+// ---- compression, filters, the HTTP cache: types-filters.ts
+export type { CacheConfig, CompressionAlgo, CompressionConfig, FilterConfig } from "./types-filters.ts";
+import type { CompressionConfig, FilterConfig } from "./types-filters.ts";
 // ---- health checks: types-checks.ts
 export type { ServerCheck, OnError, ServerObserve, HttpCheckExpect, HttpCheckRequest, TcpCheckStep, HealthCheck, ProtocolCheck } from "./types-checks.ts";
 
@@ -334,6 +337,9 @@ export interface BackendConfig {
    */
   logTargets?: LogTarget[];
   logging?: ProxyLogging;
+  /** `compression ...` (the section's, else its defaults'), and `filter` lines with the implicit compression filter. */
+  compression?: CompressionConfig;
+  filters?: FilterConfig[];
 }
 
 export interface FrontendConfig {
@@ -382,6 +388,9 @@ export interface FrontendConfig {
   monitorUri?: string;
   /** `description`: shown beside the frontend on the stats page. */
   description?: string;
+  /** `compression ...` and the filters (a listen's run on this half). */
+  compression?: CompressionConfig;
+  filters?: FilterConfig[];
   origin: Origin;
 }
 

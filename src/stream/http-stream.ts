@@ -20,6 +20,7 @@ import { anyHolds, switchServer } from "../rules/rule-set.ts";
 import { CookieStep } from "./cookie-step.ts";
 import { afterResponse, replyHead, responseRules } from "./response-rules.ts";
 import { type StickStep, stickStep } from "./stick-step.ts";
+import type { StreamFilters } from "./response-filters.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -80,6 +81,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     serverKeepAlive: boolean,
     /** The request stage of rules ran: its transaction and the response rules (undefined: the proxy has none). */
     readonly ruled: RuledRequest | undefined = undefined,
+    /** The proxies' filters (compression, trace) when they declare some. */
+    readonly filters: StreamFilters | undefined = undefined,
   ) {
     super(backend);
     this.started = host.now();
@@ -240,6 +243,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       return;
     }
     this.bodySent = true;
+    this.filters?.requestData(chunk);
     // Body going to the server is activity on its side: a client that keeps
     // sending to a silent server is not cut by timeout server (as HAProxy).
     this.host.serverActivity();
@@ -252,6 +256,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   requestEnd(): void {
     this.requestComplete = true;
+    this.filters?.requestEnd();
     const x = this.exchange;
     if (x === undefined) this.endPending = true;
     else x.endBody(this.requestTrailersHead);
@@ -322,6 +327,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       head = this.cookie.response(head, server, server === this.persistServer, this.request.method, this.wallSeconds());
     }
     if (this.ruled !== undefined) head = afterResponse(this.ruled, head);
+    if (this.filters !== undefined) head = this.filters.responseHead(head);
     this.status = head.status;
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
     this.responseStarted = true;
@@ -331,7 +337,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   responseData(chunk: Uint8Array): void {
     if (this.retrying) return;
-    this.host.writer.data(chunk);
+    if (this.filters !== undefined) this.filters.data(chunk);
+    else this.host.writer.data(chunk);
   }
 
   responseTrailers(trailers: Head): void {
@@ -347,9 +354,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       this.host.startTunnel();
       return;
     }
+    // Filters end the answer once their last bytes went out (compression answers on a later turn).
+    if (this.filters !== undefined) return this.filters.end(this.responseTrailersHead, () => this.finish(true));
     this.host.writer.end(this.responseTrailersHead);
-    this.responseComplete = true;
-    this.finish();
+    this.finish(true);
   }
 
   responseBroken(refusal: ProtocolRefusal): void {
@@ -476,9 +484,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     this.keepClient = host.writer.head(head, this.request, keepAlive);
     if (reply.body.length > 0) host.writer.data(reply.body);
     host.writer.end(undefined);
-    this.responseComplete = true;
     this.requestComplete = true;
-    this.finish();
+    this.finish(true);
   };
 
   // ---- tunnel (101 Switching Protocols) ----
@@ -499,8 +506,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   // ---- the end ----
 
   /** Both directions are complete: decide the connection's fate and hand back to the session. */
-  private finish(): void {
+  private finish(responseComplete = false): void {
+    if (responseComplete) this.responseComplete = true;
     this.done = true;
+    this.filters?.stop();
     this.releaseSlot();
     const conn = this.conn;
     const x = this.exchange;
@@ -540,6 +549,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     this.setTermination(cause, phase);
     this.leaveQueue();
     this.done = true;
+    this.filters?.stop();
     this.connecting = false;
     this.releaseSlot();
     this.dropConn();
