@@ -212,6 +212,7 @@ class CfgParser {
         continue;
       }
       if (this.section.base?.[0] === "userlists") this.userlistLine(this.section.base, keyword, args);
+      else if (this.section.base?.[0] === "caches") this.valueLine(this.section.base, keyword, args);
       else if (this.section.base) this.keyword(this.section.base, keyword, args);
     }
     const unclosed = this.openIfs[this.openIfs.length - 1];
@@ -291,9 +292,9 @@ class CfgParser {
       if (rest.length > 0) this.bind(base, rest);
       return true;
     }
-    if (keyword === "userlist") {
+    if (keyword === "userlist" || keyword === "cache") {
       this.defaultServer = undefined;
-      return this.userlistHeader(args);
+      return this.namedHeader(keyword, keyword === "cache" ? "caches" : "userlists", args);
     }
     if (OTHER_SECTIONS.has(keyword)) {
       this.defaultServer = undefined;
@@ -326,20 +327,20 @@ class CfgParser {
     return true;
   }
 
-  /** `userlist <name>`: users and groups for http-request auth (cfg-userlist.ts reads its lines). */
-  private userlistHeader(args: string[]): true {
+  /** `userlist <name>` (users and groups, cfg-userlist.ts reads its lines) or `cache <name>` (schema-cache.ts). */
+  private namedHeader(keyword: string, category: "userlists" | "caches", args: string[]): true {
     const [name, ...rest] = args;
-    this.section = { base: null, context: name === undefined ? [] : [`userlist '${name}'`] };
-    if (name === undefined) return this.headerError("missing name for 'userlist' (usage: userlist <name>)");
+    this.section = { base: null, context: name === undefined ? [] : [`${keyword} '${name}'`] };
+    if (name === undefined) return this.headerError(`missing name for '${keyword}' (usage: ${keyword} <name>)`);
     if (isReservedName(name)) return this.headerError(`'${name}' cannot be used as a name`);
-    if (rest.length > 0) return this.headerError(`too many arguments for 'userlist': '${rest[0]}' (usage: userlist <name>)`);
-    // A second userlist of that name goes in a segment of its own, so that it reaches the duplicate check.
-    if (name in ((this.seg.doc.userlists ?? {}) as Record<string, unknown>)) {
+    if (rest.length > 0) return this.headerError(`too many arguments for '${keyword}': '${rest[0]}' (usage: ${keyword} <name>)`);
+    // A second section of that name goes in a segment of its own, so that it reaches the duplicate check.
+    if (name in ((this.seg.doc[category] ?? {}) as Record<string, unknown>)) {
       this.seg = newSegment(this.file);
       this.segments.push(this.seg);
     }
-    ((this.seg.doc.userlists ??= {}) as Record<string, unknown>)[name] = {};
-    const base = ["userlists", name];
+    ((this.seg.doc[category] ??= {}) as Record<string, unknown>)[name] = {};
+    const base = [category, name];
     this.mark(base);
     this.section.base = base;
     return true;
@@ -354,6 +355,12 @@ class CfgParser {
     this.mark(path);
     for (const key of Object.keys(line.entry)) this.mark([...path, key]);
     list.push(line.entry);
+  }
+
+  /** A line of a `cache` section: its words as one value, read by schema-cache.ts. */
+  private valueLine(base: PathSeg[], keyword: string, args: string[]): void {
+    this.node(base)[keyword] = args.join(" ");
+    this.mark([...base, keyword]);
   }
 
   private headerError(detail: string): true {

@@ -57,11 +57,12 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
     for (const seg of syntax.segments) checked.push(checkSegment(seg, errors, paths(seg.file)));
   }
   const userlists = collectUserlists(checked, errors);
+  const caches = collectNamed("cache", checked.flatMap((seg) => seg.caches ?? []), errors);
   const draft = buildDraft(checked);
   const found = validate(draft);
   errors.push(...found.errors);
   const maps = new MapRegistry();
-  compileAllRules(draft, errors, userlists, maps);
+  compileAllRules(draft, errors, userlists, maps, caches);
 
   const sort = byPosition(order);
   const warnings = sort([...syntaxWarnings, ...found.warnings]);
@@ -76,6 +77,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
       backends: draft.backends.map((b) => b.config),
       ...(draft.stats.length === 0 ? {} : { stats: draft.stats }),
       ...(userlists === undefined ? {} : { userlists }),
+      ...(caches === undefined ? {} : { caches }),
       ...(maps.all().length === 0 ? {} : { maps }),
     },
   };
@@ -95,6 +97,22 @@ function collectUserlists(checked: CheckedSegment[], errors: ConfigError[]): Rec
     }
     seen.set(list.name, list.origin);
     if (list.config !== undefined) (byName ??= {})[list.name] = list.config;
+  }
+  return byName;
+}
+
+/** Sections of one kind by name (`cache`); a name used twice is an error at the second. Undefined when there are none. */
+function collectNamed<C>(kind: string, sections: { name: string; origin: Origin; config?: C }[], errors: ConfigError[]): Record<string, C> | undefined {
+  const seen = new Map<string, Origin>();
+  let byName: Record<string, C> | undefined;
+  for (const s of sections) {
+    const first = seen.get(s.name);
+    if (first !== undefined) {
+      errors.push(new ConfigError(s.origin, [`${kind} '${s.name}'`], `duplicate name (${kind} '${s.name}' is already defined at ${formatPos(first)})`));
+      continue;
+    }
+    seen.set(s.name, s.origin);
+    if (s.config !== undefined) (byName ??= {})[s.name] = s.config;
   }
   return byName;
 }

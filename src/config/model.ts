@@ -500,10 +500,11 @@ export const DocumentSchema = keywords(
     backends: category("backends", "backend"),
     listen: category("listen", "listen"),
     userlists: category("userlists", "userlist"),
+    caches: category("caches", "cache"),
   },
   {
     expected: "a mapping of sections",
     unknown: (key) =>
-      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists)`,
+      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists, caches)`,
   },
 );

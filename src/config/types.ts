@@ -472,6 +472,8 @@ export interface Config {
   backends: BackendConfig[];
   /** `userlist` sections by name (http-request auth, http_auth); absent when there are none. */
   userlists?: Record<string, UserlistConfig>;
+  /** `cache` sections by name (cache-use, cache-store; their stores are made with the rules). */
+  caches?: Record<string, import("./types-filters.ts").CacheConfig>;
   /** Stats listeners (issue 16: `stats enable`, the Prometheus exporter), served by admin/; absent when there are none. */
   stats?: StatsListenerConfig[];
   /** The map files the rules read, shared by every converter naming one (the runtime API changes them); absent: built without any. */

@@ -20,7 +20,7 @@ import { anyHolds, switchServer } from "../rules/rule-set.ts";
 import { CookieStep } from "./cookie-step.ts";
 import { afterResponse, replyHead, responseRules } from "./response-rules.ts";
 import { type StickStep, stickStep } from "./stick-step.ts";
-import type { StreamFilters } from "./response-filters.ts";
+import { type StreamFilters, tapResponse } from "./response-filters.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -82,7 +82,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     /** The request stage of rules ran: its transaction and the response rules (undefined: the proxy has none). */
     readonly ruled: RuledRequest | undefined = undefined,
     /** The proxies' filters (compression, trace) when they declare some. */
-    readonly filters: StreamFilters | undefined = undefined,
+    public filters: StreamFilters | undefined = undefined,
   ) {
     super(backend);
     this.started = host.now();
@@ -327,6 +327,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       head = this.cookie.response(head, server, server === this.persistServer, this.request.method, this.wallSeconds());
     }
     if (this.ruled !== undefined) head = afterResponse(this.ruled, head);
+    this.filters = tapResponse(this.filters, this.ruled?.txn.responseSink, host, this.request);
     if (this.filters !== undefined) head = this.filters.responseHead(head);
     this.status = head.status;
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
@@ -337,8 +338,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   responseData(chunk: Uint8Array): void {
     if (this.retrying) return;
-    if (this.filters !== undefined) this.filters.data(chunk);
-    else this.host.writer.data(chunk);
+    (this.filters ?? this.host.writer).data(chunk);
   }
 
   responseTrailers(trailers: Head): void {
@@ -481,14 +481,15 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // A request whose body has not all come in closes the connection after the answer.
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping && reply.close !== true;
     this.responseStarted = true;
-    this.keepClient = host.writer.head(head, this.request, keepAlive);
-    if (reply.body.length > 0) host.writer.data(reply.body);
-    host.writer.end(undefined);
+    // A cache hit goes through the proxies' filters (compression) as a server's answer does.
+    const f = reply.cached === true ? this.filters : undefined;
+    this.keepClient = host.writer.head(f === undefined ? head : f.responseHead(head), this.request, keepAlive);
+    if (reply.body.length > 0) (f ?? host.writer).data(reply.body);
     this.requestComplete = true;
+    if (f !== undefined) return f.end(undefined, () => this.finish(true));
+    host.writer.end(undefined);
     this.finish(true);
   };
-
-  // ---- tunnel (101 Switching Protocols) ----
 
   private startTunnel(head: Head): void {
     this.status = 101;
@@ -502,8 +503,6 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   endTunnelWrite(): void {
     this.exchange?.endTunnelWrite();
   }
-
-  // ---- the end ----
 
   /** Both directions are complete: decide the connection's fate and hand back to the session. */
   private finish(responseComplete = false): void {

@@ -9,6 +9,7 @@ import type { CompressionAlgo, CompressionConfig, FilterConfig } from "../config
 import type { ResponseWriter } from "../conn/server-mux.ts";
 import { deleteField, fieldName } from "../http/edit-head.ts";
 import type { Head } from "../http/message.ts";
+import type { BodySink } from "../rules/cache/store.ts";
 import { BodyCompressor } from "./compress-body.ts";
 import { chooseAlgo, compressedHead, mayCompress, settingsOf } from "./compression.ts";
 import { type TraceFilter, TraceFilter as Trace, type TraceOutput } from "./trace.ts";
@@ -65,7 +66,24 @@ export function streamFilters(setup: FilterSetup, request: Head, backend: Filter
   return { filters, request: out };
 }
 
+/** No compression: the settings of streams that only store into a cache. */
+const NO_COMPRESSION = settingsOf(undefined, undefined);
+
+/**
+ * `http-response cache-store` gave the response a body sink: the stream's
+ * filters feed it (made for the purpose when the proxies declare none). The
+ * cache sees the body before compression, as HAProxy's implicit cache filter does.
+ */
+export function tapResponse(filters: StreamFilters | undefined, sink: BodySink | undefined, host: FilterHost, request: Head): StreamFilters | undefined {
+  if (sink === undefined) return filters;
+  const f = filters ?? new StreamFilters(host, request, undefined, NO_COMPRESSION, 0);
+  f.sink = sink;
+  return f;
+}
+
 export class StreamFilters {
+  /** Where the body goes to be stored (cache-store), before any filter changes it. */
+  sink: BodySink | undefined;
   readonly before: TraceFilter[] = [];
   readonly after: TraceFilter[] = [];
   private compressor: BodyCompressor | undefined;
@@ -113,6 +131,7 @@ export class StreamFilters {
   }
 
   data(chunk: Uint8Array): void {
+    this.sink?.data(chunk);
     for (const t of this.before) t.payload("RESPONSE", chunk);
     const z = this.compressor;
     if (z === undefined) return this.pass(chunk);
@@ -123,6 +142,7 @@ export class StreamFilters {
   end(trailers: Head | undefined, done: () => void): void {
     this.trailers = trailers;
     this.endCallback = done;
+    this.sink?.end();
     for (const t of this.before) t.end("RESPONSE");
     const z = this.compressor;
     if (z === undefined) return this.finish();
@@ -133,6 +153,7 @@ export class StreamFilters {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.sink?.abort();
     this.compressor?.close();
     for (const t of this.all()) t.streamStop();
   }

@@ -47,7 +47,7 @@ function raw(port: number, request: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ port, host: "127.0.0.1" });
     const parts: Buffer[] = [];
-    s.on("data", (d) => parts.push(d));
+    s.on("data", (d: Buffer) => parts.push(d));
     s.on("end", () => resolve(Buffer.concat(parts)));
     s.on("error", reject);
     s.write(request);
