@@ -65,6 +65,8 @@
 //     admins:
 //       users: { tiger: { password: "$6$...", groups: [ops] }, scott: { insecure-password: elgato } }
 //       groups: { ops: { users: [scott] } }
+//   caches:                            # HTTP caches for cache-use / cache-store (schema-cache.ts)
+//     small: { total-max-size: 4, max-age: 240, process-vary: on }
 //
 // Timeout names: connect, client, server, queue, tunnel, client-fin,
 // server-fin, http-request, http-keep-alive. Numbers may be YAML numbers or
@@ -117,7 +119,7 @@ export function parseYaml(file: string, text: string): SyntaxResult {
         new ConfigError(
           at,
           [],
-          "the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists)",
+          "the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, caches)",
         ),
       ],
     };

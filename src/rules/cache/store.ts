@@ -5,9 +5,17 @@
 // bounded by total-max-size: the oldest entries go first to make room, as
 // HAProxy's do. Bodies are kept whole, once the response has ended; one above
 // max-object-size is never stored. Times are the proxy's monotonic ms.
-import type { CacheConfig } from "../../config/types.ts";
 import type { Head } from "../../http/message.ts";
 import { responseLifetime, secondaryKey } from "./cacheability.ts";
+
+/** A `cache` section's settings (config/ checks them; sizes in bytes, max-age in seconds). */
+export interface CacheSettings {
+  readonly totalMaxSize: number;
+  readonly maxObjectSize: number;
+  readonly maxAgeSeconds: number;
+  readonly processVary: boolean;
+  readonly maxSecondaryEntries: number;
+}
 
 /** A stored answer. */
 export interface StoredResponse {
@@ -46,7 +54,7 @@ export class HttpCache {
   hits = 0;
   lookups = 0;
 
-  constructor(readonly config: CacheConfig) {}
+  constructor(readonly config: CacheSettings) {}
 
   get bytesUsed(): number {
     return this.used;
