@@ -10,7 +10,6 @@ import { proxyFilters } from "./schema-filters.ts";
 import type { CompressionConfig, FilterConfig } from "./types-filters.ts";
 
 export interface FilteredProxy {
-  readonly mode: "tcp" | "http";
   compression?: CompressionConfig;
   filters?: FilterConfig[];
 }
@@ -22,8 +21,5 @@ export function applyFilters(config: FilteredProxy, proxy: CheckedProxy, part: P
   if (!withFilters) return;
   const filters = proxyFilters(proxy.name, compression, part.filters);
   if (typeof filters === "string") problems.push(new ConfigError(proxy.origin, [`${proxy.kind} '${proxy.name}'`], filters));
-  else if (config.mode === "tcp" && filters.some((f) => f.kind === "trace")) {
-    // HAProxy's trace filter also follows TCP streams; sluice's traces HTTP streams only.
-    problems.push(new ConfigError(proxy.origin, [`${proxy.kind} '${proxy.name}'`], "filter 'trace' is not supported yet in mode tcp (sluice traces HTTP streams only)"));
-  } else if (filters.length > 0) config.filters = filters;
+  else if (filters.length > 0) config.filters = filters;
 }

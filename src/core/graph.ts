@@ -106,7 +106,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
         slots,
         f.logging?.asap === true,
       );
-    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2, rules, trace }, { ...rules, maxInspectBytes: g.bufsize });
+    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2, rules, trace }, { ...rules, maxInspectBytes: g.bufsize, ...(trace === undefined ? {} : { trace }) });
     frontends.push(frontend);
   }
   const checks = new HealthChecks(backends.values(), {

@@ -7,6 +7,7 @@ import type { TrafficCounters } from "../conn/counters.ts";
 import type { Runtime, Socket, Timers } from "../runtime/types.ts";
 import { TcpStream, type TcpStreamHost } from "../stream/tcp-stream.ts";
 import { Session, type SessionActivity } from "./session.ts";
+import type { TraceFilter } from "../stream/trace.ts";
 
 /** What a session needs from the frontend that accepted it. */
 export interface SessionHost {
@@ -19,6 +20,8 @@ export interface SessionHost {
   readonly logAsap: boolean;
   sessionEnded(session: TcpSession): void;
   readonly counters: TrafficCounters;
+  /** `filter trace` lines (issue 19, compress): the traces of a stream to this backend; undefined: none. */
+  traceFilters?(backend: Backend): TraceFilter[] | undefined;
 }
 
 export class TcpSession extends Session implements TcpStreamHost {
@@ -52,6 +55,10 @@ export class TcpSession extends Session implements TcpStreamHost {
 
   get runtime(): Pick<Runtime, "connect" | keyof Timers> {
     return this.host.runtime;
+  }
+
+  traceFilters(backend: Backend): TraceFilter[] | undefined {
+    return this.host.traceFilters?.(backend);
   }
 
   logTcp(record: TcpLogRecord): void {

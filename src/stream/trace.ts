@@ -72,6 +72,24 @@ export class TraceFilter {
   }
 }
 
+/** A TCP stream's traces (the frontend's `filter trace` lines, then its backend's), or undefined when there are none. */
+export function tcpTraces(
+  frontend: { name: string; filters?: FilterConfig[] },
+  backend: { name: string; filters?: FilterConfig[] },
+  out: TraceOutput,
+): TraceFilter[] | undefined {
+  const id = ++tracedTcpStreams;
+  const list: TraceFilter[] = [];
+  for (const f of frontend.filters ?? []) if (f.kind === "trace") list.push(new TraceFilter(f, frontend.name, "frontend", out, id, "TCP"));
+  if (backend.name !== frontend.name) {
+    for (const f of backend.filters ?? []) if (f.kind === "trace") list.push(new TraceFilter(f, backend.name, "backend", out, id, "TCP"));
+  }
+  return list.length === 0 ? undefined : list;
+}
+
+/** The number trace lines give each traced TCP stream. */
+let tracedTcpStreams = 0;
+
 /** 16 bytes a line: offset, hex, and the printable characters. */
 export function hexdump(bytes: Uint8Array): string {
   const lines: string[] = [];

@@ -9,7 +9,7 @@ import net from "node:net";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inflateSync, gunzipSync } from "node:zlib";
-import { freePort, selectedTargets, startSluice, stopSluice, type Run } from "./harness.ts";
+import { type Backend, echoBackend, freePort, selectedTargets, startSluice, stopSluice, type Run } from "./harness.ts";
 
 const PAGE = "<p>hello compression world</p>\n".repeat(4000);
 let seenEncodings: (string | null)[] = [];
@@ -43,7 +43,7 @@ function backend(): Promise<Server> {
 }
 
 /** One request on a new connection; the whole answer as bytes (read until close). */
-function raw(port: number, request: string): Promise<Buffer> {
+function raw(port: number, request: string, halfClose = false): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ port, host: "127.0.0.1" });
     const parts: Buffer[] = [];
@@ -51,6 +51,7 @@ function raw(port: number, request: string): Promise<Buffer> {
     s.on("end", () => resolve(Buffer.concat(parts)));
     s.on("error", reject);
     s.write(request);
+    if (halfClose) s.end();
   });
 }
 
@@ -99,9 +100,13 @@ for (const target of selectedTargets()) {
     let port = 0;
     let h2Port = 0;
     let offloadPort = 0;
+    let tcpPort = 0;
+    let echo: Backend;
 
     beforeAll(async () => {
       server = await backend();
+      echo = await echoBackend();
+      tcpPort = await freePort();
       const bp = (server.address() as AddressInfo).port;
       [port, h2Port, offloadPort] = [await freePort(), await freePort(), await freePort()];
       run = await startSluice(target, `
@@ -129,11 +134,24 @@ frontend offloading
 
 backend app
     server a 127.0.0.1:${bp}
+
+frontend tcp-traced
+    mode tcp
+    bind 127.0.0.1:${tcpPort}
+    filter trace name BEFORE-HTTP-COMP
+    filter compression
+    filter trace name AFTER-HTTP-COMP
+    default_backend echo
+
+backend echo
+    mode tcp
+    server e 127.0.0.1:${echo.port}
 `);
     });
     afterAll(async () => {
       await stopSluice(run);
       server.close();
+      await echo.close();
     });
 
     test("curl --compressed over HTTP/1.1 and HTTP/2 gets the page back, compressed on the wire", async () => {
@@ -208,6 +226,19 @@ backend app
       expect(total(after)).toBe(r.body.length);
       for (const event of ["trace_attach", "trace_stream_start", "trace_http_headers", "trace_http_end", "trace_stream_stop", "trace_detach"]) {
         expect(lines.some((l) => l.includes("AFTER-HTTP-COMP") && l.includes(event))).toBe(true);
+      }
+    });
+
+    test("a mode tcp frontend's traces follow its stream both ways (compression has nothing to do there)", async () => {
+      const reply = await raw(tcpPort, "ping-pong-0123456789", true);
+      expect(reply.toString()).toBe("ping-pong-0123456789");
+      await Bun.sleep(300);
+      const tcp = run.errLines.filter((l) => l.includes("/tcp-traced"));
+      for (const name of ["BEFORE-HTTP-COMP", "AFTER-HTTP-COMP"]) {
+        const mine = tcp.filter((l) => l.includes(`[${name}/tcp-traced`));
+        expect(mine.some((l) => l.includes("trace_tcp_payload") && l.includes("channel=REQUEST") && l.includes("mode=TCP") && l.includes("len=20"))).toBe(true);
+        expect(mine.some((l) => l.includes("trace_tcp_payload") && l.includes("channel=RESPONSE") && l.includes("len=20"))).toBe(true);
+        expect(mine.some((l) => l.includes("trace_stream_stop"))).toBe(true);
       }
     });
   });

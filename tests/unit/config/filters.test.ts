@@ -77,6 +77,11 @@ describe("compression, filters and caches", () => {
     expect(warningsOf({ name: "a.cfg", text: CFG }).some((w) => w.includes("a.cfg:4") && w.includes("'compression offload' ignored"))).toBe(true);
   });
 
+  test("filters in a mode tcp frontend (the corpus's ingress example): traces follow TCP streams, compression has nothing to do", () => {
+    const c = loadOk({ name: "a.cfg", text: lines("frontend f", "    mode tcp", "    bind 127.0.0.1:8080", "    filter trace name A", "    filter compression", "    filter trace name B", "    default_backend b", "backend b", "    mode tcp", "    server s 127.0.0.1:1") });
+    expect(c.frontends[0]!.filters?.map((f) => f.kind)).toEqual(["trace", "compression", "trace"]);
+  });
+
   test("HAProxy's errors", () => {
     const front = (...body: string[]) => lines("frontend f", "    mode http", "    bind 127.0.0.1:8080", ...body, "    default_backend b", "backend b", "    server s 127.0.0.1:1");
     const cases: [string, string][] = [
@@ -87,7 +92,6 @@ describe("compression, filters and caches", () => {
       [front("    filter bwlim-out lim"), "filter 'bwlim-out' is not supported yet"],
       [front("    filter trace bogus"), "filter trace: unknown option 'bogus'"],
       [front("    http-request cache-use nope"), "unable to find cache 'nope'"],
-      [lines("frontend f", "    mode tcp", "    bind 127.0.0.1:8080", "    filter trace", "    default_backend b", "backend b", "    mode tcp", "    server s 127.0.0.1:1"), "filter 'trace' is not supported yet in mode tcp"],
       [lines("cache c", "    max-age 10"), "total-max-size"],
       [lines("cache c", "    total-max-size 1", "    max-object-size 900000"), "must not be greater than half of total-max-size"],
       [lines("cache c", "    total-max-size 5000"), "between 1 and 4095"],
