@@ -63,6 +63,11 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
   errors.push(...found.errors);
   const maps = new MapRegistry();
   compileAllRules(draft, errors, userlists, maps, caches);
+  for (const p of [...draft.frontends, ...draft.backends]) {
+    for (const f of p.config.filters ?? []) {
+      if (f.kind === "cache" && caches?.[f.cache] === undefined) errors.push(new ConfigError(p.config.origin, [`${p.named.kind} '${p.config.name}'`], `filter cache: unable to find cache '${f.cache}'`));
+    }
+  }
 
   const sort = byPosition(order);
   const warnings = sort([...syntaxWarnings, ...found.warnings]);

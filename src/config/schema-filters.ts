@@ -166,5 +166,9 @@ export function proxyFilters(name: string, compression: CompressionConfig | unde
   if (compresses && !explicit && others) {
     return `require an explicit filter declaration to use HTTP compression (add 'filter compression' where it goes among the filters)`;
   }
+  const cacheAt = written.findIndex((f) => f.kind === "cache");
+  if (explicit && cacheAt > written.findIndex((f) => f.kind === "compression")) {
+    return "'filter cache' after 'filter compression' is not supported yet (sluice's cache stores a response before it is compressed: declare the cache filter first)";
+  }
   return compresses && !explicit ? [...written, { kind: "compression" }] : [...written];
 }

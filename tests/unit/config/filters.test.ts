@@ -92,6 +92,8 @@ describe("compression, filters and caches", () => {
       [front("    filter bwlim-out lim"), "filter 'bwlim-out' is not supported yet"],
       [front("    filter trace bogus"), "filter trace: unknown option 'bogus'"],
       [front("    http-request cache-use nope"), "unable to find cache 'nope'"],
+      [front("    filter cache nope"), "filter cache: unable to find cache 'nope'"],
+      [front("    filter compression", "    filter cache c", "    compression algo gzip"), "'filter cache' after 'filter compression' is not supported yet"],
       [lines("cache c", "    max-age 10"), "total-max-size"],
       [lines("cache c", "    total-max-size 1", "    max-object-size 900000"), "must not be greater than half of total-max-size"],
       [lines("cache c", "    total-max-size 5000"), "between 1 and 4095"],
