@@ -12,7 +12,7 @@ import type { Head } from "../http/message.ts";
 import type { BodySink } from "../rules/cache/store.ts";
 import { BodyCompressor } from "./compress-body.ts";
 import { chooseAlgo, compressedHead, mayCompress, settingsOf } from "./compression.ts";
-import { type TraceFilter, TraceFilter as Trace, type TraceOutput } from "./trace.ts";
+import { TraceFilter, type TraceOutput } from "./trace.ts";
 
 const ACCEPT_ENCODING = fieldName("Accept-Encoding");
 /** The number trace lines give each filtered stream. */
@@ -51,11 +51,8 @@ export function streamFilters(setup: FilterSetup, request: Head, backend: Filter
   let afterCompression = false;
   const place = (list: readonly FilterConfig[], proxy: string, side: "frontend" | "backend"): void => {
     for (const f of list) {
-      if (f.kind === "compression") {
-        if (algo !== undefined || compresses) afterCompression = true;
-      } else if (f.kind === "trace") {
-        (afterCompression ? filters.after : filters.before).push(new Trace(f, proxy, side, setup.trace, streamId));
-      }
+      if (f.kind === "compression") afterCompression = true;
+      else if (f.kind === "trace") (afterCompression ? filters.after : filters.before).push(new TraceFilter(f, proxy, side, setup.trace, streamId));
     }
   };
   place(fe, setup.frontend.name, "frontend");
