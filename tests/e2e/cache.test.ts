@@ -99,6 +99,9 @@ backend app
       expect(second.body).toBe(first.body);
       expect(second.age).toBe("0");
       expect(counts.get(p)).toBe(1);
+      // The hit's log line names the cache as its server, as HAProxy's: "web web/<CACHE> ... LR--".
+      await Bun.sleep(200);
+      expect(run.errLines.some((l) => l.includes(" web web/<CACHE> ") && l.includes(" LR-- ") && l.includes(`GET ${p} `))).toBe(true);
       // A validator without an expiry: the cache's max-age applies.
       const e = path("/etag");
       await fetchVia(port, e);
