@@ -7,6 +7,7 @@
 // replaced by the global targets. When no section anywhere has a `log` line,
 // every frontend logs to stderr: sluice logs there unless told otherwise.
 
+import { applyFilters } from "./filters-build.ts";
 import type { ConfigError } from "./errors.ts";
 import { resolveHealthCheck, serverChecks } from "./health-check.ts";
 import { locate } from "./issues.ts";
@@ -126,8 +127,7 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
         continue;
       }
       if (proxy.kind !== "backend") {
-        draft.frontends.push(
-          frontend(
+        const f = frontend(
             proxy,
             named,
             part,
@@ -137,11 +137,14 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
               ...(defaults.logs ?? []),
               ...(part.logs ?? []),
             ]),
-          ),
-        );
+          );
+        // Compression and filters (issue 19, compress): their problems join the draft's list of section problems.
+        applyFilters(f.config, proxy, part, defaults, true, draft.statsProblems);
+        draft.frontends.push(f);
       }
       if (proxy.kind !== "frontend") {
         const drafted = backend(proxy, named, part, defaults);
+        applyFilters(drafted.config, proxy, part, defaults, proxy.kind === "backend", draft.statsProblems);
         // Where its servers' messages go (HAProxy's send_log on the backend): its defaults' and own `log` lines, when it has some.
         if (part.logs !== undefined) drafted.config.logTargets = logTargets([...(defaults.logs ?? []), ...part.logs]);
         draft.backends.push(drafted);

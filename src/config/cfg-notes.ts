@@ -11,5 +11,8 @@ export function lineNote(section: string, keyword: string, args: readonly string
       return "stats socket: 'expose-fd listeners' has no effect: HAProxy passes its listening sockets to a new process started with -x; sluice's reload opens them again with SO_REUSEPORT and never needs them";
     }
   }
+  if (section === "defaults" && keyword === "compression" && args[0] === "offload") {
+    return "'compression offload' ignored in a defaults section (as HAProxy: set it in the frontend, backend or listen)";
+  }
   return undefined;
 }

@@ -16,6 +16,7 @@ import { BIND_PROXY_FLAGS } from "./schema-proxy-protocol.ts";
 import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
 import { lineNote } from "./cfg-notes.ts";
 import { BIND_SOCKET_FLAGS, BIND_SOCKET_VALUES } from "./schema-bind.ts";
+import { FILTER_LINES, FILTER_USAGE } from "./schema-filters.ts";
 import {
   isReservedName,
   newSegment,
@@ -79,6 +80,7 @@ const SINGLE_ARG: Record<string, string> = {
 const FLAGS = new Set(["master-worker", "daemon", "strict-limits"]);
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
+  ...FILTER_USAGE,
   balance: "balance <algorithm> [<arguments>]",
   "master-worker": "master-worker",
   daemon: "daemon",
@@ -213,6 +215,7 @@ class CfgParser {
       }
       if (this.section.base?.[0] === "userlists") this.userlistLine(this.section.base, keyword, args);
       else if (this.section.base?.[0] === "peers") this.peersLine(this.section.base, keyword, args);
+      else if (this.section.base?.[0] === "caches") this.valueLine(this.section.base, keyword, args);
       else if (this.section.base) this.keyword(this.section.base, keyword, args);
     }
     const unclosed = this.openIfs[this.openIfs.length - 1];
@@ -292,9 +295,9 @@ class CfgParser {
       if (rest.length > 0) this.bind(base, rest);
       return true;
     }
-    if (keyword === "userlist") {
+    if (keyword === "userlist" || keyword === "cache") {
       this.defaultServer = undefined;
-      return this.namedHeader("userlist", "userlists", args);
+      return this.namedHeader(keyword, keyword === "cache" ? "caches" : "userlists", args);
     }
     if (keyword === "peers") {
       this.defaultServer = undefined;
@@ -331,13 +334,14 @@ class CfgParser {
     return true;
   }
 
-  /** `userlist <name>` (cfg-userlist.ts reads its lines), `peers <name>` (cfg-peers.ts): a mapping by name under `category`. */
-  private namedHeader(keyword: string, category: string, args: string[]): true {
+  /** `userlist <name>` (cfg-userlist.ts reads its lines), `cache <name>` (schema-cache.ts), `peers <name>` (cfg-peers.ts): a mapping by name under `category`. */
+  private namedHeader(keyword: string, category: "userlists" | "caches" | "peers", args: string[]): true {
     const [name, ...rest] = args;
     this.section = { base: null, context: name === undefined ? [] : [`${keyword} '${name}'`] };
     if (name === undefined) return this.headerError(`missing name for '${keyword}' (usage: ${keyword} <name>)`);
     if (isReservedName(name)) return this.headerError(`'${name}' cannot be used as a name`);
     if (rest.length > 0) return this.headerError(`too many arguments for '${keyword}': '${rest[0]}' (usage: ${keyword} <name>)`);
+    // A second section of that name goes in a segment of its own, so that it reaches the duplicate check.
     if (name in ((this.seg.doc[category] ?? {}) as Record<string, unknown>)) {
       this.seg = newSegment(this.file);
       this.segments.push(this.seg);
@@ -364,6 +368,12 @@ class CfgParser {
     this.mark(path);
     for (const key of Object.keys(line.entry)) this.mark([...path, key]);
     list.push(line.entry);
+  }
+
+  /** A line of a `cache` section: its words as one value, read by schema-cache.ts. */
+  private valueLine(base: PathSeg[], keyword: string, args: string[]): void {
+    this.node(base)[keyword] = args.join(" ");
+    this.mark([...base, keyword]);
   }
 
   private headerError(detail: string): true {
@@ -429,7 +439,7 @@ class CfgParser {
       this.mark([...base, keyword]);
       this.mark([...base, keyword, list.length]);
       list.push(args);
-    } else if (CHECK_RULES.has(keyword) || keyword === "stats") {
+    } else if (CHECK_RULES.has(keyword) || keyword === "stats" || FILTER_LINES.has(keyword)) {
       // Health-check rules (issue 14, checks) and `stats` lines (issue 16: the stats listener in a
       // proxy, the runtime API in global): words kept as written (a `tcp-check send` string may hold spaces).
       if (!this.arity(keyword, args, 1, Infinity)) return;

@@ -22,6 +22,9 @@ export function contextOf(path: readonly PathSeg[], doc: RawDoc): string[] {
   } else if (first === "peers") {
     if (second !== undefined) parts.push(`peers '${second}'`);
     return parts;
+  } else if (first === "caches") {
+    if (second !== undefined) parts.push(`cache '${second}'`);
+    return parts;
   } else if (typeof first === "string" && Object.hasOwn(PROXY_KINDS, first)) {
     if (second === undefined) return parts;
     parts.push(`${PROXY_KINDS[first as keyof typeof PROXY_KINDS]} '${second}'`);

@@ -65,12 +65,18 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[], o
     for (const seg of syntax.segments) checked.push(checkSegment(seg, errors, paths(seg.file)));
   }
   const userlists = collectUserlists(checked, errors);
+  const caches = collectNamed("cache", checked.flatMap((seg) => seg.caches ?? []), errors);
   const draft = buildDraft(checked);
   const found = validate(draft);
   errors.push(...found.errors);
   const maps = new MapRegistry();
   const peers = collectPeers(checked, draft, errors, options.localPeer ?? draft.global.localPeer ?? hostname());
-  compileAllRules(draft, errors, userlists, maps, peers.tables);
+  compileAllRules(draft, errors, userlists, maps, peers.tables, caches);
+  for (const p of [...draft.frontends, ...draft.backends]) {
+    for (const f of p.config.filters ?? []) {
+      if (f.kind === "cache" && caches?.[f.cache] === undefined) errors.push(new ConfigError(p.config.origin, [`${p.named.kind} '${p.config.name}'`], `filter cache: unable to find cache '${f.cache}'`));
+    }
+  }
 
   const sort = byPosition(order);
   const warnings = sort([...syntaxWarnings, ...found.warnings, ...peers.warnings]);
@@ -87,6 +93,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[], o
       ...(userlists === undefined ? {} : { userlists }),
       ...(peers.sections.length === 0 ? {} : { peers: peers.sections }),
       ...(peers.tables.length === 0 ? {} : { peerTables: peers.tables }),
+      ...(caches === undefined ? {} : { caches }),
       ...(maps.all().length === 0 ? {} : { maps }),
     },
   };
@@ -143,6 +150,22 @@ function collectPeers(checked: CheckedSegment[], draft: ReturnType<typeof buildD
     }
   }
   return { sections, tables, warnings };
+}
+
+/** Sections of one kind by name (`cache`); a name used twice is an error at the second. Undefined when there are none. */
+function collectNamed<C>(kind: string, sections: { name: string; origin: Origin; config?: C }[], errors: ConfigError[]): Record<string, C> | undefined {
+  const seen = new Map<string, Origin>();
+  let byName: Record<string, C> | undefined;
+  for (const s of sections) {
+    const first = seen.get(s.name);
+    if (first !== undefined) {
+      errors.push(new ConfigError(s.origin, [`${kind} '${s.name}'`], `duplicate name (${kind} '${s.name}' is already defined at ${formatPos(first)})`));
+      continue;
+    }
+    seen.set(s.name, s.origin);
+    if (s.config !== undefined) (byName ??= {})[s.name] = s.config;
+  }
+  return byName;
 }
 
 function parseSource(source: ConfigSource): SyntaxResult {

@@ -55,6 +55,7 @@ import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
 import { MonitorUriSchema } from "./schema-monitor.ts";
+import { COMPRESSION_KEYWORD, FILTER_KEYWORDS, filtersPart, type FiltersPart } from "./schema-filters.ts";
 import { DescriptionSchema } from "./schema-describe.ts";
 import { type LoadServerState, LoadServerStateSchema, StatePathSchema } from "./schema-server-state.ts";
 import { BACKEND_RULES, FRONTEND_RULES, LISTEN_RULES, ruleEntries, type RuleKeyword, ruleLinesOf, type RuleLinesPart } from "./schema-rules.ts";
@@ -147,6 +148,7 @@ const DEFAULTS = {
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
   "load-server-state-from-file": v.optional(LoadServerStateSchema),
+  ...COMPRESSION_KEYWORD,
 };
 const FRONTEND = {
   mode: v.optional(ModeSchema),
@@ -165,6 +167,7 @@ const FRONTEND = {
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
   "stick-table": v.optional(StickTableSchema),
   stats: v.optional(StatsSchema),
+  ...FILTER_KEYWORDS,
   ...ruleEntries(FRONTEND_RULES),
 };
 const BACKEND = {
@@ -191,6 +194,7 @@ const BACKEND = {
   "stick-table": v.optional(StickTableSchema),
   "load-server-state-from-file": v.optional(LoadServerStateSchema),
   "server-state-file": v.optional(StatePathSchema),
+  ...FILTER_KEYWORDS,
   ...ruleEntries(BACKEND_RULES),
 };
 const LISTEN = {
@@ -224,6 +228,7 @@ const LISTEN = {
   stats: v.optional(StatsSchema),
   "load-server-state-from-file": v.optional(LoadServerStateSchema),
   "server-state-file": v.optional(StatePathSchema),
+  ...FILTER_KEYWORDS,
   ...ruleEntries(LISTEN_RULES),
 };
 
@@ -249,7 +254,7 @@ function sectionText(section: SectionName, entries: v.ObjectEntries): MappingTex
 }
 
 /** What any proxy section (or `defaults`) sets; unset fields fall back later. */
-export interface ProxyPart {
+export interface ProxyPart extends FiltersPart {
   mode?: Mode;
   binds?: BindPart[];
   defaultBackend?: string;
@@ -335,7 +340,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   "stick-table"?: StickTableShape;
   stats?: StatsPart;
   "monitor-uri"?: string;
-}): ProxyPart {
+} & Parameters<typeof filtersPart>[0]): ProxyPart {
   const part: ProxyPart = { timeouts: o.timeout ?? {} };
   if (o.mode !== undefined) part.mode = o.mode;
   if (o.bind !== undefined) part.binds = o.bind;
@@ -381,6 +386,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o["stick-table"] !== undefined) part.stickTable = o["stick-table"];
   if (o.stats !== undefined) part.stats = o.stats;
   if (o["monitor-uri"] !== undefined) part.monitorUri = o["monitor-uri"];
+  Object.assign(part, filtersPart(o));
   const rules = ruleLinesOf(o);
   if (rules !== undefined) part.ruleLines = rules;
   return part;
@@ -500,10 +506,11 @@ export const DocumentSchema = keywords(
     listen: category("listen", "listen"),
     userlists: category("userlists", "userlist"),
     peers: category("peers", "peers section"),
+    caches: category("caches", "cache"),
   },
   {
     expected: "a mapping of sections",
     unknown: (key) =>
-      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists, peers)`,
+      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists, peers, caches)`,
   },
 );

@@ -23,6 +23,8 @@ import { EXPECT_PROXY_BEFORE_TLS } from "./schema-proxy-protocol.ts";
 import type { Draft } from "./build.ts";
 import type { Origin, RuleLine, RuleLines, UserlistConfig } from "./types.ts";
 import { Userlist } from "../rules/auth/userlist.ts";
+import { HttpCache } from "../rules/cache/store.ts";
+import type { CacheConfig } from "./types-filters.ts";
 import { MapRegistry } from "../rules/match/map-ref.ts";
 import type { StickTableSpec } from "../stick/types.ts";
 import { compileStickLines } from "./stick-rules.ts";
@@ -51,8 +53,8 @@ interface ProxyFacts {
 
 /** Compiles every proxy's rule lines into its config (`rules`); problems go to `errors`. */
 /** `maps` collects the map files the rules read (one MapRef per file, shared: the runtime API changes them). */
-/** `peerTables`: the tables of peers sections, named "<section>/<table>" (track-sc's `table` may name them). */
-export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>, maps = new MapRegistry(), peerTables: StickTableSpec[] = []): void {
+/** `peerTables`: the tables of peers sections, named "<section>/<table>" (track-sc's `table` may name them); `cacheConfigs`: the cache sections by name. */
+export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>, maps = new MapRegistry(), peerTables: StickTableSpec[] = [], cacheConfigs?: Record<string, CacheConfig>): void {
   const backends = new Set(draft.backends.map((b) => b.config.name));
   // Stick tables by proxy name (HAProxy: `table NAME` names the proxy that declares it).
   const specs = new Map<string, { spec: StickTableSpec; set(spec: StickTableSpec): void }>();
@@ -74,6 +76,14 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     if (list === undefined && config !== undefined) userlists.set(name, (list = new Userlist(config)));
     return list;
   };
+  // One store per cache section, shared by every proxy that names it.
+  const caches = new Map<string, HttpCache>();
+  const cache = (name: string): HttpCache | undefined => {
+    const config = cacheConfigs?.[name];
+    if (!caches.has(name) && config !== undefined) caches.set(name, new HttpCache(config));
+    return caches.get(name);
+  };
+  const shared = { userlist, cache };
   for (const f of draft.frontends) {
     // HAProxy ignores monitor-uri outside mode http (validate.ts warns).
     const monitorUri = f.config.mode === "http" ? f.config.monitorUri : undefined;
@@ -97,7 +107,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
       },
       backends,
       errors,
-      userlist,
+      shared,
       tables,
       maps,
     );
@@ -116,7 +126,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
       { kind: b.named.kind, name: b.config.name, mode: b.config.mode, origin: b.config.origin, lines, servers: b.config.servers.map((s) => s.name), errorFile: (s) => files[s] },
       backends,
       errors,
-      userlist,
+      shared,
       tables,
       maps,
     );
@@ -143,7 +153,7 @@ function compileProxy(
   p: ProxyFacts,
   backends: ReadonlySet<string>,
   errors: ConfigError[],
-  userlist: (name: string) => Userlist | undefined,
+  shared: Pick<CompileEnv, "userlist" | "cache">,
   tables: TableNames,
   maps: MapRegistry,
 ): { rules: ProxyRules; stick: StickRule[] } | undefined {
@@ -155,7 +165,7 @@ function compileProxy(
   const env: CompileEnv = {
     readFile: (path) => readFileSync(resolve(path), "utf8"),
     readBytes: (path) => new Uint8Array(readFileSync(resolve(path))),
-    userlist,
+    ...shared,
     hasTable: (name) => tables.has(name),
     ownTable: tables.has(p.name) ? p.name : undefined,
     hasBackend: (name) => backends.has(name),

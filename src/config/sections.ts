@@ -28,6 +28,8 @@ import {
 import type { LogTarget, Origin, UserlistConfig } from "./types.ts";
 import { UserlistSchema, userlistConfig } from "./schema-userlist.ts";
 import { type PeersPart, PeersSectionSchema } from "./schema-peers.ts";
+import { CacheSchema } from "./schema-cache.ts";
+import type { CacheConfig } from "./types-filters.ts";
 import { loadBindTls, loadServerTls } from "./tls-files.ts";
 
 export interface CheckedProxy {
@@ -51,6 +53,8 @@ export interface CheckedSegment {
   userlists?: { name: string; origin: Origin; config?: UserlistConfig }[];
   /** `peers` sections; a broken one keeps its name and origin without a part. */
   peers?: { name: string; origin: Origin; part?: PeersPart }[];
+  /** `cache` sections, as userlists (schema-cache.ts). */
+  caches?: { name: string; origin: Origin; config?: CacheConfig }[];
 }
 
 /** `paths`: how the files this segment's file names are found (schema-paths.ts). */
@@ -102,11 +106,25 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
   }
   checkUserlists(seg, out, errors);
   checkPeers(seg, out, errors);
+  checkCaches(seg, out, errors);
   // Categories are separate mappings; the file interleaves them.
   out.proxies.sort((a, b) =>
     (a.origin.line ?? 0) - (b.origin.line ?? 0) || (a.origin.col ?? 0) - (b.origin.col ?? 0)
   );
   return out;
+}
+
+function checkCaches(seg: RawSegment, out: CheckedSegment, errors: ConfigError[]): void {
+  const group = seg.doc.caches;
+  if (group === null || typeof group !== "object" || Array.isArray(group)) return;
+  out.caches = [];
+  for (const [name, raw] of Object.entries(group)) {
+    const path = ["caches", name];
+    const origin = locate(seg, path, true);
+    const r = v.safeParse(CacheSchema, raw);
+    if (!r.success) errors.push(...toErrors(r.issues, path, seg));
+    out.caches.push(r.success ? { name, origin, config: { name, ...r.output } } : { name, origin });
+  }
 }
 
 function checkUserlists(seg: RawSegment, out: CheckedSegment, errors: ConfigError[]): void {

@@ -155,6 +155,9 @@ export interface ServerConfig {
 /** One `init-addr` method: `last` (the state file: sluice keeps none, so it never finds one), `libc` (resolve the name), `none` (start without an address, the server in maintenance), or a fixed IP. */
 export type InitAddr = "last" | "libc" | "none" | { ip: string };
 
+// ---- compression, filters, the HTTP cache: types-filters.ts
+export type { CacheConfig, CompressionAlgo, CompressionConfig, FilterConfig } from "./types-filters.ts";
+import type { CompressionConfig, FilterConfig } from "./types-filters.ts";
 // ---- health checks: types-checks.ts
 export type { ServerCheck, OnError, ServerObserve, HttpCheckExpect, HttpCheckRequest, TcpCheckStep, HealthCheck, ProtocolCheck } from "./types-checks.ts";
 
@@ -334,6 +337,9 @@ export interface BackendConfig {
    */
   logTargets?: LogTarget[];
   logging?: ProxyLogging;
+  /** `compression ...` (the section's, else its defaults'), and `filter` lines with the implicit compression filter. */
+  compression?: CompressionConfig;
+  filters?: FilterConfig[];
 }
 
 export interface FrontendConfig {
@@ -382,6 +388,9 @@ export interface FrontendConfig {
   monitorUri?: string;
   /** `description`: shown beside the frontend on the stats page. */
   description?: string;
+  /** `compression ...` and the filters (a listen's run on this half). */
+  compression?: CompressionConfig;
+  filters?: FilterConfig[];
   origin: Origin;
 }
 
@@ -465,6 +474,8 @@ export interface Config {
   backends: BackendConfig[];
   /** `userlist` sections by name (http-request auth, http_auth); absent when there are none. */
   userlists?: Record<string, UserlistConfig>;
+  /** `cache` sections by name (cache-use, cache-store; their stores are made with the rules). */
+  caches?: Record<string, import("./types-filters.ts").CacheConfig>;
   /** Stats listeners (issue 16: `stats enable`, the Prometheus exporter), served by admin/; absent when there are none. */
   stats?: StatsListenerConfig[];
   /** `peers` sections this process takes part in (core/peers-sync.ts); absent when there are none. */

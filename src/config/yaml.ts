@@ -67,6 +67,8 @@
 //       groups: { ops: { users: [scott] } }
 //   peers:                             # stick-table synchronisation (schema-peers.ts)
 //     mycluster: { peers: { web1: "10.0.0.1:10000", web2: "10.0.0.2:10000" }, tables: { t1: "type ip size 1k" } }
+//   caches:                            # HTTP caches for cache-use / cache-store (schema-cache.ts)
+//     small: { total-max-size: 4, max-age: 240, process-vary: on }
 //
 // Timeout names: connect, client, server, queue, tunnel, client-fin,
 // server-fin, http-request, http-keep-alive. Numbers may be YAML numbers or
@@ -119,7 +121,7 @@ export function parseYaml(file: string, text: string): SyntaxResult {
         new ConfigError(
           at,
           [],
-          "the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers)",
+          "the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers, caches)",
         ),
       ],
     };

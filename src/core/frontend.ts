@@ -1,6 +1,7 @@
 // A frontend: its listeners, its connection limit and the sessions it accepted.
 // Past maxconn, accepted sockets wait paused (their bytes stay in the kernel)
 // until a session ends: they queue, they are not refused.
+import { type TraceFilter, type TraceOutput, tcpTraces } from "../stream/trace.ts";
 import type { RulesContext } from "../session/http-host.ts";
 import { acrossFamilies } from "../config/address.ts";
 import type { BindConfig, FrontendConfig } from "../config/types.ts";
@@ -107,13 +108,15 @@ export class Frontend implements SessionHost, InspectionDone {
       limits: { maxHeadBytes: number; maxFields: number };
       h2: H2ServerOptions;
       rules?: RulesContext;
+      /** Where trace filters write (issue 19, compress). */
+      trace?: TraceOutput;
     },
     /** Backends by name and the World, for tcp-request rules and mode tcp's use_backend. */
-    private readonly rules?: RulesContext & { maxInspectBytes: number },
+    private readonly rules?: RulesContext & { maxInspectBytes: number; trace?: TraceOutput },
   ) {
     this.name = config.name;
     this.http = config.mode === "http" && http !== undefined
-      ? new HttpHost(config, runtime, clock, http.limits, http.log, (s) => this.sessionEnded(s), http.ownership, http.rules, this.counters)
+      ? new HttpHost(config, runtime, clock, http.limits, http.log, (s) => this.sessionEnded(s), http.ownership, http.rules, this.counters, http.trace)
       : undefined;
     if (http !== undefined) {
       const h2 = http.h2;
@@ -131,6 +134,12 @@ export class Frontend implements SessionHost, InspectionDone {
 
   get logAsap(): boolean {
     return this.config.logging?.asap === true;
+  }
+
+  /** A TCP stream's `filter trace` lines, when the frontend or the backend declares some. */
+  traceFilters(backend: Backend): TraceFilter[] | undefined {
+    const out = this.rules?.trace;
+    return out === undefined ? undefined : tcpTraces(this.config, backend.config, out);
   }
 
   logTcp(record: TcpLogRecord): void {

@@ -82,6 +82,9 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
   };
   const stickTables = StickTables.of(config, runtime, () => clock.tick());
   const rules = { backends, world: rulesWorld(backends, stickTables?.store) };
+  // Trace filters write on stderr, as HAProxy's; only proxies that declare filters make them per request.
+  const filtered = config.frontends.some((f) => f.filters !== undefined) || config.backends.some((b) => b.filters !== undefined);
+  const trace = filtered ? { write: (line: string) => pool.stderr.write(line), wallNow: () => runtime.wallNow() } : undefined;
   for (const f of config.frontends) {
     let backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
     // Rules but no default_backend: requests no use_backend takes get 503 from
@@ -103,7 +106,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
         slots,
         f.logging?.asap === true,
       );
-    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2, rules }, { ...rules, maxInspectBytes: g.bufsize });
+    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2, rules, trace }, { ...rules, maxInspectBytes: g.bufsize, ...(trace === undefined ? {} : { trace }) });
     frontends.push(frontend);
   }
   const checks = new HealthChecks(backends.values(), {

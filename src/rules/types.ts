@@ -11,6 +11,7 @@
 import type { Head } from "../http/message.ts";
 import type { TlsFacts } from "../runtime/types.ts";
 import type { Userlist } from "./auth/userlist.ts";
+import type { BodySink, HttpCache } from "./cache/store.ts";
 import type { MapLine } from "./match/files.ts";
 import type { MapRef } from "./match/map-ref.ts";
 
@@ -170,6 +171,8 @@ export interface CompileEnv {
   hasBackend(name: string): boolean;
   /** A `userlist` section by name (http_auth, http_auth_group); absent: the configuration declares none. */
   userlist?(name: string): Userlist | undefined;
+  /** A `cache` section's store by name (cache-use, cache-store); absent: the configuration declares none. */
+  cache?(name: string): HttpCache | undefined;
   /**
    * The configuration's map file `file`, read and parsed once and shared by
    * every converter that names it (the runtime API changes its entries), or
@@ -238,6 +241,8 @@ export interface Reply {
    * auth): HAProxy's termination cause 'L' instead of 'P' (deny, tarpit).
    */
   local?: boolean;
+  /** A stored answer of `http-request cache-use`: the proxies' filters (compression) apply to it as to a server's. */
+  cached?: boolean;
 }
 
 /** The writable side of a transaction that actions change. */
@@ -260,6 +265,10 @@ export interface ActionTxn extends Txn {
   track?(slot: number, table: string, key: Sample): void;
   /** An HTTP error for the tracked counters (`http_err_cnt`/`_rate`): http-request deny and tarpit call it. */
   countHttpError?(): void;
+  /** `http-request cache-use`: the cache and key this request's response may be stored under. */
+  cacheKey?: { cache: HttpCache; key: string };
+  /** `http-response cache-store`: where the response body goes (the stream feeds it and ends it). */
+  responseSink?: BodySink;
   /** `tcp-request connection expect-proxy layer4`: a PROXY header comes first on this connection. */
   expectProxy?: boolean;
 }

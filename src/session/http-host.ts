@@ -16,6 +16,8 @@ import type { RulesWorld } from "./txn.ts";
 import { NO_RULES, type ProxyRules } from "../rules/rule-set.ts";
 import { TrafficCounters } from "../conn/counters.ts";
 import { countHttpRequest } from "../stream/counting.ts";
+import type { FilterSetup } from "../stream/response-filters.ts";
+import type { TraceOutput } from "../stream/trace.ts";
 
 /** What the request stage of rules needs beyond the frontend: the backends by name and the proxy around. */
 export interface RulesContext {
@@ -43,6 +45,7 @@ export class HttpHost implements HttpSessionHost {
   readonly protocolErrors = new Map<string, number>();
   private readonly plans = new Map<Backend, ForwardingPlan>();
   readonly rulesHost: RulesHost | undefined;
+  readonly filterSetup: FilterSetup | undefined;
 
   constructor(
     private readonly config: FrontendConfig,
@@ -56,7 +59,10 @@ export class HttpHost implements HttpSessionHost {
     rules?: RulesContext,
     /** The frontend's traffic counters (stats/ reads them). */
     readonly counters: TrafficCounters = new TrafficCounters(),
+    /** Where trace filters write (stderr); without it, no stream gets filters. */
+    trace?: TraceOutput,
   ) {
+    this.filterSetup = trace === undefined ? undefined : { frontend: config, trace };
     this.maxSessionSrvConns = config.maxSessionSrvConns;
     this.name = config.name;
     this.timeouts = config.timeouts;

@@ -74,6 +74,9 @@ export class HttpLogWriter implements HttpLogSink {
         r.serverAddress = server.address;
         r.serverPort = server.port;
         r.srvConn = server.current;
+      } else if (stream.ruled?.txn.reply?.cached === true) {
+        // Answered by `http-request cache-use`: HAProxy names the cache as the server.
+        r.server = "<CACHE>";
       }
       r.beconn = backend.servers.reduce((n, s) => n + s.current + s.queued, 0) + backend.queued;
       r.srvQueue = stream.srvQueueAhead;

@@ -9,6 +9,7 @@ import type { Backend } from "../backend/backend.ts";
 import type { ForwardingPlan } from "./forwarding.ts";
 import { decideRequest, type RulesHost } from "./request-rules.ts";
 import type { RuledRequest } from "../stream/types.ts";
+import { type FilterSetup, type StreamFilters, streamFilters } from "../stream/response-filters.ts";
 
 /** What the frontend decides for each request (the part of HttpSessionHost a new stream needs). */
 export interface StreamChoices {
@@ -17,6 +18,8 @@ export interface StreamChoices {
   serverKeepAlive(backend: Backend): boolean;
   /** The request stage of rules; undefined when neither the frontend nor any backend has rules (no Txn is built). */
   readonly rulesHost: RulesHost | undefined;
+  /** Filters (compression, trace): what each stream's are made from; undefined: no proxy declares any. */
+  readonly filterSetup?: FilterSetup | undefined;
 }
 
 const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFields>;
@@ -43,6 +46,8 @@ export function openStream(
   }
   // A request without Host (HTTP/1.0) goes out as HTTP/1.1, which requires
   // one: an empty Host, as RFC 9112 §3.2 says for a target without authority.
+  let filters: StreamFilters | undefined;
+  if (host.filterSetup !== undefined) ({ filters, request: head } = streamFilters(host.filterSetup, head, backend.config, streamHost));
   let added: AddedFields | undefined;
   if (!head.hasHost) added = [["Host", ""]];
   const plan = host.forwarding(backend);
@@ -54,5 +59,5 @@ export function openStream(
       https: client.tls !== undefined,
     }, (added ??= []));
   }
-  return new HttpStream(streamHost, head, backend, added ?? NO_FIELDS, host.serverKeepAlive(backend), ruled);
+  return new HttpStream(streamHost, head, backend, added ?? NO_FIELDS, host.serverKeepAlive(backend), ruled, filters);
 }

@@ -14,6 +14,7 @@ import { Cause } from "../stream/termination.ts";
 import { Inspection, type InspectionDone } from "./inspect.ts";
 import { Session, type SessionActivity } from "./session.ts";
 import { HttpTxn, type RulesWorld } from "./txn.ts";
+import type { TraceFilter } from "../stream/trace.ts";
 
 /** What a session needs from the frontend that accepted it. */
 export interface SessionHost {
@@ -28,6 +29,8 @@ export interface SessionHost {
   readonly counters: TrafficCounters;
   /** What a backend's content rules need: the rules' view of the proxy, the most bytes held (tune.bufsize), the frontend's own rules. */
   readonly contentRules?: ContentRulesContext;
+  /** `filter trace` lines (issue 19, compress): the traces of a stream to this backend; undefined: none. */
+  traceFilters?(backend: Backend): TraceFilter[] | undefined;
 }
 
 export interface ContentRulesContext {
@@ -76,6 +79,10 @@ export class TcpSession extends Session implements TcpStreamHost, InspectionDone
 
   get runtime(): Pick<Runtime, "connect" | keyof Timers> {
     return this.host.runtime;
+  }
+
+  traceFilters(backend: Backend): TraceFilter[] | undefined {
+    return this.host.traceFilters?.(backend);
   }
 
   logTcp(record: TcpLogRecord): void {

@@ -20,6 +20,7 @@ import { anyHolds, switchServer } from "../rules/rule-set.ts";
 import { CookieStep } from "./cookie-step.ts";
 import { afterResponse, replyHead, responseRules } from "./response-rules.ts";
 import { type StickStep, stickStep } from "./stick-step.ts";
+import { type StreamFilters, tapResponse } from "./response-filters.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -80,6 +81,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     serverKeepAlive: boolean,
     /** The request stage of rules ran: its transaction and the response rules (undefined: the proxy has none). */
     readonly ruled: RuledRequest | undefined = undefined,
+    /** The proxies' filters (compression, trace) when they declare some. */
+    public filters: StreamFilters | undefined = undefined,
   ) {
     super(backend);
     this.started = host.now();
@@ -241,6 +244,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       return;
     }
     this.bodySent = true;
+    this.filters?.requestData(chunk);
     // Body going to the server is activity on its side: a client that keeps
     // sending to a silent server is not cut by timeout server (as HAProxy).
     this.host.serverActivity();
@@ -253,6 +257,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   requestEnd(): void {
     this.requestComplete = true;
+    this.filters?.requestEnd();
     const x = this.exchange;
     if (x === undefined) this.endPending = true;
     else x.endBody(this.requestTrailersHead);
@@ -323,6 +328,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       head = this.cookie.response(head, server, server === this.persistServer, this.request.method, this.wallSeconds());
     }
     if (this.ruled !== undefined) head = afterResponse(this.ruled, head);
+    this.filters = tapResponse(this.filters, this.ruled?.txn.responseSink, host, this.request);
+    if (this.filters !== undefined) head = this.filters.responseHead(head);
     this.status = head.status;
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
     this.responseStarted = true;
@@ -332,7 +339,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   responseData(chunk: Uint8Array): void {
     if (this.retrying) return;
-    this.host.writer.data(chunk);
+    (this.filters ?? this.host.writer).data(chunk);
   }
 
   responseTrailers(trailers: Head): void {
@@ -348,9 +355,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       this.host.startTunnel();
       return;
     }
+    // Filters end the answer once their last bytes went out (compression answers on a later turn).
+    if (this.filters !== undefined) return this.filters.end(this.responseTrailersHead, () => this.finish(true));
     this.host.writer.end(this.responseTrailersHead);
-    this.responseComplete = true;
-    this.finish();
+    this.finish(true);
   }
 
   responseBroken(refusal: ProtocolRefusal): void {
@@ -480,15 +488,15 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // A request whose body has not all come in closes the connection after the answer.
     const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping && reply.close !== true;
     this.responseStarted = true;
-    this.keepClient = host.writer.head(head, this.request, keepAlive);
-    if (reply.body.length > 0) host.writer.data(reply.body);
-    host.writer.end(undefined);
-    this.responseComplete = true;
+    // A cache hit goes through the proxies' filters (compression) as a server's answer does.
+    const f = reply.cached === true ? this.filters : undefined;
+    this.keepClient = host.writer.head(f === undefined ? head : f.responseHead(head), this.request, keepAlive);
+    if (reply.body.length > 0) (f ?? host.writer).data(reply.body);
     this.requestComplete = true;
-    this.finish();
+    if (f !== undefined) return f.end(undefined, () => this.finish(true));
+    host.writer.end(undefined);
+    this.finish(true);
   };
-
-  // ---- tunnel (101 Switching Protocols) ----
 
   private startTunnel(head: Head): void {
     this.status = 101;
@@ -503,11 +511,11 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     this.exchange?.endTunnelWrite();
   }
 
-  // ---- the end ----
-
   /** Both directions are complete: decide the connection's fate and hand back to the session. */
-  private finish(): void {
+  private finish(responseComplete = false): void {
+    if (responseComplete) this.responseComplete = true;
     this.done = true;
+    this.filters?.stop();
     this.releaseSlot();
     const conn = this.conn;
     const x = this.exchange;
@@ -547,6 +555,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     this.setTermination(cause, phase);
     this.leaveQueue();
     this.done = true;
+    this.filters?.stop();
     this.connecting = false;
     this.releaseSlot();
     this.dropConn();

@@ -15,6 +15,7 @@ import type { TrafficCounters } from "../conn/counters.ts";
 import { countTcpStream } from "./counting.ts";
 import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
+import type { TraceFilter } from "./trace.ts";
 
 /** What a TCP stream needs from the session and frontend it belongs to. */
 export interface TcpStreamHost {
@@ -36,6 +37,8 @@ export interface TcpStreamHost {
   streamEnded(): void;
   /** The frontend's traffic counters. */
   readonly counters: TrafficCounters;
+  /** `filter trace` of the frontend and this backend (issue 19, compress); undefined: none. */
+  traceFilters?(backend: Backend): TraceFilter[] | undefined;
 }
 
 type State = "connect" | "data" | "closed";
@@ -64,11 +67,13 @@ export class TcpStream extends Stream {
   private lastClient: number;
   private lastServer: number;
   private readonly serverEvents: SocketEvents;
+  private readonly traces: TraceFilter[] | undefined;
 
   constructor(private readonly host: TcpStreamHost, backend: Backend, private readonly client: Socket) {
     super(backend);
     this.began = host.runtime.now();
     this.lastClient = this.lastServer = this.began;
+    this.traces = host.traceFilters?.(backend);
     this.serverEvents = {
       data: (chunk) => this.onServerData(chunk),
       drain: () => this.onServerDrain(),
@@ -86,6 +91,7 @@ export class TcpStream extends Stream {
       end: () => this.onClientEnd(),
       close: (error) => this.onClientClose(error),
     };
+    if (this.traces !== undefined) for (const t of this.traces) t.streamStart(undefined, this.backend.name);
     for (const chunk of early) this.onClientData(chunk);
     if (this.clientClosed) return this.finish();
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.client.remoteAddress, undefined);
@@ -197,6 +203,7 @@ export class TcpStream extends Stream {
 
   private onClientData(chunk: Uint8Array): void {
     this.bytesIn += chunk.length;
+    if (this.traces !== undefined) for (const t of this.traces) t.payload("REQUEST", chunk);
     this.lastClient = this.host.runtime.now();
     if (this.state !== "data") {
       this.early.push(chunk);
@@ -255,6 +262,7 @@ export class TcpStream extends Stream {
 
   private onServerData(chunk: Uint8Array): void {
     this.bytesOut += chunk.length;
+    if (this.traces !== undefined) for (const t of this.traces) t.payload("RESPONSE", chunk);
     const now = this.host.runtime.now();
     this.lastServer = now;
     if (this.client.write(chunk)) {
@@ -369,6 +377,7 @@ export class TcpStream extends Stream {
   private finish(): void {
     if (this.state === "closed") return;
     this.state = "closed";
+    if (this.traces !== undefined) for (const t of this.traces) t.streamStop();
     if (!this.clientClosed) this.client.destroy();
     const server = this.server;
     if (server !== undefined) {

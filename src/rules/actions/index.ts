@@ -10,6 +10,7 @@
 import { type Action, type ActionTxn, Verdict, type VerdictCode } from "../types.ts";
 import { isConditionWord } from "./common.ts";
 import { CONTROL_ACTIONS } from "./control.ts";
+import { CACHE_ACTIONS } from "./cache.ts";
 import { HEADER_ACTIONS } from "./headers.ts";
 import { normalizeUri } from "./normalize-uri.ts";
 import { redirect } from "./redirect.ts";
@@ -26,6 +27,7 @@ const DEFINITIONS: readonly ActionDef[] = [
   redirect,
   normalizeUri,
   ...CONTROL_ACTIONS,
+  ...CACHE_ACTIONS,
 ];
 
 const BY_NAME: ReadonlyMap<string, ActionDef> = new Map(DEFINITIONS.map((d) => [d.name, d]));
