@@ -80,6 +80,7 @@ export class Server implements BalanceTarget {
     this.name = settings.name;
     this.host = settings.host;
     this.port = settings.port;
+    this.mapPorts = settings.mapPorts === true;
     this.userWeight = settings.weight;
     this.initialWeight = settings.weight;
     this.configDisabled = settings.disabled;
@@ -116,6 +117,24 @@ export class Server implements BalanceTarget {
       purgeDelay: settings.poolPurgeDelay,
       lowConn: settings.poolLowConn,
     }, timers);
+  }
+
+  /** The port was left out, 0 or `+N`/`-N`: `port` is added to the client's destination port. */
+  readonly mapPorts: boolean;
+
+  /** Where the connection goes depends on where the client connected (`0.0.0.0`/`::`, or mapped ports). */
+  get followsClient(): boolean {
+    return this.mapPorts || this.address === "0.0.0.0" || this.address === "::";
+  }
+
+  /**
+   * Where a connection goes for a client that reached `dst` (after `set-dst`
+   * and `set-dst-port`): HAProxy's assign_server_address. Port 0 or beyond
+   * 65535: no port to go to (the connect fails).
+   */
+  targetFor(dst: { readonly localAddress: string; readonly localPort: number }): { host: string; port: number } {
+    const host = this.address === "0.0.0.0" || this.address === "::" ? dst.localAddress : this.address;
+    return { host, port: this.mapPorts ? dst.localPort + this.port : this.port };
   }
 
   /** `ssl`: connections speak TLS (SNI, verification, ALPN, client certificate). */

@@ -200,6 +200,8 @@ export interface ServerPart {
   checks: ServerCheckPart;
   /** `cookie VALUE` (issue 15, cookie). */
   cookie?: string;
+  /** The port was left out, 0 or `+N`/`-N`: `port` is an offset to the client's destination port (schema-proxymisc.ts). */
+  mapPorts?: true;
 }
 
 /**
@@ -237,7 +239,7 @@ function InitAddrSchema() {
 
 /** Spelled as the haproxy.cfg server options, in YAML too. */
 const SERVER_FIELDS = {
-  address: address("server"),
+  address: address("backend-server"),
   weight: v.optional(integer("weight", 0, 256)),
   backup: v.optional(flag("backup")),
   disabled: v.optional(flag("disabled")),
@@ -288,6 +290,7 @@ function serverPart(
   if (s.slowstart !== undefined && s.slowstart > 0) part.slowstart = s.slowstart;
   if (s["init-addr"] !== undefined) part.initAddr = s["init-addr"];
   if (s.cookie !== undefined) part.cookie = s.cookie;
+  if (s.address.mapPorts === true) part.mapPorts = true;
   return part;
 }
 
@@ -297,6 +300,13 @@ function checkServerSsl(s: v.InferOutput<v.ObjectSchema<typeof SERVER_FIELDS, un
   if (typeof ssl === "string") addIssue({ message: ssl });
   // HAProxy sends the PROXY line in clear before the handshake; node:tls starts its handshake at connect.
   if (typeof ssl === "object" && s["send-proxy"] === true) addIssue({ message: "send-proxy with ssl is not supported yet" });
+}
+
+/** HAProxy: a server whose port is the client's needs a `port` for its checks. */
+function checkServerPort(s: v.InferOutput<v.ObjectSchema<typeof SERVER_FIELDS, undefined>>, addIssue: (i: { message: string }) => void): void {
+  if (s.address.mapPorts === true && s.check === true && s.port === undefined) {
+    addIssue({ message: "has neither service port nor check port (its port is the client's destination port: give its checks one with 'port N')" });
+  }
 }
 
 const ServerInMap = v.pipe(
@@ -309,6 +319,7 @@ const ServerInMap = v.pipe(
   }),
   v.rawCheck(({ dataset, addIssue }) => {
     if (dataset.typed) checkServerSsl(dataset.value, addIssue);
+    if (dataset.typed) checkServerPort(dataset.value, addIssue);
   }),
 );
 
@@ -321,6 +332,7 @@ const ServerInList = v.pipe(
   }),
   v.rawCheck(({ dataset, addIssue }) => {
     if (dataset.typed) checkServerSsl(dataset.value, addIssue);
+    if (dataset.typed) checkServerPort(dataset.value, addIssue);
   }),
 );
 

@@ -113,8 +113,12 @@ export interface ServerTls {
 
 export interface ServerConfig {
   name: string;
+  /** `0.0.0.0` or `::` with `mapPorts`, or written so: the address the client reached (after `set-dst`). */
   host: string;
+  /** With `mapPorts`, an offset added to the client's destination port (after `set-dst-port`). */
   port: number;
+  /** The port was left out, `0` or `+N`/`-N` (HAProxy's SRV_F_MAPPORTS). */
+  mapPorts?: true;
   /** 0..256; 0 takes no load-balanced traffic. */
   weight: number;
   backup: boolean;

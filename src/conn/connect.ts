@@ -2,7 +2,7 @@
 // protocol: the runtime's connect with `timeout connect`, then the PROXY
 // protocol header first when the server has `send-proxy`. Failures come back
 // as the runtime's typed ConnectError (refused, timeout, unreachable).
-import type { ClientTlsOptions, ConnectOptions, Runtime, Socket, SocketEvents } from "../runtime/types.ts";
+import { type ClientTlsOptions, ConnectError, type ConnectOptions, type Runtime, type Socket, type SocketEvents } from "../runtime/types.ts";
 
 /** Where to connect and what to send first. */
 export interface ConnectTarget {
@@ -33,6 +33,12 @@ export function connectServer(
   opened: (socket: Socket) => void,
   failed: (error: unknown) => void,
 ): void {
+  if (!(target.port >= 1 && target.port <= 65535)) {
+    // A server that takes the client's destination port, offset out of range (or none: 0).
+    const error = new ConnectError("error", target.host, target.port, "no destination port to connect to");
+    void Promise.resolve().then(() => failed(error));
+    return;
+  }
   const options: ConnectOptions = { hostname: target.host, port: target.port, timeoutMs: target.timeoutMs };
   if (target.tls !== undefined) options.tls = target.tls;
   runtime.connect(options, events).then((socket) => {
