@@ -81,6 +81,8 @@ export class Server implements BalanceTarget {
     this.host = settings.host;
     this.port = settings.port;
     this.mapPorts = settings.mapPorts === true;
+    this.socks4 = settings.socks4;
+    this.checkViaSocks4 = settings.checkViaSocks4 === true;
     this.userWeight = settings.weight;
     this.initialWeight = settings.weight;
     this.configDisabled = settings.disabled;
@@ -121,6 +123,9 @@ export class Server implements BalanceTarget {
 
   /** The port was left out, 0 or `+N`/`-N`: `port` is added to the client's destination port. */
   readonly mapPorts: boolean;
+  /** `socks4 ADDR:PORT`: connections go through this SOCKS4 proxy; checks too with `check-via-socks4`. */
+  readonly socks4: { readonly host: string; readonly port: number } | undefined;
+  readonly checkViaSocks4: boolean;
 
   /** Where the connection goes depends on where the client connected (`0.0.0.0`/`::`, or mapped ports). */
   get followsClient(): boolean {

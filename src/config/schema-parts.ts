@@ -1,5 +1,6 @@
 // Valibot schemas for the structured keywords: timeouts, binds and servers.
 
+import { type Socks4Hop, Socks4Schema } from "./schema-proxymisc.ts";
 import * as v from "valibot";
 import { keywords } from "./schema-keywords.ts";
 import { parseAddress } from "./address.ts";
@@ -202,6 +203,9 @@ export interface ServerPart {
   cookie?: string;
   /** The port was left out, 0 or `+N`/`-N`: `port` is an offset to the client's destination port (schema-proxymisc.ts). */
   mapPorts?: true;
+  /** `socks4 ADDR:PORT` and `check-via-socks4` (schema-proxymisc.ts). */
+  socks4?: Socks4Hop;
+  checkViaSocks4?: true;
 }
 
 /**
@@ -259,6 +263,9 @@ const SERVER_FIELDS = {
   ...SERVER_CHECK_FIELDS,
   // Persistence (issue 15, cookie).
   cookie: v.optional(ServerCookieSchema),
+  // Through a SOCKS4 proxy (schema-proxymisc.ts).
+  socks4: v.optional(Socks4Schema),
+  "check-via-socks4": v.optional(flag("check-via-socks4")),
 };
 
 function serverPart(
@@ -291,6 +298,8 @@ function serverPart(
   if (s["init-addr"] !== undefined) part.initAddr = s["init-addr"];
   if (s.cookie !== undefined) part.cookie = s.cookie;
   if (s.address.mapPorts === true) part.mapPorts = true;
+  if (s.socks4 !== undefined) part.socks4 = s.socks4;
+  if (s["check-via-socks4"] === true) part.checkViaSocks4 = true;
   return part;
 }
 

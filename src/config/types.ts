@@ -119,6 +119,9 @@ export interface ServerConfig {
   port: number;
   /** The port was left out, `0` or `+N`/`-N` (HAProxy's SRV_F_MAPPORTS). */
   mapPorts?: true;
+  /** `socks4 ADDR:PORT`: its traffic goes through this SOCKS4 proxy; its checks too with `check-via-socks4`. */
+  socks4?: { host: string; port: number };
+  checkViaSocks4?: true;
   /** 0..256; 0 takes no load-balanced traffic. */
   weight: number;
   backup: boolean;

@@ -360,6 +360,27 @@ export function listenTls(
   });
 }
 
+/** node:tls's options for a connection to a server with `options` (SNI, verification, ALPN, client certificate). */
+export function tlsConnectOptions(hostname: string, port: number, options: ClientTlsOptions): tls.ConnectionOptions & { allowHalfOpen: boolean } {
+  // allowHalfOpen: our FIN-after-FIN contract (node's types omit it for tls.connect).
+  const connectOptions: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
+    host: hostname,
+    port,
+    allowHalfOpen: true,
+    rejectUnauthorized: options.verify,
+    ALPNProtocols: [...options.alpn],
+  };
+  if (options.servername !== "") connectOptions.servername = options.servername;
+  // No name to check against (no sni): the chain is verified, not the host name, as HAProxy does.
+  else connectOptions.checkServerIdentity = () => undefined;
+  if (options.ca !== undefined) connectOptions.ca = options.ca;
+  if (options.clientCert !== undefined) {
+    connectOptions.cert = options.clientCert.cert;
+    connectOptions.key = options.clientCert.key;
+  }
+  return connectOptions;
+}
+
 /** Opens a TLS connection; resolves once the handshake (and the certificate check) is done. */
 export function connectTls(
   hostname: string,
@@ -372,22 +393,7 @@ export function connectTls(
   return new Promise<Socket>((resolve, reject) => {
     const started = performance.now();
     let settled = false;
-    // allowHalfOpen: our FIN-after-FIN contract (node's types omit it for tls.connect).
-    const connectOptions: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
-      host: hostname,
-      port,
-      allowHalfOpen: true,
-      rejectUnauthorized: options.verify,
-      ALPNProtocols: [...options.alpn],
-    };
-    if (options.servername !== "") connectOptions.servername = options.servername;
-    // No name to check against (no sni): the chain is verified, not the host name, as HAProxy does.
-    else connectOptions.checkServerIdentity = () => undefined;
-    if (options.ca !== undefined) connectOptions.ca = options.ca;
-    if (options.clientCert !== undefined) {
-      connectOptions.cert = options.clientCert.cert;
-      connectOptions.key = options.clientCert.key;
-    }
+    const connectOptions = tlsConnectOptions(hostname, port, options);
     const raw = tls.connect(connectOptions);
     const timer = timeoutMs > 0
       ? setTimeout(() => fail(new ConnectError("timeout", hostname, port, `after ${timeoutMs} ms`)), timeoutMs)
