@@ -419,9 +419,11 @@ describe("cross-checks", () => {
     expect(r.ok).toBe(true);
   });
 
-  test("mode mismatch between a frontend and its default_backend", () => {
-    expect(errorsOf(cfg(...PAIR, "    mode http"))).toEqual([
-      "sluice.cfg:3: frontend 'web': default_backend 'api' is in http mode but this frontend is in tcp mode (they must match)",
+  test("mode mismatch between a frontend and its default_backend: http to tcp only (tcp to http upgrades)", () => {
+    expect(loadConfigTexts([cfg(...PAIR, "    mode http")]).ok).toBe(true);
+    const httpToTcp = cfg("frontend web", "    mode http", "    bind :80", "    default_backend api", "backend api", "    mode tcp", "    server a 127.0.0.1:1");
+    expect(errorsOf(httpToTcp)).toEqual([
+      "sluice.cfg:4: frontend 'web': default_backend 'api' is in tcp mode but this frontend is in http mode (an http frontend cannot use a tcp backend; a tcp frontend may use an http one)",
     ]);
   });
 
