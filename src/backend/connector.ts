@@ -42,7 +42,7 @@ export function openConnection(server: Server, req: OpenRequest, waiter: MuxWait
   const conn = new H1ClientMux(nextBackendConnId(), server.pool, req.limits, req.key);
   connectServer(
     req.runtime,
-    { host: req.to?.host ?? server.address, port: req.to?.port ?? server.port, timeoutMs: req.timeoutMs, proxyHeader: req.proxyHeader, tls: server.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4 },
+    { host: req.to?.host ?? server.address, port: req.to?.port ?? server.port, timeoutMs: req.timeoutMs, proxyHeader: req.proxyHeader, tls: server.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
     conn.socketEvents,
     (socket) => {
       req.tick();
@@ -81,7 +81,7 @@ function openMultiplexed(server: Server, req: OpenRequest, waiter: MuxWaiter): v
   const hold = (chunk: Uint8Array) => early.push(chunk.slice());
   connectServer(
     req.runtime,
-    { host: req.to?.host ?? server.address, port: req.to?.port ?? server.port, timeoutMs: req.timeoutMs, proxyHeader: "", tls: server.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4 },
+    { host: req.to?.host ?? server.address, port: req.to?.port ?? server.port, timeoutMs: req.timeoutMs, proxyHeader: "", tls: server.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
     { data: hold, drain() {}, end() {}, close() {} },
     (socket: Socket) => {
       req.tick();

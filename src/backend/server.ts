@@ -83,6 +83,7 @@ export class Server implements BalanceTarget {
     this.mapPorts = settings.mapPorts === true;
     this.socks4 = settings.socks4;
     this.checkViaSocks4 = settings.checkViaSocks4 === true;
+    this.source = settings.source;
     this.userWeight = settings.weight;
     this.initialWeight = settings.weight;
     this.configDisabled = settings.disabled;
@@ -126,6 +127,8 @@ export class Server implements BalanceTarget {
   /** `socks4 ADDR:PORT`: connections go through this SOCKS4 proxy; checks too with `check-via-socks4`. */
   readonly socks4: { readonly host: string; readonly port: number } | undefined;
   readonly checkViaSocks4: boolean;
+  /** `source ADDR[:PORT]` of its backend: where its connections and checks go from. */
+  readonly source: { readonly host: string; readonly port: number } | undefined;
 
   /** Where the connection goes depends on where the client connected (`0.0.0.0`/`::`, or mapped ports). */
   get followsClient(): boolean {

@@ -50,6 +50,7 @@ import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./sc
 import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
 import { PATHS_GLOBAL } from "./schema-paths.ts";
 import { FULLCONN } from "./schema-fullconn.ts";
+import { type SourceAddress, SourceSchema } from "./schema-proxymisc.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
@@ -123,6 +124,7 @@ const GLOBAL = {
 };
 const DEFAULTS = {
   ...FULLCONN,
+  source: v.optional(SourceSchema),
   mode: v.optional(ModeSchema),
   timeout: v.optional(timeoutsSchema("defaults", TIMEOUT_NAMES)),
   retries: v.optional(integer("retries", 0)),
@@ -167,6 +169,7 @@ const FRONTEND = {
 };
 const BACKEND = {
   ...FULLCONN,
+  source: v.optional(SourceSchema),
   mode: v.optional(ModeSchema),
   balance: v.optional(BalanceSchema),
   "hash-type": v.optional(HashTypeSchema),
@@ -193,6 +196,7 @@ const BACKEND = {
 };
 const LISTEN = {
   ...FULLCONN,
+  source: v.optional(SourceSchema),
   mode: v.optional(ModeSchema),
   bind: v.optional(BindsSchema),
   default_backend: v.optional(nameSchema("backend")),
@@ -301,6 +305,8 @@ export interface ProxyPart {
   tcpKeepAlive?: TcpKeepAlive;
   /** `option abortonclose` (issue 19). */
   abortOnClose?: boolean;
+  /** `source ADDR[:PORT]` (schema-proxymisc.ts). */
+  source?: SourceAddress;
 }
 
 function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
@@ -312,6 +318,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   option?: OptionsPart;
   balance?: BalanceSettings;
   "hash-type"?: HashType;
+  source?: SourceAddress;
   servers?: ServerPart[];
   retries?: number;
   "retry-on"?: RetryCondition[];
@@ -341,6 +348,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o.maxconn !== undefined) part.maxconn = o.maxconn;
   if (o.balance !== undefined) part.balance = o.balance;
   if (o["hash-type"] !== undefined) part.hashType = o["hash-type"];
+  if (o.source !== undefined) part.source = o.source;
   if (o.servers !== undefined) part.servers = o.servers;
   if (o.retries !== undefined) part.retries = o.retries;
   if (o["retry-on"] !== undefined) part.retryOn = o["retry-on"];

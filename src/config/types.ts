@@ -122,6 +122,8 @@ export interface ServerConfig {
   /** `socks4 ADDR:PORT`: its traffic goes through this SOCKS4 proxy; its checks too with `check-via-socks4`. */
   socks4?: { host: string; port: number };
   checkViaSocks4?: true;
+  /** `source ADDR[:PORT]` of its backend: the local address (port 0: any) its connections and checks go from. */
+  source?: { host: string; port: number };
   /** 0..256; 0 takes no load-balanced traffic. */
   weight: number;
   backup: boolean;

@@ -1,7 +1,7 @@
 // The one way sluice opens a connection to a server, for every mode and
 // protocol: the runtime's connect with `timeout connect`, then the PROXY
 // protocol header first when the server has `send-proxy`, through a SOCKS4
-// proxy when it has `socks4`. Failures come back
+// proxy when it has `socks4`, from its backend's `source` address. Failures come back
 // as the runtime's typed ConnectError (refused, timeout, unreachable).
 import { type ClientTlsOptions, ConnectError, type ConnectHop, type ConnectOptions, type Runtime, type Socket, type SocketEvents } from "../runtime/types.ts";
 import { socks4Hop } from "./socks4.ts";
@@ -20,6 +20,8 @@ export interface ConnectTarget {
   readonly keepAlive?: boolean;
   /** `socks4 ADDR:PORT`: the connection goes through this SOCKS4 proxy. */
   readonly socks4?: { readonly host: string; readonly port: number } | undefined;
+  /** `source ADDR[:PORT]`: the local address (port 0: any) it goes from. */
+  readonly source?: { readonly host: string; readonly port: number } | undefined;
 }
 
 const ascii = new TextEncoder();
@@ -45,6 +47,7 @@ export function connectServer(
   }
   const options: ConnectOptions = { hostname: target.host, port: target.port, timeoutMs: target.timeoutMs };
   if (target.tls !== undefined) options.tls = target.tls;
+  if (target.source !== undefined) options.localAddress = target.source;
   if (target.socks4 !== undefined) {
     const hop = socks4Hop(target.socks4, target.host, target.port);
     if (typeof hop === "string") {
@@ -109,7 +112,9 @@ function connectThroughHop(
     end: () => refuse("closed the connection before its reply"),
     close: () => refuse("closed the connection before its reply"),
   };
-  runtime.connect({ hostname: hop.hostname, port: hop.port, timeoutMs: options.timeoutMs }, handshake).then((s) => {
+  const toHop: ConnectOptions = { hostname: hop.hostname, port: hop.port, timeoutMs: options.timeoutMs };
+  if (options.localAddress !== undefined) toHop.localAddress = options.localAddress;
+  runtime.connect(toHop, handshake).then((s) => {
     socket = s;
     s.write(hop.request);
   }, (error: unknown) => {

@@ -1,13 +1,51 @@
-// TLS connections through a hop (a server's `socks4 ADDR:PORT` with `ssl`),
-// on both runtimes through node:net and node:tls: connect to the hop, send
-// its request, read its reply, then start TLS on that socket (node:tls over
-// an existing socket, as node-tls.ts connects to servers). A plain
-// connection through a hop runs on the runtime's own socket, its request and
-// reply spoken by conn/connect.ts.
+// Connections the runtimes' own connects cannot make, on both runtimes through
+// node:net (and node:tls): from a chosen local address (`source`), and TLS
+// through a hop (a server's `socks4 ADDR:PORT` with `ssl`): connect to the
+// hop, send its request, read its reply, then start TLS on that socket. A
+// plain connection through a hop runs on the runtime's own socket, its
+// request and reply spoken by conn/connect.ts.
 import net from "node:net";
 import tls from "node:tls";
 import { factsOf, NodeTlsSocket, type PauseMode, tlsConnectOptions } from "./node-tls.ts";
 import { type ClientTlsOptions, type ConnectFailure, ConnectError, type ConnectHop, type ConnectOptions, type Socket, type SocketEvents } from "./types.ts";
+
+/** node:net's localAddress/localPort for `source`. */
+function localOf(options: ConnectOptions): { localAddress?: string; localPort?: number } {
+  const local = options.localAddress;
+  if (local === undefined) return {};
+  return local.port === 0 ? { localAddress: local.host } : { localAddress: local.host, localPort: local.port };
+}
+
+/**
+ * A plain connection from a chosen local address (`source`): Bun.connect and
+ * Deno.connect bind nothing, node:net's connect does on both runtimes.
+ */
+export function connectFrom(options: ConnectOptions, events: SocketEvents, pauseMode: PauseMode): Promise<Socket> {
+  const { hostname, port, timeoutMs } = options;
+  return new Promise<Socket>((resolve, reject) => {
+    let settled = false;
+    const raw = net.connect({ host: hostname, port, allowHalfOpen: true, ...localOf(options) });
+    const timer = timeoutMs > 0 ? setTimeout(() => fail(new ConnectError("timeout", hostname, port, `after ${timeoutMs} ms`)), timeoutMs) : undefined;
+    function fail(error: ConnectError): void {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      raw.destroy();
+      reject(error);
+    }
+    raw.once("error", (e: Error & { code?: string }) => fail(new ConnectError(failureOf(e), hostname, port, e.message)));
+    raw.once("connect", () => {
+      if (settled) {
+        raw.destroy();
+        return;
+      }
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      raw.setNoDelay(true);
+      resolve(new NodeTlsSocket(raw, events, undefined, raw, pauseMode));
+    });
+  });
+}
 
 function failureOf(e: Error & { code?: string }): ConnectFailure {
   const code = e.code;
@@ -25,7 +63,7 @@ export function connectThrough(options: ConnectOptions & { tls: ClientTlsOptions
     const started = performance.now();
     let settled = false;
     let secured: tls.TLSSocket | undefined;
-    const raw = net.connect({ host: hop.hostname, port: hop.port, allowHalfOpen: true });
+    const raw = net.connect({ host: hop.hostname, port: hop.port, allowHalfOpen: true, ...localOf(options) });
     const timer = timeoutMs > 0
       ? setTimeout(() => fail(new ConnectError("timeout", hostname, port, `after ${timeoutMs} ms (through ${hop.hostname}:${hop.port})`)), timeoutMs)
       : undefined;

@@ -180,6 +180,8 @@ export interface ConnectOptions {
    * hop's bytes over the runtime's own socket); the runtime ignores it then.
    */
   through?: ConnectHop;
+  /** Bind the connection to this local address and port (port 0: any) before connecting (`source`). */
+  localAddress?: { readonly host: string; readonly port: number };
 }
 
 /**
