@@ -32,6 +32,8 @@ export interface OpenRequest {
   proxyHeader: string;
   /** The HTTP/1.1 codec's limits, for the response parser. */
   limits: H1Limits;
+  /** Where to connect when the server follows the client's destination (Server.targetFor); absent: the server's address. */
+  to?: { host: string; port: number };
 }
 
 /** Gets `waiter` a new connection to `server`: one being opened (HTTP/2 under always), or a new one. */
@@ -40,7 +42,7 @@ export function openConnection(server: Server, req: OpenRequest, waiter: MuxWait
   const conn = new H1ClientMux(nextBackendConnId(), server.pool, req.limits, req.key);
   connectServer(
     req.runtime,
-    { host: server.address, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: req.proxyHeader, tls: server.tls, keepAlive: server.tcpKeepAlive },
+    { host: req.to?.host ?? server.address, port: req.to?.port ?? server.port, timeoutMs: req.timeoutMs, proxyHeader: req.proxyHeader, tls: server.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
     conn.socketEvents,
     (socket) => {
       req.tick();
@@ -79,7 +81,7 @@ function openMultiplexed(server: Server, req: OpenRequest, waiter: MuxWaiter): v
   const hold = (chunk: Uint8Array) => early.push(chunk.slice());
   connectServer(
     req.runtime,
-    { host: server.address, port: server.port, timeoutMs: req.timeoutMs, proxyHeader: "", tls: server.tls, keepAlive: server.tcpKeepAlive },
+    { host: req.to?.host ?? server.address, port: req.to?.port ?? server.port, timeoutMs: req.timeoutMs, proxyHeader: "", tls: server.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
     { data: hold, drain() {}, end() {}, close() {} },
     (socket: Socket) => {
       req.tick();

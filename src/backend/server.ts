@@ -80,6 +80,10 @@ export class Server implements BalanceTarget {
     this.name = settings.name;
     this.host = settings.host;
     this.port = settings.port;
+    this.mapPorts = settings.mapPorts === true;
+    this.socks4 = settings.socks4;
+    this.checkViaSocks4 = settings.checkViaSocks4 === true;
+    this.source = settings.source;
     this.userWeight = settings.weight;
     this.initialWeight = settings.weight;
     this.configDisabled = settings.disabled;
@@ -116,6 +120,29 @@ export class Server implements BalanceTarget {
       purgeDelay: settings.poolPurgeDelay,
       lowConn: settings.poolLowConn,
     }, timers);
+  }
+
+  /** The port was left out, 0 or `+N`/`-N`: `port` is added to the client's destination port. */
+  readonly mapPorts: boolean;
+  /** `socks4 ADDR:PORT`: connections go through this SOCKS4 proxy; checks too with `check-via-socks4`. */
+  readonly socks4: { readonly host: string; readonly port: number } | undefined;
+  readonly checkViaSocks4: boolean;
+  /** `source ADDR[:PORT]` of its backend: where its connections and checks go from. */
+  readonly source: { readonly host: string; readonly port: number } | undefined;
+
+  /** Where the connection goes depends on where the client connected (`0.0.0.0`/`::`, or mapped ports). */
+  get followsClient(): boolean {
+    return this.mapPorts || this.address === "0.0.0.0" || this.address === "::";
+  }
+
+  /**
+   * Where a connection goes for a client that reached `dst` (after `set-dst`
+   * and `set-dst-port`): HAProxy's assign_server_address. Port 0 or beyond
+   * 65535: no port to go to (the connect fails).
+   */
+  targetFor(dst: { readonly localAddress: string; readonly localPort: number }): { host: string; port: number } {
+    const host = this.address === "0.0.0.0" || this.address === "::" ? dst.localAddress : this.address;
+    return { host, port: this.mapPorts ? dst.localPort + this.port : this.port };
   }
 
   /** `ssl`: connections speak TLS (SNI, verification, ALPN, client certificate). */

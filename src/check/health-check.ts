@@ -93,6 +93,9 @@ export class HealthCheck {
       // The PROXY protocol's own line for health checks: no client to speak for.
       proxyHeader: proxied ? "PROXY UNKNOWN\r\n" : "",
       tls: spec.ssl ? checkTls(server) : undefined,
+      // HAProxy: checks skip the server's SOCKS4 proxy unless `check-via-socks4`.
+      socks4: server.checkViaSocks4 ? server.socks4 : undefined,
+      source: server.source,
       connectMs: timeouts.check === undefined ? spec.inter : Math.min(connect, spec.inter),
       readMs: timeouts.check,
       totalMs: spec.inter,

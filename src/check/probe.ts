@@ -34,6 +34,10 @@ export interface ProbeTarget {
   readonly proxyHeader: string;
   /** TLS on each connection (check-ssl, or a server with ssl checked where it serves), or undefined. */
   readonly tls: ClientTlsOptions | undefined;
+  /** `check-via-socks4`: checks go through the server's SOCKS4 proxy; undefined: straight to the server. */
+  readonly socks4?: { readonly host: string; readonly port: number } | undefined;
+  /** `source` of the backend (HAProxy: "also used as a source for health checks"). */
+  readonly source?: { readonly host: string; readonly port: number } | undefined;
   /** ms allowed to connect. */
   readonly connectMs: number;
   /** ms allowed once connected, counted from the connect; undefined: until `totalMs` from the start. */
@@ -118,7 +122,7 @@ export class Probe implements SocketEvents {
     this.received = EMPTY;
     const t = this.target;
     const timeoutMs = Math.max(1, t.readMs === undefined ? t.totalMs - (this.runtime.now() - this.started) : t.connectMs);
-    connectServer(this.runtime, { host: t.host, port, timeoutMs, proxyHeader: t.proxyHeader, tls: t.tls }, this, (socket) => {
+    connectServer(this.runtime, { host: t.host, port, timeoutMs, proxyHeader: t.proxyHeader, tls: t.tls, socks4: t.socks4, source: t.source }, this, (socket) => {
       if (this.done) return socket.destroy();
       this.socket = socket;
       this.connected = true;

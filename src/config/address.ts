@@ -1,11 +1,16 @@
 // Addresses as HAProxy writes them on `bind` and `server` lines.
 import { isIPv6 } from "node:net";
 
-/** A bind listens: a missing host means every interface. A server connects: it needs a host. */
-export type AddressRole = "bind" | "server";
+/**
+ * A bind listens: a missing host means every interface. A server connects: it
+ * needs a host. A backend's `server` line may also name the destination the
+ * client reached (HAProxy: host `0.0.0.0` or `*`, and a port left out, `0`,
+ * or `+N`/`-N`: the client's destination port, offset by N).
+ */
+export type AddressRole = "bind" | "server" | "backend-server";
 
 export type AddressResult =
-  | { ok: true; host: string; port: number }
+  | { ok: true; host: string; port: number; mapPorts?: true }
   | { ok: false; error: string };
 
 export const ANY_HOST = "0.0.0.0";
@@ -16,6 +21,7 @@ const HOSTNAME = new RegExp(`^${LABEL}(\\.${LABEL})*\\.?$`);
 const IPV6 = /^[0-9A-Fa-f:.]+$/;
 
 export function parseAddress(text: string, role: AddressRole = "bind"): AddressResult {
+  if (role === "backend-server") return parseServerAddress(text);
   const split = splitHostPort(text);
   if ("error" in split) return { ok: false, error: split.error };
   const { host: rawHost, port: rawPort, bracketed } = split;
@@ -49,6 +55,27 @@ export function parseAddress(text: string, role: AddressRole = "bind"): AddressR
     return { ok: false, error: `invalid host '${rawHost}' in '${text}'` };
   }
   return { ok: true, host: rawHost, port };
+}
+
+/**
+ * A backend server's address: HOST[:[PORT]], where HOST `0.0.0.0`, `*` or
+ * nothing is the client's destination (ANY_HOST here), and a missing port,
+ * `0` or `+N`/`-N` map the client's destination port (`port` is the offset).
+ */
+function parseServerAddress(text: string): AddressResult {
+  const noPort = text.startsWith("[") ? text.endsWith("]") : !text.includes(":");
+  const last = text.lastIndexOf(":");
+  const rawHost = noPort ? text : text.slice(0, last);
+  const rawPort = noPort ? "" : text.slice(last + 1);
+  const anyHost = rawHost === "" || rawHost === "*";
+  if (rawPort !== "" && rawPort !== "0" && !/^[+-]/.test(rawPort)) return parseAddress(anyHost ? `${ANY_HOST}:${rawPort}` : text, "server");
+  const offset = rawPort === "" ? 0 : Number(rawPort);
+  if (!/^[+-]?\d*$/.test(rawPort) || Math.abs(offset) > 65535) {
+    return { ok: false, error: `invalid port offset '${rawPort}' in '${text}' (expected +N or -N, N up to 65535)` };
+  }
+  const host = anyHost ? ANY_HOST : rawHost;
+  const r = parseAddress(`${host}:1`, "server");
+  return r.ok ? { ok: true, host: r.host, port: offset, mapPorts: true } : r;
 }
 
 /** The address as a user would write it: IPv6 hosts get their brackets back. */

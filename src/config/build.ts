@@ -251,6 +251,9 @@ function backend(
   const mode = part.mode ?? defaults.mode ?? BUILTIN.mode;
   const checks = resolveHealthCheck(proxy, part, defaults, mode);
   const redispatch = part.redispatch ?? defaults.redispatch ?? 0;
+  // `source` (the section's, else its defaults'): 0.0.0.0 without a port is the system's choice, as without it.
+  const written = part.source ?? defaults.source;
+  const source = written !== undefined && (written.port !== 0 || (written.host !== "0.0.0.0" && written.host !== "::")) ? written : undefined;
   const config: BackendConfig = {
     name: proxy.name,
     mode,
@@ -259,6 +262,7 @@ function backend(
       const { path, ssl: _written, tls, checks: _checks, ...server } = s;
       const config: ServerConfig = { ...server, ...serverChecks(s), origin: locate(proxy.seg, [...proxy.path, ...path], true) };
       if (tls !== undefined) config.ssl = tls;
+      if (source !== undefined) config.source = { ...source };
       return config;
     }),
     retries: part.retries ?? defaults.retries ?? BUILTIN.retries,

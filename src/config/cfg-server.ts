@@ -6,7 +6,7 @@
 // (`no-check`, `no-backup`...), and `enabled` undoes `disabled`: they write
 // the flag as false, so the server's own line wins over what it inherits.
 
-const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl", /* health checks */ "check", "check-send-proxy", "check-ssl"]);
+const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl", /* health checks */ "check", "check-send-proxy", "check-ssl", "check-via-socks4"]);
 /** Server options that take a value → what the value is, for the usage message. */
 const SERVER_VALUES: Record<string, string> = {
   weight: "<number>",
@@ -38,6 +38,7 @@ const SERVER_VALUES: Record<string, string> = {
   "on-error": "fastinter|fail-check|sudden-death|mark-down",
   // Persistence (issue 15, cookie).
   cookie: "<value>",
+  socks4: "<addr>:<port>",
 };
 const SERVER_OPTIONS = [
   "weight",
@@ -76,6 +77,9 @@ const SERVER_OPTIONS = [
   "on-error",
   // Persistence (issue 15, cookie).
   "cookie",
+  // Through a SOCKS4 proxy (schema-proxymisc.ts).
+  "socks4",
+  "check-via-socks4",
 ];
 
 /** A flag's negation (HAProxy: `no-check`, `no-ssl`...): its own entry, false. */

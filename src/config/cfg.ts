@@ -86,6 +86,7 @@ const USAGE: Record<string, string> = {
   daemon: "daemon",
   "strict-limits": "[no] strict-limits",
   "hash-type": "hash-type map-based|consistent",
+  source: "source <addr>[:<port>]",
   "retry-on": "retry-on none | <condition> [<condition>...]",
   option: "option <name>",
   bind: "bind <address>[,<address>...] [proto h2] [ssl crt <file|dir>... [crt-list <file>] [alpn <list>] ...]",
@@ -410,7 +411,7 @@ class CfgParser {
       if (!this.arity(keyword, args, 0, 0)) return;
       raw[keyword] = true;
       this.mark([...base, keyword]);
-    } else if (keyword === "balance" || keyword === "hash-type") {
+    } else if (keyword === "balance" || keyword === "hash-type" || keyword === "source") {
       // Algorithms take arguments (uri whole len 8); one string in both
       // syntaxes, read by config/balance.ts, so the message names what was asked for.
       if (!this.arity(keyword, args, 1, Infinity)) return;

@@ -51,6 +51,7 @@ import { PEERS_GLOBAL } from "./schema-peers.ts";
 import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
 import { PATHS_GLOBAL } from "./schema-paths.ts";
 import { FULLCONN } from "./schema-fullconn.ts";
+import { type SourceAddress, SourceSchema } from "./schema-proxymisc.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
 import { type StatsPart, StatsSchema } from "./schema-stats.ts";
@@ -126,6 +127,7 @@ const GLOBAL = {
 };
 const DEFAULTS = {
   ...FULLCONN,
+  source: v.optional(SourceSchema),
   mode: v.optional(ModeSchema),
   timeout: v.optional(timeoutsSchema("defaults", TIMEOUT_NAMES)),
   retries: v.optional(integer("retries", 0)),
@@ -172,6 +174,7 @@ const FRONTEND = {
 };
 const BACKEND = {
   ...FULLCONN,
+  source: v.optional(SourceSchema),
   mode: v.optional(ModeSchema),
   balance: v.optional(BalanceSchema),
   "hash-type": v.optional(HashTypeSchema),
@@ -199,6 +202,7 @@ const BACKEND = {
 };
 const LISTEN = {
   ...FULLCONN,
+  source: v.optional(SourceSchema),
   mode: v.optional(ModeSchema),
   bind: v.optional(BindsSchema),
   default_backend: v.optional(nameSchema("backend")),
@@ -308,6 +312,8 @@ export interface ProxyPart extends FiltersPart {
   tcpKeepAlive?: TcpKeepAlive;
   /** `option abortonclose` (issue 19). */
   abortOnClose?: boolean;
+  /** `source ADDR[:PORT]` (schema-proxymisc.ts). */
+  source?: SourceAddress;
 }
 
 function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
@@ -319,6 +325,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   option?: OptionsPart;
   balance?: BalanceSettings;
   "hash-type"?: HashType;
+  source?: SourceAddress;
   servers?: ServerPart[];
   retries?: number;
   "retry-on"?: RetryCondition[];
@@ -348,6 +355,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o.maxconn !== undefined) part.maxconn = o.maxconn;
   if (o.balance !== undefined) part.balance = o.balance;
   if (o["hash-type"] !== undefined) part.hashType = o["hash-type"];
+  if (o.source !== undefined) part.source = o.source;
   if (o.servers !== undefined) part.servers = o.servers;
   if (o.retries !== undefined) part.retries = o.retries;
   if (o["retry-on"] !== undefined) part.retryOn = o["retry-on"];

@@ -4,6 +4,7 @@
 // except 10.0.0.0/8 if-none", "stdout format json"); the word grammars below
 // are the one place that reads them.
 
+import { removedOption } from "./schema-proxymisc.ts";
 import * as v from "valibot";
 import { ERRORFILE_CODES, isErrorFileCode } from "./errorfile.ts";
 import { checkLogFormat } from "./log-format.ts";
@@ -86,7 +87,7 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
   const corpus = corpusOption([first, ...rest], section);
   if (corpus !== undefined) return corpus;
   if (!Object.hasOwn(OPTION_SECTIONS, name)) {
-    return `option '${name}' is not supported yet (supported: ${supportedOptions(section)})`;
+    return removedOption(name) ?? `option '${name}' is not supported yet (supported: ${supportedOptions(section)})`;
   }
   const option = name as OptionName;
   if (!(OPTION_SECTIONS[option] as readonly string[]).includes(section)) {

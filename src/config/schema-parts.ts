@@ -1,5 +1,6 @@
 // Valibot schemas for the structured keywords: timeouts, binds and servers.
 
+import { type Socks4Hop, Socks4Schema } from "./schema-proxymisc.ts";
 import * as v from "valibot";
 import { keywords } from "./schema-keywords.ts";
 import { parseAddress } from "./address.ts";
@@ -200,6 +201,11 @@ export interface ServerPart {
   checks: ServerCheckPart;
   /** `cookie VALUE` (issue 15, cookie). */
   cookie?: string;
+  /** The port was left out, 0 or `+N`/`-N`: `port` is an offset to the client's destination port (schema-proxymisc.ts). */
+  mapPorts?: true;
+  /** `socks4 ADDR:PORT` and `check-via-socks4` (schema-proxymisc.ts). */
+  socks4?: Socks4Hop;
+  checkViaSocks4?: true;
 }
 
 /**
@@ -237,7 +243,7 @@ function InitAddrSchema() {
 
 /** Spelled as the haproxy.cfg server options, in YAML too. */
 const SERVER_FIELDS = {
-  address: address("server"),
+  address: address("backend-server"),
   weight: v.optional(integer("weight", 0, 256)),
   backup: v.optional(flag("backup")),
   disabled: v.optional(flag("disabled")),
@@ -257,6 +263,9 @@ const SERVER_FIELDS = {
   ...SERVER_CHECK_FIELDS,
   // Persistence (issue 15, cookie).
   cookie: v.optional(ServerCookieSchema),
+  // Through a SOCKS4 proxy (schema-proxymisc.ts).
+  socks4: v.optional(Socks4Schema),
+  "check-via-socks4": v.optional(flag("check-via-socks4")),
 };
 
 function serverPart(
@@ -288,6 +297,9 @@ function serverPart(
   if (s.slowstart !== undefined && s.slowstart > 0) part.slowstart = s.slowstart;
   if (s["init-addr"] !== undefined) part.initAddr = s["init-addr"];
   if (s.cookie !== undefined) part.cookie = s.cookie;
+  if (s.address.mapPorts === true) part.mapPorts = true;
+  if (s.socks4 !== undefined) part.socks4 = s.socks4;
+  if (s["check-via-socks4"] === true) part.checkViaSocks4 = true;
   return part;
 }
 
@@ -297,6 +309,13 @@ function checkServerSsl(s: v.InferOutput<v.ObjectSchema<typeof SERVER_FIELDS, un
   if (typeof ssl === "string") addIssue({ message: ssl });
   // HAProxy sends the PROXY line in clear before the handshake; node:tls starts its handshake at connect.
   if (typeof ssl === "object" && s["send-proxy"] === true) addIssue({ message: "send-proxy with ssl is not supported yet" });
+}
+
+/** HAProxy: a server whose port is the client's needs a `port` for its checks. */
+function checkServerPort(s: v.InferOutput<v.ObjectSchema<typeof SERVER_FIELDS, undefined>>, addIssue: (i: { message: string }) => void): void {
+  if (s.address.mapPorts === true && s.check === true && s.port === undefined) {
+    addIssue({ message: "has neither service port nor check port (its port is the client's destination port: give its checks one with 'port N')" });
+  }
 }
 
 const ServerInMap = v.pipe(
@@ -309,6 +328,7 @@ const ServerInMap = v.pipe(
   }),
   v.rawCheck(({ dataset, addIssue }) => {
     if (dataset.typed) checkServerSsl(dataset.value, addIssue);
+    if (dataset.typed) checkServerPort(dataset.value, addIssue);
   }),
 );
 
@@ -321,6 +341,7 @@ const ServerInList = v.pipe(
   }),
   v.rawCheck(({ dataset, addIssue }) => {
     if (dataset.typed) checkServerSsl(dataset.value, addIssue);
+    if (dataset.typed) checkServerPort(dataset.value, addIssue);
   }),
 );
 

@@ -86,7 +86,7 @@ export function address(role: AddressRole) {
         addIssue({ message: r.error });
         return NEVER;
       }
-      return { host: r.host, port: r.port };
+      return r.mapPorts === true ? { host: r.host, port: r.port, mapPorts: true as const } : { host: r.host, port: r.port };
     }),
   );
 }

@@ -113,8 +113,17 @@ export interface ServerTls {
 
 export interface ServerConfig {
   name: string;
+  /** `0.0.0.0` or `::` with `mapPorts`, or written so: the address the client reached (after `set-dst`). */
   host: string;
+  /** With `mapPorts`, an offset added to the client's destination port (after `set-dst-port`). */
   port: number;
+  /** The port was left out, `0` or `+N`/`-N` (HAProxy's SRV_F_MAPPORTS). */
+  mapPorts?: true;
+  /** `socks4 ADDR:PORT`: its traffic goes through this SOCKS4 proxy; its checks too with `check-via-socks4`. */
+  socks4?: { host: string; port: number };
+  checkViaSocks4?: true;
+  /** `source ADDR[:PORT]` of its backend: the local address (port 0: any) its connections and checks go from. */
+  source?: { host: string; port: number };
   /** 0..256; 0 takes no load-balanced traffic. */
   weight: number;
   backup: boolean;

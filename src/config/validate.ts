@@ -210,12 +210,13 @@ function checkFrontend(
   }
   // Absent when the backend's own section has errors: already reported.
   const b = backends.get(target);
-  if (b && b.config.mode !== f.config.mode) {
+  // A tcp frontend may hand its connections to an http backend (HAProxy's TCP to HTTP upgrade), not the reverse.
+  if (b && b.config.mode === "tcp" && f.config.mode === "http") {
     found.errors.push(
       new ConfigError(
         f.defaultBackendAt,
         ctx,
-        `default_backend '${target}' is in ${b.config.mode} mode but this ${f.named.kind} is in ${f.config.mode} mode (they must match)`,
+        `default_backend '${target}' is in tcp mode but this ${f.named.kind} is in http mode (an http frontend cannot use a tcp backend; a tcp frontend may use an http one)`,
       ),
     );
   }

@@ -81,6 +81,14 @@ export class Frontend implements SessionHost, InspectionDone {
   private listeners: Listener[] = [];
   /** Builds the HTTP/2 mux of a client connection (HTTP mode). */
   private readonly h2Mux: MultiplexedMuxFactory | undefined;
+  /**
+   * A tcp frontend's connections that reach an http backend become HTTP
+   * sessions there (HAProxy's TCP to HTTP upgrade, in place for HTTP/1): this
+   * host serves them. The frontend's rules ran on the raw bytes already, so
+   * only the backend's apply to the requests (HAProxy: "only the backend
+   * configuration is considered in the HTTP data processing").
+   */
+  private readonly upgradeHttp: HttpHost | undefined;
   private readonly waiting: Waiting[] = [];
   /** Connections whose first bytes the `tcp-request content` rules are looking at. */
   private readonly inspecting = new Set<Inspection>();
@@ -117,6 +125,9 @@ export class Frontend implements SessionHost, InspectionDone {
     this.name = config.name;
     this.http = config.mode === "http" && http !== undefined
       ? new HttpHost(config, runtime, clock, http.limits, http.log, (s) => this.sessionEnded(s), http.ownership, http.rules, this.counters, http.trace)
+      : undefined;
+    this.upgradeHttp = config.mode === "tcp" && http !== undefined
+      ? new HttpHost({ ...config, rules: undefined }, runtime, clock, http.limits, http.log, (s) => this.sessionEnded(s), http.ownership, http.rules, this.counters)
       : undefined;
     if (http !== undefined) {
       const h2 = http.h2;
@@ -367,11 +378,12 @@ export class Frontend implements SessionHost, InspectionDone {
   private readonly bindOf = new WeakMap<Inspection, BindConfig>();
 
   private serve(socket: Socket, early: Uint8Array[], bind: BindConfig, backend: Backend, ended: boolean, txn?: HttpTxn): void {
-    const session: ClientSession = this.http === undefined
+    const http = this.http ?? (backend.config.mode === "http" ? this.upgradeHttp : undefined);
+    const session: ClientSession = http === undefined
       ? new TcpSession(this, backend, socket, txn)
       : this.h2Mux !== undefined && (bind.proto === "h2" || socket.tls?.alpn === "h2")
-      ? new MuxSession(this.http, backend, socket, this.h2Mux)
-      : new HttpSession(this.http, backend, socket);
+      ? new MuxSession(http, backend, socket, this.h2Mux)
+      : new HttpSession(http, backend, socket);
     this.sessions.add(session);
     if (session instanceof MuxSession) this.counters.h2Connections++;
     else if (session instanceof HttpSession) this.counters.h1Connections++;

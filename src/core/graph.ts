@@ -94,7 +94,8 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     const slots = { request: f.rules?.requestCaptureSlots ?? 0, response: f.rules?.responseCaptureSlots ?? 0 };
     let frontend: Frontend | undefined;
     // A frontend that logs nothing (`no log`) does not even build its records.
-    const httpLog = f.mode !== "http"
+    // A tcp frontend whose connections may reach an http backend (default_backend, use_backend) upgrades them there: it logs them as HTTP.
+    const httpLog = f.mode !== "http" && !reachesHttp(f, config.backends)
       ? undefined
       : f.logTargets.length === 0
       ? SILENT_HTTP_LOG
@@ -117,6 +118,13 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     node: g.node ?? hostname(),
   });
   return { clock, ownership, backends, frontends, checks, stickTables };
+}
+
+/** A tcp frontend's default_backend or a use_backend target is in mode http (HAProxy's TCP to HTTP upgrade). */
+function reachesHttp(f: FrontendConfig, backends: readonly BackendConfig[]): boolean {
+  const http = new Set(backends.filter((b) => b.mode === "http").map((b) => b.name));
+  if (f.defaultBackend !== undefined && http.has(f.defaultBackend)) return true;
+  return (f.rules?.useBackend ?? []).some((rule) => rule.name === undefined || http.has(rule.name));
 }
 
 /** A backend without servers standing in for a frontend's missing default_backend. */

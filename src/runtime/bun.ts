@@ -15,6 +15,7 @@ import {
   type SocketEvents,
   type TimerHandle,
 } from "./types.ts";
+import { connectFrom, connectThrough } from "./node-hop.ts";
 import { connectTls, listenTls } from "./node-tls.ts";
 import { tlsAcceptor } from "./node-tls-acceptor.ts";
 import { BunSocket, handlers, noEvents, type RawSocket } from "./bun-socket.ts";
@@ -151,7 +152,9 @@ const connectHandlers = {
 
 function connect(options: ConnectOptions, events: SocketEvents): Promise<Socket> {
   const { hostname, port, timeoutMs } = options;
-  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events, "stream");
+  if (options.through !== undefined && options.tls !== undefined) return connectThrough({ ...options, tls: options.tls }, options.through, events, "stream");
+  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events, "stream", options.localAddress);
+  if (options.localAddress !== undefined) return connectFrom(options, events, "stream");
   return new Promise<Socket>((resolve, reject) => {
     const pending = new PendingConnect(hostname, port, timeoutMs, events, resolve, reject);
     if (timeoutMs > 0) pending.timer = setTimeout(timeOutConnect, timeoutMs, pending);

@@ -14,6 +14,7 @@ import {
   type SocketEvents,
   type TimerHandle,
 } from "./types.ts";
+import { connectFrom, connectThrough } from "./node-hop.ts";
 import { connectTls, listenTls } from "./node-tls.ts";
 import { addressOf, asError, DenoSocket, noop, NO_EVENTS } from "./deno-socket.ts";
 
@@ -102,7 +103,9 @@ export class DenoListener implements Listener {
 
 async function connect(options: ConnectOptions, events: SocketEvents): Promise<Socket> {
   const { hostname, port, timeoutMs } = options;
-  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events, "hold");
+  if (options.through !== undefined && options.tls !== undefined) return connectThrough({ ...options, tls: options.tls }, options.through, events, "hold");
+  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events, "hold", options.localAddress);
+  if (options.localAddress !== undefined) return connectFrom(options, events, "hold");
   let conn: Deno.TcpConn;
   if (timeoutMs > 0) {
     const abort = new AbortController();

@@ -55,10 +55,11 @@ export class NodeTlsSocket implements Socket {
   /** "hold" mode: what arrived while paused, in order; HELD_END for the FIN. */
   private held: (Uint8Array | typeof HELD_END)[] = [];
 
+  /** `raw` is a plain node:net socket (no `facts`) on a connection from a chosen local address (node-hop.ts). */
   constructor(
-    readonly raw: tls.TLSSocket,
+    readonly raw: tls.TLSSocket | NetSocket,
     events: SocketEvents,
-    facts: TlsFacts,
+    facts: TlsFacts | undefined,
     addr: Pick<NetSocket, "remoteAddress" | "remotePort" | "localAddress" | "localPort">,
     private readonly pauseMode: PauseMode,
   ) {
@@ -360,6 +361,36 @@ export function listenTls(
   });
 }
 
+/** node:tls's options for a connection to a server with `options` (SNI, verification, ALPN, client certificate). */
+export function tlsConnectOptions(
+  hostname: string,
+  port: number,
+  options: ClientTlsOptions,
+  local?: { readonly host: string; readonly port: number },
+): tls.ConnectionOptions & { allowHalfOpen: boolean; localAddress?: string; localPort?: number } {
+  // allowHalfOpen: our FIN-after-FIN contract (node's types omit it for tls.connect); localAddress/localPort go to the TCP connect.
+  const connectOptions: tls.ConnectionOptions & { allowHalfOpen: boolean; localAddress?: string; localPort?: number } = {
+    host: hostname,
+    port,
+    allowHalfOpen: true,
+    rejectUnauthorized: options.verify,
+    ALPNProtocols: [...options.alpn],
+  };
+  if (local !== undefined) {
+    connectOptions.localAddress = local.host;
+    if (local.port !== 0) connectOptions.localPort = local.port;
+  }
+  if (options.servername !== "") connectOptions.servername = options.servername;
+  // No name to check against (no sni): the chain is verified, not the host name, as HAProxy does.
+  else connectOptions.checkServerIdentity = () => undefined;
+  if (options.ca !== undefined) connectOptions.ca = options.ca;
+  if (options.clientCert !== undefined) {
+    connectOptions.cert = options.clientCert.cert;
+    connectOptions.key = options.clientCert.key;
+  }
+  return connectOptions;
+}
+
 /** Opens a TLS connection; resolves once the handshake (and the certificate check) is done. */
 export function connectTls(
   hostname: string,
@@ -368,26 +399,12 @@ export function connectTls(
   options: ClientTlsOptions,
   events: SocketEvents,
   pauseMode: PauseMode,
+  local?: { readonly host: string; readonly port: number },
 ): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
     const started = performance.now();
     let settled = false;
-    // allowHalfOpen: our FIN-after-FIN contract (node's types omit it for tls.connect).
-    const connectOptions: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
-      host: hostname,
-      port,
-      allowHalfOpen: true,
-      rejectUnauthorized: options.verify,
-      ALPNProtocols: [...options.alpn],
-    };
-    if (options.servername !== "") connectOptions.servername = options.servername;
-    // No name to check against (no sni): the chain is verified, not the host name, as HAProxy does.
-    else connectOptions.checkServerIdentity = () => undefined;
-    if (options.ca !== undefined) connectOptions.ca = options.ca;
-    if (options.clientCert !== undefined) {
-      connectOptions.cert = options.clientCert.cert;
-      connectOptions.key = options.clientCert.key;
-    }
+    const connectOptions = tlsConnectOptions(hostname, port, options, local);
     const raw = tls.connect(connectOptions);
     const timer = timeoutMs > 0
       ? setTimeout(() => fail(new ConnectError("timeout", hostname, port, `after ${timeoutMs} ms`)), timeoutMs)

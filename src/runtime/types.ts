@@ -173,6 +173,31 @@ export interface ConnectOptions {
   timeoutMs: number;
   /** Speak TLS on the connection; a failed handshake is a ConnectError 'tls'. */
   tls?: ClientTlsOptions;
+  /**
+   * With `tls`: reach `hostname:port` through this hop first (a SOCKS4
+   * proxy), TLS starting once the hop let the connection through. A plain
+   * connection through a hop is its caller's (conn/connect.ts speaks the
+   * hop's bytes over the runtime's own socket); the runtime ignores it then.
+   */
+  through?: ConnectHop;
+  /** Bind the connection to this local address and port (port 0: any) before connecting (`source`). */
+  localAddress?: { readonly host: string; readonly port: number };
+}
+
+/**
+ * A proxy a connection goes through (a server's `socks4`): the TCP connection
+ * goes to `hostname:port`, sends `request`, and reads `replyLength` bytes;
+ * `refusal` reads them and says why the hop refused (a ConnectError
+ * 'refused'), or undefined: the connection now reaches the destination.
+ * What the protocol says lives above (conn/socks4.ts); the runtime only
+ * carries the bytes.
+ */
+export interface ConnectHop {
+  readonly hostname: string;
+  readonly port: number;
+  readonly request: Uint8Array;
+  readonly replyLength: number;
+  refusal(reply: Uint8Array): string | undefined;
 }
 
 export type ConnectFailure = "refused" | "timeout" | "unreachable" | "tls" | "error";

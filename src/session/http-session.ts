@@ -126,6 +126,10 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   }
 
   /** The client's address (balance source hashes it). */
+  get clientDestination(): Socket {
+    return this.client;
+  }
+
   get clientAddress(): string {
     return this.client.remoteAddress;
   }

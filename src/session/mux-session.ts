@@ -65,6 +65,10 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
   }
 
   /** The client's address (balance source hashes it). */
+  get clientDestination(): Socket {
+    return this.client;
+  }
+
   get clientAddress(): string {
     return this.client.remoteAddress;
   }

@@ -90,6 +90,10 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   /** One stream's end never closes an HTTP/2 connection. */
   readonly clientKeepAlive = true;
   readonly clientEnded = false;
+  get clientDestination(): Socket {
+    return this.session.client;
+  }
+
   get clientAddress(): string {
     return this.session.client.remoteAddress;
   }

@@ -160,7 +160,9 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.request.method === "CONNECT" && !server.tunnels) return this.fail(501, Cause.proxy, Phase.connect);
     const host = this.host;
     const proxyHeader = server.sendProxy ? host.proxyHeader : "";
-    const key = server.reuseKey + proxyHeader;
+    // A server that follows the client's destination (`0.0.0.0`, no port): where this request goes is part of the key.
+    const to = server.followsClient ? server.targetFor(this.ruled?.txn.client ?? host.clientDestination) : undefined;
+    const key = to === undefined ? server.reuseKey + proxyHeader : `${server.reuseKey}dst=${to.host}:${to.port}\n${proxyHeader}`;
     const mode = this.backend.httpReuse;
     if (!fresh) {
       const kept = host.ownership.acquire(host.owner, server.pool, key, mode, host.requests === 1);
@@ -179,6 +181,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       key,
       proxyHeader,
       limits: host.limits,
+      ...(to !== undefined ? { to } : {}),
     }, this);
   }
 

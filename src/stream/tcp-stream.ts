@@ -151,7 +151,7 @@ export class TcpStream extends Stream {
     const proxyHeader = server.sendProxy ? proxyHeaderV1(c.remoteAddress, c.remotePort, c.localAddress, c.localPort) : "";
     connectServer(
       this.host.runtime,
-      { host: server.address, port: server.port, timeoutMs: this.backend.timeouts.connect, proxyHeader, tls: server.tls, keepAlive: server.tcpKeepAlive },
+      { ...server.targetFor(c), timeoutMs: this.backend.timeouts.connect, proxyHeader, tls: server.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
       this.serverEvents,
       (socket) => {
         server.state.observer?.observe(Observed.connectOk);

@@ -34,6 +34,8 @@ export interface HttpStreamHost<S> {
   readonly proxyHeader: string;
   /** The client's address (balance source hashes it). */
   readonly clientAddress: string;
+  /** Where the client connected: a server written `0.0.0.0` or without a port goes there. */
+  readonly clientDestination: { readonly localAddress: string; readonly localPort: number };
   /** Requests seen on this client connection (1: the first). */
   readonly requests: number;
   /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */

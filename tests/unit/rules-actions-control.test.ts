@@ -173,6 +173,28 @@ describe("set-src", () => {
   });
 });
 
+describe("set-dst, set-dst-port", () => {
+  test("the destination's address and port, each keeping the other; nonsense leaves them", () => {
+    const t = txn(request("/", ["Host: h", "X-Dst: 192.0.2.10", "X-Bad: nope"]));
+    action("http-request", "set-dst req.hdr(x-dst)")(t);
+    expect([t.client.localAddress, t.client.localPort, t.client.address]).toEqual(["192.0.2.10", 8080, "192.0.2.7"]);
+    action("http-request", "set-dst-port int(8443)")(t);
+    expect([t.client.localAddress, t.client.localPort]).toEqual(["192.0.2.10", 8443]);
+    action("http-request", "set-dst req.hdr(x-bad)")(t);
+    action("http-request", "set-dst-port int(70000)")(t);
+    action("http-request", "set-dst-port str(x)")(t);
+    expect([t.client.localAddress, t.client.localPort]).toEqual(["192.0.2.10", 8443]);
+    action("http-request", "set-dst-port str(81)")(t);
+    expect(t.client.localPort).toBe(81);
+  });
+
+  test("usage", () => {
+    expect(compileError("http-request", "set-dst")).toBe("'set-dst' expects <expr>");
+    expect(compileError("http-request", "set-dst-port if x")).toBe("'set-dst-port' expects <expr>");
+    expect(compileError("http-response", "set-dst src")).toContain("not available in http-response");
+  });
+});
+
 describe("stick counters", () => {
   test("track-sc0 in the proxy's own table, once per session; sc-inc-gpc0 counts on it", () => {
     const ctx = context();

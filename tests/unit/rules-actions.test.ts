@@ -11,7 +11,7 @@ describe("actions allowed per rule set (HAProxy 2.6's lists, as implemented)", (
     expect(SUPPORTED_ACTIONS["http-request"]).toEqual([
       "add-header", "allow", "auth", "cache-use", "capture", "del-header", "deny", "normalize-uri", "redirect", "replace-header",
       "replace-path", "replace-pathq", "replace-uri", "replace-value", "return", "sc-inc-gpc0", "sc-inc-gpc1",
-      "set-header", "set-log-level", "set-method", "set-path", "set-pathq", "set-query", "set-src", "set-uri",
+      "set-dst", "set-dst-port", "set-header", "set-log-level", "set-method", "set-path", "set-pathq", "set-query", "set-src", "set-uri",
       "set-var", "set-var-fmt", "tarpit", "track-sc0", "track-sc1", "track-sc2", "unset-var",
     ]);
   });
@@ -56,6 +56,8 @@ describe("actions allowed per rule set (HAProxy 2.6's lists, as implemented)", (
       "set-pathq": "set-pathq /p",
       "set-query": "set-query q",
       "set-src": "set-src req.hdr(x-real-ip)",
+      "set-dst": "set-dst req.hdr(x-dst)",
+      "set-dst-port": "set-dst-port int(8080)",
       "set-status": "set-status 404",
       "set-uri": "set-uri /u",
       "set-var": "set-var(txn.x) src",

@@ -1,6 +1,6 @@
 // Actions that steer the transaction rather than edit a message: allow,
 // set-var/set-var-fmt/unset-var, set-log-level, capture, set-status,
-// set-src, sc-inc-gpc0/1 and track-sc0/1/2.
+// set-src, set-dst, set-dst-port, sc-inc-gpc0/1 and track-sc0/1/2.
 import { setStatus } from "../../http/edit-head.ts";
 import { parseNetwork } from "../network.ts";
 import { type ActionTxn, type Sample, type VarScope, Verdict } from "../types.ts";
@@ -232,6 +232,47 @@ const setSrc: ActionDef = {
   },
 };
 
+/**
+ * set-dst EXPR / set-dst-port EXPR: the address and port the client reached,
+ * as every later rule and log sees them, and where a server written
+ * `0.0.0.0` (or without a port) connects (HAProxy: "use '0.0.0.0:0' as a
+ * server address to connect to the new address/port"). set-dst keeps the
+ * port, set-dst-port the address.
+ */
+function setDestination(name: "set-dst" | "set-dst-port"): ActionDef {
+  return {
+    name,
+    sets: ["http-request"],
+    parse(words, _arg, ctx): Parsed | string {
+      const text = words[1];
+      if (text === undefined || text === "" || isConditionWord(text)) return `'${name}' expects <expr>`;
+      const expr = ctx.expr(text);
+      if (typeof expr === "string") return `'${name}' <expr>: ${expr}`;
+      if (name === "set-dst") {
+        return {
+          next: 2,
+          run: (t) => {
+            const s = expr(t);
+            const localAddress = s === undefined ? undefined : addressOf(s);
+            if (localAddress !== undefined && localAddress !== t.client.localAddress) t.client = { ...t.client, localAddress };
+            return CONTINUE;
+          },
+        };
+      }
+      return {
+        next: 2,
+        run: (t) => {
+          const s = expr(t);
+          const localPort = typeof s === "number" ? s : typeof s === "string" ? parseInteger(s) : undefined;
+          if (localPort === undefined || !Number.isInteger(localPort) || localPort < 0 || localPort > 65535) return CONTINUE;
+          if (localPort !== t.client.localPort) t.client = { ...t.client, localPort };
+          return CONTINUE;
+        },
+      };
+    },
+  };
+}
+
 function stickCounter(action: string, text: string | undefined): number | string {
   const n = parseInteger(text);
   if (n === undefined || n < 0 || n > 2) return `'${action}': invalid stick counter '${text ?? ""}' (expected 0, 1 or 2)`;
@@ -304,6 +345,8 @@ export const CONTROL_ACTIONS: readonly ActionDef[] = [
   capture,
   setStatusAction,
   setSrc,
+  setDestination("set-dst"),
+  setDestination("set-dst-port"),
   incGpc("gpc0"),
   incGpc("gpc1"),
   trackSc(0),

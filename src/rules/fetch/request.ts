@@ -5,6 +5,7 @@
 // origin-form and HTTP/2's :path give "/p?q"; an absolute-form target
 // ("http://h/p?q") has its path after the authority; "*" and CONNECT's
 // authority-form have none.
+import { isIPv4, isIPv6 } from "node:net";
 import type { Head } from "../../http/message.ts";
 import { HTTP_STAGES, type EachFn, type FetchDef, type SampleFn, type TargetMemo, type Txn } from "../types.ts";
 import { define, simple, withDerivatives } from "./define.ts";
@@ -133,6 +134,30 @@ function urlParam(args: readonly string[]): { one: SampleFn; each: EachFn } | st
   return { one, each: visitParams };
 }
 
+/**
+ * The host and port of an absolute-form target written with an IP address
+ * (HAProxy's url2sa: "http://" then an IPv4 or a bracketed IPv6 address and
+ * an optional port, 80 without one). A host name, another scheme or an
+ * origin-form target give nothing: these fetches never resolve a name.
+ */
+function urlAddress(t: Txn): { ip: string; port: number } | undefined {
+  const target = t.request?.target;
+  if (target === undefined || target.length < 8 || target.slice(0, 7).toLowerCase() !== "http://") return undefined;
+  let end = 7;
+  while (end < target.length && !AUTHORITY_END.includes(target[end]!)) end++;
+  const authority = target.slice(7, end);
+  const at = authority.lastIndexOf("@");
+  const m = URL_HOST.exec(at < 0 ? authority : authority.slice(at + 1));
+  if (m === null) return undefined;
+  const ip = m[1] ?? m[2]!;
+  if (m[1] !== undefined && !isIPv4(ip)) return undefined;
+  if (m[2] !== undefined && !isIPv6(ip)) return undefined;
+  const port = m[3] === undefined || m[3] === "" ? 80 : Number(m[3]);
+  return port > 65535 ? undefined : { ip, port };
+}
+const AUTHORITY_END = "/?#";
+const URL_HOST = /^(?:([\d.]+)|\[([0-9A-Fa-f:.]+)\])(?::(\d{0,5}))?$/;
+
 const method: SampleFn = (t) => t.request?.method;
 
 /**
@@ -153,5 +178,7 @@ export const REQUEST_FETCHES: readonly FetchDef[] = [
   simple("method", "meth", HTTP_STAGES, "str", method),
   simple("req.ver", "str", HTTP_STAGES, "str", version),
   simple("req_ver", "str", HTTP_STAGES, "str", version),
+  simple("url_ip", "ip", HTTP_STAGES, "ip", (t) => urlAddress(t)?.ip),
+  simple("url_port", "int", HTTP_STAGES, "int", (t) => urlAddress(t)?.port),
   simple("req.proto_http", "bool", HTTP_STAGES, "bool", (t) => t.request !== undefined),
 ];

@@ -66,3 +66,28 @@ describe("parseAddress", () => {
     expect(formatAddress("10.0.0.1", 80)).toBe("10.0.0.1:80");
   });
 });
+
+describe("a backend server's address (role backend-server)", () => {
+  test("0.0.0.0, * or nothing: the client's destination; no port, 0 or +N/-N: its port, offset", () => {
+    const r = (text: string) => parseAddress(text, "backend-server");
+    expect(r("0.0.0.0")).toEqual({ ok: true, host: "0.0.0.0", port: 0, mapPorts: true });
+    expect(r("0.0.0.0:0")).toEqual({ ok: true, host: "0.0.0.0", port: 0, mapPorts: true });
+    expect(r("*")).toEqual({ ok: true, host: "0.0.0.0", port: 0, mapPorts: true });
+    expect(r("*:80")).toEqual({ ok: true, host: "0.0.0.0", port: 80 });
+    expect(r("10.0.0.1:+1000")).toEqual({ ok: true, host: "10.0.0.1", port: 1000, mapPorts: true });
+    expect(r("10.0.0.1:-1")).toEqual({ ok: true, host: "10.0.0.1", port: -1, mapPorts: true });
+    expect(r("[::1]")).toEqual({ ok: true, host: "::1", port: 0, mapPorts: true });
+    expect(r("::1:80")).toEqual({ ok: true, host: "::1", port: 80 });
+    expect(r("example.com")).toEqual({ ok: true, host: "example.com", port: 0, mapPorts: true });
+    expect(r("10.0.0.1:80")).toEqual({ ok: true, host: "10.0.0.1", port: 80 });
+  });
+
+  test("what stays wrong", () => {
+    const r = (text: string) => parseAddress(text, "backend-server");
+    expect(r("10.0.0.1:99999")).toEqual({ ok: false, error: "port 99999 is out of range (1-65535)" });
+    expect(r("10.0.0.1:+70000")).toEqual({ ok: false, error: "invalid port offset '+70000' in '10.0.0.1:+70000' (expected +N or -N, N up to 65535)" });
+    expect(r("300.0.0.1")).toEqual({ ok: false, error: "invalid IPv4 address '300.0.0.1' in '300.0.0.1:1'" });
+    // Elsewhere (a socket, init-addr) a server address still needs its port.
+    expect(parseAddress("10.0.0.1", "server").ok).toBe(false);
+  });
+});

@@ -134,7 +134,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unknown server option",
       ["backend api", "    server a1 127.0.0.1:1 agent-check"],
-      "sluice.cfg:2: backend 'api': server 'a1': option 'agent-check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie, enabled, no-<flag>)",
+      "sluice.cfg:2: backend 'api': server 'a1': option 'agent-check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie, socks4, check-via-socks4, enabled, no-<flag>)",
     ],
     [
       "weight out of range",
@@ -225,7 +225,7 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown server keyword",
       ["backends:", "  app:", "    servers:", "      a1: { address: '127.0.0.1:1', wieght: 2 }"],
-      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie)",
+      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie, socks4, check-via-socks4)",
     ],
     [
       "unknown section",
@@ -419,9 +419,11 @@ describe("cross-checks", () => {
     expect(r.ok).toBe(true);
   });
 
-  test("mode mismatch between a frontend and its default_backend", () => {
-    expect(errorsOf(cfg(...PAIR, "    mode http"))).toEqual([
-      "sluice.cfg:3: frontend 'web': default_backend 'api' is in http mode but this frontend is in tcp mode (they must match)",
+  test("mode mismatch between a frontend and its default_backend: http to tcp only (tcp to http upgrades)", () => {
+    expect(loadConfigTexts([cfg(...PAIR, "    mode http")]).ok).toBe(true);
+    const httpToTcp = cfg("frontend web", "    mode http", "    bind :80", "    default_backend api", "backend api", "    mode tcp", "    server a 127.0.0.1:1");
+    expect(errorsOf(httpToTcp)).toEqual([
+      "sluice.cfg:4: frontend 'web': default_backend 'api' is in tcp mode but this frontend is in http mode (an http frontend cannot use a tcp backend; a tcp frontend may use an http one)",
     ]);
   });
 

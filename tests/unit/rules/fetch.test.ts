@@ -85,6 +85,18 @@ describe("request line fetches", () => {
     expect(one("url", t)).toBe(target);
   });
 
+  test("url_ip and url_port: an absolute URI's IP address and port (80 without one), never a name", () => {
+    expect([one("url_ip", get("http://10.1.2.3:8080/p?q")), one("url_port", get("http://10.1.2.3:8080/p?q"))]).toEqual(["10.1.2.3", 8080]);
+    expect([one("url_ip", get("HTTP://192.0.2.1/")), one("url_port", get("HTTP://192.0.2.1/"))]).toEqual(["192.0.2.1", 80]);
+    expect([one("url_ip", get("http://user@[2001:db8::1]:81")), one("url_port", get("http://[2001:db8::1]:81"))]).toEqual(["2001:db8::1", 81]);
+    for (const target of ["/p", "http://example.com/", "http://300.1.1.1/", "https://10.0.0.1/", "http://10.0.0.1:99999/", "*"]) {
+      expect([target, one("url_ip", get(target)), one("url_port", get(target))]).toEqual([target, undefined, undefined]);
+    }
+    // The ACL's default match is ip: networks.
+    const acl = compiled("url_ip");
+    expect(typeof acl).not.toBe("string");
+  });
+
   test("pathq and base, baseq", () => {
     const t = get("http://proxy.example/p?q=1", [["Host", "www.example.com"]]);
     expect(one("pathq", t)).toBe("/p?q=1");
