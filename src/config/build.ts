@@ -253,9 +253,10 @@ function backend(
     mode,
     balance: part.balance ?? defaults.balance ?? BUILTIN.balance,
     servers: servers.map((s) => {
-      const { path, ssl: _written, tls, checks: _checks, ...server } = s;
+      const { path, ssl: written, tls, checks: _checks, ...server } = s;
       const config: ServerConfig = { ...server, ...serverChecks(s), origin: locate(proxy.seg, [...proxy.path, ...path], true) };
-      if (tls !== undefined) config.ssl = tls;
+      if (tls !== undefined && written?.traffic === true) config.ssl = tls;
+      else if (tls !== undefined && config.check?.ssl === true) config.checkTls = tls;
       return config;
     }),
     retries: part.retries ?? defaults.retries ?? BUILTIN.retries,

@@ -257,6 +257,8 @@ export type ServerSslFields = v.InferOutput<v.ObjectSchema<typeof SERVER_SSL_FIE
 
 /** The TLS settings of one server, as written; files not read yet. */
 export interface ServerSslPart {
+  /** `ssl` written: the traffic speaks TLS. Without it the settings serve `check-ssl` only (HAProxy's). */
+  traffic: boolean;
   verify?: "none" | "required";
   caFile?: string;
   sni?: string;
@@ -264,10 +266,15 @@ export interface ServerSslPart {
   crt?: string;
 }
 
-export function serverSslPart(s: ServerSslFields): ServerSslPart | undefined | string {
+/**
+ * The server's TLS settings, or undefined when it has none. HAProxy accepts
+ * them without `ssl` (silently): they are the settings `check-ssl` uses, and
+ * unused when the checks are plain too.
+ */
+export function serverSslPart(s: ServerSslFields): ServerSslPart | undefined {
   const set = (["verify", "ca-file", "sni", "alpn", "crt"] as const).filter((k) => s[k] !== undefined);
-  if (s.ssl !== true) return set.length > 0 ? `server option '${set[0]}' needs 'ssl'` : undefined;
-  const part: ServerSslPart = {};
+  if (s.ssl !== true && set.length === 0) return undefined;
+  const part: ServerSslPart = { traffic: s.ssl === true };
   if (s.verify !== undefined) part.verify = s.verify;
   if (s["ca-file"] !== undefined) part.caFile = s["ca-file"];
   if (s.sni !== undefined) part.sni = s.sni;

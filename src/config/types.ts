@@ -134,6 +134,8 @@ export interface ServerConfig {
   maxReuse: number;
   /** `ssl ...`: TLS to this server. */
   ssl?: ServerTls;
+  /** `check-ssl` on a server without `ssl`: the TLS its checks speak (its verify, ca-file, sni... as HAProxy). */
+  checkTls?: ServerTls;
   // ---- balancing and queues (issue 14, balance) ----
   /** `maxqueue N`: streams waiting for this server at most; absent or 0: no limit. */
   maxqueue?: number;
