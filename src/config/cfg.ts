@@ -4,7 +4,7 @@
 // syntaxes get the same checks and the same messages.
 
 import process from "node:process";
-import { ConfigError, type SourcePos } from "./errors.ts";
+import { ConfigError, ConfigNotice, type SourcePos } from "./errors.ts";
 import { splitWords } from "./cfg-words.ts";
 import { readUserlistLine } from "./cfg-userlist.ts";
 import { readServerOptions } from "./cfg-server.ts";
@@ -60,6 +60,7 @@ const SINGLE_ARG: Record<string, string> = {
   "ssl-default-bind-ciphers": "ssl-default-bind-ciphers <ciphers>",
   "ssl-default-bind-ciphersuites": "ssl-default-bind-ciphersuites <ciphersuites>",
   "tune.ssl.cachesize": "tune.ssl.cachesize <number>",
+  "tune.ssl.default-dh-param": "tune.ssl.default-dh-param <number>",
   "tune.max-checks-per-thread": "tune.max-checks-per-thread <number>",
   // Master and workers (issue 16).
   workers: "workers <number>|auto",
@@ -74,13 +75,14 @@ const SINGLE_ARG: Record<string, string> = {
   "ulimit-n": "ulimit-n <number>",
 };
 /** Bare global keywords: the keyword alone means true (`no strict-limits`: false). */
-const FLAGS = new Set(["master-worker", "daemon", "strict-limits"]);
+const FLAGS = new Set(["master-worker", "daemon", "strict-limits", "zero-warning"]);
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   balance: "balance <algorithm> [<arguments>]",
   "master-worker": "master-worker",
   daemon: "daemon",
   "strict-limits": "[no] strict-limits",
+  "zero-warning": "zero-warning",
   "hash-type": "hash-type map-based|consistent",
   "retry-on": "retry-on none | <condition> [<condition>...]",
   option: "option <name>",
@@ -226,7 +228,8 @@ class CfgParser {
     if (keyword === ".if") this.openIfs.push(this.at);
     else if (keyword === ".endif") this.openIfs.pop();
     if (r.kind === "error") this.error(r.message, []);
-    else if (r.kind === "warning") this.warnings.push(new ConfigError(this.at, [], r.message));
+    // HAProxy counts .warning for zero-warning; .notice and .diag are not warnings there.
+    else if (r.kind === "warning") this.warnings.push(new (keyword === ".warning" ? ConfigError : ConfigNotice)(this.at, [], r.message));
   }
 
   private error(detail: string, context: string[] = this.section?.context ?? []): void {
@@ -361,7 +364,7 @@ class CfgParser {
 
   private keyword(base: PathSeg[], keyword: string, args: string[]): void {
     const note = lineNote(String(base[0]), keyword, args);
-    if (note !== undefined) this.warnings.push(new ConfigError(this.at, this.section?.context ?? [], note));
+    if (note !== undefined) this.warnings.push(new ConfigNotice(this.at, this.section?.context ?? [], note));
     // `no log` (HAProxy: this proxy logs nothing) is the log line "none".
     if (keyword === "no" && args.length === 1 && args[0] === "log") return this.keyword(base, "log", ["none"]);
     // `no option NAME` is the option entry "no NAME" (schema-http.ts reads it).

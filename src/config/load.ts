@@ -15,6 +15,8 @@ import { validate } from "./validate.ts";
 import { compileAllRules } from "./rules.ts";
 import { MapRegistry } from "../rules/match/map-ref.ts";
 import { parseYaml } from "./yaml.ts";
+import { dhParamNotices, zeroWarningAt, zeroWarningError } from "./schema-edge.ts";
+import { unusablePasswords } from "./schema-userlist.ts";
 
 export type * from "./types.ts";
 export { ConfigError } from "./errors.ts";
@@ -64,7 +66,10 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
   compileAllRules(draft, errors, userlists, maps);
 
   const sort = byPosition(order);
-  const warnings = sort([...syntaxWarnings, ...found.warnings]);
+  const segments = parsed.flatMap((syntax) => syntax.segments);
+  const warnings = sort([...syntaxWarnings, ...found.warnings, ...dhParamNotices(segments), ...unusablePasswords(userlists)]);
+  const zeroWarning = zeroWarningError(zeroWarningAt(segments), warnings);
+  if (zeroWarning !== undefined) errors.push(zeroWarning);
   // A defaults section copied into several segments (cfg-defaults.ts) reports its errors once.
   if (errors.length > 0) return { ok: false, errors: unique(sort(errors)), warnings };
   return {

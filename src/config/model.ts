@@ -49,6 +49,7 @@ import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
 import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
 import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
 import { PATHS_GLOBAL } from "./schema-paths.ts";
+import { EDGE_GLOBAL, type EdgePart, edgePart } from "./schema-edge.ts";
 import { FULLCONN } from "./schema-fullconn.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
@@ -120,6 +121,7 @@ const GLOBAL = {
   ...MASTER_GLOBAL,
   ...PROCESS_GLOBAL,
   ...PATHS_GLOBAL,
+  ...EDGE_GLOBAL,
 };
 const DEFAULTS = {
   ...FULLCONN,
@@ -384,7 +386,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   return part;
 }
 
-export interface GlobalPart extends ControlPart, MasterPart, ProcessPart {
+export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePart {
   maxconn?: number;
   hardStopAfter?: number;
   bufsize?: number;
@@ -415,7 +417,7 @@ export const GlobalSchema = v.pipe(
     if (conflict !== undefined) addIssue({ message: conflict });
   }),
   v.transform((g): GlobalPart => {
-    const part: GlobalPart = { ...masterPart(g), ...processPart(g) };
+    const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...edgePart(g) };
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
     if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];

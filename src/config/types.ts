@@ -396,6 +396,10 @@ export type ControlSocket =
   | { kind: "tcp"; host: string; port: number; level: ControlLevel };
 
 export interface GlobalConfig {
+  /** `zero-warning`: a configuration with warnings (not notices) is refused (config/schema-edge.ts). */
+  zeroWarning?: boolean;
+  /** `tune.ssl.default-dh-param`: checked, unused (no DHE in either runtime's TLS; schema-edge.ts). */
+  dhParamBits?: number;
   /** `description` and `node` (`show info`, the stats page); node defaults to the host's name there. */
   description?: string;
   node?: string;

@@ -1,11 +1,17 @@
 // The edge options real configs carry (issue 19, edgeopts), over real
 // sockets: TLS settings on a server without `ssl` that only its checks use
-// (OKD's external load balancer: `check-ssl verify none` in mode tcp).
+// (OKD's external load balancer: `check-ssl verify none` in mode tcp);
+// userlist hashes no password matches (dataplaneapi's userlists), next to
+// HAProxy; zero-warning refusing a start; tune.ssl.default-dh-param, and
+// what a client asking for DHE gets from each runtime.
 import { afterEach, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { type Leaf, TestPki } from "../support/certs.ts";
-import { freePort, type Run, selectedTargets, startSluice, stopSluice, waitFor } from "./harness.ts";
+import { freePort, type Run, selectedTargets, spawnSluice, startSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
+import { proxiesUnderTest } from "./reference-proxy.ts";
 
 /** An HTTPS server that names itself; `checks` counts its /readyz requests. */
 async function namedHttps(name: string, leaf: Leaf) {
@@ -33,6 +39,61 @@ async function getThrough(port: number): Promise<string> {
     req.on("error", () => resolve(""));
   });
 }
+
+const basic = (user: string, password: string) => "Basic " + Buffer.from(`${user}:${password}`, "utf8").toString("base64");
+
+/** What openssl s_client negotiates on `port` with `args` (-cipher ..., -tls1_2): the cipher, or "(NONE)". */
+async function negotiated(port: number, args: string[]): Promise<{ cipher: string; tempKey: string }> {
+  const proc = Bun.spawn(["openssl", "s_client", "-connect", `127.0.0.1:${port}`, ...args], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  proc.stdin.end();
+  const timer = setTimeout(() => proc.kill(), 5000);
+  const text = (await new Response(proc.stdout).text()) + (await new Response(proc.stderr).text());
+  clearTimeout(timer);
+  return {
+    cipher: /Cipher is (\S+)/.exec(text)?.[1] ?? "(no answer)",
+    tempKey: /Server Temp Key: ([^\n]+)/.exec(text)?.[1] ?? "",
+  };
+}
+
+// dataplaneapi-userlists.cfg's users: tiger's and neo's hashes are cut short, scott's password is clear.
+const USERLIST = `userlist first
+    user tiger password $6$k6y3o.eP$JlKBx9za9667qe4xHSwRv6J.C0/D7cV91
+    user neo password $6$k6y3o.eP$JlKBxxHSwRv6J.C0/D7cV91
+    user scott insecure-password elgato
+`;
+
+describe("userlist hashes no password matches, next to HAProxy 2.6", () => {
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: accepted; tiger and neo never log in, whatever they send; scott does`, async () => {
+      const port = await freePort();
+      const running = await proxy.start(`defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+${USERLIST}frontend f
+    bind 127.0.0.1:${port}
+    http-request return status 200 if { http_auth(first) }
+    http-request auth realm edge
+`, [port]);
+      try {
+        const status = async (authorization: string) => {
+          const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { authorization } });
+          await res.arrayBuffer();
+          return res.status;
+        };
+        const tries: [string, string][] = [
+          ["tiger", ""], ["tiger", "tiger"], ["tiger", "$6$k6y3o.eP$JlKBx9za9667qe4xHSwRv6J.C0/D7cV91"], ["tiger", "JlKBx9za9667qe4xHSwRv6J.C0/D7cV91"],
+          ["neo", ""], ["neo", "neo"], ["neo", "$6$k6y3o.eP$JlKBxxHSwRv6J.C0/D7cV91"],
+        ];
+        for (const [user, password] of tries) expect({ user, password, status: await status(basic(user, password)) }).toEqual({ user, password, status: 401 });
+        expect(await status(basic("scott", "elgato"))).toBe(200);
+      } finally {
+        await running.stop();
+      }
+    });
+  }
+});
 
 const HEAD = `defaults
     timeout connect 1s
@@ -63,7 +124,7 @@ listen api
     bind 127.0.0.1:${port}
     option httpchk GET /readyz HTTP/1.0
     http-check expect string ok
-    default-server check inter 300ms fall 1 rise 1
+    default-server check inter 500ms fall 2 rise 1
     server a 127.0.0.1:${a.port} check-ssl verify none
     server b 127.0.0.1:${b.port} check-ssl verify required ca-file ${pki.caFile}
     server c 127.0.0.1:${c.port} check-ssl verify required ca-file ${pki.caFile}
@@ -78,6 +139,61 @@ listen api
       const bodies = new Set<string>();
       for (let i = 0; i < 6; i++) bodies.add(await getThrough(port));
       expect([...bodies].sort()).toEqual(["a", "c"]);
+    });
+
+    test("zero-warning: a warning HAProxy also gives stops the start (exit 1, the warning, then why); a notice does not", async () => {
+      const port = await freePort();
+      const dir = tempDir();
+      const file = join(dir, "zero.cfg");
+      writeFileSync(file, `global
+    zero-warning
+${HEAD}    mode http
+frontend fe
+    bind 127.0.0.1:${port}
+    default_backend app
+frontend nowhere
+    default_backend app
+backend app
+    server a 127.0.0.1:9
+`);
+      const refused = spawnSluice(target, ["-f", file]);
+      expect(await refused.exited).toBe(1);
+      expect(refused.errLines).toEqual([
+        `warning: ${file}:11: frontend 'nowhere': no 'bind' directive: it listens nowhere. Please declare it as a backend if this was intended.`,
+        `${file}:2: global: zero-warning: 1 warning was found (printed above) and 'zero-warning' is set: refusing the configuration, as HAProxy does`,
+        "1 error in the configuration",
+      ]);
+      // Only a notice (HAProxy says nothing of a backend without servers): it starts and serves.
+      run = await startSluice(target, `global
+    zero-warning
+${HEAD}    mode http
+frontend fe
+    bind 127.0.0.1:${port}
+    default_backend app
+    http-request return status 204
+backend app
+`);
+      expect(run.errLines.some((l) => l.startsWith("notice: ") && l.includes("backend 'app': no server"))).toBe(true);
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(204);
+    });
+
+    test("tune.ssl.default-dh-param: accepted, unused (a notice); a client asking for DHE only is refused, the others get ECDHE", async () => {
+      const pki = new TestPki();
+      const leaf = pki.leaf("edge", { names: ["localhost"], key: "rsa" });
+      const port = await freePort();
+      run = await startSluice(target, `global
+    tune.ssl.default-dh-param 2048
+${HEAD}    mode http
+frontend fe
+    bind 127.0.0.1:${port} ssl crt ${leaf.pem}
+    http-request return status 200
+`);
+      expect(run.errLines.some((l) => l.startsWith("notice: ") && l.includes("tune.ssl.default-dh-param 2048 sizes nothing"))).toBe(true);
+      // HAProxy 2.6 (OpenSSL 3) answers this one with DHE-RSA-AES128-GCM-SHA256 and a 2048-bit DH key.
+      expect((await negotiated(port, ["-cipher", "DHE-RSA-AES128-GCM-SHA256", "-tls1_2"])).cipher).toBe("(NONE)");
+      const ecdhe = await negotiated(port, ["-cipher", "DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256", "-tls1_2"]);
+      expect(ecdhe.cipher).toBe("ECDHE-RSA-AES128-GCM-SHA256");
+      expect(ecdhe.tempKey).toMatch(/^(X25519|ECDH)/);
     });
   });
 }
