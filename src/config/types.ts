@@ -3,7 +3,7 @@
 // into this shape.
 
 import type { MapRegistry } from "../rules/match/map-ref.ts";
-import type { Condition } from "../rules/types.ts";
+import type { Condition, SampleFn } from "../rules/types.ts";
 import type { ProxyRules, StickRule } from "../rules/rule-set.ts";
 import type { StickTableSpec } from "../stick/types.ts";
 import type { LogTarget, ProxyLogging } from "../log/target.ts";
@@ -355,6 +355,8 @@ export interface FrontendConfig {
   log?: "tcp" | "http";
   /** `log-format` as written; parseLogFormat (src/log/format.ts) accepts it. */
   logFormat?: string;
+  /** Its `%[expr]` samples, compiled (config/rules.ts) to read the stream's transaction when the line is written. */
+  logSamples?: ReadonlyMap<string, SampleFn>;
   /**
    * Where this frontend's traffic logs go: the `log` lines of its `defaults`
    * then its own (HAProxy adds them up), `log global` replaced by the global

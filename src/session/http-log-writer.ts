@@ -108,10 +108,13 @@ export class HttpLogWriter implements HttpLogSink {
       r.Ta = Math.round(now - session.requestStart);
       r.TR = -1;
     }
+    r.txn = stream?.ruled?.txn;
     const slots = this.captureSlots;
     if (slots.request > 0) r.requestCaptures = slotsOf(stream?.ruled?.txn.captures, slots.request);
     if (slots.response > 0) r.responseCaptures = slotsOf(stream?.ruled?.txn.responseCaptures, slots.response);
     this.logger.http(r, this.format);
+    // The transaction is the stream's: not kept until the next request.
+    r.txn = undefined;
   }
 }
 

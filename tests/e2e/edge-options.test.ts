@@ -3,7 +3,7 @@
 // (OKD's external load balancer: `check-ssl verify none` in mode tcp);
 // userlist hashes no password matches (dataplaneapi's userlists), next to
 // HAProxy; zero-warning refusing a start; tune.ssl.default-dh-param, and
-// what a client asking for DHE gets from each runtime.
+// what a client asking for DHE gets from each runtime; %[expr] in log-format.
 import { afterEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import https from "node:https";
@@ -194,6 +194,33 @@ frontend fe
       const ecdhe = await negotiated(port, ["-cipher", "DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256", "-tls1_2"]);
       expect(ecdhe.cipher).toBe("ECDHE-RSA-AES128-GCM-SHA256");
       expect(ecdhe.tempKey).toMatch(/^(X25519|ECDH)/);
+    });
+
+    test("log-format %[expr]: samples read when the line is written (variables set by rules, the request, the response); a frontend without rules too", async () => {
+      const backend = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("hi", { headers: { "x-app": "Blue" } }) });
+      closers.push(() => backend.stop(true));
+      const ruled = await freePort();
+      const bare = await freePort();
+      run = await startSluice(target, `${HEAD}    mode http
+    log-format '%ci [%tr] %ft %ST "%HM %[var(txn.base)] %HV" %[src] %{+Q}[req.hdr(host),lower] %[res.hdr(x-app)] %[var(txn.nope)] end'
+frontend ruled
+    bind 127.0.0.1:${ruled}
+    http-request set-var(txn.base) base
+    default_backend app
+frontend bare
+    bind 127.0.0.1:${bare}
+    log-format "%ft %[src] %[dst_port] %[req.hdr(host)]"
+    default_backend app
+backend app
+    server s 127.0.0.1:${backend.port}
+`);
+      await (await fetch(`http://127.0.0.1:${ruled}/path/x?q=1`, { headers: { host: "Example.COM" } })).text();
+      await (await fetch(`http://127.0.0.1:${bare}/`, { headers: { host: "bare.test" } })).text();
+      await waitFor(() => logged(/ end$/).length === 1 && logged(/^bare /).length === 1, 5000, "both log lines");
+      expect(logged(/ end$/)[0]).toMatch(
+        /^127\.0\.0\.1 \[[^\]]+\] ruled 200 "GET Example\.COM\/path\/x HTTP\/1\.1" 127\.0\.0\.1 "example\.com" Blue - end$/,
+      );
+      expect(logged(/^bare /)).toEqual([`bare 127.0.0.1 ${bare} bare.test`]);
     });
   });
 }

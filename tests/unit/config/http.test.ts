@@ -605,9 +605,14 @@ describe("log-format", () => {
       `sluice.cfg:2: listen 'l': log-format: malformed variable '%{+Q}' ${SHAPE}`,
     ],
     [
-      "a sample expression",
-      ["frontend f", "    log-format '%ci %[src,ipmask(24)]'"],
-      "sluice.cfg:2: frontend 'f': log-format: sample expressions such as '%[src,ipmask(24)]' are not supported yet",
+      "a sample expression naming an unknown fetch",
+      ["frontend f", "    log-format '%ci %[srcip,ipmask(24)]'"],
+      "sluice.cfg:2: frontend 'f': log-format: %[srcip,ipmask(24)]: unknown fetch 'srcip' (did you mean 'src'?)",
+    ],
+    [
+      "a sample expression without its ']'",
+      ["frontend f", "    log-format '%ci %[src'"],
+      `sluice.cfg:2: frontend 'f': log-format: malformed variable '%[src' ${SHAPE}`,
     ],
     [
       "several words",
