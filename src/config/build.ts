@@ -163,6 +163,7 @@ function bindTls(written: BindSslPart, loaded: BindTls, global: GlobalConfig): B
   if (ciphersuites !== undefined) tls.ciphersuites = ciphersuites;
   // HAProxy's `tls-tickets` (a bind undoing the global no-tls-tickets) is not accepted, so either word turns them off.
   tls.tlsTickets = !(written.noTlsTickets || d.noTlsTickets === true);
+  if (written.preferClientCiphers === true || d.preferClientCiphers === true) tls.preferClientCiphers = true;
   return tls;
 }
 

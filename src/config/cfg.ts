@@ -131,7 +131,7 @@ const CHECK_RULES = new Set(["http-check", "tcp-check"]);
 /** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
 const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "declare", "force-persist", "ignore-persist", "monitor"]);
 /** Bind options without a value. */
-const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets", ...BIND_PROXY_FLAGS, ...BIND_SOCKET_FLAGS]);
+const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets", "prefer-client-ciphers", ...BIND_PROXY_FLAGS, ...BIND_SOCKET_FLAGS]);
 /** Bind options that take a value → what the value is. */
 const BIND_VALUES: Record<string, string> = {
   proto: "h2",

@@ -100,6 +100,7 @@ export const BIND_FIELDS = {
   "no-tlsv12": v.optional(flag("no-tlsv12")),
   "no-tlsv13": v.optional(flag("no-tlsv13")),
   "no-tls-tickets": v.optional(flag("no-tls-tickets")),
+  "prefer-client-ciphers": v.optional(flag("prefer-client-ciphers")),
   ...BIND_PROXY_FIELDS,
   ...BIND_SOCKET_FIELDS,
 };
@@ -118,6 +119,8 @@ export interface BindSslPart {
   strictSni: boolean;
   /** `no-tls-tickets` on this bind (ssl-default-bind-options may say it for every bind). */
   noTlsTickets: boolean;
+  /** `prefer-client-ciphers` on this bind (or in ssl-default-bind-options): the client's cipher order wins. */
+  preferClientCiphers?: true;
 }
 
 export type BindFields = v.InferOutput<v.ObjectSchema<typeof BIND_FIELDS, undefined>>;
@@ -158,6 +161,7 @@ export function bindSslPart(o: BindFields): BindSslPart | undefined | string {
   if (o.ciphers !== undefined) part.ciphers = o.ciphers;
   if (o.ciphersuites !== undefined) part.ciphersuites = o.ciphersuites;
   if (o.curves !== undefined) part.curves = o.curves;
+  if (o["prefer-client-ciphers"] === true) part.preferClientCiphers = true;
   return part;
 }
 
@@ -172,7 +176,7 @@ export const DefaultBindOptionsSchema = v.pipe(
     }
     const words = x.split(/\s+/).filter((w) => w !== "");
     const excluded = new Set<string>();
-    const out: { minVersion?: TlsVersion; maxVersion?: TlsVersion; noTlsTickets?: true } = {};
+    const out: { minVersion?: TlsVersion; maxVersion?: TlsVersion; noTlsTickets?: true; preferClientCiphers?: true } = {};
     for (let i = 0; i < words.length; i++) {
       const w = words[i]!;
       if (w === "ssl-min-ver" || w === "ssl-max-ver") {
@@ -187,8 +191,10 @@ export const DefaultBindOptionsSchema = v.pipe(
         excluded.add(NO_VERSION_FLAGS[w]!);
       } else if (w === "no-tls-tickets") {
         out.noTlsTickets = true;
+      } else if (w === "prefer-client-ciphers") {
+        out.preferClientCiphers = true;
       } else {
-        addIssue({ message: `ssl-default-bind-options '${w}' is not supported yet (supported: ssl-min-ver, ssl-max-ver, ${Object.keys(NO_VERSION_FLAGS).join(", ")}, no-tls-tickets)` });
+        addIssue({ message: `ssl-default-bind-options '${w}' is not supported yet (supported: ssl-min-ver, ssl-max-ver, ${Object.keys(NO_VERSION_FLAGS).join(", ")}, no-tls-tickets, prefer-client-ciphers)` });
         return NEVER;
       }
     }

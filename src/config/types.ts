@@ -78,6 +78,8 @@ export interface BindTls {
   ticketKeyRotate: number;
   /** False with `no-tls-tickets` (on the bind or in ssl-default-bind-options): no session tickets are issued. */
   tlsTickets: boolean;
+  /** `prefer-client-ciphers` (on the bind or in ssl-default-bind-options): the client's order picks the cipher, not the server's (HAProxy's default). */
+  preferClientCiphers?: true;
 }
 
 export interface BindConfig {
@@ -462,7 +464,7 @@ export interface GlobalConfig {
   /** `stats maxconn`: runtime API connections at once, per socket (absent: BUILTIN.stats.maxconn). */
   statsMaxconn?: number;
   /** `ssl-default-bind-options` / `-ciphers` / `-ciphersuites`: what TLS binds take unless they say. */
-  sslDefaultBind?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; ciphersuites?: string; noTlsTickets?: true };
+  sslDefaultBind?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; ciphersuites?: string; noTlsTickets?: true; preferClientCiphers?: true };
 }
 
 export interface Config {

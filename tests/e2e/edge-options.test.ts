@@ -222,5 +222,49 @@ backend app
       );
       expect(logged(/^bare /)).toEqual([`bare 127.0.0.1 ${bare} bare.test`]);
     });
+
+    test("prefer-client-ciphers (on a bind, or in ssl-default-bind-options): the client's order picks the cipher; without it the server's does (HAProxy's default) where the runtime's TLS can", async () => {
+      const leaf = new TestPki().leaf("order", { names: ["localhost"], key: "rsa" });
+      const [server, client, fromDefaults] = [await freePort(), await freePort(), await freePort()];
+      const AES128_FIRST = ["-cipher", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384", "-tls1_2"];
+      const AES256_FIRST = ["-cipher", "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256", "-tls1_2"];
+      if (target.name === "deno") {
+        // Deno's rustls takes no cipher list (sluice refuses 'ciphers' there) and always follows the client's order.
+        run = await startSluice(target, `global
+    ssl-default-bind-options prefer-client-ciphers
+${HEAD}    mode http
+frontend fe
+    bind 127.0.0.1:${client} ssl crt ${leaf.pem} prefer-client-ciphers
+    bind 127.0.0.1:${fromDefaults} ssl crt ${leaf.pem}
+    http-request return status 200
+`);
+        for (const port of [client, fromDefaults]) {
+          expect((await negotiated(port, AES128_FIRST)).cipher).toBe("ECDHE-RSA-AES128-GCM-SHA256");
+          expect((await negotiated(port, AES256_FIRST)).cipher).toBe("ECDHE-RSA-AES256-GCM-SHA384");
+        }
+        return;
+      }
+      const ciphers = "ciphers ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256";
+      run = await startSluice(target, `${HEAD}    mode http
+frontend fe
+    bind 127.0.0.1:${server} ssl crt ${leaf.pem} ${ciphers}
+    bind 127.0.0.1:${client} ssl crt ${leaf.pem} ${ciphers} prefer-client-ciphers
+    http-request return status 200
+`);
+      // The server's order (AES256 first) wins whatever the client prefers, as HAProxy's default...
+      expect((await negotiated(server, AES128_FIRST)).cipher).toBe("ECDHE-RSA-AES256-GCM-SHA384");
+      // ...and with prefer-client-ciphers, the client's.
+      expect((await negotiated(client, AES128_FIRST)).cipher).toBe("ECDHE-RSA-AES128-GCM-SHA256");
+      expect((await negotiated(client, AES256_FIRST)).cipher).toBe("ECDHE-RSA-AES256-GCM-SHA384");
+      await stopSluice(run);
+      run = await startSluice(target, `global
+    ssl-default-bind-options prefer-client-ciphers
+${HEAD}    mode http
+frontend fe
+    bind 127.0.0.1:${fromDefaults} ssl crt ${leaf.pem} ${ciphers}
+    http-request return status 200
+`);
+      expect((await negotiated(fromDefaults, AES128_FIRST)).cipher).toBe("ECDHE-RSA-AES128-GCM-SHA256");
+    });
   });
 }

@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigNotice, warningLine } from "../../../src/config/errors.ts";
 import { loadConfigTexts } from "../../../src/config/load.ts";
+import { TestPki } from "../../support/certs.ts";
 import { errorsOf, lines, loadOk, warningsOf, withoutOrigins } from "./helpers.ts";
 
 const cfg = (...l: string[]) => ({ name: "sluice.cfg", text: lines(...l) });
@@ -95,5 +96,35 @@ describe("userlist passwords no one can match", () => {
 
   test("a hash HAProxy's crypt(3) would match but sluice cannot compute stays an error", () => {
     expect(errorsOf(cfg("userlist l", "    user a password $1$abc$0123456789abcdefghijkl", ...FRONT))[0]).toContain("MD5-crypt hashes ('$1$') are not supported");
+  });
+});
+
+describe("prefer-client-ciphers", () => {
+  const leaf = new TestPki().leaf("p", { names: ["p.test"] });
+  test("on a bind, or for every bind in ssl-default-bind-options; YAML twin; absent: the server's order", () => {
+    const c = loadOk(cfg(
+      "frontend web",
+      `    bind :443 ssl crt ${leaf.pem} prefer-client-ciphers`,
+      `    bind :444 ssl crt ${leaf.pem}`,
+      "    default_backend app",
+      "backend app",
+      "    server a 127.0.0.1:9001",
+    ));
+    expect(c.frontends[0]!.binds.map((b) => b.ssl?.preferClientCiphers)).toEqual([true, undefined]);
+    const d = loadOk(cfg("global", "    ssl-default-bind-options no-sslv3 prefer-client-ciphers", "frontend web", `    bind :443 ssl crt ${leaf.pem}`, "    default_backend app", "backend app", "    server a 127.0.0.1:9001"));
+    expect(d.frontends[0]!.binds[0]!.ssl?.preferClientCiphers).toBe(true);
+    const y = loadOk(yaml(
+      "frontends:",
+      `  web: { bind: { address: ':443', ssl: true, crt: '${leaf.pem}', prefer-client-ciphers: true }, default_backend: app }`,
+      "backends:",
+      "  app: { servers: [{ name: a, address: '127.0.0.1:9001' }] }",
+    ));
+    expect(y.frontends[0]!.binds[0]!.ssl?.preferClientCiphers).toBe(true);
+  });
+
+  test("needs ssl on the bind", () => {
+    expect(errorsOf(cfg("frontend web", "    bind :80 prefer-client-ciphers", ...FRONT.slice(2)))).toEqual([
+      "sluice.cfg:2: frontend 'web': bind: bind option 'prefer-client-ciphers' needs 'ssl' on the same bind",
+    ]);
   });
 });
