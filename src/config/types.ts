@@ -396,7 +396,7 @@ export type ControlLevel = "user" | "operator" | "admin";
 
 /** `stats socket`: a unix socket (with its permission bits) or a TCP one. */
 export type ControlSocket =
-  | { kind: "unix"; path: string; mode?: number; level: ControlLevel }
+  | { kind: "unix"; path: string; mode?: number; level: ControlLevel; /** `user`/`uid`, `group`/`gid`: the socket file's owner (chowned once bound). */ uid?: number; gid?: number }
   | { kind: "tcp"; host: string; port: number; level: ControlLevel };
 
 export interface GlobalConfig {

@@ -5,7 +5,7 @@
 // HAProxy; zero-warning refusing a start; tune.ssl.default-dh-param, and
 // what a client asking for DHE gets from each runtime; %[expr] in log-format.
 import { afterEach, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -265,6 +265,32 @@ frontend fe
     http-request return status 200
 `);
       expect((await negotiated(fromDefaults, AES128_FIRST)).cipher).toBe("ECDHE-RSA-AES128-GCM-SHA256");
+    });
+
+    test("stats socket user/group and uid/gid: the unix socket's owner, as stat sees it; the runtime API answers on it", async () => {
+      const dir = tempDir();
+      const port = await freePort();
+      run = await startSluice(target, `global
+    stats socket ${dir}/named.sock mode 660 level admin user nobody group nogroup
+    stats socket ${dir}/ids.sock uid 102 gid 105
+    stats socket ${dir}/group-only.sock group nogroup
+${HEAD}    mode http
+frontend fe
+    bind 127.0.0.1:${port}
+    http-request return status 200
+`);
+      const owner = (name: string) => {
+        const st = statSync(join(dir, name));
+        return { uid: st.uid, gid: st.gid, mode: st.mode & 0o777 };
+      };
+      expect(owner("named.sock")).toEqual({ uid: 65534, gid: 65534, mode: 0o660 });
+      expect([owner("ids.sock").uid, owner("ids.sock").gid]).toEqual([102, 105]);
+      // Only the group said: the owner stays the process's (root here).
+      expect([owner("group-only.sock").uid, owner("group-only.sock").gid]).toEqual([process.getuid!(), 65534]);
+      const proc = Bun.spawn(["socat", "stdio", `UNIX-CONNECT:${dir}/named.sock`], { stdin: "pipe", stdout: "pipe" });
+      proc.stdin.write("show info\n");
+      proc.stdin.end();
+      expect(await new Response(proc.stdout).text()).toMatch(/^Name: /m);
     });
   });
 }
