@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { statSync, writeFileSync } from "node:fs";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Leaf, TestPki } from "../support/certs.ts";
 import { freePort, type Run, selectedTargets, spawnSluice, startSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
@@ -88,6 +88,65 @@ ${USERLIST}frontend f
         ];
         for (const [user, password] of tries) expect({ user, password, status: await status(basic(user, password)) }).toEqual({ user, password, status: 401 });
         expect(await status(basic("scott", "elgato"))).toBe(200);
+      } finally {
+        await running.stop();
+      }
+    });
+  }
+});
+
+/** Opens a connection and sends nothing: closes it at once, or waits for what the proxy does (its bytes, "" when it just closes). */
+async function probe(port: number, wait: boolean): Promise<string> {
+  return await new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    let got = "";
+    s.on("data", (d) => (got += d.toString("latin1")));
+    s.on("error", () => {});
+    s.on("close", () => resolve(got));
+    s.on("connect", () => {
+      if (!wait) s.end();
+    });
+  });
+}
+
+describe("option http-ignore-probes, next to HAProxy 2.6", () => {
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: without it a silent connection gets 400 CR-- (half-closed) or 408 cR-- (timed out), answered and logged; with it, nothing`, async () => {
+      const [plain, ignore] = [await freePort(), await freePort()];
+      const running = await proxy.start(`global
+    log stderr format raw local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+    timeout http-request 500ms
+frontend plain
+    bind 127.0.0.1:${plain}
+    http-request return status 200
+frontend ignore
+    bind 127.0.0.1:${ignore}
+    option http-ignore-probes
+    http-request return status 200
+`, [plain, ignore]);
+      try {
+        const linesOf = (fe: string) => running.errLines().filter((l) => l.includes(`] ${fe} ${fe}/<NOSRV> `) && l.includes("<BADREQ>"));
+        // The readiness probe of start() made one closed connection on each port: count from here.
+        await waitFor(() => linesOf("plain").length >= 1, 5000, "the readiness probe's line");
+        const before = linesOf("plain").length;
+        // Half-closed at once: HAProxy still answers 400 before it closes.
+        expect(await probe(plain, false)).toStartWith("HTTP/1.1 400 ");
+        expect(await probe(plain, true)).toStartWith("HTTP/1.1 408 ");
+        expect(await probe(ignore, false)).toBe("");
+        expect(await probe(ignore, true)).toBe("");
+        await (await fetch(`http://127.0.0.1:${ignore}/`)).text();
+        await waitFor(() => linesOf("plain").length === before + 2, 5000, "plain's two lines");
+        const lines = linesOf("plain").slice(before).map((l) => / (\d+) 0 - - (\S+) /.exec(l)?.slice(1).join(" "));
+        expect(lines.sort()).toEqual(["400 CR--", "408 cR--"]);
+        await waitFor(() => running.errLines().some((l) => l.includes("] ignore ignore/<NOSRV> ") && l.includes(" 200 ")), 5000, "ignore's request line");
+        expect(linesOf("ignore")).toEqual([]);
       } finally {
         await running.stop();
       }

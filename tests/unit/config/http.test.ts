@@ -286,7 +286,7 @@ describe("option errors", () => {
     [
       "unknown option in a frontend lists the frontend's",
       ["frontend f", "    option http-buffer-request"],
-      "sluice.cfg:2: frontend 'f': option 'http-buffer-request' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose, idle-close-on-response, dontlognull, dontlog-normal, log-separate-errors, logasap, tcpka, clitcpka, splice-auto, splice-request, splice-response)",
+      "sluice.cfg:2: frontend 'f': option 'http-buffer-request' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose, idle-close-on-response, dontlognull, dontlog-normal, log-separate-errors, logasap, http-ignore-probes, tcpka, clitcpka, splice-auto, splice-request, splice-response)",
     ],
     [
       "redispatch interval",
