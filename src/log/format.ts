@@ -180,6 +180,15 @@ function req(get: (r: HttpLogRecord) => string): Builder {
 }
 
 
+/** %hr / %hs: the capture slots; nothing at all for a line without a request (HAProxy's session-level lines: a probe, a bad request). */
+function captures(get: (r: HttpLogRecord) => readonly string[] | undefined, sep: string, braces: boolean): Builder {
+  return (f, ctx) => {
+    const field = str((r) => captureField(get(r) ?? [], sep, braces))(f, ctx);
+    if (field === null) return null;
+    return (r) => (get(r) === undefined ? "" : field(r));
+  };
+}
+
 const BADREQ = "<BADREQ>";
 const orBad = (s: string): string => (s === "" ? BADREQ : s);
 
@@ -217,10 +226,10 @@ const VARIABLES: Record<string, Builder> = {
   // captures: none yet
   CC: str(() => ""),
   CS: str(() => ""),
-  hr: (f, ctx) => (ctx.captures.request ? str((r) => captureField(r.requestCaptures ?? [], "|", true))(f, ctx) : null),
-  hrl: (f, ctx) => (ctx.captures.request ? str((r) => captureField(r.requestCaptures ?? [], " ", false))(f, ctx) : null),
-  hs: (f, ctx) => (ctx.captures.response ? str((r) => captureField(r.responseCaptures ?? [], "|", true))(f, ctx) : null),
-  hsl: (f, ctx) => (ctx.captures.response ? str((r) => captureField(r.responseCaptures ?? [], " ", false))(f, ctx) : null),
+  hr: (f, ctx) => (ctx.captures.request ? captures((r) => r.requestCaptures, "|", true)(f, ctx) : null),
+  hrl: (f, ctx) => (ctx.captures.request ? captures((r) => r.requestCaptures, " ", false)(f, ctx) : null),
+  hs: (f, ctx) => (ctx.captures.response ? captures((r) => r.responseCaptures, "|", true)(f, ctx) : null),
+  hsl: (f, ctx) => (ctx.captures.response ? captures((r) => r.responseCaptures, " ", false)(f, ctx) : null),
   // process
   H: (f, ctx) => str(ctx.hostname)(f, ctx),
   pid: (f, ctx) => num(() => ctx.pid, 4)(f, ctx),

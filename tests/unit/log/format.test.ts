@@ -89,6 +89,15 @@ describe("errors", () => {
 });
 
 describe("formatting", () => {
+  test("%hr / %hs of a line without a request (a probe, a bad request) print nothing, as HAProxy's session-level lines", () => {
+    const f = compileLogFormat("captured %hr %hs end", { captures: { request: true, response: true } });
+    const r = createHttpLogRecord();
+    expect(f(r)).toBe("captured   end");
+    r.requestCaptures = ["a", ""];
+    r.responseCaptures = ["b"];
+    expect(f(r)).toBe("captured {a|} {b} end");
+  });
+
   test("separators: runs merge, none at the start, none around fields that print nothing", () => {
     expect(fmt("  %b   %s  ")).toBe("static srv1 ");
     expect(fmt("%b %hr %hs %hrl %hsl %s")).toBe("static srv1");
