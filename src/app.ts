@@ -3,6 +3,7 @@
 import { type Command, parseCommandLine, usage } from "./cli.ts";
 import { loadConfigFiles, loadConfigTexts, type LoadResult } from "./config/load.ts";
 import type { Config } from "./config/types.ts";
+import { warningLine } from "./config/errors.ts";
 import { formatAddress } from "./config/address.ts";
 import { Proxy } from "./core/proxy.ts";
 import { commandTable, ControlSockets, controlContext } from "./control/sockets.ts";
@@ -80,7 +81,7 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
       const life = begun.life;
       // A worker of a master: the master printed the warnings already.
       if (masterSocket !== undefined) return await serveAsWorker(runtime, loaded.config, io, command, masterSocket, life);
-      for (const w of loaded.warnings) io.err(`warning: ${w.message}`);
+      for (const w of loaded.warnings) io.err(warningLine(w));
       if (masterMode) {
         const code = await runMaster(runtime, loaded.config, {
           onReady: () => life.ready(),
@@ -119,11 +120,13 @@ function peersWorkerProblem(config: Config, cores: number): string | undefined {
 
 function check(loaded: LoadResult, io: Output): number {
   if (!loaded.ok) {
+    // zero-warning refuses a configuration for its warnings: they come first, as HAProxy prints them.
+    if (loaded.errors.some((e) => e.detail.startsWith("zero-warning: "))) for (const w of loaded.warnings) io.err(warningLine(w));
     for (const e of loaded.errors) io.err(e.message);
     io.err(`${loaded.errors.length} error${loaded.errors.length === 1 ? "" : "s"} in the configuration`);
     return 1;
   }
-  for (const w of loaded.warnings) io.err(`warning: ${w.message}`);
+  for (const w of loaded.warnings) io.err(warningLine(w));
   io.out("Configuration is valid");
   return 0;
 }

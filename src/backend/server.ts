@@ -1,6 +1,6 @@
 // One server of a backend: where it is, its weight, and what it carries now.
 import type { BalanceTarget } from "../balance/types.ts";
-import type { InitAddr, Origin, ServerConfig } from "../config/types.ts";
+import type { InitAddr, Origin, ServerConfig, ServerTls } from "../config/types.ts";
 import type { ClientTlsOptions } from "../runtime/types.ts";
 import { type PoolTimers, ServerPool } from "../pool/server-pool.ts";
 import { DEFAULT_H2_CLIENT_OPTIONS, type H2ClientOptions } from "../http2/client-connection.ts";
@@ -104,16 +104,8 @@ export class Server implements BalanceTarget {
     this.maxReuse = settings.maxReuse;
     this.h2Options = { ...DEFAULT_H2_CLIENT_OPTIONS, localMaxStreams: h2MaxStreams, maxReuse: this.maxReuse };
     const ssl = settings.ssl;
-    if (ssl !== undefined) {
-      const tls: { -readonly [K in keyof ClientTlsOptions]: ClientTlsOptions[K] } = {
-        servername: ssl.sni,
-        verify: ssl.verify === "required",
-        alpn: ssl.alpn,
-      };
-      if (ssl.ca !== undefined) tls.ca = ssl.ca;
-      if (ssl.clientCert !== undefined) tls.clientCert = ssl.clientCert;
-      this.tls = tls;
-    }
+    if (ssl !== undefined) this.tls = clientTls(ssl);
+    this.checkTls = settings.checkTls === undefined ? this.tls : clientTls(settings.checkTls);
     this.reuseKey = ssl !== undefined && ssl.sni !== "" ? `sni=${ssl.sni}\n` : "";
     this.pool = new ServerPool(this.id, {
       maxConn: settings.poolMaxConn,
@@ -147,6 +139,8 @@ export class Server implements BalanceTarget {
 
   /** `ssl`: connections speak TLS (SNI, verification, ALPN, client certificate). */
   readonly tls: ClientTlsOptions | undefined;
+  /** What TLS checks speak (`check-ssl`): the server's `ssl` settings, or those written without `ssl` for checks only. */
+  readonly checkTls: ClientTlsOptions | undefined;
   /** What every connection's reuse key starts with: the SNI it sent (connection-ownership.md, invariant 12). */
   readonly reuseKey: string;
   /** The server's connections are HTTP/2 (`proto h2`), or may become so by ALPN (`alpn h2,...`). */
@@ -232,4 +226,16 @@ export class Server implements BalanceTarget {
   get hasSlot(): boolean {
     return this.maxconn === 0 || this.current < this.maxconn;
   }
+}
+
+/** A server's TLS settings as the connect path takes them. */
+function clientTls(ssl: ServerTls): ClientTlsOptions {
+  const tls: { -readonly [K in keyof ClientTlsOptions]: ClientTlsOptions[K] } = {
+    servername: ssl.sni,
+    verify: ssl.verify === "required",
+    alpn: ssl.alpn,
+  };
+  if (ssl.ca !== undefined) tls.ca = ssl.ca;
+  if (ssl.clientCert !== undefined) tls.clientCert = ssl.clientCert;
+  return tls;
 }

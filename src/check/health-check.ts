@@ -271,7 +271,7 @@ export class HealthCheck {
  * HTTP/1.x (no check-proto yet), so it must not let the server choose h2.
  */
 function checkTls(server: Server): ClientTlsOptions | undefined {
-  const tls = server.tls;
+  const tls = server.checkTls;
   if (tls === undefined || !tls.alpn.includes("h2")) return tls;
   return { ...tls, alpn: tls.alpn.filter((p) => p !== "h2") };
 }

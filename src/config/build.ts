@@ -166,6 +166,7 @@ function bindTls(written: BindSslPart, loaded: BindTls, global: GlobalConfig): B
   if (ciphersuites !== undefined) tls.ciphersuites = ciphersuites;
   // HAProxy's `tls-tickets` (a bind undoing the global no-tls-tickets) is not accepted, so either word turns them off.
   tls.tlsTickets = !(written.noTlsTickets || d.noTlsTickets === true);
+  if (written.preferClientCiphers === true || d.preferClientCiphers === true) tls.preferClientCiphers = true;
   return tls;
 }
 
@@ -259,9 +260,10 @@ function backend(
     mode,
     balance: part.balance ?? defaults.balance ?? BUILTIN.balance,
     servers: servers.map((s) => {
-      const { path, ssl: _written, tls, checks: _checks, ...server } = s;
+      const { path, ssl: sslWritten, tls, checks: _checks, ...server } = s;
       const config: ServerConfig = { ...server, ...serverChecks(s), origin: locate(proxy.seg, [...proxy.path, ...path], true) };
-      if (tls !== undefined) config.ssl = tls;
+      if (tls !== undefined && sslWritten?.traffic === true) config.ssl = tls;
+      else if (tls !== undefined && config.check?.ssl === true) config.checkTls = tls;
       if (source !== undefined) config.source = { ...source };
       return config;
     }),

@@ -4,7 +4,7 @@
 // syntaxes get the same checks and the same messages.
 
 import process from "node:process";
-import { ConfigError, type SourcePos } from "./errors.ts";
+import { ConfigError, ConfigNotice, type SourcePos } from "./errors.ts";
 import { splitWords } from "./cfg-words.ts";
 import { readUserlistLine } from "./cfg-userlist.ts";
 import { addPeersLine, readPeersLine } from "./cfg-peers.ts";
@@ -62,6 +62,7 @@ const SINGLE_ARG: Record<string, string> = {
   "ssl-default-bind-ciphers": "ssl-default-bind-ciphers <ciphers>",
   "ssl-default-bind-ciphersuites": "ssl-default-bind-ciphersuites <ciphersuites>",
   "tune.ssl.cachesize": "tune.ssl.cachesize <number>",
+  "tune.ssl.default-dh-param": "tune.ssl.default-dh-param <number>",
   "tune.max-checks-per-thread": "tune.max-checks-per-thread <number>",
   // Master and workers (issue 16).
   workers: "workers <number>|auto",
@@ -77,7 +78,7 @@ const SINGLE_ARG: Record<string, string> = {
   localpeer: "localpeer <name>",
 };
 /** Bare global keywords: the keyword alone means true (`no strict-limits`: false). */
-const FLAGS = new Set(["master-worker", "daemon", "strict-limits"]);
+const FLAGS = new Set(["master-worker", "daemon", "strict-limits", "zero-warning"]);
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   ...FILTER_USAGE,
@@ -85,6 +86,7 @@ const USAGE: Record<string, string> = {
   "master-worker": "master-worker",
   daemon: "daemon",
   "strict-limits": "[no] strict-limits",
+  "zero-warning": "zero-warning",
   "hash-type": "hash-type map-based|consistent",
   source: "source <addr>[:<port>]",
   "retry-on": "retry-on none | <condition> [<condition>...]",
@@ -134,7 +136,7 @@ const CHECK_RULES = new Set(["http-check", "tcp-check"]);
 /** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
 const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "declare", "force-persist", "ignore-persist", "monitor"]);
 /** Bind options without a value. */
-const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets", ...BIND_PROXY_FLAGS, ...BIND_SOCKET_FLAGS]);
+const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets", "prefer-client-ciphers", ...BIND_PROXY_FLAGS, ...BIND_SOCKET_FLAGS]);
 /** Bind options that take a value → what the value is. */
 const BIND_VALUES: Record<string, string> = {
   proto: "h2",
@@ -233,7 +235,8 @@ class CfgParser {
     if (keyword === ".if") this.openIfs.push(this.at);
     else if (keyword === ".endif") this.openIfs.pop();
     if (r.kind === "error") this.error(r.message, []);
-    else if (r.kind === "warning") this.warnings.push(new ConfigError(this.at, [], r.message));
+    // HAProxy counts .warning for zero-warning; .notice and .diag are not warnings there.
+    else if (r.kind === "warning") this.warnings.push(new (keyword === ".warning" ? ConfigError : ConfigNotice)(this.at, [], r.message));
   }
 
   private error(detail: string, context: string[] = this.section?.context ?? []): void {
@@ -384,7 +387,7 @@ class CfgParser {
 
   private keyword(base: PathSeg[], keyword: string, args: string[]): void {
     const note = lineNote(String(base[0]), keyword, args);
-    if (note !== undefined) this.warnings.push(new ConfigError(this.at, this.section?.context ?? [], note));
+    if (note !== undefined) this.warnings.push(new ConfigNotice(this.at, this.section?.context ?? [], note));
     // `no log` (HAProxy: this proxy logs nothing) is the log line "none".
     if (keyword === "no" && args.length === 1 && args[0] === "log") return this.keyword(base, "log", ["none"]);
     // `no option NAME` is the option entry "no NAME" (schema-http.ts reads it).

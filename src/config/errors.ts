@@ -41,3 +41,18 @@ export function formatPos(at: SourcePos): string {
 function formatMessage(at: SourcePos, context: string[], detail: string): string {
   return [formatPos(at), ...context, detail].join(": ");
 }
+
+/**
+ * A word of sluice's own where HAProxy says nothing (a setting it ignores
+ * silently, a password no one can match): printed as a notice, and not
+ * counted by `zero-warning`, so a file HAProxy starts with zero-warning
+ * starts under sluice too.
+ */
+export class ConfigNotice extends ConfigError {
+  override name = "ConfigNotice";
+}
+
+/** How a warning or notice is printed: `warning: FILE:LINE: ...` or `notice: ...`. */
+export function warningLine(w: ConfigError): string {
+  return `${w instanceof ConfigNotice ? "notice" : "warning"}: ${w.message}`;
+}

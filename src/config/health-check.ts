@@ -33,10 +33,7 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
     if (c.observe !== undefined && !c.check) {
       problems.push(new ConfigError(locate(proxy.seg, [...proxy.path, ...s.path, "observe"]), where, "'observe' needs 'check' on the same server (passive checks adjust the active check's state)"));
     }
-    const checkSsl = c.checkSsl || (s.ssl !== undefined && c.port === undefined && c.addr === undefined);
-    if (c.checkSsl && s.ssl === undefined) {
-      problems.push(new ConfigError(locate(proxy.seg, [...proxy.path, ...s.path, "check-ssl"]), where, "'check-ssl' takes its TLS settings from the server's 'ssl' options: add 'ssl' to this server"));
-    }
+    const checkSsl = c.checkSsl || (s.ssl?.traffic === true && c.port === undefined && c.addr === undefined);
     if (c.check && checkSsl && c.checkSendProxy) {
       problems.push(new ConfigError(locate(proxy.seg, [...proxy.path, ...s.path, "check-send-proxy"]), where, "check-send-proxy with TLS checks (check-ssl, or ssl without port/addr) is not supported yet"));
     }
@@ -85,7 +82,7 @@ export function serverChecks(s: ServerPart): Pick<ServerConfig, "check" | "obser
       fall: c.fall ?? BUILTIN.check.fall,
       sendProxy: c.checkSendProxy,
       // HAProxy: checks inherit the server's ssl unless they go elsewhere; check-ssl forces it.
-      ssl: c.checkSsl || (s.ssl !== undefined && c.port === undefined && c.addr === undefined),
+      ssl: c.checkSsl || (s.ssl?.traffic === true && c.port === undefined && c.addr === undefined),
     };
     if (c.port !== undefined) out.check.port = c.port;
     if (c.addr !== undefined) out.check.addr = c.addr;

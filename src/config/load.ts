@@ -18,6 +18,8 @@ import { MapRegistry } from "../rules/match/map-ref.ts";
 import { parseYaml } from "./yaml.ts";
 import { resolvePeers } from "./schema-peers.ts";
 import type { StickTableSpec } from "../stick/types.ts";
+import { dhParamNotices, zeroWarningAt, zeroWarningError } from "./schema-edge.ts";
+import { unusablePasswords } from "./schema-userlist.ts";
 
 export type * from "./types.ts";
 export { ConfigError } from "./errors.ts";
@@ -79,7 +81,10 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[], o
   }
 
   const sort = byPosition(order);
-  const warnings = sort([...syntaxWarnings, ...found.warnings, ...peers.warnings]);
+  const segments = parsed.flatMap((syntax) => syntax.segments);
+  const warnings = sort([...syntaxWarnings, ...found.warnings, ...peers.warnings, ...dhParamNotices(segments), ...unusablePasswords(userlists)]);
+  const zeroWarning = zeroWarningError(zeroWarningAt(segments), warnings);
+  if (zeroWarning !== undefined) errors.push(zeroWarning);
   // A defaults section copied into several segments (cfg-defaults.ts) reports its errors once.
   if (errors.length > 0) return { ok: false, errors: unique(sort(errors)), warnings };
   return {

@@ -50,6 +50,7 @@ import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./sc
 import { PEERS_GLOBAL } from "./schema-peers.ts";
 import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
 import { PATHS_GLOBAL } from "./schema-paths.ts";
+import { EDGE_GLOBAL, type EdgePart, edgePart } from "./schema-edge.ts";
 import { FULLCONN } from "./schema-fullconn.ts";
 import { type SourceAddress, SourceSchema } from "./schema-proxymisc.ts";
 import { CookieSchema } from "./schema-cookie.ts";
@@ -124,6 +125,7 @@ const GLOBAL = {
   ...PEERS_GLOBAL,
   ...PROCESS_GLOBAL,
   ...PATHS_GLOBAL,
+  ...EDGE_GLOBAL,
 };
 const DEFAULTS = {
   ...FULLCONN,
@@ -400,7 +402,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   return part;
 }
 
-export interface GlobalPart extends ControlPart, MasterPart, ProcessPart {
+export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePart {
   /** `localpeer`: this process's name in peers sections. */
   localPeer?: string;
   maxconn?: number;
@@ -433,7 +435,7 @@ export const GlobalSchema = v.pipe(
     if (conflict !== undefined) addIssue({ message: conflict });
   }),
   v.transform((g): GlobalPart => {
-    const part: GlobalPart = { ...masterPart(g), ...processPart(g) };
+    const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...edgePart(g) };
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
     if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];

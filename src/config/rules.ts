@@ -15,7 +15,8 @@ import type { BackendSwitch, HeaderCapture, Monitor, ProxyRules, ServerSwitch, S
 import { errorReply } from "../rules/actions/replies.ts";
 import { freezeReply } from "../rules/actions/common.ts";
 import { RULE_KEYWORDS } from "./schema-rules.ts";
-import { type Action, type CompileEnv, type Condition, Stage, type StageBit } from "../rules/types.ts";
+import { type Action, type CompileEnv, type Condition, type SampleFn, Stage, type StageBit } from "../rules/types.ts";
+import { LOG_STAGE, logFormatSamples } from "./log-format.ts";
 import { ConfigError } from "./errors.ts";
 import { parseDuration } from "./duration.ts";
 import { compileTcpAction } from "../rules/tcp-actions.ts";
@@ -48,6 +49,8 @@ interface ProxyFacts {
   servers?: readonly string[];
   /** Frontends with an `ssl` bind: `expect-proxy` cannot come before their handshake (schema-proxy-protocol.ts). */
   sslBinds?: true;
+  /** HTTP frontends: the `%[expr]` of their log-format, compiled for the log line (logSamples). */
+  logSamples?: readonly string[];
   errorFile(status: number): Uint8Array | undefined;
 }
 
@@ -87,7 +90,9 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
   for (const f of draft.frontends) {
     // HAProxy ignores monitor-uri outside mode http (validate.ts warns).
     const monitorUri = f.config.mode === "http" ? f.config.monitorUri : undefined;
-    const lines = f.config.ruleLines ?? (monitorUri === undefined ? undefined : noRuleLines());
+    // %[expr] in an HTTP log line reads the stream's transaction: such a frontend builds one, rules or not.
+    const logSamples = f.config.mode === "http" && f.config.logFormat !== undefined ? logFormatSamples(f.config.logFormat) : [];
+    const lines = f.config.ruleLines ?? (monitorUri === undefined && logSamples.length === 0 ? undefined : noRuleLines());
     if (lines === undefined) continue;
     const files = f.config.errorFiles;
     // A listen is one proxy: its backend half runs the same rules (use-server, stick), never twice.
@@ -104,6 +109,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
         ...(servers === undefined ? {} : { servers }),
         ...(monitorUri === undefined ? {} : { monitorUri }),
         ...(f.config.binds.some((b) => b.ssl !== undefined) ? { sslBinds: true as const } : {}),
+        ...(logSamples.length === 0 ? {} : { logSamples }),
       },
       backends,
       errors,
@@ -113,6 +119,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     );
     if (rules === undefined) continue;
     f.config.rules = rules.rules;
+    if (rules.logSamples !== undefined) f.config.logSamples = rules.logSamples;
     if (own !== undefined) {
       own.config.rules = rules.rules;
       if (rules.stick.length > 0) own.config.stickRules = rules.stick;
@@ -156,7 +163,7 @@ function compileProxy(
   shared: Pick<CompileEnv, "userlist" | "cache">,
   tables: TableNames,
   maps: MapRegistry,
-): { rules: ProxyRules; stick: StickRule[] } | undefined {
+): { rules: ProxyRules; stick: StickRule[]; logSamples?: ReadonlyMap<string, SampleFn> } | undefined {
   const before = errors.length;
   const where = `${p.kind} '${p.name}'`;
   const fail = (line: RuleLine, keyword: string, detail: string) => errors.push(new ConfigError(line.origin, [where, keyword], detail));
@@ -302,6 +309,13 @@ function compileProxy(
   const monitor = compileMonitor(p, requestCtx, fail);
   const stickCondition = (words: readonly string[]) => compileCondition(words, acls, Stage.httpRequest, env);
   const stick = compileStickLines(p.lines.stick, env, stickCondition, (line, detail) => fail(line, "stick", detail), tables.written);
+  // Each %[expr] of the log-format (its names were checked where it was written: config/log-format.ts).
+  let logSamples: Map<string, SampleFn> | undefined;
+  for (const expr of p.logSamples ?? []) {
+    const compiled = compileExpr(expr, LOG_STAGE, env);
+    if (typeof compiled === "string") errors.push(new ConfigError(p.origin, [where, "log-format"], `%[${expr}]: ${compiled}`));
+    else (logSamples ??= new Map()).set(expr, compiled.one);
+  }
 
   if (errors.length !== before) return undefined;
   const rules: ProxyRules = {
@@ -320,7 +334,7 @@ function compileProxy(
     responseCaptureSlots: responseLengths.length,
     ...(monitor === undefined ? {} : { monitor }),
   };
-  return { rules, stick };
+  return { rules, stick, ...(logSamples === undefined ? {} : { logSamples }) };
 }
 
 /** `tcp-request connection|content ACTION...` and `tcp-request inspect-delay TIME` lines. */

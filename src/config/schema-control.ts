@@ -6,15 +6,20 @@
 // Several `stats socket` lines make several sockets. In YAML, `stats:` takes
 // the same lines, each a string or a list of words:
 //   global: { stats: ["socket /run/sluice.sock level admin", "timeout 30s"] }
-// `expose-fd listeners` is accepted with a warning (cfg-notes.ts): HAProxy hands
+// `expose-fd listeners` is accepted with a notice (cfg-notes.ts): HAProxy hands
 // its listening sockets to a new process started with -x; sluice's reload
-// opens them anew with SO_REUSEPORT and never needs them. Other bind options
-// sluice does not implement (uid, gid, user, group, process, ...) are errors
-// naming the option, never ignored.
+// opens them anew with SO_REUSEPORT and never needs them. A unix socket's
+// owner: `user NAME` / `uid N`, `group NAME` / `gid N` (names from /etc/passwd
+// and /etc/group when the configuration is read, as HAProxy's getpwnam); the
+// file is chowned once bound (control/sockets.ts), and a chown the process may
+// not do stops the start. Other bind options sluice does not implement
+// (process, ...) are errors naming the option, never ignored.
 import * as v from "valibot";
 import { parseAddress } from "./address.ts";
 import { parseDuration } from "./duration.ts";
 import { lineWords } from "./schema-check.ts";
+import { idInFile } from "./schema-process.ts";
+import { readFileSync } from "node:fs";
 import type { ControlLevel, ControlSocket } from "./types.ts";
 
 export interface ControlPart {
@@ -26,7 +31,26 @@ export interface ControlPart {
 type Line = { socket: ControlSocket } | { timeout: number } | { maxconn: number };
 
 const LEVELS: readonly ControlLevel[] = ["user", "operator", "admin"];
-const OPTIONS = "level, mode, expose-fd listeners";
+const OPTIONS = "level, mode, user, uid, group, gid, expose-fd listeners";
+
+/** The id of `name` in /etc/passwd or /etc/group, or undefined. */
+function accountId(file: string, name: string): number | undefined {
+  try {
+    return idInFile(readFileSync(file, "utf8"), name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `user NAME`, `uid N`, `group NAME`, `gid N` of a unix socket → the id, or what is wrong. */
+function ownerId(option: "user" | "uid" | "group" | "gid", value: string | undefined): number | string {
+  if (value === undefined) return `stats socket: '${option}' expects a ${option === "uid" || option === "gid" ? "number" : "name"}`;
+  if (option === "uid" || option === "gid") {
+    return /^\d{1,10}$/.test(value) && Number(value) < 2 ** 32 - 1 ? Number(value) : `stats socket: invalid ${option} '${value}' (expected a number)`;
+  }
+  const file = option === "user" ? "/etc/passwd" : "/etc/group";
+  return accountId(file, value) ?? `stats socket: cannot find ${option} id for '${value}' (not in ${file})`;
+}
 /** HAProxy's `stats` words that sluice knows of but does not implement (`stats bind-process` is gone since 2.5). */
 const UNSUPPORTED_STATS = new Set(["bind-process", "show-node", "show-desc"]);
 
@@ -56,6 +80,7 @@ function socketLine(words: readonly string[]): Line | string {
   if (typeof where === "string") return `stats socket: ${where}`;
   let level: ControlLevel = "operator";
   let mode: number | undefined;
+  const owner: { uid?: number; gid?: number } = {};
   for (let i = 0; i < options.length; i++) {
     const option = options[i]!;
     const value = options[i + 1];
@@ -68,6 +93,14 @@ function socketLine(words: readonly string[]): Line | string {
       if (where.kind !== "unix") return "stats socket: 'mode' applies to a unix socket only";
       mode = Number.parseInt(value, 8);
       i++;
+    } else if (option === "user" || option === "uid" || option === "group" || option === "gid") {
+      const id = ownerId(option, value);
+      if (typeof id === "string") return id;
+      if (where.kind !== "unix") return `stats socket: '${option}' applies to a unix socket only`;
+      const key = option === "user" || option === "uid" ? "uid" : "gid";
+      if (owner[key] !== undefined && owner[key] !== id) return `stats socket: '${option} ${value}' disagrees with the ${key} given before (${owner[key]})`;
+      owner[key] = id;
+      i++;
     } else if (option === "expose-fd") {
       if (value !== "listeners") return `stats socket: 'expose-fd' expects 'listeners' (got ${value === undefined ? "nothing" : `'${value}'`})`;
       i++;
@@ -76,7 +109,7 @@ function socketLine(words: readonly string[]): Line | string {
     }
   }
   const socket: ControlSocket = where.kind === "unix"
-    ? { kind: "unix", path: where.path, level, ...(mode === undefined ? {} : { mode }) }
+    ? { kind: "unix", path: where.path, level, ...(mode === undefined ? {} : { mode }), ...owner }
     : { kind: "tcp", host: where.host, port: where.port, level };
   return { socket };
 }

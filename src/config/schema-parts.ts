@@ -189,7 +189,7 @@ export interface ServerPart {
   maxReuse: number;
   /** `accept-proxy`: a PROXY header comes first (schema-proxy-protocol.ts). */
   acceptProxy?: true;
-  /** TLS options as written (`ssl` given)... */
+  /** TLS options as written (`ssl`, or settings for `check-ssl`)... */
   ssl?: ServerSslPart;
   /** ...and with their files read (sections.ts). */
   tls?: ServerTls;
@@ -290,8 +290,9 @@ function serverPart(
     checks: serverCheckPart(s),
   };
   if (s.maxconn !== undefined) part.maxconn = s.maxconn;
-  const ssl = serverSslPart(s);
-  if (typeof ssl === "object") part.ssl = ssl;
+  // `check-ssl` alone: checks speak TLS with the default settings (verify required, no SNI).
+  const ssl = serverSslPart(s) ?? (s["check-ssl"] === true ? { traffic: false } : undefined);
+  if (ssl !== undefined) part.ssl = ssl;
   // balancing and queues (issue 14, balance)
   if (s.maxqueue !== undefined && s.maxqueue > 0) part.maxqueue = s.maxqueue;
   if (s.slowstart !== undefined && s.slowstart > 0) part.slowstart = s.slowstart;
@@ -306,9 +307,8 @@ function serverPart(
 /** A server's TLS options that make no sense together. */
 function checkServerSsl(s: v.InferOutput<v.ObjectSchema<typeof SERVER_FIELDS, undefined>>, addIssue: (i: { message: string }) => void): void {
   const ssl = serverSslPart(s);
-  if (typeof ssl === "string") addIssue({ message: ssl });
   // HAProxy sends the PROXY line in clear before the handshake; node:tls starts its handshake at connect.
-  if (typeof ssl === "object" && s["send-proxy"] === true) addIssue({ message: "send-proxy with ssl is not supported yet" });
+  if (ssl?.traffic === true && s["send-proxy"] === true) addIssue({ message: "send-proxy with ssl is not supported yet" });
 }
 
 /** HAProxy: a server whose port is the client's needs a `port` for its checks. */

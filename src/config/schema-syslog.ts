@@ -228,6 +228,7 @@ export interface LogOptionsPart {
   separateErrors?: boolean;
   logAsap?: boolean;
   logHealthChecks?: boolean;
+  ignoreProbes?: boolean;
 }
 
 /** Which section may carry which option, after HAProxy's tables. */
@@ -237,6 +238,8 @@ export const LOG_OPTION_SECTIONS = {
   "log-separate-errors": ["defaults", "frontend", "listen"],
   logasap: ["defaults", "frontend", "listen"],
   "log-health-checks": ["defaults", "backend", "listen"],
+  // Not a log option in HAProxy's manual, but what it changes is a log line (and its 400/408).
+  "http-ignore-probes": ["defaults", "frontend", "listen"],
 } as const satisfies Record<string, readonly SectionName[]>;
 
 const LOG_OPTION_FIELDS: Record<keyof typeof LOG_OPTION_SECTIONS, keyof LogOptionsPart> = {
@@ -245,6 +248,7 @@ const LOG_OPTION_FIELDS: Record<keyof typeof LOG_OPTION_SECTIONS, keyof LogOptio
   "log-separate-errors": "separateErrors",
   logasap: "logAsap",
   "log-health-checks": "logHealthChecks",
+  "http-ignore-probes": "ignoreProbes",
 };
 
 export function isLogOption(name: string): name is keyof typeof LOG_OPTION_SECTIONS {
@@ -288,6 +292,7 @@ export function proxyLogging(
     if (o.dontLogNormal === true) logging.dontLogNormal = true;
     if (o.separateErrors === true) logging.separateErrors = true;
     if (o.logAsap === true) logging.asap = true;
+    if (o.ignoreProbes === true) logging.ignoreProbes = true;
   } else if (o.logHealthChecks === true) logging.healthChecks = true;
   return Object.keys(logging).length === 0 ? {} : { logging };
 }

@@ -100,6 +100,7 @@ export const BIND_FIELDS = {
   "no-tlsv12": v.optional(flag("no-tlsv12")),
   "no-tlsv13": v.optional(flag("no-tlsv13")),
   "no-tls-tickets": v.optional(flag("no-tls-tickets")),
+  "prefer-client-ciphers": v.optional(flag("prefer-client-ciphers")),
   ...BIND_PROXY_FIELDS,
   ...BIND_SOCKET_FIELDS,
 };
@@ -118,6 +119,8 @@ export interface BindSslPart {
   strictSni: boolean;
   /** `no-tls-tickets` on this bind (ssl-default-bind-options may say it for every bind). */
   noTlsTickets: boolean;
+  /** `prefer-client-ciphers` on this bind (or in ssl-default-bind-options): the client's cipher order wins. */
+  preferClientCiphers?: true;
 }
 
 export type BindFields = v.InferOutput<v.ObjectSchema<typeof BIND_FIELDS, undefined>>;
@@ -158,6 +161,7 @@ export function bindSslPart(o: BindFields): BindSslPart | undefined | string {
   if (o.ciphers !== undefined) part.ciphers = o.ciphers;
   if (o.ciphersuites !== undefined) part.ciphersuites = o.ciphersuites;
   if (o.curves !== undefined) part.curves = o.curves;
+  if (o["prefer-client-ciphers"] === true) part.preferClientCiphers = true;
   return part;
 }
 
@@ -172,7 +176,7 @@ export const DefaultBindOptionsSchema = v.pipe(
     }
     const words = x.split(/\s+/).filter((w) => w !== "");
     const excluded = new Set<string>();
-    const out: { minVersion?: TlsVersion; maxVersion?: TlsVersion; noTlsTickets?: true } = {};
+    const out: { minVersion?: TlsVersion; maxVersion?: TlsVersion; noTlsTickets?: true; preferClientCiphers?: true } = {};
     for (let i = 0; i < words.length; i++) {
       const w = words[i]!;
       if (w === "ssl-min-ver" || w === "ssl-max-ver") {
@@ -187,8 +191,10 @@ export const DefaultBindOptionsSchema = v.pipe(
         excluded.add(NO_VERSION_FLAGS[w]!);
       } else if (w === "no-tls-tickets") {
         out.noTlsTickets = true;
+      } else if (w === "prefer-client-ciphers") {
+        out.preferClientCiphers = true;
       } else {
-        addIssue({ message: `ssl-default-bind-options '${w}' is not supported yet (supported: ssl-min-ver, ssl-max-ver, ${Object.keys(NO_VERSION_FLAGS).join(", ")}, no-tls-tickets)` });
+        addIssue({ message: `ssl-default-bind-options '${w}' is not supported yet (supported: ssl-min-ver, ssl-max-ver, ${Object.keys(NO_VERSION_FLAGS).join(", ")}, no-tls-tickets, prefer-client-ciphers)` });
         return NEVER;
       }
     }
@@ -257,6 +263,8 @@ export type ServerSslFields = v.InferOutput<v.ObjectSchema<typeof SERVER_SSL_FIE
 
 /** The TLS settings of one server, as written; files not read yet. */
 export interface ServerSslPart {
+  /** `ssl` written: the traffic speaks TLS. Without it the settings serve `check-ssl` only (HAProxy's). */
+  traffic: boolean;
   verify?: "none" | "required";
   caFile?: string;
   sni?: string;
@@ -264,10 +272,15 @@ export interface ServerSslPart {
   crt?: string;
 }
 
-export function serverSslPart(s: ServerSslFields): ServerSslPart | undefined | string {
+/**
+ * The server's TLS settings, or undefined when it has none. HAProxy accepts
+ * them without `ssl` (silently): they are the settings `check-ssl` uses, and
+ * unused when the checks are plain too.
+ */
+export function serverSslPart(s: ServerSslFields): ServerSslPart | undefined {
   const set = (["verify", "ca-file", "sni", "alpn", "crt"] as const).filter((k) => s[k] !== undefined);
-  if (s.ssl !== true) return set.length > 0 ? `server option '${set[0]}' needs 'ssl'` : undefined;
-  const part: ServerSslPart = {};
+  if (s.ssl !== true && set.length === 0) return undefined;
+  const part: ServerSslPart = { traffic: s.ssl === true };
   if (s.verify !== undefined) part.verify = s.verify;
   if (s["ca-file"] !== undefined) part.caFile = s["ca-file"];
   if (s.sni !== undefined) part.sni = s.sni;

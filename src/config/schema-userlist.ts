@@ -20,7 +20,7 @@
 import * as v from "valibot";
 import { parsePasswordHash } from "../rules/auth/password.ts";
 import { contextOf } from "./context.ts";
-import { ConfigError, formatPos } from "./errors.ts";
+import { ConfigError, ConfigNotice, formatPos } from "./errors.ts";
 import { locate } from "./issues.ts";
 import type { PathSeg, RawSegment } from "./raw.ts";
 import { keywords } from "./schema-keywords.ts";
@@ -98,6 +98,7 @@ const Hash = v.pipe(
       addIssue({ message: `invalid password ${describe(x)} (expected a crypt(3) hash)` });
       return NEVER;
     }
+    // A hash crypt(3) cannot give back is kept (its user never logs in, as in HAProxy): unusablePasswords says so.
     const check = parsePasswordHash(x);
     if (typeof check !== "string") return x;
     addIssue({ message: `password: ${check}` });
@@ -247,4 +248,23 @@ function firstOfEach<T extends { name: string }>(list: readonly T[], duplicate: 
     else duplicate(item, first);
   }
   return seen;
+}
+
+/**
+ * A notice for each user whose hash no password can match (HAProxy 2.6 takes
+ * it silently and its user never logs in; sluice does the same, and says so).
+ */
+export function unusablePasswords(userlists: Readonly<Record<string, UserlistConfig>> | undefined): ConfigError[] {
+  const out: ConfigError[] = [];
+  for (const list of Object.values(userlists ?? {})) {
+    for (const u of list.users) {
+      if (!("hash" in u.password)) continue;
+      const check = parsePasswordHash(u.password.hash);
+      if (typeof check === "string" || check.unusable === undefined) continue;
+      out.push(
+        new ConfigNotice(u.origin, [`userlist '${list.name}'`, `user '${u.name}'`], `password: ${check.unusable}: no password matches it, so this user never logs in (HAProxy accepts it the same way)`),
+      );
+    }
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
 // into this shape.
 
 import type { MapRegistry } from "../rules/match/map-ref.ts";
-import type { Condition } from "../rules/types.ts";
+import type { Condition, SampleFn } from "../rules/types.ts";
 import type { ProxyRules, StickRule } from "../rules/rule-set.ts";
 import type { StickTableSpec } from "../stick/types.ts";
 import type { LogTarget, ProxyLogging } from "../log/target.ts";
@@ -78,6 +78,8 @@ export interface BindTls {
   ticketKeyRotate: number;
   /** False with `no-tls-tickets` (on the bind or in ssl-default-bind-options): no session tickets are issued. */
   tlsTickets: boolean;
+  /** `prefer-client-ciphers` (on the bind or in ssl-default-bind-options): the client's order picks the cipher, not the server's (HAProxy's default). */
+  preferClientCiphers?: true;
 }
 
 export interface BindConfig {
@@ -143,6 +145,8 @@ export interface ServerConfig {
   maxReuse: number;
   /** `ssl ...`: TLS to this server. */
   ssl?: ServerTls;
+  /** `check-ssl` on a server without `ssl`: the TLS its checks speak (its verify, ca-file, sni... as HAProxy). */
+  checkTls?: ServerTls;
   // ---- balancing and queues (issue 14, balance) ----
   /** `maxqueue N`: streams waiting for this server at most; absent or 0: no limit. */
   maxqueue?: number;
@@ -368,6 +372,8 @@ export interface FrontendConfig {
   log?: "tcp" | "http";
   /** `log-format` as written; parseLogFormat (src/log/format.ts) accepts it. */
   logFormat?: string;
+  /** Its `%[expr]` samples, compiled (config/rules.ts) to read the stream's transaction when the line is written. */
+  logSamples?: ReadonlyMap<string, SampleFn>;
   /**
    * Where this frontend's traffic logs go: the `log` lines of its `defaults`
    * then its own (HAProxy adds them up), `log global` replaced by the global
@@ -408,12 +414,16 @@ export type ControlLevel = "user" | "operator" | "admin";
 
 /** `stats socket`: a unix socket (with its permission bits) or a TCP one. */
 export type ControlSocket =
-  | { kind: "unix"; path: string; mode?: number; level: ControlLevel }
+  | { kind: "unix"; path: string; mode?: number; level: ControlLevel; /** `user`/`uid`, `group`/`gid`: the socket file's owner (chowned once bound). */ uid?: number; gid?: number }
   | { kind: "tcp"; host: string; port: number; level: ControlLevel };
 
 export interface GlobalConfig {
   /** `localpeer` (or `sluice -L`): this process's name in peers sections; the host's name when absent. */
   localPeer?: string;
+  /** `zero-warning`: a configuration with warnings (not notices) is refused (config/schema-edge.ts). */
+  zeroWarning?: boolean;
+  /** `tune.ssl.default-dh-param`: checked, unused (no DHE in either runtime's TLS; schema-edge.ts). */
+  dhParamBits?: number;
   /** `description` and `node` (`show info`, the stats page); node defaults to the host's name there. */
   description?: string;
   node?: string;
@@ -474,7 +484,7 @@ export interface GlobalConfig {
   /** `stats maxconn`: runtime API connections at once, per socket (absent: BUILTIN.stats.maxconn). */
   statsMaxconn?: number;
   /** `ssl-default-bind-options` / `-ciphers` / `-ciphersuites`: what TLS binds take unless they say. */
-  sslDefaultBind?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; ciphersuites?: string; noTlsTickets?: true };
+  sslDefaultBind?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; ciphersuites?: string; noTlsTickets?: true; preferClientCiphers?: true };
 }
 
 export interface Config {

@@ -10,7 +10,7 @@
 // - A frontend without bind is an ERROR, as in HAProxy: it could never run.
 
 import { acrossFamilies, formatAddress, isWildcardHost } from "./address.ts";
-import { ConfigError, formatPos } from "./errors.ts";
+import { ConfigError, ConfigNotice, formatPos } from "./errors.ts";
 import type { Draft, DraftBackend, DraftFrontend, NamedProxy } from "./build.ts";
 import { HASHING, NEEDS_HTTP } from "./balance.ts";
 import type { BindConfig } from "./types.ts";
@@ -116,11 +116,11 @@ function checkServers(b: DraftBackend, found: Findings): void {
       seen.set(s.name, s.origin);
     }
   }
-  // HAProxy silently ignores retry-on outside mode http; a word of warning costs nothing.
+  // HAProxy silently ignores retry-on outside mode http; a notice costs nothing.
   const ignored = b.retryOnIgnored;
   if (ignored !== undefined) {
     found.warnings.push(
-      new ConfigError(
+      new ConfigNotice(
         ignored.at,
         [where(b.named)],
         `retry-on ${ignored.conditions.join(" ")} is ignored in mode tcp (only connection failures are retried there)`,
@@ -131,9 +131,10 @@ function checkServers(b: DraftBackend, found: Findings): void {
   if (b.cookieIgnoredAt !== undefined) {
     found.warnings.push(new ConfigError(b.cookieIgnoredAt, [where(b.named)], `cookie will be ignored for backend '${b.named.name}' (needs 'mode http')`));
   }
+  // HAProxy says nothing of a backend without servers: a notice.
   if (b.config.servers.length === 0) {
     found.warnings.push(
-      new ConfigError(
+      new ConfigNotice(
         b.config.origin,
         [where(b.named)],
         "no server (connections sent here will fail)",
@@ -192,9 +193,10 @@ function checkFrontend(
   const target = f.config.defaultBackend;
   // With use_backend lines, requests none of them takes get 503 (HAProxy's behaviour too).
   if (target === undefined && (f.config.ruleLines?.use_backend.length ?? 0) > 0) return;
+  // HAProxy says nothing here either: a notice.
   if (target === undefined) {
     found.warnings.push(
-      new ConfigError(f.config.origin, ctx, "no default_backend (connections will be refused)"),
+      new ConfigNotice(f.config.origin, ctx, "no default_backend (connections will be refused)"),
     );
     return;
   }

@@ -34,5 +34,6 @@ export function serverTlsOptions(tls: BindTls, handshakeTimeoutMs: number): Serv
   if (tls.ciphers !== undefined) options.ciphers = tls.ciphers;
   if (tls.ciphersuites !== undefined) options.ciphersuites = tls.ciphersuites;
   if (tls.curves !== undefined) options.curves = tls.curves;
+  if (tls.preferClientCiphers === true) options.preferClientCiphers = true;
   return options;
 }

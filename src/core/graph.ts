@@ -10,6 +10,9 @@ import { Backend } from "../backend/backend.ts";
 import { HealthChecks } from "../check/checks.ts";
 import { type BackendConfig, BUILTIN, type Config, type FrontendConfig } from "../config/types.ts";
 import { compileLogFormat } from "../log/format.ts";
+import type { HttpLogRecord } from "../log/http-log.ts";
+import { toStr } from "../rules/sample.ts";
+import type { SampleFn, Txn } from "../rules/types.ts";
 import { createLogger, type Logger, type SinkPool } from "../log/sink.ts";
 import { Ownership } from "../pool/ownership.ts";
 import type { PoolTimers } from "../pool/server-pool.ts";
@@ -101,7 +104,10 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
       ? SILENT_HTTP_LOG
       : new HttpLogWriter(
         logger,
-        f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat, { captures: { request: slots.request > 0, response: slots.response > 0 } }),
+        f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat, {
+          captures: { request: slots.request > 0, response: slots.response > 0 },
+          sample: (expr) => logSample(f.logSamples?.get(expr)),
+        }),
         ctx.gate,
         () => frontend?.current ?? 0,
         slots,
@@ -144,5 +150,17 @@ function emptyBackend(f: FrontendConfig): BackendConfig {
     httpReuse: BUILTIN.httpReuse,
     healthCheck: { kind: "connect" },
     origin: f.origin,
+  };
+}
+
+/** What a compiled `%[expr]` prints for a log record: its sample as text, read over the stream's transaction. */
+function logSample(fn: SampleFn | undefined): (r: HttpLogRecord) => string | undefined {
+  if (fn === undefined) return () => undefined;
+  return (r) => {
+    // The record carries the transaction the rules layer built for this stream (session/http-log-writer.ts).
+    const txn = r.txn as Txn | undefined;
+    if (txn === undefined) return undefined;
+    const s = fn(txn);
+    return s === undefined ? undefined : toStr(s);
   };
 }

@@ -13,9 +13,13 @@
 //                  at the start or right after a variable that printed nothing
 //                  (%hr/%hs without captures), which is how HAProxy's httplog
 //                  drops the capture fields.
+//   %[expr]        a sample expression (fetch and converters), evaluated when the
+//                  line is written by a getter the caller compiles (`sample`: the
+//                  rules layer's fetches over the stream's transaction); a missing
+//                  sample prints "-" (or "" when quoted), as HAProxy.
 // Rejected (LogFormatError): unknown variables, '%' followed by anything else
 // (HAProxy rejects a digit or blank and silently drops the rest), a truncated
-// "%" or "%{", and sample expressions %[...] (not supported by sluice).
+// "%" or "%{", an unterminated "%[".
 //
 // Quoting follows HAProxy's types: Q applies to strings (names, addresses, the
 // request and its parts); numbers, ports, dates and termination states are
@@ -66,6 +70,7 @@ export interface LogFormatFlags {
 export type LogFormatPart =
   | { readonly type: "text"; readonly text: string }
   | { readonly type: "separator" }
+  | { readonly type: "sample"; readonly expr: string; readonly flags: LogFormatFlags; readonly position: number }
   | {
     readonly type: "variable";
     readonly name: string;
@@ -80,6 +85,8 @@ export interface CompileOptions {
   captures?: { request: boolean; response: boolean };
   /** %pid; default: this process's id. */
   pid?: number;
+  /** Compiles a `%[expr]` into what it prints for a record (undefined: no sample). Without it, %[...] is refused. */
+  sample?: (expr: string) => (r: HttpLogRecord) => string | undefined;
 }
 
 type Getter = (r: HttpLogRecord) => string;
@@ -173,6 +180,15 @@ function req(get: (r: HttpLogRecord) => string): Builder {
 }
 
 
+/** %hr / %hs: the capture slots; nothing at all for a line without a request (HAProxy's session-level lines: a probe, a bad request). */
+function captures(get: (r: HttpLogRecord) => readonly string[] | undefined, sep: string, braces: boolean): Builder {
+  return (f, ctx) => {
+    const field = str((r) => captureField(get(r) ?? [], sep, braces))(f, ctx);
+    if (field === null) return null;
+    return (r) => (get(r) === undefined ? "" : field(r));
+  };
+}
+
 const BADREQ = "<BADREQ>";
 const orBad = (s: string): string => (s === "" ? BADREQ : s);
 
@@ -210,10 +226,10 @@ const VARIABLES: Record<string, Builder> = {
   // captures: none yet
   CC: str(() => ""),
   CS: str(() => ""),
-  hr: (f, ctx) => (ctx.captures.request ? str((r) => captureField(r.requestCaptures ?? [], "|", true))(f, ctx) : null),
-  hrl: (f, ctx) => (ctx.captures.request ? str((r) => captureField(r.requestCaptures ?? [], " ", false))(f, ctx) : null),
-  hs: (f, ctx) => (ctx.captures.response ? str((r) => captureField(r.responseCaptures ?? [], "|", true))(f, ctx) : null),
-  hsl: (f, ctx) => (ctx.captures.response ? str((r) => captureField(r.responseCaptures ?? [], " ", false))(f, ctx) : null),
+  hr: (f, ctx) => (ctx.captures.request ? captures((r) => r.requestCaptures, "|", true)(f, ctx) : null),
+  hrl: (f, ctx) => (ctx.captures.request ? captures((r) => r.requestCaptures, " ", false)(f, ctx) : null),
+  hs: (f, ctx) => (ctx.captures.response ? captures((r) => r.responseCaptures, "|", true)(f, ctx) : null),
+  hsl: (f, ctx) => (ctx.captures.response ? captures((r) => r.responseCaptures, " ", false)(f, ctx) : null),
   // process
   H: (f, ctx) => str(ctx.hostname)(f, ctx),
   pid: (f, ctx) => num(() => ctx.pid, 4)(f, ctx),
@@ -328,6 +344,26 @@ function applyFlags(base: LogFormatFlags, args: string): LogFormatFlags {
 }
 
 /**
+ * The ']' that ends a sample expression starting at `from`: outside
+ * parentheses and quotes (a converter's argument may hold ']'), or -1.
+ */
+function closingBracket(format: string, from: number): number {
+  let depth = 0;
+  let quote = 0;
+  for (let i = from; i < format.length; i++) {
+    const c = format.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === 92 /* \ */) i++;
+      else if (c === quote) quote = 0;
+    } else if (c === 34 || c === 39) quote = c;
+    else if (c === 40) depth++;
+    else if (c === 41) depth--;
+    else if (c === 93 && depth <= 0) return i;
+  }
+  return -1;
+}
+
+/**
  * Parses a log-format string into its parts. "%o" is applied (it changes the
  * flags of later variables) and does not appear. Throws LogFormatError.
  */
@@ -384,11 +420,12 @@ export function parseLogFormat(format: string): LogFormatPart[] {
       }
     }
     if (format.charCodeAt(i) === 91 /* [ */) {
-      throw new LogFormatError(
-        "unsupported",
-        start,
-        `sample expressions ('%[...]') are not supported in log-format (position ${start})`,
-      );
+      const close = closingBracket(format, i + 1);
+      if (close < 0) throw new LogFormatError("syntax", start, `missing ']' after '%[' at position ${start}`);
+      pushText();
+      parts.push({ type: "sample", expr: format.slice(i + 1, close), flags: args === "" ? defaults : applyFlags(defaults, args), position: start });
+      i = close + 1;
+      continue;
     }
     if (args === "" && !isAlpha(format.charCodeAt(i))) {
       throw new LogFormatError(
@@ -448,6 +485,17 @@ export function compileLogFormat(format: string, options: CompileOptions = {}): 
       lastIsSpace = true;
     } else if (part.type === "text") {
       current += part.text;
+      lastIsSpace = false;
+    } else if (part.type === "sample") {
+      if (options.sample === undefined) {
+        throw new LogFormatError("unsupported", part.position, `sample expressions ('%[${part.expr}]') need the rules' fetches to compile them`);
+      }
+      const value = options.sample(part.expr);
+      const getter = str((r) => value(r) ?? "")(part.flags, ctx);
+      if (getter === null) continue;
+      literals.push(current);
+      getters.push(getter);
+      current = "";
       lastIsSpace = false;
     } else {
       const getter = VARIABLES[part.name]!(part.flags, ctx);

@@ -116,6 +116,11 @@ export interface HttpLogRecord {
   streamId: number;
   /** %ID: the unique-id of the request, "" when none. */
   uniqueId: string;
+  /**
+   * The stream's rules transaction, read by `%[expr]` samples (their getters,
+   * compiled above this layer, know its type); undefined without one.
+   */
+  txn: object | undefined;
 
   // ---- the backend connection (ownership, ../shared/docs/connection-ownership.md) ----
   /** Its number (as in the per-connection view), -1 when none was used. */
@@ -197,6 +202,7 @@ export function resetHttpLogRecord(r: HttpLogRecord): void {
   r.sessionId = 0;
   r.streamId = 0;
   r.uniqueId = "";
+  r.txn = undefined;
   r.serverConnId = -1;
   r.serverConnReused = false;
   r.serverConnPrivate = false;

@@ -61,6 +61,12 @@ export interface ProxyLogging {
   tag?: string;
   /** Frontends: `option dontlognull`. */
   dontLogNull?: true;
+  /**
+   * Frontends: `option http-ignore-probes`: a connection closed, or timed out,
+   * before its first request's first byte is neither answered (408) nor logged
+   * nor counted (HAProxy's; without it: 400 CR-- or 408 cR--, logged).
+   */
+  ignoreProbes?: true;
   /** Frontends: `option dontlog-normal`. */
   dontLogNormal?: true;
   /** Frontends: `option log-separate-errors`. */

@@ -16,6 +16,7 @@
 // worker before it counts as ready, so a reload or a restart keeps them.
 import { tellServiceManager } from "./service-manager.ts";
 import type { LoadResult } from "../config/load.ts";
+import { warningLine } from "../config/errors.ts";
 import type { Config } from "../config/types.ts";
 import type { ChildProcess, HostRuntime, Listener, Socket, TimerHandle } from "../runtime/types.ts";
 import {
@@ -244,6 +245,7 @@ export class Master {
 
   private async reloadGeneration(): Promise<ReloadResult> {
     const loaded = this.options.load();
+    for (const w of loaded.warnings) this.options.log(warningLine(w));
     if (!loaded.ok) {
       const errors = loaded.errors.map((e) => e.message);
       for (const e of errors) this.options.log(e);
@@ -252,7 +254,6 @@ export class Master {
       this.options.log(reason);
       return { ok: false, reason, errors };
     }
-    for (const w of loaded.warnings) this.options.log(`warning: ${w.message}`);
     const old = [...this.workers].filter((w) => w.state === "starting" || w.state === "ready");
     const started = await this.startGeneration(loaded.config);
     if (!started.ok) {

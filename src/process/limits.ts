@@ -60,6 +60,9 @@ export function applyFileLimit(system: System, config: Config, runtime: string, 
   if (explicit !== undefined && config.global.strictLimits) throw new FileLimitError(wanted, reached, runtime);
   if (reached.soft > now.soft) system.setFileLimit(reached);
   const what = explicit !== undefined ? `ulimit-n ${explicit}` : `maxconn ${config.global.maxconn} may need ${wanted} files`;
-  log(`warning: ${what}; the file limit is ${reached.soft} (hard ${reached.hard})`);
+  const warning = `${what}; the file limit is ${reached.soft} (hard ${reached.hard})`;
+  // zero-warning: a warning at start stops it too, as HAProxy's FD-limit warning does.
+  if (config.global.zeroWarning === true) throw new Error(`${warning}, and 'zero-warning' is set`);
+  log(`warning: ${warning}`);
   return system.fileLimit();
 }

@@ -218,6 +218,8 @@ export function commonOptions(o: ServerTlsOptions): tls.SecureContextOptions {
   const ciphers = cipherList(o);
   if (ciphers !== undefined) options.ciphers = ciphers;
   if (o.curves !== undefined) options.ecdhCurve = o.curves;
+  // HAProxy's default is the server's order (SSL_OP_CIPHER_SERVER_PREFERENCE); prefer-client-ciphers clears it.
+  options.honorCipherOrder = o.preferClientCiphers !== true;
   return options;
 }
 

@@ -106,6 +106,12 @@ export interface ServerTlsOptions {
   readonly ticketKeyRotateMs: number;
   /** False: issue no session tickets (HAProxy's `no-tls-tickets`); a runtime that cannot honour it refuses to listen. */
   readonly tickets: boolean;
+  /**
+   * True: the client's cipher order picks (HAProxy's `prefer-client-ciphers`);
+   * else the server's where the TLS library lets it (node:tls on Bun; Bun.listen
+   * and Deno's rustls always follow the client's order).
+   */
+  readonly preferClientCiphers?: boolean;
   /** A handshake not done after this many ms is abandoned (HAProxy: `timeout client`); 0: no limit. */
   readonly handshakeTimeoutMs: number;
 }

@@ -40,6 +40,8 @@ export class HttpHost implements HttpSessionHost {
   readonly clientKeepAlive: boolean;
   /** `option idle-close-on-response`: a soft stop leaves idle keep-alive connections to their next response. */
   readonly idleCloseOnResponse: boolean;
+  /** `option http-ignore-probes`: a connection that never sent a byte leaves no answer, line or count. */
+  readonly ignoreProbes: boolean;
   readonly maxSessionSrvConns: number;
   /** Requests and responses refused by the codec, by code. */
   readonly protocolErrors = new Map<string, number>();
@@ -69,6 +71,7 @@ export class HttpHost implements HttpSessionHost {
     this.errorFiles = config.errorFiles;
     this.clientKeepAlive = config.httpMode !== "close";
     this.idleCloseOnResponse = config.idleCloseOnResponse === true;
+    this.ignoreProbes = config.logging?.ignoreProbes === true;
     this.rulesHost = rules === undefined ? undefined : rulesHostOf(config.name, config.rules, rules, config.timeouts.tarpit ?? config.timeouts.connect);
   }
 

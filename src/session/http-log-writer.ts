@@ -112,10 +112,14 @@ export class HttpLogWriter implements HttpLogSink {
       r.Ta = Math.round(now - session.requestStart);
       r.TR = -1;
     }
+    r.txn = stream?.ruled?.txn;
+    // Without a stream (no request was read) the line has no captures, as HAProxy's session-level lines.
     const slots = this.captureSlots;
-    if (slots.request > 0) r.requestCaptures = slotsOf(stream?.ruled?.txn.captures, slots.request);
-    if (slots.response > 0) r.responseCaptures = slotsOf(stream?.ruled?.txn.responseCaptures, slots.response);
+    if (slots.request > 0 && stream !== undefined) r.requestCaptures = slotsOf(stream.ruled?.txn.captures, slots.request);
+    if (slots.response > 0 && stream !== undefined) r.responseCaptures = slotsOf(stream.ruled?.txn.responseCaptures, slots.response);
     this.logger.http(r, this.format);
+    // The transaction is the stream's: not kept until the next request.
+    r.txn = undefined;
   }
 }
 

@@ -45,6 +45,8 @@ export interface HttpSessionHost {
   readonly maxSessionSrvConns: number;
   /** `option idle-close-on-response`: a soft stop leaves an idle keep-alive connection to its next request. */
   readonly idleCloseOnResponse?: boolean;
+  /** `option http-ignore-probes`: a new connection that never sent a byte goes without 408, log line or count. */
+  readonly ignoreProbes?: boolean;
   /** Effective connection modes: keep the client / server connections alive between requests. */
   readonly clientKeepAlive: boolean;
   serverKeepAlive(backend: Backend): boolean;
@@ -236,6 +238,12 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     this.clientEnded = true;
     if (this.state === "tunnel") {
       this.stream?.endTunnelWrite();
+      return;
+    }
+    // A new connection closed before its first byte: HAProxy answers (to a half-closed client), logs and counts a 400 (CR--), unless http-ignore-probes.
+    if (this.state === "idle" && this.requests === 0 && this.host.ignoreProbes !== true) {
+      this.respondAndClose(400);
+      this.host.logStream(this, undefined, 400, Cause.clientAbort, Phase.request);
       return;
     }
     if (this.state === "idle" || this.state === "head" && this.stream === undefined) {
@@ -466,7 +474,13 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     if (now < this.deadline()) return this.rearm();
     switch (this.state) {
       case "idle":
-        // An idle keep-alive (or silent new) connection just goes.
+        // A new connection that never sent a byte: HAProxy's 408 (cR--), logged and counted, unless http-ignore-probes.
+        if (this.requests === 0 && this.host.ignoreProbes !== true) {
+          this.respondAndClose(408);
+          this.host.logStream(this, undefined, 408, Cause.clientTimeout, Phase.request);
+          return;
+        }
+        // An idle keep-alive connection just goes.
         this.closeClient();
         return;
       case "head":

@@ -54,7 +54,7 @@ export async function checkWithSluice(target: Target, file: PreparedFile, cwd: s
   const [cmd, ...args] = target.command(["check", "-f", file.path]);
   const r = await run(cmd!, args, cwd, { ...file.env, NO_COLOR: "1" });
   if (r.status === 0) return { accepted: true };
-  const all = lines(r.text).filter((l) => !l.startsWith("warning:") && !/^\d+ errors? in the configuration$/.test(l));
+  const all = lines(r.text).filter((l) => !l.startsWith("warning:") && !l.startsWith("notice:") && !/^\d+ errors? in the configuration$/.test(l));
   return { accepted: false, first: all[0] ?? "no output", errors: all };
 }
 

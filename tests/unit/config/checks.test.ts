@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { fileURLToPath } from "node:url";
 import { loadConfigFiles } from "../../../src/config/load.ts";
-import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
+import { errorsOf, lines, loadOk, warningsOf, withoutOrigins } from "./helpers.ts";
 
 // Health checks (issue 14): the server options `check`, `inter`,
 // `fastinter`, `downinter`, `rise`, `fall`, `port`, `addr`,
@@ -46,6 +46,23 @@ describe("built-in values", () => {
       "      a3: { address: 127.0.0.1:9003, check: true, port: 9443, check-ssl: true, ssl: true, verify: none }",
     ));
     expect(y.backends[0]!.servers[0]!.check?.ssl).toBe(true);
+  });
+
+  test("TLS settings without ssl (HAProxy accepts them silently): check-ssl takes them; the traffic stays plain", () => {
+    const text = cfg(
+      "backend api",
+      "    server a1 127.0.0.1:9001 check check-ssl verify none",
+      "    server a2 127.0.0.1:9002 verify required sni str(x.test)",
+      "    server a3 127.0.0.1:9003 check check-ssl",
+    );
+    const c = loadOk(text);
+    const [a1, a2, a3] = c.backends[0]!.servers;
+    expect([a1!.ssl, a1!.check?.ssl, a1!.checkTls]).toEqual([undefined, true, { verify: "none", sni: "", alpn: [] }]);
+    // Unused: no TLS checks, no TLS traffic.
+    expect([a2!.ssl, a2!.checkTls]).toEqual([undefined, undefined]);
+    // check-ssl alone: the defaults (verify required against the system store, no SNI).
+    expect(a3!.checkTls).toEqual({ verify: "required", sni: "", alpn: [] });
+    expect(warningsOf(text)).toEqual([]);
   });
 
   test("option httpchk alone: OPTIONS / HTTP/1.0; one argument is the URI", () => {
@@ -160,11 +177,6 @@ describe("errors", () => {
       "observe layer7 in mode tcp",
       cfg("backend api", "    mode tcp", "    server a1 127.0.0.1:1 check observe layer7"),
       "sluice.cfg:3: backend 'api': server 'a1': 'observe layer7' needs mode http (this backend is in tcp mode; use observe layer4)",
-    ],
-    [
-      "check-ssl on a server without ssl",
-      cfg("backend api", "    server a1 127.0.0.1:1 check port 8443 check-ssl"),
-      "sluice.cfg:2: backend 'api': server 'a1': 'check-ssl' takes its TLS settings from the server's 'ssl' options: add 'ssl' to this server",
     ],
     [
       "check-send-proxy with TLS checks",

@@ -68,10 +68,35 @@ describe("stats socket", () => {
     expect(c.global.statsTimeout).toBeUndefined();
   });
 
+  test("a unix socket's owner: user/uid, group/gid (names read from /etc/passwd and /etc/group); YAML takes the same words", () => {
+    const c = loadOk(cfg("global", "    stats socket /run/a.sock mode 660 user root group root", "    stats socket /run/b.sock uid 65534 gid 65534", ...BACKEND));
+    expect(c.global.statsSockets).toEqual([
+      { kind: "unix", path: "/run/a.sock", level: "operator", mode: 0o660, uid: 0, gid: 0 },
+      { kind: "unix", path: "/run/b.sock", level: "operator", uid: 65534, gid: 65534 },
+    ]);
+    const y = loadOk(yaml("global:", "  stats: ['socket /run/b.sock uid 65534 gid 65534']", "backends:", "  be: { servers: [{ name: s, address: '127.0.0.1:9001' }] }"));
+    expect(y.global.statsSockets).toEqual(c.global.statsSockets!.slice(1));
+    expect(errorsOf(cfg(
+      "global",
+      "    stats socket /a.sock user no-such-user-here",
+      "    stats socket /a.sock group no-such-group-here",
+      "    stats socket /a.sock uid x",
+      "    stats socket ipv4@127.0.0.1:9999 user root",
+      "    stats socket /a.sock user root uid 7",
+      ...BACKEND,
+    ))).toEqual([
+      "sluice.cfg:2: global: stats socket: cannot find user id for 'no-such-user-here' (not in /etc/passwd)",
+      "sluice.cfg:3: global: stats socket: cannot find group id for 'no-such-group-here' (not in /etc/group)",
+      "sluice.cfg:4: global: stats socket: invalid uid 'x' (expected a number)",
+      "sluice.cfg:5: global: stats socket: 'user' applies to a unix socket only",
+      "sluice.cfg:6: global: stats socket: 'uid 7' disagrees with the uid given before (0)",
+    ]);
+  });
+
   test("what sluice does not support names file, line and keyword", () => {
     expect(errorsOf(cfg(
       "global",
-      "    stats socket /a.sock uid 0",
+      "    stats socket /a.sock process 1",
       "    stats socket /b.sock level root",
       "    stats socket ipv4@127.0.0.1:9999 mode 600",
       "    stats socket ipv6@[::1]:9999",
@@ -81,7 +106,7 @@ describe("stats socket", () => {
       "    stats socket",
       ...BACKEND,
     ))).toEqual([
-      "sluice.cfg:2: global: stats socket: option 'uid' is not supported yet (supported: level, mode, expose-fd listeners)",
+      "sluice.cfg:2: global: stats socket: option 'process' is not supported yet (supported: level, mode, user, uid, group, gid, expose-fd listeners)",
       "sluice.cfg:3: global: stats socket: 'level' expects user, operator or admin (got 'root')",
       "sluice.cfg:4: global: stats socket: 'mode' applies to a unix socket only",
       "sluice.cfg:5: global: stats socket: address family 'ipv6@' is not supported yet (supported: unix@, ipv4@)",

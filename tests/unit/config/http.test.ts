@@ -286,7 +286,7 @@ describe("option errors", () => {
     [
       "unknown option in a frontend lists the frontend's",
       ["frontend f", "    option http-buffer-request"],
-      "sluice.cfg:2: frontend 'f': option 'http-buffer-request' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose, idle-close-on-response, dontlognull, dontlog-normal, log-separate-errors, logasap, tcpka, clitcpka, splice-auto, splice-request, splice-response)",
+      "sluice.cfg:2: frontend 'f': option 'http-buffer-request' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose, idle-close-on-response, dontlognull, dontlog-normal, log-separate-errors, logasap, http-ignore-probes, tcpka, clitcpka, splice-auto, splice-request, splice-response)",
     ],
     [
       "redispatch interval",
@@ -605,9 +605,14 @@ describe("log-format", () => {
       `sluice.cfg:2: listen 'l': log-format: malformed variable '%{+Q}' ${SHAPE}`,
     ],
     [
-      "a sample expression",
-      ["frontend f", "    log-format '%ci %[src,ipmask(24)]'"],
-      "sluice.cfg:2: frontend 'f': log-format: sample expressions such as '%[src,ipmask(24)]' are not supported yet",
+      "a sample expression naming an unknown fetch",
+      ["frontend f", "    log-format '%ci %[srcip,ipmask(24)]'"],
+      "sluice.cfg:2: frontend 'f': log-format: %[srcip,ipmask(24)]: unknown fetch 'srcip' (did you mean 'src'?)",
+    ],
+    [
+      "a sample expression without its ']'",
+      ["frontend f", "    log-format '%ci %[src'"],
+      `sluice.cfg:2: frontend 'f': log-format: malformed variable '%[src' ${SHAPE}`,
     ],
     [
       "several words",

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Userlist } from "../../../src/rules/auth/userlist.ts";
 import { AUTH_FIXTURES } from "../../support/auth-fixtures.ts";
-import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
+import { errorsOf, lines, loadOk, warningsOf, withoutOrigins } from "./helpers.ts";
 
 const hash = (label: string) => AUTH_FIXTURES.find((f) => f.label === label)!.hash;
 const SHA512 = hash("sha512-rounds");
@@ -124,9 +124,6 @@ describe("userlist sections", () => {
     [["    group G users"], "u.cfg:2: userlist 'L': group 'G': missing value for 'users' (usage: group <name> [users <user>,...])"],
     [["    user tiger password $1$abc$0123456789abcdefghijkl"], "u.cfg:2: userlist 'L': user 'tiger': password: MD5-crypt hashes ('$1$') are not supported (supported: bcrypt ($2a$, $2b$, $2y$), SHA-256-crypt ($5$) and SHA-512-crypt ($6$))"],
     [["    user tiger password $y$j9T$abc$def"], "u.cfg:2: userlist 'L': user 'tiger': password: yescrypt hashes ('$y$') are not supported"],
-    [["    user tiger password $9$abc$def"], "u.cfg:2: userlist 'L': user 'tiger': password: unknown password hash scheme '$9$'"],
-    [["    user tiger password hunter2"], "u.cfg:2: userlist 'L': user 'tiger': password: not a crypt(3) hash"],
-    [["    user tiger password $6$rounds=500$abc$" + "x".repeat(86)], "u.cfg:2: userlist 'L': user 'tiger': password: SHA-512-crypt rounds=500 is out of range"],
     [["    user tiger"], "u.cfg:2: userlist 'L': user 'tiger': no password (give password HASH or insecure-password TEXT)"],
     [[`    user tiger insecure-password x password ${SHA256}`], "u.cfg:2: userlist 'L': user 'tiger': password and insecure-password together (give one)"],
     [["    user ti:ger insecure-password x"], "u.cfg:2: userlist 'L': user 'ti:ger': invalid user name 'ti:ger' (a colon ends the user name in Basic credentials"],
@@ -139,6 +136,27 @@ describe("userlist sections", () => {
     const errors = errorsOf({ name: "u.cfg", text: lines("userlist L", ...(body as string[])) });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toStartWith(message as string);
+  });
+
+  test("hashes crypt(3) never gives back are kept, as HAProxy keeps them: a notice each, and their user never logs in", () => {
+    const text = { name: "u.cfg", text: lines(
+      "userlist L",
+      "    user a password $9$abc$def",
+      "    user b password hunter2",
+      "    user c password $6$rounds=500$abc$" + "x".repeat(86),
+      "    user d insecure-password hunter2",
+    ) };
+    const c = loadOk(text);
+    expect(warningsOf(text).map((w) => w.slice(0, w.indexOf(": no password")))).toEqual([
+      "u.cfg:2: userlist 'L': user 'a': password: unknown password hash scheme '$9$' (crypt(3) fails on it)",
+      "u.cfg:3: userlist 'L': user 'b': password: not a crypt(3) hash (a clear-text password goes with 'insecure-password')",
+      "u.cfg:4: userlist 'L': user 'c': password: SHA-512-crypt rounds=500 is out of range (1000-999999999, no leading zero): crypt(3) refuses it",
+    ]);
+    const list = new Userlist(c.userlists!.L!);
+    for (const [user, password] of [["a", "$9$abc$def"], ["b", "hunter2"], ["b", ""], ["c", "x"]] as const) {
+      expect(list.check(basic(user, password))).toBeUndefined();
+    }
+    expect(list.check(basic("d", "hunter2"))).toBe("d");
   });
 
   test("section header errors and duplicate userlists (in one file and across files)", () => {
@@ -160,7 +178,7 @@ describe("userlist sections", () => {
   });
 
   test.each([
-    [["    users: { tiger: { password: x } }"], "u.yaml:3:33: userlist 'L': user 'tiger': password: not a crypt(3) hash"],
+    [["    users: { tiger: { password: 123 } }"], "u.yaml:3:33: userlist 'L': user 'tiger': invalid password 123 (expected a crypt(3) hash)"],
     [["    users: { tiger: { password: $1$abc$def } }"], "u.yaml:3:33: userlist 'L': user 'tiger': password: MD5-crypt hashes ('$1$') are not supported"],
     [["    users: { tiger: { insecure-password: 0123 } }"], "u.yaml:3:42: userlist 'L': user 'tiger': invalid insecure-password 123 (expected a string"],
     [["    users: { tiger: { insecure-password: x, frob: 1 } }"], "u.yaml:3:45: userlist 'L': user 'tiger': unknown keyword 'frob' (expected one of: password, insecure-password, groups)"],

@@ -66,13 +66,38 @@ describe("errors", () => {
     }
   });
 
-  test("sample expressions are reported as unsupported", () => {
+  test("sample expressions need a compiler for them (the rules layer's, given by the caller); an unterminated one is a syntax error", () => {
     expect(errorOf("%[src]").code).toBe("unsupported");
     expect(errorOf("%{+Q}[capture.req.hdr(0)]").code).toBe("unsupported");
+    expect(errorOf("%ci %[src").code).toBe("syntax");
+  });
+
+  test("sample expressions: each printed by its compiled getter; missing prints '-' (or \"\" quoted); ']' inside parentheses or quotes does not end one", () => {
+    const asked: string[] = [];
+    const values: Record<string, string | undefined> = { "var(txn.base)": "example.com/a", src: "10.0.0.1", "req.hdr(x),regsub(\\],x)": "y", "var(txn.none)": undefined };
+    const f = compileLogFormat("%ci %[var(txn.base)] %{+Q}[src] %[var(txn.none)] %{+Q}[var(txn.none)] %[req.hdr(x),regsub(\\],x)] end", {
+      sample: (expr) => {
+        asked.push(expr);
+        return () => values[expr];
+      },
+    });
+    expect(asked).toEqual(["var(txn.base)", "src", "var(txn.none)", "var(txn.none)", "req.hdr(x),regsub(\\],x)"]);
+    const r = createHttpLogRecord();
+    r.clientAddress = "127.0.0.1";
+    expect(f(r)).toBe('127.0.0.1 example.com/a "10.0.0.1" - "" y end');
   });
 });
 
 describe("formatting", () => {
+  test("%hr / %hs of a line without a request (a probe, a bad request) print nothing, as HAProxy's session-level lines", () => {
+    const f = compileLogFormat("captured %hr %hs end", { captures: { request: true, response: true } });
+    const r = createHttpLogRecord();
+    expect(f(r)).toBe("captured   end");
+    r.requestCaptures = ["a", ""];
+    r.responseCaptures = ["b"];
+    expect(f(r)).toBe("captured {a|} {b} end");
+  });
+
   test("separators: runs merge, none at the start, none around fields that print nothing", () => {
     expect(fmt("  %b   %s  ")).toBe("static srv1 ");
     expect(fmt("%b %hr %hs %hrl %hsl %s")).toBe("static srv1");
@@ -180,14 +205,14 @@ describe("agreement with src/config", () => {
   test("the config accepts exactly what compiles", () => {
     const compiles = (f: string): boolean => {
       try {
-        compileLogFormat(f);
+        compileLogFormat(f, { sample: () => () => "x" });
         return true;
       } catch {
         return false;
       }
     };
     for (
-      const f of ["%{+Q,+E}HU", "%{+Q}o%b", "%{Q}r", "%b2", "%bogus", "100%", "%{+Q", "%{+Q}", "%[src]"]
+      const f of ["%{+Q,+E}HU", "%{+Q}o%b", "%{Q}r", "%b2", "%bogus", "100%", "%{+Q", "%{+Q}", "%[src]", "%[src", "%{+Q}[src,lower]"]
     ) {
       expect([f, checkLogFormat(f) === undefined]).toEqual([f, compiles(f)]);
     }

@@ -77,6 +77,14 @@ describe("the file limit", () => {
     expect(said).toEqual([`warning: maxconn 15000 may need ${30000 + 3 + RUNTIME_FDS} files; the file limit is 20000 (hard 20000)`]);
   });
 
+  test("zero-warning: the file-limit warning stops the start instead (HAProxy's zero-warning counts it too)", () => {
+    const s = limitSystem({ soft: 1024, hard: 20000 });
+    const logs: string[] = [];
+    expect(() => applyFileLimit(s.system, configWith("    maxconn 15000\n    zero-warning"), "bun", (l) => logs.push(l)))
+      .toThrow(`maxconn 15000 may need ${30000 + 3 + RUNTIME_FDS} files; the file limit is 20000 (hard 20000), and 'zero-warning' is set`);
+    expect(logs).toEqual([]);
+  });
+
   test("no libc (not Linux): nothing to do without ulimit-n; ulimit-n is refused naming the keyword and the runtime", () => {
     const s = limitSystem({ soft: 256, hard: 256 }, { unsupported: true });
     expect(() => applyFileLimit(s.system, configWith("    maxconn 100"), "bun", () => {})).not.toThrow();

@@ -62,10 +62,9 @@ describe("password hashes", () => {
     ["$1$abc$0123456789abcdefghijkl", "MD5-crypt hashes ('$1$') are not supported"],
     ["$y$j9T$salt$hash", "yescrypt hashes ('$y$') are not supported"],
     ["$2x$05$abcdefghijklmnopqrstuuLK7U1u6pVRmL7L1BBM2aS35PSZnDXlK", "bcrypt with the pre-2011 sign bug hashes ('$2x$') are not supported"],
-    ["$9$abc$def", "unknown password hash scheme '$9$'"],
     ["abJnggxhB/yWI", "DES-crypt hashes are not supported"],
-    ["hunter2!", "not a crypt(3) hash"],
-  ])("%s is refused: %s", (hash, message) => {
+    ["_J9..abcdoj0PMidvoVc", "BSDi extended DES-crypt hashes ('_') are not supported"],
+  ])("%s would match under crypt(3) but sluice cannot compute it, so it is refused: %s", (hash, message) => {
     const r = parsePasswordHash(hash);
     expect(typeof r).toBe("string");
     expect(r as string).toContain(message);
@@ -85,7 +84,14 @@ describe("password hashes", () => {
     ["$5$abcdefghijklmnopq$" + "x".repeat(43), "malformed SHA-256-crypt salt 'abcdefghijklmnopq' (at most 16 characters"],
     ["$5$sa!t$" + "x".repeat(43), "malformed SHA-256-crypt salt 'sa!t'"],
     ["$5$salt$" + "x".repeat(42) + "!", "malformed SHA-256-crypt hash (expected 43 characters"],
-  ])("%s never matches under crypt(3), so it is refused: %s", (hash, message) => {
-    expect(parsePasswordHash(hash)).toContain(message);
+    ["$9$abc$def", "unknown password hash scheme '$9$' (crypt(3) fails on it)"],
+    ["hunter2!", "not a crypt(3) hash"],
+    ["$6$k6y3o.eP$JlKBx9za9667qe4xHSwRv6J.C0/D7cV91", "malformed SHA-512-crypt hash (expected 86 characters of [./0-9A-Za-z] after the salt, got 33)"],
+  ])("%s never matches under crypt(3): accepted as HAProxy does, and no password matches it: %s", (hash, message) => {
+    const r = parsePasswordHash(hash);
+    if (typeof r === "string") throw new Error(`refused: ${r}`);
+    expect(r.scheme).toBe("unusable");
+    expect(r.unusable).toContain(message);
+    for (const password of ["", "tiger", hash, "x".repeat(100)]) expect(r.matches(bytes(password))).toBe(false);
   });
 });
