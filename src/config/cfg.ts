@@ -12,10 +12,9 @@ import { readServerOptions } from "./cfg-server.ts";
 import { Conditions } from "./cfg-conditions.ts";
 import { type Env, expandAddress } from "./cfg-env.ts";
 import { DefaultsKeeper, type DefaultsRecord, type DefaultServer, segmentWithDefaults, splitFrom } from "./cfg-defaults.ts";
-import { BIND_PROXY_FLAGS } from "./schema-proxy-protocol.ts";
 import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
 import { lineNote } from "./cfg-notes.ts";
-import { BIND_SOCKET_FLAGS, BIND_SOCKET_VALUES } from "./schema-bind.ts";
+import { readBindOptions } from "./cfg-bind.ts";
 import { FILTER_LINES, FILTER_USAGE } from "./schema-filters.ts";
 import {
   isReservedName,
@@ -135,24 +134,6 @@ const USAGE: Record<string, string> = {
 const CHECK_RULES = new Set(["http-check", "tcp-check"]);
 /** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
 const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "declare", "force-persist", "ignore-persist", "monitor"]);
-/** Bind options without a value. */
-const BIND_FLAGS = new Set(["ssl", "strict-sni", "no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets", "prefer-client-ciphers", ...BIND_PROXY_FLAGS, ...BIND_SOCKET_FLAGS]);
-/** Bind options that take a value → what the value is. */
-const BIND_VALUES: Record<string, string> = {
-  proto: "h2",
-  crt: "<file|dir>",
-  "crt-list": "<file>",
-  "default-crt": "<file>",
-  alpn: "<protocol>[,<protocol>...]",
-  "ssl-min-ver": "TLSv1.0|TLSv1.1|TLSv1.2|TLSv1.3",
-  "ssl-max-ver": "TLSv1.0|TLSv1.1|TLSv1.2|TLSv1.3",
-  ciphers: "<ciphers>",
-  ciphersuites: "<ciphersuites>",
-  curves: "<curves>",
-  ...BIND_SOCKET_VALUES,
-};
-/** Bind options that may be given several times (a list). */
-const BIND_REPEATED = new Set(["crt", "crt-list"]);
 
 interface Section {
   /** Where this section's keywords go in the raw document; null: skip its lines. */
@@ -534,40 +515,16 @@ class CfgParser {
     // With options, the entry is a mapping, as YAML writes it: { address, ssl, crt, ... }.
     let entry: string | Record<string, unknown> = list;
     if (i < args.length) {
-      const options = this.bindOptions(list, args.slice(i));
+      const options = readBindOptions(list, args.slice(i));
       // A bad option is reported; the address still counts (no second "no bind" error).
-      if (options !== undefined) entry = options;
+      if ("error" in options) this.error(options.error);
+      else entry = options.options;
     }
     const raw = this.node(base);
     const binds = (raw.bind ??= []) as unknown[];
     this.mark([...base, "bind"]);
     this.mark([...base, "bind", binds.length]);
     binds.push(entry);
-  }
-
-  /** `ssl crt a.pem alpn h2 ...` → { address, ssl: true, crt: ["a.pem"], alpn: "h2" }, or undefined after an error. */
-  private bindOptions(address: string, args: string[]): Record<string, unknown> | undefined {
-    const options: Record<string, unknown> = { address };
-    for (let i = 0; i < args.length; i++) {
-      const option = args[i]!;
-      if (BIND_FLAGS.has(option)) {
-        options[option] = true;
-      } else if (Object.hasOwn(BIND_VALUES, option)) {
-        const value = args[++i];
-        if (value === undefined) {
-          this.error(`missing argument for bind option '${option}' (usage: ${option} ${BIND_VALUES[option]})`);
-          return undefined;
-        }
-        if (BIND_REPEATED.has(option)) ((options[option] ??= []) as string[]).push(value);
-        else options[option] = value;
-      } else {
-        this.error(
-          `bind option '${option}' is not supported yet (supported: ${[...BIND_FLAGS, ...Object.keys(BIND_VALUES)].join(", ")})`,
-        );
-        return undefined;
-      }
-    }
-    return options;
   }
 
   /** `default-server <options>`: what the servers below it in the section start from. */

@@ -43,44 +43,9 @@ export interface Origin {
   col?: number;
 }
 
-/** HAProxy's names for TLS versions (`ssl-min-ver`, `ssl-max-ver`). */
-export type TlsVersion = "TLSv1.0" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
-
-/** One certificate a TLS bind serves, read and checked at load. */
-export interface TlsCertificate {
-  /** The file it came from, as the process opens it. */
-  file: string;
-  /** The leaf then its chain, PEM. */
-  cert: string;
-  key: string;
-  /** The names it answers for SNI: its crt-list filters, else its own SAN DNS names (or CN). Lower case. */
-  names: string[];
-  keyType: "ec" | "rsa" | "other";
-}
-
-/** `bind ADDR ssl ...`: TLS termination on this address. */
-export interface BindTls {
-  /** In configuration order (`crt` files, directories' files sorted, then `crt-list` lines). */
-  certificates: TlsCertificate[];
-  /** Index in `certificates` of the default one: `default-crt`, else the first. */
-  defaultCertificate: number;
-  /** `alpn h2,http/1.1`; empty: no ALPN. */
-  alpn: string[];
-  /** `ssl-min-ver` (else ssl-default-bind-options, else TLSv1.2 as HAProxy). */
-  minVersion: TlsVersion;
-  maxVersion?: TlsVersion;
-  ciphers?: string;
-  ciphersuites?: string;
-  curves?: string;
-  /** `strict-sni`: a client without SNI, or with a name no certificate has, is refused. */
-  strictSni: boolean;
-  /** Session ticket keys are replaced this often, ms. */
-  ticketKeyRotate: number;
-  /** False with `no-tls-tickets` (on the bind or in ssl-default-bind-options): no session tickets are issued. */
-  tlsTickets: boolean;
-  /** `prefer-client-ciphers` (on the bind or in ssl-default-bind-options): the client's order picks the cipher, not the server's (HAProxy's default). */
-  preferClientCiphers?: true;
-}
+// ---- TLS on binds and towards servers: types-tls.ts
+export type { BindTls, ServerTls, TlsCertificate, TlsVersion } from "./types-tls.ts";
+import type { BindTls, ServerTls, TlsVersion } from "./types-tls.ts";
 
 export interface BindConfig {
   /** "0.0.0.0" for `:port`/`*:port`; "::1" (no brackets) for `[::1]:port`. */
@@ -97,20 +62,6 @@ export interface BindConfig {
   /** IPv6 addresses: `v6only` true, `v4v6` false; absent: the system's default. */
   ipv6Only?: boolean;
   origin: Origin;
-}
-
-/** `server ... ssl ...`: TLS to this server. */
-export interface ServerTls {
-  /** `verify required` (default, as HAProxy) checks the certificate against `ca` or the system store. */
-  verify: "none" | "required";
-  /** `ca-file`: PEM text, read at load; undefined: the system store. */
-  ca?: string;
-  /** `sni`: the name sent; "" sends none (HAProxy sends none unless told). */
-  sni: string;
-  /** `alpn`: offered protocols; h2 chosen makes the connection HTTP/2. Empty: none. */
-  alpn: string[];
-  /** `crt`: a client certificate (PEM with key). */
-  clientCert?: { cert: string; key: string };
 }
 
 export interface ServerConfig {
