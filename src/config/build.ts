@@ -19,7 +19,7 @@ import type { CheckedProxy, CheckedSegment } from "./sections.ts";
 import type { BindSslPart } from "./schema-tls.ts";
 import { RULE_KEYWORDS, type RuleLinesPart } from "./schema-rules.ts";
 import type { StatsListenerConfig } from "./schema-stats.ts";
-import { isStatsSection, statsListener } from "./stats-listener.ts";
+import { isStatsSection, statsListener, statsPage } from "./stats-listener.ts";
 import {
   type BackendConfig,
   type BindConfig,
@@ -75,6 +75,8 @@ export interface Draft {
   /** Sections that serve the stats page or the metrics (issue 16) instead of traffic, and what is wrong with them. */
   stats: StatsListenerConfig[];
   statsProblems: ConfigError[];
+  /** What HAProxy only warns about there: `stats` in a section that is not in mode http (ignored). */
+  statsWarnings: ConfigError[];
 }
 
 const NO_DEFAULTS: ProxyPart = { timeouts: {} };
@@ -110,7 +112,7 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
     return anyLog ? expand(entries) : [{ ...BUILTIN.logTarget }];
   };
 
-  const draft: Draft = { global, named: [], frontends: [], backends: [], stats: [], statsProblems: [] };
+  const draft: Draft = { global, named: [], frontends: [], backends: [], stats: [], statsProblems: [], statsWarnings: [] };
   let defaults = NO_DEFAULTS;
   for (const seg of segments) {
     // A broken `defaults` still replaces the previous one, as written.
@@ -125,6 +127,8 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
         if (listener !== undefined) draft.stats.push(listener);
         continue;
       }
+      // Stats in a section that routes, or in a backend: HAProxy's stats applet inside the proxy (issue 19).
+      const page = statsPage(proxy, part, defaults, draft.statsProblems, draft.statsWarnings);
       if (proxy.kind !== "backend") {
         draft.frontends.push(
           frontend(
@@ -146,6 +150,8 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
         if (part.logs !== undefined) drafted.config.logTargets = logTargets([...(defaults.logs ?? []), ...part.logs]);
         draft.backends.push(drafted);
       }
+      // A listen is one proxy: its page is served once, at its frontend half's request stage.
+      if (page !== undefined) (proxy.kind === "backend" ? draft.backends : draft.frontends).at(-1)!.config.statsPage = page;
     }
   }
   return draft;

@@ -189,6 +189,7 @@ const BACKEND = {
   "stick-table": v.optional(StickTableSchema),
   "load-server-state-from-file": v.optional(LoadServerStateSchema),
   "server-state-file": v.optional(StatePathSchema),
+  stats: v.optional(StatsSchema),
   ...ruleEntries(BACKEND_RULES),
 };
 const LISTEN = {

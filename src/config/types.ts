@@ -279,6 +279,8 @@ export interface BackendConfig {
   mode: Mode;
   /** `description`: shown beside the backend on the stats page. */
   description?: string;
+  /** `stats ...` in a backend (issue 19): the page HAProxy's stats applet serves for requests routed here. */
+  statsPage?: StatsListenerConfig;
   /** `load-server-state-from-file` (from defaults too) and the backend's own `server-state-file` (its `local` file). */
   loadServerState?: "global" | "local" | "none";
   serverStateFile?: string;
@@ -343,6 +345,8 @@ export interface FrontendConfig {
   stickTable?: StickTableSpec;
   /** The frontend's rule lines (a listen's, all of them) and, once loaded, compiled. */
   ruleLines?: RuleLines;
+  /** `stats ...` in a section that also routes (issue 19): the page served for requests under `stats uri`. */
+  statsPage?: StatsListenerConfig;
   rules?: ProxyRules;
   binds: BindConfig[];
   /** Undefined: no backend, every connection is refused (load warns). */
@@ -571,6 +575,16 @@ export interface StatsListenerConfig {
   metrics?: MetricsRoute;
   /** `stats admin if|unless <cond>`: which requests may change servers (the page's forms, the JSON API); absent: none. */
   admin?: Condition;
+  /** `stats scope`: the proxies the page, CSV and JSON show (`.` already replaced by the section's name); absent: all. */
+  scope?: string[];
+  /** `stats show-node [NAME]`: the node name shown at the top of the page (true: the global `node`, else the host's name). */
+  showNode?: string | true;
+  /** `stats show-desc [TEXT]`: the description shown at the top of the page (true: the global `description`). */
+  showDesc?: string | true;
+  /** `stats show-modules`: the modules' counters in each proxy's rows. */
+  showModules?: boolean;
+  /** `stats http-request` lines (a section that routes or a backend only: compiled with its rules). */
+  requestRules?: RuleLine[];
   origin: Origin;
 }
 

@@ -16,6 +16,7 @@ import type { PoolTimers } from "../pool/server-pool.ts";
 import { Clock } from "../runtime/clock.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { HttpLogSink } from "../session/http-host.ts";
+import type { Services } from "../stream/types.ts";
 import { type ConnectionCounts, HttpLogWriter } from "../session/http-log-writer.ts";
 import { type AcceptGate, Frontend } from "./frontend.ts";
 
@@ -40,6 +41,8 @@ export interface GraphContext {
   readonly gate: AcceptGate & ConnectionCounts;
   /** An ownership violation throws (tests) instead of being logged, counted and its connection closed. */
   readonly strictOwnership: boolean;
+  /** The applets the proxy serves in its traffic (stats pages, the exporter): filled in by whoever runs it. */
+  readonly services: Services;
 }
 
 const SILENT_HTTP_LOG: HttpLogSink = { stream() {} };
@@ -81,7 +84,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     controlFramesPerSec: g.h2FrontendMaxControlFramesPerSec,
   };
   const stickTables = StickTables.of(config, runtime, () => clock.tick());
-  const rules = { backends, world: rulesWorld(backends, stickTables?.store) };
+  const rules = { backends, world: rulesWorld(backends, stickTables?.store), services: ctx.services };
   for (const f of config.frontends) {
     let backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
     // Rules but no default_backend: requests no use_backend takes get 503 from

@@ -7,6 +7,7 @@ import { ForwardingPlan } from "./forwarding.ts";
 import type { HttpSessionHost } from "./http-session.ts";
 import type { HttpStream } from "../stream/http-stream.ts";
 import type { CauseCode, PhaseCode } from "../stream/termination.ts";
+import type { Services } from "../stream/types.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Clock } from "../runtime/clock.ts";
@@ -21,6 +22,8 @@ import { countHttpRequest } from "../stream/counting.ts";
 export interface RulesContext {
   readonly backends: ReadonlyMap<string, Backend>;
   readonly world: RulesWorld;
+  /** The proxy's applets (stats pages, the exporter), filled in once it runs. */
+  readonly services: Services;
 }
 
 /** HAProxy's rule: of the frontend's and the backend's modes, the more closing one applies. */
@@ -117,5 +120,5 @@ function rulesHostOf(name: string, own: ProxyRules | undefined, ctx: RulesContex
   const backendRules = [...ctx.backends.values()].some((b) => b.config.rules !== undefined);
   if (own === undefined && !backendRules) return undefined;
   const backends = ctx.backends;
-  return { name, rules: own ?? NO_RULES, world: ctx.world, backendNamed: (n) => backends.get(n), tarpitTimeout };
+  return { name, rules: own ?? NO_RULES, world: ctx.world, backendNamed: (n) => backends.get(n), tarpitTimeout, services: ctx.services };
 }

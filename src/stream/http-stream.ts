@@ -20,6 +20,7 @@ import { anyHolds, switchServer } from "../rules/rule-set.ts";
 import { CookieStep } from "./cookie-step.ts";
 import { afterResponse, replyHead, responseRules } from "./response-rules.ts";
 import { type StickStep, stickStep } from "./stick-step.ts";
+import { ServiceStep } from "./service-step.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -70,6 +71,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** Persistence by a stick table (`stick` lines), when the backend has some. */
   private stick: StickStep | undefined;
   private persistServer: Server | undefined;
+  /** An applet answers (the stats page, the exporter): it has the body, then the answer. */
+  private service: ServiceStep | undefined;
 
   constructor(
     readonly host: HttpStreamHost<HttpStream>,
@@ -100,6 +103,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       this.tarpitUntil = this.host.now() + Math.max(1, ruled.tarpitMs);
       return this.rearm();
     }
+    if (ruled?.txn.service !== undefined) {
+      const step = this.service = new ServiceStep(ruled.txn.service, this.request, ruled.txn, this.replyNow);
+      return this.requestComplete ? this.host.runtime.defer(() => step.run()) : this.host.resumeClient();
+    }
     // After a connection-auth challenge the session's next requests go to the
     // same server, even if they must queue for it (invariant 13).
     const last = this.host.authServer;
@@ -121,7 +128,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (cookie !== undefined) {
       const step = this.cookie = new CookieStep(cookie);
       // ignore-persist: the cookie chooses nothing (it is still read, stripped and set as usual).
-      const r = step.request(this.request, this.backend.servers, this.wallSeconds(), this.only !== undefined || ignore, force);
+      const r = step.request(this.request, this.backend.servers, Math.floor(this.host.runtime.wallNow() / 1000), this.only !== undefined || ignore, force);
       if (r.server !== undefined) this.only = this.persistServer = r.server;
       if (r.head !== this.request) this.outgoing = { ...this.outgoing, head: r.head };
     }
@@ -134,10 +141,6 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   protected now(): number {
     return this.host.now();
-  }
-
-  private wallSeconds(): number {
-    return Math.floor(this.host.runtime.wallNow() / 1000);
   }
 
   protected rearm(): void {
@@ -233,6 +236,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   requestData(chunk: Uint8Array): void {
     // Answered by a rule: the rest of the body goes nowhere (the connection closes after the answer).
     if (this.done) return;
+    if (this.service !== undefined) return this.service.data(chunk);
     const x = this.exchange;
     if (x === undefined) {
       // Held until the exchange opens: the chunk may be a view of a buffer that is reused.
@@ -252,6 +256,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   requestEnd(): void {
     this.requestComplete = true;
+    if (this.service !== undefined) return this.service.run();
     const x = this.exchange;
     if (x === undefined) this.endPending = true;
     else x.endBody(this.requestTrailersHead);
@@ -319,7 +324,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // HAProxy's order: http-response rules, the persistence cookie, then http-after-response.
     const server = this.server;
     if (this.cookie !== undefined && server !== undefined) {
-      head = this.cookie.response(head, server, server === this.persistServer, this.request.method, this.wallSeconds());
+      head = this.cookie.response(head, server, server === this.persistServer, this.request.method, Math.floor(this.host.runtime.wallNow() / 1000));
     }
     if (this.ruled !== undefined) head = afterResponse(this.ruled, head);
     this.status = head.status;
@@ -459,6 +464,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     }
     super.queueExpired();
   }
+
 
   /** Writes the reply the rules chose (`ruled.txn.reply`) as the stream's whole answer. */
   private readonly replyNow = (): void => {
