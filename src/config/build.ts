@@ -20,6 +20,7 @@ import type { BindSslPart } from "./schema-tls.ts";
 import { RULE_KEYWORDS, type RuleLinesPart } from "./schema-rules.ts";
 import type { StatsListenerConfig } from "./schema-stats.ts";
 import { isStatsSection, statsListener, statsPage } from "./stats-listener.ts";
+import { defaultFullconn } from "./schema-fullconn.ts";
 import {
   type BackendConfig,
   type BindConfig,
@@ -154,6 +155,7 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
       if (page !== undefined) (proxy.kind === "backend" ? draft.backends : draft.frontends).at(-1)!.config.statsPage = page;
     }
   }
+  defaultFullconn(draft.frontends.map((f) => f.config), draft.backends.map((b) => b.config));
   return draft;
 }
 
@@ -293,6 +295,9 @@ function backend(
   if (part.allBackups ?? defaults.allBackups) config.allBackups = true;
   if (part.tcpKeepAlive?.server ?? defaults.tcpKeepAlive?.server) config.serverTcpKeepAlive = true;
   if (part.abortOnClose ?? defaults.abortOnClose) config.abortOnClose = true;
+  if (part.preferLastServer ?? defaults.preferLastServer) config.preferLastServer = true;
+  const fullconn = part.fullconn ?? defaults.fullconn;
+  if (fullconn !== undefined) config.fullconn = fullconn;
   // Persistence (issue 15, cookie): the section's own line, else its defaults'; HTTP only.
   const cookie = part.cookie ?? defaults.cookie;
   if (cookie !== undefined && mode === "http") config.cookie = { ...cookie, domains: [...cookie.domains], attrs: [...cookie.attrs] };

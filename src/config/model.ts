@@ -302,6 +302,9 @@ export interface ProxyPart {
   tcpKeepAlive?: TcpKeepAlive;
   /** `option abortonclose` (issue 19). */
   abortOnClose?: boolean;
+  preferLastServer?: boolean;
+  /** `fullconn N` (schema-fullconn.ts); absent or 0: HAProxy's default, from the frontends' maxconn. */
+  fullconn?: number;
 }
 
 function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
@@ -328,6 +331,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   errorloc303?: ErrorLocPart[];
   "http-reuse"?: HttpReuse;
   "max-session-srv-conns"?: number;
+  fullconn?: number;
   "http-check"?: HttpCheckRule[];
   "tcp-check"?: TcpCheckStep[];
   cookie?: CookiePersistence;
@@ -340,6 +344,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o.bind !== undefined) part.binds = o.bind;
   if (o.default_backend !== undefined) part.defaultBackend = o.default_backend;
   if (o.maxconn !== undefined) part.maxconn = o.maxconn;
+  if (o.fullconn !== undefined && o.fullconn > 0) part.fullconn = o.fullconn;
   if (o.balance !== undefined) part.balance = o.balance;
   if (o["hash-type"] !== undefined) part.hashType = o["hash-type"];
   if (o.servers !== undefined) part.servers = o.servers;
@@ -368,6 +373,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   }
   if (option.tcpKeepAlive !== undefined) part.tcpKeepAlive = option.tcpKeepAlive;
   if (option.abortOnClose !== undefined) part.abortOnClose = option.abortOnClose;
+  if (option.preferLastServer !== undefined) part.preferLastServer = option.preferLastServer;
   if (o["http-reuse"] !== undefined) part.httpReuse = o["http-reuse"];
   if (o["max-session-srv-conns"] !== undefined) {
     part.maxSessionSrvConns = o["max-session-srv-conns"];

@@ -137,6 +137,8 @@ export interface ServerConfig {
   // ---- balancing and queues (issue 14, balance) ----
   /** `maxqueue N`: streams waiting for this server at most; absent or 0: no limit. */
   maxqueue?: number;
+  /** `minconn N`: the dynamic limit's floor; it grows to maxconn as the backend's load reaches its fullconn (HAProxy's srv_dynamic_maxconn). */
+  minconn?: number;
   /** `slowstart TIME`: ms over which the effective weight ramps up after the server comes UP; absent: none. */
   slowstart?: number;
   /** `init-addr`: how the address is found at start, tried in order; absent: BUILTIN.initAddr. An IP is written as itself. */
@@ -310,6 +312,10 @@ export interface BackendConfig {
   serverTcpKeepAlive?: true;
   /** `option abortonclose` (issue 19): an HTTP request whose client shut its side is dropped while queued or connecting. */
   abortOnClose?: true;
+  /** `fullconn N`, else HAProxy's default: a tenth of the maxconn of the frontends that reach it, at least 1. */
+  fullconn?: number;
+  /** `option prefer-last-server`: a keep-alive client's next request goes to the server that answered its previous one, while it has room (not with hash balancing). */
+  preferLastServer?: true;
   /** `option redispatch`: a retry may go to another server. */
   redispatch: boolean;
   /**

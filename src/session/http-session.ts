@@ -71,6 +71,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   readonly conns = new SessionConns();
   /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */
   authServer: Server | undefined;
+  previousServer: Server | undefined;
   readonly accepted: number;
   state: SessionState = "idle";
   stream: HttpStream | undefined;

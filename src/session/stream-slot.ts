@@ -30,6 +30,7 @@ export interface SlotSession extends Owner {
   readonly proxyHeader: string;
   readonly stopping: boolean;
   authServer: Server | undefined;
+  previousServer: Server | undefined;
   now(): number;
   tick(): number;
   /** The timer fires by `at` at the latest. */
@@ -99,6 +100,12 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   }
   set authServer(server: Server | undefined) {
     this.session.authServer = server;
+  }
+  get previousServer(): Server | undefined {
+    return this.session.previousServer;
+  }
+  set previousServer(server: Server | undefined) {
+    this.session.previousServer = server;
   }
   get stopping(): boolean {
     return this.session.stopping;

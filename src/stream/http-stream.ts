@@ -135,6 +135,9 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // `stick on|match|store-request` (HAProxy: after the cookie and use-server, which win).
     this.stick = stickStep(this.backend, this.ruled?.txn, this.only !== undefined || ignore);
     if (this.stick?.server !== undefined) this.only = this.persistServer = this.stick.server;
+    // option prefer-last-server (HAProxy's assign_server, not for hash balancing): the previous request's server while it takes more.
+    const previous = this.backend.config.preferLastServer === true && this.only === undefined && !this.backend.hashes ? this.host.previousServer : undefined;
+    if (previous !== undefined && previous.usable && previous.hasSlot && this.backend.servers.includes(previous)) this.only = previous;
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
     this.pick();
   }
@@ -516,6 +519,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       const host = this.host;
       const reusable = this.requestComplete && x.reusable;
       x.done(false);
+      host.previousServer = reusable ? this.server : undefined;
       host.ownership.release(host.owner, this.server!.pool, conn, reusable, host.now(), host.maxSessionSrvConns);
     }
     this.host.streamDone(this, this.keepClient);

@@ -38,6 +38,8 @@ export interface HttpStreamHost<S> {
   readonly requests: number;
   /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */
   authServer: Server | undefined;
+  /** The server whose connection the previous request left reusable (option prefer-last-server). */
+  previousServer: Server | undefined;
   /** The client half-closed. */
   readonly clientEnded: boolean;
   /** The proxy is stopping: this is the connection's last response. */
