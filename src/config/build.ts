@@ -220,6 +220,7 @@ function frontend(
     origin: proxy.origin,
   };
   if (part.tcpKeepAlive?.client ?? defaults.tcpKeepAlive?.client) config.clientTcpKeepAlive = true;
+  if (part.contstats ?? defaults.contstats) config.contstats = true;
   // A frontend's table; a listen's is on its backend half (one table per name).
   if (proxy.kind === "frontend" && part.stickTable !== undefined) config.stickTable = { name: proxy.name, ...part.stickTable };
   // A listen is its own default backend unless it names another.

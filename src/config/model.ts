@@ -303,6 +303,7 @@ export interface ProxyPart {
   /** `option abortonclose` (issue 19). */
   abortOnClose?: boolean;
   preferLastServer?: boolean;
+  contstats?: boolean;
   /** `fullconn N` (schema-fullconn.ts); absent or 0: HAProxy's default, from the frontends' maxconn. */
   fullconn?: number;
 }
@@ -373,6 +374,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   }
   if (option.tcpKeepAlive !== undefined) part.tcpKeepAlive = option.tcpKeepAlive;
   if (option.abortOnClose !== undefined) part.abortOnClose = option.abortOnClose;
+  if (option.contstats !== undefined) part.contstats = option.contstats;
   if (option.preferLastServer !== undefined) part.preferLastServer = option.preferLastServer;
   if (o["http-reuse"] !== undefined) part.httpReuse = o["http-reuse"];
   if (o["max-session-srv-conns"] !== undefined) {

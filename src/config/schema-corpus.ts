@@ -22,7 +22,7 @@ export interface CorpusOptions {
   abortOnClose?: boolean;
   /** `option prefer-last-server`: a keep-alive client's next request goes to the server of its previous one when it can. */
   preferLastServer?: boolean;
-  /** `option contstats`: traffic counters move during a transfer (sluice's always do; the option says so). */
+  /** `option contstats` (frontends): traffic counters move along a transfer, not only at its end (stream/counting.ts). */
   contstats?: boolean;
 }
 

@@ -351,6 +351,8 @@ export interface FrontendConfig {
   stickTable?: StickTableSpec;
   /** The frontend's rule lines (a listen's, all of them) and, once loaded, compiled. */
   ruleLines?: RuleLines;
+  /** `option contstats`: traffic counters move along each transfer, not only at its end. */
+  contstats?: true;
   /** `stats ...` in a section that also routes (issue 19): the page served for requests under `stats uri`. */
   statsPage?: StatsListenerConfig;
   rules?: ProxyRules;

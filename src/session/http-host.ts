@@ -46,6 +46,7 @@ export class HttpHost implements HttpSessionHost {
   readonly protocolErrors = new Map<string, number>();
   private readonly plans = new Map<Backend, ForwardingPlan>();
   readonly rulesHost: RulesHost | undefined;
+  readonly contstats: TrafficCounters | undefined;
 
   constructor(
     private readonly config: FrontendConfig,
@@ -66,6 +67,7 @@ export class HttpHost implements HttpSessionHost {
     this.errorFiles = config.errorFiles;
     this.clientKeepAlive = config.httpMode !== "close";
     this.idleCloseOnResponse = config.idleCloseOnResponse === true;
+    this.contstats = config.contstats === true ? this.counters : undefined;
     this.rulesHost = rules === undefined ? undefined : rulesHostOf(config.name, config.rules, rules, config.timeouts.tarpit ?? config.timeouts.connect);
   }
 

@@ -19,6 +19,8 @@ export interface SessionHost {
   readonly logAsap: boolean;
   sessionEnded(session: TcpSession): void;
   readonly counters: TrafficCounters;
+  /** `option contstats`: the counters move with each chunk. */
+  readonly contstats?: boolean;
 }
 
 export class TcpSession extends Session implements TcpStreamHost {
@@ -36,6 +38,10 @@ export class TcpSession extends Session implements TcpStreamHost {
 
   get counters(): TrafficCounters {
     return this.host.counters;
+  }
+
+  get contstats(): boolean {
+    return this.host.contstats === true;
   }
 
   get clientTimeout(): number {

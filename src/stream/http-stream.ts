@@ -21,6 +21,7 @@ import { CookieStep } from "./cookie-step.ts";
 import { afterResponse, replyHead, responseRules } from "./response-rules.ts";
 import { type StickStep, stickStep } from "./stick-step.ts";
 import { ServiceStep } from "./service-step.ts";
+import { creditTransfer } from "./credit.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -94,8 +95,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   // ---- server, queue, connection ----
 
   start(): void {
-    // The request rules answered (deny, return, redirect, auth): no server. The
-    // answer goes out on the next turn, out of the mux's parsing of this request.
+    // The rules answered (deny, return, redirect, auth): no server; the answer goes on the next turn, out of the mux's parsing.
     const ruled = this.ruled;
     if (ruled?.txn.reply !== undefined) {
       if (ruled.tarpitMs < 0) return this.host.runtime.defer(this.replyNow);
@@ -135,9 +135,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // `stick on|match|store-request` (HAProxy: after the cookie and use-server, which win).
     this.stick = stickStep(this.backend, this.ruled?.txn, this.only !== undefined || ignore);
     if (this.stick?.server !== undefined) this.only = this.persistServer = this.stick.server;
-    // option prefer-last-server (HAProxy's assign_server, not for hash balancing): the previous request's server while it takes more.
-    const previous = this.backend.config.preferLastServer === true && this.only === undefined && !this.backend.hashes ? this.host.previousServer : undefined;
-    if (previous !== undefined && previous.usable && previous.hasSlot && this.backend.servers.includes(previous)) this.only = previous;
+    // option prefer-last-server (HAProxy's assign_server): the previous request's server while it takes more.
+    this.only ??= this.preferred(this.host.previousServer);
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
     this.pick();
   }
@@ -374,6 +373,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** Flushes response bytes to the client (called after each server chunk). */
   responseFlush(): void {
     this.host.flushToClient();
+    if (this.host.contstats !== undefined && !this.done) creditTransfer(this.host.contstats, this, 0, this.bytesToClient);
   }
 
   exchangeLost(why: Lost, resetCode?: number): void {

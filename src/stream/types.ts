@@ -12,6 +12,7 @@ import type { Runtime } from "../runtime/types.ts";
 import type { Action, ActionTxn } from "../rules/types.ts";
 import type { HeaderCapture } from "../rules/rule-set.ts";
 import type { StickStore } from "../stick/types.ts";
+import type { TrafficCounters } from "../conn/counters.ts";
 
 /**
  * `S`: the stream type itself (so this file needs not import it). One host
@@ -38,6 +39,8 @@ export interface HttpStreamHost<S> {
   readonly requests: number;
   /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */
   authServer: Server | undefined;
+  /** `option contstats`: the frontend's counters, given the response bytes as they go; undefined: counted at the end. */
+  readonly contstats: TrafficCounters | undefined;
   /** The server whose connection the previous request left reusable (option prefer-last-server). */
   previousServer: Server | undefined;
   /** The client half-closed. */
