@@ -124,7 +124,7 @@ describe("haproxy.cfg errors", () => {
     [
       "missing server address",
       ["backend api", "    server a1"],
-      "sluice.cfg:2: backend 'api': missing argument for 'server' (usage: server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]] [cookie <value>])",
+      "sluice.cfg:2: backend 'api': missing argument for 'server' (usage: server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [minconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]] [cookie <value>])",
     ],
     [
       "missing server option value",
