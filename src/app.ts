@@ -24,6 +24,9 @@ import { probe } from "./probe.ts";
 import { longVersion, shortVersion } from "./version-text.ts";
 import { startStatsListeners, type StatsListeners } from "./admin/listener.ts";
 import { localAdmin } from "./admin/server-admin.ts";
+import { proxyPages, proxyServices } from "./admin/proxy-pages.ts";
+import { RateHistory } from "./admin/rate-history.ts";
+import { ServerOps } from "./check/server-ops.ts";
 import { serverViews } from "./admin/server-api.ts";
 import { proxyStats } from "./stats/proxy-source.ts";
 import { infoText, statCsv } from "./stats/csv.ts";
@@ -188,6 +191,13 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
     infoText: () => infoText(figures.info()),
     statTyped: () => statTyped(figures.rows()),
   };
+  // The stats pages served inside the proxy (sections that route, backends) and the exporter's
+  // `use-service`, ready before the first request. In a master's worker the page's forms act on
+  // nothing: the master relays server changes to every worker, and this page is this worker's alone.
+  const history = new RateHistory();
+  const pages = proxyPages(config);
+  const pageAdmin = worker === undefined ? { servers: localAdmin(new ServerOps(proxy.backends, proxy.checks, () => proxy.clock.tick())), now: () => runtime.now() } : undefined;
+  Object.assign(proxy.services, proxyServices(pages, figures, history, pageAdmin));
   try {
     await proxy.start();
     // A master's worker: the master owns the stats sockets and listeners (and asks this worker).
@@ -207,7 +217,13 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
   }
   let stats: StatsListeners;
   try {
-    stats = await startStatsListeners(runtime, worker === undefined ? config.stats ?? [] : [], figures, control === undefined ? undefined : localAdmin(control.ctx.ops));
+    stats = await startStatsListeners(
+      runtime,
+      worker === undefined ? config.stats ?? [] : [],
+      figures,
+      control === undefined ? undefined : localAdmin(control.ctx.ops),
+      pages.length > 0 ? { history } : undefined,
+    );
   } catch (error) {
     io.err(`sluice: cannot start the stats listener: ${(error as Error).message}`);
     await proxy.stop(0);

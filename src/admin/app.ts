@@ -13,7 +13,7 @@ import type { MetricsRoute, StatsListenerConfig } from "../config/types.ts";
 import { statCsv } from "../stats/csv.ts";
 import { statJson } from "../stats/json.ts";
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "../stats/prometheus.ts";
-import type { StatsSource } from "../stats/types.ts";
+import type { StatRow, StatsSource } from "../stats/types.ts";
 import { adminAllowed, type RequestPeers } from "./admin-gate.ts";
 import { statsPage } from "./page.ts";
 import { PAGE_RESULTS } from "./server-api.ts";
@@ -92,6 +92,11 @@ export interface AdminSide {
   readonly now: () => number;
 }
 
+/** `stats scope`: only the rows of the proxies named; every row without it. */
+function scoped(rows: StatRow[], scope: readonly string[] | undefined): StatRow[] {
+  return scope === undefined ? rows : rows.filter((row) => scope.includes(String(row.pxname)));
+}
+
 export function statsApp(config: StatsListenerConfig, source: StatsSource, history: RateHistory, admin?: AdminSide): Hono<{ Bindings: StatsEnv }> {
   const app = new Hono<{ Bindings: StatsEnv }>();
   const allowed = (c: Context<{ Bindings: StatsEnv }>) =>
@@ -146,7 +151,7 @@ export function statsApp(config: StatsListenerConfig, source: StatsSource, histo
       const code = await admin!.servers.act(form.get("b") ?? "", form.getAll("s"), form.get("action") ?? "");
       return c.redirect(`${config.uri};st=${code}`, 303);
     }
-    const rows = source.rows();
+    const rows = scoped(source.rows(), config.scope);
     if (rest.includes(";csv")) return c.body(statCsv(rows), 200, { ...NO_CACHE, "content-type": "text/plain; charset=utf-8" });
     if (rest.includes(";json")) return c.json(statJson(rows), 200, NO_CACHE);
     const result = resultOf(rest);
@@ -158,6 +163,9 @@ export function statsApp(config: StatsListenerConfig, source: StatsSource, histo
         hideVersion: config.hideVersion,
         uri: config.uri!,
         admin: allowed(c),
+        ...(config.showNode === undefined ? {} : { node: config.showNode }),
+        ...(config.showDesc === undefined ? {} : { description: config.showDesc }),
+        ...(config.showModules === true ? { modules: true } : {}),
         ...(result === undefined ? {} : { result }),
       }),
       200,

@@ -24,8 +24,10 @@ export async function startStatsListeners(
   configs: readonly StatsListenerConfig[],
   source: StatsSource,
   servers?: ServerAdmin,
+  /** The pages served inside the proxy (proxy-pages.ts) share the rate samples: their history, sampled even with no listener. */
+  inProxy?: { history: RateHistory },
 ): Promise<StatsListeners> {
-  const history = new RateHistory();
+  const history = inProxy?.history ?? new RateHistory();
   const open: { name: string; listener: HttpListener }[] = [];
   try {
     for (const config of configs) {
@@ -50,7 +52,7 @@ export async function startStatsListeners(
     history.sample(source.rows());
     timer = runtime.setTimer(sample, SAMPLE_MS);
   };
-  if (open.length > 0) sample();
+  if (open.length > 0 || inProxy !== undefined) sample();
   return {
     listening: open.map((o) => ({ name: o.name, hostname: o.listener.hostname, port: o.listener.port })),
     async close() {

@@ -18,6 +18,25 @@ export interface PageOptions {
   readonly admin?: boolean;
   /** The result of the last form action (the redirect's `;st=CODE`). */
   readonly result?: { ok: boolean; text: string };
+  /** `stats show-node [NAME]`: the node named in the title (true: the global `node`, else the host's name). */
+  readonly node?: string | true;
+  /** `stats show-desc [TEXT]`: the description under the title (true: the global `description`). */
+  readonly description?: string | true;
+  /** `stats show-modules`: a column of each row's module counters (ssl, h2, h1), as HAProxy's extra modules. */
+  readonly modules?: boolean;
+}
+
+/** The statistics modules HAProxy's page lists with `stats show-modules`: each one's counters, by column prefix. */
+const MODULES: readonly (readonly [string, string])[] = [["ssl", "ssl_"], ["h2", "h2_"], ["h1", "h1_"]];
+
+/** One row's module counters: each module that has some, its counters as `name value`. */
+function modulesCell(row: StatRow): string {
+  const parts: string[] = [];
+  for (const [module, prefix] of MODULES) {
+    const counters = Object.keys(row).filter((k) => k.startsWith(prefix)).map((k) => `${escapeHtml(k.slice(prefix.length))} ${escapeHtml(String(row[k]))}`);
+    if (counters.length > 0) parts.push(`<b>${module}</b>: ${counters.join(", ")}`);
+  }
+  return `<td class="modules" data-col="modules">${parts.join("<br>")}</td>`;
 }
 
 /** Requests per 10 s of each frontend, oldest first (admin/rate-history.ts). */
@@ -188,17 +207,18 @@ function adminForm(name: string): string {
   return `<p class="admin"><input type="hidden" name="b" value="${escapeHtml(name)}">Choose the action to perform on the checked servers: <select name="action"><option value="">--</option>${options}</select> <input type="submit" value="Apply"></p>`;
 }
 
-function proxyTable(name: string, rows: readonly StatRow[], samples: readonly number[] | undefined, legends: boolean, admin: string | undefined): string {
+function proxyTable(name: string, rows: readonly StatRow[], samples: readonly number[] | undefined, legends: boolean, admin: string | undefined, modules: boolean): string {
   const servers = admin !== undefined && rows.some((r) => r.type === 2);
   const body = rows.map((row) => {
     const tick = !servers ? "" : row.type === 2 ? `<td><input type="checkbox" name="s" value="${escapeHtml(String(row.svname))}"></td>` : "<td></td>";
     const title = legends && row.addr !== undefined ? ` title="${escapeHtml(`${row.addr}${row.cookie !== undefined ? ` cookie ${row.cookie}` : ""}`)}"` : "";
     const label = row.svname === "FRONTEND" ? "Frontend" : row.svname === "BACKEND" ? "Backend" : String(row.svname);
-    return `<tr class="${rowClass(row)}" data-sv="${escapeHtml(String(row.svname))}">${tick}<td class="name"${title}>${escapeHtml(label)}</td>${COLUMNS.map(([, , c]) => cell(row, c)).join("")}</tr>`;
+    return `<tr class="${rowClass(row)}" data-sv="${escapeHtml(String(row.svname))}">${tick}<td class="name"${title}>${escapeHtml(label)}</td>${COLUMNS.map(([, , c]) => cell(row, c)).join("")}${modules ? modulesCell(row) : ""}</tr>`;
   }).join("\n");
   const chart = samples === undefined ? "" : sparkline(samples, name);
+  const head = modules ? header().replace("</tr><tr>", `<th rowspan="2" class="group">Modules</th></tr><tr>`) : header();
   const table = `<table class="px" data-proxy="${escapeHtml(name)}">
-${servers ? header().replaceAll("<tr><th rowspan=\"2\">", "<tr><th rowspan=\"2\"></th><th rowspan=\"2\">") : header()}
+${servers ? head.replaceAll("<tr><th rowspan=\"2\">", "<tr><th rowspan=\"2\"></th><th rowspan=\"2\">") : head}
 ${body}
 </table>`;
   const wrapped = servers ? `<form method="post" action="${admin}">\n${table}\n${adminForm(name)}\n</form>` : table;
@@ -241,12 +261,12 @@ export function statsPage(rows: readonly StatRow[], info: readonly InfoField[], 
   const refresh = options.refreshSeconds === undefined ? "" : `<meta http-equiv="refresh" content="${options.refreshSeconds}">`;
   const version = options.hideVersion ? "" : ` ${escapeHtml(String(field("Version") ?? ""))}`;
   const uri = escapeHtml(options.uri);
-  // The global `node` and `description`, as HAProxy's page heads itself with them.
-  const nodeName = String(field("node") ?? "");
+  // The global `node` and `description`, as HAProxy's page heads itself with them; `stats show-node NAME` / `show-desc TEXT` name their own.
+  const nodeName = typeof options.node === "string" ? options.node : String(field("node") ?? "");
   const node = nodeName === "" ? "" : ` on ${escapeHtml(nodeName)}`;
-  const about = String(field("description") ?? "");
+  const about = typeof options.description === "string" ? options.description : String(field("description") ?? "");
   const description = about === "" ? "" : `\n<p class="desc">${escapeHtml(about)}</p>`;
-  const tables = [...byProxy].map(([name, list]) => proxyTable(name, list, samples.get(name), options.showLegends, options.admin === true ? uri : undefined)).join("\n");
+  const tables = [...byProxy].map(([name, list]) => proxyTable(name, list, samples.get(name), options.showLegends, options.admin === true ? uri : undefined, options.modules === true)).join("\n");
   const result = options.result === undefined ? "" : `<p class="result ${options.result.ok ? "ok" : "failed"}">${escapeHtml(options.result.text)} <a href="${uri}">[X]</a></p>\n`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">${refresh}

@@ -84,6 +84,9 @@ export class Backend {
     this.timeouts = config.timeouts;
     this.servers = config.servers.map((s) => new Server(config.name, s, timers, h2MaxStreams));
     if (config.serverTcpKeepAlive === true) for (const s of this.servers) s.tcpKeepAlive = true;
+    // Servers with minconn follow the backend's load: its streams on servers and those waiting in any of its queues.
+    const load = { load: () => this.current + this.queue.length + this.servers.reduce((n, s) => n + s.queued, 0), fullconn: config.fullconn ?? 1 };
+    for (const s of this.servers) if (s.minconn > 0 && s.maxconn > 0) s.loadOf = load;
     this.h2 = this.servers.length > 0 && this.servers.every((s) => s.proto === "h2");
     this.httpReuse = config.httpReuse;
     this.now = () => timers.now();

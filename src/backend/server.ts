@@ -39,6 +39,10 @@ export class Server implements BalanceTarget {
   port: number;
   readonly backup: boolean;
   readonly maxconn: number;
+  /** `minconn` (0: none): the limit then moves between it and maxconn with the backend's load (`limit`). */
+  readonly minconn: number;
+  /** Set by the backend of a server with minconn: its load now (HAProxy's beconn: streams on it and queued) and its fullconn. */
+  loadOf: { load(): number; readonly fullconn: number } | undefined = undefined;
   rrCurrent = 0;
   lbSlot = 0;
   // ---- balancing and queues (issue 14, balance) ----
@@ -99,6 +103,7 @@ export class Server implements BalanceTarget {
     this.state = new ServerState(settings.check?.rise ?? 1, settings.check?.fall ?? 1, settings.disabled, timers.now());
     // No maxconn: no limit (0, as HAProxy writes it).
     this.maxconn = settings.maxconn ?? 0;
+    this.minconn = settings.minconn ?? 0;
     this.sendProxy = settings.sendProxy;
     this.proto = settings.proto;
     this.maxReuse = settings.maxReuse;
@@ -224,7 +229,21 @@ export class Server implements BalanceTarget {
   }
 
   get hasSlot(): boolean {
-    return this.maxconn === 0 || this.current < this.maxconn;
+    const max = this.loadOf === undefined ? this.maxconn : this.limit;
+    return max === 0 || this.current < max;
+  }
+
+  /**
+   * The connections it takes now (HAProxy's srv_dynamic_maxconn): maxconn
+   * once the backend's load reaches fullconn, else maxconn × load / fullconn,
+   * never below minconn.
+   */
+  get limit(): number {
+    const backend = this.loadOf;
+    if (backend === undefined) return this.maxconn;
+    const load = backend.load();
+    if (load >= backend.fullconn) return this.maxconn;
+    return Math.max(this.minconn, Math.floor((load * this.maxconn) / backend.fullconn));
   }
 }
 

@@ -20,7 +20,8 @@ import type { CheckedProxy, CheckedSegment } from "./sections.ts";
 import type { BindSslPart } from "./schema-tls.ts";
 import { RULE_KEYWORDS, type RuleLinesPart } from "./schema-rules.ts";
 import type { StatsListenerConfig } from "./schema-stats.ts";
-import { isStatsSection, statsListener } from "./stats-listener.ts";
+import { isStatsSection, statsListener, statsPage } from "./stats-listener.ts";
+import { defaultFullconn } from "./schema-fullconn.ts";
 import {
   type BackendConfig,
   type BindConfig,
@@ -76,6 +77,8 @@ export interface Draft {
   /** Sections that serve the stats page or the metrics (issue 16) instead of traffic, and what is wrong with them. */
   stats: StatsListenerConfig[];
   statsProblems: ConfigError[];
+  /** What HAProxy only warns about there: `stats` in a section that is not in mode http (ignored). */
+  statsWarnings: ConfigError[];
 }
 
 const NO_DEFAULTS: ProxyPart = { timeouts: {} };
@@ -111,7 +114,7 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
     return anyLog ? expand(entries) : [{ ...BUILTIN.logTarget }];
   };
 
-  const draft: Draft = { global, named: [], frontends: [], backends: [], stats: [], statsProblems: [] };
+  const draft: Draft = { global, named: [], frontends: [], backends: [], stats: [], statsProblems: [], statsWarnings: [] };
   let defaults = NO_DEFAULTS;
   for (const seg of segments) {
     // A broken `defaults` still replaces the previous one, as written.
@@ -126,6 +129,8 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
         if (listener !== undefined) draft.stats.push(listener);
         continue;
       }
+      // Stats in a section that routes, or in a backend: HAProxy's stats applet inside the proxy (issue 19).
+      const page = statsPage(proxy, part, defaults, draft.statsProblems, draft.statsWarnings);
       if (proxy.kind !== "backend") {
         const f = frontend(
             proxy,
@@ -149,8 +154,11 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
         if (part.logs !== undefined) drafted.config.logTargets = logTargets([...(defaults.logs ?? []), ...part.logs]);
         draft.backends.push(drafted);
       }
+      // A listen is one proxy: its page is served once, at its frontend half's request stage.
+      if (page !== undefined) (proxy.kind === "backend" ? draft.backends : draft.frontends).at(-1)!.config.statsPage = page;
     }
   }
+  defaultFullconn(draft.frontends.map((f) => f.config), draft.backends.map((b) => b.config));
   return draft;
 }
 
@@ -216,6 +224,7 @@ function frontend(
     origin: proxy.origin,
   };
   if (part.tcpKeepAlive?.client ?? defaults.tcpKeepAlive?.client) config.clientTcpKeepAlive = true;
+  if (part.contstats ?? defaults.contstats) config.contstats = true;
   // A frontend's table; a listen's is on its backend half (one table per name).
   if (proxy.kind === "frontend" && part.stickTable !== undefined) config.stickTable = { name: proxy.name, ...part.stickTable };
   // A listen is its own default backend unless it names another.
@@ -296,6 +305,9 @@ function backend(
   if (part.allBackups ?? defaults.allBackups) config.allBackups = true;
   if (part.tcpKeepAlive?.server ?? defaults.tcpKeepAlive?.server) config.serverTcpKeepAlive = true;
   if (part.abortOnClose ?? defaults.abortOnClose) config.abortOnClose = true;
+  if (part.preferLastServer ?? defaults.preferLastServer) config.preferLastServer = true;
+  const fullconn = part.fullconn ?? defaults.fullconn;
+  if (fullconn !== undefined) config.fullconn = fullconn;
   // Persistence (issue 15, cookie): the section's own line, else its defaults'; HTTP only.
   const cookie = part.cookie ?? defaults.cookie;
   if (cookie !== undefined && mode === "http") config.cookie = { ...cookie, domains: [...cookie.domains], attrs: [...cookie.attrs] };

@@ -23,6 +23,7 @@ const SERVER_VALUES: Record<string, string> = {
   crt: "<file>",
   // balancing and queues (issue 14, balance)
   maxqueue: "<number>",
+  minconn: "<number>",
   slowstart: "<time>",
   "init-addr": "last,libc,none,<ip>",
   // Health checks (issue 14, checks).
@@ -59,6 +60,7 @@ const SERVER_OPTIONS = [
   "crt",
   // balancing and queues (issue 14, balance)
   "maxqueue",
+  "minconn",
   "slowstart",
   "init-addr",
   // Health checks (issue 14, checks).

@@ -200,6 +200,7 @@ const BACKEND = {
   "load-server-state-from-file": v.optional(LoadServerStateSchema),
   "server-state-file": v.optional(StatePathSchema),
   ...FILTER_KEYWORDS,
+  stats: v.optional(StatsSchema),
   ...ruleEntries(BACKEND_RULES),
 };
 const LISTEN = {
@@ -316,6 +317,10 @@ export interface ProxyPart extends FiltersPart {
   abortOnClose?: boolean;
   /** `source ADDR[:PORT]` (schema-proxymisc.ts). */
   source?: SourceAddress;
+  preferLastServer?: boolean;
+  contstats?: boolean;
+  /** `fullconn N` (schema-fullconn.ts); absent or 0: HAProxy's default, from the frontends' maxconn. */
+  fullconn?: number;
 }
 
 function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
@@ -343,6 +348,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   errorloc303?: ErrorLocPart[];
   "http-reuse"?: HttpReuse;
   "max-session-srv-conns"?: number;
+  fullconn?: number;
   "http-check"?: HttpCheckRule[];
   "tcp-check"?: TcpCheckStep[];
   cookie?: CookiePersistence;
@@ -355,6 +361,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o.bind !== undefined) part.binds = o.bind;
   if (o.default_backend !== undefined) part.defaultBackend = o.default_backend;
   if (o.maxconn !== undefined) part.maxconn = o.maxconn;
+  if (o.fullconn !== undefined && o.fullconn > 0) part.fullconn = o.fullconn;
   if (o.balance !== undefined) part.balance = o.balance;
   if (o["hash-type"] !== undefined) part.hashType = o["hash-type"];
   if (o.source !== undefined) part.source = o.source;
@@ -384,6 +391,8 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   }
   if (option.tcpKeepAlive !== undefined) part.tcpKeepAlive = option.tcpKeepAlive;
   if (option.abortOnClose !== undefined) part.abortOnClose = option.abortOnClose;
+  if (option.contstats !== undefined) part.contstats = option.contstats;
+  if (option.preferLastServer !== undefined) part.preferLastServer = option.preferLastServer;
   if (o["http-reuse"] !== undefined) part.httpReuse = o["http-reuse"];
   if (o["max-session-srv-conns"] !== undefined) {
     part.maxSessionSrvConns = o["max-session-srv-conns"];

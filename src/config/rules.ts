@@ -11,7 +11,7 @@ import { compileHttpAction } from "../rules/actions/index.ts";
 import type { ActionContext } from "../rules/actions/types.ts";
 import { compileExpr } from "../rules/expr.ts";
 import { compileFormatString } from "../rules/log-format.ts";
-import type { BackendSwitch, HeaderCapture, Monitor, ProxyRules, ServerSwitch, StickRule } from "../rules/rule-set.ts";
+import type { BackendSwitch, HeaderCapture, Monitor, ProxyRules, ServerSwitch, StatsRules, StickRule } from "../rules/rule-set.ts";
 import { errorReply } from "../rules/actions/replies.ts";
 import { freezeReply } from "../rules/actions/common.ts";
 import { RULE_KEYWORDS } from "./schema-rules.ts";
@@ -22,7 +22,8 @@ import { parseDuration } from "./duration.ts";
 import { compileTcpAction } from "../rules/tcp-actions.ts";
 import { EXPECT_PROXY_BEFORE_TLS } from "./schema-proxy-protocol.ts";
 import type { Draft } from "./build.ts";
-import type { Origin, RuleLine, RuleLines, UserlistConfig } from "./types.ts";
+import type { Origin, RuleLine, RuleLines, StatsListenerConfig, UserlistConfig } from "./types.ts";
+import { STATS_DEFAULTS } from "./schema-stats.ts";
 import { Userlist } from "../rules/auth/userlist.ts";
 import { HttpCache } from "../rules/cache/store.ts";
 import type { CacheConfig } from "./types-filters.ts";
@@ -51,6 +52,8 @@ interface ProxyFacts {
   sslBinds?: true;
   /** HTTP frontends: the `%[expr]` of their log-format, compiled for the log line (logSamples). */
   logSamples?: readonly string[];
+  /** The page HAProxy's stats applet serves in this proxy (issue 19): its uri and `stats http-request` lines. */
+  statsPage?: StatsListenerConfig;
   errorFile(status: number): Uint8Array | undefined;
 }
 
@@ -92,7 +95,10 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     const monitorUri = f.config.mode === "http" ? f.config.monitorUri : undefined;
     // %[expr] in an HTTP log line reads the stream's transaction: such a frontend builds one, rules or not.
     const logSamples = f.config.mode === "http" && f.config.logFormat !== undefined ? logFormatSamples(f.config.logFormat) : [];
-    const lines = f.config.ruleLines ?? (monitorUri === undefined && logSamples.length === 0 ? undefined : noRuleLines());
+    const statsPage = f.config.statsPage;
+    // Any backend's stats page is reached through the request stage of rules, as a monitor-uri or a frontend's own page is.
+    const needsStage = monitorUri !== undefined || logSamples.length > 0 || statsPage !== undefined || (f.config.mode === "http" && draft.backends.some((b) => b.config.statsPage !== undefined));
+    const lines = f.config.ruleLines ?? (needsStage ? noRuleLines() : undefined);
     if (lines === undefined) continue;
     const files = f.config.errorFiles;
     // A listen is one proxy: its backend half runs the same rules (use-server, stick), never twice.
@@ -108,6 +114,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
         errorFile: (s) => files[s],
         ...(servers === undefined ? {} : { servers }),
         ...(monitorUri === undefined ? {} : { monitorUri }),
+        ...(statsPage === undefined ? {} : { statsPage }),
         ...(f.config.binds.some((b) => b.ssl !== undefined) ? { sslBinds: true as const } : {}),
         ...(logSamples.length === 0 ? {} : { logSamples }),
       },
@@ -126,11 +133,21 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     }
   }
   for (const b of draft.backends) {
-    const lines = b.config.ruleLines;
+    const statsPage = b.config.statsPage;
+    const lines = b.config.ruleLines ?? (statsPage === undefined ? undefined : noRuleLines());
     if (lines === undefined) continue;
     const files = b.config.errorFiles;
     const rules = compileProxy(
-      { kind: b.named.kind, name: b.config.name, mode: b.config.mode, origin: b.config.origin, lines, servers: b.config.servers.map((s) => s.name), errorFile: (s) => files[s] },
+      {
+        kind: b.named.kind,
+        name: b.config.name,
+        mode: b.config.mode,
+        origin: b.config.origin,
+        lines,
+        servers: b.config.servers.map((s) => s.name),
+        errorFile: (s) => files[s],
+        ...(statsPage === undefined ? {} : { statsPage }),
+      },
       backends,
       errors,
       shared,
@@ -307,6 +324,7 @@ function compileProxy(
     }
   }
   const monitor = compileMonitor(p, requestCtx, fail);
+  const stats = compileStatsRules(p, requestCtx, fail);
   const stickCondition = (words: readonly string[]) => compileCondition(words, acls, Stage.httpRequest, env);
   const stick = compileStickLines(p.lines.stick, env, stickCondition, (line, detail) => fail(line, "stick", detail), tables.written);
   // Each %[expr] of the log-format (its names were checked where it was written: config/log-format.ts).
@@ -333,8 +351,28 @@ function compileProxy(
     requestCaptureSlots: captureLengths.length,
     responseCaptureSlots: responseLengths.length,
     ...(monitor === undefined ? {} : { monitor }),
+    ...(stats === undefined ? {} : { stats }),
   };
   return { rules, stick, ...(logSamples === undefined ? {} : { logSamples }) };
+}
+
+/**
+ * The stats page's uri and its `stats http-request` rules (allow, deny, auth:
+ * HAProxy's), compiled as http-request rules of the proxy (its ACLs and
+ * userlists). `auth` without a realm asks for HAProxy's stats realm, as
+ * HAProxy does on its stats applet.
+ */
+function compileStatsRules(p: ProxyFacts, ctx: ActionContext, fail: (line: RuleLine, keyword: string, detail: string) => void): StatsRules | undefined {
+  const page = p.statsPage;
+  if (page === undefined) return undefined;
+  const request: Action[] = [];
+  for (const line of page.requestRules ?? []) {
+    const words = line.words[0] === "auth" && line.words[1] !== "realm" ? ["auth", "realm", STATS_DEFAULTS.realm, ...line.words.slice(1)] : line.words;
+    const action = compileHttpAction("http-request", words, ctx);
+    if (typeof action === "string") fail(line, "stats http-request", action);
+    else request.push(action);
+  }
+  return { uri: page.uri ?? STATS_DEFAULTS.uri, request };
 }
 
 /** `tcp-request connection|content ACTION...` and `tcp-request inspect-delay TIME` lines. */

@@ -20,6 +20,10 @@ export interface CorpusOptions {
   tcpKeepAlive?: TcpKeepAlive;
   /** `option abortonclose`: a request whose client shut its side is dropped while still queued or connecting. */
   abortOnClose?: boolean;
+  /** `option prefer-last-server`: a keep-alive client's next request goes to the server of its previous one when it can. */
+  preferLastServer?: boolean;
+  /** `option contstats` (frontends): traffic counters move along a transfer, not only at its end (stream/counting.ts). */
+  contstats?: boolean;
 }
 
 type Apply = (part: CorpusOptions) => void;
@@ -38,6 +42,8 @@ const FLAG_OPTIONS: Record<string, { sections: readonly SectionName[]; set: (on:
   clitcpka: { sections: FRONT, set: (on) => (p) => (p.tcpKeepAlive = { ...p.tcpKeepAlive, client: on }) },
   srvtcpka: { sections: BACK, set: (on) => (p) => (p.tcpKeepAlive = { ...p.tcpKeepAlive, server: on }) },
   abortonclose: { sections: BACK, set: (on) => (p) => (p.abortOnClose = on) },
+  "prefer-last-server": { sections: BACK, set: (on) => (p) => (p.preferLastServer = on) },
+  contstats: { sections: FRONT, set: (on) => (p) => (p.contstats = on) },
   // Kernel splicing moves bytes without copying them to user space; sluice always
   // copies (the runtimes offer no splice). What the peers see is the same.
   "splice-auto": { sections: ALL, set: () => () => {} },
@@ -49,7 +55,6 @@ const FLAG_OPTIONS: Record<string, { sections: readonly SectionName[]; set: (on:
 const REFUSED: Record<string, string> = {
   nolinger:
     "option 'nolinger' is not supported: the runtimes' sockets cannot close with a reset (SO_LINGER 0); sluice closes with FIN",
-  "prefer-last-server": "option 'prefer-last-server' is not supported yet: each request of a keep-alive connection is balanced on its own",
   "http-pretend-keepalive": "option 'http-pretend-keepalive' is not supported yet",
 };
 

@@ -195,6 +195,7 @@ export interface ServerPart {
   tls?: ServerTls;
   // balancing and queues (issue 14, balance)
   maxqueue?: number;
+  minconn?: number;
   slowstart?: number;
   initAddr?: InitAddr[];
   /** Health checks (issue 14, checks): what the line says, defaults applied by build.ts. */
@@ -257,6 +258,7 @@ const SERVER_FIELDS = {
   ...SERVER_SSL_FIELDS,
   // balancing and queues (issue 14, balance)
   maxqueue: v.optional(integer("maxqueue", 0)),
+  minconn: v.optional(integer("minconn", 0)),
   slowstart: v.optional(duration("slowstart")),
   "init-addr": v.optional(InitAddrSchema()),
   // Health checks (issue 14, checks).
@@ -295,6 +297,10 @@ function serverPart(
   if (ssl !== undefined) part.ssl = ssl;
   // balancing and queues (issue 14, balance)
   if (s.maxqueue !== undefined && s.maxqueue > 0) part.maxqueue = s.maxqueue;
+  // HAProxy: minconn alone, or above maxconn, becomes the maxconn (a fixed limit); 0 or equal to maxconn is no ramp.
+  const minconn = s.minconn ?? 0;
+  if (minconn > 0 && minconn >= (s.maxconn ?? 0)) part.maxconn = minconn;
+  else if (minconn > 0) part.minconn = minconn;
   if (s.slowstart !== undefined && s.slowstart > 0) part.slowstart = s.slowstart;
   if (s["init-addr"] !== undefined) part.initAddr = s["init-addr"];
   if (s.cookie !== undefined) part.cookie = s.cookie;

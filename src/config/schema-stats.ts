@@ -13,11 +13,20 @@
 //       stats admin if { src 127.0.0.1 }      # admin: "if { src 127.0.0.1 }"
 //       http-request use-service prometheus-exporter if { path /metrics }
 //
-// Such a section carries no traffic: it has no servers, no default_backend,
-// no use_backend, and its only rule line may be the Prometheus exporter's. A
-// frontend with that rule line alone (HAProxy's documented exporter section)
-// is a stats listener too, serving the metrics only. Served by admin/ on the
-// runtime's own HTTP server, not by the proxy core.
+// A section that carries no traffic (no servers, no default_backend, no
+// use_backend, its only rule line the Prometheus exporter's) is a stats
+// listener, served by admin/ on the runtime's own HTTP server; a frontend with
+// that rule line alone (HAProxy's documented exporter section) is one too,
+// serving the metrics only. A section that also routes, and a backend (issue
+// 19), serve the page from inside the proxy as HAProxy's stats applet: a
+// request whose path begins with `stats uri`, once that proxy's http-request
+// rules let it through, gets the page (stats-listener.ts, session/).
+//
+//   stats scope <proxy>|.     only these proxies on the page (repeatable)
+//   stats http-request allow|deny|auth [realm <r>] [if|unless <cond>]
+//   stats show-node [<name>]  the node's name (global `node`, else the host name)
+//   stats show-desc [<text>]  a description (global `description` without one)
+//   stats show-modules        the modules' counters
 import * as v from "valibot";
 import { parseDuration } from "./duration.ts";
 import { lineWords } from "./schema-check.ts";
@@ -45,6 +54,15 @@ export interface StatsPart {
    * `admin` in a mapping), for its errors.
    */
   admin?: { words: string[]; at: (string | number)[] }[];
+  /** `stats scope` lines: the proxies the page shows (`.`: the section's own); absent: all. */
+  scope?: string[];
+  /** `stats http-request` lines: their words (the action first) and where each is under `stats`. */
+  httpRequest?: { words: string[]; at: (string | number)[] }[];
+  /** `stats show-node [NAME]`: true without a name (the global `node`, else the host name). */
+  showNode?: string | true;
+  /** `stats show-desc [TEXT]`: true without a text (the global `description`). */
+  showDesc?: string | true;
+  showModules?: true;
 }
 
 const USAGE: Record<string, string> = {
@@ -56,8 +74,17 @@ const USAGE: Record<string, string> = {
   "show-legends": "stats show-legends",
   "hide-version": "stats hide-version",
   admin: "stats admin { if | unless } <cond>",
+  scope: "stats scope { <name> | . }",
+  "http-request": "stats http-request { allow | deny | auth [realm <realm>] } [ { if | unless } <condition> ]",
+  "show-node": "stats show-node [ <name> ]",
+  "show-desc": "stats show-desc [ <description> ]",
+  "show-modules": "stats show-modules",
 };
-const FLAGS = new Set(["enable", "show-legends", "hide-version"]);
+const FLAGS = new Set(["enable", "show-legends", "hide-version", "show-modules"]);
+/** Keywords whose argument is optional (none: the global setting) or whose words are kept as a list. */
+const FREE_ARGS = new Set(["admin", "http-request", "show-node", "show-desc"]);
+/** HAProxy 2.6's `stats http-request` actions. */
+const STATS_ACTIONS = new Set(["allow", "deny", "auth"]);
 
 function authProblem(x: string): string | undefined {
   const colon = x.indexOf(":");
@@ -67,7 +94,10 @@ function authProblem(x: string): string | undefined {
 /** One line's words (`uri /stats`) into the part; a message when they are wrong. */
 function readLine(words: string[], part: StatsPart): string | undefined {
   const [keyword, ...args] = words as [string, ...string[]];
-  if (keyword === "admin") return setValue(keyword, args, part);
+  if (FREE_ARGS.has(keyword)) {
+    if (keyword === "show-node" && args.length > 1) return `too many arguments for 'stats show-node' (usage: ${USAGE["show-node"]})`;
+    return setValue(keyword, keyword === "admin" || keyword === "http-request" ? args : args.length === 0 ? true : args.join(" "), part);
+  }
   const usage = USAGE[keyword];
   if (usage === undefined) return `'stats ${keyword}' is not supported yet (supported: ${Object.keys(USAGE).join(", ")})`;
   const want = FLAGS.has(keyword) ? 0 : 1;
@@ -80,11 +110,32 @@ function setValue(keyword: string, value: unknown, part: StatsPart): string | un
     case "enable":
     case "show-legends":
     case "hide-version":
+    case "show-modules":
       if (value !== undefined && value !== true) return `invalid stats ${keyword} ${describe(value)} (expected true)`;
       if (keyword === "enable") part.enable = true;
       else if (keyword === "show-legends") part.showLegends = true;
+      else if (keyword === "show-modules") part.showModules = true;
       else part.hideVersion = true;
       return undefined;
+    case "show-node":
+    case "show-desc":
+      if (value !== true && (typeof value !== "string" || value === "")) return `invalid stats ${keyword} ${describe(value)} (expected true or a text)`;
+      if (keyword === "show-node") part.showNode = value;
+      else part.showDesc = value;
+      return undefined;
+    case "scope": {
+      const list = typeof value === "string" ? [value] : Array.isArray(value) ? value : undefined;
+      if (list === undefined || list.some((n) => typeof n !== "string" || n === "")) return `invalid stats scope ${describe(value)} (expected a proxy name, '.', or a list of them)`;
+      part.scope = [...(part.scope ?? []), ...(list as string[])];
+      return undefined;
+    }
+    case "http-request": {
+      const words = typeof value === "string" ? lineWords(value) : Array.isArray(value) && value.every((w) => typeof w === "string") ? value as string[] : undefined;
+      if (words === undefined || typeof words === "string" || words.length === 0) return `invalid stats http-request ${describe(value)} (usage: ${USAGE["http-request"]})`;
+      if (!STATS_ACTIONS.has(words[0]!)) return `'stats http-request ${words[0]}' is not supported (HAProxy's stats rules take allow, deny or auth)`;
+      (part.httpRequest ??= []).push({ words, at: [] });
+      return undefined;
+    }
     case "uri":
     case "realm":
       if (typeof value !== "string" || value === "") return `invalid stats ${keyword} ${describe(value)} (expected a string)`;
@@ -152,7 +203,13 @@ const Mapping = v.pipe(
   v.rawTransform(({ dataset, addIssue, NEVER }): StatsPart => {
     const part: StatsPart = {};
     for (const [key, value] of Object.entries(dataset.value as Record<string, unknown>)) {
-      const problem = setValue(key, value, part);
+      const lines = key === "http-request" && Array.isArray(value) && value.every((x) => typeof x === "string") ? value : [value];
+      let problem: string | undefined;
+      for (let i = 0; i < lines.length && problem === undefined; i++) {
+        problem = setValue(key, lines[i], part);
+        // Where each rule is, for its errors: `http-request: [line, ...]` or one line.
+        if (problem === undefined && key === "http-request") part.httpRequest![i]!.at = lines === value ? ["http-request", i] : ["http-request"];
+      }
       if (key === "admin" && part.admin !== undefined) part.admin[0]!.at = ["admin"];
       if (problem === undefined) continue;
       addIssue({ message: problem, path: [{ type: "object", origin: "value", input: dataset.value, key, value }] });
@@ -172,6 +229,8 @@ export const StatsSchema = v.lazy((x) =>
           readLine(words, part);
           const last = part.admin?.[part.admin.length - 1];
           if (words[0] === "admin" && last !== undefined) last.at = [i];
+          const rule = part.httpRequest?.[part.httpRequest.length - 1];
+          if (words[0] === "http-request" && rule !== undefined) rule.at = [i];
         });
         return part;
       }),

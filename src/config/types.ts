@@ -101,6 +101,8 @@ export interface ServerConfig {
   // ---- balancing and queues (issue 14, balance) ----
   /** `maxqueue N`: streams waiting for this server at most; absent or 0: no limit. */
   maxqueue?: number;
+  /** `minconn N`: the dynamic limit's floor; it grows to maxconn as the backend's load reaches its fullconn (HAProxy's srv_dynamic_maxconn). */
+  minconn?: number;
   /** `slowstart TIME`: ms over which the effective weight ramps up after the server comes UP; absent: none. */
   slowstart?: number;
   /** `init-addr`: how the address is found at start, tried in order; absent: BUILTIN.initAddr. An IP is written as itself. */
@@ -246,6 +248,8 @@ export interface BackendConfig {
   mode: Mode;
   /** `description`: shown beside the backend on the stats page. */
   description?: string;
+  /** `stats ...` in a backend (issue 19): the page HAProxy's stats applet serves for requests routed here. */
+  statsPage?: StatsListenerConfig;
   /** `load-server-state-from-file` (from defaults too) and the backend's own `server-state-file` (its `local` file). */
   loadServerState?: "global" | "local" | "none";
   serverStateFile?: string;
@@ -275,6 +279,10 @@ export interface BackendConfig {
   serverTcpKeepAlive?: true;
   /** `option abortonclose` (issue 19): an HTTP request whose client shut its side is dropped while queued or connecting. */
   abortOnClose?: true;
+  /** `fullconn N`, else HAProxy's default: a tenth of the maxconn of the frontends that reach it, at least 1. */
+  fullconn?: number;
+  /** `option prefer-last-server`: a keep-alive client's next request goes to the server that answered its previous one, while it has room (not with hash balancing). */
+  preferLastServer?: true;
   /** `option redispatch`: a retry may go to another server. */
   redispatch: boolean;
   /**
@@ -313,6 +321,10 @@ export interface FrontendConfig {
   stickTable?: StickTableSpec;
   /** The frontend's rule lines (a listen's, all of them) and, once loaded, compiled. */
   ruleLines?: RuleLines;
+  /** `option contstats`: traffic counters move along each transfer, not only at its end. */
+  contstats?: true;
+  /** `stats ...` in a section that also routes (issue 19): the page served for requests under `stats uri`. */
+  statsPage?: StatsListenerConfig;
   rules?: ProxyRules;
   binds: BindConfig[];
   /** Undefined: no backend, every connection is refused (load warns). */
@@ -570,6 +582,16 @@ export interface StatsListenerConfig {
   metrics?: MetricsRoute;
   /** `stats admin if|unless <cond>`: which requests may change servers (the page's forms, the JSON API); absent: none. */
   admin?: Condition;
+  /** `stats scope`: the proxies the page, CSV and JSON show (`.` already replaced by the section's name); absent: all. */
+  scope?: string[];
+  /** `stats show-node [NAME]`: the node name shown at the top of the page (true: the global `node`, else the host's name). */
+  showNode?: string | true;
+  /** `stats show-desc [TEXT]`: the description shown at the top of the page (true: the global `description`). */
+  showDesc?: string | true;
+  /** `stats show-modules`: the modules' counters in each proxy's rows. */
+  showModules?: boolean;
+  /** `stats http-request` lines (a section that routes or a backend only: compiled with its rules). */
+  requestRules?: RuleLine[];
   origin: Origin;
 }
 

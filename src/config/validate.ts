@@ -33,6 +33,7 @@ export function validate(draft: Draft): Findings {
   for (const f of frontends) checkFrontend(f, byName, backendNames, found);
   checkBinds(frontends, found);
   found.errors.push(...draft.statsProblems);
+  found.warnings.push(...draft.statsWarnings);
   return found;
 }
 

@@ -100,6 +100,10 @@ export class Frontend implements SessionHost, InspectionDone {
   deniedConnections = 0;
   /** Traffic counters (stats/ reads them); its HTTP sessions count requests on the same object. */
   readonly counters = new TrafficCounters();
+  /** `option contstats`: its TCP streams give the counters their bytes as they go (its HTTP host does for responses). */
+  get contstats(): boolean {
+    return this.config.contstats === true;
+  }
 
   constructor(
     readonly config: FrontendConfig,

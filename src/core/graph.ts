@@ -19,6 +19,7 @@ import type { PoolTimers } from "../pool/server-pool.ts";
 import { Clock } from "../runtime/clock.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { HttpLogSink } from "../session/http-host.ts";
+import type { Services } from "../stream/types.ts";
 import { type ConnectionCounts, HttpLogWriter } from "../session/http-log-writer.ts";
 import { type AcceptGate, Frontend } from "./frontend.ts";
 
@@ -43,6 +44,8 @@ export interface GraphContext {
   readonly gate: AcceptGate & ConnectionCounts;
   /** An ownership violation throws (tests) instead of being logged, counted and its connection closed. */
   readonly strictOwnership: boolean;
+  /** The applets the proxy serves in its traffic (stats pages, the exporter): filled in by whoever runs it. */
+  readonly services: Services;
 }
 
 const SILENT_HTTP_LOG: HttpLogSink = { stream() {} };
@@ -84,7 +87,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     controlFramesPerSec: g.h2FrontendMaxControlFramesPerSec,
   };
   const stickTables = StickTables.of(config, runtime, () => clock.tick());
-  const rules = { backends, world: rulesWorld(backends, stickTables?.store) };
+  const rules = { backends, world: rulesWorld(backends, stickTables?.store), services: ctx.services };
   // Trace filters write on stderr, as HAProxy's; only proxies that declare filters make them per request.
   const filtered = config.frontends.some((f) => f.filters !== undefined) || config.backends.some((b) => b.filters !== undefined);
   const trace = filtered ? { write: (line: string) => pool.stderr.write(line), wallNow: () => runtime.wallNow() } : undefined;

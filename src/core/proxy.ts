@@ -10,6 +10,7 @@ import type { Runtime, TimerHandle } from "../runtime/types.ts";
 import type { AcceptGate, Frontend } from "./frontend.ts";
 import { buildGraph } from "./graph.ts";
 import type { StickTables } from "./stick-tables.ts";
+import type { Services } from "../stream/types.ts";
 import { resolveServers } from "../backend/addresses.ts";
 import { lastAddress, loadServerStates, restoreServerStates } from "../check/server-state-file.ts";
 import { type ConnectionRow, connectionRows, type ServerConnectionCounters, serverCounters } from "../pool/view.ts";
@@ -34,6 +35,8 @@ export class Proxy implements AcceptGate {
   readonly checks: HealthChecks;
   /** The stick tables (issue 15): their purge runs from start() until stop(). */
   readonly stickTables: StickTables | undefined;
+  /** The applets requests may reach (a section's stats page, the Prometheus exporter): app.ts fills them in before start(). */
+  readonly services: Services = {};
   private current = 0;
   private readonly maxconn: number;
   private stopping: Promise<void> | undefined;
@@ -53,7 +56,7 @@ export class Proxy implements AcceptGate {
     this.maxconn = config.global.maxconn;
     this.reusePort = options.reusePort ?? false;
     this.runChecks = options.healthChecks !== "follow";
-    const graph = buildGraph(config, { runtime, pool, gate: this, strictOwnership: options.strictOwnership ?? false });
+    const graph = buildGraph(config, { runtime, pool, gate: this, strictOwnership: options.strictOwnership ?? false, services: this.services });
     this.clock = graph.clock;
     this.ownership = graph.ownership;
     this.backends = graph.backends;

@@ -61,6 +61,32 @@ export interface ProxyRules {
   readonly responseCaptureSlots: number;
   /** `monitor-uri` (mode http frontends): answered before any rule. */
   readonly monitor?: Monitor;
+  /** `stats ...` in a proxy that routes, or a backend (issue 19): the page HAProxy's stats applet serves after the http-request rules. */
+  readonly stats?: StatsRules;
+}
+
+/** A proxy's stats page: requests under `uri` get it, once its `stats http-request` rules (allow, deny, auth) let them. */
+export interface StatsRules {
+  readonly uri: string;
+  readonly request: readonly Action[];
+}
+
+/**
+ * HAProxy's http_stats_check_uri: a GET, HEAD or POST whose target begins
+ * with the stats uri (for a uri starting with '/', the path and query of an
+ * absolute-form target).
+ */
+export function statsUriMatches(stats: StatsRules, head: { method: string; target: string }): boolean {
+  const method = head.method;
+  if (method !== "GET" && method !== "HEAD" && method !== "POST") return false;
+  let target = head.target;
+  if (stats.uri.startsWith("/") && !target.startsWith("/")) {
+    const scheme = target.indexOf("://");
+    if (scheme < 0) return false;
+    const slash = target.indexOf("/", scheme + 3);
+    target = slash < 0 ? "" : target.slice(slash);
+  }
+  return target.startsWith(stats.uri);
 }
 
 /**

@@ -251,6 +251,8 @@ export interface ActionTxn extends Txn {
   client: ClientFacts;
   /** Set by actions that end with sluice's own reply. */
   reply: Reply | undefined;
+  /** `use-service NAME`: an applet of the proxy's own answers (the request stage turns the name into the call). */
+  serviceName?: string | undefined;
   /** `set-log-level silent` etc. */
   logLevel: string | undefined;
   /** `capture` slots. */

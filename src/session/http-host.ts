@@ -7,6 +7,7 @@ import { ForwardingPlan } from "./forwarding.ts";
 import type { HttpSessionHost } from "./http-session.ts";
 import type { HttpStream } from "../stream/http-stream.ts";
 import type { CauseCode, PhaseCode } from "../stream/termination.ts";
+import type { Services } from "../stream/types.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Clock } from "../runtime/clock.ts";
@@ -23,6 +24,8 @@ import type { TraceOutput } from "../stream/trace.ts";
 export interface RulesContext {
   readonly backends: ReadonlyMap<string, Backend>;
   readonly world: RulesWorld;
+  /** The proxy's applets (stats pages, the exporter), filled in once it runs. */
+  readonly services: Services;
 }
 
 /** HAProxy's rule: of the frontend's and the backend's modes, the more closing one applies. */
@@ -48,6 +51,7 @@ export class HttpHost implements HttpSessionHost {
   private readonly plans = new Map<Backend, ForwardingPlan>();
   readonly rulesHost: RulesHost | undefined;
   readonly filterSetup: FilterSetup | undefined;
+  readonly contstats: TrafficCounters | undefined;
 
   constructor(
     private readonly config: FrontendConfig,
@@ -72,6 +76,7 @@ export class HttpHost implements HttpSessionHost {
     this.clientKeepAlive = config.httpMode !== "close";
     this.idleCloseOnResponse = config.idleCloseOnResponse === true;
     this.ignoreProbes = config.logging?.ignoreProbes === true;
+    this.contstats = config.contstats === true ? this.counters : undefined;
     this.rulesHost = rules === undefined ? undefined : rulesHostOf(config.name, config.rules, rules, config.timeouts.tarpit ?? config.timeouts.connect);
   }
 
@@ -126,5 +131,5 @@ function rulesHostOf(name: string, own: ProxyRules | undefined, ctx: RulesContex
   const backendRules = [...ctx.backends.values()].some((b) => b.config.rules !== undefined);
   if (own === undefined && !backendRules) return undefined;
   const backends = ctx.backends;
-  return { name, rules: own ?? NO_RULES, world: ctx.world, backendNamed: (n) => backends.get(n), tarpitTimeout };
+  return { name, rules: own ?? NO_RULES, world: ctx.world, backendNamed: (n) => backends.get(n), tarpitTimeout, services: ctx.services };
 }

@@ -2,6 +2,7 @@
 // (HTTP/1.1 now), its streams one at a time (pipelined requests wait their
 // turn), keep-alive between them, the timeouts of each phase, the byte
 // tunnel after a 101, and the backend connections it owns.
+import type { TrafficCounters } from "../conn/counters.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
 import { proxyHeaderV1 } from "../conn/proxy-header.ts";
@@ -27,6 +28,8 @@ import type { RulesHost } from "./request-rules.ts";
 /** What an HTTP session needs from the frontend that accepted it. */
 export interface HttpSessionHost {
   readonly name: string;
+  /** `option contstats`: the frontend's counters, given response bytes as they go; undefined: counted at each request's end. */
+  readonly contstats: TrafficCounters | undefined;
   /** `option logasap`: a stream's line is written when its response head leaves (http-host.ts). */
   logEarly?(subject: HttpLogSubject, stream: HttpStream): void;
   readonly runtime: Pick<Runtime, "connect" | keyof Timers>;
@@ -73,6 +76,11 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   readonly conns = new SessionConns();
   /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */
   authServer: Server | undefined;
+  previousServer: Server | undefined;
+  /** `option contstats`: the frontend's counters, given response bytes as they go. */
+  get contstats(): TrafficCounters | undefined {
+    return this.host.contstats;
+  }
   readonly accepted: number;
   state: SessionState = "idle";
   stream: HttpStream | undefined;

@@ -30,6 +30,7 @@ export type MultiplexedMuxFactory = (client: Socket, events: MultiplexedMuxEvent
 export class MuxSession extends Session implements Owner, SlotSession, MultiplexedMuxEvents, HttpLogSubject {
   readonly conns = new SessionConns();
   authServer: Server | undefined;
+  previousServer: Server | undefined;
   readonly accepted: number;
   /** Streams begun on this connection. */
   requests = 0;

@@ -4,13 +4,17 @@
 // `use_backend`, then the chosen backend's own `tcp-request content` and
 // `http-request` rules. The
 // result is the request as rewritten, the backend, and the transaction the
-// response stage goes on with — or sluice's own reply.
+// response stage goes on with — or sluice's own reply, or an applet of its own
+// (issue 19): `use-service prometheus-exporter`, or the stats page of the
+// frontend or of the backend chosen, reached as HAProxy's stats applet is:
+// after that proxy's http-request rules, when the target begins with its
+// `stats uri`, through its `stats http-request` rules.
 import type { Backend } from "../backend/backend.ts";
 import type { Head } from "../http/message.ts";
-import { captureHeaders, monitorReply, type ProxyRules, runActions, runRequestRules, switchBackend } from "../rules/rule-set.ts";
-import { type Action, Verdict } from "../rules/types.ts";
+import { captureHeaders, monitorReply, type ProxyRules, runActions, runRequestRules, statsUriMatches, switchBackend } from "../rules/rule-set.ts";
+import { type Action, Verdict, type VerdictCode } from "../rules/types.ts";
 import type { Socket } from "../runtime/types.ts";
-import type { RuledRequest } from "../stream/types.ts";
+import type { RuledRequest, Services } from "../stream/types.ts";
 import { HttpTxn, type RulesWorld } from "./txn.ts";
 
 /** What the frontend gives the request stage. */
@@ -22,6 +26,8 @@ export interface RulesHost {
   backendNamed(name: string): Backend | undefined;
   /** How long the frontend's own tarpit holds a request: its `timeout tarpit`, else its `timeout connect` (HAProxy). */
   readonly tarpitTimeout: number;
+  /** The applets of the proxy (stats pages, the exporter). */
+  readonly services: Services;
 }
 
 export interface RequestDecision {
@@ -50,7 +56,12 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
   let verdict = runRequestRules(front, txn);
   // Whose `timeout tarpit` holds a tarpitted request: the proxy whose rule said so (HAProxy's s->be then).
   let tarpitMs = verdict === Verdict.tarpit ? host.tarpitTimeout : -1;
-  if (verdict === Verdict.continue || verdict === Verdict.stop) {
+  if ((verdict === Verdict.continue || verdict === Verdict.stop) && applet(host.services, front, host.name, txn, head) !== undefined) {
+    // The frontend's own applet answers: the transaction stays the frontend's, as a reply of its rules.
+    txn.backend = host.name;
+    const sets = stageSets(front, undefined);
+    return { head: txn.request ?? head, backend: defaultBackend, ruled: { txn, response: NONE, after: sets.after, tarpitMs: -1, responseHeaderCaptures: front.responseHeaderCaptures } };
+  } else if (verdict === Verdict.continue || verdict === Verdict.stop) {
     const name = switchBackend(front.useBackend, txn);
     // A name that is no backend's (a dynamic one): the default backend, as HAProxy.
     if (name !== undefined) backend = host.backendNamed(name) ?? defaultBackend;
@@ -63,6 +74,7 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
       else verdict = runRequestRules(back, txn);
       const t = backend.config.timeouts;
       if (verdict === Verdict.tarpit) tarpitMs = t.tarpit ?? t.connect;
+      if (verdict === Verdict.continue || verdict === Verdict.stop) applet(host.services, back, backend.name, txn, head);
     }
   } else {
     // The frontend answered before switching: as in HAProxy, the transaction
@@ -80,6 +92,30 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
     ...(rejected ? { rejected } : {}),
   };
   return { head: txn.request ?? head, backend, ruled };
+}
+
+/**
+ * After a proxy's http-request rules let the request through: the applet that
+ * answers it, if any (set on the transaction: `service`, or `reply` when its
+ * `stats http-request` rules deny or ask for credentials), else undefined.
+ */
+function applet(services: Services, rules: ProxyRules, proxy: string, txn: HttpTxn, head: Head): VerdictCode | undefined {
+  if (txn.serviceName === "prometheus-exporter") {
+    txn.service = services.prometheus ?? unavailable("the Prometheus exporter");
+    return Verdict.stop;
+  }
+  const stats = rules.stats;
+  if (stats === undefined || !statsUriMatches(stats, txn.request ?? head)) return undefined;
+  const verdict = runActions(stats.request, txn);
+  if (txn.reply !== undefined) return verdict;
+  const page = services.stats;
+  txn.service = page === undefined ? unavailable("the stats page") : (request) => page(proxy, request);
+  return Verdict.stop;
+}
+
+/** An applet the process did not start (`sluice check`, a test's bare Proxy): 503, as a request with no server. */
+function unavailable(what: string) {
+  return () => Promise.resolve({ status: 503, fields: [["content-type", "text/plain"]] as [string, string][], body: new TextEncoder().encode(`${what} is not served by this process\n`) });
 }
 
 interface StageSets {

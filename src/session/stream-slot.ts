@@ -5,6 +5,7 @@
 // stream's window; a client that does not open this stream's window pauses
 // this stream's server. Its timeouts (server, client, a closed window) are
 // its own too; the session's one timer fires for the earliest of them.
+import type { TrafficCounters } from "../conn/counters.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
 import type { RequestSink, ServerStream } from "../conn/server-mux.ts";
@@ -31,6 +32,7 @@ export interface SlotSession extends Owner {
   readonly proxyHeader: string;
   readonly stopping: boolean;
   authServer: Server | undefined;
+  previousServer: Server | undefined;
   now(): number;
   tick(): number;
   /** The timer fires by `at` at the latest. */
@@ -106,6 +108,15 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   }
   set authServer(server: Server | undefined) {
     this.session.authServer = server;
+  }
+  get contstats(): TrafficCounters | undefined {
+    return this.session.host.contstats;
+  }
+  get previousServer(): Server | undefined {
+    return this.session.previousServer;
+  }
+  set previousServer(server: Server | undefined) {
+    this.session.previousServer = server;
   }
   get stopping(): boolean {
     return this.session.stopping;

@@ -31,6 +31,8 @@ export interface SessionHost {
   readonly contentRules?: ContentRulesContext;
   /** `filter trace` lines (issue 19, compress): the traces of a stream to this backend; undefined: none. */
   traceFilters?(backend: Backend): TraceFilter[] | undefined;
+  /** `option contstats`: the counters move with each chunk. */
+  readonly contstats?: boolean;
 }
 
 export interface ContentRulesContext {
@@ -63,6 +65,10 @@ export class TcpSession extends Session implements TcpStreamHost, InspectionDone
 
   get counters(): TrafficCounters {
     return this.host.counters;
+  }
+
+  get contstats(): boolean {
+    return this.host.contstats === true;
   }
 
   get clientTimeout(): number {

@@ -7,6 +7,7 @@ import type { Head } from "../http/message.ts";
 import type { ActionTxn, ClientFacts, Reply, Sample, TargetMemo, Vars, VarScope, World } from "../rules/types.ts";
 import type { Socket } from "../runtime/types.ts";
 import type { StickEntry, StickStore } from "../stick/types.ts";
+import type { ServiceCall } from "../stream/types.ts";
 
 /** Variables by scope; `proc` is shared by every transaction (the World's). */
 export class VarStore implements Vars {
@@ -63,6 +64,9 @@ export class HttpTxn implements ActionTxn {
   /** The entries track-sc* made this transaction hold (a reference each, until release()). */
   tracked: (StickEntry | undefined)[] = NOTHING_TRACKED;
   reply: Reply | undefined = undefined;
+  /** `http-request use-service NAME`: the applet named; `service`: the one the request stage chose (stats page, exporter). */
+  serviceName: string | undefined = undefined;
+  service: ServiceCall | undefined = undefined;
   logLevel: string | undefined = undefined;
   /** `tcp-request connection expect-proxy layer4` matched (the frontend reads a PROXY header next). */
   expectProxy: boolean | undefined = undefined;

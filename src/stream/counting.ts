@@ -48,7 +48,9 @@ export function countHttpRequest(
   h2: boolean,
 ): void {
   const klass = statusClass(status);
-  const bytesOut = stream?.bytesToClient ?? 0;
+  // What `option contstats` gave the counters during the transfer is not counted again.
+  const bytesOut = (stream?.bytesToClient ?? 0) - (stream?.creditedOut ?? 0);
+  bytesIn -= stream?.creditedIn ?? 0;
   frontend.requests++;
   frontend.requestRate.add(now);
   if (status > 0) frontend.responses[klass]!++;
@@ -98,6 +100,8 @@ export function countHttpRequest(
 
 /** One TCP stream ended: `bytesIn` from the client, `bytesOut` to it. */
 export function countTcpStream(frontend: TrafficCounters, stream: Stream, bytesIn: number, bytesOut: number): void {
+  bytesIn -= stream.creditedIn;
+  bytesOut -= stream.creditedOut;
   frontend.bytesIn += bytesIn;
   frontend.bytesOut += bytesOut;
   // A backend's `tcp-request content reject`: HAProxy counts it as a denied request of the frontend.
@@ -114,3 +118,4 @@ export function countTcpStream(frontend: TrafficCounters, stream: Stream, bytesI
   server.bytesOut += bytesOut;
   countTermination(server, stream.cause, stream.phase);
 }
+

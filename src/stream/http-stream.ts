@@ -21,6 +21,8 @@ import { CookieStep } from "./cookie-step.ts";
 import { afterResponse, replyHead, responseRules } from "./response-rules.ts";
 import { type StickStep, stickStep } from "./stick-step.ts";
 import { type StreamFilters, tapResponse } from "./response-filters.ts";
+import { ServiceStep } from "./service-step.ts";
+import { creditTransfer } from "./credit.ts";
 
 /** Methods whose requests may be sent again after the server may have seen them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -71,6 +73,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** Persistence by a stick table (`stick` lines), when the backend has some. */
   private stick: StickStep | undefined;
   private persistServer: Server | undefined;
+  /** An applet answers (the stats page, the exporter): it has the body, then the answer. */
+  private service: ServiceStep | undefined;
 
   constructor(
     readonly host: HttpStreamHost<HttpStream>,
@@ -94,8 +98,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   // ---- server, queue, connection ----
 
   start(): void {
-    // The request rules answered (deny, return, redirect, auth): no server. The
-    // answer goes out on the next turn, out of the mux's parsing of this request.
+    // The rules answered (deny, return, redirect, auth): no server; the answer goes on the next turn, out of the mux's parsing.
     const ruled = this.ruled;
     if (ruled?.rejected === true) return this.host.runtime.defer(this.rejectNow);
     if (ruled?.txn.reply !== undefined) {
@@ -103,6 +106,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       // tarpit: the answer waits, through the session's timer (see queueDeadline).
       this.tarpitUntil = this.host.now() + Math.max(1, ruled.tarpitMs);
       return this.rearm();
+    }
+    if (ruled?.txn.service !== undefined) {
+      const step = this.service = new ServiceStep(ruled.txn.service, this.request, ruled.txn, this.replyNow);
+      return this.requestComplete ? this.host.runtime.defer(() => step.run()) : this.host.resumeClient();
     }
     // After a connection-auth challenge the session's next requests go to the
     // same server, even if they must queue for it (invariant 13).
@@ -125,23 +132,21 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (cookie !== undefined) {
       const step = this.cookie = new CookieStep(cookie);
       // ignore-persist: the cookie chooses nothing (it is still read, stripped and set as usual).
-      const r = step.request(this.request, this.backend.servers, this.wallSeconds(), this.only !== undefined || ignore, force);
+      const r = step.request(this.request, this.backend.servers, Math.floor(this.host.runtime.wallNow() / 1000), this.only !== undefined || ignore, force);
       if (r.server !== undefined) this.only = this.persistServer = r.server;
       if (r.head !== this.request) this.outgoing = { ...this.outgoing, head: r.head };
     }
     // `stick on|match|store-request` (HAProxy: after the cookie and use-server, which win).
     this.stick = stickStep(this.backend, this.ruled?.txn, this.only !== undefined || ignore);
     if (this.stick?.server !== undefined) this.only = this.persistServer = this.stick.server;
+    // option prefer-last-server (HAProxy's assign_server): the previous request's server while it takes more.
+    this.only ??= this.preferred(this.host.previousServer);
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
     this.pick();
   }
 
   protected now(): number {
     return this.host.now();
-  }
-
-  private wallSeconds(): number {
-    return Math.floor(this.host.runtime.wallNow() / 1000);
   }
 
   protected rearm(): void {
@@ -240,6 +245,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   requestData(chunk: Uint8Array): void {
     // Answered by a rule: the rest of the body goes nowhere (the connection closes after the answer).
     if (this.done) return;
+    if (this.service !== undefined) return this.service.data(chunk);
     const x = this.exchange;
     if (x === undefined) {
       // Held until the exchange opens: the chunk may be a view of a buffer that is reused.
@@ -261,6 +267,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   requestEnd(): void {
     this.requestComplete = true;
     this.filters?.requestEnd();
+    if (this.service !== undefined) return this.service.run();
     const x = this.exchange;
     if (x === undefined) this.endPending = true;
     else x.endBody(this.requestTrailersHead);
@@ -328,7 +335,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // HAProxy's order: http-response rules, the persistence cookie, then http-after-response.
     const server = this.server;
     if (this.cookie !== undefined && server !== undefined) {
-      head = this.cookie.response(head, server, server === this.persistServer, this.request.method, this.wallSeconds());
+      head = this.cookie.response(head, server, server === this.persistServer, this.request.method, Math.floor(this.host.runtime.wallNow() / 1000));
     }
     if (this.ruled !== undefined) head = afterResponse(this.ruled, head);
     this.filters = tapResponse(this.filters, this.ruled?.txn.responseSink, host, this.request);
@@ -378,6 +385,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** Flushes response bytes to the client (called after each server chunk). */
   responseFlush(): void {
     this.host.flushToClient();
+    if (this.host.contstats !== undefined && !this.done) creditTransfer(this.host.contstats, this, 0, this.bytesToClient);
   }
 
   exchangeLost(why: Lost, resetCode?: number): void {
@@ -528,6 +536,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       const host = this.host;
       const reusable = this.requestComplete && x.reusable;
       x.done(false);
+      host.previousServer = reusable ? this.server : undefined;
       host.ownership.release(host.owner, this.server!.pool, conn, reusable, host.now(), host.maxSessionSrvConns);
     }
     this.host.streamDone(this, this.keepClient);

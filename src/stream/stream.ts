@@ -37,6 +37,9 @@ export abstract class Stream implements QueueWaiter {
   backendQueueAhead = 0;
   /** Connect attempts made again (the log's retries). */
   retries = 0;
+  /** `option contstats`: bytes from and to the client its counters were already given during the transfer (counting.ts). */
+  creditedIn = 0;
+  creditedOut = 0;
   /** Retries sent to another server (the stats' wredis). */
   redispatches = 0;
   cause: CauseCode = Cause.none;
@@ -55,6 +58,13 @@ export abstract class Stream implements QueueWaiter {
 
   /** The time of the event being handled (monotonic ms). */
   protected abstract now(): number;
+
+  /** `option prefer-last-server` (not with hash balancing): `previous`, when it is this backend's and takes new streams now. */
+  protected preferred(previous: Server | undefined): Server | undefined {
+    const backend = this.backend;
+    if (previous === undefined || backend.config.preferLastServer !== true || backend.hashes) return undefined;
+    return previous.usable && previous.hasSlot && backend.servers.includes(previous) ? previous : undefined;
+  }
   /** The deadline may have moved: the owner of the stream's timer re-arms it. */
   protected abstract rearm(): void;
   /** A slot on `server` is ours: get a connection to it (`fresh`: a new one, never a kept one). */

@@ -13,6 +13,7 @@ import type { Runtime, Socket, SocketEvents } from "../runtime/types.ts";
 import { span } from "./span.ts";
 import type { TrafficCounters } from "../conn/counters.ts";
 import { countTcpStream } from "./counting.ts";
+import { creditTransfer } from "./credit.ts";
 import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { TraceFilter } from "./trace.ts";
@@ -39,6 +40,8 @@ export interface TcpStreamHost {
   readonly counters: TrafficCounters;
   /** `filter trace` of the frontend and this backend (issue 19, compress); undefined: none. */
   traceFilters?(backend: Backend): TraceFilter[] | undefined;
+  /** `option contstats`: the counters move with each chunk, not at the end only. */
+  readonly contstats?: boolean;
 }
 
 type State = "connect" | "data" | "closed";
@@ -204,6 +207,7 @@ export class TcpStream extends Stream {
   private onClientData(chunk: Uint8Array): void {
     this.bytesIn += chunk.length;
     if (this.traces !== undefined) for (const t of this.traces) t.payload("REQUEST", chunk);
+    if (this.host.contstats === true) creditTransfer(this.host.counters, this, this.bytesIn, this.bytesOut);
     this.lastClient = this.host.runtime.now();
     if (this.state !== "data") {
       this.early.push(chunk);
@@ -263,6 +267,7 @@ export class TcpStream extends Stream {
   private onServerData(chunk: Uint8Array): void {
     this.bytesOut += chunk.length;
     if (this.traces !== undefined) for (const t of this.traces) t.payload("RESPONSE", chunk);
+    if (this.host.contstats === true) creditTransfer(this.host.counters, this, this.bytesIn, this.bytesOut);
     const now = this.host.runtime.now();
     this.lastServer = now;
     if (this.client.write(chunk)) {

@@ -12,6 +12,7 @@ import type { Runtime } from "../runtime/types.ts";
 import type { Action, ActionTxn } from "../rules/types.ts";
 import type { HeaderCapture } from "../rules/rule-set.ts";
 import type { StickStore } from "../stick/types.ts";
+import type { TrafficCounters } from "../conn/counters.ts";
 
 /**
  * `S`: the stream type itself (so this file needs not import it). One host
@@ -40,6 +41,10 @@ export interface HttpStreamHost<S> {
   readonly requests: number;
   /** The server that challenged with NTLM/Negotiate: later requests go there (invariant 13). */
   authServer: Server | undefined;
+  /** `option contstats`: the frontend's counters, given the response bytes as they go; undefined: counted at the end. */
+  readonly contstats: TrafficCounters | undefined;
+  /** The server whose connection the previous request left reusable (option prefer-last-server). */
+  previousServer: Server | undefined;
   /** The client half-closed. */
   readonly clientEnded: boolean;
   /** The proxy is stopping: this is the connection's last response. */
@@ -78,8 +83,38 @@ export interface HttpStreamHost<S> {
   responseHeadSent?(stream: S): void;
 }
 
+/** A request an applet of the proxy's own answers (HAProxy's stats applet, the Prometheus exporter) instead of a server. */
+export interface ServiceRequest {
+  readonly method: string;
+  /** The target as the client sent it. */
+  readonly target: string;
+  readonly fields: readonly (readonly [string, string])[];
+  /** The whole request body (bounded by the stream: see SERVICE_MAX_BODY). */
+  readonly body: Uint8Array;
+  readonly remote: { readonly address: string; readonly port: number };
+  readonly local: { readonly address: string; readonly port: number };
+}
+
+export interface ServiceAnswer {
+  status: number;
+  fields: [string, string][];
+  body: Uint8Array;
+}
+
+export type ServiceCall = (request: ServiceRequest) => Promise<ServiceAnswer>;
+
+/** The applets a running proxy serves in its traffic; app.ts fills them in (admin/ makes them), none until then. */
+export interface Services {
+  /** The stats page of the proxy named (a `stats` section that routes, or a backend). */
+  stats?: (proxy: string, request: ServiceRequest) => Promise<ServiceAnswer>;
+  /** `http-request use-service prometheus-exporter`. */
+  prometheus?: ServiceCall;
+}
+
 /** The transaction of a ruled stream, with what the stream tells it of its life (stick counters, issue 15). */
 export interface RuledTxn extends ActionTxn {
+  /** An applet answers this request (the stats page, the exporter): the stream calls it instead of a server. */
+  service?: ServiceCall | undefined;
   /** A server's final response status is known (the rules' own answers count through countHttpError). */
   countStatus?(status: number): void;
   /** The stream ended: bytes from and to the client; what it tracks is let go. */

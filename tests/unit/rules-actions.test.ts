@@ -12,7 +12,7 @@ describe("actions allowed per rule set (HAProxy 2.6's lists, as implemented)", (
       "add-header", "allow", "auth", "cache-use", "capture", "del-header", "deny", "normalize-uri", "redirect", "replace-header",
       "replace-path", "replace-pathq", "replace-uri", "replace-value", "return", "sc-inc-gpc0", "sc-inc-gpc1",
       "set-dst", "set-dst-port", "set-header", "set-log-level", "set-method", "set-path", "set-pathq", "set-query", "set-src", "set-uri",
-      "set-var", "set-var-fmt", "tarpit", "track-sc0", "track-sc1", "track-sc2", "unset-var",
+      "set-var", "set-var-fmt", "tarpit", "track-sc0", "track-sc1", "track-sc2", "unset-var", "use-service",
     ]);
   });
 
@@ -67,6 +67,7 @@ describe("actions allowed per rule set (HAProxy 2.6's lists, as implemented)", (
       "track-sc1": "track-sc1 src",
       "track-sc2": "track-sc2 src",
       "unset-var": "unset-var(txn.x)",
+      "use-service": "use-service prometheus-exporter",
     };
     for (const set of ["http-request", "http-response", "http-after-response"] as const) {
       const ctx = context({ captureSlots: [16] });

@@ -1,6 +1,6 @@
 // Actions that steer the transaction rather than edit a message: allow,
 // set-var/set-var-fmt/unset-var, set-log-level, capture, set-status,
-// set-src, set-dst, set-dst-port, sc-inc-gpc0/1 and track-sc0/1/2.
+// set-src, set-dst, set-dst-port, sc-inc-gpc0/1, track-sc0/1/2 and use-service.
 import { setStatus } from "../../http/edit-head.ts";
 import { parseNetwork } from "../network.ts";
 import { type ActionTxn, type Sample, type VarScope, Verdict } from "../types.ts";
@@ -336,8 +336,26 @@ function trackSc(slot: number): ActionDef {
   };
 }
 
+/** `use-service NAME`: an applet of the proxy answers the request (the request stage calls it); sluice has HAProxy's Prometheus exporter. */
+const useService: ActionDef = {
+  name: "use-service",
+  sets: ["http-request"],
+  parse(words): Parsed | string {
+    const name = words[1];
+    if (name !== "prometheus-exporter") return `use-service: ${name === undefined ? "expects a service name" : `unknown service '${name}'`} (supported: prometheus-exporter)`;
+    return {
+      next: 2,
+      run: (t: ActionTxn) => {
+        t.serviceName = name;
+        return Verdict.stop;
+      },
+    };
+  },
+};
+
 export const CONTROL_ACTIONS: readonly ActionDef[] = [
   allow,
+  useService,
   setVar("set-var"),
   setVar("set-var-fmt"),
   unsetVar,

@@ -63,13 +63,20 @@ describe("bind name, v4v6, v6only", () => {
   });
 });
 
-describe("fullconn (no effect without minconn, in HAProxy as in sluice)", () => {
-  test("accepted in defaults, backend and listen, both syntaxes; the loaded backends are those without it", () => {
-    const plain = loadOk(cfg("backend be", "    server s 127.0.0.1:9001"));
+describe("fullconn and minconn (the servers' dynamic limit, backend/server.ts)", () => {
+  test("accepted in defaults, backend and listen, both syntaxes; the backend's own wins; HAProxy's default from the frontends' maxconn when a server has minconn", () => {
     const withIt = loadOk(cfg("defaults", "    fullconn 1000", "backend be", "    fullconn 100", "    server s 127.0.0.1:9001"));
-    expect(withoutOrigins(withIt.backends)).toEqual(withoutOrigins(plain.backends));
-    const y = loadOk(yaml("backends:", "  be: { fullconn: 100, servers: [{ name: s, address: '127.0.0.1:9001' }] }"));
-    expect(withoutOrigins(y.backends)).toEqual(withoutOrigins(plain.backends));
+    expect(withIt.backends[0]!.fullconn).toBe(100);
+    const y = loadOk(yaml("backends:", "  be: { fullconn: 100, servers: [{ name: s, address: '127.0.0.1:9001', minconn: 5, maxconn: 50 }] }"));
+    expect(y.backends[0]!.fullconn).toBe(100);
+    expect(y.backends[0]!.servers[0]).toMatchObject({ minconn: 5, maxconn: 50 });
+    // No fullconn: a tenth of the maxconn of the frontends that reach the backend (HAProxy), rounded up.
+    const ramp = loadOk(cfg("frontend f", "    bind 127.0.0.1:8080", "    maxconn 2005", "    default_backend be", "backend be", "    server s 127.0.0.1:9001 minconn 5 maxconn 50"));
+    expect(ramp.backends[0]!.fullconn).toBe(201);
+    // HAProxy: minconn alone, or not below maxconn, is a fixed limit.
+    const fixed = loadOk(cfg("backend be", "    server s 127.0.0.1:9001 minconn 50", "    server t 127.0.0.1:9002 minconn 60 maxconn 10"));
+    expect(fixed.backends[0]!.servers.map((s) => [s.minconn, s.maxconn])).toEqual([[undefined, 50], [undefined, 60]]);
+    expect(fixed.backends[0]!.fullconn).toBeUndefined();
   });
 
   test.each([

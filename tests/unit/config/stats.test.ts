@@ -1,7 +1,7 @@
 // The stats listener's keywords (issue 16) in both syntaxes, and the errors
 // for what sluice does not support, each at its file and line.
 import { describe, expect, test } from "bun:test";
-import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
+import { errorsOf, lines, loadOk, warningsOf, withoutOrigins } from "./helpers.ts";
 
 const BASE = lines(
   "defaults",
@@ -97,7 +97,7 @@ backends: { be: { servers: [{ name: a, address: "127.0.0.1:9001" }] } }
         "    bind 127.0.0.1:8404",
         "    stats enable",
         "    stats admin TRUE", //  11
-        "    stats scope fe",
+        "    stats show-node a b",
         "    stats refresh soon",
         "    stats auth nobody",
         "    stats uri stats", //      15
@@ -105,7 +105,7 @@ backends: { be: { servers: [{ name: a, address: "127.0.0.1:9001" }] } }
       ),
     })).toEqual([
       "e.cfg:11: listen 'stats': 'stats admin' needs a condition (usage: stats admin { if | unless } <cond>)",
-      "e.cfg:12: listen 'stats': 'stats scope' is not supported yet (supported: enable, uri, refresh, auth, realm, show-legends, hide-version, admin)",
+      "e.cfg:12: listen 'stats': too many arguments for 'stats show-node' (usage: stats show-node [ <name> ])",
       "e.cfg:13: listen 'stats': stats refresh: invalid time 'soon' (expected a number with unit us, ms, s, m, h or d)",
       "e.cfg:14: listen 'stats': invalid stats auth 'nobody' (expected <user>:<password>)",
       "e.cfg:15: listen 'stats': invalid stats uri 'stats' (expected a path starting with '/')",
@@ -152,31 +152,67 @@ backends: { be: { servers: [{ name: a, address: "127.0.0.1:9001" }] } }
     ]);
   });
 
-  test("a stats section that carries traffic, is in tcp mode, or has other rules is refused", () => {
-    expect(errorsOf({
+  test("a section that routes keeps its place and gets the page (HAProxy's stats applet); in tcp mode stats is ignored with HAProxy's warning", () => {
+    const cfg = loadOk({
       name: "t.cfg",
       text: lines(
         "listen both",
-        "    mode tcp",
+        "    mode http",
         "    bind 127.0.0.1:8404",
-        "    stats enable",
-        "    server a 127.0.0.1:9001", //  5
+        "    stats uri /st",
+        "    stats scope .",
+        "    stats show-node",
+        "    stats show-desc edge one",
+        "    stats show-modules",
+        "    server a 127.0.0.1:9001",
         "    http-request deny if { path /x }",
         "    http-request use-service prometheus-exporter if { hdr(host) -m str x }",
       ),
-    })).toEqual([
-      "t.cfg:2: listen 'both': a stats listener needs mode http (this section is in tcp mode)",
-      "t.cfg:5: listen 'both': 'server' in a section that serves the stats page is not supported yet (give the stats page a section of its own: listen stats, bind, stats enable)",
-      "t.cfg:6: listen 'both': 'http-request' on a stats listener is not supported yet (its only rule line may be 'http-request use-service prometheus-exporter')",
-      "t.cfg:7: listen 'both': on a stats listener the exporter's condition is 'if { path <path> }' or 'if { path_beg <prefix> }' (other conditions are not supported yet)",
-    ]);
+    });
+    expect(cfg.stats ?? []).toEqual([]);
+    const page = cfg.frontends[0]!.statsPage!;
+    expect(page).toMatchObject({ name: "both", uri: "/st", scope: ["both"], showNode: true, showDesc: "edge one", showModules: true, binds: [] });
+    expect(cfg.frontends[0]!.rules!.stats!.uri).toBe("/st");
+    // A listen is one proxy: its page is served once, at its frontend half.
+    expect(cfg.backends[0]!.statsPage).toBeUndefined();
+    expect(warningsOf({ name: "sluice.cfg", text: lines("listen both", "    mode tcp", "    bind 127.0.0.1:8404", "    stats enable", "    server a 127.0.0.1:9001") })).toContain(
+      "sluice.cfg:4: listen 'both': 'stats' statement ignored for listen 'both' as it requires HTTP mode",
+    );
   });
 
-  test("stats in defaults or a backend is not allowed (HAProxy allows it; sluice serves stats from a section of its own)", () => {
+  test("stats in a backend (its stats http-request rules compiled with its ACLs and userlists); not in defaults", () => {
     const errors = errorsOf({ name: "b.cfg", text: lines("defaults", "    mode http", "    stats enable", "backend be", "    stats enable") });
     expect(errors).toEqual([
       "b.cfg:3: defaults: 'stats' is not allowed in a defaults section",
-      "b.cfg:5: backend 'be': 'stats' is not allowed in a backend section",
+    ]);
+    const cfg = loadOk({
+      name: "b.cfg",
+      text: lines(
+        "userlist ops",
+        "    user tiger insecure-password dog",
+        "defaults",
+        "    mode http",
+        "frontend fe",
+        "    bind 127.0.0.1:8080",
+        "    use_backend st if { hdr(host) stats }",
+        "backend st",
+        "    acl ok http_auth(ops)",
+        "    stats uri /",
+        "    stats http-request allow if ok",
+        "    stats http-request auth",
+      ),
+    });
+    const st = cfg.backends.find((b) => b.name === "st")!;
+    expect(st.statsPage!.requestRules!.map((r) => r.words)).toEqual([["allow", "if", "ok"], ["auth"]]);
+    expect(st.rules!.stats!.request).toHaveLength(2);
+    // The frontend runs the request stage, which reaches the backend's page.
+    expect(cfg.frontends[0]!.rules).toBeDefined();
+    expect(errorsOf({ name: "sluice.cfg", text: lines("defaults", "    mode http", "backend st", "    stats http-request redirect location /") })).toEqual([
+      "sluice.cfg:4: backend 'st': 'stats http-request redirect' is not supported (HAProxy's stats rules take allow, deny or auth)",
+    ]);
+    // HAProxy refuses both kinds of access control on one page.
+    expect(errorsOf({ name: "sluice.cfg", text: lines("defaults", "    mode http", "backend st", "    stats auth a:b", "    stats http-request deny") })).toEqual([
+      "sluice.cfg:5: backend 'st': stats 'auth'/'realm' and 'http-request' can't be used at the same time",
     ]);
   });
 });
