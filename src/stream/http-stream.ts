@@ -16,10 +16,10 @@ import { type AddedFields, BodyKind, type Head, type ProtocolRefusal } from "../
 import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { HttpStreamHost, RuledRequest } from "./types.ts";
-import { anyHolds, switchServer } from "../rules/rule-set.ts";
-import { CookieStep } from "./cookie-step.ts";
+import type { CookieStep } from "./cookie-step.ts";
+import { choosePersistence } from "./persistence.ts";
 import { afterResponse, replyHead, responseRules } from "./response-rules.ts";
-import { type StickStep, stickStep } from "./stick-step.ts";
+import type { StickStep } from "./stick-step.ts";
 import { type StreamFilters, tapResponse } from "./response-filters.ts";
 import { ServiceStep } from "./service-step.ts";
 import { creditTransfer } from "./credit.ts";
@@ -111,34 +111,13 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       const step = this.service = new ServiceStep(ruled.txn.service, this.request, ruled.txn, this.replyNow);
       return this.requestComplete ? this.host.runtime.defer(() => step.run()) : this.host.resumeClient();
     }
-    // After a connection-auth challenge the session's next requests go to the
-    // same server, even if they must queue for it (invariant 13).
-    const last = this.host.authServer;
-    this.only = last !== undefined && this.tried.size === 0 && this.backend.servers.includes(last) && last.usable ? last : undefined;
-    // force-persist / ignore-persist (HAProxy's SF_FORCE_PRST / SF_IGNORE_PRST), decided before the server is.
-    const rules = this.backend.config.rules;
-    const txn = this.ruled?.txn;
-    const force = rules !== undefined && txn !== undefined && rules.forcePersist.length > 0 && anyHolds(rules.forcePersist, txn);
-    const ignore = rules !== undefined && txn !== undefined && rules.ignorePersist.length > 0 && anyHolds(rules.ignorePersist, txn);
-    this.forced = force;
-    // `use-server NAME if ...`: that server while it runs, draining or at weight 0 too; a DOWN one only under force-persist.
-    const useServer = rules?.useServer;
-    if (this.only === undefined && useServer !== undefined && useServer.length > 0 && txn !== undefined) {
-      const name = switchServer(useServer, txn);
-      const server = name === undefined ? undefined : this.backend.servers.find((s) => s.name === name);
-      if (server !== undefined && (server.running || force)) this.only = this.persistServer = server;
-    }
-    const cookie = this.backend.config.cookie;
-    if (cookie !== undefined) {
-      const step = this.cookie = new CookieStep(cookie);
-      // ignore-persist: the cookie chooses nothing (it is still read, stripped and set as usual).
-      const r = step.request(this.request, this.backend.servers, Math.floor(this.host.runtime.wallNow() / 1000), this.only !== undefined || ignore, force);
-      if (r.server !== undefined) this.only = this.persistServer = r.server;
-      if (r.head !== this.request) this.outgoing = { ...this.outgoing, head: r.head };
-    }
-    // `stick on|match|store-request` (HAProxy: after the cookie and use-server, which win).
-    this.stick = stickStep(this.backend, this.ruled?.txn, this.only !== undefined || ignore);
-    if (this.stick?.server !== undefined) this.only = this.persistServer = this.stick.server;
+    const p = choosePersistence(this.backend, this.request, this.ruled, this.host.authServer, this.tried.size === 0, Math.floor(this.host.runtime.wallNow() / 1000));
+    this.only = p.only;
+    this.persistServer = p.persistServer;
+    this.forced = p.forced;
+    this.cookie = p.cookie;
+    this.stick = p.stick;
+    if (p.head !== this.request) this.outgoing = { ...this.outgoing, head: p.head };
     // option prefer-last-server (HAProxy's assign_server): the previous request's server while it takes more.
     this.only ??= this.preferred(this.host.previousServer);
     if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
