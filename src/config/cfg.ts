@@ -14,6 +14,7 @@ import { DefaultsKeeper, type DefaultsRecord, type DefaultServer, segmentWithDef
 import { BIND_PROXY_FLAGS } from "./schema-proxy-protocol.ts";
 import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
 import { lineNote } from "./cfg-notes.ts";
+import { externalCheckLine } from "./schema-extcheck.ts";
 import { BIND_SOCKET_FLAGS, BIND_SOCKET_VALUES } from "./schema-bind.ts";
 import {
   isReservedName,
@@ -74,13 +75,14 @@ const SINGLE_ARG: Record<string, string> = {
   "ulimit-n": "ulimit-n <number>",
 };
 /** Bare global keywords: the keyword alone means true (`no strict-limits`: false). */
-const FLAGS = new Set(["master-worker", "daemon", "strict-limits"]);
+const FLAGS = new Set(["master-worker", "daemon", "strict-limits", "insecure-fork-wanted"]);
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   balance: "balance <algorithm> [<arguments>]",
   "master-worker": "master-worker",
   daemon: "daemon",
   "strict-limits": "[no] strict-limits",
+  "insecure-fork-wanted": "insecure-fork-wanted",
   "hash-type": "hash-type map-based|consistent",
   "retry-on": "retry-on none | <condition> [<condition>...]",
   option: "option <name>",
@@ -446,6 +448,11 @@ class CfgParser {
       answers[code] = target;
       this.mark([...base, keyword]);
       this.mark([...base, keyword, code]);
+    } else if (keyword === "external-check") {
+      // Bare in global, `command`/`path` in a proxy (schema-extcheck.ts).
+      const error = externalCheckLine(base[0] === "global", args, raw);
+      if (error !== undefined) return this.error(error);
+      this.mark([...base, keyword]);
     } else if (keyword === "default-server") {
       this.defaultServerLine(base, args);
     } else if (keyword === "no" && args[0] === "option" && args.length === 2) {

@@ -49,6 +49,7 @@ import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
 import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
 import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
 import { PATHS_GLOBAL } from "./schema-paths.ts";
+import { EXTCHECK_GLOBAL, EXTCHECK_PROXY, type ExtCheckGlobalPart, extCheckGlobalPart, type ExternalCheckPart } from "./schema-extcheck.ts";
 import { FULLCONN } from "./schema-fullconn.ts";
 import { CookieSchema } from "./schema-cookie.ts";
 import { type StickTableShape, StickTableSchema } from "./schema-stick.ts";
@@ -120,6 +121,7 @@ const GLOBAL = {
   ...MASTER_GLOBAL,
   ...PROCESS_GLOBAL,
   ...PATHS_GLOBAL,
+  ...EXTCHECK_GLOBAL,
 };
 const DEFAULTS = {
   ...FULLCONN,
@@ -142,6 +144,7 @@ const DEFAULTS = {
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
   "tcp-check": v.optional(TcpCheckSchema),
+  ...EXTCHECK_PROXY,
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
   "load-server-state-from-file": v.optional(LoadServerStateSchema),
@@ -184,6 +187,7 @@ const BACKEND = {
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
   "tcp-check": v.optional(TcpCheckSchema),
+  ...EXTCHECK_PROXY,
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
   "stick-table": v.optional(StickTableSchema),
@@ -216,6 +220,7 @@ const LISTEN = {
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
   "tcp-check": v.optional(TcpCheckSchema),
+  ...EXTCHECK_PROXY,
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
   "stick-table": v.optional(StickTableSchema),
@@ -287,6 +292,8 @@ export interface ProxyPart {
   healthCheck?: CheckOption;
   httpChecks?: HttpCheckRule[];
   tcpChecks?: TcpCheckStep[];
+  /** `external-check command|path` (schema-extcheck.ts). */
+  externalCheck?: ExternalCheckPart;
   /** Rule lines (issue 15), compiled by rules.ts once the configuration is read. */
   ruleLines?: RuleLinesPart;
   /** `cookie ...` (issue 15, cookie). */
@@ -329,6 +336,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   "max-session-srv-conns"?: number;
   "http-check"?: HttpCheckRule[];
   "tcp-check"?: TcpCheckStep[];
+  "external-check"?: ExternalCheckPart;
   cookie?: CookiePersistence;
   "stick-table"?: StickTableShape;
   stats?: StatsPart;
@@ -375,6 +383,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (option.healthCheck !== undefined) part.healthCheck = option.healthCheck;
   if (o["http-check"] !== undefined) part.httpChecks = o["http-check"];
   if (o["tcp-check"] !== undefined) part.tcpChecks = o["tcp-check"];
+  if (o["external-check"] !== undefined) part.externalCheck = o["external-check"];
   if (o.cookie !== undefined) part.cookie = o.cookie;
   if (o["stick-table"] !== undefined) part.stickTable = o["stick-table"];
   if (o.stats !== undefined) part.stats = o.stats;
@@ -384,7 +393,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   return part;
 }
 
-export interface GlobalPart extends ControlPart, MasterPart, ProcessPart {
+export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, ExtCheckGlobalPart {
   maxconn?: number;
   hardStopAfter?: number;
   bufsize?: number;
@@ -415,7 +424,7 @@ export const GlobalSchema = v.pipe(
     if (conflict !== undefined) addIssue({ message: conflict });
   }),
   v.transform((g): GlobalPart => {
-    const part: GlobalPart = { ...masterPart(g), ...processPart(g) };
+    const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...extCheckGlobalPart(g) };
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
     if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];

@@ -156,7 +156,7 @@ export interface ServerConfig {
 export type InitAddr = "last" | "libc" | "none" | { ip: string };
 
 // ---- health checks: types-checks.ts
-export type { ServerCheck, OnError, ServerObserve, HttpCheckExpect, HttpCheckRequest, TcpCheckStep, HealthCheck, ProtocolCheck } from "./types-checks.ts";
+export type { ServerCheck, OnError, ServerObserve, HttpCheckExpect, HttpCheckRequest, TcpCheckStep, HealthCheck, ProtocolCheck, ExternalCheck } from "./types-checks.ts";
 
 /**
  * `http-reuse never | safe | aggressive | always` (default safe): which
@@ -436,6 +436,9 @@ export interface GlobalConfig {
   chroot?: string;
   /** `ulimit-n`: RLIMIT_NOFILE to raise to; absent: computed from maxconn (src/process/limits.ts). */
   ulimitN?: number;
+  /** `external-check` / `insecure-fork-wanted` (schema-extcheck.ts): external checks allowed; forking asked for. */
+  externalCheck?: boolean;
+  insecureForkWanted?: boolean;
   /** `strict-limits` (HAProxy 2.6: on by default): a file limit that cannot be raised stops the start. */
   strictLimits: boolean;
   /**
@@ -522,7 +525,8 @@ export const BUILTIN = {
    */
   h2Backend: { streamWindow: 256 * 1024, connectionWindow: 16 * 1024 * 1024, maxHeaderListSize: 64 * 1024 },
   /** Health checks (issue 14, checks), as HAProxy: `option httpchk` alone sends OPTIONS / HTTP/1.0. */
-  check: { inter: 2000, rise: 2, fall: 3, errorLimit: 10, onError: "fail-check", method: "OPTIONS", uri: "/", version: "HTTP/1.0" },
+  /** externalPath: `external-check path`'s default, HAProxy's (empty: execvp then looks in the working directory). */
+  check: { inter: 2000, rise: 2, fall: 3, errorLimit: 10, onError: "fail-check", method: "OPTIONS", uri: "/", version: "HTTP/1.0", externalPath: "" },
 } as const satisfies {
   mode: Mode;
   balance: BalanceSettings;
@@ -542,7 +546,7 @@ export const BUILTIN = {
   global: Omit<GlobalConfig, "logTargets" | "logTag" | "logSendHostname" | "sslDefaultBind" | "statsSockets" | "statsTimeout" | "statsMaxconn">;
   stats: { timeout: number; maxconn: number };
   h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
-  check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string };
+  check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string; externalPath: string };
 };
 
 // ---- the stats listener (issue 16): schema-stats.ts and stats-listener.ts read it from the config ----

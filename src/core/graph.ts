@@ -8,6 +8,7 @@ import { rulesWorld } from "./rules-world.ts";
 import { StickTables } from "./stick-tables.ts";
 import { Backend } from "../backend/backend.ts";
 import { HealthChecks } from "../check/checks.ts";
+import { proxyIds } from "../config/proxy-ids.ts";
 import { type BackendConfig, BUILTIN, type Config, type FrontendConfig } from "../config/types.ts";
 import { compileLogFormat } from "../log/format.ts";
 import { createLogger, type Logger, type SinkPool } from "../log/sink.ts";
@@ -112,6 +113,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     tick: () => clock.tick(),
     maxInFlight: g.maxChecksInFlight,
     node: g.node ?? hostname(),
+    proxyIds: proxyIds(config),
   });
   return { clock, ownership, backends, frontends, checks, stickTables };
 }
