@@ -6,8 +6,6 @@
 const REFUSALS: Record<string, string> = {
   peers:
     "section 'peers' is not supported: stick tables live in one sluice process and there is no shared store to synchronise them with peers yet",
-  resolvers:
-    "section 'resolvers' is not supported: sluice resolves server names with the system resolver (init-addr libc) when it starts and does not re-resolve them at run time",
   cache: "section 'cache' is not supported: sluice has no HTTP cache",
   program: "section 'program' is not supported: sluice starts no external programs (run them beside it, e.g. under systemd)",
   "http-errors": "section 'http-errors' is not supported yet (use errorfile lines in the proxy)",

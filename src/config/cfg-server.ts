@@ -25,6 +25,9 @@ const SERVER_VALUES: Record<string, string> = {
   maxqueue: "<number>",
   slowstart: "<time>",
   "init-addr": "last,libc,none,<ip>",
+  // Resolution at run time (schema-resolvers.ts).
+  resolvers: "<id>",
+  "resolve-prefer": "ipv4|ipv6",
   // Health checks (issue 14, checks).
   inter: "<time>",
   fastinter: "<time>",
@@ -60,6 +63,8 @@ const SERVER_OPTIONS = [
   "maxqueue",
   "slowstart",
   "init-addr",
+  "resolvers",
+  "resolve-prefer",
   // Health checks (issue 14, checks).
   "check",
   "inter",

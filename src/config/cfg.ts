@@ -15,6 +15,7 @@ import { BIND_PROXY_FLAGS } from "./schema-proxy-protocol.ts";
 import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
 import { lineNote } from "./cfg-notes.ts";
 import { externalCheckLine } from "./schema-extcheck.ts";
+import { resolversLine } from "./schema-resolvers.ts";
 import { BIND_SOCKET_FLAGS, BIND_SOCKET_VALUES } from "./schema-bind.ts";
 import {
   isReservedName,
@@ -212,6 +213,7 @@ class CfgParser {
         continue;
       }
       if (this.section.base?.[0] === "userlists") this.userlistLine(this.section.base, keyword, args);
+      else if (this.section.base?.[0] === "resolvers") this.resolversLine(this.section.base, keyword, args);
       else if (this.section.base) this.keyword(this.section.base, keyword, args);
     }
     const unclosed = this.openIfs[this.openIfs.length - 1];
@@ -295,6 +297,10 @@ class CfgParser {
       this.defaultServer = undefined;
       return this.userlistHeader(args);
     }
+    if (keyword === "resolvers") {
+      this.defaultServer = undefined;
+      return this.namedHeader("resolvers", args);
+    }
     if (OTHER_SECTIONS.has(keyword)) {
       this.defaultServer = undefined;
       this.section = { base: null, context: [] };
@@ -345,6 +351,22 @@ class CfgParser {
     return true;
   }
 
+  /** `resolvers <name>`: a named section of its own kind (schema-resolvers.ts reads its lines). */
+  private namedHeader(kind: "resolvers", args: string[]): true {
+    const [name, ...rest] = args;
+    this.section = { base: null, context: name === undefined ? [] : [`${kind} '${name}'`] };
+    if (name === undefined) return this.headerError(`missing name for '${kind}' (usage: ${kind} <name>)`);
+    if (isReservedName(name)) return this.headerError(`'${name}' cannot be used as a name`);
+    if (rest.length > 0) return this.headerError(`too many arguments for '${kind}': '${rest[0]}' (usage: ${kind} <name>)`);
+    const group = (this.seg.doc[kind] ??= {}) as Record<string, unknown>;
+    if (name in group) return this.headerError(`${kind} '${name}' is already defined`);
+    group[name] = {};
+    const base = [kind, name];
+    this.mark(base);
+    this.section.base = base;
+    return true;
+  }
+
   private userlistLine(base: PathSeg[], keyword: string, args: string[]): void {
     const line = readUserlistLine(keyword, args);
     if ("error" in line) return this.error(line.error, [...(this.section?.context ?? []), ...line.context]);
@@ -354,6 +376,12 @@ class CfgParser {
     this.mark(path);
     for (const key of Object.keys(line.entry)) this.mark([...path, key]);
     list.push(line.entry);
+  }
+
+  private resolversLine(base: PathSeg[], keyword: string, args: string[]): void {
+    const error = resolversLine(keyword, args, this.node(base));
+    if (error !== undefined) return this.error(error);
+    this.mark([...base, keyword === "nameserver" ? "nameservers" : keyword]);
   }
 
   private headerError(detail: string): true {

@@ -19,6 +19,9 @@ export function contextOf(path: readonly PathSeg[], doc: RawDoc): string[] {
       parts.push(`${path[2] === "users" ? "user" : "group"} '${name}'`);
     }
     return parts;
+  } else if (first === "resolvers") {
+    if (second !== undefined) parts.push(`resolvers '${second}'`);
+    return parts;
   } else if (typeof first === "string" && Object.hasOwn(PROXY_KINDS, first)) {
     if (second === undefined) return parts;
     parts.push(`${PROXY_KINDS[first as keyof typeof PROXY_KINDS]} '${second}'`);

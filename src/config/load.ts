@@ -3,6 +3,7 @@
 // `defaults` carry on into the next file, `global` settings add up, and a
 // proxy name used in two files is a duplicate.
 
+import { collectResolvers } from "./resolvers-check.ts";
 import { readFileSync } from "node:fs";
 import { parseCfg } from "./cfg.ts";
 import { ConfigError, formatPos } from "./errors.ts";
@@ -60,6 +61,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
   const draft = buildDraft(checked);
   const found = validate(draft);
   errors.push(...found.errors);
+  const resolvers = collectResolvers(checked, draft.backends.map((b) => b.config), errors, found.warnings);
   const maps = new MapRegistry();
   compileAllRules(draft, errors, userlists, maps);
 
@@ -76,6 +78,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[]): 
       backends: draft.backends.map((b) => b.config),
       ...(draft.stats.length === 0 ? {} : { stats: draft.stats }),
       ...(userlists === undefined ? {} : { userlists }),
+      ...(resolvers === undefined ? {} : { resolvers }),
       ...(maps.all().length === 0 ? {} : { maps }),
     },
   };

@@ -503,10 +503,11 @@ export const DocumentSchema = keywords(
     backends: category("backends", "backend"),
     listen: category("listen", "listen"),
     userlists: category("userlists", "userlist"),
+    resolvers: category("resolvers", "resolvers"),
   },
   {
     expected: "a mapping of sections",
     unknown: (key) =>
-      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists)`,
+      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists, resolvers)`,
   },
 );

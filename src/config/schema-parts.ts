@@ -1,5 +1,6 @@
 // Valibot schemas for the structured keywords: timeouts, binds and servers.
 
+import { RESOLVERS_SERVER_FIELDS, serverResolutionPart } from "./schema-resolvers.ts";
 import * as v from "valibot";
 import { keywords } from "./schema-keywords.ts";
 import { parseAddress } from "./address.ts";
@@ -196,6 +197,9 @@ export interface ServerPart {
   maxqueue?: number;
   slowstart?: number;
   initAddr?: InitAddr[];
+  /** `resolvers` and `resolve-prefer` (schema-resolvers.ts). */
+  resolvers?: string;
+  resolvePrefer?: "ipv4" | "ipv6";
   /** Health checks (issue 14, checks): what the line says, defaults applied by build.ts. */
   checks: ServerCheckPart;
   /** `cookie VALUE` (issue 15, cookie). */
@@ -253,6 +257,7 @@ const SERVER_FIELDS = {
   maxqueue: v.optional(integer("maxqueue", 0)),
   slowstart: v.optional(duration("slowstart")),
   "init-addr": v.optional(InitAddrSchema()),
+  ...RESOLVERS_SERVER_FIELDS,
   // Health checks (issue 14, checks).
   ...SERVER_CHECK_FIELDS,
   // Persistence (issue 15, cookie).
@@ -287,6 +292,7 @@ function serverPart(
   if (s.maxqueue !== undefined && s.maxqueue > 0) part.maxqueue = s.maxqueue;
   if (s.slowstart !== undefined && s.slowstart > 0) part.slowstart = s.slowstart;
   if (s["init-addr"] !== undefined) part.initAddr = s["init-addr"];
+  Object.assign(part, serverResolutionPart(s));
   if (s.cookie !== undefined) part.cookie = s.cookie;
   return part;
 }

@@ -27,6 +27,8 @@ import {
 } from "./raw.ts";
 import type { LogTarget, Origin, UserlistConfig } from "./types.ts";
 import { UserlistSchema, userlistConfig } from "./schema-userlist.ts";
+import { ResolversSchema, resolversConfig } from "./schema-resolvers.ts";
+import type { ResolversConfig } from "./types-resolvers.ts";
 import { loadBindTls, loadServerTls } from "./tls-files.ts";
 
 export interface CheckedProxy {
@@ -48,6 +50,8 @@ export interface CheckedSegment {
   proxies: CheckedProxy[];
   /** `userlist` sections; a broken one keeps its name and origin (for the duplicate check) without a config. */
   userlists?: { name: string; origin: Origin; config?: UserlistConfig }[];
+  /** `resolvers` sections; a broken one keeps its name (servers naming it are not reported twice). */
+  resolvers?: { name: string; origin: Origin; config?: ResolversConfig }[];
 }
 
 /** `paths`: how the files this segment's file names are found (schema-paths.ts). */
@@ -98,11 +102,25 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
     }
   }
   checkUserlists(seg, out, errors);
+  checkResolvers(seg, out, errors);
   // Categories are separate mappings; the file interleaves them.
   out.proxies.sort((a, b) =>
     (a.origin.line ?? 0) - (b.origin.line ?? 0) || (a.origin.col ?? 0) - (b.origin.col ?? 0)
   );
   return out;
+}
+
+function checkResolvers(seg: RawSegment, out: CheckedSegment, errors: ConfigError[]): void {
+  const group = seg.doc.resolvers;
+  if (group === null || typeof group !== "object" || Array.isArray(group)) return;
+  out.resolvers = [];
+  for (const [name, raw] of Object.entries(group)) {
+    const path = ["resolvers", name];
+    const origin = locate(seg, path, true);
+    const r = v.safeParse(ResolversSchema, raw);
+    if (!r.success) errors.push(...toErrors(r.issues, path, seg));
+    out.resolvers.push(r.success ? { name, origin, config: resolversConfig(name, r.output, origin) } : { name, origin });
+  }
 }
 
 function checkUserlists(seg: RawSegment, out: CheckedSegment, errors: ConfigError[]): void {

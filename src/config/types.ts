@@ -141,6 +141,10 @@ export interface ServerConfig {
   slowstart?: number;
   /** `init-addr`: how the address is found at start, tried in order; absent: BUILTIN.initAddr. An IP is written as itself. */
   initAddr?: InitAddr[];
+  /** `resolvers <id>`: the server's name is resolved again at run time by that section's nameservers (check/resolution.ts). */
+  resolvers?: string;
+  /** `resolve-prefer ipv4|ipv6`: the family asked first (absent: BUILTIN.resolvers.resolvePrefer). */
+  resolvePrefer?: "ipv4" | "ipv6";
   // ---- health checks (issue 14, checks): absent when the server line has no `check` / `observe`
   /** `check` and its options. */
   check?: ServerCheck;
@@ -155,6 +159,8 @@ export interface ServerConfig {
 /** One `init-addr` method: `last` (the state file: sluice keeps none, so it never finds one), `libc` (resolve the name), `none` (start without an address, the server in maintenance), or a fixed IP. */
 export type InitAddr = "last" | "libc" | "none" | { ip: string };
 
+export type { Nameserver, ResolversConfig, HoldName } from "./types-resolvers.ts";
+import type { ResolversConfig } from "./types-resolvers.ts";
 // ---- health checks: types-checks.ts
 export type { ServerCheck, OnError, ServerObserve, HttpCheckExpect, HttpCheckRequest, TcpCheckStep, HealthCheck, ProtocolCheck, ExternalCheck } from "./types-checks.ts";
 
@@ -470,6 +476,8 @@ export interface Config {
   stats?: StatsListenerConfig[];
   /** The map files the rules read, shared by every converter naming one (the runtime API changes them); absent: built without any. */
   maps?: MapRegistry;
+  /** `resolvers` sections (types-resolvers.ts); absent when there are none. */
+  resolvers?: ResolversConfig[];
 }
 
 /** A `userlist` section; rules/auth's Userlist is built from it. */
@@ -527,6 +535,15 @@ export const BUILTIN = {
   /** Health checks (issue 14, checks), as HAProxy: `option httpchk` alone sends OPTIONS / HTTP/1.0. */
   /** externalPath: `external-check path`'s default, HAProxy's (empty: execvp then looks in the working directory). */
   check: { inter: 2000, rise: 2, fall: 3, errorLimit: 10, onError: "fail-check", method: "OPTIONS", uri: "/", version: "HTTP/1.0", externalPath: "" },
+  /** `resolvers` sections (schema-resolvers.ts), HAProxy 2.6's defaults; resolvePrefer: a server's `resolve-prefer`. */
+  resolvers: {
+    resolveRetries: 3,
+    timeoutResolve: 1000,
+    timeoutRetry: 1000,
+    hold: { valid: 10000, other: 30000, refused: 30000, nx: 30000, timeout: 30000, obsolete: 0 },
+    acceptedPayloadSize: 512,
+    resolvePrefer: "ipv6",
+  },
 } as const satisfies {
   mode: Mode;
   balance: BalanceSettings;
@@ -547,6 +564,14 @@ export const BUILTIN = {
   stats: { timeout: number; maxconn: number };
   h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
   check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string; externalPath: string };
+  resolvers: {
+    resolveRetries: number;
+    timeoutResolve: number;
+    timeoutRetry: number;
+    hold: Record<"valid" | "other" | "refused" | "nx" | "timeout" | "obsolete", number>;
+    acceptedPayloadSize: number;
+    resolvePrefer: "ipv4" | "ipv6";
+  };
 };
 
 // ---- the stats listener (issue 16): schema-stats.ts and stats-listener.ts read it from the config ----

@@ -8,6 +8,7 @@ import { rulesWorld } from "./rules-world.ts";
 import { StickTables } from "./stick-tables.ts";
 import { Backend } from "../backend/backend.ts";
 import { HealthChecks } from "../check/checks.ts";
+import { ServerResolutions } from "../check/resolution.ts";
 import { proxyIds } from "../config/proxy-ids.ts";
 import { type BackendConfig, BUILTIN, type Config, type FrontendConfig } from "../config/types.ts";
 import { compileLogFormat } from "../log/format.ts";
@@ -29,6 +30,8 @@ export interface ProxyGraph {
   readonly frontends: readonly Frontend[];
   /** Every server's active and passive checks (started with the proxy). */
   readonly checks: HealthChecks;
+  /** Servers whose names the `resolvers` sections resolve again at run time (started with the proxy). */
+  readonly resolutions: ServerResolutions;
   /** The proxies' stick tables and their purge timer (started with the proxy); undefined: none declared. */
   readonly stickTables: StickTables | undefined;
 }
@@ -115,7 +118,12 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     node: g.node ?? hostname(),
     proxyIds: proxyIds(config),
   });
-  return { clock, ownership, backends, frontends, checks, stickTables };
+  const resolutions = new ServerResolutions(config.resolvers, backends.values(), {
+    runtime,
+    log: (line, level, syslogLine, backend) => (backendLoggers.get(backend ?? "") ?? events).event(line, level, syslogLine),
+    tick: () => clock.tick(),
+  });
+  return { clock, ownership, backends, frontends, checks, resolutions, stickTables };
 }
 
 /** A backend without servers standing in for a frontend's missing default_backend. */

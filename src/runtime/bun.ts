@@ -24,6 +24,7 @@ import { BunSocket, handlers, noEvents, type RawSocket } from "./bun-socket.ts";
 import { fitsNativeTls, listenNativeTls } from "./bun-tls.ts";
 import { bunSystem } from "./bun-system.ts";
 import { findProgram } from "./program-path.ts";
+import { openDatagram } from "./node-udp.ts";
 
 type NativeTimer = ReturnType<typeof setTimeout>;
 
@@ -199,6 +200,7 @@ export const bunRuntime: HostRuntime = {
     throw new ResolveError(host, "no address");
   },
   runProgram,
+  openDatagram,
   now: () => performance.now(),
   wallNow: () => Date.now(),
   // The runtime's own timer object is the handle: nothing is allocated around it.

@@ -20,6 +20,7 @@ import {
 import { connectTls, listenTls } from "./node-tls.ts";
 import { addressOf, asError, DenoSocket, noop, NO_EVENTS } from "./deno-socket.ts";
 import { findProgram } from "./program-path.ts";
+import { openDatagram } from "./node-udp.ts";
 
 
 // ------------------------------------------------------------------ runtime
@@ -182,6 +183,7 @@ function runProgram(options: ProgramOptions): RunningProgram {
 
 export const denoRuntime: Runtime = {
   runProgram,
+  openDatagram,
   name: "deno",
   version: Deno.version.deno,
 

@@ -281,6 +281,13 @@ export interface RunningProgram {
   readonly exited: Promise<ProgramExit>;
 }
 
+/** A UDP socket for queries (DNS): sends to any address, hands over what comes back. */
+export interface DatagramSocket {
+  /** Sends one datagram without waiting; a failure is dropped (the query's own timeout notices). */
+  send(bytes: Uint8Array, host: string, port: number): void;
+  close(): void;
+}
+
 export interface Runtime extends Timers {
   readonly name: "bun" | "deno";
   readonly version: string;
@@ -298,6 +305,8 @@ export interface Runtime extends Timers {
   resolve(host: string): Promise<string[]>;
   /** Starts a program (stdin from /dev/null, stdout and stderr shared); a failure to start is an `exited` with `error`. */
   runProgram(options: ProgramOptions): RunningProgram;
+  /** A UDP socket bound to an ephemeral port of `family` (IPv4 or IPv6); `onMessage` gets each datagram that arrives. */
+  openDatagram(family: 4 | 6, onMessage: (bytes: Uint8Array, from: { readonly address: string; readonly port: number }) => void): DatagramSocket;
   onSignal(signal: SignalName, handler: () => void): void;
   /** The process's command-line arguments after the program (and script) name. */
   args(): string[];

@@ -174,6 +174,9 @@ export function memRuntime(options: MemRuntimeOptions & { timers?: Timers } = {}
       const exited = new Promise<ProgramExit>((resolve) => (end = resolve));
       return { terminate: () => end({ code: null, signal: "SIGTERM" }), exited };
     },
+    openDatagram() {
+      throw new Error("memRuntime has no UDP sockets (resolvers need a real runtime)");
+    },
     onSignal() {},
     args: () => [],
     exit(code: number): never {

@@ -278,7 +278,6 @@ describe(".if blocks", () => {
 describe("sections sluice refuses say why", () => {
   test.each([
     ["peers", "section 'peers' is not supported: stick tables live in one sluice process and there is no shared store to synchronise them with peers yet"],
-    ["resolvers", "section 'resolvers' is not supported: sluice resolves server names with the system resolver (init-addr libc) when it starts and does not re-resolve them at run time"],
   ])("%s", (section, message) => {
     expect(errorsOf(cfg(`${section} x`, "    nameserver dns 127.0.0.1:53"))).toEqual([`sluice.cfg:1: ${message}`]);
   });
