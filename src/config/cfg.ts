@@ -293,13 +293,9 @@ class CfgParser {
       if (rest.length > 0) this.bind(base, rest);
       return true;
     }
-    if (keyword === "userlist") {
+    if (keyword === "userlist" || keyword === "resolvers") {
       this.defaultServer = undefined;
-      return this.userlistHeader(args);
-    }
-    if (keyword === "resolvers") {
-      this.defaultServer = undefined;
-      return this.namedHeader("resolvers", args);
+      return this.namedHeader(keyword, args);
     }
     if (OTHER_SECTIONS.has(keyword)) {
       this.defaultServer = undefined;
@@ -332,36 +328,20 @@ class CfgParser {
     return true;
   }
 
-  /** `userlist <name>`: users and groups for http-request auth (cfg-userlist.ts reads its lines). */
-  private userlistHeader(args: string[]): true {
+  /** `userlist <name>` (cfg-userlist.ts), `resolvers <name>` (schema-resolvers.ts); a second section of a name: a segment of its own (the duplicate check). */
+  private namedHeader(kind: "userlist" | "resolvers", args: string[]): true {
     const [name, ...rest] = args;
-    this.section = { base: null, context: name === undefined ? [] : [`userlist '${name}'`] };
-    if (name === undefined) return this.headerError("missing name for 'userlist' (usage: userlist <name>)");
-    if (isReservedName(name)) return this.headerError(`'${name}' cannot be used as a name`);
-    if (rest.length > 0) return this.headerError(`too many arguments for 'userlist': '${rest[0]}' (usage: userlist <name>)`);
-    // A second userlist of that name goes in a segment of its own, so that it reaches the duplicate check.
-    if (name in ((this.seg.doc.userlists ?? {}) as Record<string, unknown>)) {
-      this.seg = newSegment(this.file);
-      this.segments.push(this.seg);
-    }
-    ((this.seg.doc.userlists ??= {}) as Record<string, unknown>)[name] = {};
-    const base = ["userlists", name];
-    this.mark(base);
-    this.section.base = base;
-    return true;
-  }
-
-  /** `resolvers <name>`: a named section of its own kind (schema-resolvers.ts reads its lines). */
-  private namedHeader(kind: "resolvers", args: string[]): true {
-    const [name, ...rest] = args;
+    const category = kind === "userlist" ? "userlists" : "resolvers";
     this.section = { base: null, context: name === undefined ? [] : [`${kind} '${name}'`] };
     if (name === undefined) return this.headerError(`missing name for '${kind}' (usage: ${kind} <name>)`);
     if (isReservedName(name)) return this.headerError(`'${name}' cannot be used as a name`);
     if (rest.length > 0) return this.headerError(`too many arguments for '${kind}': '${rest[0]}' (usage: ${kind} <name>)`);
-    const group = (this.seg.doc[kind] ??= {}) as Record<string, unknown>;
-    if (name in group) return this.headerError(`${kind} '${name}' is already defined`);
-    group[name] = {};
-    const base = [kind, name];
+    if (name in ((this.seg.doc[category] ?? {}) as Record<string, unknown>)) {
+      this.seg = newSegment(this.file);
+      this.segments.push(this.seg);
+    }
+    ((this.seg.doc[category] ??= {}) as Record<string, unknown>)[name] = {};
+    const base = [category, name];
     this.mark(base);
     this.section.base = base;
     return true;
@@ -380,8 +360,7 @@ class CfgParser {
 
   private resolversLine(base: PathSeg[], keyword: string, args: string[]): void {
     const error = resolversLine(keyword, args, this.node(base));
-    if (error !== undefined) return this.error(error);
-    this.mark([...base, keyword === "nameserver" ? "nameservers" : keyword]);
+    return error !== undefined ? this.error(error) : this.mark([...base, keyword === "nameserver" ? "nameservers" : keyword]);
   }
 
   private headerError(detail: string): true {

@@ -537,12 +537,8 @@ export const BUILTIN = {
   check: { inter: 2000, rise: 2, fall: 3, errorLimit: 10, onError: "fail-check", method: "OPTIONS", uri: "/", version: "HTTP/1.0", externalPath: "" },
   /** `resolvers` sections (schema-resolvers.ts), HAProxy 2.6's defaults; resolvePrefer: a server's `resolve-prefer`. */
   resolvers: {
-    resolveRetries: 3,
-    timeoutResolve: 1000,
-    timeoutRetry: 1000,
+    resolveRetries: 3, timeoutResolve: 1000, timeoutRetry: 1000, acceptedPayloadSize: 512, resolvePrefer: "ipv6",
     hold: { valid: 10000, other: 30000, refused: 30000, nx: 30000, timeout: 30000, obsolete: 0 },
-    acceptedPayloadSize: 512,
-    resolvePrefer: "ipv6",
   },
 } as const satisfies {
   mode: Mode;
@@ -564,14 +560,7 @@ export const BUILTIN = {
   stats: { timeout: number; maxconn: number };
   h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
   check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string; externalPath: string };
-  resolvers: {
-    resolveRetries: number;
-    timeoutResolve: number;
-    timeoutRetry: number;
-    hold: Record<"valid" | "other" | "refused" | "nx" | "timeout" | "obsolete", number>;
-    acceptedPayloadSize: number;
-    resolvePrefer: "ipv4" | "ipv6";
-  };
+  resolvers: Omit<ResolversConfig, "name" | "nameservers" | "origin"> & { resolvePrefer: "ipv4" | "ipv6" };
 };
 
 // ---- the stats listener (issue 16): schema-stats.ts and stats-listener.ts read it from the config ----
