@@ -12,14 +12,17 @@ export type OpState = "UP" | "DOWN";
 /**
  * HAProxy's check status codes (the stats page's `check_status`): L4 a
  * connect's result, L6 the TLS handshake's (check-ssl), L7 the answer's (L7OKC: a 404 under
- * `http-check disable-on-404`, "conditionally passed"), HANA a passive verdict (health analyze).
+ * `http-check disable-on-404`, "conditionally passed"), HANA a passive verdict (health analyze),
+ * PROC* an external check's program (`option external-check`), SOCKERR a check that could not start.
  */
-export type CheckStatus = "L4OK" | "L4TOUT" | "L4CON" | "L6RSP" | "L7OK" | "L7OKC" | "L7TOUT" | "L7RSP" | "L7STS" | "HANA";
+export type CheckStatus =
+  | "L4OK" | "L4TOUT" | "L4CON" | "L6RSP" | "L7OK" | "L7OKC" | "L7TOUT" | "L7RSP" | "L7STS" | "HANA"
+  | "SOCKERR" | "PROCERR" | "PROCTOUT" | "PROCOK";
 
 /** One check's verdict. */
 export interface CheckResult {
   readonly status: CheckStatus;
-  /** The HTTP status of an HTTP check's answer, when there was one. */
+  /** The HTTP status of an HTTP check's answer, when there was one; an external check's exit code. */
   readonly code?: number;
   /** What HAProxy prints as info: the reason in words ("Connection refused", "TCPCHK did not match content..."). */
   readonly info: string;

@@ -11,7 +11,9 @@ import { Limiter } from "./limiter.ts";
 import { PassiveCheck } from "./observer.ts";
 
 export interface ChecksOptions {
-  readonly runtime: Pick<Runtime, "connect" | "now" | "setTimer" | "clearTimer">;
+  readonly runtime: Pick<Runtime, "connect" | "runProgram" | "now" | "setTimer" | "clearTimer">;
+  /** HAProxy's proxy ids by name (config/proxy-ids.ts): external checks pass them on. */
+  readonly proxyIds: ReadonlyMap<string, number>;
   /** An event line, at a syslog level (health-check.ts: HAProxy's for each line; absent: notice). */
   log(line: string, level?: number, syslogLine?: string, backend?: string): void;
   tick(): void;
@@ -44,6 +46,7 @@ export class HealthChecks {
       tick: options.tick,
       limiter: this.limiter,
       node: options.node,
+      proxyId: (name: string) => options.proxyIds.get(name) ?? 0,
       onTransition: (check: HealthCheck, op: ServerVerdict["op"], result: CheckResult) =>
         this.onVerdict?.({ backend: check.backend.name, server: check.server.name, op, result }),
     };

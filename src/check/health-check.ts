@@ -13,6 +13,7 @@ import type { ClientTlsOptions, Runtime, TimerHandle } from "../runtime/types.ts
 import { httpCheckJudge, httpCheckRequest } from "./http-check.ts";
 import type { Job, Limiter } from "./limiter.ts";
 import { Probe, type ProbeTarget, type Step, type Verdict } from "./probe.ts";
+import { externalCheckCall, ExternalRun, startFailureLine } from "./external-check.ts";
 import { isPass, result } from "./status.ts";
 import { protocolCheckScript } from "./protocol-check.ts";
 import { serverStateValue } from "./send-state.ts";
@@ -22,7 +23,9 @@ import { checkLine, downLine, noServerLine, noServerSyslogLine, stoppingLine, ty
 
 /** What every check of a proxy shares. */
 export interface CheckContext {
-  readonly runtime: Pick<Runtime, "connect" | "now" | "setTimer" | "clearTimer">;
+  readonly runtime: Pick<Runtime, "connect" | "runProgram" | "now" | "setTimer" | "clearTimer">;
+  /** HAProxy's proxy id of a backend (an external check's HAPROXY_PROXY_ID). */
+  proxyId(backend: string): number;
   /** Where transitions are logged (the proxy's event log). */
   /** `backend`: whose logger tells it (its `log` lines and log-tag). */
   log(line: string, level?: number, syslogLine?: string, backend?: string): void;
@@ -43,6 +46,8 @@ function scriptOf(spec: CheckSpec): { steps: Step[]; success: Verdict } {
     const expects = steps.some((s) => s.kind === "expect");
     return { steps, success: expects ? { status: "L7OK", info: "(tcp-check)", code: 0 } : { status: "L4OK", info: "" } };
   }
+  // An external check runs a program, not a script over a connection (external-check.ts).
+  if (spec.kind === "external") return { steps: [], success: { status: "PROCOK", info: "" } };
   if (spec.kind !== "http") return { steps: protocolCheckScript(spec), success: { status: "L7OK", info: "" } };
   return {
     steps: [
@@ -64,7 +69,7 @@ export function survivors(backend: Backend): Survivors {
 export class HealthCheck {
   private timer: TimerHandle | undefined;
   private running = false;
-  private probe: Probe | undefined;
+  private probe: Probe | ExternalRun | undefined;
   private stopped = false;
   /** A passive error asked for the next check at fastinter (if sooner). */
   private hurry = false;
@@ -183,15 +188,30 @@ export class HealthCheck {
     // The address and port are read at each check: init-addr found them at start, the runtime API may change them.
     const host = this.spec.addr ?? server.address;
     const port = this.spec.port ?? server.port;
-    const target = host === this.target.host && port === this.target.port ? this.target : { ...this.target, host, port };
-    this.probe = new Probe(this.ctx.runtime, target, this.stepsNow(), this.success, (r) => {
+    const finished = (r: CheckResult) => {
       this.running = false;
       this.probe = undefined;
       this.release = undefined;
       done();
       if (!this.stopped) this.verdict(r);
-    });
+    };
+    const spec = this.backend.config.healthCheck;
+    if (spec.kind === "external") {
+      const call = externalCheckCall(spec, this.backend, server, this.ctx.proxyId(this.backend.name));
+      const startFailed = (error: string) => this.ctx.log(startFailureLine(error), LEVEL.alert, undefined, this.backend.name);
+      this.probe = new ExternalRun(this.ctx.runtime, spec, call, this.externalMs(), finished, startFailed);
+      return;
+    }
+    const target = host === this.target.host && port === this.target.port ? this.target : { ...this.target, host, port };
+    this.probe = new Probe(this.ctx.runtime, target, this.stepsNow(), this.success, finished);
   };
+
+  /** HAProxy's time for an external check's program: inter, or min(inter, timeout connect) with `timeout check` set. */
+  private externalMs(): number {
+    const timeouts = this.backend.timeouts;
+    const inter = this.spec.inter;
+    return timeouts.check !== undefined && timeouts.connect > 0 ? Math.min(inter, timeouts.connect) : inter;
+  }
 
   /** The script of this run: with `http-check send-state`, the request says the server's state now. */
   private stepsNow(): Step[] {

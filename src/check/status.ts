@@ -13,11 +13,15 @@ export const REASONS: Record<CheckStatus, string> = {
   L7RSP: "Layer7 invalid response",
   L7STS: "Layer7 wrong status",
   HANA: "Health analyze",
+  SOCKERR: "Socket error",
+  PROCERR: "External check error",
+  PROCTOUT: "External check timeout",
+  PROCOK: "External check passed",
 };
 
 /** The statuses of a passed check (L7OKC: conditionally, a 404 under disable-on-404; it counts up the same). */
 export function isPass(status: CheckStatus): boolean {
-  return status === "L4OK" || status === "L7OK" || status === "L7OKC";
+  return status === "L4OK" || status === "L7OK" || status === "L7OKC" || status === "PROCOK";
 }
 
 export function result(status: CheckStatus, durationMs: number, info = "", code?: number): CheckResult {

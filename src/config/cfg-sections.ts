@@ -4,8 +4,6 @@
 
 /** Why a section is refused, by its keyword. */
 const REFUSALS: Record<string, string> = {
-  resolvers:
-    "section 'resolvers' is not supported: sluice resolves server names with the system resolver (init-addr libc) when it starts and does not re-resolve them at run time",
   program: "section 'program' is not supported: sluice starts no external programs (run them beside it, e.g. under systemd)",
   "http-errors": "section 'http-errors' is not supported yet (use errorfile lines in the proxy)",
   ring: "section 'ring' is not supported yet",

@@ -26,6 +26,9 @@ const SERVER_VALUES: Record<string, string> = {
   minconn: "<number>",
   slowstart: "<time>",
   "init-addr": "last,libc,none,<ip>",
+  // Resolution at run time (schema-resolvers.ts).
+  resolvers: "<id>",
+  "resolve-prefer": "ipv4|ipv6",
   // Health checks (issue 14, checks).
   inter: "<time>",
   fastinter: "<time>",
@@ -63,6 +66,8 @@ const SERVER_OPTIONS = [
   "minconn",
   "slowstart",
   "init-addr",
+  "resolvers",
+  "resolve-prefer",
   // Health checks (issue 14, checks).
   "check",
   "inter",

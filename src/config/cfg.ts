@@ -16,6 +16,8 @@ import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.t
 import { lineNote } from "./cfg-notes.ts";
 import { readBindOptions } from "./cfg-bind.ts";
 import { FILTER_LINES, FILTER_USAGE } from "./schema-filters.ts";
+import { externalCheckLine } from "./schema-extcheck.ts";
+import { resolversLine } from "./schema-resolvers.ts";
 import {
   isReservedName,
   newSegment,
@@ -77,7 +79,7 @@ const SINGLE_ARG: Record<string, string> = {
   localpeer: "localpeer <name>",
 };
 /** Bare global keywords: the keyword alone means true (`no strict-limits`: false). */
-const FLAGS = new Set(["master-worker", "daemon", "strict-limits", "zero-warning"]);
+const FLAGS = new Set(["master-worker", "daemon", "strict-limits", "zero-warning", "insecure-fork-wanted"]);
 const USAGE: Record<string, string> = {
   ...SINGLE_ARG,
   ...FILTER_USAGE,
@@ -86,6 +88,7 @@ const USAGE: Record<string, string> = {
   daemon: "daemon",
   "strict-limits": "[no] strict-limits",
   "zero-warning": "zero-warning",
+  "insecure-fork-wanted": "insecure-fork-wanted",
   "hash-type": "hash-type map-based|consistent",
   source: "source <addr>[:<port>]",
   "retry-on": "retry-on none | <condition> [<condition>...]",
@@ -200,6 +203,7 @@ class CfgParser {
       if (this.section.base?.[0] === "userlists") this.userlistLine(this.section.base, keyword, args);
       else if (this.section.base?.[0] === "peers") this.peersLine(this.section.base, keyword, args);
       else if (this.section.base?.[0] === "caches") this.valueLine(this.section.base, keyword, args);
+      else if (this.section.base?.[0] === "resolvers") this.resolversLine(this.section.base, keyword, args);
       else if (this.section.base) this.keyword(this.section.base, keyword, args);
     }
     const unclosed = this.openIfs[this.openIfs.length - 1];
@@ -280,9 +284,9 @@ class CfgParser {
       if (rest.length > 0) this.bind(base, rest);
       return true;
     }
-    if (keyword === "userlist" || keyword === "cache") {
+    if (keyword === "userlist" || keyword === "cache" || keyword === "resolvers") {
       this.defaultServer = undefined;
-      return this.namedHeader(keyword, keyword === "cache" ? "caches" : "userlists", args);
+      return this.namedHeader(keyword, keyword === "cache" ? "caches" : keyword === "resolvers" ? "resolvers" : "userlists", args);
     }
     if (keyword === "peers") {
       this.defaultServer = undefined;
@@ -319,8 +323,8 @@ class CfgParser {
     return true;
   }
 
-  /** `userlist <name>` (cfg-userlist.ts reads its lines), `cache <name>` (schema-cache.ts), `peers <name>` (cfg-peers.ts): a mapping by name under `category`. */
-  private namedHeader(keyword: string, category: "userlists" | "caches" | "peers", args: string[]): true {
+  /** `userlist <name>` (cfg-userlist.ts reads its lines), `cache <name>` (schema-cache.ts), `resolvers <name>` (schema-resolvers.ts), `peers <name>` (cfg-peers.ts): a mapping by name under `category`. */
+  private namedHeader(keyword: string, category: "userlists" | "caches" | "resolvers" | "peers", args: string[]): true {
     const [name, ...rest] = args;
     this.section = { base: null, context: name === undefined ? [] : [`${keyword} '${name}'`] };
     if (name === undefined) return this.headerError(`missing name for '${keyword}' (usage: ${keyword} <name>)`);
@@ -359,6 +363,11 @@ class CfgParser {
   private valueLine(base: PathSeg[], keyword: string, args: string[]): void {
     this.node(base)[keyword] = args.join(" ");
     this.mark([...base, keyword]);
+  }
+
+  private resolversLine(base: PathSeg[], keyword: string, args: string[]): void {
+    const error = resolversLine(keyword, args, this.node(base));
+    return error !== undefined ? this.error(error) : this.mark([...base, keyword === "nameserver" ? "nameservers" : keyword]);
   }
 
   private headerError(detail: string): true {
@@ -453,6 +462,11 @@ class CfgParser {
       answers[code] = target;
       this.mark([...base, keyword]);
       this.mark([...base, keyword, code]);
+    } else if (keyword === "external-check") {
+      // Bare in global, `command`/`path` in a proxy (schema-extcheck.ts).
+      const error = externalCheckLine(base[0] === "global", args, raw);
+      if (error !== undefined) return this.error(error);
+      this.mark([...base, keyword]);
     } else if (keyword === "default-server") {
       this.defaultServerLine(base, args);
     } else if (keyword === "no" && args[0] === "option" && args.length === 2) {

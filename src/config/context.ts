@@ -22,6 +22,9 @@ export function contextOf(path: readonly PathSeg[], doc: RawDoc): string[] {
   } else if (first === "peers") {
     if (second !== undefined) parts.push(`peers '${second}'`);
     return parts;
+  } else if (first === "resolvers") {
+    if (second !== undefined) parts.push(`resolvers '${second}'`);
+    return parts;
   } else if (first === "caches") {
     if (second !== undefined) parts.push(`cache '${second}'`);
     return parts;

@@ -45,6 +45,18 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
   if (option.kind === "tcp-check") {
     return { healthCheck: { kind: "tcp-check", steps: part.tcpChecks ?? defaults.tcpChecks ?? [] }, problems };
   }
+  if (option.kind === "external") {
+    const command = part.externalCheck?.command ?? defaults.externalCheck?.command;
+    if (command === undefined) {
+      problems.push(new ConfigError(at("option"), ctx, "'option external-check' unable to find required 'external-check command'"));
+      return { healthCheck: { kind: "connect" }, problems };
+    }
+    const healthCheck: HealthCheck = { kind: "external", command, path: part.externalCheck?.path ?? defaults.externalCheck?.path ?? BUILTIN.check.externalPath };
+    // HAProxy: the first bind of the proxy (a listen's); a backend has none.
+    const bind = part.binds?.[0];
+    if (bind !== undefined) healthCheck.proxyAddress = { host: bind.host, port: bind.port };
+    return { healthCheck, problems };
+  }
   if (option.kind !== "http") return { healthCheck: option, problems };
   const request: HttpCheckRequest = {
     method: option.method ?? BUILTIN.check.method,

@@ -3,6 +3,7 @@
 // `defaults` carry on into the next file, `global` settings add up, and a
 // proxy name used in two files is a duplicate.
 
+import { collectResolvers } from "./resolvers-check.ts";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { parseCfg } from "./cfg.ts";
@@ -71,6 +72,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[], o
   const draft = buildDraft(checked);
   const found = validate(draft);
   errors.push(...found.errors);
+  const resolvers = collectResolvers(checked, draft.backends.map((b) => b.config), errors, found.warnings);
   const maps = new MapRegistry();
   const peers = collectPeers(checked, draft, errors, options.localPeer ?? draft.global.localPeer ?? hostname());
   compileAllRules(draft, errors, userlists, maps, peers.tables, caches);
@@ -99,6 +101,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[], o
       ...(peers.sections.length === 0 ? {} : { peers: peers.sections }),
       ...(peers.tables.length === 0 ? {} : { peerTables: peers.tables }),
       ...(caches === undefined ? {} : { caches }),
+      ...(resolvers === undefined ? {} : { resolvers }),
       ...(maps.all().length === 0 ? {} : { maps }),
     },
   };

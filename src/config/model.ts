@@ -51,6 +51,7 @@ import { PEERS_GLOBAL } from "./schema-peers.ts";
 import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
 import { PATHS_GLOBAL } from "./schema-paths.ts";
 import { EDGE_GLOBAL, type EdgePart, edgePart } from "./schema-edge.ts";
+import { EXTCHECK_GLOBAL, EXTCHECK_PROXY, type ExtCheckGlobalPart, extCheckGlobalPart, type ExternalCheckPart } from "./schema-extcheck.ts";
 import { FULLCONN } from "./schema-fullconn.ts";
 import { type SourceAddress, SourceSchema } from "./schema-proxymisc.ts";
 import { CookieSchema } from "./schema-cookie.ts";
@@ -126,6 +127,7 @@ const GLOBAL = {
   ...PROCESS_GLOBAL,
   ...PATHS_GLOBAL,
   ...EDGE_GLOBAL,
+  ...EXTCHECK_GLOBAL,
 };
 const DEFAULTS = {
   ...FULLCONN,
@@ -149,6 +151,7 @@ const DEFAULTS = {
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
   "tcp-check": v.optional(TcpCheckSchema),
+  ...EXTCHECK_PROXY,
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
   "load-server-state-from-file": v.optional(LoadServerStateSchema),
@@ -194,6 +197,7 @@ const BACKEND = {
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
   "tcp-check": v.optional(TcpCheckSchema),
+  ...EXTCHECK_PROXY,
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
   "stick-table": v.optional(StickTableSchema),
@@ -229,6 +233,7 @@ const LISTEN = {
   // Health checks (issue 14, checks).
   "http-check": v.optional(HttpCheckSchema),
   "tcp-check": v.optional(TcpCheckSchema),
+  ...EXTCHECK_PROXY,
   // Persistence (issue 15, cookie).
   cookie: v.optional(CookieSchema),
   "stick-table": v.optional(StickTableSchema),
@@ -301,6 +306,8 @@ export interface ProxyPart extends FiltersPart {
   healthCheck?: CheckOption;
   httpChecks?: HttpCheckRule[];
   tcpChecks?: TcpCheckStep[];
+  /** `external-check command|path` (schema-extcheck.ts). */
+  externalCheck?: ExternalCheckPart;
   /** Rule lines (issue 15), compiled by rules.ts once the configuration is read. */
   ruleLines?: RuleLinesPart;
   /** `cookie ...` (issue 15, cookie). */
@@ -351,6 +358,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   fullconn?: number;
   "http-check"?: HttpCheckRule[];
   "tcp-check"?: TcpCheckStep[];
+  "external-check"?: ExternalCheckPart;
   cookie?: CookiePersistence;
   "stick-table"?: StickTableShape;
   stats?: StatsPart;
@@ -401,6 +409,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (option.healthCheck !== undefined) part.healthCheck = option.healthCheck;
   if (o["http-check"] !== undefined) part.httpChecks = o["http-check"];
   if (o["tcp-check"] !== undefined) part.tcpChecks = o["tcp-check"];
+  if (o["external-check"] !== undefined) part.externalCheck = o["external-check"];
   if (o.cookie !== undefined) part.cookie = o.cookie;
   if (o["stick-table"] !== undefined) part.stickTable = o["stick-table"];
   if (o.stats !== undefined) part.stats = o.stats;
@@ -411,7 +420,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   return part;
 }
 
-export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePart {
+export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePart, ExtCheckGlobalPart {
   /** `localpeer`: this process's name in peers sections. */
   localPeer?: string;
   maxconn?: number;
@@ -444,7 +453,7 @@ export const GlobalSchema = v.pipe(
     if (conflict !== undefined) addIssue({ message: conflict });
   }),
   v.transform((g): GlobalPart => {
-    const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...edgePart(g) };
+    const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...edgePart(g), ...extCheckGlobalPart(g) };
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
     if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];
@@ -526,10 +535,11 @@ export const DocumentSchema = keywords(
     userlists: category("userlists", "userlist"),
     peers: category("peers", "peers section"),
     caches: category("caches", "cache"),
+    resolvers: category("resolvers", "resolvers"),
   },
   {
     expected: "a mapping of sections",
     unknown: (key) =>
-      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists, peers, caches)`,
+      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers)`,
   },
 );

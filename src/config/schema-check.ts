@@ -273,7 +273,7 @@ export const TcpCheckSchema = rulesSchema("tcp-check", tcpRule);
 // ---------------------------------------------------------------- options
 
 /** `option httpchk [METH] [URI] [VER]` or `option tcp-check`: the kind of check a backend runs. */
-export type CheckOption = { kind: "http"; method?: string; uri?: string; version?: string } | { kind: "tcp-check" } | ProtocolCheck;
+export type CheckOption = { kind: "http"; method?: string; uri?: string; version?: string } | { kind: "tcp-check" } | { kind: "external" } | ProtocolCheck;
 
 /** `option redis-check`, `option mysql-check [user <name> [post-41|pre-41]]`, `option pgsql-check user <name>`. */
 export function protocolCheckOption(option: "redis-check" | "mysql-check" | "pgsql-check", args: string[]): CheckOption | string {

@@ -44,6 +44,7 @@ const OPTION_SECTIONS = {
   "redis-check": ["defaults", "backend", "listen"],
   "mysql-check": ["defaults", "backend", "listen"],
   "pgsql-check": ["defaults", "backend", "listen"],
+  "external-check": ["defaults", "backend", "listen"],
 } as const satisfies Record<string, readonly SectionName[]>;
 type OptionName = keyof typeof OPTION_SECTIONS;
 
@@ -116,6 +117,7 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
   if (option === "allbackups") return (p) => (p.allBackups = true);
   if (option === "idle-close-on-response") return (p) => (p.idleCloseOnResponse = true);
   if (option === "tcp-check") return (p) => (p.healthCheck = { kind: "tcp-check" });
+  if (option === "external-check") return (p) => (p.healthCheck = { kind: "external" });
   const mode = HTTP_MODES[option];
   return (p) => (p.httpMode = mode);
 }

@@ -1,6 +1,7 @@
 // Valibot schemas for the structured keywords: timeouts, binds and servers.
 
 import { type Socks4Hop, Socks4Schema } from "./schema-proxymisc.ts";
+import { RESOLVERS_SERVER_FIELDS, serverResolutionPart } from "./schema-resolvers.ts";
 import * as v from "valibot";
 import { keywords } from "./schema-keywords.ts";
 import { parseAddress } from "./address.ts";
@@ -198,6 +199,9 @@ export interface ServerPart {
   minconn?: number;
   slowstart?: number;
   initAddr?: InitAddr[];
+  /** `resolvers` and `resolve-prefer` (schema-resolvers.ts). */
+  resolvers?: string;
+  resolvePrefer?: "ipv4" | "ipv6";
   /** Health checks (issue 14, checks): what the line says, defaults applied by build.ts. */
   checks: ServerCheckPart;
   /** `cookie VALUE` (issue 15, cookie). */
@@ -261,6 +265,7 @@ const SERVER_FIELDS = {
   minconn: v.optional(integer("minconn", 0)),
   slowstart: v.optional(duration("slowstart")),
   "init-addr": v.optional(InitAddrSchema()),
+  ...RESOLVERS_SERVER_FIELDS,
   // Health checks (issue 14, checks).
   ...SERVER_CHECK_FIELDS,
   // Persistence (issue 15, cookie).
@@ -303,6 +308,7 @@ function serverPart(
   else if (minconn > 0) part.minconn = minconn;
   if (s.slowstart !== undefined && s.slowstart > 0) part.slowstart = s.slowstart;
   if (s["init-addr"] !== undefined) part.initAddr = s["init-addr"];
+  Object.assign(part, serverResolutionPart(s));
   if (s.cookie !== undefined) part.cookie = s.cookie;
   if (s.address.mapPorts === true) part.mapPorts = true;
   if (s.socks4 !== undefined) part.socks4 = s.socks4;

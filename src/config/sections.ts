@@ -30,6 +30,8 @@ import { UserlistSchema, userlistConfig } from "./schema-userlist.ts";
 import { type PeersPart, PeersSectionSchema } from "./schema-peers.ts";
 import { CacheSchema } from "./schema-cache.ts";
 import type { CacheConfig } from "./types-filters.ts";
+import { ResolversSchema, resolversConfig } from "./schema-resolvers.ts";
+import type { ResolversConfig } from "./types-resolvers.ts";
 import { loadBindTls, loadServerTls } from "./tls-files.ts";
 
 export interface CheckedProxy {
@@ -55,6 +57,8 @@ export interface CheckedSegment {
   peers?: { name: string; origin: Origin; part?: PeersPart }[];
   /** `cache` sections, as userlists (schema-cache.ts). */
   caches?: { name: string; origin: Origin; config?: CacheConfig }[];
+  /** `resolvers` sections; a broken one keeps its name (servers naming it are not reported twice). */
+  resolvers?: { name: string; origin: Origin; config?: ResolversConfig }[];
 }
 
 /** `paths`: how the files this segment's file names are found (schema-paths.ts). */
@@ -107,6 +111,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
   checkUserlists(seg, out, errors);
   checkPeers(seg, out, errors);
   checkCaches(seg, out, errors);
+  checkResolvers(seg, out, errors);
   // Categories are separate mappings; the file interleaves them.
   out.proxies.sort((a, b) =>
     (a.origin.line ?? 0) - (b.origin.line ?? 0) || (a.origin.col ?? 0) - (b.origin.col ?? 0)
@@ -124,6 +129,19 @@ function checkCaches(seg: RawSegment, out: CheckedSegment, errors: ConfigError[]
     const r = v.safeParse(CacheSchema, raw);
     if (!r.success) errors.push(...toErrors(r.issues, path, seg));
     out.caches.push(r.success ? { name, origin, config: { name, ...r.output } } : { name, origin });
+  }
+}
+
+function checkResolvers(seg: RawSegment, out: CheckedSegment, errors: ConfigError[]): void {
+  const group = seg.doc.resolvers;
+  if (group === null || typeof group !== "object" || Array.isArray(group)) return;
+  out.resolvers = [];
+  for (const [name, raw] of Object.entries(group)) {
+    const path = ["resolvers", name];
+    const origin = locate(seg, path, true);
+    const r = v.safeParse(ResolversSchema, raw);
+    if (!r.success) errors.push(...toErrors(r.issues, path, seg));
+    out.resolvers.push(r.success ? { name, origin, config: resolversConfig(name, r.output, origin) } : { name, origin });
   }
 }
 

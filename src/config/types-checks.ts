@@ -75,7 +75,23 @@ export type HealthCheck =
     sendState?: true;
   }
   | { kind: "tcp-check"; steps: TcpCheckStep[] }
+  | ExternalCheck
   | ProtocolCheck;
+
+/**
+ * `option external-check` (HAProxy's): each check runs `command` with the
+ * arguments <proxy_address> <proxy_port> <server_address> <server_port> and
+ * HAProxy's HAPROXY_* environment; exit status 0 passes.
+ */
+export interface ExternalCheck {
+  kind: "external";
+  /** `external-check command`: a path, or a name looked up in `path`. */
+  command: string;
+  /** `external-check path`: the program's PATH (HAProxy's default: empty). */
+  path: string;
+  /** The proxy's first bind (a listen's), absent for a backend: the program then gets "NOT_USED". */
+  proxyAddress?: { host: string; port: number };
+}
 
 /**
  * The checks HAProxy builds as tcp-check sequences of its own: `option

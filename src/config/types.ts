@@ -107,6 +107,10 @@ export interface ServerConfig {
   slowstart?: number;
   /** `init-addr`: how the address is found at start, tried in order; absent: BUILTIN.initAddr. An IP is written as itself. */
   initAddr?: InitAddr[];
+  /** `resolvers <id>`: the server's name is resolved again at run time by that section's nameservers (check/resolution.ts). */
+  resolvers?: string;
+  /** `resolve-prefer ipv4|ipv6`: the family asked first (absent: BUILTIN.resolvers.resolvePrefer). */
+  resolvePrefer?: "ipv4" | "ipv6";
   // ---- health checks (issue 14, checks): absent when the server line has no `check` / `observe`
   /** `check` and its options. */
   check?: ServerCheck;
@@ -124,8 +128,10 @@ export type InitAddr = "last" | "libc" | "none" | { ip: string };
 // ---- compression, filters, the HTTP cache: types-filters.ts
 export type { CacheConfig, CompressionAlgo, CompressionConfig, FilterConfig } from "./types-filters.ts";
 import type { CompressionConfig, FilterConfig } from "./types-filters.ts";
+export type { Nameserver, ResolversConfig, HoldName } from "./types-resolvers.ts";
+import type { ResolversConfig } from "./types-resolvers.ts";
 // ---- health checks: types-checks.ts
-export type { ServerCheck, OnError, ServerObserve, HttpCheckExpect, HttpCheckRequest, TcpCheckStep, HealthCheck, ProtocolCheck } from "./types-checks.ts";
+export type { ServerCheck, OnError, ServerObserve, HttpCheckExpect, HttpCheckRequest, TcpCheckStep, HealthCheck, ProtocolCheck, ExternalCheck } from "./types-checks.ts";
 
 /**
  * `http-reuse never | safe | aggressive | always` (default safe): which
@@ -429,6 +435,9 @@ export interface GlobalConfig {
   chroot?: string;
   /** `ulimit-n`: RLIMIT_NOFILE to raise to; absent: computed from maxconn (src/process/limits.ts). */
   ulimitN?: number;
+  /** `external-check` / `insecure-fork-wanted` (schema-extcheck.ts): external checks allowed; forking asked for. */
+  externalCheck?: boolean;
+  insecureForkWanted?: boolean;
   /** `strict-limits` (HAProxy 2.6: on by default): a file limit that cannot be raised stops the start. */
   strictLimits: boolean;
   /**
@@ -466,6 +475,8 @@ export interface Config {
   peerTables?: StickTableSpec[];
   /** The map files the rules read, shared by every converter naming one (the runtime API changes them); absent: built without any. */
   maps?: MapRegistry;
+  /** `resolvers` sections (types-resolvers.ts); absent when there are none. */
+  resolvers?: ResolversConfig[];
 }
 
 /** A `peers` section this process takes part in, resolved against its local name (schema-peers.ts). */
@@ -533,7 +544,13 @@ export const BUILTIN = {
    */
   h2Backend: { streamWindow: 256 * 1024, connectionWindow: 16 * 1024 * 1024, maxHeaderListSize: 64 * 1024 },
   /** Health checks (issue 14, checks), as HAProxy: `option httpchk` alone sends OPTIONS / HTTP/1.0. */
-  check: { inter: 2000, rise: 2, fall: 3, errorLimit: 10, onError: "fail-check", method: "OPTIONS", uri: "/", version: "HTTP/1.0" },
+  /** externalPath: `external-check path`'s default, HAProxy's (empty: execvp then looks in the working directory). */
+  check: { inter: 2000, rise: 2, fall: 3, errorLimit: 10, onError: "fail-check", method: "OPTIONS", uri: "/", version: "HTTP/1.0", externalPath: "" },
+  /** `resolvers` sections (schema-resolvers.ts), HAProxy 2.6's defaults; resolvePrefer: a server's `resolve-prefer`. */
+  resolvers: {
+    resolveRetries: 3, timeoutResolve: 1000, timeoutRetry: 1000, acceptedPayloadSize: 512, resolvePrefer: "ipv6",
+    hold: { valid: 10000, other: 30000, refused: 30000, nx: 30000, timeout: 30000, obsolete: 0 },
+  },
 } as const satisfies {
   mode: Mode;
   balance: BalanceSettings;
@@ -553,7 +570,8 @@ export const BUILTIN = {
   global: Omit<GlobalConfig, "logTargets" | "logTag" | "logSendHostname" | "sslDefaultBind" | "statsSockets" | "statsTimeout" | "statsMaxconn">;
   stats: { timeout: number; maxconn: number };
   h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
-  check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string };
+  check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string; externalPath: string };
+  resolvers: Omit<ResolversConfig, "name" | "nameservers" | "origin"> & { resolvePrefer: "ipv4" | "ipv6" };
 };
 
 // ---- the stats listener (issue 16): schema-stats.ts and stats-listener.ts read it from the config ----

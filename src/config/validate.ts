@@ -13,7 +13,7 @@ import { acrossFamilies, formatAddress, isWildcardHost } from "./address.ts";
 import { ConfigError, ConfigNotice, formatPos } from "./errors.ts";
 import type { Draft, DraftBackend, DraftFrontend, NamedProxy } from "./build.ts";
 import { HASHING, NEEDS_HTTP } from "./balance.ts";
-import type { BindConfig } from "./types.ts";
+import type { BindConfig, GlobalConfig } from "./types.ts";
 
 export interface Findings {
   errors: ConfigError[];
@@ -30,11 +30,22 @@ export function validate(draft: Draft): Findings {
   for (const b of backends) checkServers(b, found);
   for (const b of backends) checkBalance(b, found);
   for (const b of backends) found.errors.push(...b.checkProblems);
+  for (const b of backends) if (b.config.healthCheck.kind === "external") checkExternal(b, draft.global, found);
   for (const f of frontends) checkFrontend(f, byName, backendNames, found);
   checkBinds(frontends, found);
   found.errors.push(...draft.statsProblems);
   found.warnings.push(...draft.statsWarnings);
   return found;
+}
+
+/** `option external-check` needs the global `external-check`; without `insecure-fork-wanted` HAProxy warns (its words). */
+function checkExternal(b: DraftBackend, global: GlobalConfig, found: Findings): void {
+  if (global.externalCheck !== true) {
+    found.errors.push(new ConfigError(b.config.origin, [where(b.named)], "'option external-check' unable to find required 'global.external-check'"));
+  }
+  if (global.insecureForkWanted !== true) {
+    found.warnings.push(new ConfigError(b.config.origin, [where(b.named)], "'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail"));
+  }
 }
 
 function where(p: NamedProxy): string {

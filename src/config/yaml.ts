@@ -121,7 +121,7 @@ export function parseYaml(file: string, text: string): SyntaxResult {
         new ConfigError(
           at,
           [],
-          "the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers, caches)",
+          "the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers)",
         ),
       ],
     };

@@ -7,7 +7,7 @@ import type { Server } from "../backend/server.ts";
 import type { CheckStatus } from "../backend/server-state.ts";
 import { isIpAddress, type ServerOps } from "../check/server-ops.ts";
 import { type Command, type ControlContext, say, splitServerName } from "./commands.ts";
-import { proxyIds } from "./proxy-ids.ts";
+import { proxyIds } from "../config/proxy-ids.ts";
 
 const REQUIRE = say("Require 'backend/server'.");
 const SET_SERVER_USAGE = say("usage: set server <backend>/<server> addr | health | state | weight");
@@ -98,7 +98,7 @@ function setServer(call: { args: readonly string[] }, ctx: ControlContext): stri
 }
 
 /** HAProxy's healthcheck_status numbers (checks.h), as `show servers state` prints them. */
-const CHECK_STATUS: Record<CheckStatus, number> = { HANA: 4, L4OK: 6, L4TOUT: 7, L4CON: 8, L6RSP: 11, L7TOUT: 12, L7RSP: 13, L7OK: 15, L7OKC: 16, L7STS: 17 };
+const CHECK_STATUS: Record<CheckStatus, number> = { HANA: 4, L4OK: 6, L4TOUT: 7, L4CON: 8, L6RSP: 11, L7TOUT: 12, L7RSP: 13, L7OK: 15, L7OKC: 16, L7STS: 17, SOCKERR: 5, PROCERR: 18, PROCTOUT: 19, PROCOK: 20 };
 const CHECK_PASSED = 3;
 const CHECK_FAILED = 2;
 

@@ -8,6 +8,8 @@ import { rulesWorld } from "./rules-world.ts";
 import { StickTables } from "./stick-tables.ts";
 import { Backend } from "../backend/backend.ts";
 import { HealthChecks } from "../check/checks.ts";
+import { ServerResolutions } from "../check/resolution.ts";
+import { proxyIds } from "../config/proxy-ids.ts";
 import { type BackendConfig, BUILTIN, type Config, type FrontendConfig } from "../config/types.ts";
 import { compileLogFormat } from "../log/format.ts";
 import type { HttpLogRecord } from "../log/http-log.ts";
@@ -32,6 +34,8 @@ export interface ProxyGraph {
   readonly frontends: readonly Frontend[];
   /** Every server's active and passive checks (started with the proxy). */
   readonly checks: HealthChecks;
+  /** Servers whose names the `resolvers` sections resolve again at run time (started with the proxy). */
+  readonly resolutions: ServerResolutions;
   /** The proxies' stick tables and their purge timer (started with the proxy); undefined: none declared. */
   readonly stickTables: StickTables | undefined;
 }
@@ -125,8 +129,14 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     tick: () => clock.tick(),
     maxInFlight: g.maxChecksInFlight,
     node: g.node ?? hostname(),
+    proxyIds: proxyIds(config),
   });
-  return { clock, ownership, backends, frontends, checks, stickTables };
+  const resolutions = new ServerResolutions(config.resolvers, backends.values(), {
+    runtime,
+    log: (line, level, syslogLine, backend) => (backendLoggers.get(backend ?? "") ?? events).event(line, level, syslogLine),
+    tick: () => clock.tick(),
+  });
+  return { clock, ownership, backends, frontends, checks, resolutions, stickTables };
 }
 
 /** A tcp frontend's default_backend or a use_backend target is in mode http (HAProxy's TCP to HTTP upgrade). */

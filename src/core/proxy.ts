@@ -2,6 +2,7 @@
 // started, the process-wide connection limit, graceful stop and hard stop.
 import type { Backend } from "../backend/backend.ts";
 import type { HealthChecks } from "../check/checks.ts";
+import type { ServerResolutions } from "../check/resolution.ts";
 import type { Config } from "../config/types.ts";
 import type { SinkPool } from "../log/sink.ts";
 import type { Ownership } from "../pool/ownership.ts";
@@ -33,6 +34,8 @@ export class Proxy implements AcceptGate {
   readonly frontends: readonly Frontend[];
   /** Every server's health checks: they run from start() until stop(). */
   readonly checks: HealthChecks;
+  /** Servers re-resolved at run time (`resolvers`): from start() until stop(). */
+  readonly resolutions: ServerResolutions;
   /** The stick tables (issue 15): their purge runs from start() until stop(). */
   readonly stickTables: StickTables | undefined;
   /** The applets requests may reach (a section's stats page, the Prometheus exporter): app.ts fills them in before start(). */
@@ -62,6 +65,7 @@ export class Proxy implements AcceptGate {
     this.backends = graph.backends;
     this.frontends = graph.frontends;
     this.checks = graph.checks;
+    this.resolutions = graph.resolutions;
     this.stickTables = graph.stickTables;
   }
 
@@ -76,6 +80,7 @@ export class Proxy implements AcceptGate {
       // A follower's checks stay stopped (passive checks then act on this process's servers only).
       if (this.runChecks) this.checks.start();
       else this.checks.stop();
+      this.resolutions.start();
       await this.stickTables?.start();
     } catch (error) {
       for (const f of this.frontends) f.stopListening();
@@ -137,6 +142,7 @@ export class Proxy implements AcceptGate {
   private async drain(hardStopAfter: number): Promise<void> {
     // A stopping proxy takes no new traffic: its servers' states no longer matter.
     this.checks.stop();
+    this.resolutions.stop();
     this.stickTables?.stop();
     for (const f of this.frontends) {
       f.stopListening();

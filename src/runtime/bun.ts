@@ -10,6 +10,9 @@ import {
   type HostRuntime,
   type Listener,
   type ListenOptions,
+  type ProgramExit,
+  type ProgramOptions,
+  type RunningProgram,
   type SignalName,
   type Socket,
   type SocketEvents,
@@ -21,6 +24,8 @@ import { tlsAcceptor } from "./node-tls-acceptor.ts";
 import { BunSocket, handlers, noEvents, type RawSocket } from "./bun-socket.ts";
 import { fitsNativeTls, listenNativeTls } from "./bun-tls.ts";
 import { bunSystem } from "./bun-system.ts";
+import { findProgram } from "./program-path.ts";
+import { openDatagram } from "./node-udp.ts";
 
 type NativeTimer = ReturnType<typeof setTimeout>;
 
@@ -163,6 +168,24 @@ function connect(options: ConnectOptions, events: SocketEvents): Promise<Socket>
   });
 }
 
+function runProgram(options: ProgramOptions): RunningProgram {
+  const found = findProgram(options.command, options.env.PATH);
+  if ("error" in found) return { terminate() {}, exited: Promise.resolve({ code: null, signal: null, error: found.error }) };
+  let child: ReturnType<typeof Bun.spawn>;
+  try {
+    // Bun.spawn's env is the child's whole environment.
+    child = Bun.spawn({ cmd: [found.file, ...options.args], env: { ...options.env }, stdio: ["ignore", "inherit", "inherit"] });
+  } catch (error) {
+    return { terminate() {}, exited: Promise.resolve({ code: null, signal: null, error: error instanceof Error ? error.message : String(error) }) };
+  }
+  return {
+    terminate: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    },
+    exited: child.exited.then((code): ProgramExit => (child.signalCode !== null ? { code: null, signal: String(child.signalCode) } : { code, signal: null })),
+  };
+}
+
 export const bunRuntime: HostRuntime = {
   ...bunSystem,
   name: "bun",
@@ -179,6 +202,8 @@ export const bunRuntime: HostRuntime = {
     }
     throw new ResolveError(host, "no address");
   },
+  runProgram,
+  openDatagram,
   now: () => performance.now(),
   wallNow: () => Date.now(),
   // The runtime's own timer object is the handle: nothing is allocated around it.

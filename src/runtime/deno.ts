@@ -8,7 +8,10 @@ import {
   type ConnectOptions,
   type Listener,
   type ListenOptions,
+  type ProgramExit,
+  type ProgramOptions,
   type Runtime,
+  type RunningProgram,
   type SignalName,
   type Socket,
   type SocketEvents,
@@ -17,6 +20,8 @@ import {
 import { connectFrom, connectThrough } from "./node-hop.ts";
 import { connectTls, listenTls } from "./node-tls.ts";
 import { addressOf, asError, DenoSocket, noop, NO_EVENTS } from "./deno-socket.ts";
+import { findProgram } from "./program-path.ts";
+import { openDatagram } from "./node-udp.ts";
 
 
 // ------------------------------------------------------------------ runtime
@@ -145,7 +150,43 @@ async function connect(options: ConnectOptions, events: SocketEvents): Promise<S
   return socket;
 }
 
+function runProgram(options: ProgramOptions): RunningProgram {
+  const found = findProgram(options.command, options.env.PATH);
+  if ("error" in found) return { terminate() {}, exited: Promise.resolve({ code: null, signal: null, error: found.error }) };
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(found.file, {
+      args: [...options.args],
+      env: { ...options.env },
+      clearEnv: true,
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (error) {
+    return { terminate() {}, exited: Promise.resolve({ code: null, signal: null, error: error instanceof Error ? error.message : String(error) }) };
+  }
+  let done = false;
+  const exited = child.status.then((s): ProgramExit => {
+    done = true;
+    return s.signal !== null ? { code: null, signal: s.signal } : { code: s.code, signal: null };
+  });
+  return {
+    terminate: () => {
+      if (done) return;
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // It exited between the check and the kill: nothing left to end.
+      }
+    },
+    exited,
+  };
+}
+
 export const denoRuntime: Runtime = {
+  runProgram,
+  openDatagram,
   name: "deno",
   version: Deno.version.deno,
 

@@ -7,7 +7,36 @@
 // capped and the rest dropped (the caller counts them).
 import * as dgram from "node:dgram";
 import { isIP } from "node:net";
-import type { DatagramSender } from "./types.ts";
+import type { DatagramSender, DatagramSocket } from "./types.ts";
+
+/** Runtime.openDatagram on both runtimes: an unconnected socket, bound to an ephemeral port at once. */
+export function openDatagram(family: 4 | 6, onMessage: (bytes: Uint8Array, from: { address: string; port: number }) => void): DatagramSocket {
+  const socket = dgram.createSocket(family === 6 ? "udp6" : "udp4");
+  let closed = false;
+  socket.on("message", (msg, rinfo) => {
+    if (!closed) onMessage(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), { address: rinfo.address, port: rinfo.port });
+  });
+  // An unreachable nameserver (ICMP) is an error event: the query times out and is retried.
+  socket.on("error", () => {});
+  socket.bind(0);
+  // Queries in flight must not keep a stopping process alive.
+  socket.unref();
+  return {
+    send(bytes, host, port) {
+      if (closed) return;
+      try {
+        socket.send(bytes, port, host);
+      } catch {
+        // Dropped: the resolution's retry timer sends again.
+      }
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      socket.close();
+    },
+  };
+}
 
 /** Datagrams handed to the socket and not yet sent; beyond, send() drops. */
 const MAX_IN_FLIGHT = 1024;

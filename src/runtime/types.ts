@@ -288,6 +288,37 @@ export interface TlsAcceptor {
   reload(tls: ServerTlsOptions): void;
 }
 
+/** A program to run (an external health check): execvp's lookup, a clean environment. */
+export interface ProgramOptions {
+  /** A path, or a name looked up in `env.PATH` as execvp does (an empty entry: the working directory). */
+  readonly command: string;
+  /** Arguments after the program's name. */
+  readonly args: readonly string[];
+  /** The program's whole environment: nothing of this process's is passed on. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** How a program ended: its exit code, or the signal that ended it, or why it could not start. */
+export type ProgramExit =
+  | { readonly code: number; readonly signal: null }
+  | { readonly code: null; readonly signal: string }
+  | { readonly code: null; readonly signal: null; readonly error: string };
+
+/** A program started by Runtime.runProgram. */
+export interface RunningProgram {
+  /** SIGTERM, as HAProxy ends a check that ran out of time; harmless once it has exited. */
+  terminate(): void;
+  /** Resolves once, when the program has exited (or could not start). */
+  readonly exited: Promise<ProgramExit>;
+}
+
+/** A UDP socket for queries (DNS): sends to any address, hands over what comes back. */
+export interface DatagramSocket {
+  /** Sends one datagram without waiting; a failure is dropped (the query's own timeout notices). */
+  send(bytes: Uint8Array, host: string, port: number): void;
+  close(): void;
+}
+
 export interface Runtime extends Timers {
   readonly name: "bun" | "deno";
   readonly version: string;
@@ -303,6 +334,10 @@ export interface Runtime extends Timers {
    * ResolveError when the name has none.
    */
   resolve(host: string): Promise<string[]>;
+  /** Starts a program (stdin from /dev/null, stdout and stderr shared); a failure to start is an `exited` with `error`. */
+  runProgram(options: ProgramOptions): RunningProgram;
+  /** A UDP socket bound to an ephemeral port of `family` (IPv4 or IPv6); `onMessage` gets each datagram that arrives. */
+  openDatagram(family: 4 | 6, onMessage: (bytes: Uint8Array, from: { readonly address: string; readonly port: number }) => void): DatagramSocket;
   onSignal(signal: SignalName, handler: () => void): void;
   /** The process's command-line arguments after the program (and script) name. */
   args(): string[];

@@ -13,6 +13,8 @@ import {
   type ConnectOptions,
   type Listener,
   type ListenOptions,
+  type ProgramExit,
+  type ProgramOptions,
   type Runtime,
   type Socket,
   type SocketEvents,
@@ -98,6 +100,10 @@ export interface MemRuntime<T extends Timers = VirtualClock> extends Runtime {
   connectAttempts: number;
   /** Host name → addresses `resolve` gives (a name not here does not resolve). */
   hosts: Record<string, string[]>;
+  /** How runProgram's programs end, by command: an exit at once, or "hang" until terminated (SIGTERM); a command not here cannot start. */
+  programs: Record<string, ProgramExit | "hang">;
+  /** Every program started, in order. */
+  readonly ran: ProgramOptions[];
 }
 
 export interface MemRuntimeOptions {
@@ -155,6 +161,22 @@ export function memRuntime(options: MemRuntimeOptions & { timers?: Timers } = {}
       return found === undefined ? Promise.reject(new ResolveError(host, "no address")) : Promise.resolve([...found]);
     },
     hosts: { localhost: ["127.0.0.1"] },
+    programs: {},
+    ran: [],
+    runProgram(o: ProgramOptions) {
+      runtime.ran.push(o);
+      const outcome = runtime.programs[o.command];
+      if (outcome !== "hang") {
+        const exit: ProgramExit = outcome ?? { code: null, signal: null, error: `${o.command}: not found` };
+        return { terminate() {}, exited: Promise.resolve(exit) };
+      }
+      let end: (exit: ProgramExit) => void = () => {};
+      const exited = new Promise<ProgramExit>((resolve) => (end = resolve));
+      return { terminate: () => end({ code: null, signal: "SIGTERM" }), exited };
+    },
+    openDatagram() {
+      throw new Error("memRuntime has no UDP sockets (resolvers need a real runtime)");
+    },
     onSignal() {},
     args: () => [],
     exit(code: number): never {

@@ -13,7 +13,7 @@ import { dirname, join, relative, resolve } from "node:path";
  */
 const LAYERS: readonly { rank: number; folders: readonly string[] }[] = [
   { rank: 0, folders: ["runtime"] },
-  { rank: 1, folders: ["http", "log", "stick", "tls"] },
+  { rank: 1, folders: ["http", "log", "stick", "tls", "dns"] },
   { rank: 2, folders: ["rules", "peers"] },
   { rank: 3, folders: ["config"] },
   { rank: 4, folders: ["conn"] },

@@ -5,7 +5,8 @@
 import { Backend } from "../../../src/backend/backend.ts";
 import { HealthChecks } from "../../../src/check/checks.ts";
 import { loadConfigTexts } from "../../../src/config/load.ts";
-import { ConnectError, type ConnectOptions, type Runtime, type Socket, type SocketEvents } from "../../../src/runtime/types.ts";
+import { ConnectError, type ConnectOptions, type ProgramExit, type ProgramOptions, type Runtime, type Socket, type SocketEvents } from "../../../src/runtime/types.ts";
+import { proxyIds } from "../../../src/config/proxy-ids.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
 
 /** "refuse": at once; "hang": until the connect timeout; a string: open, and that answer (then close) to the first bytes sent; "silent": open, never answers; "tls-fail": the TLS handshake fails (certificate not verified). */
@@ -64,8 +65,31 @@ export class FakeNet {
   /** Most connections open at once. */
   maxOpen = 0;
 
-  readonly runtime: Pick<Runtime, "connect" | "now" | "setTimer" | "clearTimer"> = {
+  /** External checks: how each command's program ends (an exit, or "hang" until SIGTERM); absent: it cannot start. */
+  readonly programs = new Map<string, ProgramExit | "hang">();
+  /** Programs started: when, and with what. */
+  readonly ran: { at: number; options: ProgramOptions; terminated: boolean }[] = [];
+
+  readonly runtime: Pick<Runtime, "connect" | "runProgram" | "now" | "setTimer" | "clearTimer"> = {
     now: this.clock.now,
+    runProgram: (options: ProgramOptions) => {
+      const run = { at: this.clock.now(), options, terminated: false };
+      this.ran.push(run);
+      const outcome = this.programs.get(options.command);
+      if (outcome !== "hang") {
+        const exit: ProgramExit = outcome ?? { code: null, signal: null, error: `${options.command}: not found` };
+        return { terminate() {}, exited: Promise.resolve(exit) };
+      }
+      let end: (exit: ProgramExit) => void = () => {};
+      const exited = new Promise<ProgramExit>((resolve) => (end = resolve));
+      return {
+        terminate: () => {
+          run.terminated = true;
+          end({ code: null, signal: "SIGTERM" });
+        },
+        exited,
+      };
+    },
     setTimer: this.clock.setTimer,
     clearTimer: this.clock.clearTimer,
     connect: (o: ConnectOptions, events: SocketEvents): Promise<Socket> => {
@@ -107,6 +131,7 @@ export function setup(backendText: string, global = "") {
     tick() {},
     maxInFlight: loaded.config.global.maxChecksInFlight,
     node: "lb1",
+    proxyIds: proxyIds(loaded.config),
   });
   const server = (name: string) => backends.flatMap((b) => b.servers).find((s) => s.name === name)!;
   return { net, backends, lines, checks, server };

@@ -277,7 +277,8 @@ describe(".if blocks", () => {
 
 describe("sections sluice refuses say why", () => {
   test.each([
-    ["resolvers", "section 'resolvers' is not supported: sluice resolves server names with the system resolver (init-addr libc) when it starts and does not re-resolve them at run time"],
+    ["mailers", "section 'mailers' is not supported: sluice sends no mail"],
+    ["program", "section 'program' is not supported: sluice starts no external programs (run them beside it, e.g. under systemd)"],
   ])("%s", (section, message) => {
     expect(errorsOf(cfg(`${section} x`, "    nameserver dns 127.0.0.1:53"))).toEqual([`sluice.cfg:1: ${message}`]);
   });

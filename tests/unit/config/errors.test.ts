@@ -134,7 +134,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unknown server option",
       ["backend api", "    server a1 127.0.0.1:1 agent-check"],
-      "sluice.cfg:2: backend 'api': server 'a1': option 'agent-check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, minconn, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie, socks4, check-via-socks4, enabled, no-<flag>)",
+      "sluice.cfg:2: backend 'api': server 'a1': option 'agent-check' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, minconn, slowstart, init-addr, resolvers, resolve-prefer, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie, socks4, check-via-socks4, enabled, no-<flag>)",
     ],
     [
       "weight out of range",
@@ -159,7 +159,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unsupported option",
       ["defaults", "    option checkcache"],
-      "sluice.cfg:2: defaults: option 'checkcache' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, idle-close-on-response, allbackups, httpchk, tcp-check, redis-check, mysql-check, pgsql-check, dontlognull, dontlog-normal, log-separate-errors, logasap, log-health-checks, http-ignore-probes, tcpka, clitcpka, srvtcpka, abortonclose, prefer-last-server, contstats, splice-auto, splice-request, splice-response)",
+      "sluice.cfg:2: defaults: option 'checkcache' is not supported yet (supported: tcplog, httplog, forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, idle-close-on-response, allbackups, httpchk, tcp-check, redis-check, mysql-check, pgsql-check, external-check, dontlognull, dontlog-normal, log-separate-errors, logasap, log-health-checks, http-ignore-probes, tcpka, clitcpka, srvtcpka, abortonclose, prefer-last-server, contstats, splice-auto, splice-request, splice-response)",
     ],
     [
       "bind option",
@@ -225,12 +225,12 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown server keyword",
       ["backends:", "  app:", "    servers:", "      a1: { address: '127.0.0.1:1', wieght: 2 }"],
-      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, minconn, slowstart, init-addr, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie, socks4, check-via-socks4)",
+      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, alpn, crt, maxqueue, minconn, slowstart, init-addr, resolvers, resolve-prefer, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, cookie, socks4, check-via-socks4)",
     ],
     [
       "unknown section",
       ["frontend:", "  web: {}"],
-      "sluice.yaml:1:1: unknown section 'frontend' (expected one of: global, defaults, frontends, backends, listen, userlists, peers, caches)",
+      "sluice.yaml:1:1: unknown section 'frontend' (expected one of: global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers)",
     ],
     [
       "keyword not allowed in section",
@@ -285,7 +285,7 @@ describe("YAML errors carry line:col", () => {
     [
       "document not a mapping",
       ["- a", "- b"],
-      "sluice.yaml:1:1: the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers, caches)",
+      "sluice.yaml:1:1: the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers)",
     ],
   ])("%s", (_, text, message) => {
     expect(errorsOf(yaml(...text))).toEqual([message]);
@@ -299,8 +299,8 @@ describe("YAML errors carry line:col", () => {
 
   test("every unknown key of a section is reported", () => {
     expect(errorsOf(yaml("global:", "  a: 1", "  b: 2"))).toEqual([
-      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, localpeer, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits, default-path, ca-base, crt-base, zero-warning, tune.ssl.default-dh-param)",
-      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, localpeer, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits, default-path, ca-base, crt-base, zero-warning, tune.ssl.default-dh-param)",
+      "sluice.yaml:2:3: global: unknown keyword 'a' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, localpeer, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits, default-path, ca-base, crt-base, zero-warning, tune.ssl.default-dh-param, external-check, insecure-fork-wanted)",
+      "sluice.yaml:3:3: global: unknown keyword 'b' (expected one of: maxconn, hard-stop-after, tune.bufsize, tune.http.maxhdr, tune.h2.be.max-concurrent-streams, tune.h2.fe.max-concurrent-streams, tune.h2.header-table-size, tune.h2.initial-window-size, tune.h2.fe.glitches-threshold, tune.h2.fe.max-control-frames-per-sec, tune.max-checks-per-thread, log, log-tag, log-send-hostname, description, node, server-state-file, server-state-base, ssl-default-bind-options, ssl-default-bind-ciphers, ssl-default-bind-ciphersuites, tune.ssl.cachesize, stats, master-worker, workers, nbthread, localpeer, daemon, pidfile, user, uid, group, gid, chroot, ulimit-n, strict-limits, default-path, ca-base, crt-base, zero-warning, tune.ssl.default-dh-param, external-check, insecure-fork-wanted)",
     ]);
   });
 });

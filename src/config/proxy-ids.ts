@@ -2,7 +2,7 @@
 // order the configuration wrote it, from 1, a `listen` (a frontend and a
 // backend of one name here) once. The stats' CSV and `show servers state`
 // must agree on them.
-import type { Config } from "../config/types.ts";
+import type { Config } from "./types.ts";
 
 export function proxyIds(config: Config): Map<string, number> {
   const all = [...config.frontends, ...config.backends].map((p) => ({ name: p.name, origin: p.origin }));
