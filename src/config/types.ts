@@ -36,12 +36,8 @@ export interface Timeouts {
   tarpit?: number;
 }
 
-/** Where a thing was written. `col` only for YAML/JSON. */
-export interface Origin {
-  file: string;
-  line?: number;
-  col?: number;
-}
+export type { Origin } from "./types-sections.ts";
+import type { Origin } from "./types-sections.ts";
 
 // ---- TLS on binds and towards servers: types-tls.ts
 export type { BindTls, ServerTls, TlsCertificate, TlsVersion } from "./types-tls.ts";
@@ -479,35 +475,9 @@ export interface Config {
   resolvers?: ResolversConfig[];
 }
 
-/** A `peers` section this process takes part in, resolved against its local name (schema-peers.ts). */
-export interface PeersSectionConfig {
-  name: string;
-  /** This process's name among the peers. */
-  localName: string;
-  /** Where it listens for the other peers. */
-  listen: { host: string; port: number };
-  remotes: { name: string; host: string; port: number }[];
-  /** The section's own tables, named "<section>/<table>" (shared as <table>). */
-  tables: StickTableSpec[];
-}
-
-/** A `userlist` section; rules/auth's Userlist is built from it. */
-export interface UserlistConfig {
-  name: string;
-  users: UserConfig[];
-  /** Every group declared, in order. */
-  groups: string[];
-  origin: Origin;
-}
-
-export interface UserConfig {
-  name: string;
-  /** `password HASH` (a crypt(3) hash sluice checks: bcrypt, SHA-256-crypt, SHA-512-crypt) or `insecure-password TEXT`. */
-  password: { hash: string } | { insecure: string };
-  /** Every group the user is in: those its `groups` names and those whose `users` name it, in declaration order. */
-  groups: string[];
-  origin: Origin;
-}
+// ---- peers and userlist sections: types-sections.ts
+export type { PeersSectionConfig, UserConfig, UserlistConfig } from "./types-sections.ts";
+import type { PeersSectionConfig, UserlistConfig } from "./types-sections.ts";
 
 /** Values used when neither the proxy nor its `defaults` set them. */
 export const BUILTIN = {
