@@ -21,6 +21,8 @@ export interface ChecksOptions {
   readonly node: string;
   /** `tune.max-checks-per-thread` (0: no bound). */
   readonly maxInFlight: number;
+  /** `max-spread-checks` (ms): the first checks spread over no more than this. */
+  readonly maxSpread?: number;
 }
 
 /** A change of state a check decided, as one process tells another (JSON-able). */
@@ -34,12 +36,14 @@ export interface ServerVerdict {
 
 export class HealthChecks {
   readonly all: readonly HealthCheck[];
+  private readonly maxSpread: number | undefined;
   readonly limiter: Limiter;
   /** Set by a worker of a master that checks for the others: each change of state this process's checks decide. */
   onVerdict: ((verdict: ServerVerdict) => void) | undefined;
 
   constructor(backends: Iterable<Backend>, options: ChecksOptions) {
     this.limiter = new Limiter(options.maxInFlight);
+    this.maxSpread = options.maxSpread;
     const ctx = {
       runtime: options.runtime,
       log: options.log,
@@ -66,10 +70,10 @@ export class HealthChecks {
     this.all = all;
   }
 
-  /** Offsets of the first checks: server i of n at i/n of the shortest interval. */
+  /** Offsets of the first checks: server i of n at i/n of the shortest interval, or of `max-spread-checks` when that is shorter. */
   offsets(): number[] {
     const n = this.all.length;
-    const min = Math.min(...this.all.map((c) => c.spec.inter));
+    const min = Math.min(...this.all.map((c) => c.spec.inter), this.maxSpread ?? Infinity);
     return this.all.map((_, i) => Math.floor((min * i) / n));
   }
 

@@ -306,6 +306,7 @@ function backend(
   if (part.tcpKeepAlive?.server ?? defaults.tcpKeepAlive?.server) config.serverTcpKeepAlive = true;
   if (part.abortOnClose ?? defaults.abortOnClose) config.abortOnClose = true;
   if (part.preferLastServer ?? defaults.preferLastServer) config.preferLastServer = true;
+  if (part.pretendKeepAlive ?? defaults.pretendKeepAlive) config.pretendKeepAlive = true;
   const fullconn = part.fullconn ?? defaults.fullconn;
   if (fullconn !== undefined) config.fullconn = fullconn;
   // Persistence (issue 15, cookie): the section's own line, else its defaults'; HTTP only.

@@ -50,6 +50,8 @@ const SINGLE_ARG: Record<string, string> = {
   "hard-stop-after": "hard-stop-after <time>",
   "tune.bufsize": "tune.bufsize <number>",
   "tune.http.maxhdr": "tune.http.maxhdr <number>",
+  "tune.maxrewrite": "tune.maxrewrite <number>",
+  "max-spread-checks": "max-spread-checks <time>",
   "tune.h2.be.max-concurrent-streams": "tune.h2.be.max-concurrent-streams <number>",
   "tune.h2.fe.max-concurrent-streams": "tune.h2.fe.max-concurrent-streams <number>",
   "tune.h2.header-table-size": "tune.h2.header-table-size <number>",
@@ -95,6 +97,7 @@ const USAGE: Record<string, string> = {
   option: "option <name>",
   bind: "bind <address>[,<address>...] [proto h2] [ssl crt <file|dir>... [crt-list <file>] [alpn <list>] ...]",
   "ssl-default-bind-options": "ssl-default-bind-options <option>...",
+  "unix-bind": "unix-bind [prefix <path>] [mode <octal>] [user <name>|uid <n>] [group <name>|gid <n>]",
   server:
     "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [minconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]] [cookie <value>]",
   timeout: "timeout <name> <time>",
@@ -485,7 +488,7 @@ class CfgParser {
       timeouts[name] = time;
       this.mark([...base, "timeout"]);
       this.mark([...base, "timeout", name]);
-    } else if (keyword === "ssl-default-bind-options") {
+    } else if (keyword === "ssl-default-bind-options" || keyword === "unix-bind") {
       if (!this.arity(keyword, args, 1, Infinity)) return;
       raw[keyword] = args.join(" ");
       this.mark([...base, keyword]);

@@ -51,6 +51,7 @@ import { PEERS_GLOBAL } from "./schema-peers.ts";
 import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "./schema-process.ts";
 import { PATHS_GLOBAL } from "./schema-paths.ts";
 import { EDGE_GLOBAL, type EdgePart, edgePart } from "./schema-edge.ts";
+import { TUNE_GLOBAL, type TunePart, tunePart } from "./schema-tune.ts";
 import { EXTCHECK_GLOBAL, EXTCHECK_PROXY, type ExtCheckGlobalPart, extCheckGlobalPart, type ExternalCheckPart } from "./schema-extcheck.ts";
 import { FULLCONN } from "./schema-fullconn.ts";
 import { type SourceAddress, SourceSchema } from "./schema-proxymisc.ts";
@@ -127,6 +128,7 @@ const GLOBAL = {
   ...PROCESS_GLOBAL,
   ...PATHS_GLOBAL,
   ...EDGE_GLOBAL,
+  ...TUNE_GLOBAL,
   ...EXTCHECK_GLOBAL,
 };
 const DEFAULTS = {
@@ -326,6 +328,7 @@ export interface ProxyPart extends FiltersPart {
   source?: SourceAddress;
   preferLastServer?: boolean;
   contstats?: boolean;
+  pretendKeepAlive?: boolean;
   /** `fullconn N` (schema-fullconn.ts); absent or 0: HAProxy's default, from the frontends' maxconn. */
   fullconn?: number;
 }
@@ -401,6 +404,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (option.abortOnClose !== undefined) part.abortOnClose = option.abortOnClose;
   if (option.contstats !== undefined) part.contstats = option.contstats;
   if (option.preferLastServer !== undefined) part.preferLastServer = option.preferLastServer;
+  if (option.pretendKeepAlive !== undefined) part.pretendKeepAlive = option.pretendKeepAlive;
   if (o["http-reuse"] !== undefined) part.httpReuse = o["http-reuse"];
   if (o["max-session-srv-conns"] !== undefined) {
     part.maxSessionSrvConns = o["max-session-srv-conns"];
@@ -420,7 +424,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   return part;
 }
 
-export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePart, ExtCheckGlobalPart {
+export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePart, ExtCheckGlobalPart, TunePart {
   /** `localpeer`: this process's name in peers sections. */
   localPeer?: string;
   maxconn?: number;
@@ -453,7 +457,7 @@ export const GlobalSchema = v.pipe(
     if (conflict !== undefined) addIssue({ message: conflict });
   }),
   v.transform((g): GlobalPart => {
-    const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...edgePart(g), ...extCheckGlobalPart(g) };
+    const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...edgePart(g), ...extCheckGlobalPart(g), ...tunePart(g) };
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
     if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];

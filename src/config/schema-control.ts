@@ -42,14 +42,14 @@ function accountId(file: string, name: string): number | undefined {
   }
 }
 
-/** `user NAME`, `uid N`, `group NAME`, `gid N` of a unix socket → the id, or what is wrong. */
-function ownerId(option: "user" | "uid" | "group" | "gid", value: string | undefined): number | string {
-  if (value === undefined) return `stats socket: '${option}' expects a ${option === "uid" || option === "gid" ? "number" : "name"}`;
+/** `user NAME`, `uid N`, `group NAME`, `gid N` of a unix socket → the id, or what is wrong (`label`: the keyword, for messages). */
+export function ownerId(option: "user" | "uid" | "group" | "gid", value: string | undefined, label = "stats socket"): number | string {
+  if (value === undefined) return `${label}: '${option}' expects a ${option === "uid" || option === "gid" ? "number" : "name"}`;
   if (option === "uid" || option === "gid") {
-    return /^\d{1,10}$/.test(value) && Number(value) < 2 ** 32 - 1 ? Number(value) : `stats socket: invalid ${option} '${value}' (expected a number)`;
+    return /^\d{1,10}$/.test(value) && Number(value) < 2 ** 32 - 1 ? Number(value) : `${label}: invalid ${option} '${value}' (expected a number)`;
   }
   const file = option === "user" ? "/etc/passwd" : "/etc/group";
-  return accountId(file, value) ?? `stats socket: cannot find ${option} id for '${value}' (not in ${file})`;
+  return accountId(file, value) ?? `${label}: cannot find ${option} id for '${value}' (not in ${file})`;
 }
 /** HAProxy's `stats` words that sluice knows of but does not implement (`stats bind-process` is gone since 2.5). */
 const UNSUPPORTED_STATS = new Set(["bind-process", "show-node", "show-desc"]);

@@ -24,6 +24,8 @@ export interface CorpusOptions {
   preferLastServer?: boolean;
   /** `option contstats` (frontends): traffic counters move along a transfer, not only at its end (stream/counting.ts). */
   contstats?: boolean;
+  /** `option http-pretend-keepalive`: under http-server-close, no `Connection: close` to the server; sluice still closes after the answer. */
+  pretendKeepAlive?: boolean;
 }
 
 type Apply = (part: CorpusOptions) => void;
@@ -44,6 +46,7 @@ const FLAG_OPTIONS: Record<string, { sections: readonly SectionName[]; set: (on:
   abortonclose: { sections: BACK, set: (on) => (p) => (p.abortOnClose = on) },
   "prefer-last-server": { sections: BACK, set: (on) => (p) => (p.preferLastServer = on) },
   contstats: { sections: FRONT, set: (on) => (p) => (p.contstats = on) },
+  "http-pretend-keepalive": { sections: ALL, set: (on) => (p) => (p.pretendKeepAlive = on) },
   // Kernel splicing moves bytes without copying them to user space; sluice always
   // copies (the runtimes offer no splice). What the peers see is the same.
   "splice-auto": { sections: ALL, set: () => () => {} },
@@ -55,7 +58,6 @@ const FLAG_OPTIONS: Record<string, { sections: readonly SectionName[]; set: (on:
 const REFUSED: Record<string, string> = {
   nolinger:
     "option 'nolinger' is not supported: the runtimes' sockets cannot close with a reset (SO_LINGER 0); sluice closes with FIN",
-  "http-pretend-keepalive": "option 'http-pretend-keepalive' is not supported yet",
 };
 
 /** The corpus options' names, for the list of supported options in messages. */

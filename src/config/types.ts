@@ -285,6 +285,8 @@ export interface BackendConfig {
   fullconn?: number;
   /** `option prefer-last-server`: a keep-alive client's next request goes to the server that answered its previous one, while it has room (not with hash balancing). */
   preferLastServer?: true;
+  /** `option http-pretend-keepalive` (the backend's, or its defaults'; HAProxy reads no frontend's): under server-close, the server is not told `Connection: close`. */
+  pretendKeepAlive?: true;
   /** `option redispatch`: a retry may go to another server. */
   redispatch: boolean;
   /**
@@ -325,6 +327,7 @@ export interface FrontendConfig {
   ruleLines?: RuleLines;
   /** `option contstats`: traffic counters move along each transfer, not only at its end. */
   contstats?: true;
+
   /** `stats ...` in a section that also routes (issue 19): the page served for requests under `stats uri`. */
   statsPage?: StatsListenerConfig;
   rules?: ProxyRules;
@@ -399,6 +402,10 @@ export interface GlobalConfig {
   hardStopAfter: number;
   /** `tune.bufsize`: bytes, 1024-1048576, default 16384. */
   bufsize: number;
+  /** `tune.maxrewrite`: bytes of a buffer kept for rewriting, default 1024 (HAProxy's); a head may fill the rest (schema-tune.ts). */
+  maxRewrite: number;
+  /** `max-spread-checks`: ms; the first checks are spread over no more than this. */
+  maxSpreadChecks?: number;
   /** `tune.http.maxhdr`: header fields per message, 1-32767, default 101. */
   maxHeaderFields: number;
   /** `tune.h2.be.max-concurrent-streams`: streams opened on an HTTP/2 server connection before its SETTINGS (and at most after), default 100. */
@@ -503,7 +510,7 @@ export const BUILTIN = {
    * 'resumeSession', so only tickets resume sessions.
    */
   tls: { minVersion: "TLSv1.2", ticketKeyRotate: 3_600_000, tlsTickets: true, sessionCacheSize: 0, serverVerify: "required" },
-  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64, masterWorker: false, workers: "auto", strictLimits: true },
+  global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxRewrite: 1024, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64, masterWorker: false, workers: "auto", strictLimits: true },
   /** The runtime API (`stats timeout`, `stats maxconn` in global): HAProxy's defaults. */
   stats: { timeout: 10000, maxconn: 10 },
   /**

@@ -135,6 +135,8 @@ export interface OutgoingRequest {
   readonly added: Readonly<AddedFields>;
   /** Ask the server to keep the connection open afterwards (false: http-server-close, httpclose). */
   readonly keepAlive: boolean;
+  /** `option http-pretend-keepalive`: not kept, but the server is not told so (no `Connection: close`). */
+  readonly pretendKeepAlive?: boolean;
 }
 
 /** Why an exchange was lost before its end. */

@@ -3,6 +3,7 @@
 // API. A build and nothing else: no listener opens, no timer starts, no byte
 // moves here (Proxy.start does that), so a reload can build the next graph
 // beside the running one.
+import { headRoom } from "../config/schema-tune.ts";
 import { hostname } from "node:os";
 import { rulesWorld } from "./rules-world.ts";
 import { StickTables } from "./stick-tables.ts";
@@ -79,7 +80,8 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
   }
   const frontends: Frontend[] = [];
   const g = config.global;
-  const limits = { maxHeadBytes: g.bufsize, maxFields: g.maxHeaderFields };
+  // A received HTTP/1 head may fill the buffer less its rewrite reserve (tune.maxrewrite), as in HAProxy.
+  const limits = { maxHeadBytes: headRoom(g.bufsize, g.maxRewrite), maxFields: g.maxHeaderFields };
   // HTTP/2 towards clients: a header list is capped at tune.bufsize, as a head is.
   const h2 = {
     maxConcurrentStreams: g.h2FrontendMaxConcurrentStreams,
@@ -128,6 +130,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     log: (line, level, syslogLine, backend) => (backendLoggers.get(backend ?? "") ?? events).event(line, level, syslogLine),
     tick: () => clock.tick(),
     maxInFlight: g.maxChecksInFlight,
+    ...(g.maxSpreadChecks === undefined ? {} : { maxSpread: g.maxSpreadChecks }),
     node: g.node ?? hostname(),
     proxyIds: proxyIds(config),
   });

@@ -179,7 +179,7 @@ export class H1ClientMux implements PoolConn, ClientMuxBase, Exchange {
     this.chunked = kind === BodyKind.Chunked;
     const framing = kind === BodyKind.Length ? lengthOf(head.contentLength) : this.chunked ? CHUNKED : NO_BODY;
     const upgrade = head.upgrade !== undefined;
-    const connection = upgrade ? "upgrade" : request.keepAlive ? undefined : "close";
+    const connection = upgrade ? "upgrade" : request.keepAlive || request.pretendKeepAlive === true ? undefined : "close";
     // Whatever an earlier exchange left unsent is not this one's.
     this.out.reset(serializeRequestHead(head, rewriteOf(framing, connection, upgrade, request.added)));
     return this;

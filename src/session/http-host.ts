@@ -80,9 +80,12 @@ export class HttpHost implements HttpSessionHost {
     this.rulesHost = rules === undefined ? undefined : rulesHostOf(config.name, config.rules, rules, config.timeouts.tarpit ?? config.timeouts.connect);
   }
 
-  serverKeepAlive(backend: Backend): boolean {
+  /** true: keep-alive; "pretend": http-server-close with http-pretend-keepalive (closed after the answer, not announced). */
+  serverKeepAlive(backend: Backend): boolean | "pretend" {
     const mode = CLOSING_RANK[this.config.httpMode] >= CLOSING_RANK[backend.httpMode] ? this.config.httpMode : backend.httpMode;
-    return mode === "keep-alive";
+    if (mode === "keep-alive") return true;
+    // HAProxy reads the option on the backend only (a frontend's line, allowed there, changes nothing).
+    return mode === "server-close" && backend.config.pretendKeepAlive === true ? "pretend" : false;
   }
 
   /** No request rules yet (issue 15): every request goes to the default backend. */

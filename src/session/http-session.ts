@@ -52,7 +52,7 @@ export interface HttpSessionHost {
   readonly ignoreProbes?: boolean;
   /** Effective connection modes: keep the client / server connections alive between requests. */
   readonly clientKeepAlive: boolean;
-  serverKeepAlive(backend: Backend): boolean;
+  serverKeepAlive(backend: Backend): boolean | "pretend";
   forwarding(backend: Backend): ForwardingPlan;
   /**
    * Which backend serves this request: the phase where the frontend's

@@ -15,7 +15,7 @@ import { type FilterSetup, type StreamFilters, streamFilters } from "../stream/r
 export interface StreamChoices {
   chooseBackend(request: Head, defaultBackend: Backend): Backend;
   forwarding(backend: Backend): ForwardingPlan;
-  serverKeepAlive(backend: Backend): boolean;
+  serverKeepAlive(backend: Backend): boolean | "pretend";
   /** The request stage of rules; undefined when neither the frontend nor any backend has rules (no Txn is built). */
   readonly rulesHost: RulesHost | undefined;
   /** Filters (compression, trace): what each stream's are made from; undefined: no proxy declares any. */

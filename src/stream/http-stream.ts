@@ -82,7 +82,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     backend: Backend,
     added: Readonly<AddedFields>,
     /** Keep the server connection alive afterwards (the frontend's and this backend's modes). */
-    serverKeepAlive: boolean,
+    serverKeepAlive: boolean | "pretend",
     /** The request stage of rules ran: its transaction and the response rules (undefined: the proxy has none). */
     readonly ruled: RuledRequest | undefined = undefined,
     /** The proxies' filters (compression, trace) when they declare some. */
@@ -91,7 +91,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     super(backend);
     this.started = host.now();
     this.clientBytesAtStart = host.writer.bytesOut;
-    this.outgoing = { head: request, added, keepAlive: serverKeepAlive };
+    this.outgoing = { head: request, added, keepAlive: serverKeepAlive === true, pretendKeepAlive: serverKeepAlive === "pretend" };
     if (request.bodyKind === BodyKind.None) this.requestComplete = true;
   }
 

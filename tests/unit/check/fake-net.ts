@@ -130,6 +130,7 @@ export function setup(backendText: string, global = "") {
     log: (l) => lines.push(l),
     tick() {},
     maxInFlight: loaded.config.global.maxChecksInFlight,
+    ...(loaded.config.global.maxSpreadChecks === undefined ? {} : { maxSpread: loaded.config.global.maxSpreadChecks }),
     node: "lb1",
     proxyIds: proxyIds(loaded.config),
   });

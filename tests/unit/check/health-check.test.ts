@@ -82,6 +82,24 @@ describe("schedule", () => {
     expect(t.net.attempts.map((a) => [a.port, a.at])).toEqual([[1001, 1], [1002, 500], [1003, 1000], [1004, 1500]]);
   });
 
+  test("max-spread-checks: the first checks spread over it when it is shorter than the shortest interval", async () => {
+    const servers = `backend be
+    server a 127.0.0.1:1001 check inter 10s
+    server b 127.0.0.1:1002 check inter 10s
+    server c 127.0.0.1:1003 check inter 10s
+    server d 127.0.0.1:1004 check inter 10s
+`;
+    expect(setup(servers).checks.offsets()).toEqual([0, 2500, 5000, 7500]);
+    const t = setup(servers, "    max-spread-checks 2s");
+    expect(t.checks.offsets()).toEqual([0, 500, 1000, 1500]);
+    for (const p of [1001, 1002, 1003, 1004]) t.net.ports.set(p, "silent");
+    t.checks.start();
+    await t.net.clock.advance(1999);
+    expect(t.net.attempts.map((a) => [a.port, a.at])).toEqual([[1001, 1], [1002, 500], [1003, 1000], [1004, 1500]]);
+    // Longer than the interval: the interval still bounds the spread.
+    expect(setup(servers, "    max-spread-checks 1m").checks.offsets()).toEqual([0, 2500, 5000, 7500]);
+  });
+
   test("tune.max-checks-per-thread bounds the checks in flight; the others wait their turn", async () => {
     const servers = [1, 2, 3, 4, 5].map((i) => `    server s${i} 127.0.0.1:100${i} check inter 1s\n`).join("");
     const t = setup(`backend be\n${servers}`, "    tune.max-checks-per-thread 2");

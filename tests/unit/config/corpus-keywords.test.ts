@@ -188,6 +188,13 @@ describe("option tcpka, clitcpka, srvtcpka, splice-*", () => {
     ]);
   });
 
+  test("option http-pretend-keepalive: the backend's (or its defaults'); in YAML too; no option undoes it", () => {
+    const c = loadOk(cfg("defaults", "    mode http", "    option http-pretend-keepalive", ...FRONT, "backend app", "    server s 127.0.0.1:1", "backend other", "    no option http-pretend-keepalive", "    server s 127.0.0.1:1"));
+    expect(c.backends.map((b) => b.pretendKeepAlive)).toEqual([true, undefined]);
+    const y = loadOk({ name: "sluice.yaml", text: "backends:\n  app: { mode: http, option: [http-pretend-keepalive], servers: [{ name: s, address: '127.0.0.1:1' }] }\n" });
+    expect(y.backends[0]!.pretendKeepAlive).toBe(true);
+  });
+
   test("where HAProxy allows them", () => {
     expect(errorsOf(cfg("frontend web", "    bind :80", "    option srvtcpka"))).toEqual([
       "sluice.cfg:3: frontend 'web': 'option srvtcpka' is not allowed in a frontend section",

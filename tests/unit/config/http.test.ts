@@ -3,6 +3,7 @@ import type { LogTarget } from "../../../src/config/types.ts";
 import { LOG_FORMAT_VARIABLE_NAMES } from "../../../src/log/format.ts";
 import { errorsOf, lines, loadOk, withoutOrigins } from "./helpers.ts";
 import { loadConfigTexts } from "../../../src/config/load.ts";
+import { headRoom } from "../../../src/config/schema-tune.ts";
 
 const cfg = (...l: string[]) => ({ name: "sluice.cfg", text: lines(...l) });
 const yaml = (...l: string[]) => ({ name: "sluice.yaml", text: lines(...l) });
@@ -281,12 +282,12 @@ describe("option errors", () => {
     [
       "unknown option in a backend lists the backend's",
       ["backend b", "    option http-buffer-request"],
-      "sluice.cfg:2: backend 'b': option 'http-buffer-request' is not supported yet (supported: forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups, httpchk, tcp-check, redis-check, mysql-check, pgsql-check, external-check, log-health-checks, tcpka, srvtcpka, abortonclose, prefer-last-server, splice-auto, splice-request, splice-response)",
+      "sluice.cfg:2: backend 'b': option 'http-buffer-request' is not supported yet (supported: forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups, httpchk, tcp-check, redis-check, mysql-check, pgsql-check, external-check, log-health-checks, tcpka, srvtcpka, abortonclose, prefer-last-server, http-pretend-keepalive, splice-auto, splice-request, splice-response)",
     ],
     [
       "unknown option in a frontend lists the frontend's",
       ["frontend f", "    option http-buffer-request"],
-      "sluice.cfg:2: frontend 'f': option 'http-buffer-request' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose, idle-close-on-response, dontlognull, dontlog-normal, log-separate-errors, logasap, http-ignore-probes, tcpka, clitcpka, contstats, splice-auto, splice-request, splice-response)",
+      "sluice.cfg:2: frontend 'f': option 'http-buffer-request' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose, idle-close-on-response, dontlognull, dontlog-normal, log-separate-errors, logasap, http-ignore-probes, tcpka, clitcpka, contstats, http-pretend-keepalive, splice-auto, splice-request, splice-response)",
     ],
     [
       "redispatch interval",
@@ -636,8 +637,19 @@ describe("log-format", () => {
 });
 
 describe("global tuning", () => {
-  test("defaults: tune.bufsize 16384, tune.http.maxhdr 101", () => {
-    expect(loadOk(cfg("global")).global).toMatchObject({ bufsize: 16384, maxHeaderFields: 101 });
+  test("defaults: tune.bufsize 16384, tune.maxrewrite 1024, tune.http.maxhdr 101", () => {
+    expect(loadOk(cfg("global")).global).toMatchObject({ bufsize: 16384, maxRewrite: 1024, maxHeaderFields: 101 });
+  });
+
+  test("tune.maxrewrite and max-spread-checks in either syntax; a head fills the buffer less the reserve, at most half of it", () => {
+    expect(loadOk(cfg("global", "    tune.maxrewrite 2048", "    max-spread-checks 5s")).global)
+      .toMatchObject({ maxRewrite: 2048, maxSpreadChecks: 5000 });
+    expect(loadOk(yaml("global: { tune.maxrewrite: 0, max-spread-checks: 500ms }")).global)
+      .toMatchObject({ maxRewrite: 0, maxSpreadChecks: 500 });
+    expect(headRoom(16384, 1024)).toBe(15360);
+    expect(headRoom(4096, 1024)).toBe(3072);
+    expect(headRoom(1024, 1024)).toBe(512);
+    expect(headRoom(16384, 0)).toBe(16384);
   });
 
   test("set in either syntax, limits included", () => {
@@ -665,8 +677,8 @@ describe("global tuning", () => {
       "sluice.cfg:2: global: tune.http.maxhdr 32768 is out of range (1-32767)",
     ],
     [
-      ["global", "    tune.maxrewrite 1024"],
-      "sluice.cfg:2: global: keyword 'tune.maxrewrite' is not supported yet",
+      ["global", "    tune.maxrewrite -1"],
+      "sluice.cfg:2: global: tune.maxrewrite -1 is out of range (0-1048576)",
     ],
     [
       ["defaults", "    tune.bufsize 4096"],

@@ -23,6 +23,7 @@ describe("listen", () => {
         maxconn: 4096,
         hardStopAfter: 30000,
         bufsize: 16384,
+        maxRewrite: 1024,
         maxHeaderFields: 101,
         h2BackendMaxConcurrentStreams: 100,
         h2FrontendMaxConcurrentStreams: 100,

@@ -31,6 +31,7 @@ describe("several files", () => {
       maxconn: 200,
       hardStopAfter: 1000,
       bufsize: 16384,
+      maxRewrite: 1024,
       maxHeaderFields: 101,
       h2BackendMaxConcurrentStreams: 100,
       h2FrontendMaxConcurrentStreams: 100,

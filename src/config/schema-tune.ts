@@ -1,0 +1,35 @@
+// Two global tunings HAProxy configs carry:
+// - `tune.maxrewrite N`: the part of each buffer kept free for rewriting a
+//   head (added and changed fields), so a received head may fill at most
+//   tune.bufsize - tune.maxrewrite bytes. HAProxy's default is 1024, and
+//   anything above half the buffer is cut to half (its cfgparse.c rule).
+// - `max-spread-checks TIME`: the first health checks are spread over the
+//   shortest check interval of all servers, but over no more than this.
+// - `unix-bind ...`: the UNIX sockets' defaults (schema-unix-bind.ts).
+import * as v from "valibot";
+import { duration, integer } from "./schema-values.ts";
+import { type UnixBind, UnixBindSchema } from "./schema-unix-bind.ts";
+
+export const TUNE_GLOBAL = {
+  "tune.maxrewrite": v.optional(integer("tune.maxrewrite", 0, 1048576)),
+  "max-spread-checks": v.optional(duration("max-spread-checks")),
+  "unix-bind": v.optional(UnixBindSchema),
+};
+
+export interface TunePart {
+  maxRewrite?: number;
+  maxSpreadChecks?: number;
+}
+
+/** `unix-bind` is checked by its schema and kept nowhere: it is for UNIX binds of proxies, which sluice has not (schema-unix-bind.ts). */
+export function tunePart(g: { "tune.maxrewrite"?: number; "max-spread-checks"?: number; "unix-bind"?: UnixBind }): TunePart {
+  const part: TunePart = {};
+  if (g["tune.maxrewrite"] !== undefined) part.maxRewrite = g["tune.maxrewrite"];
+  if (g["max-spread-checks"] !== undefined) part.maxSpreadChecks = g["max-spread-checks"];
+  return part;
+}
+
+/** The most bytes a received head may take: the buffer less the rewrite reserve (at most half of it). */
+export function headRoom(bufsize: number, maxRewrite: number): number {
+  return bufsize - Math.min(maxRewrite, Math.floor(bufsize / 2));
+}
