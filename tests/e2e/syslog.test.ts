@@ -56,6 +56,8 @@ function emptyConnection(port: number): Promise<void> {
       s.end();
       s.on("close", () => resolve());
     });
+    // Whatever comes back (HAProxy's and sluice's 400 to a connection closed before a request) is read, so that the close comes.
+    s.resume();
     s.on("error", reject);
   });
 }
