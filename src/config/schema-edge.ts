@@ -8,7 +8,7 @@
 //   tune.ssl.default-dh-param N   HAProxy's size of the DH parameters of DHE
 //                                 key exchanges (N >= 1024, as HAProxy). Neither
 //                                 runtime's TLS has DHE: Bun's node:tls and
-//                                 Bun.listen run on BoringSSL, which removed the
+//                                 Bun's native listener run on BoringSSL, which removed the
 //                                 DHE cipher suites, and Deno's node:tls on
 //                                 rustls, which offers no finite-field groups.
 //                                 A client asking for DHE only is refused

@@ -56,7 +56,7 @@ export interface SourceAddress {
 /** Why a `source` argument sluice cannot honour is refused. */
 const SOURCE_REFUSED: Record<string, string> = {
   usesrc:
-    "'usesrc' (full transparent proxy: connecting from the client's or another foreign address) is not supported: it needs IP_TRANSPARENT set on the socket before it binds, and neither Bun.connect, Deno.connect nor node:net on them lets a socket option be set before the bind",
+    "'usesrc' (full transparent proxy: connecting from the client's or another foreign address) is not supported: it needs IP_TRANSPARENT set on the socket before it binds, and neither Bun's nor Deno's connect, nor node:net on them, lets a socket option be set before the bind",
   interface:
     "'interface' is not supported: binding a connection to a device needs SO_BINDTODEVICE, a socket option the runtimes' connects do not offer",
 };
