@@ -49,7 +49,7 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
     txn.reply = monitorReply(monitor, txn);
     txn.backend = host.name;
     const sets = stageSets(front, undefined);
-    return { head, backend: defaultBackend, ruled: { txn, response: NONE, after: sets.after, tarpitMs: -1, responseHeaderCaptures: front.responseHeaderCaptures } };
+    return { head, backend: defaultBackend, ruled: { txn, response: NONE, after: sets.after, tarpitMs: -1, responseHeaderCaptures: front.responseHeaderCaptures, rejected: false } };
   }
   let backend = defaultBackend;
   let rejected = false;
@@ -60,7 +60,7 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
     // The frontend's own applet answers: the transaction stays the frontend's, as a reply of its rules.
     txn.backend = host.name;
     const sets = stageSets(front, undefined);
-    return { head: txn.request ?? head, backend: defaultBackend, ruled: { txn, response: NONE, after: sets.after, tarpitMs: -1, responseHeaderCaptures: front.responseHeaderCaptures } };
+    return { head: txn.request ?? head, backend: defaultBackend, ruled: { txn, response: NONE, after: sets.after, tarpitMs: -1, responseHeaderCaptures: front.responseHeaderCaptures, rejected: false } };
   } else if (verdict === Verdict.continue || verdict === Verdict.stop) {
     const name = switchBackend(front.useBackend, txn);
     // A name that is no backend's (a dynamic one): the default backend, as HAProxy.
@@ -89,7 +89,8 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
     after: sets.after,
     tarpitMs,
     responseHeaderCaptures: front.responseHeaderCaptures,
-    ...(rejected ? { rejected } : {}),
+    // Always present: one shape for every request's object, and no spread on the hot path.
+    rejected,
   };
   return { head: txn.request ?? head, backend, ruled };
 }

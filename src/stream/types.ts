@@ -135,5 +135,5 @@ export interface RuledRequest {
   /** The frontend's `capture response header` lines, filled when the response comes. */
   readonly responseHeaderCaptures: readonly HeaderCapture[];
   /** The backend's `tcp-request content reject`: no answer, the client connection is closed (HAProxy's PR--). */
-  readonly rejected?: true;
+  readonly rejected: boolean;
 }
