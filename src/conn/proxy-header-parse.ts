@@ -4,6 +4,8 @@
 // and gets "more", the header with how many bytes it took, or a typed error;
 // nothing else is ever thrown. Errors carry HAProxy's reason texts (its
 // CO_ER_PRX_* codes), which its logs show when it closes such a connection.
+import { formatIpv6 } from "../runtime/ip-text.ts";
+export { formatIpv6 };
 import {
   PROXY_V1_MAX_BYTES,
   PROXY_V1_PREFIX,
@@ -175,33 +177,6 @@ function ipv6Bytes(text: string): Uint8Array | undefined {
   return out;
 }
 
-/** RFC 5952 text of the 16 bytes at `at`: lower case, the longest run of two or more zero groups as "::". */
-export function formatIpv6(bytes: Uint8Array, at: number): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((bytes[at + i * 2]! << 8) | bytes[at + i * 2 + 1]!);
-  // IPv4-mapped (::ffff:a.b.c.d) keeps its dotted tail (RFC 5952 §5).
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${bytes[at + 12]}.${bytes[at + 13]}.${bytes[at + 14]}.${bytes[at + 15]}`;
-  }
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestAt < 0) return hex.join(":");
-  return `${hex.slice(0, bestAt).join(":")}::${hex.slice(bestAt + bestLen).join(":")}`;
-}
 
 // ---- v2 ----
 

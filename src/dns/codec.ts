@@ -6,6 +6,7 @@
 // functions: the bytes go over UDP in check/resolution.ts. The decoder
 // treats its input as hostile: every length is checked, compression
 // pointers must point backwards (no loops), names stay within 255 bytes.
+import { formatIpv6 } from "../runtime/ip-text.ts";
 
 export const DNS_TYPE = { A: 1, CNAME: 5, OPT: 41, AAAA: 28 } as const;
 export type QueryType = typeof DNS_TYPE.A | typeof DNS_TYPE.AAAA;
@@ -122,30 +123,6 @@ function readName(bytes: Uint8Array, start: number): { name: string; next: numbe
   return { name: labels.join("."), next };
 }
 
-function ipv6Text(bytes: Uint8Array, at: number): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((bytes[at + 2 * i]! << 8) | bytes[at + 2 * i + 1]!);
-  // RFC 5952: the longest run of two or more zero groups becomes "::".
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(":");
-  return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLen).join(":")}`;
-}
-
 /** Decodes a message, or says why it is not one. */
 export function decodeMessage(bytes: Uint8Array): DnsMessage | { error: string } {
   try {
@@ -185,7 +162,7 @@ function decode(bytes: Uint8Array): DnsMessage {
       data = `${bytes[rdata]}.${bytes[rdata + 1]}.${bytes[rdata + 2]}.${bytes[rdata + 3]}`;
     } else if (type === DNS_TYPE.AAAA) {
       if (rdlength !== 16) throw new Malformed("an AAAA record whose data is not 16 bytes");
-      data = ipv6Text(bytes, rdata);
+      data = formatIpv6(bytes, rdata);
     } else if (type === DNS_TYPE.CNAME) {
       const target = readName(bytes, rdata);
       if (target.next > rdata + rdlength) throw new Malformed("a CNAME's name runs past its data");
