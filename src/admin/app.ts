@@ -6,9 +6,8 @@
 // a redirect to `<uri>;st=CODE` showing the result, as HAProxy's) and the JSON
 // API `<uri>/api/servers[/<backend>/<server>]` (server-api.ts). Anything else
 // is HAProxy's answer for a request no backend takes: 503.
-import { Hono } from "hono";
-import type { Context } from "hono";
-import { basicAuth } from "hono/basic-auth";
+import type { Context, Hono } from "hono";
+import { honoBasicAuthPackage, honoPackage } from "../runtime/packages.ts";
 import type { MetricsRoute, StatsListenerConfig } from "../config/types.ts";
 import { statCsv } from "../stats/csv.ts";
 import { statJson } from "../stats/json.ts";
@@ -98,6 +97,8 @@ function scoped(rows: StatRow[], scope: readonly string[] | undefined): StatRow[
 }
 
 export function statsApp(config: StatsListenerConfig, source: StatsSource, history: RateHistory, admin?: AdminSide): Hono<{ Bindings: StatsEnv }> {
+  const { Hono } = honoPackage();
+  const { basicAuth } = honoBasicAuthPackage();
   const app = new Hono<{ Bindings: StatsEnv }>();
   const allowed = (c: Context<{ Bindings: StatsEnv }>) =>
     admin !== undefined && adminAllowed(config.admin, c.req.raw, c.env?.peers, config.name, admin.now());

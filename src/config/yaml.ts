@@ -79,7 +79,8 @@
 // A YAML file's `defaults` replaces the defaults in force, as a haproxy.cfg
 // `defaults` section would at that point; a file without one keeps them.
 
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { Document, Node } from "yaml";
+import { yamlPackage } from "../runtime/packages.ts";
 import { ConfigError, formatPos, type SourcePos } from "./errors.ts";
 import { contextOf } from "./context.ts";
 import { applyDefaultServer } from "./default-server.ts";
@@ -96,6 +97,7 @@ import {
 const MAX_DEPTH = 32;
 
 export function parseYaml(file: string, text: string): SyntaxResult {
+  const { LineCounter, parseDocument } = yamlPackage();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   const posAt = (offset: number): SourcePos => ({ file, ...lines.linePos(offset) });
@@ -143,7 +145,7 @@ class Walker {
 
   constructor(
     private seg: RawSegment,
-    private doc: ReturnType<typeof parseDocument>,
+    private doc: Document,
     private posAt: (offset: number) => SourcePos,
   ) {}
 
@@ -160,6 +162,7 @@ class Walker {
       this.problem(path, node as Node, "the document is nested too deeply (a recursive alias?)");
       return null;
     }
+    const { isAlias, isMap, isScalar, isSeq } = yamlPackage();
     if (isAlias(node)) return this.walk(node.resolve(this.doc), path, depth + 1);
     if (isScalar(node)) return node.value;
     if (isSeq(node)) {

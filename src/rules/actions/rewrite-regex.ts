@@ -7,7 +7,8 @@
 // by the length of the value whatever the pattern, so a crafted header
 // cannot stall the proxy. RE2 has no backreferences or lookaround inside
 // patterns; a configuration using them is refused at load with RE2's reason.
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
+import { re2Package } from "../../runtime/packages.ts";
 
 /** A compiled regex: the groups of its first match in `subject` (index 0: the whole match), or null. */
 export interface RewriteRegex {
@@ -18,7 +19,7 @@ export interface RewriteRegex {
 /** Compiles `pattern` (case-sensitive; `(?i)` in the pattern makes it not), or says why it cannot. */
 export function compileRegex(pattern: string): RewriteRegex | string {
   try {
-    const re = RE2JS.compile(pattern);
+    const re = re2Package().RE2JS.compile(pattern);
     return {
       exec: (subject) => re.exec(subject),
       test: (subject) => re.test(subject),

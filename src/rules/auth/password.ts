@@ -12,7 +12,7 @@
 // why, for the config's warning). A well-formed hash of a scheme sluice
 // cannot compute (MD5-crypt, yescrypt, DES...) would match in HAProxy: that
 // one is refused, naming the scheme.
-import { compareSync } from "bcryptjs";
+import { bcryptPackage } from "../../runtime/packages.ts";
 import { encodeDigest, SHA_CRYPT_HASH_LENGTH, SHA_CRYPT_ROUNDS, SHA_CRYPT_SALT_MAX, type ShaCryptAlgorithm, shaCryptDigest } from "./sha-crypt.ts";
 
 export type PasswordScheme = "bcrypt" | "sha256-crypt" | "sha512-crypt" | "insecure" | "unusable";
@@ -97,7 +97,7 @@ function bcrypt(hash: string): PasswordCheck | { never: string } {
       } catch {
         return false;
       }
-      return compareSync(text, hash);
+      return bcryptPackage().compareSync(text, hash);
     },
   };
 }

@@ -1,7 +1,8 @@
 // String converters (HAProxy 2.6 §7.3.1): lower, upper, length, field, word,
 // bytes, json, regsub, url_dec. Their input arrives already cast to their
 // input type (expr.ts), so a closure sees a string.
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
+import { re2Package } from "../../runtime/packages.ts";
 import type { ConverterDef, Sample } from "../types.ts";
 import { intArg } from "../fetch/define.ts";
 
@@ -106,6 +107,7 @@ function parseSubst(subst: string): (string | number)[] {
 function regsub(args: readonly string[]): Conv | string {
   const flags = args[2] ?? "";
   for (const f of flags) if (f !== "g" && f !== "i") return `regsub: unknown flag '${f}' (flags are g and i)`;
+  const { RE2JS } = re2Package();
   let re: RE2JS;
   try {
     re = RE2JS.compile(args[0]!, flags.includes("i") ? RE2JS.CASE_INSENSITIVE : 0);

@@ -21,7 +21,8 @@
 // when samples vary, and falls back to a slow simulation: with 1,000
 // patterns in one alternation a matching request cost about 1 ms.
 
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
+import { re2Package } from "../../runtime/packages.ts";
 
 /** Patterns per alternation: what ACLs test, then what maps narrow down to. */
 const GROUP = 64;
@@ -41,6 +42,7 @@ export class RegexIndex {
    * `forMap`: also compiles the subgroups that `first` narrows down with.
    */
   static build(patterns: readonly string[], ignoreCase: boolean, forMap: boolean): RegexIndex | string {
+    const { RE2JS } = re2Package();
     const flags = ignoreCase ? RE2JS.CASE_INSENSITIVE : 0;
     const single: RE2JS[] = [];
     for (const p of patterns) {
@@ -99,6 +101,7 @@ function firstMatching(list: readonly RE2JS[], from: number, to: number, s: stri
  */
 function alternations(patterns: readonly string[], size: number, flags: number): RE2JS[] | undefined {
   if (patterns.some((p) => p.includes("\\Q"))) return undefined;
+  const { RE2JS } = re2Package();
   const out: RE2JS[] = [];
   try {
     for (let start = 0; start < patterns.length; start += size) {
