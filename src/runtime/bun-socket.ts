@@ -3,6 +3,7 @@
 // kernel accepts and keeps none of the rest, so this holds the remainder and
 // writes it on `drain`.
 import type { Socket, SocketEvents, TlsFacts } from "./types.ts";
+import { socketClosed } from "./bun-gc-pacer.ts";
 
 export type RawSocket = import("bun").Socket<BunSocket>;
 
@@ -150,6 +151,7 @@ export class BunSocket implements Socket {
     // call: pass it on as the end it is.
     const cleanEnd = !this.closed && this.wroteFin && !this.peerEnded && this.error === undefined;
     this.closed = true;
+    socketClosed();
     this.events = noEvents;
     this.queue.length = 0;
     this.pending = 0;
