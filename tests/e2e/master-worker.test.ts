@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { freePort, type Run, selectedTargets, sleep, spawnSluice, tempDir, waitFor } from "./harness.ts";
-import { alive, enableMigrateReq, servingPids, startLoad } from "./reload-load.ts";
+import { alive, countersSince, enableMigrateReq, servingPids, startLoad, tcpCounters } from "./reload-load.ts";
 import { TestPki } from "../support/certs.ts";
 
 const RELOADS = 20;
@@ -126,22 +126,32 @@ for (const target of selectedTargets()) {
     });
 
     test(`${RELOADS} reloads under load: 0 failed requests, 0 refused connections`, async () => {
+      const kernelBefore = tcpCounters();
       const load = startLoad(port, h2Port, { newConnLoops: 3, keepAliveLoops: 2, h2Streams: 4 });
+      // When each reload was asked and done (ms from the load's start): a failure's time places it among them.
+      const reloadTimes: string[] = [];
+      const at = () => Math.round(performance.now() - load.counts.since);
       const firstGeneration = readyWorkers(run).at(-1)!.generation;
       const replaced: number[] = [];
       await sleep(300);
       for (let i = 1; i <= RELOADS; i++) {
         const old = readyWorkers(run).slice(-2).map((w) => w.pid);
         // SIGHUP does the same as SIGUSR2: alternate them.
+        const asked = at();
         run.kill(i % 2 === 0 ? "SIGHUP" : "SIGUSR2");
         const generation = firstGeneration + i;
         await waitFor(() => run.errLines.some((l) => l.includes(`reload done: generation ${generation} serving`)), 20000, `reload ${i}`);
+        reloadTimes.push(`${asked}-${at()}`);
         replaced.push(...old);
         await sleep(100);
       }
       await sleep(300);
       const counts = await load.stop();
       console.log(`${target.name}: ${RELOADS} reloads under load:`, JSON.stringify(counts));
+      if (counts.samples.length > 0) {
+        console.log(`reloads (asked-done, ms): ${reloadTimes.join(" ")}; kernel counters moved: ${JSON.stringify(countersSince(kernelBefore))}`);
+        console.log(run.errLines.filter((l) => /master|stopp|hard/.test(l)).slice(-60).join("\n"));
+      }
       expect(counts.samples).toEqual([]);
       expect(counts.refused).toBe(0);
       expect(counts.reset).toBe(0);

@@ -73,10 +73,12 @@ export interface LoadCounts {
   h2Goaways: number;
   /** Failure messages, first few. */
   samples: string[];
+  /** When the load began (performance.now()): failures say their time from it. */
+  since: number;
 }
 
 export function emptyCounts(): LoadCounts {
-  return { ok: 0, refused: 0, reset: 0, failed: 0, idleClosedRetries: 0, closedAfterAnswer: 0, h2Refused: 0, h2Goaways: 0, samples: [] };
+  return { ok: 0, refused: 0, reset: 0, failed: 0, idleClosedRetries: 0, closedAfterAnswer: 0, h2Refused: 0, h2Goaways: 0, samples: [], since: performance.now() };
 }
 
 const BODY = "ok";
@@ -126,10 +128,14 @@ function oneShot(port: number, c: LoadCounts): Promise<void> {
         else note(c, "failed", `new connection: status ${answer.status}`);
       });
     });
+    // Where a failure happened tells who ended it: before the handshake (the kernel, no listener) or after (a worker).
+    const where = () => `${connected ? "after connect" : "before connect"}, ${text.length} bytes, at ${Math.round(performance.now() - c.since)} ms`;
+    let connected = false;
+    socket.once("connect", () => (connected = true));
     socket.on("error", (e: Error & { code?: string }) =>
-      finish(() => note(c, e.code === "ECONNREFUSED" ? "refused" : "reset", `new connection: ${e.code ?? e.message}`))
+      finish(() => note(c, e.code === "ECONNREFUSED" ? "refused" : "reset", `new connection: ${e.code ?? e.message} (${where()})`))
     );
-    socket.on("close", () => finish(() => note(c, "reset", `new connection closed after ${text.length} bytes`)));
+    socket.on("close", () => finish(() => note(c, "reset", `new connection closed (${where()})`)));
   });
 }
 
@@ -302,4 +308,35 @@ export function startLoad(port: number, h2Port: number, shape: { newConnLoops: n
       return counts;
     },
   };
+}
+
+const WATCHED = ["TCPMigrateReqSuccess", "TCPMigrateReqFailure", "ListenOverflows", "TCPAbortOnClose", "TCPAbortOnData", "OutRsts", "EstabResets"];
+
+/** The kernel's TCP counters a lost connection moves (this network namespace): to tell, when one is lost, which way it went. */
+export function tcpCounters(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const file of ["/proc/net/netstat", "/proc/net/snmp"]) {
+    let lines: string[];
+    try {
+      lines = readFileSync(file, "utf8").split("\n");
+    } catch {
+      continue;
+    }
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const names = lines[i]!.split(" ");
+      const values = lines[i + 1]!.split(" ");
+      if (names[0] !== "TcpExt:" && names[0] !== "Tcp:") continue;
+      names.forEach((name, k) => {
+        if (WATCHED.includes(name)) out[name] = Number(values[k]);
+      });
+    }
+  }
+  return out;
+}
+
+/** What moved between two readings of tcpCounters(). */
+export function countersSince(before: Record<string, number>, after = tcpCounters()): Record<string, number> {
+  const moved: Record<string, number> = {};
+  for (const [name, value] of Object.entries(after)) if (value !== before[name]) moved[name] = value - (before[name] ?? 0);
+  return moved;
 }
