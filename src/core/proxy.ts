@@ -127,8 +127,10 @@ export class Proxy implements AcceptGate {
   }
 
   /**
-   * Graceful stop: no new connections; open sessions finish by themselves
-   * until `hardStopAfter` ms, then whatever is left is closed.
+   * Graceful stop: no new connections (the listeners are closed when this
+   * returns: a master waits for that before it stops the next old worker);
+   * open sessions finish by themselves until `hardStopAfter` ms, then
+   * whatever is left is closed.
    */
   stop(hardStopAfter = this.config.global.hardStopAfter): Promise<void> {
     this.stopping ??= this.drain(hardStopAfter);

@@ -22,6 +22,7 @@ import type { ChildProcess, HostRuntime, Listener, Socket, TimerHandle } from ".
 import {
   encodeMessage,
   isReady,
+  isUnlistened,
   isResponse,
   isServerState,
   MASTER_SOCKET_ENV,
@@ -37,6 +38,8 @@ import { RuntimeChanges } from "./runtime-changes.ts";
 const READY_TIMEOUT_MS = 20000;
 /** After hard-stop-after, how long a stopping worker has before it is killed. */
 const KILL_GRACE_MS = 3000;
+/** How long a reload waits for an old worker to say its listeners are closed before it stops the next (it answers within a millisecond or two). */
+const UNLISTEN_WAIT_MS = 1000;
 /** A worker that keeps dying is restarted after this delay, doubled each time up to the max. */
 const RESTART_DELAY_MS = 100;
 const RESTART_DELAY_MAX_MS = 5000;
@@ -104,6 +107,27 @@ class WorkerProcess implements WorkerInfo {
 
   settle(ok: boolean): void {
     for (const wake of this.readyWaiters.splice(0)) wake(ok);
+  }
+
+  private unlistenedWaiters: (() => void)[] = [];
+  private listenersClosed = false;
+
+  /** Resolves once its listeners are closed (it said so, or it exited), or after `waitMs`. */
+  unlistened(runtime: MasterOptions["runtime"], waitMs: number): Promise<void> {
+    if (this.listenersClosed || this.state === "exited") return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = runtime.setTimer(resolve, waitMs);
+      this.unlistenedWaiters.push(() => {
+        runtime.clearTimer(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Its listeners are closed (its answer to "stop"), or it exited. */
+  stoppedListening(): void {
+    this.listenersClosed = true;
+    for (const wake of this.unlistenedWaiters.splice(0)) wake();
   }
 
   /** The control connection is gone: every request still waiting has no answer. */
@@ -261,7 +285,13 @@ export class Master {
       return { ok: false, reason: started.reason, errors: [] };
     }
     this.config = loaded.config;
-    for (const w of old) this.softStop(w);
+    // One after the other: a closing listener hands the connections queued on
+    // it to another listener of its port (tcp_migrate_req), and one that is
+    // closing at the same moment cannot take them: the kernel resets them.
+    for (const w of old) {
+      this.softStop(w);
+      await w.unlistened(this.options.runtime, UNLISTEN_WAIT_MS);
+    }
     this.options.log(`reload done: generation ${this.generation} serving (workers ${started.pids.join(", ")}); ` +
       `${old.length} old worker(s) finishing`);
     return { ok: true, generation: this.generation, workers: started.pids };
@@ -331,6 +361,7 @@ export class Master {
       data: (chunk) => {
         for (const message of reader.push(chunk)) {
           if (owner !== undefined && isServerState(message)) this.relay(owner, message);
+          if (owner !== undefined && isUnlistened(message)) owner.stoppedListening();
           if (owner !== undefined && isResponse(message)) {
             const wake = owner.pending.get(message.id);
             owner.pending.delete(message.id);
@@ -419,6 +450,7 @@ export class Master {
     const was = w.state;
     w.state = "exited";
     w.settle(false);
+    w.stoppedListening();
     w.unanswered();
     if (w.killTimer !== undefined) this.options.runtime.clearTimer(w.killTimer);
     this.workers.delete(w);

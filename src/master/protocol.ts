@@ -9,6 +9,9 @@
 //   worker → master  {"type":"ready","pid":P,"worker":N}   listening, serving
 //   master → worker  {"type":"stop"}                       soft stop: stop accepting,
 //                                                          finish what is in flight, exit
+//   worker → master  {"type":"unlistened","pid":P}         its listeners are closed (the
+//                                                          answer to "stop": the master
+//                                                          stops old workers one at a time)
 //   both ways        {"type":"server-state","backend":B,"server":S,"op":"UP"|"DOWN"|"NOLB","result":{...}}
 //                    worker 1 checks the servers; each change of state it decides goes to
 //                    the master, which passes it to the other workers of that generation
@@ -33,6 +36,7 @@ export const WORKER_NUMBER_ENV = "SLUICE_WORKER";
 
 export type WorkerMessage = { readonly type: "ready"; readonly pid: number; readonly worker: number };
 export type MasterMessage = { readonly type: "stop" };
+export type UnlistenedMessage = { readonly type: "unlistened"; readonly pid: number };
 export type ServerStateMessage = ServerVerdict & { readonly type: "server-state" };
 
 /** One worker's figures, as its stats source gives them. */
@@ -60,7 +64,7 @@ export const CHECKING_WORKER = 1;
 const encoder = new TextEncoder();
 
 export function encodeMessage(
-  message: WorkerMessage | MasterMessage | ServerStateMessage | RequestMessage | ResponseMessage,
+  message: WorkerMessage | MasterMessage | UnlistenedMessage | ServerStateMessage | RequestMessage | ResponseMessage,
 ): Uint8Array {
   return encoder.encode(`${JSON.stringify(message)}\n`);
 }
@@ -97,6 +101,11 @@ export function isServerState(message: unknown): message is ServerStateMessage {
   const m = message as Partial<ServerStateMessage> | null;
   return m?.type === "server-state" && typeof m.backend === "string" && typeof m.server === "string" &&
     (m.op === "UP" || m.op === "DOWN" || m.op === "NOLB") && typeof m.result === "object" && m.result !== null;
+}
+
+export function isUnlistened(message: unknown): message is UnlistenedMessage {
+  const m = message as Partial<UnlistenedMessage> | null;
+  return m?.type === "unlistened" && typeof m.pid === "number";
 }
 
 export function isStop(message: unknown): message is MasterMessage {

@@ -17,7 +17,11 @@ export interface WorkerLink {
 }
 
 export interface WorkerHooks {
-  /** Called once: "master" when the master asks for a soft stop, "master gone" when the connection closes unasked. */
+  /**
+   * Called once: "master" when the master asks for a soft stop, "master gone"
+   * when the connection closes unasked. Returns once this worker's listeners
+   * are closed (the master is told so then).
+   */
   stop(why: "master" | "master gone"): void;
   /** Another worker's checks decided a server's state. */
   follow(verdict: ServerVerdict): void;
@@ -53,7 +57,10 @@ export async function joinMaster(system: System, path: string, worker: number, h
   const socket: Socket = await system.connectUnix(path, {
     data(chunk) {
       for (const message of reader.push(chunk)) {
-        if (isStop(message)) once("master");
+        if (isStop(message)) {
+          once("master");
+          if (!socket.closed) socket.write(encodeMessage({ type: "unlistened", pid: system.pid }));
+        }
         else if (isServerState(message)) hooks.follow(message);
         else if (isRequest(message)) {
           const id = message.id;
