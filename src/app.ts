@@ -291,7 +291,10 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
     const commands = commandTable();
     const commandCtx = controlContext(proxy, statsText);
     joinMaster(runtime, worker.masterSocket, worker.number, {
-      stop: (why) => stop(why === "master" ? "soft stop asked by the master" : "the master is gone"),
+      stop: (why) => {
+        stop(why === "master" ? "soft stop asked by the master" : "the master is gone");
+        return proxy.listenersClosed();
+      },
       follow: (verdict) => proxy.checks.follow(verdict),
       figures: () => ({ rows: figures.rows(), info: figures.info(), durations: figures.durations() }),
       servers: () => serverViews(commandCtx.ops),

@@ -210,10 +210,18 @@ export class Frontend implements SessionHost, InspectionDone {
     );
   }
 
-  /** Stops accepting; sessions and waiting sockets go on. */
-  stopListening(): void {
-    for (const l of this.listeners) l.close();
+  /**
+   * Stops accepting; sessions and waiting sockets go on. Resolves once no
+   * listener can hand over a connection any more (Listener.acceptsEnded).
+   */
+  stopListening(): Promise<void> {
+    const ending: Promise<void>[] = [];
+    for (const l of this.listeners) {
+      l.close();
+      if (l.acceptsEnded !== undefined) ending.push(l.acceptsEnded);
+    }
     this.listeners = [];
+    return ending.length === 0 ? Promise.resolve() : Promise.all(ending).then(() => {});
   }
 
   /** Graceful stop: sessions finish their current exchange, then close. */

@@ -83,7 +83,7 @@ export class Proxy implements AcceptGate {
       this.resolutions.start();
       await this.stickTables?.start();
     } catch (error) {
-      for (const f of this.frontends) f.stopListening();
+      for (const f of this.frontends) void f.stopListening();
       this.stickTables?.stop();
       throw error;
     }
@@ -137,6 +137,13 @@ export class Proxy implements AcceptGate {
     return this.stopping;
   }
 
+  private unlistened: Promise<void> | undefined;
+
+  /** After stop(): resolves once no listener can hand over a connection any more. */
+  listenersClosed(): Promise<void> {
+    return this.unlistened ?? Promise.resolve();
+  }
+
   private totalWaiting(): number {
     return this.frontends.reduce((n, f) => n + f.waitingCount, 0);
   }
@@ -146,12 +153,18 @@ export class Proxy implements AcceptGate {
     this.checks.stop();
     this.resolutions.stop();
     this.stickTables?.stop();
+    const acceptsEnded: Promise<void>[] = [];
     for (const f of this.frontends) {
-      f.stopListening();
+      acceptsEnded.push(f.stopListening());
       f.markStopping();
       f.softStop();
     }
+    this.unlistened = Promise.all(acceptsEnded).then(() => {});
     try {
+      // A connection an accept in flight hands over after close() (Deno) is a
+      // session to wait for too: counting sessions before it arrives would let
+      // the process exit under it, unread (the kernel then resets it).
+      await this.unlistened;
       await this.waitForSessions(hardStopAfter);
     } finally {
       for (const b of this.backends.values()) for (const s of b.servers) s.pool.closeIdle();

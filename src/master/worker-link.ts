@@ -19,10 +19,10 @@ export interface WorkerLink {
 export interface WorkerHooks {
   /**
    * Called once: "master" when the master asks for a soft stop, "master gone"
-   * when the connection closes unasked. Returns once this worker's listeners
-   * are closed (the master is told so then).
+   * when the connection closes unasked. Resolves once this worker's
+   * listeners are closed and hand over nothing more (the master is told so then).
    */
-  stop(why: "master" | "master gone"): void;
+  stop(why: "master" | "master gone"): Promise<void>;
   /** Another worker's checks decided a server's state. */
   follow(verdict: ServerVerdict): void;
   /** The figures of this worker (the master sums them). */
@@ -49,17 +49,18 @@ export async function joinMaster(system: System, path: string, worker: number, h
   const reader = new MessageReader();
   let stopped = false;
   let closing = false;
-  const once = (why: "master" | "master gone") => {
-    if (stopped) return;
+  const once = (why: "master" | "master gone"): Promise<void> => {
+    if (stopped) return Promise.resolve();
     stopped = true;
-    hooks.stop(why);
+    return hooks.stop(why);
   };
   const socket: Socket = await system.connectUnix(path, {
     data(chunk) {
       for (const message of reader.push(chunk)) {
         if (isStop(message)) {
-          once("master");
-          if (!socket.closed) socket.write(encodeMessage({ type: "unlistened", pid: system.pid }));
+          void once("master").then(() => {
+            if (!socket.closed) socket.write(encodeMessage({ type: "unlistened", pid: system.pid }));
+          });
         }
         else if (isServerState(message)) hooks.follow(message);
         else if (isRequest(message)) {
@@ -75,7 +76,7 @@ export async function joinMaster(system: System, path: string, worker: number, h
       socket.end();
     },
     close() {
-      if (!closing) once("master gone");
+      if (!closing) void once("master gone");
     },
   });
   socket.write(encodeMessage({ type: "ready", pid: system.pid, worker }));

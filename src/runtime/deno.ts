@@ -54,11 +54,13 @@ export class DenoListener implements Listener {
   readonly port: number;
   #listener: Deno.TcpListener | Deno.UnixListener;
   #closed = false;
+  /** Settles when the accept loop has ended (after close(): its last accept settled). */
+  readonly acceptsEnded: Promise<void>;
 
   constructor(listener: Deno.TcpListener | Deno.UnixListener, onAccept: (socket: Socket) => void) {
     this.#listener = listener;
     [this.hostname, this.port] = addressOf(listener.addr);
-    this.#acceptLoop(onAccept).catch(noop);
+    this.acceptsEnded = this.#acceptLoop(onAccept).catch(noop);
   }
 
   async #acceptLoop(onAccept: (socket: Socket) => void): Promise<void> {

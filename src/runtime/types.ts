@@ -149,6 +149,13 @@ export interface Listener {
   /** Stop accepting; sockets already accepted live on. */
   close(): void;
   /**
+   * Set where an accept may still be in flight when close() returns (Deno:
+   * the pending accept can settle with a connection the kernel had queued,
+   * which is handed over as any other): resolves once it has settled and
+   * nothing more can arrive. Absent: close() is final when it returns (Bun).
+   */
+  readonly acceptsEnded?: Promise<void>;
+  /**
    * TLS listeners: serve new handshakes with these certificates and settings
    * from now on, without closing the listener; open connections keep theirs.
    */
