@@ -115,6 +115,10 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     return this.streams.size;
   }
 
+  get greeted(): boolean {
+    return this.reader.prefaceRead;
+  }
+
   now(): number {
     return this.timers.now();
   }
