@@ -4,13 +4,17 @@
 // its frontend). Clients are the real curl (--unix-socket) and socat
 // (UNIX-CONNECT). `bind abns@name` is HAProxy's alone: it binds the name
 // padded to 108 bytes, which Bun cannot; sluice refuses it, saying so.
+// Such a client has no address: `src` gives no sample and `option
+// forwardfor` adds no X-Forwarded-For (HAProxy's AF_UNIX).
 import { describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { freePort, nameBackend, tempDir, waitFor } from "./harness.ts";
 import { proxiesUnderTest } from "./reference-proxy.ts";
 
-const config = (dir: string, port: number, backendPort: number) => `global
+const config = (dir: string, port: number, backendPort: number, headersPort: number) => `global
     log stderr format raw local0
 defaults
     log global
@@ -32,6 +36,15 @@ frontend pipe
 backend named
     mode tcp
     server s 127.0.0.1:${backendPort}
+frontend forwarding
+    mode http
+    bind unix@${dir}/fwd.sock
+    option forwardfor
+    http-request set-header x-src "%[src]"
+    default_backend headers
+backend headers
+    mode http
+    server s 127.0.0.1:${headersPort}
 `;
 
 /** A peer program's output (run asynchronously: the backend lives in this process). */
@@ -51,7 +64,10 @@ describe("UNIX socket binds", () => {
       const dir = tempDir();
       const port = await freePort();
       const backend = await nameBackend("from-backend");
-      const running = await proxy.start(config(dir, port, backend.port), [port]);
+      // Answers with the request's header names and values, one a line.
+      const headers = createServer((req, res) => res.end(Object.entries(req.headers).map(([k, v]) => `${k}=${v}`).join("\n")));
+      await new Promise<void>((r) => headers.listen(0, "127.0.0.1", () => r()));
+      const running = await proxy.start(config(dir, port, backend.port, (headers.address() as AddressInfo).port), [port]);
       try {
         const web = join(dir, "web.sock");
         await waitFor(() => {
@@ -66,7 +82,10 @@ describe("UNIX socket binds", () => {
         expect(await curlUnix(join(dir, "plain.sock"))).toBe("ok");
         expect(await socat(`UNIX-CONNECT:${web}`, "GET / HTTP/1.0\r\n\r\n")).toMatch(/^HTTP\/1\.[01] 200 .*ok$/s);
         expect(await socat(`UNIX-CONNECT:${join(dir, "pipe.sock")}`, "hello\n")).toContain("from-backend");
-        const logged = () => running.errLines().filter((l) => /^unix:\d+ \[/.test(l));
+        const forwarded = (await curlUnix(join(dir, "fwd.sock"))).split("\n");
+        expect(forwarded).toContain("x-src=");
+        expect(forwarded.filter((l) => l.startsWith("x-forwarded-for="))).toEqual([]);
+        const logged = () => running.errLines().filter((l) => /^unix:\d+ \[\S+\] (web|pipe) /.test(l));
         await waitFor(() => logged().length >= 4, 5000, "four log lines");
         const clients = logged().map((l) => l.split(" ")[0]).sort();
         // The second (twice) and third listeners of `web`; the first of `pipe`.
@@ -75,6 +94,7 @@ describe("UNIX socket binds", () => {
       } finally {
         await running.stop();
         backend.close();
+        headers.close();
       }
     });
 

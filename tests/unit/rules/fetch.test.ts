@@ -37,6 +37,11 @@ describe("connection fetches", () => {
   ])("%s", (name, expected) => {
     expect(one(name, t, Stage.tcpConnection)).toBe(expected);
   });
+  test("a UNIX socket's client (address 'unix'): src and src_port give no sample, as HAProxy", () => {
+    const u = txn({ address: "unix", port: 1 });
+    expect(one("src", u, Stage.tcpConnection)).toBeUndefined();
+    expect(one("src_port", u, Stage.tcpConnection)).toBeUndefined();
+  });
   test("be_name before a backend is chosen: no sample", () => {
     expect(one("be_name", txn())).toBeUndefined();
   });
