@@ -11,7 +11,8 @@ import { statSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { freePort, nameBackend, tempDir, waitFor } from "./harness.ts";
+import { writeFileSync } from "node:fs";
+import { freePort, nameBackend, selectedTargets, spawnSluice, tempDir, waitFor } from "./harness.ts";
 import { proxiesUnderTest } from "./reference-proxy.ts";
 
 const config = (dir: string, port: number, backendPort: number, headersPort: number) => `global
@@ -102,6 +103,17 @@ describe("UNIX socket binds", () => {
       const problem = proxy.loads(`defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\nfrontend f\n    bind abns@sluice-test\n    http-request return status 200\n`);
       if (proxy.name === "haproxy") expect(problem).toBeUndefined();
       else expect(problem).toMatch(/:7: .*bind.*'abns@sluice-test': abstract UNIX sockets \(abns@\) are not supported: HAProxy 2\.6 names one by the full 108-byte/);
+    });
+  }
+
+  for (const target of selectedTargets()) {
+    test(`sluice ${target.name}: under master-worker (-W) a UNIX bind is refused at start, saying why`, async () => {
+      const dir = tempDir();
+      const file = join(dir, "mw.cfg");
+      writeFileSync(file, `defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\nfrontend f\n    bind unix@${dir}/mw.sock\n    http-request return status 200\n`);
+      const run = spawnSluice(target, ["-W", "-f", file]);
+      expect(await run.exited).not.toBe(0);
+      expect(run.errLines.join("\n")).toContain(`frontend 'f' at ${file}:7: bind unix@${dir}/mw.sock: UNIX socket binds are not supported in master-worker mode`);
     });
   }
 });
