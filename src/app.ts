@@ -4,7 +4,7 @@ import { type Command, parseCommandLine, usage } from "./cli.ts";
 import { loadConfigFiles, loadConfigTexts, type LoadResult } from "./config/load.ts";
 import type { Config } from "./config/types.ts";
 import { warningLine } from "./config/errors.ts";
-import { formatAddress } from "./config/address.ts";
+import { bindAddress, formatAddress } from "./config/address.ts";
 import { Proxy } from "./core/proxy.ts";
 import { commandTable, ControlSockets, controlContext } from "./control/sockets.ts";
 import { SinkPool } from "./log/sink.ts";
@@ -211,8 +211,9 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
   for (const f of proxy.frontends) {
     f.listening.forEach((l, i) => {
       // `bind ... name NAME`: HAProxy shows it on its listener rows; sluice on this line.
-      const name = f.config.binds[i]?.name;
-      io.err(`frontend '${f.name}' listening on ${formatAddress(l.hostname, l.port)}${name === undefined ? "" : ` (bind '${name}')`}`);
+      const bind = f.config.binds[i];
+      const name = bind?.name;
+      io.err(`frontend '${f.name}' listening on ${bind?.unix !== undefined ? bindAddress(bind) : formatAddress(l.hostname, l.port)}${name === undefined ? "" : ` (bind '${name}')`}`);
     });
   }
   let stats: StatsListeners;

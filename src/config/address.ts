@@ -83,6 +83,11 @@ export function formatAddress(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** How messages name a bind's address: a UNIX socket as HAProxy writes it (`unix@/path`). */
+export function bindAddress(bind: { host: string; port: number; unix?: { path: string } }): string {
+  return bind.unix === undefined ? formatAddress(bind.host, bind.port) : `unix@${bind.unix.path}`;
+}
+
 /** `0.0.0.0` and `::` take the port on every interface, so they clash with any host. */
 export function isWildcardHost(host: string): boolean {
   return host === ANY_HOST || host === "::";

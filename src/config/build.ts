@@ -18,6 +18,7 @@ import type { ProxyKind } from "./raw.ts";
 import { TCP_RETRY_ON } from "./schema-retry.ts";
 import type { CheckedProxy, CheckedSegment } from "./sections.ts";
 import type { BindSslPart } from "./schema-tls.ts";
+import type { BindPart } from "./schema-parts.ts";
 import { RULE_KEYWORDS, type RuleLinesPart } from "./schema-rules.ts";
 import type { StatsListenerConfig } from "./schema-stats.ts";
 import { isStatsSection, statsListener, statsPage } from "./stats-listener.ts";
@@ -211,6 +212,7 @@ function frontend(
       if (b.name !== undefined) bind.name = b.name;
       if (b.ipv6Only !== undefined && b.host.includes(":")) bind.ipv6Only = b.ipv6Only;
       if (b.ssl !== undefined && b.tls !== undefined) bind.ssl = bindTls(b.ssl, b.tls, global);
+      if (b.unixPath !== undefined) bind.unix = unixSocket(b.unixPath, b, global.unixBind);
       return bind;
     }),
     maxconn: part.maxconn ?? defaults.maxconn ?? global.maxconn,
@@ -344,4 +346,16 @@ function ruleLines(proxy: CheckedProxy, part: RuleLinesPart): RuleLines {
     written.forEach((words, i) => lines[k].push({ words, origin: locate(proxy.seg, [...proxy.path, k, i]) }));
   }
   return lines;
+}
+
+/** A UNIX socket bind: the path behind unix-bind's prefix, the bind's mode and owner over unix-bind's. */
+function unixSocket(path: string, b: BindPart, defaults: GlobalConfig["unixBind"]): NonNullable<BindConfig["unix"]> {
+  const unix: NonNullable<BindConfig["unix"]> = { path: `${defaults?.prefix ?? ""}${path}` };
+  const mode = b.fileMode ?? defaults?.mode;
+  const uid = b.uid ?? defaults?.uid;
+  const gid = b.gid ?? defaults?.gid;
+  if (mode !== undefined) unix.mode = mode;
+  if (uid !== undefined) unix.uid = uid;
+  if (gid !== undefined) unix.gid = gid;
+  return unix;
 }

@@ -110,6 +110,8 @@ export function timeoutsSchema(section: SectionName, names: readonly TimeoutName
 export interface BindPart extends BindSocketPart {
   host: string;
   port: number;
+  /** A UNIX socket instead of host and port: its path (`unix@/p`, `/p`). */
+  unixPath?: string;
   /** `proto h2` on the bind line (`{ address, proto: h2 }` in YAML). */
   proto?: "h2";
   path: PathSeg[];
@@ -121,7 +123,7 @@ export interface BindPart extends BindSocketPart {
   tls?: BindTls;
 }
 
-type BindAddress = { host: string; port: number; proto?: "h2"; ssl?: BindSslPart; acceptProxy?: true } & BindSocketPart;
+type BindAddress = { host: string; port: number; unixPath?: string; proto?: "h2"; ssl?: BindSslPart; acceptProxy?: true } & BindSocketPart;
 
 function addresses(x: unknown, addIssue: (i: { message: string }) => void): BindAddress[] | undefined {
   if (typeof x !== "string") {
@@ -130,11 +132,40 @@ function addresses(x: unknown, addIssue: (i: { message: string }) => void): Bind
   }
   const out: BindAddress[] = [];
   for (const text of x.split(",")) {
+    const unix = unixAddress(text.trim());
+    if (typeof unix === "string") {
+      addIssue({ message: unix });
+      continue;
+    }
+    if (unix !== undefined) {
+      out.push({ host: "unix", port: 0, unixPath: unix.path });
+      continue;
+    }
     const r = parseAddress(text.trim(), "bind");
     if (r.ok) out.push({ host: r.host, port: r.port });
     else addIssue({ message: r.error });
   }
   return out;
+}
+
+/**
+ * HAProxy's UNIX forms of a bind address: `unix@PATH` and a path starting
+ * with '/'. undefined: not one of them (an IP address). `abns@NAME` is
+ * refused: HAProxy 2.6 binds an abstract socket by all 108 bytes of sun_path
+ * (NAME padded with NULs), which is the name its clients (another HAProxy's
+ * `server abns@NAME`) connect to; Bun's listener refuses a name that long
+ * (EINVAL), and a shorter name would be another socket.
+ */
+function unixAddress(text: string): { path: string } | string | undefined {
+  if (text.startsWith("unix@")) {
+    const path = text.slice(5);
+    return path === "" ? `missing path after 'unix@' in '${text}'` : { path };
+  }
+  if (text.startsWith("abns@")) {
+    return `'${text}': abstract UNIX sockets (abns@) are not supported: HAProxy 2.6 names one by the full 108-byte socket path (the name padded with NUL bytes), which Bun's listener cannot bind; use unix@/path`;
+  }
+  if (text.startsWith("/")) return { path: text };
+  return undefined;
 }
 
 /** An address (list) as a string, or a mapping: `{ address, ssl, crt, ... }` (haproxy.cfg's bind options). */
@@ -151,6 +182,10 @@ const BindEntry = v.lazy((x) =>
         const socket = bindSocketPart(o);
         if (typeof socket === "string") addIssue({ message: socket });
         if (list === undefined || typeof ssl === "string" || typeof socket === "string") return NEVER;
+        if (ssl !== undefined && list.some((a) => a.unixPath !== undefined)) {
+          addIssue({ message: "'ssl' on a UNIX socket bind is not supported (the runtimes' UNIX listeners are plain; bind TLS on an IP address)" });
+          return NEVER;
+        }
         const proto = o.proto;
         return list.map((a) => ({ ...a, ...(proto !== undefined ? { proto } : {}), ...(ssl !== undefined ? { ssl } : {}), ...proxied, ...socket }));
       }),

@@ -19,13 +19,15 @@ export const TUNE_GLOBAL = {
 export interface TunePart {
   maxRewrite?: number;
   maxSpreadChecks?: number;
+  unixBind?: UnixBind;
 }
 
-/** `unix-bind` is checked by its schema and kept nowhere: it is for UNIX binds of proxies, which sluice has not (schema-unix-bind.ts). */
+/** `unix-bind`: what the UNIX socket binds of proxies start from (schema-unix-bind.ts; applied in build.ts). */
 export function tunePart(g: { "tune.maxrewrite"?: number; "max-spread-checks"?: number; "unix-bind"?: UnixBind }): TunePart {
   const part: TunePart = {};
   if (g["tune.maxrewrite"] !== undefined) part.maxRewrite = g["tune.maxrewrite"];
   if (g["max-spread-checks"] !== undefined) part.maxSpreadChecks = g["max-spread-checks"];
+  if (g["unix-bind"] !== undefined) part.unixBind = g["unix-bind"];
   return part;
 }
 

@@ -2,10 +2,10 @@
 // in HAProxy 2.6, what the UNIX sockets of proxies' `bind` lines start from
 // (the prefix in front of their paths, their default mode and owner). It does
 // not touch `stats socket` lines (measured: a relative `unix@` stats socket
-// stays relative to the working directory, with the umask's mode). sluice's
-// proxies bind TCP only, so a configuration's unix-bind is checked here as
-// HAProxy checks it and changes nothing, exactly as in HAProxy for the
-// sockets sluice has (tests/e2e/unix-bind.test.ts shows both side by side).
+// stays relative to the working directory, with the umask's mode). sluice
+// applies it to proxies' `bind unix@PATH` / `bind /PATH` as HAProxy does
+// (config/build.ts; tests/e2e/unix-bind.test.ts and unix-socket-bind.test.ts
+// show both side by side).
 import * as v from "valibot";
 import { ownerId } from "./schema-control.ts";
 

@@ -63,6 +63,7 @@ export function statsListener(proxy: CheckedProxy, part: ProxyPart, defaults: Pr
     });
   }
   const binds = (part.binds ?? []).map((b) => {
+    if (b.unixPath !== undefined) fail(["bind", ...b.path.slice(1)], "a stats listener's bind takes an IP address and port (a UNIX socket is not supported there: the runtimes' HTTP servers listen on TCP only)");
     if (b.ssl !== undefined || b.proto !== undefined) fail(["bind", ...b.path.slice(1)], "a stats listener's bind takes an address only (ssl and proto are not supported there yet)");
     return { host: b.host, port: b.port, origin: locate(proxy.seg, [...proxy.path, ...b.path]) };
   });

@@ -44,9 +44,11 @@ export type { BindTls, ServerTls, TlsCertificate, TlsVersion } from "./types-tls
 import type { BindTls, ServerTls, TlsVersion } from "./types-tls.ts";
 
 export interface BindConfig {
-  /** "0.0.0.0" for `:port`/`*:port`; "::1" (no brackets) for `[::1]:port`. */
+  /** "0.0.0.0" for `:port`/`*:port`; "::1" (no brackets) for `[::1]:port`; "unix" (port 0) with `unix`. */
   host: string;
   port: number;
+  /** A UNIX socket instead: its path (global unix-bind's prefix in front); `mode`/`uid`/`gid` from the bind, else from unix-bind. */
+  unix?: { path: string; mode?: number; uid?: number; gid?: number };
   /** `proto h2`: the clients of this bind speak HTTP/2 without TLS (prior knowledge); unset: HTTP/1.1 (or ALPN's choice on TLS). */
   proto?: "h2";
   /** `accept-proxy`: every connection starts with a PROXY header (v1 or v2) naming the client and the address it reached. */
@@ -406,6 +408,8 @@ export interface GlobalConfig {
   maxRewrite: number;
   /** `max-spread-checks`: ms; the first checks are spread over no more than this. */
   maxSpreadChecks?: number;
+  /** `unix-bind`: the prefix, mode and owner UNIX socket binds start from. */
+  unixBind?: { prefix?: string; mode?: number; uid?: number; gid?: number };
   /** `tune.http.maxhdr`: header fields per message, 1-32767, default 101. */
   maxHeaderFields: number;
   /** `tune.h2.be.max-concurrent-streams`: streams opened on an HTTP/2 server connection before its SETTINGS (and at most after), default 100. */

@@ -9,7 +9,7 @@
 //   WARNING: its connections are refused, but HAProxy accepts it.
 // - A frontend without bind is an ERROR, as in HAProxy: it could never run.
 
-import { acrossFamilies, formatAddress, isWildcardHost } from "./address.ts";
+import { acrossFamilies, bindAddress, isWildcardHost } from "./address.ts";
 import { ConfigError, ConfigNotice, formatPos } from "./errors.ts";
 import type { Draft, DraftBackend, DraftFrontend, NamedProxy } from "./build.ts";
 import { HASHING, NEEDS_HTTP } from "./balance.ts";
@@ -243,6 +243,8 @@ function checkBinds(frontends: DraftFrontend[], found: Findings): void {
     for (const bind of f.config.binds) {
       const host = bind.host.toLowerCase();
       const clash = taken.find((t) => {
+        // A UNIX socket clashes with the same path only (the second would replace the first's file).
+        if (t.bind.unix !== undefined || bind.unix !== undefined) return t.bind.unix?.path === bind.unix?.path;
         if (t.bind.port !== bind.port) return false;
         // IPv4 beside IPv6: apart, or shared within one frontend (as HAProxy, with SO_REUSEPORT).
         const families = acrossFamilies(t.bind, bind);
@@ -254,9 +256,7 @@ function checkBinds(frontends: DraftFrontend[], found: Findings): void {
           new ConfigError(
             bind.origin,
             [where(f.named), "bind"],
-            `${formatAddress(bind.host, bind.port)} conflicts with ${
-              formatAddress(clash.bind.host, clash.bind.port)
-            } (${where(clash.owner)} at ${formatPos(clash.bind.origin)})`,
+            `${bindAddress(bind)} conflicts with ${bindAddress(clash.bind)} (${where(clash.owner)} at ${formatPos(clash.bind.origin)})`,
           ),
         );
       } else {

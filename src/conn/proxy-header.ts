@@ -5,6 +5,8 @@
 // server connection's reuse key (invariant 12): a connection that told the
 // server one client address must never carry another client's request.
 
+import { isIpAddress } from "../runtime/ip-text.ts";
+
 /** v1: "PROXY " then the family. */
 export const PROXY_V1_PREFIX = "PROXY ";
 /** v1: the longest line the spec allows, CRLF included (TCP6 with the longest addresses and ports). */
@@ -35,10 +37,11 @@ function plainV4(address: string): string {
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
-/** `PROXY TCP4|TCP6 SRC DST SPORT DPORT\r\n`, or `PROXY UNKNOWN\r\n` when the families differ. */
+/** `PROXY TCP4|TCP6 SRC DST SPORT DPORT\r\n`, or `PROXY UNKNOWN\r\n` when the families differ or one is no IP address (a UNIX socket's client, as HAProxy). */
 export function proxyHeaderV1(srcAddress: string, srcPort: number, dstAddress: string, dstPort: number): string {
   const src = plainV4(srcAddress);
   const dst = plainV4(dstAddress);
+  if (!isIpAddress(src) || !isIpAddress(dst)) return `${PROXY_V1_PREFIX}UNKNOWN\r\n`;
   const v6 = src.includes(":");
   if (v6 !== dst.includes(":")) return `${PROXY_V1_PREFIX}UNKNOWN\r\n`;
   return `${PROXY_V1_PREFIX}${v6 ? "TCP6" : "TCP4"} ${src} ${dst} ${srcPort} ${dstPort}\r\n`;

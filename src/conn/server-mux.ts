@@ -111,6 +111,8 @@ export interface MultiplexedServerMux {
   start(early: readonly Uint8Array[]): void;
   /** Streams open now. */
   readonly openStreams: number;
+  /** The client's connection preface came in full (HTTP/2: its 24 octets); before that, a close is a probe's or a stranger's. */
+  readonly greeted: boolean;
   /** Monotonic ms since the client owes the rest of a request head (the preface, a header block cut by CONTINUATION); -1 when not. */
   readonly headPendingSince: number;
   /** Monotonic ms since the socket has refused our writes; -1 when it takes them. */

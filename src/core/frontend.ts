@@ -3,7 +3,8 @@
 // until a session ends: they queue, they are not refused.
 import { type TraceFilter, type TraceOutput, tcpTraces } from "../stream/trace.ts";
 import type { RulesContext } from "../session/http-host.ts";
-import { acrossFamilies } from "../config/address.ts";
+import { chmodSync, chownSync } from "node:fs";
+import { acrossFamilies, bindAddress } from "../config/address.ts";
 import type { BindConfig, FrontendConfig } from "../config/types.ts";
 import { H2ServerConnection, type H2ServerOptions } from "../http2/server-connection.ts";
 import { type MultiplexedMuxFactory, MuxSession } from "../session/mux-session.ts";
@@ -11,7 +12,7 @@ import { formatLogDate } from "../log/text.ts";
 import { serverTlsOptions } from "./bind-tls.ts";
 import type { Logger } from "../log/sink.ts";
 import type { TcpLogRecord } from "../log/tcp-log.ts";
-import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, TlsAcceptor, TlsHandshakeFailure } from "../runtime/types.ts";
+import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, System, TlsAcceptor, TlsHandshakeFailure } from "../runtime/types.ts";
 import { HttpSession } from "../session/http-session.ts";
 import type { SessionActivity } from "../session/session.ts";
 import { type ContentRulesContext, type SessionHost, TcpSession } from "../session/tcp-session.ts";
@@ -26,6 +27,8 @@ import { Verdict } from "../rules/types.ts";
 import { TrafficCounters } from "../conn/counters.ts";
 import { type ProxyHeaderFailureReport, ProxyHeaderReader } from "../conn/proxy-header-read.ts";
 import { TlsAfterProxy } from "./tls-after-proxy.ts";
+import { ProxiedSocket } from "../conn/proxied-socket.ts";
+import type { ProxyHeader } from "../conn/proxy-header.ts";
 
 /** A client connection being served, whatever its mode. */
 export interface ClientSession {
@@ -108,7 +111,8 @@ export class Frontend implements SessionHost, InspectionDone {
   constructor(
     readonly config: FrontendConfig,
     readonly backend: Backend | undefined,
-    readonly runtime: Runtime,
+    /** With the host's listenUnix: UNIX socket binds can listen (without it they are refused at start). */
+    readonly runtime: Runtime & Partial<Pick<System, "listenUnix">>,
     /** The proxy's one clock (shared by every frontend's sessions). */
     clock: Clock,
     private readonly gate: AcceptGate,
@@ -168,6 +172,10 @@ export class Frontend implements SessionHost, InspectionDone {
   /** `reusePort`: a worker of a master shares every bind with its siblings (SO_REUSEPORT). */
   async start(reusePort = false): Promise<void> {
     for (const bind of this.config.binds) {
+      if (bind.unix !== undefined) {
+        this.listeners.push(await this.listenUnix(bind, bind.unix));
+        continue;
+      }
       // An IPv4 bind beside a dual-stack `::` one on its port: both open with SO_REUSEPORT, as HAProxy.
       const paired = this.config.binds.some((other) => acrossFamilies(other, bind) === "shared");
       const options: ListenOptions = { hostname: bind.host, port: bind.port, reusePort: reusePort || paired };
@@ -183,6 +191,28 @@ export class Frontend implements SessionHost, InspectionDone {
       const listener = await this.runtime.listen(options, (s) => this.accept(s, bind));
       this.listeners.push(listener);
     }
+  }
+
+  /**
+   * A UNIX socket bind. As in HAProxy, its clients have no IP address: the
+   * logs and `show sess` name them `unix` with the listener's number in the
+   * frontend as port (HAProxy's luid: `unix:2` for the second bind), the
+   * address they reached likewise.
+   */
+  private async listenUnix(bind: BindConfig, unix: NonNullable<BindConfig["unix"]>): Promise<Listener> {
+    if (this.runtime.listenUnix === undefined) throw new Error(`frontend '${this.name}': bind ${bindAddress(bind)}: this runtime adapter cannot listen on UNIX sockets`);
+    const here = { address: "unix", port: this.config.binds.indexOf(bind) + 1 };
+    const header: ProxyHeader = { version: 1, source: here, destination: here };
+    const listener = await this.runtime.listenUnix(unix.path, (s) => this.accept(new ProxiedSocket(s, header), bind));
+    try {
+      if (unix.mode !== undefined) chmodSync(unix.path, unix.mode);
+      // `user`/`uid`, `group`/`gid`: -1 leaves that id as it is (chown(2)).
+      if (unix.uid !== undefined || unix.gid !== undefined) chownSync(unix.path, unix.uid ?? -1, unix.gid ?? -1);
+    } catch (error) {
+      listener.close();
+      throw new Error(`frontend '${this.name}': bind ${bindAddress(bind)}: cannot set the socket's mode or owner (${(error as Error).message})`);
+    }
+    return listener;
   }
 
   /**

@@ -83,6 +83,7 @@ export class FrameReader {
   /** The next frame must be a SETTINGS without ACK (§3.4). */
   private settingsFirst: boolean;
   private prefaceAt = 0;
+  private readonly expectsPreface: boolean;
   private readonly hdr = new Uint8Array(HEADER);
   private hdrFill = 0;
   // The frame being read.
@@ -100,7 +101,8 @@ export class FrameReader {
   constructor(private readonly handler: FrameHandler, options: FrameReaderOptions = {}) {
     this.role = options.role;
     const preface = options.preface ?? false;
-    this.state = preface && this.role === "server" ? S.Preface : S.Header;
+    this.expectsPreface = preface && this.role === "server";
+    this.state = this.expectsPreface ? S.Preface : S.Header;
     this.settingsFirst = preface;
     this.maxSize = DEFAULT_MAX_FRAME_SIZE;
     if (options.maxFrameSize !== undefined) this.setMaxFrameSize(options.maxFrameSize);
@@ -141,6 +143,11 @@ export class FrameReader {
   /** A field block awaits CONTINUATION frames (of this stream; 0 when none does). */
   get openBlockStream(): number {
     return this.blocks.streamId;
+  }
+
+  /** The peer's connection preface is read in full (or none was expected). */
+  get prefaceRead(): boolean {
+    return !this.expectsPreface || this.prefaceAt === CONNECTION_PREFACE.length;
   }
 
   /** Between frames, with no partial frame or preface buffered and no open field block (e.g. to tell a clean end of input). */

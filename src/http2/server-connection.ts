@@ -9,7 +9,7 @@
 // Defences: the glitch counter (glitches.ts), the field block's size and
 // CONTINUATION count, the decoded header list's size, the stream limit.
 import type { MultiplexedMuxEvents, MultiplexedServerMux } from "../conn/server-mux.ts";
-import type { Head, ProtocolRefusal } from "../http/message.ts";
+import type { Head } from "../http/message.ts";
 import type { Socket } from "../runtime/types.ts";
 import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, FrameType, MAX_WINDOW_SIZE, SettingId } from "./constants.ts";
 import { ClosedStreams } from "./closed-streams.ts";
@@ -25,16 +25,12 @@ import { KNOWN_STATIC, requestHead, TooManyFields } from "./request-head.ts";
 import { type H2ServerOptions, type H2ServerTimers, isShutdownPing, MAX_STREAM_ID, SHUTDOWN_PING, SHUTDOWN_PING_WAIT_MS } from "./server-options.ts";
 import { H2ServerStream, type ServerStreamHost } from "./server-stream.ts";
 import { endOnLastFrame, queueBlock, queueData, queueHead } from "./stream-frames.ts";
-import { MalformedFields, trailersHead } from "./translate.ts";
+import { malformed, MalformedFields, trailersHead } from "./translate.ts";
 export type { H2ServerOptions, H2ServerTimers } from "./server-options.ts";
 
 /** How long reading pauses after each chunk once the glitch counter is past half its threshold. */
 const THROTTLE_MS = 50;
 const EMPTY = new Uint8Array(0);
-
-function malformed(message: string): ProtocolRefusal {
-  return { status: 400, code: "h2-malformed", message };
-}
 
 export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHost {
   private readonly reader: FrameReader;
@@ -113,6 +109,10 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
 
   get openStreams(): number {
     return this.streams.size;
+  }
+
+  get greeted(): boolean {
+    return this.reader.prefaceRead;
   }
 
   now(): number {

@@ -6,7 +6,7 @@
 // stream that serves the client never knows which protocol the server spoke.
 import { FVCHAR, LOWER, TCHAR, VCHAR_WS } from "../http1/chars.ts";
 import { type Field, FieldsHead } from "../http/fields-head.ts";
-import { BodyKind, type Head } from "../http/message.ts";
+import { BodyKind, type Head, type ProtocolRefusal } from "../http/message.ts";
 
 export type HeaderField = [name: string, value: string];
 
@@ -48,6 +48,11 @@ export function requestFields(head: Head, added: readonly (readonly [string, str
     out.push([name.toLowerCase(), value]);
   }
   return out;
+}
+
+/** A malformed request as the session counts and logs it (the stream was reset). */
+export function malformed(message: string): ProtocolRefusal {
+  return { status: 400, code: "h2-malformed", message };
 }
 
 /** Why an HTTP/2 header list is malformed (RFC 9113 §8.1.1: a stream error, PROTOCOL_ERROR; the client gets a 502). */

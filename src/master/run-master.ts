@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LoadResult } from "../config/load.ts";
 import type { Config } from "../config/types.ts";
+import { bindAddress } from "../config/address.ts";
+import { formatPos } from "../config/errors.ts";
 import type { HostRuntime } from "../runtime/types.ts";
 import { Master } from "./master.ts";
 import type { MasterServices } from "./master-services.ts";
@@ -36,6 +38,9 @@ export interface MasterRun {
 async function checkBindsFree(runtime: HostRuntime, config: Config): Promise<void> {
   for (const f of config.frontends) {
     for (const bind of f.binds) {
+      if (bind.unix !== undefined) {
+        throw new Error(`frontend '${f.name}' at ${formatPos(bind.origin)}: bind ${bindAddress(bind)}: UNIX socket binds are not supported in master-worker mode (each worker would listen on its own socket file in place of the others'; sluice's workers share IP listeners through SO_REUSEPORT, which UNIX sockets have not)`);
+      }
       const probe = await runtime.listen({ hostname: bind.host, port: bind.port }, (s) => s.destroy()).catch((e: Error) => {
         throw new Error(`frontend '${f.name}': cannot bind ${bind.host}:${bind.port} (${e.message})`);
       });

@@ -118,6 +118,10 @@ export interface Txn {
   readonly tracked: (TrackedEntry | undefined)[];
   /** Fetches' memo of the request target split once (rules/fetch/ fills it; nobody else needs to). */
   targetMemo?: TargetMemo;
+  /** The frontend's request capture slots (capture.req.hdr); absent: this transaction has none. */
+  readonly captures?: readonly string[];
+  /** Its response capture slots (capture.res.hdr). */
+  readonly responseCaptures?: readonly string[];
 }
 
 /**

@@ -2,6 +2,16 @@
 // (conn/proxy-header-parse.ts) and DNS AAAA answers (dns/codec.ts) carry.
 // Pure; here, in the lowest layer, so that both can use one copy.
 
+/**
+ * Whether a socket's address is an IP address: not the `unix` a UNIX socket
+ * bind's clients have (core/frontend.ts). Where HAProxy reads an AF_UNIX
+ * client as it reads no address (src: no sample, no X-Forwarded-For, PROXY
+ * UNKNOWN), the callers ask this.
+ */
+export function isIpAddress(address: string): boolean {
+  return address.includes(".") || address.includes(":");
+}
+
 /** RFC 5952 text of the 16 bytes at `at`: lower case, the longest run of two or more zero groups as "::". */
 export function formatIpv6(bytes: Uint8Array, at: number): string {
   const groups: number[] = [];

@@ -4,6 +4,7 @@
 import type { Forwarded, ForwardFor } from "../config/types.ts";
 import type { AddedFields, Head } from "../http/message.ts";
 import { type Network, parseNetwork } from "../rules/network.ts";
+import { isIpAddress } from "../runtime/ip-text.ts";
 
 export type { AddedFields };
 
@@ -28,6 +29,8 @@ export function plainAddress(address: string): string {
 }
 
 function forwardedNode(address: string): string {
+  // RFC 7239 §6.3: a node without an IP address (a UNIX socket's client) is "unknown".
+  if (!isIpAddress(address)) return "unknown";
   return address.includes(":") ? `"[${address}]"` : address;
 }
 
@@ -67,7 +70,10 @@ export class ForwardingPlan {
   /** Appends the fields for `request` to `out`. */
   add(request: Head, facts: ConnectionFacts, out: AddedFields): void {
     const client = plainAddress(facts.clientAddress);
+    // A UNIX socket's client has no address: HAProxy adds no X-Forwarded-For then.
+    const ip = isIpAddress(client);
     for (const ff of this.ff) {
+      if (!ip) break;
       if (ff.except?.contains(facts.clientAddress)) continue;
       if (ff.ifNone && request.get(ff.lowerHeader) !== undefined) continue;
       out.push([ff.header, client]);

@@ -112,6 +112,10 @@ export class HttpHost implements HttpSessionHost {
     stream?.ruled?.txn.release?.(subject.bytesIn, stream.bytesToClient, subject);
   }
 
+  logConnection(subject: HttpLogSubject, cause: CauseCode, phase: PhaseCode): void {
+    this.log.stream(subject, undefined, 0, cause, phase);
+  }
+
   /** `option logasap`: the line of a stream whose response head just left, with what is known then. */
   logEarly(subject: HttpLogSubject, stream: HttpStream): void {
     if (this.config.logging?.asap !== true || stream.ruled?.txn.logLevel === "silent") return;

@@ -83,9 +83,16 @@ export class HttpLogWriter implements HttpLogSink {
       r.backendQueue = stream.backendQueueAhead;
       // HAProxy never marks a request rejected by a backend's content rules as received (TR -1).
       r.TR = stream.ruled?.rejected === true ? -1 : Math.round(stream.started - session.requestStart);
-      r.Tw = Math.round(stream.tw);
-      r.Tc = Math.round(stream.tc);
-      r.Tr = stream.tr < 0 ? -1 : Math.max(0, Math.round(stream.tr - Math.max(0, stream.tw) - Math.max(0, stream.tc)));
+      if (server === undefined && stream.ruled?.txn.reply?.cached === true) {
+        // A cache hit is HAProxy's cache applet: reached without a queue, "connected" and answering at once (0/0/0, not -1).
+        r.Tw = 0;
+        r.Tc = 0;
+        r.Tr = 0;
+      } else {
+        r.Tw = Math.round(stream.tw);
+        r.Tc = Math.round(stream.tc);
+        r.Tr = stream.tr < 0 ? -1 : Math.max(0, Math.round(stream.tr - Math.max(0, stream.tw) - Math.max(0, stream.tc)));
+      }
       r.Ta = Math.round(now - session.requestStart);
       r.retries = stream.retries;
       r.serverConnId = stream.connId;

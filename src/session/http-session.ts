@@ -62,6 +62,12 @@ export interface HttpSessionHost {
   chooseBackend(request: Head, defaultBackend: Backend): Backend;
   /** The request stage of rules; undefined when the frontend and its backends have none. */
   readonly rulesHost: RulesHost | undefined;
+  /**
+   * A multiplexed connection's own line, no request counted (HAProxy's
+   * sess_log: status 0, "<BADREQ>"): a protocol error of the connection, or a
+   * client gone before its preface was whole.
+   */
+  logConnection(subject: HttpLogSubject, cause: CauseCode, phase: PhaseCode): void;
   /** One log line per stream (or per refused request, stream undefined). */
   logStream(subject: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void;
   sessionEnded(session: EndedSession): void;

@@ -45,6 +45,8 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
   /** The session asked the mux to close (idle, error): the client gets `timeout client` to close its side. */
   private closingSince = -1;
   private ended = false;
+  /** The connection's own line is out (at most one per connection). */
+  private connectionLogged = false;
 
   constructor(
     readonly host: HttpSessionHost,
@@ -177,16 +179,26 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
   connectionError(code: string, message: string): void {
     this.host.countProtocolError("request", { status: 400, code: `h2-${code}`, message });
     // The connection's own log line (no stream): an operator sees a flood or a broken client.
-    this.host.logStream(this, undefined, -1, Cause.proxy, Phase.request);
+    this.logConnection();
     this.closingSince = this.now();
     this.rearm();
   }
 
   clientClose(): void {
     this.tick();
+    // Gone before its preface was whole (an empty probe, a stranger): HAProxy's h2 mux logs it
+    // as the connection's line, PR--, except an empty one under `option http-ignore-probes`.
+    if (!this.mux.greeted && (this.bytesIn > 0 || this.host.ignoreProbes !== true)) this.logConnection();
     for (const slot of [...this.slots]) slot.streamAborted();
     this.slots.clear();
     this.finish();
+  }
+
+  /** As HAProxy's sess_log: status 0, no request counted; once. */
+  private logConnection(): void {
+    if (this.connectionLogged) return;
+    this.connectionLogged = true;
+    this.host.logConnection(this, Cause.proxy, Phase.request);
   }
 
   // ---- SlotSession ----

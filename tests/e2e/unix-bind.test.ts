@@ -1,5 +1,5 @@
 // `unix-bind` beside HAProxy 2.6. HAProxy applies it to the UNIX sockets of
-// proxies' `bind` lines only (sluice's proxies bind TCP): a `stats socket`
+// proxies' `bind` lines only (unix-socket-bind.test.ts): a `stats socket`
 // keeps its own path and the umask's mode under both proxies, and the runtime
 // API answers there. A unix-bind with a bad option is refused by both.
 import { describe, expect, test } from "bun:test";

@@ -38,3 +38,9 @@ test("frontend and backend naming the same header add it once; forwarded comes f
   // On a TLS bind the client's protocol is https.
   expect(added(plan, req, { ...facts, https: true })[1]).toEqual(["Forwarded", "by=127.0.0.1;for=10.1.2.3;host=a.test;proto=https"]);
 });
+
+test("a UNIX socket's client (address 'unix') gets no X-Forwarded-For, as HAProxy; Forwarded says for=unknown (RFC 7239 §6.3)", () => {
+  const req = request("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  const plan = new ForwardingPlan({ forwardFor: { header: "X-Forwarded-For", ifNone: false }, forwarded: { for: true, by: true, proto: false, host: false } });
+  expect(added(plan, req, { ...facts, clientAddress: "unix", frontendAddress: "unix" })).toEqual([["Forwarded", "by=unknown;for=unknown"]]);
+});

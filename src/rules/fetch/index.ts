@@ -9,6 +9,7 @@ import { REQUEST_FETCHES } from "./request.ts";
 import { RESPONSE_FETCHES } from "./response.ts";
 import { TLS_FETCHES } from "./tls.ts";
 import { AUTH_FETCHES } from "../auth/fetches.ts";
+import { CAPTURE_FETCHES } from "./capture.ts";
 
 export const FETCHES: ReadonlyMap<string, FetchDef> = new Map(
   [
@@ -21,5 +22,6 @@ export const FETCHES: ReadonlyMap<string, FetchDef> = new Map(
     ...COUNTER_FETCHES,
     ...PAYLOAD_FETCHES,
     ...AUTH_FETCHES,
+    ...CAPTURE_FETCHES,
   ].map((f) => [f.name, f]),
 );

@@ -86,3 +86,50 @@ describe("fullconn and minconn (the servers' dynamic limit, backend/server.ts)",
     expect(errorsOf(source)).toEqual([message]);
   });
 });
+
+describe("UNIX socket binds (unix@PATH, /PATH) and their mode and owner", () => {
+  const cfgText = cfg(
+    "global",
+    "    unix-bind prefix /run/sluice/ mode 600 gid 0",
+    "frontend web",
+    "    bind unix@web.sock mode 660 uid 0",
+    "    bind /tmp/plain.sock,127.0.0.1:80",
+    "    default_backend be",
+    ...BACKEND,
+  );
+
+  test("haproxy.cfg: a path instead of host and port; unix-bind's prefix in front, its mode and owner under the bind's", () => {
+    expect(withoutOrigins(loadOk(cfgText).frontends[0]!.binds)).toEqual([
+      { host: "unix", port: 0, unix: { path: "/run/sluice/web.sock", mode: 0o660, uid: 0, gid: 0 } },
+      { host: "unix", port: 0, unix: { path: "/run/sluice//tmp/plain.sock", mode: 0o600, gid: 0 } },
+      { host: "127.0.0.1", port: 80 },
+    ]);
+  });
+
+  test("its YAML twin gives the same frontend", () => {
+    const yamlText = yaml(
+      "global:",
+      "  unix-bind: prefix /run/sluice/ mode 600 gid 0",
+      "frontends:",
+      "  web:",
+      "    bind:",
+      "      - { address: 'unix@web.sock', mode: '660', uid: 0 }",
+      "      - '/tmp/plain.sock,127.0.0.1:80'",
+      "    default_backend: be",
+      "backends:",
+      "  be: { servers: [{ name: s, address: '127.0.0.1:9001' }] }",
+    );
+    expect(withoutOrigins(loadOk(yamlText).frontends)).toEqual(withoutOrigins(loadOk(cfgText).frontends));
+  });
+
+  test.each([
+    [cfg("frontend web", "    bind abns@name", ...BACKEND), "sluice.cfg:2: frontend 'web': bind: 'abns@name': abstract UNIX sockets (abns@) are not supported: HAProxy 2.6 names one by the full 108-byte socket path (the name padded with NUL bytes), which Bun's listener cannot bind; use unix@/path"],
+    [cfg("frontend web", "    bind unix@", ...BACKEND), "sluice.cfg:2: frontend 'web': bind: missing path after 'unix@' in 'unix@'"],
+    [cfg("frontend web", "    bind unix@/a.sock ssl crt /x.pem", ...BACKEND), "sluice.cfg:2: frontend 'web': bind: 'ssl' on a UNIX socket bind is not supported (the runtimes' UNIX listeners are plain; bind TLS on an IP address)"],
+    [cfg("frontend web", "    bind /a.sock mode 999", ...BACKEND), "sluice.cfg:2: frontend 'web': bind: invalid bind mode '999' (expected an octal permission such as 660)"],
+    [cfg("frontend web", "    bind /a.sock user root uid 0", ...BACKEND), "sluice.cfg:2: frontend 'web': bind: bind options 'user' and 'uid' both set the socket's owner (choose one)"],
+    [cfg("frontend a", "    bind /a.sock", "    default_backend be", "frontend b", "    bind unix@/a.sock", "    default_backend be", ...BACKEND), "sluice.cfg:5: frontend 'b': bind: unix@/a.sock conflicts with unix@/a.sock (frontend 'a' at sluice.cfg:2)"],
+  ])("refused with its line: %#", (input, message) => {
+    expect(errorsOf(input)).toContain(message);
+  });
+});

@@ -32,6 +32,10 @@ describe("proxyHeaderV1 (the PROXY v1 line, also the reuse key)", () => {
     expect(proxyHeaderV1("::ffff:192.0.2.1", 1, "::1", 2)).toBe("PROXY UNKNOWN\r\n");
   });
 
+  test("a UNIX socket's client (no IP address) → PROXY UNKNOWN, as HAProxy", () => {
+    expect(proxyHeaderV1("unix", 1, "unix", 1)).toBe("PROXY UNKNOWN\r\n");
+  });
+
   test("two clients give two different keys", () => {
     expect(proxyHeaderV1("10.0.0.1", 40000, "10.0.0.9", 80)).not.toBe(proxyHeaderV1("10.0.0.2", 40000, "10.0.0.9", 80));
     expect(proxyHeaderV1("10.0.0.1", 40000, "10.0.0.9", 80)).not.toBe(proxyHeaderV1("10.0.0.1", 40001, "10.0.0.9", 80));

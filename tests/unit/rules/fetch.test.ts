@@ -37,6 +37,11 @@ describe("connection fetches", () => {
   ])("%s", (name, expected) => {
     expect(one(name, t, Stage.tcpConnection)).toBe(expected);
   });
+  test("a UNIX socket's client (address 'unix'): src and src_port give no sample, as HAProxy", () => {
+    const u = txn({ address: "unix", port: 1 });
+    expect(one("src", u, Stage.tcpConnection)).toBeUndefined();
+    expect(one("src_port", u, Stage.tcpConnection)).toBeUndefined();
+  });
   test("be_name before a backend is chosen: no sample", () => {
     expect(one("be_name", txn())).toBeUndefined();
   });
@@ -345,5 +350,23 @@ describe("payload fetches", () => {
     expect(one("req.len", txn({ payload: new Uint8Array(17) }), Stage.tcpContent)).toBe(17);
     expect(one("req.len", txn(), Stage.tcpContent)).toBeUndefined();
     expect(compileExpr("req.ssl_sni", Stage.httpRequest, env())).toBe("'req.ssl_sni' is not available in http-request rules");
+  });
+});
+
+describe("capture.req.hdr / capture.res.hdr (the frontend's capture slots)", () => {
+  const t: Txn = { ...get("/"), captures: ["example.test", "curl/"], responseCaptures: ["max-age"] };
+  test("a slot's value; a slot beyond them or empty: no sample", () => {
+    expect(one("capture.req.hdr(0)", t)).toBe("example.test");
+    expect(one("capture.req.hdr(1)", t, Stage.httpAfterResponse)).toBe("curl/");
+    expect(one("capture.req.hdr(2)", t)).toBeUndefined();
+    expect(one("capture.res.hdr(0)", t, Stage.httpResponse)).toBe("max-age");
+    expect(one("capture.res.hdr(1)", t, Stage.httpAfterResponse)).toBeUndefined();
+    expect(one("capture.req.hdr(0)", get("/"))).toBeUndefined();
+  });
+  test("refused: a negative or missing index, capture.res.hdr before a response, either outside HTTP", () => {
+    expect(compileExpr("capture.req.hdr(-1)", Stage.httpRequest, env())).toBe("capture.req.hdr: expects a capture slot index (0 or more), got '-1'");
+    expect(compileExpr("capture.req.hdr", Stage.httpRequest, env())).toBeTypeOf("string");
+    expect(compileExpr("capture.res.hdr(0)", Stage.httpRequest, env())).toBeTypeOf("string");
+    expect(compileExpr("capture.req.hdr(0)", Stage.tcpContent, env())).toBeTypeOf("string");
   });
 });
