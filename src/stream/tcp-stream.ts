@@ -239,6 +239,12 @@ export class TcpStream extends Stream {
   private onClientEnd(): void {
     this.clientEnded = true;
     if (this.state === "data") this.serverSocket!.end();
+    else if (this.bytesIn === 0 && (this.queued || this.connecting)) {
+      // Closed before sending a byte, the server connection not up yet: there is nothing to carry, so
+      // HAProxy gives the connect up (logged CC, or CQ from a queue; -1 for Tc) rather than open an empty exchange.
+      this.setTermination(Cause.clientAbort, this.queued ? Phase.queue : Phase.connect);
+      this.abort();
+    }
   }
 
   private onClientClose(error: Error | undefined): void {
