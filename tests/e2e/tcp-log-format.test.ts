@@ -136,7 +136,13 @@ const CLIENTS: Record<Scenario, [(port: number) => Promise<unknown>, number]> = 
 };
 
 /** Runs every scenario in turn against a proxy started on the config; its lines, in order. */
-async function linesOf(start: (config: string, ports: number[]) => Promise<RunningProxy>): Promise<string[]> {
+interface Logged {
+  lines: string[];
+  /** What the proxy said of `option httplog` in mode tcp, without its prefix ("[WARNING] (pid) : config : parsing [file:line] : "; "warning: file:line: listen 'x': "). */
+  httplogWarning: string | undefined;
+}
+
+async function linesOf(start: (config: string, ports: number[]) => Promise<RunningProxy>): Promise<Logged> {
   const rx = await receiver();
   // The server answers "hello:" and what it got once the client ended; "silent" never answers.
   const app = await tcpBackend((s) => {
@@ -163,7 +169,8 @@ async function linesOf(start: (config: string, ports: number[]) => Promise<Runni
       if (lines === 0) await sleep(300);
     }
     await sleep(200);
-    return rx.lines.map((l) => mask(l, ports));
+    const warning = proxy.errLines().find((l) => l.includes("'option httplog' not usable"));
+    return { lines: rx.lines.map((l) => mask(l, ports)), httplogWarning: warning?.slice(warning.indexOf("'option httplog'")) };
   } finally {
     await proxy.stop();
     rx.close();
@@ -189,14 +196,18 @@ function mask(line: string, ports: Record<Scenario, number>): string {
 /** The scenario of each line, in order (early_null and nolog write none; queued, two). */
 const LOGGED = SCENARIOS.flatMap((name) => Array<string>(CLIENTS[name][1]).fill(name));
 
-let reference: string[] | undefined;
+let reference: Logged | undefined;
 const haproxyLines = async () => (reference ??= await linesOf((c, p) => haproxy.start(c, p)));
 
 for (const target of selectedTargets()) {
   describe(`mode tcp log lines beside HAProxy 2.6 (${target.name})`, () => {
     test("log-format, option tcplog, defaults, precedence, refused, early close, reset, no log: the same lines", async () => {
-      const theirs = await haproxyLines();
-      const ours = await linesOf((c, p) => sluiceUnderTest(target).start(c, p));
+      const reference = await haproxyLines();
+      const run = await linesOf((c, p) => sluiceUnderTest(target).start(c, p));
+      const [theirs, ours] = [reference.lines, run.lines];
+      // `option httplog` in mode tcp: the tcplog line (above), and HAProxy's warning in its words.
+      expect(run.httplogWarning).toBe(reference.httplogWarning);
+      expect(run.httplogWarning).toBe("'option httplog' not usable with proxy 'httplog' (needs 'mode http'). Falling back to 'option tcplog'.");
       // Line by line, each named by its scenario, so that a difference says where it is.
       const named = (lines: string[]) => lines.map((l, i) => `${LOGGED[i] ?? "extra"}: ${l}`);
       expect(named(ours)).toEqual(named(theirs));
@@ -218,5 +229,54 @@ for (const target of selectedTargets()) {
       expect(ours.length).toBe(expected.length);
       named(ours).forEach((line, i) => expect(line).toMatch(expected[i]!));
     }, 60000);
+  });
+}
+
+/** A mode http listen with `option tcplog`: HAProxy writes the tcplog line for each request. */
+async function httpTcplogLine(start: (config: string, ports: number[]) => Promise<RunningProxy>): Promise<string> {
+  const rx = await receiver();
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("hello") });
+  const port = await freePort();
+  const proxy = await start([
+    "global",
+    `  log 127.0.0.1:${rx.port} format raw local0`,
+    "defaults",
+    "  mode http",
+    "  log global",
+    "  timeout connect 2s",
+    "  timeout client 5s",
+    "  timeout server 5s",
+    "listen h",
+    `  bind 127.0.0.1:${port}`,
+    "  option tcplog",
+    `  server s1 127.0.0.1:${server.port}`,
+    "",
+  ].join("\n"), [port]);
+  try {
+    await sleep(300);
+    rx.lines.length = 0;
+    const res = await fetch(`http://127.0.0.1:${port}/x`, { headers: { connection: "close" } });
+    expect(await res.text()).toBe("hello");
+    await waitFor(() => rx.lines.length >= 1, 10000, "the request's line");
+    return rx.lines[0]!
+      .replace(/\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}/, "DATE")
+      .replace(/127\.0\.0\.1:\d+/, "127.0.0.1:PORT")
+      .replace(/ h\/s1 \d+\/\d+\/\d+ \d+ /, " h/s1 T/T/T B ");
+  } finally {
+    await proxy.stop();
+    rx.close();
+    server.stop(true);
+  }
+}
+
+let httpReference: string | undefined;
+for (const target of selectedTargets()) {
+  describe(`mode http with option tcplog beside HAProxy 2.6 (${target.name})`, () => {
+    test("each request is logged in the tcplog layout", async () => {
+      const theirs = (httpReference ??= await httpTcplogLine((c, p) => haproxy.start(c, p)));
+      const ours = await httpTcplogLine((c, p) => sluiceUnderTest(target).start(c, p));
+      expect(ours).toBe(theirs);
+      expect(ours).toBe("127.0.0.1:PORT [DATE] h h/s1 T/T/T B -- 1/1/0/0/0 0/0");
+    }, 30000);
   });
 }
