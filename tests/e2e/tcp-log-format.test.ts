@@ -202,11 +202,11 @@ const haproxyLines = async () => (reference ??= await linesOf((c, p) => haproxy.
 for (const target of selectedTargets()) {
   describe(`mode tcp log lines beside HAProxy 2.6 (${target.name})`, () => {
     test("log-format, option tcplog, defaults, precedence, refused, early close, reset, no log: the same lines", async () => {
-      const reference = await haproxyLines();
+      const haproxyRun = await haproxyLines();
       const run = await linesOf((c, p) => sluiceUnderTest(target).start(c, p));
-      const [theirs, ours] = [reference.lines, run.lines];
-      // `option httplog` in mode tcp: the tcplog line (above), and HAProxy's warning in its words.
-      expect(run.httplogWarning).toBe(reference.httplogWarning);
+      const [theirs, ours] = [haproxyRun.lines, run.lines];
+      // `option httplog` in mode tcp: the tcplog line (below), and HAProxy's warning in its words.
+      expect(run.httplogWarning).toBe(haproxyRun.httplogWarning);
       expect(run.httplogWarning).toBe("'option httplog' not usable with proxy 'httplog' (needs 'mode http'). Falling back to 'option tcplog'.");
       // Line by line, each named by its scenario, so that a difference says where it is.
       const named = (lines: string[]) => lines.map((l, i) => `${LOGGED[i] ?? "extra"}: ${l}`);
