@@ -50,6 +50,8 @@ export interface DraftFrontend {
   named: NamedProxy;
   /** Where `default_backend` was written (the section header for a listen's own). */
   defaultBackendAt: Origin;
+  /** Where its log format was chosen (its own or its defaults' `log-format` / `option tcplog|httplog` line). */
+  logChoiceAt: Origin;
 }
 
 export interface DraftBackend {
@@ -232,10 +234,10 @@ function frontend(
   // A listen is its own default backend unless it names another.
   const defaultBackend = part.defaultBackend ?? (proxy.kind === "listen" ? proxy.name : undefined);
   if (defaultBackend !== undefined) config.defaultBackend = defaultBackend;
-  const log = part.log ?? defaults.log;
-  if (log !== undefined) config.log = log;
-  const logFormat = part.logFormat ?? defaults.logFormat;
-  if (logFormat !== undefined) config.logFormat = logFormat;
+  // The section's own choice of log format replaces its defaults' whole (each part holds at most one: log-choice.ts).
+  const chosen = part.log !== undefined || part.logFormat !== undefined ? part : defaults;
+  if (chosen.log !== undefined) config.log = chosen.log;
+  if (chosen.logFormat !== undefined) config.logFormat = chosen.logFormat;
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
   if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
   if (part.idleCloseOnResponse ?? defaults.idleCloseOnResponse) config.idleCloseOnResponse = true;
@@ -247,6 +249,7 @@ function frontend(
   return {
     config,
     named,
+    logChoiceAt: chosen.logChoiceAt ?? proxy.origin,
     defaultBackendAt: part.defaultBackend !== undefined
       ? locate(proxy.seg, [...proxy.path, "default_backend"])
       : proxy.origin,

@@ -6,6 +6,7 @@
 // schema-parts.ts, option/log/log-format/errorfile in schema-http.ts.
 
 import * as v from "valibot";
+import type { SourcePos } from "./errors.ts";
 import { keywords, type MappingText } from "./schema-keywords.ts";
 import { keywordRefusal } from "./cfg-sections.ts";
 import {
@@ -298,6 +299,8 @@ export interface ProxyPart extends FiltersPart {
   serverStateFile?: string;
   logOptions?: LogOptionsPart;
   logFormat?: string;
+  /** Where the section's log format was chosen (its last `log-format` or `option tcplog|httplog`: log-choice.ts). */
+  logChoiceAt?: SourcePos;
   /** `errorfile` lines as written... */
   errorFiles?: ErrorFilePart[];
   /** ...and their checked contents, read by sections.ts. */

@@ -9,6 +9,7 @@ import { readErrorFile } from "./errorfile.ts";
 import type { FilePaths } from "./schema-paths.ts";
 import { ConfigError } from "./errors.ts";
 import { locate, toErrors } from "./issues.ts";
+import { settleLogChoice } from "./log-choice.ts";
 import {
   DefaultsSchema,
   DocumentSchema,
@@ -81,7 +82,10 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
   if ("defaults" in doc) {
     const r = v.safeParse(DefaultsSchema, doc.defaults);
     out.defaults = r.success ? r.output : null;
-    if (r.success) readFiles(r.output, seg, ["defaults"], errors, paths);
+    if (r.success) {
+      readFiles(r.output, seg, ["defaults"], errors, paths);
+      settleLogChoice(r.output, seg, ["defaults"]);
+    }
     else errors.push(...toErrors(r.issues, ["defaults"], seg));
   }
 
@@ -103,6 +107,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
       const proxy: CheckedProxy = { kind, name, seg, path, origin };
       if (r.success) {
         readFiles(r.output, seg, path, errors, paths);
+        settleLogChoice(r.output, seg, path);
         proxy.part = r.output;
       }
       out.proxies.push(proxy);

@@ -338,9 +338,13 @@ export interface FrontendConfig {
   defaultBackend?: string;
   maxconn: number;
   timeouts: Timeouts;
-  /** From `option tcplog` / `option httplog`; undefined: no traffic log asked for. */
+  /**
+   * `option tcplog` / `option httplog` when that is the format chosen: the
+   * last of them and `log-format` in the section wins, else its defaults'
+   * (config/log-choice.ts). Undefined with a log-format, or with none of them.
+   */
   log?: "tcp" | "http";
-  /** `log-format` as written; parseLogFormat (src/log/format.ts) accepts it. */
+  /** `log-format` as written (when it is the one chosen); parseLogFormat (src/log/format.ts) accepts it. */
   logFormat?: string;
   /** Its `%[expr]` samples, compiled (config/rules.ts) to read the stream's transaction when the line is written. */
   logSamples?: ReadonlyMap<string, SampleFn>;

@@ -14,6 +14,8 @@ import { ConfigError, ConfigNotice, formatPos } from "./errors.ts";
 import type { Draft, DraftBackend, DraftFrontend, NamedProxy } from "./build.ts";
 import { HASHING, NEEDS_HTTP } from "./balance.ts";
 import type { BindConfig, GlobalConfig } from "./types.ts";
+import { httpOnlyVariable } from "../log/format.ts";
+import { logFormatSamples } from "./log-format.ts";
 
 export interface Findings {
   errors: ConfigError[];
@@ -178,6 +180,30 @@ function checkBalance(b: DraftBackend, found: Findings): void {
   }
 }
 
+/**
+ * A mode tcp frontend's log format, as HAProxy 2.6 checks it: `option
+ * httplog` falls back to tcplog with a warning; a log-format naming what only
+ * HTTP has (%r, %HM, %TR, %Ta, %CC...) is refused, at the line that
+ * wrote it (the defaults' when inherited). Sample expressions are refused in
+ * mode tcp: sluice reads them over an HTTP transaction only.
+ */
+function checkLogFormatMode(f: DraftFrontend, ctx: string[], found: Findings): void {
+  const c = f.config;
+  if (c.mode !== "tcp") return;
+  if (c.log === "http") {
+    found.warnings.push(new ConfigError(f.logChoiceAt, ctx, `'option httplog' not usable with ${f.named.kind === "listen" ? "proxy" : "frontend"} '${c.name}' (needs 'mode http'). Falling back to 'option tcplog'.`));
+  }
+  if (c.logFormat === undefined) return;
+  const variable = httpOnlyVariable(c.logFormat);
+  if (variable !== undefined) {
+    found.errors.push(new ConfigError(f.logChoiceAt, [...ctx, "log-format"], `format variable '${variable}' is reserved for HTTP mode (this ${f.named.kind} is in mode tcp)`));
+  }
+  const sample = logFormatSamples(c.logFormat)[0];
+  if (sample !== undefined) {
+    found.errors.push(new ConfigError(f.logChoiceAt, [...ctx, "log-format"], `sample expressions ('%[${sample}]') in the log-format of a mode tcp proxy are not supported (sluice reads them in mode http only)`));
+  }
+}
+
 function checkFrontend(
   f: DraftFrontend,
   backends: Map<string, DraftBackend>,
@@ -189,6 +215,7 @@ function checkFrontend(
   if (f.config.monitorUri !== undefined && f.config.mode !== "http") {
     found.warnings.push(new ConfigError(f.config.origin, ctx, `monitor-uri will be ignored for ${where(f.named)} (needs 'mode http')`));
   }
+  checkLogFormatMode(f, ctx, found);
   // HTTP/2 carries HTTP messages: a tcp frontend has none to take from it.
   const h2 = f.config.binds.find((bind) => bind.proto === "h2");
   if (h2 !== undefined && f.config.mode !== "http") {

@@ -27,7 +27,7 @@
 //                                    #  "forwarded proto host", http-server-close, redispatch]
 //                                    # ("redispatch 1": every retry; -1, the default: the last)
 //     log: global                    # `log global` or targets, as in global
-//     log-format: "%ci:%cp [%tr] %ft %b/%s %ST %B"
+//     log-format: "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts"   # mode http may use %tr %r %ST...
 //     errorfile: { 503: errors/503.http }   # status → file, relative to this file
 //     timeout: { connect: 5s, client: 50s, server: 50s }
 //     http-reuse: safe               # never | safe | aggressive | always (backends)

@@ -11,7 +11,8 @@ import { type MultiplexedMuxFactory, MuxSession } from "../session/mux-session.t
 import { formatLogDate } from "../log/text.ts";
 import { serverTlsOptions } from "./bind-tls.ts";
 import type { Logger } from "../log/sink.ts";
-import type { TcpLogRecord } from "../log/tcp-log.ts";
+import type { TcpLogWriter } from "../session/tcp-log-writer.ts";
+import type { TcpStream } from "../stream/tcp-stream.ts";
 import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, System, TlsAcceptor, TlsHandshakeFailure } from "../runtime/types.ts";
 import { HttpSession } from "../session/http-session.ts";
 import type { SessionActivity } from "../session/session.ts";
@@ -117,6 +118,8 @@ export class Frontend implements SessionHost, InspectionDone {
     clock: Clock,
     private readonly gate: AcceptGate,
     readonly logger: Logger,
+    /** The line of each TCP stream (and of a connection its content rules reject), in its log-format. */
+    private readonly tcpLog: TcpLogWriter,
     /** What HTTP mode needs: its log, the ownership API, the codec's limits. */
     http?: {
       log: HttpLogSink;
@@ -161,8 +164,8 @@ export class Frontend implements SessionHost, InspectionDone {
     return out === undefined ? undefined : tcpTraces(this.config, backend.config, out);
   }
 
-  logTcp(record: TcpLogRecord): void {
-    this.logger.tcp(record);
+  logTcp(session: TcpSession, stream: TcpStream): void {
+    this.tcpLog.stream(session.client, session.acceptDate, stream, this.runtime.now());
   }
 
   get listening(): readonly Listener[] {
@@ -460,26 +463,6 @@ export class Frontend implements SessionHost, InspectionDone {
   }
 
   private logRejected(inspection: Inspection): void {
-    const socket = inspection.socket;
-    const tt = this.runtime.now() - inspection.began;
-    this.logTcp({
-      clientAddress: socket.remoteAddress,
-      clientPort: socket.remotePort,
-      acceptDate: new Date(this.runtime.wallNow() - tt),
-      frontend: this.name,
-      backend: this.name,
-      server: "<NOSRV>",
-      tw: -1,
-      tc: -1,
-      tt: Math.round(tt),
-      bytesOut: 0,
-      bytesIn: inspection.heldBytes,
-      termination: "PR",
-      frontendConns: this.current,
-      backendConns: 0,
-      serverConns: 0,
-      retries: 0,
-      asap: this.logAsap,
-    });
+    this.tcpLog.rejected(inspection.socket, this.runtime.now() - inspection.began, this.runtime.wallNow(), inspection.heldBytes);
   }
 }

@@ -12,7 +12,9 @@ import { HealthChecks } from "../check/checks.ts";
 import { ServerResolutions } from "../check/resolution.ts";
 import { proxyIds } from "../config/proxy-ids.ts";
 import { type BackendConfig, BUILTIN, type Config, type FrontendConfig } from "../config/types.ts";
-import { compileLogFormat } from "../log/format.ts";
+import { compileLogFormat, type LogFormatter } from "../log/format.ts";
+import { TCPLOG_FORMAT } from "../log/tcp-log.ts";
+import { TcpLogWriter } from "../session/tcp-log-writer.ts";
 import type { HttpLogRecord } from "../log/http-log.ts";
 import { toStr } from "../rules/sample.ts";
 import type { SampleFn, Txn } from "../rules/types.ts";
@@ -105,24 +107,24 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     const logger = createLogger(f.logTargets, { pool, ...f.logging });
     const slots = { request: f.rules?.requestCaptureSlots ?? 0, response: f.rules?.responseCaptureSlots ?? 0 };
     let frontend: Frontend | undefined;
+    const frontendCount = () => frontend?.current ?? 0;
+    // One compiled format for the frontend's TCP streams and its HTTP requests (%lc counts both).
+    const formatText = logFormatText(f);
+    const format: LogFormatter | undefined = formatText === undefined ? undefined : compileLogFormat(formatText, {
+      captures: { request: slots.request > 0, response: slots.response > 0 },
+      sample: (expr) => logSample(f.logSamples?.get(expr)),
+    });
     // A frontend that logs nothing (`no log`) does not even build its records.
     // A tcp frontend whose connections may reach an http backend (default_backend, use_backend) upgrades them there: it logs them as HTTP.
     const httpLog = f.mode !== "http" && !reachesHttp(f, config.backends)
       ? undefined
       : f.logTargets.length === 0
       ? SILENT_HTTP_LOG
-      : new HttpLogWriter(
-        logger,
-        f.logFormat === undefined ? undefined : compileLogFormat(f.logFormat, {
-          captures: { request: slots.request > 0, response: slots.response > 0 },
-          sample: (expr) => logSample(f.logSamples?.get(expr)),
-        }),
-        ctx.gate,
-        () => frontend?.current ?? 0,
-        slots,
-        f.logging?.asap === true,
-      );
-    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, httpLog && { log: httpLog, ownership, limits, h2, rules, trace }, { ...rules, maxInspectBytes: g.bufsize, ...(trace === undefined ? {} : { trace }) });
+      : new HttpLogWriter(logger, format, ctx.gate, frontendCount, slots, f.logging?.asap === true);
+    // A mode tcp frontend's own format; without one, the tcplog line (written by hand, the same text as TCPLOG_FORMAT compiled).
+    const tcpFormat = f.logFormat === undefined ? undefined : format;
+    const tcpLog = new TcpLogWriter(logger, tcpFormat, ctx.gate, f.name, frontendCount, f.logging?.asap === true);
+    frontend = new Frontend(f, backend, runtime, clock, ctx.gate, logger, tcpLog, httpLog && { log: httpLog, ownership, limits, h2, rules, trace }, { ...rules, maxInspectBytes: g.bufsize, ...(trace === undefined ? {} : { trace }) });
     frontends.push(frontend);
   }
   const checks = new HealthChecks(backends.values(), {
@@ -140,6 +142,19 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     tick: () => clock.tick(),
   });
   return { clock, ownership, backends, frontends, checks, resolutions, stickTables };
+}
+
+/**
+ * The format of a frontend's lines, as HAProxy picks it: its `log-format`
+ * (the last of `log-format`, `option tcplog`, `option httplog` in the section,
+ * else its defaults', config/build.ts), `option tcplog`'s, or `option
+ * httplog`'s in mode tcp (HAProxy falls back to tcplog, with a warning).
+ * Undefined: the line of the stream's own mode, httplog or tcplog, hand-written.
+ */
+function logFormatText(f: FrontendConfig): string | undefined {
+  if (f.logFormat !== undefined) return f.logFormat;
+  if (f.log === "tcp" || (f.log === "http" && f.mode === "tcp")) return TCPLOG_FORMAT;
+  return undefined;
 }
 
 /** A tcp frontend's default_backend or a use_backend target is in mode http (HAProxy's TCP to HTTP upgrade). */

@@ -304,6 +304,28 @@ export const LOG_FORMAT_VARIABLE_NAMES: readonly string[] = Object.freeze(
   ["o", ...Object.keys(VARIABLES)].sort(),
 );
 
+/**
+ * The variables HAProxy 2.6 refuses in the log-format of a mode tcp proxy
+ * ("format variable 'r' is reserved for HTTP mode"): the request, its date
+ * and the HTTP timers and cookies. %ST, %hr, %hs, %Th, %Td, %Tu are accepted
+ * there (0, nothing, 0 and times of the connection).
+ */
+const HTTP_ONLY_VARIABLES: ReadonlySet<string> = new Set([
+  "r", "HM", "HU", "HP", "HPO", "HQ", "HV", "Ti", "TR", "Tr", "Ta", "Tq", "CC", "CS", "tr", "trg", "trl",
+]);
+
+/** The first variable of `format` that only HTTP mode has, or undefined (also for a malformed format). */
+export function httpOnlyVariable(format: string): string | undefined {
+  try {
+    for (const part of parseLogFormat(format)) {
+      if (part.type === "variable" && HTTP_ONLY_VARIABLES.has(part.name)) return part.name;
+    }
+  } catch (e) {
+    if (!(e instanceof LogFormatError)) throw e;
+  }
+  return undefined;
+}
+
 const DEFAULT_FLAGS: LogFormatFlags = Object.freeze({
   quote: false,
   hex: false,

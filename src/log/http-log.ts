@@ -1,4 +1,6 @@
 // The per-request log record of HTTP mode and HAProxy's `option httplog` line.
+// A TCP stream's line is made from the same record (tcp-log.ts), so that one
+// compiled log-format (format.ts) serves both modes.
 //
 // The HTTP engine owns one record per stream, fills it as the request goes
 // (resetHttpLogRecord between requests of a keep-alive connection) and hands it
@@ -214,10 +216,6 @@ export function resetHttpLogRecord(r: HttpLogRecord): void {
 /** HAProxy's default HTTP log format (`option httplog`). */
 export const HTTPLOG_FORMAT =
   "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r";
-
-/** HAProxy's default TCP log format (`option tcplog`), for reference. */
-export const TCPLOG_FORMAT =
-  "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq";
 
 // ---- field helpers shared with the log-format compiler ----
 

@@ -31,9 +31,9 @@
 // TCP records (formatTcpJson):
 //   type "tcp", client, client_ip, client_port, frontend, backend, server, accept_date,
 //   time_queue (Tw), time_connect (Tc), time_total (Tt), bytes_out, bytes_in,
-//   termination (%ts, 2 characters), feconn, beconn, srv_conn, retries
+//   termination (%ts, 2 characters), actconn, feconn, beconn, srv_conn, retries,
+//   srv_queue, backend_queue (the same record as HTTP's, tcp-log.ts)
 import type { HttpLogRecord } from "./http-log.ts";
-import type { TcpLogRecord } from "./tcp-log.ts";
 import { formatIsoDate } from "./text.ts";
 
 /** A JSON string: quotes only when nothing needs escaping (the common case), else JSON.stringify. */
@@ -81,15 +81,15 @@ export function formatHttpJson(r: HttpLogRecord): string {
     ',"ssl_sni":' + q(r.sslSni) + ',"alpn":' + q(r.alpn) + "}";
 }
 
-export function formatTcpJson(r: TcpLogRecord): string {
+export function formatTcpJson(r: HttpLogRecord): string {
   return '{"type":"tcp","client":' + addr(r.clientAddress, r.clientPort) +
     ',"client_ip":' + q(r.clientAddress) + ',"client_port":' + r.clientPort +
     ',"frontend":' + q(r.frontend) + ',"backend":' + q(r.backend) + ',"server":' + q(r.server) +
-    ',"accept_date":"' + formatIsoDate(r.acceptDate.getTime()) +
-    '","time_queue":' + n(r.tw) + ',"time_connect":' + n(r.tc) + ',"time_total":' + n(r.tt) +
+    ',"accept_date":"' + formatIsoDate(r.acceptTime) +
+    '","time_queue":' + n(r.Tw) + ',"time_connect":' + n(r.Tc) + ',"time_total":' + n(r.Tt) +
     ',"bytes_out":' + r.bytesOut + ',"bytes_in":' + r.bytesIn + ',"termination":' +
-    q(r.termination) +
-    ',"feconn":' + r.frontendConns + ',"beconn":' + r.backendConns + ',"srv_conn":' +
-    r.serverConns +
-    ',"retries":' + r.retries + "}";
+    q(r.termination.slice(0, 2)) +
+    ',"actconn":' + r.actconn + ',"feconn":' + r.feconn + ',"beconn":' + r.beconn + ',"srv_conn":' +
+    r.srvConn +
+    ',"retries":' + r.retries + ',"srv_queue":' + r.srvQueue + ',"backend_queue":' + r.backendQueue + "}";
 }

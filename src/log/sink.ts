@@ -26,15 +26,19 @@ import { formatHttpLog, type HttpLogRecord } from "./http-log.ts";
 import { formatHttpJson, formatTcpJson } from "./json.ts";
 import { datagramBytes, SyslogFramer } from "./syslog.ts";
 import { DEFAULT_MAX_LEN, destinationKey, LEVEL, type LogTarget } from "./target.ts";
-import { formatTcpLog, type TcpLogRecord } from "./tcp-log.ts";
+import { formatTcpLog } from "./tcp-log.ts";
 import type { DatagramSender, Timers } from "../runtime/types.ts";
 
 export * from "./fd-sink.ts";
 export type { LogTarget } from "./target.ts";
 
 export interface Logger {
-  /** A TCP-mode connection's log line. */
-  tcp(record: TcpLogRecord): void;
+  /**
+   * A TCP-mode connection's log line: raw targets print `format(record)` (the
+   * frontend's compiled log-format) or the tcplog line; JSON targets ignore
+   * `format`. The record is not kept.
+   */
+  tcp(record: HttpLogRecord, format?: LogFormatter): void;
   /**
    * An HTTP request's log line. Raw targets print `format(record)` (the
    * frontend's compiled log-format) or the httplog line; JSON targets ignore
@@ -255,7 +259,7 @@ export function createLogger(
   };
 
   return {
-    tcp(record) {
+    tcp(record, format) {
       if (dontLogNull && record.bytesIn === 0) return;
       const error = isError(record.termination, record.retries, 0);
       if (dontLogNormal && !error) return;
@@ -264,7 +268,7 @@ export function createLogger(
       let raw: string | undefined;
       let json: string | undefined;
       for (const out of outputs) {
-        emit(out, out.json ? (json ??= formatTcpJson(record)) : (raw ??= formatTcpLog(record)), level, now);
+        emit(out, out.json ? (json ??= formatTcpJson(record)) : (raw ??= (format ?? formatTcpLog)(record)), level, now);
       }
     },
     http(record, format) {

@@ -1,31 +1,32 @@
-// The end-of-connection log line of TCP mode, HAProxy's `option tcplog` order
-// with the bytes of both directions:
-//   client:port [accept date] frontend backend/server Tw/Tc/Tt bytes_out bytes_in state fe/be/srv/retries
-// bytes_out: server → client; bytes_in: client → server. Timers in ms, -1 when
-// the step was never reached (HAProxy's convention).
+// The end-of-connection log line of TCP mode. A TCP stream's line is made from
+// the same record as an HTTP request's (http-log.ts): the variables a TCP
+// session has are filled, the HTTP ones keep their reset values (and a
+// log-format of a mode tcp proxy cannot name them: HAProxy's "reserved for
+// HTTP mode", refused at load). A `log-format` is compiled by format.ts for
+// both modes; without one, `option tcplog`'s layout is written by hand here.
+import { createHttpLogRecord, type HttpLogRecord, ms, resetHttpLogRecord } from "./http-log.ts";
 import { formatLogDate } from "./text.ts";
 
-export interface TcpLogRecord {
-  clientAddress: string;
-  clientPort: number;
-  acceptDate: Date;
-  frontend: string;
-  backend: string;
-  server: string;
-  /** ms waiting in queues, connecting, in total. */
-  tw: number;
-  tc: number;
-  tt: number;
-  bytesOut: number;
-  bytesIn: number;
-  /** Termination state, two characters (e.g. "--", "SC", "cD"). */
-  termination: string;
-  frontendConns: number;
-  backendConns: number;
-  serverConns: number;
-  retries: number;
-  /** `option logasap`: logged once the server connection is up; tt and the bytes so far are marked '+'. */
-  asap?: boolean;
+/** HAProxy's TCP log format (`option tcplog`). */
+export const TCPLOG_FORMAT =
+  "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq";
+
+/**
+ * A record as a TCP stream starts it: what createHttpLogRecord gives, with
+ * the values HAProxy prints for a TCP stream where they differ (%ST 0, %Th 0).
+ */
+export function createTcpLogRecord(): HttpLogRecord {
+  const r = createHttpLogRecord();
+  resetTcpLogRecord(r);
+  return r;
+}
+
+/** Back to createTcpLogRecord()'s state. */
+export function resetTcpLogRecord(r: HttpLogRecord): void {
+  resetHttpLogRecord(r);
+  r.status = 0;
+  r.Th = 0;
+  r.termination = "----";
 }
 
 /** HAProxy's accept date: 25/Nov/2026:08:20:00.123 (UTC). Takes a Date or epoch ms. */
@@ -33,10 +34,22 @@ export function formatAcceptDate(d: Date | number): string {
   return formatLogDate(typeof d === "number" ? d : d.getTime());
 }
 
-export function formatTcpLog(r: TcpLogRecord): string {
-  return `${r.clientAddress}:${r.clientPort} [${
-    formatLogDate(r.acceptDate.getTime())
-  }] ${r.frontend} ` +
-    `${r.backend}/${r.server} ${r.tw}/${r.tc}/${r.asap ? "+" : ""}${r.tt} ${r.asap ? "+" : ""}${r.bytesOut} ${r.asap ? "+" : ""}${r.bytesIn} ${r.termination} ` +
-    `${r.frontendConns}/${r.backendConns}/${r.serverConns}/${r.retries}`;
+const text = (s: string): string => (s === "" ? "-" : s);
+
+/**
+ * The `option tcplog` line, exactly HAProxy's
+ *   %ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq
+ *   127.0.0.1:40414 [06/Dec/2026:21:25:58.473] tcp-in be/s1 0/0/5007 212 -- 1/1/0/0/0 0/0
+ * Hand-written for speed; `compileLogFormat(TCPLOG_FORMAT)` gives the same line.
+ * `option logasap`: %Tt and %B are those of the connect, marked '+'.
+ */
+export function formatTcpLog(r: HttpLogRecord): string {
+  const asap = r.asap ? "+" : "";
+  return text(r.clientAddress) + ":" + (r.clientPort < 0 ? "-" : r.clientPort) +
+    " [" + formatLogDate(r.acceptTime) + "] " +
+    text(r.frontend) + " " + text(r.backend) + "/" + text(r.server) + " " +
+    ms(r.Tw) + "/" + ms(r.Tc) + "/" + asap + ms(r.Tt) + " " + asap + r.bytesOut + " " +
+    r.termination.slice(0, 2) + " " +
+    r.actconn + "/" + r.feconn + "/" + r.beconn + "/" + r.srvConn + "/" + r.retries + " " +
+    r.srvQueue + "/" + r.backendQueue;
 }

@@ -5,7 +5,6 @@
 // before the stream picks a server (HAProxy's AN_REQ_INSPECT_BE: after the
 // frontend's rules and use_backend, with the backend's inspect-delay).
 import type { Backend } from "../backend/backend.ts";
-import type { TcpLogRecord } from "../log/tcp-log.ts";
 import type { TrafficCounters } from "../conn/counters.ts";
 import type { ProxyRules } from "../rules/rule-set.ts";
 import type { Runtime, Socket, Timers } from "../runtime/types.ts";
@@ -21,9 +20,9 @@ export interface SessionHost {
   readonly name: string;
   readonly clientTimeout: number;
   readonly clientFinTimeout: number | undefined;
-  readonly current: number;
   readonly runtime: Pick<Runtime, "connect" | keyof Timers>;
-  logTcp(record: TcpLogRecord): void;
+  /** A stream's log line is due: `session` gives its client connection and accept date. */
+  logTcp(session: TcpSession, stream: TcpStream): void;
   readonly logAsap: boolean;
   sessionEnded(session: TcpSession): void;
   readonly counters: TrafficCounters;
@@ -59,10 +58,6 @@ export class TcpSession extends Session implements TcpStreamHost, InspectionDone
     this.stream = new TcpStream(this, backend, client);
   }
 
-  get name(): string {
-    return this.host.name;
-  }
-
   get counters(): TrafficCounters {
     return this.host.counters;
   }
@@ -79,10 +74,6 @@ export class TcpSession extends Session implements TcpStreamHost, InspectionDone
     return this.host.clientFinTimeout;
   }
 
-  get current(): number {
-    return this.host.current;
-  }
-
   get runtime(): Pick<Runtime, "connect" | keyof Timers> {
     return this.host.runtime;
   }
@@ -91,8 +82,8 @@ export class TcpSession extends Session implements TcpStreamHost, InspectionDone
     return this.host.traceFilters?.(backend);
   }
 
-  logTcp(record: TcpLogRecord): void {
-    this.host.logTcp(record);
+  logTcp(stream: TcpStream): void {
+    this.host.logTcp(this, stream);
   }
 
   get logAsap(): boolean {

@@ -131,10 +131,11 @@ export abstract class Stream implements QueueWaiter {
     this.noServer(Cause.serverTimeout, Phase.queue);
   }
 
-  /** Out of the queue, if waiting there (the stream gave up). */
+  /** Out of the queue, if waiting there (the stream gave up): the wait so far is its Tw, as HAProxy logs a CQ. */
   protected leaveQueue(): void {
     if (!this.queued) return;
     this.queued = false;
+    this.tw = this.now() - this.queueStart;
     this.backend.dequeue(this);
   }
 

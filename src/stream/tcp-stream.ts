@@ -8,7 +8,6 @@ import type { Server } from "../backend/server.ts";
 import { Observed } from "../backend/server-state.ts";
 import { connectServer } from "../conn/connect.ts";
 import { proxyHeaderV1 } from "../conn/proxy-header.ts";
-import type { TcpLogRecord } from "../log/tcp-log.ts";
 import type { Runtime, Socket, SocketEvents } from "../runtime/types.ts";
 import { span } from "./span.ts";
 import type { TrafficCounters } from "../conn/counters.ts";
@@ -20,18 +19,13 @@ import type { TraceFilter } from "./trace.ts";
 
 /** What a TCP stream needs from the session and frontend it belongs to. */
 export interface TcpStreamHost {
-  /** The frontend's name, for the log. */
-  readonly name: string;
   readonly clientTimeout: number;
   readonly clientFinTimeout: number | undefined;
-  /** The frontend's sessions now, for the log. */
-  readonly current: number;
   readonly runtime: Pick<Runtime, "connect" | "now">;
-  logTcp(record: TcpLogRecord): void;
+  /** The stream's log line is due (at its end, or at its connect under logasap): the session layer reads it. */
+  logTcp(stream: TcpStream): void;
   /** `option logasap`: the line is written once the server connection is up (not at the end). */
   readonly logAsap: boolean;
-  /** Wall-clock ms of the accept. */
-  readonly acceptDate: number;
   /** The deadline may have moved. */
   rearm(): void;
   /** Both sockets are closed and the line is logged. */
@@ -55,7 +49,8 @@ export class TcpStream extends Stream {
     return this.state;
   }
   private serverSocket: Socket | undefined;
-  private readonly began: number;
+  /** Monotonic ms the stream began (its log's %Tt counts from here). */
+  readonly began: number;
   private bytesIn = 0;
   private bytesOut = 0;
   /** Client bytes received before the server connection exists. */
@@ -112,6 +107,11 @@ export class TcpStream extends Stream {
     this.clientClosed = this.serverClosed = true;
     this.setTermination(cause, Phase.request);
     this.finish();
+  }
+
+  /** The server connection, once established (the log's %bi / %bp). */
+  get serverConnection(): Socket | undefined {
+    return this.serverSocket;
   }
 
   /** Bytes from the client, and to it, so far. */
@@ -188,7 +188,7 @@ export class TcpStream extends Stream {
     this.rearm();
     if (this.host.logAsap) {
       this.loggedEarly = true;
-      this.log(this.server);
+      this.host.logTcp(this);
     }
   }
 
@@ -239,6 +239,12 @@ export class TcpStream extends Stream {
   private onClientEnd(): void {
     this.clientEnded = true;
     if (this.state === "data") this.serverSocket!.end();
+    else if (this.bytesIn === 0 && (this.queued || this.connecting)) {
+      // Closed before sending a byte, the server connection not up yet: there is nothing to carry, so
+      // HAProxy gives the connect up (logged CC, or CQ from a queue; -1 for Tc) rather than open an empty exchange.
+      this.setTermination(Cause.clientAbort, this.queued ? Phase.queue : Phase.connect);
+      this.abort();
+    }
   }
 
   private onClientClose(error: Error | undefined): void {
@@ -391,30 +397,8 @@ export class TcpStream extends Stream {
     }
     this.releaseSlot();
     countTcpStream(this.host.counters, this, this.bytesIn, this.bytesOut);
+    // Logged before the session ends: HAProxy's %ac and %fc count the connection being logged (its server slot is already let go: %bc, %sc).
+    if (!this.loggedEarly) this.host.logTcp(this);
     this.host.streamEnded();
-    if (!this.loggedEarly) this.log(server);
-  }
-
-  private log(server: Server | undefined): void {
-    const asap = this.host.logAsap;
-    this.host.logTcp({
-      clientAddress: this.client.remoteAddress,
-      clientPort: this.client.remotePort,
-      acceptDate: new Date(this.host.acceptDate),
-      frontend: this.host.name,
-      backend: this.backend.name,
-      server: server?.name ?? "<NOSRV>",
-      tw: Math.round(this.tw),
-      tc: Math.round(this.tc),
-      tt: Math.round(this.host.runtime.now() - this.began),
-      bytesOut: this.bytesOut,
-      bytesIn: this.bytesIn,
-      termination: this.cause + this.phase,
-      frontendConns: this.host.current,
-      backendConns: this.backend.servers.reduce((n, s) => n + s.current, 0),
-      serverConns: server?.current ?? 0,
-      retries: this.retries,
-      asap,
-    });
   }
 }

@@ -27,10 +27,10 @@ ${redispatch ? "    option redispatch\n" : ""}    server down 127.0.0.1:${downPo
 `;
 }
 
-/** The server and the retries a log line names (TCP: …/RETRIES at the end; HTTP: …/RETRIES before the queues). */
+/** The server and the retries a log line names (tcplog and httplog alike: ac/fc/bc/sc/RETRIES before the queues, sq/bq). */
 function serverAndRetries(line: string): [string, number] {
   const server = / be\/(\w+) /.exec(line)?.[1] ?? "?";
-  const retries = /\/(\d+)$/.exec(line) ?? /\/(\d+) \d+\/\d+ "/.exec(line);
+  const retries = / \d+\/\d+\/\d+\/\d+\/(\d+) \d+\/\d+( "|$)/.exec(line);
   return [server, Number(retries?.[1] ?? -1)];
 }
 

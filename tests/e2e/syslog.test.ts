@@ -230,7 +230,7 @@ backend chk
         const [webLine, tcpLine, ...more] = unix.datagrams;
         expect(more).toEqual([]);
         expect(webLine).toMatch(new RegExp(`^<134>${BSD_DATE.source} myhost webtag\\[${pid}\\]: 127\\.0\\.0\\.1:\\d+ \\[.*\\] web web/app \\d+/\\d+/\\d+/\\d+/\\+\\d+ 200 \\+\\d+ - - ---- .*"GET /a HTTP/1\\.1"\\n$`));
-        expect(tcpLine).toMatch(new RegExp(`^<134>${BSD_DATE.source} myhost edge\\[${pid}\\]: 127\\.0\\.0\\.1:\\d+ \\[.*\\] tcp tcp/app \\d+/\\d+/\\d+ \\d+ \\d+ -- `));
+        expect(tcpLine).toMatch(new RegExp(`^<134>${BSD_DATE.source} myhost edge\\[${pid}\\]: 127\\.0\\.0\\.1:\\d+ \\[.*\\] tcp tcp/app \\d+/\\d+/\\d+ \\d+ -- \\d+/1/\\d+/\\d+/0 0/0\\n$`));
         expect(udp.datagrams[0]!.toString()).toMatch(new RegExp(`^<150>1 ${ISO_DATE.source} myhost webtag ${pid} - - 127\\.0\\.0\\.1:`));
         // A backend's own log lines and tag carry its servers' messages (and only those lines: `no log` dropped the defaults').
         await waitFor(() => checks.datagrams.length >= 2, 10000, "the backend's messages");

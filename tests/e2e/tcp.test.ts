@@ -80,7 +80,7 @@ for (const target of selectedTargets()) {
       // Half of the connections were first given the dead server. Roundrobin
       // picked it among two active servers, so nothing ties them to it: as in
       // HAProxy, the first retry already goes to the next server.
-      const retried = run.logLines().filter((l) => / be\/up .* -- \d+\/\d+\/\d+\/1$/.test(l));
+      const retried = run.logLines().filter((l) => / be\/up .* -- \d+\/\d+\/\d+\/\d+\/1 \d+\/\d+$/.test(l));
       expect(retried.length).toBe(5);
     });
 
@@ -97,7 +97,7 @@ for (const target of selectedTargets()) {
       expect(got.filter((d) => d === "").length).toBe(5);
       expect(up.accepted).toBe(5);
       await waitFor(() => run!.logLines().length >= 10, 3000, "log lines");
-      const failed = run.logLines().filter((l) => / fe be\/down -?\d+\/-?\d+\/\d+ 0 \d+ SC \d+\/\d+\/\d+\/3$/.test(l));
+      const failed = run.logLines().filter((l) => / fe be\/down -?\d+\/-1\/\d+ 0 SC \d+\/\d+\/\d+\/\d+\/3 0\/0$/.test(l));
       expect(failed.length).toBe(5);
     });
 
@@ -112,7 +112,7 @@ for (const target of selectedTargets()) {
       expect(r.data.length).toBe(0);
       await waitFor(() => run!.logLines().length >= 1, 3000, "log line");
       const line = run.logLines()[0]!;
-      expect(line).toMatch(/ fe be\/d[12] -?\d+\/-?\d+\/\d+ 0 \d+ SC 0\/0\/0\/2$/);
+      expect(line).toMatch(/ fe be\/d[12] -?\d+\/-1\/\d+ 0 SC 1\/1\/0\/0\/2 0\/0$/);
     });
 
     test("bytes flow both ways and a client half-close still gets the whole answer", async () => {
@@ -129,14 +129,15 @@ for (const target of selectedTargets()) {
       });
       backends.push(srv);
       const port = await freePort();
-      run = await startSluice(target, tcpConfig(port, `    server s 127.0.0.1:${srv.port}`));
+      // The tcplog line has the bytes sent to the client (%B); %U, those received from it, through a log-format.
+      run = await startSluice(target, tcpConfig(port, `    server s 127.0.0.1:${srv.port}`, "", '    log-format "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %U %ts"'));
       const r = await exchange(port, Buffer.alloc(1024 * 1024, "y"), { end: true, timeoutMs: 10000 });
       expect(r.how).toBe("end");
       const text = r.data.subarray(0, 20).toString();
       expect(text.startsWith(`got ${1024 * 1024} bytes;`)).toBe(true);
       expect(r.data.length).toBe(`got ${1024 * 1024} bytes;`.length + big.length);
       await waitFor(() => run!.logLines().length >= 1, 3000, "log line");
-      expect(run.logLines()[0]).toContain(` ${r.data.length} ${1024 * 1024} -- `);
+      expect(run.logLines()[0]).toMatch(new RegExp(` fe be/s \\d+/\\d+/\\d+ ${r.data.length} ${1024 * 1024} --$`));
     });
 
     test("echo with many concurrent connections", async () => {

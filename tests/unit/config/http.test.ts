@@ -149,10 +149,11 @@ describe("defaults carry the new options", () => {
       "listen both :82",
       "    server b 127.0.0.1:2",
     ));
+    // The defaults' log-format, written after its `option httplog`, replaced it (HAProxy keeps the last): no `log` left.
     expect(c.frontends.map((f) => [f.name, f.forwardFor, f.httpMode, f.log, f.logFormat])).toEqual([
-      ["inherits", { header: "X-Client", ifNone: false }, "server-close", "http", "%ci %ST"],
-      ["own", { header: "X-Forwarded-For", ifNone: true }, "close", "http", "%ci %B"],
-      ["both", { header: "X-Client", ifNone: false }, "server-close", "http", "%ci %ST"],
+      ["inherits", { header: "X-Client", ifNone: false }, "server-close", undefined, "%ci %ST"],
+      ["own", { header: "X-Forwarded-For", ifNone: true }, "close", undefined, "%ci %B"],
+      ["both", { header: "X-Client", ifNone: false }, "server-close", undefined, "%ci %ST"],
     ]);
     expect(c.backends.map((b) => [b.name, b.forwardFor, b.forwarded, b.httpMode, b.redispatch]))
       .toEqual([
@@ -540,6 +541,7 @@ describe("log-format", () => {
   test("HAProxy's own httplog and tcplog formats are accepted and stored as written", () => {
     const c = loadOk(cfg(
       "frontend a",
+      "    mode http",
       "    bind :80",
       `    log-format "${HTTPLOG}"`,
       "frontend b",
@@ -552,8 +554,8 @@ describe("log-format", () => {
   test("escaped spaces, %% and flags; every listed variable is accepted", () => {
     const all = LOG_FORMAT_VARIABLE_NAMES.map((name) => `%${name}`).join(" ");
     const c = loadOk(
-      cfg("frontend a", "    bind :80", "    log-format %ci\\ 100%%\\ %{+Q+E}HU\\ %{-Q}r"),
-      yaml("frontends:", "  b:", "    bind: ':81'", `    log-format: '${all}'`),
+      cfg("frontend a", "    mode http", "    bind :80", "    log-format %ci\\ 100%%\\ %{+Q+E}HU\\ %{-Q}r"),
+      yaml("frontends:", "  b:", "    mode: http", "    bind: ':81'", `    log-format: '${all}'`),
     );
     expect(c.frontends.map((f) => f.logFormat)).toEqual(["%ci 100%% %{+Q+E}HU %{-Q}r", all]);
   });
@@ -561,7 +563,7 @@ describe("log-format", () => {
   test("the log engine's language: comma-separated flags, %o, flags without a sign", () => {
     // HAProxy ignores a flag it does not know, a sign-less one included.
     const c = loadOk(
-      cfg("frontend a", "    bind :80", "    log-format '%{+Q,+E}HU %{+Q}o%b %{Q}r'"),
+      cfg("frontend a", "    mode http", "    bind :80", "    log-format '%{+Q,+E}HU %{+Q}o%b %{Q}r'"),
     );
     expect(c.frontends.map((f) => f.logFormat)).toEqual(["%{+Q,+E}HU %{+Q}o%b %{Q}r"]);
   });

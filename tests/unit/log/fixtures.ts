@@ -1,4 +1,5 @@
 import { createHttpLogRecord, type HttpLogRecord } from "../../../src/log/http-log.ts";
+import { createTcpLogRecord } from "../../../src/log/tcp-log.ts";
 
 /** HAProxy's manual example (8.2.3), without the header captures. */
 export const DOC_LINE =
@@ -52,4 +53,9 @@ export function docRecord(): HttpLogRecord {
     } satisfies Partial<HttpLogRecord>,
   );
   return r;
+}
+
+/** A TCP stream's record (tcp-log.ts), from the fields the tcplog line prints. */
+export function tcpRecordOf(fields: Partial<HttpLogRecord>): HttpLogRecord {
+  return Object.assign(createTcpLogRecord(), fields);
 }

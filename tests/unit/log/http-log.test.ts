@@ -6,8 +6,8 @@ import {
   HTTPLOG_FORMAT,
   resetHttpLogRecord,
 } from "../../../src/log/http-log.ts";
-import { formatAcceptDate, formatTcpLog, type TcpLogRecord } from "../../../src/log/tcp-log.ts";
-import { DOC_LINE, docRecord } from "./fixtures.ts";
+import { formatAcceptDate, formatTcpLog, TCPLOG_FORMAT } from "../../../src/log/tcp-log.ts";
+import { DOC_LINE, docRecord, tcpRecordOf } from "./fixtures.ts";
 
 describe("option httplog", () => {
   test("the manual's example line, exactly", () => {
@@ -78,32 +78,39 @@ describe("option httplog", () => {
   });
 });
 
-describe("TCP log (unchanged API)", () => {
-  const rec: TcpLogRecord = {
+describe("option tcplog", () => {
+  const rec = tcpRecordOf({
     clientAddress: "127.0.0.1",
     clientPort: 5555,
-    acceptDate: new Date(Date.UTC(2026, 10, 25, 8, 20, 0, 7)),
+    acceptTime: Date.UTC(2026, 10, 25, 8, 20, 0, 7),
     frontend: "fe",
     backend: "be",
     server: "s1",
-    tw: 0,
-    tc: 1,
-    tt: 250,
+    Tw: 0,
+    Tc: 1,
+    Tt: 250,
     bytesOut: 100,
     bytesIn: 20,
-    termination: "--",
-    frontendConns: 1,
-    backendConns: 1,
-    serverConns: 1,
+    termination: "----",
+    actconn: 3,
+    feconn: 1,
+    beconn: 1,
+    srvConn: 1,
     retries: 0,
-  };
-  test("formatTcpLog", () => {
-    expect(formatTcpLog(rec)).toBe(
-      "127.0.0.1:5555 [25/Nov/2026:08:20:00.007] fe be/s1 0/1/250 100 20 -- 1/1/1/0",
-    );
+  });
+  test("formatTcpLog: HAProxy's tcplog line, the same as TCPLOG_FORMAT compiled", () => {
+    const line = "127.0.0.1:5555 [25/Nov/2026:08:20:00.007] fe be/s1 0/1/250 100 -- 3/1/1/1/0 0/0";
+    expect(formatTcpLog(rec)).toBe(line);
+    expect(compileLogFormat(TCPLOG_FORMAT)(rec)).toBe(line);
+    const failed = tcpRecordOf({ ...rec, server: "<NOSRV>", Tw: -1, Tc: -1, Tt: 0, bytesOut: 0, termination: "SC--", retries: 3, srvQueue: 2, backendQueue: 1 });
+    expect(formatTcpLog(failed)).toBe("127.0.0.1:5555 [25/Nov/2026:08:20:00.007] fe be/<NOSRV> -1/-1/0 0 SC 3/1/1/1/3 2/1");
+    expect(compileLogFormat(TCPLOG_FORMAT)(failed)).toBe(formatTcpLog(failed));
+    const asap = tcpRecordOf({ ...rec, asap: true });
+    expect(formatTcpLog(asap)).toContain(" 0/1/+250 +100 -- ");
+    expect(compileLogFormat(TCPLOG_FORMAT)(asap)).toBe(formatTcpLog(asap));
   });
   test("formatAcceptDate takes a Date or epoch ms, across second and year boundaries", () => {
-    expect(formatAcceptDate(rec.acceptDate)).toBe("25/Nov/2026:08:20:00.007");
+    expect(formatAcceptDate(new Date(rec.acceptTime))).toBe("25/Nov/2026:08:20:00.007");
     expect(formatAcceptDate(Date.UTC(2026, 11, 31, 23, 59, 59, 999))).toBe(
       "31/Dec/2026:23:59:59.999",
     );

@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createHttpLogRecord } from "../../../src/log/http-log.ts";
 import { formatHttpJson, formatTcpJson } from "../../../src/log/json.ts";
-import type { TcpLogRecord } from "../../../src/log/tcp-log.ts";
-import { docRecord } from "./fixtures.ts";
+import { docRecord, tcpRecordOf } from "./fixtures.ts";
 
 const HTTP_KEYS = [
   "type",
@@ -142,24 +141,25 @@ describe("JSON lines", () => {
   });
 
   test("TCP records", () => {
-    const rec: TcpLogRecord = {
+    const rec = tcpRecordOf({
       clientAddress: "127.0.0.1",
       clientPort: 5555,
-      acceptDate: new Date(Date.UTC(2026, 10, 25, 8, 20, 0, 123)),
+      acceptTime: Date.UTC(2026, 10, 25, 8, 20, 0, 123),
       frontend: "fe",
       backend: "be",
       server: "<NOSRV>",
-      tw: 0,
-      tc: -1,
-      tt: 12.4,
+      Tw: 0,
+      Tc: -1,
+      Tt: 12.4,
       bytesOut: 0,
       bytesIn: 3,
       termination: "SC",
-      frontendConns: 1,
-      backendConns: 0,
-      serverConns: 0,
+      actconn: 2,
+      feconn: 1,
+      beconn: 0,
+      srvConn: 0,
       retries: 3,
-    };
+    });
     const o = JSON.parse(formatTcpJson(rec));
     expect(o).toEqual({
       type: "tcp",
@@ -176,10 +176,13 @@ describe("JSON lines", () => {
       bytes_out: 0,
       bytes_in: 3,
       termination: "SC",
+      actconn: 2,
       feconn: 1,
       beconn: 0,
       srv_conn: 0,
       retries: 3,
+      srv_queue: 0,
+      backend_queue: 0,
     });
     expect(Object.keys(o)[0]).toBe("type");
   });

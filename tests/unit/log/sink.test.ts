@@ -16,10 +16,10 @@ import {
   plainDropNotice,
   SinkPool,
 } from "../../../src/log/sink.ts";
-import { formatTcpLog, type TcpLogRecord } from "../../../src/log/tcp-log.ts";
+import { formatTcpLog } from "../../../src/log/tcp-log.ts";
 import { bunRuntime } from "../../../src/runtime/bun.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
-import { docRecord } from "./fixtures.ts";
+import { docRecord, tcpRecordOf } from "./fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sluice-log-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -264,24 +264,24 @@ class MemorySink implements LogSink {
   }
 }
 
-const tcpRecord: TcpLogRecord = {
+const tcpRecord = tcpRecordOf({
   clientAddress: "127.0.0.1",
   clientPort: 5555,
-  acceptDate: new Date(Date.UTC(2026, 10, 25, 8, 20, 0, 123)),
+  acceptTime: Date.UTC(2026, 10, 25, 8, 20, 0, 123),
   frontend: "fe",
   backend: "be",
   server: "s1",
-  tw: 0,
-  tc: 1,
-  tt: 2,
+  Tw: 0,
+  Tc: 1,
+  Tt: 2,
   bytesOut: 3,
   bytesIn: 4,
   termination: "--",
-  frontendConns: 1,
-  backendConns: 1,
-  serverConns: 1,
+  feconn: 1,
+  beconn: 1,
+  srvConn: 1,
   retries: 0,
-};
+});
 
 describe("createLogger", () => {
   test("each target gets its format; one destination named twice is one sink, in order", async () => {

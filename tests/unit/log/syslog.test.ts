@@ -4,9 +4,9 @@ import { formatHttpLog } from "../../../src/log/http-log.ts";
 import { createLogger, type LogSink, SinkPool } from "../../../src/log/sink.ts";
 import { datagramBytes, isoDate, rfc3164Date, SyslogFramer } from "../../../src/log/syslog.ts";
 import type { LogTarget } from "../../../src/log/target.ts";
-import { formatTcpLog, type TcpLogRecord } from "../../../src/log/tcp-log.ts";
+import { formatTcpLog } from "../../../src/log/tcp-log.ts";
 import type { DatagramSender, TimerHandle } from "../../../src/runtime/types.ts";
-import { DOC_LINE, docRecord } from "./fixtures.ts";
+import { DOC_LINE, docRecord, tcpRecordOf } from "./fixtures.ts";
 
 // The process's zone is UTC here (TZ unset in the container); dates are local time, as HAProxy's.
 const AT = new Date(2026, 11, 6, 9, 5, 7, 42).getTime();
@@ -92,24 +92,24 @@ function fakeTimers() {
   };
 }
 
-const tcpRecord: TcpLogRecord = {
+const tcpRecord = tcpRecordOf({
   clientAddress: "127.0.0.1",
   clientPort: 5555,
-  acceptDate: new Date(AT),
+  acceptTime: AT,
   frontend: "fe",
   backend: "be",
   server: "s1",
-  tw: 0,
-  tc: 1,
-  tt: 20,
+  Tw: 0,
+  Tc: 1,
+  Tt: 20,
   bytesOut: 100,
   bytesIn: 40,
   termination: "--",
-  frontendConns: 1,
-  backendConns: 1,
-  serverConns: 1,
+  feconn: 1,
+  beconn: 1,
+  srvConn: 1,
   retries: 0,
-};
+});
 
 const udp = (port: number, more: Partial<LogTarget> = {}): LogTarget => ({ kind: "udp", host: "127.0.0.1", port, format: "local", facility: 16, ...more });
 
@@ -149,7 +149,7 @@ describe("the logger's syslog targets", () => {
     const asap = { ...r, asap: true };
     expect(formatHttpLog(asap)).toContain(" 10/0/30/69/+109 200 +2750 ");
     expect(compileLogFormat("%B %Ta %Tt %U", { captures: { request: false, response: false } })(asap)).toBe("+2750 +109 +164 120");
-    expect(formatTcpLog({ ...tcpRecord, asap: true })).toContain(" 0/1/+20 +100 +40 -- ");
+    expect(formatTcpLog({ ...tcpRecord, asap: true })).toContain(" 0/1/+20 +100 -- ");
   });
 
   test("dontlog-normal: only sessions that went wrong get a line (a cause past L, a retry, a 5xx)", () => {
