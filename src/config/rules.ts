@@ -93,8 +93,8 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
   for (const f of draft.frontends) {
     // HAProxy ignores monitor-uri outside mode http (validate.ts warns).
     const monitorUri = f.config.mode === "http" ? f.config.monitorUri : undefined;
-    // %[expr] in an HTTP log line reads the stream's transaction: such a frontend builds one, rules or not.
-    const logSamples = f.config.mode === "http" && f.config.logFormat !== undefined ? logFormatSamples(f.config.logFormat) : [];
+    // %[expr] in a log line reads the stream's transaction: such a frontend builds one, rules or not (mode tcp too).
+    const logSamples = f.config.logFormat !== undefined ? logFormatSamples(f.config.logFormat) : [];
     const statsPage = f.config.statsPage;
     // Any backend's stats page is reached through the request stage of rules, as a monitor-uri or a frontend's own page is.
     const needsStage = monitorUri !== undefined || logSamples.length > 0 || statsPage !== undefined || (f.config.mode === "http" && draft.backends.some((b) => b.config.statsPage !== undefined));

@@ -184,8 +184,8 @@ function checkBalance(b: DraftBackend, found: Findings): void {
  * A mode tcp frontend's log format, as HAProxy 2.6 checks it: `option
  * httplog` falls back to tcplog with a warning; a log-format naming what only
  * HTTP has (%r, %HM, %TR, %Ta, %CC...) is refused, at the line that
- * wrote it (the defaults' when inherited). Sample expressions are refused in
- * mode tcp: sluice reads them over an HTTP transaction only.
+ * wrote it (the defaults' when inherited). Sample expressions are read over
+ * the connection's transaction, as in mode http.
  */
 function checkLogFormatMode(f: DraftFrontend, ctx: string[], found: Findings): void {
   const c = f.config;
@@ -197,10 +197,6 @@ function checkLogFormatMode(f: DraftFrontend, ctx: string[], found: Findings): v
   const variable = httpOnlyVariable(c.logFormat);
   if (variable !== undefined) {
     found.errors.push(new ConfigError(f.logChoiceAt, [...ctx, "log-format"], `format variable '${variable}' is reserved for HTTP mode (this ${f.named.kind} is in mode tcp)`));
-  }
-  const sample = logFormatSamples(c.logFormat)[0];
-  if (sample !== undefined) {
-    found.errors.push(new ConfigError(f.logChoiceAt, [...ctx, "log-format"], `sample expressions ('%[${sample}]') in the log-format of a mode tcp proxy are not supported (sluice reads them in mode http only)`));
   }
 }
 

@@ -165,7 +165,8 @@ export class Frontend implements SessionHost, InspectionDone {
   }
 
   logTcp(session: TcpSession, stream: TcpStream): void {
-    this.tcpLog.stream(session.client, session.acceptDate, stream, this.runtime.now());
+    const world = this.config.logSamples === undefined ? undefined : this.rules?.world;
+    this.tcpLog.stream(session.client, session.acceptDate, stream, this.runtime.now(), session.logTxn(world));
   }
 
   get listening(): readonly Listener[] {

@@ -27,7 +27,8 @@ export class TcpLogWriter {
   ) {}
 
   /** The line of a stream, at its end (or at its connect under logasap); `now`: monotonic ms. */
-  stream(client: Socket, acceptDate: number, stream: TcpStream, now: number): void {
+  /** `txn`: the connection's rules transaction, read by the format's `%[expr]` samples (undefined: they print nothing). */
+  stream(client: Socket, acceptDate: number, stream: TcpStream, now: number, txn?: object): void {
     const r = this.start(client, acceptDate);
     const server = stream.server;
     r.backend = stream.backend.name;
@@ -55,7 +56,9 @@ export class TcpLogWriter {
     r.backendQueue = stream.backendQueueAhead;
     r.beconn = stream.backend.servers.reduce((n, s) => n + s.current, 0);
     r.streamId = stream.id;
+    r.txn = txn;
     this.logger.tcp(r, this.format);
+    r.txn = undefined;
   }
 
   /**

@@ -82,6 +82,18 @@ export class TcpSession extends Session implements TcpStreamHost, InspectionDone
     return this.host.traceFilters?.(backend);
   }
 
+  /**
+   * The transaction the log line's `%[expr]` samples read: the rules' own
+   * when content rules ran, else one made for the line (`world`: the
+   * frontend's rules; undefined: the format has no sample).
+   */
+  logTxn(world: RulesWorld | undefined): HttpTxn | undefined {
+    if (this.txn !== undefined || world === undefined) return this.txn;
+    const txn = this.txn = new HttpTxn(this.host.runtime.now(), this.client, this.host.name, undefined, world);
+    txn.backend = this.stream.backend.name;
+    return txn;
+  }
+
   logTcp(stream: TcpStream): void {
     this.host.logTcp(this, stream);
   }

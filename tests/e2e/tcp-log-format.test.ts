@@ -17,7 +17,8 @@ const ALL_TCP =
   "ci=%ci cp=%cp t=%t ft=%ft f=%f b=%b s=%s Tw=%Tw Tc=%Tc Tt=%Tt B=%B U=%U ts=%ts tsc=%tsc " +
   "ac=%ac fc=%fc bc=%bc sc=%sc rc=%rc sq=%sq bq=%bq ST=%ST Th=%Th Td=%Td Tu=%Tu hr=%hr hs=%hs " +
   "ID=%ID fi=%fi fp=%fp bi=%bi bp=%bp si=%si sp=%sp sslv=%sslv sslc=%sslc " +
-  "Qci=%{+Q}ci Qft=%{+Q}ft Xci=%{+X}ci end";
+  "Qci=%{+Q}ci Qft=%{+Q}ft Xci=%{+X}ci " +
+  "src=%[src] fe=%[fe_name] be=%[be_name] net=%[src,ipmask(24)] end";
 
 /** The refused connections' format: no %bi/%bp (HAProxy prints the failed socket's local address, sluice has none: docs/configuration.md). */
 const REFUSED =
@@ -213,7 +214,7 @@ for (const target of selectedTargets()) {
       expect(named(ours)).toEqual(named(theirs));
       // What they both wrote, in HAProxy's words (counters of the whole process, %ac, aside).
       const expected = [
-        /^fmt: ci=127\.0\.0\.1 cp=PORT t=DATE ft=fmt f=fmt b=fmt s=s1 Tw=T Tc=T Tt=T B=9 U=3 ts=-- tsc=---- ac=\d+ fc=1 bc=0 sc=0 rc=0 sq=0 bq=0 ST=0 Th=0 Td=T Tu=T hr= hs= ID=- fi=127\.0\.0\.1 fp=fmt bi=127\.0\.0\.1 bp=PORT si=127\.0\.0\.1 sp=PORT sslv=- sslc=- Qci="127\.0\.0\.1" Qft="fmt" Xci=7F000001 end$/,
+        /^fmt: ci=127\.0\.0\.1 cp=PORT t=DATE ft=fmt f=fmt b=fmt s=s1 Tw=T Tc=T Tt=T B=9 U=3 ts=-- tsc=---- ac=\d+ fc=1 bc=0 sc=0 rc=0 sq=0 bq=0 ST=0 Th=0 Td=T Tu=T hr= hs= ID=- fi=127\.0\.0\.1 fp=fmt bi=127\.0\.0\.1 bp=PORT si=127\.0\.0\.1 sp=PORT sslv=- sslc=- Qci="127\.0\.0\.1" Qft="fmt" Xci=7F000001 src=127\.0\.0\.1 fe=fmt be=fmt net=127\.0\.0\.0 end$/,
         /^tcplog: 127\.0\.0\.1:PORT \[DATE\] tcplog tcplog\/s1 T\/T\/T 9 -- \d+\/1\/0\/0\/0 0\/0$/,
         /^fmt_then_tcplog: 127\.0\.0\.1:PORT \[DATE\] fmt_then_tcplog fmt_then_tcplog\/s1 T\/T\/T 9 -- /,
         /^tcplog_then_fmt: custom 127\.0\.0\.1 tcplog_then_fmt tcplog_then_fmt\/s1 9 3 --$/,

@@ -114,9 +114,11 @@ describe("mode tcp checks the chosen format as HAProxy 2.6 does", () => {
     expect(choiceOf(loadOk(cfg("frontend h", "    mode http", "    bind :80", "    log-format '%r %tr %Ta %CC'")))).toEqual([["h", undefined, "%r %tr %Ta %CC"]]);
   });
 
-  test("sample expressions are refused in mode tcp, with the reason", () => {
-    expect(errorsOf(cfg("frontend f", "    bind :80", "    log-format '%ci %[src]'"))).toEqual([
-      "sluice.cfg:3: frontend 'f': log-format: sample expressions ('%[src]') in the log-format of a mode tcp proxy are not supported (sluice reads them in mode http only)",
+  test("sample expressions are compiled in mode tcp too; an unknown fetch is refused with its name", () => {
+    const c = loadOk(cfg("frontend f", "    bind :80", "    log-format '%ci %[src] %[src,ipmask(24)]'"));
+    expect([...(c.frontends[0]!.logSamples?.keys() ?? [])]).toEqual(["src", "src,ipmask(24)"]);
+    expect(errorsOf(cfg("frontend f", "    bind :80", "    log-format '%ci %[srcip]'"))).toEqual([
+      "sluice.cfg:3: frontend 'f': log-format: %[srcip]: unknown fetch 'srcip' (did you mean 'src'?)",
     ]);
   });
 });
