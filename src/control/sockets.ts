@@ -3,7 +3,6 @@
 // with its level and at most `stats maxconn` connections at once. Started
 // beside the proxy, closed when it stops; connections still open then are
 // closed too (the proxy they operate is going).
-import { chmodSync, chownSync } from "node:fs";
 import { ServerOps } from "../check/server-ops.ts";
 import { BUILTIN, type ControlSocket, type GlobalConfig } from "../config/types.ts";
 import type { Proxy } from "../core/proxy.ts";
@@ -105,11 +104,7 @@ export class ControlSockets<C = ControlContext> {
     };
     try {
       if (s.kind === "unix") {
-        const l = await this.runtime.listenUnix(s.path, accept);
-        this.listeners.push(l);
-        if (s.mode !== undefined) chmodSync(s.path, s.mode);
-        // `user`/`uid`, `group`/`gid`: -1 leaves that id as it is (chown(2)).
-        if (s.uid !== undefined || s.gid !== undefined) chownSync(s.path, s.uid ?? -1, s.gid ?? -1);
+        this.listeners.push(await this.runtime.listenUnix(s.path, accept, s));
       } else {
         this.listeners.push(await this.runtime.listen({ hostname: s.host, port: s.port }, accept));
       }

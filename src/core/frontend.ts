@@ -3,7 +3,6 @@
 // until a session ends: they queue, they are not refused.
 import { type TraceFilter, type TraceOutput, tcpTraces } from "../stream/trace.ts";
 import type { RulesContext } from "../session/http-host.ts";
-import { chmodSync, chownSync } from "node:fs";
 import { acrossFamilies, bindAddress } from "../config/address.ts";
 import type { BindConfig, FrontendConfig } from "../config/types.ts";
 import { H2ServerConnection, type H2ServerOptions } from "../http2/server-connection.ts";
@@ -207,16 +206,11 @@ export class Frontend implements SessionHost, InspectionDone {
     if (this.runtime.listenUnix === undefined) throw new Error(`frontend '${this.name}': bind ${bindAddress(bind)}: this runtime adapter cannot listen on UNIX sockets`);
     const here = { address: "unix", port: this.config.binds.indexOf(bind) + 1 };
     const header: ProxyHeader = { version: 1, source: here, destination: here };
-    const listener = await this.runtime.listenUnix(unix.path, (s) => this.accept(new ProxiedSocket(s, header), bind));
     try {
-      if (unix.mode !== undefined) chmodSync(unix.path, unix.mode);
-      // `user`/`uid`, `group`/`gid`: -1 leaves that id as it is (chown(2)).
-      if (unix.uid !== undefined || unix.gid !== undefined) chownSync(unix.path, unix.uid ?? -1, unix.gid ?? -1);
+      return await this.runtime.listenUnix(unix.path, (s) => this.accept(new ProxiedSocket(s, header), bind), unix);
     } catch (error) {
-      listener.close();
-      throw new Error(`frontend '${this.name}': bind ${bindAddress(bind)}: cannot set the socket's mode or owner (${(error as Error).message})`);
+      throw new Error(`frontend '${this.name}': bind ${bindAddress(bind)}: ${(error as Error).message}`);
     }
-    return listener;
   }
 
   /**
@@ -464,6 +458,6 @@ export class Frontend implements SessionHost, InspectionDone {
   }
 
   private logRejected(inspection: Inspection): void {
-    this.tcpLog.rejected(inspection.socket, this.runtime.now() - inspection.began, this.runtime.wallNow(), inspection.heldBytes);
+    this.tcpLog.rejected(inspection.socket, this.runtime.now() - inspection.began, this.runtime.wallNow(), inspection.heldBytes, inspection.txn);
   }
 }

@@ -128,7 +128,7 @@ export class Proxy implements AcceptGate {
 
   /**
    * Graceful stop: no new connections (the listeners are closed when this
-   * returns: a master waits for that before it stops the next old worker);
+   * returns; listenersClosed() says when their last accept has settled);
    * open sessions finish by themselves until `hardStopAfter` ms, then
    * whatever is left is closed.
    */

@@ -2,17 +2,11 @@
 // listener, unix-domain sockets for the runtime API, Bun.spawn for workers.
 import { libcSystemCalls } from "./libc-system.ts";
 import { bunLibc } from "./libc-bun.ts";
-import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { BunSocket, handlers, noEvents } from "./bun-socket.ts";
 import { openUdp } from "./node-udp.ts";
-import type { ChildProcess, HttpListener, HttpServeOptions, Listener, Socket, SocketEvents, SpawnOptions, System } from "./types.ts";
+import type { ChildProcess, HttpListener, HttpServeOptions, Listener, Socket, SocketEvents, SocketFileAccess, SpawnOptions, System } from "./types.ts";
+import { applySocketAccess, removeSocketFile, removeStaleSocket } from "./socket-file.ts";
 
-/** A socket file left by a process that died: listening there would fail with EADDRINUSE. */
-export function removeStaleSocket(path: string): void {
-  if (!existsSync(path)) return;
-  if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket`);
-  unlinkSync(path);
-}
 
 function serveHttp(options: HttpServeOptions): Promise<HttpListener> {
   const server = Bun.serve({
@@ -31,7 +25,7 @@ function serveHttp(options: HttpServeOptions): Promise<HttpListener> {
   });
 }
 
-function listenUnix(path: string, onAccept: (socket: Socket) => void): Promise<Listener> {
+function listenUnix(path: string, onAccept: (socket: Socket) => void, access?: SocketFileAccess): Promise<Listener> {
   removeStaleSocket(path);
   const server = Bun.listen<BunSocket>({
     unix: path,
@@ -45,18 +39,21 @@ function listenUnix(path: string, onAccept: (socket: Socket) => void): Promise<L
       },
     },
   });
-  return Promise.resolve({
+  const listener: Listener = {
     hostname: path,
     port: 0,
     close() {
       server.stop(false);
-      try {
-        unlinkSync(path);
-      } catch {
-        // someone else removed it already
-      }
+      removeSocketFile(path);
     },
-  });
+  };
+  try {
+    applySocketAccess(path, access);
+  } catch (error) {
+    listener.close();
+    return Promise.reject(error);
+  }
+  return Promise.resolve(listener);
 }
 
 function connectUnix(path: string, events: SocketEvents): Promise<Socket> {

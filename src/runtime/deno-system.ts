@@ -5,18 +5,8 @@ import { denoLibc } from "./libc-deno.ts";
 import { DenoListener } from "./deno.ts";
 import { DenoSocket } from "./deno-socket.ts";
 import { openUdp } from "./node-udp.ts";
-import type { ChildProcess, HttpListener, HttpServeOptions, Listener, Socket, SocketEvents, SpawnOptions, System } from "./types.ts";
-
-function removeStaleSocket(path: string): void {
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.lstatSync(path);
-  } catch {
-    return;
-  }
-  if (!info.isSocket) throw new Error(`${path} exists and is not a socket`);
-  Deno.removeSync(path);
-}
+import type { ChildProcess, HttpListener, HttpServeOptions, Listener, Socket, SocketEvents, SocketFileAccess, SpawnOptions, System } from "./types.ts";
+import { applySocketAccess, removeSocketFile, removeStaleSocket } from "./socket-file.ts";
 
 function serveHttp(options: HttpServeOptions): Promise<HttpListener> {
   return new Promise((resolve, reject) => {
@@ -42,22 +32,27 @@ function serveHttp(options: HttpServeOptions): Promise<HttpListener> {
   });
 }
 
-function listenUnix(path: string, onAccept: (socket: Socket) => void): Promise<Listener> {
+function listenUnix(path: string, onAccept: (socket: Socket) => void, access?: SocketFileAccess): Promise<Listener> {
   try {
     removeStaleSocket(path);
-    const listener = new DenoListener(Deno.listen({ transport: "unix", path }), onAccept);
-    return Promise.resolve({
+    const accepting = new DenoListener(Deno.listen({ transport: "unix", path }), onAccept);
+    const listener: Listener = {
       hostname: path,
       port: 0,
+      // Its accept may be in flight as it closes, as a TCP listener's (a stopping frontend waits for it).
+      acceptsEnded: accepting.acceptsEnded,
       close() {
-        listener.close();
-        try {
-          Deno.removeSync(path);
-        } catch {
-          // someone else removed it already
-        }
+        accepting.close();
+        removeSocketFile(path);
       },
-    });
+    };
+    try {
+      applySocketAccess(path, access);
+    } catch (error) {
+      listener.close();
+      throw error;
+    }
+    return Promise.resolve(listener);
   } catch (error) {
     return Promise.reject(error);
   }

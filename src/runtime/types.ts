@@ -406,11 +406,21 @@ export interface FileLimit {
  * processes. Kept apart from Runtime so the in-memory test runtime, which
  * drives the proxy core, need not pretend to have them.
  */
+/** A unix socket file's mode and owner (`stats socket`/`bind` options mode, user/uid, group/gid). */
+export interface SocketFileAccess {
+  readonly mode?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
 export interface System {
   readonly pid: number;
   serveHttp(options: HttpServeOptions): Promise<HttpListener>;
-  /** A unix-domain socket listener at `path` (removed first if a stale socket file is there). */
-  listenUnix(path: string, onAccept: (socket: Socket) => void): Promise<Listener>;
+  /**
+   * A unix-domain socket listener at `path` (removed first if a stale socket
+   * file is there; removed again when it closes), the file given `access`.
+   */
+  listenUnix(path: string, onAccept: (socket: Socket) => void, access?: SocketFileAccess): Promise<Listener>;
   /** A unix-domain socket connection (the master asking a worker). */
   connectUnix(path: string, events: SocketEvents): Promise<Socket>;
   /** Starts this same program again (the compiled binary, or the runtime with the same script); stdout and stderr shared. */

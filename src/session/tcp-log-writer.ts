@@ -26,8 +26,11 @@ export class TcpLogWriter {
     private readonly asap = false,
   ) {}
 
-  /** The line of a stream, at its end (or at its connect under logasap); `now`: monotonic ms. */
-  /** `txn`: the connection's rules transaction, read by the format's `%[expr]` samples (undefined: they print nothing). */
+  /**
+   * The line of a stream, at its end (or at its connect under logasap);
+   * `now`: monotonic ms; `txn`: the connection's rules transaction, read by
+   * the format's `%[expr]` samples (undefined: they print nothing).
+   */
   stream(client: Socket, acceptDate: number, stream: TcpStream, now: number, txn?: object): void {
     const r = this.start(client, acceptDate);
     const server = stream.server;
@@ -58,21 +61,22 @@ export class TcpLogWriter {
     r.streamId = stream.id;
     r.txn = txn;
     this.logger.tcp(r, this.format);
-    r.txn = undefined;
   }
 
   /**
    * A connection the frontend's `tcp-request content reject` closed before
    * any stream: HAProxy logs it against the frontend itself,
-   * `fe fe/<NOSRV> -1/-1/Tt 0 PR`. `tt`: ms since the accept.
+   * `fe fe/<NOSRV> -1/-1/Tt 0 PR`. `tt`: ms since the accept; `txn`: the
+   * rules' transaction that rejected it (read by `%[expr]` samples).
    */
-  rejected(client: Socket, tt: number, wallNow: number, bytesIn: number): void {
+  rejected(client: Socket, tt: number, wallNow: number, bytesIn: number, txn: object): void {
     const r = this.start(client, wallNow - tt);
     r.backend = this.frontend;
     r.Tt = Math.round(tt) + r.Th;
     r.bytesIn = bytesIn;
     r.termination = "PR--";
     r.streamId = nextStreamId();
+    r.txn = txn;
     this.logger.tcp(r, this.format);
   }
 

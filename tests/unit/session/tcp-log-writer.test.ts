@@ -89,8 +89,10 @@ describe("TcpLogWriter", () => {
 
   test("a connection the frontend's content rules rejected: logged against the frontend, PR", () => {
     const { logger, lines } = capture();
-    const w = new TcpLogWriter(logger, compileLogFormat("%ft %b/%s %Tw/%Tc/%Tt %B %U %tsc"), { active: 1 }, "ft_tcp", () => 1);
-    w.rejected(client, 12, ACCEPT + 12, 5);
-    expect(lines).toEqual(["ft_tcp ft_tcp/<NOSRV> -1/-1/12 0 5 PR--"]);
+    // %[expr] samples read the transaction of the rules that rejected it.
+    const sample = (expr: string) => (r: { txn: object | undefined }) => (r.txn as Record<string, string> | undefined)?.[expr];
+    const w = new TcpLogWriter(logger, compileLogFormat("%ft %b/%s %Tw/%Tc/%Tt %B %U %tsc %[who]", { sample }), { active: 1 }, "ft_tcp", () => 1);
+    w.rejected(client, 12, ACCEPT + 12, 5, { who: "rules" });
+    expect(lines).toEqual(["ft_tcp ft_tcp/<NOSRV> -1/-1/12 0 5 PR-- rules"]);
   });
 });
