@@ -226,9 +226,25 @@ end
   };
 }
 
+/**
+ * The whole of a new connection as one client sees it while the load runs: curl, one at a time every
+ * 100 ms, from its TCP connect through the handshake to the response (wrk's latency starts after its
+ * handshake, so it does not show how long a connection waits to be let in). Seconds per probe.
+ */
+async function probe(port: number, seconds: number): Promise<number[]> {
+  const times: number[] = [];
+  for (const end = Date.now() + seconds * 1000; Date.now() < end; await sleep(100)) {
+    const p = spawn(["taskset", "-c", LOAD_CORE, "curl", "-sk", "--http1.1", "--max-time", "10", "-o", "/dev/null", "-w", "%{time_total} %{http_code}", `https://127.0.0.1:${port}/small`]);
+    const out = (await new Response(p.stdout).text()).trim().split(" ");
+    await p.exited;
+    if (out[1] === "200") times.push(Number(out[0]));
+  }
+  return times;
+}
+
 // ---------------------------------------------------------------- run
 
-interface Result { rps: number; p50: number; p99: number; errors: number; rss: number; cpu: number; other: number }
+interface Result { rps: number; p50: number; p99: number; errors: number; rss: number; cpu: number; other: number; probes: number[] }
 type Outcome = { ok: true; r: Result } | { ok: false; error: string };
 
 async function measure(id: ProxyId, c: Case, backendPort: number, cert: BenchCert, dir: string): Promise<Outcome> {
@@ -243,9 +259,9 @@ async function measure(id: ProxyId, c: Case, backendPort: number, cert: BenchCer
     await sanity(c, port);
     await load(c, port, warmup, dir);
     const cpu0 = cpuSeconds(p.proc.pid), bg0 = foreignCpuSeconds();
-    const l = await load(c, port, duration, dir);
+    const [l, probes] = await Promise.all([load(c, port, duration, dir), c.close ? probe(port, duration - 0.5) : Promise.resolve([])]);
     const cpu = (cpuSeconds(p.proc.pid) - cpu0) / l.seconds, other = (foreignCpuSeconds() - bg0) / l.seconds;
-    return { ok: true, r: { rps: l.requests / l.seconds, p50: l.p50, p99: l.p99, errors: l.errors, rss: peakRss(p.proc.pid), cpu, other } };
+    return { ok: true, r: { rps: l.requests / l.seconds, p50: l.p50, p99: l.p99, errors: l.errors, rss: peakRss(p.proc.pid), cpu, other, probes } };
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   } finally {
@@ -262,6 +278,7 @@ function table(c: Case, rows: Map<ProxyId, Outcome[]>): string[] {
   };
   const base = pick(rows.get("haproxy") ?? []);
   const head = ["proxy", "req/s", "×HAProxy", "req/s per proxy core", "p50", "p99", "p99 ×HAProxy", "errors", "peak RSS", "proxy CPU", "other CPU"];
+  if (c.close) head.push("new connection, whole (curl probes: median / 90th / max)");
   if (repeat > 1) head.push("req/s of the runs", "paired ×HAProxy");
   const lines = [`### ${c.name}: ${c.what}`, "", `| ${head.join(" | ")} |`, `|---|${head.slice(1).map(() => "---:").join("|")}|`];
   for (const id of proxies) {
@@ -278,6 +295,12 @@ function table(c: Case, rows: Map<ProxyId, Outcome[]>): string[] {
       fmtUs(r.p50), fmtUs(r.p99), base ? `${(r.p99 / base.p99).toFixed(2)}×` : "—", String(r.errors),
       `${(r.rss / (1 << 20)).toFixed(1)} MiB`, `${Math.round(r.cpu * 100)} %`, `${Math.round(r.other * 100)} %`,
     ];
+    if (c.close) {
+      // Every probe of every run of this proxy: a few dozen a run, so no 99th percentile.
+      const all = os.flatMap((o) => (o.ok ? o.r.probes : [])).sort((a, b) => a - b);
+      const at = (q: number) => all[Math.min(all.length - 1, Math.floor(q * all.length))]! * 1e6;
+      cells.push(all.length ? `${fmtUs(at(0.5))} / ${fmtUs(at(0.9))} / ${fmtUs(all.at(-1)! * 1e6)} (${all.length})` : "—");
+    }
     if (repeat > 1) {
       cells.push(os.map((o) => (o.ok ? Math.round(o.r.rps).toLocaleString("en-US") + (o.r.other >= 0.2 ? " (busy)" : "") : "n/a")).join(", "));
       const hap = rows.get("haproxy") ?? [];

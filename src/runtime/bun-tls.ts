@@ -17,6 +17,7 @@
 // cannot share the port: the native listener closes first, and connections
 // tried in between (the time of one bind) are refused.
 import { BunSocket, noEvents, type RawSocket } from "./bun-socket.ts";
+import type { HandshakeGate } from "./handshake-gate.ts";
 import { listenTls } from "./node-tls.ts";
 import type { Listener, ListenOptions, ServerTlsOptions, Socket } from "./types.ts";
 
@@ -41,6 +42,7 @@ class Handshaking {
   readonly started = performance.now();
   timer: ReturnType<typeof setTimeout> | undefined;
   timedOut = false;
+  gateTicket: object | undefined;
 }
 
 type Raw = { data: BunSocket | Handshaking | undefined; readonly remoteAddress: string; readonly remotePort: number };
@@ -51,11 +53,12 @@ interface NativeListener {
   stop(closeActive?: boolean): void;
 }
 
-function listenRaw(options: ListenOptions & { tls: ServerTlsOptions }, onAccept: (socket: Socket) => void): NativeListener {
+function listenRaw(options: ListenOptions & { tls: ServerTlsOptions }, onAccept: (socket: Socket) => void, gate: HandshakeGate | undefined): NativeListener {
   const o = options.tls;
   const pair = o.groups[0]![0]!;
   const alpn = alpnWire(o.alpn);
   const failed = (raw: Raw, pending: Handshaking, reason: string) => {
+    if (pending.gateTicket !== undefined) gate?.leave(pending.gateTicket);
     raw.data = undefined;
     options.onHandshakeFailure?.({ remoteAddress: raw.remoteAddress, remotePort: raw.remotePort, reason: pending.timedOut ? "handshake timeout" : reason });
   };
@@ -72,6 +75,8 @@ function listenRaw(options: ListenOptions & { tls: ServerTlsOptions }, onAccept:
         raw.setNoDelay(true);
         const pending = new Handshaking();
         raw.data = pending;
+        // Handshakes in the order of accept (handshake-gate.ts).
+        if (gate !== undefined) pending.gateTicket = gate.enter({ pause: () => raw.pause(), resume: () => raw.resume() });
         // A client that stops mid-handshake has its own deadline (timeout client).
         if (o.handshakeTimeoutMs > 0) {
           pending.timer = setTimeout(() => {
@@ -84,6 +89,7 @@ function listenRaw(options: ListenOptions & { tls: ServerTlsOptions }, onAccept:
         const pending = raw.data;
         if (!(pending instanceof Handshaking)) return;
         if (pending.timer !== undefined) clearTimeout(pending.timer);
+        if (pending.gateTicket !== undefined) gate?.leave(pending.gateTicket);
         if (!success) {
           failed(raw as Raw, pending, error?.message ?? "handshake failed");
           raw.end();
@@ -150,10 +156,10 @@ function checkFree(hostname: string, port: number): number {
   return bound;
 }
 
-export function listenNativeTls(options: ListenOptions & { tls: ServerTlsOptions }, onAccept: (socket: Socket) => void): Listener {
+export function listenNativeTls(options: ListenOptions & { tls: ServerTlsOptions }, onAccept: (socket: Socket) => void, gate?: HandshakeGate): Listener {
   // A worker of a master shares the port on purpose (its siblings, the old workers of a reload).
   const port = options.reusePort === true ? options.port : checkFree(options.hostname, options.port);
-  let native: NativeListener | undefined = listenRaw({ ...options, port }, onAccept);
+  let native: NativeListener | undefined = listenRaw({ ...options, port }, onAccept, gate);
   let fallback: Listener | undefined;
   let closed = false;
   const hostname = native.hostname ?? options.hostname;
@@ -171,14 +177,14 @@ export function listenNativeTls(options: ListenOptions & { tls: ServerTlsOptions
       if (fitsNativeTls(next) && native !== undefined) {
         // The new listener takes the port beside the old one, then the old one stops accepting.
         const old = native;
-        native = listenRaw({ ...options, port, tls: next }, onAccept);
+        native = listenRaw({ ...options, port, tls: next }, onAccept, gate);
         old.stop(false);
         return;
       }
       if (fallback !== undefined) return fallback.reloadTls?.(next);
       native?.stop(false);
       native = undefined;
-      void listenTls({ ...options, port, tls: next }, onAccept, "stream").then(
+      void listenTls({ ...options, port, tls: next }, onAccept, "stream", gate).then(
         (l) => {
           if (closed) l.close();
           else fallback = l;

@@ -17,12 +17,14 @@ import {
   type Socket,
   type SocketEvents,
   type TimerHandle,
+  type Timers,
 } from "./types.ts";
 import { connectFrom, connectThrough } from "./node-hop.ts";
 import { connectTls, listenTls } from "./node-tls.ts";
 import { tlsAcceptor } from "./node-tls-acceptor.ts";
 import { BunSocket, handlers, noEvents, type RawSocket } from "./bun-socket.ts";
 import { fitsNativeTls, listenNativeTls } from "./bun-tls.ts";
+import { HANDSHAKE_SLOTS, HandshakeGate } from "./handshake-gate.ts";
 import { bunSystem } from "./bun-system.ts";
 import { findProgram } from "./program-path.ts";
 import { openDatagram } from "./node-udp.ts";
@@ -37,14 +39,27 @@ function failureOf(error: unknown): ConnectFailure {
   return "error";
 }
 
+const nativeTimers: Pick<Timers, "setTimer" | "clearTimer"> = {
+  // The runtime's own timer object is the handle: nothing is allocated around it.
+  setTimer: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
+  clearTimer: (handle) => clearTimeout(handle as unknown as NativeTimer),
+};
+
+/**
+ * One gate for the process: Bun's budget of handshake reads is per event loop, shared by every TLS listener.
+ * SLUICE_HANDSHAKE_SLOTS=0 turns it off (for A/B runs of bench/edge.ts).
+ */
+const handshakeSlots = Number(process.env.SLUICE_HANDSHAKE_SLOTS ?? HANDSHAKE_SLOTS);
+const handshakeGate = handshakeSlots > 0 ? new HandshakeGate(nativeTimers, handshakeSlots) : undefined;
+
 async function listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener> {
   // One certificate and settings Bun.listen can express: Bun's own TLS (cheaper per
   // request and per handshake); several certificates by SNI and the rest: node:tls
   // (bench/results/tls-listeners.md).
   if (options.tls !== undefined) {
     const tls = options.tls;
-    if (fitsNativeTls(tls)) return Promise.resolve(listenNativeTls({ ...options, tls }, onAccept));
-    return listenTls({ ...options, tls }, onAccept, "stream");
+    if (fitsNativeTls(tls)) return Promise.resolve(listenNativeTls({ ...options, tls }, onAccept, handshakeGate));
+    return listenTls({ ...options, tls }, onAccept, "stream", handshakeGate);
   }
   const server = Bun.listen<BunSocket>({
     hostname: options.hostname,
@@ -206,9 +221,8 @@ export const bunRuntime: HostRuntime = {
   openDatagram,
   now: () => performance.now(),
   wallNow: () => Date.now(),
-  // The runtime's own timer object is the handle: nothing is allocated around it.
-  setTimer: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
-  clearTimer: (handle) => clearTimeout(handle as unknown as NativeTimer),
+  setTimer: nativeTimers.setTimer,
+  clearTimer: nativeTimers.clearTimer,
   defer(fn) {
     setImmediate(fn);
   },

@@ -8,6 +8,7 @@
 import { constants as cryptoConstants, randomBytes } from "node:crypto";
 import tls from "node:tls";
 import type { Socket as NetSocket } from "node:net";
+import type { HandshakeGate } from "./handshake-gate.ts";
 import {
   type ClientTlsOptions,
   ConnectError,
@@ -243,8 +244,10 @@ export function prepare(options: ServerTlsOptions): Served {
 const handshakeStart = Symbol("handshakeStart");
 const handshakeTimer = Symbol("handshakeTimer");
 const timedOut = Symbol("timedOut");
+const gateTicket = Symbol("gateTicket");
 type Accepted = NetSocket & {
   [handshakeStart]?: number;
+  [gateTicket]?: object;
   [handshakeTimer]?: ReturnType<typeof setTimeout>;
   [timedOut]?: boolean;
 };
@@ -266,6 +269,7 @@ export function listenTls(
   options: ListenOptions & { tls: ServerTlsOptions },
   onAccept: (socket: Socket) => void,
   pauseMode: PauseMode,
+  gate?: HandshakeGate,
 ): Promise<Listener> {
   let served = prepare(options.tls);
   const server = tls.createServer({
@@ -307,6 +311,14 @@ export function listenTls(
   server.on("connection", (raw: Accepted) => {
     raw.setNoDelay(true);
     raw[handshakeStart] = performance.now();
+    // Bun: handshakes in the order of accept (handshake-gate.ts), paused on the native socket,
+    // where pausing the stream would hold back the first request after the handshake.
+    const handle = (raw as unknown as { _handle?: { pause(): void; resume(): void } })._handle;
+    if (gate !== undefined && handle !== undefined) {
+      const ticket = gate.enter({ pause: () => handle.pause(), resume: () => handle.resume() });
+      raw[gateTicket] = ticket;
+      raw.once("close", () => gate.leave(ticket));
+    }
     // A client that stops mid-handshake is not always noticed (Deno waits on),
     // so the handshake has its own deadline.
     const limit = served.options.handshakeTimeoutMs;
@@ -319,6 +331,7 @@ export function listenTls(
   });
   server.on("secureConnection", (raw: tls.TLSSocket) => {
     const parent = parentOf(raw);
+    if (parent?.[gateTicket] !== undefined) gate?.leave(parent[gateTicket]);
     if (parent?.[handshakeTimer] !== undefined) clearTimeout(parent[handshakeTimer]);
     const started = parent?.[handshakeStart] ?? performance.now();
     const servername = (raw as unknown as { servername?: string | false }).servername;
@@ -333,6 +346,7 @@ export function listenTls(
   server.on("tlsClientError", (error: Error, raw: tls.TLSSocket) => {
     const peer = peerOf(raw);
     const parent = raw === undefined ? undefined : parentOf(raw);
+    if (parent?.[gateTicket] !== undefined) gate?.leave(parent[gateTicket]);
     if (parent?.[handshakeTimer] !== undefined) clearTimeout(parent[handshakeTimer]);
     const reason = parent?.[timedOut] ? "handshake timeout" : error.message;
     options.onHandshakeFailure?.({ remoteAddress: peer.address, remotePort: peer.port, reason });

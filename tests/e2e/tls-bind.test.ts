@@ -292,6 +292,22 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
     expect(r.out).toBe("hello /after\n");
   }, 40000);
 
+  // Under Bun the handshakes pass a gate (src/runtime/handshake-gate.ts): five at a
+  // time, the others paused in order of accept. Connections that open and stall
+  // their handshake must not hold it shut, and none of those paused may be lost.
+  test("many handshakes at once beside stalled ones: every connection is served (SNI listener and single-certificate listener)", async () => {
+    const stalled = await Promise.all(Array.from({ length: 12 }, () => openSilent(main)));
+    stalled.push(...(await Promise.all(Array.from({ length: 12 }, () => openSilent(tcpTls)))));
+    const started = Date.now();
+    const http = Array.from({ length: 30 }, (_, i) =>
+      tlsExchange(main, "a.test", pki.caFile, `GET /many${i} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`, (got) => got.includes(`hello /many${i}\n`)));
+    const echoed = Array.from({ length: 30 }, (_, i) => tlsExchange(tcpTls, "a.test", pki.caFile, `ping ${i}\n`, (got) => got === `ping ${i}\n`));
+    const results = await Promise.all([...http, ...echoed]);
+    expect(results.filter((r) => r !== "ok")).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(4000);
+    for (const s of stalled) s.destroy();
+  }, 30000);
+
   test("a client that opens and says nothing is closed at timeout client (the handshake's deadline)", async () => {
     const idle = await rawExchange(main, Buffer.alloc(0), false, 9000);
     expect(idle.how).not.toBe("timeout");
@@ -318,5 +334,33 @@ function rawExchange(port: number, data: Buffer, end: boolean, ms = 6000) {
     s.on("end", () => settle("closed"));
     s.on("close", () => settle("closed"));
     s.on("error", () => settle("closed"));
+  });
+}
+
+/** A TCP connection that sends nothing (a handshake stalled before its ClientHello). */
+function openSilent(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s));
+    s.on("error", reject);
+  });
+}
+
+/** A TLS client: sends `request` once the handshake is done, reads until `complete(received)` or close; "ok" or what went wrong. */
+function tlsExchange(port: number, servername: string, caFile: string, request: string, complete: (got: string) => boolean): Promise<string> {
+  return new Promise((resolve) => {
+    let got = "";
+    const s = tls.connect({ port, host: "127.0.0.1", servername, ca: readFileSync(caFile), ALPNProtocols: ["http/1.1"] }, () => s.write(request));
+    const timer = setTimeout(() => settle(`timeout (${got.length} bytes)`), 10000);
+    const settle = (how: string) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(how);
+    };
+    s.on("data", (d: Buffer) => {
+      got += d.toString();
+      if (complete(got)) settle("ok");
+    });
+    s.on("error", (e) => settle(`error ${e.message}`));
+    s.on("close", () => settle(complete(got) ? "ok" : `closed after ${JSON.stringify(got.slice(0, 80))}`));
   });
 }
