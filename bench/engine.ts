@@ -3,10 +3,12 @@
 // system call in the way. The socket benchmark (bench/run.ts) includes the
 // kernel's share, which is the same for every proxy and swamps this; this one
 // shows what the engine itself costs, steadily enough to compare two commits.
-//   bun bench/engine.ts [requests]        deno run -A bench/engine.ts [requests]
+//   bun bench/engine.ts [requests] [--row rules|rate-limit]     deno run -A bench/engine.ts ...
+// --row adds the frontend rules of that row of bench/rules.ts (rule-rows.ts).
 
 import { hostRuntime } from "../tests/support/host-runtime.ts";
-import { memProxy, MemSocket, memRuntime } from "../tests/support/mem-runtime.ts";
+import { memProxyConfig, MemSocket, memRuntime } from "../tests/support/mem-runtime.ts";
+import { type RuleRow, ruleRowLines } from "./rule-rows.ts";
 
 const enc = new TextEncoder();
 const REQUEST = enc.encode("GET /small HTTP/1.1\r\nHost: 127.0.0.1:9200\r\n\r\n");
@@ -20,7 +22,21 @@ const RESPONSE = enc.encode(
 const runtime = memRuntime({ timers: await hostRuntime() });
 const servers = runtime.servers;
 
-const proxy = await memProxy(runtime);
+const args = (globalThis as { process?: { argv: string[] } }).process?.argv ?? [];
+const rowAt = args.indexOf("--row");
+const row = (rowAt >= 0 ? args.splice(rowAt, 2)[1] : "none") as RuleRow;
+if (!["none", "rules", "rate-limit"].includes(row)) throw new Error(`--row wants rules or rate-limit, got ${row}`);
+const { fe, backends } = ruleRowLines(row);
+const proxy = await memProxyConfig(runtime, `defaults
+    mode http
+    no log
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind 127.0.0.1:9200
+${fe.map((l) => `    ${l}\n`).join("")}    default_backend be
+${backends.map((b) => `backend ${b}\n    server s1 127.0.0.1:9100\n`).join("")}`);
 
 const client = new MemSocket("127.0.0.1", 40000);
 runtime.accept(client);
@@ -36,7 +52,6 @@ async function one(): Promise<void> {
   if (client.written === before) throw new Error("no response reached the client");
 }
 
-const args = (globalThis as { process?: { argv: string[] } }).process?.argv ?? [];
 const n = Number(args[2] ?? "") || 500_000;
 for (let i = 0; i < 3; i++) await one();
 if (servers.length !== 1) throw new Error(`expected one pooled server connection, got ${servers.length}`);
@@ -61,4 +76,4 @@ const runtimeName = "Bun" in globalThis ? "bun" : "deno";
 // end), so that the process ends here: the idle session's `timeout client`
 // timer (a real one) would otherwise keep it alive for 30 s.
 await proxy.stop(0);
-console.log(`${runtimeName}: ${rounds[2]!.toFixed(2)} µs per request (median of 5 rounds of ${n}; min ${rounds[0]!.toFixed(2)}, max ${rounds[4]!.toFixed(2)}); ${(client.written / client.writes).toFixed(0)} bytes per client write`);
+console.log(`${runtimeName}${row === "none" ? "" : ` (${row})`}: ${rounds[2]!.toFixed(2)} µs per request (median of 5 rounds of ${n}; min ${rounds[0]!.toFixed(2)}, max ${rounds[4]!.toFixed(2)}); ${(client.written / client.writes).toFixed(0)} bytes per client write`);

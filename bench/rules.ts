@@ -28,6 +28,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { type RuleRow, ruleRowLines } from "./rule-rows.ts";
 import {
   BUN, CASES, cpuSeconds, DENO, foreignCpuSeconds, freePort, launchProxy, log, median, PROXY_CORE, root, runWrk, startNginx, stopProxy, waitQuiet,
   wrkCommand, wrkScript,
@@ -47,29 +48,11 @@ const SECONDS = Number(opts.duration);
 const RUNTIME = opts.runtime === "deno" ? "deno" : "bun";
 const SMALL = CASES.find((c) => c.name === "small-keepalive")!;
 
-type Row = "none" | "rules" | "rate-limit";
-const ROWS: Row[] = ["none", "rules", "rate-limit"];
+const ROWS: RuleRow[] = ["none", "rules", "rate-limit"];
+type Row = RuleRow;
 
 function config(row: Row, port: number, nginx: number, haproxy: boolean): string {
-  const fe: string[] = [];
-  const backends = ["be"];
-  if (row === "rules") {
-    for (let i = 0; i < 20; i++) {
-      fe.push(`acl blocked_${i} path_beg /blocked/${i}/`);
-      fe.push(i % 2 === 0 ? `http-request deny if blocked_${i}` : `http-request set-header X-Rule-${i} yes if blocked_${i} { hdr(x-probe-${i}) -m found }`);
-    }
-    for (let i = 0; i < 4; i++) {
-      fe.push(`use_backend app${i} if { path_beg /app${i}/ } || { hdr(host) -i app${i}.example.test }`);
-      backends.push(`app${i}`);
-    }
-    fe.push(`use_backend last if { path_beg /small }`);
-    backends.push("last");
-  }
-  if (row === "rate-limit") {
-    fe.push("stick-table type ip size 100k expire 30s store http_req_rate(10s)");
-    fe.push("http-request track-sc0 src");
-    fe.push("http-request deny deny_status 429 if { sc_http_req_rate(0) gt 100000000 }");
-  }
+  const { fe, backends } = ruleRowLines(row);
   return `global
     maxconn 4000
 ${haproxy ? "    nbthread 1\n" : ""}

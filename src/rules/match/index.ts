@@ -22,7 +22,7 @@
 //            map_end with ".com" before ".example.com" answers ".com"
 
 import type { Lookup, Matcher, MatchMethod, Sample } from "../types.ts";
-import { asInt, asText } from "./cast.ts";
+import { asInt, asText, fold, foldText } from "./cast.ts";
 import { exactIndex } from "./exact.ts";
 import { IntIndex, parseIntPatterns } from "./int.ts";
 import { IpIndex } from "./ip.ts";
@@ -55,10 +55,49 @@ export function compileMatcher(method: MatchMethod, patterns: readonly string[],
       return n === n && n !== 0;
     };
   }
+  if (patterns.length === 1 && (method === "str" || method === "beg" || method === "end")) {
+    return onePattern(method, patterns[0]!, opts.ignoreCase);
+  }
   const finder = compileFinder(method, patterns, opts.ignoreCase, true);
   if (typeof finder === "string") return finder;
   if (finder === EMPTY) return () => false;
   return (s) => finder(s, Pick.any) >= 0;
+}
+
+/**
+ * An ACL of one string pattern (`path_beg /api/`, `hdr(host) -i a.test`, the
+ * usual case): the comparison itself, where an index would hash the sample
+ * or walk a tree for one key.
+ */
+function onePattern(method: "str" | "beg" | "end", pattern: string, ignoreCase: boolean): Matcher {
+  if (!ignoreCase) {
+    if (method === "str") return (s) => asText(s) === pattern;
+    if (method === "beg") return (s) => asText(s).startsWith(pattern);
+    return (s) => asText(s).endsWith(pattern);
+  }
+  const key = foldText(pattern);
+  const n = key.length;
+  /** The sample's codes from `at` equal the folded key's, A-Z folded. */
+  const sameAt = (text: string, at: number) => {
+    for (let k = 0; k < n; k++) if (fold(text.charCodeAt(at + k)) !== key.charCodeAt(k)) return false;
+    return true;
+  };
+  if (method === "str") {
+    return (s) => {
+      const text = asText(s);
+      return text.length === n && sameAt(text, 0);
+    };
+  }
+  if (method === "beg") {
+    return (s) => {
+      const text = asText(s);
+      return text.length >= n && sameAt(text, 0);
+    };
+  }
+  return (s) => {
+    const text = asText(s);
+    return text.length >= n && sameAt(text, text.length - n);
+  };
 }
 
 /**

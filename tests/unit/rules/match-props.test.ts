@@ -197,6 +197,23 @@ function isContiguous(m: number): boolean {
   return prefixMask(popcount(m)) === m >>> 0;
 }
 
+describe("an ACL of one pattern (compared directly, no index) agrees with a scan", () => {
+  for (const [method, naive] of [["str", naiveStr], ["beg", naiveBegFirst], ["end", naiveEnd]] as [MatchMethod, Naive][]) {
+    for (const ignoreCase of [false, true]) {
+      test(`-m ${method}${ignoreCase ? " -i" : ""}, one pattern`, () => {
+        fc.assert(
+          fc.property(text(5).chain((p) => fc.tuple(fc.constant(p), sampleFrom([p]))), ([pattern, sample]) => {
+            const m = compileMatcher(method, [pattern], { ignoreCase });
+            if (typeof m === "string") throw new Error(m);
+            expect(m(sample)).toBe(naive([pattern], sample, ignoreCase) >= 0);
+          }),
+          RUNS,
+        );
+      });
+    }
+  }
+});
+
 describe("the address prefix trees agree with a scan of the networks", () => {
   test("-m ip and map_ip, IPv4 and IPv6 samples and networks", () => {
     fc.assert(
