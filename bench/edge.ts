@@ -313,14 +313,17 @@ function table(c: Case, rows: Map<ProxyId, Outcome[]>): string[] {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "sluice-edge-"));
+let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
 const cleanup = () => {
-  for (const p of live) p.kill("SIGKILL");
+  // nginx's master first, politely: killed outright it leaves its worker running.
+  nginx?.proc.kill("SIGTERM");
+  for (const p of live) if (p !== nginx?.proc) p.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });
 };
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => (cleanup(), process.exit(130)));
 
 const certs = { ec: benchCert(dir, "ec"), rsa: benchCert(dir, "rsa") };
-const nginx = await startNginx(dir);
+nginx = await startNginx(dir);
 const started = new Date();
 const results = new Map<string, Map<ProxyId, Outcome[]>>();
 for (const c of cases) {
@@ -359,3 +362,4 @@ const report = [
 console.log(report);
 writeFileSync(outFile, report);
 log(`written to ${outFile}`);
+process.exit(0);

@@ -39,7 +39,8 @@ function failureOf(error: unknown): ConnectFailure {
   return "error";
 }
 
-const nativeTimers: Pick<Timers, "setTimer" | "clearTimer"> = {
+const nativeTimers: Pick<Timers, "now" | "setTimer" | "clearTimer"> = {
+  now: () => performance.now(),
   // The runtime's own timer object is the handle: nothing is allocated around it.
   setTimer: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
   clearTimer: (handle) => clearTimeout(handle as unknown as NativeTimer),
@@ -219,7 +220,7 @@ export const bunRuntime: HostRuntime = {
   },
   runProgram,
   openDatagram,
-  now: () => performance.now(),
+  now: nativeTimers.now,
   wallNow: () => Date.now(),
   setTimer: nativeTimers.setTimer,
   clearTimer: nativeTimers.clearTimer,

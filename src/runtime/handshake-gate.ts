@@ -11,12 +11,15 @@
 // The gate keeps the number of connections in their handshake at or under
 // that budget, in the order they were accepted: a connection over it is
 // paused (its ClientHello waits in the kernel, costing nothing), and resumed
-// first-come first-served when a handshake ends. A slot is lent for a few
-// ticks of a 1 ms timer only, so a client that stalls its handshake, or a far
-// one whose reply takes a round trip, does not hold it: under load a tick is
-// one turn of the loop (the timer fires once a turn), enough for a near
-// client's two flights; when the loop is idle, a few milliseconds. The timer
-// runs only while connections wait.
+// first-come first-served when a handshake ends. The gate's 1 ms timer runs
+// only while connections wait, and it also lends the slots out: when it
+// fires on time, the loop has room to spare, so the handshakes holding slots
+// are waiting on their clients (a far client's round trip, or one that
+// stalls) and their slots go to the next connections at once; when it fires
+// late, the loop is saturated, and a slot is held for three such ticks (one
+// turn of the loop each: enough for a near client's two flights) unless its
+// handshake ends first. So a busy loop takes handshakes in order, and an
+// idle one is never held back: admissions can reach five per millisecond.
 
 import type { TimerHandle, Timers } from "./types.ts";
 
@@ -28,8 +31,10 @@ export interface GatedHandshake {
 
 /** Slots: uSockets' budget of handshake reads per loop turn (MAX_LOW_PRIO_SOCKETS_PER_LOOP_ITERATION). */
 export const HANDSHAKE_SLOTS = 5;
-/** Timer ticks a slot is lent for before the gate gives it to the next connection. */
+/** Late timer ticks (a saturated loop) a slot is lent for before the gate gives it to the next connection. */
 export const HANDSHAKE_LEASE_TICKS = 3;
+/** A tick later than this (ms) means the loop is saturated. */
+const LATE_MS = 1;
 
 class Entry {
   /** 0 waiting, 1 holding a slot, 2 out of the gate (done, closed, or its lease ran out). */
@@ -43,9 +48,11 @@ export class HandshakeGate {
   private waiting: Entry[] = [];
   private waitingHead = 0;
   private timer: TimerHandle | undefined;
+  /** When the timer is due. */
+  private due = 0;
 
   constructor(
-    private readonly timers: Pick<Timers, "setTimer" | "clearTimer">,
+    private readonly timers: Pick<Timers, "now" | "setTimer" | "clearTimer">,
     readonly slots = HANDSHAKE_SLOTS,
     readonly leaseTicks = HANDSHAKE_LEASE_TICKS,
   ) {}
@@ -60,7 +67,7 @@ export class HandshakeGate {
     }
     handshake.pause();
     this.waiting.push(entry);
-    this.timer ??= this.timers.setTimer(this.tick, 1);
+    if (this.timer === undefined) this.arm();
     return entry;
   }
 
@@ -84,17 +91,23 @@ export class HandshakeGate {
     return n;
   }
 
+  private arm(): void {
+    this.due = this.timers.now() + 1;
+    this.timer = this.timers.setTimer(this.tick, 1);
+  }
+
   private readonly tick = (): void => {
     this.timer = undefined;
+    const onTime = this.timers.now() - this.due < LATE_MS;
     for (let i = this.holding.length - 1; i >= 0; i--) {
       const entry = this.holding[i]!;
-      if (++entry.ticks >= this.leaseTicks) {
+      if (onTime || ++entry.ticks >= this.leaseTicks) {
         entry.state = 2;
         this.holding.splice(i, 1);
       }
     }
     this.admit();
-    if (this.waitingHead < this.waiting.length) this.timer ??= this.timers.setTimer(this.tick, 1);
+    if (this.waitingHead < this.waiting.length && this.timer === undefined) this.arm();
   };
 
   private admit(): void {

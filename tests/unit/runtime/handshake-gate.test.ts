@@ -1,8 +1,10 @@
 // The gate that keeps Bun's TLS handshakes in the order of accept: five at a
-// time, the rest paused and resumed first-come first-served, a slot lent for
-// three ticks of a 1 ms timer, and no timer when nobody waits.
+// time, the rest paused and resumed first-come first-served; a slot lent for
+// three late ticks of its 1 ms timer (a saturated loop) or one on-time tick
+// (an idle loop); no timer when nobody waits.
 import { describe, expect, test } from "bun:test";
 import { HandshakeGate } from "../../../src/runtime/handshake-gate.ts";
+import type { TimerHandle } from "../../../src/runtime/types.ts";
 import { VirtualClock } from "../../support/virtual-clock.ts";
 
 class Conn {
@@ -16,6 +18,33 @@ class Conn {
     this.paused = false;
     this.resumedAt.push(this.clock.now());
     this.log.push(this.id);
+  }
+}
+
+/** Timers whose one pending timer the test fires, as late as it says. */
+class LateClock {
+  private t = 1000;
+  private pending: (() => void) | undefined;
+  private due = 0;
+  now = () => this.t;
+  setTimer = (fn: () => void, ms: number) => {
+    this.pending = fn;
+    this.due = this.t + ms;
+    return 1 as unknown as TimerHandle;
+  };
+  clearTimer = () => {
+    this.pending = undefined;
+  };
+  get armed(): boolean {
+    return this.pending !== undefined;
+  }
+  /** Fires the pending timer `lateMs` after it was due. */
+  fire(lateMs: number): void {
+    const fn = this.pending;
+    if (fn === undefined) throw new Error("no timer armed");
+    this.pending = undefined;
+    this.t = this.due + lateMs;
+    fn();
   }
 }
 
@@ -62,19 +91,48 @@ describe("handshake gate", () => {
     expect(w.clock.pendingTimers).toBe(0);
   });
 
-  test("a slot is lent for three ticks: a stalled handshake does not hold it", async () => {
+  test("an idle loop (the timer on time): a slot held by a handshake waiting on its client goes to the next at the first tick", async () => {
     const w = world(1, 3);
     const stalled = w.accept();
     const next = w.accept();
     expect(next.conn.paused).toBe(true);
-    await w.clock.advance(2);
-    expect(next.conn.paused).toBe(true);
     await w.clock.advance(1);
     expect(next.conn.paused).toBe(false);
-    expect(next.conn.resumedAt).toEqual([1003]);
+    expect(next.conn.resumedAt).toEqual([1001]);
     // The stalled one ending later changes nothing (its slot is already given away).
     w.gate.leave(stalled.ticket);
     expect(w.resumed).toEqual([1]);
+  });
+
+  test("a saturated loop (the timer late): a slot is lent for three ticks, then given to the next", () => {
+    const clock = new LateClock();
+    const gate = new HandshakeGate(clock, 1, 3);
+    const log: number[] = [];
+    const stalled = new Conn(0, log, clock as unknown as VirtualClock);
+    const next = new Conn(1, log, clock as unknown as VirtualClock);
+    gate.enter(stalled);
+    gate.enter(next);
+    expect(next.paused).toBe(true);
+    clock.fire(5);
+    clock.fire(5);
+    expect(next.paused).toBe(true);
+    clock.fire(5);
+    expect(next.paused).toBe(false);
+    expect(clock.armed).toBe(false);
+  });
+
+  test("late ticks then an on-time one: the slots go at once", () => {
+    const clock = new LateClock();
+    const gate = new HandshakeGate(clock, 2, 3);
+    const log: number[] = [];
+    for (let i = 0; i < 5; i++) gate.enter(new Conn(i, log, clock as unknown as VirtualClock));
+    clock.fire(10);
+    expect(log).toEqual([]);
+    clock.fire(0);
+    expect(log).toEqual([2, 3]);
+    clock.fire(0);
+    expect(log).toEqual([2, 3, 4]);
+    expect(clock.armed).toBe(false);
   });
 
   test("a waiting connection that closes is skipped, and its turn goes to the next", () => {
