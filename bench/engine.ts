@@ -7,7 +7,7 @@
 // --row adds the frontend rules of that row of bench/rules.ts (rule-rows.ts).
 
 import { hostRuntime } from "../tests/support/host-runtime.ts";
-import { memProxyConfig, MemSocket, memRuntime } from "../tests/support/mem-runtime.ts";
+import { memConfigText, memProxyConfig, MemSocket, memRuntime } from "../tests/support/mem-runtime.ts";
 import { type RuleRow, ruleRowLines } from "./rule-rows.ts";
 
 const enc = new TextEncoder();
@@ -27,16 +27,7 @@ const rowAt = args.indexOf("--row");
 const row = (rowAt >= 0 ? args.splice(rowAt, 2)[1] : "none") as RuleRow;
 if (!["none", "rules", "rate-limit"].includes(row)) throw new Error(`--row wants rules or rate-limit, got ${row}`);
 const { fe, backends } = ruleRowLines(row);
-const proxy = await memProxyConfig(runtime, `defaults
-    mode http
-    no log
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-frontend fe
-    bind 127.0.0.1:9200
-${fe.map((l) => `    ${l}\n`).join("")}    default_backend be
-${backends.map((b) => `backend ${b}\n    server s1 127.0.0.1:9100\n`).join("")}`);
+const proxy = await memProxyConfig(runtime, memConfigText("", fe, backends));
 
 const client = new MemSocket("127.0.0.1", 40000);
 runtime.accept(client);

@@ -196,11 +196,12 @@ export async function memProxyConfig(runtime: MemRuntime<Timers>, text: string, 
 }
 
 /**
- * A started proxy over `runtime`: one HTTP frontend on 127.0.0.1:9200 and one
- * server at 127.0.0.1:9100 (`serverWords` is added to its line, e.g. "proto h2").
+ * The configuration memProxy starts: one HTTP frontend on 127.0.0.1:9200 with
+ * `frontendLines` (rules, say), and `backends`, each with one server at
+ * 127.0.0.1:9100 (`serverWords` added to its line); the first is the default.
  */
-export function memProxy(runtime: MemRuntime<Timers>, serverWords = "", options: ProxyOptions = {}): Promise<Proxy> {
-  return memProxyConfig(runtime, `defaults
+export function memConfigText(serverWords = "", frontendLines: readonly string[] = [], backends: readonly string[] = ["be"]): string {
+  return `defaults
     mode http
     no log
     timeout connect 5s
@@ -208,8 +209,14 @@ export function memProxy(runtime: MemRuntime<Timers>, serverWords = "", options:
     timeout server 30s
 frontend fe
     bind 127.0.0.1:9200
-    default_backend be
-backend be
-    server s1 127.0.0.1:9100 ${serverWords}
-`, options);
+${frontendLines.map((l) => `    ${l}\n`).join("")}    default_backend ${backends[0]}
+${backends.map((b) => `backend ${b}\n    server s1 127.0.0.1:9100 ${serverWords}\n`).join("")}`;
+}
+
+/**
+ * A started proxy over `runtime`: one HTTP frontend on 127.0.0.1:9200 and one
+ * server at 127.0.0.1:9100 (`serverWords` is added to its line, e.g. "proto h2").
+ */
+export function memProxy(runtime: MemRuntime<Timers>, serverWords = "", options: ProxyOptions = {}): Promise<Proxy> {
+  return memProxyConfig(runtime, memConfigText(serverWords), options);
 }
