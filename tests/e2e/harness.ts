@@ -30,15 +30,24 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "sluice-test-"));
 }
 
+/** Ports freePort handed out in this process: the kernel may offer a port again once its probe closed. */
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
-  return await new Promise((resolvePort, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolvePort(port));
+  for (;;) {
+    const port = await new Promise<number>((resolvePort, reject) => {
+      const srv = net.createServer();
+      srv.once("error", reject);
+      srv.listen(0, "127.0.0.1", () => {
+        const port = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolvePort(port));
+      });
     });
-  });
+    // Two calls in a row once got the same port (two listens of one config then conflicted).
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
