@@ -44,6 +44,9 @@ export class ProxiedSocket implements Socket {
   destroy(): void {
     this.inner.destroy();
   }
+  reset(): void {
+    this.inner.reset();
+  }
   setKeepAlive(on: boolean): void {
     this.inner.setKeepAlive(on);
   }

@@ -253,7 +253,9 @@ export class H1ClientMux implements PoolConn, ClientMuxBase, Exchange {
     this.state = "closed";
     this.user = NOBODY;
     if (this.place !== "new") this.pool.closed(this);
-    this.socket?.destroy();
+    // As HAProxy closes server connections: with a reset, so that churn
+    // leaves no TIME_WAIT on the proxy's ports.
+    this.socket?.reset();
   }
 
   onData(chunk: Uint8Array): void {

@@ -21,6 +21,23 @@ export const noEvents: SocketEvents = {
  */
 const NO_QUEUE: Uint8Array[] = [];
 
+/** One end of a connection, as the kernel would report it. */
+export interface KnownEnd {
+  readonly address: string;
+  readonly port: number;
+}
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/**
+ * The end a socket to or from `host`:`port` has, when the kernel would
+ * report exactly that: an IPv4 literal (IPv6 has several spellings of one
+ * address, a wildcard or a name is resolved by the kernel) and a set port.
+ */
+export function knownEnd(host: string, port: number): KnownEnd | undefined {
+  return port > 0 && IPV4.test(host) && host !== "0.0.0.0" ? { address: host, port } : undefined;
+}
+
 export class BunSocket implements Socket {
   events: SocketEvents;
   /** What the handshake settled, on a socket of a native TLS listener (bun-tls.ts). */
@@ -37,12 +54,20 @@ export class BunSocket implements Socket {
   private peerEnded = false;
   private error: Error | undefined;
 
-  constructor(readonly raw: RawSocket, events: SocketEvents) {
+  /**
+   * `local`/`remote`: an end the caller knows already (the listener's own
+   * address, the server it connected to). Bun asks the kernel for each
+   * address and each port on its own (a getsockname or getpeername every
+   * time), four system calls per socket otherwise; under churn that is eight
+   * per request. Read once here, never after close (when the kernel no longer
+   * has them).
+   */
+  constructor(readonly raw: RawSocket, events: SocketEvents, local?: KnownEnd, remote?: KnownEnd) {
     this.events = events;
-    this.remoteAddress = raw.remoteAddress;
-    this.remotePort = raw.remotePort;
-    this.localAddress = raw.localAddress;
-    this.localPort = raw.localPort;
+    this.remoteAddress = remote === undefined ? raw.remoteAddress : remote.address;
+    this.remotePort = remote === undefined ? raw.remotePort : remote.port;
+    this.localAddress = local === undefined ? raw.localAddress : local.address;
+    this.localPort = local === undefined ? raw.localPort : local.port;
   }
 
   write(chunk: Uint8Array): boolean {
@@ -73,6 +98,14 @@ export class BunSocket implements Socket {
     this.queue.length = 0;
     this.pending = 0;
     this.raw.end();
+  }
+
+  reset(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.pending = 0;
+    this.raw.terminate();
   }
 
   setKeepAlive(on: boolean): void {

@@ -22,7 +22,7 @@ import {
 import { connectFrom, connectThrough } from "./node-hop.ts";
 import { connectTls, listenTls } from "./node-tls.ts";
 import { tlsAcceptor } from "./node-tls-acceptor.ts";
-import { BunSocket, handlers, noEvents, type RawSocket } from "./bun-socket.ts";
+import { BunSocket, handlers, knownEnd, noEvents, type KnownEnd, type RawSocket } from "./bun-socket.ts";
 import { fitsNativeTls, listenNativeTls } from "./bun-tls.ts";
 import { HANDSHAKE_SLOTS, HandshakeGate } from "./handshake-gate.ts";
 import { bunSystem } from "./bun-system.ts";
@@ -62,6 +62,8 @@ async function listen(options: ListenOptions, onAccept: (socket: Socket) => void
     if (fitsNativeTls(tls)) return Promise.resolve(listenNativeTls({ ...options, tls }, onAccept, handshakeGate));
     return listenTls({ ...options, tls }, onAccept, "stream", handshakeGate);
   }
+  // Set once listening (before any accept): the port may have been 0.
+  let local: KnownEnd | undefined;
   const server = Bun.listen<BunSocket>({
     hostname: options.hostname,
     port: options.port,
@@ -71,14 +73,15 @@ async function listen(options: ListenOptions, onAccept: (socket: Socket) => void
     ...(options.ipv6Only === undefined ? {} : { ipv6Only: options.ipv6Only }),
     socket: {
       ...handlers,
+      // Bun sets TCP_NODELAY itself on accepted and connected sockets.
       open(raw) {
-        raw.setNoDelay(true);
-        const socket = new BunSocket(raw, noEvents);
+        const socket = new BunSocket(raw, noEvents, local);
         raw.data = socket;
         onAccept(socket);
       },
     },
   });
+  local = knownEnd(options.hostname, server.port);
   return {
     hostname: server.hostname ?? options.hostname,
     port: server.port,
@@ -160,8 +163,7 @@ const connectHandlers = {
     }
     pending.settled = true;
     if (pending.timer !== undefined) clearTimeout(pending.timer);
-    raw.setNoDelay(true);
-    const socket = new BunSocket(raw as RawSocket, pending.events);
+    const socket = new BunSocket(raw as RawSocket, pending.events, undefined, knownEnd(pending.hostname, pending.port));
     raw.data = socket;
     pending.resolve(socket);
   },

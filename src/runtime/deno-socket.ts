@@ -376,6 +376,11 @@ export class DenoSocket implements Socket {
     queueMicrotask(() => this.#emitClose(undefined));
   }
 
+  /** Deno's Conn has no SO_LINGER: a plain close. */
+  reset(): void {
+    this.destroy();
+  }
+
   #fail(e: unknown): void {
     if (this.#closed) return;
     this.#shutdown(this.#writeError ?? asError(e));

@@ -115,6 +115,12 @@ export class NodeTlsSocket implements Socket {
     this.raw.destroy();
   }
 
+  reset(): void {
+    // A TLS connection ends as destroy() does: the reset would skip nothing
+    // the kernel keeps (node:tls sockets close through their own stream).
+    this.destroy();
+  }
+
   setKeepAlive(on: boolean): void {
     if (!this.closed) this.raw.setKeepAlive(on);
   }

@@ -60,6 +60,14 @@ export interface Socket {
   /** Close now, dropping pending bytes. `close` follows (once). Safe to call twice. */
   destroy(): void;
   /**
+   * destroy() with a TCP reset (SO_LINGER 0) where the runtime allows it: no
+   * FIN exchange, and no TIME_WAIT left on this side. For server connections
+   * only (HAProxy closes those the same way): under churn every FIN-closed
+   * one would hold a local port in TIME_WAIT for a minute. Never for a
+   * client, whose unread response the reset would discard.
+   */
+  reset(): void;
+  /**
    * SO_KEEPALIVE (HAProxy's `option tcpka`): the kernel probes an idle
    * connection, with the system's intervals. No-op on a unix socket.
    */

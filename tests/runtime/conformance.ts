@@ -785,6 +785,42 @@ export const checks: Check[] = [
   },
 
   {
+    name: "reset",
+    timeoutMs: 8000,
+    async run(scope, info) {
+      // reset(): destroy() with SO_LINGER 0 where the runtime has it (Bun):
+      // the peer sees a reset, not a FIN, and this side keeps no TIME_WAIT.
+      const srv = await scope.server();
+      const cprobe = new Probe();
+      const client = await scope.connect(srv.port, cprobe);
+      const server = await srv.next();
+      const sprobe = probeOf(server);
+      client.write(enc.encode("ping"));
+      await within(sprobe.bytesArrived(4), 3000, "bytes before the reset");
+      client.reset();
+      eq(client.closed, true, "client.closed right after reset()");
+      client.reset(); // safe twice
+      client.destroy();
+      await within(cprobe.closed.promise, 3000, "close at the resetting side");
+      eq(cprobe.closeError, undefined, "close error at the resetting side");
+      await within(Promise.race([sprobe.ended.promise, sprobe.closed.promise]), 3000, "peer noticing");
+      if (sprobe.closes === 0) server.end(); // a runtime without SO_LINGER sent a FIN: the peer is half-open
+      const peerError = await within(sprobe.closed.promise, 3000, "peer close");
+      info.peerError = peerError?.message ?? null;
+      info.peerEnded = sprobe.ends > 0;
+      // Bun's plain sockets (its TLS connections end as destroy() does).
+      if ("Bun" in globalThis && client.tls === undefined) {
+        assert(peerError instanceof Error && sprobe.ends === 0, `the peer saw no reset (error ${peerError?.message}, ends ${sprobe.ends})`);
+      }
+      await sleep(50);
+      eq(cprobe.closes, 1, "close events at the resetting side");
+      eq(sprobe.closes, 1, "close events at the peer");
+      cprobe.checkClean("client");
+      sprobe.checkClean("server");
+    },
+  },
+
+  {
     name: "connect-refused",
     timeoutMs: 5000,
     async run(scope) {

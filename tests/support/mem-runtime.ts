@@ -61,6 +61,11 @@ export class MemSocket implements Socket {
     this.closed = true;
     this.events.close();
   }
+
+  /** In memory there is no TIME_WAIT: a reset is a destroy. */
+  reset(): void {
+    this.destroy();
+  }
   /** pause() was called and resume() not since (the proxy stopped reading this socket). */
   paused = false;
   /** Times pause() was called. */

@@ -50,6 +50,9 @@ class FakeSocket implements Socket {
     this.net.open--;
     this.events.close();
   }
+  reset(): void {
+    this.destroy();
+  }
   pause(): void {}
   resume(): void {}
 }
