@@ -1,0 +1,54 @@
+// Where the engine allocates, per client connection: V8's sampling heap
+// profiler (through node:inspector, under Deno) with the objects later
+// collected kept in, around bench/conn-objects.ts (its N idle keep-alive
+// connections, then N that each send one `Connection: close` GET; 200 more
+// warm it up). Bun has no allocation sampler; the engine's JavaScript
+// allocates alike on both (the runtime's own socket objects aside: the
+// sockets here are in memory). What it prints: the bytes allocated per
+// connection, by the nearest frame in src/ of each allocation.
+//
+//   deno run -A --v8-flags=--expose-gc bench/alloc-profile.ts [N] [--top K]
+import { Session } from "node:inspector";
+
+const args = Deno.args;
+const n = Number(args[0] ?? "") || 5000;
+const topAt = args.indexOf("--top");
+const top = topAt >= 0 ? Number(args[topAt + 1]) : 30;
+
+interface ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: ProfileNode[];
+}
+
+const session = new Session();
+session.connect();
+const post = <T>(method: string, params: object = {}) =>
+  new Promise<T>((resolve, reject) => session.post(method, params, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
+
+await post("HeapProfiler.enable");
+await post("HeapProfiler.startSampling", { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+await import("./conn-objects.ts");
+const { profile } = await post<{ profile: { head: ProfileNode } }>("HeapProfiler.stopSampling");
+
+const root = new URL("..", import.meta.url).href;
+const where = (f: ProfileNode["callFrame"]) => `${f.functionName || "(anonymous)"} ${f.url.startsWith(root) ? f.url.slice(root.length) : f.url || "(native)"}:${f.lineNumber + 1}`;
+const bySite = new Map<string, number>();
+let total = 0;
+function walk(node: ProfileNode, nearestSrc: string | undefined): void {
+  const site = node.callFrame.url.startsWith(root + "src/") ? where(node.callFrame) : nearestSrc;
+  if (node.selfSize > 0) {
+    total += node.selfSize;
+    const key = site ?? where(node.callFrame);
+    bySite.set(key, (bySite.get(key) ?? 0) + node.selfSize);
+  }
+  for (const child of node.children) walk(child, site);
+}
+walk(profile.head, undefined);
+
+const connections = 2 * n + 200;
+console.log(`\n${(total / 1e6).toFixed(1)} MB allocated (sampled) over ${connections} connections: ${(total / connections).toFixed(0)} B per connection`);
+console.log("by the nearest function in src/ (its line is where the function starts):");
+for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  console.log(`${(bytes / connections).toFixed(0).padStart(7)} B  ${site}`);
+}
