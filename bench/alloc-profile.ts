@@ -10,7 +10,7 @@
 //   deno run -A --v8-flags=--expose-gc bench/alloc-profile.ts [N] [--top K]
 import { Session } from "node:inspector";
 
-const args = Deno.args;
+const args = ((globalThis as { process?: { argv: string[] } }).process?.argv ?? []).slice(2);
 const n = Number(args[0] ?? "") || 5000;
 const topAt = args.indexOf("--top");
 const top = topAt >= 0 ? Number(args[topAt + 1]) : 30;
@@ -24,7 +24,7 @@ interface ProfileNode {
 const session = new Session();
 session.connect();
 const post = <T>(method: string, params: object = {}) =>
-  new Promise<T>((resolve, reject) => session.post(method, params, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
+  new Promise<T>((resolve, reject) => session.post(method, params, (e: Error | null, r?: object) => (e ? reject(e) : resolve(r as T))));
 
 await post("HeapProfiler.enable");
 await post("HeapProfiler.startSampling", { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
