@@ -93,19 +93,21 @@ export class BunSocket implements Socket {
   }
 
   destroy(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.queue.length = 0;
-    this.pending = 0;
-    this.raw.end();
+    this.closeNow(false);
   }
 
   reset(): void {
+    this.closeNow(true);
+  }
+
+  /** Pending bytes dropped; Bun's end() sends a FIN, its terminate() a reset (SO_LINGER 0). */
+  private closeNow(reset: boolean): void {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
     this.pending = 0;
-    this.raw.terminate();
+    if (reset) this.raw.terminate();
+    else this.raw.end();
   }
 
   setKeepAlive(on: boolean): void {
