@@ -288,9 +288,15 @@ for (const target of selectedTargets()) {
       // To HTTP/1.1: a server that never answers and reports when sluice closes its connection.
       let closed = 0;
       const silent = await tcpBackend((socket) => {
-        // Read (and drop) the request, so that sluice's FIN shows as "end".
+        // Read (and drop) the request. sluice closes a server connection with a
+        // reset where its runtime can (as HAProxy), else with a FIN: either counts.
         socket.on("data", () => {});
-        socket.once("end", () => closed++);
+        let seen = false;
+        const gone = () => {
+          if (!seen) (seen = true), closed++;
+        };
+        socket.once("end", gone);
+        socket.once("close", gone);
       });
       open.push(silent);
       const port = await freePort();
