@@ -21,21 +21,21 @@ export const noEvents: SocketEvents = {
  */
 const NO_QUEUE: Uint8Array[] = [];
 
-/** One end of a connection, as the kernel would report it. */
+/** One end of a connection, as the kernel would report it (a PendingConnect is one: no object per connect). */
 export interface KnownEnd {
-  readonly address: string;
+  readonly hostname: string;
   readonly port: number;
 }
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 /**
- * The end a socket to or from `host`:`port` has, when the kernel would
- * report exactly that: an IPv4 literal (IPv6 has several spellings of one
- * address, a wildcard or a name is resolved by the kernel) and a set port.
+ * Whether a socket to or from `end` has exactly that end as the kernel would
+ * report it: an IPv4 literal (IPv6 has several spellings of one address, a
+ * wildcard or a name is resolved by the kernel) and a set port.
  */
-export function knownEnd(host: string, port: number): KnownEnd | undefined {
-  return port > 0 && IPV4.test(host) && host !== "0.0.0.0" ? { address: host, port } : undefined;
+export function isKnownEnd(end: KnownEnd): boolean {
+  return end.port > 0 && end.hostname !== "0.0.0.0" && IPV4.test(end.hostname);
 }
 
 export class BunSocket implements Socket {
@@ -64,9 +64,9 @@ export class BunSocket implements Socket {
    */
   constructor(readonly raw: RawSocket, events: SocketEvents, local?: KnownEnd, remote?: KnownEnd) {
     this.events = events;
-    this.remoteAddress = remote === undefined ? raw.remoteAddress : remote.address;
+    this.remoteAddress = remote === undefined ? raw.remoteAddress : remote.hostname;
     this.remotePort = remote === undefined ? raw.remotePort : remote.port;
-    this.localAddress = local === undefined ? raw.localAddress : local.address;
+    this.localAddress = local === undefined ? raw.localAddress : local.hostname;
     this.localPort = local === undefined ? raw.localPort : local.port;
   }
 

@@ -22,7 +22,7 @@ import {
 import { connectFrom, connectThrough } from "./node-hop.ts";
 import { connectTls, listenTls } from "./node-tls.ts";
 import { tlsAcceptor } from "./node-tls-acceptor.ts";
-import { BunSocket, handlers, knownEnd, noEvents, type KnownEnd, type RawSocket } from "./bun-socket.ts";
+import { BunSocket, handlers, isKnownEnd, noEvents, type KnownEnd, type RawSocket } from "./bun-socket.ts";
 import { fitsNativeTls, listenNativeTls } from "./bun-tls.ts";
 import { HANDSHAKE_SLOTS, HandshakeGate } from "./handshake-gate.ts";
 import { bunSystem } from "./bun-system.ts";
@@ -81,7 +81,8 @@ async function listen(options: ListenOptions, onAccept: (socket: Socket) => void
       },
     },
   });
-  local = knownEnd(options.hostname, server.port);
+  const bound = { hostname: options.hostname, port: server.port };
+  if (isKnownEnd(bound)) local = bound;
   return {
     hostname: server.hostname ?? options.hostname,
     port: server.port,
@@ -163,7 +164,7 @@ const connectHandlers = {
     }
     pending.settled = true;
     if (pending.timer !== undefined) clearTimeout(pending.timer);
-    const socket = new BunSocket(raw as RawSocket, pending.events, undefined, knownEnd(pending.hostname, pending.port));
+    const socket = new BunSocket(raw as RawSocket, pending.events, undefined, isKnownEnd(pending) ? pending : undefined);
     raw.data = socket;
     pending.resolve(socket);
   },
