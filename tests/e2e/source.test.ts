@@ -12,7 +12,9 @@ import { proxiesUnderTest } from "./reference-proxy.ts";
 function peerBackend(): Promise<Backend & { peers: string[] }> {
   const peers: string[] = [];
   return tcpBackend((s) => {
-    peers.push(`${s.remoteAddress}:${s.remotePort}`);
+    // A health check may be reset (HAProxy's are) before the server's accept
+    // callback runs; such a socket no longer knows its peer and is not counted.
+    if (s.remoteAddress !== undefined) peers.push(`${s.remoteAddress}:${s.remotePort}`);
     // A peer that leaves without a word (the start-up probes' sessions) is left too.
     s.on("end", () => s.end());
     s.on("data", (d: Buffer) => {
