@@ -66,6 +66,9 @@ export interface ClientMuxBase {
   readonly usedStreams: number;
   /** The server now authenticates this connection (NTLM/Negotiate): only an exclusive one ever does. */
   readonly authenticates: boolean;
+  /** The connection's local address and port (HAProxy's %bi, %bp); "" and -1 until it has a socket. */
+  readonly sourceAddress: string;
+  readonly sourcePort: number;
   /**
    * Starts one exchange for `request`; the caller made sure a slot is free and
    * the ownership API attached the connection. A number: refused before

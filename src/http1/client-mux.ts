@@ -157,6 +157,14 @@ export class H1ClientMux implements PoolConn, ClientMuxBase, Exchange {
     return this.user === NOBODY ? 0 : 1;
   }
 
+  get sourceAddress(): string {
+    return this.socket?.localAddress ?? "";
+  }
+
+  get sourcePort(): number {
+    return this.socket?.localPort ?? -1;
+  }
+
   /** Writes bytes of its own (the PROXY protocol header) before any request. */
   write(bytes: Uint8Array): boolean {
     return this.socket!.write(bytes);

@@ -120,6 +120,14 @@ export class H2ClientConnection implements StreamHost, MuxConn, ClientMuxBase {
     for (const chunk of early) this.onChunk(chunk);
   }
 
+  get sourceAddress(): string {
+    return this.socket.localAddress;
+  }
+
+  get sourcePort(): number {
+    return this.socket.localPort;
+  }
+
   /** Streams that may start now: min(peer's limit − open, ids left, max-reuse budget); 0 once going away. */
   get freeSlots(): number {
     if (this.closed || this.goingAway || this.goawaySent) return 0;

@@ -40,8 +40,9 @@ export class HttpLogWriter implements HttpLogSink {
     r.frontendAddress = client.localAddress;
     r.frontendPort = client.localPort;
     const backend = stream?.backend ?? session.defaultBackend;
-    // The rules' transaction knows when the frontend answered before any backend was chosen.
-    r.backend = stream?.ruled?.txn.backend ?? backend.name;
+    // The rules' transaction knows when the frontend answered before any backend was chosen; a
+    // request refused before that (a bad request, a timeout) names the frontend, as HAProxy does.
+    r.backend = stream?.ruled?.txn.backend ?? (stream === undefined ? session.host.name : backend.name);
     r.acceptTime = session.acceptDate;
     r.requestTime = session.acceptDate + Math.round(session.requestStart - session.accepted);
     // The handshake is the connection's: counted in its first request's times only.
@@ -96,6 +97,10 @@ export class HttpLogWriter implements HttpLogSink {
       r.Ta = Math.round(now - session.requestStart);
       r.retries = stream.retries;
       r.serverConnId = stream.connId;
+      if (stream.connId >= 0) {
+        r.backendSourceAddress = stream.sourceAddress;
+        r.backendSourcePort = stream.sourcePort;
+      }
       r.serverConnReused = stream.reusedConn;
       r.serverConnPrivate = stream.connPrivate;
       if (server !== undefined) {

@@ -33,6 +33,9 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** The backend connection this stream used last (-1: none), and whether it was private to the session (for the log). */
   connId = -1;
   connPrivate = false;
+  /** That connection's local end (the log's %bi, %bp). */
+  sourceAddress = "";
+  sourcePort = -1;
   /** The connection and the exchange on it, while the stream has them. */
   conn: ClientMux | undefined;
   exchange: Exchange | undefined;
@@ -205,6 +208,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     this.connecting = false;
     this.connId = conn.id;
     this.connPrivate = conn.owner !== undefined;
+    this.sourceAddress = conn.sourceAddress;
+    this.sourcePort = conn.sourcePort;
     this.reusedConn = conn.carried > 1;
     const early = this.early;
     if (early !== undefined) {

@@ -46,6 +46,9 @@ export class FakeConn implements PoolConn {
     return this.place === "in-use" ? 1 : 0;
   }
 
+  readonly sourceAddress = "";
+  readonly sourcePort = -1;
+
   /** The pool tests move connections, they never carry exchanges on them. */
   attach(): never {
     throw new Error("FakeConn carries no exchange");
