@@ -264,10 +264,12 @@ const VARIABLES: Record<string, Builder> = {
   Tt: () => (r) => (r.asap ? "+" : "") + ms(r.Tt),
   /** Tq = Th + Ti + TR, -1 when TR is. */
   Tq: timer((r) => (r.TR < 0 ? -1 : pos(r.Th) + pos(r.Ti) + r.TR)),
-  /** Td = Tt - (Th + Ti + TR + Tw + Tc + Tr): data transfer, -1 without response headers. */
-  Td: timer((
-    r,
-  ) => (r.Tr < 0 ? -1 : r.Tt - (pos(r.Th) + pos(r.Ti) + pos(r.TR) + pos(r.Tw) + pos(r.Tc) + r.Tr))),
+  /**
+   * Td = Tt - (Th + Ti + TR + Tw + Tc + Tr): data transfer, -1 without response headers. Never
+   * below 0 once they came: each timer is rounded on its own, and their sum may pass Tt by a
+   * millisecond, where HAProxy's, differences of one millisecond clock, never do.
+   */
+  Td: timer((r) => (r.Tr < 0 ? -1 : Math.max(0, r.Tt - (pos(r.Th) + pos(r.Ti) + pos(r.TR) + pos(r.Tw) + pos(r.Tc) + r.Tr)))),
   /** Tu = Tt - Ti: total time as seen by the user. */
   Tu: timer((r) => r.Tt - pos(r.Ti)),
   // names and addresses

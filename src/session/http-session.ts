@@ -368,9 +368,13 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
 
   /** An error page (the backend's errorfile, else the frontend's, else sluice's own), then the connection closes. */
   private respondAndClose(status: number, backend = this.defaultBackend): void {
+    this.sendErrorPage(status, backend);
+    this.closeClient();
+  }
+
+  private sendErrorPage(status: number, backend: Backend): void {
     this.mux.replaceOutput(errorPage(status, backend.errorFiles, this.host.errorFiles));
     this.flushToClient();
-    this.closeClient();
   }
 
   private closeClient(): void {
@@ -399,9 +403,11 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   }
 
   streamFailed(stream: HttpStream, status: number): void {
-    this.host.logStream(this, stream, status, stream.cause, stream.phase);
     this.stream = undefined;
-    this.respondAndClose(status, stream.backend);
+    // The error page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
+    this.sendErrorPage(status, stream.backend);
+    this.host.logStream(this, stream, status, stream.cause, stream.phase);
+    this.closeClient();
   }
 
   streamCut(stream: HttpStream): void {

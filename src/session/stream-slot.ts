@@ -193,8 +193,10 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   }
 
   streamFailed(stream: HttpStream, status: number): void {
+    // The error page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
+    this.writer.page(errorPage(status, stream.backend.errorFiles, this.session.host.errorFiles));
     this.log(stream, status);
-    this.answer(status, stream.backend);
+    this.finish();
   }
 
   streamCut(stream: HttpStream): void {

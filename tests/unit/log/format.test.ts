@@ -150,6 +150,9 @@ describe("formatting", () => {
     const r = createHttpLogRecord();
     r.Tt = 30;
     expect(fmt("%Tq %Td %Tu", r)).toBe("-1 -1 30");
+    // Each timer rounded on its own may sum to a millisecond more than Tt: Td is 0 then, not -1 ("never").
+    Object.assign(r, { Ti: 1, TR: 0, Tw: 0, Tc: 1, Tr: 1, Tt: 2 });
+    expect(fmt("%Td", r)).toBe("0");
   });
 
   test("addresses, ports, names, counters, state", () => {
