@@ -8,7 +8,7 @@ import { FVCHAR, LOWER, TCHAR, VCHAR_WS } from "../http1/chars.ts";
 import { type Field, FieldsHead } from "../http/fields-head.ts";
 import { BodyKind, type Head, type ProtocolRefusal } from "../http/message.ts";
 
-export type HeaderField = [name: string, value: string];
+export type HeaderField = readonly [name: string, value: string];
 
 /** Fields that mean something only for one HTTP/1.1 connection (RFC 9113 §8.2.2): never sent or accepted over HTTP/2. */
 export const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);

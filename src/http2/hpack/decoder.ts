@@ -157,29 +157,26 @@ export class HpackDecoder {
     while (c.pos < c.end) {
       const at = c.pos;
       const b = c.buf[at]!;
-      let name: string;
-      let value: string;
+      // An indexed field is the table's own pair (fields are never changed in place: an edit replaces the pair).
+      let field: HeaderField;
       if (b >= 0x80) {
         // §6.1 indexed field
         const index = readInteger(c, 7);
         if (index <= STATIC_TABLE_LENGTH) {
           if (index === 0) throw new HpackError("indexed header field with index 0", at);
-          const e = STATIC_TABLE[index - 1]!;
-          name = e[0];
-          value = e[1];
+          field = STATIC_TABLE[index - 1] as HeaderField;
           known = this.knownStatic[index]!;
         } else {
           const i = index - STATIC_TABLE_LENGTH;
           if (i > table.length) throw this.badIndex(index, at);
-          name = table.name(i);
-          value = table.value(i);
+          field = table.field(i);
           known = table.marked(i) ? 1 : 0;
         }
       } else if (b >= 0x40) {
         // §6.2.1 literal with incremental indexing
-        name = this.literalName(c, 6, at);
-        value = this.literal(c);
-        table.add(name, value);
+        const name = this.literalName(c, 6, at);
+        field = [name, this.literal(c)];
+        table.addField(field);
         known = 0;
       } else if (b >= 0x20) {
         // §6.3 dynamic table size update
@@ -209,18 +206,18 @@ export class HpackDecoder {
         continue;
       } else {
         // §6.2.2 literal without indexing (0000), §6.2.3 never indexed (0001)
-        name = this.literalName(c, 4, at);
-        value = this.literal(c);
+        const name = this.literalName(c, 4, at);
+        field = [name, this.literal(c)];
         known = 0;
         if (b & 0x10) (never ??= []).push(name);
       }
       fieldSeen = true;
-      listSize += name.length + value.length + ENTRY_OVERHEAD;
+      listSize += field[0].length + field[1].length + ENTRY_OVERHEAD;
       if (listSize <= maxList) {
         const k = out.length;
         if (k === this.checkedFields.length) this.growChecked();
         this.checkedFields[k] = known;
-        out.push([name, value]);
+        out.push(field);
       }
     }
     this.listSize = listSize;

@@ -2,16 +2,20 @@
 // index order, whose size is the sum of name + value + 32 per entry (§4.1),
 // kept within maxSize by evicting the oldest entries (§4.3, §4.4).
 //
-// A ring buffer of names and values; a field's octet length is its string
-// length (one char per octet).
+// A ring buffer of fields; a field's octet length is its string length (one
+// char per octet). Each entry is the [name, value] pair made when it was
+// inserted, handed out as is to every block that references it: fields are
+// never changed in place (an edit replaces the pair), so a request whose
+// fields all come from the tables makes no pair of its own.
 
 import type { HeaderField } from "./types.ts";
 
 export const ENTRY_OVERHEAD = 32;
 
+const EMPTY: HeaderField = ["", ""];
+
 export class DynamicTable {
-  private names: string[] = new Array<string>(16).fill("");
-  private values: string[] = new Array<string>(16).fill("");
+  private fields: HeaderField[] = new Array<HeaderField>(16).fill(EMPTY);
   /** Per slot: the entry was marked (see mark()). */
   private marks = new Uint8Array(16);
   private mask = 15;
@@ -32,12 +36,17 @@ export class DynamicTable {
 
   /** Name of the entry at dynamic index i (1 = newest .. length). */
   name(i: number): string {
-    return this.names[(this.head + this.length - i) & this.mask]!;
+    return this.fields[(this.head + this.length - i) & this.mask]![0];
   }
 
   /** Value of the entry at dynamic index i (1 = newest .. length). */
   value(i: number): string {
-    return this.values[(this.head + this.length - i) & this.mask]!;
+    return this.fields[(this.head + this.length - i) & this.mask]![1];
+  }
+
+  /** The entry at dynamic index i (1 = newest .. length): the pair itself, never to be changed. */
+  field(i: number): HeaderField {
+    return this.fields[(this.head + this.length - i) & this.mask]!;
   }
 
   /** Whether the entry at dynamic index i was marked. */
@@ -59,16 +68,20 @@ export class DynamicTable {
    * larger than maxSize empties the table and is not inserted (not an error).
    */
   add(name: string, value: string): void {
-    const size = name.length + value.length + ENTRY_OVERHEAD;
+    this.addField([name, value]);
+  }
+
+  /** As add(), keeping `field` itself as the entry (field() hands it out). */
+  addField(field: HeaderField): void {
+    const size = field[0].length + field[1].length + ENTRY_OVERHEAD;
     if (size > this.maxSize) {
       while (this.length > 0) this.evictOldest();
       return;
     }
     while (this.size + size > this.maxSize) this.evictOldest();
-    if (this.length === this.names.length) this.grow();
+    if (this.length === this.fields.length) this.grow();
     const slot = (this.head + this.length) & this.mask;
-    this.names[slot] = name;
-    this.values[slot] = value;
+    this.fields[slot] = field;
     this.marks[slot] = 0;
     this.length++;
     this.size += size;
@@ -93,10 +106,8 @@ export class DynamicTable {
 
   private evictOldest(): void {
     const slot = this.head;
-    const name = this.names[slot]!;
-    const value = this.values[slot]!;
-    this.names[slot] = "";
-    this.values[slot] = "";
+    const [name, value] = this.fields[slot]!;
+    this.fields[slot] = EMPTY;
     this.head = (slot + 1) & this.mask;
     this.length--;
     this.size -= name.length + value.length + ENTRY_OVERHEAD;
@@ -104,17 +115,14 @@ export class DynamicTable {
   }
 
   private grow(): void {
-    const n = this.names.length;
-    const names = new Array<string>(n * 2).fill("");
-    const values = new Array<string>(n * 2).fill("");
+    const n = this.fields.length;
+    const fields = new Array<HeaderField>(n * 2).fill(EMPTY);
     const marks = new Uint8Array(n * 2);
     for (let i = 0; i < this.length; i++) {
-      names[i] = this.names[(this.head + i) & this.mask]!;
-      values[i] = this.values[(this.head + i) & this.mask]!;
+      fields[i] = this.fields[(this.head + i) & this.mask]!;
       marks[i] = this.marks[(this.head + i) & this.mask]!;
     }
-    this.names = names;
-    this.values = values;
+    this.fields = fields;
     this.marks = marks;
     this.head = 0;
     this.mask = n * 2 - 1;

@@ -436,11 +436,20 @@ describe("decoder rules", () => {
     expect(new HpackDecoder().decode(new Uint8Array(0))).toEqual([]);
   });
 
-  test("decoded fields are fresh arrays (changing one does not change the tables)", () => {
+  test("an indexed field is the table's own pair, the same each time (read-only: nothing is made per reference)", () => {
     const d = new HpackDecoder();
-    const [f] = d.decode(hex("82")) as [HeaderField];
-    f[1] = "PUT";
-    expect(d.decode(hex("82"))).toEqual([[":method", "GET"]]);
+    // :method GET (static 2); custom-key: custom-header inserted (RFC 7541 C.3.1's literal), then referenced as 62.
+    const [a, inserted] = d.decode(hex("82 400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572"));
+    const [b, referenced, again] = d.decode(hex("82 be be"));
+    expect(b).toBe(a!);
+    expect(referenced).toBe(inserted!);
+    expect(again).toBe(inserted!);
+    expect(referenced).toEqual(["custom-key", "custom-header"]);
+    // A literal without indexing is a pair of its own.
+    const [x] = d.decode(hex("04 0c 2f73 616d 706c 652f 7061 7468"));
+    const [y] = d.decode(hex("04 0c 2f73 616d 706c 652f 7061 7468"));
+    expect(x).toEqual([":path", "/sample/path"]);
+    expect(x).not.toBe(y!);
   });
 });
 
