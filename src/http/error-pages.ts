@@ -1,30 +1,32 @@
 // The responses sluice writes itself (400, 408, 502, 503, 504, ...): small HTML
-// bodies in HAProxy's manner, replaceable per proxy with `errorfile CODE FILE`
-// (a complete raw HTTP response, sent as is).
+// bodies, replaceable per proxy with `errorfile CODE FILE` (a complete raw HTTP
+// response, sent as is). For the statuses HAProxy has messages for, the status
+// line and the text are HAProxy 2.6's, as its clients and monitors see them
+// (its 501 text begins with a stray "." there too); the others are sluice's.
 import { reasonPhrase } from "./reasons.ts";
 
-/** What each page says under its status line. */
-const TEXTS: Readonly<Record<number, string>> = {
-  200: "Service ready.",
-  400: "The request could not be understood.",
-  401: "Authentication is required.",
-  403: "The request is forbidden by the rules of this proxy.",
-  404: "The requested resource was not found.",
-  405: "This method is not allowed.",
-  407: "Proxy authentication is required.",
-  408: "The request did not arrive completely in time.",
-  410: "The requested resource is gone.",
-  413: "The request body is too large.",
-  414: "The request line is too long.",
-  425: "The request was sent too early.",
-  429: "Too many requests were sent.",
-  431: "The request header fields are too large or too many.",
-  500: "An internal error occurred.",
-  501: "The request uses something this proxy does not implement.",
-  502: "The server sent an invalid or incomplete response.",
-  503: "No server is available to handle this request.",
-  504: "The server did not answer in time.",
-  505: "This HTTP version is not supported.",
+/** What each page says: its reason phrase (where HAProxy's pages differ from the standard one) and its text. */
+const PAGES: Readonly<Record<number, { reason?: string; text: string }>> = {
+  200: { text: "Service ready." },
+  400: { reason: "Bad request", text: "Your browser sent an invalid request." },
+  401: { text: "You need a valid user and password to access this content." },
+  403: { text: "Request forbidden by administrative rules." },
+  404: { text: "The resource could not be found." },
+  405: { text: "A request was made of a resource using a request method not supported by that resource" },
+  407: { reason: "Unauthorized", text: "You need a valid user and password to access this content." },
+  408: { reason: "Request Time-out", text: "Your browser didn't send a complete request in time." },
+  410: { text: "The resource is no longer available and will not be available again." },
+  413: { reason: "Payload Too Large", text: "The request entity exceeds the maximum allowed." },
+  414: { text: "The request line is too long." },
+  425: { text: "Your browser sent early data." },
+  429: { text: "You have sent too many requests in a given amount of time." },
+  431: { text: "The request header fields are too large or too many." },
+  500: { text: "An internal server error occurred." },
+  501: { text: ".The server does not support the functionality required to fulfill the request." },
+  502: { text: "The server returned an invalid or incomplete response." },
+  503: { text: "No server is available to handle this request." },
+  504: { reason: "Gateway Time-out", text: "The server didn't respond in time." },
+  505: { text: "This HTTP version is not supported." },
 };
 
 const encoder = new TextEncoder();
@@ -34,8 +36,9 @@ const cache = new Map<number, Uint8Array>();
 export function defaultErrorPage(status: number): Uint8Array {
   let page = cache.get(status);
   if (page === undefined) {
-    const reason = reasonPhrase(status, "Error");
-    const text = TEXTS[status] ?? "An error occurred.";
+    const known = PAGES[status];
+    const reason = known?.reason ?? reasonPhrase(status, "Error");
+    const text = known?.text ?? "An error occurred.";
     const body = `<html><body><h1>${status} ${reason}</h1>\n${text}\n</body></html>\n`;
     page = encoder.encode(
       `HTTP/1.1 ${status} ${reason}\r\ncontent-length: ${body.length}\r\ncache-control: no-cache\r\n` +

@@ -235,6 +235,8 @@ export type VerdictCode = (typeof Verdict)[keyof typeof Verdict];
 /** A response of the proxy's own, as rules build it. */
 export interface Reply {
   status: number;
+  /** The status line's reason phrase when the page has its own (an errorfile's, the default pages'); undefined: the standard one. */
+  reason?: string;
   /** Fields in order (content-type, location, www-authenticate, `hdr` of return). */
   fields: [string, string][];
   body: Uint8Array;

@@ -42,5 +42,5 @@ export function afterResponse(ruled: RuledRequest, head: Head): Head {
 /** A reply of the rules as a response head: its fields, then its length. */
 export function replyHead(reply: Reply): Head {
   const fields: [string, string][] = [...reply.fields, ["content-length", String(reply.body.length)]];
-  return new FieldsHead(fields, { isRequest: false, status: reply.status, bodyKind: BodyKind.Length, contentLength: reply.body.length });
+  return new FieldsHead(fields, { isRequest: false, status: reply.status, reason: reply.reason, bodyKind: BodyKind.Length, contentLength: reply.body.length });
 }

@@ -268,7 +268,7 @@ for (const target of selectedTargets()) {
       ];
       for (const attempt of attempts) {
         const reply = await raw(port, attempt);
-        expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+        expect(reply).toMatch(/^HTTP\/1\.1 400 Bad request\r\n/);
       }
       expect(a.requests.length).toBe(0);
     });
@@ -292,8 +292,8 @@ for (const target of selectedTargets()) {
       const silentPort = silent.port;
       run = await startSluice(target, httpConfig(port, `    timeout server 300ms\n    server s 127.0.0.1:${silentPort}`));
       const r = await curl(["-i", `http://127.0.0.1:${port}/`]);
-      expect(r.out).toMatch(/^HTTP\/1\.1 504 Gateway Timeout\r\n/);
-      expect(r.out).toContain("<h1>504 Gateway Timeout</h1>");
+      expect(r.out).toMatch(/^HTTP\/1\.1 504 Gateway Time-out\r\n/);
+      expect(r.out).toContain("<h1>504 Gateway Time-out</h1>");
     });
 
     test("timeout connect: a server that never answers the SYN gets 503 after the retries, logged sC", async () => {
@@ -350,7 +350,7 @@ for (const target of selectedTargets()) {
       run = await startSluice(target, httpConfig(port, `    server a 127.0.0.1:${a.port}`, { fe: "    timeout http-request 300ms" }));
       const started = Date.now();
       const reply = await raw(port, "GET / HTTP/1.1\r\nHost: x\r\n", 2000);
-      expect(reply).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(reply).toMatch(/^HTTP\/1\.1 408 Request Time-out\r\n/);
       expect(Date.now() - started).toBeLessThan(1500);
     });
 

@@ -32,7 +32,8 @@ describe("deny / tarpit", () => {
     const ctx = context({ errorFiles: { 429: bytes("HTTP/1.1 429 Slow\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nwait") } });
     const u = txn();
     action("http-request", "deny deny_status 429 if yes", ctx)(u);
-    expect(u.reply).toEqual({ status: 429, fields: [["Content-Type", "text/plain"]], body: bytes("wait") });
+    // The errorfile's own status line goes out as it is (HAProxy sends the file unchanged).
+    expect(u.reply).toEqual({ status: 429, reason: "Slow", fields: [["Content-Type", "text/plain"]], body: bytes("wait") });
   });
 
   test("http-response deny: 502 by default", () => {
@@ -61,7 +62,7 @@ describe("deny / tarpit", () => {
     const ctx = context({ files: { "e.http": "HTTP/1.1 403 Go Away\nX-E: 1\n\nnope\n" } });
     const t = txn();
     action("http-request", "deny errorfile e.http", ctx)(t);
-    expect(t.reply).toEqual({ status: 403, fields: [["X-E", "1"]], body: bytes("nope\n") });
+    expect(t.reply).toEqual({ status: 403, reason: "Go Away", fields: [["X-E", "1"]], body: bytes("nope\n") });
   });
 
   test("tarpit: 500 by default, closing the connection", () => {

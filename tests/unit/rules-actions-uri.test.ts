@@ -141,7 +141,7 @@ describe("normalize-uri: HAProxy's examples", () => {
       if (output === 400) {
         expect(verdict).toBe(Verdict.reply);
         expect(t.reply!.status).toBe(400);
-        expect(text(t.reply!.body)).toContain("400 Bad Request");
+        expect(text(t.reply!.body)).toContain("400 Bad request");
         expect(t.request!.target).toBe(input);
       } else {
         expect(verdict).toBe(Verdict.continue);

@@ -19,20 +19,21 @@ const HANDLED_STATUSES: readonly number[] = [200, 400, 401, 403, 404, 405, 407, 
 const EMPTY_BODY = new Uint8Array(0);
 
 /** A constant reply, frozen so that no later code can change what every transaction shares. */
-function frozenReply(status: number, fields: [string, string][], body: Uint8Array, close: boolean, local: boolean): Reply {
-  return freezeReply(replyOf(status, fields, body, close, local));
+function frozenReply(status: number, fields: [string, string][], body: Uint8Array, close: boolean, local: boolean, reason?: string): Reply {
+  return freezeReply(replyOf(status, fields, body, close, local, reason));
 }
 
-/** A reply with only the flags that are set. */
-function replyOf(status: number, fields: [string, string][], body: Uint8Array, close: boolean, local: boolean): Reply {
+/** A reply with only the flags (and the reason phrase) that are set. */
+function replyOf(status: number, fields: [string, string][], body: Uint8Array, close: boolean, local: boolean, reason?: string): Reply {
   const reply: Reply = { status, fields, body };
+  if (reason !== undefined) reply.reason = reason;
   if (close) reply.close = true;
   if (local) reply.local = true;
   return reply;
 }
 
 /** The proxy's errorfile for `status`, else sluice's own page, as a reply (status, fields and body of the page). */
-export function errorReply(ctx: ActionContext, status: number): { status: number; fields: [string, string][]; body: Uint8Array } | string {
+export function errorReply(ctx: ActionContext, status: number): { status: number; reason: string; fields: [string, string][]; body: Uint8Array } | string {
   const page = parseRawResponse(ctx.errorFile(status) ?? defaultErrorPage(status));
   if (typeof page === "string") return `the errorfile for ${status} is ${page}`;
   return page;
@@ -173,7 +174,8 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
     if (typeof page === "string") return `'${action}' 'errorfile': ${page}`;
     if (contentType !== undefined) ctx.warn?.(`'${action}': content-type '${contentType}' is ignored with an errorfile`);
     if (hdrs.length > 0) ctx.warn?.(`'${action}': 'hdr' arguments are ignored with an errorfile`);
-    const reply = frozenReply(page.status, page.fields, page.body, close, local);
+    // The page's own status line, as HAProxy sends an errorfile as it is.
+    const reply = frozenReply(page.status, page.fields, page.body, close, local, page.reason);
     return { next, make: () => reply };
   }
   const hasBody = payload.kind === "format" || (payload.kind === "raw" && payload.body.length > 0);

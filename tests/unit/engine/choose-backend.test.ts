@@ -55,5 +55,5 @@ test("each request of one client connection goes where chooseBackend says: its s
   await e.clock.advance(1999);
   expect(client.text()).toBe("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nweb");
   await e.clock.advance(1);
-  expect(client.text()).toContain("HTTP/1.1 504 Gateway Timeout");
+  expect(client.text()).toContain("HTTP/1.1 504 Gateway Time-out");
 });
