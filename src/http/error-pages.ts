@@ -30,10 +30,12 @@ const PAGES: Readonly<Record<number, { reason?: string; text: string }>> = {
 };
 
 const encoder = new TextEncoder();
-const cache = new Map<number, Uint8Array>();
+const closing = new Map<number, Uint8Array>();
+const keeping = new Map<number, Uint8Array>();
 
-/** sluice's own response for `status`, closing the connection. */
-export function defaultErrorPage(status: number): Uint8Array {
+/** sluice's own response for `status`; `keepAlive`: without `connection: close`, the connection stays. */
+export function defaultErrorPage(status: number, keepAlive = false): Uint8Array {
+  const cache = keepAlive ? keeping : closing;
   let page = cache.get(status);
   if (page === undefined) {
     const known = PAGES[status];
@@ -42,11 +44,20 @@ export function defaultErrorPage(status: number): Uint8Array {
     const body = `<html><body><h1>${status} ${reason}</h1>\n${text}\n</body></html>\n`;
     page = encoder.encode(
       `HTTP/1.1 ${status} ${reason}\r\ncontent-length: ${body.length}\r\ncache-control: no-cache\r\n` +
-        `content-type: text/html\r\nconnection: close\r\n\r\n${body}`,
+        `content-type: text/html\r\n${keepAlive ? "" : "connection: close\r\n"}\r\n${body}`,
     );
     cache.set(status, page);
   }
   return page;
+}
+
+/** The proxy's errorfile for `status` (the backend's, else the frontend's), if it has one. */
+export function errorFile(
+  status: number,
+  backendFiles: Readonly<Record<number, Uint8Array>> | undefined,
+  frontendFiles: Readonly<Record<number, Uint8Array>> | undefined,
+): Uint8Array | undefined {
+  return backendFiles?.[status] ?? frontendFiles?.[status];
 }
 
 /** The page to send: the backend's errorfile, else the frontend's, else sluice's own. */
@@ -55,5 +66,5 @@ export function errorPage(
   backendFiles: Readonly<Record<number, Uint8Array>> | undefined,
   frontendFiles: Readonly<Record<number, Uint8Array>> | undefined,
 ): Uint8Array {
-  return backendFiles?.[status] ?? frontendFiles?.[status] ?? defaultErrorPage(status);
+  return errorFile(status, backendFiles, frontendFiles) ?? defaultErrorPage(status);
 }

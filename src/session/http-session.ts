@@ -8,7 +8,7 @@ import type { Server } from "../backend/server.ts";
 import { proxyHeaderV1 } from "../conn/proxy-header.ts";
 import type { ResponseWriter, ServerMuxEvents } from "../conn/server-mux.ts";
 import type { Owner } from "../conn/types.ts";
-import { errorPage } from "../http/error-pages.ts";
+import { defaultErrorPage, errorFile, errorPage } from "../http/error-pages.ts";
 import { BodyKind, type Head, type HeadLimits, type ProtocolRefusal } from "../http/message.ts";
 import { H1ServerMux } from "../http1/server-mux.ts";
 import type { Ownership } from "../pool/ownership.ts";
@@ -108,6 +108,8 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   /** The client's protocol: requests in, answers out. */
   private readonly mux: H1ServerMux;
   private inClientChunk = false;
+  /** A stream failed while its request was being parsed: the next request is awaited once that chunk is done. */
+  private nextAfterChunk = false;
 
   /**
    * @param defaultBackend the frontend's default_backend: its error pages and
@@ -234,6 +236,10 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
 
   clientChunkDone(): void {
     this.inClientChunk = false;
+    if (this.nextAfterChunk) {
+      this.nextAfterChunk = false;
+      if (this.state === "idle") return this.startNext();
+    }
     this.stream?.flushToServer();
     this.flushToClient();
   }
@@ -390,10 +396,23 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     this.stream = undefined;
     this.bytesIn = 0;
     if (!keepClient || this.clientEnded || this.stopping) return this.closeClient();
+    this.nextRequest();
+  }
+
+  /** Idle again, waiting for the next request; one pipelined already starts now. */
+  private nextRequest(): void {
+    this.idleAgain();
+    this.startNext();
+  }
+
+  private idleAgain(): void {
     this.state = "idle";
     this.idleSince = this.now();
     this.rearm();
-    // The next pipelined request, if one is waiting, starts now.
+  }
+
+  /** The parser goes on to the next request: one pipelined already starts now. */
+  private startNext(): void {
     this.mux.next();
     if (!this.inClientChunk) {
       // next() may have started the next stream (TS cannot see it).
@@ -404,10 +423,26 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
 
   streamFailed(stream: HttpStream, status: number): void {
     this.stream = undefined;
-    // The error page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
-    this.sendErrorPage(status, stream.backend);
+    // As HAProxy, the connection stays after a page of sluice's own (502, 503, 504) when the request was read
+    // whole and may be followed by another; an errorfile is sent as it is, and the connection closes after it.
+    const keep = stream.requestComplete && stream.request.keepAlive && !this.clientEnded && !this.stopping &&
+      errorFile(status, stream.backend.errorFiles, this.host.errorFiles) === undefined;
+    // The page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
+    if (keep) {
+      this.mux.replaceOutput(defaultErrorPage(status, true));
+      this.flushToClient();
+    } else {
+      this.sendErrorPage(status, stream.backend);
+    }
     this.host.logStream(this, stream, status, stream.cause, stream.phase);
-    this.closeClient();
+    if (!keep) return this.closeClient();
+    this.bytesIn = 0;
+    // A request with a body paused the client until a connection was ready; none will be.
+    this.client.resume();
+    // Failed at once, from inside its own head's parsing (no server at all): the parser ends that message first.
+    if (!this.inClientChunk) return this.nextRequest();
+    this.idleAgain();
+    this.nextAfterChunk = true;
   }
 
   streamCut(stream: HttpStream): void {

@@ -29,7 +29,7 @@ describe("checks in the engine", () => {
     await e.clock.advance(1);
     e.runtime.connectOutcome = "open";
     expect(be.servers[0]!.state.op).toBe("DOWN");
-    expect(second.text()).toBe(errorPage(503));
+    expect(second.text()).toBe(errorPage(503, true));
     expect(be.queued).toBe(0);
     // The stream being served is not cut: its server answers, its client gets it.
     await send(e.clock, e.server(), RESPONSE);
@@ -37,7 +37,7 @@ describe("checks in the engine", () => {
     // And a new request finds no server.
     const third = e.client();
     await send(e.clock, third, REQUEST);
-    expect(third.text()).toBe(errorPage(503));
+    expect(third.text()).toBe(errorPage(503, true));
   });
 
   test("observe layer7: 5xx answers seen by streams take the server DOWN (on-error mark-down)", async () => {
@@ -53,7 +53,7 @@ describe("checks in the engine", () => {
     expect(server.state.last).toEqual({ status: "HANA", info: "Detected 2 consecutive errors, last one was: Wrong http response", durationMs: 0 });
     const client = e.client();
     await send(e.clock, client, REQUEST);
-    expect(client.text()).toBe(errorPage(503));
+    expect(client.text()).toBe(errorPage(503, true));
   });
 });
 
@@ -63,7 +63,7 @@ describe("passive checks see what went wrong", () => {
     const client = e.client();
     await send(e.clock, client, REQUEST);
     await e.clock.advance(2000);
-    expect(client.text()).toBe(errorPage(504));
+    expect(client.text()).toBe(errorPage(504, true));
     expect(e.proxy.backends.get("be")!.servers[0]!.state.last?.info).toBe("Detected 1 consecutive errors, last one was: Read timeout (http)");
   });
 
@@ -73,7 +73,7 @@ describe("passive checks see what went wrong", () => {
     await send(e.clock, client, REQUEST);
     e.server().destroy();
     await e.clock.settle();
-    expect(client.text()).toBe(errorPage(502));
+    expect(client.text()).toBe(errorPage(502, true));
     expect(e.proxy.backends.get("be")!.servers[0]!.state.last?.info).toBe("Detected 1 consecutive errors, last one was: Read error (http)");
   });
 
@@ -88,7 +88,7 @@ describe("passive checks see what went wrong", () => {
     expect(e.server(1).text()).toBe(REQUEST);
     e.server(1).destroy();
     await e.clock.settle();
-    expect(client.text()).toBe(errorPage(502));
+    expect(client.text()).toBe(errorPage(502, true));
     expect(server.state.op).toBe("DOWN");
     expect(server.state.last?.info).toBe("Detected 1 consecutive errors, last one was: Read error (http)");
   });
@@ -98,7 +98,7 @@ describe("passive checks see what went wrong", () => {
     const client = e.client();
     await send(e.clock, client, REQUEST);
     await send(e.clock, e.server(), "HTTP/1.1 ABC nonsense\r\n\r\n");
-    expect(client.text()).toBe(errorPage(502));
+    expect(client.text()).toBe(errorPage(502, true));
     expect(e.proxy.backends.get("be")!.servers[0]!.state.last?.info).toBe("Detected 1 consecutive errors, last one was: Invalid http response (headers)");
   });
 });

@@ -55,9 +55,9 @@ export async function send(clock: VirtualClock, socket: MemSocket, text: string)
   await clock.settle();
 }
 
-/** sluice's own error response, as the client gets it. */
-export function errorPage(status: number): string {
-  return dec.decode(defaultErrorPage(status));
+/** sluice's own error response, as the client gets it; `keepAlive`: the connection stays after it (no `connection: close`). */
+export function errorPage(status: number, keepAlive = false): string {
+  return dec.decode(defaultErrorPage(status, keepAlive));
 }
 
 /** An HTTP frontend and one server (`serverWords` on its line); `defaults` lines are added to the defaults section. */

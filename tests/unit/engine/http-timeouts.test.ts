@@ -68,7 +68,7 @@ describe("timeout http-keep-alive", () => {
 });
 
 describe("timeout server", () => {
-  test("a server silent after the request gets the client a 504, and its connection closed", async () => {
+  test("a server silent after the request gets the client a 504, and the server its connection closed", async () => {
     e = await engine(httpConfig("timeout server 10s"));
     const client = e.client();
     await send(e.clock, client, REQUEST);
@@ -77,8 +77,9 @@ describe("timeout server", () => {
     await e.clock.advance(9999);
     expect(client.text()).toBe("");
     await e.clock.advance(1);
-    expect(client.text()).toBe(errorPage(504));
-    expect(client.ended).toBe(true);
+    expect(client.text()).toBe(errorPage(504, true));
+    // The request was read whole: the connection stays for the next one, as HAProxy keeps it.
+    expect(client.ended).toBe(false);
     expect(server.closed).toBe(true);
   });
 
@@ -112,8 +113,9 @@ describe("timeout queue", () => {
     await e.clock.advance(3999);
     expect(second.text()).toBe("");
     await e.clock.advance(1);
-    expect(second.text()).toBe(errorPage(503));
-    expect(second.ended).toBe(true);
+    expect(second.text()).toBe(errorPage(503, true));
+    // The request was read whole: the connection stays for the next one, as HAProxy keeps it.
+    expect(second.ended).toBe(false);
     expect(e.proxy.backends.get("be")!.queued).toBe(0);
     // The first one still waits for its server, which never saw the second request.
     expect(e.runtime.connectAttempts).toBe(1);
@@ -137,8 +139,9 @@ describe("timeout connect", () => {
       await e.clock.advance(1);
     }
     expect(e.runtime.connectAttempts).toBe(4);
-    expect(client.text()).toBe(errorPage(503));
-    expect(client.ended).toBe(true);
+    expect(client.text()).toBe(errorPage(503, true));
+    // The request was read whole: the connection stays for the next one, as HAProxy keeps it.
+    expect(client.ended).toBe(false);
     expect(e.proxy.backends.get("be")!.servers[0]!.connectFailures).toBe(4);
   });
 
@@ -148,7 +151,7 @@ describe("timeout connect", () => {
     const client = e.client();
     await send(e.clock, client, REQUEST);
     expect(e.runtime.connectAttempts).toBe(3);
-    expect(client.text()).toBe(errorPage(503));
+    expect(client.text()).toBe(errorPage(503, true));
   });
 });
 

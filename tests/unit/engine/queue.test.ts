@@ -79,7 +79,7 @@ describe("a server's own queue (balance uri)", () => {
     await e.clock.advance(3999);
     expect(b.text()).toBe("");
     await e.clock.advance(1);
-    expect(b.text()).toBe(errorPage(503));
+    expect(b.text()).toBe(errorPage(503, true));
     expect(bound.queued).toBe(0);
     await send(e.clock, serverFor("/same"), RESPONSE);
     expect(a.text()).toBe(RESPONSE);

@@ -177,7 +177,7 @@ describe("retry-on empty-response, junk-response", () => {
     await send(e.clock, client, GET);
     e.server(0).events.end();
     await e.clock.settle();
-    expect(client.text()).toBe(errorPage(502));
+    expect(client.text()).toBe(errorPage(502, true));
     expect(e.runtime.servers.length).toBe(1);
   });
 
@@ -227,7 +227,7 @@ describe("retry-on response-timeout", () => {
     await e.clock.advance(9999);
     expect(client.text()).toBe("");
     await e.clock.advance(1);
-    expect(client.text()).toBe(errorPage(504));
+    expect(client.text()).toBe(errorPage(504, true));
   });
 
   test("a response that has begun is cut, not retried", async () => {
@@ -249,7 +249,7 @@ describe("retry-on conn-failure and none", () => {
     await send(e.clock, client, GET);
     await e.clock.settle();
     expect(e.runtime.connectAttempts).toBe(1);
-    expect(client.text()).toBe(errorPage(503));
+    expect(client.text()).toBe(errorPage(503, true));
   });
 
   test("the default: retries 3 connect attempts again", async () => {
@@ -259,6 +259,6 @@ describe("retry-on conn-failure and none", () => {
     await send(e.clock, client, GET);
     await e.clock.settle();
     expect(e.runtime.connectAttempts).toBe(4);
-    expect(client.text()).toBe(errorPage(503));
+    expect(client.text()).toBe(errorPage(503, true));
   });
 });
