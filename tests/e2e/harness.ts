@@ -1,5 +1,6 @@
 // Runs the real sluice (from source under Bun, under Deno, or the compiled
 // binary) as a child process, with real TCP backends and clients on loopback.
+import * as dgram from "node:dgram";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -268,4 +269,19 @@ export async function openClient(port: number): Promise<Client> {
     socket.once("error", j);
   });
   return Object.assign(socket, { received: () => received, finished });
+}
+
+/** Log lines a proxy sends over UDP (`log 127.0.0.1:PORT format raw`), one per datagram, in arrival order. */
+export interface LogReceiver {
+  port: number;
+  lines: string[];
+  close(): void;
+}
+
+export async function logReceiver(): Promise<LogReceiver> {
+  const socket = dgram.createSocket("udp4");
+  const lines: string[] = [];
+  socket.on("message", (m) => lines.push(m.toString().replace(/\n$/, "")));
+  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", r));
+  return { port: socket.address().port, lines, close: () => socket.close() };
 }

@@ -12,9 +12,8 @@
 // not parse), and a connection the server refused has no local end (%bi "-"),
 // where HAProxy prints its failed socket's.
 import { describe, expect, test } from "bun:test";
-import * as dgram from "node:dgram";
 import net from "node:net";
-import { exchange, freePort, selectedTargets, sleep, tcpBackend, waitFor } from "./harness.ts";
+import { exchange, freePort, logReceiver, selectedTargets, sleep, tcpBackend, waitFor } from "./harness.ts";
 import { haproxy, type RunningProxy, sluiceUnderTest } from "./reference-proxy.ts";
 
 /** The variables of an HTTP stream HAProxy 2.6 prints, in key=value pairs (the unique ID and captures aside). */
@@ -60,15 +59,7 @@ function config(fe: number, httplog: number, rx: number, app: number, silent: nu
   ].join("\n");
 }
 
-interface Receiver { port: number; lines: string[]; close(): void }
 
-async function receiver(): Promise<Receiver> {
-  const socket = dgram.createSocket("udp4");
-  const lines: string[] = [];
-  socket.on("message", (m) => lines.push(m.toString().replace(/\n$/, "")));
-  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", r));
-  return { port: socket.address().port, lines, close: () => socket.close() };
-}
 
 const get = (path: string) => `GET ${path} HTTP/1.1\r\nhost: x\r\ncookie: a=1\r\nconnection: close\r\n\r\n`;
 
@@ -96,7 +87,7 @@ const CLIENTS: Record<Scenario, (port: number) => Promise<unknown>> = {
 };
 
 async function linesOf(start: (config: string, ports: number[]) => Promise<RunningProxy>): Promise<string[]> {
-  const rx = await receiver();
+  const rx = await logReceiver();
   // The server answers 200 to /ok, 404 to anything else; "silent" never answers.
   const app = await tcpBackend((s) => {
     s.on("data", (d: Buffer) => {

@@ -7,9 +7,8 @@
 // send their lines to a UDP receiver (`format raw`); the lines are compared
 // field by field, dates, ports and times masked (-1 kept: "never reached").
 import { describe, expect, test } from "bun:test";
-import * as dgram from "node:dgram";
 import net from "node:net";
-import { type Backend, exchange, freePort, selectedTargets, sleep, tcpBackend, waitFor } from "./harness.ts";
+import { type Backend, exchange, freePort, logReceiver, selectedTargets, sleep, tcpBackend, waitFor } from "./harness.ts";
 import { haproxy, type RunningProxy, sluiceUnderTest } from "./reference-proxy.ts";
 
 /** Every variable HAProxy 2.6 accepts in a mode tcp log-format, in key=value pairs. */
@@ -67,19 +66,7 @@ function config(ports: Record<Scenario, number>, rx: number, app: number, silent
   ].join("\n");
 }
 
-interface Receiver {
-  port: number;
-  lines: string[];
-  close(): void;
-}
 
-async function receiver(): Promise<Receiver> {
-  const socket = dgram.createSocket("udp4");
-  const lines: string[] = [];
-  socket.on("message", (m) => lines.push(m.toString().replace(/\n$/, "")));
-  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", r));
-  return { port: socket.address().port, lines, close: () => socket.close() };
-}
 
 /** Connects, sends `data`, then resets the connection (RST) while the server stays silent. */
 async function resetAfter(port: number, data: string): Promise<void> {
@@ -144,7 +131,7 @@ interface Logged {
 }
 
 async function linesOf(start: (config: string, ports: number[]) => Promise<RunningProxy>): Promise<Logged> {
-  const rx = await receiver();
+  const rx = await logReceiver();
   // The server answers "hello:" and what it got once the client ended; "silent" never answers.
   const app = await tcpBackend((s) => {
     const got: Buffer[] = [];
@@ -235,7 +222,7 @@ for (const target of selectedTargets()) {
 
 /** A mode http listen with `option tcplog`: HAProxy writes the tcplog line for each request. */
 async function httpTcplogLine(start: (config: string, ports: number[]) => Promise<RunningProxy>): Promise<string> {
-  const rx = await receiver();
+  const rx = await logReceiver();
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("hello") });
   const port = await freePort();
   const proxy = await start([
