@@ -114,11 +114,15 @@ export class HttpLogWriter implements HttpLogSink {
       }
       r.bytesOut = stream.bytesToClient;
       r.method = req.method;
-      r.uri = req.target;
-      const q = req.target.indexOf("?");
-      r.path = q < 0 ? req.target : req.target.slice(0, q);
+      // An HTTP/2 request names its scheme and authority: HAProxy logs its URI in absolute form.
+      const target = session.httpVersion !== undefined && req.host !== undefined && req.target.charCodeAt(0) === 0x2f
+        ? `${client.tls !== undefined ? "https" : "http"}://${req.host}${req.target}`
+        : req.target;
+      r.uri = target;
+      const q = target.indexOf("?");
+      r.path = q < 0 ? target : target.slice(0, q);
       r.httpVersion = session.httpVersion ?? (req.versionMinor === 1 ? "HTTP/1.1" : "HTTP/1.0");
-      r.requestLine = `${req.method} ${req.target} ${r.httpVersion}`;
+      r.requestLine = `${req.method} ${target} ${r.httpVersion}`;
     } else {
       r.requestLine = "<BADREQ>";
       r.Ta = Math.round(now - session.requestStart);

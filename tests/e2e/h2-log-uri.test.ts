@@ -1,0 +1,61 @@
+// An HTTP/2 request's URI in the log, beside HAProxy 2.6: its scheme and
+// authority are part of it (absolute form: %HU, %HP and %r; %HPO the path
+// alone), over cleartext HTTP/2 and over TLS (https), where an HTTP/1.1
+// request in origin form logs just its path. curl is the client.
+import { afterAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { freePort, waitFor } from "./harness.ts";
+import { proxiesUnderTest } from "./reference-proxy.ts";
+import { TestPki } from "../support/certs.ts";
+
+const pki = new TestPki();
+const leaf = pki.leaf("h", { names: ["h.test"] });
+afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
+
+const FORMAT = "U %HV %HM HU=%HU HP=%HP HPO=%HPO HQ=%HQ %{+Q}r";
+
+const config = (h2c: number, tls: number, h1: number) => `global
+    log stderr format raw local0
+defaults
+    mode http
+    log global
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind 127.0.0.1:${h2c} proto h2
+    bind 127.0.0.1:${tls} ssl crt ${leaf.pem} alpn h2,http/1.1
+    bind 127.0.0.1:${h1}
+    log-format "${FORMAT}"
+    http-request return status 200 content-type text/plain string ok
+`;
+
+function curl(args: string[]): void {
+  const r = spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", ...args], { encoding: "utf8", timeout: 10_000 });
+  expect(r.stdout).toBe("200");
+}
+
+describe("an HTTP/2 request's URI in the log", () => {
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: scheme://authority/path for HTTP/2, the path for HTTP/1.1 in origin form`, async () => {
+      const [h2c, tls, h1] = [await freePort(), await freePort(), await freePort()];
+      const running = await proxy.start(config(h2c, tls, h1), [h2c, tls, h1]);
+      try {
+        curl(["--http2-prior-knowledge", `http://127.0.0.1:${h2c}/p/a?q=1`]);
+        curl(["--http2", "--cacert", pki.caFile, "--resolve", `h.test:${tls}:127.0.0.1`, `https://h.test:${tls}/s?x=2`]);
+        curl([`http://127.0.0.1:${h1}/o?y=3`]);
+        // The start-up probes' connections (closed without a request) log <BADREQ> lines of their own.
+        const lines = () => running.errLines().filter((l) => l.startsWith("U ") && !l.includes("<BADREQ>"));
+        await waitFor(() => lines().length >= 3, 5000, "three log lines");
+        expect(lines()).toEqual([
+          `U HTTP/2.0 GET HU=http://127.0.0.1:${h2c}/p/a?q=1 HP=http://127.0.0.1:${h2c}/p/a HPO=/p/a HQ=?q=1 "GET http://127.0.0.1:${h2c}/p/a?q=1 HTTP/2.0"`,
+          `U HTTP/2.0 GET HU=https://h.test:${tls}/s?x=2 HP=https://h.test:${tls}/s HPO=/s HQ=?x=2 "GET https://h.test:${tls}/s?x=2 HTTP/2.0"`,
+          `U HTTP/1.1 GET HU=/o?y=3 HP=/o HPO=/o HQ=?y=3 "GET /o?y=3 HTTP/1.1"`,
+        ]);
+      } finally {
+        await running.stop();
+      }
+    }, 30000);
+  }
+});
