@@ -57,6 +57,8 @@ export interface ResponseWriter {
 export interface ServerStream extends ResponseWriter {
   /** The protocol's stream id (for messages). */
   readonly id: number;
+  /** Bytes its request head took from the client (HTTP/2: the header block), counted in the log's %U. */
+  readonly headBytes: number;
   /** Stop taking the client's request body on this stream (its window is not given back) / take it again. */
   hold(): void;
   release(): void;

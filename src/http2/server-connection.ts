@@ -306,6 +306,7 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     }
     const stream = new H2ServerStream(id, this, this.peerInitialWindow, this.options.initialWindowSize);
     stream.remoteDone = endStream;
+    stream.headBytes = block.length;
     if (tooLarge) return this.refuse(stream, 431, "h2-too-large", `a header list above ${this.options.maxHeaderListSize} octets`);
     let head;
     try {

@@ -34,6 +34,8 @@ const EMPTY = new Uint8Array(0);
 
 export class H2ServerStream implements ServerStream {
   // ---- request side ----
+  /** The request's header block (HEADERS and CONTINUATION payloads), in bytes. */
+  headBytes = 0;
   /** The client sent END_STREAM. */
   remoteDone = false;
   /** Our window for the client's DATA on this stream. */
