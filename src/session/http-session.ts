@@ -425,7 +425,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     this.stream = undefined;
     // As HAProxy, the connection stays after a page of sluice's own (502, 503, 504) when the request was read
     // whole and may be followed by another; an errorfile is sent as it is, and the connection closes after it.
-    const keep = stream.requestComplete && stream.request.keepAlive && !this.clientEnded && !this.stopping &&
+    const keep = this.clientKeepAlive && stream.requestComplete && stream.request.keepAlive && !this.clientEnded && !this.stopping &&
       errorFile(status, stream.backend.errorFiles, this.host.errorFiles) === undefined;
     // The page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
     if (keep) {
