@@ -73,17 +73,21 @@ async function slowHead(port: number): Promise<void> {
   await new Promise<void>((r) => s.once("close", () => r()));
 }
 
-/** What each scenario's client does (the port: `fe`'s, or `withhttplog`'s for httplog). */
+/**
+ * What each scenario's client does (the port: `fe`'s, or `withhttplog`'s for httplog). The client never
+ * half-closes first (a FIN beside the request would make its end a race: HAProxy then logs CR or CD).
+ */
+const send = (p: number, request: string) => exchange(p, request, { end: false, timeoutMs: 5000 });
 const CLIENTS: Record<Scenario, (port: number) => Promise<unknown>> = {
-  ok: (p) => exchange(p, get("/ok?x=1")),
-  notfound: (p) => exchange(p, get("/missing")),
-  deny: (p) => exchange(p, get("/deny")),
-  redirect: (p) => exchange(p, get("/redirect")),
-  refused: (p) => exchange(p, get("/refused"), { timeoutMs: 5000 }),
-  srvtimeout: (p) => exchange(p, get("/srvtimeout"), { timeoutMs: 5000 }),
-  badreq: (p) => exchange(p, "GET /bad\x01 HTTP/1.1\r\nhost: x\r\n\r\n"),
+  ok: (p) => send(p, get("/ok?x=1")),
+  notfound: (p) => send(p, get("/missing")),
+  deny: (p) => send(p, get("/deny")),
+  redirect: (p) => send(p, get("/redirect")),
+  refused: (p) => send(p, get("/refused")),
+  srvtimeout: (p) => send(p, get("/srvtimeout")),
+  badreq: (p) => send(p, "GET /bad\x01 HTTP/1.1\r\nhost: x\r\n\r\n"),
   slowhead: slowHead,
-  httplog: (p) => exchange(p, get("/ok")),
+  httplog: (p) => send(p, get("/ok")),
 };
 
 async function linesOf(start: (config: string, ports: number[]) => Promise<RunningProxy>): Promise<string[]> {
