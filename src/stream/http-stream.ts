@@ -30,10 +30,9 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** The connection carried exchanges before this one (the log's reuse flag). */
   reusedConn = false;
-  /** The backend connection this stream used last (-1: none), and whether it was private to the session (for the log). */
+  /** For the log: the backend connection this stream used last (-1: none), whether it was private to the session, its local end. */
   connId = -1;
   connPrivate = false;
-  /** That connection's local end (the log's %bi, %bp). */
   sourceAddress = "";
   sourcePort = -1;
   /** The connection and the exchange on it, while the stream has them. */
