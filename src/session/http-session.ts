@@ -163,8 +163,8 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     return this.host.limits;
   }
 
-  get clientKeepAlive(): boolean {
-    return this.host.clientKeepAlive;
+  get keepsClient(): boolean {
+    return this.host.clientKeepAlive && !this.clientEnded && !this.stopping;
   }
 
   get maxSessionSrvConns(): number {
@@ -374,13 +374,9 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
 
   /** An error page (the backend's errorfile, else the frontend's, else sluice's own), then the connection closes. */
   private respondAndClose(status: number, backend = this.defaultBackend): void {
-    this.sendErrorPage(status, backend);
-    this.closeClient();
-  }
-
-  private sendErrorPage(status: number, backend: Backend): void {
     this.mux.replaceOutput(errorPage(status, backend.errorFiles, this.host.errorFiles));
     this.flushToClient();
+    this.closeClient();
   }
 
   private closeClient(): void {
@@ -425,24 +421,20 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     this.stream = undefined;
     // As HAProxy, the connection stays after a page of sluice's own (502, 503, 504) when the request was read
     // whole and may be followed by another; an errorfile is sent as it is, and the connection closes after it.
-    const keep = this.clientKeepAlive && stream.requestComplete && stream.request.keepAlive && !this.clientEnded && !this.stopping &&
-      errorFile(status, stream.backend.errorFiles, this.host.errorFiles) === undefined;
+    const file = errorFile(status, stream.backend.errorFiles, this.host.errorFiles);
+    const keep = file === undefined && this.keepsClient && stream.requestComplete && stream.request.keepAlive;
     // The page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
-    if (keep) {
-      this.mux.replaceOutput(defaultErrorPage(status, true));
-      this.flushToClient();
-    } else {
-      this.sendErrorPage(status, stream.backend);
-    }
+    this.mux.replaceOutput(file ?? defaultErrorPage(status, keep));
+    this.flushToClient();
     this.host.logStream(this, stream, status, stream.cause, stream.phase);
     if (!keep) return this.closeClient();
     this.bytesIn = 0;
     // A request with a body paused the client until a connection was ready; none will be.
     this.client.resume();
-    // Failed at once, from inside its own head's parsing (no server at all): the parser ends that message first.
-    if (!this.inClientChunk) return this.nextRequest();
     this.idleAgain();
-    this.nextAfterChunk = true;
+    // Failed at once, from inside its own head's parsing (no server at all): the parser ends that message first.
+    if (this.inClientChunk) this.nextAfterChunk = true;
+    else this.startNext();
   }
 
   streamCut(stream: HttpStream): void {

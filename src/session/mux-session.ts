@@ -132,7 +132,6 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
   streamOpened(head: Head, writer: ServerStream): StreamSlot {
     this.requests++;
     const slot = new StreamSlot(this, writer, this.requests);
-    slot.bytesIn = writer.headBytes;
     this.slots.add(slot);
     // CONNECT would make the stream a tunnel: not built, so refused before any server is asked.
     if (head.method === "CONNECT") {
@@ -160,7 +159,6 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
     }
     this.requests++;
     const slot = new StreamSlot(this, writer, this.requests);
-    slot.bytesIn = writer.headBytes;
     this.slots.add(slot);
     this.host.logStream(slot, undefined, refusal.status, Cause.proxy, Phase.request);
     slot.logged = true;

@@ -70,6 +70,8 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     readonly requests: number,
   ) {
     this.requestStart = this.idleSince = this.lastClient = this.lastServer = session.now();
+    // Its header block is what the client sent for it so far (the log's %U).
+    this.bytesIn = writer.headBytes;
   }
 
   // ---- HttpStreamHost: the session's facts ----
@@ -89,9 +91,10 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   get maxSessionSrvConns(): number {
     return this.session.host.maxSessionSrvConns;
   }
-  /** One stream's end never closes an HTTP/2 connection. */
-  readonly clientKeepAlive = true;
-  readonly clientEnded = false;
+  /** One stream's end never closes an HTTP/2 connection (GOAWAY does, when the proxy stops). */
+  get keepsClient(): boolean {
+    return !this.session.stopping;
+  }
   get clientDestination(): Socket {
     return this.session.client;
   }
@@ -117,9 +120,6 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   }
   set previousServer(server: Server | undefined) {
     this.session.previousServer = server;
-  }
-  get stopping(): boolean {
-    return this.session.stopping;
   }
   now(): number {
     return this.session.now();

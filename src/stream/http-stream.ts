@@ -9,8 +9,7 @@ import { openConnection } from "../backend/connector.ts";
 import type { MuxWaiter } from "../backend/pending-mux.ts";
 import type { Server } from "../backend/server.ts";
 import { Observed, observedStatus } from "../backend/server-state.ts";
-import { type Exchange, type ExchangeEvents, Lost, type OutgoingRequest } from "../conn/types.ts";
-import type { ClientMux } from "../conn/types.ts";
+import { type ClientMux, type Exchange, type ExchangeEvents, Lost, type OutgoingRequest } from "../conn/types.ts";
 import type { RetryCondition, RetryStatus } from "../config/types.ts";
 import { type AddedFields, BodyKind, type Head, type ProtocolRefusal } from "../http/message.ts";
 import { Stream } from "./stream.ts";
@@ -324,7 +323,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     this.filters = tapResponse(this.filters, this.ruled?.txn.responseSink, host, this.request);
     if (this.filters !== undefined) head = this.filters.responseHead(head);
     this.status = head.status;
-    const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping;
+    const keepAlive = host.keepsClient && this.requestComplete;
     this.responseStarted = true;
     this.keepClient = host.writer.head(head, this.request, keepAlive);
     host.responseHeadSent?.(this);
@@ -480,7 +479,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     const head = afterResponse(this.ruled!, replyHead(reply));
     this.status = head.status;
     // A request whose body has not all come in closes the connection after the answer.
-    const keepAlive = host.clientKeepAlive && !host.clientEnded && this.requestComplete && !host.stopping && reply.close !== true;
+    const keepAlive = host.keepsClient && this.requestComplete && reply.close !== true;
     this.responseStarted = true;
     // A cache hit goes through the proxies' filters (compression) as a server's answer does.
     const f = reply.cached === true ? this.filters : undefined;

@@ -29,8 +29,6 @@ export interface HttpStreamHost<S> {
   readonly limits: HeadLimits;
   /** `max-session-srv-conns`: idle private connections a session keeps. */
   readonly maxSessionSrvConns: number;
-  /** Keep the client connection between requests (the frontend's mode). */
-  readonly clientKeepAlive: boolean;
   /** The PROXY v1 line for servers with send-proxy (also the reuse key of those connections). */
   readonly proxyHeader: string;
   /** The client's address (balance source hashes it). */
@@ -45,10 +43,11 @@ export interface HttpStreamHost<S> {
   readonly contstats: TrafficCounters | undefined;
   /** The server whose connection the previous request left reusable (option prefer-last-server). */
   previousServer: Server | undefined;
-  /** The client half-closed. */
-  readonly clientEnded: boolean;
-  /** The proxy is stopping: this is the connection's last response. */
-  readonly stopping: boolean;
+  /**
+   * The client connection may take another request after this one (once the request is read whole): the
+   * frontend keeps connections between requests, the client did not half-close, the proxy is not stopping.
+   */
+  readonly keepsClient: boolean;
   /** Where the stream's answer goes. */
   readonly writer: ResponseWriter;
 
