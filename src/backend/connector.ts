@@ -40,17 +40,20 @@ export interface OpenRequest {
 export function openConnection(server: Server, req: OpenRequest, waiter: MuxWaiter): void {
   if (server.multiplexed) return openMultiplexed(server, req, waiter);
   const conn = new H1ClientMux(nextBackendConnId(), server.pool, req.limits, req.key);
+  const opening = server.pool.connecting();
   connectServer(
     req.runtime,
     { host: req.to?.host ?? server.address, port: req.to?.port ?? server.port, timeoutMs: req.timeoutMs, proxyHeader: req.proxyHeader, tls: server.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
     conn.socketEvents,
     (socket) => {
       req.tick();
+      opening.ended();
       conn.attachSocket(socket);
       waiter.muxReady(conn, undefined, true);
     },
     (error) => {
       req.tick();
+      opening.ended();
       waiter.muxReady(undefined, error, true);
     },
   );

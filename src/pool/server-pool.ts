@@ -65,6 +65,40 @@ export class ServerPool {
   /** Connections private to a session (idle in its list) and in use by a stream, now: kept as they move, for the logs. */
   privateNow = 0;
   inUseNow = 0;
+  /**
+   * Connections being opened for a stream (HTTP/1.1): in use from their
+   * start, as HAProxy counts them (conn_new), so that the estimate sees every
+   * connection the load made. Counted only after their connect, a burst of
+   * new ones left the estimate below the connections open, and each one
+   * released past it was closed and opened again (thousands a second under
+   * a steady HTTP/2 load).
+   */
+  private connectingNow = 0;
+
+  /** Connections in use or being opened (curr_used_conns). */
+  private get usedNow(): number {
+    return this.inUseNow + this.privateNow + this.connectingNow;
+  }
+
+  /** A connection is being opened for a stream; `ended()` once it is open or failed, before it is attached. */
+  connecting(): { ended(): void } {
+    this.connectingNow++;
+    this.noteUsed();
+    let done = false;
+    return {
+      ended: () => {
+        if (done) return;
+        done = true;
+        this.connectingNow--;
+      },
+    };
+  }
+
+  private noteUsed(): void {
+    const used = this.usedNow;
+    if (used > this.maxUsed) this.maxUsed = used;
+    if (used > this.estNeed) this.estNeed = used;
+  }
 
   /** Counts connections by place. */
   count(place: ConnPlace): number {
@@ -85,11 +119,7 @@ export class ServerPool {
     if (place === "private") this.privateNow++;
     else if (place === "in-use") this.inUseNow++;
     conn.place = place;
-    if (place === "private" || place === "in-use") {
-      const used = this.inUseNow + this.privateNow;
-      if (used > this.maxUsed) this.maxUsed = used;
-      if (used > this.estNeed) this.estNeed = used;
-    }
+    if (place === "private" || place === "in-use") this.noteUsed();
   }
 
   /** The connections this server needs, as estimated now (the stats' need_conn_est). */
@@ -105,7 +135,7 @@ export class ServerPool {
     const now = this.timers.now();
     const passed = Math.floor((now - this.periodStart) / period);
     if (passed <= 0) return;
-    const used = this.inUseNow + this.privateNow;
+    const used = this.usedNow;
     // After a few idle periods the estimate has come down to what is in use; more loops change nothing.
     for (let i = 0; i < Math.min(passed, 32); i++) {
       this.estNeed = Math.max((this.estNeed + this.maxUsed) >> 1, this.maxUsed);
@@ -164,7 +194,7 @@ export class ServerPool {
     const first = this.safe.size === 0 && (conn.proven || this.idle.size === 0);
     if (!first) {
       this.rollEstimate();
-      const used = this.inUseNow + this.privateNow;
+      const used = this.usedNow;
       if (used + shared > Math.max(used, this.estNeed) + this.settings.lowConn) return false;
     }
     const kl = conn.proven ? this.safe : this.idle;

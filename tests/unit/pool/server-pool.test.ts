@@ -310,6 +310,35 @@ describe("ServerPool keeps what the server needs (HAProxy's est_need_conns)", ()
     expect(w.pool.neededEstimate).toBe(1);
   });
 
+  test("a connection being opened counts as in use (HAProxy's conn_new): a burst whose connects overlap its releases keeps every connection", () => {
+    // 8 streams ask at once; their connects complete one by one, and each
+    // stream's exchange ends before the next connect completes. Counted only
+    // once open, at most 1 was ever in use: the estimate stayed 1 and 7 of
+    // the 8 were closed on release, to be opened again by the next burst.
+    const w = world({ busy: 0 });
+    const opening = Array.from({ length: 8 }, () => w.pool.connecting());
+    expect(w.pool.neededEstimate).toBe(8);
+    const results = opening.map((o) => {
+      const s = session();
+      o.ended();
+      return w.release(s, w.open(s, "safe"));
+    });
+    expect(results).toEqual(Array(8).fill("pooled"));
+    expect(w.pool.idleCount).toBe(8);
+  });
+
+  test("a connect ended twice (success, then its timeout) is counted once", () => {
+    const w = world({ busy: 0, pool: { purgeDelay: 1000 } });
+    const o = w.pool.connecting();
+    o.ended();
+    o.ended();
+    w.clock.t += 1000;
+    w.clock.t += 1000;
+    // Nothing in use or opening any more: the estimate comes down from the one connect, not below zero.
+    w.clock.t += 10_000;
+    expect(w.pool.neededEstimate).toBe(0);
+  });
+
   test("pool-low-conn adds that many idle connections beyond the estimate", () => {
     const w = world({ busy: 0, pool: { lowConn: 2 } });
     const results: string[] = [];
