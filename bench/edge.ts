@@ -4,7 +4,7 @@
 // (HTTP/1.1), under the same load; ratios against HAProxy. The companion of
 // bench/run.ts (HTTP/1.1 and TCP rows), in the same style.
 //
-// Usage: bun bench/edge.ts [--case NAME[,NAME]]... [--proxy haproxy,bun,deno] [--duration S]
+// Usage: bun bench/edge.ts [--case NAME[,NAME]]... [--proxy haproxy,bun,deno[,bun-raw]] [--duration S]
 //                          [--warmup S] [--repeat N] [--connections N] [--out FILE] [--wait-quiet S]
 //
 // --wait-quiet S (default 20; 0: off): before each run, wait up to S seconds for a second
@@ -20,6 +20,9 @@
 //                      and come out alike)
 //   h2-tls             h2load -c N -m 10 over TLS (ALPN h2), GET 13 bytes
 //   h2c                h2load -c N -m 10, cleartext HTTP/2 with prior knowledge (`bind … proto h2`)
+//
+// --proxy …,bun-raw adds the h2 rows' floor on Bun: bench/raw-h2.ts, a gateway with no
+// HTTP engine (frame headers only, fixed answers) on the same sockets and load.
 //
 // CPU placement (2 cores): the proxy alone on core 0; nginx and the load tool share core 1.
 // Background CPU (other processes) is measured per run and reported: on a shared machine
@@ -58,8 +61,8 @@ const CASES: Case[] = [
   { name: "h2-tls", what: "h2load -m 10 over TLS (ALPN h2, P-256), GET 13 B", front: "https", key: "ec", tool: "h2load" },
   { name: "h2c", what: "h2load -m 10, cleartext HTTP/2 (prior knowledge), GET 13 B", front: "h2c", key: "ec", tool: "h2load" },
 ];
-type ProxyId = "haproxy" | "bun" | "deno";
-const LABEL: Record<ProxyId, string> = { haproxy: "HAProxy", bun: "sluice (Bun)", deno: "sluice (Deno)" };
+type ProxyId = "haproxy" | "bun" | "deno" | "bun-raw";
+const LABEL: Record<ProxyId, string> = { haproxy: "HAProxy", bun: "sluice (Bun)", deno: "sluice (Deno)", "bun-raw": "raw h2 gateway (Bun)" };
 
 if (opts.help) {
   console.log(readFileSync(import.meta.path, "utf8").split("\nimport ")[0]);
@@ -83,7 +86,7 @@ const wanted = (opts.case ?? []).flatMap((c) => c.split(",")).filter(Boolean);
 for (const c of wanted) if (!CASES.some((k) => k.name === c)) fail(`unknown case '${c}' (${CASES.map((k) => k.name).join(", ")})`);
 const cases = wanted.length ? CASES.filter((c) => wanted.includes(c.name)) : CASES;
 const proxies = opts.proxy!.split(",").filter(Boolean) as ProxyId[];
-for (const p of proxies) if (!(p in LABEL)) fail(`unknown proxy '${p}' (haproxy, bun, deno)`);
+for (const p of proxies) if (!(p in LABEL)) fail(`unknown proxy '${p}' (haproxy, bun, deno, bun-raw)`);
 const outFile = resolve(opts.out ?? join(root, "bench/results/edge-latest.md"));
 
 // ---------------------------------------------------------------- helpers
@@ -140,7 +143,10 @@ async function startProxy(id: ProxyId, cfgText: string, port: number, dir: strin
   const cfg = join(dir, `${id}.cfg`);
   writeFileSync(cfg, cfgText);
   const pin = ["taskset", "-c", PROXY_CORE];
-  const cmd = id === "haproxy" ? [...pin, "haproxy", "-db", "-f", cfg] : id === "bun" ? [...pin, BUN, MAIN, "-f", cfg] : [...pin, DENO, "run", "-A", MAIN, "-f", cfg];
+  const cmd = id === "haproxy" ? [...pin, "haproxy", "-db", "-f", cfg]
+    : id === "bun" ? [...pin, BUN, MAIN, "-f", cfg]
+    : id === "bun-raw" ? [...pin, BUN, join(root, "bench/raw-h2.ts"), "-f", cfg]
+    : [...pin, DENO, "run", "-A", MAIN, "-f", cfg];
   const proc = spawn(cmd);
   const stderr = { text: "" };
   void (async () => {
@@ -282,6 +288,7 @@ function table(c: Case, rows: Map<ProxyId, Outcome[]>): string[] {
   if (repeat > 1) head.push("req/s of the runs", "paired ×HAProxy");
   const lines = [`### ${c.name}: ${c.what}`, "", `| ${head.join(" | ")} |`, `|---|${head.slice(1).map(() => "---:").join("|")}|`];
   for (const id of proxies) {
+    if (id === "bun-raw" && c.tool !== "h2load") continue;
     const os = rows.get(id) ?? [];
     const r = pick(os);
     if (!r) {
@@ -331,6 +338,8 @@ for (const c of cases) {
   results.set(c.name, rows);
   for (let round = 0; round < repeat; round++) {
     for (const id of proxies) {
+      // The raw gateway speaks only HTTP/2.
+      if (id === "bun-raw" && c.tool !== "h2load") continue;
       if (quietLimit > 0) await waitQuiet(quietLimit);
       const o = await measure(id, c, nginx.port, certs[c.key], dir);
       rows.set(id, [...(rows.get(id) ?? []), o]);
