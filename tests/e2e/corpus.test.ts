@@ -80,6 +80,9 @@ describe("corpus files running under both proxies", () => {
       ]);
       const run = await proxy.start(config, [port]);
       try {
+        // One exchange first, not counted: the start-up probe's connection (reset at once) may take its
+        // turn of the round robin after the first counted one under load (seen on HAProxy: db1 three times).
+        await exchange(port, "", { end: false });
         const answers: string[] = [];
         for (let i = 0; i < 4; i++) answers.push((await exchange(port, "", { end: false })).data.toString());
         expect({ proxy: proxy.name, answers: answers.sort() }).toEqual({ proxy: proxy.name, answers: ["db1", "db1", "db2", "db2"] });
