@@ -1,5 +1,6 @@
 // Entry point: picks the runtime adapter, runs the command line, exits.
-import { runCommandLine } from "./app.ts";
+import { parseCommandLine } from "./cli.ts";
+import { isCompiledBun, tuneAllocator, type ExecProcess } from "./runtime/bun-allocator.ts";
 import type { HostRuntime } from "./runtime/types.ts";
 
 // Deno's adapter is loaded by a computed specifier so that Bun's bundler (the
@@ -16,6 +17,8 @@ async function pickRuntime(): Promise<HostRuntime> {
 // No top-level await: the binary is compiled to bytecode as CommonJS (build/compile.ts).
 async function main(): Promise<never> {
   const runtime = await pickRuntime();
+  // Loaded here, not imported above: a process about to execute itself again loads no more than it must.
+  const { runCommandLine } = await import("./app.ts");
   const code = await runCommandLine(runtime, runtime.args(), {
     out: (text) => console.log(text),
     err: (text) => console.error(text),
@@ -23,4 +26,10 @@ async function main(): Promise<never> {
   return runtime.exit(code);
 }
 
+// Before the rest of the program is loaded: a Bun process about to serve
+// executes itself again with its allocator tuned (runtime/bun-allocator.ts).
+if (typeof Bun !== "undefined") {
+  const kind = parseCommandLine(process.argv.slice(2)).kind;
+  if (kind === "run" || kind === "demo") tuneAllocator(process as unknown as ExecProcess, isCompiledBun(Bun.main));
+}
 void main();

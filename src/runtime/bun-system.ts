@@ -6,6 +6,7 @@ import { BunSocket, handlers, noEvents } from "./bun-socket.ts";
 import { openUdp } from "./node-udp.ts";
 import type { ChildProcess, HttpListener, HttpServeOptions, Listener, Socket, SocketEvents, SocketFileAccess, SpawnOptions, System } from "./types.ts";
 import { applySocketAccess, removeSocketFile, removeStaleSocket } from "./socket-file.ts";
+import { isCompiledBun } from "./bun-allocator.ts";
 
 
 function serveHttp(options: HttpServeOptions): Promise<HttpListener> {
@@ -78,7 +79,7 @@ function connectUnix(path: string, events: SocketEvents): Promise<Socket> {
 
 /** The compiled binary runs its embedded entry from Bun's virtual file system. */
 function isCompiled(): boolean {
-  return Bun.main.startsWith("/$bunfs/") || Bun.main.includes("~BUN");
+  return isCompiledBun(Bun.main);
 }
 
 function spawnSelf(options: SpawnOptions): ChildProcess {
