@@ -7,12 +7,12 @@
 // What is tuned: mimalloc v3 "purges holes" — every 100 ms it gives back to
 // the system the free blocks inside pages that still hold live ones. The
 // collector frees and reuses such blocks far faster than that, so the same
-// memory was faulted in again and again: 28 000–36 000 page faults per 4 s of
-// h2c load, 7 000–11 000 without it, and 0.89× the CPU per request (median of
-// five alternated rounds). Pages that empty entirely are still given back
-// after the purge delay, so the peak under connection churn stays at 92–93 MiB
-// (never purging at all: 96–100 MiB, kept for good). The runs are in
-// bench/README.md ("Bun's allocator").
+// memory was faulted in again and again: 22 000–39 000 page faults per 4 s of
+// h2c load, 7 000–13 000 without it, and 0.85× the CPU per request (paired,
+// five rounds). Pages that empty entirely are still given back after the purge
+// delay, so the peak under connection churn stays at 92–96 MiB (never purging
+// at all: 96–100 MiB, kept for good). docs/operations.md has the table,
+// bench/README.md ("Bun's allocator") the runs.
 //
 // An operator's own MIMALLOC_PURGE_HOLES (1: Bun's default) is left alone, and
 // so is a failure to execute (the process then serves untuned).
