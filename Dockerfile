@@ -37,6 +37,7 @@ LABEL org.opencontainers.image.title="sluice" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.licenses="MIT"
 USER 65532:65532
+ENV MIMALLOC_PURGE_HOLES=0
 EXPOSE 8080 8404
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

@@ -159,6 +159,7 @@ function buildLayout(version: string, revision: string, epoch: number, hostDeb: 
       "--config.user", IMAGE_CONFIG.user, "--config.stopsignal", IMAGE_CONFIG.stopSignal,
       ...IMAGE_CONFIG.entrypoint.flatMap((w) => ["--config.entrypoint", w]),
       ...IMAGE_CONFIG.cmd.flatMap((w) => ["--config.cmd", w]),
+      ...IMAGE_CONFIG.env.flatMap((e) => ["--config.env", e]),
       ...IMAGE_CONFIG.ports.flatMap((p) => ["--config.exposedports", p]),
       "--config.label", "org.opencontainers.image.title=sluice",
       "--config.label", `org.opencontainers.image.version=${version}`,

@@ -5,6 +5,7 @@
 // else Debian's libc6 package for that architecture, unpacked (dpkg-deb -x).
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, utimesSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { ALLOCATOR_TUNING } from "../../src/runtime/bun-allocator.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 export const LIST = join(ROOT, "build/image/files.txt");
@@ -120,6 +121,8 @@ export const IMAGE_CONFIG = {
   cmd: ["run", "-f", "/etc/sluice/sluice.cfg"],
   ports: ["8080/tcp", "8404/tcp"],
   stopSignal: "SIGTERM",
+  // What sluice would otherwise execute itself again to set (src/runtime/bun-allocator.ts): set here, it starts once.
+  env: [`${ALLOCATOR_TUNING.name}=${ALLOCATOR_TUNING.value}`],
   healthcheck: {
     test: ["/usr/bin/sluice", "probe", "--timeout", "2s", "http://127.0.0.1:8080/healthz"],
     intervalSeconds: 10,
@@ -168,6 +171,7 @@ export function renderDockerfile(files: readonly ImageFile[], labels: Labels): s
     ...(labels.source === undefined ? [] : [`      org.opencontainers.image.source="${labels.source}" \\`]),
     `      org.opencontainers.image.licenses="${labels.license}"`,
     `USER ${IMAGE_CONFIG.user}`,
+    ...IMAGE_CONFIG.env.map((e) => `ENV ${e}`),
     `EXPOSE ${IMAGE_CONFIG.ports.map((p) => p.replace("/tcp", "")).join(" ")}`,
     `STOPSIGNAL ${IMAGE_CONFIG.stopSignal}`,
     `HEALTHCHECK --interval=${IMAGE_CONFIG.healthcheck.intervalSeconds}s --timeout=${IMAGE_CONFIG.healthcheck.timeoutSeconds}s ` +

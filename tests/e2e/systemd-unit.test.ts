@@ -48,12 +48,13 @@ describe("examples/systemd/sluice.service", () => {
     expect(missing.output).toContain("/nonexistent/sluice");
   });
 
-  test("it asks for notify, reload by SIGUSR2, the file limit, the bind capability and the hardening", () => {
+  test("it asks for notify, reload by SIGUSR2, the file limit, the allocator's tuning, the bind capability and the hardening", () => {
     for (const line of [
       "Type=notify",
       `ExecStartPre=${INSTALLED} check -f \${CONFIG}`,
       "ExecReload=/bin/kill -USR2 $MAINPID",
       "LimitNOFILE=1048576",
+      "Environment=MIMALLOC_PURGE_HOLES=0",
       "AmbientCapabilities=CAP_NET_BIND_SERVICE",
       "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
       "NoNewPrivileges=yes",
