@@ -22,6 +22,7 @@ interface ImageConfig {
   User: string;
   Entrypoint: string[];
   Cmd: string[];
+  Env: string[];
   StopSignal: string;
   ExposedPorts: Record<string, unknown>;
   Labels: Record<string, string>;
