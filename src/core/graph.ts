@@ -62,10 +62,16 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
   const clock = new Clock(() => runtime.now());
   const events = createLogger(config.global.logTargets, { pool });
   const ownership = new Ownership({ strict: ctx.strictOwnership, report: (v) => events.event(v.message) });
-  // The pool reads the clock in its purge timer, an event of its own: a fresh read, not the last event's.
+  // Backends and pools read the event's clock (a request reads it twice: the
+  // server's session counters, the pool's estimate); their own timers are
+  // events of their own and tick it first.
   const poolTimers: PoolTimers = {
-    now: () => clock.tick(),
-    setTimer: (fn, ms) => runtime.setTimer(fn, ms),
+    now: () => clock.now,
+    setTimer: (fn, ms) =>
+      runtime.setTimer(() => {
+        clock.tick();
+        fn();
+      }, ms),
     clearTimer: (handle) => runtime.clearTimer(handle),
   };
   const backends = new Map<string, Backend>();

@@ -11,7 +11,8 @@ export interface PoolSettings {
 }
 
 /**
- * What a pool asks of the runtime: the clock, read afresh (its timers are
- * events of their own), and one-shot timers for the purge and the mux sweep.
+ * What a pool asks of the runtime: the clock (the current event's time; its
+ * timers' callbacks run as events of their own, the clock read afresh), and
+ * one-shot timers for the purge and the mux sweep.
  */
 export type PoolTimers = Pick<Timers, "now" | "setTimer" | "clearTimer">;
