@@ -1,9 +1,11 @@
 // How sluice executes itself again with its allocator tuned: the arguments
 // from source and from a compiled binary, the environment it passes, and when
-// it does not (the variable set already, no execve, execve failing). The real
-// processes are in tests/e2e/allocator-tuning.test.ts.
+// it does not (the variable set already, inherited descriptors, BUN_OPTIONS,
+// odd runtime flags, no execve, execve failing). The real processes are in
+// tests/e2e/allocator-tuning.test.ts.
 import { describe, expect, test } from "bun:test";
-import { ALLOCATOR_TUNING, type ExecProcess, isCompiledBun, reexecArgs, tuneAllocator } from "../../../src/runtime/bun-allocator.ts";
+import { closeSync, openSync } from "node:fs";
+import { ALLOCATOR_TUNING, type ExecProcess, inheritedDescriptors, isCompiledBun, reexecArgs, tuneAllocator } from "../../../src/runtime/bun-allocator.ts";
 
 interface Call { file: string; args: string[]; env: Record<string, string | undefined> }
 
@@ -45,7 +47,7 @@ describe("reexecArgs", () => {
 describe("tuneAllocator", () => {
   test("executes the same program with the tuning added to the whole environment", () => {
     const { p, calls } = fakeProcess();
-    tuneAllocator(p, false);
+    expect(tuneAllocator(p, false, () => [])).toBe("execve returned");
     expect(calls).toHaveLength(1);
     expect(calls[0]!.file).toBe("/usr/bin/bun");
     expect(calls[0]!.args).toEqual(["bun", "--smol", "/srv/sluice/src/main.ts", "-f", "/etc/sluice.cfg"]);
@@ -56,19 +58,49 @@ describe("tuneAllocator", () => {
   test("an environment that has the variable (the second start, or an operator's choice) is left alone", () => {
     for (const value of ["0", "1", ""]) {
       const { p, calls } = fakeProcess({ env: { [ALLOCATOR_TUNING.name]: value } });
-      tuneAllocator(p, false);
+      expect(tuneAllocator(p, false, () => [])).toBe("MIMALLOC_PURGE_HOLES is set");
       expect(calls).toHaveLength(0);
     }
   });
 
   test("without execve, or when it fails, the process goes on untuned", () => {
     const none = fakeProcess({ execve: undefined });
-    expect(() => tuneAllocator(none.p, false)).not.toThrow();
+    expect(tuneAllocator(none.p, false, () => [])).toBe("no execve");
     const failing = fakeProcess({
       execve: (() => {
         throw Object.assign(new Error("EACCES"), { code: "EACCES" });
       }) as unknown as ExecProcess["execve"],
     });
-    expect(() => tuneAllocator(failing.p, true)).not.toThrow();
+    expect(tuneAllocator(failing.p, true, () => [])).toBe("execve failed: EACCES");
+  });
+
+  test("descriptors beyond stderr (execve would close them), or none listed: not executed again", () => {
+    const a = fakeProcess();
+    expect(tuneAllocator(a.p, false, () => [3])).toBe("started with descriptor 3");
+    expect(tuneAllocator(a.p, false, () => [3, 7])).toBe("started with descriptors 3, 7");
+    expect(tuneAllocator(a.p, false, () => undefined)).toBe("the descriptors cannot be listed");
+    expect(a.calls).toHaveLength(0);
+  });
+
+  test("BUN_OPTIONS (its flags are in execArgv already) or runtime flags that hold the script: not executed again", () => {
+    const opts = fakeProcess({ env: { BUN_OPTIONS: "--smol" }, execArgv: ["--smol"] });
+    expect(tuneAllocator(opts.p, false, () => [])).toBe("BUN_OPTIONS is set");
+    const odd = fakeProcess({ execArgv: ["--inspect", "/srv/sluice/src/main.ts", "-f", "/etc/sluice.cfg"] });
+    expect(tuneAllocator(odd.p, false, () => [])).toBe("the runtime's flags include the script");
+    expect([...opts.calls, ...odd.calls]).toHaveLength(0);
+  });
+});
+
+describe("inheritedDescriptors", () => {
+  test("one opened close-on-exec (as node:fs and the runtime open theirs) is not listed (an inherited one is: tests/e2e/allocator-tuning)", () => {
+    const before = inheritedDescriptors();
+    expect(before).toBeDefined();
+    // node:fs opens with O_CLOEXEC: the same as the runtime's own, not listed.
+    const fd = openSync("/dev/null", "r");
+    try {
+      expect(inheritedDescriptors()).toEqual(before!);
+    } finally {
+      closeSync(fd);
+    }
   });
 });
