@@ -122,17 +122,19 @@ export class ServerPool {
     if (place === "private" || place === "in-use") this.noteUsed();
   }
 
-  /** The connections this server needs, as estimated now (the stats' need_conn_est). */
-  get neededEstimate(): number {
-    this.rollEstimate();
+  /**
+   * The connections this server needs, as estimated at `now` (the stats'
+   * need_conn_est: they read the clock afresh, being no event of the proxy's).
+   */
+  neededEstimate(now: number): number {
+    this.rollEstimate(now);
     return this.estNeed;
   }
 
-  /** Ends the periods of pool-purge-delay that have passed (HAProxy does it in its purge task). */
-  private rollEstimate(): void {
+  /** Ends the periods of pool-purge-delay that have passed by `now` (HAProxy does it in its purge task). */
+  private rollEstimate(now: number): void {
     const period = this.settings.purgeDelay;
     if (period <= 0) return;
-    const now = this.timers.now();
     const passed = Math.floor((now - this.periodStart) / period);
     if (passed <= 0) return;
     const used = this.usedNow;
@@ -193,7 +195,7 @@ export class ServerPool {
     // pool-low-conn. `conn` is still counted in use here, as there.
     const first = this.safe.size === 0 && (conn.proven || this.idle.size === 0);
     if (!first) {
-      this.rollEstimate();
+      this.rollEstimate(this.timers.now());
       const used = this.usedNow;
       if (used + shared > Math.max(used, this.estNeed) + this.settings.lowConn) return false;
     }

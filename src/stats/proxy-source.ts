@@ -135,7 +135,7 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
     idle_conn_cur: pool.idleCount,
     safe_conn_cur: pool.safeCount,
     used_conn_cur: pool.count("in-use"),
-    need_conn_est: pool.neededEstimate,
+    need_conn_est: pool.neededEstimate(now),
     uweight: s.userWeight,
     "-": "-",
     sl_private_conn_cur: pool.privateNow,

@@ -287,7 +287,7 @@ describe("ServerPool keeps what the server needs (HAProxy's est_need_conns)", ()
     const w = world({ busy: 0 });
     const sessions = Array.from({ length: 8 }, () => session());
     const conns = sessions.map((s) => w.open(s, "safe"));
-    expect(w.pool.neededEstimate).toBe(8);
+    expect(w.pool.neededEstimate(w.clock.t)).toBe(8);
     sessions.forEach((s, i) => expect(w.release(s, conns[i]!)).toBe("pooled"));
     expect(w.pool.idleCount).toBe(8);
     const late = session();
@@ -300,14 +300,14 @@ describe("ServerPool keeps what the server needs (HAProxy's est_need_conns)", ()
     const sessions = Array.from({ length: 8 }, () => session());
     const conns = sessions.map((s) => w.open(s, "safe"));
     for (const [i, s] of sessions.entries()) w.own.discard(s, w.pool, conns[i]!);
-    expect(w.pool.neededEstimate).toBe(8);
+    expect(w.pool.neededEstimate(w.clock.t)).toBe(8);
     w.clock.t += 1000;
     // The period that saw 8 ends: the estimate stays 8, the next period starts from 0 in use.
-    expect(w.pool.neededEstimate).toBe(8);
+    expect(w.pool.neededEstimate(w.clock.t)).toBe(8);
     w.clock.t += 1000;
-    expect(w.pool.neededEstimate).toBe(4);
+    expect(w.pool.neededEstimate(w.clock.t)).toBe(4);
     w.clock.t += 2000;
-    expect(w.pool.neededEstimate).toBe(1);
+    expect(w.pool.neededEstimate(w.clock.t)).toBe(1);
   });
 
   test("a connection being opened counts as in use (HAProxy's conn_new): a burst whose connects overlap its releases keeps every connection", () => {
@@ -317,7 +317,7 @@ describe("ServerPool keeps what the server needs (HAProxy's est_need_conns)", ()
     // the 8 were closed on release, to be opened again by the next burst.
     const w = world({ busy: 0 });
     const opening = Array.from({ length: 8 }, () => w.pool.connecting());
-    expect(w.pool.neededEstimate).toBe(8);
+    expect(w.pool.neededEstimate(w.clock.t)).toBe(8);
     const results = opening.map((o) => {
       const s = session();
       o.ended();
@@ -336,7 +336,7 @@ describe("ServerPool keeps what the server needs (HAProxy's est_need_conns)", ()
     w.clock.t += 1000;
     // Nothing in use or opening any more: the estimate comes down from the one connect, not below zero.
     w.clock.t += 10_000;
-    expect(w.pool.neededEstimate).toBe(0);
+    expect(w.pool.neededEstimate(w.clock.t)).toBe(0);
   });
 
   test("pool-low-conn adds that many idle connections beyond the estimate", () => {
