@@ -212,9 +212,11 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
   slotDone(slot: StreamSlot): void {
     this.slots.delete(slot);
     this.lastClient = this.now();
-    // With streams left the earliest deadline can only be later: the timer armed
-    // stands (firing early, it finds the next one), and nothing walks the slots.
-    if (this.slots.size !== 0 && !this.mux.closing) return;
+    // With streams left the earliest deadline can only be later, unless the client
+    // stopped reading meanwhile (the frame output marks that without rearming):
+    // otherwise the timer armed stands (firing early, it finds the next one), and
+    // nothing walks the slots.
+    if (this.slots.size !== 0 && !this.mux.closing && this.mux.writeBlockedSince < 0) return;
     this.rearm();
   }
 
