@@ -172,7 +172,12 @@ interface ServeOptions {
 
 async function serve(runtime: HostRuntime, config: Config, io: Output, options: ServeOptions = {}): Promise<number> {
   const { onStop, worker } = options;
-  const pool = new SinkPool({ timers: runtime, system: runtime, ...syslogIdentity(config.global) });
+  const pool = new SinkPool({
+    timers: runtime,
+    system: runtime,
+    ...syslogIdentity(config.global),
+    ...(runtime.writeDescriptor === undefined ? {} : { descriptorWriter: { write: runtime.writeDescriptor } }),
+  });
   // Of a master's workers, one runs the active health checks and the others follow its verdicts.
   const checker = worker === undefined || worker.number === CHECKING_WORKER;
   const proxy = new Proxy(config, runtime, pool, {

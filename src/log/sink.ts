@@ -16,6 +16,7 @@ import {
   createStderrSink,
   createStdoutSink,
   FdSink,
+  type FdWriter,
   jsonDropNotice,
   type LogSink,
   plainDropNotice,
@@ -71,6 +72,8 @@ export interface LoggerOptions extends SinkOptions {
   stderr?: LogSink;
   /** Needed by udp and unix targets. */
   system?: LogSystem;
+  /** For fd@N targets, where the runtime's file API cannot write them (System.writeDescriptor); fs.write otherwise. */
+  descriptorWriter?: FdWriter;
   /** `log-send-hostname`: the HOST of rfc3164 / rfc5424 headers; undefined: not sent. */
   hostname?: string;
   /** The global `log-tag`, default "sluice". */
@@ -116,7 +119,7 @@ export class SinkPool {
       };
       if (key === "stdout") sink = o.stdout ?? createStdoutSink(sinkOptions);
       else if (key === "stderr") sink = o.stderr ?? createStderrSink(sinkOptions);
-      else if (t.kind === "fd") sink = new FdSink(t.fd!, `fd@${t.fd}`, sinkOptions);
+      else if (t.kind === "fd") sink = new FdSink(t.fd!, `fd@${t.fd}`, o.descriptorWriter === undefined ? sinkOptions : { ...sinkOptions, writer: o.descriptorWriter });
       else sink = createFileSink(t.path!, sinkOptions);
       this.sinks.set(key, sink);
     }

@@ -2,6 +2,8 @@
 // listener, unix-domain sockets for the runtime API, Deno.Command for workers.
 import { libcSystemCalls } from "./libc-system.ts";
 import { denoLibc } from "./libc-deno.ts";
+import type { LibcCalls } from "./libc.ts";
+import { SystemCallError } from "./libc-errors.ts";
 import { DenoListener } from "./deno.ts";
 import { DenoSocket } from "./deno-socket.ts";
 import { openUdp } from "./node-udp.ts";
@@ -83,12 +85,34 @@ function spawnSelf(options: SpawnOptions): ChildProcess {
   };
 }
 
+let libcForWrites: LibcCalls | undefined;
+
+/**
+ * `log fd@N` under Deno: node:fs refuses descriptors Deno did not open, so one
+ * the process was started with is written through libc. Blocking, as Deno's
+ * own file writes are (fd-sink.ts); `done` runs after the call returns.
+ */
+function writeDescriptor(fd: number, data: Uint8Array, offset: number, length: number, done: (err: Error | null, written: number) => void): void {
+  let err: Error | null = null;
+  let written = 0;
+  try {
+    const libc = (libcForWrites ??= denoLibc());
+    const n = libc.write(fd, data.subarray(offset, offset + length), length);
+    if (n < 0) err = new SystemCallError("write", libc.errno(), `fd ${fd}`);
+    else written = n;
+  } catch (e) {
+    err = e as Error;
+  }
+  queueMicrotask(() => done(err, written));
+}
+
 export const denoSystem: System = {
   pid: Deno.pid,
   serveHttp,
   listenUnix,
   connectUnix,
   spawnSelf,
+  writeDescriptor,
   env: (name) => Deno.env.get(name),
   cpuCount: () => navigator.hardwareConcurrency,
   openUdp,

@@ -21,6 +21,7 @@ const SYMBOLS = {
   setsid: { args: [], returns: i32 },
   open: { args: [ptr, i32], returns: i32 },
   dup2: { args: [i32, i32], returns: i32 },
+  write: { args: [i32, ptr, u64], returns: i64_fast },
   clock_gettime: { args: [i32, ptr], returns: i32 },
   __errno_location: { args: [], returns: ptr },
 } as const;
@@ -55,6 +56,7 @@ export function bunLibc(): LibcCalls {
     setsid: () => s.setsid(),
     open: (path, flags) => s.open(path, flags),
     dup2: (from, to) => s.dup2(from, to),
+    write: (fd, bytes, length) => Number(s.write(fd, bytes, length)),
     clock_gettime: (clock, time) => s.clock_gettime(clock, time),
     errno: () => read.i32(s.__errno_location()!, 0),
   };

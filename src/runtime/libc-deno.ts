@@ -18,6 +18,7 @@ const SYMBOLS = {
   setsid: { parameters: [], result: "i32" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
   dup2: { parameters: ["i32", "i32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
@@ -55,6 +56,7 @@ export function denoLibc(): LibcCalls {
     setsid: () => s.setsid(),
     open: (path, flags) => s.open(path, flags),
     dup2: (from, to) => s.dup2(from, to),
+    write: (fd, bytes, length) => Number(s.write(fd, bytes, BigInt(length))),
     clock_gettime: (clock, time) => s.clock_gettime(clock, time),
     errno: () => new Deno.UnsafePointerView(s.__errno_location()!).getInt32(0),
   };

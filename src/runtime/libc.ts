@@ -33,6 +33,7 @@ export interface LibcCalls {
   setsid(): number;
   open(path: Uint8Array, flags: number): number;
   dup2(from: number, to: number): number;
+  write(fd: number, bytes: Uint8Array, length: number): number;
   /** `time`: struct timespec, two i64 (seconds, nanoseconds). */
   clock_gettime(clock: number, time: Uint8Array): number;
   /** The calling thread's errno, read right after a call returned -1. */

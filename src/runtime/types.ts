@@ -431,6 +431,13 @@ export interface System {
   listenUnix(path: string, onAccept: (socket: Socket) => void, access?: SocketFileAccess): Promise<Listener>;
   /** A unix-domain socket connection (the master asking a worker). */
   connectUnix(path: string, events: SocketEvents): Promise<Socket>;
+  /**
+   * Writes a descriptor the process was started with (`log fd@N`), where the
+   * runtime's file API cannot: Deno's node:fs writes only descriptors Deno
+   * opened (EBADF otherwise). `done` is called later, as fs.write's is.
+   * Absent where fs.write serves (Bun).
+   */
+  writeDescriptor?(fd: number, data: Uint8Array, offset: number, length: number, done: (err: Error | null, written: number) => void): void;
   /** Starts this same program again (the compiled binary, or the runtime with the same script); stdout and stderr shared. */
   spawnSelf(options: SpawnOptions): ChildProcess;
   /** An environment variable of this process (a worker learns its master's socket from one). */
