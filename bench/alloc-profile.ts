@@ -16,6 +16,9 @@ const n = Number(args[0] ?? "") || 5000;
 const topAt = args.indexOf("--top");
 const top = topAt >= 0 ? Number(args[topAt + 1]) : 30;
 const h2 = args.includes("--h2");
+// --callers TEXT: for the sites whose name holds TEXT, the call paths (last frames) that allocate there.
+const callersAt = args.indexOf("--callers");
+const callersOf = callersAt >= 0 ? args[callersAt + 1] : undefined;
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -36,17 +39,24 @@ const { profile } = await post<{ profile: { head: ProfileNode } }>("HeapProfiler
 const root = new URL("..", import.meta.url).href;
 const where = (f: ProfileNode["callFrame"]) => `${f.functionName || "(anonymous)"} ${f.url.startsWith(root) ? f.url.slice(root.length) : f.url || "(native)"}:${f.lineNumber + 1}`;
 const bySite = new Map<string, number>();
+const byPath = new Map<string, number>();
 let total = 0;
-function walk(node: ProfileNode, nearestSrc: string | undefined): void {
+function walk(node: ProfileNode, nearestSrc: string | undefined, path: string[]): void {
   const site = node.callFrame.url.startsWith(root + "src/") ? where(node.callFrame) : nearestSrc;
+  path.push(where(node.callFrame));
   if (node.selfSize > 0) {
     total += node.selfSize;
     const key = site ?? where(node.callFrame);
     bySite.set(key, (bySite.get(key) ?? 0) + node.selfSize);
+    if (callersOf !== undefined && key.includes(callersOf)) {
+      const trail = path.slice(-6).join(" → ");
+      byPath.set(trail, (byPath.get(trail) ?? 0) + node.selfSize);
+    }
   }
-  for (const child of node.children) walk(child, site);
+  for (const child of node.children) walk(child, site, path);
+  path.pop();
 }
-walk(profile.head, undefined);
+walk(profile.head, undefined, []);
 
 // What each script runs: h2-engine.ts 500 warm-up requests, a warm-up round of up to 50 000, five rounds of N and a last batch of 10.
 const batches = Math.ceil(n / 10);
@@ -56,4 +66,8 @@ console.log(`\n${(total / 1e6).toFixed(1)} MB allocated (sampled) over ${units} 
 console.log("by the nearest function in src/ (its line is where the function starts):");
 for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`${(bytes / units).toFixed(0).padStart(7)} B  ${site}`);
+}
+if (callersOf !== undefined) {
+  console.log(`\ncall paths allocating at sites named "${callersOf}" (outermost first):`);
+  for (const [trail, bytes] of [...byPath].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${(bytes / units).toFixed(0).padStart(7)} B  ${trail}`);
 }
