@@ -6,7 +6,7 @@
 // same thing (§8.3.1). Anything else is malformed: a stream error of type
 // PROTOCOL_ERROR for the caller. A Host field is made from :authority when
 // the request has none, so that an HTTP/1.1 server gets one (§8.3.1).
-import { TCHAR } from "../http1/chars.ts";
+import { TARGET, TCHAR } from "../http1/chars.ts";
 import { FieldsHead } from "../http/fields-head.ts";
 import { BodyKind, type Head } from "../http/message.ts";
 import { type HeaderField, STATIC_TABLE } from "./hpack/index.ts";
@@ -136,9 +136,13 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
     if (path === "*" ? method !== "OPTIONS" : path.charCodeAt(0) !== 0x2f) throw new MalformedFields(`:path '${path}'`);
     target = path;
   }
+  // The same octets as an HTTP/1.1 request-target (RFC 9112 §3.2): visible ASCII, and no "#" (a fragment
+  // never travels; a server could read the path differently from the proxy's rules).
   for (let k = 0; k < target.length; k++) {
     const c = target.charCodeAt(k);
-    if (c <= 0x20 || c >= 0x7f) throw new MalformedFields("a request target with a control, space or non-ASCII byte");
+    if (c > 0xff || TARGET[c] !== 1) {
+      throw new MalformedFields(c === 0x23 ? "a request target with a fragment (#)" : "a request target with a control, space or non-ASCII byte");
+    }
   }
   if (authority !== undefined) {
     if (authority.includes("@")) throw new MalformedFields(":authority with userinfo");

@@ -26,6 +26,7 @@ const KNOWN_MALFORMED: Record<string, Case["known"]> = {
     haproxy: forwards("HAProxy 2.6", "an :authority carrying userinfo", "§8.3.1 forbids userinfo in :authority for http URIs and §8.3 makes an invalid pseudo-header field malformed."),
     nghttpx: forwards("nghttpx", "an :authority carrying userinfo", "§8.3.1 forbids userinfo in :authority for http URIs and §8.3 makes an invalid pseudo-header field malformed."),
   },
+  "8.3.1/11": { nghttpx: forwards("nghttpx", "a :path with a fragment", "§8.3.1 gives :path the path and query only, and §8.3 makes an invalid pseudo-header field malformed", " (HAProxy resets the stream).") },
 };
 
 /** A case whose GET carries `fields` (built from the case's context) and must be refused as malformed before it reaches the backend. */
@@ -164,6 +165,12 @@ export const HTTP_CASES: Case[] = [
   malformedGet("8.3.1/3", MANDATORY, "a GET without :path", (ctx) => without(ctx, ":path")),
   malformedGet("8.3.1/4", "§8.3.1: This pseudo-header field MUST NOT be empty for \"http\" or \"https\" URIs.", "a GET with an empty :path", (ctx) => [...without(ctx, ":path"), [":path", ""]]),
   malformedGet("8.3.1/5", `§8.3.1: :path includes the path and query parts of the target URI (the absolute-path production ...). ${PSEUDO_RULES}`, "a GET with :path 'h2conf' (no leading slash)", (ctx) => [...without(ctx, ":path"), [":path", "h2conf"]]),
+  malformedGet(
+    "8.3.1/11",
+    `§8.3.1: :path includes the path and query parts of the target URI (the absolute-path production and optionally a '?' character followed by the query production): a fragment ('#') is neither. ${PSEUDO_RULES}`,
+    "a GET whose :path ends in a fragment (#frag)",
+    (ctx) => [...without(ctx, ":path"), [":path", `${ctx.path}#frag`]],
+  ),
   {
     id: "8.3.1/6",
     rfc: "§8.3.1: A request in asterisk form (for OPTIONS) includes the value '*' for the :path pseudo-header field.",

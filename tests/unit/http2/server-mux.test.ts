@@ -203,6 +203,10 @@ describe("malformed requests are stream errors of type PROTOCOL_ERROR (§8.1.1);
     ["a pseudo-header after a regular field", [[":method", "GET"], [":scheme", "http"], ["accept", "*/*"], [":path", "/"]]],
     ["a response pseudo-header", [[":method", "GET"], [":scheme", "http"], [":path", "/"], [":status", "200"]]],
     ["two :method", [[":method", "GET"], [":method", "GET"], [":scheme", "http"], [":path", "/"]]],
+    // A fragment never travels (RFC 9112 §3.2, refused on HTTP/1.1 as well): HAProxy resets the stream too.
+    ["a :path with a fragment", [[":method", "GET"], [":scheme", "http"], [":path", "/echo#frag"]]],
+    ["a :path with a query and a fragment", [[":method", "GET"], [":scheme", "http"], [":path", "/a?x#y"]]],
+    ["a :path with a space", [[":method", "GET"], [":scheme", "http"], [":path", "/a b"]]],
   ];
   for (const [what, fields] of pseudo) {
     test(what, async () => {
