@@ -26,7 +26,7 @@
 // never quoted. An empty string prints "-" (or "" when quoted).
 import { hostname as osHostname } from "node:os";
 import process from "node:process";
-import { captureField, type HttpLogRecord, ms, requestDateOf, terminationOf } from "./http-log.ts";
+import { captureField, frontendTransportOf, type HttpLogRecord, ms, requestDateOf, terminationOf } from "./http-log.ts";
 import {
   encodeRequestText,
   escapeRfc5424,
@@ -276,7 +276,7 @@ const VARIABLES: Record<string, Builder> = {
   ci: ip((r) => r.clientAddress),
   cp: portOf((r) => r.clientPort),
   f: str((r) => r.frontend),
-  ft: str((r) => r.frontend),
+  ft: str(frontendTransportOf),
   fi: ip((r) => r.frontendAddress),
   fp: portOf((r) => r.frontendPort),
   b: str((r) => r.backend),

@@ -27,7 +27,7 @@ export interface HttpLogRecord {
   clientAddress: string;
   /** %cp */
   clientPort: number;
-  /** %f / %ft: frontend name. */
+  /** %f: frontend name (%ft adds "~" on TLS connections: frontendTransportOf). */
   frontend: string;
   /** %fi: local address the connection was accepted on (the bind address, resolved). */
   frontendAddress: string;
@@ -245,6 +245,11 @@ export function terminationOf(r: HttpLogRecord): string {
   return t.length === 4 ? t : (t + "----").slice(0, 4);
 }
 
+/** %ft: the frontend's name, with HAProxy's "~" when the client connection is TLS. */
+export function frontendTransportOf(r: HttpLogRecord): string {
+  return r.sslVersion === "" ? r.frontend : r.frontend + "~";
+}
+
 /** %r without quotes: the request line encoded as HAProxy does, "<BADREQ>" when there is none. */
 export function requestLineOf(r: HttpLogRecord): string {
   return r.requestLine === "" ? "<BADREQ>" : encodeRequestText(r.requestLine, false);
@@ -261,7 +266,7 @@ export function requestLineOf(r: HttpLogRecord): string {
 export function formatHttpLog(r: HttpLogRecord): string {
   return text(r.clientAddress) + ":" + port(r.clientPort) +
     " [" + formatLogDate(requestDateOf(r)) + "] " +
-    text(r.frontend) + " " + text(r.backend) + "/" + text(r.server) + " " +
+    text(frontendTransportOf(r)) + " " + text(r.backend) + "/" + text(r.server) + " " +
     ms(r.TR) + "/" + ms(r.Tw) + "/" + ms(r.Tc) + "/" + ms(r.Tr) + "/" + (r.asap ? "+" : "") + ms(r.Ta) + " " +
     r.status + " " + (r.asap ? "+" : "") + r.bytesOut + " - - " + terminationOf(r) + " " +
     r.actconn + "/" + r.feconn + "/" + r.beconn + "/" + r.srvConn + "/" + r.retries + " " +

@@ -4,7 +4,7 @@
 // log-format of a mode tcp proxy cannot name them: HAProxy's "reserved for
 // HTTP mode", refused at load). A `log-format` is compiled by format.ts for
 // both modes; without one, `option tcplog`'s layout is written by hand here.
-import { createHttpLogRecord, type HttpLogRecord, ms, resetHttpLogRecord } from "./http-log.ts";
+import { createHttpLogRecord, frontendTransportOf, type HttpLogRecord, ms, resetHttpLogRecord } from "./http-log.ts";
 import { formatLogDate } from "./text.ts";
 
 /** HAProxy's TCP log format (`option tcplog`). */
@@ -47,7 +47,7 @@ export function formatTcpLog(r: HttpLogRecord): string {
   const asap = r.asap ? "+" : "";
   return text(r.clientAddress) + ":" + (r.clientPort < 0 ? "-" : r.clientPort) +
     " [" + formatLogDate(r.acceptTime) + "] " +
-    text(r.frontend) + " " + text(r.backend) + "/" + text(r.server) + " " +
+    text(frontendTransportOf(r)) + " " + text(r.backend) + "/" + text(r.server) + " " +
     ms(r.Tw) + "/" + ms(r.Tc) + "/" + asap + ms(r.Tt) + " " + asap + r.bytesOut + " " +
     r.termination.slice(0, 2) + " " +
     r.actconn + "/" + r.feconn + "/" + r.beconn + "/" + r.srvConn + "/" + r.retries + " " +

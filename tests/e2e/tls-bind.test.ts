@@ -103,7 +103,7 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
       `    bind 127.0.0.1:${strict} ssl crt ${a.pem} crt ${b.pem} strict-sni alpn http/1.1`,
       `    bind 127.0.0.1:${only13} ssl crt ${a.pem} ssl-min-ver TLSv1.3`,
       `    bind 127.0.0.1:${only12} ssl crt ${a.pem} ssl-max-ver TLSv1.2`,
-      '    log-format "TLSLOG %ci %sslv %sslc Th=%Th %ST %r"',
+      '    log-format "TLSLOG %ci %ft %f %sslv %sslc Th=%Th %ST %r"',
       "    option forwardfor",
       "    default_backend app",
       "backend app",
@@ -169,11 +169,11 @@ for (const target of selectedTargets()) describe(`TLS binds (${target.name})`, (
     }
   }, 30000);
 
-  test("log line: %sslv %sslc %Th", async () => {
+  test("log line: %ft (HAProxy's '~' on TLS) %f %sslv %sslc %Th", async () => {
     await curl(main, "b.test", "/logged");
     await waitFor(() => sluice.errLines.some((l) => l.includes("GET /logged")), 5000, "the log line");
     const line = sluice.errLines.find((l) => l.includes("GET /logged"))!;
-    const m = /^TLSLOG 127\.0\.0\.1 (TLSv1\.[23]) (\S+) Th=(\d+) 200 GET \/logged HTTP\/1\.1$/.exec(line);
+    const m = /^TLSLOG 127\.0\.0\.1 https~ https (TLSv1\.[23]) (\S+) Th=(\d+) 200 GET \/logged HTTP\/1\.1$/.exec(line);
     expect(m).not.toBeNull();
     expect(m![2]!.length).toBeGreaterThan(5);
   }, 15000);

@@ -22,6 +22,14 @@ describe("option httplog", () => {
     expect(fmt(r)).toBe(formatHttpLog(r));
   });
 
+  test("%ft: the frontend with HAProxy's '~' on a TLS connection (%f without)", () => {
+    const r = docRecord();
+    r.sslVersion = "TLSv1.3";
+    expect(formatHttpLog(r)).toBe(DOC_LINE.replace(" http-in ", " http-in~ "));
+    expect(compileLogFormat(HTTPLOG_FORMAT)(r)).toBe(formatHttpLog(r));
+    expect(compileLogFormat("%ft %f")(r)).toBe("http-in~ http-in");
+  });
+
   test("a request that never came: <BADREQ>, -1 timers and status, <NOSRV>", () => {
     const r = createHttpLogRecord();
     Object.assign(r, {
@@ -105,6 +113,9 @@ describe("option tcplog", () => {
     const failed = tcpRecordOf({ ...rec, server: "<NOSRV>", Tw: -1, Tc: -1, Tt: 0, bytesOut: 0, termination: "SC--", retries: 3, srvQueue: 2, backendQueue: 1 });
     expect(formatTcpLog(failed)).toBe("127.0.0.1:5555 [25/Nov/2026:08:20:00.007] fe be/<NOSRV> -1/-1/0 0 SC 3/1/1/1/3 2/1");
     expect(compileLogFormat(TCPLOG_FORMAT)(failed)).toBe(formatTcpLog(failed));
+    const tls = tcpRecordOf({ ...rec, sslVersion: "TLSv1.2" });
+    expect(formatTcpLog(tls)).toBe(line.replace(" fe be/", " fe~ be/"));
+    expect(compileLogFormat(TCPLOG_FORMAT)(tls)).toBe(formatTcpLog(tls));
     const asap = tcpRecordOf({ ...rec, asap: true });
     expect(formatTcpLog(asap)).toContain(" 0/1/+250 +100 -- ");
     expect(compileLogFormat(TCPLOG_FORMAT)(asap)).toBe(formatTcpLog(asap));
