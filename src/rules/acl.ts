@@ -156,7 +156,7 @@ const PREDEFINED: Readonly<Record<string, readonly string[] | string>> = {
   HTTP: ["req.proto_http"],
   "HTTP_1.0": ["req.ver", "1.0"],
   "HTTP_1.1": ["req.ver", "1.1"],
-  "HTTP_2.0": "HTTP_2.0 cannot be told apart in sluice: its message model gives HTTP/2 requests HTTP/1.1's version",
+  "HTTP_2.0": ["req.ver", "2.0"],
   HTTP_CONTENT: ["req.hdr_val(content-length)", "gt", "0"],
   HTTP_URL_ABS: ["url_reg", "^[^/:]*://"],
   HTTP_URL_SLASH: ["url_beg", "/"],

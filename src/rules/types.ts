@@ -102,6 +102,8 @@ export interface Txn {
   backend: string | undefined;
   /** HTTP stages: the request head (rewritten by set-* actions). */
   request: Head | undefined;
+  /** The request's HTTP version when the head's own (1.0, 1.1) is not it: "2.0" for a stream of an HTTP/2 client. */
+  readonly requestVersion?: string;
   /** Response stages: the response head. */
   response: Head | undefined;
   /** tcp-request content: the bytes received so far (req.ssl_sni, req.len). */

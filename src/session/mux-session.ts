@@ -141,7 +141,7 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
       slot.answer(501, this.defaultBackend);
       return slot;
     }
-    const stream = openStream(this.host, slot, head, this.client, this.defaultBackend, this.now());
+    const stream = openStream(this.host, slot, head, this.client, this.defaultBackend, this.now(), "2.0");
     slot.stream = stream;
     // The body waits in the client's window until a connection is ready.
     if (head.bodyKind !== BodyKind.None) writer.hold();

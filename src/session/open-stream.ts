@@ -24,7 +24,10 @@ export interface StreamChoices {
 
 const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFields>;
 
-/** The stream for `head`, not started yet. `streamHost`: the session (HTTP/1.1) or the stream's slot (HTTP/2). */
+/**
+ * The stream for `head`, not started yet. `streamHost`: the session (HTTP/1.1) or the stream's slot (HTTP/2);
+ * `requestVersion`: "2.0" for an HTTP/2 client (the rules' req.ver), undefined for HTTP/1.x.
+ */
 export function openStream(
   host: StreamChoices,
   streamHost: HttpStreamHost<HttpStream>,
@@ -32,6 +35,7 @@ export function openStream(
   client: Socket,
   defaultBackend: Backend,
   now: number,
+  requestVersion?: string,
 ): HttpStream {
   let backend: Backend;
   let ruled: RuledRequest | undefined;
@@ -39,7 +43,7 @@ export function openStream(
   if (rules === undefined) {
     backend = host.chooseBackend(head, defaultBackend);
   } else {
-    const decision = decideRequest(rules, head, client, defaultBackend, now);
+    const decision = decideRequest(rules, head, client, defaultBackend, now, requestVersion);
     head = decision.head;
     backend = decision.backend;
     ruled = decision.ruled;

@@ -38,10 +38,13 @@ export interface RequestDecision {
 
 const NONE: readonly (readonly Action[])[] = [];
 
-/** Runs the request stage for `head`. The caller reads `ruled.txn.reply` for sluice's own answer. */
-export function decideRequest(host: RulesHost, head: Head, client: Socket, defaultBackend: Backend, now: number): RequestDecision {
+/**
+ * Runs the request stage for `head`. The caller reads `ruled.txn.reply` for sluice's own answer.
+ * `requestVersion`: "2.0" for an HTTP/2 client's stream (req.ver), undefined for HTTP/1.x.
+ */
+export function decideRequest(host: RulesHost, head: Head, client: Socket, defaultBackend: Backend, now: number, requestVersion?: string): RequestDecision {
   const front = host.rules;
-  const txn = new HttpTxn(now, client, host.name, head, host.world);
+  const txn = new HttpTxn(now, client, host.name, head, host.world, requestVersion);
   if (front.requestHeaderCaptures.length > 0) captureHeaders(front.requestHeaderCaptures, head, txn.captures);
   // HAProxy's monitor-uri: answered before any rule (http_wait_for_request), the request target compared as sent.
   const monitor = front.monitor;

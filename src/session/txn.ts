@@ -84,6 +84,8 @@ export class HttpTxn implements ActionTxn {
     readonly frontend: string,
     public request: Head | undefined,
     readonly world: RulesWorld,
+    /** "2.0" for a stream of an HTTP/2 client (req.ver); undefined: the head's HTTP/1.x. */
+    readonly requestVersion: string | undefined = undefined,
   ) {}
 
   get vars(): VarStore {

@@ -161,10 +161,10 @@ const URL_HOST = /^(?:([\d.]+)|\[([0-9A-Fa-f:.]+)\])(?::(\d{0,5}))?$/;
 const method: SampleFn = (t) => t.request?.method;
 
 /**
- * "1.0" or "1.1". The message model gives HTTP/2 requests HTTP/1.1's
- * semantics and version, so they read "1.1" here (HAProxy says "2.0").
+ * "1.0", "1.1", or "2.0" for an HTTP/2 client's request, as HAProxy says
+ * (its head carries HTTP/1.1's semantics here, hence the transaction's word).
  */
-const version: SampleFn = (t) => (t.request === undefined ? undefined : t.request.versionMinor === 0 ? "1.0" : "1.1");
+const version: SampleFn = (t) => (t.request === undefined ? undefined : t.requestVersion ?? (t.request.versionMinor === 0 ? "1.0" : "1.1"));
 
 export const REQUEST_FETCHES: readonly FetchDef[] = [
   ...withDerivatives(["path"], 0, 0, HTTP_STAGES, () => ({ one: path })),

@@ -242,6 +242,10 @@ describe("predefined ACLs", () => {
     ["HTTP_1.1", req("GET", "/"), true],
     ["HTTP_1.0", req("GET", "/"), false],
     ["HTTP_1.0", txn({ request: request("GET", "/", [], 0) }), true],
+    ["HTTP_2.0", req("GET", "/"), false],
+    // An HTTP/2 client's request: its head has HTTP/1.1's semantics, the transaction says 2.0 (HAProxy's req.ver).
+    ["HTTP_2.0", txn({ request: request("GET", "/"), requestVersion: "2.0" }), true],
+    ["HTTP_1.1", txn({ request: request("GET", "/"), requestVersion: "2.0" }), false],
     ["HTTP_CONTENT", req("POST", "/", [["Content-Length", "12"]]), true],
     ["HTTP_CONTENT", req("POST", "/", [["Content-Length", "0"]]), false],
     ["HTTP_CONTENT", req("GET", "/"), false],
@@ -273,7 +277,6 @@ describe("predefined ACLs", () => {
   test("those sluice cannot offer say why", () => {
     expect(error("if WAIT_END")).toBe("WAIT_END needs wait_end, which sluice lacks: tcp-request inspect-delay ends content inspection by itself");
     expect(error("if RDP_COOKIE")).toBe("RDP_COOKIE needs req.rdp_cookie_cnt, which sluice lacks (it does not parse RDP cookies)");
-    expect(error("if HTTP_2.0")).toBe("HTTP_2.0 cannot be told apart in sluice: its message model gives HTTP/2 requests HTTP/1.1's version");
     expect(error("if METH_GET", [], Stage.tcpConnection)).toBe("acl 'METH_GET': 'method' is not available in tcp-request connection rules");
   });
 });

@@ -145,6 +145,7 @@ describe("request line fetches", () => {
     expect(compiled("method").type).toBe("meth");
     expect(one("req.ver", txn({ request: request("GET", "/", [], 0) }))).toBe("1.0");
     expect(one("req.ver", get("/"))).toBe("1.1");
+    expect(one("req.ver", txn({ request: request("GET", "/"), requestVersion: "2.0" }))).toBe("2.0");
   });
 
   test("derived fetches carry their match methods", () => {

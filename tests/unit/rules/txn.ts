@@ -35,6 +35,8 @@ export function entry(table: string, counters: Record<string, number>, key?: Sam
 
 export interface TxnInit {
   request?: Head;
+  /** "2.0": the request of an HTTP/2 client. */
+  requestVersion?: string;
   response?: Head;
   payload?: Uint8Array;
   address?: string;
@@ -73,6 +75,7 @@ export function txn(init: TxnInit = {}): Txn {
     frontend: "fe_main",
     backend: init.backend,
     request: init.request,
+    ...(init.requestVersion !== undefined ? { requestVersion: init.requestVersion } : {}),
     response: init.response,
     payload: init.payload,
     vars: new MapVars(),
