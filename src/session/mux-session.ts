@@ -249,9 +249,21 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
     if (blocked >= 0) d = blocked + client;
     const head = this.mux.headPendingSince;
     if (head >= 0) d = Math.min(d, head + span(t.httpRequest || t.client));
-    if (this.slots.size === 0) return Math.min(d, this.lastClient + client);
+    if (this.slots.size === 0) return Math.min(d, this.lastClient + this.idleSpan());
     for (const slot of this.slots) d = Math.min(d, slot.deadline());
     return d;
+  }
+
+  /**
+   * How long the connection may stay without a stream, as HAProxy's HTTP/2
+   * mux has it: before the first request `timeout http-request`; after one,
+   * `timeout http-keep-alive` (else http-request); `timeout client` when the
+   * one that applies is unset. From the end of the last stream (or accept).
+   */
+  private idleSpan(): number {
+    const t = this.host.timeouts;
+    const idle = this.requests > 0 && this.mux.headPendingSince < 0 ? t.httpKeepAlive || t.httpRequest : t.httpRequest;
+    return span(idle || t.client);
   }
 
   protected onTimer(): void {
@@ -271,8 +283,8 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
       return this.rearm();
     }
     if (this.slots.size === 0) {
-      if (now >= this.lastClient + client) {
-        // Idle with no stream for `timeout client`: GOAWAY and close.
+      if (now >= this.lastClient + this.idleSpan()) {
+        // Idle with no stream (http-request / http-keep-alive / client, see idleSpan): GOAWAY and close.
         this.closingSince = now;
         this.mux.close();
       }

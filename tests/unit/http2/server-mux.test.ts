@@ -458,6 +458,52 @@ describe("timeouts", () => {
     expect(client.socket.ended).toBe(true);
   });
 
+  // HAProxy's HTTP/2 idle timeouts: http-request before the first request, http-keep-alive after one
+  // (else http-request), client when unset; from the end of the last stream.
+  test("no request yet: GOAWAY after timeout http-request, even when longer than timeout client", async () => {
+    const { runtime, client } = await setup("", "    timeout http-request 40s");
+    await runtime.clock.advance(39_000);
+    expect(client.goaway()).toBeUndefined();
+    await runtime.clock.advance(1_500);
+    expect(client.goaway()).toEqual({ lastStreamId: 0, errorCode: ErrorCode.NO_ERROR });
+  });
+
+  test("no stream left after a request: GOAWAY after timeout http-keep-alive, counted from the end of the last stream", async () => {
+    const { runtime, client, turn } = await setup("", "    timeout http-request 10s\n    timeout http-keep-alive 2s");
+    client.request(1, "/one");
+    await turn();
+    await runtime.clock.advance(5_000); // the stream's own time counts for none of the idle timeouts
+    answer(runtime.servers[0]!, ok("one"));
+    await turn();
+    expect(client.body(1)).toBe("one");
+    await runtime.clock.advance(1_500);
+    expect(client.goaway()).toBeUndefined();
+    await runtime.clock.advance(1_000);
+    expect(client.goaway()).toEqual({ lastStreamId: 1, errorCode: ErrorCode.NO_ERROR });
+  });
+
+  test("after a request without timeout http-keep-alive: timeout http-request; with neither, timeout client", async () => {
+    const withRequest = await setup("", "    timeout http-request 3s");
+    withRequest.client.request(1, "/one");
+    await withRequest.turn();
+    answer(withRequest.runtime.servers[0]!, ok("one"));
+    await withRequest.turn();
+    await withRequest.runtime.clock.advance(2_500);
+    expect(withRequest.client.goaway()).toBeUndefined();
+    await withRequest.runtime.clock.advance(1_000);
+    expect(withRequest.client.goaway()?.lastStreamId).toBe(1);
+
+    const bare = await setup();
+    bare.client.request(1, "/one");
+    await bare.turn();
+    answer(bare.runtime.servers[0]!, ok("one"));
+    await bare.turn();
+    await bare.runtime.clock.advance(29_000);
+    expect(bare.client.goaway()).toBeUndefined();
+    await bare.runtime.clock.advance(1_500);
+    expect(bare.client.goaway()?.lastStreamId).toBe(1);
+  });
+
   test("timeout server is per stream: a silent server gets its stream a 504, the other stream is answered", async () => {
     const { runtime, client, turn } = await setup();
     client.request(1, "/silent");
