@@ -85,7 +85,9 @@ function spawnSelf(options: SpawnOptions): ChildProcess {
   };
 }
 
-let libcForWrites: LibcCalls | undefined;
+let libc: LibcCalls | undefined;
+/** libc through Deno's FFI, opened once, on first use: the system calls of libcSystemCalls and the log writes below share it. */
+const loadLibc = (): LibcCalls => (libc ??= denoLibc());
 
 /**
  * `log fd@N` under Deno: node:fs refuses descriptors Deno did not open, so one
@@ -96,9 +98,9 @@ function writeDescriptor(fd: number, data: Uint8Array, offset: number, length: n
   let err: Error | null = null;
   let written = 0;
   try {
-    const libc = (libcForWrites ??= denoLibc());
-    const n = libc.write(fd, data.subarray(offset, offset + length), length);
-    if (n < 0) err = new SystemCallError("write", libc.errno(), `fd ${fd}`);
+    const calls = loadLibc();
+    const n = calls.write(fd, data.subarray(offset, offset + length), length);
+    if (n < 0) err = new SystemCallError("write", calls.errno(), `fd ${fd}`);
     else written = n;
   } catch (e) {
     err = e as Error;
@@ -116,5 +118,5 @@ export const denoSystem: System = {
   env: (name) => Deno.env.get(name),
   cpuCount: () => navigator.hardwareConcurrency,
   openUdp,
-  ...libcSystemCalls(denoLibc, Deno.pid, (name) => Deno.env.get(name)),
+  ...libcSystemCalls(loadLibc, Deno.pid, (name) => Deno.env.get(name)),
 };
