@@ -83,8 +83,8 @@ const CLOSE_T = "close";
 const KEEP_ALIVE_T = "keep-alive";
 const UPGRADE_T = "upgrade";
 
-/** Lower-cased Connection tokens appended to `out`; returns flags 1 close, 2 keep-alive, 4 upgrade. */
-function connectionTokens(b: Uint8Array, a: number, e: number, out: string[]): number {
+/** Lower-cased Connection tokens appended to the scratch list; returns flags 1 close, 2 keep-alive, 4 upgrade. */
+function connectionTokens(b: Uint8Array, a: number, e: number): number {
   let flags = 0;
   let i = a;
   while (i < e) {
@@ -103,7 +103,7 @@ function connectionTokens(b: Uint8Array, a: number, e: number, out: string[]): n
     else if (len === 10 && eqs(b, start, KEEP_ALIVE_T)) { t = KEEP_ALIVE_T; flags |= 2; }
     else if (len === 7 && eqs(b, start, UPGRADE_T)) { t = UPGRADE_T; flags |= 4; }
     else t = lowerLatin1(b, start, end);
-    out.push(t);
+    tokens[tokenCount++] = t;
   }
   return flags;
 }
@@ -125,22 +125,27 @@ let hostCount = 0;
 let upgradeIdx = -1;
 let expectIdx = -1;
 let connFlags = 0;
-/** Connection tokens of the head being scanned (scratch, reused). */
+/**
+ * Connection tokens of the head being scanned: the first tokenCount of a
+ * scratch list, reused (emptied by its count: `length = 0` would give V8's
+ * backing store away, to be allocated again by the next head's tokens).
+ */
 const tokens: string[] = [];
+let tokenCount = 0;
 // The usual Connection values as shared lists: no array per message for them.
 const ONLY_KEEP_ALIVE: readonly string[] = Object.freeze([KEEP_ALIVE_T]);
 const ONLY_CLOSE: readonly string[] = Object.freeze([CLOSE_T]);
 
 /** The head's own list of Connection tokens (shared when it is one of the usual ones). */
 function tokenList(): readonly string[] {
-  switch (tokens.length) {
+  switch (tokenCount) {
     case 0:
       return NO_TOKENS;
     case 1:
       if (tokens[0] === KEEP_ALIVE_T) return ONLY_KEEP_ALIVE;
       if (tokens[0] === CLOSE_T) return ONLY_CLOSE;
   }
-  return tokens.slice();
+  return tokens.slice(0, tokenCount);
 }
 
 function scanFields(raw: Uint8Array, f: Uint32Array, count: number): void {
@@ -153,7 +158,7 @@ function scanFields(raw: Uint8Array, f: Uint32Array, count: number): void {
   upgradeIdx = -1;
   expectIdx = -1;
   connFlags = 0;
-  tokens.length = 0;
+  tokenCount = 0;
   for (let i = 0; i < count; i++) {
     const a = f[4 * i]!;
     switch (f[4 * i + 1]! - a) {
@@ -169,7 +174,7 @@ function scanFields(raw: Uint8Array, f: Uint32Array, count: number): void {
         if (upgradeIdx < 0 && eq(raw, a, UPGRADE)) upgradeIdx = i;
         break;
       case 10:
-        if (eq(raw, a, CONNECTION)) connFlags |= connectionTokens(raw, f[4 * i + 2]!, f[4 * i + 3]!, tokens);
+        if (eq(raw, a, CONNECTION)) connFlags |= connectionTokens(raw, f[4 * i + 2]!, f[4 * i + 3]!);
         break;
       case 14:
         if (eq(raw, a, CONTENT_LENGTH) && clError === undefined) {
