@@ -20,6 +20,8 @@ export interface FieldsHeadInit {
   contentLength?: number;
   /** Requests: the authority (Host, or HTTP/2's :authority). */
   host?: string;
+  /** HTTP/2 requests with an :authority: their :scheme (Head.absoluteScheme). */
+  absoluteScheme?: string;
   // A head derived from another (./edit-head.ts) keeps the version and the
   // connection semantics of the message it came from: the HTTP/1 writer and
   // the session decide keep-alive and hop-by-hop fields from them. Defaults:
@@ -31,6 +33,19 @@ export interface FieldsHeadInit {
   expectContinue?: boolean;
   /** Responses: a reason phrase of its own (`set-status 503 reason "Slow Down"`); undefined: RFC 9110's. */
   reason?: string;
+}
+
+/**
+ * The request's URI as HAProxy shows it (logs, the `url` fetch): an HTTP/2
+ * request that named an :authority in absolute form, `scheme://authority`
+ * then its path (the authority as Host now says, which rules keep in step);
+ * any other, its target as sent.
+ */
+export function requestUri(head: Head): string {
+  const scheme = head.absoluteScheme;
+  const target = head.target;
+  if (scheme === undefined || target.charCodeAt(0) !== 0x2f) return target;
+  return `${scheme}://${head.host ?? ""}${target}`;
 }
 
 /** Whether a field name as received is `lowerName` (lower-case ASCII bytes), case-insensitively and without allocating. */
@@ -59,6 +74,7 @@ export class FieldsHead implements Head {
   readonly bodyKind: BodyKind;
   readonly contentLength: number;
   readonly host: string | undefined;
+  readonly absoluteScheme: string | undefined;
 
   /**
    * @param fields the list the fields come from (not copied)
@@ -72,6 +88,7 @@ export class FieldsHead implements Head {
     this.bodyKind = init.bodyKind;
     this.contentLength = init.bodyKind === BodyKind.Length ? init.contentLength ?? -1 : -1;
     this.host = init.host;
+    this.absoluteScheme = init.absoluteScheme;
     this.versionMinor = init.versionMinor ?? 1;
     this.keepAlive = init.keepAlive ?? true;
     this.connectionTokens = init.connectionTokens ?? NO_TOKENS;

@@ -53,6 +53,12 @@ export interface Head {
   readonly upgrade: string | undefined;
   /** Requests: the Host field's value (exactly one is required in HTTP/1.1). */
   readonly host: string | undefined;
+  /**
+   * HTTP/2 requests that named an :authority: their :scheme. Their URI is then
+   * the absolute `scheme://authority/path`, as HAProxy logs it and its `url`
+   * reads it (requestUri); undefined for the others, and HTTP/1.x.
+   */
+  readonly absoluteScheme?: string | undefined;
   /** Requests: a Host field is present (no string made). */
   readonly hasHost: boolean;
   /** Requests: Expect: 100-continue. */

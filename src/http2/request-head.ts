@@ -158,7 +158,9 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
     fields[--from] = ["host", authority];
   }
   const bodyKind = length >= 0 ? BodyKind.Length : endStream ? BodyKind.None : BodyKind.Chunked;
-  return new FieldsHead(fields, { isRequest: true, method, target, bodyKind, contentLength: length, host: effectiveHost }, from);
+  // With an :authority, HAProxy's URI for this request is absolute (scheme://authority/path: its logs, `url`).
+  const absoluteScheme = authority !== undefined && method !== "CONNECT" ? scheme : undefined;
+  return new FieldsHead(fields, { isRequest: true, method, target, bodyKind, contentLength: length, host: effectiveHost, absoluteScheme }, from);
 }
 
 /** §8.2.3: several cookie fields become one, joined by "; ", where the first was (for HTTP/1.1 servers). */

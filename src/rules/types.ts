@@ -139,6 +139,8 @@ export interface TargetMemo {
   pathEnd: number;
   /** The path string once sliced. */
   path: string | undefined;
+  /** The URI once made (requestUri: absolute for an HTTP/2 request with an :authority). */
+  uri: string | undefined;
 }
 
 /** A stick-table entry a transaction tracks (the stick/ store implements it). */

@@ -6,6 +6,7 @@ import type { Logger } from "../log/sink.ts";
 import type { HttpStream } from "../stream/http-stream.ts";
 import type { CauseCode, PhaseCode } from "../stream/termination.ts";
 import { nextStreamId } from "../conn/ids.ts";
+import { requestUri } from "../http/fields-head.ts";
 import type { HttpLogSink } from "./http-host.ts";
 import type { HttpLogSubject } from "./log-subject.ts";
 
@@ -114,10 +115,8 @@ export class HttpLogWriter implements HttpLogSink {
       }
       r.bytesOut = stream.bytesToClient;
       r.method = req.method;
-      // An HTTP/2 request names its scheme and authority: HAProxy logs its URI in absolute form.
-      const target = session.httpVersion !== undefined && req.host !== undefined && req.target.charCodeAt(0) === 0x2f
-        ? `${client.tls !== undefined ? "https" : "http"}://${req.host}${req.target}`
-        : req.target;
+      // An HTTP/2 request that named its authority: HAProxy logs its URI in absolute form, with its :scheme.
+      const target = requestUri(req);
       r.uri = target;
       const q = target.indexOf("?");
       r.path = q < 0 ? target : target.slice(0, q);

@@ -6,6 +6,7 @@
 // ("http://h/p?q") has its path after the authority; "*" and CONNECT's
 // authority-form have none.
 import { isIPv4, isIPv6 } from "node:net";
+import { requestUri } from "../../http/fields-head.ts";
 import type { Head } from "../../http/message.ts";
 import { HTTP_STAGES, type EachFn, type FetchDef, type SampleFn, type TargetMemo, type Txn } from "../types.ts";
 import { define, simple, withDerivatives } from "./define.ts";
@@ -30,13 +31,14 @@ export function targetOf(t: Txn): TargetMemo | undefined {
     }
   }
   if (memo === undefined) {
-    memo = { head, pathStart, pathEnd, path: undefined };
+    memo = { head, pathStart, pathEnd, path: undefined, uri: undefined };
     t.targetMemo = memo;
   } else {
     memo.head = head;
     memo.pathStart = pathStart;
     memo.pathEnd = pathEnd;
     memo.path = undefined;
+    memo.uri = undefined;
   }
   return memo;
 }
@@ -51,7 +53,20 @@ export function pathOf(t: Txn): string | undefined {
 
 const path: SampleFn = pathOf;
 
-const url: SampleFn = (t) => t.request?.target;
+/**
+ * The URI as HAProxy reads it: the target as sent, but `scheme://authority`
+ * then the path for an HTTP/2 request that named an :authority (so `url_beg
+ * /` does not match those, there as here: `path` is the fetch for paths).
+ */
+function uriOf(t: Txn): string | undefined {
+  const head = t.request;
+  if (head === undefined) return undefined;
+  if (head.absoluteScheme === undefined) return head.target;
+  const m = targetOf(t)!;
+  return (m.uri ??= requestUri(head));
+}
+
+const url: SampleFn = uriOf;
 
 const query: SampleFn = (t) => {
   const m = targetOf(t);
@@ -141,7 +156,7 @@ function urlParam(args: readonly string[]): { one: SampleFn; each: EachFn } | st
  * origin-form target give nothing: these fetches never resolve a name.
  */
 function urlAddress(t: Txn): { ip: string; port: number } | undefined {
-  const target = t.request?.target;
+  const target = uriOf(t);
   if (target === undefined || target.length < 8 || target.slice(0, 7).toLowerCase() !== "http://") return undefined;
   let end = 7;
   while (end < target.length && !AUTHORITY_END.includes(target[end]!)) end++;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { compileExpr } from "../../../src/rules/expr.ts";
 import { Stage, type Sample, type StageBit, type Txn } from "../../../src/rules/types.ts";
-import { entry, env, request, response, txn } from "./txn.ts";
+import { entry, env, h2Request, request, response, txn } from "./txn.ts";
 
 function compiled(text: string, stage: StageBit = Stage.httpRequest) {
   const c = compileExpr(text, stage, env());
@@ -146,6 +146,20 @@ describe("request line fetches", () => {
     expect(one("req.ver", txn({ request: request("GET", "/", [], 0) }))).toBe("1.0");
     expect(one("req.ver", get("/"))).toBe("1.1");
     expect(one("req.ver", txn({ request: request("GET", "/"), requestVersion: "2.0" }))).toBe("2.0");
+  });
+
+  test("an HTTP/2 request with an :authority: url is absolute (its :scheme, Host's authority), as HAProxy reads it", () => {
+    const t = txn({ request: h2Request("GET", "https", "a.test:8443", "/p/q?x=1"), requestVersion: "2.0" });
+    expect(one("url", t)).toBe("https://a.test:8443/p/q?x=1");
+    expect(one("path", t)).toBe("/p/q");
+    expect(one("query", t)).toBe("x=1");
+    expect(one("pathq", t)).toBe("/p/q?x=1");
+    expect(one("base", t)).toBe("a.test:8443/p/q");
+    expect(one("url_param(x)", t)).toBe("1");
+    expect(one("url_beg", t)).toBe("https://a.test:8443/p/q?x=1");
+    const ip = txn({ request: h2Request("GET", "http", "192.0.2.9:81", "/"), requestVersion: "2.0" });
+    expect(one("url_ip", ip)).toBe("192.0.2.9");
+    expect(one("url_port", ip)).toBe(81);
   });
 
   test("derived fetches carry their match methods", () => {

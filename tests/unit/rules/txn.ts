@@ -11,6 +11,11 @@ export function request(method: string, target: string, fields: [string, string]
   return head;
 }
 
+/** An HTTP/2 client's request as http2/request-head.ts makes it: host from :authority, its :scheme kept. */
+export function h2Request(method: string, scheme: string, authority: string, path: string): Head {
+  return new FieldsHead([["host", authority]], { isRequest: true, method, target: path, bodyKind: BodyKind.None, host: authority, absoluteScheme: scheme });
+}
+
 export function response(status: number, fields: [string, string][] = []): Head {
   return new FieldsHead(fields, { isRequest: false, status, bodyKind: BodyKind.None });
 }
