@@ -374,8 +374,8 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
   return out;
 }
 
-/** A TE value with the `trailers` token (parameters and case aside). */
-function listsTrailers(value: string): boolean {
+/** A TE value with the `trailers` token (parameters and case aside): what a proxy passes on as `TE: trailers`. */
+export function listsTrailers(value: string): boolean {
   if (value.length < 8) return false;
   for (const item of value.split(",")) {
     const semi = item.indexOf(";");

@@ -7,6 +7,7 @@
 import { FVCHAR, LOWER, TCHAR, VCHAR_WS } from "../http1/chars.ts";
 import { type Field, FieldsHead } from "../http/fields-head.ts";
 import { BodyKind, type Head, type ProtocolRefusal } from "../http/message.ts";
+import { listsTrailers } from "../http1/serialize.ts";
 
 export type HeaderField = readonly [name: string, value: string];
 
@@ -34,11 +35,16 @@ export function requestFields(head: Head, added: readonly (readonly [string, str
   }
   const out: HeaderField[] = [[":method", head.method], [":scheme", scheme], [":authority", authority], [":path", path]];
   const listed = head.connectionTokens;
+  let teTrailers = false;
   for (let i = 0; i < head.fieldCount; i++) {
     const name = head.name(i);
     if (name === "host" || CONNECTION_SPECIFIC.has(name) || listed.includes(name)) continue;
     if (name === "te") {
-      if (head.value(i).trim().toLowerCase() === "trailers") out.push(["te", "trailers"]);
+      // The one value HTTP/2 allows (§8.2.2), when the client's list has it ("trailers, deflate" too).
+      if (!teTrailers && listsTrailers(head.value(i))) {
+        out.push(["te", "trailers"]);
+        teTrailers = true;
+      }
       continue;
     }
     out.push([name, head.value(i)]);

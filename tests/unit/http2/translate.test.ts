@@ -44,6 +44,15 @@ describe("HTTP/1.1 request → HTTP/2 header list", () => {
     const bare = requestHead("GET http://a.test HTTP/1.1\r\nHost: a.test\r\n\r\n");
     expect(requestFields(bare, [], "http")[3]).toEqual([":path", "/"]);
   });
+
+  test("a TE list that has trailers among other codings goes on as te: trailers, once (as HAProxy)", () => {
+    for (const te of ["trailers, deflate", "deflate, trailers", "deflate;q=0.5, Trailers", "gzip\r\nTE: trailers"]) {
+      const h = requestHead(`POST /g HTTP/1.1\r\nHost: g.test\r\nTE: ${te}\r\nContent-Length: 0\r\n\r\n`);
+      expect(requestFields(h, [], "http").filter(([n]) => n === "te")).toEqual([["te", "trailers"]]);
+    }
+    const twice = requestHead("POST /g HTTP/1.1\r\nHost: g.test\r\nTE: trailers\r\nTE: trailers, gzip\r\nContent-Length: 0\r\n\r\n");
+    expect(requestFields(twice, [], "http").filter(([n]) => n === "te")).toEqual([["te", "trailers"]]);
+  });
 });
 
 describe("HTTP/2 response header list → Head", () => {
