@@ -208,8 +208,11 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
       this.finish();
       return this.session.closeConnection(ErrorCode.ENHANCE_YOUR_CALM);
     }
-    // A server's reset reaches the client with its own code (gRPC maps it to the call's status).
-    this.writer.reset("cancel", stream.serverResetCode >= 0 ? stream.serverResetCode : undefined);
+    // A server's reset reaches the client with its own code (gRPC maps it to the call's status). Else, as
+    // HAProxy: NO_ERROR when the client had sent its whole request (a timeout or a server gone mid-answer:
+    // gRPC's INTERNAL, never read as the client's own cancel), CANCEL when it was still sending.
+    const code = stream.serverResetCode >= 0 ? stream.serverResetCode : stream.requestComplete ? ErrorCode.NO_ERROR : ErrorCode.CANCEL;
+    this.writer.reset("cancel", code);
     this.finish();
   }
 

@@ -519,6 +519,26 @@ describe("timeouts", () => {
     expect(client.goaway()).toBeUndefined();
   });
 
+  // As HAProxy: NO_ERROR once the client sent its whole request (gRPC reads INTERNAL, not its own CANCELLED),
+  // CANCEL while it was still sending.
+  test("an answer cut mid-body (the server went away): RST_STREAM NO_ERROR after a whole request, CANCEL during one", async () => {
+    const { runtime, client, turn } = await setup();
+    client.request(1, "/whole");
+    client.request(3, "/sending", false, [["content-length", "10"]]);
+    client.send(write.data(3, enc.encode("12345"), false));
+    await turn();
+    for (const server of runtime.servers) {
+      answer(server, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart");
+      server.events.close();
+    }
+    await turn();
+    expect(client.statuses(1)).toEqual(["200"]);
+    expect(client.rst(1)).toBe(ErrorCode.NO_ERROR);
+    expect(client.statuses(3)).toEqual(["200"]);
+    expect(client.rst(3)).toBe(ErrorCode.CANCEL);
+    expect(client.goaway()).toBeUndefined();
+  });
+
   test("zero-window hold: an answer the client never lets through is reset after timeout client", async () => {
     const { runtime, client, turn } = await setup();
     client.send(write.settings([[SettingId.INITIAL_WINDOW_SIZE, 0]]));
