@@ -39,8 +39,15 @@ export function afterResponse(ruled: RuledRequest, head: Head): Head {
   return txn.response;
 }
 
-/** A reply of the rules as a response head: its fields, then its length. */
+/**
+ * A reply of the rules as a response head: its fields, then its length; none
+ * for a status that has no content (1xx, 204, 304: RFC 9110 §8.6, as HAProxy).
+ */
 export function replyHead(reply: Reply): Head {
+  const status = reply.status;
+  if (status < 200 || status === 204 || status === 304) {
+    return new FieldsHead([...reply.fields], { isRequest: false, status, reason: reply.reason, bodyKind: BodyKind.None });
+  }
   const fields: [string, string][] = [...reply.fields, ["content-length", String(reply.body.length)]];
   return new FieldsHead(fields, { isRequest: false, status: reply.status, reason: reply.reason, bodyKind: BodyKind.Length, contentLength: reply.body.length });
 }

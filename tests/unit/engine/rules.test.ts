@@ -122,6 +122,27 @@ backend be
   expect(e.runtime.servers.length).toBe(0);
 });
 
+test("return with a status that has no content (204, 304): no Content-Length, no body (RFC 9110 §8.6, as HAProxy)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-request return status 204 hdr X-Empty yes if { path /empty }
+    http-request return status 304 if { path /same }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET /empty HTTP/1.1\r\nHost: x\r\n\r\nGET /same HTTP/1.1\r\nHost: x\r\n\r\n");
+  const text = client.text();
+  expect(text).toStartWith("HTTP/1.1 204 No Content\r\n");
+  expect(text).toMatch(/X-Empty: yes\r\n/i);
+  expect(text).toContain("HTTP/1.1 304 Not Modified\r\n");
+  expect(text).not.toMatch(/content-length/i);
+  expect(text).toEndWith("\r\n\r\n");
+  expect(e.runtime.servers.length).toBe(0);
+});
+
 test("http-response rules of the backend then the frontend; http-after-response on sluice's own replies too", async () => {
   e = await engine(`${BASE}
 frontend fe
