@@ -17,6 +17,7 @@
 import { type Field, FieldsHead } from "./fields-head.ts";
 import type { Head } from "./message.ts";
 import { authorityOf, isWritableTarget, withAuthority } from "./request-target.ts";
+import { reasonOrClass } from "./reasons.ts";
 
 /** A field name compiled once: as written, lower-cased, and as bytes for allocation-free comparison (Head.nameIs). */
 export interface FieldName {
@@ -70,8 +71,9 @@ function hostIn(fields: readonly Field[]): string | undefined {
   return undefined;
 }
 
+/** The response's own reason phrase (the server's as received, or one set), kept when its fields are edited. */
 function reasonOf(head: Head): string | undefined {
-  return head instanceof FieldsHead ? head.reason : undefined;
+  return head.reason;
 }
 
 /** A head like `head` (framing, version, connection semantics) with these fields and start line. */
@@ -273,11 +275,15 @@ export function setUri(head: Head, uri: string): Head | undefined {
   return derive(head, fields, head.method, uri, head.status, undefined, hostIn(fields));
 }
 
-/** The response with another status and reason (set-status); no reason: RFC 9110's when written. */
+/**
+ * The response with another status and reason (set-status); no reason: RFC
+ * 9110's, else the status class's (HAProxy's http_get_reason: 299 "Success"),
+ * never the old status's own.
+ */
 export function setStatus(head: Head, status: number, reason?: string): Head | undefined {
   if (head.isRequest || !Number.isInteger(status) || status < 100 || status > 999) return undefined;
   if (reason !== undefined && !isFieldValue(reason)) return undefined;
-  return derive(head, copyFields(head), head.method, head.target, status, reason, undefined);
+  return derive(head, copyFields(head), head.method, head.target, status, reason ?? reasonOrClass(status), undefined);
 }
 
 function copyFields(head: Head): Field[] {

@@ -36,6 +36,11 @@ export interface Head {
   readonly target: string;
   /** Responses: the status code; requests: 0. */
   readonly status: number;
+  /**
+   * Responses: the reason phrase as received or set ("" for none); undefined
+   * when there is none of its own (HTTP/2, requests): RFC 9110's is written.
+   */
+  readonly reason?: string | undefined;
   /** HTTP/1.0 → 0, HTTP/1.1 (and every later version, whose semantics are 1.1's) → 1. */
   readonly versionMinor: 0 | 1;
   /** Number of header fields. */

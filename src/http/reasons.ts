@@ -22,3 +22,9 @@ const REASONS: Readonly<Record<number, string>> = {
 export function reasonPhrase(status: number, fallback = ""): string {
   return REASONS[status] ?? fallback;
 }
+
+/** A status line's reason where sluice writes one: RFC 9110's, else the class's name, as HAProxy's http_get_reason. */
+export function reasonOrClass(status: number): string {
+  return REASONS[status] ?? (status < 100 || status > 599 ? "Other" : CLASSES[Math.floor(status / 100) - 1]!);
+}
+const CLASSES = ["Informational", "Success", "Redirection", "Client Error", "Server Error"];

@@ -1,7 +1,7 @@
 // The Head implementation: offsets into the head's own bytes; strings only on
 // demand (target, host and upgrade are decoded on first read, then cached).
 
-import { asciiString, LOWER } from "./chars.ts";
+import { asciiString, latin1, LOWER } from "./chars.ts";
 import { intern, internLower } from "./interned.ts";
 import { storeWords, wordsSlab } from "./slab.ts";
 import { BodyKind, type Head } from "./types.ts";
@@ -51,6 +51,16 @@ export class H1Head implements Head {
 
   get target(): string {
     return (this.targetString ??= asciiString(this.raw, this.targetStart, this.targetEnd));
+  }
+
+  /** Responses: the reason phrase as received ("" when the status line has none); requests: undefined. */
+  get reason(): string | undefined {
+    if (this.isRequest) return undefined;
+    const raw = this.raw;
+    if (raw[12] !== 0x20) return "";
+    let end = 13;
+    while (end < raw.length && raw[end] !== 0x0d && raw[end] !== 0x0a) end++;
+    return latin1(raw, 13, end);
   }
 
   get hasHost(): boolean {

@@ -7,7 +7,6 @@ import { ascii, CR, LF, LOWER, TCHAR } from "./chars.ts";
 import { FieldRole, fieldRole } from "./fields.ts";
 import { H1Head } from "./head.ts";
 import { allocBytes } from "./slab.ts";
-import { FieldsHead } from "../http/fields-head.ts";
 import type { Head } from "../http/message.ts";
 import { reasonPhrase } from "../http/reasons.ts";
 
@@ -324,7 +323,7 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
   const target = isRequest ? rewrite.target ?? head.target : "";
   const start = isRequest
     ? ""
-    : `HTTP/1.${versionMinor} ${head.status} ${head instanceof FieldsHead && head.reason !== undefined ? head.reason : reasonPhrase(head.status)}`;
+    : `HTTP/1.${versionMinor} ${head.status} ${head.reason !== undefined ? head.reason : reasonPhrase(head.status)}`;
   const framing = rewrite.framing;
   const count = head.fieldCount;
   if (marks.length < count) marks = new Uint8Array(Math.max(count, marks.length * 2));

@@ -123,7 +123,7 @@ export function compressedHead(head: Head, algo: CompressionAlgo): Head {
   return new FieldsHead(fields, {
     isRequest: false,
     status: head.status,
-    reason: head instanceof FieldsHead ? head.reason : undefined,
+    reason: head.reason,
     bodyKind: BodyKind.Chunked,
     versionMinor: head.versionMinor,
     keepAlive: head.keepAlive,

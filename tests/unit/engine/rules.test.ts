@@ -143,6 +143,33 @@ backend be
   expect(e.runtime.servers.length).toBe(0);
 });
 
+test("response rules keep the server's own reason phrase; set-status without one gives RFC 9110's or the class's (HAProxy)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-response set-header X-Seen 1
+    http-response set-status 299 if { path /class }
+    http-response set-status 404 if { path /known }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const cases: [string, string, string][] = [
+    ["/", "HTTP/1.1 500 X\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 500 X\r\n"],
+    ["/", "HTTP/1.1 299 Odd One\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 299 Odd One\r\n"],
+    ["/", "HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 200 \r\n"],
+    ["/class", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 299 Success\r\n"],
+    ["/known", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 404 Not Found\r\n"],
+  ];
+  for (const [i, [path, answer, line]] of cases.entries()) {
+    const client = e.client();
+    await send(e.clock, client, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await send(e.clock, e.server(i), answer);
+    expect(client.text()).toStartWith(line);
+    expect(client.text()).toMatch(/X-Seen: 1\r\n/i);
+  }
+});
+
 test("http-response rules of the backend then the frontend; http-after-response on sluice's own replies too", async () => {
   e = await engine(`${BASE}
 frontend fe
