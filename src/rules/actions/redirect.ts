@@ -67,7 +67,8 @@ export function redirectLocation(rule: RedirectRule, value: string, request: Hea
   } else {
     location = `${value}://${request === undefined ? "" : firstHost(request)}${redirectPath(request, rule.dropQuery)}`;
   }
-  if (rule.appendSlash && location.length > 0 && !location.endsWith("/")) location += "/";
+  // append-slash applies to prefix and scheme redirects, as in HAProxy (a location is written whole).
+  if (rule.appendSlash && rule.type !== "location" && location.length > 0 && !location.endsWith("/")) location += "/";
   return location;
 }
 
