@@ -52,6 +52,28 @@ function pieces(name: string, skipEmpty: boolean) {
   };
 }
 
+/**
+ * lower / upper as HAProxy's: ASCII letters only. Samples are octets (a
+ * latin1 string per byte): the runtime's full case mapping would change the
+ * bytes of UTF-8 text (é's C3 A9 → E3 A9) or leave latin1 (µ → U+039C).
+ */
+function asciiCase(s: string, upper: boolean): string {
+  const from = upper ? 0x61 : 0x41;
+  let k = 0;
+  while (k < s.length) {
+    const c = s.charCodeAt(k);
+    if (c >= from && c <= from + 25) break;
+    k++;
+  }
+  if (k === s.length) return s;
+  let out = s.slice(0, k);
+  for (; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    out += c >= from && c <= from + 25 ? String.fromCharCode(c ^ 0x20) : s[k];
+  }
+  return out;
+}
+
 const HEX = "0123456789abcdef";
 
 /**
@@ -169,8 +191,8 @@ function urlDecode(args: readonly string[]): Conv | string {
 }
 
 export const TEXT_CONVERTERS: readonly ConverterDef[] = [
-  conv("lower", 0, 0, "str", "str", () => (s) => (s as string).toLowerCase()),
-  conv("upper", 0, 0, "str", "str", () => (s) => (s as string).toUpperCase()),
+  conv("lower", 0, 0, "str", "str", () => (s) => asciiCase(s as string, false)),
+  conv("upper", 0, 0, "str", "str", () => (s) => asciiCase(s as string, true)),
   conv("length", 0, 0, "str", "int", () => (s) => (s as string).length),
   conv("field", 2, 3, "str", "str", pieces("field", false)),
   conv("word", 2, 3, "str", "str", pieces("word", true)),

@@ -33,6 +33,11 @@ describe("text converters", () => {
   test.each([
     ["AbC", "lower", "abc"],
     ["AbC", "upper", "ABC"],
+    // Octets, as they came (a latin1 char each): ASCII letters only change, as HAProxy's; UTF-8 text stays valid.
+    ["\u00c3\u0089COLE", "lower", "\u00c3\u0089cole"],
+    ["\u00c3\u00a9cole", "upper", "\u00c3\u00a9COLE"],
+    ["\u00b5x", "upper", "\u00b5X"],
+    ["plain", "lower", "plain"],
     ["héllo", "length", 5],
     ["f1_f2_f3__f5", "field(5,_)", "f5"],
     ["f1_f2_f3__f5", "field(2,_,0)", "f2_f3__f5"],
