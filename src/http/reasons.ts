@@ -23,8 +23,18 @@ export function reasonPhrase(status: number, fallback = ""): string {
   return REASONS[status] ?? fallback;
 }
 
-/** A status line's reason where sluice writes one: RFC 9110's, else the class's name, as HAProxy's http_get_reason. */
+/**
+ * The reason HAProxy gives a status it writes without one (`return`,
+ * `set-status`): its own names where they differ from RFC 9110's, else
+ * RFC 9110's, else the class's ("Success" for 299).
+ */
 export function reasonOrClass(status: number): string {
-  return REASONS[status] ?? (status < 100 || status > 599 ? "Other" : CLASSES[Math.floor(status / 100) - 1]!);
+  return HAPROXY_REASONS[status] ?? REASONS[status] ?? (status < 100 || status > 599 ? "Other" : CLASSES[Math.floor(status / 100) - 1]!);
 }
 const CLASSES = ["Informational", "Success", "Redirection", "Client Error", "Server Error"];
+/** HAProxy 2.6's http_get_reason, where it is not RFC 9110's phrase (103 it does not name). */
+const HAPROXY_REASONS: Readonly<Record<number, string>> = {
+  103: "Informational", 408: "Request Time-out", 413: "Request Entity Too Large", 414: "Request-URI Too Long",
+  416: "Requested range unsatisfiable", 417: "Expectation failed", 502: "Bad Gateway or Proxy Error",
+  504: "Gateway Time-out", 505: "HTTP Version not supported", 511: "Network authentication required",
+};

@@ -45,7 +45,7 @@ describe("deny / tarpit", () => {
   test("deny status N with nothing else: an empty reply (HAProxy's http reply without payload)", () => {
     const t = txn();
     action("http-request", "deny status 429")(t);
-    expect(t.reply).toEqual({ status: 429, fields: [], body: new Uint8Array(0) });
+    expect(t.reply).toEqual({ status: 429, reason: "Too Many Requests", fields: [], body: new Uint8Array(0) });
   });
 
   test("deny with content-type and string, and hdr", () => {
@@ -53,6 +53,7 @@ describe("deny / tarpit", () => {
     action("http-request", ["deny", "deny_status", "451", "content-type", "text/plain", "string", "blocked", "hdr", "X-Why", "%[src]"])(t);
     expect(t.reply).toEqual({
       status: 451,
+      reason: "Unavailable For Legal Reasons",
       fields: [["content-type", "text/plain"], ["X-Why", "192.0.2.7"]],
       body: bytes("blocked"),
     });
@@ -114,10 +115,18 @@ describe("deny / tarpit", () => {
 });
 
 describe("return", () => {
+  test("the status line's reason is HAProxy's (its names where they differ from RFC 9110's, else the class's)", () => {
+    for (const [status, reason] of [[502, "Bad Gateway or Proxy Error"], [504, "Gateway Time-out"], [408, "Request Time-out"], [413, "Request Entity Too Large"], [299, "Success"], [599, "Server Error"], [404, "Not Found"]] as const) {
+      const t = txn();
+      action("http-request", `return status ${status}`)(t);
+      expect(t.reply!.reason).toBe(reason);
+    }
+  });
+
   test("default: an empty 200", () => {
     const t = txn();
     expect(action("http-request", "return")(t)).toBe(Verdict.reply);
-    expect(t.reply).toEqual({ status: 200, fields: [], body: new Uint8Array(0), local: true });
+    expect(t.reply).toEqual({ status: 200, reason: "OK", fields: [], body: new Uint8Array(0), local: true });
   });
 
   test("HAProxy's example: lf-string evaluated per transaction", () => {
@@ -136,7 +145,7 @@ describe("return", () => {
     const ctx = context({ files: { "favicon.ico": icon } });
     const t = txn();
     action("http-request", "return content-type image/x-icon file favicon.ico", ctx)(t);
-    expect(t.reply).toEqual({ status: 200, fields: [["content-type", "image/x-icon"]], body: icon, local: true });
+    expect(t.reply).toEqual({ status: 200, reason: "OK", fields: [["content-type", "image/x-icon"]], body: icon, local: true });
   });
 
   test("lf-file: a log-format file", () => {
@@ -158,7 +167,7 @@ describe("return", () => {
     const ctx = context();
     const t = txn();
     action("http-request", "return status 204 content-type text/plain", ctx)(t);
-    expect(t.reply).toEqual({ status: 204, fields: [], body: new Uint8Array(0), local: true });
+    expect(t.reply).toEqual({ status: 204, reason: "No Content", fields: [], body: new Uint8Array(0), local: true });
     expect(ctx.warnings).toEqual(["'return': content-type 'text/plain' is ignored without a payload"]);
   });
 

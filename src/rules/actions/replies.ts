@@ -5,6 +5,7 @@
 import { defaultErrorPage } from "../../http/error-pages.ts";
 import { isFieldValue, isToken } from "../../http/edit-head.ts";
 import { parseRawResponse } from "../../http/raw-response.ts";
+import { reasonOrClass } from "../../http/reasons.ts";
 import { type ActionTxn, type Reply, Verdict, type VerdictCode } from "../types.ts";
 import { compileFormat, encodeText, errorText, freezeReply, isConditionWord, isConstantFormat, parseInteger, readFileBytes } from "./common.ts";
 import type { ActionContext, ActionDef, FormatFn, Parsed, RuleSet } from "./types.ts";
@@ -190,9 +191,11 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
   const constantHdrs = hdrs.every(([, , text]) => isConstantFormat(text));
   if (payload.kind !== "format" && constantHdrs) {
     const fields = [...fixed, ...hdrs.map(([name, , text]): [string, string] => [name, text])];
-    const reply = frozenReply(status, fields, payload.kind === "raw" ? payload.body : EMPTY_BODY, close, local);
+    const reply = frozenReply(status, fields, payload.kind === "raw" ? payload.body : EMPTY_BODY, close, local, reasonOrClass(status));
     return { next, make: () => reply };
   }
+  // The status line HAProxy writes for it (its reason names: 502 "Bad Gateway or Proxy Error").
+  const reason = reasonOrClass(status);
   const bodyFormat = payload.kind === "format" ? payload.body : undefined;
   const constantBody = payload.kind === "raw" ? payload.body : EMPTY_BODY;
   return {
@@ -205,7 +208,7 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
         if (isFieldValue(value)) fields.push([name, value]);
       }
       const body = bodyFormat === undefined ? constantBody : encodeText(bodyFormat(t));
-      return replyOf(status, fields, body, close, local);
+      return replyOf(status, fields, body, close, local, reason);
     },
   };
 }
