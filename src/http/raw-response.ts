@@ -10,6 +10,8 @@ export interface RawResponse {
   /** Fields in order, without Content-Length, Transfer-Encoding, Connection, Keep-Alive. */
   fields: [string, string][];
   body: Uint8Array;
+  /** A Connection field lists `close` (HAProxy's 400 and 408 pages): the connection closes after it. */
+  close?: boolean;
 }
 
 const DROPPED = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
@@ -51,6 +53,7 @@ export function parseRawResponse(bytes: Uint8Array): RawResponse | string {
   if (bodyAt < 0) return "not an HTTP response (its headers must end with an empty line)";
   const fields: [string, string][] = [];
   let length = -1;
+  let close = false;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(":");
@@ -59,10 +62,13 @@ export function parseRawResponse(bytes: Uint8Array): RawResponse | string {
     const value = line.slice(colon + 1).trim();
     const lower = name.toLowerCase();
     if (lower === "content-length" && /^\d+$/.test(value)) length = Number(value);
+    if (lower === "connection" && value.split(",").some((t) => t.trim().toLowerCase() === "close")) close = true;
     if (!DROPPED.has(lower)) fields.push([name, value]);
   }
   const rest = bytes.subarray(bodyAt);
   // A Content-Length shorter than what follows the head bounds the body, as a parser would read it.
   const body = length >= 0 && length < rest.length ? rest.slice(0, length) : rest.slice();
-  return { status: Number(m[1]), reason: m[2] ?? "", fields, body };
+  const page: RawResponse = { status: Number(m[1]), reason: m[2] ?? "", fields, body };
+  if (close) page.close = true;
+  return page;
 }

@@ -66,11 +66,19 @@ describe("deny / tarpit", () => {
     expect(t.reply).toEqual({ status: 403, reason: "Go Away", fields: [["X-E", "1"]], body: bytes("nope\n") });
   });
 
-  test("tarpit: 500 by default, closing the connection", () => {
+  test("tarpit: 500 by default, the connection kept (HAProxy 2.6's page says no connection: close)", () => {
     const t = txn();
     expect(action("http-request", "tarpit")(t)).toBe(Verdict.tarpit);
     expect(t.reply!.status).toBe(500);
-    expect(t.reply!.close).toBe(true);
+    expect(t.reply!.close).toBeUndefined();
+  });
+
+  test("deny_status 400 or 408: HAProxy's page says connection: close, and the connection closes; 403 keeps it", () => {
+    for (const [status, close] of [[400, true], [408, true], [403, undefined], [500, undefined]] as const) {
+      const t = txn();
+      action("http-request", `deny deny_status ${status}`)(t);
+      expect(t.reply!.close).toBe(close);
+    }
   });
 
   test("a constant reply is built once, shared and frozen", () => {

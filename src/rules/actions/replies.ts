@@ -4,7 +4,7 @@
 // parts (lf-string, hdr values) are evaluated per transaction.
 import { defaultErrorPage } from "../../http/error-pages.ts";
 import { isFieldValue, isToken } from "../../http/edit-head.ts";
-import { parseRawResponse } from "../../http/raw-response.ts";
+import { parseRawResponse, type RawResponse } from "../../http/raw-response.ts";
 import { reasonOrClass } from "../../http/reasons.ts";
 import { type ActionTxn, type Reply, Verdict, type VerdictCode } from "../types.ts";
 import { compileFormat, encodeText, errorText, freezeReply, isConditionWord, isConstantFormat, parseInteger, readFileBytes } from "./common.ts";
@@ -34,8 +34,9 @@ function replyOf(status: number, fields: [string, string][], body: Uint8Array, c
 }
 
 /** The proxy's errorfile for `status`, else sluice's own page, as a reply (status, fields and body of the page). */
-export function errorReply(ctx: ActionContext, status: number): { status: number; reason: string; fields: [string, string][]; body: Uint8Array } | string {
-  const page = parseRawResponse(ctx.errorFile(status) ?? defaultErrorPage(status));
+export function errorReply(ctx: ActionContext, status: number): RawResponse | string {
+  // HAProxy's own pages say `connection: close` for 400 and 408 only (and close after them).
+  const page = parseRawResponse(ctx.errorFile(status) ?? defaultErrorPage(status, status !== 400 && status !== 408));
   if (typeof page === "string") return `the errorfile for ${status} is ${page}`;
   return page;
 }
@@ -175,8 +176,9 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
     if (typeof page === "string") return `'${action}' 'errorfile': ${page}`;
     if (contentType !== undefined) ctx.warn?.(`'${action}': content-type '${contentType}' is ignored with an errorfile`);
     if (hdrs.length > 0) ctx.warn?.(`'${action}': 'hdr' arguments are ignored with an errorfile`);
-    // The page's own status line, as HAProxy sends an errorfile as it is.
-    const reply = frozenReply(page.status, page.fields, page.body, close, local, page.reason);
+    // The page's own status line, as HAProxy sends an errorfile as it is; one that says
+    // `connection: close` (HAProxy's 400 and 408 pages) closes the connection after it.
+    const reply = frozenReply(page.status, page.fields, page.body, close || page.close === true, local, page.reason);
     return { next, make: () => reply };
   }
   const hasBody = payload.kind === "format" || (payload.kind === "raw" && payload.body.length > 0);
@@ -220,8 +222,9 @@ function replyAction(action: "deny" | "return" | "tarpit", sets: readonly RuleSe
     sets,
     parse(words, _arg, ctx, set): Parsed | string {
       const defaultStatus = action === "return" ? 200 : action === "tarpit" ? 500 : set === "http-request" ? 403 : 502;
-      // A tarpitted client has waited out the delay: its connection is not kept.
-      const parsed = parseReply(action, words, ctx, defaultStatus, action === "tarpit");
+      // A tarpitted client that waited out the delay keeps its connection, as in HAProxy 2.6 (its 500 says no
+      // `connection: close`; measured on 2.6.12): the next request is held again if the rule matches again.
+      const parsed = parseReply(action, words, ctx, defaultStatus, false);
       if (typeof parsed === "string") return parsed;
       const make = parsed.make;
       // HAProxy 2.6 counts an HTTP error for the tracked counters when an
