@@ -272,8 +272,8 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
     };
     const onSignal = (name: string) => {
       signals++;
-      if (signals > 1) {
-        io.err(`${name} again: stopping now`);
+      if (signals > 1 || stopping) {
+        io.err(`${name} ${signals > 1 ? "again" : "while stopping"}: stopping now`);
         for (const f of proxy.frontends) f.killAll();
         return;
       }
@@ -281,6 +281,8 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
     };
     runtime.onSignal("SIGTERM", () => onSignal("SIGTERM"));
     runtime.onSignal("SIGINT", () => onSignal("SIGINT"));
+    // HAProxy's soft stop: the listeners close, open connections finish (within hard-stop-after); once is enough.
+    runtime.onSignal("SIGUSR1", () => stop("SIGUSR1"));
     // Reloads are the master's (a worker may get these when sent to the whole process group).
     const noReload = (name: string) => () => {
       if (worker === undefined) io.err(`${name}: reloading needs the master-worker mode (sluice -W); ignored`);

@@ -113,6 +113,10 @@ export async function runMaster(runtime: HostRuntime, config: Config, run: Maste
     };
     runtime.onSignal("SIGTERM", () => stop("SIGTERM"));
     runtime.onSignal("SIGINT", () => stop("SIGINT"));
+    // HAProxy's soft stop: the workers stop gracefully; a second one changes nothing (SIGTERM then cuts).
+    runtime.onSignal("SIGUSR1", () => {
+      if (signals === 0) stop("SIGUSR1");
+    });
     runtime.onSignal("SIGUSR2", () => reload("SIGUSR2"));
     runtime.onSignal("SIGHUP", () => reload("SIGHUP"));
     // Ready once it can take a reload or a stop.

@@ -601,6 +601,31 @@ for (const target of selectedTargets()) {
       run = undefined;
     });
 
+    test("SIGUSR1 (HAProxy's soft stop) lets an in-flight request finish, refuses new connections, exits", async () => {
+      const a = await backend("A", (_req, res) => setTimeout(() => res.end("slow done"), 800));
+      const port = await freePort();
+      run = await startSluice(target, httpConfig(port, `    server a 127.0.0.1:${a.port}`));
+      const pending = new Promise<string>((resolve) => {
+        http.get(`http://127.0.0.1:${port}/slow`, (res) => {
+          let body = "";
+          res.on("data", (d) => (body += d));
+          res.on("end", () => resolve(body));
+        }).on("error", (e) => resolve(`error ${e.message}`));
+      });
+      await sleep(150);
+      run.kill("SIGUSR1");
+      await waitFor(() => run!.errLines.some((l) => l.startsWith("SIGUSR1: stopping")), 3000, "the soft stop's line");
+      const refused = await new Promise<boolean>((resolve) => {
+        const s = net.connect({ port, host: "127.0.0.1" });
+        s.on("connect", () => (s.destroy(), resolve(false)));
+        s.on("error", () => resolve(true));
+      });
+      expect(refused).toBe(true);
+      expect(await pending).toBe("slow done");
+      expect(await run.exited).toBe(0);
+      run = undefined;
+    });
+
     test("graceful stop closes idle keep-alive connections at once and exits well before hard-stop-after", async () => {
       const a = await backend("A");
       const port = await freePort();
