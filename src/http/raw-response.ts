@@ -72,3 +72,18 @@ export function parseRawResponse(bytes: Uint8Array): RawResponse | string {
   if (close) page.close = true;
   return page;
 }
+
+/**
+ * The bytes of `r` as a complete HTTP/1.1 response (parseRawResponse's
+ * inverse): its status line, fields, Content-Length, `connection: close`
+ * when it closes, the body.
+ */
+export function rawResponseBytes(r: RawResponse): Uint8Array {
+  let head = `HTTP/1.1 ${r.status} ${r.reason}\r\n`;
+  for (const [name, value] of r.fields) head += `${name}: ${value}\r\n`;
+  head += `content-length: ${r.body.length}\r\n${r.close === true ? "connection: close\r\n" : ""}\r\n`;
+  const out = new Uint8Array(head.length + r.body.length);
+  for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i) & 0xff;
+  out.set(r.body, head.length);
+  return out;
+}

@@ -24,6 +24,7 @@ import type { EndedSession, HttpLogSubject } from "./log-subject.ts";
 import { Session, type SessionActivity } from "./session.ts";
 import { openStream } from "./open-stream.ts";
 import type { RulesHost } from "./request-rules.ts";
+import { pageAfterResponse } from "../stream/response-rules.ts";
 
 /** What an HTTP session needs from the frontend that accepted it. */
 export interface HttpSessionHost {
@@ -424,7 +425,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     const file = errorFile(status, stream.backend.errorFiles, this.host.errorFiles);
     const keep = file === undefined && this.keepsClient && stream.requestComplete && stream.request.keepAlive;
     // The page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
-    this.mux.replaceOutput(file ?? defaultErrorPage(status, keep));
+    this.mux.replaceOutput(pageAfterResponse(stream.ruled, file ?? defaultErrorPage(status, keep)));
     this.flushToClient();
     this.host.logStream(this, stream, status, stream.cause, stream.phase);
     if (!keep) return this.closeClient();

@@ -21,6 +21,7 @@ import { Cause, Phase } from "../stream/termination.ts";
 import type { HttpStreamHost } from "../stream/types.ts";
 import type { HttpLogSubject } from "./log-subject.ts";
 import type { HttpSessionHost } from "./http-session.ts";
+import { pageAfterResponse } from "../stream/response-rules.ts";
 
 /** What a slot needs from its session. */
 export interface SlotSession extends Owner {
@@ -194,7 +195,7 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
 
   streamFailed(stream: HttpStream, status: number): void {
     // The error page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
-    this.writer.page(errorPage(status, stream.backend.errorFiles, this.session.host.errorFiles));
+    this.writer.page(pageAfterResponse(stream.ruled, errorPage(status, stream.backend.errorFiles, this.session.host.errorFiles)));
     this.log(stream, status);
     this.finish();
   }

@@ -5,6 +5,7 @@
 // rules of its own section only, as HAProxy's http_process_res_common and
 // http_eval_after_res_rules go on with the frontend's after a STOP.
 import { FieldsHead } from "../http/fields-head.ts";
+import { parseRawResponse, rawResponseBytes } from "../http/raw-response.ts";
 import { BodyKind, type Head } from "../http/message.ts";
 import { captureHeaders, runActions } from "../rules/rule-set.ts";
 import { type Reply, Verdict } from "../rules/types.ts";
@@ -50,4 +51,22 @@ export function replyHead(reply: Reply): Head {
   }
   const fields: [string, string][] = [...reply.fields, ["content-length", String(reply.body.length)]];
   return new FieldsHead(fields, { isRequest: false, status: reply.status, reason: reply.reason, bodyKind: BodyKind.Length, contentLength: reply.body.length });
+}
+
+/**
+ * sluice's own page (raw HTTP/1.1 bytes: a 503, an errorfile) through the
+ * `http-after-response` sets, as HAProxy runs them on its own answers too
+ * (an HSTS or CORS header set there reaches outage pages); the page as it
+ * is when there are none.
+ */
+export function pageAfterResponse(ruled: RuledRequest | undefined, page: Uint8Array): Uint8Array {
+  if (ruled === undefined || ruled.after.length === 0) return page;
+  const raw = parseRawResponse(page);
+  if (typeof raw === "string") return page;
+  const before = new FieldsHead(raw.fields, { isRequest: false, status: raw.status, reason: raw.reason, bodyKind: BodyKind.Length, contentLength: raw.body.length });
+  const head = afterResponse(ruled, before);
+  if (head === before) return page;
+  const fields: [string, string][] = [];
+  for (let i = 0; i < head.fieldCount; i++) fields.push([head.originalName(i), head.value(i)]);
+  return rawResponseBytes({ status: head.status, reason: head.reason ?? raw.reason, fields, body: raw.body, close: raw.close === true });
 }

@@ -236,6 +236,29 @@ backend api
   expect(c2.text()).toStartWith("HTTP/1.1 503 Service Unavailable\r\n");
 });
 
+test("http-after-response runs on sluice's own error pages too (503, an errorfile), as HAProxy", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-after-response set-header X-After %[status]
+    http-after-response set-header Strict-Transport-Security max-age=60
+    use_backend %[req.hdr(x-target)] if { req.hdr(x-target) -m found }
+backend api
+    server a1 127.0.0.1:9102
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET /none HTTP/1.1\r\nHost: x\r\n\r\n");
+  const text = client.text();
+  expect(text).toStartWith("HTTP/1.1 503 Service Unavailable\r\n");
+  expect(text).toMatch(/X-After: 503\r\n/i);
+  expect(text).toMatch(/Strict-Transport-Security: max-age=60\r\n/i);
+  expect(text).toContain("<h1>503 Service Unavailable</h1>");
+  // The page's own framing still holds: its length, then the next request on the same connection.
+  await send(e.clock, client, "GET / HTTP/1.1\r\nHost: x\r\nX-Target: api\r\n\r\n");
+  await send(e.clock, e.server(0), OK);
+  expect(client.text().split("HTTP/1.1 ").length).toBe(3);
+});
+
 test("use-server picks the named server while it is usable", async () => {
   e = await engine(`${BASE}
 frontend fe
