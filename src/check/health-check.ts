@@ -19,7 +19,7 @@ import { protocolCheckScript } from "./protocol-check.ts";
 import { serverStateValue } from "./send-state.ts";
 import { tcpCheckScript } from "./tcp-check.ts";
 import { LEVEL } from "../log/target.ts";
-import { checkLine, downLine, noServerLine, noServerSyslogLine, stoppingLine, type Survivors, upLine } from "./transition-log.ts";
+import { checkLine, downLine, noServerLine, noServerSyslogLine, serverWord, stoppingLine, type Survivors, upLine } from "./transition-log.ts";
 
 /** What every check of a proxy shares. */
 export interface CheckContext {
@@ -261,9 +261,9 @@ export class HealthCheck {
     const reason = backend.config.logging?.healthChecks !== true;
     if (!conditional) {
       backend.serverUp(server);
-      return ctx.log(upLine(server.id, r, survivors(backend), 0, backend.queued, reason), LEVEL.notice, undefined, backend.name);
+      return ctx.log(upLine(serverWord(server.id, server.backup), r, survivors(backend), 0, backend.queued, reason), LEVEL.notice, undefined, backend.name);
     }
-    ctx.log(stoppingLine(server.id, r, survivors(backend), backend.queued, reason), LEVEL.notice, undefined, backend.name);
+    ctx.log(stoppingLine(serverWord(server.id, server.backup), r, survivors(backend), backend.queued, reason), LEVEL.notice, undefined, backend.name);
   }
 
   /** A change of state moves traffic and is logged; `tell`: others follow this check (onTransition). */
@@ -277,12 +277,12 @@ export class HealthCheck {
       const requeued = backend.serverDown(server);
       server.pool.closeIdle();
       const left = survivors(backend);
-      ctx.log(downLine(server.id, r, left, server.current, requeued, backend.queued, !logChecks), LEVEL.alert, undefined, backend.name);
+      ctx.log(downLine(serverWord(server.id, server.backup), r, left, server.current, requeued, backend.queued, !logChecks), LEVEL.alert, undefined, backend.name);
       if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name), LEVEL.emerg, noServerSyslogLine(backend.name), backend.name);
       return;
     }
     backend.serverUp(server);
-    ctx.log(upLine(server.id, r, survivors(backend), 0, backend.queued, !logChecks), LEVEL.notice, undefined, backend.name);
+    ctx.log(upLine(serverWord(server.id, server.backup), r, survivors(backend), 0, backend.queued, !logChecks), LEVEL.notice, undefined, backend.name);
   }
 }
 

@@ -17,7 +17,7 @@ import type { AdminState, Transition } from "../backend/server-state.ts";
 import type { HealthChecks } from "./checks.ts";
 import type { HealthCheck } from "./health-check.ts";
 import { survivors } from "./health-check.ts";
-import type { Survivors } from "./transition-log.ts";
+import { serversCount, serverWord } from "./transition-log.ts";
 
 /** A server found by "backend/server", or why not (HAProxy's answers). */
 export type Found = { backend: Backend; server: Server } | { error: string };
@@ -70,11 +70,11 @@ export class ServerOps {
     if (was === "MAINT") return this.leaveMaintenance(backend, server, next);
     if (next === "DRAIN") {
       // Its own queue holds streams bound to it: it still serves them. Nothing else is requeued.
-      server.report(`Server ${server.id} enters drain state${online(backend, server, 0)}.`);
+      server.report(`${serverWord(server.id, server.backup)} enters drain state${online(backend, server, 0)}.`);
       return;
     }
     backend.serverUp(server);
-    server.report(`Server ${server.id} is ${state.op} (leaving forced drain).`);
+    server.report(`${serverWord(server.id, server.backup)} is ${state.op} (leaving forced drain).`);
   }
 
   /** `set server B/S weight N[%]` / `set weight`: the message when refused, else undefined. */
@@ -146,14 +146,14 @@ export class ServerOps {
     const state = server.state;
     if (state.op === "DOWN") {
       server.pool.retire();
-      server.report(`Server ${server.id} was DOWN and now enters maintenance.`);
+      server.report(`${serverWord(server.id, server.backup)} was DOWN and now enters maintenance.`);
       return;
     }
     const requeued = backend.serverDown(server);
     server.pool.retire();
     const left = survivors(backend);
     server.report(
-      `Server ${server.id} is going DOWN for maintenance. ${counted(left)} left. ` +
+      `${serverWord(server.id, server.backup)} is going DOWN for maintenance. ${serversCount(left, "left")} ` +
         `${server.current} sessions active, ${requeued} requeued, ${server.queued} remaining in queue.`,
     );
     if (left.active + left.backup === 0) server.report(`backend '${backend.name}' has no server available!`);
@@ -170,7 +170,7 @@ export class ServerOps {
       check.checkNow();
     }
     backend.serverUp(server);
-    server.report(`Server ${server.id} is ${state.op}/${next === "DRAIN" ? "DRAIN" : "READY"} (leaving forced maintenance).`);
+    server.report(`${serverWord(server.id, server.backup)} is ${state.op}/${next === "DRAIN" ? "DRAIN" : "READY"} (leaving forced maintenance).`);
   }
 
   /** A forced change of operational state moves traffic as a check's would, and is logged. */
@@ -180,20 +180,17 @@ export class ServerOps {
       const requeued = backend.serverDown(server);
       server.pool.closeIdle();
       const left = survivors(backend);
-      server.report(`Server ${server.id} is DOWN (${why}). ${counted(left)} left. ${server.current} sessions active, ${requeued} requeued, ${server.queued} remaining in queue.`);
+      server.report(`${serverWord(server.id, server.backup)} is DOWN (${why}). ${serversCount(left, "left")} ${server.current} sessions active, ${requeued} requeued, ${server.queued} remaining in queue.`);
       if (left.active + left.backup === 0) server.report(`backend '${backend.name}' has no server available!`);
       return;
     }
     backend.serverUp(server);
-    server.report(`Server ${server.id} is UP (${why})${online(backend, server, 0)}.`);
+    server.report(`${serverWord(server.id, server.backup)} is UP (${why})${online(backend, server, 0)}.`);
   }
 }
 
-function counted(n: Survivors): string {
-  return `${n.active} active and ${n.backup} backup servers`;
-}
 
 /** HAProxy's tail for a server that still runs: servers online, streams requeued, waiting. */
 function online(backend: Backend, server: Server, requeued: number): string {
-  return `. ${counted(survivors(backend))} online. ${requeued} sessions requeued, ${server.queued} total in queue`;
+  return `. ${serversCount(survivors(backend), "online")} ${requeued} sessions requeued, ${server.queued} total in queue`;
 }

@@ -15,6 +15,7 @@ import type { CheckStatus } from "../backend/server-state.ts";
 import type { Server } from "../backend/server.ts";
 import { serverStateFileOf } from "../config/schema-server-state.ts";
 import { survivors } from "./health-check.ts";
+import { serversCount, serverWord } from "./transition-log.ts";
 
 /** One server's line, the fields sluice restores. */
 export interface SavedServer {
@@ -118,7 +119,7 @@ export function restoreServer(backend: Backend, server: Server, s: SavedServer, 
   if (configDisabled === server.configDisabled && !server.configDisabled) state.admin = forcedMaint ? "MAINT" : "READY";
   if (state.admin !== "MAINT" && (s.admin & 0x08) !== 0 && (s.initialWeight > 0 || server.initialWeight === 0)) {
     state.admin = "DRAIN";
-    server.report(`Server ${server.id} remains in forced drain mode.`);
+    server.report(`${serverWord(server.id, server.backup)} remains in forced drain mode.`);
   }
   const since = now - Math.max(0, s.sinceChange) * 1000;
   if (checked) {
@@ -131,7 +132,7 @@ export function restoreServer(backend: Backend, server: Server, s: SavedServer, 
     if (state.admin !== "MAINT" && !state.checksPaused) state.force("DOWN", now);
     const left = survivors(backend);
     server.report(
-      `Server ${server.id} is DOWN, changed from server-state after a reload. ${left.active} active and ${left.backup} backup servers left. ` +
+      `${serverWord(server.id, server.backup)} is DOWN, changed from server-state after a reload. ${serversCount(left, "left")} ` +
         `${server.current} sessions active, 0 requeued, ${server.queued} remaining in queue.`,
     );
   } else if (s.op === 3 && checked) state.stopping = true;

@@ -21,20 +21,30 @@ function why(r: CheckResult): string {
   return `${text}, check duration: ${Math.round(r.durationMs)}ms`;
 }
 
-/** `reason`: false under `option log-health-checks`, whose own line said it (HAProxy then leaves it out here). */
-export function downLine(id: string, r: CheckResult, left: Survivors, sessions: number, requeued: number, queued: number, reason = true): string {
-  return `Server ${id} is DOWN${reason ? `, ${why(r)}` : ""}. ${left.active} active and ${left.backup} backup servers left. ` +
+/** How HAProxy's lines name a server: "Server be/s1", "Backup Server be/b1". */
+export function serverWord(id: string, backup: boolean): string {
+  return `${backup ? "Backup " : ""}Server ${id}`;
+}
+
+/** "N active and M backup servers left." (or online), and HAProxy's " Running on backup." when only backups are. */
+export function serversCount(n: Survivors, word: "left" | "online"): string {
+  return `${n.active} active and ${n.backup} backup servers ${word}.${n.backup > 0 && n.active === 0 ? " Running on backup." : ""}`;
+}
+
+/** `reason`: false under `option log-health-checks`, whose own line said it (HAProxy then leaves it out here). `who`: serverWord's. */
+export function downLine(who: string, r: CheckResult, left: Survivors, sessions: number, requeued: number, queued: number, reason = true): string {
+  return `${who} is DOWN${reason ? `, ${why(r)}` : ""}. ${serversCount(left, "left")} ` +
     `${sessions} sessions active, ${requeued} requeued, ${queued} remaining in queue.`;
 }
 
-export function upLine(id: string, r: CheckResult, online: Survivors, requeued: number, queued: number, reason = true): string {
-  return `Server ${id} is UP${reason ? `, ${why(r)}` : ""}. ${online.active} active and ${online.backup} backup servers online. ` +
+export function upLine(who: string, r: CheckResult, online: Survivors, requeued: number, queued: number, reason = true): string {
+  return `${who} is UP${reason ? `, ${why(r)}` : ""}. ${serversCount(online, "online")} ` +
     `${requeued} sessions requeued, ${queued} total in queue.`;
 }
 
 /** `http-check disable-on-404` saw a 404: "Server bck/srv2 is stopping. 1 active and 0 backup servers online. ..." */
-export function stoppingLine(id: string, r: CheckResult, online: Survivors, queued: number, reason = true): string {
-  return `Server ${id} is stopping${reason ? `, ${why(r)}` : ""}. ${online.active} active and ${online.backup} backup servers online. ` +
+export function stoppingLine(who: string, r: CheckResult, online: Survivors, queued: number, reason = true): string {
+  return `${who} is stopping${reason ? `, ${why(r)}` : ""}. ${serversCount(online, "online")} ` +
     `0 sessions requeued, ${queued} total in queue.`;
 }
 
