@@ -130,7 +130,7 @@ function check(loaded: LoadResult, io: Output): number {
     return 1;
   }
   for (const w of loaded.warnings) io.err(warningLine(w));
-  io.out("Configuration is valid");
+  io.out("Configuration file is valid");
   return 0;
 }
 

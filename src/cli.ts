@@ -60,7 +60,7 @@ process, rather than being logged, counted and its connection closed.`,
   check: `Usage: sluice check -f CONFIG [-f CONFIG...]   (or: sluice -c -f CONFIG)
 
 Validates the configuration. Prints every error as FILE:LINE: CONTEXT: MESSAGE
-and exits 1 if there is any, else prints "Configuration is valid" and exits 0.`,
+and exits 1 if there is any, else prints "Configuration file is valid" and exits 0.`,
   demo: `Usage: sluice demo
 
 Starts three demo backends on loopback and a TCP frontend on 127.0.0.1:8080

@@ -89,7 +89,7 @@ for (const target of selectedTargets()) {
       const ok = runSync(target.command(["check", "-f", "examples/tcp.cfg"]), join(import.meta.dir, "../.."));
       expect(ok.err).toBe("");
       expect(ok.code).toBe(0);
-      expect(ok.out).toBe("Configuration is valid\n");
+      expect(ok.out).toBe("Configuration file is valid\n");
       const dir = tempDir();
       writeFileSync(join(dir, "sluice.cfg"), BROKEN_CFG);
       const bad = runSync(target.command(["-c", "-f", "sluice.cfg"]), dir);

@@ -194,7 +194,7 @@ describe("the scratch image, run as a container", () => {
   test("the default configuration loads in the image; the docker-archive tars hold one image each", () => {
     const run = runContained(rootfs, image.config.User, [...image.config.Entrypoint, "check", "-f", "/etc/sluice/sluice.cfg"]);
     return run.exited.then((code) => {
-      expect(run.lines).toContain("Configuration is valid");
+      expect(run.lines).toContain("Configuration file is valid");
       expect(code).toBe(0);
       for (const arch of ["amd64", "arm64"]) {
         const tar = join(ROOT, `dist/image/sluice-${VERSION}-linux-${arch}.docker.tar`);

@@ -184,7 +184,7 @@ describe("linux-x64 (glibc): runs here", () => {
   });
   test("check", () => {
     const r = run(target().command(["check", "-f", "examples/tcp.cfg"]));
-    expect([r.code, r.out, r.err]).toEqual([0, "Configuration is valid\n", ""]);
+    expect([r.code, r.out, r.err]).toEqual([0, "Configuration file is valid\n", ""]);
   });
   test("a request through it", async () => {
     expect(await requestThrough(target())).toBe("backend saw /through");
@@ -207,7 +207,7 @@ describe("linux-arm64 (glibc): runs under qemu-user", () => {
   });
   test("check", () => {
     const r = run(target().command(["check", "-f", "examples/tcp.cfg"]));
-    expect([r.code, r.out, r.err]).toEqual([0, "Configuration is valid\n", ""]);
+    expect([r.code, r.out, r.err]).toEqual([0, "Configuration file is valid\n", ""]);
   });
   test("a request through it", async () => {
     expect(await requestThrough(target())).toBe("backend saw /through");
