@@ -172,19 +172,32 @@ function backendRow(b: Backend, iid: number, pid: number, now: number): StatRow 
   const row: StatRow = { pxname: b.name, svname: "BACKEND", qcur: b.queued, qmax: b.queueMax, scur: b.current };
   if (b.config.description !== undefined) row.desc = b.config.description;
   traffic(row, b.counters, now);
-  let econ = 0, act = 0, bck = 0, weight = 0, uweight = 0, lbtot = 0, connect = 0, reuse = 0, lastChange = -Infinity;
+  let econ = 0, act = 0, bck = 0, lbtot = 0, connect = 0, reuse = 0, lastChange = -Infinity;
+  // HAProxy's backend weight: the usable active servers', else the backups' that would serve (the first one
+  // without `option allbackups`); the configured weights (uweight) the same way.
+  let weightAct = 0, uweightAct = 0, weightBck = 0, uweightBck = 0;
+  const allBackups = b.config.allBackups === true;
   for (const s of b.servers) {
     econ += s.connectFailures;
     lbtot += s.totalConnections;
     connect += s.pool.opened;
     reuse += s.pool.reused;
-    uweight += s.userWeight;
     lastChange = Math.max(lastChange, s.state.lastChange);
     if (!s.usable) continue;
-    weight += s.weight;
-    if (s.backup) bck++;
-    else act++;
+    if (s.backup) {
+      if (bck === 0 || allBackups) {
+        weightBck += s.weight;
+        uweightBck += s.userWeight;
+      }
+      bck++;
+    } else {
+      weightAct += s.weight;
+      uweightAct += s.userWeight;
+      act++;
+    }
   }
+  const weight = act > 0 ? weightAct : weightBck;
+  const uweight = act > 0 ? uweightAct : uweightBck;
   const up = act + bck > 0;
   Object.assign(row, {
     dreq: b.counters.deniedRequests,

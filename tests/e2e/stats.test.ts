@@ -245,6 +245,6 @@ listen stats
       expect(bytes.subarray(1, 4).toString("latin1")).toBe("PNG");
       // A blank 1280x900 page compresses to a few KiB; tables of figures do not.
       expect(statSync(png).size).toBeGreaterThan(30_000);
-    });
+    }, 60_000); // two Chromium starts: ~2 s each on a quiet host, more beside the suite's other work
   });
 }

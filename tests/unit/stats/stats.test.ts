@@ -195,6 +195,36 @@ listen web
   }
 });
 
+test("the BACKEND row's weight is its usable active servers', else its serving backup's, as HAProxy's (backups never added in)", async () => {
+  const runtime = memRuntime();
+  const proxy = await memProxyConfig(runtime, `defaults
+    mode http
+    no log
+backend be
+    server a1 127.0.0.1:9100 weight 2
+    server a2 127.0.0.1:9101 weight 3
+    server b1 127.0.0.1:9102 weight 7 backup
+    server b2 127.0.0.1:9103 weight 11 backup
+backend all
+    option allbackups
+    server b1 127.0.0.1:9104 weight 7 backup
+    server b2 127.0.0.1:9105 weight 11 backup
+`);
+  try {
+    const rows = () => proxyStats(proxy, { pid: 1, version: "t" }).rows();
+    expect(row(rows(), "be", "BACKEND")).toMatchObject({ weight: 5, uweight: 5, act: 2, bck: 2 });
+    const [a1, a2] = proxy.backends.get("be")!.servers;
+    a1!.state.force("DOWN", runtime.now());
+    expect(row(rows(), "be", "BACKEND")).toMatchObject({ weight: 3, uweight: 3, act: 1 });
+    a2!.state.force("DOWN", runtime.now());
+    // Only backups: the first one serves (7), all of them under option allbackups (18).
+    expect(row(rows(), "be", "BACKEND")).toMatchObject({ weight: 7, uweight: 7, act: 0, bck: 2 });
+    expect(row(rows(), "all", "BACKEND")).toMatchObject({ weight: 18, uweight: 18, act: 0, bck: 2 });
+  } finally {
+    await proxy.stop(0);
+  }
+});
+
 describe("formats", () => {
   test("CSV: HAProxy 2.6's columns first, sluice's own after, one field per column and a trailing comma", async () => {
     const rows = (await knownTraffic()).rows();
