@@ -16,6 +16,7 @@ import type { StatRow, StatsSource } from "../stats/types.ts";
 import { adminAllowed, type RequestPeers } from "./admin-gate.ts";
 import { statsPage } from "./page.ts";
 import { PAGE_RESULTS } from "./server-api.ts";
+import { errorPageBody } from "../http/error-pages.ts";
 import type { ServerAdmin } from "./server-admin.ts";
 import type { RateHistory } from "./rate-history.ts";
 
@@ -113,7 +114,16 @@ export function statsApp(config: StatsListenerConfig, source: StatsSource, histo
     if (metrics !== undefined && metricsMatch(metrics, path)) {
       return c.body(prometheusText(source.rows(), source.info(), source.durations()), 200, { ...NO_CACHE, "content-type": PROMETHEUS_CONTENT_TYPE });
     }
-    if (guard !== undefined && underUri(config.uri, target) !== undefined) return await guard(c, next);
+    if (guard !== undefined && underUri(config.uri, target) !== undefined) {
+      try {
+        return await guard(c, next);
+      } catch (e) {
+        // The challenge as HAProxy's stats page sends it: its 401 page (HTML, no-cache) with the realm.
+        const res = (e as { status?: number; getResponse?: () => Response }).status === 401 ? (e as { getResponse(): Response }).getResponse() : undefined;
+        if (res === undefined) throw e;
+        return c.html(errorPageBody(401), 401, { ...NO_CACHE, "www-authenticate": res.headers.get("www-authenticate") ?? "Basic" });
+      }
+    }
     return await next();
   });
   const serveApi = async (c: Context<{ Bindings: StatsEnv }>, path: string) => {

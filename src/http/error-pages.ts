@@ -38,10 +38,8 @@ export function defaultErrorPage(status: number, keepAlive = false): Uint8Array 
   const cache = keepAlive ? keeping : closing;
   let page = cache.get(status);
   if (page === undefined) {
-    const known = PAGES[status];
-    const reason = known?.reason ?? reasonPhrase(status, "Error");
-    const text = known?.text ?? "An error occurred.";
-    const body = `<html><body><h1>${status} ${reason}</h1>\n${text}\n</body></html>\n`;
+    const reason = PAGES[status]?.reason ?? reasonPhrase(status, "Error");
+    const body = errorPageBody(status);
     page = encoder.encode(
       `HTTP/1.1 ${status} ${reason}\r\ncontent-length: ${body.length}\r\ncache-control: no-cache\r\n` +
         `content-type: text/html\r\n${keepAlive ? "" : "connection: close\r\n"}\r\n${body}`,
@@ -49,6 +47,12 @@ export function defaultErrorPage(status: number, keepAlive = false): Uint8Array 
     cache.set(status, page);
   }
   return page;
+}
+
+/** The HTML of sluice's own page for `status` (HAProxy's text where it has one). */
+export function errorPageBody(status: number): string {
+  const known = PAGES[status];
+  return `<html><body><h1>${status} ${known?.reason ?? reasonPhrase(status, "Error")}</h1>\n${known?.text ?? "An error occurred."}\n</body></html>\n`;
 }
 
 /** The proxy's errorfile for `status` (the backend's, else the frontend's), if it has one. */

@@ -211,6 +211,10 @@ listen stats
       const none = await fetch(statsUrl());
       expect(none.status).toBe(401);
       expect(none.headers.get("www-authenticate")).toBe('Basic realm="sluice-ops"');
+      // HAProxy's 401 page: HTML, not cached.
+      expect(none.headers.get("content-type")).toStartWith("text/html");
+      expect(none.headers.get("cache-control")).toBe("no-cache");
+      expect(await none.text()).toContain("<h1>401 Unauthorized</h1>");
       const wrong = await fetch(statsUrl(), { headers: { authorization: "Basic " + Buffer.from("admin:nope").toString("base64") } });
       expect(wrong.status).toBe(401);
       const right = await fetch(statsUrl(), { headers: { authorization: AUTH } });
