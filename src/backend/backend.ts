@@ -62,6 +62,12 @@ export class Backend {
   /** Servers with a slowstart: their weights are brought up to date before a pick. */
   private readonly ramping: Server[];
   private readonly now: () => number;
+  /**
+   * The backend's own state as its stats row shows it (HAProxy's last_change,
+   * down_trans, down_time): when it last went DOWN (no usable server) or back
+   * UP, how often DOWN, and for how long (the current stretch aside).
+   */
+  readonly availability = { changedAt: 0, downs: 0, downSince: -1, downMs: 0 };
   /** The servers `take` avoids during the current call (no closure per call on the hot path). */
   private avoid: ReadonlySet<Server> = NO_SERVERS;
   private readonly any = (s: Server) => s.usable && s.hasSlot;
@@ -90,6 +96,7 @@ export class Backend {
     this.h2 = this.servers.length > 0 && this.servers.every((s) => s.proto === "h2");
     this.httpReuse = config.httpReuse;
     this.now = () => timers.now();
+    this.availability.changedAt = this.now();
     const hashType = config.hashType ?? BUILTIN.hashType;
     this.hashes = HASHING.has(config.balance.algorithm);
     this.staticWeights = config.balance.algorithm === "static-rr" || (this.hashes && hashType !== "consistent");
@@ -229,6 +236,11 @@ export class Backend {
     }
     requeued += this.redispatchQueue(server);
     if (!this.servers.some((s) => s.usable)) {
+      const a = this.availability;
+      if (a.downSince < 0) {
+        a.downSince = a.changedAt = this.now();
+        a.downs++;
+      }
       this.refuseAll();
       return requeued;
     }
@@ -248,6 +260,13 @@ export class Backend {
 
   /** `server` came UP (health checks): the streams waiting for it or for any server may take its slots. */
   serverUp(server: Server): void {
+    const a = this.availability;
+    if (a.downSince >= 0 && server.usable) {
+      const now = this.now();
+      a.downMs += now - a.downSince;
+      a.downSince = -1;
+      a.changedAt = now;
+    }
     this.serve(server);
   }
 

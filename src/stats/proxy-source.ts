@@ -172,7 +172,7 @@ function backendRow(b: Backend, iid: number, pid: number, now: number): StatRow 
   const row: StatRow = { pxname: b.name, svname: "BACKEND", qcur: b.queued, qmax: b.queueMax, scur: b.current };
   if (b.config.description !== undefined) row.desc = b.config.description;
   traffic(row, b.counters, now);
-  let econ = 0, act = 0, bck = 0, lbtot = 0, connect = 0, reuse = 0, lastChange = -Infinity;
+  let econ = 0, act = 0, bck = 0, lbtot = 0, connect = 0, reuse = 0;
   // HAProxy's backend weight: the usable active servers', else the backups' that would serve (the first one
   // without `option allbackups`); the configured weights (uweight) the same way.
   let weightAct = 0, uweightAct = 0, weightBck = 0, uweightBck = 0;
@@ -182,7 +182,6 @@ function backendRow(b: Backend, iid: number, pid: number, now: number): StatRow 
     lbtot += s.totalConnections;
     connect += s.pool.opened;
     reuse += s.pool.reused;
-    lastChange = Math.max(lastChange, s.state.lastChange);
     if (!s.usable) continue;
     if (s.backup) {
       if (bck === 0 || allBackups) {
@@ -228,7 +227,11 @@ function backendRow(b: Backend, iid: number, pid: number, now: number): StatRow 
     uweight,
     "-": "-",
   });
-  if (lastChange > -Infinity) row.lastchg = seconds(now - lastChange);
+  // The backend's own state changes, not its servers' (HAProxy's backend last_change, down_trans, down_time).
+  const a = b.availability;
+  row.lastchg = seconds(now - a.changedAt);
+  row.chkdown = a.downs;
+  row.downtime = seconds(a.downMs + (a.downSince >= 0 ? now - a.downSince : 0));
   return row;
 }
 

@@ -225,6 +225,37 @@ backend all
   }
 });
 
+test("the BACKEND row's lastchg, chkdown and downtime are the backend's own (DOWN: no usable server), not its servers'", async () => {
+  const runtime = memRuntime();
+  const proxy = await memProxyConfig(runtime, `defaults
+    mode http
+    no log
+backend be
+    server a1 127.0.0.1:9100
+    server a2 127.0.0.1:9101
+`);
+  try {
+    const rows = () => proxyStats(proxy, { pid: 1, version: "t" }).rows();
+    const be = proxy.backends.get("be")!;
+    const [a1, a2] = be.servers;
+    // As the checks and the runtime API do: the event's clock ticked, then the change.
+    const down = (s: typeof a1) => (s!.state.force("DOWN", proxy.clock.tick()), be.serverDown(s!));
+    const up = (s: typeof a1) => (s!.state.force("UP", proxy.clock.tick()), be.serverUp(s!));
+    await runtime.clock.advance(30_000);
+    down(a1); // one server down: the backend stays UP, its lastchg goes on counting
+    await runtime.clock.advance(10_000);
+    expect(row(rows(), "be", "BACKEND")).toMatchObject({ status: "UP", lastchg: 40, chkdown: 0, downtime: 0 });
+    down(a2);
+    await runtime.clock.advance(5_000);
+    expect(row(rows(), "be", "BACKEND")).toMatchObject({ status: "DOWN", lastchg: 5, chkdown: 1, downtime: 5 });
+    up(a1);
+    await runtime.clock.advance(7_000);
+    expect(row(rows(), "be", "BACKEND")).toMatchObject({ status: "UP", lastchg: 7, chkdown: 1, downtime: 5 });
+  } finally {
+    await proxy.stop(0);
+  }
+});
+
 describe("formats", () => {
   test("CSV: HAProxy 2.6's columns first, sluice's own after, one field per column and a trailing comma", async () => {
     const rows = (await knownTraffic()).rows();
