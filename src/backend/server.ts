@@ -110,7 +110,11 @@ export class Server implements BalanceTarget {
     this.h2Options = { ...DEFAULT_H2_CLIENT_OPTIONS, localMaxStreams: h2MaxStreams, maxReuse: this.maxReuse };
     const ssl = settings.ssl;
     if (ssl !== undefined) this.tls = clientTls(ssl);
-    this.checkTls = settings.checkTls === undefined ? this.tls : clientTls(settings.checkTls);
+    // The checks' TLS: the traffic's, or the settings written for checks alone; check-sni / check-alpn instead of sni / alpn.
+    const checkSource = settings.checkTls ?? ssl;
+    if (checkSource === undefined) this.checkTls = undefined;
+    else if (checkSource === ssl && ssl.checkSni === undefined && ssl.checkAlpn === undefined) this.checkTls = this.tls;
+    else this.checkTls = clientTls({ ...checkSource, sni: checkSource.checkSni ?? checkSource.sni, alpn: checkSource.checkAlpn ?? checkSource.alpn });
     this.reuseKey = ssl !== undefined && ssl.sni !== "" ? `sni=${ssl.sni}\n` : "";
     this.pool = new ServerPool(this.id, {
       maxConn: settings.poolMaxConn,

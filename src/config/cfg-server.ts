@@ -21,6 +21,8 @@ const SERVER_VALUES: Record<string, string> = {
   sni: "<name>",
   alpn: "<protocol>[,<protocol>...]",
   crt: "<file>",
+  "check-sni": "<name>",
+  "check-alpn": "<protocol>[,<protocol>...]",
   // balancing and queues (issue 14, balance)
   maxqueue: "<number>",
   minconn: "<number>",
@@ -79,6 +81,8 @@ const SERVER_OPTIONS = [
   "addr",
   "check-send-proxy",
   "check-ssl",
+  "check-sni",
+  "check-alpn",
   "observe",
   "error-limit",
   "on-error",

@@ -224,6 +224,23 @@ export const SslCacheSizeSchema = v.pipe(
 );
 export const CiphersuitesSchema = text("ssl-default-bind-ciphersuites");
 
+/** A server's `sni` (or `check-sni`): HAProxy takes an expression; a constant (str(NAME), or NAME) is what sluice has. */
+function sniName(keyword: string) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const x = dataset.value;
+      const m = typeof x === "string" ? /^str\(([^()]*)\)$/.exec(x) : null;
+      const name = m ? m[1]! : x;
+      if (typeof name === "string" && /^[A-Za-z0-9.-]+$/.test(name)) return name.toLowerCase();
+      addIssue({
+        message: `${keyword} ${describe(x)} is not supported yet (supported: a constant name, 'str(NAME)' or 'NAME')`,
+      });
+      return NEVER;
+    }),
+  );
+}
+
 /** `server ... ssl [verify none|required] [ca-file F] [sni STR] [alpn L] [crt F]`. */
 export const SERVER_SSL_FIELDS = {
   ssl: v.optional(flag("ssl")),
@@ -239,24 +256,12 @@ export const SERVER_SSL_FIELDS = {
     ),
   ),
   "ca-file": v.optional(text("ca-file")),
-  sni: v.optional(
-    v.pipe(
-      v.unknown(),
-      v.rawTransform(({ dataset, addIssue, NEVER }) => {
-        const x = dataset.value;
-        // HAProxy takes an expression; a constant (str(NAME), or NAME) is what sluice has.
-        const m = typeof x === "string" ? /^str\(([^()]*)\)$/.exec(x) : null;
-        const name = m ? m[1]! : x;
-        if (typeof name === "string" && /^[A-Za-z0-9.-]+$/.test(name)) return name.toLowerCase();
-        addIssue({
-          message: `sni ${describe(x)} is not supported yet (supported: a constant name, 'str(NAME)' or 'NAME')`,
-        });
-        return NEVER;
-      }),
-    ),
-  ),
+  sni: v.optional(sniName("sni")),
   alpn: v.optional(AlpnSchema),
   crt: v.optional(text("crt")),
+  /** What the checks send instead of `sni` / `alpn` (HAProxy's check-sni, check-alpn). */
+  "check-sni": v.optional(sniName("check-sni")),
+  "check-alpn": v.optional(AlpnSchema),
 };
 
 export type ServerSslFields = v.InferOutput<v.ObjectSchema<typeof SERVER_SSL_FIELDS, undefined>>;
@@ -270,6 +275,9 @@ export interface ServerSslPart {
   sni?: string;
   alpn?: string[];
   crt?: string;
+  /** check-sni / check-alpn: what the checks send instead. */
+  checkSni?: string;
+  checkAlpn?: string[];
 }
 
 /**
@@ -278,7 +286,7 @@ export interface ServerSslPart {
  * unused when the checks are plain too.
  */
 export function serverSslPart(s: ServerSslFields): ServerSslPart | undefined {
-  const set = (["verify", "ca-file", "sni", "alpn", "crt"] as const).filter((k) => s[k] !== undefined);
+  const set = (["verify", "ca-file", "sni", "alpn", "crt", "check-sni", "check-alpn"] as const).filter((k) => s[k] !== undefined);
   if (s.ssl !== true && set.length === 0) return undefined;
   const part: ServerSslPart = { traffic: s.ssl === true };
   if (s.verify !== undefined) part.verify = s.verify;
@@ -286,6 +294,8 @@ export function serverSslPart(s: ServerSslFields): ServerSslPart | undefined {
   if (s.sni !== undefined) part.sni = s.sni;
   if (s.alpn !== undefined) part.alpn = s.alpn;
   if (s.crt !== undefined) part.crt = s.crt;
+  if (s["check-sni"] !== undefined) part.checkSni = s["check-sni"];
+  if (s["check-alpn"] !== undefined) part.checkAlpn = s["check-alpn"];
   return part;
 }
 

@@ -138,6 +138,8 @@ export function loadServerTls(part: ServerSslPart, paths: FilePaths): Loaded<Ser
     sni: part.sni ?? "",
     alpn: part.alpn ?? [],
   };
+  if (part.checkSni !== undefined) tls.checkSni = part.checkSni;
+  if (part.checkAlpn !== undefined) tls.checkAlpn = part.checkAlpn;
   if (part.caFile !== undefined) {
     const path = paths.ca(part.caFile);
     const text = readText(path);

@@ -52,4 +52,7 @@ export interface ServerTls {
   alpn: string[];
   /** `crt`: a client certificate (PEM with key). */
   clientCert?: { cert: string; key: string };
+  /** `check-sni` / `check-alpn`: what the health checks send instead of sni / alpn. */
+  checkSni?: string;
+  checkAlpn?: string[];
 }

@@ -65,6 +65,30 @@ describe("built-in values", () => {
     expect(warningsOf(text)).toEqual([]);
   });
 
+  test("check-sni and check-alpn (HAProxy's): what the checks send instead of sni and alpn; the traffic keeps its own", async () => {
+    const c = loadOk(cfg(
+      "backend api",
+      "    server a1 127.0.0.1:9001 ssl verify none sni str(app.test) alpn h2,http/1.1 check check-sni health.test check-alpn http/1.1",
+      "    server a2 127.0.0.1:9002 ssl verify none sni app.test check",
+    ));
+    const [a1, a2] = c.backends[0]!.servers;
+    expect(a1!.ssl).toMatchObject({ sni: "app.test", alpn: ["h2", "http/1.1"], checkSni: "health.test", checkAlpn: ["http/1.1"] });
+    const y = loadOk(yaml(
+      "backends:",
+      "  api:",
+      "    servers:",
+      "      a1: { address: 127.0.0.1:9001, ssl: true, verify: none, sni: app.test, check: true, check-sni: health.test, check-alpn: http/1.1 }",
+    ));
+    expect(y.backends[0]!.servers[0]!.ssl).toMatchObject({ sni: "app.test", checkSni: "health.test", checkAlpn: ["http/1.1"] });
+    // What the server's checks and its traffic then use.
+    const { Server } = await import("../../../src/backend/server.ts");
+    const timers = { now: () => 0, setTimer: () => 0, clearTimer: () => {} } as never;
+    const s1 = new Server("api", a1!, timers, 100);
+    expect([s1.tls?.servername, s1.tls?.alpn, s1.checkTls?.servername, s1.checkTls?.alpn]).toEqual(["app.test", ["h2", "http/1.1"], "health.test", ["http/1.1"]]);
+    const s2 = new Server("api", a2!, timers, 100);
+    expect(s2.checkTls).toBe(s2.tls);
+  });
+
   test("option httpchk alone: OPTIONS / HTTP/1.0; one argument is the URI", () => {
     const c = loadOk(cfg("backend a", "    option httpchk", "backend b", "    option httpchk /health"));
     expect(c.backends.map((b) => b.healthCheck)).toEqual([
