@@ -180,12 +180,12 @@ export class ServerOps {
       const requeued = backend.serverDown(server);
       server.pool.closeIdle();
       const left = survivors(backend);
-      server.report(`${serverWord(server.id, server.backup)} is DOWN (${why}). ${serversCount(left, "left")} ${server.current} sessions active, ${requeued} requeued, ${server.queued} remaining in queue.`);
+      server.report(`${serverWord(server.id, server.backup)} is DOWN, ${why}. ${serversCount(left, "left")} ${server.current} sessions active, ${requeued} requeued, ${server.queued} remaining in queue.`);
       if (left.active + left.backup === 0) server.report(`backend '${backend.name}' has no server available!`);
       return;
     }
     backend.serverUp(server);
-    server.report(`${serverWord(server.id, server.backup)} is UP (${why})${online(backend, server, 0)}.`);
+    server.report(`${serverWord(server.id, server.backup)} is UP, ${why}${online(backend, server, 0)}.`);
   }
 }
 
