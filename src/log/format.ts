@@ -217,6 +217,9 @@ function pathOnlyOf(r: HttpLogRecord): string {
 const pos = (n: number): number => (n > 0 ? n : 0);
 
 /** Every variable sluice knows, with HAProxy's meaning. */
+/** The variables that print nothing for a line without a request (its captures). */
+const CAPTURE_VARIABLES = new Set(["hr", "hrl", "hs", "hsl"]);
+
 const VARIABLES: Record<string, Builder> = {
   // bytes, status
   // `option logasap`: bytes and the active and total times so far, marked '+' (HAProxy's LW_BYTES).
@@ -497,9 +500,12 @@ export function compileLogFormat(format: string, options: CompileOptions = {}): 
     captures: options.captures ?? { request: false, response: false },
   };
   // HAProxy merges separators at run time; every variable sluice knows prints
-  // something or (captures) never anything, so the merge is done here, once.
+  // something or (captures) never anything, so the merge is done here, once,
+  // except for the captures of a line without a request (<BADREQ>), which
+  // print nothing: their separator is merged as the line is built.
   const literals: string[] = [];
   const getters: Getter[] = [];
+  const mayBeEmpty: boolean[] = [];
   let current = "";
   let lastIsSpace = true;
   let countsLines = false;
@@ -519,6 +525,7 @@ export function compileLogFormat(format: string, options: CompileOptions = {}): 
       if (getter === null) continue;
       literals.push(current);
       getters.push(getter);
+      mayBeEmpty.push(false);
       current = "";
       lastIsSpace = false;
     } else {
@@ -527,6 +534,7 @@ export function compileLogFormat(format: string, options: CompileOptions = {}): 
       if (part.name === "lc") countsLines = true;
       literals.push(current);
       getters.push(getter);
+      mayBeEmpty.push(CAPTURE_VARIABLES.has(part.name));
       current = "";
       lastIsSpace = false;
     }
@@ -535,9 +543,17 @@ export function compileLogFormat(format: string, options: CompileOptions = {}): 
   const n = getters.length;
   const first = literals[0]!;
   if (n === 0) return () => first;
+  const merges = mayBeEmpty.some(Boolean);
   const build = (r: HttpLogRecord): string => {
     let s = first;
-    for (let i = 0; i < n; i++) s += getters[i]!(r) + literals[i + 1]!;
+    for (let i = 0; i < n; i++) {
+      const value = getters[i]!(r);
+      const next = literals[i + 1]!;
+      // An empty capture between two separators: one space, as HAProxy's run-time merge gives.
+      if (merges && value === "" && mayBeEmpty[i] && next.charCodeAt(0) === 0x20 && (s.length === 0 || s.charCodeAt(s.length - 1) === 0x20)) {
+        s += next.slice(1);
+      } else s += value + next;
+    }
     return s;
   };
   if (!countsLines) return build;

@@ -89,10 +89,12 @@ describe("errors", () => {
 });
 
 describe("formatting", () => {
-  test("%hr / %hs of a line without a request (a probe, a bad request) print nothing, as HAProxy's session-level lines", () => {
+  test("%hr / %hs of a line without a request (a probe, a bad request) print nothing, and their separators merge (HAProxy 2.6, measured: 400 [\"<BADREQ>\"])", () => {
     const f = compileLogFormat("captured %hr %hs end", { captures: { request: true, response: true } });
     const r = createHttpLogRecord();
-    expect(f(r)).toBe("captured   end");
+    expect(f(r)).toBe("captured end");
+    expect(compileLogFormat("%hr %hs x", { captures: { request: true, response: true } })(r)).toBe("x");
+    expect(compileLogFormat("[%hr]", { captures: { request: true, response: false } })(r)).toBe("[]");
     r.requestCaptures = ["a", ""];
     r.responseCaptures = ["b"];
     expect(f(r)).toBe("captured {a|} {b} end");
