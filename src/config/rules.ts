@@ -61,7 +61,8 @@ interface ProxyFacts {
 /** `maps` collects the map files the rules read (one MapRef per file, shared: the runtime API changes them). */
 /** `peerTables`: the tables of peers sections, named "<section>/<table>" (track-sc's `table` may name them); `cacheConfigs`: the cache sections by name. */
 export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>, maps = new MapRegistry(), peerTables: StickTableSpec[] = [], cacheConfigs?: Record<string, CacheConfig>): void {
-  const backends = new Set(draft.backends.map((b) => b.config.name));
+  // The backends by name, with their modes (an http frontend cannot switch to a tcp one).
+  const backends: ReadonlyMap<string, string> = new Map(draft.backends.map((b) => [b.config.name, b.config.mode]));
   // Stick tables by proxy name (HAProxy: `table NAME` names the proxy that declares it).
   const specs = new Map<string, { spec: StickTableSpec; set(spec: StickTableSpec): void }>();
   for (const f of draft.frontends) {
@@ -175,7 +176,7 @@ interface TableNames {
 
 function compileProxy(
   p: ProxyFacts,
-  backends: ReadonlySet<string>,
+  backends: ReadonlyMap<string, string>,
   errors: ConfigError[],
   shared: Pick<CompileEnv, "userlist" | "cache">,
   tables: TableNames,
@@ -298,6 +299,9 @@ function compileProxy(
       else useBackend.push({ name: undefined, dynamic, when });
     } else if (!backends.has(target)) {
       fail(line, "use_backend", `backend '${target}' is not defined (no backend or listen has that name)`);
+    } else if (p.mode === "http" && backends.get(target) === "tcp") {
+      // HAProxy refuses it too ("tries to use incompatible tcp backend"); a tcp frontend may use an http backend.
+      fail(line, "use_backend", `backend '${target}' is in tcp mode but this ${p.kind} is in http mode (an http frontend cannot use a tcp backend; a tcp frontend may use an http one)`);
     } else {
       useBackend.push({ name: target, dynamic: undefined, when });
     }

@@ -425,6 +425,13 @@ describe("cross-checks", () => {
     expect(errorsOf(httpToTcp)).toEqual([
       "sluice.cfg:4: frontend 'web': default_backend 'api' is in tcp mode but this frontend is in http mode (an http frontend cannot use a tcp backend; a tcp frontend may use an http one)",
     ]);
+    // A use_backend to a tcp backend too (HAProxy: "tries to use incompatible tcp backend"); tcp to http is fine.
+    const useTcp = cfg("frontend web", "    mode http", "    bind :80", "    use_backend api if { path_beg /x }", "backend api", "    mode tcp", "    server a 127.0.0.1:1");
+    expect(errorsOf(useTcp)).toEqual([
+      "sluice.cfg:4: frontend 'web': use_backend: backend 'api' is in tcp mode but this frontend is in http mode (an http frontend cannot use a tcp backend; a tcp frontend may use an http one)",
+    ]);
+    const tcpToHttp = cfg("frontend t", "    mode tcp", "    bind :81", "    use_backend web if { req.len gt 0 }", "backend web", "    mode http", "    server a 127.0.0.1:1");
+    expect(loadConfigTexts([tcpToHttp]).ok).toBe(true);
   });
 
   test("a frontend or listen without bind is a warning, as in HAProxy 2.6 (it listens nowhere)", () => {
