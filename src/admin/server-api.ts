@@ -144,7 +144,7 @@ export const PAGE_RESULTS: Readonly<Record<string, string>> = {
   DONE: "Action processed successfully.",
   NONE: "Nothing has changed.",
   PART: "Action not processed for every server: some server names are unknown, or have no health check.",
-  ERRP: "Action not processed because of invalid parameters: the action or the backend is unknown.",
+  ERRP: "Action not processed because of invalid parameters: the action or the backend is unknown, or no server named could take it.",
   DENY: "Action denied.",
 };
 
@@ -162,5 +162,6 @@ export function pageAction(ops: ServerOps, backendName: string, serverNames: rea
     else if (!ops.setChecks(backend, server, action === "ehlth")) continue;
     done++;
   }
-  return done === serverNames.length ? "DONE" : "PART";
+  // As HAProxy's stats page: nothing changed among the servers named is ERRP, some of them PART.
+  return done === 0 ? "ERRP" : done === serverNames.length ? "DONE" : "PART";
 }

@@ -78,7 +78,7 @@ export function fleetAdmin(ctx: MasterCliContext): ServerAdmin {
         const words = actionCommand(action, key(backendName, name));
         if (applied(words, await toAll(ctx, words, undefined))) done++;
       }
-      return done === serverNames.length ? "DONE" : "PART";
+      return done === 0 ? "ERRP" : done === serverNames.length ? "DONE" : "PART";
     },
   };
 }

@@ -157,6 +157,8 @@ describe("the page's admin forms", () => {
     expect((await form([["b", "be"], ["s", "s1"], ["action", "ready"]])).headers.get("location")).toBe("/stats;st=DONE");
     expect(t.server("s1").state.admin).toBe("READY");
     expect((await form([["b", "be"], ["s", "s1"], ["s", "ghost"], ["action", "drain"]])).headers.get("location")).toBe("/stats;st=PART");
+    // Only unknown names: nothing could be changed, ERRP as HAProxy's page says.
+    expect((await form([["b", "be"], ["s", "ghost"], ["action", "drain"]])).headers.get("location")).toBe("/stats;st=ERRP");
     expect((await form([["b", "be"], ["s", "s3"], ["action", "dhlth"]])).headers.get("location")).toBe("/stats;st=DONE");
     expect(t.server("s3").state.checksPaused).toBe(true);
     expect((await form([["b", "be"], ["action", "drain"]])).headers.get("location")).toBe("/stats;st=NONE");
