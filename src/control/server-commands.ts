@@ -115,7 +115,7 @@ function stateLine(ctx: ControlContext, backendId: number, backend: Backend, ser
   const health = check === undefined ? 0 : state.admin === "MAINT" ? 0 : state.health;
   const checkState = check === undefined
     ? (state.admin === "MAINT" ? 0x08 : 0)
-    : 0x02 | (state.checksPaused ? 0 : 0x04) | (state.checksPaused || state.admin === "MAINT" ? 0x08 : 0);
+    : 0x02 | (state.checksPaused ? 0 : 0x04) | (state.admin === "MAINT" ? 0x08 : 0);
   // HAProxy's last_change moves with either state.
   const since = Math.max(0, Math.floor((now - Math.max(state.lastChange, state.lastAdminChange)) / 1000));
   const fqdn = /^[\d.]+$/.test(server.host) || server.host.includes(":") ? "-" : server.host;

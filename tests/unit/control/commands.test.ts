@@ -179,6 +179,16 @@ describe("servers", () => {
     expect(lines[3]!.split(" ").slice(0, 9)).toEqual(["2", "be", "2", "s2", "127.0.0.1", "2", "0", "20", "20"]);
     // `disabled` in the configuration: FMAINT|CMAINT (5), stopped.
     expect(lines[4]!.split(" ").slice(3, 7)).toEqual(["s3", "127.0.0.1", "0", "5"]);
+    // srv_check_state (column 14): a checked server 6 (configured, enabled); `disable health` clears enabled only (2,
+    // as HAProxy: paused, 8, is maintenance's), and maintenance adds paused.
+    const checkState = () => t.run("show servers state be").split("\n")[3]!.split(" ")[13];
+    expect(checkState()).toBe("6");
+    t.run("disable health be/s2");
+    expect(checkState()).toBe("2");
+    t.run("enable health be/s2");
+    t.run("set server be/s2 state maint");
+    expect(checkState()).toBe("14");
+    t.run("set server be/s2 state ready");
     expect(t.run("show servers state nope")).toBe("Can't find backend.\n");
     expect(t.run("show servers state").split("\n").filter((l) => /^\d+ /.test(l)).length).toBe(4);
   });
