@@ -42,6 +42,8 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
   private readonly mux: MultiplexedServerMux;
   private readonly touched: StreamSlot[] = [];
   private lastClient: number;
+  /** When the connection last had no stream: accept, then the end of each last stream (HAProxy's idle_start, never refreshed by PINGs or SETTINGS). */
+  private idleStart: number;
   /** The session asked the mux to close (idle, error): the client gets `timeout client` to close its side. */
   private closingSince = -1;
   private ended = false;
@@ -55,7 +57,7 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
     makeMux: MultiplexedMuxFactory,
   ) {
     super(client, host.runtime);
-    this.accepted = this.lastClient = host.clock.tick();
+    this.accepted = this.lastClient = this.idleStart = host.clock.tick();
     this.mux = makeMux(client, this);
   }
 
@@ -212,6 +214,7 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
   slotDone(slot: StreamSlot): void {
     this.slots.delete(slot);
     this.lastClient = this.now();
+    if (this.slots.size === 0) this.idleStart = this.lastClient;
     // With streams left the earliest deadline can only be later, unless the client
     // stopped reading meanwhile (the frame output marks that without rearming):
     // otherwise the timer armed stands (firing early, it finds the next one), and
@@ -249,21 +252,23 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
     if (blocked >= 0) d = blocked + client;
     const head = this.mux.headPendingSince;
     if (head >= 0) d = Math.min(d, head + span(t.httpRequest || t.client));
-    if (this.slots.size === 0) return Math.min(d, this.lastClient + this.idleSpan());
+    if (this.slots.size === 0) return Math.min(d, this.idleDeadline());
     for (const slot of this.slots) d = Math.min(d, slot.deadline());
     return d;
   }
 
   /**
-   * How long the connection may stay without a stream, as HAProxy's HTTP/2
-   * mux has it: before the first request `timeout http-request`; after one,
-   * `timeout http-keep-alive` (else http-request); `timeout client` when the
-   * one that applies is unset. From the end of the last stream (or accept).
+   * When a connection without a stream closes, as HAProxy's HTTP/2 mux has
+   * it: before the first request `timeout http-request`, after one `timeout
+   * http-keep-alive` (else http-request), both counted from the end of the
+   * last stream (or accept) whatever the client sends meanwhile (PING,
+   * SETTINGS); when the one that applies is unset, `timeout client` of
+   * inactivity.
    */
-  private idleSpan(): number {
+  private idleDeadline(): number {
     const t = this.host.timeouts;
     const idle = this.requests > 0 && this.mux.headPendingSince < 0 ? t.httpKeepAlive || t.httpRequest : t.httpRequest;
-    return span(idle || t.client);
+    return idle ? this.idleStart + idle : this.lastClient + span(t.client);
   }
 
   protected onTimer(): void {
@@ -283,7 +288,7 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
       return this.rearm();
     }
     if (this.slots.size === 0) {
-      if (now >= this.lastClient + this.idleSpan()) {
+      if (now >= this.idleDeadline()) {
         // Idle with no stream (http-request / http-keep-alive / client, see idleSpan): GOAWAY and close.
         this.closingSince = now;
         this.mux.close();

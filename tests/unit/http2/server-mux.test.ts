@@ -482,6 +482,20 @@ describe("timeouts", () => {
     expect(client.goaway()).toEqual({ lastStreamId: 1, errorCode: ErrorCode.NO_ERROR });
   });
 
+  test("idle after a request: PINGs and SETTINGS from the client do not hold it past timeout http-keep-alive (HAProxy's idle_start)", async () => {
+    const { runtime, client, turn } = await setup("", "    timeout http-keep-alive 2s");
+    client.request(1, "/one");
+    await turn();
+    answer(runtime.servers[0]!, ok("one"));
+    await turn();
+    for (let i = 0; i < 3; i++) {
+      await runtime.clock.advance(700);
+      client.send(write.ping(enc.encode(`ping000${i}`)));
+      await turn();
+    }
+    expect(client.goaway()).toEqual({ lastStreamId: 1, errorCode: ErrorCode.NO_ERROR });
+  });
+
   test("after a request without timeout http-keep-alive: timeout http-request; with neither, timeout client", async () => {
     const withRequest = await setup("", "    timeout http-request 3s");
     withRequest.client.request(1, "/one");
