@@ -97,6 +97,8 @@ export class Backend {
     this.httpReuse = config.httpReuse;
     this.now = () => timers.now();
     this.availability.changedAt = this.now();
+    // No usable server from the start (all disabled, none at all): DOWN since then, as HAProxy counts it.
+    if (!this.servers.some((s) => s.usable)) this.availability.downSince = this.availability.changedAt;
     const hashType = config.hashType ?? BUILTIN.hashType;
     this.hashes = HASHING.has(config.balance.algorithm);
     this.staticWeights = config.balance.algorithm === "static-rr" || (this.hashes && hashType !== "consistent");
@@ -235,12 +237,8 @@ export class Backend {
       requeued++;
     }
     requeued += this.redispatchQueue(server);
+    this.noteAvailability();
     if (!this.servers.some((s) => s.usable)) {
-      const a = this.availability;
-      if (a.downSince < 0) {
-        a.downSince = a.changedAt = this.now();
-        a.downs++;
-      }
       this.refuseAll();
       return requeued;
     }
@@ -254,20 +252,34 @@ export class Backend {
    * waiting may take it if it can serve now.
    */
   reweighed(server: Server): void {
+    this.noteAvailability();
     this.balancerOf(server).update(server);
     this.serve(server);
   }
 
   /** `server` came UP (health checks): the streams waiting for it or for any server may take its slots. */
   serverUp(server: Server): void {
+    this.noteAvailability();
+    this.serve(server);
+  }
+
+  /**
+   * The backend's own state follows its servers': DOWN once none is usable
+   * (DOWN, maintenance, drain, stopping, weight 0), UP again once one is.
+   * Called wherever a server's usability may move.
+   */
+  noteAvailability(): void {
     const a = this.availability;
-    if (a.downSince >= 0 && server.usable) {
+    const usable = this.servers.some((s) => s.usable);
+    if (!usable && a.downSince < 0) {
+      a.downSince = a.changedAt = this.now();
+      a.downs++;
+    } else if (usable && a.downSince >= 0) {
       const now = this.now();
       a.downMs += now - a.downSince;
       a.downSince = -1;
       a.changedAt = now;
     }
-    this.serve(server);
   }
 
   /**

@@ -257,6 +257,7 @@ export class HealthCheck {
     if (state.op !== "UP" || state.stopping === conditional || (!conditional && !isPass(r.status))) return;
     ctx.tick();
     state.stopping = conditional;
+    backend.noteAvailability();
     if (tell) ctx.onTransition?.(this, conditional ? "NOLB" : "UP", r);
     const reason = backend.config.logging?.healthChecks !== true;
     if (!conditional) {

@@ -69,6 +69,7 @@ export class ServerOps {
     if (next === "MAINT") return this.enterMaintenance(backend, server);
     if (was === "MAINT") return this.leaveMaintenance(backend, server, next);
     if (next === "DRAIN") {
+      backend.noteAvailability();
       // Its own queue holds streams bound to it: it still serves them. Nothing else is requeued.
       server.report(`${serverWord(server.id, server.backup)} enters drain state${online(backend, server, 0)}.`);
       return;

@@ -11,6 +11,7 @@ import { infoJson, statJson } from "../../../src/stats/json.ts";
 import { mergeDurations, mergeInfo, mergeRows } from "../../../src/stats/merge.ts";
 import { prometheusText } from "../../../src/stats/prometheus.ts";
 import { proxyStats } from "../../../src/stats/proxy-source.ts";
+import { ServerOps } from "../../../src/check/server-ops.ts";
 import type { StatRow, StatsSource } from "../../../src/stats/types.ts";
 import { type Engine, engine, send } from "../engine/harness.ts";
 import { memProxyConfig, memRuntime } from "../../support/mem-runtime.ts";
@@ -251,6 +252,18 @@ backend be
     up(a1);
     await runtime.clock.advance(7_000);
     expect(row(rows(), "be", "BACKEND")).toMatchObject({ status: "UP", lastchg: 7, chkdown: 1, downtime: 5 });
+    // Usability that moves without a check: drain (runtime API), weight 0 and back.
+    const ops = new ServerOps(proxy.backends, proxy.checks, () => proxy.clock.tick());
+    ops.setAdmin(be, a1!, "DRAIN");
+    await runtime.clock.advance(3_000);
+    expect(row(rows(), "be", "BACKEND")).toMatchObject({ status: "DOWN", lastchg: 3, chkdown: 2, downtime: 8 });
+    ops.setAdmin(be, a1!, "READY");
+    expect(ops.setWeight(be, a1!, "0")).toBeUndefined();
+    await runtime.clock.advance(1_000);
+    expect(row(rows(), "be", "BACKEND")).toMatchObject({ chkdown: 3, lastchg: 1 });
+    expect(ops.setWeight(be, a1!, "10")).toBeUndefined();
+    await runtime.clock.advance(2_000);
+    expect(row(rows(), "be", "BACKEND")).toMatchObject({ status: "UP", lastchg: 2, chkdown: 3, downtime: 9 });
   } finally {
     await proxy.stop(0);
   }
