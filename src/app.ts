@@ -270,10 +270,12 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
         resolve(0);
       });
     };
+    // A SIGUSR1 already stopping softly: SIGTERM or SIGINT then stops now (not after the master's own stop request).
+    let softStopped = false;
     const onSignal = (name: string) => {
       signals++;
-      if (signals > 1 || stopping) {
-        io.err(`${name} ${signals > 1 ? "again" : "while stopping"}: stopping now`);
+      if (signals > 1 || softStopped) {
+        io.err(`${name} ${signals > 1 ? "again" : "after SIGUSR1"}: stopping now`);
         for (const f of proxy.frontends) f.killAll();
         return;
       }
@@ -282,7 +284,10 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
     runtime.onSignal("SIGTERM", () => onSignal("SIGTERM"));
     runtime.onSignal("SIGINT", () => onSignal("SIGINT"));
     // HAProxy's soft stop: the listeners close, open connections finish (within hard-stop-after); once is enough.
-    runtime.onSignal("SIGUSR1", () => stop("SIGUSR1"));
+    runtime.onSignal("SIGUSR1", () => {
+      softStopped = true;
+      stop("SIGUSR1");
+    });
     // Reloads are the master's (a worker may get these when sent to the whole process group).
     const noReload = (name: string) => () => {
       if (worker === undefined) io.err(`${name}: reloading needs the master-worker mode (sluice -W); ignored`);
