@@ -32,9 +32,18 @@ export function reasonOrClass(status: number): string {
   return HAPROXY_REASONS[status] ?? REASONS[status] ?? (status < 100 || status > 599 ? "Other" : CLASSES[Math.floor(status / 100) - 1]!);
 }
 const CLASSES = ["Informational", "Success", "Redirection", "Client Error", "Server Error"];
-/** HAProxy 2.6's http_get_reason, where it is not RFC 9110's phrase (103 it does not name). */
+/**
+ * HAProxy 2.6's reason phrases where they are not RFC 9110's, and the codes
+ * only it names (measured: `http-request return status N` on 2.6.12); 103 it
+ * does not name.
+ */
 const HAPROXY_REASONS: Readonly<Record<number, string>> = {
-  103: "Informational", 408: "Request Time-out", 413: "Request Entity Too Large", 414: "Request-URI Too Long",
-  416: "Requested range unsatisfiable", 417: "Expectation failed", 502: "Bad Gateway or Proxy Error",
-  504: "Gateway Time-out", 505: "HTTP Version not supported", 511: "Network authentication required",
+  103: "Informational", 210: "Content Different", 226: "IM Used", 302: "Moved Temporarily", 305: "Use Proxy",
+  310: "Too many Redirects", 408: "Request Time-out", 413: "Request Entity Too Large", 414: "Request-URI Too Long",
+  416: "Requested range unsatisfiable", 417: "Expectation failed", 418: "I'm a teapot", 423: "Locked",
+  424: "Method failure", 449: "Retry With", 450: "Blocked by Windows Parental Controls", 456: "Unrecoverable Error",
+  499: "client has closed connection", 502: "Bad Gateway or Proxy Error", 504: "Gateway Time-out",
+  505: "HTTP Version not supported", 506: "Variant also negotiate", 507: "Insufficient storage", 508: "Loop detected",
+  509: "Bandwidth Limit Exceeded", 510: "Not extended", 511: "Network authentication required",
+  520: "Web server is returning an unknown error",
 };

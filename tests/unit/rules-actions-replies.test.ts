@@ -124,7 +124,7 @@ describe("deny / tarpit", () => {
 
 describe("return", () => {
   test("the status line's reason is HAProxy's (its names where they differ from RFC 9110's, else the class's)", () => {
-    for (const [status, reason] of [[502, "Bad Gateway or Proxy Error"], [504, "Gateway Time-out"], [408, "Request Time-out"], [413, "Request Entity Too Large"], [299, "Success"], [599, "Server Error"], [404, "Not Found"]] as const) {
+    for (const [status, reason] of [[502, "Bad Gateway or Proxy Error"], [504, "Gateway Time-out"], [408, "Request Time-out"], [413, "Request Entity Too Large"], [299, "Success"], [599, "Server Error"], [404, "Not Found"], [302, "Moved Temporarily"], [422, "Unprocessable Content"], [418, "I'm a teapot"]] as const) {
       const t = txn();
       action("http-request", `return status ${status}`)(t);
       expect(t.reply!.reason).toBe(reason);
