@@ -110,8 +110,10 @@ export class H1ServerMux implements ResponseWriter {
         close = true;
       }
     } else {
-      // No body. A response to HEAD (or a 304) still tells the length a GET would get.
-      framing = request.method === "HEAD" || head.status === 304 ? KEEP : NO_BODY;
+      // No body. A response to HEAD (or a 304) still tells the length a GET would get; a status that has
+      // content (a rule made a 204 reply a 200) says it is empty, else the client would read until the close.
+      if (request.method === "HEAD" || head.status === 304) framing = KEEP;
+      else framing = head.status >= 200 && head.status !== 204 ? lengthOf(0) : NO_BODY;
     }
     const connection = close ? "close" : request.versionMinor === 0 ? "keep-alive" : undefined;
     this.out.push(serializeResponseHead(head, rewriteOf(framing, connection)));

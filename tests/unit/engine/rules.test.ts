@@ -143,6 +143,22 @@ backend be
   expect(e.runtime.servers.length).toBe(0);
 });
 
+test("a 204 reply made a 200 by http-after-response says Content-Length: 0 (no framing would read until the close)", async () => {
+  e = await engine(`${BASE}
+frontend fe
+    bind 127.0.0.1:9200
+    http-request return status 204 if { path /empty }
+    http-after-response set-status 200
+    default_backend be
+backend be
+    server s1 127.0.0.1:9100
+`);
+  const client = e.client();
+  await send(e.clock, client, "GET /empty HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect(client.text()).toStartWith("HTTP/1.1 200 OK\r\n");
+  expect(client.text()).toMatch(/Content-Length: 0\r\n/i);
+});
+
 test("response rules keep the server's own reason phrase; set-status without one gives RFC 9110's or the class's (HAProxy)", async () => {
   e = await engine(`${BASE}
 frontend fe
