@@ -38,7 +38,6 @@ export function requestFields(head: Head, added: readonly (readonly [string, str
   let teTrailers = false;
   for (let i = 0; i < head.fieldCount; i++) {
     const name = head.name(i);
-    if (name === "host" || CONNECTION_SPECIFIC.has(name) || listed.includes(name)) continue;
     if (name === "te") {
       // The one value HTTP/2 allows (§8.2.2), when the client's list has it ("trailers, deflate" too).
       if (!teTrailers && listsTrailers(head.value(i))) {
@@ -47,6 +46,7 @@ export function requestFields(head: Head, added: readonly (readonly [string, str
       }
       continue;
     }
+    if (name === "host" || CONNECTION_SPECIFIC.has(name) || listed.includes(name)) continue;
     out.push([name, head.value(i)]);
   }
   for (const [name, value] of added) {

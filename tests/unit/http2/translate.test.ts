@@ -50,6 +50,9 @@ describe("HTTP/1.1 request → HTTP/2 header list", () => {
       const h = requestHead(`POST /g HTTP/1.1\r\nHost: g.test\r\nTE: ${te}\r\nContent-Length: 0\r\n\r\n`);
       expect(requestFields(h, [], "http").filter(([n]) => n === "te")).toEqual([["te", "trailers"]]);
     }
+    // TE named in Connection, as RFC 9110 §10.1.4 asks of a client that sends it: still te: trailers.
+    const named = requestHead("POST /g HTTP/1.1\r\nHost: g.test\r\nTE: trailers\r\nConnection: TE\r\nContent-Length: 0\r\n\r\n");
+    expect(requestFields(named, [], "http").filter(([n]) => n === "te")).toEqual([["te", "trailers"]]);
     const twice = requestHead("POST /g HTTP/1.1\r\nHost: g.test\r\nTE: trailers\r\nTE: trailers, gzip\r\nContent-Length: 0\r\n\r\n");
     expect(requestFields(twice, [], "http").filter(([n]) => n === "te")).toEqual([["te", "trailers"]]);
   });
