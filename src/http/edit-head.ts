@@ -95,7 +95,7 @@ function derive(
     bodyKind: head.bodyKind,
     contentLength: head.contentLength,
     host,
-    ...(head.absoluteScheme !== undefined ? { absoluteScheme: head.absoluteScheme } : {}),
+    absoluteScheme: head.absoluteScheme,
     versionMinor: head.versionMinor,
     keepAlive: head.keepAlive,
     connectionTokens: head.connectionTokens,

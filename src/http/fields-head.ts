@@ -21,7 +21,7 @@ export interface FieldsHeadInit {
   /** Requests: the authority (Host, or HTTP/2's :authority). */
   host?: string;
   /** HTTP/2 requests with an :authority: their :scheme (Head.absoluteScheme). */
-  absoluteScheme?: string;
+  absoluteScheme?: string | undefined;
   // A head derived from another (./edit-head.ts) keeps the version and the
   // connection semantics of the message it came from: the HTTP/1 writer and
   // the session decide keep-alive and hop-by-hop fields from them. Defaults:
@@ -44,8 +44,9 @@ export interface FieldsHeadInit {
 export function requestUri(head: Head): string {
   const scheme = head.absoluteScheme;
   const target = head.target;
-  if (scheme === undefined || target.charCodeAt(0) !== 0x2f) return target;
-  return `${scheme}://${head.host ?? ""}${target}`;
+  const host = head.host;
+  if (scheme === undefined || host === undefined || host === "" || target.charCodeAt(0) !== 0x2f) return target;
+  return `${scheme}://${host}${target}`;
 }
 
 /** Whether a field name as received is `lowerName` (lower-case ASCII bytes), case-insensitively and without allocating. */

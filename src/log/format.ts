@@ -216,10 +216,10 @@ function pathOnlyOf(r: HttpLogRecord): string {
 
 const pos = (n: number): number => (n > 0 ? n : 0);
 
-/** Every variable sluice knows, with HAProxy's meaning. */
 /** The variables that print nothing for a line without a request (its captures). */
 const CAPTURE_VARIABLES = new Set(["hr", "hrl", "hs", "hsl"]);
 
+/** Every variable sluice knows, with HAProxy's meaning. */
 const VARIABLES: Record<string, Builder> = {
   // bytes, status
   // `option logasap`: bytes and the active and total times so far, marked '+' (HAProxy's LW_BYTES).

@@ -202,7 +202,8 @@ export const normalizeUri: ActionDef = {
     const { pathOnly, apply } = parsed.n;
     const page = errorReply(ctx, 400);
     if (typeof page === "string") return `'normalize-uri': ${page}`;
-    const badRequest = freezeReply({ status: 400, fields: page.fields, body: page.body });
+    // HAProxy's 400 page says connection: close: the connection closes after it, as after deny_status 400.
+    const badRequest = freezeReply({ status: 400, fields: page.fields, body: page.body, ...(page.close === true ? { close: true } : {}) });
     return {
       next: parsed.next,
       run: (t) => {
