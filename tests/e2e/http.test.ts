@@ -583,17 +583,21 @@ for (const target of selectedTargets()) {
       expect(run.peakRssKiB() - baseline).toBeLessThan(160 * 1024);
     }, 120000);
 
-    test("graceful stop lets an in-flight request finish", async () => {
-      const a = await backend("A", (_req, res) => setTimeout(() => res.end("slow done"), 500));
-      const port = await freePort();
-      run = await startSluice(target, httpConfig(port, `    server a 127.0.0.1:${a.port}`));
-      const pending = new Promise<string>((resolve) => {
-        http.get(`http://127.0.0.1:${port}/slow`, (res) => {
+    /** The body of a GET sent now, or "error ..." (a request in flight while the proxy stops). */
+    const bodyOf = (url: string) =>
+      new Promise<string>((resolve) => {
+        http.get(url, (res) => {
           let body = "";
           res.on("data", (d) => (body += d));
           res.on("end", () => resolve(body));
         }).on("error", (e) => resolve(`error ${e.message}`));
       });
+
+    test("graceful stop lets an in-flight request finish", async () => {
+      const a = await backend("A", (_req, res) => setTimeout(() => res.end("slow done"), 500));
+      const port = await freePort();
+      run = await startSluice(target, httpConfig(port, `    server a 127.0.0.1:${a.port}`));
+      const pending = bodyOf(`http://127.0.0.1:${port}/slow`);
       await sleep(100);
       run.kill("SIGTERM");
       expect(await pending).toBe("slow done");
@@ -605,13 +609,7 @@ for (const target of selectedTargets()) {
       const a = await backend("A", (_req, res) => setTimeout(() => res.end("slow done"), 800));
       const port = await freePort();
       run = await startSluice(target, httpConfig(port, `    server a 127.0.0.1:${a.port}`));
-      const pending = new Promise<string>((resolve) => {
-        http.get(`http://127.0.0.1:${port}/slow`, (res) => {
-          let body = "";
-          res.on("data", (d) => (body += d));
-          res.on("end", () => resolve(body));
-        }).on("error", (e) => resolve(`error ${e.message}`));
-      });
+      const pending = bodyOf(`http://127.0.0.1:${port}/slow`);
       await sleep(150);
       run.kill("SIGUSR1");
       await waitFor(() => run!.errLines.some((l) => l.startsWith("SIGUSR1: stopping")), 3000, "the soft stop's line");
