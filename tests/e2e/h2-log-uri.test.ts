@@ -3,34 +3,17 @@
 // alone), over cleartext HTTP/2 and over TLS (https), where an HTTP/1.1
 // request in origin form logs just its path; %U counts an HTTP/2 request's
 // header block (it was 0 for a request without a body). curl is the client.
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
-import { freePort, waitFor } from "./harness.ts";
+import { waitFor } from "./harness.ts";
 import { proxiesUnderTest } from "./reference-proxy.ts";
-import { TestPki } from "../support/certs.ts";
+import { threeBinds, threeBindsPki } from "./three-binds.ts";
 
-const pki = new TestPki();
-const leaf = pki.leaf("h", { names: ["h.test"] });
-afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
+const pki = threeBindsPki("h");
 
 const FORMAT = "U %HV %HM HU=%HU HP=%HP HPO=%HPO HQ=%HQ %{+Q}r bytes=%U";
 
-const config = (h2c: number, tls: number, h1: number) => `global
-    log stderr format raw local0
-defaults
-    mode http
-    log global
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend fe
-    bind 127.0.0.1:${h2c} proto h2
-    bind 127.0.0.1:${tls} ssl crt ${leaf.pem} alpn h2,http/1.1
-    bind 127.0.0.1:${h1}
-    log-format "${FORMAT}"
-    http-request return status 200 content-type text/plain string ok
-`;
+const LINES = [`log-format "${FORMAT}"`, "http-request return status 200 content-type text/plain string ok"];
 
 function curl(args: string[]): void {
   const r = spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", ...args], { encoding: "utf8", timeout: 10_000 });
@@ -40,11 +23,12 @@ function curl(args: string[]): void {
 describe("an HTTP/2 request's URI in the log", () => {
   for (const proxy of proxiesUnderTest()) {
     test(`${proxy.name}: scheme://authority/path for HTTP/2, the path for HTTP/1.1 in origin form`, async () => {
-      const [h2c, tls, h1] = [await freePort(), await freePort(), await freePort()];
-      const running = await proxy.start(config(h2c, tls, h1), [h2c, tls, h1]);
+      const binds = await threeBinds("h", pki);
+      const { h2c, tls, h1 } = binds;
+      const running = await proxy.start(binds.config(LINES, true), binds.ports);
       try {
         curl(["--http2-prior-knowledge", `http://127.0.0.1:${h2c}/p/a?q=1`]);
-        curl(["--http2", "--cacert", pki.caFile, "--resolve", `h.test:${tls}:127.0.0.1`, `https://h.test:${tls}/s?x=2`]);
+        curl(["--http2", ...binds.https("/s?x=2")]);
         curl([`http://127.0.0.1:${h1}/o?y=3`]);
         // The start-up probes' connections (closed without a request) log <BADREQ> lines of their own.
         const lines = () => running.errLines().filter((l) => l.startsWith("U ") && !l.includes("<BADREQ>"));

@@ -3,31 +3,19 @@
 // HTTP/1.x, so the predefined ACLs HTTP_2.0, HTTP_1.1 and HTTP_1.0 tell them
 // apart (an HTTP/2 request used to read "1.1": HTTP_1.1 matched it). curl is
 // the client; the answer says which rule took the request.
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
-import { freePort } from "./harness.ts";
 import { proxiesUnderTest } from "./reference-proxy.ts";
-import { TestPki } from "../support/certs.ts";
+import { threeBinds, threeBindsPki } from "./three-binds.ts";
 
-const pki = new TestPki();
-const leaf = pki.leaf("v", { names: ["v.test"] });
-afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
+const pki = threeBindsPki("v");
 
-const config = (h2c: number, tls: number, h1: number) => `defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend fe
-    bind 127.0.0.1:${h2c} proto h2
-    bind 127.0.0.1:${tls} ssl crt ${leaf.pem} alpn h2,http/1.1
-    bind 127.0.0.1:${h1}
-    http-request return status 200 content-type text/plain lf-string "HTTP_1.1 ver=%[req.ver]" if HTTP_1.1
-    http-request return status 200 content-type text/plain lf-string "HTTP_1.0 ver=%[req.ver]" if HTTP_1.0
-    http-request return status 200 content-type text/plain lf-string "HTTP_2.0 ver=%[req.ver]" if HTTP_2.0
-    http-request return status 200 content-type text/plain string "none"
-`;
+const LINES = [
+  'http-request return status 200 content-type text/plain lf-string "HTTP_1.1 ver=%[req.ver]" if HTTP_1.1',
+  'http-request return status 200 content-type text/plain lf-string "HTTP_1.0 ver=%[req.ver]" if HTTP_1.0',
+  'http-request return status 200 content-type text/plain lf-string "HTTP_2.0 ver=%[req.ver]" if HTTP_2.0',
+  'http-request return status 200 content-type text/plain string "none"',
+];
 
 function curl(args: string[]): string {
   const r = spawnSync("curl", ["-s", ...args], { encoding: "utf8", timeout: 10_000 });
@@ -37,10 +25,11 @@ function curl(args: string[]): string {
 describe("req.ver and the HTTP_x.y ACLs", () => {
   for (const proxy of proxiesUnderTest()) {
     test(`${proxy.name}: 2.0 for HTTP/2 (h2c and TLS), 1.1 and 1.0 for HTTP/1.x`, async () => {
-      const [h2c, tls, h1] = [await freePort(), await freePort(), await freePort()];
-      const running = await proxy.start(config(h2c, tls, h1), [h2c, tls, h1]);
+      const binds = await threeBinds("v", pki);
+      const { h2c, h1 } = binds;
+      const running = await proxy.start(binds.config(LINES), binds.ports);
       try {
-        const https = ["--cacert", pki.caFile, "--resolve", `v.test:${tls}:127.0.0.1`, `https://v.test:${tls}/`];
+        const https = binds.https("/");
         expect(curl(["--http2-prior-knowledge", `http://127.0.0.1:${h2c}/`])).toBe("HTTP_2.0 ver=2.0");
         expect(curl(["--http2", ...https])).toBe("HTTP_2.0 ver=2.0");
         expect(curl(["--http1.1", ...https])).toBe("HTTP_1.1 ver=1.1");

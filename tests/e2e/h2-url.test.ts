@@ -4,35 +4,21 @@
 // /` does not match it while `path_beg /` does; without an :authority (a
 // host field only) it is the path as sent, as an HTTP/1.1 request's. The
 // log line shows the same URI. curl and a raw HTTP/2 client.
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
 import { H2RawClient } from "../support/h2-raw-client.ts";
-import { freePort, waitFor } from "./harness.ts";
+import { waitFor } from "./harness.ts";
 import { proxiesUnderTest } from "./reference-proxy.ts";
-import { TestPki } from "../support/certs.ts";
+import { threeBinds, threeBindsPki } from "./three-binds.ts";
 
-const pki = new TestPki();
-const leaf = pki.leaf("u", { names: ["u.test"] });
-afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
+const pki = threeBindsPki("u");
 
-const config = (h2c: number, tls: number, h1: number) => `global
-    log stderr format raw local0
-defaults
-    mode http
-    log global
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend fe
-    bind 127.0.0.1:${h2c} proto h2
-    bind 127.0.0.1:${tls} ssl crt ${leaf.pem} alpn h2,http/1.1
-    bind 127.0.0.1:${h1}
-    log-format "URI %{+Q}r"
-    acl slash url_beg /
-    http-request return status 200 content-type text/plain lf-string "url=%[url] path=%[path] port=%[url_port] slash" if slash
-    http-request return status 200 content-type text/plain lf-string "url=%[url] path=%[path] port=%[url_port] absolute" if HTTP_URL_ABS
-`;
+const LINES = [
+  'log-format "URI %{+Q}r"',
+  "acl slash url_beg /",
+  'http-request return status 200 content-type text/plain lf-string "url=%[url] path=%[path] port=%[url_port] slash" if slash',
+  'http-request return status 200 content-type text/plain lf-string "url=%[url] path=%[path] port=%[url_port] absolute" if HTTP_URL_ABS',
+];
 
 function curl(args: string[]): string {
   return spawnSync("curl", ["-s", ...args], { encoding: "utf8", timeout: 10_000 }).stdout;
@@ -52,12 +38,13 @@ async function rawGet(port: number, fields: [string, string][]): Promise<string>
 describe("the URI of an HTTP/2 request", () => {
   for (const proxy of proxiesUnderTest()) {
     test(`${proxy.name}: absolute with an :authority (url, url_port, the log), the path without`, async () => {
-      const [h2c, tls, h1] = [await freePort(), await freePort(), await freePort()];
-      const running = await proxy.start(config(h2c, tls, h1), [h2c, tls, h1]);
+      const binds = await threeBinds("u", pki);
+      const { h2c, tls, h1 } = binds;
+      const running = await proxy.start(binds.config(LINES, true), binds.ports);
       try {
         expect(curl(["--http2-prior-knowledge", `http://127.0.0.1:${h2c}/a/b?x=1`]))
           .toBe(`url=http://127.0.0.1:${h2c}/a/b?x=1 path=/a/b port=${h2c} absolute`);
-        expect(curl(["--http2", "--cacert", pki.caFile, "--resolve", `u.test:${tls}:127.0.0.1`, `https://u.test:${tls}/s`]))
+        expect(curl(["--http2", ...binds.https("/s")]))
           .toBe(`url=https://u.test:${tls}/s path=/s port= absolute`);
         expect(curl([`http://127.0.0.1:${h1}/o?y=3`])).toBe("url=/o?y=3 path=/o port= slash");
         // The request's own :scheme, whatever the transport; a host field without :authority: the path alone.
