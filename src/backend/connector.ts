@@ -12,7 +12,7 @@ import type { ClientMux } from "../conn/types.ts";
 import { H1ClientMux } from "../http1/client-mux.ts";
 import type { H1Limits } from "../http1/types.ts";
 import { H2ClientConnection } from "../http2/client-connection.ts";
-import type { Runtime, Socket } from "../runtime/types.ts";
+import type { ClientTlsOptions, Runtime, Socket } from "../runtime/types.ts";
 import type { MuxWaiter, PendingMux } from "./pending-mux.ts";
 import type { Server } from "./server.ts";
 
@@ -26,7 +26,7 @@ export interface OpenRequest {
   mode: HttpReuse;
   /** A new connection of its own, never one being opened for others (a retry after a refusal). */
   fresh: boolean;
-  /** The reuse key: the server's SNI, then the PROXY header (send-proxy); "" for neither. */
+  /** The reuse key: the SNI sent, then the PROXY header (send-proxy); "" for neither. */
   key: string;
   /** The PROXY header to send first, or "". */
   proxyHeader: string;
@@ -34,6 +34,8 @@ export interface OpenRequest {
   limits: H1Limits;
   /** Where to connect when the server follows the client's destination (Server.targetFor); absent: the server's address. */
   to?: { host: string; port: number };
+  /** The TLS the connection speaks: the server's, or with `sni <expression>` the transaction's name in it (Server.tlsFor). */
+  tls: ClientTlsOptions | undefined;
 }
 
 /** Gets `waiter` a new connection to `server`: one being opened (HTTP/2 under always), or a new one. */
@@ -43,7 +45,7 @@ export function openConnection(server: Server, req: OpenRequest, waiter: MuxWait
   const opening = server.pool.connecting();
   connectServer(
     req.runtime,
-    { host: req.to?.host ?? server.address, port: req.to?.port ?? server.port, timeoutMs: req.timeoutMs, proxyHeader: req.proxyHeader, tls: server.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
+    { host: req.to?.host ?? server.address, port: req.to?.port ?? server.port, timeoutMs: req.timeoutMs, proxyHeader: req.proxyHeader, tls: req.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
     conn.socketEvents,
     (socket) => {
       req.tick();
@@ -64,14 +66,14 @@ function openMultiplexed(server: Server, req: OpenRequest, waiter: MuxWaiter): v
   const list = server.pendingMuxes;
   let pending: PendingMux | undefined;
   if (req.mode === "always") {
-    const joined = req.fresh ? undefined : list.find((p) => p.room > 0);
+    const joined = req.fresh ? undefined : list.find((p) => p.room > 0 && p.key === req.key);
     if (joined !== undefined) {
       joined.room--;
       joined.waiters.push(waiter);
       return;
     }
     const o = server.h2Options;
-    pending = { room: Math.min(o.localMaxStreams, o.maxReuse < 0 ? Infinity : o.maxReuse) - 1, waiters: [] };
+    pending = { key: req.key, room: Math.min(o.localMaxStreams, o.maxReuse < 0 ? Infinity : o.maxReuse) - 1, waiters: [] };
     list.push(pending);
   }
   const settle = (): MuxWaiter[] => {
@@ -84,7 +86,7 @@ function openMultiplexed(server: Server, req: OpenRequest, waiter: MuxWaiter): v
   const hold = (chunk: Uint8Array) => early.push(chunk.slice());
   connectServer(
     req.runtime,
-    { host: req.to?.host ?? server.address, port: req.to?.port ?? server.port, timeoutMs: req.timeoutMs, proxyHeader: "", tls: server.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
+    { host: req.to?.host ?? server.address, port: req.to?.port ?? server.port, timeoutMs: req.timeoutMs, proxyHeader: "", tls: req.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
     { data: hold, drain() {}, end() {}, close() {} },
     (socket: Socket) => {
       req.tick();

@@ -10,6 +10,8 @@ export interface MuxWaiter {
 
 /** A connection being opened, the room it will still have, and the streams that will share it. */
 export interface PendingMux {
+  /** Its reuse key (SNI, PROXY header, destination): only streams asking for the same key share it. */
+  readonly key: string;
   room: number;
   readonly waiters: MuxWaiter[];
 }

@@ -2,6 +2,8 @@
 import type { BalanceTarget } from "../balance/types.ts";
 import type { InitAddr, Origin, ServerConfig, ServerTls } from "../config/types.ts";
 import type { ClientTlsOptions } from "../runtime/types.ts";
+import { libraryTlsVersion } from "../tls/versions.ts";
+import { ServerTlsSessions } from "./tls-sessions.ts";
 import { type PoolTimers, ServerPool } from "../pool/server-pool.ts";
 import { DEFAULT_H2_CLIENT_OPTIONS, type H2ClientOptions } from "../http2/client-connection.ts";
 import type { PendingMux } from "./pending-mux.ts";
@@ -109,13 +111,15 @@ export class Server implements BalanceTarget {
     this.maxReuse = settings.maxReuse;
     this.h2Options = { ...DEFAULT_H2_CLIENT_OPTIONS, localMaxStreams: h2MaxStreams, maxReuse: this.maxReuse };
     const ssl = settings.ssl;
-    if (ssl !== undefined) this.tls = clientTls(ssl);
+    const sessions = ssl !== undefined || settings.checkTls !== undefined ? new ServerTlsSessions() : undefined;
+    if (ssl !== undefined) this.tls = clientTls(ssl, sessions);
+    this.sniOf = ssl === undefined ? undefined : settings.sniOf;
     // The checks' TLS: the traffic's, or the settings written for checks alone; check-sni / check-alpn instead of sni / alpn.
     const checkSource = settings.checkTls ?? ssl;
     if (checkSource === undefined) this.checkTls = undefined;
     else if (checkSource === ssl && ssl.checkSni === undefined && ssl.checkAlpn === undefined) this.checkTls = this.tls;
-    else this.checkTls = clientTls({ ...checkSource, sni: checkSource.checkSni ?? checkSource.sni, alpn: checkSource.checkAlpn ?? checkSource.alpn });
-    this.reuseKey = ssl !== undefined && ssl.sni !== "" ? `sni=${ssl.sni}\n` : "";
+    else this.checkTls = clientTls({ ...checkSource, sni: checkSource.checkSni ?? checkSource.sni, alpn: checkSource.checkAlpn ?? checkSource.alpn }, sessions);
+    this.reuseKey = sniKey(ssl?.sni ?? "");
     this.pool = new ServerPool(this.id, {
       maxConn: settings.poolMaxConn,
       purgeDelay: settings.poolPurgeDelay,
@@ -152,6 +156,18 @@ export class Server implements BalanceTarget {
   readonly checkTls: ClientTlsOptions | undefined;
   /** What every connection's reuse key starts with: the SNI it sent (connection-ownership.md, invariant 12). */
   readonly reuseKey: string;
+  /** `sni <expression>` (compiled with the backend's rules): the stream names each connection with it (`tlsFor`); undefined: `tls` names it. */
+  readonly sniOf: ServerConfig["sniOf"];
+
+  /**
+   * With `sni <expression>`: the TLS settings and the reuse key's start of a
+   * connection that sends `name` ("" sends none). A new object per call:
+   * only for servers with an expression, once per request.
+   */
+  tlsFor(name: string): { readonly tls: ClientTlsOptions; readonly reuseKey: string } {
+    return { tls: { ...this.tls!, servername: name }, reuseKey: sniKey(name) };
+  }
+
   /** The server's connections are HTTP/2 (`proto h2`), or may become so by ALPN (`alpn h2,...`). */
   get multiplexed(): boolean {
     return this.proto === "h2" || (this.tls?.alpn.includes("h2") ?? false);
@@ -251,14 +267,26 @@ export class Server implements BalanceTarget {
   }
 }
 
-/** A server's TLS settings as the connect path takes them. */
-function clientTls(ssl: ServerTls): ClientTlsOptions {
+/** The start of the reuse key of connections that sent SNI `name` ("" for none). */
+function sniKey(name: string): string {
+  return name === "" ? "" : `sni=${name}\n`;
+}
+
+/** A server's TLS settings as the connect path takes them; `sessions`: where resumable sessions are kept (ssl-reuse). */
+function clientTls(ssl: ServerTls, sessions: ServerTlsSessions | undefined): ClientTlsOptions {
   const tls: { -readonly [K in keyof ClientTlsOptions]: ClientTlsOptions[K] } = {
     servername: ssl.sni,
     verify: ssl.verify === "required",
     alpn: ssl.alpn,
+    tickets: ssl.tickets,
   };
   if (ssl.ca !== undefined) tls.ca = ssl.ca;
   if (ssl.clientCert !== undefined) tls.clientCert = ssl.clientCert;
+  if (ssl.verifyHost !== undefined) tls.verifyHost = ssl.verifyHost;
+  if (ssl.minVersion !== undefined) tls.minVersion = libraryTlsVersion(ssl.minVersion);
+  if (ssl.maxVersion !== undefined) tls.maxVersion = libraryTlsVersion(ssl.maxVersion);
+  if (ssl.ciphers !== undefined) tls.ciphers = ssl.ciphers;
+  if (ssl.ciphersuites !== undefined) tls.ciphersuites = ssl.ciphersuites;
+  if (ssl.reuse && sessions !== undefined) tls.sessions = sessions;
   return tls;
 }

@@ -17,7 +17,7 @@ import { targetKey } from "../log/target.ts";
 import type { ProxyKind } from "./raw.ts";
 import { TCP_RETRY_ON } from "./schema-retry.ts";
 import type { CheckedProxy, CheckedSegment } from "./sections.ts";
-import type { BindSslPart } from "./schema-tls.ts";
+import type { BindSslPart, ServerSslPart } from "./schema-tls.ts";
 import type { BindPart } from "./schema-parts.ts";
 import { RULE_KEYWORDS, type RuleLinesPart } from "./schema-rules.ts";
 import type { StatsListenerConfig } from "./schema-stats.ts";
@@ -33,6 +33,7 @@ import {
   type LogTarget,
   type Origin,
   type ServerConfig,
+  type ServerTls,
   type RetryCondition,
   type RuleLines,
   type Timeouts,
@@ -89,13 +90,14 @@ const NO_DEFAULTS: ProxyPart = { timeouts: {} };
 export function buildDraft(segments: CheckedSegment[]): Draft {
   const global: GlobalConfig = { ...BUILTIN.global, logTargets: [] };
   for (const seg of segments) {
-    const { logs, logTag, logSendHostname, sslDefaultBind, statsSockets, ...settings } = seg.global ?? {};
+    const { logs, logTag, logSendHostname, sslDefaultBind, sslDefaultServer, statsSockets, ...settings } = seg.global ?? {};
     Object.assign(global, settings);
     if (logs) global.logTargets.push(...logs);
     if (logTag !== undefined) global.logTag = logTag;
     if (logSendHostname !== undefined) global.logSendHostname = logSendHostname;
     if (statsSockets) (global.statsSockets ??= []).push(...statsSockets);
     if (sslDefaultBind) global.sslDefaultBind = { ...global.sslDefaultBind, ...sslDefaultBind };
+    if (sslDefaultServer) global.sslDefaultServer = { ...global.sslDefaultServer, ...sslDefaultServer };
   }
   const anyLog = global.logTargets.length > 0 ||
     segments.some((seg) =>
@@ -151,7 +153,7 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
         draft.frontends.push(f);
       }
       if (proxy.kind !== "frontend") {
-        const drafted = backend(proxy, named, part, defaults);
+        const drafted = backend(proxy, named, part, defaults, global);
         applyFilters(drafted.config, proxy, part, defaults, proxy.kind === "backend", draft.statsProblems);
         // Where its servers' messages go (HAProxy's send_log on the backend): its defaults' and own `log` lines, when it has some.
         if (part.logs !== undefined) drafted.config.logTargets = logTargets([...(defaults.logs ?? []), ...part.logs]);
@@ -178,6 +180,26 @@ function bindTls(written: BindSslPart, loaded: BindTls, global: GlobalConfig): B
   // HAProxy's `tls-tickets` (a bind undoing the global no-tls-tickets) is not accepted, so either word turns them off.
   tls.tlsTickets = !(written.noTlsTickets || d.noTlsTickets === true);
   if (written.preferClientCiphers === true || d.preferClientCiphers === true) tls.preferClientCiphers = true;
+  return tls;
+}
+
+/** A server's own TLS settings, else `ssl-default-server-*` and `ssl-server-verify`, else the built-in ones. */
+function serverTls(written: ServerSslPart, loaded: ServerTls, global: GlobalConfig): ServerTls {
+  const d = global.sslDefaultServer ?? {};
+  const tls: ServerTls = {
+    ...loaded,
+    verify: written.verify ?? d.verify ?? BUILTIN.tls.serverVerify,
+    reuse: written.reuse ?? true,
+    tickets: written.tickets ?? d.noTlsTickets !== true,
+  };
+  const minVersion = written.minVersion ?? d.minVersion;
+  if (minVersion !== undefined) tls.minVersion = minVersion;
+  const maxVersion = written.maxVersion ?? d.maxVersion;
+  if (maxVersion !== undefined) tls.maxVersion = maxVersion;
+  const ciphers = written.ciphers ?? d.ciphers;
+  if (ciphers !== undefined) tls.ciphers = ciphers;
+  const ciphersuites = written.ciphersuites ?? d.ciphersuites;
+  if (ciphersuites !== undefined) tls.ciphersuites = ciphersuites;
   return tls;
 }
 
@@ -261,6 +283,7 @@ function backend(
   named: NamedProxy,
   part: ProxyPart,
   defaults: ProxyPart,
+  global: GlobalConfig,
 ): DraftBackend {
   const servers = part.servers ?? [];
   const mode = part.mode ?? defaults.mode ?? BUILTIN.mode;
@@ -276,8 +299,9 @@ function backend(
     servers: servers.map((s) => {
       const { path, ssl: sslWritten, tls, checks: _checks, ...server } = s;
       const config: ServerConfig = { ...server, ...serverChecks(s), origin: locate(proxy.seg, [...proxy.path, ...path], true) };
-      if (tls !== undefined && sslWritten?.traffic === true) config.ssl = tls;
-      else if (tls !== undefined && config.check?.ssl === true) config.checkTls = tls;
+      const ssl = tls === undefined || sslWritten === undefined ? undefined : serverTls(sslWritten, tls, global);
+      if (ssl !== undefined && sslWritten?.traffic === true) config.ssl = ssl;
+      else if (ssl !== undefined && config.check?.ssl === true) config.checkTls = ssl;
       if (source !== undefined) config.source = { ...source };
       return config;
     }),

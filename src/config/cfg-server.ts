@@ -6,7 +6,22 @@
 // (`no-check`, `no-backup`...), and `enabled` undoes `disabled`: they write
 // the flag as false, so the server's own line wins over what it inherits.
 
-const SERVER_FLAGS = new Set(["backup", "disabled", "send-proxy", "ssl", /* health checks */ "check", "check-send-proxy", "check-ssl", "check-via-socks4"]);
+const SERVER_FLAGS = new Set([
+  "backup",
+  "disabled",
+  "send-proxy",
+  "ssl",
+  // TLS: `no-ssl-reuse` and `no-tls-tickets` are these flags' negations.
+  "ssl-reuse",
+  "tls-tickets",
+  // Health checks.
+  "check",
+  "check-send-proxy",
+  "check-ssl",
+  "check-via-socks4",
+]);
+/** Flags whose word starts with `no-` (TLS versions a server must not use); they are not negations. */
+const NO_FLAGS = new Set(["no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13"]);
 /** Server options that take a value → what the value is, for the usage message. */
 const SERVER_VALUES: Record<string, string> = {
   weight: "<number>",
@@ -18,7 +33,12 @@ const SERVER_VALUES: Record<string, string> = {
   "max-reuse": "<number>",
   verify: "none|required",
   "ca-file": "<file>",
-  sni: "<name>",
+  sni: "<expression>",
+  verifyhost: "<name>",
+  "ssl-min-ver": "TLSv1.0|TLSv1.1|TLSv1.2|TLSv1.3",
+  "ssl-max-ver": "TLSv1.0|TLSv1.1|TLSv1.2|TLSv1.3",
+  ciphers: "<ciphers>",
+  ciphersuites: "<ciphersuites>",
   alpn: "<protocol>[,<protocol>...]",
   crt: "<file>",
   "check-sni": "<name>",
@@ -61,8 +81,16 @@ const SERVER_OPTIONS = [
   "verify",
   "ca-file",
   "sni",
+  "verifyhost",
   "alpn",
   "crt",
+  "ssl-min-ver",
+  "ssl-max-ver",
+  ...NO_FLAGS,
+  "ciphers",
+  "ciphersuites",
+  "ssl-reuse",
+  "tls-tickets",
   // balancing and queues (issue 14, balance)
   "maxqueue",
   "minconn",
@@ -103,7 +131,7 @@ export function readServerOptions(options: string[]): ServerOptions {
   const entry: Record<string, unknown> = {};
   for (let i = 0; i < options.length; i++) {
     const option = options[i]!;
-    if (SERVER_FLAGS.has(option)) {
+    if (SERVER_FLAGS.has(option) || NO_FLAGS.has(option)) {
       entry[option] = true;
     } else if (NEGATED.has(option)) {
       entry[NEGATED.get(option)!] = false;

@@ -64,6 +64,9 @@ const SINGLE_ARG: Record<string, string> = {
   "max-session-srv-conns": "max-session-srv-conns <number>",
   "ssl-default-bind-ciphers": "ssl-default-bind-ciphers <ciphers>",
   "ssl-default-bind-ciphersuites": "ssl-default-bind-ciphersuites <ciphersuites>",
+  "ssl-default-server-ciphers": "ssl-default-server-ciphers <ciphers>",
+  "ssl-default-server-ciphersuites": "ssl-default-server-ciphersuites <ciphersuites>",
+  "ssl-server-verify": "ssl-server-verify none|required",
   "tune.ssl.cachesize": "tune.ssl.cachesize <number>",
   "tune.ssl.default-dh-param": "tune.ssl.default-dh-param <number>",
   "tune.max-checks-per-thread": "tune.max-checks-per-thread <number>",
@@ -97,9 +100,10 @@ const USAGE: Record<string, string> = {
   option: "option <name>",
   bind: "bind <address>[,<address>...] [proto h2] [ssl crt <file|dir>... [crt-list <file>] [alpn <list>] ...]",
   "ssl-default-bind-options": "ssl-default-bind-options <option>...",
+  "ssl-default-server-options": "ssl-default-server-options <option>...",
   "unix-bind": "unix-bind [prefix <path>] [mode <octal>] [user <name>|uid <n>] [group <name>|gid <n>]",
   server:
-    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [minconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [ca-file <file>] [sni <name>] [alpn <list>] [crt <file>]] [cookie <value>]",
+    "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [minconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [verifyhost <name>] [ca-file <file>] [sni <expression>] [alpn <list>] [crt <file>] [ssl-min-ver <version>] [ssl-max-ver <version>] [ciphers <list>] [ciphersuites <list>] [no-ssl-reuse] [no-tls-tickets]] [cookie <value>]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   errorloc: "errorloc <code> <url>",
@@ -488,7 +492,7 @@ class CfgParser {
       timeouts[name] = time;
       this.mark([...base, "timeout"]);
       this.mark([...base, "timeout", name]);
-    } else if (keyword === "ssl-default-bind-options" || keyword === "unix-bind") {
+    } else if (keyword === "ssl-default-bind-options" || keyword === "ssl-default-server-options" || keyword === "unix-bind") {
       if (!this.arity(keyword, args, 1, Infinity)) return;
       raw[keyword] = args.join(" ");
       this.mark([...base, keyword]);

@@ -42,7 +42,16 @@ import {
   ModeSchema,
   nameSchema,
 } from "./schema-values.ts";
-import { CiphersSchema, CiphersuitesSchema, DefaultBindOptionsSchema, SslCacheSizeSchema } from "./schema-tls.ts";
+import {
+  CiphersSchema,
+  CiphersuitesSchema,
+  DefaultBindOptionsSchema,
+  DefaultServerOptionsSchema,
+  ServerCiphersSchema,
+  ServerCiphersuitesSchema,
+  SslCacheSizeSchema,
+  SslServerVerifySchema,
+} from "./schema-tls.ts";
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import { RetryOnSchema } from "./schema-retry.ts";
 import { type ErrorLocPart, errorLocResponse, errorLocSchema, type TcpKeepAlive } from "./schema-corpus.ts";
@@ -122,6 +131,10 @@ const GLOBAL = {
   "ssl-default-bind-options": v.optional(DefaultBindOptionsSchema),
   "ssl-default-bind-ciphers": v.optional(CiphersSchema),
   "ssl-default-bind-ciphersuites": v.optional(CiphersuitesSchema),
+  "ssl-default-server-options": v.optional(DefaultServerOptionsSchema),
+  "ssl-default-server-ciphers": v.optional(ServerCiphersSchema),
+  "ssl-default-server-ciphersuites": v.optional(ServerCiphersuitesSchema),
+  "ssl-server-verify": v.optional(SslServerVerifySchema),
   "tune.ssl.cachesize": v.optional(SslCacheSizeSchema),
   stats: v.optional(GlobalStatsSchema),
   ...MASTER_GLOBAL,
@@ -451,6 +464,7 @@ export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePa
   serverStateFile?: string;
   serverStateBase?: string;
   sslDefaultBind?: NonNullable<GlobalConfig["sslDefaultBind"]>;
+  sslDefaultServer?: NonNullable<GlobalConfig["sslDefaultServer"]>;
 }
 
 export const GlobalSchema = v.pipe(
@@ -489,6 +503,12 @@ export const GlobalSchema = v.pipe(
     if (g["ssl-default-bind-ciphers"] !== undefined) ssl.ciphers = g["ssl-default-bind-ciphers"];
     if (g["ssl-default-bind-ciphersuites"] !== undefined) ssl.ciphersuites = g["ssl-default-bind-ciphersuites"];
     if (Object.keys(ssl).length > 0) part.sslDefaultBind = ssl;
+    const { preferClientCiphers: _bindOnly, ...serverOptions } = g["ssl-default-server-options"] ?? {};
+    const server: NonNullable<GlobalConfig["sslDefaultServer"]> = serverOptions;
+    if (g["ssl-default-server-ciphers"] !== undefined) server.ciphers = g["ssl-default-server-ciphers"];
+    if (g["ssl-default-server-ciphersuites"] !== undefined) server.ciphersuites = g["ssl-default-server-ciphersuites"];
+    if (g["ssl-server-verify"] !== undefined) server.verify = g["ssl-server-verify"];
+    if (Object.keys(server).length > 0) part.sslDefaultServer = server;
     return part;
   }),
 );

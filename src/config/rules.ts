@@ -21,7 +21,8 @@ import { ConfigError } from "./errors.ts";
 import { parseDuration } from "./duration.ts";
 import { compileTcpAction } from "../rules/tcp-actions.ts";
 import { EXPECT_PROXY_BEFORE_TLS } from "./schema-proxy-protocol.ts";
-import type { Draft } from "./build.ts";
+import type { Draft, DraftBackend } from "./build.ts";
+import { compileServerSni } from "./server-sni.ts";
 import type { Origin, RuleLine, RuleLines, StatsListenerConfig, UserlistConfig } from "./types.ts";
 import { STATS_DEFAULTS } from "./schema-stats.ts";
 import { Userlist } from "../rules/auth/userlist.ts";
@@ -91,6 +92,10 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     return caches.get(name);
   };
   const shared = { userlist, cache };
+  const dynamicSni = draft.backends.some((b) => b.config.servers.some((server) => server.ssl?.sniExpr !== undefined));
+  for (const b of draft.backends) {
+    if (b.config.servers.some((server) => server.ssl?.sniExpr !== undefined)) compileServerSnis(b, proxyEnv({ name: b.config.name, origin: b.config.origin }, backends, shared, tables, maps), errors);
+  }
   for (const f of draft.frontends) {
     // HAProxy ignores monitor-uri outside mode http (validate.ts warns).
     const monitorUri = f.config.mode === "http" ? f.config.monitorUri : undefined;
@@ -98,7 +103,8 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     const logSamples = f.config.logFormat !== undefined ? logFormatSamples(f.config.logFormat) : [];
     const statsPage = f.config.statsPage;
     // Any backend's stats page is reached through the request stage of rules, as a monitor-uri or a frontend's own page is.
-    const needsStage = monitorUri !== undefined || logSamples.length > 0 || statsPage !== undefined || (f.config.mode === "http" && draft.backends.some((b) => b.config.statsPage !== undefined));
+    // So is a server's `sni <expression>`: it reads the transaction of the stream that connects.
+    const needsStage = monitorUri !== undefined || logSamples.length > 0 || statsPage !== undefined || (f.config.mode === "http" && draft.backends.some((b) => b.config.statsPage !== undefined)) || dynamicSni;
     const lines = f.config.ruleLines ?? (needsStage ? noRuleLines() : undefined);
     if (lines === undefined) continue;
     const files = f.config.errorFiles;
@@ -174,20 +180,17 @@ interface TableNames {
   readonly written: Set<string>;
 }
 
-function compileProxy(
-  p: ProxyFacts,
+/** What a proxy's expressions are compiled with: its files (relative to its config file), tables, backends and maps. */
+function proxyEnv(
+  p: Pick<ProxyFacts, "name" | "origin">,
   backends: ReadonlyMap<string, string>,
-  errors: ConfigError[],
   shared: Pick<CompileEnv, "userlist" | "cache">,
   tables: TableNames,
   maps: MapRegistry,
-): { rules: ProxyRules; stick: StickRule[]; logSamples?: ReadonlyMap<string, SampleFn> } | undefined {
-  const before = errors.length;
-  const where = `${p.kind} '${p.name}'`;
-  const fail = (line: RuleLine, keyword: string, detail: string) => errors.push(new ConfigError(line.origin, [where, keyword], detail));
+): CompileEnv {
   const base = p.origin.file === undefined ? "." : dirname(p.origin.file);
   const resolve = (path: string) => (isAbsolute(path) ? path : join(base, path));
-  const env: CompileEnv = {
+  return {
     readFile: (path) => readFileSync(resolve(path), "utf8"),
     readBytes: (path) => new Uint8Array(readFileSync(resolve(path))),
     ...shared,
@@ -205,6 +208,32 @@ function compileProxy(
         return parse(text);
       }),
   };
+}
+
+/** `server ... sni <expression>`: compiled into each server's `sniOf`, at the stage its backend's streams connect from. */
+function compileServerSnis(b: DraftBackend, env: CompileEnv, errors: ConfigError[]): void {
+  const stage = b.config.mode === "tcp" ? Stage.tcpContent : Stage.httpRequest;
+  for (const server of b.config.servers) {
+    const text = server.ssl?.sniExpr;
+    if (text === undefined) continue;
+    const sni = compileServerSni(text, stage, env);
+    if (typeof sni === "string") errors.push(new ConfigError(server.origin, [`${b.named.kind} '${b.config.name}'`, `server '${server.name}'`], `sni '${text}': ${sni}`));
+    else server.sniOf = sni;
+  }
+}
+
+function compileProxy(
+  p: ProxyFacts,
+  backends: ReadonlyMap<string, string>,
+  errors: ConfigError[],
+  shared: Pick<CompileEnv, "userlist" | "cache">,
+  tables: TableNames,
+  maps: MapRegistry,
+): { rules: ProxyRules; stick: StickRule[]; logSamples?: ReadonlyMap<string, SampleFn> } | undefined {
+  const before = errors.length;
+  const where = `${p.kind} '${p.name}'`;
+  const fail = (line: RuleLine, keyword: string, detail: string) => errors.push(new ConfigError(line.origin, [where, keyword], detail));
+  const env = proxyEnv(p, backends, shared, tables, maps);
 
   const acls = new Map<string, ParsedAcl[]>();
   for (const line of p.lines.acl) {

@@ -25,6 +25,7 @@ import {
   bindSslPart,
   SERVER_SSL_FIELDS,
   type ServerSslPart,
+  serverSslConflict,
   serverSslPart,
 } from "./schema-tls.ts";
 import { SERVER_CHECK_FIELDS, type ServerCheckPart, serverCheckPart } from "./schema-check.ts";
@@ -356,6 +357,8 @@ function checkServerSsl(s: v.InferOutput<v.ObjectSchema<typeof SERVER_FIELDS, un
   const ssl = serverSslPart(s);
   // HAProxy sends the PROXY line in clear before the handshake; node:tls starts its handshake at connect.
   if (ssl?.traffic === true && s["send-proxy"] === true) addIssue({ message: "send-proxy with ssl is not supported yet" });
+  const conflict = ssl === undefined ? undefined : serverSslConflict(ssl);
+  if (conflict !== undefined) addIssue({ message: conflict });
 }
 
 /** HAProxy: a server whose port is the client's needs a `port` for its checks. */

@@ -7,6 +7,7 @@ import { BIND_SOCKET_FIELDS, BIND_SOCKET_KEYS } from "./schema-bind.ts";
 import { keywords } from "./schema-keywords.ts";
 import { BIND_PROXY_FIELDS, BIND_PROXY_KEYS } from "./schema-proxy-protocol.ts";
 import { describe, flag, integer } from "./schema-values.ts";
+import { FETCHES } from "../rules/fetch/index.ts";
 import { BUILTIN, type TlsVersion } from "./types.ts";
 
 export const TLS_VERSIONS: readonly TlsVersion[] = ["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
@@ -165,45 +166,81 @@ export function bindSslPart(o: BindFields): BindSslPart | undefined | string {
   return part;
 }
 
-/** `ssl-default-bind-options`: the version words HAProxy accepts there, and `no-tls-tickets`. */
-export const DefaultBindOptionsSchema = v.pipe(
-  v.unknown(),
-  v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const x = dataset.value;
-    if (typeof x !== "string") {
-      addIssue({ message: `invalid ssl-default-bind-options ${describe(x)} (expected words like 'ssl-min-ver TLSv1.2')` });
-      return NEVER;
-    }
-    const words = x.split(/\s+/).filter((w) => w !== "");
-    const excluded = new Set<string>();
-    const out: { minVersion?: TlsVersion; maxVersion?: TlsVersion; noTlsTickets?: true; preferClientCiphers?: true } = {};
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i]!;
-      if (w === "ssl-min-ver" || w === "ssl-max-ver") {
-        const ver = words[++i];
-        if (!(TLS_VERSIONS as readonly (string | undefined)[]).includes(ver)) {
-          addIssue({ message: `invalid ${w} '${ver ?? ""}' in ssl-default-bind-options (expected ${TLS_VERSIONS.join(", ")})` });
-          return NEVER;
-        }
-        if (w === "ssl-min-ver") out.minVersion = ver as TlsVersion;
-        else out.maxVersion = ver as TlsVersion;
-      } else if (w in NO_VERSION_FLAGS) {
-        excluded.add(NO_VERSION_FLAGS[w]!);
-      } else if (w === "no-tls-tickets") {
-        out.noTlsTickets = true;
-      } else if (w === "prefer-client-ciphers") {
-        out.preferClientCiphers = true;
-      } else {
-        addIssue({ message: `ssl-default-bind-options '${w}' is not supported yet (supported: ssl-min-ver, ssl-max-ver, ${Object.keys(NO_VERSION_FLAGS).join(", ")}, no-tls-tickets, prefer-client-ciphers)` });
+/** What `ssl-default-bind-options` / `ssl-default-server-options` say. */
+export interface DefaultSslOptions {
+  minVersion?: TlsVersion;
+  maxVersion?: TlsVersion;
+  noTlsTickets?: true;
+  preferClientCiphers?: true;
+}
+
+/** The flag words each keyword takes besides the versions, and what each sets. */
+const OPTION_FLAGS = {
+  "ssl-default-bind-options": { "no-tls-tickets": "noTlsTickets", "prefer-client-ciphers": "preferClientCiphers" },
+  // HAProxy 2.6 refuses no-ssl-reuse here ("unknown option"): a server line says it.
+  "ssl-default-server-options": { "no-tls-tickets": "noTlsTickets" },
+} as const;
+
+/** `ssl-default-bind-options` / `ssl-default-server-options`: the version words HAProxy accepts there, and the flags. */
+function defaultOptionsSchema(keyword: keyof typeof OPTION_FLAGS) {
+  const flags: Readonly<Record<string, "noTlsTickets" | "preferClientCiphers">> = OPTION_FLAGS[keyword];
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const x = dataset.value;
+      if (typeof x !== "string") {
+        addIssue({ message: `invalid ${keyword} ${describe(x)} (expected words like 'ssl-min-ver TLSv1.2')` });
         return NEVER;
       }
-    }
-    const left = versionsLeft(excluded);
-    if (out.minVersion === undefined && left.min !== undefined) out.minVersion = left.min;
-    if (out.maxVersion === undefined && left.max !== undefined) out.maxVersion = left.max;
-    return out;
-  }),
-);
+      const words = x.split(/\s+/).filter((w) => w !== "");
+      const excluded = new Set<string>();
+      const out: DefaultSslOptions = {};
+      for (let i = 0; i < words.length; i++) {
+        const w = words[i]!;
+        if (w === "ssl-min-ver" || w === "ssl-max-ver") {
+          const ver = words[++i];
+          if (!(TLS_VERSIONS as readonly (string | undefined)[]).includes(ver)) {
+            addIssue({ message: `invalid ${w} '${ver ?? ""}' in ${keyword} (expected ${TLS_VERSIONS.join(", ")})` });
+            return NEVER;
+          }
+          if (w === "ssl-min-ver") out.minVersion = ver as TlsVersion;
+          else out.maxVersion = ver as TlsVersion;
+        } else if (w in NO_VERSION_FLAGS) {
+          excluded.add(NO_VERSION_FLAGS[w]!);
+        } else if (Object.hasOwn(flags, w)) {
+          out[flags[w]!] = true;
+        } else {
+          addIssue({ message: `${keyword} '${w}' is not supported yet (supported: ssl-min-ver, ssl-max-ver, ${Object.keys(NO_VERSION_FLAGS).join(", ")}, ${Object.keys(flags).join(", ")})` });
+          return NEVER;
+        }
+      }
+      const left = versionsLeft(excluded);
+      if (out.minVersion === undefined && left.min !== undefined) out.minVersion = left.min;
+      if (out.maxVersion === undefined && left.max !== undefined) out.maxVersion = left.max;
+      return out;
+    }),
+  );
+}
+
+export const DefaultBindOptionsSchema = defaultOptionsSchema("ssl-default-bind-options");
+export const DefaultServerOptionsSchema = defaultOptionsSchema("ssl-default-server-options");
+
+/** A server's `verify`, or the global `ssl-server-verify` (what servers without `verify` do; HAProxy's default: required). */
+function verifyLevel(keyword: string) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }): "none" | "required" => {
+      const x = dataset.value;
+      if (x === "none" || x === "required") return x;
+      addIssue({ message: `invalid ${keyword} ${describe(x)} (expected none or required)` });
+      return NEVER;
+    }),
+  );
+}
+
+export const SslServerVerifySchema = verifyLevel("ssl-server-verify");
+export const ServerCiphersSchema = text("ssl-default-server-ciphers");
+export const ServerCiphersuitesSchema = text("ssl-default-server-ciphersuites");
 
 export const CiphersSchema = text("ssl-default-bind-ciphers");
 
@@ -224,41 +261,67 @@ export const SslCacheSizeSchema = v.pipe(
 );
 export const CiphersuitesSchema = text("ssl-default-bind-ciphersuites");
 
-/** A server's `sni` (or `check-sni`): HAProxy takes an expression; a constant (str(NAME), or NAME) is what sluice has. */
+/**
+ * A server's `check-sni`: a constant name (str(NAME), or NAME). HAProxy takes a
+ * string there too.
+ */
 function sniName(keyword: string) {
   return v.pipe(
     v.unknown(),
     v.rawTransform(({ dataset, addIssue, NEVER }) => {
       const x = dataset.value;
-      const m = typeof x === "string" ? /^str\(([^()]*)\)$/.exec(x) : null;
-      const name = m ? m[1]! : x;
-      if (typeof name === "string" && /^[A-Za-z0-9.-]+$/.test(name)) return name.toLowerCase();
+      const name = typeof x === "string" ? constantSni(x) : undefined;
+      if (name !== undefined) return name;
       addIssue({
-        message: `${keyword} ${describe(x)} is not supported yet (supported: a constant name, 'str(NAME)' or 'NAME')`,
+        message: `${keyword} ${describe(x)} is not supported (supported: a constant name, 'str(NAME)' or 'NAME')`,
       });
       return NEVER;
     }),
   );
 }
 
+const HOST_NAME = /^[A-Za-z0-9.-]+$/;
+
+/** `str(NAME)` or a bare NAME: the constant it names (sent as written, as HAProxy), else undefined. */
+function constantSni(text: string): string | undefined {
+  const m = /^str\(([^()]*)\)$/.exec(text);
+  const name = m ? m[1]! : text;
+  return HOST_NAME.test(name) ? name : undefined;
+}
+
+/**
+ * A server's `sni`: HAProxy's sample expression (`req.hdr(host)`,
+ * `ssl_fc_sni`...), evaluated for each connection; the text is kept as
+ * written and compiled with the backend's rules (config/server-sni.ts).
+ */
+const SniExpression = text("sni");
+
+/** `ca-file @system-ca`: HAProxy's name for the system's trust store. */
+export const SYSTEM_CA = "@system-ca";
+
 /** `server ... ssl [verify none|required] [ca-file F] [sni STR] [alpn L] [crt F]`. */
 export const SERVER_SSL_FIELDS = {
   ssl: v.optional(flag("ssl")),
-  verify: v.optional(
-    v.pipe(
-      v.unknown(),
-      v.rawTransform(({ dataset, addIssue, NEVER }): "none" | "required" => {
-        const x = dataset.value;
-        if (x === "none" || x === "required") return x;
-        addIssue({ message: `invalid verify ${describe(x)} (expected none or required)` });
-        return NEVER;
-      }),
-    ),
-  ),
+  verify: v.optional(verifyLevel("verify")),
   "ca-file": v.optional(text("ca-file")),
-  sni: v.optional(sniName("sni")),
+  sni: v.optional(SniExpression),
+  /** The name the certificate must carry when no SNI is sent (with an SNI, the SNI's; with neither, the chain alone). */
+  verifyhost: v.optional(text("verifyhost")),
   alpn: v.optional(AlpnSchema),
   crt: v.optional(text("crt")),
+  "ssl-min-ver": v.optional(version("ssl-min-ver")),
+  "ssl-max-ver": v.optional(version("ssl-max-ver")),
+  "no-sslv3": v.optional(flag("no-sslv3")),
+  "no-tlsv10": v.optional(flag("no-tlsv10")),
+  "no-tlsv11": v.optional(flag("no-tlsv11")),
+  "no-tlsv12": v.optional(flag("no-tlsv12")),
+  "no-tlsv13": v.optional(flag("no-tlsv13")),
+  ciphers: v.optional(text("ciphers")),
+  ciphersuites: v.optional(text("ciphersuites")),
+  /** `no-ssl-reuse` writes false: every connection a full handshake (HAProxy resumes by default). */
+  "ssl-reuse": v.optional(flag("ssl-reuse")),
+  /** `no-tls-tickets` writes false: resumption by session ID only. */
+  "tls-tickets": v.optional(flag("tls-tickets")),
   /** What the checks send instead of `sni` / `alpn` (HAProxy's check-sni, check-alpn). */
   "check-sni": v.optional(sniName("check-sni")),
   "check-alpn": v.optional(AlpnSchema),
@@ -272,12 +335,37 @@ export interface ServerSslPart {
   traffic: boolean;
   verify?: "none" | "required";
   caFile?: string;
+  /** `sni` naming a constant. */
   sni?: string;
+  /** `sni` with a sample expression: evaluated per connection (config/server-sni.ts compiles it). */
+  sniExpr?: string;
+  verifyHost?: string;
   alpn?: string[];
   crt?: string;
+  minVersion?: TlsVersion;
+  maxVersion?: TlsVersion;
+  ciphers?: string;
+  ciphersuites?: string;
+  /** false: `no-ssl-reuse`; undefined: ssl-default-server-options, else resumed. */
+  reuse?: boolean;
+  /** false: `no-tls-tickets`. */
+  tickets?: boolean;
   /** check-sni / check-alpn: what the checks send instead. */
   checkSni?: string;
   checkAlpn?: string[];
+}
+
+/** Server keywords that are TLS settings (any of them makes a TLS part, used by `ssl` or `check-ssl`). */
+const SERVER_SSL_KEYS = Object.keys(SERVER_SSL_FIELDS).filter((k) => k !== "ssl") as (keyof ServerSslFields)[];
+
+/**
+ * HAProxy's `sni` is always an expression; sluice also takes a bare host name
+ * (`sni example.com`), which is no fetch. A word that is a fetch's name
+ * (`ssl_fc_sni`) is the fetch.
+ */
+function sniOf(text: string): { sni: string } | { sniExpr: string } {
+  const name = FETCHES.has(text) ? undefined : constantSni(text);
+  return name !== undefined ? { sni: name } : { sniExpr: text };
 }
 
 /**
@@ -286,17 +374,36 @@ export interface ServerSslPart {
  * unused when the checks are plain too.
  */
 export function serverSslPart(s: ServerSslFields): ServerSslPart | undefined {
-  const set = (["verify", "ca-file", "sni", "alpn", "crt", "check-sni", "check-alpn"] as const).filter((k) => s[k] !== undefined);
-  if (s.ssl !== true && set.length === 0) return undefined;
+  if (s.ssl !== true && !SERVER_SSL_KEYS.some((k) => s[k] !== undefined)) return undefined;
   const part: ServerSslPart = { traffic: s.ssl === true };
   if (s.verify !== undefined) part.verify = s.verify;
   if (s["ca-file"] !== undefined) part.caFile = s["ca-file"];
-  if (s.sni !== undefined) part.sni = s.sni;
+  if (s.sni !== undefined) Object.assign(part, sniOf(s.sni));
+  if (s.verifyhost !== undefined) part.verifyHost = s.verifyhost;
   if (s.alpn !== undefined) part.alpn = s.alpn;
   if (s.crt !== undefined) part.crt = s.crt;
+  const excluded = new Set(Object.keys(NO_VERSION_FLAGS).filter((k) => s[k as keyof ServerSslFields] === true).map((k) => NO_VERSION_FLAGS[k]!));
+  const left = versionsLeft(excluded);
+  const min = s["ssl-min-ver"] ?? left.min;
+  const max = s["ssl-max-ver"] ?? left.max;
+  if (min !== undefined) part.minVersion = min;
+  if (max !== undefined) part.maxVersion = max;
+  if (s.ciphers !== undefined) part.ciphers = s.ciphers;
+  if (s.ciphersuites !== undefined) part.ciphersuites = s.ciphersuites;
+  if (s["ssl-reuse"] !== undefined) part.reuse = s["ssl-reuse"];
+  if (s["tls-tickets"] !== undefined) part.tickets = s["tls-tickets"];
   if (s["check-sni"] !== undefined) part.checkSni = s["check-sni"];
   if (s["check-alpn"] !== undefined) part.checkAlpn = s["check-alpn"];
   return part;
+}
+
+/** What is wrong with a server's TLS settings together, if anything. */
+export function serverSslConflict(part: ServerSslPart): string | undefined {
+  const { minVersion: min, maxVersion: max } = part;
+  if (min !== undefined && max !== undefined && TLS_VERSIONS.indexOf(min) > TLS_VERSIONS.indexOf(max)) {
+    return `ssl-min-ver ${min} is above ssl-max-ver ${max}`;
+  }
+  return undefined;
 }
 
 export const BindFieldsSchema = keywords(BIND_FIELDS, {

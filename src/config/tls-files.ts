@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseCertificatePem } from "../tls/pem.ts";
 import type { FilePaths } from "./schema-paths.ts";
-import type { BindSslPart, ServerSslPart } from "./schema-tls.ts";
+import { type BindSslPart, type ServerSslPart, SYSTEM_CA } from "./schema-tls.ts";
 import { BUILTIN, type BindTls, type ServerTls, type TlsCertificate } from "./types.ts";
 
 export type Loaded<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -133,14 +133,23 @@ export function loadBindTls(
 
 export function loadServerTls(part: ServerSslPart, paths: FilePaths): Loaded<ServerTls> {
   const errors: string[] = [];
+  // Defaults (BUILTIN, ssl-server-verify, ssl-default-server-*) apply in build.ts.
   const tls: ServerTls = {
     verify: part.verify ?? BUILTIN.tls.serverVerify,
     sni: part.sni ?? "",
     alpn: part.alpn ?? [],
+    reuse: part.reuse ?? true,
+    tickets: part.tickets ?? true,
   };
+  if (part.sniExpr !== undefined) tls.sniExpr = part.sniExpr;
+  if (part.verifyHost !== undefined) tls.verifyHost = part.verifyHost;
+  if (part.minVersion !== undefined) tls.minVersion = part.minVersion;
+  if (part.maxVersion !== undefined) tls.maxVersion = part.maxVersion;
+  if (part.ciphers !== undefined) tls.ciphers = part.ciphers;
+  if (part.ciphersuites !== undefined) tls.ciphersuites = part.ciphersuites;
   if (part.checkSni !== undefined) tls.checkSni = part.checkSni;
   if (part.checkAlpn !== undefined) tls.checkAlpn = part.checkAlpn;
-  if (part.caFile !== undefined) {
+  if (part.caFile !== undefined && part.caFile !== SYSTEM_CA) {
     const path = paths.ca(part.caFile);
     const text = readText(path);
     if (typeof text !== "string") errors.push(`ca-file '${path}': ${text.error}`);

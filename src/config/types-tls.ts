@@ -44,10 +44,24 @@ export interface BindTls {
 export interface ServerTls {
   /** `verify required` (default, as HAProxy) checks the certificate against `ca` or the system store. */
   verify: "none" | "required";
-  /** `ca-file`: PEM text, read at load; undefined: the system store. */
+  /** `ca-file`: PEM text, read at load; undefined: the system store (no ca-file, or `ca-file @system-ca`). */
   ca?: string;
   /** `sni`: the name sent; "" sends none (HAProxy sends none unless told). */
   sni: string;
+  /** `sni` with a sample expression, as written: the name comes per connection (`sni` is ""). */
+  sniExpr?: string;
+  /** `verifyhost`: the name the certificate must carry instead of the SNI. */
+  verifyHost?: string;
+  /** `ssl-min-ver` / `ssl-max-ver` / `no-tlsv1x` (else ssl-default-server-options): the versions offered. */
+  minVersion?: TlsVersion;
+  maxVersion?: TlsVersion;
+  /** `ciphers` (TLS ≤ 1.2) and `ciphersuites` (TLS 1.3), else ssl-default-server-ciphers / -ciphersuites. */
+  ciphers?: string;
+  ciphersuites?: string;
+  /** TLS sessions are resumed on later connections (HAProxy's default); false with `no-ssl-reuse`. */
+  reuse: boolean;
+  /** Resumption may use session tickets; false with `no-tls-tickets` (session IDs only). */
+  tickets: boolean;
   /** `alpn`: offered protocols; h2 chosen makes the connection HTTP/2. Empty: none. */
   alpn: string[];
   /** `crt`: a client certificate (PEM with key). */

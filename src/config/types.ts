@@ -3,7 +3,7 @@
 // into this shape.
 
 import type { MapRegistry } from "../rules/match/map-ref.ts";
-import type { Condition, SampleFn } from "../rules/types.ts";
+import type { Condition, SampleFn, Txn } from "../rules/types.ts";
 import type { ProxyRules, StickRule } from "../rules/rule-set.ts";
 import type { StickTableSpec } from "../stick/types.ts";
 import type { LogTarget, ProxyLogging } from "../log/target.ts";
@@ -94,6 +94,8 @@ export interface ServerConfig {
   maxReuse: number;
   /** `ssl ...`: TLS to this server. */
   ssl?: ServerTls;
+  /** `sni <expression>` (ssl.sniExpr) compiled with the backend's rules: the name for a connection made for a transaction ("" sends none). */
+  sniOf?: (t: Txn) => string;
   /** `check-ssl` on a server without `ssl`: the TLS its checks speak (its verify, ca-file, sni... as HAProxy). */
   checkTls?: ServerTls;
   // ---- balancing and queues (issue 14, balance) ----
@@ -468,6 +470,8 @@ export interface GlobalConfig {
   statsMaxconn?: number;
   /** `ssl-default-bind-options` / `-ciphers` / `-ciphersuites`: what TLS binds take unless they say. */
   sslDefaultBind?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; ciphersuites?: string; noTlsTickets?: true; preferClientCiphers?: true };
+  /** `ssl-default-server-options` / `-ciphers` / `-ciphersuites` and `ssl-server-verify`: what servers with `ssl` take unless they say. */
+  sslDefaultServer?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; ciphersuites?: string; noTlsTickets?: true; verify?: "none" | "required" };
 }
 
 export interface Config {
@@ -552,7 +556,7 @@ export const BUILTIN = {
   forwardForHeader: string;
   logTarget: LogTarget;
   tls: { minVersion: TlsVersion; ticketKeyRotate: number; tlsTickets: boolean; sessionCacheSize: 0; serverVerify: ServerTls["verify"] };
-  global: Omit<GlobalConfig, "logTargets" | "logTag" | "logSendHostname" | "sslDefaultBind" | "statsSockets" | "statsTimeout" | "statsMaxconn">;
+  global: Omit<GlobalConfig, "logTargets" | "logTag" | "logSendHostname" | "sslDefaultBind" | "sslDefaultServer" | "statsSockets" | "statsTimeout" | "statsMaxconn">;
   stats: { timeout: number; maxconn: number };
   h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
   check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string; externalPath: string };

@@ -2,16 +2,10 @@
 // the certificate groups and the SNI choice (src/tls/sni.ts), versions in the
 // TLS library's names, and `timeout client` as the handshake's deadline
 // (HAProxy counts the handshake in the client's time).
-import type { BindTls, TlsVersion } from "../config/types.ts";
+import type { BindTls } from "../config/types.ts";
 import type { ServerTlsOptions } from "../runtime/types.ts";
 import { planSni } from "../tls/sni.ts";
-
-const LIBRARY_NAME: Record<TlsVersion, NonNullable<ServerTlsOptions["minVersion"]>> = {
-  "TLSv1.0": "TLSv1",
-  "TLSv1.1": "TLSv1.1",
-  "TLSv1.2": "TLSv1.2",
-  "TLSv1.3": "TLSv1.3",
-};
+import { libraryTlsVersion } from "../tls/versions.ts";
 
 export function serverTlsOptions(tls: BindTls, handshakeTimeoutMs: number): ServerTlsOptions {
   const plan = planSni(
@@ -25,12 +19,12 @@ export function serverTlsOptions(tls: BindTls, handshakeTimeoutMs: number): Serv
     groups: plan.groups,
     select: plan.select,
     alpn: tls.alpn,
-    minVersion: LIBRARY_NAME[tls.minVersion],
+    minVersion: libraryTlsVersion(tls.minVersion),
     ticketKeyRotateMs: tls.ticketKeyRotate,
     tickets: tls.tlsTickets,
     handshakeTimeoutMs,
   };
-  if (tls.maxVersion !== undefined) options.maxVersion = LIBRARY_NAME[tls.maxVersion];
+  if (tls.maxVersion !== undefined) options.maxVersion = libraryTlsVersion(tls.maxVersion);
   if (tls.ciphers !== undefined) options.ciphers = tls.ciphers;
   if (tls.ciphersuites !== undefined) options.ciphersuites = tls.ciphersuites;
   if (tls.curves !== undefined) options.curves = tls.curves;

@@ -165,7 +165,7 @@ export class Frontend implements SessionHost, InspectionDone {
 
   logTcp(session: TcpSession, stream: TcpStream): void {
     const world = this.config.logSamples === undefined ? undefined : this.rules?.world;
-    this.tcpLog.stream(session.client, session.acceptDate, stream, this.runtime.now(), session.logTxn(world));
+    this.tcpLog.stream(session.client, session.acceptDate, stream, this.runtime.now(), session.sampleTxn(world));
   }
 
   get listening(): readonly Listener[] {

@@ -71,6 +71,8 @@ export class Proxy implements AcceptGate {
 
   /** Finds the servers' addresses (init-addr), then opens every listener; on failure closes the ones already open and rethrows. */
   async start(): Promise<void> {
+    const gap = clientTlsGap([...this.backends.values()], this.runtime);
+    if (gap !== undefined) throw new Error(gap);
     // Server-state files first: `init-addr last` reads their addresses, then their states are restored before checks start.
     const saved = loadServerStates(this.config.global, this.backends.values());
     await resolveServers([...this.backends.values()].flatMap((b) => b.servers), this.runtime, (s) => lastAddress(saved.get(s)));
@@ -184,4 +186,17 @@ export class Proxy implements AcceptGate {
       for (const f of this.frontends) f.killAll();
     }
   }
+}
+
+/** A server whose TLS settings the runtime cannot apply (Deno: ciphers), named; else undefined. */
+function clientTlsGap(backends: readonly Backend[], runtime: Runtime): string | undefined {
+  if (runtime.clientTlsGap === undefined) return undefined;
+  for (const b of backends) {
+    for (const s of b.servers) {
+      const tls = s.tls ?? s.checkTls;
+      const gap = tls === undefined ? undefined : runtime.clientTlsGap(tls);
+      if (gap !== undefined) return `backend '${b.name}' server '${s.name}': ${gap}`;
+    }
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 // The Deno adapter: Runtime over Deno.listen / Deno.connect (TCP); the socket
 // itself is in deno-socket.ts, TLS through node:tls (node-tls.ts).
 import {
+  type ClientTlsOptions,
   ConnectError,
   orderAddresses,
   ResolveError,
@@ -108,10 +109,28 @@ export class DenoListener implements Listener {
   }
 }
 
+/**
+ * Deno's node:tls (rustls) resumes no session it is handed (checked against
+ * openssl s_server, TLS 1.2 and 1.3): none are kept, each connection makes a
+ * full handshake.
+ */
+function withoutSessions(tls: ClientTlsOptions): ClientTlsOptions {
+  if (tls.sessions === undefined) return tls;
+  const { sessions: _unused, ...rest } = tls;
+  return rest;
+}
+
+/** Settings Deno's node:tls ignores on connections (rustls: its own cipher list); refused at start. */
+function clientTlsGap(tls: ClientTlsOptions): string | undefined {
+  const ignored = [tls.ciphers && "ciphers", tls.ciphersuites && "ciphersuites"].filter(Boolean);
+  if (ignored.length === 0) return undefined;
+  return `${ignored.join(", ")} cannot be applied under Deno (its TLS library ignores them); remove them or run sluice on Bun`;
+}
+
 async function connect(options: ConnectOptions, events: SocketEvents): Promise<Socket> {
   const { hostname, port, timeoutMs } = options;
-  if (options.through !== undefined && options.tls !== undefined) return connectThrough({ ...options, tls: options.tls }, options.through, events, "hold");
-  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, options.tls, events, "hold", options.localAddress);
+  if (options.through !== undefined && options.tls !== undefined) return connectThrough({ ...options, tls: withoutSessions(options.tls) }, options.through, events, "hold");
+  if (options.tls !== undefined) return connectTls(hostname, port, timeoutMs, withoutSessions(options.tls), events, "hold", options.localAddress);
   if (options.localAddress !== undefined) return connectFrom(options, events, "hold");
   let conn: Deno.TcpConn;
   if (timeoutMs > 0) {
@@ -191,6 +210,7 @@ export const denoRuntime: Runtime = {
   openDatagram,
   name: "deno",
   version: Deno.version.deno,
+  clientTlsGap,
 
   listen(options: ListenOptions, onAccept: (socket: Socket) => void): Promise<Listener> {
     const v6 = ipv6OnlyRefusal(options);

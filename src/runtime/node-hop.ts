@@ -6,7 +6,7 @@
 // request and reply spoken by conn/connect.ts.
 import net from "node:net";
 import tls from "node:tls";
-import { factsOf, NodeTlsSocket, type PauseMode, tlsConnectOptions } from "./node-tls.ts";
+import { factsOf, keepSessions, NodeTlsSocket, type PauseMode, tlsConnectOptions } from "./node-tls.ts";
 import { type ClientTlsOptions, type ConnectFailure, ConnectError, type ConnectHop, type ConnectOptions, type Socket, type SocketEvents } from "./types.ts";
 
 /** node:net's localAddress/localPort for `source`. */
@@ -104,6 +104,7 @@ export function connectThrough(options: ConnectOptions & { tls: ClientTlsOptions
       const early = got.subarray(hop.replyLength);
       if (early.length > 0) return fail(new ConnectError("tls", hostname, port, "the server spoke before the TLS handshake"));
       const s = secured = tls.connect({ ...tlsConnectOptions(hostname, port, tlsOptions), socket: raw });
+      keepSessions(s, tlsOptions);
       s.once("error", (e: Error) => fail(new ConnectError("tls", hostname, port, e.message)));
       s.once("secureConnect", () => {
         if (tlsOptions.verify && !s.authorized) return fail(new ConnectError("tls", hostname, port, `certificate not verified: ${s.authorizationError}`));

@@ -210,7 +210,7 @@ export function factsOf(raw: tls.TLSSocket, servername: string, startedAt: numbe
 }
 
 /** node:tls takes TLS 1.3 suites in the same `ciphers` string as the older ones. */
-function cipherList(o: ServerTlsOptions): string | undefined {
+function cipherList(o: { readonly ciphers?: string | undefined; readonly ciphersuites?: string | undefined }): string | undefined {
   const parts = [o.ciphersuites, o.ciphers].filter((p): p is string => p !== undefined && p !== "");
   return parts.length === 0 ? undefined : parts.join(":");
 }
@@ -403,14 +403,34 @@ export function tlsConnectOptions(
     if (local.port !== 0) connectOptions.localPort = local.port;
   }
   if (options.servername !== "") connectOptions.servername = options.servername;
-  // No name to check against (no sni): the chain is verified, not the host name, as HAProxy does.
-  else connectOptions.checkServerIdentity = () => undefined;
+  // The certificate must carry the SNI sent; without one, verifyhost's name
+  // (HAProxy: "when no SNI was used"); with neither, the chain alone is verified.
+  const verifyHost = options.verifyHost;
+  if (options.servername === "") {
+    connectOptions.checkServerIdentity = verifyHost === undefined ? () => undefined : (_host, cert) => tls.checkServerIdentity(verifyHost, cert);
+  }
   if (options.ca !== undefined) connectOptions.ca = options.ca;
   if (options.clientCert !== undefined) {
     connectOptions.cert = options.clientCert.cert;
     connectOptions.key = options.clientCert.key;
   }
+  if (options.minVersion !== undefined) connectOptions.minVersion = options.minVersion;
+  if (options.maxVersion !== undefined) connectOptions.maxVersion = options.maxVersion;
+  const ciphers = cipherList(options);
+  if (ciphers !== undefined) connectOptions.ciphers = ciphers;
+  if (!options.tickets) connectOptions.secureOptions = cryptoConstants.SSL_OP_NO_TICKET;
+  const session = options.sessions?.get(options.servername);
+  if (session !== undefined) connectOptions.session = Buffer.from(session);
   return connectOptions;
+}
+
+/**
+ * The library hands out sessions to resume (TLS 1.3: after the handshake, in
+ * a ticket): each is kept for the next connection with the same SNI.
+ */
+export function keepSessions(raw: tls.TLSSocket, options: ClientTlsOptions): void {
+  const sessions = options.sessions;
+  if (sessions !== undefined) raw.on("session", (session: Uint8Array) => sessions.set(options.servername, session));
 }
 
 /** Opens a TLS connection; resolves once the handshake (and the certificate check) is done. */
@@ -428,6 +448,7 @@ export function connectTls(
     let settled = false;
     const connectOptions = tlsConnectOptions(hostname, port, options, local);
     const raw = tls.connect(connectOptions);
+    keepSessions(raw, options);
     const timer = timeoutMs > 0
       ? setTimeout(() => fail(new ConnectError("timeout", hostname, port, `after ${timeoutMs} ms`)), timeoutMs)
       : undefined;

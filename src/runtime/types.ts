@@ -185,6 +185,28 @@ export interface ClientTlsOptions {
   readonly alpn: readonly string[];
   /** A client certificate. */
   readonly clientCert?: TlsKeyPair;
+  /** The name the certificate must carry when no `servername` is sent (HAProxy's `verifyhost`). */
+  readonly verifyHost?: string;
+  readonly minVersion?: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+  readonly maxVersion?: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+  /** OpenSSL cipher list (TLS 1.2 and below). */
+  readonly ciphers?: string;
+  /** TLS 1.3 suites, colon-separated. */
+  readonly ciphersuites?: string;
+  /** False: no session tickets, resumption by session ID only (`no-tls-tickets`). */
+  readonly tickets: boolean;
+  /** Where sessions are kept to resume later connections; absent: every connection a full handshake (`no-ssl-reuse`). */
+  readonly sessions?: TlsSessions;
+}
+
+/**
+ * TLS sessions to resume, by the SNI they were made with ("" for none): the
+ * runtime stores what the TLS library hands out and offers it on the next
+ * connection with the same SNI. The bytes are the library's, opaque here.
+ */
+export interface TlsSessions {
+  get(servername: string): Uint8Array | undefined;
+  set(servername: string, session: Uint8Array): void;
 }
 
 export interface ConnectOptions {
@@ -343,6 +365,12 @@ export interface Runtime extends Timers {
   tlsAcceptor?(tls: ServerTlsOptions): TlsAcceptor;
   /** Open a connection; `events` are in place before any byte can arrive. */
   connect(options: ConnectOptions, events: SocketEvents): Promise<Socket>;
+  /**
+   * Why connections with these TLS settings cannot be made as written (a
+   * setting the runtime's TLS library ignores), else undefined: checked at
+   * start, so such a configuration is refused rather than served otherwise.
+   */
+  clientTlsGap?(tls: ClientTlsOptions): string | undefined;
   /**
    * The addresses of a host name, as the system resolver gives them
    * (getaddrinfo: /etc/hosts, then DNS), IPv4 first. Rejects with a

@@ -83,15 +83,20 @@ export class TcpSession extends Session implements TcpStreamHost, InspectionDone
   }
 
   /**
-   * The transaction the log line's `%[expr]` samples read: the rules' own
-   * when content rules ran, else one made for the line (`world`: the
-   * frontend's rules; undefined: the format has no sample).
+   * The transaction samples read outside the rules (the log line's
+   * `%[expr]`, a server's `sni <expression>`): the rules' own when content
+   * rules ran, else one made for them (`world`: the frontend's rules;
+   * undefined: nothing reads one).
    */
-  logTxn(world: RulesWorld | undefined): HttpTxn | undefined {
+  sampleTxn(world: RulesWorld | undefined): HttpTxn | undefined {
     if (this.txn !== undefined || world === undefined) return this.txn;
     const txn = this.txn = new HttpTxn(this.host.runtime.now(), this.client, this.host.name, undefined, world);
     txn.backend = this.stream.backend.name;
     return txn;
+  }
+
+  connectTxn(): HttpTxn | undefined {
+    return this.sampleTxn(this.host.contentRules?.world);
   }
 
   logTcp(stream: TcpStream): void {

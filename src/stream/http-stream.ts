@@ -147,7 +147,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     const proxyHeader = server.sendProxy ? host.proxyHeader : "";
     // A server that follows the client's destination (`0.0.0.0`, no port): where this request goes is part of the key.
     const to = server.followsClient ? server.targetFor(this.ruled?.txn.client ?? host.clientDestination) : undefined;
-    const key = to === undefined ? server.reuseKey + proxyHeader : `${server.reuseKey}dst=${to.host}:${to.port}\n${proxyHeader}`;
+    // `sni <expression>`: the name this request's connection sends, and so the connections it may share.
+    const named = server.sniOf === undefined ? undefined : server.tlsFor(this.ruled === undefined ? "" : server.sniOf(this.ruled.txn));
+    const reuseKey = named === undefined ? server.reuseKey : named.reuseKey;
+    const key = to === undefined ? reuseKey + proxyHeader : `${reuseKey}dst=${to.host}:${to.port}\n${proxyHeader}`;
     const mode = this.backend.httpReuse;
     if (!fresh) {
       const kept = host.ownership.acquire(host.owner, server.pool, key, mode, host.requests === 1);
@@ -166,6 +169,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       key,
       proxyHeader,
       limits: host.limits,
+      tls: named === undefined ? server.tls : named.tls,
       ...(to !== undefined ? { to } : {}),
     }, this);
   }

@@ -8,7 +8,8 @@ import type { Server } from "../backend/server.ts";
 import { Observed } from "../backend/server-state.ts";
 import { connectServer } from "../conn/connect.ts";
 import { proxyHeaderV1 } from "../conn/proxy-header.ts";
-import type { Runtime, Socket, SocketEvents } from "../runtime/types.ts";
+import type { Txn } from "../rules/types.ts";
+import type { ClientTlsOptions, Runtime, Socket, SocketEvents } from "../runtime/types.ts";
 import { span } from "./span.ts";
 import type { TrafficCounters } from "../conn/counters.ts";
 import { countTcpStream } from "./counting.ts";
@@ -36,6 +37,8 @@ export interface TcpStreamHost {
   traceFilters?(backend: Backend): TraceFilter[] | undefined;
   /** `option contstats`: the counters move with each chunk, not at the end only. */
   readonly contstats?: boolean;
+  /** The transaction a server's `sni <expression>` reads; undefined: none (no rules). */
+  connectTxn(): Txn | undefined;
 }
 
 type State = "connect" | "data" | "closed";
@@ -154,7 +157,7 @@ export class TcpStream extends Stream {
     const proxyHeader = server.sendProxy ? proxyHeaderV1(c.remoteAddress, c.remotePort, c.localAddress, c.localPort) : "";
     connectServer(
       this.host.runtime,
-      { ...server.targetFor(c), timeoutMs: this.backend.timeouts.connect, proxyHeader, tls: server.tls, keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
+      { ...server.targetFor(c), timeoutMs: this.backend.timeouts.connect, proxyHeader, tls: this.tlsTo(server), keepAlive: server.tcpKeepAlive, socks4: server.socks4, source: server.source },
       this.serverEvents,
       (socket) => {
         server.state.observer?.observe(Observed.connectOk);
@@ -162,6 +165,14 @@ export class TcpStream extends Stream {
       },
       (error) => this.onConnectFailed(server, error),
     );
+  }
+
+  /** The server's TLS, named by its `sni <expression>` for this connection when it has one. */
+  private tlsTo(server: Server): ClientTlsOptions | undefined {
+    const sniOf = server.sniOf;
+    if (sniOf === undefined) return server.tls;
+    const txn = this.host.connectTxn();
+    return server.tlsFor(txn === undefined ? "" : sniOf(txn)).tls;
   }
 
   private onConnected(socket: Socket, began: number): void {

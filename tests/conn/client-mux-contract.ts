@@ -148,6 +148,7 @@ export function clientMuxContract(impl: MuxImplementation): void {
           key: "",
           proxyHeader: "",
           limits: DEFAULT_LIMITS,
+          tls: server.tls,
         }, { muxReady: (c, error) => (c !== undefined ? resolve(c) : reject(error)) });
       });
       open.push(conn);

@@ -266,6 +266,7 @@ export function tlsMode(): TlsMode {
     verify: true,
     ca: readFileSync(pki.caFile, "utf8"),
     alpn: [],
+    tickets: true,
   };
   return { server, client, pki, leaves: [a, b], failures: [] };
 }

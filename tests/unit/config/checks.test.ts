@@ -57,11 +57,11 @@ describe("built-in values", () => {
     );
     const c = loadOk(text);
     const [a1, a2, a3] = c.backends[0]!.servers;
-    expect([a1!.ssl, a1!.check?.ssl, a1!.checkTls]).toEqual([undefined, true, { verify: "none", sni: "", alpn: [] }]);
+    expect([a1!.ssl, a1!.check?.ssl, a1!.checkTls]).toEqual([undefined, true, { verify: "none", sni: "", alpn: [], reuse: true, tickets: true }]);
     // Unused: no TLS checks, no TLS traffic.
     expect([a2!.ssl, a2!.checkTls]).toEqual([undefined, undefined]);
     // check-ssl alone: the defaults (verify required against the system store, no SNI).
-    expect(a3!.checkTls).toEqual({ verify: "required", sni: "", alpn: [] });
+    expect(a3!.checkTls).toEqual({ verify: "required", sni: "", alpn: [], reuse: true, tickets: true });
     expect(warningsOf(text)).toEqual([]);
   });
 

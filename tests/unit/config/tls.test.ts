@@ -167,7 +167,7 @@ describe("bind ssl", () => {
       "    default_backend be",
       "backend be",
       "    server s 127.0.0.1:1 verify none",
-      "    server u 127.0.0.1:1 ssl sni req.hdr(host)",
+      "    server u 127.0.0.1:1 ssl verify none no-tlsv13 ssl-min-ver TLSv1.3",
       "    server v 127.0.0.1:1 ssl verify none send-proxy",
     ].join("\n") + "\n");
     expect(r.ok).toBe(false);
@@ -178,7 +178,7 @@ describe("bind ssl", () => {
       "bad.cfg:4: frontend 'fe': bind: invalid ssl-min-ver 'TLSv9' (expected TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3)",
       "bad.cfg:5: frontend 'fe': bind option 'frobnicate' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, prefer-client-ciphers, accept-proxy, v4v6, v6only, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, name, mode, user, uid, group, gid)",
       "bad.cfg:6: frontend 'fe': bind: ssl-min-ver TLSv1.3 is above ssl-max-ver TLSv1.2",
-      "bad.cfg:10: backend 'be': server 'u': sni 'req.hdr(host)' is not supported yet (supported: a constant name, 'str(NAME)' or 'NAME')",
+      "bad.cfg:10: backend 'be': server 'u': ssl-min-ver TLSv1.3 is above ssl-max-ver TLSv1.2",
       "bad.cfg:11: backend 'be': server 'v': send-proxy with ssl is not supported yet",
     ]);
   });
@@ -231,7 +231,125 @@ describe("server ssl", () => {
     expect(s1!.ssl!.sni).toBe("api.test");
     expect(s1!.ssl!.alpn).toEqual(["h2", "http/1.1"]);
     expect(s1!.ssl!.clientCert?.key).toContain("PRIVATE KEY");
-    expect(s2!.ssl).toEqual({ verify: "none", sni: "", alpn: [] });
-    expect(s3!.ssl).toEqual({ verify: "required", sni: "", alpn: [] });
+    expect(s2!.ssl).toEqual({ verify: "none", sni: "", alpn: [], reuse: true, tickets: true });
+    expect(s3!.ssl).toEqual({ verify: "required", sni: "", alpn: [], reuse: true, tickets: true });
+  });
+
+  test("versions, ciphers, verifyhost, ca-file @system-ca, no-ssl-reuse, no-tls-tickets; YAML twin", () => {
+    const cfg = load("v.cfg", [
+      "backend be",
+      "    mode http",
+      "    server s1 127.0.0.1:9000 ssl verifyhost API.test ca-file @system-ca ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.2 ciphers ECDHE-ECDSA-AES128-GCM-SHA256 ciphersuites TLS_AES_128_GCM_SHA256 no-ssl-reuse no-tls-tickets",
+      "    server s2 127.0.0.1:9001 ssl verify none no-sslv3 no-tlsv10 no-tlsv11 no-tlsv13",
+      "    server s3 127.0.0.1:9002 ssl verify none no-tlsv12 no-tlsv13",
+    ].join("\n") + "\n");
+    if (!cfg.ok) throw new Error(cfg.errors.join("\n"));
+    const yaml = load("v.yaml", [
+      "backends:",
+      "  be:",
+      "    mode: http",
+      "    servers:",
+      "      s1: { address: '127.0.0.1:9000', ssl: true, verifyhost: API.test, ca-file: '@system-ca', ssl-min-ver: TLSv1.2, ssl-max-ver: TLSv1.2, ciphers: ECDHE-ECDSA-AES128-GCM-SHA256, ciphersuites: TLS_AES_128_GCM_SHA256, ssl-reuse: false, tls-tickets: false }",
+      "      s2: { address: '127.0.0.1:9001', ssl: true, verify: none, no-sslv3: true, no-tlsv10: true, no-tlsv11: true, no-tlsv13: true }",
+      "      s3: { address: '127.0.0.1:9002', ssl: true, verify: none, no-tlsv12: true, no-tlsv13: true }",
+    ].join("\n") + "\n");
+    if (!yaml.ok) throw new Error(yaml.errors.join("\n"));
+    expect(withoutOrigins(yaml.config)).toEqual(withoutOrigins(cfg.config));
+    const [s1, s2, s3] = cfg.config.backends[0]!.servers;
+    expect(s1!.ssl).toEqual({
+      verify: "required",
+      sni: "",
+      alpn: [],
+      verifyHost: "API.test",
+      minVersion: "TLSv1.2",
+      maxVersion: "TLSv1.2",
+      ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256",
+      ciphersuites: "TLS_AES_128_GCM_SHA256",
+      reuse: false,
+      tickets: false,
+    });
+    expect([s2!.ssl!.minVersion, s2!.ssl!.maxVersion]).toEqual(["TLSv1.2", "TLSv1.2"]);
+    expect([s3!.ssl!.minVersion, s3!.ssl!.maxVersion]).toEqual([undefined, "TLSv1.1"]);
+  });
+
+  test("global ssl-default-server-options / -ciphers / -ciphersuites and ssl-server-verify: what servers take unless they say", () => {
+    const cfg = load("g.cfg", [
+      "global",
+      "    ssl-server-verify none",
+      "    ssl-default-server-options ssl-min-ver TLSv1.3 no-tls-tickets",
+      "    ssl-default-server-ciphers ECDHE-RSA-AES128-GCM-SHA256",
+      "    ssl-default-server-ciphersuites TLS_AES_256_GCM_SHA384",
+      "backend be",
+      "    server s1 127.0.0.1:9000 ssl",
+      "    server s2 127.0.0.1:9001 ssl verify required ssl-min-ver TLSv1.2 ciphers AES128-SHA ssl-reuse tls-tickets",
+    ].join("\n") + "\n");
+    if (!cfg.ok) throw new Error(cfg.errors.join("\n"));
+    const [s1, s2] = cfg.config.backends[0]!.servers;
+    expect(s1!.ssl).toEqual({
+      verify: "none",
+      sni: "",
+      alpn: [],
+      minVersion: "TLSv1.3",
+      ciphers: "ECDHE-RSA-AES128-GCM-SHA256",
+      ciphersuites: "TLS_AES_256_GCM_SHA384",
+      reuse: true,
+      tickets: false,
+    });
+    expect(s2!.ssl).toEqual({
+      verify: "required",
+      sni: "",
+      alpn: [],
+      minVersion: "TLSv1.2",
+      ciphers: "AES128-SHA",
+      ciphersuites: "TLS_AES_256_GCM_SHA384",
+      reuse: true,
+      tickets: true,
+    });
+    const bad = load("gbad.cfg", [
+      "global",
+      "    ssl-server-verify maybe",
+      "    ssl-default-server-options no-ssl-reuse",
+      "backend be",
+      "    server s1 127.0.0.1:9000 ssl ssl-min-ver SSLv3",
+    ].join("\n") + "\n");
+    expect(bad.ok ? [] : bad.errors.map((e) => e.message.replace(pki.dir + "/", ""))).toEqual([
+      "gbad.cfg:2: global: invalid ssl-server-verify 'maybe' (expected none or required)",
+      "gbad.cfg:3: global: ssl-default-server-options 'no-ssl-reuse' is not supported yet (supported: ssl-min-ver, ssl-max-ver, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets)",
+      "gbad.cfg:5: backend 'be': server 's1': ssl-min-ver SSLv3 is not supported (TLS libraries here have no SSLv3)",
+    ]);
+  });
+
+  test("sni: a constant (NAME, str(NAME)) or a sample expression, compiled with the backend's rules", () => {
+    const cfg = load("n.cfg", [
+      "defaults",
+      "    mode http",
+      "frontend fe",
+      "    bind :8450",
+      "    default_backend be",
+      "backend be",
+      "    server s1 127.0.0.1:9000 ssl verify none sni str(API.test)",
+      "    server s2 127.0.0.1:9001 ssl verify none sni api.test",
+      "    server s3 127.0.0.1:9002 ssl verify none sni req.hdr(host),field(1,:)",
+      "    server s4 127.0.0.1:9003 ssl verify none sni ssl_fc_sni",
+    ].join("\n") + "\n");
+    if (!cfg.ok) throw new Error(cfg.errors.join("\n"));
+    const [s1, s2, s3, s4] = cfg.config.backends[0]!.servers;
+    // Sent as written, as HAProxy.
+    expect([s1!.ssl!.sni, s1!.ssl!.sniExpr, s1!.sniOf]).toEqual(["API.test", undefined, undefined]);
+    expect([s2!.ssl!.sni, s2!.ssl!.sniExpr, s2!.sniOf]).toEqual(["api.test", undefined, undefined]);
+    expect([s3!.ssl!.sni, s3!.ssl!.sniExpr, typeof s3!.sniOf]).toEqual(["", "req.hdr(host),field(1,:)", "function"]);
+    expect([s4!.ssl!.sni, s4!.ssl!.sniExpr, typeof s4!.sniOf]).toEqual(["", "ssl_fc_sni", "function"]);
+    // The frontend builds a transaction for the expression to read, rules or not.
+    expect(cfg.config.frontends[0]!.rules).toBeDefined();
+    const bad = load("nbad.cfg", [
+      "backend be",
+      "    mode http",
+      "    server s1 127.0.0.1:9000 ssl verify none sni req.hdrx(host)",
+      "    server s2 127.0.0.1:9001 ssl verify none sni res.hdr(x)",
+    ].join("\n") + "\n");
+    expect(bad.ok ? [] : bad.errors.map((e) => e.message.replace(pki.dir + "/", ""))).toEqual([
+      "nbad.cfg:3: backend 'be': server 's1': sni 'req.hdrx(host)': unknown fetch 'req.hdrx' (did you mean 'req.hdr'?)",
+      "nbad.cfg:4: backend 'be': server 's2': sni 'res.hdr(x)': 'res.hdr' is not available in http-request rules",
+    ]);
   });
 });
