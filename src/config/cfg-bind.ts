@@ -19,6 +19,10 @@ const BIND_VALUES: Record<string, string> = {
   ciphers: "<ciphers>",
   ciphersuites: "<ciphersuites>",
   curves: "<curves>",
+  verify: "none|optional|required",
+  "ca-file": "<file>",
+  "crt-ignore-err": "all|<id>[,<id>...]",
+  "ca-ignore-err": "all|<id>[,<id>...]",
   ...BIND_SOCKET_VALUES,
 };
 /** Bind options that may be given several times (a list). */

@@ -79,6 +79,39 @@ export const NO_VERSION_FLAGS: Record<string, TlsVersion | "SSLv3"> = {
   "no-tlsv13": "TLSv1.3",
 };
 
+/** A bind's `verify none|optional|required`: whether clients are asked for a certificate, and whether one must come. */
+function clientVerify() {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }): "none" | "optional" | "required" => {
+      const x = dataset.value;
+      if (x === "none" || x === "optional" || x === "required") return x;
+      addIssue({ message: `unknown verify method ${describe(x)}, only 'none', 'optional', and 'required' are supported` });
+      return NEVER;
+    }),
+  );
+}
+
+/** OpenSSL's X509_V_ERR codes HAProxy's lists take (1..94 in HAProxy 2.6). */
+const MAX_X509_ERROR = 94;
+
+/** `crt-ignore-err all|ID[,ID...]`: the certificate verification errors that do not refuse a client. */
+function ignoredErrors(keyword: string) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }): "all" | number[] => {
+      const x = dataset.value;
+      if (x === "all") return "all";
+      const list = typeof x === "string" ? x.split(",") : typeof x === "number" ? [String(x)] : Array.isArray(x) ? x.map(String) : undefined;
+      const ids = list?.map((id) => (/^\d+$/.test(id) ? Number(id) : 0));
+      const bad = ids?.findIndex((id) => id < 1 || id > MAX_X509_ERROR);
+      if (ids !== undefined && ids.length > 0 && bad === -1) return ids;
+      addIssue({ message: `${keyword} ${describe(x)}: expected 'all' or error IDs (1..${MAX_X509_ERROR}) separated by commas` });
+      return NEVER;
+    }),
+  );
+}
+
 /** Bind keywords (haproxy.cfg words, the same keys in YAML). */
 export const BIND_FIELDS = {
   address: v.unknown(),
@@ -102,6 +135,11 @@ export const BIND_FIELDS = {
   "no-tlsv13": v.optional(flag("no-tlsv13")),
   "no-tls-tickets": v.optional(flag("no-tls-tickets")),
   "prefer-client-ciphers": v.optional(flag("prefer-client-ciphers")),
+  // Client certificates (HAProxy's bind verify / ca-file / crt-ignore-err / ca-ignore-err).
+  verify: v.optional(clientVerify()),
+  "ca-file": v.optional(text("ca-file")),
+  "crt-ignore-err": v.optional(ignoredErrors("crt-ignore-err")),
+  "ca-ignore-err": v.optional(ignoredErrors("ca-ignore-err")),
   ...BIND_PROXY_FIELDS,
   ...BIND_SOCKET_FIELDS,
 };
@@ -122,6 +160,12 @@ export interface BindSslPart {
   noTlsTickets: boolean;
   /** `prefer-client-ciphers` on this bind (or in ssl-default-bind-options): the client's cipher order wins. */
   preferClientCiphers?: true;
+  /** `verify optional|required` (none: clients are not asked for a certificate). */
+  verify?: "optional" | "required";
+  /** `ca-file`: what clients' certificates are verified against. */
+  caFile?: string;
+  crtIgnoreErr?: "all" | number[];
+  caIgnoreErr?: "all" | number[];
 }
 
 export type BindFields = v.InferOutput<v.ObjectSchema<typeof BIND_FIELDS, undefined>>;
@@ -163,6 +207,15 @@ export function bindSslPart(o: BindFields): BindSslPart | undefined | string {
   if (o.ciphersuites !== undefined) part.ciphersuites = o.ciphersuites;
   if (o.curves !== undefined) part.curves = o.curves;
   if (o["prefer-client-ciphers"] === true) part.preferClientCiphers = true;
+  const verify = o.verify ?? "none";
+  if (verify !== "none") {
+    // HAProxy: "verify is enabled but no CA file specified".
+    if (o["ca-file"] === undefined) return `'verify ${verify}' needs 'ca-file' (the CA certificates clients' certificates are verified against)`;
+    part.verify = verify;
+  }
+  if (o["ca-file"] !== undefined) part.caFile = o["ca-file"];
+  if (o["crt-ignore-err"] !== undefined) part.crtIgnoreErr = o["crt-ignore-err"];
+  if (o["ca-ignore-err"] !== undefined) part.caIgnoreErr = o["ca-ignore-err"];
   return part;
 }
 

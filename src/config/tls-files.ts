@@ -110,6 +110,7 @@ export function loadBindTls(
       }
     }
   }
+  const ca = part.verify === undefined || part.caFile === undefined ? undefined : caText(paths.ca(part.caFile), errors);
   if (errors.length > 0) return { ok: false, errors };
   if (certificates.length === 0) return { ok: false, errors: ["no certificate loaded"] };
   const tls: BindTls = {
@@ -128,6 +129,12 @@ export function loadBindTls(
   const ciphersuites = part.ciphersuites ?? defaults.ciphersuites;
   if (ciphersuites !== undefined) tls.ciphersuites = ciphersuites;
   if (part.curves !== undefined) tls.curves = part.curves;
+  if (part.verify !== undefined && ca !== undefined) {
+    const clients: NonNullable<BindTls["clientCertificates"]> = { verify: part.verify, ca };
+    if (part.crtIgnoreErr !== undefined) clients.crtIgnoreErr = part.crtIgnoreErr;
+    if (part.caIgnoreErr !== undefined) clients.caIgnoreErr = part.caIgnoreErr;
+    tls.clientCertificates = clients;
+  }
   return { ok: true, value: tls };
 }
 
@@ -150,15 +157,21 @@ export function loadServerTls(part: ServerSslPart, paths: FilePaths): Loaded<Ser
   if (part.checkSni !== undefined) tls.checkSni = part.checkSni;
   if (part.checkAlpn !== undefined) tls.checkAlpn = part.checkAlpn;
   if (part.caFile !== undefined && part.caFile !== SYSTEM_CA) {
-    const path = paths.ca(part.caFile);
-    const text = readText(path);
-    if (typeof text !== "string") errors.push(`ca-file '${path}': ${text.error}`);
-    else if (!text.includes("-----BEGIN CERTIFICATE-----")) errors.push(`ca-file '${path}': no PEM certificate in it`);
-    else tls.ca = text;
+    const text = caText(paths.ca(part.caFile), errors);
+    if (text !== undefined) tls.ca = text;
   }
   if (part.crt !== undefined) {
     const c = certificate(paths.crt(part.crt), undefined, errors);
     if (c !== undefined) tls.clientCert = { cert: c.cert, key: c.key };
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: tls };
+}
+
+/** A CA file's PEM text, or undefined with what is wrong added to `errors`. */
+function caText(path: string, errors: string[]): string | undefined {
+  const text = readText(path);
+  if (typeof text !== "string") errors.push(`ca-file '${path}': ${text.error}`);
+  else if (!text.includes("-----BEGIN CERTIFICATE-----")) errors.push(`ca-file '${path}': no PEM certificate in it`);
+  else return text;
+  return undefined;
 }

@@ -38,6 +38,19 @@ export interface BindTls {
   tlsTickets: boolean;
   /** `prefer-client-ciphers` (on the bind or in ssl-default-bind-options): the client's order picks the cipher, not the server's (HAProxy's default). */
   preferClientCiphers?: true;
+  /** `verify optional|required` with `ca-file`: clients are asked for a certificate, verified against these CA certificates. */
+  clientCertificates?: ClientCertificates;
+}
+
+/** A TLS bind's client certificates (HAProxy's bind `verify`, `ca-file`, `crt-ignore-err`, `ca-ignore-err`). */
+export interface ClientCertificates {
+  /** optional: a client without one is served; required: refused (in the handshake). */
+  verify: "optional" | "required";
+  /** The CA file's PEM text. */
+  ca: string;
+  /** X509_V_ERR codes that do not refuse a certificate (`all`: none does). */
+  crtIgnoreErr?: "all" | number[];
+  caIgnoreErr?: "all" | number[];
 }
 
 /** `server ... ssl ...`: TLS to this server. */

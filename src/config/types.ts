@@ -40,7 +40,7 @@ export type { Origin } from "./types-sections.ts";
 import type { Origin } from "./types-sections.ts";
 
 // ---- TLS on binds and towards servers: types-tls.ts
-export type { BindTls, ServerTls, TlsCertificate, TlsVersion } from "./types-tls.ts";
+export type { BindTls, ClientCertificates, ServerTls, TlsCertificate, TlsVersion } from "./types-tls.ts";
 import type { BindTls, ServerTls, TlsVersion } from "./types-tls.ts";
 
 export interface BindConfig {

@@ -4,6 +4,7 @@
 // (HAProxy counts the handshake in the client's time).
 import type { BindTls } from "../config/types.ts";
 import type { ServerTlsOptions } from "../runtime/types.ts";
+import { refusedInHandshake } from "../tls/client-verify.ts";
 import { planSni } from "../tls/sni.ts";
 import { libraryTlsVersion } from "../tls/versions.ts";
 
@@ -29,5 +30,7 @@ export function serverTlsOptions(tls: BindTls, handshakeTimeoutMs: number): Serv
   if (tls.ciphersuites !== undefined) options.ciphersuites = tls.ciphersuites;
   if (tls.curves !== undefined) options.curves = tls.curves;
   if (tls.preferClientCiphers === true) options.preferClientCiphers = true;
+  const clients = tls.clientCertificates;
+  if (clients !== undefined) options.clientCertificates = { ca: clients.ca, rejectInHandshake: refusedInHandshake(clients) };
   return options;
 }

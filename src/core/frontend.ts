@@ -27,6 +27,7 @@ import { Verdict } from "../rules/types.ts";
 import { TrafficCounters } from "../conn/counters.ts";
 import { type ProxyHeaderFailureReport, ProxyHeaderReader } from "../conn/proxy-header-read.ts";
 import { TlsAfterProxy } from "./tls-after-proxy.ts";
+import { certificateRefusal } from "../tls/client-verify.ts";
 import { ProxiedSocket } from "../conn/proxied-socket.ts";
 import type { ProxyHeader } from "../conn/proxy-header.ts";
 
@@ -231,11 +232,29 @@ export class Frontend implements SessionHost, InspectionDone {
 
   /** One line per failed handshake, as HAProxy's "SSL handshake failure"; the connection is already gone. */
   private handshakeFailed(bind: BindConfig, f: TlsHandshakeFailure): void {
+    this.tlsRefused(bind, f.remoteAddress, f.remotePort, `SSL handshake failure (${f.reason})`);
+  }
+
+  private tlsRefused(bind: BindConfig, address: string, port: number, why: string): void {
     this.counters.tlsFailures++;
     const date = formatLogDate(this.runtime.wallNow());
-    this.logger.event(
-      `${f.remoteAddress}:${f.remotePort} [${date}] ${this.name}/${bind.host}:${bind.port}: SSL handshake failure (${f.reason})`,
-    );
+    this.logger.event(`${address}:${port} [${date}] ${this.name}/${bind.host}:${bind.port}: ${why}`);
+  }
+
+  /**
+   * `verify optional|required` decided after the handshake (a certificate
+   * that may be missing, errors that may be ignored): a refused client is
+   * closed and logged as HAProxy's handshake would have refused it.
+   */
+  private refusesCertificate(socket: Socket, bind: BindConfig): boolean {
+    const policy = bind.ssl?.clientCertificates;
+    const tls = socket.tls;
+    if (policy === undefined || tls === undefined) return false;
+    const why = certificateRefusal(policy, tls.peer);
+    if (why === undefined) return false;
+    this.tlsRefused(bind, socket.remoteAddress, socket.remotePort, why);
+    socket.destroy();
+    return true;
   }
 
   /**
@@ -294,6 +313,7 @@ export class Frontend implements SessionHost, InspectionDone {
   }
 
   private accept(socket: Socket, bind: BindConfig): void {
+    if (this.refusesCertificate(socket, bind)) return;
     if (this.config.clientTcpKeepAlive === true) socket.setKeepAlive(true);
     this.counters.connections++;
     this.counters.connectionRate.add(this.runtime.now());
@@ -358,7 +378,7 @@ export class Frontend implements SessionHost, InspectionDone {
     pending = new TlsAfterProxy(socket, early, acceptor, this.runtime, this.clientTimeout, {
       secured: (secured) => {
         finish();
-        this.admit(secured, [], bind);
+        if (!this.refusesCertificate(secured, bind)) this.admit(secured, [], bind);
       },
       failed: (failure) => {
         finish();

@@ -27,6 +27,8 @@ export function fitsNativeTls(o: ServerTlsOptions): boolean {
   return o.groups.length === 1 && group !== undefined && group.length === 1 && group[0]!.ocsp === undefined &&
     (o.minVersion === undefined || o.minVersion === "TLSv1.2") && o.maxVersion === undefined &&
     o.ciphers === undefined && o.ciphersuites === undefined && o.curves === undefined && o.tickets &&
+    // Client certificates: node:tls hands over the peer's certificate and why it did not verify.
+    o.clientCertificates === undefined &&
     // No strict-sni: every name, and none, gets the one certificate.
     o.select("") === 0 && o.select("any.invalid") === 0;
 }

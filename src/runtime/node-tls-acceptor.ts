@@ -10,7 +10,7 @@
 import { Duplex } from "node:stream";
 import tls from "node:tls";
 import type { ServerTlsOptions, Socket, TlsAcceptor, TlsHandshakeFailure } from "./types.ts";
-import { factsOf, NO_EVENTS, NodeTlsSocket, type PauseMode, prepare, type Served } from "./node-tls.ts";
+import { clientCertificateOptions, factsOf, NO_EVENTS, NodeTlsSocket, type PauseMode, prepare, type Served } from "./node-tls.ts";
 
 /** A Duplex whose bytes are the socket's: what node:tls reads and writes through. */
 function bridge(socket: Socket, early: Uint8Array[]): Duplex {
@@ -78,7 +78,7 @@ export function tlsAcceptor(options: ServerTlsOptions, pauseMode: PauseMode): Tl
         return;
       }
       // The group is chosen here from the name the caller read (no SNICallback: Bun calls none on such a socket).
-      const raw = new tls.TLSSocket(bridge(socket, early), { isServer: true, secureContext: context, ALPNProtocols: [...current.options.alpn] });
+      const raw = new tls.TLSSocket(bridge(socket, early), { isServer: true, secureContext: context, ALPNProtocols: [...current.options.alpn], ...clientCertificateOptions(current.options) });
       const limit = current.options.handshakeTimeoutMs;
       const timer = limit > 0 ? setTimeout(() => fail("handshake timeout"), limit) : undefined;
       raw.once("error", (error: Error) => fail(error.message));
@@ -87,7 +87,7 @@ export function tlsAcceptor(options: ServerTlsOptions, pauseMode: PauseMode): Tl
         if (settled) return;
         settled = true;
         if (timer !== undefined) clearTimeout(timer);
-        const facts = factsOf(raw, servername, started);
+        const facts = factsOf(raw, servername, started, current.options.clientCertificates !== undefined);
         done(new NodeTlsSocket(raw, NO_EVENTS, facts, socket, pauseMode));
       });
     },

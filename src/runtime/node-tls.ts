@@ -14,6 +14,7 @@ import {
   ConnectError,
   type Listener,
   type ListenOptions,
+  type PeerCertificate,
   type ServerTlsOptions,
   type Socket,
   type SocketEvents,
@@ -198,15 +199,33 @@ export class NodeTlsSocket implements Socket {
   };
 }
 
-export function factsOf(raw: tls.TLSSocket, servername: string, startedAt: number): TlsFacts {
+/** `askedForCertificate`: the listener asked the client for one (its `peer`, if it sent one). */
+export function factsOf(raw: tls.TLSSocket, servername: string, startedAt: number, askedForCertificate = false): TlsFacts {
   const alpn = raw.alpnProtocol;
-  return {
+  const facts = {
     alpn: typeof alpn === "string" ? alpn : "",
     sni: servername,
     version: raw.getProtocol() ?? "",
     cipher: raw.getCipher()?.name ?? "",
     handshakeMs: performance.now() - startedAt,
   };
+  const peer = askedForCertificate ? peerCertificate(raw) : undefined;
+  return peer === undefined ? facts : { ...facts, peer };
+}
+
+function peerCertificate(raw: tls.TLSSocket): PeerCertificate | undefined {
+  const der = raw.getPeerCertificate()?.raw;
+  if (der === undefined || der.length === 0) return undefined;
+  const error = raw.authorizationError;
+  // A string code in Bun's and Deno's node:tls (node's types say Error).
+  const code = error === undefined || error === null ? "UNSPECIFIED" : typeof error === "string" ? error : (error as { code?: string }).code ?? error.message;
+  return { der: new Uint8Array(der), verifyError: raw.authorized ? "" : code };
+}
+
+/** The server-side options that ask clients for certificates. */
+export function clientCertificateOptions(o: ServerTlsOptions): { requestCert?: boolean; rejectUnauthorized?: boolean } {
+  const c = o.clientCertificates;
+  return c === undefined ? {} : { requestCert: true, rejectUnauthorized: c.rejectInHandshake };
 }
 
 /** node:tls takes TLS 1.3 suites in the same `ciphers` string as the older ones. */
@@ -225,6 +244,8 @@ export function commonOptions(o: ServerTlsOptions): tls.SecureContextOptions {
   const ciphers = cipherList(o);
   if (ciphers !== undefined) options.ciphers = ciphers;
   if (o.curves !== undefined) options.ecdhCurve = o.curves;
+  // The CA certificates clients' certificates are verified against: in every context (the one that ends the handshake verifies).
+  if (o.clientCertificates !== undefined) options.ca = o.clientCertificates.ca;
   // HAProxy's default is the server's order (SSL_OP_CIPHER_SERVER_PREFERENCE); prefer-client-ciphers clears it.
   options.honorCipherOrder = o.preferClientCiphers !== true;
   return options;
@@ -280,6 +301,7 @@ export function listenTls(
   let served = prepare(options.tls);
   const server = tls.createServer({
     ...commonOptions(options.tls),
+    ...clientCertificateOptions(options.tls),
     allowHalfOpen: true,
     ALPNProtocols: [...options.tls.alpn],
     SNICallback(servername, callback) {
@@ -341,7 +363,7 @@ export function listenTls(
     if (parent?.[handshakeTimer] !== undefined) clearTimeout(parent[handshakeTimer]);
     const started = parent?.[handshakeStart] ?? performance.now();
     const servername = (raw as unknown as { servername?: string | false }).servername;
-    const facts = factsOf(raw, typeof servername === "string" ? servername : "", started);
+    const facts = factsOf(raw, typeof servername === "string" ? servername : "", started, served.options.clientCertificates !== undefined);
     const socket = new NodeTlsSocket(raw, NO_EVENTS, facts, raw, pauseMode);
     try {
       onAccept(socket);

@@ -34,6 +34,16 @@ export interface TlsFacts {
   readonly cipher: string;
   /** How long the handshake took, ms (HAProxy's %Th). */
   readonly handshakeMs: number;
+  /** The certificate the client presented, where the listener asked for one (`verify optional|required`); undefined: none. */
+  readonly peer?: PeerCertificate;
+}
+
+/** A client's certificate as the TLS library handed it over. */
+export interface PeerCertificate {
+  /** Its DER bytes. */
+  readonly der: Uint8Array;
+  /** Why it did not verify against the listener's CA certificates (OpenSSL's X509_V_ERR name: "CERT_HAS_EXPIRED"), "" when it did. */
+  readonly verifyError: string;
 }
 
 export interface Socket {
@@ -122,6 +132,13 @@ export interface ServerTlsOptions {
   readonly preferClientCiphers?: boolean;
   /** A handshake not done after this many ms is abandoned (HAProxy: `timeout client`); 0: no limit. */
   readonly handshakeTimeoutMs: number;
+  /**
+   * Clients are asked for a certificate (HAProxy's bind `verify optional|required`),
+   * verified against `ca`. `rejectInHandshake`: a missing or unverified one fails
+   * the handshake; else the handshake ends either way and the socket's `tls.peer`
+   * says what came (the core decides).
+   */
+  readonly clientCertificates?: { readonly ca: string; readonly rejectInHandshake: boolean };
 }
 
 /** A handshake that did not complete: the connection is gone, this says why. */

@@ -71,7 +71,7 @@ describe("bind ... proto h2", () => {
     [cfg("frontend web", "    bind :80 proto"), "sluice.cfg:2: frontend 'web': missing argument for bind option 'proto' (usage: proto h2)"],
     [yaml("frontends:", "  web: { bind: { address: ':80', proto: h1 } }"), "sluice.yaml:2:41: frontend 'web': bind: invalid bind proto 'h1' (expected h2)"],
     [yaml("frontends:", "  web: { bind: { address: ':80', alpn: h2 } }"), "sluice.yaml:2:16: frontend 'web': bind: bind option 'alpn' needs 'ssl' on the same bind"],
-    [yaml("frontends:", "  web: { bind: { address: ':80', proto: h2, frobnicate: 1 } }"), "sluice.yaml:2:45: frontend 'web': bind: bind option 'frobnicate' is not supported yet (supported: proto, ssl, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, prefer-client-ciphers, accept-proxy, name, v4v6, v6only, mode, user, uid, group, gid)"],
+    [yaml("frontends:", "  web: { bind: { address: ':80', proto: h2, frobnicate: 1 } }"), "sluice.yaml:2:45: frontend 'web': bind: bind option 'frobnicate' is not supported yet (supported: proto, ssl, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, prefer-client-ciphers, verify, ca-file, crt-ignore-err, ca-ignore-err, accept-proxy, name, v4v6, v6only, mode, user, uid, group, gid)"],
     [cfg("frontend web", "    mode tcp", "    bind :80 proto h2"), "sluice.cfg:3: frontend 'web': bind: proto h2 needs mode http (this frontend is in tcp mode)"],
   ])("error: %#", (source, message) => {
     expect(errorsOf(source)).toContain(message);

@@ -156,6 +156,50 @@ describe("bind ssl", () => {
     ]);
   });
 
+  test("client certificates: verify, ca-file, crt-ignore-err, ca-ignore-err; YAML twin; ca-file alone asks for none", () => {
+    const cfg = load("m.cfg", [
+      "frontend fe",
+      "    bind 127.0.0.1:8443 ssl crt a.pem ca-file ca.crt verify required",
+      "    bind 127.0.0.1:8444 ssl crt a.pem ca-file ca.crt verify optional crt-ignore-err 10,21 ca-ignore-err all",
+      "    bind 127.0.0.1:8445 ssl crt a.pem ca-file ca.crt",
+      "    bind 127.0.0.1:8446 ssl crt a.pem verify none",
+    ].join("\n") + "\n");
+    if (!cfg.ok) throw new Error(cfg.errors.join("\n"));
+    const yaml = load("m.yaml", [
+      "frontends:",
+      "  fe:",
+      "    bind:",
+      "      - { address: '127.0.0.1:8443', ssl: true, crt: a.pem, ca-file: ca.crt, verify: required }",
+      "      - { address: '127.0.0.1:8444', ssl: true, crt: a.pem, ca-file: ca.crt, verify: optional, crt-ignore-err: '10,21', ca-ignore-err: all }",
+      "      - { address: '127.0.0.1:8445', ssl: true, crt: a.pem, ca-file: ca.crt }",
+      "      - { address: '127.0.0.1:8446', ssl: true, crt: a.pem, verify: none }",
+    ].join("\n") + "\n");
+    if (!yaml.ok) throw new Error(yaml.errors.join("\n"));
+    expect(withoutOrigins(yaml.config)).toEqual(withoutOrigins(cfg.config));
+    const [b1, b2, b3, b4] = cfg.config.frontends[0]!.binds;
+    expect(b1!.ssl!.clientCertificates).toEqual({ verify: "required", ca: expect.stringContaining("BEGIN CERTIFICATE") });
+    expect(b2!.ssl!.clientCertificates).toEqual({ verify: "optional", ca: expect.stringContaining("BEGIN CERTIFICATE"), crtIgnoreErr: [10, 21], caIgnoreErr: "all" });
+    // HAProxy: ca-file without verify asks clients for nothing.
+    expect([b3!.ssl!.clientCertificates, b4!.ssl!.clientCertificates]).toEqual([undefined, undefined]);
+    const bad = load("mbad.cfg", [
+      "frontend fe",
+      "    bind 127.0.0.1:8443 ssl crt a.pem verify required",
+      "    bind 127.0.0.1:8444 ssl crt a.pem ca-file ca.crt verify sometimes",
+      "    bind 127.0.0.1:8445 ssl crt a.pem ca-file ca.crt verify optional crt-ignore-err foo",
+      "    bind 127.0.0.1:8447 ca-file ca.crt verify optional",
+    ].join("\n") + "\n");
+    expect(bad.ok ? [] : bad.errors.map((e) => e.message.replace(pki.dir + "/", "").replace(pki.dir + "/", ""))).toEqual([
+      "mbad.cfg:2: frontend 'fe': bind: 'verify required' needs 'ca-file' (the CA certificates clients' certificates are verified against)",
+      "mbad.cfg:3: frontend 'fe': bind: unknown verify method 'sometimes', only 'none', 'optional', and 'required' are supported",
+      "mbad.cfg:4: frontend 'fe': bind: crt-ignore-err 'foo': expected 'all' or error IDs (1..94) separated by commas",
+      "mbad.cfg:5: frontend 'fe': bind: bind option 'verify' needs 'ssl' on the same bind",
+    ]);
+    const missing = load("mmissing.cfg", "frontend fe\n    bind 127.0.0.1:8446 ssl crt a.pem ca-file nothere.crt verify optional\n");
+    expect(missing.ok ? [] : missing.errors.map((e) => e.message.replace(pki.dir + "/", "").replace(pki.dir + "/", ""))).toEqual([
+      "mmissing.cfg:2: frontend 'fe': ca-file 'nothere.crt': cannot read it (ENOENT)",
+    ]);
+  });
+
   test("errors name the config file and line, and the certificate file", () => {
     const r = load("bad.cfg", [
       "frontend fe",
@@ -176,7 +220,7 @@ describe("bind ssl", () => {
       "bad.cfg:2: frontend 'fe': bind: 'ssl' needs a certificate: 'crt FILE|DIR' or 'crt-list FILE'",
       "bad.cfg:3: frontend 'fe': bind: bind option 'crt' needs 'ssl' on the same bind",
       "bad.cfg:4: frontend 'fe': bind: invalid ssl-min-ver 'TLSv9' (expected TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3)",
-      "bad.cfg:5: frontend 'fe': bind option 'frobnicate' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, prefer-client-ciphers, accept-proxy, v4v6, v6only, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, name, mode, user, uid, group, gid)",
+      "bad.cfg:5: frontend 'fe': bind option 'frobnicate' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, prefer-client-ciphers, accept-proxy, v4v6, v6only, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, verify, ca-file, crt-ignore-err, ca-ignore-err, name, mode, user, uid, group, gid)",
       "bad.cfg:6: frontend 'fe': bind: ssl-min-ver TLSv1.3 is above ssl-max-ver TLSv1.2",
       "bad.cfg:10: backend 'be': server 'u': ssl-min-ver TLSv1.3 is above ssl-max-ver TLSv1.2",
       "bad.cfg:11: backend 'be': server 'v': send-proxy with ssl is not supported yet",
