@@ -21,6 +21,7 @@ const BIND_VALUES: Record<string, string> = {
   curves: "<curves>",
   verify: "none|optional|required",
   "ca-file": "<file>",
+  "crl-file": "<file>",
   "crt-ignore-err": "all|<id>[,<id>...]",
   "ca-ignore-err": "all|<id>[,<id>...]",
   ...BIND_SOCKET_VALUES,

@@ -138,6 +138,7 @@ export const BIND_FIELDS = {
   // Client certificates (HAProxy's bind verify / ca-file / crt-ignore-err / ca-ignore-err).
   verify: v.optional(clientVerify()),
   "ca-file": v.optional(text("ca-file")),
+  "crl-file": v.optional(text("crl-file")),
   "crt-ignore-err": v.optional(ignoredErrors("crt-ignore-err")),
   "ca-ignore-err": v.optional(ignoredErrors("ca-ignore-err")),
   ...BIND_PROXY_FIELDS,
@@ -164,6 +165,8 @@ export interface BindSslPart {
   verify?: "optional" | "required";
   /** `ca-file`: what clients' certificates are verified against. */
   caFile?: string;
+  /** `crl-file`: certificates revoked by the CA (with `verify`; unused without, as HAProxy). */
+  crlFile?: string;
   crtIgnoreErr?: "all" | number[];
   caIgnoreErr?: "all" | number[];
 }
@@ -214,6 +217,7 @@ export function bindSslPart(o: BindFields): BindSslPart | undefined | string {
     part.verify = verify;
   }
   if (o["ca-file"] !== undefined) part.caFile = o["ca-file"];
+  if (o["crl-file"] !== undefined) part.crlFile = o["crl-file"];
   if (o["crt-ignore-err"] !== undefined) part.crtIgnoreErr = o["crt-ignore-err"];
   if (o["ca-ignore-err"] !== undefined) part.caIgnoreErr = o["ca-ignore-err"];
   return part;

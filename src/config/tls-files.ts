@@ -111,6 +111,7 @@ export function loadBindTls(
     }
   }
   const ca = part.verify === undefined || part.caFile === undefined ? undefined : caText(paths.ca(part.caFile), errors);
+  const crl = part.verify === undefined || part.crlFile === undefined ? undefined : pemText("crl-file", paths.ca(part.crlFile), "X509 CRL", errors);
   if (errors.length > 0) return { ok: false, errors };
   if (certificates.length === 0) return { ok: false, errors: ["no certificate loaded"] };
   const tls: BindTls = {
@@ -131,6 +132,7 @@ export function loadBindTls(
   if (part.curves !== undefined) tls.curves = part.curves;
   if (part.verify !== undefined && ca !== undefined) {
     const clients: NonNullable<BindTls["clientCertificates"]> = { verify: part.verify, ca };
+    if (crl !== undefined) clients.crl = crl;
     if (part.crtIgnoreErr !== undefined) clients.crtIgnoreErr = part.crtIgnoreErr;
     if (part.caIgnoreErr !== undefined) clients.caIgnoreErr = part.caIgnoreErr;
     tls.clientCertificates = clients;
@@ -169,9 +171,14 @@ export function loadServerTls(part: ServerSslPart, paths: FilePaths): Loaded<Ser
 
 /** A CA file's PEM text, or undefined with what is wrong added to `errors`. */
 function caText(path: string, errors: string[]): string | undefined {
+  return pemText("ca-file", path, "CERTIFICATE", errors);
+}
+
+/** A PEM file holding at least one `label` block, or undefined with what is wrong added to `errors`. */
+function pemText(keyword: string, path: string, label: string, errors: string[]): string | undefined {
   const text = readText(path);
-  if (typeof text !== "string") errors.push(`ca-file '${path}': ${text.error}`);
-  else if (!text.includes("-----BEGIN CERTIFICATE-----")) errors.push(`ca-file '${path}': no PEM certificate in it`);
+  if (typeof text !== "string") errors.push(`${keyword} '${path}': ${text.error}`);
+  else if (!text.includes(`-----BEGIN ${label}-----`)) errors.push(`${keyword} '${path}': no PEM ${label === "CERTIFICATE" ? "certificate" : label} in it`);
   else return text;
   return undefined;
 }

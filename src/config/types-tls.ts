@@ -48,6 +48,8 @@ export interface ClientCertificates {
   verify: "optional" | "required";
   /** The CA file's PEM text. */
   ca: string;
+  /** `crl-file`: the PEM text of the CA's revocation lists (a revoked certificate is X509_V_ERR_CERT_REVOKED, 23). */
+  crl?: string;
   /** X509_V_ERR codes that do not refuse a certificate (`all`: none does). */
   crtIgnoreErr?: "all" | number[];
   caIgnoreErr?: "all" | number[];

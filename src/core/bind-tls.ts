@@ -31,6 +31,8 @@ export function serverTlsOptions(tls: BindTls, handshakeTimeoutMs: number): Serv
   if (tls.curves !== undefined) options.curves = tls.curves;
   if (tls.preferClientCiphers === true) options.preferClientCiphers = true;
   const clients = tls.clientCertificates;
-  if (clients !== undefined) options.clientCertificates = { ca: clients.ca, rejectInHandshake: refusedInHandshake(clients) };
+  if (clients !== undefined) {
+    options.clientCertificates = { ca: clients.ca, rejectInHandshake: refusedInHandshake(clients), ...(clients.crl === undefined ? {} : { crl: clients.crl }) };
+  }
   return options;
 }

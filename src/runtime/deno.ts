@@ -226,6 +226,7 @@ export const denoRuntime: Runtime = {
         t.ciphersuites && "ciphersuites",
         t.curves && "curves",
         !t.tickets && "no-tls-tickets",
+        t.clientCertificates?.crl !== undefined && "crl-file",
       ].filter(Boolean);
       if (ignored.length > 0) {
         return Promise.reject(

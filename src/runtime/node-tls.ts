@@ -246,6 +246,7 @@ export function commonOptions(o: ServerTlsOptions): tls.SecureContextOptions {
   if (o.curves !== undefined) options.ecdhCurve = o.curves;
   // The CA certificates clients' certificates are verified against: in every context (the one that ends the handshake verifies).
   if (o.clientCertificates !== undefined) options.ca = o.clientCertificates.ca;
+  if (o.clientCertificates?.crl !== undefined) options.crl = o.clientCertificates.crl;
   // HAProxy's default is the server's order (SSL_OP_CIPHER_SERVER_PREFERENCE); prefer-client-ciphers clears it.
   options.honorCipherOrder = o.preferClientCiphers !== true;
   return options;

@@ -138,7 +138,7 @@ export interface ServerTlsOptions {
    * the handshake; else the handshake ends either way and the socket's `tls.peer`
    * says what came (the core decides).
    */
-  readonly clientCertificates?: { readonly ca: string; readonly rejectInHandshake: boolean };
+  readonly clientCertificates?: { readonly ca: string; readonly crl?: string; readonly rejectInHandshake: boolean };
 }
 
 /** A handshake that did not complete: the connection is gone, this says why. */

@@ -4,7 +4,10 @@
 // and with one of another CA; the answers (an `http-request return` of the
 // ssl_c_* fetches) and the refusals must be HAProxy's.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { freePort } from "./harness.ts";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, spawnSluice, TARGETS, tempDir } from "./harness.ts";
 import { proxiesUnderTest } from "./reference-proxy.ts";
 import { TestPki, type Leaf } from "../support/certs.ts";
 
@@ -136,5 +139,67 @@ describe("client certificates on TLS binds against HAProxy 2.6", () => {
         await running.stop();
       }
     }, 60000);
+  }
+});
+
+/** A CRL of the test CA revoking `leaf` (openssl ca, as an operator would make one). */
+function revoke(pki: TestPki, leaf: Leaf): string {
+  const dir = pki.dir;
+  const conf = join(dir, "crl.cnf");
+  writeFileSync(join(dir, "index.txt"), "");
+  writeFileSync(join(dir, "crlnumber"), "01\n");
+  writeFileSync(conf, `[ ca ]\ndefault_ca = test\n[ test ]\ndatabase = ${dir}/index.txt\ncrlnumber = ${dir}/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n`);
+  const ca = ["-config", conf, "-keyfile", join(dir, "ca.key"), "-cert", pki.caFile];
+  execFileSync("openssl", ["ca", ...ca, "-revoke", leaf.cert], { stdio: "ignore" });
+  const crl = join(dir, "ca.crl");
+  execFileSync("openssl", ["ca", ...ca, "-gencrl", "-out", crl], { stdio: "ignore" });
+  return crl;
+}
+
+describe("crl-file: a revoked client certificate, against HAProxy 2.6", () => {
+  let pki: TestPki;
+  let srv: Leaf;
+  let client: Leaf;
+  let revoked: Leaf;
+  let crl: string;
+  const config = (port: number) => `
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+
+frontend revocation
+    bind 127.0.0.1:${port} ssl crt ${srv.pem} ca-file ${pki.caFile} verify required crl-file ${crl}
+    http-request return status 200 content-type text/plain lf-string "cn=%[ssl_c_s_dn(cn)]\\n"
+`;
+
+  beforeAll(() => {
+    pki = new TestPki();
+    srv = pki.leaf("srv", { names: ["srv.test"] });
+    client = pki.leaf("client", { names: ["client.one"] });
+    revoked = pki.leaf("revoked", { names: ["revoked.one"] });
+    crl = revoke(pki, revoked);
+  });
+
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: the revoked certificate is refused, the other served (Deno: refused at start)`, async () => {
+      const port = await freePort();
+      if (proxy.name === "sluice deno") {
+        // Deno's TLS library ignores CRLs: the bind is refused rather than served without them.
+        const dir = tempDir();
+        writeFileSync(join(dir, "crl.cfg"), config(port));
+        const run = spawnSluice(TARGETS.find((t) => t.name === "deno")!, ["-f", join(dir, "crl.cfg")]);
+        expect(await run.exited).not.toBe(0);
+        expect(run.errLines.join("\n")).toContain("crl-file cannot be applied under Deno");
+        return;
+      }
+      const running = await proxy.start(config(port), [port]);
+      try {
+        expect([await ask(port, client), await ask(port, revoked)]).toEqual(["200 cn=client.one", "refused"]);
+      } finally {
+        await running.stop();
+      }
+    }, 30000);
   }
 });

@@ -164,7 +164,7 @@ describe("haproxy.cfg errors", () => {
     [
       "bind option",
       ["frontend web", "    bind :443 transparent"],
-      "sluice.cfg:2: frontend 'web': bind option 'transparent' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, prefer-client-ciphers, accept-proxy, v4v6, v6only, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, verify, ca-file, crt-ignore-err, ca-ignore-err, name, mode, user, uid, group, gid)",
+      "sluice.cfg:2: frontend 'web': bind option 'transparent' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, prefer-client-ciphers, accept-proxy, v4v6, v6only, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, verify, ca-file, crl-file, crt-ignore-err, ca-ignore-err, name, mode, user, uid, group, gid)",
     ],
     [
       "missing proxy name",

@@ -220,7 +220,7 @@ describe("bind ssl", () => {
       "bad.cfg:2: frontend 'fe': bind: 'ssl' needs a certificate: 'crt FILE|DIR' or 'crt-list FILE'",
       "bad.cfg:3: frontend 'fe': bind: bind option 'crt' needs 'ssl' on the same bind",
       "bad.cfg:4: frontend 'fe': bind: invalid ssl-min-ver 'TLSv9' (expected TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3)",
-      "bad.cfg:5: frontend 'fe': bind option 'frobnicate' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, prefer-client-ciphers, accept-proxy, v4v6, v6only, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, verify, ca-file, crt-ignore-err, ca-ignore-err, name, mode, user, uid, group, gid)",
+      "bad.cfg:5: frontend 'fe': bind option 'frobnicate' is not supported yet (supported: ssl, strict-sni, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, no-tls-tickets, prefer-client-ciphers, accept-proxy, v4v6, v6only, proto, crt, crt-list, default-crt, alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, verify, ca-file, crl-file, crt-ignore-err, ca-ignore-err, name, mode, user, uid, group, gid)",
       "bad.cfg:6: frontend 'fe': bind: ssl-min-ver TLSv1.3 is above ssl-max-ver TLSv1.2",
       "bad.cfg:10: backend 'be': server 'u': ssl-min-ver TLSv1.3 is above ssl-max-ver TLSv1.2",
       "bad.cfg:11: backend 'be': server 'v': send-proxy with ssl is not supported yet",
