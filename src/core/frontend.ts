@@ -238,7 +238,7 @@ export class Frontend implements SessionHost, InspectionDone {
   private tlsRefused(bind: BindConfig, address: string, port: number, why: string): void {
     this.counters.tlsFailures++;
     const date = formatLogDate(this.runtime.wallNow());
-    this.logger.event(`${address}:${port} [${date}] ${this.name}/${bind.host}:${bind.port}: ${why}`);
+    this.logger.event(`${address}:${port} [${date}] ${this.name}/${this.listenerName(bind)}: ${why}`);
   }
 
   /**
@@ -396,9 +396,12 @@ export class Frontend implements SessionHost, InspectionDone {
   private proxyHeaderFailed(socket: Socket, bind: BindConfig, failure: ProxyHeaderFailureReport, acceptDate: number): void {
     if (failure.empty && this.config.logging?.dontLogNull === true) return;
     const date = formatLogDate(acceptDate);
-    // HAProxy names the listener: its `name`, else its number in the section.
-    const name = bind.name ?? this.config.binds.indexOf(bind) + 1;
-    this.logger.event(`${socket.remoteAddress}:${socket.remotePort} [${date}] ${this.name}/${name}: ${failure.reason}`);
+    this.logger.event(`${socket.remoteAddress}:${socket.remotePort} [${date}] ${this.name}/${this.listenerName(bind)}: ${failure.reason}`);
+  }
+
+  /** How HAProxy's connection-error lines name a listener: its `name`, else its number in the section. */
+  private listenerName(bind: BindConfig): string | number {
+    return bind.name ?? this.config.binds.indexOf(bind) + 1;
   }
 
   private stopping = false;
