@@ -11,6 +11,7 @@ import { FieldsHead } from "../http/fields-head.ts";
 import { BodyKind, type Head } from "../http/message.ts";
 import { type HeaderField, STATIC_TABLE } from "./hpack/index.ts";
 import { checkField, contentLengthOf, MalformedFields } from "./translate.ts";
+import { newWebSocketKey } from "../http/websocket-key.ts";
 
 /** More fields than tune.http.maxhdr: answered 431, not a protocol error. */
 export class TooManyFields extends Error {
@@ -65,6 +66,7 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
   let scheme: string | undefined;
   let authority: string | undefined;
   let path: string | undefined;
+  let protocol: string | undefined;
   let i = 0;
   for (; i < fields.length; i++) {
     const field = fields[i]!;
@@ -87,6 +89,11 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
       case ":path":
         if (path !== undefined) throw new MalformedFields("two :path fields");
         path = value;
+        break;
+      case ":protocol":
+        // RFC 8441 extended CONNECT (we send SETTINGS_ENABLE_CONNECT_PROTOCOL).
+        if (protocol !== undefined) throw new MalformedFields("two :protocol fields");
+        protocol = value;
         break;
       default:
         throw new MalformedFields(`pseudo-header '${name}' in a request`);
@@ -124,7 +131,15 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
   if (method === undefined) throw new MalformedFields("no :method");
   if (!isToken(method)) throw new MalformedFields(`:method '${method}' is not a token`);
   let target: string;
-  if (method === "CONNECT") {
+  if (protocol !== undefined) {
+    // RFC 8441 §4: :protocol only with CONNECT, which then carries :scheme, :path and :authority as other requests.
+    if (method !== "CONNECT") throw new MalformedFields(`:protocol with :method ${method}`);
+    if (!isToken(protocol)) throw new MalformedFields(`:protocol '${protocol}' is not a token`);
+    if (scheme === undefined || path === undefined || path.length === 0 || path.charCodeAt(0) !== 0x2f || authority === undefined) {
+      throw new MalformedFields("an extended CONNECT without :scheme, :path or :authority");
+    }
+    target = path;
+  } else if (method === "CONNECT") {
     // §8.5: :method and :authority only.
     if (scheme !== undefined || path !== undefined) throw new MalformedFields("CONNECT with :scheme or :path");
     if (authority === undefined || authority.length === 0) throw new MalformedFields("CONNECT without :authority");
@@ -150,6 +165,7 @@ export function requestHead(fields: HeaderField[], endStream: boolean, maxFields
   }
   const length = lengths === 0 ? -1 : contentLengthOf(fields, from);
   if (endStream && length > 0) throw new MalformedFields(`content-length ${length} on a request without a body`);
+  if (protocol !== undefined) return upgradeHead(fields, from, hostAt, protocol, target, authority!, scheme!);
   if (cookies > 1) joinCookies(fields, from);
   const effectiveHost = authority ?? host;
   if (hostAt < 0 && authority !== undefined) {
@@ -174,4 +190,24 @@ function joinCookies(fields: HeaderField[], from: number): void {
     else fields.splice(k--, 1);
   }
   fields[first] = ["cookie", values.join("; ")];
+}
+
+/**
+ * An extended CONNECT (RFC 8441) as the HTTP/1.1 request it stands for: a
+ * GET with `Upgrade: <protocol>` (the writer adds `Connection: upgrade`), no
+ * body (what follows on the stream is the tunnel's), and for WebSocket a
+ * Sec-WebSocket-Key of the proxy's making, HTTP/2 carrying none.
+ */
+function upgradeHead(fields: HeaderField[], from: number, hostAt: number, protocol: string, target: string, authority: string, scheme: string): Head {
+  let start = from;
+  if (hostAt < 0) fields[--start] = ["host", authority];
+  fields.push(["upgrade", protocol]);
+  if (protocol.toLowerCase() === "websocket" && !fields.some((f, k) => k >= start && f[0] === "sec-websocket-key")) {
+    fields.push(["sec-websocket-key", newWebSocketKey()]);
+  }
+  return new FieldsHead(
+    fields,
+    { isRequest: true, method: "GET", target, bodyKind: BodyKind.None, contentLength: -1, host: authority, absoluteScheme: scheme, upgrade: protocol, connectionTokens: ["upgrade"] },
+    start,
+  );
 }

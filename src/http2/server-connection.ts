@@ -99,6 +99,8 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
       [SettingId.INITIAL_WINDOW_SIZE, o.initialWindowSize],
       [SettingId.HEADER_TABLE_SIZE, o.headerTableSize],
       [SettingId.MAX_HEADER_LIST_SIZE, o.maxHeaderListSize],
+      // RFC 8441: WebSocket (and other upgrades) over a stream, relayed to HTTP/1.1 servers as an Upgrade.
+      [SettingId.ENABLE_CONNECT_PROTOCOL, 1],
     ]));
     // The connection window is given back as DATA arrives (each stream's window bounds what waits): it only needs to cover the streams in flight.
     const connWindow = Math.min(MAX_WINDOW_SIZE, Math.max(DEFAULT_INITIAL_WINDOW_SIZE, o.initialWindowSize * Math.min(o.maxConcurrentStreams, 16)));
@@ -322,6 +324,8 @@ export class H2ServerConnection implements MultiplexedServerMux, ServerStreamHos
     // Every field passed: those the block entered in the table need no check when referenced again.
     this.decoder.markInserted();
     stream.expected = head.contentLength;
+    // An extended CONNECT (RFC 8441): the stream may become a tunnel; the key its server's accept must match.
+    if (head.upgrade !== undefined) stream.upgradeKey = head.get("sec-websocket-key") ?? "";
     this.streams.set(id, stream);
     stream.sink = this.events.streamOpened(head, stream);
     if (endStream && !stream.closed) stream.sink.requestEnd();

@@ -10,6 +10,8 @@ import { DEFAULT_LIMITS } from "../http1/types.ts";
 import { ErrorCode } from "./constants.ts";
 import type { HeaderField } from "./hpack/index.ts";
 import { trailerFields } from "./translate.ts";
+import { setStatus } from "../http/edit-head.ts";
+import { webSocketAccept } from "../http/websocket-key.ts";
 
 /** What a stream needs from its connection. */
 export interface ServerStreamHost {
@@ -66,6 +68,12 @@ export class H2ServerStream implements ServerStream {
   closed = false;
   bytesOut = 0;
   blockedSince = -1;
+  /**
+   * Opened by an extended CONNECT (RFC 8441): a server's 101 opens the tunnel
+   * (a 200 to the client). The Sec-WebSocket-Key sent for it ("" for other
+   * protocols); undefined: an ordinary request, which no 101 can answer.
+   */
+  upgradeKey: string | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -135,9 +143,17 @@ export class H2ServerStream implements ServerStream {
     this.host.sendPending(this);
   }
 
-  /** HTTP/2 has no 101 (RFC 9113 §8.6): a server's switch cannot be relayed, the stream is reset. */
-  switching(_head: Head): void {
-    this.reset("cancel");
+  /**
+   * HTTP/2 has no 101 (RFC 9113 §8.6): an extended CONNECT's tunnel opens
+   * with a 200 (RFC 8441 §5), once the server's Sec-WebSocket-Accept
+   * matches the key sent; any other switch cannot be relayed, the stream is
+   * reset (the session then drops the server side: slot.startTunnel).
+   */
+  switching(head: Head): void {
+    const key = this.upgradeKey;
+    if (key === undefined || (key !== "" && head.get("sec-websocket-accept") !== webSocketAccept(key))) return this.reset("cancel");
+    // The server's fields go on (Sec-WebSocket-Accept too, as HAProxy relays them); Connection and Upgrade are HTTP/1's and dropped.
+    this.writeHead(setStatus(head, 200)!);
   }
 
   /** sluice's own answer (error page, errorfile) given as raw HTTP/1.1 bytes: relayed as HTTP/2. */

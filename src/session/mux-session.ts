@@ -145,8 +145,9 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
     }
     const stream = openStream(this.host, slot, head, this.client, this.defaultBackend, this.now(), "2.0");
     slot.stream = stream;
-    // The body waits in the client's window until a connection is ready.
+    // The body waits in the client's window until a connection is ready; an extended CONNECT's bytes until its tunnel opens.
     if (head.bodyKind !== BodyKind.None) writer.hold();
+    else if (head.upgrade !== undefined) slot.awaitTunnel();
     stream.start();
     slot.rearm();
     return slot;

@@ -63,6 +63,14 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   /** The client's window is closed: the server's side is paused. */
   private serverHeld = false;
   private over = false;
+  /**
+   * An extended CONNECT (RFC 8441): "waiting" until its server switches
+   * protocols (what the client sends meanwhile is kept), then "open": a
+   * tunnel, bytes both ways as DATA.
+   */
+  private tunnel: "none" | "waiting" | "open" = "none";
+  private tunnelBytes: Uint8Array[] | undefined;
+  private tunnelEnd = false;
 
   constructor(
     readonly session: SlotSession,
@@ -217,14 +225,42 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     this.finish();
   }
 
-  /** A 101 cannot reach an HTTP/2 client (the mux reset the stream): the server side goes too. */
+  /** An extended CONNECT: the stream becomes a tunnel if its server switches protocols; until then the client's bytes wait. */
+  awaitTunnel(): void {
+    this.tunnel = "waiting";
+    this.writer.hold();
+  }
+
+  /**
+   * The server switched protocols. The writer sent the client a 200 if the
+   * stream was an extended CONNECT whose key the server accepted; else it
+   * reset the stream (no 101 can reach an HTTP/2 client): the server side goes too.
+   */
   startTunnel(): void {
-    this.stream?.cut(Cause.proxy, Phase.data);
+    const stream = this.stream;
+    if (this.tunnel !== "waiting" || this.writer.closed || stream === undefined) {
+      stream?.cut(Cause.proxy, Phase.data);
+      return;
+    }
+    this.tunnel = "open";
+    const held = this.tunnelBytes;
+    this.tunnelBytes = undefined;
+    if (held !== undefined) for (const chunk of held) stream.requestData(chunk);
+    if (this.tunnelEnd) {
+      // What the client sent goes out before its FIN.
+      stream.flushToServer();
+      stream.endTunnelWrite();
+    }
+    this.writer.release();
+    this.session.touch(this);
+    this.rearm();
   }
 
   tunnelClosed(): void {
     const stream = this.stream;
     if (stream !== undefined && !this.logged) this.log(stream, stream.status);
+    // The server's side ended: so does the stream's (END_STREAM after what is still queued).
+    this.writer.end(undefined);
     this.finish();
   }
 
@@ -247,6 +283,11 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   requestData(chunk: Uint8Array): void {
     this.lastClient = this.now();
     this.bytesIn += chunk.length;
+    // The tunnel is not open yet: kept (a copy, the chunk's buffer is reused) until it is, or dropped with the stream.
+    if (this.tunnel === "waiting") {
+      (this.tunnelBytes ??= []).push(chunk.slice());
+      return;
+    }
     const stream = this.stream;
     // A stream already over (answered early, failed) takes no more body: nothing would ever drain it.
     if (stream === undefined || stream.done) return;
@@ -259,7 +300,17 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   }
 
   requestEnd(): void {
-    this.stream?.requestEnd();
+    if (this.tunnel === "waiting") {
+      this.tunnelEnd = true;
+      return;
+    }
+    // The client closed its side of the tunnel: so does the server side (a half-close), after what it sent.
+    if (this.tunnel === "open") {
+      this.stream?.flushToServer();
+      this.stream?.endTunnelWrite();
+    } else {
+      this.stream?.requestEnd();
+    }
     this.session.touch(this);
   }
 
@@ -302,6 +353,7 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     let d = blocked >= 0 ? blocked + client : Infinity;
     const stream = this.stream;
     if (stream === undefined || stream.done) return d;
+    if (this.tunnel === "open") return Math.min(d, Math.max(this.lastClient, this.lastServer) + span(this.tunnelTimeout(stream)));
     d = Math.min(d, stream.queueDeadline());
     if (stream.waitingOnServer && !this.serverHeld) d = Math.min(d, this.lastServer + span(stream.backend.timeouts.server));
     if (this.clientOwesBody(stream)) d = Math.min(d, this.lastClient + client);
@@ -331,6 +383,14 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
       }
       return;
     }
+    if (this.tunnel === "open") {
+      // A tunnel idle both ways for `timeout tunnel` (else the longer of client and server): both sides go.
+      if (now < Math.max(this.lastClient, this.lastServer) + span(this.tunnelTimeout(stream))) return;
+      stream.setTermination(Cause.clientTimeout, Phase.data);
+      stream.closeServer();
+      this.writer.reset("cancel");
+      return;
+    }
     if (now >= stream.queueDeadline()) return stream.queueExpired();
     if (stream.waitingOnServer && !this.serverHeld && now >= this.lastServer + span(stream.backend.timeouts.server)) {
       return stream.serverTimedOut();
@@ -342,6 +402,12 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
       this.log(stream, 408);
       this.answer(408, stream.backend);
     }
+  }
+
+  /** HAProxy's: `timeout tunnel`, else the longer of `timeout client` and `timeout server`. */
+  private tunnelTimeout(stream: HttpStream): number {
+    const b = stream.backend.timeouts;
+    return b.tunnel || Math.max(this.session.host.timeouts.client, b.server);
   }
 
   // ---- the end ----

@@ -26,6 +26,7 @@ const KNOWN_MALFORMED: Record<string, Case["known"]> = {
     haproxy: forwards("HAProxy 2.6", "an :authority carrying userinfo", "§8.3.1 forbids userinfo in :authority for http URIs and §8.3 makes an invalid pseudo-header field malformed."),
     nghttpx: forwards("nghttpx", "an :authority carrying userinfo", "§8.3.1 forbids userinfo in :authority for http URIs and §8.3 makes an invalid pseudo-header field malformed."),
   },
+  "8441.4/1": { haproxy: forwards("HAProxy 2.6", "a GET carrying :protocol (as a plain GET)", "RFC 8441 §4 allows :protocol on CONNECT only and RFC 9113 §8.3 makes an undefined request pseudo-header malformed") },
   "8.3.1/11": { nghttpx: forwards("nghttpx", "a :path with a fragment", "§8.3.1 gives :path the path and query only, and §8.3 makes an invalid pseudo-header field malformed", " (HAProxy resets the stream).") },
 };
 
@@ -235,6 +236,20 @@ export const HTTP_CASES: Case[] = [
       if (f?.type !== FrameType.HEADERS || status < 200) throw c.failure("expected a final response to the CONNECT or its refusal", from);
     }),
   },
+
+  // ---- RFC 8441 extended CONNECT (sluice sends SETTINGS_ENABLE_CONNECT_PROTOCOL) ----
+  malformedGet(
+    "8441.4/1",
+    "RFC 8441 §4: A CONNECT request with a :protocol pseudo-header MUST include :scheme and :path; requests that contain the :protocol pseudo-header but are not CONNECT are malformed (RFC 9113 §8.3: pseudo-headers not defined for requests).",
+    "a GET with :protocol websocket",
+    (ctx) => [[":protocol", "websocket"], ...ctx.get()],
+  ),
+  malformedGet(
+    "8441.4/2",
+    "RFC 8441 §4: On requests bearing the :protocol pseudo-header, the :scheme and :path pseudo-header fields of the target URI MUST also be included.",
+    "an extended CONNECT without :path",
+    () => [[":method", "CONNECT"], [":protocol", "websocket"], [":scheme", "http"], [":authority", "localhost"]],
+  ),
 
   // ---- HPACK, RFC 7541 ----
   {
