@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ErrorCode, Flag, FrameType, SettingId } from "../../src/http2/constants.ts";
 import { H2RawClient } from "../support/h2-raw-client.ts";
 import { settingsOf } from "../support/h2-raw-frames.ts";
-import { freePort } from "./harness.ts";
+import net from "node:net";
+import { freePort, selectedTargets, startSluice, stopSluice } from "./harness.ts";
 import { proxiesUnderTest } from "./reference-proxy.ts";
 
 /** A client's text frame (masked, RFC 6455 §5.3). */
@@ -141,4 +142,41 @@ function dataOf(client: H2RawClient, streamId: number): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+for (const target of selectedTargets()) {
+  test(`${target.name}: a 101 whose Sec-WebSocket-Accept does not match the key sent resets the stream; no byte of the tunnel passes`, async () => {
+    // A server that switches protocols with a made-up accept, then sends a frame.
+    const liar = net.createServer((s) => {
+      s.once("data", () => s.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSByaWdodCBvbmU=\r\n\r\n\x81\x02hi"));
+      s.on("error", () => {});
+    });
+    await new Promise<void>((r) => liar.listen(0, "127.0.0.1", r));
+    const port = await freePort();
+    const run = await startSluice(target, `
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+
+frontend fe
+    bind 127.0.0.1:${port} proto h2
+    default_backend ws
+
+backend ws
+    server s1 127.0.0.1:${(liar.address() as net.AddressInfo).port}
+`);
+    const client = await H2RawClient.connect(port);
+    try {
+      await client.handshake();
+      client.sendHeaders(1, [[":method", "CONNECT"], [":protocol", "websocket"], [":scheme", "http"], [":authority", "x"], [":path", "/chat"], ["sec-websocket-version", "13"]], { endStream: false });
+      await client.expectRst(1, ErrorCode.CANCEL);
+      expect(client.frames.filter((f) => f.streamId === 1 && f.type !== FrameType.RST_STREAM)).toEqual([]);
+    } finally {
+      client.close();
+      await stopSluice(run);
+      liar.close();
+    }
+  }, 20000);
 }
