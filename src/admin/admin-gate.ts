@@ -19,6 +19,8 @@ const NO_WORLD: World = {
   usableServers: () => -1,
   serverUp: () => undefined,
   env: () => undefined,
+  // No clock either: config/stats-admin.ts takes only fetches of the request and the connection.
+  wallNow: () => 0,
 };
 
 /** IPv4-mapped IPv6 (`::ffff:127.0.0.1`, as a dual-stack socket reports it) as the IPv4 address a rule names. */

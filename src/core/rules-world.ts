@@ -7,8 +7,9 @@ import type { Sample } from "../rules/types.ts";
 import type { RulesWorld } from "../session/txn.ts";
 import type { StickStore, StickTable } from "../stick/types.ts";
 
-export function rulesWorld(backends: ReadonlyMap<string, Backend>, stick?: StickStore): RulesWorld {
+export function rulesWorld(backends: ReadonlyMap<string, Backend>, stick: StickStore | undefined, wallNow: () => number): RulesWorld {
   return {
+    wallNow,
     procVars: new Map<string, Sample>(),
     stick,
     usableServers(name: string): number {

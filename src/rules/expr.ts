@@ -9,7 +9,7 @@
 import { CONVERTERS } from "./convert/index.ts";
 import { type ExprTerm, parseExprText } from "./expr-parse.ts";
 import { FETCHES } from "./fetch/index.ts";
-import { canCast, castFn, stageName, suggestion } from "./sample.ts";
+import { canCast, castFn, dynamicCast, stageName, suggestion } from "./sample.ts";
 import type { CompileEnv, ConverterDef, EachFn, FetchDef, MatchMethod, Sample, SampleFn, SampleType, StageBit, Txn } from "./types.ts";
 
 /** An expression whose names, argument counts and types are known to fit; not yet compiled. */
@@ -98,7 +98,10 @@ type Step = (s: Sample, t: Txn) => Sample | undefined;
 /** The converter with the cast to its input in front, when one is needed. */
 function step(from: SampleType, def: ConverterDef, convert: Step): Step {
   const cast = castFn(from, def.in);
-  if (cast === undefined) return convert;
+  return cast === undefined ? convert : castThen(cast, convert);
+}
+
+function castThen(cast: (s: Sample) => Sample | undefined, convert: Step): Step {
   return (s, t) => {
     const v = cast(s);
     return v === undefined ? undefined : convert(v, t);
@@ -115,7 +118,9 @@ export function compileResolved(r: ResolvedExpr, stage: StageBit, env: CompileEn
   for (const { def, args } of r.converters) {
     const convert = def.compile(args, env);
     if (typeof convert === "string") return convert;
-    steps.push(step(type, def, convert));
+    // A variable's sample has the type it was stored with: the first converter's input is cast when it runs.
+    if (steps.length === 0 && r.fetch.dynamic === true) steps.push(castThen(dynamicCast(def.in), convert));
+    else steps.push(step(type, def, convert));
     type = def.out;
   }
   const fetchOne = fetched.one;

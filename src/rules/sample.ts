@@ -57,6 +57,9 @@ function textual(t: SampleType): boolean {
  */
 export function castFn(from: SampleType, to: SampleType): ((s: Sample) => Sample | undefined) | undefined {
   if (from === to) return undefined;
+  // HAProxy's c_int2bin / c_ip2bin: the value's bytes, not its text.
+  if (to === "bin" && (from === "int" || from === "bool")) return intToBin;
+  if (to === "bin" && from === "ip") return (s) => (typeof s === "string" ? ipToBin(s) : undefined);
   if (to === "ip") {
     if (from === "int") return (s) => (typeof s === "number" ? intToIp(s) : typeof s === "string" ? strToIp(s) : undefined);
     return (s) => (typeof s === "string" ? strToIp(s) : undefined);
@@ -72,6 +75,40 @@ export function castFn(from: SampleType, to: SampleType): ((s: Sample) => Sample
     const v = toInt(s);
     return v === undefined ? undefined : v !== 0;
   };
+}
+
+/**
+ * A sample whose type is known only when it runs (a variable's) as `to`:
+ * the cast its actual type needs (text passes as it is).
+ */
+export function dynamicCast(to: SampleType): (s: Sample) => Sample | undefined {
+  const fromInt = castFn("int", to) ?? ((s: Sample) => s);
+  const fromBool = castFn("bool", to) ?? ((s: Sample) => s);
+  const fromText = castFn("str", to) ?? ((s: Sample) => s);
+  return (s) => (typeof s === "number" ? fromInt(s) : typeof s === "boolean" ? fromBool(s) : fromText(s));
+}
+
+/** An integer as HAProxy's binary sample: 8 bytes, big-endian two's complement (one latin1 character per byte). */
+function intToBin(s: Sample): string | undefined {
+  const v = typeof s === "number" ? s : typeof s === "boolean" ? (s ? 1 : 0) : toInt(s);
+  if (v === undefined) return undefined;
+  let n = BigInt.asUintN(64, BigInt(Math.trunc(v)));
+  let out = "";
+  for (let i = 0; i < 8; i++) {
+    out = String.fromCharCode(Number(n & 0xffn)) + out;
+    n >>= 8n;
+  }
+  return out;
+}
+
+/** An address as HAProxy's binary sample: its 4 (IPv4) or 16 (IPv6) bytes. */
+function ipToBin(s: string): string | undefined {
+  const v4 = parseIPv4(s, 0, s.length);
+  if (v4 >= 0) return String.fromCharCode(v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255);
+  if (!parseIPv6(s, 0, s.length, SCRATCH6)) return undefined;
+  let out = "";
+  for (const word of SCRATCH6) out += String.fromCharCode(word >>> 8, word & 255);
+  return out;
 }
 
 /** An IPv4 address as an unsigned integer; IPv6 has none (HAProxy's ip → int). */

@@ -67,6 +67,8 @@ export interface World {
   serverUp(backend: string, server: string): boolean | undefined;
   /** `env(NAME)`. */
   env(name: string): string | undefined;
+  /** The wall clock, ms since the epoch (`date`, the runtime's clock). */
+  wallNow(): number;
   /** A declared stick table by name, for lookups by key (`table_*` converters, `src_*` fetches); undefined: none. */
   table?(name: string): StickLookup | undefined;
 }
@@ -100,6 +102,8 @@ export interface Txn {
   /** The frontend's name; the backend's once chosen (fe_name, be_name). */
   readonly frontend: string;
   backend: string | undefined;
+  /** Response stages: the server that answered (srv_name); undefined before, or for an answer of sluice's own. */
+  server?: string | undefined;
   /** HTTP stages: the request head (rewritten by set-* actions). */
   request: Head | undefined;
   /** The request's HTTP version when the head's own (1.0, 1.1) is not it: "2.0" for a stream of an HTTP/2 client. */
@@ -200,6 +204,8 @@ export interface FetchDef {
   readonly stages: number;
   /** The match method an ACL uses when it names none (`path_beg` → beg, `src` → ip, `hdr` → str). */
   readonly match: MatchMethod;
+  /** Its samples have the type of what was stored (`var`): `out` is a default, converters cast at run time. */
+  readonly dynamic?: true;
   /** The evaluator for these arguments, or what is wrong with them; `stage` is the rule set it is compiled for (`hdr` reads the response in http-response). */
   compile(args: readonly string[], env: CompileEnv, stage?: StageBit): { one: SampleFn; each?: EachFn } | string;
 }

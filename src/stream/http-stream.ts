@@ -307,6 +307,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     this.server?.state.observer?.observe(observedStatus(head.status));
     if (this.stick !== undefined && this.server !== undefined) this.stick.store(this.server, this.host.now());
     if (this.ruled !== undefined) {
+      this.ruled.txn.server = this.server?.name;
       const ruled = responseRules(this.ruled, head, host.now());
       if (ruled === undefined) {
         // deny / return / redirect in http-response: the server's answer is dropped with its connection, as HAProxy does.

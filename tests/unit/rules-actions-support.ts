@@ -79,7 +79,7 @@ export function txn(req: Head | undefined = request(), res?: Head): TestTxn {
     response: res,
     payload: undefined,
     vars: new MapVars(),
-    world: { usableServers: () => 1, serverUp: () => true, env: () => undefined },
+    world: { usableServers: () => 1, serverUp: () => true, env: () => undefined, wallNow: () => 1_700_000_000_000 },
     tracked: [undefined, undefined, undefined],
     reply: undefined,
     logLevel: undefined,

@@ -58,16 +58,32 @@ export function parseInteger(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-/** `s` as the text a sample becomes when written (HAProxy's cast to str). */
-export function sampleText(s: string | number | boolean): string {
-  return typeof s === "string" ? s : typeof s === "number" ? String(s) : s ? "1" : "0";
-}
 
 const utf8 = new TextEncoder();
 
 /** Text as bytes: a body from the configuration or a log-format string. */
 export function encodeText(text: string): Uint8Array {
   return utf8.encode(text);
+}
+
+/**
+ * Configuration text as samples are: one character per byte of its UTF-8
+ * form. A log-format string's literal parts and its samples (which are
+ * bytes: a header's UTF-8 stays two characters) then make one byte string.
+ */
+export function byteChars(text: string): string {
+  // Plain ASCII (the usual case) is its own byte string.
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  let out = "";
+  for (const b of utf8.encode(text)) out += String.fromCharCode(b);
+  return out;
+}
+
+/** A byte string (one character per byte, as samples are) as the bytes it stands for. */
+export function byteString(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+  return out;
 }
 
 /** A file's bytes through the compile environment (readBytes when it has it). Throws with the path on failure. */

@@ -4,7 +4,8 @@
 import { setStatus } from "../../http/edit-head.ts";
 import { parseNetwork } from "../network.ts";
 import { type ActionTxn, type Sample, type VarScope, Verdict } from "../types.ts";
-import { atEnd, compileFormat, CONTINUE, headSlot, isConditionWord, parseInteger, sampleText } from "./common.ts";
+import { atEnd, compileFormat, CONTINUE, headSlot, isConditionWord, parseInteger } from "./common.ts";
+import { toStr } from "../sample.ts";
 import type { ActionDef, Parsed, RuleSet } from "./types.ts";
 
 const ALL: readonly RuleSet[] = ["http-request", "http-response", "http-after-response"];
@@ -163,7 +164,7 @@ const capture: ActionDef = {
         if (slots === undefined) return CONTINUE;
         const s = expr(t);
         if (s === undefined) return CONTINUE;
-        const value = sampleText(s);
+        const value = toStr(s);
         slots[slot] = value.length > length ? value.slice(0, length) : value;
         return CONTINUE;
       },

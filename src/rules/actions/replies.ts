@@ -7,7 +7,7 @@ import { isFieldValue, isToken } from "../../http/edit-head.ts";
 import { parseRawResponse, type RawResponse } from "../../http/raw-response.ts";
 import { reasonOrClass } from "../../http/reasons.ts";
 import { type ActionTxn, type Reply, Verdict, type VerdictCode } from "../types.ts";
-import { compileFormat, encodeText, errorText, freezeReply, isConditionWord, isConstantFormat, parseInteger, readFileBytes } from "./common.ts";
+import { byteChars, byteString, compileFormat, encodeText, errorText, freezeReply, isConditionWord, isConstantFormat, parseInteger, readFileBytes } from "./common.ts";
 import type { ActionContext, ActionDef, FormatFn, Parsed, RuleSet } from "./types.ts";
 
 /**
@@ -67,7 +67,8 @@ function payloadOf(action: string, word: string, value: string, ctx: ActionConte
     }
   }
   if (isConstantFormat(text)) return { kind: "raw", body: encodeText(text) };
-  const format = ctx.format(text);
+  // Evaluated as bytes (samples are): the body is that byte string, not its UTF-8 re-encoding.
+  const format = ctx.format(byteChars(text));
   if (typeof format === "string") return `'${action}' '${word}': ${format}`;
   return { kind: "format", body: format };
 }
@@ -209,7 +210,7 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
         // A value that cannot be written is left out rather than break the reply.
         if (isFieldValue(value)) fields.push([name, value]);
       }
-      const body = bodyFormat === undefined ? constantBody : encodeText(bodyFormat(t));
+      const body = bodyFormat === undefined ? constantBody : byteString(bodyFormat(t));
       return replyOf(status, fields, body, close, local, reason);
     },
   };

@@ -66,4 +66,12 @@ export const ENCODING_CONVERTERS: readonly ConverterDef[] = [
   { name: "base64", minArgs: 0, maxArgs: 0, in: "bin", out: "str", compile: () => base64 },
   { name: "b64dec", minArgs: 0, maxArgs: 0, in: "str", out: "bin", compile: () => b64dec },
   { name: "hex", minArgs: 0, maxArgs: 0, in: "bin", out: "str", compile: () => hex },
+  { name: "hex2i", minArgs: 0, maxArgs: 0, in: "str", out: "int", compile: () => hex2i },
 ];
+
+/** hex2i: hexadecimal digits as a signed 64-bit integer; anything else in the input is no sample (HAProxy's). */
+function hex2i(s: Sample): number | undefined {
+  const text = s as string;
+  if (!/^[0-9a-fA-F]+$/.test(text)) return undefined;
+  return Number(BigInt.asIntN(64, BigInt(`0x${text.slice(-16)}`)));
+}

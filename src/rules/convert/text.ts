@@ -47,7 +47,9 @@ function pieces(name: string, skipEmpty: boolean) {
         first = count === 0 ? 0 : Math.max(0, last - count + 1);
       }
       if (first < 0 || first >= n || last < first) return "";
-      return text.slice(bounds[2 * first]!, bounds[2 * last + 1]!);
+      // HAProxy's word: counting forward past the last word (or count 0) runs to the end of the input, trailing delimiters included.
+      const toEnd = skipEmpty && index > 0 && (count === 0 || first + count > n);
+      return text.slice(bounds[2 * first]!, toEnd ? text.length : bounds[2 * last + 1]!);
     };
   };
 }
@@ -241,4 +243,18 @@ export const TEXT_CONVERTERS: readonly ConverterDef[] = [
   }),
   conv("regsub", 2, 3, "str", "str", regsub),
   conv("url_dec", 0, 1, "str", "str", urlDecode),
+  conv("ltrim", 1, 1, "str", "str", (args) => trim(args[0]!, true)),
+  conv("rtrim", 1, 1, "str", "str", (args) => trim(args[0]!, false)),
 ];
+
+/** ltrim / rtrim(<chars>): the characters of the list removed from the start / the end. */
+function trim(chars: string, left: boolean): Conv {
+  return (s) => {
+    const text = s as string;
+    let a = 0;
+    let b = text.length;
+    if (left) while (a < b && chars.includes(text[a]!)) a++;
+    else while (b > a && chars.includes(text[b - 1]!)) b--;
+    return text.slice(a, b);
+  };
+}

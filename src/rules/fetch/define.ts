@@ -31,7 +31,8 @@ export function withDerivatives(names: readonly string[], minArgs: number, maxAr
 
 /** A whole decimal integer argument, or undefined. */
 export function intArg(text: string): number | undefined {
-  return /^[+-]?\d{1,15}$/.test(text) ? Number(text) : undefined;
+  // Up to 19 digits (HAProxy reads 64 bits; beyond 2^53 a double keeps the value to its precision).
+  return /^[+-]?\d{1,19}$/.test(text) ? Number(text) : undefined;
 }
 
 /** Fetches without arguments that read one value of the transaction. */

@@ -10,6 +10,7 @@ import { RESPONSE_FETCHES } from "./response.ts";
 import { TLS_FETCHES } from "./tls.ts";
 import { AUTH_FETCHES } from "../auth/fetches.ts";
 import { CAPTURE_FETCHES } from "./capture.ts";
+import { GENERATED_FETCHES } from "./generated.ts";
 
 export const FETCHES: ReadonlyMap<string, FetchDef> = new Map(
   [
@@ -23,5 +24,6 @@ export const FETCHES: ReadonlyMap<string, FetchDef> = new Map(
     ...PAYLOAD_FETCHES,
     ...AUTH_FETCHES,
     ...CAPTURE_FETCHES,
+    ...GENERATED_FETCHES,
   ].map((f) => [f.name, f]),
 );

@@ -26,13 +26,17 @@ export const MISC_FETCHES: readonly FetchDef[] = [
     const name = args[0]!;
     return { one: (t) => t.world.env(name) };
   }),
-  define("var", 1, 2, "str", ANY_STAGE, "str", (args) => {
-    const v = parseVarName(args[0]!);
-    if (typeof v === "string") return `var: ${v}`;
-    const { scope, name } = v;
-    const fallback: Sample | undefined = args[1];
-    return { one: (t) => t.vars.get(scope, name) ?? fallback };
-  }),
+  // A variable holds what was stored in it (an int, a bool, an address, text): converters cast it at run time.
+  {
+    ...define("var", 1, 2, "str", ANY_STAGE, "str", (args) => {
+      const v = parseVarName(args[0]!);
+      if (typeof v === "string") return `var: ${v}`;
+      const { scope, name } = v;
+      const fallback: Sample | undefined = args[1];
+      return { one: (t) => t.vars.get(scope, name) ?? fallback };
+    }),
+    dynamic: true,
+  },
   define("nbsrv", 0, 1, "int", ANY_STAGE, "int", (args, env) => {
     const backend = args[0];
     if (backend !== undefined && backend !== "") {

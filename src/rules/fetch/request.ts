@@ -101,7 +101,8 @@ const baseq: SampleFn = (t) => {
 };
 
 /**
- * url_param(NAME[,DELIM]): parameters begin after '?' (or DELIM) and end at
+ * url_param(NAME[,DELIM]): parameters begin after '?' (with DELIM: after the
+ * first DELIM instead, HAProxy's; a URL without one has none) and end at
  * '&', ';' or DELIM; the name is case-sensitive, the value as sent (no
  * decoding). Without a name every parameter counts. As a sample, the first
  * occurrence; in an ACL, each.
@@ -115,7 +116,7 @@ function urlParam(args: readonly string[]): { one: SampleFn; each: EachFn } | st
     let start = -1;
     for (let k = 0; k < target.length; k++) {
       const c = target.charCodeAt(k);
-      if (c === 63 || c === delim) {
+      if (delim >= 0 ? c === delim : c === 63) {
         start = k + 1;
         break;
       }

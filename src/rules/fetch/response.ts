@@ -7,4 +7,5 @@ const RESPONSE_STAGES = Stage.httpResponse | Stage.httpAfterResponse;
 
 export const RESPONSE_FETCHES: readonly FetchDef[] = [
   simple("status", "int", RESPONSE_STAGES, "int", (t) => t.response?.status),
+  simple("srv_name", "str", RESPONSE_STAGES, "str", (t) => t.server),
 ];

@@ -26,8 +26,15 @@ export function foldText(text: string): string {
  */
 export function asText(s: Sample): string {
   if (typeof s === "string") return s;
-  if (typeof s === "number") return String(s);
+  if (typeof s === "number") return intText(s);
   return s ? "1" : "0";
+}
+
+/** An integer in decimal; the saturated 64-bit bounds as HAProxy writes them (a double would print 9223372036854776000). */
+export function intText(n: number): string {
+  if (n >= 9223372036854775807) return "9223372036854775807";
+  if (n <= -9223372036854775808) return "-9223372036854775808";
+  return String(n);
 }
 
 /** Beyond ±2^63 HAProxy saturates; so does this, in doubles. */

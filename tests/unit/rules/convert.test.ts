@@ -52,6 +52,11 @@ describe("text converters", () => {
     ["f1_f2_f3__f5", "word(3,_,2)", "f3__f5"],
     ["f1_f2_f3__f5", "word(-2,_,3)", "f1_f2_f3"],
     ["f1_f2_f3__f5", "word(-3,_,0)", "f1_f2"],
+    // HAProxy's: counting forward past the last word runs to the end, trailing delimiters kept.
+    ["ab/cd//ef/", "word(1,/,0)", "ab/cd//ef/"],
+    ["ab/cd//ef/", "word(2,/,0)", "cd//ef/"],
+    ["/x/", "word(1,/,5)", "x/"],
+    ["a/b/c/", "word(1,/,2)", "a/b"],
     ["/f1/f2/f3/f4", "word(1,/)", "f1"],
     ["abcdef", "bytes(2)", "cdef"],
     ["abcdef", "bytes(2,3)", "cde"],
@@ -205,7 +210,90 @@ describe("casts between types", () => {
     ["int to ip", "int(3232235777),ipmask(16)", "192.168.0.0"],
     ["str to int", "str(12abc),map_int(ports.map,none)", "none"],
     ["str to ip, not an address", "str(x),map_ip(nets.map,none)", undefined],
+    // HAProxy's c_int2bin and c_ip2bin: the value's bytes, not its text.
+    ["int to bin", "int(255),hex", "00000000000000FF"],
+    ["negative int to bin", "int(-5),hex", "FFFFFFFFFFFFFFFB"],
+    ["int to bin, base64", "int(7),base64", "AAAAAAAAAAc="],
+    ["bool to bin", "bool(1),hex", "0000000000000001"],
+    ["ip to bin", "str(127.0.0.1),ipmask(24),hex", "7F000000"],
+    ["ipv6 to bin", "str(::1),ipmask(0,128),hex", "00000000000000000000000000000001"],
   ])("%s", (_name, text, expected) => {
     expect(expr(text)).toBe(expected);
+  });
+
+  test("a variable keeps the type it was stored with: converters cast it when they run", () => {
+    const t = txn({ request: request("GET", "/") });
+    t.vars.set("txn", "i", 42);
+    t.vars.set("txn", "b", true);
+    t.vars.set("txn", "s", "AbC");
+    expect(["var(txn.i),lower", "var(txn.i),length", "var(txn.i),regsub(4,X)", "var(txn.b),upper", "var(txn.i),hex", "var(txn.s),lower", "var(txn.i),add(1)"].map((e) => expr(e, t)))
+      .toEqual(["42", 2, "X2", "1", "000000000000002A", "abc", 43]);
+  });
+});
+
+describe("arithmetic, hashes, time and variable converters: the values HAProxy 2.6 gave for the same expressions", () => {
+  const t = () => {
+    const x = txn({ request: request("GET", "/") });
+    x.vars.set("txn", "n", 7);
+    x.vars.set("txn", "s", "mid");
+    return x;
+  };
+  test.each([
+    ["int(10),add(5)", 15],
+    ["int(10),sub(20)", -10],
+    ["int(10),mul(3)", 30],
+    ["int(10),div(3)", 3],
+    ["int(10),div(0),add(0)", 9223372036854775807],
+    ["int(10),mod(3)", 1],
+    ["int(10),mod(0)", 0],
+    ["int(10),neg", -10],
+    ["int(12),and(6)", 4],
+    ["int(12),or(5)", 13],
+    ["int(12),xor(3)", 15],
+    ["int(12),cpl", -13],
+    ["int(12),bool", true],
+    ["int(0),not", true],
+    ["int(3),odd", true],
+    ["int(-3),odd", true],
+    ["int(3),even", false],
+    ["int(10),add(txn.n)", 17],
+    ["int(10),add(txn.none)", undefined],
+    ["str(hello),crc32", 907060870],
+    ["str(hello),crc32(1)", 3902247103],
+    ["str(hello),djb2", 261238937],
+    ["str(hello),djb2(1)", 1119739105],
+    ["str(hello),sdbm", 684824882],
+    ["str(hello),sdbm(1)", 2061535398],
+    ["str(hello),wt6", 3538347703],
+    ["str(hello),wt6(1)", 140457739],
+    ["str(hello),sha1,hex", "AAF4C61DDCC5E8A2DABEDE0F3B482CD9AEA9434D"],
+    ["str(hello),sha2,hex", "2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824"],
+    ["str(hello),sha2(224),hex", "EA09AE9CC6768C50FCEE903ED054556E5BFC8347907F12598AA24193"],
+    ["str(a),concat(<,txn.s,>)", "a<mid>"],
+    ["str(a),concat(<,txn.none,>)", "a<>"],
+    ["str(a),concat(x)", "ax"],
+    ["str(abc),strcmp(txn.s)", -12],
+    ["str(mid),strcmp(txn.s)", 0],
+    ["str(z),strcmp(txn.s)", 13],
+    ["int(1700000000),utime(%Y-%m-%d %H:%M:%S)", "2023-11-14 22:13:20"],
+    ["int(1700000000),utime(%a %b %e %j %y %I %p %T %D %F %s %%)", "Tue Nov 14 318 23 10 PM 22:13:20 11/14/23 2023-11-14 1700000000 %"],
+    ["int(1700000000),http_date", "Tue, 14 Nov 2023 22:13:20 GMT"],
+    ["int(1700000000),http_date(3600)", "Tue, 14 Nov 2023 23:13:20 GMT"],
+    ["int(1700000000005),http_date(0,ms)", "Tue, 14 Nov 2023 22:13:20.5 GMT"],
+    ["int(1700000000123456),http_date(0,us)", "Tue, 14 Nov 2023 22:13:20.123456 GMT"],
+    ["str(xxhexyy),ltrim(x)", "hexyy"],
+    ["str(xxhexyy),rtrim(y)", "xxhex"],
+    ["str(ff),hex2i", 255],
+    ["str(ffffffffffffffff),hex2i", -1],
+    ["str(12zz),hex2i", undefined],
+  ])("%s", (text, expected) => {
+    expect(expr(text, t())).toBe(expected);
+  });
+
+  test("arguments are checked at load", () => {
+    expect(expr("int(1),add(x y)")).toStartWith("error: add: 'x y' is neither an integer nor a variable");
+    expect(expr("str(a),crc32(2)")).toBe("error: crc32: the avalanche argument must be 0 or 1, not '2'");
+    expect(expr("str(a),sha2(100)")).toBe("error: sha2: unsupported number of bits '100' (224, 256, 384 or 512)");
+    expect(expr("int(1),http_date(0,h)")).toBe("error: http_date: unknown unit 'h' (s, ms or us)");
   });
 });

@@ -385,3 +385,19 @@ describe("capture.req.hdr / capture.res.hdr (the frontend's capture slots)", () 
     expect(compileExpr("capture.req.hdr(0)", Stage.tcpContent, env())).toBeTypeOf("string");
   });
 });
+
+describe("generated fetches: date from the runtime's clock, rand, uuid; srv_name in response rules", () => {
+  test("date in seconds, ms or us, with an offset; rand within its range; uuid version 4", () => {
+    const t = txn({ request: request("GET", "/") });
+    expect([one("date", t), one("date(3600)", t), one("date(0,ms)", t), one("date(5,us)", t)]).toEqual([1_700_000_000, 1_700_003_600, 1_700_000_000_000, 1_700_000_000_000_005]);
+    for (let i = 0; i < 50; i++) expect(one("rand(10)", t) as number).toBeWithin(0, 10);
+    expect(one("uuid", t)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(one("uuid(4)", t)).not.toBe(one("uuid(4)", t));
+  });
+  test("srv_name: the server that answered, in response rules", () => {
+    const t = txn({ request: request("GET", "/") });
+    t.server = "s2";
+    expect(one("srv_name", t, Stage.httpResponse)).toBe("s2");
+    expect(compileExpr("srv_name", Stage.httpRequest, env())).toBe("'srv_name' is not available in http-request rules");
+  });
+});

@@ -62,6 +62,8 @@ export function txn(init: TxnInit = {}): Txn {
     usableServers: (b) => (servers[b] === undefined ? -1 : Object.values(servers[b]!).filter((up) => up).length),
     serverUp: (b, s) => servers[b]?.[s],
     env: (name) => init.env?.[name],
+    // 2023-11-14T22:13:20Z: `date` and the time converters read a fixed clock.
+    wallNow: () => 1_700_000_000_000,
     table: (name): StickLookup | undefined => {
       const rows = tables[name];
       if (rows === undefined) return undefined;
