@@ -45,6 +45,17 @@ export function rawHeadLines(bytes: Uint8Array): { lines: string[]; bodyAt: numb
   return { lines, bodyAt };
 }
 
+/**
+ * A page of sluice's own as the answer to `method`: a HEAD gets its head
+ * alone (its Content-Length still the GET's, as HAProxy sends it); the body
+ * would be read as the start of the next response.
+ */
+export function pageFor(method: string, page: Uint8Array): Uint8Array {
+  if (method !== "HEAD") return page;
+  const { bodyAt } = rawHeadLines(page);
+  return bodyAt < 0 ? page : page.subarray(0, bodyAt);
+}
+
 /** The response in `bytes` (lines may end in CRLF or LF), or what is wrong with it. */
 export function parseRawResponse(bytes: Uint8Array): RawResponse | string {
   const { lines, bodyAt } = rawHeadLines(bytes);

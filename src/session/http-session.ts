@@ -9,6 +9,7 @@ import { proxyHeaderV1 } from "../conn/proxy-header.ts";
 import type { ResponseWriter, ServerMuxEvents } from "../conn/server-mux.ts";
 import type { Owner } from "../conn/types.ts";
 import { defaultErrorPage, errorFile, errorPage } from "../http/error-pages.ts";
+import { pageFor } from "../http/raw-response.ts";
 import { BodyKind, type Head, type HeadLimits, type ProtocolRefusal } from "../http/message.ts";
 import { H1ServerMux } from "../http1/server-mux.ts";
 import type { Ownership } from "../pool/ownership.ts";
@@ -425,7 +426,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     const file = errorFile(status, stream.backend.errorFiles, this.host.errorFiles);
     const keep = file === undefined && this.keepsClient && stream.requestComplete && stream.request.keepAlive;
     // The page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
-    this.mux.replaceOutput(pageAfterResponse(stream.ruled, file ?? defaultErrorPage(status, keep)));
+    this.mux.replaceOutput(pageFor(stream.request.method, pageAfterResponse(stream.ruled, file ?? defaultErrorPage(status, keep))));
     this.flushToClient();
     this.host.logStream(this, stream, status, stream.cause, stream.phase);
     if (!keep) return this.closeClient();

@@ -11,6 +11,7 @@ import type { Server } from "../backend/server.ts";
 import type { RequestSink, ServerStream } from "../conn/server-mux.ts";
 import type { Owner } from "../conn/types.ts";
 import { errorPage } from "../http/error-pages.ts";
+import { pageFor } from "../http/raw-response.ts";
 import { ErrorCode } from "../http2/constants.ts";
 import type { Head, HeadLimits, ProtocolRefusal } from "../http/message.ts";
 import type { Ownership } from "../pool/ownership.ts";
@@ -203,7 +204,7 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
 
   streamFailed(stream: HttpStream, status: number): void {
     // The error page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
-    this.writer.page(pageAfterResponse(stream.ruled, errorPage(status, stream.backend.errorFiles, this.session.host.errorFiles)));
+    this.writer.page(pageFor(stream.request.method, pageAfterResponse(stream.ruled, errorPage(status, stream.backend.errorFiles, this.session.host.errorFiles))));
     this.log(stream, status);
     this.finish();
   }

@@ -489,7 +489,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // A cache hit goes through the proxies' filters (compression) as a server's answer does.
     const f = reply.cached === true ? this.filters : undefined;
     this.keepClient = host.writer.head(f === undefined ? head : f.responseHead(head), this.request, keepAlive);
-    if (reply.body.length > 0 && head.bodyKind !== BodyKind.None) (f ?? host.writer).data(reply.body);
+    // HEAD: the head alone, its Content-Length the GET's (HAProxy's).
+    if (reply.body.length > 0 && head.bodyKind !== BodyKind.None && this.request.method !== "HEAD") (f ?? host.writer).data(reply.body);
     this.requestComplete = true;
     if (f !== undefined) return f.end(undefined, () => this.finish(true));
     host.writer.end(undefined);
