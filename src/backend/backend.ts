@@ -257,6 +257,15 @@ export class Backend {
     this.serve(server);
   }
 
+  /**
+   * `server`'s maxconn changed (runtime API): a higher one lets the streams
+   * waiting for it through at once (HAProxy's may_dequeue_tasks, then
+   * process_srv_queue); a lower one only makes new streams queue.
+   */
+  maxconnChanged(server: Server): void {
+    this.serve(server);
+  }
+
   /** `server` came UP (health checks): the streams waiting for it or for any server may take its slots. */
   serverUp(server: Server): void {
     this.noteAvailability();

@@ -40,7 +40,12 @@ export class Server implements BalanceTarget {
   /** Where connections go (with `address`); the runtime API's `set server addr ... port` changes it. */
   port: number;
   readonly backup: boolean;
-  readonly maxconn: number;
+  /**
+   * `maxconn` (0: no limit); the runtime API's `set maxconn server` changes
+   * it. Kept as HAProxy's int: a negative value is a huge unsigned limit
+   * there (slim shows 4294967295 for -1), so no limit here either.
+   */
+  maxconn: number;
   /** `minconn` (0: none): the limit then moves between it and maxconn with the backend's load (`limit`). */
   readonly minconn: number;
   /** Set by the backend of a server with minconn: its load now (HAProxy's beconn: streams on it and queued) and its fullconn. */
@@ -249,6 +254,7 @@ export class Server implements BalanceTarget {
   }
 
   get hasSlot(): boolean {
+    if (this.maxconn <= 0) return true;
     const max = this.loadOf === undefined ? this.maxconn : this.limit;
     return max === 0 || this.current < max;
   }

@@ -29,6 +29,26 @@ export function isIpAddress(text: string): boolean {
   return /^[0-9a-fA-F:.]+$/.test(text) && text.includes(":") && text.split("::").length <= 2;
 }
 
+const LONG_MAX = (1n << 63n) - 1n;
+const LONG_MIN = -(1n << 63n);
+
+/**
+ * C's strtol in base 10 (a 64-bit long): leading blanks, a sign, digits,
+ * clamped to the long's range; and what follows them. Undefined when no
+ * digit comes.
+ */
+export function parseStrtol(text: string): { value: bigint; rest: string } | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)(.*)$/s.exec(text);
+  if (m === null) return undefined;
+  const v = BigInt(m[1]!);
+  return { value: v > LONG_MAX ? LONG_MAX : v < LONG_MIN ? LONG_MIN : v, rest: m[2]! };
+}
+
+/** A long stored into a C int (HAProxy's `int maxconn`): the low 32 bits, signed. */
+export function toInt32(value: bigint): number {
+  return Number(BigInt.asIntN(32, value));
+}
+
 /** The weight's highest value (HAProxy's SRV_UWGHT_MAX). */
 export const MAX_WEIGHT = 256;
 
@@ -98,6 +118,24 @@ export class ServerOps {
     server.userWeight = w;
     server.weight = server.rampedWeight(this.now());
     backend.reweighed(server);
+    return undefined;
+  }
+
+  /**
+   * `set maxconn server B/S N`: HAProxy's server_parse_maxconn_change_request
+   * (strtol: a sign and leading blanks pass, 0 lifts the limit, a negative
+   * value is taken as is). Its two messages have no newline in HAProxy, so
+   * its answer has no blank line after it: the caller keeps them as they
+   * are. A higher limit lets the server's waiting streams through at once.
+   */
+  setMaxconn(backend: Backend, server: Server, text: string): string | undefined {
+    const parsed = parseStrtol(text);
+    if (parsed === undefined) return "maxconn string empty or preceded by garbage";
+    if (parsed.rest !== "") return "Trailing garbage in maxconn string";
+    server.maxconn = toInt32(parsed.value);
+    // A command is an event of its own: streams let through now are timed from now.
+    this.now();
+    backend.maxconnChanged(server);
     return undefined;
   }
 

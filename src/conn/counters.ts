@@ -27,6 +27,14 @@ export class PerSecond {
     if (rate > this.max) this.max = rate;
   }
 
+  /** Forgets every event: the rate and its max start again from 0. */
+  clear(): void {
+    this.second = -1;
+    this.current = 0;
+    this.previous = 0;
+    this.max = 0;
+  }
+
   /** The rate at `now` (monotonic ms). */
   read(now: number): number {
     const s = Math.floor(now / 1000);
@@ -46,6 +54,12 @@ export class DurationHistogram {
   /** Sum of every observed duration, in seconds. */
   sum = 0;
   count = 0;
+
+  clear(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
 
   observe(ms: number): void {
     const seconds = ms < 0 ? 0 : ms / 1000;
@@ -111,6 +125,37 @@ export class TrafficCounters {
   h2Streams = 0;
   /** How long requests took, first byte of the request to the end of the answer (backends). */
   readonly durations = new DurationHistogram();
+
+  /**
+   * `clear counters`: what HAProxy 2.6's resets without `all` (measured):
+   * the maxima (smax, rate_max, req_rate_max, conn_rate_max) and the stats
+   * modules' counters, which it declares clearable (h1, h2, ssl columns).
+   */
+  clearMax(): void {
+    this.sessionsMax = 0;
+    this.sessionRate.max = 0;
+    this.requestRate.max = 0;
+    this.connectionRate.max = 0;
+    this.h1Connections = this.h2Connections = this.h1Streams = this.h2Streams = 0;
+    this.tlsHandshakes = this.tlsFailures = 0;
+  }
+
+  /** `clear counters all`: every counter, as HAProxy's memset of the proxy's and servers' counters. */
+  clearAll(): void {
+    this.clearMax();
+    this.connections = this.sessions = this.requests = 0;
+    this.connectionRate.clear();
+    this.sessionRate.clear();
+    this.requestRate.clear();
+    this.lastSession = -1;
+    this.responses.fill(0);
+    this.bytesIn = this.bytesOut = 0;
+    this.deniedRequests = this.deniedResponses = this.intercepted = 0;
+    this.requestErrors = this.connectionErrors = this.responseErrors = 0;
+    this.clientAborts = this.serverAborts = 0;
+    this.retries = this.redispatches = 0;
+    this.durations.clear();
+  }
 
   /** A session started with `current` open now (this one included). */
   sessionStarted(current: number, now: number): void {

@@ -12,8 +12,8 @@ import { proxyIds } from "../config/proxy-ids.ts";
 const REQUIRE = say("Require 'backend/server'.");
 const SET_SERVER_USAGE = say("usage: set server <backend>/<server> addr | health | state | weight");
 
-/** The server a "B/S" argument names, or the answer saying why not. */
-function lookup(ops: ServerOps, name: string | undefined): { backend: Backend; server: Server } | string {
+/** The server a "B/S" argument names, or the answer saying why not (HAProxy's cli_find_server). */
+export function lookup(ops: ServerOps, name: string | undefined): { backend: Backend; server: Server } | string {
   const names = splitServerName(name);
   if (names === undefined) return REQUIRE;
   const found = ops.find(names[0], names[1]);

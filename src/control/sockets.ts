@@ -12,13 +12,19 @@ import { CliConnection } from "./connection.ts";
 import { MAP_COMMANDS } from "./map-commands.ts";
 import { PROXY_COMMANDS } from "./proxy-commands.ts";
 import { SERVER_COMMANDS } from "./server-commands.ts";
+import { LIMIT_COMMANDS } from "./limit-commands.ts";
+import { FRONTEND_COMMANDS } from "./frontend-commands.ts";
+import { SESSION_COMMANDS } from "./session-commands.ts";
 import { CertTransactions } from "./cert-transaction.ts";
 import { SSL_COMMANDS } from "./ssl-commands.ts";
 import { TABLE_COMMANDS } from "./table-commands.ts";
 
 /** Every command of the runtime API (`help` lists them). */
-export function commandTable(): CommandTable {
-  return new CommandTable([...SERVER_COMMANDS, ...TABLE_COMMANDS, ...MAP_COMMANDS, ...SSL_COMMANDS, ...PROXY_COMMANDS]);
+export function commandTable(): CommandTable<ControlContext, Answer> {
+  return new CommandTable<ControlContext, Answer>([
+    ...SERVER_COMMANDS, ...LIMIT_COMMANDS, ...FRONTEND_COMMANDS, ...SESSION_COMMANDS,
+    ...TABLE_COMMANDS, ...MAP_COMMANDS, ...SSL_COMMANDS, ...PROXY_COMMANDS,
+  ]);
 }
 
 /** What the commands act on, for `proxy`: the ops on its servers, its maps, one certificate transaction. */

@@ -17,6 +17,7 @@ import { HttpSession } from "../session/http-session.ts";
 import type { SessionActivity } from "../session/session.ts";
 import { type ContentRulesContext, type SessionHost, TcpSession } from "../session/tcp-session.ts";
 import type { Backend } from "../backend/backend.ts";
+import type { Server } from "../backend/server.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import { HttpHost, type HttpLogSink } from "../session/http-host.ts";
@@ -41,6 +42,13 @@ export interface ClientSession {
   activity(): SessionActivity;
   begin(early: Uint8Array[]): void;
   kill(): void;
+  /**
+   * The runtime API's shutdown (HAProxy's stream_shutdown, cause K): its
+   * streams on `server` (any, when undefined) end now. An HTTP stream not
+   * answered yet gets HAProxy's 502; one whose response began is cut, as a
+   * TCP stream is. Returns how many streams it ended.
+   */
+  shutdown(server?: Server): number;
   /** Finish what is under way, then close (HTTP: idle keep-alive connections close at once). */
   softStop?(): void;
 }
@@ -76,7 +84,8 @@ export class Frontend implements SessionHost, InspectionDone {
   readonly name: string;
   readonly clientTimeout: number;
   readonly clientFinTimeout: number | undefined;
-  readonly maxconn: number;
+  /** `maxconn`; the runtime API's `set maxconn frontend` changes it (0: nothing more is admitted). */
+  maxconn: number;
   current = 0;
   totalSessions = 0;
   readonly sessions = new Set<ClientSession>();
@@ -173,8 +182,12 @@ export class Frontend implements SessionHost, InspectionDone {
     return this.listeners;
   }
 
+  /** How start() listened, for resume(). */
+  private reusePort = false;
+
   /** `reusePort`: a worker of a master shares every bind with its siblings (SO_REUSEPORT). */
   async start(reusePort = false): Promise<void> {
+    this.reusePort = reusePort;
     for (const bind of this.config.binds) {
       if (bind.unix !== undefined) {
         this.listeners.push(await this.listenUnix(bind, bind.unix));
@@ -269,6 +282,64 @@ export class Frontend implements SessionHost, InspectionDone {
     }
     this.listeners = [];
     return ending.length === 0 ? Promise.resolve() : Promise.all(ending).then(() => {});
+  }
+
+  /**
+   * `disable frontend`: its listeners close, as HAProxy 2.6's paused ones on
+   * Linux (a connect is refused meanwhile, not kept in a backlog); its
+   * sessions and the sockets waiting for a slot go on. False when it was
+   * paused already.
+   */
+  pause(): boolean {
+    if (this.paused) return false;
+    this.paused = true;
+    void this.stopListening();
+    return true;
+  }
+
+  /**
+   * `enable frontend`: listens again on every bind. False when it was not
+   * paused; rejects (the listeners already reopened closed again) when a
+   * bind cannot listen any more (its port taken meanwhile).
+   */
+  async resume(): Promise<boolean> {
+    if (!this.paused) return false;
+    try {
+      await this.start(this.reusePort);
+    } catch (error) {
+      void this.stopListening();
+      throw error;
+    }
+    this.paused = false;
+    return true;
+  }
+
+  /** Paused by `disable frontend` (stats: PAUSED). */
+  paused = false;
+
+  /** A stop began (markStopping): `enable frontend` may not reopen it (HAProxy: "previously shut down"). */
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
+  /**
+   * `set maxconn frontend`: the new limit; sockets waiting for a slot get
+   * one at once if it is higher (HAProxy's dequeue_proxy_listeners).
+   */
+  setMaxconn(maxconn: number): void {
+    this.maxconn = maxconn;
+    this.admitWaiting();
+  }
+
+  /**
+   * `shutdown session` / `shutdown sessions server`: the streams of its
+   * sessions that `which` selects are cut, as HAProxy's stream_shutdown
+   * with the K cause. Returns how many.
+   */
+  shutdownStreams(which: (session: ClientSession) => boolean, server?: Server): number {
+    let n = 0;
+    for (const s of [...this.sessions]) if (which(s)) n += s.shutdown(server);
+    return n;
   }
 
   /** Graceful stop: sessions finish their current exchange, then close. */

@@ -41,7 +41,10 @@ export class Proxy implements AcceptGate {
   /** The applets requests may reach (a section's stats page, the Prometheus exporter): app.ts fills them in before start(). */
   readonly services: Services = {};
   private current = 0;
-  private readonly maxconn: number;
+  /** The process-wide limit now (`show info` Maxconn); `set maxconn global` moves it up to hardMaxconn. */
+  private maxconn: number;
+  /** The configured global maxconn: `set maxconn global` goes no higher (HAProxy's hardmaxconn). */
+  readonly hardMaxconn: number;
   private stopping: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
 
@@ -57,6 +60,7 @@ export class Proxy implements AcceptGate {
 
   constructor(readonly config: Config, readonly runtime: Runtime, pool: SinkPool, options: ProxyOptions = {}) {
     this.maxconn = config.global.maxconn;
+    this.hardMaxconn = config.global.maxconn;
     this.reusePort = options.reusePort ?? false;
     this.runChecks = options.healthChecks !== "follow";
     const graph = buildGraph(config, { runtime, pool, gate: this, strictOwnership: options.strictOwnership ?? false, services: this.services });
@@ -108,6 +112,26 @@ export class Proxy implements AcceptGate {
 
   get sessions(): number {
     return this.current;
+  }
+
+  /** The process-wide connection limit now. */
+  get globalMaxconn(): number {
+    return this.maxconn;
+  }
+
+  /**
+   * `set maxconn global`: the new limit (at most hardMaxconn; 0 or less: back
+   * to it, as HAProxy's "unlimited"); sockets waiting for a slot get one at
+   * once if it is higher (HAProxy's dequeue_all_listeners).
+   */
+  setGlobalMaxconn(maxconn: number): void {
+    this.maxconn = maxconn <= 0 ? this.hardMaxconn : Math.min(maxconn, this.hardMaxconn);
+    for (const f of this.frontends) f.admitWaiting();
+  }
+
+  /** A stop began: no frontend listens again. */
+  get stopped(): boolean {
+    return this.stopping !== undefined;
   }
 
   admits(): boolean {

@@ -73,7 +73,7 @@ async function toOne(ctx: MasterCliContext, w: WorkerInfo | undefined, words: re
 }
 
 /** A worker's command on the master: same words, usage and level; run by the workers. */
-function forwarded(c: Command<never, string>): MasterCommand {
+function forwarded(c: Command<never, Answer>): MasterCommand {
   const reads = READING.has(c.words[0]!);
   return {
     words: c.words,

@@ -209,6 +209,18 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     this.client.destroy();
   }
 
+  shutdown(server?: Server): number {
+    const stream = this.stream;
+    if (stream !== undefined && !stream.done && (server === undefined || stream.holds(server))) {
+      stream.shutdown();
+      return 1;
+    }
+    if (server !== undefined || this.state === "closed") return 0;
+    // `shutdown session` on a connection between requests: it closes.
+    this.kill();
+    return 1;
+  }
+
   /**
    * The proxy is stopping: an idle keep-alive connection closes now, a busy
    * one after its current response (which says `Connection: close`). A

@@ -1,6 +1,7 @@
 // What a log line and a frontend see of a session, whatever its protocol:
 // the subject of one HTTP log line (a client connection and the request it
 // served), and a session as the frontend keeps it.
+import type { Server } from "../backend/server.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Socket } from "../runtime/types.ts";
 import type { SessionActivity } from "./session.ts";
@@ -38,5 +39,7 @@ export interface EndedSession {
   activity(): SessionActivity;
   begin(early: Uint8Array[]): void;
   kill(): void;
+  /** The runtime API's shutdown: its streams on `server` (any: all) end now; how many. */
+  shutdown(server?: Server): number;
   softStop?(): void;
 }

@@ -117,6 +117,23 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
     this.mux.destroy();
   }
 
+  shutdown(server?: Server): number {
+    if (this.ended) return 0;
+    let n = 0;
+    for (const slot of [...this.slots]) {
+      const stream = slot.stream;
+      if (stream === undefined || stream.done || (server !== undefined && !stream.holds(server))) continue;
+      stream.shutdown();
+      n++;
+    }
+    // `shutdown session` on a connection without a stream in flight: it closes.
+    if (n === 0 && server === undefined) {
+      this.kill();
+      return 1;
+    }
+    return n;
+  }
+
   /** Graceful stop: GOAWAY (in two steps: H2ServerConnection.shutdown); the connection closes once the streams in flight end. */
   override softStop(): void {
     this.stopping = true;

@@ -10,6 +10,7 @@ import type { ProxyRules } from "../rules/rule-set.ts";
 import type { Runtime, Socket, Timers } from "../runtime/types.ts";
 import { TcpStream, type TcpStreamHost } from "../stream/tcp-stream.ts";
 import { Cause } from "../stream/termination.ts";
+import type { Server } from "../backend/server.ts";
 import { Inspection, type InspectionDone } from "./inspect.ts";
 import { Session, type SessionActivity } from "./session.ts";
 import { HttpTxn, type RulesWorld } from "./txn.ts";
@@ -134,6 +135,18 @@ export class TcpSession extends Session implements TcpStreamHost, InspectionDone
   }
 
   private killed = false;
+
+  shutdown(server?: Server): number {
+    if (this.inspection !== undefined) {
+      // Not on a server yet: only `shutdown session` reaches it.
+      if (server !== undefined) return 0;
+      this.kill();
+      return 1;
+    }
+    if (server !== undefined && !this.stream.holds(server)) return 0;
+    this.stream.shutdown();
+    return 1;
+  }
 
   kill(): void {
     if (this.inspection !== undefined) {

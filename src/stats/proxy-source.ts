@@ -60,7 +60,8 @@ function frontendRow(f: Frontend, iid: number, pid: number, now: number): StatRo
   Object.assign(row, {
     dreq: c.deniedRequests,
     ereq: c.requestErrors,
-    status: f.listening.length > 0 ? "OPEN" : "STOP",
+    // `disable frontend`: HAProxy 2.6 shows PAUSED (measured), not STOP.
+    status: f.paused ? "PAUSED" : f.listening.length > 0 ? "OPEN" : "STOP",
     pid,
     iid,
     sid: 0,
@@ -112,7 +113,8 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
   const pool = s.pool;
   const row: StatRow = { pxname: b.name, svname: s.name, qcur: s.queued, qmax: s.queueMax, scur: s.current };
   traffic(row, s.counters, now);
-  if (s.maxconn > 0) row.slim = s.maxconn;
+  // HAProxy's unsigned column: a negative maxconn set at run time shows as such (-1: 4294967295).
+  if (s.maxconn !== 0) row.slim = s.maxconn >>> 0;
   Object.assign(row, {
     econ: s.connectFailures,
     wretr: s.counters.retries,
@@ -288,15 +290,15 @@ export function proxyStats(proxy: Proxy, options: ProxySourceOptions): StatsSour
         { name: "Uptime", value: `${d}d ${h}h${String(m).padStart(2, "0")}m${String(s).padStart(2, "0")}s` },
         { name: "Uptime_sec", value: up },
         { name: "Start_time_sec", value: Math.floor(startedWall / 1000) },
-        { name: "Maxconn", value: proxy.config.global.maxconn },
-        { name: "Hard_maxconn", value: proxy.config.global.maxconn },
+        { name: "Maxconn", value: proxy.globalMaxconn },
+        { name: "Hard_maxconn", value: proxy.hardMaxconn },
         { name: "CurrConns", value: proxy.active, summed: true },
         { name: "CumConns", value: cumConns, summed: true },
         { name: "CumReq", value: cumReq, summed: true },
         { name: "CumSslConns", value: sslConns, summed: true },
         { name: "ConnRate", value: connRate, summed: true },
         { name: "SessRate", value: sessRate, summed: true },
-        { name: "Stopping", value: proxy.frontends.length > 0 && listeners === 0 ? 1 : 0 },
+        { name: "Stopping", value: proxy.stopped ? 1 : 0 },
         { name: "Listeners", value: listeners, summed: true },
         { name: "TotalBytesOut", value: bytesOut, summed: true },
         // HAProxy's last two fields: the global `node` (default: the host's name) and `description`.

@@ -544,6 +544,19 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.stop(cause, phase)) this.host.streamCut(this);
   }
 
+  /**
+   * The runtime API's shutdown (HAProxy's stream_shutdown, cause K): before
+   * the response began, the client gets HAProxy's 502 (measured on 2.6: a
+   * request waiting for its response headers logs 502 and KH--); after, its
+   * connection is cut.
+   */
+  shutdown(): void {
+    if (this.done) return;
+    if (this.responseStarted) return this.cut(Cause.killed, Phase.data);
+    const phase = this.queued ? Phase.queue : this.connecting ? Phase.connect : Phase.header;
+    this.fail(this.queued ? 503 : 502, Cause.killed, phase);
+  }
+
   /** The client went away: the server side is dropped (never pooled mid-exchange). */
   abort(cause: CauseCode): void {
     this.stop(cause, this.phaseNow());

@@ -104,6 +104,11 @@ export abstract class Stream implements QueueWaiter {
     this.useServer(server, false);
   }
 
+  /** It holds a slot on `server` (connecting or connected: HAProxy's streams "on" a server, not those queued for it). */
+  holds(server: Server): boolean {
+    return this.slotHeld && this.server === server;
+  }
+
   /** Its `only` server went DOWN while it waited: any server will do. */
   unpin(): void {
     this.only = undefined;

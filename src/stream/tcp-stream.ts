@@ -133,6 +133,17 @@ export class TcpStream extends Stream {
     this.abort();
   }
 
+  /**
+   * The runtime API's shutdown: both sides closed now, cause K. HAProxy 2.6
+   * logs a stream killed in its data phase `K-` (no phase letter: measured
+   * with option tcplog), one still queued or connecting with its phase.
+   */
+  shutdown(): void {
+    if (this.state === "closed") return;
+    this.setTermination(Cause.killed, this.queued || this.connecting ? this.currentPhase() : Phase.none);
+    this.abort();
+  }
+
   protected now(): number {
     return this.host.runtime.now();
   }

@@ -77,6 +77,27 @@ describe("Backend.take", () => {
     expect(got).toEqual(["w1:a"]);
     expect(b.servers[0]!.current).toBe(0);
   });
+
+  test("a maxconn raised at run time lets the waiters through at once, oldest first; a lowered one makes new streams queue", () => {
+    const b = backend([{ name: "a", maxconn: 1 }]);
+    const a = b.servers[0]!;
+    expect(name(b.take(none))).toBe("a");
+    const got: string[] = [];
+    for (const n of ["w1", "w2", "w3"]) b.enqueue({ tried: none, granted: (s) => got.push(`${n}:${s.name}`) });
+    a.maxconn = 3;
+    b.maxconnChanged(a);
+    expect(got).toEqual(["w1:a", "w2:a"]);
+    expect(a.current).toBe(3);
+    expect(b.queued).toBe(1);
+    // 0 lifts the limit (HAProxy: no maxconn), a negative one too (a huge unsigned value there).
+    a.maxconn = -1;
+    b.maxconnChanged(a);
+    expect(got).toEqual(["w1:a", "w2:a", "w3:a"]);
+    a.maxconn = 2;
+    b.maxconnChanged(a);
+    expect(b.take(none)).toBe("full");
+    expect(a.current).toBe(4);
+  });
 });
 
 describe("a stream bound to a server (persistence cookie, use-server, prefer-last-server)", () => {

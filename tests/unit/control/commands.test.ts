@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { NO_SERVERS } from "../../../src/backend/backend.ts";
 import type { ControlLevel } from "../../../src/config/types.ts";
 import { commandTable, controlContext } from "../../../src/control/sockets.ts";
+import { strtoulBase0 } from "../../../src/control/session-commands.ts";
 import type { StatsText } from "../../../src/control/commands.ts";
 import { memProxyConfig, memRuntime, MemSocket } from "../../support/mem-runtime.ts";
 import { TestPki } from "../../support/certs.ts";
@@ -46,9 +47,11 @@ async function setup(stats?: StatsText) {
   const proxy = await memProxyConfig(runtime, CONFIG);
   const ctx = controlContext(proxy, stats);
   const table = commandTable();
-  const run = (line: string, level: ControlLevel = "admin", payload?: string) => table.run(line.split(" ").filter((w) => w !== ""), payload, level, ctx);
+  // Every command answers at once but `enable frontend` (it listens again first): `ask` awaits it.
+  const run = (line: string, level: ControlLevel = "admin", payload?: string) => table.run(line.split(" ").filter((w) => w !== ""), payload, level, ctx) as string;
+  const ask = (line: string, level: ControlLevel = "admin") => Promise.resolve(table.run(line.split(" ").filter((w) => w !== ""), undefined, level, ctx));
   const server = (b: string, s: string) => proxy.backends.get(b)!.servers.find((x) => x.name === s)!;
-  return { runtime, proxy, ctx, run, server };
+  return { runtime, proxy, ctx, run, ask, server };
 }
 
 describe("levels", () => {
@@ -335,5 +338,128 @@ backend be
     const cert = proxy.frontends[0]!.config.binds[0]!.ssl!.certificates[0]!;
     expect(cert.names).toEqual(["b.test"]);
     expect(cert.file).toBe(a.pem);
+  });
+});
+
+describe("set maxconn, disable|enable frontend, shutdown, clear counters (HAProxy 2.6.12's answers, measured through socat)", () => {
+  test("set maxconn server: strtol's two messages (no blank line after them in HAProxy), the server's limit moves", async () => {
+    const t = await setup();
+    expect(t.run("set maxconn server")).toBe("Require 'backend/server'.\n");
+    expect(t.run("set maxconn server be/s1")).toBe("Require <maxconn>.\n");
+    expect(t.run("set maxconn server be/nope 3")).toBe("No such server.\n");
+    expect(t.run("set maxconn server nope/s1 3")).toBe("No such backend.\n");
+    expect(t.run("set maxconn server be/s1 x")).toBe("maxconn string empty or preceded by garbage");
+    expect(t.run("set maxconn server be/s1 3x")).toBe("Trailing garbage in maxconn string");
+    expect(t.run("set maxconn server be/s1 7")).toBe("");
+    expect(t.server("be", "s1").maxconn).toBe(7);
+    // C's long stored in an int: -1 stays -1 (slim 4294967295), a long's overflow clamps then wraps.
+    expect(t.run("set maxconn server be/s1 -1")).toBe("");
+    expect(t.server("be", "s1").maxconn).toBe(-1);
+    t.run("set maxconn server be/s1 99999999999");
+    expect(t.server("be", "s1").maxconn).toBe(1215752191);
+    expect(t.run("set maxconn server be/s1 5", "operator")).toBe("Permission denied\n");
+  });
+
+  test("set maxconn frontend and global: atoi's numbers, HAProxy's range checks", async () => {
+    const t = await setup();
+    const fe = t.proxy.frontends[0]!;
+    expect(t.run("set maxconn frontend")).toBe("A frontend name is expected.\n");
+    expect(t.run("set maxconn frontend be 3")).toBe("No such frontend.\n");
+    expect(t.run("set maxconn frontend fe")).toBe("Integer value expected.\n");
+    expect(t.run("set maxconn frontend fe -1")).toBe("Value out of range.\n");
+    expect(t.run("set maxconn frontend fe 3x")).toBe("");
+    expect(fe.maxconn).toBe(3);
+    expect(t.run("set maxconn frontend fe x")).toBe("");
+    expect(fe.maxconn).toBe(0);
+    const hard = t.proxy.hardMaxconn;
+    expect(t.run("set maxconn global")).toBe("Expects an integer value.\n");
+    expect(t.run(`set maxconn global ${hard + 1}`)).toBe("Value out of range.\n");
+    expect(t.run("set maxconn global 10")).toBe("");
+    expect(t.proxy.globalMaxconn).toBe(10);
+    // 0 or less: back to the hard limit (HAProxy's "unlimited").
+    expect(t.run("set maxconn global -5")).toBe("");
+    expect(t.proxy.globalMaxconn).toBe(hard);
+  });
+
+  test("set maxconn frontend: a socket waiting past the limit gets its session once the limit is raised", async () => {
+    const t = await setup();
+    const fe = t.proxy.frontends[0]!;
+    t.run("set maxconn frontend fe 1");
+    t.runtime.accept(new MemSocket("10.0.0.1", 1000));
+    t.runtime.accept(new MemSocket("10.0.0.2", 1000));
+    expect(fe.current).toBe(1);
+    expect(fe.waitingCount).toBe(1);
+    t.run("set maxconn frontend fe 2");
+    expect(fe.current).toBe(2);
+    expect(fe.waitingCount).toBe(0);
+  });
+
+  test("disable|enable frontend: messages, the listeners close and open again", async () => {
+    const t = await setup();
+    // memProxyConfig started it: one listener for its one bind.
+    const fe = t.proxy.frontends[0]!;
+    expect(fe.listening.length).toBe(1);
+    expect(t.run("disable frontend")).toBe("A frontend name is expected.\n");
+    expect(t.run("disable frontend nope")).toBe("No such frontend.\n");
+    expect(await t.ask("enable frontend fe")).toBe("All sockets are already enabled.\n");
+    expect(t.run("disable frontend fe")).toBe("");
+    expect(fe.listening.length).toBe(0);
+    expect(fe.paused).toBe(true);
+    expect(t.run("disable frontend fe")).toBe("All sockets are already disabled.\n");
+    expect(await t.ask("enable frontend fe")).toBe("");
+    expect(fe.listening.length).toBe(1);
+    expect(fe.paused).toBe(false);
+    expect(await t.ask("enable frontend fe", "operator")).toBe("Permission denied\n");
+    await t.proxy.stop(0);
+    expect(t.run("disable frontend fe")).toBe("Frontend was already shut down.\n");
+  });
+
+  test("shutdown session: strtoul's ids (0x..., octal, decimal), HAProxy's messages; the session ends", async () => {
+    const t = await setup();
+    expect(strtoulBase0("0x1f")).toBe(31);
+    expect(strtoulBase0("017")).toBe(15);
+    expect(strtoulBase0("12abc")).toBe(12);
+    expect(strtoulBase0("xyz")).toBe(0);
+    expect(t.run("shutdown session")).toBe("Session pointer expected (use 'show sess').\n");
+    expect(t.run("shutdown session xyz")).toBe("Session pointer expected (use 'show sess').\n");
+    expect(t.run("shutdown session 0xfffffff")).toBe("No such session (use 'show sess').\n");
+    t.runtime.accept(new MemSocket("10.1.2.3", 5555));
+    const fe = t.proxy.frontends[0]!;
+    const id = /^(0x[0-9a-f]+):/.exec(t.run("show sess"))![1]!;
+    expect(fe.sessions.size).toBe(1);
+    expect(t.run(`shutdown session ${id}`)).toBe("");
+    expect(fe.sessions.size).toBe(0);
+    expect(t.run("show sess")).toBe("");
+  });
+
+  test("shutdown sessions server: HAProxy's lookup messages; a session not on that server stays", async () => {
+    const t = await setup();
+    expect(t.run("shutdown sessions server")).toBe("Require 'backend/server'.\n");
+    expect(t.run("shutdown sessions server be/nope")).toBe("No such server.\n");
+    expect(t.run("shutdown sessions server nope/s1")).toBe("No such backend.\n");
+    t.runtime.accept(new MemSocket("10.1.2.3", 5555));
+    expect(t.run("shutdown sessions server be/s1")).toBe("");
+    expect(t.proxy.frontends[0]!.sessions.size).toBe(1);
+  });
+
+  test("clear counters: the maxima (operator); clear counters all: every counter (admin)", async () => {
+    const t = await setup();
+    const fe = t.proxy.frontends[0]!;
+    const be = t.proxy.backends.get("be")!;
+    const s1 = t.server("be", "s1");
+    fe.counters.sessionStarted(3, 1000);
+    fe.counters.connections = 4;
+    fe.counters.h1Connections = 2;
+    be.queueMax = 2;
+    s1.queueMax = 1;
+    s1.counters.sessionStarted(1, 1000);
+    s1.totalConnections = 1;
+    expect(t.run("clear counters", "user")).toBe("Permission denied\n");
+    expect(t.run("clear counters all", "operator")).toBe("Permission denied\n");
+    expect(t.run("clear counters", "operator")).toBe("");
+    expect([fe.counters.sessionsMax, fe.counters.sessionRate.max, fe.counters.h1Connections, be.queueMax, s1.queueMax, s1.counters.sessionsMax]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect([fe.counters.sessions, fe.counters.connections, s1.counters.sessions, s1.totalConnections]).toEqual([1, 4, 1, 1]);
+    expect(t.run("clear counters all")).toBe("");
+    expect([fe.counters.sessions, fe.counters.connections, s1.counters.sessions, s1.totalConnections, s1.counters.lastSession]).toEqual([0, 0, 0, 0, -1]);
   });
 });
