@@ -8,6 +8,7 @@ import type { BindConfig, FrontendConfig } from "../config/types.ts";
 import { H2ServerConnection, type H2ServerOptions } from "../http2/server-connection.ts";
 import { type MultiplexedMuxFactory, MuxSession } from "../session/mux-session.ts";
 import { formatLogDate } from "../log/text.ts";
+import { LEVEL } from "../log/target.ts";
 import { serverTlsOptions } from "./bind-tls.ts";
 import type { Logger } from "../log/sink.ts";
 import type { TcpLogWriter } from "../session/tcp-log-writer.ts";
@@ -294,6 +295,7 @@ export class Frontend implements SessionHost, InspectionDone {
     if (this.paused) return false;
     this.paused = true;
     void this.stopListening();
+    this.logger.event(`Paused ${this.kind} ${this.name}.`, LEVEL.warning);
     return true;
   }
 
@@ -311,7 +313,14 @@ export class Frontend implements SessionHost, InspectionDone {
       throw error;
     }
     this.paused = false;
+    this.logger.event(`Resumed ${this.kind} ${this.name}.`, LEVEL.warning);
     return true;
+  }
+
+  /** HAProxy's word for it in messages (proxy_cap_str): "proxy" for a listen section (both halves from one line), else "frontend". */
+  private get kind(): string {
+    const b = this.backend?.config;
+    return b !== undefined && b.name === this.name && b.origin.file === this.config.origin.file && b.origin.line === this.config.origin.line ? "proxy" : "frontend";
   }
 
   /** Paused by `disable frontend` (stats: PAUSED). */

@@ -208,8 +208,11 @@ listen tcpfe
       const kept = net.connect({ port: web, host: "127.0.0.1" });
       await new Promise<void>((r, j) => kept.once("connect", () => r()).once("error", j));
       await sleep(100);
+      logs.lines.length = 0;
       expect(await ask("disable frontend fe")).toBe("\n");
       expect(await ask("disable frontend fe")).toBe("All sockets are already disabled.\n\n");
+      // HAProxy's warning, to the frontend's log targets too.
+      await waitFor(() => logs.lines.some((l) => l.includes("Paused frontend fe.")), 3000, "the pause's log line");
       expect(statField(await ask("show stat"), "fe", "FRONTEND", "status")).toBe("PAUSED");
       expect(await connects(web)).toBe(false);
       let got = "";
@@ -219,6 +222,7 @@ listen tcpfe
       expect(got).toStartWith("HTTP/1.1 200");
       kept.destroy();
       expect(await ask("enable frontend fe")).toBe("\n");
+      await waitFor(() => logs.lines.some((l) => l.includes("Resumed frontend fe.")), 3000, "the resume's log line");
       expect(statField(await ask("show stat"), "fe", "FRONTEND", "status")).toBe("OPEN");
       expect((await get(web, "/")).status).toBe(200);
     }, 30000);
