@@ -525,6 +525,8 @@ export const BUILTIN = {
   global: { maxconn: 4096, hardStopAfter: 30000, bufsize: 16384, maxRewrite: 1024, maxHeaderFields: 101, h2BackendMaxConcurrentStreams: 100, h2FrontendMaxConcurrentStreams: 100, h2HeaderTableSize: 4096, h2InitialWindowSize: 65535, h2FrontendGlitchesThreshold: 1000, h2FrontendMaxControlFramesPerSec: 100, maxChecksInFlight: 64, masterWorker: false, workers: "auto", strictLimits: true },
   /** The runtime API (`stats timeout`, `stats maxconn` in global): HAProxy's defaults. */
   stats: { timeout: 10000, maxconn: 10 },
+  /** zlib's level for HTTP compression: HAProxy's `tune.comp.maxlevel` default, the cheapest per byte (sluice has no keyword to raise it). */
+  compressionLevel: 1,
   /**
    * HTTP/2 connections to servers, where no keyword sets it: the receive
    * window we grant per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for the
@@ -558,6 +560,7 @@ export const BUILTIN = {
   tls: { minVersion: TlsVersion; ticketKeyRotate: number; tlsTickets: boolean; sessionCacheSize: 0; serverVerify: ServerTls["verify"] };
   global: Omit<GlobalConfig, "logTargets" | "logTag" | "logSendHostname" | "sslDefaultBind" | "sslDefaultServer" | "statsSockets" | "statsTimeout" | "statsMaxconn">;
   stats: { timeout: number; maxconn: number };
+  compressionLevel: number;
   h2Backend: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number };
   check: { inter: number; rise: number; fall: number; errorLimit: number; onError: OnError; method: string; uri: string; version: string; externalPath: string };
   resolvers: Omit<ResolversConfig, "name" | "nameservers" | "origin"> & { resolvePrefer: "ipv4" | "ipv6" };

@@ -5,6 +5,7 @@
 // the client as it comes. zlib answers on a later turn: the output and the
 // end are callbacks.
 import * as zlib from "node:zlib";
+import { BUILTIN } from "../config/types.ts";
 import type { CompressionAlgo } from "../config/types.ts";
 
 export interface CompressedOutput {
@@ -22,7 +23,8 @@ export class BodyCompressor {
   constructor(algo: CompressionAlgo, private readonly out: CompressedOutput) {
     // identity changes nothing: the data passes as it is (HAProxy's debugging algorithm).
     if (algo === "identity") return;
-    const z = this.z = algo === "gzip" ? zlib.createGzip() : algo === "deflate" ? zlib.createDeflate() : zlib.createDeflateRaw();
+    const options = { level: BUILTIN.compressionLevel };
+    const z = this.z = algo === "gzip" ? zlib.createGzip(options) : algo === "deflate" ? zlib.createDeflate(options) : zlib.createDeflateRaw(options);
     z.on("data", (chunk: Uint8Array) => {
       if (!this.closed) out.data(chunk);
     });
