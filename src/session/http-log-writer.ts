@@ -69,7 +69,8 @@ export class HttpLogWriter implements HttpLogSink {
     r.bytesIn = session.bytesIn;
     r.asap = this.asap;
     if (stream !== undefined) {
-      const req = stream.request;
+      // The request line as received (HAProxy's): a rule's set-path or set-uri does not change what is logged.
+      const req = stream.received;
       const server = stream.server;
       if (server !== undefined) {
         r.server = server.name;

@@ -39,6 +39,7 @@ export function openStream(
 ): HttpStream {
   let backend: Backend;
   let ruled: RuledRequest | undefined;
+  const received = head;
   const rules = host.rulesHost;
   if (rules === undefined) {
     backend = host.chooseBackend(head, defaultBackend);
@@ -63,5 +64,5 @@ export function openStream(
       https: client.tls !== undefined,
     }, (added ??= []));
   }
-  return new HttpStream(streamHost, head, backend, added ?? NO_FIELDS, host.serverKeepAlive(backend), ruled, filters);
+  return new HttpStream(streamHost, head, backend, added ?? NO_FIELDS, host.serverKeepAlive(backend), ruled, filters, received);
 }

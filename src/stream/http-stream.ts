@@ -88,6 +88,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     readonly ruled: RuledRequest | undefined = undefined,
     /** The proxies' filters (compression, trace) when they declare some. */
     public filters: StreamFilters | undefined = undefined,
+    /** The request as it came, before the rules rewrote it: what the log line names (HAProxy's %r, %HU...). */
+    readonly received: Head = request,
   ) {
     super(backend);
     this.started = host.now();
