@@ -259,6 +259,12 @@ export interface Reply {
   local?: boolean;
   /** A stored answer of `http-request cache-use`: the proxies' filters (compression) apply to it as to a server's. */
   cached?: boolean;
+  /**
+   * The status the log and the counters say when it is not the answer's: a
+   * deny whose page is an errorfile or errorloc of another status (a 403 sent
+   * as a 302) is a 403, as HAProxy logs it.
+   */
+  logStatus?: number;
 }
 
 /** The writable side of a transaction that actions change. */

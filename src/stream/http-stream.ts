@@ -484,7 +484,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.cause === Cause.none) this.setTermination(reply.local === true ? Cause.local : Cause.proxy, Phase.request);
     // http-after-response sees sluice's own answers too (its verdicts cannot replace them).
     const head = afterResponse(this.ruled!, replyHead(reply));
-    this.status = head.status;
+    this.status = reply.logStatus ?? head.status;
     // A request whose body has not all come in closes the connection after the answer.
     const keepAlive = host.keepsClient && this.requestComplete && reply.close !== true;
     this.responseStarted = true;

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { freePort, sleep } from "./harness.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, sleep, tempDir } from "./harness.ts";
 import { proxiesUnderTest } from "./reference-proxy.ts";
 
 describe("the logged request line is the one received, against HAProxy 2.6", () => {
@@ -56,6 +58,48 @@ backend app
           lines: ['line="GET /orig?len=5 HTTP/1.1" m=GET p=/orig q=?len=5 u=/orig?len=5', 'line="GET /whole?y=2 HTTP/1.1" m=GET p=/whole q=?y=2 u=/whole?y=2'],
           seen: ["/rewritten?len=7", "/other?x=1"],
         });
+        answers.set(proxy.name, answer);
+        const reference = answers.get("haproxy");
+        if (reference !== undefined) expect(answer).toEqual(reference as typeof answer);
+      } finally {
+        await running.stop();
+      }
+    }, 30000);
+  }
+});
+
+describe("a deny answered with an errorloc or an errorfile of another status logs the rule's status, against HAProxy 2.6", () => {
+  const answers = new Map<string, unknown>();
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: errorloc 403 sends a 302 and logs 403; errorfile 429 holding a 404 logs 429`, async () => {
+      const port = await freePort();
+      const file = join(tempDir(), "e404.http");
+      writeFileSync(file, "HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 5\r\n\r\ngone\n");
+      const running = await proxy.start(`
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+
+frontend fe
+    bind 127.0.0.1:${port}
+    log stderr format raw local0
+    log-format "st=%ST path=%HP"
+    errorloc 403 http://err.example/403
+    errorfile 429 ${file}
+    http-request deny if { path /a }
+    http-request deny deny_status 429 if { path /b }
+    http-request return status 200 content-type text/plain string ok
+`, [port]);
+      try {
+        const a = await fetch(`http://127.0.0.1:${port}/a`, { redirect: "manual" });
+        const b = await fetch(`http://127.0.0.1:${port}/b`);
+        await Promise.all([a.text(), b.text()]);
+        await sleep(200);
+        const lines = [...new Set(running.errLines().filter((l) => l.startsWith("st=") && !l.includes("<BADREQ>")))];
+        const answer = { sent: [a.status, a.headers.get("location"), b.status], lines };
+        expect(answer).toEqual({ sent: [302, "http://err.example/403", 404], lines: ["st=403 path=/a", "st=429 path=/b"] });
         answers.set(proxy.name, answer);
         const reference = answers.get("haproxy");
         if (reference !== undefined) expect(answer).toEqual(reference as typeof answer);

@@ -179,7 +179,10 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
     if (hdrs.length > 0) ctx.warn?.(`'${action}': 'hdr' arguments are ignored with an errorfile`);
     // The page's own status line, as HAProxy sends an errorfile as it is; one that says
     // `connection: close` (HAProxy's 400 and 408 pages) closes the connection after it.
-    const reply = frozenReply(page.status, page.fields, page.body, close || page.close === true, local, page.reason);
+    const sent = replyOf(page.status, page.fields, page.body, close || page.close === true, local, page.reason);
+    // The proxy's page for the status (errorfile N, errorloc N) says another status: the log says the rule's.
+    if (payload.kind === "errorfiles" && page.status !== status) sent.logStatus = status;
+    const reply = freezeReply(sent);
     return { next, make: () => reply };
   }
   const hasBody = payload.kind === "format" || (payload.kind === "raw" && payload.body.length > 0);
