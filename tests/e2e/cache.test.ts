@@ -129,13 +129,20 @@ backend app
       }
     });
 
-    test("requests the cache does not serve: Authorization, no-cache, POST", async () => {
+    test("requests the cache does not serve: Authorization, no-cache; a HEAD is served what a GET stored; a POST drops the entry (HAProxy's)", async () => {
       const p = path("/fresh-req");
       await fetchVia(port, p);
       await fetchVia(port, p, { headers: { authorization: "Basic eDp5" } });
       await fetchVia(port, p, { headers: { "cache-control": "no-cache" } });
+      expect(counts.get(p)).toBe(3);
+      const head = await fetchVia(port, p, { method: "HEAD" });
+      expect([head.status, head.age, head.body, counts.get(p)]).toEqual([200, "0", "", 3]);
+      expect((await fetchVia(port, p)).age).toBe("0");
+      // A write to the URI: its stored answer goes, the next GET reaches the server (and is stored again).
       await fetchVia(port, p, { method: "POST", body: "x" });
       expect(counts.get(p)).toBe(4);
+      expect((await fetchVia(port, p)).age).toBeNull();
+      expect(counts.get(p)).toBe(5);
       expect((await fetchVia(port, p)).age).toBe("0");
     });
 

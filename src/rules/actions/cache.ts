@@ -3,7 +3,7 @@
 // (host and URI) and answers from the cache when a fresh entry is there, with
 // its Age; cache-store hands a storable response's body to the cache, which
 // keeps it once the response has ended (rules/cache/).
-import { requestCacheability } from "../cache/cacheability.ts";
+import { invalidates, requestCacheability } from "../cache/cacheability.ts";
 import { ageOf, type HttpCache } from "../cache/store.ts";
 import { type ActionTxn, Verdict, type VerdictCode } from "../types.ts";
 import type { ActionContext, ActionDef, Parsed } from "./types.ts";
@@ -17,8 +17,12 @@ function cacheNamed(words: readonly string[], ctx: ActionContext): HttpCache | s
 function use(cache: HttpCache, t: ActionTxn): VerdictCode {
   const request = t.request;
   if (request === undefined) return Verdict.continue;
-  const allowed = requestCacheability(request);
   const key = `${request.host ?? ""}\n${request.target}`;
+  if (invalidates(request.method)) {
+    cache.invalidate(key);
+    return Verdict.continue;
+  }
+  const allowed = requestCacheability(request);
   if (allowed.store) t.cacheKey = { cache, key };
   if (!allowed.use) return Verdict.continue;
   const hit = cache.lookup(key, request, t.now);

@@ -6,8 +6,9 @@ import type { Head } from "../../http/message.ts";
 
 /** Request Cache-Control / Pragma: whether a stored answer may be used, and whether the answer may be stored. */
 export function requestCacheability(request: Head): { use: boolean; store: boolean } {
-  // HAProxy: only GET, HTTP/1.1 and later, without Authorization.
-  if (request.method !== "GET" || request.versionMinor < 1 || request.get("authorization") !== undefined) return { use: false, store: false };
+  // HAProxy: GET stores and uses, HEAD uses what a GET stored; HTTP/1.1 and later, without Authorization.
+  const method = request.method;
+  if ((method !== "GET" && method !== "HEAD") || request.versionMinor < 1 || request.get("authorization") !== undefined) return { use: false, store: false };
   let use = true;
   let store = true;
   for (let i = 0; i < request.fieldCount; i++) {
@@ -19,7 +20,12 @@ export function requestCacheability(request: Head): { use: boolean; store: boole
       if (d.name === "no-store") store = false;
     }
   }
-  return { use, store };
+  return { use, store: store && method === "GET" };
+}
+
+/** Methods that change what the server holds (RFC 9110 §9.2.1: not safe): their URI's stored answers are dropped (RFC 9111 §4.4, as HAProxy). */
+export function invalidates(method: string): boolean {
+  return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE";
 }
 
 interface Directive {

@@ -80,6 +80,13 @@ export class HttpCache {
     return entry;
   }
 
+  /** Every stored answer for `key` (all its Vary variants) goes: a POST, PUT or DELETE changed what it named. */
+  invalidate(key: string): void {
+    const primary = this.primaries.get(key);
+    if (primary === undefined) return;
+    for (const entry of [...primary.entries.values()]) this.remove(entry);
+  }
+
   /** A sink for this response's body when it may be stored, else undefined. */
   store(key: string, request: Head, response: Head, now: number): BodySink | undefined {
     const c = this.config;
