@@ -26,6 +26,7 @@ function backend(): Promise<Server> {
     if (url.startsWith("/private")) headers["cache-control"] = "private, max-age=60";
     if (url.startsWith("/cookie")) Object.assign(headers, { "cache-control": "max-age=60", "set-cookie": "a=b" });
     if (url.startsWith("/etag")) headers.etag = '"e1"';
+    if (url.startsWith("/validated")) Object.assign(headers, { "cache-control": "max-age=60", etag: 'W/"v1"', "last-modified": "Mon, 01 Jan 2024 00:00:00 GMT" });
     if (url.startsWith("/nothing")) delete headers["cache-control"];
     if (url.startsWith("/vary")) Object.assign(headers, { "cache-control": "max-age=60", vary: "Accept-Encoding" });
     if (url.startsWith("/vary-star")) headers.vary = "*";
@@ -107,6 +108,27 @@ backend app
       await fetchVia(port, e);
       expect((await fetchVia(port, e)).age).toBe("0");
       expect(counts.get(e)).toBe(1);
+    });
+
+    test("a conditional GET or HEAD the stored answer satisfies gets a 304 from the cache (HAProxy's)", async () => {
+      const p = path("/validated");
+      await fetchVia(port, p);
+      const cases: Record<string, string>[] = [
+        { "if-none-match": '"v1"' },
+        { "if-none-match": 'W/"v1"' },
+        { "if-none-match": '"x", W/"v1"' },
+        { "if-none-match": "*" },
+        { "if-modified-since": "Mon, 01 Jan 2024 00:00:00 GMT" },
+        { "if-modified-since": "Tue, 02 Jan 2024 00:00:00 GMT" },
+        { "if-none-match": '"other"' },
+        { "if-modified-since": "Sun, 31 Dec 2023 00:00:00 GMT" },
+      ];
+      const statuses = [];
+      for (const headers of cases) statuses.push((await fetchVia(port, p, { headers })).status);
+      expect(statuses).toEqual([304, 304, 304, 304, 304, 304, 200, 200]);
+      const head = await fetchVia(port, p, { method: "HEAD", headers: { "if-none-match": '"v1"' } });
+      expect([head.status, head.age]).toEqual([304, "0"]);
+      expect(counts.get(p)).toBe(1);
     });
 
     test("an entry expires after its max-age", async () => {

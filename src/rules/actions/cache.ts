@@ -3,7 +3,9 @@
 // (host and URI) and answers from the cache when a fresh entry is there, with
 // its Age; cache-store hands a storable response's body to the cache, which
 // keeps it once the response has ended (rules/cache/).
-import { invalidates, requestCacheability } from "../cache/cacheability.ts";
+import { invalidates, notModified, requestCacheability } from "../cache/cacheability.ts";
+
+const NO_BODY = new Uint8Array(0);
 import { ageOf, type HttpCache } from "../cache/store.ts";
 import { type ActionTxn, Verdict, type VerdictCode } from "../types.ts";
 import type { ActionContext, ActionDef, Parsed } from "./types.ts";
@@ -27,7 +29,10 @@ function use(cache: HttpCache, t: ActionTxn): VerdictCode {
   if (!allowed.use) return Verdict.continue;
   const hit = cache.lookup(key, request, t.now);
   if (hit === undefined) return Verdict.continue;
-  t.reply = { status: hit.status, fields: [...hit.fields, ["Age", String(ageOf(hit, t.now))]], body: hit.body, local: true, cached: true };
+  const age: [string, string] = ["Age", String(ageOf(hit, t.now))];
+  // A conditional request the stored answer satisfies: 304 from the cache, its fields without the body.
+  if (notModified(request, hit.fields)) t.reply = { status: 304, fields: [...hit.fields, age], body: NO_BODY, local: true, cached: true };
+  else t.reply = { status: hit.status, fields: [...hit.fields, age], body: hit.body, local: true, cached: true };
   return Verdict.reply;
 }
 

@@ -108,3 +108,32 @@ export function secondaryKey(request: Head, vary: readonly string[]): string {
     return `${field}=${[...new Set(tokens)].sort().join(",")}`;
   }).join("\n");
 }
+
+/** A stored field's value by lower-case name. */
+function storedField(fields: readonly (readonly [string, string])[], name: string): string | undefined {
+  for (const [n, v] of fields) if (n.toLowerCase() === name) return v;
+  return undefined;
+}
+
+/**
+ * A conditional GET or HEAD the stored answer satisfies (RFC 9110 §13.1.2,
+ * §13.1.3): If-None-Match naming its ETag (weak comparison) or `*`; else
+ * If-Modified-Since at or after its Last-Modified. HAProxy answers those 304
+ * from the cache.
+ */
+export function notModified(request: Head, fields: readonly (readonly [string, string])[]): boolean {
+  const match = request.get("if-none-match");
+  if (match !== undefined) {
+    const etag = storedField(fields, "etag");
+    if (match.trim() === "*") return true;
+    if (etag === undefined) return false;
+    const opaque = (tag: string) => tag.trim().replace(/^W\//, "");
+    return match.split(",").some((tag) => opaque(tag) === opaque(etag));
+  }
+  const since = request.get("if-modified-since");
+  const modified = storedField(fields, "last-modified");
+  if (since === undefined || modified === undefined) return false;
+  const a = Date.parse(since);
+  const b = Date.parse(modified);
+  return a === a && b === b && b <= a;
+}
