@@ -107,6 +107,7 @@ const USAGE: Record<string, string> = {
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   errorloc: "errorloc <code> <url>",
+  "http-error": "http-error status <code> [content-type <type>] [default-errorfiles | errorfile <file> | file <file> | string <text>] [hdr <name> <value>]...",
   errorloc302: "errorloc302 <code> <url>",
   errorloc303: "errorloc303 <code> <url>",
   "default-server": "default-server [<server option>...]",
@@ -141,7 +142,7 @@ const USAGE: Record<string, string> = {
     "cookie <name> [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly] [secure] [domain <domain>]... [maxidle <time>] [maxlife <time>] [attr <value>]...",
 };
 /** Health-check rule lines (issue 14, checks): one list of words per line, read by schema-check.ts. */
-const CHECK_RULES = new Set(["http-check", "tcp-check"]);
+const CHECK_RULES = new Set(["http-check", "tcp-check", "http-error"]);
 /** Rule lines (issue 15): one list of words per line, compiled by config/rules.ts once the whole file is read. */
 const RULE_LINES = new Set(["acl", "use_backend", "use-server", "stick", "http-request", "http-response", "http-after-response", "redirect", "tcp-request", "capture", "declare", "force-persist", "ignore-persist", "monitor"]);
 

@@ -5,6 +5,7 @@
 // Value schemas live in schema-values.ts, timeouts/binds/servers in
 // schema-parts.ts, option/log/log-format/errorfile in schema-http.ts.
 
+import { type HttpErrorPart, HttpErrorSchema } from "./schema-http-error.ts";
 import * as v from "valibot";
 import type { SourcePos } from "./errors.ts";
 import { keywords, type MappingText } from "./schema-keywords.ts";
@@ -160,6 +161,7 @@ const DEFAULTS = {
   "log-tag": v.optional(LogTagSchema),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  "http-error": v.optional(HttpErrorSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
   ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
@@ -185,6 +187,7 @@ const FRONTEND = {
   description: v.optional(DescriptionSchema),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  "http-error": v.optional(HttpErrorSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
   ...ERRORLOC,
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
@@ -208,6 +211,7 @@ const BACKEND = {
   "log-tag": v.optional(LogTagSchema),
   description: v.optional(DescriptionSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  "http-error": v.optional(HttpErrorSchema),
   ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
   // Health checks (issue 14, checks).
@@ -242,6 +246,7 @@ const LISTEN = {
   description: v.optional(DescriptionSchema),
   "log-format": v.optional(LogFormatSchema),
   errorfile: v.optional(ErrorFilesSchema),
+  "http-error": v.optional(HttpErrorSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
   ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
@@ -316,6 +321,8 @@ export interface ProxyPart extends FiltersPart {
   logChoiceAt?: SourcePos;
   /** `errorfile` lines as written... */
   errorFiles?: ErrorFilePart[];
+  /** `http-error` lines: their pages are built once the files are read (sections.ts). */
+  httpErrors?: HttpErrorPart[];
   /** ...and their checked contents, read by sections.ts. */
   errorResponses?: ErrorFiles;
   httpReuse?: HttpReuse;
@@ -377,6 +384,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   fullconn?: number;
   "http-check"?: HttpCheckRule[];
   "tcp-check"?: TcpCheckStep[];
+  "http-error"?: HttpErrorPart[];
   "external-check"?: ExternalCheckPart;
   cookie?: CookiePersistence;
   "stick-table"?: StickTableShape;
@@ -412,6 +420,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (logOptions !== undefined) part.logOptions = logOptions;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
   if (o.errorfile !== undefined) part.errorFiles = o.errorfile;
+  if (o["http-error"] !== undefined) part.httpErrors = o["http-error"];
   // errorloc answers are built here; sections.ts adds the errorfiles it reads.
   for (const loc of [...(o.errorloc ?? []), ...(o.errorloc302 ?? []), ...(o.errorloc303 ?? [])]) {
     (part.errorResponses ??= {})[loc.code] = errorLocResponse(loc);

@@ -248,7 +248,8 @@ export function lineWords(x: unknown): string[] | string {
   return `invalid rule ${describe(x)} (expected a string such as 'expect status 200')`;
 }
 
-function rulesSchema<T>(keyword: string, parse: (args: string[]) => T | string) {
+/** A keyword whose lines are parsed one by one (`http-check`, `tcp-check`, `http-error`): a list of lines, or one line alone. */
+export function rulesSchema<T>(keyword: string, parse: (args: string[]) => T | string) {
   const entry = v.pipe(
     v.unknown(),
     v.rawTransform(({ dataset, addIssue, NEVER }): T => {

@@ -3,6 +3,7 @@
 // Then the files a section names: `errorfile`s are read and checked, `log`
 // file paths joined to the directory of the config file (see errorfile.ts).
 
+import { httpErrorPage } from "./schema-http-error.ts";
 import * as v from "valibot";
 import { contextOf } from "./context.ts";
 import { readErrorFile } from "./errorfile.ts";
@@ -210,6 +211,22 @@ function readTlsFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors:
 function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths): void {
   readTlsFiles(part, seg, base, errors, paths);
   for (const entry of part.logs ?? []) if (entry !== "global" && entry !== "none") placeLogFile(entry, paths);
+  readErrorFiles(part, seg, base, errors, paths);
+  readHttpErrors(part, seg, base, errors, paths);
+}
+
+/** `http-error` lines after the errorfiles (the later replaces the earlier for a status): their pages, built now. */
+function readHttpErrors(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths): void {
+  part.httpErrors?.forEach((e, i) => {
+    const r = httpErrorPage(e, (path) => paths.near(path));
+    const responses = (part.errorResponses ??= {});
+    if (r === undefined) delete responses[e.code];
+    else if (r.ok) responses[e.code] = r.response;
+    else errors.push(new ConfigError(locate(seg, [...base, "http-error", i]), contextOf(base, seg.doc), `http-error status ${e.code}: ${r.error}`));
+  });
+}
+
+function readErrorFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths): void {
   if (part.errorFiles === undefined) return;
   part.errorResponses ??= {};
   for (const { code, file } of part.errorFiles) {
