@@ -482,8 +482,16 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     host.tick();
     const reply = this.ruled!.txn.reply!;
     if (this.cause === Cause.none) this.setTermination(reply.local === true ? Cause.local : Cause.proxy, Phase.request);
+    let head = replyHead(reply);
+    if (reply.cached === true) {
+      // A cache hit takes the place of a server's answer: the http-response rules run on it, as HAProxy's do.
+      const ruled = responseRules(this.ruled!, head, host.now());
+      // A rule answered instead (deny, return, redirect): that answer goes out.
+      if (ruled === undefined) return this.replyNow();
+      head = ruled;
+    }
     // http-after-response sees sluice's own answers too (its verdicts cannot replace them).
-    const head = afterResponse(this.ruled!, replyHead(reply));
+    head = afterResponse(this.ruled!, head);
     this.status = reply.logStatus ?? head.status;
     // A request whose body has not all come in closes the connection after the answer.
     const keepAlive = host.keepsClient && this.requestComplete && reply.close !== true;

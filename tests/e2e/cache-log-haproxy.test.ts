@@ -77,3 +77,45 @@ describe("a cache hit's log line", () => {
     });
   }
 });
+
+describe("http-response rules on a cache hit", () => {
+  const answers = new Map<string, unknown>();
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: the rules before and after cache-store run on the hit again, as on the miss`, async () => {
+      const port = await freePort();
+      const running = await proxy.start(`defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+cache c2
+    total-max-size 4
+    max-age 60
+frontend fe
+    bind 127.0.0.1:${port}
+    http-request set-var(txn.n) req.hdr(x-n)
+    http-request cache-use c2
+    http-response set-header x-before %[var(txn.n)]
+    http-response cache-store c2
+    http-response add-header x-after %[var(txn.n)]
+    default_backend plain
+backend plain
+    server s 127.0.0.1:${backendPort}
+`, [port]);
+      try {
+        const seen: string[] = [];
+        for (const n of ["1", "2"]) {
+          const r = await fetch(`http://127.0.0.1:${port}/rules`, { headers: { "x-n": n } });
+          await r.text();
+          seen.push(`before=${r.headers.get("x-before")} after=${r.headers.get("x-after")} age=${r.headers.get("age") !== null}`);
+        }
+        expect(seen).toEqual(["before=1 after=1 age=false", "before=2 after=2 age=true"]);
+        answers.set(proxy.name, seen);
+        const reference = answers.get("haproxy");
+        if (reference !== undefined) expect(seen).toEqual(reference as typeof seen);
+      } finally {
+        await running.stop();
+      }
+    });
+  }
+});

@@ -29,6 +29,8 @@ function use(cache: HttpCache, t: ActionTxn): VerdictCode {
   if (!allowed.use) return Verdict.continue;
   const hit = cache.lookup(key, request, t.now);
   if (hit === undefined) return Verdict.continue;
+  // The answer comes from the cache: the response rules run on it (HAProxy's), but cache-store has nothing to store.
+  t.cacheKey = undefined;
   const age: [string, string] = ["Age", String(ageOf(hit, t.now))];
   // A conditional request the stored answer satisfies: 304 from the cache, its fields without the body.
   if (notModified(request, hit.fields)) t.reply = { status: 304, fields: [...hit.fields, age], body: NO_BODY, local: true, cached: true };
