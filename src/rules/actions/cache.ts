@@ -41,7 +41,7 @@ function use(cache: HttpCache, t: ActionTxn): VerdictCode {
 function store(cache: HttpCache, t: ActionTxn): VerdictCode {
   const k = t.cacheKey;
   if (k === undefined || k.cache !== cache || t.request === undefined || t.response === undefined || t.responseSink !== undefined) return Verdict.continue;
-  const sink = cache.store(k.key, t.request, t.response, t.now);
+  const sink = cache.store(k.key, t.request, t.response, t.now, t.world.wallNow());
   if (sink !== undefined) t.responseSink = sink;
   return Verdict.continue;
 }

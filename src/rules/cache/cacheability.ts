@@ -49,10 +49,12 @@ const VARY_MANAGED = new Set(["accept-encoding", "referer"]);
 
 /**
  * How long a 200 response may be served from the cache, in seconds, or
- * undefined when it may not be stored: no-store/private/no-cache, Set-Cookie,
- * a Vary it cannot follow, or no expiry and no validator.
+ * undefined when it may not be stored: no-store/private/no-cache, a max-age
+ * or s-maxage of 0 (either: HAProxy's), Set-Cookie, a Vary it cannot follow,
+ * or no expiry and no validator. `wallNow` (ms since the epoch) stands for
+ * a missing Date when Expires is compared.
  */
-export function responseLifetime(response: Head, maxAge: number, processVary: boolean): { seconds: number; vary: string[] } | undefined {
+export function responseLifetime(response: Head, maxAge: number, processVary: boolean, wallNow = NaN): { seconds: number; vary: string[] } | undefined {
   if (response.status !== 200) return undefined;
   let sMaxAge: number | undefined;
   let ccMaxAge: number | undefined;
@@ -83,10 +85,11 @@ export function responseLifetime(response: Head, maxAge: number, processVary: bo
       }
     }
   }
+  if (sMaxAge === 0 || ccMaxAge === 0) return undefined;
   let seconds: number | undefined = sMaxAge ?? ccMaxAge;
   if (seconds === undefined && expires !== undefined) {
     const at = Date.parse(expires);
-    const now = date === undefined ? NaN : Date.parse(date);
+    const now = date === undefined ? wallNow : Date.parse(date);
     // An invalid Expires (0, a past date) means already expired.
     seconds = Number.isNaN(at) || Number.isNaN(now) ? 0 : Math.max(0, Math.floor((at - now) / 1000));
   }

@@ -88,9 +88,9 @@ export class HttpCache {
   }
 
   /** A sink for this response's body when it may be stored, else undefined. */
-  store(key: string, request: Head, response: Head, now: number): BodySink | undefined {
+  store(key: string, request: Head, response: Head, now: number, wallNow = NaN): BodySink | undefined {
     const c = this.config;
-    const life = responseLifetime(response, c.maxAgeSeconds, c.processVary);
+    const life = responseLifetime(response, c.maxAgeSeconds, c.processVary, wallNow);
     if (life === undefined) return undefined;
     const primary = this.primaries.get(key);
     const secondary = secondaryKey(request, life.vary);
@@ -107,6 +107,9 @@ export class HttpCache {
       headBytes += name.length + value.length + 4;
     }
     if (response.contentLength >= 0 && response.contentLength + headBytes > c.maxObjectSize) return undefined;
+    // Already this old when it came (its Age): what is left of its lifetime; none left, not stored (HAProxy's).
+    const remaining = life.seconds - initialAge;
+    if (remaining <= 0) return undefined;
     const chunks: Uint8Array[] = [];
     let size = headBytes;
     let open = true;
@@ -135,7 +138,7 @@ export class HttpCache {
           fields,
           body,
           storedAt: now,
-          expiresAt: now + life.seconds * 1000,
+          expiresAt: now + remaining * 1000,
           initialAge,
           size,
         });

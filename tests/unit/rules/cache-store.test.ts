@@ -39,6 +39,21 @@ describe("cacheability", () => {
     expect(responseLifetime(res([["cache-control", "max-age=10"], ["vary", "accept-encoding"]]), 60, false)).toBeUndefined();
     expect(responseLifetime(res([["cache-control", "max-age=10"], ["vary", "accept-encoding"]]), 60, true)?.vary).toEqual(["accept-encoding"]);
     expect(responseLifetime(res([["cache-control", "max-age=10"], ["vary", "user-agent"]]), 60, true)).toBeUndefined();
+    // HAProxy's, measured: a max-age or s-maxage of 0 is never stored, whatever the other says.
+    expect(responseLifetime(res([["cache-control", "s-maxage=30, max-age=0"]]), 60, false)).toBeUndefined();
+    expect(responseLifetime(res([["cache-control", "s-maxage=0, max-age=30"]]), 60, false)).toBeUndefined();
+    // Expires without Date: compared with the clock.
+    const wall = Date.parse("Sun, 06 Dec 2026 10:00:00 GMT");
+    expect(responseLifetime(res([["expires", "Sun, 06 Dec 2026 10:00:40 GMT"]]), 60, false, wall)?.seconds).toBe(40);
+  });
+
+  test("a response already as old as its lifetime (its Age) is not stored; an older one expires sooner", () => {
+    const c = new HttpCache({ totalMaxSize: 1 << 20, maxObjectSize: 1 << 16, maxAgeSeconds: 60, processVary: false, maxSecondaryEntries: 10 });
+    expect(c.store("old", req(), res([["cache-control", "max-age=60"], ["age", "100"]]), 0)).toBeUndefined();
+    const sink = c.store("aged", req(), res([["cache-control", "max-age=60"], ["age", "50"]]), 0)!;
+    sink.end();
+    expect(c.lookup("aged", req(), 9_000)).toBeDefined();
+    expect(c.lookup("aged", req(), 10_000)).toBeUndefined();
   });
 });
 
