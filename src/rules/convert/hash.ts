@@ -22,7 +22,7 @@ function djb2(s: string): number {
   return h;
 }
 
-function sdbm(s: string): number {
+export function sdbm(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = ((s.charCodeAt(i) & 0xff) + (h << 6) + (h << 16) - h) >>> 0;
   return h;

@@ -7,7 +7,7 @@ import type { Head } from "../../http/message.ts";
 import { parseIPv4, parseIPv6 } from "../network.ts";
 import { toInt } from "../sample.ts";
 import { HTTP_STAGES, Stage, type EachFn, type FetchDef, type SampleFn, type StageBit, type Txn } from "../types.ts";
-import { define, intArg, withDerivatives } from "./define.ts";
+import { define, intArg, simple, withDerivatives } from "./define.ts";
 import { countValues, forEachValue, nameBytes, valueAt } from "./fields.ts";
 
 const RESPONSE_STAGES = Stage.httpResponse | Stage.httpAfterResponse;
@@ -212,4 +212,46 @@ export const HEADER_FETCHES: readonly FetchDef[] = [
   define("cook_cnt", 0, 1, "int", HTTP_STAGES, "int", cookieCount(request, false)),
   ...withDerivatives(["res.cook", "scook"], 0, 1, RESPONSE_STAGES, cookieValues(response, true)),
   define("res.cook_cnt", 0, 1, "int", RESPONSE_STAGES, "int", cookieCount(response, true)),
+  define("req.cook_val", 0, 1, "int", HTTP_STAGES, "int", asInteger(cookieValues(request, false))),
+  define("cook_val", 0, 1, "int", HTTP_STAGES, "int", asInteger(cookieValues(request, false))),
+  define("res.cook_val", 0, 1, "int", RESPONSE_STAGES, "int", asInteger(cookieValues(response, true))),
+  define("req.hdr_names", 0, 1, "str", HTTP_STAGES, "str", headerNames(request)),
+  define("res.hdr_names", 0, 1, "str", RESPONSE_STAGES, "str", headerNames(response)),
+  simple("req.hdrs", "str", HTTP_STAGES, "str", (t) => headerBlock(request(t))),
+  simple("res.hdrs", "str", RESPONSE_STAGES, "str", (t) => headerBlock(response(t))),
 ];
+
+/** A string fetch's first value as an integer (HAProxy's `_val` fetches: cook_val, urlp_val). */
+function asInteger(strings: (args: readonly string[]) => { one: SampleFn }): (args: readonly string[]) => { one: SampleFn } {
+  return (args) => {
+    const { one } = strings(args);
+    return { one: (t) => {
+      const v = one(t);
+      return v === undefined ? undefined : toInt(v);
+    } };
+  };
+}
+
+/** req.hdr_names([delim]): the fields' names in order, lower case (HAProxy's HTX names), joined by delim (","). */
+function headerNames(side: Side) {
+  return (args: readonly string[]): { one: SampleFn } => {
+    const delim = args[0] === undefined || args[0] === "" ? "," : args[0];
+    return {
+      one: (t) => {
+        const head = side(t);
+        if (head === undefined) return undefined;
+        const names: string[] = [];
+        for (let i = 0; i < head.fieldCount; i++) names.push(head.name(i));
+        return names.join(delim);
+      },
+    };
+  };
+}
+
+/** req.hdrs: the fields as a header block, "name: value" CRLF each, then the empty line (HAProxy's). */
+function headerBlock(head: Head | undefined): string | undefined {
+  if (head === undefined) return undefined;
+  let out = "";
+  for (let i = 0; i < head.fieldCount; i++) out += `${head.name(i)}: ${head.value(i)}\r\n`;
+  return out + "\r\n";
+}

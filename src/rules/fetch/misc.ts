@@ -2,6 +2,7 @@
 // nbsrv(), srv_is_up(), always_true/false, int(), str(), bool(). Backends and
 // servers are named at load and checked then; their state is read through
 // Txn.world per request.
+import { parseIPv4, parseIPv6 } from "../network.ts";
 import { ANY_STAGE, type FetchDef, type Sample, type VarScope } from "../types.ts";
 import { define, intArg, simple } from "./define.ts";
 
@@ -78,9 +79,32 @@ export const MISC_FETCHES: readonly FetchDef[] = [
     return { one: () => v };
   }),
   define("bool", 1, 1, "bool", ANY_STAGE, "bool", (args) => {
-    const v = intArg(args[0]!);
-    if (v === undefined) return `bool(${args[0]}): not an integer`;
+    const word = args[0]!;
+    const v = word === "true" ? 1 : word === "false" ? 0 : intArg(word);
+    if (v === undefined) return `bool(${word}): not an integer, true or false`;
     const b = v !== 0;
     return { one: () => b };
+  }),
+  define("bin", 1, 1, "bin", ANY_STAGE, "str", (args) => {
+    const hex = args[0]!;
+    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) return `bin(${hex}): not an even number of hexadecimal digits`;
+    let bytes = "";
+    for (let i = 0; i < hex.length; i += 2) bytes += String.fromCharCode(Number.parseInt(hex.slice(i, i + 2), 16));
+    return { one: () => bytes };
+  }),
+  define("ipv4", 1, 1, "ip", ANY_STAGE, "ip", (args) => {
+    const a = args[0]!;
+    if (parseIPv4(a, 0, a.length) < 0) return `ipv4(${a}): not an IPv4 address`;
+    return { one: () => a };
+  }),
+  define("ipv6", 1, 1, "ip", ANY_STAGE, "ip", (args) => {
+    const a = args[0]!;
+    if (!parseIPv6(a, 0, a.length, new Uint16Array(8))) return `ipv6(${a}): not an IPv6 address`;
+    return { one: () => a };
+  }),
+  define("meth", 1, 1, "meth", ANY_STAGE, "str", (args) => {
+    const m = args[0]!;
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(m)) return `meth(${m}): not a method token`;
+    return { one: () => m };
   }),
 ];

@@ -5,6 +5,9 @@
 // origin-form and HTTP/2's :path give "/p?q"; an absolute-form target
 // ("http://h/p?q") has its path after the authority; "*" and CONNECT's
 // authority-form have none.
+import { avalanche, sdbm } from "../convert/hash.ts";
+import { castFn } from "../sample.ts";
+import { toInt } from "../sample.ts";
 import { isIPv4, isIPv6 } from "node:net";
 import { requestUri } from "../../http/fields-head.ts";
 import type { Head } from "../../http/message.ts";
@@ -91,6 +94,21 @@ const base: SampleFn = (t) => {
   if (p === undefined) return undefined;
   const host = t.request === undefined ? undefined : hostOf(t.request);
   return host === undefined || host === "" ? p : host + p;
+};
+
+/** base32: HAProxy's 32-bit hash of `base` (sdbm over host and path, then its full_hash avalanche). */
+const base32: SampleFn = (t) => {
+  const b = base(t);
+  return b === undefined ? undefined : avalanche(sdbm(b as string));
+};
+
+/** base32+src: base32's 4 bytes (network order) then the client address's, as binary. */
+const base32src: SampleFn = (t) => {
+  const h = base32(t) as number | undefined;
+  if (h === undefined) return undefined;
+  const hash = String.fromCharCode(h >>> 24, (h >>> 16) & 255, (h >>> 8) & 255, h & 255);
+  const address = castFn("ip", "bin")!(t.client.address);
+  return address === undefined ? undefined : hash + (address as string);
 };
 
 const baseq: SampleFn = (t) => {
@@ -188,9 +206,20 @@ export const REQUEST_FETCHES: readonly FetchDef[] = [
   ...withDerivatives(["base"], 0, 0, HTTP_STAGES, () => ({ one: base })),
   ...withDerivatives(["urlp"], 0, 2, HTTP_STAGES, urlParam),
   define("url_param", 0, 2, "str", HTTP_STAGES, "str", urlParam),
+  define("urlp_val", 0, 2, "int", HTTP_STAGES, "int", (args) => {
+    const param = urlParam(args);
+    if (typeof param === "string") return param;
+    const one = param.one;
+    return { one: (t) => {
+      const v = one(t);
+      return v === undefined ? undefined : toInt(v);
+    } };
+  }),
   simple("query", "str", HTTP_STAGES, "str", query),
   simple("pathq", "str", HTTP_STAGES, "str", pathq),
   simple("baseq", "str", HTTP_STAGES, "str", baseq),
+  simple("base32", "int", HTTP_STAGES, "int", base32),
+  simple("base32+src", "bin", HTTP_STAGES, "str", base32src),
   simple("method", "meth", HTTP_STAGES, "str", method),
   simple("req.ver", "str", HTTP_STAGES, "str", version),
   simple("req_ver", "str", HTTP_STAGES, "str", version),

@@ -401,3 +401,31 @@ describe("generated fetches: date from the runtime's clock, rand, uuid; srv_name
     expect(compileExpr("srv_name", Stage.httpRequest, env())).toBe("'srv_name' is not available in http-request rules");
   });
 });
+
+describe("more of HAProxy's fetches: the values HAProxy 2.6 gave for the same request", () => {
+  // curl -H 'Cookie: n=42; s=abc' -H 'X-A: 1' 'http://127.0.0.1:24701/p/q?x=17&y=2', from 127.0.0.1.
+  const t = txn({
+    request: request("GET", "/p/q?x=17&y=2", [["host", "127.0.0.1:24701"], ["user-agent", "curl/7.88.1"], ["accept", "*/*"], ["cookie", "n=42; s=abc"], ["x-a", "1"]]),
+  });
+  test.each([
+    ["req.cook_val(n)", 42],
+    ["cook_val(s)", 0],
+    ["urlp_val(x)", 17],
+    ["req.hdr_names", "host,user-agent,accept,cookie,x-a"],
+    ["req.hdr_names(;)", "host;user-agent;accept;cookie;x-a"],
+    ["base32", 1478995041],
+    ["bin(48656c6c6f)", "Hello"],
+    ["ipv4(10.0.0.1)", "10.0.0.1"],
+    ["ipv6(::1)", "::1"],
+    ["meth(PUT)", "PUT"],
+    ["bool(true)", true],
+    ["bool(false)", false],
+    ["req.hdrs", "host: 127.0.0.1:24701\r\nuser-agent: curl/7.88.1\r\naccept: */*\r\ncookie: n=42; s=abc\r\nx-a: 1\r\n\r\n"],
+  ])("%s", (text, expected) => {
+    expect(one(text, t)).toBe(expected);
+  });
+  test("base32+src: the hash's 4 bytes then the address's", () => {
+    const c = compileExpr("base32+src,hex", Stage.httpRequest, env());
+    expect(typeof c === "string" ? c : c.one(t)).toMatch(/^5827AC61[0-9A-F]{8}$/);
+  });
+});
