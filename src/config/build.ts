@@ -260,6 +260,11 @@ function frontend(
   const chosen = part.log !== undefined || part.logFormat !== undefined ? part : defaults;
   if (chosen.log !== undefined) config.log = chosen.log;
   if (chosen.logFormat !== undefined) config.logFormat = chosen.logFormat;
+  const uniqueIdFormat = part.uniqueIdFormat ?? defaults.uniqueIdFormat;
+  if (uniqueIdFormat !== undefined) {
+    const header = part.uniqueIdHeader ?? defaults.uniqueIdHeader;
+    config.uniqueId = header === undefined ? { format: uniqueIdFormat } : { format: uniqueIdFormat, header };
+  }
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
   if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
   if (part.idleCloseOnResponse ?? defaults.idleCloseOnResponse) config.idleCloseOnResponse = true;

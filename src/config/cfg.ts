@@ -59,6 +59,8 @@ const SINGLE_ARG: Record<string, string> = {
   "tune.h2.fe.glitches-threshold": "tune.h2.fe.glitches-threshold <number>",
   "tune.h2.fe.max-control-frames-per-sec": "tune.h2.fe.max-control-frames-per-sec <number>",
   "log-format": 'log-format "<format>"',
+  "unique-id-format": 'unique-id-format "<format>"',
+  "unique-id-header": "unique-id-header <name>",
   "log-tag": "log-tag <string>",
   "http-reuse": "http-reuse never|safe|aggressive|always",
   "max-session-srv-conns": "max-session-srv-conns <number>",

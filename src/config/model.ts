@@ -28,6 +28,8 @@ import {
   GlobalLogsSchema,
   type LogEntry,
   LogFormatSchema,
+  UniqueIdFormatSchema,
+  UniqueIdHeaderSchema,
   logsSchema,
   type OptionsPart,
   optionsSchema,
@@ -160,6 +162,8 @@ const DEFAULTS = {
   log: v.optional(logsSchema("defaults")),
   "log-tag": v.optional(LogTagSchema),
   "log-format": v.optional(LogFormatSchema),
+  "unique-id-format": v.optional(UniqueIdFormatSchema),
+  "unique-id-header": v.optional(UniqueIdHeaderSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "http-error": v.optional(HttpErrorSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
@@ -186,6 +190,8 @@ const FRONTEND = {
   "log-tag": v.optional(LogTagSchema),
   description: v.optional(DescriptionSchema),
   "log-format": v.optional(LogFormatSchema),
+  "unique-id-format": v.optional(UniqueIdFormatSchema),
+  "unique-id-header": v.optional(UniqueIdHeaderSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "http-error": v.optional(HttpErrorSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
@@ -245,6 +251,8 @@ const LISTEN = {
   "log-tag": v.optional(LogTagSchema),
   description: v.optional(DescriptionSchema),
   "log-format": v.optional(LogFormatSchema),
+  "unique-id-format": v.optional(UniqueIdFormatSchema),
+  "unique-id-header": v.optional(UniqueIdHeaderSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "http-error": v.optional(HttpErrorSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
@@ -321,6 +329,8 @@ export interface ProxyPart extends FiltersPart {
   logChoiceAt?: SourcePos;
   /** `errorfile` lines as written... */
   errorFiles?: ErrorFilePart[];
+  uniqueIdFormat?: string;
+  uniqueIdHeader?: string;
   /** `http-error` lines: their pages are built once the files are read (sections.ts). */
   httpErrors?: HttpErrorPart[];
   /** ...and their checked contents, read by sections.ts. */
@@ -375,6 +385,8 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   "load-server-state-from-file"?: LoadServerState;
   "server-state-file"?: string;
   "log-format"?: string;
+  "unique-id-format"?: string;
+  "unique-id-header"?: string;
   errorfile?: ErrorFilePart[];
   errorloc?: ErrorLocPart[];
   errorloc302?: ErrorLocPart[];
@@ -419,6 +431,8 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   const logOptions = logOptionsOf(option);
   if (logOptions !== undefined) part.logOptions = logOptions;
   if (o["log-format"] !== undefined) part.logFormat = o["log-format"];
+  if (o["unique-id-format"] !== undefined) part.uniqueIdFormat = o["unique-id-format"];
+  if (o["unique-id-header"] !== undefined) part.uniqueIdHeader = o["unique-id-header"];
   if (o.errorfile !== undefined) part.errorFiles = o.errorfile;
   if (o["http-error"] !== undefined) part.httpErrors = o["http-error"];
   // errorloc answers are built here; sections.ts adds the errorfiles it reads.

@@ -252,22 +252,39 @@ export { GlobalLogsSchema, type LogEntry, logsSchema } from "./schema-syslog.ts"
 
 // ---------------------------------------------------------------- log-format
 
-export const LogFormatSchema = v.pipe(
+/** A log-format string (`log-format`, `unique-id-format`): checked by the log-format compiler. */
+function logFormatSchema(keyword: string, example: string) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }): string => {
+      const x = dataset.value;
+      if (typeof x !== "string") {
+        addIssue({
+          message: `invalid ${keyword} ${describe(x)} (expected a string such as '${example}')`,
+        });
+        return NEVER;
+      }
+      const problem = checkLogFormat(x);
+      if (problem !== undefined) {
+        addIssue({ message: `${keyword}: ${problem}` });
+        return NEVER;
+      }
+      return x;
+    }),
+  );
+}
+
+export const LogFormatSchema = logFormatSchema("log-format", "%ci:%cp %ST %B");
+export const UniqueIdFormatSchema = logFormatSchema("unique-id-format", "%{+X}o %ci:%cp_%fi:%fp_%Ts_%rt:%pid");
+
+/** `unique-id-header <name>`: the field the request's unique id goes to the server in. */
+export const UniqueIdHeaderSchema = v.pipe(
   v.unknown(),
   v.rawTransform(({ dataset, addIssue, NEVER }): string => {
     const x = dataset.value;
-    if (typeof x !== "string") {
-      addIssue({
-        message: `invalid log-format ${describe(x)} (expected a string such as '%ci:%cp %ST %B')`,
-      });
-      return NEVER;
-    }
-    const problem = checkLogFormat(x);
-    if (problem !== undefined) {
-      addIssue({ message: `log-format: ${problem}` });
-      return NEVER;
-    }
-    return x;
+    if (typeof x === "string" && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(x)) return x;
+    addIssue({ message: `invalid unique-id-header ${describe(x)} (expected a header name)` });
+    return NEVER;
   }),
 );
 

@@ -348,6 +348,8 @@ export interface FrontendConfig {
   log?: "tcp" | "http";
   /** `log-format` as written (when it is the one chosen); parseLogFormat (src/log/format.ts) accepts it. */
   logFormat?: string;
+  /** `unique-id-format` (and `unique-id-header`): each request's id, made before the rules (session/unique-id.ts). */
+  uniqueId?: { format: string; header?: string };
   /** Its `%[expr]` samples, compiled (config/rules.ts) to read the stream's transaction when the line is written. */
   logSamples?: ReadonlyMap<string, SampleFn>;
   /**

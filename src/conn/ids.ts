@@ -13,6 +13,11 @@ export function nextStreamId(): number {
   return ++stream;
 }
 
+/** The number the next stream will take (a request's unique id is made just before its stream). */
+export function nextStreamIdPeek(): number {
+  return stream + 1;
+}
+
 export function nextBackendConnId(): number {
   return ++backendConn;
 }

@@ -104,6 +104,8 @@ export interface Txn {
   backend: string | undefined;
   /** Response stages: the server that answered (srv_name); undefined before, or for an answer of sluice's own. */
   server?: string | undefined;
+  /** `unique-id-format`: the request's id (the `unique-id` fetch); undefined: the frontend makes none. */
+  uniqueId?: string | undefined;
   /** HTTP stages: the request head (rewritten by set-* actions). */
   request: Head | undefined;
   /** The request's HTTP version when the head's own (1.0, 1.1) is not it: "2.0" for a stream of an HTTP/2 client. */

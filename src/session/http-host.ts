@@ -1,5 +1,6 @@
 // What a frontend gives its HTTP sessions: limits, timeouts, connection modes,
 // error pages, forwarding fields per backend, logging and counters.
+import { UniqueIds } from "./unique-id.ts";
 import type { FrontendConfig, HttpConnectionMode } from "../config/types.ts";
 import type { Head, HeadLimits, ProtocolRefusal } from "../http/message.ts";
 import type { Runtime, Timers } from "../runtime/types.ts";
@@ -52,6 +53,8 @@ export class HttpHost implements HttpSessionHost {
   readonly rulesHost: RulesHost | undefined;
   readonly filterSetup: FilterSetup | undefined;
   readonly contstats: TrafficCounters | undefined;
+  /** `unique-id-format`: each request's id; undefined: none is made. */
+  readonly uniqueIds: UniqueIds | undefined;
 
   constructor(
     private readonly config: FrontendConfig,
@@ -69,6 +72,7 @@ export class HttpHost implements HttpSessionHost {
     trace?: TraceOutput,
   ) {
     this.filterSetup = trace === undefined ? undefined : { frontend: config, trace };
+    this.uniqueIds = config.uniqueId === undefined ? undefined : new UniqueIds(config.uniqueId.format, config.uniqueId.header);
     this.maxSessionSrvConns = config.maxSessionSrvConns;
     this.name = config.name;
     this.timeouts = config.timeouts;

@@ -71,6 +71,7 @@ export class HttpLogWriter implements HttpLogSink {
     if (stream !== undefined) {
       // The request line as received (HAProxy's): a rule's set-path or set-uri does not change what is logged.
       const req = stream.received;
+      r.uniqueId = stream.uniqueId;
       const server = stream.server;
       if (server !== undefined) {
         r.server = server.name;

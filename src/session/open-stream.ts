@@ -1,6 +1,8 @@
 // A request head becomes a stream, the same way whatever the client's
 // protocol: the phase where the backend is chosen (request rules will run
 // there), the fields the proxy adds for it, and the stream itself.
+import type { UniqueIds } from "./unique-id.ts";
+import type { HttpLogSubject } from "./log-subject.ts";
 import type { AddedFields, Head } from "../http/message.ts";
 import type { Socket } from "../runtime/types.ts";
 import { HttpStream } from "../stream/http-stream.ts";
@@ -20,6 +22,8 @@ export interface StreamChoices {
   readonly rulesHost: RulesHost | undefined;
   /** Filters (compression, trace): what each stream's are made from; undefined: no proxy declares any. */
   readonly filterSetup?: FilterSetup | undefined;
+  /** `unique-id-format`: each request's id, made before the rules; undefined: none. */
+  readonly uniqueIds?: UniqueIds | undefined;
 }
 
 const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFields>;
@@ -30,7 +34,7 @@ const NO_FIELDS: Readonly<AddedFields> = Object.freeze([]) as Readonly<AddedFiel
  */
 export function openStream(
   host: StreamChoices,
-  streamHost: HttpStreamHost<HttpStream>,
+  streamHost: HttpStreamHost<HttpStream> & HttpLogSubject,
   head: Head,
   client: Socket,
   defaultBackend: Backend,
@@ -40,11 +44,14 @@ export function openStream(
   let backend: Backend;
   let ruled: RuledRequest | undefined;
   const received = head;
+  // HAProxy makes it as the request head is read, before the rules (which may read it: `unique-id`).
+  const uniqueIds = host.uniqueIds;
+  const uniqueId = uniqueIds === undefined ? undefined : uniqueIds.of(streamHost);
   const rules = host.rulesHost;
   if (rules === undefined) {
     backend = host.chooseBackend(head, defaultBackend);
   } else {
-    const decision = decideRequest(rules, head, client, defaultBackend, now, requestVersion);
+    const decision = decideRequest(rules, head, client, defaultBackend, now, requestVersion, uniqueId);
     head = decision.head;
     backend = decision.backend;
     ruled = decision.ruled;
@@ -55,6 +62,7 @@ export function openStream(
   if (host.filterSetup !== undefined) ({ filters, request: head } = streamFilters(host.filterSetup, head, backend.config, streamHost));
   let added: AddedFields | undefined;
   if (!head.hasHost) added = [["Host", ""]];
+  if (uniqueId !== undefined && uniqueIds!.header !== undefined) (added ??= []).push([uniqueIds!.header, uniqueId]);
   const plan = host.forwarding(backend);
   if (!plan.empty) {
     plan.add(head, {
@@ -64,5 +72,7 @@ export function openStream(
       https: client.tls !== undefined,
     }, (added ??= []));
   }
-  return new HttpStream(streamHost, head, backend, added ?? NO_FIELDS, host.serverKeepAlive(backend), ruled, filters, received);
+  const stream = new HttpStream(streamHost, head, backend, added ?? NO_FIELDS, host.serverKeepAlive(backend), ruled, filters, received);
+  if (uniqueId !== undefined) stream.uniqueId = uniqueId;
+  return stream;
 }

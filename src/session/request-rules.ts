@@ -42,9 +42,10 @@ const NONE: readonly (readonly Action[])[] = [];
  * Runs the request stage for `head`. The caller reads `ruled.txn.reply` for sluice's own answer.
  * `requestVersion`: "2.0" for an HTTP/2 client's stream (req.ver), undefined for HTTP/1.x.
  */
-export function decideRequest(host: RulesHost, head: Head, client: Socket, defaultBackend: Backend, now: number, requestVersion?: string): RequestDecision {
+export function decideRequest(host: RulesHost, head: Head, client: Socket, defaultBackend: Backend, now: number, requestVersion?: string, uniqueId?: string): RequestDecision {
   const front = host.rules;
   const txn = new HttpTxn(now, client, host.name, head, host.world, requestVersion);
+  if (uniqueId !== undefined) txn.uniqueId = uniqueId;
   if (front.requestHeaderCaptures.length > 0) captureHeaders(front.requestHeaderCaptures, head, txn.captures);
   // HAProxy's monitor-uri: answered before any rule (http_wait_for_request), the request target compared as sent.
   const monitor = front.monitor;

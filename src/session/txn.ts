@@ -56,6 +56,7 @@ const NOTHING_TRACKED: (StickEntry | undefined)[] = Object.freeze([undefined, un
 export class HttpTxn implements ActionTxn {
   backend: string | undefined;
   server: string | undefined = undefined;
+  uniqueId: string | undefined = undefined;
   response: Head | undefined = undefined;
   /** tcp-request content: the first bytes received (the inspection phase sets it). */
   payload: Uint8Array | undefined = undefined;

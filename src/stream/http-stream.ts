@@ -74,6 +74,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** Persistence by a stick table (`stick` lines), when the backend has some. */
   private stick: StickStep | undefined;
   private persistServer: Server | undefined;
+  /** `unique-id-format`: this request's id (the log's %ID); "" without one. */
+  uniqueId = "";
   /** An applet answers (the stats page, the exporter): it has the body, then the answer. */
   private service: ServiceStep | undefined;
 

@@ -3,7 +3,7 @@
 // servers are named at load and checked then; their state is read through
 // Txn.world per request.
 import { parseIPv4, parseIPv6 } from "../network.ts";
-import { ANY_STAGE, type FetchDef, type Sample, type VarScope } from "../types.ts";
+import { ANY_STAGE, type FetchDef, type Sample, Stage, type VarScope } from "../types.ts";
 import { define, intArg, simple } from "./define.ts";
 
 const SCOPES: readonly VarScope[] = ["proc", "sess", "txn", "req", "res"];
@@ -38,6 +38,7 @@ export const MISC_FETCHES: readonly FetchDef[] = [
     }),
     dynamic: true,
   },
+  simple("unique-id", "str", ANY_STAGE & ~Stage.tcpConnection, "str", (t) => t.uniqueId),
   define("nbsrv", 0, 1, "int", ANY_STAGE, "int", (args, env) => {
     const backend = args[0];
     if (backend !== undefined && backend !== "") {
