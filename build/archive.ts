@@ -3,6 +3,7 @@
 // one fixed mtime, owner root (0:0), modes 0755/0644; gzip without a name or
 // date in its header; zip with DOS times from the same mtime. Written here
 // rather than by tar/zip so that no host tool's version or flags change them.
+import { crc32 } from "../src/rules/convert/hash.ts";
 import { deflateRawSync, gzipSync } from "node:zlib";
 
 export interface ArchiveEntry {
@@ -80,21 +81,6 @@ export function tarGz(entries: readonly ArchiveEntry[], mtime: number): Uint8Arr
   return gz;
 }
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** MS-DOS date and time fields of an epoch second, read as UTC (zip has no zone). */
 function dosDateTime(epochSeconds: number): { time: number; date: number } {

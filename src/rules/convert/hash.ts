@@ -57,10 +57,11 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-/** CRC-32 (IEEE 802.3, zlib's). */
-export function crc32(s: string): number {
+/** CRC-32 (IEEE 802.3, zlib's) of bytes, or of a byte string (a latin1 character per byte: samples). The release archives use it too. */
+export function crc32(data: string | Uint8Array): number {
   let c = 0xffffffff;
-  for (let i = 0; i < s.length; i++) c = CRC_TABLE[(c ^ s.charCodeAt(i)) & 0xff]! ^ (c >>> 8);
+  if (typeof data === "string") for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data.charCodeAt(i)) & 0xff]! ^ (c >>> 8);
+  else for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
