@@ -34,6 +34,7 @@ import {
   type Origin,
   type ServerConfig,
   type ServerTls,
+  type TlsVersion,
   type RetryCondition,
   type RuleLines,
   type Timeouts,
@@ -167,16 +168,21 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
   return draft;
 }
 
+type VersionsAndCiphers = { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; ciphersuites?: string };
+
+/** Versions and ciphers as written, else the `ssl-default-*` ones, set on `tls` where either says. */
+function versionsAndCiphers(tls: VersionsAndCiphers, written: VersionsAndCiphers, d: VersionsAndCiphers): void {
+  for (const key of ["minVersion", "maxVersion", "ciphers", "ciphersuites"] as const) {
+    const value = written[key] ?? d[key];
+    if (value !== undefined) (tls as Record<string, unknown>)[key] = value;
+  }
+}
+
 /** A bind's own TLS settings, else `ssl-default-bind-*`, else the built-in ones. */
 function bindTls(written: BindSslPart, loaded: BindTls, global: GlobalConfig): BindTls {
   const d = global.sslDefaultBind ?? {};
-  const tls: BindTls = { ...loaded, minVersion: written.minVersion ?? d.minVersion ?? BUILTIN.tls.minVersion };
-  const maxVersion = written.maxVersion ?? d.maxVersion;
-  if (maxVersion !== undefined) tls.maxVersion = maxVersion;
-  const ciphers = written.ciphers ?? d.ciphers;
-  if (ciphers !== undefined) tls.ciphers = ciphers;
-  const ciphersuites = written.ciphersuites ?? d.ciphersuites;
-  if (ciphersuites !== undefined) tls.ciphersuites = ciphersuites;
+  const tls: BindTls = { ...loaded, minVersion: BUILTIN.tls.minVersion };
+  versionsAndCiphers(tls, written, d);
   // HAProxy's `tls-tickets` (a bind undoing the global no-tls-tickets) is not accepted, so either word turns them off.
   tls.tlsTickets = !(written.noTlsTickets || d.noTlsTickets === true);
   if (written.preferClientCiphers === true || d.preferClientCiphers === true) tls.preferClientCiphers = true;
@@ -192,14 +198,7 @@ function serverTls(written: ServerSslPart, loaded: ServerTls, global: GlobalConf
     reuse: written.reuse ?? true,
     tickets: written.tickets ?? d.noTlsTickets !== true,
   };
-  const minVersion = written.minVersion ?? d.minVersion;
-  if (minVersion !== undefined) tls.minVersion = minVersion;
-  const maxVersion = written.maxVersion ?? d.maxVersion;
-  if (maxVersion !== undefined) tls.maxVersion = maxVersion;
-  const ciphers = written.ciphers ?? d.ciphers;
-  if (ciphers !== undefined) tls.ciphers = ciphers;
-  const ciphersuites = written.ciphersuites ?? d.ciphersuites;
-  if (ciphersuites !== undefined) tls.ciphersuites = ciphersuites;
+  versionsAndCiphers(tls, written, d);
   return tls;
 }
 

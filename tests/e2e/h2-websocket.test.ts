@@ -4,6 +4,7 @@
 // (:protocol websocket), exchanges WebSocket frames as DATA both ways and
 // closes; a server that does not switch answers as it would, and :protocol
 // without CONNECT is refused.
+import { httpDefaults } from "./http-defaults.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ErrorCode, Flag, FrameType, SettingId } from "../../src/http2/constants.ts";
 import { H2RawClient } from "../support/h2-raw-client.ts";
@@ -65,13 +66,7 @@ describe("WebSocket over HTTP/2 (RFC 8441) against HAProxy 2.6", () => {
     test(`${proxy.name}: the tunnel opens with a 200, frames go both ways, the close ends the stream`, async () => {
       const port = await freePort();
       const running = await proxy.start(`
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 5s
-    timeout server 5s
-
-frontend fe
+${httpDefaults()}frontend fe
     bind 127.0.0.1:${port} proto h2
     default_backend ws
 
@@ -154,13 +149,7 @@ for (const target of selectedTargets()) {
     await new Promise<void>((r) => liar.listen(0, "127.0.0.1", r));
     const port = await freePort();
     const run = await startSluice(target, `
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 5s
-    timeout server 5s
-
-frontend fe
+${httpDefaults()}frontend fe
     bind 127.0.0.1:${port} proto h2
     default_backend ws
 

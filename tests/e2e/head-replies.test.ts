@@ -3,6 +3,7 @@
 // each followed on the same keep-alive connection by a GET. The answers to
 // HEAD carry the head alone (the GET's Content-Length), so the next
 // response starts where the client expects it; over HTTP/2 too.
+import { httpDefaults } from "./http-defaults.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import net from "node:net";
 import { createServer, type Server } from "node:http";
@@ -10,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { FrameType } from "../../src/http2/constants.ts";
 import { H2RawClient } from "../support/h2-raw-client.ts";
 import { freePort } from "./harness.ts";
-import { proxiesUnderTest } from "./reference-proxy.ts";
+import { expectSameAsHaproxy, proxiesUnderTest } from "./reference-proxy.ts";
 
 /** Writes `text` on one connection; everything read until `ms` pass or the peer closes. */
 function exchange(port: number, text: string, ms = 1500): Promise<string> {
@@ -62,14 +63,7 @@ describe("HEAD answered by the proxy itself, against HAProxy 2.6", () => {
     test(`${proxy.name}: the head alone, the connection kept in step`, async () => {
       const [port, h2port] = [await freePort(), await freePort()];
       const running = await proxy.start(`
-defaults
-    mode http
-    retries 0
-    timeout connect 2s
-    timeout client 5s
-    timeout server 5s
-
-frontend fe
+${httpDefaults({ retries: 0 })}frontend fe
     bind 127.0.0.1:${port}
     bind 127.0.0.1:${h2port} proto h2
     http-request deny if { path /deny }
@@ -118,9 +112,7 @@ backend junk
           junk: ['HTTP/1.1 502 Bad Gateway len=107 body=""'],
           h2: ["403 len=93 data=0", "200 len=9 data=0", "503 len=107 data=0"],
         });
-        answers.set(proxy.name, answer);
-        const reference = answers.get("haproxy");
-        if (reference !== undefined) expect(answer).toEqual(reference as typeof answer);
+        expectSameAsHaproxy(answers, proxy.name, answer);
       } finally {
         await running.stop();
       }

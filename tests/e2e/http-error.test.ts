@@ -2,12 +2,13 @@
 // written with `string`/`file`/`errorfile`, a content-type and `hdr`
 // fields, or `default-errorfiles` undoing an errorfile; the same bytes from
 // both proxies for a 503 with no server and a rule's deny.
+import { httpDefaults } from "./http-defaults.ts";
 import { describe, expect, test } from "bun:test";
 import net from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, tempDir } from "./harness.ts";
-import { proxiesUnderTest } from "./reference-proxy.ts";
+import { expectSameAsHaproxy, proxiesUnderTest } from "./reference-proxy.ts";
 
 /** An answer as status line, its fields lower-cased and sorted (Connection aside: the request asked to close), and its body. */
 function normalized(answer: string): string {
@@ -38,14 +39,7 @@ describe("http-error against HAProxy 2.6", () => {
       writeFileSync(join(dir, "e404.http"), "HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 6\r\n\r\nnope!\n");
       const port = await freePort();
       const running = await proxy.start(`
-defaults
-    mode http
-    retries 0
-    timeout connect 2s
-    timeout client 5s
-    timeout server 5s
-
-frontend fe
+${httpDefaults({ retries: 0 })}frontend fe
     bind 127.0.0.1:${port}
     http-error status 503 content-type application/json string "{\\"error\\":\\"down\\"}" hdr x-err bad
     http-error status 403 content-type text/plain file ${join(dir, "body.txt")}
@@ -67,9 +61,7 @@ backend none
         expect(answer["/deny"]).toBe("HTTP/1.1 403 Forbidden|content-length: 13|content-type: text/plain||gone for now\n");
         expect(answer["/slow"]).toStartWith("HTTP/1.1 429 Too Many Requests|");
         expect(answer["/missing"]).toBe("HTTP/1.1 404 Not Found|content-length: 6|content-type: text/plain||nope!\n");
-        answers.set(proxy.name, answer);
-        const reference = answers.get("haproxy");
-        if (reference !== undefined) expect(answer).toEqual(reference as typeof answer);
+        expectSameAsHaproxy(answers, proxy.name, answer);
       } finally {
         await running.stop();
       }

@@ -2,13 +2,14 @@
 // rewrite the path, the query or the whole URI change what the server gets,
 // never the logged %r / %HM %HP %HQ %HU (HAProxy logs its copy of the request
 // line taken before any rule).
+import { httpDefaults } from "./http-defaults.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, sleep, tempDir } from "./harness.ts";
-import { proxiesUnderTest } from "./reference-proxy.ts";
+import { expectSameAsHaproxy, proxiesUnderTest } from "./reference-proxy.ts";
 
 describe("the logged request line is the one received, against HAProxy 2.6", () => {
   let app: Server;
@@ -28,13 +29,7 @@ describe("the logged request line is the one received, against HAProxy 2.6", () 
     test(`${proxy.name}: set-path, set-query and set-uri leave the log's request line as received`, async () => {
       const port = await freePort();
       const running = await proxy.start(`
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 5s
-    timeout server 5s
-
-frontend fe
+${httpDefaults()}frontend fe
     bind 127.0.0.1:${port}
     log stderr format raw local0
     log-format "line=%{+Q}r m=%HM p=%HP q=%HQ u=%HU"
@@ -58,9 +53,7 @@ backend app
           lines: ['line="GET /orig?len=5 HTTP/1.1" m=GET p=/orig q=?len=5 u=/orig?len=5', 'line="GET /whole?y=2 HTTP/1.1" m=GET p=/whole q=?y=2 u=/whole?y=2'],
           seen: ["/rewritten?len=7", "/other?x=1"],
         });
-        answers.set(proxy.name, answer);
-        const reference = answers.get("haproxy");
-        if (reference !== undefined) expect(answer).toEqual(reference as typeof answer);
+        expectSameAsHaproxy(answers, proxy.name, answer);
       } finally {
         await running.stop();
       }
@@ -76,13 +69,7 @@ describe("a deny answered with an errorloc or an errorfile of another status log
       const file = join(tempDir(), "e404.http");
       writeFileSync(file, "HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 5\r\n\r\ngone\n");
       const running = await proxy.start(`
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 5s
-    timeout server 5s
-
-frontend fe
+${httpDefaults()}frontend fe
     bind 127.0.0.1:${port}
     log stderr format raw local0
     log-format "st=%ST path=%HP"
@@ -100,9 +87,7 @@ frontend fe
         const lines = [...new Set(running.errLines().filter((l) => l.startsWith("st=") && !l.includes("<BADREQ>")))];
         const answer = { sent: [a.status, a.headers.get("location"), b.status], lines };
         expect(answer).toEqual({ sent: [302, "http://err.example/403", 404], lines: ["st=403 path=/a", "st=429 path=/b"] });
-        answers.set(proxy.name, answer);
-        const reference = answers.get("haproxy");
-        if (reference !== undefined) expect(answer).toEqual(reference as typeof answer);
+        expectSameAsHaproxy(answers, proxy.name, answer);
       } finally {
         await running.stop();
       }

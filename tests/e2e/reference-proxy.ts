@@ -168,3 +168,13 @@ export function accepted(proxy: ProxyUnderTest, file: string): boolean {
   test(`${proxy.name} accepts ${file}`, () => expect(problem).toBeUndefined());
   return false;
 }
+
+/**
+ * Records `answer` as `proxy`'s and, when HAProxy answered already (it runs
+ * first in proxiesUnderTest's order), expects the same.
+ */
+export function expectSameAsHaproxy<T>(answers: Map<string, unknown>, proxy: string, answer: T): void {
+  answers.set(proxy, answer);
+  const reference = answers.get(haproxy.name);
+  if (reference !== undefined) expect(answer).toEqual(reference as T);
+}

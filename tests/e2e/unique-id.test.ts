@@ -2,6 +2,7 @@
 // when the request is read (the rules see it as `unique-id`), the server
 // gets it in the named header, the log writes it as %ID; the same shape on
 // both proxies for HAProxy's documented format.
+import { httpDefaults } from "./http-defaults.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,13 +21,7 @@ describe("unique-id-format against HAProxy 2.6", () => {
     test(`${proxy.name}: the id in the header, the rules and the log, HAProxy's shape`, async () => {
       const port = await freePort();
       const running = await proxy.start(`
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 5s
-    timeout server 5s
-
-frontend fe
+${httpDefaults()}frontend fe
     bind 127.0.0.1:${port}
     unique-id-format %{+X}o\\ %ci:%cp_%fi:%fp_%Ts_%rt:%pid
     unique-id-header X-Unique-ID
