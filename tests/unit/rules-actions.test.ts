@@ -9,17 +9,17 @@ import { action, compileError, context, fieldLines, request, txn } from "./rules
 describe("actions allowed per rule set (HAProxy 2.6's lists, as implemented)", () => {
   test("http-request", () => {
     expect(SUPPORTED_ACTIONS["http-request"]).toEqual([
-      "add-header", "allow", "auth", "cache-use", "capture", "del-header", "deny", "normalize-uri", "redirect", "replace-header",
+      "add-header", "allow", "auth", "cache-use", "capture", "del-header", "del-map", "deny", "normalize-uri", "redirect", "replace-header",
       "replace-path", "replace-pathq", "replace-uri", "replace-value", "return", "sc-inc-gpc0", "sc-inc-gpc1",
-      "set-dst", "set-dst-port", "set-header", "set-log-level", "set-method", "set-path", "set-pathq", "set-query", "set-src", "set-uri",
+      "set-dst", "set-dst-port", "set-header", "set-log-level", "set-map", "set-method", "set-path", "set-pathq", "set-query", "set-src", "set-uri",
       "set-var", "set-var-fmt", "tarpit", "track-sc0", "track-sc1", "track-sc2", "unset-var", "use-service",
     ]);
   });
 
   test("http-response", () => {
     expect(SUPPORTED_ACTIONS["http-response"]).toEqual([
-      "add-header", "allow", "cache-store", "capture", "del-header", "deny", "redirect", "replace-header", "replace-value", "return",
-      "sc-inc-gpc0", "sc-inc-gpc1", "set-header", "set-log-level", "set-status", "set-var", "set-var-fmt",
+      "add-header", "allow", "cache-store", "capture", "del-header", "del-map", "deny", "redirect", "replace-header", "replace-value", "return",
+      "sc-inc-gpc0", "sc-inc-gpc1", "set-header", "set-log-level", "set-map", "set-status", "set-var", "set-var-fmt",
       "track-sc0", "track-sc1", "track-sc2", "unset-var",
     ]);
   });

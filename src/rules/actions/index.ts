@@ -11,6 +11,7 @@ import { type Action, type ActionTxn, Verdict, type VerdictCode } from "../types
 import { isConditionWord } from "./common.ts";
 import { CONTROL_ACTIONS } from "./control.ts";
 import { CACHE_ACTIONS } from "./cache.ts";
+import { MAP_ACTIONS } from "./map-actions.ts";
 import { HEADER_ACTIONS } from "./headers.ts";
 import { normalizeUri } from "./normalize-uri.ts";
 import { redirect } from "./redirect.ts";
@@ -28,6 +29,7 @@ const DEFINITIONS: readonly ActionDef[] = [
   normalizeUri,
   ...CONTROL_ACTIONS,
   ...CACHE_ACTIONS,
+  ...MAP_ACTIONS,
 ];
 
 const BY_NAME: ReadonlyMap<string, ActionDef> = new Map(DEFINITIONS.map((d) => [d.name, d]));

@@ -92,7 +92,7 @@ function mapConverter(name: string, method: MatchMethod, input: SampleType, out:
 }
 
 /** The shared map of the configuration (env.mapRef), or one of this converter's own. */
-function mapRefOf(file: string, env: CompileEnv, parse: (text: string) => readonly MapLine[] | string): MapRef | string {
+export function mapRefOf(file: string, env: CompileEnv, parse: (text: string) => readonly MapLine[] | string): MapRef | string {
   if (env.mapRef !== undefined) return env.mapRef(file, parse);
   let text: string;
   try {
