@@ -76,6 +76,7 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
       // here, so they decide at once; a reject closes the connection without an answer.
       if (back.tcpContent.length > 0 && runActions(back.tcpContent, txn) === Verdict.reject) rejected = true;
       else verdict = runRequestRules(back, txn);
+      if (verdict === Verdict.reject) rejected = true;
       const t = backend.config.timeouts;
       if (verdict === Verdict.tarpit) tarpitMs = t.tarpit ?? t.connect;
       if (verdict === Verdict.continue || verdict === Verdict.stop) applet(host.services, back, backend.name, txn, head);
@@ -84,6 +85,8 @@ export function decideRequest(host: RulesHost, head: Head, client: Socket, defau
     // The frontend answered before switching: as in HAProxy, the transaction
     // is still the frontend's (be_name, and the log's %b, say its name).
     txn.backend = host.name;
+    // `http-request reject`: the connection closes without an answer (PR--).
+    if (verdict === Verdict.reject) rejected = true;
   }
   const back = backend.config.rules;
   const sets = stageSets(front, back !== undefined && back !== front ? back : undefined);

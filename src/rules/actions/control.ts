@@ -17,6 +17,13 @@ const allow: ActionDef = {
   parse: () => ({ next: 1, run: () => Verdict.stop }),
 };
 
+/** `http-request reject`: the rules stop and the client connection closes at once, without an answer (HAProxy's PR--). */
+const reject: ActionDef = {
+  name: "reject",
+  sets: ["http-request"],
+  parse: () => ({ next: 1, run: () => Verdict.reject }),
+};
+
 const SCOPES: readonly VarScope[] = ["proc", "sess", "txn", "req", "res"];
 
 /** `scope.name` as set-var and unset-var write it. */
@@ -359,6 +366,7 @@ export const CONTROL_ACTIONS: readonly ActionDef[] = [
   useService,
   setVar("set-var"),
   setVar("set-var-fmt"),
+  reject,
   unsetVar,
   setLogLevel,
   capture,
