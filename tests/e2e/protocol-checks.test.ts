@@ -92,14 +92,14 @@ const HEAD = `defaults
     option log-health-checks
 `;
 
-/** A backend with one good and one refused server, each checked every 100 ms. */
+/** A backend with one good and one refused server, checked every second (a check must connect within inter: 100 ms was too short for Deno under the full suite). */
 function config(option: string, good: number, bad: number, badOption = option): string {
   return `${HEAD}backend good
     option ${option}
-    server a 127.0.0.1:${good} check inter 100ms rise 1 fall 1
+    server a 127.0.0.1:${good} check inter 1s rise 1 fall 1
 backend bad
     option ${badOption}
-    server b 127.0.0.1:${bad} check inter 100ms rise 1 fall 1
+    server b 127.0.0.1:${bad} check inter 1s rise 1 fall 1
 `;
 }
 
