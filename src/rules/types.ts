@@ -106,6 +106,8 @@ export interface Txn {
   server?: string | undefined;
   /** `unique-id-format`: the request's id (the `unique-id` fetch); undefined: the frontend makes none. */
   uniqueId?: string | undefined;
+  /** `http-request early-hint`: the fields of the 103 Early Hints sent once the request rules are done. */
+  earlyHints?: [string, string][] | undefined;
   /** HTTP stages: the request head (rewritten by set-* actions). */
   request: Head | undefined;
   /** The request's HTTP version when the head's own (1.0, 1.1) is not it: "2.0" for a stream of an HTTP/2 client. */

@@ -57,6 +57,7 @@ export class HttpTxn implements ActionTxn {
   backend: string | undefined;
   server: string | undefined = undefined;
   uniqueId: string | undefined = undefined;
+  earlyHints: [string, string][] | undefined = undefined;
   response: Head | undefined = undefined;
   /** tcp-request content: the first bytes received (the inspection phase sets it). */
   payload: Uint8Array | undefined = undefined;

@@ -4,6 +4,7 @@
 // ResponseWriter with backpressure, and decides afterwards whether the
 // connection may be kept. It speaks only the contracts of conn/: which
 // protocol the client or the server speaks is not its business.
+import { FieldsHead } from "../http/fields-head.ts";
 import type { Backend } from "../backend/backend.ts";
 import { openConnection } from "../backend/connector.ts";
 import type { MuxWaiter } from "../backend/pending-mux.ts";
@@ -111,6 +112,13 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       // tarpit: the answer waits, through the session's timer (see queueDeadline).
       this.tarpitUntil = this.host.now() + Math.max(1, ruled.tarpitMs);
       return this.rearm();
+    }
+    // early-hint rules: a 103 each (HAProxy 2.6 sends one per rule, measured), now, before the server is asked;
+    // none to an HTTP/1.0 client, which knows no 1xx.
+    const hints = ruled?.txn.earlyHints;
+    if (hints !== undefined && this.request.versionMinor === 1) {
+      for (const hint of hints) this.host.writer.interim(new FieldsHead([hint], { isRequest: false, status: 103, bodyKind: BodyKind.None }));
+      this.host.flushToClient();
     }
     if (ruled?.txn.service !== undefined) {
       const step = this.service = new ServiceStep(ruled.txn.service, this.request, ruled.txn, this.replyNow);

@@ -1,7 +1,7 @@
 // Actions that steer the transaction rather than edit a message: allow,
 // set-var/set-var-fmt/unset-var, set-log-level, capture, set-status,
 // set-src, set-dst, set-dst-port, sc-inc-gpc0/1, track-sc0/1/2 and use-service.
-import { setStatus } from "../../http/edit-head.ts";
+import { isFieldValue, isToken, setStatus } from "../../http/edit-head.ts";
 import { parseNetwork } from "../network.ts";
 import { type ActionTxn, type Sample, type VarScope, Verdict } from "../types.ts";
 import { atEnd, compileFormat, CONTINUE, headSlot, isConditionWord, parseInteger } from "./common.ts";
@@ -15,6 +15,31 @@ const allow: ActionDef = {
   name: "allow",
   sets: ALL,
   parse: () => ({ next: 1, run: () => Verdict.stop }),
+};
+
+/**
+ * `http-request early-hint <name> <fmt>`: a field of the 103 Early Hints
+ * response sent to the client once the request rules are done (RFC 8297:
+ * preload links while the server works), as HAProxy does.
+ */
+const earlyHint: ActionDef = {
+  name: "early-hint",
+  sets: ["http-request"],
+  parse(words, _arg, ctx): Parsed | string {
+    const [, name, value] = words;
+    if (name === undefined || value === undefined || isConditionWord(name) || isConditionWord(value)) return "'early-hint' expects <name> and <fmt>";
+    if (!isToken(name)) return `'early-hint': invalid header name '${name}'`;
+    const format = ctx.format(value);
+    if (typeof format === "string") return `'early-hint' ${format}`;
+    return {
+      next: 3,
+      run: (t: ActionTxn) => {
+        const v = format(t);
+        if (isFieldValue(v)) (t.earlyHints ??= []).push([name, v]);
+        return Verdict.continue;
+      },
+    };
+  },
 };
 
 /** `http-request reject`: the rules stop and the client connection closes at once, without an answer (HAProxy's PR--). */
@@ -367,6 +392,7 @@ export const CONTROL_ACTIONS: readonly ActionDef[] = [
   setVar("set-var"),
   setVar("set-var-fmt"),
   reject,
+  earlyHint,
   unsetVar,
   setLogLevel,
   capture,
