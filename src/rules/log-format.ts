@@ -5,6 +5,7 @@
 // is a constant, and per request only the pieces that vary are evaluated.
 // A missing sample writes nothing (HAProxy's headers and bodies); logs say
 // "-" instead (`absent`).
+import process from "node:process";
 import { parseExprText } from "./expr-parse.ts";
 import { compileResolved, resolveTerms } from "./expr.ts";
 import { toStr } from "./sample.ts";
@@ -25,6 +26,13 @@ const VARIABLES: ReadonlyMap<string, SampleFn> = new Map<string, SampleFn>([
   ["fp", (t) => t.client.localPort],
   ["f", (t) => t.frontend],
   ["b", (t) => t.backend],
+  // The request's date (HAProxy: its accept date; here the clock when the rule runs, the same millisecond or
+  // the next): `set-header X-Request-Start t=%Ts%ms`.
+  ["Ts", (t) => Math.floor(t.world.wallNow() / 1000)],
+  ["ms", (t) => String(Math.floor(t.world.wallNow()) % 1000).padStart(3, "0")],
+  ["pid", () => process.pid],
+  // unique-id-format's id ("" without one).
+  ["ID", (t) => t.uniqueId ?? ""],
 ]);
 
 function isLetter(c: number): boolean {
@@ -78,7 +86,7 @@ export function compileFormatString(text: string, stage: StageBit, env: CompileE
       if (name === "") return `a '%' at offset ${percent} of '${text}' must be followed by '[', '%' or a variable (write '%%' for a percent sign)`;
       const variable = VARIABLES.get(name);
       if (variable === undefined) {
-        return `unknown log-format variable '%${name}' (sluice's formats know %[expr], %ci, %cp, %fi, %fp, %f, %b and %%)`;
+        return `unknown log-format variable '%${name}' (sluice's formats know %[expr], %ci, %cp, %fi, %fp, %f, %b, %Ts, %ms, %pid, %ID and %%)`;
       }
       piece = textOf(variable, absent);
       i = end;

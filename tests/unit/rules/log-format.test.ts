@@ -54,10 +54,17 @@ describe("format strings", () => {
     ["%[path,lower x]", "unexpected ' ' after 'lower' in 'path,lower x' (converters follow a comma)"],
     ["%[]", "empty sample expression"],
     ["%[res.hdr(x)]", "'res.hdr' is not available in http-request rules"],
-    ["%Tq", "unknown log-format variable '%Tq' (sluice's formats know %[expr], %ci, %cp, %fi, %fp, %f, %b and %%)"],
+    ["%Tq", "unknown log-format variable '%Tq' (sluice's formats know %[expr], %ci, %cp, %fi, %fp, %f, %b, %Ts, %ms, %pid, %ID and %%)"],
     ["100%", "a '%' at offset 3 of '100%' must be followed by '[', '%' or a variable (write '%%' for a percent sign)"],
     ["%{+Q}[src]", "log-format flags ('%{+Q}') are not supported in sluice's formats"],
   ])("%s → %s", (text, message) => {
     expect(compileFormatString(text, Stage.httpRequest, env())).toBe(message);
   });
+});
+
+test("%Ts and %ms (the request's date, from the runtime's clock), %pid, %ID (unique-id-format's id)", () => {
+  const x = txn({ request: request("GET", "/") });
+  x.uniqueId = "AB12";
+  expect(format("t=%Ts%ms pid=%pid id=%ID")(x)).toBe(`t=1700000000000 pid=${process.pid} id=AB12`);
+  expect(format("id=%ID")(txn({ request: request("GET", "/") }))).toBe("id=");
 });
