@@ -6,7 +6,7 @@
 import { declaredCaptures } from "./capture-declare.ts";
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import { compileCondition, type ParsedAcl, parseAcl } from "../rules/acl.ts";
+import { aclRefs, compileCondition, type ParsedAcl, parseAcl } from "../rules/acl.ts";
 import { compileHttpAction } from "../rules/actions/index.ts";
 import type { ActionContext } from "../rules/actions/types.ts";
 import { compileExpr } from "../rules/expr.ts";
@@ -165,6 +165,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     b.config.rules = rules.rules;
     if (rules.stick.length > 0) b.config.stickRules = rules.stick;
   }
+  maps.number();
   // A table that stick rules write stores server_id, as HAProxy adds it.
   for (const name of tables.written) {
     const t = specs.get(name);
@@ -187,9 +188,13 @@ function proxyEnv(
   shared: Pick<CompileEnv, "userlist" | "cache">,
   tables: TableNames,
   maps: MapRegistry,
+  at: { line?: number } = {},
 ): CompileEnv {
   const base = p.origin.file === undefined ? "." : dirname(p.origin.file);
   const resolve = (path: string) => (isAbsolute(path) ? path : join(base, path));
+  const where = () => `file '${p.origin.file ?? ""}'${at.line === undefined ? "" : ` line ${at.line}`}`;
+  // The position of what is compiled in the configuration: files in the order first seen, then lines.
+  const position = () => maps.fileRank(p.origin.file ?? "") * 10_000_000 + (at.line ?? p.origin.line ?? 0);
   return {
     readFile: (path) => readFileSync(resolve(path), "utf8"),
     readBytes: (path) => new Uint8Array(readFileSync(resolve(path))),
@@ -197,16 +202,19 @@ function proxyEnv(
     hasTable: (name) => tables.has(name),
     ownTable: tables.has(p.name) ? p.name : undefined,
     hasBackend: (name) => backends.has(name),
-    mapRef: (file, parse) =>
-      maps.ref(file, resolve(file), `map at file '${p.origin.file ?? ""}'`, () => {
+    mapRef: (file, parse, kind = "map", label = kind) =>
+      maps.ref(file, resolve(file), label === "" ? "" : `${label} at ${where()}`, () => {
         let text: string;
         try {
           text = readFileSync(resolve(file), "utf8");
         } catch (e) {
-          return `cannot read map file '${file}': ${(e as Error).message}`;
+          return `cannot read ${kind === "map" ? "map" : "pattern"} file '${file}': ${(e as Error).message}`;
         }
         return parse(text);
-      }),
+      }, kind, position()),
+    inlineRef: (what, values) => maps.inline(`${what} ${where()}`, values, position()),
+    where,
+    position,
   };
 }
 
@@ -233,7 +241,9 @@ function compileProxy(
   const before = errors.length;
   const where = `${p.kind} '${p.name}'`;
   const fail = (line: RuleLine, keyword: string, detail: string) => errors.push(new ConfigError(line.origin, [where, keyword], detail));
-  const env = proxyEnv(p, backends, shared, tables, maps);
+  // The line being compiled, for the descriptions of the pattern references it makes (`show acl`).
+  const at: { line?: number } = {};
+  const env = proxyEnv(p, backends, shared, tables, maps, at);
 
   const acls = new Map<string, ParsedAcl[]>();
   for (const line of p.lines.acl) {
@@ -252,8 +262,12 @@ function compileProxy(
       const list = acls.get(name);
       if (list === undefined) acls.set(name, [parsed]);
       else list.push(parsed);
+      // Its references now, in the configuration's order (HAProxy's ids); a file that cannot be read fails its use.
+      at.line = line.origin.line;
+      aclRefs(parsed, env);
     }
   }
+  at.line = undefined;
 
   // `capture request|response header` lines take the first slots, in order, before any `http-request capture ... len`.
   const requestHeaderCaptures: HeaderCapture[] = [];
@@ -298,11 +312,13 @@ function compileProxy(
   for (const set of ["http-request", "http-response", "http-after-response"] as const) {
     const ctx = contextFor(STAGE_OF[set]);
     for (const line of p.lines[set]) {
+      at.line = line.origin.line;
       const action = compileHttpAction(set, line.words, ctx);
       if (typeof action === "string") fail(line, set, action);
       else sets[set].push(action);
     }
   }
+  at.line = undefined;
   // `redirect` lines run after the http-request rules, as in HAProxy (see runRequestRules).
   const requestCtx = contextFor(Stage.httpRequest);
   const redirects: Action[] = [];
@@ -316,6 +332,7 @@ function compileProxy(
   const switchStage = p.mode === "tcp" ? Stage.tcpContent : Stage.httpRequest;
   const useBackend: BackendSwitch[] = [];
   for (const line of p.lines.use_backend) {
+    at.line = line.origin.line;
     const [target = "", ...rest] = line.words;
     const when = conditionOf(rest, (words) => compileCondition(words, acls, switchStage, env));
     if (typeof when === "string") {
@@ -335,6 +352,8 @@ function compileProxy(
       useBackend.push({ name: target, dynamic: undefined, when });
     }
   }
+
+  at.line = undefined;
 
   const useServer: ServerSwitch[] = [];
   for (const line of p.lines["use-server"]) {

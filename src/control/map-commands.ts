@@ -1,5 +1,5 @@
 // Maps on the runtime API, as HAProxy 2.6 answers (map.c): `show map
-// [MAP]`, `add map MAP KEY VALUE` (or a payload of `KEY VALUE` lines), `set
+// [MAP]`, `get map MAP VALUE`, `add map MAP KEY VALUE` (or a payload of `KEY VALUE` lines), `set
 // map MAP KEY|#REF VALUE`, `del map MAP KEY|#REF`, `clear map MAP`. MAP is
 // the file name as the configuration wrote it, its path, or `#<id>`. The next
 // request already sees a change: the map converters rebuild their index on
@@ -8,11 +8,12 @@
 import type { MapRef } from "../rules/match/map-ref.ts";
 import type { Command, ControlContext } from "./commands.ts";
 import { say } from "./commands.ts";
+import { getEntry, listRefs, showEntries } from "./pattern-refs.ts";
 
 const UNKNOWN = say("Unknown map identifier. Please use #<id> or <file>.");
 
 function mapOf(ctx: ControlContext, name: string | undefined): MapRef | undefined {
-  return name === undefined ? undefined : ctx.maps?.find(name);
+  return name === undefined ? undefined : ctx.maps?.find(name, "map");
 }
 
 /** `KEY VALUE` lines of a payload: the key up to the first blank, the value after it. */
@@ -35,18 +36,20 @@ export const MAP_COMMANDS: readonly Command[] = [
     help: "report available maps or dump a map's contents",
     level: "user",
     run(call, ctx) {
-      if (call.args.length === 0) {
-        let out = "# id (file) description\n";
-        for (const m of ctx.maps?.all() ?? []) {
-          out += `${m.id} (${m.file}) pattern loaded from file '${m.file}' used by ${m.usedBy}. curr_ver=0 next_ver=0 entry_cnt=${m.entries.length}\n`;
-        }
-        return out;
-      }
+      if (call.args.length === 0) return listRefs(ctx.maps?.all("map") ?? []);
       const map = mapOf(ctx, call.args[0]);
-      if (map === undefined) return UNKNOWN;
-      let out = "";
-      for (const e of map.entries) out += `0x${e.id.toString(16)} ${e.key} ${e.value}\n`;
-      return out;
+      return map === undefined ? UNKNOWN : showEntries(map);
+    },
+  },
+  {
+    words: ["get", "map"],
+    usage: "get map <map> <value>",
+    help: "report the keys and values matching a sample for a map",
+    level: "user",
+    run(call, ctx) {
+      if (call.args.length !== 2) return say("Missing map identifier and/or key.");
+      const map = mapOf(ctx, call.args[0]);
+      return map === undefined ? UNKNOWN : getEntry(map, "map", call.args[1]!);
     },
   },
   {

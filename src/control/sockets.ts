@@ -10,6 +10,7 @@ import type { Listener, Runtime, Socket, System } from "../runtime/types.ts";
 import { type Answer, CommandTable, type ControlContext, type StatsText } from "./commands.ts";
 import { CliConnection } from "./connection.ts";
 import { MAP_COMMANDS } from "./map-commands.ts";
+import { ACL_COMMANDS } from "./acl-commands.ts";
 import { PROXY_COMMANDS } from "./proxy-commands.ts";
 import { SERVER_COMMANDS } from "./server-commands.ts";
 import { LIMIT_COMMANDS } from "./limit-commands.ts";
@@ -23,7 +24,7 @@ import { TABLE_COMMANDS } from "./table-commands.ts";
 export function commandTable(): CommandTable<ControlContext, Answer> {
   return new CommandTable<ControlContext, Answer>([
     ...SERVER_COMMANDS, ...LIMIT_COMMANDS, ...FRONTEND_COMMANDS, ...SESSION_COMMANDS,
-    ...TABLE_COMMANDS, ...MAP_COMMANDS, ...SSL_COMMANDS, ...PROXY_COMMANDS,
+    ...TABLE_COMMANDS, ...MAP_COMMANDS, ...ACL_COMMANDS, ...SSL_COMMANDS, ...PROXY_COMMANDS,
   ]);
 }
 

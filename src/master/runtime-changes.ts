@@ -1,7 +1,8 @@
 // The runtime changes the master keeps for its workers (issue 16), HAProxy's
 // server-state-file semantics held in the master's memory instead of a file:
 // per backend/server its admin state (MAINT/DRAIN/READY), its weight and its
-// address and port; per map file the entries changed at run time. A command
+// address and port; per map file (and ACL pattern file) the entries changed
+// at run time. A command
 // is recorded once the workers applied it (worker 1's answer says so), and
 // the record is replayed, as the same runtime API commands, to every new
 // worker (a reload's, or one restarted after it died) before it counts as
@@ -38,6 +39,9 @@ function classify(words: readonly string[]): { kind: Kind; target: string } | un
   }
   if (b === "map" && c !== undefined && (a === "add" || a === "set" || a === "del")) return { kind: "map", target: c };
   if (a === "clear" && b === "map" && c !== undefined) return { kind: "map-clear", target: c };
+  // An ACL's patterns are kept as a map's entries are (a file may be both: one record per name and kind).
+  if (b === "acl" && c !== undefined && (a === "add" || a === "del")) return { kind: "map", target: `acl ${c}` };
+  if (a === "clear" && b === "acl" && c !== undefined) return { kind: "map-clear", target: `acl ${c}` };
   return undefined;
 }
 

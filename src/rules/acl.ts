@@ -14,7 +14,8 @@
 // one does; no sample never matches (`-m found` tests presence).
 import { contentCondition, type Literal } from "./content-condition.ts";
 import { compileResolved, resolveExpr, type ResolvedExpr } from "./expr.ts";
-import { compileMatcher, parseMapFile, parsePatternFile } from "./match/index.ts";
+import { compileLookup, compileMatcher, parseMapFile, parsePatternFile } from "./match/index.ts";
+import type { MapRef } from "./match/map-ref.ts";
 import { suggestion } from "./sample.ts";
 import { type CompileEnv, type Condition, type Matcher, type MatchMethod, type SampleType, Stage, type StageBit } from "./types.ts";
 
@@ -111,6 +112,123 @@ function patternsOf(group: PatternGroup, env: CompileEnv): string[] | string {
   return typeof rows === "string" ? `map file '${file}': ${rows}` : rows.map((r) => r.key);
 }
 
+/** Case-sensitive and -i patterns (each in the order written) as one matcher, or what is wrong with one. */
+function matcherOf(method: MatchMethod, lists: readonly [string[], string[]]): Matcher | string {
+  const matchers: Matcher[] = [];
+  for (let k = 0; k < 2; k++) {
+    if (lists[k]!.length === 0 && !(k === 0 && lists[1].length === 0)) continue;
+    const m = compileMatcher(method, lists[k]!, { ignoreCase: k === 1 });
+    if (typeof m === "string") return m;
+    matchers.push(m);
+  }
+  const [m0, m1] = matchers as [Matcher, Matcher | undefined];
+  return m1 === undefined ? m0 : (s) => m0(s) || m1(s);
+}
+
+/** Where an ACL line's patterns live at run time: a reference and the case its patterns are read with. */
+interface AclSource {
+  readonly ref: MapRef;
+  readonly ignoreCase: boolean;
+}
+
+const sourcesByEnv = new WeakMap<CompileEnv, WeakMap<ParsedAcl, readonly AclSource[] | string>>();
+/** The predefined ACLs (shared by every configuration): their patterns are fixed. */
+const predefinedAcls = new WeakSet<ParsedAcl>();
+
+function mapEntries(file: string, text: string) {
+  const rows = parseMapFile(text);
+  return typeof rows === "string" ? `map file '${file}': ${rows}` : rows;
+}
+
+function patternEntries(text: string) {
+  return parsePatternFile(text).map((l) => ({ key: l.pattern, value: "", line: l.line }));
+}
+
+/**
+ * The references an ACL line reads, made once per line when the
+ * configuration gives them (env.mapRef, env.inlineRef): each `-f` file
+ * (shared with every ACL and map naming it), then the line's own values,
+ * which HAProxy makes a reference of for every line, values or not. The
+ * runtime API and the add-acl/del-acl actions change them; every change is
+ * first checked against the line's match method. Undefined: the patterns
+ * are fixed (no configuration registry, or a predefined ACL).
+ */
+export function aclRefs(acl: ParsedAcl, env: CompileEnv): readonly AclSource[] | string | undefined {
+  if (env.mapRef === undefined || env.inlineRef === undefined || predefinedAcls.has(acl)) return undefined;
+  let byAcl = sourcesByEnv.get(env);
+  if (byAcl === undefined) sourcesByEnv.set(env, (byAcl = new WeakMap()));
+  const known = byAcl.get(acl);
+  if (known !== undefined) return known;
+  const sources: AclSource[] = [];
+  let values: readonly string[] = [];
+  let valuesIgnoreCase = false;
+  for (const group of acl.groups) {
+    if (group.values !== undefined) {
+      values = group.values;
+      valuesIgnoreCase = group.ignoreCase;
+      continue;
+    }
+    const file = group.file!;
+    const ref = group.mapFile ? env.mapRef(file, (text) => mapEntries(file, text), "acl", "map") : env.mapRef(file, patternEntries, "acl");
+    if (typeof ref === "string") {
+      byAcl.set(acl, ref);
+      return ref;
+    }
+    sources.push({ ref, ignoreCase: group.ignoreCase });
+  }
+  const fetch = /^[^(,]*/.exec(acl.expr.text)![0];
+  sources.push({ ref: env.inlineRef(`acl '${fetch}'`, values), ignoreCase: valuesIgnoreCase });
+  const method = acl.method;
+  for (const { ref, ignoreCase } of sources) {
+    ref.use((key) => {
+      const m = compileMatcher(method, [key], { ignoreCase });
+      return typeof m === "string" ? m : undefined;
+    });
+    ref.uses.push({
+      kind: "acl",
+      at: env.position?.(),
+      method,
+      ignoreCase,
+      find(keys, sample) {
+        if (method === "found" || method === "bool") return -1;
+        const lookup = compileLookup(method, keys.map((k, i) => [k, i] as const), { ignoreCase });
+        return typeof lookup === "string" ? -1 : (lookup(sample) ?? -1);
+      },
+    });
+  }
+  byAcl.set(acl, sources);
+  return sources;
+}
+
+/** The ACL's patterns as a matcher that follows changes to its references: one version check per reference and evaluation. */
+function liveMatcher(method: MatchMethod, sources: readonly AclSource[]): Matcher | string {
+  const build = (): Matcher | string => {
+    const lists: [string[], string[]] = [[], []];
+    for (const { ref, ignoreCase } of sources) {
+      const list = lists[ignoreCase ? 1 : 0];
+      for (const e of ref.entries) list.push(e.key);
+    }
+    return matcherOf(method, lists);
+  };
+  const first = build();
+  if (typeof first === "string") return first;
+  const refs = sources.map((s) => s.ref);
+  const seen = refs.map((r) => r.version);
+  let match = first;
+  return (s) => {
+    for (let i = 0; i < refs.length; i++) {
+      if (refs[i]!.version !== seen[i]) {
+        for (let k = 0; k < refs.length; k++) seen[k] = refs[k]!.version;
+        // Every change was checked against this method first: a rebuild cannot fail.
+        const next = build();
+        if (typeof next !== "string") match = next;
+        break;
+      }
+    }
+    return match(s);
+  };
+}
+
 /** One ACL line compiled for a rule set. */
 export function compileAcl(acl: ParsedAcl, stage: StageBit, env: CompileEnv): Term | string {
   let byAcl = compiled.get(env);
@@ -122,28 +240,27 @@ export function compileAcl(acl: ParsedAcl, stage: StageBit, env: CompileEnv): Te
 
   const expr = compileResolved(acl.expr, stage, env);
   if (typeof expr === "string") return expr;
-  // Case-sensitive and -i patterns, each in the order written.
-  const lists: [string[], string[]] = [[], []];
-  for (const group of acl.groups) {
-    const patterns = patternsOf(group, env);
-    if (typeof patterns === "string") return patterns;
-    lists[group.ignoreCase ? 1 : 0].push(...patterns);
+  const sources = aclRefs(acl, env);
+  if (typeof sources === "string") return sources;
+  let match: Matcher | string;
+  if (sources !== undefined) match = liveMatcher(acl.method, sources);
+  else {
+    const lists: [string[], string[]] = [[], []];
+    for (const group of acl.groups) {
+      const patterns = patternsOf(group, env);
+      if (typeof patterns === "string") return patterns;
+      lists[group.ignoreCase ? 1 : 0].push(...patterns);
+    }
+    match = matcherOf(acl.method, lists);
   }
-  const matchers: Matcher[] = [];
-  for (let k = 0; k < 2; k++) {
-    if (lists[k]!.length === 0 && !(k === 0 && lists[1].length === 0)) continue;
-    const m = compileMatcher(acl.method, lists[k]!, { ignoreCase: k === 1 });
-    if (typeof m === "string") return m;
-    matchers.push(m);
-  }
-  const [m0, m1] = matchers as [Matcher, Matcher | undefined];
-  const match: Matcher = m1 === undefined ? m0 : (s) => m0(s) || m1(s);
+  if (typeof match === "string") return match;
+  const m = match;
   const { one, each } = expr;
   const term: Term = each !== undefined
-    ? (t) => each(t, match)
+    ? (t) => each(t, m)
     : (t) => {
       const s = one(t);
-      return s !== undefined && match(s);
+      return s !== undefined && m(s);
     };
   byStage.set(stage, term);
   return term;
@@ -184,7 +301,10 @@ function predefined(name: string): ParsedAcl | string | undefined {
   const def = PREDEFINED[name]!;
   if (typeof def === "string") return def;
   const parsed = parseAcl(def);
-  if (typeof parsed !== "string") parsedPredefined.set(name, parsed);
+  if (typeof parsed !== "string") {
+    parsedPredefined.set(name, parsed);
+    predefinedAcls.add(parsed);
+  }
   return parsed;
 }
 

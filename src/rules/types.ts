@@ -13,7 +13,7 @@ import type { TlsFacts } from "../runtime/types.ts";
 import type { Userlist } from "./auth/userlist.ts";
 import type { BodySink, HttpCache } from "./cache/store.ts";
 import type { MapLine } from "./match/files.ts";
-import type { MapRef } from "./match/map-ref.ts";
+import type { MapRef, RefKind } from "./match/map-ref.ts";
 
 /**
  * A sample: what a fetch yields and a converter transforms. Strings carry
@@ -193,9 +193,22 @@ export interface CompileEnv {
    * The configuration's map file `file`, read and parsed once and shared by
    * every converter that names it (the runtime API changes its entries), or
    * why it cannot be read ("cannot read map file ..."); absent: each
-   * converter reads the file for itself.
+   * converter reads the file for itself. `kind`: who reads it (`show acl`
+   * or `show map` lists it); `label`: how `show` names that reader ("acl",
+   * or "map" for an ACL's -M file, as HAProxy; "" for an action, which
+   * changes the file but does not read it), `kind` when absent.
    */
-  mapRef?(file: string, parse: (text: string) => readonly MapLine[] | string): MapRef | string;
+  mapRef?(file: string, parse: (text: string) => readonly MapLine[] | string, kind?: RefKind, label?: string): MapRef | string;
+  /**
+   * An ACL line's own values as a reference of the configuration (the
+   * runtime API's `add acl #<id>` changes them); `what` describes it
+   * ("acl 'src' file 'x.cfg' line 3"). Absent: the values are fixed.
+   */
+  inlineRef?(what: string, values: readonly string[]): MapRef;
+  /** The configuration file and line being compiled ("file 'x.cfg' line 3"), for the references' descriptions. */
+  where?(): string;
+  /** The same place as a number that grows through the configuration (the order `get acl` lists readers in). */
+  position?(): number;
 }
 
 /** A fetch as the registry knows it. */

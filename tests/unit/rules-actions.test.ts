@@ -9,7 +9,7 @@ import { action, compileError, context, fieldLines, request, txn } from "./rules
 describe("actions allowed per rule set (HAProxy 2.6's lists, as implemented)", () => {
   test("http-request", () => {
     expect(SUPPORTED_ACTIONS["http-request"]).toEqual([
-      "add-header", "allow", "auth", "cache-use", "capture", "del-header", "del-map", "deny", "early-hint", "normalize-uri", "redirect", "reject", "replace-header",
+      "add-acl", "add-header", "allow", "auth", "cache-use", "capture", "del-acl", "del-header", "del-map", "deny", "early-hint", "normalize-uri", "redirect", "reject", "replace-header",
       "replace-path", "replace-pathq", "replace-uri", "replace-value", "return", "sc-inc-gpc0", "sc-inc-gpc1",
       "set-dst", "set-dst-port", "set-header", "set-log-level", "set-map", "set-method", "set-path", "set-pathq", "set-query", "set-src", "set-uri",
       "set-var", "set-var-fmt", "tarpit", "track-sc0", "track-sc1", "track-sc2", "unset-var", "use-service",
@@ -18,7 +18,7 @@ describe("actions allowed per rule set (HAProxy 2.6's lists, as implemented)", (
 
   test("http-response", () => {
     expect(SUPPORTED_ACTIONS["http-response"]).toEqual([
-      "add-header", "allow", "cache-store", "capture", "del-header", "del-map", "deny", "redirect", "replace-header", "replace-value", "return",
+      "add-acl", "add-header", "allow", "cache-store", "capture", "del-acl", "del-header", "del-map", "deny", "redirect", "replace-header", "replace-value", "return",
       "sc-inc-gpc0", "sc-inc-gpc1", "set-header", "set-log-level", "set-map", "set-status", "set-var", "set-var-fmt",
       "track-sc0", "track-sc1", "track-sc2", "unset-var",
     ]);

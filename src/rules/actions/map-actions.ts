@@ -4,7 +4,13 @@
 // `set map` / `add map` / `del map` do; the converters reading the map see
 // the change at once (MapRef). Dynamic blocklists and routing tables are
 // made so. The key and value are log-format strings.
-import { parseMapFile } from "../match/files.ts";
+//
+// `add-acl(<file>) <key fmt>` and `del-acl(<file>) <key fmt>` do the same to
+// an ACL's pattern file: add-acl adds the pattern unless the file has it (a
+// blocklist grows by one entry per address, however many requests), or when
+// no ACL reading the file could use it (an ip ACL's non-address: nothing
+// changes, as in HAProxy); del-acl removes every entry of that pattern.
+import { parseMapFile, parsePatternFile } from "../match/files.ts";
 import { mapRefOf } from "../convert/map.ts";
 import { type ActionTxn, Verdict } from "../types.ts";
 import { isConditionWord } from "./common.ts";
@@ -19,14 +25,14 @@ function mapAction(name: "set-map" | "del-map"): ActionDef {
     paren: true,
     parse(words, arg, ctx): Parsed | string {
       if (arg === undefined || arg === "") return `'${name}' expects a map file in parentheses: ${name}(<file>)`;
-      const ref = mapRefOf(arg, ctx.env, parseMapFile);
+      const ref = mapRefOf(arg, ctx.env, parseMapFile, "map", "");
       if (typeof ref === "string") return `'${name}(${arg})': ${ref}`;
       const keyText = words[1];
       if (keyText === undefined || isConditionWord(keyText)) return `'${name}' expects <key fmt>${name === "set-map" ? " <value fmt>" : ""}`;
       const key = ctx.format(keyText);
       if (typeof key === "string") return `'${name}' key: ${key}`;
       if (name === "del-map") {
-        return { next: 2, run: (t: ActionTxn) => (ref.delete(key(t)), Verdict.continue) };
+        return { next: 2, run: (t: ActionTxn) => (ref.delete(key(t), true), Verdict.continue) };
       }
       const valueText = words[2];
       if (valueText === undefined || isConditionWord(valueText)) return `'set-map' expects <key fmt> <value fmt>`;
@@ -39,7 +45,7 @@ function mapAction(name: "set-map" | "del-map"): ActionDef {
           const v = value(t);
           // An entry that exists takes the value; else one is added (HAProxy's). A value the map's converters
           // could not read (a map_int's non-number) changes nothing.
-          if (ref.select(k).length > 0) ref.set(k, v);
+          if (ref.select(k, true).length > 0) ref.set(k, v, true);
           else ref.add([{ key: k, value: v }]);
           return Verdict.continue;
         },
@@ -48,4 +54,34 @@ function mapAction(name: "set-map" | "del-map"): ActionDef {
   };
 }
 
-export const MAP_ACTIONS: readonly ActionDef[] = [mapAction("set-map"), mapAction("del-map")];
+function patternEntries(text: string) {
+  return parsePatternFile(text).map((l) => ({ key: l.pattern, value: "", line: l.line }));
+}
+
+function aclAction(name: "add-acl" | "del-acl"): ActionDef {
+  return {
+    name,
+    sets: SETS,
+    paren: true,
+    parse(words, arg, ctx): Parsed | string {
+      if (arg === undefined || arg === "") return `'${name}' expects a pattern file in parentheses: ${name}(<file>)`;
+      const ref = mapRefOf(arg, ctx.env, patternEntries, "acl", "");
+      if (typeof ref === "string") return `'${name}(${arg})': ${ref}`;
+      const keyText = words[1];
+      if (keyText === undefined || isConditionWord(keyText)) return `'${name}' expects <key fmt>`;
+      const key = ctx.format(keyText);
+      if (typeof key === "string") return `'${name}' key: ${key}`;
+      if (name === "del-acl") return { next: 2, run: (t: ActionTxn) => (ref.delete(key(t), true), Verdict.continue) };
+      return {
+        next: 2,
+        run: (t: ActionTxn) => {
+          const k = key(t);
+          if (ref.select(k, true).length === 0) ref.add([{ key: k, value: "" }]);
+          return Verdict.continue;
+        },
+      };
+    },
+  };
+}
+
+export const MAP_ACTIONS: readonly ActionDef[] = [mapAction("set-map"), mapAction("del-map"), aclAction("add-acl"), aclAction("del-acl")];

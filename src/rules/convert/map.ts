@@ -8,7 +8,7 @@
 // request. A key that is not found gives DEFAULT, or no sample.
 import { parseIPv4, parseIPv6 } from "../network.ts";
 import { compileLookup, type MapLine, parseMapFile } from "../match/index.ts";
-import { MapRef } from "../match/map-ref.ts";
+import { MapRef, type RefKind } from "../match/map-ref.ts";
 import type { CompileEnv, ConverterDef, Lookup, MatchMethod, Sample, SampleType } from "../types.ts";
 import { intArg } from "../fetch/define.ts";
 
@@ -74,6 +74,17 @@ function mapConverter(name: string, method: MatchMethod, input: SampleType, out:
       const first = build();
       if (typeof first === "string") return `${name}: map file '${file}': ${first}`;
       ref.use(check);
+      ref.uses.push({
+        kind: "map",
+        at: env.position?.(),
+        method,
+        ignoreCase: false,
+        out,
+        find(keys, sample) {
+          const index = compileLookup(method, keys.map((k, i) => [k, i] as const), { ignoreCase: false });
+          return typeof index === "string" ? -1 : (index(sample) ?? -1);
+        },
+      });
       // The entries may change at run time (runtime API): the index is rebuilt on the first lookup after a change.
       let lookup = first;
       let version = ref.version;
@@ -92,8 +103,8 @@ function mapConverter(name: string, method: MatchMethod, input: SampleType, out:
 }
 
 /** The shared map of the configuration (env.mapRef), or one of this converter's own. */
-export function mapRefOf(file: string, env: CompileEnv, parse: (text: string) => readonly MapLine[] | string): MapRef | string {
-  if (env.mapRef !== undefined) return env.mapRef(file, parse);
+export function mapRefOf(file: string, env: CompileEnv, parse: (text: string) => readonly MapLine[] | string, kind: RefKind = "map", label?: string): MapRef | string {
+  if (env.mapRef !== undefined) return env.mapRef(file, parse, kind, label);
   let text: string;
   try {
     text = env.readFile(file);

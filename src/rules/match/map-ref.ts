@@ -21,6 +21,25 @@ export interface MapEntry {
 /** What a converter says of a key and value it would have to read; undefined: fine. */
 export type EntryCheck = (key: string, value: string) => string | undefined;
 
+/** What reads a reference: an ACL (its patterns are the keys) or a map converter. */
+export type RefKind = "acl" | "map";
+
+/**
+ * One expression that reads the entries (an ACL line, a map converter), as
+ * the runtime API's `get acl` / `get map` report it: its match method, its
+ * case, and which entry a sample finds (the index of the key, or -1).
+ */
+export interface RefUse {
+  readonly kind: RefKind;
+  readonly method: string;
+  readonly ignoreCase: boolean;
+  /** The converter's output type (`get map` prints it); undefined for ACLs. */
+  readonly out?: string;
+  find(keys: readonly string[], sample: string): number;
+  /** Where in the configuration it is (CompileEnv.position): `get` lists readers in the configuration's order. */
+  readonly at?: number;
+}
+
 let nextEntryId = 1;
 
 export class MapRef {
@@ -28,16 +47,24 @@ export class MapRef {
   /** Moves on every change: converters rebuild their index when it differs from theirs. */
   version = 0;
   private readonly checks: EntryCheck[] = [];
+  /** The expressions that read it, in the order they were compiled (`get acl`, `get map`). */
+  readonly uses: RefUse[] = [];
+  /** Read by ACLs (`show acl` lists it), by map converters (`show map`), or both. */
+  readonly kinds = new Set<RefKind>();
 
   constructor(
-    /** HAProxy's unique id (`show map`, `#<id>`). */
-    readonly id: number,
-    /** The file name as the configuration wrote it (HAProxy's reference name). */
+    /** HAProxy's unique id (`show map`, `#<id>`): creation order, then the configuration's (MapRegistry.number). */
+    public id: number,
+    /** The file name as the configuration wrote it (HAProxy's reference name); "" for an ACL's own values. */
     readonly file: string,
     /** The same file's path as it was read. */
     readonly path: string,
-    /** Where it is used, for `show map` ("map at file 'x.cfg'"). */
-    readonly usedBy: string,
+    /**
+     * Where it is used, for `show map` ("map at file 'x.cfg'"), or, for an
+     * ACL's own values, what it is ("acl 'src' file 'x.cfg' line 3"); "" while
+     * only actions (add-acl, set-map) name it, which HAProxy does not list.
+     */
+    public usedBy: string,
     entries: readonly { key: string; value: string; line?: number }[],
   ) {
     for (const e of entries) this.list.push(e.line === undefined ? { id: nextEntryId++, key: e.key, value: e.value } : { id: nextEntryId++, key: e.key, value: e.value, line: e.line });
@@ -46,6 +73,20 @@ export class MapRef {
   get entries(): readonly MapEntry[] {
     return this.list;
   }
+
+  /** `show map` / `show acl`'s description: where the entries came from and who reads them. */
+  describe(): string {
+    if (this.file === "") return this.usedBy;
+    const users = [{ text: this.usedBy, at: this.firstAt }, ...this.laterUsers].sort((a, b) => a.at - b.at);
+    return `pattern loaded from file '${this.file}' used by ${users.map((u) => u.text).join(", by ")}`;
+  }
+
+  /** Where in the configuration its earliest reader is (MapRegistry's position), for the ids' order. */
+  at = Number.MAX_SAFE_INTEGER;
+  /** Where `usedBy` reads it. */
+  firstAt = Number.MAX_SAFE_INTEGER;
+  /** Other expressions reading the file ("map at file 'x.cfg' line 9") and where, for `describe`. */
+  readonly laterUsers: { text: string; at: number }[] = [];
 
   /** A converter that reads this map: later changes must suit it. */
   use(check: EntryCheck): void {
@@ -72,9 +113,9 @@ export class MapRef {
     return undefined;
   }
 
-  /** The entries a `<key>` or `#<ref>` names (a ref: `#0x1a`, as `show map` prints it). */
-  select(keyOrRef: string): MapEntry[] {
-    if (keyOrRef.startsWith("#")) {
+  /** The entries a `<key>` or `#<ref>` names (a ref: `#0x1a`, as `show map` prints it); `keysOnly`: a key, even one written `#...` (the rules' actions). */
+  select(keyOrRef: string, keysOnly = false): MapEntry[] {
+    if (!keysOnly && keyOrRef.startsWith("#")) {
       const id = Number.parseInt(keyOrRef.slice(1), 16);
       return this.list.filter((e) => e.id === id);
     }
@@ -82,8 +123,8 @@ export class MapRef {
   }
 
   /** Sets the value of the entries `keyOrRef` names: how many, or the problem. */
-  set(keyOrRef: string, value: string): number | string {
-    const hits = this.select(keyOrRef);
+  set(keyOrRef: string, value: string, keysOnly = false): number | string {
+    const hits = this.select(keyOrRef, keysOnly);
     for (const e of hits) {
       const p = this.problem(e.key, value);
       if (p !== undefined) return p;
@@ -94,8 +135,8 @@ export class MapRef {
   }
 
   /** Removes the entries `keyOrRef` names: how many. */
-  delete(keyOrRef: string): number {
-    const gone = new Set(this.select(keyOrRef));
+  delete(keyOrRef: string, keysOnly = false): number {
+    const gone = new Set(this.select(keyOrRef, keysOnly));
     if (gone.size === 0) return 0;
     this.list = this.list.filter((e) => !gone.has(e));
     this.version++;
@@ -108,31 +149,88 @@ export class MapRef {
   }
 }
 
-/** The map files of one configuration, by file name (HAProxy keys them by the name as written). */
+/**
+ * The pattern references of one configuration (HAProxy's pat_ref list): map
+ * and ACL files by file name (HAProxy keys them by the name as written; an
+ * ACL and a map naming one file share it), and each ACL line's own values.
+ * Ids follow creation, which follows the configuration.
+ */
 export class MapRegistry {
   private readonly byFile = new Map<string, MapRef>();
+  private readonly list: MapRef[] = [];
+  private readonly files: string[] = [];
 
-  /** The map of `file`, read once (`read` throws with the path on failure). */
-  ref(file: string, path: string, usedBy: string, entries: () => readonly { key: string; value: string; line?: number }[] | string): MapRef | string {
-    const known = this.byFile.get(file);
-    if (known !== undefined) return known;
-    const list = entries();
-    if (typeof list === "string") return list;
-    const ref = new MapRef(this.byFile.size, file, path, usedBy, list);
-    this.byFile.set(file, ref);
+  /** The configuration files in the order first seen (the first part of a position). */
+  fileRank(file: string): number {
+    const rank = this.files.indexOf(file);
+    return rank >= 0 ? rank : this.files.push(file) - 1;
+  }
+
+  /**
+   * The reference of `file`, read once (`entries` says what is wrong with
+   * it), now also read as `kind` by `usedBy`. `at`: where in the
+   * configuration (a number that grows with file and line), for the ids.
+   */
+  ref(file: string, path: string, usedBy: string, entries: () => readonly { key: string; value: string; line?: number }[] | string, kind: RefKind = "map", at?: number): MapRef | string {
+    let ref = this.byFile.get(file);
+    if (ref === undefined) {
+      const list = entries();
+      if (typeof list === "string") return list;
+      ref = new MapRef(this.list.length, file, path, usedBy, list);
+      if (at !== undefined && usedBy !== "") ref.at = ref.firstAt = at;
+      this.byFile.set(file, ref);
+      this.list.push(ref);
+    } else if (usedBy === "") {
+      // An action's: not a reader.
+    } else if (ref.usedBy === "") {
+      ref.usedBy = usedBy;
+      ref.at = ref.firstAt = at ?? Number.MAX_SAFE_INTEGER;
+    } else if (usedBy !== ref.usedBy && !ref.laterUsers.some((u) => u.text === usedBy)) {
+      ref.laterUsers.push({ text: usedBy, at: at ?? Number.MAX_SAFE_INTEGER });
+      if (at !== undefined && at < ref.at) ref.at = at;
+    }
+    ref.kinds.add(kind);
     return ref;
   }
 
-  /** By `#<id>`, the file name as written, or the path it was read from. */
-  find(name: string): MapRef | undefined {
-    if (name.startsWith("#")) {
-      const id = Number(name.slice(1));
-      return [...this.byFile.values()].find((r) => r.id === id);
-    }
-    return this.byFile.get(name) ?? [...this.byFile.values()].find((r) => r.path === name);
+  /** An ACL line's own values (`acl x path_beg /a /b`): a reference of its own, changed by `add acl #<id>`. */
+  inline(description: string, values: readonly string[], at?: number): MapRef {
+    const ref = new MapRef(this.list.length, "", "", description, values.map((key) => ({ key, value: "" })));
+    if (at !== undefined) ref.at = at;
+    ref.kinds.add("acl");
+    this.list.push(ref);
+    return ref;
   }
 
-  all(): MapRef[] {
-    return [...this.byFile.values()];
+  /**
+   * Ids in the configuration's order, as HAProxy numbers its references
+   * while it reads the file (sluice compiles a proxy's ACL lines before its
+   * rules); references made on one line keep their order. Once, after the
+   * configuration is compiled.
+   */
+  number(): void {
+    const order = this.list.map((ref, made) => ({ ref, made })).sort((a, b) => a.ref.at - b.ref.at || a.made - b.made);
+    this.list.length = 0;
+    order.forEach(({ ref }, id) => {
+      ref.id = id;
+      this.list.push(ref);
+    });
+  }
+
+  /** By `#<id>`, the file name as written, or the path it was read from; of `kind` when given. */
+  find(name: string, kind?: RefKind): MapRef | undefined {
+    let ref: MapRef | undefined;
+    if (name.startsWith("#")) {
+      const id = Number(name.slice(1));
+      ref = this.list.find((r) => r.id === id);
+    } else {
+      ref = this.byFile.get(name) ?? this.list.find((r) => r.path !== "" && r.path === name);
+    }
+    return ref !== undefined && (kind === undefined || ref.kinds.has(kind)) ? ref : undefined;
+  }
+
+  /** In id order; those read as `kind` when given. */
+  all(kind?: RefKind): MapRef[] {
+    return kind === undefined ? [...this.list] : this.list.filter((r) => r.kinds.has(kind));
   }
 }

@@ -125,7 +125,7 @@ describe("rule lines", () => {
       "sluice.cfg:8: frontend 'fe': acl bad_acl: unknown fetch 'pathh_beg' (did you mean 'path_beg'?)",
       "sluice.cfg:9: frontend 'fe': http-request: 'deny': anonymous ACL '{ res.hdr(x) -m found }': 'res.hdr' is not available in http-request rules",
       "sluice.cfg:10: frontend 'fe': http-request: 'track-sc0': no stick-table to track in (this proxy declares none; add 'table <name>')",
-      expect.stringMatching(/^sluice\.cfg:11: frontend 'fe': http-request: unknown http-request action 'frobnicate' \(supported: add-header, allow, .*\)$/),
+      expect.stringMatching(/^sluice\.cfg:11: frontend 'fe': http-request: unknown http-request action 'frobnicate' \(supported: add-acl, add-header, allow, .*\)$/),
       "sluice.cfg:12: frontend 'fe': use_backend: backend 'nowhere' is not defined (no backend or listen has that name)",
       "sluice.cfg:13: frontend 'fe': use_backend: unknown ACL 'undefined_acl'",
       "sluice.cfg:14: frontend 'fe': tcp-request connection: anonymous ACL '{ path /x }': 'path' is not available in tcp-request connection rules",

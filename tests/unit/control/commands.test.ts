@@ -242,9 +242,9 @@ describe("maps", () => {
     const t = await setup();
     const list = t.run("show map").split("\n");
     expect(list[0]).toBe("# id (file) description");
-    // Ids in the order the rules read the files: the http-request line's map first.
-    expect(list[1]).toBe(`0 (${intMap}) pattern loaded from file '${intMap}' used by map at file 'mem.cfg'. curr_ver=0 next_ver=0 entry_cnt=1`);
-    expect(list[2]).toBe(`1 (${mapFile}) pattern loaded from file '${mapFile}' used by map at file 'mem.cfg'. curr_ver=0 next_ver=0 entry_cnt=2`);
+    // Ids in the configuration's order, each reader named by its line, as HAProxy: the http-request line's map first.
+    expect(list[1]).toBe(`0 (${intMap}) pattern loaded from file '${intMap}' used by map at file 'mem.cfg' line 9. curr_ver=0 next_ver=0 entry_cnt=1`);
+    expect(list[2]).toBe(`1 (${mapFile}) pattern loaded from file '${mapFile}' used by map at file 'mem.cfg' line 10. curr_ver=0 next_ver=0 entry_cnt=2`);
     expect(t.run(`show map ${mapFile}`)).toMatch(/^0x[0-9a-f]+ a\.example be_a\n0x[0-9a-f]+ b\.example be\n$/);
     expect(t.run("show map #1")).toBe(t.run(`show map ${mapFile}`));
     expect(t.run("show map nope")).toBe("Unknown map identifier. Please use #<id> or <file>.\n");

@@ -78,4 +78,15 @@ describe("runtime changes kept by the master", () => {
     r.record(words("add map hosts.map z be0"), undefined, "");
     expect(replayed(r)).toEqual(["clear map hosts.map", "add map hosts.map z be0", "add map other.map k v"]);
   });
+
+  test("acl patterns are kept as map entries are, apart from a map of the same name; clear acl restarts the list", () => {
+    const r = new RuntimeChanges();
+    r.record(words("add acl blocked.lst 10.0.0.1"), undefined, "");
+    r.record(words("add map blocked.lst k v"), undefined, "");
+    r.record(words("del acl blocked.lst 10.0.0.1"), undefined, "");
+    r.record(words("add acl blocked.lst bad"), undefined, "'bad' is not a valid IPv4 or IPv6 address.\n");
+    expect(replayed(r)).toEqual(["add acl blocked.lst 10.0.0.1", "del acl blocked.lst 10.0.0.1", "add map blocked.lst k v"]);
+    r.record(words("clear acl blocked.lst"), undefined, "");
+    expect(replayed(r)).toEqual(["clear acl blocked.lst", "add map blocked.lst k v"]);
+  });
 });
