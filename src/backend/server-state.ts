@@ -11,12 +11,12 @@ export type OpState = "UP" | "DOWN";
 
 /**
  * HAProxy's check status codes (the stats page's `check_status`): L4 a
- * connect's result, L6 the TLS handshake's (check-ssl), L7 the answer's (L7OKC: a 404 under
+ * connect's result, L6 the TLS handshake's (check-ssl; `option ssl-hello-chk`'s hello), L7 the answer's (L7OKC: a 404 under
  * `http-check disable-on-404`, "conditionally passed"), HANA a passive verdict (health analyze),
  * PROC* an external check's program (`option external-check`), SOCKERR a check that could not start.
  */
 export type CheckStatus =
-  | "L4OK" | "L4TOUT" | "L4CON" | "L6RSP" | "L7OK" | "L7OKC" | "L7TOUT" | "L7RSP" | "L7STS" | "HANA"
+  | "L4OK" | "L4TOUT" | "L4CON" | "L6OK" | "L6TOUT" | "L6RSP" | "L7OK" | "L7OKC" | "L7TOUT" | "L7RSP" | "L7STS" | "HANA"
   | "SOCKERR" | "PROCERR" | "PROCTOUT" | "PROCOK";
 
 /** One check's verdict. */
@@ -73,6 +73,8 @@ export class ServerState {
   health: number;
   /** The last check's verdict, undefined before the first. */
   last: CheckResult | undefined;
+  /** A check is running now (HAProxy's CHK_ST_INPROGRESS: the stats show `* ` before the last status). */
+  checkRunning = false;
   /** Monotonic ms when it last came UP after being DOWN; -1 while never down (slowstart reads it). */
   upSince = -1;
   /** Monotonic ms of the last change of operational state. */

@@ -122,6 +122,7 @@ export class HealthCheck {
       this.probe.abort();
       this.probe = undefined;
       this.running = false;
+      this.server.state.checkRunning = false;
       this.release?.();
     }
   }
@@ -184,12 +185,14 @@ export class HealthCheck {
       return this.schedule(this.spec.inter);
     }
     this.running = true;
+    server.state.checkRunning = true;
     this.release = done;
     // The address and port are read at each check: init-addr found them at start, the runtime API may change them.
     const host = this.spec.addr ?? server.address;
     const port = this.spec.port ?? server.port;
     const finished = (r: CheckResult) => {
       this.running = false;
+      server.state.checkRunning = false;
       this.probe = undefined;
       this.release = undefined;
       done();

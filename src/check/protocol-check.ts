@@ -3,8 +3,10 @@
 // `option mysql-check` (the server's greeting; with a user, a login with no
 // password and a QUIT, then the server's OK or error) and `option
 // pgsql-check` (a startup message, then an authentication request rather
-// than an error). Verdicts and their words follow HAProxy's, so logs and the
+// than an error) and `option ssl-hello-chk` (a TLS ClientHello, then a TLS
+// record back). Verdicts and their words follow HAProxy's, so logs and the
 // stats page read the same.
+import { randomBytes } from "node:crypto";
 import type { ProtocolCheck } from "../config/types.ts";
 import type { Judge, Step, Verdict } from "./probe.ts";
 
@@ -134,6 +136,53 @@ const pgAnswer: Judge = (received, closed) => {
   return { status: "L7STS", info: "PostgreSQL unknown error" };
 };
 
+// ---------------------------------------------------------------- ssl-hello
+
+/** Big-endian 16-bit length before `body`, as TLS writes its vectors. */
+function u16(n: number): number[] {
+  return [(n >> 8) & 0xff, n & 0xff];
+}
+
+/**
+ * A TLS 1.2 ClientHello of our own (RFC 5246 §7.4.1.2): fresh random bytes,
+ * no session, the usual ECDHE/RSA AES-GCM and CBC suites, the groups, point
+ * formats and signature algorithms a server needs to pick an ECDHE suite.
+ * Any TLS server answers it with a handshake record (its ServerHello) or an
+ * alert: either proves it speaks TLS, which is all the check asks.
+ */
+function clientHello(random: Uint8Array): Uint8Array {
+  const suites = [0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc00a, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035, 0x000a];
+  const groups = [0x001d, 0x0017, 0x0018];
+  const signatures = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601, 0x0201];
+  const list = (items: number[]) => items.flatMap(u16);
+  const extension = (type: number, body: number[]) => [...u16(type), ...u16(body.length), ...body];
+  const extensions = [
+    ...extension(0x000a, [...u16(groups.length * 2), ...list(groups)]),
+    ...extension(0x000b, [1, 0]),
+    ...extension(0x000d, [...u16(signatures.length * 2), ...list(signatures)]),
+  ];
+  const hello = [
+    0x03, 0x03, // client_version TLS 1.2
+    ...random,
+    0, // no session id
+    ...u16(suites.length * 2), ...list(suites),
+    1, 0, // compression: null only
+    ...u16(extensions.length), ...extensions,
+  ];
+  const handshake = [1, (hello.length >> 16) & 0xff, ...u16(hello.length & 0xffff), ...hello];
+  // The record says TLS 1.0, as clients write their first record for the oldest servers' sake.
+  return Uint8Array.from([0x16, 0x03, 0x01, ...u16(handshake.length), ...handshake]);
+}
+
+/** A TLS record back, a handshake (22) or an alert (21): the server speaks TLS (HAProxy's L6OK). */
+const sslHelloJudge: Judge = (received, closed) => {
+  if (received.length > 0) {
+    const type = received[0]!;
+    return type === 0x16 || type === 0x15 ? { status: "L6OK", info: "" } : { status: "L6RSP", info: "" };
+  }
+  return closed ? { status: "L6RSP", info: "TCPCHK got an empty response at step 2" } : undefined;
+};
+
 // ---------------------------------------------------------------- scripts
 
 const TIMEOUT: Verdict = { status: "L7TOUT", info: "" };
@@ -142,6 +191,11 @@ const TIMEOUT: Verdict = { status: "L7TOUT", info: "" };
 export function protocolCheckScript(spec: ProtocolCheck): Step[] {
   if (spec.kind === "redis") {
     return [{ kind: "connect" }, { kind: "send", data: PING }, { kind: "expect", judge: redisJudge, onTimeout: TIMEOUT }];
+  }
+  if (spec.kind === "ssl-hello") {
+    // Random once per server's script: a check's hello need not be fresh, only well formed.
+    const random = new Uint8Array(randomBytes(32));
+    return [{ kind: "connect" }, { kind: "send", data: clientHello(random) }, { kind: "expect", judge: sslHelloJudge, onTimeout: { status: "L6TOUT", info: "" } }];
   }
   if (spec.kind === "pgsql") {
     return [{ kind: "connect" }, { kind: "send", data: pgStartup(spec.user) }, { kind: "expect", judge: pgAnswer, onTimeout: TIMEOUT }];

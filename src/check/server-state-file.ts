@@ -65,7 +65,7 @@ export function parseServerState(text: string, problems: string[]): SavedServer[
 }
 
 /** HAProxy's healthcheck_status numbers back to sluice's check statuses (the others: none). */
-const STATUS: Record<number, CheckStatus> = { 4: "HANA", 6: "L4OK", 7: "L4TOUT", 8: "L4CON", 11: "L6RSP", 12: "L7TOUT", 13: "L7RSP", 15: "L7OK", 16: "L7OKC", 17: "L7STS", 5: "SOCKERR", 18: "PROCERR", 19: "PROCTOUT", 20: "PROCOK" };
+const STATUS: Record<number, CheckStatus> = { 4: "HANA", 6: "L4OK", 7: "L4TOUT", 8: "L4CON", 9: "L6OK", 10: "L6TOUT", 11: "L6RSP", 12: "L7TOUT", 13: "L7RSP", 15: "L7OK", 16: "L7OKC", 17: "L7STS", 5: "SOCKERR", 18: "PROCERR", 19: "PROCTOUT", 20: "PROCOK" };
 const MAX_WEIGHT = 256;
 
 /** strerror's words for the usual reasons, as HAProxy prints them. */

@@ -6,6 +6,8 @@ export const REASONS: Record<CheckStatus, string> = {
   L4OK: "Layer4 check passed",
   L4TOUT: "Layer4 timeout",
   L4CON: "Layer4 connection problem",
+  L6OK: "Layer6 check passed",
+  L6TOUT: "Layer6 timeout",
   L6RSP: "Layer6 invalid response",
   L7OK: "Layer7 check passed",
   L7OKC: "Layer7 check conditionally passed",
@@ -21,7 +23,7 @@ export const REASONS: Record<CheckStatus, string> = {
 
 /** The statuses of a passed check (L7OKC: conditionally, a 404 under disable-on-404; it counts up the same). */
 export function isPass(status: CheckStatus): boolean {
-  return status === "L4OK" || status === "L7OK" || status === "L7OKC" || status === "PROCOK";
+  return status === "L4OK" || status === "L6OK" || status === "L7OK" || status === "L7OKC" || status === "PROCOK";
 }
 
 export function result(status: CheckStatus, durationMs: number, info = "", code?: number): CheckResult {

@@ -276,9 +276,10 @@ export const TcpCheckSchema = rulesSchema("tcp-check", tcpRule);
 /** `option httpchk [METH] [URI] [VER]` or `option tcp-check`: the kind of check a backend runs. */
 export type CheckOption = { kind: "http"; method?: string; uri?: string; version?: string } | { kind: "tcp-check" } | { kind: "external" } | ProtocolCheck;
 
-/** `option redis-check`, `option mysql-check [user <name> [post-41|pre-41]]`, `option pgsql-check user <name>`. */
-export function protocolCheckOption(option: "redis-check" | "mysql-check" | "pgsql-check", args: string[]): CheckOption | string {
+/** `option redis-check`, `option mysql-check [user <name> [post-41|pre-41]]`, `option pgsql-check user <name>`, `option ssl-hello-chk`. */
+export function protocolCheckOption(option: "redis-check" | "mysql-check" | "pgsql-check" | "ssl-hello-chk", args: string[]): CheckOption | string {
   if (option === "redis-check") return args.length === 0 ? { kind: "redis" } : `option redis-check: unexpected argument '${args[0]}' (usage: option redis-check)`;
+  if (option === "ssl-hello-chk") return args.length === 0 ? { kind: "ssl-hello" } : `option ssl-hello-chk: unexpected argument '${args[0]}' (usage: option ssl-hello-chk)`;
   if (option === "pgsql-check") {
     const usage = "usage: option pgsql-check user <username>";
     if (args[0] !== "user" || args[1] === undefined || args[1] === "") return `option pgsql-check: expects 'user <username>' (${usage})`;

@@ -44,6 +44,7 @@ const OPTION_SECTIONS = {
   "redis-check": ["defaults", "backend", "listen"],
   "mysql-check": ["defaults", "backend", "listen"],
   "pgsql-check": ["defaults", "backend", "listen"],
+  "ssl-hello-chk": ["defaults", "backend", "listen"],
   "external-check": ["defaults", "backend", "listen"],
 } as const satisfies Record<string, readonly SectionName[]>;
 type OptionName = keyof typeof OPTION_SECTIONS;
@@ -100,7 +101,7 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
     const check = httpchkOption(args);
     return typeof check === "string" ? check : (p) => (p.healthCheck = check);
   }
-  if (option === "redis-check" || option === "mysql-check" || option === "pgsql-check") {
+  if (option === "redis-check" || option === "mysql-check" || option === "pgsql-check" || option === "ssl-hello-chk") {
     const check = protocolCheckOption(option, args);
     return typeof check === "string" ? check : (p) => (p.healthCheck = check);
   }

@@ -97,11 +97,13 @@ export interface ExternalCheck {
  * The checks HAProxy builds as tcp-check sequences of its own: `option
  * redis-check` (PING, +PONG), `option mysql-check [user NAME [post-41|pre-41]]`
  * (the server's greeting; with a user, a login and QUIT), `option pgsql-check
- * user NAME` (a startup message, an authentication request back).
+ * user NAME` (a startup message, an authentication request back), `option
+ * ssl-hello-chk` (a TLS ClientHello, a TLS record back).
  */
 export type ProtocolCheck =
   | { kind: "redis" }
   | { kind: "mysql"; user?: string; post41: boolean }
-  | { kind: "pgsql"; user: string };
+  | { kind: "pgsql"; user: string }
+  | { kind: "ssl-hello" };
 
 // ---- end of health checks

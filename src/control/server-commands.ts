@@ -98,7 +98,7 @@ function setServer(call: { args: readonly string[] }, ctx: ControlContext): stri
 }
 
 /** HAProxy's healthcheck_status numbers (checks.h), as `show servers state` prints them. */
-const CHECK_STATUS: Record<CheckStatus, number> = { HANA: 4, L4OK: 6, L4TOUT: 7, L4CON: 8, L6RSP: 11, L7TOUT: 12, L7RSP: 13, L7OK: 15, L7OKC: 16, L7STS: 17, SOCKERR: 5, PROCERR: 18, PROCTOUT: 19, PROCOK: 20 };
+const CHECK_STATUS: Record<CheckStatus, number> = { HANA: 4, L4OK: 6, L4TOUT: 7, L4CON: 8, L6OK: 9, L6TOUT: 10, L6RSP: 11, L7TOUT: 12, L7RSP: 13, L7OK: 15, L7OKC: 16, L7STS: 17, SOCKERR: 5, PROCERR: 18, PROCTOUT: 19, PROCOK: 20 };
 const CHECK_PASSED = 3;
 const CHECK_FAILED = 2;
 

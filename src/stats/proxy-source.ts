@@ -156,14 +156,16 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
     row.check_fall = st.fall;
     row.check_health = st.health;
     const last = st.last;
+    // HAProxy marks a check in progress with "* " before the last status (the CSV and the page alike).
+    const running = st.checkRunning ? "* " : "";
     if (last !== undefined) {
-      row.check_status = last.status;
+      row.check_status = `${running}${last.status}`;
       if (last.code !== undefined) row.check_code = last.code;
       row.check_duration = Math.round(last.durationMs);
       row.check_desc = REASONS[last.status];
       if (last.info !== "") row.last_chk = last.info;
     } else {
-      row.check_status = "INI";
+      row.check_status = `${running}INI`;
       row.check_desc = "Initializing";
     }
   }
