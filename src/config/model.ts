@@ -301,7 +301,7 @@ export interface ProxyPart extends FiltersPart {
   defaultBackend?: string;
   maxconn?: number;
   timeouts: TimeoutsPart;
-  log?: "tcp" | "http";
+  log?: "tcp" | "http" | "clf";
   balance?: BalanceSettings;
   hashType?: HashType;
   allBackups?: true;

@@ -55,12 +55,9 @@ const HTTP_MODES = {
   httpclose: "close",
 } as const satisfies Partial<Record<OptionName, HttpConnectionMode>>;
 
-/** Options that take arguments in HAProxy which sluice does not implement yet. */
-const ARGS_NOT_YET = new Set<string>(["httplog", "tcplog"]);
-
 /** What a section's `option` lines set; the last line wins for each field. */
 export interface OptionsPart extends LogOptionsPart, CorpusOptions {
-  log?: "tcp" | "http";
+  log?: "tcp" | "http" | "clf";
   forwardFor?: ForwardFor;
   forwarded?: Forwarded;
   httpMode?: HttpConnectionMode;
@@ -106,10 +103,13 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
     return typeof check === "string" ? check : (p) => (p.healthCheck = check);
   }
   if (option === "redispatch") return redispatch(args);
+  if (option === "httplog" && args.length > 0) {
+    // `option httplog clf`: the Common Log Format HAProxy defines, its fields after CLF's own.
+    if (args[0] !== "clf" || args.length > 1) return `option httplog: unexpected argument '${args[0] === "clf" ? args[1] : args[0]}' (usage: option httplog [clf])`;
+    return (p) => (p.log = "clf");
+  }
   if (args.length > 0) {
-    return ARGS_NOT_YET.has(option)
-      ? `option ${option}: argument '${args[0]}' is not supported yet (usage: option ${option})`
-      : `option ${option}: unexpected argument '${args[0]}' (usage: option ${option})`;
+    return `option ${option}: unexpected argument '${args[0]}' (usage: option ${option})`;
   }
   if (option === "tcplog" || option === "httplog") {
     const log = option === "tcplog" ? "tcp" : "http";

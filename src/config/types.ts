@@ -345,7 +345,7 @@ export interface FrontendConfig {
    * last of them and `log-format` in the section wins, else its defaults'
    * (config/log-choice.ts). Undefined with a log-format, or with none of them.
    */
-  log?: "tcp" | "http";
+  log?: "tcp" | "http" | "clf";
   /** `log-format` as written (when it is the one chosen); parseLogFormat (src/log/format.ts) accepts it. */
   logFormat?: string;
   /** `unique-id-format` (and `unique-id-header`): each request's id, made before the rules (session/unique-id.ts). */

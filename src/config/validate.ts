@@ -190,7 +190,7 @@ function checkBalance(b: DraftBackend, found: Findings): void {
 function checkLogFormatMode(f: DraftFrontend, ctx: string[], found: Findings): void {
   const c = f.config;
   if (c.mode !== "tcp") return;
-  if (c.log === "http") {
+  if (c.log === "http" || c.log === "clf") {
     found.warnings.push(new ConfigError(f.logChoiceAt, ctx, `'option httplog' not usable with ${f.named.kind === "listen" ? "proxy" : "frontend"} '${c.name}' (needs 'mode http'). Falling back to 'option tcplog'.`));
   }
   if (c.logFormat === undefined) return;

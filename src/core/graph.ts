@@ -14,6 +14,7 @@ import { proxyIds } from "../config/proxy-ids.ts";
 import { type BackendConfig, BUILTIN, type Config, type FrontendConfig } from "../config/types.ts";
 import { compileLogFormat, type LogFormatter } from "../log/format.ts";
 import { TCPLOG_FORMAT } from "../log/tcp-log.ts";
+import { CLF_HTTPLOG_FORMAT } from "../log/http-log.ts";
 import { TcpLogWriter } from "../session/tcp-log-writer.ts";
 import type { HttpLogRecord } from "../log/http-log.ts";
 import { toStr } from "../rules/sample.ts";
@@ -159,7 +160,8 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
  */
 function logFormatText(f: FrontendConfig): string | undefined {
   if (f.logFormat !== undefined) return f.logFormat;
-  if (f.log === "tcp" || (f.log === "http" && f.mode === "tcp")) return TCPLOG_FORMAT;
+  if (f.log === "tcp" || (f.log !== undefined && f.mode === "tcp")) return TCPLOG_FORMAT;
+  if (f.log === "clf") return CLF_HTTPLOG_FORMAT;
   return undefined;
 }
 

@@ -217,6 +217,15 @@ export function resetHttpLogRecord(r: HttpLogRecord): void {
 export const HTTPLOG_FORMAT =
   "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r";
 
+/**
+ * `option httplog clf`: the Common Log Format (client, ident, user, date,
+ * request, status, size, referer and agent left empty) followed by
+ * HAProxy's own fields, as HAProxy 2.6 defines it; read by the log-format
+ * compiler.
+ */
+export const CLF_HTTPLOG_FORMAT =
+  '%{+Q}o %{-Q}ci - - [%trg] %r %ST %B "" "" %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc %ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl';
+
 // ---- field helpers shared with the log-format compiler ----
 
 /** A string field the HAProxy way: "-" when empty. */

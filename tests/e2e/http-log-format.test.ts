@@ -3,7 +3,7 @@
 // request answered by the server (200, 404), refused by a rule (deny 403),
 // redirected, sent to a server that refuses connections (503 SC), one the
 // server never answers (504 sH), a bad request (400), one that never ends
-// (408), and the frontend's `option httplog` line. Both proxies send their
+// (408), the frontend's `option httplog` line and `option httplog clf`'s. Both proxies send their
 // lines to a UDP receiver (`format raw`); the lines are compared scenario by
 // scenario, dates, ports and times masked (-1 kept: "never reached"). Two
 // differences are known and masked (docs/configuration.md): the byte counts
@@ -22,10 +22,10 @@ const ALL_HTTP =
   "ST=%ST B=%B U=%U ts=%ts tsc=%tsc fc=%fc bc=%bc sc=%sc rc=%rc sq=%sq bq=%bq " +
   "HM=%HM HU=%HU HP=%HP HQ=%HQ HV=%HV r=%{+Q}r CC=%CC CS=%CS fi=%fi bi=%bi si=%si sp=%sp end";
 
-const SCENARIOS = ["ok", "notfound", "deny", "redirect", "refused", "srvtimeout", "badreq", "slowhead", "httplog"] as const;
+const SCENARIOS = ["ok", "notfound", "deny", "redirect", "refused", "srvtimeout", "badreq", "slowhead", "httplog", "clf"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-function config(fe: number, httplog: number, rx: number, app: number, silent: number, dead: number): string {
+function config(fe: number, httplog: number, clf: number, rx: number, app: number, silent: number, dead: number): string {
   return [
     "global",
     `  log 127.0.0.1:${rx} format raw local0`,
@@ -47,6 +47,10 @@ function config(fe: number, httplog: number, rx: number, app: number, silent: nu
     "frontend withhttplog",
     `  bind 127.0.0.1:${httplog}`,
     "  option httplog",
+    "  default_backend app",
+    "frontend withclf",
+    `  bind 127.0.0.1:${clf}`,
+    "  option httplog clf",
     "  default_backend app",
     "backend app",
     `  server s1 127.0.0.1:${app}`,
@@ -88,6 +92,7 @@ const CLIENTS: Record<Scenario, (port: number) => Promise<unknown>> = {
   badreq: (p) => send(p, "GET /bad\x01 HTTP/1.1\r\nhost: x\r\n\r\n"),
   slowhead: slowHead,
   httplog: (p) => send(p, get("/ok")),
+  clf: (p) => send(p, get("/ok?clf=1")),
 };
 
 async function linesOf(start: (config: string, ports: number[]) => Promise<RunningProxy>): Promise<string[]> {
@@ -100,14 +105,14 @@ async function linesOf(start: (config: string, ports: number[]) => Promise<Runni
     });
   });
   const silent = await tcpBackend(() => {});
-  const [fe, httplog] = [await freePort(), await freePort()];
-  const proxy = await start(config(fe, httplog, rx.port, app.port, silent.port, await freePort()), [fe, httplog]);
+  const [fe, httplog, clf] = [await freePort(), await freePort(), await freePort()];
+  const proxy = await start(config(fe, httplog, clf, rx.port, app.port, silent.port, await freePort()), [fe, httplog, clf]);
   try {
     // The readiness probes' connections log lines of their own: drop them.
     await sleep(300);
     rx.lines.length = 0;
     for (const [i, name] of SCENARIOS.entries()) {
-      await CLIENTS[name](name === "httplog" ? httplog : fe);
+      await CLIENTS[name](name === "httplog" ? httplog : name === "clf" ? clf : fe);
       await waitFor(() => rx.lines.length >= i + 1, 10000, `the line of ${name}`);
       // The proxy may count the closed connection a moment after its line (%fc of the next one): under the
       // suite's load HAProxy's 400 line said fc=2 once; the next scenario waits until it is gone.
@@ -125,6 +130,12 @@ async function linesOf(start: (config: string, ports: number[]) => Promise<Runni
 
 /** Dates, ports, times and byte counts masked; -1 (never reached) and no bytes sent (B=0) kept. */
 function mask(line: string, fe: number, httplog: number): string {
+  // The CLF line: its date without milliseconds, the client's port and the accept's milliseconds, then the timers.
+  const clf = /^(\S+ - - )\[[^\]]+\] ("[^"]*" \d{3}) \d+ "" "" \d+ \d+ ("[^"]*" "[^"]*" "[^"]*") (-?\d+) (-?\d+) (-?\d+) (-?\d+) (\+?-?\d+) (.*)$/.exec(line);
+  if (clf !== null) {
+    const timers = clf.slice(4, 9).map((v) => (v === "-1" ? v : "T")).join(" ");
+    return `${clf[1]}[DATE] ${clf[2]} N "" "" PORT MS ${clf[3]} ${timers} ${clf[9]}`;
+  }
   return line
     .replace(/\bB=[1-9]\d*/, "B=N")
     .replace(/\bU=\d+/, "U=N")
@@ -145,7 +156,7 @@ const haproxyLines = async () => (reference ??= await linesOf((c, p) => haproxy.
 
 for (const target of selectedTargets()) {
   describe(`mode http log lines beside HAProxy 2.6 (${target.name})`, () => {
-    test("200, 404, deny, redirect, 503 SC, 504 sH, 400, 408 and option httplog: the same lines", async () => {
+    test("200, 404, deny, redirect, 503 SC, 504 sH, 400, 408, option httplog and option httplog clf: the same lines", async () => {
       const theirs = await haproxyLines();
       const ours = await linesOf((c, p) => sluiceUnderTest(target).start(c, p));
       const named = (lines: string[]) => lines.map((l, i) => `${SCENARIOS[i] ?? "extra"}: ${l}`);
@@ -153,6 +164,7 @@ for (const target of selectedTargets()) {
       // The error page a failed stream got is counted (it was 0, as if nothing had been sent).
       for (const i of [SCENARIOS.indexOf("refused"), SCENARIOS.indexOf("srvtimeout")]) expect(ours[i]).toContain(" B=N ");
       expect(ours[SCENARIOS.indexOf("ok")]).toMatch(/ b=app s=s1 .* ST=200 B=N U=N ts=-- tsc=---- fc=1 .* HP=\/ok HQ=\?x=1 .* bi=127\.0\.0\.1 si=127\.0\.0\.1 sp=PORT end$/);
+      expect(ours[SCENARIOS.indexOf("clf")]).toBe('127.0.0.1 - - [DATE] "GET /ok?clf=1 HTTP/1.1" 200 N "" "" PORT MS "withclf" "app" "s1" T T T T T ---- 1 1 0 0 0 0 0 "" "" ');
       expect(ours[SCENARIOS.indexOf("badreq")]).toMatch(/ b=fe s=<NOSRV> TR=-1 .* ST=400 B=0 U=N ts=PR /);
     }, 60000);
   });

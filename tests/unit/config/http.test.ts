@@ -296,9 +296,14 @@ describe("option errors", () => {
       "sluice.cfg:2: backend 'b': option redispatch: invalid interval 'often' (usage: option redispatch [<interval>], an integer: 1 every retry, P every Pth, -1 the last (default), -N the Nth before the last, 0 never)",
     ],
     [
-      "httplog clf",
-      ["frontend f", "    option httplog clf"],
-      "sluice.cfg:2: frontend 'f': option httplog: argument 'clf' is not supported yet (usage: option httplog)",
+      "httplog with an argument other than clf",
+      ["frontend f", "    option httplog common"],
+      "sluice.cfg:2: frontend 'f': option httplog: unexpected argument 'common' (usage: option httplog [clf])",
+    ],
+    [
+      "tcplog with an argument",
+      ["frontend f", "    option tcplog clf"],
+      "sluice.cfg:2: frontend 'f': option tcplog: unexpected argument 'clf' (usage: option tcplog)",
     ],
     [
       "a connection mode takes no argument",
