@@ -103,8 +103,10 @@ export function httpCheckJudge(request: HttpCheckRequest, expects: readonly Http
     }
     for (const e of expects) {
       if (holds(e, a)) continue;
-      if (e.match === "status" || e.match === "rstatus") return { status: "L7STS", info: a.phrase, code: a.code };
-      return { status: "L7RSP", info: "HTTP content check did not match", code: a.code };
+      const comment = e.comment === undefined ? "" : ` comment: ${e.comment}`;
+      if (e.match === "status" || e.match === "rstatus") return { status: "L7STS", info: `${a.phrase}${comment}`, code: a.code };
+      // No code: HAProxy gives one to data verdicts (L7OK, L7OKC, L7STS) only, so neither its log nor its stats show one here.
+      return { status: "L7RSP", info: `HTTP content check did not match${comment}` };
     }
     return { status: "L7OK", info: "", code: a.code };
   };

@@ -19,18 +19,23 @@ function bytes(text: string): Uint8Array {
   return out;
 }
 
-function expectJudge(s: Extract<TcpCheckStep, { kind: "expect" }>, index: number): Judge {
+/** What HAProxy's messages call the pattern: a string as written, a regex or hex bytes by their kind. */
+function patternWords(s: Extract<TcpCheckStep, { kind: "expect" }>): string {
+  return s.match === "string" ? `'${s.pattern}'` : s.match === "rstring" ? "(regex)" : "(binary)";
+}
+
+function expectJudge(s: Extract<TcpCheckStep, { kind: "expect" }>, index: number, comment: string): Judge {
   const wanted = s.match === "binary" ? hexBytes(s.pattern) : s.pattern;
   const test = s.match === "rstring" ? ((re) => (t: string) => re.test(t))(new RegExp(s.pattern)) : (t: string) => t.includes(wanted);
-  const failed: Verdict = { status: "L7RSP", info: `TCPCHK did not match content '${s.pattern}' at step ${index}` };
+  const failed: Verdict = { status: "L7RSP", info: `TCPCHK did not match content ${patternWords(s)} at step ${index}${comment}` };
   return (received, closed) => {
     const found = test(latin1.decode(received));
     if (s.negate) {
-      if (found) return { status: "L7RSP", info: `TCPCHK matched unwanted content '${s.pattern}' at step ${index}` };
+      if (found) return { status: "L7RSP", info: `TCPCHK matched unwanted content ${patternWords(s)} at step ${index}${comment}` };
       return closed ? PASSED : undefined;
     }
     if (found) return PASSED;
-    if (closed) return received.length === 0 ? { status: "L7RSP", info: `TCPCHK got an empty response at step ${index}` } : failed;
+    if (closed) return received.length === 0 ? { status: "L7RSP", info: `TCPCHK got an empty response at step ${index}${comment}` } : failed;
     return undefined;
   };
 }
@@ -38,19 +43,30 @@ function expectJudge(s: Extract<TcpCheckStep, { kind: "expect" }>, index: number
 /** The script of a tcp-check rule list; a first rule other than connect gets a connect before it (HAProxy). */
 export function tcpCheckScript(steps: readonly TcpCheckStep[]): Step[] {
   const script: Step[] = [];
-  if (steps[0]?.kind !== "connect") script.push({ kind: "connect", context: "at initial connection step of tcp-check" });
+  const first = steps.find((s) => s.kind !== "comment");
+  if (first?.kind !== "connect") script.push({ kind: "connect", context: "at initial connection step of tcp-check" });
+  // A `tcp-check comment` line names the rule after it; a rule's own `comment` wins.
+  let pending: string | undefined;
   steps.forEach((s, i) => {
-    // HAProxy numbers the rules from 1.
+    // HAProxy numbers the rules from 1, comment lines included.
     const index = i + 1;
+    if (s.kind === "comment") {
+      pending = s.text;
+      return;
+    }
+    const comment = s.comment ?? pending;
+    pending = undefined;
+    // HAProxy quotes the comment after a connect's or a timeout's words, not after a content check's.
+    const quoted = comment === undefined ? "" : ` comment: '${comment}'`;
     if (s.kind === "connect") {
-      const context = `at step ${index} of tcp-check (connect${s.port === undefined ? "" : ` port ${s.port}`})`;
+      const context = `at step ${index} of tcp-check (connect${s.port === undefined ? "" : ` port ${s.port}`})${quoted}`;
       script.push(s.port === undefined ? { kind: "connect", context } : { kind: "connect", port: s.port, context });
     }
     else if (s.kind === "send") script.push({ kind: "send", data: bytes(s.data) });
     else {
       // HAProxy's words, their leading space included.
-      const onTimeout: Verdict = { status: "L7TOUT", info: ` at step ${index} of tcp-check (expect ${s.match} '${s.pattern}')` };
-      script.push({ kind: "expect", judge: expectJudge(s, index), onTimeout });
+      const onTimeout: Verdict = { status: "L7TOUT", info: ` at step ${index} of tcp-check (expect ${s.match} '${s.pattern}')${quoted}` };
+      script.push({ kind: "expect", judge: expectJudge(s, index, comment === undefined ? "" : ` comment: ${comment}`), onTimeout });
     }
   });
   return script;

@@ -7,7 +7,7 @@ import { ConfigError } from "./errors.ts";
 import { locate } from "./issues.ts";
 import type { ProxyPart, ServerPart } from "./model.ts";
 import type { CheckedProxy } from "./sections.ts";
-import { BUILTIN, type HealthCheck, type HttpCheckRequest, type Mode, type ServerConfig } from "./types.ts";
+import { BUILTIN, type HealthCheck, type HttpCheckExpect, type HttpCheckRequest, type Mode, type ServerConfig } from "./types.ts";
 
 export interface ResolvedChecks {
   healthCheck: HealthCheck;
@@ -73,7 +73,17 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
     if (r.version !== undefined) request.version = r.version;
     request.headers.push(...r.headers);
   }
-  const expects = rules.flatMap((r) => (r.kind === "expect" ? [r.expect] : []));
+  // An `http-check comment` line names the rule after it.
+  const expects: HttpCheckExpect[] = [];
+  let pending: string | undefined;
+  for (const r of rules) {
+    if (r.kind === "comment") {
+      pending = r.text;
+      continue;
+    }
+    if (r.kind === "expect") expects.push(pending === undefined || r.expect.comment !== undefined ? r.expect : { ...r.expect, comment: pending });
+    pending = undefined;
+  }
   const healthCheck: HealthCheck = { kind: "http", request, expects };
   if (rules.some((r) => r.kind === "disable-on-404")) healthCheck.disableOn404 = true;
   if (rules.some((r) => r.kind === "send-state")) healthCheck.sendState = true;

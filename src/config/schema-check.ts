@@ -107,6 +107,8 @@ export function serverCheckPart(s: CheckFields): ServerCheckPart {
 export type HttpCheckRule =
   | { kind: "send"; method?: string; uri?: string; version?: string; headers: [string, string][] }
   | { kind: "expect"; expect: HttpCheckExpect }
+  /** `http-check comment MSG`: names the next rule (its failure says it). */
+  | { kind: "comment"; text: string }
   | { kind: "disable-on-404" }
   | { kind: "send-state" };
 
@@ -115,8 +117,20 @@ const HTTP_USAGE =
 const TCP_USAGE =
   "usage: tcp-check connect [port <port>], tcp-check send <string>, tcp-check send-binary <hex>, or tcp-check expect [!] string|rstring|binary <pattern>";
 /** HAProxy's other rule kinds. */
-const HTTP_NOT_YET = new Set(["connect", "set-var", "unset-var", "comment"]);
-const TCP_NOT_YET = new Set(["send-lf", "send-binary-lf", "comment", "set-var", "unset-var", "action"]);
+const HTTP_NOT_YET = new Set(["connect", "set-var", "unset-var"]);
+const TCP_NOT_YET = new Set(["send-lf", "send-binary-lf", "set-var", "unset-var", "action"]);
+
+/** A rule's words without a trailing `comment MSG` (HAProxy's option on send, expect and connect rules), and the MSG. */
+function withoutComment(words: string[]): { words: string[]; comment?: string } {
+  const n = words.length;
+  if (n >= 2 && words[n - 2] === "comment") return { words: words.slice(0, n - 2), comment: words[n - 1]! };
+  return { words };
+}
+
+/** `http-check comment MSG` / `tcp-check comment MSG`. */
+function commentRule(keyword: string, rest: string[]): { kind: "comment"; text: string } | string {
+  return rest.length === 1 ? { kind: "comment", text: rest[0]! } : `${keyword} comment: expected one message (quote it if it has spaces) (usage: ${keyword} comment <msg>)`;
+}
 /** Hex digits in pairs: bytes as `send-binary` and `expect binary` write them. */
 const HEX = /^(?:[0-9A-Fa-f]{2})+$/;
 
@@ -172,10 +186,13 @@ function expectWords<M extends string>(keyword: string, args: string[], matches:
 }
 
 function httpRule(args: string[]): HttpCheckRule | string {
-  const [kind = "", ...rest] = args;
+  const [kind = "", ...words] = args;
+  if (kind === "comment") return commentRule("http-check", words);
+  const { words: rest, comment } = withoutComment(words);
   if (kind === "expect") {
     const e = expectWords("http-check", rest, ["status", "rstatus", "string", "rstring"] as const, HTTP_USAGE);
-    return typeof e === "string" ? e : { kind: "expect", expect: e };
+    if (typeof e === "string") return e;
+    return { kind: "expect", expect: comment === undefined ? e : { ...e, comment } };
   }
   if (kind === "send") {
     const rule: HttpCheckRule = { kind: "send", headers: [] };
@@ -205,12 +222,19 @@ function httpRule(args: string[]): HttpCheckRule | string {
   if (kind === "disable-on-404" || kind === "send-state") {
     return rest.length === 0 ? { kind } : `http-check ${kind}: unexpected argument '${rest[0]}' (usage: http-check ${kind})`;
   }
-  if (HTTP_NOT_YET.has(kind)) return `'http-check ${kind}' is not supported yet (supported: send, expect, disable-on-404, send-state)`;
+  if (HTTP_NOT_YET.has(kind)) return `'http-check ${kind}' is not supported yet (supported: send, expect, disable-on-404, send-state, comment)`;
   return `unknown http-check rule '${kind}' (${HTTP_USAGE})`;
 }
 
 function tcpRule(args: string[]): TcpCheckStep | string {
-  const [kind = "", ...rest] = args;
+  const [kind = "", ...words] = args;
+  if (kind === "comment") return commentRule("tcp-check", words);
+  const { words: rest, comment } = withoutComment(words);
+  const step = tcpStep(kind, rest);
+  return typeof step === "string" || comment === undefined || step.kind === "comment" ? step : { ...step, comment };
+}
+
+function tcpStep(kind: string, rest: string[]): TcpCheckStep | string {
   if (kind === "connect") {
     if (rest.length === 0) return { kind: "connect" };
     if (rest[0] !== "port") return `tcp-check connect: '${rest[0]}' is not supported yet (supported: port)`;
@@ -234,7 +258,7 @@ function tcpRule(args: string[]): TcpCheckStep | string {
     if (e.match === "binary" && !HEX.test(e.pattern)) return `tcp-check expect binary: '${e.pattern}' is not an even number of hex digits`;
     return { kind: "expect", ...e };
   }
-  if (TCP_NOT_YET.has(kind)) return `'tcp-check ${kind}' is not supported yet (supported: connect, send, send-binary, expect)`;
+  if (TCP_NOT_YET.has(kind)) return `'tcp-check ${kind}' is not supported yet (supported: connect, send, send-binary, expect, comment)`;
   return `unknown tcp-check rule '${kind}' (${TCP_USAGE})`;
 }
 

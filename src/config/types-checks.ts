@@ -40,6 +40,8 @@ export interface HttpCheckExpect {
   negate: boolean;
   match: "status" | "rstatus" | "string" | "rstring";
   pattern: string;
+  /** `comment MSG` on the line, or an `http-check comment` line before it: added to a failure's info. */
+  comment?: string;
 }
 
 /** The request an HTTP check sends: `option httpchk [METH] [URI] [VER]` and `http-check send`. */
@@ -53,10 +55,16 @@ export interface HttpCheckRequest {
 
 /** One `tcp-check` rule. */
 export type TcpCheckStep =
-  | { kind: "connect"; port?: number }
-  | { kind: "send"; data: string }
+  | { kind: "connect"; port?: number; comment?: string }
+  | { kind: "send"; data: string; comment?: string }
   /** `binary`: the pattern as hex digits (`tcp-check expect binary 2b504f4e47`). */
-  | { kind: "expect"; negate: boolean; match: "string" | "rstring" | "binary"; pattern: string };
+  | { kind: "expect"; negate: boolean; match: "string" | "rstring" | "binary"; pattern: string; comment?: string }
+  /**
+   * `tcp-check comment MSG`: a rule of its own (it counts in the steps'
+   * numbers, as HAProxy's) that names the next one; a failure of that one
+   * says it, as a `comment MSG` written on its line does.
+   */
+  | { kind: "comment"; text: string };
 
 /**
  * How a backend's servers with `check` are checked: a TCP connect (the
