@@ -427,13 +427,13 @@ function compileStatsRules(p: ProxyFacts, ctx: ActionContext, fail: (line: RuleL
   return { uri: page.uri ?? STATS_DEFAULTS.uri, request };
 }
 
-/** `tcp-request connection|content ACTION...` and `tcp-request inspect-delay TIME` lines. */
+/** `tcp-request connection|session|content ACTION...` and `tcp-request inspect-delay TIME` lines. */
 function compileTcpLines(
   p: ProxyFacts,
   contextFor: (stage: StageBit) => ActionContext,
   fail: (line: RuleLine, keyword: string, detail: string) => void,
-): { tcpConnection: Action[]; tcpContent: Action[]; inspectDelay: number } {
-  const out = { tcpConnection: [] as Action[], tcpContent: [] as Action[], inspectDelay: 0 };
+): { tcpConnection: Action[]; tcpSession: Action[]; tcpContent: Action[]; inspectDelay: number } {
+  const out = { tcpConnection: [] as Action[], tcpSession: [] as Action[], tcpContent: [] as Action[], inspectDelay: 0 };
   for (const line of p.lines["tcp-request"]) {
     const [kind = "", ...rest] = line.words;
     if (kind === "inspect-delay") {
@@ -463,9 +463,16 @@ function compileTcpLines(
       if (typeof action === "string") fail(line, "tcp-request content", action);
       else out.tcpContent.push(action);
     } else if (kind === "session") {
-      fail(line, "tcp-request", "'tcp-request session' is not supported yet (supported: connection, content, inspect-delay)");
+      // HAProxy: once the session exists, before any stream: a frontend's, not a backend's.
+      if (p.kind === "backend") {
+        fail(line, "tcp-request", "'tcp-request session' is not allowed in a backend section (frontend and listen only)");
+        continue;
+      }
+      const action = compileTcpAction("session", rest, contextFor(Stage.tcpSession));
+      if (typeof action === "string") fail(line, "tcp-request session", action);
+      else out.tcpSession.push(action);
     } else {
-      fail(line, "tcp-request", `unknown rule set '${kind}' (expected connection, content or inspect-delay)`);
+      fail(line, "tcp-request", `unknown rule set '${kind}' (expected connection, session, content or inspect-delay)`);
     }
   }
   return out;

@@ -112,6 +112,8 @@ export class Frontend implements SessionHost, InspectionDone {
   private readonly acceptors = new Map<BindConfig, TlsAcceptor>();
   /** Connections closed by `tcp-request connection|content reject`. */
   deniedConnections = 0;
+  /** Connections `tcp-request session` rules rejected (the stats' dses). */
+  deniedSessions = 0;
   /** Traffic counters (stats/ reads them); its HTTP sessions count requests on the same object. */
   readonly counters = new TrafficCounters();
   /** `option contstats`: its TCP streams give the counters their bytes as they go (its HTTP host does for responses). */
@@ -204,7 +206,11 @@ export class Frontend implements SessionHost, InspectionDone {
         this.acceptors.set(bind, this.runtime.tlsAcceptor(serverTlsOptions(bind.ssl, this.clientTimeout)));
       } else if (bind.ssl !== undefined) {
         options.tls = serverTlsOptions(bind.ssl, this.clientTimeout);
-        options.onHandshakeFailure = (f) => this.handshakeFailed(bind, f);
+        options.onHandshakeFailure = (f) => {
+          // The runtime accepted it and ran the handshake before sluice saw it: a connection all the same (HAProxy's conn_tot).
+          this.countConnection();
+          this.handshakeFailed(bind, f);
+        };
       }
       const listener = await this.runtime.listen(options, (s) => this.accept(s, bind));
       this.listeners.push(listener);
@@ -392,11 +398,15 @@ export class Frontend implements SessionHost, InspectionDone {
     }
   }
 
-  private accept(socket: Socket, bind: BindConfig): void {
-    if (this.refusesCertificate(socket, bind)) return;
-    if (this.config.clientTcpKeepAlive === true) socket.setKeepAlive(true);
+  private countConnection(): void {
     this.counters.connections++;
     this.counters.connectionRate.add(this.runtime.now());
+  }
+
+  private accept(socket: Socket, bind: BindConfig): void {
+    this.countConnection();
+    if (this.refusesCertificate(socket, bind)) return;
+    if (this.config.clientTcpKeepAlive === true) socket.setKeepAlive(true);
     // tcp-request connection: before anything is read or counted.
     const rules = this.config.rules;
     let expectProxy = bind.acceptProxy === true;
@@ -418,6 +428,16 @@ export class Frontend implements SessionHost, InspectionDone {
   }
 
   private admit(socket: Socket, early: Uint8Array[], bind: BindConfig): void {
+    // tcp-request session: the connection is complete (PROXY header read, TLS handshake done); nothing counted as a session yet.
+    const rules = this.config.rules;
+    if (rules !== undefined && rules.tcpSession.length > 0 && this.rules !== undefined) {
+      const txn = new HttpTxn(this.runtime.now(), socket, this.name, undefined, this.rules.world);
+      if (runActions(rules.tcpSession, txn) === Verdict.reject) {
+        this.deniedSessions++;
+        socket.destroy();
+        return;
+      }
+    }
     if (this.current >= this.maxconn || !this.gate.admits() || this.waiting.length > 0) {
       const w = new Waiting(this, socket, bind);
       w.early = early;

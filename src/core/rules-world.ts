@@ -6,11 +6,19 @@ import type { Backend } from "../backend/backend.ts";
 import type { Sample } from "../rules/types.ts";
 import type { RulesWorld } from "../session/txn.ts";
 import type { StickStore, StickTable } from "../stick/types.ts";
+import type { Socket } from "../runtime/types.ts";
 
 export function rulesWorld(backends: ReadonlyMap<string, Backend>, stick: StickStore | undefined, wallNow: () => number): RulesWorld {
+  // Keyed by the client socket, so a connection's variables go when it does.
+  const sessions = new WeakMap<Socket, Map<string, Sample>>();
   return {
     wallNow,
     procVars: new Map<string, Sample>(),
+    sessionVars(socket: Socket): Map<string, Sample> {
+      let vars = sessions.get(socket);
+      if (vars === undefined) sessions.set(socket, (vars = new Map()));
+      return vars;
+    },
     stick,
     usableServers(name: string): number {
       const backend = backends.get(name);

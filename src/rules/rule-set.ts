@@ -48,6 +48,8 @@ export interface ProxyRules {
   readonly ignorePersist: readonly Condition[];
   /** `tcp-request connection` actions: run at accept, before anything is read. */
   readonly tcpConnection: readonly Action[];
+  /** `tcp-request session` actions: run once the connection is complete (PROXY header read, TLS handshake done). */
+  readonly tcpSession: readonly Action[];
   /** `tcp-request content` actions: run on the first bytes, until one decides or `inspectDelay` passes. */
   readonly tcpContent: readonly Action[];
   /** `tcp-request inspect-delay`, ms (0: the content rules run once, on what is there). */
@@ -137,6 +139,7 @@ export const NO_RULES: ProxyRules = Object.freeze({
   forcePersist: [],
   ignorePersist: [],
   tcpConnection: [],
+  tcpSession: [],
   tcpContent: [],
   inspectDelay: 0,
   requestHeaderCaptures: [],

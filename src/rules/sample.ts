@@ -122,6 +122,8 @@ export function stageName(stage: StageBit): string {
   switch (stage) {
     case Stage.tcpConnection:
       return "tcp-request connection";
+    case Stage.tcpSession:
+      return "tcp-request session";
     case Stage.tcpContent:
       return "tcp-request content";
     case Stage.httpRequest:

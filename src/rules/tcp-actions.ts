@@ -1,4 +1,4 @@
-// `tcp-request connection` and `tcp-request content` actions (HAProxy 2.6
+// `tcp-request connection`, `session` and `content` actions (HAProxy 2.6
 // §4.2): accept and reject, `expect-proxy layer4` (connection only: a PROXY
 // header comes first, as `accept-proxy` on the bind), and the actions they share with http-request
 // that need no HTTP message (track-sc0/1/2, sc-inc-gpc0/1, set-var,
@@ -7,7 +7,7 @@ import { compileHttpAction } from "./actions/index.ts";
 import type { ActionContext } from "./actions/types.ts";
 import { type Action, type Condition, Verdict } from "./types.ts";
 
-export type TcpRuleSet = "connection" | "content";
+export type TcpRuleSet = "connection" | "session" | "content";
 
 /** Shared with http-request: these read and write no HTTP message. */
 const SHARED = ["track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc0", "sc-inc-gpc1", "set-var", "unset-var"];

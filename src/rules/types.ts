@@ -42,10 +42,12 @@ export const Stage = {
   httpResponse: 8,
   /** `http-after-response`. */
   httpAfterResponse: 16,
+  /** `tcp-request session`: the connection once complete (after the PROXY header and the TLS handshake: ssl_fc_sni). */
+  tcpSession: 32,
 } as const;
 export type StageBit = (typeof Stage)[keyof typeof Stage];
 /** Every stage (fetches of the connection: src, dst, ssl_fc...). */
-export const ANY_STAGE = 31;
+export const ANY_STAGE = 63;
 /** The HTTP stages where a request exists. */
 export const HTTP_STAGES = Stage.httpRequest | Stage.httpResponse | Stage.httpAfterResponse;
 

@@ -273,11 +273,14 @@ const handshakeStart = Symbol("handshakeStart");
 const handshakeTimer = Symbol("handshakeTimer");
 const timedOut = Symbol("timedOut");
 const gateTicket = Symbol("gateTicket");
+/** The handshake ended, well or not (secureConnection or tlsClientError came): a later close says nothing more. */
+const settled = Symbol("settled");
 type Accepted = NetSocket & {
   [handshakeStart]?: number;
   [gateTicket]?: object;
   [handshakeTimer]?: ReturnType<typeof setTimeout>;
   [timedOut]?: boolean;
+  [settled]?: boolean;
 };
 
 function parentOf(raw: tls.TLSSocket): Accepted | undefined {
@@ -357,9 +360,20 @@ export function listenTls(
         raw.destroy();
       }, limit);
     }
+    // A client gone before its handshake ended, with no TLS error raised (Deno's node:tls raises none when it
+    // closes before its ClientHello, or when the deadline cut it): a failed handshake all the same, as HAProxy counts it.
+    const from = { remoteAddress: raw.remoteAddress ?? "", remotePort: raw.remotePort ?? 0 };
+    raw.once("close", () => {
+      if (raw[settled] === true) return;
+      raw[settled] = true;
+      if (raw[handshakeTimer] !== undefined) clearTimeout(raw[handshakeTimer]);
+      const reason = raw[timedOut] === true ? "handshake timeout" : "connection closed during the handshake";
+      options.onHandshakeFailure?.({ ...from, reason });
+    });
   });
   server.on("secureConnection", (raw: tls.TLSSocket) => {
     const parent = parentOf(raw);
+    if (parent !== undefined) parent[settled] = true;
     if (parent?.[gateTicket] !== undefined) gate?.leave(parent[gateTicket]);
     if (parent?.[handshakeTimer] !== undefined) clearTimeout(parent[handshakeTimer]);
     const started = parent?.[handshakeStart] ?? performance.now();
@@ -375,6 +389,8 @@ export function listenTls(
   server.on("tlsClientError", (error: Error, raw: tls.TLSSocket) => {
     const peer = peerOf(raw);
     const parent = raw === undefined ? undefined : parentOf(raw);
+    if (parent?.[settled] === true) return;
+    if (parent !== undefined) parent[settled] = true;
     if (parent?.[gateTicket] !== undefined) gate?.leave(parent[gateTicket]);
     if (parent?.[handshakeTimer] !== undefined) clearTimeout(parent[handshakeTimer]);
     const reason = parent?.[timedOut] ? "handshake timeout" : error.message;

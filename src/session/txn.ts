@@ -9,29 +9,44 @@ import type { Socket } from "../runtime/types.ts";
 import type { StickEntry, StickStore } from "../stick/types.ts";
 import type { ServiceCall } from "../stream/types.ts";
 
-/** Variables by scope; `proc` is shared by every transaction (the World's). */
+/**
+ * Variables by scope: `proc` is shared by every transaction (the World's),
+ * `sess` by every transaction of one client connection (the World's store
+ * for that socket: set by tcp-request rules, read by each request's), the
+ * others live as long as this transaction.
+ */
 export class VarStore implements Vars {
   private scopes: Map<string, Sample> | undefined;
 
-  constructor(private readonly proc: Map<string, Sample>) {}
+  constructor(
+    private readonly proc: Map<string, Sample>,
+    private readonly sess: Map<string, Sample> | undefined = undefined,
+  ) {}
+
+  private storeOf(scope: VarScope): Map<string, Sample> | undefined {
+    return scope === "proc" ? this.proc : scope === "sess" ? this.sess : undefined;
+  }
 
   get(scope: VarScope, name: string): Sample | undefined {
-    if (scope === "proc") return this.proc.get(name);
+    const own = this.storeOf(scope);
+    if (own !== undefined) return own.get(name);
     return this.scopes?.get(keyOf(scope, name));
   }
 
   set(scope: VarScope, name: string, value: Sample): void {
-    if (scope === "proc") this.proc.set(name, value);
+    const own = this.storeOf(scope);
+    if (own !== undefined) own.set(name, value);
     else (this.scopes ??= new Map()).set(keyOf(scope, name), value);
   }
 
   unset(scope: VarScope, name: string): void {
-    if (scope === "proc") this.proc.delete(name);
+    const own = this.storeOf(scope);
+    if (own !== undefined) own.delete(name);
     else this.scopes?.delete(keyOf(scope, name));
   }
 }
 
-/** sess, txn, req and res live as long as the request here: sluice's session variables are per request too (documented). */
+/** txn, req and res live as long as the request here (and sess without a connection's store). */
 function keyOf(scope: VarScope, name: string): string {
   return scope + "." + name;
 }
@@ -40,6 +55,8 @@ function keyOf(scope: VarScope, name: string): string {
 export interface RulesWorld extends World {
   /** Process-wide variables (`proc.` scope). */
   readonly procVars: Map<string, Sample>;
+  /** A client connection's variables (`sess.` scope), by its socket: made on first use, gone with the connection. */
+  sessionVars?(socket: Socket): Map<string, Sample>;
   /** The stick tables, by proxy name; undefined: no proxy declares one. */
   readonly stick: StickStore | undefined;
 }
@@ -92,7 +109,7 @@ export class HttpTxn implements ActionTxn {
   ) {}
 
   get vars(): VarStore {
-    return (this.varStore ??= new VarStore(this.world.procVars));
+    return (this.varStore ??= new VarStore(this.world.procVars, this.world.sessionVars?.(this.socket)));
   }
 
   /** `capture request header` and `http-request capture` slots. */

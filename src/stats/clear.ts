@@ -20,6 +20,7 @@ export function clearCounters(proxy: Counted, all: boolean): void {
     else {
       f.counters.clearAll();
       f.deniedConnections = 0;
+      f.deniedSessions = 0;
       f.totalSessions = 0;
     }
   }

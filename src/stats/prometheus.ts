@@ -56,6 +56,7 @@ const FAMILIES: readonly Family[] = [
   { column: "conn_tot", name: "connections_total", type: "counter", help: "Connections accepted." },
   { column: "intercepted", name: "intercepted_requests_total", type: "counter", help: "Requests answered by the proxy itself." },
   { column: "dcon", name: "denied_connections_total", type: "counter", help: "Connections refused by tcp-request rules." },
+  { column: "dses", name: "denied_sessions_total", type: "counter", help: "Sessions refused by tcp-request session rules." },
   { column: "connect", name: "connection_attempts_total", type: "counter", help: "Connections opened to servers." },
   { column: "reuse", name: "connection_reuses_total", type: "counter", help: "Requests sent on a kept connection." },
   { column: "idle_conn_cur", name: "idle_connections_current", type: "gauge", help: "Idle shared connections." },

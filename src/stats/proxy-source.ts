@@ -77,7 +77,7 @@ function frontendRow(f: Frontend, iid: number, pid: number, now: number): StatRo
     conn_tot: c.connections,
     intercepted: c.intercepted,
     dcon: f.deniedConnections,
-    dses: 0,
+    dses: f.deniedSessions,
     wrew: 0,
     eint: 0,
     "-": "-",
