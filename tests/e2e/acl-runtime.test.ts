@@ -14,18 +14,7 @@ import { join } from "node:path";
 import { freePort, tempDir } from "./harness.ts";
 import { httpDefaults } from "./http-defaults.ts";
 import { expectSameAsHaproxy, proxiesUnderTest } from "./reference-proxy.ts";
-
-/** `echo INPUT | socat stdio UNIX-CONNECT:path`: what the runtime API answered (bounded). */
-async function socat(path: string, input: string): Promise<string> {
-  const proc = Bun.spawn(["socat", "-t", "2", "stdio", `UNIX-CONNECT:${path}`], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-  proc.stdin.write(`${input}\n`);
-  await proc.stdin.end();
-  const timer = setTimeout(() => proc.kill(), 5000);
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  clearTimeout(timer);
-  return out;
-}
+import { socat } from "./runtime-socket.ts";
 
 /** What differs by nature between the two proxies' answers, made alike. */
 function normalized(answer: string): string {

@@ -13,6 +13,7 @@ import net, { type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { freePort, type LogReceiver, logReceiver, sleep, tempDir, waitFor } from "./harness.ts";
 import { proxiesUnderTest, type RunningProxy } from "./reference-proxy.ts";
+import { socat } from "./runtime-socket.ts";
 
 /** An HTTP backend: `/slow?ms=N` answers after N ms, anything else at once; keeps connections alive. */
 async function slowBackend(): Promise<{ port: number; close(): void }> {
@@ -28,18 +29,6 @@ async function slowBackend(): Promise<{ port: number; close(): void }> {
       srv.close();
     },
   };
-}
-
-/** `echo INPUT | socat stdio UNIX-CONNECT:path`: what the runtime API answered (bounded). */
-async function socat(path: string, input: string): Promise<string> {
-  const proc = Bun.spawn(["socat", "-t", "2", "stdio", `UNIX-CONNECT:${path}`], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-  proc.stdin.write(input);
-  await proc.stdin.end();
-  const timer = setTimeout(() => proc.kill(), 5000);
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  clearTimeout(timer);
-  return out;
 }
 
 /** One GET on its own connection, bounded: its status, or "refused"/"error". */

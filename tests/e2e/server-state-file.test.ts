@@ -9,15 +9,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, type Run, selectedTargets, startSluice, stopSluice, tempDir, waitFor } from "./harness.ts";
-
-async function socat(socket: string, input: string): Promise<string> {
-  const proc = Bun.spawn(["socat", "stdio", `UNIX-CONNECT:${socket}`], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-  proc.stdin.write(input);
-  await proc.stdin.end();
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  return out;
-}
+import { socat } from "./runtime-socket.ts";
 
 /** The state lines without the columns a restart changes (proxy id, seconds since the last change). */
 function comparable(state: string): string[] {

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { TestPki } from "../support/certs.ts";
 import { freePort, sleep, tempDir } from "./harness.ts";
 import { expectSameAsHaproxy, proxiesUnderTest } from "./reference-proxy.ts";
+import { socat } from "./runtime-socket.ts";
 
 const procs: ReturnType<typeof Bun.spawn>[] = [];
 const servers: net.Server[] = [];
@@ -70,18 +71,6 @@ afterAll(() => {
   for (const s of held) s.destroy();
   for (const s of servers) s.close();
 });
-
-/** `echo INPUT | socat stdio UNIX-CONNECT:path`, bounded. */
-async function socat(path: string, input: string): Promise<string> {
-  const proc = Bun.spawn(["socat", "-t", "2", "stdio", `UNIX-CONNECT:${path}`], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-  proc.stdin.write(`${input}\n`);
-  await proc.stdin.end();
-  const timer = setTimeout(() => proc.kill(), 5000);
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  clearTimeout(timer);
-  return out;
-}
 
 describe("option ssl-hello-chk against HAProxy 2.6", () => {
   const answers = new Map<string, unknown>();

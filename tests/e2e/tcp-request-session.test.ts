@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { TestPki } from "../support/certs.ts";
 import { freePort, sleep, tempDir } from "./harness.ts";
 import { expectSameAsHaproxy, proxiesUnderTest } from "./reference-proxy.ts";
+import { socat } from "./runtime-socket.ts";
 
 /** A raw HTTP/1.1 exchange from `localAddress` (optionally after `prefix`): the status line, or "closed" when the proxy closed first. */
 function raw(port: number, localAddress: string, prefix = "", requests = 1): Promise<string> {
@@ -39,17 +40,6 @@ async function curl(port: number, name: string, h2: boolean): Promise<string> {
   const out = await new Response(proc.stdout).text();
   const code = await proc.exited;
   return code === 0 ? out : `refused ${out}`;
-}
-
-async function socat(path: string, input: string): Promise<string> {
-  const proc = Bun.spawn(["socat", "-t", "2", "stdio", `UNIX-CONNECT:${path}`], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-  proc.stdin.write(`${input}\n`);
-  await proc.stdin.end();
-  const timer = setTimeout(() => proc.kill(), 5000);
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  clearTimeout(timer);
-  return out;
 }
 
 describe("tcp-request session against HAProxy 2.6", () => {
