@@ -250,6 +250,7 @@ function frontend(
   };
   if (part.tcpKeepAlive?.client ?? defaults.tcpKeepAlive?.client) config.clientTcpKeepAlive = true;
   if (part.contstats ?? defaults.contstats) config.contstats = true;
+  if (part.bufferRequest ?? defaults.bufferRequest) config.bufferRequest = true;
   // A frontend's table; a listen's is on its backend half (one table per name).
   if (proxy.kind === "frontend" && part.stickTable !== undefined) config.stickTable = { name: proxy.name, ...part.stickTable };
   // A listen is its own default backend unless it names another.
@@ -338,6 +339,7 @@ function backend(
   if (part.allBackups ?? defaults.allBackups) config.allBackups = true;
   if (part.tcpKeepAlive?.server ?? defaults.tcpKeepAlive?.server) config.serverTcpKeepAlive = true;
   if (part.abortOnClose ?? defaults.abortOnClose) config.abortOnClose = true;
+  if (part.bufferRequest ?? defaults.bufferRequest) config.bufferRequest = true;
   if (part.preferLastServer ?? defaults.preferLastServer) config.preferLastServer = true;
   if (part.pretendKeepAlive ?? defaults.pretendKeepAlive) config.pretendKeepAlive = true;
   const fullconn = part.fullconn ?? defaults.fullconn;

@@ -33,6 +33,16 @@ import type { StickTableSpec } from "../stick/types.ts";
 import { compileStickLines } from "./stick-rules.ts";
 
 type HttpSet = "http-request" | "http-response" | "http-after-response";
+const BYTE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** HAProxy's size format (parse_size_err): an integer, then k, m or g as powers of 1024. */
+function parseByteSize(text: string): number | string {
+  const m = /^(\d+)([kKmMgG]?)$/.exec(text);
+  if (m === null) return `invalid size '${text}' (expected an integer, optionally followed by k, m or g)`;
+  const n = Number(m[1]) * BYTE_UNITS[m[2]!.toLowerCase()]!;
+  return n > 2 ** 32 - 1 ? `size '${text}' is too large (at most 4294967295)` : n;
+}
+
 const STAGE_OF: Record<HttpSet, StageBit> = {
   "http-request": Stage.httpRequest,
   "http-response": Stage.httpResponse,
@@ -306,6 +316,11 @@ function compileProxy(
     // `http-request capture ... len N` declares request slots after the header captures; `capture ... id N` names a declared one.
     declareCapture: (length) => captureLengths.push(length) - 1,
     captureLength: (direction, id) => (direction === "request" ? captureLengths[id] : responseLengths[id]),
+    duration: (text) => {
+      const d = parseDuration(text);
+      return d.ok ? d.ms : d.error;
+    },
+    size: parseByteSize,
   });
 
   const sets: Record<HttpSet, Action[]> = { "http-request": [], "http-response": [], "http-after-response": [] };

@@ -24,6 +24,8 @@ export interface CorpusOptions {
   preferLastServer?: boolean;
   /** `option contstats` (frontends): traffic counters move along a transfer, not only at its end (stream/counting.ts). */
   contstats?: boolean;
+  /** `option http-buffer-request`: the request body is waited for (up to the buffer's room) before the proxy's rules. */
+  bufferRequest?: boolean;
   /** `option http-pretend-keepalive`: under http-server-close, no `Connection: close` to the server; sluice still closes after the answer. */
   pretendKeepAlive?: boolean;
 }
@@ -47,6 +49,7 @@ const FLAG_OPTIONS: Record<string, { sections: readonly SectionName[]; set: (on:
   "prefer-last-server": { sections: BACK, set: (on) => (p) => (p.preferLastServer = on) },
   contstats: { sections: FRONT, set: (on) => (p) => (p.contstats = on) },
   "http-pretend-keepalive": { sections: ALL, set: (on) => (p) => (p.pretendKeepAlive = on) },
+  "http-buffer-request": { sections: ALL, set: (on) => (p) => (p.bufferRequest = on) },
   // Kernel splicing moves bytes without copying them to user space; sluice always
   // copies (the runtimes offer no splice). What the peers see is the same.
   "splice-auto": { sections: ALL, set: () => () => {} },

@@ -285,6 +285,8 @@ export interface BackendConfig {
   serverTcpKeepAlive?: true;
   /** `option abortonclose` (issue 19): an HTTP request whose client shut its side is dropped while queued or connecting. */
   abortOnClose?: true;
+  /** `option http-buffer-request`: the request body (up to the buffer's room) is waited for before this backend's rules and servers. */
+  bufferRequest?: true;
   /** `fullconn N`, else HAProxy's default: a tenth of the maxconn of the frontends that reach it, at least 1. */
   fullconn?: number;
   /** `option prefer-last-server`: a keep-alive client's next request goes to the server that answered its previous one, while it has room (not with hash balancing). */
@@ -331,6 +333,8 @@ export interface FrontendConfig {
   ruleLines?: RuleLines;
   /** `option contstats`: traffic counters move along each transfer, not only at its end. */
   contstats?: true;
+  /** `option http-buffer-request`: the request body (up to the buffer's room) is waited for before the frontend's rules. */
+  bufferRequest?: true;
 
   /** `stats ...` in a section that also routes (issue 19): the page served for requests under `stats uri`. */
   statsPage?: StatsListenerConfig;

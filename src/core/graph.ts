@@ -102,7 +102,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     controlFramesPerSec: g.h2FrontendMaxControlFramesPerSec,
   };
   const stickTables = StickTables.of(config, runtime, () => clock.tick());
-  const rules = { backends, world: rulesWorld(backends, stickTables?.store, () => runtime.wallNow()), services: ctx.services };
+  const rules = { backends, world: rulesWorld(backends, stickTables?.store, () => runtime.wallNow()), services: ctx.services, bodyRoom: headRoom(g.bufsize, g.maxRewrite) };
   // Trace filters write on stderr, as HAProxy's; only proxies that declare filters make them per request.
   const filtered = config.frontends.some((f) => f.filters !== undefined) || config.backends.some((b) => b.filters !== undefined);
   const trace = filtered ? { write: (line: string) => pool.stderr.write(line), wallNow: () => runtime.wallNow() } : undefined;

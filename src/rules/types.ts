@@ -118,6 +118,8 @@ export interface Txn {
   response: Head | undefined;
   /** tcp-request content: the bytes received so far (req.ssl_sni, req.len). */
   readonly payload: Uint8Array | undefined;
+  /** HTTP stages: the request body held for the rules (option http-buffer-request, wait-for-body); undefined: none was waited for. */
+  readonly body?: HeldBody | undefined;
   /** tcp-request content: no more bytes will be waited for (inspect-delay passed, the client ended, the buffer is full). */
   readonly payloadFinal?: boolean;
   /** Set by a payload fetch whose answer may change with more bytes (HAProxy's SMP_F_MAY_CHANGE). */
@@ -151,6 +153,29 @@ export interface TargetMemo {
   path: string | undefined;
   /** The URI once made (requestUri: absolute for an HTTP/2 request with an :authority). */
   uri: string | undefined;
+}
+
+/**
+ * The first bytes of a request body, held before the rules run (at most the
+ * buffer's room, tune.bufsize − tune.maxrewrite). `bytes()` and `text()`
+ * join the chunks once per change, for the fetches that read them.
+ */
+export interface HeldBody {
+  /** Bytes held. */
+  readonly length: number;
+  /** Bytes received so far, held or not (req.body_size of a body without an announced length). */
+  readonly received: number;
+  /** The announced Content-Length, or -1 (chunked, or an HTTP/2 stream without one). */
+  readonly declared: number;
+  bytes(): Uint8Array;
+  /** The bytes as a binary sample (one character per byte). */
+  text(): string;
+}
+
+/** What `wait-for-body time T [at-least N]` asks: wait at most `timeMs` (0: no limit of its own), or until `atLeast` bytes (0: the whole body) are held. */
+export interface BodyWanted {
+  readonly timeMs: number;
+  readonly atLeast: number;
 }
 
 /** A stick-table entry a transaction tracks (the stick/ store implements it). */
@@ -256,9 +281,11 @@ export type Condition = (t: Txn) => boolean;
  * What an action says about the rules after it. HAProxy: `allow` stops the
  * rule set, `deny`/`return`/`redirect`/`auth`/`tarpit` end the transaction
  * with sluice's own reply, everything else goes on. `reject` (tcp-request)
- * closes the client connection without a word.
+ * closes the client connection without a word. `wait` (`wait-for-body`): the
+ * rules pause at this action until the body it asks for has come (the
+ * transaction's `bodyWanted` says how long and how much), then go on after it.
  */
-export const Verdict = { continue: 0, stop: 1, reply: 2, tarpit: 3, reject: 4 } as const;
+export const Verdict = { continue: 0, stop: 1, reply: 2, tarpit: 3, reject: 4, wait: 5 } as const;
 export type VerdictCode = (typeof Verdict)[keyof typeof Verdict];
 
 /** A response of the proxy's own, as rules build it. */
@@ -314,6 +341,8 @@ export interface ActionTxn extends Txn {
   responseSink?: BodySink;
   /** `tcp-request connection expect-proxy layer4`: a PROXY header comes first on this connection. */
   expectProxy?: boolean;
+  /** `wait-for-body`: what the action that said Verdict.wait asks for. */
+  bodyWanted?: BodyWanted | undefined;
 }
 
 /** A compiled action with its condition folded in. */

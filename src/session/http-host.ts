@@ -27,6 +27,8 @@ export interface RulesContext {
   readonly world: RulesWorld;
   /** The proxy's applets (stats pages, the exporter), filled in once it runs. */
   readonly services: Services;
+  /** The most request body bytes held for the rules (tune.bufsize − tune.maxrewrite); absent: tune.bufsize's default less its reserve. */
+  readonly bodyRoom?: number;
 }
 
 /** HAProxy's rule: of the frontend's and the backend's modes, the more closing one applies. */
@@ -81,7 +83,7 @@ export class HttpHost implements HttpSessionHost {
     this.idleCloseOnResponse = config.idleCloseOnResponse === true;
     this.ignoreProbes = config.logging?.ignoreProbes === true;
     this.contstats = config.contstats === true ? this.counters : undefined;
-    this.rulesHost = rules === undefined ? undefined : rulesHostOf(config.name, config.rules, rules, config.timeouts.tarpit ?? config.timeouts.connect);
+    this.rulesHost = rules === undefined ? undefined : rulesHostOf(config, rules);
   }
 
   /** true: keep-alive; "pretend": http-server-close with http-pretend-keepalive (closed after the answer, not announced). */
@@ -137,10 +139,28 @@ export class HttpHost implements HttpSessionHost {
   }
 }
 
-/** The request stage's host, or undefined when neither the frontend nor any backend has rules (then no Txn is ever built). */
-function rulesHostOf(name: string, own: ProxyRules | undefined, ctx: RulesContext, tarpitTimeout: number): RulesHost | undefined {
-  const backendRules = [...ctx.backends.values()].some((b) => b.config.rules !== undefined);
-  if (own === undefined && !backendRules) return undefined;
+/** HAProxy's default buffer (16384) less its rewrite reserve (1024). */
+const DEFAULT_BODY_ROOM = 15360;
+
+/**
+ * The request stage's host, or undefined when neither the frontend nor any
+ * backend has rules or waits for request bodies (then no Txn is ever built).
+ */
+function rulesHostOf(config: FrontendConfig, ctx: RulesContext): RulesHost | undefined {
+  const own = config.rules;
+  const backendStage = [...ctx.backends.values()].some((b) => b.config.rules !== undefined || b.config.bufferRequest === true);
+  if (own === undefined && !backendStage && config.bufferRequest !== true) return undefined;
   const backends = ctx.backends;
-  return { name, rules: own ?? NO_RULES, world: ctx.world, backendNamed: (n) => backends.get(n), tarpitTimeout, services: ctx.services };
+  const host: RulesHost = {
+    name: config.name,
+    rules: own ?? NO_RULES,
+    world: ctx.world,
+    backendNamed: (n) => backends.get(n),
+    tarpitTimeout: config.timeouts.tarpit ?? config.timeouts.connect,
+    services: ctx.services,
+    bodyRoom: ctx.bodyRoom ?? DEFAULT_BODY_ROOM,
+  };
+  // HAProxy waits for the body with the proxy's `timeout http-request` (s->be->timeout.httpreq; none: the client's inactivity alone).
+  if (config.bufferRequest === true) return { ...host, bufferRequest: Object.freeze({ timeMs: config.timeouts.httpRequest ?? 0, atLeast: 0 }) };
+  return host;
 }

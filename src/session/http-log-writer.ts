@@ -86,7 +86,7 @@ export class HttpLogWriter implements HttpLogSink {
       r.srvQueue = stream.srvQueueAhead;
       r.backendQueue = stream.backendQueueAhead;
       // HAProxy never marks a request rejected by a backend's content rules as received (TR -1).
-      r.TR = stream.ruled?.rejected === true ? -1 : Math.round(stream.started - session.requestStart);
+      r.TR = stream.ruled?.rejected === true || stream.requestNotReceived ? -1 : Math.round(stream.started - session.requestStart);
       if (server === undefined && stream.ruled?.txn.reply?.cached === true) {
         // A cache hit is HAProxy's cache applet: reached without a queue, "connected" and answering at once (0/0/0, not -1).
         r.Tw = 0;

@@ -24,6 +24,7 @@ import type { ForwardingPlan } from "./forwarding.ts";
 import type { EndedSession, HttpLogSubject } from "./log-subject.ts";
 import { Session, type SessionActivity } from "./session.ts";
 import { openStream } from "./open-stream.ts";
+import { PendingRequest } from "./pending-request.ts";
 import type { RulesHost } from "./request-rules.ts";
 import { pageAfterResponse } from "../stream/response-rules.ts";
 
@@ -92,6 +93,8 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   readonly accepted: number;
   state: SessionState = "idle";
   stream: HttpStream | undefined;
+  /** A request whose rules wait for its body (option http-buffer-request, wait-for-body): no stream yet. */
+  private pending: PendingRequest | undefined;
   /** Requests seen on this connection. */
   requests = 0;
   clientEnded = false;
@@ -200,6 +203,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
 
   kill(): void {
     if (this.state === "closed") return;
+    if (this.pending !== undefined) this.stream = this.settlePending();
     const stream = this.stream;
     if (stream !== undefined && !stream.done) {
       stream.abort(Cause.killed);
@@ -280,6 +284,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
       this.host.logStream(this, undefined, 400, Cause.clientAbort, Phase.request);
       return;
     }
+    if (this.pending !== undefined) return this.clientGoneWhileWaiting();
     if (this.state === "idle" || this.state === "head" && this.stream === undefined) {
       // Nothing (complete) was asked: leave quietly, as a server would.
       if (this.state === "head") this.host.logStream(this, undefined, -1, Cause.clientAbort, Phase.request);
@@ -300,6 +305,13 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
 
   clientClose(): void {
     this.tick();
+    if (this.pending !== undefined) {
+      const stream = this.pending.clientGone(this.now());
+      this.pending = undefined;
+      this.host.logStream(this, stream, stream.status, stream.cause, stream.phase);
+      this.stream = undefined;
+      return this.finish();
+    }
     const stream = this.stream;
     if (stream !== undefined && !stream.done) {
       stream.abort(Cause.clientAbort);
@@ -315,29 +327,72 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     if (this.state === "closing" || this.state === "closed") return;
     this.requests++;
     this.state = "stream";
-    const stream = openStream(this.host, this, head, this.client, this.defaultBackend, this.now());
+    const opened = openStream(this.host, this, head, this.client, this.defaultBackend, this.now());
+    if (opened instanceof PendingRequest) {
+      // The rules wait for the body: the client keeps sending (up to the buffer's room) until they decide.
+      this.pending = opened;
+      return this.rearm();
+    }
+    this.startStream(opened, head.bodyKind !== BodyKind.None);
+  }
+
+  private startStream(stream: HttpStream, bodyToCome: boolean): void {
     this.stream = stream;
     // Until a connection is ready, the client's further bytes wait in the kernel.
-    if (head.bodyKind !== BodyKind.None) this.client.pause();
+    if (bodyToCome) this.client.pause();
     stream.start();
     this.rearm();
   }
 
+  /** The rules waited for the body and decided: the stream gets the body held so far, then starts. */
+  private decided(pending: PendingRequest, stream: HttpStream): void {
+    this.pending = undefined;
+    pending.body.replay(stream);
+    this.startStream(stream, !stream.requestComplete);
+  }
+
   requestData(chunk: Uint8Array): void {
-    this.stream?.requestData(chunk);
+    const pending = this.pending;
+    if (pending === undefined) return this.stream?.requestData(chunk);
+    const stream = pending.data(chunk, this.now());
+    if (stream !== undefined) this.decided(pending, stream);
   }
 
   requestTrailers(trailers: Head): void {
+    if (this.pending !== undefined) return this.pending.trailers(trailers);
     this.stream?.requestTrailers(trailers);
   }
 
   requestEnd(): void {
-    this.stream?.requestEnd();
+    const pending = this.pending;
+    if (pending === undefined) return this.stream?.requestEnd();
+    const stream = pending.end(this.now());
+    if (stream !== undefined) this.decided(pending, stream);
+  }
+
+  /** The stream of a request whose body wait cannot end well (a bad body, a kill, a timeout): made for its answer and log line. */
+  private settlePending(): HttpStream {
+    const stream = this.pending!.unfinished();
+    this.pending = undefined;
+    return stream;
+  }
+
+  /**
+   * The client ended its side while the rules waited for its body: as
+   * HAProxy, the rules decide on what came and the request goes no further:
+   * no answer, logged CR, the connection closed.
+   */
+  private clientGoneWhileWaiting(): void {
+    const stream = this.pending!.clientGone(this.now());
+    this.pending = undefined;
+    this.host.logStream(this, stream, stream.status, stream.cause, stream.phase);
+    this.closeClient();
   }
 
   requestError(refusal: ProtocolRefusal): void {
     if (this.state === "closing" || this.state === "closed") return;
     this.host.countProtocolError("request", refusal);
+    if (this.pending !== undefined) this.stream = this.settlePending();
     const stream = this.stream;
     if (stream !== undefined && !stream.done) {
       // A bad request body: the server got part of it, so its connection goes too.
@@ -505,6 +560,8 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
       case "head":
         return this.requestStart + span(t.httpRequest || t.client);
       case "stream": {
+        // Waiting for the body: the wait's own time, and the client's inactivity (HAProxy's CF_READ_TIMEOUT).
+        if (this.pending !== undefined) return Math.min(this.pending.deadline, this.lastClient + span(t.client));
         const stream = this.stream!;
         let d = stream.queueDeadline();
         if (stream.waitingOnServer && !this.serverHeld) d = Math.min(d, this.lastServer + span(stream.backend.timeouts.server));
@@ -549,6 +606,12 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
         this.host.logStream(this, undefined, 408, Cause.clientTimeout, Phase.request);
         return;
       case "stream": {
+        if (this.pending !== undefined) {
+          // The body did not come in time: HAProxy's 408, cR, the connection closed after it.
+          const late = this.settlePending();
+          this.stream = late;
+          return late.fail(408, Cause.clientTimeout, Phase.request);
+        }
         const stream = this.stream!;
         if (now >= stream.queueDeadline()) return stream.queueExpired();
         if (stream.waitingOnServer && now >= this.lastServer + span(stream.backend.timeouts.server)) {

@@ -22,6 +22,7 @@ import type { HttpLogSubject } from "./log-subject.ts";
 import type { HttpSessionHost } from "./http-session.ts";
 import { Session, type SessionActivity } from "./session.ts";
 import { openStream } from "./open-stream.ts";
+import { PendingRequest } from "./pending-request.ts";
 import { type SlotSession, StreamSlot } from "./stream-slot.ts";
 
 /** Builds the mux that speaks the client's protocol over `client` (the frontend knows which). */
@@ -160,13 +161,15 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
       slot.answer(501, this.defaultBackend);
       return slot;
     }
-    const stream = openStream(this.host, slot, head, this.client, this.defaultBackend, this.now(), "2.0");
-    slot.stream = stream;
-    // The body waits in the client's window until a connection is ready; an extended CONNECT's bytes until its tunnel opens.
-    if (head.bodyKind !== BodyKind.None) writer.hold();
-    else if (head.upgrade !== undefined) slot.awaitTunnel();
-    stream.start();
-    slot.rearm();
+    const opened = openStream(this.host, slot, head, this.client, this.defaultBackend, this.now(), "2.0");
+    if (opened instanceof PendingRequest) {
+      // The rules wait for the body: the client's window stays open (up to the buffer's room) until they decide.
+      slot.pending = opened;
+      slot.rearm();
+      return slot;
+    }
+    if (head.bodyKind === BodyKind.None && head.upgrade !== undefined) slot.awaitTunnel();
+    slot.startStream(opened);
     return slot;
   }
 

@@ -23,6 +23,7 @@ import type { HttpStreamHost } from "../stream/types.ts";
 import type { HttpLogSubject } from "./log-subject.ts";
 import type { HttpSessionHost } from "./http-session.ts";
 import { pageAfterResponse } from "../stream/response-rules.ts";
+import type { PendingRequest } from "./pending-request.ts";
 
 /** What a slot needs from its session. */
 export interface SlotSession extends Owner {
@@ -49,6 +50,8 @@ export interface SlotSession extends Owner {
 
 export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, HttpLogSubject {
   stream: HttpStream | undefined;
+  /** A request whose rules wait for its body (option http-buffer-request, wait-for-body): no stream yet. */
+  pending: PendingRequest | undefined;
   readonly requestStart: number;
   readonly idleSince: number;
   bytesIn = 0;
@@ -279,11 +282,41 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     this.finish();
   }
 
+  /** The stream begins: a body still to come waits in the client's window until a connection is ready. */
+  startStream(stream: HttpStream): void {
+    this.stream = stream;
+    if (!stream.requestComplete) this.writer.hold();
+    stream.start();
+    this.rearm();
+  }
+
+  /** The rules waited for the body and decided: the stream gets the body held so far, then starts. */
+  private decided(pending: PendingRequest, stream: HttpStream): void {
+    this.pending = undefined;
+    pending.body.replay(stream);
+    this.startStream(stream);
+    this.session.touch(this);
+  }
+
+  /** The stream of a request whose body wait cannot end well (a bad body, a timeout): made for its answer and log line. */
+  private settlePending(): HttpStream {
+    const stream = this.pending!.unfinished();
+    this.pending = undefined;
+    this.stream = stream;
+    return stream;
+  }
+
   // ---- RequestSink: the client's side ----
 
   requestData(chunk: Uint8Array): void {
     this.lastClient = this.now();
     this.bytesIn += chunk.length;
+    const pending = this.pending;
+    if (pending !== undefined) {
+      const stream = pending.data(chunk, this.now());
+      if (stream !== undefined) this.decided(pending, stream);
+      return;
+    }
     // The tunnel is not open yet: kept (a copy, the chunk's buffer is reused) until it is, or dropped with the stream.
     if (this.tunnel === "waiting") {
       (this.tunnelBytes ??= []).push(chunk.slice());
@@ -297,10 +330,17 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
   }
 
   requestTrailers(trailers: Head): void {
+    if (this.pending !== undefined) return this.pending.trailers(trailers);
     this.stream?.requestTrailers(trailers);
   }
 
   requestEnd(): void {
+    const pending = this.pending;
+    if (pending !== undefined) {
+      const stream = pending.end(this.now());
+      if (stream !== undefined) this.decided(pending, stream);
+      return;
+    }
     if (this.tunnel === "waiting") {
       this.tunnelEnd = true;
       return;
@@ -317,6 +357,7 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
 
   requestBroken(refusal: ProtocolRefusal): void {
     this.session.host.countProtocolError("request", refusal);
+    if (this.pending !== undefined) this.settlePending();
     const stream = this.stream;
     if (stream !== undefined && !stream.done) {
       stream.abort(Cause.proxy);
@@ -327,6 +368,13 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
 
   streamAborted(): void {
     this.session.tick();
+    if (this.pending !== undefined) {
+      // Gone while the rules waited for its body: they decide on what came, and the request goes no further (CR).
+      this.stream = this.pending.clientGone(this.now());
+      this.pending = undefined;
+      this.log(this.stream, this.stream.status);
+      return this.finish();
+    }
     const stream = this.stream;
     if (stream !== undefined && !stream.done) {
       stream.abort(Cause.clientAbort);
@@ -352,6 +400,8 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     const client = span(this.session.host.timeouts.client);
     const blocked = this.writer.blockedSince;
     let d = blocked >= 0 ? blocked + client : Infinity;
+    // Waiting for the body: the wait's own time, and the client's inactivity.
+    if (this.pending !== undefined) return Math.min(d, this.pending.deadline, this.lastClient + client);
     const stream = this.stream;
     if (stream === undefined || stream.done) return d;
     if (this.tunnel === "open") return Math.min(d, Math.max(this.lastClient, this.lastServer) + span(this.tunnelTimeout(stream)));
@@ -376,6 +426,11 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     const client = span(this.session.host.timeouts.client);
     const stream = this.stream;
     const blocked = this.writer.blockedSince;
+    if (this.pending !== undefined) {
+      if (now < this.pending.deadline && now < this.lastClient + client) return;
+      // The body did not come in time: HAProxy's 408 (cR).
+      return this.settlePending().fail(408, Cause.clientTimeout, Phase.request);
+    }
     if (stream === undefined || stream.done) {
       // Its answer waits on a window the client never opens (zero-window hold): the stream goes.
       if (blocked >= 0 && now >= blocked + client) {

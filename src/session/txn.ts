@@ -4,7 +4,7 @@
 // variables, stick counters, and the reply an action chose. A proxy without
 // rules never builds one.
 import type { Head } from "../http/message.ts";
-import type { ActionTxn, ClientFacts, Reply, Sample, TargetMemo, Vars, VarScope, World } from "../rules/types.ts";
+import type { ActionTxn, BodyWanted, ClientFacts, HeldBody, Reply, Sample, TargetMemo, Vars, VarScope, World } from "../rules/types.ts";
 import type { Socket } from "../runtime/types.ts";
 import type { StickEntry, StickStore } from "../stick/types.ts";
 import type { ServiceCall } from "../stream/types.ts";
@@ -76,6 +76,10 @@ export class HttpTxn implements ActionTxn {
   uniqueId: string | undefined = undefined;
   earlyHints: [string, string][] | undefined = undefined;
   response: Head | undefined = undefined;
+  /** The request body held for the rules (option http-buffer-request, wait-for-body); undefined: none was waited for. */
+  body: HeldBody | undefined = undefined;
+  /** `wait-for-body`: what the action that paused the rules asks for (the request stage reads it). */
+  bodyWanted: BodyWanted | undefined = undefined;
   /** tcp-request content: the first bytes received (the inspection phase sets it). */
   payload: Uint8Array | undefined = undefined;
   payloadFinal = false;

@@ -75,6 +75,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** Persistence by a stick table (`stick` lines), when the backend has some. */
   private stick: StickStep | undefined;
   private persistServer: Server | undefined;
+  /** The request was never whole enough for the rules (a body wait that timed out): the log's %TR is -1, as HAProxy's. */
+  requestNotReceived = false;
   /** `unique-id-format`: this request's id (the log's %ID); "" without one. */
   uniqueId = "";
   /** An applet answers (the stats page, the exporter): it has the body, then the answer. */
@@ -122,6 +124,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     }
     if (ruled?.txn.service !== undefined) {
       const step = this.service = new ServiceStep(ruled.txn.service, this.request, ruled.txn, this.replyNow);
+      // Body held before the rules decided (a body wait) is the applet's.
+      const early = this.early;
+      this.early = undefined;
+      if (early !== undefined) for (const chunk of early) step.data(chunk);
       return this.requestComplete ? this.host.runtime.defer(() => step.run()) : this.host.resumeClient();
     }
     const p = choosePersistence(this.backend, this.request, this.ruled, this.host.authServer, this.tried.size === 0, Math.floor(this.host.runtime.wallNow() / 1000));

@@ -18,6 +18,7 @@ import { redirect } from "./redirect.ts";
 import { REPLY_ACTIONS } from "./replies.ts";
 import type { ActionContext, ActionDef, RuleSet } from "./types.ts";
 import { URI_ACTIONS } from "./uri.ts";
+import { waitForBody } from "./wait-for-body.ts";
 
 export type { ActionContext, FormatFn, RuleSet } from "./types.ts";
 
@@ -30,6 +31,7 @@ const DEFINITIONS: readonly ActionDef[] = [
   ...CONTROL_ACTIONS,
   ...CACHE_ACTIONS,
   ...MAP_ACTIONS,
+  waitForBody,
 ];
 
 const BY_NAME: ReadonlyMap<string, ActionDef> = new Map(DEFINITIONS.map((d) => [d.name, d]));

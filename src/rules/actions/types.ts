@@ -29,6 +29,10 @@ export interface ActionContext {
   declareCapture(length: number): number;
   /** `capture ... id N`: the length of request or response capture slot N, or undefined when none is declared. */
   captureLength(direction: "request" | "response", id: number): number | undefined;
+  /** An HAProxy time (`1s`, `500`: ms) in ms, or what is wrong with it (`wait-for-body time`). */
+  duration?(text: string): number | string;
+  /** An HAProxy size (`1k`, `2m`: powers of 1024) in bytes, or what is wrong with it (`wait-for-body at-least`). */
+  size?(text: string): number | string;
   /** What HAProxy accepts with a warning and ignores (a content-type without a payload, `hdr` with an errorfile). */
   warn?(message: string): void;
 }

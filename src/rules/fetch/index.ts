@@ -11,6 +11,7 @@ import { TLS_FETCHES } from "./tls.ts";
 import { AUTH_FETCHES } from "../auth/fetches.ts";
 import { CAPTURE_FETCHES } from "./capture.ts";
 import { GENERATED_FETCHES } from "./generated.ts";
+import { BODY_FETCHES } from "./body.ts";
 
 export const FETCHES: ReadonlyMap<string, FetchDef> = new Map(
   [
@@ -25,5 +26,6 @@ export const FETCHES: ReadonlyMap<string, FetchDef> = new Map(
     ...AUTH_FETCHES,
     ...CAPTURE_FETCHES,
     ...GENERATED_FETCHES,
+    ...BODY_FETCHES,
   ].map((f) => [f.name, f]),
 );
