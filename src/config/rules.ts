@@ -417,6 +417,7 @@ function compileProxy(
     responseHeaderCaptures,
     requestCaptureSlots: captureLengths.length,
     responseCaptureSlots: responseLengths.length,
+    ...(p.lines["http-request"].some((line) => line.words[0] === "wait-for-body") ? { waitsForBody: true } : {}),
     ...(monitor === undefined ? {} : { monitor }),
     ...(stats === undefined ? {} : { stats }),
   };

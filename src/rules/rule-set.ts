@@ -65,6 +65,8 @@ export interface ProxyRules {
   readonly monitor?: Monitor;
   /** `stats ...` in a proxy that routes, or a backend (issue 19): the page HAProxy's stats applet serves after the http-request rules. */
   readonly stats?: StatsRules;
+  /** An `http-request wait-for-body` line: the request stage may pause for the body. */
+  readonly waitsForBody?: boolean;
 }
 
 /** A proxy's stats page: requests under `uri` get it, once its `stats http-request` rules (allow, deny, auth) let them. */

@@ -150,6 +150,9 @@ function rulesHostOf(config: FrontendConfig, ctx: RulesContext): RulesHost | und
   const own = config.rules;
   const backendStage = [...ctx.backends.values()].some((b) => b.config.rules !== undefined || b.config.bufferRequest === true);
   if (own === undefined && !backendStage && config.bufferRequest !== true) return undefined;
+  // Whether a request may wait for its body anywhere (else the stage runs in one go, as before waits existed).
+  const mayWait = config.bufferRequest === true || own?.waitsForBody === true ||
+    [...ctx.backends.values()].some((b) => b.config.bufferRequest === true || b.config.rules?.waitsForBody === true);
   const backends = ctx.backends;
   const host: RulesHost = {
     name: config.name,
@@ -159,6 +162,7 @@ function rulesHostOf(config: FrontendConfig, ctx: RulesContext): RulesHost | und
     tarpitTimeout: config.timeouts.tarpit ?? config.timeouts.connect,
     services: ctx.services,
     bodyRoom: ctx.bodyRoom ?? DEFAULT_BODY_ROOM,
+    mayWait,
   };
   // HAProxy waits for the body with the proxy's `timeout http-request` (s->be->timeout.httpreq; none: the client's inactivity alone).
   if (config.bufferRequest === true) return { ...host, bufferRequest: Object.freeze({ timeMs: config.timeouts.httpRequest ?? 0, atLeast: 0 }) };

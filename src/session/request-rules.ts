@@ -11,7 +11,7 @@
 // `stats uri`, through its `stats http-request` rules.
 import type { Backend } from "../backend/backend.ts";
 import { BodyKind, type Head } from "../http/message.ts";
-import { captureHeaders, monitorReply, type ProxyRules, runActions, statsUriMatches, switchBackend } from "../rules/rule-set.ts";
+import { captureHeaders, monitorReply, type ProxyRules, runActions, runRequestRules, statsUriMatches, switchBackend } from "../rules/rule-set.ts";
 import { type Action, type BodyWanted, Verdict, type VerdictCode } from "../rules/types.ts";
 import type { Socket } from "../runtime/types.ts";
 import type { RuledRequest, Services } from "../stream/types.ts";
@@ -32,6 +32,8 @@ export interface RulesHost {
   readonly bufferRequest?: BodyWanted | undefined;
   /** The most body bytes held for the rules: tune.bufsize − tune.maxrewrite (HAProxy's buffer less its reserve). */
   readonly bodyRoom: number;
+  /** Some proxy this frontend reaches waits for request bodies (its option, a backend's, a wait-for-body rule): requests go through RequestStage. */
+  readonly mayWait?: boolean;
 }
 
 export interface RequestDecision {
@@ -265,13 +267,80 @@ function backendBodyWait(backend: Backend): BodyWanted | undefined {
 }
 
 /**
- * Runs the request stage for `head` when no body is waited for (the stage
- * may not wait: the caller knows no proxy asks it to). The caller reads
+ * Runs the request stage for `head`: the decision, or the stage waiting for
+ * the body when a proxy may wait for one (RequestStage). The caller reads
  * `ruled.txn.reply` for sluice's own answer.
  */
 export function decideRequest(host: RulesHost, head: Head, client: Socket, defaultBackend: Backend, now: number, requestVersion?: string, uniqueId?: string): RequestDecision | RequestStage {
+  if (host.mayWait !== true) return decideAtOnce(host, head, client, defaultBackend, now, requestVersion, uniqueId);
   const stage = new RequestStage(host, head, client, defaultBackend, now, requestVersion, uniqueId);
   return stage.run() ?? stage;
+}
+
+/**
+ * The same stage in one go, for a frontend where no proxy waits for a body
+ * (no option http-buffer-request, no wait-for-body: nearly all): no stage
+ * object per request, the path as it was before waits existed. RequestStage
+ * runs the same steps with its places to resume.
+ */
+function decideAtOnce(host: RulesHost, head: Head, client: Socket, defaultBackend: Backend, now: number, requestVersion?: string, uniqueId?: string): RequestDecision {
+  const front = host.rules;
+  const txn = new HttpTxn(now, client, host.name, head, host.world, requestVersion);
+  if (uniqueId !== undefined) txn.uniqueId = uniqueId;
+  if (front.requestHeaderCaptures.length > 0) captureHeaders(front.requestHeaderCaptures, head, txn.captures);
+  // HAProxy's monitor-uri: answered before any rule (http_wait_for_request), the request target compared as sent.
+  const monitor = front.monitor;
+  if (monitor !== undefined && head.target === monitor.uri) {
+    txn.reply = monitorReply(monitor, txn);
+    txn.backend = host.name;
+    const sets = stageSets(front, undefined);
+    return { head, backend: defaultBackend, ruled: { txn, response: NONE, after: sets.after, tarpitMs: -1, responseHeaderCaptures: front.responseHeaderCaptures, rejected: false } };
+  }
+  let backend = defaultBackend;
+  let rejected = false;
+  let verdict = runRequestRules(front, txn);
+  // Whose `timeout tarpit` holds a tarpitted request: the proxy whose rule said so (HAProxy's s->be then).
+  let tarpitMs = verdict === Verdict.tarpit ? host.tarpitTimeout : -1;
+  if ((verdict === Verdict.continue || verdict === Verdict.stop) && applet(host.services, front, host.name, txn, head) !== undefined) {
+    // The frontend's own applet answers: the transaction stays the frontend's, as a reply of its rules.
+    txn.backend = host.name;
+    const sets = stageSets(front, undefined);
+    return { head: txn.request ?? head, backend: defaultBackend, ruled: { txn, response: NONE, after: sets.after, tarpitMs: -1, responseHeaderCaptures: front.responseHeaderCaptures, rejected: false } };
+  } else if (verdict === Verdict.continue || verdict === Verdict.stop) {
+    const name = switchBackend(front.useBackend, txn);
+    // A name that is no backend's (a dynamic one): the default backend, as HAProxy.
+    if (name !== undefined) backend = host.backendNamed(name) ?? defaultBackend;
+    txn.backend = backend.name;
+    const back = backend.config.rules;
+    if (back !== undefined && back !== front) {
+      // The backend's tcp-request content rules first (HAProxy's AN_REQ_INSPECT_BE): the request head is whole
+      // here, so they decide at once; a reject closes the connection without an answer.
+      if (back.tcpContent.length > 0 && runActions(back.tcpContent, txn) === Verdict.reject) rejected = true;
+      else verdict = runRequestRules(back, txn);
+      if (verdict === Verdict.reject) rejected = true;
+      const t = backend.config.timeouts;
+      if (verdict === Verdict.tarpit) tarpitMs = t.tarpit ?? t.connect;
+      if (verdict === Verdict.continue || verdict === Verdict.stop) applet(host.services, back, backend.name, txn, head);
+    }
+  } else {
+    // The frontend answered before switching: as in HAProxy, the transaction
+    // is still the frontend's (be_name, and the log's %b, say its name).
+    txn.backend = host.name;
+    // `http-request reject`: the connection closes without an answer (PR--).
+    if (verdict === Verdict.reject) rejected = true;
+  }
+  const back = backend.config.rules;
+  const sets = stageSets(front, back !== undefined && back !== front ? back : undefined);
+  const ruled: RuledRequest = {
+    txn,
+    response: sets.response,
+    after: sets.after,
+    tarpitMs,
+    responseHeaderCaptures: front.responseHeaderCaptures,
+    // Always present: one shape for every request's object, and no spread on the hot path.
+    rejected,
+  };
+  return { head: txn.request ?? head, backend, ruled };
 }
 
 /**
