@@ -297,3 +297,45 @@ describe("the body fetches where HAProxy 2.6 does not take them", () => {
     }
   }, 60000);
 });
+
+describe("req.body_param against HAProxy 2.6", () => {
+  const answers = new Map<string, unknown>();
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: delimiters, names, the first of several, no name, an ACL over each`, async () => {
+      const port = await freePort();
+      const running = await proxy.start(`defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind 127.0.0.1:${port}
+    option http-buffer-request
+    http-request set-var(txn.a) req.body_param(a)
+    http-request set-var(txn.any) req.body_param
+    http-request set-var(txn.A) req.body_param(A)
+    http-request set-var(txn.b) req.body_param(b)
+    http-request set-var(txn.acl) bool(1) if { req.body_param(a) -m str two }
+    http-request set-var(txn.anyacl) bool(1) if { req.body_param -m str z }
+    http-request return status 200 content-type text/plain lf-string "a=[%[var(txn.a)]] any=[%[var(txn.any)]] A=[%[var(txn.A)]] b=[%[var(txn.b)]] acl=%[var(txn.acl)] anyacl=%[var(txn.anyacl)] size=%[req.body_size]"
+`, [port]);
+      try {
+        const seen: string[] = [];
+        for (const body of ["a=one&b=x;a=two", "b&a=1", "A=up&a=low", "c=%41b+c&z", "=v&q=z", "a="]) {
+          seen.push(await (await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body })).text());
+        }
+        expect(seen).toEqual([
+          "a=[one] any=[one] A=[] b=[x] acl=1 anyacl= size=15",
+          "a=[1] any=[1] A=[] b=[] acl= anyacl= size=5",
+          "a=[low] any=[up] A=[up] b=[] acl= anyacl= size=10",
+          "a=[] any=[%41b+c] A=[] b=[] acl= anyacl= size=10",
+          "a=[] any=[v] A=[] b=[] acl= anyacl=1 size=6",
+          "a=[] any=[] A=[] b=[] acl= anyacl= size=2",
+        ]);
+        expectSameAsHaproxy(answers, proxy.name, seen);
+      } finally {
+        await running.stop();
+      }
+    }, 30000);
+  }
+});
