@@ -120,6 +120,8 @@ export interface Txn {
   readonly payload: Uint8Array | undefined;
   /** HTTP stages: the request body held for the rules (option http-buffer-request, wait-for-body); undefined: none was waited for. */
   readonly body?: HeldBody | undefined;
+  /** Response stages: the response body held for the rules (`http-response wait-for-body`; the stream sets it); undefined: none was waited for. */
+  responseBody?: HeldBody | undefined;
   /** tcp-request content: no more bytes will be waited for (inspect-delay passed, the client ended, the buffer is full). */
   readonly payloadFinal?: boolean;
   /** Set by a payload fetch whose answer may change with more bytes (HAProxy's SMP_F_MAY_CHANGE). */

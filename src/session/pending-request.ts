@@ -12,7 +12,7 @@ import type { Socket } from "../runtime/types.ts";
 import type { HttpStream } from "../stream/http-stream.ts";
 import { Cause, Phase } from "../stream/termination.ts";
 import type { HttpStreamHost } from "../stream/types.ts";
-import { BodyWait } from "./body-wait.ts";
+import { BodyWait } from "../stream/body-wait.ts";
 import type { HttpLogSubject } from "./log-subject.ts";
 import type { RequestDecision, RequestStage } from "./request-rules.ts";
 import { type StreamChoices, streamFor } from "./stream-for.ts";

@@ -78,6 +78,8 @@ export class HttpTxn implements ActionTxn {
   response: Head | undefined = undefined;
   /** The request body held for the rules (option http-buffer-request, wait-for-body); undefined: none was waited for. */
   body: HeldBody | undefined = undefined;
+  /** The response body held for the response rules (`http-response wait-for-body`). */
+  responseBody: HeldBody | undefined = undefined;
   /** `wait-for-body`: what the action that paused the rules asks for (the request stage reads it). */
   bodyWanted: BodyWanted | undefined = undefined;
   /** tcp-request content: the first bytes received (the inspection phase sets it). */

@@ -18,7 +18,8 @@ import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { HttpStreamHost, RuledRequest } from "./types.ts";
 import type { CookieStep } from "./cookie-step.ts";
 import { choosePersistence } from "./persistence.ts";
-import { afterResponse, replyHead, responseRules } from "./response-rules.ts";
+import { afterResponse, replyHead, ResponsePause, responseRules } from "./response-rules.ts";
+import { BodyWait } from "./body-wait.ts";
 import type { StickStep } from "./stick-step.ts";
 import { type StreamFilters, tapResponse } from "./response-filters.ts";
 import { ServiceStep } from "./service-step.ts";
@@ -327,16 +328,74 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (this.ruled !== undefined) {
       this.ruled.txn.server = this.server?.name;
       const ruled = responseRules(this.ruled, head, host.now());
-      if (ruled === undefined) {
-        // deny / return / redirect in http-response: the server's answer is dropped with its connection, as HAProxy does.
-        this.dropConn();
-        this.setTermination(this.ruled.txn.reply!.local === true ? Cause.local : Cause.proxy, Phase.header);
-        // HAProxy logs no server response time (%Tr -1) for an answer it replaced.
-        this.tr = -1;
-        return this.replyNow();
-      }
+      if (ruled instanceof ResponsePause) return this.holdResponse(head, ruled);
+      if (ruled === undefined) return this.replaceResponse();
       head = ruled;
     }
+    this.sendResponseHead(head);
+  }
+
+  /** deny / return / redirect in http-response: the server's answer is dropped with its connection, as HAProxy does. */
+  private replaceResponse(): void {
+    this.dropConn();
+    this.setTermination(this.ruled!.txn.reply!.local === true ? Cause.local : Cause.proxy, Phase.header);
+    // HAProxy logs no server response time (%Tr -1) for an answer it replaced.
+    this.tr = -1;
+    this.replyNow();
+  }
+
+  // ---- http-response wait-for-body: the server's answer held until its body came ----
+
+  /** The response the rules wait on: its head, where they paused, and its body so far. */
+  private held: { head: Head; pause: ResponsePause; body: BodyWait } | undefined;
+  /** When the response rules' wait gives up (Infinity: they wait for nothing). */
+  private responseWaitUntil = Infinity;
+
+  private holdResponse(head: Head, pause: ResponsePause): void {
+    const body = new BodyWait(head.bodyKind === BodyKind.Length ? head.contentLength : -1, this.host.limits.maxHeadBytes);
+    this.held = { head, pause, body };
+    this.ruled!.txn.responseBody = body;
+    this.waitForResponseBody(body, pause);
+  }
+
+  private waitForResponseBody(body: BodyWait, pause: ResponsePause): void {
+    body.waitFor(pause.wanted, this.host.now());
+    this.responseWaitUntil = body.deadline;
+    this.host.rearm();
+  }
+
+  /** A chunk or the end of the held response came: the rules go on once the body they wait for is there. */
+  private heldResponseMoved(): void {
+    const held = this.held!;
+    if (!held.body.ready(held.pause.wanted)) return;
+    const ruled = responseRules(this.ruled!, held.head, this.host.now(), held.pause);
+    if (ruled instanceof ResponsePause) {
+      held.pause = ruled;
+      return this.waitForResponseBody(held.body, ruled);
+    }
+    this.held = undefined;
+    this.responseWaitUntil = Infinity;
+    if (ruled === undefined) return this.replaceResponse();
+    this.sendResponseHead(ruled);
+    // What came meanwhile goes on as it would have, then the end if it came.
+    const out = this.filters ?? this.host.writer;
+    for (const chunk of held.body.chunks) out.data(chunk);
+    if (held.body.ended) this.responseEnd();
+  }
+
+  /**
+   * The held response's body did not come in time: HAProxy's 504 (logged sR,
+   * no server response time), the server's answer dropped with its connection.
+   */
+  private responseWaitExpired(): void {
+    this.held = undefined;
+    this.responseWaitUntil = Infinity;
+    this.tr = -1;
+    this.fail(504, Cause.serverTimeout, Phase.request);
+  }
+
+  private sendResponseHead(head: Head): void {
+    const host = this.host;
     // HAProxy's order: http-response rules, the persistence cookie, then http-after-response.
     const server = this.server;
     if (this.cookie !== undefined && server !== undefined) {
@@ -354,6 +413,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   responseData(chunk: Uint8Array): void {
     if (this.retrying) return;
+    if (this.held !== undefined) {
+      this.held.body.data(chunk);
+      return this.heldResponseMoved();
+    }
     (this.filters ?? this.host.writer).data(chunk);
   }
 
@@ -364,6 +427,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   responseEnd(): void {
     if (this.retrying) return;
+    if (this.held !== undefined) {
+      this.held.body.end();
+      return this.heldResponseMoved();
+    }
     if (this.tunneling) {
       // The 101's head is complete: from here on both directions are raw bytes.
       this.exchange!.tunnel();
@@ -467,13 +534,15 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** `http-request tarpit`: when its answer goes (Infinity: not tarpitted). */
   private tarpitUntil = Infinity;
 
-  /** A tarpitted stream waits as a queued one does: the session's timer fires by the earlier of both. */
+  /** A tarpitted stream, and one whose response rules wait for the body, waits as a queued one does: the session's timer fires by the earliest. */
   override queueDeadline(): number {
     const q = super.queueDeadline();
-    return this.tarpitUntil < q ? this.tarpitUntil : q;
+    const t = this.tarpitUntil < this.responseWaitUntil ? this.tarpitUntil : this.responseWaitUntil;
+    return t < q ? t : q;
   }
 
   override queueExpired(): void {
+    if (this.responseWaitUntil !== Infinity && this.now() >= this.responseWaitUntil) return this.responseWaitExpired();
     if (this.tarpitUntil !== Infinity && this.now() >= this.tarpitUntil) {
       this.tarpitUntil = Infinity;
       // HAProxy's termination state for a tarpit: PT (proxy, tarpit).
@@ -501,7 +570,15 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     let head = replyHead(reply);
     if (reply.cached === true) {
       // A cache hit takes the place of a server's answer: the http-response rules run on it, as HAProxy's do.
-      const ruled = responseRules(this.ruled!, head, host.now());
+      let ruled = responseRules(this.ruled!, head, host.now());
+      if (ruled instanceof ResponsePause) {
+        // wait-for-body on a stored answer: its whole body is there already.
+        const body = new BodyWait(reply.body.length, host.limits.maxHeadBytes);
+        body.data(reply.body);
+        body.end();
+        this.ruled!.txn.responseBody = body;
+        while (ruled instanceof ResponsePause) ruled = responseRules(this.ruled!, head, host.now(), ruled);
+      }
       // A rule answered instead (deny, return, redirect): that answer goes out.
       if (ruled === undefined) return this.replyNow();
       head = ruled;

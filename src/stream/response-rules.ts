@@ -8,23 +8,50 @@ import { FieldsHead } from "../http/fields-head.ts";
 import { parseRawResponse, rawResponseBytes } from "../http/raw-response.ts";
 import { BodyKind, type Head } from "../http/message.ts";
 import { captureHeaders, runActions } from "../rules/rule-set.ts";
-import { type Reply, Verdict } from "../rules/types.ts";
+import { type BodyWanted, type Reply, Verdict } from "../rules/types.ts";
 import type { RuledRequest } from "./types.ts";
 
 /**
- * Runs the `http-response` sets over the server's head. Returns the head to
- * send on, or undefined when a rule answered instead (deny, return,
- * redirect: the transaction's reply replaces the server's answer).
+ * Where the `http-response` rules paused at a `wait-for-body` whose body had
+ * not come: they go on from the rule after it (set `set`, rule `at`) once the
+ * stream holds what `wanted` asks for.
  */
-export function responseRules(ruled: RuledRequest, head: Head, now: number): Head | undefined {
+export class ResponsePause {
+  constructor(
+    readonly set: number,
+    readonly at: number,
+    readonly wanted: BodyWanted,
+  ) {}
+}
+
+/**
+ * Runs the `http-response` sets over the server's head (from `resume` when
+ * they paused before). Returns the head to send on, undefined when a rule
+ * answered instead (deny, return, redirect: the transaction's reply replaces
+ * the server's answer), or where they paused for the body.
+ */
+export function responseRules(ruled: RuledRequest, head: Head, now: number, resume?: ResponsePause): Head | undefined | ResponsePause {
   const txn = ruled.txn;
   txn.now = now;
-  txn.response = head;
-  if (ruled.responseHeaderCaptures.length > 0) captureHeaders(ruled.responseHeaderCaptures, head, txn.responseCaptures!);
-  txn.countStatus?.(head.status);
-  for (const set of ruled.response) {
-    const verdict = runActions(set, txn);
-    if (verdict !== Verdict.continue && verdict !== Verdict.stop) return undefined;
+  if (resume === undefined) {
+    txn.response = head;
+    if (ruled.responseHeaderCaptures.length > 0) captureHeaders(ruled.responseHeaderCaptures, head, txn.responseCaptures!);
+    txn.countStatus?.(head.status);
+  }
+  const sets = ruled.response;
+  for (let s = resume === undefined ? 0 : resume.set; s < sets.length; s++) {
+    const set = sets[s]!;
+    for (let i = resume !== undefined && s === resume.set ? resume.at : 0; i < set.length; i++) {
+      const verdict = set[i]!(txn);
+      if (verdict === Verdict.continue) continue;
+      // `allow` ends its own section's rules only.
+      if (verdict === Verdict.stop) break;
+      if (verdict !== Verdict.wait) return undefined;
+      const wanted = txn.bodyWanted!;
+      txn.bodyWanted = undefined;
+      // Nothing to wait for without a body (HEAD, 204, 304, a length of 0), as HAProxy's HTTP_MSGF_BODYLESS.
+      if (head.bodyKind !== BodyKind.None && head.contentLength !== 0) return new ResponsePause(s, i + 1, wanted);
+    }
   }
   return txn.response;
 }

@@ -20,7 +20,7 @@ describe("actions allowed per rule set (HAProxy 2.6's lists, as implemented)", (
     expect(SUPPORTED_ACTIONS["http-response"]).toEqual([
       "add-acl", "add-header", "allow", "cache-store", "capture", "del-acl", "del-header", "del-map", "deny", "redirect", "replace-header", "replace-value", "return",
       "sc-inc-gpc0", "sc-inc-gpc1", "set-header", "set-log-level", "set-map", "set-status", "set-var", "set-var-fmt",
-      "track-sc0", "track-sc1", "track-sc2", "unset-var",
+      "track-sc0", "track-sc1", "track-sc2", "unset-var", "wait-for-body",
     ]);
   });
 

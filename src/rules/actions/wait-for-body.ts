@@ -1,9 +1,10 @@
-// `http-request wait-for-body time <time> [at-least <bytes>]` (HAProxy 2.6):
-// the request rules pause at this action until the request body has come
-// (whole, or `at-least` bytes of it, or as much as the buffer holds), for at
-// most <time>; a body still short after that is answered 408 by the request
-// stage (session/request-rules.ts), which does the waiting. The action only
-// says what it asks for.
+// `http-request|http-response wait-for-body time <time> [at-least <bytes>]`
+// (HAProxy 2.6): the rules pause at this action until the message body has
+// come (whole, or `at-least` bytes of it, or as much as the buffer holds),
+// for at most <time>; a request body still short after that is answered 408
+// by the request stage (session/request-rules.ts), a response body 504 by
+// the stream (stream/response-rules.ts), which do the waiting. The action
+// only says what it asks for.
 import { type ActionTxn, type BodyWanted, Verdict } from "../types.ts";
 import type { ActionDef, Parsed } from "./types.ts";
 
@@ -11,7 +12,7 @@ const USAGE = "'wait-for-body' expects 'time <time>' and optionally 'at-least <b
 
 export const waitForBody: ActionDef = {
   name: "wait-for-body",
-  sets: ["http-request"],
+  sets: ["http-request", "http-response"],
   parse(words, _arg, ctx): Parsed | string {
     let timeMs: number | undefined;
     let atLeast = 0;

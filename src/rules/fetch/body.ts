@@ -1,9 +1,10 @@
-// The request body fetches (HAProxy 2.6 §7.3.6): req.body, req.body_len,
-// req.body_size and req.body_param. They read what the request stage held
-// for the rules (option http-buffer-request, wait-for-body: Txn.body); a
-// request whose body was not waited for has none to show yet (HAProxy shows
-// the bytes that came with the head; sluice hands those to the stream).
-import { HTTP_STAGES, type EachFn, type FetchDef, type SampleFn, type Txn } from "../types.ts";
+// The body fetches (HAProxy 2.6 §7.3.6): req.body, req.body_len,
+// req.body_size and req.body_param read what the request stage held for the
+// rules (option http-buffer-request, wait-for-body: Txn.body); res.body,
+// res.body_len and res.body_size what `http-response wait-for-body` held
+// (Txn.responseBody). A body that was not waited for has none to show yet
+// (HAProxy shows the bytes that came with the head; sluice hands those on).
+import { HTTP_STAGES, Stage, type EachFn, type FetchDef, type SampleFn, type Txn } from "../types.ts";
 import { define, simple } from "./define.ts";
 
 /** req.body: the bytes held, as a binary sample; empty when none were held. */
@@ -61,7 +62,23 @@ function bodyParam(args: readonly string[]): { one: SampleFn; each: EachFn } {
   return { one, each };
 }
 
+const RESPONSE_STAGES = Stage.httpResponse | Stage.httpAfterResponse;
+
+/** res.body, res.body_len, res.body_size: the same over the response body held by `http-response wait-for-body`. */
+const responseBody: SampleFn = (t) => (t.response === undefined ? undefined : t.responseBody?.text() ?? "");
+const responseBodyLength: SampleFn = (t) => (t.response === undefined ? undefined : t.responseBody?.length ?? 0);
+const responseBodySize: SampleFn = (t) => {
+  const response = t.response;
+  if (response === undefined) return undefined;
+  const held = t.responseBody;
+  if (held !== undefined) return held.declared >= 0 ? held.declared : held.received;
+  return response.contentLength >= 0 ? response.contentLength : 0;
+};
+
 export const BODY_FETCHES: readonly FetchDef[] = [
+  simple("res.body", "bin", RESPONSE_STAGES, "str", responseBody),
+  simple("res.body_len", "int", RESPONSE_STAGES, "int", responseBodyLength),
+  simple("res.body_size", "int", RESPONSE_STAGES, "int", responseBodySize),
   simple("req.body", "bin", HTTP_STAGES, "str", body),
   simple("req.body_len", "int", HTTP_STAGES, "int", bodyLength),
   simple("req.body_size", "int", HTTP_STAGES, "int", bodySize),

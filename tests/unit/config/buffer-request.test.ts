@@ -1,7 +1,8 @@
 // option http-buffer-request and http-request wait-for-body as the
 // configuration reads them: the option in every proxy section, `no option`
 // over a defaults' one, a listen's on both halves; wait-for-body's arguments
-// accepted and refused as HAProxy 2.6 (haproxy -c) does; req.body_param's
+// accepted and refused as HAProxy 2.6 (haproxy -c) does, in http-request and
+// http-response; req.body_param's
 // one argument (2.6 has no case-insensitive flag).
 import { describe, expect, test } from "bun:test";
 import { errorsOf, lines, loadOk } from "./helpers.ts";
@@ -72,8 +73,10 @@ describe("http-request wait-for-body", () => {
     expect(errors[0]).toContain(why);
   });
 
-  test("http-response wait-for-body is not there yet", () => {
-    expect(errorsOf(cfg("frontend fe", "    mode http", "    bind :8080", "    http-response wait-for-body time 1s"))[0]).toContain("'wait-for-body' is not available in http-response");
+  test("in http-response too, not in http-after-response (HAProxy 2.6's lists)", () => {
+    const front = (line: string) => cfg("frontend fe", "    mode http", "    bind :8080", `    ${line}`, "    default_backend b", "backend b", "    mode http", "    server s 127.0.0.1:8000");
+    expect(loadOk(front("http-response wait-for-body time 1s at-least 1k")).frontends[0]!.rules?.httpResponse).toHaveLength(1);
+    expect(errorsOf(front("http-after-response wait-for-body time 1s"))[0]).toContain("'wait-for-body' is not available in http-after-response");
   });
 
   test("req.body_param takes one argument, as HAProxy 2.6", () => {

@@ -1,13 +1,13 @@
-// The request body held while the request stage waits for it (`option
-// http-buffer-request`, `http-request wait-for-body`): what the client sends
-// after its head is kept here, in order, until the stage decides; then the
-// stream gets it all as if it had just come. The rules see at most `room`
-// bytes of it (tune.bufsize − tune.maxrewrite, HAProxy's buffer less its
-// reserve): the wait ends when that much is held, so no more than one read
-// past it is ever kept.
+// A message body held while rules wait for it (`option http-buffer-request`,
+// `http-request wait-for-body`: the request's, before the request stage
+// decides; `http-response wait-for-body`: the server's, before the response
+// rules go on). What comes after the head is kept here, in order, then passed
+// on as if it had just come. The rules see at most `room` bytes of it
+// (tune.bufsize − tune.maxrewrite, HAProxy's buffer less its reserve): the
+// wait ends when that much is held, so no more than one read past it is ever
+// kept.
 import type { Head } from "../http/message.ts";
 import type { BodyWanted, HeldBody } from "../rules/types.ts";
-import type { BodyGate } from "./request-rules.ts";
 
 /** Where the held body goes once the stage has decided (the stream's request sink). */
 export interface BodySink {
@@ -16,12 +16,13 @@ export interface BodySink {
   requestEnd(): void;
 }
 
-export class BodyWait implements HeldBody, BodyGate {
+export class BodyWait implements HeldBody {
   /** What the client sent after its head, copied (a mux's chunk may be a view of a buffer it reuses). */
-  private readonly chunks: Uint8Array[] = [];
+  private readonly held: Uint8Array[] = [];
   /** Bytes received so far, held for the rules or beyond their room. */
   received = 0;
-  private ended = false;
+  /** The message's end came (trailers and all). */
+  ended = false;
   /** The client went away (or ended its side) before the body was whole: nothing more will come. */
   private gone = false;
   private trailers: Head | undefined;
@@ -54,7 +55,7 @@ export class BodyWait implements HeldBody, BodyGate {
   }
 
   data(chunk: Uint8Array): void {
-    this.chunks.push(chunk.slice());
+    this.held.push(chunk.slice());
     this.received += chunk.length;
     this.joined = undefined;
     this.asText = undefined;
@@ -78,7 +79,7 @@ export class BodyWait implements HeldBody, BodyGate {
     if (this.joined !== undefined) return this.joined;
     const out = new Uint8Array(this.length);
     let at = 0;
-    for (const chunk of this.chunks) {
+    for (const chunk of this.held) {
       if (at >= out.length) break;
       const part = chunk.length <= out.length - at ? chunk : chunk.subarray(0, out.length - at);
       out.set(part, at);
@@ -96,9 +97,14 @@ export class BodyWait implements HeldBody, BodyGate {
     return (this.asText = s);
   }
 
+  /** What came, in order (a response's is passed on by its stream). */
+  get chunks(): readonly Uint8Array[] {
+    return this.held;
+  }
+
   /** Everything held goes to the stream, in the order it came (the holder keeps it for the fetches that read it later: the log). */
   replay(sink: BodySink): void {
-    for (const chunk of this.chunks) sink.requestData(chunk);
+    for (const chunk of this.held) sink.requestData(chunk);
     if (this.trailers !== undefined) sink.requestTrailers(this.trailers);
     if (this.ended) sink.requestEnd();
   }
