@@ -63,7 +63,12 @@ frontend waits
     http-request wait-for-body time 1s if { path /whole }
     http-request set-var(txn.len) req.body_len
     log-format "W %ST %tsc %HP before=%[var(txn.before)] len=%[var(txn.len)]"
+    use_backend waiting if { path /inback }
     default_backend echo
+backend waiting
+    http-request wait-for-body time 1s
+    http-request set-var(txn.len) req.body_len
+    http-request return status 200 content-type text/plain lf-string "in backend len=%[req.body_len]"
 backend echo
     server s 127.0.0.1:${echoPort}
 backend admin
@@ -255,14 +260,17 @@ describe("http-request wait-for-body against HAProxy 2.6", () => {
           whole: summary(await send(waits, post("/whole", body), parts)),
           none: summary(await send(waits, post("/none", body), parts)),
           late: summary(await send(waits, post("/whole", body), [parts[0]!])),
+          // A backend's own wait-for-body, after use_backend.
+          inBackend: summary(await send(waits, post("/inback", body), parts)),
         };
         expect(seen).toEqual({
           least: `HTTP/1.1 200 OK | len=20 sha=${sha(body)} expect=-`,
           whole: `HTTP/1.1 200 OK | len=20 sha=${sha(body)} expect=-`,
           none: `HTTP/1.1 200 OK | len=20 sha=${sha(body)} expect=-`,
           late: "HTTP/1.1 408 Request Time-out | <html><body><h1>408 Request Time-out</h1>",
+          inBackend: "HTTP/1.1 200 OK | in backend len=20",
         });
-        await waitFor(() => logLines(running, "W ").length >= 4, 5000, "four log lines");
+        await waitFor(() => logLines(running, "W ").length >= 5, 5000, "five log lines");
         // Without a wait the rules see no body yet in sluice (HAProxy: what came in the head's packets), hence `before`
         // and /none's len apart.
         const lines = logLines(running, "W ").map((l) => l.replace(/ before=\S+/, "").replace(/(\/none) len=\S+/, "$1"));
@@ -271,6 +279,7 @@ describe("http-request wait-for-body against HAProxy 2.6", () => {
           "W 200 ---- /whole len=20",
           "W 200 ---- /none",
           "W 408 cR-- /whole len=-",
+          "W 200 LR-- /inback len=20",
         ]);
         expectSameAsHaproxy(answers, proxy.name, { seen, lines });
       } finally {
