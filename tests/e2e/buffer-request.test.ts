@@ -292,7 +292,8 @@ describe("http-request wait-for-body against HAProxy 2.6", () => {
 describe("the body fetches where HAProxy 2.6 does not take them", () => {
   test("HAProxy refuses %[req.body] in log-format; sluice keeps the held body until the log line", async () => {
     const cfg = config(1, 2, 3).replace(/log-format "B [^\n]*/, 'log-format "L %ST %[req.body] %[req.body_len]"');
-    expect(haproxy.loads(cfg)).toMatch(/req\.body.*may not be reliably used here/);
+    // The reference is asked only when the run includes it (SLUICE_TARGETS).
+    if (proxiesUnderTest().includes(haproxy)) expect(haproxy.loads(cfg)).toMatch(/req\.body.*may not be reliably used here/);
     for (const proxy of proxiesUnderTest().filter((p) => p !== haproxy)) {
       const [port, h2port, waits] = [await freePort(), await freePort(), await freePort()];
       const running = await proxy.start(config(port, h2port, waits).replace(/log-format "B [^\n]*/, 'log-format "L %ST %[req.body] %[req.body_len]"'), [port]);
