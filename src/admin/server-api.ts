@@ -139,6 +139,17 @@ export const PAGE_ACTIONS: readonly (readonly [string, string])[] = [
   ["ehlth", "Health: enable checks"],
 ];
 
+/**
+ * The page action a form's `action` names: one of PAGE_ACTIONS, or HAProxy's
+ * older names it still takes (`disable`: maintenance, `enable`: ready again),
+ * which scripts written for older pages post; undefined: no action.
+ */
+export function pageActionOf(action: string): string | undefined {
+  if (action === "disable") return "maint";
+  if (action === "enable") return "ready";
+  return PAGE_ACTIONS.some(([a]) => a === action) ? action : undefined;
+}
+
 /** HAProxy's result codes of a page action (`<uri>;st=CODE` after the redirect) and what the page says for each. */
 export const PAGE_RESULTS: Readonly<Record<string, string>> = {
   DONE: "Action processed successfully.",
@@ -149,9 +160,10 @@ export const PAGE_RESULTS: Readonly<Record<string, string>> = {
 };
 
 /** One form's action on the servers it names in one backend: a result code of PAGE_RESULTS. */
-export function pageAction(ops: ServerOps, backendName: string, serverNames: readonly string[], action: string): string {
+export function pageAction(ops: ServerOps, backendName: string, serverNames: readonly string[], posted: string): string {
   const backend = ops.backends.get(backendName);
-  if (backend === undefined || !PAGE_ACTIONS.some(([a]) => a === action)) return "ERRP";
+  const action = pageActionOf(posted);
+  if (backend === undefined || action === undefined) return "ERRP";
   if (serverNames.length === 0) return "NONE";
   let done = 0;
   for (const name of serverNames) {

@@ -6,7 +6,7 @@
 // through master-cli.ts's toAll, so a change from the page is recorded and
 // replayed to new workers exactly as one typed on the master's socket.
 import type { ServerAdmin } from "../admin/server-admin.ts";
-import { type ApiAnswer, type Change, PAGE_ACTIONS, readChange, type ServerView } from "../admin/server-api.ts";
+import { type ApiAnswer, type Change, pageActionOf, readChange, type ServerView } from "../admin/server-api.ts";
 import { type MasterCliContext, toAll } from "./master-cli.ts";
 
 const key = (backend: string, server: string) => `${backend}/${server}`;
@@ -66,9 +66,10 @@ export function fleetAdmin(ctx: MasterCliContext): ServerAdmin {
       const after = (await fleetViews(ctx)).find((v) => v.backend === backendName && v.server === serverName) ?? view;
       return { status: 200, body: { ...after, messages } };
     },
-    async act(backendName, serverNames, action) {
+    async act(backendName, serverNames, posted) {
       const views = (await fleetViews(ctx)).filter((v) => v.backend === backendName);
-      if (views.length === 0 || !PAGE_ACTIONS.some(([a]) => a === action)) return "ERRP";
+      const action = pageActionOf(posted);
+      if (views.length === 0 || action === undefined) return "ERRP";
       if (serverNames.length === 0) return "NONE";
       let done = 0;
       for (const name of serverNames) {

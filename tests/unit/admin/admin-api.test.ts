@@ -164,6 +164,12 @@ describe("the page's admin forms", () => {
     expect((await form([["b", "be"], ["action", "drain"]])).headers.get("location")).toBe("/stats;st=NONE");
     expect((await form([["b", "nope"], ["s", "s1"], ["action", "drain"]])).headers.get("location")).toBe("/stats;st=ERRP");
     expect(await (await t.call("/stats;st=ERRP")).text()).toContain('<p class="result failed">Action not processed');
+    // HAProxy's older names, which it still takes (measured with 2.6.12: DONE): disable is maintenance, enable ready again.
+    expect((await form([["b", "be"], ["s", "s1"], ["action", "disable"]])).headers.get("location")).toBe("/stats;st=DONE");
+    expect(t.server("s1").state.admin).toBe("MAINT");
+    expect((await form([["b", "be"], ["s", "s1"], ["action", "enable"]])).headers.get("location")).toBe("/stats;st=DONE");
+    expect(t.server("s1").state.admin).toBe("READY");
+    expect((await form([["b", "be"], ["s", "s1"], ["action", "frobnicate"]])).headers.get("location")).toBe("/stats;st=ERRP");
     expect((await form([["b", "be"], ["s", "s2"], ["action", "ready"]], "192.0.2.1")).status).toBe(403);
     expect(t.server("s2").state.admin).toBe("MAINT");
     await t.proxy.stop(0);
