@@ -8,7 +8,8 @@
 import type { MapRef } from "../rules/match/map-ref.ts";
 import type { Command, ControlContext } from "./commands.ts";
 import { say } from "./commands.ts";
-import { getEntry, listRefs, showEntries } from "./pattern-refs.ts";
+import { getEntry, listRefs, showEntries, versionArg } from "./pattern-refs.ts";
+import { MALFORMED_VERSION, showVersion, versionCommands } from "./ref-versions.ts";
 
 const UNKNOWN = say("Unknown ACL identifier. Please use #<id> or <file>.");
 
@@ -19,11 +20,13 @@ function aclOf(ctx: ControlContext, name: string | undefined): MapRef | undefine
 export const ACL_COMMANDS: readonly Command[] = [
   {
     words: ["show", "acl"],
-    usage: "show acl [acl]",
+    usage: "show acl [@<ver>] [acl]",
     help: "report available acls or dump an acl's contents",
     level: "user",
     run(call, ctx) {
       if (call.args.length === 0) return listRefs(ctx.maps?.all("acl") ?? []);
+      const versioned = showVersion("acl", call.args, ctx);
+      if (versioned !== undefined) return versioned;
       const acl = aclOf(ctx, call.args[0]);
       return acl === undefined ? UNKNOWN : showEntries(acl);
     },
@@ -41,14 +44,18 @@ export const ACL_COMMANDS: readonly Command[] = [
   },
   {
     words: ["add", "acl"],
-    usage: "add acl <acl> <pattern>",
+    usage: "add acl [@<ver>] <acl> <pattern>",
     help: "add an acl entry",
     level: "operator",
     run(call, ctx) {
-      if (call.args.length !== 2) return say("'add acl' expects two parameters: ACL identifier and pattern.");
-      const acl = aclOf(ctx, call.args[0]);
+      const v = versionArg(call.args);
+      if (v !== undefined && Number.isNaN(v.ver)) return MALFORMED_VERSION;
+      const args = v?.rest ?? call.args;
+      if (args.length !== 2) return say("'add acl' expects two parameters: ACL identifier and pattern.");
+      const acl = aclOf(ctx, args[0]);
       if (acl === undefined) return UNKNOWN;
-      const problem = acl.add([{ key: call.args[1]!, value: "" }]);
+      const entries = [{ key: args[1]!, value: "" }];
+      const problem = v === undefined ? acl.add(entries) : acl.addAt(v.ver, entries);
       return problem === undefined ? "" : say(`${problem}.`);
     },
   },
@@ -66,15 +73,23 @@ export const ACL_COMMANDS: readonly Command[] = [
   },
   {
     words: ["clear", "acl"],
-    usage: "clear acl <acl>",
+    usage: "clear acl [@<ver>] <acl>",
     help: "clear the contents of this acl",
     level: "operator",
     run(call, ctx) {
-      if (call.args.length === 0) return say("Missing ACL identifier.");
-      const acl = aclOf(ctx, call.args[0]);
+      const v = versionArg(call.args);
+      if (v !== undefined && Number.isNaN(v.ver)) return MALFORMED_VERSION;
+      const args = v?.rest ?? call.args;
+      if (args.length === 0) return say("Missing ACL identifier.");
+      const acl = aclOf(ctx, args[0]);
       if (acl === undefined) return UNKNOWN;
-      acl.clear();
-      return "";
+      if (v === undefined) {
+        acl.clear();
+        return "";
+      }
+      const problem = acl.clearAt(v.ver);
+      return problem === undefined ? "" : say(problem);
     },
   },
+  ...versionCommands("acl"),
 ];

@@ -8,7 +8,8 @@
 import type { MapRef } from "../rules/match/map-ref.ts";
 import type { Command, ControlContext } from "./commands.ts";
 import { say } from "./commands.ts";
-import { getEntry, listRefs, showEntries } from "./pattern-refs.ts";
+import { getEntry, listRefs, showEntries, versionArg } from "./pattern-refs.ts";
+import { MALFORMED_VERSION, showVersion, versionCommands } from "./ref-versions.ts";
 
 const UNKNOWN = say("Unknown map identifier. Please use #<id> or <file>.");
 
@@ -32,11 +33,13 @@ function payloadEntries(payload: string): { key: string; value: string }[] | str
 export const MAP_COMMANDS: readonly Command[] = [
   {
     words: ["show", "map"],
-    usage: "show map [map]",
+    usage: "show map [@<ver>] [map]",
     help: "report available maps or dump a map's contents",
     level: "user",
     run(call, ctx) {
       if (call.args.length === 0) return listRefs(ctx.maps?.all("map") ?? []);
+      const versioned = showVersion("map", call.args, ctx);
+      if (versioned !== undefined) return versioned;
       const map = mapOf(ctx, call.args[0]);
       return map === undefined ? UNKNOWN : showEntries(map);
     },
@@ -54,12 +57,15 @@ export const MAP_COMMANDS: readonly Command[] = [
   },
   {
     words: ["add", "map"],
-    usage: "add map <map> <key> <val>",
+    usage: "add map [@<ver>] <map> <key> <val>",
     help: "add a map entry (payload supported instead of key/val)",
     level: "operator",
     run(call, ctx) {
       const usage = say("'add map' expects three parameters (map identifier, key and value) or one parameter (map identifier) and a payload");
-      const { args, payload } = call;
+      const v = versionArg(call.args);
+      if (v !== undefined && Number.isNaN(v.ver)) return MALFORMED_VERSION;
+      const args = v?.rest ?? call.args;
+      const { payload } = call;
       let entries: { key: string; value: string }[] | string;
       if (args.length === 3 && payload === undefined) entries = [{ key: args[1]!, value: args[2]! }];
       else if (args.length === 1 && payload !== undefined) entries = payloadEntries(payload);
@@ -67,8 +73,9 @@ export const MAP_COMMANDS: readonly Command[] = [
       const map = mapOf(ctx, args[0]);
       if (map === undefined) return UNKNOWN;
       if (typeof entries === "string") return say(`Failed to add a map entry: ${entries}.`);
-      const problem = map.add(entries);
-      return problem === undefined ? "" : say(`Failed to add a map entry: ${problem}.`);
+      const problem = v === undefined ? map.add(entries) : map.addAt(v.ver, entries);
+      if (problem === undefined) return "";
+      return say(problem.startsWith("Version number") ? problem : `Failed to add a map entry: ${problem}.`);
     },
   },
   {
@@ -99,15 +106,23 @@ export const MAP_COMMANDS: readonly Command[] = [
   },
   {
     words: ["clear", "map"],
-    usage: "clear map <map>",
+    usage: "clear map [@<ver>] <map>",
     help: "clear the contents of this map",
     level: "operator",
     run(call, ctx) {
-      if (call.args.length === 0) return say("Missing map identifier.");
-      const map = mapOf(ctx, call.args[0]);
+      const v = versionArg(call.args);
+      if (v !== undefined && Number.isNaN(v.ver)) return MALFORMED_VERSION;
+      const args = v?.rest ?? call.args;
+      if (args.length === 0) return say("Missing map identifier.");
+      const map = mapOf(ctx, args[0]);
       if (map === undefined) return UNKNOWN;
-      map.clear();
-      return "";
+      if (v === undefined) {
+        map.clear();
+        return "";
+      }
+      const problem = map.clearAt(v.ver);
+      return problem === undefined ? "" : say(problem);
     },
   },
+  ...versionCommands("map"),
 ];

@@ -4,18 +4,35 @@
 // which entry each expression reading it finds for a sample.
 import type { MapRef, RefKind, RefUse } from "../rules/match/map-ref.ts";
 
-/** `show map` / `show acl` without an argument. */
-export function listRefs(refs: readonly MapRef[]): string {
-  let out = "# id (file) description\n";
-  // HAProxy counts the entries once per expression that reads them.
-  for (const r of refs) out += `${r.id} (${r.file}) ${r.describe()}. curr_ver=0 next_ver=0 entry_cnt=${r.entries.length * Math.max(1, r.uses.length)}\n`;
+/**
+ * The expressions reading a reference as HAProxy keeps them: readers with
+ * the same kind, method, case and output share one (two `map()` converters
+ * of a file are one expression), in the configuration's order.
+ */
+function expressions(ref: MapRef): RefUse[] {
+  const seen = new Set<string>();
+  const out: RefUse[] = [];
+  for (const use of [...ref.uses].sort((a, b) => (a.at ?? 0) - (b.at ?? 0))) {
+    const key = `${use.kind}/${use.method}/${use.ignoreCase}/${use.out ?? ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(use);
+  }
   return out;
 }
 
-/** One reference's entries, each with its `#<ref>` handle (HAProxy shows a pointer). */
-export function showEntries(ref: MapRef): string {
+/** `show map` / `show acl` without an argument. */
+export function listRefs(refs: readonly MapRef[]): string {
+  let out = "# id (file) description\n";
+  // HAProxy counts the entries (prepared versions' too) once per expression that reads them.
+  for (const r of refs) out += `${r.id} (${r.file}) ${r.describe()}. curr_ver=${r.currVer} next_ver=${r.nextVer} entry_cnt=${r.allEntries * Math.max(1, expressions(r).length)}\n`;
+  return out;
+}
+
+/** One reference's entries (of version `ver`, else the current one), each with its `#<ref>` handle (HAProxy shows a pointer). */
+export function showEntries(ref: MapRef, ver?: number): string {
   let out = "";
-  for (const e of ref.entries) out += e.value === "" ? `0x${e.id.toString(16)} ${e.key}\n` : `0x${e.id.toString(16)} ${e.key} ${e.value}\n`;
+  for (const e of ver === undefined ? ref.entries : ref.entriesAt(ver)) out += e.value === "" ? `0x${e.id.toString(16)} ${e.key}\n` : `0x${e.id.toString(16)} ${e.key} ${e.value}\n`;
   return out;
 }
 
@@ -29,8 +46,7 @@ function indexKind(use: RefUse): "tree" | "list" {
 export function getEntry(ref: MapRef, kind: RefKind, sample: string): string {
   const keys = ref.entries.map((e) => e.key);
   let out = "";
-  const uses = [...ref.uses].sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
-  for (const use of uses) {
+  for (const use of expressions(ref)) {
     const head = `type=${use.method}, case=${use.ignoreCase ? "insensitive" : "sensitive"}`;
     const at = use.find(keys, sample);
     const e = at >= 0 ? ref.entries[at] : undefined;
@@ -44,4 +60,12 @@ export function getEntry(ref: MapRef, kind: RefKind, sample: string): string {
     }
   }
   return out;
+}
+
+/** A leading `@<version>` of a command's arguments: the version and the rest, or undefined when there is none. */
+export function versionArg(args: readonly string[]): { ver: number; rest: readonly string[] } | undefined {
+  const first = args[0];
+  if (first === undefined || !first.startsWith("@")) return undefined;
+  const ver = /^@\d+$/.test(first) ? Number(first.slice(1)) : Number.NaN;
+  return { ver, rest: args.slice(1) };
 }

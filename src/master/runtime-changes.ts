@@ -37,6 +37,8 @@ function classify(words: readonly string[]): { kind: Kind; target: string } | un
     if (d === "addr") return { kind: "addr", target: c };
     return undefined;
   }
+  // Versioned changes (`add map @V`, prepare, commit) are not kept: a new worker starts at version 0 (docs/runtime-api.md).
+  if (c?.startsWith("@") === true) return undefined;
   if (b === "map" && c !== undefined && (a === "add" || a === "set" || a === "del")) return { kind: "map", target: c };
   if (a === "clear" && b === "map" && c !== undefined) return { kind: "map-clear", target: c };
   // An ACL's patterns are kept as a map's entries are (a file may be both: one record per name and kind).

@@ -113,3 +113,45 @@ ${httpDefaults()}frontend fe
     }, 60000);
   }
 });
+
+describe("versions of a map and an ACL (prepare, add @V, commit), against HAProxy 2.6", () => {
+  const answers = new Map<string, unknown>();
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: a prepared version is filled unseen, then read at once after commit`, async () => {
+      const dir = tempDir();
+      const routes = join(dir, "routes.map");
+      writeFileSync(routes, "k1 v1\nk2 v2\n");
+      const sock = join(dir, "admin.sock");
+      const port = await freePort();
+      const running = await proxy.start(`global
+    stats socket ${sock} level admin
+${httpDefaults()}frontend fe
+    bind 127.0.0.1:${port}
+    acl vip req.hdr(x-user) -m str nobody
+    http-request return status 200 content-type text/plain lf-string "route=%[req.hdr(x-key),map(${routes},none)] vip=%[req.hdr(x-user),bool]" if vip
+    http-request return status 200 content-type text/plain lf-string "route=%[req.hdr(x-key),map(${routes},none)] vip=0"
+`, [port]);
+      try {
+        const cli = async (command: string) => normalized(await socat(sock, command));
+        const get = async (key: string, user = "u") => (await fetch(`http://127.0.0.1:${port}/`, { headers: { "x-key": key, "x-user": user } })).text();
+        const seen: unknown[] = [];
+        for (const command of ["prepare map #1", "prepare map #1", "add map @1 #1 k9 v9", "add map @2 #1 k8 v8", "show map #1", "show map @1 #1", "show map @2 #1", "show map", "add map @5 #1 k7 v7"]) {
+          seen.push([command, await cli(command)]);
+        }
+        seen.push(["before commit", await get("k1"), await get("k9")]);
+        for (const command of ["commit map @1 #1", "show map #1", "commit map @1 #1", "commit map #1", "clear map @2 #1", "show map @2 #1"]) {
+          seen.push([command, await cli(command)]);
+        }
+        seen.push(["after commit", await get("k1"), await get("k9")]);
+        for (const command of ["prepare acl #0", "add acl @1 #0 alice", "show acl #0", "show acl @1 #0"]) seen.push([command, await cli(command)]);
+        seen.push(["acl before commit", await get("k9", "alice")]);
+        seen.push(["commit acl @1 #0", await cli("commit acl @1 #0"), await cli("show acl #0")]);
+        seen.push(["acl after commit", await get("k9", "alice"), await get("k9", "nobody")]);
+        expect(seen).toContainEqual(["after commit", "route=none vip=0", "route=v9 vip=0"]);
+        expectSameAsHaproxy(answers, proxy.name, seen);
+      } finally {
+        await running.stop();
+      }
+    }, 60000);
+  }
+});

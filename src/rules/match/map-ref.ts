@@ -147,6 +147,78 @@ export class MapRef {
     this.list = [];
     this.version++;
   }
+
+  // ---- versions: HAProxy's atomic replacement (`prepare map`, `add map @V`, `commit map @V`)
+
+  /** The version the converters read (`curr_ver`), and the last one prepared (`next_ver`). */
+  currVer = 0;
+  nextVer = 0;
+  /** Entries of prepared versions, not read until committed. */
+  private readonly pending = new Map<number, MapEntry[]>();
+
+  /** A new version to fill: its number. */
+  prepare(): number {
+    this.nextVer++;
+    this.pending.set(this.nextVer, []);
+    return this.nextVer;
+  }
+
+  /** Why version `ver` cannot be written or read, in HAProxy's words; undefined: it can. */
+  private versionProblem(ver: number, forCommit: boolean): string | undefined {
+    if (ver > this.nextVer) return forCommit ? "Version number out of range." : "Version number in the future, please use 'prepare map' before.";
+    if (ver <= this.currVer && (forCommit || ver < this.currVer)) return "Version number out of range.";
+    return undefined;
+  }
+
+  /** The entries of version `ver` (the current one's, or a prepared one's). */
+  entriesAt(ver: number): readonly MapEntry[] {
+    return ver === this.currVer ? this.list : (this.pending.get(ver) ?? []);
+  }
+
+  /** Adds entries to version `ver` (all or none): the problem, or undefined. The current version is changed as `add`. */
+  addAt(ver: number, entries: readonly { key: string; value: string }[]): string | undefined {
+    if (ver === this.currVer) return this.add(entries);
+    const bad = this.versionProblem(ver, false);
+    if (bad !== undefined) return bad;
+    for (const e of entries) {
+      const p = this.problem(e.key, e.value);
+      if (p !== undefined) return p;
+    }
+    let list = this.pending.get(ver);
+    if (list === undefined) this.pending.set(ver, (list = []));
+    for (const e of entries) list.push({ id: nextEntryId++, key: e.key, value: e.value });
+    return undefined;
+  }
+
+  /** Empties version `ver`: the problem, or undefined. */
+  clearAt(ver: number): string | undefined {
+    if (ver === this.currVer) {
+      this.clear();
+      return undefined;
+    }
+    const bad = this.versionProblem(ver, false);
+    if (bad !== undefined) return bad;
+    this.pending.set(ver, []);
+    return undefined;
+  }
+
+  /** Version `ver` becomes the one read, in one step; older prepared ones are dropped. The problem, or undefined. */
+  commit(ver: number): string | undefined {
+    const bad = this.versionProblem(ver, true);
+    if (bad !== undefined) return bad;
+    this.list = this.pending.get(ver) ?? [];
+    for (const v of [...this.pending.keys()]) if (v <= ver) this.pending.delete(v);
+    this.currVer = ver;
+    this.version++;
+    return undefined;
+  }
+
+  /** Entries of every version, current and prepared (HAProxy's entry_cnt counts them all). */
+  get allEntries(): number {
+    let n = this.list.length;
+    for (const list of this.pending.values()) n += list.length;
+    return n;
+  }
 }
 
 /**
@@ -229,8 +301,8 @@ export class MapRegistry {
     return ref !== undefined && (kind === undefined || ref.kinds.has(kind)) ? ref : undefined;
   }
 
-  /** In id order; those read as `kind` when given. */
+  /** In id order; those read as `kind` when given. A file only actions name (add-acl, set-map) is left out: nothing reads it, HAProxy lists none. */
   all(kind?: RefKind): MapRef[] {
-    return kind === undefined ? [...this.list] : this.list.filter((r) => r.kinds.has(kind));
+    return this.list.filter((r) => r.usedBy !== "" && (kind === undefined || r.kinds.has(kind)));
   }
 }

@@ -89,4 +89,13 @@ describe("runtime changes kept by the master", () => {
     r.record(words("clear acl blocked.lst"), undefined, "");
     expect(replayed(r)).toEqual(["clear acl blocked.lst", "add map blocked.lst k v"]);
   });
+
+  test("versioned map and acl changes are not kept (a new worker starts at version 0)", () => {
+    const r = new RuntimeChanges();
+    r.record(words("prepare map hosts.map"), undefined, "New version created: 1\n");
+    r.record(words("add map @1 hosts.map a.example be1"), undefined, "");
+    r.record(words("commit map @1 hosts.map"), undefined, "");
+    r.record(words("add acl @1 blocked.lst 10.0.0.1"), undefined, "");
+    expect(replayed(r)).toEqual([]);
+  });
 });
