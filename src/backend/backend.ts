@@ -114,10 +114,11 @@ export class Backend {
     return this.queue.length;
   }
 
-  /** The key a hash algorithm balances this request by, hashed; NO_KEY when it has none (round-robin then). */
-  requestHash(clientAddress: string, request: Head | undefined): number {
+  /** The key a hash algorithm balances this request by, hashed; NO_KEY when it has none (round-robin then). `txn`: the stream's, for `balance hash`. */
+  requestHash(clientAddress: string, request: Head | undefined, txn?: unknown): number {
     if (!this.hashes) return NO_KEY;
-    const key = requestKey(this.config.balance, clientAddress, request);
+    const balance = this.config.balance;
+    const key = balance.algorithm === "hash" ? (txn === undefined ? undefined : balance.keyOf?.(txn)) : requestKey(balance, clientAddress, request);
     return key === undefined ? NO_KEY : hashKey(key);
   }
 

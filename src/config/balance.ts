@@ -11,7 +11,8 @@ export type BalanceAlgorithm =
   | "source"
   | "uri"
   | "url_param"
-  | "hdr";
+  | "hdr"
+  | "hash";
 
 export type BalanceSettings =
   | { algorithm: "roundrobin" | "static-rr" | "leastconn" | "first" | "source" }
@@ -20,12 +21,18 @@ export type BalanceSettings =
   /** `uri [whole] [len N] [depth N]`: 0 for no limit. */
   | { algorithm: "uri"; whole: boolean; len: number; depth: number }
   | { algorithm: "url_param"; name: string }
-  | { algorithm: "hdr"; name: string };
+  | { algorithm: "hdr"; name: string }
+  /**
+   * `hash <expr>` (HAProxy 2.6): the sample expression's value is the key,
+   * read from the stream's transaction; `keyOf` is compiled with the
+   * backend's rules (config/balance-hash.ts), undefined until then.
+   */
+  | { algorithm: "hash"; expression: string; keyOf?: (txn: unknown) => string | undefined };
 
 export type HashType = "map-based" | "consistent";
 
 /** The algorithms that hash a key (`hash-type` applies to them). */
-export const HASHING: ReadonlySet<BalanceAlgorithm> = new Set(["source", "uri", "url_param", "hdr"]);
+export const HASHING: ReadonlySet<BalanceAlgorithm> = new Set(["source", "uri", "url_param", "hdr", "hash"]);
 /** The algorithms that read the HTTP request (not in mode tcp). */
 export const NEEDS_HTTP: ReadonlySet<BalanceAlgorithm> = new Set(["uri", "url_param", "hdr"]);
 
@@ -40,12 +47,13 @@ export const ALGORITHMS: readonly BalanceAlgorithm[] = [
   "uri",
   "url_param",
   "hdr",
+  "hash",
 ];
 /** HAProxy's other algorithms, named in the message. */
-const NOT_YET = new Set(["rdp-cookie", "hash", "log-hash", "sticky"]);
+const NOT_YET = new Set(["rdp-cookie", "log-hash", "sticky"]);
 
 const BALANCE_USAGE =
-  "usage: balance roundrobin|static-rr|leastconn|first|random[(<draws>)]|source|uri [whole] [len <n>] [depth <n>]|url_param <name>|hdr(<name>)";
+  "usage: balance roundrobin|static-rr|leastconn|first|random[(<draws>)]|source|uri [whole] [len <n>] [depth <n>]|url_param <name>|hdr(<name>)|hash <expr>";
 
 /** Parses a `balance` line's words (one string in both syntaxes); a string is the error message. */
 export function parseBalance(text: string): BalanceSettings | string {
@@ -76,6 +84,10 @@ export function parseBalance(text: string): BalanceSettings | string {
       }
       if (args.length > 0) return `balance hdr: option '${args[0]}' is not supported yet`;
       return { algorithm, name: inner };
+    }
+    case "hash": {
+      if (args.length !== 1) return `balance hash expects one sample expression (usage: balance hash <expr>, e.g. balance hash req.cook(sessionid))`;
+      return { algorithm, expression: args[0]! };
     }
     case "url_param": {
       const [param, ...rest] = args;

@@ -7,6 +7,7 @@ import { declaredCaptures } from "./capture-declare.ts";
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { aclRefs, compileCondition, type ParsedAcl, parseAcl } from "../rules/acl.ts";
+import { compileBalanceHash } from "./balance-hash.ts";
 import { compileHttpAction } from "../rules/actions/index.ts";
 import type { ActionContext } from "../rules/actions/types.ts";
 import { compileExpr } from "../rules/expr.ts";
@@ -102,9 +103,18 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     return caches.get(name);
   };
   const shared = { userlist, cache };
-  const dynamicSni = draft.backends.some((b) => b.config.servers.some((server) => server.ssl?.sniExpr !== undefined));
+  // A server's `sni <expression>` and `balance hash <expr>` read the transaction of the stream that connects.
+  const dynamicSni = draft.backends.some((b) => b.config.servers.some((server) => server.ssl?.sniExpr !== undefined) || b.config.balance.algorithm === "hash");
   for (const b of draft.backends) {
-    if (b.config.servers.some((server) => server.ssl?.sniExpr !== undefined)) compileServerSnis(b, proxyEnv({ name: b.config.name, origin: b.config.origin }, backends, shared, tables, maps), errors);
+    const env = () => proxyEnv({ name: b.config.name, origin: b.config.origin }, backends, shared, tables, maps);
+    if (b.config.servers.some((server) => server.ssl?.sniExpr !== undefined)) compileServerSnis(b, env(), errors);
+    const balance = b.config.balance;
+    if (balance.algorithm === "hash") {
+      const stage = b.config.mode === "tcp" ? Stage.tcpContent : Stage.httpRequest;
+      const keyOf = compileBalanceHash(balance.expression, stage, env());
+      if (typeof keyOf === "string") errors.push(new ConfigError(b.config.origin, [`${b.named.kind} '${b.config.name}'`, "balance"], `hash '${balance.expression}': ${keyOf}`));
+      else b.config.balance = { ...balance, keyOf: keyOf as (txn: unknown) => string | undefined };
+    }
   }
   for (const f of draft.frontends) {
     // HAProxy ignores monitor-uri outside mode http (validate.ts warns).

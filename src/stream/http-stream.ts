@@ -140,7 +140,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     if (p.head !== this.request) this.outgoing = { ...this.outgoing, head: p.head };
     // option prefer-last-server (HAProxy's assign_server): the previous request's server while it takes more.
     this.only ??= this.preferred(this.host.previousServer);
-    if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request);
+    if (this.backend.hashes) this.hash = this.backend.requestHash(this.host.clientAddress, this.request, this.ruled?.txn);
     this.pick();
   }
 

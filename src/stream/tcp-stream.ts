@@ -95,7 +95,7 @@ export class TcpStream extends Stream {
     if (this.traces !== undefined) for (const t of this.traces) t.streamStart(undefined, this.backend.name);
     for (const chunk of early) this.onClientData(chunk);
     if (this.clientClosed) return this.finish();
-    if (this.backend.hashes) this.hash = this.backend.requestHash(this.client.remoteAddress, undefined);
+    if (this.backend.hashes) this.hash = this.backend.requestHash(this.client.remoteAddress, undefined, this.host.connectTxn());
     this.pick();
   }
 

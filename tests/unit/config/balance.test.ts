@@ -103,10 +103,12 @@ describe("errors", () => {
     [
       "an unknown algorithm",
       cfg("backend api", "    balance fastest"),
-      "sluice.cfg:2: backend 'api': unknown balance algorithm 'fastest' (usage: balance roundrobin|static-rr|leastconn|first|random[(<draws>)]|source|uri [whole] [len <n>] [depth <n>]|url_param <name>|hdr(<name>))",
+      "sluice.cfg:2: backend 'api': unknown balance algorithm 'fastest' (usage: balance roundrobin|static-rr|leastconn|first|random[(<draws>)]|source|uri [whole] [len <n>] [depth <n>]|url_param <name>|hdr(<name>)|hash <expr>)",
     ],
     ["random with a bad count", cfg("backend api", "    balance random(0)"), "sluice.cfg:2: backend 'api': balance random: invalid draw count '0' (expected an integer, 1-100)"],
     ["hdr without a name", cfg("backend api", "    balance hdr"), "sluice.cfg:2: backend 'api': balance hdr needs a header name: hdr(<name>) (got 'hdr')"],
+    ["hash without an expression", cfg("backend api", "    balance hash"), "sluice.cfg:2: backend 'api': balance hash expects one sample expression (usage: balance hash <expr>, e.g. balance hash req.cook(sessionid))"],
+    ["hash of a fetch that does not exist", cfg("backend api", "    balance hash req.cookie(sid)", "    server s1 127.0.0.1:8080"), "sluice.cfg:1: backend 'api': balance: hash 'req.cookie(sid)': unknown fetch 'req.cookie' (did you mean 'req.cook'?)"],
     ["url_param without a name", cfg("backend api", "    balance url_param"), "sluice.cfg:2: backend 'api': balance url_param needs a parameter name (usage: balance url_param <name>)"],
     ["uri len without a number", cfg("backend api", "    balance uri len x"), "sluice.cfg:2: backend 'api': balance uri: 'len' needs a positive integer (got 'x')"],
     ["an unknown hash-type", cfg("backend api", "    hash-type ring"), "sluice.cfg:2: backend 'api': invalid hash-type 'ring' (expected map-based or consistent)"],

@@ -149,7 +149,7 @@ describe("haproxy.cfg errors", () => {
     [
       "unsupported balance",
       ["backend api", "    balance rdp-cookie"],
-      "sluice.cfg:2: backend 'api': balance 'rdp-cookie' is not supported yet (supported: roundrobin, static-rr, leastconn, first, random, source, uri, url_param, hdr)",
+      "sluice.cfg:2: backend 'api': balance 'rdp-cookie' is not supported yet (supported: roundrobin, static-rr, leastconn, first, random, source, uri, url_param, hdr, hash)",
     ],
     [
       "bad mode",
@@ -210,7 +210,7 @@ describe("haproxy.cfg errors", () => {
       `sluice.cfg:5: defaults: timeout client: invalid time '1x' ${TIME}`,
       "sluice.cfg:7: frontend 'web': bind: port 99999 is out of range (1-65535)",
       "sluice.cfg:10: backend 'api': server 'a1': weight -1 is out of range (0-256)",
-        "sluice.cfg:11: backend 'api': balance 'sticky' is not supported yet (supported: roundrobin, static-rr, leastconn, first, random, source, uri, url_param, hdr)",
+        "sluice.cfg:11: backend 'api': balance 'sticky' is not supported yet (supported: roundrobin, static-rr, leastconn, first, random, source, uri, url_param, hdr, hash)",
     ]);
   });
 });
