@@ -8,6 +8,8 @@
 // every frontend logs to stderr: sluice logs there unless told otherwise.
 
 import { applyFilters } from "./filters-build.ts";
+import { applyErrorSteps } from "./error-answers.ts";
+import type { HttpErrorsPages } from "./schema-http-errors.ts";
 import type { ConfigError } from "./errors.ts";
 import { resolveHealthCheck, serverChecks } from "./health-check.ts";
 import { locate } from "./issues.ts";
@@ -28,6 +30,7 @@ import {
   type BindConfig,
   type BindTls,
   BUILTIN,
+  type ErrorFiles,
   type FrontendConfig,
   type GlobalConfig,
   type LogTarget,
@@ -88,7 +91,8 @@ export interface Draft {
 
 const NO_DEFAULTS: ProxyPart = { timeouts: {} };
 
-export function buildDraft(segments: CheckedSegment[]): Draft {
+/** `httpErrors`: every file's http-errors sections by name, for the proxies' `errorfiles` (error-answers.ts). */
+export function buildDraft(segments: CheckedSegment[], httpErrors: Readonly<Record<string, HttpErrorsPages>> = {}): Draft {
   const global: GlobalConfig = { ...BUILTIN.global, logTargets: [] };
   for (const seg of segments) {
     const { logs, logTag, logSendHostname, sslDefaultBind, sslDefaultServer, statsSockets, ...settings } = seg.global ?? {};
@@ -122,6 +126,7 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
 
   const draft: Draft = { global, named: [], frontends: [], backends: [], stats: [], statsProblems: [], statsWarnings: [] };
   let defaults = NO_DEFAULTS;
+  const errorAnswerWarnings: ConfigError[] = [];
   for (const seg of segments) {
     // A broken `defaults` still replaces the previous one, as written.
     if (seg.defaults !== undefined) defaults = seg.defaults ?? NO_DEFAULTS;
@@ -135,6 +140,9 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
         if (listener !== undefined) draft.stats.push(listener);
         continue;
       }
+      // Its defaults' error answers, then its own, in the order written; a listen's two halves share them.
+      const report = { errors: draft.statsProblems, warnings: errorAnswerWarnings };
+      const errorFiles = applyErrorSteps([...(defaults.errorSteps ?? []), ...(part.errorSteps ?? [])], httpErrors, report);
       // Stats in a section that routes, or in a backend: HAProxy's stats applet inside the proxy (issue 19).
       const page = statsPage(proxy, part, defaults, draft.statsProblems, draft.statsWarnings);
       if (proxy.kind !== "backend") {
@@ -148,13 +156,14 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
               ...(defaults.logs ?? []),
               ...(part.logs ?? []),
             ]),
+            errorFiles,
           );
         // Compression and filters (issue 19, compress): their problems join the draft's list of section problems.
         applyFilters(f.config, proxy, part, defaults, true, draft.statsProblems);
         draft.frontends.push(f);
       }
       if (proxy.kind !== "frontend") {
-        const drafted = backend(proxy, named, part, defaults, global);
+        const drafted = backend(proxy, named, part, defaults, global, errorFiles);
         applyFilters(drafted.config, proxy, part, defaults, proxy.kind === "backend", draft.statsProblems);
         // Where its servers' messages go (HAProxy's send_log on the backend): its defaults' and own `log` lines, when it has some.
         if (part.logs !== undefined) drafted.config.logTargets = logTargets([...(defaults.logs ?? []), ...part.logs]);
@@ -165,6 +174,9 @@ export function buildDraft(segments: CheckedSegment[]): Draft {
     }
   }
   defaultFullconn(draft.frontends.map((f) => f.config), draft.backends.map((b) => b.config));
+  // A defaults line is applied in every proxy after it: its warning is given once.
+  const seen = new Set<string>();
+  for (const w of errorAnswerWarnings) if (!seen.has(w.message) && seen.add(w.message)) draft.statsWarnings.push(w);
   return draft;
 }
 
@@ -224,6 +236,7 @@ function frontend(
   defaults: ProxyPart,
   global: GlobalConfig,
   logTargets: LogTarget[],
+  errorFiles: ErrorFiles,
 ): DraftFrontend {
   const config: FrontendConfig = {
     name: proxy.name,
@@ -243,7 +256,7 @@ function frontend(
     logTargets,
     ...proxyLogging(part, defaults, "frontend"),
     httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
-    errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
+    errorFiles,
     maxSessionSrvConns: part.maxSessionSrvConns ?? defaults.maxSessionSrvConns ??
       BUILTIN.maxSessionSrvConns,
     origin: proxy.origin,
@@ -289,6 +302,7 @@ function backend(
   part: ProxyPart,
   defaults: ProxyPart,
   global: GlobalConfig,
+  errorFiles: ErrorFiles,
 ): DraftBackend {
   const servers = part.servers ?? [];
   const mode = part.mode ?? defaults.mode ?? BUILTIN.mode;
@@ -315,7 +329,7 @@ function backend(
     retryOn: mode === "tcp" ? [...TCP_RETRY_ON] : [...(part.retryOn ?? defaults.retryOn ?? BUILTIN.retryOn)],
     timeouts: timeouts(defaults, part),
     httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
-    errorFiles: { ...defaults.errorResponses, ...part.errorResponses },
+    errorFiles,
     redispatch: redispatch !== 0,
     redispatchInterval: redispatch === 0 ? BUILTIN.redispatchInterval : redispatch,
     httpReuse: part.httpReuse ?? defaults.httpReuse ?? BUILTIN.httpReuse,

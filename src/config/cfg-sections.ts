@@ -5,7 +5,6 @@
 /** Why a section is refused, by its keyword. */
 const REFUSALS: Record<string, string> = {
   program: "section 'program' is not supported: sluice starts no external programs (run them beside it, e.g. under systemd)",
-  "http-errors": "section 'http-errors' is not supported yet (use errorfile lines in the proxy)",
   ring: "section 'ring' is not supported yet",
   mailers: "section 'mailers' is not supported: sluice sends no mail",
   "crt-store": "section 'crt-store' is not supported yet",

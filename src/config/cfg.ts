@@ -109,7 +109,8 @@ const USAGE: Record<string, string> = {
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   errorloc: "errorloc <code> <url>",
-  "http-error": "http-error status <code> [content-type <type>] [default-errorfiles | errorfile <file> | file <file> | string <text>] [hdr <name> <value>]...",
+  errorfiles: "errorfiles <name> [<code> ...]",
+  "http-error": "http-error status <code> [content-type <type>] [default-errorfiles | errorfile <file> | errorfiles <name> | file <file> | lf-file <file> | string <text> | lf-string <fmt>] [hdr <name> <fmt>]...",
   errorloc302: "errorloc302 <code> <url>",
   errorloc303: "errorloc303 <code> <url>",
   "default-server": "default-server [<server option>...]",
@@ -214,6 +215,7 @@ class CfgParser {
       else if (this.section.base?.[0] === "peers") this.peersLine(this.section.base, keyword, args);
       else if (this.section.base?.[0] === "caches") this.valueLine(this.section.base, keyword, args);
       else if (this.section.base?.[0] === "resolvers") this.resolversLine(this.section.base, keyword, args);
+      else if (this.section.base?.[0] === "http-errors") this.httpErrorsLine(this.section.base, keyword, args);
       else if (this.section.base) this.keyword(this.section.base, keyword, args);
     }
     const unclosed = this.openIfs[this.openIfs.length - 1];
@@ -298,9 +300,9 @@ class CfgParser {
       this.defaultServer = undefined;
       return this.namedHeader(keyword, keyword === "cache" ? "caches" : keyword === "resolvers" ? "resolvers" : "userlists", args);
     }
-    if (keyword === "peers") {
+    if (keyword === "peers" || keyword === "http-errors") {
       this.defaultServer = undefined;
-      return this.namedHeader("peers", "peers", args);
+      return this.namedHeader(keyword, keyword, args);
     }
     if (OTHER_SECTIONS.has(keyword)) {
       this.defaultServer = undefined;
@@ -333,8 +335,8 @@ class CfgParser {
     return true;
   }
 
-  /** `userlist <name>` (cfg-userlist.ts reads its lines), `cache <name>` (schema-cache.ts), `resolvers <name>` (schema-resolvers.ts), `peers <name>` (cfg-peers.ts): a mapping by name under `category`. */
-  private namedHeader(keyword: string, category: "userlists" | "caches" | "resolvers" | "peers", args: string[]): true {
+  /** `userlist <name>` (cfg-userlist.ts reads its lines), `cache <name>` (schema-cache.ts), `resolvers <name>` (schema-resolvers.ts), `peers <name>` (cfg-peers.ts), `http-errors <name>` (schema-http-errors.ts): a mapping by name under `category`. */
+  private namedHeader(keyword: string, category: "userlists" | "caches" | "resolvers" | "peers" | "http-errors", args: string[]): true {
     const [name, ...rest] = args;
     this.section = { base: null, context: name === undefined ? [] : [`${keyword} '${name}'`] };
     if (name === undefined) return this.headerError(`missing name for '${keyword}' (usage: ${keyword} <name>)`);
@@ -378,6 +380,17 @@ class CfgParser {
   private resolversLine(base: PathSeg[], keyword: string, args: string[]): void {
     const error = resolversLine(keyword, args, this.node(base));
     return error !== undefined ? this.error(error) : this.mark([...base, keyword === "nameserver" ? "nameservers" : keyword]);
+  }
+
+  /** A line of an `http-errors` section: only `errorfile <code> <file>`, kept as a proxy's (a later line for a code replaces it). */
+  private httpErrorsLine(base: PathSeg[], keyword: string, args: string[]): void {
+    if (keyword !== "errorfile") return this.error(`unknown keyword '${keyword}' in an 'http-errors' section (expected errorfile)`);
+    if (!this.arity(keyword, args, 2, 2)) return;
+    const [code, file] = args as [string, string];
+    if (isReservedName(code)) return this.error(`invalid errorfile status '${code}'`);
+    ((this.node(base).errorfile ??= {}) as Record<string, string>)[code] = file;
+    this.mark([...base, "errorfile"]);
+    this.mark([...base, "errorfile", code]);
   }
 
   private headerError(detail: string): true {
@@ -443,7 +456,7 @@ class CfgParser {
       this.mark([...base, keyword]);
       this.mark([...base, keyword, list.length]);
       list.push(args);
-    } else if (CHECK_RULES.has(keyword) || keyword === "stats" || FILTER_LINES.has(keyword)) {
+    } else if (CHECK_RULES.has(keyword) || keyword === "stats" || keyword === "errorfiles" || FILTER_LINES.has(keyword)) {
       // Health-check rules (issue 14, checks) and `stats` lines (issue 16: the stats listener in a
       // proxy, the runtime API in global): words kept as written (a `tcp-check send` string may hold spaces).
       if (!this.arity(keyword, args, 1, Infinity)) return;

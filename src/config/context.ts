@@ -25,6 +25,9 @@ export function contextOf(path: readonly PathSeg[], doc: RawDoc): string[] {
   } else if (first === "resolvers") {
     if (second !== undefined) parts.push(`resolvers '${second}'`);
     return parts;
+  } else if (first === "http-errors") {
+    if (second !== undefined) parts.push(`http-errors '${second}'`);
+    return parts;
   } else if (first === "caches") {
     if (second !== undefined) parts.push(`cache '${second}'`);
     return parts;

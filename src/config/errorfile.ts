@@ -58,9 +58,34 @@ export function normalizeResponse(code: number, bytes: Uint8Array): ErrorFileRes
       error: "not an HTTP response (its headers must end with an empty line)",
     };
   }
+  const framing = framingProblem(lines.slice(1), bytes.length - bodyAt);
+  if (framing !== undefined) return { ok: false, error: framing };
   const head = lines.join("\r\n") + "\r\n\r\n";
   const out = new Uint8Array(head.length + bytes.length - bodyAt);
   for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i);
   out.set(bytes.subarray(bodyAt), head.length);
   return { ok: true, response: out };
+}
+
+/**
+ * What HAProxy 2.6 refuses in the framing of an errorfile (measured on
+ * 2.6.12): a Content-Length that is not the body's size ("payload size does
+ * not match the announced content-length (6 != 2)"), two different ones,
+ * and a chunked body ("chunk-encoded payload not supported").
+ */
+function framingProblem(fields: readonly string[], bodySize: number): string | undefined {
+  const lengths = new Set<string>();
+  for (const line of fields) {
+    const colon = line.indexOf(":");
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === "transfer-encoding") return "chunk-encoded payload not supported (give the body as it is, with a content-length or none)";
+    if (name === "content-length") for (const one of value.split(",")) lengths.add(one.trim());
+  }
+  if (lengths.size > 1) return `not an HTTP response (content-length given twice with different values: ${[...lengths].join(", ")})`;
+  const [length] = lengths;
+  if (length !== undefined && (!/^\d+$/.test(length) || Number(length) !== bodySize)) {
+    return `payload size does not match the announced content-length (${bodySize} != ${length})`;
+  }
+  return undefined;
 }

@@ -12,6 +12,7 @@ import { buildDraft } from "./build.ts";
 import type { RawSegment, SyntaxResult } from "./raw.ts";
 import { type DefaultPath, type FilePaths, filePaths, pathKeywords } from "./schema-paths.ts";
 import { type CheckedSegment, checkSegment } from "./sections.ts";
+import { DEFAULT_BUFSIZE } from "./errorfile-size.ts";
 import type { Config, Origin, PeersSectionConfig, UserlistConfig } from "./types.ts";
 import { validate } from "./validate.ts";
 import { compileAllRules } from "./rules.ts";
@@ -62,20 +63,27 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[], o
   const syntaxWarnings: ConfigError[] = [];
   const parsed = sources.map((source) => parseSource(source));
   const paths = pathsOfFiles(parsed.flatMap((syntax) => syntax.segments));
+  // The error pages read in a segment must fit the tune.bufsize set before it (errorfile-size.ts).
+  let bufsize = DEFAULT_BUFSIZE;
   for (const syntax of parsed) {
     errors.push(...syntax.errors);
     syntaxWarnings.push(...(syntax.warnings ?? []));
-    for (const seg of syntax.segments) checked.push(checkSegment(seg, errors, paths(seg.file)));
+    for (const seg of syntax.segments) {
+      const one = checkSegment(seg, errors, paths(seg.file), bufsize);
+      bufsize = one.global?.bufsize ?? bufsize;
+      checked.push(one);
+    }
   }
   const userlists = collectUserlists(checked, errors);
   const caches = collectNamed("cache", checked.flatMap((seg) => seg.caches ?? []), errors);
-  const draft = buildDraft(checked);
+  const httpErrors = collectNamed("http-errors", checked.flatMap((seg) => seg.httpErrors ?? []), errors) ?? {};
+  const draft = buildDraft(checked, httpErrors);
   const found = validate(draft);
   errors.push(...found.errors);
   const resolvers = collectResolvers(checked, draft.backends.map((b) => b.config), errors, found.warnings);
   const maps = new MapRegistry();
   const peers = collectPeers(checked, draft, errors, options.localPeer ?? draft.global.localPeer ?? hostname());
-  compileAllRules(draft, errors, userlists, maps, peers.tables, caches);
+  compileAllRules(draft, errors, userlists, maps, peers.tables, caches, httpErrors);
   for (const p of [...draft.frontends, ...draft.backends]) {
     for (const f of p.config.filters ?? []) {
       if (f.kind === "cache" && caches?.[f.cache] === undefined) errors.push(new ConfigError(p.config.origin, [`${p.named.kind} '${p.config.name}'`], `filter cache: unable to find cache '${f.cache}'`));

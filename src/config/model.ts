@@ -6,6 +6,8 @@
 // schema-parts.ts, option/log/log-format/errorfile in schema-http.ts.
 
 import { type HttpErrorPart, HttpErrorSchema } from "./schema-http-error.ts";
+import { type ErrorFilesImport, ErrorFilesImportSchema } from "./schema-errorfiles.ts";
+import type { ErrorAnswerStep } from "./error-answers.ts";
 import * as v from "valibot";
 import type { SourcePos } from "./errors.ts";
 import { keywords, type MappingText } from "./schema-keywords.ts";
@@ -57,7 +59,7 @@ import {
 } from "./schema-tls.ts";
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
 import { RetryOnSchema } from "./schema-retry.ts";
-import { type ErrorLocPart, errorLocResponse, errorLocSchema, type TcpKeepAlive } from "./schema-corpus.ts";
+import { type ErrorLocPart, errorLocSchema, type TcpKeepAlive } from "./schema-corpus.ts";
 import { type ControlPart, GlobalStatsSchema } from "./schema-control.ts";
 import { MASTER_GLOBAL, masterConflict, type MasterPart, masterPart } from "./schema-master.ts";
 import { PEERS_GLOBAL } from "./schema-peers.ts";
@@ -79,7 +81,6 @@ import { BACKEND_RULES, FRONTEND_RULES, LISTEN_RULES, ruleEntries, type RuleKeyw
 import type {
   BalanceSettings,
   CookiePersistence,
-  ErrorFiles,
   HashType,
   Forwarded,
   ForwardFor,
@@ -166,6 +167,7 @@ const DEFAULTS = {
   "unique-id-header": v.optional(UniqueIdHeaderSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "http-error": v.optional(HttpErrorSchema),
+  errorfiles: v.optional(ErrorFilesImportSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
   ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
@@ -194,6 +196,7 @@ const FRONTEND = {
   "unique-id-header": v.optional(UniqueIdHeaderSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "http-error": v.optional(HttpErrorSchema),
+  errorfiles: v.optional(ErrorFilesImportSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
   ...ERRORLOC,
   "max-session-srv-conns": v.optional(MaxSessionSrvConns),
@@ -218,6 +221,7 @@ const BACKEND = {
   description: v.optional(DescriptionSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "http-error": v.optional(HttpErrorSchema),
+  errorfiles: v.optional(ErrorFilesImportSchema),
   ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
   // Health checks (issue 14, checks).
@@ -255,6 +259,7 @@ const LISTEN = {
   "unique-id-header": v.optional(UniqueIdHeaderSchema),
   errorfile: v.optional(ErrorFilesSchema),
   "http-error": v.optional(HttpErrorSchema),
+  errorfiles: v.optional(ErrorFilesImportSchema),
   "monitor-uri": v.optional(MonitorUriSchema),
   ...ERRORLOC,
   "http-reuse": v.optional(HttpReuseSchema),
@@ -333,8 +338,12 @@ export interface ProxyPart extends FiltersPart {
   uniqueIdHeader?: string;
   /** `http-error` lines: their pages are built once the files are read (sections.ts). */
   httpErrors?: HttpErrorPart[];
-  /** ...and their checked contents, read by sections.ts. */
-  errorResponses?: ErrorFiles;
+  /** `errorloc`, `errorloc302`, `errorloc303` lines. */
+  errorLocs?: ErrorLocPart[];
+  /** `errorfiles <name> [<code>...]` lines. */
+  errorFilesImports?: ErrorFilesImport[];
+  /** All of the above in the order written, files read (sections.ts); build.ts applies them after the defaults' (error-answers.ts). */
+  errorSteps?: ErrorAnswerStep[];
   httpReuse?: HttpReuse;
   maxSessionSrvConns?: number;
   // Health checks (issue 14, checks).
@@ -399,6 +408,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   "http-check"?: HttpCheckRule[];
   "tcp-check"?: TcpCheckStep[];
   "http-error"?: HttpErrorPart[];
+  errorfiles?: ErrorFilesImport[];
   "external-check"?: ExternalCheckPart;
   cookie?: CookiePersistence;
   "stick-table"?: StickTableShape;
@@ -437,10 +447,9 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o["unique-id-header"] !== undefined) part.uniqueIdHeader = o["unique-id-header"];
   if (o.errorfile !== undefined) part.errorFiles = o.errorfile;
   if (o["http-error"] !== undefined) part.httpErrors = o["http-error"];
-  // errorloc answers are built here; sections.ts adds the errorfiles it reads.
-  for (const loc of [...(o.errorloc ?? []), ...(o.errorloc302 ?? []), ...(o.errorloc303 ?? [])]) {
-    (part.errorResponses ??= {})[loc.code] = errorLocResponse(loc);
-  }
+  const locs = [...(o.errorloc ?? []), ...(o.errorloc302 ?? []), ...(o.errorloc303 ?? [])];
+  if (locs.length > 0) part.errorLocs = locs;
+  if (o.errorfiles !== undefined) part.errorFilesImports = o.errorfiles;
   if (option.tcpKeepAlive !== undefined) part.tcpKeepAlive = option.tcpKeepAlive;
   if (option.abortOnClose !== undefined) part.abortOnClose = option.abortOnClose;
   if (option.contstats !== undefined) part.contstats = option.contstats;
@@ -589,10 +598,11 @@ export const DocumentSchema = keywords(
     peers: category("peers", "peers section"),
     caches: category("caches", "cache"),
     resolvers: category("resolvers", "resolvers"),
+    "http-errors": category("http-errors", "http-errors section"),
   },
   {
     expected: "a mapping of sections",
     unknown: (key) =>
-      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers)`,
+      `unknown section '${key}' (expected one of: global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers, http-errors)`,
   },
 );

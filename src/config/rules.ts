@@ -27,6 +27,7 @@ import { compileServerSni } from "./server-sni.ts";
 import type { Origin, RuleLine, RuleLines, StatsListenerConfig, UserlistConfig } from "./types.ts";
 import { STATS_DEFAULTS } from "./schema-stats.ts";
 import { Userlist } from "../rules/auth/userlist.ts";
+import type { HttpErrorsPages } from "./schema-http-errors.ts";
 import { HttpCache } from "../rules/cache/store.ts";
 import type { CacheConfig } from "./types-filters.ts";
 import { MapRegistry } from "../rules/match/map-ref.ts";
@@ -71,8 +72,8 @@ interface ProxyFacts {
 
 /** Compiles every proxy's rule lines into its config (`rules`); problems go to `errors`. */
 /** `maps` collects the map files the rules read (one MapRef per file, shared: the runtime API changes them). */
-/** `peerTables`: the tables of peers sections, named "<section>/<table>" (track-sc's `table` may name them); `cacheConfigs`: the cache sections by name. */
-export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>, maps = new MapRegistry(), peerTables: StickTableSpec[] = [], cacheConfigs?: Record<string, CacheConfig>): void {
+/** `peerTables`: the tables of peers sections, named "<section>/<table>" (track-sc's `table` may name them); `cacheConfigs`: the cache sections by name; `httpErrorsSections`: the http-errors sections' pages by name. */
+export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>, maps = new MapRegistry(), peerTables: StickTableSpec[] = [], cacheConfigs?: Record<string, CacheConfig>, httpErrorsSections: Readonly<Record<string, HttpErrorsPages>> = {}): void {
   // The backends by name, with their modes (an http frontend cannot switch to a tcp one).
   const backends: ReadonlyMap<string, string> = new Map(draft.backends.map((b) => [b.config.name, b.config.mode]));
   // Stick tables by proxy name (HAProxy: `table NAME` names the proxy that declares it).
@@ -102,7 +103,8 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     if (!caches.has(name) && config !== undefined) caches.set(name, new HttpCache(config));
     return caches.get(name);
   };
-  const shared = { userlist, cache };
+  const httpErrors = (name: string) => (Object.hasOwn(httpErrorsSections, name) ? httpErrorsSections[name] : undefined);
+  const shared = { userlist, cache, httpErrors };
   // A server's `sni <expression>` and `balance hash <expr>` read the transaction of the stream that connects.
   const dynamicSni = draft.backends.some((b) => b.config.servers.some((server) => server.ssl?.sniExpr !== undefined) || b.config.balance.algorithm === "hash");
   for (const b of draft.backends) {
@@ -205,7 +207,7 @@ interface TableNames {
 function proxyEnv(
   p: Pick<ProxyFacts, "name" | "origin">,
   backends: ReadonlyMap<string, string>,
-  shared: Pick<CompileEnv, "userlist" | "cache">,
+  shared: Pick<CompileEnv, "userlist" | "cache" | "httpErrors">,
   tables: TableNames,
   maps: MapRegistry,
   at: { line?: number } = {},
@@ -254,7 +256,7 @@ function compileProxy(
   p: ProxyFacts,
   backends: ReadonlyMap<string, string>,
   errors: ConfigError[],
-  shared: Pick<CompileEnv, "userlist" | "cache">,
+  shared: Pick<CompileEnv, "userlist" | "cache" | "httpErrors">,
   tables: TableNames,
   maps: MapRegistry,
 ): { rules: ProxyRules; stick: StickRule[]; logSamples?: ReadonlyMap<string, SampleFn> } | undefined {

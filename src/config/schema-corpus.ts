@@ -94,6 +94,8 @@ export interface ErrorLocPart {
   code: number;
   url: string;
   redirect: 302 | 303;
+  /** The line's keyword: where it was written (its position orders it among the proxy's error answers). */
+  keyword: ErrorLocKeyword;
 }
 
 const REDIRECTS = { errorloc: 302, errorloc302: 302, errorloc303: 303 } as const;
@@ -117,7 +119,7 @@ export function errorLocSchema(keyword: ErrorLocKeyword) {
           addIssue({ message: `${keyword} ${key}: invalid URL ${describe(url)} (expected a URL without spaces)`, path });
           return NEVER;
         }
-        out.push({ code, url, redirect: REDIRECTS[keyword] });
+        out.push({ code, url, redirect: REDIRECTS[keyword], keyword });
       }
       return out;
     }),

@@ -2,8 +2,9 @@
 // errorfile <file> | file <file> | string <text>] [hdr <name> <value>]...`
 // (HAProxy 2.2+): the proxy's answer for an error status, as an errorfile
 // would give it, written with the words of `http-request return`. The pages
-// are built once the files are read (sections.ts); the log-format payloads
-// (lf-string, lf-file) and `errorfiles` (http-errors sections) are not taken.
+// are built once the files are read (sections.ts); `errorfiles <name>` takes
+// the status's page from an http-errors section (error-answers.ts). The
+// log-format payloads (lf-string, lf-file) are not taken.
 import { rulesSchema } from "./schema-check.ts";
 import { readFileSync } from "node:fs";
 import { ERRORFILE_CODES, type ErrorFileResult, isErrorFileCode, readErrorFile } from "./errorfile.ts";
@@ -14,7 +15,9 @@ export type HttpErrorPayload =
   | { kind: "none" }
   | { kind: "default-errorfiles" }
   | { kind: "errorfile" | "file"; path: string }
-  | { kind: "string"; text: string };
+  | { kind: "string"; text: string }
+  /** The page of this status in an `http-errors` section (error-answers.ts imports it). */
+  | { kind: "errorfiles"; section: string };
 
 export interface HttpErrorPart {
   code: number;
@@ -23,26 +26,36 @@ export interface HttpErrorPart {
   hdrs: [string, string][];
 }
 
-const USAGE = "http-error status <code> [content-type <type>] [default-errorfiles | errorfile <file> | file <file> | string <text>] [hdr <name> <value>]...";
+const USAGE = "http-error status <code> [content-type <type>] [default-errorfiles | errorfile <file> | errorfiles <name> | file <file> | string <text>] [hdr <name> <value>]...";
+
+/** The words that give the page's payload. */
+const PAYLOADS = ["default-errorfiles", "errorfile", "errorfiles", "file", "lf-file", "string", "lf-string"];
 
 export function parseHttpError(words: readonly string[]): HttpErrorPart | string {
   if (words[0] !== "status" || words[1] === undefined) return `http-error: expects 'status <code>' first (usage: ${USAGE})`;
   const code = /^\d{3}$/.test(words[1]) ? Number(words[1]) : NaN;
   if (!isErrorFileCode(code)) return `http-error: status '${words[1]}' has no error message to replace (expected one of ${ERRORFILE_CODES.join(", ")})`;
   const part: HttpErrorPart = { code, payload: { kind: "none" }, hdrs: [] };
+  let payloadWord: string | undefined;
   for (let i = 2; i < words.length; i++) {
     const word = words[i]!;
     const value = words[i + 1];
+    // One payload per line, as HAProxy 2.6: "unexpected 'errorfile' argument, 'errorfiles' already defined".
+    if (PAYLOADS.includes(word)) {
+      if (payloadWord !== undefined) return `http-error: unexpected '${word}' argument, '${payloadWord}' already defined`;
+      payloadWord = word;
+    }
     if (word === "default-errorfiles") {
       part.payload = { kind: "default-errorfiles" };
       continue;
     }
-    if (word === "lf-string" || word === "lf-file" || word === "errorfiles") {
-      return `http-error: '${word}' is not supported yet (supported: default-errorfiles, errorfile, file, string)`;
+    if (word === "lf-string" || word === "lf-file") {
+      return `http-error: '${word}' is not supported yet (supported: default-errorfiles, errorfile, errorfiles, file, string)`;
     }
     if (value === undefined) return `http-error: '${word}' expects an argument (usage: ${USAGE})`;
     if (word === "content-type") part.contentType = value;
     else if (word === "errorfile" || word === "file") part.payload = { kind: word, path: value };
+    else if (word === "errorfiles") part.payload = { kind: "errorfiles", section: value };
     else if (word === "string") part.payload = { kind: "string", text: value };
     else if (word === "hdr") {
       const field = words[i + 2];
@@ -59,7 +72,7 @@ export function parseHttpError(words: readonly string[]): HttpErrorPart | string
   }
   const kind = part.payload.kind;
   if ((kind === "file" || kind === "string") && part.contentType === undefined) return "http-error: a content-type is required with a payload (add 'content-type <type>')";
-  if (kind === "errorfile" || kind === "default-errorfiles") {
+  if (kind === "errorfile" || kind === "default-errorfiles" || kind === "errorfiles") {
     if (part.contentType !== undefined || part.hdrs.length > 0) return `http-error: 'content-type' and 'hdr' cannot go with '${kind}' (the page has its own head)`;
   }
   return part;
@@ -75,7 +88,7 @@ export const HttpErrorSchema = rulesSchema("http-error", parseHttpError);
  */
 export function httpErrorPage(e: HttpErrorPart, near: (path: string) => string): ErrorFileResult | undefined {
   const p = e.payload;
-  if (p.kind === "default-errorfiles") return undefined;
+  if (p.kind === "default-errorfiles" || p.kind === "errorfiles") return undefined;
   if (p.kind === "errorfile") return readErrorFile(e.code, near(p.path));
   let body: Uint8Array;
   if (p.kind === "file") {

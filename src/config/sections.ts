@@ -6,9 +6,13 @@
 import { httpErrorPage } from "./schema-http-error.ts";
 import * as v from "valibot";
 import { contextOf } from "./context.ts";
-import { readErrorFile } from "./errorfile.ts";
+import { type ErrorFileResult, readErrorFile } from "./errorfile.ts";
+import { DEFAULT_BUFSIZE, tooLargeProblem } from "./errorfile-size.ts";
+import type { ErrorAnswerStep } from "./error-answers.ts";
+import { errorLocResponse } from "./schema-corpus.ts";
+import { type HttpErrorsPages, HttpErrorsSectionSchema } from "./schema-http-errors.ts";
 import type { FilePaths } from "./schema-paths.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, type SourcePos } from "./errors.ts";
 import { locate, toErrors } from "./issues.ts";
 import { settleLogChoice } from "./log-choice.ts";
 import {
@@ -61,10 +65,15 @@ export interface CheckedSegment {
   caches?: { name: string; origin: Origin; config?: CacheConfig }[];
   /** `resolvers` sections; a broken one keeps its name (servers naming it are not reported twice). */
   resolvers?: { name: string; origin: Origin; config?: ResolversConfig }[];
+  /** `http-errors` sections: their pages by status (a broken page is left out, its error reported). */
+  httpErrors?: { name: string; origin: Origin; config: HttpErrorsPages }[];
 }
 
-/** `paths`: how the files this segment's file names are found (schema-paths.ts). */
-export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: FilePaths): CheckedSegment {
+/**
+ * `paths`: how the files this segment's file names are found (schema-paths.ts); `bufsize`: the
+ * tune.bufsize of the global sections before (an error page must fit in it, errorfile-size.ts).
+ */
+export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: FilePaths, bufsize = DEFAULT_BUFSIZE): CheckedSegment {
   const doc = seg.doc;
   const out: CheckedSegment = { proxies: [] };
 
@@ -75,6 +84,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
     const r = v.safeParse(GlobalSchema, doc.global);
     if (r.success) {
       out.global = r.output;
+      bufsize = r.output.bufsize ?? bufsize;
       for (const target of r.output.logs ?? []) placeLogFile(target, paths);
     } else {
       errors.push(...toErrors(r.issues, ["global"], seg));
@@ -84,7 +94,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
     const r = v.safeParse(DefaultsSchema, doc.defaults);
     out.defaults = r.success ? r.output : null;
     if (r.success) {
-      readFiles(r.output, seg, ["defaults"], errors, paths);
+      readFiles(r.output, seg, ["defaults"], errors, paths, bufsize);
       settleLogChoice(r.output, seg, ["defaults"]);
     }
     else errors.push(...toErrors(r.issues, ["defaults"], seg));
@@ -107,7 +117,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
       if (!r.success) errors.push(...toErrors(r.issues, path, seg));
       const proxy: CheckedProxy = { kind, name, seg, path, origin };
       if (r.success) {
-        readFiles(r.output, seg, path, errors, paths);
+        readFiles(r.output, seg, path, errors, paths, bufsize);
         settleLogChoice(r.output, seg, path);
         proxy.part = r.output;
       }
@@ -118,6 +128,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
   checkPeers(seg, out, errors);
   checkCaches(seg, out, errors);
   checkResolvers(seg, out, errors);
+  checkHttpErrorsSections(seg, out, errors, paths, bufsize);
   // Categories are separate mappings; the file interleaves them.
   out.proxies.sort((a, b) =>
     (a.origin.line ?? 0) - (b.origin.line ?? 0) || (a.origin.col ?? 0) - (b.origin.col ?? 0)
@@ -207,41 +218,78 @@ function readTlsFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors:
   }
 }
 
-/** Reads the section's errorfiles into `part.errorResponses`; places its log files. */
-function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths): void {
+/** Reads the section's TLS files and error pages (`part.errorSteps`); places its log files. */
+function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths, bufsize: number): void {
   readTlsFiles(part, seg, base, errors, paths);
   for (const entry of part.logs ?? []) if (entry !== "global" && entry !== "none") placeLogFile(entry, paths);
-  readErrorFiles(part, seg, base, errors, paths);
-  readHttpErrors(part, seg, base, errors, paths);
+  part.errorSteps = errorSteps(part, seg, base, errors, paths, bufsize);
 }
 
-/** `http-error` lines after the errorfiles (the later replaces the earlier for a status): their pages, built now. */
-function readHttpErrors(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths): void {
-  part.httpErrors?.forEach((e, i) => {
-    const r = httpErrorPage(e, (path) => paths.near(path));
-    const responses = (part.errorResponses ??= {});
-    if (r === undefined) delete responses[e.code];
-    else if (r.ok) responses[e.code] = r.response;
-    else errors.push(new ConfigError(locate(seg, [...base, "http-error", i]), contextOf(base, seg.doc), `http-error status ${e.code}: ${r.error}`));
+/**
+ * The section's errorfile, errorloc*, http-error and errorfiles lines as
+ * error-answers.ts steps, in the order they were written (HAProxy applies
+ * them so: the later line for a status wins); files read and checked now.
+ */
+function errorSteps(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths, bufsize: number): ErrorAnswerStep[] {
+  const context = contextOf(base, seg.doc);
+  const fail = (at: SourcePos, detail: string) => errors.push(new ConfigError(at, context, detail));
+  const placed: { at: SourcePos; step: ErrorAnswerStep }[] = [];
+  for (const { code, file } of part.errorFiles ?? []) {
+    const at = locate(seg, [...base, "errorfile", String(code)]);
+    const page = readPage(code, paths.near(file), bufsize);
+    if (page.ok) placed.push({ at, step: { kind: "page", code, page: page.response } });
+    else fail(at, `errorfile ${code} '${file}': ${page.error}`);
+  }
+  for (const loc of part.errorLocs ?? []) {
+    placed.push({ at: locate(seg, [...base, loc.keyword, String(loc.code)]), step: { kind: "page", code: loc.code, page: errorLocResponse(loc) } });
+  }
+  part.errorFilesImports?.forEach((imported, i) => {
+    const at = locate(seg, [...base, "errorfiles", i]);
+    placed.push({ at, step: { kind: "import", section: imported.section, ...(imported.codes === undefined ? {} : { codes: imported.codes }), at, context } });
   });
+  part.httpErrors?.forEach((e, i) => {
+    const at = locate(seg, [...base, "http-error", i]);
+    const p = e.payload;
+    if (p.kind === "errorfiles") return placed.push({ at, step: { kind: "import", section: p.section, codes: [e.code], at, context } });
+    if (p.kind === "default-errorfiles") return placed.push({ at, step: { kind: "reset", code: e.code } });
+    const page = httpErrorPage(e, (path) => paths.near(path));
+    const problem = page === undefined || !page.ok ? page?.error : tooLargeProblem(page.response, bufsize);
+    if (problem !== undefined) return fail(at, `http-error status ${e.code}: ${problem}`);
+    if (page?.ok) placed.push({ at, step: { kind: "page", code: e.code, page: page.response } });
+  });
+  placed.sort((a, b) => (a.at.line ?? 0) - (b.at.line ?? 0) || (a.at.col ?? 0) - (b.at.col ?? 0));
+  return placed.map((p) => p.step);
 }
 
-function readErrorFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths): void {
-  if (part.errorFiles === undefined) return;
-  part.errorResponses ??= {};
-  for (const { code, file } of part.errorFiles) {
-    const r = readErrorFile(code, paths.near(file));
-    if (r.ok) {
-      part.errorResponses[code] = r.response;
-    } else {
-      errors.push(
-        new ConfigError(
-          locate(seg, [...base, "errorfile", String(code)]),
-          contextOf(base, seg.doc),
-          `errorfile ${code} '${file}': ${r.error}`,
-        ),
-      );
+/** An errorfile read and checked, as HAProxy checks it: a raw HTTP response that fits its buffer. */
+function readPage(code: number, file: string, bufsize: number): ErrorFileResult {
+  const r = readErrorFile(code, file);
+  if (!r.ok) return r;
+  const problem = tooLargeProblem(r.response, bufsize);
+  return problem === undefined ? r : { ok: false, error: problem };
+}
+
+/** The segment's `http-errors` sections, their files read; a broken one keeps its name (no error twice for a proxy that names it). */
+function checkHttpErrorsSections(seg: RawSegment, out: CheckedSegment, errors: ConfigError[], paths: FilePaths, bufsize: number): void {
+  const group = seg.doc["http-errors"];
+  if (group === null || typeof group !== "object" || Array.isArray(group)) return;
+  out.httpErrors = [];
+  for (const [name, raw] of Object.entries(group)) {
+    const path = ["http-errors", name];
+    const origin = locate(seg, path, true);
+    const r = v.safeParse(HttpErrorsSectionSchema, raw);
+    if (!r.success) {
+      errors.push(...toErrors(r.issues, path, seg));
+      out.httpErrors.push({ name, origin, config: {} });
+      continue;
     }
+    const pages: Record<number, Uint8Array> = {};
+    for (const { code, file } of r.output.errorfile ?? []) {
+      const page = readPage(code, paths.near(file), bufsize);
+      if (page.ok) pages[code] = page.response;
+      else errors.push(new ConfigError(locate(seg, [...path, "errorfile", String(code)]), [`http-errors '${name}'`], `errorfile ${code} '${file}': ${page.error}`));
+    }
+    out.httpErrors.push({ name, origin, config: pages });
   }
 }
 

@@ -123,7 +123,7 @@ export function parseYaml(file: string, text: string): SyntaxResult {
         new ConfigError(
           at,
           [],
-          "the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers)",
+          "the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers, http-errors)",
         ),
       ],
     };

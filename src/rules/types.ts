@@ -218,6 +218,8 @@ export interface CompileEnv {
   userlist?(name: string): Userlist | undefined;
   /** A `cache` section's store by name (cache-use, cache-store); absent: the configuration declares none. */
   cache?(name: string): HttpCache | undefined;
+  /** An `http-errors` section's pages by name (status → a raw HTTP/1.x response: `return|deny ... errorfiles NAME`); undefined: no such section. */
+  httpErrors?(name: string): Readonly<Record<number, Uint8Array>> | undefined;
   /**
    * The configuration's map file `file`, read and parsed once and shared by
    * every converter that names it (the runtime API changes its entries), or

@@ -230,7 +230,7 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown section",
       ["frontend:", "  web: {}"],
-      "sluice.yaml:1:1: unknown section 'frontend' (expected one of: global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers)",
+      "sluice.yaml:1:1: unknown section 'frontend' (expected one of: global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers, http-errors)",
     ],
     [
       "keyword not allowed in section",
@@ -285,7 +285,7 @@ describe("YAML errors carry line:col", () => {
     [
       "document not a mapping",
       ["- a", "- b"],
-      "sluice.yaml:1:1: the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers)",
+      "sluice.yaml:1:1: the document must be a mapping of sections (global, defaults, frontends, backends, listen, userlists, peers, caches, resolvers, http-errors)",
     ],
   ])("%s", (_, text, message) => {
     expect(errorsOf(yaml(...text))).toEqual([message]);

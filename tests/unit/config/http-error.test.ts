@@ -21,12 +21,12 @@ test("the forms HAProxy takes; what sluice does not take yet is named", () => {
     parseHttpError(["status", "503", "bogus"]),
   ]).toEqual([
     "http-error: status '302' has no error message to replace (expected one of 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504)",
-    "http-error: expects 'status <code>' first (usage: http-error status <code> [content-type <type>] [default-errorfiles | errorfile <file> | file <file> | string <text>] [hdr <name> <value>]...)",
+    "http-error: expects 'status <code>' first (usage: http-error status <code> [content-type <type>] [default-errorfiles | errorfile <file> | errorfiles <name> | file <file> | string <text>] [hdr <name> <value>]...)",
     "http-error: a content-type is required with a payload (add 'content-type <type>')",
-    "http-error: 'lf-string' is not supported yet (supported: default-errorfiles, errorfile, file, string)",
+    "http-error: 'lf-string' is not supported yet (supported: default-errorfiles, errorfile, errorfiles, file, string)",
     "http-error: 'content-type' and 'hdr' cannot go with 'errorfile' (the page has its own head)",
     "http-error: 'hdr x': log-format values are not supported yet (a constant is)",
-    "http-error: 'bogus' expects an argument (usage: http-error status <code> [content-type <type>] [default-errorfiles | errorfile <file> | file <file> | string <text>] [hdr <name> <value>]...)",
+    "http-error: 'bogus' expects an argument (usage: http-error status <code> [content-type <type>] [default-errorfiles | errorfile <file> | errorfiles <name> | file <file> | string <text>] [hdr <name> <value>]...)",
   ]);
 });
 
