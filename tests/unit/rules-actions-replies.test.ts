@@ -36,6 +36,19 @@ describe("deny / tarpit", () => {
     expect(u.reply).toEqual({ status: 429, reason: "Slow", fields: [["Content-Type", "text/plain"]], body: bytes("wait") });
   });
 
+  test("errorfiles NAME: the status's page of that http-errors section as it is; an empty reply when it has none (HAProxy 2.6.12)", () => {
+    const page = bytes("HTTP/1.1 403 Go away\r\ncontent-type: text/plain\r\ncontent-length: 3\r\n\r\nno\n");
+    const base = context();
+    const ctx = context({ env: { ...base.env, httpErrors: (name: string) => (name === "site" ? { 403: page } : undefined) } });
+    const t = txn();
+    action("http-request", "deny errorfiles site", ctx)(t);
+    expect(t.reply).toEqual({ status: 403, reason: "Go away", fields: [["content-type", "text/plain"]], body: bytes("no\n") });
+    const u = txn();
+    action("http-request", "return status 503 content-type text/plain errorfiles site hdr x-a b", ctx)(u);
+    expect(u.reply).toEqual({ status: 503, reason: "Service Unavailable", fields: [], body: new Uint8Array(0), local: true });
+    expect(ctx.warnings).toContain("'return': status '503' is not declared in http-errors section 'site'");
+  });
+
   test("http-response deny: 502 by default", () => {
     const t = txn(request(), response());
     expect(action("http-response", "deny")(t)).toBe(Verdict.reply);
@@ -113,8 +126,12 @@ describe("deny / tarpit", () => {
       "'deny': unexpected 'string' argument, 'string' already defined",
     );
     expect(compileError("http-request", "deny errorfiles myerrors")).toBe(
-      "'deny' 'errorfiles': http-errors sections are not supported (use 'errorfile <file>')",
+      "'deny': unknown http-errors section 'myerrors' referenced by 'errorfiles'",
     );
+    expect(compileError("http-request", "return status 414 errorfiles myerrors")).toBe(
+      "'return': status code '414' not handled by default with 'errorfiles' argument (expected one of 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504)",
+    );
+    expect(compileError("http-request", "return status 503 errorfiles")).toBe("'return' 'errorfiles' expects <name>");
     expect(compileError("http-request", "deny hdr X")).toBe("'deny' 'hdr' expects <name> and <fmt>");
     expect(compileError("http-request", "deny bogus")).toBe(
       "'deny': unexpected 'bogus' after its arguments (expected 'if' or 'unless' and a condition)",

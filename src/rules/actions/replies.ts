@@ -44,7 +44,11 @@ export function errorReply(ctx: ActionContext, status: number): RawResponse | st
 type Payload =
   | { kind: "empty" }
   | { kind: "errorfiles" }
+  /** `errorfiles NAME`: the status's page in the http-errors section NAME. */
+  | { kind: "section"; name: string }
   | { kind: "errorfile"; file: string }
+  /** A complete raw response already read (an http-errors section's page). */
+  | { kind: "page"; page: Uint8Array }
   | { kind: "raw"; body: Uint8Array }
   | { kind: "format"; body: FormatFn };
 
@@ -81,7 +85,7 @@ interface ParsedReply {
 
 /**
  * HAProxy's http reply arguments from `words[i]` on: [status N]
- * [content-type T] [default-errorfiles | errorfile F | file F | lf-file F |
+ * [content-type T] [default-errorfiles | errorfile F | errorfiles NAME | file F | lf-file F |
  * string S | lf-string S] [hdr N V]... `deny_status` is `status` for deny
  * and tarpit, whose bare form (no argument, or only deny_status) means the
  * proxy's error page.
@@ -118,7 +122,11 @@ function parseReply(action: string, words: readonly string[], ctx: ActionContext
       payload = { kind: "errorfiles" };
       i += 1;
     } else if (word === "errorfiles") {
-      return `'${action}' 'errorfiles': http-errors sections are not supported (use 'errorfile <file>')`;
+      if (payloadWord !== undefined) return `'${action}': unexpected '${word}' argument, '${payloadWord}' already defined`;
+      if (missing) return `'${action}' 'errorfiles' expects <name>`;
+      payloadWord = word;
+      payload = { kind: "section", name: value };
+      i += 2;
     } else if (PAYLOAD_WORDS.includes(word)) {
       if (payloadWord !== undefined) return `'${action}': unexpected '${word}' argument, '${payloadWord}' already defined`;
       if (missing) return `'${action}' '${word}' expects <${word.endsWith("string") ? "text" : "file"}>`;
@@ -155,11 +163,25 @@ interface ReplySpec {
 }
 
 function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: number): ParsedReply | string {
-  const { status, payload, hdrs, close, local } = spec;
+  const { status, hdrs, close, local } = spec;
+  let payload = spec.payload;
   let contentType = spec.contentType;
-  if (payload.kind === "errorfiles" || payload.kind === "errorfile") {
+  if (payload.kind === "section") {
+    const page = sectionPage(action, ctx, payload.name, status);
+    if (typeof page === "string") return page;
+    if (page === undefined) {
+      // HAProxy 2.6.12 warns and answers with an empty reply of that status (its content-type and hdr dropped too).
+      ctx.warn?.(`'${action}': status '${status}' is not declared in http-errors section '${payload.name}'`);
+      const reply = frozenReply(status, [], EMPTY_BODY, close, local, reasonOrClass(status));
+      return { next, make: () => reply };
+    }
+    payload = { kind: "page", page };
+  }
+  if (payload.kind === "errorfiles" || payload.kind === "errorfile" || payload.kind === "page") {
     let page;
-    if (payload.kind === "errorfiles") {
+    if (payload.kind === "page") {
+      page = parseRawResponse(payload.page);
+    } else if (payload.kind === "errorfiles") {
       if (!HANDLED_STATUSES.includes(status)) {
         return `'${action}': status code '${status}' has no default error page (expected one of ${HANDLED_STATUSES.join(", ")})`;
       }
@@ -217,6 +239,20 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
       return replyOf(status, fields, body, close, local, reason);
     },
   };
+}
+
+/**
+ * The page of `status` in the http-errors section `name`: undefined when the
+ * section has none for it; a message when the section does not exist or the
+ * status has no error message in HAProxy (both refused by HAProxy 2.6).
+ */
+function sectionPage(action: string, ctx: ActionContext, name: string, status: number): Uint8Array | undefined | string {
+  if (!HANDLED_STATUSES.includes(status)) {
+    return `'${action}': status code '${status}' not handled by default with 'errorfiles' argument (expected one of ${HANDLED_STATUSES.join(", ")})`;
+  }
+  const pages = ctx.env.httpErrors?.(name);
+  if (pages === undefined) return `'${action}': unknown http-errors section '${name}' referenced by 'errorfiles'`;
+  return pages[status];
 }
 
 function replyAction(action: "deny" | "return" | "tarpit", sets: readonly RuleSet[]): ActionDef {
