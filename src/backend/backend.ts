@@ -38,6 +38,8 @@ export class Backend {
   readonly retryOn: ReadonlySet<RetryCondition>;
   readonly httpMode: BackendConfig["httpMode"];
   readonly errorFiles: BackendConfig["errorFiles"];
+  /** `http-error` pages built per transaction (session/proxy-error-page.ts). */
+  readonly errorFormats: BackendConfig["errorFormats"];
   readonly httpReuse: HttpReuse;
   /** Its servers speak HTTP/2 (all of them: a backend does not mix protocols). */
   readonly h2: boolean;
@@ -85,6 +87,7 @@ export class Backend {
     this.retryOn = new Set(config.retryOn);
     this.httpMode = config.httpMode;
     this.errorFiles = config.errorFiles;
+    this.errorFormats = config.errorFormats;
     this.mode = config.mode;
     this.retries = config.retries;
     this.timeouts = config.timeouts;

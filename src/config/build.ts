@@ -8,7 +8,7 @@
 // every frontend logs to stderr: sluice logs there unless told otherwise.
 
 import { applyFilters } from "./filters-build.ts";
-import { applyErrorSteps } from "./error-answers.ts";
+import { applyErrorSteps, type ErrorAnswers } from "./error-answers.ts";
 import type { HttpErrorsPages } from "./schema-http-errors.ts";
 import type { ConfigError } from "./errors.ts";
 import { resolveHealthCheck, serverChecks } from "./health-check.ts";
@@ -30,7 +30,6 @@ import {
   type BindConfig,
   type BindTls,
   BUILTIN,
-  type ErrorFiles,
   type FrontendConfig,
   type GlobalConfig,
   type LogTarget,
@@ -142,7 +141,7 @@ export function buildDraft(segments: CheckedSegment[], httpErrors: Readonly<Reco
       }
       // Its defaults' error answers, then its own, in the order written; a listen's two halves share them.
       const report = { errors: draft.statsProblems, warnings: errorAnswerWarnings };
-      const errorFiles = applyErrorSteps([...(defaults.errorSteps ?? []), ...(part.errorSteps ?? [])], httpErrors, report);
+      const errorAnswers = applyErrorSteps([...(defaults.errorSteps ?? []), ...(part.errorSteps ?? [])], httpErrors, report);
       // Stats in a section that routes, or in a backend: HAProxy's stats applet inside the proxy (issue 19).
       const page = statsPage(proxy, part, defaults, draft.statsProblems, draft.statsWarnings);
       if (proxy.kind !== "backend") {
@@ -156,14 +155,14 @@ export function buildDraft(segments: CheckedSegment[], httpErrors: Readonly<Reco
               ...(defaults.logs ?? []),
               ...(part.logs ?? []),
             ]),
-            errorFiles,
+            errorAnswers,
           );
         // Compression and filters (issue 19, compress): their problems join the draft's list of section problems.
         applyFilters(f.config, proxy, part, defaults, true, draft.statsProblems);
         draft.frontends.push(f);
       }
       if (proxy.kind !== "frontend") {
-        const drafted = backend(proxy, named, part, defaults, global, errorFiles);
+        const drafted = backend(proxy, named, part, defaults, global, errorAnswers);
         applyFilters(drafted.config, proxy, part, defaults, proxy.kind === "backend", draft.statsProblems);
         // Where its servers' messages go (HAProxy's send_log on the backend): its defaults' and own `log` lines, when it has some.
         if (part.logs !== undefined) drafted.config.logTargets = logTargets([...(defaults.logs ?? []), ...part.logs]);
@@ -236,7 +235,7 @@ function frontend(
   defaults: ProxyPart,
   global: GlobalConfig,
   logTargets: LogTarget[],
-  errorFiles: ErrorFiles,
+  errorAnswers: ErrorAnswers,
 ): DraftFrontend {
   const config: FrontendConfig = {
     name: proxy.name,
@@ -256,7 +255,8 @@ function frontend(
     logTargets,
     ...proxyLogging(part, defaults, "frontend"),
     httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
-    errorFiles,
+    errorFiles: errorAnswers.pages,
+    ...(Object.keys(errorAnswers.formats).length === 0 ? {} : { errorFormats: errorAnswers.formats }),
     maxSessionSrvConns: part.maxSessionSrvConns ?? defaults.maxSessionSrvConns ??
       BUILTIN.maxSessionSrvConns,
     origin: proxy.origin,
@@ -302,7 +302,7 @@ function backend(
   part: ProxyPart,
   defaults: ProxyPart,
   global: GlobalConfig,
-  errorFiles: ErrorFiles,
+  errorAnswers: ErrorAnswers,
 ): DraftBackend {
   const servers = part.servers ?? [];
   const mode = part.mode ?? defaults.mode ?? BUILTIN.mode;
@@ -329,7 +329,8 @@ function backend(
     retryOn: mode === "tcp" ? [...TCP_RETRY_ON] : [...(part.retryOn ?? defaults.retryOn ?? BUILTIN.retryOn)],
     timeouts: timeouts(defaults, part),
     httpMode: part.httpMode ?? defaults.httpMode ?? BUILTIN.httpMode,
-    errorFiles,
+    errorFiles: errorAnswers.pages,
+    ...(Object.keys(errorAnswers.formats).length === 0 ? {} : { errorFormats: errorAnswers.formats }),
     redispatch: redispatch !== 0,
     redispatchInterval: redispatch === 0 ? BUILTIN.redispatchInterval : redispatch,
     httpReuse: part.httpReuse ?? defaults.httpReuse ?? BUILTIN.httpReuse,

@@ -10,11 +10,13 @@
 // written further down, or in another file).
 import { ConfigError, type SourcePos } from "./errors.ts";
 import type { HttpErrorsPages } from "./schema-http-errors.ts";
-import type { ErrorFiles } from "./types.ts";
+import type { ErrorFiles, ErrorFormats, ErrorPageFormat } from "./types.ts";
 
 export type ErrorAnswerStep =
   /** errorfile, errorloc*, http-error with its own page: the status's answer from now on. */
   | { kind: "page"; code: number; page: Uint8Array }
+  /** http-error with log-format parts: a page built per transaction from now on. */
+  | { kind: "format"; code: number; format: ErrorPageFormat }
   /** `http-error status N default-errorfiles`: no answer of the proxy's for N (the frontend's, else sluice's own page). */
   | { kind: "reset"; code: number }
   /** `errorfiles S [codes]` or `http-error status N errorfiles S`: S's pages (all, or those of `codes`). */
@@ -26,19 +28,31 @@ export interface ErrorAnswerReport {
   warnings: ConfigError[];
 }
 
-/** The status → page map the steps make, with the http-errors sections found by name. */
+/** A proxy's answers: fixed pages, and those built per transaction; a status is in one of them at most. */
+export interface ErrorAnswers {
+  pages: ErrorFiles;
+  formats: ErrorFormats;
+}
+
+/** The answers the steps make, with the http-errors sections found by name. */
 export function applyErrorSteps(
   steps: readonly ErrorAnswerStep[],
   sections: Readonly<Record<string, HttpErrorsPages>>,
   report: ErrorAnswerReport,
-): ErrorFiles {
-  const out: ErrorFiles = {};
+): ErrorAnswers {
+  const pages: ErrorFiles = {};
+  const formats: ErrorFormats = {};
   for (const step of steps) {
-    if (step.kind === "page") out[step.code] = step.page;
-    else if (step.kind === "reset") delete out[step.code];
-    else importPages(step, sections, out, report);
+    if (step.kind === "import") {
+      for (const code of importPages(step, sections, pages, report)) delete formats[code];
+      continue;
+    }
+    delete pages[step.code];
+    delete formats[step.code];
+    if (step.kind === "page") pages[step.code] = step.page;
+    else if (step.kind === "format") formats[step.code] = step.format;
   }
-  return out;
+  return { pages, formats };
 }
 
 function importPages(
@@ -46,16 +60,19 @@ function importPages(
   sections: Readonly<Record<string, HttpErrorsPages>>,
   out: ErrorFiles,
   report: ErrorAnswerReport,
-): void {
+): number[] {
   const pages = Object.hasOwn(sections, step.section) ? sections[step.section] : undefined;
   if (pages === undefined) {
     report.errors.push(new ConfigError(step.at, step.context, `unknown http-errors section '${step.section}'`));
-    return;
+    return [];
   }
   const codes = step.codes ?? Object.keys(pages).map(Number);
+  const imported: number[] = [];
   for (const code of codes) {
     const page = pages[code];
+    if (page !== undefined) imported.push(code);
     if (page !== undefined) out[code] = page;
     else report.warnings.push(new ConfigError(step.at, step.context, `status '${code}' not declared in http-errors section '${step.section}' (the proxy's own answer stays)`));
   }
+  return imported;
 }

@@ -16,7 +16,7 @@ import type { BackendSwitch, HeaderCapture, Monitor, ProxyRules, ServerSwitch, S
 import { errorReply } from "../rules/actions/replies.ts";
 import { freezeReply } from "../rules/actions/common.ts";
 import { RULE_KEYWORDS } from "./schema-rules.ts";
-import { type Action, type CompileEnv, type Condition, type SampleFn, Stage, type StageBit } from "../rules/types.ts";
+import { type Action, type CompileEnv, type Condition, type SampleFn, Stage, type StageBit, type Txn } from "../rules/types.ts";
 import { LOG_STAGE, logFormatSamples } from "./log-format.ts";
 import { ConfigError } from "./errors.ts";
 import { parseDuration } from "./duration.ts";
@@ -28,6 +28,7 @@ import type { Origin, RuleLine, RuleLines, StatsListenerConfig, UserlistConfig }
 import { STATS_DEFAULTS } from "./schema-stats.ts";
 import { Userlist } from "../rules/auth/userlist.ts";
 import type { HttpErrorsPages } from "./schema-http-errors.ts";
+import { compileErrorPage } from "./error-page-format.ts";
 import { HttpCache } from "../rules/cache/store.ts";
 import type { CacheConfig } from "./types-filters.ts";
 import { MapRegistry } from "../rules/match/map-ref.ts";
@@ -68,6 +69,7 @@ interface ProxyFacts {
   /** The page HAProxy's stats applet serves in this proxy (issue 19): its uri and `stats http-request` lines. */
   statsPage?: StatsListenerConfig;
   errorFile(status: number): Uint8Array | undefined;
+  errorFormat(status: number): ((t: Txn) => Uint8Array) | undefined;
 }
 
 /** Compiles every proxy's rule lines into its config (`rules`); problems go to `errors`. */
@@ -105,6 +107,9 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
   };
   const httpErrors = (name: string) => (Object.hasOwn(httpErrorsSections, name) ? httpErrorsSections[name] : undefined);
   const shared = { userlist, cache, httpErrors };
+  compileErrorPages(draft, errors, (p) => proxyEnv({ name: p.name, origin: p.origin }, backends, shared, tables, maps));
+  // A page built per transaction needs one: the frontend's own, or any backend's its streams may reach.
+  const backendPageFormats = draft.backends.some((b) => b.config.errorFormats !== undefined);
   // A server's `sni <expression>` and `balance hash <expr>` read the transaction of the stream that connects.
   const dynamicSni = draft.backends.some((b) => b.config.servers.some((server) => server.ssl?.sniExpr !== undefined) || b.config.balance.algorithm === "hash");
   for (const b of draft.backends) {
@@ -126,10 +131,11 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     const statsPage = f.config.statsPage;
     // Any backend's stats page is reached through the request stage of rules, as a monitor-uri or a frontend's own page is.
     // So is a server's `sni <expression>`: it reads the transaction of the stream that connects.
-    const needsStage = monitorUri !== undefined || logSamples.length > 0 || statsPage !== undefined || (f.config.mode === "http" && draft.backends.some((b) => b.config.statsPage !== undefined)) || dynamicSni;
+    const needsStage = monitorUri !== undefined || logSamples.length > 0 || statsPage !== undefined || (f.config.mode === "http" && draft.backends.some((b) => b.config.statsPage !== undefined)) || dynamicSni || backendPageFormats || f.config.errorFormats !== undefined;
     const lines = f.config.ruleLines ?? (needsStage ? noRuleLines() : undefined);
     if (lines === undefined) continue;
     const files = f.config.errorFiles;
+    const formats = f.config.errorFormats;
     // A listen is one proxy: its backend half runs the same rules (use-server, stick), never twice.
     const own = f.named.kind === "listen" ? draft.backends.find((b) => b.named === f.named) : undefined;
     const servers = own?.config.servers.map((s) => s.name);
@@ -141,6 +147,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
         origin: f.config.origin,
         lines,
         errorFile: (s) => files[s],
+        errorFormat: (s) => formats?.[s]?.build,
         ...(servers === undefined ? {} : { servers }),
         ...(monitorUri === undefined ? {} : { monitorUri }),
         ...(statsPage === undefined ? {} : { statsPage }),
@@ -166,6 +173,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     const lines = b.config.ruleLines ?? (statsPage === undefined ? undefined : noRuleLines());
     if (lines === undefined) continue;
     const files = b.config.errorFiles;
+    const formats = b.config.errorFormats;
     const rules = compileProxy(
       {
         kind: b.named.kind,
@@ -175,6 +183,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
         lines,
         servers: b.config.servers.map((s) => s.name),
         errorFile: (s) => files[s],
+        errorFormat: (s) => formats?.[s]?.build,
         ...(statsPage === undefined ? {} : { statsPage }),
       },
       backends,
@@ -238,6 +247,18 @@ function proxyEnv(
     where,
     position,
   };
+}
+
+/** The `http-error` pages built per transaction (error-page-format.ts); a page shared through defaults is compiled once. */
+function compileErrorPages(draft: Draft, errors: ConfigError[], envOf: (p: { name: string; origin: Origin }) => CompileEnv): void {
+  for (const { config, named } of [...draft.frontends, ...draft.backends]) {
+    for (const format of Object.values(config.errorFormats ?? {})) {
+      if (format.build !== undefined) continue;
+      const build = compileErrorPage(format, envOf(config));
+      if (typeof build === "string") errors.push(new ConfigError(format.origin, [`${named.kind} '${config.name}'`], `http-error status ${format.code}: ${build}`));
+      else format.build = build;
+    }
+  }
 }
 
 /** `server ... sni <expression>`: compiled into each server's `sniOf`, at the stage its backend's streams connect from. */
@@ -319,6 +340,7 @@ function compileProxy(
     },
     env,
     errorFile: p.errorFile,
+    errorFormat: p.errorFormat,
     // The entry is found (or made) per request by the transaction, which owns its reference.
     track: (slot, key, table) => (t) => {
       const k = key(t);

@@ -252,10 +252,15 @@ function errorSteps(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: C
     const p = e.payload;
     if (p.kind === "errorfiles") return placed.push({ at, step: { kind: "import", section: p.section, codes: [e.code], at, context } });
     if (p.kind === "default-errorfiles") return placed.push({ at, step: { kind: "reset", code: e.code } });
-    const page = httpErrorPage(e, (path) => paths.near(path));
-    const problem = page === undefined || !page.ok ? page?.error : tooLargeProblem(page.response, bufsize);
-    if (problem !== undefined) return fail(at, `http-error status ${e.code}: ${problem}`);
-    if (page?.ok) placed.push({ at, step: { kind: "page", code: e.code, page: page.response } });
+    const page = httpErrorPage(e, (path) => paths.near(path), bufsize);
+    if (page === undefined) return;
+    if (!page.ok) return fail(at, `http-error status ${e.code}: ${page.error}`);
+    // A page built per transaction is checked when it is compiled (config/rules.ts), its size when it is sent.
+    if ("format" in page) return placed.push({ at, step: { kind: "format", code: e.code, format: { ...page.format, origin: at } } });
+    // An errorfile is held as HAProxy holds one (errorfile-size.ts); a payload was checked against the buffer's size.
+    const problem = p.kind === "errorfile" ? tooLargeProblem(page.response, bufsize) : undefined;
+    if (problem !== undefined && p.kind === "errorfile") return fail(at, `http-error status ${e.code}: errorfile '${p.path}': ${problem}`);
+    placed.push({ at, step: { kind: "page", code: e.code, page: page.response } });
   });
   placed.sort((a, b) => (a.at.line ?? 0) - (b.at.line ?? 0) || (a.at.col ?? 0) - (b.at.col ?? 0));
   return placed.map((p) => p.step);

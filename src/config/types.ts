@@ -197,6 +197,28 @@ export type { LogTarget };
  */
 export type ErrorFiles = Record<number, Uint8Array>;
 
+/**
+ * An `http-error` page with log-format parts (`lf-string`, `lf-file`, a
+ * `hdr` value with `%`): HAProxy builds it per transaction, so does sluice.
+ * `build` is compiled with the proxy's rules (config/rules.ts); without a
+ * transaction (a request that could not be read) the page is sluice's own,
+ * as HAProxy's multiplexer then sends only static pages.
+ */
+export interface ErrorPageFormat {
+  code: number;
+  contentType?: string;
+  /** The body, a log-format string. */
+  body: string;
+  /** `hdr NAME FMT`, in order. */
+  hdrs: [string, string][];
+  /** Its `http-error` line. */
+  origin: Origin;
+  build?: (t: Txn) => Uint8Array;
+}
+
+/** Status → the proxy's page built per transaction (ErrorPageFormat). */
+export type ErrorFormats = Record<number, ErrorPageFormat>;
+
 /** One rule line as written (`http-request deny if bad`: the words after the keyword) and where. */
 export interface RuleLine {
   words: string[];
@@ -281,6 +303,8 @@ export interface BackendConfig {
   httpMode: HttpConnectionMode;
   /** Inherited from `defaults` code by code; the section's own win. */
   errorFiles: ErrorFiles;
+  /** The statuses whose page is built per transaction (never one errorFiles has too). */
+  errorFormats?: ErrorFormats;
   /** `option srvtcpka`/`tcpka` (issue 19): SO_KEEPALIVE on connections to servers. */
   serverTcpKeepAlive?: true;
   /** `option abortonclose` (issue 19): an HTTP request whose client shut its side is dropped while queued or connecting. */
@@ -369,6 +393,8 @@ export interface FrontendConfig {
   httpMode: HttpConnectionMode;
   /** Inherited from `defaults` code by code; the section's own win. */
   errorFiles: ErrorFiles;
+  /** The statuses whose page is built per transaction (never one errorFiles has too). */
+  errorFormats?: ErrorFormats;
   /** `option clitcpka`/`tcpka` (issue 19): SO_KEEPALIVE on accepted client sockets. */
   clientTcpKeepAlive?: true;
   /** `max-session-srv-conns N`: idle private backend connections a session keeps (default 5). */

@@ -184,6 +184,7 @@ function emptyBackend(f: FrontendConfig): BackendConfig {
     timeouts: f.timeouts,
     httpMode: f.httpMode,
     errorFiles: f.errorFiles,
+    ...(f.errorFormats === undefined ? {} : { errorFormats: f.errorFormats }),
     redispatch: false,
     redispatchInterval: BUILTIN.redispatchInterval,
     httpReuse: BUILTIN.httpReuse,

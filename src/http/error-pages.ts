@@ -1,8 +1,9 @@
 // The responses sluice writes itself (400, 408, 502, 503, 504, ...): small HTML
-// bodies, replaceable per proxy with `errorfile CODE FILE` (a complete raw HTTP
-// response, sent as is). For the statuses HAProxy has messages for, the status
-// line and the text are HAProxy 2.6's, as its clients and monitors see them
-// (its 501 text begins with a stray "." there too); the others are sluice's.
+// bodies, replaceable per proxy with `errorfile CODE FILE` and the like
+// (session/proxy-error-page.ts picks the proxy's page). For the statuses
+// HAProxy has messages for, the status line and the text are HAProxy 2.6's,
+// as its clients and monitors see them (its 501 text begins with a stray "."
+// there too); the others are sluice's.
 import { reasonPhrase } from "./reasons.ts";
 
 /** What each page says: its reason phrase (where HAProxy's pages differ from the standard one) and its text. */
@@ -53,22 +54,4 @@ export function defaultErrorPage(status: number, keepAlive = false): Uint8Array 
 export function errorPageBody(status: number): string {
   const known = PAGES[status];
   return `<html><body><h1>${status} ${known?.reason ?? reasonPhrase(status, "Error")}</h1>\n${known?.text ?? "An error occurred."}\n</body></html>\n`;
-}
-
-/** The proxy's errorfile for `status` (the backend's, else the frontend's), if it has one. */
-export function errorFile(
-  status: number,
-  backendFiles: Readonly<Record<number, Uint8Array>> | undefined,
-  frontendFiles: Readonly<Record<number, Uint8Array>> | undefined,
-): Uint8Array | undefined {
-  return backendFiles?.[status] ?? frontendFiles?.[status];
-}
-
-/** The page to send: the backend's errorfile, else the frontend's, else sluice's own. */
-export function errorPage(
-  status: number,
-  backendFiles: Readonly<Record<number, Uint8Array>> | undefined,
-  frontendFiles: Readonly<Record<number, Uint8Array>> | undefined,
-): Uint8Array {
-  return errorFile(status, backendFiles, frontendFiles) ?? defaultErrorPage(status);
 }

@@ -43,6 +43,7 @@ export class HttpHost implements HttpSessionHost {
   readonly name: string;
   readonly timeouts: HttpSessionHost["timeouts"];
   readonly errorFiles: Readonly<Record<number, Uint8Array>>;
+  readonly errorFormats: FrontendConfig["errorFormats"];
   readonly clientKeepAlive: boolean;
   /** `option idle-close-on-response`: a soft stop leaves idle keep-alive connections to their next response. */
   readonly idleCloseOnResponse: boolean;
@@ -79,6 +80,7 @@ export class HttpHost implements HttpSessionHost {
     this.name = config.name;
     this.timeouts = config.timeouts;
     this.errorFiles = config.errorFiles;
+    this.errorFormats = config.errorFormats;
     this.clientKeepAlive = config.httpMode !== "close";
     this.idleCloseOnResponse = config.idleCloseOnResponse === true;
     this.ignoreProbes = config.logging?.ignoreProbes === true;

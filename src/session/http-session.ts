@@ -8,7 +8,8 @@ import type { Server } from "../backend/server.ts";
 import { proxyHeaderV1 } from "../conn/proxy-header.ts";
 import type { ResponseWriter, ServerMuxEvents } from "../conn/server-mux.ts";
 import type { Owner } from "../conn/types.ts";
-import { defaultErrorPage, errorFile, errorPage } from "../http/error-pages.ts";
+import { defaultErrorPage } from "../http/error-pages.ts";
+import { type ErrorPageSource, proxyErrorPage } from "./proxy-error-page.ts";
 import { pageFor } from "../http/raw-response.ts";
 import { BodyKind, type Head, type HeadLimits, type ProtocolRefusal } from "../http/message.ts";
 import { H1ServerMux } from "../http1/server-mux.ts";
@@ -44,7 +45,8 @@ export interface HttpSessionHost {
     httpRequest?: number;
     httpKeepAlive?: number;
   };
-  readonly errorFiles: Readonly<Record<number, Uint8Array>>;
+  readonly errorFiles: ErrorPageSource["errorFiles"];
+  readonly errorFormats?: ErrorPageSource["errorFormats"];
   /** The one API that moves backend connections between sessions and pools. */
   readonly ownership: Ownership;
   /** `max-session-srv-conns`: idle private connections a session keeps. */
@@ -443,7 +445,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
 
   /** An error page (the backend's errorfile, else the frontend's, else sluice's own), then the connection closes. */
   private respondAndClose(status: number, backend = this.defaultBackend): void {
-    this.mux.replaceOutput(errorPage(status, backend.errorFiles, this.host.errorFiles));
+    this.mux.replaceOutput(proxyErrorPage(status, backend, this.host, undefined) ?? defaultErrorPage(status));
     this.flushToClient();
     this.closeClient();
   }
@@ -490,7 +492,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     this.stream = undefined;
     // As HAProxy, the connection stays after a page of sluice's own (502, 503, 504) when the request was read
     // whole and may be followed by another; an errorfile is sent as it is, and the connection closes after it.
-    const file = errorFile(status, stream.backend.errorFiles, this.host.errorFiles);
+    const file = proxyErrorPage(status, stream.backend, this.host, stream.ruled?.txn);
     const keep = file === undefined && this.keepsClient && stream.requestComplete && stream.request.keepAlive;
     // The page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
     this.mux.replaceOutput(pageFor(stream.request.method, pageAfterResponse(stream.ruled, file ?? defaultErrorPage(status, keep))));

@@ -10,7 +10,8 @@ import type { Backend } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
 import type { RequestSink, ServerStream } from "../conn/server-mux.ts";
 import type { Owner } from "../conn/types.ts";
-import { errorPage } from "../http/error-pages.ts";
+import { defaultErrorPage } from "../http/error-pages.ts";
+import { proxyErrorPage } from "./proxy-error-page.ts";
 import { pageFor } from "../http/raw-response.ts";
 import { ErrorCode } from "../http2/constants.ts";
 import type { Head, HeadLimits, ProtocolRefusal } from "../http/message.ts";
@@ -207,7 +208,8 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
 
   streamFailed(stream: HttpStream, status: number): void {
     // The error page is sent before the line is written: its bytes are the stream's %B, as HAProxy counts them.
-    this.writer.page(pageFor(stream.request.method, pageAfterResponse(stream.ruled, errorPage(status, stream.backend.errorFiles, this.session.host.errorFiles))));
+    const page = proxyErrorPage(status, stream.backend, this.session.host, stream.ruled?.txn) ?? defaultErrorPage(status);
+    this.writer.page(pageFor(stream.request.method, pageAfterResponse(stream.ruled, page)));
     this.log(stream, status);
     this.finish();
   }
@@ -278,7 +280,7 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
 
   /** sluice's own answer (an error page) on this stream, then the slot is over once it left. */
   answer(status: number, backend: Backend): void {
-    this.writer.page(errorPage(status, backend.errorFiles, this.session.host.errorFiles));
+    this.writer.page(proxyErrorPage(status, backend, this.session.host, undefined) ?? defaultErrorPage(status));
     this.finish();
   }
 

@@ -185,6 +185,8 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
       if (!HANDLED_STATUSES.includes(status)) {
         return `'${action}': status code '${status}' has no default error page (expected one of ${HANDLED_STATUSES.join(", ")})`;
       }
+      const perTransaction = ctx.errorFile(status) === undefined ? ctx.errorFormat?.(status) : undefined;
+      if (perTransaction !== undefined) return builtPageReply(perTransaction, status, close, local, next);
       page = errorReply(ctx, status);
     } else {
       let bytes: Uint8Array;
@@ -237,6 +239,23 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
       }
       const body = bodyFormat === undefined ? constantBody : byteString(bodyFormat(t));
       return replyOf(status, fields, body, close, local, reason);
+    },
+  };
+}
+
+/**
+ * The proxy's page for `status` built per transaction (`http-error` with
+ * log-format parts) as the reply of a bare deny or `default-errorfiles`:
+ * its own status line, as a fixed page's.
+ */
+function builtPageReply(build: (t: ActionTxn) => Uint8Array, status: number, close: boolean, local: boolean, next: number): ParsedReply {
+  return {
+    next,
+    make: (t) => {
+      const page = parseRawResponse(build(t));
+      // The builder writes a well-formed page; should a sample make it otherwise, an empty reply of the status goes out.
+      if (typeof page === "string") return replyOf(status, [], EMPTY_BODY, close, local, reasonOrClass(status));
+      return replyOf(page.status, page.fields, page.body, close, local, page.reason);
     },
   };
 }

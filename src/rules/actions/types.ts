@@ -21,6 +21,8 @@ export interface ActionContext {
   readonly env: CompileEnv;
   /** The proxy's `errorfile` for `status` (a complete raw HTTP/1.x response), if it declares one. */
   errorFile(status: number): Uint8Array | undefined;
+  /** The proxy's page for `status` built per transaction (`http-error` with log-format parts), when errorFile has none. */
+  errorFormat?(status: number): ((t: ActionTxn) => Uint8Array) | undefined;
   /** Stick-table tracking for `track-sc<slot>`: a hook that makes `t.tracked[slot]` track the entry of the key in `table`. */
   track(slot: number, key: SampleFn, table: string): ((t: ActionTxn) => void) | string;
   /** The name of the section the rule is in: `auth`'s default realm. */

@@ -95,6 +95,26 @@ describe("http-errors sections and errorfiles", () => {
     ))).toContain(`${at(4)}: backend 'be': status '404' not declared in http-errors section 'site' (the proxy's own answer stays)`);
   });
 
+  test("http-error pages with log-format parts: compiled with the proxy, a bad fetch named at the line; a payload file larger than a buffer refused", () => {
+    const c = loadOk(cfg(
+      "defaults",
+      "    mode http",
+      '    http-error status 502 content-type text/plain lf-string "bad gateway for %[path]"',
+      "backend be",
+      '    http-error status 503 content-type text/plain string down hdr x-path "%[path]"',
+    ));
+    expect(Object.keys(c.backends[0]!.errorFormats ?? {})).toEqual(["502", "503"]);
+    expect(c.backends[0]!.errorFormats?.[503]?.build).toBeFunction();
+    expect(errorsOf(cfg("backend be", '    http-error status 503 content-type text/plain lf-string "%[nope]"'))[0]).toStartWith(
+      `${at(2)}: backend 'be': http-error status 503: `,
+    );
+    const big = join(dir, "big.txt");
+    writeFileSync(big, "x".repeat(16385));
+    expect(errorsOf(cfg("backend be", `    http-error status 503 content-type text/plain file ${big}`))).toEqual([
+      `${at(2)}: backend 'be': http-error status 503: file '${big}' exceeds the buffer size (16385 > 16384)`,
+    ]);
+  });
+
   test("a page HAProxy cannot hold in a buffer, a content-length that is not the body's, a chunked page are refused", () => {
     const file = (name: string, text: string) => {
       writeFileSync(join(dir, name), text);
