@@ -443,9 +443,15 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     }
   }
 
-  /** An error page (the backend's errorfile, else the frontend's, else sluice's own), then the connection closes. */
-  private respondAndClose(status: number, backend = this.defaultBackend): void {
-    this.mux.replaceOutput(proxyErrorPage(status, backend, this.host, undefined) ?? defaultErrorPage(status));
+  /**
+   * sluice's own page for an error before any request was read whole (a bad
+   * or truncated head, a timeout, a probe), then the connection closes. As
+   * HAProxy 2.6's HTTP/1 multiplexer, whose pages there are always its
+   * built-in ones: an `errorfile 400`/`408` (or http-error, or http-errors
+   * import) of the frontend is not used at that stage (measured on 2.6.12).
+   */
+  private respondAndClose(status: number): void {
+    this.mux.replaceOutput(defaultErrorPage(status));
     this.flushToClient();
     this.closeClient();
   }
