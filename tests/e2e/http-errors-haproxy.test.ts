@@ -2,13 +2,15 @@
 // imported with `errorfiles NAME [codes]`, `http-error status N errorfiles
 // NAME` and `http-request return|deny ... errorfiles NAME`, mixed with
 // errorfile and http-error lines whose order decides (the later line wins),
-// and a defaults' errorfile undone by `http-error ... default-errorfiles`.
+// a defaults' errorfile undone by `http-error ... default-errorfiles`, and
+// http-error pages with log-format parts (lf-string, a `hdr` value with
+// `%`) built per transaction. A request that cannot be read gets the built-in
+// 400 page in both, the frontend's `errorfile 400` notwithstanding.
 // Compared: the status line, the fields (names lower-cased, Connection and
 // Date aside) and the body of a 403 deny, a 503 with no server and a 502
 // (a server that answers no HTTP), over HTTP/1.1 and over HTTP/2 (curl,
 // prior knowledge).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
@@ -49,12 +51,16 @@ frontend fe
     errorfile 503 ${page(dir, 503, "own")}
     errorfiles site
     errorfile 403 ${page(dir, 403, "own")}
+    errorfile 400 ${page(dir, 400, "own")}
+    http-error status 404 content-type text/plain lf-string "no %[path] here (%[req.hdr(host)], 100%% sure)" hdr x-path "%[path]" hdr x-fixed yes
+    http-request deny deny_status 404 if { path /missing }
     http-request return status 503 content-type text/plain errorfiles other hdr x-ignored 1 if { path /return }
     http-request deny errorfiles other if { path /deny-other }
     http-request deny if { path /deny }
     use_backend imports if { path_beg /imports }
     use_backend bad if { path /bad }
     use_backend reset if { path_beg /reset }
+    use_backend formats if { path_beg /lf }
     default_backend none
 
 backend none
@@ -68,6 +74,10 @@ backend imports
 
 backend bad
     server s1 127.0.0.1:${garbage.port}
+
+backend formats
+    http-error status 503 content-type text/plain lf-string "%[path] has no server" hdr x-host "%[req.hdr(host)]"
+    server s1 127.0.0.1:${dead}
 
 backend reset
     http-error status 502 default-errorfiles
@@ -97,12 +107,27 @@ function http1(port: number, path: string): Promise<string> {
 }
 
 /** One HTTP/2 request with curl (prior knowledge), the answer as curl prints it: "HTTP/2 503", the fields, the body. */
-function http2(port: number, path: string): string {
-  const r = spawnSync("curl", ["-s", "-i", "--http2-prior-knowledge", "--max-time", "5", `http://127.0.0.1:${port}${path}`], { encoding: "latin1" });
-  return r.stdout;
+async function http2(port: number, path: string): Promise<string> {
+  // Not spawnSync: the server that answers garbage runs in this process and must be free to answer.
+  const curl = Bun.spawn(["curl", "-s", "-i", "--http2-prior-knowledge", "--max-time", "5", `http://127.0.0.1:${port}${path}`], { stdout: "pipe", stderr: "ignore" });
+  const out = Buffer.from(await new Response(curl.stdout).arrayBuffer()).toString("latin1");
+  await curl.exited;
+  return out;
 }
 
-const PATHS = ["/deny", "/none", "/bad", "/return", "/deny-other", "/imports", "/reset/bad"];
+const PATHS = ["/deny", "/none", "/bad", "/return", "/deny-other", "/imports", "/reset/bad", "/missing", "/lf/x"];
+
+/** A request line the proxy cannot read: answered before any rule, with the built-in page. */
+function badRequest(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host: "127.0.0.1" });
+    let out = "";
+    s.on("data", (d) => (out += d.toString("latin1")));
+    s.on("close", () => resolve(out));
+    s.on("error", () => resolve(out));
+    s.write("GET /bad\x01 HTTP/1.1\r\nhost: x\r\n\r\n");
+  });
+}
 
 describe("http-errors sections against HAProxy 2.6", () => {
   const answers = new Map<string, unknown>();
@@ -114,7 +139,9 @@ describe("http-errors sections against HAProxy 2.6", () => {
       try {
         const answer: Record<string, string> = {};
         for (const path of PATHS) answer[`h1 ${path}`] = normalized(await http1(port, path));
-        for (const path of PATHS) answer[`h2 ${path}`] = normalized(http2(h2, path));
+        // The Host an HTTP/2 request carries is curl's :authority, with this run's port.
+        for (const path of PATHS) answer[`h2 ${path}`] = normalized(await http2(h2, path)).replaceAll(`127.0.0.1:${h2}`, "127.0.0.1:PORT");
+        answer["h1 bad request"] = normalized(await badRequest(port));
         const page = (status: string, tag: string, code: number) =>
           `${status}|cache-control: no-store|content-length: ${tag.length + 10}|content-type: text/plain||${tag} says ${code}\n`;
         // The frontend's own errorfile 403 came after `errorfiles site`: it wins; site's 503 came after its own.
@@ -129,6 +156,10 @@ describe("http-errors sections against HAProxy 2.6", () => {
         // The backend undid its defaults' 502: the frontend's (site's) page.
         expect(answer["h1 /reset/bad"]).toBe(page("HTTP/1.1 502 site", "site", 502));
         expect(answer["h2 /none"]).toBe(page("HTTP/2 503", "site", 503));
+        expect(answer["h1 /missing"]).toBe("HTTP/1.1 404 Not Found|content-length: 31|content-type: text/plain|x-fixed: yes|x-path: /missing||no /missing here (x, 100% sure)");
+        expect(answer["h2 /lf/x"]).toBe("HTTP/2 503|content-length: 19|content-type: text/plain|x-host: 127.0.0.1:PORT||/lf/x has no server");
+        expect(answer["h2 /bad"]).toBe(page("HTTP/2 502", "defaults", 502));
+        expect(answer["h1 bad request"]).toStartWith("HTTP/1.1 400 Bad request|cache-control: no-cache|content-length: 90|content-type: text/html||");
         expectSameAsHaproxy(answers, proxy.name, answer);
       } finally {
         await running.stop();
