@@ -83,7 +83,8 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[], o
   const resolvers = collectResolvers(checked, draft.backends.map((b) => b.config), errors, found.warnings);
   const maps = new MapRegistry();
   const peers = collectPeers(checked, draft, errors, options.localPeer ?? draft.global.localPeer ?? hostname());
-  compileAllRules(draft, errors, userlists, maps, peers.tables, caches, httpErrors);
+  const ruleWarnings: ConfigError[] = [];
+  compileAllRules(draft, errors, userlists, maps, peers.tables, caches, httpErrors, ruleWarnings);
   for (const p of [...draft.frontends, ...draft.backends]) {
     for (const f of p.config.filters ?? []) {
       if (f.kind === "cache" && caches?.[f.cache] === undefined) errors.push(new ConfigError(p.config.origin, [`${p.named.kind} '${p.config.name}'`], `filter cache: unable to find cache '${f.cache}'`));
@@ -92,7 +93,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[], o
 
   const sort = byPosition(order);
   const segments = parsed.flatMap((syntax) => syntax.segments);
-  const warnings = sort([...syntaxWarnings, ...found.warnings, ...peers.warnings, ...dhParamNotices(segments), ...unusablePasswords(userlists)]);
+  const warnings = sort([...syntaxWarnings, ...found.warnings, ...ruleWarnings, ...peers.warnings, ...dhParamNotices(segments), ...unusablePasswords(userlists)]);
   const zeroWarning = zeroWarningError(zeroWarningAt(segments), warnings);
   if (zeroWarning !== undefined) errors.push(zeroWarning);
   // A defaults section copied into several segments (cfg-defaults.ts) reports its errors once.

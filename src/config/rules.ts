@@ -74,8 +74,8 @@ interface ProxyFacts {
 
 /** Compiles every proxy's rule lines into its config (`rules`); problems go to `errors`. */
 /** `maps` collects the map files the rules read (one MapRef per file, shared: the runtime API changes them). */
-/** `peerTables`: the tables of peers sections, named "<section>/<table>" (track-sc's `table` may name them); `cacheConfigs`: the cache sections by name; `httpErrorsSections`: the http-errors sections' pages by name. */
-export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>, maps = new MapRegistry(), peerTables: StickTableSpec[] = [], cacheConfigs?: Record<string, CacheConfig>, httpErrorsSections: Readonly<Record<string, HttpErrorsPages>> = {}): void {
+/** `peerTables`: the tables of peers sections, named "<section>/<table>" (track-sc's `table` may name them); `cacheConfigs`: the cache sections by name; `httpErrorsSections`: the http-errors sections' pages by name; `warnings`: what HAProxy accepts with a warning. */
+export function compileAllRules(draft: Draft, errors: ConfigError[], userlistConfigs?: Record<string, UserlistConfig>, maps = new MapRegistry(), peerTables: StickTableSpec[] = [], cacheConfigs?: Record<string, CacheConfig>, httpErrorsSections: Readonly<Record<string, HttpErrorsPages>> = {}, warnings: ConfigError[] = []): void {
   // The backends by name, with their modes (an http frontend cannot switch to a tcp one).
   const backends: ReadonlyMap<string, string> = new Map(draft.backends.map((b) => [b.config.name, b.config.mode]));
   // Stick tables by proxy name (HAProxy: `table NAME` names the proxy that declares it).
@@ -159,6 +159,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
       shared,
       tables,
       maps,
+      warnings,
     );
     if (rules === undefined) continue;
     f.config.rules = rules.rules;
@@ -191,6 +192,7 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
       shared,
       tables,
       maps,
+      warnings,
     );
     if (rules === undefined) continue;
     b.config.rules = rules.rules;
@@ -280,6 +282,7 @@ function compileProxy(
   shared: Pick<CompileEnv, "userlist" | "cache" | "httpErrors">,
   tables: TableNames,
   maps: MapRegistry,
+  warnings: ConfigError[],
 ): { rules: ProxyRules; stick: StickRule[]; logSamples?: ReadonlyMap<string, SampleFn> } | undefined {
   const before = errors.length;
   const where = `${p.kind} '${p.name}'`;
@@ -362,7 +365,9 @@ function compileProxy(
     const ctx = contextFor(STAGE_OF[set]);
     for (const line of p.lines[set]) {
       at.line = line.origin.line;
-      const action = compileHttpAction(set, line.words, ctx);
+      // What HAProxy accepts with a warning (a reply's content-type or hdr it ignores), at the line.
+      const warn = (message: string) => warnings.push(new ConfigError(line.origin, [where, set], message));
+      const action = compileHttpAction(set, line.words, { ...ctx, warn });
       if (typeof action === "string") fail(line, set, action);
       else sets[set].push(action);
     }

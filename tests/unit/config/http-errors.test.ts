@@ -95,6 +95,22 @@ describe("http-errors sections and errorfiles", () => {
     ))).toContain(`${at(4)}: backend 'be': status '404' not declared in http-errors section 'site' (the proxy's own answer stays)`);
   });
 
+  test("a rule's reply warns where HAProxy 2.6.12 warns: a status the section lacks, a content-type or hdr an errorfile ignores", () => {
+    const warnings = warningsOf(cfg(
+      "http-errors site",
+      `    errorfile 503 ${page(503, "W")}`,
+      "frontend fe",
+      "    bind :80",
+      "    http-request return status 502 errorfiles site if { path /a }",
+      "    http-request return status 503 content-type text/plain errorfiles site hdr x-a 1 if { path /b }",
+    ));
+    expect(warnings).toEqual(expect.arrayContaining([
+      `${at(5)}: frontend 'fe': http-request: 'return': status '502' is not declared in http-errors section 'site'`,
+      `${at(6)}: frontend 'fe': http-request: 'return': content-type 'text/plain' is ignored with an errorfile`,
+      `${at(6)}: frontend 'fe': http-request: 'return': 'hdr' arguments are ignored with an errorfile`,
+    ]));
+  });
+
   test("http-error pages with log-format parts: compiled with the proxy, a bad fetch named at the line; a payload file larger than a buffer refused", () => {
     const c = loadOk(cfg(
       "defaults",
