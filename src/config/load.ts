@@ -93,7 +93,7 @@ function load(sources: ConfigSource[], order: string[], errors: ConfigError[], o
 
   const sort = byPosition(order);
   const segments = parsed.flatMap((syntax) => syntax.segments);
-  const warnings = sort([...syntaxWarnings, ...found.warnings, ...ruleWarnings, ...peers.warnings, ...dhParamNotices(segments), ...unusablePasswords(userlists)]);
+  const warnings = sort([...syntaxWarnings, ...found.warnings, ...ruleWarnings, ...unique(checked.flatMap((seg) => seg.warnings)), ...peers.warnings, ...dhParamNotices(segments), ...unusablePasswords(userlists)]);
   const zeroWarning = zeroWarningError(zeroWarningAt(segments), warnings);
   if (zeroWarning !== undefined) errors.push(zeroWarning);
   // A defaults section copied into several segments (cfg-defaults.ts) reports its errors once.

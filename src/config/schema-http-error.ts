@@ -28,6 +28,8 @@ export interface HttpErrorPart {
   payload: HttpErrorPayload;
   /** `hdr NAME FMT`: a value with `%` is a log-format string. */
   hdrs: [string, string][];
+  /** What HAProxy accepts with a warning and drops (a content-type or hdr with an errorfile, a content-type without payload). */
+  ignored?: string[];
 }
 
 const USAGE =
@@ -76,9 +78,18 @@ export function parseHttpError(words: readonly string[]): HttpErrorPart | string
   if (kind !== "none" && kind !== "default-errorfiles" && kind !== "errorfile" && kind !== "errorfiles" && part.contentType === undefined) {
     return "http-error: a content-type is required with a payload (add 'content-type <type>')";
   }
+  // HAProxy 2.6.12 warns and drops what the page cannot carry.
+  const ignored: string[] = [];
   if (kind === "errorfile" || kind === "default-errorfiles" || kind === "errorfiles") {
-    if (part.contentType !== undefined || part.hdrs.length > 0) return `http-error: 'content-type' and 'hdr' cannot go with '${kind}' (the page has its own head)`;
+    if (part.contentType !== undefined) ignored.push(`content-type '${part.contentType}' is ignored with an errorfile`);
+    if (part.hdrs.length > 0) ignored.push("'hdr' arguments are ignored with an errorfile");
+    delete part.contentType;
+    part.hdrs = [];
+  } else if (kind === "none" && part.contentType !== undefined) {
+    ignored.push(`content-type '${part.contentType}' is ignored without a payload`);
+    delete part.contentType;
   }
+  if (ignored.length > 0) part.ignored = ignored;
   return part;
 }
 

@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { contextOf } from "./context.ts";
 import { type ErrorFileResult, readErrorFile } from "./errorfile.ts";
 import { DEFAULT_BUFSIZE, tooLargeProblem } from "./errorfile-size.ts";
-import type { ErrorAnswerStep } from "./error-answers.ts";
+import type { ErrorAnswerReport, ErrorAnswerStep } from "./error-answers.ts";
 import { errorLocResponse } from "./schema-corpus.ts";
 import { type HttpErrorsPages, HttpErrorsSectionSchema } from "./schema-http-errors.ts";
 import type { FilePaths } from "./schema-paths.ts";
@@ -65,6 +65,8 @@ export interface CheckedSegment {
   caches?: { name: string; origin: Origin; config?: CacheConfig }[];
   /** `resolvers` sections; a broken one keeps its name (servers naming it are not reported twice). */
   resolvers?: { name: string; origin: Origin; config?: ResolversConfig }[];
+  /** What HAProxy accepts with a warning (an http-error's content-type or hdr it drops). */
+  warnings: ConfigError[];
   /** `http-errors` sections: their pages by status (a broken page is left out, its error reported). */
   httpErrors?: { name: string; origin: Origin; config: HttpErrorsPages }[];
 }
@@ -75,7 +77,7 @@ export interface CheckedSegment {
  */
 export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: FilePaths, bufsize = DEFAULT_BUFSIZE): CheckedSegment {
   const doc = seg.doc;
-  const out: CheckedSegment = { proxies: [] };
+  const out: CheckedSegment = { proxies: [], warnings: [] };
 
   const outline = v.safeParse(DocumentSchema, doc);
   if (!outline.success) errors.push(...toErrors(outline.issues, [], seg));
@@ -94,7 +96,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
     const r = v.safeParse(DefaultsSchema, doc.defaults);
     out.defaults = r.success ? r.output : null;
     if (r.success) {
-      readFiles(r.output, seg, ["defaults"], errors, paths, bufsize);
+      readFiles(r.output, seg, ["defaults"], { errors, warnings: out.warnings }, paths, bufsize);
       settleLogChoice(r.output, seg, ["defaults"]);
     }
     else errors.push(...toErrors(r.issues, ["defaults"], seg));
@@ -117,7 +119,7 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
       if (!r.success) errors.push(...toErrors(r.issues, path, seg));
       const proxy: CheckedProxy = { kind, name, seg, path, origin };
       if (r.success) {
-        readFiles(r.output, seg, path, errors, paths, bufsize);
+        readFiles(r.output, seg, path, { errors, warnings: out.warnings }, paths, bufsize);
         settleLogChoice(r.output, seg, path);
         proxy.part = r.output;
       }
@@ -219,10 +221,10 @@ function readTlsFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors:
 }
 
 /** Reads the section's TLS files and error pages (`part.errorSteps`); places its log files. */
-function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths, bufsize: number): void {
-  readTlsFiles(part, seg, base, errors, paths);
+function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], report: ErrorAnswerReport, paths: FilePaths, bufsize: number): void {
+  readTlsFiles(part, seg, base, report.errors, paths);
   for (const entry of part.logs ?? []) if (entry !== "global" && entry !== "none") placeLogFile(entry, paths);
-  part.errorSteps = errorSteps(part, seg, base, errors, paths, bufsize);
+  part.errorSteps = errorSteps(part, seg, base, report, paths, bufsize);
 }
 
 /**
@@ -230,9 +232,9 @@ function readFiles(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: Co
  * error-answers.ts steps, in the order they were written (HAProxy applies
  * them so: the later line for a status wins); files read and checked now.
  */
-function errorSteps(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: ConfigError[], paths: FilePaths, bufsize: number): ErrorAnswerStep[] {
+function errorSteps(part: ProxyPart, seg: RawSegment, base: PathSeg[], report: ErrorAnswerReport, paths: FilePaths, bufsize: number): ErrorAnswerStep[] {
   const context = contextOf(base, seg.doc);
-  const fail = (at: SourcePos, detail: string) => errors.push(new ConfigError(at, context, detail));
+  const fail = (at: SourcePos, detail: string) => report.errors.push(new ConfigError(at, context, detail));
   const placed: { at: SourcePos; step: ErrorAnswerStep }[] = [];
   for (const { code, file } of part.errorFiles ?? []) {
     const at = locate(seg, [...base, "errorfile", String(code)]);
@@ -249,6 +251,7 @@ function errorSteps(part: ProxyPart, seg: RawSegment, base: PathSeg[], errors: C
   });
   part.httpErrors?.forEach((e, i) => {
     const at = locate(seg, [...base, "http-error", i]);
+    for (const message of e.ignored ?? []) report.warnings.push(new ConfigError(at, context, `http-error status ${e.code}: ${message}`));
     const p = e.payload;
     if (p.kind === "errorfiles") return placed.push({ at, step: { kind: "import", section: p.section, codes: [e.code], at, context } });
     if (p.kind === "default-errorfiles") return placed.push({ at, step: { kind: "reset", code: e.code } });

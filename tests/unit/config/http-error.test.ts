@@ -25,7 +25,6 @@ test("the forms HAProxy takes, log-format ones too; what it refuses", () => {
     parseHttpError(["code", "503"]),
     parseHttpError(["status", "503", "string", "x"]),
     parseHttpError(["status", "503", "lf-file", "x.lf"]),
-    parseHttpError(["status", "503", "errorfile", "e.http", "hdr", "x", "1"]),
     parseHttpError(["status", "503", "errorfiles", "site", "errorfile", "e.http"]),
     parseHttpError(["status", "503", "bogus"]),
   ]).toEqual([
@@ -33,10 +32,24 @@ test("the forms HAProxy takes, log-format ones too; what it refuses", () => {
     `http-error: expects 'status <code>' first (${usage})`,
     "http-error: a content-type is required with a payload (add 'content-type <type>')",
     "http-error: a content-type is required with a payload (add 'content-type <type>')",
-    "http-error: 'content-type' and 'hdr' cannot go with 'errorfile' (the page has its own head)",
     "http-error: unexpected 'errorfile' argument, 'errorfiles' already defined",
     `http-error: 'bogus' expects an argument (${usage})`,
   ]);
+});
+
+test("what HAProxy 2.6.12 drops with a warning: a content-type or hdr with an errorfile, a content-type without payload", () => {
+  expect(parseHttpError(["status", "503", "content-type", "text/plain", "errorfile", "e.http", "hdr", "x", "1"])).toEqual({
+    code: 503,
+    payload: { kind: "errorfile", path: "e.http" },
+    hdrs: [],
+    ignored: ["content-type 'text/plain' is ignored with an errorfile", "'hdr' arguments are ignored with an errorfile"],
+  });
+  expect(parseHttpError(["status", "502", "content-type", "text/plain"])).toEqual({
+    code: 502,
+    payload: { kind: "none" },
+    hdrs: [],
+    ignored: ["content-type 'text/plain' is ignored without a payload"],
+  });
 });
 
 test("a page with log-format parts is left to be built per transaction; one without is built now", () => {
