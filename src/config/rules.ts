@@ -29,6 +29,8 @@ import { STATS_DEFAULTS } from "./schema-stats.ts";
 import { Userlist } from "../rules/auth/userlist.ts";
 import type { HttpErrorsPages } from "./schema-http-errors.ts";
 import { compileErrorPage } from "./error-page-format.ts";
+import { readErrorFile } from "./errorfile.ts";
+import { DEFAULT_BUFSIZE, tooLargeProblem } from "./errorfile-size.ts";
 import { HttpCache } from "../rules/cache/store.ts";
 import type { CacheConfig } from "./types-filters.ts";
 import { MapRegistry } from "../rules/match/map-ref.ts";
@@ -106,7 +108,8 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     return caches.get(name);
   };
   const httpErrors = (name: string) => (Object.hasOwn(httpErrorsSections, name) ? httpErrorsSections[name] : undefined);
-  const shared = { userlist, cache, httpErrors };
+  const bufsize = draft.global.bufsize;
+  const shared = { userlist, cache, httpErrors, bufsize };
   compileErrorPages(draft, errors, (p) => proxyEnv({ name: p.name, origin: p.origin }, backends, shared, tables, maps));
   // A page built per transaction needs one: the frontend's own, or any backend's its streams may reach.
   const backendPageFormats = draft.backends.some((b) => b.config.errorFormats !== undefined);
@@ -218,7 +221,7 @@ interface TableNames {
 function proxyEnv(
   p: Pick<ProxyFacts, "name" | "origin">,
   backends: ReadonlyMap<string, string>,
-  shared: Pick<CompileEnv, "userlist" | "cache" | "httpErrors">,
+  shared: Pick<CompileEnv, "userlist" | "cache" | "httpErrors" | "bufsize">,
   tables: TableNames,
   maps: MapRegistry,
   at: { line?: number } = {},
@@ -231,6 +234,11 @@ function proxyEnv(
   return {
     readFile: (path) => readFileSync(resolve(path), "utf8"),
     readBytes: (path) => new Uint8Array(readFileSync(resolve(path))),
+    errorFilePage: (path, status) => {
+      const r = readErrorFile(status, resolve(path));
+      if (!r.ok) return `'${path}': ${r.error}`;
+      return tooLargeProblem(r.response, shared.bufsize ?? DEFAULT_BUFSIZE)?.replace(/^/, `'${path}': `) ?? r.response;
+    },
     ...shared,
     hasTable: (name) => tables.has(name),
     ownTable: tables.has(p.name) ? p.name : undefined,
@@ -279,7 +287,7 @@ function compileProxy(
   p: ProxyFacts,
   backends: ReadonlyMap<string, string>,
   errors: ConfigError[],
-  shared: Pick<CompileEnv, "userlist" | "cache" | "httpErrors">,
+  shared: Pick<CompileEnv, "userlist" | "cache" | "httpErrors" | "bufsize">,
   tables: TableNames,
   maps: MapRegistry,
   warnings: ConfigError[],

@@ -218,6 +218,14 @@ export interface CompileEnv {
   userlist?(name: string): Userlist | undefined;
   /** A `cache` section's store by name (cache-use, cache-store); absent: the configuration declares none. */
   cache?(name: string): HttpCache | undefined;
+  /**
+   * A raw HTTP response file (`return|deny errorfile F`) read and checked as
+   * the configuration checks its errorfiles (framing, room in HAProxy's
+   * buffer), or what is wrong with it; absent: the file is only parsed.
+   */
+  errorFilePage?(path: string, status: number): Uint8Array | string;
+  /** `tune.bufsize`: a reply's payload file may not be larger (HAProxy 2.6); absent: no limit. */
+  readonly bufsize?: number;
   /** An `http-errors` section's pages by name (status → a raw HTTP/1.x response: `return|deny ... errorfiles NAME`); undefined: no such section. */
   httpErrors?(name: string): Readonly<Record<number, Uint8Array>> | undefined;
   /**

@@ -63,12 +63,17 @@ function payloadOf(action: string, word: string, value: string, ctx: ActionConte
   if (word === "string") return { kind: "raw", body: encodeText(value) };
   let text = value;
   if (word === "file" || word === "lf-file") {
+    let bytes: Uint8Array;
     try {
-      if (word === "file") return { kind: "raw", body: readFileBytes(ctx, value) };
-      text = ctx.env.readFile(value);
+      bytes = readFileBytes(ctx, value);
     } catch (e) {
       return `'${action}' '${word}': cannot read '${value}': ${errorText(e)}`;
     }
+    // HAProxy 2.6.12 refuses a payload file larger than a buffer.
+    const limit = ctx.env.bufsize;
+    if (limit !== undefined && bytes.length > limit) return `'${action}' '${word}': file '${value}' exceeds the buffer size (${bytes.length} > ${limit})`;
+    if (word === "file") return { kind: "raw", body: bytes };
+    text = ctx.env.readFile(value);
   }
   if (isConstantFormat(text)) return { kind: "raw", body: encodeText(text) };
   // Evaluated as bytes (samples are): the body is that byte string, not its UTF-8 re-encoding.
@@ -188,6 +193,10 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
       const perTransaction = ctx.errorFile(status) === undefined ? ctx.errorFormat?.(status) : undefined;
       if (perTransaction !== undefined) return builtPageReply(perTransaction, status, close, local, next);
       page = errorReply(ctx, status);
+    } else if (ctx.env.errorFilePage !== undefined) {
+      // Checked as the configuration's errorfiles are (HAProxy reads both with the same parser).
+      const bytes = ctx.env.errorFilePage(payload.file, status);
+      page = typeof bytes === "string" ? bytes : parseRawResponse(bytes);
     } else {
       let bytes: Uint8Array;
       try {

@@ -111,6 +111,21 @@ describe("http-errors sections and errorfiles", () => {
     ]));
   });
 
+  test("a rule's errorfile is checked as the configuration's errorfiles; a payload file larger than a buffer is refused (HAProxy 2.6.12)", () => {
+    const length = join(dir, "rule-length.http");
+    writeFileSync(length, "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nabc");
+    const big = join(dir, "rule-big.txt");
+    writeFileSync(big, "x".repeat(20000));
+    expect(errorsOf(cfg(
+      "backend be",
+      `    http-request return errorfile ${length}`,
+      `    http-response return status 200 content-type text/plain file ${big}`,
+    ))).toEqual([
+      `${at(2)}: backend 'be': http-request: 'return' 'errorfile': '${length}': payload size does not match the announced content-length (3 != 5)`,
+      `${at(3)}: backend 'be': http-response: 'return' 'file': file '${big}' exceeds the buffer size (20000 > 16384)`,
+    ]);
+  });
+
   test("http-error pages with log-format parts: compiled with the proxy, a bad fetch named at the line; a payload file larger than a buffer refused", () => {
     const c = loadOk(cfg(
       "defaults",
