@@ -4,7 +4,7 @@
 // errorfile and http-error lines whose order decides (the later line wins),
 // a defaults' errorfile undone by `http-error ... default-errorfiles`, and
 // http-error pages with log-format parts (lf-string, a `hdr` value with
-// `%`) built per transaction. A request that cannot be read gets the built-in
+// `%`) built per transaction (an `auth` challenge's 401 too). A request that cannot be read gets the built-in
 // 400 page in both, the frontend's `errorfile 400` notwithstanding.
 // Compared: the status line, the fields (names lower-cased, Connection and
 // Date aside) and the body of a 403 deny, a 503 with no server and a 502
@@ -54,6 +54,8 @@ frontend fe
     errorfile 400 ${page(dir, 400, "own")}
     http-error status 404 content-type text/plain lf-string "no %[path] here (%[req.hdr(host)], 100%% sure)" hdr x-path "%[path]" hdr x-fixed yes
     http-request deny deny_status 404 if { path /missing }
+    http-error status 401 content-type text/plain lf-string "who are you at %[path]?" hdr x-p "%[path]"
+    http-request auth realm R if { path /auth }
     http-request return status 503 content-type text/plain errorfiles other hdr x-ignored 1 if { path /return }
     http-request deny errorfiles other if { path /deny-other }
     http-request deny if { path /deny }
@@ -115,7 +117,7 @@ async function http2(port: number, path: string): Promise<string> {
   return out;
 }
 
-const PATHS = ["/deny", "/none", "/bad", "/return", "/deny-other", "/imports", "/reset/bad", "/missing", "/lf/x"];
+const PATHS = ["/deny", "/none", "/bad", "/return", "/deny-other", "/imports", "/reset/bad", "/missing", "/lf/x", "/auth"];
 
 /** A request line the proxy cannot read: answered before any rule, with the built-in page. */
 function badRequest(port: number): Promise<string> {
@@ -159,6 +161,7 @@ describe("http-errors sections against HAProxy 2.6", () => {
         expect(answer["h1 /missing"]).toBe("HTTP/1.1 404 Not Found|content-length: 31|content-type: text/plain|x-fixed: yes|x-path: /missing||no /missing here (x, 100% sure)");
         expect(answer["h2 /lf/x"]).toBe("HTTP/2 503|content-length: 19|content-type: text/plain|x-host: 127.0.0.1:PORT||/lf/x has no server");
         expect(answer["h2 /bad"]).toBe(page("HTTP/2 502", "defaults", 502));
+        expect(answer["h1 /auth"]).toBe('HTTP/1.1 401 Unauthorized|content-length: 21|content-type: text/plain|www-authenticate: basic realm="r"|x-p: /auth||who are you at /auth?');
         expect(answer["h1 bad request"]).toStartWith("HTTP/1.1 400 Bad request|cache-control: no-cache|content-length: 90|content-type: text/html||");
         expectSameAsHaproxy(answers, proxy.name, answer);
       } finally {

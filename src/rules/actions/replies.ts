@@ -333,11 +333,23 @@ const auth: ActionDef = {
       realm = value;
       next = 3;
     }
+    const challenge: [string, string] = ["www-authenticate", `Basic realm="${realm}"`];
+    const withChallenge = (fields: readonly [string, string][]) => [...fields.filter(([name]) => name.toLowerCase() !== "www-authenticate"), challenge];
+    // The proxy's 401 built per transaction (http-error with log-format parts), its challenge replaced, as HAProxy 2.6.12 sends it.
+    const perTransaction = ctx.errorFile(401) === undefined ? ctx.errorFormat?.(401) : undefined;
+    if (perTransaction !== undefined) {
+      return {
+        next,
+        run: (t) => {
+          const built = parseRawResponse(perTransaction(t));
+          t.reply = typeof built === "string" ? replyOf(401, [challenge], EMPTY_BODY, false, true) : replyOf(401, withChallenge(built.fields), built.body, false, true);
+          return Verdict.reply;
+        },
+      };
+    }
     const page = errorReply(ctx, 401);
     if (typeof page === "string") return `'auth': ${page}`;
-    const fields = page.fields.filter(([name]) => name.toLowerCase() !== "www-authenticate");
-    fields.push(["www-authenticate", `Basic realm="${realm}"`]);
-    const reply = frozenReply(401, fields, page.body, false, true);
+    const reply = frozenReply(401, withChallenge(page.fields), page.body, false, true);
     return {
       next,
       run: (t) => {
