@@ -69,6 +69,8 @@
 //     mycluster: { peers: { web1: "10.0.0.1:10000", web2: "10.0.0.2:10000" }, tables: { t1: "type ip size 1k" } }
 //   caches:                            # HTTP caches for cache-use / cache-store (schema-cache.ts)
 //     small: { total-max-size: 4, max-age: 240, process-vary: on }
+//   http-errors:                       # error pages proxies import (`errorfiles: ["site", "site 503"]`)
+//     site: { errorfile: { 503: errors/503.http, 403: errors/403.http } }
 //
 // Timeout names: connect, client, server, queue, tunnel, client-fin,
 // server-fin, http-request, http-keep-alive. Numbers may be YAML numbers or
