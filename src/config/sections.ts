@@ -258,7 +258,7 @@ function errorSteps(part: ProxyPart, seg: RawSegment, base: PathSeg[], report: E
     const page = httpErrorPage(e, (path) => paths.near(path), bufsize);
     if (page === undefined) return;
     if (!page.ok) return fail(at, `http-error status ${e.code}: ${page.error}`);
-    // A page built per transaction is checked when it is compiled (config/rules.ts), its size when it is sent.
+    // A page built per transaction is checked when it is compiled (config/rules.ts); its size is not (HAProxy's is known when it is built).
     if ("format" in page) return placed.push({ at, step: { kind: "format", code: e.code, format: { ...page.format, origin: at } } });
     // An errorfile is held as HAProxy holds one (errorfile-size.ts); a payload was checked against the buffer's size.
     const problem = p.kind === "errorfile" ? tooLargeProblem(page.response, bufsize) : undefined;
