@@ -444,8 +444,8 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
   }
 
   /**
-   * sluice's own page for an error before any request was read whole (a bad
-   * or truncated head, a timeout, a probe), then the connection closes. As
+   * sluice's own page for an error before a request's head was read whole (a
+   * bad or truncated head, a timeout, a probe), then the connection closes. As
    * HAProxy 2.6's HTTP/1 multiplexer, whose pages there are always its
    * built-in ones: an `errorfile 400`/`408` (or http-error, or http-errors
    * import) of the frontend is not used at that stage (measured on 2.6.12).
