@@ -12,6 +12,7 @@ import type { RequestSink, ServerStream } from "../conn/server-mux.ts";
 import type { Owner } from "../conn/types.ts";
 import { defaultErrorPage } from "../http/error-pages.ts";
 import { proxyErrorPage } from "./proxy-error-page.ts";
+import type { Txn } from "../rules/types.ts";
 import { pageFor } from "../http/raw-response.ts";
 import { ErrorCode } from "../http2/constants.ts";
 import type { Head, HeadLimits, ProtocolRefusal } from "../http/message.ts";
@@ -278,9 +279,9 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     this.session.host.countProtocolError("response", refusal);
   }
 
-  /** sluice's own answer (an error page) on this stream, then the slot is over once it left. */
-  answer(status: number, backend: Backend): void {
-    this.writer.page(proxyErrorPage(status, backend, this.session.host, undefined) ?? defaultErrorPage(status));
+  /** The proxy's page for `status` (else sluice's own) on this stream, built with `txn` when it has one; then the slot is over once it left. */
+  answer(status: number, backend: Backend, txn?: Txn): void {
+    this.writer.page(proxyErrorPage(status, backend, this.session.host, txn) ?? defaultErrorPage(status));
     this.finish();
   }
 
@@ -458,7 +459,7 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
       if (stream.responseStarted) return stream.cut(Cause.clientTimeout, Phase.data);
       stream.abort(Cause.clientTimeout);
       this.log(stream, 408);
-      this.answer(408, stream.backend);
+      this.answer(408, stream.backend, stream.ruled?.txn);
     }
   }
 
