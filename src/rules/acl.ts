@@ -16,6 +16,7 @@ import { contentCondition, type Literal } from "./content-condition.ts";
 import { compileResolved, resolveExpr, type ResolvedExpr } from "./expr.ts";
 import { compileLookup, compileMatcher, parseMapFile, parsePatternFile } from "./match/index.ts";
 import type { MapRef } from "./match/map-ref.ts";
+import { methodMatcher } from "./match/method.ts";
 import { suggestion } from "./sample.ts";
 import { type CompileEnv, type Condition, type Matcher, type MatchMethod, type SampleType, Stage, type StageBit } from "./types.ts";
 
@@ -112,12 +113,16 @@ function patternsOf(group: PatternGroup, env: CompileEnv): string[] | string {
   return typeof rows === "string" ? `map file '${file}': ${rows}` : rows.map((r) => r.key);
 }
 
-/** Case-sensitive and -i patterns (each in the order written) as one matcher, or what is wrong with one. */
-function matcherOf(method: MatchMethod, lists: readonly [string[], string[]]): Matcher | string {
+/**
+ * Case-sensitive and -i patterns (each in the order written) as one
+ * matcher, or what is wrong with one. `type`: the samples' (a `method`
+ * fetch's are matched as HAProxy matches methods).
+ */
+function matcherOf(method: MatchMethod, lists: readonly [string[], string[]], type?: SampleType): Matcher | string {
   const matchers: Matcher[] = [];
   for (let k = 0; k < 2; k++) {
     if (lists[k]!.length === 0 && !(k === 0 && lists[1].length === 0)) continue;
-    const m = compileMatcher(method, lists[k]!, { ignoreCase: k === 1 });
+    const m = type === "meth" && method === "str" ? methodMatcher(lists[k]!, k === 1) : compileMatcher(method, lists[k]!, { ignoreCase: k === 1 });
     if (typeof m === "string") return m;
     matchers.push(m);
   }
@@ -201,14 +206,14 @@ export function aclRefs(acl: ParsedAcl, env: CompileEnv): readonly AclSource[] |
 }
 
 /** The ACL's patterns as a matcher that follows changes to its references: one version check per reference and evaluation. */
-function liveMatcher(method: MatchMethod, sources: readonly AclSource[]): Matcher | string {
+function liveMatcher(method: MatchMethod, sources: readonly AclSource[], type: SampleType): Matcher | string {
   const build = (): Matcher | string => {
     const lists: [string[], string[]] = [[], []];
     for (const { ref, ignoreCase } of sources) {
       const list = lists[ignoreCase ? 1 : 0];
       for (const e of ref.entries) list.push(e.key);
     }
-    return matcherOf(method, lists);
+    return matcherOf(method, lists, type);
   };
   const first = build();
   if (typeof first === "string") return first;
@@ -243,7 +248,7 @@ export function compileAcl(acl: ParsedAcl, stage: StageBit, env: CompileEnv): Te
   const sources = aclRefs(acl, env);
   if (typeof sources === "string") return sources;
   let match: Matcher | string;
-  if (sources !== undefined) match = liveMatcher(acl.method, sources);
+  if (sources !== undefined) match = liveMatcher(acl.method, sources, acl.expr.type);
   else {
     const lists: [string[], string[]] = [[], []];
     for (const group of acl.groups) {
@@ -251,7 +256,7 @@ export function compileAcl(acl: ParsedAcl, stage: StageBit, env: CompileEnv): Te
       if (typeof patterns === "string") return patterns;
       lists[group.ignoreCase ? 1 : 0].push(...patterns);
     }
-    match = matcherOf(acl.method, lists);
+    match = matcherOf(acl.method, lists, acl.expr.type);
   }
   if (typeof match === "string") return match;
   const m = match;
