@@ -62,7 +62,8 @@ export function chooseAlgo(request: Head, s: CompressionSettings): CompressionAl
       if (token === "") continue;
       const q = semi < 0 ? 1000 : qValue(element.slice(semi + 1));
       if (q <= bestQ) continue;
-      const algo = s.algos.find((a) => token === "*" || TOKEN[a] === token);
+      // `*`: HAProxy's list head, which is the algorithm written last (it prepends each as it reads the line).
+      const algo = token === "*" ? s.algos[s.algos.length - 1] : s.algos.find((a) => TOKEN[a] === token);
       if (algo !== undefined) {
         best = algo;
         bestQ = q;

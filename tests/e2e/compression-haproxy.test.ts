@@ -86,6 +86,10 @@ const CASES: [string, string | undefined][] = [
   ["/text", "deflate;q=0.5, gzip;q=0.9"],
   ["/text", "gzip;q=0, deflate"],
   ["/text", "br"],
+  // `*`: HAProxy's list head, the algorithm written last (deflate here), even where the client refused gzip alone.
+  ["/text", "*"],
+  ["/text", "gzip;q=0, *"],
+  ["/text", "br, *;q=0.5"],
   ["/text", undefined],
   ["/json", "gzip"],
   ["/encoded", "gzip"],
