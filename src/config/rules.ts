@@ -6,7 +6,7 @@
 import { declaredCaptures } from "./capture-declare.ts";
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import { aclRefs, compileCondition, type ParsedAcl, parseAcl } from "../rules/acl.ts";
+import { aclRefs, compileCondition, methodPatternSurprise, type ParsedAcl, parseAcl } from "../rules/acl.ts";
 import { compileBalanceHash } from "./balance-hash.ts";
 import { compileHttpAction } from "../rules/actions/index.ts";
 import type { ActionContext } from "../rules/actions/types.ts";
@@ -319,6 +319,8 @@ function compileProxy(
       // Its references now, in the configuration's order (HAProxy's ids); a file that cannot be read fails its use.
       at.line = line.origin.line;
       aclRefs(parsed, env);
+      const surprise = methodPatternSurprise(parsed);
+      if (surprise !== undefined) warnings.push(new ConfigError(line.origin, [where, `acl ${name}`], surprise));
     }
   }
   at.line = undefined;

@@ -16,7 +16,7 @@ import { contentCondition, type Literal } from "./content-condition.ts";
 import { compileResolved, resolveExpr, type ResolvedExpr } from "./expr.ts";
 import { compileLookup, compileMatcher, parseMapFile, parsePatternFile } from "./match/index.ts";
 import type { MapRef } from "./match/map-ref.ts";
-import { methodMatcher } from "./match/method.ts";
+import { methodMatcher, methodPatternWarning } from "./match/method.ts";
 import { suggestion } from "./sample.ts";
 import { type CompileEnv, type Condition, type Matcher, type MatchMethod, type SampleType, Stage, type StageBit } from "./types.ts";
 
@@ -128,6 +128,12 @@ function matcherOf(method: MatchMethod, lists: readonly [string[], string[]], ty
   }
   const [m0, m1] = matchers as [Matcher, Matcher | undefined];
   return m1 === undefined ? m0 : (s) => m0(s) || m1(s);
+}
+
+/** A `method` ACL whose pattern will not match the method it seems to name (`get`), for a load warning. */
+export function methodPatternSurprise(acl: ParsedAcl): string | undefined {
+  if (acl.expr.type !== "meth" || acl.method !== "str") return undefined;
+  return methodPatternWarning(acl.groups.flatMap((g) => g.values ?? []));
 }
 
 /** Where an ACL line's patterns live at run time: a reference and the case its patterns are read with. */

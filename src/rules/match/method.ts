@@ -9,6 +9,16 @@ import type { Matcher } from "../types.ts";
 
 const KNOWN: ReadonlySet<string> = new Set(["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT"]);
 
+/**
+ * Why a `method` ACL's pattern will not match what it seems to name
+ * (`get` is not GET, -i or not), for a warning at load; undefined: none.
+ */
+export function methodPatternWarning(patterns: readonly string[]): string | undefined {
+  const odd = patterns.find((p) => !KNOWN.has(p) && KNOWN.has(p.toUpperCase()));
+  if (odd === undefined) return undefined;
+  return `method pattern '${odd}' is not the method ${odd.toUpperCase()}: the eight HTTP methods match only as written in upper case (-i applies to other methods), as in HAProxy; write '${odd.toUpperCase()}'`;
+}
+
 export function methodMatcher(patterns: readonly string[], ignoreCase: boolean): Matcher {
   const known = new Set(patterns.filter((p) => KNOWN.has(p)));
   const fold = (s: string) => (ignoreCase ? s.toLowerCase() : s);
