@@ -455,6 +455,8 @@ export class Frontend implements SessionHost, InspectionDone {
     const reader = new ProxyHeaderReader(socket, this.runtime, this.clientTimeout, {
       proxied: (proxied, early) => {
         this.readingHeader.delete(reader);
+        // `sess.` variables the connection rules set stay the connection's (HAProxy's session).
+        this.rules?.world.carrySessionVars?.(socket, proxied);
         const acceptor = this.acceptors.get(bind);
         if (acceptor === undefined) this.admit(proxied, early, bind);
         else this.handshake(acceptor, proxied, early, bind);
@@ -478,6 +480,7 @@ export class Frontend implements SessionHost, InspectionDone {
     pending = new TlsAfterProxy(socket, early, acceptor, this.runtime, this.clientTimeout, {
       secured: (secured) => {
         finish();
+        this.rules?.world.carrySessionVars?.(socket, secured);
         if (!this.refusesCertificate(secured, bind)) this.admit(secured, [], bind);
       },
       failed: (failure) => {

@@ -19,6 +19,10 @@ export function rulesWorld(backends: ReadonlyMap<string, Backend>, stick: StickS
       if (vars === undefined) sessions.set(socket, (vars = new Map()));
       return vars;
     },
+    carrySessionVars(from: Socket, to: Socket): void {
+      const vars = sessions.get(from);
+      if (vars !== undefined) sessions.set(to, vars);
+    },
     stick,
     usableServers(name: string): number {
       const backend = backends.get(name);

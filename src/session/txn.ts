@@ -57,6 +57,8 @@ export interface RulesWorld extends World {
   readonly procVars: Map<string, Sample>;
   /** A client connection's variables (`sess.` scope), by its socket: made on first use, gone with the connection. */
   sessionVars?(socket: Socket): Map<string, Sample>;
+  /** The connection goes on as `to` (a PROXY header read, TLS after it): its variables go with it. */
+  carrySessionVars?(from: Socket, to: Socket): void;
   /** The stick tables, by proxy name; undefined: no proxy declares one. */
   readonly stick: StickStore | undefined;
 }

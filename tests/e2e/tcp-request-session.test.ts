@@ -66,6 +66,7 @@ frontend plain
     ${reply}
 frontend proxied
     bind 127.0.0.1:${proxied} accept-proxy
+    tcp-request connection set-var(sess.peer) src
     tcp-request session set-var(sess.tag) src
     tcp-request session reject if { src 10.9.9.9 }
     ${reply}
@@ -97,7 +98,8 @@ frontend tls
         }
         expect(seen.plain).toBe("HTTP/1.1 200 OK | v=hello/127.0.0.1/ src=127.0.0.1 | HTTP/1.1 200 OK | v=hello/127.0.0.1/ src=127.0.0.1");
         expect(seen.rejected).toBe("closed");
-        expect(seen.proxiedAllowed).toBe("HTTP/1.1 200 OK | v=10.1.2.3// src=10.1.2.3");
+        // The connection rules saw the real peer; their variable stays the connection's past the header.
+        expect(seen.proxiedAllowed).toBe("HTTP/1.1 200 OK | v=10.1.2.3/127.0.0.1/ src=10.1.2.3");
         expect(seen.proxiedRejected).toBe("closed");
         expect(seen.h2).toBe("v=//good.test src=127.0.0.1\nv=//good.test src=127.0.0.1\n");
         expect(seen.blocked).toBe(true);
