@@ -39,6 +39,9 @@ function classify(words: readonly string[]): { kind: Kind; target: string } | un
   }
   // Versioned changes (`add map @V`, prepare, commit) are not kept: a new worker starts at version 0 (docs/runtime-api.md).
   if (c?.startsWith("@") === true) return undefined;
+  // Nor changes naming a reference by `#<id>` or an entry by `#0x..`: a new configuration numbers its ACL lines and
+  // entries anew, and the same id could be another list (an allow-list for a block-list). Files are named by name.
+  if ((b === "map" || b === "acl") && (c?.startsWith("#") === true || d?.startsWith("#") === true)) return undefined;
   if (b === "map" && c !== undefined && (a === "add" || a === "set" || a === "del")) return { kind: "map", target: c };
   if (a === "clear" && b === "map" && c !== undefined) return { kind: "map-clear", target: c };
   // An ACL's patterns are kept as a map's entries are (a file may be both: one record per name and kind).

@@ -293,7 +293,8 @@ export class MapRegistry {
   find(name: string, kind?: RefKind): MapRef | undefined {
     let ref: MapRef | undefined;
     if (name.startsWith("#")) {
-      const id = Number(name.slice(1));
+      // Decimal digits only: `#`, `#0x1` or `# 1` name nothing.
+      const id = /^#\d+$/.test(name) ? Number(name.slice(1)) : -1;
       ref = this.list.find((r) => r.id === id);
     } else {
       ref = this.byFile.get(name) ?? this.list.find((r) => r.path !== "" && r.path === name);

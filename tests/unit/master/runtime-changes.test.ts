@@ -98,4 +98,13 @@ describe("runtime changes kept by the master", () => {
     r.record(words("add acl @1 blocked.lst 10.0.0.1"), undefined, "");
     expect(replayed(r)).toEqual([]);
   });
+
+  test("changes naming a reference by #id or an entry by #0x.. are not kept (a new configuration numbers them anew)", () => {
+    const r = new RuntimeChanges();
+    r.record(words("add acl #5 1.2.3.4"), undefined, "");
+    r.record(words("del acl blocked.lst #0x1a"), undefined, "");
+    r.record(words("add map #0 k v"), undefined, "");
+    r.record(words("add acl blocked.lst 10.0.0.1"), undefined, "");
+    expect(replayed(r)).toEqual(["add acl blocked.lst 10.0.0.1"]);
+  });
 });
