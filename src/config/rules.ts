@@ -174,7 +174,9 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
   }
   for (const b of draft.backends) {
     const statsPage = b.config.statsPage;
-    const lines = b.config.ruleLines ?? (statsPage === undefined ? undefined : noRuleLines());
+    // `balance hash` reads the stream's transaction: a backend reached by a mode tcp frontend's upgrade builds its own.
+    const needsStage = statsPage !== undefined || b.config.balance.algorithm === "hash";
+    const lines = b.config.ruleLines ?? (needsStage ? noRuleLines() : undefined);
     if (lines === undefined) continue;
     const files = b.config.errorFiles;
     const formats = b.config.errorFormats;

@@ -47,7 +47,7 @@ describe("balance hash against HAProxy 2.6", () => {
   const answers = new Map<string, unknown>();
   for (const proxy of proxiesUnderTest()) {
     test(`${proxy.name}: each cookie's server, map-based and consistent; src in mode tcp`, async () => {
-      const [mapBased, consistent, tcp] = [await freePort(), await freePort(), await freePort()];
+      const [mapBased, consistent, tcp, upgrade] = [await freePort(), await freePort(), await freePort(), await freePort()];
       const list = ports.map((p, i) => `    server s${i + 1} 127.0.0.1:${p}`).join("\n");
       const running = await proxy.start(`
 ${httpDefaults()}frontend mb
@@ -60,6 +60,10 @@ frontend raw
     bind 127.0.0.1:${tcp}
     mode tcp
     default_backend by_source
+frontend upgraded
+    bind 127.0.0.1:${upgrade}
+    mode tcp
+    default_backend by_cookie
 backend by_cookie
     balance hash req.cook(sid)
 ${list}
@@ -71,14 +75,17 @@ backend by_source
     mode tcp
     balance hash src
 ${list}
-`, [mapBased, consistent, tcp]);
+`, [mapBased, consistent, tcp, upgrade]);
       try {
         const ask = async (port: number, sid?: string) =>
           (await fetch(`http://127.0.0.1:${port}/`, { headers: sid === undefined ? {} : { cookie: `sid=${sid}; other=1` } })).text();
         const keys = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima"];
         const seen: Record<string, unknown> = {};
-        for (const [name, port] of [["map-based", mapBased], ["consistent", consistent]] as const) {
+        // A mode tcp frontend whose connections upgrade to the http backend hashes the same way (no rules of its own).
+        for (const [name, port] of [["map-based", mapBased], ["consistent", consistent], ["upgraded", upgrade]] as const) {
           const first = await Promise.all(keys.map((k) => ask(port, k)));
+          // One request without a key in between moves a round-robin on by one: only a hash gives the same servers again.
+          await ask(port);
           const again = await Promise.all(keys.map((k) => ask(port, k)));
           expect(again).toEqual(first);
           // Spread: the twelve keys reach more than one server.
