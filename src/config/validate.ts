@@ -165,7 +165,7 @@ function checkBalance(b: DraftBackend, found: Findings): void {
       new ConfigError(
         b.hashTypeAt,
         [where(b.named)],
-        `hash-type needs a hashing balance algorithm (source, uri, url_param, hdr); this ${b.named.kind} balances by ${algorithm}`,
+        `hash-type needs a hashing balance algorithm (source, uri, url_param, hdr, hash); this ${b.named.kind} balances by ${algorithm}`,
       ),
     );
   }

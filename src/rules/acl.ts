@@ -211,28 +211,72 @@ export function aclRefs(acl: ParsedAcl, env: CompileEnv): readonly AclSource[] |
   return sources;
 }
 
-/** The ACL's patterns as a matcher that follows changes to its references: one version check per reference and evaluation. */
+/**
+ * The ACL's patterns as a matcher that follows changes to its references: one
+ * version check per reference and evaluation. Entries only appended since the
+ * index was built (an `add-acl` growing a blocklist per request) are matched by
+ * small matchers beside it; the index is rebuilt when anything else
+ * changed or the appended part outgrows a sixteenth of it.
+ */
 function liveMatcher(method: MatchMethod, sources: readonly AclSource[], type: SampleType): Matcher | string {
-  const build = (): Matcher | string => {
-    const lists: [string[], string[]] = [[], []];
-    for (const { ref, ignoreCase } of sources) {
-      const list = lists[ignoreCase ? 1 : 0];
-      for (const e of ref.entries) list.push(e.key);
-    }
-    return matcherOf(method, lists, type);
-  };
-  const first = build();
-  if (typeof first === "string") return first;
   const refs = sources.map((s) => s.ref);
+  const collect = (from: readonly number[]): [string[], string[]] => {
+    const lists: [string[], string[]] = [[], []];
+    sources.forEach(({ ref, ignoreCase }, i) => {
+      const list = lists[ignoreCase ? 1 : 0];
+      const entries = ref.entries;
+      for (let k = from[i]!; k < entries.length; k++) list.push(entries[k]!.key);
+    });
+    return lists;
+  };
+  const none = refs.map(() => 0);
+  const first = matcherOf(method, collect(none), type);
+  if (typeof first === "string") return first;
+  // found/bool ignore the patterns: only a rebuild could matter, and it never does.
+  const appendable = method !== "found" && method !== "bool";
   const seen = refs.map((r) => r.version);
+  let layouts = refs.map((r) => r.layout);
+  let built = refs.map((r) => r.entries.length);
+  let indexed = built.reduce((a, b) => a + b, 0);
+  let base = first;
   let match = first;
+  // The appended part: a few small matchers, each over the entries one change
+  // added, merged into one when they become many (one add costs its own
+  // pattern, and a merge every eighth add).
+  let extras: Matcher[] = [];
+  let extrasFrom = built;
+  const rebuild = (): void => {
+    // Every change was checked against this method first: a build cannot fail.
+    const next = matcherOf(method, collect(none), type);
+    if (typeof next !== "string") base = match = next;
+    layouts = refs.map((r) => r.layout);
+    built = refs.map((r) => r.entries.length);
+    indexed = built.reduce((a, b) => a + b, 0);
+    extras = [];
+    extrasFrom = built;
+  };
+  const refresh = (): void => {
+    for (let k = 0; k < refs.length; k++) seen[k] = refs[k]!.version;
+    if (!appendable || refs.some((r, k) => r.layout !== layouts[k])) return rebuild();
+    const added = refs.reduce((n, r, k) => n + r.entries.length - built[k]!, 0);
+    if (added > Math.max(32, indexed >> 4)) return rebuild();
+    const merge = extras.length >= 8;
+    const extra = matcherOf(method, collect(merge ? built : extrasFrom), type);
+    if (typeof extra === "string") return rebuild();
+    extras = merge ? [extra] : [...extras, extra];
+    extrasFrom = refs.map((r) => r.entries.length);
+    const b = base;
+    const all = extras;
+    match = (s) => {
+      if (b(s)) return true;
+      for (const m of all) if (m(s)) return true;
+      return false;
+    };
+  };
   return (s) => {
     for (let i = 0; i < refs.length; i++) {
       if (refs[i]!.version !== seen[i]) {
-        for (let k = 0; k < refs.length; k++) seen[k] = refs[k]!.version;
-        // Every change was checked against this method first: a rebuild cannot fail.
-        const next = build();
-        if (typeof next !== "string") match = next;
+        refresh();
         break;
       }
     }

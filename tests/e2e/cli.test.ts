@@ -144,7 +144,7 @@ const EXPECTED_ERRORS = [
   "sluice.cfg:3: global: keyword 'frobnicate' is not supported yet",
   "sluice.cfg:7: defaults: timeout connect: invalid time '5x' (expected a number with unit us, ms, s, m, h or d)",
   "sluice.cfg:11: frontend 'web': default_backend 'nowhere' is not defined (no backend or listen has that name)",
-  "sluice.cfg:14: backend 'api': balance 'rdp-cookie' is not supported yet (supported: roundrobin, static-rr, leastconn, first, random, source, uri, url_param, hdr)",
+  "sluice.cfg:14: backend 'api': balance 'rdp-cookie' is not supported yet (supported: roundrobin, static-rr, leastconn, first, random, source, uri, url_param, hdr, hash)",
   "sluice.cfg:15: backend 'api': server 'a1': port 99999 is out of range (1-65535)",
   "sluice.cfg:16: backend 'api': server 'a2': option 'wieght' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, verifyhost, alpn, crt, ssl-min-ver, ssl-max-ver, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, ciphers, ciphersuites, ssl-reuse, tls-tickets, maxqueue, minconn, slowstart, init-addr, resolvers, resolve-prefer, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, check-sni, check-alpn, observe, error-limit, on-error, cookie, socks4, check-via-socks4, enabled, no-<flag>)",
   "sluice.cfg:20: backend 'twice': server 't1': duplicate name (server 't1' is already defined at sluice.cfg:19)",

@@ -32,7 +32,12 @@ function mapAction(name: "set-map" | "del-map"): ActionDef {
       const key = ctx.format(keyText);
       if (typeof key === "string") return `'${name}' key: ${key}`;
       if (name === "del-map") {
-        return { next: 2, run: (t: ActionTxn) => (ref.delete(key(t), true), Verdict.continue) };
+        return { next: 2, run: (t: ActionTxn) => {
+          // A key that is not there changes nothing, found without a scan.
+          const k = key(t);
+          if (ref.has(k)) ref.delete(k, true);
+          return Verdict.continue;
+        } };
       }
       const valueText = words[2];
       if (valueText === undefined || isConditionWord(valueText)) return `'set-map' expects <key fmt> <value fmt>`;
@@ -45,7 +50,7 @@ function mapAction(name: "set-map" | "del-map"): ActionDef {
           const v = value(t);
           // An entry that exists takes the value; else one is added (HAProxy's). A value the map's converters
           // could not read (a map_int's non-number) changes nothing.
-          if (ref.select(k, true).length > 0) ref.set(k, v, true);
+          if (ref.has(k)) ref.set(k, v, true);
           else ref.add([{ key: k, value: v }]);
           return Verdict.continue;
         },
@@ -71,12 +76,17 @@ function aclAction(name: "add-acl" | "del-acl"): ActionDef {
       if (keyText === undefined || isConditionWord(keyText)) return `'${name}' expects <key fmt>`;
       const key = ctx.format(keyText);
       if (typeof key === "string") return `'${name}' key: ${key}`;
-      if (name === "del-acl") return { next: 2, run: (t: ActionTxn) => (ref.delete(key(t), true), Verdict.continue) };
+      if (name === "del-acl") return { next: 2, run: (t: ActionTxn) => {
+          // A key that is not there changes nothing, found without a scan.
+          const k = key(t);
+          if (ref.has(k)) ref.delete(k, true);
+          return Verdict.continue;
+        } };
       return {
         next: 2,
         run: (t: ActionTxn) => {
           const k = key(t);
-          if (ref.select(k, true).length === 0) ref.add([{ key: k, value: "" }]);
+          if (!ref.has(k)) ref.add([{ key: k, value: "" }]);
           return Verdict.continue;
         },
       };

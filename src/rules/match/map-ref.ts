@@ -44,6 +44,16 @@ let nextEntryId = 1;
 
 export class MapRef {
   private list: MapEntry[] = [];
+  /** How many entries have each key: add-acl asks per request whether a key is there (O(1), not a scan). */
+  private readonly keyCounts = new Map<string, number>();
+  /**
+   * Moves on every change that is not an append (a removal, a new value, a
+   * clear, a commit): while it stays, the entries a reader indexed are still
+   * the first ones, and what came since can be read from `entries` after
+   * them (an ACL's matcher checks the few new patterns beside its index
+   * instead of rebuilding it for each address a blocklist gains).
+   */
+  layout = 0;
   /** Moves on every change: converters rebuild their index when it differs from theirs. */
   version = 0;
   private readonly checks: EntryCheck[] = [];
@@ -68,10 +78,21 @@ export class MapRef {
     entries: readonly { key: string; value: string; line?: number }[],
   ) {
     for (const e of entries) this.list.push(e.line === undefined ? { id: nextEntryId++, key: e.key, value: e.value } : { id: nextEntryId++, key: e.key, value: e.value, line: e.line });
+    this.countKeys();
   }
 
   get entries(): readonly MapEntry[] {
     return this.list;
+  }
+
+  /** Whether an entry has this key (its text, never a `#<ref>`). */
+  has(key: string): boolean {
+    return this.keyCounts.has(key);
+  }
+
+  private countKeys(): void {
+    this.keyCounts.clear();
+    for (const e of this.list) this.keyCounts.set(e.key, (this.keyCounts.get(e.key) ?? 0) + 1);
   }
 
   /** `show map` / `show acl`'s description: where the entries came from and who reads them. */
@@ -108,7 +129,10 @@ export class MapRef {
       const p = this.problem(e.key, e.value);
       if (p !== undefined) return p;
     }
-    for (const e of entries) this.list.push({ id: nextEntryId++, key: e.key, value: e.value });
+    for (const e of entries) {
+      this.list.push({ id: nextEntryId++, key: e.key, value: e.value });
+      this.keyCounts.set(e.key, (this.keyCounts.get(e.key) ?? 0) + 1);
+    }
     this.version++;
     return undefined;
   }
@@ -130,7 +154,10 @@ export class MapRef {
       if (p !== undefined) return p;
     }
     for (const e of hits) e.value = value;
-    if (hits.length > 0) this.version++;
+    if (hits.length > 0) {
+      this.version++;
+      this.layout++;
+    }
     return hits.length;
   }
 
@@ -139,13 +166,17 @@ export class MapRef {
     const gone = new Set(this.select(keyOrRef, keysOnly));
     if (gone.size === 0) return 0;
     this.list = this.list.filter((e) => !gone.has(e));
+    this.countKeys();
     this.version++;
+    this.layout++;
     return gone.size;
   }
 
   clear(): void {
     this.list = [];
+    this.keyCounts.clear();
     this.version++;
+    this.layout++;
   }
 
   // ---- versions: HAProxy's atomic replacement (`prepare map`, `add map @V`, `commit map @V`)
@@ -209,7 +240,9 @@ export class MapRef {
     this.list = this.pending.get(ver) ?? [];
     for (const v of [...this.pending.keys()]) if (v <= ver) this.pending.delete(v);
     this.currVer = ver;
+    this.countKeys();
     this.version++;
+    this.layout++;
     return undefined;
   }
 

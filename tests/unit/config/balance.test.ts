@@ -88,7 +88,7 @@ describe("errors", () => {
     [
       "hash-type with an algorithm that does not hash",
       cfg("backend api", "    balance leastconn", "    hash-type consistent", "    server a1 127.0.0.1:1"),
-      "sluice.cfg:3: backend 'api': hash-type needs a hashing balance algorithm (source, uri, url_param, hdr); this backend balances by leastconn",
+      "sluice.cfg:3: backend 'api': hash-type needs a hashing balance algorithm (source, uri, url_param, hdr, hash); this backend balances by leastconn",
     ],
     [
       "an algorithm that reads HTTP in mode tcp",

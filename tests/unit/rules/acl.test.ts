@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { compileCondition, type ParsedAcl, parseAcl } from "../../../src/rules/acl.ts";
+import { MapRegistry } from "../../../src/rules/match/map-ref.ts";
 import { Stage, type StageBit, type Txn } from "../../../src/rules/types.ts";
 import { env, request, response, txn } from "./txn.ts";
 
@@ -281,5 +282,65 @@ describe("predefined ACLs", () => {
     expect(error("if WAIT_END")).toBe("WAIT_END needs wait_end, which sluice lacks: tcp-request inspect-delay ends content inspection by itself");
     expect(error("if RDP_COOKIE")).toBe("RDP_COOKIE needs req.rdp_cookie_cnt, which sluice lacks (it does not parse RDP cookies)");
     expect(error("if METH_GET", [], Stage.tcpConnection)).toBe("acl 'METH_GET': 'method' is not available in tcp-request connection rules");
+  });
+});
+
+describe("an ACL whose patterns change at run time", () => {
+  const FILE = "block.lst";
+  function live(registry: MapRegistry) {
+    const e = env({}, {
+      mapRef: (file, parse, kind) => registry.ref(file, `/etc/${file}`, "acl 'src'", () => parse("10.0.0.1\n"), kind),
+      inlineRef: (description, values) => registry.inline(description, values),
+    });
+    const c = compileCondition(["if", "blocked"], acls([`blocked src -f ${FILE}`]), Stage.httpRequest, e);
+    if (typeof c === "string") throw new Error(c);
+    return { c, ref: registry.find(FILE)! };
+  }
+  const from = (address: string) => txn({ request: request("GET", "/"), address });
+
+  test("appended patterns match at once, beside the index; removals and clears are seen; the result is always the whole list's", () => {
+    const registry = new MapRegistry();
+    const { c, ref } = live(registry);
+    expect(c(from("10.0.0.1"))).toBe(true);
+    expect(c(from("10.0.0.2"))).toBe(false);
+    // A few hundred appends, one at a time as add-acl does: each is matched on the next evaluation,
+    // past the point where the appended part outgrows the index and it is rebuilt.
+    for (let i = 2; i < 300; i++) {
+      expect(ref.add([{ key: `10.0.${i >> 8}.${i & 255}`, value: "" }])).toBeUndefined();
+      expect(c(from(`10.0.${i >> 8}.${i & 255}`))).toBe(true);
+      expect(c(from(`10.1.0.${i & 255}`))).toBe(false);
+    }
+    expect(c(from("10.0.0.1"))).toBe(true);
+    expect(c(from("10.0.0.77"))).toBe(true);
+    // A removal rebuilds: the entry no longer matches; the rest still do.
+    expect(ref.delete("10.0.0.77", true)).toBe(1);
+    expect(c(from("10.0.0.77"))).toBe(false);
+    expect(c(from("10.0.0.78"))).toBe(true);
+    expect(ref.add([{ key: "10.9.9.9", value: "" }])).toBeUndefined();
+    expect(c(from("10.9.9.9"))).toBe(true);
+    expect(c(from("10.0.0.77"))).toBe(false);
+    ref.clear();
+    expect(c(from("10.0.0.1"))).toBe(false);
+    expect(c(from("10.9.9.9"))).toBe(false);
+    expect(ref.add([{ key: "10.0.0.0/8", value: "" }])).toBeUndefined();
+    expect(c(from("10.200.1.1"))).toBe(true);
+  });
+
+  test("has() answers from a count per key that follows adds, deletes, clears and commits", () => {
+    const registry = new MapRegistry();
+    const { ref } = live(registry);
+    expect(ref.has("10.0.0.1")).toBe(true);
+    ref.add([{ key: "10.0.0.2", value: "" }, { key: "10.0.0.2", value: "" }]);
+    expect(ref.has("10.0.0.2")).toBe(true);
+    expect(ref.delete("10.0.0.2", true)).toBe(2);
+    expect(ref.has("10.0.0.2")).toBe(false);
+    const v = ref.prepare();
+    ref.addAt(v, [{ key: "10.0.0.3", value: "" }]);
+    expect(ref.has("10.0.0.3")).toBe(false);
+    expect(ref.commit(v)).toBeUndefined();
+    expect(ref.has("10.0.0.3")).toBe(true);
+    expect(ref.has("10.0.0.1")).toBe(false);
+    ref.clear();
+    expect(ref.has("10.0.0.3")).toBe(false);
   });
 });
