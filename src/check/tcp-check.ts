@@ -45,17 +45,19 @@ export function tcpCheckScript(steps: readonly TcpCheckStep[]): Step[] {
   const script: Step[] = [];
   const first = steps.find((s) => s.kind !== "comment");
   if (first?.kind !== "connect") script.push({ kind: "connect", context: "at initial connection step of tcp-check" });
-  // A `tcp-check comment` line names the rule after it; a rule's own `comment` wins.
-  let pending: string | undefined;
+  // A `tcp-check comment` line names the rule after it, and every expect after
+  // that up to the next send or connect (HAProxy 2.6, measured: comment, expect,
+  // expect; the second's failure quotes it); a rule's own `comment` wins.
+  let carried: string | undefined;
   steps.forEach((s, i) => {
     // HAProxy numbers the rules from 1, comment lines included.
     const index = i + 1;
     if (s.kind === "comment") {
-      pending = s.text;
+      carried = s.text;
       return;
     }
-    const comment = s.comment ?? pending;
-    pending = undefined;
+    const comment = s.comment ?? carried;
+    if (s.kind !== "expect") carried = undefined;
     // HAProxy quotes the comment after a connect's or a timeout's words, not after a content check's.
     const quoted = comment === undefined ? "" : ` comment: '${comment}'`;
     if (s.kind === "connect") {

@@ -73,16 +73,16 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
     if (r.version !== undefined) request.version = r.version;
     request.headers.push(...r.headers);
   }
-  // An `http-check comment` line names the rule after it.
+  // An `http-check comment` line names the rules after it up to the next
+  // send: every expect in that run that has no comment of its own
+  // (HAProxy 2.6, measured: comment, expect status, expect string; the string's
+  // failure quotes the comment).
   const expects: HttpCheckExpect[] = [];
-  let pending: string | undefined;
+  let carried: string | undefined;
   for (const r of rules) {
-    if (r.kind === "comment") {
-      pending = r.text;
-      continue;
-    }
-    if (r.kind === "expect") expects.push(pending === undefined || r.expect.comment !== undefined ? r.expect : { ...r.expect, comment: pending });
-    pending = undefined;
+    if (r.kind === "comment") carried = r.text;
+    else if (r.kind === "expect") expects.push(carried === undefined || r.expect.comment !== undefined ? r.expect : { ...r.expect, comment: carried });
+    else if (r.kind === "send") carried = undefined;
   }
   const healthCheck: HealthCheck = { kind: "http", request, expects };
   if (rules.some((r) => r.kind === "disable-on-404")) healthCheck.disableOn404 = true;

@@ -89,17 +89,43 @@ backend b7
     tcp-check send "GET / HTTP/1.0\\r\\n\\r\\n"
     tcp-check expect rstring "^HTTP/1.. 200"
     server s1 127.0.0.1:${a} check inter 300 fall 1
+backend b8
+    option tcp-check
+    tcp-check send "GET / HTTP/1.0\\r\\n\\r\\n"
+    tcp-check comment "carry"
+    tcp-check expect string "HTTP"
+    tcp-check expect string "zzz"
+    server s1 127.0.0.1:${a} check inter 300 fall 1
+backend b9
+    option tcp-check
+    tcp-check send "GET / HTTP/1.0\\r\\n\\r\\n"
+    tcp-check comment "outer"
+    tcp-check expect string "HTTP" comment "own"
+    tcp-check expect string "zzz"
+    server s1 127.0.0.1:${a} check inter 300 fall 1
+backend b10
+    option httpchk
+    http-check comment "hc"
+    http-check expect status 500
+    http-check expect string "zzz"
+    server s1 127.0.0.1:${a} check inter 300 fall 1
+backend b11
+    option tcp-check
+    tcp-check comment "lost"
+    tcp-check send "GET / HTTP/1.0\\r\\n\\r\\n"
+    tcp-check expect string "zzz"
+    server s1 127.0.0.1:${a} check inter 300 fall 1
 frontend fe
     bind 127.0.0.1:${port}
     default_backend b1
 `, [port]);
       try {
         const reasons = () => [...new Set(running.errLines()
-          .map((l) => /^Server (b\d)\/s1 is DOWN, (reason: .*), check duration/.exec(l))
+          .map((l) => /^Server (b\d+)\/s1 is DOWN, (reason: .*), check duration/.exec(l))
           .filter((m) => m !== null)
           .map((m) => `${m![1]} ${m![2]}`))].sort();
         const end = Date.now() + 8000;
-        while (reasons().length < 7 && Date.now() < end) await sleep(100);
+        while (reasons().length < 11 && Date.now() < end) await sleep(100);
         const seen = reasons();
         expect(seen).toEqual([
           `b1 reason: Layer7 invalid response, info: "TCPCHK did not match content '200 OK' at step 2 comment: want ok"`,
@@ -109,7 +135,12 @@ frontend fe
           `b5 reason: Layer7 invalid response, info: "HTTP content check did not match comment: body"`,
           `b6 reason: Layer7 wrong status, code: 500, info: "Bad comment: c1"`,
           `b7 reason: Layer7 invalid response, info: "TCPCHK did not match content (regex) at step 2"`,
-        ]);
+          // A comment line names every expect after it up to the next send, an expect's own comment aside.
+          `b8 reason: Layer7 invalid response, info: "TCPCHK did not match content 'zzz' at step 4 comment: carry"`,
+          `b9 reason: Layer7 invalid response, info: "TCPCHK did not match content 'zzz' at step 4 comment: outer"`,
+          `b10 reason: Layer7 invalid response, info: "HTTP content check did not match comment: hc"`,
+          `b11 reason: Layer7 invalid response, info: "TCPCHK did not match content 'zzz' at step 3"`,
+        ].sort());
         expectSameAsHaproxy(answers, proxy.name, seen);
       } finally {
         await running.stop();
