@@ -111,10 +111,13 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
   const bufsize = draft.global.bufsize;
   const shared = { userlist, cache, httpErrors, bufsize };
   compileErrorPages(draft, errors, (p) => proxyEnv({ name: p.name, origin: p.origin }, backends, shared, tables, maps));
-  // A page built per transaction needs one: the frontend's own, or any backend's its streams may reach.
-  const backendPageFormats = draft.backends.some((b) => b.config.errorFormats !== undefined);
-  // A server's `sni <expression>` and `balance hash <expr>` read the transaction of the stream that connects.
-  const dynamicSni = draft.backends.some((b) => b.config.servers.some((server) => server.ssl?.sniExpr !== undefined) || b.config.balance.algorithm === "hash");
+  // What a backend needs from the stream's transaction: a page built per transaction (its errors'
+  // formats), a server's `sni <expression>` and `balance hash <expr>` (read when it connects), a stats page.
+  const needsTxn = (b: (typeof draft.backends)[number], mode: string): boolean =>
+    b.config.errorFormats !== undefined ||
+    b.config.balance.algorithm === "hash" ||
+    b.config.servers.some((server) => server.ssl?.sniExpr !== undefined) ||
+    (mode === "http" && b.config.statsPage !== undefined);
   for (const b of draft.backends) {
     const env = () => proxyEnv({ name: b.config.name, origin: b.config.origin }, backends, shared, tables, maps);
     if (b.config.servers.some((server) => server.ssl?.sniExpr !== undefined)) compileServerSnis(b, env(), errors);
@@ -132,9 +135,11 @@ export function compileAllRules(draft: Draft, errors: ConfigError[], userlistCon
     // %[expr] in a log line reads the stream's transaction: such a frontend builds one, rules or not (mode tcp too).
     const logSamples = f.config.logFormat !== undefined ? logFormatSamples(f.config.logFormat) : [];
     const statsPage = f.config.statsPage;
-    // Any backend's stats page is reached through the request stage of rules, as a monitor-uri or a frontend's own page is.
-    // So is a server's `sni <expression>`: it reads the transaction of the stream that connects.
-    const needsStage = monitorUri !== undefined || logSamples.length > 0 || statsPage !== undefined || (f.config.mode === "http" && draft.backends.some((b) => b.config.statsPage !== undefined)) || dynamicSni || backendPageFormats || f.config.errorFormats !== undefined;
+    // A backend's stats page is reached through the request stage of rules, as a monitor-uri or a frontend's own page is;
+    // a backend that reads the transaction needs one too. Without rules, a frontend reaches its default backend only
+    // (a listen, itself): frontends that cannot reach such a backend build no transaction for it.
+    const reached = draft.backends.filter((b) => b.named === f.named || b.config.name === f.config.defaultBackend);
+    const needsStage = monitorUri !== undefined || logSamples.length > 0 || statsPage !== undefined || reached.some((b) => needsTxn(b, f.config.mode)) || f.config.errorFormats !== undefined;
     const lines = f.config.ruleLines ?? (needsStage ? noRuleLines() : undefined);
     if (lines === undefined) continue;
     const files = f.config.errorFiles;
