@@ -19,7 +19,7 @@ import { beginProcess, type ProcessLife, type Role } from "./process/life.ts";
 import { startMasterServices } from "./master/master-services.ts";
 import { joinMaster, type WorkerLink } from "./master/worker-link.ts";
 import type { HostRuntime, Listener } from "./runtime/types.ts";
-import { VERSION } from "./version.ts";
+import { RELEASE_DATE, VERSION } from "./version.ts";
 import { probe } from "./probe.ts";
 import { longVersion, shortVersion } from "./version-text.ts";
 import { startStatsListeners, type StatsListeners } from "./admin/listener.ts";
@@ -29,7 +29,8 @@ import { RateHistory } from "./admin/rate-history.ts";
 import { ServerOps } from "./check/server-ops.ts";
 import { serverViews } from "./admin/server-api.ts";
 import { proxyStats } from "./stats/proxy-source.ts";
-import { infoText, statCsv } from "./stats/csv.ts";
+import { statCsv } from "./stats/csv.ts";
+import { heapFigures, openFileLimit } from "./stats/host-figures.ts";
 import { statTyped } from "./stats/typed.ts";
 
 export interface Output {
@@ -190,10 +191,19 @@ async function serve(runtime: HostRuntime, config: Config, io: Output, options: 
   let link: WorkerLink | undefined;
   if (worker !== undefined && checker) proxy.checks.onVerdict = (v) => (link === undefined ? untold.push(v) : link.tell(v));
   let control: ControlSockets | undefined;
-  const figures = proxyStats(proxy, { pid: runtime.pid, version: VERSION, hostname: hostname(), droppedLogs: () => pool.dropped });
+  const figures = proxyStats(proxy, {
+    pid: runtime.pid,
+    version: VERSION,
+    ...(RELEASE_DATE === undefined ? {} : { releaseDate: RELEASE_DATE }),
+    hostname: hostname(),
+    droppedLogs: () => pool.dropped,
+    fileLimit: () => openFileLimit(runtime),
+    memory: heapFigures,
+    cli: () => control?.figures ?? { listeners: 0, open: 0, accepted: 0 },
+  });
   const statsText = {
     statCsv: () => statCsv(figures.rows()),
-    infoText: () => infoText(figures.info()),
+    info: () => figures.info(),
     statTyped: () => statTyped(figures.rows()),
   };
   // The stats pages served inside the proxy (sections that route, backends) and the exporter's

@@ -26,6 +26,14 @@ export const COMPILED = typeof SLUICE_BUILD_VERSION === "string";
 
 export const VERSION: string = typeof SLUICE_BUILD_VERSION === "string" ? SLUICE_BUILD_VERSION : packageVersion();
 
+/**
+ * `show info` Release_date, HAProxy's `YYYY/MM/DD`: the build's date for a
+ * binary; undefined from source (no release was made), and the field is not shown.
+ */
+export const RELEASE_DATE: string | undefined = typeof SLUICE_BUILD_DATE === "string" && /^\d{4}-\d{2}-\d{2}/.test(SLUICE_BUILD_DATE)
+  ? SLUICE_BUILD_DATE.slice(0, 10).replaceAll("-", "/")
+  : undefined;
+
 function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: unknown };

@@ -36,6 +36,8 @@ const STATUS_WORDS: Record<Status, string> = { nx: "NX", timeout: "timeout", ref
 class Section {
   private readonly sockets = new Map<4 | 6, DatagramSocket>();
   readonly pending = new Map<number, ServerResolution>();
+  /** Resolutions that failed (timeout, NXDOMAIN, refused, other): `show info` FailedResolutions. */
+  failures = 0;
 
   constructor(readonly config: ResolversConfig, private readonly ctx: ResolutionContext) {}
 
@@ -199,6 +201,7 @@ class ServerResolution {
   private failed(status: Status): void {
     const { server, backend, ctx } = this;
     const config = this.section.config;
+    this.section.failures++;
     this.schedule(config.timeoutResolve, this.resolve);
     if (this.down) return;
     if (ctx.runtime.now() - this.lastValid < config.hold[status]) return;
@@ -243,6 +246,11 @@ export class ServerResolutions {
 
   start(): void {
     for (const r of this.all) r.start();
+  }
+
+  /** Failed resolutions of every resolvers section since start (HAProxy's FailedResolutions). */
+  get failures(): number {
+    return this.sections.reduce((n, s) => n + s.failures, 0);
   }
 
   stop(): void {

@@ -15,14 +15,15 @@ export class PerSecond {
   private previous = 0;
   max = 0;
 
-  add(now: number): void {
+  /** `n` events (bytes, for a byte rate) at `now`. */
+  add(now: number, n = 1): void {
     const s = Math.floor(now / 1000);
     if (s !== this.second) {
       this.previous = s === this.second + 1 ? this.current : 0;
       this.current = 0;
       this.second = s;
     }
-    this.current++;
+    this.current += n;
     const rate = this.read(now);
     if (rate > this.max) this.max = rate;
   }
@@ -100,6 +101,8 @@ export class TrafficCounters {
   readonly responses: number[] = [0, 0, 0, 0, 0, 0];
   bytesIn = 0;
   bytesOut = 0;
+  /** Bytes to the client per second, counted when bytesOut is (`show info` BytesOutRate sums the frontends'). */
+  readonly bytesOutRate = new PerSecond();
   /** Requests and responses refused by rules (dreq, dresp). */
   deniedRequests = 0;
   deniedResponses = 0;
@@ -150,11 +153,18 @@ export class TrafficCounters {
     this.lastSession = -1;
     this.responses.fill(0);
     this.bytesIn = this.bytesOut = 0;
+    this.bytesOutRate.clear();
     this.deniedRequests = this.deniedResponses = this.intercepted = 0;
     this.requestErrors = this.connectionErrors = this.responseErrors = 0;
     this.clientAborts = this.serverAborts = 0;
     this.retries = this.redispatches = 0;
     this.durations.clear();
+  }
+
+  /** `n` bytes went to the client (a frontend's bytesOut and its rate). */
+  sent(n: number, now: number): void {
+    this.bytesOut += n;
+    if (n > 0) this.bytesOutRate.add(now, n);
   }
 
   /** A session started with `current` open now (this one included). */

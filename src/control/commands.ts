@@ -4,6 +4,7 @@
 // gets "Permission denied"), and what it answers. Answers are text ending
 // with a newline (or empty); the connection adds the blank line that ends
 // every answer.
+import type { InfoField } from "../stats/types.ts";
 import type { ServerOps } from "../check/server-ops.ts";
 import type { ControlLevel } from "../config/types.ts";
 import type { Proxy } from "../core/proxy.ts";
@@ -18,7 +19,8 @@ import { type Described, helpText, unknownText } from "./usage.ts";
  */
 export interface StatsText {
   statCsv(): string;
-  infoText(): string;
+  /** `show info`'s fields (the command prints them in the form asked for). */
+  info(): readonly InfoField[];
   /** `show stat typed`: HAProxy's typed lines (F.2.0.0.pxname.1:KNSN:str:fe); absent: the command says it is not available. */
   statTyped?(): string;
 }

@@ -6,6 +6,7 @@
 //   0x2a: proto=tcpv4 src=127.0.0.1:53012 fe=web be=app srv=s1 ts=00 age=3s state=stream
 import type { Command, StatsText } from "./commands.ts";
 import { say } from "./commands.ts";
+import { formatInfo } from "../stats/info-format.ts";
 
 /** What `show info` and `show stat` read: a worker's own figures, or the master's sum of them. */
 export interface StatsContext {
@@ -62,12 +63,16 @@ export function humanAge(seconds: number): string {
 export const STATS_COMMANDS: readonly Command<StatsContext>[] = [
   {
     words: ["show", "info"],
-    usage: "show info",
+    usage: "show info [desc|json|typed|float]*",
     help: "report information about the running process",
     level: "user",
-    run(_call, ctx) {
+    run(call, ctx) {
       if (ctx.stats === undefined) return say("show info: stats not available");
-      return say(ctx.stats.infoText());
+      // HAProxy 2.6 reads these words in any order, the last form winning, and ignores any other word (measured);
+      // `float` changes none of 2.6's info fields.
+      let form: "text" | "typed" | "json" = "text";
+      for (const a of call.args) if (a === "typed" || a === "json") form = a;
+      return formatInfo(ctx.stats.info(), { form, desc: call.args.includes("desc") });
     },
   },
   {

@@ -54,6 +54,8 @@ export function describeSocket(s: ControlSocket): string {
 export class ControlSockets<C = ControlContext> {
   private readonly listeners: Listener[] = [];
   private readonly open = new Set<Socket>();
+  /** Connections accepted since start (`show info` counts them, as HAProxy does its CLI's). */
+  private accepted = 0;
 
   private constructor(
     private readonly runtime: Runtime & Pick<System, "listenUnix">,
@@ -87,6 +89,11 @@ export class ControlSockets<C = ControlContext> {
     return this.listeners;
   }
 
+  /** Listeners, connections open now and accepted since start. */
+  get figures(): { listeners: number; open: number; accepted: number } {
+    return { listeners: this.listeners.length, open: this.open.size, accepted: this.accepted };
+  }
+
   private async listen(s: ControlSocket, timeoutMs: number, maxconn: number): Promise<void> {
     let count = 0;
     const accept = (socket: Socket) => {
@@ -96,6 +103,7 @@ export class ControlSockets<C = ControlContext> {
         return;
       }
       count++;
+      this.accepted++;
       this.open.add(socket);
       socket.events = new CliConnection(socket, {
         level: s.level,

@@ -32,6 +32,7 @@ import { TlsAfterProxy } from "./tls-after-proxy.ts";
 import { certificateRefusal } from "../tls/client-verify.ts";
 import { ProxiedSocket } from "../conn/proxied-socket.ts";
 import type { ProxyHeader } from "../conn/proxy-header.ts";
+import type { ProcessCounters } from "./process-counters.ts";
 
 /** A client connection being served, whatever its mode. */
 export interface ClientSession {
@@ -56,6 +57,8 @@ export interface ClientSession {
 
 /** Shared limits above the frontends (global maxconn). */
 export interface AcceptGate {
+  /** The process's rates, counted here with the frontend's. */
+  readonly totals: ProcessCounters;
   /** May one more session start now? */
   admits(): boolean;
   started(): void;
@@ -400,7 +403,10 @@ export class Frontend implements SessionHost, InspectionDone {
 
   private countConnection(): void {
     this.counters.connections++;
-    this.counters.connectionRate.add(this.runtime.now());
+    const now = this.runtime.now();
+    this.counters.connectionRate.add(now);
+    this.gate.totals.connections++;
+    this.gate.totals.connectionRate.add(now);
   }
 
   private accept(socket: Socket, bind: BindConfig): void {
@@ -524,8 +530,13 @@ export class Frontend implements SessionHost, InspectionDone {
     }
     this.current++;
     this.totalSessions++;
-    this.counters.sessionStarted(this.current, this.runtime.now());
-    if (socket.tls !== undefined) this.counters.tlsHandshakes++;
+    const now = this.runtime.now();
+    this.counters.sessionStarted(this.current, now);
+    this.gate.totals.sessionRate.add(now);
+    if (socket.tls !== undefined) {
+      this.counters.tlsHandshakes++;
+      this.gate.totals.sslRate.add(now);
+    }
     this.gate.started();
     const rules = this.config.rules;
     const switching = this.http === undefined && rules !== undefined && rules.useBackend.length > 0;

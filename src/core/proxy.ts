@@ -10,6 +10,7 @@ import type { Clock } from "../runtime/clock.ts";
 import type { Runtime, TimerHandle } from "../runtime/types.ts";
 import type { AcceptGate, Frontend } from "./frontend.ts";
 import { buildGraph } from "./graph.ts";
+import { ProcessCounters } from "./process-counters.ts";
 import type { StickTables } from "./stick-tables.ts";
 import type { Services } from "../stream/types.ts";
 import { resolveServers } from "../backend/addresses.ts";
@@ -40,6 +41,8 @@ export class Proxy implements AcceptGate {
   readonly stickTables: StickTables | undefined;
   /** The applets requests may reach (a section's stats page, the Prometheus exporter): app.ts fills them in before start(). */
   readonly services: Services = {};
+  /** The process's rates and their maxima (`show info`). */
+  readonly totals = new ProcessCounters();
   private current = 0;
   /** The process-wide limit now (`show info` Maxconn); `set maxconn global` moves it up to hardMaxconn. */
   private maxconn: number;

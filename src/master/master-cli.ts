@@ -15,7 +15,7 @@ import { type Answer, type Command, CommandTable, type Invocation, PERMISSION_DE
 import { STATS_COMMANDS } from "../control/proxy-commands.ts";
 import { commandTable } from "../control/sockets.ts";
 import type { ControlLevel } from "../config/types.ts";
-import { infoText, statCsv } from "../stats/csv.ts";
+import { statCsv } from "../stats/csv.ts";
 import { statTyped } from "../stats/typed.ts";
 import type { FleetStats } from "./fleet-stats.ts";
 import type { Master, WorkerInfo } from "./master.ts";
@@ -94,7 +94,7 @@ function summed(c: (typeof STATS_COMMANDS)[number]): MasterCommand {
     async run(call, ctx) {
       const f = await ctx.stats.fresh();
       return c.run(call, {
-        stats: { statCsv: () => statCsv(f.rows), infoText: () => infoText(f.info), statTyped: () => statTyped(f.rows) },
+        stats: { statCsv: () => statCsv(f.rows), info: () => f.info, statTyped: () => statTyped(f.rows) },
       });
     },
   };

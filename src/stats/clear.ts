@@ -7,14 +7,18 @@
 import type { Backend } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
 import type { Frontend } from "../core/frontend.ts";
+import type { ProcessCounters } from "../core/process-counters.ts";
 
 /** What clear counters reaches: the running proxy's frontends and backends. */
 export interface Counted {
   readonly frontends: readonly Frontend[];
   readonly backends: ReadonlyMap<string, Backend>;
+  /** The process's rates: `show info`'s MaxConnRate, MaxSessRate, MaxSslRate go back to 0 (measured on HAProxy 2.6). */
+  readonly totals?: ProcessCounters;
 }
 
 export function clearCounters(proxy: Counted, all: boolean): void {
+  proxy.totals?.clearMax();
   for (const f of proxy.frontends) {
     if (!all) f.counters.clearMax();
     else {

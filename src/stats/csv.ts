@@ -2,7 +2,7 @@
 // every column name, then one line per row, each field followed by a comma
 // (HAProxy ends every line with one), empty where the row has no value.
 import { COLUMNS } from "./columns.ts";
-import type { InfoField, StatRow } from "./types.ts";
+import type { StatRow } from "./types.ts";
 
 /** A field as HAProxy writes it: commas and line breaks would break the layout, so they become spaces. */
 function field(value: string | number | undefined): string {
@@ -18,9 +18,4 @@ export function statCsv(rows: readonly StatRow[]): string {
   const lines = [csvHeader()];
   for (const row of rows) lines.push(COLUMNS.map((c) => field(row[c.name])).join(",") + ",");
   return lines.join("\n") + "\n\n";
-}
-
-/** `show info`: `Name: value` lines. */
-export function infoText(fields: readonly InfoField[]): string {
-  return fields.map((f) => `${f.name}: ${f.value}`).join("\n") + "\n\n";
 }

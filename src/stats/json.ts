@@ -1,8 +1,8 @@
 // `;json` and `show stat json`: HAProxy's typed JSON, one array per row of
 // the fields it has, each with its position and name, its tags (origin,
-// nature, scope) and a typed value; `show info json` likewise.
+// nature, scope) and a typed value (`show info json`: info-format.ts).
 import { COLUMNS } from "./columns.ts";
-import type { InfoField, StatRow } from "./types.ts";
+import type { StatRow } from "./types.ts";
 
 const OBJ_TYPES = ["Frontend", "Backend", "Server"] as const;
 /** Columns that describe the proxy or server itself rather than this process's view of it. */
@@ -40,13 +40,4 @@ export function statJson(rows: readonly StatRow[]): JsonField[][] {
     });
     return out;
   });
-}
-
-export function infoJson(fields: readonly InfoField[]): unknown[] {
-  return fields.map((f, pos) => ({
-    field: { pos, name: f.name },
-    processNum: 1,
-    tags: { origin: "Metric", nature: f.summed ? "Counter" : "Output", scope: "Process" },
-    value: { type: typeof f.value === "string" ? "str" : "u64", value: f.value },
-  }));
 }

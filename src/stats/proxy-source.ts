@@ -8,20 +8,9 @@ import { DURATION_BOUNDS, type TrafficCounters } from "../conn/counters.ts";
 import type { Frontend } from "../core/frontend.ts";
 import type { Proxy } from "../core/proxy.ts";
 import { MuxSession } from "../session/mux-session.ts";
+import { processInfo } from "./process-info.ts";
+import type { ProxySourceOptions } from "./source-options.ts";
 import { type DurationRow, type InfoField, RowType, type StatRow, type StatsSource } from "./types.ts";
-
-export interface ProxySourceOptions {
-  /** The process's id (`show info` Pid). */
-  readonly pid: number;
-  /** sluice's version (`show info` Version). */
-  readonly version: string;
-  /** The worker's number, from 1 (the rows' `pid` column, HAProxy's process number). */
-  readonly processNum?: number;
-  /** The host's name (`show info` node when the global `node` is not set). */
-  readonly hostname?: string;
-  /** Log lines a syslog destination could not take (`show info` DroppedLogs, HAProxy's); absent: the field is not shown. */
-  readonly droppedLogs?: () => number;
-}
 
 /** Whole seconds between two monotonic ms readings. */
 const seconds = (ms: number) => Math.max(0, Math.floor(ms / 1000));
@@ -268,46 +257,7 @@ export function proxyStats(proxy: Proxy, options: ProxySourceOptions): StatsSour
       return rows;
     },
     info(): InfoField[] {
-      const now = runtime.now();
-      const up = seconds(now - startedMono);
-      let cumConns = 0, cumReq = 0, sslConns = 0, bytesOut = 0, connRate = 0, sessRate = 0;
-      for (const f of proxy.frontends) {
-        const c = f.counters;
-        cumConns += c.connections;
-        cumReq += c.requests;
-        sslConns += c.tlsHandshakes;
-        bytesOut += c.bytesOut;
-        connRate += c.connectionRate.read(now);
-        sessRate += c.sessionRate.read(now);
-      }
-      const d = Math.floor(up / 86400), h = Math.floor((up % 86400) / 3600), m = Math.floor((up % 3600) / 60), s = up % 60;
-      const listeners = proxy.frontends.reduce((n, f) => n + f.listening.length, 0);
-      return [
-        { name: "Name", value: "sluice" },
-        { name: "Version", value: options.version },
-        { name: "Nbthread", value: 1 },
-        { name: "Nbproc", value: 1 },
-        { name: "Process_num", value: processNum },
-        { name: "Pid", value: options.pid },
-        { name: "Uptime", value: `${d}d ${h}h${String(m).padStart(2, "0")}m${String(s).padStart(2, "0")}s` },
-        { name: "Uptime_sec", value: up },
-        { name: "Start_time_sec", value: Math.floor(startedWall / 1000) },
-        { name: "Maxconn", value: proxy.globalMaxconn },
-        { name: "Hard_maxconn", value: proxy.hardMaxconn },
-        { name: "CurrConns", value: proxy.active, summed: true },
-        { name: "CumConns", value: cumConns, summed: true },
-        { name: "CumReq", value: cumReq, summed: true },
-        { name: "CumSslConns", value: sslConns, summed: true },
-        { name: "ConnRate", value: connRate, summed: true },
-        { name: "SessRate", value: sessRate, summed: true },
-        { name: "Stopping", value: proxy.stopped ? 1 : 0 },
-        { name: "Listeners", value: listeners, summed: true },
-        { name: "TotalBytesOut", value: bytesOut, summed: true },
-        // HAProxy's last two fields: the global `node` (default: the host's name) and `description`.
-        { name: "node", value: proxy.config.global.node ?? options.hostname ?? "" },
-        { name: "description", value: proxy.config.global.description ?? "" },
-        ...(options.droppedLogs === undefined ? [] : [{ name: "DroppedLogs", value: options.droppedLogs(), summed: true as const }]),
-      ];
+      return processInfo(proxy, options, runtime.now() - startedMono, startedWall, processNum);
     },
     durations(): DurationRow[] {
       return [...proxy.backends.values()].map((b) => {

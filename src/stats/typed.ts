@@ -12,6 +12,12 @@ const NATURE: Readonly<Record<string, string>> = {
 };
 const SCOPE: Readonly<Record<string, string>> = { Process: "P", Service: "S", System: "s", Cluster: "C" };
 
+/** The tag letters back to the words of the JSON form (`show info json`). */
+const invert = (m: Readonly<Record<string, string>>): Readonly<Record<string, string>> => Object.fromEntries(Object.entries(m).map(([w, l]) => [l, w]));
+export const ORIGIN_WORDS = invert(ORIGIN);
+export const NATURE_WORDS = invert(NATURE);
+export const SCOPE_WORDS = invert(SCOPE);
+
 function tags(t: { origin: string; nature: string; scope: string }): string {
   return (ORIGIN[t.origin] ?? "?") + (NATURE[t.nature] ?? "?") + (SCOPE[t.scope] ?? "?");
 }

@@ -55,7 +55,7 @@ export function countHttpRequest(
   frontend.requestRate.add(now);
   if (status > 0) frontend.responses[klass]!++;
   frontend.bytesIn += bytesIn;
-  frontend.bytesOut += bytesOut;
+  frontend.sent(bytesOut, now);
   if (h2) frontend.h2Streams++;
   else frontend.h1Streams++;
   if (stream === undefined) {
@@ -99,11 +99,11 @@ export function countHttpRequest(
 }
 
 /** One TCP stream ended: `bytesIn` from the client, `bytesOut` to it. */
-export function countTcpStream(frontend: TrafficCounters, stream: Stream, bytesIn: number, bytesOut: number): void {
+export function countTcpStream(frontend: TrafficCounters, stream: Stream, bytesIn: number, bytesOut: number, now: number): void {
   bytesIn -= stream.creditedIn;
   bytesOut -= stream.creditedOut;
   frontend.bytesIn += bytesIn;
-  frontend.bytesOut += bytesOut;
+  frontend.sent(bytesOut, now);
   // A backend's `tcp-request content reject`: HAProxy counts it as a denied request of the frontend.
   if (stream.cause === Cause.proxy && stream.phase === Phase.request) frontend.deniedRequests++;
   countTermination(frontend, stream.cause, stream.phase);

@@ -9,7 +9,7 @@ import type { Stream } from "./stream.ts";
  * the frontend's, its backend's and its server's counters now; its end adds
  * only the rest. Nothing before the stream has its server (the end counts it).
  */
-export function creditTransfer(frontend: TrafficCounters, stream: Stream, bytesIn: number, bytesOut: number): void {
+export function creditTransfer(frontend: TrafficCounters, stream: Stream, bytesIn: number, bytesOut: number, now: number): void {
   const server = stream.server;
   if (server === undefined) return;
   const dIn = bytesIn - stream.creditedIn;
@@ -19,7 +19,7 @@ export function creditTransfer(frontend: TrafficCounters, stream: Stream, bytesI
   const backend = stream.backend.counters;
   const s = server.counters;
   frontend.bytesIn += dIn;
-  frontend.bytesOut += dOut;
+  frontend.sent(dOut, now);
   backend.bytesIn += dIn;
   backend.bytesOut += dOut;
   s.bytesIn += dIn;

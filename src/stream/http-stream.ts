@@ -457,7 +457,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** Flushes response bytes to the client (called after each server chunk). */
   responseFlush(): void {
     this.host.flushToClient();
-    if (this.host.contstats !== undefined && !this.done) creditTransfer(this.host.contstats, this, 0, this.bytesToClient);
+    if (this.host.contstats !== undefined && !this.done) creditTransfer(this.host.contstats, this, 0, this.bytesToClient, this.now());
   }
 
   exchangeLost(why: Lost, resetCode?: number): void {

@@ -229,7 +229,7 @@ export class TcpStream extends Stream {
   private onClientData(chunk: Uint8Array): void {
     this.bytesIn += chunk.length;
     if (this.traces !== undefined) for (const t of this.traces) t.payload("REQUEST", chunk);
-    if (this.host.contstats === true) creditTransfer(this.host.counters, this, this.bytesIn, this.bytesOut);
+    if (this.host.contstats === true) creditTransfer(this.host.counters, this, this.bytesIn, this.bytesOut, this.host.runtime.now());
     this.lastClient = this.host.runtime.now();
     if (this.state !== "data") {
       this.early.push(chunk);
@@ -295,7 +295,7 @@ export class TcpStream extends Stream {
   private onServerData(chunk: Uint8Array): void {
     this.bytesOut += chunk.length;
     if (this.traces !== undefined) for (const t of this.traces) t.payload("RESPONSE", chunk);
-    if (this.host.contstats === true) creditTransfer(this.host.counters, this, this.bytesIn, this.bytesOut);
+    if (this.host.contstats === true) creditTransfer(this.host.counters, this, this.bytesIn, this.bytesOut, this.host.runtime.now());
     const now = this.host.runtime.now();
     this.lastServer = now;
     if (this.client.write(chunk)) {
@@ -418,7 +418,7 @@ export class TcpStream extends Stream {
       server.bytesOut += this.bytesOut;
     }
     this.releaseSlot();
-    countTcpStream(this.host.counters, this, this.bytesIn, this.bytesOut);
+    countTcpStream(this.host.counters, this, this.bytesIn, this.bytesOut, this.host.runtime.now());
     // Logged before the session ends: HAProxy's %ac and %fc count the connection being logged (its server slot is already let go: %bc, %sc).
     if (!this.loggedEarly) this.host.logTcp(this);
     this.host.streamEnded();

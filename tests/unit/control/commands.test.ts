@@ -293,8 +293,10 @@ describe("sessions, stats", () => {
     expect(t.run("show stat")).toBe("show stat: stats not available\n");
     expect(t.run("show info")).toBe("show info: stats not available\n");
     const csv = "# pxname,svname,iid,sid,type\nfe,FRONTEND,1,0,0\nbe,s1,2,1,2\nbe,s2,2,2,2\nbe,BACKEND,2,0,1\n";
-    const w = await setup({ statCsv: () => csv, infoText: () => "Name: sluice\nPid: 4242\n" });
+    const w = await setup({ statCsv: () => csv, info: () => [{ name: "Pid", value: 4242 }, { name: "Name", value: "sluice" }] });
+    // HAProxy's order, whatever the order given.
     expect(w.run("show info")).toBe("Name: sluice\nPid: 4242\n");
+    expect(w.run("show info typed")).toBe("0.Name.1:POS:str:sluice\n6.Pid.1:SGP:u32:4242\n");
     expect(w.run("show stat")).toBe(csv);
     expect(w.run("show stat -1 -1 -1")).toBe(csv);
     expect(w.run("show stat 2 4 -1")).toBe("# pxname,svname,iid,sid,type\nbe,s1,2,1,2\nbe,s2,2,2,2\n");

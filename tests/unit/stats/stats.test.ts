@@ -6,8 +6,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { DurationHistogram, PerSecond, statusClass } from "../../../src/conn/counters.ts";
 import { COLUMNS, HAPROXY_COLUMNS } from "../../../src/stats/columns.ts";
-import { csvHeader, infoText, statCsv } from "../../../src/stats/csv.ts";
-import { infoJson, statJson } from "../../../src/stats/json.ts";
+import { csvHeader, statCsv } from "../../../src/stats/csv.ts";
+import { formatInfo } from "../../../src/stats/info-format.ts";
+import { statJson } from "../../../src/stats/json.ts";
 import { mergeDurations, mergeInfo, mergeRows } from "../../../src/stats/merge.ts";
 import { prometheusText } from "../../../src/stats/prometheus.ts";
 import { proxyStats } from "../../../src/stats/proxy-source.ts";
@@ -306,11 +307,16 @@ describe("formats", () => {
     expect(json[3]![0]).toMatchObject({ objType: "Backend" });
   });
 
-  test("show info text and JSON", () => {
-    expect(infoText([{ name: "Name", value: "sluice" }, { name: "Pid", value: 7 }])).toBe("Name: sluice\nPid: 7\n\n");
-    expect(infoJson([{ name: "Name", value: "sluice" }, { name: "CumReq", value: 7, summed: true }])).toEqual([
-      { field: { pos: 0, name: "Name" }, processNum: 1, tags: { origin: "Metric", nature: "Output", scope: "Process" }, value: { type: "str", value: "sluice" } },
-      { field: { pos: 1, name: "CumReq" }, processNum: 1, tags: { origin: "Metric", nature: "Counter", scope: "Process" }, value: { type: "u64", value: 7 } },
+  test("show info text, typed and JSON: HAProxy 2.6's order, tags and descriptions; empty fields left out", () => {
+    const fields = [{ name: "CumReq", value: 7, summed: true as const }, { name: "Name", value: "sluice" }, { name: "description", value: "" }];
+    expect(formatInfo(fields)).toBe("Name: sluice\nCumReq: 7\n");
+    expect(formatInfo(fields, { form: "text", desc: true })).toBe(
+      'Name: sluice:"Product name"\nCumReq: 7:"Total number of requests on this worker process since started"\n',
+    );
+    expect(formatInfo(fields, { form: "typed" })).toBe("0.Name.1:POS:str:sluice\n19.CumReq.1:MCP:u32:7\n");
+    expect(JSON.parse(formatInfo(fields, { form: "json" }))).toEqual([
+      { field: { pos: 0, name: "Name" }, processNum: 1, tags: { origin: "Product", nature: "Output", scope: "Service" }, value: { type: "str", value: "sluice" } },
+      { field: { pos: 19, name: "CumReq" }, processNum: 1, tags: { origin: "Metric", nature: "Counter", scope: "Process" }, value: { type: "u32", value: 7 } },
     ]);
   });
 
