@@ -9,6 +9,7 @@ import type { Frontend } from "../core/frontend.ts";
 import type { Proxy } from "../core/proxy.ts";
 import { MuxSession } from "../session/mux-session.ts";
 import { processInfo } from "./process-info.ts";
+import { proxyIds } from "./proxy-ids.ts";
 import type { ProxySourceOptions } from "./source-options.ts";
 import { type DurationRow, type InfoField, RowType, type StatRow, type StatsSource } from "./types.ts";
 
@@ -235,18 +236,13 @@ export function proxyStats(proxy: Proxy, options: ProxySourceOptions): StatsSour
   const startedWall = runtime.wallNow();
   const processNum = options.processNum ?? 1;
   // Config order; a listen's two halves share one name and one iid.
-  const names: string[] = [];
-  const sections = [...proxy.config.frontends, ...proxy.config.backends];
-  const files = [...new Set(sections.map((p) => p.origin.file))];
-  sections.sort((a, b) => files.indexOf(a.origin.file) - files.indexOf(b.origin.file) || (a.origin.line ?? 0) - (b.origin.line ?? 0));
-  for (const p of sections) if (!names.includes(p.name)) names.push(p.name);
+  const ids = proxyIds(proxy.config);
   const frontends = new Map(proxy.frontends.map((f) => [f.name, f]));
   return {
     rows(): StatRow[] {
       const now = runtime.now();
       const rows: StatRow[] = [];
-      names.forEach((name, i) => {
-        const iid = i + 1;
+      ids.forEach((iid, name) => {
         const f = frontends.get(name);
         if (f !== undefined) rows.push(frontendRow(f, iid, processNum, now));
         const b = proxy.backends.get(name);

@@ -146,6 +146,14 @@ backend be
       expect(descs(textDesc)).toEqual(descs(reference.get("textDesc")!));
     }, 30000);
 
+    test("show stat's iid: the stats socket's CLI proxy is #1, the sections follow (as in show errors)", async () => {
+      const csv = await ask(api, "show stat");
+      const [head, ...rows] = csv.split("\n").filter(Boolean);
+      const at = head!.replace(/^# /, "").split(",").indexOf("iid");
+      const ids = rows.map((r) => r.split(",")).map((f) => `${f[0]}/${f[1]}=${f[at]}`);
+      expect(ids).toEqual(["fe/FRONTEND=2", "be/s1=3", "be/BACKEND=3"]);
+    }, 30000);
+
     test("json: one line, HAProxy's fields with the same tags and types", async () => {
       const text = await ask(api, "show info json");
       expect(text.endsWith("]\n\n")).toBe(true);
