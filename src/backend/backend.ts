@@ -3,6 +3,7 @@
 // hash or by prefer-last-server) and the backend's (any server will do).
 // A freed slot goes to whoever waited longest for it, as HAProxy's
 // process_srv_queue.
+import type { ErrorSnapshot } from "../http/error-snapshot.ts";
 import { type Balancer, createBalancer, NO_KEY } from "../balance/index.ts";
 import { requestKey } from "../balance/key.ts";
 import { hashKey } from "../balance/hash.ts";
@@ -53,6 +54,8 @@ export class Backend {
   readonly staticWeights: boolean;
   /** The most streams the backend's queue held at once. */
   queueMax = 0;
+  /** `show errors`: the last response a server of this backend sent that the codec refused. */
+  lastResponseError: ErrorSnapshot | undefined;
   /** Slots its servers hold now (streams connected or connecting). */
   current = 0;
   /** Traffic counters (stats/ reads them). */

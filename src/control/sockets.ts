@@ -19,12 +19,13 @@ import { SESSION_COMMANDS } from "./session-commands.ts";
 import { CertTransactions } from "./cert-transaction.ts";
 import { SSL_COMMANDS } from "./ssl-commands.ts";
 import { TABLE_COMMANDS } from "./table-commands.ts";
+import { ERROR_COMMANDS } from "./error-commands.ts";
 
 /** Every command of the runtime API (`help` lists them). */
 export function commandTable(): CommandTable<ControlContext, Answer> {
   return new CommandTable<ControlContext, Answer>([
     ...SERVER_COMMANDS, ...LIMIT_COMMANDS, ...FRONTEND_COMMANDS, ...SESSION_COMMANDS,
-    ...TABLE_COMMANDS, ...MAP_COMMANDS, ...ACL_COMMANDS, ...SSL_COMMANDS, ...PROXY_COMMANDS,
+    ...TABLE_COMMANDS, ...MAP_COMMANDS, ...ACL_COMMANDS, ...SSL_COMMANDS, ...PROXY_COMMANDS, ...ERROR_COMMANDS,
   ]);
 }
 

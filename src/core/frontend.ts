@@ -33,6 +33,9 @@ import { certificateRefusal } from "../tls/client-verify.ts";
 import { ProxiedSocket } from "../conn/proxied-socket.ts";
 import type { ProxyHeader } from "../conn/proxy-header.ts";
 import type { ProcessCounters } from "./process-counters.ts";
+import type { ErrorSnapshot } from "../http/error-snapshot.ts";
+import type { RefusedBytes } from "../http/message.ts";
+import type { RefusedAt } from "../session/refused-at.ts";
 
 /** A client connection being served, whatever its mode. */
 export interface ClientSession {
@@ -117,6 +120,8 @@ export class Frontend implements SessionHost, InspectionDone {
   deniedConnections = 0;
   /** Connections `tcp-request session` rules rejected (the stats' dses). */
   deniedSessions = 0;
+  /** `show errors`: the last request this frontend's codec refused (the last response is its backend's). */
+  lastRequestError: ErrorSnapshot | undefined;
   /** Traffic counters (stats/ reads them); its HTTP sessions count requests on the same object. */
   readonly counters = new TrafficCounters();
   /** `option contstats`: its TCP streams give the counters their bytes as they go (its HTTP host does for responses). */
@@ -155,6 +160,9 @@ export class Frontend implements SessionHost, InspectionDone {
     this.upgradeHttp = config.mode === "tcp" && http !== undefined
       ? new HttpHost({ ...config, rules: undefined }, runtime, clock, http.limits, http.log, (s) => this.sessionEnded(s), http.ownership, http.rules, this.counters)
       : undefined;
+    for (const host of [this.http, this.upgradeHttp]) {
+      if (host !== undefined) host.onRefused = (side, capture, client, at) => this.keepRefused(side, capture, client, at);
+    }
     if (http !== undefined) {
       const h2 = http.h2;
       const timers = runtime;
@@ -389,6 +397,25 @@ export class Frontend implements SessionHost, InspectionDone {
     this.sessions.delete(session);
     this.current--;
     this.gate.ended();
+  }
+
+  /** `show errors`: a refused request stays on this frontend, a refused response on its stream's backend (HAProxy's snapshots). */
+  private keepRefused(side: "request" | "response", capture: RefusedBytes, client: Socket, at: RefusedAt | undefined): void {
+    const server = at?.server;
+    const snapshot: ErrorSnapshot = {
+      side,
+      bytes: capture.bytes,
+      position: capture.position,
+      when: this.runtime.wallNow(),
+      frontend: this.name,
+      backend: at?.backend.name,
+      // HAProxy's server id: its place in the backend, from 1.
+      server: server === undefined ? undefined : { name: server.name, id: at!.backend.servers.indexOf(server) + 1 },
+      event: this.gate.totals.errorEvents++,
+      source: `${client.remoteAddress}:${client.remotePort}`,
+    };
+    if (side === "request") this.lastRequestError = snapshot;
+    else if (at !== undefined) at.backend.lastResponseError = snapshot;
   }
 
   /** Starts waiting sockets while limits allow; called when any session ends. */

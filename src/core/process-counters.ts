@@ -7,6 +7,8 @@ import { PerSecond } from "../conn/counters.ts";
 export class ProcessCounters {
   /** Connections accepted since start (CumConns): `clear counters all` leaves it, as HAProxy's totalconn. */
   connections = 0;
+  /** Messages refused and kept for `show errors` since start (its "Total events captured"). */
+  errorEvents = 0;
   /** Connections accepted (HAProxy's cps). */
   readonly connectionRate = new PerSecond();
   /** Sessions started (HAProxy's sps). */

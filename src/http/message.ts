@@ -89,6 +89,14 @@ export interface ProtocolRefusal {
   readonly status: number;
   readonly code: string;
   readonly message: string;
+  /** The refused bytes, when the codec kept them (`show errors`). */
+  readonly capture?: RefusedBytes;
+}
+
+/** A refused message's bytes from its first one (a copy), and the offset in them where the refusal fell. */
+export interface RefusedBytes {
+  readonly bytes: Uint8Array;
+  readonly position: number;
 }
 
 /** How large a head may be, whatever the codec: tune.bufsize and tune.http.maxhdr. */

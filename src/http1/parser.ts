@@ -18,6 +18,7 @@ import { trailerHead } from "./head.ts";
 import { allocBytes, COPY_BELOW, slabCopy } from "./slab.ts";
 import { buildRequestHead, buildResponseHead, methodString } from "./semantics.ts";
 import { BodyKind, DEFAULT_LIMITS, h1Error, type H1Events, type H1Limits } from "./types.ts";
+import type { RefusedBytes } from "../http/message.ts";
 
 const enum S {
   Start, StartLF, // message start (leading CRLFs on requests)
@@ -236,12 +237,34 @@ export class H1Parser {
     return this.state === S.Dead;
   }
 
-  private fail(code: string): number {
+  private fail(code: string, capture?: RefusedBytes): number {
     this.state = S.Dead;
     this.pieces.length = 0;
     this.held = undefined;
-    this.events.error(h1Error(code, this.isRequest));
+    const error = h1Error(code, this.isRequest);
+    error.capture = capture;
+    this.events.error(error);
     return -1;
+  }
+
+  /**
+   * A head refused at b[p]: its bytes so far (earlier pieces, then b from the
+   * head's start, up to tune.bufsize) go with the error, copied, with the
+   * refused byte's offset in them. Only on this path: a head that parses
+   * keeps nothing more.
+   */
+  private failAt(code: string, b: Uint8Array, p: number): number {
+    const start = this.hs >= 0 ? this.hs : p;
+    const held = this.pieces.reduce((n, piece) => n + piece.length, 0);
+    const bytes = new Uint8Array(Math.min(this.maxHead, held + b.length - start));
+    let o = 0;
+    for (const piece of this.pieces) {
+      if (o >= bytes.length) break;
+      bytes.set(piece.subarray(0, bytes.length - o), o);
+      o += Math.min(piece.length, bytes.length - o);
+    }
+    if (o < bytes.length) bytes.set(b.subarray(start, start + bytes.length - o), o);
+    return this.fail(code, { bytes, position: held + p - start });
   }
 
   /** @param b, at the chunk the message ended in and where: what follows is already known in end() (a server's leftover bytes). */
@@ -325,15 +348,15 @@ export class H1Parser {
         }
         const c = b[p]!;
         if (st === S.StartLF) {
-          if (c !== LF) return this.fail("bare-cr");
+          if (c !== LF) return this.failAt("bare-cr", b, p);
           p++;
           st = S.Start;
         } else if (c === CR && this.isRequest) {
-          if ((this.lead += 2) > this.maxHead) return this.fail("head-too-large");
+          if ((this.lead += 2) > this.maxHead) return this.failAt("head-too-large", b, p);
           p++;
           st = S.StartLF;
         } else if (c === LF && this.isRequest) {
-          return this.fail("bare-lf");
+          return this.failAt("bare-lf", b, p);
         } else break;
       }
       st = this.isRequest ? S.Method : S.RVersion;
@@ -357,7 +380,7 @@ export class H1Parser {
         case S.Method:
           while (p < lim && tchar[b[p]!] === 1) p++;
           if (p >= lim) break out;
-          if (b[p] !== SP || p + delta === 0) return this.fail("bad-method");
+          if (b[p] !== SP || p + delta === 0) return this.failAt("bad-method", b, p);
           this.methodEnd = p + delta;
           p++;
           this.targetStart = p + delta;
@@ -366,7 +389,7 @@ export class H1Parser {
         case S.Target:
           while (p < lim && TARGET[b[p]!] === 1) p++;
           if (p >= lim) break out;
-          if (b[p] !== SP || p + delta === this.targetStart) return this.fail("bad-target");
+          if (b[p] !== SP || p + delta === this.targetStart) return this.failAt("bad-target", b, p);
           this.targetEnd = p + delta;
           p++;
           this.vpos = 0;
@@ -381,15 +404,15 @@ export class H1Parser {
               if (c !== HTTP1[v]) {
                 // "HTTP/2.0" and the like: well-formed, another major version (505, not 400).
                 if (v === 5 && c >= 0x30 && c <= 0x39 && this.isRequest) this.otherMajor = true;
-                else return this.fail("bad-version");
+                else return this.failAt("bad-version", b, p);
               }
             } else if (this.otherMajor) {
-              if (c < 0x30 || c > 0x39) return this.fail("bad-version");
+              if (c < 0x30 || c > 0x39) return this.failAt("bad-version", b, p);
             } else if (c === 0x30) this.minor = 0;
             // 1.1, and any higher 1.x read as 1.1: the highest minor version
             // we implement (RFC 9112 §2.3).
             else if (c >= 0x31 && c <= 0x39) this.minor = 1;
-            else return this.fail("bad-version");
+            else return this.failAt("bad-version", b, p);
             v++;
             p++;
           }
@@ -397,13 +420,13 @@ export class H1Parser {
           if (p >= lim) break out;
           c = b[p]!;
           if (st === S.Version) {
-            if (c !== CR) return this.fail(c === LF ? "bare-lf" : "bad-version");
-            if (this.otherMajor) return this.fail("version-unsupported");
+            if (c !== CR) return this.failAt(c === LF ? "bare-lf" : "bad-version", b, p);
+            if (this.otherMajor) return this.failAt("version-unsupported", b, p);
             p++;
             st = S.LineLF;
             continue;
           }
-          if (c !== SP) return this.fail("bad-version");
+          if (c !== SP) return this.failAt("bad-version", b, p);
           p++;
           this.vpos = 0;
           this.status = 0;
@@ -415,7 +438,7 @@ export class H1Parser {
           let s = this.status;
           while (p < lim && v < 3) {
             const d = b[p]! - 0x30;
-            if (d < 0 || d > 9) return this.fail("bad-status");
+            if (d < 0 || d > 9) return this.failAt("bad-status", b, p);
             s = s * 10 + d;
             v++;
             p++;
@@ -423,25 +446,25 @@ export class H1Parser {
           this.vpos = v;
           this.status = s;
           if (p >= lim) break out;
-          if (s < 100) return this.fail("bad-status");
+          if (s < 100) return this.failAt("bad-status", b, p);
           c = b[p]!;
           p++;
           if (c === SP) st = S.Reason;
           else if (c === CR) st = S.LineLF;
-          else return this.fail(c === LF ? "bare-lf" : "bad-status");
+          else return this.failAt(c === LF ? "bare-lf" : "bad-status", b, p);
           continue;
         }
         case S.Reason:
           while (p < lim && REASON[b[p]!] === 1) p++;
           if (p >= lim) break out;
           c = b[p]!;
-          if (c !== CR) return this.fail(c === LF ? "bare-lf" : "bad-status");
+          if (c !== CR) return this.failAt(c === LF ? "bare-lf" : "bad-status", b, p);
           p++;
           st = S.LineLF;
           continue;
         case S.LineLF:
           if (p >= lim) break out;
-          if (b[p] !== LF) return this.fail("bare-cr");
+          if (b[p] !== LF) return this.failAt("bare-cr", b, p);
           p++;
           st = S.FieldStart;
           continue;
@@ -449,7 +472,7 @@ export class H1Parser {
           if (p >= lim) break out;
           c = b[p]!;
           if (TCHAR[c] === 1) {
-            if (k4 >= this.maxF4) return this.fail("too-many-fields");
+            if (k4 >= this.maxF4) return this.failAt("too-many-fields", b, p);
             fo[k4] = p + delta;
             p++;
             st = S.Name;
@@ -460,8 +483,8 @@ export class H1Parser {
             st = S.EndLF;
             continue;
           }
-          if (c === SP || c === HTAB) return this.fail("obs-fold");
-          return this.fail(c === LF ? "bare-lf" : "bad-name");
+          if (c === SP || c === HTAB) return this.failAt("obs-fold", b, p);
+          return this.failAt(c === LF ? "bare-lf" : "bad-name", b, p);
         case S.Name:
           while (p < lim && tchar[b[p]!] === 1) p++;
           if (p >= lim) break out;
@@ -472,7 +495,7 @@ export class H1Parser {
             st = S.Ows;
             continue;
           }
-          return this.fail(c === SP || c === HTAB ? "space-before-colon" : "bad-name");
+          return this.failAt(c === SP || c === HTAB ? "space-before-colon" : "bad-name", b, p);
         case S.Ows:
           while (p < lim && ((c = b[p]!) === SP || c === HTAB)) p++;
           if (p >= lim) break out;
@@ -488,7 +511,7 @@ export class H1Parser {
             st = S.FieldLF;
             continue;
           }
-          return this.fail(c === LF ? "bare-lf" : "bad-value");
+          return this.failAt(c === LF ? "bare-lf" : "bad-value", b, p);
         case S.Value: {
           // One pass over the value (field-vchar, SP, HTAB); then trailing
           // whitespace is walked back over, within this chunk only (so each
@@ -506,18 +529,18 @@ export class H1Parser {
             st = S.FieldLF;
             continue;
           }
-          return this.fail(c === LF ? "bare-lf" : "bad-value");
+          return this.failAt(c === LF ? "bare-lf" : "bad-value", b, p);
         }
         case S.FieldLF:
           if (p >= lim) break out;
-          if (b[p] !== LF) return this.fail("bare-cr");
+          if (b[p] !== LF) return this.failAt("bare-cr", b, p);
           p++;
           k4 += 4;
           st = S.FieldStart;
           continue;
         case S.EndLF:
           if (p >= lim) break out;
-          if (b[p] !== LF) return this.fail("bare-cr");
+          if (b[p] !== LF) return this.failAt("bare-cr", b, p);
           this.nf = k4 >> 2;
           return this.complete(b, p + 1);
         default:
@@ -526,8 +549,8 @@ export class H1Parser {
     }
     // Out of bytes (p === n), or at the size limit with more bytes to come (p === lim < n).
     if (p < n) {
-      if (this.trailerMode) return this.fail("head-too-large");
-      return this.fail(st <= S.LineLF ? "line-too-long" : "head-too-large");
+      if (this.trailerMode) return this.failAt("head-too-large", b, p);
+      return this.failAt(st <= S.LineLF ? "line-too-long" : "head-too-large", b, p);
     }
     this.nf = k4 >> 2;
     // The field being scanned may have its first offsets set already: kept too.
@@ -574,7 +597,8 @@ export class H1Parser {
     const r = this.isRequest
       ? buildRequestHead(raw, fo, count, this.minor, methodString(raw, this.methodEnd), this.targetStart, this.targetEnd)
       : buildResponseHead(raw, fo, count, this.minor, this.status, this.requestMethod);
-    if (typeof r === "string") return this.fail(r);
+    // Refused as a whole (Host, Content-Length, Transfer-Encoding): where the parser decided, the head's end.
+    if (typeof r === "string") return this.fail(r, { bytes: raw.slice(), position: raw.length });
 
     const status = this.status;
     let none = false;

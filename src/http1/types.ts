@@ -2,7 +2,7 @@
 // and the server-facing sides. Pure: bytes in, events out; no I/O, no runtime.
 
 export { BodyKind } from "../http/message.ts";
-import type { Head as MessageHead, HeadLimits } from "../http/message.ts";
+import type { Head as MessageHead, HeadLimits, RefusedBytes } from "../http/message.ts";
 import { BUILTIN } from "../config/types.ts";
 
 /** A head as the HTTP/1.1 parser makes it: the model's, plus the bytes it was parsed from. */
@@ -18,6 +18,9 @@ export interface Head extends MessageHead {
 
 /** Why a message was refused. `status` is what sluice answers (a server's bad response becomes 502). */
 export class H1Error extends Error {
+  /** The head's bytes and where the parser refused them (a refused head only: not a body's framing, not a truncated message). */
+  capture: RefusedBytes | undefined;
+
   constructor(
     /** 400, 414 (request line too long), 431 (headers too large / too many), 501 (unknown transfer coding), 505 (HTTP/2.0 in a request line), 502 (bad response). */
     readonly status: number,

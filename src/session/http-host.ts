@@ -2,7 +2,9 @@
 // error pages, forwarding fields per backend, logging and counters.
 import { UniqueIds } from "./unique-id.ts";
 import type { FrontendConfig, HttpConnectionMode } from "../config/types.ts";
-import type { Head, HeadLimits, ProtocolRefusal } from "../http/message.ts";
+import type { Head, HeadLimits, ProtocolRefusal, RefusedBytes } from "../http/message.ts";
+import type { RefusedAt } from "./refused-at.ts";
+import type { Socket } from "../runtime/types.ts";
 import type { Runtime, Timers } from "../runtime/types.ts";
 import { ForwardingPlan } from "./forwarding.ts";
 import type { HttpSessionHost } from "./http-session.ts";
@@ -135,10 +137,19 @@ export class HttpHost implements HttpSessionHost {
     this.ended(session);
   }
 
-  countProtocolError(side: "request" | "response", error: ProtocolRefusal): void {
+  /**
+   * A refused message: counted by code; one whose bytes the codec kept goes
+   * to `onRefused` too (the frontend keeps it for `show errors`), with the
+   * client and, for a response, the stream's backend and server.
+   */
+  countProtocolError(side: "request" | "response", error: ProtocolRefusal, client?: Socket, stream?: RefusedAt): void {
     const key = `${side}:${error.code}`;
     this.protocolErrors.set(key, (this.protocolErrors.get(key) ?? 0) + 1);
+    if (error.capture !== undefined && client !== undefined) this.onRefused?.(side, error.capture, client, stream);
   }
+
+  /** Where refused bytes go (the frontend sets it). */
+  onRefused: ((side: "request" | "response", capture: RefusedBytes, client: Socket, stream: RefusedAt | undefined) => void) | undefined;
 }
 
 /** HAProxy's default buffer (16384) less its rewrite reserve (1024). */

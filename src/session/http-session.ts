@@ -17,6 +17,7 @@ import type { Ownership } from "../pool/ownership.ts";
 import { SessionConns } from "../pool/session-conns.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Runtime, Socket, Timers } from "../runtime/types.ts";
+import type { RefusedAt } from "./refused-at.ts";
 import type { HttpStream } from "../stream/http-stream.ts";
 import { span } from "../stream/span.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "../stream/termination.ts";
@@ -77,7 +78,7 @@ export interface HttpSessionHost {
   logStream(subject: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void;
   sessionEnded(session: EndedSession): void;
   /** Counts a refused request or response (strict codec) by its code. */
-  countProtocolError(side: "request" | "response", refusal: ProtocolRefusal): void;
+  countProtocolError(side: "request" | "response", refusal: ProtocolRefusal, client?: Socket, stream?: RefusedAt): void;
 }
 
 type SessionState = "idle" | "head" | "stream" | "tunnel" | "closing" | "closed";
@@ -393,7 +394,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
 
   requestError(refusal: ProtocolRefusal): void {
     if (this.state === "closing" || this.state === "closed") return;
-    this.host.countProtocolError("request", refusal);
+    this.host.countProtocolError("request", refusal, this.client);
     if (this.pending !== undefined) this.stream = this.settlePending();
     const stream = this.stream;
     if (stream !== undefined && !stream.done) {
@@ -525,8 +526,8 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     this.host.logEarly?.(this, stream);
   }
 
-  noteServerError(refusal: ProtocolRefusal): void {
-    this.host.countProtocolError("response", refusal);
+  noteServerError(refusal: ProtocolRefusal, stream: HttpStream): void {
+    this.host.countProtocolError("response", refusal, this.client, stream);
   }
 
   // ---- tunnel after 101 ----

@@ -275,8 +275,8 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     this.session.host.logEarly?.(this, stream);
   }
 
-  noteServerError(refusal: ProtocolRefusal): void {
-    this.session.host.countProtocolError("response", refusal);
+  noteServerError(refusal: ProtocolRefusal, stream: HttpStream): void {
+    this.session.host.countProtocolError("response", refusal, this.client, stream);
   }
 
   /** The proxy's page for `status` (else sluice's own) on this stream, built with `txn` when it has one; then the slot is over once it left. */

@@ -445,7 +445,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   responseBroken(refusal: ProtocolRefusal): void {
     if (this.retrying) return;
-    this.host.noteServerError(refusal);
+    this.host.noteServerError(refusal, this);
     // retry-on junk-response (never once the response started); a retried failure is not counted by passive checks, as HAProxy's L7 retry comes before its health_adjust.
     if (this.retryResponse("junk-response")) return;
     this.server?.state.observer?.observe(Observed.httpBroken);

@@ -76,8 +76,8 @@ export interface HttpStreamHost<S> {
   /** After a 101, both directions are raw bytes. */
   startTunnel(): void;
   tunnelClosed(): void;
-  /** Counts a response the codec refused. */
-  noteServerError(refusal: ProtocolRefusal): void;
+  /** Counts a response the codec refused (and keeps its bytes, when the codec did, for `show errors`). */
+  noteServerError(refusal: ProtocolRefusal, stream: S): void;
   /** The server's response head went to the client (`option logasap` logs then). */
   responseHeadSent?(stream: S): void;
 }
