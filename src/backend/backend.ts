@@ -26,6 +26,9 @@ export const NO_SERVERS: ReadonlySet<Server> = new Set();
  */
 export type Pick = Server | "full" | "none";
 
+/** The algorithms whose newcomers queue behind the backend's queue (HAProxy's assign_server: first, roundrobin, static-rr). */
+const QUEUE_FIRST: ReadonlySet<string> = new Set(["first", "roundrobin", "static-rr"]);
+
 export class Backend {
   readonly name: string;
   readonly mode: BackendConfig["mode"];
@@ -44,6 +47,8 @@ export class Backend {
   readonly httpReuse: HttpReuse;
   /** Its servers speak HTTP/2 (all of them: a backend does not mix protocols). */
   readonly h2: boolean;
+  /** A newcomer waits behind the backend's queue (QUEUE_FIRST). */
+  private readonly queueFirst: boolean;
   /** The algorithm hashes a key of the request (source, uri, url_param, hdr): streams pass it to `assign`. */
   readonly hashes: boolean;
   /**
@@ -107,6 +112,7 @@ export class Backend {
     if (!this.servers.some((s) => s.usable)) this.availability.downSince = this.availability.changedAt;
     const hashType = config.hashType ?? BUILTIN.hashType;
     this.hashes = HASHING.has(config.balance.algorithm);
+    this.queueFirst = QUEUE_FIRST.has(config.balance.algorithm);
     this.staticWeights = config.balance.algorithm === "static-rr" || (this.hashes && hashType !== "consistent");
     this.active = createBalancer(config.balance, hashType, this.servers.filter((s) => !s.backup), random);
     // Without `option allbackups` only the first usable backup serves, as HAProxy.
@@ -150,7 +156,8 @@ export class Backend {
       this.refreshWeights();
       const bound = this.pickBound(hash, waiter.tried);
       if (bound !== undefined) {
-        if (bound.hasSlot) {
+        // Streams already wait for it: a newcomer waits behind them, even when a ramp (minconn) raised its limit since.
+        if (bound.hasSlot && bound.queue.length === 0) {
           this.occupy(bound);
           return bound;
         }
@@ -159,6 +166,13 @@ export class Backend {
           return "queued";
         }
       }
+    }
+    // first, roundrobin, static-rr: streams waiting in the backend's queue mean every server is full, and a newcomer
+    // waits behind them. HAProxy 2.6 does so (measured: with a minconn ramp, 2 served and 4 queued where
+    // leastconn serves 4 at once), so that a limit that grew with the load is taken only as the queue is served.
+    if (this.queueFirst && this.queue.length > 0 && this.servers.some((s) => s.usable)) {
+      this.enqueue(waiter);
+      return "queued";
     }
     const pick = this.take(waiter.tried);
     if (pick === "none") return "none";

@@ -108,15 +108,22 @@ listen ramp
       await waitFor(() => held.length >= 2, 5000, "two requests at the server");
       await sleep(300);
       expect(held.length).toBe(2);
-      // 60 streams: 20 × 60 / 100 = 12 (the newest ones find the room as the load grows).
+      // 60 streams: the ramp says 20 × 60 / 100 = 12, but under roundrobin a newcomer waits behind the backend's
+      // queue (HAProxy 2.6, measured: 2 served, 58 queued): the limit is taken only as the queue is served.
       await open(54);
-      await waitFor(() => held.length >= 11, 5000, "the limit to grow");
+      await sleep(500);
+      expect(held.length).toBe(2);
+      // The two answered, the queue goes through up to the ramp: 20 × 58 / 100 = 11 (HAProxy: 11).
+      for (const res of held.splice(0)) {
+        res.writeHead(200, { "content-length": "2" });
+        res.end("ok");
+      }
+      await waitFor(() => held.length >= 11, 5000, "the queue to go through up to the ramp");
       await sleep(300);
-      expect(held.length).toBeGreaterThanOrEqual(11);
-      expect(held.length).toBeLessThanOrEqual(12);
+      expect(held.length).toBe(11);
       // Answered, the queue drains through the server, never above maxconn.
       let peak = held.length;
-      let served = 0;
+      let served = 2;
       while (served < 60) {
         const res = held.shift();
         if (res === undefined) {
