@@ -46,8 +46,8 @@ export class Server implements BalanceTarget {
    * there (slim shows 4294967295 for -1), so no limit here either.
    */
   maxconn: number;
-  /** `minconn` (0: none): the limit then moves between it and maxconn with the backend's load (`limit`). */
-  readonly minconn: number;
+  /** `minconn` (0: none): the limit then moves between it and maxconn with the backend's load (`limit`); `set maxconn server` moves it with maxconn when the two are equal. */
+  minconn: number;
   /** Set by the backend of a server with minconn: its load now (HAProxy's beconn: streams on it and queued) and its fullconn. */
   loadOf: { load(): number; readonly fullconn: number } | undefined = undefined;
   rrCurrent = 0;

@@ -132,7 +132,11 @@ export class ServerOps {
     const parsed = parseStrtol(text);
     if (parsed === undefined) return "maxconn string empty or preceded by garbage";
     if (parsed.rest !== "") return "Trailing garbage in maxconn string";
-    server.maxconn = toInt32(parsed.value);
+    const maxconn = toInt32(parsed.value);
+    // HAProxy 2.6 (measured): a ramp whose top was set down to its floor is a fixed limit from then on, and the next
+    // value moves both; otherwise only the top moves.
+    if (server.minconn !== 0 && server.minconn === server.maxconn) server.minconn = maxconn;
+    server.maxconn = maxconn;
     // A command is an event of its own: streams let through now are timed from now.
     this.now();
     backend.maxconnChanged(server);
