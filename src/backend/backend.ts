@@ -102,7 +102,7 @@ export class Backend {
     this.servers = config.servers.map((s) => new Server(config.name, s, timers, h2MaxStreams));
     if (config.serverTcpKeepAlive === true) for (const s of this.servers) s.tcpKeepAlive = true;
     // Servers with minconn follow the backend's load: its streams on servers and those waiting in any of its queues.
-    const load = { load: () => this.current + this.queue.length + this.servers.reduce((n, s) => n + s.queued, 0), fullconn: config.fullconn ?? 1 };
+    const load = { load: () => this.attached, fullconn: config.fullconn ?? 1 };
     for (const s of this.servers) if (s.minconn > 0 && s.maxconn > 0) s.loadOf = load;
     this.h2 = this.servers.length > 0 && this.servers.every((s) => s.proto === "h2");
     this.httpReuse = config.httpReuse;
@@ -126,6 +126,23 @@ export class Backend {
     return this.queue.length;
   }
 
+  /**
+   * Streams on this backend now: on its servers and waiting in any of its
+   * queues (HAProxy's beconn: the backend row's scur, and the load a minconn
+   * ramp follows).
+   */
+  get attached(): number {
+    let n = this.current + this.queue.length;
+    for (const s of this.servers) n += s.queued;
+    return n;
+  }
+
+  /** A stream joined a queue: the backend's smax counts it, as HAProxy's (measured: 3 served and 3 queued, smax 6). */
+  private noteAttached(): void {
+    const n = this.attached;
+    if (n > this.counters.sessionsMax) this.counters.sessionsMax = n;
+  }
+
   /** The key a hash algorithm balances this request by, hashed; NO_KEY when it has none (round-robin then). `txn`: the stream's, for `balance hash`. */
   requestHash(clientAddress: string, request: Head | undefined, txn?: unknown): number {
     if (!this.hashes) return NO_KEY;
@@ -145,6 +162,12 @@ export class Backend {
    * it, else the backend's queue, as HAProxy.
    */
   assign(waiter: QueueWaiter): Server | "queued" | "none" {
+    // HAProxy counts a backend's session (stot, rate, lastsess, smax) when the stream comes to it, queued or not (measured:
+    // 3 served and 3 queued, stot 6), once per stream.
+    if (waiter.backendCounted !== true) {
+      waiter.backendCounted = true;
+      this.counters.sessionStarted(this.attached + 1, this.now());
+    }
     const only = waiter.only;
     if (only !== undefined) {
       if (this.takeServer(only, waiter.forced === true)) return only;
@@ -212,6 +235,7 @@ export class Backend {
     waiter.queueAhead = this.queue.length;
     this.queue.push(waiter);
     if (this.queue.length > this.queueMax) this.queueMax = this.queue.length;
+    this.noteAttached();
   }
 
   /** Removes a waiter that gave up (queue timeout, client gone), from whichever queue holds it. */
@@ -393,6 +417,7 @@ export class Backend {
     waiter.queueAhead = server.queue.length;
     server.queue.push(waiter);
     if (server.queue.length > server.queueMax) server.queueMax = server.queue.length;
+    this.noteAttached();
   }
 
   private grantOwn(server: Server): void {
@@ -418,7 +443,7 @@ export class Backend {
     server.totalConnections++;
     const now = this.now();
     server.counters.sessionStarted(server.current, now);
-    this.counters.sessionStarted(++this.current, now);
+    this.current++;
     this.balancerOf(server).update(server);
   }
 

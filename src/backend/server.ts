@@ -27,6 +27,8 @@ export interface QueueWaiter {
   queuedOn?: Server | undefined;
   /** Set by the backend when it queues the waiter: how many waited in that queue before it (the log's %sq / %bq). */
   queueAhead?: number;
+  /** Set by the backend once it counted the stream among its sessions (a retry's new assign is not counted again). */
+  backendCounted?: boolean;
   /** Its `only` server went DOWN while it waited in the backend's queue: any server will do now (`Backend.serverDown`). */
   unpin?(): void;
   /** Its server went away and no other can take it, or no server is usable any more (`Backend.redispatchQueue`, `serverDown`): it was taken out of its queue and ends (503). */

@@ -163,7 +163,8 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
 }
 
 function backendRow(b: Backend, iid: number, pid: number, now: number): StatRow {
-  const row: StatRow = { pxname: b.name, svname: "BACKEND", qcur: b.queued, qmax: b.queueMax, scur: b.current };
+  // scur: streams on its servers and in its queues, as HAProxy's backend row (its beconn).
+  const row: StatRow = { pxname: b.name, svname: "BACKEND", qcur: b.queued, qmax: b.queueMax, scur: b.attached };
   if (b.config.description !== undefined) row.desc = b.config.description;
   traffic(row, b.counters, now);
   let econ = 0, act = 0, bck = 0, lbtot = 0, connect = 0, reuse = 0;
