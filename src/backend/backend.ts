@@ -132,10 +132,11 @@ export class Backend {
    * ramp follows).
    */
   get attached(): number {
-    let n = this.current + this.queue.length;
-    for (const s of this.servers) n += s.queued;
-    return n;
+    return this.current + this.queue.length + this.onServerQueues;
   }
+
+  /** Streams in its servers' own queues, kept as they come and go (attached is read on every assign). */
+  private onServerQueues = 0;
 
   /** A stream joined a queue: the backend's smax counts it, as HAProxy's (measured: 3 served and 3 queued, smax 6). */
   private noteAttached(): void {
@@ -242,7 +243,10 @@ export class Backend {
   dequeue(waiter: QueueWaiter): void {
     const list = waiter.queuedOn?.queue ?? this.queue;
     const i = list.indexOf(waiter);
-    if (i >= 0) list.splice(i, 1);
+    if (i >= 0) {
+      list.splice(i, 1);
+      if (waiter.queuedOn !== undefined) this.onServerQueues--;
+    }
     waiter.queuedOn = undefined;
   }
 
@@ -369,6 +373,7 @@ export class Backend {
    */
   redispatchQueue(server: Server): number {
     const waiting = server.queue.splice(0);
+    this.onServerQueues -= waiting.length;
     let moved = 0;
     for (const waiter of waiting) {
       waiter.queuedOn = undefined;
@@ -395,6 +400,7 @@ export class Backend {
   private refuseAll(): void {
     const waiting = this.queue.splice(0);
     for (const s of this.servers) waiting.push(...s.queue.splice(0));
+    this.onServerQueues = 0;
     for (const waiter of waiting) {
       waiter.queuedOn = undefined;
       waiter.refused?.();
@@ -416,12 +422,14 @@ export class Backend {
     waiter.queuedOn = server;
     waiter.queueAhead = server.queue.length;
     server.queue.push(waiter);
+    this.onServerQueues++;
     if (server.queue.length > server.queueMax) server.queueMax = server.queue.length;
     this.noteAttached();
   }
 
   private grantOwn(server: Server): void {
     const waiter = server.queue.shift()!;
+    this.onServerQueues--;
     waiter.queuedOn = undefined;
     this.occupy(server);
     waiter.granted(server);

@@ -100,6 +100,43 @@ describe("Backend.take", () => {
   });
 });
 
+describe("the streams a backend holds (HAProxy's beconn: show stat's scur, the minconn ramp's load)", () => {
+  test("on servers, in the backend's queue, in a server's own queue: counted as they come and go", () => {
+    const b = backend([{ name: "a", maxconn: 1 }, { name: "c", maxconn: 1 }]);
+    const [a, c] = b.servers as [Server, Server];
+    const waiter = (only?: Server): QueueWaiter => ({ tried: none, granted: () => {}, refused: () => {}, ...(only ? { only } : {}) });
+    const first = waiter();
+    expect(b.assign(first)).toBe(a);
+    expect(b.assign(waiter())).toBe(c);
+    const queued = waiter();
+    expect(b.assign(queued)).toBe("queued");
+    const onA = waiter(a);
+    const onA2 = waiter(a);
+    expect(b.assign(onA)).toBe("queued");
+    expect(b.assign(onA2)).toBe("queued");
+    expect([b.attached, b.queued, a.queued]).toEqual([5, 1, 2]);
+    // Counted once each when they came, queued or not; the most at once.
+    expect([b.counters.sessions, b.counters.sessionsMax]).toEqual([5, 5]);
+    b.dequeue(onA2);
+    expect(b.attached).toBe(4);
+    // a's slot goes to the oldest waiter: the backend's.
+    b.release(a);
+    expect([b.attached, b.queued, a.queued, a.current]).toEqual([3, 0, 1, 1]);
+    b.release(a);
+    expect([b.attached, a.queued, a.current]).toEqual([2, 0, 1]);
+    // A retry's new assign is not a new session.
+    b.release(a);
+    expect(b.assign(first)).toBe(a);
+    expect(b.counters.sessions).toBe(5);
+    // a DOWN: its own queue goes elsewhere (or is refused), and the count follows.
+    expect(b.assign(waiter(a))).toBe("queued");
+    expect(b.attached).toBe(3);
+    a.state.admin = "MAINT";
+    b.serverDown(a);
+    expect(b.attached).toBe(2);
+  });
+});
+
 describe("a stream bound to a server (persistence cookie, use-server, prefer-last-server)", () => {
   const bound = (server: Server, seen: string[]): QueueWaiter => ({
     tried: none,
