@@ -103,6 +103,12 @@ export class TrafficCounters {
   bytesOut = 0;
   /** Bytes to the client per second, counted when bytesOut is (`show info` BytesOutRate sums the frontends'). */
   readonly bytesOutRate = new PerSecond();
+  /**
+   * What `show info` sums over the frontends, never cleared: HAProxy's process
+   * totals (CumReq, TotalBytesOut, CumSslConns) survive `clear counters all`
+   * (measured). `requests`: those read, not those the codec refused.
+   */
+  readonly lifetime = { requests: 0, bytesOut: 0, tlsSessions: 0 };
   /** Requests and responses refused by rules (dreq, dresp). */
   deniedRequests = 0;
   deniedResponses = 0;
@@ -153,7 +159,6 @@ export class TrafficCounters {
     this.lastSession = -1;
     this.responses.fill(0);
     this.bytesIn = this.bytesOut = 0;
-    this.bytesOutRate.clear();
     this.deniedRequests = this.deniedResponses = this.intercepted = 0;
     this.requestErrors = this.connectionErrors = this.responseErrors = 0;
     this.clientAborts = this.serverAborts = 0;
@@ -164,6 +169,7 @@ export class TrafficCounters {
   /** `n` bytes went to the client (a frontend's bytesOut and its rate). */
   sent(n: number, now: number): void {
     this.bytesOut += n;
+    this.lifetime.bytesOut += n;
     if (n > 0) this.bytesOutRate.add(now, n);
   }
 

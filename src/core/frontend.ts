@@ -562,6 +562,7 @@ export class Frontend implements SessionHost, InspectionDone {
     this.gate.totals.sessionRate.add(now);
     if (socket.tls !== undefined) {
       this.counters.tlsHandshakes++;
+      this.counters.lifetime.tlsSessions++;
       this.gate.totals.sslRate.add(now);
     }
     this.gate.started();

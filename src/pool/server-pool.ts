@@ -27,6 +27,8 @@ export class ServerPool {
   private readonly muxList: MuxList;
   /** Counters since start. */
   opened = 0;
+  /** Connections opened since start, never cleared (`show info` CumSslConns: `clear counters all` leaves HAProxy's process totals). */
+  openedEver = 0;
   reused = 0;
   violations = 0;
   private purgeTimer: TimerHandle | undefined;
@@ -149,6 +151,7 @@ export class ServerPool {
   /** A connection was opened to this server. */
   added(conn: PoolConn): void {
     this.opened++;
+    this.openedEver++;
     this.live.add(conn);
   }
 
@@ -241,6 +244,7 @@ export class ServerPool {
   /** A new multiplexed connection to this server: in the available list, watched while it idles. */
   addMux(m: MuxConn): void {
     this.opened++;
+    this.openedEver++;
     this.muxList.add(m);
   }
 

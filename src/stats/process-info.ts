@@ -21,10 +21,10 @@ function frontendTotals(proxy: Proxy, now: number) {
   let requests = 0, tlsSessions = 0, tlsOpen = 0, bytesOut = 0, bytesOutRate = 0, listeners = 0;
   for (const f of proxy.frontends) {
     const c = f.counters;
-    // HAProxy's CumReq counts the requests that were read, not those its parser refused (measured): requestErrors are those.
-    requests += c.requests - c.requestErrors;
-    tlsSessions += c.tlsHandshakes;
-    bytesOut += c.bytesOut;
+    // Never cleared, as HAProxy's process totals; CumReq counts the requests read, not those the codec refused (measured).
+    requests += c.lifetime.requests;
+    tlsSessions += c.lifetime.tlsSessions;
+    bytesOut += c.lifetime.bytesOut;
     bytesOutRate += c.bytesOutRate.read(now);
     listeners += f.listening.length;
     for (const s of f.sessions) if (s.client.tls !== undefined) tlsOpen++;
@@ -38,8 +38,8 @@ function serverTls(proxy: Proxy) {
   for (const b of proxy.backends.values()) {
     for (const s of b.servers) {
       if (s.tls === undefined) continue;
-      opened += s.pool.opened;
-      open += s.pool.live.size;
+      opened += s.pool.openedEver;
+      open += s.pool.live.size + s.pool.muxes.filter((m) => !m.closed).length;
     }
   }
   return { opened, open };

@@ -63,6 +63,7 @@ export function countHttpRequest(
     frontend.requestErrors++;
     return;
   }
+  frontend.lifetime.requests++;
   // A reply the rules chose (deny, tarpit): refused by the proxy; `L`: answered by it (return, redirect, auth).
   const ruled = stream.ruled?.txn.reply !== undefined;
   const server = stream.server;

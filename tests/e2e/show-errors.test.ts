@@ -70,7 +70,7 @@ const LONG_BAD = Buffer.concat([
 const QUESTIONS = [
   "show errors", "show errors fe", "show errors be", "show errors fe request", "show errors fe response", "show errors both response",
   "show errors #2", "show errors 4", "show errors -1 request", "show errors 99", "show errors #99", "show errors nope", "show errors 0",
-  "show errors request",
+  "show errors request", "help show errors",
 ];
 
 const cleanups: (() => void | Promise<void>)[] = [];

@@ -146,6 +146,26 @@ backend be
       expect(descs(textDesc)).toEqual(descs(reference.get("textDesc")!));
     }, 30000);
 
+    test("clear counters all leaves the process totals; the maxima start again (as HAProxy's, measured)", async () => {
+      const before = fields(await ask(api, "show info"));
+      expect(await ask(api, "clear counters all")).toBe("\n");
+      const after = fields(await ask(api, "show info"));
+      const grew = (n: string) => Number(after.get(n)) - Number(before.get(n));
+      // Two more runtime-API connections (the clear, this show info), each one of HAProxy's requests.
+      expect([grew("CumConns"), grew("CumReq")]).toEqual([2, 2]);
+      // Kept, not reset (HAProxy's counts every byte it sends, its CLI's answers too: it grew there).
+      expect(grew("TotalBytesOut")).toBeGreaterThanOrEqual(0);
+      expect(Number(after.get("TotalBytesOut"))).toBeGreaterThan(0);
+      expect([after.get("MaxConnRate"), after.get("MaxSessRate"), after.get("MaxSslRate")]).toEqual(["0", "0", "0"]);
+    }, 30000);
+
+    test("help show info: HAProxy's usage line", async () => {
+      const help = await ask(api, "help show info");
+      expect(help).toContain("  show info [desc|json|typed|float]*      : report information about the running process\n");
+      if (proxy === haproxy) reference.set("help", help);
+      else expect(help).toBe(reference.get("help")!);
+    }, 30000);
+
     test("show stat's iid: the stats socket's CLI proxy is #1, the sections follow (as in show errors)", async () => {
       const csv = await ask(api, "show stat");
       const [head, ...rows] = csv.split("\n").filter(Boolean);
