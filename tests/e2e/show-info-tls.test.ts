@@ -66,6 +66,8 @@ frontend inner
     bind 127.0.0.1:${inner} ssl crt ${leaf.pem}
     http-request return status 200 content-type text/plain string ok
 backend app
+    # One backend connection per client connection, whatever the load (HAProxy otherwise keeps one idle per thread).
+    http-reuse never
     server s1 127.0.0.1:${inner} ssl verify none
 `, [web, inner]);
       cleanups.push(() => running.stop());
