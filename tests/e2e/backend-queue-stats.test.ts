@@ -5,22 +5,12 @@
 // the server's row counts the three it serves.
 import { afterAll, describe, expect, test } from "bun:test";
 import http from "node:http";
-import net, { type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { freePort, sleep, tempDir } from "./harness.ts";
 import { proxiesUnderTest, type RunningProxy } from "./reference-proxy.ts";
+import { ask } from "./runtime-socket.ts";
 
-function ask(path: string, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(path);
-    let out = "";
-    s.setEncoding("utf8");
-    s.on("data", (d: string) => (out += d));
-    s.on("end", () => resolve(out));
-    s.on("error", reject);
-    s.end(`${line}\n`);
-  });
-}
 
 /** Some columns of one row of show stat, `name=value` joined. */
 async function columns(api: string, svname: string, names: string[]): Promise<string> {

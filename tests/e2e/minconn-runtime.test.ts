@@ -9,22 +9,12 @@
 // be HAProxy's as measured with 2.6.12.
 import { afterAll, describe, expect, test } from "bun:test";
 import http from "node:http";
-import net, { type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { freePort, sleep, tempDir } from "./harness.ts";
 import { proxiesUnderTest, type RunningProxy } from "./reference-proxy.ts";
+import { ask } from "./runtime-socket.ts";
 
-function ask(path: string, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(path);
-    let out = "";
-    s.setEncoding("utf8");
-    s.on("data", (d: string) => (out += d));
-    s.on("end", () => resolve(out));
-    s.on("error", reject);
-    s.end(`${line}\n`);
-  });
-}
 
 /** scur, qcur and slim of a server row, and the backend row's qcur. */
 async function counts(api: string, backend: string, server: string): Promise<string> {

@@ -11,19 +11,9 @@ import net, { type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { freePort, tempDir } from "./harness.ts";
 import { haproxy, proxiesUnderTest, type RunningProxy } from "./reference-proxy.ts";
+import { ask } from "./runtime-socket.ts";
 
 /** One connection to a UNIX stats socket: the whole answer to `line`. */
-function ask(path: string, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(path);
-    let out = "";
-    s.setEncoding("utf8");
-    s.on("data", (d: string) => (out += d));
-    s.on("end", () => resolve(out));
-    s.on("error", reject);
-    s.end(`${line}\n`);
-  });
-}
 
 /** Sends raw bytes on a new connection and waits for the answer's first line (or the close). */
 function send(port: number, bytes: Uint8Array | string): Promise<string> {

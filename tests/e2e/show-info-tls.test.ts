@@ -10,23 +10,12 @@
 // (HAProxy one per thread) and is compared by type.
 import { afterAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import net from "node:net";
 import { join } from "node:path";
 import { TestPki } from "../support/certs.ts";
 import { freePort, tempDir } from "./harness.ts";
 import { haproxy, proxiesUnderTest, type RunningProxy } from "./reference-proxy.ts";
+import { ask } from "./runtime-socket.ts";
 
-function ask(path: string, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(path);
-    let out = "";
-    s.setEncoding("utf8");
-    s.on("data", (d: string) => (out += d));
-    s.on("end", () => resolve(out));
-    s.on("error", reject);
-    s.end(`${line}\n`);
-  });
-}
 
 function field(text: string, name: string): string | undefined {
   return new RegExp(`^${name}: (.*)$`, "m").exec(text)?.[1];

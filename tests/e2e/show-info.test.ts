@@ -6,27 +6,13 @@
 // memory, version, file limit) are compared by presence and type only.
 import { afterAll, describe, expect, test } from "bun:test";
 import http from "node:http";
-import net, { type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { freePort, tempDir } from "./harness.ts";
 import { haproxy, proxiesUnderTest, type RunningProxy } from "./reference-proxy.ts";
+import { ask } from "./runtime-socket.ts";
 
 /** One connection to a UNIX stats socket: the whole answer to `line`. */
-function ask(path: string, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(path);
-    let out = "";
-    s.setEncoding("utf8");
-    s.on("data", (d: string) => (out += d));
-    s.on("end", () => resolve(out));
-    s.on("error", reject);
-    s.setTimeout(5000, () => {
-      s.destroy();
-      reject(new Error(`no answer to ${line}`));
-    });
-    s.end(`${line}\n`);
-  });
-}
 
 /** `Name: value` lines as a map, in order. */
 function fields(text: string): Map<string, string> {
