@@ -5,7 +5,7 @@
 // the last value (or the <occ>th); in an ACL every value is tried.
 import type { Head } from "../../http/message.ts";
 import { parseIPv4, parseIPv6 } from "../network.ts";
-import { toInt } from "../sample.ts";
+import { strl2ic } from "../sample.ts";
 import { HTTP_STAGES, Stage, type EachFn, type FetchDef, type SampleFn, type StageBit, type Txn } from "../types.ts";
 import { define, intArg, simple, withDerivatives } from "./define.ts";
 import { countValues, forEachValue, nameBytes, valueAt } from "./fields.ts";
@@ -63,20 +63,18 @@ function headerCount(side: Side | "by-stage", split: boolean) {
   };
 }
 
-/** req.hdr_val: the header's value as an integer (HAProxy's str → int). */
-function headerInt(args: readonly string[], env: unknown, stage?: StageBit): { one: SampleFn; each: EachFn } | string {
-  const values = headerValues(request, true, "req.hdr_val")(args, env, stage);
-  if (typeof values === "string") return values;
-  return {
-    one: (t) => {
-      const s = values.one(t);
-      return s === undefined ? undefined : toInt(s);
-    },
-    each: (t, visit) =>
-      values.each(t, (s) => {
-        const v = toInt(s);
-        return v !== undefined && visit(v);
-      }),
+/** req.hdr_val / res.hdr_val: the header's value as an integer, read as HAProxy's `_val` fetches read it (32 bits). */
+function headerInt(side: Side, fetchName: string) {
+  return (args: readonly string[], env: unknown, stage?: StageBit): { one: SampleFn; each: EachFn } | string => {
+    const values = headerValues(side, true, fetchName)(args, env, stage);
+    if (typeof values === "string") return values;
+    return {
+      one: (t) => {
+        const s = values.one(t);
+        return s === undefined ? undefined : strl2ic(s as string);
+      },
+      each: (t, visit) => values.each(t, (s) => visit(strl2ic(s as string))),
+    };
   };
 }
 
@@ -203,8 +201,10 @@ export const HEADER_FETCHES: readonly FetchDef[] = [
   define("req.fhdr_cnt", 0, 1, "int", HTTP_STAGES, "int", headerCount(request, false)),
   define("res.hdr_cnt", 0, 1, "int", RESPONSE_STAGES, "int", headerCount(response, true)),
   define("res.fhdr_cnt", 0, 1, "int", RESPONSE_STAGES, "int", headerCount(response, false)),
-  define("req.hdr_val", 0, 2, "int", HTTP_STAGES, "int", headerInt),
-  define("hdr_val", 0, 2, "int", HTTP_STAGES, "int", headerInt),
+  define("req.hdr_val", 0, 2, "int", HTTP_STAGES, "int", headerInt(request, "req.hdr_val")),
+  define("hdr_val", 0, 2, "int", HTTP_STAGES, "int", headerInt(request, "hdr_val")),
+  define("res.hdr_val", 0, 2, "int", RESPONSE_STAGES, "int", headerInt(response, "res.hdr_val")),
+  define("shdr_val", 0, 2, "int", RESPONSE_STAGES, "int", headerInt(response, "shdr_val")),
   define("req.hdr_ip", 0, 2, "ip", HTTP_STAGES, "ip", headerIp),
   define("hdr_ip", 0, 2, "ip", HTTP_STAGES, "ip", headerIp),
   ...withDerivatives(["req.cook", "cook"], 0, 1, HTTP_STAGES, cookieValues(request, false)),
@@ -227,7 +227,7 @@ function asInteger(strings: (args: readonly string[]) => { one: SampleFn }): (ar
     const { one } = strings(args);
     return { one: (t) => {
       const v = one(t);
-      return v === undefined ? undefined : toInt(v);
+      return v === undefined ? undefined : strl2ic(v as string);
     } };
   };
 }

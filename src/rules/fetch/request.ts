@@ -7,7 +7,7 @@
 // authority-form have none.
 import { avalanche, sdbm } from "../convert/hash.ts";
 import { castFn } from "../sample.ts";
-import { toInt } from "../sample.ts";
+import { strl2ic } from "../sample.ts";
 import { isIPv4, isIPv6 } from "node:net";
 import { requestUri } from "../../http/fields-head.ts";
 import type { Head } from "../../http/message.ts";
@@ -212,7 +212,7 @@ export const REQUEST_FETCHES: readonly FetchDef[] = [
     const one = param.one;
     return { one: (t) => {
       const v = one(t);
-      return v === undefined ? undefined : toInt(v);
+      return v === undefined ? undefined : strl2ic(v as string);
     } };
   }),
   simple("query", "str", HTTP_STAGES, "str", query),

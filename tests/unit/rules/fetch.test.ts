@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { compileExpr } from "../../../src/rules/expr.ts";
+import { strl2ic } from "../../../src/rules/sample.ts";
 import { Stage, type Sample, type StageBit, type Txn } from "../../../src/rules/types.ts";
 import { entry, env, h2Request, request, response, txn } from "./txn.ts";
 
@@ -427,5 +428,24 @@ describe("more of HAProxy's fetches: the values HAProxy 2.6 gave for the same re
   test("base32+src: the hash's 4 bytes then the address's", () => {
     const c = compileExpr("base32+src,hex", Stage.httpRequest, env());
     expect(typeof c === "string" ? c : c.one(t)).toMatch(/^5827AC61[0-9A-F]{8}$/);
+  });
+});
+
+describe("strl2ic, the _val fetches' reading (values measured with HAProxy 2.6.12)", () => {
+  test.each([
+    ["3000000000", -1294967296],
+    ["2147483648", -2147483648],
+    ["4294967296", 0],
+    ["-5", -5],
+    ["12abc", 12],
+    ["99999999999999", 276447231],
+    ["-2147483649", 2147483647],
+    ["+8", -42],
+    ["- 3", 157],
+    ["-x", 0],
+    ["%2B8", -108],
+    ["", 0],
+  ])("%p is %p", (text, value) => {
+    expect(strl2ic(text)).toBe(value);
   });
 });
