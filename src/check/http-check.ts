@@ -10,16 +10,33 @@ const ascii = new TextEncoder();
 const text = new TextDecoder("latin1");
 
 /**
- * The request's bytes; `Connection: close` unless the rules set it, so the
- * answer ends with the connection. `state`: the X-Haproxy-Server-State value
- * (`http-check send-state`), written first as HAProxy does.
+ * The request's bytes, laid out as HAProxy 2.6 sends them (measured): the
+ * configured fields with their names in lower case, then `state` (the
+ * X-Haproxy-Server-State value of `http-check send-state`), the body's
+ * content-length, and last the connection field: HTTP/1.1 says `close`
+ * (unless the rules asked for keep-alive), HTTP/1.0 says `keep-alive` only
+ * when asked. So the answer ends with the connection.
  */
 export function httpCheckRequest(r: HttpCheckRequest, state?: string): Uint8Array {
   let head = `${r.method} ${r.uri} ${r.version}\r\n`;
-  if (state !== undefined) head += `X-Haproxy-Server-State: ${state}\r\n`;
-  for (const [name, value] of r.headers) head += `${name}: ${value}\r\n`;
-  if (!r.headers.some(([name]) => name.toLowerCase() === "connection")) head += "Connection: close\r\n";
-  return ascii.encode(head + "\r\n");
+  let keepAlive = false;
+  for (const [name, value] of r.headers) {
+    const lower = name.toLowerCase();
+    if (lower === "connection") keepAlive = /(^|[\s,])keep-alive($|[\s,])/i.test(value);
+    else if (lower !== "content-length") head += `${lower}: ${value}\r\n`;
+  }
+  if (state !== undefined) head += `x-haproxy-server-state: ${state}\r\n`;
+  const body = r.body === undefined ? undefined : ascii.encode(r.body);
+  if (body !== undefined) head += `content-length: ${body.length}\r\n`;
+  if (r.version === "HTTP/1.0") {
+    if (keepAlive) head += "connection: keep-alive\r\n";
+  } else if (!keepAlive) head += "connection: close\r\n";
+  const bytes = ascii.encode(`${head}\r\n`);
+  if (body === undefined || body.length === 0) return bytes;
+  const all = new Uint8Array(bytes.length + body.length);
+  all.set(bytes);
+  all.set(body, bytes.length);
+  return all;
 }
 
 interface Answer {

@@ -119,7 +119,7 @@ const USAGE: Record<string, string> = {
   description: "description <text>",
   "default-path": "default-path current|config|parent|origin <path>",
   // Health checks (issue 14, checks).
-  "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., or http-check expect [!] status|rstatus|string|rstring <pattern>",
+  "http-check": "http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]... [body <string>], or http-check expect [!] status|rstatus|string|rstring <pattern>",
   "tcp-check": "tcp-check connect [port <port>], tcp-check send <string>, tcp-check send-binary <hex>, or tcp-check expect [!] string|rstring|binary <pattern>",
   // Rules (issue 15).
   acl: "acl <name> <fetch>[,<converter>...] [flags] [<operator>] [<value>...]",
@@ -441,6 +441,12 @@ class CfgParser {
     } else if (keyword === "option" || keyword === "log") {
       // One string per line, its words as written: schema-http.ts reads them.
       if (!this.arity(keyword, args, 1, Infinity)) return;
+      if (keyword === "option" && args[0] === "httpchk" && args.length === 4 && /[\r\n]/.test(args[3]!)) {
+        // HAProxy's older form: headers (and a body) after the version, `HTTP/1.1\r\nHost:\ x`. Kept as
+        // written, escapes and all, for schema-check.ts to read; deprecated there too.
+        this.warnings.push(new ConfigError(this.at, this.section?.context ?? [], "'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead."));
+        args = [...args.slice(0, 3), escapeWord(args[3]!)];
+      }
       const spaced = args.find((a) => /\s/.test(a));
       if (spaced !== undefined) {
         return this.error(`'${keyword}' arguments cannot contain spaces (got '${spaced}')`);
@@ -602,4 +608,9 @@ class CfgParser {
     servers.push(entry);
   }
 
+}
+
+/** A word with its whitespace and backslashes written as haproxy.cfg escapes, so it stays one word. */
+function escapeWord(word: string): string {
+  return word.replace(/[\\\s]/g, (c) => (c === "\r" ? "\\r" : c === "\n" ? "\\n" : c === "\\" ? "\\\\" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
 }

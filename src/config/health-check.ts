@@ -62,8 +62,9 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
     method: option.method ?? BUILTIN.check.method,
     uri: option.uri ?? BUILTIN.check.uri,
     version: option.version ?? BUILTIN.check.version,
-    headers: [],
+    headers: [...(option.headers ?? [])],
   };
+  if (option.body !== undefined && option.body !== "") request.body = option.body;
   const rules = part.httpChecks ?? defaults.httpChecks ?? [];
   const sends = rules.filter((r) => r.kind === "send");
   if (sends.length > 1) problems.push(new ConfigError(at("http-check"), ctx, "more than one 'http-check send' is not supported yet (one request per check)"));
@@ -72,6 +73,7 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
     if (r.uri !== undefined) request.uri = r.uri;
     if (r.version !== undefined) request.version = r.version;
     request.headers.push(...r.headers);
+    if (r.body !== undefined) request.body = r.body;
   }
   // An `http-check comment` line names the rules after it up to the next
   // send: every expect in that run that has no comment of its own

@@ -105,7 +105,7 @@ export function serverCheckPart(s: CheckFields): ServerCheckPart {
 
 /** `http-check send` (what to change in the request) or `http-check expect`. */
 export type HttpCheckRule =
-  | { kind: "send"; method?: string; uri?: string; version?: string; headers: [string, string][] }
+  | { kind: "send"; method?: string; uri?: string; version?: string; headers: [string, string][]; body?: string }
   | { kind: "expect"; expect: HttpCheckExpect }
   /** `http-check comment MSG`: names the next rule (its failure says it). */
   | { kind: "comment"; text: string }
@@ -113,7 +113,7 @@ export type HttpCheckRule =
   | { kind: "send-state" };
 
 const HTTP_USAGE =
-  "usage: http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]..., http-check expect [!] status|rstatus|string|rstring <pattern>, http-check disable-on-404, or http-check send-state";
+  "usage: http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]... [body <string>], http-check expect [!] status|rstatus|string|rstring <pattern>, http-check disable-on-404, or http-check send-state";
 const TCP_USAGE =
   "usage: tcp-check connect [port <port>], tcp-check send <string>, tcp-check send-binary <hex>, or tcp-check expect [!] string|rstring|binary <pattern>";
 /** HAProxy's other rule kinds. */
@@ -212,8 +212,9 @@ function httpRule(args: string[]): HttpCheckRule | string {
         if (/[\r\n]/.test(hv)) return `http-check send: header '${value}' has a line break in its value`;
         rule.headers.push([value, hv]);
         i++;
-      } else if (word === "body" || word === "body-lf" || word === "uri-lf" || word === "hdr-lf") {
-        return `http-check send: '${word}' is not supported yet (supported: meth, uri, ver, hdr)`;
+      } else if (word === "body") rule.body = value;
+      else if (word === "body-lf" || word === "uri-lf" || word === "hdr-lf") {
+        return `http-check send: '${word}' is not supported yet (supported: meth, uri, ver, hdr, body)`;
       } else return `http-check send: unknown argument '${word}' (${HTTP_USAGE})`;
       i++;
     }
@@ -298,7 +299,12 @@ export const TcpCheckSchema = rulesSchema("tcp-check", tcpRule);
 // ---------------------------------------------------------------- options
 
 /** `option httpchk [METH] [URI] [VER]` or `option tcp-check`: the kind of check a backend runs. */
-export type CheckOption = { kind: "http"; method?: string; uri?: string; version?: string } | { kind: "tcp-check" } | { kind: "external" } | ProtocolCheck;
+export type CheckOption =
+  /** `headers`, `body`: HAProxy's older form, written after the version (`HTTP/1.1\r\nHost:\ x`). */
+  | { kind: "http"; method?: string; uri?: string; version?: string; headers?: [string, string][]; body?: string }
+  | { kind: "tcp-check" }
+  | { kind: "external" }
+  | ProtocolCheck;
 
 /** `option redis-check`, `option mysql-check [user <name> [post-41|pre-41]]`, `option pgsql-check user <name>`, `option ssl-hello-chk`. */
 export function protocolCheckOption(option: "redis-check" | "mysql-check" | "pgsql-check" | "ssl-hello-chk", args: string[]): CheckOption | string {
@@ -330,6 +336,36 @@ export function httpchkOption(args: string[]): CheckOption | string {
   const option: CheckOption = { kind: "http" };
   if (method !== undefined) option.method = method;
   if (uri !== undefined) option.uri = uri;
-  if (version !== undefined) option.version = version;
+  if (version !== undefined) {
+    const older = olderForm(version);
+    if (typeof older === "string") return `option httpchk: ${older}`;
+    option.version = older.version;
+    if (older.headers.length > 0) option.headers = older.headers;
+    if (older.body !== undefined) option.body = older.body;
+  }
   return option;
+}
+
+/**
+ * The version word of `option httpchk`, which HAProxy's older form followed
+ * with header lines and a body (`HTTP/1.1\r\nHost:\ www\r\n\r\nbody`,
+ * escapes as haproxy.cfg writes them): the version, the fields, the body.
+ */
+function olderForm(word: string): { version: string; headers: [string, string][]; body?: string } | string {
+  if (!word.includes("\\")) return { version: word, headers: [] };
+  const text = word.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_, c: string) =>
+    c === "r" ? "\r" : c === "n" ? "\n" : c === "t" ? "\t" : c.length === 3 ? String.fromCharCode(Number.parseInt(c.slice(1), 16)) : c,
+  );
+  const lines = text.split(/\r?\n/);
+  const version = lines.shift()!;
+  const headers: [string, string][] = [];
+  while (lines.length > 0) {
+    const line = lines.shift()!;
+    if (line === "") return { version, headers, body: lines.join("\r\n") };
+    const colon = line.indexOf(":");
+    const name = line.slice(0, colon);
+    if (colon <= 0 || !TOKEN.test(name)) return `'${line}' after the version is not a header line (NAME: value)`;
+    headers.push([name, line.slice(colon + 1).trim()]);
+  }
+  return { version, headers };
 }

@@ -51,6 +51,8 @@ export interface HttpCheckRequest {
   version: string;
   /** `http-check send hdr NAME VALUE`, in order. */
   headers: [string, string][];
+  /** `http-check send body STRING`: sent with its content-length. */
+  body?: string;
 }
 
 /** One `tcp-check` rule. */

@@ -72,7 +72,7 @@ describe("http-check disable-on-404", () => {
 });
 
 describe("http-check send-state", () => {
-  test("each request carries X-Haproxy-Server-State, first among the headers, with HAProxy's fields", async () => {
+  test("each request carries x-haproxy-server-state after the configured fields (HAProxy 2.6's layout), with HAProxy's fields", async () => {
     const t = setup(`backend bck
     option httpchk GET /health
     http-check send-state
@@ -84,9 +84,9 @@ describe("http-check send-state", () => {
     t.checks.start();
     await t.net.clock.advance(1);
     expect(t.net.sockets[0]!.sent).toBe(
-      "GET /health HTTP/1.0\r\nX-Haproxy-Server-State: UP 1/3; address=127.0.0.1; port=1001; name=bck/srv2; node=lb1; weight=3/4; scur=0/0; qcur=0\r\nHost: api.example\r\nConnection: close\r\n\r\n",
+      "GET /health HTTP/1.0\r\nhost: api.example\r\nx-haproxy-server-state: UP 1/3; address=127.0.0.1; port=1001; name=bck/srv2; node=lb1; weight=3/4; scur=0/0; qcur=0\r\n\r\n",
     );
     await t.net.clock.advance(1000);
-    expect(t.net.sockets[1]!.sent).toContain("X-Haproxy-Server-State: UP; address=127.0.0.1;");
+    expect(t.net.sockets[1]!.sent).toContain("x-haproxy-server-state: UP; address=127.0.0.1;");
   });
 });

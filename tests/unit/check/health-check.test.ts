@@ -173,7 +173,7 @@ describe("HTTP checks", () => {
     t.net.ports.set(1001, OK_500);
     t.checks.start();
     await t.net.clock.advance(1);
-    expect(t.net.sockets[0]!.sent).toBe("OPTIONS / HTTP/1.0\r\nConnection: close\r\n\r\n");
+    expect(t.net.sockets[0]!.sent).toBe("OPTIONS / HTTP/1.0\r\n\r\n");
     expect(t.lines).toEqual([
       'Server be/a is DOWN, reason: Layer7 wrong status, code: 500, info: "Internal Server Error", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
     ]);
@@ -193,7 +193,7 @@ describe("HTTP checks", () => {
     t.net.ports.set(1001, OK_200);
     t.checks.start();
     await t.net.clock.advance(1);
-    expect(t.net.sockets[0]!.sent).toBe("GET /health HTTP/1.1\r\nHost: api.example\r\nConnection: close\r\n\r\n");
+    expect(t.net.sockets[0]!.sent).toBe("GET /health HTTP/1.1\r\nhost: api.example\r\nconnection: close\r\n\r\n");
     expect(t.server("a").state.last).toEqual({ status: "L7OK", code: 200, info: "", durationMs: 0 });
   });
 
