@@ -401,6 +401,13 @@ class CfgParser {
   private keyword(base: PathSeg[], keyword: string, args: string[]): void {
     const note = lineNote(String(base[0]), keyword, args);
     if (note !== undefined) this.warnings.push(new ConfigNotice(this.at, this.section?.context ?? [], note));
+    // HAProxy 2.6's `tune.h2.max-concurrent-streams` is the limit of both sides (0: none); later versions split it.
+    if (keyword === "tune.h2.max-concurrent-streams" && String(base[0]) === "global") {
+      if (args.length !== 1 || !/^\d+$/.test(args[0]!)) return void this.error("'tune.h2.max-concurrent-streams' expects one number (0: no limit)");
+      const n = args[0] === "0" ? String(2 ** 31 - 1) : args[0]!;
+      this.keyword(base, "tune.h2.fe.max-concurrent-streams", [n]);
+      return this.keyword(base, "tune.h2.be.max-concurrent-streams", [n]);
+    }
     // `no log` (HAProxy: this proxy logs nothing) is the log line "none".
     if (keyword === "no" && args.length === 1 && args[0] === "log") return this.keyword(base, "log", ["none"]);
     // `no option NAME` is the option entry "no NAME" (schema-http.ts reads it).

@@ -84,3 +84,15 @@ test("examples/h2c.cfg and examples/h2c.yaml load to equal configs, with the h2 
   expect(withoutOrigins(loadOk(read("h2c.yaml")))).toEqual(withoutOrigins(fromCfg));
   expect(fromCfg.frontends[0]!.binds.map((b) => b.proto)).toEqual([undefined, "h2"]);
 });
+
+describe("HAProxy 2.6's tune.h2.max-concurrent-streams", () => {
+  test("sets the limit of both sides; 0 is no limit; a later fe/be line changes its side", () => {
+    const g = loadOk(cfg("global", "    tune.h2.max-concurrent-streams 7")).global;
+    expect([g.h2FrontendMaxConcurrentStreams, g.h2BackendMaxConcurrentStreams]).toEqual([7, 7]);
+    const none = loadOk(cfg("global", "    tune.h2.max-concurrent-streams 0")).global;
+    expect(none.h2FrontendMaxConcurrentStreams).toBe(2 ** 31 - 1);
+    const later = loadOk(cfg("global", "    tune.h2.max-concurrent-streams 7", "    tune.h2.be.max-concurrent-streams 3")).global;
+    expect([later.h2FrontendMaxConcurrentStreams, later.h2BackendMaxConcurrentStreams]).toEqual([7, 3]);
+    expect(errorsOf(cfg("global", "    tune.h2.max-concurrent-streams lots"))).toEqual(["sluice.cfg:2: global: 'tune.h2.max-concurrent-streams' expects one number (0: no limit)"]);
+  });
+});
