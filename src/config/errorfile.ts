@@ -42,6 +42,8 @@ const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: [^\r\n]*)?$/;
  * body is kept byte for byte.
  */
 export function normalizeResponse(code: number, bytes: Uint8Array): ErrorFileResult {
+  // An empty file (`/dev/null`) is HAProxy's way to answer nothing: the connection is closed.
+  if (bytes.length === 0) return { ok: true, response: bytes };
   const { lines, bodyAt } = rawHeadLines(bytes);
   const first = lines[0] ?? latin1(bytes, 0, Math.min(bytes.length, 64));
   if (!STATUS_LINE.test(first)) {

@@ -12,6 +12,8 @@ export interface RawResponse {
   body: Uint8Array;
   /** A Connection field lists `close` (HAProxy's 400 and 408 pages): the connection closes after it. */
   close?: boolean;
+  /** An empty file (`errorfile 403 /dev/null`): no answer at all, the connection closes (status 0: the caller's). */
+  silent?: boolean;
 }
 
 const DROPPED = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
@@ -58,6 +60,7 @@ export function pageFor(method: string, page: Uint8Array): Uint8Array {
 
 /** The response in `bytes` (lines may end in CRLF or LF), or what is wrong with it. */
 export function parseRawResponse(bytes: Uint8Array): RawResponse | string {
+  if (bytes.length === 0) return { status: 0, reason: "", fields: [], body: bytes, close: true, silent: true };
   const { lines, bodyAt } = rawHeadLines(bytes);
   const m = STATUS_LINE.exec(lines[0] ?? "");
   if (m === null) return "not an HTTP response (it must start with a status line such as \"HTTP/1.1 403 Forbidden\")";

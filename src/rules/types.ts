@@ -310,6 +310,8 @@ export interface Reply {
   body: Uint8Array;
   /** Close the client connection after it (tarpit, deny with HTTP/1.0...). */
   close?: boolean;
+  /** An empty errorfile (`errorfile 403 /dev/null`): nothing is sent, the connection closes, as HAProxy does. */
+  silent?: boolean;
   /**
    * An answer of the proxy's own rather than a refusal (return, redirect,
    * auth): HAProxy's termination cause 'L' instead of 'P' (deny, tarpit).

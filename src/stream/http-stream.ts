@@ -567,6 +567,11 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     host.tick();
     const reply = this.ruled!.txn.reply!;
     if (this.cause === Cause.none) this.setTermination(reply.local === true ? Cause.local : Cause.proxy, Phase.request);
+    if (reply.silent === true) {
+      // An empty errorfile: no answer; the log says the status all the same (HAProxy: 403, 0 bytes, PR--).
+      this.status = reply.logStatus ?? reply.status;
+      return this.cut(this.cause, Phase.request);
+    }
     let head = replyHead(reply);
     if (reply.cached === true) {
       // A cache hit takes the place of a server's answer: the http-response rules run on it, as HAProxy's do.

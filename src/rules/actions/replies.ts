@@ -212,7 +212,8 @@ function buildReply(action: string, ctx: ActionContext, spec: ReplySpec, next: n
     if (hdrs.length > 0) ctx.warn?.(`'${action}': 'hdr' arguments are ignored with an errorfile`);
     // The page's own status line, as HAProxy sends an errorfile as it is; one that says
     // `connection: close` (HAProxy's 400 and 408 pages) closes the connection after it.
-    const sent = replyOf(page.status, page.fields, page.body, close || page.close === true, local, page.reason);
+    const sent = replyOf(page.silent === true ? status : page.status, page.fields, page.body, close || page.close === true, local, page.silent === true ? undefined : page.reason);
+    if (page.silent === true) sent.silent = true;
     // The proxy's page for the status (errorfile N, errorloc N) says another status: the log says the rule's.
     if (payload.kind === "errorfiles" && page.status !== status) sent.logStatus = status;
     const reply = freezeReply(sent);
