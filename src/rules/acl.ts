@@ -232,8 +232,8 @@ function liveMatcher(method: MatchMethod, sources: readonly AclSource[], type: S
   const none = refs.map(() => 0);
   const first = matcherOf(method, collect(none), type);
   if (typeof first === "string") return first;
-  // found/bool ignore the patterns: only a rebuild could matter, and it never does.
-  const appendable = method !== "found" && method !== "bool";
+  // found/bool ignore the patterns: no change can matter.
+  if (method === "found" || method === "bool") return first;
   const seen = refs.map((r) => r.version);
   let layouts = refs.map((r) => r.layout);
   let built = refs.map((r) => r.entries.length);
@@ -257,7 +257,9 @@ function liveMatcher(method: MatchMethod, sources: readonly AclSource[], type: S
   };
   const refresh = (): void => {
     for (let k = 0; k < refs.length; k++) seen[k] = refs[k]!.version;
-    if (!appendable || refs.some((r, k) => r.layout !== layouts[k])) return rebuild();
+    if (refs.some((r, k) => r.layout !== layouts[k])) return rebuild();
+    // A new value (set-map) changes no key: nothing to do.
+    if (refs.every((r, k) => r.entries.length === extrasFrom[k])) return;
     const added = refs.reduce((n, r, k) => n + r.entries.length - built[k]!, 0);
     if (added > Math.max(32, indexed >> 4)) return rebuild();
     const merge = extras.length >= 8;

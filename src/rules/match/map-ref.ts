@@ -44,14 +44,15 @@ let nextEntryId = 1;
 
 export class MapRef {
   private list: MapEntry[] = [];
-  /** How many entries have each key: add-acl asks per request whether a key is there (O(1), not a scan). */
-  private readonly keyCounts = new Map<string, number>();
+  /** The entries of each key, in order: add-acl and set-map ask per request about one key (no scan). */
+  private readonly byKey = new Map<string, MapEntry[]>();
   /**
-   * Moves on every change that is not an append (a removal, a new value, a
-   * clear, a commit): while it stays, the entries a reader indexed are still
-   * the first ones, and what came since can be read from `entries` after
-   * them (an ACL's matcher checks the few new patterns beside its index
-   * instead of rebuilding it for each address a blocklist gains).
+   * Moves on every change of keys that is not an append (a removal, a clear,
+   * a commit; a new value is not one): while it stays, the keys a reader
+   * indexed are still the first ones, and what came since can be read from
+   * `entries` after them (an ACL's matcher checks the few new patterns
+   * beside its index instead of rebuilding it for each address a blocklist
+   * gains).
    */
   layout = 0;
   /** Moves on every change: converters rebuild their index when it differs from theirs. */
@@ -78,7 +79,7 @@ export class MapRef {
     entries: readonly { key: string; value: string; line?: number }[],
   ) {
     for (const e of entries) this.list.push(e.line === undefined ? { id: nextEntryId++, key: e.key, value: e.value } : { id: nextEntryId++, key: e.key, value: e.value, line: e.line });
-    this.countKeys();
+    this.indexKeys();
   }
 
   get entries(): readonly MapEntry[] {
@@ -87,12 +88,18 @@ export class MapRef {
 
   /** Whether an entry has this key (its text, never a `#<ref>`). */
   has(key: string): boolean {
-    return this.keyCounts.has(key);
+    return this.byKey.has(key);
   }
 
-  private countKeys(): void {
-    this.keyCounts.clear();
-    for (const e of this.list) this.keyCounts.set(e.key, (this.keyCounts.get(e.key) ?? 0) + 1);
+  private indexKeys(): void {
+    this.byKey.clear();
+    for (const e of this.list) this.indexKey(e);
+  }
+
+  private indexKey(e: MapEntry): void {
+    const same = this.byKey.get(e.key);
+    if (same === undefined) this.byKey.set(e.key, [e]);
+    else same.push(e);
   }
 
   /** `show map` / `show acl`'s description: where the entries came from and who reads them. */
@@ -130,8 +137,9 @@ export class MapRef {
       if (p !== undefined) return p;
     }
     for (const e of entries) {
-      this.list.push({ id: nextEntryId++, key: e.key, value: e.value });
-      this.keyCounts.set(e.key, (this.keyCounts.get(e.key) ?? 0) + 1);
+      const entry = { id: nextEntryId++, key: e.key, value: e.value };
+      this.list.push(entry);
+      this.indexKey(entry);
     }
     this.version++;
     return undefined;
@@ -143,7 +151,7 @@ export class MapRef {
       const id = Number.parseInt(keyOrRef.slice(1), 16);
       return this.list.filter((e) => e.id === id);
     }
-    return this.list.filter((e) => e.key === keyOrRef);
+    return this.byKey.get(keyOrRef)?.slice() ?? [];
   }
 
   /** Sets the value of the entries `keyOrRef` names: how many, or the problem. */
@@ -154,10 +162,8 @@ export class MapRef {
       if (p !== undefined) return p;
     }
     for (const e of hits) e.value = value;
-    if (hits.length > 0) {
-      this.version++;
-      this.layout++;
-    }
+    // The keys stay: an ACL over them needs no rebuild.
+    if (hits.length > 0) this.version++;
     return hits.length;
   }
 
@@ -166,7 +172,7 @@ export class MapRef {
     const gone = new Set(this.select(keyOrRef, keysOnly));
     if (gone.size === 0) return 0;
     this.list = this.list.filter((e) => !gone.has(e));
-    this.countKeys();
+    this.indexKeys();
     this.version++;
     this.layout++;
     return gone.size;
@@ -174,7 +180,7 @@ export class MapRef {
 
   clear(): void {
     this.list = [];
-    this.keyCounts.clear();
+    this.byKey.clear();
     this.version++;
     this.layout++;
   }
@@ -240,7 +246,7 @@ export class MapRef {
     this.list = this.pending.get(ver) ?? [];
     for (const v of [...this.pending.keys()]) if (v <= ver) this.pending.delete(v);
     this.currVer = ver;
-    this.countKeys();
+    this.indexKeys();
     this.version++;
     this.layout++;
     return undefined;
