@@ -21,14 +21,16 @@ export function toInt(s: Sample): number | undefined {
 /**
  * Text as HAProxy's `_val` fetches read it (hdr_val, cook_val, urlp_val:
  * its strl2ic): a 32-bit integer that wraps, digits accumulated until a byte
- * above '9' (one below '0', a '+' or a space, counts as a negative digit, as
- * there: "+8" is -42), a leading '-' negates. Measured with HAProxy 2.6.12.
+ * above '9' (one below '0', a '+' or a space, or above 0x7f, counts as a
+ * negative digit, as there: "+8" is -42), a leading '-' negates. Measured with HAProxy 2.6.12.
  */
 export function strl2ic(s: string): number {
   let i = 0;
   const negative = s.charCodeAt(0) === 45;
   for (let k = negative ? 1 : 0; k < s.length; k++) {
-    const j = s.charCodeAt(k) - 48;
+    // HAProxy's char is signed: a byte above 0x7f is a negative digit too.
+    const c = s.charCodeAt(k) & 255;
+    const j = (c > 127 ? c - 256 : c) - 48;
     if (j > 9) break;
     const tens = Math.imul(i, 10);
     i = negative ? (tens - j) | 0 : (tens + j) | 0;

@@ -58,3 +58,42 @@ backend be
     }, 30000);
   }
 });
+
+describe("_val fetches in ACLs against HAProxy 2.6: every value is tested", () => {
+  const answers = new Map<string, unknown>();
+  for (const proxy of proxiesUnderTest()) {
+    test(`${proxy.name}: cook_val, urlp_val and hdr_val match any of the values`, async () => {
+      const port = await freePort();
+      const running = await proxy.start(`
+${httpDefaults()}frontend fe
+    bind 127.0.0.1:${port}
+    acl h1 hdr_val(x) eq 1
+    acl c1 cook_val(a) eq 1
+    acl u9 urlp_val(a) eq 9
+    http-request return status 201 if h1
+    http-request return status 202 if c1
+    http-request return status 204 if u9
+    http-request return status 200
+`, [port]);
+      const status = (path: string, headers: Record<string, string | string[]>) =>
+        new Promise<number>((resolve) => {
+          http.get({ host: "127.0.0.1", port, path, headers }, (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          }).on("error", () => resolve(0));
+        });
+      try {
+        const seen = {
+          cookies: await status("/", { cookie: "a=1; a=9" }),
+          params: await status("/?a=1&a=9", {}),
+          fields: await status("/", { x: ["5", "1"] }),
+          none: await status("/?a=8", { cookie: "a=2" }),
+        };
+        expect(seen).toEqual({ cookies: 202, params: 204, fields: 201, none: 200 });
+        expectSameAsHaproxy(answers, proxy.name, seen);
+      } finally {
+        await running.stop();
+      }
+    }, 30000);
+  }
+});

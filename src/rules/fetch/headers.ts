@@ -221,14 +221,17 @@ export const HEADER_FETCHES: readonly FetchDef[] = [
   simple("res.hdrs", "str", RESPONSE_STAGES, "str", (t) => headerBlock(response(t))),
 ];
 
-/** A string fetch's first value as an integer (HAProxy's `_val` fetches: cook_val, urlp_val). */
-function asInteger(strings: (args: readonly string[]) => { one: SampleFn }): (args: readonly string[]) => { one: SampleFn } {
+/** A string fetch's values as integers (HAProxy's `_val` fetches: cook_val): a sample is one, an ACL tests each. */
+function asInteger(strings: (args: readonly string[]) => { one: SampleFn; each: EachFn }): (args: readonly string[]) => { one: SampleFn; each: EachFn } {
   return (args) => {
-    const { one } = strings(args);
-    return { one: (t) => {
-      const v = one(t);
-      return v === undefined ? undefined : strl2ic(v as string);
-    } };
+    const { one, each } = strings(args);
+    return {
+      one: (t) => {
+        const v = one(t);
+        return v === undefined ? undefined : strl2ic(v as string);
+      },
+      each: (t, visit) => each(t, (v) => visit(strl2ic(v as string))),
+    };
   };
 }
 

@@ -209,11 +209,15 @@ export const REQUEST_FETCHES: readonly FetchDef[] = [
   define("urlp_val", 0, 2, "int", HTTP_STAGES, "int", (args) => {
     const param = urlParam(args);
     if (typeof param === "string") return param;
-    const one = param.one;
-    return { one: (t) => {
-      const v = one(t);
-      return v === undefined ? undefined : strl2ic(v as string);
-    } };
+    const { one, each } = param;
+    // A sample is the first value; an ACL tests each (HAProxy: `urlp_val(a) eq 9` matches ?a=1&a=9).
+    return {
+      one: (t) => {
+        const v = one(t);
+        return v === undefined ? undefined : strl2ic(v as string);
+      },
+      each: (t, visit) => each(t, (v) => visit(strl2ic(v as string))),
+    };
   }),
   simple("query", "str", HTTP_STAGES, "str", query),
   simple("pathq", "str", HTTP_STAGES, "str", pathq),

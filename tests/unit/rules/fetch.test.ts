@@ -445,6 +445,7 @@ describe("strl2ic, the _val fetches' reading (values measured with HAProxy 2.6.1
     ["-x", 0],
     ["%2B8", -108],
     ["", 0],
+    ["1\xC3", -99],
   ])("%p is %p", (text, value) => {
     expect(strl2ic(text)).toBe(value);
   });
