@@ -332,8 +332,10 @@ export class MapRegistry {
   find(name: string, kind?: RefKind): MapRef | undefined {
     let ref: MapRef | undefined;
     if (name.startsWith("#")) {
-      // Decimal digits only: `#`, `#0x1` or `# 1` name nothing.
-      const id = /^#\d+$/.test(name) ? Number(name.slice(1)) : -1;
+      // HAProxy reads the id with strtol(10) and wants nothing after it: `#`, `#+0` and `# 1` name #0, #0
+      // and #1 (measured with 2.6.12); `#0x1` or `#1a` name nothing.
+      const m = /^#\s*([+-]?)(\d*)$/.exec(name);
+      const id = m === null ? -1 : (m[1] === "-" ? -1 : 1) * Number(m[2] === "" ? 0 : m[2]);
       ref = this.list.find((r) => r.id === id);
     } else {
       ref = this.byFile.get(name) ?? this.list.find((r) => r.path !== "" && r.path === name);

@@ -36,6 +36,8 @@ describe("map files at run time", () => {
     const ref = registry.find("hosts.map")!;
     expect(registry.find("/etc/hosts.map")).toBe(ref);
     expect(registry.find("#0")).toBe(ref);
+    // HAProxy's strtol(10) reading of the id (measured with 2.6.12): '#' and '#+0' are #0; '#0x0' names nothing.
+    expect([registry.find("#"), registry.find("#+0"), registry.find("# 0"), registry.find("#0x0"), registry.find("#0a")]).toEqual([ref, ref, ref, undefined, undefined]);
     expect(plain("a.example")).toBe("one");
     expect(ref.add([{ key: "c.example", value: "three" }])).toBeUndefined();
     expect(plain("c.example")).toBe("three");
