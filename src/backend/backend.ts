@@ -194,7 +194,8 @@ export class Backend {
     // first, roundrobin, static-rr: streams waiting in the backend's queue mean every server is full, and a newcomer
     // waits behind them. HAProxy 2.6 does so (measured: with a minconn ramp, 2 served and 4 queued where
     // leastconn serves 4 at once), so that a limit that grew with the load is taken only as the queue is served.
-    if (this.queueFirst && this.queue.length > 0 && this.servers.some((s) => s.usable)) {
+    // Only while some stream is served (HAProxy's queue != beconn): with none, nothing would serve the queue.
+    if (this.queueFirst && this.queue.length > 0 && this.current > 0 && this.servers.some((s) => s.usable)) {
       this.enqueue(waiter);
       return "queued";
     }
