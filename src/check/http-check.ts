@@ -13,24 +13,41 @@ const text = new TextDecoder("latin1");
  * The request's bytes, laid out as HAProxy 2.6 sends them (measured): the
  * configured fields with their names in lower case, then `state` (the
  * X-Haproxy-Server-State value of `http-check send-state`), the body's
- * content-length, and last the connection field: HTTP/1.1 says `close`
- * (unless the rules asked for keep-alive), HTTP/1.0 says `keep-alive` only
- * when asked. So the answer ends with the connection.
+ * content-length (`0` for a POST or PUT without one), and last the connection
+ * field: `close` on HTTP/1.1 unless keep-alive was asked, `keep-alive` on
+ * HTTP/1.0 only when asked; a Connection field with other tokens stays where
+ * it was written, those tokens alone. So the answer ends with the connection.
  */
 export function httpCheckRequest(r: HttpCheckRequest, state?: string): Uint8Array {
   let head = `${r.method} ${r.uri} ${r.version}\r\n`;
   let keepAlive = false;
+  let others = false;
   for (const [name, value] of r.headers) {
     const lower = name.toLowerCase();
-    if (lower === "connection") keepAlive = /(^|[\s,])keep-alive($|[\s,])/i.test(value);
-    else if (lower !== "content-length") head += `${lower}: ${value}\r\n`;
+    if (lower === "connection") {
+      // Its other tokens stay where it was written (HAProxy's: `connection: upgrade` before `upgrade: x`).
+      const kept: string[] = [];
+      for (const raw of value.split(",")) {
+        const token = raw.trim();
+        const t = token.toLowerCase();
+        if (t === "keep-alive") keepAlive = true;
+        else if (t !== "" && t !== "close") kept.push(token);
+      }
+      if (kept.length > 0) {
+        others = true;
+        head += `connection: ${kept.join(", ")}\r\n`;
+      }
+    } else if (lower !== "content-length") head += `${lower}: ${value}\r\n`;
   }
   if (state !== undefined) head += `x-haproxy-server-state: ${state}\r\n`;
   const body = r.body === undefined ? undefined : ascii.encode(r.body);
-  if (body !== undefined) head += `content-length: ${body.length}\r\n`;
-  if (r.version === "HTTP/1.0") {
-    if (keepAlive) head += "connection: keep-alive\r\n";
-  } else if (!keepAlive) head += "connection: close\r\n";
+  if (body !== undefined && body.length > 0) head += `content-length: ${body.length}\r\n`;
+  else if (r.method === "POST" || r.method === "PUT") head += "content-length: 0\r\n";
+  if (!others) {
+    if (r.version === "HTTP/1.0") {
+      if (keepAlive) head += "connection: keep-alive\r\n";
+    } else if (!keepAlive) head += "connection: close\r\n";
+  }
   const bytes = ascii.encode(`${head}\r\n`);
   if (body === undefined || body.length === 0) return bytes;
   const all = new Uint8Array(bytes.length + body.length);

@@ -448,7 +448,7 @@ class CfgParser {
     } else if (keyword === "option" || keyword === "log") {
       // One string per line, its words as written: schema-http.ts reads them.
       if (!this.arity(keyword, args, 1, Infinity)) return;
-      if (keyword === "option" && args[0] === "httpchk" && args.length === 4 && /[\r\n]/.test(args[3]!)) {
+      if (keyword === "option" && args[0] === "httpchk" && args.length === 4 && args[3]!.includes("\r\n")) {
         // HAProxy's older form: headers (and a body) after the version, `HTTP/1.1\r\nHost:\ x`. Kept as
         // written, escapes and all, for schema-check.ts to read; deprecated there too.
         this.warnings.push(new ConfigError(this.at, this.section?.context ?? [], "'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead."));

@@ -72,7 +72,9 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
     if (r.method !== undefined) request.method = r.method;
     if (r.uri !== undefined) request.uri = r.uri;
     if (r.version !== undefined) request.version = r.version;
-    request.headers.push(...r.headers);
+    // HAProxy merges a send rule into the request option httpchk wrote: its fields, when it has any,
+    // replace the option's (its older form's), and so does its body.
+    if (r.headers.length > 0) request.headers = [...r.headers];
     if (r.body !== undefined) request.body = r.body;
   }
   // An `http-check comment` line names the rules after it up to the next

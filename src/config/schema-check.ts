@@ -356,16 +356,18 @@ function olderForm(word: string): { version: string; headers: [string, string][]
   const text = word.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_, c: string) =>
     c === "r" ? "\r" : c === "n" ? "\n" : c === "t" ? "\t" : c.length === 3 ? String.fromCharCode(Number.parseInt(c.slice(1), 16)) : c,
   );
-  const lines = text.split(/\r?\n/);
+  // Lines end with CRLF, as HAProxy reads them; the body is what follows the first empty line, as written.
+  const end = text.indexOf("\r\n\r\n");
+  const head = end < 0 ? text : text.slice(0, end);
+  const lines = head.split("\r\n");
   const version = lines.shift()!;
   const headers: [string, string][] = [];
-  while (lines.length > 0) {
-    const line = lines.shift()!;
-    if (line === "") return { version, headers, body: lines.join("\r\n") };
+  for (const line of lines) {
     const colon = line.indexOf(":");
     const name = line.slice(0, colon);
-    if (colon <= 0 || !TOKEN.test(name)) return `'${line}' after the version is not a header line (NAME: value)`;
-    headers.push([name, line.slice(colon + 1).trim()]);
+    const value = line.slice(colon + 1).trim();
+    if (colon <= 0 || !TOKEN.test(name) || /[\r\n]/.test(value)) return `'${line}' after the version is not a header line (NAME: value)`;
+    headers.push([name, value]);
   }
-  return { version, headers };
+  return end < 0 ? { version, headers } : { version, headers, body: text.slice(end + 4) };
 }

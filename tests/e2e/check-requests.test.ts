@@ -2,15 +2,35 @@
 // haproxy.cfg, captured by a server on each backend's port: field names in
 // lower case, the configured fields first, then x-haproxy-server-state
 // (`http-check send-state`), the body's content-length (`http-check send
-// body`), and last the connection field (HTTP/1.1: close unless keep-alive
-// was asked; HTTP/1.0: keep-alive only when asked); HAProxy's older form
-// `option httpchk GET /x HTTP/1.1\r\nHost:\ www` is read as version and fields.
+// body`; 0 for a POST or PUT without one), and last the connection field
+// (HTTP/1.1: close unless keep-alive was asked; HTTP/1.0: keep-alive only
+// when asked; other tokens stay where they were written); HAProxy's older
+// form `option httpchk GET /x HTTP/1.1\r\nHost:\ www` is read as version,
+// fields and body, and an `http-check send` with fields or a body replaces
+// those of the option.
 import { afterAll, describe, expect, test } from "bun:test";
 import net from "node:net";
 import { freePort, sleep } from "./harness.ts";
 import { expectSameAsHaproxy, proxiesUnderTest } from "./reference-proxy.ts";
 
 const BACKENDS: Record<string, string> = {
+  olderPlusSend: "    option httpchk GET /health HTTP/1.1\\r\\nHost:\\ a\\r\\nX-Old:\\ 1\n    http-check send hdr X-New 2",
+  olderBodyPlusSend: "    option httpchk POST /p HTTP/1.1\\r\\nX-Old:\\ 1\\r\\n\\r\\nping\n    http-check send body pong",
+  userCl: "    option httpchk\n    http-check send meth POST uri /h ver HTTP/1.1 hdr Content-Length 5 hdr X-A 1",
+  userClBody: "    option httpchk\n    http-check send meth POST uri /h ver HTTP/1.1 hdr Content-Length 9 body hello",
+  connUpgrade: "    option httpchk\n    http-check send meth GET uri /h ver HTTP/1.1 hdr Connection upgrade hdr Upgrade x",
+  connKaUp: "    option httpchk\n    http-check send meth GET uri /h ver HTTP/1.1 hdr Connection keep-alive,upgrade",
+  conn10Close: "    option httpchk\n    http-check send meth GET uri /h ver HTTP/1.0 hdr Connection close",
+  onlyBody: "    option httpchk POST /h HTTP/1.1\\r\\n\\r\\nxyz",
+  olderVerOverride: "    option httpchk GET /h HTTP/1.1\\r\\nHost:\\ a\n    http-check send ver HTTP/1.0",
+  tabs: "    option httpchk GET /h HTTP/1.1\\r\\nHost:\\ a\\tb\\r\\nX-Y:\\x20\\x20z\\x20",
+  bodyLf: "    option httpchk POST /p HTTP/1.1\\r\\n\\r\\na\\nb",
+  putNoBody: "    option httpchk PUT /h HTTP/1.1",
+  delNoBody: "    option httpchk DELETE /h HTTP/1.1",
+  headNoBody: "    option httpchk HEAD /h HTTP/1.1",
+  postNoBody10: "    option httpchk POST /h HTTP/1.0",
+  postNoBody: "    option httpchk POST /h HTTP/1.1",
+  hostDup: "    option httpchk GET /h HTTP/1.1\\r\\nHost:\\ a\n    http-check send-state",
   plain: "    option httpchk",
   older: "    option httpchk GET /health HTTP/1.1\\r\\nHost:\\ api.example",
   olderBody: "    option httpchk POST /p HTTP/1.0\\r\\nContent-Type:\\ text/plain\\r\\n\\r\\nping",
