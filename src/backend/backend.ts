@@ -153,6 +153,17 @@ export class Backend {
   }
 
   /**
+   * HAProxy counts a backend's session (stot, rate, lastsess, smax) when the
+   * stream comes to it, queued or not (measured: 3 served and 3 queued, stot
+   * 6), or answered by the backend's own rules; once per stream.
+   */
+  countArrival(waiter: QueueWaiter): void {
+    if (waiter.backendCounted === true) return;
+    waiter.backendCounted = true;
+    this.counters.sessionStarted(this.attached + 1, this.now());
+  }
+
+  /**
    * Gets `waiter` a slot: the server is returned with its slot taken, or the
    * waiter is queued ("queued": `granted` comes later, or the stream's
    * `timeout queue`), or no server is usable at all ("none").
@@ -163,12 +174,7 @@ export class Backend {
    * it, else the backend's queue, as HAProxy.
    */
   assign(waiter: QueueWaiter): Server | "queued" | "none" {
-    // HAProxy counts a backend's session (stot, rate, lastsess, smax) when the stream comes to it, queued or not (measured:
-    // 3 served and 3 queued, stot 6), once per stream.
-    if (waiter.backendCounted !== true) {
-      waiter.backendCounted = true;
-      this.counters.sessionStarted(this.attached + 1, this.now());
-    }
+    this.countArrival(waiter);
     const only = waiter.only;
     if (only !== undefined) {
       if (this.takeServer(only, waiter.forced === true)) return only;

@@ -65,10 +65,17 @@ export function countHttpRequest(
   }
   frontend.lifetime.requests++;
   // A reply the rules chose (deny, tarpit): refused by the proxy; `L`: answered by it (return, redirect, auth).
-  const ruled = stream.ruled?.txn.reply !== undefined;
+  const txn = stream.ruled?.txn;
+  const ruled = txn?.reply !== undefined;
   const server = stream.server;
-  if (cause === Cause.proxy && (phase === Phase.request || phase === Phase.tarpit)) frontend.deniedRequests++;
-  else if (cause === Cause.local) frontend.intercepted++;
+  // Answered before any server by the rules: the frontend's, or the backend's once it was switched to (as
+  // HAProxy, the transaction is then the backend's, and so are its counts).
+  const answered = server === undefined && (cause === Cause.proxy || cause === Cause.local) && phase !== Phase.header;
+  const byBackend = answered && txn !== undefined && txn.backend !== txn.frontend;
+  const deniedRequest = cause === Cause.proxy && (phase === Phase.request || phase === Phase.tarpit);
+  if (deniedRequest) frontend.deniedRequests++;
+  // HAProxy 2.6 counts `intercepted` for the frontend's own answers only (measured: a backend's return, 0).
+  else if (cause === Cause.local && !byBackend) frontend.intercepted++;
   const deniedResponse = cause === Cause.proxy && phase === Phase.header && ruled;
   if (deniedResponse) frontend.deniedResponses++;
   // A server's response the codec refused (PH without a rule's reply): a response error of the backend and the server, as HAProxy's eresp.
@@ -76,7 +83,11 @@ export function countHttpRequest(
   countTermination(frontend, cause, phase);
   countRetries(stream);
   // A request the frontend's rules answered never reached its backend.
-  if (server === undefined && (cause === Cause.proxy || cause === Cause.local) && phase !== Phase.header) return;
+  if (answered && !byBackend) return;
+  if (byBackend) {
+    stream.backend.countArrival(stream);
+    if (deniedRequest) stream.backend.counters.deniedRequests++;
+  }
   const backend = stream.backend.counters;
   backend.requests++;
   backend.requestRate.add(now);
