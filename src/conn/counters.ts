@@ -2,6 +2,7 @@
 // number fields on an object made once at load, bumped where a session starts
 // and where a stream or a log line ends, and read by stats/ into HAProxy's
 // `show stat` rows and Prometheus text. Nothing here allocates per request.
+import { TimeStats } from "./time-stats.ts";
 
 /**
  * Events per second, as HAProxy's freq_ctr over a period of one second: the
@@ -134,6 +135,8 @@ export class TrafficCounters {
   h2Streams = 0;
   /** How long requests took, first byte of the request to the end of the answer (backends). */
   readonly durations = new DurationHistogram();
+  /** Backends and servers: the average and longest queue, connect, response and total times (qtime...ttime_max). */
+  readonly times = new TimeStats();
 
   /**
    * `clear counters`: what HAProxy 2.6's resets without `all` (measured):
@@ -147,6 +150,7 @@ export class TrafficCounters {
     this.connectionRate.max = 0;
     this.h1Connections = this.h2Connections = this.h1Streams = this.h2Streams = 0;
     this.tlsHandshakes = this.tlsFailures = 0;
+    this.times.clearMax();
   }
 
   /** `clear counters all`: every counter, as HAProxy's memset of the proxy's and servers' counters. */
@@ -164,6 +168,7 @@ export class TrafficCounters {
     this.clientAborts = this.serverAborts = 0;
     this.retries = this.redispatches = 0;
     this.durations.clear();
+    this.times.clearAll();
   }
 
   /** `n` bytes went to the client (a frontend's bytesOut and its rate). */

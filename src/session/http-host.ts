@@ -114,7 +114,7 @@ export class HttpHost implements HttpSessionHost {
 
   logStream(subject: HttpLogSubject, stream: HttpStream | undefined, status: number, cause: CauseCode, phase: PhaseCode): void {
     const now = subject.now();
-    countHttpRequest(this.counters, stream, status, cause, phase, now, now - subject.requestStart, subject.bytesIn, subject.httpVersion !== undefined);
+    countHttpRequest(this.counters, stream, status, cause, phase, now, now - subject.requestStart, subject.bytesIn, subject.httpVersion !== undefined, now - subject.accepted);
     // `http-request set-log-level silent`: this request leaves no line.
     if (stream?.ruled?.txn.logLevel === "silent") return;
     if (stream?.loggedEarly !== true) this.log.stream(subject, stream, status, cause, phase);

@@ -5,6 +5,7 @@ import type { Backend } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
 import { REASONS } from "../check/status.ts";
 import { DURATION_BOUNDS, type TrafficCounters } from "../conn/counters.ts";
+import { TimeStats } from "../conn/time-stats.ts";
 import type { Frontend } from "../core/frontend.ts";
 import type { Proxy } from "../core/proxy.ts";
 import { MuxSession } from "../session/mux-session.ts";
@@ -15,6 +16,20 @@ import { type DurationRow, type InfoField, RowType, type StatRow, type StatsSour
 
 /** Whole seconds between two monotonic ms readings. */
 const seconds = (ms: number) => Math.max(0, Math.floor(ms / 1000));
+
+/** A backend's or a server's average and longest times (qtime..ttime, qtime_max..ttime_max), HAProxy's window. */
+function times(row: StatRow, c: TrafficCounters, http: boolean): void {
+  const t = c.times;
+  const streams = http ? c.requests : c.sessions;
+  row.qtime = TimeStats.average(t.queue, streams);
+  row.ctime = TimeStats.average(t.connect, streams);
+  row.rtime = TimeStats.average(t.response, streams);
+  row.ttime = TimeStats.average(t.total, streams);
+  row.qtime_max = t.queueMax;
+  row.ctime_max = t.connectMax;
+  row.rtime_max = t.responseMax;
+  row.ttime_max = t.totalMax;
+}
 
 /** The columns every kind of row fills from its counters. */
 function traffic(row: StatRow, c: TrafficCounters, now: number): void {
@@ -103,6 +118,7 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
   const pool = s.pool;
   const row: StatRow = { pxname: b.name, svname: s.name, qcur: s.queued, qmax: s.queueMax, scur: s.current };
   traffic(row, s.counters, now);
+  times(row, s.counters, b.mode === "http");
   // HAProxy's unsigned column: a negative maxconn set at run time shows as such (-1: 4294967295).
   if (s.maxconn !== 0) row.slim = s.maxconn >>> 0;
   Object.assign(row, {
@@ -167,6 +183,7 @@ function backendRow(b: Backend, iid: number, pid: number, now: number): StatRow 
   const row: StatRow = { pxname: b.name, svname: "BACKEND", qcur: b.queued, qmax: b.queueMax, scur: b.attached };
   if (b.config.description !== undefined) row.desc = b.config.description;
   traffic(row, b.counters, now);
+  times(row, b.counters, b.mode === "http");
   let econ = 0, act = 0, bck = 0, lbtot = 0, connect = 0, reuse = 0;
   // HAProxy's backend weight: the usable active servers', else the backups' that would serve (the first one
   // without `option allbackups`); the configured weights (uweight) the same way.

@@ -19,6 +19,23 @@ function countTermination(c: TrafficCounters, cause: CauseCode, phase: PhaseCode
   if (clientSide && (phase === Phase.data || phase === Phase.lastData)) c.clientAborts++;
 }
 
+/**
+ * A stream's times as samples of its backend's and server's averages
+ * (qtime, ctime, rtime, ttime), as HAProxy 2.6 takes them when a stream ends:
+ * Tw, Tc, Tr (0 over TCP) and Tt, none when it never connected or got no
+ * response. `streams` gives each its count so far (req_tot, or stot over TCP).
+ */
+function countTimes(stream: Stream, tr: number, total: number, http: boolean): void {
+  const tw = Math.max(0, Math.round(stream.tw));
+  const tc = Math.round(stream.tc);
+  if (tc < 0 || tr < 0) return;
+  const t = Math.max(0, Math.round(total));
+  const server = stream.server?.counters;
+  if (server !== undefined) server.times.add(http ? server.requests : server.sessions, tw, tc, tr, t);
+  const backend = stream.backend.counters;
+  backend.times.add(http ? backend.requests : backend.sessions, tw, tc, tr, t);
+}
+
 /** The retries and redispatches of a stream, counted on its backend and its (last) server. */
 function countRetries(stream: Stream): void {
   if (stream.retries === 0 && stream.redispatches === 0) return;
@@ -46,6 +63,7 @@ export function countHttpRequest(
   durationMs: number,
   bytesIn: number,
   h2: boolean,
+  totalMs = durationMs,
 ): void {
   const klass = statusClass(status);
   // What `option contstats` gave the counters during the transfer is not counted again.
@@ -98,7 +116,12 @@ export function countHttpRequest(
   if (deniedResponse) backend.deniedResponses++;
   if (badResponse) backend.responseErrors++;
   countTermination(backend, cause, phase);
-  if (server === undefined) return;
+  if (server === undefined) {
+    // Answered without a server (a rule, a cache hit): a stream of the backend that adds no sample, as HAProxy's
+    // (its connect time is -1); a cache hit is HAProxy's applet, "connected" at once (0/0/0).
+    if (stream.ruled?.txn.reply?.cached === true) backend.times.add(backend.requests, 0, 0, 0, Math.max(0, Math.round(totalMs)));
+    return;
+  }
   const s = server.counters;
   s.requests++;
   s.requestRate.add(now);
@@ -108,10 +131,17 @@ export function countHttpRequest(
   if (deniedResponse) s.deniedResponses++;
   if (badResponse) s.responseErrors++;
   countTermination(s, cause, phase);
+  countTimes(stream, responseTime(stream), totalMs, true);
+}
+
+/** The log's Tr: the server's answer after the stream connected, -1 when none came. */
+function responseTime(stream: HttpStream): number {
+  if (stream.tr < 0) return -1;
+  return Math.max(0, Math.round(stream.tr - Math.max(0, stream.tw) - Math.max(0, stream.tc)));
 }
 
 /** One TCP stream ended: `bytesIn` from the client, `bytesOut` to it. */
-export function countTcpStream(frontend: TrafficCounters, stream: Stream, bytesIn: number, bytesOut: number, now: number): void {
+export function countTcpStream(frontend: TrafficCounters, stream: Stream, bytesIn: number, bytesOut: number, now: number, totalMs = -1): void {
   bytesIn -= stream.creditedIn;
   bytesOut -= stream.creditedOut;
   frontend.bytesIn += bytesIn;
@@ -125,9 +155,12 @@ export function countTcpStream(frontend: TrafficCounters, stream: Stream, bytesI
   backend.bytesOut += bytesOut;
   countTermination(backend, stream.cause, stream.phase);
   const server = stream.server?.counters;
-  if (server === undefined) return;
-  server.bytesIn += bytesIn;
-  server.bytesOut += bytesOut;
-  countTermination(server, stream.cause, stream.phase);
+  if (server !== undefined) {
+    server.bytesIn += bytesIn;
+    server.bytesOut += bytesOut;
+    countTermination(server, stream.cause, stream.phase);
+  }
+  // Over TCP there is no response time: HAProxy takes the connect time as its end (rtime 0).
+  countTimes(stream, stream.tc < 0 ? -1 : 0, totalMs, false);
 }
 

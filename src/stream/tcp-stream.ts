@@ -418,7 +418,8 @@ export class TcpStream extends Stream {
       server.bytesOut += this.bytesOut;
     }
     this.releaseSlot();
-    countTcpStream(this.host.counters, this, this.bytesIn, this.bytesOut, this.host.runtime.now());
+    const now = this.host.runtime.now();
+    countTcpStream(this.host.counters, this, this.bytesIn, this.bytesOut, now, now - this.began);
     // Logged before the session ends: HAProxy's %ac and %fc count the connection being logged (its server slot is already let go: %bc, %sc).
     if (!this.loggedEarly) this.host.logTcp(this);
     this.host.streamEnded();
