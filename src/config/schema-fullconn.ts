@@ -14,11 +14,16 @@ export const FULLCONN = { fullconn: v.optional(integer("fullconn", 0)) };
 export function defaultFullconn(frontends: readonly FrontendConfig[], backends: BackendConfig[]): void {
   for (const b of backends) {
     if (b.fullconn !== undefined || !b.servers.some((s) => s.minconn !== undefined)) continue;
-    let total = 0;
-    for (const f of frontends) {
-      const reaches = f.defaultBackend === b.name || (f.ruleLines?.use_backend ?? []).some((line) => line.words[0] === b.name);
-      if (reaches) total += f.maxconn;
-    }
-    b.fullconn = Math.max(1, Math.ceil(total / 10));
+    b.fullconn = Math.max(1, fullconnFrom(frontends, b.name));
   }
+}
+
+/** HAProxy's default fullconn of backend `name`: a tenth of the maxconn of the frontends that name it, rounded up (0: none does). */
+export function fullconnFrom(frontends: readonly FrontendConfig[], name: string): number {
+  let total = 0;
+  for (const f of frontends) {
+    const reaches = f.defaultBackend === name || (f.ruleLines?.use_backend ?? []).some((line) => line.words[0] === name);
+    if (reaches) total += f.maxconn;
+  }
+  return Math.ceil(total / 10);
 }

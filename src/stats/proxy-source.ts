@@ -6,6 +6,7 @@ import type { Server } from "../backend/server.ts";
 import { REASONS } from "../check/status.ts";
 import { DURATION_BOUNDS, type TrafficCounters } from "../conn/counters.ts";
 import { TimeStats } from "../conn/time-stats.ts";
+import { fullconnFrom } from "../config/schema-fullconn.ts";
 import type { Frontend } from "../core/frontend.ts";
 import type { Proxy } from "../core/proxy.ts";
 import { MuxSession } from "../session/mux-session.ts";
@@ -38,7 +39,6 @@ function traffic(row: StatRow, c: TrafficCounters, now: number): void {
   row.bin = c.bytesIn;
   row.bout = c.bytesOut;
   row.dresp = c.deniedResponses;
-  row.eresp = c.responseErrors;
   row.rate = c.sessionRate.read(now);
   row.rate_max = c.sessionRate.max;
   row.hrsp_1xx = c.responses[1]!;
@@ -48,8 +48,11 @@ function traffic(row: StatRow, c: TrafficCounters, now: number): void {
   row.hrsp_5xx = c.responses[5]!;
   row.hrsp_other = c.responses[0]!;
   row.req_tot = c.requests;
-  row.req_rate = c.requestRate.read(now);
-  row.req_rate_max = c.requestRate.max;
+}
+
+/** Backends' and servers' columns only (HAProxy leaves them empty on a frontend row): response errors, aborts. */
+function serverSide(row: StatRow, c: TrafficCounters): void {
+  row.eresp = c.responseErrors;
   row.cli_abrt = c.clientAborts;
   row.srv_abrt = c.serverAborts;
 }
@@ -60,6 +63,9 @@ function frontendRow(f: Frontend, iid: number, pid: number, now: number): StatRo
   // `description`: not a CSV column (HAProxy's page alone shows it); the page reads it here.
   if (f.config.description !== undefined) row.desc = f.config.description;
   traffic(row, c, now);
+  // The request rate is the frontend's alone in HAProxy's rows.
+  row.req_rate = c.requestRate.read(now);
+  row.req_rate_max = c.requestRate.max;
   let h2Open = 0;
   for (const s of f.sessions) if (s instanceof MuxSession) h2Open++;
   Object.assign(row, {
@@ -118,6 +124,7 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
   const pool = s.pool;
   const row: StatRow = { pxname: b.name, svname: s.name, qcur: s.queued, qmax: s.queueMax, scur: s.current };
   traffic(row, s.counters, now);
+  serverSide(row, s.counters);
   times(row, s.counters, b.mode === "http");
   // HAProxy's unsigned column: a negative maxconn set at run time shows as such (-1: 4294967295).
   if (s.maxconn !== 0) row.slim = s.maxconn >>> 0;
@@ -178,12 +185,15 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
   return row;
 }
 
-function backendRow(b: Backend, iid: number, pid: number, now: number): StatRow {
+function backendRow(b: Backend, iid: number, pid: number, now: number, fullconn: number): StatRow {
   // scur: streams on its servers and in its queues, as HAProxy's backend row (its beconn).
   const row: StatRow = { pxname: b.name, svname: "BACKEND", qcur: b.queued, qmax: b.queueMax, scur: b.attached };
   if (b.config.description !== undefined) row.desc = b.config.description;
   traffic(row, b.counters, now);
+  serverSide(row, b.counters);
   times(row, b.counters, b.mode === "http");
+  // HAProxy's backend slim: its fullconn, set or its default (measured: 999 behind one frontend of maxconn 9984).
+  if (fullconn > 0) row.slim = fullconn;
   let econ = 0, act = 0, bck = 0, lbtot = 0, connect = 0, reuse = 0;
   // HAProxy's backend weight: the usable active servers', else the backups' that would serve (the first one
   // without `option allbackups`); the configured weights (uweight) the same way.
@@ -231,7 +241,6 @@ function backendRow(b: Backend, iid: number, pid: number, now: number): StatRow 
     comp_rsp: 0,
     mode: b.mode,
     algo: b.config.balance.algorithm,
-    intercepted: b.counters.intercepted,
     connect,
     reuse,
     wrew: 0,
@@ -256,6 +265,8 @@ export function proxyStats(proxy: Proxy, options: ProxySourceOptions): StatsSour
   // Config order; a listen's two halves share one name and one iid.
   const ids = proxyIds(proxy.config);
   const frontends = new Map(proxy.frontends.map((f) => [f.name, f]));
+  const fullconns = new Map<string, number>();
+  for (const b of proxy.backends.values()) fullconns.set(b.name, b.config.fullconn ?? fullconnFrom(proxy.config.frontends, b.name));
   return {
     rows(): StatRow[] {
       const now = runtime.now();
@@ -266,7 +277,7 @@ export function proxyStats(proxy: Proxy, options: ProxySourceOptions): StatsSour
         const b = proxy.backends.get(name);
         if (b === undefined) return;
         b.servers.forEach((s, j) => rows.push(serverRow(b, s, j, iid, processNum, now)));
-        rows.push(backendRow(b, iid, processNum, now));
+        rows.push(backendRow(b, iid, processNum, now, fullconns.get(name) ?? 0));
       });
       return rows;
     },

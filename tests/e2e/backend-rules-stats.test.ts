@@ -47,6 +47,7 @@ defaults
     timeout server 5s
 frontend f
     bind 127.0.0.1:${port}
+    maxconn 1000
     http-request return status 200 content-type text/plain string front if { path /front }
     default_backend b
 backend b
@@ -69,7 +70,19 @@ backend b
           backend: "stot=4 dreq=2 req_tot=4 hrsp_2xx=2 hrsp_4xx=2 lbtot=1",
           server: "stot=1 req_tot=1 hrsp_2xx=1",
         });
-        expectSameAsHaproxy(answers, proxy.name, seen);
+        // Which columns each row has at all, as HAProxy's: eresp and the aborts are not a frontend's, the request
+        // rate and intercepted are not a backend's or a server's; a backend's slim is its fullconn.
+        const presence = async (px: string, sv: string) => {
+          const [head, ...rows] = (await ask(api, "show stat")).split("\n");
+          const cols = head!.replace(/^# /, "").split(",");
+          const r = rows.map((x) => x.split(",")).find((f) => f[0] === px && f[1] === sv)!;
+          return ["slim", "eresp", "cli_abrt", "srv_abrt", "req_rate", "req_rate_max", "intercepted", "qtime", "ctime", "rtime", "ttime", "rtime_max"]
+            .map((c) => `${c}${r[cols.indexOf(c)] === "" ? "-" : "+"}`).join(" ");
+        };
+        const columnsSeen = { f: await presence("f", "FRONTEND"), b: await presence("b", "BACKEND"), s: await presence("b", "s") };
+        // A tenth of the maxconn of the frontends that reach it.
+        expect(await columns(api, "b", "BACKEND", ["slim"])).toBe("slim=100");
+        expectSameAsHaproxy(answers, proxy.name, { ...seen, columnsSeen });
       } finally {
         await running.stop();
       }

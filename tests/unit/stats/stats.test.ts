@@ -156,7 +156,7 @@ backend be
   await send(e.clock, c, "NOT HTTP\r\n\r\n");
   expect(c.text()).toStartWith("HTTP/1.1 400");
   const rows = proxyStats(e.proxy, { pid: 1, version: "t" }).rows();
-  expect(row(rows, "fe", "FRONTEND")).toMatchObject({ req_tot: 4, intercepted: 1, dresp: 1, eresp: 1, ereq: 1, dreq: 0, hrsp_3xx: 1, hrsp_4xx: 1, hrsp_5xx: 2 });
+  expect(row(rows, "fe", "FRONTEND")).toMatchObject({ req_tot: 4, intercepted: 1, dresp: 1, ereq: 1, dreq: 0, hrsp_3xx: 1, hrsp_4xx: 1, hrsp_5xx: 2 });
   // The redirect never reached the backend; the bad request neither.
   expect(row(rows, "be", "BACKEND")).toMatchObject({ req_tot: 2, dresp: 1, eresp: 1, hrsp_5xx: 2, hrsp_3xx: 0 });
   expect(row(rows, "be", "s1")).toMatchObject({ req_tot: 2, dresp: 1, eresp: 1, hrsp_5xx: 2 });
