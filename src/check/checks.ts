@@ -23,6 +23,10 @@ export interface ChecksOptions {
   readonly maxInFlight: number;
   /** `max-spread-checks` (ms): the first checks spread over no more than this. */
   readonly maxSpread?: number;
+  /** `spread-checks` (%): each next interval moves by up to this much either way, at random. */
+  readonly spreadPercent?: number;
+  /** Where the randomness comes from (tests fix it); Math.random by default. */
+  readonly random?: () => number;
 }
 
 /** A change of state a check decided, as one process tells another (JSON-able). */
@@ -50,6 +54,8 @@ export class HealthChecks {
       tick: options.tick,
       limiter: this.limiter,
       node: options.node,
+      spreadPercent: options.spreadPercent ?? 0,
+      random: options.random ?? Math.random,
       proxyId: (name: string) => options.proxyIds.get(name) ?? 0,
       onTransition: (check: HealthCheck, op: ServerVerdict["op"], result: CheckResult) =>
         this.onVerdict?.({ backend: check.backend.name, server: check.server.name, op, result }),

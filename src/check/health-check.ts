@@ -34,6 +34,9 @@ export interface CheckContext {
   readonly limiter: Limiter;
   /** The global `node` (HAProxy's default: the host's name), for `http-check send-state`. */
   readonly node: string;
+  /** `spread-checks` (%, 0: none) and the randomness it draws from. */
+  readonly spreadPercent?: number;
+  readonly random?: () => number;
   /** A check of this process changed a server's state (the master tells the other workers). */
   onTransition?(check: HealthCheck, op: "UP" | "DOWN" | "NOLB", r: CheckResult): void;
 }
@@ -127,6 +130,17 @@ export class HealthCheck {
     }
   }
 
+  /**
+   * `ms` moved by a random part of up to `spread-checks` % either way, as
+   * HAProxy's process_chk draws it, so that checks started together drift apart.
+   */
+  private spread(ms: number): number {
+    const percent = this.ctx.spreadPercent ?? 0;
+    if (percent <= 0) return ms;
+    const most = Math.floor((ms * percent) / 100);
+    return ms + most - Math.floor(2 * most * (this.ctx.random ?? Math.random)());
+  }
+
   /** ms until the next check, by the state the server is in (HAProxy's srv_getinter). */
   interval(): number {
     const state = this.server.state;
@@ -182,7 +196,7 @@ export class HealthCheck {
     const server = this.server;
     if (server.state.admin === "MAINT" || server.address === "" || server.state.checksPaused) {
       done();
-      return this.schedule(this.spec.inter);
+      return this.schedule(this.spread(this.spec.inter));
     }
     this.running = true;
     server.state.checkRunning = true;
@@ -243,7 +257,7 @@ export class HealthCheck {
     }
     this.apply(change, r);
     this.stopping(r.status === "L7OKC", r);
-    let next = this.interval();
+    let next = this.spread(this.interval());
     if (this.hurry) next = Math.min(next, this.spec.fastinter);
     this.hurry = false;
     this.schedule(next);

@@ -52,6 +52,7 @@ const SINGLE_ARG: Record<string, string> = {
   "tune.http.maxhdr": "tune.http.maxhdr <number>",
   "tune.maxrewrite": "tune.maxrewrite <number>",
   "max-spread-checks": "max-spread-checks <time>",
+  "spread-checks": "spread-checks <0..50, in percent>",
   "tune.h2.be.max-concurrent-streams": "tune.h2.be.max-concurrent-streams <number>",
   "tune.h2.fe.max-concurrent-streams": "tune.h2.fe.max-concurrent-streams <number>",
   "tune.h2.header-table-size": "tune.h2.header-table-size <number>",

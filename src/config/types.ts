@@ -446,6 +446,8 @@ export interface GlobalConfig {
   maxRewrite: number;
   /** `max-spread-checks`: ms; the first checks are spread over no more than this. */
   maxSpreadChecks?: number;
+  /** `spread-checks`: % (1-50) by which each check's next interval moves at random, either way. */
+  spreadChecks?: number;
   /** `unix-bind`: the prefix, mode and owner UNIX socket binds start from. */
   unixBind?: { prefix?: string; mode?: number; uid?: number; gid?: number };
   /** `tune.http.maxhdr`: header fields per message, 1-32767, default 101. */

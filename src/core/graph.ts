@@ -140,6 +140,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     tick: () => clock.tick(),
     maxInFlight: g.maxChecksInFlight,
     ...(g.maxSpreadChecks === undefined ? {} : { maxSpread: g.maxSpreadChecks }),
+    ...(g.spreadChecks === undefined ? {} : { spreadPercent: g.spreadChecks }),
     node: g.node ?? hostname(),
     proxyIds: proxyIds(config),
   });

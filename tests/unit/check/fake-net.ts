@@ -120,7 +120,7 @@ export class FakeNet {
 }
 
 /** The first check is due at offset 0, which a timer (as setTimeout) makes 1 ms: the clock starts at 0. */
-export function setup(backendText: string, global = "") {
+export function setup(backendText: string, global = "", random?: () => number) {
   const net = new FakeNet();
   const text = `global\n${global}\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 5s\n    timeout server 5s\n${backendText}`;
   const loaded = loadConfigTexts([{ name: "t.cfg", text }]);
@@ -134,6 +134,8 @@ export function setup(backendText: string, global = "") {
     tick() {},
     maxInFlight: loaded.config.global.maxChecksInFlight,
     ...(loaded.config.global.maxSpreadChecks === undefined ? {} : { maxSpread: loaded.config.global.maxSpreadChecks }),
+    ...(loaded.config.global.spreadChecks === undefined ? {} : { spreadPercent: loaded.config.global.spreadChecks }),
+    ...(random === undefined ? {} : { random }),
     node: "lb1",
     proxyIds: proxyIds(loaded.config),
   });

@@ -355,3 +355,23 @@ describe("where checks go", () => {
     );
   });
 });
+
+describe("spread-checks", () => {
+  test("each next interval moves by up to N % either way, drawn at random (HAProxy's process_chk)", async () => {
+    // The randomness fixed at its two ends: +N % (draw 0) and about -N % (draw just under 1).
+    for (const [draw, gap] of [[0, 1500], [0.9999, 501]] as const) {
+      const t = setup("backend be\n    server a 127.0.0.1:1001 check inter 1s downinter 1s fall 1\n", "    spread-checks 50", () => draw);
+      t.checks.start();
+      await t.net.clock.advance(1);
+      await t.net.clock.advance(4000);
+      const times = t.net.times(1001);
+      expect(times.length).toBeGreaterThan(1);
+      expect(times[1]! - times[0]!).toBe(gap);
+      t.checks.stop();
+    }
+  });
+
+  test("0 to 50 only", () => {
+    expect(() => setup("backend be\n    server a 127.0.0.1:1001 check\n", "    spread-checks 51")).toThrow("spread-checks 51 is out of range (0-50)");
+  });
+});
