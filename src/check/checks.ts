@@ -4,6 +4,7 @@
 // start_checks), so that a hundred servers are not all checked at once;
 // a Limiter bounds how many run at the same time.
 import type { Backend } from "../backend/backend.ts";
+import type { Server } from "../backend/server.ts";
 import type { CheckResult } from "../backend/server-state.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { HealthCheck } from "./health-check.ts";
@@ -27,6 +28,8 @@ export interface ChecksOptions {
   readonly spreadPercent?: number;
   /** Where the randomness comes from (tests fix it); Math.random by default. */
   readonly random?: () => number;
+  /** Cuts the streams on a server (on-marked-down / on-marked-up): the proxy's sessions, which checks do not see. */
+  shutdownStreams?(server: Server, why: "down" | "up"): number;
 }
 
 /** A change of state a check decided, as one process tells another (JSON-able). */
@@ -56,6 +59,7 @@ export class HealthChecks {
       node: options.node,
       spreadPercent: options.spreadPercent ?? 0,
       random: options.random ?? Math.random,
+      ...(options.shutdownStreams === undefined ? {} : { shutdownStreams: options.shutdownStreams }),
       proxyId: (name: string) => options.proxyIds.get(name) ?? 0,
       onTransition: (check: HealthCheck, op: ServerVerdict["op"], result: CheckResult) =>
         this.onVerdict?.({ backend: check.backend.name, server: check.server.name, op, result }),
@@ -67,7 +71,7 @@ export class HealthChecks {
         const settings = backend.config.servers[i]!;
         const spec = settings.check;
         if (spec === undefined) return;
-        const check = new HealthCheck(server, backend, spec, ctx);
+        const check = new HealthCheck(server, backend, spec, ctx, { down: settings.onMarkedDown !== undefined, up: settings.onMarkedUp !== undefined });
         all.push(check);
         const observe = settings.observe;
         if (observe !== undefined) server.state.observer = new PassiveCheck(observe, server.state, check);

@@ -34,6 +34,12 @@ export interface CheckContext {
   readonly limiter: Limiter;
   /** The global `node` (HAProxy's default: the host's name), for `http-check send-state`. */
   readonly node: string;
+  /**
+   * Cuts the streams on `server` (`on-marked-down shutdown-sessions`: it
+   * went DOWN; `on-marked-up shutdown-backup-sessions`: a backup's, an
+   * active server came UP); how many.
+   */
+  shutdownStreams?(server: Server, why: "down" | "up"): number;
   /** `spread-checks` (%, 0: none) and the randomness it draws from. */
   readonly spreadPercent?: number;
   readonly random?: () => number;
@@ -86,6 +92,8 @@ export class HealthCheck {
     readonly backend: Backend,
     readonly spec: ServerCheck,
     private readonly ctx: CheckContext,
+    /** `on-marked-down shutdown-sessions`, `on-marked-up shutdown-backup-sessions` on its line. */
+    private readonly marks: { readonly down: boolean; readonly up: boolean } = { down: false, up: false },
   ) {
     const script = scriptOf(backend.config.healthCheck);
     this.steps = script.steps;
@@ -297,10 +305,13 @@ export class HealthCheck {
       const left = survivors(backend);
       ctx.log(downLine(serverWord(server.id, server.backup), r, left, server.current, requeued, backend.queued, !logChecks), LEVEL.alert, undefined, backend.name);
       if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name), LEVEL.emerg, noServerSyslogLine(backend.name), backend.name);
+      // After the line, which counts them as active (HAProxy's "1 sessions active").
+      if (this.marks.down) ctx.shutdownStreams?.(server, "down");
       return;
     }
     backend.serverUp(server);
     ctx.log(upLine(serverWord(server.id, server.backup), r, survivors(backend), 0, backend.queued, !logChecks), LEVEL.notice, undefined, backend.name);
+    if (this.marks.up && !server.backup) for (const b of backend.servers) if (b.backup) ctx.shutdownStreams?.(b, "up");
   }
 }
 

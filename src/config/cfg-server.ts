@@ -62,6 +62,8 @@ const SERVER_VALUES: Record<string, string> = {
   observe: "layer4|layer7",
   "error-limit": "<number>",
   "on-error": "fastinter|fail-check|sudden-death|mark-down",
+  "on-marked-down": "shutdown-sessions",
+  "on-marked-up": "shutdown-backup-sessions",
   // Persistence (issue 15, cookie).
   cookie: "<value>",
   socks4: "<addr>:<port>",
@@ -114,6 +116,8 @@ const SERVER_OPTIONS = [
   "observe",
   "error-limit",
   "on-error",
+  "on-marked-down",
+  "on-marked-up",
   // Persistence (issue 15, cookie).
   "cookie",
   // Through a SOCKS4 proxy (schema-proxymisc.ts).

@@ -95,9 +95,11 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
 }
 
 /** A server's `check` and `observe` settings with their defaults; undefined fields when the line has none. */
-export function serverChecks(s: ServerPart): Pick<ServerConfig, "check" | "observe"> {
+export function serverChecks(s: ServerPart): Pick<ServerConfig, "check" | "observe" | "onMarkedDown" | "onMarkedUp"> {
   const c = s.checks;
-  const out: Pick<ServerConfig, "check" | "observe"> = {};
+  const out: Pick<ServerConfig, "check" | "observe" | "onMarkedDown" | "onMarkedUp"> = {};
+  if (c.onMarkedDown !== undefined) out.onMarkedDown = c.onMarkedDown;
+  if (c.onMarkedUp !== undefined) out.onMarkedUp = c.onMarkedUp;
   if (c.check) {
     const inter = c.inter ?? BUILTIN.check.inter;
     out.check = {

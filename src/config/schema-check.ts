@@ -64,6 +64,8 @@ export const SERVER_CHECK_FIELDS = {
   observe: v.optional(oneOf("observe", OBSERVE)),
   "error-limit": v.optional(integer("error-limit", 1)),
   "on-error": v.optional(oneOf("on-error", ON_ERROR)),
+  "on-marked-down": v.optional(oneOf("on-marked-down", ["shutdown-sessions"] as const)),
+  "on-marked-up": v.optional(oneOf("on-marked-up", ["shutdown-backup-sessions"] as const)),
 };
 
 /** What a server line says about checks, before defaults (build.ts fills them). */
@@ -82,6 +84,8 @@ export interface ServerCheckPart {
   observe?: "layer4" | "layer7";
   errorLimit?: number;
   onError?: OnError;
+  onMarkedDown?: "shutdown-sessions";
+  onMarkedUp?: "shutdown-backup-sessions";
 }
 
 type CheckFields = v.InferOutput<v.ObjectSchema<typeof SERVER_CHECK_FIELDS, undefined>>;
@@ -98,6 +102,8 @@ export function serverCheckPart(s: CheckFields): ServerCheckPart {
   if (s.observe !== undefined) part.observe = s.observe;
   if (s["error-limit"] !== undefined) part.errorLimit = s["error-limit"];
   if (s["on-error"] !== undefined) part.onError = s["on-error"];
+  if (s["on-marked-down"] !== undefined) part.onMarkedDown = s["on-marked-down"];
+  if (s["on-marked-up"] !== undefined) part.onMarkedUp = s["on-marked-up"];
   return part;
 }
 

@@ -116,6 +116,10 @@ export interface ServerConfig {
   check?: ServerCheck;
   /** `observe layer4|layer7` with `error-limit` and `on-error`. */
   observe?: ServerObserve;
+  /** `on-marked-down shutdown-sessions`: when it goes DOWN, its streams are cut (log cause D). */
+  onMarkedDown?: "shutdown-sessions";
+  /** `on-marked-up shutdown-backup-sessions`: when this active server comes UP, the backup servers' streams are cut (U). */
+  onMarkedUp?: "shutdown-backup-sessions";
   // ---- end of health checks
   /** `cookie VALUE`: what the backend's persistence cookie says for this server (issue 15, cookie); absent: none, a client it serves is told to drop the cookie. */
   cookie?: string;

@@ -36,6 +36,7 @@ import type { ProcessCounters } from "./process-counters.ts";
 import type { ErrorSnapshot } from "../http/error-snapshot.ts";
 import type { RefusedBytes } from "../http/message.ts";
 import type { RefusedAt } from "../session/refused-at.ts";
+import type { CauseCode } from "../stream/termination.ts";
 
 /** A client connection being served, whatever its mode. */
 export interface ClientSession {
@@ -53,7 +54,7 @@ export interface ClientSession {
    * answered yet gets HAProxy's 502; one whose response began is cut, as a
    * TCP stream is. Returns how many streams it ended.
    */
-  shutdown(server?: Server): number;
+  shutdown(server?: Server, cause?: CauseCode): number;
   /** Finish what is under way, then close (HTTP: idle keep-alive connections close at once). */
   softStop?(): void;
 }
@@ -362,9 +363,9 @@ export class Frontend implements SessionHost, InspectionDone {
    * sessions that `which` selects are cut, as HAProxy's stream_shutdown
    * with the K cause. Returns how many.
    */
-  shutdownStreams(which: (session: ClientSession) => boolean, server?: Server): number {
+  shutdownStreams(which: (session: ClientSession) => boolean, server?: Server, cause?: CauseCode): number {
     let n = 0;
-    for (const s of [...this.sessions]) if (which(s)) n += s.shutdown(server);
+    for (const s of [...this.sessions]) if (which(s)) n += s.shutdown(server, cause);
     return n;
   }
 

@@ -28,6 +28,7 @@ import type { HttpLogSink } from "../session/http-host.ts";
 import type { Services } from "../stream/types.ts";
 import { type ConnectionCounts, HttpLogWriter } from "../session/http-log-writer.ts";
 import { type AcceptGate, Frontend } from "./frontend.ts";
+import { Cause } from "../stream/termination.ts";
 
 export interface ProxyGraph {
   /** One clock for every session: a queue slot freed by one session is granted to another in the same event. */
@@ -141,6 +142,8 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     maxInFlight: g.maxChecksInFlight,
     ...(g.maxSpreadChecks === undefined ? {} : { maxSpread: g.maxSpreadChecks }),
     ...(g.spreadChecks === undefined ? {} : { spreadPercent: g.spreadChecks }),
+    // on-marked-down / on-marked-up: the streams on the server, in every frontend, cut with HAProxy's D or U.
+    shutdownStreams: (server, why) => frontends.reduce((n, f) => n + f.shutdownStreams(() => true, server, why === "down" ? Cause.down : Cause.up), 0),
     node: g.node ?? hostname(),
     proxyIds: proxyIds(config),
   });

@@ -216,10 +216,10 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     this.client.destroy();
   }
 
-  shutdown(server?: Server): number {
+  shutdown(server?: Server, cause: CauseCode = Cause.killed): number {
     const stream = this.stream;
     if (stream !== undefined && !stream.done && (server === undefined || stream.holds(server))) {
-      stream.shutdown();
+      stream.shutdown(cause);
       return 1;
     }
     if (server !== undefined || this.state === "closed") return 0;

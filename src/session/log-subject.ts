@@ -5,6 +5,7 @@ import type { Server } from "../backend/server.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Socket } from "../runtime/types.ts";
 import type { SessionActivity } from "./session.ts";
+import type { CauseCode } from "../stream/termination.ts";
 
 /**
  * What one log line is about: a client connection and the request it was
@@ -40,6 +41,6 @@ export interface EndedSession {
   begin(early: Uint8Array[]): void;
   kill(): void;
   /** The runtime API's shutdown: its streams on `server` (any: all) end now; how many. */
-  shutdown(server?: Server): number;
+  shutdown(server?: Server, cause?: CauseCode): number;
   softStop?(): void;
 }

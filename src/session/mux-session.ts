@@ -17,7 +17,7 @@ import { BodyKind } from "../http/message.ts";
 import { SessionConns } from "../pool/session-conns.ts";
 import type { Socket } from "../runtime/types.ts";
 import { span } from "../stream/span.ts";
-import { Cause, Phase } from "../stream/termination.ts";
+import { Cause, type CauseCode, Phase } from "../stream/termination.ts";
 import type { HttpLogSubject } from "./log-subject.ts";
 import type { HttpSessionHost } from "./http-session.ts";
 import { Session, type SessionActivity } from "./session.ts";
@@ -118,13 +118,13 @@ export class MuxSession extends Session implements Owner, SlotSession, Multiplex
     this.mux.destroy();
   }
 
-  shutdown(server?: Server): number {
+  shutdown(server?: Server, cause: CauseCode = Cause.killed): number {
     if (this.ended) return 0;
     let n = 0;
     for (const slot of [...this.slots]) {
       const stream = slot.stream;
       if (stream === undefined || stream.done || (server !== undefined && !stream.holds(server))) continue;
-      stream.shutdown();
+      stream.shutdown(cause);
       n++;
     }
     // `shutdown session` on a connection without a stream in flight: it closes.

@@ -9,7 +9,7 @@ import type { TrafficCounters } from "../conn/counters.ts";
 import type { ProxyRules } from "../rules/rule-set.ts";
 import type { Runtime, Socket, Timers } from "../runtime/types.ts";
 import { TcpStream, type TcpStreamHost } from "../stream/tcp-stream.ts";
-import { Cause } from "../stream/termination.ts";
+import { Cause, type CauseCode } from "../stream/termination.ts";
 import type { Server } from "../backend/server.ts";
 import { Inspection, type InspectionDone } from "./inspect.ts";
 import { Session, type SessionActivity } from "./session.ts";
@@ -136,7 +136,7 @@ export class TcpSession extends Session implements TcpStreamHost, InspectionDone
 
   private killed = false;
 
-  shutdown(server?: Server): number {
+  shutdown(server?: Server, cause: CauseCode = Cause.killed): number {
     if (this.inspection !== undefined) {
       // Not on a server yet: only `shutdown session` reaches it.
       if (server !== undefined) return 0;
@@ -144,7 +144,7 @@ export class TcpSession extends Session implements TcpStreamHost, InspectionDone
       return 1;
     }
     if (server !== undefined && !this.stream.holds(server)) return 0;
-    this.stream.shutdown();
+    this.stream.shutdown(cause);
     return 1;
   }
 

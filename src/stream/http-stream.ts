@@ -658,11 +658,11 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
    * request waiting for its response headers logs 502 and KH--); after, its
    * connection is cut.
    */
-  shutdown(): void {
+  shutdown(cause: CauseCode = Cause.killed): void {
     if (this.done) return;
-    if (this.responseStarted) return this.cut(Cause.killed, Phase.data);
+    if (this.responseStarted) return this.cut(cause, Phase.data);
     const phase = this.queued ? Phase.queue : this.connecting ? Phase.connect : Phase.header;
-    this.fail(this.queued ? 503 : 502, Cause.killed, phase);
+    this.fail(this.queued ? 503 : 502, cause, phase);
   }
 
   /** The client went away: the server side is dropped (never pooled mid-exchange). */

@@ -138,9 +138,9 @@ export class TcpStream extends Stream {
    * logs a stream killed in its data phase `K-` (no phase letter: measured
    * with option tcplog), one still queued or connecting with its phase.
    */
-  shutdown(): void {
+  shutdown(cause: CauseCode = Cause.killed): void {
     if (this.state === "closed") return;
-    this.setTermination(Cause.killed, this.queued || this.connecting ? this.currentPhase() : Phase.none);
+    this.setTermination(cause, this.queued || this.connecting ? this.currentPhase() : Phase.none);
     this.abort();
   }
 

@@ -12,6 +12,10 @@ export const Cause = {
   local: "L",
   resource: "R",
   killed: "K",
+  /** `on-marked-down shutdown-sessions`: its server went DOWN and took its streams along. */
+  down: "D",
+  /** `on-marked-up shutdown-backup-sessions`: an active server came UP, a backup's streams were cut. */
+  up: "U",
 } as const;
 
 /** Second letter: the phase the session was in. */
