@@ -107,6 +107,7 @@ const USAGE: Record<string, string> = {
   "unix-bind": "unix-bind [prefix <path>] [mode <octal>] [user <name>|uid <n>] [group <name>|gid <n>]",
   server:
     "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [minconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [verifyhost <name>] [ca-file <file>] [sni <expression>] [alpn <list>] [crt <file>] [ssl-min-ver <version>] [ssl-max-ver <version>] [ciphers <list>] [ciphersuites <list>] [no-ssl-reuse] [no-tls-tickets]] [cookie <value>]",
+  "server-template": "server-template <prefix> <num>|<first>-<last> <address> [server options]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
   errorloc: "errorloc <code> <url>",
@@ -532,6 +533,18 @@ class CfgParser {
     } else if (keyword === "server") {
       if (!this.arity(keyword, args, 2, Infinity)) return;
       this.server(base, args);
+    } else if (keyword === "server-template") {
+      // HAProxy's `server-template PREFIX NUM|FIRST-LAST ADDRESS [options]`: servers PREFIX1..PREFIXN, each as a
+      // server line of its own.
+      if (!this.arity(keyword, args, 3, Infinity)) return;
+      const [prefix, count, address, ...options] = args as [string, string, string, ...string[]];
+      const range = /^(\d+)(?:-(\d+))?$/.exec(count);
+      const first = range === null ? 0 : range[2] === undefined ? 1 : Number(range[1]);
+      const last = range === null ? 0 : Number(range[2] ?? range[1]);
+      if (range === null || first < 1 || last < first || last - first >= 10000) {
+        return this.error(`server-template: invalid range '${count}' (expected <num> or <first>-<last>, at most 10000 servers, from 1)`);
+      }
+      for (let i = first; i <= last; i++) this.server(base, [`${prefix}${i}`, address, ...options]);
     } else {
       this.error(keywordRefusal(keyword) ?? `keyword '${keyword}' is not supported yet`);
     }
