@@ -94,8 +94,9 @@ const NO_DEFAULTS: ProxyPart = { timeouts: {} };
 export function buildDraft(segments: CheckedSegment[], httpErrors: Readonly<Record<string, HttpErrorsPages>> = {}): Draft {
   const global: GlobalConfig = { ...BUILTIN.global, logTargets: [] };
   for (const seg of segments) {
-    const { logs, logTag, logSendHostname, sslDefaultBind, sslDefaultServer, statsSockets, ...settings } = seg.global ?? {};
+    const { logs, logTag, logSendHostname, sslDefaultBind, sslDefaultServer, statsSockets, environment, ...settings } = seg.global ?? {};
     Object.assign(global, settings);
+    if (environment) global.environment = { ...global.environment, ...environment };
     if (logs) global.logTargets.push(...logs);
     if (logTag !== undefined) global.logTag = logTag;
     if (logSendHostname !== undefined) global.logSendHostname = logSendHostname;

@@ -403,6 +403,12 @@ class CfgParser {
   private keyword(base: PathSeg[], keyword: string, args: string[]): void {
     const note = lineNote(String(base[0]), keyword, args);
     if (note !== undefined) this.warnings.push(new ConfigNotice(this.at, this.section?.context ?? [], note));
+    // setenv, presetenv, unsetenv, resetenv (global): the environment the lines after them expand "${NAME}"
+    // from, and the one the proxy runs with (env() in rules), as HAProxy changes its own when it reads them.
+    if (keyword === "setenv" || keyword === "presetenv" || keyword === "unsetenv" || keyword === "resetenv") {
+      if (String(base[0]) !== "global") return void this.error(`'${keyword}' is only allowed in a global section`);
+      return this.environment(base, keyword, args);
+    }
     // HAProxy 2.6's `tune.h2.max-concurrent-streams` is the limit of both sides (0: none); later versions split it.
     if (keyword === "tune.h2.max-concurrent-streams" && String(base[0]) === "global") {
       if (args.length !== 1 || !/^\d+$/.test(args[0]!)) return void this.error("'tune.h2.max-concurrent-streams' expects one number (0: no limit)");
@@ -598,6 +604,30 @@ class CfgParser {
     if ("error" in r) return this.error(`default-server: ${r.error}`);
     if ("cookie" in r.entry) return this.error("default-server: 'cookie' is not allowed here (each server's cookie value is its own)");
     for (const [key, value] of Object.entries(r.entry)) this.defaultServer.set(key, { value, at: this.at });
+  }
+
+  /** The changes the environment keywords made so far: a value set, or null for a name unset. */
+  private envChanges: Record<string, string | null> | undefined;
+
+  private environment(base: PathSeg[], keyword: string, args: string[]): void {
+    const changes: Record<string, string | null> = (this.envChanges ??= {});
+    const set = (name: string, value: string | null) => {
+      changes[name] = value;
+      this.env = { ...this.env, [name]: value ?? undefined };
+    };
+    if (keyword === "setenv" || keyword === "presetenv") {
+      if (args.length !== 2) return this.error(`'${keyword}' expects a name and a value (usage: ${keyword} <name> <value>)`);
+      if (keyword === "setenv" || this.env[args[0]!] === undefined) set(args[0]!, args[1]!);
+    } else if (keyword === "unsetenv") {
+      if (args.length === 0) return this.error("'unsetenv' expects at least one name (usage: unsetenv <name>...)");
+      for (const name of args) set(name, null);
+    } else {
+      // resetenv [NAME...]: every variable goes but those named.
+      for (const name of Object.keys(this.env)) if (this.env[name] !== undefined && !args.includes(name)) set(name, null);
+    }
+    const raw = this.node(base);
+    raw.environment = { ...changes };
+    this.mark([...base, "environment"]);
   }
 
   private server(base: PathSeg[], args: string[]): void {

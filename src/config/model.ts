@@ -67,6 +67,7 @@ import { PROCESS_GLOBAL, processConflict, type ProcessPart, processPart } from "
 import { PATHS_GLOBAL } from "./schema-paths.ts";
 import { EDGE_GLOBAL, type EdgePart, edgePart } from "./schema-edge.ts";
 import { TUNE_GLOBAL, type TunePart, tunePart } from "./schema-tune.ts";
+import { ENV_GLOBAL, type EnvPart, envPart } from "./schema-env.ts";
 import { EXTCHECK_GLOBAL, EXTCHECK_PROXY, type ExtCheckGlobalPart, extCheckGlobalPart, type ExternalCheckPart } from "./schema-extcheck.ts";
 import { FULLCONN } from "./schema-fullconn.ts";
 import { type SourceAddress, SourceSchema } from "./schema-proxymisc.ts";
@@ -147,6 +148,7 @@ const GLOBAL = {
   ...PATHS_GLOBAL,
   ...EDGE_GLOBAL,
   ...TUNE_GLOBAL,
+  ...ENV_GLOBAL,
   ...EXTCHECK_GLOBAL,
 };
 const DEFAULTS = {
@@ -475,7 +477,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   return part;
 }
 
-export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePart, ExtCheckGlobalPart, TunePart {
+export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePart, ExtCheckGlobalPart, TunePart, EnvPart {
   /** `localpeer`: this process's name in peers sections. */
   localPeer?: string;
   maxconn?: number;
@@ -509,7 +511,7 @@ export const GlobalSchema = v.pipe(
     if (conflict !== undefined) addIssue({ message: conflict });
   }),
   v.transform((g): GlobalPart => {
-    const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...edgePart(g), ...extCheckGlobalPart(g), ...tunePart(g) };
+    const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...edgePart(g), ...extCheckGlobalPart(g), ...tunePart(g), ...envPart(g) };
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
     if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];

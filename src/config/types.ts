@@ -450,6 +450,8 @@ export interface GlobalConfig {
   maxRewrite: number;
   /** `max-spread-checks`: ms; the first checks are spread over no more than this. */
   maxSpreadChecks?: number;
+  /** setenv/presetenv/unsetenv/resetenv: changes over the process's environment (a value; null: unset). */
+  environment?: Record<string, string | null>;
   /** `spread-checks`: % (1-50) by which each check's next interval moves at random, either way. */
   spreadChecks?: number;
   /** `unix-bind`: the prefix, mode and owner UNIX socket binds start from. */

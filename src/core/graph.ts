@@ -29,6 +29,8 @@ import type { Services } from "../stream/types.ts";
 import { type ConnectionCounts, HttpLogWriter } from "../session/http-log-writer.ts";
 import { type AcceptGate, Frontend } from "./frontend.ts";
 import { Cause } from "../stream/termination.ts";
+import { env as processEnv } from "node:process";
+import { withChanges } from "../config/schema-env.ts";
 
 export interface ProxyGraph {
   /** One clock for every session: a queue slot freed by one session is granted to another in the same event. */
@@ -103,7 +105,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     controlFramesPerSec: g.h2FrontendMaxControlFramesPerSec,
   };
   const stickTables = StickTables.of(config, runtime, () => clock.tick());
-  const rules = { backends, world: rulesWorld(backends, stickTables?.store, () => runtime.wallNow()), services: ctx.services, bodyRoom: headRoom(g.bufsize, g.maxRewrite) };
+  const rules = { backends, world: rulesWorld(backends, stickTables?.store, () => runtime.wallNow(), withChanges(processEnv, g.environment)), services: ctx.services, bodyRoom: headRoom(g.bufsize, g.maxRewrite) };
   // Trace filters write on stderr, as HAProxy's; only proxies that declare filters make them per request.
   const filtered = config.frontends.some((f) => f.filters !== undefined) || config.backends.some((b) => b.filters !== undefined);
   const trace = filtered ? { write: (line: string) => pool.stderr.write(line), wallNow: () => runtime.wallNow() } : undefined;

@@ -8,7 +8,13 @@ import type { RulesWorld } from "../session/txn.ts";
 import type { StickStore, StickTable } from "../stick/types.ts";
 import type { Socket } from "../runtime/types.ts";
 
-export function rulesWorld(backends: ReadonlyMap<string, Backend>, stick: StickStore | undefined, wallNow: () => number): RulesWorld {
+/** `environment`: the one the configuration's setenv lines left (the process's by default). */
+export function rulesWorld(
+  backends: ReadonlyMap<string, Backend>,
+  stick: StickStore | undefined,
+  wallNow: () => number,
+  environment: Readonly<Record<string, string | undefined>> = env,
+): RulesWorld {
   // Keyed by the client socket, so a connection's variables go when it does.
   const sessions = new WeakMap<Socket, Map<string, Sample>>();
   return {
@@ -36,7 +42,7 @@ export function rulesWorld(backends: ReadonlyMap<string, Backend>, stick: StickS
       return server === undefined ? undefined : server.usable;
     },
     env(name: string): string | undefined {
-      return env[name];
+      return environment[name];
     },
     table(name: string): StickTable | undefined {
       return stick?.table(name);
