@@ -101,6 +101,10 @@ export class Backend {
     this.timeouts = config.timeouts;
     this.servers = config.servers.map((s) => new Server(config.name, s, timers, h2MaxStreams));
     if (config.serverTcpKeepAlive === true) for (const s of this.servers) s.tcpKeepAlive = true;
+    if (config.caseAdjustNames !== undefined) {
+      const names = new Map(Object.entries(config.caseAdjustNames));
+      for (const s of this.servers) s.caseAdjust = names;
+    }
     // Servers with minconn follow the backend's load: its streams on servers and those waiting in any of its queues.
     const load = { load: () => this.attached, fullconn: config.fullconn ?? 1 };
     for (const s of this.servers) if (s.minconn > 0 && s.maxconn > 0) s.loadOf = load;

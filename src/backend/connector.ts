@@ -41,7 +41,7 @@ export interface OpenRequest {
 /** Gets `waiter` a new connection to `server`: one being opened (HTTP/2 under always), or a new one. */
 export function openConnection(server: Server, req: OpenRequest, waiter: MuxWaiter): void {
   if (server.multiplexed) return openMultiplexed(server, req, waiter);
-  const conn = new H1ClientMux(nextBackendConnId(), server.pool, req.limits, req.key);
+  const conn = new H1ClientMux(nextBackendConnId(), server.pool, req.limits, req.key, server.caseAdjust);
   const opening = server.pool.connecting();
   connectServer(
     req.runtime,
@@ -93,7 +93,7 @@ function openMultiplexed(server: Server, req: OpenRequest, waiter: MuxWaiter): v
       // ALPN chose HTTP/1.1 (or nothing) on a server that offered h2 too: an HTTP/1.1 connection;
       // streams that waited to share it get connections of their own.
       if (server.proto !== "h2" && socket.tls !== undefined && socket.tls.alpn !== "h2") {
-        const h1 = new H1ClientMux(nextBackendConnId(), pool, req.limits, req.key);
+        const h1 = new H1ClientMux(nextBackendConnId(), pool, req.limits, req.key, server.caseAdjust);
         socket.events = h1.socketEvents;
         h1.attachSocket(socket);
         for (const chunk of early) h1.socketEvents.data(chunk);

@@ -186,6 +186,8 @@ export class Server implements BalanceTarget {
   readonly sendProxy: boolean;
   /** `option srvtcpka`/`tcpka` in its backend: SO_KEEPALIVE on its traffic connections (not its checks, as HAProxy). */
   tcpKeepAlive = false;
+  /** Its backend's `option h1-case-adjust-bogus-server`: how HTTP/1 requests to it name fields. */
+  caseAdjust: ReadonlyMap<string, string> | undefined;
   /** `proto`: HTTP/1.1 or HTTP/2 (cleartext, prior knowledge) to this server. */
   readonly proto: "h1" | "h2";
   /** `max-reuse`: streams an HTTP/2 connection carries in its life; -1 unlimited. */

@@ -264,6 +264,10 @@ function frontend(
   };
   if (part.tcpKeepAlive?.client ?? defaults.tcpKeepAlive?.client) config.clientTcpKeepAlive = true;
   if (part.contstats ?? defaults.contstats) config.contstats = true;
+  if (part.caseAdjustClient ?? defaults.caseAdjustClient) {
+    config.caseAdjustClient = true;
+    if (global.caseAdjust !== undefined) config.caseAdjustNames = global.caseAdjust;
+  }
   if (part.bufferRequest ?? defaults.bufferRequest) config.bufferRequest = true;
   // A frontend's table; a listen's is on its backend half (one table per name).
   if (proxy.kind === "frontend" && part.stickTable !== undefined) config.stickTable = { name: proxy.name, ...part.stickTable };
@@ -358,6 +362,10 @@ function backend(
   if (part.bufferRequest ?? defaults.bufferRequest) config.bufferRequest = true;
   if (part.preferLastServer ?? defaults.preferLastServer) config.preferLastServer = true;
   if (part.pretendKeepAlive ?? defaults.pretendKeepAlive) config.pretendKeepAlive = true;
+  if (part.caseAdjustServer ?? defaults.caseAdjustServer) {
+    config.caseAdjustServer = true;
+    if (global.caseAdjust !== undefined) config.caseAdjustNames = global.caseAdjust;
+  }
   const fullconn = part.fullconn ?? defaults.fullconn;
   if (fullconn !== undefined) config.fullconn = fullconn;
   // Persistence (issue 15, cookie): the section's own line, else its defaults'; HTTP only.

@@ -107,6 +107,8 @@ const USAGE: Record<string, string> = {
   "unix-bind": "unix-bind [prefix <path>] [mode <octal>] [user <name>|uid <n>] [group <name>|gid <n>]",
   server:
     "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [minconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [verifyhost <name>] [ca-file <file>] [sni <expression>] [alpn <list>] [crt <file>] [ssl-min-ver <version>] [ssl-max-ver <version>] [ciphers <list>] [ciphersuites <list>] [no-ssl-reuse] [no-tls-tickets]] [cookie <value>]",
+  "h1-case-adjust": "h1-case-adjust <from> <to>",
+  "h1-case-adjust-file": "h1-case-adjust-file <file>",
   "server-template": "server-template <prefix> <num>|<first>-<last> <address> [server options]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
@@ -408,6 +410,20 @@ class CfgParser {
     if (keyword === "setenv" || keyword === "presetenv" || keyword === "unsetenv" || keyword === "resetenv") {
       if (String(base[0]) !== "global") return void this.error(`'${keyword}' is only allowed in a global section`);
       return this.environment(base, keyword, args);
+    }
+    // `h1-case-adjust FROM TO` (global, repeated): one more name in the map the bogus-client/-server options use.
+    if (keyword === "h1-case-adjust" || keyword === "h1-case-adjust-file") {
+      if (String(base[0]) !== "global") return void this.error(`'${keyword}' is only allowed in a global section`);
+      const raw = this.node(base);
+      if (keyword === "h1-case-adjust-file") {
+        if (!this.arity(keyword, args, 1, 1)) return;
+        raw[keyword] = args[0];
+      } else {
+        if (!this.arity(keyword, args, 2, 2)) return;
+        const map = (raw[keyword] ??= {}) as Record<string, string>;
+        map[args[0]!] = args[1]!;
+      }
+      return this.mark([...base, keyword]);
     }
     // HAProxy 2.6's `tune.h2.max-concurrent-streams` is the limit of both sides (0: none); later versions split it.
     if (keyword === "tune.h2.max-concurrent-streams" && String(base[0]) === "global") {

@@ -373,6 +373,8 @@ export interface ProxyPart extends FiltersPart {
   preferLastServer?: boolean;
   contstats?: boolean;
   pretendKeepAlive?: boolean;
+  caseAdjustClient?: boolean;
+  caseAdjustServer?: boolean;
   /** `option http-buffer-request` (`no option` sets false over a defaults' true). */
   bufferRequest?: boolean;
   /** `fullconn N` (schema-fullconn.ts); absent or 0: HAProxy's default, from the frontends' maxconn. */
@@ -457,6 +459,8 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (option.contstats !== undefined) part.contstats = option.contstats;
   if (option.preferLastServer !== undefined) part.preferLastServer = option.preferLastServer;
   if (option.pretendKeepAlive !== undefined) part.pretendKeepAlive = option.pretendKeepAlive;
+  if (option.caseAdjustClient !== undefined) part.caseAdjustClient = option.caseAdjustClient;
+  if (option.caseAdjustServer !== undefined) part.caseAdjustServer = option.caseAdjustServer;
   if (option.bufferRequest !== undefined) part.bufferRequest = option.bufferRequest;
   if (o["http-reuse"] !== undefined) part.httpReuse = o["http-reuse"];
   if (o["max-session-srv-conns"] !== undefined) {

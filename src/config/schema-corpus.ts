@@ -28,6 +28,9 @@ export interface CorpusOptions {
   bufferRequest?: boolean;
   /** `option http-pretend-keepalive`: under http-server-close, no `Connection: close` to the server; sluice still closes after the answer. */
   pretendKeepAlive?: boolean;
+  /** `option h1-case-adjust-bogus-client` / `-server`: the global h1-case-adjust names in HTTP/1 heads to clients / to servers. */
+  caseAdjustClient?: boolean;
+  caseAdjustServer?: boolean;
 }
 
 type Apply = (part: CorpusOptions) => void;
@@ -50,6 +53,8 @@ const FLAG_OPTIONS: Record<string, { sections: readonly SectionName[]; set: (on:
   contstats: { sections: FRONT, set: (on) => (p) => (p.contstats = on) },
   "http-pretend-keepalive": { sections: ALL, set: (on) => (p) => (p.pretendKeepAlive = on) },
   "http-buffer-request": { sections: ALL, set: (on) => (p) => (p.bufferRequest = on) },
+  "h1-case-adjust-bogus-client": { sections: FRONT, set: (on) => (p) => (p.caseAdjustClient = on) },
+  "h1-case-adjust-bogus-server": { sections: BACK, set: (on) => (p) => (p.caseAdjustServer = on) },
   // Kernel splicing moves bytes without copying them to user space; sluice always
   // copies (the runtimes offer no splice). What the peers see is the same.
   "splice-auto": { sections: ALL, set: () => () => {} },

@@ -39,6 +39,8 @@ import type { CacheConfig } from "./types-filters.ts";
 import { ResolversSchema, resolversConfig } from "./schema-resolvers.ts";
 import type { ResolversConfig } from "./types-resolvers.ts";
 import { loadBindTls, loadServerTls } from "./tls-files.ts";
+import { readFileSync } from "node:fs";
+import { readCaseAdjustFile } from "./schema-env.ts";
 
 export interface CheckedProxy {
   kind: ProxyKind;
@@ -86,6 +88,21 @@ export function checkSegment(seg: RawSegment, errors: ConfigError[], paths: File
     const r = v.safeParse(GlobalSchema, doc.global);
     if (r.success) {
       out.global = r.output;
+      const adjustFile = r.output.caseAdjustFile;
+      if (adjustFile !== undefined) {
+        delete out.global.caseAdjustFile;
+        let text: string | undefined;
+        try {
+          text = readFileSync(paths.near(adjustFile), "utf8");
+        } catch (e) {
+          errors.push(new ConfigError(locate(seg, ["global", "h1-case-adjust-file"], true), ["global"], `h1-case-adjust-file: cannot read '${adjustFile}': ${(e as { code?: string }).code ?? String(e)}`));
+        }
+        if (text !== undefined) {
+          const map = readCaseAdjustFile(text);
+          if (typeof map === "string") errors.push(new ConfigError(locate(seg, ["global", "h1-case-adjust-file"], true), ["global"], `h1-case-adjust-file '${adjustFile}': ${map}`));
+          else out.global.caseAdjust = { ...map, ...out.global.caseAdjust };
+        }
+      }
       bufsize = r.output.bufsize ?? bufsize;
       for (const target of r.output.logs ?? []) placeLogFile(target, paths);
     } else {

@@ -321,6 +321,10 @@ export interface BackendConfig {
   preferLastServer?: true;
   /** `option http-pretend-keepalive` (the backend's, or its defaults'; HAProxy reads no frontend's): under server-close, the server is not told `Connection: close`. */
   pretendKeepAlive?: true;
+  /** `option h1-case-adjust-bogus-server`: requests to its servers name fields as the global h1-case-adjust says. */
+  caseAdjustServer?: true;
+  /** With that option: the global map (lower-case name → as written), set by build.ts. */
+  caseAdjustNames?: Readonly<Record<string, string>>;
   /** `option redispatch`: a retry may go to another server. */
   redispatch: boolean;
   /**
@@ -361,6 +365,10 @@ export interface FrontendConfig {
   ruleLines?: RuleLines;
   /** `option contstats`: traffic counters move along each transfer, not only at its end. */
   contstats?: true;
+  /** `option h1-case-adjust-bogus-client`: responses to its HTTP/1 clients name fields as the global h1-case-adjust says. */
+  caseAdjustClient?: true;
+  /** With that option: the global map (lower-case name → as written), set by build.ts. */
+  caseAdjustNames?: Readonly<Record<string, string>>;
   /** `option http-buffer-request`: the request body (up to the buffer's room) is waited for before the frontend's rules. */
   bufferRequest?: true;
 
@@ -450,6 +458,8 @@ export interface GlobalConfig {
   maxRewrite: number;
   /** `max-spread-checks`: ms; the first checks are spread over no more than this. */
   maxSpreadChecks?: number;
+  /** `h1-case-adjust FROM TO` and `h1-case-adjust-file`: a field name in lower case → as written to bogus HTTP/1 peers. */
+  caseAdjust?: Record<string, string>;
   /** setenv/presetenv/unsetenv/resetenv: changes over the process's environment (a value; null: unset). */
   environment?: Record<string, string | null>;
   /** `spread-checks`: % (1-50) by which each check's next interval moves at random, either way. */

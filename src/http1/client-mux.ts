@@ -108,7 +108,14 @@ export class H1ClientMux implements PoolConn, ClientMuxBase, Exchange {
    * @param pool the server's pool, which counts it
    * @param key the reuse key: what it was opened with that depends on the client ("" for nothing)
    */
-  constructor(readonly id: number, readonly pool: ConnHome, limits: H1Limits, readonly key = "") {
+  constructor(
+    readonly id: number,
+    readonly pool: ConnHome,
+    limits: H1Limits,
+    readonly key = "",
+    /** `option h1-case-adjust-bogus-server`: field names as the global h1-case-adjust writes them. */
+    private readonly names?: ReadonlyMap<string, string>,
+  ) {
     this.parser = new H1Parser("response", new ResponseEvents(this), limits);
     this.socketEvents = new ServerSocketEvents(this);
   }
@@ -189,7 +196,7 @@ export class H1ClientMux implements PoolConn, ClientMuxBase, Exchange {
     const upgrade = head.upgrade !== undefined;
     const connection = upgrade ? "upgrade" : request.keepAlive || request.pretendKeepAlive === true ? undefined : "close";
     // Whatever an earlier exchange left unsent is not this one's.
-    this.out.reset(serializeRequestHead(head, rewriteOf(framing, connection, upgrade, request.added)));
+    this.out.reset(serializeRequestHead(head, rewriteOf(framing, connection, upgrade, request.added, this.names)));
     return this;
   }
 

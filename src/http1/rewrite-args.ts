@@ -23,11 +23,13 @@ export function rewriteOf(
   connection?: HeadRewrite["connection"],
   keepUpgrade = false,
   add?: HeadRewrite["add"],
+  names?: HeadRewrite["names"],
 ): HeadRewrite {
   REWRITE.framing = framing;
   REWRITE.connection = connection;
   REWRITE.keepUpgrade = keepUpgrade;
   REWRITE.add = add;
+  REWRITE.names = names;
   return REWRITE;
 }
 

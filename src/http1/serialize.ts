@@ -30,6 +30,11 @@ export interface HeadRewrite {
   add?: readonly (readonly [string, string])[];
   /** Requests: write this request-target instead of the received one (e.g. absolute-form → origin-form). */
   target?: string;
+  /**
+   * `h1-case-adjust` for a bogus peer: these fields (by lower-case name) are
+   * written so named; the head is then written from its fields.
+   */
+  names?: ReadonlyMap<string, string>;
 }
 
 export const CRLF: Uint8Array = ascii("\r\n");
@@ -127,7 +132,7 @@ function putDecimal(out: Uint8Array, o: number, n: number, len: number): number 
 
 function serializeHead(head: Head, rewrite: HeadRewrite, isRequest: boolean, versionMinor: 0 | 1): Uint8Array {
   // A head parsed from HTTP/1.1 is copied by byte ranges; any other (an HTTP/2 header list) is written from its fields.
-  if (!(head instanceof H1Head)) return serializeFields(head, rewrite, isRequest, versionMinor);
+  if (!(head instanceof H1Head) || rewrite.names !== undefined) return serializeFields(head, rewrite, isRequest, versionMinor);
   const raw = head.raw;
   // Our own heads keep their offsets in a shared slab: read them there rather than make a view.
   const f = head.fw;
@@ -325,6 +330,7 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
     ? ""
     : `HTTP/1.${versionMinor} ${head.status} ${head.reason !== undefined ? head.reason : reasonPhrase(head.status)}`;
   const framing = rewrite.framing;
+  const names = rewrite.names;
   const count = head.fieldCount;
   if (marks.length < count) marks = new Uint8Array(Math.max(count, marks.length * 2));
   // One pass decides which fields go and sizes them; the second writes: no list of lines per head.
@@ -336,7 +342,7 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
     if (isRequest && name === "te" && !teTrailers) teTrailers = listsTrailers(head.value(i));
     const keep = keepsField(name, head.connectionTokens, rewrite) ? 1 : 0;
     marks[i] = keep;
-    if (keep === 1) size += head.originalName(i).length + head.value(i).length + 4;
+    if (keep === 1) size += (names?.get(name) ?? head.originalName(i)).length + head.value(i).length + 4;
   }
   const length = framing.kind === "length" ? String(framing.length) : "";
   if (framing.kind === "length") size += CONTENT_LENGTH_LINE.length + length.length + 2;
@@ -345,7 +351,7 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
   if (conn !== undefined) size += conn.length;
   if (teTrailers) size += TE_TRAILERS_LINE.length;
   const add = rewrite.add;
-  if (add !== undefined) for (let k = 0; k < add.length; k++) size += add[k]![0].length + add[k]![1].length + 4;
+  if (add !== undefined) for (let k = 0; k < add.length; k++) size += (names?.get(add[k]![0].toLowerCase()) ?? add[k]![0]).length + add[k]![1].length + 4;
   const out = allocBytes(size);
   let o: number;
   if (isRequest) {
@@ -358,7 +364,7 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
     out[o++] = CR;
     out[o++] = LF;
   }
-  for (let i = 0; i < count; i++) if (marks[i] === 1) o = putField(out, o, head.originalName(i), head.value(i));
+  for (let i = 0; i < count; i++) if (marks[i] === 1) o = putField(out, o, names?.get(head.name(i)) ?? head.originalName(i), head.value(i));
   if (framing.kind === "length") {
     o = putBytes(out, o, CONTENT_LENGTH_LINE);
     o = put(out, o, length);
@@ -367,7 +373,7 @@ function serializeFields(head: Head, rewrite: HeadRewrite, isRequest: boolean, v
   } else if (framing.kind === "chunked") o = putBytes(out, o, CHUNKED_LINE);
   if (teTrailers) o = putBytes(out, o, TE_TRAILERS_LINE);
   if (conn !== undefined) o = putBytes(out, o, conn);
-  if (add !== undefined) for (let k = 0; k < add.length; k++) o = putField(out, o, add[k]![0], add[k]![1]);
+  if (add !== undefined) for (let k = 0; k < add.length; k++) o = putField(out, o, names?.get(add[k]![0].toLowerCase()) ?? add[k]![0], add[k]![1]);
   out[o++] = CR;
   out[o++] = LF;
   return out;

@@ -60,7 +60,13 @@ export class H1ServerMux implements ResponseWriter {
   private chunked = false;
   bytesOut = 0;
 
-  constructor(readonly client: Socket, limits: H1Limits, private readonly events: ServerMuxEvents) {
+  constructor(
+    readonly client: Socket,
+    limits: H1Limits,
+    private readonly events: ServerMuxEvents,
+    /** `option h1-case-adjust-bogus-client`: field names as the global h1-case-adjust writes them. */
+    private readonly names?: ReadonlyMap<string, string>,
+  ) {
     this.parser = new H1Parser("request", new RequestEvents(events), limits);
     client.events = new ClientSocketEvents(this, events);
   }
@@ -90,7 +96,7 @@ export class H1ServerMux implements ResponseWriter {
   // ---- ResponseWriter ----
 
   interim(head: Head): void {
-    this.out.push(serializeResponseHead(head, rewriteOf(NO_BODY)));
+    this.out.push(serializeResponseHead(head, rewriteOf(NO_BODY, undefined, false, undefined, this.names)));
   }
 
   head(head: Head, request: Head, keepAlive: boolean): boolean {
@@ -116,7 +122,7 @@ export class H1ServerMux implements ResponseWriter {
       else framing = head.status >= 200 && head.status !== 204 ? lengthOf(0) : NO_BODY;
     }
     const connection = close ? "close" : request.versionMinor === 0 ? "keep-alive" : undefined;
-    this.out.push(serializeResponseHead(head, rewriteOf(framing, connection)));
+    this.out.push(serializeResponseHead(head, rewriteOf(framing, connection, false, undefined, this.names)));
     return !close;
   }
 
@@ -137,7 +143,7 @@ export class H1ServerMux implements ResponseWriter {
 
   switching(head: Head): void {
     this.chunked = false;
-    this.out.push(serializeResponseHead(head, rewriteOf(NO_BODY, "upgrade", true)));
+    this.out.push(serializeResponseHead(head, rewriteOf(NO_BODY, "upgrade", true, undefined, this.names)));
   }
 
   // ---- the connection ----

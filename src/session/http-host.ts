@@ -42,6 +42,8 @@ export interface HttpLogSink {
 
 
 export class HttpHost implements HttpSessionHost {
+  /** `option h1-case-adjust-bogus-client`: how responses to HTTP/1 clients name fields. */
+  readonly caseAdjust: ReadonlyMap<string, string> | undefined;
   readonly name: string;
   readonly timeouts: HttpSessionHost["timeouts"];
   readonly errorFiles: Readonly<Record<number, Uint8Array>>;
@@ -77,6 +79,7 @@ export class HttpHost implements HttpSessionHost {
     trace?: TraceOutput,
   ) {
     this.filterSetup = trace === undefined ? undefined : { frontend: config, trace };
+    if (config.caseAdjustNames !== undefined) this.caseAdjust = new Map(Object.entries(config.caseAdjustNames));
     this.uniqueIds = config.uniqueId === undefined ? undefined : new UniqueIds(config.uniqueId.format, config.uniqueId.header);
     this.maxSessionSrvConns = config.maxSessionSrvConns;
     this.name = config.name;

@@ -33,6 +33,8 @@ import { pageAfterResponse } from "../stream/response-rules.ts";
 /** What an HTTP session needs from the frontend that accepted it. */
 export interface HttpSessionHost {
   readonly name: string;
+  /** `option h1-case-adjust-bogus-client`: how responses to HTTP/1 clients name fields. */
+  readonly caseAdjust?: ReadonlyMap<string, string> | undefined;
   /** `option contstats`: the frontend's counters, given response bytes as they go; undefined: counted at each request's end. */
   readonly contstats: TrafficCounters | undefined;
   /** `option logasap`: a stream's line is written when its response head leaves (http-host.ts). */
@@ -131,7 +133,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
     super(client, host.runtime);
     const now = host.clock.tick();
     this.accepted = this.requestStart = this.idleSince = this.lastClient = this.lastServer = now;
-    this.mux = new H1ServerMux(client, host.limits, this);
+    this.mux = new H1ServerMux(client, host.limits, this, host.caseAdjust);
   }
 
   /** The owner of the backend connections its streams use: the session itself. */
