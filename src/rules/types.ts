@@ -112,6 +112,8 @@ export interface Txn {
   earlyHints?: [string, string][] | undefined;
   /** HTTP stages: the request head (rewritten by set-* actions). */
   request: Head | undefined;
+  /** The request head as it was received, before any rule rewrote it (capture.req.method, .uri, .ver). */
+  readonly receivedRequest?: Head | undefined;
   /** The request's HTTP version when the head's own (1.0, 1.1) is not it: "2.0" for a stream of an HTTP/2 client. */
   readonly requestVersion?: string;
   /** Response stages: the response head. */

@@ -114,7 +114,12 @@ export class HttpTxn implements ActionTxn {
     readonly world: RulesWorld,
     /** "2.0" for a stream of an HTTP/2 client (req.ver); undefined: the head's HTTP/1.x. */
     readonly requestVersion: string | undefined = undefined,
-  ) {}
+  ) {
+    this.receivedRequest = request;
+  }
+
+  /** The request head as received, before any rule rewrote it. */
+  readonly receivedRequest: Head | undefined;
 
   get vars(): VarStore {
     return (this.varStore ??= new VarStore(this.world.procVars, this.world.sessionVars?.(this.socket)));

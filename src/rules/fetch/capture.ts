@@ -5,8 +5,26 @@
 // nothing was stored in, gives no sample (HAProxy: no sample, "-" in a log
 // line). Mostly for log-format's %[...], where the request and response are
 // long gone in HAProxy; rules may read them too.
-import { HTTP_STAGES, Stage, type FetchDef } from "../types.ts";
-import { define, intArg } from "./define.ts";
+import { HTTP_STAGES, Stage, type FetchDef, type Txn } from "../types.ts";
+import { define, intArg, simple } from "./define.ts";
+
+/** The received request's target from its first slash (an absolute-form's scheme and authority left out), as HAProxy's capture.req.uri. */
+function receivedUri(t: Txn): string | undefined {
+  const target = t.receivedRequest?.target;
+  if (target === undefined) return undefined;
+  if (target.startsWith("/") || target === "*") return target;
+  const scheme = target.indexOf("://");
+  if (scheme < 0) return target;
+  const slash = target.indexOf("/", scheme + 3);
+  return slash < 0 ? "/" : target.slice(slash);
+}
+
+/** "HTTP/1.1", "HTTP/1.0", or "HTTP/2.0" for an HTTP/2 client's. */
+function receivedVersion(t: Txn): string | undefined {
+  const head = t.receivedRequest;
+  if (head === undefined) return undefined;
+  return t.requestVersion === undefined ? `HTTP/1.${head.versionMinor}` : `HTTP/${t.requestVersion}`;
+}
 
 function slotIndex(name: string, text: string): number | string {
   const n = intArg(text);
@@ -14,6 +32,12 @@ function slotIndex(name: string, text: string): number | string {
 }
 
 export const CAPTURE_FETCHES: readonly FetchDef[] = [
+  // The request line as received: rules that rewrite the request leave them (HAProxy keeps them for the log).
+  simple("capture.req.method", "str", HTTP_STAGES, "str", (t) => t.receivedRequest?.method),
+  simple("capture.req.uri", "str", HTTP_STAGES, "str", receivedUri),
+  simple("capture.req.ver", "str", HTTP_STAGES, "str", receivedVersion),
+  simple("capture.res.ver", "str", Stage.httpResponse | Stage.httpAfterResponse, "str", (t) =>
+    t.response === undefined ? undefined : `HTTP/1.${t.response.versionMinor}`),
   define("capture.req.hdr", 1, 1, "str", HTTP_STAGES, "str", (args) => {
     const i = slotIndex("capture.req.hdr", args[0]!);
     if (typeof i === "string") return i;
