@@ -285,6 +285,8 @@ function frontend(
   }
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
   if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
+  const originalTo = part.originalTo ?? defaults.originalTo;
+  if (originalTo !== undefined) config.originalTo = { ...originalTo };
   if (part.idleCloseOnResponse ?? defaults.idleCloseOnResponse) config.idleCloseOnResponse = true;
   const monitorUri = part.monitorUri ?? defaults.monitorUri;
   if (monitorUri !== undefined) config.monitorUri = monitorUri;
@@ -350,6 +352,8 @@ function backend(
 
   const forwardFor = part.forwardFor ?? defaults.forwardFor;
   if (forwardFor !== undefined) config.forwardFor = { ...forwardFor };
+  const originalTo = part.originalTo ?? defaults.originalTo;
+  if (originalTo !== undefined) config.originalTo = { ...originalTo };
   const forwarded = part.forwarded ?? defaults.forwarded;
   if (forwarded !== undefined) config.forwarded = { ...forwarded };
   const hashType = part.hashType ?? defaults.hashType;

@@ -85,6 +85,7 @@ import type {
   HashType,
   Forwarded,
   ForwardFor,
+  OriginalTo,
   GlobalConfig,
   HttpConnectionMode,
   HttpReuse,
@@ -317,6 +318,7 @@ export interface ProxyPart extends FiltersPart {
   retries?: number;
   retryOn?: RetryCondition[];
   forwardFor?: ForwardFor;
+  originalTo?: OriginalTo;
   forwarded?: Forwarded;
   httpMode?: HttpConnectionMode;
   /** `option redispatch [interval]`: the interval (0: off, as HAProxy's `option redispatch 0`). */
@@ -434,6 +436,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   const option = o.option ?? {};
   if (option.log !== undefined) part.log = option.log;
   if (option.forwardFor !== undefined) part.forwardFor = option.forwardFor;
+  if (option.originalTo !== undefined) part.originalTo = option.originalTo;
   if (option.forwarded !== undefined) part.forwarded = option.forwarded;
   if (option.httpMode !== undefined) part.httpMode = option.httpMode;
   if (option.redispatch !== undefined) part.redispatch = option.redispatch;

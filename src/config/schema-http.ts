@@ -16,7 +16,7 @@ import { type CorpusOptions, corpusOption, corpusOptionNames } from "./schema-co
 import {
   BUILTIN,
   type Forwarded,
-  type ForwardFor,
+  type ForwardFor, type OriginalTo,
   type HttpConnectionMode,
 } from "./types.ts";
 import { isLogOption, LOG_OPTION_SECTIONS, logOption, type LogOptionsPart } from "./schema-syslog.ts";
@@ -28,6 +28,7 @@ const OPTION_SECTIONS = {
   tcplog: ["defaults", "frontend", "listen"],
   httplog: ["defaults", "frontend", "listen"],
   forwardfor: ["defaults", "frontend", "backend", "listen"],
+  originalto: ["defaults", "frontend", "backend", "listen"],
   // HAProxy ignores it in a frontend (with a warning): the field is added
   // where the request leaves for a server.
   forwarded: ["defaults", "backend", "listen"],
@@ -59,6 +60,7 @@ const HTTP_MODES = {
 export interface OptionsPart extends LogOptionsPart, CorpusOptions {
   log?: "tcp" | "http" | "clf";
   forwardFor?: ForwardFor;
+  originalTo?: OriginalTo;
   forwarded?: Forwarded;
   httpMode?: HttpConnectionMode;
   /** `option redispatch [interval]`: the interval, default -1 (the last retry); 0 turns it off. */
@@ -93,6 +95,7 @@ function parseOption(text: string, section: SectionName): OptionItem | string {
     return `'option ${option}' is not allowed in a ${section} section`;
   }
   if (option === "forwardfor") return forwardFor(args);
+  if (option === "originalto") return originalTo(args);
   if (option === "forwarded") return forwarded(args);
   if (option === "httpchk") {
     const check = httpchkOption(args);
@@ -142,6 +145,27 @@ function supportedOptions(section: SectionName): string {
     .map(([name]) => name)
     .concat(corpusOptionNames(section))
     .join(", ");
+}
+
+/** `option originalto [except NET] [header NAME]` (HAProxy's): X-Original-To, the address the client connected to. */
+function originalTo(args: string[]): OptionItem | string {
+  const usage = "usage: option originalto [except <network>] [header <name>]";
+  const value: OriginalTo = { header: "X-Original-To" };
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!;
+    const next = args[++i];
+    if (word === "except") {
+      if (next === undefined) return `option originalto: missing network after 'except' (${usage})`;
+      const network = parseNetwork(next);
+      if (typeof network === "string") return `option originalto: ${network}`;
+      value.except = next;
+    } else if (word === "header") {
+      if (next === undefined) return `option originalto: missing name after 'header' (${usage})`;
+      if (!TOKEN.test(next)) return `option originalto: invalid header name '${next}'`;
+      value.header = next;
+    } else return `option originalto: unknown argument '${word}' (${usage})`;
+  }
+  return (p) => (p.originalTo = value);
 }
 
 function forwardFor(args: string[]): OptionItem | string {

@@ -145,6 +145,14 @@ export type { ServerCheck, OnError, ServerObserve, HttpCheckExpect, HttpCheckReq
 export type HttpReuse = "never" | "safe" | "aggressive" | "always";
 
 /** `option forwardfor [except NETWORK] [header NAME] [if-none]`. */
+/** `option originalto [except NET] [header NAME]`: the address the client connected to, in X-Original-To. */
+export interface OriginalTo {
+  /** Default "X-Original-To". */
+  header: string;
+  /** A network as written (checked): no field when the destination address is in it. */
+  except?: string;
+}
+
 export interface ForwardFor {
   /** Default "X-Forwarded-For"; a valid field name (token). */
   header: string;
@@ -303,6 +311,8 @@ export interface BackendConfig {
   retries: number;
   timeouts: Timeouts;
   forwardFor?: ForwardFor;
+  /** `option originalto`. */
+  originalTo?: OriginalTo;
   forwarded?: Forwarded;
   httpMode: HttpConnectionMode;
   /** Inherited from `defaults` code by code; the section's own win. */
@@ -402,6 +412,8 @@ export interface FrontendConfig {
   /** `log-tag`, `option dontlognull`, `log-separate-errors`, `logasap` (defaults, then the section's). */
   logging?: ProxyLogging;
   forwardFor?: ForwardFor;
+  /** `option originalto`. */
+  originalTo?: OriginalTo;
   httpMode: HttpConnectionMode;
   /** Inherited from `defaults` code by code; the section's own win. */
   errorFiles: ErrorFiles;

@@ -1,7 +1,7 @@
 // The fields sluice adds to a forwarded request: X-Forwarded-For (option
 // forwardfor) and RFC 7239 Forwarded (option forwarded). Settings are compiled
 // once per proxy; per request this only formats the client's address.
-import type { Forwarded, ForwardFor } from "../config/types.ts";
+import type { Forwarded, ForwardFor, OriginalTo } from "../config/types.ts";
 import type { AddedFields, Head } from "../http/message.ts";
 import { type Network, parseNetwork } from "../rules/network.ts";
 import { isIpAddress } from "../runtime/ip-text.ts";
@@ -42,10 +42,21 @@ export class ForwardingPlan {
   private readonly ff: ForwardForPlan[] = [];
   /** The first source's `option forwarded` (only backends carry one). */
   private readonly forwarded: Forwarded | undefined;
+  /** `option originalto`: the field's name (the backend's, else the frontend's) and the networks either excepts. */
+  private readonly originalTo: { header: string; except: Network[] } | undefined;
 
   /** Settings of the frontend and of the backend; both apply, as in HAProxy. */
-  constructor(...sources: ({ forwardFor?: ForwardFor; forwarded?: Forwarded } | undefined)[]) {
+  constructor(...sources: ({ forwardFor?: ForwardFor; forwarded?: Forwarded; originalTo?: OriginalTo } | undefined)[]) {
     this.forwarded = sources.find((s) => s?.forwarded !== undefined)?.forwarded;
+    const withOriginalTo = sources.filter((s) => s?.originalTo !== undefined).map((s) => s!.originalTo!);
+    if (withOriginalTo.length > 0) {
+      const except: Network[] = [];
+      for (const o of withOriginalTo) {
+        const n = o.except === undefined ? undefined : parseNetwork(o.except);
+        if (n !== undefined && typeof n !== "string") except.push(n);
+      }
+      this.originalTo = { header: withOriginalTo[withOriginalTo.length - 1]!.header, except };
+    }
     const seenHeaders = new Set<string>();
     for (const s of sources) {
       if (s?.forwardFor !== undefined) {
@@ -64,7 +75,7 @@ export class ForwardingPlan {
   }
 
   get empty(): boolean {
-    return this.ff.length === 0 && this.forwarded === undefined;
+    return this.ff.length === 0 && this.forwarded === undefined && this.originalTo === undefined;
   }
 
   /** Appends the fields for `request` to `out`. */
@@ -77,6 +88,12 @@ export class ForwardingPlan {
       if (ff.except?.contains(facts.clientAddress)) continue;
       if (ff.ifNone && request.get(ff.lowerHeader) !== undefined) continue;
       out.push([ff.header, client]);
+    }
+    const ot = this.originalTo;
+    if (ot !== undefined) {
+      // HAProxy 2.6 writes it for an IPv4 destination only, unless that address is in an `except` network.
+      const dst = plainAddress(facts.frontendAddress);
+      if (isIpAddress(dst) && !dst.includes(":") && !ot.except.some((n) => n.contains(dst))) out.push([ot.header, dst]);
     }
     const fwd = this.forwarded;
     if (fwd !== undefined) {

@@ -283,12 +283,12 @@ describe("option errors", () => {
     [
       "unknown option in a backend lists the backend's",
       ["backend b", "    option http-no-delay"],
-      "sluice.cfg:2: backend 'b': option 'http-no-delay' is not supported yet (supported: forwardfor, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups, httpchk, tcp-check, redis-check, mysql-check, pgsql-check, ssl-hello-chk, external-check, log-health-checks, tcpka, srvtcpka, abortonclose, prefer-last-server, http-pretend-keepalive, http-buffer-request, h1-case-adjust-bogus-server, splice-auto, splice-request, splice-response)",
+      "sluice.cfg:2: backend 'b': option 'http-no-delay' is not supported yet (supported: forwardfor, originalto, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups, httpchk, tcp-check, redis-check, mysql-check, pgsql-check, ssl-hello-chk, external-check, log-health-checks, tcpka, srvtcpka, abortonclose, prefer-last-server, http-pretend-keepalive, http-buffer-request, h1-case-adjust-bogus-server, splice-auto, splice-request, splice-response)",
     ],
     [
       "unknown option in a frontend lists the frontend's",
       ["frontend f", "    option http-no-delay"],
-      "sluice.cfg:2: frontend 'f': option 'http-no-delay' is not supported yet (supported: tcplog, httplog, forwardfor, http-keep-alive, http-server-close, httpclose, idle-close-on-response, dontlognull, dontlog-normal, log-separate-errors, logasap, http-ignore-probes, tcpka, clitcpka, contstats, http-pretend-keepalive, http-buffer-request, h1-case-adjust-bogus-client, splice-auto, splice-request, splice-response)",
+      "sluice.cfg:2: frontend 'f': option 'http-no-delay' is not supported yet (supported: tcplog, httplog, forwardfor, originalto, http-keep-alive, http-server-close, httpclose, idle-close-on-response, dontlognull, dontlog-normal, log-separate-errors, logasap, http-ignore-probes, tcpka, clitcpka, contstats, http-pretend-keepalive, http-buffer-request, h1-case-adjust-bogus-client, splice-auto, splice-request, splice-response)",
     ],
     [
       "redispatch interval",
