@@ -11,7 +11,7 @@ import { strl2ic } from "../sample.ts";
 import { isIPv4, isIPv6 } from "node:net";
 import { requestUri } from "../../http/fields-head.ts";
 import type { Head } from "../../http/message.ts";
-import { HTTP_STAGES, type EachFn, type FetchDef, type SampleFn, type TargetMemo, type Txn } from "../types.ts";
+import { HTTP_STAGES, Stage, type EachFn, type FetchDef, type SampleFn, type TargetMemo, type Txn } from "../types.ts";
 import { define, simple, withDerivatives } from "./define.ts";
 
 /** The memo of the current request head's target, computed on first use. */
@@ -200,6 +200,39 @@ const method: SampleFn = (t) => t.request?.method;
  */
 const version: SampleFn = (t) => (t.request === undefined ? undefined : t.requestVersion ?? (t.request.versionMinor === 0 ? "1.0" : "1.1"));
 
+/**
+ * req.proto_http (the HTTP ACL): a request head was parsed, or, in
+ * tcp-request content, the first bytes are an HTTP/1 request head (its line
+ * and its blank line); while they may still become one, "maybe" keeps the
+ * rule waiting (HAProxy parses the buffer the same way, its sample may change).
+ */
+function protoHttp(t: Txn): boolean | undefined {
+  if (t.request !== undefined) return true;
+  const p = t.payload;
+  if (p === undefined) return undefined;
+  const verdict = httpHead(p);
+  if (verdict === "maybe" && t.payloadFinal !== true) t.sampleMayChange = true;
+  return verdict === "yes";
+}
+
+const TCHAR = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Whether `bytes` begin with an HTTP/1.x request head: yes, no, or maybe (not all of it yet). */
+function httpHead(bytes: Uint8Array): "yes" | "no" | "maybe" {
+  const n = Math.min(bytes.length, 16384);
+  const text = String.fromCharCode(...bytes.subarray(0, n));
+  const lf = text.indexOf("\n");
+  if (lf < 0) {
+    // No whole line yet: maybe, while it still reads as the start of one.
+    const space = text.indexOf(" ");
+    const method = space < 0 ? text : text.slice(0, space);
+    return (method === "" || TCHAR.test(method)) && n < 16384 ? "maybe" : "no";
+  }
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ HTTP\/1\.[01]\r?$/.test(text.slice(0, lf))) return "no";
+  if (/\r?\n\r?\n/.test(text.slice(lf))) return "yes";
+  return n < 16384 ? "maybe" : "no";
+}
+
 export const REQUEST_FETCHES: readonly FetchDef[] = [
   ...withDerivatives(["path"], 0, 0, HTTP_STAGES, () => ({ one: path })),
   ...withDerivatives(["url"], 0, 0, HTTP_STAGES, () => ({ one: url })),
@@ -229,5 +262,5 @@ export const REQUEST_FETCHES: readonly FetchDef[] = [
   simple("req_ver", "str", HTTP_STAGES, "str", version),
   simple("url_ip", "ip", HTTP_STAGES, "ip", (t) => urlAddress(t)?.ip),
   simple("url_port", "int", HTTP_STAGES, "int", (t) => urlAddress(t)?.port),
-  simple("req.proto_http", "bool", HTTP_STAGES, "bool", (t) => t.request !== undefined),
+  simple("req.proto_http", "bool", HTTP_STAGES | Stage.tcpContent, "bool", protoHttp),
 ];
