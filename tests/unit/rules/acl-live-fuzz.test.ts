@@ -2,20 +2,10 @@
 // and by #id, clears, prepare/commit, new values) matches as a plain scan of
 // its current patterns would, after every change: 5 match methods, seeded.
 import { expect, test } from "bun:test";
-import { compileCondition, type ParsedAcl, parseAcl } from "../../../src/rules/acl.ts";
+import { compileCondition } from "../../../src/rules/acl.ts";
 import { MapRegistry } from "../../../src/rules/match/map-ref.ts";
 import { Stage } from "../../../src/rules/types.ts";
-import { env, request, txn } from "./txn.ts";
-function acls(lines: readonly string[]): Map<string, ParsedAcl[]> {
-  const out = new Map<string, ParsedAcl[]>();
-  for (const line of lines) {
-    const [name, ...words] = line.split(/\s+/);
-    const parsed = parseAcl(words);
-    if (typeof parsed === "string") throw new Error(`${line}: ${parsed}`);
-    out.set(name!, [...(out.get(name!) ?? []), parsed]);
-  }
-  return out;
-}
+import { acls, env, request, txn } from "./txn.ts";
 let seed = 12345;
 const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
 for (const [method, opt] of [["beg", ""], ["str", "-i"], ["sub", ""], ["reg", "-i"], ["end", ""]] as const) {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { compileCondition, type ParsedAcl, parseAcl } from "../../../src/rules/acl.ts";
+import { compileCondition, parseAcl } from "../../../src/rules/acl.ts";
 import { MapRegistry } from "../../../src/rules/match/map-ref.ts";
 import { Stage, type StageBit, type Txn } from "../../../src/rules/types.ts";
-import { env, request, response, txn } from "./txn.ts";
+import { acls, env, request, response, txn } from "./txn.ts";
 
 const FILES = {
   "admins.lst": "# admin networks\n10.0.0.0/8\n  192.168.1.0/24\n\n",
@@ -10,17 +10,6 @@ const FILES = {
   "hosts.map": "www.example.com be_app\n",
 };
 
-/** `acl` lines as config/ would hand them: name, then the words after it. */
-function acls(lines: readonly string[]): Map<string, ParsedAcl[]> {
-  const out = new Map<string, ParsedAcl[]>();
-  for (const line of lines) {
-    const [name, ...words] = line.split(/\s+/);
-    const parsed = parseAcl(words);
-    if (typeof parsed === "string") throw new Error(`${line}: ${parsed}`);
-    out.set(name!, [...(out.get(name!) ?? []), parsed]);
-  }
-  return out;
-}
 
 function condition(text: string, lines: readonly string[] = [], stage: StageBit = Stage.httpRequest) {
   const c = compileCondition(text.split(/\s+/), acls(lines), stage, env(FILES));

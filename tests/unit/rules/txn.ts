@@ -3,6 +3,7 @@ import { FieldsHead } from "../../../src/http/fields-head.ts";
 import { BodyKind, type Head } from "../../../src/http/message.ts";
 import type { TlsFacts } from "../../../src/runtime/types.ts";
 import type { CompileEnv, Sample, StickLookup, TrackedEntry, Txn, Vars, VarScope, World } from "../../../src/rules/types.ts";
+import { type ParsedAcl, parseAcl } from "../../../src/rules/acl.ts";
 
 export function request(method: string, target: string, fields: [string, string][] = [], versionMinor: 0 | 1 = 1): Head {
   const host = fields.find(([n]) => n.toLowerCase() === "host")?.[1];
@@ -104,3 +105,16 @@ export function env(files: Record<string, string> = {}, extra: Partial<CompileEn
     ...extra,
   };
 }
+
+/** `acl` lines as config/ would hand them: name, then the words after it. */
+export function acls(lines: readonly string[]): Map<string, ParsedAcl[]> {
+  const out = new Map<string, ParsedAcl[]>();
+  for (const line of lines) {
+    const [name, ...words] = line.split(/\s+/);
+    const parsed = parseAcl(words);
+    if (typeof parsed === "string") throw new Error(`${line}: ${parsed}`);
+    out.set(name!, [...(out.get(name!) ?? []), parsed]);
+  }
+  return out;
+}
+
