@@ -8,20 +8,12 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
+import { captureServer } from "./capture-server.ts";
 import { freePort, tempDir } from "./harness.ts";
 import { expectSameAsHaproxy, proxiesUnderTest } from "./reference-proxy.ts";
 
-let lastRequest = "";
-const server = net.createServer((s) => {
-  let got = "";
-  s.on("error", () => {});
-  s.on("data", (d) => {
-    got += d.toString("latin1");
-    if (!got.includes("\r\n\r\n")) return;
-    lastRequest = got;
-    s.end("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-powered-by: test\r\ncontent-length: 2\r\n\r\nok");
-  });
-});
+const capture = captureServer("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-powered-by: test\r\ncontent-length: 2\r\n\r\nok");
+const server = capture.server;
 afterAll(() => server.close());
 
 /** The name of the field `lower` in a head, as written. */
@@ -61,7 +53,7 @@ backend b
           s.on("error", () => resolve(got));
         });
         const seen = {
-          toServer: nameIn(lastRequest, "x-custom"),
+          toServer: nameIn(capture.last(), "x-custom"),
           toClient: [nameIn(response, "content-type"), nameIn(response, "x-powered-by")],
         };
         expect(seen).toEqual({ toServer: "X-CUSTOM", toClient: ["Content-Type", "X-Powered-By"] });

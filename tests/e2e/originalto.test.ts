@@ -4,21 +4,13 @@
 // network.
 import { afterAll, describe, expect, test } from "bun:test";
 import net from "node:net";
+import { captureServer } from "./capture-server.ts";
 import { freePort } from "./harness.ts";
 import { httpDefaults } from "./http-defaults.ts";
 import { expectSameAsHaproxy, proxiesUnderTest } from "./reference-proxy.ts";
 
-let lastRequest = "";
-const server = net.createServer((s) => {
-  let got = "";
-  s.on("error", () => {});
-  s.on("data", (d) => {
-    got += d.toString("latin1");
-    if (!got.includes("\r\n\r\n")) return;
-    lastRequest = got;
-    s.end("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
-  });
-});
+const capture = captureServer("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+const server = capture.server;
 afterAll(() => server.close());
 
 /** The added fields a request reached the server with, lower-case names. */
@@ -62,7 +54,7 @@ backend b2
             s.on("close", () => resolve());
             s.on("error", () => resolve());
           });
-          seen[name] = added(lastRequest);
+          seen[name] = added(capture.last());
         }
         expect(seen).toEqual({
           plain: ["x-forwarded-for: 127.0.0.1", "x-original-to: 127.0.0.1"],
