@@ -11,6 +11,7 @@ import { addPeersLine, readPeersLine } from "./cfg-peers.ts";
 import { readServerOptions } from "./cfg-server.ts";
 import { Conditions } from "./cfg-conditions.ts";
 import { type Env, expandAddress } from "./cfg-env.ts";
+import { caseAdjustLine, ENV_KEYWORDS, envChanges, escapeWord, templateRange } from "./cfg-global-lines.ts";
 import { DefaultsKeeper, type DefaultsRecord, type DefaultServer, segmentWithDefaults, splitFrom } from "./cfg-defaults.ts";
 import { keywordRefusal, OTHER_SECTIONS, sectionRefusal } from "./cfg-sections.ts";
 import { lineNote } from "./cfg-notes.ts";
@@ -107,8 +108,6 @@ const USAGE: Record<string, string> = {
   "unix-bind": "unix-bind [prefix <path>] [mode <octal>] [user <name>|uid <n>] [group <name>|gid <n>]",
   server:
     "server <name> <address> [weight <n>] [backup] [disabled] [maxconn <n>] [minconn <n>] [pool-max-conn <n>] [pool-purge-delay <time>] [pool-low-conn <n>] [send-proxy] [proto h1|h2] [max-reuse <n>] [maxqueue <n>] [slowstart <time>] [init-addr <methods>] [check] [inter <time>] [fastinter <time>] [downinter <time>] [rise <n>] [fall <n>] [port <port>] [addr <address>] [check-send-proxy] [check-ssl] [observe layer4|layer7] [error-limit <n>] [on-error <action>] [ssl [verify none|required] [verifyhost <name>] [ca-file <file>] [sni <expression>] [alpn <list>] [crt <file>] [ssl-min-ver <version>] [ssl-max-ver <version>] [ciphers <list>] [ciphersuites <list>] [no-ssl-reuse] [no-tls-tickets]] [cookie <value>]",
-  "h1-case-adjust": "h1-case-adjust <from> <to>",
-  "h1-case-adjust-file": "h1-case-adjust-file <file>",
   "server-template": "server-template <prefix> <num>|<first>-<last> <address> [server options]",
   timeout: "timeout <name> <time>",
   errorfile: "errorfile <code> <file>",
@@ -407,23 +406,12 @@ class CfgParser {
     if (note !== undefined) this.warnings.push(new ConfigNotice(this.at, this.section?.context ?? [], note));
     // setenv, presetenv, unsetenv, resetenv (global): the environment the lines after them expand "${NAME}"
     // from, and the one the proxy runs with (env() in rules), as HAProxy changes its own when it reads them.
-    if (keyword === "setenv" || keyword === "presetenv" || keyword === "unsetenv" || keyword === "resetenv") {
-      if (String(base[0]) !== "global") return void this.error(`'${keyword}' is only allowed in a global section`);
-      return this.environment(base, keyword, args);
-    }
     // `h1-case-adjust FROM TO` (global, repeated): one more name in the map the bogus-client/-server options use.
-    if (keyword === "h1-case-adjust" || keyword === "h1-case-adjust-file") {
+    if (ENV_KEYWORDS.has(keyword) || keyword === "h1-case-adjust" || keyword === "h1-case-adjust-file") {
       if (String(base[0]) !== "global") return void this.error(`'${keyword}' is only allowed in a global section`);
-      const raw = this.node(base);
-      if (keyword === "h1-case-adjust-file") {
-        if (!this.arity(keyword, args, 1, 1)) return;
-        raw[keyword] = args[0];
-      } else {
-        if (!this.arity(keyword, args, 2, 2)) return;
-        const map = (raw[keyword] ??= {}) as Record<string, string>;
-        map[args[0]!] = args[1]!;
-      }
-      return this.mark([...base, keyword]);
+      if (ENV_KEYWORDS.has(keyword)) return this.environment(base, keyword, args);
+      const problem = caseAdjustLine(keyword, args, this.node(base));
+      return problem === undefined ? this.mark([...base, keyword]) : this.error(problem);
     }
     // HAProxy 2.6's `tune.h2.max-concurrent-streams` is the limit of both sides (0: none); later versions split it.
     if (keyword === "tune.h2.max-concurrent-streams" && String(base[0]) === "global") {
@@ -560,13 +548,9 @@ class CfgParser {
       // server line of its own.
       if (!this.arity(keyword, args, 3, Infinity)) return;
       const [prefix, count, address, ...options] = args as [string, string, string, ...string[]];
-      const range = /^(\d+)(?:-(\d+))?$/.exec(count);
-      const first = range === null ? 0 : range[2] === undefined ? 1 : Number(range[1]);
-      const last = range === null ? 0 : Number(range[2] ?? range[1]);
-      if (range === null || first < 1 || last < first || last - first >= 10000) {
-        return this.error(`server-template: invalid range '${count}' (expected <num> or <first>-<last>, at most 10000 servers, from 1)`);
-      }
-      for (let i = first; i <= last; i++) this.server(base, [`${prefix}${i}`, address, ...options]);
+      const range = templateRange(count);
+      if (typeof range === "string") return this.error(range);
+      for (let i = range.first; i <= range.last; i++) this.server(base, [`${prefix}${i}`, address, ...options]);
     } else {
       this.error(keywordRefusal(keyword) ?? `keyword '${keyword}' is not supported yet`);
     }
@@ -626,21 +610,15 @@ class CfgParser {
   private envChanges: Record<string, string | null> | undefined;
 
   private environment(base: PathSeg[], keyword: string, args: string[]): void {
+    const found = envChanges(keyword, args, this.env);
+    if (typeof found === "string") return this.error(found);
     const changes: Record<string, string | null> = (this.envChanges ??= {});
-    const set = (name: string, value: string | null) => {
+    const env: Record<string, string | undefined> = { ...this.env };
+    for (const [name, value] of found) {
       changes[name] = value;
-      this.env = { ...this.env, [name]: value ?? undefined };
-    };
-    if (keyword === "setenv" || keyword === "presetenv") {
-      if (args.length !== 2) return this.error(`'${keyword}' expects a name and a value (usage: ${keyword} <name> <value>)`);
-      if (keyword === "setenv" || this.env[args[0]!] === undefined) set(args[0]!, args[1]!);
-    } else if (keyword === "unsetenv") {
-      if (args.length === 0) return this.error("'unsetenv' expects at least one name (usage: unsetenv <name>...)");
-      for (const name of args) set(name, null);
-    } else {
-      // resetenv [NAME...]: every variable goes but those named.
-      for (const name of Object.keys(this.env)) if (this.env[name] !== undefined && !args.includes(name)) set(name, null);
+      env[name] = value ?? undefined;
     }
+    this.env = env;
     const raw = this.node(base);
     raw.environment = { ...changes };
     this.mark([...base, "environment"]);
@@ -675,9 +653,4 @@ class CfgParser {
     servers.push(entry);
   }
 
-}
-
-/** A word with its whitespace and backslashes written as haproxy.cfg escapes, so it stays one word. */
-function escapeWord(word: string): string {
-  return word.replace(/[\\\s]/g, (c) => (c === "\r" ? "\\r" : c === "\n" ? "\\n" : c === "\\" ? "\\\\" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
 }
