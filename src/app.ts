@@ -80,7 +80,7 @@ async function execute(runtime: HostRuntime, command: Command, io: Output): Prom
         return 1;
       }
       // daemon, the file limit, the pidfile (process/): a daemon's parent is done here.
-      const begun = await beginProcess(runtime, loaded.config, command, role, io.err);
+      const begun = await beginProcess(runtime, loaded.config, command, role, io.err, workerNumber(runtime));
       if ("exit" in begun) return begun.exit;
       const life = begun.life;
       // A worker of a master: the master printed the warnings already.
@@ -135,6 +135,11 @@ function check(loaded: LoadResult, io: Output): number {
   return 0;
 }
 
+/** This process's worker number, from its master (a single process: 1). */
+function workerNumber(runtime: HostRuntime): number {
+  return Number(runtime.env(WORKER_NUMBER_ENV) ?? "1");
+}
+
 /** A worker: the proxy with every bind shared (SO_REUSEPORT), ready and stopped through the master. */
 async function serveAsWorker(
   runtime: HostRuntime,
@@ -144,7 +149,7 @@ async function serveAsWorker(
   masterSocket: string,
   life: ProcessLife,
 ): Promise<number> {
-  const worker = Number(runtime.env(WORKER_NUMBER_ENV) ?? "0");
+  const worker = workerNumber(runtime);
   const prefix = `worker ${worker} (pid ${runtime.pid}): `;
   const wio: Output = { out: io.out, err: (text) => io.err(prefix + text) };
   return await serve(runtime, config, wio, {

@@ -25,7 +25,6 @@ const KEYWORD_REFUSALS: Record<string, string> = {
   "lua-load-per-thread": "'lua-load-per-thread' is not supported: sluice has no Lua interpreter",
   "lua-prepend-path": "'lua-prepend-path' is not supported: sluice has no Lua interpreter",
   nbproc: "'nbproc' is not supported: HAProxy removed it (2.5); sluice's processes are set by 'workers' or 'nbthread'",
-  "cpu-map": "'cpu-map' is not supported: sluice does not pin its workers to CPUs yet",
 };
 
 /** The reason a keyword is refused, when it has no meaning for sluice. */

@@ -98,6 +98,7 @@ const USAGE: Record<string, string> = {
   "strict-limits": "[no] strict-limits",
   "zero-warning": "zero-warning",
   "insecure-fork-wanted": "insecure-fork-wanted",
+  "cpu-map": "cpu-map [auto:]<process-set>[/<thread-set>] <cpu-set>...",
   "hash-type": "hash-type map-based|consistent",
   source: "source <addr>[:<port>]",
   "retry-on": "retry-on none | <condition> [<condition>...]",
@@ -457,7 +458,7 @@ class CfgParser {
       if (!this.arity(keyword, args, 1, Infinity)) return;
       raw["retry-on"] = args.join(" ");
       this.mark([...base, "retry-on"]);
-    } else if (keyword === "option" || keyword === "log") {
+    } else if (keyword === "option" || keyword === "log" || keyword === "cpu-map") {
       // One string per line, its words as written: schema-http.ts reads them.
       if (!this.arity(keyword, args, 1, Infinity)) return;
       if (keyword === "option" && args[0] === "httpchk" && args.length === 4 && args[3]!.includes("\r\n")) {

@@ -8,6 +8,7 @@ import type { ProxyRules, StickRule } from "../rules/rule-set.ts";
 import type { StickTableSpec } from "../stick/types.ts";
 import type { LogTarget, ProxyLogging } from "../log/target.ts";
 import type { BalanceSettings, HashType } from "./balance.ts";
+import type { CpuMap } from "./cpu-map.ts";
 import type { HealthCheck, OnError, ServerCheck, ServerObserve } from "./types-checks.ts";
 
 export type { BalanceAlgorithm, BalanceSettings, HashType } from "./balance.ts";
@@ -498,6 +499,8 @@ export interface GlobalConfig {
   masterWorker: boolean;
   /** `workers N|auto` (HAProxy's `nbthread N` means the same here): worker processes in master-worker mode; auto: one per core. Default auto. */
   workers: number | "auto";
+  /** `cpu-map` lines (config/cpu-map.ts): the CPUs each worker (HAProxy's thread) is pinned to; absent: none pinned. */
+  cpuMap?: CpuMap;
   /** `daemon` (or `sluice -D`): detach into the background once serving (under -W the master detaches). */
   daemon?: boolean;
   /** `pidfile`: written in daemon or master-worker mode (the master's pid), removed at the master's stop. */

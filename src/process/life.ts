@@ -1,10 +1,11 @@
 // The process keywords over a process's life, for app.ts: before anything
 // binds (daemon, setsid, the file limit, the pidfile opened, systemd's socket
-// connected), once bound (chroot, gid, uid: not in a master), once serving
+// connected, the CPUs pinned), once bound (chroot, gid, uid: not in a master), once serving
 // (pidfile written, the daemon's parent released) and once stopped (a
 // master's pidfile removed).
 import type { GlobalConfig } from "../config/types.ts";
 import type { Config } from "../config/types.ts";
+import { workerCpus } from "../config/cpu-map.ts";
 import type { HostRuntime } from "../runtime/types.ts";
 import { DAEMON_SOCKET_ENV, DaemonChild, detach, PidFile } from "./daemon.ts";
 import { dropPrivileges } from "./identity.ts";
@@ -33,7 +34,15 @@ export type Begin = { exit: number } | { life: ProcessLife };
  * Before anything binds. A daemon's parent gets `{ exit }` once the daemon
  * serves (or failed); everyone else gets the hooks for the rest of its life.
  */
-export async function beginProcess(runtime: HostRuntime, config: Config, flags: ProcessFlags, role: Role, log: (line: string) => void): Promise<Begin> {
+export async function beginProcess(
+  runtime: HostRuntime,
+  config: Config,
+  flags: ProcessFlags,
+  role: Role,
+  log: (line: string) => void,
+  /** A worker's number (its master says it); a single process is worker 1. */
+  worker = 1,
+): Promise<Begin> {
   const global: GlobalConfig = config.global;
   const daemon = flags.daemon === true || global.daemon === true;
   const daemonSocket = runtime.env(DAEMON_SOCKET_ENV);
@@ -47,6 +56,7 @@ export async function beginProcess(runtime: HostRuntime, config: Config, flags: 
       return { exit: 1 };
     }
   }
+  if (role !== "master") pinCpus(runtime, config, worker, log);
   try {
     applyFileLimit(runtime, config, runtime.name, log);
   } catch (error) {
@@ -91,4 +101,21 @@ export async function beginProcess(runtime: HostRuntime, config: Config, flags: 
       },
     },
   };
+}
+
+/**
+ * `cpu-map`: worker `worker` (HAProxy's thread of that number; a single
+ * process is worker 1) runs on its CPUs from now on. A master is not pinned,
+ * as HAProxy's is not. A set the system refuses (no such CPU online, a
+ * cgroup's cpuset without them) leaves the process where it was, with a
+ * warning: HAProxy ignores the failure silently.
+ */
+function pinCpus(runtime: HostRuntime, config: Config, worker: number, log: (line: string) => void): void {
+  const cpus = workerCpus(config.global.cpuMap, worker);
+  if (cpus === undefined) return;
+  try {
+    runtime.setCpuAffinity(cpus);
+  } catch (error) {
+    log(`warning: cpu-map: worker ${worker} not pinned to CPUs ${cpus.join(",")}: ${(error as Error).message}`);
+  }
 }

@@ -23,6 +23,7 @@ const SYMBOLS = {
   dup2: { args: [i32, i32], returns: i32 },
   write: { args: [i32, ptr, u64], returns: i64_fast },
   clock_gettime: { args: [i32, ptr], returns: i32 },
+  sched_setaffinity: { args: [i32, u64, ptr], returns: i32 },
   __errno_location: { args: [], returns: ptr },
 } as const;
 
@@ -58,6 +59,7 @@ export function bunLibc(): LibcCalls {
     dup2: (from, to) => s.dup2(from, to),
     write: (fd, bytes, length) => Number(s.write(fd, bytes, length)),
     clock_gettime: (clock, time) => s.clock_gettime(clock, time),
+    sched_setaffinity: (tid, mask) => s.sched_setaffinity(tid, mask.length, mask),
     errno: () => read.i32(s.__errno_location()!, 0),
   };
 }

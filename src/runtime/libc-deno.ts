@@ -20,6 +20,7 @@ const SYMBOLS = {
   dup2: { parameters: ["i32", "i32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+  sched_setaffinity: { parameters: ["i32", "usize", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
@@ -58,6 +59,7 @@ export function denoLibc(): LibcCalls {
     dup2: (from, to) => s.dup2(from, to),
     write: (fd, bytes, length) => Number(s.write(fd, bytes, BigInt(length))),
     clock_gettime: (clock, time) => s.clock_gettime(clock, time),
+    sched_setaffinity: (tid, mask) => s.sched_setaffinity(tid, BigInt(mask.length), mask),
     errno: () => new Deno.UnsafePointerView(s.__errno_location()!).getInt32(0),
   };
 }

@@ -9,7 +9,7 @@ import type { System } from "./types.ts";
 export type LibcSystemCalls = Pick<
   System,
   | "openUnixDatagram" | "setGroups" | "setGid" | "setUid" | "chroot" | "fileLimit" | "setFileLimit"
-  | "newSession" | "devNullStdio" | "notifyServiceManager" | "connectServiceManager"
+  | "newSession" | "setCpuAffinity" | "devNullStdio" | "notifyServiceManager" | "connectServiceManager"
 >;
 
 /** `load` opens libc on first use (the FFI costs nothing until a call needs it). */
@@ -30,6 +30,7 @@ export function libcSystemCalls(load: () => LibcCalls, pid: number, env: (name: 
     fileLimit: () => libc.fileLimit(),
     setFileLimit: (limit) => libc.setFileLimit(limit),
     newSession: () => libc.newSession(),
+    setCpuAffinity: (cpus) => libc.setCpuAffinity(cpus),
     devNullStdio: () => libc.devNullStdio(),
     notifyServiceManager: (state) => notifier.notify(state),
     connectServiceManager: () => notifier.connect(),

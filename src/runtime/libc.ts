@@ -36,6 +36,8 @@ export interface LibcCalls {
   write(fd: number, bytes: Uint8Array, length: number): number;
   /** `time`: struct timespec, two i64 (seconds, nanoseconds). */
   clock_gettime(clock: number, time: Uint8Array): number;
+  /** `mask`: a cpu_set_t (bit N of byte N/8 is CPU N), its length the size passed. */
+  sched_setaffinity(tid: number, mask: Uint8Array): number;
   /** The calling thread's errno, read right after a call returned -1. */
   errno(): number;
 }
@@ -48,6 +50,9 @@ const MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
 const O_RDWR = 2;
 const CLOCK_MONOTONIC = 1;
+/** sizeof(cpu_set_t) in glibc and musl: 1024 CPUs. */
+const CPU_SET_BYTES = 128;
+const ESRCH = 3;
 /** sizeof(struct sockaddr_un.sun_path) on Linux. */
 const SUN_PATH_BYTES = 108;
 const RLIM_INFINITY = 0xffff_ffff_ffff_ffffn;
@@ -213,6 +218,22 @@ export class LibcSystem {
     view.setBigUint64(0, fromLimit(limit.soft), true);
     view.setBigUint64(8, fromLimit(limit.hard), true);
     this.#check(this.libc.setrlimit(RLIMIT_NOFILE, raw), "setrlimit", `RLIMIT_NOFILE ${limit.soft}/${limit.hard}`);
+  }
+
+  /**
+   * Pins every thread of this process to `cpus` (sched_setaffinity on each
+   * task of /proc/self/task): the runtime's own threads (its collector's, its
+   * pool's) run beside the event loop and would otherwise move freely; threads
+   * started later inherit the set from the thread that starts them.
+   */
+  setCpuAffinity(cpus: readonly number[]): void {
+    const mask = new Uint8Array(CPU_SET_BYTES);
+    for (const cpu of cpus) mask[cpu >> 3]! |= 1 << (cpu & 7);
+    for (const task of readdirSync("/proc/self/task")) {
+      const result = this.libc.sched_setaffinity(Number(task), mask);
+      // A thread that ended since the listing (ESRCH) has nothing left to pin.
+      if (result < 0 && this.libc.errno() !== ESRCH) throw new SystemCallError("sched_setaffinity", this.libc.errno(), `CPUs ${cpus.join(",")}`);
+    }
   }
 
   newSession(): void {

@@ -509,6 +509,8 @@ export interface System {
   setFileLimit(limit: FileLimit): void;
   /** setsid(): a new session without a controlling terminal (a daemon). */
   newSession(): void;
+  /** Pins the whole process (every thread, those to come too) to these CPUs (`cpu-map`). */
+  setCpuAffinity(cpus: readonly number[]): void;
   /** Opens /dev/null now (before a chroot); the function returned points stdin, stdout and stderr at it. */
   devNullStdio(): () => void;
   /** Tells systemd (through $NOTIFY_SOCKET, when set) the service's state. */

@@ -297,8 +297,8 @@ describe("keywords with no meaning for sluice say why (docs/compatibility.md)", 
       "sluice.cfg:2: global: 'lua-load' is not supported: sluice has no Lua interpreter (the actions, fetches and services a script registers do not exist)",
       "sluice.cfg:3: global: 'nbproc' is not supported: HAProxy removed it (2.5); sluice's processes are set by 'workers' or 'nbthread'",
     ]);
-    expect(errorsOf(yaml("global:", "  cpu-map: auto:1/1-4 0-3"))).toEqual([
-      "sluice.yaml:2:3: global: 'cpu-map' is not supported: sluice does not pin its workers to CPUs yet",
+    expect(errorsOf(yaml("global:", "  lua-load: /etc/haproxy/x.lua"))).toEqual([
+      "sluice.yaml:2:3: global: 'lua-load' is not supported: sluice has no Lua interpreter (the actions, fetches and services a script registers do not exist)",
     ]);
   });
 });
