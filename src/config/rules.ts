@@ -12,7 +12,7 @@ import { compileHttpAction } from "../rules/actions/index.ts";
 import type { ActionContext } from "../rules/actions/types.ts";
 import { compileExpr } from "../rules/expr.ts";
 import { compileFormatString } from "../rules/log-format.ts";
-import type { BackendSwitch, HeaderCapture, Monitor, ProxyRules, ServerSwitch, StatsRules, StickRule } from "../rules/rule-set.ts";
+import type { BackendSwitch, CookieCapture, HeaderCapture, Monitor, ProxyRules, ServerSwitch, StatsRules, StickRule } from "../rules/rule-set.ts";
 import { errorReply } from "../rules/actions/replies.ts";
 import { freezeReply } from "../rules/actions/common.ts";
 import { RULE_KEYWORDS } from "./schema-rules.ts";
@@ -36,6 +36,9 @@ import type { CacheConfig } from "./types-filters.ts";
 import { MapRegistry } from "../rules/match/map-ref.ts";
 import type { StickTableSpec } from "../stick/types.ts";
 import { compileStickLines } from "./stick-rules.ts";
+
+/** `capture cookie … len N` keeps at most this many characters (HAProxy truncates to 63, with a warning). */
+const MAX_COOKIE_CAPTURE = 63;
 
 type HttpSet = "http-request" | "http-response" | "http-after-response";
 const BYTE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -335,11 +338,26 @@ function compileProxy(
   // `capture request|response header` lines take the first slots, in order, before any `http-request capture ... len`.
   const requestHeaderCaptures: HeaderCapture[] = [];
   const responseHeaderCaptures: HeaderCapture[] = [];
+  let cookieCapture: CookieCapture | undefined;
   for (const line of p.lines.capture) {
+    if (line.words[0] === "cookie") {
+      // `capture cookie NAME len N`: the log's %CC / %CS; a later line replaces it, as HAProxy's does.
+      const [, name, len, length, ...extra] = line.words;
+      if (name === undefined || len !== "len" || length === undefined || extra.length > 0) {
+        fail(line, "capture", "expected 'capture cookie <name> len <length>'");
+      } else if (!/^\d+$/.test(length)) {
+        fail(line, "capture", `invalid length '${length}' (expected a number of characters)`);
+      } else {
+        const n = Number(length);
+        if (n > MAX_COOKIE_CAPTURE) warnings.push(new ConfigError(line.origin, [where, "capture"], `truncating capture length to ${MAX_COOKIE_CAPTURE} bytes for ${p.kind} '${p.name}'.`));
+        cookieCapture = { name, length: Math.min(n, MAX_COOKIE_CAPTURE) };
+      }
+      continue;
+    }
     const [direction, header, name, len, length, ...extra] = line.words;
     const n = Number(length);
     if ((direction !== "request" && direction !== "response") || header !== "header" || name === undefined || len !== "len" || extra.length > 0) {
-      fail(line, "capture", "expected 'capture request|response header <name> len <length>'");
+      fail(line, "capture", "expected 'capture request|response header <name> len <length>' or 'capture cookie <name> len <length>'");
     } else if (!/^\d+$/.test(length ?? "") || n < 1 || n > 65535) {
       fail(line, "capture", `invalid length '${length ?? ""}' (expected 1-65535)`);
     } else {
@@ -471,6 +489,7 @@ function compileProxy(
     ...persist,
     requestHeaderCaptures,
     responseHeaderCaptures,
+    ...(cookieCapture === undefined ? {} : { cookieCapture }),
     requestCaptureSlots: captureLengths.length,
     responseCaptureSlots: responseLengths.length,
     ...(p.lines["http-request"].some((line) => line.words[0] === "wait-for-body") ? { waitsForBody: true } : {}),

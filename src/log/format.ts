@@ -126,6 +126,18 @@ function str(get: (r: HttpLogRecord) => string): Builder {
   };
 }
 
+/** lf_text of a text that may not exist: none is "-" (`""` quoted), an empty one prints empty (%CC, %CS). */
+function taken(get: (r: HttpLogRecord) => string | undefined): Builder {
+  return (f) => {
+    const none = f.quote ? '""' : "-";
+    const q = f.quote ? '"' : "";
+    return (r) => {
+      const s = get(r);
+      return s === undefined ? none : q + (f.escape ? escapeRfc5424(s) : s) + q;
+    };
+  };
+}
+
 /** lf_ip: an address, a string unless +X. */
 function ip(get: (r: HttpLogRecord) => string): Builder {
   return (f, ctx) => {
@@ -226,9 +238,9 @@ const VARIABLES: Record<string, Builder> = {
   B: () => (r) => (r.asap ? "+" : "") + r.bytesOut,
   U: num((r) => r.bytesIn),
   ST: num((r) => r.status),
-  // captures: none yet
-  CC: str(() => ""),
-  CS: str(() => ""),
+  // captures: the cookies `capture cookie` took
+  CC: taken((r) => r.clientCookie),
+  CS: taken((r) => r.serverCookie),
   hr: (f, ctx) => (ctx.captures.request ? captures((r) => r.requestCaptures, "|", true)(f, ctx) : null),
   hrl: (f, ctx) => (ctx.captures.request ? captures((r) => r.requestCaptures, " ", false)(f, ctx) : null),
   hs: (f, ctx) => (ctx.captures.response ? captures((r) => r.responseCaptures, "|", true)(f, ctx) : null),

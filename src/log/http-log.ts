@@ -63,6 +63,9 @@ export interface HttpLogRecord {
   requestCaptures: readonly string[] | undefined;
   /** %hs: `capture response header` slots, in order. */
   responseCaptures: readonly string[] | undefined;
+  /** %CC / %CS: the request's and the response's cookie `capture cookie` names; undefined: none taken. */
+  clientCookie: string | undefined;
+  serverCookie: string | undefined;
 
   // ---- outcome ----
   /** %ST: status sent to the client, -1 when none was. */
@@ -211,6 +214,8 @@ export function resetHttpLogRecord(r: HttpLogRecord): void {
   r.srvConnOpened = r.srvConnReused = r.srvConnIdle = r.srvConnSafe = r.srvConnPrivate = r.srvOwnershipViolations = -1;
   r.requestCaptures = undefined;
   r.responseCaptures = undefined;
+  r.clientCookie = undefined;
+  r.serverCookie = undefined;
 }
 
 /** HAProxy's default HTTP log format (`option httplog`). */
@@ -267,7 +272,7 @@ export function requestLineOf(r: HttpLogRecord): string {
 /**
  * The `option httplog` line, exactly HAProxy's
  *   %ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r
- * with no captures: %CC and %CS are "-", and %hr/%hs print nothing (HAProxy
+ * with no captures: %CC and %CS are "-" (the cookie `capture cookie` took otherwise), and %hr/%hs print nothing (HAProxy
  * drops the braces and merges the spaces around them):
  *   10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 "GET /index.html HTTP/1.1"
  * Hand-written for speed; `compileLogFormat(HTTPLOG_FORMAT)` gives the same line.
@@ -277,7 +282,7 @@ export function formatHttpLog(r: HttpLogRecord): string {
     " [" + formatLogDate(requestDateOf(r)) + "] " +
     text(frontendTransportOf(r)) + " " + text(r.backend) + "/" + text(r.server) + " " +
     ms(r.TR) + "/" + ms(r.Tw) + "/" + ms(r.Tc) + "/" + ms(r.Tr) + "/" + (r.asap ? "+" : "") + ms(r.Ta) + " " +
-    r.status + " " + (r.asap ? "+" : "") + r.bytesOut + " - - " + terminationOf(r) + " " +
+    r.status + " " + (r.asap ? "+" : "") + r.bytesOut + " " + (r.clientCookie ?? "-") + " " + (r.serverCookie ?? "-") + " " + terminationOf(r) + " " +
     r.actconn + "/" + r.feconn + "/" + r.beconn + "/" + r.srvConn + "/" + r.retries + " " +
     r.srvQueue + "/" + r.backendQueue + " " + capturesOf(r.requestCaptures) + capturesOf(r.responseCaptures) +
     '"' + requestLineOf(r) + '"';

@@ -58,6 +58,8 @@ export interface ProxyRules {
   readonly requestHeaderCaptures: readonly HeaderCapture[];
   /** `capture response header NAME len N`: filled before the http-response rules. */
   readonly responseHeaderCaptures: readonly HeaderCapture[];
+  /** `capture cookie NAME len N` (frontends): the cookie the log's %CC and %CS name. */
+  readonly cookieCapture?: CookieCapture;
   /** Request / response capture slots declared in all (header captures and `http-request capture ... len`): the log's %hr / %hs. */
   readonly requestCaptureSlots: number;
   readonly responseCaptureSlots: number;
@@ -112,6 +114,14 @@ export function monitorReply(m: Monitor, t: Txn): Reply {
 }
 
 /** One `capture request|response header` line: the field (lower case) and the most characters kept. */
+/** `capture cookie NAME len N`. */
+export interface CookieCapture {
+  /** The beginning of the cookie's `name=value`. */
+  readonly name: string;
+  /** At most this many characters are kept (HAProxy's limit: 63). */
+  readonly length: number;
+}
+
 export interface HeaderCapture {
   readonly name: string;
   readonly length: number;

@@ -17,7 +17,7 @@ import type { Clock } from "../runtime/clock.ts";
 import type { EndedSession, HttpLogSubject } from "./log-subject.ts";
 import type { RulesHost } from "./request-rules.ts";
 import type { RulesWorld } from "./txn.ts";
-import { NO_RULES, type ProxyRules } from "../rules/rule-set.ts";
+import { type CookieCapture, NO_RULES, type ProxyRules } from "../rules/rule-set.ts";
 import { TrafficCounters } from "../conn/counters.ts";
 import { countHttpRequest } from "../stream/counting.ts";
 import type { FilterSetup } from "../stream/response-filters.ts";
@@ -62,6 +62,8 @@ export class HttpHost implements HttpSessionHost {
   readonly contstats: TrafficCounters | undefined;
   /** `unique-id-format`: each request's id; undefined: none is made. */
   readonly uniqueIds: UniqueIds | undefined;
+  /** `capture cookie`: what each stream keeps for %CC / %CS. */
+  readonly cookieCapture: CookieCapture | undefined;
 
   constructor(
     private readonly config: FrontendConfig,
@@ -80,6 +82,7 @@ export class HttpHost implements HttpSessionHost {
   ) {
     this.filterSetup = trace === undefined ? undefined : { frontend: config, trace };
     if (config.caseAdjustNames !== undefined) this.caseAdjust = new Map(Object.entries(config.caseAdjustNames));
+    this.cookieCapture = config.rules?.cookieCapture;
     this.uniqueIds = config.uniqueId === undefined ? undefined : new UniqueIds(config.uniqueId.format, config.uniqueId.header);
     this.maxSessionSrvConns = config.maxSessionSrvConns;
     this.name = config.name;

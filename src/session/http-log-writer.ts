@@ -130,6 +130,8 @@ export class HttpLogWriter implements HttpLogSink {
       r.TR = -1;
     }
     r.txn = stream?.ruled?.txn;
+    r.clientCookie = stream?.clientCookie;
+    r.serverCookie = stream?.serverCookie;
     // Without a stream (no request was read) the line has no captures, as HAProxy's session-level lines.
     const slots = this.captureSlots;
     if (slots.request > 0 && stream !== undefined) r.requestCaptures = slotsOf(stream.ruled?.txn.captures, slots.request);

@@ -8,6 +8,7 @@ import type { HttpStreamHost, RuledRequest } from "../stream/types.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { HttpLogSubject } from "./log-subject.ts";
 import type { UniqueIds } from "./unique-id.ts";
+import type { CookieCapture } from "../rules/rule-set.ts";
 import type { ForwardingPlan } from "./forwarding.ts";
 import type { RulesHost } from "./request-rules.ts";
 import { type FilterSetup, type StreamFilters, streamFilters } from "../stream/response-filters.ts";
@@ -23,6 +24,8 @@ export interface StreamChoices {
   readonly filterSetup?: FilterSetup | undefined;
   /** `unique-id-format`: each request's id, made before the rules; undefined: none. */
   readonly uniqueIds?: UniqueIds | undefined;
+  /** `capture cookie`: the cookie each stream keeps for the log; undefined: none. */
+  readonly cookieCapture?: CookieCapture | undefined;
 }
 
 
@@ -62,5 +65,6 @@ export function streamFor(
   }
   const stream = new HttpStream(streamHost, head, backend, added ?? NO_FIELDS, host.serverKeepAlive(backend), ruled, filters, received);
   if (uniqueId !== undefined) stream.uniqueId = uniqueId;
+  stream.cookieCapture = host.cookieCapture;
   return stream;
 }

@@ -17,6 +17,8 @@ import { Stream } from "./stream.ts";
 import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { HttpStreamHost, RuledRequest } from "./types.ts";
 import type { CookieStep } from "./cookie-step.ts";
+import { captureRequestCookie, captureResponseCookie } from "./cookie-capture.ts";
+import type { CookieCapture } from "../rules/rule-set.ts";
 import { choosePersistence } from "./persistence.ts";
 import { afterResponse, replyHead, ResponsePause, responseRules } from "./response-rules.ts";
 import { BodyWait } from "./body-wait.ts";
@@ -82,6 +84,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   uniqueId = "";
   /** An applet answers (the stats page, the exporter): it has the body, then the answer. */
   private service: ServiceStep | undefined;
+  /** `capture cookie` (the frontend's): the request's and the response's cookie it names, for %CC and %CS. */
+  cookieCapture: CookieCapture | undefined;
+  clientCookie: string | undefined;
+  serverCookie: string | undefined;
 
   constructor(
     readonly host: HttpStreamHost<HttpStream>,
@@ -131,6 +137,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       if (early !== undefined) for (const chunk of early) step.data(chunk);
       return this.requestComplete ? this.host.runtime.defer(() => step.run()) : this.host.resumeClient();
     }
+    // HAProxy reads the request's cookies once the backend's rules let it on (http_process_request).
+    if (this.cookieCapture !== undefined) this.clientCookie ??= captureRequestCookie(this.request, this.cookieCapture);
     const p = choosePersistence(this.backend, this.request, this.ruled, this.host.authServer, this.tried.size === 0, Math.floor(this.host.runtime.wallNow() / 1000));
     this.only = p.only;
     this.persistServer = p.persistServer;
@@ -396,7 +404,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
 
   private sendResponseHead(head: Head): void {
     const host = this.host;
-    // HAProxy's order: http-response rules, the persistence cookie, then http-after-response.
+    // HAProxy's order: http-response rules, the cookies (the captured one, then persistence), then http-after-response.
+    if (this.cookieCapture !== undefined) this.serverCookie ??= captureResponseCookie(head, this.cookieCapture);
     const server = this.server;
     if (this.cookie !== undefined && server !== undefined) {
       head = this.cookie.response(head, server, server === this.persistServer, this.request.method, Math.floor(this.host.runtime.wallNow() / 1000));
