@@ -298,31 +298,56 @@ function needsInsert(c: CookiePersistence, x: CookieExchange, nowSec: number): b
   return c.maxlife === 0 && x.firstDate !== 0;
 }
 
+/** Statuses a cache may keep by default (RFC 7231 §6.1): any other makes a response uncacheable, in HAProxy 2.6 too. */
+const CACHEABLE_STATUSES = new Set([200, 203, 204, 206, 300, 301, 404, 405, 410, 414, 501]);
+
+/** What HAProxy 2.6 knows of a response's cacheability: its TX_CACHEABLE and TX_CACHE_COOK. */
+export interface CacheFlags {
+  /** A shared cache could keep it. */
+  cacheable: boolean;
+  /** ... with its cookies (no `no-cache="set-cookie"`). */
+  cookie: boolean;
+}
+
 /**
- * A shared cache could keep this response (HAProxy's
- * 2.6 http_check_response_for_cacheability, started from the method):
- * Pragma no-cache, Cache-Control private/no-cache/no-store/max-age=0/
- * s-maxage=0 say no (an s-maxage does not save a max-age=0 in 2.6, unlike
- * later versions); public says yes; and it needs an expiry (max-age,
- * s-maxage, Expires) or a validator (ETag, Last-Modified).
+ * A shared cache could keep this response (HAProxy's 2.6 flags: started
+ * from the method, cleared by the status, then
+ * http_check_response_for_cacheability): Pragma no-cache, Cache-Control
+ * private/no-cache/no-store/max-age=0/s-maxage=0 say no (an s-maxage does
+ * not save a max-age=0 in 2.6, unlike later versions); public says yes;
+ * `no-cache="set-cookie"` keeps it without its cookies; and it needs an
+ * expiry (max-age, s-maxage, Expires) or a validator (ETag, Last-Modified).
  */
-export function cacheable(head: Head, method: string): boolean {
-  let ok = CACHEABLE_METHODS.has(method);
+export function cacheFlags(head: Head, method: string): CacheFlags {
+  const none = { cacheable: false, cookie: false };
+  let ok = CACHEABLE_METHODS.has(method) && CACHEABLE_STATUSES.has(head.status);
+  let cookie = ok;
   const pragma = head.get("pragma");
-  if (pragma !== undefined && pragma.trim().toLowerCase() === "no-cache") return false;
+  if (pragma !== undefined && pragma.trim().toLowerCase() === "no-cache") return none;
   let fresh = false;
   const n = head.fieldCount;
   for (let i = 0; i < n; i++) {
     if (!head.nameIs(i, CACHE_CONTROL)) continue;
     for (const raw of head.value(i).split(",")) {
       const d = raw.trim().toLowerCase();
-      if (d === "public") ok = true;
-      else if (d === "private" || d === "no-cache" || d === "no-store" || d === "max-age=0" || d === "s-maxage=0") ok = false;
-      else if (d.startsWith("no-cache=\"set-cookie")) continue;
+      if (d === "public") ok = cookie = true;
+      else if (d === "private" || d === "no-cache" || d === "no-store" || d === "max-age=0" || d === "s-maxage=0") ok = cookie = false;
+      else if (d.startsWith("no-cache=\"set-cookie")) cookie = false;
       else if (d.startsWith("s-maxage") || d.startsWith("max-age")) fresh = true;
     }
   }
   if (!fresh) fresh = head.get("expires") !== undefined;
-  if (!fresh && head.get("etag") === undefined && head.get("last-modified") === undefined) ok = false;
-  return ok;
+  if (!fresh && head.get("etag") === undefined && head.get("last-modified") === undefined) return none;
+  return { cacheable: ok, cookie };
+}
+
+/** A shared cache could keep this response (`cookie … nocache` then marks it private). */
+export function cacheable(head: Head, method: string): boolean {
+  return cacheFlags(head, method).cacheable;
+}
+
+/** `option checkcache`: the response would leave a server's cookie in a shared cache (HAProxy refuses it). */
+export function cacheableCookie(head: Head, method: string): boolean {
+  const f = cacheFlags(head, method);
+  return f.cacheable && f.cookie && head.get("set-cookie") !== undefined;
 }

@@ -366,6 +366,7 @@ function backend(
   if (part.bufferRequest ?? defaults.bufferRequest) config.bufferRequest = true;
   if (part.preferLastServer ?? defaults.preferLastServer) config.preferLastServer = true;
   if (part.pretendKeepAlive ?? defaults.pretendKeepAlive) config.pretendKeepAlive = true;
+  if (part.checkCache ?? defaults.checkCache) config.checkCache = true;
   if (part.caseAdjustServer ?? defaults.caseAdjustServer) {
     config.caseAdjustServer = true;
     if (global.caseAdjust !== undefined) config.caseAdjustNames = global.caseAdjust;

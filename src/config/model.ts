@@ -375,6 +375,7 @@ export interface ProxyPart extends FiltersPart {
   preferLastServer?: boolean;
   contstats?: boolean;
   pretendKeepAlive?: boolean;
+  checkCache?: boolean;
   caseAdjustClient?: boolean;
   caseAdjustServer?: boolean;
   /** `option http-buffer-request` (`no option` sets false over a defaults' true). */
@@ -462,6 +463,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (option.contstats !== undefined) part.contstats = option.contstats;
   if (option.preferLastServer !== undefined) part.preferLastServer = option.preferLastServer;
   if (option.pretendKeepAlive !== undefined) part.pretendKeepAlive = option.pretendKeepAlive;
+  if (option.checkCache !== undefined) part.checkCache = option.checkCache;
   if (option.caseAdjustClient !== undefined) part.caseAdjustClient = option.caseAdjustClient;
   if (option.caseAdjustServer !== undefined) part.caseAdjustServer = option.caseAdjustServer;
   if (option.bufferRequest !== undefined) part.bufferRequest = option.bufferRequest;

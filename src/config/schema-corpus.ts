@@ -28,6 +28,8 @@ export interface CorpusOptions {
   bufferRequest?: boolean;
   /** `option http-pretend-keepalive`: under http-server-close, no `Connection: close` to the server; sluice still closes after the answer. */
   pretendKeepAlive?: boolean;
+  /** `option checkcache`: a cacheable response carrying a server's Set-Cookie is refused (502), as HAProxy's. */
+  checkCache?: boolean;
   /** `option h1-case-adjust-bogus-client` / `-server`: the global h1-case-adjust names in HTTP/1 heads to clients / to servers. */
   caseAdjustClient?: boolean;
   caseAdjustServer?: boolean;
@@ -53,6 +55,7 @@ const FLAG_OPTIONS: Record<string, { sections: readonly SectionName[]; set: (on:
   contstats: { sections: FRONT, set: (on) => (p) => (p.contstats = on) },
   "http-pretend-keepalive": { sections: ALL, set: (on) => (p) => (p.pretendKeepAlive = on) },
   "http-buffer-request": { sections: ALL, set: (on) => (p) => (p.bufferRequest = on) },
+  checkcache: { sections: BACK, set: (on) => (p) => (p.checkCache = on) },
   "h1-case-adjust-bogus-client": { sections: FRONT, set: (on) => (p) => (p.caseAdjustClient = on) },
   "h1-case-adjust-bogus-server": { sections: BACK, set: (on) => (p) => (p.caseAdjustServer = on) },
   // Kernel splicing moves bytes without copying them to user space; sluice always

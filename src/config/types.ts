@@ -332,6 +332,8 @@ export interface BackendConfig {
   preferLastServer?: true;
   /** `option http-pretend-keepalive` (the backend's, or its defaults'; HAProxy reads no frontend's): under server-close, the server is not told `Connection: close`. */
   pretendKeepAlive?: true;
+  /** `option checkcache`: a response a shared cache could keep that carries a server's Set-Cookie is refused with a 502 (stream/http-stream.ts). */
+  checkCache?: true;
   /** `option h1-case-adjust-bogus-server`: requests to its servers name fields as the global h1-case-adjust says. */
   caseAdjustServer?: true;
   /** With that option: the global map (lower-case name → as written), set by build.ts. */

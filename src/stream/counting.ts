@@ -94,10 +94,11 @@ export function countHttpRequest(
   if (deniedRequest) frontend.deniedRequests++;
   // HAProxy 2.6 counts `intercepted` for the frontend's own answers only (measured: a backend's return, 0).
   else if (cause === Cause.local && !byBackend) frontend.intercepted++;
-  const deniedResponse = cause === Cause.proxy && phase === Phase.header && ruled;
+  // `option checkcache` refusing a server's response counts as a rule's deny does (HAProxy's denied_resp, failed_secu).
+  const deniedResponse = cause === Cause.proxy && phase === Phase.header && (ruled || stream.refusedCacheable);
   if (deniedResponse) frontend.deniedResponses++;
   // A server's response the codec refused (PH without a rule's reply): a response error of the backend and the server, as HAProxy's eresp.
-  const badResponse = cause === Cause.proxy && phase === Phase.header && !ruled && server !== undefined;
+  const badResponse = cause === Cause.proxy && phase === Phase.header && !deniedResponse && server !== undefined;
   countTermination(frontend, cause, phase);
   countRetries(stream);
   // A request the frontend's rules answered never reached its backend.

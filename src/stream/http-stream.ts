@@ -18,6 +18,8 @@ import { Cause, type CauseCode, Phase, type PhaseCode } from "./termination.ts";
 import type { HttpStreamHost, RuledRequest } from "./types.ts";
 import type { CookieStep } from "./cookie-step.ts";
 import { captureRequestCookie, captureResponseCookie } from "./cookie-capture.ts";
+import { cacheableCookie } from "../backend/persist-cookie.ts";
+import { LEVEL } from "../log/target.ts";
 import type { CookieCapture } from "../rules/rule-set.ts";
 import { choosePersistence } from "./persistence.ts";
 import { afterResponse, replyHead, ResponsePause, responseRules } from "./response-rules.ts";
@@ -84,6 +86,8 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   uniqueId = "";
   /** An applet answers (the stats page, the exporter): it has the body, then the answer. */
   private service: ServiceStep | undefined;
+  /** `option checkcache` refused the server's response (a denied response, as a rule's deny). */
+  refusedCacheable = false;
   /** `capture cookie` (the frontend's): the request's and the response's cookie it names, for %CC and %CS. */
   cookieCapture: CookieCapture | undefined;
   clientCookie: string | undefined;
@@ -343,6 +347,21 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     this.sendResponseHead(head);
   }
 
+  /**
+   * `option checkcache`: a response a shared cache could keep, with a
+   * server's cookie in it, never reaches the client; it gets a 502 instead
+   * (logged PH, counted as a denied response), and the operator an alert,
+   * HAProxy's words.
+   */
+  private refuseCacheableCookie(): void {
+    const text = `Blocking cacheable cookie in response from instance ${this.backend.name}, server ${this.server?.name ?? "<dispatch>"}.`;
+    this.server?.report(text, LEVEL.alert);
+    this.refusedCacheable = true;
+    this.dropConn();
+    this.tr = -1;
+    this.fail(502, Cause.proxy, Phase.header);
+  }
+
   /** deny / return / redirect in http-response: the server's answer is dropped with its connection, as HAProxy does. */
   private replaceResponse(): void {
     this.dropConn();
@@ -407,9 +426,13 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
     // HAProxy's order: http-response rules, the cookies (the captured one, then persistence), then http-after-response.
     if (this.cookieCapture !== undefined) this.serverCookie ??= captureResponseCookie(head, this.cookieCapture);
     const server = this.server;
+    // `option checkcache` looks at the server's own Set-Cookie (not one the persistence cookie adds), and at the
+    // response as the persistence cookie leaves it (its `nocache` makes it private).
+    const serverSetsCookie = this.backend.config.checkCache === true && head.get("set-cookie") !== undefined;
     if (this.cookie !== undefined && server !== undefined) {
       head = this.cookie.response(head, server, server === this.persistServer, this.request.method, Math.floor(this.host.runtime.wallNow() / 1000));
     }
+    if (serverSetsCookie && cacheableCookie(head, this.request.method)) return this.refuseCacheableCookie();
     if (this.ruled !== undefined) head = afterResponse(this.ruled, head);
     this.filters = tapResponse(this.filters, this.ruled?.txn.responseSink, host, this.request);
     if (this.filters !== undefined) head = this.filters.responseHead(head);

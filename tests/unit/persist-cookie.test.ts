@@ -4,6 +4,8 @@
 // options, as HAProxy 2.6 behaves.
 import { describe, expect, test } from "bun:test";
 import {
+  cacheableCookie,
+  cacheFlags,
   cacheable,
   ClientCookie,
   type CookieServer,
@@ -211,4 +213,31 @@ describe("cacheable: could a shared cache keep the response (nocache's test)", (
       expect(cacheable(response(fields), method)).toBe(expected);
     });
   }
+});
+
+describe("the status and the cookies (HAProxy 2.6's TX_CACHEABLE and TX_CACHE_COOK)", () => {
+  const withStatus = (status: number, fields: [string, string][]): Head =>
+    new FieldsHead(fields, { isRequest: false, status, bodyKind: BodyKind.Length, contentLength: 0 });
+  test("only the statuses a cache may keep by default", () => {
+    const kept = [200, 203, 204, 206, 300, 301, 404, 405, 410, 414, 501];
+    for (const status of [...kept, 201, 302, 304, 307, 400, 403, 500, 502, 503]) {
+      expect(cacheFlags(withStatus(status, [["Cache-Control", "max-age=60"]]), "GET").cacheable).toBe(kept.includes(status));
+    }
+  });
+
+  test('no-cache="set-cookie" keeps it cacheable without its cookies', () => {
+    expect(cacheFlags(withStatus(200, [["Cache-Control", 'no-cache="set-cookie", max-age=60']]), "GET")).toEqual({ cacheable: true, cookie: false });
+    expect(cacheFlags(withStatus(200, [["Cache-Control", 'no-cache="set-cookie"'], ["Cache-Control", "public, max-age=60"]]), "GET")).toEqual({ cacheable: true, cookie: true });
+  });
+
+  test("checkcache refuses a cacheable response with a Set-Cookie, and nothing else", () => {
+    const sc: [string, string] = ["Set-Cookie", "a=1"];
+    expect(cacheableCookie(withStatus(200, [sc, ["Cache-Control", "max-age=60"]]), "GET")).toBe(true);
+    expect(cacheableCookie(withStatus(200, [["Cache-Control", "max-age=60"]]), "GET")).toBe(false);
+    expect(cacheableCookie(withStatus(200, [sc]), "GET")).toBe(false);
+    expect(cacheableCookie(withStatus(302, [sc, ["Cache-Control", "max-age=60"]]), "GET")).toBe(false);
+    expect(cacheableCookie(withStatus(200, [sc, ["Cache-Control", 'no-cache="set-cookie", max-age=60']]), "GET")).toBe(false);
+    expect(cacheableCookie(withStatus(200, [sc, ["Cache-Control", "max-age=60"]]), "POST")).toBe(false);
+    expect(cacheableCookie(withStatus(200, [sc, ["Cache-Control", "public, max-age=60"]]), "POST")).toBe(true);
+  });
 });

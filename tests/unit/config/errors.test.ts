@@ -158,8 +158,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "unsupported option",
-      ["defaults", "    option checkcache"],
-      "sluice.cfg:2: defaults: option 'checkcache' is not supported yet (supported: tcplog, httplog, forwardfor, originalto, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, idle-close-on-response, allbackups, httpchk, tcp-check, redis-check, mysql-check, pgsql-check, ssl-hello-chk, external-check, dontlognull, dontlog-normal, log-separate-errors, logasap, log-health-checks, http-ignore-probes, tcpka, clitcpka, srvtcpka, abortonclose, prefer-last-server, contstats, http-pretend-keepalive, http-buffer-request, h1-case-adjust-bogus-client, h1-case-adjust-bogus-server, splice-auto, splice-request, splice-response)",
+      ["defaults", "    option http-no-delay"],
+      "sluice.cfg:2: defaults: option 'http-no-delay' is not supported yet (supported: tcplog, httplog, forwardfor, originalto, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, idle-close-on-response, allbackups, httpchk, tcp-check, redis-check, mysql-check, pgsql-check, ssl-hello-chk, external-check, dontlognull, dontlog-normal, log-separate-errors, logasap, log-health-checks, http-ignore-probes, tcpka, clitcpka, srvtcpka, abortonclose, prefer-last-server, contstats, http-pretend-keepalive, http-buffer-request, checkcache, h1-case-adjust-bogus-client, h1-case-adjust-bogus-server, splice-auto, splice-request, splice-response)",
     ],
     [
       "bind option",

@@ -283,7 +283,7 @@ describe("option errors", () => {
     [
       "unknown option in a backend lists the backend's",
       ["backend b", "    option http-no-delay"],
-      "sluice.cfg:2: backend 'b': option 'http-no-delay' is not supported yet (supported: forwardfor, originalto, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups, httpchk, tcp-check, redis-check, mysql-check, pgsql-check, ssl-hello-chk, external-check, log-health-checks, tcpka, srvtcpka, abortonclose, prefer-last-server, http-pretend-keepalive, http-buffer-request, h1-case-adjust-bogus-server, splice-auto, splice-request, splice-response)",
+      "sluice.cfg:2: backend 'b': option 'http-no-delay' is not supported yet (supported: forwardfor, originalto, forwarded, http-keep-alive, http-server-close, httpclose, redispatch, allbackups, httpchk, tcp-check, redis-check, mysql-check, pgsql-check, ssl-hello-chk, external-check, log-health-checks, tcpka, srvtcpka, abortonclose, prefer-last-server, http-pretend-keepalive, http-buffer-request, checkcache, h1-case-adjust-bogus-server, splice-auto, splice-request, splice-response)",
     ],
     [
       "unknown option in a frontend lists the frontend's",
