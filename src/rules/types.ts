@@ -339,6 +339,8 @@ export interface ActionTxn extends Txn {
   serviceName?: string | undefined;
   /** `set-log-level silent` etc. */
   logLevel: string | undefined;
+  /** `http-request disable-l7-retry`: no retry for what the response says (retry-on's statuses, empty, junk, timeout). */
+  l7RetryDisabled?: boolean;
   /** `capture` slots. */
   readonly captures: string[];
   /** `http-response capture ... id N` slots (`capture response header`); absent: such rules store nothing. */

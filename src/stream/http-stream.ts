@@ -546,7 +546,7 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
    */
   private retryResponse(failure: RetryCondition): boolean {
     if (this.bodySent || this.interimSent || this.responseStarted || this.request.bodyKind !== BodyKind.None) return false;
-    if (!IDEMPOTENT.has(this.request.method) || !this.mayRetry(failure)) return false;
+    if (!IDEMPOTENT.has(this.request.method) || this.ruled?.txn.l7RetryDisabled === true || !this.mayRetry(failure)) return false;
     const server = this.server!;
     this.dropConn();
     this.connecting = true;

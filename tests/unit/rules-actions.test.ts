@@ -9,7 +9,7 @@ import { action, compileError, context, fieldLines, request, txn } from "./rules
 describe("actions allowed per rule set (HAProxy 2.6's lists, as implemented)", () => {
   test("http-request", () => {
     expect(SUPPORTED_ACTIONS["http-request"]).toEqual([
-      "add-acl", "add-header", "allow", "auth", "cache-use", "capture", "del-acl", "del-header", "del-map", "deny", "early-hint", "normalize-uri", "redirect", "reject", "replace-header",
+      "add-acl", "add-header", "allow", "auth", "cache-use", "capture", "del-acl", "del-header", "del-map", "deny", "disable-l7-retry", "early-hint", "normalize-uri", "redirect", "reject", "replace-header",
       "replace-path", "replace-pathq", "replace-uri", "replace-value", "return", "sc-inc-gpc0", "sc-inc-gpc1",
       "set-dst", "set-dst-port", "set-header", "set-log-level", "set-map", "set-method", "set-path", "set-pathq", "set-query", "set-src", "set-uri",
       "set-var", "set-var-fmt", "tarpit", "track-sc0", "track-sc1", "track-sc2", "unset-var", "use-service", "wait-for-body",

@@ -163,6 +163,25 @@ const setLogLevel: ActionDef = {
   },
 };
 
+/**
+ * `disable-l7-retry`: the request is not sent again for what `retry-on`
+ * says of the response (a status, an empty or junk response, a response
+ * timeout); a connection failure is still retried.
+ */
+const disableL7Retry: ActionDef = {
+  name: "disable-l7-retry",
+  sets: ["http-request"],
+  parse(): Parsed | string {
+    return {
+      next: 1,
+      run: (t) => {
+        t.l7RetryDisabled = true;
+        return CONTINUE;
+      },
+    };
+  },
+};
+
 /** capture SAMPLE len N (http-request: a new slot) | id N (a declared slot). */
 const capture: ActionDef = {
   name: "capture",
@@ -395,6 +414,7 @@ export const CONTROL_ACTIONS: readonly ActionDef[] = [
   earlyHint,
   unsetVar,
   setLogLevel,
+  disableL7Retry,
   capture,
   setStatusAction,
   setSrc,
