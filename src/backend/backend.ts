@@ -118,10 +118,10 @@ export class Backend {
     this.hashes = HASHING.has(config.balance.algorithm);
     this.queueFirst = QUEUE_FIRST.has(config.balance.algorithm);
     this.staticWeights = config.balance.algorithm === "static-rr" || (this.hashes && hashType !== "consistent");
-    this.active = createBalancer(config.balance, hashType, this.servers.filter((s) => !s.backup), random);
+    this.active = createBalancer(config.balance, hashType, this.servers.filter((s) => !s.backup), random, config.hashBalanceFactor);
     // Without `option allbackups` only the first usable backup serves, as HAProxy.
     const backupBalance = config.allBackups ? config.balance : { algorithm: "first" as const };
-    this.backups = createBalancer(backupBalance, hashType, this.servers.filter((s) => s.backup), random);
+    this.backups = createBalancer(backupBalance, hashType, this.servers.filter((s) => s.backup), random, config.hashBalanceFactor);
     this.ramping = this.servers.filter((s) => s.slowstart > 0);
   }
 

@@ -4,12 +4,18 @@
 // server moves only the keys of the arcs it gains or loses, about 1/N of
 // them. A server that cannot serve passes its keys to the next owner on the
 // ring. A weight change (slowstart) rebuilds the ring. No key: round-robin.
+// `hash-balance-factor` bounds the load (HAProxy's "consistent hashing with
+// bounded loads", Mirrokni, Thorup and Zadimoghaddam): a server already
+// serving its share of the streams in progress, times the factor, passes the
+// key on along the ring as a server that cannot serve does.
 import { hashKey } from "./hash.ts";
 import { RoundRobin } from "./roundrobin.ts";
 import { type Balancer, type BalanceTarget, NO_KEY } from "./types.ts";
 
 /** Points per unit of weight (after dividing the weights by their common divisor). */
 export const POINTS_PER_WEIGHT = 160;
+/** HAProxy's weight scale for consistent hashing (BE_WEIGHT_SCALE): the bounded-load arithmetic rounds as its does. */
+const WEIGHT_SCALE = 16;
 /** Fewer points per unit for very large or uneven backends, so the ring stays small. */
 const MAX_POINTS = 1 << 20;
 
@@ -24,9 +30,17 @@ export class ConsistentHash<T extends RingTarget> implements Balancer<T> {
   private readonly weights: Int32Array;
   private readonly fallback: RoundRobin<T>;
 
-  constructor(private readonly targets: readonly T[]) {
+  /** Per target, the scaled weight of the usable targets before it (the bounded-load share's rounding), refilled per pick. */
+  private readonly before: Float64Array;
+
+  constructor(
+    private readonly targets: readonly T[],
+    /** `hash-balance-factor`: a server takes at most this % of its weight's share of the streams in progress (0: no bound). */
+    private readonly balanceFactor = 0,
+  ) {
     this.fallback = new RoundRobin(targets);
     this.weights = new Int32Array(targets.length);
+    this.before = new Float64Array(targets.length);
     this.rebuild();
   }
 
@@ -42,12 +56,43 @@ export class ConsistentHash<T extends RingTarget> implements Balancer<T> {
       if (p[mid]! < hash) lo = mid + 1;
       else hi = mid;
     }
+    const bound = this.balanceFactor > 0 ? this.loadBound(eligible) : undefined;
     for (let i = 0; i < n; i++) {
       const at = lo + i;
       const t = this.targets[this.owners[at < n ? at : at - n]!]!;
-      if (t.weight > 0 && eligible(t)) return t;
+      if (t.weight > 0 && eligible(t) && (bound === undefined || t.current < bound(t))) return t;
     }
     return undefined;
+  }
+
+  /**
+   * The streams each usable server may carry now (HAProxy's
+   * chash_server_is_eligible): the streams in progress and this one, times
+   * the factor, rounded up, shared out by weight in whole slots, the
+   * remainder spread by each server's place in the configuration; never 0.
+   */
+  private loadBound(eligible: (t: T) => boolean): ((t: T) => number) | undefined {
+    const ts = this.targets;
+    let served = 0;
+    let total = 0;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i]!;
+      served += t.current;
+      if (t.weight > 0 && eligible(t)) {
+        this.before[i] = total;
+        total += t.weight * WEIGHT_SCALE;
+      }
+    }
+    if (total === 0) return undefined;
+    const slots = Math.floor(((served + 1) * this.balanceFactor + 99) / 100);
+    const perWeight = Math.floor(slots / total);
+    const remainder = slots % total;
+    return (t) => {
+      const weight = t.weight * WEIGHT_SCALE;
+      const before = this.before[t.lbSlot]!;
+      const share = weight * perWeight + Math.floor(((before + weight) * remainder) / total) - Math.floor((before * remainder) / total);
+      return share === 0 ? 1 : share;
+    };
   }
 
   update(t: T): void {

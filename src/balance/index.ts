@@ -19,9 +19,11 @@ export function createBalancer<T extends RingTarget>(
   hashType: HashType,
   targets: readonly T[],
   random: () => number = Math.random,
+  /** `hash-balance-factor` (consistent hashing only; 0: none). */
+  balanceFactor = 0,
 ): Balancer<T> {
   if (HASHING.has(balance.algorithm)) {
-    return hashType === "consistent" ? new ConsistentHash(targets) : new MapBasedHash(targets);
+    return hashType === "consistent" ? new ConsistentHash(targets, balanceFactor) : new MapBasedHash(targets);
   }
   switch (balance.algorithm) {
     case "static-rr":

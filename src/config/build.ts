@@ -358,6 +358,8 @@ function backend(
   if (forwarded !== undefined) config.forwarded = { ...forwarded };
   const hashType = part.hashType ?? defaults.hashType;
   if (hashType !== undefined) config.hashType = hashType;
+  const balanceFactor = part.hashBalanceFactor ?? defaults.hashBalanceFactor;
+  if (balanceFactor !== undefined && balanceFactor > 0) config.hashBalanceFactor = balanceFactor;
   if (proxy.kind === "backend" && part.ruleLines !== undefined) config.ruleLines = ruleLines(proxy, part.ruleLines);
   if (part.stickTable !== undefined) config.stickTable = { name: proxy.name, ...part.stickTable };
   if (part.allBackups ?? defaults.allBackups) config.allBackups = true;

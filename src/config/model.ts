@@ -39,6 +39,7 @@ import {
 import {
   BalanceSchema,
   describe,
+  HashBalanceFactorSchema,
   HashTypeSchema,
   duration,
   HttpReuseSchema,
@@ -162,6 +163,7 @@ const DEFAULTS = {
   maxconn: v.optional(integer("maxconn", 1)),
   balance: v.optional(BalanceSchema),
   "hash-type": v.optional(HashTypeSchema),
+  "hash-balance-factor": v.optional(HashBalanceFactorSchema),
   option: v.optional(optionsSchema("defaults")),
   log: v.optional(logsSchema("defaults")),
   "log-tag": v.optional(LogTagSchema),
@@ -214,6 +216,7 @@ const BACKEND = {
   mode: v.optional(ModeSchema),
   balance: v.optional(BalanceSchema),
   "hash-type": v.optional(HashTypeSchema),
+  "hash-balance-factor": v.optional(HashBalanceFactorSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
   "retry-on": v.optional(RetryOnSchema),
@@ -249,6 +252,7 @@ const LISTEN = {
   maxconn: v.optional(integer("maxconn", 1)),
   balance: v.optional(BalanceSchema),
   "hash-type": v.optional(HashTypeSchema),
+  "hash-balance-factor": v.optional(HashBalanceFactorSchema),
   servers: v.optional(ServersSchema),
   retries: v.optional(integer("retries", 0)),
   "retry-on": v.optional(RetryOnSchema),
@@ -312,6 +316,8 @@ export interface ProxyPart extends FiltersPart {
   log?: "tcp" | "http" | "clf";
   balance?: BalanceSettings;
   hashType?: HashType;
+  /** `hash-balance-factor` (0: none). */
+  hashBalanceFactor?: number;
   allBackups?: true;
   idleCloseOnResponse?: true;
   servers?: ServerPart[];
@@ -393,6 +399,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   option?: OptionsPart;
   balance?: BalanceSettings;
   "hash-type"?: HashType;
+  "hash-balance-factor"?: number;
   source?: SourceAddress;
   servers?: ServerPart[];
   retries?: number;
@@ -430,6 +437,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o.fullconn !== undefined && o.fullconn > 0) part.fullconn = o.fullconn;
   if (o.balance !== undefined) part.balance = o.balance;
   if (o["hash-type"] !== undefined) part.hashType = o["hash-type"];
+  if (o["hash-balance-factor"] !== undefined) part.hashBalanceFactor = o["hash-balance-factor"];
   if (o.source !== undefined) part.source = o.source;
   if (o.servers !== undefined) part.servers = o.servers;
   if (o.retries !== undefined) part.retries = o.retries;

@@ -162,6 +162,12 @@ export const HashTypeSchema = v.pipe(
   }),
 );
 
+/** `hash-balance-factor N`: 0 (no bound) or a percentage above 100, as HAProxy requires. */
+export const HashBalanceFactorSchema = v.pipe(
+  integer("hash-balance-factor", 0),
+  v.check((n) => n === 0 || n > 100, "'hash-balance-factor' must be 0 or greater than 100"),
+);
+
 const HTTP_REUSE: readonly HttpReuse[] = ["never", "safe", "aggressive", "always"];
 
 export const HttpReuseSchema = v.pipe(

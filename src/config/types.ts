@@ -306,6 +306,8 @@ export interface BackendConfig {
   balance: BalanceSettings;
   /** `hash-type` (hash algorithms only); absent: BUILTIN.hashType. */
   hashType?: HashType;
+  /** `hash-balance-factor N` (consistent hashing only): a server takes at most N% of the average load per unit of weight; absent: no bound. */
+  hashBalanceFactor?: number;
   /** `option allbackups`: every backup server takes load when no active one can (else only the first). */
   allBackups?: true;
   servers: ServerConfig[];

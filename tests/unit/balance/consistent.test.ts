@@ -6,7 +6,7 @@ import { hashKey } from "../../../src/balance/hash.ts";
 import { MapBasedHash } from "../../../src/balance/map-based.ts";
 import type { BalanceTarget } from "../../../src/balance/types.ts";
 
-type T = BalanceTarget & { name: string; up: boolean };
+type T = BalanceTarget & { name: string; up: boolean; current: number; weight: number };
 const make = (n: number): T[] =>
   Array.from({ length: n }, (_, i) => ({ name: `s${i}`, weight: 1, current: 0, hasSlot: true, rrCurrent: 0, lbSlot: 0, up: true }));
 const KEYS = Array.from({ length: 20_000 }, (_, i) => hashKey(`/object/${i}`));
@@ -53,5 +53,55 @@ describe("remapped keys when the server set changes", () => {
     const share = o.filter((x) => x === "s0").length / o.length;
     expect(share).toBeGreaterThan(0.7);
     expect(share).toBeLessThan(0.8);
+  });
+});
+
+describe("hash-balance-factor: consistent hashing with bounded loads (HAProxy's chash_server_is_eligible)", () => {
+  /** Numbers the targets as a balancer does (the constructor does it for RoundRobin's sake). */
+  const ring = (ts: T[], factor: number) => {
+    ts.forEach((t, i) => (t.lbSlot = i));
+    return new ConsistentHash(ts, factor);
+  };
+  /** Picks `count` streams for one key, each one then carried (current + 1), as the backend does. */
+  const carry = (b: ConsistentHash<T>, key: number, count: number) => {
+    const seen: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const t = b.pick(key, up)!;
+      t.current++;
+      seen.push(t.name);
+    }
+    return seen;
+  };
+
+  test("without a factor one key stays on its server however busy", () => {
+    const ts = make(2);
+    expect(new Set(carry(ring(ts, 0), KEYS[0]!, 6)).size).toBe(1);
+  });
+
+  test("two equal servers, factor 150: 4 streams of one key go 3 and 1 (the shares HAProxy's arithmetic gives)", () => {
+    const ts = make(2);
+    const seen = carry(ring(ts, 150), KEYS[0]!, 4);
+    const first = seen[0]!;
+    const other = ts.find((t) => t.name !== first)!.name;
+    // Streams in progress 0, 1, 2, 3: the first server's share (by its place) 1, 1, 2, 3 (s0) or 1, 2, 3, 3 (s1).
+    expect(seen).toEqual(first === "s0" ? [first, other, first, first] : [first, first, first, other]);
+  });
+
+  test("the shares follow the weights, and a server at its bound passes keys along the ring", () => {
+    const ts = make(3);
+    ts[0]!.weight = 2;
+    const b = ring(ts, 125);
+    for (let i = 0; i < 200; i++) carry(b, KEYS[i % 7]!, 1);
+    // 200 streams: none above (its weight's share of 200) x 1.25, rounded up, plus one.
+    const total = 200;
+    for (const t of ts) expect(t.current).toBeLessThanOrEqual(Math.ceil((total * 1.25 * t.weight) / 4) + 1);
+    expect(ts[0]!.current).toBeGreaterThan(ts[1]!.current);
+  });
+
+  test("never 0 slots: an idle server always takes its own key", () => {
+    const ts = make(4);
+    const b = ring(ts, 101);
+    const t = b.pick(KEYS[3]!, up)!;
+    expect(ring(make(4), 0).pick(KEYS[3]!, up)!.name).toBe(t.name);
   });
 });

@@ -138,3 +138,40 @@ describe("errors", () => {
     expect(c.backends[0]!.balance).toEqual({ algorithm: "roundrobin" });
   });
 });
+
+describe("hash-balance-factor", () => {
+  test("a backend's own, or its defaults'; 0 is none; YAML the same", () => {
+    const c = loadOk(
+      cfg(
+        "defaults",
+        "    mode http",
+        "    hash-type consistent",
+        "    hash-balance-factor 150",
+        "backend a",
+        "    balance uri",
+        "    server s 127.0.0.1:1",
+        "backend b",
+        "    balance uri",
+        "    hash-balance-factor 0",
+        "    server s 127.0.0.1:1",
+        "backend c",
+        "    balance uri",
+        "    hash-balance-factor 125",
+        "    server s 127.0.0.1:1",
+      ),
+    );
+    expect(c.backends.map((b) => b.hashBalanceFactor)).toEqual([150, undefined, 125]);
+    const y = loadOk(yaml("backends:", "  a:", "    mode: http", "    balance: uri", "    hash-type: consistent", "    hash-balance-factor: 200", "    servers: [{ name: s, address: 127.0.0.1:1 }]"));
+    expect(y.backends[0]!.hashBalanceFactor).toBe(200);
+  });
+
+  test("HAProxy's bounds: 0 or above 100, an integer", () => {
+    for (const [value, message] of [
+      ["50", "sluice.cfg:4: backend 'b': 'hash-balance-factor' must be 0 or greater than 100"],
+      ["100", "sluice.cfg:4: backend 'b': 'hash-balance-factor' must be 0 or greater than 100"],
+      ["x", "sluice.cfg:4: backend 'b': invalid hash-balance-factor 'x' (expected an integer, at least 0)"],
+    ]) {
+      expect(errorsOf(cfg("defaults", "    mode http", "backend b", `    hash-balance-factor ${value}`, "    server s 127.0.0.1:1"))).toEqual([message!]);
+    }
+  });
+});
