@@ -264,6 +264,8 @@ function frontend(
   };
   if (part.tcpKeepAlive?.client ?? defaults.tcpKeepAlive?.client) config.clientTcpKeepAlive = true;
   if (part.contstats ?? defaults.contstats) config.contstats = true;
+  const rate = part.rateLimitSessions ?? defaults.rateLimitSessions;
+  if (rate !== undefined && rate > 0) config.rateLimitSessions = rate;
   if (part.caseAdjustClient ?? defaults.caseAdjustClient) {
     config.caseAdjustClient = true;
     if (global.caseAdjust !== undefined) config.caseAdjustNames = global.caseAdjust;

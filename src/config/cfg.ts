@@ -101,6 +101,7 @@ const USAGE: Record<string, string> = {
   "insecure-fork-wanted": "insecure-fork-wanted",
   "cpu-map": "cpu-map [auto:]<process-set>[/<thread-set>] <cpu-set>...",
   "hash-type": "hash-type map-based|consistent",
+  "rate-limit": "rate-limit sessions <rate>",
   source: "source <addr>[:<port>]",
   "retry-on": "retry-on none | <condition> [<condition>...]",
   option: "option <name>",
@@ -452,6 +453,11 @@ class CfgParser {
       // Algorithms take arguments (uri whole len 8); one string in both
       // syntaxes, read by config/balance.ts, so the message names what was asked for.
       if (!this.arity(keyword, args, 1, Infinity)) return;
+      raw[keyword] = args.join(" ");
+      this.mark([...base, keyword]);
+    } else if (keyword === "rate-limit") {
+      // `rate-limit sessions N`: the words as one string (schema-values.ts reads them).
+      if (!this.arity(keyword, args, 1, 2)) return;
       raw[keyword] = args.join(" ");
       this.mark([...base, keyword]);
     } else if (keyword === "retry-on") {

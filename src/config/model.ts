@@ -41,6 +41,7 @@ import {
   describe,
   HashBalanceFactorSchema,
   HashTypeSchema,
+  RateLimitSchema,
   duration,
   HttpReuseSchema,
   integer,
@@ -155,6 +156,7 @@ const GLOBAL = {
 };
 const DEFAULTS = {
   ...FULLCONN,
+  "rate-limit": v.optional(RateLimitSchema),
   source: v.optional(SourceSchema),
   mode: v.optional(ModeSchema),
   timeout: v.optional(timeoutsSchema("defaults", TIMEOUT_NAMES)),
@@ -187,6 +189,7 @@ const DEFAULTS = {
   ...COMPRESSION_KEYWORD,
 };
 const FRONTEND = {
+  "rate-limit": v.optional(RateLimitSchema),
   mode: v.optional(ModeSchema),
   bind: v.optional(BindsSchema),
   default_backend: v.optional(nameSchema("backend")),
@@ -245,6 +248,7 @@ const BACKEND = {
 };
 const LISTEN = {
   ...FULLCONN,
+  "rate-limit": v.optional(RateLimitSchema),
   source: v.optional(SourceSchema),
   mode: v.optional(ModeSchema),
   bind: v.optional(BindsSchema),
@@ -318,6 +322,8 @@ export interface ProxyPart extends FiltersPart {
   hashType?: HashType;
   /** `hash-balance-factor` (0: none). */
   hashBalanceFactor?: number;
+  /** `rate-limit sessions N` (0: none). */
+  rateLimitSessions?: number;
   allBackups?: true;
   idleCloseOnResponse?: true;
   servers?: ServerPart[];
@@ -400,6 +406,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   balance?: BalanceSettings;
   "hash-type"?: HashType;
   "hash-balance-factor"?: number;
+  "rate-limit"?: number;
   source?: SourceAddress;
   servers?: ServerPart[];
   retries?: number;
@@ -438,6 +445,7 @@ function proxyPart(o: Partial<Record<RuleKeyword, string[][]>> & {
   if (o.balance !== undefined) part.balance = o.balance;
   if (o["hash-type"] !== undefined) part.hashType = o["hash-type"];
   if (o["hash-balance-factor"] !== undefined) part.hashBalanceFactor = o["hash-balance-factor"];
+  if (o["rate-limit"] !== undefined) part.rateLimitSessions = o["rate-limit"];
   if (o.source !== undefined) part.source = o.source;
   if (o.servers !== undefined) part.servers = o.servers;
   if (o.retries !== undefined) part.retries = o.retries;

@@ -168,6 +168,24 @@ export const HashBalanceFactorSchema = v.pipe(
   v.check((n) => n === 0 || n > 100, "'hash-balance-factor' must be 0 or greater than 100"),
 );
 
+/** `rate-limit sessions N` (YAML: the same words, or `{ sessions: N }`): new sessions a second, 0 for none. */
+export const RateLimitSchema = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }): number => {
+    const x = dataset.value;
+    const words = typeof x === "string" ? x.trim().split(/\s+/) : isMapping(x) && Object.keys(x).length === 1 && "sessions" in x ? ["sessions", String(x.sessions)] : undefined;
+    if (words === undefined || words[0] !== "sessions") {
+      addIssue({ message: `'rate-limit' only supports 'sessions' (got ${describe(words?.[0] ?? x)})` });
+      return NEVER;
+    }
+    if (words.length !== 2 || !/^\d+$/.test(words[1]!) || !Number.isSafeInteger(Number(words[1]))) {
+      addIssue({ message: `'rate-limit sessions' expects an integer value (in sessions/second)${words[1] === undefined ? "" : `, got ${describe(words.slice(1).join(" "))}`}` });
+      return NEVER;
+    }
+    return Number(words[1]);
+  }),
+);
+
 const HTTP_REUSE: readonly HttpReuse[] = ["never", "safe", "aggressive", "always"];
 
 export const HttpReuseSchema = v.pipe(

@@ -394,6 +394,8 @@ export interface FrontendConfig {
   /** Undefined: no backend, every connection is refused (load warns). */
   defaultBackend?: string;
   maxconn: number;
+  /** `rate-limit sessions N`: new sessions a second; those past it wait, accepted and unread (absent: no limit). */
+  rateLimitSessions?: number;
   timeouts: Timeouts;
   /**
    * `option tcplog` / `option httplog` when that is the format chosen: the

@@ -6,23 +6,30 @@ import { TimeStats } from "./time-stats.ts";
 
 /**
  * Events per second, as HAProxy's freq_ctr over a period of one second: the
- * count of the current second plus the previous second's count weighted by
- * the share of the period not yet elapsed. `max` is the highest rate read
- * when an event was added (HAProxy's rate_max, req_rate_max).
+ * count of the current period plus the previous period's count weighted by
+ * the share of the period not yet elapsed. Periods follow each other from
+ * the first event (HAProxy's curr_tick), not from the clock's seconds, and
+ * start again at the next event after two idle periods. `max` is the highest
+ * rate read when an event was added (HAProxy's rate_max, req_rate_max).
  */
 export class PerSecond {
-  private second = -1;
+  /** When the current period began (monotonic ms); -1: no event yet. */
+  private start = -1;
   private current = 0;
   private previous = 0;
   max = 0;
 
   /** `n` events (bytes, for a byte rate) at `now`. */
   add(now: number, n = 1): void {
-    const s = Math.floor(now / 1000);
-    if (s !== this.second) {
-      this.previous = s === this.second + 1 ? this.current : 0;
+    const elapsed = now - this.start;
+    if (this.start < 0 || elapsed >= 2 * PERIOD) {
+      this.previous = 0;
       this.current = 0;
-      this.second = s;
+      this.start = now;
+    } else if (elapsed >= PERIOD) {
+      this.previous = this.current;
+      this.current = 0;
+      this.start += PERIOD;
     }
     this.current += n;
     const rate = this.read(now);
@@ -31,21 +38,58 @@ export class PerSecond {
 
   /** Forgets every event: the rate and its max start again from 0. */
   clear(): void {
-    this.second = -1;
+    this.start = -1;
     this.current = 0;
     this.previous = 0;
     this.max = 0;
   }
 
-  /** The rate at `now` (monotonic ms). */
+  /** The rate at `now` (monotonic ms), as HAProxy's freq_ctr_total. */
   read(now: number): number {
-    const s = Math.floor(now / 1000);
-    const elapsed = (now - s * 1000) / 1000;
-    if (s === this.second) return this.current + Math.floor(this.previous * (1 - elapsed));
-    if (s === this.second + 1) return Math.floor(this.current * (1 - elapsed));
-    return 0;
+    if (this.start < 0) return 0;
+    let elapsed = now - this.start;
+    if (elapsed >= 2 * PERIOD) return 0;
+    let current = this.current;
+    let previous = this.previous;
+    if (elapsed >= PERIOD) {
+      previous = current;
+      current = 0;
+      elapsed -= PERIOD;
+    }
+    return current + Math.floor((previous * (PERIOD - elapsed)) / PERIOD);
+  }
+
+  /**
+   * Milliseconds from `now` until one more event keeps the rate within
+   * `limit` (0: now), as HAProxy's next_event_delay: the current period's
+   * events stay, the previous period's weigh less as this one passes.
+   */
+  delayBelow(limit: number, now: number): number {
+    if (this.read(now) < limit) return 0;
+    let elapsed = now - this.start;
+    let current = this.current;
+    let previous = this.previous;
+    if (elapsed >= PERIOD) {
+      previous = current;
+      current = 0;
+      elapsed -= PERIOD;
+    }
+    // This period holds `limit` events already: the next one, where they are the previous period's.
+    if (current >= limit) return PERIOD - elapsed + this.delayAfter(limit, 0, current);
+    // floor(previous × remain / PERIOD) < limit − current once remain < (limit − current) × PERIOD / previous.
+    return Math.max(1, this.delayAfter(limit, current, previous) - elapsed);
+  }
+
+  /** From a period's start: ms until current + floor(previous × remain / PERIOD) < limit. */
+  private delayAfter(limit: number, current: number, previous: number): number {
+    if (previous === 0) return 0;
+    const remain = Math.ceil(((limit - current) * PERIOD) / previous) - 1;
+    return Math.max(0, PERIOD - remain);
   }
 }
+
+/** A rate's period: one second, in ms. */
+const PERIOD = 1000;
 
 /** Upper bounds (seconds) of the request-duration histogram's buckets, as Prometheus' default buckets. */
 export const DURATION_BOUNDS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

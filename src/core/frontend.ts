@@ -13,7 +13,7 @@ import { serverTlsOptions } from "./bind-tls.ts";
 import type { Logger } from "../log/sink.ts";
 import type { TcpLogWriter } from "../session/tcp-log-writer.ts";
 import type { TcpStream } from "../stream/tcp-stream.ts";
-import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, System, TlsAcceptor, TlsHandshakeFailure } from "../runtime/types.ts";
+import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, System, TimerHandle, TlsAcceptor, TlsHandshakeFailure } from "../runtime/types.ts";
 import { HttpSession } from "../session/http-session.ts";
 import type { SessionActivity } from "../session/session.ts";
 import { type ContentRulesContext, type SessionHost, TcpSession } from "../session/tcp-session.ts";
@@ -94,6 +94,9 @@ export class Frontend implements SessionHost, InspectionDone {
   readonly clientFinTimeout: number | undefined;
   /** `maxconn`; the runtime API's `set maxconn frontend` changes it (0: nothing more is admitted). */
   maxconn: number;
+  /** `rate-limit sessions N`: new sessions a second; past it, accepted sockets wait paused as past maxconn (0: no limit). */
+  readonly sessionRateLimit: number;
+  private readonly clock: Clock;
   current = 0;
   totalSessions = 0;
   readonly sessions = new Set<ClientSession>();
@@ -172,6 +175,8 @@ export class Frontend implements SessionHost, InspectionDone {
     this.clientTimeout = config.timeouts.client;
     this.clientFinTimeout = config.timeouts.clientFin;
     this.maxconn = config.maxconn;
+    this.sessionRateLimit = config.rateLimitSessions ?? 0;
+    this.clock = clock;
     if (rules !== undefined) this.contentRules = { world: rules.world, maxInspectBytes: rules.maxInspectBytes, frontendRules: config.rules };
   }
 
@@ -376,6 +381,7 @@ export class Frontend implements SessionHost, InspectionDone {
 
   /** Hard stop: every session and waiting socket is closed now. */
   killAll(): void {
+    this.clearRateTimer();
     for (const w of this.waiting.splice(0)) w.socket.destroy();
     for (const i of [...this.inspecting]) i.kill();
     for (const r of [...this.readingHeader]) r.kill();
@@ -421,12 +427,36 @@ export class Frontend implements SessionHost, InspectionDone {
 
   /** Starts waiting sockets while limits allow; called when any session ends. */
   admitWaiting(): void {
-    while (this.waiting.length > 0 && this.current < this.maxconn && this.gate.admits()) {
+    while (this.waiting.length > 0 && this.current < this.maxconn && this.gate.admits() && this.rateAllows()) {
       const w = this.waiting.shift()!;
       // Waiting paused the socket after its first bytes: the session reads on from here.
       w.socket.resume();
       this.startSession(w.socket, w.early, w.bind, w.ended);
     }
+    if (this.waiting.length > 0) this.waitForRate();
+  }
+
+  /** `rate-limit sessions N`: one more session now keeps this frontend within N a second (HAProxy's freq_ctr_remain). */
+  private rateAllows(): boolean {
+    return this.sessionRateLimit === 0 || this.counters.sessionRate.read(this.runtime.now()) < this.sessionRateLimit;
+  }
+
+  private rateTimer: TimerHandle | undefined;
+
+  /** Sockets wait for the session rate (not for a slot): they are admitted once it allows one more. */
+  private waitForRate(): void {
+    if (this.rateTimer !== undefined || this.rateAllows()) return;
+    const delay = this.counters.sessionRate.delayBelow(this.sessionRateLimit, this.runtime.now());
+    this.rateTimer = this.runtime.setTimer(() => {
+      this.rateTimer = undefined;
+      this.clock.tick();
+      this.admitWaiting();
+    }, Math.max(1, delay));
+  }
+
+  private clearRateTimer(): void {
+    if (this.rateTimer !== undefined) this.runtime.clearTimer(this.rateTimer);
+    this.rateTimer = undefined;
   }
 
   private countConnection(): void {
@@ -472,12 +502,13 @@ export class Frontend implements SessionHost, InspectionDone {
         return;
       }
     }
-    if (this.current >= this.maxconn || !this.gate.admits() || this.waiting.length > 0) {
+    if (this.current >= this.maxconn || !this.gate.admits() || this.waiting.length > 0 || !this.rateAllows()) {
       const w = new Waiting(this, socket, bind);
       w.early = early;
       socket.events = w;
       socket.pause();
       this.waiting.push(w);
+      this.waitForRate();
       return;
     }
     this.startSession(socket, early, bind, false);

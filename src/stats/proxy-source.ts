@@ -77,7 +77,7 @@ function frontendRow(f: Frontend, iid: number, pid: number, now: number): StatRo
     iid,
     sid: 0,
     type: RowType.frontend,
-    rate_lim: 0,
+    rate_lim: f.sessionRateLimit,
     comp_in: 0,
     comp_out: 0,
     comp_byp: 0,

@@ -410,6 +410,35 @@ describe("counters", () => {
     expect(r.max).toBe(10);
   });
 
+  test("PerSecond: periods follow each other from the first event, as HAProxy's freq_ctr (not the clock's seconds)", () => {
+    const r = new PerSecond();
+    for (let i = 0; i < 5; i++) r.add(1700);
+    // The period began at 1700: at 2600 it still holds all 5.
+    expect(r.read(2600)).toBe(5);
+    // At 2700 they are the previous period's, weighing what is left of this one.
+    expect(r.read(2700)).toBe(5);
+    expect(r.read(2900)).toBe(4);
+    expect(r.read(3699)).toBe(0);
+    // Idle for two periods: the next event starts them again from itself.
+    r.add(9000);
+    expect(r.read(9999)).toBe(1);
+  });
+
+  test("PerSecond.delayBelow: when one more event keeps the rate under a limit (HAProxy's next_event_delay)", () => {
+    const r = new PerSecond();
+    for (let i = 0; i < 5; i++) r.add(0);
+    expect(r.delayBelow(6, 10)).toBe(0);
+    // 5 in this period: the next period, once the 5 weigh less than 5 (floor(5 x remain / 1000) < 5 at once).
+    expect(r.delayBelow(5, 10)).toBe(991);
+    expect(r.read(1001) + 1).toBeLessThanOrEqual(5);
+    for (let i = 0; i < 3; i++) r.add(1300);
+    // 3 now, 5 before: floor(5 x remain / 1000) < 2 once remain < 400, at 1601.
+    const wait = r.delayBelow(5, 1300);
+    expect(wait).toBe(301);
+    expect(r.read(1300 + wait)).toBeLessThan(5);
+    expect(r.read(1300 + wait - 1)).toBe(5);
+  });
+
   test("DurationHistogram buckets by upper bound", () => {
     const h = new DurationHistogram();
     h.observe(3);
