@@ -63,7 +63,12 @@ export interface Observer {
 export type Transition = "up" | "down" | undefined;
 
 export class ServerState {
-  admin: AdminState;
+  /** What the configuration (`disabled`), the runtime API or the state file set for this server itself (HAProxy's forced flags). */
+  forcedAdmin: AdminState;
+  /** `track`: what the tracked server passes on, its own state whether forced or inherited in turn (HAProxy's IMAINT, IDRAIN). */
+  inheritedAdmin: AdminState = "READY";
+  /** `track`: "backend/server" this one follows (check/tracking.ts); undefined: it does not track. */
+  trackedId: string | undefined;
   op: OpState = "UP";
   /**
    * HAProxy's health counter, 0 .. rise+fall-1: UP while at least `rise`.
@@ -106,10 +111,26 @@ export class ServerState {
     disabled: boolean,
     now: number,
   ) {
-    this.admin = disabled ? "MAINT" : "READY";
+    this.forcedAdmin = disabled ? "MAINT" : "READY";
     this.health = rise;
     this.lastChange = now;
     this.lastAdminChange = now;
+  }
+
+  /**
+   * The administrative state in force: maintenance if this server or the one
+   * it tracks is in it, else drain if either drains. Setting it sets this
+   * server's own (forced) state.
+   */
+  get admin(): AdminState {
+    const forced = this.forcedAdmin;
+    const inherited = this.inheritedAdmin;
+    if (forced === "MAINT" || inherited === "MAINT") return "MAINT";
+    return forced === "DRAIN" || inherited === "DRAIN" ? "DRAIN" : "READY";
+  }
+
+  set admin(state: AdminState) {
+    this.forcedAdmin = state;
   }
 
   /** Fully healthy: the top of the counter. */

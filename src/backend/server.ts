@@ -179,8 +179,8 @@ export class Server implements BalanceTarget {
   get multiplexed(): boolean {
     return this.proto === "h2" || (this.tls?.alpn.includes("h2") ?? false);
   }
-  /** Where a connect failure worth the operator's eye is told (a certificate that did not verify); `level`: syslog's, notice by default. */
-  report: (text: string, level?: number) => void = () => {};
+  /** Where a connect failure worth the operator's eye is told (a certificate that did not verify); `level`: syslog's, notice by default; `syslogText`: the line's syslog wording when it differs. */
+  report: (text: string, level?: number, syslogText?: string) => void = () => {};
 
   /** `send-proxy`: each connection starts with a PROXY protocol v1 header. */
   readonly sendProxy: boolean;

@@ -10,6 +10,7 @@ import type { Runtime } from "../runtime/types.ts";
 import { HealthCheck } from "./health-check.ts";
 import { Limiter } from "./limiter.ts";
 import { PassiveCheck } from "./observer.ts";
+import { Tracking } from "./tracking.ts";
 
 export interface ChecksOptions {
   readonly runtime: Pick<Runtime, "connect" | "runProgram" | "now" | "setTimer" | "clearTimer">;
@@ -45,11 +46,16 @@ export class HealthChecks {
   readonly all: readonly HealthCheck[];
   private readonly maxSpread: number | undefined;
   readonly limiter: Limiter;
+  /** `track`: the servers that follow others' health and state. */
+  readonly tracking: Tracking;
   /** Set by a worker of a master that checks for the others: each change of state this process's checks decide. */
   onVerdict: ((verdict: ServerVerdict) => void) | undefined;
 
   constructor(backends: Iterable<Backend>, options: ChecksOptions) {
     this.limiter = new Limiter(options.maxInFlight);
+    const backendList = [...backends];
+    backends = backendList;
+    this.tracking = new Tracking(backendList, () => options.runtime.now());
     this.maxSpread = options.maxSpread;
     const ctx = {
       runtime: options.runtime,
@@ -61,6 +67,7 @@ export class HealthChecks {
       random: options.random ?? Math.random,
       ...(options.shutdownStreams === undefined ? {} : { shutdownStreams: options.shutdownStreams }),
       proxyId: (name: string) => options.proxyIds.get(name) ?? 0,
+      tracking: this.tracking,
       onTransition: (check: HealthCheck, op: ServerVerdict["op"], result: CheckResult) =>
         this.onVerdict?.({ backend: check.backend.name, server: check.server.name, op, result }),
     };

@@ -19,7 +19,8 @@ import { protocolCheckScript } from "./protocol-check.ts";
 import { serverStateValue } from "./send-state.ts";
 import { tcpCheckScript } from "./tcp-check.ts";
 import { LEVEL } from "../log/target.ts";
-import { checkLine, downLine, noServerLine, noServerSyslogLine, serverWord, stoppingLine, type Survivors, upLine } from "./transition-log.ts";
+import type { Tracking } from "./tracking.ts";
+import { checkLine, downLine, noServerLine, noServerSyslogLine, serverWord, stoppingLine, survivors, upLine } from "./transition-log.ts";
 
 /** What every check of a proxy shares. */
 export interface CheckContext {
@@ -45,6 +46,8 @@ export interface CheckContext {
   readonly random?: () => number;
   /** A check of this process changed a server's state (the master tells the other workers). */
   onTransition?(check: HealthCheck, op: "UP" | "DOWN" | "NOLB", r: CheckResult): void;
+  /** `track`: the servers that follow this one's health. */
+  readonly tracking?: Tracking;
 }
 
 /** The steps of a check kind, and the verdict when all of them pass. */
@@ -66,13 +69,6 @@ function scriptOf(spec: CheckSpec): { steps: Step[]; success: Verdict } {
     ],
     success: { status: "L7OK", info: "" },
   };
-}
-
-/** The servers of `backend` that take traffic now. */
-export function survivors(backend: Backend): Survivors {
-  const n: Survivors = { active: 0, backup: 0 };
-  for (const s of backend.servers) if (s.usable) s.backup ? n.backup++ : n.active++;
-  return n;
 }
 
 export class HealthCheck {
@@ -307,11 +303,13 @@ export class HealthCheck {
       if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name), LEVEL.emerg, noServerSyslogLine(backend.name), backend.name);
       // After the line, which counts them as active (HAProxy's "1 sessions active").
       if (this.marks.down) ctx.shutdownStreams?.(server, "down");
+      ctx.tracking?.operational(server, "DOWN");
       return;
     }
     backend.serverUp(server);
     ctx.log(upLine(serverWord(server.id, server.backup), r, survivors(backend), 0, backend.queued, !logChecks), LEVEL.notice, undefined, backend.name);
     if (this.marks.up && !server.backup) for (const b of backend.servers) if (b.backup) ctx.shutdownStreams?.(b, "up");
+    ctx.tracking?.operational(server, "UP");
   }
 }
 

@@ -18,7 +18,7 @@ import { BUILTIN, type HoldName, type ResolversConfig } from "../config/types.ts
 import { LEVEL } from "../log/target.ts";
 import type { DatagramSocket, Runtime, TimerHandle } from "../runtime/types.ts";
 import { isIpLiteral } from "../backend/addresses.ts";
-import { survivors } from "./health-check.ts";
+import { survivors } from "./transition-log.ts";
 
 export interface ResolutionContext {
   readonly runtime: Pick<Runtime, "openDatagram" | "now" | "setTimer" | "clearTimer">;

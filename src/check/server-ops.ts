@@ -16,7 +16,8 @@ import type { Server } from "../backend/server.ts";
 import type { AdminState, Transition } from "../backend/server-state.ts";
 import type { HealthChecks } from "./checks.ts";
 import type { HealthCheck } from "./health-check.ts";
-import { survivors } from "./health-check.ts";
+import type { Tracking } from "./tracking.ts";
+import { survivors } from "./transition-log.ts";
 import { serversCount, serverWord } from "./transition-log.ts";
 
 /** A server found by "backend/server", or why not (HAProxy's answers). */
@@ -54,6 +55,7 @@ export const MAX_WEIGHT = 256;
 
 export class ServerOps {
   private readonly checkOf = new Map<Server, HealthCheck>();
+  private readonly tracking: Tracking;
 
   constructor(
     readonly backends: ReadonlyMap<string, Backend>,
@@ -62,6 +64,7 @@ export class ServerOps {
     private readonly now: () => number,
   ) {
     for (const c of checks.all) this.checkOf.set(c.server, c);
+    this.tracking = checks.tracking;
   }
 
   /** `backend/server` → the server, or HAProxy's message ("No such backend.", "No such server."). */
@@ -78,24 +81,41 @@ export class ServerOps {
     return this.checkOf.get(server);
   }
 
-  /** READY, DRAIN or MAINT (`set server B/S state`, `enable|disable server`). */
+  /**
+   * READY, DRAIN or MAINT (`set server B/S state`, `enable|disable server`):
+   * the server's own state; in force is the stronger of it and what a
+   * tracked server passes on. Its trackers follow what is in force.
+   */
   setAdmin(backend: Backend, server: Server, next: AdminState): void {
     const state = server.state;
-    const was = state.admin;
+    const was = state.forcedAdmin;
     if (was === next) return;
-    state.admin = next;
+    const before = state.admin;
+    state.forcedAdmin = next;
     // Its own clock: lastChange times the operational state (downtime counts from it).
     state.lastAdminChange = this.now();
-    if (next === "MAINT") return this.enterMaintenance(backend, server);
-    if (was === "MAINT") return this.leaveMaintenance(backend, server, next);
-    if (next === "DRAIN") {
+    this.adminChanged(backend, server, was, before, state.admin);
+    this.tracking.admin(server);
+  }
+
+  private adminChanged(backend: Backend, server: Server, was: AdminState, before: AdminState, after: AdminState): void {
+    const who = serverWord(server.id, server.backup);
+    if (before === after) {
+      // Its own maintenance (or drain) ends, the tracked server's goes on: HAProxy's words for it.
+      if (was === "MAINT" && after === "MAINT") server.report(`${who} is leaving forced maintenance but remains in maintenance via ${server.state.trackedId}.`);
+      else if (was === "DRAIN" && after === "DRAIN") server.report(`${who} is leaving forced drain but remains in drain mode via ${server.state.trackedId}.`);
+      return;
+    }
+    if (after === "MAINT") return this.enterMaintenance(backend, server);
+    if (before === "MAINT") return this.leaveMaintenance(backend, server, after);
+    if (after === "DRAIN") {
       backend.noteAvailability();
       // Its own queue holds streams bound to it: it still serves them. Nothing else is requeued.
-      server.report(`${serverWord(server.id, server.backup)} enters drain state${online(backend, server, 0)}.`);
+      server.report(`${who} enters drain state${online(backend, server, 0)}.`);
       return;
     }
     backend.serverUp(server);
-    server.report(`${serverWord(server.id, server.backup)} is ${state.op} (leaving forced drain).`);
+    server.report(`${who} is ${server.state.op} (leaving forced drain).`);
   }
 
   /** `set server B/S weight N[%]` / `set weight`: the message when refused, else undefined. */
@@ -206,7 +226,10 @@ export class ServerOps {
   private leaveMaintenance(backend: Backend, server: Server, next: AdminState): void {
     const state = server.state;
     const check = this.checkOf.get(server);
-    if (check === undefined || state.checksPaused) state.force("UP", this.now());
+    const tracked = this.tracked(server);
+    // A tracker is as healthy as the server it tracks; an unchecked server is UP.
+    if (tracked !== undefined) state.force(tracked.state.op, this.now());
+    else if (check === undefined || state.checksPaused) state.force("UP", this.now());
     else {
       state.health = state.rise;
       if (state.op === "DOWN") state.force("UP", this.now());
@@ -216,9 +239,22 @@ export class ServerOps {
     server.report(`${serverWord(server.id, server.backup)} is ${state.op}/${next === "DRAIN" ? "DRAIN" : "READY"} (leaving forced maintenance).`);
   }
 
-  /** A forced change of operational state moves traffic as a check's would, and is logged. */
+  /** The server `server` tracks, if it tracks one. */
+  private tracked(server: Server): Server | undefined {
+    const id = server.state.trackedId;
+    if (id === undefined) return undefined;
+    const slash = id.indexOf("/");
+    return this.backends.get(id.slice(0, slash))?.servers.find((s) => s.name === id.slice(slash + 1));
+  }
+
+  /** A forced change of operational state moves traffic as a check's would, and is logged; trackers follow. */
   private apply(backend: Backend, server: Server, change: Transition, why: string): void {
     if (change === undefined) return;
+    this.applyOwn(backend, server, change, why);
+    this.tracking.operational(server, change === "down" ? "DOWN" : "UP");
+  }
+
+  private applyOwn(backend: Backend, server: Server, change: "up" | "down", why: string): void {
     if (change === "down") {
       const requeued = backend.serverDown(server);
       server.pool.closeIdle();

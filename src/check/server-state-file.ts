@@ -14,7 +14,7 @@ import type { Backend } from "../backend/backend.ts";
 import type { CheckStatus } from "../backend/server-state.ts";
 import type { Server } from "../backend/server.ts";
 import { serverStateFileOf } from "../config/schema-server-state.ts";
-import { survivors } from "./health-check.ts";
+import { survivors } from "./transition-log.ts";
 import { serversCount, serverWord } from "./transition-log.ts";
 
 /** One server's line, the fields sluice restores. */

@@ -3,6 +3,7 @@
 //   Server api/a1 is UP, reason: Layer4 check passed, check duration: 0ms. 2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.
 //   Server api/a1 is DOWN, reason: Health analyze, info: "Detected 3 consecutive errors, last one was: Wrong http response". 0 active and 0 backup servers left. 1 sessions active, 0 requeued, 0 remaining in queue.
 //   backend 'api' has no server available!
+import type { Backend } from "../backend/backend.ts";
 import type { CheckResult } from "../backend/server-state.ts";
 import { REASONS } from "./status.ts";
 
@@ -10,6 +11,13 @@ import { REASONS } from "./status.ts";
 export interface Survivors {
   active: number;
   backup: number;
+}
+
+/** The servers of `backend` that take traffic now. */
+export function survivors(backend: Backend): Survivors {
+  const n: Survivors = { active: 0, backup: 0 };
+  for (const s of backend.servers) if (s.usable) s.backup ? n.backup++ : n.active++;
+  return n;
 }
 
 function why(r: CheckResult): string {

@@ -64,6 +64,7 @@ const SERVER_VALUES: Record<string, string> = {
   "on-error": "fastinter|fail-check|sudden-death|mark-down",
   "on-marked-down": "shutdown-sessions",
   "on-marked-up": "shutdown-backup-sessions",
+  track: "[<backend>/]<server>",
   // Persistence (issue 15, cookie).
   cookie: "<value>",
   socks4: "<addr>:<port>",
@@ -118,6 +119,7 @@ const SERVER_OPTIONS = [
   "on-error",
   "on-marked-down",
   "on-marked-up",
+  "track",
   // Persistence (issue 15, cookie).
   "cookie",
   // Through a SOCKS4 proxy (schema-proxymisc.ts).

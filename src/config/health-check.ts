@@ -95,9 +95,10 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
 }
 
 /** A server's `check` and `observe` settings with their defaults; undefined fields when the line has none. */
-export function serverChecks(s: ServerPart): Pick<ServerConfig, "check" | "observe" | "onMarkedDown" | "onMarkedUp"> {
+export function serverChecks(s: ServerPart): Pick<ServerConfig, "check" | "observe" | "onMarkedDown" | "onMarkedUp" | "track"> {
   const c = s.checks;
-  const out: Pick<ServerConfig, "check" | "observe" | "onMarkedDown" | "onMarkedUp"> = {};
+  const out: Pick<ServerConfig, "check" | "observe" | "onMarkedDown" | "onMarkedUp" | "track"> = {};
+  if (c.track !== undefined) out.track = c.track;
   if (c.onMarkedDown !== undefined) out.onMarkedDown = c.onMarkedDown;
   if (c.onMarkedUp !== undefined) out.onMarkedUp = c.onMarkedUp;
   if (c.check) {

@@ -49,6 +49,22 @@ const CheckAddr = v.pipe(
   }),
 );
 
+/** `track [BACKEND/]SERVER`: the server whose health this one follows (its own backend when none is named). */
+export interface TrackRef {
+  backend?: string;
+  server: string;
+}
+
+function TrackSchema() {
+  return v.pipe(
+    v.string(),
+    v.transform((text): TrackRef => {
+      const slash = text.indexOf("/");
+      return slash < 0 ? { server: text } : { backend: text.slice(0, slash), server: text.slice(slash + 1) };
+    }),
+  );
+}
+
 /** The server options of health checks, spelled as on a haproxy.cfg server line (YAML too). */
 export const SERVER_CHECK_FIELDS = {
   check: v.optional(flag("check")),
@@ -66,6 +82,7 @@ export const SERVER_CHECK_FIELDS = {
   "on-error": v.optional(oneOf("on-error", ON_ERROR)),
   "on-marked-down": v.optional(oneOf("on-marked-down", ["shutdown-sessions"] as const)),
   "on-marked-up": v.optional(oneOf("on-marked-up", ["shutdown-backup-sessions"] as const)),
+  track: v.optional(TrackSchema()),
 };
 
 /** What a server line says about checks, before defaults (build.ts fills them). */
@@ -86,6 +103,7 @@ export interface ServerCheckPart {
   onError?: OnError;
   onMarkedDown?: "shutdown-sessions";
   onMarkedUp?: "shutdown-backup-sessions";
+  track?: TrackRef;
 }
 
 type CheckFields = v.InferOutput<v.ObjectSchema<typeof SERVER_CHECK_FIELDS, undefined>>;
@@ -104,6 +122,7 @@ export function serverCheckPart(s: CheckFields): ServerCheckPart {
   if (s["on-error"] !== undefined) part.onError = s["on-error"];
   if (s["on-marked-down"] !== undefined) part.onMarkedDown = s["on-marked-down"];
   if (s["on-marked-up"] !== undefined) part.onMarkedUp = s["on-marked-up"];
+  if (s.track !== undefined) part.track = s.track;
   return part;
 }
 

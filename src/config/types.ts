@@ -121,6 +121,8 @@ export interface ServerConfig {
   onMarkedDown?: "shutdown-sessions";
   /** `on-marked-up shutdown-backup-sessions`: when this active server comes UP, the backup servers' streams are cut (U). */
   onMarkedUp?: "shutdown-backup-sessions";
+  /** `track [BACKEND/]SERVER`: this server has no checks of its own; it goes DOWN, UP, into maintenance or drain with that one (check/tracking.ts). */
+  track?: { backend?: string; server: string };
   // ---- end of health checks
   /** `cookie VALUE`: what the backend's persistence cookie says for this server (issue 15, cookie); absent: none, a client it serves is told to drop the cookie. */
   cookie?: string;

@@ -30,6 +30,7 @@ export function validate(draft: Draft): Findings {
   const byName = new Map(backends.map((b) => [b.config.name, b]));
 
   for (const b of backends) checkServers(b, found);
+  checkTracking(backends, found);
   for (const b of backends) checkBalance(b, found);
   for (const b of backends) found.errors.push(...b.checkProblems);
   for (const b of backends) if (b.config.healthCheck.kind === "external") checkExternal(b, draft.global, found);
@@ -154,6 +155,59 @@ function checkServers(b: DraftBackend, found: Findings): void {
         "no server (connections sent here will fail)",
       ),
     );
+  }
+}
+
+/**
+ * `track [B/]S`: the server tracked exists, has checks or tracks another in
+ * turn (a chain ends with a checked server, never back where it began), and
+ * the tracking server has no checks of its own: HAProxy's rules and words.
+ */
+function checkTracking(backends: DraftBackend[], found: Findings): void {
+  const byName = new Map(backends.map((b) => [b.config.name, b]));
+  const serverOf = (b: DraftBackend, name: string) => b.config.servers.find((s) => s.name === name);
+  // A loop is reported once, at the server of the configuration that closes it (the last of it, as HAProxy reads them).
+  const order = new Map(backends.flatMap((b) => b.config.servers).map((s, i) => [s, i]));
+  for (const b of backends) {
+    for (const s of b.config.servers) {
+      if (s.track === undefined) continue;
+      const fail = (detail: string) => found.errors.push(new ConfigError(s.origin, [where(b.named)], `'server ${b.config.name}/${s.name}' : ${detail}`));
+      if (s.check !== undefined) {
+        fail("unable to enable checks and tracking at the same time!");
+        continue;
+      }
+      const owner = s.track.backend === undefined ? b : byName.get(s.track.backend);
+      if (owner === undefined) {
+        fail(`unable to find required proxy '${s.track.backend}' for tracking.`);
+        continue;
+      }
+      const tracked = serverOf(owner, s.track.server);
+      if (tracked === undefined) {
+        fail(`unable to find required server '${s.track.server}' for tracking.`);
+        continue;
+      }
+      // Along the chain: a checked server ends it; coming back to this one is a loop.
+      let at = { backend: owner, server: tracked };
+      let last = order.get(s)!;
+      for (let hops = 0; ; hops++) {
+        if (at.server === s) {
+          if (last === order.get(s)) fail(`unable to track ${owner.config.name}/${tracked.name} as it belongs to a tracking chain looping back to ${b.config.name}/${s.name}.`);
+          break;
+        }
+        // A loop this server leads into without being part of it: its members report it.
+        if (hops > order.size) break;
+        last = Math.max(last, order.get(at.server) ?? 0);
+        if (at.server.check !== undefined) break;
+        const next = at.server.track;
+        const nextOwner = next === undefined ? undefined : next.backend === undefined ? at.backend : byName.get(next.backend);
+        const nextServer = next === undefined || nextOwner === undefined ? undefined : serverOf(nextOwner, next.server);
+        if (nextOwner === undefined || nextServer === undefined) {
+          if (next === undefined) fail(`unable to use ${owner.config.name}/${tracked.name} for tracking as it does not have any check nor agent enabled.`);
+          break;
+        }
+        at = { backend: nextOwner, server: nextServer };
+      }
+    }
   }
 }
 

@@ -108,7 +108,9 @@ function stateLine(ctx: ControlContext, backendId: number, backend: Backend, ser
   const check = ctx.ops.healthCheck(server);
   const ramping = server.weight < server.userWeight && state.op === "UP";
   const op = state.op === "DOWN" || state.admin === "MAINT" ? 0 : state.stopping ? 3 : ramping ? 1 : 2;
-  const admin = (state.admin === "MAINT" ? 0x01 : 0) | (server.configDisabled ? 0x04 : 0) | (state.admin === "DRAIN" ? 0x08 : 0);
+  // HAProxy's flags: FMAINT, IMAINT (a tracked server's), CMAINT (the configuration's), FDRAIN, IDRAIN.
+  const admin = (state.forcedAdmin === "MAINT" ? 0x01 : 0) | (state.inheritedAdmin === "MAINT" ? 0x02 : 0) | (server.configDisabled ? 0x04 : 0) |
+    (state.forcedAdmin === "DRAIN" ? 0x08 : 0) | (state.inheritedAdmin === "DRAIN" ? 0x10 : 0);
   const last = state.last;
   const status = check === undefined ? 1 : last === undefined ? 1 : CHECK_STATUS[last.status];
   const result = check === undefined || last === undefined ? 0 : state.health >= state.rise && state.op === "UP" ? CHECK_PASSED : CHECK_FAILED;

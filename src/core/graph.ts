@@ -87,7 +87,7 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
       ? events
       : createLogger(b.logTargets ?? config.global.logTargets, { pool, ...(b.logging?.tag === undefined ? {} : { tag: b.logging.tag }) });
     backendLoggers.set(b.name, messages);
-    for (const s of backend.servers) s.report = (text, level) => messages.event(text, level);
+    for (const s of backend.servers) s.report = (text, level, syslogText) => messages.event(text, level, syslogText);
     backends.set(b.name, backend);
   }
   const frontends: Frontend[] = [];

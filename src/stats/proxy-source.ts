@@ -107,7 +107,8 @@ function frontendRow(f: Frontend, iid: number, pid: number, now: number): StatRo
 /** HAProxy's status words: MAINT, DRAIN, "no check" (unchecked and up), DOWN, UP, and "UP 1/3" / "DOWN 1/2" while the health counter moves. */
 export function serverStatus(s: Server, checked: boolean): string {
   const st = s.state;
-  if (st.admin === "MAINT") return "MAINT";
+  // A tracker in the maintenance of the server it tracks (not its own): HAProxy's "MAINT (via b/s1)".
+  if (st.admin === "MAINT") return st.forcedAdmin !== "MAINT" && st.trackedId !== undefined ? `MAINT (via ${st.trackedId})` : "MAINT";
   if (checked && st.op === "DOWN") return st.health > 0 ? `DOWN ${st.health}/${st.rise}` : "DOWN";
   if (st.admin === "DRAIN" || s.weight === 0) return "DRAIN";
   // HAProxy's STOPPING (http-check disable-on-404 saw a 404).
@@ -132,7 +133,8 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
     econ: s.connectFailures,
     wretr: s.counters.retries,
     wredis: s.counters.redispatches,
-    status: serverStatus(s, checked),
+    // A tracker's status is its health's, which its tracked server's checks decide.
+    status: serverStatus(s, checked || st.trackedId !== undefined),
     weight: s.weight,
     act: s.backup ? 0 : 1,
     bck: s.backup ? 1 : 0,
@@ -161,6 +163,7 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
   if (s.maxqueue > 0) row.qlimit = s.maxqueue;
   row.addr = `${s.address === "" ? s.host : s.address}:${s.port}`;
   if (s.cookie !== undefined) row.cookie = s.cookie;
+  if (st.trackedId !== undefined) row.tracked = st.trackedId;
   if (checked) {
     row.chkfail = st.fails;
     row.chkdown = st.downs;
