@@ -77,6 +77,8 @@ const SINGLE_ARG: Record<string, string> = {
   // Master and workers (issue 16).
   workers: "workers <number>|auto",
   nbthread: "nbthread <number>",
+  maxconnrate: "maxconnrate <number>",
+  maxsessrate: "maxsessrate <number>",
   "hash-balance-factor": "hash-balance-factor <factor>",
   // Process keywords (issue 19): schema-process.ts reads them.
   pidfile: "pidfile <path>",

@@ -115,6 +115,8 @@ const ERRORLOC = {
 // `max-session-srv-conns` in defaults, frontend and listen.
 const GLOBAL = {
   maxconn: v.optional(integer("maxconn", 1)),
+  maxconnrate: v.optional(integer("maxconnrate", 0)),
+  maxsessrate: v.optional(integer("maxsessrate", 0)),
   "hard-stop-after": v.optional(duration("hard-stop-after")),
   "tune.bufsize": v.optional(integer("tune.bufsize", 1024, 1048576)),
   "tune.http.maxhdr": v.optional(integer("tune.http.maxhdr", 1, 32767)),
@@ -506,6 +508,8 @@ export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePa
   /** `localpeer`: this process's name in peers sections. */
   localPeer?: string;
   maxconn?: number;
+  maxConnRate?: number;
+  maxSessRate?: number;
   hardStopAfter?: number;
   bufsize?: number;
   maxHeaderFields?: number;
@@ -538,6 +542,8 @@ export const GlobalSchema = v.pipe(
   v.transform((g): GlobalPart => {
     const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...edgePart(g), ...extCheckGlobalPart(g), ...tunePart(g), ...envPart(g) };
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
+    if (g.maxconnrate !== undefined && g.maxconnrate > 0) part.maxConnRate = g.maxconnrate;
+    if (g.maxsessrate !== undefined && g.maxsessrate > 0) part.maxSessRate = g.maxsessrate;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];
     if (g["tune.bufsize"] !== undefined) part.bufsize = g["tune.bufsize"];
     if (g["tune.http.maxhdr"] !== undefined) part.maxHeaderFields = g["tune.http.maxhdr"];

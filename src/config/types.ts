@@ -472,6 +472,9 @@ export interface GlobalConfig {
   serverStateFile?: string;
   serverStateBase?: string;
   maxconn: number;
+  /** `maxconnrate` / `maxsessrate`: connections / sessions started a second on the whole process; those past it wait, accepted and unread (absent: no limit). */
+  maxConnRate?: number;
+  maxSessRate?: number;
   hardStopAfter: number;
   /** `tune.bufsize`: bytes, 1024-1048576, default 16384. */
   bufsize: number;

@@ -50,6 +50,35 @@ function setGlobalMaxconn(args: readonly string[], ctx: ControlContext): string 
   return "";
 }
 
+/** HAProxy's answer to a `set rate-limit` it cannot read. */
+const RATE_LIMIT_USAGE = say(
+  "'set rate-limit' only supports :\n" +
+    "   - 'connections global' to set the per-process maximum connection rate\n" +
+    "   - 'sessions global' to set the per-process maximum session rate\n" +
+    "   - 'ssl-sessions global' to set the per-process maximum SSL session rate\n" +
+    "   - 'http-compression global' to set the per-process maximum compression speed in kB/s",
+);
+
+/**
+ * `set rate-limit connections|sessions global N` (HAProxy's maxconnrate,
+ * maxsessrate; 0: none). `ssl-sessions` and `http-compression` are
+ * HAProxy's too, and refused: sluice limits neither its TLS handshakes nor
+ * its compressor's speed.
+ */
+function setRateLimit(args: readonly string[], ctx: ControlContext): string {
+  const [kind, scope, value] = args;
+  if ((kind !== "connections" && kind !== "sessions" && kind !== "ssl-sessions" && kind !== "http-compression") || scope !== "global") return RATE_LIMIT_USAGE;
+  if (kind === "ssl-sessions" || kind === "http-compression") {
+    return say(`'set rate-limit ${kind}' is not supported: sluice does not limit ${kind === "ssl-sessions" ? "the TLS session rate (maxsslrate)" : "the compression speed (maxcomprate)"}.`);
+  }
+  if (value === undefined || value === "") return say("Expects an integer value.");
+  const v = atoi(value);
+  if (v < 0) return say("Value out of range.");
+  ctx.proxy.clock.tick();
+  ctx.proxy.setRateLimit(kind, v);
+  return "";
+}
+
 export const LIMIT_COMMANDS: readonly Command[] = [
   {
     words: ["set", "maxconn", "server"],
@@ -64,6 +93,13 @@ export const LIMIT_COMMANDS: readonly Command[] = [
     help: "change a frontend's maxconn setting",
     level: "admin",
     run: (call, ctx) => setFrontendMaxconn(call.args, ctx),
+  },
+  {
+    words: ["set", "rate-limit"],
+    usage: "set rate-limit <setting> <value>",
+    help: "change a rate limiting value",
+    level: "admin",
+    run: (call, ctx) => setRateLimit(call.args, ctx),
   },
   {
     words: ["set", "maxconn", "global"],

@@ -65,6 +65,8 @@ export interface AcceptGate {
   readonly totals: ProcessCounters;
   /** May one more session start now? */
   admits(): boolean;
+  /** Sockets wait because of the process's rates (maxconnrate, maxsessrate): they are let in when those allow. */
+  waitForRate?(): void;
   started(): void;
   ended(): void;
 }
@@ -433,7 +435,10 @@ export class Frontend implements SessionHost, InspectionDone {
       w.socket.resume();
       this.startSession(w.socket, w.early, w.bind, w.ended);
     }
-    if (this.waiting.length > 0) this.waitForRate();
+    if (this.waiting.length > 0) {
+      this.waitForRate();
+      this.gate.waitForRate?.();
+    }
   }
 
   /** `rate-limit sessions N`: one more session now keeps this frontend within N a second (HAProxy's freq_ctr_remain). */
@@ -509,6 +514,7 @@ export class Frontend implements SessionHost, InspectionDone {
       socket.pause();
       this.waiting.push(w);
       this.waitForRate();
+      this.gate.waitForRate?.();
       return;
     }
     this.startSession(socket, early, bind, false);

@@ -11,6 +11,7 @@ import type { Runtime, TimerHandle } from "../runtime/types.ts";
 import type { AcceptGate, Frontend } from "./frontend.ts";
 import { buildGraph } from "./graph.ts";
 import { ProcessCounters } from "./process-counters.ts";
+import { PerSecond } from "../conn/counters.ts";
 import type { StickTables } from "./stick-tables.ts";
 import type { Services } from "../stream/types.ts";
 import { resolveServers } from "../backend/addresses.ts";
@@ -46,6 +47,17 @@ export class Proxy implements AcceptGate {
   private current = 0;
   /** The process-wide limit now (`show info` Maxconn); `set maxconn global` moves it up to hardMaxconn. */
   private maxconn: number;
+  /**
+   * `maxconnrate` / `maxsessrate` (0: none): connections and sessions started
+   * a second on the whole process; `set rate-limit connections|sessions
+   * global` changes them. Connections past them wait, accepted and unread,
+   * as past maxconn, and start as the rates allow.
+   */
+  connRateLimit: number;
+  sessRateLimit: number;
+  /** Connections let through the global limits (HAProxy counts its accepts there; sluice's runtime accepted them already). */
+  private readonly startedConnections = new PerSecond();
+  private rateTimer: TimerHandle | undefined;
   /** The configured global maxconn: `set maxconn global` goes no higher (HAProxy's hardmaxconn). */
   readonly hardMaxconn: number;
   private stopping: Promise<void> | undefined;
@@ -64,6 +76,8 @@ export class Proxy implements AcceptGate {
   constructor(readonly config: Config, readonly runtime: Runtime, pool: SinkPool, options: ProxyOptions = {}) {
     this.maxconn = config.global.maxconn;
     this.hardMaxconn = config.global.maxconn;
+    this.connRateLimit = config.global.maxConnRate ?? 0;
+    this.sessRateLimit = config.global.maxSessRate ?? 0;
     this.reusePort = options.reusePort ?? false;
     this.runChecks = options.healthChecks !== "follow";
     const graph = buildGraph(config, { runtime, pool, gate: this, strictOwnership: options.strictOwnership ?? false, services: this.services });
@@ -138,11 +152,42 @@ export class Proxy implements AcceptGate {
   }
 
   admits(): boolean {
-    return this.current < this.maxconn;
+    return this.current < this.maxconn && this.rateAllows();
   }
 
   started(): void {
     this.current++;
+    if (this.connRateLimit > 0) this.startedConnections.add(this.runtime.now());
+  }
+
+  /** One more connection and session now keep the process within maxconnrate and maxsessrate. */
+  private rateAllows(): boolean {
+    if (this.connRateLimit === 0 && this.sessRateLimit === 0) return true;
+    const now = this.runtime.now();
+    return (this.connRateLimit === 0 || this.startedConnections.read(now) < this.connRateLimit) &&
+      (this.sessRateLimit === 0 || this.totals.sessionRate.read(now) < this.sessRateLimit);
+  }
+
+  /** Some frontend holds connections the global rates stopped: they start once the rates allow one more. */
+  waitForRate(): void {
+    if (this.rateTimer !== undefined || this.rateAllows()) return;
+    const now = this.runtime.now();
+    const delay = Math.max(
+      this.connRateLimit === 0 ? 0 : this.startedConnections.delayBelow(this.connRateLimit, now),
+      this.sessRateLimit === 0 ? 0 : this.totals.sessionRate.delayBelow(this.sessRateLimit, now),
+    );
+    this.rateTimer = this.runtime.setTimer(() => {
+      this.rateTimer = undefined;
+      this.clock.tick();
+      for (const f of this.frontends) f.admitWaiting();
+    }, Math.max(1, delay));
+  }
+
+  /** `set rate-limit connections|sessions global N` (0: none): sockets waiting get in at once if it allows. */
+  setRateLimit(kind: "connections" | "sessions", limit: number): void {
+    if (kind === "connections") this.connRateLimit = limit;
+    else this.sessRateLimit = limit;
+    for (const f of this.frontends) f.admitWaiting();
   }
 
   ended(): void {
@@ -211,6 +256,8 @@ export class Proxy implements AcceptGate {
     if (timer !== undefined) this.runtime.clearTimer(timer);
     if (first === "deadline") {
       for (const f of this.frontends) f.killAll();
+      if (this.rateTimer !== undefined) this.runtime.clearTimer(this.rateTimer);
+      this.rateTimer = undefined;
     }
   }
 }

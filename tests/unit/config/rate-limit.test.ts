@@ -47,3 +47,15 @@ describe("rate-limit sessions", () => {
     ]);
   });
 });
+
+describe("maxconnrate and maxsessrate (global)", () => {
+  test("read; 0 is none", () => {
+    const c = loadOk(cfg("global", "    maxconnrate 100", "    maxsessrate 0", "defaults", "    mode http"));
+    expect([c.global.maxConnRate, c.global.maxSessRate]).toEqual([100, undefined]);
+  });
+
+  test("errors", () => {
+    expect(errorsOf(cfg("global", "    maxsessrate 10 20"))).toEqual(["sluice.cfg:2: global: too many arguments for 'maxsessrate': '20' (usage: maxsessrate <number>)"]);
+    expect(errorsOf(cfg("global", "    maxconnrate x"))).toEqual(["sluice.cfg:2: global: invalid maxconnrate 'x' (expected an integer, at least 0)"]);
+  });
+});
