@@ -198,6 +198,7 @@ function bindTls(written: BindSslPart, loaded: BindTls, global: GlobalConfig): B
   // HAProxy's `tls-tickets` (a bind undoing the global no-tls-tickets) is not accepted, so either word turns them off.
   tls.tlsTickets = !(written.noTlsTickets || d.noTlsTickets === true);
   if (written.preferClientCiphers === true || d.preferClientCiphers === true) tls.preferClientCiphers = true;
+  if (global.sslLifetimeSec !== undefined) tls.sessionLifetimeSec = global.sslLifetimeSec;
   return tls;
 }
 

@@ -72,6 +72,7 @@ const SINGLE_ARG: Record<string, string> = {
   "ssl-default-server-ciphersuites": "ssl-default-server-ciphersuites <ciphersuites>",
   "ssl-server-verify": "ssl-server-verify none|required",
   "tune.ssl.cachesize": "tune.ssl.cachesize <number>",
+  "tune.ssl.lifetime": "tune.ssl.lifetime <timeout>",
   "tune.ssl.default-dh-param": "tune.ssl.default-dh-param <number>",
   "tune.max-checks-per-thread": "tune.max-checks-per-thread <number>",
   // Master and workers (issue 16).

@@ -57,6 +57,7 @@ import {
   ServerCiphersSchema,
   ServerCiphersuitesSchema,
   SslCacheSizeSchema,
+  SslLifetimeSchema,
   SslServerVerifySchema,
 } from "./schema-tls.ts";
 import { type CheckOption, type HttpCheckRule, HttpCheckSchema, TcpCheckSchema } from "./schema-check.ts";
@@ -146,6 +147,7 @@ const GLOBAL = {
   "ssl-default-server-ciphersuites": v.optional(ServerCiphersuitesSchema),
   "ssl-server-verify": v.optional(SslServerVerifySchema),
   "tune.ssl.cachesize": v.optional(SslCacheSizeSchema),
+  "tune.ssl.lifetime": v.optional(SslLifetimeSchema),
   stats: v.optional(GlobalStatsSchema),
   ...MASTER_GLOBAL,
   ...PEERS_GLOBAL,
@@ -510,6 +512,7 @@ export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePa
   maxconn?: number;
   maxConnRate?: number;
   maxSessRate?: number;
+  sslLifetimeSec?: number;
   hardStopAfter?: number;
   bufsize?: number;
   maxHeaderFields?: number;
@@ -542,6 +545,7 @@ export const GlobalSchema = v.pipe(
   v.transform((g): GlobalPart => {
     const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...edgePart(g), ...extCheckGlobalPart(g), ...tunePart(g), ...envPart(g) };
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
+    if (g["tune.ssl.lifetime"] !== undefined && g["tune.ssl.lifetime"] > 0) part.sslLifetimeSec = g["tune.ssl.lifetime"];
     if (g.maxconnrate !== undefined && g.maxconnrate > 0) part.maxConnRate = g.maxconnrate;
     if (g.maxsessrate !== undefined && g.maxsessrate > 0) part.maxSessRate = g.maxsessrate;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];

@@ -3,6 +3,7 @@
 // Values are checked here; the files they name are read by tls-files.ts.
 
 import * as v from "valibot";
+import { parseDuration } from "./duration.ts";
 import { BIND_SOCKET_FIELDS, BIND_SOCKET_KEYS } from "./schema-bind.ts";
 import { keywords } from "./schema-keywords.ts";
 import { BIND_PROXY_FIELDS, BIND_PROXY_KEYS } from "./schema-proxy-protocol.ts";
@@ -317,6 +318,24 @@ export const SslCacheSizeSchema = v.pipe(
   ),
 );
 export const CiphersuitesSchema = text("ssl-default-bind-ciphersuites");
+
+/**
+ * `tune.ssl.lifetime TIME` (seconds unless a unit is written, as HAProxy's
+ * TIME_UNIT_S): how long a TLS session stays resumable, the lifetime its
+ * tickets say; 0: the TLS library's own (HAProxy sets none then either).
+ */
+export const SslLifetimeSchema = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }): number => {
+    const x = dataset.value;
+    const text = typeof x === "number" ? String(x) : typeof x === "string" ? x.trim() : "";
+    if (/^\d+$/.test(text)) return Number(text);
+    const r = parseDuration(text);
+    if (text !== "" && r.ok) return Math.ceil(r.ms / 1000);
+    addIssue({ message: `'tune.ssl.lifetime' expects a time (seconds unless a unit is given, e.g. 300 or 5m), got ${describe(x)}` });
+    return NEVER;
+  }),
+);
 
 /**
  * A server's `check-sni`: a constant name (str(NAME), or NAME). HAProxy takes a

@@ -34,6 +34,8 @@ export interface BindTls {
   strictSni: boolean;
   /** Session ticket keys are replaced this often, ms. */
   ticketKeyRotate: number;
+  /** `tune.ssl.lifetime` (global): seconds a session stays resumable; absent: the TLS library's. */
+  sessionLifetimeSec?: number;
   /** False with `no-tls-tickets` (on the bind or in ssl-default-bind-options): no session tickets are issued. */
   tlsTickets: boolean;
   /** `prefer-client-ciphers` (on the bind or in ssl-default-bind-options): the client's order picks the cipher, not the server's (HAProxy's default). */

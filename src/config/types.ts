@@ -475,6 +475,8 @@ export interface GlobalConfig {
   /** `maxconnrate` / `maxsessrate`: connections / sessions started a second on the whole process; those past it wait, accepted and unread (absent: no limit). */
   maxConnRate?: number;
   maxSessRate?: number;
+  /** `tune.ssl.lifetime`: seconds a TLS session stays resumable (its tickets' lifetime) on every TLS bind; absent: the TLS library's. */
+  sslLifetimeSec?: number;
   hardStopAfter: number;
   /** `tune.bufsize`: bytes, 1024-1048576, default 16384. */
   bufsize: number;

@@ -30,6 +30,7 @@ export function serverTlsOptions(tls: BindTls, handshakeTimeoutMs: number): Serv
   if (tls.ciphersuites !== undefined) options.ciphersuites = tls.ciphersuites;
   if (tls.curves !== undefined) options.curves = tls.curves;
   if (tls.preferClientCiphers === true) options.preferClientCiphers = true;
+  if (tls.sessionLifetimeSec !== undefined) options.sessionLifetimeSec = tls.sessionLifetimeSec;
   const clients = tls.clientCertificates;
   if (clients !== undefined) {
     options.clientCertificates = { ca: clients.ca, rejectInHandshake: refusedInHandshake(clients), ...(clients.crl === undefined ? {} : { crl: clients.crl }) };

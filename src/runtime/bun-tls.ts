@@ -26,7 +26,7 @@ export function fitsNativeTls(o: ServerTlsOptions): boolean {
   const group = o.groups[0];
   return o.groups.length === 1 && group !== undefined && group.length === 1 && group[0]!.ocsp === undefined &&
     (o.minVersion === undefined || o.minVersion === "TLSv1.2") && o.maxVersion === undefined &&
-    o.ciphers === undefined && o.ciphersuites === undefined && o.curves === undefined && o.tickets &&
+    o.ciphers === undefined && o.ciphersuites === undefined && o.curves === undefined && o.tickets && o.sessionLifetimeSec === undefined &&
     // Client certificates: node:tls hands over the peer's certificate and why it did not verify.
     o.clientCertificates === undefined &&
     // No strict-sni: every name, and none, gets the one certificate.

@@ -227,6 +227,7 @@ export const denoRuntime: Runtime = {
         t.curves && "curves",
         !t.tickets && "no-tls-tickets",
         t.clientCertificates?.crl !== undefined && "crl-file",
+        t.sessionLifetimeSec !== undefined && "tune.ssl.lifetime",
       ].filter(Boolean);
       if (ignored.length > 0) {
         return Promise.reject(

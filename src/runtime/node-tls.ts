@@ -239,6 +239,7 @@ export function commonOptions(o: ServerTlsOptions): tls.SecureContextOptions {
   const options: tls.SecureContextOptions = {};
   // Every context, the SNI ones too: the context that ends the handshake decides.
   if (!o.tickets) options.secureOptions = cryptoConstants.SSL_OP_NO_TICKET;
+  if (o.sessionLifetimeSec !== undefined) options.sessionTimeout = o.sessionLifetimeSec;
   if (o.minVersion !== undefined) options.minVersion = o.minVersion;
   if (o.maxVersion !== undefined) options.maxVersion = o.maxVersion;
   const ciphers = cipherList(o);

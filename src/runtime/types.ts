@@ -124,6 +124,8 @@ export interface ServerTlsOptions {
   readonly ticketKeyRotateMs: number;
   /** False: issue no session tickets (HAProxy's `no-tls-tickets`); a runtime that cannot honour it refuses to listen. */
   readonly tickets: boolean;
+  /** Seconds a session stays resumable, the lifetime its tickets say (`tune.ssl.lifetime`); absent: the TLS library's. */
+  readonly sessionLifetimeSec?: number;
   /**
    * True: the client's cipher order picks (HAProxy's `prefer-client-ciphers`);
    * else the server's where the TLS library lets it (node:tls on Bun; Bun.listen
