@@ -59,6 +59,24 @@ export interface Observer {
   observe(what: ObservedCode): void;
 }
 
+/** What the agent (`agent-check`) last said and how it stands. */
+export interface AgentState {
+  /** It said down, fail or stopped, and not up since (HAProxy's agent health 0). */
+  down: boolean;
+  /** Its last answer: a check status, or CHECKED (it said nothing of the state); undefined before the first. */
+  last: AgentResult | undefined;
+  /** An agent check is running now. */
+  running: boolean;
+}
+
+/** An agent's answer as `show stat` gives it (agent_status, agent_code, agent_desc, agent_duration). */
+export interface AgentResult {
+  readonly status: CheckStatus | "CHECKED";
+  readonly code?: number;
+  readonly desc: string;
+  readonly durationMs: number;
+}
+
 /** A change of operational state, for whoever logs it and moves traffic. */
 export type Transition = "up" | "down" | undefined;
 
@@ -103,6 +121,12 @@ export class ServerState {
   stopping = false;
   /** `disable health` (runtime API): checks do not run, and the server counts as UP meanwhile (HAProxy's paused check). */
   checksPaused = false;
+  /**
+   * `agent-check`: the agent said down, fail or stopped (its health 0); only
+   * its "up" brings the server UP again, and then only if the health check
+   * agrees. Undefined: no agent.
+   */
+  agent: AgentState | undefined;
 
   constructor(
     /** `rise`/`fall`: 1 each without checks (nothing moves them then). */
@@ -138,7 +162,7 @@ export class ServerState {
     return this.health === this.rise + this.fall - 1;
   }
 
-  /** A check passed: one step up; "up" when it reaches rise from DOWN. */
+  /** A check passed: one step up; "up" when it reaches rise from DOWN (and no agent says down). */
   passed(result: CheckResult, now: number): Transition {
     this.checks++;
     this.last = result;
@@ -146,8 +170,17 @@ export class ServerState {
       this.health++;
       if (this.health >= this.rise) this.health = this.rise + this.fall - 1;
     }
-    if (this.op === "DOWN" && this.health >= this.rise) return this.setUp(now);
+    if (this.op === "DOWN" && this.health >= this.rise && this.agent?.down !== true) return this.setUp(now);
     return undefined;
+  }
+
+  /** The agent said down (true) or up (false): DOWN at once, or UP again if the health check agrees. */
+  agentSays(down: boolean, now: number): Transition {
+    const agent = this.agent;
+    if (agent === undefined) return undefined;
+    agent.down = down;
+    if (down) return this.op === "UP" ? this.setDown(now) : undefined;
+    return this.op === "DOWN" && this.health >= this.rise ? this.setUp(now) : undefined;
   }
 
   /** A check failed: one step down (to 0 once below rise); "down" when it reaches 0 while UP. */
@@ -183,7 +216,7 @@ export class ServerState {
   force(op: OpState, now: number): Transition {
     if (op === "UP") {
       this.health = this.rise + this.fall - 1;
-      return this.op === "DOWN" ? this.setUp(now) : undefined;
+      return this.op === "DOWN" && this.agent?.down !== true ? this.setUp(now) : undefined;
     }
     this.health = 0;
     return this.op === "UP" ? this.setDown(now) : undefined;
@@ -197,7 +230,7 @@ export class ServerState {
   follow(op: OpState, result: CheckResult, now: number): Transition {
     this.last = result;
     this.health = op === "UP" ? this.rise + this.fall - 1 : 0;
-    if (op === this.op) return undefined;
+    if (op === this.op || (op === "UP" && this.agent?.down === true)) return undefined;
     return op === "UP" ? this.setUp(now) : this.setDown(now);
   }
 

@@ -11,6 +11,7 @@ import { HealthCheck } from "./health-check.ts";
 import { Limiter } from "./limiter.ts";
 import { PassiveCheck } from "./observer.ts";
 import { Tracking } from "./tracking.ts";
+import { AgentCheck, type AgentOps } from "./agent-check.ts";
 
 export interface ChecksOptions {
   readonly runtime: Pick<Runtime, "connect" | "runProgram" | "now" | "setTimer" | "clearTimer">;
@@ -48,6 +49,10 @@ export class HealthChecks {
   readonly limiter: Limiter;
   /** `track`: the servers that follow others' health and state. */
   readonly tracking: Tracking;
+  /** `agent-check`: each server's agent. */
+  readonly agents: readonly AgentCheck[];
+  /** What agents change (weights, maxconn, admin states): the runtime API's operations, given once they exist. */
+  agentOps: AgentOps | undefined;
   /** Set by a worker of a master that checks for the others: each change of state this process's checks decide. */
   onVerdict: ((verdict: ServerVerdict) => void) | undefined;
 
@@ -72,19 +77,23 @@ export class HealthChecks {
         this.onVerdict?.({ backend: check.backend.name, server: check.server.name, op, result }),
     };
     const all: HealthCheck[] = [];
+    const agents: AgentCheck[] = [];
     for (const backend of backends) {
       // Backend.servers follows its config's order.
       backend.servers.forEach((server, i) => {
         const settings = backend.config.servers[i]!;
+        const marks = { down: settings.onMarkedDown !== undefined, up: settings.onMarkedUp !== undefined };
+        if (settings.agent !== undefined) agents.push(new AgentCheck(server, backend, settings.agent, ctx, () => this.agentOps, marks));
         const spec = settings.check;
         if (spec === undefined) return;
-        const check = new HealthCheck(server, backend, spec, ctx, { down: settings.onMarkedDown !== undefined, up: settings.onMarkedUp !== undefined });
+        const check = new HealthCheck(server, backend, spec, ctx, marks);
         all.push(check);
         const observe = settings.observe;
         if (observe !== undefined) server.state.observer = new PassiveCheck(observe, server.state, check);
       });
     }
     this.all = all;
+    this.agents = agents;
   }
 
   /** Offsets of the first checks: server i of n at i/n of the shortest interval, or of `max-spread-checks` when that is shorter. */
@@ -97,10 +106,23 @@ export class HealthChecks {
   start(): void {
     const offsets = this.offsets();
     this.all.forEach((c, i) => c.start(offsets[i]!));
+    this.startAgents();
+  }
+
+  /**
+   * The agents start, spread over the shortest agent-inter. A worker that
+   * follows another's checks asks the agents itself: what they change
+   * (weights, maxconn, states) is each process's own.
+   */
+  startAgents(): void {
+    const n = this.agents.length;
+    const min = Math.min(...this.agents.map((a) => a.spec.inter));
+    this.agents.forEach((a, i) => a.start(Math.floor((min * i) / n)));
   }
 
   stop(): void {
     for (const c of this.all) c.stop();
+    for (const a of this.agents) a.stop();
   }
 
   /** Another process checked (`verdict`): the server takes that state here; false when no check of this name exists. */

@@ -291,26 +291,42 @@ export class HealthCheck {
   /** A change of state moves traffic and is logged; `tell`: others follow this check (onTransition). */
   private apply(change: Transition, r: CheckResult, tell = true): void {
     if (change === undefined) return;
-    const { server, backend, ctx } = this;
-    const logChecks = backend.config.logging?.healthChecks === true;
-    ctx.tick();
-    if (tell) ctx.onTransition?.(this, change === "down" ? "DOWN" : "UP", r);
-    if (change === "down") {
-      const requeued = backend.serverDown(server);
-      server.pool.closeIdle();
-      const left = survivors(backend);
-      ctx.log(downLine(serverWord(server.id, server.backup), r, left, server.current, requeued, backend.queued, !logChecks), LEVEL.alert, undefined, backend.name);
-      if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name), LEVEL.emerg, noServerSyslogLine(backend.name), backend.name);
-      // After the line, which counts them as active (HAProxy's "1 sessions active").
-      if (this.marks.down) ctx.shutdownStreams?.(server, "down");
-      ctx.tracking?.operational(server, "DOWN");
-      return;
-    }
-    backend.serverUp(server);
-    ctx.log(upLine(serverWord(server.id, server.backup), r, survivors(backend), 0, backend.queued, !logChecks), LEVEL.notice, undefined, backend.name);
-    if (this.marks.up && !server.backup) for (const b of backend.servers) if (b.backup) ctx.shutdownStreams?.(b, "up");
-    ctx.tracking?.operational(server, "UP");
+    this.ctx.tick();
+    if (tell) this.ctx.onTransition?.(this, change === "down" ? "DOWN" : "UP", r);
+    applyTransition(this.ctx, this.server, this.backend, change, r, this.marks);
   }
+}
+
+/**
+ * A server's change of operational state, decided by its check, its agent
+ * or a passive check: traffic moves (streams waiting for it go elsewhere,
+ * its idle connections close), HAProxy's line is logged, the
+ * `on-marked-down|up` streams are cut and its trackers follow.
+ */
+export function applyTransition(
+  ctx: CheckContext,
+  server: Server,
+  backend: Backend,
+  change: "up" | "down",
+  r: CheckResult,
+  marks: { readonly down: boolean; readonly up: boolean },
+): void {
+  const logChecks = backend.config.logging?.healthChecks === true;
+  if (change === "down") {
+    const requeued = backend.serverDown(server);
+    server.pool.closeIdle();
+    const left = survivors(backend);
+    ctx.log(downLine(serverWord(server.id, server.backup), r, left, server.current, requeued, backend.queued, !logChecks), LEVEL.alert, undefined, backend.name);
+    if (left.active + left.backup === 0) ctx.log(noServerLine(backend.name), LEVEL.emerg, noServerSyslogLine(backend.name), backend.name);
+    // After the line, which counts them as active (HAProxy's "1 sessions active").
+    if (marks.down) ctx.shutdownStreams?.(server, "down");
+    ctx.tracking?.operational(server, "DOWN");
+    return;
+  }
+  backend.serverUp(server);
+  ctx.log(upLine(serverWord(server.id, server.backup), r, survivors(backend), 0, backend.queued, !logChecks), LEVEL.notice, undefined, backend.name);
+  if (marks.up && !server.backup) for (const b of backend.servers) if (b.backup) ctx.shutdownStreams?.(b, "up");
+  ctx.tracking?.operational(server, "UP");
 }
 
 /**

@@ -19,6 +19,7 @@ const SERVER_FLAGS = new Set([
   "check-send-proxy",
   "check-ssl",
   "check-via-socks4",
+  "agent-check",
 ]);
 /** Flags whose word starts with `no-` (TLS versions a server must not use); they are not negations. */
 const NO_FLAGS = new Set(["no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13"]);
@@ -65,6 +66,10 @@ const SERVER_VALUES: Record<string, string> = {
   "on-marked-down": "shutdown-sessions",
   "on-marked-up": "shutdown-backup-sessions",
   track: "[<backend>/]<server>",
+  "agent-port": "<port>",
+  "agent-addr": "<address>",
+  "agent-inter": "<time>",
+  "agent-send": "<string>",
   // Persistence (issue 15, cookie).
   cookie: "<value>",
   socks4: "<addr>:<port>",
@@ -120,6 +125,11 @@ const SERVER_OPTIONS = [
   "on-marked-down",
   "on-marked-up",
   "track",
+  "agent-check",
+  "agent-port",
+  "agent-addr",
+  "agent-inter",
+  "agent-send",
   // Persistence (issue 15, cookie).
   "cookie",
   // Through a SOCKS4 proxy (schema-proxymisc.ts).

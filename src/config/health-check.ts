@@ -95,10 +95,16 @@ export function resolveHealthCheck(proxy: CheckedProxy, part: ProxyPart, default
 }
 
 /** A server's `check` and `observe` settings with their defaults; undefined fields when the line has none. */
-export function serverChecks(s: ServerPart): Pick<ServerConfig, "check" | "observe" | "onMarkedDown" | "onMarkedUp" | "track"> {
+export function serverChecks(s: ServerPart): Pick<ServerConfig, "check" | "observe" | "onMarkedDown" | "onMarkedUp" | "track" | "agent"> {
   const c = s.checks;
-  const out: Pick<ServerConfig, "check" | "observe" | "onMarkedDown" | "onMarkedUp" | "track"> = {};
+  const out: Pick<ServerConfig, "check" | "observe" | "onMarkedDown" | "onMarkedUp" | "track" | "agent"> = {};
   if (c.track !== undefined) out.track = c.track;
+  if (c.agentCheck && c.agentPort !== undefined) {
+    // HAProxy: agent-inter, else 2s (not the server's inter).
+    out.agent = { port: c.agentPort, inter: c.agentInter ?? BUILTIN.check.inter };
+    if (c.agentAddr !== undefined) out.agent.addr = c.agentAddr;
+    if (c.agentSend !== undefined) out.agent.send = c.agentSend;
+  }
   if (c.onMarkedDown !== undefined) out.onMarkedDown = c.onMarkedDown;
   if (c.onMarkedUp !== undefined) out.onMarkedUp = c.onMarkedUp;
   if (c.check) {

@@ -83,6 +83,11 @@ export const SERVER_CHECK_FIELDS = {
   "on-marked-down": v.optional(oneOf("on-marked-down", ["shutdown-sessions"] as const)),
   "on-marked-up": v.optional(oneOf("on-marked-up", ["shutdown-backup-sessions"] as const)),
   track: v.optional(TrackSchema()),
+  "agent-check": v.optional(flag("agent-check")),
+  "agent-port": v.optional(integer("agent-port", 1, 65535)),
+  "agent-addr": v.optional(CheckAddr),
+  "agent-inter": v.optional(interval("agent-inter")),
+  "agent-send": v.optional(v.string()),
 };
 
 /** What a server line says about checks, before defaults (build.ts fills them). */
@@ -104,12 +109,27 @@ export interface ServerCheckPart {
   onMarkedDown?: "shutdown-sessions";
   onMarkedUp?: "shutdown-backup-sessions";
   track?: TrackRef;
+  /** `agent-check` and its options (the port is required with it). */
+  agentCheck: boolean;
+  agentPort?: number;
+  agentAddr?: string;
+  agentInter?: number;
+  agentSend?: string;
 }
 
 type CheckFields = v.InferOutput<v.ObjectSchema<typeof SERVER_CHECK_FIELDS, undefined>>;
 
 export function serverCheckPart(s: CheckFields): ServerCheckPart {
-  const part: ServerCheckPart = { check: s.check ?? false, checkSendProxy: s["check-send-proxy"] ?? false, checkSsl: s["check-ssl"] ?? false };
+  const part: ServerCheckPart = {
+    check: s.check ?? false,
+    checkSendProxy: s["check-send-proxy"] ?? false,
+    checkSsl: s["check-ssl"] ?? false,
+    agentCheck: s["agent-check"] ?? false,
+  };
+  if (s["agent-port"] !== undefined) part.agentPort = s["agent-port"];
+  if (s["agent-addr"] !== undefined) part.agentAddr = s["agent-addr"];
+  if (s["agent-inter"] !== undefined) part.agentInter = s["agent-inter"];
+  if (s["agent-send"] !== undefined) part.agentSend = s["agent-send"];
   if (s.inter !== undefined) part.inter = s.inter;
   if (s.fastinter !== undefined) part.fastinter = s.fastinter;
   if (s.downinter !== undefined) part.downinter = s.downinter;

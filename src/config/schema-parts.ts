@@ -366,6 +366,8 @@ function checkServerPort(s: v.InferOutput<v.ObjectSchema<typeof SERVER_FIELDS, u
   if (s.address.mapPorts === true && s.check === true && s.port === undefined) {
     addIssue({ message: "has neither service port nor check port (its port is the client's destination port: give its checks one with 'port N')" });
   }
+  // HAProxy's words (an error there too).
+  if (s["agent-check"] === true && s["agent-port"] === undefined) addIssue({ message: "does not have agent port. Agent check has been disabled." });
 }
 
 const ServerInMap = v.pipe(

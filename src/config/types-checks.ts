@@ -3,6 +3,17 @@
 // TCP check scripts. types.ts re-exports them with the rest of the Config.
 
 /** A server's active check: `check`, `inter`, `fastinter`, `downinter`, `rise`, `fall`, `port`, `addr`, `check-send-proxy`. */
+/** `agent-check`: HAProxy's auxiliary agent, asked every `inter` what the server says of itself (check/agent-check.ts). */
+export interface ServerAgent {
+  port: number;
+  /** `agent-addr`: the agent's host; absent: the server's. */
+  addr?: string;
+  /** `agent-inter`: ms between two questions; default: the server's `inter`, else 2s. */
+  inter: number;
+  /** `agent-send`: what is sent once connected; absent: nothing. */
+  send?: string;
+}
+
 export interface ServerCheck {
   /** ms between checks while the server is fully UP. */
   inter: number;

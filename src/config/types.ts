@@ -9,7 +9,7 @@ import type { StickTableSpec } from "../stick/types.ts";
 import type { LogTarget, ProxyLogging } from "../log/target.ts";
 import type { BalanceSettings, HashType } from "./balance.ts";
 import type { CpuMap } from "./cpu-map.ts";
-import type { HealthCheck, OnError, ServerCheck, ServerObserve } from "./types-checks.ts";
+import type { HealthCheck, OnError, ServerAgent, ServerCheck, ServerObserve } from "./types-checks.ts";
 
 export type { BalanceAlgorithm, BalanceSettings, HashType } from "./balance.ts";
 
@@ -121,6 +121,8 @@ export interface ServerConfig {
   onMarkedDown?: "shutdown-sessions";
   /** `on-marked-up shutdown-backup-sessions`: when this active server comes UP, the backup servers' streams are cut (U). */
   onMarkedUp?: "shutdown-backup-sessions";
+  /** `agent-check agent-port N [agent-addr A] [agent-inter T] [agent-send S]`: the server's agent. */
+  agent?: ServerAgent;
   /** `track [BACKEND/]SERVER`: this server has no checks of its own; it goes DOWN, UP, into maintenance or drain with that one (check/tracking.ts). */
   track?: { backend?: string; server: string };
   // ---- end of health checks

@@ -123,10 +123,13 @@ function stateLine(ctx: ControlContext, backendId: number, backend: Backend, ser
   const fqdn = /^[\d.]+$/.test(server.host) || server.host.includes(":") ? "-" : server.host;
   const checkPort = check?.spec.port ?? 0;
   const checkAddr = check?.spec.addr ?? "-";
+  // An agent: HAProxy's CHK_ST_CONFIGURED | ENABLED | AGENT, and INPROGRESS while it runs.
+  const agent = backend.config.servers[index]?.agent;
+  const agentState = agent === undefined ? 0 : 0x16 | (state.agent?.running === true ? 0x01 : 0);
   return [
     backendId, backend.name, index + 1, server.name, server.address === "" ? "-" : server.address, op, admin,
-    server.userWeight, server.initialWeight, since, status, result, health, checkState, 0, 0, 0,
-    fqdn, server.port, "-", server.tls === undefined ? 0 : 1, checkPort, checkAddr, "-", 0,
+    server.userWeight, server.initialWeight, since, status, result, health, checkState, agentState, 0, 0,
+    fqdn, server.port, "-", server.tls === undefined ? 0 : 1, checkPort, checkAddr, agent?.addr ?? "-", agent?.port ?? 0,
   ].join(" ");
 }
 

@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { rulesWorld } from "./rules-world.ts";
 import { StickTables } from "./stick-tables.ts";
 import { Backend } from "../backend/backend.ts";
+import { ServerOps } from "../check/server-ops.ts";
 import { HealthChecks } from "../check/checks.ts";
 import { ServerResolutions } from "../check/resolution.ts";
 import { proxyIds } from "../config/proxy-ids.ts";
@@ -149,6 +150,8 @@ export function buildGraph(config: Config, ctx: GraphContext): ProxyGraph {
     node: g.node ?? hostname(),
     proxyIds: proxyIds(config),
   });
+  // Agents change what the runtime API changes (weights, maxconn, admin states), through the same operations.
+  checks.agentOps = new ServerOps(backends, checks, () => clock.tick());
   const resolutions = new ServerResolutions(config.resolvers, backends.values(), {
     runtime,
     log: (line, level, syslogLine, backend) => (backendLoggers.get(backend ?? "") ?? events).event(line, level, syslogLine),

@@ -102,7 +102,10 @@ export class Proxy implements AcceptGate {
       for (const f of this.frontends) await f.start(this.reusePort);
       // A follower's checks stay stopped (passive checks then act on this process's servers only).
       if (this.runChecks) this.checks.start();
-      else this.checks.stop();
+      else {
+        this.checks.stop();
+        this.checks.startAgents();
+      }
       this.resolutions.start();
       await this.stickTables?.start();
     } catch (error) {

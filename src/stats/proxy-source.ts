@@ -109,8 +109,10 @@ export function serverStatus(s: Server, checked: boolean): string {
   const st = s.state;
   // A tracker in the maintenance of the server it tracks (not its own): HAProxy's "MAINT (via b/s1)".
   if (st.admin === "MAINT") return st.forcedAdmin !== "MAINT" && st.trackedId !== undefined ? `MAINT (via ${st.trackedId})` : "MAINT";
+  // The agent said down: HAProxy's "DOWN (agent)".
+  if (st.op === "DOWN" && st.agent?.down === true) return "DOWN (agent)";
   if (checked && st.op === "DOWN") return st.health > 0 ? `DOWN ${st.health}/${st.rise}` : "DOWN";
-  if (st.admin === "DRAIN" || s.weight === 0) return "DRAIN";
+  if (st.admin === "DRAIN" || s.weight === 0) return st.agent !== undefined ? "DRAIN (agent)" : "DRAIN";
   // HAProxy's STOPPING (http-check disable-on-404 saw a 404).
   if (st.stopping) return "NOLB";
   if (!checked) return "no check";
@@ -183,6 +185,24 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
     } else {
       row.check_status = `${running}INI`;
       row.check_desc = "Initializing";
+    }
+  }
+  const agent = st.agent;
+  if (agent !== undefined) {
+    // HAProxy's agent: rise and fall 1, its health 1 or 0.
+    row.agent_rise = 1;
+    row.agent_fall = 1;
+    row.agent_health = agent.down ? 0 : 1;
+    const last = agent.last;
+    const running = agent.running ? "* " : "";
+    if (last !== undefined) {
+      row.agent_status = `${running}${last.status}`;
+      if (last.code !== undefined) row.agent_code = last.code;
+      row.agent_duration = Math.round(last.durationMs);
+      row.agent_desc = last.desc;
+    } else {
+      row.agent_status = `${running}INI`;
+      row.agent_desc = "Initializing";
     }
   }
   return row;
