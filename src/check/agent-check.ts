@@ -26,13 +26,18 @@ export interface AgentOps {
 /** Most bytes of an answer read (HAProxy reads one line of its buffer). */
 const MAX_LINE = 1024;
 
-/** The first line of the answer: up to a newline or a NUL, or all of it once the agent closed. */
-const lineJudge: Judge = (received, closed) => {
+/**
+ * The first line of the answer, up to a newline or a NUL. An agent that
+ * closes without ending its line said nothing: HAProxy 2.6 waits for the
+ * line's end until its timeout (a Layer7 timeout, measured), and so does
+ * sluice (the probe's timer ends the run).
+ */
+const lineJudge: Judge = (received) => {
   let end = received.indexOf(0x0a);
   const nul = received.indexOf(0x00);
   if (nul >= 0 && (end < 0 || nul < end)) end = nul;
-  if (end < 0 && !closed && received.length < MAX_LINE) return undefined;
-  const text = new TextDecoder().decode(received.subarray(0, end < 0 ? Math.min(received.length, MAX_LINE) : end));
+  if (end < 0) return received.length >= MAX_LINE ? { status: "L7TOUT", info: "" } : undefined;
+  const text = new TextDecoder().decode(received.subarray(0, end));
   return { status: "L7OK", info: text.replace(/\r$/, "") };
 };
 

@@ -14,6 +14,8 @@ import { expectSameAsHaproxy, proxiesUnderTest, type RunningProxy } from "./refe
 import { ask } from "./runtime-socket.ts";
 
 let reply = "75%";
+/** The agent ends its line: HAProxy waits for the line's end (an agent that closes without it is not compared here). */
+const ending = "\n";
 let asked = 0;
 const received: string[] = [];
 const agent = net.createServer((socket) => {
@@ -21,7 +23,8 @@ const agent = net.createServer((socket) => {
   const answer = reply;
   socket.on("data", (d) => received.push(d.toString("latin1")));
   socket.on("error", () => {});
-  setTimeout(() => socket.end(answer), 5);
+  const end = ending;
+  setTimeout(() => socket.end(`${answer}${end}`), 5);
 });
 const app = http.createServer((_req, res) => res.end("app"));
 afterAll(() => {
