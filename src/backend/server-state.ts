@@ -61,6 +61,8 @@ export interface Observer {
 
 /** What the agent (`agent-check`) last said and how it stands. */
 export interface AgentState {
+  /** It runs (`disable agent` stops it; its columns in `show stat` are then empty). */
+  enabled: boolean;
   /** It said down, fail or stopped, and not up since (HAProxy's agent health 0). */
   down: boolean;
   /** Its last answer: a check status, or CHECKED (it said nothing of the state); undefined before the first. */

@@ -70,21 +70,24 @@ export class AgentCheck {
   constructor(
     readonly server: Server,
     readonly backend: Backend,
+    /** Its settings; the runtime API's `set server … agent-addr|agent-port|agent-send` changes them. */
     readonly spec: ServerAgent,
     private readonly ctx: CheckContext,
     private readonly ops: () => AgentOps | undefined,
     private readonly marks: { readonly down: boolean; readonly up: boolean },
   ) {
-    server.state.agent = { down: false, last: undefined, running: false };
+    server.state.agent = { enabled: false, down: false, last: undefined, running: false };
   }
 
   start(offsetMs: number): void {
     this.stopped = false;
+    this.server.state.agent!.enabled = true;
     this.schedule(offsetMs);
   }
 
   stop(): void {
     this.stopped = true;
+    this.server.state.agent!.enabled = false;
     if (this.timer !== undefined) this.ctx.runtime.clearTimer(this.timer);
     this.timer = undefined;
     this.probe?.abort();

@@ -83,7 +83,7 @@ export class HealthChecks {
       backend.servers.forEach((server, i) => {
         const settings = backend.config.servers[i]!;
         const marks = { down: settings.onMarkedDown !== undefined, up: settings.onMarkedUp !== undefined };
-        if (settings.agent !== undefined) agents.push(new AgentCheck(server, backend, settings.agent, ctx, () => this.agentOps, marks));
+        if (settings.agent !== undefined) agents.push(new AgentCheck(server, backend, { ...settings.agent }, ctx, () => this.agentOps, marks));
         const spec = settings.check;
         if (spec === undefined) return;
         const check = new HealthCheck(server, backend, spec, ctx, marks);

@@ -17,6 +17,7 @@ import type { AdminState, Transition } from "../backend/server-state.ts";
 import type { HealthChecks } from "./checks.ts";
 import type { HealthCheck } from "./health-check.ts";
 import type { Tracking } from "./tracking.ts";
+import type { AgentCheck } from "./agent-check.ts";
 import { survivors } from "./transition-log.ts";
 import { serversCount, serverWord } from "./transition-log.ts";
 
@@ -56,6 +57,7 @@ export const MAX_WEIGHT = 256;
 export class ServerOps {
   private readonly checkOf = new Map<Server, HealthCheck>();
   private readonly tracking: Tracking;
+  private readonly agentOf = new Map<Server, AgentCheck>();
 
   constructor(
     readonly backends: ReadonlyMap<string, Backend>,
@@ -65,6 +67,27 @@ export class ServerOps {
   ) {
     for (const c of checks.all) this.checkOf.set(c.server, c);
     this.tracking = checks.tracking;
+    for (const a of checks.agents) this.agentOf.set(a.server, a);
+  }
+
+  /** The server's agent, if it has one (`agent-check`). */
+  agent(server: Server): AgentCheck | undefined {
+    return this.agentOf.get(server);
+  }
+
+  /** `disable agent` / `enable agent`: stop or start the agent; false when the server has none. */
+  setAgent(server: Server, enabled: boolean): boolean {
+    const agent = this.agentOf.get(server);
+    if (agent === undefined) return false;
+    if (server.state.agent!.enabled === enabled) return true;
+    if (enabled) agent.start(0);
+    else agent.stop();
+    return true;
+  }
+
+  /** `set server B/S agent up|down`: what the agent would say, until it says otherwise. */
+  setAgentHealth(backend: Backend, server: Server, op: "UP" | "DOWN"): void {
+    this.apply(backend, server, server.state.agentSays(op === "DOWN", this.now()), "changed from CLI");
   }
 
   /** `backend/server` → the server, or HAProxy's message ("No such backend.", "No such server."). */

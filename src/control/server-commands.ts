@@ -53,6 +53,22 @@ function healthCommand(words: string[], usage: string, help: string, enabled: bo
   };
 }
 
+function agentCommand(words: string[], usage: string, help: string, enabled: boolean): Command {
+  return {
+    words,
+    usage,
+    help,
+    level: "admin",
+    run(call, ctx) {
+      const found = lookup(ctx.ops, call.args[0]);
+      if (typeof found === "string") return found;
+      // HAProxy: disabling an agent that does not exist is no error, enabling one is.
+      if (!ctx.ops.setAgent(found.server, enabled) && enabled) return say("Agent was not configured on this server, cannot enable.");
+      return "";
+    },
+  };
+}
+
 function setWeight(ctx: ControlContext, found: { backend: Backend; server: Server }, weight: string | undefined): string {
   if (weight === undefined) return say("Require <weight> or <weight%>.");
   const refused = ctx.ops.setWeight(found.backend, found.server, weight);
@@ -79,6 +95,31 @@ function setServer(call: { args: readonly string[] }, ctx: ControlContext): stri
       }
       if (value === "stopping") return say("'set server <srv> health stopping' is not supported: sluice has no STOPPING state (use 'state drain').");
       return say("'set server <srv> health' expects 'up', 'stopping', or 'down'.");
+    }
+    case "agent": {
+      if (ctx.ops.agent(found.server) === undefined || found.server.state.agent?.enabled !== true) return say("agent checks are not enabled on this server.");
+      if (value !== "up" && value !== "down") return say("'set server <srv> agent' expects 'up' or 'down'.");
+      ctx.ops.setAgentHealth(found.backend, found.server, value === "up" ? "UP" : "DOWN");
+      return "";
+    }
+    case "agent-addr":
+    case "agent-port":
+    case "agent-send": {
+      const agent = ctx.ops.agent(found.server);
+      if (agent === undefined || found.server.state.agent?.enabled !== true) return say("agent checks are not enabled on this server.");
+      if (what === "agent-send") {
+        agent.spec.send = [value, ...rest].filter((w) => w !== undefined).join(" ");
+        return "";
+      }
+      if (what === "agent-addr") {
+        // HAProxy's answer lacks its newline (no blank line after it): kept as is.
+        if (value === undefined || !isIpAddress(value)) return `invalid addr '${value ?? ""}'`;
+        agent.spec.addr = value;
+        return "";
+      }
+      if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) return "provided port is not an integer";
+      agent.spec.port = Number(value);
+      return "";
     }
     case "addr": {
       if (value === undefined) return say("set server <b>/<s> addr requires an address and optionally a port.");
@@ -143,6 +184,8 @@ export const SERVER_COMMANDS: readonly Command[] = [
   adminCommand(["enable", "server"], "enable server  (DEPRECATED)", "enable a disabled server (use 'set server' instead)", "READY"),
   healthCommand(["disable", "health"], "disable health", "disable health checks", false),
   healthCommand(["enable", "health"], "enable health", "enable health checks", true),
+  agentCommand(["disable", "agent"], "disable agent", "disable agent checks", false),
+  agentCommand(["enable", "agent"], "enable agent", "enable agent checks", true),
   {
     words: ["set", "server"],
     usage: "set server <bk>/<srv> [opts]",

@@ -110,9 +110,9 @@ export function serverStatus(s: Server, checked: boolean): string {
   // A tracker in the maintenance of the server it tracks (not its own): HAProxy's "MAINT (via b/s1)".
   if (st.admin === "MAINT") return st.forcedAdmin !== "MAINT" && st.trackedId !== undefined ? `MAINT (via ${st.trackedId})` : "MAINT";
   // The agent said down: HAProxy's "DOWN (agent)".
-  if (st.op === "DOWN" && st.agent?.down === true) return "DOWN (agent)";
+  if (st.op === "DOWN" && st.agent?.down === true && st.agent.enabled) return "DOWN (agent)";
   if (checked && st.op === "DOWN") return st.health > 0 ? `DOWN ${st.health}/${st.rise}` : "DOWN";
-  if (st.admin === "DRAIN" || s.weight === 0) return st.agent !== undefined ? "DRAIN (agent)" : "DRAIN";
+  if (st.admin === "DRAIN" || s.weight === 0) return st.agent?.enabled === true ? "DRAIN (agent)" : "DRAIN";
   // HAProxy's STOPPING (http-check disable-on-404 saw a 404).
   if (st.stopping) return "NOLB";
   if (!checked) return "no check";
@@ -188,7 +188,8 @@ function serverRow(b: Backend, s: Server, index: number, iid: number, pid: numbe
     }
   }
   const agent = st.agent;
-  if (agent !== undefined) {
+  // A disabled agent shows nothing, as HAProxy's.
+  if (agent !== undefined && agent.enabled) {
     // HAProxy's agent: rise and fall 1, its health 1 or 0.
     row.agent_rise = 1;
     row.agent_fall = 1;

@@ -44,7 +44,8 @@ async function look(socket: string): Promise<string> {
   const header = (await ask(socket, "show stat")).split("\n");
   const names = header[0]!.replace(/^# /, "").split(",");
   const row = header.find((l) => l.startsWith("b,s1,"))!.split(",");
-  const col = (n: string) => row[names.indexOf(n)] ?? "?";
+  // A check in progress ("* ") depends on the moment asked: left out.
+  const col = (n: string) => (row[names.indexOf(n)] ?? "?").replace(/^\* /, "");
   const state = (await ask(socket, "show servers state b")).split("\n").find((l) => l.startsWith("3 b 1 s1") || / b 1 s1 /.test(l)) ?? "";
   const admin = state.split(" ")[6];
   return ["status", "weight", "agent_status", "agent_code", "agent_desc", "agent_health"].map((n) => `${n}=${col(n)}`).join(" ") + ` admin=${admin}`;
@@ -89,7 +90,32 @@ backend b
         };
         for (const text of ["75%", "drain", "ready", "maxconn:30 50%", "maint", "ready", "fail", "up 100%", "garbage", "stopped", "up"]) await say(text);
         received.splice(0, received.length - 1);
-        const seen = { steps, sent: received[0] };
+        const sent = received[0];
+        // The runtime API: the agent stopped and started, its verdict forced, its settings changed.
+        const cli: Record<string, unknown> = {};
+        const run = async (command: string) => {
+          const answer = await ask(socket, command);
+          await sleep(50);
+          const logged = lines(running, mark);
+          mark = running.errLines().length;
+          cli[`${Object.keys(cli).length + 1}. ${command}`] = { answer, shown: await look(socket), logged };
+        };
+        await run("disable agent b/s1");
+        await run("set server b/s1 agent down");
+        await run("enable agent b/s1");
+        reply = "up";
+        await run("set server b/s1 agent down");
+        await run("set server b/s1 agent up");
+        await run("set server b/s1 agent sideways");
+        await run("enable agent b/zz");
+        await run("set server b/s1 agent-addr nowhere");
+        await run("set server b/s1 agent-port x");
+        received.length = 0;
+        await run("set server b/s1 agent-send bye");
+        const from = asked;
+        await waitFor(() => asked >= from + 2, 5000, "the agent asked with the new agent-send");
+        await sleep(50);
+        const seen = { steps, sent, cli, sentAfter: received[received.length - 1] };
         expect(seen.sent).toBe("hello\n");
         expect((steps.fail as { shown: string }).shown).toContain("status=DOWN (agent)");
         if (process.env.DEBUG_AGENT) console.log(JSON.stringify(seen, null, 1));

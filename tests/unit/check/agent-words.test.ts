@@ -26,7 +26,7 @@ describe("the agent's down and up beside the health check", () => {
 
   test("down takes the server DOWN at once; only up brings it back, if the check agrees", () => {
     const s = new ServerState(2, 3, false, 0);
-    s.agent = { down: false, last: undefined, running: false };
+    s.agent = { enabled: true, down: false, last: undefined, running: false };
     expect(s.agentSays(true, 1)).toBe("down");
     // Checks passing do not bring it back while the agent says down.
     for (let i = 0; i < 5; i++) expect(s.passed(CHECK, 2)).toBeUndefined();
@@ -37,7 +37,7 @@ describe("the agent's down and up beside the health check", () => {
 
   test("up while the check says DOWN leaves it DOWN; the check's rise then brings it UP", () => {
     const s = new ServerState(2, 3, false, 0);
-    s.agent = { down: false, last: undefined, running: false };
+    s.agent = { enabled: true, down: false, last: undefined, running: false };
     s.failed(FAIL, 1);
     expect(s.op).toBe("DOWN");
     expect(s.agentSays(false, 2)).toBeUndefined();
