@@ -1,6 +1,7 @@
 // Servers on the runtime API, as HAProxy 2.6 answers: `disable|enable
-// server`, `set server B/S state|weight|addr|health`, `set weight`, `get
-// weight`, `disable|enable health`, `show servers state`. The changes
+// server`, `set server B/S state|weight|addr|health|agent|agent-addr|
+// agent-port|agent-send`, `set weight`, `get weight`, `disable|enable
+// health|agent`, `show servers state`. The changes
 // themselves are check/server-ops.ts's (the JSON API calls the same).
 import type { Backend } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
@@ -37,7 +38,19 @@ function adminCommand(words: string[], usage: string, help: string, next: "READY
   };
 }
 
-function healthCommand(words: string[], usage: string, help: string, enabled: boolean): Command {
+/**
+ * `disable|enable health` and `disable|enable agent`: pause or resume a
+ * server's check or agent. HAProxy: pausing one that does not exist is no
+ * error, resuming one is (`missing` says so).
+ */
+function toggleCommand(
+  words: string[],
+  usage: string,
+  help: string,
+  enabled: boolean,
+  toggle: (ops: ServerOps, found: { backend: Backend; server: Server }, enabled: boolean) => boolean,
+  missing: string,
+): Command {
   return {
     words,
     usage,
@@ -46,28 +59,16 @@ function healthCommand(words: string[], usage: string, help: string, enabled: bo
     run(call, ctx) {
       const found = lookup(ctx.ops, call.args[0]);
       if (typeof found === "string") return found;
-      // HAProxy: pausing a check that does not exist is no error, resuming one is.
-      if (!ctx.ops.setChecks(found.backend, found.server, enabled) && enabled) return say("Health check was not configured on this server, cannot enable.");
+      if (!toggle(ctx.ops, found, enabled) && enabled) return say(missing);
       return "";
     },
   };
 }
 
-function agentCommand(words: string[], usage: string, help: string, enabled: boolean): Command {
-  return {
-    words,
-    usage,
-    help,
-    level: "admin",
-    run(call, ctx) {
-      const found = lookup(ctx.ops, call.args[0]);
-      if (typeof found === "string") return found;
-      // HAProxy: disabling an agent that does not exist is no error, enabling one is.
-      if (!ctx.ops.setAgent(found.server, enabled) && enabled) return say("Agent was not configured on this server, cannot enable.");
-      return "";
-    },
-  };
-}
+const setChecks = (ops: ServerOps, f: { backend: Backend; server: Server }, on: boolean) => ops.setChecks(f.backend, f.server, on);
+const setAgent = (ops: ServerOps, f: { server: Server }, on: boolean) => ops.setAgent(f.server, on);
+const NO_CHECK = "Health check was not configured on this server, cannot enable.";
+const NO_AGENT = "Agent was not configured on this server, cannot enable.";
 
 function setWeight(ctx: ControlContext, found: { backend: Backend; server: Server }, weight: string | undefined): string {
   if (weight === undefined) return say("Require <weight> or <weight%>.");
@@ -182,10 +183,10 @@ const STATE_HEADER = "# be_id be_name srv_id srv_name srv_addr srv_op_state srv_
 export const SERVER_COMMANDS: readonly Command[] = [
   adminCommand(["disable", "server"], "disable server (DEPRECATED)", "disable a server for maintenance (use 'set server' instead)", "MAINT"),
   adminCommand(["enable", "server"], "enable server  (DEPRECATED)", "enable a disabled server (use 'set server' instead)", "READY"),
-  healthCommand(["disable", "health"], "disable health", "disable health checks", false),
-  healthCommand(["enable", "health"], "enable health", "enable health checks", true),
-  agentCommand(["disable", "agent"], "disable agent", "disable agent checks", false),
-  agentCommand(["enable", "agent"], "enable agent", "enable agent checks", true),
+  toggleCommand(["disable", "health"], "disable health", "disable health checks", false, setChecks, NO_CHECK),
+  toggleCommand(["enable", "health"], "enable health", "enable health checks", true, setChecks, NO_CHECK),
+  toggleCommand(["disable", "agent"], "disable agent", "disable agent checks", false, setAgent, NO_AGENT),
+  toggleCommand(["enable", "agent"], "enable agent", "enable agent checks", true, setAgent, NO_AGENT),
   {
     words: ["set", "server"],
     usage: "set server <bk>/<srv> [opts]",
