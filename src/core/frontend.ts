@@ -13,13 +13,14 @@ import { serverTlsOptions } from "./bind-tls.ts";
 import type { Logger } from "../log/sink.ts";
 import type { TcpLogWriter } from "../session/tcp-log-writer.ts";
 import type { TcpStream } from "../stream/tcp-stream.ts";
-import type { Listener, ListenOptions, Runtime, Socket, SocketEvents, System, TimerHandle, TlsAcceptor, TlsHandshakeFailure } from "../runtime/types.ts";
+import type { Listener, ListenOptions, Runtime, Socket, System, TlsAcceptor, TlsHandshakeFailure } from "../runtime/types.ts";
 import { HttpSession } from "../session/http-session.ts";
 import type { SessionActivity } from "../session/session.ts";
 import { type ContentRulesContext, type SessionHost, TcpSession } from "../session/tcp-session.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Server } from "../backend/server.ts";
 import type { Clock } from "../runtime/clock.ts";
+import { rateAllows, RoomTimer, Waiting } from "./waiting.ts";
 import type { Ownership } from "../pool/ownership.ts";
 import { HttpHost, type HttpLogSink } from "../session/http-host.ts";
 import { Inspection, type InspectionDone } from "../session/inspect.ts";
@@ -71,25 +72,6 @@ export interface AcceptGate {
   ended(): void;
 }
 
-/** A socket accepted past maxconn, waiting for a slot. */
-class Waiting implements SocketEvents {
-  early: Uint8Array[] = [];
-  /** The client ended its side while it waited. */
-  ended = false;
-  constructor(readonly frontend: Frontend, readonly socket: Socket, readonly bind: BindConfig) {}
-  data(chunk: Uint8Array): void {
-    this.early.push(chunk);
-    this.socket.pause();
-  }
-  drain(): void {}
-  end(): void {
-    this.ended = true;
-  }
-  close(): void {
-    this.frontend.forget(this);
-  }
-}
-
 export class Frontend implements SessionHost, InspectionDone {
   readonly name: string;
   readonly clientTimeout: number;
@@ -98,7 +80,8 @@ export class Frontend implements SessionHost, InspectionDone {
   maxconn: number;
   /** `rate-limit sessions N`: new sessions a second; past it, accepted sockets wait paused as past maxconn (0: no limit). */
   readonly sessionRateLimit: number;
-  private readonly clock: Clock;
+  /** Lets sockets held by the session rate in once it has room. */
+  private readonly rateRoom: RoomTimer;
   current = 0;
   totalSessions = 0;
   readonly sessions = new Set<ClientSession>();
@@ -178,7 +161,7 @@ export class Frontend implements SessionHost, InspectionDone {
     this.clientFinTimeout = config.timeouts.clientFin;
     this.maxconn = config.maxconn;
     this.sessionRateLimit = config.rateLimitSessions ?? 0;
-    this.clock = clock;
+    this.rateRoom = new RoomTimer(runtime, clock, () => this.admitWaiting());
     if (rules !== undefined) this.contentRules = { world: rules.world, maxInspectBytes: rules.maxInspectBytes, frontendRules: config.rules };
   }
 
@@ -383,7 +366,7 @@ export class Frontend implements SessionHost, InspectionDone {
 
   /** Hard stop: every session and waiting socket is closed now. */
   killAll(): void {
-    this.clearRateTimer();
+    this.rateRoom.clear();
     for (const w of this.waiting.splice(0)) w.socket.destroy();
     for (const i of [...this.inspecting]) i.kill();
     for (const r of [...this.readingHeader]) r.kill();
@@ -441,27 +424,15 @@ export class Frontend implements SessionHost, InspectionDone {
     }
   }
 
-  /** `rate-limit sessions N`: one more session now keeps this frontend within N a second (HAProxy's freq_ctr_remain). */
+  /** `rate-limit sessions N`: one more session now keeps this frontend within N a second. */
   private rateAllows(): boolean {
-    return this.sessionRateLimit === 0 || this.counters.sessionRate.read(this.runtime.now()) < this.sessionRateLimit;
+    return rateAllows(this.counters.sessionRate, this.sessionRateLimit, this.runtime.now());
   }
-
-  private rateTimer: TimerHandle | undefined;
 
   /** Sockets wait for the session rate (not for a slot): they are admitted once it allows one more. */
   private waitForRate(): void {
-    if (this.rateTimer !== undefined || this.rateAllows()) return;
-    const delay = this.counters.sessionRate.delayBelow(this.sessionRateLimit, this.runtime.now());
-    this.rateTimer = this.runtime.setTimer(() => {
-      this.rateTimer = undefined;
-      this.clock.tick();
-      this.admitWaiting();
-    }, Math.max(1, delay));
-  }
-
-  private clearRateTimer(): void {
-    if (this.rateTimer !== undefined) this.runtime.clearTimer(this.rateTimer);
-    this.rateTimer = undefined;
+    if (this.rateRoom.armed || this.rateAllows()) return;
+    this.rateRoom.arm(this.counters.sessionRate.delayBelow(this.sessionRateLimit, this.runtime.now()));
   }
 
   private countConnection(): void {
@@ -508,7 +479,7 @@ export class Frontend implements SessionHost, InspectionDone {
       }
     }
     if (this.current >= this.maxconn || !this.gate.admits() || this.waiting.length > 0 || !this.rateAllows()) {
-      const w = new Waiting(this, socket, bind);
+      const w = new Waiting(socket, bind, (gone) => this.forget(gone));
       w.early = early;
       socket.events = w;
       socket.pause();

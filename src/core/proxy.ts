@@ -12,6 +12,7 @@ import type { AcceptGate, Frontend } from "./frontend.ts";
 import { buildGraph } from "./graph.ts";
 import { ProcessCounters } from "./process-counters.ts";
 import { PerSecond } from "../conn/counters.ts";
+import { rateAllows, RoomTimer } from "./waiting.ts";
 import type { StickTables } from "./stick-tables.ts";
 import type { Services } from "../stream/types.ts";
 import { resolveServers } from "../backend/addresses.ts";
@@ -57,7 +58,8 @@ export class Proxy implements AcceptGate {
   sessRateLimit: number;
   /** Connections let through the global limits (HAProxy counts its accepts there; sluice's runtime accepted them already). */
   private readonly startedConnections = new PerSecond();
-  private rateTimer: TimerHandle | undefined;
+  /** Lets sockets held by the process's rates in once they have room (set with the graph's clock). */
+  private readonly rateRoom: RoomTimer;
   /** The configured global maxconn: `set maxconn global` goes no higher (HAProxy's hardmaxconn). */
   readonly hardMaxconn: number;
   private stopping: Promise<void> | undefined;
@@ -86,6 +88,9 @@ export class Proxy implements AcceptGate {
     this.backends = graph.backends;
     this.frontends = graph.frontends;
     this.checks = graph.checks;
+    this.rateRoom = new RoomTimer(runtime, this.clock, () => {
+      for (const f of this.frontends) f.admitWaiting();
+    });
     this.resolutions = graph.resolutions;
     this.stickTables = graph.stickTables;
   }
@@ -167,23 +172,17 @@ export class Proxy implements AcceptGate {
   private rateAllows(): boolean {
     if (this.connRateLimit === 0 && this.sessRateLimit === 0) return true;
     const now = this.runtime.now();
-    return (this.connRateLimit === 0 || this.startedConnections.read(now) < this.connRateLimit) &&
-      (this.sessRateLimit === 0 || this.totals.sessionRate.read(now) < this.sessRateLimit);
+    return rateAllows(this.startedConnections, this.connRateLimit, now) && rateAllows(this.totals.sessionRate, this.sessRateLimit, now);
   }
 
   /** Some frontend holds connections the global rates stopped: they start once the rates allow one more. */
   waitForRate(): void {
-    if (this.rateTimer !== undefined || this.rateAllows()) return;
+    if (this.rateRoom.armed || this.rateAllows()) return;
     const now = this.runtime.now();
-    const delay = Math.max(
+    this.rateRoom.arm(Math.max(
       this.connRateLimit === 0 ? 0 : this.startedConnections.delayBelow(this.connRateLimit, now),
       this.sessRateLimit === 0 ? 0 : this.totals.sessionRate.delayBelow(this.sessRateLimit, now),
-    );
-    this.rateTimer = this.runtime.setTimer(() => {
-      this.rateTimer = undefined;
-      this.clock.tick();
-      for (const f of this.frontends) f.admitWaiting();
-    }, Math.max(1, delay));
+    ));
   }
 
   /** `set rate-limit connections|sessions global N` (0: none): sockets waiting get in at once if it allows. */
@@ -259,8 +258,7 @@ export class Proxy implements AcceptGate {
     if (timer !== undefined) this.runtime.clearTimer(timer);
     if (first === "deadline") {
       for (const f of this.frontends) f.killAll();
-      if (this.rateTimer !== undefined) this.runtime.clearTimer(this.rateTimer);
-      this.rateTimer = undefined;
+      this.rateRoom.clear();
     }
   }
 }
