@@ -385,6 +385,7 @@ function compileProxy(
       if (k !== undefined) t.track?.(slot, table, k);
     },
     proxy: p.name,
+    backendCapable: p.kind !== "frontend",
     // `http-request capture ... len N` declares request slots after the header captures; `capture ... id N` names a declared one.
     declareCapture: (length) => captureLengths.push(length) - 1,
     captureLength: (direction, id) => (direction === "request" ? captureLengths[id] : responseLengths[id]),

@@ -341,6 +341,9 @@ export interface ActionTxn extends Txn {
   logLevel: string | undefined;
   /** `http-request disable-l7-retry`: no retry for what the response says (retry-on's statuses, empty, junk, timeout). */
   l7RetryDisabled?: boolean;
+  /** `http-request set-timeout server|tunnel`: this stream's `timeout server` / `timeout tunnel` (ms), over the backend's. */
+  serverTimeout?: number;
+  tunnelTimeout?: number;
   /** `capture` slots. */
   readonly captures: string[];
   /** `http-response capture ... id N` slots (`capture response header`); absent: such rules store nothing. */

@@ -575,13 +575,15 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
         if (this.pending !== undefined) return Math.min(this.pending.deadline, this.lastClient + span(t.client));
         const stream = this.stream!;
         let d = stream.queueDeadline();
-        if (stream.waitingOnServer && !this.serverHeld) d = Math.min(d, this.lastServer + span(stream.backend.timeouts.server));
+        if (stream.waitingOnServer && !this.serverHeld) d = Math.min(d, this.lastServer + span(stream.serverTimeout));
         if (this.expectingClient(stream)) d = Math.min(d, this.lastClient + span(t.client));
         return d;
       }
       case "tunnel": {
-        const b = (this.stream?.backend ?? this.defaultBackend).timeouts;
-        const limit = b.tunnel || Math.max(t.client, b.server);
+        // The stream's own (http-request set-timeout), else its backend's: `timeout tunnel`, else the longer of client and server.
+        const stream = this.stream;
+        const b = this.defaultBackend.timeouts;
+        const limit = stream !== undefined ? stream.tunnelTimeout || Math.max(t.client, stream.serverTimeout) : b.tunnel || Math.max(t.client, b.server);
         return Math.max(this.lastClient, this.lastServer) + span(limit);
       }
       case "closing":
@@ -625,7 +627,7 @@ export class HttpSession extends Session implements Owner, HttpStreamHost<HttpSt
         }
         const stream = this.stream!;
         if (now >= stream.queueDeadline()) return stream.queueExpired();
-        if (stream.waitingOnServer && now >= this.lastServer + span(stream.backend.timeouts.server)) {
+        if (stream.waitingOnServer && now >= this.lastServer + span(stream.serverTimeout)) {
           return stream.serverTimedOut();
         }
         stream.setTermination(Cause.clientTimeout, stream.phaseNow());

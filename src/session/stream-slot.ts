@@ -409,7 +409,7 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
     if (stream === undefined || stream.done) return d;
     if (this.tunnel === "open") return Math.min(d, Math.max(this.lastClient, this.lastServer) + span(this.tunnelTimeout(stream)));
     d = Math.min(d, stream.queueDeadline());
-    if (stream.waitingOnServer && !this.serverHeld) d = Math.min(d, this.lastServer + span(stream.backend.timeouts.server));
+    if (stream.waitingOnServer && !this.serverHeld) d = Math.min(d, this.lastServer + span(stream.serverTimeout));
     if (this.clientOwesBody(stream)) d = Math.min(d, this.lastClient + client);
     return d;
   }
@@ -451,7 +451,7 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
       return;
     }
     if (now >= stream.queueDeadline()) return stream.queueExpired();
-    if (stream.waitingOnServer && !this.serverHeld && now >= this.lastServer + span(stream.backend.timeouts.server)) {
+    if (stream.waitingOnServer && !this.serverHeld && now >= this.lastServer + span(stream.serverTimeout)) {
       return stream.serverTimedOut();
     }
     if (blocked >= 0 && now >= blocked + client) return stream.cut(Cause.clientTimeout, Phase.data);
@@ -465,8 +465,7 @@ export class StreamSlot implements HttpStreamHost<HttpStream>, RequestSink, Http
 
   /** HAProxy's: `timeout tunnel`, else the longer of `timeout client` and `timeout server`. */
   private tunnelTimeout(stream: HttpStream): number {
-    const b = stream.backend.timeouts;
-    return b.tunnel || Math.max(this.session.host.timeouts.client, b.server);
+    return stream.tunnelTimeout || Math.max(this.session.host.timeouts.client, stream.serverTimeout);
   }
 
   // ---- the end ----

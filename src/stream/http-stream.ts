@@ -86,6 +86,16 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   uniqueId = "";
   /** An applet answers (the stats page, the exporter): it has the body, then the answer. */
   private service: ServiceStep | undefined;
+  /** `timeout server` for this stream: the backend's, or what `http-request set-timeout server` set. */
+  get serverTimeout(): number {
+    return this.ruled?.txn.serverTimeout ?? this.backend.timeouts.server;
+  }
+
+  /** `timeout tunnel` for this stream (0: none): the backend's, or what `http-request set-timeout tunnel` set. */
+  get tunnelTimeout(): number {
+    return this.ruled?.txn.tunnelTimeout ?? this.backend.timeouts.tunnel ?? 0;
+  }
+
   /** `option checkcache` refused the server's response (a denied response, as a rule's deny). */
   refusedCacheable = false;
   /** `capture cookie` (the frontend's): the request's and the response's cookie it names, for %CC and %CS. */

@@ -11,7 +11,7 @@ describe("actions allowed per rule set (HAProxy 2.6's lists, as implemented)", (
     expect(SUPPORTED_ACTIONS["http-request"]).toEqual([
       "add-acl", "add-header", "allow", "auth", "cache-use", "capture", "del-acl", "del-header", "del-map", "deny", "disable-l7-retry", "early-hint", "normalize-uri", "redirect", "reject", "replace-header",
       "replace-path", "replace-pathq", "replace-uri", "replace-value", "return", "sc-inc-gpc0", "sc-inc-gpc1",
-      "set-dst", "set-dst-port", "set-header", "set-log-level", "set-map", "set-method", "set-path", "set-pathq", "set-query", "set-src", "set-uri",
+      "set-dst", "set-dst-port", "set-header", "set-log-level", "set-map", "set-method", "set-path", "set-pathq", "set-query", "set-src", "set-timeout", "set-uri",
       "set-var", "set-var-fmt", "tarpit", "track-sc0", "track-sc1", "track-sc2", "unset-var", "use-service", "wait-for-body",
     ]);
   });

@@ -5,7 +5,7 @@ import { isFieldValue, isToken, setStatus } from "../../http/edit-head.ts";
 import { parseNetwork } from "../network.ts";
 import { type ActionTxn, type Sample, type VarScope, Verdict } from "../types.ts";
 import { atEnd, compileFormat, CONTINUE, headSlot, isConditionWord, parseInteger } from "./common.ts";
-import { toStr } from "../sample.ts";
+import { toInt, toStr } from "../sample.ts";
 import type { ActionDef, Parsed, RuleSet } from "./types.ts";
 
 const ALL: readonly RuleSet[] = ["http-request", "http-response", "http-after-response"];
@@ -176,6 +176,47 @@ const disableL7Retry: ActionDef = {
       next: 1,
       run: (t) => {
         t.l7RetryDisabled = true;
+        return CONTINUE;
+      },
+    };
+  },
+};
+
+/**
+ * `set-timeout server|tunnel TIME|EXPR` (http-request, in a backend or a
+ * listen): this stream's timeout, over the backend's. A time is checked as
+ * the rule is read (0 refused); an expression's integer is milliseconds, and
+ * 0 or no integer leaves the timeout as it was (HAProxy 2.6's, measured).
+ */
+const setTimeoutAction: ActionDef = {
+  name: "set-timeout",
+  sets: ["http-request"],
+  parse(words, _arg, ctx): Parsed | string {
+    if (ctx.backendCapable === false) return `'set-timeout': proxy '${ctx.proxy}' has no backend capability.`;
+    const [, which, value] = words;
+    if (which === undefined || value === undefined || isConditionWord(value)) return "'set-timeout' expects exactly 2 arguments.";
+    if (which !== "server" && which !== "tunnel") return `'set-timeout' rule supports 'server'/'tunnel' (got '${which}').`;
+    const fixed = ctx.duration?.(value);
+    let ms: (t: ActionTxn) => number | undefined;
+    if (typeof fixed === "number") {
+      if (fixed === 0) return `'set-timeout': null value is not valid for a 'set-timeout ${which}' rule.`;
+      ms = () => fixed;
+    } else {
+      const expr = ctx.expr(value);
+      if (typeof expr === "string") return `'set-timeout': unexpected character '${/[^0-9]/.exec(value)?.[0] ?? value[0]}' in rule 'set-timeout ${which}'.`;
+      ms = (t) => {
+        const s = expr(t);
+        return s === undefined ? undefined : toInt(s);
+      };
+    }
+    return {
+      next: 3,
+      run: (t) => {
+        const v = ms(t);
+        if (v !== undefined && v > 0) {
+          if (which === "server") t.serverTimeout = v;
+          else t.tunnelTimeout = v;
+        }
         return CONTINUE;
       },
     };
@@ -415,6 +456,7 @@ export const CONTROL_ACTIONS: readonly ActionDef[] = [
   unsetVar,
   setLogLevel,
   disableL7Retry,
+  setTimeoutAction,
   capture,
   setStatusAction,
   setSrc,

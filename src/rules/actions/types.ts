@@ -27,6 +27,8 @@ export interface ActionContext {
   track(slot: number, key: SampleFn, table: string): ((t: ActionTxn) => void) | string;
   /** The name of the section the rule is in: `auth`'s default realm. */
   readonly proxy: string;
+  /** The section has a backend's part (a backend or a listen): actions that set server-side things need one. */
+  readonly backendCapable?: boolean;
   /** `http-request capture ... len N`: declares the next request capture slot (after `capture request header` ones); its index. */
   declareCapture(length: number): number;
   /** `capture ... id N`: the length of request or response capture slot N, or undefined when none is declared. */
