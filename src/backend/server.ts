@@ -108,6 +108,7 @@ export class Server implements BalanceTarget {
     this.origin = settings.origin;
     this.backup = settings.backup;
     this.cookie = settings.cookie;
+    this.redirectPrefix = settings.redir;
     // Without `check` nothing moves the health counter: rise and fall of 1 keep it simple.
     this.state = new ServerState(settings.check?.rise ?? 1, settings.check?.fall ?? 1, settings.disabled, timers.now());
     // No maxconn: no limit (0, as HAProxy writes it).
@@ -222,6 +223,8 @@ export class Server implements BalanceTarget {
 
   /** `cookie VALUE` (issue 15, cookie): what the backend's persistence cookie says for this server; undefined: none. */
   readonly cookie: string | undefined;
+  /** `redir PREFIX`: GET and HEAD requests are redirected there instead of being forwarded. */
+  readonly redirectPrefix: string | undefined;
 
   /**
    * Takes the streams bound to it (a persistence cookie, use-server,

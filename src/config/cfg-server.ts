@@ -73,6 +73,7 @@ const SERVER_VALUES: Record<string, string> = {
   // Persistence (issue 15, cookie).
   cookie: "<value>",
   socks4: "<addr>:<port>",
+  redir: "<prefix>",
 };
 const SERVER_OPTIONS = [
   "weight",
@@ -132,6 +133,7 @@ const SERVER_OPTIONS = [
   "agent-send",
   // Persistence (issue 15, cookie).
   "cookie",
+  "redir",
   // Through a SOCKS4 proxy (schema-proxymisc.ts).
   "socks4",
   "check-via-socks4",

@@ -242,6 +242,8 @@ export interface ServerPart {
   checks: ServerCheckPart;
   /** `cookie VALUE` (issue 15, cookie). */
   cookie?: string;
+  /** `redir PREFIX`: GET and HEAD requests this server would get are redirected there (302) instead. */
+  redir?: string;
   /** The port was left out, 0 or `+N`/`-N`: `port` is an offset to the client's destination port (schema-proxymisc.ts). */
   mapPorts?: true;
   /** `socks4 ADDR:PORT` and `check-via-socks4` (schema-proxymisc.ts). */
@@ -306,6 +308,7 @@ const SERVER_FIELDS = {
   ...SERVER_CHECK_FIELDS,
   // Persistence (issue 15, cookie).
   cookie: v.optional(ServerCookieSchema),
+  redir: v.optional(v.pipe(v.string(), v.minLength(1, "'redir' expects a prefix (usage: redir <prefix>)"))),
   // Through a SOCKS4 proxy (schema-proxymisc.ts).
   socks4: v.optional(Socks4Schema),
   "check-via-socks4": v.optional(flag("check-via-socks4")),
@@ -346,6 +349,7 @@ function serverPart(
   if (s["init-addr"] !== undefined) part.initAddr = s["init-addr"];
   Object.assign(part, serverResolutionPart(s));
   if (s.cookie !== undefined) part.cookie = s.cookie;
+  if (s.redir !== undefined) part.redir = s.redir;
   if (s.address.mapPorts === true) part.mapPorts = true;
   if (s.socks4 !== undefined) part.socks4 = s.socks4;
   if (s["check-via-socks4"] === true) part.checkViaSocks4 = true;

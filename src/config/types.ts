@@ -128,6 +128,8 @@ export interface ServerConfig {
   // ---- end of health checks
   /** `cookie VALUE`: what the backend's persistence cookie says for this server (issue 15, cookie); absent: none, a client it serves is told to drop the cookie. */
   cookie?: string;
+  /** `redir PREFIX`: a GET or HEAD this server is chosen for is answered 302 to PREFIX + its path (HAProxy's redirection mode). */
+  redir?: string;
   origin: Origin;
 }
 

@@ -181,6 +181,10 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
   /** @param fresh a new connection, never a kept one (a retry after a reused one failed or was refused). */
   protected useServer(server: Server, fresh: boolean): void {
     this.server = server;
+    // `redir PREFIX` (HAProxy's redirection mode): a GET or HEAD balanced here goes to the prefix instead, the first try only.
+    if (server.redirectPrefix !== undefined && (this.request.method === "GET" || this.request.method === "HEAD") && this.retries === 0) {
+      return this.redirectTo(server.redirectPrefix);
+    }
     this.connecting = true;
     // CONNECT makes the connection a tunnel; a server whose connections cannot be one gets nothing: refused before any connection.
     if (this.request.method === "CONNECT" && !server.tunnels) return this.fail(501, Cause.proxy, Phase.connect);
@@ -678,6 +682,26 @@ export class HttpStream extends Stream implements ExchangeEvents, MuxWaiter {
       host.ownership.release(host.owner, this.server!.pool, conn, reusable, host.now(), host.maxSessionSrvConns);
     }
     this.host.streamDone(this, this.keepClient);
+  }
+
+  /**
+   * HAProxy's http_server_redirect: 302 to PREFIX and the request's path
+   * (its query too), `cache-control: no-cache`, no body, the connection
+   * closed after it; logged as the server's, `LC--` (no connect).
+   */
+  private redirectTo(prefix: string): void {
+    const target = this.request.target;
+    const scheme = target.startsWith("/") ? -1 : target.indexOf("://");
+    const slash = scheme < 0 ? 0 : target.indexOf("/", scheme + 3);
+    const path = slash < 0 ? "/" : target.slice(slash);
+    const head = new FieldsHead([["cache-control", "no-cache"], ["content-length", "0"], ["location", prefix + path]], { isRequest: false, status: 302, bodyKind: BodyKind.Length, contentLength: 0 });
+    this.setTermination(Cause.local, Phase.connect);
+    this.status = 302;
+    this.responseStarted = true;
+    this.keepClient = this.host.writer.head(head, this.request, false);
+    this.host.writer.end(undefined);
+    this.requestComplete = true;
+    this.finish(true);
   }
 
   /** Ends the exchange with an error response (nothing was sent to the client yet). */

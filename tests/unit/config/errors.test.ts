@@ -133,8 +133,8 @@ describe("haproxy.cfg errors", () => {
     ],
     [
       "unknown server option",
-      ["backend api", "    server a1 127.0.0.1:1 redir http://x"],
-      "sluice.cfg:2: backend 'api': server 'a1': option 'redir' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, verifyhost, alpn, crt, ssl-min-ver, ssl-max-ver, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, ciphers, ciphersuites, ssl-reuse, tls-tickets, maxqueue, minconn, slowstart, init-addr, resolvers, resolve-prefer, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, check-sni, check-alpn, observe, error-limit, on-error, on-marked-down, on-marked-up, track, agent-check, agent-port, agent-addr, agent-inter, agent-send, cookie, socks4, check-via-socks4, enabled, no-<flag>)",
+      ["backend api", "    server a1 127.0.0.1:1 tfo"],
+      "sluice.cfg:2: backend 'api': server 'a1': option 'tfo' is not supported yet (supported: weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, verifyhost, alpn, crt, ssl-min-ver, ssl-max-ver, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, ciphers, ciphersuites, ssl-reuse, tls-tickets, maxqueue, minconn, slowstart, init-addr, resolvers, resolve-prefer, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, check-sni, check-alpn, observe, error-limit, on-error, on-marked-down, on-marked-up, track, agent-check, agent-port, agent-addr, agent-inter, agent-send, cookie, redir, socks4, check-via-socks4, enabled, no-<flag>)",
     ],
     [
       "weight out of range",
@@ -225,7 +225,7 @@ describe("YAML errors carry line:col", () => {
     [
       "unknown server keyword",
       ["backends:", "  app:", "    servers:", "      a1: { address: '127.0.0.1:1', wieght: 2 }"],
-      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, verifyhost, alpn, crt, ssl-min-ver, ssl-max-ver, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, ciphers, ciphersuites, ssl-reuse, tls-tickets, check-sni, check-alpn, maxqueue, minconn, slowstart, init-addr, resolvers, resolve-prefer, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, on-marked-down, on-marked-up, track, agent-check, agent-port, agent-addr, agent-inter, agent-send, cookie, socks4, check-via-socks4)",
+      "sluice.yaml:4:37: backend 'app': server 'a1': unknown keyword 'wieght' (expected one of: address, weight, backup, disabled, maxconn, pool-max-conn, pool-purge-delay, pool-low-conn, send-proxy, proto, max-reuse, ssl, verify, ca-file, sni, verifyhost, alpn, crt, ssl-min-ver, ssl-max-ver, no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, ciphers, ciphersuites, ssl-reuse, tls-tickets, check-sni, check-alpn, maxqueue, minconn, slowstart, init-addr, resolvers, resolve-prefer, check, inter, fastinter, downinter, rise, fall, port, addr, check-send-proxy, check-ssl, observe, error-limit, on-error, on-marked-down, on-marked-up, track, agent-check, agent-port, agent-addr, agent-inter, agent-send, cookie, redir, socks4, check-via-socks4)",
     ],
     [
       "unknown section",
