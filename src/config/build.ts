@@ -159,12 +159,12 @@ export function buildDraft(segments: CheckedSegment[], httpErrors: Readonly<Reco
             errorAnswers,
           );
         // Compression and filters (issue 19, compress): their problems join the draft's list of section problems.
-        applyFilters(f.config, proxy, part, defaults, true, draft.statsProblems);
+        applyFilters(f.config, proxy, part, defaults, true, draft.statsProblems, global.compLevel);
         draft.frontends.push(f);
       }
       if (proxy.kind !== "frontend") {
         const drafted = backend(proxy, named, part, defaults, global, errorAnswers);
-        applyFilters(drafted.config, proxy, part, defaults, proxy.kind === "backend", draft.statsProblems);
+        applyFilters(drafted.config, proxy, part, defaults, proxy.kind === "backend", draft.statsProblems, global.compLevel);
         // Where its servers' messages go (HAProxy's send_log on the backend): its defaults' and own `log` lines, when it has some.
         if (part.logs !== undefined) drafted.config.logTargets = logTargets([...(defaults.logs ?? []), ...part.logs]);
         draft.backends.push(drafted);

@@ -73,6 +73,7 @@ const SINGLE_ARG: Record<string, string> = {
   "ssl-server-verify": "ssl-server-verify none|required",
   "tune.ssl.cachesize": "tune.ssl.cachesize <number>",
   "tune.ssl.lifetime": "tune.ssl.lifetime <timeout>",
+  "tune.comp.maxlevel": "tune.comp.maxlevel <number>",
   "tune.ssl.default-dh-param": "tune.ssl.default-dh-param <number>",
   "tune.max-checks-per-thread": "tune.max-checks-per-thread <number>",
   // Master and workers (issue 16).

@@ -15,8 +15,18 @@ export interface FilteredProxy {
 }
 
 /** Sets `config.compression` and (`withFilters`) `config.filters`; a problem goes to `problems`. */
-export function applyFilters(config: FilteredProxy, proxy: CheckedProxy, part: ProxyPart, defaults: ProxyPart, withFilters: boolean, problems: ConfigError[]): void {
-  const compression = part.compression ?? (defaults.compression === undefined ? undefined : { ...defaults.compression, offload: false });
+export function applyFilters(
+  config: FilteredProxy,
+  proxy: CheckedProxy,
+  part: ProxyPart,
+  defaults: ProxyPart,
+  withFilters: boolean,
+  problems: ConfigError[],
+  /** `tune.comp.maxlevel` (global), when set. */
+  level?: number,
+): void {
+  const inherited = part.compression ?? (defaults.compression === undefined ? undefined : { ...defaults.compression, offload: false });
+  const compression = inherited === undefined || level === undefined ? inherited : { ...inherited, level };
   if (compression !== undefined) config.compression = compression;
   if (!withFilters) return;
   const filters = proxyFilters(proxy.name, compression, part.filters);

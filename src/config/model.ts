@@ -148,6 +148,7 @@ const GLOBAL = {
   "ssl-server-verify": v.optional(SslServerVerifySchema),
   "tune.ssl.cachesize": v.optional(SslCacheSizeSchema),
   "tune.ssl.lifetime": v.optional(SslLifetimeSchema),
+  "tune.comp.maxlevel": v.optional(v.pipe(integer("tune.comp.maxlevel", 1, 9))),
   stats: v.optional(GlobalStatsSchema),
   ...MASTER_GLOBAL,
   ...PEERS_GLOBAL,
@@ -513,6 +514,7 @@ export interface GlobalPart extends ControlPart, MasterPart, ProcessPart, EdgePa
   maxConnRate?: number;
   maxSessRate?: number;
   sslLifetimeSec?: number;
+  compLevel?: number;
   hardStopAfter?: number;
   bufsize?: number;
   maxHeaderFields?: number;
@@ -546,6 +548,7 @@ export const GlobalSchema = v.pipe(
     const part: GlobalPart = { ...masterPart(g), ...processPart(g), ...edgePart(g), ...extCheckGlobalPart(g), ...tunePart(g), ...envPart(g) };
     if (g.maxconn !== undefined) part.maxconn = g.maxconn;
     if (g["tune.ssl.lifetime"] !== undefined && g["tune.ssl.lifetime"] > 0) part.sslLifetimeSec = g["tune.ssl.lifetime"];
+    if (g["tune.comp.maxlevel"] !== undefined) part.compLevel = g["tune.comp.maxlevel"];
     if (g.maxconnrate !== undefined && g.maxconnrate > 0) part.maxConnRate = g.maxconnrate;
     if (g.maxsessrate !== undefined && g.maxsessrate > 0) part.maxSessRate = g.maxsessrate;
     if (g["hard-stop-after"] !== undefined) part.hardStopAfter = g["hard-stop-after"];

@@ -11,6 +11,8 @@ export interface CompressionConfig {
   types: string[];
   /** Remove Accept-Encoding from requests so that servers never compress. */
   offload: boolean;
+  /** `tune.comp.maxlevel` (global): zlib's level for this proxy's responses; absent: BUILTIN.compressionLevel (HAProxy's 1). */
+  level?: number;
 }
 
 /** One `filter` line, or the implicit compression filter. */

@@ -479,6 +479,8 @@ export interface GlobalConfig {
   /** `maxconnrate` / `maxsessrate`: connections / sessions started a second on the whole process; those past it wait, accepted and unread (absent: no limit). */
   maxConnRate?: number;
   maxSessRate?: number;
+  /** `tune.comp.maxlevel`: zlib's compression level, 1-9 (absent: BUILTIN.compressionLevel, HAProxy's 1). */
+  compLevel?: number;
   /** `tune.ssl.lifetime`: seconds a TLS session stays resumable (its tickets' lifetime) on every TLS bind; absent: the TLS library's. */
   sslLifetimeSec?: number;
   hardStopAfter: number;

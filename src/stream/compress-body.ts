@@ -20,10 +20,10 @@ export class BodyCompressor {
   private readonly z: zlib.Gzip | zlib.Deflate | zlib.DeflateRaw | undefined;
   private closed = false;
 
-  constructor(algo: CompressionAlgo, private readonly out: CompressedOutput) {
+  constructor(algo: CompressionAlgo, private readonly out: CompressedOutput, level: number = BUILTIN.compressionLevel) {
     // identity changes nothing: the data passes as it is (HAProxy's debugging algorithm).
     if (algo === "identity") return;
-    const options = { level: BUILTIN.compressionLevel };
+    const options = { level };
     const z = this.z = algo === "gzip" ? zlib.createGzip(options) : algo === "deflate" ? zlib.createDeflate(options) : zlib.createDeflateRaw(options);
     z.on("data", (chunk: Uint8Array) => {
       if (!this.closed) out.data(chunk);

@@ -3,7 +3,7 @@
 // (best q-value, then the configured order), whether a response may be
 // compressed, and the response head once it is. Pure over heads; the body
 // transform is compress-body.ts.
-import type { CompressionAlgo, CompressionConfig } from "../config/types.ts";
+import { BUILTIN, type CompressionAlgo, type CompressionConfig } from "../config/types.ts";
 import { BodyKind, type Head } from "../http/message.ts";
 import { type Field, FieldsHead } from "../http/fields-head.ts";
 
@@ -12,6 +12,8 @@ export interface CompressionSettings {
   algos: readonly CompressionAlgo[];
   types: readonly string[];
   offload: boolean;
+  /** zlib's level (`tune.comp.maxlevel`). */
+  level: number;
 }
 
 /** The backend's algorithms and types when it has some, else the frontend's; offload if either says so. */
@@ -20,6 +22,7 @@ export function settingsOf(frontend: CompressionConfig | undefined, backend: Com
     algos: backend !== undefined && backend.algos.length > 0 ? backend.algos : frontend?.algos ?? [],
     types: backend !== undefined && backend.types.length > 0 ? backend.types : frontend?.types ?? [],
     offload: backend?.offload === true || frontend?.offload === true,
+    level: backend?.level ?? frontend?.level ?? BUILTIN.compressionLevel,
   };
 }
 

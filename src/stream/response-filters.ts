@@ -121,7 +121,7 @@ export class StreamFilters {
         data: (c) => this.out(c),
         ended: () => this.finish(),
         failed: () => this.finish(),
-      });
+      }, this.settings.level);
     }
     for (const t of this.after) t.headers("RESPONSE", head);
     return head;

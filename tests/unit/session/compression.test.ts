@@ -25,7 +25,9 @@ describe("compression decisions", () => {
 
   test("the backend's lists first; offload if either says so", () => {
     const both = settingsOf({ algos: ["gzip"], types: ["text/"], offload: true }, { algos: ["deflate"], types: [], offload: false });
-    expect(both).toEqual({ algos: ["deflate"], types: ["text/"], offload: true });
+    expect(both).toEqual({ algos: ["deflate"], types: ["text/"], offload: true, level: 1 });
+    // tune.comp.maxlevel reaches every proxy's settings; the backend's wins as its lists do.
+    expect(settingsOf({ algos: ["gzip"], types: [], offload: false, level: 6 }, undefined).level).toBe(6);
   });
 
   test("which responses", () => {
