@@ -172,16 +172,25 @@ export class ServerState {
       this.health++;
       if (this.health >= this.rise) this.health = this.rise + this.fall - 1;
     }
-    if (this.op === "DOWN" && this.health >= this.rise && this.agent?.down !== true) return this.setUp(now);
+    if (this.op === "DOWN" && this.health >= this.rise && !this.agentHoldsDown) return this.setUp(now);
     return undefined;
   }
 
-  /** The agent said down (true) or up (false): DOWN at once, or UP again if the health check agrees. */
+  /** A running agent said down: the server stays DOWN whatever its check says (a disabled agent holds nothing, as HAProxy's). */
+  get agentHoldsDown(): boolean {
+    return this.agent?.enabled === true && this.agent.down;
+  }
+
+  /**
+   * The agent said down (true) or up (false): DOWN at once, or UP again if
+   * the health check agrees. In maintenance nothing moves (HAProxy's
+   * srv_set_stopped does nothing then); what it said is kept.
+   */
   agentSays(down: boolean, now: number): Transition {
     const agent = this.agent;
     if (agent === undefined) return undefined;
     agent.down = down;
-    if (down) return this.op === "UP" ? this.setDown(now) : undefined;
+    if (down) return this.op === "UP" && this.admin !== "MAINT" ? this.setDown(now) : undefined;
     return this.op === "DOWN" && this.health >= this.rise ? this.setUp(now) : undefined;
   }
 
@@ -218,7 +227,7 @@ export class ServerState {
   force(op: OpState, now: number): Transition {
     if (op === "UP") {
       this.health = this.rise + this.fall - 1;
-      return this.op === "DOWN" && this.agent?.down !== true ? this.setUp(now) : undefined;
+      return this.op === "DOWN" && !this.agentHoldsDown ? this.setUp(now) : undefined;
     }
     this.health = 0;
     return this.op === "UP" ? this.setDown(now) : undefined;
@@ -232,7 +241,7 @@ export class ServerState {
   follow(op: OpState, result: CheckResult, now: number): Transition {
     this.last = result;
     this.health = op === "UP" ? this.rise + this.fall - 1 : 0;
-    if (op === this.op || (op === "UP" && this.agent?.down === true)) return undefined;
+    if (op === this.op || (op === "UP" && this.agentHoldsDown)) return undefined;
     return op === "UP" ? this.setUp(now) : this.setDown(now);
   }
 

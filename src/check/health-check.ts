@@ -254,6 +254,11 @@ export class HealthCheck {
     const before = { status: state.last?.status, health: state.health };
     const passed = isPass(r.status);
     const change = passed ? state.passed(r, now) : state.failed(r, now);
+    // Healthy again while this process's agent holds the server DOWN: the workers that follow still learn the
+    // check's verdict (their own agents decide for them).
+    if (passed && change === undefined && state.op === "DOWN" && before.health < state.rise && state.health >= state.rise) {
+      this.ctx.onTransition?.(this, "UP", r);
+    }
     // `option log-health-checks`: every change of the check's status or of the health counter, before the transition's own line (HAProxy's order).
     if (this.backend.config.logging?.healthChecks === true && (r.status !== before.status || state.health !== before.health)) {
       const health = { value: state.health, rise: state.rise, fall: state.fall, draining: state.admin === "DRAIN" };

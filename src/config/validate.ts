@@ -197,7 +197,8 @@ function checkTracking(backends: DraftBackend[], found: Findings): void {
         // A loop this server leads into without being part of it: its members report it.
         if (hops > order.size) break;
         last = Math.max(last, order.get(at.server) ?? 0);
-        if (at.server.check !== undefined) break;
+        // A server with checks, or an agent, ends the chain (HAProxy: "any check nor agent").
+        if (at.server.check !== undefined || at.server.agent !== undefined) break;
         const next = at.server.track;
         const nextOwner = next === undefined ? undefined : next.backend === undefined ? at.backend : byName.get(next.backend);
         const nextServer = next === undefined || nextOwner === undefined ? undefined : serverOf(nextOwner, next.server);

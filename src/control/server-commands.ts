@@ -167,7 +167,7 @@ function stateLine(ctx: ControlContext, backendId: number, backend: Backend, ser
   const checkAddr = check?.spec.addr ?? "-";
   // An agent: HAProxy's CHK_ST_CONFIGURED | ENABLED | AGENT, and INPROGRESS while it runs.
   const agent = backend.config.servers[index]?.agent;
-  const agentState = agent === undefined ? 0 : 0x16 | (state.agent?.running === true ? 0x01 : 0);
+  const agentState = agent === undefined ? 0 : 0x12 | (state.agent?.enabled === true ? 0x04 : 0) | (state.agent?.running === true ? 0x01 : 0);
   return [
     backendId, backend.name, index + 1, server.name, server.address === "" ? "-" : server.address, op, admin,
     server.userWeight, server.initialWeight, since, status, result, health, checkState, agentState, 0, 0,

@@ -68,6 +68,8 @@ export interface AcceptGate {
   admits(): boolean;
   /** Sockets wait because of the process's rates (maxconnrate, maxsessrate): they are let in when those allow. */
   waitForRate?(): void;
+  /** A waiting socket closed before it was admitted. */
+  waitingGone?(): void;
   started(): void;
   ended(): void;
 }
@@ -383,6 +385,8 @@ export class Frontend implements SessionHost, InspectionDone {
   forget(waiting: Waiting): void {
     const i = this.waiting.indexOf(waiting);
     if (i >= 0) this.waiting.splice(i, 1);
+    // A stop may be waiting for the last of them (one held by a rate, with no session open).
+    this.gate.waitingGone?.();
   }
 
   sessionEnded(session: ClientSession): void {
@@ -426,7 +430,7 @@ export class Frontend implements SessionHost, InspectionDone {
 
   /** `rate-limit sessions N`: one more session now keeps this frontend within N a second. */
   private rateAllows(): boolean {
-    return rateAllows(this.counters.sessionRate, this.sessionRateLimit, this.runtime.now());
+    return this.sessionRateLimit === 0 || rateAllows(this.counters.sessionRate, this.sessionRateLimit, this.runtime.now());
   }
 
   /** Sockets wait for the session rate (not for a slot): they are admitted once it allows one more. */

@@ -192,6 +192,13 @@ export class Proxy implements AcceptGate {
     for (const f of this.frontends) f.admitWaiting();
   }
 
+  /** A socket waiting for a slot or a rate closed: a stop waiting for the last connection may be done. */
+  waitingGone(): void {
+    if (this.current === 0 && this.totalWaiting() === 0) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
   ended(): void {
     this.current--;
     // Waiting sockets are established client connections: they are served

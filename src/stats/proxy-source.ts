@@ -110,7 +110,7 @@ export function serverStatus(s: Server, checked: boolean): string {
   // A tracker in the maintenance of the server it tracks (not its own): HAProxy's "MAINT (via b/s1)".
   if (st.admin === "MAINT") return st.forcedAdmin !== "MAINT" && st.trackedId !== undefined ? `MAINT (via ${st.trackedId})` : "MAINT";
   // The agent said down: HAProxy's "DOWN (agent)".
-  if (st.op === "DOWN" && st.agent?.down === true && st.agent.enabled) return "DOWN (agent)";
+  if (st.op === "DOWN" && st.agentHoldsDown) return "DOWN (agent)";
   if (checked && st.op === "DOWN") return st.health > 0 ? `DOWN ${st.health}/${st.rise}` : "DOWN";
   if (st.admin === "DRAIN" || s.weight === 0) return st.agent?.enabled === true ? "DRAIN (agent)" : "DRAIN";
   // HAProxy's STOPPING (http-check disable-on-404 saw a 404).

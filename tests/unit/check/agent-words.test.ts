@@ -45,3 +45,24 @@ describe("the agent's down and up beside the health check", () => {
     expect(s.passed(CHECK, 4)).toBe("up");
   });
 });
+
+describe("a disabled agent holds nothing; maintenance is left alone", () => {
+  const CHECK = { status: "L4OK" as const, info: "", durationMs: 0 };
+
+  test("disable agent after it said down: the next passing check brings the server UP", () => {
+    const s = new ServerState(2, 3, false, 0);
+    s.agent = { enabled: true, down: false, last: undefined, running: false };
+    expect(s.agentSays(true, 1)).toBe("down");
+    expect(s.passed(CHECK, 2)).toBeUndefined();
+    s.agent.enabled = false;
+    expect(s.passed(CHECK, 3)).toBe("up");
+  });
+
+  test("the agent's down in maintenance moves nothing (kept for after it)", () => {
+    const s = new ServerState(2, 3, true, 0);
+    s.agent = { enabled: true, down: false, last: undefined, running: false };
+    expect(s.agentSays(true, 1)).toBeUndefined();
+    expect(s.op).toBe("UP");
+    expect(s.agent.down).toBe(true);
+  });
+});
